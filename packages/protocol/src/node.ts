@@ -1,0 +1,1 @@
+// @orchflow/protocol/node — Node-only pieces (byte-stream channels over Duplex streams).

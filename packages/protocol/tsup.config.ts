@@ -1,0 +1,8 @@
+import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.shared';
+
+export default defineConfig({
+  ...libraryConfig({ index: 'src/index.ts', node: 'src/node.ts' }),
+  // The root entry must stay browser-safe; only ./node may touch Node built-ins.
+  platform: 'neutral',
+});
