@@ -8,7 +8,10 @@ const dist = join(process.cwd(), 'dist');
 for (const file of readdirSync(dist)) {
   if (!file.endsWith('.d.ts')) continue;
   const source = join(dist, file);
-  const text = readFileSync(source, 'utf8').replace(/(from\s+['"]\.{1,2}\/[^'"]+?)(\.js)?(['"])/g, '$1.mjs$3');
+  const text = readFileSync(source, 'utf8').replace(
+    /(from\s+['"]\.{1,2}\/[^'"]+?)(\.js)?(['"])/g,
+    '$1.mjs$3',
+  );
   writeFileSync(source, text);
   renameSync(source, join(dist, `${file.slice(0, -'.d.ts'.length)}.d.mts`));
 }

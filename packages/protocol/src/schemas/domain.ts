@@ -1,0 +1,180 @@
+// Domain schemas shared by every method: terminal configuration and state, execution results,
+// screen snapshots, scrollback reads. Object schemas are not strict: newer peers may add fields.
+import { z } from 'zod';
+
+/** How a terminal runs commands: a PTY with a persistent shell, or plain pipes. */
+export const ExecutionModeSchema = z.enum(['interactive', 'scripted', 'sandboxed', 'privileged']);
+/** How a terminal runs commands. */
+export type ExecutionMode = z.infer<typeof ExecutionModeSchema>;
+
+/** Lifecycle state of a terminal. */
+export const TerminalStateSchema = z.enum(['starting', 'running', 'paused', 'exited']);
+/** Lifecycle state of a terminal. */
+export type TerminalState = z.infer<typeof TerminalStateSchema>;
+
+const EnvSchema = z.record(z.string(), z.string());
+
+/** Options for spawning a terminal; every field has an agent-friendly default. */
+export const TerminalConfigSchema = z.object({
+  /** Shell program (`bash`, `zsh`, `sh`, or a path). Default: `bash`. */
+  shell: z.string().min(1).optional(),
+  /** Extra arguments for the shell. */
+  args: z.array(z.string()).optional(),
+  /** Working directory. Default: the process's cwd. */
+  cwd: z.string().min(1).optional(),
+  /** Environment overrides, merged over the defaults (PAGER=cat, TERM=xterm-256color, …). */
+  env: EnvSchema.optional(),
+  /** Columns. Default 80. */
+  cols: z.number().int().min(1).max(1000).optional(),
+  /** Rows. Default 24. */
+  rows: z.number().int().min(1).max(1000).optional(),
+  /** A human-readable name. */
+  name: z.string().max(200).optional(),
+  /** Execution mode. Default: `interactive` (PTY). `scripted` uses pipes. */
+  mode: ExecutionModeSchema.optional(),
+  /** Bytes of output retained for `read()`. Default 1 MiB. */
+  scrollbackBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .optional(),
+});
+/** Options for spawning a terminal. */
+export type TerminalConfig = z.infer<typeof TerminalConfigSchema>;
+
+/** What a caller sees of a terminal. */
+export const TerminalInfoSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  pid: z.number().int(),
+  mode: ExecutionModeSchema,
+  backend: z.string(),
+  state: TerminalStateSchema,
+  cols: z.number().int(),
+  rows: z.number().int(),
+  /** ISO 8601 timestamp. */
+  createdAt: z.string(),
+  /** Set once the terminal has exited. */
+  exitCode: z.number().int().nullable().optional(),
+  name: z.string().optional(),
+  shell: z.string().optional(),
+  cwd: z.string().optional(),
+});
+/** What a caller sees of a terminal. */
+export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
+
+/** Options for one `execute`. */
+export const ExecuteOptionsSchema = z.object({
+  /** Hard limit for the whole command, in ms. */
+  timeoutMs: z.number().int().positive().optional(),
+  /** Limit on time without any output, in ms. */
+  idleTimeoutMs: z.number().int().positive().optional(),
+  /** Output kept in the result; beyond it head and tail are kept and `truncated` is set. */
+  maxOutputBytes: z.number().int().positive().optional(),
+});
+/** Options for one `execute`. */
+export type ExecuteOptions = z.infer<typeof ExecuteOptionsSchema>;
+
+/** The outcome of one command. */
+export const ExecResultSchema = z.object({
+  /** The command's output: prompt, echo and ANSI removed, `\n` line ends (interactive mode). */
+  stdout: z.string(),
+  /** Separate stderr in scripted mode; empty in interactive mode (a PTY merges the streams). */
+  stderr: z.string(),
+  /** Exit status; null when the command was ended by a signal or the shell went away. */
+  exitCode: z.number().int().nullable(),
+  /** Signal name (e.g. `SIGINT`) when the command was ended by one, else null. */
+  signal: z.string().nullable(),
+  durationMs: z.number().nonnegative(),
+  /** True when `timeoutMs` or `idleTimeoutMs` ended the command. */
+  timedOut: z.boolean(),
+  /** True when output exceeded `maxOutputBytes` and the middle was dropped. */
+  truncated: z.boolean(),
+  /** The shell's working directory after the command. */
+  cwd: z.string(),
+  /** Scrollback offset where the command's output starts (for reading the untruncated text). */
+  outputOffset: z.number().int().nonnegative().optional(),
+  /** True when the command ended the shell itself (`exit`, `exec`). */
+  shellExited: z.boolean().optional(),
+});
+/** The outcome of one command. */
+export type ExecResult = z.infer<typeof ExecResultSchema>;
+
+/** The visible screen of a terminal. */
+export const SnapshotSchema = z.object({
+  lines: z.array(z.string()),
+  cursor: z.object({ x: z.number().int(), y: z.number().int() }),
+  cols: z.number().int(),
+  rows: z.number().int(),
+  /** True while a full-screen program (vim, top, less) has the alternate screen active. */
+  altScreen: z.boolean(),
+});
+/** The visible screen of a terminal. */
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+/** A page of scrollback. Offsets are absolute byte offsets since the terminal started. */
+export const ReadResultSchema = z.object({
+  /** The bytes read, decoded as UTF-8. */
+  data: z.string(),
+  /** Offset of the first byte of `data`. */
+  offset: z.number().int().nonnegative(),
+  /** Offset to pass as `fromOffset` to continue. */
+  nextOffset: z.number().int().nonnegative(),
+  /** Offset one past the newest byte written so far. */
+  endOffset: z.number().int().nonnegative(),
+  /** Present when bytes before `offset` that were asked for have rotated out of the ring. */
+  gap: z.object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative() }).optional(),
+});
+/** A page of scrollback. */
+export type ReadResult = z.infer<typeof ReadResultSchema>;
+
+/** One piece of streamed output. */
+export const OutputChunkSchema = z.object({
+  /** UTF-8 text; chunk boundaries never split a character. */
+  data: z.string(),
+  /** Absolute byte offset of the chunk's first byte. */
+  offset: z.number().int().nonnegative(),
+});
+/** One piece of streamed output. */
+export type OutputChunk = z.infer<typeof OutputChunkSchema>;
+
+/** How a terminal ended. */
+export const ExitInfoSchema = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+});
+/** How a terminal ended. */
+export type ExitInfo = z.infer<typeof ExitInfoSchema>;
+
+/** Resource use of a terminal's process tree. */
+export const ProcessMetricsSchema = z.object({
+  /** CPU use of the tree since the previous sample, in percent of one core. */
+  cpuPercent: z.number().nonnegative(),
+  /** Resident memory of the whole tree, in bytes. */
+  rssBytes: z.number().int().nonnegative(),
+  /** Number of processes in the tree. */
+  processCount: z.number().int().nonnegative(),
+});
+/** Resource use of a terminal's process tree. */
+export type ProcessMetrics = z.infer<typeof ProcessMetricsSchema>;
+
+/** Who is calling: an admin, or an agent limited to some agent ids. */
+export const PrincipalSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('admin'), name: z.string().optional() }),
+  z.object({
+    kind: z.literal('agent'),
+    name: z.string().optional(),
+    /** Agent ids this principal may act as. */
+    agentIds: z.array(z.string()).optional(),
+    /** Or any agent id starting with this prefix. */
+    agentIdPrefix: z.string().optional(),
+  }),
+]);
+/** Who is calling. */
+export type Principal = z.infer<typeof PrincipalSchema>;
+
+/** How strongly a terminal is isolated: not at all, resource limits, bubblewrap, or a container. */
+export const IsolationLevelSchema = z.enum(['none', 'process', 'sandbox', 'container']);
+/** How strongly a terminal is isolated from the host. */
+export type IsolationLevel = z.infer<typeof IsolationLevelSchema>;

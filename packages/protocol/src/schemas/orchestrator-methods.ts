@@ -1,0 +1,53 @@
+// Params and results of the `orchestrator.*` methods: emergency controls over many terminals at
+// once (admin principals only) and orchestrator-wide metrics.
+import { z } from 'zod';
+import { AgentIdSchema, TerminalIdSchema } from './common';
+import { ProcessMetricsSchema } from './domain';
+
+const CountSchema = z.number().int().nonnegative();
+
+/** Params of `orchestrator.pauseAll` / `resumeAll` / `killAll`. */
+export const BulkControlParamsSchema = z.object({
+  /** Only this agent's terminals. Default: every terminal. */
+  agentId: AgentIdSchema.optional(),
+});
+/** Params of `orchestrator.pauseAll` / `resumeAll` / `killAll`. */
+export type BulkControlParams = z.infer<typeof BulkControlParamsSchema>;
+
+/** Result of `orchestrator.pauseAll`. */
+export const PauseAllResultSchema = z.object({ paused: CountSchema });
+/** Result of `orchestrator.pauseAll`. */
+export type PauseAllResult = z.infer<typeof PauseAllResultSchema>;
+
+/** Result of `orchestrator.resumeAll`. */
+export const ResumeAllResultSchema = z.object({ resumed: CountSchema });
+/** Result of `orchestrator.resumeAll`. */
+export type ResumeAllResult = z.infer<typeof ResumeAllResultSchema>;
+
+/** Result of `orchestrator.killAll`. */
+export const KillAllResultSchema = z.object({ killed: CountSchema });
+/** Result of `orchestrator.killAll`. */
+export type KillAllResult = z.infer<typeof KillAllResultSchema>;
+
+/** Params of `orchestrator.metrics`. */
+export const MetricsParamsSchema = z.object({
+  /** Also sample every terminal's process tree (costs a process-table scan). Default false. */
+  includeProcesses: z.boolean().optional(),
+});
+/** Params of `orchestrator.metrics`. */
+export type MetricsParams = z.infer<typeof MetricsParamsSchema>;
+
+/** Result of `orchestrator.metrics`. */
+export const MetricsResultSchema = z.object({
+  terminals: z.object({ total: CountSchema, running: CountSchema }),
+  /** Live terminals per agent id. */
+  terminalsByAgent: z.record(AgentIdSchema, CountSchema),
+  /** Commands run since the orchestrator started. */
+  commandsExecuted: CountSchema,
+  /** Time since the orchestrator started, in ms. */
+  uptimeMs: z.number().nonnegative(),
+  /** Per terminal id; present when `includeProcesses` was true. */
+  processes: z.record(TerminalIdSchema, ProcessMetricsSchema).optional(),
+});
+/** Result of `orchestrator.metrics`. */
+export type MetricsResult = z.infer<typeof MetricsResultSchema>;

@@ -1,0 +1,148 @@
+// Params and results of the `terminal.*` methods that act on one terminal or list them.
+// Param objects are not strict: unknown fields from newer peers are accepted and dropped, while
+// known fields are type- and range-checked. No schema has defaults or transforms, so its input and
+// output types are the same and one type serves sender and receiver; defaults are server behaviour
+// and are stated in each field's doc.
+import { z } from 'zod';
+import {
+  AgentIdSchema,
+  DataEncodingSchema,
+  DimensionSchema,
+  OffsetSchema,
+  ProtocolLimits,
+  SignalNameSchema,
+  SubscriptionIdSchema,
+  TerminalIdSchema,
+  TimeoutMsSchema,
+} from './common';
+import { TerminalConfigSchema, TerminalInfoSchema, TerminalStateSchema } from './domain';
+
+/** Params naming one terminal (`terminal.snapshot`). */
+export const TerminalRefParamsSchema = z.object({ terminalId: TerminalIdSchema });
+/** Params naming one terminal. */
+export type TerminalRefParams = z.infer<typeof TerminalRefParamsSchema>;
+
+/** Params of `terminal.spawn`; the result is a `TerminalInfo`. */
+export const SpawnParamsSchema = z.object({
+  /** The agent that will own the terminal; an agent principal may only use its own ids. */
+  agentId: AgentIdSchema,
+  config: TerminalConfigSchema.optional(),
+});
+/** Params of `terminal.spawn`. */
+export type SpawnParams = z.infer<typeof SpawnParamsSchema>;
+
+/** One command to run: the part shared by `terminal.execute`, batches and transactions. */
+export const ExecuteCommandSchema = z.object({
+  terminalId: TerminalIdSchema,
+  /** Shell command line, run in the terminal's persistent shell (interactive mode). */
+  command: z.string().min(1).max(ProtocolLimits.maxCommandLength),
+  /** Hard limit for the whole command; on expiry it gets SIGINT, then SIGKILL. Default: none. */
+  timeoutMs: TimeoutMsSchema.optional(),
+  /** Limit on time without output. Default: none. */
+  idleTimeoutMs: TimeoutMsSchema.optional(),
+  /** Output kept in the result; beyond it head and tail are kept and `truncated` is set. */
+  maxOutputBytes: z.number().int().positive().max(ProtocolLimits.maxOutputBytes).optional(),
+});
+/** One command to run. */
+export type ExecuteCommand = z.infer<typeof ExecuteCommandSchema>;
+
+/** Params of `terminal.execute`; the result is an `ExecResult`. */
+export const ExecuteParamsSchema = ExecuteCommandSchema.extend({
+  /**
+   * True: stream the command's output while it runs as `execute.progress` notifications whose
+   * `requestId` is this request's id. Default false: output arrives only in the result.
+   */
+  progress: z.boolean().optional(),
+});
+/** Params of `terminal.execute`. */
+export type ExecuteParams = z.infer<typeof ExecuteParamsSchema>;
+
+/** Params of `terminal.write`: raw input, as if typed; needs the write capability. */
+export const WriteParamsSchema = z.object({
+  terminalId: TerminalIdSchema,
+  data: z.string().max(ProtocolLimits.maxWriteLength),
+  /** How `data` is encoded. Default `utf8`; `base64` for bytes that are not valid UTF-8. */
+  encoding: DataEncodingSchema.optional(),
+});
+/** Params of `terminal.write`. */
+export type WriteParams = z.infer<typeof WriteParamsSchema>;
+
+/** Result of `terminal.write`. */
+export const WriteResultSchema = z.object({ bytesWritten: z.number().int().nonnegative() });
+/** Result of `terminal.write`. */
+export type WriteResult = z.infer<typeof WriteResultSchema>;
+
+/** Params of `terminal.resize`. */
+export const ResizeParamsSchema = z.object({
+  terminalId: TerminalIdSchema,
+  cols: DimensionSchema,
+  rows: DimensionSchema,
+});
+/** Params of `terminal.resize`. */
+export type ResizeParams = z.infer<typeof ResizeParamsSchema>;
+
+/** Result of `terminal.resize`: the size now in effect. */
+export const ResizeResultSchema = z.object({ cols: DimensionSchema, rows: DimensionSchema });
+/** Result of `terminal.resize`. */
+export type ResizeResult = z.infer<typeof ResizeResultSchema>;
+
+/** Params of `terminal.kill`; the result is the terminal's `ExitInfo` once its tree has exited. */
+export const KillParamsSchema = z.object({
+  terminalId: TerminalIdSchema,
+  /** First signal sent to the whole process tree. Default `SIGTERM`; the server escalates to SIGKILL. */
+  signal: SignalNameSchema.optional(),
+});
+/** Params of `terminal.kill`. */
+export type KillParams = z.infer<typeof KillParamsSchema>;
+
+/** Params of `terminal.list`: every field narrows the list; `{}` lists all visible terminals. */
+export const ListParamsSchema = z.object({
+  agentId: AgentIdSchema.optional(),
+  state: TerminalStateSchema.optional(),
+});
+/** Params of `terminal.list`. */
+export type ListParams = z.infer<typeof ListParamsSchema>;
+
+/** Result of `terminal.list`. */
+export const ListResultSchema = z.object({ terminals: z.array(TerminalInfoSchema) });
+/** Result of `terminal.list`. */
+export type ListResult = z.infer<typeof ListResultSchema>;
+
+/** Params of `terminal.read`; the result is a `ReadResult`. */
+export const ReadParamsSchema = z.object({
+  terminalId: TerminalIdSchema,
+  /** Absolute offset to start at. Default: the oldest byte still retained. */
+  fromOffset: OffsetSchema.optional(),
+  /** Most bytes to return. Default: the server's page size. */
+  maxBytes: z.number().int().positive().max(ProtocolLimits.maxReadBytes).optional(),
+});
+/** Params of `terminal.read`. */
+export type ReadParams = z.infer<typeof ReadParamsSchema>;
+
+/** Params of `terminal.subscribe`: stream output as `terminal.output` notifications. */
+export const SubscribeParamsSchema = z.object({
+  terminalId: TerminalIdSchema,
+  /** Replay retained output from this offset first. Default: only new output. */
+  fromOffset: OffsetSchema.optional(),
+});
+/** Params of `terminal.subscribe`. */
+export type SubscribeParams = z.infer<typeof SubscribeParamsSchema>;
+
+/** Result of `terminal.subscribe`. */
+export const SubscribeResultSchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  /** Offset of the first byte that will be delivered; above `fromOffset` if that rotated out. */
+  offset: OffsetSchema,
+});
+/** Result of `terminal.subscribe`. */
+export type SubscribeResult = z.infer<typeof SubscribeResultSchema>;
+
+/** Params of `terminal.unsubscribe`. */
+export const UnsubscribeParamsSchema = z.object({ subscriptionId: SubscriptionIdSchema });
+/** Params of `terminal.unsubscribe`. */
+export type UnsubscribeParams = z.infer<typeof UnsubscribeParamsSchema>;
+
+/** Result of `terminal.unsubscribe`; false when the subscription was already gone. */
+export const UnsubscribeResultSchema = z.object({ unsubscribed: z.boolean() });
+/** Result of `terminal.unsubscribe`. */
+export type UnsubscribeResult = z.infer<typeof UnsubscribeResultSchema>;

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ChannelClosedError,
+  ErrorCode,
+  errorCodeName,
+  isOrchflowError,
+  isOrchflowLocalError,
+  OrchflowError,
+  RequestTimeoutError,
+} from '../src/index';
+
+describe('ErrorCode', () => {
+  it('keeps the JSON-RPC codes and puts orchflow codes in -32000…-32099', () => {
+    expect(ErrorCode.ParseError).toBe(-32700);
+    expect(ErrorCode.InvalidParams).toBe(-32602);
+    const own = Object.entries(ErrorCode).filter(([, code]) => code > -32600);
+    expect(own.length).toBeGreaterThanOrEqual(10);
+    for (const [, code] of own) expect(code <= -32000 && code >= -32099).toBe(true);
+    expect(new Set(Object.values(ErrorCode)).size).toBe(Object.keys(ErrorCode).length);
+    expect(errorCodeName(-32001)).toBe('TerminalNotFound');
+  });
+});
+
+describe('OrchflowError', () => {
+  it('round-trips through its wire form', () => {
+    const error = new OrchflowError(ErrorCode.PolicyDenied, 'rm is not allowed', { rule: 'deny:rm' });
+    const rebuilt = OrchflowError.fromJson(JSON.parse(JSON.stringify(error.toJson())));
+    expect(rebuilt).toMatchObject({ code: -32002, message: 'rm is not allowed', data: { rule: 'deny:rm' } });
+    expect(rebuilt.codeName).toBe('PolicyDenied');
+    expect(rebuilt.name).toBe('OrchflowError');
+    expect(isOrchflowError(rebuilt)).toBe(true);
+  });
+
+  it('omits data from the wire form when there is none', () => {
+    expect(new OrchflowError(ErrorCode.Timeout, 'late').toJson()).toEqual({ code: -32004, message: 'late' });
+  });
+
+  it('turns malformed wire errors into an InternalError instead of throwing', () => {
+    for (const junk of [null, 42, 'x', { code: 'nope' }, { code: 1.5, message: 'm' }, []]) {
+      const rebuilt = OrchflowError.fromJson(junk);
+      expect(rebuilt.code).toBe(ErrorCode.InternalError);
+    }
+  });
+
+  it('is recognised by brand across package copies, not by instanceof', () => {
+    const foreign = Object.assign(new Error('x'), { [Symbol.for('orchflow.error')]: true, code: -32001 });
+    expect(isOrchflowError(foreign)).toBe(true);
+    expect(isOrchflowError(new Error('plain'))).toBe(false);
+    expect(isOrchflowError({ code: -32001 })).toBe(false);
+  });
+
+  it('wraps thrown values; a local timeout becomes the Timeout code', () => {
+    expect(OrchflowError.from(new Error('boom'))).toMatchObject({
+      code: ErrorCode.InternalError,
+      message: 'boom',
+    });
+    expect(OrchflowError.from(new RequestTimeoutError('terminal.execute', 5)).code).toBe(ErrorCode.Timeout);
+    const original = new OrchflowError(ErrorCode.Forbidden, 'no');
+    expect(OrchflowError.from(original)).toBe(original);
+  });
+});
+
+describe('local errors', () => {
+  it('carry string codes and actionable messages', () => {
+    const timeout = new RequestTimeoutError('terminal.execute', 250);
+    expect(timeout.code).toBe('REQUEST_TIMEOUT');
+    expect(timeout.name).toBe('RequestTimeoutError');
+    expect(timeout.message).toMatch(/terminal\.execute.*250 ms.*timeoutMs/);
+    expect(isOrchflowLocalError(new ChannelClosedError())).toBe(true);
+    expect(isOrchflowError(new ChannelClosedError())).toBe(false);
+  });
+});

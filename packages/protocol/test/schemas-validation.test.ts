@@ -1,0 +1,176 @@
+// Invalid input is rejected with a zod issue whose path names the offending field, and unknown
+// fields from newer peers are accepted (and dropped) rather than rejected.
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { ProtocolLimits } from '../src/schemas/common';
+import { type MethodName, Methods, type NotificationName, Notifications } from '../src/schemas/method-map';
+
+function issuePaths(schema: z.ZodType, value: unknown): string[] {
+  const parsed = schema.safeParse(value);
+  expect(parsed.success, `expected ${JSON.stringify(value)?.slice(0, 200)} to be rejected`).toBe(false);
+  return (parsed.error?.issues ?? []).map((issue) => issue.path.join('.'));
+}
+
+/** Invalid values, each with the issue path that must name the offending field. */
+type Cases = [value: unknown, path: string][];
+
+const exec = { terminalId: 't-1', command: 'ls' };
+const capabilities = { transports: [], executionModes: [], backends: [], isolationLevels: [], features: [] };
+const server = { protocolVersion: '1.0.0', serverInfo: { name: 's', version: '1' } };
+
+const invalidParams: { [M in MethodName]?: Cases } = {
+  initialize: [
+    [{ clientInfo: { name: 'c' } }, 'protocolVersion'],
+    [{ protocolVersion: 'v1', clientInfo: { name: 'c' } }, 'protocolVersion'],
+    [{ protocolVersion: '1.0.0', clientInfo: { name: '' } }, 'clientInfo.name'],
+    [{ protocolVersion: '1.0.0', clientInfo: { name: 'c' }, token: 42 }, 'token'],
+  ],
+  'terminal.spawn': [
+    [{ config: {} }, 'agentId'],
+    [{ agentId: '' }, 'agentId'],
+    [{ agentId: 'a\nb' }, 'agentId'],
+    [{ agentId: 'a'.repeat(ProtocolLimits.maxIdLength + 1) }, 'agentId'],
+    [{ agentId: 'a', config: { cols: 1001 } }, 'config.cols'],
+    [{ agentId: 'a', config: { mode: 'turbo' } }, 'config.mode'],
+  ],
+  'terminal.execute': [
+    [{ terminalId: 't-1', command: 5 }, 'command'],
+    [{ terminalId: 't-1', command: '' }, 'command'],
+    [{ terminalId: 't-1', command: 'x'.repeat(1024 * 1024 + 1) }, 'command'],
+    [{ ...exec, timeoutMs: 1.5 }, 'timeoutMs'],
+    [{ ...exec, timeoutMs: ProtocolLimits.maxTimeoutMs + 1 }, 'timeoutMs'],
+    [{ ...exec, idleTimeoutMs: -1 }, 'idleTimeoutMs'],
+    [{ ...exec, maxOutputBytes: 0 }, 'maxOutputBytes'],
+    [{ ...exec, progress: 'yes' }, 'progress'],
+  ],
+  'terminal.write': [
+    [{ terminalId: 't-1', data: [1, 2] }, 'data'],
+    [{ terminalId: 't-1', data: 'x', encoding: 'hex' }, 'encoding'],
+  ],
+  'terminal.resize': [
+    [{ terminalId: 't-1', cols: 80, rows: 0 }, 'rows'],
+    [{ terminalId: 't-1', cols: 1001, rows: 24 }, 'cols'],
+  ],
+  'terminal.kill': [
+    [{ terminalId: 't-1', signal: 'kill' }, 'signal'],
+    [{ terminalId: 7 }, 'terminalId'],
+  ],
+  'terminal.list': [[{ state: 'zombie' }, 'state']],
+  'terminal.snapshot': [[{}, 'terminalId']],
+  'terminal.read': [
+    [{ terminalId: 't-1', fromOffset: -1 }, 'fromOffset'],
+    [{ terminalId: 't-1', maxBytes: ProtocolLimits.maxReadBytes + 1 }, 'maxBytes'],
+  ],
+  'terminal.subscribe': [[{ terminalId: 't-1', fromOffset: 0.5 }, 'fromOffset']],
+  'terminal.unsubscribe': [[{}, 'subscriptionId']],
+  'terminal.batchExecute': [
+    [{ commands: [] }, 'commands'],
+    [{ commands: Array.from({ length: ProtocolLimits.maxBatchCommands + 1 }, () => exec) }, 'commands'],
+    [{ commands: [exec, { terminalId: 't-1' }] }, 'commands.1.command'],
+    [{ commands: [exec], mode: 'random' }, 'mode'],
+    [{ commands: [exec], stopOnError: 1 }, 'stopOnError'],
+  ],
+  'tx.commit': [
+    [{ commands: [exec] }, 'txId'],
+    [{ txId: 'tx-1' }, 'commands'],
+  ],
+  'tx.rollback': [[{ txId: '' }, 'txId']],
+  'orchestrator.killAll': [[{ agentId: '' }, 'agentId']],
+  'orchestrator.metrics': [[{ includeProcesses: 'yes' }, 'includeProcesses']],
+};
+
+const invalidResults: { [M in MethodName]?: Cases } = {
+  initialize: [
+    [
+      { ...server, capabilities: { ...capabilities, isolationLevels: ['vm'] }, principal: { kind: 'admin' } },
+      'capabilities.isolationLevels.0',
+    ],
+    [{ ...server, capabilities, principal: { kind: 'root' } }, 'principal.kind'],
+    [{ ...server, principal: { kind: 'admin' } }, 'capabilities'],
+  ],
+  'terminal.execute': [
+    [
+      { stdout: '', stderr: '', signal: null, durationMs: 1, timedOut: false, truncated: false, cwd: '/' },
+      'exitCode',
+    ],
+  ],
+  'terminal.write': [[{ bytesWritten: -1 }, 'bytesWritten']],
+  'terminal.list': [[{ terminals: [{ id: 't' }] }, 'terminals.0.agentId']],
+  'terminal.subscribe': [[{ subscriptionId: 'sub-1' }, 'offset']],
+  'terminal.batchExecute': [
+    [{ results: [{ ok: true, terminalId: 't-1', error: { code: 1, message: 'x' } }] }, 'results.0.result'],
+    [
+      { results: [{ ok: false, terminalId: 't-1', error: { code: 'E', message: 'x' } }] },
+      'results.0.error.code',
+    ],
+  ],
+  'tx.rollback': [[{ txId: 'tx', rolledBack: false }, 'rolledBack']],
+  'orchestrator.pauseAll': [[{ paused: 1.5 }, 'paused']],
+  'orchestrator.metrics': [
+    [
+      { terminals: { total: 1, running: -1 }, terminalsByAgent: {}, commandsExecuted: 0, uptimeMs: 0 },
+      'terminals.running',
+    ],
+  ],
+  '$/ping': [[{ pong: false, time: 1 }, 'pong']],
+};
+
+const invalidNotifications: { [N in NotificationName]?: Cases } = {
+  'terminal.output': [[{ terminalId: 't-1', data: 'x' }, 'offset']],
+  'terminal.exit': [[{ terminalId: 't-1', exitCode: '0', signal: null }, 'exitCode']],
+  'terminal.gap': [[{ terminalId: 't-1', from: 10, to: 10 }, 'to']],
+  'terminal.metrics': [[{ terminalId: 't-1', cpuPercent: 0, rssBytes: -1, processCount: 1 }, 'rssBytes']],
+  'execute.progress': [[{ terminalId: 't-1', requestId: 1.5, data: '', offset: 0 }, 'requestId']],
+  'security.alert': [
+    [{ severity: 'meh', reason: 'x' }, 'severity'],
+    [{ severity: 'info' }, 'reason'],
+  ],
+  '$/cancelRequest': [[{ id: { n: 1 } }, 'id']],
+  '$/progress': [[{ token: 't' }, 'value']],
+};
+
+function describeCases(
+  kind: string,
+  table: Record<string, Cases | undefined>,
+  schemaOf: (name: string) => z.ZodType,
+) {
+  for (const [name, cases] of Object.entries(table)) {
+    const rows = (cases ?? []).map(([value, path]) => ({ value, path }));
+    it.each(rows)(`${name} ${kind}: rejects a bad $path (case %#)`, ({ value, path }) => {
+      expect(issuePaths(schemaOf(name), value)).toContain(path);
+    });
+  }
+}
+
+describe('invalid input', () => {
+  describeCases('params', invalidParams, (name) => Methods[name as MethodName].params);
+  describeCases('result', invalidResults, (name) => Methods[name as MethodName].result);
+  describeCases('notification', invalidNotifications, (name) => Notifications[name as NotificationName]);
+
+  it('rejects params that are not an object', () => {
+    expect(issuePaths(Methods['tx.begin'].params, null)).toEqual(['']);
+    expect(issuePaths(Methods['terminal.list'].params, ['agent-1'])).toEqual(['']);
+  });
+});
+
+describe('forward compatibility', () => {
+  it('accepts and drops unknown fields in params, results and notifications', () => {
+    expect(Methods['terminal.execute'].params.parse({ ...exec, priority: 'high' })).toEqual(exec);
+    expect(Methods['terminal.write'].result.parse({ bytesWritten: 3, flushed: true })).toEqual({
+      bytesWritten: 3,
+    });
+    const spawn = Methods['terminal.spawn'].params.parse({ agentId: 'a', config: { gpu: true } });
+    expect(spawn).toEqual({ agentId: 'a', config: {} });
+    const output = Notifications['terminal.output'].parse({ terminalId: 't', data: 'x', offset: 0, seq: 1 });
+    expect(output).toEqual({ terminalId: 't', data: 'x', offset: 0 });
+  });
+
+  it('still type-checks known fields next to unknown ones', () => {
+    const paths = issuePaths(Methods['terminal.execute'].params, {
+      ...exec,
+      priority: 'high',
+      timeoutMs: '5',
+    });
+    expect(paths).toEqual(['timeoutMs']);
+  });
+});

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# One-step setup on a fresh Debian machine with Node 20: pnpm, the system packages the tests
+# use (real shells and tmux), and the workspace's dependencies (node-pty compiles here).
+# Usage: scripts/setup.sh [--frozen]   (--frozen: install exactly the lockfile, as CI does)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Shells and tools the test suite drives for real.
+SYSTEM_PACKAGES=(tmux zsh procps)
+
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "setup: installing system packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install these packages with your package manager: ${missing[*]}" >&2
+  fi
+fi
+
+if ! command -v pnpm >/dev/null 2>&1; then
+  echo "setup: installing pnpm 10"
+  npm install -g pnpm@10 >/dev/null
+fi
+
+if [ "${1:-}" = "--frozen" ]; then
+  pnpm install --frozen-lockfile
+else
+  pnpm install
+fi
