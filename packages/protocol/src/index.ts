@@ -53,6 +53,29 @@ export {
   RequestIdSchema,
 } from './jsonrpc';
 export { MessageQueue } from './message-queue';
+export type {
+  HandlerResult,
+  MethodMap,
+  MethodParams,
+  MethodResult,
+  MethodSpec,
+  NotificationMap,
+  NotificationParams,
+} from './rpc/method-map';
+export {
+  type BatchItem,
+  CANCEL_REQUEST_METHOD,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type NotificationHandler,
+  PING_METHOD,
+  PROGRESS_METHOD,
+  type RequestContext,
+  type RequestHandler,
+  type RequestOptions,
+  type RpcPeerOptions,
+  type UnhandledRequestHandler,
+} from './rpc/options';
+export { RpcPeer } from './rpc/rpc-peer';
 export {
   type BatchExecuteParams,
   BatchExecuteParamsSchema,

@@ -1,0 +1,97 @@
+// RpcPeer's public knobs: the default timeout, the reserved `$/…` method names, per-request
+// options, handler signatures and the context a request handler receives.
+import type { z } from 'zod';
+import type { RequestId } from '../jsonrpc';
+import type { ProgressToken } from '../schemas/common';
+import type { MethodMap } from './method-map';
+
+/** Timeout of an outgoing request when `timeoutMs` is not given: 30 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Notification a caller sends to tell the other side it no longer wants a request's result. */
+export const CANCEL_REQUEST_METHOD = '$/cancelRequest';
+/** Notification that carries a progress value for the request holding the same token. */
+export const PROGRESS_METHOD = '$/progress';
+/** Liveness request; answered with `{}` unless a handler for it is registered. */
+export const PING_METHOD = '$/ping';
+
+/** Options of one outgoing request. */
+export interface RequestOptions<R = unknown> {
+  /**
+   * Milliseconds to wait for the response; `0` or `Infinity` disables the timeout.
+   * Default {@link DEFAULT_REQUEST_TIMEOUT_MS} (or the peer's `defaultTimeoutMs`).
+   */
+  timeoutMs?: number;
+  /** Aborting rejects the request with `OrchflowError(Cancelled)` and sends `$/cancelRequest`. */
+  signal?: AbortSignal;
+  /**
+   * Receives the values of `$/progress` notifications for this request. Giving it adds
+   * `_meta: { progressToken }` to the params, so params must be an object (or absent).
+   */
+  onProgress?: (value: unknown) => void;
+  /** Restart the timeout whenever progress arrives, so long jobs that report stay alive. Default false. */
+  resetTimeoutOnProgress?: boolean;
+  /** Validates (and transforms) the result; a mismatch rejects with `OrchflowError(InternalError)`. */
+  resultSchema?: z.ZodType<R>;
+}
+
+/** What a request handler learns about the request it serves. */
+export interface RequestContext {
+  /** The id of the request being served. */
+  readonly requestId: RequestId;
+  /** The method being served. */
+  readonly method: string;
+  /** Aborted when the caller sends `$/cancelRequest` or the channel closes. */
+  readonly signal: AbortSignal;
+  /** The caller's progress token, or `undefined` when the caller asked for no progress. */
+  readonly progressToken: ProgressToken | undefined;
+  /** Sends a `$/progress` notification; a no-op when the caller gave no token or after the response. */
+  reportProgress(value: unknown): void;
+}
+
+/** Serves one method: returns the result or throws (an `OrchflowError` keeps its code on the wire). */
+export type RequestHandler<P, R> = (params: P, context: RequestContext) => R | Promise<R>;
+
+/** Handles one notification; whatever it throws is reported to `onError`, never answered. */
+export type NotificationHandler<P> = (params: P) => void | Promise<void>;
+
+/**
+ * Serves requests no `onRequest` handler claims (dynamic dispatch). Params arrive unvalidated with
+ * `_meta` stripped; throw `OrchflowError(MethodNotFound)` to decline.
+ */
+export type UnhandledRequestHandler = (
+  method: string,
+  params: unknown,
+  context: RequestContext,
+) => unknown | Promise<unknown>;
+
+/** Options of an {@link RpcPeer}. */
+export interface RpcPeerOptions<M extends MethodMap = MethodMap> {
+  /** Method map used to validate results of outgoing requests that give no `resultSchema`. */
+  methods?: M;
+  /** Timeout of requests that give no `timeoutMs`. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  defaultTimeoutMs?: number;
+  /** Fallback for requests without a registered handler; without it they get MethodNotFound. */
+  onUnhandledRequest?: UnhandledRequestHandler;
+  /** Fallback for notifications without a registered handler; without it they are reported and dropped. */
+  onUnhandledNotification?: (method: string, params: unknown) => void;
+  /**
+   * Hears what JSON-RPC says to drop silently (malformed input, unknown notifications, responses
+   * for unknown ids) and errors that handlers threw. Must not throw; if it does, it is ignored.
+   */
+  onError?: (error: Error) => void;
+  /** Called once when the peer closes, with the reason (a `ChannelClosedError`). */
+  onClose?: (reason: Error) => void;
+}
+
+/** One entry of `RpcPeer.requestBatch`: a request, or a notification when `notification` is true. */
+export interface BatchItem {
+  /** The method to call. */
+  method: string;
+  /** Its params (an object or an array). */
+  params?: unknown;
+  /** Send as a notification: no response; its slot is fulfilled with `undefined`. */
+  notification?: boolean;
+  /** Options of the request (ignored for notifications). */
+  options?: RequestOptions;
+}
