@@ -1,0 +1,66 @@
+// How a command reaches the shell: always as ONE input line, so a multi-line command runs as one
+// unit and no byte is taken for line editing (a TAB would trigger completion, a newline would run
+// half a command, ^C/^U/^W would be acted on by the line discipline). bash and zsh get
+// `eval $'…'` with every byte outside printable ASCII escaped; sh gets single quotes when the
+// text is plain, otherwise — and for anything long — the text goes to a private file.
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import type { ShellKind } from '../spawn-options';
+
+/**
+ * Longest encoded command typed inline. Well below the 4096-byte canonical line limit of a PTY in
+ * cooked mode (sh reads in cooked mode), and it keeps readline's redisplay of the echo cheap.
+ */
+export const INLINE_COMMAND_LIMIT = 2048;
+
+/** The line to type (without the final Enter) and the temp file it refers to, if any. */
+export interface EncodedCommand {
+  line: string;
+  file: string | undefined;
+}
+
+/** `$'…'` quoting: printable ASCII except `\` and `'` kept, newline as `\n`, other bytes `\xHH`. */
+export function ansiCQuote(text: string): string {
+  let out = "$'";
+  for (const b of Buffer.from(text, 'utf8')) {
+    if (b === 0x0a) out += '\\n';
+    else if (b >= 0x20 && b <= 0x7e && b !== 0x5c && b !== 0x27) out += String.fromCharCode(b);
+    else out += `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}'`;
+}
+
+/** POSIX single quoting: `'` becomes `'\''`. */
+export function singleQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+// Bytes a cooked-mode line discipline passes through untouched: newline, printable ASCII, and
+// UTF-8 (bytes ≥ 0x80). Everything else below 0x20, DEL, and TAB (completion if sh is a readline
+// bash) forces the file path.
+const PLAIN_FOR_SH = /^[\n\x20-\x7e\u0080-\u{10ffff}]*$/u;
+
+/**
+ * Encodes `command` for a shell of `kind`. `writeFile` stores text in the terminal's private
+ * directory and returns its path (used for long or non-plain commands).
+ */
+export function encodeCommand(
+  kind: ShellKind,
+  command: string,
+  writeFile: (text: string) => string,
+): EncodedCommand {
+  if (command.includes('\0')) {
+    throw new OrchflowError(ErrorCode.InvalidParams, 'Command contains a NUL byte, which no shell can run');
+  }
+  if (kind === 'sh') {
+    const quoted = singleQuote(command);
+    if (PLAIN_FOR_SH.test(command) && Buffer.byteLength(quoted) <= INLINE_COMMAND_LIMIT) {
+      return { line: `__orchflow_start; eval ${quoted}`, file: undefined };
+    }
+    const file = writeFile(command);
+    return { line: `__orchflow_start; . ${singleQuote(file)}`, file };
+  }
+  const quoted = ansiCQuote(command);
+  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `eval ${quoted}`, file: undefined };
+  const file = writeFile(command);
+  return { line: `eval "$(<${singleQuote(file)})"`, file };
+}

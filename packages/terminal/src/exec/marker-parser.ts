@@ -1,0 +1,116 @@
+// Streaming recogniser of shell-integration markers in raw PTY bytes. Valid markers (right nonce)
+// are removed from the stream and reported as events; everything else, including lookalike
+// markers with a wrong nonce, passes through byte for byte. A marker may be split across chunks:
+// bytes that could still be the start of a valid marker are held back until they decide.
+import { decodeCwdField, MARKER_PREFIX, MarkerKind } from '../shell-integration/marker-format';
+
+/** A marker recognised in the output. */
+export type MarkerEvent =
+  | { kind: 'start' }
+  | { kind: 'done'; status: number; cwd: string | undefined }
+  | { kind: 'prompt' };
+
+/** One piece of parsed output, in stream order. */
+export type ParsedPiece = { type: 'data'; bytes: Uint8Array } | { type: 'marker'; marker: MarkerEvent };
+
+const ESC = 0x1b;
+const BEL = 0x07;
+const SEMI = 0x3b;
+// The cwd field of a real marker is percent-encoded PATH_MAX (4096 bytes) at most: 3 × 4096 + status.
+const MAX_FIELDS_BYTES = 16 * 1024;
+
+type Match =
+  | { outcome: 'match'; end: number; marker: MarkerEvent }
+  | { outcome: 'partial' }
+  | { outcome: 'none' };
+
+/** Splits a PTY byte stream into data and the markers carrying one terminal's nonce. */
+export class MarkerParser {
+  private readonly prefix: Buffer;
+  private readonly nonce: Buffer;
+  private held: Buffer = Buffer.alloc(0);
+
+  /** Recognises only markers that carry `nonce`. */
+  constructor(nonce: string) {
+    this.prefix = Buffer.from(MARKER_PREFIX, 'latin1');
+    this.nonce = Buffer.from(nonce, 'latin1');
+  }
+
+  /** Parses the next chunk; held-back bytes from earlier chunks are considered first. */
+  feed(chunk: Uint8Array): ParsedPiece[] {
+    const buf = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
+    this.held = Buffer.alloc(0);
+    const out: ParsedPiece[] = [];
+    let dataStart = 0;
+    let i = 0;
+    while (i < buf.length) {
+      const esc = buf.indexOf(ESC, i);
+      if (esc < 0) break;
+      const m = this.match(buf, esc);
+      if (m.outcome === 'none') {
+        i = esc + 1;
+        continue;
+      }
+      if (esc > dataStart) out.push({ type: 'data', bytes: buf.subarray(dataStart, esc) });
+      if (m.outcome === 'partial') {
+        this.held = Buffer.from(buf.subarray(esc));
+        return out;
+      }
+      out.push({ type: 'marker', marker: m.marker });
+      dataStart = i = m.end;
+    }
+    if (dataStart < buf.length) out.push({ type: 'data', bytes: buf.subarray(dataStart) });
+    return out;
+  }
+
+  /** Returns (and forgets) bytes held back at the end of the stream: they were no marker. */
+  flush(): Uint8Array {
+    const rest = this.held;
+    this.held = Buffer.alloc(0);
+    return rest;
+  }
+
+  private match(buf: Buffer, at: number): Match {
+    const { prefix, nonce } = this;
+    let p = at;
+    for (let k = 0; k < prefix.length; k++, p++) {
+      if (p >= buf.length) return { outcome: 'partial' };
+      if (buf[p] !== prefix[k]) return { outcome: 'none' };
+    }
+    if (p >= buf.length) return { outcome: 'partial' };
+    const kind = String.fromCharCode(buf[p] as number);
+    if (kind !== MarkerKind.Start && kind !== MarkerKind.Done && kind !== MarkerKind.Prompt) {
+      return { outcome: 'none' };
+    }
+    p++;
+    if (p >= buf.length) return { outcome: 'partial' };
+    if (buf[p] !== SEMI) return { outcome: 'none' };
+    p++;
+    for (let k = 0; k < nonce.length; k++, p++) {
+      if (p >= buf.length) return { outcome: 'partial' };
+      if (buf[p] !== nonce[k]) return { outcome: 'none' };
+    }
+    // The nonce matched: only our rc scripts can have produced this, so read the fields up to BEL.
+    const fieldsStart = p;
+    for (; p < buf.length; p++) {
+      const b = buf[p] as number;
+      if (b === BEL) return this.build(kind, buf.toString('latin1', fieldsStart, p), p + 1);
+      if (b < 0x20 || b > 0x7e || p - fieldsStart > MAX_FIELDS_BYTES) return { outcome: 'none' };
+    }
+    return { outcome: 'partial' };
+  }
+
+  private build(kind: string, fields: string, end: number): Match {
+    if (kind === MarkerKind.Start)
+      return fields === '' ? { outcome: 'match', end, marker: { kind: 'start' } } : none;
+    if (kind === MarkerKind.Prompt) {
+      return fields === '' ? { outcome: 'match', end, marker: { kind: 'prompt' } } : none;
+    }
+    const m = /^;(\d{1,3});([!-~]*)$/.exec(fields);
+    if (!m) return none;
+    const cwd = m[2] ? decodeCwdField(m[2]) : undefined;
+    return { outcome: 'match', end, marker: { kind: 'done', status: Number(m[1]), cwd } };
+  }
+}
+
+const none: Match = { outcome: 'none' };

@@ -1,0 +1,190 @@
+// Scripted (pipe) mode: no PTY and no persistent shell. Each execute runs `<shell> -c <command>`
+// with the terminal's cwd and env, as the leader of its own session, with separate stdout and
+// stderr pipes and a real exit code or signal. Its output also goes into the terminal's pipeline
+// so streaming and read() work as in interactive mode.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
+import { FlowGate } from '../flow-gate';
+import { OutputPipeline } from '../output/pipeline';
+import { killProcessTree } from '../process/tree';
+import type { ResolvedSpawnOptions } from '../spawn-options';
+import { OutputCapture } from './capture';
+import { INTERRUPT_GRACE_MS } from './interrupt';
+import { type ExecOptions, execCancelled } from './options';
+import { Watchdog } from './watchdog';
+
+/** Where and how commands run in scripted mode. */
+export interface PipeRunnerOptions {
+  shellPath: string;
+  cwd: string;
+  env: Record<string, string>;
+  pipeline: OutputPipeline;
+}
+
+/** EOT (^D): in scripted mode it closes the running command's stdin, as it means EOF on a PTY. */
+const EOT = '\x04';
+
+/** Runs one command at a time in a fresh `shell -c`. */
+export class PipeRunner {
+  /** Resolves once kill() has ended the runner and the last command's output is in the pipeline. */
+  readonly exited: Promise<ExitInfo>;
+  private child: ChildProcess | undefined;
+  private closed: Promise<void> = Promise.resolve();
+  private paused = false;
+  private markExited: (info: ExitInfo) => void = () => undefined;
+
+  /** Commands run with `options`' shell, cwd and env. */
+  constructor(private readonly options: PipeRunnerOptions) {
+    this.exited = new Promise((resolve) => {
+      this.markExited = resolve;
+    });
+  }
+
+  /** Pid of the running command's shell, if one runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The directory every command starts in. */
+  get cwd(): string {
+    return this.options.cwd;
+  }
+
+  /** Stops (or resumes) reading the running command's output; it blocks once the pipes fill. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    for (const stream of [this.child?.stdout, this.child?.stderr]) {
+      if (paused) stream?.pause();
+      else stream?.resume();
+    }
+  }
+
+  /** Feeds the running command's stdin; a `\x04` closes it. Throws when no command runs. */
+  write(data: string | Uint8Array): void {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.writableEnded) {
+      throw new OrchflowError(
+        ErrorCode.InvalidState,
+        'No command is reading input: in scripted mode write() feeds the stdin of a running execute()',
+      );
+    }
+    const text = typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
+    const eot = typeof data === 'string' ? text.indexOf(EOT) : -1;
+    if (eot < 0) {
+      stdin.write(data);
+      return;
+    }
+    if (eot > 0) stdin.write(text.slice(0, eot));
+    stdin.end();
+  }
+
+  /** Kills the running command's whole tree (if any); ends the runner and its pipeline. */
+  async kill(signal: NodeJS.Signals = 'SIGHUP'): Promise<ExitInfo> {
+    const pid = this.child?.pid;
+    if (pid !== undefined) {
+      this.setPaused(false);
+      await killProcessTree(pid, { signal });
+    }
+    await this.closed;
+    if (!this.options.pipeline.ended) this.options.pipeline.end();
+    this.markExited({ exitCode: null, signal });
+    return this.exited;
+  }
+
+  /** Runs `command`; the caller guarantees no other command is in flight. */
+  execute(command: string, options: ExecOptions): Promise<ExecResult> {
+    if (options.signal?.aborted) return Promise.reject(execCancelled(undefined));
+    const { shellPath, cwd, env, pipeline } = this.options;
+    return new Promise<ExecResult>((resolve, reject) => {
+      const startedAt = performance.now();
+      const outputOffset = pipeline.endOffset;
+      const stdout = new OutputCapture(options.maxOutputBytes);
+      const stderr = new OutputCapture(options.maxOutputBytes);
+      const child = spawn(shellPath, ['-c', command], { cwd, env, detached: true, stdio: 'pipe' });
+      this.child = child;
+      this.closed = new Promise((done) => child.once('close', () => done()).once('error', () => done()));
+      if (this.paused) this.setPaused(true);
+      let escalation: NodeJS.Timeout | undefined;
+      const signalGroup = (signal: NodeJS.Signals): void => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, signal);
+        } catch {
+          // ESRCH: the group is already gone.
+        }
+      };
+      const watchdog = new Watchdog(options, () => {
+        signalGroup('SIGINT');
+        escalation = setTimeout(() => signalGroup('SIGKILL'), INTERRUPT_GRACE_MS);
+      });
+      const decoder = new TextDecoder();
+      const onBytes = (capture: OutputCapture) => (bytes: Buffer) => {
+        const offset = pipeline.endOffset;
+        pipeline.push(bytes);
+        capture.append(bytes);
+        watchdog.activity();
+        const data = decoder.decode(bytes, { stream: true });
+        if (options.onOutput && data) options.onOutput({ data, offset });
+      };
+      child.stdout?.on('data', onBytes(stdout));
+      child.stderr?.on('data', onBytes(stderr));
+      child.stdin?.on('error', () => {
+        // EPIPE: the command stopped reading; later input has nowhere to go.
+      });
+      // Background jobs of a one-shot command would hold the pipes open, and nothing owns them
+      // once their shell is gone: end the command's process group so 'close' can come. The
+      // group id cannot have been reused while members of it are alive.
+      child.on('exit', () => signalGroup('SIGKILL'));
+      const finish = (): void => {
+        watchdog.dispose();
+        clearTimeout(escalation);
+        if (this.child === child) this.child = undefined;
+      };
+      child.on('error', (error) => {
+        finish();
+        reject(
+          new OrchflowError(ErrorCode.SpawnFailed, `Could not run '${shellPath} -c': ${error.message}`, {
+            shell: shellPath,
+            cwd,
+          }),
+        );
+      });
+      child.on('close', (code, signal) => {
+        finish();
+        const out = stdout.result();
+        const err = stderr.result();
+        const reason = watchdog.stopReason;
+        const result: ExecResult = {
+          stdout: out.text,
+          stderr: err.text,
+          exitCode: code,
+          signal,
+          durationMs: performance.now() - startedAt,
+          timedOut: reason === 'timeout' || reason === 'idle',
+          truncated: out.truncated || err.truncated,
+          cwd,
+          outputOffset,
+        };
+        if (reason === 'cancelled') reject(execCancelled(result));
+        else resolve(result);
+      });
+    });
+  }
+}
+
+/** A scripted terminal's process side: the runner, its pipeline and the flow gate between them. */
+export function startPipeHost(opts: ResolvedSpawnOptions): {
+  runner: PipeRunner;
+  pipeline: OutputPipeline;
+  gate: FlowGate;
+} {
+  const gate = new FlowGate((paused) => runner.setPaused(paused));
+  const pipeline = new OutputPipeline({
+    scrollbackBytes: opts.scrollbackBytes,
+    cols: opts.cols,
+    rows: opts.rows,
+    onPause: () => gate.setBackpressure(true),
+    onResume: () => gate.setBackpressure(false),
+  });
+  const runner = new PipeRunner({ shellPath: opts.shellPath, cwd: opts.cwd, env: opts.env, pipeline });
+  return { runner, pipeline, gate };
+}

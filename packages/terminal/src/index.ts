@@ -1,0 +1,38 @@
+// @orchflow/terminal — real PTY terminals with persistent-shell execution and lossless,
+// bounded output streaming.
+
+export { AGENT_ENV_DEFAULTS, buildTerminalEnv } from './env';
+export { DEFAULT_MAX_OUTPUT_BYTES } from './exec/capture';
+export { cleanTerminalOutput, stripAnsi } from './exec/clean';
+export { INTERRUPT_GRACE_MS } from './exec/interrupt';
+export type { ExecOptions } from './exec/options';
+export {
+  DEFAULT_BATCH_INTERVAL_MS,
+  DEFAULT_BATCH_MAX_BYTES,
+  OutputBatcher,
+  type OutputBatcherOptions,
+} from './output/batcher';
+export { DEFAULT_SCROLLBACK_BYTES, OutputPipeline, type OutputPipelineOptions } from './output/pipeline';
+export { OutputRing, type RingReadOptions } from './output/ring';
+export { HeadlessScreen } from './output/screen';
+export {
+  type DataEvent,
+  DEFAULT_HIGH_WATER_MARK,
+  type EndNotice,
+  type GapNotice,
+  type StreamEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './output/subscribers';
+export { ProcessMetricsSampler } from './process/metrics';
+export {
+  foregroundProcessGroup,
+  type KillTreeOptions,
+  killProcessTree,
+  listProcessTree,
+  type ProcInfo,
+  processStartTime,
+} from './process/tree';
+export { DEFAULT_SPAWN_TIMEOUT_MS, type ShellKind } from './spawn-options';
+export { TerminalStreamManager, type TerminalStreamManagerOptions } from './stream-manager';
+export { type Disposable, Terminal, type TerminalSpawnOptions } from './terminal';

@@ -1,0 +1,54 @@
+// Puts a terminal's shell integration on disk: a private 0700 temp directory holding the
+// generated rc for the shell kind, and the argv/env that make the shell read it. The directory
+// also receives long command texts (see exec/encode) and is removed when the terminal exits.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ShellKind } from '../spawn-options';
+import { bashRcScript } from './bash';
+import { shRcScript } from './sh';
+import { USER_ZDOTDIR_VAR, zshRcScript } from './zsh';
+
+/** What the shell must be started with, and the private directory to clean up afterwards. */
+export interface ShellIntegration {
+  /** Private directory (mode 0700) owned by this terminal. */
+  readonly dir: string;
+  /** Arguments for the shell, including `extraArgs` before the final `-i`. */
+  readonly args: string[];
+  /** Variables to add to the shell's environment. */
+  readonly env: Record<string, string>;
+  /** Removes the private directory; safe to call more than once. */
+  dispose(): void;
+}
+
+/** Writes the rc for `kind` into a fresh private directory. */
+export function installShellIntegration(
+  kind: ShellKind,
+  nonce: string,
+  extraArgs: readonly string[],
+  baseEnv: Readonly<Record<string, string>>,
+): ShellIntegration {
+  const dir = mkdtempSync(join(tmpdir(), 'orchflow-sh-'));
+  const dispose = (): void => rmSync(dir, { recursive: true, force: true });
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  };
+  switch (kind) {
+    case 'bash': {
+      const rc = write('bashrc', bashRcScript(nonce));
+      return { dir, dispose, args: ['--noprofile', '--rcfile', rc, ...extraArgs, '-i'], env: {} };
+    }
+    case 'zsh': {
+      write('.zshrc', zshRcScript(nonce));
+      const env: Record<string, string> = { ZDOTDIR: dir };
+      if (baseEnv.ZDOTDIR !== undefined) env[USER_ZDOTDIR_VAR] = baseEnv.ZDOTDIR;
+      return { dir, dispose, args: ['-d', ...extraArgs, '-i'], env };
+    }
+    case 'sh': {
+      const rc = write('shrc', shRcScript(nonce));
+      return { dir, dispose, args: [...extraArgs, '-i'], env: { ENV: rc } };
+    }
+  }
+}

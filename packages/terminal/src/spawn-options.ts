@@ -1,0 +1,110 @@
+// Turns a TerminalConfig into checked spawn options. Everything that would make node-pty fail
+// asynchronously (missing shell, bad cwd) is checked here first, so `Terminal.spawn` rejects with
+// an OrchflowError(SpawnFailed) that names the cause.
+import { accessSync, constants, statSync } from 'node:fs';
+import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
+import { ErrorCode, OrchflowError, type TerminalConfig } from '@orchflow/protocol';
+import { buildTerminalEnv } from './env';
+
+/** Which shell integration a shell gets: hooks for bash and zsh, the wrapper fallback for POSIX sh. */
+export type ShellKind = 'bash' | 'zsh' | 'sh';
+
+/** Default time for a shell to show its first prompt before `spawn` gives up (10 s). */
+export const DEFAULT_SPAWN_TIMEOUT_MS = 10_000;
+
+/** A TerminalConfig with every default applied and checked. */
+export interface ResolvedSpawnOptions {
+  /** Absolute path of the shell executable. */
+  shellPath: string;
+  kind: ShellKind;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  name: string | undefined;
+  mode: NonNullable<TerminalConfig['mode']>;
+  /** Undefined: the pipeline's default (1 MiB). */
+  scrollbackBytes: number | undefined;
+}
+
+/** The shell kind for a shell path, or undefined when orchflow has no integration for it. */
+export function shellKindOf(shellPath: string): ShellKind | undefined {
+  const name = basename(shellPath);
+  if (/^bash\d*(\.\d+)*$/.test(name)) return 'bash';
+  if (/^zsh(-?[\d.]+)?$/.test(name)) return 'zsh';
+  if (/^(sh|dash|ash|ksh|ksh93|mksh|posh)$/.test(name)) return 'sh';
+  return undefined;
+}
+
+function spawnFailed(message: string, data?: unknown): OrchflowError {
+  return new OrchflowError(ErrorCode.SpawnFailed, message, data);
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findShell(shell: string, pathVar: string | undefined, cwd: string): string {
+  if (shell.includes('/')) {
+    const path = isAbsolute(shell) ? shell : resolve(cwd, shell);
+    if (isExecutableFile(path)) return path;
+    throw spawnFailed(`Shell '${shell}' does not exist or is not an executable file`, { shell });
+  }
+  for (const dir of (pathVar ?? '').split(delimiter)) {
+    if (dir && isExecutableFile(join(dir, shell))) return join(dir, shell);
+  }
+  throw spawnFailed(`Shell '${shell}' was not found in PATH; install it or pass an absolute path`, {
+    shell,
+    path: pathVar,
+  });
+}
+
+function checkCwd(cwd: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch {
+    throw spawnFailed(`Working directory '${cwd}' does not exist; create it or pass another cwd`, { cwd });
+  }
+  if (!isDir) throw spawnFailed(`Working directory '${cwd}' is not a directory`, { cwd });
+  try {
+    accessSync(cwd, constants.X_OK);
+  } catch {
+    throw spawnFailed(`Working directory '${cwd}' is not accessible (no search permission)`, { cwd });
+  }
+}
+
+/** Applies defaults and checks that the shell and cwd exist; throws OrchflowError(SpawnFailed). */
+export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOptions {
+  const cwd = resolve(config.cwd ?? process.cwd());
+  checkCwd(cwd);
+  const env = buildTerminalEnv(config.env);
+  const mode = config.mode ?? 'interactive';
+  const shellPath = findShell(config.shell ?? 'bash', env.PATH, cwd);
+  const kind = shellKindOf(shellPath);
+  if (kind === undefined && mode !== 'scripted') {
+    throw spawnFailed(
+      `Shell '${shellPath}' has no shell integration; use bash, zsh or a POSIX sh, or mode 'scripted'`,
+      { shell: shellPath },
+    );
+  }
+  return {
+    shellPath,
+    kind: kind ?? 'sh',
+    args: config.args ?? [],
+    cwd,
+    env,
+    cols: config.cols ?? 80,
+    rows: config.rows ?? 24,
+    name: config.name,
+    mode,
+    scrollbackBytes: config.scrollbackBytes,
+  };
+}

@@ -1,0 +1,252 @@
+// `Terminal`: one agent terminal. Composes the process side (a PTY shell with shell integration,
+// or a pipe runner in scripted mode), the output pipeline (scrollback, streaming, snapshots), a
+// FIFO command queue and the process-tree kill. The behaviour of each part lives in its module.
+import { randomUUID } from 'node:crypto';
+import {
+  ErrorCode,
+  type ExecResult,
+  ExecuteOptionsSchema,
+  type ExecutionMode,
+  type ExitInfo,
+  OrchflowError,
+  type OutputChunk,
+  type ProcessMetrics,
+  type ReadResult,
+  type Snapshot,
+  type TerminalConfig,
+  TerminalConfigSchema,
+  type TerminalState,
+} from '@orchflow/protocol';
+import { type ExecOptions, execCancelled, terminalExited } from './exec/options';
+import { type PipeRunner, startPipeHost } from './exec/pipe-runner';
+import { SerialQueue } from './exec/queue';
+import type { FlowGate } from './flow-gate';
+import type { OutputPipeline } from './output/pipeline';
+import type { StreamEvent, SubscribeOptions, Subscription } from './output/subscribers';
+import { ProcessMetricsSampler } from './process/metrics';
+import { killProcessTree } from './process/tree';
+import { type PtyHost, startPtyHost } from './pty-host';
+import { DEFAULT_SPAWN_TIMEOUT_MS, type ResolvedSpawnOptions, resolveSpawnOptions } from './spawn-options';
+
+/** Options of {@link Terminal.spawn}: a TerminalConfig plus in-process settings. */
+export interface TerminalSpawnOptions extends TerminalConfig {
+  /** Terminal id. Default: a random UUID. */
+  id?: string;
+  /** Time the shell gets to show its first prompt. Default {@link DEFAULT_SPAWN_TIMEOUT_MS}. */
+  spawnTimeoutMs?: number;
+}
+
+/** Something that can be stopped. */
+export interface Disposable {
+  dispose(): void;
+}
+
+type Backend = { kind: 'pty'; host: PtyHost } | { kind: 'pipe'; runner: PipeRunner; gate: FlowGate };
+
+/** A terminal running commands for an agent: a PTY with a persistent shell, or pipes. */
+export class Terminal {
+  /** Resolves once the terminal has exited and its output is complete. */
+  readonly exited: Promise<ExitInfo>;
+  private readonly queue = new SerialQueue();
+  private readonly sampler: ProcessMetricsSampler | undefined;
+  private exit: ExitInfo | undefined;
+  private size: { cols: number; rows: number };
+
+  /** Human-readable name, if given. */
+  readonly name: string | undefined;
+  /** Configured execution mode; only `scripted` uses pipes, every other mode a PTY. */
+  readonly mode: ExecutionMode;
+  /** Absolute path of the shell. */
+  readonly shell: string;
+
+  private constructor(
+    /** Unique id. */
+    readonly id: string,
+    opts: ResolvedSpawnOptions,
+    private readonly pipeline: OutputPipeline,
+    private readonly backend: Backend,
+    exited: Promise<ExitInfo>,
+  ) {
+    this.name = opts.name;
+    this.mode = opts.mode;
+    this.shell = opts.shellPath;
+    this.size = { cols: opts.cols, rows: opts.rows };
+    this.exited = exited.then((info) => {
+      this.exit = info;
+      return info;
+    });
+    this.sampler = backend.kind === 'pty' ? new ProcessMetricsSampler(backend.host.pty.pid) : undefined;
+  }
+
+  /** Spawns a terminal; resolves once its shell is ready for commands. Rejects with SpawnFailed. */
+  static async spawn(options: TerminalSpawnOptions = {}): Promise<Terminal> {
+    const { id = randomUUID(), spawnTimeoutMs = DEFAULT_SPAWN_TIMEOUT_MS, ...rest } = options;
+    const parsed = TerminalConfigSchema.safeParse(rest);
+    if (!parsed.success) {
+      throw new OrchflowError(ErrorCode.InvalidParams, `Invalid terminal config: ${parsed.error.message}`, {
+        issues: parsed.error.issues,
+      });
+    }
+    const opts = resolveSpawnOptions(parsed.data);
+    if (opts.mode !== 'scripted') {
+      const host = await startPtyHost(opts, spawnTimeoutMs);
+      return new Terminal(id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
+    }
+    const { runner, pipeline, gate } = startPipeHost(opts);
+    return new Terminal(id, opts, pipeline, { kind: 'pipe', runner, gate }, runner.exited);
+  }
+
+  /** Pid of the shell (interactive), or of the running command in scripted mode (0 when idle). */
+  get pid(): number {
+    return this.backend.kind === 'pty' ? this.backend.host.pty.pid : (this.backend.runner.pid ?? 0);
+  }
+
+  /** Current columns. */
+  get cols(): number {
+    return this.size.cols;
+  }
+
+  /** Current rows. */
+  get rows(): number {
+    return this.size.rows;
+  }
+
+  /** `running`, `paused` (after pause()) or `exited`. */
+  get state(): TerminalState {
+    if (this.exit) return 'exited';
+    return this.gate.userPaused ? 'paused' : 'running';
+  }
+
+  /** How the terminal ended; undefined while it runs. */
+  get exitInfo(): ExitInfo | undefined {
+    return this.exit;
+  }
+
+  /** The shell's working directory after the last command (scripted mode: the configured cwd). */
+  get cwd(): string {
+    return this.backend.kind === 'pty' ? this.backend.host.session.cwd : this.backend.runner.cwd;
+  }
+
+  /**
+   * Runs a command after every earlier one on this terminal. Resolves with its ExecResult (also on
+   * a timeout: `timedOut: true`); rejects with TerminalExited, InvalidParams, or Cancelled when
+   * `signal` aborts (the command is interrupted first; `error.data.result` has what it printed).
+   */
+  execute(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.exit) return Promise.reject(terminalExited(this.exit));
+    const { signal, onOutput, ...limits } = options;
+    const checked = ExecuteOptionsSchema.safeParse(limits);
+    if (!checked.success) {
+      return Promise.reject(
+        new OrchflowError(ErrorCode.InvalidParams, `Invalid execute options: ${checked.error.message}`),
+      );
+    }
+    let started = false;
+    const job = this.queue.run(() => {
+      started = true;
+      if (this.exit) throw terminalExited(this.exit);
+      const run = { ...checked.data, signal, onOutput };
+      const { backend } = this;
+      return backend.kind === 'pty'
+        ? backend.host.session.execute(command, run)
+        : backend.runner.execute(command, run);
+    });
+    if (!signal) return job;
+    return new Promise<ExecResult>((resolve, reject) => {
+      // Aborted while queued: settle now; the queued job sees the aborted signal and does nothing.
+      const onAbort = (): void => {
+        if (!started) reject(execCancelled(undefined));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+      job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** Sends input: keystrokes to the PTY, or the running command's stdin in scripted mode. */
+  write(data: string | Uint8Array): void {
+    if (this.exit) throw terminalExited(this.exit);
+    if (this.backend.kind === 'pipe') this.backend.runner.write(data);
+    else this.backend.host.pty.write(typeof data === 'string' ? data : Buffer.from(data));
+  }
+
+  /** Changes the terminal size (the shell and its programs get SIGWINCH). */
+  resize(cols: number, rows: number): void {
+    const valid = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 1000;
+    if (!valid(cols) || !valid(rows)) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `Terminal size must be 1..1000 × 1..1000, got ${cols}×${rows}`,
+      );
+    }
+    if (this.exit) throw terminalExited(this.exit);
+    if (this.backend.kind === 'pty') this.backend.host.pty.resize(cols, rows);
+    this.pipeline.resize(cols, rows);
+    this.size = { cols, rows };
+  }
+
+  /**
+   * Kills the whole process tree — `signal` first (default SIGHUP, which an interactive shell
+   * obeys while it ignores SIGTERM), SIGKILL for survivors — and resolves once it has exited.
+   */
+  async kill(signal: NodeJS.Signals = 'SIGHUP'): Promise<ExitInfo> {
+    if (this.exit) return this.exit;
+    if (this.backend.kind === 'pty') {
+      this.backend.host.session.beginShutdown();
+      await killProcessTree(this.backend.host.pty.pid, { signal });
+    } else {
+      await this.backend.runner.kill(signal);
+    }
+    return this.exited;
+  }
+
+  /** Calls `listener` with output chunks as they are flushed (batched, ≤ 16 ms). */
+  onData(listener: (chunk: OutputChunk) => void): Disposable {
+    return this.pipeline.onData(listener);
+  }
+
+  /** Calls `listener` once the terminal has exited and its output is complete. */
+  onExit(listener: (info: ExitInfo) => void): Disposable {
+    let active = true;
+    void this.exited.then((info) => {
+      if (active) listener(info);
+    });
+    return { dispose: () => (active = false) };
+  }
+
+  /** Stops reading output; the programs block once the PTY/pipe buffers fill. */
+  pause(): void {
+    this.gate.setUser(true);
+  }
+
+  /** Resumes reading output after pause(). */
+  resume(): void {
+    this.gate.setUser(false);
+  }
+
+  /** Reads retained output by absolute offset. */
+  read(options: { fromOffset?: number; maxBytes?: number } = {}): ReadResult {
+    return this.pipeline.read(options);
+  }
+
+  /** Streams output from an offset, with optional flow control. */
+  subscribe(options: SubscribeOptions, listener: (event: StreamEvent) => void): Subscription {
+    return this.pipeline.subscribe(options, listener);
+  }
+
+  /** The visible screen. */
+  snapshot(): Promise<Snapshot> {
+    return this.pipeline.snapshot();
+  }
+
+  /** CPU, memory and process count of the terminal's process tree. */
+  async metrics(): Promise<ProcessMetrics> {
+    const pid = this.pid;
+    if (this.exit || pid === 0) return { cpuPercent: 0, rssBytes: 0, processCount: 0 };
+    return (this.sampler ?? new ProcessMetricsSampler(pid)).sample();
+  }
+
+  private get gate(): FlowGate {
+    return this.backend.kind === 'pty' ? this.backend.host.gate : this.backend.gate;
+  }
+}

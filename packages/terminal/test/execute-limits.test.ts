@@ -1,0 +1,171 @@
+// execute() limits and ordering on a bash PTY: hard vs idle timeouts, SIGKILL escalation,
+// cancellation, head+tail truncation of huge output, the per-terminal queue and concurrency
+// between terminals.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isOrchflowError } from '@orchflow/protocol';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cleanTerminalOutput } from '../src/exec/clean';
+import { Terminal } from '../src/terminal';
+
+let dir: string;
+let t: Terminal;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'orchflow-limits-'));
+  t = await Terminal.spawn({ shell: 'bash', cwd: dir, scrollbackBytes: 32 * 1024 * 1024 });
+});
+
+afterAll(async () => {
+  await t?.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('timeouts', () => {
+  // Prints every 200 ms for about 2.4 s.
+  const ticking = 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo tick; sleep 0.2; done; echo finished';
+
+  test('idleTimeoutMs does not fire while output keeps coming', async () => {
+    const r = await t.execute(ticking, { idleTimeoutMs: 1500 });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.endsWith('finished\n')).toBe(true);
+  });
+
+  test('timeoutMs fires on the same command', async () => {
+    const r = await t.execute(ticking, { timeoutMs: 1000 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: 130, signal: 'SIGINT' });
+    expect(r.stdout).toContain('tick');
+    expect(r.stdout).not.toContain('finished');
+  });
+
+  test('idleTimeoutMs fires on a silent command', async () => {
+    const r = await t.execute('echo start; sleep 30', { idleTimeoutMs: 500 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: 130 });
+    // bash adds a newline of its own after a job died of SIGINT, as a terminal shows it.
+    expect(r.stdout.trimEnd()).toBe('start');
+  });
+
+  test('a command ignoring SIGINT is SIGKILLed after the grace period; the shell survives', async () => {
+    const r = await t.execute("(trap '' INT; echo armed; sleep 30)", { timeoutMs: 300 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: 137, signal: 'SIGKILL' });
+    expect(r.stdout).toMatch(/^armed\n/);
+    expect((await t.execute('echo alive')).stdout).toBe('alive\n');
+  });
+
+  test('a builtin loop in the shell itself is interrupted with ^C', async () => {
+    const r = await t.execute('while :; do :; done', { timeoutMs: 300 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: 130 });
+    expect((await t.execute('echo alive')).stdout).toBe('alive\n');
+  });
+});
+
+describe('cancellation', () => {
+  test('aborting a running command interrupts it and rejects with Cancelled and the partial result', async () => {
+    const controller = new AbortController();
+    const error = await t
+      .execute('echo working; sleep 30', {
+        signal: controller.signal,
+        onOutput: (chunk) => {
+          if (chunk.data.includes('working')) controller.abort();
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(isOrchflowError(error) && error.codeName).toBe('Cancelled');
+    const { result } = (error as { data: { result: { stdout: string; exitCode: number } } }).data;
+    expect(result.exitCode).toBe(130);
+    expect(result.stdout.trimEnd()).toBe('working');
+    expect((await t.execute('echo next')).stdout).toBe('next\n');
+  });
+
+  test('aborting a queued command rejects at once and it never runs', async () => {
+    const controller = new AbortController();
+    const first = t.execute('sleep 0.5');
+    const queued = t.execute('touch never-ran', { signal: controller.signal });
+    controller.abort();
+    await expect(queued).rejects.toMatchObject({ codeName: 'Cancelled' });
+    await first;
+    await t.execute('true');
+    expect(existsSync(join(dir, 'never-ran'))).toBe(false);
+  });
+});
+
+describe('output limits', () => {
+  test('10 MB of output keeps head and tail; the full text stays readable by offset', async () => {
+    const line = '0123456789abcdef';
+    const lines = (10 * 1024 * 1024) / 16 / 17;
+    const r = await t.execute(`yes ${line} | head -n ${Math.floor(lines * 17)} | cat -n | tail -c +1`, {
+      timeoutMs: 120_000,
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.truncated).toBe(true);
+    expect(r.stdout.length).toBeLessThan(1024 * 1024 + 200);
+    expect(r.stdout).toMatch(/^\s+1\t0123456789abcdef\n\s+2\t/);
+    const total = Math.floor(lines * 17);
+    expect(r.stdout.endsWith(`${total}\t${line}\n`)).toBe(true);
+    expect(r.stdout).toMatch(/bytes of output omitted/);
+
+    // Read back the whole output from the scrollback, page by page.
+    let offset = r.outputOffset ?? 0;
+    const pages: string[] = [];
+    for (;;) {
+      const page = t.read({ fromOffset: offset, maxBytes: 1024 * 1024 });
+      expect(page.gap).toBeUndefined();
+      pages.push(page.data);
+      if (page.nextOffset >= page.endOffset) break;
+      offset = page.nextOffset;
+    }
+    const full = cleanTerminalOutput(pages.join(''));
+    const expected = Array.from({ length: total }, (_, i) => `${String(i + 1).padStart(6)}\t${line}\n`).join(
+      '',
+    );
+    expect(full.startsWith(expected)).toBe(true);
+  }, 180_000);
+
+  test('maxOutputBytes is honoured per call', async () => {
+    const r = await t.execute('seq 1 10000', { maxOutputBytes: 1000 });
+    expect(r.truncated).toBe(true);
+    expect(r.stdout.startsWith('1\n2\n3\n')).toBe(true);
+    expect(r.stdout.endsWith('9999\n10000\n')).toBe(true);
+    const small = await t.execute('seq 1 3', { maxOutputBytes: 1000 });
+    expect(small).toMatchObject({ stdout: '1\n2\n3\n', truncated: false });
+  });
+});
+
+describe('ordering and concurrency', () => {
+  test('20 concurrent calls on one terminal run strictly in order', async () => {
+    const finished: number[] = [];
+    const calls = Array.from({ length: 20 }, (_, i) =>
+      t.execute(`echo ${i} >> order.txt; echo ${i}`).then((r) => {
+        finished.push(i);
+        return r;
+      }),
+    );
+    const results = await Promise.all(calls);
+    expect(results.map((r) => r.stdout)).toEqual(results.map((_, i) => `${i}\n`));
+    expect(finished).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const file = await t.execute('cat order.txt');
+    expect(file.stdout).toBe(`${Array.from({ length: 20 }, (_, i) => i).join('\n')}\n`);
+  });
+
+  test('different terminals run at the same time', async () => {
+    const other = await Terminal.spawn({ shell: 'bash', cwd: dir });
+    try {
+      // The waiter only finishes once the other terminal has run its command: serialising the
+      // two terminals would deadlock until the timeout.
+      const waiter = t.execute('while [ ! -e go.flag ]; do sleep 0.05; done; echo released', {
+        timeoutMs: 15_000,
+      });
+      const trigger = await other.execute('touch go.flag');
+      expect(trigger.exitCode).toBe(0);
+      expect(await waiter).toMatchObject({ stdout: 'released\n', timedOut: false });
+    } finally {
+      await other.kill();
+    }
+  });
+});
+
+test('invalid execute options reject with InvalidParams', async () => {
+  await expect(t.execute('true', { timeoutMs: -1 })).rejects.toMatchObject({ codeName: 'InvalidParams' });
+});

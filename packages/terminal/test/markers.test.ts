@@ -1,0 +1,158 @@
+// Unit tests of the pure pieces of execute(): the streaming marker parser, output cleaning,
+// head+tail capture and command encoding.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import { OutputCapture } from '../src/exec/capture';
+import { cleanTerminalOutput, stripAnsi } from '../src/exec/clean';
+import { ansiCQuote, encodeCommand, INLINE_COMMAND_LIMIT, singleQuote } from '../src/exec/encode';
+import { MarkerParser, type ParsedPiece } from '../src/exec/marker-parser';
+import { createNonce, decodeCwdField } from '../src/shell-integration/marker-format';
+
+const nonce = createNonce();
+const other = createNonce();
+const osc = (body: string): string => `\x1b]633;${body}\x07`;
+
+function parseInChunks(
+  parser: MarkerParser,
+  input: Buffer,
+  size: number,
+): { text: string; markers: unknown[] } {
+  const pieces: ParsedPiece[] = [];
+  for (let i = 0; i < input.length; i += size) pieces.push(...parser.feed(input.subarray(i, i + size)));
+  const tail = parser.flush();
+  const data: Buffer[] = [];
+  const markers: unknown[] = [];
+  for (const p of pieces) {
+    if (p.type === 'data') data.push(Buffer.from(p.bytes));
+    else markers.push(p.marker);
+  }
+  data.push(Buffer.from(tail));
+  return { text: Buffer.concat(data).toString('utf8'), markers };
+}
+
+describe('MarkerParser', () => {
+  const stream = Buffer.from(
+    `prompt$ ${osc(`C;${nonce}`)}héllo\r\n${osc(`D;${nonce};42;%2Ftmp%2Fa%20b`)}${osc(`A;${nonce}`)}$ `,
+  );
+
+  test.each([1, 2, 3, 7, 64, 10_000])(
+    'strips valid markers and reports them with chunks of %i bytes',
+    (size) => {
+      const { text, markers } = parseInChunks(new MarkerParser(nonce), stream, size);
+      expect(text).toBe('prompt$ héllo\r\n$ ');
+      expect(markers).toEqual([
+        { kind: 'start' },
+        { kind: 'done', status: 42, cwd: '/tmp/a b' },
+        { kind: 'prompt' },
+      ]);
+    },
+  );
+
+  test('markers with a wrong but plausible nonce pass through unchanged', () => {
+    const fake = `x${osc(`D;${other};0;%2F`)}y${osc(`A;${other}`)}${osc(`C;${nonce.slice(0, 31)}`)}z`;
+    for (const size of [1, 5, 1000]) {
+      const { text, markers } = parseInChunks(new MarkerParser(nonce), Buffer.from(fake), size);
+      expect(text).toBe(fake);
+      expect(markers).toEqual([]);
+    }
+  });
+
+  test('malformed markers with the right nonce pass through', () => {
+    const bad = `${osc(`D;${nonce};notanumber;x`)}${osc(`C;${nonce};extra`)}${osc(`Q;${nonce}`)}`;
+    const { text, markers } = parseInChunks(new MarkerParser(nonce), Buffer.from(bad), 3);
+    expect(text).toBe(bad);
+    expect(markers).toEqual([]);
+  });
+
+  test('holds back only a possible marker prefix, and releases it at flush', () => {
+    const parser = new MarkerParser(nonce);
+    const pieces = parser.feed(Buffer.from(`abc\x1b]633;C;${nonce.slice(0, 10)}`));
+    expect(pieces).toEqual([{ type: 'data', bytes: Buffer.from('abc') }]);
+    expect(Buffer.from(parser.flush()).toString()).toBe(`\x1b]633;C;${nonce.slice(0, 10)}`);
+    // Other escape sequences are never held.
+    const csi = parser.feed(Buffer.from('\x1b[31mred'));
+    expect(Buffer.concat(csi.map((p) => (p.type === 'data' ? p.bytes : Buffer.alloc(0)))).toString()).toBe(
+      '\x1b[31mred',
+    );
+  });
+
+  test('decodes percent-encoded UTF-8 cwds', () => {
+    expect(decodeCwdField('/tmp/d%20%C3%A9%3Bx')).toBe('/tmp/d é;x');
+    expect(decodeCwdField('/plain/path')).toBe('/plain/path');
+  });
+});
+
+describe('cleanTerminalOutput', () => {
+  test('strips CSI, OSC, charset and keypad escapes', () => {
+    expect(stripAnsi('\x1b[1;31mred\x1b[0m \x1b]0;title\x07t \x1b(Bx\x1b=\x1b]8;;http://a\x1b\\link')).toBe(
+      'red t xlink',
+    );
+  });
+
+  test('turns CRLF into LF and applies lone CR and backspace like a screen', () => {
+    expect(cleanTerminalOutput('a\r\nb\r\r\nc')).toBe('a\nb\nc');
+    expect(cleanTerminalOutput('10%\r50%\r100%\r\ndone')).toBe('100%\ndone');
+    expect(cleanTerminalOutput('abcdef\rXY\r\n')).toBe('XYcdef\n');
+    expect(cleanTerminalOutput('ab\bc\n')).toBe('ac\n');
+    expect(cleanTerminalOutput('tab\there\x07\n')).toBe('tab\there\n');
+  });
+});
+
+describe('OutputCapture', () => {
+  test('keeps everything within the budget', () => {
+    const c = new OutputCapture(100);
+    c.append(Buffer.from('hello '));
+    c.append(Buffer.from('world'));
+    expect(c.result()).toEqual({ text: 'hello world', truncated: false, totalBytes: 11 });
+  });
+
+  test('keeps head and tail beyond the budget, on character boundaries', () => {
+    const c = new OutputCapture(40);
+    c.append(Buffer.from('HEAD-'.repeat(2)));
+    for (let i = 0; i < 1000; i++) c.append(Buffer.from('ééé-middle-'));
+    c.append(Buffer.from('-TAIL€€'));
+    const r = c.result();
+    expect(r.truncated).toBe(true);
+    expect(r.text.startsWith('HEAD-HEAD-')).toBe(true);
+    expect(r.text.endsWith('-TAIL€€')).toBe(true);
+    expect(r.text).not.toContain('\ufffd');
+    expect(r.text).toMatch(/bytes of output omitted/);
+  });
+});
+
+describe('encodeCommand', () => {
+  const bash = (script: string): string => execFileSync('bash', ['-c', script]).toString();
+
+  test('ANSI-C quoting round-trips every byte through bash', () => {
+    const text = 'multi\nline \'q\' "dq" \\ $HOME `x` \t tab é 😀 \x1b]633;A;x\x07 \x03 \x7f !';
+    const out = bash(`printf %s ${ansiCQuote(text)}`);
+    expect(out).toBe(text);
+    expect(ansiCQuote(text)).toMatch(/^\$'[\x20-\x7e]*'$/);
+  });
+
+  test('single quoting round-trips through sh', () => {
+    const text = 'it\'s a "test" $HOME\nline2';
+    expect(execFileSync('sh', ['-c', `printf %s ${singleQuote(text)}`]).toString()).toBe(text);
+  });
+
+  test('one line for bash; long or control-character commands go to a file', () => {
+    const files: string[] = [];
+    const write = (t: string): string => {
+      files.push(t);
+      return `/tmp/x/command-${files.length}`;
+    };
+    expect(encodeCommand('bash', 'echo hi\necho there', write)).toEqual({
+      line: "eval $'echo hi\\necho there'",
+      file: undefined,
+    });
+    const long = `echo ${'x'.repeat(INLINE_COMMAND_LIMIT)}`;
+    expect(encodeCommand('zsh', long, write)).toEqual({
+      line: `eval "$(<'/tmp/x/command-1')"`,
+      file: '/tmp/x/command-1',
+    });
+    expect(encodeCommand('sh', "echo 'a'", write).line).toBe("__orchflow_start; eval 'echo '\\''a'\\'''");
+    expect(encodeCommand('sh', 'printf "a\tb"', write).line).toBe("__orchflow_start; . '/tmp/x/command-2'");
+    expect(files).toEqual([long, 'printf "a\tb"']);
+    expect(() => encodeCommand('bash', 'a\0b', write)).toThrow(/NUL/);
+  });
+});
