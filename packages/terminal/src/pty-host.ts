@@ -10,6 +10,7 @@ import { ShellSession } from './exec/shell-session';
 import { FlowGate } from './flow-gate';
 import { OutputPipeline } from './output/pipeline';
 import { killProcessTree } from './process/tree';
+import { PtyDrain } from './pty-drain';
 import { installShellIntegration, type ShellIntegration } from './shell-integration/install';
 import { createNonce } from './shell-integration/marker-format';
 import type { ResolvedSpawnOptions } from './spawn-options';
@@ -95,10 +96,14 @@ function wire(pty: IPty, opts: ResolvedSpawnOptions, nonce: string, integration:
     killTerminal: () => void killProcessTree(pty.pid).catch(() => undefined),
   });
   // encoding: null makes node-pty hand out Buffers (its typings only know strings).
-  pty.onData((data) => session.handleData(data as unknown as Buffer));
+  const drain = PtyDrain.install(pty, nonce);
+  pty.onData((data) => {
+    const bytes = data as unknown as Buffer;
+    session.handleData(drain ? drain.filter(bytes) : bytes);
+  });
   const exited = new Promise<ExitInfo>((resolve) => {
-    // node-pty 1.1 emits exit only after the PTY socket closed (or 200 ms after the child was
-    // reaped, for grandchildren that keep the PTY open), so every byte has been delivered here.
+    // node-pty emits exit only after its socket closed, and PtyDrain holds that close back until
+    // the output queued in the kernel has been read, so every byte has been delivered here.
     pty.onExit(({ exitCode, signal }) => {
       const info: ExitInfo = signal
         ? { exitCode: null, signal: signalNames.get(signal) ?? `SIG${signal}` }

@@ -1,0 +1,100 @@
+// Makes a PTY's last bytes arrive. On Linux, once the last slave fd closes, reading the master can
+// return EOF while output is still queued in the kernel, so a program that writes a burst and
+// exits at once loses its tail (node-pty issues #72 and #726). We hold a slave fd of our own, so
+// the master never reaches EOF while output is queued. When node-pty tears its socket down after
+// the child exited, we first write a sentinel through our slave fd and wait for it to come out of
+// the master: a PTY keeps order, so everything the child wrote has been read by then. This also
+// covers a terminal whose reading is paused at exit: draining resumes it.
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import type { IPty } from 'node-pty';
+
+// 2 s: the queue is at most a few dozen KiB, read in microseconds; this only bounds a stuck PTY.
+const DRAIN_TIMEOUT_MS = 2_000;
+
+interface PtyInternals {
+  _pty?: string;
+  _socket?: { destroy(error?: Error): unknown };
+}
+
+/** Holds a PTY open until its queued output has been read; see the module comment. */
+export class PtyDrain {
+  private readonly sentinel: Buffer;
+  private pending: Buffer | undefined;
+  private finish: (() => void) | undefined;
+
+  private constructor(
+    private readonly pty: IPty,
+    private readonly slaveFd: number,
+    nonce: string,
+  ) {
+    this.sentinel = Buffer.from(`\x1b]633;orchflow-drained;${nonce}\x07`);
+  }
+
+  /**
+   * Installs the drain on a freshly spawned PTY. Returns undefined (and changes nothing) when
+   * node-pty's internals are not as expected, so a node-pty upgrade degrades to its own behaviour.
+   */
+  static install(pty: IPty, nonce: string): PtyDrain | undefined {
+    const internals = pty as unknown as PtyInternals;
+    const socket = internals._socket;
+    if (typeof internals._pty !== 'string' || typeof socket?.destroy !== 'function') return undefined;
+    let slaveFd: number;
+    try {
+      slaveFd = openSync(internals._pty, constants.O_RDWR | constants.O_NOCTTY);
+    } catch {
+      return undefined;
+    }
+    const drain = new PtyDrain(pty, slaveFd, nonce);
+    const destroy = socket.destroy.bind(socket);
+    socket.destroy = (error?: Error) => drain.beforeDestroy(() => destroy(error));
+    return drain;
+  }
+
+  /**
+   * Passes a chunk read from the master through; while draining, strips the sentinel and
+   * finishes the drain when it has arrived. Returns the bytes that belong to the terminal.
+   */
+  filter(chunk: Buffer): Buffer {
+    if (!this.finish) return chunk;
+    const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    const at = data.indexOf(this.sentinel);
+    if (at >= 0) {
+      this.complete();
+      return data.subarray(0, at);
+    }
+    // Hold back a tail that may be the start of a sentinel split across reads.
+    const keep = this.partialSentinelLength(data);
+    if (keep > 0) this.pending = data.subarray(data.length - keep);
+    return data.subarray(0, data.length - keep);
+  }
+
+  private beforeDestroy(destroy: () => void): void {
+    if (this.finish) return;
+    const timer = setTimeout(() => this.complete(), DRAIN_TIMEOUT_MS);
+    this.finish = () => {
+      clearTimeout(timer);
+      closeSync(this.slaveFd);
+      destroy();
+    };
+    try {
+      writeSync(this.slaveFd, this.sentinel);
+      this.pty.resume();
+    } catch {
+      this.complete();
+    }
+  }
+
+  private complete(): void {
+    const finish = this.finish;
+    this.finish = () => undefined;
+    finish?.();
+  }
+
+  private partialSentinelLength(data: Buffer): number {
+    for (let k = Math.min(this.sentinel.length - 1, data.length); k > 0; k--) {
+      if (data.subarray(data.length - k).equals(this.sentinel.subarray(0, k))) return k;
+    }
+    return 0;
+  }
+}
