@@ -52,7 +52,7 @@ export class Inbound {
         const { dispatcher } = this.deps;
         // Liveness must work even on a peer that registered nothing.
         if (method === PING_METHOD && !dispatcher.hasRequestHandler(method))
-          reserve()(successResponse(id, {}));
+          reserve()(successResponse(id, { pong: true, time: Date.now() }));
         else dispatcher.handleRequest(incoming.message, reserve());
         break;
       }

@@ -12,7 +12,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const CANCEL_REQUEST_METHOD = '$/cancelRequest';
 /** Notification that carries a progress value for the request holding the same token. */
 export const PROGRESS_METHOD = '$/progress';
-/** Liveness request; answered with `{}` unless a handler for it is registered. */
+/** Liveness request; answered with `{ pong: true, time }` unless a handler for it is registered. */
 export const PING_METHOD = '$/ping';
 
 /** Options of one outgoing request. */
