@@ -145,7 +145,7 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
   /** Sends `$/ping` and resolves with the round-trip time in milliseconds. */
   async ping(options?: Pick<RequestOptions, 'timeoutMs' | 'signal'>): Promise<number> {
     const started = performance.now();
-    await this.request(PING_METHOD, {}, options);
+    await this.request(PING_METHOD, {} as MethodParams<M, typeof PING_METHOD>, options);
     return performance.now() - started;
   }
 
