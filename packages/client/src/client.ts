@@ -1,0 +1,241 @@
+// `OrchflowClient`: the typed API of an orchflow server over any IpcChannel. It performs the
+// `initialize` handshake, then offers terminals, batches, transactions, scripts, interactive
+// sessions and emergency controls; errors arrive rebuilt as `OrchflowError` with their codes.
+import {
+  type BatchItemResult,
+  type BatchMode,
+  type ClientInfo,
+  checkProtocolVersion,
+  ErrorCode,
+  type ExecResult,
+  type ExecuteCommand,
+  type InitializeResult,
+  type IpcChannel,
+  type ListParams,
+  Methods,
+  type MetricsResult,
+  OrchflowError,
+  PROTOCOL_VERSION,
+  type Principal,
+  RpcPeer,
+  type ServerCapabilities,
+  type ServerInfo,
+  type TerminalConfig,
+  type TerminalInfo,
+} from '@orchflow/protocol';
+import type { DirectConnectable } from './connectable';
+import { InteractiveSession } from './interactive-session';
+import { type RemoteExecuteOptions, RemoteTerminal } from './remote-terminal';
+import { SubscriptionRouter } from './subscription-router';
+import { ClientTransaction } from './transaction';
+
+/** The `clientInfo` sent when none is given. */
+export const DEFAULT_CLIENT_INFO: ClientInfo = { name: '@orchflow/client' };
+
+/** Options of {@link OrchflowClient.fromChannel}. */
+export interface OrchflowClientOptions {
+  /** Who is connecting; shown in server logs. Default {@link DEFAULT_CLIENT_INFO}. */
+  clientInfo?: ClientInfo;
+  /** Auth token; the server maps it to a principal. */
+  token?: string;
+  /** Timeout of requests that do not run commands (spawn, list, read…). Default 30 s. */
+  timeoutMs?: number;
+  /** Hears protocol problems the connection recovers from (malformed messages, unknown ids). */
+  onError?: (error: Error) => void;
+}
+
+/** Options of {@link OrchflowClient.direct}. */
+export interface DirectClientOptions extends OrchflowClientOptions {
+  /** The principal to connect as. Default: admin. */
+  principal?: Principal;
+}
+
+/** Options of {@link OrchflowClient.batchExecute}. */
+export interface BatchOptions {
+  /** Default `sequential`. */
+  mode?: BatchMode;
+  /** Stop at the first failing command; the rest are reported as cancelled. Default false. */
+  stopOnError?: boolean;
+}
+
+/** Options of {@link OrchflowClient.runScript}. */
+export interface RunScriptOptions extends Omit<RemoteExecuteOptions, 'signal'> {
+  /** Agent that owns the throwaway terminal. Default `script`. */
+  agentId?: string;
+  /** Terminal config (cwd, env, mode…). */
+  config?: TerminalConfig;
+  /** Aborting interrupts the script; the terminal is killed either way. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link OrchflowClient.runInteractive}. */
+export interface RunInteractiveOptions {
+  /** Agent that owns the session's terminal. Default `interactive`. */
+  agentId?: string;
+  /** Terminal config (cwd, env, size…). */
+  config?: TerminalConfig;
+}
+
+/** A connection to an orchflow server; the same API over every transport. */
+export class OrchflowClient {
+  /** Resolves (never rejects) once the connection has closed. */
+  readonly closed: Promise<void>;
+
+  private constructor(
+    private readonly peer: RpcPeer<typeof Methods>,
+    private readonly router: SubscriptionRouter,
+    private readonly handshake: InitializeResult,
+  ) {
+    this.closed = peer.closed;
+  }
+
+  /** Connects over `channel`: performs `initialize` and checks the protocol version. */
+  static async fromChannel(
+    channel: IpcChannel,
+    options: OrchflowClientOptions = {},
+  ): Promise<OrchflowClient> {
+    let router: SubscriptionRouter | undefined;
+    const peer = new RpcPeer(channel, {
+      methods: Methods,
+      defaultTimeoutMs: options.timeoutMs,
+      onError: options.onError,
+      onClose: (reason) => router?.closeAll(reason),
+    });
+    router = new SubscriptionRouter(peer);
+    try {
+      const handshake = await peer.request('initialize', {
+        protocolVersion: PROTOCOL_VERSION,
+        clientInfo: options.clientInfo ?? DEFAULT_CLIENT_INFO,
+        token: options.token,
+      });
+      const version = checkProtocolVersion(handshake.protocolVersion);
+      if (!version.compatible) throw new OrchflowError(ErrorCode.VersionMismatch, version.reason);
+      return new OrchflowClient(peer, router, handshake);
+    } catch (error) {
+      await peer.close();
+      throw error;
+    }
+  }
+
+  /** Connects to an in-process orchestrator (anything with `connect(principal?)`, e.g. core's). */
+  static async direct(
+    orchestrator: DirectConnectable,
+    options: DirectClientOptions = {},
+  ): Promise<OrchflowClient> {
+    const { principal, ...rest } = options;
+    return OrchflowClient.fromChannel(await orchestrator.connect(principal), rest);
+  }
+
+  /** The server's name and version. */
+  get serverInfo(): ServerInfo {
+    return this.handshake.serverInfo;
+  }
+
+  /** What the server supports. */
+  get capabilities(): ServerCapabilities {
+    return this.handshake.capabilities;
+  }
+
+  /** Who the server takes this client to be. */
+  get principal(): Principal {
+    return this.handshake.principal;
+  }
+
+  /** The server's protocol version. */
+  get protocolVersion(): string {
+    return this.handshake.protocolVersion;
+  }
+
+  /** True once the connection has closed. */
+  get isClosed(): boolean {
+    return this.peer.isClosed;
+  }
+
+  /** Spawns a terminal owned by `agentId`. */
+  async spawnTerminal(agentId: string, config?: TerminalConfig): Promise<RemoteTerminal> {
+    const info = await this.peer.request('terminal.spawn', { agentId, config });
+    return this.handle(info);
+  }
+
+  /** A handle on an existing terminal, such as one from {@link listTerminals}. */
+  handle(info: TerminalInfo): RemoteTerminal {
+    return new RemoteTerminal({ peer: this.peer, router: this.router }, info);
+  }
+
+  /** The terminals this client may see, optionally narrowed. */
+  async listTerminals(filter: ListParams = {}): Promise<TerminalInfo[]> {
+    return (await this.peer.request('terminal.list', filter)).terminals;
+  }
+
+  /** Runs several commands; results line up with `commands`. */
+  async batchExecute(commands: ExecuteCommand[], options: BatchOptions = {}): Promise<BatchItemResult[]> {
+    const { results } = await this.peer.request(
+      'terminal.batchExecute',
+      { commands, ...options },
+      { timeoutMs: 0 },
+    );
+    return results;
+  }
+
+  /** Opens a transaction: its commands are admitted together at commit, or none runs. */
+  async transaction(): Promise<ClientTransaction> {
+    const { txId } = await this.peer.request('tx.begin', {});
+    return new ClientTransaction(this.peer, txId);
+  }
+
+  /** Runs `script` in a fresh terminal, kills the terminal (also on failure) and returns the result. */
+  async runScript(script: string, options: RunScriptOptions = {}): Promise<ExecResult> {
+    const { agentId = 'script', config, ...execute } = options;
+    const terminal = await this.spawnTerminal(agentId, config);
+    try {
+      return await terminal.execute(script, execute);
+    } finally {
+      // The connection may be gone (that is often why execute failed); the server then kills it.
+      await terminal.kill().catch(() => undefined);
+    }
+  }
+
+  /** Starts `program` in a fresh terminal and returns a session to talk to it. */
+  async runInteractive(program: string, options: RunInteractiveOptions = {}): Promise<InteractiveSession> {
+    const terminal = await this.spawnTerminal(options.agentId ?? 'interactive', options.config);
+    try {
+      return await InteractiveSession.start(terminal, program);
+    } catch (error) {
+      await terminal.kill().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Orchestrator metrics (for an agent principal: its own terminals only). */
+  metrics(options: { includeProcesses?: boolean } = {}): Promise<MetricsResult> {
+    return this.peer.request('orchestrator.metrics', options);
+  }
+
+  /** Pauses output reading of every terminal (or one agent's); admin only. Returns how many. */
+  async pauseAll(agentId?: string): Promise<number> {
+    return (await this.peer.request('orchestrator.pauseAll', { agentId })).paused;
+  }
+
+  /** Resumes every paused terminal (or one agent's); admin only. Returns how many. */
+  async resumeAll(agentId?: string): Promise<number> {
+    return (await this.peer.request('orchestrator.resumeAll', { agentId })).resumed;
+  }
+
+  /** Kills every terminal (or one agent's); admin only. Returns how many. */
+  async killAll(agentId?: string): Promise<number> {
+    return (await this.peer.request('orchestrator.killAll', { agentId }, { timeoutMs: 0 })).killed;
+  }
+
+  /** Round-trip time to the server, in milliseconds. */
+  async ping(): Promise<number> {
+    // Not RpcPeer.ping(): it sends no params, which servers validating `$/ping` params refuse.
+    const started = performance.now();
+    await this.peer.request('$/ping', {});
+    return performance.now() - started;
+  }
+
+  /** Closes the connection; the server disposes its subscriptions (and, by default, its terminals). */
+  close(): Promise<void> {
+    return this.peer.close();
+  }
+}

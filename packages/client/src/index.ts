@@ -1,0 +1,43 @@
+// @orchflow/client — the typed orchflow API over any IpcChannel. This entry is browser-safe:
+// it imports nothing from Node; Node-only transports will live behind `@orchflow/client/node`.
+
+export {
+  type BatchItemResult,
+  ChannelClosedError,
+  ErrorCode,
+  type ExecResult,
+  type ExitInfo,
+  isOrchflowError,
+  isOrchflowLocalError,
+  OrchflowError,
+  type OutputChunk,
+  type Principal,
+  type ReadResult,
+  type Snapshot,
+  type TerminalConfig,
+  type TerminalInfo,
+} from '@orchflow/protocol';
+export {
+  type BatchOptions,
+  DEFAULT_CLIENT_INFO,
+  type DirectClientOptions,
+  OrchflowClient,
+  type OrchflowClientOptions,
+  type RunInteractiveOptions,
+  type RunScriptOptions,
+} from './client';
+export type { DirectConnectable } from './connectable';
+export {
+  DEFAULT_WAIT_FOR_TIMEOUT_MS,
+  INTERACTIVE_TAIL_CHARS,
+  InteractiveSession,
+} from './interactive-session';
+export type { OutputDataEvent, OutputEndEvent, OutputEvent, OutputGapEvent } from './output-events';
+export { DEFAULT_STREAM_BUFFER_BYTES, type StreamOptions } from './output-stream';
+export {
+  type Disposable,
+  EXECUTE_RESPONSE_MARGIN_MS,
+  type RemoteExecuteOptions,
+  RemoteTerminal,
+} from './remote-terminal';
+export { ClientTransaction, type CommitOptions } from './transaction';

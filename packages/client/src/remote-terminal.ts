@@ -1,0 +1,171 @@
+// `RemoteTerminal`: a handle on one terminal served over RPC, with the same methods as core's
+// in-process `TerminalHandle`. Live output listeners share one lazily opened subscription.
+import {
+  type ExecResult,
+  type ExecuteOptions,
+  type ExitInfo,
+  type Methods,
+  type OutputChunk,
+  OutputChunkSchema,
+  type ReadResult,
+  type RpcPeer,
+  type Snapshot,
+  type TerminalInfo,
+} from '@orchflow/protocol';
+import type { OutputEvent } from './output-events';
+import { type StreamOptions, streamOutput } from './output-stream';
+import type { OpenSubscription, SubscriptionRouter } from './subscription-router';
+
+/** Extra time a request waits beyond a command's own `timeoutMs` before giving up on the server. */
+export const EXECUTE_RESPONSE_MARGIN_MS = 30_000;
+
+/** Options of {@link RemoteTerminal.execute}. */
+export interface RemoteExecuteOptions extends ExecuteOptions {
+  /** Receives the command's raw output (escapes not stripped) while it runs. */
+  onOutput?: (chunk: OutputChunk) => void;
+  /** Aborting interrupts the command on the server; the call rejects with `Cancelled`. */
+  signal?: AbortSignal;
+  /**
+   * How long to wait for the response. Default: `timeoutMs` plus {@link EXECUTE_RESPONSE_MARGIN_MS},
+   * or no limit when the command has no `timeoutMs` (commands may legitimately run for hours).
+   */
+  requestTimeoutMs?: number;
+}
+
+/** Something that can be stopped. */
+export interface Disposable {
+  dispose(): void;
+}
+
+/** What a remote terminal needs from its client. */
+export interface RemoteTerminalContext {
+  readonly peer: RpcPeer<typeof Methods>;
+  readonly router: SubscriptionRouter;
+}
+
+/** A terminal on the server, driven over RPC. */
+export class RemoteTerminal {
+  private current: TerminalInfo;
+  private readonly listeners = new Set<(chunk: OutputChunk) => void>();
+  private live: Promise<OpenSubscription> | undefined;
+
+  constructor(
+    private readonly context: RemoteTerminalContext,
+    info: TerminalInfo,
+  ) {
+    this.current = info;
+  }
+
+  /** The terminal's id. */
+  get id(): string {
+    return this.current.id;
+  }
+
+  /** The agent that owns the terminal. */
+  get agentId(): string {
+    return this.current.agentId;
+  }
+
+  /** What this handle last learned about the terminal (at spawn, resize and kill). */
+  info(): TerminalInfo {
+    return { ...this.current };
+  }
+
+  /** Runs a command in the terminal's persistent shell and resolves with its result. */
+  execute(command: string, options: RemoteExecuteOptions = {}): Promise<ExecResult> {
+    const { onOutput, signal, requestTimeoutMs, ...limits } = options;
+    const timeoutMs =
+      requestTimeoutMs ??
+      (limits.timeoutMs === undefined ? 0 : limits.timeoutMs + EXECUTE_RESPONSE_MARGIN_MS);
+    return this.context.peer.request(
+      'terminal.execute',
+      { terminalId: this.id, command, ...limits },
+      {
+        timeoutMs,
+        signal,
+        onProgress: onOutput ? (value) => deliverProgress(value, onOutput) : undefined,
+      },
+    );
+  }
+
+  /** Sends input as if typed (`\r` is Enter). */
+  async write(data: string): Promise<void> {
+    await this.context.peer.request('terminal.write', { terminalId: this.id, data });
+  }
+
+  /** Changes the terminal size. */
+  async resize(cols: number, rows: number): Promise<void> {
+    const size = await this.context.peer.request('terminal.resize', { terminalId: this.id, cols, rows });
+    this.current = { ...this.current, ...size };
+  }
+
+  /** Kills the terminal's whole process tree and resolves with how it ended. */
+  async kill(signal?: string): Promise<ExitInfo> {
+    const exit = await this.context.peer.request('terminal.kill', { terminalId: this.id, signal });
+    this.current = { ...this.current, state: 'exited', exitCode: exit.exitCode };
+    return exit;
+  }
+
+  /** The visible screen. */
+  snapshot(): Promise<Snapshot> {
+    return this.context.peer.request('terminal.snapshot', { terminalId: this.id });
+  }
+
+  /** Reads retained output by absolute byte offset. */
+  read(options: { fromOffset?: number; maxBytes?: number } = {}): Promise<ReadResult> {
+    return this.context.peer.request('terminal.read', { terminalId: this.id, ...options });
+  }
+
+  /**
+   * Calls `listener` with live output. The first listener opens a subscription; it closes when
+   * the last one is disposed. Resolves once output is flowing, so nothing printed after is missed.
+   */
+  async onOutput(listener: (chunk: OutputChunk) => void): Promise<Disposable> {
+    this.listeners.add(listener);
+    try {
+      await this.liveSubscription();
+    } catch (error) {
+      this.listeners.delete(listener);
+      throw error;
+    }
+    return { dispose: () => this.removeListener(listener) };
+  }
+
+  /** The terminal's output as an async iterable, from `fromOffset` (resume) or live. */
+  stream(options: StreamOptions = {}): AsyncIterable<OutputEvent> {
+    return streamOutput(this.context.router, this.id, options);
+  }
+
+  private liveSubscription(): Promise<OpenSubscription> {
+    this.live ??= this.context.router
+      .subscribe(this.id, undefined, {
+        data: (chunk) => {
+          for (const listener of [...this.listeners]) listener(chunk);
+        },
+        gap: () => undefined,
+        exit: () => {
+          this.live = undefined;
+        },
+        fail: () => {
+          this.live = undefined;
+        },
+      })
+      .catch((error: unknown) => {
+        this.live = undefined;
+        throw error;
+      });
+    return this.live;
+  }
+
+  private removeListener(listener: (chunk: OutputChunk) => void): void {
+    if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+    const live = this.live;
+    this.live = undefined;
+    void live?.then((subscription) => subscription.close()).catch(() => undefined);
+  }
+}
+
+function deliverProgress(value: unknown, onOutput: (chunk: OutputChunk) => void): void {
+  const parsed = OutputChunkSchema.safeParse(value);
+  if (parsed.success) onOutput({ data: parsed.data.data, offset: parsed.data.offset });
+}

@@ -1,0 +1,124 @@
+// Client side of `terminal.subscribe`: opens subscriptions and routes `terminal.output`,
+// `terminal.gap` and `terminal.exit` notifications to the sink of the subscription they name.
+// A server may push a subscription's first chunks before its `terminal.subscribe` response
+// arrives; those are held (only while a subscribe is in flight) and replayed once the id is known.
+import {
+  type ExitInfo,
+  type Methods,
+  type OutputChunk,
+  type RpcPeer,
+  TerminalExitParamsSchema,
+  TerminalGapParamsSchema,
+  TerminalOutputParamsSchema,
+} from '@orchflow/protocol';
+
+/** Where the notifications of one subscription go. */
+export interface SubscriptionSink {
+  data(chunk: OutputChunk): void;
+  gap(from: number, to: number): void;
+  exit(info: ExitInfo): void;
+  /** The connection closed before the terminal exited. */
+  fail(error: Error): void;
+}
+
+/** An open subscription. */
+export interface OpenSubscription {
+  readonly subscriptionId: string;
+  /** Offset of the first byte that will be delivered. */
+  readonly offset: number;
+  /** Stops delivery and tells the server; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+type Held =
+  | { kind: 'data'; chunk: OutputChunk }
+  | { kind: 'gap'; from: number; to: number }
+  | { kind: 'exit'; info: ExitInfo };
+
+// The exit notification names its subscription so each subscriber ends after its own last chunk.
+const ExitParamsSchema = TerminalExitParamsSchema.extend({
+  subscriptionId: TerminalOutputParamsSchema.shape.subscriptionId,
+});
+
+/** Routes subscription notifications of one connection. */
+export class SubscriptionRouter {
+  private readonly sinks = new Map<string, SubscriptionSink>();
+  private readonly held = new Map<string, Held[]>();
+  private subscribing = 0;
+
+  constructor(private readonly peer: RpcPeer<typeof Methods>) {
+    peer.onNotification('terminal.output', TerminalOutputParamsSchema, (p) => {
+      if (p.subscriptionId !== undefined)
+        this.route(p.subscriptionId, { kind: 'data', chunk: { data: p.data, offset: p.offset } });
+    });
+    peer.onNotification('terminal.gap', TerminalGapParamsSchema, (p) => {
+      if (p.subscriptionId !== undefined)
+        this.route(p.subscriptionId, { kind: 'gap', from: p.from, to: p.to });
+    });
+    peer.onNotification('terminal.exit', ExitParamsSchema, (p) => {
+      if (p.subscriptionId !== undefined)
+        this.route(p.subscriptionId, { kind: 'exit', info: { exitCode: p.exitCode, signal: p.signal } });
+    });
+  }
+
+  /** Subscribes to a terminal's output from `fromOffset` (default: live output only). */
+  async subscribe(
+    terminalId: string,
+    fromOffset: number | undefined,
+    sink: SubscriptionSink,
+  ): Promise<OpenSubscription> {
+    this.subscribing++;
+    let result: { subscriptionId: string; offset: number };
+    try {
+      result = await this.peer.request('terminal.subscribe', { terminalId, fromOffset });
+    } finally {
+      this.subscribing--;
+    }
+    const { subscriptionId, offset } = result;
+    this.sinks.set(subscriptionId, sink);
+    for (const event of this.held.get(subscriptionId) ?? []) this.deliver(sink, subscriptionId, event);
+    this.held.delete(subscriptionId);
+    if (this.subscribing === 0) this.held.clear();
+    let closed = false;
+    return {
+      subscriptionId,
+      offset,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        const wasOpen = this.sinks.delete(subscriptionId);
+        if (wasOpen && !this.peer.isClosed)
+          await this.peer.request('terminal.unsubscribe', { subscriptionId });
+      },
+    };
+  }
+
+  /** Fails every open subscription: the connection is gone, so no more output can arrive. */
+  closeAll(reason: Error): void {
+    const sinks = [...this.sinks.values()];
+    this.sinks.clear();
+    this.held.clear();
+    for (const sink of sinks) sink.fail(reason);
+  }
+
+  private route(subscriptionId: string, event: Held): void {
+    const sink = this.sinks.get(subscriptionId);
+    if (sink) {
+      this.deliver(sink, subscriptionId, event);
+      return;
+    }
+    if (this.subscribing === 0) return;
+    const list = this.held.get(subscriptionId) ?? [];
+    list.push(event);
+    this.held.set(subscriptionId, list);
+  }
+
+  private deliver(sink: SubscriptionSink, subscriptionId: string, event: Held): void {
+    if (event.kind === 'data') sink.data(event.chunk);
+    else if (event.kind === 'gap') sink.gap(event.from, event.to);
+    else {
+      this.sinks.delete(subscriptionId);
+      sink.exit(event.info);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// Proves the root entry stays browser-safe: builds the package, then walks every chunk reachable
+// from dist/index.{mjs,cjs} and fails on an import of a Node built-in or of any package other
+// than @orchflow/protocol (itself checked by protocol's own test).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, it } from 'vitest';
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(packageRoot, 'dist');
+const SPECIFIER = /(?:\bfrom|\bimport|require)\s*\(?\s*(['"])([^'"\n]+)\1/g;
+
+/** Every bare or `node:` specifier used by the files reachable from `entry`. */
+function externalImports(entry: string): string[] {
+  const seen = new Set<string>();
+  const found: string[] = [];
+  const pending = [join(dist, entry)];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const [, , spec] of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
+      if (spec === undefined) continue;
+      if (spec.startsWith('.')) pending.push(resolve(dirname(file), spec));
+      else found.push(spec);
+    }
+  }
+  return found;
+}
+
+beforeAll(() => {
+  execFileSync('pnpm', ['build'], { cwd: packageRoot, stdio: 'pipe' });
+}, 120_000);
+
+it.each(['index.mjs', 'index.cjs'])('%s imports only @orchflow/protocol', (entry) => {
+  const imports = externalImports(entry);
+  expect(imports).toContain('@orchflow/protocol');
+  expect(imports.filter((spec) => spec !== '@orchflow/protocol')).toEqual([]);
+});

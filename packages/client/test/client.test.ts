@@ -1,0 +1,150 @@
+// OrchflowClient against a scripted server peer (a real RpcPeer on a DirectChannel): the
+// handshake's version check, stream ordering and bounds, and runScript's cleanup. End-to-end
+// behaviour against a real orchestrator is covered by @orchflow/core's conformance suites.
+import {
+  DirectChannel,
+  ErrorCode,
+  type InitializeResult,
+  isOrchflowError,
+  Methods,
+  OrchflowError,
+  PROTOCOL_VERSION,
+  RpcPeer,
+  type TerminalInfo,
+} from '@orchflow/protocol';
+import { expect, it, onTestFinished } from 'vitest';
+import { OrchflowClient, type OutputEvent } from '../src/index';
+
+const INFO: TerminalInfo = {
+  id: 't1',
+  agentId: 'a',
+  pid: 1,
+  mode: 'interactive',
+  backend: 'direct',
+  state: 'running',
+  cols: 80,
+  rows: 24,
+  createdAt: new Date(0).toISOString(),
+};
+
+function handshake(protocolVersion: string = PROTOCOL_VERSION): InitializeResult {
+  return {
+    protocolVersion,
+    serverInfo: { name: 'stub', version: '0' },
+    capabilities: {
+      transports: ['direct'],
+      executionModes: ['interactive'],
+      backends: ['direct'],
+      isolationLevels: ['none'],
+      features: [],
+    },
+    principal: { kind: 'admin' },
+  };
+}
+
+/** A server peer with `initialize` and `terminal.spawn`; tests add the rest. */
+function stubServer(version?: string): { server: RpcPeer<typeof Methods>; clientEnd: DirectChannel } {
+  const [clientEnd, serverEnd] = DirectChannel.pair();
+  const server = new RpcPeer(serverEnd, { methods: Methods });
+  server.onRequest('initialize', Methods.initialize.params, () => handshake(version));
+  server.onRequest('terminal.spawn', Methods['terminal.spawn'].params, () => INFO);
+  server.onRequest('$/ping', Methods['$/ping'].params, () => ({ pong: true as const, time: Date.now() }));
+  onTestFinished(() => server.close());
+  return { server, clientEnd };
+}
+
+it('refuses a server with another major protocol version and closes the channel', async () => {
+  const { server, clientEnd } = stubServer('2.0.0');
+  server.start();
+  const error = await OrchflowClient.fromChannel(clientEnd).catch((e: unknown) => e);
+  expect(isOrchflowError(error) && error.code).toBe(ErrorCode.VersionMismatch);
+  expect(clientEnd.closed).toBe(true);
+});
+
+it('delivers output pushed before the subscribe response, in order, then ends on exit', async () => {
+  const { server, clientEnd } = stubServer();
+  server.onRequest('terminal.subscribe', Methods['terminal.subscribe'].params, async () => {
+    // Pushed before the response: the client must hold these until it knows the id.
+    await server.notify('terminal.output', {
+      terminalId: 't1',
+      subscriptionId: 's1',
+      data: 'ab',
+      offset: 10,
+    });
+    setTimeout(() => {
+      void server
+        .notify('terminal.output', { terminalId: 't1', subscriptionId: 's1', data: 'é', offset: 12 })
+        .then(() =>
+          server.notify('terminal.exit', {
+            terminalId: 't1',
+            subscriptionId: 's1',
+            exitCode: 0,
+            signal: null,
+          }),
+        );
+    }, 10);
+    return { subscriptionId: 's1', offset: 10 };
+  });
+  server.onRequest('terminal.unsubscribe', Methods['terminal.unsubscribe'].params, () => ({
+    unsubscribed: false,
+  }));
+  server.start();
+  const client = await OrchflowClient.fromChannel(clientEnd);
+  const terminal = await client.spawnTerminal('a');
+  const events: OutputEvent[] = [];
+  for await (const event of terminal.stream({ fromOffset: 10 })) events.push(event);
+  expect(events).toEqual([
+    { type: 'data', data: 'ab', offset: 10, nextOffset: 12 },
+    { type: 'data', data: 'é', offset: 12, nextOffset: 14 },
+    { type: 'end', offset: 14 },
+  ]);
+});
+
+it('turns output a slow reader let pile up beyond its buffer into one gap event', async () => {
+  const { server, clientEnd } = stubServer();
+  server.onRequest('terminal.subscribe', Methods['terminal.subscribe'].params, () => {
+    setTimeout(async () => {
+      for (let i = 0; i < 4; i++) {
+        await server.notify('terminal.output', {
+          terminalId: 't1',
+          subscriptionId: 's1',
+          data: 'x'.repeat(100),
+          offset: i * 100,
+        });
+      }
+    }, 0);
+    return { subscriptionId: 's1', offset: 0 };
+  });
+  server.onRequest('terminal.unsubscribe', Methods['terminal.unsubscribe'].params, () => ({
+    unsubscribed: true,
+  }));
+  server.start();
+  const client = await OrchflowClient.fromChannel(clientEnd);
+  const terminal = await client.spawnTerminal('a');
+  const iterator = terminal.stream({ fromOffset: 0, maxBufferedBytes: 250 })[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  // Let the remaining chunks arrive while nobody reads.
+  await client.ping();
+  await client.ping();
+  const second = await iterator.next();
+  expect(first.value).toMatchObject({ type: 'data', offset: 0 });
+  expect(second.value).toEqual({ type: 'gap', from: 100, to: 400 });
+  await iterator.return?.();
+});
+
+it('runScript kills its terminal even when the command fails', async () => {
+  const { server, clientEnd } = stubServer();
+  const killed: string[] = [];
+  server.onRequest('terminal.execute', Methods['terminal.execute'].params, () => {
+    throw new OrchflowError(ErrorCode.PolicyDenied, 'denied by test');
+  });
+  server.onRequest('terminal.kill', Methods['terminal.kill'].params, ({ terminalId }) => {
+    killed.push(terminalId);
+    return { exitCode: null, signal: 'SIGHUP' };
+  });
+  server.start();
+  const client = await OrchflowClient.fromChannel(clientEnd);
+  const error = await client.runScript('rm -rf /').catch((e: unknown) => e);
+  expect(isOrchflowError(error) && error.code).toBe(ErrorCode.PolicyDenied);
+  expect(killed).toEqual(['t1']);
+});

@@ -1,0 +1,82 @@
+// The fluent way to configure an Orchestrator; every `with…` sets one option of
+// `OrchestratorOptions` and `build()` constructs it.
+
+import type { MuxBackend } from '@orchflow/mux';
+import type { ExecutionMode, IpcChannel } from '@orchflow/protocol';
+import type { OrchestratorOptions, SecurityPolicyLike } from './options';
+import { Orchestrator } from './orchestrator';
+import type { OrchflowPlugin } from './plugins';
+
+/** Builds an {@link Orchestrator}: `Orchestrator.builder().withMaxTerminals(10).build()`. */
+export class OrchestratorBuilder {
+  private readonly options: OrchestratorOptions & { plugins: OrchflowPlugin[]; channels: IpcChannel[] } = {
+    plugins: [],
+    channels: [],
+  };
+
+  /** Serves the JSON-RPC API on `channel` as an admin principal once built; may be called again. */
+  withChannel(channel: IpcChannel): this {
+    this.options.channels.push(channel);
+    return this;
+  }
+
+  /** Live terminals in total (default 64). */
+  withMaxTerminals(n: number): this {
+    this.options.maxTerminals = n;
+    return this;
+  }
+
+  /** Live terminals per agent (default: only the total limit). */
+  withMaxTerminalsPerAgent(n: number): this {
+    this.options.maxTerminalsPerAgent = n;
+    return this;
+  }
+
+  /** Mode of terminals whose config names none (default `interactive`). */
+  withExecutionMode(mode: ExecutionMode): this {
+    this.options.executionMode = mode;
+    return this;
+  }
+
+  /**
+   * Stores a security policy for the security layer. Until that layer enforces policies, only its
+   * `maxTerminalsPerAgent` is enforced (as a quota); other fields are kept, not enforced.
+   */
+  withSecurityPolicy(policy: SecurityPolicyLike): this {
+    this.options.securityPolicy = policy;
+    return this;
+  }
+
+  /** Runs terminals on `backend` (default a new `DirectBackend`). */
+  withBackend(backend: MuxBackend): this {
+    this.options.backend = backend;
+    return this;
+  }
+
+  /** Adds a plugin; plugins run in the order they were added. */
+  withPlugin(plugin: OrchflowPlugin): this {
+    this.options.plugins.push(plugin);
+    return this;
+  }
+
+  /** `timeoutMs` of commands that set none (default: no timeout). */
+  withDefaultTimeoutMs(ms: number): this {
+    this.options.defaultTimeoutMs = ms;
+    return this;
+  }
+
+  /** Any other options (retention, plugin timeout, event queue size, transaction limits). */
+  withOptions(options: Omit<OrchestratorOptions, 'plugins' | 'channels'>): this {
+    Object.assign(this.options, options);
+    return this;
+  }
+
+  /** Creates the orchestrator (plugins' `onInit` starts; channels start being served). */
+  build(): Orchestrator {
+    return new Orchestrator({
+      ...this.options,
+      plugins: [...this.options.plugins],
+      channels: [...this.options.channels],
+    });
+  }
+}

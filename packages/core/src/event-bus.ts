@@ -1,0 +1,69 @@
+// Delivers orchestrator events to `on(...)` listeners (eventemitter3) and to every
+// `subscribeEvents()` stream. A listener that throws cannot break the terminal or command that
+// emitted the event: the error is reported as a process warning.
+import { EventEmitter } from 'eventemitter3';
+import { EventStream, type SubscribeEventsOptions } from './event-stream';
+import type { OrchestratorEvent, OrchestratorEventMap, OrchestratorEventName } from './events';
+
+/** Listener of event `K`. */
+export type EventListener<K extends OrchestratorEventName> = (...args: OrchestratorEventMap[K]) => void;
+
+/** Typed events plus bounded event streams. */
+export class EventBus {
+  private readonly emitter = new EventEmitter<OrchestratorEventMap>();
+  private readonly streams = new Set<EventStream>();
+
+  /** A bus whose streams buffer `queueSize` events by default. */
+  constructor(private readonly queueSize: number) {}
+
+  /** Adds a listener. */
+  on<K extends OrchestratorEventName>(event: K, listener: EventListener<K>): void {
+    this.emitter.on(event, listener as never);
+  }
+
+  /** Adds a listener that runs once. */
+  once<K extends OrchestratorEventName>(event: K, listener: EventListener<K>): void {
+    this.emitter.once(event, listener as never);
+  }
+
+  /** Removes a listener. */
+  off<K extends OrchestratorEventName>(event: K, listener: EventListener<K>): void {
+    this.emitter.off(event, listener as never);
+  }
+
+  /** True when someone listens for `event` (so costly payloads can be skipped otherwise). */
+  wants(event: OrchestratorEventName): boolean {
+    if (this.emitter.listenerCount(event) > 0) return true;
+    for (const stream of this.streams) if (stream.accepts(event)) return true;
+    return false;
+  }
+
+  /** Emits an event to listeners and streams. */
+  emit<K extends OrchestratorEventName>(event: K, data: OrchestratorEventMap[K][0]): void {
+    try {
+      (this.emitter.emit as (e: K, d: unknown) => boolean)(event, data);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.emitWarning(`orchflow: a '${event}' listener threw: ${message}`, 'OrchflowListenerWarning');
+    }
+    for (const stream of this.streams) {
+      if (stream.accepts(event)) stream.push({ type: event, data } as OrchestratorEvent);
+    }
+  }
+
+  /** A new bounded event stream. */
+  subscribe(options: SubscribeEventsOptions = {}): EventStream {
+    const stream = new EventStream(options.queueSize ?? this.queueSize, options, (s) =>
+      this.streams.delete(s),
+    );
+    // A stream whose signal was already aborted has closed itself and must not be tracked.
+    if (!stream.isClosed) this.streams.add(stream);
+    return stream;
+  }
+
+  /** Ends every stream (after their queued events) and drops every listener. */
+  close(): void {
+    for (const stream of [...this.streams]) stream.end();
+    this.emitter.removeAllListeners();
+  }
+}

@@ -1,0 +1,89 @@
+// The orchestrator's events: payload types, the typed event map behind `orch.on(...)`, and the
+// tagged union that `subscribeEvents()` yields.
+import type { ExitInfo, OrchflowErrorJson, SecurityAlertParams, TerminalInfo } from '@orchflow/protocol';
+
+/** A terminal was spawned. */
+export interface TerminalSpawnEvent {
+  terminal: TerminalInfo;
+}
+
+/** A terminal printed output (raw terminal text, escapes included). */
+export interface TerminalOutputEvent {
+  terminalId: string;
+  agentId: string;
+  data: string;
+  /** Absolute byte offset of `data`'s first byte. */
+  offset: number;
+}
+
+/** A terminal's process exited (on its own or killed). */
+export interface TerminalExitEvent extends ExitInfo {
+  terminalId: string;
+  agentId: string;
+}
+
+/** An admitted command starts running. */
+export interface CommandStartEvent {
+  /** Correlates the start with its end. */
+  commandId: string;
+  terminalId: string;
+  agentId: string;
+  command: string;
+}
+
+/** A command finished: a result summary, or the error it failed with. */
+export interface CommandEndEvent extends CommandStartEvent {
+  durationMs: number;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  truncated: boolean;
+  /** Set when the command failed without a result (terminal exited, cancelled, …). */
+  error?: OrchflowErrorJson;
+}
+
+/** A security alert: a command was denied, or a plugin failed and the orchestrator failed closed. */
+export type SecurityAlertEvent = SecurityAlertParams;
+
+/** A plugin's observer hook (`onInit`, `onTerminalSpawn`, `onTerminalExit`) threw or timed out. */
+export interface PluginErrorEvent {
+  plugin: string;
+  hook: string;
+  message: string;
+}
+
+/** Event name → listener arguments, for `orch.on(name, listener)`. */
+export interface OrchestratorEventMap {
+  'terminal.spawn': [TerminalSpawnEvent];
+  'terminal.output': [TerminalOutputEvent];
+  'terminal.exit': [TerminalExitEvent];
+  'command.start': [CommandStartEvent];
+  'command.end': [CommandEndEvent];
+  'security.alert': [SecurityAlertEvent];
+  'plugin.error': [PluginErrorEvent];
+}
+
+/** Name of an orchestrator event. */
+export type OrchestratorEventName = keyof OrchestratorEventMap;
+
+/** Every event name, in a stable order. */
+export const ORCHESTRATOR_EVENT_NAMES: readonly OrchestratorEventName[] = [
+  'terminal.spawn',
+  'terminal.output',
+  'terminal.exit',
+  'command.start',
+  'command.end',
+  'security.alert',
+  'plugin.error',
+];
+
+/** Marker in a `subscribeEvents()` stream: `count` older events were dropped because the consumer lagged. */
+export interface EventsDroppedEvent {
+  type: 'events.dropped';
+  data: { count: number };
+}
+
+/** What `subscribeEvents()` yields: `{ type, data }` for each event, plus drop markers. */
+export type OrchestratorEvent =
+  | { [K in OrchestratorEventName]: { type: K; data: OrchestratorEventMap[K][0] } }[OrchestratorEventName]
+  | EventsDroppedEvent;

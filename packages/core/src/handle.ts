@@ -1,0 +1,78 @@
+// `TerminalHandle`: what `spawnTerminal` returns. Every call goes through the orchestrator, so a
+// handle's commands pass the same admission (plugins, policy) as `orch.execute`.
+
+import type { MuxSession } from '@orchflow/mux';
+import type {
+  ExecResult,
+  ExitInfo,
+  OutputChunk,
+  ReadResult,
+  Snapshot,
+  TerminalInfo,
+} from '@orchflow/protocol';
+import type { Disposable, ExecOptions, StreamEvent } from '@orchflow/terminal';
+import type { Orchestrator } from './orchestrator';
+import type { StreamOutputOptions } from './output-stream';
+
+/** One terminal of an orchestrator, owned by an agent. */
+export class TerminalHandle {
+  /** @internal Created by the orchestrator. */
+  constructor(
+    private readonly orch: Orchestrator,
+    /** Terminal id. */
+    readonly id: string,
+    /** The agent that owns the terminal. */
+    readonly agentId: string,
+    private readonly session: MuxSession,
+  ) {}
+
+  /** The terminal's current info; throws TerminalNotFound once it was removed. */
+  info(): TerminalInfo {
+    return this.orch.terminalInfo(this.id);
+  }
+
+  /** Resolves once the terminal has exited and its output is complete. */
+  get exited(): Promise<ExitInfo> {
+    return this.session.exited;
+  }
+
+  /** Runs a command (admitted like `orch.execute`). */
+  execute(command: string, options?: ExecOptions): Promise<ExecResult> {
+    return this.orch.execute(this.id, command, options);
+  }
+
+  /** Sends raw input. */
+  write(data: string | Uint8Array): void {
+    this.orch.write(this.id, data);
+  }
+
+  /** Changes the size. */
+  resize(cols: number, rows: number): { cols: number; rows: number } {
+    return this.orch.resize(this.id, cols, rows);
+  }
+
+  /** Kills the terminal's process tree and removes it. */
+  kill(signal?: NodeJS.Signals): Promise<ExitInfo> {
+    return this.orch.kill(this.id, signal);
+  }
+
+  /** The visible screen. */
+  snapshot(): Promise<Snapshot> {
+    return this.orch.snapshot(this.id);
+  }
+
+  /** Reads retained output by offset. */
+  read(options?: { fromOffset?: number; maxBytes?: number }): ReadResult {
+    return this.orch.read(this.id, options);
+  }
+
+  /** Calls `listener` with output chunks as they arrive (no backpressure; see `stream`). */
+  onOutput(listener: (chunk: OutputChunk) => void): Disposable {
+    return this.session.onData(listener);
+  }
+
+  /** The output as a flow-controlled async iterable (see `orch.streamOutput`). */
+  stream(options?: StreamOutputOptions): AsyncIterable<StreamEvent> {
+    return this.orch.streamOutput(this.id, options);
+  }
+}

@@ -1,0 +1,44 @@
+// @orchflow/core — the Orchestrator: terminals per agent, admitted commands, events, plugins.
+
+export type { BatchOptions } from './batch';
+export { OrchestratorBuilder } from './builder';
+export { connect } from './connect';
+export type { QuotaName } from './errors';
+export type { EventListener } from './event-bus';
+export { EventStream, type SubscribeEventsOptions } from './event-stream';
+export {
+  type CommandEndEvent,
+  type CommandStartEvent,
+  type EventsDroppedEvent,
+  ORCHESTRATOR_EVENT_NAMES,
+  type OrchestratorEvent,
+  type OrchestratorEventMap,
+  type OrchestratorEventName,
+  type PluginErrorEvent,
+  type SecurityAlertEvent,
+  type TerminalExitEvent,
+  type TerminalOutputEvent,
+  type TerminalSpawnEvent,
+} from './events';
+export { TerminalHandle } from './handle';
+export {
+  DEFAULT_EVENT_QUEUE_SIZE,
+  DEFAULT_EXITED_RETENTION_MS,
+  DEFAULT_MAX_OPEN_TRANSACTIONS,
+  DEFAULT_MAX_RETAINED_EXITED,
+  DEFAULT_MAX_TERMINALS,
+  DEFAULT_PLUGIN_TIMEOUT_MS,
+  DEFAULT_TRANSACTION_TTL_MS,
+  type OrchestratorOptions,
+  type SecurityPolicyLike,
+} from './options';
+export { Orchestrator } from './orchestrator';
+export { DEFAULT_STREAM_HIGH_WATER_MARK, type StreamOutputOptions } from './output-stream';
+export type { CommandContext, OrchflowPlugin, PluginContext, PluginVerdict } from './plugins';
+export type { TerminalFilter } from './registry';
+export { type Authenticate, DEFAULT_SERVER_INFO, SERVER_FEATURES } from './rpc/initialize-handler';
+export { ADMIN_PRINCIPAL, PrincipalScope } from './rpc/principal-scope';
+export { MAX_PENDING_PROGRESS_BYTES } from './rpc/progress-pump';
+export { type ServeChannelOptions, type ServedChannel, serveChannel } from './rpc/serve-channel';
+export { SUBSCRIPTION_HIGH_WATER_MARK } from './rpc/subscriptions';
+export { Transaction } from './transaction';

@@ -1,0 +1,101 @@
+// Terminal lifecycle: spawning a session on the backend within the quotas, wiring its output and
+// exit into events and plugin hooks, and killing it (whole process tree) out of the registry.
+import { randomUUID } from 'node:crypto';
+import type { MuxBackend, MuxSession } from '@orchflow/mux';
+import {
+  AgentIdSchema,
+  ErrorCode,
+  type ExecutionMode,
+  type ExitInfo,
+  isOrchflowError,
+  type TerminalConfig,
+  TerminalConfigSchema,
+} from '@orchflow/protocol';
+import { invalidParams, orchestratorShutDown } from './errors';
+import type { EventBus } from './event-bus';
+import type { PluginHost } from './plugins';
+import { type TerminalRecord, TerminalRegistry } from './registry';
+
+/** What the lifecycle needs from the orchestrator. */
+export interface LifecycleDeps {
+  backend: MuxBackend;
+  registry: TerminalRegistry;
+  events: EventBus;
+  plugins: PluginHost;
+  executionMode: ExecutionMode;
+  /** True once shutdown began: a session finishing its spawn then is killed at once. */
+  stopping: () => boolean;
+}
+
+/** Spawns and kills registered terminals. */
+export class TerminalLifecycle {
+  /** A lifecycle over the orchestrator's backend, registry, events and plugins. */
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** Spawns a session for `agentId` and registers it; rejects with InvalidParams, QuotaExceeded, SpawnFailed. */
+  async spawn(agentId: string, config: TerminalConfig): Promise<TerminalRecord> {
+    const { backend, registry, events, plugins } = this.deps;
+    if (!AgentIdSchema.safeParse(agentId).success) {
+      throw invalidParams(`Invalid agent id ${JSON.stringify(agentId)}: use 1-256 printable characters`);
+    }
+    const checked = TerminalConfigSchema.safeParse(config);
+    if (!checked.success) throw invalidParams(`Invalid terminal config: ${checked.error.message}`);
+    const release = registry.reserve(agentId);
+    let session: MuxSession;
+    try {
+      session = await backend.createSession({
+        id: randomUUID(),
+        agentId,
+        config: { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode },
+      });
+    } finally {
+      release();
+    }
+    if (this.deps.stopping()) {
+      await session.kill().catch(() => undefined);
+      throw orchestratorShutDown();
+    }
+    const record: TerminalRecord = {
+      id: session.id,
+      agentId,
+      session,
+      backend: backend.name,
+      createdAt: new Date(),
+      disposers: [],
+    };
+    registry.add(record);
+    record.disposers.push(
+      session.onData(({ data, offset }) => {
+        if (events.wants('terminal.output')) {
+          events.emit('terminal.output', { terminalId: record.id, agentId, data, offset });
+        }
+      }),
+      session.onExit((info) => this.onExit(record, info)),
+    );
+    const info = TerminalRegistry.info(record);
+    events.emit('terminal.spawn', { terminal: info });
+    await plugins.notify('onTerminalSpawn', info);
+    return record;
+  }
+
+  /** Kills a terminal's process tree (if still live), removes it and resolves with how it ended. */
+  async kill(record: TerminalRecord, signal?: NodeJS.Signals): Promise<ExitInfo> {
+    if (!record.session.exitInfo) {
+      try {
+        await this.deps.backend.killSession(record.id, signal);
+      } catch (error) {
+        // The session exited between the check and the kill: fine, its exit is awaited below.
+        if (!(isOrchflowError(error) && error.code === ErrorCode.TerminalNotFound)) throw error;
+      }
+    }
+    const info = await record.session.exited;
+    this.deps.registry.remove(record.id);
+    return info;
+  }
+
+  private onExit(record: TerminalRecord, info: ExitInfo): void {
+    this.deps.registry.retainExited(record);
+    this.deps.events.emit('terminal.exit', { terminalId: record.id, agentId: record.agentId, ...info });
+    void this.deps.plugins.notify('onTerminalExit', TerminalRegistry.info(record), info.exitCode);
+  }
+}

@@ -1,0 +1,122 @@
+// Orchestrator options and their defaults, shared by `new Orchestrator(options)` and the builder.
+
+import type { MuxBackend } from '@orchflow/mux';
+import type { ExecutionMode, IpcChannel } from '@orchflow/protocol';
+import { invalidParams } from './errors';
+import type { OrchflowPlugin } from './plugins';
+
+/** Default for {@link OrchestratorOptions.maxTerminals}. */
+export const DEFAULT_MAX_TERMINALS = 64;
+/** Default for {@link OrchestratorOptions.exitedRetentionMs}: 5 minutes. */
+export const DEFAULT_EXITED_RETENTION_MS = 5 * 60_000;
+/** Default for {@link OrchestratorOptions.maxRetainedExited}. */
+export const DEFAULT_MAX_RETAINED_EXITED = 32;
+/** Default for {@link OrchestratorOptions.pluginTimeoutMs}: 30 s. */
+export const DEFAULT_PLUGIN_TIMEOUT_MS = 30_000;
+/** Default for {@link OrchestratorOptions.eventQueueSize}. */
+export const DEFAULT_EVENT_QUEUE_SIZE = 1024;
+/** Default for {@link OrchestratorOptions.maxOpenTransactions}. */
+export const DEFAULT_MAX_OPEN_TRANSACTIONS = 1024;
+/** Default for {@link OrchestratorOptions.transactionTtlMs}: 10 minutes. */
+export const DEFAULT_TRANSACTION_TTL_MS = 10 * 60_000;
+
+/**
+ * A security policy as `@orchflow/security` will define it. Until that package enforces it, the
+ * orchestrator stores the object (see `Orchestrator.securityPolicy`) and enforces only
+ * `maxTerminalsPerAgent`, as a quota; every other field is kept but NOT enforced yet.
+ */
+export interface SecurityPolicyLike {
+  /** Live terminals one agent may own; combined with `maxTerminalsPerAgent` (the lower wins). */
+  readonly maxTerminalsPerAgent?: number;
+  /** Any other policy field; stored, not enforced yet. */
+  readonly [field: string]: unknown;
+}
+
+/** Options of `new Orchestrator(options)`; every field has a default. */
+export interface OrchestratorOptions {
+  /** Runs the terminals. Default: a new `DirectBackend`. */
+  backend?: MuxBackend;
+  /** Live terminals in total. Default {@link DEFAULT_MAX_TERMINALS}. */
+  maxTerminals?: number;
+  /** Live terminals per agent. Default: no limit beyond `maxTerminals`. */
+  maxTerminalsPerAgent?: number;
+  /** Mode of terminals whose config names none. Default `interactive`. */
+  executionMode?: ExecutionMode;
+  /** Stored for the security layer; only `maxTerminalsPerAgent` is enforced yet (a quota). */
+  securityPolicy?: SecurityPolicyLike;
+  /** Plugins, run in this order. */
+  plugins?: OrchflowPlugin[];
+  /** `timeoutMs` of commands that set none. Default: no timeout. */
+  defaultTimeoutMs?: number;
+  /** How long a terminal that exited on its own stays listed. Default {@link DEFAULT_EXITED_RETENTION_MS}. */
+  exitedRetentionMs?: number;
+  /** Most exited terminals kept listed; the oldest is removed first. Default {@link DEFAULT_MAX_RETAINED_EXITED}. */
+  maxRetainedExited?: number;
+  /** Time a plugin hook may take; `onCommandExecute` past it denies. Default {@link DEFAULT_PLUGIN_TIMEOUT_MS}. */
+  pluginTimeoutMs?: number;
+  /** Events buffered per `subscribeEvents()` consumer. Default {@link DEFAULT_EVENT_QUEUE_SIZE}. */
+  eventQueueSize?: number;
+  /** Open (begun, not committed) transactions. Default {@link DEFAULT_MAX_OPEN_TRANSACTIONS}. */
+  maxOpenTransactions?: number;
+  /** An open transaction not committed within this time is discarded. Default {@link DEFAULT_TRANSACTION_TTL_MS}. */
+  transactionTtlMs?: number;
+  /** Channels to serve the JSON-RPC API on, as an admin principal. */
+  channels?: IpcChannel[];
+}
+
+/** Checks a limit given by the caller: a positive integer, or undefined. */
+export function checkLimit(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+    throw invalidParams(`${name} must be a positive integer, got ${value}`, { [name]: value });
+  }
+}
+
+/** Options with every default applied and every limit checked. */
+export interface ResolvedOptions {
+  maxTerminals: number;
+  /** The lower of `maxTerminalsPerAgent` and the policy's, or `maxTerminals`. */
+  maxTerminalsPerAgent: number;
+  executionMode: ExecutionMode;
+  defaultTimeoutMs: number | undefined;
+  exitedRetentionMs: number;
+  maxRetainedExited: number;
+  pluginTimeoutMs: number;
+  eventQueueSize: number;
+  maxOpenTransactions: number;
+  transactionTtlMs: number;
+}
+
+/** Applies defaults; throws InvalidParams for a limit that is not a positive integer. */
+export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
+  const policyPerAgent = options.securityPolicy?.maxTerminalsPerAgent;
+  const limits = {
+    maxTerminals: options.maxTerminals,
+    maxTerminalsPerAgent: options.maxTerminalsPerAgent,
+    'securityPolicy.maxTerminalsPerAgent': policyPerAgent,
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    exitedRetentionMs: options.exitedRetentionMs,
+    maxRetainedExited: options.maxRetainedExited,
+    pluginTimeoutMs: options.pluginTimeoutMs,
+    eventQueueSize: options.eventQueueSize,
+    maxOpenTransactions: options.maxOpenTransactions,
+    transactionTtlMs: options.transactionTtlMs,
+  };
+  for (const [name, value] of Object.entries(limits)) checkLimit(name, value);
+  const maxTerminals = options.maxTerminals ?? DEFAULT_MAX_TERMINALS;
+  return {
+    maxTerminals,
+    maxTerminalsPerAgent: Math.min(
+      options.maxTerminalsPerAgent ?? maxTerminals,
+      policyPerAgent ?? maxTerminals,
+      maxTerminals,
+    ),
+    executionMode: options.executionMode ?? 'interactive',
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    exitedRetentionMs: options.exitedRetentionMs ?? DEFAULT_EXITED_RETENTION_MS,
+    maxRetainedExited: options.maxRetainedExited ?? DEFAULT_MAX_RETAINED_EXITED,
+    pluginTimeoutMs: options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS,
+    eventQueueSize: options.eventQueueSize ?? DEFAULT_EVENT_QUEUE_SIZE,
+    maxOpenTransactions: options.maxOpenTransactions ?? DEFAULT_MAX_OPEN_TRANSACTIONS,
+    transactionTtlMs: options.transactionTtlMs ?? DEFAULT_TRANSACTION_TTL_MS,
+  };
+}

@@ -1,0 +1,350 @@
+// `Orchestrator`: terminals per agent on a MuxBackend, with quotas, admitted command execution
+// (single, batched, transactional), typed events, flow-controlled output streams, emergency
+// controls, metrics and a shutdown that leaves no process behind. Behaviour lives in the modules
+// it composes; this file wires them and guards the public surface.
+import { DirectBackend, type MuxBackend } from '@orchflow/mux';
+import {
+  BatchExecuteParamsSchema,
+  type BatchItemResult,
+  type BulkControlParams,
+  type ExecResult,
+  type ExecuteCommand,
+  type ExecutionMode,
+  type ExitInfo,
+  type MetricsParams,
+  type MetricsResult,
+  type Principal,
+  type ReadResult,
+  type Snapshot,
+  type TerminalConfig,
+  type TerminalInfo,
+  type TxCommitResult,
+  type TxRollbackResult,
+} from '@orchflow/protocol';
+import type { ExecOptions, StreamEvent, SubscribeOptions, Subscription } from '@orchflow/terminal';
+import { type BatchOptions, runBatch } from './batch';
+import { OrchestratorBuilder } from './builder';
+import { CommandRunner } from './commands';
+import { invalidParams, orchestratorShutDown } from './errors';
+import { EventBus, type EventListener } from './event-bus';
+import type { EventStream, SubscribeEventsOptions } from './event-stream';
+import type { OrchestratorEventName } from './events';
+import { TerminalHandle } from './handle';
+import { TerminalLifecycle } from './lifecycle';
+import { collectMetrics } from './metrics';
+import { type OrchestratorOptions, resolveOptions, type SecurityPolicyLike } from './options';
+import { outputIterable, type StreamOutputOptions } from './output-stream';
+import { PluginHost } from './plugins';
+import { type TerminalFilter, type TerminalRecord, TerminalRegistry } from './registry';
+import { type ChannelServing, serveChannels } from './serve';
+import { Transaction } from './transaction';
+import { TransactionManager } from './transactions';
+
+/** Runs terminals for agents and the commands they send. */
+export class Orchestrator {
+  /** The backend running the terminals. */
+  readonly backend: MuxBackend;
+  /** Mode of terminals whose config names none. */
+  readonly executionMode: ExecutionMode;
+  /**
+   * The security policy as given. Only `maxTerminalsPerAgent` is enforced (as a quota) until the
+   * security layer enforces the rest; the object is kept for it.
+   */
+  readonly securityPolicy: SecurityPolicyLike | undefined;
+  private readonly registry: TerminalRegistry;
+  private readonly events: EventBus;
+  private readonly plugins: PluginHost;
+  private readonly commands: CommandRunner;
+  private readonly transactions: TransactionManager;
+  private readonly lifecycle: TerminalLifecycle;
+  private readonly handles = new WeakMap<TerminalRecord, TerminalHandle>();
+  private readonly startedAt = performance.now();
+  private readonly initialized: Promise<void>;
+  private readonly serving: ChannelServing;
+  private stopping: Promise<void> | undefined;
+
+  /** A builder for the fluent setup: `Orchestrator.builder().withMaxTerminals(10).build()`. */
+  static builder(): OrchestratorBuilder {
+    return new OrchestratorBuilder();
+  }
+
+  /** An orchestrator with `options`; plugins' `onInit` starts now (commands wait for it). */
+  constructor(options: OrchestratorOptions = {}) {
+    const resolved = resolveOptions(options);
+    this.backend = options.backend ?? new DirectBackend();
+    this.executionMode = resolved.executionMode;
+    this.securityPolicy = options.securityPolicy;
+    this.registry = new TerminalRegistry(resolved);
+    this.events = new EventBus(resolved.eventQueueSize);
+    this.plugins = new PluginHost(options.plugins ?? [], resolved.pluginTimeoutMs, (plugin, hook, error) =>
+      this.events.emit('plugin.error', {
+        plugin,
+        hook,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    this.commands = new CommandRunner({
+      registry: this.registry,
+      plugins: this.plugins,
+      events: this.events,
+      defaultTimeoutMs: resolved.defaultTimeoutMs,
+    });
+    this.transactions = new TransactionManager(this.commands, {
+      maxOpen: resolved.maxOpenTransactions,
+      ttlMs: resolved.transactionTtlMs,
+    });
+    this.lifecycle = new TerminalLifecycle({
+      backend: this.backend,
+      registry: this.registry,
+      events: this.events,
+      plugins: this.plugins,
+      executionMode: this.executionMode,
+      stopping: () => this.stopping !== undefined,
+    });
+    this.initialized = this.plugins.init({ orchestrator: this });
+    this.serving = serveChannels(this, options.channels ?? []);
+  }
+
+  /** Resolves once every plugin's `onInit` has run (a failed plugin then denies every command). */
+  ready(): Promise<void> {
+    return this.initialized;
+  }
+
+  /** True once `shutdown()` was called. */
+  get isShutDown(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** Spawns a terminal owned by `agentId`; rejects with QuotaExceeded, InvalidParams or SpawnFailed. */
+  async spawnTerminal(agentId: string, config: TerminalConfig = {}): Promise<TerminalHandle> {
+    this.assertOpen();
+    await this.initialized;
+    return this.handleOf(await this.lifecycle.spawn(agentId, config));
+  }
+
+  /** The handle of a registered terminal; throws TerminalNotFound. */
+  getTerminal(id: string): TerminalHandle {
+    return this.handleOf(this.registry.get(id));
+  }
+
+  /** The info of a registered terminal; throws TerminalNotFound. */
+  terminalInfo(id: string): TerminalInfo {
+    return TerminalRegistry.info(this.registry.get(id));
+  }
+
+  /** Registered terminals (live, and exited ones still retained), oldest first. */
+  listTerminals(filter: TerminalFilter = {}): TerminalInfo[] {
+    return this.registry.list(filter).map((r) => TerminalRegistry.info(r));
+  }
+
+  /** Admits `command` (plugins, in order) and runs it on the terminal; rejects with PolicyDenied etc. */
+  async execute(terminalId: string, command: string, options?: ExecOptions): Promise<ExecResult> {
+    this.assertOpen();
+    await this.initialized;
+    return this.commands.execute(terminalId, command, options);
+  }
+
+  /** Sends raw input to a terminal. Raw input is not admitted by plugins (it is not a command). */
+  write(terminalId: string, data: string | Uint8Array): void {
+    this.assertOpen();
+    this.registry.get(terminalId).session.write(data);
+  }
+
+  /** Resizes a terminal; returns the size now in effect. */
+  resize(terminalId: string, cols: number, rows: number): { cols: number; rows: number } {
+    this.assertOpen();
+    const { session } = this.registry.get(terminalId);
+    session.resize(cols, rows);
+    return { cols: session.cols, rows: session.rows };
+  }
+
+  /** Kills a terminal's process tree, removes it from the registry and resolves with how it ended. */
+  async kill(terminalId: string, signal?: NodeJS.Signals): Promise<ExitInfo> {
+    this.assertOpen();
+    return this.lifecycle.kill(this.registry.get(terminalId), signal);
+  }
+
+  /** The visible screen of a terminal. */
+  snapshot(terminalId: string): Promise<Snapshot> {
+    this.assertOpen();
+    return this.registry.get(terminalId).session.snapshot();
+  }
+
+  /** Reads a terminal's retained output by absolute offset. */
+  read(terminalId: string, options: { fromOffset?: number; maxBytes?: number } = {}): ReadResult {
+    this.assertOpen();
+    return this.registry.get(terminalId).session.read(options);
+  }
+
+  /**
+   * A terminal's output as an async iterable with backpressure: an event is acknowledged when the
+   * next one is pulled, so a slow loop pauses the terminal. Yields data, gap and end events; ends
+   * after `end`, on `signal`, or on `break`. Throws TerminalNotFound now, InvalidParams (bad
+   * offset) when iteration starts.
+   */
+  streamOutput(terminalId: string, options: StreamOutputOptions = {}): AsyncIterable<StreamEvent> {
+    this.assertOpen();
+    return outputIterable(this.registry.get(terminalId).session, options);
+  }
+
+  /**
+   * Low-level output subscription (what `streamOutput` and the RPC layer build on): `listener`
+   * gets data/gap/end events from `fromOffset`; with `manualAck`, unacknowledged bytes beyond
+   * `highWaterMark` pause the terminal until `ack(offset)`. Throws TerminalNotFound, InvalidParams.
+   */
+  subscribeOutput(
+    terminalId: string,
+    options: SubscribeOptions,
+    listener: (event: StreamEvent) => void,
+  ): Subscription {
+    this.assertOpen();
+    return this.registry.get(terminalId).session.subscribe(options, listener);
+  }
+
+  /**
+   * Every event as an async iterable. Each consumer has a bounded queue (`eventQueueSize`): when
+   * it lags, the oldest events are dropped and an `events.dropped` marker with their count comes
+   * next. Ends after shutdown (once queued events are read), on `signal`, or on `break`.
+   */
+  subscribeEvents(options: SubscribeEventsOptions = {}): EventStream {
+    this.assertOpen();
+    return this.events.subscribe(options);
+  }
+
+  /** Adds a typed event listener. Listeners must not throw; one that does is reported as a warning. */
+  on<K extends OrchestratorEventName>(event: K, listener: EventListener<K>): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  /** Adds a listener for the next event of this type only. */
+  once<K extends OrchestratorEventName>(event: K, listener: EventListener<K>): this {
+    this.events.once(event, listener);
+    return this;
+  }
+
+  /** Removes a listener. */
+  off<K extends OrchestratorEventName>(event: K, listener: EventListener<K>): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  /** Runs several commands, each admitted on its own; one result per command, in order. */
+  async batchExecute(commands: ExecuteCommand[], options: BatchOptions = {}): Promise<BatchItemResult[]> {
+    this.assertOpen();
+    const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
+    if (!checked.success) throw invalidParams(`Invalid batch: ${checked.error.message}`);
+    await this.initialized;
+    return runBatch(checked.data.commands, options, ({ terminalId, command, ...limits }) =>
+      this.commands.execute(terminalId, command, limits),
+    );
+  }
+
+  /** Opens a transaction and returns its id. */
+  beginTransaction(): string {
+    this.assertOpen();
+    return this.transactions.begin();
+  }
+
+  /**
+   * Admits every command first and runs them only if all were admitted (stopping at the first
+   * failure unless `stopOnError: false`); if one is denied, none runs and the error names it.
+   */
+  async commitTransaction(
+    txId: string,
+    commands: ExecuteCommand[],
+    options: BatchOptions = {},
+  ): Promise<TxCommitResult> {
+    this.assertOpen();
+    const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
+    if (!checked.success) throw invalidParams(`Invalid transaction: ${checked.error.message}`);
+    await this.initialized;
+    return this.transactions.commit(txId, checked.data.commands, options);
+  }
+
+  /** Discards an open transaction; throws InvalidState for an unknown one. */
+  rollbackTransaction(txId: string): TxRollbackResult {
+    this.assertOpen();
+    return this.transactions.rollback(txId);
+  }
+
+  /** Opens a transaction as an object: `tx.add(id, cmd)…; await tx.commit()`. */
+  transaction(): Transaction {
+    return new Transaction(this, this.beginTransaction());
+  }
+
+  /** Pauses every running terminal (of one agent if given); returns how many were paused. */
+  pauseAll(filter: BulkControlParams = {}): number {
+    this.assertOpen();
+    const targets = this.registry.list({ agentId: filter.agentId, state: 'running' });
+    for (const r of targets) r.session.pause();
+    return targets.length;
+  }
+
+  /** Resumes every paused terminal (of one agent if given); returns how many were resumed. */
+  resumeAll(filter: BulkControlParams = {}): number {
+    this.assertOpen();
+    const targets = this.registry.list({ agentId: filter.agentId, state: 'paused' });
+    for (const r of targets) r.session.resume();
+    return targets.length;
+  }
+
+  /** Kills every terminal (of one agent if given) and removes them; returns how many were live. */
+  async killAll(filter: BulkControlParams = {}): Promise<number> {
+    this.assertOpen();
+    const targets = this.registry.list({ agentId: filter.agentId });
+    const live = targets.filter((r) => r.session.exitInfo === undefined).length;
+    await Promise.all(targets.map((r) => this.lifecycle.kill(r).catch(() => undefined)));
+    return live;
+  }
+
+  /** Terminal counts, commands run, uptime and, with `includeProcesses`, per-terminal process use. */
+  async metrics(options: MetricsParams = {}): Promise<MetricsResult> {
+    this.assertOpen();
+    const uptimeMs = performance.now() - this.startedAt;
+    return collectMetrics(
+      this.registry.list(),
+      this.commands.executed,
+      uptimeMs,
+      options.includeProcesses ?? false,
+    );
+  }
+
+  /**
+   * Kills every terminal (whole process trees), disposes the backend, ends event streams and
+   * stops serving channels. Idempotent; afterwards every call fails with InvalidState.
+   */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  /** An in-process client for this orchestrator acting as `principal` (default admin). */
+  async connect(principal?: Principal): Promise<Awaited<ReturnType<typeof import('./connect').connect>>> {
+    this.assertOpen();
+    const { connect } = await import('./connect');
+    return connect(this, principal);
+  }
+
+  private async stop(): Promise<void> {
+    this.transactions.clear();
+    const records = this.registry.list();
+    await Promise.all(records.map((r) => this.lifecycle.kill(r).catch(() => undefined)));
+    await this.backend.dispose().catch(() => undefined);
+    await this.serving.stop();
+    this.events.close();
+  }
+
+  private handleOf(record: TerminalRecord): TerminalHandle {
+    let handle = this.handles.get(record);
+    if (!handle) {
+      handle = new TerminalHandle(this, record.id, record.agentId, record.session);
+      this.handles.set(record, handle);
+    }
+    return handle;
+  }
+
+  private assertOpen(): void {
+    if (this.stopping) throw orchestratorShutDown();
+  }
+}

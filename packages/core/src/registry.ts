@@ -1,0 +1,148 @@
+// The terminal registry: records keyed by terminal id with their owning agent, live-terminal
+// quotas (counting spawns still in flight), and the retention of terminals that exited on their
+// own — listed as `exited` until killed, until `exitedRetentionMs` passes, or until more than
+// `maxRetainedExited` exited terminals are kept (oldest removed first).
+
+import type { MuxSession } from '@orchflow/mux';
+import type { TerminalInfo, TerminalState } from '@orchflow/protocol';
+import type { Disposable } from '@orchflow/terminal';
+import { type QuotaName, quotaExceeded, terminalNotFound } from './errors';
+
+/** One registered terminal. */
+export interface TerminalRecord {
+  readonly id: string;
+  readonly agentId: string;
+  readonly session: MuxSession;
+  readonly backend: string;
+  readonly createdAt: Date;
+  /** Listeners to drop when the terminal leaves the registry. */
+  readonly disposers: Disposable[];
+  removalTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** Filter of `listTerminals`. */
+export interface TerminalFilter {
+  agentId?: string;
+  state?: TerminalState;
+}
+
+/** Limits the registry enforces. */
+export interface RegistryLimits {
+  maxTerminals: number;
+  maxTerminalsPerAgent: number;
+  exitedRetentionMs: number;
+  maxRetainedExited: number;
+}
+
+/** Registered terminals and the quotas over them. */
+export class TerminalRegistry {
+  private readonly records = new Map<string, TerminalRecord>();
+  private readonly exitedOrder: string[] = [];
+  private pendingTotal = 0;
+  private readonly pendingByAgent = new Map<string, number>();
+
+  /** An empty registry enforcing `limits`. */
+  constructor(private readonly limits: RegistryLimits) {}
+
+  /** Reserves a live-terminal slot for `agentId` or throws QuotaExceeded; call the result to release it. */
+  reserve(agentId: string): () => void {
+    const total = this.liveCount() + this.pendingTotal;
+    this.check('maxTerminals', this.limits.maxTerminals, total, agentId);
+    const mine = this.liveCount(agentId) + (this.pendingByAgent.get(agentId) ?? 0);
+    this.check('maxTerminalsPerAgent', this.limits.maxTerminalsPerAgent, mine, agentId);
+    this.pendingTotal++;
+    this.pendingByAgent.set(agentId, (this.pendingByAgent.get(agentId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.pendingTotal--;
+      const left = (this.pendingByAgent.get(agentId) ?? 1) - 1;
+      if (left > 0) this.pendingByAgent.set(agentId, left);
+      else this.pendingByAgent.delete(agentId);
+    };
+  }
+
+  /** Registers a spawned terminal. */
+  add(record: TerminalRecord): void {
+    this.records.set(record.id, record);
+  }
+
+  /** The record with this id; throws TerminalNotFound. */
+  get(id: string): TerminalRecord {
+    const record = this.records.get(id);
+    if (!record) throw terminalNotFound(id);
+    return record;
+  }
+
+  /** True while `record` is registered. */
+  has(record: TerminalRecord): boolean {
+    return this.records.get(record.id) === record;
+  }
+
+  /** Records matching `filter`, oldest first. */
+  list(filter: TerminalFilter = {}): TerminalRecord[] {
+    return [...this.records.values()].filter(
+      (r) =>
+        (filter.agentId === undefined || r.agentId === filter.agentId) &&
+        (filter.state === undefined || r.session.state === filter.state),
+    );
+  }
+
+  /** Live (not exited) terminals, of one agent or of all. */
+  liveCount(agentId?: string): number {
+    let n = 0;
+    for (const r of this.records.values()) {
+      if (r.session.exitInfo === undefined && (agentId === undefined || r.agentId === agentId)) n++;
+    }
+    return n;
+  }
+
+  /** Starts the retention of a terminal that exited; drops the oldest exited ones over the cap. */
+  retainExited(record: TerminalRecord): void {
+    if (!this.has(record)) return;
+    record.removalTimer = setTimeout(() => this.remove(record.id), this.limits.exitedRetentionMs);
+    record.removalTimer.unref?.();
+    this.exitedOrder.push(record.id);
+    while (this.exitedOrder.length > this.limits.maxRetainedExited) {
+      const oldest = this.exitedOrder.shift();
+      if (oldest !== undefined) this.remove(oldest);
+    }
+  }
+
+  /** Removes a terminal from the registry and drops its listeners; no-op for unknown ids. */
+  remove(id: string): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    this.records.delete(id);
+    clearTimeout(record.removalTimer);
+    const at = this.exitedOrder.indexOf(id);
+    if (at >= 0) this.exitedOrder.splice(at, 1);
+    for (const d of record.disposers.splice(0)) d.dispose();
+  }
+
+  /** What a caller sees of a record. */
+  static info(record: TerminalRecord): TerminalInfo {
+    const { session } = record;
+    const info: TerminalInfo = {
+      id: record.id,
+      agentId: record.agentId,
+      pid: session.pid,
+      mode: session.mode,
+      backend: record.backend,
+      state: session.state,
+      cols: session.cols,
+      rows: session.rows,
+      createdAt: record.createdAt.toISOString(),
+      shell: session.shell,
+      cwd: session.cwd,
+    };
+    if (session.name !== undefined) info.name = session.name;
+    if (session.exitInfo) info.exitCode = session.exitInfo.exitCode;
+    return info;
+  }
+
+  private check(limit: QuotaName, max: number, current: number, agentId: string): void {
+    if (current >= max) throw quotaExceeded(limit, max, current, agentId);
+  }
+}

@@ -1,0 +1,77 @@
+// Handlers of `terminal.batchExecute` and the transaction methods. A batch command on a terminal
+// the principal may not see fails as that command's TerminalNotFound, exactly like a terminal that
+// does not exist (it is sent to the orchestrator under an id that cannot exist, then reported
+// under its own id). A transaction is admitted as a whole, so one such command fails the commit.
+// Transactions are private to the connection that began them.
+import { randomUUID } from 'node:crypto';
+import { type BatchItemResult, ErrorCode, type ExecuteCommand } from '@orchflow/protocol';
+import { terminalNotFound } from '../errors';
+import type { Connection } from './connection';
+import type { HandlerContext } from './handler-context';
+import type { PrincipalScope } from './principal-scope';
+
+/** Registers batchExecute, tx.begin, tx.commit and tx.rollback. */
+export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): void {
+  serve('terminal.batchExecute', async ({ commands, mode, stopOnError }, scope) => {
+    const hidden = hiddenCommands(orch.listTerminals(), scope, commands);
+    const masked = commands.map((c, i) =>
+      hidden.has(i) ? { ...c, terminalId: `hidden-${randomUUID()}` } : c,
+    );
+    const results = (await orch.batchExecute(masked, { mode, stopOnError })).map((r, i) =>
+      hidden.has(i) ? unmask(r, commands[i] as ExecuteCommand) : r,
+    );
+    countExecuted(conn, results);
+    return { results };
+  });
+
+  serve('tx.begin', () => {
+    const txId = orch.beginTransaction();
+    conn.transactions.add(txId);
+    return { txId };
+  });
+
+  serve('tx.commit', async ({ txId, commands, mode, stopOnError }) => {
+    conn.ownTransaction(txId);
+    for (const { terminalId } of commands) conn.visibleTerminal('tx.commit', terminalId);
+    conn.transactions.delete(txId);
+    const result = await orch.commitTransaction(txId, commands, { mode, stopOnError });
+    countExecuted(conn, result.results);
+    return result;
+  });
+
+  serve('tx.rollback', ({ txId }) => {
+    conn.ownTransaction(txId);
+    conn.transactions.delete(txId);
+    return orch.rollbackTransaction(txId);
+  });
+}
+
+/** Indexes of commands addressing an existing terminal the principal may not see. */
+function hiddenCommands(
+  terminals: readonly { id: string; agentId: string }[],
+  scope: PrincipalScope,
+  commands: readonly ExecuteCommand[],
+): Set<number> {
+  const hiddenIds = new Set(terminals.filter((t) => !scope.canSee(t)).map((t) => t.id));
+  const hidden = new Set<number>();
+  commands.forEach((c, i) => {
+    if (hiddenIds.has(c.terminalId)) hidden.add(i);
+  });
+  return hidden;
+}
+
+/** Restores a masked command's id; its not-found error is rebuilt so it names that id. */
+function unmask(result: BatchItemResult, command: ExecuteCommand): BatchItemResult {
+  if (!result.ok && result.error.code === ErrorCode.TerminalNotFound) {
+    return {
+      ok: false,
+      terminalId: command.terminalId,
+      error: terminalNotFound(command.terminalId).toJson(),
+    };
+  }
+  return { ...result, terminalId: command.terminalId };
+}
+
+function countExecuted(conn: Connection, results: readonly BatchItemResult[]): void {
+  conn.commandsExecuted += results.filter((r) => r.ok).length;
+}

@@ -1,0 +1,88 @@
+// The state of one served connection: whether `initialize` happened, the principal's scope, the
+// terminals spawned and transactions begun through it, its subscriptions, and the cleanup when it
+// closes. Handlers reach terminals only through `visibleTerminal`, which enforces the scope.
+import { ErrorCode, OrchflowError, type TerminalInfo } from '@orchflow/protocol';
+import { terminalNotFound } from '../errors';
+import type { Orchestrator } from '../orchestrator';
+import type { PrincipalScope } from './principal-scope';
+import type { SubscriptionRegistry } from './subscriptions';
+
+/** One connection's state. */
+export class Connection {
+  /** Terminals spawned through this connection and not killed through it. */
+  readonly spawned = new Set<string>();
+  /** Transactions begun through this connection and not yet committed or rolled back. */
+  readonly transactions = new Set<string>();
+  /** Commands this connection ran (what an agent principal's metrics report). */
+  commandsExecuted = 0;
+  private currentScope: PrincipalScope | undefined;
+  private isClosed = false;
+
+  constructor(
+    private readonly orch: Orchestrator,
+    /** This connection's output subscriptions. */
+    readonly subscriptions: SubscriptionRegistry,
+  ) {}
+
+  /** True once the channel closed. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** The scope set by `initialize`; throws NotInitialized before it. */
+  scope(method: string): PrincipalScope {
+    if (this.currentScope) return this.currentScope;
+    throw new OrchflowError(
+      ErrorCode.NotInitialized,
+      `'${method}' was sent before 'initialize'; send 'initialize' first on every connection`,
+      { method },
+    );
+  }
+
+  /** True once `initialize` succeeded. */
+  get initialized(): boolean {
+    return this.currentScope !== undefined;
+  }
+
+  /** Records the principal's scope; `initialize` calls this once. */
+  initialize(scope: PrincipalScope): void {
+    this.currentScope = scope;
+  }
+
+  /** The info of a terminal the principal may see; anything else is TerminalNotFound. */
+  visibleTerminal(method: string, terminalId: string): TerminalInfo {
+    const scope = this.scope(method);
+    const info = this.orch.terminalInfo(terminalId);
+    if (!scope.canSee(info)) throw terminalNotFound(terminalId);
+    return info;
+  }
+
+  /** Throws InvalidState unless this connection began `txId` and has not finished it. */
+  ownTransaction(txId: string): void {
+    if (this.transactions.has(txId)) return;
+    throw new OrchflowError(
+      ErrorCode.InvalidState,
+      `Transaction '${txId}' is not open on this connection: it was never begun here, was already committed or rolled back, or expired`,
+      { txId },
+    );
+  }
+
+  /** Disposes subscriptions, rolls back open transactions and, if asked, kills the spawned terminals. */
+  async close(killTerminals: boolean): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.subscriptions.closeAll();
+    for (const txId of this.transactions) {
+      try {
+        this.orch.rollbackTransaction(txId);
+      } catch {
+        // Expired or the orchestrator shut down: nothing is left to roll back.
+      }
+    }
+    this.transactions.clear();
+    if (!killTerminals) return;
+    const ids = [...this.spawned];
+    this.spawned.clear();
+    await Promise.all(ids.map((id) => this.orch.kill(id).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,91 @@
+// The `initialize` handshake and `$/ping`. `initialize` checks the protocol version, decides the
+// principal (fixed by the server, or from the client's token via `authenticate`) and answers with
+// what this server supports. Both work before initialization; everything else waits for it.
+import {
+  checkProtocolVersion,
+  ErrorCode,
+  ExecutionModeSchema,
+  type InitializeParams,
+  type InitializeResult,
+  Methods,
+  OrchflowError,
+  PROTOCOL_VERSION,
+  type Principal,
+  type ServerCapabilities,
+  type ServerInfo,
+} from '@orchflow/protocol';
+import packageJson from '../../package.json';
+import type { Orchestrator } from '../orchestrator';
+import type { HandlerContext } from './handler-context';
+import { PrincipalScope } from './principal-scope';
+
+/** Protocol features this dispatcher implements, as listed in `capabilities.features`. */
+export const SERVER_FEATURES: readonly string[] = Object.freeze([
+  'subscriptions',
+  'executeProgress',
+  'cancellation',
+  'batchExecute',
+  'transactions',
+  'emergencyControls',
+  'metrics',
+]);
+
+/** The `serverInfo` reported when `serveChannel` is given none. */
+export const DEFAULT_SERVER_INFO: ServerInfo = Object.freeze({
+  name: 'orchflow',
+  version: packageJson.version,
+});
+
+/** Maps an `initialize` request (its token) to a principal; throw `Unauthorized` to refuse. */
+export type Authenticate = (params: InitializeParams) => Principal | Promise<Principal>;
+
+/** How `initialize` answers. */
+export interface InitializeSettings {
+  /** The principal of every caller on this channel (ignored when `authenticate` is set). */
+  principal: Principal;
+  authenticate: Authenticate | undefined;
+  serverInfo: ServerInfo;
+  transports: readonly string[];
+}
+
+/** Registers `initialize` and `$/ping`. */
+export function registerInitialize({ orch, conn, peer }: HandlerContext, settings: InitializeSettings): void {
+  peer.onRequest('initialize', Methods.initialize.params, async (params) => {
+    if (conn.initialized) throw alreadyInitialized();
+    const version = checkProtocolVersion(params.protocolVersion);
+    if (!version.compatible) {
+      throw new OrchflowError(ErrorCode.VersionMismatch, version.reason, { serverVersion: PROTOCOL_VERSION });
+    }
+    const principal = settings.authenticate ? await settings.authenticate(params) : settings.principal;
+    // A second initialize may have won while `authenticate` ran.
+    if (conn.initialized) throw alreadyInitialized();
+    conn.initialize(new PrincipalScope(principal));
+    return initializeResult(orch, settings, principal);
+  });
+  peer.onRequest('$/ping', Methods['$/ping'].params, () => ({
+    pong: true as const,
+    time: Date.now(),
+  }));
+}
+
+function alreadyInitialized(): OrchflowError {
+  return new OrchflowError(
+    ErrorCode.InvalidState,
+    "'initialize' was already called on this connection; send it only once",
+  );
+}
+
+function initializeResult(
+  orch: Orchestrator,
+  settings: InitializeSettings,
+  principal: Principal,
+): InitializeResult {
+  const capabilities: ServerCapabilities = {
+    transports: [...settings.transports],
+    executionModes: [...ExecutionModeSchema.options],
+    backends: [orch.backend.name],
+    isolationLevels: ['none'],
+    features: [...SERVER_FEATURES],
+  };
+  return { protocolVersion: PROTOCOL_VERSION, serverInfo: settings.serverInfo, capabilities, principal };
+}

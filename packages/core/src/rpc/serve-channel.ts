@@ -1,0 +1,93 @@
+// `serveChannel`: binds an Orchestrator to one IpcChannel as a JSON-RPC server for every method
+// of @orchflow/protocol, on RpcPeer. The connection's principal scopes every call; when the
+// channel closes, its subscriptions end, its open transactions roll back and (by default) the
+// terminals spawned through it are killed, so a vanished client leaves no processes behind.
+import { type IpcChannel, Methods, type Principal, RpcPeer, type ServerInfo } from '@orchflow/protocol';
+import type { Orchestrator } from '../orchestrator';
+import { registerBatchHandlers } from './batch-handlers';
+import { Connection } from './connection';
+import type { HandlerContext, Serve } from './handler-context';
+import { type Authenticate, DEFAULT_SERVER_INFO, registerInitialize } from './initialize-handler';
+import { registerOrchestratorHandlers } from './orchestrator-handlers';
+import { registerOutputHandlers } from './output-handlers';
+import { ADMIN_PRINCIPAL } from './principal-scope';
+import { SubscriptionRegistry } from './subscriptions';
+import { registerTerminalHandlers } from './terminal-handlers';
+
+/** Options of {@link serveChannel}. */
+export interface ServeChannelOptions {
+  /** Who the caller is. Default: admin (right for in-process and trusted channels only). */
+  principal?: Principal;
+  /** Maps the client's `initialize` (its token) to a principal; overrides `principal`. */
+  authenticate?: Authenticate;
+  /**
+   * Kill the terminals spawned through this connection when it closes. Default true: a client
+   * that disappears (crash, dropped socket) must not leave shells running. Terminals spawned in
+   * process or by other connections are never touched. Set false for clients that reconnect.
+   */
+  killTerminalsOnClose?: boolean;
+  /** Reported as `serverInfo`. Default {@link DEFAULT_SERVER_INFO}. */
+  serverInfo?: ServerInfo;
+  /** Reported as `capabilities.transports`. Default `['direct']`. */
+  transports?: readonly string[];
+  /** Hears protocol problems and handler failures (must not throw). */
+  onError?: (error: Error) => void;
+}
+
+/** A channel being served. */
+export interface ServedChannel {
+  /** Resolves once the channel closed and the connection's cleanup has finished. */
+  readonly closed: Promise<void>;
+  /** The principal from `initialize`, or undefined before it. */
+  readonly principal: Principal | undefined;
+  /** Closes the channel and runs the cleanup. */
+  close(): Promise<void>;
+}
+
+/** Serves `orchestrator` on `channel` until either side closes it. */
+export function serveChannel(
+  orchestrator: Orchestrator,
+  channel: IpcChannel,
+  options: ServeChannelOptions = {},
+): ServedChannel {
+  const killTerminals = options.killTerminalsOnClose ?? true;
+  let connection: Connection | undefined;
+  const peer = new RpcPeer(channel, {
+    methods: Methods,
+    onError: options.onError,
+    onClose: () => void connection?.close(killTerminals),
+  });
+  const subscriptions = new SubscriptionRegistry(orchestrator, (method, params) =>
+    peer.notify(method, params),
+  );
+  const conn = new Connection(orchestrator, subscriptions);
+  connection = conn;
+  const serve: Serve = (method, handler) => {
+    peer.onRequest(method, Methods[method].params, (params, request) =>
+      handler(params as never, conn.scope(method), request),
+    );
+  };
+  const context: HandlerContext = { orch: orchestrator, conn, peer, serve };
+  registerInitialize(context, {
+    principal: options.principal ?? ADMIN_PRINCIPAL,
+    authenticate: options.authenticate,
+    serverInfo: options.serverInfo ?? DEFAULT_SERVER_INFO,
+    transports: options.transports ?? ['direct'],
+  });
+  registerTerminalHandlers(context);
+  registerOutputHandlers(context);
+  registerBatchHandlers(context);
+  registerOrchestratorHandlers(context);
+  peer.start();
+  const closed = peer.closed.then(() => conn.close(killTerminals));
+  return {
+    closed,
+    get principal() {
+      return conn.initialized ? conn.scope('principal').principal : undefined;
+    },
+    close: async () => {
+      await peer.close();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// Handlers of the `terminal.*` methods that manage one terminal or list them: spawn, kill, list,
+// write, resize, snapshot and read. Each checks the principal's scope first.
+import type { HandlerContext } from './handler-context';
+
+/** Registers spawn, kill, list, write, resize, snapshot and read. */
+export function registerTerminalHandlers({ orch, conn, serve }: HandlerContext): void {
+  serve('terminal.spawn', async ({ agentId, config }, scope) => {
+    scope.assertMayActAs(agentId);
+    const handle = await orch.spawnTerminal(agentId, config);
+    if (conn.closed) {
+      // The caller left while the shell started; nobody could ever kill this terminal.
+      await orch.kill(handle.id).catch(() => undefined);
+    } else {
+      conn.spawned.add(handle.id);
+    }
+    return handle.info();
+  });
+
+  serve('terminal.kill', async ({ terminalId, signal }) => {
+    conn.visibleTerminal('terminal.kill', terminalId);
+    const exit = await orch.kill(terminalId, signal as NodeJS.Signals | undefined);
+    conn.spawned.delete(terminalId);
+    return exit;
+  });
+
+  serve('terminal.list', ({ agentId, state }, scope) => ({
+    terminals: orch.listTerminals({ agentId, state }).filter((info) => scope.canSee(info)),
+  }));
+
+  serve('terminal.write', ({ terminalId, data, encoding }) => {
+    conn.visibleTerminal('terminal.write', terminalId);
+    const bytes = encoding === 'base64' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
+    orch.write(terminalId, bytes);
+    return { bytesWritten: bytes.length };
+  });
+
+  serve('terminal.resize', ({ terminalId, cols, rows }) => {
+    conn.visibleTerminal('terminal.resize', terminalId);
+    return orch.resize(terminalId, cols, rows);
+  });
+
+  serve('terminal.snapshot', ({ terminalId }) => {
+    conn.visibleTerminal('terminal.snapshot', terminalId);
+    return orch.snapshot(terminalId);
+  });
+
+  serve('terminal.read', ({ terminalId, fromOffset, maxBytes }) => {
+    conn.visibleTerminal('terminal.read', terminalId);
+    return orch.read(terminalId, { fromOffset, maxBytes });
+  });
+}

@@ -1,0 +1,118 @@
+// DirectBackend: sessions are `@orchflow/terminal` terminals in this process. Nothing outlives
+// the process, so `attach` only returns sessions this backend created, and `dispose` kills them.
+import { ErrorCode, type ExecutionMode, OrchflowError } from '@orchflow/protocol';
+import { Terminal } from '@orchflow/terminal';
+import type { MuxBackend } from './backend';
+import type { BackendCapabilities, CreateSessionOptions, MuxSession, MuxSessionInfo } from './session';
+
+/** Options of {@link DirectBackend}. */
+export interface DirectBackendOptions {
+  /** Time a shell gets to show its first prompt. Default: `Terminal.spawn`'s (10 s). */
+  spawnTimeoutMs?: number;
+}
+
+interface DirectSession {
+  terminal: Terminal;
+  agentId: string;
+  createdAt: Date;
+}
+
+const MODES: readonly ExecutionMode[] = ['interactive', 'scripted', 'sandboxed', 'privileged'];
+
+/** A backend of plain PTYs (or pipes in scripted mode) owned by this process. */
+export class DirectBackend implements MuxBackend {
+  /** Backend name reported in `TerminalInfo.backend`. */
+  readonly name = 'direct';
+  private readonly sessions = new Map<string, DirectSession>();
+  // Ids being spawned, so a concurrent duplicate id is refused before either spawn finishes.
+  private readonly starting = new Set<string>();
+  private disposed: Promise<void> | undefined;
+
+  /** A backend with no sessions. */
+  constructor(private readonly options: DirectBackendOptions = {}) {}
+
+  /** Direct sessions end with the process and cannot be attached to from outside it. */
+  capabilities(): BackendCapabilities {
+    return { persistentSessions: false, humanAttach: false, executionModes: MODES };
+  }
+
+  /** Spawns a terminal; see {@link MuxBackend.createSession}. */
+  async createSession({ id, agentId, config = {} }: CreateSessionOptions): Promise<MuxSession> {
+    this.assertUsable();
+    if (this.sessions.has(id) || this.starting.has(id)) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `A session with id '${id}' already exists; pick another id`,
+      );
+    }
+    this.starting.add(id);
+    let terminal: Terminal;
+    try {
+      terminal = await Terminal.spawn({ ...config, id, spawnTimeoutMs: this.options.spawnTimeoutMs });
+    } finally {
+      this.starting.delete(id);
+    }
+    if (this.disposed) {
+      // Disposed while the shell was starting: it must not outlive the backend.
+      await terminal.kill();
+      this.assertUsable();
+    }
+    this.sessions.set(id, { terminal, agentId, createdAt: new Date() });
+    terminal.onExit(() => this.sessions.delete(id));
+    return terminal;
+  }
+
+  /** The live session with this id; rejects with TerminalNotFound. */
+  async attach(sessionId: string): Promise<MuxSession> {
+    return this.get(sessionId).terminal;
+  }
+
+  /** Live sessions, oldest first. */
+  async listSessions(): Promise<MuxSessionInfo[]> {
+    return [...this.sessions.values()].map(({ terminal, agentId, createdAt }) => ({
+      id: terminal.id,
+      agentId,
+      pid: terminal.pid,
+      backend: this.name,
+      mode: terminal.mode,
+      state: terminal.state,
+      cols: terminal.cols,
+      rows: terminal.rows,
+      createdAt,
+    }));
+  }
+
+  /** Kills the session's process tree; see {@link MuxBackend.killSession}. */
+  async killSession(sessionId: string, signal?: NodeJS.Signals): Promise<void> {
+    await this.get(sessionId).terminal.kill(signal);
+  }
+
+  /** Kills every session and refuses new ones; idempotent. */
+  dispose(): Promise<void> {
+    this.disposed ??= Promise.all(
+      [...this.sessions.values()].map(({ terminal }) => terminal.kill().catch(() => undefined)),
+    ).then(() => undefined);
+    return this.disposed;
+  }
+
+  private get(sessionId: string): DirectSession {
+    const session = this.sessions.get(sessionId);
+    if (!session) {
+      throw new OrchflowError(
+        ErrorCode.TerminalNotFound,
+        `No live session '${sessionId}' in the direct backend; it was never created or has exited`,
+        { sessionId },
+      );
+    }
+    return session;
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) {
+      throw new OrchflowError(
+        ErrorCode.InvalidState,
+        'DirectBackend has been disposed; create a new backend',
+      );
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// The live terminal surface a backend hands out. It is `Terminal`'s public API as an interface,
+// so a backend may return a plain `Terminal` (DirectBackend), a Terminal running over a tmux pane,
+// or one inside a container, and the orchestrator never needs to know which.
+import type {
+  ExecResult,
+  ExecutionMode,
+  ExitInfo,
+  OutputChunk,
+  ProcessMetrics,
+  ReadResult,
+  Snapshot,
+  TerminalConfig,
+  TerminalState,
+} from '@orchflow/protocol';
+import type {
+  Disposable,
+  ExecOptions,
+  StreamEvent,
+  SubscribeOptions,
+  Subscription,
+} from '@orchflow/terminal';
+
+/** A live session: one terminal a backend runs, with the same API as `Terminal`. */
+export interface MuxSession {
+  /** Session id; unique within its backend. */
+  readonly id: string;
+  /** Pid of the session's shell (0 when no process runs, e.g. an idle scripted terminal). */
+  readonly pid: number;
+  /** Execution mode the session was created with. */
+  readonly mode: ExecutionMode;
+  /** Absolute path of the shell. */
+  readonly shell: string;
+  /** Human-readable name, if given. */
+  readonly name: string | undefined;
+  /** The shell's working directory after the last command. */
+  readonly cwd: string;
+  /** Current columns. */
+  readonly cols: number;
+  /** Current rows. */
+  readonly rows: number;
+  /** `running`, `paused` or `exited`. */
+  readonly state: TerminalState;
+  /** How the session ended; undefined while it runs. */
+  readonly exitInfo: ExitInfo | undefined;
+  /** Resolves once the session has exited and its output is complete. */
+  readonly exited: Promise<ExitInfo>;
+  /** Runs a command after every earlier one on this session (see `Terminal.execute`). */
+  execute(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Sends raw input. Throws TerminalExited once the session has ended. */
+  write(data: string | Uint8Array): void;
+  /** Changes the size; throws InvalidParams outside 1..1000. */
+  resize(cols: number, rows: number): void;
+  /** Kills the session's whole process tree; resolves once it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<ExitInfo>;
+  /** Calls `listener` with output chunks as they are flushed. */
+  onData(listener: (chunk: OutputChunk) => void): Disposable;
+  /** Calls `listener` once the session has exited and its output is complete. */
+  onExit(listener: (info: ExitInfo) => void): Disposable;
+  /** Reads retained output by absolute offset. */
+  read(options?: { fromOffset?: number; maxBytes?: number }): ReadResult;
+  /** Streams output from an offset, with optional flow control. */
+  subscribe(options: SubscribeOptions, listener: (event: StreamEvent) => void): Subscription;
+  /** The visible screen. */
+  snapshot(): Promise<Snapshot>;
+  /** CPU, memory and process count of the session's process tree. */
+  metrics(): Promise<ProcessMetrics>;
+  /** Stops reading output; programs block once their output buffers fill. */
+  pause(): void;
+  /** Resumes reading output after pause(). */
+  resume(): void;
+}
+
+/** What {@link MuxBackend.createSession} needs. */
+export interface CreateSessionOptions {
+  /** Session id, chosen by the caller (the orchestrator uses its terminal id). */
+  id: string;
+  /** The agent that owns the session; persistent backends store it to re-adopt the session. */
+  agentId: string;
+  /** Terminal configuration; every field has a default. */
+  config?: TerminalConfig;
+}
+
+/** A session as a backend lists it, without attaching to it. */
+export interface MuxSessionInfo {
+  /** Session id. */
+  id: string;
+  /** The agent that owns the session. */
+  agentId: string;
+  /** Pid of the session's shell. */
+  pid: number;
+  /** Name of the backend that runs it. */
+  backend: string;
+  /** Execution mode. */
+  mode: ExecutionMode;
+  /** `running` or `paused`; backends list live sessions only. */
+  state: TerminalState;
+  /** Current size. */
+  cols: number;
+  /** Current size. */
+  rows: number;
+  /** When the session was created. */
+  createdAt: Date;
+}
+
+/** What a backend can do, so callers can pick one and servers can advertise it. */
+export interface BackendCapabilities {
+  /** Sessions survive the orchestrator's process and can be re-adopted with `attach`. */
+  persistentSessions: boolean;
+  /** A person can attach to a session with an ordinary tool (e.g. `tmux attach`). */
+  humanAttach: boolean;
+  /** Execution modes `createSession` accepts. */
+  executionModes: readonly ExecutionMode[];
+}
