@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Shells and tools the test suite drives for real.
-SYSTEM_PACKAGES=(tmux zsh procps)
+SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

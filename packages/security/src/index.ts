@@ -1,0 +1,1 @@
+// @orchflow/security — command policy, isolation, resource limits and audit for orchflow terminals.

@@ -1,0 +1,1 @@
+// @orchflow/server — orchflow's servers and CLI.
