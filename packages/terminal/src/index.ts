@@ -12,6 +12,7 @@ export {
   OutputBatcher,
   type OutputBatcherOptions,
 } from './output/batcher';
+export { ChannelFeed, type ChannelFeedOptions, type FeedNotification } from './output/channel-feed';
 export { DEFAULT_SCROLLBACK_BYTES, OutputPipeline, type OutputPipelineOptions } from './output/pipeline';
 export { OutputRing, type RingReadOptions } from './output/ring';
 export { HeadlessScreen } from './output/screen';

@@ -1,25 +1,25 @@
 // An interactive terminal's process side: the PTY running a shell with shell integration, the
 // marker session over its bytes, and the output pipeline they feed. Starting it resolves at the
 // shell's first prompt; its exit resolves only after the PTY has drained, so the last bytes a
-// process wrote before exiting are in the pipeline before anyone hears of the exit.
-import { constants } from 'node:os';
+// process wrote before exiting are in the pipeline before anyone hears of the exit. The PTY is a
+// PtyProcess: node-pty by default, or another one (a tmux pane) — and a shell that is already
+// running (re-adopted after an orchestrator restart) can be resumed with its stored nonce.
+import { rmSync } from 'node:fs';
 import { ErrorCode, type ExitInfo, OrchflowError } from '@orchflow/protocol';
-import { type IPty, spawn } from 'node-pty';
 import { cleanTerminalOutput } from './exec/clean';
 import { ShellSession } from './exec/shell-session';
 import { FlowGate } from './flow-gate';
+import { spawnNodePty } from './node-pty-process';
 import { OutputPipeline } from './output/pipeline';
-import { killProcessTree } from './process/tree';
-import { PtyDrain } from './pty-drain';
-import { installShellIntegration, type ShellIntegration } from './shell-integration/install';
+import { foregroundProcessGroup, killProcessTree } from './process/tree';
+import type { PtyFactory, PtyProcess } from './pty-process';
+import { installShellIntegration } from './shell-integration/install';
 import { createNonce } from './shell-integration/marker-format';
-import type { ResolvedSpawnOptions } from './spawn-options';
-
-const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+import type { LaunchCommand, ResolvedSpawnOptions } from './spawn-options';
 
 /** A running PTY shell with its session and pipeline. */
 export interface PtyHost {
-  pty: IPty;
+  pty: PtyProcess;
   session: ShellSession;
   pipeline: OutputPipeline;
   gate: FlowGate;
@@ -27,33 +27,60 @@ export interface PtyHost {
   exited: Promise<ExitInfo>;
 }
 
+/** A shell that already runs with orchflow's shell integration, to be driven again. */
+export interface ShellResume {
+  /** The nonce its integration was installed with. */
+  nonce: string;
+  /** Its private shell-integration directory; removed when the shell exits. */
+  dir: string;
+  /** Its working directory as far as known. */
+  cwd: string;
+  /** Output it printed before (e.g. restored scrollback); goes into the pipeline first. */
+  replay?: Uint8Array;
+}
+
+// Ctrl-U (the tty's line-kill character, and readline's) drops half-typed input, then an empty
+// line makes the prompt hooks run once more and print the "prompt ready" marker.
+const REARM = '\x15\r';
+
 function spawnFailed(message: string, data?: unknown, cause?: unknown): OrchflowError {
   return new OrchflowError(ErrorCode.SpawnFailed, message, data, { cause });
 }
 
 /** Spawns the shell and resolves at its first prompt; rejects with SpawnFailed otherwise. */
-export async function startPtyHost(opts: ResolvedSpawnOptions, spawnTimeoutMs: number): Promise<PtyHost> {
+export async function startPtyHost(
+  opts: ResolvedSpawnOptions,
+  spawnTimeoutMs: number,
+  spawnPty: PtyFactory = spawnNodePty,
+): Promise<PtyHost> {
   const nonce = createNonce();
   const integration = installShellIntegration(opts.kind, nonce, opts.args, opts.env);
-  let pty: IPty;
+  let pty: PtyProcess;
+  let run: LaunchCommand | undefined;
   try {
-    pty = spawn(opts.shellPath, integration.args, {
-      name: opts.env.TERM ?? 'xterm-256color',
+    const direct = { file: opts.shellPath, args: integration.args, env: { ...opts.env, ...integration.env } };
+    run = opts.launch
+      ? opts.launch.wrap({ ...direct, cwd: opts.cwd, privateDirs: [integration.dir] })
+      : direct;
+    pty = await spawnPty({
+      ...run,
+      cwd: opts.cwd,
       cols: opts.cols,
       rows: opts.rows,
-      cwd: opts.cwd,
-      env: { ...opts.env, ...integration.env },
-      encoding: null,
+      nonce,
+      dir: integration.dir,
     });
   } catch (error) {
     integration.dispose();
+    run?.dispose?.();
+    if (error instanceof OrchflowError) throw error;
     throw spawnFailed(
       `Could not start '${opts.shellPath}' in a PTY: ${(error as Error).message}`,
       undefined,
       error,
     );
   }
-  const host = wire(pty, opts, nonce, integration);
+  const host = wire(pty, opts, nonce, integration.dir, run);
   const ready = host.session.whenReady().then(() => 'ready' as const);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -76,7 +103,26 @@ export async function startPtyHost(opts: ResolvedSpawnOptions, spawnTimeoutMs: n
   });
 }
 
-function wire(pty: IPty, opts: ResolvedSpawnOptions, nonce: string, integration: ShellIntegration): PtyHost {
+/**
+ * Drives a shell that already runs with orchflow's integration (see {@link ShellResume}). It
+ * re-arms the prompt hooks with an empty line: an idle shell answers with a prompt marker at
+ * once; a busy one when its command ends (the empty line then runs as a no-op). Commands wait
+ * for that marker, so the host is returned without waiting.
+ */
+export function resumePtyHost(opts: ResolvedSpawnOptions, pty: PtyProcess, resume: ShellResume): PtyHost {
+  const host = wire(pty, { ...opts, cwd: resume.cwd }, resume.nonce, resume.dir, undefined, resume.replay);
+  pty.write(REARM);
+  return host;
+}
+
+function wire(
+  pty: PtyProcess,
+  opts: ResolvedSpawnOptions,
+  nonce: string,
+  dir: string,
+  run: LaunchCommand | undefined,
+  replay?: Uint8Array,
+): PtyHost {
   const gate = new FlowGate((paused) => (paused ? pty.pause() : pty.resume()));
   const pipeline = new OutputPipeline({
     scrollbackBytes: opts.scrollbackBytes,
@@ -85,37 +131,42 @@ function wire(pty: IPty, opts: ResolvedSpawnOptions, nonce: string, integration:
     onPause: () => gate.setBackpressure(true),
     onResume: () => gate.setBackpressure(false),
   });
+  if (replay && replay.length > 0) pipeline.push(replay);
+  // A wrapper may stay the PTY's child and run the shell below it (bwrap does, in a PID namespace).
+  // Interactive shells put themselves in front of the terminal at their first prompt, so the
+  // foreground group then is the shell's own pid as seen from here.
+  let shellPid = pty.pid;
   const session = new ShellSession({
     kind: opts.kind,
     nonce,
-    shellPid: pty.pid,
-    dir: integration.dir,
+    get shellPid() {
+      return shellPid;
+    },
+    dir,
     initialCwd: opts.cwd,
     pipeline,
     write: (data) => pty.write(data),
     killTerminal: () => void killProcessTree(pty.pid).catch(() => undefined),
   });
-  // encoding: null makes node-pty hand out Buffers (its typings only know strings).
-  const drain = PtyDrain.install(pty, nonce);
-  pty.onData((data) => {
-    const bytes = data as unknown as Buffer;
-    session.handleData(drain ? drain.filter(bytes) : bytes);
-  });
+  pty.onData((bytes) => session.handleData(bytes));
   const exited = new Promise<ExitInfo>((resolve) => {
-    // node-pty emits exit only after its socket closed, and PtyDrain holds that close back until
-    // the output queued in the kernel has been read, so every byte has been delivered here.
-    pty.onExit(({ exitCode, signal }) => {
-      const info: ExitInfo = signal
-        ? { exitCode: null, signal: signalNames.get(signal) ?? `SIG${signal}` }
-        : { exitCode, signal: null };
+    pty.onExit((info) => {
       session.handleExit(info);
       pipeline.end();
-      integration.dispose();
+      rmSync(dir, { recursive: true, force: true });
       // Background jobs outlive their shell; a terminal leaves no orphans behind.
       void killProcessTree(pty.pid, { graceMs: 500 })
         .catch(() => undefined)
-        .then(() => resolve(info));
+        .then(() => {
+          run?.dispose?.();
+          resolve(info);
+        });
     });
   });
+  if (opts.launch) {
+    void session.whenReady().then(() => {
+      shellPid = foregroundProcessGroup(pty.pid) ?? pty.pid;
+    });
+  }
   return { pty, session, pipeline, gate, exited };
 }

@@ -12,6 +12,32 @@ export type ShellKind = 'bash' | 'zsh' | 'sh';
 /** Default time for a shell to show its first prompt before `spawn` gives up (10 s). */
 export const DEFAULT_SPAWN_TIMEOUT_MS = 10_000;
 
+/** What a {@link LaunchWrapper} is asked to start: the shell (or, in scripted mode, `shell -c`). */
+export interface LaunchTarget {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Private directories the shell must be able to read (its shell-integration rc dir). */
+  privateDirs: readonly string[];
+}
+
+/** The program that really gets spawned; `dispose` runs once it and its whole tree have ended. */
+export interface LaunchCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  dispose?(): void;
+}
+
+/**
+ * Starts the shell under another program — resource limits, a network namespace, a sandbox.
+ * `wrap` may throw an OrchflowError (SpawnFailed) when the wrapper cannot run here.
+ */
+export interface LaunchWrapper {
+  wrap(target: LaunchTarget): LaunchCommand;
+}
+
 /** A TerminalConfig with every default applied and checked. */
 export interface ResolvedSpawnOptions {
   /** Absolute path of the shell executable. */
@@ -26,6 +52,8 @@ export interface ResolvedSpawnOptions {
   mode: NonNullable<TerminalConfig['mode']>;
   /** Undefined: the pipeline's default (1 MiB). */
   scrollbackBytes: number | undefined;
+  /** Starts the shell under a wrapper (isolation); undefined: spawned directly. */
+  launch?: LaunchWrapper;
 }
 
 /** The shell kind for a shell path, or undefined when orchflow has no integration for it. */
@@ -105,6 +133,29 @@ export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOption
     rows: config.rows ?? 24,
     name: config.name,
     mode,
+    scrollbackBytes: config.scrollbackBytes,
+  };
+}
+
+/**
+ * Options for a shell that already runs (see `Terminal.resume`): defaults applied like
+ * {@link resolveSpawnOptions}, but nothing is checked on disk — the shell started long ago.
+ */
+export function resumedSpawnOptions(
+  config: TerminalConfig,
+  shellPath: string,
+  kind: ShellKind,
+): ResolvedSpawnOptions {
+  return {
+    shellPath,
+    kind,
+    args: config.args ?? [],
+    cwd: resolve(config.cwd ?? process.cwd()),
+    env: buildTerminalEnv(config.env),
+    cols: config.cols ?? 80,
+    rows: config.rows ?? 24,
+    name: config.name,
+    mode: config.mode ?? 'interactive',
     scrollbackBytes: config.scrollbackBytes,
   };
 }

@@ -8,11 +8,9 @@ import {
   type IpcChannel,
   JSONRPC_VERSION,
   OrchflowError,
-  type TerminalExitParams,
-  type TerminalGapParams,
-  type TerminalOutputParams,
 } from '@orchflow/protocol';
-import { DEFAULT_HIGH_WATER_MARK, type StreamEvent, type Subscription } from './output/subscribers';
+import { ChannelFeed } from './output/channel-feed';
+import { DEFAULT_HIGH_WATER_MARK } from './output/subscribers';
 import { Terminal, type TerminalSpawnOptions } from './terminal';
 
 /** Options for {@link TerminalStreamManager}. */
@@ -23,17 +21,10 @@ export interface TerminalStreamManagerOptions {
   onChannelError?: (error: unknown, channel: IpcChannel) => void;
 }
 
-/** One terminal's stream to one channel. */
-interface Feed {
-  subscription?: Subscription;
-  ended: boolean;
-  exit?: ExitInfo;
-}
-
 /** Spawns, tracks and kills terminals, streaming their output to attached channels. */
 export class TerminalStreamManager {
   private readonly terminals = new Map<string, Terminal>();
-  private readonly channels = new Map<IpcChannel, Map<string, Feed>>();
+  private readonly channels = new Map<IpcChannel, Map<string, ChannelFeed>>();
   private readonly highWaterMark: number;
   private readonly onChannelError: TerminalStreamManagerOptions['onChannelError'];
 
@@ -54,7 +45,7 @@ export class TerminalStreamManager {
     const terminal = await Terminal.spawn(config);
     this.terminals.set(terminal.id, terminal);
     for (const channel of this.channels.keys()) this.attach(channel, terminal);
-    terminal.onExit((info) => this.onExit(terminal.id, info));
+    terminal.onExit(() => this.terminals.delete(terminal.id));
     return terminal;
   }
 
@@ -99,61 +90,29 @@ export class TerminalStreamManager {
     const feeds = this.channels.get(channel);
     if (!feeds) return;
     this.channels.delete(channel);
-    for (const feed of feeds.values()) feed.subscription?.dispose();
+    for (const feed of [...feeds.values()]) feed.close();
   }
 
   private attach(channel: IpcChannel, terminal: Terminal): void {
-    const feed: Feed = { ended: false };
-    this.channels.get(channel)?.set(terminal.id, feed);
-    const terminalId = terminal.id;
-    const onEvent = (event: StreamEvent): void => {
-      if (event.type === 'data') {
-        const params: TerminalOutputParams = { terminalId, data: event.data, offset: event.offset };
-        void this.send(channel, 'terminal.output', params).then((sent) => {
-          if (sent) feed.subscription?.ack(event.nextOffset);
-        });
-      } else if (event.type === 'gap') {
-        const params: TerminalGapParams = { terminalId, from: event.from, to: event.to };
-        void this.send(channel, 'terminal.gap', params);
-      } else {
-        feed.ended = true;
-        this.finish(channel, terminalId, feed);
-      }
-    };
-    feed.subscription = terminal.subscribe({ manualAck: true, highWaterMark: this.highWaterMark }, onEvent);
+    const feeds = this.channels.get(channel);
+    if (!feeds) return;
+    const feed = new ChannelFeed({
+      terminalId: terminal.id,
+      exited: terminal.exited,
+      notify: ({ method, params }) => channel.send({ jsonrpc: JSONRPC_VERSION, method, params }),
+      onClose: () => {
+        if (feeds.get(terminal.id) === feed) feeds.delete(terminal.id);
+      },
+      onError: (error) => this.onSendFailed(channel, error),
+    });
+    feeds.set(terminal.id, feed);
+    feed.attach(terminal.subscribe({ manualAck: true, highWaterMark: this.highWaterMark }, feed.push));
   }
 
-  private onExit(terminalId: string, info: ExitInfo): void {
-    this.terminals.delete(terminalId);
-    for (const [channel, feeds] of this.channels) {
-      const feed = feeds.get(terminalId);
-      if (!feed) continue;
-      feed.exit = info;
-      this.finish(channel, terminalId, feed);
-    }
-  }
-
-  /** Sends the exit once both the exit is known and all output went out before it. */
-  private finish(channel: IpcChannel, terminalId: string, feed: Feed): void {
-    if (!feed.ended || !feed.exit) return;
-    feed.subscription?.dispose();
-    this.channels.get(channel)?.delete(terminalId);
-    const params: TerminalExitParams = { terminalId, ...feed.exit };
-    void this.send(channel, 'terminal.exit', params);
-  }
-
-  private async send(channel: IpcChannel, method: string, params: Record<string, unknown>): Promise<boolean> {
-    if (!this.channels.has(channel)) return false;
-    try {
-      await channel.send({ jsonrpc: JSONRPC_VERSION, method, params });
-      return true;
-    } catch (error) {
-      if (this.channels.has(channel)) {
-        this.removeChannel(channel);
-        // A closed channel is the normal end of a client; anything else is worth reporting.
-        if (!channel.closed) this.onChannelError?.(error, channel);
-      }
-      return false;
-    }
+  private onSendFailed(channel: IpcChannel, error: unknown): void {
+    if (!this.channels.has(channel)) return;
+    this.removeChannel(channel);
+    // A closed channel is the normal end of a client; anything else is worth reporting.
+    if (!channel.closed) this.onChannelError?.(error, channel);
   }
 }

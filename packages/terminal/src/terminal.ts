@@ -25,8 +25,16 @@ import type { OutputPipeline } from './output/pipeline';
 import type { StreamEvent, SubscribeOptions, Subscription } from './output/subscribers';
 import { ProcessMetricsSampler } from './process/metrics';
 import { killProcessTree } from './process/tree';
-import { type PtyHost, startPtyHost } from './pty-host';
-import { DEFAULT_SPAWN_TIMEOUT_MS, type ResolvedSpawnOptions, resolveSpawnOptions } from './spawn-options';
+import { type PtyHost, resumePtyHost, type ShellResume, startPtyHost } from './pty-host';
+import type { PtyFactory, PtyProcess } from './pty-process';
+import {
+  DEFAULT_SPAWN_TIMEOUT_MS,
+  type LaunchWrapper,
+  type ResolvedSpawnOptions,
+  resolveSpawnOptions,
+  resumedSpawnOptions,
+  type ShellKind,
+} from './spawn-options';
 
 /** Options of {@link Terminal.spawn}: a TerminalConfig plus in-process settings. */
 export interface TerminalSpawnOptions extends TerminalConfig {
@@ -34,6 +42,26 @@ export interface TerminalSpawnOptions extends TerminalConfig {
   id?: string;
   /** Time the shell gets to show its first prompt. Default {@link DEFAULT_SPAWN_TIMEOUT_MS}. */
   spawnTimeoutMs?: number;
+  /** Starts the shell under a wrapper (resource limits, network namespace, sandbox). */
+  launch?: LaunchWrapper;
+  /** Starts the PTY the shell runs in (interactive modes). Default: node-pty in this process. */
+  spawnPty?: PtyFactory;
+}
+
+/** Options of {@link Terminal.resume}: a shell that already runs with orchflow's integration. */
+export interface TerminalResumeOptions {
+  /** Terminal id. */
+  id: string;
+  /** The configuration the terminal was created with. */
+  config: TerminalConfig;
+  /** Absolute path of its shell. */
+  shellPath: string;
+  /** Its shell integration. */
+  kind: ShellKind;
+  /** The PTY it runs in. */
+  pty: PtyProcess;
+  /** Its stored integration state (nonce, private dir, cwd) and output to restore. */
+  shell: ShellResume;
 }
 
 /** Something that can be stopped. */
@@ -58,6 +86,8 @@ export class Terminal {
   readonly mode: ExecutionMode;
   /** Absolute path of the shell. */
   readonly shell: string;
+  /** Which shell integration the shell runs (`sh` also for scripted mode's non-POSIX shells). */
+  readonly shellKind: ShellKind;
 
   private constructor(
     /** Unique id. */
@@ -70,6 +100,7 @@ export class Terminal {
     this.name = opts.name;
     this.mode = opts.mode;
     this.shell = opts.shellPath;
+    this.shellKind = opts.kind;
     this.size = { cols: opts.cols, rows: opts.rows };
     this.exited = exited.then((info) => {
       this.exit = info;
@@ -80,20 +111,42 @@ export class Terminal {
 
   /** Spawns a terminal; resolves once its shell is ready for commands. Rejects with SpawnFailed. */
   static async spawn(options: TerminalSpawnOptions = {}): Promise<Terminal> {
-    const { id = randomUUID(), spawnTimeoutMs = DEFAULT_SPAWN_TIMEOUT_MS, ...rest } = options;
+    const {
+      id = randomUUID(),
+      spawnTimeoutMs = DEFAULT_SPAWN_TIMEOUT_MS,
+      launch,
+      spawnPty,
+      ...rest
+    } = options;
     const parsed = TerminalConfigSchema.safeParse(rest);
     if (!parsed.success) {
       throw new OrchflowError(ErrorCode.InvalidParams, `Invalid terminal config: ${parsed.error.message}`, {
         issues: parsed.error.issues,
       });
     }
-    const opts = resolveSpawnOptions(parsed.data);
+    const opts: ResolvedSpawnOptions = { ...resolveSpawnOptions(parsed.data), launch };
     if (opts.mode !== 'scripted') {
-      const host = await startPtyHost(opts, spawnTimeoutMs);
+      const host = await startPtyHost(opts, spawnTimeoutMs, spawnPty);
       return new Terminal(id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
     }
     const { runner, pipeline, gate } = startPipeHost(opts);
     return new Terminal(id, opts, pipeline, { kind: 'pipe', runner, gate }, runner.exited);
+  }
+
+  /**
+   * A terminal for a shell that already runs (e.g. a tmux pane left by an earlier process). It is
+   * ready once the shell shows a prompt; `execute()` waits for that. Throws InvalidParams.
+   */
+  static resume(options: TerminalResumeOptions): Terminal {
+    const parsed = TerminalConfigSchema.safeParse(options.config);
+    if (!parsed.success) {
+      throw new OrchflowError(ErrorCode.InvalidParams, `Invalid terminal config: ${parsed.error.message}`, {
+        issues: parsed.error.issues,
+      });
+    }
+    const opts = resumedSpawnOptions(parsed.data, options.shellPath, options.kind);
+    const host = resumePtyHost(opts, options.pty, options.shell);
+    return new Terminal(options.id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
   }
 
   /** Pid of the shell (interactive), or of the running command in scripted mode (0 when idle). */
@@ -167,7 +220,7 @@ export class Terminal {
   write(data: string | Uint8Array): void {
     if (this.exit) throw terminalExited(this.exit);
     if (this.backend.kind === 'pipe') this.backend.runner.write(data);
-    else this.backend.host.pty.write(typeof data === 'string' ? data : Buffer.from(data));
+    else this.backend.host.pty.write(data);
   }
 
   /** Changes the terminal size (the shell and its programs get SIGWINCH). */

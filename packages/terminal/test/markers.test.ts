@@ -89,6 +89,14 @@ describe('cleanTerminalOutput', () => {
     );
   });
 
+  test('an unterminated OSC or DCS ends at a control character instead of eating the output', () => {
+    expect(cleanTerminalOutput('\x1b]0;title\n1\n2\n')).toBe('\n1\n2\n');
+    expect(cleanTerminalOutput('\x1b]0;tit\x1b[31mred')).toBe('red');
+    expect(cleanTerminalOutput('a\x1b]0;ab\x18cd')).toBe('acd');
+    expect(cleanTerminalOutput('\x1bPq#0;2\nafter')).toBe('\nafter');
+    expect(cleanTerminalOutput('\x1b]0;ti\x9ctle\x07ok')).toBe('ok');
+  });
+
   test('turns CRLF into LF and applies lone CR and backspace like a screen', () => {
     expect(cleanTerminalOutput('a\r\nb\r\r\nc')).toBe('a\nb\nc');
     expect(cleanTerminalOutput('10%\r50%\r100%\r\ndone')).toBe('100%\ndone');
@@ -142,16 +150,17 @@ describe('encodeCommand', () => {
       return `/tmp/x/command-${files.length}`;
     };
     expect(encodeCommand('bash', 'echo hi\necho there', write)).toEqual({
-      line: "eval $'echo hi\\necho there'",
+      line: "__orchflow_arm 2>/dev/null; eval $'echo hi\\necho there'",
       file: undefined,
     });
     const long = `echo ${'x'.repeat(INLINE_COMMAND_LIMIT)}`;
     expect(encodeCommand('zsh', long, write)).toEqual({
-      line: `eval "$(<'/tmp/x/command-1')"`,
+      line: `__orchflow_arm 2>/dev/null; eval "$(<'/tmp/x/command-1')"`,
       file: '/tmp/x/command-1',
     });
-    expect(encodeCommand('sh', "echo 'a'", write).line).toBe("__orchflow_start; eval 'echo '\\''a'\\'''");
-    expect(encodeCommand('sh', 'printf "a\tb"', write).line).toBe("__orchflow_start; . '/tmp/x/command-2'");
+    const [arm, trailer] = ['{ __orchflow_arm; } 2>/dev/null; ', '; { __orchflow_rearm $?; } 2>/dev/null'];
+    expect(encodeCommand('sh', "echo 'a'", write).line).toBe(`${arm}eval 'echo '\\''a'\\'''${trailer}`);
+    expect(encodeCommand('sh', 'printf "a\tb"', write).line).toBe(`${arm}. '/tmp/x/command-2'${trailer}`);
     expect(files).toEqual([long, 'printf "a\tb"']);
     expect(() => encodeCommand('bash', 'a\0b', write)).toThrow(/NUL/);
   });

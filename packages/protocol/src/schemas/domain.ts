@@ -97,6 +97,13 @@ export const ExecResultSchema = z.object({
   outputOffset: z.number().int().nonnegative().optional(),
   /** True when the command ended the shell itself (`exit`, `exec`). */
   shellExited: z.boolean().optional(),
+  /**
+   * True when the shell stopped reporting command boundaries (a command removed its prompt
+   * hooks, or replaced the shell with `exec bash`): the command ended at the next prompt (or its
+   * timeout) without an exit code, so `exitCode` is null. Hooks are restored before the next
+   * command where the shell still runs ours; a replaced shell can only be killed.
+   */
+  integrationLost: z.boolean().optional(),
 });
 /** The outcome of one command. */
 export type ExecResult = z.infer<typeof ExecResultSchema>;

@@ -19,6 +19,11 @@ export const TerminalOutputParamsSchema = OutputChunkSchema.extend({
   subscriptionId: SubscriptionIdSchema.optional(),
   /** How `data` is encoded. Default `utf8`. */
   encoding: DataEncodingSchema.optional(),
+  /**
+   * Absolute byte offset one past the chunk's last byte: where to resume. Use it rather than the
+   * length of `data`, which differs from the byte count when the output was not valid UTF-8.
+   */
+  nextOffset: OffsetSchema.optional(),
 });
 /** Params of `terminal.output`. */
 export type TerminalOutputParams = z.infer<typeof TerminalOutputParamsSchema>;
@@ -33,6 +38,13 @@ export const ExecuteProgressParamsSchema = OutputChunkSchema.extend({
   terminalId: TerminalIdSchema,
   /** Id of the `terminal.execute` request; absent for commands not started over RPC. */
   requestId: RequestIdSchema.optional(),
+  /** Absolute byte offset one past the chunk's last byte (not derivable from `data`; see `terminal.output`). */
+  nextOffset: OffsetSchema.optional(),
+  /**
+   * True on one notification with empty `data`, sent once the command passed admission (plugins,
+   * policy) and was queued to run; `offset` is then the end of the terminal's output so far.
+   */
+  started: z.boolean().optional(),
 });
 /** Params of `execute.progress`. */
 export type ExecuteProgressParams = z.infer<typeof ExecuteProgressParamsSchema>;

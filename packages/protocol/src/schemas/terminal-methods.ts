@@ -89,7 +89,10 @@ export type ResizeResult = z.infer<typeof ResizeResultSchema>;
 /** Params of `terminal.kill`; the result is the terminal's `ExitInfo` once its tree has exited. */
 export const KillParamsSchema = z.object({
   terminalId: TerminalIdSchema,
-  /** First signal sent to the whole process tree. Default `SIGTERM`; the server escalates to SIGKILL. */
+  /**
+   * First signal sent to the whole process tree. Default `SIGHUP` (an interactive shell ignores
+   * SIGTERM); the server escalates to SIGKILL. A name the server's OS does not know is InvalidParams.
+   */
   signal: SignalNameSchema.optional(),
 });
 /** Params of `terminal.kill`. */

@@ -3,9 +3,12 @@
 // them — a progress bar that redraws `\r 10%` … `\r100%` leaves only its final state.
 
 // CSI (ESC [ … final), OSC (ESC ] … BEL or ST), DCS/SOS/PM/APC (ESC P|X|^|_ … ST), other
-// two- or three-byte escapes (ESC (B, ESC =, …), and 8-bit CSI. Unterminated strings run to the end.
+// two- or three-byte escapes (ESC (B, ESC =, …), and 8-bit CSI. A string sequence that is never
+// terminated ends where a terminal would abandon it — at CAN/SUB (consumed), for OSC at any other
+// C0 control, for DCS/SOS/PM/APC at a line end (both kept) — so a stray `ESC ]0;title` cannot eat the output
+// after it.
 const ESCAPES =
-  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\|$)|\x1b[PX^_][^\x1b]*(?:\x1b\\|$)|\x1b[ -/]*[0-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b/g;
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x00-\x1f]*(?:\x07|\x1b\\|[\x18\x1a])?|\x1b[PX^_][^\x1b\x18\x1a\n\r]*(?:\x1b\\|[\x18\x1a])?|\x1b[ -/]*[0-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b/g;
 // C0 controls other than \b, \t, \n, \r (handled below) and DEL carry no text.
 const CONTROLS = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f]/g;
 

@@ -2,7 +2,10 @@
 // unit and no byte is taken for line editing (a TAB would trigger completion, a newline would run
 // half a command, ^C/^U/^W would be acted on by the line discipline). bash and zsh get
 // `eval $'…'` with every byte outside printable ASCII escaped; sh gets single quotes when the
-// text is plain, otherwise — and for anything long — the text goes to a private file.
+// text is plain, otherwise — and for anything long — the text goes to a private file. Every line
+// starts with `__orchflow_arm`, which restores shell hooks an earlier command
+// removed and prints the start marker (see shell-integration/*); sh lines also end with
+// `__orchflow_rearm`, since sh keeps every marker in PS1.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { ShellKind } from '../spawn-options';
 
@@ -11,6 +14,15 @@ import type { ShellKind } from '../spawn-options';
  * cooked mode (sh reads in cooked mode), and it keeps readline's redisplay of the echo cheap.
  */
 export const INLINE_COMMAND_LIMIT = 2048;
+
+// Silent even when the function is gone (`unset -f`): the command then runs without a start
+// marker. bash gets no `{ …; }` group here: after a parse error inside `eval` (an unmatched quote)
+// bash 5.2 rejects the next line's group with "syntax error near unexpected token `}'".
+const ARM = '__orchflow_arm 2>/dev/null; ';
+// sh traces a plain call under `set -x` (zsh and bash hooks switch tracing off themselves, and
+// a trace line before the arm's start marker is not captured anyway).
+const SH_ARM = '{ __orchflow_arm; } 2>/dev/null; ';
+const SH_TRAILER = '; { __orchflow_rearm $?; } 2>/dev/null';
 
 /** The line to type (without the final Enter) and the temp file it refers to, if any. */
 export interface EncodedCommand {
@@ -54,13 +66,13 @@ export function encodeCommand(
   if (kind === 'sh') {
     const quoted = singleQuote(command);
     if (PLAIN_FOR_SH.test(command) && Buffer.byteLength(quoted) <= INLINE_COMMAND_LIMIT) {
-      return { line: `__orchflow_start; eval ${quoted}`, file: undefined };
+      return { line: `${SH_ARM}eval ${quoted}${SH_TRAILER}`, file: undefined };
     }
     const file = writeFile(command);
-    return { line: `__orchflow_start; . ${singleQuote(file)}`, file };
+    return { line: `${SH_ARM}. ${singleQuote(file)}${SH_TRAILER}`, file };
   }
   const quoted = ansiCQuote(command);
-  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `eval ${quoted}`, file: undefined };
+  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${ARM}eval ${quoted}`, file: undefined };
   const file = writeFile(command);
-  return { line: `eval "$(<${singleQuote(file)})"`, file };
+  return { line: `${ARM}eval "$(<${singleQuote(file)})"`, file };
 }

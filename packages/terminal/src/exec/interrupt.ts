@@ -45,9 +45,19 @@ export class ForegroundInterrupt {
     return this.sent.has(signal);
   }
 
-  /** The command completed: stop escalating. */
+  /**
+   * The command completed: stop escalating, and SIGKILL what is left of every group that was
+   * interrupted — a job's background children ignore SIGINT and would outlive the timeout.
+   */
   dispose(): void {
     clearTimeout(this.timer);
+    for (const group of this.groupAttempts.keys()) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // ESRCH: the whole group is gone.
+      }
+    }
   }
 
   private step(): void {

@@ -7,7 +7,7 @@ import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchf
 import { FlowGate } from '../flow-gate';
 import { OutputPipeline } from '../output/pipeline';
 import { killProcessTree } from '../process/tree';
-import type { ResolvedSpawnOptions } from '../spawn-options';
+import type { LaunchCommand, LaunchWrapper, ResolvedSpawnOptions } from '../spawn-options';
 import { OutputCapture } from './capture';
 import { INTERRUPT_GRACE_MS } from './interrupt';
 import { type ExecOptions, execCancelled } from './options';
@@ -19,6 +19,8 @@ export interface PipeRunnerOptions {
   cwd: string;
   env: Record<string, string>;
   pipeline: OutputPipeline;
+  /** Wraps every `shell -c` (isolation); each command gets its own wrapper. */
+  launch?: LaunchWrapper;
 }
 
 /** EOT (^D): in scripted mode it closes the running command's stdin, as it means EOF on a PTY. */
@@ -94,13 +96,15 @@ export class PipeRunner {
   /** Runs `command`; the caller guarantees no other command is in flight. */
   execute(command: string, options: ExecOptions): Promise<ExecResult> {
     if (options.signal?.aborted) return Promise.reject(execCancelled(undefined));
-    const { shellPath, cwd, env, pipeline } = this.options;
+    const { shellPath, cwd, env, pipeline, launch } = this.options;
     return new Promise<ExecResult>((resolve, reject) => {
       const startedAt = performance.now();
       const outputOffset = pipeline.endOffset;
       const stdout = new OutputCapture(options.maxOutputBytes);
       const stderr = new OutputCapture(options.maxOutputBytes);
-      const child = spawn(shellPath, ['-c', command], { cwd, env, detached: true, stdio: 'pipe' });
+      const direct: LaunchCommand = { file: shellPath, args: ['-c', command], env };
+      const run = launch ? launch.wrap({ ...direct, cwd, privateDirs: [] }) : direct;
+      const child = spawn(run.file, run.args, { cwd, env: run.env, detached: true, stdio: 'pipe' });
       this.child = child;
       this.closed = new Promise((done) => child.once('close', () => done()).once('error', () => done()));
       if (this.paused) this.setPaused(true);
@@ -135,6 +139,7 @@ export class PipeRunner {
       // group id cannot have been reused while members of it are alive.
       child.on('exit', () => signalGroup('SIGKILL'));
       const finish = (): void => {
+        run.dispose?.();
         watchdog.dispose();
         clearTimeout(escalation);
         if (this.child === child) this.child = undefined;
@@ -185,6 +190,12 @@ export function startPipeHost(opts: ResolvedSpawnOptions): {
     onPause: () => gate.setBackpressure(true),
     onResume: () => gate.setBackpressure(false),
   });
-  const runner = new PipeRunner({ shellPath: opts.shellPath, cwd: opts.cwd, env: opts.env, pipeline });
+  const runner = new PipeRunner({
+    shellPath: opts.shellPath,
+    cwd: opts.cwd,
+    env: opts.env,
+    pipeline,
+    launch: opts.launch,
+  });
   return { runner, pipeline, gate };
 }

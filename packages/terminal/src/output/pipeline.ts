@@ -35,6 +35,8 @@ export class OutputPipeline {
   private readonly subscribers: SubscriberSet;
   private readonly dataListeners = new Set<(chunk: OutputChunk) => void>();
   private screen: HeadlessScreen | undefined;
+  /** The screen as it was when output ended; the emulator itself is released then. */
+  private finalScreen: Promise<Snapshot> | undefined;
   private cols: number;
   private rows: number;
   private isEnded = false;
@@ -98,6 +100,12 @@ export class OutputPipeline {
     this.isEnded = true;
     this.batcher.end();
     this.subscribers.dispatch();
+    // No more output can change the screen: keep its last state and free the emulator.
+    const screen = this.screen;
+    if (screen) {
+      this.screen = undefined;
+      this.finalScreen = screen.snapshot().finally(() => screen.dispose());
+    }
   }
 
   /** A page of retained output by offset (see {@link OutputRing.read}). */
@@ -122,14 +130,27 @@ export class OutputPipeline {
     return { dispose: () => this.dataListeners.delete(own) };
   }
 
-  /** The visible screen, reflecting all output pushed before this call. */
+  /**
+   * The visible screen, reflecting all output pushed before this call. After end() it is the
+   * last screen: kept from the live emulator, or rendered once from the retained output.
+   */
   snapshot(): Promise<Snapshot> {
-    if (!this.screen) {
-      // Built on first use from the retained output, then kept fed by push().
-      this.screen = new HeadlessScreen(this.cols, this.rows);
-      this.screen.write(this.ring.readBytes(this.ring.startOffset, this.ring.endOffset));
+    if (this.isEnded) {
+      if (!this.finalScreen) {
+        const screen = this.renderRetained();
+        this.finalScreen = screen.snapshot().finally(() => screen.dispose());
+      }
+      return this.finalScreen.then((snap) => structuredClone(snap));
     }
+    // Built on first use from the retained output, then kept fed by push().
+    this.screen ??= this.renderRetained();
     return this.screen.snapshot();
+  }
+
+  private renderRetained(): HeadlessScreen {
+    const screen = new HeadlessScreen(this.cols, this.rows);
+    screen.write(this.ring.readBytes(this.ring.startOffset, this.ring.endOffset));
+    return screen;
   }
 
   /** Changes the size used for snapshots. */
@@ -143,6 +164,7 @@ export class OutputPipeline {
   dispose(): void {
     this.screen?.dispose();
     this.screen = undefined;
+    this.finalScreen = undefined;
     this.dataListeners.clear();
   }
 

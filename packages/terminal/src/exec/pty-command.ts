@@ -1,0 +1,112 @@
+// One execute() in a PTY shell as the session tracks it: waiting for the prompt, then typed; the
+// output captured since the last start marker; the interrupt's own `^C` echoes, which are dropped
+// from the capture; and how its ExecResult is built once the session knows how it ended.
+import { TextDecoder } from 'node:util';
+import type { ExecResult } from '@orchflow/protocol';
+import { OutputCapture } from './capture';
+import { cleanTerminalOutput } from './clean';
+import type { ForegroundInterrupt } from './interrupt';
+import type { ExecOptions } from './options';
+import type { Watchdog } from './watchdog';
+
+/** How a command ended, as far as the session could tell. */
+export interface CommandEnd {
+  exitCode: number | null;
+  signal: string | null;
+  shellExited?: boolean;
+  /** Ended without a done marker: the shell's hooks are gone (see ExecResult.integrationLost). */
+  integrationLost?: boolean;
+}
+
+const CTRL_C_ECHO = Buffer.from('^C');
+
+/** A command from the moment execute() was called until it settles. */
+export class PtyCommand {
+  /** `waiting` for a prompt to type at, then `typed`. */
+  phase: 'waiting' | 'typed' = 'waiting';
+  /** A start marker came after the line was typed. */
+  sawStart = false;
+  readonly startedAt = performance.now();
+  outputOffset: number;
+  watchdog: Watchdog | undefined;
+  interrupt: ForegroundInterrupt | undefined;
+  private capture: OutputCapture;
+  private decoder = new TextDecoder();
+  private pendingCtrlC = 0;
+
+  /** A command to run with `options`; `offset` is the scrollback end when it was queued. */
+  constructor(
+    readonly line: string,
+    readonly file: string | undefined,
+    readonly options: ExecOptions,
+    offset: number,
+    readonly resolve: (result: ExecResult) => void,
+    readonly reject: (error: unknown) => void,
+  ) {
+    this.outputOffset = offset;
+    this.capture = new OutputCapture(options.maxOutputBytes);
+  }
+
+  /**
+   * The line was typed (`offset`: scrollback end at that moment) or a start marker came: capture
+   * from here. With `{ __orchflow_arm; }` a line yields two start markers (PS0/preexec, then
+   * the arm); starting over at each keeps whatever ran between them out of the result.
+   */
+  restartCapture(offset: number): void {
+    this.outputOffset = offset;
+    this.capture = new OutputCapture(this.options.maxOutputBytes);
+    this.decoder = new TextDecoder();
+  }
+
+  /** The interrupt typed ^C: its echo will come back and does not belong to the output. */
+  expectCtrlCEcho(): void {
+    this.pendingCtrlC++;
+  }
+
+  /** Output of the typed command; `offset` is where `bytes` start in the scrollback. */
+  append(bytes: Uint8Array, offset: number): void {
+    let data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    while (this.pendingCtrlC > 0) {
+      const at = data.indexOf(CTRL_C_ECHO);
+      if (at < 0) break;
+      this.pendingCtrlC--;
+      data = Buffer.concat([data.subarray(0, at), data.subarray(at + CTRL_C_ECHO.length)]);
+    }
+    this.capture.append(data);
+    this.watchdog?.activity();
+    if (!this.sawStart || !this.options.onOutput) return;
+    const text = this.decoder.decode(bytes, { stream: true });
+    if (text) this.options.onOutput({ data: text, offset });
+  }
+
+  /** The ExecResult for how the command ended; `cwd` is the shell's cwd now. */
+  result(end: CommandEnd, cwd: string): ExecResult {
+    const captured = this.capture.result(cleanTerminalOutput);
+    let stdout = captured.text;
+    // No start marker (its hooks were broken): the capture began when the line was typed, so it
+    // opens with the shell's echo of that line, which ends at the first newline (the Enter).
+    if (this.phase === 'typed' && !this.sawStart) {
+      const eol = stdout.indexOf('\n');
+      stdout = eol < 0 ? '' : stdout.slice(eol + 1);
+    }
+    let signal = end.signal;
+    if (signal === null && end.exitCode !== null && this.interrupt) {
+      if (end.exitCode === 130 && this.interrupt.hasSent('SIGINT')) signal = 'SIGINT';
+      if (end.exitCode === 137 && this.interrupt.hasSent('SIGKILL')) signal = 'SIGKILL';
+    }
+    const reason = this.watchdog?.stopReason;
+    return {
+      stdout,
+      stderr: '',
+      exitCode: end.exitCode,
+      signal,
+      durationMs: performance.now() - this.startedAt,
+      timedOut: reason === 'timeout' || reason === 'idle',
+      truncated: captured.truncated,
+      cwd,
+      outputOffset: this.outputOffset,
+      ...(end.shellExited ? { shellExited: true } : {}),
+      ...(end.integrationLost ? { integrationLost: true } : {}),
+    };
+  }
+}

@@ -1,0 +1,46 @@
+// The default PtyProcess: node-pty in this process, with PtyDrain making the last bytes a shell
+// wrote before exiting arrive before its exit is reported.
+import { constants } from 'node:os';
+import type { ExitInfo } from '@orchflow/protocol';
+import { spawn } from 'node-pty';
+import { PtyDrain } from './pty-drain';
+import type { PtyProcess, PtySpawnRequest } from './pty-process';
+
+const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+/** Spawns `request` in a node-pty PTY; throws when node-pty cannot start it. */
+export function spawnNodePty(request: PtySpawnRequest): PtyProcess {
+  const pty = spawn(request.file, request.args, {
+    name: request.env.TERM ?? 'xterm-256color',
+    cols: request.cols,
+    rows: request.rows,
+    cwd: request.cwd,
+    env: request.env,
+    encoding: null,
+  });
+  const drain = PtyDrain.install(pty, request.nonce);
+  return {
+    pid: pty.pid,
+    write: (data) => pty.write(typeof data === 'string' ? data : Buffer.from(data)),
+    resize: (cols, rows) => pty.resize(cols, rows),
+    pause: () => pty.pause(),
+    resume: () => pty.resume(),
+    onData: (listener) => {
+      // encoding: null makes node-pty hand out Buffers (its typings only know strings).
+      pty.onData((data) => {
+        const bytes = data as unknown as Buffer;
+        listener(drain ? drain.filter(bytes) : bytes);
+      });
+    },
+    onExit: (listener) => {
+      // node-pty emits exit only after its socket closed, and PtyDrain holds that close back until
+      // the output queued in the kernel has been read, so every byte has been delivered by then.
+      pty.onExit(({ exitCode, signal }) => {
+        const info: ExitInfo = signal
+          ? { exitCode: null, signal: signalNames.get(signal) ?? `SIG${signal}` }
+          : { exitCode, signal: null };
+        listener(info);
+      });
+    },
+  };
+}
