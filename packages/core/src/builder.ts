@@ -3,7 +3,8 @@
 
 import type { MuxBackend } from '@orchflow/mux';
 import type { ExecutionMode, IpcChannel } from '@orchflow/protocol';
-import type { OrchestratorOptions, SecurityPolicyLike } from './options';
+import type { AuditLog, SecurityPolicyInput } from '@orchflow/security';
+import type { OrchestratorOptions } from './options';
 import { Orchestrator } from './orchestrator';
 import type { OrchflowPlugin } from './plugins';
 
@@ -38,12 +39,15 @@ export class OrchestratorBuilder {
     return this;
   }
 
-  /**
-   * Stores a security policy for the security layer. Until that layer enforces policies, only its
-   * `maxTerminalsPerAgent` is enforced (as a quota); other fields are kept, not enforced.
-   */
-  withSecurityPolicy(policy: SecurityPolicyLike): this {
+  /** Enforces `policy` (a preset or your own); `build()` throws InvalidParams naming any bad field. */
+  withSecurityPolicy(policy: SecurityPolicyInput): this {
     this.options.securityPolicy = policy;
+    return this;
+  }
+
+  /** Records every decision and command end in the hash-chained JSONL log at `log` (a path or an open AuditLog). */
+  withAuditLog(log: string | AuditLog): this {
+    this.options.auditLog = log;
     return this;
   }
 

@@ -30,7 +30,6 @@ export {
   DEFAULT_PLUGIN_TIMEOUT_MS,
   DEFAULT_TRANSACTION_TTL_MS,
   type OrchestratorOptions,
-  type SecurityPolicyLike,
 } from './options';
 export { Orchestrator } from './orchestrator';
 export { DEFAULT_STREAM_HIGH_WATER_MARK, type StreamOutputOptions } from './output-stream';

@@ -1,6 +1,7 @@
 // Terminal lifecycle: spawning a session on the backend within the quotas, wiring its output and
 // exit into events and plugin hooks, and killing it (whole process tree) out of the registry.
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { MuxBackend, MuxSession } from '@orchflow/mux';
 import {
   AgentIdSchema,
@@ -15,6 +16,7 @@ import { invalidParams, orchestratorShutDown } from './errors';
 import type { EventBus } from './event-bus';
 import type { PluginHost } from './plugins';
 import { type TerminalRecord, TerminalRegistry } from './registry';
+import type { SecurityGate } from './security';
 
 /** What the lifecycle needs from the orchestrator. */
 export interface LifecycleDeps {
@@ -22,6 +24,7 @@ export interface LifecycleDeps {
   registry: TerminalRegistry;
   events: EventBus;
   plugins: PluginHost;
+  security: SecurityGate;
   executionMode: ExecutionMode;
   /** True once shutdown began: a session finishing its spawn then is killed at once. */
   stopping: () => boolean;
@@ -34,7 +37,7 @@ export class TerminalLifecycle {
 
   /** Spawns a session for `agentId` and registers it; rejects with InvalidParams, QuotaExceeded, SpawnFailed. */
   async spawn(agentId: string, config: TerminalConfig): Promise<TerminalRecord> {
-    const { backend, registry, events, plugins } = this.deps;
+    const { backend, registry } = this.deps;
     if (!AgentIdSchema.safeParse(agentId).success) {
       throw invalidParams(`Invalid agent id ${JSON.stringify(agentId)}: use 1-256 printable characters`);
     }
@@ -43,11 +46,12 @@ export class TerminalLifecycle {
     const release = registry.reserve(agentId);
     let session: MuxSession;
     try {
-      session = await backend.createSession({
-        id: randomUUID(),
-        agentId,
-        config: { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode },
-      });
+      const terminalConfig = { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode };
+      const launch = this.deps.security.launchFor(
+        terminalConfig,
+        resolve(terminalConfig.cwd ?? process.cwd()),
+      );
+      session = await backend.createSession({ id: randomUUID(), agentId, config: terminalConfig, launch });
     } finally {
       release();
     }
@@ -55,12 +59,35 @@ export class TerminalLifecycle {
       await session.kill().catch(() => undefined);
       throw orchestratorShutDown();
     }
+    return this.register(session, agentId);
+  }
+
+  /**
+   * Registers the live sessions a persistent backend already runs (left by an earlier process)
+   * under their own ids and agents; they are announced like spawned terminals.
+   */
+  async adoptExisting(): Promise<TerminalRecord[]> {
+    const { backend, registry } = this.deps;
+    const adopted: TerminalRecord[] = [];
+    for (const info of await backend.listSessions()) {
+      if (registry.list().some((r) => r.id === info.id)) continue;
+      adopted.push(await this.register(await backend.attach(info.id), info.agentId, info.createdAt));
+    }
+    return adopted;
+  }
+
+  private async register(
+    session: MuxSession,
+    agentId: string,
+    createdAt = new Date(),
+  ): Promise<TerminalRecord> {
+    const { backend, registry, events, plugins } = this.deps;
     const record: TerminalRecord = {
       id: session.id,
       agentId,
       session,
       backend: backend.name,
-      createdAt: new Date(),
+      createdAt,
       disposers: [],
     };
     registry.add(record);

@@ -2,6 +2,12 @@
 
 import type { MuxBackend } from '@orchflow/mux';
 import type { ExecutionMode, IpcChannel } from '@orchflow/protocol';
+import {
+  type AuditLog,
+  parseSecurityPolicy,
+  type SecurityPolicy,
+  type SecurityPolicyInput,
+} from '@orchflow/security';
 import { invalidParams } from './errors';
 import type { OrchflowPlugin } from './plugins';
 
@@ -20,18 +26,6 @@ export const DEFAULT_MAX_OPEN_TRANSACTIONS = 1024;
 /** Default for {@link OrchestratorOptions.transactionTtlMs}: 10 minutes. */
 export const DEFAULT_TRANSACTION_TTL_MS = 10 * 60_000;
 
-/**
- * A security policy as `@orchflow/security` will define it. Until that package enforces it, the
- * orchestrator stores the object (see `Orchestrator.securityPolicy`) and enforces only
- * `maxTerminalsPerAgent`, as a quota; every other field is kept but NOT enforced yet.
- */
-export interface SecurityPolicyLike {
-  /** Live terminals one agent may own; combined with `maxTerminalsPerAgent` (the lower wins). */
-  readonly maxTerminalsPerAgent?: number;
-  /** Any other policy field; stored, not enforced yet. */
-  readonly [field: string]: unknown;
-}
-
 /** Options of `new Orchestrator(options)`; every field has a default. */
 export interface OrchestratorOptions {
   /** Runs the terminals. Default: a new `DirectBackend`. */
@@ -42,11 +36,16 @@ export interface OrchestratorOptions {
   maxTerminalsPerAgent?: number;
   /** Mode of terminals whose config names none. Default `interactive`. */
   executionMode?: ExecutionMode;
-  /** Stored for the security layer; only `maxTerminalsPerAgent` is enforced yet (a quota). */
-  securityPolicy?: SecurityPolicyLike;
+  /**
+   * Enforced on every command, spawn and raw write (see docs/security.md); validated when the
+   * orchestrator is built (InvalidParams naming the bad fields). Default: no policy.
+   */
+  securityPolicy?: SecurityPolicyInput;
+  /** Append-only audit log (a JSONL path, or an open AuditLog): every decision and command end. */
+  auditLog?: string | AuditLog;
   /** Plugins, run in this order. */
   plugins?: OrchflowPlugin[];
-  /** `timeoutMs` of commands that set none. Default: no timeout. */
+  /** `timeoutMs` of commands that set none (the policy's `executionTimeoutMs` caps it). Default: no timeout. */
   defaultTimeoutMs?: number;
   /** How long a terminal that exited on its own stays listed. Default {@link DEFAULT_EXITED_RETENTION_MS}. */
   exitedRetentionMs?: number;
@@ -73,6 +72,8 @@ export function checkLimit(name: string, value: number | undefined): void {
 
 /** Options with every default applied and every limit checked. */
 export interface ResolvedOptions {
+  /** The validated policy, defaults applied. */
+  securityPolicy: SecurityPolicy | undefined;
   maxTerminals: number;
   /** The lower of `maxTerminalsPerAgent` and the policy's, or `maxTerminals`. */
   maxTerminalsPerAgent: number;
@@ -86,9 +87,11 @@ export interface ResolvedOptions {
   transactionTtlMs: number;
 }
 
-/** Applies defaults; throws InvalidParams for a limit that is not a positive integer. */
+/** Applies defaults; throws InvalidParams for a limit that is not a positive integer or an invalid policy. */
 export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
-  const policyPerAgent = options.securityPolicy?.maxTerminalsPerAgent;
+  const securityPolicy =
+    options.securityPolicy === undefined ? undefined : parseSecurityPolicy(options.securityPolicy);
+  const policyPerAgent = securityPolicy?.maxTerminalsPerAgent;
   const limits = {
     maxTerminals: options.maxTerminals,
     maxTerminalsPerAgent: options.maxTerminalsPerAgent,
@@ -104,6 +107,7 @@ export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
   for (const [name, value] of Object.entries(limits)) checkLimit(name, value);
   const maxTerminals = options.maxTerminals ?? DEFAULT_MAX_TERMINALS;
   return {
+    securityPolicy,
     maxTerminals,
     maxTerminalsPerAgent: Math.min(
       options.maxTerminalsPerAgent ?? maxTerminals,

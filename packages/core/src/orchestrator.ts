@@ -21,6 +21,7 @@ import {
   type TxCommitResult,
   type TxRollbackResult,
 } from '@orchflow/protocol';
+import type { SecurityPolicy } from '@orchflow/security';
 import type { ExecOptions, StreamEvent, SubscribeOptions, Subscription } from '@orchflow/terminal';
 import { type BatchOptions, runBatch } from './batch';
 import { OrchestratorBuilder } from './builder';
@@ -32,10 +33,11 @@ import type { OrchestratorEventName } from './events';
 import { TerminalHandle } from './handle';
 import { TerminalLifecycle } from './lifecycle';
 import { collectMetrics } from './metrics';
-import { type OrchestratorOptions, resolveOptions, type SecurityPolicyLike } from './options';
+import { type OrchestratorOptions, resolveOptions } from './options';
 import { outputIterable, type StreamOutputOptions } from './output-stream';
 import { PluginHost } from './plugins';
 import { type TerminalFilter, type TerminalRecord, TerminalRegistry } from './registry';
+import { SecurityGate } from './security';
 import { type ChannelServing, serveChannels } from './serve';
 import { Transaction } from './transaction';
 import { TransactionManager } from './transactions';
@@ -46,14 +48,12 @@ export class Orchestrator {
   readonly backend: MuxBackend;
   /** Mode of terminals whose config names none. */
   readonly executionMode: ExecutionMode;
-  /**
-   * The security policy as given. Only `maxTerminalsPerAgent` is enforced (as a quota) until the
-   * security layer enforces the rest; the object is kept for it.
-   */
-  readonly securityPolicy: SecurityPolicyLike | undefined;
+  /** The enforced security policy (validated, defaults applied), if one was given. */
+  readonly securityPolicy: SecurityPolicy | undefined;
   private readonly registry: TerminalRegistry;
   private readonly events: EventBus;
   private readonly plugins: PluginHost;
+  private readonly security: SecurityGate;
   private readonly commands: CommandRunner;
   private readonly transactions: TransactionManager;
   private readonly lifecycle: TerminalLifecycle;
@@ -73,7 +73,8 @@ export class Orchestrator {
     const resolved = resolveOptions(options);
     this.backend = options.backend ?? new DirectBackend();
     this.executionMode = resolved.executionMode;
-    this.securityPolicy = options.securityPolicy;
+    this.securityPolicy = resolved.securityPolicy;
+    this.security = new SecurityGate(resolved.securityPolicy, options.auditLog);
     this.registry = new TerminalRegistry(resolved);
     this.events = new EventBus(resolved.eventQueueSize);
     this.plugins = new PluginHost(options.plugins ?? [], resolved.pluginTimeoutMs, (plugin, hook, error) =>
@@ -87,6 +88,7 @@ export class Orchestrator {
       registry: this.registry,
       plugins: this.plugins,
       events: this.events,
+      security: this.security,
       defaultTimeoutMs: resolved.defaultTimeoutMs,
     });
     this.transactions = new TransactionManager(this.commands, {
@@ -98,14 +100,24 @@ export class Orchestrator {
       registry: this.registry,
       events: this.events,
       plugins: this.plugins,
+      security: this.security,
       executionMode: this.executionMode,
       stopping: () => this.stopping !== undefined,
     });
-    this.initialized = this.plugins.init({ orchestrator: this });
+    // A persistent backend (TmuxBackend with `adopt`) lists sessions an earlier process left;
+    // they are registered before any command runs.
+    this.initialized = Promise.all([this.security.init(), this.plugins.init({ orchestrator: this })])
+      .then(() => this.lifecycle.adoptExisting())
+      .then(() => undefined);
+    // Callers see an adoption failure through ready() and every command; it must not crash the process.
+    this.initialized.catch(() => undefined);
     this.serving = serveChannels(this, options.channels ?? []);
   }
 
-  /** Resolves once every plugin's `onInit` has run (a failed plugin then denies every command). */
+  /**
+   * Resolves once every plugin's `onInit` has run (a failed plugin then denies every command) and
+   * the sessions the backend already runs (a re-adopting TmuxBackend) are registered.
+   */
   ready(): Promise<void> {
     return this.initialized;
   }
@@ -137,17 +149,25 @@ export class Orchestrator {
     return this.registry.list(filter).map((r) => TerminalRegistry.info(r));
   }
 
-  /** Admits `command` (plugins, in order) and runs it on the terminal; rejects with PolicyDenied etc. */
+  /**
+   * Admits `command` (security policy, then plugins, then the audit log) and runs it on the
+   * terminal; rejects with PolicyDenied etc. The policy's `executionTimeoutMs` caps `timeoutMs`.
+   */
   async execute(terminalId: string, command: string, options?: ExecOptions): Promise<ExecResult> {
     this.assertOpen();
     await this.initialized;
     return this.commands.execute(terminalId, command, options);
   }
 
-  /** Sends raw input to a terminal. Raw input is not admitted by plugins (it is not a command). */
+  /**
+   * Sends raw input to a terminal. Raw input is not a command (neither policy nor plugins see it),
+   * so under a policy without `canWriteRawInput` (any allowlist by default) it throws Forbidden.
+   */
   write(terminalId: string, data: string | Uint8Array): void {
     this.assertOpen();
-    this.registry.get(terminalId).session.write(data);
+    const record = this.registry.get(terminalId);
+    this.security.assertRawInput(terminalId);
+    record.session.write(data);
   }
 
   /** Resizes a terminal; returns the size now in effect. */
@@ -332,6 +352,7 @@ export class Orchestrator {
     await Promise.all(records.map((r) => this.lifecycle.kill(r).catch(() => undefined)));
     await this.backend.dispose().catch(() => undefined);
     await this.serving.stop();
+    await this.security.close().catch(() => undefined);
     this.events.close();
   }
 

@@ -3,6 +3,7 @@
 // `onInit` denies the command. Observer hooks (spawn, exit) cannot block anything; their failures
 // are reported and otherwise ignored, so no plugin can crash the orchestrator.
 import type { TerminalInfo } from '@orchflow/protocol';
+import type { PolicyDecision } from '@orchflow/security';
 import type { Orchestrator } from './orchestrator';
 
 /** What `onInit` receives. */
@@ -18,6 +19,8 @@ export interface CommandContext {
   agentId: string;
   /** The terminal's working directory when the command was admitted. */
   cwd?: string;
+  /** The security policy's verdict (allowed; with the programs found), when a policy is set. */
+  decision?: PolicyDecision;
 }
 
 /** A plugin's answer: `false` or `{ allow: false, reason }` blocks the command. */

@@ -11,8 +11,7 @@ import {
   type TxRollbackResult,
 } from '@orchflow/protocol';
 import { type BatchOptions, runBatch } from './batch';
-import type { CommandRunner } from './commands';
-import type { TerminalRecord } from './registry';
+import type { Admission, CommandRunner } from './commands';
 
 /** Limits of the transaction table. */
 export interface TransactionLimits {
@@ -66,7 +65,7 @@ export class TransactionManager {
   ): Promise<TxCommitResult> {
     this.expire();
     if (!this.open.delete(txId)) throw unknownTx(txId);
-    const admitted: TerminalRecord[] = [];
+    const admitted: Admission[] = [];
     for (const [index, cmd] of commands.entries()) {
       try {
         admitted.push(await this.runner.admit(cmd.terminalId, cmd.command));
@@ -84,8 +83,8 @@ export class TransactionManager {
       commands,
       { mode: options.mode, stopOnError: options.stopOnError ?? true },
       (cmd, index) => {
-        const { command, terminalId: _t, ...limits } = cmd;
-        return this.runner.run(admitted[index] as TerminalRecord, command, limits);
+        const { command: _c, terminalId: _t, ...limits } = cmd;
+        return this.runner.run(admitted[index] as Admission, limits);
       },
     );
     return { txId, results };

@@ -1,5 +1,8 @@
 // DirectBackend: sessions are `@orchflow/terminal` terminals in this process. Nothing outlives
 // the process, so `attach` only returns sessions this backend created, and `dispose` kills them.
+// It runs plain PTYs (or pipes in scripted mode) as the orchestrator's user: it isolates nothing
+// itself, so `sandboxed` needs the isolation launch wrapper core derives from the security policy,
+// and `privileged` (more rights than the orchestrator's user) is not something it can provide.
 import { ErrorCode, type ExecutionMode, OrchflowError } from '@orchflow/protocol';
 import { Terminal } from '@orchflow/terminal';
 import type { MuxBackend } from './backend';
@@ -17,7 +20,8 @@ interface DirectSession {
   createdAt: Date;
 }
 
-const MODES: readonly ExecutionMode[] = ['interactive', 'scripted', 'sandboxed', 'privileged'];
+// What it runs by itself; `sandboxed` is accepted only with a launch wrapper (see assertMode).
+const MODES: readonly ExecutionMode[] = ['interactive', 'scripted'];
 
 /** A backend of plain PTYs (or pipes in scripted mode) owned by this process. */
 export class DirectBackend implements MuxBackend {
@@ -37,8 +41,9 @@ export class DirectBackend implements MuxBackend {
   }
 
   /** Spawns a terminal; see {@link MuxBackend.createSession}. */
-  async createSession({ id, agentId, config = {} }: CreateSessionOptions): Promise<MuxSession> {
+  async createSession({ id, agentId, config = {}, launch }: CreateSessionOptions): Promise<MuxSession> {
     this.assertUsable();
+    assertMode(config.mode ?? 'interactive', launch !== undefined);
     if (this.sessions.has(id) || this.starting.has(id)) {
       throw new OrchflowError(
         ErrorCode.InvalidParams,
@@ -48,7 +53,7 @@ export class DirectBackend implements MuxBackend {
     this.starting.add(id);
     let terminal: Terminal;
     try {
-      terminal = await Terminal.spawn({ ...config, id, spawnTimeoutMs: this.options.spawnTimeoutMs });
+      terminal = await Terminal.spawn({ ...config, id, launch, spawnTimeoutMs: this.options.spawnTimeoutMs });
     } finally {
       this.starting.delete(id);
     }
@@ -115,4 +120,18 @@ export class DirectBackend implements MuxBackend {
       );
     }
   }
+}
+
+/** Refuses modes this backend would only pretend to run; see the module header. */
+function assertMode(mode: ExecutionMode, isolated: boolean): void {
+  if (MODES.includes(mode) || (mode === 'sandboxed' && isolated)) return;
+  const fix =
+    mode === 'sandboxed'
+      ? "give the orchestrator a SecurityPolicy with isolationLevel 'sandbox' (bubblewrap) or 'container', so the shell starts under that isolation"
+      : "no backend provides it; run with 'interactive' or 'scripted' under a SecurityPolicy instead";
+  throw new OrchflowError(
+    ErrorCode.InvalidParams,
+    `DirectBackend runs plain PTYs and cannot provide execution mode '${mode}': ${fix}`,
+    { mode, backend: 'direct' },
+  );
 }

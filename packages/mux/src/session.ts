@@ -18,6 +18,7 @@ import type {
   StreamEvent,
   SubscribeOptions,
   Subscription,
+  TerminalSpawnOptions,
 } from '@orchflow/terminal';
 
 /** A live session: one terminal a backend runs, with the same API as `Terminal`. */
@@ -78,6 +79,8 @@ export interface CreateSessionOptions {
   agentId: string;
   /** Terminal configuration; every field has a default. */
   config?: TerminalConfig;
+  /** Starts the shell under a wrapper (isolation); a backend that cannot must reject with SpawnFailed. */
+  launch?: TerminalSpawnOptions['launch'];
 }
 
 /** A session as a backend lists it, without attaching to it. */

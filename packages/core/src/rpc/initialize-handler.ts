@@ -4,7 +4,6 @@
 import {
   checkProtocolVersion,
   ErrorCode,
-  ExecutionModeSchema,
   type InitializeParams,
   type InitializeResult,
   Methods,
@@ -14,6 +13,7 @@ import {
   type ServerCapabilities,
   type ServerInfo,
 } from '@orchflow/protocol';
+import { availableIsolationLevels } from '@orchflow/security';
 import packageJson from '../../package.json';
 import type { Orchestrator } from '../orchestrator';
 import type { HandlerContext } from './handler-context';
@@ -23,6 +23,8 @@ import { PrincipalScope } from './principal-scope';
 export const SERVER_FEATURES: readonly string[] = Object.freeze([
   'subscriptions',
   'executeProgress',
+  // `execute.progress` / `$/progress` carry `nextOffset`, and a `started` notice after admission.
+  'executeStarted',
   'cancellation',
   'batchExecute',
   'transactions',
@@ -82,9 +84,9 @@ function initializeResult(
 ): InitializeResult {
   const capabilities: ServerCapabilities = {
     transports: [...settings.transports],
-    executionModes: [...ExecutionModeSchema.options],
+    executionModes: [...orch.backend.capabilities().executionModes],
     backends: [orch.backend.name],
-    isolationLevels: ['none'],
+    isolationLevels: availableIsolationLevels(),
     features: [...SERVER_FEATURES],
   };
   return { protocolVersion: PROTOCOL_VERSION, serverInfo: settings.serverInfo, capabilities, principal };

@@ -1,8 +1,8 @@
 // Handlers that move output: `terminal.execute` (optionally streaming the command's output while
 // it runs, and interrupted by `$/cancelRequest`), `terminal.subscribe` and `terminal.unsubscribe`.
-import type { OutputChunk } from '@orchflow/protocol';
+import type { Orchestrator } from '../orchestrator';
 import type { HandlerContext } from './handler-context';
-import { ProgressPump } from './progress-pump';
+import { type ProgressChunk, ProgressPump } from './progress-pump';
 
 /** Registers execute, subscribe and unsubscribe. */
 export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerContext): void {
@@ -12,22 +12,31 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
     // Two ways to receive output while a command runs: `progress: true` asks for
     // `execute.progress` notifications (named by request id); a `_meta.progressToken` (RpcPeer's
     // `onProgress`) gets the same chunks as `$/progress`, which the caller's peer routes itself.
-    const send = async (chunk: OutputChunk): Promise<void> => {
-      const value = { terminalId, data: chunk.data, offset: chunk.offset };
+    const send = async (chunk: ProgressChunk): Promise<void> => {
+      const value = { terminalId, ...chunk };
       if (progress) await peer.notify('execute.progress', { ...value, requestId: request.requestId });
       if (token !== undefined) await peer.notify('$/progress', { token, value });
     };
     const pump = progress || token !== undefined ? new ProgressPump(send) : undefined;
+    const unwatch =
+      pump &&
+      watchStart(orch, terminalId, command, (offset) =>
+        pump.push({ data: '', offset, nextOffset: offset, started: true }),
+      );
     try {
       const result = await orch.execute(terminalId, command, {
         ...limits,
         signal: request.signal,
-        onOutput: pump ? (chunk) => pump.push(chunk) : undefined,
+        onOutput: pump
+          ? ({ data, offset }) =>
+              pump.push({ data, offset, nextOffset: scrollbackEnd(orch, terminalId, offset, data) })
+          : undefined,
       });
       conn.commandsExecuted++;
       await pump?.flush();
       return result;
     } finally {
+      unwatch?.();
       pump?.stop();
     }
   });
@@ -43,4 +52,38 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
   serve('terminal.unsubscribe', ({ subscriptionId }) => ({
     unsubscribed: conn.subscriptions.close(subscriptionId),
   }));
+}
+
+/**
+ * Where a chunk the command's `onOutput` just received ends. The terminal calls `onOutput`
+ * synchronously right after the chunk's bytes entered the scrollback, so that is the
+ * scrollback's end; the decoded text's UTF-8 length is not (each invalid byte became a 3-byte
+ * U+FFFD). Falls back to it only if the terminal can no longer be read.
+ */
+function scrollbackEnd(orch: Orchestrator, terminalId: string, offset: number, data: string): number {
+  try {
+    return orch.read(terminalId, { maxBytes: 1 }).endOffset;
+  } catch {
+    return offset + Buffer.byteLength(data);
+  }
+}
+
+/**
+ * Calls `onStart` with the scrollback's end once `command` passed admission on `terminalId` (the
+ * orchestrator's `command.start`); returns the function that stops watching.
+ */
+function watchStart(
+  orch: Orchestrator,
+  terminalId: string,
+  command: string,
+  onStart: (offset: number) => void,
+): () => void {
+  const listener = (event: { terminalId: string; command: string }): void => {
+    if (event.terminalId !== terminalId || event.command !== command) return;
+    stop();
+    onStart(scrollbackEnd(orch, terminalId, 0, ''));
+  };
+  const stop = (): void => void orch.off('command.start', listener);
+  orch.on('command.start', listener);
+  return stop;
 }

@@ -6,8 +6,16 @@
 /** Unsent progress bytes per request beyond which chunks are dropped: 4 MiB. */
 export const MAX_PENDING_PROGRESS_BYTES = 4 * 1024 * 1024;
 
+/** One progress message: output in [offset, nextOffset), or the empty `started` notice. */
+export interface ProgressChunk {
+  data: string;
+  offset: number;
+  nextOffset: number;
+  started?: boolean;
+}
+
 /** Sends one chunk; resolves when the transport accepted it. */
-export type ProgressSender = (chunk: { data: string; offset: number }) => Promise<void>;
+export type ProgressSender = (chunk: ProgressChunk) => Promise<void>;
 
 /** A bounded, ordered sender of progress chunks. */
 export class ProgressPump {
@@ -21,7 +29,7 @@ export class ProgressPump {
   ) {}
 
   /** Queues a chunk unless the backlog is full or the pump stopped. */
-  push(chunk: { data: string; offset: number }): void {
+  push(chunk: ProgressChunk): void {
     if (this.stopped || this.pendingBytes + chunk.data.length > this.maxPendingBytes) return;
     this.pendingBytes += chunk.data.length;
     this.chain = this.chain.then(async () => {

@@ -4,6 +4,7 @@
 // terminals spawned through it are killed, so a vanished client leaves no processes behind.
 import { type IpcChannel, Methods, type Principal, RpcPeer, type ServerInfo } from '@orchflow/protocol';
 import type { Orchestrator } from '../orchestrator';
+import { forwardSecurityAlerts } from './alert-forwarder';
 import { registerBatchHandlers } from './batch-handlers';
 import { Connection } from './connection';
 import type { HandlerContext, Serve } from './handler-context';
@@ -57,7 +58,7 @@ export function serveChannel(
     onError: options.onError,
     onClose: () => void connection?.close(killTerminals),
   });
-  const subscriptions = new SubscriptionRegistry(orchestrator, (method, params) =>
+  const subscriptions = new SubscriptionRegistry(orchestrator, ({ method, params }) =>
     peer.notify(method, params),
   );
   const conn = new Connection(orchestrator, subscriptions);
@@ -78,8 +79,14 @@ export function serveChannel(
   registerOutputHandlers(context);
   registerBatchHandlers(context);
   registerOrchestratorHandlers(context);
+  const stopAlerts = forwardSecurityAlerts(orchestrator, conn, (alert) =>
+    peer.notify('security.alert', alert),
+  );
   peer.start();
-  const closed = peer.closed.then(() => conn.close(killTerminals));
+  const closed = peer.closed.then(() => {
+    stopAlerts();
+    return conn.close(killTerminals);
+  });
   return {
     closed,
     get principal() {

@@ -1,23 +1,20 @@
-// Server side of `terminal.subscribe`: each subscription reads a terminal's output through a
-// manual-ack subscription and acknowledges a chunk only once `channel.send` resolved, so a slow
-// transport pauses the terminal (at most `highWaterMark` unacknowledged bytes wait here) instead
-// of queueing without bound. `terminal.exit` follows the subscription's last chunk.
-import type { ExitInfo } from '@orchflow/protocol';
-import type { StreamEvent, Subscription } from '@orchflow/terminal';
+// Server side of `terminal.subscribe`: each subscription is a `ChannelFeed` (from
+// @orchflow/terminal) over a manual-ack subscription, acknowledging a chunk only once
+// `channel.send` resolved, so a slow transport pauses the terminal (at most `highWaterMark`
+// unacknowledged bytes wait here) instead of queueing without bound. `terminal.exit` follows the
+// subscription's last chunk.
+import { ChannelFeed, type FeedNotification } from '@orchflow/terminal';
 import type { Orchestrator } from '../orchestrator';
 
 /** Unacknowledged bytes per subscription before the terminal pauses: 1 MiB. */
 export const SUBSCRIPTION_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Sends one notification; resolves once the transport accepted it. */
-export type Notify = (
-  method: 'terminal.output' | 'terminal.gap' | 'terminal.exit',
-  params: Record<string, unknown>,
-) => Promise<void>;
+export type Notify = (notification: FeedNotification) => Promise<void>;
 
 /** One connection's subscriptions. */
 export class SubscriptionRegistry {
-  private readonly active = new Map<string, ServerSubscription>();
+  private readonly active = new Map<string, ChannelFeed>();
   private counter = 0;
 
   constructor(
@@ -39,18 +36,24 @@ export class SubscriptionRegistry {
     const retained = this.orch.read(terminalId, { fromOffset, maxBytes: 1 });
     const offset = fromOffset === undefined ? retained.endOffset : Math.max(fromOffset, retained.offset);
     const subscriptionId = `sub-${++this.counter}`;
-    const subscription = new ServerSubscription(subscriptionId, terminalId, exited, this.notify, () =>
-      this.active.delete(subscriptionId),
-    );
-    subscription.attach(
+    const feed = new ChannelFeed({
+      terminalId,
+      subscriptionId,
+      exited,
+      // A failed send closes the feed; the connection's close cleanup disposes the rest.
+      notify: this.notify,
+      deferred: true,
+      onClose: () => this.active.delete(subscriptionId),
+    });
+    feed.attach(
       this.orch.subscribeOutput(
         terminalId,
         { fromOffset: fromOffset ?? offset, manualAck: true, highWaterMark: SUBSCRIPTION_HIGH_WATER_MARK },
-        (event) => subscription.push(event),
+        feed.push,
       ),
     );
-    this.active.set(subscriptionId, subscription);
-    return { subscriptionId, offset, start: () => subscription.start() };
+    this.active.set(subscriptionId, feed);
+    return { subscriptionId, offset, start: () => feed.start() };
   }
 
   /** Ends a subscription; false when this connection holds none with that id. */
@@ -68,76 +71,5 @@ export class SubscriptionRegistry {
   /** Number of open subscriptions. */
   get size(): number {
     return this.active.size;
-  }
-}
-
-/** One terminal's output flowing to one connection. */
-class ServerSubscription {
-  private readonly queue: StreamEvent[] = [];
-  private subscription: Subscription | undefined;
-  private started = false;
-  private sending = false;
-  private closed = false;
-
-  constructor(
-    private readonly id: string,
-    private readonly terminalId: string,
-    private readonly exited: Promise<ExitInfo>,
-    private readonly notify: Notify,
-    private readonly onClose: () => void,
-  ) {}
-
-  attach(subscription: Subscription): void {
-    this.subscription = subscription;
-    if (this.closed) subscription.dispose();
-  }
-
-  push(event: StreamEvent): void {
-    if (this.closed) return;
-    this.queue.push(event);
-    void this.drain();
-  }
-
-  start(): void {
-    this.started = true;
-    void this.drain();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue.length = 0;
-    this.subscription?.dispose();
-    this.onClose();
-  }
-
-  private async drain(): Promise<void> {
-    if (this.sending || !this.started) return;
-    this.sending = true;
-    try {
-      for (let event = this.queue.shift(); event && !this.closed; event = this.queue.shift()) {
-        await this.send(event);
-      }
-    } catch {
-      // The channel is gone; the connection's close cleanup disposes the rest.
-      this.close();
-    } finally {
-      this.sending = false;
-    }
-  }
-
-  private async send(event: StreamEvent): Promise<void> {
-    const base = { terminalId: this.terminalId, subscriptionId: this.id };
-    if (event.type === 'data') {
-      await this.notify('terminal.output', { ...base, data: event.data, offset: event.offset });
-      // Ack only now: this is what holds a terminal paused behind a slow transport.
-      if (!this.closed) this.subscription?.ack(event.nextOffset);
-    } else if (event.type === 'gap') {
-      await this.notify('terminal.gap', { ...base, from: event.from, to: event.to });
-    } else {
-      const exit = await this.exited;
-      await this.notify('terminal.exit', { ...base, exitCode: exit.exitCode, signal: exit.signal });
-      this.close();
-    }
   }
 }

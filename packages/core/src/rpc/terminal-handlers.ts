@@ -1,5 +1,7 @@
 // Handlers of the `terminal.*` methods that manage one terminal or list them: spawn, kill, list,
 // write, resize, snapshot and read. Each checks the principal's scope first.
+import { constants } from 'node:os';
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { HandlerContext } from './handler-context';
 
 /** Registers spawn, kill, list, write, resize, snapshot and read. */
@@ -18,7 +20,7 @@ export function registerTerminalHandlers({ orch, conn, serve }: HandlerContext):
 
   serve('terminal.kill', async ({ terminalId, signal }) => {
     conn.visibleTerminal('terminal.kill', terminalId);
-    const exit = await orch.kill(terminalId, signal as NodeJS.Signals | undefined);
+    const exit = await orch.kill(terminalId, knownSignal(signal));
     conn.spawned.delete(terminalId);
     return exit;
   });
@@ -48,4 +50,18 @@ export function registerTerminalHandlers({ orch, conn, serve }: HandlerContext):
     conn.visibleTerminal('terminal.read', terminalId);
     return orch.read(terminalId, { fromOffset, maxBytes });
   });
+}
+
+/**
+ * `signal` as a signal this OS knows. The protocol only checks the shape (it must stay
+ * browser-safe); an unknown name would make `process.kill` throw deep inside the kill.
+ */
+function knownSignal(signal: string | undefined): NodeJS.Signals | undefined {
+  if (signal === undefined || Object.hasOwn(constants.signals, signal))
+    return signal as NodeJS.Signals | undefined;
+  throw new OrchflowError(
+    ErrorCode.InvalidParams,
+    `Unknown signal '${signal}'; use a signal name this server's OS knows, such as SIGHUP, SIGTERM, SIGINT or SIGKILL`,
+    { signal },
+  );
 }

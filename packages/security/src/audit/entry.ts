@@ -1,0 +1,72 @@
+// Audit entries: what is recorded per decision and per command end, and the hash chain that links
+// each entry to the one before it.
+import { createHash } from 'node:crypto';
+import type { IsolationLevel } from '../policy/schema';
+import { canonicalJson } from './canonical';
+
+/** `prevHash` of the first entry of a log. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Fields every entry shares. */
+interface AuditSubject {
+  /** Correlates a command's decision with its end. */
+  commandId: string;
+  /** Who asked (from the auth token), if known. */
+  principal?: string;
+  agentId: string;
+  terminalId: string;
+  command: string;
+}
+
+/** An admission decision, written (and flushed) before the command runs. */
+export interface AuditDecision extends AuditSubject {
+  kind: 'decision';
+  /** Program names the command policy found in the command. */
+  programs: string[];
+  cwd?: string;
+  decision: 'allow' | 'deny';
+  /** The rule (or plugin) that decided. */
+  rule?: string;
+  reason?: string;
+  isolation: IsolationLevel;
+}
+
+/** How an admitted command ended. */
+export interface AuditEnd extends AuditSubject {
+  kind: 'end';
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Bytes of captured output and their SHA-256 (hex). */
+  outputBytes: number;
+  outputSha256: string;
+  /** Set when the command failed without a result. */
+  error?: string;
+}
+
+/** What a caller appends. */
+export type AuditRecord = AuditDecision | AuditEnd;
+
+/** An entry as stored: the record plus its place in the chain. */
+export type AuditEntry = AuditRecord & {
+  seq: number;
+  /** ISO 8601. */
+  timestamp: string;
+  prevHash: string;
+  /** SHA-256 (hex) over `prevHash` and the canonical JSON of every other field. */
+  hash: string;
+};
+
+/** The hash an entry must carry: SHA-256 of `prevHash`, a newline, and its canonical JSON without `hash`. */
+export function entryHash(entry: Omit<AuditEntry, 'hash'> & { hash?: unknown }): string {
+  const { hash: _ignored, ...body } = entry;
+  return createHash('sha256')
+    .update(`${body.prevHash}\n${canonicalJson(body)}`)
+    .digest('hex');
+}
+
+/** SHA-256 (hex) of `data`, for `outputSha256`. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

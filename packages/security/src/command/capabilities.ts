@@ -1,0 +1,159 @@
+// Capability rules on the command line. They are deliberately simple lists — the real
+// enforcement of network, file and process limits is the terminal's isolation; these give an
+// early, explainable refusal for the obvious cases.
+import type { Capabilities } from '../policy/schema';
+import type { Invocation } from './rules';
+import type { Construct, FoundCommand, Redirect } from './scanner';
+
+/** Programs whose purpose is the network (denied when `canNetwork` is false or the network is denied). */
+export const NETWORK_PROGRAMS: ReadonlySet<string> = new Set([
+  'curl',
+  'wget',
+  'nc',
+  'ncat',
+  'netcat',
+  'socat',
+  'ssh',
+  'scp',
+  'sftp',
+  'telnet',
+  'ftp',
+  'ping',
+  'rsync',
+  'aria2c',
+  'http',
+  'https',
+]);
+const NETWORK_GIT = new Set(['clone', 'fetch', 'pull', 'push', 'ls-remote', 'submodule']);
+
+/** Programs that write or remove files (denied when `canWriteFiles` is false). */
+export const WRITING_PROGRAMS: ReadonlySet<string> = new Set([
+  'tee',
+  'cp',
+  'mv',
+  'rm',
+  'rmdir',
+  'mkdir',
+  'touch',
+  'ln',
+  'chmod',
+  'chown',
+  'chgrp',
+  'dd',
+  'truncate',
+  'install',
+  'shred',
+  'patch',
+  'unlink',
+]);
+
+/** Programs that read files named as arguments (denied when `canReadFiles` is false). */
+export const READING_PROGRAMS: ReadonlySet<string> = new Set([
+  'cat',
+  'head',
+  'tail',
+  'less',
+  'more',
+  'source',
+  '.',
+  'nl',
+  'od',
+  'xxd',
+  'strings',
+  'base64',
+]);
+
+/** Programs that start work that outlives or escapes the command (denied when `canSpawnSubprocesses` is false). */
+export const SPAWNING_PROGRAMS: ReadonlySet<string> = new Set([
+  'bash',
+  'sh',
+  'dash',
+  'zsh',
+  'ksh',
+  'mksh',
+  'ash',
+  'fish',
+  'nohup',
+  'setsid',
+  'disown',
+  'coproc',
+  'at',
+  'batch',
+  'screen',
+  'tmux',
+  'daemonize',
+]);
+
+// Redirections to these are not file writes.
+const HARMLESS_TARGETS = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/;
+
+/** The first capability an invocation needs but lacks, or `undefined`. */
+export function lackingCapability(
+  inv: Invocation,
+  caps: Capabilities,
+  networkDenied: boolean,
+): Construct | undefined {
+  const p = inv.program;
+  if (
+    (!caps.canNetwork || networkDenied) &&
+    (NETWORK_PROGRAMS.has(p) || (p === 'git' && NETWORK_GIT.has(inv.argv[0] ?? '')))
+  ) {
+    return { rule: 'capability:canNetwork', reason: `'${p}' uses the network, which this policy denies` };
+  }
+  if (
+    !caps.canWriteFiles &&
+    (WRITING_PROGRAMS.has(p) ||
+      (p === 'sed' && inv.argv.some((a) => /^-[A-Za-z]*i/.test(a) || a.startsWith('--in-place'))))
+  ) {
+    return { rule: 'capability:canWriteFiles', reason: `'${p}' writes files, which this policy denies` };
+  }
+  if (!caps.canReadFiles && READING_PROGRAMS.has(p) && inv.argv.length > 0) {
+    return { rule: 'capability:canReadFiles', reason: `'${p}' reads files, which this policy denies` };
+  }
+  if (!caps.canSpawnSubprocesses && SPAWNING_PROGRAMS.has(p)) {
+    return {
+      rule: 'capability:canSpawnSubprocesses',
+      reason: `'${p}' starts a shell or a detached process, which this policy denies`,
+    };
+  }
+  return undefined;
+}
+
+/** The first redirection a capability forbids, or `undefined`. */
+export function lackingForRedirect(r: Redirect, caps: Capabilities): Construct | undefined {
+  if ((r.op === '>&' || r.op === '<&') && /^(\d+|-)$/.test(r.target.value)) return undefined;
+  if (HARMLESS_TARGETS.test(r.target.value)) return undefined;
+  const reads = r.op === '<' || r.op === '<>' || r.op === '<&';
+  const writes = r.op !== '<' && r.op !== '<&';
+  if (!caps.canWriteFiles && writes) {
+    return {
+      rule: 'capability:canWriteFiles',
+      reason: `the redirection '${r.text}' writes a file, which this policy denies`,
+    };
+  }
+  if (!caps.canReadFiles && reads) {
+    return {
+      rule: 'capability:canReadFiles',
+      reason: `the redirection '${r.text}' reads a file, which this policy denies`,
+    };
+  }
+  return undefined;
+}
+
+/** A background job (`cmd &`) when `canSpawnSubprocesses` is false. */
+export function lackingForBackground(
+  scanBackground: readonly string[],
+  caps: Capabilities,
+): Construct | undefined {
+  const job = scanBackground[0];
+  if (caps.canSpawnSubprocesses || job === undefined) return undefined;
+  return {
+    rule: 'capability:canSpawnSubprocesses',
+    reason: `'${job}' starts a background job (&), which this policy denies`,
+  };
+}
+
+/** Every invocation a found command consists of: its wrapper layers, then itself. */
+export function layers(found: FoundCommand): Invocation[] {
+  return [...(found.command.via ?? []), found.command];
+}

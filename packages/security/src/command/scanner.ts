@@ -1,0 +1,280 @@
+// Walks a bash AST and collects everything the policy judges: every simple command anywhere in
+// the tree (seen through wrappers and into `bash -c`/`eval` strings), every redirection, every
+// assignment, `cd`s, background jobs and parse errors. It decides nothing itself.
+import type { Node, Parser } from 'web-tree-sitter';
+import { parseWith } from './parser';
+import type { ParsedCommand, WrapperUse } from './types';
+import { type WordValue, wordValue } from './words';
+import { findExecs, unwrap } from './wrappers';
+
+/** A construct that cannot be judged and fails closed under an allowlist. */
+export interface Construct {
+  rule: string;
+  reason: string;
+}
+
+/** A simple command plus what the policy needs beyond its public shape. */
+export interface FoundCommand {
+  command: ParsedCommand;
+  /** The program word then each argument, as values. */
+  words: WordValue[];
+  construct?: Construct;
+  /** A call of a function defined earlier in the same input (its body is judged already). */
+  functionCall: boolean;
+  /** Possible wrapped commands of an unsupported wrapper, checked against the denylist only. */
+  guesses: ParsedCommand[];
+}
+
+/** A redirection: `>`, `>>`, `<`, `&>`, `<<<` … with its target word. */
+export interface Redirect {
+  op: string;
+  target: WordValue;
+  text: string;
+}
+
+/** An assignment anywhere (`X=1 cmd`, `export X=1`, `env X=1 cmd`). */
+export interface FoundAssignment {
+  name: string;
+  text: string;
+}
+
+/** Everything found in one command line. */
+export interface Scan {
+  commands: FoundCommand[];
+  redirects: Redirect[];
+  assignments: FoundAssignment[];
+  parseErrors: string[];
+  background: string[];
+  /** Literal `cd` targets (`~` for a bare `cd`); `undefined` for a target that is not literal. */
+  cds: Array<string | undefined>;
+}
+
+const MAX_DEPTH = 8;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
+
+function basename(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || path;
+}
+
+function present(nodes: (Node | null)[]): Node[] {
+  return nodes.filter((n): n is Node => n !== null);
+}
+
+/** Collects the commands of `source` (and of every command string nested in it). */
+export class Scanner {
+  readonly scan: Scan = {
+    commands: [],
+    redirects: [],
+    assignments: [],
+    parseErrors: [],
+    background: [],
+    cds: [],
+  };
+  private readonly functions = new Set<string>();
+
+  constructor(
+    private readonly parser: Parser,
+    private readonly vars: Readonly<Record<string, string>>,
+  ) {}
+
+  /** Parses and walks `source`; `via` is the wrapper chain it runs under. */
+  source(source: string, via: WrapperUse[] = [], depth = 0): void {
+    if (depth > MAX_DEPTH) {
+      this.scan.parseErrors.push(`command strings nested more than ${MAX_DEPTH} deep`);
+      return;
+    }
+    const tree = parseWith(this.parser, source);
+    try {
+      this.visit(tree.rootNode, via, depth);
+    } finally {
+      tree.delete();
+    }
+  }
+
+  private visit(node: Node, via: WrapperUse[], depth: number): void {
+    if (node.isError || node.isMissing) {
+      this.scan.parseErrors.push(node.isMissing ? `missing '${node.type}'` : `'${node.text.slice(0, 40)}'`);
+    }
+    switch (node.type) {
+      case 'command':
+        this.command(node, via, depth);
+        break;
+      case 'function_definition': {
+        const name = node.childForFieldName('name');
+        if (name) this.functions.add(name.text);
+        break;
+      }
+      case 'variable_assignment': {
+        const name = node.childForFieldName('name');
+        if (name) this.scan.assignments.push({ name: name.text, text: node.text });
+        break;
+      }
+      case 'file_redirect':
+      case 'herestring_redirect':
+        this.redirect(node);
+        break;
+      case '&':
+        if (!node.isNamed) this.scan.background.push(node.parent?.text.slice(0, 80) ?? '&');
+        break;
+    }
+    for (const child of present(node.children)) this.visit(child, via, depth);
+  }
+
+  private redirect(node: Node): void {
+    const op = present(node.children).find((c) => !c.isNamed)?.type ?? '';
+    const targets =
+      node.type === 'herestring_redirect' ? [] : present(node.childrenForFieldName('destination'));
+    for (const target of targets)
+      this.scan.redirects.push({ op, target: wordValue(target, this.vars), text: node.text });
+  }
+
+  private command(node: Node, via: WrapperUse[], depth: number): void {
+    const name = node.childForFieldName('name')?.firstNamedChild;
+    if (!name) return;
+    const words = [name, ...present(node.childrenForFieldName('argument'))].map((w) =>
+      wordValue(w, this.vars),
+    );
+    const assignments = present(node.namedChildren)
+      .filter((c) => c.type === 'variable_assignment')
+      .map((a) => a.text);
+    this.invocation(words, node.text, via, assignments, depth);
+  }
+
+  // One program invocation: judged as is, or seen through when it is a wrapper.
+  private invocation(
+    words: WordValue[],
+    text: string,
+    via: WrapperUse[],
+    assignments: string[],
+    depth: number,
+  ): void {
+    const program = words[0] as WordValue;
+    const found = this.found(words, text, via, assignments);
+    if (!program.literal) {
+      found.construct = {
+        rule: 'non-literal-command',
+        reason: `the command name '${program.value}' is not a literal word (expansion, substitution, glob or brace expansion), so what runs cannot be known`,
+      };
+      this.scan.commands.push(found);
+      return;
+    }
+    const name = found.command.program;
+    const self: WrapperUse = { program: name, argv: words.slice(1).map((w) => w.value) };
+    if (name === 'eval') {
+      this.evalBuiltin(found, words.slice(1), via, depth);
+      return;
+    }
+    if (name === 'alias') {
+      const values = words.slice(1).flatMap((w) => (ASSIGNMENT.exec(w.value)?.[2] ?? []) as string[]);
+      this.scan.commands.push(found);
+      for (const value of values) this.source(value, [...via, self], depth + 1);
+      return;
+    }
+    if (name === 'cd' || name === 'pushd') {
+      const target = words.slice(1).find((w) => !w.value.startsWith('-') || w.value === '-');
+      this.scan.cds.push(target === undefined ? '~' : target.literal ? target.value : undefined);
+    }
+    if (name === 'find') {
+      this.scan.commands.push(found);
+      for (const exec of findExecs(words)) {
+        const wrapper: WrapperUse = { program: 'find', argv: words.slice(1, exec.start).map((w) => w.value) };
+        if (exec.start < exec.end)
+          this.invocation(words.slice(exec.start, exec.end), text, [...via, wrapper], [], depth);
+      }
+      return;
+    }
+    const how = unwrap(name, words);
+    if (!how) {
+      this.scan.commands.push(found);
+      return;
+    }
+    switch (how.kind) {
+      case 'none':
+        this.scan.commands.push(found);
+        return;
+      case 'exec': {
+        const wrapper: WrapperUse = { program: name, argv: words.slice(1, how.start).map((w) => w.value) };
+        const envAssignments = how.assignments.map((i) => (words[i] as WordValue).value);
+        for (const a of envAssignments) {
+          const match = ASSIGNMENT.exec(a);
+          if (match?.[1]) this.scan.assignments.push({ name: match[1], text: a });
+        }
+        if (how.chdir !== undefined) this.scan.cds.push(how.chdir);
+        this.invocation(
+          words.slice(how.start),
+          text,
+          [...via, wrapper],
+          [...assignments, ...envAssignments],
+          depth,
+        );
+        return;
+      }
+      case 'code': {
+        const wrapper: WrapperUse = { program: name, argv: words.slice(1, how.end).map((w) => w.value) };
+        if (!how.code.literal) {
+          found.construct = {
+            rule: 'non-literal-command',
+            reason: `the command string given to '${name}' is not a literal, so what runs cannot be known`,
+          };
+        }
+        // The wrapper itself is recorded only when its code string cannot be judged.
+        if (found.construct) this.scan.commands.push(found);
+        this.source(how.code.value, [...via, wrapper], depth + 1);
+        return;
+      }
+      case 'unsupported':
+        found.construct = {
+          rule: `unsupported-wrapper:${name}`,
+          reason: `the wrapper '${name}' is not understood by the policy: ${how.why}`,
+        };
+        found.guesses = this.guesses(words, via, self, depth);
+        this.scan.commands.push(found);
+        return;
+    }
+  }
+
+  // `eval`'s words joined are a command string: judged inside, and `eval` itself fails closed.
+  private evalBuiltin(found: FoundCommand, args: WordValue[], via: WrapperUse[], depth: number): void {
+    const argv = args.map((w) => w.value);
+    found.construct = {
+      rule: 'eval',
+      reason: `'eval' runs a string as a command; write the command directly instead`,
+    };
+    this.scan.commands.push(found);
+    this.source(argv.join(' '), [...via, { program: 'eval', argv }], depth + 1);
+  }
+
+  // For a wrapper we cannot follow: every tail that starts at a non-option word might be the
+  // wrapped command, and any argument with a space might be a command string.
+  private guesses(words: WordValue[], via: WrapperUse[], self: WrapperUse, depth: number): ParsedCommand[] {
+    const out: ParsedCommand[] = [];
+    for (let i = 1; i < words.length; i++) {
+      const word = words[i] as WordValue;
+      if (word.value.startsWith('-')) continue;
+      out.push(this.found(words.slice(i), word.value, [...via, self], []).command);
+      if (/\s/.test(word.value)) {
+        const before = this.scan.commands.length;
+        this.source(word.value, [...via, self], depth + 1);
+        out.push(...this.scan.commands.splice(before).map((f) => f.command));
+      }
+    }
+    return out;
+  }
+
+  private found(words: WordValue[], text: string, via: WrapperUse[], assignments: string[]): FoundCommand {
+    const program = words[0] as WordValue;
+    const command: ParsedCommand = {
+      program: program.literal ? basename(program.value) : program.value,
+      programPath: program.value,
+      argv: words.slice(1).map((w) => w.value),
+      text,
+      assignments: assignments.map((a) => {
+        const match = ASSIGNMENT.exec(a);
+        return { name: match?.[1] ?? a, value: match?.[2] ?? '', dangerous: false };
+      }),
+    };
+    if (via.length > 0) command.via = via;
+    return { command, words, functionCall: this.functions.has(command.program), guesses: [] };
+  }
+}

@@ -1,0 +1,109 @@
+// Shell words to strings: quote removal and escapes, as bash would do them, for the words the
+// parser hands us. A word is "literal" only when bash would pass it through unchanged by any
+// expansion; command names must be literal, arguments may not be.
+import type { Node } from 'web-tree-sitter';
+
+/** A word after quote removal. */
+export interface WordValue {
+  /** The word's value; parts that are not literal keep their source text. */
+  value: string;
+  /** True when no expansion (parameter, command, arithmetic, glob, brace, `$'…'`) applies. */
+  literal: boolean;
+  /** The literal text before the first non-literal part (for path checks of `/etc/$x`). */
+  prefix: string;
+}
+
+// Unquoted glob characters and brace expansion make a word something other than itself.
+const GLOB = /[*?[]/;
+const BRACE = /\{[^{}]*(,|\.\.)[^{}]*\}/;
+
+function unescapeUnquoted(text: string): { value: string; special: boolean } {
+  let value = '';
+  let special = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch === '\\') {
+      const next = text[i + 1];
+      i++;
+      if (next !== undefined && next !== '\n') value += next;
+      continue;
+    }
+    if (GLOB.test(ch)) special = true;
+    value += ch;
+  }
+  if (BRACE.test(text)) special = true;
+  return { value, special };
+}
+
+function unescapeDoubleQuoted(text: string): string {
+  return text.replace(/\\([$`"\\\n])/g, (_, c: string) => (c === '\n' ? '' : c));
+}
+
+class Builder {
+  constructor(readonly vars: Readonly<Record<string, string>>) {}
+  value = '';
+  prefix = '';
+  literal = true;
+  add(text: string, literal: boolean): void {
+    if (this.literal && literal) this.prefix += text;
+    if (!literal) this.literal = false;
+    this.value += text;
+  }
+}
+
+function build(node: Node, out: Builder): void {
+  switch (node.type) {
+    case 'word':
+    case 'number': {
+      // Tilde expansion: only an unquoted `~` that starts the word.
+      const home = out.vars.HOME;
+      if (out.value === '' && home !== undefined && /^~(\/|$)/.test(node.text)) {
+        out.add(home, true);
+        build({ type: 'word', text: node.text.slice(1) } as Node, out);
+        return;
+      }
+      const { value, special } = unescapeUnquoted(node.text);
+      if (special) {
+        // The literal prefix ends where the glob or brace begins.
+        const cut = node.text.search(/[*?[{]/);
+        if (out.literal && cut >= 0) out.prefix += unescapeUnquoted(node.text.slice(0, cut)).value;
+        out.literal = false;
+        out.value += value;
+      } else out.add(value, true);
+      return;
+    }
+    case 'raw_string':
+      out.add(node.text.slice(1, -1), true);
+      return;
+    case 'string':
+    case 'concatenation':
+      for (const child of node.namedChildren) if (child) build(child, out);
+      // Brace expansion spans several word nodes (`{`, `a,b`, `}`); judge the whole source.
+      if (node.type === 'concatenation' && BRACE.test(node.text)) out.literal = false;
+      return;
+    case 'string_content':
+      out.add(unescapeDoubleQuoted(node.text), true);
+      return;
+    case 'simple_expansion':
+    case 'expansion': {
+      // `$HOME` / `${HOME}`: variables the caller vouches for count as literals.
+      const name = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(node.text)?.[1];
+      const known = name === undefined ? undefined : out.vars[name];
+      out.add(known ?? node.text, known !== undefined);
+      return;
+    }
+    default:
+      // Expansions, substitutions, `$'…'`, `$"…"`: their value is only known at run time.
+      out.add(node.text, false);
+  }
+}
+
+/**
+ * The value of a word node after quote removal, and whether it is a literal; `vars` are
+ * variables whose value is known (`HOME`, which also drives tilde expansion).
+ */
+export function wordValue(node: Node, vars: Readonly<Record<string, string>> = {}): WordValue {
+  const out = new Builder(vars);
+  build(node, out);
+  return { value: out.value, literal: out.literal, prefix: out.prefix };
+}

@@ -1,0 +1,119 @@
+// Turns an IsolationSpec into the launch wrapper a terminal starts its shell with. Every level
+// above `none` scrubs the environment; `process` chains prlimit → (unshare --net) → setpriv
+// --no-new-privs → shell, each exec'ing the next so the shell keeps the PTY child's pid, session
+// and process group; `sandbox` puts bubblewrap between the limits and the shell; `container` runs
+// the shell through docker/podman. Missing tools fail the spawn — never a silent downgrade.
+import { randomUUID } from 'node:crypto';
+import { containerRunArgs, removeContainer, requireContainerEngine } from './container';
+import { scrubEnv } from './environment';
+import { isRoot, prlimitArgs } from './limits';
+import { netnsArgs } from './network';
+import { PidsCgroup } from './pids-cgroup';
+import { bwrapArgs } from './sandbox';
+import { requireTool } from './tools';
+import type { IsolationSpec, LaunchCommand, LaunchTarget, LaunchWrapper } from './types';
+
+/** How the terminal runs its shell. */
+export interface LaunchWrapperOptions {
+  /** True for a PTY shell (interactive), false for scripted mode's `shell -c` per command. */
+  pty: boolean;
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
+
+function limitedPrefix(spec: IsolationSpec, purpose: string): { argv: string[]; cgroup?: PidsCgroup } {
+  const prlimit = requireTool('prlimit', purpose);
+  const root = isRoot();
+  const max = spec.limits.maxProcesses;
+  const cgroup = root && max !== undefined ? PidsCgroup.create(max) : undefined;
+  return { argv: [...(cgroup?.joinArgs() ?? []), prlimit, ...prlimitArgs(spec.limits, !root), '--'], cgroup };
+}
+
+function processLevel(spec: IsolationSpec, target: LaunchTarget, env: Record<string, string>): LaunchCommand {
+  const purpose = "isolationLevel 'process'";
+  const setpriv = requireTool('setpriv', purpose);
+  const net = spec.network ? [] : netnsArgs();
+  const { argv, cgroup } = limitedPrefix(spec, purpose);
+  const full = [...argv, ...net, setpriv, '--no-new-privs', '--', target.file, ...target.args];
+  return { file: full[0] as string, args: full.slice(1), env, dispose: once(() => cgroup?.remove()) };
+}
+
+function sandboxLevel(
+  spec: IsolationSpec,
+  target: LaunchTarget,
+  env: Record<string, string>,
+  pty: boolean,
+): LaunchCommand {
+  const purpose = "isolationLevel 'sandbox'";
+  const bwrap = requireTool('bwrap', purpose);
+  const setpriv = requireTool('setpriv', purpose);
+  const sandbox = bwrapArgs(
+    { ...spec, workspace: target.cwd },
+    { privateDirs: target.privateDirs, newSession: !pty },
+  );
+  const { argv, cgroup } = limitedPrefix(spec, purpose);
+  const full = [
+    ...argv,
+    bwrap,
+    ...sandbox,
+    '--',
+    setpriv,
+    '--no-new-privs',
+    '--',
+    target.file,
+    ...target.args,
+  ];
+  return { file: full[0] as string, args: full.slice(1), env, dispose: once(() => cgroup?.remove()) };
+}
+
+function containerLevel(
+  spec: IsolationSpec,
+  target: LaunchTarget,
+  env: Record<string, string>,
+  pty: boolean,
+): LaunchCommand {
+  const { path } = requireContainerEngine();
+  const name = `orchflow-${randomUUID()}`;
+  const args = containerRunArgs(
+    { ...spec, workspace: target.cwd },
+    { name, command: [target.file, ...target.args], env, readOnlyDirs: target.privateDirs, tty: pty },
+  );
+  // The engine's client keeps what it needs to find its engine; the shell's env goes in via `-e`.
+  const clientEnv = scrubEnv(target.env, [
+    'DOCKER_HOST',
+    'DOCKER_CONFIG',
+    'CONTAINER_HOST',
+    'XDG_RUNTIME_DIR',
+  ]);
+  return { file: path, args, env: clientEnv, dispose: once(() => removeContainer(path, name)) };
+}
+
+/** The launch wrapper for `spec` (level `none`: unchanged, or only in a network namespace). */
+export function createLaunchWrapper(spec: IsolationSpec, options: LaunchWrapperOptions): LaunchWrapper {
+  return {
+    wrap(target: LaunchTarget): LaunchCommand {
+      if (spec.level === 'none') {
+        // No isolation asked for, but network `deny` is still enforced: a fresh network namespace.
+        const net = spec.network ? [] : netnsArgs();
+        const full = [...net, target.file, ...target.args];
+        return { file: full[0] as string, args: full.slice(1), env: target.env };
+      }
+      const env = scrubEnv(target.env, spec.keepEnv);
+      switch (spec.level) {
+        case 'process':
+          return processLevel(spec, target, env);
+        case 'sandbox':
+          return sandboxLevel(spec, target, env, options.pty);
+        case 'container':
+          return containerLevel(spec, target, env, options.pty);
+      }
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// The `sandbox` level: bubblewrap arguments. The host's root is visible read-only; /tmp, /home and
+// /run are empty private tmpfs; the workspace is the only writable host directory; forbidden
+// paths are covered (directories by a mode-000 tmpfs, files by /dev/null); the sandbox has its own
+// PID, IPC and UTS namespaces (and network namespace unless the policy allows network) and runs
+// with every capability dropped. See docs/security.md for why an interactive PTY shell does not
+// get `--new-session`.
+import { existsSync, statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import type { IsolationSpec } from './types';
+
+/** Host directories replaced by an empty private tmpfs inside the sandbox. */
+export const SANDBOX_HIDDEN_DIRS: readonly string[] = ['/tmp', '/home', '/run'];
+
+/** How the sandboxed program relates to the terminal. */
+export interface SandboxOptions {
+  /** Private directories to bind read-only (the shell integration's rc dir). */
+  privateDirs: readonly string[];
+  /**
+   * `--new-session`: the program gets a session of its own, away from any controlling terminal
+   * (stops TIOCSTI injection). Off for an interactive PTY shell, which needs the PTY as its
+   * controlling terminal for job control, ^C and timeouts.
+   */
+  newSession: boolean;
+}
+
+function within(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : `${dir}${sep}`);
+}
+
+/** `bwrap` arguments (without the program to run) for `spec`. Throws SpawnFailed for a workspace inside a forbidden path. */
+export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[] {
+  const workspace = resolve(spec.workspace);
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+  for (const dir of SANDBOX_HIDDEN_DIRS) args.push('--tmpfs', dir);
+  args.push('--bind', workspace, workspace);
+  for (const dir of options.privateDirs) args.push('--ro-bind', dir, dir);
+  for (const path of spec.forbiddenPaths.map((p) => resolve(p))) {
+    if (within(workspace, path)) {
+      throw new OrchflowError(
+        ErrorCode.SpawnFailed,
+        `The sandbox workspace '${workspace}' lies inside the forbidden path '${path}'; pick a cwd outside it or remove it from forbiddenPaths`,
+        { workspace, forbiddenPath: path },
+      );
+    }
+    if (!existsSync(path)) continue;
+    if (statSync(path).isDirectory()) args.push('--perms', '0000', '--tmpfs', path);
+    else args.push('--ro-bind', '/dev/null', path);
+  }
+  args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts');
+  if (!spec.network) args.push('--unshare-net');
+  if (options.newSession) args.push('--new-session');
+  args.push('--die-with-parent', '--cap-drop', 'ALL', '--chdir', workspace, '--setenv', 'HOME', '/tmp');
+  return args;
+}

@@ -1,0 +1,47 @@
+// The isolation layer's input and output shapes. `IsolationSpec` is what a terminal is isolated
+// with (derived from a SecurityPolicy plus the terminal's workspace); the launch shapes match
+// `@orchflow/terminal`'s LaunchWrapper structurally, so this package needs no terminal import.
+import type { IsolationLevel, ResourceLimits } from '../policy/schema';
+
+/** How one terminal is isolated. */
+export interface IsolationSpec {
+  level: IsolationLevel;
+  limits: ResourceLimits;
+  /** False: the terminal gets no network (a fresh network namespace, or none in a container). */
+  network: boolean;
+  /** Directory bound writable into a sandbox or container (the terminal's cwd). */
+  workspace: string;
+  /** Absolute paths made inaccessible inside a sandbox (`~` already expanded). */
+  forbiddenPaths: readonly string[];
+  /** Environment variables kept by the scrub besides the standard ones (the caller's own `env`). */
+  keepEnv?: readonly string[];
+  /** Container image for the `container` level. Default {@link DEFAULT_CONTAINER_IMAGE}. */
+  image?: string;
+}
+
+/** Default image of the `container` level. */
+export const DEFAULT_CONTAINER_IMAGE = 'debian:bookworm-slim';
+
+/** What a launch wrapper is asked to start (same shape as `@orchflow/terminal`'s LaunchTarget). */
+export interface LaunchTarget {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Private directories the shell must read (shell integration). */
+  privateDirs: readonly string[];
+}
+
+/** The program really spawned (same shape as `@orchflow/terminal`'s LaunchCommand). */
+export interface LaunchCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Runs once the process tree has ended; idempotent. */
+  dispose?(): void;
+}
+
+/** Starts a shell under isolation (same shape as `@orchflow/terminal`'s LaunchWrapper). */
+export interface LaunchWrapper {
+  wrap(target: LaunchTarget): LaunchCommand;
+}

@@ -1,0 +1,155 @@
+// The SecurityPolicy shape: one zod schema is the source of truth for what a policy may say, its
+// defaults, and the load-time error that names every bad field.
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { z } from 'zod';
+
+/** How far a terminal's processes are isolated from the host. */
+export const IsolationLevelSchema = z.enum(['none', 'process', 'sandbox', 'container']);
+/** How far a terminal's processes are isolated from the host. */
+export type IsolationLevel = z.infer<typeof IsolationLevelSchema>;
+
+/** Whether a terminal's processes may reach the network. */
+export const NetworkPolicySchema = z.enum(['allow', 'deny']);
+/** Whether a terminal's processes may reach the network. */
+export type NetworkPolicy = z.infer<typeof NetworkPolicySchema>;
+
+/**
+ * A command rule: a program (`git`), or a program and argument prefix (`git status`,
+ * `npm run test:*`); `*` globs within a token.
+ */
+export const CommandRuleSchema = z
+  .string()
+  .trim()
+  .min(1, 'a command rule must name a program')
+  .max(1024)
+  .refine((rule) => !/[;&|<>`$()]/.test(rule), {
+    message: 'a command rule is a program and argument words, without shell operators or expansions',
+  });
+
+const positiveInt = z.number().int().positive();
+
+/** Per-terminal resource limits, enforced by the isolation layer. All optional: unset is unlimited. */
+export const ResourceLimitsSchema = z
+  .object({
+    /** CPU time per process, in seconds (RLIMIT_CPU). */
+    maxCpuSeconds: positiveInt.optional(),
+    /** Address space per process, in MiB (RLIMIT_AS). */
+    maxMemoryMb: positiveInt.optional(),
+    /** Wall-clock time per `execute`, in milliseconds. */
+    executionTimeoutMs: positiveInt.optional(),
+    /** Largest file a process may write, in MiB (RLIMIT_FSIZE). */
+    maxFileSizeMb: positiveInt.optional(),
+    /** Open file descriptors per process (RLIMIT_NOFILE). */
+    maxOpenFiles: positiveInt.optional(),
+    /** Processes per user (RLIMIT_NPROC). */
+    maxProcesses: positiveInt.optional(),
+  })
+  .strict();
+/** Per-terminal resource limits. */
+export type ResourceLimits = z.infer<typeof ResourceLimitsSchema>;
+
+/** What a terminal's commands may do; `false` removes the capability. */
+export const CapabilitiesSchema = z
+  .object({
+    canReadFiles: z.boolean().default(true),
+    canWriteFiles: z.boolean().default(true),
+    canNetwork: z.boolean().default(true),
+    canSpawnSubprocesses: z.boolean().default(true),
+    /** Raw keystrokes (`terminal.write`) bypass command parsing; see {@link canWriteRawInput}. */
+    canWriteRawInput: z.boolean().optional(),
+  })
+  .strict();
+/** What a terminal's commands may do. */
+export type Capabilities = z.infer<typeof CapabilitiesSchema>;
+
+/**
+ * Environment variables that change what a program loads or runs; assigning one (`LD_PRELOAD=x
+ * ls`, `export PATH=…`, `env BASH_ENV=…`) is denied when listed in `dangerousVariables`.
+ */
+export const DANGEROUS_VARIABLES: readonly string[] = [
+  'LD_*',
+  'DYLD_*',
+  'BASH_ENV',
+  'ENV',
+  'PATH',
+  'IFS',
+  'PROMPT_COMMAND',
+  'PS4',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'BASH_FUNC_*',
+  'NODE_OPTIONS',
+  'PYTHONSTARTUP',
+  'PYTHONPATH',
+  'PERL5OPT',
+  'PERL5LIB',
+  'RUBYOPT',
+  'GIT_SSH_COMMAND',
+  'GIT_EXEC_PATH',
+];
+
+/** A security policy: which commands may run, where, with what limits and isolation. */
+export const SecurityPolicySchema = z
+  .object({
+    /** How many terminals one agent may hold at once. */
+    maxTerminalsPerAgent: positiveInt.optional(),
+    /** When set, every simple command must match one entry (fail closed); unset allows all. */
+    allowedCommands: z.array(CommandRuleSchema).optional(),
+    /** A command matching any entry anywhere in the command line is denied. */
+    deniedCommands: z.array(CommandRuleSchema).default([]),
+    /** Paths (and everything below them) that commands may neither read nor write; `~` is home. */
+    forbiddenPaths: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((p) => p.startsWith('/') || p === '~' || p.startsWith('~/'), {
+            message: 'a forbidden path must be absolute or start with ~/',
+          }),
+      )
+      .default([]),
+    /** Variable names (`*` globs) whose assignment is denied; see {@link DANGEROUS_VARIABLES}. */
+    dangerousVariables: z
+      .array(z.string().regex(/^[A-Za-z_*][A-Za-z0-9_*]*$/))
+      .default([...DANGEROUS_VARIABLES]),
+    resourceLimits: ResourceLimitsSchema.default({}),
+    networkPolicy: NetworkPolicySchema.default('allow'),
+    isolationLevel: IsolationLevelSchema.default('none'),
+    capabilities: CapabilitiesSchema.default({
+      canReadFiles: true,
+      canWriteFiles: true,
+      canNetwork: true,
+      canSpawnSubprocesses: true,
+    }),
+  })
+  .strict();
+
+/** A validated security policy with defaults applied. */
+export type SecurityPolicy = z.infer<typeof SecurityPolicySchema>;
+/** What a caller may write: a policy before defaults are applied. */
+export type SecurityPolicyInput = z.input<typeof SecurityPolicySchema>;
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
+  return out || '(policy)';
+}
+
+/**
+ * Validates `input` and applies defaults; throws InvalidParams naming every bad field
+ * (`resourceLimits.maxMemoryMb: …; isolationLevel: …`).
+ */
+export function parseSecurityPolicy(input: unknown): SecurityPolicy {
+  const result = SecurityPolicySchema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: fieldPath(issue.path),
+    message: issue.message,
+  }));
+  const list = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw new OrchflowError(
+    ErrorCode.InvalidParams,
+    `Invalid security policy — ${list}. Fix these fields or start from a preset in SecurityPresets.`,
+    { issues },
+  );
+}

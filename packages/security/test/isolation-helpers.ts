@@ -1,0 +1,62 @@
+// Shared setup of the isolation tests: a terminal under a given isolation spec, a loopback HTTP
+// server outside any namespace, and whether this host can enforce a process limit.
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listProcessTree, type ProcInfo, Terminal } from '@orchflow/terminal';
+import { createLaunchWrapper } from '../src/isolation/launch';
+import { isRoot } from '../src/isolation/limits';
+import { pidsCgroupParent } from '../src/isolation/pids-cgroup';
+import type { IsolationSpec } from '../src/isolation/types';
+
+/** A fresh workspace directory. */
+export function workspace(): string {
+  return mkdtempSync(join(tmpdir(), 'orchflow-iso-'));
+}
+
+/** A terminal whose shell runs under `spec` (cwd = the spec's workspace). */
+export function isolatedTerminal(
+  spec: Partial<IsolationSpec> & Pick<IsolationSpec, 'level'>,
+  scripted = false,
+): Promise<Terminal> {
+  const full: IsolationSpec = {
+    limits: {},
+    network: true,
+    workspace: workspace(),
+    forbiddenPaths: [],
+    ...spec,
+  };
+  return Terminal.spawn({
+    cwd: full.workspace,
+    mode: scripted ? 'scripted' : 'interactive',
+    env: { ORCHFLOW_TEST_SECRET_OK: 'kept' },
+    launch: createLaunchWrapper({ ...full, keepEnv: ['ORCHFLOW_TEST_SECRET_OK'] }, { pty: !scripted }),
+  });
+}
+
+/** An HTTP server on 127.0.0.1 answering `pong`; dispose with `await using`. */
+export async function loopbackServer(): Promise<{ port: number } & AsyncDisposable> {
+  const server = createServer((_req, res) => res.end('pong'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** True when maxProcesses can be enforced here (non-root: RLIMIT_NPROC; root: a pids cgroup). */
+export const canLimitProcesses = !isRoot() || pidsCgroupParent() !== undefined;
+
+/**
+ * Processes named `comm` still alive in `rootPid`'s tree once SIGKILL has had time to land: a
+ * timeout SIGKILLs the interrupted group when the command settles, and delivery is asynchronous.
+ */
+export async function survivors(rootPid: number, comm: string, waitMs = 2_000): Promise<ProcInfo[]> {
+  const alive = () => listProcessTree(rootPid).filter((p) => p.comm === comm && p.state !== 'Z');
+  for (let waited = 0; alive().length > 0 && waited < waitMs; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return alive();
+}
