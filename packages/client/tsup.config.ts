@@ -2,8 +2,8 @@ import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tsup.shared';
 
 export default defineConfig({
-  ...libraryConfig({ index: 'src/index.ts' }),
-  // The root entry must stay browser-safe; Node-only transports will live behind ./node.
+  ...libraryConfig({ index: 'src/index.ts', node: 'src/node.ts' }),
+  // The root entry must stay browser-safe; Node-only transports live behind ./node (src/node.ts).
   platform: 'neutral',
   removeNodeProtocol: false,
   external: [/^node:/],

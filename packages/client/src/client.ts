@@ -2,8 +2,8 @@
 // `initialize` handshake, then offers terminals, batches, transactions, scripts, interactive
 // sessions and emergency controls; errors arrive rebuilt as `OrchflowError` with their codes.
 import {
+  type BatchExecuteParams,
   type BatchItemResult,
-  type BatchMode,
   type ClientInfo,
   checkProtocolVersion,
   ErrorCode,
@@ -28,6 +28,9 @@ import { InteractiveSession } from './interactive-session';
 import { type RemoteExecuteOptions, RemoteTerminal } from './remote-terminal';
 import { SubscriptionRouter } from './subscription-router';
 import { ClientTransaction } from './transaction';
+import type { HttpClientOptions } from './transports/http';
+import { HttpChannel } from './transports/http-channel';
+import { openWebSocketChannel, type WebSocketClientOptions } from './transports/websocket-connect';
 
 /** The `clientInfo` sent when none is given. */
 export const DEFAULT_CLIENT_INFO: ClientInfo = { name: '@orchflow/client' };
@@ -50,13 +53,8 @@ export interface DirectClientOptions extends OrchflowClientOptions {
   principal?: Principal;
 }
 
-/** Options of {@link OrchflowClient.batchExecute}. */
-export interface BatchOptions {
-  /** Default `sequential`. */
-  mode?: BatchMode;
-  /** Stop at the first failing command; the rest are reported as cancelled. Default false. */
-  stopOnError?: boolean;
-}
+/** Options of {@link OrchflowClient.batchExecute}: `terminal.batchExecute`'s params but the commands. */
+export type BatchOptions = Omit<BatchExecuteParams, 'commands'>;
 
 /** Options of {@link OrchflowClient.runScript}. */
 export interface RunScriptOptions extends Omit<RemoteExecuteOptions, 'signal'> {
@@ -124,6 +122,23 @@ export class OrchflowClient {
   ): Promise<OrchflowClient> {
     const { principal, ...rest } = options;
     return OrchflowClient.fromChannel(await orchestrator.connect(principal), rest);
+  }
+
+  /**
+   * Connects over WebSocket using the runtime's global `WebSocket` (browsers, Node ≥ 22); it
+   * reconnects with backoff and resumes every output stream from its last offset. On Node 20,
+   * import `OrchflowClient` from `@orchflow/client/node`, whose `websocket()` uses `ws`.
+   */
+  static async websocket(url: string, options: WebSocketClientOptions = {}): Promise<OrchflowClient> {
+    return OrchflowClient.fromChannel(await openWebSocketChannel(url, options), options);
+  }
+
+  /** Connects to an orchflow HTTP server: requests over REST, output streams over SSE. */
+  static http(url: string, options: HttpClientOptions = {}): Promise<OrchflowClient> {
+    return OrchflowClient.fromChannel(
+      new HttpChannel(url, { token: options.token, fetch: options.fetch }),
+      options,
+    );
   }
 
   /** The server's name and version. */
@@ -195,11 +210,16 @@ export class OrchflowClient {
     }
   }
 
-  /** Starts `program` in a fresh terminal and returns a session to talk to it. */
+  /**
+   * Starts `program` in a fresh terminal as a command without a timeout (admitted like any
+   * command: a denied program rejects, e.g. with PolicyDenied) and returns a session to talk to it.
+   */
   async runInteractive(program: string, options: RunInteractiveOptions = {}): Promise<InteractiveSession> {
     const terminal = await this.spawnTerminal(options.agentId ?? 'interactive', options.config);
     try {
-      return await InteractiveSession.start(terminal, program);
+      return await InteractiveSession.start(terminal, program, {
+        awaitAdmission: this.capabilities.features.includes('executeStarted'),
+      });
     } catch (error) {
       await terminal.kill().catch(() => undefined);
       throw error;

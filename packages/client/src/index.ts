@@ -1,5 +1,6 @@
 // @orchflow/client — the typed orchflow API over any IpcChannel. This entry is browser-safe:
-// it imports nothing from Node; Node-only transports will live behind `@orchflow/client/node`.
+// it imports nothing from Node; Node-only transports (stdio sidecar, Unix socket, WebSocket via `ws`)
+// live behind `@orchflow/client/node`.
 
 export {
   type BatchItemResult,
@@ -35,9 +36,24 @@ export {
 export type { OutputDataEvent, OutputEndEvent, OutputEvent, OutputGapEvent } from './output-events';
 export { DEFAULT_STREAM_BUFFER_BYTES, type StreamOptions } from './output-stream';
 export {
+  type ReconnectEvents,
+  type ReconnectedEvent,
+  ReconnectingChannel,
+  type ReconnectingEvent,
+  type ReconnectOptions,
+} from './reconnect-channel';
+export {
   type Disposable,
   EXECUTE_RESPONSE_MARGIN_MS,
   type RemoteExecuteOptions,
   RemoteTerminal,
 } from './remote-terminal';
 export { ClientTransaction, type CommitOptions } from './transaction';
+export type { HttpClientOptions } from './transports/http';
+export { HttpChannel, type HttpChannelOptions } from './transports/http-channel';
+export {
+  WebSocketClientChannel,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from './transports/websocket-channel';
+export { openWebSocketChannel, type WebSocketClientOptions } from './transports/websocket-connect';

@@ -2,10 +2,10 @@
 // resumable from any retained offset. The server pushes without waiting for this reader, so the
 // buffer here is bounded: when a slow reader lets it exceed `maxBufferedBytes`, the buffered data
 // is replaced by one explicit gap event (read the bytes back with `read()`), never dropped silently.
-import type { ExitInfo, OutputChunk } from '@orchflow/protocol';
+import type { ExitInfo } from '@orchflow/protocol';
 import type { OutputEvent } from './output-events';
 import { utf8Length } from './output-events';
-import type { SubscriptionRouter } from './subscription-router';
+import type { RoutedChunk, SubscriptionRouter } from './subscription-router';
 
 /** Default bound of a stream's client-side buffer: 8 MiB. */
 export const DEFAULT_STREAM_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -61,9 +61,11 @@ class EventBuffer {
     if (this.cursor === 0) this.cursor = offset;
   }
 
-  data(chunk: OutputChunk): void {
+  data(chunk: RoutedChunk): void {
     const length = utf8Length(chunk.data);
-    const nextOffset = chunk.offset + length;
+    // Only the server knows the byte count: output that was not UTF-8 decodes to U+FFFD, three
+    // bytes for each invalid byte. Servers before `nextOffset` existed get the text's length.
+    const nextOffset = chunk.nextOffset ?? chunk.offset + length;
     this.cursor = nextOffset;
     this.events.push({ type: 'data', data: chunk.data, offset: chunk.offset, nextOffset });
     this.bytes += length;

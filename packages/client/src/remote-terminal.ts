@@ -3,10 +3,10 @@
 import {
   type ExecResult,
   type ExecuteOptions,
+  ExecuteProgressParamsSchema,
   type ExitInfo,
   type Methods,
   type OutputChunk,
-  OutputChunkSchema,
   type ReadResult,
   type RpcPeer,
   type Snapshot,
@@ -23,6 +23,11 @@ export const EXECUTE_RESPONSE_MARGIN_MS = 30_000;
 export interface RemoteExecuteOptions extends ExecuteOptions {
   /** Receives the command's raw output (escapes not stripped) while it runs. */
   onOutput?: (chunk: OutputChunk) => void;
+  /**
+   * Called once the server admitted the command (plugins and policy passed) and queued it, with
+   * the offset its output will start at or after. Servers listing the `executeStarted` feature call it.
+   */
+  onStart?: (offset: number) => void;
   /** Aborting interrupts the command on the server; the call rejects with `Cancelled`. */
   signal?: AbortSignal;
   /**
@@ -73,7 +78,7 @@ export class RemoteTerminal {
 
   /** Runs a command in the terminal's persistent shell and resolves with its result. */
   execute(command: string, options: RemoteExecuteOptions = {}): Promise<ExecResult> {
-    const { onOutput, signal, requestTimeoutMs, ...limits } = options;
+    const { onOutput, onStart, signal, requestTimeoutMs, ...limits } = options;
     const timeoutMs =
       requestTimeoutMs ??
       (limits.timeoutMs === undefined ? 0 : limits.timeoutMs + EXECUTE_RESPONSE_MARGIN_MS);
@@ -83,7 +88,7 @@ export class RemoteTerminal {
       {
         timeoutMs,
         signal,
-        onProgress: onOutput ? (value) => deliverProgress(value, onOutput) : undefined,
+        onProgress: onOutput || onStart ? (value) => deliverProgress(value, onOutput, onStart) : undefined,
       },
     );
   }
@@ -165,7 +170,14 @@ export class RemoteTerminal {
   }
 }
 
-function deliverProgress(value: unknown, onOutput: (chunk: OutputChunk) => void): void {
-  const parsed = OutputChunkSchema.safeParse(value);
-  if (parsed.success) onOutput({ data: parsed.data.data, offset: parsed.data.offset });
+function deliverProgress(
+  value: unknown,
+  onOutput: ((chunk: OutputChunk) => void) | undefined,
+  onStart: ((offset: number) => void) | undefined,
+): void {
+  const parsed = ExecuteProgressParamsSchema.safeParse(value);
+  if (!parsed.success) return;
+  const { data, offset, started } = parsed.data;
+  if (started) onStart?.(offset);
+  else onOutput?.({ data, offset });
 }

@@ -12,9 +12,14 @@ import {
   TerminalOutputParamsSchema,
 } from '@orchflow/protocol';
 
+/** A routed chunk; `nextOffset` is the server's byte offset after it (absent from older servers). */
+export interface RoutedChunk extends OutputChunk {
+  nextOffset?: number;
+}
+
 /** Where the notifications of one subscription go. */
 export interface SubscriptionSink {
-  data(chunk: OutputChunk): void;
+  data(chunk: RoutedChunk): void;
   gap(from: number, to: number): void;
   exit(info: ExitInfo): void;
   /** The connection closed before the terminal exited. */
@@ -31,7 +36,7 @@ export interface OpenSubscription {
 }
 
 type Held =
-  | { kind: 'data'; chunk: OutputChunk }
+  | { kind: 'data'; chunk: RoutedChunk }
   | { kind: 'gap'; from: number; to: number }
   | { kind: 'exit'; info: ExitInfo };
 
@@ -48,8 +53,10 @@ export class SubscriptionRouter {
 
   constructor(private readonly peer: RpcPeer<typeof Methods>) {
     peer.onNotification('terminal.output', TerminalOutputParamsSchema, (p) => {
-      if (p.subscriptionId !== undefined)
-        this.route(p.subscriptionId, { kind: 'data', chunk: { data: p.data, offset: p.offset } });
+      if (p.subscriptionId === undefined) return;
+      const chunk: RoutedChunk = { data: p.data, offset: p.offset };
+      if (p.nextOffset !== undefined) chunk.nextOffset = p.nextOffset;
+      this.route(p.subscriptionId, { kind: 'data', chunk });
     });
     peer.onNotification('terminal.gap', TerminalGapParamsSchema, (p) => {
       if (p.subscriptionId !== undefined)

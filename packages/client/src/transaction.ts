@@ -1,14 +1,9 @@
 // `ClientTransaction`: one open transaction. Commands are sent together at commit, where the
 // server admits all of them (plugins, policy, quotas) before any runs: if one is denied, none runs.
-import type { BatchItemResult, BatchMode, ExecuteCommand, Methods, RpcPeer } from '@orchflow/protocol';
+import type { BatchItemResult, ExecuteCommand, Methods, RpcPeer, TxCommitParams } from '@orchflow/protocol';
 
-/** Options of {@link ClientTransaction.commit}. */
-export interface CommitOptions {
-  /** Default `sequential`. */
-  mode?: BatchMode;
-  /** Stop at the first failing command; the rest are reported as cancelled. Default true. */
-  stopOnError?: boolean;
-}
+/** Options of {@link ClientTransaction.commit}: `tx.commit`'s params but the id and commands. */
+export type CommitOptions = Omit<TxCommitParams, 'txId' | 'commands'>;
 
 /** An open transaction; created by `OrchflowClient.transaction()`. */
 export class ClientTransaction {

@@ -100,6 +100,37 @@ it('delivers output pushed before the subscribe response, in order, then ends on
   ]);
 });
 
+it("takes a chunk's end from the server's nextOffset, not from the decoded text", async () => {
+  const { server, clientEnd } = stubServer();
+  server.onRequest('terminal.subscribe', Methods['terminal.subscribe'].params, () => {
+    // Three invalid bytes decoded to three U+FFFD: 3 bytes on the server, 9 in UTF-8.
+    setTimeout(() => {
+      void server.notify('terminal.output', {
+        terminalId: 't1',
+        subscriptionId: 's1',
+        data: '\uFFFD\uFFFD\uFFFD',
+        offset: 5,
+        nextOffset: 8,
+      });
+    }, 0);
+    return { subscriptionId: 's1', offset: 5 };
+  });
+  server.onRequest('terminal.unsubscribe', Methods['terminal.unsubscribe'].params, () => ({
+    unsubscribed: true,
+  }));
+  server.start();
+  const client = await OrchflowClient.fromChannel(clientEnd);
+  const terminal = await client.spawnTerminal('a');
+  const iterator = terminal.stream({ fromOffset: 5 })[Symbol.asyncIterator]();
+  expect((await iterator.next()).value).toEqual({
+    type: 'data',
+    data: '\uFFFD\uFFFD\uFFFD',
+    offset: 5,
+    nextOffset: 8,
+  });
+  await iterator.return?.();
+});
+
 it('turns output a slow reader let pile up beyond its buffer into one gap event', async () => {
   const { server, clientEnd } = stubServer();
   server.onRequest('terminal.subscribe', Methods['terminal.subscribe'].params, () => {

@@ -1,1 +1,55 @@
 // @orchflow/server — orchflow's servers and CLI.
+
+// Auth, logging, stdio and Unix socket servers.
+export {
+  assertSafeBind,
+  connectionAuth,
+  DEFAULT_HOST,
+  GENERATED_TOKEN_BYTES,
+  generateToken,
+  isLoopbackHost,
+  LOCAL_DEFAULT_PRINCIPAL,
+  loadTokensFile,
+  MIN_TOKEN_LENGTH,
+  parseTokenConfig,
+  TokenAuthenticator,
+  type TokenConfig,
+  TokenConfigSchema,
+  type TokenEntry,
+  TokenEntrySchema,
+} from './auth';
+export { httpStatus } from './http/http-errors';
+// WebSocket and HTTP (REST + SSE) servers.
+export {
+  DEFAULT_HTTP_MAX_BODY_BYTES,
+  DEFAULT_HTTP_MAX_CONCURRENT,
+  HttpServer,
+  type HttpServerAddress,
+  type HttpServerOptions,
+} from './http/http-server';
+export { SSE_KEEPALIVE_MS } from './http/http-sse';
+export { createLogger, type Logger, type LoggerOptions, loggedChannel, silentLogger } from './logger';
+export {
+  type ByteStreamServerOptions,
+  StdioServer,
+  type StdioServerInfo,
+  type StdioServerOptions,
+} from './stdio';
+export {
+  DEFAULT_MAX_UNIX_CONNECTIONS,
+  UnixSocketServer,
+  type UnixSocketServerInfo,
+  type UnixSocketServerOptions,
+} from './unix';
+export {
+  DEFAULT_WS_AUTH_TIMEOUT_MS,
+  DEFAULT_WS_HEARTBEAT_MS,
+  DEFAULT_WS_MAX_BUFFERED_BYTES,
+  DEFAULT_WS_MAX_CONNECTIONS,
+  DEFAULT_WS_MAX_IN_FLIGHT,
+  DEFAULT_WS_MAX_PAYLOAD_BYTES,
+  DEFAULT_WS_RECONNECT_GRACE_MS,
+  WebSocketServer,
+  type WebSocketServerAddress,
+  type WebSocketServerOptions,
+} from './ws/ws-server';

@@ -1,0 +1,237 @@
+// `SidecarChannel`: an IpcChannel to a supervised sidecar process (`orchflow serve --stdio`).
+// If the sidecar dies, requests it was running are answered with an InternalError naming the
+// exit, open output subscriptions end with `terminal.exit`, and a new sidecar is started (bounded
+// restarts with backoff) and re-initialized with the client's original `initialize`, so the same
+// OrchflowClient keeps working; terminals of the dead sidecar are gone with it.
+import { ChannelClosedError, ErrorCode, type IpcChannel, type JsonRpcMessage } from '@orchflow/protocol';
+import { SidecarInbox } from './stdio-inbox';
+import {
+  type SidecarCommand,
+  type SidecarExit,
+  type SidecarProcess,
+  spawnSidecar,
+  stopSidecar,
+} from './stdio-process';
+
+/** What the supervisor reports about the sidecar. */
+export type SidecarEvent =
+  | { type: 'started'; pid: number; restarts: number }
+  | ({ type: 'exited'; pid: number; expected: boolean } & SidecarExit)
+  | { type: 'restarting'; attempt: number; delayMs: number }
+  | { type: 'gaveUp'; reason: string };
+
+/** How the sidecar is supervised. */
+export interface SidecarSupervision {
+  /** Restarts allowed within `restartWindowMs` before giving up. Default 3. */
+  maxRestarts?: number;
+  /** Default 60 s. */
+  restartWindowMs?: number;
+  /** Delay before the first restart; doubles with each restart in the window. Default 250 ms. */
+  restartDelayMs?: number;
+  /** On close: how long the sidecar gets to exit after stdin closes, before SIGTERM and again before SIGKILL. Default 3 s. */
+  stopGraceMs?: number;
+  /** Hears every start, exit, restart and the final give-up. Must not throw. */
+  onEvent?: (event: SidecarEvent) => void;
+}
+
+type Id = string | number;
+type Wire = { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
+
+const REINIT_ID = '$/sidecar-reinitialize';
+
+function describeExit(exit: SidecarExit): string {
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  const tail = exit.stderrTail.trim().split('\n').slice(-3).join(' | ');
+  return tail ? `${how}; its last stderr: ${tail}` : how;
+}
+
+/** A channel to a sidecar process that restarts it when it crashes. */
+export class SidecarChannel implements IpcChannel {
+  private readonly inbox = new SidecarInbox();
+  private readonly inFlight = new Map<Id, { method: string; params: unknown }>();
+  /** Open subscriptions: subscriptionId → terminalId. */
+  private readonly subscriptions = new Map<string, string>();
+  private readonly restarts: number[] = [];
+  private initialize: JsonRpcMessage | undefined;
+  private ready: Promise<SidecarProcess>;
+  private reinitialized: ((message: Wire) => void) | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly command: SidecarCommand,
+    private readonly supervision: SidecarSupervision,
+    first: SidecarProcess,
+  ) {
+    this.ready = Promise.resolve(first);
+    this.watch(first, 0);
+  }
+
+  /** Starts the sidecar; rejects if it cannot be spawned. */
+  static async start(command: SidecarCommand, supervision: SidecarSupervision = {}): Promise<SidecarChannel> {
+    return new SidecarChannel(command, supervision, await spawnSidecar(command));
+  }
+
+  /** True once closed or given up. */
+  get closed(): boolean {
+    return this.inbox.closeError !== undefined;
+  }
+
+  /** Sends to the current sidecar, waiting for a restart in progress. */
+  async send(message: JsonRpcMessage): Promise<void> {
+    if (this.inbox.closeError) throw this.inbox.closeError;
+    for (const m of (Array.isArray(message) ? message : [message]) as Wire[]) this.trackOutgoing(m);
+    const sidecar = await this.ready.catch(() => {
+      throw this.inbox.closeError ?? new ChannelClosedError();
+    });
+    try {
+      await sidecar.channel.send(message);
+    } catch (error) {
+      // A sidecar that died under this send answers its requests with synthesized errors.
+      if (this.closed) throw error;
+    }
+  }
+
+  /** The next message from the sidecar (or synthesized for its crash). */
+  receive(): Promise<JsonRpcMessage> {
+    return this.inbox.receive();
+  }
+
+  /** Stops the sidecar: closes its stdin, then SIGTERM and SIGKILL if it lingers. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /** Iterates received messages until the channel closes. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<JsonRpcMessage> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error === this.inbox.closeError) return;
+        throw error;
+      }
+    }
+  }
+
+  private trackOutgoing(m: Wire): void {
+    if (typeof m.method !== 'string' || (typeof m.id !== 'string' && typeof m.id !== 'number')) return;
+    this.inFlight.set(m.id, { method: m.method, params: m.params });
+    if (m.method === 'initialize') this.initialize = m as JsonRpcMessage;
+  }
+
+  private trackIncoming(m: Wire): void {
+    if (m.method === 'terminal.exit') {
+      const { subscriptionId } = (m.params ?? {}) as { subscriptionId?: string };
+      if (subscriptionId !== undefined) this.subscriptions.delete(subscriptionId);
+      return;
+    }
+    if (m.method !== undefined || (typeof m.id !== 'string' && typeof m.id !== 'number')) return;
+    const request = this.inFlight.get(m.id);
+    this.inFlight.delete(m.id);
+    if (request?.method === 'terminal.subscribe' && m.result) {
+      const { subscriptionId } = m.result as { subscriptionId: string };
+      this.subscriptions.set(subscriptionId, (request.params as { terminalId: string }).terminalId);
+    } else if (request?.method === 'terminal.unsubscribe') {
+      this.subscriptions.delete((request.params as { subscriptionId: string }).subscriptionId);
+    }
+  }
+
+  /** Pumps the sidecar's messages into the inbox; handles its end once it exited and drained. */
+  private watch(sidecar: SidecarProcess, restarts: number): void {
+    this.emit({ type: 'started', pid: sidecar.pid, restarts });
+    const drained = (async () => {
+      for await (const message of sidecar.channel) {
+        for (const m of (Array.isArray(message) ? message : [message]) as Wire[]) {
+          if (m.id === REINIT_ID && m.method === undefined) this.reinitialized?.(m);
+          else this.trackIncoming(m);
+        }
+        if ((message as Wire).id !== REINIT_ID) this.inbox.push(message);
+      }
+    })();
+    void Promise.all([sidecar.exited, drained]).then(([exit]) => this.ended(sidecar, exit));
+  }
+
+  private ended(sidecar: SidecarProcess, exit: SidecarExit): void {
+    const expected = this.closing !== undefined || this.closed;
+    this.emit({ type: 'exited', pid: sidecar.pid, expected, ...exit });
+    if (expected) return;
+    const reason = `The orchflow sidecar (pid ${sidecar.pid}) died (${describeExit(exit)})`;
+    for (const [id, request] of this.inFlight) {
+      this.inbox.push({
+        jsonrpc: '2.0',
+        id,
+        error: {
+          code: ErrorCode.InternalError,
+          message: `${reason} while '${request.method}' ran; it is being restarted and its terminals are gone: spawn new ones and retry`,
+          data: { sidecarExit: { code: exit.code, signal: exit.signal } },
+        },
+      } as JsonRpcMessage);
+    }
+    this.inFlight.clear();
+    for (const [subscriptionId, terminalId] of this.subscriptions) {
+      const params = { terminalId, subscriptionId, exitCode: exit.code, signal: exit.signal ?? null };
+      this.inbox.push({ jsonrpc: '2.0', method: 'terminal.exit', params } as JsonRpcMessage);
+    }
+    this.subscriptions.clear();
+    this.ready = this.restart(reason);
+    this.ready.catch(() => undefined);
+  }
+
+  private async restart(reason: string): Promise<SidecarProcess> {
+    const window = this.supervision.restartWindowMs ?? 60_000;
+    const now = Date.now();
+    while (this.restarts.length > 0 && (this.restarts[0] ?? now) < now - window) this.restarts.shift();
+    const max = this.supervision.maxRestarts ?? 3;
+    if (this.restarts.length >= max) {
+      throw this.giveUp(`${reason} and was already restarted ${max} times within ${window} ms; giving up`);
+    }
+    this.restarts.push(now);
+    const delayMs = (this.supervision.restartDelayMs ?? 250) * 2 ** (this.restarts.length - 1);
+    this.emit({ type: 'restarting', attempt: this.restarts.length, delayMs });
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (this.closing) throw new ChannelClosedError();
+    let sidecar: SidecarProcess;
+    try {
+      sidecar = await spawnSidecar(this.command);
+    } catch (error) {
+      throw this.giveUp(`${reason}; restarting it failed: ${(error as Error).message}`);
+    }
+    this.watch(sidecar, this.restarts.length);
+    if (this.initialize) await this.reinitialize(sidecar);
+    return sidecar;
+  }
+
+  /** Replays the client's `initialize` so the new sidecar accepts the client's requests. */
+  private async reinitialize(sidecar: SidecarProcess): Promise<void> {
+    const answered = new Promise<Wire>((resolve) => {
+      this.reinitialized = resolve;
+    });
+    await sidecar.channel.send({ ...(this.initialize as object), id: REINIT_ID } as JsonRpcMessage);
+    const answer = await Promise.race([answered, sidecar.exited.then(() => ({ error: 'exited' }) as Wire)]);
+    this.reinitialized = undefined;
+    if (answer.error !== undefined) {
+      await stopSidecar(sidecar, 0).catch(() => undefined);
+      throw this.giveUp(
+        `The restarted sidecar refused 'initialize' (${JSON.stringify(answer.error)}); giving up`,
+      );
+    }
+  }
+
+  private giveUp(reason: string): ChannelClosedError {
+    const error = new ChannelClosedError(reason);
+    this.inbox.close(error);
+    this.emit({ type: 'gaveUp', reason });
+    return error;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.inbox.close(new ChannelClosedError());
+    const sidecar = await this.ready.catch(() => undefined);
+    if (sidecar) await stopSidecar(sidecar, this.supervision.stopGraceMs ?? 3_000);
+  }
+
+  private emit(event: SidecarEvent): void {
+    this.supervision.onEvent?.(event);
+  }
+}

@@ -1,0 +1,90 @@
+// One sidecar process: spawned with piped stdin/stdout carrying Content-Length frames, its stderr
+// passed through or kept as a short tail for error messages, and its exit observed.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ChannelClosedError, ContentLengthCodec } from '@orchflow/protocol';
+import { StreamChannel } from '@orchflow/protocol/node';
+
+/** Characters of the sidecar's stderr kept for exit reports. */
+export const STDERR_TAIL_CHARS = 2_048;
+
+/** How to start the sidecar. */
+export interface SidecarCommand {
+  /** Executable, e.g. `orchflow` or `process.execPath`. */
+  command: string;
+  /** Its arguments, e.g. `['serve', '--stdio']`. */
+  args?: string[];
+  /** Working directory. Default: this process's. */
+  cwd?: string;
+  /** Environment. Default: this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** `inherit` passes the sidecar's logs to this stderr; `pipe` (default) keeps only a tail. */
+  stderr?: 'inherit' | 'pipe';
+  /** Largest frame sent or accepted. Default 16 MiB. */
+  maxFrameBytes?: number;
+}
+
+/** How a sidecar process ended. */
+export interface SidecarExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The end of its stderr (empty with `stderr: 'inherit'`). */
+  stderrTail: string;
+}
+
+/** A running sidecar process and the channel to it. */
+export interface SidecarProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly channel: StreamChannel;
+  /** Resolves once the process exited and its pipes closed. */
+  readonly exited: Promise<SidecarExit>;
+}
+
+/** Spawns the sidecar; rejects with a clear message when it cannot be started at all. */
+export function spawnSidecar(command: SidecarCommand): Promise<SidecarProcess> {
+  const child = spawn(command.command, command.args ?? [], {
+    cwd: command.cwd,
+    env: command.env,
+    stdio: ['pipe', 'pipe', command.stderr === 'inherit' ? 'inherit' : 'pipe'],
+  });
+  let tail = '';
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    tail = (tail + text).slice(-STDERR_TAIL_CHARS);
+  });
+  const exited = new Promise<SidecarExit>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal, stderrTail: tail }));
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      const hint = error.code === 'ENOENT' ? 'command not found; check `command` and PATH' : error.message;
+      reject(
+        new ChannelClosedError(`Cannot start the orchflow sidecar '${command.command}': ${hint}`, {
+          cause: error,
+        }),
+      );
+    });
+    child.once('spawn', () => {
+      const { stdin, stdout, pid } = child;
+      if (!stdin || !stdout || pid === undefined) return;
+      const codec = new ContentLengthCodec({ maxFrameBytes: command.maxFrameBytes });
+      const channel = new StreamChannel({ readable: stdout, writable: stdin }, { codec });
+      resolve({ child, pid, channel, exited });
+    });
+  });
+}
+
+/** Waits up to `graceMs` for a clean exit, then SIGTERM, then SIGKILL. */
+export async function stopSidecar(sidecar: SidecarProcess, graceMs: number): Promise<SidecarExit> {
+  await sidecar.channel.close();
+  for (const signal of [undefined, 'SIGTERM', 'SIGKILL'] as const) {
+    if (signal) sidecar.child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), graceMs);
+    });
+    const exit = await Promise.race([sidecar.exited, timeout]);
+    clearTimeout(timer);
+    if (exit) return exit;
+  }
+  return sidecar.exited;
+}

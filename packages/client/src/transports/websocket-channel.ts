@@ -1,0 +1,150 @@
+// An IpcChannel over a W3C-style WebSocket (the browser's global, Node ≥ 22's global, or `ws`,
+// which offers the same `addEventListener` API): one JSON-RPC message per text frame. Browser-safe:
+// the socket is made by a factory, so this file never imports a WebSocket implementation.
+import {
+  ChannelClosedError,
+  ErrorCode,
+  type IpcChannel,
+  type JsonRpcMessage,
+  MessageQueue,
+  OrchflowError,
+} from '@orchflow/protocol';
+
+/** The part of the W3C WebSocket API the client uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void;
+}
+
+/** Makes a socket for `url`, e.g. `(url) => new WebSocket(url)`. */
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+/** Default time to wait for a socket to open: 10 s. */
+export const DEFAULT_WS_CONNECT_TIMEOUT_MS = 10_000;
+/** Queued outgoing bytes above which `send` waits for the socket to drain: 1 MiB. */
+export const WS_SEND_HIGH_WATER_BYTES = 1024 * 1024;
+const OPEN = 1;
+
+/** An {@link IpcChannel} over an open {@link WebSocketLike}. */
+export class WebSocketClientChannel implements IpcChannel {
+  private readonly queue = new MessageQueue();
+
+  private constructor(
+    private readonly socket: WebSocketLike,
+    private readonly onError: ((error: Error) => void) | undefined,
+  ) {
+    socket.addEventListener('message', (event: { data: unknown }) => this.onMessage(event.data));
+    socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
+      const reason = event.reason ? `: ${event.reason}` : '';
+      this.queue.close(new ChannelClosedError(`WebSocket closed (code ${event.code ?? 'unknown'})${reason}`));
+    });
+  }
+
+  /** Opens a socket with `factory` and resolves once it is open. */
+  static connect(
+    url: string,
+    factory: WebSocketFactory,
+    options: { timeoutMs?: number; onError?: (error: Error) => void } = {},
+  ): Promise<WebSocketClientChannel> {
+    const socket = factory(url);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.close();
+        reject(error);
+      };
+      const timer = setTimeout(
+        () =>
+          fail(new ChannelClosedError(`Could not connect to ${url}: no answer within the connect timeout`)),
+        options.timeoutMs ?? DEFAULT_WS_CONNECT_TIMEOUT_MS,
+      );
+      socket.addEventListener('open', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(new WebSocketClientChannel(socket, options.onError));
+      });
+      socket.addEventListener('error', (event: { message?: string; error?: unknown }) =>
+        fail(connectError(url, event)),
+      );
+      socket.addEventListener('close', (event: { code?: number }) =>
+        fail(
+          new ChannelClosedError(`Could not connect to ${url}: closed with code ${event.code ?? 'unknown'}`),
+        ),
+      );
+    });
+  }
+
+  /** True once the socket closed. */
+  get closed(): boolean {
+    return this.queue.closed;
+  }
+
+  /** Sends one text frame; waits while the socket has more than 1 MiB queued. */
+  async send(message: JsonRpcMessage): Promise<void> {
+    if (this.closed || this.socket.readyState !== OPEN) throw new ChannelClosedError();
+    this.socket.send(JSON.stringify(message));
+    // Browsers have no drain event: poll so a fast producer cannot queue without bound.
+    while (this.socket.bufferedAmount > WS_SEND_HIGH_WATER_BYTES && !this.closed) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** The next message from the server. */
+  receive(): Promise<JsonRpcMessage> {
+    return this.queue.receive();
+  }
+
+  /** Closes the socket normally; idempotent. */
+  close(): Promise<void> {
+    this.queue.close();
+    if (this.socket.readyState <= OPEN) this.socket.close(1000, 'client closed');
+    return Promise.resolve();
+  }
+
+  /** Iterates received messages until the socket closes. */
+  [Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
+    return this.queue.iterate();
+  }
+
+  private onMessage(data: unknown): void {
+    if (typeof data !== 'string') {
+      this.onError?.(new Error('Ignored a binary frame; orchflow servers send text frames'));
+      return;
+    }
+    try {
+      this.queue.push(JSON.parse(data) as JsonRpcMessage);
+    } catch (error) {
+      this.onError?.(new Error(`Ignored a frame that is not JSON: ${(error as Error).message}`));
+    }
+  }
+}
+
+/**
+ * The error of a failed connect. `ws` reports an HTTP refusal as "Unexpected server response:
+ * 401"; those become the matching OrchflowError so callers see Unauthorized, not a socket error.
+ */
+function connectError(url: string, event: { message?: string; error?: unknown }): Error {
+  const text = event.message ?? (event.error instanceof Error ? event.error.message : 'connection failed');
+  const status = /Unexpected server response: (\d{3})/.exec(text)?.[1];
+  const code =
+    status === '401'
+      ? ErrorCode.Unauthorized
+      : status === '403'
+        ? ErrorCode.Forbidden
+        : status === '503'
+          ? ErrorCode.Overloaded
+          : undefined;
+  if (code !== undefined) {
+    return new OrchflowError(code, `The server at ${url} refused the connection (HTTP ${status})`, {
+      status: Number(status),
+    });
+  }
+  return new ChannelClosedError(`Could not connect to ${url}: ${text}`);
+}

@@ -1,0 +1,79 @@
+// `TokenAuthenticator`: maps the token a client sends in `initialize` to a principal. Tokens are
+// stored only as SHA-256 digests and every configured digest is compared with timingSafeEqual,
+// so neither a token's content nor which entry matched shows in the response time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ErrorCode, type InitializeParams, OrchflowError, type Principal } from '@orchflow/protocol';
+import { loadTokensFile, parseTokenConfig, type TokenConfig } from './token-config';
+
+interface StoredToken {
+  digest: Buffer;
+  principal: Principal;
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** Authenticates `initialize` requests against a fixed set of tokens. */
+export class TokenAuthenticator {
+  private readonly tokens: readonly StoredToken[];
+
+  /** Validates `config` (see `TokenConfigSchema`); throws InvalidParams on a bad entry or a duplicate. */
+  constructor(config: TokenConfig) {
+    const valid = parseTokenConfig(config);
+    const stored: StoredToken[] = [];
+    for (const [index, entry] of valid.tokens.entries()) {
+      const entryDigest = digest(entry.token);
+      if (stored.some((other) => other.digest.equals(entryDigest))) {
+        throw new OrchflowError(
+          ErrorCode.InvalidParams,
+          `tokens.${index} repeats an earlier token; give every principal its own token`,
+        );
+      }
+      stored.push({ digest: entryDigest, principal: Object.freeze(entry.principal) });
+    }
+    this.tokens = stored;
+  }
+
+  /** An authenticator for the tokens in a JSON tokens file. */
+  static async fromFile(path: string): Promise<TokenAuthenticator> {
+    return new TokenAuthenticator(await loadTokensFile(path));
+  }
+
+  /** One token standing for `principal` (admin by default), e.g. a generated `--token`. */
+  static single(token: string, principal: Principal = { kind: 'admin' }): TokenAuthenticator {
+    return new TokenAuthenticator({ tokens: [{ token, principal }] });
+  }
+
+  /** How many tokens are configured. */
+  get size(): number {
+    return this.tokens.length;
+  }
+
+  /** The principal of `token`, or undefined when no configured token matches. */
+  lookup(token: string): Principal | undefined {
+    const presented = digest(token);
+    let found: Principal | undefined;
+    // No early exit: every entry is compared whether or not one already matched.
+    for (const entry of this.tokens) {
+      if (timingSafeEqual(entry.digest, presented) && found === undefined) found = entry.principal;
+    }
+    return found;
+  }
+
+  /** The `authenticate` hook of `serveChannel`: the token's principal, or throws Unauthorized. */
+  readonly authenticate = (params: Pick<InitializeParams, 'token'>): Principal => {
+    if (params.token === undefined || params.token === '') {
+      throw new OrchflowError(
+        ErrorCode.Unauthorized,
+        "This server requires a token: pass it as 'token' in initialize (client option `token`, CLI `--token`)",
+      );
+    }
+    const principal = this.lookup(params.token);
+    if (principal) return principal;
+    throw new OrchflowError(
+      ErrorCode.Unauthorized,
+      "The token was not accepted; use a token from the server's --token or --tokens file",
+    );
+  };
+}

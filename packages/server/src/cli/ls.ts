@@ -1,0 +1,60 @@
+// `orchflow ls`: the terminals the caller's principal may see, as a table or JSON.
+import type { TerminalInfo } from '@orchflow/protocol';
+import type { Command } from 'commander';
+import { connectTo, type ServerOptions, serverUrl } from './connect';
+
+interface LsFlags extends ServerOptions {
+  agent?: string;
+  json?: boolean;
+}
+
+/** The terminals as an aligned text table. */
+export function formatTable(terminals: TerminalInfo[]): string {
+  const rows = [
+    ['ID', 'AGENT', 'PID', 'MODE', 'STATE', 'SIZE', 'CREATED'],
+    ...terminals.map((t) => [
+      t.id,
+      t.agentId,
+      String(t.pid),
+      t.mode,
+      t.exitCode === undefined || t.exitCode === null ? t.state : `${t.state} (${t.exitCode})`,
+      `${t.cols}x${t.rows}`,
+      t.createdAt,
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** Runs `orchflow ls`. */
+export async function ls(flags: LsFlags): Promise<number> {
+  const client = await connectTo(serverUrl(flags), flags.token);
+  try {
+    const terminals = await client.listTerminals(flags.agent ? { agentId: flags.agent } : {});
+    process.stdout.write(
+      flags.json ? `${JSON.stringify(terminals, null, 2)}\n` : `${formatTable(terminals)}\n`,
+    );
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Registers `ls` on `program`. */
+export function registerLs(program: Command, done: (code: number) => void): void {
+  program
+    .command('ls')
+    .description('List the terminals you may see')
+    .option('--server <url>', 'server (unix:/path); default $ORCHFLOW_SERVER')
+    .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
+    .option('--agent <id>', 'only this agent’s terminals')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: LsFlags) => done(await ls(flags)));
+}

@@ -1,0 +1,47 @@
+// The `orchflow` command line: commander program with `serve`, `exec`, `ls`, `attach` and `audit`.
+// Commands resolve with an exit code instead of calling process.exit, so they are testable and
+// output is flushed before the process ends.
+import { Command, CommanderError } from 'commander';
+import { registerAttach } from './attach';
+import { registerAudit } from './audit';
+import { reportError } from './errors';
+import { registerExec } from './exec';
+import { registerLs } from './ls';
+import { registerServe } from './serve';
+import { VERSION } from './version';
+
+/** Builds the program; `done` receives each command's exit code. */
+export function buildProgram(done: (code: number) => void): Command {
+  const program = new Command('orchflow')
+    .description('orchflow — terminal orchestration for AI agents')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerServe(program, done);
+  registerExec(program, done);
+  registerLs(program, done);
+  registerAttach(program, done);
+  registerAudit(program, done);
+  program.addHelpText('after', '\nRun orchflow <command> --help for the options of a command.');
+  for (const command of program.commands) {
+    command.exitOverride().showHelpAfterError(`(run orchflow ${command.name()} --help for usage)`);
+  }
+  return program;
+}
+
+/** Runs the CLI on `argv` (as `process.argv`); resolves with the process exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((result) => {
+    code = result;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (error) {
+    // --help and --version arrive as CommanderErrors with exit code 0.
+    if (error instanceof CommanderError) return error.exitCode;
+    reportError(error);
+    return 1;
+  }
+}

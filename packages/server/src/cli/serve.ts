@@ -1,0 +1,154 @@
+// `orchflow serve`: builds an orchestrator and starts the listeners the flags ask for (stdio,
+// Unix socket, WebSocket, HTTP), prints where they listen and how to connect (on stderr: stdout
+// may be the stdio transport), then runs until SIGINT/SIGTERM or, with --stdio, until stdin closes.
+import { type Command, InvalidArgumentError } from 'commander';
+import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
+import { HttpServer } from '../http/http-server';
+import { createLogger } from '../logger';
+import { StdioServer } from '../stdio';
+import { UnixSocketServer } from '../unix';
+import { WebSocketServer } from '../ws/ws-server';
+import { buildOrchestrator } from './orchestrator';
+import { type Stoppable, shutdownOnSignals } from './shutdown';
+import { VERSION } from './version';
+
+/** Flags of `orchflow serve`. */
+export interface ServeFlags {
+  ws?: number;
+  http?: number;
+  host: string;
+  unix?: string;
+  stdio?: boolean;
+  policy?: string;
+  backend: string;
+  tmuxSocket?: string;
+  token?: string;
+  tokens?: string;
+  maxTerminals?: number;
+  logLevel?: string;
+}
+
+async function authFrom(flags: ServeFlags): Promise<{ auth?: TokenAuthenticator; generated?: string }> {
+  if (flags.token && flags.tokens) {
+    throw new Error('Pass either --token or --tokens FILE, not both');
+  }
+  if (flags.tokens) return { auth: await TokenAuthenticator.fromFile(flags.tokens) };
+  if (flags.token) return { auth: TokenAuthenticator.single(flags.token) };
+  const network = flags.ws !== undefined || flags.http !== undefined;
+  if (!network) return {};
+  // Refuse before generating: a token nobody configured must not make a public bind look safe.
+  assertSafeBind(flags.host, false);
+  const generated = generateToken();
+  return { auth: TokenAuthenticator.single(generated), generated };
+}
+
+/** Runs `orchflow serve`; resolves with the exit code after shutdown. */
+export async function serve(flags: ServeFlags): Promise<number> {
+  const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
+  if (!flags.stdio && !flags.unix && !wantsNetwork) {
+    throw new Error(
+      'Nothing to serve: pass --stdio, --unix PATH, --ws PORT and/or --http PORT (see orchflow serve --help)',
+    );
+  }
+  const log = createLogger({ level: flags.logLevel as never });
+  const { auth, generated } = await authFrom(flags);
+  const orchestrator = await buildOrchestrator(flags);
+  const servers: Stoppable[] = [];
+  const lines: string[] = [];
+  const shutdown = shutdownOnSignals(servers, orchestrator, log);
+  try {
+    if (flags.unix) {
+      const unix = new UnixSocketServer({ orchestrator, path: flags.unix, auth, logger: log });
+      const info = await unix.start();
+      servers.push(unix);
+      lines.push(`unix socket  ${info.path}   connect: orchflow ls --server unix:${info.path}`);
+    }
+    if (flags.ws !== undefined) {
+      const onError = (error: Error) => log.warn({ err: error.message, transport: 'ws' }, 'connection error');
+      const ws = new WebSocketServer({ orchestrator, host: flags.host, port: flags.ws, auth, onError });
+      const address = await ws.start();
+      servers.push(ws);
+      lines.push(
+        `websocket    ${address.url}   connect: OrchflowClient.websocket('${address.url}', { token })`,
+      );
+    }
+    if (flags.http !== undefined) {
+      const onError = (error: Error) =>
+        log.error({ err: error.message, transport: 'http' }, 'request failed');
+      const http = new HttpServer({ orchestrator, host: flags.host, port: flags.http, auth, onError });
+      const address = await http.start();
+      servers.push(http);
+      lines.push(
+        `http + sse   ${address.url}   connect: curl -H 'Authorization: Bearer <token>' ${address.url}/…`,
+      );
+    }
+    if (flags.stdio) {
+      const stdio = new StdioServer({ orchestrator, auth, logger: log });
+      await stdio.start();
+      servers.push(stdio);
+      void stdio.closed.then(() => shutdown.trigger('stdin closed'));
+      lines.push('stdio        Content-Length framed JSON-RPC on stdin/stdout');
+    }
+  } catch (error) {
+    shutdown.trigger('startup failed');
+    await shutdown.done;
+    throw error;
+  }
+  printBanner(lines, flags, generated);
+  log.info({ listeners: lines.length }, 'listening');
+  return shutdown.done;
+}
+
+function printBanner(lines: string[], flags: ServeFlags, generated: string | undefined): void {
+  const out = [`orchflow ${VERSION} serving (Ctrl-C to stop)`, ...lines.map((line) => `  ${line}`)];
+  if (generated) out.push(`  token        ${generated}   (clients pass it as --token / { token })`);
+  if (!isLoopbackHost(flags.host))
+    out.push(`  warning: listening on ${flags.host}, reachable from the network`);
+  process.stderr.write(`${out.join('\n')}\n`);
+}
+
+/** Registers `serve` on `program`. */
+export function registerServe(program: Command, done: (code: number) => void): void {
+  program
+    .command('serve')
+    .description('Serve an orchestrator over stdio, a Unix socket, WebSocket and/or HTTP')
+    .option('--ws <port>', 'WebSocket listener port', parsePort)
+    .option('--http <port>', 'HTTP + SSE listener port', parsePort)
+    .option('--host <host>', 'interface for --ws/--http (non-loopback needs --token/--tokens)', DEFAULT_HOST)
+    .option('--unix <path>', 'Unix socket path (created with mode 0600)')
+    .option('--stdio', 'serve one client on stdin/stdout (sidecar mode; logs go to stderr)')
+    .option('--policy <file>', 'JSON security policy file')
+    .option(
+      '--backend <name>',
+      'terminal backend: direct or tmux (terminals survive restarts; see docs/tmux.md)',
+      'direct',
+    )
+    .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
+    .option('--token <token>', 'admin token clients must present')
+    .option('--tokens <file>', 'JSON tokens file: { "tokens": [{ "token", "principal" }] }')
+    .option('--max-terminals <n>', 'cap on live terminals', parsePositiveInt)
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .addHelpText(
+      'after',
+      '\nWithout tokens, --stdio and --unix give every client admin rights (they are local only).\n' +
+        '--ws/--http without a token generate one and print it.',
+    )
+    .action(async (flags: ServeFlags) => done(await serve(flags)));
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError(
+      `'${value}' is not a port; use a number from 0 to 65535 (0 picks a free one)`,
+    );
+  }
+  return port;
+}
+
+/** Parses a positive integer flag. */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
+  return n;
+}

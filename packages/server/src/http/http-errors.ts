@@ -1,0 +1,65 @@
+// How failures look over HTTP: the status for each orchflow error code and the JSON error body
+// `{ error: { code, codeName, message, data? } }`, so a `curl` user sees the same code a JSON-RPC
+// client would.
+import type { ServerResponse } from 'node:http';
+import { ErrorCode, errorCodeName, OrchflowError } from '@orchflow/protocol';
+
+const STATUS = new Map<number, number>([
+  [ErrorCode.ParseError, 400],
+  [ErrorCode.InvalidRequest, 400],
+  [ErrorCode.InvalidParams, 400],
+  [ErrorCode.VersionMismatch, 400],
+  [ErrorCode.Unauthorized, 401],
+  [ErrorCode.Forbidden, 403],
+  [ErrorCode.PolicyDenied, 403],
+  [ErrorCode.TerminalNotFound, 404],
+  [ErrorCode.MethodNotFound, 404],
+  [ErrorCode.InvalidState, 409],
+  [ErrorCode.TerminalExited, 409],
+  [ErrorCode.PayloadTooLarge, 413],
+  [ErrorCode.QuotaExceeded, 429],
+  [ErrorCode.Overloaded, 429],
+]);
+
+/** The HTTP status of an orchflow error code (500 for anything unlisted). */
+export function httpStatus(code: number): number {
+  return STATUS.get(code) ?? 500;
+}
+
+/** Writes `error` as a JSON error response (no-op when headers already went out). */
+export function sendError(response: ServerResponse, error: unknown): void {
+  const failure = OrchflowError.from(error);
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const headers: Record<string, string> = {};
+  if (failure.code === ErrorCode.Unauthorized) headers['WWW-Authenticate'] = 'Bearer';
+  if (failure.code === ErrorCode.Overloaded) headers['Retry-After'] = '1';
+  const json = failure.toJson();
+  sendJson(
+    response,
+    httpStatus(failure.code),
+    {
+      error: { ...json, codeName: errorCodeName(failure.code) ?? 'UnknownError' },
+    },
+    headers,
+  );
+}
+
+/** Writes a JSON response. */
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  response.end(text);
+}

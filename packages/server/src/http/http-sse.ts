@@ -1,0 +1,102 @@
+// `GET /v1/terminals/:id/stream`: a terminal's output as Server-Sent Events over one core
+// subscription. Every event's `id:` is the offset after it, so a reconnecting EventSource (which
+// sends `Last-Event-ID`) resumes exactly where it stopped. Events: `open` { terminalId, offset },
+// `output` { data, offset }, `gap` { from, to }, `exit` { exitCode, signal }; the response ends
+// after `exit`. Writes wait for the socket to drain, which pauses the terminal behind a slow reader.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Orchestrator } from '@orchflow/core';
+import { ErrorCode, OrchflowError, type Principal, type ServerInfo } from '@orchflow/protocol';
+import { sendError } from './http-errors';
+import { RpcBridge } from './rpc-bridge';
+
+/** Interval of SSE comment lines that keep proxies from closing an idle stream. */
+export const SSE_KEEPALIVE_MS = 15_000;
+
+/** What one SSE stream needs. */
+export interface SseRequest {
+  orch: Orchestrator;
+  principal: Principal;
+  terminalId: string;
+  /** `?fromOffset=` of the URL, if any. */
+  fromOffsetQuery: string | undefined;
+  serverInfo?: ServerInfo;
+}
+
+/** Serves the stream until the terminal exits or the client goes away. */
+export async function serveSse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  sse: SseRequest,
+): Promise<void> {
+  const fromOffset =
+    parseOffset(request.headers['last-event-id'], 'Last-Event-ID') ??
+    parseOffset(sse.fromOffsetQuery, 'fromOffset');
+  let openHead: () => void = () => undefined;
+  const headWritten = new Promise<void>((resolve) => {
+    openHead = resolve;
+  });
+  const write = (text: string): Promise<void> =>
+    new Promise((resolve) => {
+      if (response.destroyed || response.writableEnded || response.write(text)) resolve();
+      else {
+        response.once('drain', resolve);
+        response.once('close', resolve);
+      }
+    });
+  const bridge = await RpcBridge.open(sse.orch, sse.principal, {
+    serverInfo: sse.serverInfo,
+    sink: async (method, params) => {
+      await headWritten;
+      if (method === 'terminal.output') {
+        const data = String(params.data);
+        const next = Number(params.offset) + Buffer.byteLength(data, 'utf8');
+        await write(event('output', { data, offset: params.offset }, next));
+      } else if (method === 'terminal.gap') {
+        await write(event('gap', { from: params.from, to: params.to }, Number(params.to)));
+      } else if (method === 'terminal.exit') {
+        await write(event('exit', { exitCode: params.exitCode, signal: params.signal }));
+        response.end();
+      }
+    },
+  });
+  const keepAlive = setInterval(() => void write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+  keepAlive.unref();
+  response.once('close', () => {
+    clearInterval(keepAlive);
+    void bridge.close();
+  });
+  let offset: number;
+  try {
+    ({ offset } = (await bridge.call('terminal.subscribe', { terminalId: sse.terminalId, fromOffset })) as {
+      offset: number;
+    });
+  } catch (error) {
+    clearInterval(keepAlive);
+    await bridge.close();
+    sendError(response, error);
+    return;
+  }
+  response.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  response.write(`retry: 1000\n${event('open', { terminalId: sse.terminalId, offset }, offset)}`);
+  openHead();
+}
+
+function event(name: string, data: unknown, id?: number): string {
+  const idLine = id === undefined ? '' : `id: ${id}\n`;
+  return `event: ${name}\n${idLine}data: ${JSON.stringify(data)}\n\n`;
+}
+
+function parseOffset(value: string | string[] | undefined, what: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text !== undefined && /^\d+$/.test(text)) return Number(text);
+  throw new OrchflowError(
+    ErrorCode.InvalidParams,
+    `${what} must be a byte offset (a non-negative integer), got '${String(text)}'`,
+  );
+}

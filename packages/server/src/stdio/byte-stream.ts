@@ -1,0 +1,54 @@
+// Serving one byte-stream connection (a stdio pair or a Unix socket): Content-Length framing,
+// per-connection logging with request ids, and `serveChannel` with the server's auth. Shared by
+// `StdioServer` and `UnixSocketServer`, which differ only in where the streams come from.
+import type { Duplex } from 'node:stream';
+import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import { ContentLengthCodec, type Principal, type ServerInfo } from '@orchflow/protocol';
+import { StreamChannel, type StreamPair } from '@orchflow/protocol/node';
+import { connectionAuth, LOCAL_DEFAULT_PRINCIPAL } from '../auth/connection-auth';
+import type { TokenAuthenticator } from '../auth/token-authenticator';
+import { type Logger, loggedChannel, nextConnectionLabel, silentLogger } from '../logger';
+
+/** Options shared by the byte-stream servers. */
+export interface ByteStreamServerOptions {
+  /** The orchestrator served; several servers may share one. */
+  orchestrator: Orchestrator;
+  /** Token auth. With no tokens, every connection gets `principal`. */
+  auth?: TokenAuthenticator;
+  /**
+   * Principal of connections when no tokens are configured. Default: an admin named `local` —
+   * right only because these transports are local (the parent process, a 0600 socket).
+   */
+  principal?: Principal;
+  /** Structured logs (requests at debug, connections at info). Default: silent. */
+  logger?: Logger;
+  /** Largest frame accepted; a larger one closes the connection. Default 16 MiB. */
+  maxFrameBytes?: number;
+  /** Kill a connection's terminals when it closes. Default true. */
+  killTerminalsOnClose?: boolean;
+  /** Reported as `serverInfo` in `initialize`. */
+  serverInfo?: ServerInfo;
+}
+
+/** Serves `options.orchestrator` on one byte stream until either side closes it. */
+export function serveByteStream(
+  stream: Duplex | StreamPair,
+  options: ByteStreamServerOptions,
+  transport: string,
+): ServedChannel {
+  const log = (options.logger ?? silentLogger()).child({ conn: nextConnectionLabel(), transport });
+  const channel = new StreamChannel(stream, {
+    codec: new ContentLengthCodec({ maxFrameBytes: options.maxFrameBytes }),
+    onError: (error) => log.warn({ err: error.message }, 'connection closed on a stream error'),
+  });
+  const served = serveChannel(options.orchestrator, loggedChannel(channel, log), {
+    ...connectionAuth(options.auth, options.principal ?? LOCAL_DEFAULT_PRINCIPAL),
+    killTerminalsOnClose: options.killTerminalsOnClose,
+    serverInfo: options.serverInfo,
+    transports: [transport],
+    onError: (error) => log.debug({ err: error.message }, 'protocol error answered'),
+  });
+  log.info('connection opened');
+  void served.closed.then(() => log.info('connection closed'));
+  return served;
+}

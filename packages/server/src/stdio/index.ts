@@ -1,0 +1,3 @@
+// Stdio sidecar server.
+export type { ByteStreamServerOptions } from './byte-stream';
+export { StdioServer, type StdioServerInfo, type StdioServerOptions } from './stdio-server';

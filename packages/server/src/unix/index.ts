@@ -1,0 +1,7 @@
+// Unix domain socket server.
+export {
+  DEFAULT_MAX_UNIX_CONNECTIONS,
+  UnixSocketServer,
+  type UnixSocketServerInfo,
+  type UnixSocketServerOptions,
+} from './unix-socket-server';

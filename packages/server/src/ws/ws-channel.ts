@@ -1,0 +1,167 @@
+// The server end of a WebSocket connection as an IpcChannel: one JSON-RPC message per text frame.
+// `send()` resolves once `ws` flushed the frame to the socket, so core's subscriptions (which ack
+// output only when `send` resolves) pause a terminal behind a slow client instead of buffering.
+// Bad frames are answered here (ParseError, InvalidRequest for binary frames), requests beyond
+// `maxInFlight` get Overloaded without reaching the dispatcher, and a client whose unread backlog
+// passes `maxBufferedBytes` is disconnected rather than buffered without bound.
+import {
+  ChannelClosedError,
+  ErrorCode,
+  type IpcChannel,
+  type JsonRpcErrorResponse,
+  type JsonRpcMessage,
+  MessageQueue,
+  type RequestId,
+} from '@orchflow/protocol';
+import type { RawData, WebSocket } from 'ws';
+import type { TrafficObserver } from './terminal-leases';
+
+/** Close code sent when a client is closed for breaking a limit (RFC 6455 "policy violation"). */
+export const WS_CLOSE_POLICY = 1008;
+/** Close code sent when the server shuts down (RFC 6455 "going away"). */
+export const WS_CLOSE_GOING_AWAY = 1001;
+
+/** Limits of one {@link WebSocketChannel}. */
+export interface WebSocketChannelOptions {
+  /** Requests answered concurrently before further ones get Overloaded. */
+  maxInFlight: number;
+  /** Bytes queued for a client that does not read before it is disconnected. */
+  maxBufferedBytes: number;
+  /** Sees the messages that pass (the server's terminal leases). */
+  observer?: TrafficObserver;
+}
+
+/** An {@link IpcChannel} over a server-side `ws` socket. */
+export class WebSocketChannel implements IpcChannel {
+  private readonly queue = new MessageQueue();
+  private readonly inFlight = new Set<RequestId>();
+  private closeAfterSend: { code: number; reason: string } | undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: WebSocketChannelOptions,
+  ) {
+    socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    socket.once('close', () => this.queue.close());
+    // 'error' precedes 'close'; without a listener it would be thrown as uncaught.
+    socket.on('error', () => this.queue.close());
+  }
+
+  /** True once the socket or the channel closed. */
+  get closed(): boolean {
+    return this.queue.closed;
+  }
+
+  /** Sends one message as a text frame; resolves once the frame was written to the socket. */
+  send(message: JsonRpcMessage): Promise<void> {
+    if (this.closed) return Promise.reject(new ChannelClosedError());
+    if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      this.closeWith(
+        WS_CLOSE_POLICY,
+        `client is not reading: more than ${this.options.maxBufferedBytes} bytes queued`,
+      );
+      return Promise.reject(new ChannelClosedError('Client disconnected for not reading its messages'));
+    }
+    this.settle(message);
+    this.options.observer?.sent(message);
+    return new Promise((resolve, reject) => {
+      this.socket.send(JSON.stringify(message), (error) => {
+        if (error) reject(new ChannelClosedError(`Send failed: ${error.message}`, { cause: error }));
+        else resolve();
+        const pending = this.closeAfterSend;
+        if (pending) this.closeWith(pending.code, pending.reason);
+      });
+    });
+  }
+
+  /** The next message from the client. */
+  receive(): Promise<JsonRpcMessage> {
+    return this.queue.receive();
+  }
+
+  /** Closes the socket with "going away"; idempotent. */
+  close(): Promise<void> {
+    this.closeWith(WS_CLOSE_GOING_AWAY, 'server closed the connection');
+    return Promise.resolve();
+  }
+
+  /** Closes with `code` once the next message (e.g. an Unauthorized response) went out. */
+  closeAfterNextSend(code: number, reason: string): void {
+    this.closeAfterSend = { code, reason };
+  }
+
+  /** Closes the socket with `code` and `reason` and ends the channel. */
+  closeWith(code: number, reason: string): void {
+    this.queue.close();
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason);
+    }
+  }
+
+  /** Iterates received messages until the channel closes. */
+  [Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
+    return this.queue.iterate();
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    if (isBinary) {
+      this.reject(
+        null,
+        ErrorCode.InvalidRequest,
+        'Binary frames are not accepted; send JSON-RPC as text frames',
+      );
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(rawToString(data));
+    } catch (error) {
+      const detail = (error as Error).message;
+      this.reject(
+        null,
+        ErrorCode.ParseError,
+        `Parse error: ${detail}; each text frame must hold one JSON document`,
+      );
+      return;
+    }
+    const ids = requestIds(message);
+    if (ids.length > 0 && this.inFlight.size + ids.length > this.options.maxInFlight) {
+      const text = `Too many requests in flight (limit ${this.options.maxInFlight}); wait for responses before sending more`;
+      for (const id of ids) this.reject(id, ErrorCode.Overloaded, text);
+      return;
+    }
+    for (const id of ids) this.inFlight.add(id);
+    this.options.observer?.received(message);
+    this.queue.push(message as JsonRpcMessage);
+  }
+
+  /** Forgets answered requests so they no longer count against `maxInFlight`. */
+  private settle(message: JsonRpcMessage): void {
+    for (const item of Array.isArray(message) ? message : [message]) {
+      if ('id' in item && !('method' in item) && item.id !== null) this.inFlight.delete(item.id);
+    }
+  }
+
+  private reject(id: RequestId | null, code: number, text: string): void {
+    const response: JsonRpcErrorResponse = { jsonrpc: '2.0', id, error: { code, message: text } };
+    // Best effort: if the socket closes meanwhile there is nobody left to tell.
+    this.send(response).catch(() => undefined);
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+/** Ids of the requests (not notifications or responses) in a parsed frame. */
+function requestIds(message: unknown): RequestId[] {
+  const ids: RequestId[] = [];
+  for (const item of Array.isArray(message) ? message : [message]) {
+    if (typeof item !== 'object' || item === null || !('method' in item)) continue;
+    const id = (item as { id?: unknown }).id;
+    if (typeof id === 'string' || typeof id === 'number') ids.push(id);
+  }
+  return ids;
+}

@@ -1,0 +1,225 @@
+// `WebSocketServer`: serves an Orchestrator to WebSocket clients, one `serveChannel` per
+// connection. Upgrades are checked first (origin allowlist, connection limit, optional bearer
+// header); browsers, which cannot set headers, authenticate with the token in `initialize`, and a
+// connection that fails it or does not send it within `authTimeoutMs` is closed. Ping/pong drops
+// dead peers; terminals of a dropped connection wait `reconnectGraceMs` for the client to return.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import type { InitializeParams, Principal, ServerInfo } from '@orchflow/protocol';
+import { type WebSocket, WebSocketServer as WsServer } from 'ws';
+import { assertSafeBind, connectionAuth, DEFAULT_HOST, type TokenAuthenticator } from '../auth';
+import { TerminalLeases } from './terminal-leases';
+import { checkUpgrade, refuseUpgrade } from './upgrade';
+import { WebSocketChannel, WS_CLOSE_POLICY } from './ws-channel';
+
+/** Default largest accepted frame: 4 MiB (a 1 MiB command survives JSON escaping). */
+export const DEFAULT_WS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/** Default connection limit. */
+export const DEFAULT_WS_MAX_CONNECTIONS = 256;
+/** Default ping interval; a peer that misses one pong is dropped. */
+export const DEFAULT_WS_HEARTBEAT_MS = 30_000;
+/** Default time a connection has to authenticate with `initialize`. */
+export const DEFAULT_WS_AUTH_TIMEOUT_MS = 10_000;
+/** Default bytes queued for a client that does not read before it is dropped: 16 MiB. */
+export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Default requests in flight per connection before Overloaded. */
+export const DEFAULT_WS_MAX_IN_FLIGHT = 256;
+/** Default time terminals of a dropped connection wait for it to reconnect: 60 s. */
+export const DEFAULT_WS_RECONNECT_GRACE_MS = 60_000;
+
+/** Options of {@link WebSocketServer}. */
+export interface WebSocketServerOptions {
+  orchestrator: Orchestrator;
+  /** Default 127.0.0.1; anything else requires `auth`. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Tokens → principals. Without it every connection gets `principal`. */
+  auth?: TokenAuthenticator;
+  /** The principal of every connection when there is no `auth` (loopback only). */
+  principal?: Principal;
+  /** Browser origins allowed to connect (`*` for any). Clients sending no Origin are not browsers. */
+  allowedOrigins?: readonly string[];
+  maxPayloadBytes?: number;
+  maxConnections?: number;
+  heartbeatIntervalMs?: number;
+  authTimeoutMs?: number;
+  maxBufferedBytes?: number;
+  maxInFlight?: number;
+  /** How long terminals of a dropped connection wait for a client to adopt them; 0 kills at once. */
+  reconnectGraceMs?: number;
+  serverInfo?: ServerInfo;
+  /** Hears protocol problems and handler failures. */
+  onError?: (error: Error) => void;
+}
+
+/** Where a started server listens. */
+export interface WebSocketServerAddress {
+  host: string;
+  port: number;
+  /** `ws://host:port` */
+  url: string;
+}
+
+interface Client {
+  socket: WebSocket;
+  channel: WebSocketChannel;
+  served: ServedChannel;
+  alive: boolean;
+}
+
+/** JSON-RPC over WebSocket text frames for an Orchestrator. */
+export class WebSocketServer {
+  private readonly http: Server;
+  private readonly wss: WsServer;
+  private readonly clients = new Set<Client>();
+  private readonly leases: TerminalLeases;
+  private readonly host: string;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: WebSocketServerOptions) {
+    this.host = options.host ?? DEFAULT_HOST;
+    assertSafeBind(this.host, (options.auth?.size ?? 0) > 0);
+    // Fails at construction, not at the first connection, when nobody could be admitted.
+    connectionAuth(options.auth, options.principal);
+    this.leases = new TerminalLeases(
+      options.orchestrator,
+      options.reconnectGraceMs ?? DEFAULT_WS_RECONNECT_GRACE_MS,
+    );
+    this.wss = new WsServer({
+      noServer: true,
+      maxPayload: options.maxPayloadBytes ?? DEFAULT_WS_MAX_PAYLOAD_BYTES,
+    });
+    this.http = createServer((_request, response) => {
+      response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
+      response.end('This is an orchflow WebSocket endpoint; connect with a WebSocket client\n');
+    });
+    this.http.on('upgrade', (request, socket, head) => this.onUpgrade(request, socket, head));
+  }
+
+  /** Number of open connections. */
+  get connectionCount(): number {
+    return this.clients.size;
+  }
+
+  /** Number of terminals of dropped connections waiting for a client to return. */
+  get orphanedTerminalCount(): number {
+    return this.leases.orphanCount;
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  async start(): Promise<WebSocketServerAddress> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.options.port ?? 0, this.host, () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    const interval = this.options.heartbeatIntervalMs ?? DEFAULT_WS_HEARTBEAT_MS;
+    this.heartbeat = setInterval(() => this.beat(), interval);
+    this.heartbeat.unref();
+    const { port } = this.http.address() as AddressInfo;
+    const shown = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return { host: this.host, port, url: `ws://${shown}:${port}` };
+  }
+
+  /** Stops accepting, closes every connection (its cleanup runs) and kills orphaned terminals. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** `await using server = …` stops it at scope exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await Promise.all([...this.clients].map((client) => client.served.close()));
+    await this.leases.killOrphans();
+    this.wss.close();
+    if (this.http.listening) await listening;
+  }
+
+  private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const verdict = checkUpgrade(request, {
+      allowedOrigins: this.options.allowedOrigins ?? [],
+      auth: this.options.auth,
+      connections: this.clients.size,
+      maxConnections: this.options.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS,
+    });
+    if ('refusal' in verdict) {
+      refuseUpgrade(socket, verdict.refusal);
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, verdict.principal));
+  }
+
+  private accept(socket: WebSocket, headerPrincipal: Principal | undefined): void {
+    const leases = this.leases.connection();
+    const channel = new WebSocketChannel(socket, {
+      maxInFlight: this.options.maxInFlight ?? DEFAULT_WS_MAX_IN_FLIGHT,
+      maxBufferedBytes: this.options.maxBufferedBytes ?? DEFAULT_WS_MAX_BUFFERED_BYTES,
+      observer: leases,
+    });
+    const authTimer = setTimeout(
+      () => channel.closeWith(WS_CLOSE_POLICY, 'no initialize received in time'),
+      this.options.authTimeoutMs ?? DEFAULT_WS_AUTH_TIMEOUT_MS,
+    );
+    authTimer.unref();
+    const base = connectionAuth(this.options.auth, this.options.principal);
+    const authenticate = async (params: InitializeParams): Promise<Principal> => {
+      try {
+        const principal =
+          headerPrincipal ?? (base.authenticate ? await base.authenticate(params) : base.principal);
+        if (!principal) throw new Error('no principal configured');
+        clearTimeout(authTimer);
+        return principal;
+      } catch (error) {
+        // One guess per connection: the refusal goes out, then the socket closes.
+        channel.closeAfterNextSend(WS_CLOSE_POLICY, 'authentication failed');
+        throw error;
+      }
+    };
+    const served = serveChannel(this.options.orchestrator, channel, {
+      authenticate,
+      killTerminalsOnClose: false,
+      transports: ['websocket'],
+      serverInfo: this.options.serverInfo,
+      onError: this.options.onError,
+    });
+    const client: Client = { socket, channel, served, alive: true };
+    socket.on('pong', () => {
+      client.alive = true;
+    });
+    this.clients.add(client);
+    void served.closed.then(() => {
+      clearTimeout(authTimer);
+      leases.release();
+      this.clients.delete(client);
+    });
+  }
+
+  private beat(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        // Missed a whole interval: the peer is gone without a close frame.
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
+  }
+}

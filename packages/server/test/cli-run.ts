@@ -1,0 +1,57 @@
+// Test helper: runs the `orchflow` CLI from source in a real child process (node + tsx), as the
+// built bin would run, so tests need no build step.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** packages/server, whose tsconfig maps @orchflow/* to their sources for tsx. */
+export const SERVER_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The CLI entry point. */
+export const CLI_ENTRY = join(SERVER_ROOT, 'src/cli/bin.ts');
+/** `node` arguments that run the CLI from source. */
+export const CLI_NODE_ARGS = ['--import', 'tsx', CLI_ENTRY];
+
+/** Spawns `orchflow ...args` with piped stdio. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [...CLI_NODE_ARGS, ...args], {
+    cwd: SERVER_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs `orchflow ...args` to completion. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const child = spawnCli(args, env);
+  child.stdin?.end();
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  return new Promise((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Resolves with the text once `child`'s stderr contains `needle`. */
+export function waitForStderr(child: ChildProcess, needle: string): Promise<string> {
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(needle)) {
+        child.stderr?.off('data', onData);
+        resolve(seen);
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('close', () => reject(new Error(`exited before printing '${needle}': ${seen}`)));
+  });
+}

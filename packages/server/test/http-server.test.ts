@@ -1,0 +1,186 @@
+// HttpServer as a `curl` user meets it: REST routes with JSON bodies, status codes and JSON error
+// bodies carrying the orchflow code, bearer auth and agent scoping, and the SSE output stream
+// with `Last-Event-ID` resume.
+import { ErrorCode } from '@orchflow/protocol';
+import { describe, expect, it } from 'vitest';
+import { startHttp, TOKENS, testOrchestrator } from './transport-harness';
+
+type Json = Record<string, unknown>;
+
+function api(base: string, token: string | undefined = TOKENS.admin) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Json };
+  };
+}
+
+function code(body: Json): unknown {
+  return (body.error as Json | undefined)?.code;
+}
+
+/** Reads SSE events until `stop` says enough; returns them. */
+async function sse(
+  url: string,
+  headers: Record<string, string>,
+  stop: (events: Json[]) => boolean,
+): Promise<Json[]> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const events: Json[] = [];
+  let buffer = '';
+  while (!stop(events)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = Object.fromEntries(
+        block
+          .split('\n')
+          .filter((l) => !l.startsWith(':') && l.includes(': '))
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+      );
+      if (fields.event)
+        events.push({ event: fields.event, id: fields.id, ...JSON.parse(fields.data ?? '{}') });
+    }
+  }
+  controller.abort();
+  return events;
+}
+
+describe('HttpServer: REST', () => {
+  it('spawns, executes, writes, resizes, snapshots, reads, lists and kills', async () => {
+    const { url } = await startHttp();
+    const call = api(url);
+    expect(await call('GET', '/v1/health')).toMatchObject({ status: 200, body: { ok: true } });
+    const spawned = await call('POST', '/v1/terminals', { agentId: 'curl', config: { cols: 80, rows: 24 } });
+    expect(spawned.status).toBe(201);
+    const id = String(spawned.body.id);
+    const exec = await call('POST', `/v1/terminals/${id}/execute`, { command: 'echo hello' });
+    expect(exec).toMatchObject({ status: 200, body: { stdout: 'hello\n', exitCode: 0 } });
+    expect((await call('POST', `/v1/terminals/${id}/resize`, { cols: 100, rows: 30 })).status).toBe(200);
+    expect((await call('POST', `/v1/terminals/${id}/execute`, { command: 'stty size' })).body.stdout).toBe(
+      '30 100\n',
+    );
+    expect((await call('POST', `/v1/terminals/${id}/input`, { data: 'echo typed\r' })).status).toBe(200);
+    const snapshot = await call('GET', `/v1/terminals/${id}/snapshot`);
+    expect(snapshot.body).toMatchObject({ cols: 100, rows: 30 });
+    const read = await call('GET', `/v1/terminals/${id}/output?fromOffset=0&maxBytes=100000`);
+    expect(read.body.data).toContain('hello');
+    expect((await call('GET', '/v1/terminals')).body.terminals).toHaveLength(1);
+    expect((await call('GET', `/v1/terminals/${id}`)).body).toMatchObject({ id, agentId: 'curl' });
+    expect((await call('DELETE', `/v1/terminals/${id}`)).status).toBe(200);
+    expect(code((await call('POST', `/v1/terminals/${id}/execute`, { command: 'true' })).body)).toBe(
+      ErrorCode.TerminalNotFound,
+    );
+  });
+
+  it('answers bad requests with the right status and orchflow code', async () => {
+    const { url } = await startHttp({ maxBodyBytes: 1024 });
+    const call = api(url);
+    const cases: [Promise<{ status: number; body: Json }>, number, number][] = [
+      [call('POST', '/v1/terminals', '{oops'), 400, ErrorCode.InvalidParams],
+      [call('POST', '/v1/terminals', { agentId: 42 }), 400, ErrorCode.InvalidParams],
+      [call('GET', '/v1/terminals/nope/snapshot'), 404, ErrorCode.TerminalNotFound],
+      [call('GET', '/v1/terminals/nope/output?fromOffset=-1'), 400, ErrorCode.InvalidParams],
+      [call('GET', '/v1/nothing-here'), 404, ErrorCode.MethodNotFound],
+      [call('POST', '/v1/terminals', { agentId: 'x'.repeat(5000) }), 413, ErrorCode.PayloadTooLarge],
+    ];
+    for (const [pending, status, errorCodeValue] of cases) {
+      const { status: got, body } = await pending;
+      expect([got, code(body)], JSON.stringify(body)).toEqual([status, errorCodeValue]);
+      expect(typeof (body.error as Json).message).toBe('string');
+    }
+  });
+
+  it('maps quota exhaustion to 429 and a finished terminal to 409', async () => {
+    const { url } = await startHttp({ orchestrator: testOrchestrator({ maxTerminals: 2 }) });
+    const call = api(url);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await call('POST', '/v1/terminals', { agentId: 'q' });
+      if (r.status !== 201) {
+        expect([r.status, code(r.body)]).toEqual([429, ErrorCode.QuotaExceeded]);
+        break;
+      }
+      ids.push(String(r.body.id));
+    }
+    expect(ids).toHaveLength(2);
+    const first = ids[0] as string;
+    await call('POST', `/v1/terminals/${first}/input`, { data: 'exit\r' });
+    const deadline = Date.now() + 15_000;
+    while ((await call('GET', `/v1/terminals/${first}`)).body.state !== 'exited' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const again = await call('POST', `/v1/terminals/${first}/execute`, { command: 'true' });
+    expect([again.status, code(again.body)]).toEqual([409, ErrorCode.TerminalExited]);
+  }, 60_000);
+
+  it('refuses missing and wrong tokens with 401 and scopes agents', async () => {
+    const { url } = await startHttp();
+    expect(await api(url, '')('GET', '/v1/terminals')).toMatchObject({
+      status: 401,
+      body: { error: { code: ErrorCode.Unauthorized } },
+    });
+    expect((await api(url, 'wrong-token-0123456789abcdef')('GET', '/v1/terminals')).status).toBe(401);
+    const alice = api(url, TOKENS.alice);
+    const bob = api(url, TOKENS.bob);
+    const spawned = await alice('POST', '/v1/terminals', { agentId: 'alice-1' });
+    expect(spawned.status).toBe(201);
+    const id = String(spawned.body.id);
+    expect((await alice('POST', '/v1/terminals', { agentId: 'bob-1' })).status).toBe(403);
+    for (const [method, path] of [
+      ['GET', `/v1/terminals/${id}/snapshot`],
+      ['DELETE', `/v1/terminals/${id}`],
+      ['POST', `/v1/terminals/${id}/execute`],
+    ] as const) {
+      const r = await bob(method, path, method === 'POST' ? { command: 'id' } : undefined);
+      expect([r.status, code(r.body)]).toEqual([404, ErrorCode.TerminalNotFound]);
+    }
+    expect((await bob('GET', '/v1/terminals')).body.terminals).toEqual([]);
+    const stream = await fetch(`${url}/v1/terminals/${id}/stream`, {
+      headers: { Authorization: `Bearer ${TOKENS.bob}` },
+    });
+    expect(stream.status).toBe(404);
+  });
+});
+
+describe('HttpServer: SSE', () => {
+  it('streams output with offset ids and resumes from Last-Event-ID without loss or repeats', async () => {
+    const { url } = await startHttp();
+    const call = api(url);
+    const id = String((await call('POST', '/v1/terminals', { agentId: 'sse' })).body.id);
+    const auth = { Authorization: `Bearer ${TOKENS.admin}` };
+    await call('POST', `/v1/terminals/${id}/execute`, { command: 'echo part-one' });
+    const first = await sse(`${url}/v1/terminals/${id}/stream?fromOffset=0`, auth, (events) =>
+      events.some((e) => e.event === 'output' && String(e.data).includes('part-one')),
+    );
+    await call('POST', `/v1/terminals/${id}/execute`, { command: 'echo part-two' });
+    const outputs = first.filter((e) => e.event === 'output');
+    const lastId = String(outputs.at(-1)?.id);
+    const second = await sse(
+      `${url}/v1/terminals/${id}/stream`,
+      { ...auth, 'Last-Event-ID': lastId },
+      (events) => events.some((e) => e.event === 'output' && String(e.data).includes('part-two')),
+    );
+    expect(second[0]).toMatchObject({ event: 'open', offset: Number(lastId) });
+    const text = [...outputs, ...second.filter((e) => e.event === 'output')]
+      .map((e) => String(e.data))
+      .join('');
+    const all = await call('GET', `/v1/terminals/${id}/output?fromOffset=0&maxBytes=1000000`);
+    expect(all.body.data).toBe(text.slice(0, String(all.body.data).length));
+    expect(text).toContain('part-two');
+  }, 30_000);
+});

@@ -1,0 +1,117 @@
+// Shared setup of the WebSocket, HTTP and conformance tests: an orchestrator behind a real server
+// on 127.0.0.1:0 with an admin token and two agent tokens, torn down when the test finishes, and a
+// raw `ws` socket for speaking malformed protocol at the server.
+import { Orchestrator, type OrchestratorOptions } from '@orchflow/core';
+import { PROTOCOL_VERSION } from '@orchflow/protocol';
+import { onTestFinished } from 'vitest';
+import WebSocket from 'ws';
+import { TokenAuthenticator } from '../src/auth';
+import { HttpServer, type HttpServerOptions } from '../src/http/http-server';
+import { WebSocketServer, type WebSocketServerOptions } from '../src/ws/ws-server';
+
+/** Tokens every test server accepts. */
+export const TOKENS = {
+  admin: 'admin-token-0123456789abcdef',
+  alice: 'alice-token-0123456789abcdef',
+  bob: 'bob-token-0123456789abcdefgh',
+} as const;
+
+/** alice may act as `alice*` agents, bob as `bob*` agents. */
+export function testAuthenticator(): TokenAuthenticator {
+  return new TokenAuthenticator({
+    tokens: [
+      { token: TOKENS.admin, principal: { kind: 'admin' } },
+      { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
+      { token: TOKENS.bob, principal: { kind: 'agent', name: 'bob', agentIdPrefix: 'bob' } },
+    ],
+  });
+}
+
+/** An orchestrator shut down when the test ends. */
+export function testOrchestrator(options: OrchestratorOptions = {}): Orchestrator {
+  const orch = new Orchestrator(options);
+  onTestFinished(() => orch.shutdown());
+  return orch;
+}
+
+/** A started WebSocket server with test tokens; stopped when the test ends. */
+export async function startWs(
+  options: Partial<WebSocketServerOptions> = {},
+): Promise<{ server: WebSocketServer; url: string; orch: Orchestrator }> {
+  const orch = options.orchestrator ?? testOrchestrator();
+  const server = new WebSocketServer({ auth: testAuthenticator(), ...options, orchestrator: orch });
+  const { url } = await server.start();
+  onTestFinished(() => server.stop());
+  return { server, url, orch };
+}
+
+/** A started HTTP server with test tokens; stopped when the test ends. */
+export async function startHttp(
+  options: Partial<HttpServerOptions> = {},
+): Promise<{ server: HttpServer; url: string; orch: Orchestrator }> {
+  const orch = options.orchestrator ?? testOrchestrator();
+  const server = new HttpServer({ auth: testAuthenticator(), ...options, orchestrator: orch });
+  const { url } = await server.start();
+  onTestFinished(() => server.stop());
+  return { server, url, orch };
+}
+
+/** A raw WebSocket speaking text frames, for feeding the server bad input. */
+export interface RawSocket {
+  send(text: string | Buffer): void;
+  /** The next parsed message from the server. */
+  next(): Promise<Record<string, unknown>>;
+  /** Sends an `initialize` request with `token` and returns the response. */
+  initialize(token?: string): Promise<Record<string, unknown>>;
+  /** Resolves with the close code and reason. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  socket: WebSocket;
+}
+
+/** Opens a raw socket to `url`; resolves once open. */
+export async function rawSocket(url: string, headers: Record<string, string> = {}): Promise<RawSocket> {
+  const socket = new WebSocket(url, { headers });
+  const inbox: Record<string, unknown>[] = [];
+  const waiting: ((message: Record<string, unknown>) => void)[] = [];
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as Record<string, unknown>;
+    const waiter = waiting.shift();
+    if (waiter) waiter(message);
+    else inbox.push(message);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  onTestFinished(() => socket.terminate());
+  const next = (): Promise<Record<string, unknown>> => {
+    const queued = inbox.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  return {
+    socket,
+    closed,
+    next,
+    send: (text) => socket.send(text),
+    initialize: (token) => {
+      socket.send(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'init',
+          method: 'initialize',
+          params: { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'raw' }, token },
+        }),
+      );
+      return next();
+    },
+  };
+}
+
+/** The `error.code` of a JSON-RPC response. */
+export function errorCode(message: Record<string, unknown>): number | undefined {
+  return (message.error as { code?: number } | undefined)?.code;
+}

@@ -1,0 +1,278 @@
+// WebSocketServer end to end over real sockets: the handshake and auth (header, initialize token,
+// agent scoping), bad input of every kind, limits (frame size, requests in flight, connections,
+// origins), heartbeats, and what happens to terminals when a client vanishes.
+import { connectWebSocket } from '@orchflow/client/node';
+import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { errorCode, rawSocket, startWs, TOKENS } from './transport-harness';
+
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('WebSocketServer: clients', () => {
+  it('runs a command for a client authenticated by header', async () => {
+    const { url } = await startWs();
+    const client = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    try {
+      expect(client.capabilities.transports).toEqual(['websocket']);
+      const terminal = await client.spawnTerminal('test');
+      const result = await terminal.execute('echo hello');
+      expect(result.stdout).toBe('hello\n');
+      expect(result.exitCode).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('authenticates a browser-style client by the token in initialize', async () => {
+    const { url } = await startWs();
+    const raw = await rawSocket(url);
+    const response = await raw.initialize(TOKENS.alice);
+    expect(response.result).toMatchObject({ principal: { kind: 'agent', name: 'alice' } });
+  });
+});
+
+describe('WebSocketServer: auth', () => {
+  it('refuses a wrong bearer header at the upgrade with 401', async () => {
+    const { url } = await startWs();
+    const error = await connectWebSocket(url, { token: 'not-a-valid-token-at-all', reconnect: false }).catch(
+      (e) => e,
+    );
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Unauthorized);
+  });
+
+  it('answers an initialize without token with Unauthorized, then closes', async () => {
+    const { url } = await startWs();
+    const raw = await rawSocket(url);
+    const response = await raw.initialize(undefined);
+    expect(errorCode(response)).toBe(ErrorCode.Unauthorized);
+    expect(JSON.stringify(response)).not.toContain(TOKENS.admin);
+    expect((await raw.closed).code).toBe(1008);
+  });
+
+  it('answers a wrong initialize token with Unauthorized, then closes', async () => {
+    const { url } = await startWs();
+    const raw = await rawSocket(url);
+    expect(errorCode(await raw.initialize('wrong-token-0123456789abcdef'))).toBe(ErrorCode.Unauthorized);
+    expect((await raw.closed).code).toBe(1008);
+  });
+
+  it('lets nothing but initialize through before authentication', async () => {
+    const { url, orch } = await startWs();
+    const raw = await rawSocket(url);
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'terminal.spawn', params: { agentId: 'x' } }));
+    expect(errorCode(await raw.next())).toBe(ErrorCode.NotInitialized);
+    expect(orch.listTerminals()).toEqual([]);
+  });
+
+  it('closes a connection that never initializes', async () => {
+    const { url } = await startWs({ authTimeoutMs: 200 });
+    const raw = await rawSocket(url);
+    expect((await raw.closed).code).toBe(1008);
+  });
+
+  it("keeps an agent away from another agent's terminals", async () => {
+    const { url } = await startWs();
+    const alice = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false });
+    const bob = await connectWebSocket(url, { token: TOKENS.bob, reconnect: false });
+    try {
+      const mine = await alice.spawnTerminal('alice-1');
+      const forbidden = await alice.spawnTerminal('bob-1').catch((e) => e);
+      expect(isOrchflowError(forbidden) && forbidden.code).toBe(ErrorCode.Forbidden);
+      const theirs = bob.handle(mine.info());
+      for (const attempt of [theirs.execute('id'), theirs.read(), theirs.snapshot(), theirs.kill()]) {
+        const error = await attempt.catch((e) => e);
+        expect(isOrchflowError(error) && error.code).toBe(ErrorCode.TerminalNotFound);
+      }
+      expect(await bob.listTerminals()).toEqual([]);
+      expect((await mine.execute('echo still-mine')).stdout).toBe('still-mine\n');
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  });
+});
+
+describe('WebSocketServer: bad input', () => {
+  it('answers each bad frame with the right JSON-RPC error and keeps serving', async () => {
+    const { url } = await startWs();
+    const raw = await rawSocket(url);
+    await raw.initialize(TOKENS.admin);
+    const cases: [string | Buffer, number][] = [
+      ['{not json', ErrorCode.ParseError],
+      ['42', ErrorCode.InvalidRequest],
+      [JSON.stringify({ jsonrpc: '1.0', id: 2, method: 'terminal.list' }), ErrorCode.InvalidRequest],
+      [JSON.stringify({ jsonrpc: '2.0', id: 3 }), ErrorCode.InvalidRequest],
+      [JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'no.such.method' }), ErrorCode.MethodNotFound],
+      [
+        JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'terminal.spawn', params: { agentId: 7 } }),
+        ErrorCode.InvalidParams,
+      ],
+      [Buffer.from([1, 2, 3]), ErrorCode.InvalidRequest],
+    ];
+    for (const [frame, code] of cases) {
+      raw.send(frame);
+      expect(errorCode(await raw.next()), String(frame)).toBe(code);
+    }
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'terminal.list', params: {} }));
+    expect(await raw.next()).toMatchObject({ id: 9, result: { terminals: [] } });
+  });
+
+  it('closes a connection that sends an oversized frame, and serves others', async () => {
+    const { url } = await startWs({ maxPayloadBytes: 64 * 1024 });
+    const raw = await rawSocket(url);
+    await raw.initialize(TOKENS.admin);
+    raw.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'terminal.write',
+        params: { data: 'x'.repeat(100_000) },
+      }),
+    );
+    expect((await raw.closed).code).toBe(1009);
+    const other = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    expect(await other.listTerminals()).toEqual([]);
+    await other.close();
+  });
+
+  it('answers a flood of requests beyond the in-flight limit with Overloaded', async () => {
+    const { url } = await startWs({ maxInFlight: 8 });
+    const raw = await rawSocket(url);
+    await raw.initialize(TOKENS.admin);
+    const n = 500;
+    const frames = Array.from({ length: n }, (_, i) =>
+      JSON.stringify({ jsonrpc: '2.0', id: i, method: '$/ping', params: {} }),
+    );
+    for (const frame of frames) raw.send(frame);
+    const answered = new Map<unknown, Record<string, unknown>>();
+    while (answered.size < n) {
+      const message = await raw.next();
+      answered.set(message.id, message);
+    }
+    const codes = [...answered.values()].map((m) => errorCode(m) ?? 'ok');
+    expect(codes.every((c) => c === 'ok' || c === ErrorCode.Overloaded)).toBe(true);
+    expect(codes).toContain('ok');
+    expect(codes).toContain(ErrorCode.Overloaded);
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 'after', method: '$/ping', params: {} }));
+    expect(await raw.next()).toMatchObject({ id: 'after', result: { pong: true } });
+  });
+});
+
+describe('WebSocketServer: limits', () => {
+  it('refuses connections beyond maxConnections with 503 / Overloaded', async () => {
+    const { url } = await startWs({ maxConnections: 1 });
+    const first = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    const error = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false }).catch((e) => e);
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Overloaded);
+    await first.close();
+  });
+
+  it('allows only listed browser origins', async () => {
+    const { url } = await startWs({ allowedOrigins: ['https://app.example'] });
+    const refused = await rawSocket(url, { Origin: 'https://evil.example' }).catch((e: Error) => e);
+    expect(String(refused)).toContain('403');
+    const allowed = await rawSocket(url, { Origin: 'https://app.example' });
+    expect((await allowed.initialize(TOKENS.admin)).result).toBeDefined();
+  });
+
+  it('drops a peer that stops answering pings', async () => {
+    const { url, server } = await startWs({ heartbeatIntervalMs: 100 });
+    const socket = new WebSocket(url, {
+      headers: { Authorization: `Bearer ${TOKENS.admin}` },
+      autoPong: false,
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    expect(server.connectionCount).toBe(1);
+    expect(await closed).toBe(1006);
+    await until(() => server.connectionCount === 0, 'the server to forget the peer');
+  });
+});
+
+describe('WebSocketServer: faults', () => {
+  it('frees a vanished client’s subscriptions and (grace 0) kills its terminals', async () => {
+    const { url, server, orch } = await startWs({ reconnectGraceMs: 0 });
+    const raw = await rawSocket(url);
+    await raw.initialize(TOKENS.admin);
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'terminal.spawn', params: { agentId: 'a' } }));
+    const { result } = (await raw.next()) as { result: { id: string } };
+    raw.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'terminal.subscribe',
+        params: { terminalId: result.id },
+      }),
+    );
+    raw.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'terminal.write',
+        params: { terminalId: result.id, data: 'yes | head -c 2000000\r' },
+      }),
+    );
+    await raw.next();
+    raw.socket.terminate();
+    await until(() => server.connectionCount === 0, 'the connection to close');
+    await until(() => orch.listTerminals({ state: 'running' }).length === 0, 'the terminal to be killed');
+  });
+
+  it('keeps a dropped client’s terminals for the grace period and kills them after', async () => {
+    const { url, server, orch } = await startWs({ reconnectGraceMs: 500 });
+    const client = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    const terminal = await client.spawnTerminal('a');
+    await client.close();
+    await until(() => server.orphanedTerminalCount === 1, 'the terminal to be orphaned');
+    expect(orch.listTerminals({ state: 'running' }).map((t) => t.id)).toEqual([terminal.id]);
+    await until(() => orch.listTerminals({ state: 'running' }).length === 0, 'the grace period to end');
+  });
+
+  it('lets a returning client adopt an orphaned terminal', async () => {
+    const { url, server, orch } = await startWs({ reconnectGraceMs: 300 });
+    const first = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    const terminal = await first.spawnTerminal('a');
+    await first.close();
+    await until(() => server.orphanedTerminalCount === 1, 'the terminal to be orphaned');
+    const second = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    const again = second.handle(terminal.info());
+    expect((await again.execute('echo back')).stdout).toBe('back\n');
+    expect(server.orphanedTerminalCount).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(orch.listTerminals({ state: 'running' }).map((t) => t.id)).toEqual([terminal.id]);
+    await second.close();
+  });
+
+  it('serves 50 concurrent clients running commands on their own terminals without loss', async () => {
+    const { url } = await startWs({ reconnectGraceMs: 0 });
+    const clients = await Promise.all(
+      Array.from({ length: 50 }, () => connectWebSocket(url, { token: TOKENS.admin, reconnect: false })),
+    );
+    try {
+      await Promise.all(
+        clients.map(async (client, c) => {
+          const terminal = await client.spawnTerminal(`worker-${c}`);
+          for (let i = 0; i < 3; i++) {
+            const result = await terminal.execute(`seq 1 200 | sed 's/^/c${c}-${i}-/'`);
+            const expected = Array.from({ length: 200 }, (_, k) => `c${c}-${i}-${k + 1}\n`).join('');
+            expect(result.stdout).toBe(expected);
+            expect(result.exitCode).toBe(0);
+          }
+        }),
+      );
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+  }, 120_000);
+});
