@@ -1,0 +1,155 @@
+// Benchmark: 1000 concurrent terminals, each running one `echo` — wall time from the first spawn
+// until every echo has returned (all terminals stay alive), and the orchestrating process's RSS.
+// Each measurement runs in its own child process (`node concurrent.mjs --mode raw|orchflow`) so
+// its RSS is attributable; the parent alternates the sides (A B, B A, A B) and collects their JSON.
+// Both sides keep the same number of spawn+echo sequences in flight.
+// Goals: wall time ≤ 1.5× the baseline; orchestrating-process peak RSS ≤ 120 MB.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { arg, printTable, quick, RssSampler, round, summarize, writeResults } from './lib/stats.mjs';
+
+const COUNT = Number(arg('count', quick ? 200 : 1000));
+const IN_FLIGHT = Number(arg('in-flight', 50));
+const RUNS = Number(arg('runs', quick ? 1 : 3));
+const GOAL_RATIO = 1.5;
+const GOAL_RSS_MB = 120;
+
+/** Peak RSS of this process as the kernel counted it (VmHWM), in bytes. */
+function kernelPeakRss() {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+// Each child loads only its own side's code, so the other side's modules don't count in its RSS.
+const sides = {
+  raw: {
+    async open() {
+      const { RawBash } = await import('./lib/raw-bash.mjs');
+      const shell = await RawBash.spawn();
+      if ((await shell.run('echo hello')) !== 0) throw new Error('raw: echo failed');
+      return shell;
+    },
+  },
+  orchflow: {
+    async open() {
+      const { Terminal } = await import('@orchflow/terminal');
+      const terminal = await Terminal.spawn({ shell: 'bash', spawnTimeoutMs: 120_000 });
+      const result = await terminal.execute('echo hello');
+      if (result.stdout.trim() !== 'hello') throw new Error(`orchflow: echo printed ${result.stdout}`);
+      return terminal;
+    },
+  },
+};
+
+/** Child: opens COUNT terminals of one side and prints its measurements as JSON. */
+async function measure(mode) {
+  const side = sides[mode];
+  const rss = new RssSampler();
+  const latencies = [];
+  const open = [];
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < COUNT) {
+      next++;
+      const start = performance.now();
+      open.push(await side.open());
+      latencies.push(performance.now() - start);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, COUNT) }, worker));
+  const wallMs = performance.now() - t0;
+  const memory = rss.stop();
+  const kernelPeak = kernelPeakRss();
+  const t1 = performance.now();
+  await Promise.all(open.map((terminal) => terminal.kill()));
+  const teardownMs = performance.now() - t1;
+  const teardownPeakRss = kernelPeakRss();
+  const result = { mode, wallMs, teardownMs, latency: summarize(latencies), ...memory };
+  process.stdout.write(`${JSON.stringify({ ...result, kernelPeakRss: kernelPeak, teardownPeakRss })}\n`);
+}
+
+/** Parent: runs the children alternately and reports. */
+async function compare() {
+  const script = fileURLToPath(import.meta.url);
+  const child = (mode) =>
+    new Promise((resolve, reject) => {
+      const args = [script, '--mode', mode, '--count', `${COUNT}`, '--in-flight', `${IN_FLIGHT}`];
+      const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      proc.stdout.on('data', (data) => {
+        out += data;
+      });
+      proc.on('exit', (code) => {
+        if (code !== 0) reject(new Error(`${mode} child exited ${code}`));
+        else resolve(JSON.parse(out.trim().split('\n').pop()));
+      });
+    });
+  const runs = { raw: [], orchflow: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const mode of i % 2 === 0 ? ['raw', 'orchflow'] : ['orchflow', 'raw']) {
+      const run = await child(mode);
+      runs[mode].push(run);
+      console.log(
+        `${mode}: ${round(run.wallMs, 0)} ms wall, peak RSS ${round(run.kernelPeakRss / 1e6, 1)} MB (with teardown ${round(run.teardownPeakRss / 1e6, 1)} MB), teardown ${round(run.teardownMs, 0)} ms`,
+      );
+    }
+  }
+  const wall = (list) => summarize(list.map((r) => r.wallMs));
+  const peakMB = (list) => summarize(list.map((r) => r.kernelPeakRss / 1e6));
+  const base = { wallMs: wall(runs.raw), peakRssMB: peakMB(runs.raw) };
+  const orch = { wallMs: wall(runs.orchflow), peakRssMB: peakMB(runs.orchflow) };
+  const ratio = orch.wallMs.p50 / base.wallMs.p50;
+  const pass = { wall: ratio <= GOAL_RATIO, rss: orch.peakRssMB.max <= GOAL_RSS_MB };
+  const latencyRow = (list) =>
+    list.map((r) => `${round(r.latency.p50, 1)}/${round(r.latency.p95, 1)}`).join(', ');
+  printTable(`${COUNT} concurrent terminals, one echo each (${IN_FLIGHT} in flight, ${RUNS} runs per side)`, [
+    ['side', 'wall p50 (ms)', 'wall max (ms)', 'per-terminal p50/p95 (ms)', 'peak RSS max (MB)'],
+    [
+      'raw node-pty',
+      round(base.wallMs.p50, 0),
+      round(base.wallMs.max, 0),
+      latencyRow(runs.raw),
+      round(base.peakRssMB.max, 1),
+    ],
+    [
+      'orchflow',
+      round(orch.wallMs.p50, 0),
+      round(orch.wallMs.max, 0),
+      latencyRow(runs.orchflow),
+      round(orch.peakRssMB.max, 1),
+    ],
+    ['ratio', `${round(ratio, 2)}×`, `${round(orch.wallMs.max / base.wallMs.max, 2)}×`, '', ''],
+  ]);
+  console.log(
+    `goal: wall ≤ ${GOAL_RATIO}× → ${pass.wall ? 'pass' : 'miss'}; RSS ≤ ${GOAL_RSS_MB} MB → ${pass.rss ? 'pass' : 'miss'}`,
+  );
+  writeResults('concurrent', {
+    params: { count: COUNT, inFlight: IN_FLIGHT, runs: RUNS, command: 'echo hello' },
+    baseline: base,
+    orchflow: orch,
+    ratio: { wallP50: round(ratio) },
+    runs: Object.fromEntries(
+      Object.entries(runs).map(([side, list]) => [
+        side,
+        list.map((r) => ({
+          wallMs: round(r.wallMs, 0),
+          teardownMs: round(r.teardownMs, 0),
+          latencyP50Ms: round(r.latency.p50, 1),
+          latencyP95Ms: round(r.latency.p95, 1),
+          peakRssMB: round(r.kernelPeakRss / 1e6, 1),
+          sampledGrowthMB: round(r.growth / 1e6, 1),
+          startRssMB: round(r.startRss / 1e6, 1),
+          peakRssWithTeardownMB: round(r.teardownPeakRss / 1e6, 1),
+        })),
+      ]),
+    ),
+    goal: `wall p50 ratio <= ${GOAL_RATIO}, peak RSS <= ${GOAL_RSS_MB} MB`,
+    pass,
+  });
+}
+
+const mode = arg('mode', undefined);
+if (mode === undefined) await compare();
+else await measure(mode);
