@@ -2,7 +2,9 @@
 // until every echo has returned (all terminals stay alive), and the orchestrating process's RSS.
 // Each measurement runs in its own child process (`node concurrent.mjs --mode raw|orchflow`) so
 // its RSS is attributable; the parent alternates the sides (A B, B A, A B) and collects their JSON.
-// Both sides keep the same number of spawn+echo sequences in flight.
+// Both sides keep the same number of spawn+echo sequences in flight. A kill-all phase follows
+// (orchflow: `terminal.kill()` of all 1000 at once; raw: SIGKILL each pty), timed with the peak RSS
+// it reaches; it is reported but has no goal of its own.
 // Goals: wall time ≤ 1.5× the baseline; orchestrating-process peak RSS ≤ 120 MB.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -98,20 +100,38 @@ async function compare() {
   }
   const wall = (list) => summarize(list.map((r) => r.wallMs));
   const peakMB = (list) => summarize(list.map((r) => r.kernelPeakRss / 1e6));
-  const base = { wallMs: wall(runs.raw), peakRssMB: peakMB(runs.raw) };
-  const orch = { wallMs: wall(runs.orchflow), peakRssMB: peakMB(runs.orchflow) };
+  const teardown = (list) => summarize(list.map((r) => r.teardownMs));
+  const teardownPeakMB = (list) => summarize(list.map((r) => r.teardownPeakRss / 1e6));
+  const side = (list) => ({
+    wallMs: wall(list),
+    peakRssMB: peakMB(list),
+    teardownMs: teardown(list),
+    peakRssWithTeardownMB: teardownPeakMB(list),
+  });
+  const base = side(runs.raw);
+  const orch = side(runs.orchflow);
   const ratio = orch.wallMs.p50 / base.wallMs.p50;
   const pass = { wall: ratio <= GOAL_RATIO, rss: orch.peakRssMB.max <= GOAL_RSS_MB };
   const latencyRow = (list) =>
     list.map((r) => `${round(r.latency.p50, 1)}/${round(r.latency.p95, 1)}`).join(', ');
   printTable(`${COUNT} concurrent terminals, one echo each (${IN_FLIGHT} in flight, ${RUNS} runs per side)`, [
-    ['side', 'wall p50 (ms)', 'wall max (ms)', 'per-terminal p50/p95 (ms)', 'peak RSS max (MB)'],
+    [
+      'side',
+      'wall p50 (ms)',
+      'wall max (ms)',
+      'per-terminal p50/p95 (ms)',
+      'peak RSS max (MB)',
+      'kill-all p50 (ms)',
+      'peak RSS with kill-all (MB)',
+    ],
     [
       'raw node-pty',
       round(base.wallMs.p50, 0),
       round(base.wallMs.max, 0),
       latencyRow(runs.raw),
       round(base.peakRssMB.max, 1),
+      round(base.teardownMs.p50, 0),
+      round(base.peakRssWithTeardownMB.max, 1),
     ],
     [
       'orchflow',
@@ -119,8 +139,18 @@ async function compare() {
       round(orch.wallMs.max, 0),
       latencyRow(runs.orchflow),
       round(orch.peakRssMB.max, 1),
+      round(orch.teardownMs.p50, 0),
+      round(orch.peakRssWithTeardownMB.max, 1),
     ],
-    ['ratio', `${round(ratio, 2)}×`, `${round(orch.wallMs.max / base.wallMs.max, 2)}×`, '', ''],
+    [
+      'ratio',
+      `${round(ratio, 2)}×`,
+      `${round(orch.wallMs.max / base.wallMs.max, 2)}×`,
+      '',
+      '',
+      `${round(orch.teardownMs.p50 / base.teardownMs.p50, 1)}×`,
+      '',
+    ],
   ]);
   console.log(
     `goal: wall ≤ ${GOAL_RATIO}× → ${pass.wall ? 'pass' : 'miss'}; RSS ≤ ${GOAL_RSS_MB} MB → ${pass.rss ? 'pass' : 'miss'}`,
@@ -129,7 +159,7 @@ async function compare() {
     params: { count: COUNT, inFlight: IN_FLIGHT, runs: RUNS, command: 'echo hello' },
     baseline: base,
     orchflow: orch,
-    ratio: { wallP50: round(ratio) },
+    ratio: { wallP50: round(ratio), teardownP50: round(orch.teardownMs.p50 / base.teardownMs.p50) },
     runs: Object.fromEntries(
       Object.entries(runs).map(([side, list]) => [
         side,

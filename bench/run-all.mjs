@@ -6,7 +6,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const scripts = ['execute-roundtrip.mjs', 'spawn.mjs', 'throughput.mjs', 'concurrent.mjs'];
+const scripts = [
+  'execute-roundtrip.mjs',
+  'spawn.mjs',
+  'throughput.mjs',
+  'concurrent.mjs',
+  'core.mjs',
+  'transports.mjs',
+];
 const passThrough = process.argv.slice(2);
 const started = performance.now();
 for (const script of scripts) {

@@ -53,10 +53,13 @@ async function throughput(session) {
 async function idleCpu() {
   const backend = new TmuxBackend({ socketName: `${socketName}-idle` });
   const sessions = [];
-  for (let i = 0; i < IDLE_TERMINALS; i++) sessions.push(await backend.createSession({ id: `idle-${i}`, agentId: 'bench' }));
+  for (let i = 0; i < IDLE_TERMINALS; i++)
+    sessions.push(await backend.createSession({ id: `idle-${i}`, agentId: 'bench' }));
   await Promise.all(sessions.map((s) => s.execute('true')));
   const server = Number(
-    spawnSync('tmux', ['-L', `${socketName}-idle`, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).stdout.trim(),
+    spawnSync('tmux', ['-L', `${socketName}-idle`, 'display-message', '-p', '#{pid}'], {
+      encoding: 'utf8',
+    }).stdout.trim(),
   );
   const shells = sessions.map((s) => s.pid);
   const before = { self: process.cpuUsage(), server: cpuTicks(server), shells: shells.map(cpuTicks) };
@@ -79,9 +82,12 @@ const direct = new DirectBackend();
 const tmux = new TmuxBackend({ socketName });
 const d = await direct.createSession({ id: 'rt', agentId: 'bench' });
 const t = await tmux.createSession({ id: 'rt', agentId: 'bench' });
+console.error('round trip…');
 const rt = await roundTrip(d, t);
+console.error('throughput…');
 const tp = { direct: await throughput(d), tmux: await throughput(t) };
 await Promise.all([direct.dispose(), tmux.dispose()]);
+console.error('idle…');
 const idle = await idleCpu();
 spawnSync('tmux', ['-L', socketName, 'kill-server']);
 

@@ -6,6 +6,7 @@ export { DEFAULT_MAX_OUTPUT_BYTES } from './exec/capture';
 export { cleanTerminalOutput, stripAnsi } from './exec/clean';
 export { INTERRUPT_GRACE_MS } from './exec/interrupt';
 export type { ExecOptions } from './exec/options';
+export { spawnNodePty } from './node-pty-process';
 export {
   DEFAULT_BATCH_INTERVAL_MS,
   DEFAULT_BATCH_MAX_BYTES,
@@ -34,6 +35,8 @@ export {
   type ProcInfo,
   processStartTime,
 } from './process/tree';
+export type { ShellResume } from './pty-host';
+export type { PtyFactory, PtyProcess, PtySpawnRequest } from './pty-process';
 export { DEFAULT_SPAWN_TIMEOUT_MS, type ShellKind } from './spawn-options';
 export { TerminalStreamManager, type TerminalStreamManagerOptions } from './stream-manager';
-export { type Disposable, Terminal, type TerminalSpawnOptions } from './terminal';
+export { type Disposable, Terminal, type TerminalResumeOptions, type TerminalSpawnOptions } from './terminal';

@@ -145,7 +145,9 @@ function wire(
     dir,
     initialCwd: opts.cwd,
     pipeline,
-    write: (data) => pty.write(data),
+    // The session types command lines only at a prompt, so Ctrl-U there only clears what a person typed.
+    write: (data) =>
+      pty.write(pty.sharedInput && data.length > 1 && data.endsWith('\r') ? `\x15${data}` : data),
     killTerminal: () => void killProcessTree(pty.pid).catch(() => undefined),
   });
   pty.onData((bytes) => session.handleData(bytes));

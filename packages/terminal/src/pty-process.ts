@@ -20,6 +20,11 @@ export interface PtyProcess {
   onData(listener: (bytes: Uint8Array) => void): void;
   /** Registers the exit listener; it fires once, after the last output byte was delivered. */
   onExit(listener: (info: ExitInfo) => void): void;
+  /**
+   * Others may type into this terminal too (a person attached to a tmux pane): each command line
+   * is then preceded by the line-kill key, so half-typed input is dropped instead of prefixed to it.
+   */
+  readonly sharedInput?: boolean;
 }
 
 /** What a {@link PtyFactory} is asked to start. */

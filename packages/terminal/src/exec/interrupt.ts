@@ -1,8 +1,13 @@
 // Interrupting the command that runs in a PTY shell without killing the shell: SIGINT to the
 // terminal's foreground process group (the job the shell started), SIGKILL to that group if it is
 // still there after a grace period. When the shell itself is in the foreground (a builtin loop)
-// it gets ^C through the line discipline; a shell that survives every attempt is wedged.
-import { foregroundProcessGroup } from '../process/tree';
+// it gets ^C through the line discipline; a shell that survives every attempt is wedged. When the
+// command ends, whatever it started that is still alive is SIGKILLed too: an interactive shell
+// puts each background job (`sleep 99 &`) in a process group of its own, which no signal to the
+// interrupted foreground group reaches.
+import { readFileSync } from 'node:fs';
+import { readProcStat } from '../process/procfs';
+import { foregroundProcessGroup, listProcessTree } from '../process/tree';
 
 /** Time a job gets to end after the first SIGINT before it is SIGKILLed, in ms. */
 export const INTERRUPT_GRACE_MS = 2000;
@@ -18,6 +23,8 @@ const MAX_STEPS = 6 * ATTEMPTS;
 export interface InterruptTarget {
   /** The shell's pid (also its process group and session id). */
   shellPid: number;
+  /** What ran when the command was typed; what the command started is killed on dispose. */
+  baseline?: CommandBaseline;
   /** Writes bytes to the PTY. */
   write(data: string): void;
   /** The shell ignores every interrupt; end the terminal. */
@@ -47,17 +54,13 @@ export class ForegroundInterrupt {
 
   /**
    * The command completed: stop escalating, and SIGKILL what is left of every group that was
-   * interrupted — a job's background children ignore SIGINT and would outlive the timeout.
+   * interrupted — a job's background children ignore SIGINT and would outlive the timeout — and
+   * every process the command started in the shell's session (background jobs, double forks).
    */
   dispose(): void {
     clearTimeout(this.timer);
-    for (const group of this.groupAttempts.keys()) {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // ESRCH: the whole group is gone.
-      }
-    }
+    for (const group of this.groupAttempts.keys()) kill(-group);
+    if (this.target.baseline) killStartedSince(this.target.shellPid, this.target.baseline);
   }
 
   private step(): void {
@@ -89,4 +92,75 @@ export class ForegroundInterrupt {
     this.target.write('\x03');
     this.sent.add('SIGINT');
   }
+}
+
+// Clock ticks per second of /proc's start times (USER_HZ, 100 on every Linux architecture).
+const TICKS_PER_SECOND = 100;
+
+/** When a command was typed, and the shell's children (earlier background jobs) at that moment. */
+export interface CommandBaseline {
+  /** `performance.now()` when the command was typed. */
+  typedAt: number;
+  /** Pids of the shell's children then. */
+  jobs: ReadonlySet<number>;
+}
+
+/**
+ * The baseline of a command typed now into `shellPid`. Cheap (one small procfs read) because it
+ * is taken for every command: a walk of all of /proc would cost milliseconds each time.
+ */
+export function commandBaseline(shellPid: number): CommandBaseline {
+  let jobs: number[] = [];
+  try {
+    const text = readFileSync(`/proc/${shellPid}/task/${shellPid}/children`, 'utf8');
+    jobs = text.split(' ').filter(Boolean).map(Number);
+  } catch {
+    // No CONFIG_PROC_CHILDREN or the shell is gone: only start times tell jobs apart.
+  }
+  return { typedAt: performance.now(), jobs: new Set(jobs) };
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+/**
+ * SIGKILLs what the command started: every process of `shellPid`'s session and their descendants
+ * that started once it was typed, except the shell, its ancestors and the jobs of earlier commands (the shell's
+ * children then, and their descendants). A group such a process leads goes as a whole, so what it
+ * forks meanwhile goes too. Start times have a 10 ms resolution; with one tick of margin, a
+ * process an earlier command double-forked within ~20 ms before this one was typed counts as this
+ * one's. Only a command that timed out or was cancelled pays for the /proc walk.
+ */
+function killStartedSince(shellPid: number, baseline: CommandBaseline): void {
+  let uptime: number;
+  try {
+    uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  } catch {
+    return;
+  }
+  const elapsed = (performance.now() - baseline.typedAt) / 1000;
+  const startTick = Math.floor((uptime - elapsed) * TICKS_PER_SECOND) - 1;
+  // A sandboxed shell is not its session's leader (bubblewrap is); the leader's tree holds all.
+  const leader = readProcStat(shellPid)?.sid ?? shellPid;
+  const tree = listProcessTree(leader > 0 ? leader : shellPid);
+  const byPid = new Map(tree.map((p) => [p.pid, p]));
+  const earlierJob = (pid: number): boolean => {
+    for (let p = byPid.get(pid); p && p.pid !== shellPid; p = byPid.get(p.ppid)) {
+      if (baseline.jobs.has(p.pid)) return true;
+    }
+    return false;
+  };
+  // The shell and what runs it (bubblewrap) may have started within the margin too.
+  const keep = new Set<number>();
+  for (let p = byPid.get(shellPid); p && !keep.has(p.pid); p = byPid.get(p.ppid)) keep.add(p.pid);
+  const started = tree.filter(
+    (p) => !keep.has(p.pid) && p.startTime >= startTick && p.state !== 'Z' && !earlierJob(p.pid),
+  );
+  const pids = new Set(started.map((p) => p.pid));
+  for (const p of started) kill(pids.has(p.pgid) && p.pgid !== shellPid ? -p.pgid : p.pid);
 }

@@ -13,6 +13,8 @@ export type MarkerEvent =
 /** One piece of parsed output, in stream order. */
 export type ParsedPiece = { type: 'data'; bytes: Uint8Array } | { type: 'marker'; marker: MarkerEvent };
 
+// Shared by every parser: `held` is replaced, never written into.
+const EMPTY = Buffer.alloc(0);
 const ESC = 0x1b;
 const BEL = 0x07;
 const SEMI = 0x3b;
@@ -28,7 +30,7 @@ type Match =
 export class MarkerParser {
   private readonly prefix: Buffer;
   private readonly nonce: Buffer;
-  private held: Buffer = Buffer.alloc(0);
+  private held: Buffer = EMPTY;
 
   /** Recognises only markers that carry `nonce`. */
   constructor(nonce: string) {
@@ -38,8 +40,14 @@ export class MarkerParser {
 
   /** Parses the next chunk; held-back bytes from earlier chunks are considered first. */
   feed(chunk: Uint8Array): ParsedPiece[] {
-    const buf = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
-    this.held = Buffer.alloc(0);
+    // Called once per PTY read (~4 KiB), so no copy and no allocation on the common path: the data
+    // pieces are views of `chunk`, which the PTY hands out fresh per read and never reuses (the
+    // output pipeline keeps them until its next flush, see OutputPipeline.push).
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.held.length > 0) {
+      buf = Buffer.concat([this.held, buf]);
+      this.held = EMPTY;
+    }
     const out: ParsedPiece[] = [];
     let dataStart = 0;
     let i = 0;
@@ -66,7 +74,7 @@ export class MarkerParser {
   /** Returns (and forgets) bytes held back at the end of the stream: they were no marker. */
   flush(): Uint8Array {
     const rest = this.held;
-    this.held = Buffer.alloc(0);
+    this.held = EMPTY;
     return rest;
   }
 

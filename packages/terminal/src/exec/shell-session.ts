@@ -17,7 +17,7 @@ import type { OutputPipeline } from '../output/pipeline';
 import { readProcStat } from '../process/procfs';
 import type { ShellKind } from '../spawn-options';
 import { encodeCommand } from './encode';
-import { ForegroundInterrupt } from './interrupt';
+import { type CommandBaseline, commandBaseline, ForegroundInterrupt } from './interrupt';
 import { type MarkerEvent, MarkerParser } from './marker-parser';
 import { type ExecOptions, execCancelled, terminalExited } from './options';
 import { type CommandEnd, PtyCommand } from './pty-command';
@@ -51,6 +51,8 @@ export class ShellSession {
   private exitInfo: ExitInfo | undefined;
   private closing = false;
   private fileCounter = 0;
+  /** What ran when the command in flight was typed. */
+  private baseline: CommandBaseline | undefined;
 
   /** Starts parsing; the shell is ready once its first prompt marker arrives. */
   constructor(private readonly host: ShellSessionHost) {
@@ -126,6 +128,7 @@ export class ShellSession {
     run.phase = 'typed';
     run.restartCapture(this.host.pipeline.endOffset);
     this.ready = false;
+    this.baseline = commandBaseline(this.host.shellPid);
     this.host.write(`${run.line}\r`);
   }
 
@@ -170,6 +173,7 @@ export class ShellSession {
     }
     run.interrupt ??= new ForegroundInterrupt({
       shellPid: this.host.shellPid,
+      baseline: this.baseline,
       write: (data) => {
         if (data === '\x03') run.expectCtrlCEcho();
         this.host.write(data);

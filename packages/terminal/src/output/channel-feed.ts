@@ -3,8 +3,26 @@
 // once its notification was accepted, so a slow transport pauses the terminal (at most the
 // subscription's high watermark waits) instead of queueing without bound; `terminal.exit` follows
 // the last chunk. Used by `TerminalStreamManager` and by core's `terminal.subscribe`.
+//
+// The slow-consumer rule: a reader may hold the terminal back only for a bounded time. A feed that
+// has used up its credit and made no progress for `maxStallMs` is demoted: its subscription is
+// reopened lossy (it no longer pauses the terminal, it keeps only one small credit of pending
+// output beside the send in flight) and, if the ring rotates past it, it gets `terminal.gap` and
+// continues from the ring's start.
 import type { ExitInfo } from '@orchflow/protocol';
-import type { StreamEvent, Subscription } from './subscribers';
+import {
+  DEFAULT_HIGH_WATER_MARK,
+  type StreamEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './subscribers';
+
+/** Default time a feed may hold its terminal paused without progress before it is demoted. */
+export const DEFAULT_MAX_STALL_MS = 2_000;
+// 64 KiB, one replay page: a demoted feed keeps about one send's worth besides the one in flight.
+const LOSSY_HIGH_WATER_MARK = 64 * 1024;
+// A subscription may stop up to one UTF-8 character short of its credit.
+const CREDIT_SLACK_BYTES = 4;
 
 /** A notification a feed sends. */
 export type FeedNotification =
@@ -39,6 +57,18 @@ export interface ChannelFeedOptions {
   onClose?: () => void;
   /** Called with the error of a failed send; the feed has closed by then. */
   onError?: (error: unknown) => void;
+  /**
+   * Opens a subscription for this feed's terminal; the feed uses it to reopen itself lossy when
+   * it is demoted. Without it the slow-consumer rule is off and a stalled reader holds the
+   * terminal until its transport fails.
+   */
+  subscribe?: (options: SubscribeOptions, listener: (event: StreamEvent) => void) => Subscription;
+  /** Credit of the attached subscription (its `highWaterMark`). Default 1 MiB. */
+  highWaterMark?: number;
+  /** How long a feed may hold the terminal paused without progress. Default 2 s; Infinity: forever. */
+  maxStallMs?: number;
+  /** Called once when the feed is demoted to lossy delivery. */
+  onDemote?: () => void;
 }
 
 /** Delivers one subscription's events in order, acknowledging each chunk once it was sent. */
@@ -47,7 +77,14 @@ export class ChannelFeed {
   private subscription: Subscription | undefined;
   private started: boolean;
   private sending = false;
+  private inFlight = false;
   private closed = false;
+  private lossy = false;
+  /** Data bytes delivered by the (holding) subscription and not yet acknowledged. */
+  private unacked = 0;
+  /** Offset up to which events were handed to `notify`: where a reopened subscription resumes. */
+  private position: number | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** A feed that is not yet attached to a subscription. */
   constructor(private readonly options: ChannelFeedOptions) {
@@ -56,9 +93,7 @@ export class ChannelFeed {
 
   /** The subscription listener: pass it to `subscribe({ manualAck: true }, feed.push)`. */
   readonly push = (event: StreamEvent): void => {
-    if (this.closed) return;
-    this.queue.push(event);
-    void this.drain();
+    if (!this.lossy) this.accept(event);
   };
 
   /** Binds the subscription this feed acknowledges (and disposes when it closes). */
@@ -79,13 +114,27 @@ export class ChannelFeed {
     return this.closed;
   }
 
+  /** True once the slow-consumer rule demoted this feed to lossy delivery. */
+  get isLossy(): boolean {
+    return this.lossy;
+  }
+
   /** Stops delivery and disposes the subscription; idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.stallTimer);
     this.queue.length = 0;
     this.subscription?.dispose();
     this.options.onClose?.();
+  }
+
+  private accept(event: StreamEvent): void {
+    if (this.closed) return;
+    if (event.type === 'data' && !this.lossy) this.unacked += event.nextOffset - event.offset;
+    this.queue.push(event);
+    this.watchStall();
+    void this.drain();
   }
 
   private async drain(): Promise<void> {
@@ -108,16 +157,80 @@ export class ChannelFeed {
     const base = subscriptionId === undefined ? { terminalId } : { terminalId, subscriptionId };
     if (event.type === 'data') {
       const { data, offset, nextOffset } = event;
-      await notify({ method: 'terminal.output', params: { ...base, data, offset, nextOffset } });
+      const holding = !this.lossy;
+      this.position = nextOffset;
+      await this.progress(
+        notify({ method: 'terminal.output', params: { ...base, data, offset, nextOffset } }),
+      );
+      if (holding && !this.lossy) this.unacked -= nextOffset - offset;
       // Ack only now: this is what holds a terminal paused behind a slow transport.
       if (!this.closed) this.subscription?.ack(nextOffset);
+      this.watchStall();
     } else if (event.type === 'gap') {
-      await notify({ method: 'terminal.gap', params: { ...base, from: event.from, to: event.to } });
+      this.position = event.to;
+      await this.progress(
+        notify({ method: 'terminal.gap', params: { ...base, from: event.from, to: event.to } }),
+      );
     } else {
       const { exitCode, signal } = await this.options.exited;
       if (this.closed) return;
       await notify({ method: 'terminal.exit', params: { ...base, exitCode, signal } });
       this.close();
+    }
+  }
+
+  /** Marks a send in flight until it settles; settling is progress and restarts the stall clock. */
+  private async progress(sent: Promise<void>): Promise<void> {
+    this.inFlight = true;
+    try {
+      await sent;
+    } finally {
+      this.inFlight = false;
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    }
+  }
+
+  /** Starts the stall clock while this feed has used up its credit behind a send in flight. */
+  private watchStall(): void {
+    const maxStallMs = this.options.maxStallMs ?? DEFAULT_MAX_STALL_MS;
+    if (this.lossy || this.closed || !this.options.subscribe || !Number.isFinite(maxStallMs)) return;
+    const credit = this.options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    const holding = this.inFlight && this.unacked + CREDIT_SLACK_BYTES >= credit;
+    if (!holding) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    } else if (this.stallTimer === undefined) {
+      this.stallTimer = setTimeout(() => this.demote(), maxStallMs);
+      this.stallTimer.unref?.();
+    }
+  }
+
+  /** Lets the terminal go: reopens the subscription lossy from what was already handed out. */
+  private demote(): void {
+    const subscribe = this.options.subscribe;
+    const first = this.queue[0];
+    const from =
+      this.position ??
+      (first?.type === 'data' ? first.offset : first?.type === 'gap' ? first.from : undefined);
+    if (this.closed || this.lossy || !subscribe || from === undefined) return;
+    this.lossy = true;
+    this.stallTimer = undefined;
+    this.unacked = 0;
+    // Everything queued is still in the ring (or reported as a gap when reread): drop it.
+    this.queue.length = 0;
+    this.subscription?.dispose();
+    this.subscription = undefined;
+    this.options.onDemote?.();
+    try {
+      this.subscription = subscribe(
+        { fromOffset: from, manualAck: true, highWaterMark: LOSSY_HIGH_WATER_MARK, holdsProducer: false },
+        (event) => this.accept(event),
+      );
+    } catch (error) {
+      // The terminal is gone (removed, orchestrator shut down): nothing is left to deliver.
+      this.close();
+      this.options.onError?.(error);
     }
   }
 }

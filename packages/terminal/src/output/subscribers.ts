@@ -41,6 +41,11 @@ export interface SubscribeOptions {
   highWaterMark?: number;
   /** Unacknowledged bytes at or below which the producer resumes. Default half the high mark. */
   lowWaterMark?: number;
+  /**
+   * False: the credit limits only this subscriber's own delivery and never pauses the producer;
+   * output it falls behind on may rotate out of the ring and then arrives as a gap. Default true.
+   */
+  holdsProducer?: boolean;
 }
 
 /** A live subscription. */
@@ -72,6 +77,7 @@ interface Subscriber {
   cursor: number;
   acked: number;
   manualAck: boolean;
+  holdsProducer: boolean;
   highWaterMark: number;
   lowWaterMark: number;
   disposed: boolean;
@@ -123,6 +129,7 @@ export class SubscriberSet {
       cursor: from,
       acked: from,
       manualAck: options.manualAck ?? false,
+      holdsProducer: options.holdsProducer ?? true,
       highWaterMark,
       lowWaterMark,
       disposed: false,
@@ -161,7 +168,7 @@ export class SubscriberSet {
     let over = false;
     let allUnder = true;
     for (const sub of this.subscribers) {
-      if (!sub.manualAck) continue;
+      if (!sub.manualAck || !sub.holdsProducer) continue;
       const behind = end - sub.acked;
       if (behind >= sub.highWaterMark) over = true;
       if (behind > sub.lowWaterMark) allUnder = false;

@@ -4,7 +4,8 @@
 // daemons that were reparented to init).
 import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
-import { isDead, listAllProcesses, type ProcInfo, readProcStat } from './procfs';
+import { isDead, type ProcInfo, readProcStat } from './procfs';
+import { nextSnapshot, type ProcSnapshot, takeSnapshot } from './snapshot';
 
 export type { ProcInfo } from './procfs';
 
@@ -26,16 +27,8 @@ const POLL_MS = 20;
 /** Pids seen so far with their start times, so a reused pid is never mistaken for a member. */
 type Tracked = Map<number, number>;
 
-function scanTree(rootPid: number, tracked: Tracked): ProcInfo[] {
-  const all = listAllProcesses();
-  const byPid = new Map<number, ProcInfo>();
-  const children = new Map<number, ProcInfo[]>();
-  for (const p of all) {
-    byPid.set(p.pid, p);
-    const siblings = children.get(p.ppid);
-    if (siblings) siblings.push(p);
-    else children.set(p.ppid, [p]);
-  }
+function scanTree(rootPid: number, tracked: Tracked, snapshot: ProcSnapshot): ProcInfo[] {
+  const { byPid, children, bySession } = snapshot;
   const members = new Map<number, ProcInfo>();
   const queue: ProcInfo[] = [];
   const add = (p: ProcInfo | undefined): void => {
@@ -52,7 +45,7 @@ function scanTree(rootPid: number, tracked: Tracked): ProcInfo[] {
   // Linux never reuses a pid still in use as a session id, so the session is the root's unless
   // the pid now belongs to a different process; then the old session is already empty.
   if (!root || members.has(rootPid)) {
-    for (const p of all) if (p.sid === rootPid) add(p);
+    for (const p of bySession.get(rootPid) ?? []) add(p);
   }
   for (let i = 0; i < queue.length; i++) {
     const p = queue[i] as ProcInfo;
@@ -71,7 +64,7 @@ function seed(rootPid: number, rootStartTime: number | undefined): Tracked {
  * `rootStartTime`, a different process that reused the root's pid yields an empty list.
  */
 export function listProcessTree(rootPid: number, rootStartTime?: number): ProcInfo[] {
-  return scanTree(rootPid, seed(rootPid, rootStartTime));
+  return scanTree(rootPid, seed(rootPid, rootStartTime), takeSnapshot());
 }
 
 /** The start time of a process (clock ticks after boot), to identify it across pid reuse. */
@@ -99,7 +92,8 @@ export async function killProcessTree(rootPid: number, options: KillTreeOptions 
   const signalled = new Set<string>();
   const started = Date.now();
   for (;;) {
-    const alive = scanTree(rootPid, tracked).filter((p) => !isDead(p));
+    // Concurrent kills (a whole orchestrator shutting down) share each round's walk of /proc.
+    const alive = scanTree(rootPid, tracked, await nextSnapshot()).filter((p) => !isDead(p));
     if (alive.length === 0) return;
     const elapsed = Date.now() - started;
     const escalate = elapsed >= graceMs;
