@@ -9,6 +9,7 @@ import {
   type ExecutionMode,
   type ExitInfo,
   isOrchflowError,
+  OrchflowError,
   type TerminalConfig,
   TerminalConfigSchema,
 } from '@orchflow/protocol';
@@ -43,10 +44,13 @@ export class TerminalLifecycle {
     }
     const checked = TerminalConfigSchema.safeParse(config);
     if (!checked.success) throw invalidParams(`Invalid terminal config: ${checked.error.message}`);
+    const terminalConfig = this.guarded(agentId, {
+      ...checked.data,
+      mode: checked.data.mode ?? this.deps.executionMode,
+    });
     const release = registry.reserve(agentId);
     let session: MuxSession;
     try {
-      const terminalConfig = { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode };
       const launch = this.deps.security.launchFor(
         terminalConfig,
         resolve(terminalConfig.cwd ?? process.cwd()),
@@ -60,6 +64,23 @@ export class TerminalLifecycle {
       throw orchestratorShutDown();
     }
     return this.register(session, agentId);
+  }
+
+  /** `config` as the security policy lets it spawn; a refusal raises `security.alert` and throws PolicyDenied. */
+  private guarded(agentId: string, config: TerminalConfig): TerminalConfig {
+    try {
+      return this.deps.security.spawnConfig(config);
+    } catch (error) {
+      const failure = OrchflowError.from(error);
+      const data = (failure.data ?? {}) as { rule?: string };
+      this.deps.events.emit('security.alert', {
+        severity: 'warning',
+        agentId,
+        reason: failure.message,
+        rule: data.rule,
+      });
+      throw new OrchflowError(failure.code, failure.message, { ...data, agentId });
+    }
   }
 
   /**

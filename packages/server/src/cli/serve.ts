@@ -25,6 +25,7 @@ export interface ServeFlags {
   token?: string;
   tokens?: string;
   maxTerminals?: number;
+  allowOrigin?: string[];
   logLevel?: string;
 }
 
@@ -65,7 +66,14 @@ export async function serve(flags: ServeFlags): Promise<number> {
     }
     if (flags.ws !== undefined) {
       const onError = (error: Error) => log.warn({ err: error.message, transport: 'ws' }, 'connection error');
-      const ws = new WebSocketServer({ orchestrator, host: flags.host, port: flags.ws, auth, onError });
+      const ws = new WebSocketServer({
+        orchestrator,
+        host: flags.host,
+        port: flags.ws,
+        auth,
+        allowedOrigins: flags.allowOrigin,
+        onError,
+      });
       const address = await ws.start();
       servers.push(ws);
       lines.push(
@@ -75,7 +83,14 @@ export async function serve(flags: ServeFlags): Promise<number> {
     if (flags.http !== undefined) {
       const onError = (error: Error) =>
         log.error({ err: error.message, transport: 'http' }, 'request failed');
-      const http = new HttpServer({ orchestrator, host: flags.host, port: flags.http, auth, onError });
+      const http = new HttpServer({
+        orchestrator,
+        host: flags.host,
+        port: flags.http,
+        auth,
+        allowedOrigins: flags.allowOrigin,
+        onError,
+      });
       const address = await http.start();
       servers.push(http);
       lines.push(
@@ -127,6 +142,10 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .option('--token <token>', 'admin token clients must present')
     .option('--tokens <file>', 'JSON tokens file: { "tokens": [{ "token", "principal" }] }')
     .option('--max-terminals <n>', 'cap on live terminals', parsePositiveInt)
+    .option(
+      '--allow-origin <origin...>',
+      'browser origins --ws/--http accept (default none: requests from web pages are refused)',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .addHelpText(
       'after',

@@ -1,0 +1,334 @@
+// TmuxBackend: terminals as panes of a real tmux server on orchflow's own socket (`-L orchflow`),
+// driven through one control-mode client. The shells outlive this process: a later backend with
+// `adopt: true` finds them by their session metadata and drives them again, and a person can
+// `tmux -L orchflow attach -t orchflow-<id>` to watch or type. Each session is a `Terminal` over a
+// TmuxPane, so execute, streaming, snapshots and kill behave as with DirectBackend.
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, type ExecutionMode, OrchflowError } from '@orchflow/protocol';
+import { killProcessTree, Terminal, type TerminalSpawnOptions } from '@orchflow/terminal';
+import type { MuxBackend } from '../backend';
+import type { BackendCapabilities, CreateSessionOptions, MuxSession, MuxSessionInfo } from '../session';
+import { ControlClient } from './control-client';
+import {
+  captureScrollback,
+  createPane,
+  type FoundSession,
+  findSessions,
+  linkIntoHub,
+  storeMeta,
+} from './pane-factory';
+import type { SessionMeta } from './session-meta';
+import { TmuxPane } from './tmux-pane';
+import { assertTmuxAvailable, writeTmuxConfig } from './tmux-setup';
+
+/** Options of {@link TmuxBackend}. */
+export interface TmuxBackendOptions {
+  /** tmux socket name (`-L`). Default `orchflow` — never the user's default server. */
+  socketName?: string;
+  /** tmux socket path (`-S`); overrides `socketName`. */
+  socketPath?: string;
+  /** Take over the orchflow sessions already on the server (left by an earlier process). Default false. */
+  adopt?: boolean;
+  /** Lines of history tmux keeps per pane (a server this starts). Default 100 000. */
+  historyLimit?: number;
+  /** Time a shell gets to show its first prompt. Default: `Terminal.spawn`'s (10 s). */
+  spawnTimeoutMs?: number;
+  /** Seconds a pane may lag behind in control mode before tmux pauses it (`pause-after`). Default 10. */
+  pauseAfterSeconds?: number;
+}
+
+type PtyFactory = NonNullable<TerminalSpawnOptions['spawnPty']>;
+
+interface TmuxSession {
+  terminal: Terminal;
+  agentId: string;
+  createdAt: Date;
+}
+
+// tmux has no pipes-only mode; `sandboxed` needs the isolation launch wrapper (see assertMode).
+const MODES: readonly ExecutionMode[] = ['interactive'];
+// Output held for a pane whose creation reply has not been processed yet (a few prompts' worth).
+const MAX_EARLY_BYTES = 256 * 1024;
+
+/** A backend of tmux panes whose shells survive this process and that people can attach to. */
+export class TmuxBackend implements MuxBackend {
+  /** Backend name reported in `TerminalInfo.backend`. */
+  readonly name = 'tmux';
+  /** The tmux version found at construction (`tmux 3.3a`). */
+  readonly tmuxVersion: string;
+  /** Arguments that select orchflow's tmux server (`-L orchflow`), for `tmux` commands of your own. */
+  readonly socketArgs: readonly string[];
+  private readonly sessions = new Map<string, TmuxSession>();
+  private readonly starting = new Set<string>();
+  private readonly panes = new Map<string, TmuxPane>();
+  private readonly windows = new Map<string, TmuxPane>();
+  private readonly early = new Map<string, Buffer[]>();
+  private readonly hub = `orchflow-hub-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private client: Promise<ControlClient> | undefined;
+  private disposed: Promise<void> | undefined;
+
+  /** Checks tmux (≥ 3.2, else SpawnFailed); connects on first use. */
+  constructor(private readonly options: TmuxBackendOptions = {}) {
+    this.tmuxVersion = assertTmuxAvailable();
+    this.socketArgs = options.socketPath
+      ? ['-S', options.socketPath]
+      : ['-L', options.socketName ?? 'orchflow'];
+  }
+
+  /** Sessions persist and can be attached to with `tmux attach`. */
+  capabilities(): BackendCapabilities {
+    return { persistentSessions: true, humanAttach: true, executionModes: MODES };
+  }
+
+  /** Starts a shell in a new tmux session; see {@link MuxBackend.createSession}. */
+  async createSession({ id, agentId, config = {}, launch }: CreateSessionOptions): Promise<MuxSession> {
+    this.assertUsable();
+    assertMode(config.mode ?? 'interactive', launch !== undefined);
+    const client = await this.connection();
+    if (this.sessions.has(id) || this.starting.has(id)) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `A session with id '${id}' already exists; pick another id`,
+      );
+    }
+    this.starting.add(id);
+    const createdAt = new Date();
+    let shellState: Pick<SessionMeta, 'nonce' | 'dir'> | undefined;
+    const spawnPty: PtyFactory = async (request) => {
+      shellState = { nonce: request.nonce, dir: request.dir };
+      return this.track(client, await createPane(client, this.hub, request, id));
+    };
+    let terminal: Terminal;
+    try {
+      terminal = await Terminal.spawn({
+        ...config,
+        id,
+        launch,
+        spawnPty,
+        spawnTimeoutMs: this.options.spawnTimeoutMs,
+      });
+    } catch (error) {
+      throw tmuxError(error);
+    } finally {
+      this.starting.delete(id);
+    }
+    if (shellState) {
+      // Stored once the shell is ready: a session without it is never adopted half-started.
+      const meta: SessionMeta = {
+        id,
+        agentId,
+        config,
+        ...shellState,
+        shellPath: terminal.shell,
+        kind: terminal.shellKind,
+        createdAt: createdAt.toISOString(),
+      };
+      await storeMeta(client, meta).catch(() => undefined);
+    }
+    if (this.disposed) {
+      await terminal.kill();
+      this.assertUsable();
+    }
+    this.register(id, terminal, agentId, createdAt);
+    return terminal;
+  }
+
+  /** The live session with this id (created or adopted here); rejects with TerminalNotFound. */
+  async attach(sessionId: string): Promise<MuxSession> {
+    await this.connection();
+    return this.get(sessionId).terminal;
+  }
+
+  /** Live sessions, oldest first; with `adopt`, including the ones found on the server. */
+  async listSessions(): Promise<MuxSessionInfo[]> {
+    if (!this.disposed) await this.connection();
+    return [...this.sessions.values()]
+      .filter(({ terminal }) => terminal.exitInfo === undefined)
+      .map(({ terminal, agentId, createdAt }) => ({
+        id: terminal.id,
+        agentId,
+        pid: terminal.pid,
+        backend: this.name,
+        mode: terminal.mode,
+        state: terminal.state,
+        cols: terminal.cols,
+        rows: terminal.rows,
+        createdAt,
+      }));
+  }
+
+  /** Kills the session's process tree; see {@link MuxBackend.killSession}. */
+  async killSession(sessionId: string, signal?: NodeJS.Signals): Promise<void> {
+    await this.get(sessionId).terminal.kill(signal);
+  }
+
+  /** Kills every session, disconnects and refuses new sessions; idempotent. */
+  dispose(): Promise<void> {
+    this.disposed ??= (async () => {
+      await Promise.all(
+        [...this.sessions.values()].map(({ terminal }) => terminal.kill().catch(() => undefined)),
+      );
+      await this.closeClient();
+    })();
+    return this.disposed;
+  }
+
+  /**
+   * Disconnects and leaves every session running for a later `adopt: true` backend (an upgrade
+   * hand-over). The Terminals of this process stop receiving output and never report an exit.
+   */
+  detach(): Promise<void> {
+    this.disposed ??= this.closeClient();
+    return this.disposed;
+  }
+
+  private async closeClient(): Promise<void> {
+    const client = await this.client?.catch(() => undefined);
+    this.panes.clear();
+    await client?.close();
+  }
+
+  private connection(): Promise<ControlClient> {
+    if (this.client) return this.client;
+    const connecting = ControlClient.connect(
+      {
+        socketArgs: [...this.socketArgs],
+        configPath: writeTmuxConfig(this.options.historyLimit ?? 100_000),
+        hubSession: this.hub,
+        pauseAfterSeconds: this.options.pauseAfterSeconds ?? 10,
+      },
+      {
+        output: (paneId, bytes) => this.onOutput(paneId, bytes),
+        windowRenamed: (windowId, name) => this.windows.get(windowId)?.renamed(name),
+        paneState: (paneId, value) => this.panes.get(paneId)?.stateChanged(value),
+        closed: () => this.onClosed(),
+      },
+    ).then(async (client) => {
+      if (this.options.adopt) await this.adoptAll(client);
+      return client;
+    });
+    this.client = connecting.catch((error: unknown) => {
+      this.client = undefined;
+      throw tmuxError(error);
+    });
+    return this.client;
+  }
+
+  private async adoptAll(client: ControlClient): Promise<void> {
+    for (const found of await findSessions(client)) {
+      if (this.sessions.has(found.meta.id)) continue;
+      if (found.dead) {
+        // Its shell ended while no orchestrator watched: nothing left to drive.
+        await client.command(`kill-window -t ${found.ids.windowId}`).catch(() => undefined);
+        continue;
+      }
+      await this.adopt(client, found).catch(() => undefined);
+    }
+  }
+
+  private async adopt(client: ControlClient, found: FoundSession): Promise<void> {
+    const { meta, ids } = found;
+    // Link first, then capture: a byte may then arrive twice, but none is lost.
+    await linkIntoHub(client, this.hub, ids.windowId);
+    const replay = await captureScrollback(client, ids.paneId);
+    const pane = this.track(client, ids);
+    const terminal = Terminal.resume({
+      id: meta.id,
+      config: meta.config,
+      shellPath: meta.shellPath,
+      kind: meta.kind,
+      pty: pane,
+      shell: { nonce: meta.nonce, dir: meta.dir, cwd: found.cwd || meta.config.cwd || process.cwd(), replay },
+    });
+    this.register(meta.id, terminal, meta.agentId, new Date(meta.createdAt));
+  }
+
+  private track(client: ControlClient, ids: TmuxPane['ids']): TmuxPane {
+    const pane = new TmuxPane(client, ids, (gone) => {
+      this.panes.delete(gone.ids.paneId);
+      this.windows.delete(gone.ids.windowId);
+    });
+    this.panes.set(ids.paneId, pane);
+    this.windows.set(ids.windowId, pane);
+    for (const bytes of this.early.get(ids.paneId) ?? []) pane.deliver(bytes);
+    this.early.delete(ids.paneId);
+    return pane;
+  }
+
+  private register(id: string, terminal: Terminal, agentId: string, createdAt: Date): void {
+    this.sessions.set(id, { terminal, agentId, createdAt });
+    terminal.onExit(() => this.sessions.delete(id));
+  }
+
+  private onOutput(paneId: string, bytes: Buffer): void {
+    const pane = this.panes.get(paneId);
+    if (pane) {
+      pane.deliver(bytes);
+      return;
+    }
+    // The pane's creation reply may still be on its way: keep a little of its output for it.
+    const held = this.early.get(paneId) ?? [];
+    if (held.reduce((n, b) => n + b.length, 0) + bytes.length <= MAX_EARLY_BYTES)
+      held.push(Buffer.from(bytes));
+    this.early.set(paneId, held);
+  }
+
+  private onClosed(): void {
+    this.client = undefined;
+    this.early.clear();
+    const live = [...this.panes.values()];
+    this.panes.clear();
+    if (this.disposed) return;
+    // The server is gone (killed from outside, say): tmux hung up on every shell; make sure they
+    // are gone and report each terminal's end instead of leaving callers waiting.
+    for (const pane of live) {
+      void killProcessTree(pane.pid, { graceMs: 500 })
+        .catch(() => undefined)
+        .then(() => pane.died({ exitCode: null, signal: 'SIGHUP' }));
+    }
+  }
+
+  private get(sessionId: string): TmuxSession {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.terminal.exitInfo) {
+      throw new OrchflowError(
+        ErrorCode.TerminalNotFound,
+        `No live session '${sessionId}' in the tmux backend; it was never created here, was not adopted, or has exited`,
+        { sessionId },
+      );
+    }
+    return session;
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) {
+      throw new OrchflowError(ErrorCode.InvalidState, 'TmuxBackend has been disposed; create a new backend');
+    }
+  }
+}
+
+/** Refuses modes tmux cannot provide: it runs PTYs only (no pipes-only `scripted` mode). */
+function assertMode(mode: ExecutionMode, isolated: boolean): void {
+  if (MODES.includes(mode) || (mode === 'sandboxed' && isolated)) return;
+  const fix =
+    mode === 'scripted'
+      ? 'scripted mode runs without a PTY, so it has nothing to show in tmux; use DirectBackend for it'
+      : mode === 'sandboxed'
+        ? "give the orchestrator a SecurityPolicy with isolationLevel 'sandbox' or 'container', so the shell starts under that isolation"
+        : "run with 'interactive' under a SecurityPolicy instead";
+  throw new OrchflowError(
+    ErrorCode.InvalidParams,
+    `TmuxBackend cannot provide execution mode '${mode}': ${fix}`,
+    {
+      mode,
+      backend: 'tmux',
+    },
+  );
+}
+
+/** A failure talking to tmux as an OrchflowError(SpawnFailed) that says what tmux said. */
+function tmuxError(error: unknown): unknown {
+  if (error instanceof OrchflowError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new OrchflowError(ErrorCode.SpawnFailed, `tmux failed: ${message}`, undefined, { cause: error });
+}

@@ -1,0 +1,143 @@
+// A tmux pane as a `PtyProcess`, so `Terminal` and its shell-integration engine run over tmux
+// unchanged: output comes from the control client's `%output` for the pane, input goes out as
+// `send-keys -H`, resize is `resize-window`, pause/resume switch the pane's output off and on for
+// this client (tmux then stops reading the pane while nobody else watches it), and the exit comes
+// from the window's automatic-rename format turning to `orchflow-dead:<status>:<signal>`.
+import { constants } from 'node:os';
+import type { ExitInfo } from '@orchflow/protocol';
+import type { ControlClient } from './control-client';
+import { quoteArg } from './control-codec';
+
+/** Prefix of a dead pane's window name; see the backend's tmux config. */
+export const DEAD_NAME_PREFIX = 'orchflow-dead:';
+
+const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+// 1 s: tmux may name the window before it has reaped the shell; it renames it once more when it
+// has. Past this, the status is asked for directly.
+const STATUS_GRACE_MS = 1_000;
+const STATUS_ATTEMPTS = 3;
+
+/** Where a pane lives in tmux. */
+export interface PaneIds {
+  paneId: string;
+  windowId: string;
+  pid: number;
+}
+
+/** The exit a dead-pane window name describes, or undefined when tmux has no status yet. */
+export function parseDeadName(name: string): ExitInfo | undefined {
+  if (!name.startsWith(DEAD_NAME_PREFIX)) return undefined;
+  const [status = '', signal = ''] = name.slice(DEAD_NAME_PREFIX.length).split(':');
+  if (/^\d+$/.test(signal))
+    return { exitCode: null, signal: signalNames.get(Number(signal)) ?? `SIG${signal}` };
+  if (/^\d+$/.test(status)) return { exitCode: Number(status), signal: null };
+  return undefined;
+}
+
+/** One pane driven through the backend's control client. */
+export class TmuxPane {
+  /** Pid of the pane's process (the shell). */
+  readonly pid: number;
+  /** People attached with `tmux attach` type into the same pane. */
+  readonly sharedInput = true;
+  private dataListener: ((bytes: Uint8Array) => void) | undefined;
+  private exitListener: ((info: ExitInfo) => void) | undefined;
+  // Output that arrived before Terminal registered its listener (its first prompt, say).
+  private early: Buffer[] = [];
+  private exit: ExitInfo | undefined;
+  private dying: NodeJS.Timeout | undefined;
+
+  /** A pane `ids` reachable through `client`; `onGone` runs once it has exited. */
+  constructor(
+    private readonly client: ControlClient,
+    readonly ids: PaneIds,
+    private readonly onGone: (pane: TmuxPane) => void,
+  ) {
+    this.pid = ids.pid;
+  }
+
+  /** True once the pane's exit was reported. */
+  get exited(): boolean {
+    return this.exit !== undefined;
+  }
+
+  /** Sends keystrokes, byte-exact. */
+  write(data: string | Uint8Array): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (bytes.length > 0 && !this.exit)
+      void this.client.sendKeys(this.ids.paneId, bytes).catch(() => undefined);
+  }
+
+  /** Resizes the pane's window (tmux marks it manually sized, so clients do not fight over it). */
+  resize(cols: number, rows: number): void {
+    void this.client
+      .command(`resize-window -t ${this.ids.windowId} -x ${cols} -y ${rows}`)
+      .catch(() => undefined);
+  }
+
+  /** Stops this client's output from the pane. */
+  pause(): void {
+    void this.client
+      .command(`refresh-client -A ${quoteArg(`${this.ids.paneId}:off`)}`)
+      .catch(() => undefined);
+  }
+
+  /** Resumes this client's output from the pane. */
+  resume(): void {
+    void this.client.command(`refresh-client -A ${quoteArg(`${this.ids.paneId}:on`)}`).catch(() => undefined);
+  }
+
+  /** Registers the output receiver and hands it what arrived before. */
+  onData(listener: (bytes: Uint8Array) => void): void {
+    this.dataListener = listener;
+    for (const bytes of this.early.splice(0)) listener(bytes);
+  }
+
+  /** Registers the exit listener. */
+  onExit(listener: (info: ExitInfo) => void): void {
+    this.exitListener = listener;
+    if (this.exit) queueMicrotask(() => listener(this.exit as ExitInfo));
+  }
+
+  /** Output for this pane from the control client. */
+  deliver(bytes: Buffer): void {
+    if (this.dataListener) this.dataListener(bytes);
+    else this.early.push(bytes);
+  }
+
+  /** The pane's window was renamed; a dead-pane name ends it. */
+  renamed(name: string): void {
+    if (this.exit || !name.startsWith(DEAD_NAME_PREFIX)) return;
+    const info = parseDeadName(name);
+    if (info) this.died(info);
+    else this.dying ??= setTimeout(() => void this.askStatus(), STATUS_GRACE_MS);
+  }
+
+  /** The pane's dead-state subscription changed: `<status>:<signal>` once it is dead. */
+  stateChanged(value: string): void {
+    if (value !== '') this.renamed(`${DEAD_NAME_PREFIX}${value}`);
+  }
+
+  /** Ends the pane with `info` (also used when the tmux server went away). */
+  died(info: ExitInfo): void {
+    if (this.exit) return;
+    clearTimeout(this.dying);
+    this.exit = info;
+    // The window stayed only so its exit status could be read (remain-on-exit); now it can go.
+    void this.client.command(`kill-window -t ${this.ids.windowId}`).catch(() => undefined);
+    this.onGone(this);
+    this.exitListener?.(info);
+  }
+
+  private async askStatus(attempt = 1): Promise<void> {
+    if (this.exit) return;
+    const format = quoteArg(`${DEAD_NAME_PREFIX}#{pane_dead_status}:#{pane_dead_signal}`);
+    const lines = await this.client
+      .command(`display-message -p -t ${this.ids.paneId} ${format}`)
+      .catch(() => [] as string[]);
+    const info = parseDeadName(lines[0] ?? '');
+    if (info || attempt >= STATUS_ATTEMPTS) this.died(info ?? { exitCode: null, signal: null });
+    else this.dying = setTimeout(() => void this.askStatus(attempt + 1), STATUS_GRACE_MS);
+  }
+}

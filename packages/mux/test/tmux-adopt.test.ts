@@ -1,0 +1,71 @@
+// Adoption: an orchestrator process on TmuxBackend is killed with SIGKILL; a new Orchestrator
+// with `adopt: true` finds its terminal under the same id and agent, with the scrollback restored,
+// and runs commands in the same shell.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Orchestrator } from '@orchflow/core';
+import { afterAll, expect, it } from 'vitest';
+import { TmuxBackend, tmuxSessionName } from '../src/index';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+const socketName = `orchflow-adopt-${process.pid}`;
+
+afterAll(() => {
+  spawnSync('tmux', ['-L', socketName, 'kill-server']);
+});
+
+// A zombie waiting for tmux to reap it counts as gone.
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZXx]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+it('adopts the terminals of an orchestrator killed with SIGKILL, scrollback and shell state intact', async () => {
+  const child = spawn(
+    join(root, 'node_modules', '.bin', 'tsx'),
+    ['--tsconfig', join(root, 'tsconfig.base.json'), join(here, 'tmux-adopt-child.ts'), socketName],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const [line] = (await once(lines, 'line')) as [string];
+  lines.close();
+  const { id, pid } = JSON.parse(line) as { id: string; pid: number };
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  expect(alive(pid)).toBe(true);
+  const sessions = spawnSync('tmux', ['-L', socketName, 'list-sessions', '-F', '#{session_name}'], {
+    encoding: 'utf8',
+  });
+  expect(sessions.stdout.split('\n')).toContain(tmuxSessionName(id));
+
+  const orch = Orchestrator.builder()
+    .withBackend(new TmuxBackend({ socketName, adopt: true }))
+    .build();
+  try {
+    await orch.ready();
+    const list = orch.listTerminals();
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id, agentId: 'agent-7', pid, backend: 'tmux', state: 'running' });
+    const restored = orch.read(id, { maxBytes: 1024 * 1024 }).data;
+    expect(restored).toContain('line-1\r\n');
+    expect(restored).toContain('line-3000\r\n');
+    for (let i = 1; i <= 3000; i += 499) expect(restored).toContain(`line-${i}\r\n`);
+    const mark = await orch.execute(id, 'echo "$MARK from $(pwd)"');
+    expect(mark).toMatchObject({ stdout: 'kept from /tmp\n', exitCode: 0 });
+    const status = await orch.execute(id, 'false');
+    expect(status.exitCode).toBe(1);
+    expect(orch.read(id, { fromOffset: mark.outputOffset }).data).toContain('kept from /tmp');
+  } finally {
+    await orch.shutdown();
+  }
+  expect(alive(pid)).toBe(false);
+}, 120_000);

@@ -1,0 +1,123 @@
+// TmuxBackend over a real tmux server on a private socket: the backend conformance suite, exact
+// bytes through control mode, a server killed from outside, and the tmux-missing error.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TmuxBackend } from '../src/index';
+import { describeBackendConformance } from './conformance';
+
+const socketName = `orchflow-test-${process.pid}`;
+afterAll(() => {
+  spawnSync('tmux', ['-L', socketName, 'kill-server']);
+});
+
+describeBackendConformance('TmuxBackend', () => new TmuxBackend({ socketName }));
+
+describe('TmuxBackend I/O', () => {
+  let backend: TmuxBackend;
+  afterEach(async () => {
+    await backend?.dispose();
+  });
+
+  it('round-trips UTF-8-heavy and binary output byte for byte', async () => {
+    backend = new TmuxBackend({ socketName });
+    const session = await backend.createSession({ id: 'bytes', agentId: 'a' });
+    // Every byte value, many times, plus multi-byte UTF-8 that tmux splits across %output lines.
+    const text = 'héllo wörld — 日本語テキスト 🎉🚀 Ωμέγα '.repeat(400);
+    const utf8 = await session.execute(`for i in 1 2 3; do printf '%s' '${text}'; done; printf '\\n'`);
+    expect(utf8.stdout).toBe(`${text.repeat(3)}\n`);
+    // Raw bytes: `stty raw` so the PTY passes \n and \r untouched; read back from the scrollback.
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const hex = all.toString('hex').replace(/(..)/g, '\\x$1');
+    const result = await session.execute(
+      `stty raw -echo; for i in $(seq 50); do printf '${hex}'; done; stty sane`,
+    );
+    expect(result.exitCode).toBe(0);
+    const from = result.outputOffset ?? 0;
+    const raw = (session as unknown as { pipeline: { readBytes(a: number, b: number): Uint8Array } })
+      .pipeline;
+    const got = Buffer.from(raw.readBytes(from, from + all.length * 50 + 4096));
+    let count = 0;
+    for (let at = got.indexOf(all); at >= 0; at = got.indexOf(all, at + 1)) count++;
+    expect(count).toBe(50);
+  }, 60_000);
+
+  it('sends input byte-exact and runs commands while input is typed', async () => {
+    backend = new TmuxBackend({ socketName });
+    const session = await backend.createSession({ id: 'input', agentId: 'a' });
+    let typed = false;
+    const result = await session.execute(
+      'echo waiting; IFS= read -r line; printf "%s" "$line" | od -An -tx1 | tr -d " \\n"',
+      {
+        onOutput: ({ data }) => {
+          if (!typed && data.includes('waiting')) {
+            typed = true;
+            session.write('ä€\t\\x\n');
+          }
+        },
+      },
+    );
+    expect(result.stdout.split('\n').at(-1)).toBe(Buffer.from('ä€\t\\x').toString('hex'));
+  }, 30_000);
+
+  it('snapshots the screen and resizes the pane', async () => {
+    backend = new TmuxBackend({ socketName });
+    const session = await backend.createSession({
+      id: 'snap',
+      agentId: 'a',
+      config: { cols: 100, rows: 30 },
+    });
+    session.resize(120, 40);
+    expect([session.cols, session.rows]).toEqual([120, 40]);
+    // tmux hands a resize to the PTY from a timer (it batches resizes): ask until the shell sees it.
+    let size = '';
+    const deadline = Date.now() + 10_000;
+    while (size !== '40 120\n' && Date.now() < deadline)
+      size = (await session.execute('sleep 0.05; stty size')).stdout;
+    expect(size).toBe('40 120\n');
+    await session.execute('echo on-screen-marker');
+    const snap = await session.snapshot();
+    expect(snap.lines.join('\n')).toContain('on-screen-marker');
+  }, 30_000);
+
+  it('reports an exit on every terminal when the tmux server is killed from outside', async () => {
+    const killSocket = `${socketName}-killed`;
+    backend = new TmuxBackend({ socketName: killSocket });
+    const a = await backend.createSession({ id: 'k1', agentId: 'a' });
+    const b = await backend.createSession({ id: 'k2', agentId: 'a' });
+    const running = a.execute('sleep 600');
+    execFileSync('tmux', ['-L', killSocket, 'kill-server']);
+    const [ea, eb] = await Promise.all([a.exited, b.exited]);
+    expect(ea.signal).toBe('SIGHUP');
+    expect(eb.signal).toBe('SIGHUP');
+    expect((await running).shellExited).toBe(true);
+    expect(await backend.listSessions()).toEqual([]);
+  }, 30_000);
+
+  it('refuses scripted mode with a clear error', async () => {
+    backend = new TmuxBackend({ socketName });
+    const error = await backend
+      .createSession({ id: 'x', agentId: 'a', config: { mode: 'scripted' } })
+      .catch((e: unknown) => e);
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.InvalidParams);
+  });
+});
+
+describe('TmuxBackend without tmux', () => {
+  it('fails at construction with SpawnFailed naming the fix', () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      let error: unknown;
+      try {
+        new TmuxBackend();
+      } catch (e) {
+        error = e;
+      }
+      expect(isOrchflowError(error) && error.code).toBe(ErrorCode.SpawnFailed);
+      expect(String((error as Error).message)).toMatch(/tmux ≥ 3\.2/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
