@@ -13,6 +13,7 @@ export {
   sha256Hex,
 } from './audit/entry';
 export { type AuditVerification, type VerifyAuditOptions, verifyAuditLog } from './audit/verify';
+export { SAFE_ENVIRONMENT, SHELL_CONTROL_VARIABLES } from './command/assignments';
 export {
   NETWORK_PROGRAMS,
   READING_PROGRAMS,
@@ -42,6 +43,9 @@ export {
 } from './isolation/types';
 export { canWriteRawInput, SecurityPresets } from './policy/presets';
 export {
+  type AllowRule,
+  type AllowRuleInput,
+  AllowRuleSchema,
   type Capabilities,
   CapabilitiesSchema,
   CommandRuleSchema,

@@ -1,3 +1,5 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { containerRunArgs, requireContainerEngine } from '../src/isolation/container';
@@ -48,6 +50,24 @@ describe('bwrapArgs', () => {
     ]) {
       expect(args).toContain(flag);
     }
+  });
+
+  it('hides the real home and /root unless one holds the workspace', () => {
+    // Outside /tmp, /home and /run, which are hidden anyway (root's home is /root).
+    const home = mkdtempSync('/var/tmp/orchflow-home-');
+    const sandbox = { ...spec, level: 'sandbox' as const, home };
+    const hidden = (s: IsolationSpec): string[] =>
+      bwrapArgs(s, { privateDirs: [], newSession: false }).flatMap((a, i, all) =>
+        a === '--tmpfs' ? [all[i + 1] as string] : [],
+      );
+    expect(hidden(sandbox)).toEqual(expect.arrayContaining([home, '/root']));
+    // A workspace inside the home reappears on top of the hidden home: bound after its tmpfs.
+    const inside = join(home, 'project');
+    mkdirSync(inside);
+    const args = bwrapArgs({ ...sandbox, workspace: inside }, { privateDirs: [], newSession: false });
+    expect(args.indexOf(inside)).toBeGreaterThan(args.indexOf(home));
+    // A home inside the workspace stays visible (it is part of the workspace).
+    expect(hidden({ ...sandbox, workspace: '/var/tmp' })).not.toContain(home);
   });
 
   it('keeps the network when allowed and omits --new-session for a PTY shell', () => {

@@ -1,5 +1,4 @@
 import type { Terminal } from '@orchflow/terminal';
-import { listProcessTree } from '@orchflow/terminal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canLimitProcesses, isolatedTerminal, loopbackServer, survivors } from './isolation-helpers';
 

@@ -13,8 +13,16 @@ import {
   workspace,
 } from './isolation-helpers';
 
-// CI installs bubblewrap (scripts/setup.sh); a machine without it skips these.
+// CI installs bubblewrap (scripts/setup.sh) and must run these: there a missing bwrap fails the
+// suite instead of skipping it silently. A developer machine without it skips them.
 const hasBwrap = findExecutable('bwrap') !== undefined;
+const inCi = Boolean(process.env.CI);
+
+describe.runIf(inCi)('sandbox prerequisites in CI', () => {
+  it('has bubblewrap installed (scripts/setup.sh installs it)', () => {
+    expect(hasBwrap, "bwrap was not found: install bubblewrap ('apt-get install bubblewrap')").toBe(true);
+  });
+});
 
 let term: Terminal | undefined;
 afterEach(async () => {
@@ -22,7 +30,7 @@ afterEach(async () => {
   term = undefined;
 });
 
-describe.skipIf(!hasBwrap)("isolationLevel 'sandbox' (bubblewrap)", () => {
+describe.skipIf(!hasBwrap && !inCi)("isolationLevel 'sandbox' (bubblewrap)", () => {
   it('gives a read-only root, a private /tmp, hidden /home and a writable workspace', async () => {
     const ws = workspace();
     writeFileSync(join(tmpdir(), 'orchflow-host-tmp-marker'), 'x');
@@ -44,6 +52,16 @@ describe.skipIf(!hasBwrap)("isolationLevel 'sandbox' (bubblewrap)", () => {
     // A new PID namespace: the shell's pid is tiny there.
     expect(Number(/pid=(\d+)/.exec(r.stdout)?.[1])).toBeLessThan(10);
     expect(r.stdout).toMatch(/CapEff:\s+0+$/m);
+  });
+
+  it('hides the real home directory and /root, wherever the home is', async () => {
+    // Outside /tmp, /home and /run, which are hidden anyway (like root's home, /root).
+    const home = mkdtempSync('/var/tmp/orchflow-realhome-');
+    writeFileSync(join(home, '.credentials'), 'HOME-SECRET');
+    term = await isolatedTerminal({ level: 'sandbox', home });
+    const r = await term.execute(`cat ${home}/.credentials; ls -A ${home} | wc -l; ls -A /root | wc -l`);
+    expect(r.stdout).not.toContain('HOME-SECRET');
+    expect(r.stdout).toMatch(/^0\n0\n$/m);
   });
 
   it('makes forbidden directories unreadable and forbidden files empty', async () => {

@@ -87,6 +87,23 @@ describe('parseSecurityPolicy', () => {
     expect((error.data as { issues: unknown[] }).issues.length).toBeGreaterThanOrEqual(7);
   });
 
+  it('accepts allow entries with denied options or exact arguments, and names a bad one', () => {
+    const policy = parseSecurityPolicy({
+      allowedCommands: [
+        'ls',
+        { command: 'sort', deniedOptions: ['-o', '--output'] },
+        { command: 'make test', exact: true },
+      ],
+    });
+    expect(policy.allowedCommands?.[1]).toEqual({
+      command: 'sort',
+      deniedOptions: ['-o', '--output'],
+      exact: false,
+    });
+    const error = loadError({ allowedCommands: [{ command: 'sort', deniedOptions: ['o; rm'] }] });
+    expect(error.message).toContain('allowedCommands[0]');
+  });
+
   it('rejects a non-object', () => {
     expect(loadError('standard').message).toContain('(policy)');
   });
@@ -103,7 +120,16 @@ describe('SecurityPresets', () => {
     expect(trusted.allowedCommands ?? standard.allowedCommands).toBeUndefined();
     expect(standard.forbiddenPaths).toEqual(expect.arrayContaining(['~/.ssh', '/etc/shadow']));
     expect(locked).toMatchObject({ isolationLevel: 'sandbox', networkPolicy: 'deny' });
-    expect(locked.allowedCommands).toEqual(expect.arrayContaining(['git status', 'npm run test:*']));
+    expect(locked.allowedCommands).toEqual(
+      expect.arrayContaining([
+        'git status',
+        {
+          command: 'npm run test:*',
+          deniedOptions: expect.arrayContaining(['--script-shell']),
+          exact: false,
+        },
+      ]),
+    );
     expect(Object.isFrozen(standard.deniedCommands)).toBe(true);
     expect(() => (standard.deniedCommands as string[]).push('x')).toThrow();
   });

@@ -87,6 +87,17 @@ export const SPAWNING_PROGRAMS: ReadonlySet<string> = new Set([
 // Redirections to these are not file writes.
 const HARMLESS_TARGETS = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/;
 
+// `uniq IN OUT` writes OUT; `-f N`, `-s N`, `-w N` take a value.
+function uniqOperands(argv: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (/^-[fsw]$/.test(a)) i++;
+    else if (a === '-' || !a.startsWith('-')) count++;
+  }
+  return count;
+}
+
 /** The first capability an invocation needs but lacks, or `undefined`. */
 export function lackingCapability(
   inv: Invocation,
@@ -103,7 +114,8 @@ export function lackingCapability(
   if (
     !caps.canWriteFiles &&
     (WRITING_PROGRAMS.has(p) ||
-      (p === 'sed' && inv.argv.some((a) => /^-[A-Za-z]*i/.test(a) || a.startsWith('--in-place'))))
+      (p === 'sed' && inv.argv.some((a) => /^-[A-Za-z]*i/.test(a) || a.startsWith('--in-place'))) ||
+      (p === 'uniq' && uniqOperands(inv.argv) >= 2))
   ) {
     return { rule: 'capability:canWriteFiles', reason: `'${p}' writes files, which this policy denies` };
   }

@@ -1,20 +1,20 @@
 // CommandPolicy: the verdict of a SecurityPolicy on one command line. Order of judgement: parse
-// errors, then each simple command in source order (assignments, denylist, constructs that
-// cannot be judged, allowlist, capabilities), then redirections, background jobs and paths.
-// The first failure decides; its rule and the part of the command it concerns are reported.
+// errors, assignments, evaluated strings, then each simple command in source order (denylist,
+// constructs that cannot be judged, allowlist, capabilities), then redirections, background jobs
+// and paths. The first failure decides; its rule and the part of the command it concerns are
+// reported. Under an allowlist everything that cannot be judged is refused (fail closed); under
+// a denylist, what could hide a denied command or argument is refused too.
 import { homedir } from 'node:os';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { parseSecurityPolicy, type SecurityPolicy } from '../policy/schema';
+import { nameGlob, SAFE_ENVIRONMENT, SHELL_CONTROL_VARIABLES } from './assignments';
 import { lackingCapability, lackingForBackground, lackingForRedirect, layers } from './capabilities';
 import { bashParser } from './parser';
 import { candidateCwds, PathGuard, pathRefs } from './paths';
-import { type CommandRule, compileRules, matchAllowed, matchDenied } from './rules';
-import { type Construct, type Scan, Scanner } from './scanner';
+import { type CommandRule, compileRules, type Invocation, matchAllowed, matchDenied } from './rules';
+import type { Construct, FoundAssignment, FoundCommand, Scan } from './scanner';
+import { Scanner } from './scanner';
 import type { CheckOptions, PolicyDecision } from './types';
-
-function nameGlob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/\*/g, '.*')}$`);
-}
 
 interface HomeBound {
   allowed?: CommandRule[];
@@ -27,12 +27,16 @@ export class CommandPolicy {
   /** The validated policy this judges by. */
   readonly policy: SecurityPolicy;
   private readonly dangerous: RegExp[];
+  private readonly safeEnvironment = SAFE_ENVIRONMENT.map(nameGlob);
   private readonly byHome = new Map<string, HomeBound>();
 
   /** Validates `policy` (throws InvalidParams naming bad fields) and prepares its rules. */
   constructor(policy: unknown) {
     this.policy = parseSecurityPolicy(policy);
-    this.dangerous = this.policy.dangerousVariables.map(nameGlob);
+    // An empty `dangerousVariables` is the opt-out from assignment checks; otherwise the shell's
+    // own control variables are always protected.
+    const names = this.policy.dangerousVariables;
+    this.dangerous = (names.length === 0 ? [] : [...names, ...SHELL_CONTROL_VARIABLES]).map(nameGlob);
   }
 
   /** Loads the bash parser now rather than on the first {@link check}. */
@@ -44,8 +48,13 @@ export class CommandPolicy {
   async check(command: string, options: CheckOptions = {}): Promise<PolicyDecision> {
     const parser = await bashParser();
     const home = options.home ?? homedir();
-    const scanner = new Scanner(parser, { HOME: home });
+    let scanner = new Scanner(parser, { HOME: home });
     scanner.source(command);
+    // A line that assigns HOME makes `~` and `$HOME` unknown from then on.
+    if (scanner.scan.assignments.some((a) => a.name === 'HOME')) {
+      scanner = new Scanner(parser, {});
+      scanner.source(command);
+    }
     const { scan } = scanner;
     const commands = scan.commands.map((f) => f.command);
     for (const c of commands) for (const a of c.assignments) a.dangerous = this.isDangerous(a.name);
@@ -93,32 +102,30 @@ export class CommandPolicy {
         reason: `the command could not be parsed as bash (near ${firstError}); fix the syntax`,
       };
     }
-    const assignment = scan.assignments.find((a) => this.isDangerous(a.name));
-    if (assignment) {
-      return {
-        rule: `dangerous-assignment:${assignment.name}`,
-        reason: `'${assignment.text}' sets ${assignment.name}, which changes what programs load or run`,
-      };
+    for (const assignment of scan.assignments) {
+      const denied = this.assignmentDenial(assignment, strict);
+      if (denied) return denied;
     }
+    const hazard = scan.hazards[0];
+    if (strict && hazard) return hazard;
     for (const found of scan.commands) {
-      for (const inv of [...layers(found), ...found.guesses]) {
-        const denied = matchDenied(bound.denied, inv);
-        if (denied)
-          return {
-            rule: denied.label,
-            reason: `'${describe(inv)}' in '${found.command.text}' matches a denied command`,
-          };
-      }
+      const denied = this.denylisted(found, bound.denied);
+      if (denied) return denied;
       if (strict && found.construct) return found.construct;
-      if (bound.allowed && !found.functionCall) {
-        for (const inv of layers(found)) {
-          if (!matchAllowed(bound.allowed, inv)) {
-            return {
-              rule: 'allowedCommands: no match',
-              reason: `'${describe(inv)}' in '${found.command.text}' is not in allowedCommands`,
-            };
-          }
-        }
+      // Every call is judged by its name, also when a function of that name is defined: the
+      // function's body is judged on its own, and `command rm` or `/bin/rm` would skip it.
+      for (const inv of bound.allowed ? layers(found) : []) {
+        const match = matchAllowed(bound.allowed ?? [], inv);
+        if (match.kind === 'none')
+          return {
+            rule: 'allowedCommands: no match',
+            reason: `'${describe(inv)}' in '${found.command.text}' is not in allowedCommands`,
+          };
+        if (match.kind === 'refused')
+          return {
+            rule: `${match.rule.label}: refused`,
+            reason: `'${describe(inv)}' in '${found.command.text}' matches ${match.rule.label}, which ${match.why}`,
+          };
       }
       for (const inv of layers(found)) {
         const lacking = lackingCapability(inv, caps, networkDenied);
@@ -134,12 +141,59 @@ export class CommandPolicy {
     return this.judgePaths(scan, bound.paths, cwd, home);
   }
 
+  private assignmentDenial(a: FoundAssignment, strict: boolean): Construct | undefined {
+    const denied = { rule: `dangerous-assignment:${a.name}` };
+    if (this.isDangerous(a.name))
+      return {
+        ...denied,
+        reason: `'${a.text}' sets ${a.name}, which changes what the shell or programs load or run`,
+      };
+    // Under an allowlist, environment-style names steer allowed programs (GIT_PAGER, GOFLAGS …).
+    const environmentStyle = a.exported || /^[A-Z_][A-Z0-9_]*$/.test(a.name);
+    if (strict && environmentStyle && !this.safeEnvironment.some((re) => re.test(a.name)))
+      return {
+        ...denied,
+        reason: `'${a.text}' sets the environment-style variable ${a.name}, which allowed programs may read to run other code; only ${SAFE_ENVIRONMENT.join(', ')} may be set under an allowlist`,
+      };
+    return undefined;
+  }
+
+  // The denylist, and what could hide a denied command from it: a non-literal program name, or a
+  // non-literal argument to a program a rule with arguments is about (`rm -rf $(echo /)`).
+  private denylisted(found: FoundCommand, rules: readonly CommandRule[]): Construct | undefined {
+    const alternatives = found.words.slice(1).flatMap((w) => w.alternatives ?? []);
+    const own: Invocation = { ...found.command, argv: [...found.command.argv, ...alternatives] };
+    for (const inv of [...(found.command.via ?? []), own, ...found.guesses]) {
+      const denied = matchDenied(rules, inv);
+      if (denied)
+        return {
+          rule: denied.label,
+          reason: `'${describe(inv)}' in '${found.command.text}' matches a denied command`,
+        };
+    }
+    if (rules.length === 0) return undefined;
+    if (!found.words[0]?.literal)
+      return {
+        rule: 'non-literal-command',
+        reason: `the command name '${found.command.programPath}' in '${found.command.text}' is not a literal word, so it could be a denied command`,
+      };
+    const dynamic = found.words.slice(1).find((w) => w.expanded);
+    const about =
+      dynamic && rules.find((r) => r.args.length > 0 && matchDenied([{ ...r, args: [], tokens: [] }], own));
+    if (dynamic && about)
+      return {
+        rule: `non-literal-argument: ${about.label}`,
+        reason: `'${dynamic.value}' in '${found.command.text}' is only known at run time and could complete the denied command '${about.label.replace(/^[^:]*: /, '')}'; use literal arguments`,
+      };
+    return undefined;
+  }
+
   private judgePaths(scan: Scan, guard: PathGuard, cwd: string, home: string): Construct | undefined {
     if (guard.empty) return undefined;
     const refs = pathRefs(scan.commands, scan.redirects);
     const cwds = candidateCwds(cwd, scan.cds, home);
     for (const ref of refs) {
-      const relative = ref.word.literal ? !ref.word.value.startsWith('/') : !ref.word.prefix.startsWith('/');
+      const relative = !(ref.word.expanded ? ref.word.prefix : ref.word.value).startsWith('/');
       if (!cwds) {
         if (relative && ref.word.value !== '') {
           return {
@@ -150,6 +204,11 @@ export class CommandPolicy {
         continue;
       }
       const hit = guard.hit(ref, cwds);
+      if (hit === 'unknown' || (hit === undefined && ref.word.expanded))
+        return {
+          rule: 'non-literal-path',
+          reason: `'${ref.word.value}' in '${ref.text}' is only known at run time (or matches too many files), so whether it reaches a forbidden path cannot be checked; use a literal path`,
+        };
       if (hit) {
         const verb = ref.access === 'write' ? 'writes' : 'reads';
         return {

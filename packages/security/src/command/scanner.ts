@@ -1,7 +1,10 @@
 // Walks a bash AST and collects everything the policy judges: every simple command anywhere in
-// the tree (seen through wrappers and into `bash -c`/`eval` strings), every redirection, every
-// assignment, `cd`s, background jobs and parse errors. It decides nothing itself.
+// the tree (seen through wrappers and into `bash -c`/`eval`/`trap` strings), every redirection,
+// every assignment (also by builtins), `cd`s, background jobs, parse errors and constructs that
+// evaluate strings. It decides nothing itself.
 import type { Node, Parser } from 'web-tree-sitter';
+import { cdTarget, judgeBuiltin } from './builtins';
+import { evaluationHazard } from './evaluation';
 import { parseWith } from './parser';
 import type { ParsedCommand, WrapperUse } from './types';
 import { type WordValue, wordValue } from './words';
@@ -19,8 +22,6 @@ export interface FoundCommand {
   /** The program word then each argument, as values. */
   words: WordValue[];
   construct?: Construct;
-  /** A call of a function defined earlier in the same input (its body is judged already). */
-  functionCall: boolean;
   /** Possible wrapped commands of an unsupported wrapper, checked against the denylist only. */
   guesses: ParsedCommand[];
 }
@@ -32,10 +33,12 @@ export interface Redirect {
   text: string;
 }
 
-/** An assignment anywhere (`X=1 cmd`, `export X=1`, `env X=1 cmd`). */
+/** An assignment anywhere (`X=1 cmd`, `export X=1`, `env X=1 cmd`, `read X`, `printf -v X`). */
 export interface FoundAssignment {
   name: string;
   text: string;
+  /** It reaches the environment of a program (`X=1 cmd`, `export`, `declare -x`, `env X=1`). */
+  exported: boolean;
 }
 
 /** Everything found in one command line. */
@@ -44,6 +47,8 @@ export interface Scan {
   redirects: Redirect[];
   assignments: FoundAssignment[];
   parseErrors: string[];
+  /** Constructs outside any simple command that fail closed under an allowlist. */
+  hazards: Construct[];
   background: string[];
   /** Literal `cd` targets (`~` for a bare `cd`); `undefined` for a target that is not literal. */
   cds: Array<string | undefined>;
@@ -68,10 +73,10 @@ export class Scanner {
     redirects: [],
     assignments: [],
     parseErrors: [],
+    hazards: [],
     background: [],
     cds: [],
   };
-  private readonly functions = new Set<string>();
 
   constructor(
     private readonly parser: Parser,
@@ -86,6 +91,8 @@ export class Scanner {
     }
     const tree = parseWith(this.parser, source);
     try {
+      const hazard = evaluationHazard(tree.rootNode);
+      if (hazard) this.scan.hazards.push(hazard);
       this.visit(tree.rootNode, via, depth);
     } finally {
       tree.delete();
@@ -100,14 +107,34 @@ export class Scanner {
       case 'command':
         this.command(node, via, depth);
         break;
-      case 'function_definition': {
-        const name = node.childForFieldName('name');
-        if (name) this.functions.add(name.text);
-        break;
-      }
       case 'variable_assignment': {
         const name = node.childForFieldName('name');
-        if (name) this.scan.assignments.push({ name: name.text, text: node.text });
+        const owner = node.parent?.type;
+        // Declarations are read by `builtin`, which knows which of their names are exported.
+        if (name && owner !== 'declaration_command')
+          this.scan.assignments.push({
+            name: (name.firstNamedChild?.type === 'variable_name' ? name.firstNamedChild : name).text,
+            text: node.text,
+            exported: owner === 'command',
+          });
+        break;
+      }
+      case 'for_statement': {
+        const name = node.childForFieldName('variable');
+        if (name)
+          this.scan.assignments.push({ name: name.text, text: node.text.slice(0, 80), exported: false });
+        break;
+      }
+      case 'declaration_command':
+      case 'unset_command': {
+        const [keyword, ...args] = present(node.children);
+        const words = args.map((a) => this.declared(a));
+        const hazard = this.builtin(
+          keyword?.type ?? '',
+          [{ value: keyword?.type ?? '', literal: true, prefix: '', expanded: false }, ...words],
+          node.text,
+        );
+        if (hazard) this.scan.hazards.push(hazard);
         break;
       }
       case 'file_redirect':
@@ -119,6 +146,31 @@ export class Scanner {
         break;
     }
     for (const child of present(node.children)) this.visit(child, via, depth);
+  }
+
+  // A declaration's argument as a word: `X=$(y)` becomes the word `X=$(y)`.
+  private declared(node: Node): WordValue {
+    if (node.type === 'variable_name')
+      return { value: node.text, literal: true, prefix: node.text, expanded: false };
+    if (node.type !== 'variable_assignment') return wordValue(node, this.vars);
+    const name = node.childForFieldName('name')?.text ?? '';
+    const valueNode = node.childForFieldName('value');
+    const value = valueNode ? wordValue(valueNode, this.vars) : undefined;
+    const literal = value?.literal ?? true;
+    return {
+      value: `${name}=${value?.value ?? ''}`,
+      literal,
+      prefix: `${name}=${value?.prefix ?? ''}`,
+      expanded: value?.expanded ?? false,
+    };
+  }
+
+  // Records what a builtin assigns; returns what fails closed under an allowlist.
+  private builtin(program: string, words: WordValue[], text: string): Construct | undefined {
+    const { targets, construct } = judgeBuiltin(program, words, text);
+    for (const t of targets)
+      this.scan.assignments.push({ name: t.name, text: text.slice(0, 120), exported: t.exported });
+    return construct;
   }
 
   private redirect(node: Node): void {
@@ -161,20 +213,23 @@ export class Scanner {
     }
     const name = found.command.program;
     const self: WrapperUse = { program: name, argv: words.slice(1).map((w) => w.value) };
+    const hazard = this.builtin(name, words, text);
+    if (hazard) found.construct = hazard;
     if (name === 'eval') {
       this.evalBuiltin(found, words.slice(1), via, depth);
       return;
     }
-    if (name === 'alias') {
-      const values = words.slice(1).flatMap((w) => (ASSIGNMENT.exec(w.value)?.[2] ?? []) as string[]);
-      this.scan.commands.push(found);
-      for (const value of values) this.source(value, [...via, self], depth + 1);
+    if (name === 'alias' || name === 'trap') {
+      this.hook(found, words, [...via, self], depth);
       return;
     }
-    if (name === 'cd' || name === 'pushd') {
-      const target = words.slice(1).find((w) => !w.value.startsWith('-') || w.value === '-');
-      this.scan.cds.push(target === undefined ? '~' : target.literal ? target.value : undefined);
+    if (name === 'enable' && words.length > 1) {
+      found.construct = {
+        rule: 'enable',
+        reason: `'${text.slice(0, 80)}' loads or switches off shell builtins, which changes what later commands run`,
+      };
     }
+    if (name === 'cd' || name === 'pushd' || name === 'popd') this.scan.cds.push(cdTarget(name, words));
     if (name === 'find') {
       this.scan.commands.push(found);
       for (const exec of findExecs(words)) {
@@ -198,7 +253,7 @@ export class Scanner {
         const envAssignments = how.assignments.map((i) => (words[i] as WordValue).value);
         for (const a of envAssignments) {
           const match = ASSIGNMENT.exec(a);
-          if (match?.[1]) this.scan.assignments.push({ name: match[1], text: a });
+          if (match?.[1]) this.scan.assignments.push({ name: match[1], text: a, exported: true });
         }
         if (how.chdir !== undefined) this.scan.cds.push(how.chdir);
         this.invocation(
@@ -232,6 +287,32 @@ export class Scanner {
         this.scan.commands.push(found);
         return;
     }
+  }
+
+  // `alias x='…'` and `trap '…' SIGNAL` store code that runs later, in later commands of the same
+  // shell where the policy no longer sees it: the code is judged now (for denied commands) and,
+  // under an allowlist, defining the hook at all is refused.
+  private hook(found: FoundCommand, words: WordValue[], via: WrapperUse[], depth: number): void {
+    const name = found.command.program;
+    const args = words.slice(1).filter((w, i) => !(i === 0 && w.value === '--'));
+    const code =
+      name === 'alias'
+        ? args.flatMap((w) =>
+            ASSIGNMENT.exec(w.value) ? [{ ...w, value: ASSIGNMENT.exec(w.value)?.[2] ?? '' }] : [],
+          )
+        : args.length > 1 &&
+            !/^-[pl]$/.test(args[0]?.value ?? '') &&
+            !['', '-'].includes(args[0]?.value ?? '')
+          ? args.slice(0, 1)
+          : [];
+    if (code.length > 0) {
+      found.construct = {
+        rule: name,
+        reason: `'${found.command.text.slice(0, 80)}' defines ${name === 'alias' ? 'an alias' : 'a trap'}, code that runs later where the policy cannot judge it`,
+      };
+    }
+    this.scan.commands.push(found);
+    for (const c of code) this.source(c.value, via, depth + 1);
   }
 
   // `eval`'s words joined are a command string: judged inside, and `eval` itself fails closed.
@@ -275,6 +356,6 @@ export class Scanner {
       }),
     };
     if (via.length > 0) command.via = via;
-    return { command, words, functionCall: this.functions.has(command.program), guesses: [] };
+    return { command, words, guesses: [] };
   }
 }

@@ -1,7 +1,9 @@
-// Shell words to strings: quote removal and escapes, as bash would do them, for the words the
-// parser hands us. A word is "literal" only when bash would pass it through unchanged by any
-// expansion; command names must be literal, arguments may not be.
+// Shell words to strings: quote removal, escapes and tilde expansion, as bash would do them, for
+// the words the parser hands us. A word is "literal" only when bash would pass it through
+// unchanged by any expansion; command names must be literal, arguments may not be.
+import { readFileSync } from 'node:fs';
 import type { Node } from 'web-tree-sitter';
+import { expandBraces } from './braces';
 
 /** A word after quote removal. */
 export interface WordValue {
@@ -11,6 +13,31 @@ export interface WordValue {
   literal: boolean;
   /** The literal text before the first non-literal part (for path checks of `/etc/$x`). */
   prefix: string;
+  /**
+   * True when a part is only known at run time (parameter, command or arithmetic expansion,
+   * `$'…'`, an unknown `~user`); false for literals and words that only glob or brace-expand.
+   */
+  expanded: boolean;
+  /** For a word with brace expansion and no run-time part: the words it expands to. */
+  alternatives?: string[];
+}
+
+let passwd: Map<string, string> | undefined;
+
+// `~user` as bash resolves it (getpwnam); /etc/passwd is what the terminal's shell sees too.
+function userHome(user: string): string | undefined {
+  if (!passwd) {
+    passwd = new Map();
+    try {
+      for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+        const fields = line.split(':');
+        if (fields[0] && fields[5]) passwd.set(fields[0], fields[5]);
+      }
+    } catch {
+      // No passwd file: every `~user` stays unknown, which fails closed.
+    }
+  }
+  return passwd.get(user);
 }
 
 // Unquoted glob characters and brace expansion make a word something other than itself.
@@ -44,9 +71,13 @@ class Builder {
   value = '';
   prefix = '';
   literal = true;
+  expanded = false;
   add(text: string, literal: boolean): void {
     if (this.literal && literal) this.prefix += text;
-    if (!literal) this.literal = false;
+    if (!literal) {
+      this.literal = false;
+      this.expanded = true;
+    }
     this.value += text;
   }
 }
@@ -55,11 +86,13 @@ function build(node: Node, out: Builder): void {
   switch (node.type) {
     case 'word':
     case 'number': {
-      // Tilde expansion: only an unquoted `~` that starts the word.
-      const home = out.vars.HOME;
-      if (out.value === '' && home !== undefined && /^~(\/|$)/.test(node.text)) {
-        out.add(home, true);
-        build({ type: 'word', text: node.text.slice(1) } as Node, out);
+      // Tilde expansion: only an unquoted `~`, `~user`, `~+` or `~-` that starts the word.
+      const tilde = out.value === '' ? /^~([A-Za-z0-9._-]*|[+-])(?=\/|$)/.exec(node.text) : null;
+      if (tilde) {
+        const who = tilde[1] ?? '';
+        const home = who === '' ? out.vars.HOME : /^[+-]$/.test(who) ? undefined : userHome(who);
+        out.add(home ?? tilde[0], home !== undefined);
+        build({ type: 'word', text: node.text.slice(tilde[0].length) } as Node, out);
         return;
       }
       const { value, special } = unescapeUnquoted(node.text);
@@ -105,5 +138,16 @@ function build(node: Node, out: Builder): void {
 export function wordValue(node: Node, vars: Readonly<Record<string, string>> = {}): WordValue {
   const out = new Builder(vars);
   build(node, out);
-  return { value: out.value, literal: out.literal, prefix: out.prefix };
+  const word: WordValue = {
+    value: out.value,
+    literal: out.literal,
+    prefix: out.prefix,
+    expanded: out.expanded,
+  };
+  if (!out.expanded && BRACE.test(out.value)) {
+    const alternatives = expandBraces(out.value);
+    if (alternatives) word.alternatives = alternatives;
+    else word.expanded = true;
+  }
+  return word;
 }

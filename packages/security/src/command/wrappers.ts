@@ -128,7 +128,12 @@ const TABLE: Record<string, (words: WordValue[]) => Unwrapped | undefined> = {
       if (typeof split === 'string') {
         return {
           kind: 'code',
-          code: { value: split, literal: words.every((w) => w.literal), prefix: '' },
+          code: {
+            value: split,
+            literal: words.every((w) => w.literal),
+            prefix: '',
+            expanded: words.some((w) => w.expanded),
+          },
           end: words.length,
         };
       }
@@ -273,7 +278,6 @@ const UNSUPPORTED = new Set([
   'rlwrap',
   'pkexec',
   'coproc',
-  'trap',
 ]);
 
 /**

@@ -25,8 +25,15 @@ export function isolationSpecFor(policy: SecurityPolicy, placement: TerminalPlac
     network: policy.networkPolicy === 'allow' && policy.capabilities.canNetwork,
     workspace: placement.workspace,
     forbiddenPaths: policy.forbiddenPaths.map(expand),
-    keepEnv: placement.keepEnv,
+    // The caller's own variables survive the scrub, but never one the policy calls dangerous.
+    keepEnv: placement.keepEnv?.filter((name) => !policy.dangerousVariables.some((g) => globMatch(g, name))),
+    home,
   };
+}
+
+function globMatch(glob: string, name: string): boolean {
+  const body = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${body}$`, 'i').test(name);
 }
 
 /** True when `spec` changes how the shell is started (any level above `none`, or no network). */

@@ -1,6 +1,6 @@
-// The `sandbox` level: bubblewrap arguments. The host's root is visible read-only; /tmp, /home and
-// /run are empty private tmpfs; the workspace is the only writable host directory; forbidden
-// paths are covered (directories by a mode-000 tmpfs, files by /dev/null); the sandbox has its own
+// The `sandbox` level: bubblewrap arguments. The host's root is visible read-only; /tmp, /home,
+// /run, the real home directory and /root are empty private tmpfs; the workspace is the only
+// writable host directory; forbidden paths are covered (directories by a mode-000 tmpfs, files by /dev/null); the sandbox has its own
 // PID, IPC and UTS namespaces (and network namespace unless the policy allows network) and runs
 // with every capability dropped. See docs/security.md for why an interactive PTY shell does not
 // get `--new-session`.
@@ -28,11 +28,36 @@ function within(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : `${dir}${sep}`);
 }
 
+/**
+ * The directories covered by an empty tmpfs: {@link SANDBOX_HIDDEN_DIRS}, plus the real home
+ * (root's is /root, outside /home) and /root — each unless it holds the workspace or is already
+ * covered.
+ */
+function hiddenDirs(spec: IsolationSpec, workspace: string): string[] {
+  const dirs = [...SANDBOX_HIDDEN_DIRS];
+  for (const candidate of [spec.home, '/root']) {
+    if (candidate === undefined) continue;
+    const dir = resolve(candidate);
+    if (dirs.some((d) => within(dir, d)) || within(dir, workspace) || !isDirectory(dir)) continue;
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** `bwrap` arguments (without the program to run) for `spec`. Throws SpawnFailed for a workspace inside a forbidden path. */
 export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[] {
   const workspace = resolve(spec.workspace);
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
-  for (const dir of SANDBOX_HIDDEN_DIRS) args.push('--tmpfs', dir);
+  for (const dir of hiddenDirs(spec, workspace)) args.push('--tmpfs', dir);
+  // After the tmpfs mounts: a workspace inside a hidden home reappears on top of them.
   args.push('--bind', workspace, workspace);
   for (const dir of options.privateDirs) args.push('--ro-bind', dir, dir);
   for (const path of spec.forbiddenPaths.map((p) => resolve(p))) {

@@ -13,6 +13,8 @@ export interface IsolationSpec {
   workspace: string;
   /** Absolute paths made inaccessible inside a sandbox (`~` already expanded). */
   forbiddenPaths: readonly string[];
+  /** The host user's home directory, hidden inside a sandbox unless it holds the workspace. */
+  home?: string;
   /** Environment variables kept by the scrub besides the standard ones (the caller's own `env`). */
   keepEnv?: readonly string[];
   /** Container image for the `container` level. Default {@link DEFAULT_CONTAINER_IMAGE}. */

@@ -1,6 +1,11 @@
 // The three ready-made policies, from least to most restrictive, and the raw-input rule that
 // depends on how restrictive a policy is.
-import { parseSecurityPolicy, type SecurityPolicy, type SecurityPolicyInput } from './schema';
+import {
+  type AllowRuleInput,
+  parseSecurityPolicy,
+  type SecurityPolicy,
+  type SecurityPolicyInput,
+} from './schema';
 
 // Denied by every preset: commands that wipe the machine or take it down.
 const CATASTROPHIC = [
@@ -55,21 +60,80 @@ const SECRET_PATHS = [
   '/root',
 ];
 
+// Options that make an allowed program run other code, write files or read a list of files the
+// path check cannot see. Long options are also refused when abbreviated (`--out`).
+const GIT_READ = ['--output', '--ext-diff', '--textconv', '--open-files-in-pager'];
+const GIT_BRANCH_WRITES = [
+  '-d',
+  '-D',
+  '-m',
+  '-M',
+  '-c',
+  '-C',
+  '-f',
+  '-u',
+  '-t',
+  '--delete',
+  '--move',
+  '--copy',
+  '--force',
+  '--set-upstream-to',
+  '--unset-upstream',
+  '--track',
+  '--edit-description',
+];
+const NPM_CONFIG = [
+  '--script-shell',
+  '--node-options',
+  '--userconfig',
+  '--globalconfig',
+  '--call',
+  '--prefix',
+  '--config',
+];
+const NODE_CODE = [
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '-e',
+  '--eval',
+  '-p',
+  '--print',
+  '--env-file',
+];
+const GO_CODE = [
+  '-exec',
+  '-toolexec',
+  '-vettool',
+  '-ldflags',
+  '-gcflags',
+  '-asmflags',
+  '-gccgoflags',
+  '-overlay',
+  '-modfile',
+];
+
+const deny = (command: string, deniedOptions: string[]): AllowRuleInput => ({ command, deniedOptions });
+
 // Read-only inspection and test runners: what an AI agent needs to look around and run tests.
-const READ_ONLY_AND_TEST = [
+// Test runners run the repository's own code (scripts, build files, tests) by design; the
+// entries refuse the options that would run code given on the command line instead.
+const READ_ONLY_AND_TEST: AllowRuleInput[] = [
   'ls',
   'pwd',
   'cat',
   'head',
   'tail',
-  'wc',
+  deny('wc', ['--files0-from']),
   'grep',
-  'rg',
-  'find',
-  'tree',
+  deny('rg', ['--pre']),
+  deny('find', ['-delete', '-fprint', '-fls']),
+  deny('tree', ['-o', '--fromfile']),
   'stat',
-  'file',
-  'du',
+  deny('file', ['-C', '--compile', '-f', '--files-from', '-m', '--magic-file']),
+  deny('du', ['--files0-from']),
   'df',
   'echo',
   'printf',
@@ -79,54 +143,39 @@ const READ_ONLY_AND_TEST = [
   '[',
   'which',
   'whoami',
-  'date',
+  deny('date', ['-f', '--file', '-s', '--set']),
   'uname',
   'env',
-  'sort',
+  deny('sort', ['-o', '--output', '--compress-program', '--files0-from', '-T', '--temporary-directory']),
   'uniq',
   'cut',
   'diff',
   'cd',
   'git status',
-  'git diff',
-  'git log',
-  'git show',
-  'git branch',
+  deny('git diff', GIT_READ),
+  deny('git log', GIT_READ),
+  deny('git show', GIT_READ),
+  deny('git branch', GIT_BRANCH_WRITES),
   'git rev-parse',
   'git ls-files',
   'git blame',
-  'npm test',
-  'npm run test',
-  'npm run test:*',
-  'npm run lint',
-  'npm run typecheck',
-  'pnpm test',
-  'pnpm run test',
-  'pnpm run test:*',
-  'pnpm vitest',
-  'pnpm lint',
-  'pnpm typecheck',
-  'yarn test',
-  'npx vitest',
-  'npx jest',
-  'node --test',
+  ...['npm test', 'npm run test', 'npm run test:*', 'npm run lint', 'npm run typecheck'].map((c) =>
+    deny(c, NPM_CONFIG),
+  ),
+  ...['pnpm test', 'pnpm run test', 'pnpm run test:*', 'pnpm vitest', 'pnpm lint', 'pnpm typecheck'].map(
+    (c) => deny(c, NPM_CONFIG),
+  ),
+  deny('yarn test', NPM_CONFIG),
+  deny('npx vitest', NPM_CONFIG),
+  deny('npx jest', NPM_CONFIG),
+  deny('node --test', NODE_CODE),
   'pytest',
   'python -m pytest',
-  'cargo test',
-  'cargo check',
-  'go test',
-  'go vet',
-  'make test',
-];
-
-// Allowlisted programs whose writing modes the allowlist's prefixes cannot exclude.
-const LOCKED_WRITES = [
-  'find -delete',
-  'git branch -d',
-  'git branch -D',
-  'git branch -m',
-  'git branch -M',
-  'sort -o',
+  deny('cargo test', ['--config', '-Z', '--manifest-path']),
+  deny('cargo check', ['--config', '-Z', '--manifest-path']),
+  deny('go test', GO_CODE),
+  deny('go vet', GO_CODE),
+  { command: 'make test', exact: true },
 ];
 
 function deepFreeze<T>(value: T): T {
@@ -155,7 +204,7 @@ export const SecurityPresets: {
   const locked = preset({
     maxTerminalsPerAgent: 4,
     allowedCommands: READ_ONLY_AND_TEST,
-    deniedCommands: [...DESTRUCTIVE_OR_PRIVILEGED, ...LOCKED_WRITES],
+    deniedCommands: DESTRUCTIVE_OR_PRIVILEGED,
     forbiddenPaths: SECRET_PATHS,
     resourceLimits: {
       maxCpuSeconds: 300,

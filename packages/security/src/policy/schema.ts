@@ -26,6 +26,28 @@ export const CommandRuleSchema = z
     message: 'a command rule is a program and argument words, without shell operators or expansions',
   });
 
+/**
+ * An allowlist entry: a command rule, or one with options it refuses (`{ command: 'git log',
+ * deniedOptions: ['--output'] }`, matched also when abbreviated or clustered) or that must match
+ * exactly (`{ command: 'make test', exact: true }` allows no further arguments).
+ */
+export const AllowRuleSchema = z.union([
+  CommandRuleSchema,
+  z
+    .object({
+      command: CommandRuleSchema,
+      deniedOptions: z
+        .array(z.string().regex(/^--?[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an option such as -o, --output or -exec'))
+        .default([]),
+      exact: z.boolean().default(false),
+    })
+    .strict(),
+]);
+/** An allowlist entry. */
+export type AllowRule = z.infer<typeof AllowRuleSchema>;
+/** An allowlist entry as written, before defaults. */
+export type AllowRuleInput = z.input<typeof AllowRuleSchema>;
+
 const positiveInt = z.number().int().positive();
 
 /** Per-terminal resource limits, enforced by the isolation layer. All optional: unset is unlimited. */
@@ -94,7 +116,7 @@ export const SecurityPolicySchema = z
     /** How many terminals one agent may hold at once. */
     maxTerminalsPerAgent: positiveInt.optional(),
     /** When set, every simple command must match one entry (fail closed); unset allows all. */
-    allowedCommands: z.array(CommandRuleSchema).optional(),
+    allowedCommands: z.array(AllowRuleSchema).optional(),
     /** A command matching any entry anywhere in the command line is denied. */
     deniedCommands: z.array(CommandRuleSchema).default([]),
     /** Paths (and everything below them) that commands may neither read nor write; `~` is home. */

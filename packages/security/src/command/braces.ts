@@ -1,0 +1,65 @@
+// Brace expansion as bash does it on a word's text (`/etc/{shadow,x}`, `f{1..3}`), so each
+// alternative can be judged as the literal it becomes. Bounded: a word that would expand to more
+// than MAX_ALTERNATIVES words is reported as unexpandable and handled as a non-literal.
+
+const MAX_ALTERNATIVES = 256;
+
+// The first top-level `{…}` that contains a top-level comma or a `..` sequence.
+function findGroup(text: string): { open: number; close: number; parts: string[] } | undefined {
+  for (let open = text.indexOf('{'); open >= 0; open = text.indexOf('{', open + 1)) {
+    let depth = 0;
+    let start = open + 1;
+    const parts: string[] = [];
+    for (let i = open; i < text.length; i++) {
+      const ch = text[i];
+      if (ch === '{') depth++;
+      else if (ch === '}') {
+        depth--;
+        if (depth === 0) {
+          parts.push(text.slice(start, i));
+          if (parts.length > 1) return { open, close: i, parts };
+          const seq = sequence(parts[0] as string);
+          if (seq) return { open, close: i, parts: seq };
+          break;
+        }
+      } else if (ch === ',' && depth === 1) {
+        parts.push(text.slice(start, i));
+        start = i + 1;
+      }
+    }
+  }
+  return undefined;
+}
+
+// `1..5`, `a..e`, `10..1..2`.
+function sequence(body: string): string[] | undefined {
+  const m = /^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?$/.exec(body);
+  if (!m) return undefined;
+  const [, from = '', to = '', stepText] = m;
+  const numeric = /\d/.test(from) && /\d/.test(to);
+  if (!numeric && (/\d/.test(from) || /\d/.test(to))) return undefined;
+  const a = numeric ? Number(from) : from.charCodeAt(0);
+  const b = numeric ? Number(to) : to.charCodeAt(0);
+  const step = Math.abs(Number(stepText ?? 1)) || 1;
+  if (Math.abs(b - a) / step > MAX_ALTERNATIVES) return undefined;
+  const out: string[] = [];
+  for (let v = a; a <= b ? v <= b : v >= b; v += a <= b ? step : -step)
+    out.push(numeric ? String(v) : String.fromCharCode(v));
+  return out;
+}
+
+/** Every word `text` brace-expands to, or `undefined` when there would be too many. */
+export function expandBraces(text: string): string[] | undefined {
+  const group = findGroup(text);
+  if (!group) return [text];
+  const head = text.slice(0, group.open);
+  const tail = text.slice(group.close + 1);
+  const out: string[] = [];
+  for (const part of group.parts) {
+    const expanded = expandBraces(head + part + tail);
+    if (!expanded) return undefined;
+    out.push(...expanded);
+    if (out.length > MAX_ALTERNATIVES) return undefined;
+  }
+  return out;
+}
