@@ -2,17 +2,20 @@
 // `execute`, batches and transactions alike: the terminal must be live, the security policy's
 // command check must allow it, every plugin must allow it (seeing the policy's decision), and the
 // decision must be on disk in the audit log (fail closed) — then it runs, and its end is audited
-// too. A denial is a PolicyDenied error and a `security.alert` event.
+// too. A denial is a PolicyDenied error and a `security.alert` event. A terminal's commands are
+// admitted and run one at a time (see lanes.ts), so each is checked against the live cwd; a
+// command admitted ahead of time (a transaction's) is re-checked against it right before it runs.
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, type ExecResult, OrchflowError } from '@orchflow/protocol';
+import { ErrorCode, type ExecResult, OrchflowError, type Principal } from '@orchflow/protocol';
 import { type PolicyDecision, policyDeniedError } from '@orchflow/security';
 import type { ExecOptions } from '@orchflow/terminal';
 import { terminalExited } from './errors';
 import type { EventBus } from './event-bus';
 import type { CommandStartEvent } from './events';
+import { TerminalLanes } from './lanes';
 import type { PluginDenial, PluginHost } from './plugins';
 import type { TerminalRecord, TerminalRegistry } from './registry';
-import type { AuditSubject, SecurityGate } from './security';
+import { type AuditSubject, principalLabel, type SecurityGate } from './security';
 
 /** What the runner needs from the orchestrator. */
 export interface CommandRunnerDeps {
@@ -21,6 +24,20 @@ export interface CommandRunnerDeps {
   events: EventBus;
   security: SecurityGate;
   defaultTimeoutMs: number | undefined;
+}
+
+/** Who asks for a command: the RPC layer passes its connection's principal, for the audit log. */
+export interface CallContext {
+  principal?: Principal;
+}
+
+/** How a command is admitted. */
+export interface AdmitOptions extends CallContext {
+  /**
+   * Commands that will run on the same terminal before this one (a transaction's): the policy
+   * also judges them together with this one, so a `cd` among them moves this one's cwd.
+   */
+  preceding?: readonly string[];
 }
 
 /** An admitted command: its terminal, its audit subject and the policy's decision. */
@@ -47,6 +64,7 @@ function denied(denial: PluginDenial, record: TerminalRecord): OrchflowError {
 export class CommandRunner {
   /** Commands started since the orchestrator was created. */
   executed = 0;
+  private readonly lanes = new TerminalLanes();
 
   /** A runner over the orchestrator's registry, plugins, events and security gate. */
   constructor(private readonly deps: CommandRunnerDeps) {}
@@ -55,7 +73,7 @@ export class CommandRunner {
    * Decides whether `command` may run on `terminalId`; resolves with its admission or rejects with
    * TerminalNotFound, TerminalExited, PolicyDenied, or InternalError when the audit log fails.
    */
-  async admit(terminalId: string, command: string, principal?: string): Promise<Admission> {
+  async admit(terminalId: string, command: string, options: AdmitOptions = {}): Promise<Admission> {
     const { registry, plugins, security } = this.deps;
     const record = registry.get(terminalId);
     if (record.session.exitInfo) throw terminalExited(record.id, record.session.exitInfo);
@@ -66,20 +84,9 @@ export class CommandRunner {
       terminalId: record.id,
       command,
     };
-    if (principal !== undefined) subject.principal = principal;
-    const decision = await security.check(command, cwd);
-    if (decision && !decision.allowed) {
-      const base = policyDeniedError(command, decision);
-      const data = { ...(base.data as object), terminalId: record.id, agentId: record.agentId };
-      const error = new OrchflowError(base.code, base.message, data);
-      await this.refuse(
-        subject,
-        cwd,
-        { rule: decision.rule, reason: decision.reason, decision },
-        error,
-        'warning',
-      );
-    }
+    if (options.principal !== undefined) subject.principal = principalLabel(options.principal);
+    const decision = await this.judge(command, cwd, options.preceding ?? []);
+    if (decision && !decision.allowed) await this.refuseDecision(subject, record, cwd, decision);
     const denial = await plugins.admit({
       command,
       terminalId: record.id,
@@ -112,8 +119,30 @@ export class CommandRunner {
     return { record, subject, decision };
   }
 
+  /**
+   * Runs a command admitted ahead of time (a transaction's) once it reaches the front of its
+   * terminal's lane, after checking it again against the terminal's live cwd; rejects with
+   * PolicyDenied (and does not run it) when that re-check denies it.
+   */
+  runAdmitted(admission: Admission, options: ExecOptions = {}): Promise<ExecResult> {
+    const { record, subject } = admission;
+    return this.lanes.run(
+      record.id,
+      async () => {
+        const cwd = record.session.cwd;
+        const decision = await this.deps.security.check(subject.command, cwd);
+        if (decision && !decision.allowed) {
+          const note = ` (re-checked right before it ran, in the terminal's current directory ${cwd})`;
+          await this.refuseDecision(subject, record, cwd, decision, note);
+        }
+        return this.run(admission, options);
+      },
+      options.signal,
+    );
+  }
+
   /** Runs an admitted command on its terminal and audits how it ended. */
-  async run(admission: Admission, options: ExecOptions = {}): Promise<ExecResult> {
+  private async run(admission: Admission, options: ExecOptions = {}): Promise<ExecResult> {
     const { events, defaultTimeoutMs, security } = this.deps;
     const { record, subject } = admission;
     const timeoutMs = security.timeoutFor(options.timeoutMs, defaultTimeoutMs);
@@ -142,7 +171,7 @@ export class CommandRunner {
         truncated: false,
         error: failure.toJson(),
       });
-      await security.recordEnd(subject, durationMs, undefined, failure).catch(() => undefined);
+      await this.recordEnd(subject, durationMs, undefined, failure);
       throw failure;
     }
     events.emit('command.end', {
@@ -153,19 +182,71 @@ export class CommandRunner {
       timedOut: result.timedOut,
       truncated: result.truncated,
     });
-    // The command already ran; a log that fails now refuses the next command, not this result.
-    await security.recordEnd(subject, result.durationMs, result).catch(() => undefined);
+    await this.recordEnd(subject, result.durationMs, result);
     return result;
   }
 
-  /** Admits, then runs. */
-  async execute(
+  // The command already ran; a log that fails now refuses the next command, not this result.
+  private async recordEnd(
+    subject: AuditSubject,
+    durationMs: number,
+    result: ExecResult | undefined,
+    error?: OrchflowError,
+  ): Promise<void> {
+    try {
+      await this.deps.security.recordEnd(subject, durationMs, result, error);
+    } catch (failure) {
+      this.alert(subject, 'critical', OrchflowError.from(failure).message, 'audit-log');
+    }
+  }
+
+  /** Admits (against the live cwd, once earlier commands of the terminal are done), then runs. */
+  execute(
     terminalId: string,
     command: string,
-    options?: ExecOptions,
-    principal?: string,
+    options: ExecOptions = {},
+    context: CallContext = {},
   ): Promise<ExecResult> {
-    return this.run(await this.admit(terminalId, command, principal), options);
+    return this.lanes.run(
+      terminalId,
+      async () => this.run(await this.admit(terminalId, command, context), options),
+      options.signal,
+    );
+  }
+
+  /** The policy's verdict on `command`, and on it after `preceding` when the one alone is allowed. */
+  private async judge(
+    command: string,
+    cwd: string,
+    preceding: readonly string[],
+  ): Promise<PolicyDecision | undefined> {
+    const alone = await this.deps.security.check(command, cwd);
+    if (!alone?.allowed || preceding.length === 0) return alone;
+    const together = await this.deps.security.check([...preceding, command].join('\n'), cwd);
+    if (!together || together.allowed) return alone;
+    return {
+      ...together,
+      reason: `after the ${preceding.length} earlier command(s) of the transaction on this terminal: ${together.reason}`,
+    };
+  }
+
+  private async refuseDecision(
+    subject: AuditSubject,
+    record: TerminalRecord,
+    cwd: string,
+    decision: PolicyDecision,
+    note = '',
+  ): Promise<never> {
+    const base = policyDeniedError(subject.command, decision);
+    const data = { ...(base.data as object), terminalId: record.id, agentId: record.agentId, cwd };
+    const error = new OrchflowError(base.code, `${base.message}${note}`, data);
+    return this.refuse(
+      subject,
+      cwd,
+      { rule: decision.rule, reason: decision.reason, decision },
+      error,
+      'warning',
+    );
   }
 
   private async refuse(
@@ -176,9 +257,19 @@ export class CommandRunner {
     severity: 'warning' | 'critical',
   ): Promise<never> {
     this.alert(subject, severity, error.message, verdict.rule);
-    await this.deps.security
-      .recordDecision(subject, cwd, { allowed: false, ...verdict })
-      .catch(() => undefined);
+    try {
+      await this.deps.security.recordDecision(subject, cwd, { allowed: false, ...verdict });
+    } catch (cause) {
+      // A denial nobody can read later is an incident of its own: say so loudly, never swallow it.
+      const failure = OrchflowError.from(cause);
+      this.alert(subject, 'critical', failure.message, 'audit-log');
+      throw new OrchflowError(
+        failure.code,
+        `${error.message}. The denial could not be recorded in the audit log: ${failure.message}`,
+        { ...(failure.data as object), denial: error.toJson() },
+        { cause: failure },
+      );
+    }
     throw error;
   }
 

@@ -2,6 +2,7 @@
 
 export type { BatchOptions } from './batch';
 export { OrchestratorBuilder } from './builder';
+export type { CallContext } from './commands';
 export { connect } from './connect';
 export type { QuotaName } from './errors';
 export type { EventListener } from './event-bus';
@@ -40,4 +41,5 @@ export { ADMIN_PRINCIPAL, PrincipalScope } from './rpc/principal-scope';
 export { MAX_PENDING_PROGRESS_BYTES } from './rpc/progress-pump';
 export { type ServeChannelOptions, type ServedChannel, serveChannel } from './rpc/serve-channel';
 export { SUBSCRIPTION_HIGH_WATER_MARK } from './rpc/subscriptions';
+export { isTrustedLike, SPAWN_DANGEROUS_ENV } from './spawn-guard';
 export { Transaction } from './transaction';

@@ -25,7 +25,7 @@ import type { SecurityPolicy } from '@orchflow/security';
 import type { ExecOptions, StreamEvent, SubscribeOptions, Subscription } from '@orchflow/terminal';
 import { type BatchOptions, runBatch } from './batch';
 import { OrchestratorBuilder } from './builder';
-import { CommandRunner } from './commands';
+import { type CallContext, CommandRunner } from './commands';
 import { invalidParams, orchestratorShutDown } from './errors';
 import { EventBus, type EventListener } from './event-bus';
 import type { EventStream, SubscribeEventsOptions } from './event-stream';
@@ -152,11 +152,18 @@ export class Orchestrator {
   /**
    * Admits `command` (security policy, then plugins, then the audit log) and runs it on the
    * terminal; rejects with PolicyDenied etc. The policy's `executionTimeoutMs` caps `timeoutMs`.
+   * A terminal's commands are admitted one at a time, each once the earlier ones have finished,
+   * against the directory they left. `context.principal` is who asks (recorded in the audit log).
    */
-  async execute(terminalId: string, command: string, options?: ExecOptions): Promise<ExecResult> {
+  async execute(
+    terminalId: string,
+    command: string,
+    options?: ExecOptions,
+    context?: CallContext,
+  ): Promise<ExecResult> {
     this.assertOpen();
     await this.initialized;
-    return this.commands.execute(terminalId, command, options);
+    return this.commands.execute(terminalId, command, options, context);
   }
 
   /**
@@ -250,13 +257,17 @@ export class Orchestrator {
   }
 
   /** Runs several commands, each admitted on its own; one result per command, in order. */
-  async batchExecute(commands: ExecuteCommand[], options: BatchOptions = {}): Promise<BatchItemResult[]> {
+  async batchExecute(
+    commands: ExecuteCommand[],
+    options: BatchOptions = {},
+    context?: CallContext,
+  ): Promise<BatchItemResult[]> {
     this.assertOpen();
     const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
     if (!checked.success) throw invalidParams(`Invalid batch: ${checked.error.message}`);
     await this.initialized;
     return runBatch(checked.data.commands, options, ({ terminalId, command, ...limits }) =>
-      this.commands.execute(terminalId, command, limits),
+      this.commands.execute(terminalId, command, limits, context),
     );
   }
 
@@ -269,17 +280,20 @@ export class Orchestrator {
   /**
    * Admits every command first and runs them only if all were admitted (stopping at the first
    * failure unless `stopOnError: false`); if one is denied, none runs and the error names it.
+   * Each command is re-checked against its terminal's live cwd right before it runs; one denied
+   * then reports PolicyDenied and the commands not yet started are skipped.
    */
   async commitTransaction(
     txId: string,
     commands: ExecuteCommand[],
     options: BatchOptions = {},
+    context?: CallContext,
   ): Promise<TxCommitResult> {
     this.assertOpen();
     const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
     if (!checked.success) throw invalidParams(`Invalid transaction: ${checked.error.message}`);
     await this.initialized;
-    return this.transactions.commit(txId, checked.data.commands, options);
+    return this.transactions.commit(txId, checked.data.commands, options, context);
   }
 
   /** Discards an open transaction; throws InvalidState for an unknown one. */

@@ -2,7 +2,13 @@
 // against, the audit log every decision and command end is recorded in (fail closed when it cannot
 // be written), the launch wrapper that isolates each terminal's shell, the raw-input capability,
 // and the execution timeout cap.
-import { ErrorCode, type ExecResult, OrchflowError, type TerminalConfig } from '@orchflow/protocol';
+import {
+  ErrorCode,
+  type ExecResult,
+  OrchflowError,
+  type Principal,
+  type TerminalConfig,
+} from '@orchflow/protocol';
 import {
   AuditLog,
   type AuditRecord,
@@ -16,6 +22,7 @@ import {
   sha256Hex,
 } from '@orchflow/security';
 import type { TerminalSpawnOptions } from '@orchflow/terminal';
+import { matchingGlob, SPAWN_DANGEROUS_ENV, SpawnGuard } from './spawn-guard';
 
 /** Who a command is for, as the audit log records it. */
 export interface AuditSubject {
@@ -26,9 +33,21 @@ export interface AuditSubject {
   principal?: string;
 }
 
+/** How the audit log names a principal: `admin`, `agent:<name>`, or an unnamed agent's grant. */
+export function principalLabel(principal: Principal): string {
+  if (principal.name !== undefined) return `${principal.kind}:${principal.name}`;
+  if (principal.kind === 'admin') return 'admin';
+  const grant = [
+    ...(principal.agentIds ? [`agentIds=${principal.agentIds.join(',')}`] : []),
+    ...(principal.agentIdPrefix !== undefined ? [`prefix=${principal.agentIdPrefix}`] : []),
+  ];
+  return grant.length > 0 ? `agent(${grant.join(' ')})` : 'agent';
+}
+
 /** Enforces one policy (or none) and keeps the audit log. */
 export class SecurityGate {
   private readonly policy: CommandPolicy | undefined;
+  private readonly spawnGuard: SpawnGuard | undefined;
   private audit: AuditLog | undefined;
   private auditFailure: OrchflowError | undefined;
 
@@ -38,6 +57,12 @@ export class SecurityGate {
     private readonly auditLog: string | AuditLog | undefined,
   ) {
     this.policy = securityPolicy && new CommandPolicy(securityPolicy);
+    this.spawnGuard = securityPolicy && new SpawnGuard(securityPolicy);
+  }
+
+  /** `config` as the policy lets a terminal spawn with it; throws PolicyDenied (see SpawnGuard). */
+  spawnConfig(config: TerminalConfig): TerminalConfig {
+    return this.spawnGuard ? this.spawnGuard.check(config) : config;
   }
 
   /** Opens the audit log and loads the bash parser; a log that cannot be opened fails every command. */
@@ -105,7 +130,12 @@ export class SecurityGate {
     if (!this.securityPolicy) return undefined;
     const spec = isolationSpecFor(this.securityPolicy, {
       workspace: cwd,
-      keepEnv: Object.keys(config.env ?? {}),
+      // The scrub keeps the caller's own variables, never one that could run code.
+      keepEnv: Object.keys(config.env ?? {}).filter(
+        (name) =>
+          matchingGlob(name, [...(this.securityPolicy?.dangerousVariables ?? []), ...SPAWN_DANGEROUS_ENV]) ===
+          undefined,
+      ),
     });
     if (!needsLaunchWrapper(spec)) return undefined;
     return createLaunchWrapper(spec, { pty: config.mode !== 'scripted' });

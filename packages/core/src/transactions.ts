@@ -1,7 +1,11 @@
 // Transactions: `begin` opens one; `commit` admits ALL its commands first (the same admission as
-// `execute`) and runs them only if every one was admitted — otherwise none runs and the error
-// names the command and why. Open transactions are bounded in number and expire, so callers that
-// never commit cannot grow memory.
+// `execute`, each also judged together with the earlier commands on its terminal, so a `cd` among
+// them counts) and runs them only if every one was admitted — otherwise none runs and the error
+// names the command and why. Each command is checked once more against its terminal's live cwd
+// right before it runs (another caller may have moved it meanwhile); one that fails that check
+// does not run, reports PolicyDenied, and every command not yet started is skipped (Cancelled),
+// whatever `stopOnError` says. Open transactions are bounded in number and expire, so callers
+// that never commit cannot grow memory.
 import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
@@ -11,7 +15,7 @@ import {
   type TxRollbackResult,
 } from '@orchflow/protocol';
 import { type BatchOptions, runBatch } from './batch';
-import type { Admission, CommandRunner } from './commands';
+import type { Admission, CallContext, CommandRunner } from './commands';
 
 /** Limits of the transaction table. */
 export interface TransactionLimits {
@@ -24,6 +28,14 @@ function unknownTx(txId: string): OrchflowError {
     ErrorCode.InvalidState,
     `Transaction '${txId}' is not open: it was never begun, was already committed or rolled back, or expired`,
     { txId },
+  );
+}
+
+function skipped(refusedAt: number): OrchflowError {
+  return new OrchflowError(
+    ErrorCode.Cancelled,
+    `Not run: command #${refusedAt + 1} of the transaction was denied when re-checked right before it ran`,
+    { refusedIndex: refusedAt },
   );
 }
 
@@ -62,13 +74,17 @@ export class TransactionManager {
     txId: string,
     commands: readonly ExecuteCommand[],
     options: BatchOptions,
+    context: CallContext = {},
   ): Promise<TxCommitResult> {
     this.expire();
     if (!this.open.delete(txId)) throw unknownTx(txId);
     const admitted: Admission[] = [];
+    const earlier = new Map<string, string[]>();
     for (const [index, cmd] of commands.entries()) {
+      const preceding = earlier.get(cmd.terminalId) ?? [];
       try {
-        admitted.push(await this.runner.admit(cmd.terminalId, cmd.command));
+        admitted.push(await this.runner.admit(cmd.terminalId, cmd.command, { ...context, preceding }));
+        earlier.set(cmd.terminalId, [...preceding, cmd.command]);
       } catch (error) {
         const cause = OrchflowError.from(error);
         throw new OrchflowError(
@@ -79,12 +95,19 @@ export class TransactionManager {
         );
       }
     }
+    let refusedAt: number | undefined;
     const results = await runBatch(
       commands,
       { mode: options.mode, stopOnError: options.stopOnError ?? true },
-      (cmd, index) => {
+      async (cmd, index) => {
+        if (refusedAt !== undefined) throw skipped(refusedAt);
         const { command: _c, terminalId: _t, ...limits } = cmd;
-        return this.runner.run(admitted[index] as Admission, limits);
+        try {
+          return await this.runner.runAdmitted(admitted[index] as Admission, limits);
+        } catch (error) {
+          if (OrchflowError.from(error).code === ErrorCode.PolicyDenied) refusedAt ??= index;
+          throw error;
+        }
       },
     );
     return { txId, results };

@@ -13,7 +13,12 @@ export {
   OutputBatcher,
   type OutputBatcherOptions,
 } from './output/batcher';
-export { ChannelFeed, type ChannelFeedOptions, type FeedNotification } from './output/channel-feed';
+export {
+  ChannelFeed,
+  type ChannelFeedOptions,
+  DEFAULT_MAX_STALL_MS,
+  type FeedNotification,
+} from './output/channel-feed';
 export { DEFAULT_SCROLLBACK_BYTES, OutputPipeline, type OutputPipelineOptions } from './output/pipeline';
 export { OutputRing, type RingReadOptions } from './output/ring';
 export { HeadlessScreen } from './output/screen';

@@ -5,7 +5,7 @@
 // the child exited, we first write a sentinel through our slave fd and wait for it to come out of
 // the master: a PTY keeps order, so everything the child wrote has been read by then. This also
 // covers a terminal whose reading is paused at exit: draining resumes it.
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, write } from 'node:fs';
 import type { IPty } from 'node-pty';
 
 // 2 s: the queue is at most a few dozen KiB, read in microseconds; this only bounds a stuck PTY.
@@ -77,12 +77,13 @@ export class PtyDrain {
       closeSync(this.slaveFd);
       destroy();
     };
-    try {
-      writeSync(this.slaveFd, this.sentinel);
-      this.pty.resume();
-    } catch {
-      this.complete();
-    }
+    // Resume first: if reading was paused, the PTY buffer may be full, and the sentinel can only
+    // go in once we read. The write is asynchronous (libuv's thread pool) for the same reason —
+    // a synchronous write into a full PTY would block the very event loop that drains it.
+    this.pty.resume();
+    write(this.slaveFd, this.sentinel, (error) => {
+      if (error) this.complete();
+    });
   }
 
   private complete(): void {

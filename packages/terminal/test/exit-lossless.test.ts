@@ -68,3 +68,18 @@ describe('output written right before the shell exits', () => {
     }
   });
 });
+
+describe('killing a terminal whose output is paused', () => {
+  it('completes even when the PTY buffer is full', { timeout: 30_000 }, async () => {
+    const t = await Terminal.spawn({ shell: 'bash' });
+    terminals.push(t);
+    t.write('yes\n');
+    while (t.read().endOffset < 64 * 1024) await new Promise((resolve) => setTimeout(resolve, 10));
+    // With reading paused, `yes` fills the kernel's PTY buffer: draining it at exit must not
+    // block the event loop that reads it.
+    t.pause();
+    const info = await t.kill();
+    expect(info.signal ?? info.exitCode).not.toBeUndefined();
+    expect(t.state).toBe('exited');
+  });
+});

@@ -17,7 +17,8 @@ export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): vo
     const masked = commands.map((c, i) =>
       hidden.has(i) ? { ...c, terminalId: `hidden-${randomUUID()}` } : c,
     );
-    const results = (await orch.batchExecute(masked, { mode, stopOnError })).map((r, i) =>
+    const context = { principal: scope.principal };
+    const results = (await orch.batchExecute(masked, { mode, stopOnError }, context)).map((r, i) =>
       hidden.has(i) ? unmask(r, commands[i] as ExecuteCommand) : r,
     );
     countExecuted(conn, results);
@@ -30,11 +31,16 @@ export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): vo
     return { txId };
   });
 
-  serve('tx.commit', async ({ txId, commands, mode, stopOnError }) => {
+  serve('tx.commit', async ({ txId, commands, mode, stopOnError }, scope) => {
     conn.ownTransaction(txId);
     for (const { terminalId } of commands) conn.visibleTerminal('tx.commit', terminalId);
     conn.transactions.delete(txId);
-    const result = await orch.commitTransaction(txId, commands, { mode, stopOnError });
+    const result = await orch.commitTransaction(
+      txId,
+      commands,
+      { mode, stopOnError },
+      { principal: scope.principal },
+    );
     countExecuted(conn, result.results);
     return result;
   });

@@ -17,6 +17,7 @@ export class Connection {
   commandsExecuted = 0;
   private currentScope: PrincipalScope | undefined;
   private isClosed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly orch: Orchestrator,
@@ -67,9 +68,17 @@ export class Connection {
     );
   }
 
-  /** Disposes subscriptions, rolls back open transactions and, if asked, kills the spawned terminals. */
-  async close(killTerminals: boolean): Promise<void> {
-    if (this.isClosed) return;
+  /**
+   * Disposes subscriptions, rolls back open transactions and, if asked, kills the spawned
+   * terminals. Every call returns the same promise, so whoever awaits it — the peer's close hook
+   * or `ServedChannel.closed` — resumes only once the terminals are really gone.
+   */
+  close(killTerminals: boolean): Promise<void> {
+    this.closing ??= this.shutDown(killTerminals);
+    return this.closing;
+  }
+
+  private async shutDown(killTerminals: boolean): Promise<void> {
     this.isClosed = true;
     this.subscriptions.closeAll();
     for (const txId of this.transactions) {

@@ -6,7 +6,7 @@ import { type ProgressChunk, ProgressPump } from './progress-pump';
 
 /** Registers execute, subscribe and unsubscribe. */
 export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerContext): void {
-  serve('terminal.execute', async ({ terminalId, command, progress, ...limits }, _scope, request) => {
+  serve('terminal.execute', async ({ terminalId, command, progress, ...limits }, scope, request) => {
     conn.visibleTerminal('terminal.execute', terminalId);
     const token = request.progressToken;
     // Two ways to receive output while a command runs: `progress: true` asks for
@@ -24,14 +24,19 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
         pump.push({ data: '', offset, nextOffset: offset, started: true }),
       );
     try {
-      const result = await orch.execute(terminalId, command, {
-        ...limits,
-        signal: request.signal,
-        onOutput: pump
-          ? ({ data, offset }) =>
-              pump.push({ data, offset, nextOffset: scrollbackEnd(orch, terminalId, offset, data) })
-          : undefined,
-      });
+      const result = await orch.execute(
+        terminalId,
+        command,
+        {
+          ...limits,
+          signal: request.signal,
+          onOutput: pump
+            ? ({ data, offset }) =>
+                pump.push({ data, offset, nextOffset: scrollbackEnd(orch, terminalId, offset, data) })
+            : undefined,
+        },
+        { principal: scope.principal },
+      );
       conn.commandsExecuted++;
       await pump?.flush();
       return result;

@@ -33,6 +33,11 @@ export interface ServeChannelOptions {
   transports?: readonly string[];
   /** Hears protocol problems and handler failures (must not throw). */
   onError?: (error: Error) => void;
+  /**
+   * Slow-consumer rule: how long one output subscription may hold its terminal paused without
+   * progress before it is demoted to lossy delivery. Default 2 s (`DEFAULT_MAX_STALL_MS`).
+   */
+  maxStallMs?: number;
 }
 
 /** A channel being served. */
@@ -58,8 +63,10 @@ export function serveChannel(
     onError: options.onError,
     onClose: () => void connection?.close(killTerminals),
   });
-  const subscriptions = new SubscriptionRegistry(orchestrator, ({ method, params }) =>
-    peer.notify(method, params),
+  const subscriptions = new SubscriptionRegistry(
+    orchestrator,
+    ({ method, params }) => peer.notify(method, params),
+    options.maxStallMs,
   );
   const conn = new Connection(orchestrator, subscriptions);
   connection = conn;

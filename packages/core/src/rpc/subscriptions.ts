@@ -2,7 +2,8 @@
 // @orchflow/terminal) over a manual-ack subscription, acknowledging a chunk only once
 // `channel.send` resolved, so a slow transport pauses the terminal (at most `highWaterMark`
 // unacknowledged bytes wait here) instead of queueing without bound. `terminal.exit` follows the
-// subscription's last chunk.
+// subscription's last chunk. The slow-consumer rule applies: a subscription that holds its
+// terminal paused for `maxStallMs` without progress is demoted to lossy delivery (see ChannelFeed).
 import { ChannelFeed, type FeedNotification } from '@orchflow/terminal';
 import type { Orchestrator } from '../orchestrator';
 
@@ -20,6 +21,8 @@ export class SubscriptionRegistry {
   constructor(
     private readonly orch: Orchestrator,
     private readonly notify: Notify,
+    /** How long one subscriber may hold a terminal paused; default `DEFAULT_MAX_STALL_MS` (2 s). */
+    private readonly maxStallMs?: number,
   ) {}
 
   /**
@@ -44,6 +47,9 @@ export class SubscriptionRegistry {
       notify: this.notify,
       deferred: true,
       onClose: () => this.active.delete(subscriptionId),
+      subscribe: (options, listener) => this.orch.subscribeOutput(terminalId, options, listener),
+      highWaterMark: SUBSCRIPTION_HIGH_WATER_MARK,
+      maxStallMs: this.maxStallMs,
     });
     feed.attach(
       this.orch.subscribeOutput(

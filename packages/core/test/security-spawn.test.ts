@@ -1,0 +1,126 @@
+// Spawn configs under a security policy: env, shell, args and cwd are refused when they would let
+// an agent run code the command policy never sees or widen the sandbox; a trusted-like policy
+// (no allowlist, no isolation) leaves them alone.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode } from '@orchflow/protocol';
+import { isolationSpecFor, parseSecurityPolicy, type SecurityPolicyInput } from '@orchflow/security';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Orchestrator, type SecurityAlertEvent } from '../src/index';
+import { expectCode, rejection } from './helpers';
+
+let orch: Orchestrator | undefined;
+afterEach(async () => {
+  await orch?.shutdown();
+  orch = undefined;
+});
+
+function dir(): string {
+  return mkdtempSync(join(tmpdir(), 'orchflow-spawn-'));
+}
+
+function build(policy: SecurityPolicyInput): Orchestrator {
+  orch = Orchestrator.builder().withSecurityPolicy(policy).build();
+  return orch;
+}
+
+const ALLOWLIST: SecurityPolicyInput = { allowedCommands: ['ls', 'echo', 'cat', 'cd'] };
+
+/** A workspace with a `bin/ls` that drops `pwned` into the workspace when run. */
+function trojanWorkspace(): string {
+  const ws = dir();
+  mkdirSync(join(ws, 'bin'));
+  writeFileSync(join(ws, 'bin', 'ls'), `#!/bin/sh\ntouch ${join(ws, 'pwned')}\n`);
+  chmodSync(join(ws, 'bin', 'ls'), 0o755);
+  return ws;
+}
+
+async function denial(promise: Promise<unknown>, rule: RegExp): Promise<void> {
+  const e = expectCode(await rejection(promise), ErrorCode.PolicyDenied);
+  expect(e.data).toMatchObject({ rule: expect.stringMatching(rule) });
+}
+
+describe('spawn config under a security policy', () => {
+  it('refuses dangerous env variables (PATH, BASH_FUNC_*, PROMPT_COMMAND, GIT_*) and alerts', async () => {
+    const o = build(ALLOWLIST);
+    const alerts: SecurityAlertEvent[] = [];
+    o.on('security.alert', (a) => alerts.push(a));
+    const ws = trojanWorkspace();
+    const evilPath = { PATH: `${join(ws, 'bin')}:/usr/bin:/bin` };
+    await denial(o.spawnTerminal('agent', { cwd: ws, env: evilPath }), /^spawn-env:PATH$/);
+    expect(existsSync(join(ws, 'pwned'))).toBe(false);
+    expect(alerts[0]).toMatchObject({ agentId: 'agent', rule: 'spawn-env:PATH' });
+    for (const env of <Record<string, string>[]>[
+      { 'BASH_FUNC_ls%%': '() { touch pwned; }' },
+      { PROMPT_COMMAND: 'touch pwned' },
+      { BASH_ENV: join(ws, 'bin', 'ls') },
+      { GIT_SSH_COMMAND: 'touch pwned' },
+      { LD_PRELOAD: '/tmp/x.so' },
+      { npm_config_script_shell: '/tmp/evil' },
+    ]) {
+      await denial(o.spawnTerminal('agent', { cwd: ws, env }), /^spawn-env:/);
+    }
+    // Harmless variables still pass, and the terminal works.
+    const term = await o.spawnTerminal('agent', { cwd: ws, env: { PROJECT_MODE: 'test' } });
+    expect((await term.execute('echo $PROJECT_MODE')).stdout).toBe('test\n');
+    expect(existsSync(join(ws, 'pwned'))).toBe(false);
+  });
+
+  it('refuses shell args under an allowlist, and shells other than bash, zsh or sh', async () => {
+    const o = build(ALLOWLIST);
+    const ws = dir();
+    await denial(
+      o.spawnTerminal('agent', { cwd: ws, args: ['-c', `touch ${join(ws, 'p8')}; exec bash`] }),
+      /^spawn-args$/,
+    );
+    await denial(
+      o.spawnTerminal('agent', { cwd: ws, shell: '/usr/bin/python3', mode: 'scripted' }),
+      /^spawn-shell$/,
+    );
+    await denial(
+      o.spawnTerminal('agent', { cwd: ws, shell: join(trojanWorkspace(), 'bin', 'ls') }),
+      /^spawn-shell$/,
+    );
+    // A relative path would resolve against the (agent-chosen) cwd.
+    await denial(o.spawnTerminal('agent', { cwd: ws, shell: './bash' }), /^spawn-shell$/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(existsSync(join(ws, 'p8'))).toBe(false);
+    const sh = await o.spawnTerminal('agent', { cwd: ws, shell: 'sh' });
+    expect((await sh.execute('echo ok')).stdout).toBe('ok\n');
+    expect(sh.info().shell).toMatch(/^\/.*\/sh$/);
+  });
+
+  it('refuses a sandbox workspace that is /, a home directory, a system directory or holds a forbidden path', async () => {
+    const secret = dir();
+    const o = build({ isolationLevel: 'sandbox', forbiddenPaths: [join(secret, 'key')] });
+    for (const cwd of ['/', homedir(), '/tmp', '/etc', '/usr/local', secret]) {
+      await denial(o.spawnTerminal('agent', { cwd }), /^spawn-cwd:/);
+    }
+  });
+
+  it('refuses a cwd inside a forbidden path at every isolation level', async () => {
+    const secret = dir();
+    mkdirSync(join(secret, 'inner'));
+    const o = build({ forbiddenPaths: [secret] });
+    await denial(o.spawnTerminal('agent', { cwd: join(secret, 'inner') }), /^spawn-cwd:forbidden-path:/);
+  });
+
+  it('leaves env, args and shell alone under a trusted-like policy (no allowlist, no isolation)', async () => {
+    const o = build({ deniedCommands: ['rm'] });
+    const ws = trojanWorkspace();
+    const term = await o.spawnTerminal('agent', {
+      cwd: ws,
+      env: { PATH: `${join(ws, 'bin')}:/usr/bin:/bin` },
+      args: ['-O', 'extglob'],
+    });
+    await term.execute('ls');
+    expect(existsSync(join(ws, 'pwned'))).toBe(true);
+  });
+
+  it('never keeps a dangerous caller variable through the isolation env scrub', () => {
+    const policy = parseSecurityPolicy({ isolationLevel: 'process' });
+    const spec = isolationSpecFor(policy, { workspace: '/w', keepEnv: ['FOO', 'LD_PRELOAD', 'PATH'] });
+    expect(spec.keepEnv).toEqual(['FOO']);
+  });
+});
