@@ -26,6 +26,7 @@ export {
   HttpServer,
   type HttpServerAddress,
   type HttpServerOptions,
+  type HttpServerStats,
 } from './http/http-server';
 export { SSE_KEEPALIVE_MS } from './http/http-sse';
 export { createLogger, type Logger, type LoggerOptions, loggedChannel, silentLogger } from './logger';
@@ -52,4 +53,5 @@ export {
   WebSocketServer,
   type WebSocketServerAddress,
   type WebSocketServerOptions,
+  type WebSocketServerStats,
 } from './ws/ws-server';

@@ -183,4 +183,30 @@ describe('HttpServer: SSE', () => {
     expect(all.body.data).toBe(text.slice(0, String(all.body.data).length));
     expect(text).toContain('part-two');
   }, 30_000);
+
+  it('frees a vanished SSE client’s stream and subscription', async () => {
+    const { url, server } = await startHttp({ maxStallMs: 60_000 });
+    const call = api(url);
+    const id = String((await call('POST', '/v1/terminals', { agentId: 'gone' })).body.id);
+    const controller = new AbortController();
+    const response = await fetch(`${url}/v1/terminals/${id}/stream`, {
+      headers: { Authorization: `Bearer ${TOKENS.admin}` },
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(server.stats()).toEqual({ activeRequests: 1, streams: 1 });
+    // Mid-stream: output is flowing and nobody reads it when the client vanishes.
+    const running = call('POST', `/v1/terminals/${id}/execute`, {
+      command: "head -c 8000000 /dev/zero | tr '\\0' y; echo",
+      timeoutMs: 60_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    expect((await running).body).toMatchObject({ exitCode: 0, timedOut: false });
+    const deadline = Date.now() + 15_000;
+    while (server.stats().streams > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(server.stats()).toEqual({ activeRequests: 0, streams: 0 });
+  }, 90_000);
 });

@@ -186,6 +186,29 @@ describe('WebSocketServer: limits', () => {
     expect((await allowed.initialize(TOKENS.admin)).result).toBeDefined();
   });
 
+  it('checks browser origins on a server without tokens too', async () => {
+    const { url } = await startWs({ auth: undefined, principal: { kind: 'admin' } });
+    const refused = await rawSocket(url, { Origin: 'https://evil.example' }).catch((e: Error) => e);
+    expect(String(refused)).toContain('403');
+    const local = await rawSocket(url);
+    expect((await local.initialize()).result).toBeDefined();
+  });
+
+  it('counts sockets still waiting for initialize toward the limit, and drops them after 5 s', async () => {
+    const { url, server } = await startWs({ maxConnections: 1 });
+    const started = Date.now();
+    const idle = await rawSocket(url);
+    expect(server.stats()).toMatchObject({ connections: 1, unauthenticated: 1, upgrading: 0 });
+    const error = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false }).catch((e) => e);
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Overloaded);
+    expect((await idle.closed).code).toBe(1008);
+    // Default deadline 5 s (was 10 s); generous upper bound for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(9_000);
+    await until(() => server.stats().connections === 0, 'the slot to be freed');
+    const after = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    await after.close();
+  }, 30_000);
+
   it('drops a peer that stops answering pings', async () => {
     const { url, server } = await startWs({ heartbeatIntervalMs: 100 });
     const socket = new WebSocket(url, {
@@ -224,10 +247,45 @@ describe('WebSocketServer: faults', () => {
       }),
     );
     await raw.next();
+    expect(server.stats()).toMatchObject({ connections: 1, heldTerminals: 1 });
     raw.socket.terminate();
     await until(() => server.connectionCount === 0, 'the connection to close');
     await until(() => orch.listTerminals({ state: 'running' }).length === 0, 'the terminal to be killed');
+    expect(server.stats()).toEqual({
+      connections: 0,
+      unauthenticated: 0,
+      upgrading: 0,
+      heldTerminals: 0,
+      orphanedTerminals: 0,
+    });
   });
+
+  it('frees a vanished client’s subscription so its terminal runs on (grace period)', async () => {
+    const { url, server, orch } = await startWs({ reconnectGraceMs: 60_000, maxStallMs: 60_000 });
+    const raw = await rawSocket(url);
+    await raw.initialize(TOKENS.admin);
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'terminal.spawn', params: { agentId: 'a' } }));
+    const { result } = (await raw.next()) as { result: { id: string } };
+    raw.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'terminal.subscribe',
+        params: { terminalId: result.id },
+      }),
+    );
+    await raw.next();
+    // The reader stops reading, then vanishes: its subscription must stop holding the terminal.
+    (raw.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const running = orch.execute(result.id, "head -c 8000000 /dev/zero | tr '\\0' y; echo", {
+      timeoutMs: 60_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    raw.socket.terminate();
+    expect(await running).toMatchObject({ exitCode: 0, timedOut: false });
+    await until(() => server.stats().connections === 0, 'the connection to be cleaned up');
+    expect(server.stats()).toMatchObject({ connections: 0, heldTerminals: 0, orphanedTerminals: 1 });
+  }, 90_000);
 
   it('keeps a dropped client’s terminals for the grace period and kills them after', async () => {
     const { url, server, orch } = await startWs({ reconnectGraceMs: 500 });
@@ -254,25 +312,58 @@ describe('WebSocketServer: faults', () => {
     await second.close();
   });
 
-  it('serves 50 concurrent clients running commands on their own terminals without loss', async () => {
-    const { url } = await startWs({ reconnectGraceMs: 0 });
+  it('serves 50 concurrent clients for a bounded time with no errors and no lost output', async () => {
+    const { url, server } = await startWs({ reconnectGraceMs: 0 });
     const clients = await Promise.all(
       Array.from({ length: 50 }, () => connectWebSocket(url, { token: TOKENS.admin, reconnect: false })),
     );
+    // ~4 s of load per client, then each proves its stream equals the terminal's output exactly.
+    const deadline = Date.now() + 4_000;
+    const errors: unknown[] = [];
+    let commands = 0;
     try {
       await Promise.all(
         clients.map(async (client, c) => {
-          const terminal = await client.spawnTerminal(`worker-${c}`);
-          for (let i = 0; i < 3; i++) {
-            const result = await terminal.execute(`seq 1 200 | sed 's/^/c${c}-${i}-/'`);
-            const expected = Array.from({ length: 200 }, (_, k) => `c${c}-${i}-${k + 1}\n`).join('');
-            expect(result.stdout).toBe(expected);
-            expect(result.exitCode).toBe(0);
+          try {
+            const terminal = await client.spawnTerminal(`worker-${c}`);
+            const chunks: { offset: number; nextOffset: number; data: string }[] = [];
+            let gaps = 0;
+            const streaming = (async () => {
+              for await (const event of terminal.stream({ fromOffset: 0 })) {
+                if (event.type === 'data') chunks.push(event);
+                else if (event.type === 'gap') gaps++;
+                if (chunks.at(-1)?.data.includes(`done-${c}\r\n`)) break;
+              }
+            })();
+            for (let i = 0; Date.now() < deadline; i++) {
+              const result = await terminal.execute(`seq 1 200 | sed 's/^/c${c}-${i}-/'`);
+              const expected = Array.from({ length: 200 }, (_, k) => `c${c}-${i}-${k + 1}\n`).join('');
+              expect(result.stdout).toBe(expected);
+              expect(result.exitCode).toBe(0);
+              commands++;
+            }
+            await terminal.execute(`echo done-${c}`);
+            await streaming;
+            expect(gaps).toBe(0);
+            let next = 0;
+            for (const chunk of chunks) {
+              expect(chunk.offset).toBe(next);
+              next = chunk.nextOffset;
+            }
+            const streamed = chunks.map((chunk) => chunk.data).join('');
+            const read = await terminal.read({ fromOffset: 0, maxBytes: next });
+            expect(read.nextOffset).toBe(next);
+            expect(streamed).toBe(read.data);
+          } catch (error) {
+            errors.push(error);
           }
         }),
       );
     } finally {
       await Promise.all(clients.map((client) => client.close()));
     }
+    expect(errors).toEqual([]);
+    expect(commands).toBeGreaterThanOrEqual(50);
+    await until(() => server.stats().connections === 0, 'every connection to be cleaned up');
   }, 120_000);
 });

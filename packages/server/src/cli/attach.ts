@@ -1,10 +1,12 @@
 // `orchflow attach ID`: this terminal attached to an orchflow terminal. Keystrokes go to it raw,
 // its output (recent scrollback first) comes here, window size changes are forwarded, and the
-// detach key (Ctrl-] by default) leaves it running. Exits with the terminal's exit code if it ends.
+// detach key (Ctrl-] by default) leaves it running. Exits with the terminal's exit code if it ends
+// (1 when it is unknown). Keystrokes are decoded as a UTF-8 stream, so a character split across
+// reads arrives whole; input the server refuses (a policy without raw input) is reported once.
 import { spawnSync } from 'node:child_process';
 import type { OrchflowClient, RemoteTerminal } from '@orchflow/client';
 import { tmuxSessionName } from '@orchflow/mux';
-import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { ErrorCode, isOrchflowError, OrchflowError } from '@orchflow/protocol';
 import type { Command } from 'commander';
 import { connectTo, type ServerOptions, serverUrl } from './connect';
 
@@ -73,11 +75,13 @@ export async function attach(id: string, flags: AttachFlags): Promise<number> {
     stdout.on('resize', resize);
     if (stdin.isTTY) stdin.setRawMode(true);
     process.stderr.write(`[attached to ${id}; ${flags.detachKey} detaches]\r\n`);
+    const decoder = new TextDecoder('utf-8');
+    const refused = onceReporter(flags.detachKey);
     const detached = new Promise<Ending>((resolve) => {
       stdin.on('data', (chunk: Buffer) => {
         const at = chunk.indexOf(detach);
-        const input = at === -1 ? chunk : chunk.subarray(0, at);
-        if (input.length > 0) void terminal.write(input.toString('utf8')).catch(() => undefined);
+        const input = decoder.decode(at === -1 ? chunk : chunk.subarray(0, at), { stream: at === -1 });
+        if (input.length > 0) void terminal.write(input).catch(refused);
         if (at !== -1) resolve({ detached: true, code: 0 });
       });
       stdin.resume();
@@ -96,6 +100,19 @@ export async function attach(id: string, flags: AttachFlags): Promise<number> {
   }
 }
 
+/** Reports the first refused write on stderr; later ones would repeat it on every keystroke. */
+function onceReporter(detachKey: string): (error: unknown) => void {
+  let told = false;
+  return (error) => {
+    if (told) return;
+    told = true;
+    const forbidden = isOrchflowError(error) && error.code === ErrorCode.Forbidden;
+    const reason = forbidden ? 'the policy does not grant canWriteRawInput' : (error as Error).message;
+    const key = detachKey.replace(/^c(?:trl)?-/i, 'Ctrl-');
+    process.stderr.write(`\r\n[input refused: ${reason}; detach with ${key}]\r\n`);
+  };
+}
+
 interface Ending {
   detached: boolean;
   code: number;
@@ -107,7 +124,8 @@ async function pump(client: OrchflowClient, terminal: RemoteTerminal, fromOffset
     if (event.type === 'data') process.stdout.write(event.data);
   }
   const info = (await client.listTerminals()).find((t) => t.id === terminal.id);
-  return { detached: false, code: info?.exitCode ?? 0 };
+  // Unknown (killed by a signal, or already removed): a failure, never a silent 0.
+  return { detached: false, code: typeof info?.exitCode === 'number' ? info.exitCode : 1 };
 }
 
 /** Registers `attach` on `program`. */

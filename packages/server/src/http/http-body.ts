@@ -1,5 +1,6 @@
 // Reading a request's JSON body within a size limit: too large is PayloadTooLarge (413), not JSON
-// or not an object is InvalidParams (400). An empty body is `{}`, so `curl -X POST` works.
+// or not an object is InvalidParams (400); `/v1/rpc` bodies get JSON-RPC ParseError / InvalidRequest. An empty body is `{}`, so a bodiless POST (with
+// `Content-Type: application/json`, which every POST needs) works.
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 
@@ -8,16 +9,7 @@ export async function readJsonBody(
   request: IncomingMessage,
   limit: number,
 ): Promise<Record<string, unknown>> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const text = await readBodyText(request, limit);
   if (text === '') return {};
   let value: unknown;
   try {
@@ -32,6 +24,38 @@ export async function readJsonBody(
     throw new OrchflowError(ErrorCode.InvalidParams, 'The request body must be a JSON object');
   }
   return value as Record<string, unknown>;
+}
+
+/** The body as trimmed UTF-8 text; rejects past `limit` bytes. */
+export async function readBodyText(request: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+/** The parsed body of `POST /v1/rpc`, or the JSON-RPC error it deserves. */
+export function rpcBody(
+  text: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; error: { code: number; message: string } } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const message = `Parse error: ${(error as Error).message}; send one JSON-RPC request as JSON`;
+    return { ok: false, error: { code: ErrorCode.ParseError, message } };
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return { ok: true, value: value as Record<string, unknown> };
+  }
+  const message = 'Send one JSON-RPC 2.0 request object; batches are not supported over HTTP';
+  return { ok: false, error: { code: ErrorCode.InvalidRequest, message } };
 }
 
 function tooLarge(limit: number): OrchflowError {

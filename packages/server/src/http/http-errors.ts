@@ -26,20 +26,28 @@ export function httpStatus(code: number): number {
   return STATUS.get(code) ?? 500;
 }
 
-/** Writes `error` as a JSON error response (no-op when headers already went out). */
-export function sendError(response: ServerResponse, error: unknown): void {
+/**
+ * Writes `error` as a JSON error response (the connection is dropped when headers already went
+ * out). `status` overrides the code's status (405, 415); `extra` adds headers.
+ */
+export function sendError(
+  response: ServerResponse,
+  error: unknown,
+  status?: number,
+  extra: Record<string, string> = {},
+): void {
   const failure = OrchflowError.from(error);
   if (response.headersSent) {
     response.destroy();
     return;
   }
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...extra };
   if (failure.code === ErrorCode.Unauthorized) headers['WWW-Authenticate'] = 'Bearer';
   if (failure.code === ErrorCode.Overloaded) headers['Retry-After'] = '1';
   const json = failure.toJson();
   sendJson(
     response,
-    httpStatus(failure.code),
+    status ?? httpStatus(failure.code),
     {
       error: { ...json, codeName: errorCodeName(failure.code) ?? 'UnknownError' },
     },

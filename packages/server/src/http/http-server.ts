@@ -1,7 +1,9 @@
 // `HttpServer`: orchflow for people with `curl` — REST routes for terminals, SSE for output, and
 // `POST /v1/rpc` for any other single JSON-RPC request. Every request except `GET /v1/health`
-// needs `Authorization: Bearer <token>`; each request runs on its own in-process connection for
-// its principal (see RpcBridge), so terminals live until DELETE, not until the request ends.
+// needs `Authorization: Bearer <token>` (when tokens are configured); each request runs on its own
+// in-process connection for its principal (see RpcBridge), so terminals live until DELETE, not
+// until the request ends. Requests from browser origins not on the allowlist and POSTs that are
+// not `application/json` are refused before routing (see http-gate), with or without tokens.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Orchestrator } from '@orchflow/core';
@@ -15,8 +17,9 @@ import {
 import FindMyWay from 'find-my-way';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST, type TokenAuthenticator } from '../auth';
 import { bearerToken } from '../ws/upgrade';
-import { readJsonBody } from './http-body';
+import { readBodyText, readJsonBody, rpcBody } from './http-body';
 import { sendError, sendJson } from './http-errors';
+import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
 import { ROUTES, type Route } from './http-routes';
 import { serveSse } from './http-sse';
 import { RpcBridge } from './rpc-bridge';
@@ -37,8 +40,12 @@ export interface HttpServerOptions {
   auth?: TokenAuthenticator;
   /** The principal of every request when there is no `auth` (loopback only). */
   principal?: Principal;
+  /** Browser origins allowed to call (`*` for any). Default none: requests with an Origin get 403. */
+  allowedOrigins?: readonly string[];
   maxBodyBytes?: number;
   maxConcurrentRequests?: number;
+  /** How long an SSE reader that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
+  maxStallMs?: number;
   serverInfo?: ServerInfo;
   /** Hears failures that became 500 responses. */
   onError?: (error: Error) => void;
@@ -50,6 +57,14 @@ export interface HttpServerAddress {
   port: number;
   /** `http://host:port` */
   url: string;
+}
+
+/** What a {@link HttpServer} holds right now. */
+export interface HttpServerStats {
+  /** Requests being handled, open SSE streams included. */
+  activeRequests: number;
+  /** Open SSE streams (each holds one output subscription until its connection is cleaned up). */
+  streams: number;
 }
 
 type Handler = (request: IncomingMessage, response: ServerResponse, found: Found) => Promise<void>;
@@ -64,6 +79,7 @@ export class HttpServer {
   private readonly router = FindMyWay({ ignoreTrailingSlash: true });
   private readonly host: string;
   private active = 0;
+  private streams = 0;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: HttpServerOptions) {
@@ -82,15 +98,25 @@ export class HttpServer {
       await bridge.close();
       sendJson(response, 200, bridge.session);
     });
-    on('GET', '/v1/terminals/:terminalId/stream', (request, response, found) =>
-      serveSse(request, response, {
-        orch: options.orchestrator,
-        principal: this.principal(request),
-        terminalId: found.params.terminalId ?? '',
-        fromOffsetQuery: found.query.fromOffset,
-        serverInfo: options.serverInfo,
-      }),
-    );
+    on('GET', '/v1/terminals/:terminalId/stream', async (request, response, found) => {
+      const principal = this.principal(request);
+      this.streams++;
+      try {
+        await serveSse(request, response, {
+          orch: options.orchestrator,
+          principal,
+          terminalId: found.params.terminalId ?? '',
+          fromOffsetQuery: found.query.fromOffset,
+          serverInfo: options.serverInfo,
+          maxStallMs: options.maxStallMs,
+          onClosed: () => this.streams--,
+        });
+      } catch (error) {
+        // Refused before a connection existed (bad offset): there is nothing to clean up later.
+        this.streams--;
+        throw error;
+      }
+    });
     on('POST', '/v1/rpc', (request, response) => this.rpc(request, response));
     for (const route of ROUTES)
       on(route.method, route.path, (req, res, found) => this.rest(route, req, res, found));
@@ -111,6 +137,11 @@ export class HttpServer {
     return { host: this.host, port, url: `http://${shown}:${port}` };
   }
 
+  /** Counts of what the server holds (all 0 once every client has gone). */
+  stats(): HttpServerStats {
+    return { activeRequests: this.active, streams: this.streams };
+  }
+
   /** Stops accepting and closes open connections (SSE streams end; their subscriptions are disposed). */
   stop(): Promise<void> {
     this.stopping ??= new Promise<void>((resolve) => {
@@ -129,8 +160,11 @@ export class HttpServer {
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const found = this.router.find(request.method as 'GET', request.url ?? '/');
-    if (!found) {
-      sendError(response, notFound(request));
+    const refusal =
+      checkOrigin(request, this.options.allowedOrigins ?? []) ??
+      (found ? checkContentType(request) : undefined);
+    if (refusal || !found) {
+      this.refuse(response, refusal ?? unrouted(request, this.methodsOf(request.url ?? '/')));
       return;
     }
     const limit = this.options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
@@ -175,10 +209,31 @@ export class HttpServer {
     }
   }
 
-  /** One JSON-RPC request in, its response out (HTTP 200 either way, as JSON-RPC over HTTP does). */
+  /** Methods under which `url` is routed (for 405's `Allow`). */
+  private methodsOf(url: string): string[] {
+    return ROUTED_METHODS.filter((method) => this.router.find(method, url) !== null);
+  }
+
+  /** Answers a request the gate refused; the body may be unread, so the connection closes. */
+  private refuse(response: ServerResponse, refusal: GateRefusal): void {
+    response.setHeader('Connection', 'close');
+    sendError(response, refusal.error, refusal.status, refusal.headers);
+  }
+
+  /**
+   * One JSON-RPC request in, its response out: HTTP 200 for any JSON-RPC answer, 400 with a
+   * JSON-RPC ParseError / InvalidRequest body when the body is not one JSON-RPC object.
+   */
   private async rpc(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const principal = this.principal(request);
-    const body = await readJsonBody(request, this.options.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES);
+    const parsed = rpcBody(
+      await readBodyText(request, this.options.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES),
+    );
+    if (!parsed.ok) {
+      sendJson(response, 400, { jsonrpc: '2.0', id: null, error: parsed.error });
+      return;
+    }
+    const body = parsed.value;
     const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
     if (body.jsonrpc !== '2.0' || typeof body.method !== 'string' || body.method === 'initialize') {
       const message =
@@ -214,11 +269,4 @@ export class HttpServer {
         : 'The bearer token is missing, malformed or not valid for this server',
     );
   }
-}
-
-function notFound(request: IncomingMessage): OrchflowError {
-  return new OrchflowError(
-    ErrorCode.MethodNotFound,
-    `No route for ${request.method} ${request.url?.split('?')[0]}; see GET /v1/health and the /v1/terminals routes`,
-  );
 }

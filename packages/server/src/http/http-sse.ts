@@ -2,7 +2,10 @@
 // subscription. Every event's `id:` is the offset after it, so a reconnecting EventSource (which
 // sends `Last-Event-ID`) resumes exactly where it stopped. Events: `open` { terminalId, offset },
 // `output` { data, offset }, `gap` { from, to }, `exit` { exitCode, signal }; the response ends
-// after `exit`. Writes wait for the socket to drain, which pauses the terminal behind a slow reader.
+// after `exit`. Writes wait for the socket to drain, which pauses the terminal behind a slow reader
+// — for at most `maxStallMs`: then the stream goes lossy (slow-consumer rule), and output the ring
+// lost meanwhile arrives as a `gap` event whose id is the ring's start, where the stream resumes.
+// One writer serializes writes, so the socket carries one 'drain' listener at a time.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Orchestrator } from '@orchflow/core';
 import { ErrorCode, OrchflowError, type Principal, type ServerInfo } from '@orchflow/protocol';
@@ -20,6 +23,40 @@ export interface SseRequest {
   /** `?fromOffset=` of the URL, if any. */
   fromOffsetQuery: string | undefined;
   serverInfo?: ServerInfo;
+  /** See the slow-consumer rule; default 2 s. */
+  maxStallMs?: number;
+  /** Called once the stream's connection is cleaned up (its subscription disposed). */
+  onClosed?: () => void;
+}
+
+/** Writes to a response in order, waiting for 'drain' with a single listener pair at a time. */
+class SseWriter {
+  private waiting: Promise<void> | undefined;
+
+  constructor(private readonly response: ServerResponse) {}
+
+  /** True while written text waits for the socket (a keep-alive would only add to it). */
+  get busy(): boolean {
+    return this.waiting !== undefined;
+  }
+
+  /** Writes `text`; resolves once the socket took it (drained) or closed. */
+  async write(text: string): Promise<void> {
+    while (this.waiting) await this.waiting;
+    const response = this.response;
+    if (response.destroyed || response.writableEnded || response.write(text)) return;
+    this.waiting = new Promise<void>((resolve) => {
+      const done = (): void => {
+        response.off('drain', done);
+        response.off('close', done);
+        this.waiting = undefined;
+        resolve();
+      };
+      response.on('drain', done);
+      response.on('close', done);
+    });
+    await this.waiting;
+  }
 }
 
 /** Serves the stream until the terminal exits or the client goes away. */
@@ -35,16 +72,11 @@ export async function serveSse(
   const headWritten = new Promise<void>((resolve) => {
     openHead = resolve;
   });
-  const write = (text: string): Promise<void> =>
-    new Promise((resolve) => {
-      if (response.destroyed || response.writableEnded || response.write(text)) resolve();
-      else {
-        response.once('drain', resolve);
-        response.once('close', resolve);
-      }
-    });
+  const writer = new SseWriter(response);
+  const write = (text: string): Promise<void> => writer.write(text);
   const bridge = await RpcBridge.open(sse.orch, sse.principal, {
     serverInfo: sse.serverInfo,
+    maxStallMs: sse.maxStallMs,
     sink: async (method, params) => {
       await headWritten;
       if (method === 'terminal.output') {
@@ -59,20 +91,24 @@ export async function serveSse(
       }
     },
   });
-  const keepAlive = setInterval(() => void write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+  const keepAlive = setInterval(() => {
+    if (!writer.busy) void write(': keep-alive\n\n');
+  }, SSE_KEEPALIVE_MS);
   keepAlive.unref();
-  response.once('close', () => {
+  let cleanup: Promise<void> | undefined;
+  const close = (): Promise<void> => {
     clearInterval(keepAlive);
-    void bridge.close();
-  });
+    cleanup ??= bridge.close().finally(() => sse.onClosed?.());
+    return cleanup;
+  };
+  response.once('close', () => void close());
   let offset: number;
   try {
     ({ offset } = (await bridge.call('terminal.subscribe', { terminalId: sse.terminalId, fromOffset })) as {
       offset: number;
     });
   } catch (error) {
-    clearInterval(keepAlive);
-    await bridge.close();
+    await close();
     sendError(response, error);
     return;
   }

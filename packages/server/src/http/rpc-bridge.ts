@@ -39,7 +39,7 @@ export class RpcBridge implements IpcChannel {
   static async open(
     orch: Orchestrator,
     principal: Principal,
-    options: { sink?: NotificationSink; serverInfo?: ServerInfo } = {},
+    options: { sink?: NotificationSink; serverInfo?: ServerInfo; maxStallMs?: number } = {},
   ): Promise<RpcBridge> {
     const bridge = new RpcBridge(options.sink);
     bridge.served = serveChannel(orch, bridge, {
@@ -48,6 +48,7 @@ export class RpcBridge implements IpcChannel {
       killTerminalsOnClose: false,
       transports: ['http'],
       serverInfo: options.serverInfo,
+      maxStallMs: options.maxStallMs,
     });
     bridge.session = (await bridge.call('initialize', {
       protocolVersion: PROTOCOL_VERSION,

@@ -28,6 +28,8 @@ export interface ByteStreamServerOptions {
   killTerminalsOnClose?: boolean;
   /** Reported as `serverInfo` in `initialize`. */
   serverInfo?: ServerInfo;
+  /** How long a client that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
+  maxStallMs?: number;
 }
 
 /** Serves `options.orchestrator` on one byte stream until either side closes it. */
@@ -46,6 +48,7 @@ export function serveByteStream(
     killTerminalsOnClose: options.killTerminalsOnClose,
     serverInfo: options.serverInfo,
     transports: [transport],
+    maxStallMs: options.maxStallMs,
     onError: (error) => log.debug({ err: error.message }, 'protocol error answered'),
   });
   log.info('connection opened');

@@ -1,8 +1,10 @@
 // `WebSocketServer`: serves an Orchestrator to WebSocket clients, one `serveChannel` per
 // connection. Upgrades are checked first (origin allowlist, connection limit, optional bearer
 // header); browsers, which cannot set headers, authenticate with the token in `initialize`, and a
-// connection that fails it or does not send it within `authTimeoutMs` is closed. Ping/pong drops
+// connection that fails it or does not send it within `authTimeoutMs` is closed. Upgrades in
+// progress and unauthenticated connections count toward the connection limit. Ping/pong drops
 // dead peers; terminals of a dropped connection wait `reconnectGraceMs` for the client to return.
+// A client that stops reading holds a terminal back for at most `maxStallMs` (slow-consumer rule).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -10,7 +12,7 @@ import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/c
 import type { InitializeParams, Principal, ServerInfo } from '@orchflow/protocol';
 import { type WebSocket, WebSocketServer as WsServer } from 'ws';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST, type TokenAuthenticator } from '../auth';
-import { TerminalLeases } from './terminal-leases';
+import { type ConnectionLeases, TerminalLeases } from './terminal-leases';
 import { checkUpgrade, refuseUpgrade } from './upgrade';
 import { WebSocketChannel, WS_CLOSE_POLICY } from './ws-channel';
 
@@ -20,8 +22,8 @@ export const DEFAULT_WS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_WS_MAX_CONNECTIONS = 256;
 /** Default ping interval; a peer that misses one pong is dropped. */
 export const DEFAULT_WS_HEARTBEAT_MS = 30_000;
-/** Default time a connection has to authenticate with `initialize`. */
-export const DEFAULT_WS_AUTH_TIMEOUT_MS = 10_000;
+/** Default time a connection has to authenticate with `initialize`: short, it holds a slot. */
+export const DEFAULT_WS_AUTH_TIMEOUT_MS = 5_000;
 /** Default bytes queued for a client that does not read before it is dropped: 16 MiB. */
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Default requests in flight per connection before Overloaded. */
@@ -50,6 +52,8 @@ export interface WebSocketServerOptions {
   maxInFlight?: number;
   /** How long terminals of a dropped connection wait for a client to adopt them; 0 kills at once. */
   reconnectGraceMs?: number;
+  /** How long a client that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
+  maxStallMs?: number;
   serverInfo?: ServerInfo;
   /** Hears protocol problems and handler failures. */
   onError?: (error: Error) => void;
@@ -63,10 +67,25 @@ export interface WebSocketServerAddress {
   url: string;
 }
 
+/** What a {@link WebSocketServer} holds right now. */
+export interface WebSocketServerStats {
+  /** Open connections, authenticated or not (each holds its output subscriptions). */
+  connections: number;
+  /** Connections still waiting for their `initialize`. */
+  unauthenticated: number;
+  /** Upgrades accepted but not yet open. */
+  upgrading: number;
+  /** Terminals held by open connections. */
+  heldTerminals: number;
+  /** Terminals of dropped connections waiting for a client to return. */
+  orphanedTerminals: number;
+}
+
 interface Client {
   socket: WebSocket;
   channel: WebSocketChannel;
   served: ServedChannel;
+  leases: ConnectionLeases;
   alive: boolean;
 }
 
@@ -77,6 +96,7 @@ export class WebSocketServer {
   private readonly clients = new Set<Client>();
   private readonly leases: TerminalLeases;
   private readonly host: string;
+  private upgrading = 0;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -108,6 +128,23 @@ export class WebSocketServer {
   /** Number of terminals of dropped connections waiting for a client to return. */
   get orphanedTerminalCount(): number {
     return this.leases.orphanCount;
+  }
+
+  /** Counts of what the server holds (all 0 but orphans once every client has gone). */
+  stats(): WebSocketServerStats {
+    let unauthenticated = 0;
+    let heldTerminals = 0;
+    for (const client of this.clients) {
+      if (client.served.principal === undefined) unauthenticated++;
+      heldTerminals += client.leases.size;
+    }
+    return {
+      connections: this.clients.size,
+      unauthenticated,
+      upgrading: this.upgrading,
+      heldTerminals,
+      orphanedTerminals: this.leases.orphanCount,
+    };
   }
 
   /** Starts listening; resolves with the bound address. */
@@ -156,14 +193,26 @@ export class WebSocketServer {
     const verdict = checkUpgrade(request, {
       allowedOrigins: this.options.allowedOrigins ?? [],
       auth: this.options.auth,
-      connections: this.clients.size,
+      connections: this.clients.size + this.upgrading,
       maxConnections: this.options.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS,
     });
     if ('refusal' in verdict) {
       refuseUpgrade(socket, verdict.refusal);
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, verdict.principal));
+    // Counted until it is a client (or failed), so concurrent upgrades cannot overshoot the limit.
+    this.upgrading++;
+    let pending = true;
+    const settle = (): void => {
+      if (pending) this.upgrading--;
+      pending = false;
+    };
+    socket.once('close', settle);
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      settle();
+      socket.off('close', settle);
+      this.accept(ws, verdict.principal);
+    });
   }
 
   private accept(socket: WebSocket, headerPrincipal: Principal | undefined): void {
@@ -198,8 +247,9 @@ export class WebSocketServer {
       transports: ['websocket'],
       serverInfo: this.options.serverInfo,
       onError: this.options.onError,
+      maxStallMs: this.options.maxStallMs,
     });
-    const client: Client = { socket, channel, served, alive: true };
+    const client: Client = { socket, channel, served, leases, alive: true };
     socket.on('pong', () => {
       client.alive = true;
     });

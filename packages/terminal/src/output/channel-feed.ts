@@ -182,6 +182,8 @@ export class ChannelFeed {
   /** Marks a send in flight until it settles; settling is progress and restarts the stall clock. */
   private async progress(sent: Promise<void>): Promise<void> {
     this.inFlight = true;
+    // The credit may already be used up (refilled by the last ack): the clock starts now.
+    this.watchStall();
     try {
       await sent;
     } finally {
