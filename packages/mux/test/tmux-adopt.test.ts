@@ -36,7 +36,11 @@ it('adopts the terminals of an orchestrator killed with SIGKILL, scrollback and 
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout });
-  const [line] = (await once(lines, 'line')) as [string];
+  // Fail at once if the child cannot start (e.g. tsx missing) instead of waiting for a line.
+  const [line] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'error').then(([error]) => Promise.reject(error)),
+  ])) as [string];
   lines.close();
   const { id, pid } = JSON.parse(line) as { id: string; pid: number };
   child.kill('SIGKILL');
