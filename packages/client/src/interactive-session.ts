@@ -86,7 +86,11 @@ export class InteractiveSession {
     return this.tail;
   }
 
-  /** Sends input to the program as if typed; end a line with `\r`. */
+  /**
+   * Sends input to the program as if typed. Input sent before the program holds the terminal
+   * is type-ahead and may be read by the shell's line editor instead, as when a person types that
+   * fast; wait for the program's prompt (`waitFor`) before the first input when it has one.
+   */
   write(data: string): Promise<void> {
     return this.terminal.write(data);
   }

@@ -2,10 +2,11 @@
 // command (a plugin can refuse it), input reaches it, its end is the session's `exited`.
 import { OrchflowClient } from '@orchflow/client';
 import { ErrorCode } from '@orchflow/protocol';
+import { foregroundProcessGroup } from '@orchflow/terminal';
 import { expect, it, onTestFinished } from 'vitest';
 import type { OrchestratorOptions } from '../src/options';
 import { Orchestrator } from '../src/orchestrator';
-import { expectCode, rejection } from './helpers';
+import { expectCode, rejection, waitFor } from './helpers';
 
 async function setup(options: OrchestratorOptions = {}) {
   const orch = new Orchestrator(options);
@@ -15,6 +16,15 @@ async function setup(options: OrchestratorOptions = {}) {
     await orch.shutdown();
   });
   return { orch, client };
+}
+
+/** Waits until the program started in `terminalId` is the terminal's foreground job. */
+async function inForeground(orch: Orchestrator, terminalId: string): Promise<void> {
+  const shell = orch.terminalInfo(terminalId).pid;
+  await waitFor(() => {
+    const group = foregroundProcessGroup(shell);
+    return group !== undefined && group !== shell;
+  }, 'the program in the foreground');
 }
 
 it('refuses a program a plugin blocks with PolicyDenied, and kills the terminal it spawned', async () => {
@@ -40,10 +50,13 @@ it('refuses a program a plugin blocks with PolicyDenied, and kills the terminal 
 });
 
 it('sends input to an interactive cat, sees its output, and resolves exited when it ends', async () => {
-  const { client } = await setup();
+  const { orch, client } = await setup();
   const session = await client.runInteractive('cat');
   onTestFinished(async () => void (await session.close().catch(() => undefined)));
-  await session.write('ping-1\r');
+  // Type-ahead sent before cat holds the terminal is read by bash's readline, as it would be from
+  // a person typing that fast: wait until cat is the terminal's foreground job.
+  await inForeground(orch, session.terminal.id);
+  await session.write('ping-1\n');
   // The PTY echoes the line, then cat prints it back.
   await session.waitFor(/ping-1\r?\n[\s\S]*ping-1/);
   await session.write('\x04');
@@ -53,8 +66,9 @@ it('sends input to an interactive cat, sees its output, and resolves exited when
 });
 
 it('runs a REPL (bc) round trip and kills it on close', async () => {
-  const { client } = await setup();
+  const { orch, client } = await setup();
   const session = await client.runInteractive('bc -q');
+  await inForeground(orch, session.terminal.id);
   await session.write('6*7\r');
   await session.waitFor('42');
   const snapshot = await session.snapshot();
