@@ -6,7 +6,13 @@
 import { ErrorCode, type ExecutionMode, OrchflowError } from '@orchflow/protocol';
 import { Terminal } from '@orchflow/terminal';
 import type { MuxBackend } from './backend';
-import type { BackendCapabilities, CreateSessionOptions, MuxSession, MuxSessionInfo } from './session';
+import {
+  type BackendCapabilities,
+  type CreateSessionOptions,
+  type MuxSession,
+  type MuxSessionInfo,
+  sessionInfo,
+} from './session';
 
 /** Options of {@link DirectBackend}. */
 export interface DirectBackendOptions {
@@ -74,17 +80,7 @@ export class DirectBackend implements MuxBackend {
 
   /** Live sessions, oldest first. */
   async listSessions(): Promise<MuxSessionInfo[]> {
-    return [...this.sessions.values()].map(({ terminal, agentId, createdAt }) => ({
-      id: terminal.id,
-      agentId,
-      pid: terminal.pid,
-      backend: this.name,
-      mode: terminal.mode,
-      state: terminal.state,
-      cols: terminal.cols,
-      rows: terminal.rows,
-      createdAt,
-    }));
+    return [...this.sessions.values()].map((session) => sessionInfo(this.name, session));
   }
 
   /** Kills the session's process tree; see {@link MuxBackend.killSession}. */

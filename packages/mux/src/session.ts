@@ -105,6 +105,25 @@ export interface MuxSessionInfo {
   createdAt: Date;
 }
 
+/** The listing entry of a live session, as every backend reports it. */
+export function sessionInfo(
+  backend: string,
+  session: { terminal: MuxSession; agentId: string; createdAt: Date },
+): MuxSessionInfo {
+  const { terminal, agentId, createdAt } = session;
+  return {
+    id: terminal.id,
+    agentId,
+    pid: terminal.pid,
+    backend,
+    mode: terminal.mode,
+    state: terminal.state,
+    cols: terminal.cols,
+    rows: terminal.rows,
+    createdAt,
+  };
+}
+
 /** What a backend can do, so callers can pick one and servers can advertise it. */
 export interface BackendCapabilities {
   /** Sessions survive the orchestrator's process and can be re-adopted with `attach`. */

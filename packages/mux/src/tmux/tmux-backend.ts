@@ -7,7 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, type ExecutionMode, OrchflowError } from '@orchflow/protocol';
 import { killProcessTree, Terminal, type TerminalSpawnOptions } from '@orchflow/terminal';
 import type { MuxBackend } from '../backend';
-import type { BackendCapabilities, CreateSessionOptions, MuxSession, MuxSessionInfo } from '../session';
+import {
+  type BackendCapabilities,
+  type CreateSessionOptions,
+  type MuxSession,
+  type MuxSessionInfo,
+  sessionInfo,
+} from '../session';
 import { ControlClient } from './control-client';
 import {
   captureScrollback,
@@ -144,17 +150,7 @@ export class TmuxBackend implements MuxBackend {
     if (!this.disposed) await this.connection();
     return [...this.sessions.values()]
       .filter(({ terminal }) => terminal.exitInfo === undefined)
-      .map(({ terminal, agentId, createdAt }) => ({
-        id: terminal.id,
-        agentId,
-        pid: terminal.pid,
-        backend: this.name,
-        mode: terminal.mode,
-        state: terminal.state,
-        cols: terminal.cols,
-        rows: terminal.rows,
-        createdAt,
-      }));
+      .map((session) => sessionInfo(this.name, session));
   }
 
   /** Kills the session's process tree; see {@link MuxBackend.killSession}. */

@@ -63,3 +63,25 @@ export function utf8DecodeChunks(chunks: readonly Uint8Array[], totalBytes: numb
   }
   return decoder.decode(joined);
 }
+
+/**
+ * Base of the stream decoders: once a push fails (oversized frame, broken framing) the stream
+ * cannot be trusted any more, so every later push rethrows that first error.
+ */
+export abstract class StickyFailureDecoder implements FrameDecoder {
+  private failure: Error | undefined;
+
+  /** Decodes `bytes` into the frames they complete. */
+  push(bytes: Uint8Array): string[] {
+    if (this.failure) throw this.failure;
+    try {
+      return this.consume(bytes);
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
+  }
+
+  /** Consumes one chunk; throws FrameTooLargeError or FramingError on bad input. */
+  protected abstract consume(bytes: Uint8Array): string[];
+}

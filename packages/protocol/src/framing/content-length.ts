@@ -9,6 +9,7 @@ import {
   type FrameCodecOptions,
   type FrameDecoder,
   resolveMaxFrameBytes,
+  StickyFailureDecoder,
   utf8DecodeChunks,
   utf8Encode,
 } from './codec';
@@ -46,28 +47,18 @@ export class ContentLengthCodec implements FrameCodec {
   }
 }
 
-class ContentLengthDecoder implements FrameDecoder {
+class ContentLengthDecoder extends StickyFailureDecoder {
   private readonly header = new Uint8Array(MAX_HEADER_BYTES);
   private headerLength = 0;
   /** Body bytes still expected; -1 while reading a header. */
   private bodyRemaining = -1;
   private bodyLength = 0;
   private body: Uint8Array[] = [];
-  private failure: Error | undefined;
-
-  constructor(private readonly maxFrameBytes: number) {}
-
-  push(bytes: Uint8Array): string[] {
-    if (this.failure) throw this.failure;
-    try {
-      return this.consume(bytes);
-    } catch (error) {
-      this.failure = error as Error;
-      throw error;
-    }
+  constructor(private readonly maxFrameBytes: number) {
+    super();
   }
 
-  private consume(bytes: Uint8Array): string[] {
+  protected consume(bytes: Uint8Array): string[] {
     const frames: string[] = [];
     let index = 0;
     while (index < bytes.length) {

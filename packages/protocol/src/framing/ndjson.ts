@@ -8,6 +8,7 @@ import {
   type FrameCodecOptions,
   type FrameDecoder,
   resolveMaxFrameBytes,
+  StickyFailureDecoder,
   utf8DecodeChunks,
   utf8Encode,
 } from './codec';
@@ -38,24 +39,14 @@ export class NdjsonCodec implements FrameCodec {
   }
 }
 
-class NdjsonDecoder implements FrameDecoder {
+class NdjsonDecoder extends StickyFailureDecoder {
   private line: Uint8Array[] = [];
   private lineBytes = 0;
-  private failure: Error | undefined;
-
-  constructor(private readonly maxFrameBytes: number) {}
-
-  push(bytes: Uint8Array): string[] {
-    if (this.failure) throw this.failure;
-    try {
-      return this.consume(bytes);
-    } catch (error) {
-      this.failure = error as Error;
-      throw error;
-    }
+  constructor(private readonly maxFrameBytes: number) {
+    super();
   }
 
-  private consume(bytes: Uint8Array): string[] {
+  protected consume(bytes: Uint8Array): string[] {
     const frames: string[] = [];
     let start = 0;
     while (start < bytes.length) {
