@@ -5,8 +5,8 @@ import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MuxBackend } from '../src/index';
 
-// A zombie waiting to be reaped counts as gone.
-function alive(pid: number): boolean {
+/** Whether `pid` runs; a zombie waiting to be reaped counts as gone. */
+export function alive(pid: number): boolean {
   if (pid <= 0) return false;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

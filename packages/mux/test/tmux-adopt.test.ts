@@ -3,13 +3,14 @@
 // and runs commands in the same shell.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Orchestrator } from '@orchflow/core';
 import { afterAll, expect, it } from 'vitest';
 import { TmuxBackend, tmuxSessionName } from '../src/index';
+import { alive } from './conformance';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
@@ -19,22 +20,14 @@ afterAll(() => {
   spawnSync('tmux', ['-L', socketName, 'kill-server']);
 });
 
-// A zombie waiting for tmux to reap it counts as gone.
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZXx]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
-
 it('adopts the terminals of an orchestrator killed with SIGKILL, scrollback and shell state intact', async () => {
-  const child = spawn(
-    join(root, 'node_modules', '.bin', 'tsx'),
-    ['--tsconfig', join(root, 'tsconfig.base.json'), join(here, 'tmux-adopt-child.ts'), socketName],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  // One node process with tsx as a loader (the tsx CLI would run the script in a second process,
+  // which SIGKILL would leave running, still attached).
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = spawn(process.execPath, ['--import', tsx, join(here, 'tmux-adopt-child.ts'), socketName], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.base.json') },
+  });
   const lines = createInterface({ input: child.stdout });
   // Fail at once if the child cannot start (e.g. tsx missing) instead of waiting for a line.
   const [line] = (await Promise.race([

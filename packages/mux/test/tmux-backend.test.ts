@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TmuxBackend } from '../src/index';
-import { describeBackendConformance } from './conformance';
+import { alive, describeBackendConformance } from './conformance';
 
 const socketName = `orchflow-test-${process.pid}`;
 afterAll(() => {
@@ -93,6 +93,46 @@ describe('TmuxBackend I/O', () => {
     expect((await running).shellExited).toBe(true);
     expect(await backend.listSessions()).toEqual([]);
   }, 30_000);
+
+  it('reports the end of a terminal whose window is killed from outside, and only of that one', async () => {
+    backend = new TmuxBackend({ socketName });
+    const victim = await backend.createSession({ id: 'victim', agentId: 'a' });
+    const other = await backend.createSession({ id: 'other', agentId: 'a' });
+    const running = victim.execute('sleep 600');
+    // The person attached to the terminal's own session closes its window.
+    execFileSync('tmux', ['-L', socketName, 'kill-window', '-t', 'orchflow-victim:1']);
+    await victim.exited;
+    expect(alive(victim.pid)).toBe(false);
+    expect((await running).shellExited).toBe(true);
+    expect((await other.execute('echo still here')).stdout).toBe('still here\n');
+    expect((await backend.listSessions()).map((s) => s.id)).toEqual(['other']);
+  }, 30_000);
+
+  it("reports each shell's own exit status, also from servers that just started", async () => {
+    // tmux 3.3 sometimes misses the SIGCHLD of a fresh server's first shell and never learns its
+    // status (then it is read from the zombie): several new servers make that likely.
+    const backends = Array.from(
+      { length: 6 },
+      (_, i) => new TmuxBackend({ socketName: `${socketName}-x${i}` }),
+    );
+    try {
+      const sessions = await Promise.all(backends.map((b) => b.createSession({ id: 'x', agentId: 'a' })));
+      console.log('created');
+      for (const [i, session] of sessions.entries()) {
+        session.write(i % 2 ? `exit ${i + 10}\n` : 'kill -KILL $$\n');
+      }
+      const exits = await Promise.all(sessions.map((session) => session.exited));
+      console.log('exited', JSON.stringify(exits));
+      expect(exits).toEqual(
+        sessions.map((_, i) =>
+          i % 2 ? { exitCode: i + 10, signal: null } : { exitCode: null, signal: 'SIGKILL' },
+        ),
+      );
+    } finally {
+      await Promise.all(backends.map((b) => b.dispose()));
+      for (const i of backends.keys()) spawnSync('tmux', ['-L', `${socketName}-x${i}`, 'kill-server']);
+    }
+  });
 
   it('refuses scripted mode with a clear error', async () => {
     backend = new TmuxBackend({ socketName });

@@ -1,7 +1,7 @@
 // One tmux control-mode client (`tmux -C`) per backend: a single child process multiplexing every
 // pane. Commands go to its stdin one per line and their replies come back, in order, as
 // `%begin … %end`/`%error` blocks; between blocks tmux sends notifications (`%output`,
-// `%extended-output`, `%window-renamed`, `%pause`, `%exit`), which are dispatched to handlers.
+// `%extended-output`, `%window-renamed`, `%window-close`, `%pause`, `%exit`), which are dispatched to handlers.
 // Nothing here polls: the client sleeps in the event loop until tmux has something to say.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { decodeOutputValue, LineSplitter, quoteArg, sendKeysHexChunks } from './control-codec';
@@ -12,6 +12,8 @@ export interface ControlHandlers {
   output(paneId: string, bytes: Buffer): void;
   /** A window was renamed (the backend's automatic-rename format reports pane deaths this way). */
   windowRenamed(windowId: string, name: string): void;
+  /** A window was closed, or left the hub session (it may live on elsewhere). */
+  windowClosed(windowId: string): void;
   /** A pane's dead-state subscription changed to `value` (`<status>:<signal>` once dead). */
   paneState(paneId: string, value: string): void;
   /** The control client ended: tmux exited, was killed, or the connection was closed. */
@@ -54,6 +56,7 @@ export class ControlClient {
   private block: { lines: string[]; tag: string } | undefined;
   private ended: string | undefined;
   private stderr = '';
+  private tmuxServerPid = 0;
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -96,12 +99,19 @@ export class ControlClient {
     // The automatic rename only runs for a pane that printed something since its last check; a
     // shell killed while silent is seen by this subscription (tmux checks it once a second).
     await client.command(`refresh-client -B ${quoteArg(`${DEAD_SUBSCRIPTION}:%*:${DEAD_FORMAT}`)}`);
+    const [serverPid = ''] = await client.command(`display-message -p ${quoteArg('#{pid}')}`);
+    client.tmuxServerPid = Number(serverPid) || 0;
     return client;
   }
 
   /** Pid of the `tmux -C` child. */
   get pid(): number {
     return this.child.pid ?? 0;
+  }
+
+  /** Pid of the tmux server (0 if tmux did not say). */
+  get serverPid(): number {
+    return this.tmuxServerPid;
   }
 
   /** Why the client ended, or undefined while connected. */
@@ -202,6 +212,10 @@ export class ControlClient {
         }
         break;
       }
+      case '%window-close':
+      case '%unlinked-window-close':
+        this.handlers.windowClosed(first);
+        break;
       case '%window-renamed':
         this.handlers.windowRenamed(first, rest.join(' '));
         break;

@@ -196,6 +196,7 @@ export class TmuxBackend implements MuxBackend {
       {
         output: (paneId, bytes) => this.onOutput(paneId, bytes),
         windowRenamed: (windowId, name) => this.windows.get(windowId)?.renamed(name),
+        windowClosed: (windowId) => this.windows.get(windowId)?.windowClosed(),
         paneState: (paneId, value) => this.panes.get(paneId)?.stateChanged(value),
         closed: () => this.onClosed(),
       },

@@ -3,15 +3,13 @@
 // `send-keys -H`, resize is `resize-window`, pause/resume switch the pane's output off and on for
 // this client (tmux then stops reading the pane while nobody else watches it), and the exit comes
 // from the window's automatic-rename format turning to `orchflow-dead:<status>:<signal>`.
-import { constants } from 'node:os';
 import type { ExitInfo } from '@orchflow/protocol';
 import type { ControlClient } from './control-client';
 import { quoteArg } from './control-codec';
+import { nudgeReaper, readZombieExit, signalName } from './zombie-exit';
 
 /** Prefix of a dead pane's window name; see the backend's tmux config. */
 export const DEAD_NAME_PREFIX = 'orchflow-dead:';
-
-const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 // 1 s: tmux may name the window before it has reaped the shell; it renames it once more when it
 // has. Past this, the status is asked for directly.
@@ -29,8 +27,7 @@ export interface PaneIds {
 export function parseDeadName(name: string): ExitInfo | undefined {
   if (!name.startsWith(DEAD_NAME_PREFIX)) return undefined;
   const [status = '', signal = ''] = name.slice(DEAD_NAME_PREFIX.length).split(':');
-  if (/^\d+$/.test(signal))
-    return { exitCode: null, signal: signalNames.get(Number(signal)) ?? `SIG${signal}` };
+  if (/^\d+$/.test(signal)) return { exitCode: null, signal: signalName(Number(signal)) };
   if (/^\d+$/.test(status)) return { exitCode: Number(status), signal: null };
   return undefined;
 }
@@ -109,7 +106,9 @@ export class TmuxPane {
   /** The pane's window was renamed; a dead-pane name ends it. */
   renamed(name: string): void {
     if (this.exit || !name.startsWith(DEAD_NAME_PREFIX)) return;
-    const info = parseDeadName(name);
+    // Dead without a status: tmux has not reaped the shell (yet, or it missed the SIGCHLD; see
+    // zombie-exit.ts). The zombie still tells how it ended.
+    const info = parseDeadName(name) ?? this.zombieStatus();
     if (info) this.died(info);
     else this.dying ??= setTimeout(() => void this.askStatus(), STATUS_GRACE_MS);
   }
@@ -117,6 +116,24 @@ export class TmuxPane {
   /** The pane's dead-state subscription changed: `<status>:<signal>` once it is dead. */
   stateChanged(value: string): void {
     if (value !== '') this.renamed(`${DEAD_NAME_PREFIX}${value}`);
+  }
+
+  /**
+   * The pane's window left the hub: killed from outside (`tmux kill-window`), or only unlinked.
+   * If the pane is really gone its shell was hung up on; its exit is whatever its zombie says.
+   */
+  windowClosed(): void {
+    if (this.exit) return;
+    // tmux answers an empty line, not an error, for a pane that no longer exists.
+    const format = quoteArg('#{pane_id}');
+    void this.client
+      .command(`display-message -p -t ${this.ids.paneId} ${format}`)
+      .catch(() => undefined)
+      .then((lines) => {
+        // No answer because this client ended (detach, dispose) says nothing of the pane.
+        const gone = lines ? lines[0] !== this.ids.paneId : this.client.closedReason === undefined;
+        if (gone) this.died(this.zombieStatus() ?? { exitCode: null, signal: null });
+      });
   }
 
   /** Ends the pane with `info` (also used when the tmux server went away). */
@@ -136,8 +153,15 @@ export class TmuxPane {
     const lines = await this.client
       .command(`display-message -p -t ${this.ids.paneId} ${format}`)
       .catch(() => [] as string[]);
-    const info = parseDeadName(lines[0] ?? '');
+    const info = parseDeadName(lines[0] ?? '') ?? this.zombieStatus();
     if (info || attempt >= STATUS_ATTEMPTS) this.died(info ?? { exitCode: null, signal: null });
     else this.dying = setTimeout(() => void this.askStatus(attempt + 1), STATUS_GRACE_MS);
+  }
+
+  private zombieStatus(): ExitInfo | undefined {
+    const info = readZombieExit(this.pid, this.client.serverPid);
+    // tmux keeps the zombie until it reaps it; make it look.
+    if (info) nudgeReaper(this.client.serverPid);
+    return info;
   }
 }

@@ -2,7 +2,7 @@
 // construction, so a missing or old tmux fails fast with a clear message), and orchflow's own
 // tmux config — never the user's ~/.tmux.conf — written to a private per-user directory.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
@@ -62,6 +62,10 @@ export function writeTmuxConfig(historyLimit: number): string {
   const dir = join(tmpdir(), `orchflow-tmux-${process.getuid?.() ?? 'user'}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `tmux-${historyLimit}.conf`);
-  writeFileSync(path, tmuxConfig(historyLimit), { mode: 0o600 });
+  // Written aside and renamed over: a server another backend starts at this moment must never
+  // read a half-written (or just truncated) file, which would leave it without remain-on-exit.
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  writeFileSync(temporary, tmuxConfig(historyLimit), { mode: 0o600 });
+  renameSync(temporary, path);
   return path;
 }
