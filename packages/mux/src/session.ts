@@ -65,6 +65,8 @@ export interface MuxSession {
   snapshot(): Promise<Snapshot>;
   /** CPU, memory and process count of the session's process tree. */
   metrics(): Promise<ProcessMetrics>;
+  /** False when output cannot be held back without loss (tmux panes): pause() then throws InvalidState. */
+  readonly canPause: boolean;
   /** Stops reading output; programs block once their output buffers fill. */
   pause(): void;
   /** Resumes reading output after pause(). */

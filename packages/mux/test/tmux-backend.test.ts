@@ -2,6 +2,7 @@
 // bytes through control mode, a server killed from outside, and the tmux-missing error.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import type { StreamEvent } from '@orchflow/terminal';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TmuxBackend } from '../src/index';
 import { alive, describeBackendConformance } from './conformance';
@@ -133,6 +134,44 @@ describe('TmuxBackend I/O', () => {
       for (const i of backends.keys()) spawnSync('tmux', ['-L', `${socketName}-x${i}`, 'kill-server']);
     }
   });
+
+  it('loses no output when the orchestrator lags more than 10 s behind a flooding pane', async () => {
+    // tmux's pause-after would discard a pane's output here; without it tmux stops reading the
+    // pane's pty while this client lags, and the program simply waits.
+    backend = new TmuxBackend({ socketName });
+    const session = await backend.createSession({ id: 'lag', agentId: 'a' });
+    const running = session.execute('seq 1 100000');
+    const until = Date.now() + 11_000;
+    while (Date.now() < until) {
+      // Blocks this process's event loop: nothing reads tmux's output meanwhile.
+    }
+    const result = await running;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(`${Array.from({ length: 100_000 }, (_, i) => i + 1).join('\n')}\n`);
+  }, 60_000);
+
+  it('never pauses a pane: pause() is refused and a subscriber that lags gets a gap, not silent loss', async () => {
+    backend = new TmuxBackend({ socketName });
+    const session = await backend.createSession({
+      id: 'nopause',
+      agentId: 'a',
+      config: { scrollbackBytes: 64 * 1024 },
+    });
+    expect(session.canPause).toBe(false);
+    expect(() => session.pause()).toThrow(/cannot be paused/);
+    const start = session.read().nextOffset;
+    const events: StreamEvent[] = [];
+    const sub = session.subscribe({ fromOffset: start, manualAck: true, highWaterMark: 16 * 1024 }, (event) =>
+      events.push(event),
+    );
+    // The subscriber never acks, yet the command runs to its end: the pane was not held back.
+    const result = await session.execute('seq 1 50000');
+    expect(result.stdout.endsWith('49999\n50000\n')).toBe(true);
+    sub.ack(start + 16 * 1024);
+    const gap = events.find((event) => event.type === 'gap');
+    expect(gap?.type === 'gap' && gap.from >= start && gap.to > gap.from).toBe(true);
+    sub.dispose();
+  }, 30_000);
 
   it('refuses scripted mode with a clear error', async () => {
     backend = new TmuxBackend({ socketName });

@@ -123,7 +123,10 @@ function wire(
   run: LaunchCommand | undefined,
   replay?: Uint8Array,
 ): PtyHost {
-  const gate = new FlowGate((paused) => (paused ? pty.pause() : pty.resume()));
+  const pausable = pty.pausable !== false;
+  const gate = new FlowGate((paused) => {
+    if (pausable) paused ? pty.pause() : pty.resume();
+  });
   const pipeline = new OutputPipeline({
     scrollbackBytes: opts.scrollbackBytes,
     cols: opts.cols,

@@ -25,6 +25,13 @@ export interface PtyProcess {
    * is then preceded by the line-kill key, so half-typed input is dropped instead of prefixed to it.
    */
   readonly sharedInput?: boolean;
+  /**
+   * False when pause() cannot hold output back without losing it (a tmux pane: tmux discards what
+   * a client switched off, and toggling it under load can crash tmux 3.3). Terminal then never
+   * pauses it: a slow flow-controlled subscriber falls behind in the ring and gets a gap instead,
+   * and `Terminal.pause()` is refused. Default true.
+   */
+  readonly pausable?: boolean;
 }
 
 /** What a {@link PtyFactory} is asked to start. */

@@ -267,8 +267,22 @@ export class Terminal {
     return { dispose: () => (active = false) };
   }
 
-  /** Stops reading output; the programs block once the PTY/pipe buffers fill. */
+  /** False when this terminal's output cannot be held back without loss (see `PtyProcess.pausable`). */
+  get canPause(): boolean {
+    return this.backend.kind === 'pipe' || this.backend.host.pty.pausable !== false;
+  }
+
+  /**
+   * Stops reading output; the programs block once the PTY/pipe buffers fill. Throws InvalidState
+   * for a terminal that cannot be paused without losing output ({@link Terminal.canPause}).
+   */
   pause(): void {
+    if (!this.canPause) {
+      throw new OrchflowError(
+        ErrorCode.InvalidState,
+        `Terminal ${this.id} cannot be paused: its backend would discard the output held back (tmux does). Read or subscribe at your own pace instead: output beyond the scrollback arrives as a gap`,
+      );
+    }
     this.gate.setUser(true);
   }
 

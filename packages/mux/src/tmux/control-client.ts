@@ -1,7 +1,7 @@
 // One tmux control-mode client (`tmux -C`) per backend: a single child process multiplexing every
 // pane. Commands go to its stdin one per line and their replies come back, in order, as
 // `%begin … %end`/`%error` blocks; between blocks tmux sends notifications (`%output`,
-// `%extended-output`, `%window-renamed`, `%window-close`, `%pause`, `%exit`), which are dispatched to handlers.
+// `%extended-output`, `%window-renamed`, `%window-close`, `%exit`), which are dispatched to handlers.
 // Nothing here polls: the client sleeps in the event loop until tmux has something to say.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { decodeOutputValue, LineSplitter, quoteArg, sendKeysHexChunks } from './control-codec';
@@ -28,8 +28,6 @@ export interface ControlConnectOptions {
   configPath: string;
   /** Name of the hub session the client attaches to (created by it). */
   hubSession: string;
-  /** Seconds a pane may be behind before tmux pauses it (`pause-after`). */
-  pauseAfterSeconds: number;
 }
 
 /** A tmux command that failed; the message is tmux's. */
@@ -90,7 +88,6 @@ export class ControlClient {
     const started = new Promise<string[]>((resolve, reject) => client.pending.push({ resolve, reject }));
     client.listen();
     await started;
-    await client.command(`refresh-client -f ${quoteArg(`pause-after=${options.pauseAfterSeconds}`)}`);
     // Without a client the hub has no purpose: tmux removes it when this client goes away.
     await client.command(`set-option -t ${quoteArg(options.hubSession)} destroy-unattached on`);
     // tmux 3.3 queues notifications raised from its own timers (the automatic rename that reports
@@ -218,11 +215,6 @@ export class ControlClient {
         break;
       case '%window-renamed':
         this.handlers.windowRenamed(first, rest.join(' '));
-        break;
-      case '%pause':
-        // pause-after fired: tmux skipped this pane's backlog for us. Continue at once; the
-        // pane's own flow control (FlowGate → `off`) is what throttles a producer losslessly.
-        void this.command(`refresh-client -A ${quoteArg(`${first}:continue`)}`).catch(() => undefined);
         break;
       case '%exit':
         this.finish(first ? [first, ...rest].join(' ') : 'tmux control client exited');

@@ -39,8 +39,6 @@ export interface TmuxBackendOptions {
   historyLimit?: number;
   /** Time a shell gets to show its first prompt. Default: `Terminal.spawn`'s (10 s). */
   spawnTimeoutMs?: number;
-  /** Seconds a pane may lag behind in control mode before tmux pauses it (`pause-after`). Default 10. */
-  pauseAfterSeconds?: number;
 }
 
 type PtyFactory = NonNullable<TerminalSpawnOptions['spawnPty']>;
@@ -191,7 +189,6 @@ export class TmuxBackend implements MuxBackend {
         socketArgs: [...this.socketArgs],
         configPath: writeTmuxConfig(this.options.historyLimit ?? 100_000),
         hubSession: this.hub,
-        pauseAfterSeconds: this.options.pauseAfterSeconds ?? 10,
       },
       {
         output: (paneId, bytes) => this.onOutput(paneId, bytes),

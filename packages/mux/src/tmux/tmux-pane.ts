@@ -1,7 +1,6 @@
 // A tmux pane as a `PtyProcess`, so `Terminal` and its shell-integration engine run over tmux
 // unchanged: output comes from the control client's `%output` for the pane, input goes out as
-// `send-keys -H`, resize is `resize-window`, pause/resume switch the pane's output off and on for
-// this client (tmux then stops reading the pane while nobody else watches it), and the exit comes
+// `send-keys -H`, resize is `resize-window`, the pane is never paused (see pause()), and the exit comes
 // from the window's automatic-rename format turning to `orchflow-dead:<status>:<signal>`.
 import type { ExitInfo } from '@orchflow/protocol';
 import type { ControlClient } from './control-client';
@@ -38,6 +37,8 @@ export class TmuxPane {
   readonly pid: number;
   /** People attached with `tmux attach` type into the same pane. */
   readonly sharedInput = true;
+  /** tmux cannot hold one pane's output back for this client without discarding it. */
+  readonly pausable = false;
   private dataListener: ((bytes: Uint8Array) => void) | undefined;
   private exitListener: ((info: ExitInfo) => void) | undefined;
   // Output that arrived before Terminal registered its listener (its first prompt, say).
@@ -73,17 +74,15 @@ export class TmuxPane {
       .catch(() => undefined);
   }
 
-  /** Stops this client's output from the pane. */
-  pause(): void {
-    void this.client
-      .command(`refresh-client -A ${quoteArg(`${this.ids.paneId}:off`)}`)
-      .catch(() => undefined);
-  }
+  /**
+   * Never called: the pane is not pausable. Switching a pane `off` for this client makes tmux
+   * discard its output meanwhile (and toggling it under a flood crashes tmux 3.3). A pane is held
+   * back losslessly only when the whole client lags: tmux then stops reading the pane's pty.
+   */
+  pause(): void {}
 
-  /** Resumes this client's output from the pane. */
-  resume(): void {
-    void this.client.command(`refresh-client -A ${quoteArg(`${this.ids.paneId}:on`)}`).catch(() => undefined);
-  }
+  /** Never called; see pause(). */
+  resume(): void {}
 
   /** Registers the output receiver and hands it what arrived before. */
   onData(listener: (bytes: Uint8Array) => void): void {
