@@ -5,10 +5,14 @@
 // too. A denial is a PolicyDenied error and a `security.alert` event. A terminal's commands are
 // admitted and run one at a time (see lanes.ts), so each is checked against the live cwd; a
 // command admitted ahead of time (a transaction's) is re-checked against it right before it runs.
+// A caller whose principal carries a ConnectionPolicy is held to it as well: the orchestrator's
+// policy judges first, then the caller's (its denials' rules start with `connection:`), and its
+// executionTimeoutMs caps the command too.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type ExecResult, OrchflowError, type Principal } from '@orchflow/protocol';
-import { type PolicyDecision, policyDeniedError } from '@orchflow/security';
+import { type IsolationLevel, type PolicyDecision, policyDeniedError } from '@orchflow/security';
 import type { ExecOptions } from '@orchflow/terminal';
+import { ConnectionPolicy } from './connection-policy';
 import { terminalExited } from './errors';
 import type { EventBus } from './event-bus';
 import type { CommandStartEvent } from './events';
@@ -26,8 +30,12 @@ export interface CommandRunnerDeps {
   defaultTimeoutMs: number | undefined;
 }
 
-/** Who asks for a command: the RPC layer passes its connection's principal, for the audit log. */
+/** Who asks for a command: the RPC layer passes its connection's principal. */
 export interface CallContext {
+  /**
+   * Recorded in the audit log. A principal carrying a {@link ConnectionPolicy} (see
+   * `ConnectionPolicy.bind`) is held to that policy in addition to the orchestrator's.
+   */
   principal?: Principal;
 }
 
@@ -40,11 +48,12 @@ export interface AdmitOptions extends CallContext {
   preceding?: readonly string[];
 }
 
-/** An admitted command: its terminal, its audit subject and the policy's decision. */
+/** An admitted command: its terminal, its audit subject, the policy's decision and the caller's policy. */
 export interface Admission {
   record: TerminalRecord;
   subject: AuditSubject;
   decision: PolicyDecision | undefined;
+  caller: ConnectionPolicy | undefined;
 }
 
 function denied(denial: PluginDenial, record: TerminalRecord): OrchflowError {
@@ -85,7 +94,8 @@ export class CommandRunner {
       command,
     };
     if (options.principal !== undefined) subject.principal = principalLabel(options.principal);
-    const decision = await this.judge(command, cwd, options.preceding ?? []);
+    const caller = ConnectionPolicy.of(options.principal);
+    const decision = await this.judge(command, cwd, options.preceding ?? [], caller);
     if (decision && !decision.allowed) await this.refuseDecision(subject, record, cwd, decision);
     const denial = await plugins.admit({
       command,
@@ -95,7 +105,12 @@ export class CommandRunner {
       decision,
     });
     if (denial) {
-      const verdict = { rule: `plugin:${denial.plugin}`, reason: denial.reason, decision };
+      const verdict = {
+        rule: `plugin:${denial.plugin}`,
+        reason: denial.reason,
+        decision,
+        isolation: record.isolation,
+      };
       await this.refuse(
         subject,
         cwd,
@@ -110,13 +125,14 @@ export class CommandRunner {
         rule: decision?.rule,
         reason: decision?.reason,
         decision,
+        isolation: record.isolation,
       });
     } catch (error) {
       const failure = OrchflowError.from(error);
       this.alert(subject, 'critical', failure.message, 'audit-log');
       throw failure;
     }
-    return { record, subject, decision };
+    return { record, subject, decision, caller };
   }
 
   /**
@@ -130,7 +146,7 @@ export class CommandRunner {
       record.id,
       async () => {
         const cwd = record.session.cwd;
-        const decision = await this.deps.security.check(subject.command, cwd);
+        const decision = await this.deps.security.check(subject.command, cwd, admission.caller);
         if (decision && !decision.allowed) {
           const note = ` (re-checked right before it ran, in the terminal's current directory ${cwd})`;
           await this.refuseDecision(subject, record, cwd, decision, note);
@@ -145,7 +161,7 @@ export class CommandRunner {
   private async run(admission: Admission, options: ExecOptions = {}): Promise<ExecResult> {
     const { events, defaultTimeoutMs, security } = this.deps;
     const { record, subject } = admission;
-    const timeoutMs = security.timeoutFor(options.timeoutMs, defaultTimeoutMs);
+    const timeoutMs = security.timeoutFor(options.timeoutMs, defaultTimeoutMs, admission.caller);
     const opts = timeoutMs === options.timeoutMs ? options : { ...options, timeoutMs };
     const start: CommandStartEvent = {
       commandId: subject.commandId,
@@ -214,15 +230,16 @@ export class CommandRunner {
     );
   }
 
-  /** The policy's verdict on `command`, and on it after `preceding` when the one alone is allowed. */
+  /** The policies' verdict on `command`, and on it after `preceding` when the one alone is allowed. */
   private async judge(
     command: string,
     cwd: string,
     preceding: readonly string[],
+    caller: ConnectionPolicy | undefined,
   ): Promise<PolicyDecision | undefined> {
-    const alone = await this.deps.security.check(command, cwd);
+    const alone = await this.deps.security.check(command, cwd, caller);
     if (!alone?.allowed || preceding.length === 0) return alone;
-    const together = await this.deps.security.check([...preceding, command].join('\n'), cwd);
+    const together = await this.deps.security.check([...preceding, command].join('\n'), cwd, caller);
     if (!together || together.allowed) return alone;
     return {
       ...together,
@@ -243,7 +260,7 @@ export class CommandRunner {
     return this.refuse(
       subject,
       cwd,
-      { rule: decision.rule, reason: decision.reason, decision },
+      { rule: decision.rule, reason: decision.reason, decision, isolation: record.isolation },
       error,
       'warning',
     );
@@ -252,7 +269,12 @@ export class CommandRunner {
   private async refuse(
     subject: AuditSubject,
     cwd: string,
-    verdict: { rule: string; reason: string; decision: PolicyDecision | undefined },
+    verdict: {
+      rule: string;
+      reason: string;
+      decision: PolicyDecision | undefined;
+      isolation: IsolationLevel | undefined;
+    },
     error: OrchflowError,
     severity: 'warning' | 'critical',
   ): Promise<never> {

@@ -4,6 +4,7 @@ export type { BatchOptions } from './batch';
 export { OrchestratorBuilder } from './builder';
 export type { CallContext } from './commands';
 export { connect } from './connect';
+export { CONNECTION_RULE_PREFIX, ConnectionPolicy } from './connection-policy';
 export type { QuotaName } from './errors';
 export type { EventListener } from './event-bus';
 export { EventStream, type SubscribeEventsOptions } from './event-stream';

@@ -1,5 +1,7 @@
 // Terminal lifecycle: spawning a session on the backend within the quotas, wiring its output and
-// exit into events and plugin hooks, and killing it (whole process tree) out of the registry.
+// exit into events and plugin hooks, and killing it (whole process tree) out of the registry. A
+// caller's ConnectionPolicy, when given, also guards the spawn, caps its agent's terminals and
+// tightens the terminal's isolation.
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { MuxBackend, MuxSession } from '@orchflow/mux';
@@ -13,6 +15,8 @@ import {
   type TerminalConfig,
   TerminalConfigSchema,
 } from '@orchflow/protocol';
+import type { IsolationLevel } from '@orchflow/security';
+import type { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown } from './errors';
 import type { EventBus } from './event-bus';
 import type { PluginHost } from './plugins';
@@ -36,24 +40,29 @@ export class TerminalLifecycle {
   /** A lifecycle over the orchestrator's backend, registry, events and plugins. */
   constructor(private readonly deps: LifecycleDeps) {}
 
-  /** Spawns a session for `agentId` and registers it; rejects with InvalidParams, QuotaExceeded, SpawnFailed. */
-  async spawn(agentId: string, config: TerminalConfig): Promise<TerminalRecord> {
+  /**
+   * Spawns a session for `agentId` and registers it, held to `caller`'s policy too when given;
+   * rejects with InvalidParams, PolicyDenied, QuotaExceeded, SpawnFailed.
+   */
+  async spawn(agentId: string, config: TerminalConfig, caller?: ConnectionPolicy): Promise<TerminalRecord> {
     const { backend, registry } = this.deps;
     if (!AgentIdSchema.safeParse(agentId).success) {
       throw invalidParams(`Invalid agent id ${JSON.stringify(agentId)}: use 1-256 printable characters`);
     }
     const checked = TerminalConfigSchema.safeParse(config);
     if (!checked.success) throw invalidParams(`Invalid terminal config: ${checked.error.message}`);
-    const terminalConfig = this.guarded(agentId, {
-      ...checked.data,
-      mode: checked.data.mode ?? this.deps.executionMode,
-    });
-    const release = registry.reserve(agentId);
+    const terminalConfig = this.guarded(
+      agentId,
+      { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode },
+      caller,
+    );
+    const release = registry.reserve(agentId, caller?.policy.maxTerminalsPerAgent);
     let session: MuxSession;
     try {
       const launch = this.deps.security.launchFor(
         terminalConfig,
         resolve(terminalConfig.cwd ?? process.cwd()),
+        caller,
       );
       session = await backend.createSession({ id: randomUUID(), agentId, config: terminalConfig, launch });
     } finally {
@@ -63,13 +72,17 @@ export class TerminalLifecycle {
       await session.kill().catch(() => undefined);
       throw orchestratorShutDown();
     }
-    return this.register(session, agentId);
+    return this.register(session, agentId, new Date(), this.deps.security.isolationLevel(caller));
   }
 
   /** `config` as the security policy lets it spawn; a refusal raises `security.alert` and throws PolicyDenied. */
-  private guarded(agentId: string, config: TerminalConfig): TerminalConfig {
+  private guarded(
+    agentId: string,
+    config: TerminalConfig,
+    caller: ConnectionPolicy | undefined,
+  ): TerminalConfig {
     try {
-      return this.deps.security.spawnConfig(config);
+      return this.deps.security.spawnConfig(config, caller);
     } catch (error) {
       const failure = OrchflowError.from(error);
       const data = (failure.data ?? {}) as { rule?: string };
@@ -101,6 +114,7 @@ export class TerminalLifecycle {
     session: MuxSession,
     agentId: string,
     createdAt = new Date(),
+    isolation?: IsolationLevel,
   ): Promise<TerminalRecord> {
     const { backend, registry, events, plugins } = this.deps;
     const record: TerminalRecord = {
@@ -109,6 +123,7 @@ export class TerminalLifecycle {
       session,
       backend: backend.name,
       createdAt,
+      isolation,
       disposers: [],
     };
     registry.add(record);

@@ -26,6 +26,7 @@ import type { ExecOptions, StreamEvent, SubscribeOptions, Subscription } from '@
 import { type BatchOptions, runBatch } from './batch';
 import { OrchestratorBuilder } from './builder';
 import { type CallContext, CommandRunner } from './commands';
+import { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown } from './errors';
 import { EventBus, type EventListener } from './event-bus';
 import type { EventStream, SubscribeEventsOptions } from './event-stream';
@@ -127,11 +128,19 @@ export class Orchestrator {
     return this.stopping !== undefined;
   }
 
-  /** Spawns a terminal owned by `agentId`; rejects with QuotaExceeded, InvalidParams or SpawnFailed. */
-  async spawnTerminal(agentId: string, config: TerminalConfig = {}): Promise<TerminalHandle> {
+  /**
+   * Spawns a terminal owned by `agentId`; rejects with QuotaExceeded, InvalidParams, PolicyDenied
+   * or SpawnFailed. When `context.principal` carries a ConnectionPolicy, the spawn must pass its
+   * spawn guard and quota too, and the terminal gets the stricter of both policies' isolation.
+   */
+  async spawnTerminal(
+    agentId: string,
+    config: TerminalConfig = {},
+    context: CallContext = {},
+  ): Promise<TerminalHandle> {
     this.assertOpen();
     await this.initialized;
-    return this.handleOf(await this.lifecycle.spawn(agentId, config));
+    return this.handleOf(await this.lifecycle.spawn(agentId, config, ConnectionPolicy.of(context.principal)));
   }
 
   /** The handle of a registered terminal; throws TerminalNotFound. */
@@ -168,12 +177,13 @@ export class Orchestrator {
 
   /**
    * Sends raw input to a terminal. Raw input is not a command (neither policy nor plugins see it),
-   * so under a policy without `canWriteRawInput` (any allowlist by default) it throws Forbidden.
+   * so under a policy without `canWriteRawInput` (any allowlist by default) it throws Forbidden —
+   * the orchestrator's policy, or the ConnectionPolicy `context.principal` carries.
    */
-  write(terminalId: string, data: string | Uint8Array): void {
+  write(terminalId: string, data: string | Uint8Array, context: CallContext = {}): void {
     this.assertOpen();
     const record = this.registry.get(terminalId);
-    this.security.assertRawInput(terminalId);
+    this.security.assertRawInput(terminalId, ConnectionPolicy.of(context.principal));
     record.session.write(data);
   }
 
@@ -307,10 +317,15 @@ export class Orchestrator {
     return new Transaction(this, this.beginTransaction());
   }
 
-  /** Pauses every running terminal (of one agent if given); returns how many were paused. */
+  /**
+   * Pauses every running terminal (of one agent if given) that can be paused without losing
+   * output (tmux terminals cannot); returns how many were paused.
+   */
   pauseAll(filter: BulkControlParams = {}): number {
     this.assertOpen();
-    const targets = this.registry.list({ agentId: filter.agentId, state: 'running' });
+    const targets = this.registry
+      .list({ agentId: filter.agentId, state: 'running' })
+      .filter((r) => r.session.canPause);
     for (const r of targets) r.session.pause();
     return targets.length;
   }

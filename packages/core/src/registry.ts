@@ -5,6 +5,7 @@
 
 import type { MuxSession } from '@orchflow/mux';
 import type { TerminalInfo, TerminalState } from '@orchflow/protocol';
+import type { IsolationLevel } from '@orchflow/security';
 import type { Disposable } from '@orchflow/terminal';
 import { type QuotaName, quotaExceeded, terminalNotFound } from './errors';
 
@@ -15,6 +16,8 @@ export interface TerminalRecord {
   readonly session: MuxSession;
   readonly backend: string;
   readonly createdAt: Date;
+  /** The isolation level it was spawned with; unknown for sessions adopted from an earlier process. */
+  readonly isolation?: IsolationLevel;
   /** Listeners to drop when the terminal leaves the registry. */
   readonly disposers: Disposable[];
   removalTimer?: ReturnType<typeof setTimeout>;
@@ -44,12 +47,16 @@ export class TerminalRegistry {
   /** An empty registry enforcing `limits`. */
   constructor(private readonly limits: RegistryLimits) {}
 
-  /** Reserves a live-terminal slot for `agentId` or throws QuotaExceeded; call the result to release it. */
-  reserve(agentId: string): () => void {
+  /**
+   * Reserves a live-terminal slot for `agentId` or throws QuotaExceeded; call the result to
+   * release it. `perAgentCap` lowers the per-agent limit for this spawn (a caller's own policy).
+   */
+  reserve(agentId: string, perAgentCap?: number): () => void {
     const total = this.liveCount() + this.pendingTotal;
     this.check('maxTerminals', this.limits.maxTerminals, total, agentId);
     const mine = this.liveCount(agentId) + (this.pendingByAgent.get(agentId) ?? 0);
-    this.check('maxTerminalsPerAgent', this.limits.maxTerminalsPerAgent, mine, agentId);
+    const perAgent = Math.min(this.limits.maxTerminalsPerAgent, perAgentCap ?? Number.POSITIVE_INFINITY);
+    this.check('maxTerminalsPerAgent', perAgent, mine, agentId);
     this.pendingTotal++;
     this.pendingByAgent.set(agentId, (this.pendingByAgent.get(agentId) ?? 0) + 1);
     let released = false;

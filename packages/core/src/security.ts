@@ -1,7 +1,8 @@
 // The orchestrator's enforcement of a SecurityPolicy: the command policy each command is checked
 // against, the audit log every decision and command end is recorded in (fail closed when it cannot
 // be written), the launch wrapper that isolates each terminal's shell, the raw-input capability,
-// and the execution timeout cap.
+// and the execution timeout cap. Each check also takes the caller's ConnectionPolicy, if any,
+// and the stricter outcome wins (see connection-policy.ts).
 import {
   ErrorCode,
   type ExecResult,
@@ -15,6 +16,7 @@ import {
   CommandPolicy,
   canWriteRawInput,
   createLaunchWrapper,
+  type IsolationLevel,
   isolationSpecFor,
   needsLaunchWrapper,
   type PolicyDecision,
@@ -22,6 +24,8 @@ import {
   sha256Hex,
 } from '@orchflow/security';
 import type { TerminalSpawnOptions } from '@orchflow/terminal';
+import type { ConnectionPolicy } from './connection-policy';
+import { strictestSpec, strongerLevel } from './isolation-merge';
 import { matchingGlob, SPAWN_DANGEROUS_ENV, SpawnGuard } from './spawn-guard';
 
 /** Who a command is for, as the audit log records it. */
@@ -60,9 +64,22 @@ export class SecurityGate {
     this.spawnGuard = securityPolicy && new SpawnGuard(securityPolicy);
   }
 
-  /** `config` as the policy lets a terminal spawn with it; throws PolicyDenied (see SpawnGuard). */
-  spawnConfig(config: TerminalConfig): TerminalConfig {
-    return this.spawnGuard ? this.spawnGuard.check(config) : config;
+  /**
+   * `config` as the policy (and the caller's, if any: both must pass) lets a terminal spawn with
+   * it; throws PolicyDenied (see SpawnGuard). Both guards judge the config as given; the result is
+   * that of a guard that restricts spawns (they resolve shell and cwd alike).
+   */
+  spawnConfig(config: TerminalConfig, caller?: ConnectionPolicy): TerminalConfig {
+    const own = this.spawnGuard ? this.spawnGuard.check(config) : config;
+    if (!caller) return own;
+    const theirs = caller.spawnConfig(config);
+    return caller.restrictsSpawn ? theirs : own;
+  }
+
+  /** The isolation level a terminal spawned by `caller` gets: the stronger of both policies'. */
+  isolationLevel(caller?: ConnectionPolicy): IsolationLevel {
+    const own = this.securityPolicy?.isolationLevel ?? 'none';
+    return caller ? strongerLevel(own, caller.policy.isolationLevel) : own;
   }
 
   /** Opens the audit log and loads the bash parser; a log that cannot be opened fails every command. */
@@ -79,18 +96,34 @@ export class SecurityGate {
     await this.policy?.ready();
   }
 
-  /** The policy's verdict on `command` run in `cwd`; undefined without a policy. */
-  check(command: string, cwd: string | undefined): Promise<PolicyDecision | undefined> {
-    return this.policy
-      ? this.policy.check(command, cwd === undefined ? {} : { cwd })
-      : Promise.resolve(undefined);
+  /**
+   * The verdict on `command` run in `cwd`: the orchestrator policy's denial if it denies, else the
+   * caller's denial if it denies, else an allowing decision (the orchestrator's when it has a
+   * policy); undefined when neither has a policy.
+   */
+  async check(
+    command: string,
+    cwd: string | undefined,
+    caller?: ConnectionPolicy,
+  ): Promise<PolicyDecision | undefined> {
+    const own = this.policy ? await this.policy.check(command, cwd === undefined ? {} : { cwd }) : undefined;
+    if ((own && !own.allowed) || !caller) return own;
+    const theirs = await caller.check(command, cwd);
+    return theirs.allowed ? (own ?? theirs) : theirs;
   }
 
   /** Records a decision; resolves once it is on disk. Rejects (fail closed) when it cannot be written. */
   async recordDecision(
     subject: AuditSubject,
     cwd: string | undefined,
-    verdict: { allowed: boolean; rule?: string; reason?: string; decision?: PolicyDecision },
+    verdict: {
+      allowed: boolean;
+      rule?: string;
+      reason?: string;
+      decision?: PolicyDecision;
+      /** The terminal's isolation level; default the orchestrator policy's. */
+      isolation?: IsolationLevel;
+    },
   ): Promise<void> {
     await this.write({
       kind: 'decision',
@@ -100,7 +133,7 @@ export class SecurityGate {
       decision: verdict.allowed ? 'allow' : 'deny',
       rule: verdict.rule,
       reason: verdict.reason,
-      isolation: this.securityPolicy?.isolationLevel ?? 'none',
+      isolation: verdict.isolation ?? this.securityPolicy?.isolationLevel ?? 'none',
     });
   }
 
@@ -125,24 +158,28 @@ export class SecurityGate {
     });
   }
 
-  /** The wrapper isolating a terminal spawned with `config` in `mode`, or undefined when none is needed. */
-  launchFor(config: TerminalConfig, cwd: string): TerminalSpawnOptions['launch'] {
-    if (!this.securityPolicy) return undefined;
-    const spec = isolationSpecFor(this.securityPolicy, {
-      workspace: cwd,
-      // The scrub keeps the caller's own variables, never one that could run code.
-      keepEnv: Object.keys(config.env ?? {}).filter(
-        (name) =>
-          matchingGlob(name, [...(this.securityPolicy?.dangerousVariables ?? []), ...SPAWN_DANGEROUS_ENV]) ===
-          undefined,
-      ),
-    });
-    if (!needsLaunchWrapper(spec)) return undefined;
+  /**
+   * The wrapper isolating a terminal spawned with `config` (by `caller`, if any: each isolation
+   * setting then takes the stricter of both policies), or undefined when none is needed.
+   */
+  launchFor(config: TerminalConfig, cwd: string, caller?: ConnectionPolicy): TerminalSpawnOptions['launch'] {
+    const policies = [this.securityPolicy, caller?.policy].filter(
+      (p): p is SecurityPolicy => p !== undefined,
+    );
+    if (policies.length === 0) return undefined;
+    // The scrub keeps the caller's own variables, never one that could run code.
+    const dangerous = [...policies.flatMap((p) => p.dangerousVariables), ...SPAWN_DANGEROUS_ENV];
+    const keepEnv = Object.keys(config.env ?? {}).filter(
+      (name) => matchingGlob(name, dangerous) === undefined,
+    );
+    const [first, second] = policies.map((p) => isolationSpecFor(p, { workspace: cwd, keepEnv }));
+    const spec = first && second ? strictestSpec(first, second) : first;
+    if (!spec || !needsLaunchWrapper(spec)) return undefined;
     return createLaunchWrapper(spec, { pty: config.mode !== 'scripted' });
   }
 
-  /** Throws Forbidden when the policy does not let raw input (keystrokes) reach a terminal. */
-  assertRawInput(terminalId: string): void {
+  /** Throws Forbidden when the policy, or the caller's, does not let raw input (keystrokes) reach a terminal. */
+  assertRawInput(terminalId: string, caller?: ConnectionPolicy): void {
     if (this.securityPolicy && !canWriteRawInput(this.securityPolicy)) {
       throw new OrchflowError(
         ErrorCode.Forbidden,
@@ -150,11 +187,22 @@ export class SecurityGate {
         { terminalId, rule: 'capabilities.canWriteRawInput' },
       );
     }
+    caller?.assertRawInput(terminalId);
   }
 
-  /** `timeoutMs` for a command: the caller's, else the default, never above the policy's executionTimeoutMs. */
-  timeoutFor(requested: number | undefined, defaultMs: number | undefined): number | undefined {
-    const cap = this.securityPolicy?.resourceLimits.executionTimeoutMs;
+  /**
+   * `timeoutMs` for a command: the requested one, else the default, never above the
+   * executionTimeoutMs of the orchestrator's policy nor of the caller's.
+   */
+  timeoutFor(
+    requested: number | undefined,
+    defaultMs: number | undefined,
+    caller?: ConnectionPolicy,
+  ): number | undefined {
+    const caps = [this.securityPolicy?.resourceLimits.executionTimeoutMs, caller?.timeoutCapMs].filter(
+      (c): c is number => c !== undefined,
+    );
+    const cap = caps.length > 0 ? Math.min(...caps) : undefined;
     const wanted = requested ?? defaultMs ?? cap;
     return wanted !== undefined && cap !== undefined ? Math.min(wanted, cap) : wanted;
   }

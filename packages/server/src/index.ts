@@ -17,6 +17,7 @@ export {
   TokenConfigSchema,
   type TokenEntry,
   TokenEntrySchema,
+  TokenPolicySchema,
 } from './auth';
 export { httpStatus } from './http/http-errors';
 // WebSocket and HTTP (REST + SSE) servers.

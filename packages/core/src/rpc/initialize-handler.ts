@@ -1,6 +1,7 @@
 // The `initialize` handshake and `$/ping`. `initialize` checks the protocol version, decides the
-// principal (fixed by the server, or from the client's token via `authenticate`) and answers with
-// what this server supports. Both work before initialization; everything else waits for it.
+// principal (fixed by the server, or from the client's token via `authenticate`) and the
+// connection's own security policy (serveChannel's `policy`, or one the principal carries), and
+// answers with what this server supports. Both work before initialization; everything else waits.
 import {
   checkProtocolVersion,
   ErrorCode,
@@ -15,6 +16,7 @@ import {
 } from '@orchflow/protocol';
 import { availableIsolationLevels } from '@orchflow/security';
 import packageJson from '../../package.json';
+import { ConnectionPolicy } from '../connection-policy';
 import type { Orchestrator } from '../orchestrator';
 import type { HandlerContext } from './handler-context';
 import { PrincipalScope } from './principal-scope';
@@ -46,6 +48,8 @@ export interface InitializeSettings {
   /** The principal of every caller on this channel (ignored when `authenticate` is set). */
   principal: Principal;
   authenticate: Authenticate | undefined;
+  /** The connection's own security policy, on top of the orchestrator's. */
+  policy: ConnectionPolicy | undefined;
   serverInfo: ServerInfo;
   transports: readonly string[];
 }
@@ -58,8 +62,11 @@ export function registerInitialize({ orch, conn, peer }: HandlerContext, setting
     if (!version.compatible) {
       throw new OrchflowError(ErrorCode.VersionMismatch, version.reason, { serverVersion: PROTOCOL_VERSION });
     }
-    const principal = settings.authenticate ? await settings.authenticate(params) : settings.principal;
-    // A second initialize may have won while `authenticate` ran.
+    const principal = await withPolicy(
+      settings.authenticate ? await settings.authenticate(params) : settings.principal,
+      settings.policy,
+    );
+    // A second initialize may have won while `authenticate` or loading the policy ran.
     if (conn.initialized) throw alreadyInitialized();
     conn.initialize(new PrincipalScope(principal));
     return initializeResult(orch, settings, principal);
@@ -68,6 +75,24 @@ export function registerInitialize({ orch, conn, peer }: HandlerContext, setting
     pong: true as const,
     time: Date.now(),
   }));
+}
+
+/**
+ * `principal` carrying the connection's policy (`policy`, or the one it already carries), with
+ * the policy's bash parser loaded so the first command does not pay for it. Two different
+ * policies are a configuration error: the connection is refused rather than one being dropped.
+ */
+async function withPolicy(principal: Principal, policy: ConnectionPolicy | undefined): Promise<Principal> {
+  const carried = ConnectionPolicy.of(principal);
+  if (policy && carried && carried !== policy) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      "This connection has two security policies: serveChannel's `policy` and one its authenticated principal carries. Configure only one of them",
+    );
+  }
+  const effective = carried ?? policy;
+  await effective?.ready();
+  return policy && !carried ? policy.bind(principal) : principal;
 }
 
 function alreadyInitialized(): OrchflowError {

@@ -1,8 +1,10 @@
 // `serveChannel`: binds an Orchestrator to one IpcChannel as a JSON-RPC server for every method
-// of @orchflow/protocol, on RpcPeer. The connection's principal scopes every call; when the
+// of @orchflow/protocol, on RpcPeer. The connection's principal scopes every call, and its
+// ConnectionPolicy (if any) holds every call to a second security policy; when the
 // channel closes, its subscriptions end, its open transactions roll back and (by default) the
 // terminals spawned through it are killed, so a vanished client leaves no processes behind.
 import { type IpcChannel, Methods, type Principal, RpcPeer, type ServerInfo } from '@orchflow/protocol';
+import { ConnectionPolicy } from '../connection-policy';
 import type { Orchestrator } from '../orchestrator';
 import { forwardSecurityAlerts } from './alert-forwarder';
 import { registerBatchHandlers } from './batch-handlers';
@@ -21,6 +23,13 @@ export interface ServeChannelOptions {
   principal?: Principal;
   /** Maps the client's `initialize` (its token) to a principal; overrides `principal`. */
   authenticate?: Authenticate;
+  /**
+   * A security policy this connection is held to in addition to the orchestrator's (the
+   * stricter outcome wins; see {@link ConnectionPolicy}). A principal from `authenticate` may
+   * carry its own instead (`ConnectionPolicy.bind`); giving both different policies refuses
+   * `initialize`. Create it once and share it: it holds the parsed rules.
+   */
+  policy?: ConnectionPolicy;
   /**
    * Kill the terminals spawned through this connection when it closes. Default true: a client
    * that disappears (crash, dropped socket) must not leave shells running. Terminals spawned in
@@ -46,6 +55,8 @@ export interface ServedChannel {
   readonly closed: Promise<void>;
   /** The principal from `initialize`, or undefined before it. */
   readonly principal: Principal | undefined;
+  /** The connection's own security policy once `initialize` set it, if it has one. */
+  readonly policy: ConnectionPolicy | undefined;
   /** Closes the channel and runs the cleanup. */
   close(): Promise<void>;
 }
@@ -79,6 +90,7 @@ export function serveChannel(
   registerInitialize(context, {
     principal: options.principal ?? ADMIN_PRINCIPAL,
     authenticate: options.authenticate,
+    policy: options.policy,
     serverInfo: options.serverInfo ?? DEFAULT_SERVER_INFO,
     transports: options.transports ?? ['direct'],
   });
@@ -98,6 +110,9 @@ export function serveChannel(
     closed,
     get principal() {
       return conn.initialized ? conn.scope('principal').principal : undefined;
+    },
+    get policy() {
+      return conn.initialized ? ConnectionPolicy.of(conn.scope('policy').principal) : undefined;
     },
     close: async () => {
       await peer.close();

@@ -1,5 +1,6 @@
 // Handlers of the `terminal.*` methods that manage one terminal or list them: spawn, kill, list,
-// write, resize, snapshot and read. Each checks the principal's scope first.
+// write, resize, snapshot and read. Each checks the principal's scope first; spawn and write pass
+// the principal on, so a ConnectionPolicy it carries guards them too.
 import { constants } from 'node:os';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { HandlerContext } from './handler-context';
@@ -8,7 +9,7 @@ import type { HandlerContext } from './handler-context';
 export function registerTerminalHandlers({ orch, conn, serve }: HandlerContext): void {
   serve('terminal.spawn', async ({ agentId, config }, scope) => {
     scope.assertMayActAs(agentId);
-    const handle = await orch.spawnTerminal(agentId, config);
+    const handle = await orch.spawnTerminal(agentId, config, { principal: scope.principal });
     if (conn.closed) {
       // The caller left while the shell started; nobody could ever kill this terminal.
       await orch.kill(handle.id).catch(() => undefined);
@@ -29,10 +30,10 @@ export function registerTerminalHandlers({ orch, conn, serve }: HandlerContext):
     terminals: orch.listTerminals({ agentId, state }).filter((info) => scope.canSee(info)),
   }));
 
-  serve('terminal.write', ({ terminalId, data, encoding }) => {
+  serve('terminal.write', ({ terminalId, data, encoding }, scope) => {
     conn.visibleTerminal('terminal.write', terminalId);
     const bytes = encoding === 'base64' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
-    orch.write(terminalId, bytes);
+    orch.write(terminalId, bytes, { principal: scope.principal });
     return { bytesWritten: bytes.length };
   });
 

@@ -1,6 +1,7 @@
 // How a server turns its authenticator into `serveChannel` options. With tokens configured every
 // connection must present one; without tokens only transports that are local by construction
-// (stdio, a 0600 Unix socket) may fall back to a fixed principal, admin by default.
+// (stdio, a 0600 Unix socket) may fall back to a fixed principal, admin by default. A token's own
+// security policy needs nothing here: it rides on the principal the authenticator returns.
 import type { ServeChannelOptions } from '@orchflow/core';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 import type { TokenAuthenticator } from './token-authenticator';

@@ -11,4 +11,5 @@ export {
   TokenConfigSchema,
   type TokenEntry,
   TokenEntrySchema,
+  TokenPolicySchema,
 } from './token-config';

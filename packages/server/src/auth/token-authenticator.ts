@@ -1,7 +1,10 @@
 // `TokenAuthenticator`: maps the token a client sends in `initialize` to a principal. Tokens are
 // stored only as SHA-256 digests and every configured digest is compared with timingSafeEqual,
-// so neither a token's content nor which entry matched shows in the response time.
+// so neither a token's content nor which entry matched shows in the response time. A token with
+// its own policy yields a principal carrying one ConnectionPolicy built at startup and shared by
+// all its connections, so every transport (which passes the principal on as is) enforces it.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConnectionPolicy } from '@orchflow/core';
 import { ErrorCode, type InitializeParams, OrchflowError, type Principal } from '@orchflow/protocol';
 import { loadTokensFile, parseTokenConfig, type TokenConfig } from './token-config';
 
@@ -18,7 +21,10 @@ function digest(token: string): Buffer {
 export class TokenAuthenticator {
   private readonly tokens: readonly StoredToken[];
 
-  /** Validates `config` (see `TokenConfigSchema`); throws InvalidParams on a bad entry or a duplicate. */
+  /**
+   * Validates `config` (see `TokenConfigSchema`), building each token's policy once; throws
+   * InvalidParams on a bad entry or a duplicate.
+   */
   constructor(config: TokenConfig) {
     const valid = parseTokenConfig(config);
     const stored: StoredToken[] = [];
@@ -30,7 +36,10 @@ export class TokenAuthenticator {
           `tokens.${index} repeats an earlier token; give every principal its own token`,
         );
       }
-      stored.push({ digest: entryDigest, principal: Object.freeze(entry.principal) });
+      const principal = entry.policy
+        ? new ConnectionPolicy(entry.policy).bind(entry.principal)
+        : Object.freeze(entry.principal);
+      stored.push({ digest: entryDigest, principal });
     }
     this.tokens = stored;
   }
@@ -50,7 +59,7 @@ export class TokenAuthenticator {
     return this.tokens.length;
   }
 
-  /** The principal of `token`, or undefined when no configured token matches. */
+  /** The principal of `token` (carrying the token's policy, if it has one), or undefined when none matches. */
   lookup(token: string): Principal | undefined {
     const presented = digest(token);
     let found: Principal | undefined;

@@ -132,7 +132,7 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .option('--host <host>', 'interface for --ws/--http (non-loopback needs --token/--tokens)', DEFAULT_HOST)
     .option('--unix <path>', 'Unix socket path (created with mode 0600)')
     .option('--stdio', 'serve one client on stdin/stdout (sidecar mode; logs go to stderr)')
-    .option('--policy <file>', 'JSON security policy file')
+    .option('--policy <file>', 'JSON security policy file (applies to every client)')
     .option(
       '--backend <name>',
       'terminal backend: direct or tmux (terminals survive restarts; see docs/tmux.md)',
@@ -140,7 +140,10 @@ export function registerServe(program: Command, done: (code: number) => void): v
     )
     .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
     .option('--token <token>', 'admin token clients must present')
-    .option('--tokens <file>', 'JSON tokens file: { "tokens": [{ "token", "principal" }] }')
+    .option(
+      '--tokens <file>',
+      'JSON tokens file: { "tokens": [{ "token", "principal", "policy"? }] } (policy: a preset name or object)',
+    )
     .option('--max-terminals <n>', 'cap on live terminals', parsePositiveInt)
     .option(
       '--allow-origin <origin...>',
@@ -150,7 +153,9 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .addHelpText(
       'after',
       '\nWithout tokens, --stdio and --unix give every client admin rights (they are local only).\n' +
-        '--ws/--http without a token generate one and print it.',
+        '--ws/--http without a token generate one and print it.\n' +
+        'A token\'s "policy" ("aiSafe", "locked", "standard", "trusted" or a policy object) holds its\n' +
+        'clients to that policy on top of --policy: a command must pass both (see docs/security.md).',
     )
     .action(async (flags: ServeFlags) => done(await serve(flags)));
 }
