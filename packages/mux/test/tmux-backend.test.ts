@@ -173,6 +173,22 @@ describe('TmuxBackend I/O', () => {
     sub.dispose();
   }, 30_000);
 
+  it('connects while the server of a backend just disposed is still exiting', async () => {
+    // Disposing the last backend ends the server's last session and the server exits; a backend
+    // created right then reaches the exiting server first.
+    const socket = `${socketName}-relay`;
+    for (let i = 0; i < 4; i++) {
+      const previous = new TmuxBackend({ socketName: socket });
+      await previous.createSession({ id: `r${i}`, agentId: 'a' });
+      const disposing = previous.dispose();
+      backend = new TmuxBackend({ socketName: socket });
+      await disposing;
+      const session = await backend.createSession({ id: `n${i}`, agentId: 'a' });
+      expect((await session.execute('echo ok')).stdout).toBe('ok\n');
+      await backend.dispose();
+    }
+  }, 60_000);
+
   it('refuses scripted mode with a clear error', async () => {
     backend = new TmuxBackend({ socketName });
     const error = await backend

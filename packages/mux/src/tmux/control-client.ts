@@ -55,6 +55,7 @@ export class ControlClient {
   private ended: string | undefined;
   private stderr = '';
   private tmuxServerPid = 0;
+  private connected = false;
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -88,6 +89,7 @@ export class ControlClient {
     const started = new Promise<string[]>((resolve, reject) => client.pending.push({ resolve, reject }));
     client.listen();
     await started;
+    client.connected = true;
     // Without a client the hub has no purpose: tmux removes it when this client goes away.
     await client.command(`set-option -t ${quoteArg(options.hubSession)} destroy-unattached on`);
     // tmux 3.3 queues notifications raised from its own timers (the automatic rename that reports
@@ -226,6 +228,7 @@ export class ControlClient {
     if (this.ended !== undefined) return;
     this.ended = reason;
     for (const waiter of this.pending.splice(0)) waiter.reject(new TmuxCommandError(reason));
-    this.handlers.closed(reason);
+    // A client that never connected was never in use: its failure is connect()'s rejection.
+    if (this.connected) this.handlers.closed(reason);
   }
 }

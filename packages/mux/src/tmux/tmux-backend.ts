@@ -14,7 +14,7 @@ import {
   type MuxSessionInfo,
   sessionInfo,
 } from '../session';
-import { ControlClient } from './control-client';
+import { ControlClient, type ControlHandlers } from './control-client';
 import {
   captureScrollback,
   createPane,
@@ -51,6 +51,8 @@ interface TmuxSession {
 
 // tmux has no pipes-only mode; `sandboxed` needs the isolation launch wrapper (see assertMode).
 const MODES: readonly ExecutionMode[] = ['interactive'];
+// Connecting to a server that is exiting is retried this often (see connectClient).
+const CONNECT_ATTEMPTS = 5;
 // Output held for a pane whose creation reply has not been processed yet (a few prompts' worth).
 const MAX_EARLY_BYTES = 256 * 1024;
 
@@ -184,20 +186,7 @@ export class TmuxBackend implements MuxBackend {
 
   private connection(): Promise<ControlClient> {
     if (this.client) return this.client;
-    const connecting = ControlClient.connect(
-      {
-        socketArgs: [...this.socketArgs],
-        configPath: writeTmuxConfig(this.options.historyLimit ?? 100_000),
-        hubSession: this.hub,
-      },
-      {
-        output: (paneId, bytes) => this.onOutput(paneId, bytes),
-        windowRenamed: (windowId, name) => this.windows.get(windowId)?.renamed(name),
-        windowClosed: (windowId) => this.windows.get(windowId)?.windowClosed(),
-        paneState: (paneId, value) => this.panes.get(paneId)?.stateChanged(value),
-        closed: () => this.onClosed(),
-      },
-    ).then(async (client) => {
+    const connecting = this.connectClient().then(async (client) => {
       if (this.options.adopt) await this.adoptAll(client);
       return client;
     });
@@ -206,6 +195,33 @@ export class TmuxBackend implements MuxBackend {
       throw tmuxError(error);
     });
     return this.client;
+  }
+
+  private async connectClient(): Promise<ControlClient> {
+    const options = {
+      socketArgs: [...this.socketArgs],
+      configPath: writeTmuxConfig(this.options.historyLimit ?? 100_000),
+      hubSession: this.hub,
+    };
+    const handlers: ControlHandlers = {
+      output: (paneId, bytes) => this.onOutput(paneId, bytes),
+      windowRenamed: (windowId, name) => this.windows.get(windowId)?.renamed(name),
+      windowClosed: (windowId) => this.windows.get(windowId)?.windowClosed(),
+      paneState: (paneId, value) => this.panes.get(paneId)?.stateChanged(value),
+      closed: () => this.onClosed(),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ControlClient.connect(options, handlers);
+      } catch (error) {
+        // A server whose last session just closed is exiting and drops a client that reaches it
+        // meanwhile ("server exited unexpectedly"); once it is gone, tmux starts a fresh one.
+        const exiting =
+          error instanceof Error && /server exited unexpectedly|lost server/.test(error.message);
+        if (!exiting || attempt >= CONNECT_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   }
 
   private async adoptAll(client: ControlClient): Promise<void> {
