@@ -6,12 +6,14 @@
 //    servers run in their own processes, as they would in use; the order of the sides rotates.
 // 2. 256 MiB (`head -c … | tr '\0' x`) streamed to a consumer that counts bytes: in-process
 //    (`orch.streamOutput`) vs a WebSocket client (`terminal.stream()`), alternating, each run on a
-//    fresh terminal, timed from `execute` until the consumer has every byte up to the end offset.
+//    fresh terminal, timed from `execute` until the consumer has every byte up to the end offset;
+//    also the CPU time this process and the server spent per MiB (steadier than rates under load).
 // Goals: transport overhead ≤ 1 ms p50 over in-process for stdio, Unix socket and WebSocket;
-// WebSocket streaming ≥ 0.7× the in-process rate.
+// WebSocket streaming ≥ 0.7× the in-process rate. `--only roundtrip` or `--only streaming` runs
+// one part and writes `transports-<part>.json` instead.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +25,11 @@ const WARMUP = quick ? 30 : 100;
 const ITERATIONS = quick ? 200 : 1000;
 const BYTES = Number(arg('bytes', quick ? 32 * 2 ** 20 : 256 * 2 ** 20));
 const STREAM_RUNS = Number(arg('runs', quick ? 2 : 4));
+const ONLY = arg('only', 'all');
+if (!['all', 'roundtrip', 'streaming'].includes(ONLY))
+  throw new Error(`--only ${ONLY}: use roundtrip or streaming`);
+const RUN_ROUNDTRIP = ONLY !== 'streaming';
+const RUN_STREAMING = ONLY !== 'roundtrip';
 const GOAL_OVERHEAD_MS = 1;
 const GOAL_STREAM_RATIO = 0.7;
 const SIDES = ['inProcess', 'direct', 'stdio', 'unix', 'websocket'];
@@ -98,23 +105,44 @@ async function open(side) {
 }
 
 // 1. Round trips.
-const terminals = {};
-for (const side of SIDES) terminals[side] = await open(side);
 const samples = Object.fromEntries(SIDES.map((s) => [s, []]));
-for (let i = 0; i < WARMUP + ITERATIONS; i++) {
-  for (const side of order(i)) {
-    const t0 = performance.now();
-    const result = await terminals[side].execute('true');
-    const ms = performance.now() - t0;
-    if (result.exitCode !== 0) throw new Error(`${side}: true exited ${result.exitCode}`);
-    if (i >= WARMUP) samples[side].push(ms);
-    await settle();
+if (RUN_ROUNDTRIP) {
+  const terminals = {};
+  for (const side of SIDES) terminals[side] = await open(side);
+  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+    for (const side of order(i)) {
+      const t0 = performance.now();
+      const result = await terminals[side].execute('true');
+      const ms = performance.now() - t0;
+      if (result.exitCode !== 0) throw new Error(`${side}: true exited ${result.exitCode}`);
+      if (i >= WARMUP) samples[side].push(ms);
+      await settle();
+    }
   }
+  await Promise.all(SIDES.map((s) => terminals[s].kill()));
 }
-await Promise.all(SIDES.map((s) => terminals[s].kill()));
 
 // 2. Streaming.
 const producer = `head -c ${BYTES} /dev/zero | tr '\\0' x`;
+
+/**
+ * CPU milliseconds used so far by this process plus the server's (Linux `/proc`; NaN elsewhere).
+ * Wall-clock rates swing with the machine's load; the CPU each side's orchflow processes spend
+ * per MiB does not, so it shows whether a change made the path cheaper. The shell, `head` and
+ * `tr` are left out: they are the same work on both sides.
+ */
+function cpuMs() {
+  const own = process.cpuUsage();
+  try {
+    const stat = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks; USER_HZ is 100 on every Linux.
+    const serverMs = (Number(fields[11]) + Number(fields[12])) * 10;
+    return (own.user + own.system) / 1000 + serverMs;
+  } catch {
+    return Number.NaN;
+  }
+}
 async function streamRun(side) {
   const t = await open(side);
   const from = await t.endOffset();
@@ -126,6 +154,7 @@ async function streamRun(side) {
     reached = resolve;
   });
   const t0 = performance.now();
+  const cpu0 = cpuMs();
   const consume = (async () => {
     for await (const event of t.stream(from)) {
       if (event.type === 'gap') gaps += event.to - event.from;
@@ -139,20 +168,25 @@ async function streamRun(side) {
   if (cursor >= target) reached();
   await caughtUp;
   const ms = performance.now() - t0;
+  const cpu = cpuMs() - cpu0;
   await t.kill();
   await consume;
   if (result.exitCode !== 0) throw new Error(`${side}: producer exited ${result.exitCode}`);
   if (target - from < BYTES) throw new Error(`${side}: only ${target - from} of ${BYTES} bytes written`);
-  return { ms, bytes: target - from, gapBytes: gaps };
+  return { ms, cpuMsPerMiB: cpu / ((target - from) / 2 ** 20), bytes: target - from, gapBytes: gaps };
 }
 const streamSides = ['inProcess', 'websocket'];
 const streams = { inProcess: [], websocket: [] };
-for (const side of streamSides) await streamRun(side); // warmup (the full size: V8 sizes its heap)
-for (let i = 0; i < STREAM_RUNS; i++) {
-  for (const side of i % 2 === 0 ? streamSides : [...streamSides].reverse()) {
-    const run = await streamRun(side);
-    streams[side].push(run);
-    console.log(`${side}: ${round(run.ms, 0)} ms, ${run.gapBytes} bytes in gaps`);
+if (RUN_STREAMING) {
+  for (const side of streamSides) await streamRun(side); // warmup (the full size: V8 sizes its heap)
+  for (let i = 0; i < STREAM_RUNS; i++) {
+    for (const side of i % 2 === 0 ? streamSides : [...streamSides].reverse()) {
+      const run = await streamRun(side);
+      streams[side].push(run);
+      console.log(
+        `${side}: ${round(run.ms, 0)} ms, ${round(run.cpuMsPerMiB, 2)} CPU ms/MiB, ${run.gapBytes} bytes in gaps`,
+      );
+    }
   }
 }
 
@@ -162,64 +196,90 @@ await new Promise((resolve) => server.child.once('exit', resolve));
 await orch.shutdown();
 rmSync(dir, { recursive: true, force: true });
 
-const stat = Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
-const overhead = (side) => ({
-  p50: stat[side].p50 - stat.inProcess.p50,
-  p95: stat[side].p95 - stat.inProcess.p95,
-});
-const rate = (list) => summarize(list.map((r) => r.bytes / 2 ** 20 / (r.ms / 1000)));
-const streamStat = { inProcess: rate(streams.inProcess), websocket: rate(streams.websocket) };
-const streamRatio = streamStat.websocket.p50 / streamStat.inProcess.p50;
-const gapBytes = streams.websocket.reduce((n, r) => n + r.gapBytes, 0);
-const pass = {
-  stdio: overhead('stdio').p50 <= GOAL_OVERHEAD_MS,
-  unix: overhead('unix').p50 <= GOAL_OVERHEAD_MS,
-  websocket: overhead('websocket').p50 <= GOAL_OVERHEAD_MS,
-  streaming: streamRatio >= GOAL_STREAM_RATIO && gapBytes === 0,
-};
-printTable(`execute('true') round trip per transport (${ITERATIONS} iterations per side, ms)`, [
-  ['side', 'p50', 'p95', 'min', 'max', 'overhead p50', 'overhead p95'],
-  ...SIDES.map((s) => [
-    label[s],
-    round(stat[s].p50),
-    round(stat[s].p95),
-    round(stat[s].min),
-    round(stat[s].max),
-    s === 'inProcess' ? '' : round(overhead(s).p50),
-    s === 'inProcess' ? '' : round(overhead(s).p95),
-  ]),
-]);
-printTable(`streaming ${round(BYTES / 2 ** 20, 0)} MiB (${STREAM_RUNS} runs per side, MiB/s)`, [
-  ['side', 'p50', 'worst', 'best'],
-  ...streamSides.map((s) => [
-    label[s],
-    round(streamStat[s].p50, 0),
-    round(streamStat[s].min, 0),
-    round(streamStat[s].max, 0),
-  ]),
-  [
-    'ratio',
-    `${round(streamRatio, 2)}×`,
-    `${round(streamStat.websocket.min / streamStat.inProcess.min, 2)}×`,
-    '',
-  ],
-]);
 const verdict = (ok) => (ok ? 'pass' : 'miss');
-console.log(
-  `goal: overhead ≤ ${GOAL_OVERHEAD_MS} ms p50 → stdio ${verdict(pass.stdio)}, unix ${verdict(pass.unix)}, websocket ${verdict(pass.websocket)}; ` +
-    `streaming ≥ ${GOAL_STREAM_RATIO}× without gaps → ${verdict(pass.streaming)} (${gapBytes} bytes in gaps)`,
-);
 const rounded = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]));
-writeResults('transports', {
-  params: { warmup: WARMUP, iterations: ITERATIONS, bytes: BYTES, streamRuns: STREAM_RUNS, producer },
+const results = {
+  params: {
+    only: ONLY,
+    warmup: WARMUP,
+    iterations: ITERATIONS,
+    bytes: BYTES,
+    streamRuns: STREAM_RUNS,
+    producer,
+  },
   unit: 'ms',
-  roundTrip: stat,
-  overheadMs: Object.fromEntries(SIDES.slice(1).map((s) => [s, rounded(overhead(s))])),
-  streamingMiBPerSec: streamStat,
-  streamingRatio: { p50: round(streamRatio) },
-  streamingRuns: Object.fromEntries(
-    streamSides.map((s) => [s, streams[s].map((r) => ({ ms: round(r.ms, 1), gapBytes: r.gapBytes }))]),
-  ),
+};
+const pass = {};
+if (RUN_ROUNDTRIP) {
+  const stat = Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
+  const overhead = (side) => ({
+    p50: stat[side].p50 - stat.inProcess.p50,
+    p95: stat[side].p95 - stat.inProcess.p95,
+  });
+  for (const side of ['stdio', 'unix', 'websocket']) pass[side] = overhead(side).p50 <= GOAL_OVERHEAD_MS;
+  printTable(`execute('true') round trip per transport (${ITERATIONS} iterations per side, ms)`, [
+    ['side', 'p50', 'p95', 'min', 'max', 'overhead p50', 'overhead p95'],
+    ...SIDES.map((s) => [
+      label[s],
+      round(stat[s].p50),
+      round(stat[s].p95),
+      round(stat[s].min),
+      round(stat[s].max),
+      s === 'inProcess' ? '' : round(overhead(s).p50),
+      s === 'inProcess' ? '' : round(overhead(s).p95),
+    ]),
+  ]);
+  console.log(
+    `goal: overhead ≤ ${GOAL_OVERHEAD_MS} ms p50 → stdio ${verdict(pass.stdio)}, unix ${verdict(pass.unix)}, websocket ${verdict(pass.websocket)}`,
+  );
+  results.roundTrip = stat;
+  results.overheadMs = Object.fromEntries(SIDES.slice(1).map((s) => [s, rounded(overhead(s))]));
+}
+if (RUN_STREAMING) {
+  const rate = (list) => summarize(list.map((r) => r.bytes / 2 ** 20 / (r.ms / 1000)));
+  const streamStat = { inProcess: rate(streams.inProcess), websocket: rate(streams.websocket) };
+  const streamRatio = streamStat.websocket.p50 / streamStat.inProcess.p50;
+  const gapBytes = streams.websocket.reduce((n, r) => n + r.gapBytes, 0);
+  pass.streaming = streamRatio >= GOAL_STREAM_RATIO && gapBytes === 0;
+  const cpu = Object.fromEntries(
+    streamSides.map((s) => [s, summarize(streams[s].map((r) => r.cpuMsPerMiB))]),
+  );
+  printTable(`streaming ${round(BYTES / 2 ** 20, 0)} MiB (${STREAM_RUNS} runs per side, MiB/s)`, [
+    ['side', 'p50', 'worst', 'best', 'CPU ms/MiB p50'],
+    ...streamSides.map((s) => [
+      label[s],
+      round(streamStat[s].p50, 0),
+      round(streamStat[s].min, 0),
+      round(streamStat[s].max, 0),
+      round(cpu[s].p50, 2),
+    ]),
+    [
+      'ratio',
+      `${round(streamRatio, 2)}×`,
+      `${round(streamStat.websocket.min / streamStat.inProcess.min, 2)}×`,
+      '',
+      `${round(cpu.websocket.p50 / cpu.inProcess.p50, 2)}×`,
+    ],
+  ]);
+  console.log(
+    `goal: streaming ≥ ${GOAL_STREAM_RATIO}× without gaps → ${verdict(pass.streaming)} (${gapBytes} bytes in gaps)`,
+  );
+  results.streamingMiBPerSec = streamStat;
+  results.streamingRatio = { p50: round(streamRatio) };
+  results.streamingCpuMsPerMiB = Object.fromEntries(streamSides.map((s) => [s, rounded(cpu[s])]));
+  results.streamingRuns = Object.fromEntries(
+    streamSides.map((s) => [
+      s,
+      streams[s].map((r) => ({
+        ms: round(r.ms, 1),
+        cpuMsPerMiB: round(r.cpuMsPerMiB),
+        gapBytes: r.gapBytes,
+      })),
+    ]),
+  );
+}
+writeResults(ONLY === 'all' ? 'transports' : `transports-${ONLY}`, {
+  ...results,
   goal: `transport overhead <= ${GOAL_OVERHEAD_MS} ms p50 over in-process; WebSocket streaming >= ${GOAL_STREAM_RATIO}x in-process`,
   pass,
 });

@@ -62,13 +62,14 @@ class EventBuffer {
   }
 
   data(chunk: RoutedChunk): void {
-    const length = utf8Length(chunk.data);
     // Only the server knows the byte count: output that was not UTF-8 decodes to U+FFFD, three
-    // bytes for each invalid byte. Servers before `nextOffset` existed get the text's length.
-    const nextOffset = chunk.nextOffset ?? chunk.offset + length;
+    // bytes for each invalid byte. Servers before `nextOffset` existed get the text's length;
+    // otherwise the text is not measured at all (encoding every chunk once more costs as much CPU
+    // as parsing it).
+    const nextOffset = chunk.nextOffset ?? chunk.offset + utf8Length(chunk.data);
     this.cursor = nextOffset;
     this.events.push({ type: 'data', data: chunk.data, offset: chunk.offset, nextOffset });
-    this.bytes += length;
+    this.bytes += nextOffset - chunk.offset;
     if (this.bytes > this.maxBytes) this.collapse();
     this.notify();
   }
@@ -97,7 +98,7 @@ class EventBuffer {
       if (this.done) return undefined;
       const event = this.events.shift();
       if (event) {
-        if (event.type === 'data') this.bytes -= utf8Length(event.data);
+        if (event.type === 'data') this.bytes -= event.nextOffset - event.offset;
         return event;
       }
       if (this.error) throw this.error;

@@ -185,9 +185,15 @@ const decoder = new TextDecoder();
 /** Drops the bytes of an output chunk before `next`; undefined when nothing new is left. */
 function trimSeen(params: Fields, next: number): { params: Fields; end: number } | undefined {
   const offset = Number(params.offset);
+  // The server's `nextOffset` spares encoding every chunk again just to measure it; only a chunk
+  // that straddles `next` (the first after a reconnect) has to be cut, and so encoded.
+  const known = typeof params.nextOffset === 'number' ? params.nextOffset : undefined;
+  if (known !== undefined && (known <= next || offset >= next)) {
+    return known <= next ? undefined : { params, end: known };
+  }
   const base64 = params.encoding === 'base64';
   const bytes = base64 ? fromBase64(String(params.data)) : encoder.encode(String(params.data));
-  const end = offset + bytes.length;
+  const end = known ?? offset + bytes.length;
   if (end <= next) return undefined;
   if (offset >= next) return { params, end };
   const rest = bytes.subarray(next - offset);
