@@ -1,6 +1,8 @@
 // An IpcChannel over a W3C-style WebSocket (the browser's global, Node ≥ 22's global, or `ws`,
-// which offers the same `addEventListener` API): one JSON-RPC message per text frame. Browser-safe:
-// the socket is made by a factory, so this file never imports a WebSocket implementation.
+// which offers the same `addEventListener` API): one JSON-RPC message per text frame, except
+// `terminal.output` as binary frames once the server accepted `orchflow.v1+binary-output` (see
+// websocket-binary.ts). Browser-safe: the socket is made by a factory, so this file never imports
+// a WebSocket implementation.
 import {
   ChannelClosedError,
   ErrorCode,
@@ -9,33 +11,45 @@ import {
   MessageQueue,
   OrchflowError,
 } from '@orchflow/protocol';
+import { decodeBinaryOutput, WS_BINARY_OUTPUT_PROTOCOL, WS_JSON_PROTOCOL } from './websocket-binary';
 
 /** The part of the W3C WebSocket API the client uses. */
 export interface WebSocketLike {
   readonly readyState: number;
   readonly bufferedAmount: number;
+  /** The subprotocol the server accepted ('' for none). */
+  readonly protocol?: string;
+  /** How binary frames arrive; set to `arraybuffer` where the default is `blob` (browsers). */
+  binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void;
 }
 
-/** Makes a socket for `url`, e.g. `(url) => new WebSocket(url)`. */
-export type WebSocketFactory = (url: string) => WebSocketLike;
+/**
+ * Makes a socket for `url`, e.g. `(url, protocols) => new WebSocket(url, protocols)`. A factory
+ * that ignores `protocols` still works: the server then sends only JSON text frames.
+ */
+export type WebSocketFactory = (url: string, protocols?: string[]) => WebSocketLike;
 
 /** Default time to wait for a socket to open: 10 s. */
 export const DEFAULT_WS_CONNECT_TIMEOUT_MS = 10_000;
 /** Queued outgoing bytes above which `send` waits for the socket to drain: 1 MiB. */
 export const WS_SEND_HIGH_WATER_BYTES = 1024 * 1024;
 const OPEN = 1;
+// What `ws` reports when a server accepted the upgrade without choosing an offered subprotocol.
+const NO_SUBPROTOCOL = 'Server sent no subprotocol';
 
 /** An {@link IpcChannel} over an open {@link WebSocketLike}. */
 export class WebSocketClientChannel implements IpcChannel {
   private readonly queue = new MessageQueue();
+  private readonly binaryOutput: boolean;
 
   private constructor(
     private readonly socket: WebSocketLike,
     private readonly onError: ((error: Error) => void) | undefined,
   ) {
+    this.binaryOutput = socket.protocol === WS_BINARY_OUTPUT_PROTOCOL;
     socket.addEventListener('message', (event: { data: unknown }) => this.onMessage(event.data));
     socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
       const reason = event.reason ? `: ${event.reason}` : '';
@@ -43,13 +57,37 @@ export class WebSocketClientChannel implements IpcChannel {
     });
   }
 
-  /** Opens a socket with `factory` and resolves once it is open. */
-  static connect(
+  /**
+   * Opens a socket with `factory` and resolves once it is open. Unless `binaryOutput` is false it
+   * offers `orchflow.v1+binary-output` (then plain `orchflow.v1`); servers that pick neither get JSON.
+   */
+  static async connect(
     url: string,
     factory: WebSocketFactory,
-    options: { timeoutMs?: number; onError?: (error: Error) => void } = {},
+    options: { timeoutMs?: number; onError?: (error: Error) => void; binaryOutput?: boolean } = {},
   ): Promise<WebSocketClientChannel> {
-    const socket = factory(url);
+    if (options.binaryOutput === false) return WebSocketClientChannel.open(url, factory(url), options);
+    try {
+      return await WebSocketClientChannel.open(
+        url,
+        factory(url, [WS_BINARY_OUTPUT_PROTOCOL, WS_JSON_PROTOCOL]),
+        options,
+      );
+    } catch (error) {
+      // `ws` fails a handshake that picks none of the offered subprotocols (browsers accept it):
+      // such a server knows no subprotocols, so ask again without offering any.
+      if (!(error instanceof Error && error.message.includes(NO_SUBPROTOCOL))) throw error;
+      return WebSocketClientChannel.open(url, factory(url), options);
+    }
+  }
+
+  private static open(
+    url: string,
+    socket: WebSocketLike,
+    options: { timeoutMs?: number; onError?: (error: Error) => void },
+  ): Promise<WebSocketClientChannel> {
+    // A Blob would need an async read and could reorder frames; `ws` keeps its Buffer default.
+    if (socket.binaryType === 'blob') socket.binaryType = 'arraybuffer';
     return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (error: Error) => {
@@ -115,7 +153,7 @@ export class WebSocketClientChannel implements IpcChannel {
 
   private onMessage(data: unknown): void {
     if (typeof data !== 'string') {
-      this.onError?.(new Error('Ignored a binary frame; orchflow servers send text frames'));
+      this.onBinary(data);
       return;
     }
     try {
@@ -124,6 +162,26 @@ export class WebSocketClientChannel implements IpcChannel {
       this.onError?.(new Error(`Ignored a frame that is not JSON: ${(error as Error).message}`));
     }
   }
+
+  private onBinary(data: unknown): void {
+    const bytes = binaryBytes(data);
+    if (!this.binaryOutput || bytes === undefined) {
+      this.onError?.(new Error('Ignored a binary frame; this connection did not negotiate binary output'));
+      return;
+    }
+    try {
+      this.queue.push(decodeBinaryOutput(bytes));
+    } catch (error) {
+      this.onError?.(new Error(`Ignored a malformed binary frame: ${(error as Error).message}`));
+    }
+  }
+}
+
+/** The bytes of a binary frame: a Buffer from `ws`, an ArrayBuffer elsewhere; undefined for a Blob. */
+function binaryBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return undefined;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface WebSocketClientOptions extends OrchflowClientOptions {
   connectTimeoutMs?: number;
   /** Reconnect with backoff and resume streams (default), or `false` to end with the connection. */
   reconnect?: ReconnectOptions | false;
+  /** Offer the `orchflow.v1+binary-output` subprotocol (terminal output as binary frames). Default true. */
+  binaryOutput?: boolean;
 }
 
 /** Connects to `url` and returns the channel (reconnecting unless `reconnect: false`). */
@@ -26,18 +28,20 @@ export async function openWebSocketChannel(
     WebSocketClientChannel.connect(url, factory, {
       timeoutMs: options.connectTimeoutMs,
       onError: options.onError,
+      binaryOutput: options.binaryOutput,
     });
   if (options.reconnect === false) return connect();
   return ReconnectingChannel.open(connect, options.reconnect ?? {});
 }
 
 function globalWebSocketFactory(): WebSocketFactory {
-  const Socket = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
+  const Socket = (globalThis as { WebSocket?: new (url: string, protocols?: string[]) => WebSocketLike })
+    .WebSocket;
   if (Socket === undefined) {
     throw new OrchflowError(
       ErrorCode.InvalidParams,
       'This runtime has no global WebSocket (Node < 22): import OrchflowClient from the @orchflow/client/node entry (its websocket() uses ws), or pass createSocket',
     );
   }
-  return (url) => new Socket(url);
+  return (url, protocols) => new Socket(url, protocols);
 }

@@ -19,8 +19,11 @@ export interface NodeWebSocketOptions {
 export function createNodeWebSocket(options: NodeWebSocketOptions = {}): WebSocketFactory {
   const headers = { ...options.headers };
   if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
-  return (url) =>
-    new WebSocket(url, { headers, maxPayload: options.maxPayloadBytes }) as unknown as WebSocketLike;
+  return (url, protocols) =>
+    new WebSocket(url, protocols, {
+      headers,
+      maxPayload: options.maxPayloadBytes,
+    }) as unknown as WebSocketLike;
 }
 
 /** `OrchflowClient.websocket` for Node: connects with `ws`, authenticating by header and `initialize`. */

@@ -1,4 +1,5 @@
-// The server end of a WebSocket connection as an IpcChannel: one JSON-RPC message per text frame.
+// The server end of a WebSocket connection as an IpcChannel: one JSON-RPC message per text frame,
+// except `terminal.output` on a connection that negotiated binary output (see binary-output.ts).
 // `send()` resolves once `ws` flushed the frame to the socket, so core's subscriptions (which ack
 // output only when `send` resolves) pause a terminal behind a slow client instead of buffering.
 // Bad frames are answered here (ParseError, InvalidRequest for binary frames), requests beyond
@@ -14,6 +15,7 @@ import {
   type RequestId,
 } from '@orchflow/protocol';
 import type { RawData, WebSocket } from 'ws';
+import { encodeBinaryOutput } from './binary-output';
 import type { TrafficObserver } from './terminal-leases';
 
 /** Close code sent when a client is closed for breaking a limit (RFC 6455 "policy violation"). */
@@ -29,6 +31,8 @@ export interface WebSocketChannelOptions {
   maxBufferedBytes: number;
   /** Sees the messages that pass (the server's terminal leases). */
   observer?: TrafficObserver;
+  /** Send `terminal.output` as binary frames (the client accepted `orchflow.v1+binary-output`). */
+  binaryOutput?: boolean;
 }
 
 /** An {@link IpcChannel} over a server-side `ws` socket. */
@@ -52,7 +56,7 @@ export class WebSocketChannel implements IpcChannel {
     return this.queue.closed;
   }
 
-  /** Sends one message as a text frame; resolves once the frame was written to the socket. */
+  /** Sends one message as one frame; resolves once the frame was written to the socket. */
   send(message: JsonRpcMessage): Promise<void> {
     if (this.closed) return Promise.reject(new ChannelClosedError());
     if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
@@ -65,7 +69,9 @@ export class WebSocketChannel implements IpcChannel {
     this.settle(message);
     this.options.observer?.sent(message);
     return new Promise((resolve, reject) => {
-      this.socket.send(JSON.stringify(message), (error) => {
+      const binary = this.options.binaryOutput ? encodeBinaryOutput(message) : undefined;
+      const frame = binary ?? JSON.stringify(message);
+      this.socket.send(frame, { binary: binary !== undefined }, (error) => {
         if (error) reject(new ChannelClosedError(`Send failed: ${error.message}`, { cause: error }));
         else resolve();
         const pending = this.closeAfterSend;

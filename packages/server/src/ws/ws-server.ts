@@ -12,6 +12,7 @@ import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/c
 import type { InitializeParams, Principal, ServerInfo } from '@orchflow/protocol';
 import { type WebSocket, WebSocketServer as WsServer } from 'ws';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST, type TokenAuthenticator } from '../auth';
+import { selectProtocol, WS_BINARY_OUTPUT_PROTOCOL } from './binary-output';
 import { type ConnectionLeases, TerminalLeases } from './terminal-leases';
 import { checkUpgrade, refuseUpgrade } from './upgrade';
 import { WebSocketChannel, WS_CLOSE_POLICY } from './ws-channel';
@@ -54,6 +55,8 @@ export interface WebSocketServerOptions {
   reconnectGraceMs?: number;
   /** How long a client that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
   maxStallMs?: number;
+  /** Accept the `orchflow.v1+binary-output` subprotocol (terminal output as binary frames). Default true. */
+  binaryOutput?: boolean;
   serverInfo?: ServerInfo;
   /** Hears protocol problems and handler failures. */
   onError?: (error: Error) => void;
@@ -89,7 +92,7 @@ interface Client {
   alive: boolean;
 }
 
-/** JSON-RPC over WebSocket text frames for an Orchestrator. */
+/** JSON-RPC over WebSocket (text frames; binary `terminal.output` when negotiated) for an Orchestrator. */
 export class WebSocketServer {
   private readonly http: Server;
   private readonly wss: WsServer;
@@ -112,6 +115,8 @@ export class WebSocketServer {
     this.wss = new WsServer({
       noServer: true,
       maxPayload: options.maxPayloadBytes ?? DEFAULT_WS_MAX_PAYLOAD_BYTES,
+      // Without this `ws` accepts whatever subprotocol a client offers first.
+      handleProtocols: (offered) => selectProtocol(offered, options.binaryOutput !== false),
     });
     this.http = createServer((_request, response) => {
       response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
@@ -221,6 +226,7 @@ export class WebSocketServer {
       maxInFlight: this.options.maxInFlight ?? DEFAULT_WS_MAX_IN_FLIGHT,
       maxBufferedBytes: this.options.maxBufferedBytes ?? DEFAULT_WS_MAX_BUFFERED_BYTES,
       observer: leases,
+      binaryOutput: socket.protocol === WS_BINARY_OUTPUT_PROTOCOL,
     });
     const authTimer = setTimeout(
       () => channel.closeWith(WS_CLOSE_POLICY, 'no initialize received in time'),

@@ -1,0 +1,50 @@
+// The `orchflow.v1+binary-output` WebSocket subprotocol, server side: which subprotocol to accept
+// at the upgrade, and the binary frame a `terminal.output` notification becomes once a client
+// accepted it. The frame is a 4-byte big-endian length, that many bytes of the notification as
+// JSON without `params.data`, then `data` as raw UTF-8. It exists because JSON-escaping a large
+// output string and encoding the frame was the main per-MiB cost of WebSocket streaming.
+import type { JsonRpcMessage } from '@orchflow/protocol';
+
+/** The WebSocket subprotocol under which `terminal.output` travels as binary frames. */
+export const WS_BINARY_OUTPUT_PROTOCOL = 'orchflow.v1+binary-output';
+/** The subprotocol of plain JSON frames, which clients offer after the binary one. */
+export const WS_JSON_PROTOCOL = 'orchflow.v1';
+/** Bytes of the big-endian length that starts a binary output frame. */
+const LENGTH_BYTES = 4;
+
+/**
+ * The subprotocol to accept from those a client offered, or false for none. Only the binary one
+ * changes what is sent; the others are JSON, and choosing one keeps `ws` clients (which fail a
+ * handshake that picks none of their offers) connected when binary output is off.
+ */
+export function selectProtocol(offered: ReadonlySet<string>, binaryOutput: boolean): string | false {
+  if (binaryOutput && offered.has(WS_BINARY_OUTPUT_PROTOCOL)) return WS_BINARY_OUTPUT_PROTOCOL;
+  return offered.has(WS_JSON_PROTOCOL) ? WS_JSON_PROTOCOL : false;
+}
+
+/**
+ * The binary frame of `message`, or undefined when it must stay a JSON text frame: anything but a
+ * single `terminal.output` with UTF-8 text (base64 output keeps its JSON form), and text holding
+ * lone surrogates, which UTF-8 cannot carry but JSON escapes.
+ */
+export function encodeBinaryOutput(message: JsonRpcMessage): Buffer | undefined {
+  if (Array.isArray(message) || !('method' in message) || message.method !== 'terminal.output') {
+    return undefined;
+  }
+  const params = message.params;
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
+  const { data, ...rest } = params as Record<string, unknown>;
+  if (typeof data !== 'string' || (rest.encoding ?? 'utf8') !== 'utf8' || !wellFormed(data)) return undefined;
+  const header = JSON.stringify({ ...message, params: rest });
+  const headerBytes = Buffer.byteLength(header);
+  const frame = Buffer.allocUnsafe(LENGTH_BYTES + headerBytes + Buffer.byteLength(data));
+  frame.writeUInt32BE(headerBytes, 0);
+  frame.write(header, LENGTH_BYTES, 'utf8');
+  frame.write(data, LENGTH_BYTES + headerBytes, 'utf8');
+  return frame;
+}
+
+// `String.prototype.isWellFormed` is in Node ≥ 20 but not in the ES2023 lib this repo compiles to.
+function wellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}

@@ -1,0 +1,162 @@
+// Binary `terminal.output` frames (`orchflow.v1+binary-output`) end to end over real sockets: a
+// client that offers the subprotocol receives the same output, chunk for chunk and offset for
+// offset, as a JSON client; a client that does not offer it (or a server that turns it off) keeps
+// JSON text frames; and the encoder leaves what UTF-8 cannot carry exactly to JSON.
+import type { OrchflowClient, RemoteTerminal, WebSocketFactory, WebSocketLike } from '@orchflow/client';
+import { connectWebSocket, createNodeWebSocket } from '@orchflow/client/node';
+import type { JsonRpcMessage } from '@orchflow/protocol';
+import { describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
+import { encodeBinaryOutput, WS_BINARY_OUTPUT_PROTOCOL } from '../src/ws/binary-output';
+import { startWs, TOKENS } from './transport-harness';
+
+interface Frames {
+  binary: number;
+  text: number;
+  protocol: string;
+}
+
+/** A `ws` factory that counts the frames the server sends and records the accepted subprotocol. */
+function countingFactory(frames: Frames): WebSocketFactory {
+  const make = createNodeWebSocket({ token: TOKENS.admin });
+  return (url, protocols) => {
+    const socket = make(url, protocols) as unknown as WebSocket;
+    socket.on('open', () => {
+      frames.protocol = socket.protocol;
+    });
+    socket.on('message', (_data, isBinary) => {
+      if (isBinary) frames.binary++;
+      else frames.text++;
+    });
+    return socket as unknown as WebSocketLike;
+  };
+}
+
+async function connect(
+  url: string,
+  binaryOutput: boolean,
+): Promise<{ client: OrchflowClient; frames: Frames }> {
+  const frames: Frames = { binary: 0, text: 0, protocol: '' };
+  const client = await connectWebSocket(url, {
+    token: TOKENS.admin,
+    reconnect: false,
+    binaryOutput,
+    createSocket: countingFactory(frames),
+  });
+  return { client, frames };
+}
+
+interface Chunk {
+  data: string;
+  offset: number;
+  nextOffset: number;
+}
+
+/** Streams `terminal` from offset 0 until `done` holds for the text so far. */
+async function streamFromStart(terminal: RemoteTerminal, done: (text: string, end: number) => boolean) {
+  const chunks: Chunk[] = [];
+  let text = '';
+  for await (const event of terminal.stream({ fromOffset: 0 })) {
+    if (event.type !== 'data') throw new Error(`unexpected ${event.type} event`);
+    chunks.push({ data: event.data, offset: event.offset, nextOffset: event.nextOffset });
+    text += event.data;
+    if (done(text, event.nextOffset)) break;
+  }
+  return { chunks, text };
+}
+
+// Multi-byte characters of every length, and bytes that are not UTF-8 at all (\377\376, a lone
+// continuation byte \200), over a few hundred KiB so the output spans several replay pages.
+const SCRIPT = [
+  'i=0;',
+  'while [ $i -lt 4000 ]; do',
+  "printf '%s %d \\377\\376 \\200 é ✓\\n' '日本語 héllo 🎉 ünïcödé' $i;",
+  'i=$((i+1));',
+  'done;',
+  "printf 'DONE\\n';",
+  // Nothing follows: the ring holds the same bytes for every replay.
+  'exec sleep 600',
+].join(' ');
+
+describe('WebSocketServer: binary terminal output', () => {
+  it('delivers the same chunks and offsets as binary frames as a JSON client gets', async () => {
+    const { url } = await startWs();
+    const binary = await connect(url, true);
+    const json = await connect(url, false);
+    try {
+      const terminal = await binary.client.spawnTerminal('bin');
+      await terminal.write(`${SCRIPT}\n`);
+      // Wait for all output, then replay it from 0 on both connections: identical ring, identical pages.
+      const first = await streamFromStart(terminal, (text) => text.includes('DONE\r\n'));
+      const end = first.chunks.at(-1)?.nextOffset ?? 0;
+      const overBinary = await streamFromStart(terminal, (_text, next) => next >= end);
+      const overJson = await streamFromStart(
+        json.client.handle(terminal.info()),
+        (_text, next) => next >= end,
+      );
+
+      expect(binary.frames.protocol).toBe(WS_BINARY_OUTPUT_PROTOCOL);
+      expect(json.frames.protocol).toBe('');
+      expect(binary.frames.binary).toBeGreaterThanOrEqual(overBinary.chunks.length);
+      expect(json.frames.binary).toBe(0);
+      expect(overBinary.chunks.length).toBeGreaterThan(1);
+      expect(overBinary.chunks).toEqual(overJson.chunks);
+      expect(overBinary.text).toContain('日本語 héllo 🎉 ünïcödé 3999 \uFFFD\uFFFD \uFFFD é ✓\r\n');
+      let expected = 0;
+      for (const chunk of overBinary.chunks) {
+        expect(chunk.offset).toBe(expected);
+        expected = chunk.nextOffset;
+      }
+    } finally {
+      await binary.client.close();
+      await json.client.close();
+    }
+  }, 60_000);
+
+  it('keeps JSON text frames when the server turns binary output off', async () => {
+    const { url } = await startWs({ binaryOutput: false });
+    const { client, frames } = await connect(url, true);
+    try {
+      const terminal = await client.spawnTerminal('plain');
+      const result = await terminal.execute('echo héllo-✓');
+      expect(result.stdout).toBe('héllo-✓\n');
+      expect(frames.protocol).toBe('orchflow.v1');
+      expect(frames.binary).toBe(0);
+      expect(frames.text).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+});
+
+describe('encodeBinaryOutput', () => {
+  const output = (params: Record<string, unknown>): JsonRpcMessage =>
+    ({ jsonrpc: '2.0', method: 'terminal.output', params }) as JsonRpcMessage;
+
+  it('frames the header as JSON without data, then the data as raw UTF-8', () => {
+    const frame = encodeBinaryOutput(output({ terminalId: 't', data: 'é✓🎉', offset: 3, nextOffset: 12 }));
+    if (!frame) throw new Error('expected a binary frame');
+    const headerLength = frame.readUInt32BE(0);
+    expect(JSON.parse(frame.subarray(4, 4 + headerLength).toString('utf8'))).toEqual({
+      jsonrpc: '2.0',
+      method: 'terminal.output',
+      params: { terminalId: 't', offset: 3, nextOffset: 12 },
+    });
+    expect(frame.subarray(4 + headerLength)).toEqual(Buffer.from('é✓🎉', 'utf8'));
+  });
+
+  it('leaves base64 output, lone surrogates and other messages to JSON', () => {
+    expect(encodeBinaryOutput(output({ terminalId: 't', data: '/w==', encoding: 'base64', offset: 0 }))).toBe(
+      undefined,
+    );
+    expect(encodeBinaryOutput(output({ terminalId: 't', data: 'a\uD800b', offset: 0 }))).toBe(undefined);
+    expect(
+      encodeBinaryOutput({
+        jsonrpc: '2.0',
+        method: 'terminal.gap',
+        params: { terminalId: 't', from: 0, to: 1 },
+      }),
+    ).toBe(undefined);
+    expect(encodeBinaryOutput({ jsonrpc: '2.0', id: 1, result: { data: 'x' } })).toBe(undefined);
+  });
+});
