@@ -325,7 +325,8 @@ export class Orchestrator {
     this.assertOpen();
     const targets = this.registry
       .list({ agentId: filter.agentId, state: 'running' })
-      .filter((r) => r.session.canPause);
+      // A session type from before `canPause` existed can be paused.
+      .filter((r) => r.session.canPause !== false);
     for (const r of targets) r.session.pause();
     return targets.length;
   }

@@ -118,12 +118,10 @@ describe('TmuxBackend I/O', () => {
     );
     try {
       const sessions = await Promise.all(backends.map((b) => b.createSession({ id: 'x', agentId: 'a' })));
-      console.log('created');
       for (const [i, session] of sessions.entries()) {
         session.write(i % 2 ? `exit ${i + 10}\n` : 'kill -KILL $$\n');
       }
       const exits = await Promise.all(sessions.map((session) => session.exited));
-      console.log('exited', JSON.stringify(exits));
       expect(exits).toEqual(
         sessions.map((_, i) =>
           i % 2 ? { exitCode: i + 10, signal: null } : { exitCode: null, signal: 'SIGKILL' },
@@ -133,7 +131,7 @@ describe('TmuxBackend I/O', () => {
       await Promise.all(backends.map((b) => b.dispose()));
       for (const i of backends.keys()) spawnSync('tmux', ['-L', `${socketName}-x${i}`, 'kill-server']);
     }
-  });
+  }, 60_000);
 
   it('loses no output when the orchestrator lags more than 10 s behind a flooding pane', async () => {
     // tmux's pause-after would discard a pane's output here; without it tmux stops reading the

@@ -11,8 +11,9 @@ afterEach(() => {
 
 /** Runs `script` in the background under a parent that never waits; resolves once it is a zombie. */
 async function zombie(script: string): Promise<{ pid: number; parentPid: number }> {
-  // The child waits until the parent is `sleep` (a shell could still reap it before the exec).
-  const parent = spawn('sh', ['-c', `sh -c 'sleep 0.2; ${script}' & echo $!; exec sleep 30`], {
+  // The child waits until its parent has become `sleep` (the shell could still reap it before).
+  const wait = 'until grep -qx sleep /proc/$PPID/comm; do sleep 0.01; done';
+  const parent = spawn('sh', ['-c', `sh -c '${wait}; ${script}' & echo $!; exec sleep 30`], {
     stdio: 'pipe',
   });
   parents.push(parent);

@@ -238,6 +238,24 @@ describe('tokens file with a policy', () => {
     expect(unknown.message).toMatch(/tokens\.0\.policy: unknown preset 'aiSfae'; use one of .*aiSafe/);
     expect(unknown.message).not.toContain(secret);
   });
+
+  it('refuses a misspelt policy key or a policy inside the principal instead of dropping it', async () => {
+    const misspelt = {
+      tokens: [{ token: AGENT, principal: { kind: 'agent', name: 'x' }, polciy: 'locked' }],
+    };
+    expect(() => new TokenAuthenticator(misspelt as never)).toThrow(/polciy/);
+    const nested = { tokens: [{ token: AGENT, principal: { kind: 'agent', name: 'x', policy: 'locked' } }] };
+    expect(() => new TokenAuthenticator(nested as never)).toThrow(/tokens\.0\.principal.*policy/);
+  });
+
+  it('keeps a policy bound to the principal it is given, and refuses a second one', () => {
+    const policy = new ConnectionPolicy({ deniedCommands: ['rm'] });
+    const principal = policy.bind({ kind: 'agent', name: 'x' });
+    expect(ConnectionPolicy.of(TokenAuthenticator.single(AGENT, principal).lookup(AGENT))).toBe(policy);
+    expect(() => new TokenAuthenticator({ tokens: [{ token: AGENT, principal, policy: 'locked' }] })).toThrow(
+      /two security policies/,
+    );
+  });
 });
 
 describe('orchflow serve --tokens', () => {

@@ -88,18 +88,26 @@ export class ControlClient {
     const client = new ControlClient(child, handlers);
     const started = new Promise<string[]>((resolve, reject) => client.pending.push({ resolve, reject }));
     client.listen();
-    await started;
+    try {
+      await started;
+      // Without a client the hub has no purpose: tmux removes it when this client goes away.
+      await client.command(`set-option -t ${quoteArg(options.hubSession)} destroy-unattached on`);
+      // tmux 3.3 queues notifications raised from its own timers (the automatic rename that reports
+      // a pane's death) until its loop next wakes; the hub's status timer wakes it every second.
+      await client.command(`set-option -t ${quoteArg(options.hubSession)} status-interval 1`);
+      // The automatic rename only runs for a pane that printed something since its last check; a
+      // shell killed while silent is seen by this subscription (tmux checks it once a second).
+      await client.command(`refresh-client -B ${quoteArg(`${DEAD_SUBSCRIPTION}:%*:${DEAD_FORMAT}`)}`);
+      const [serverPid = ''] = await client.command(`display-message -p ${quoteArg('#{pid}')}`);
+      client.tmuxServerPid = Number(serverPid) || 0;
+      // It may have ended right after the last reply, before this line ran.
+      if (client.ended !== undefined) throw new TmuxCommandError(client.ended);
+    } catch (error) {
+      // Half set up is not usable: end it (its failure is this rejection, not a `closed` report).
+      child.kill();
+      throw error;
+    }
     client.connected = true;
-    // Without a client the hub has no purpose: tmux removes it when this client goes away.
-    await client.command(`set-option -t ${quoteArg(options.hubSession)} destroy-unattached on`);
-    // tmux 3.3 queues notifications raised from its own timers (the automatic rename that reports
-    // a pane's death) until its loop next wakes; the hub's status timer wakes it every second.
-    await client.command(`set-option -t ${quoteArg(options.hubSession)} status-interval 1`);
-    // The automatic rename only runs for a pane that printed something since its last check; a
-    // shell killed while silent is seen by this subscription (tmux checks it once a second).
-    await client.command(`refresh-client -B ${quoteArg(`${DEAD_SUBSCRIPTION}:%*:${DEAD_FORMAT}`)}`);
-    const [serverPid = ''] = await client.command(`display-message -p ${quoteArg('#{pid}')}`);
-    client.tmuxServerPid = Number(serverPid) || 0;
     return client;
   }
 

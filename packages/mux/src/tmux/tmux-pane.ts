@@ -14,6 +14,9 @@ export const DEAD_NAME_PREFIX = 'orchflow-dead:';
 // has. Past this, the status is asked for directly.
 const STATUS_GRACE_MS = 1_000;
 const STATUS_ATTEMPTS = 3;
+// A shell hung up on by a closed window is looked for as a zombie this often, this far apart.
+const HANGUP_POLLS = 10;
+const HANGUP_POLL_MS = 50;
 
 /** Where a pane lives in tmux. */
 export interface PaneIds {
@@ -131,7 +134,7 @@ export class TmuxPane {
       .then((lines) => {
         // No answer because this client ended (detach, dispose) says nothing of the pane.
         const gone = lines ? lines[0] !== this.ids.paneId : this.client.closedReason === undefined;
-        if (gone) this.died(this.zombieStatus() ?? { exitCode: null, signal: null });
+        if (gone) void this.diedHungUp();
       });
   }
 
@@ -155,6 +158,17 @@ export class TmuxPane {
     const info = parseDeadName(lines[0] ?? '') ?? this.zombieStatus();
     if (info || attempt >= STATUS_ATTEMPTS) this.died(info ?? { exitCode: null, signal: null });
     else this.dying = setTimeout(() => void this.askStatus(attempt + 1), STATUS_GRACE_MS);
+  }
+
+  // tmux hung up on the shell as it destroyed the pane; its status shows once it is a zombie,
+  // unless tmux reaps it first (then it stays unknown).
+  private async diedHungUp(): Promise<void> {
+    for (let attempt = 0; attempt < HANGUP_POLLS && !this.exit; attempt++) {
+      const info = this.zombieStatus();
+      if (info) return this.died(info);
+      await new Promise((resolve) => setTimeout(resolve, HANGUP_POLL_MS));
+    }
+    this.died({ exitCode: null, signal: null });
   }
 
   private zombieStatus(): ExitInfo | undefined {

@@ -36,9 +36,17 @@ export class TokenAuthenticator {
           `tokens.${index} repeats an earlier token; give every principal its own token`,
         );
       }
-      const principal = entry.policy
-        ? new ConnectionPolicy(entry.policy).bind(entry.principal)
-        : Object.freeze(entry.principal);
+      // Parsing returned a new principal object: a policy the caller bound to the one it passed
+      // (`ConnectionPolicy.bind`) would be lost with it, and the token would run unrestricted.
+      const bound = ConnectionPolicy.of(config.tokens[index]?.principal);
+      if (bound && entry.policy) {
+        throw new OrchflowError(
+          ErrorCode.InvalidParams,
+          `tokens.${index} has two security policies (its 'policy' and one bound to its principal); give it one`,
+        );
+      }
+      const policy = bound ?? (entry.policy ? new ConnectionPolicy(entry.policy) : undefined);
+      const principal = policy ? policy.bind(entry.principal) : Object.freeze(entry.principal);
       stored.push({ digest: entryDigest, principal });
     }
     this.tokens = stored;

@@ -61,18 +61,30 @@ export const TokenPolicySchema = z
   ])
   .transform(resolvePolicy);
 
+// The wire schema of principals accepts unknown keys (newer peers may add some); a tokens file is
+// configuration, where an unknown key is a typo (or a `policy` put inside the principal) that
+// would silently leave a token with more than meant.
+const [adminPrincipal, agentPrincipal] = PrincipalSchema.options;
+const StrictPrincipalSchema = z.discriminatedUnion('kind', [
+  adminPrincipal.strict(),
+  agentPrincipal.strict(),
+]);
+
 /** One token, the principal it authenticates as and, optionally, its own security policy. */
-export const TokenEntrySchema = z.object({
-  /** The secret; at least {@link MIN_TOKEN_LENGTH} characters. */
-  token: z.string().min(MIN_TOKEN_LENGTH, `tokens must be at least ${MIN_TOKEN_LENGTH} characters`),
-  /** Who a caller presenting this token is: `{ kind: 'admin' }` or an agent principal. */
-  principal: PrincipalSchema,
-  /**
-   * A policy the token's callers are held to in addition to the orchestrator's; the stricter
-   * outcome wins (see `ConnectionPolicy` in @orchflow/core).
-   */
-  policy: TokenPolicySchema.optional(),
-});
+export const TokenEntrySchema = z
+  .object({
+    /** The secret; at least {@link MIN_TOKEN_LENGTH} characters. */
+    token: z.string().min(MIN_TOKEN_LENGTH, `tokens must be at least ${MIN_TOKEN_LENGTH} characters`),
+    /** Who a caller presenting this token is: `{ kind: 'admin' }` or an agent principal. */
+    principal: StrictPrincipalSchema,
+    /**
+     * A policy the token's callers are held to in addition to the orchestrator's; the stricter
+     * outcome wins (see `ConnectionPolicy` in @orchflow/core).
+     */
+    policy: TokenPolicySchema.optional(),
+  })
+  // A misspelt key (`polciy`) must not silently leave a token without its policy.
+  .strict();
 /** One token entry as written (a policy may still be a preset name). */
 export type TokenEntry = z.input<typeof TokenEntrySchema>;
 
