@@ -7,7 +7,7 @@ import { connectWebSocket, createNodeWebSocket } from '@orchflow/client/node';
 import type { JsonRpcMessage } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import { encodeBinaryOutput, WS_BINARY_OUTPUT_PROTOCOL } from '../src/ws/binary-output';
+import { encodeBinaryOutput, selectProtocol, WS_BINARY_OUTPUT_PROTOCOL } from '../src/ws/binary-output';
 import { startWs, TOKENS } from './transport-harness';
 
 interface Frames {
@@ -127,6 +127,19 @@ describe('WebSocketServer: binary terminal output', () => {
       await client.close();
     }
   }, 30_000);
+});
+
+describe('selectProtocol', () => {
+  it('prefers binary output, then JSON, then keeps the first offer of other clients', () => {
+    const offers = (...list: string[]) => new Set(list);
+    expect(selectProtocol(offers(WS_BINARY_OUTPUT_PROTOCOL, 'orchflow.v1'), true)).toBe(
+      WS_BINARY_OUTPUT_PROTOCOL,
+    );
+    expect(selectProtocol(offers(WS_BINARY_OUTPUT_PROTOCOL, 'orchflow.v1'), false)).toBe('orchflow.v1');
+    expect(selectProtocol(offers('graphql-ws', 'other'), true)).toBe('graphql-ws');
+    expect(selectProtocol(offers(WS_BINARY_OUTPUT_PROTOCOL), false)).toBe(false);
+    expect(selectProtocol(offers(), true)).toBe(false);
+  });
 });
 
 describe('encodeBinaryOutput', () => {

@@ -19,7 +19,10 @@ const LENGTH_BYTES = 4;
  */
 export function selectProtocol(offered: ReadonlySet<string>, binaryOutput: boolean): string | false {
   if (binaryOutput && offered.has(WS_BINARY_OUTPUT_PROTOCOL)) return WS_BINARY_OUTPUT_PROTOCOL;
-  return offered.has(WS_JSON_PROTOCOL) ? WS_JSON_PROTOCOL : false;
+  if (offered.has(WS_JSON_PROTOCOL)) return WS_JSON_PROTOCOL;
+  // Other clients keep what `ws` does without this hook: their first offer is accepted.
+  for (const protocol of offered) if (protocol !== WS_BINARY_OUTPUT_PROTOCOL) return protocol;
+  return false;
 }
 
 /**
