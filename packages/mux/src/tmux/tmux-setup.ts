@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { DEAD_NAME_PREFIX } from './tmux-pane';
 
-/** Oldest tmux the backend runs on: control-mode flow control (`pause-after`) came in 3.2. */
+/** Oldest tmux the backend runs on: format subscriptions (`refresh-client -B`, which report pane deaths) came in 3.2. */
 export const MIN_TMUX_VERSION = '3.2';
 
 /** Parses `tmux -V` output (`tmux 3.3a`, `tmux next-3.4`); undefined when it has no version. */
