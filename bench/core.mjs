@@ -9,7 +9,16 @@
 import { OrchflowClient } from '@orchflow/client';
 import { Orchestrator } from '@orchflow/core';
 import { Terminal } from '@orchflow/terminal';
-import { arg, printTable, quick, round, summarize, writeResults } from './lib/stats.mjs';
+import {
+  arg,
+  overheadOf,
+  printOverheadTable,
+  printTable,
+  quick,
+  round,
+  summarize,
+  writeResults,
+} from './lib/stats.mjs';
 
 const WARMUP = quick ? 30 : 100;
 const ITERATIONS = quick ? 200 : 1000;
@@ -102,10 +111,7 @@ await orch.shutdown();
 
 const stat = Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
 const batch = Object.fromEntries(SIDES.map((s) => [s, summarize(batches[s])]));
-const overhead = (side) => ({
-  p50: stat[side].p50 - stat.terminal.p50,
-  p95: stat[side].p95 - stat.terminal.p95,
-});
+const overhead = (side) => overheadOf(stat, side, 'terminal');
 const batchRatio = (side) => ({
   p50: batch[side].p50 / batch.terminal.p50,
   p95: batch[side].p95 / batch.terminal.p95,
@@ -121,18 +127,13 @@ const label = {
   orchestrator: 'Orchestrator',
   direct: 'OrchflowClient.direct',
 };
-printTable(`execute('true') round trip, warm terminal (${ITERATIONS} iterations per side, ms)`, [
-  ['side', 'p50', 'p95', 'min', 'max', 'overhead p50', 'overhead p95'],
-  ...SIDES.map((s) => [
-    label[s],
-    round(stat[s].p50),
-    round(stat[s].p95),
-    round(stat[s].min),
-    round(stat[s].max),
-    s === 'terminal' ? '' : round(overhead(s).p50),
-    s === 'terminal' ? '' : round(overhead(s).p95),
-  ]),
-]);
+printOverheadTable(
+  `execute('true') round trip, warm terminal (${ITERATIONS} iterations per side, ms)`,
+  SIDES,
+  label,
+  stat,
+  'terminal',
+);
 printTable(
   `${FANOUT} concurrent execute('true') across ${FANOUT} terminals (${BATCH_RUNS} batches per side, ms)`,
   [

@@ -19,7 +19,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator } from '@orchflow/core';
-import { arg, printTable, quick, round, summarize, writeResults } from './lib/stats.mjs';
+import {
+  arg,
+  overheadOf,
+  printOverheadTable,
+  printTable,
+  quick,
+  round,
+  summarize,
+  writeResults,
+} from './lib/stats.mjs';
 
 const WARMUP = quick ? 30 : 100;
 const ITERATIONS = quick ? 200 : 1000;
@@ -212,23 +221,15 @@ const results = {
 const pass = {};
 if (RUN_ROUNDTRIP) {
   const stat = Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
-  const overhead = (side) => ({
-    p50: stat[side].p50 - stat.inProcess.p50,
-    p95: stat[side].p95 - stat.inProcess.p95,
-  });
+  const overhead = (side) => overheadOf(stat, side, 'inProcess');
   for (const side of ['stdio', 'unix', 'websocket']) pass[side] = overhead(side).p50 <= GOAL_OVERHEAD_MS;
-  printTable(`execute('true') round trip per transport (${ITERATIONS} iterations per side, ms)`, [
-    ['side', 'p50', 'p95', 'min', 'max', 'overhead p50', 'overhead p95'],
-    ...SIDES.map((s) => [
-      label[s],
-      round(stat[s].p50),
-      round(stat[s].p95),
-      round(stat[s].min),
-      round(stat[s].max),
-      s === 'inProcess' ? '' : round(overhead(s).p50),
-      s === 'inProcess' ? '' : round(overhead(s).p95),
-    ]),
-  ]);
+  printOverheadTable(
+    `execute('true') round trip per transport (${ITERATIONS} iterations per side, ms)`,
+    SIDES,
+    label,
+    stat,
+    'inProcess',
+  );
   console.log(
     `goal: overhead ≤ ${GOAL_OVERHEAD_MS} ms p50 → stdio ${verdict(pass.stdio)}, unix ${verdict(pass.unix)}, websocket ${verdict(pass.websocket)}`,
   );

@@ -105,3 +105,25 @@ export function collectGarbage() {
 export function mib(bytes) {
   return round(bytes / 2 ** 20, 1);
 }
+
+/** `side`'s p50/p95 latency minus `baseline`'s (both stats objects of the same run). */
+export function overheadOf(stat, side, baseline) {
+  return { p50: stat[side].p50 - stat[baseline].p50, p95: stat[side].p95 - stat[baseline].p95 };
+}
+
+/** Prints each side's latency stats and its overhead over the `baseline` side. */
+export function printOverheadTable(title, sides, label, stat, baseline) {
+  const over = (side, q) => (side === baseline ? '' : round(overheadOf(stat, side, baseline)[q]));
+  printTable(title, [
+    ['side', 'p50', 'p95', 'min', 'max', 'overhead p50', 'overhead p95'],
+    ...sides.map((s) => [
+      label[s],
+      round(stat[s].p50),
+      round(stat[s].p95),
+      round(stat[s].min),
+      round(stat[s].max),
+      over(s, 'p50'),
+      over(s, 'p95'),
+    ]),
+  ]);
+}
