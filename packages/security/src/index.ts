@@ -21,6 +21,7 @@ export {
   WRITING_PROGRAMS,
 } from './command/capabilities';
 export { CommandPolicy, policyDeniedError } from './command/command-policy';
+export { SHELL_INTEGRATION_PREFIX, SHELL_INTEGRATION_VARIABLES } from './command/hook-names';
 export type { Assignment, CheckOptions, ParsedCommand, PolicyDecision, WrapperUse } from './command/types';
 export { availableIsolationLevels } from './isolation/available';
 export {

@@ -275,7 +275,7 @@ const rows: Row[] = [
     ['for i in 1 2 3; do echo $((i + 1)); done', allow4, true, 'allowedCommands'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
     ['echo $((1 + 2)) ${#x} ${x:-d} ${a[@]} ${a[0]} ${!a[@]} $(($# + $?))', allow4, true, 'allowedCommands'],
-    ['unset x; declare -p; export CI=1', allow4, true, 'allowedCommands'],
+    ['unset x; declare -p x; export CI=1', allow4, true, 'allowedCommands'],
     // Variables that steer the shell itself, however they are assigned.
     ["PS0='$(touch pwn)'", 'standard', false, 'dangerous-assignment:PS0'],
     ["PS1='$(touch pwn)'", allow4, false, 'dangerous-assignment:PS1'],
@@ -294,13 +294,13 @@ const rows: Row[] = [
     ['export -f ls', 'standard', false, 'dangerous-assignment:BASH_FUNC_ls%%'],
     ['for PATH in /tmp; do ls; done', 'standard', false, 'dangerous-assignment:PATH'],
     ['local HOME=/etc', 'standard', false, 'dangerous-assignment:HOME'],
-    ['PS1=x', { dangerousVariables: [] }, true, 'default-allow'],
+    ['PS1=x', { dangerousVariables: [], protectShellIntegration: false }, true, 'default-allow'],
     // Hooks that run code later, out of the policy's sight.
     ["trap 'touch pwn' EXIT", allow4, false, 'trap'],
-    ["trap 'x' DEBUG", 'locked', false, 'trap'],
+    ["trap 'x' INT", 'locked', false, 'trap'],
     ['trap - EXIT', { allowedCommands: ['trap'] }, true, 'allowedCommands'],
     ["alias x='rm'", allow4, false, 'alias'],
-    ['enable -f /tmp/x.so rm', allow4, false, 'enable'],
+    ['enable -f /tmp/x.so rm', { ...allow4, protectShellIntegration: false }, false, 'enable'],
     ['coproc rm x', allow4, false, 'unsupported-wrapper:coproc'],
     // Functions never shadow the allowlist: every call is judged by name, bodies on their own.
     ['(rm() { ls; }); rm -rf x', allow4, false, 'allowedCommands: no match'],

@@ -1,7 +1,8 @@
 // CommandPolicy: the verdict of a SecurityPolicy on one command line. Order of judgement: parse
-// errors, assignments, evaluated strings, then each simple command in source order (denylist,
-// constructs that cannot be judged, allowlist, capabilities), then redirections, background jobs
-// and paths. The first failure decides; its rule and the part of the command it concerns are
+// errors, assignments, what names orchflow's shell integration, evaluated strings, then each simple
+// command in source order (denylist, constructs that cannot be judged, allowlist, capabilities),
+// then redirections, background jobs, paths, and last the run-time names that could reach the
+// shell integration. The first failure decides; its rule and the part of the command it concerns are
 // reported. Under an allowlist everything that cannot be judged is refused (fail closed); under
 // a denylist, what could hide a denied command or argument is refused too.
 import { homedir } from 'node:os';
@@ -9,6 +10,8 @@ import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { parseSecurityPolicy, type SecurityPolicy } from '../policy/schema';
 import { nameGlob, SAFE_ENVIRONMENT, SHELL_CONTROL_VARIABLES } from './assignments';
 import { lackingCapability, lackingForBackground, lackingForRedirect, layers } from './capabilities';
+import { hookFinding } from './hook-findings';
+import { isHookVariable } from './hook-names';
 import { bashParser } from './parser';
 import { candidateCwds, PathGuard, pathRefs } from './paths';
 import { type CommandRule, compileRules, type Invocation, matchAllowed, matchDenied } from './rules';
@@ -106,6 +109,8 @@ export class CommandPolicy {
       const denied = this.assignmentDenial(assignment, strict);
       if (denied) return denied;
     }
+    const hooks = this.hookDenial(scan, true);
+    if (hooks) return hooks;
     const hazard = scan.hazards[0];
     if (strict && hazard) return hazard;
     for (const found of scan.commands) {
@@ -138,7 +143,19 @@ export class CommandPolicy {
     }
     const background = lackingForBackground(scan.background, caps);
     if (background) return background;
-    return this.judgePaths(scan, bound.paths, cwd, home);
+    return this.judgePaths(scan, bound.paths, cwd, home) ?? this.hookDenial(scan, false);
+  }
+
+  // protectShellIntegration: `certain` findings name the hooks and are judged early; the others
+  // are names only known at run time, judged last so rules that already refuse them keep their reason.
+  private hookDenial(scan: Scan, certain: boolean): Construct | undefined {
+    if (!this.policy.protectShellIntegration) return undefined;
+    if (certain) {
+      const named = scan.assignments.find((a) => isHookVariable(a.name));
+      if (named) return hookFinding(named.text, `assigns or declares ${named.name}`, true);
+    }
+    const found = scan.hooks.find((h) => h.certain === certain);
+    return found && { rule: found.rule, reason: found.reason };
   }
 
   private assignmentDenial(a: FoundAssignment, strict: boolean): Construct | undefined {

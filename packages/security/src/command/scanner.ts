@@ -5,6 +5,9 @@
 import type { Node, Parser } from 'web-tree-sitter';
 import { cdTarget, judgeBuiltin } from './builtins';
 import { evaluationHazard } from './evaluation';
+import { hookBuiltinFinding, unknownCommandFinding } from './hook-builtins';
+import type { HookFinding } from './hook-findings';
+import { hookTreeFindings } from './hook-tree';
 import { parseWith } from './parser';
 import type { ParsedCommand, WrapperUse } from './types';
 import { type WordValue, wordValue } from './words';
@@ -52,6 +55,8 @@ export interface Scan {
   background: string[];
   /** Literal `cd` targets (`~` for a bare `cd`); `undefined` for a target that is not literal. */
   cds: Array<string | undefined>;
+  /** What reaches orchflow's shell integration (judged when `protectShellIntegration` is on). */
+  hooks: HookFinding[];
 }
 
 const MAX_DEPTH = 8;
@@ -76,6 +81,7 @@ export class Scanner {
     hazards: [],
     background: [],
     cds: [],
+    hooks: [],
   };
 
   constructor(
@@ -93,6 +99,7 @@ export class Scanner {
     try {
       const hazard = evaluationHazard(tree.rootNode);
       if (hazard) this.scan.hazards.push(hazard);
+      this.scan.hooks.push(...hookTreeFindings(tree.rootNode, source));
       this.visit(tree.rootNode, via, depth);
     } finally {
       tree.delete();
@@ -168,6 +175,8 @@ export class Scanner {
   // Records what a builtin assigns; returns what fails closed under an allowlist.
   private builtin(program: string, words: WordValue[], text: string): Construct | undefined {
     const { targets, construct } = judgeBuiltin(program, words, text);
+    const hook = hookBuiltinFinding(program, words, text);
+    if (hook) this.scan.hooks.push(hook);
     for (const t of targets)
       this.scan.assignments.push({ name: t.name, text: text.slice(0, 120), exported: t.exported });
     return construct;
@@ -208,6 +217,7 @@ export class Scanner {
         rule: 'non-literal-command',
         reason: `the command name '${program.value}' is not a literal word (expansion, substitution, glob or brace expansion), so what runs cannot be known`,
       };
+      this.scan.hooks.push(unknownCommandFinding(program.value, text));
       this.scan.commands.push(found);
       return;
     }

@@ -134,6 +134,13 @@ export const SecurityPolicySchema = z
     dangerousVariables: z
       .array(z.string().regex(/^[A-Za-z_*][A-Za-z0-9_*]*$/))
       .default([...DANGEROUS_VARIABLES]),
+    /**
+     * Deny commands that call, read or redefine orchflow's shell-integration hooks: `__orchflow_*`
+     * names, prompt and hook variables (`PROMPT_COMMAND`, `PS0`, `PS1`, zsh hook arrays), dumps of
+     * every function or variable (`set`, `declare -p`, `typeset -f`), `unset -f`, DEBUG traps. On
+     * unless turned off (the `trusted` preset turns it off).
+     */
+    protectShellIntegration: z.boolean().default(true),
     resourceLimits: ResourceLimitsSchema.default({}),
     networkPolicy: NetworkPolicySchema.default('allow'),
     isolationLevel: IsolationLevelSchema.default('none'),
