@@ -5,6 +5,7 @@ import type { ExitInfo } from '@orchflow/protocol';
 import { spawn } from 'node-pty';
 import { PtyDrain } from './pty-drain';
 import type { PtyProcess, PtySpawnRequest } from './pty-process';
+import { createNonce } from './shell-integration/marker-format';
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
@@ -18,7 +19,8 @@ export function spawnNodePty(request: PtySpawnRequest): PtyProcess {
     env: request.env,
     encoding: null,
   });
-  const drain = PtyDrain.install(pty, request.nonce);
+  // The drain sentinel gets its own random value: the terminal's key must never be written to the PTY.
+  const drain = PtyDrain.install(pty, createNonce());
   return {
     pid: pty.pid,
     write: (data) => pty.write(typeof data === 'string' ? data : Buffer.from(data)),

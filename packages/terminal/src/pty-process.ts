@@ -42,7 +42,10 @@ export interface PtySpawnRequest {
   cwd: string;
   cols: number;
   rows: number;
-  /** The terminal's shell-integration nonce, for a backend that stores it to re-adopt the shell. */
+  /**
+   * The terminal's shell-integration key, for a backend that stores it to re-adopt the shell. A
+   * secret: it must not reach the shell's argv, environment or any file its programs can read.
+   */
   nonce: string;
   /** The terminal's private shell-integration directory (rc file, long command texts). */
   dir: string;

@@ -17,7 +17,7 @@ function hasShell(name: string): boolean {
 }
 
 const shells = ['bash', 'zsh', 'sh'].filter(hasShell);
-// The marker syntax with a nonce-shaped value, as a program trying to fake a marker would print it.
+// The marker syntax with a key-shaped value, as a program trying to fake a marker would print it.
 const FAKE_NONCE = '0123456789abcdef0123456789abcdef';
 
 describe.each(shells)('execute in %s', (shell) => {
@@ -78,7 +78,7 @@ describe.each(shells)('execute in %s', (shell) => {
 
   test('program output that fakes markers cannot end the command', async () => {
     const before = t.read({}).endOffset;
-    const fakes = [`D;${FAKE_NONCE};0;%2F`, `A;${FAKE_NONCE}`, `C;${FAKE_NONCE}`, 'D;;0;', 'A'];
+    const fakes = [`D;${FAKE_NONCE};0;0;%2F`, `C;${FAKE_NONCE};0`, 'D;;0;', 'D', 'K'];
     const printers = fakes.map((f) => `printf '\\033]633;%s\\007' '${f}'`).join('; ');
     const r = await t.execute(`${printers}; sleep 0.3; echo real-end; (exit 5)`);
     expect(r.exitCode).toBe(5);

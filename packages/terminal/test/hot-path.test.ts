@@ -30,7 +30,7 @@ describe('OutputCapture tail', () => {
 describe('MarkerParser views', () => {
   test('parses a Uint8Array view into a larger buffer and does not alias held bytes', () => {
     const nonce = createNonce();
-    const text = `ab\x1b]633;D;${nonce};7;%2F\x07cd`;
+    const text = `ab\x1b]633;D;${nonce};1f;7;%2F\x07cd`;
     const backing = new Uint8Array(text.length + 20).fill(0x21);
     backing.set(Buffer.from(text), 10);
     const parser = new MarkerParser(nonce);
@@ -45,7 +45,7 @@ describe('MarkerParser views', () => {
     const second = parser.feed(new Uint8Array(backing.buffer, 10 + cut, text.length - cut));
     expect([...firstText, ...texts(second)].join('')).toBe('abcd');
     expect([...first, ...second].filter((p) => p.type === 'marker')).toEqual([
-      { type: 'marker', marker: { kind: 'done', status: 7, cwd: '/' } },
+      { type: 'marker', marker: { kind: 'done', token: '1f', status: 7, cwd: '/' } },
     ]);
     expect(parser.flush().length).toBe(0);
   });

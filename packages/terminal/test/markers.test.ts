@@ -32,7 +32,7 @@ function parseInChunks(
 
 describe('MarkerParser', () => {
   const stream = Buffer.from(
-    `prompt$ ${osc(`C;${nonce}`)}héllo\r\n${osc(`D;${nonce};42;%2Ftmp%2Fa%20b`)}${osc(`A;${nonce}`)}$ `,
+    `prompt$ ${osc('C')}${osc(`C;${nonce};a1`)}héllo\r\n${osc(`D;${nonce};a1;42;%2Ftmp%2Fa%20b`)}$ `,
   );
 
   test.each([1, 2, 3, 7, 64, 10_000])(
@@ -41,15 +41,15 @@ describe('MarkerParser', () => {
       const { text, markers } = parseInChunks(new MarkerParser(nonce), stream, size);
       expect(text).toBe('prompt$ héllo\r\n$ ');
       expect(markers).toEqual([
-        { kind: 'start' },
-        { kind: 'done', status: 42, cwd: '/tmp/a b' },
-        { kind: 'prompt' },
+        { kind: 'startHint' },
+        { kind: 'start', token: 'a1' },
+        { kind: 'done', token: 'a1', status: 42, cwd: '/tmp/a b' },
       ]);
     },
   );
 
   test('markers with a wrong but plausible nonce pass through unchanged', () => {
-    const fake = `x${osc(`D;${other};0;%2F`)}y${osc(`A;${other}`)}${osc(`C;${nonce.slice(0, 31)}`)}z`;
+    const fake = `x${osc(`D;${other};0;0;%2F`)}y${osc(`C;${other};0`)}${osc(`C;${nonce.slice(0, 31)};0`)}${osc('D')}z`;
     for (const size of [1, 5, 1000]) {
       const { text, markers } = parseInChunks(new MarkerParser(nonce), Buffer.from(fake), size);
       expect(text).toBe(fake);
@@ -58,10 +58,24 @@ describe('MarkerParser', () => {
   });
 
   test('malformed markers with the right nonce pass through', () => {
-    const bad = `${osc(`D;${nonce};notanumber;x`)}${osc(`C;${nonce};extra`)}${osc(`Q;${nonce}`)}`;
+    const bad = `${osc(`D;${nonce};a1;notanumber;x`)}${osc(`C;${nonce};a1;extra`)}${osc(`Q;${nonce};a1`)}${osc(`C;${nonce};NOTHEX`)}${osc(`D;${nonce};7;%2F`)}${osc('K')}`;
     const { text, markers } = parseInChunks(new MarkerParser(nonce), Buffer.from(bad), 3);
     expect(text).toBe(bad);
     expect(markers).toEqual([]);
+  });
+
+  test('the key request is recognised only while the parser is told to expect it', () => {
+    const parser = new MarkerParser(nonce);
+    const request = osc('K');
+    expect(parseInChunks(parser, Buffer.from(`a${request}b`), 1)).toEqual({
+      text: `a${request}b`,
+      markers: [],
+    });
+    parser.acceptKeyRequest = true;
+    expect(parseInChunks(parser, Buffer.from(`a${request}b${osc('Kx')}`), 1)).toEqual({
+      text: `ab${osc('Kx')}`,
+      markers: [{ kind: 'keyRequest' }],
+    });
   });
 
   test('holds back only a possible marker prefix, and releases it at flush', () => {
@@ -149,19 +163,21 @@ describe('encodeCommand', () => {
       files.push(t);
       return `/tmp/x/command-${files.length}`;
     };
-    expect(encodeCommand('bash', 'echo hi\necho there', write)).toEqual({
-      line: "__orchflow_arm 2>/dev/null; eval $'echo hi\\necho there'",
+    expect(encodeCommand('bash', 'echo hi\necho there', 'c0ffee', write)).toEqual({
+      line: "__orchflow_arm c0ffee 2>/dev/null; eval $'echo hi\\necho there'",
       file: undefined,
     });
     const long = `echo ${'x'.repeat(INLINE_COMMAND_LIMIT)}`;
-    expect(encodeCommand('zsh', long, write)).toEqual({
-      line: `__orchflow_arm 2>/dev/null; eval "$(<'/tmp/x/command-1')"`,
+    expect(encodeCommand('zsh', long, 'c0ffee', write)).toEqual({
+      line: `__orchflow_arm c0ffee 2>/dev/null; eval "$(<'/tmp/x/command-1')"`,
       file: '/tmp/x/command-1',
     });
-    const [arm, trailer] = ['{ __orchflow_arm; } 2>/dev/null; ', '; { __orchflow_rearm $?; } 2>/dev/null'];
-    expect(encodeCommand('sh', "echo 'a'", write).line).toBe(`${arm}eval 'echo '\\''a'\\'''${trailer}`);
-    expect(encodeCommand('sh', 'printf "a\tb"', write).line).toBe(`${arm}. '/tmp/x/command-2'${trailer}`);
+    const arm = '{ __orchflow_arm 7; } 2>/dev/null; ';
+    expect(encodeCommand('sh', "echo 'a'", '7', write).line).toBe(`${arm}eval 'echo '\\''a'\\'''`);
+    expect(encodeCommand('sh', 'printf "a\tb"', '7', write).line).toBe(`${arm}. '/tmp/x/command-2'`);
     expect(files).toEqual([long, 'printf "a\tb"']);
-    expect(() => encodeCommand('bash', 'a\0b', write)).toThrow(/NUL/);
+    expect(() => encodeCommand('bash', 'a\0b', '7', write)).toThrow(/NUL/);
+    // The token is typed into the shell: only hex is ever accepted.
+    expect(() => encodeCommand('bash', 'true', '1; rm x', write)).toThrow(/token/);
   });
 });

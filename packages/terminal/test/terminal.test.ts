@@ -90,8 +90,8 @@ describe('a running terminal', () => {
       'echo "$PAGER|$GIT_PAGER|$EDITOR|$VISUAL|$TERM|${HISTFILE-unset}|$MY_SETTING|${LANG:-$LC_ALL}"',
     );
     expect(r.stdout).toMatch(/^cat\|cat\|true\|true\|xterm-256color\|unset\|on\|.+\n$/);
-    // The nonce lives in an unexported variable: programs do not see it.
-    expect((await t.execute('env | grep -c orchflow_nonce || true')).stdout).toBe('0\n');
+    // The key lives in an unexported variable: programs do not see it.
+    expect((await t.execute('env | grep -c __orchflow || true')).stdout).toBe('0\n');
   });
 
   test('config.env overrides the defaults', async () => {

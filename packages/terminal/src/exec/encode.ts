@@ -3,9 +3,8 @@
 // half a command, ^C/^U/^W would be acted on by the line discipline). bash and zsh get
 // `eval $'…'` with every byte outside printable ASCII escaped; sh gets single quotes when the
 // text is plain, otherwise — and for anything long — the text goes to a private file. Every line
-// starts with `__orchflow_arm`, which restores shell hooks an earlier command
-// removed and prints the start marker (see shell-integration/*); sh lines also end with
-// `__orchflow_rearm`, since sh keeps every marker in PS1.
+// starts with `__orchflow_arm <token>`, which hands the shell this command's fresh token (its
+// markers carry it) and prints the start marker (see shell-integration/*).
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { ShellKind } from '../spawn-options';
 
@@ -18,11 +17,10 @@ export const INLINE_COMMAND_LIMIT = 2048;
 // Silent even when the function is gone (`unset -f`): the command then runs without a start
 // marker. bash gets no `{ …; }` group here: after a parse error inside `eval` (an unmatched quote)
 // bash 5.2 rejects the next line's group with "syntax error near unexpected token `}'".
-const ARM = '__orchflow_arm 2>/dev/null; ';
+const arm = (token: string): string => `__orchflow_arm ${token} 2>/dev/null; `;
 // sh traces a plain call under `set -x` (zsh and bash hooks switch tracing off themselves, and
 // a trace line before the arm's start marker is not captured anyway).
-const SH_ARM = '{ __orchflow_arm; } 2>/dev/null; ';
-const SH_TRAILER = '; { __orchflow_rearm $?; } 2>/dev/null';
+const shArm = (token: string): string => `{ __orchflow_arm ${token}; } 2>/dev/null; `;
 
 /** The line to type (without the final Enter) and the temp file it refers to, if any. */
 export interface EncodedCommand {
@@ -52,27 +50,30 @@ export function singleQuote(text: string): string {
 const PLAIN_FOR_SH = /^[\n\x20-\x7e\u0080-\u{10ffff}]*$/u;
 
 /**
- * Encodes `command` for a shell of `kind`. `writeFile` stores text in the terminal's private
- * directory and returns its path (used for long or non-plain commands).
+ * Encodes `command` for a shell of `kind`, armed with the command's `token` (hex). `writeFile`
+ * stores text in the terminal's private directory and returns its path (used for long or
+ * non-plain commands).
  */
 export function encodeCommand(
   kind: ShellKind,
   command: string,
+  token: string,
   writeFile: (text: string) => string,
 ): EncodedCommand {
+  if (!/^[0-9a-f]{1,32}$/.test(token)) throw new Error(`invalid command token '${token}'`);
   if (command.includes('\0')) {
     throw new OrchflowError(ErrorCode.InvalidParams, 'Command contains a NUL byte, which no shell can run');
   }
   if (kind === 'sh') {
     const quoted = singleQuote(command);
     if (PLAIN_FOR_SH.test(command) && Buffer.byteLength(quoted) <= INLINE_COMMAND_LIMIT) {
-      return { line: `${SH_ARM}eval ${quoted}${SH_TRAILER}`, file: undefined };
+      return { line: `${shArm(token)}eval ${quoted}`, file: undefined };
     }
     const file = writeFile(command);
-    return { line: `${SH_ARM}. ${singleQuote(file)}${SH_TRAILER}`, file };
+    return { line: `${shArm(token)}. ${singleQuote(file)}`, file };
   }
   const quoted = ansiCQuote(command);
-  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${ARM}eval ${quoted}`, file: undefined };
+  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${arm(token)}eval ${quoted}`, file: undefined };
   const file = writeFile(command);
-  return { line: `${ARM}eval "$(<${singleQuote(file)})"`, file };
+  return { line: `${arm(token)}eval "$(<${singleQuote(file)})"`, file };
 }

@@ -1,14 +1,18 @@
-// Streaming recogniser of shell-integration markers in raw PTY bytes. Valid markers (right nonce)
-// are removed from the stream and reported as events; everything else, including lookalike
-// markers with a wrong nonce, passes through byte for byte. A marker may be split across chunks:
-// bytes that could still be the start of a valid marker are held back until they decide.
+// Streaming recogniser of shell-integration markers in raw PTY bytes. Valid markers (right key)
+// are removed from the stream and reported as events with their command token; everything else,
+// including lookalike markers with a wrong key, passes through byte for byte. Two markers carry
+// no key, so anyone can print them and their owner treats them as hints: the start hint, and the
+// key request — recognised only while `acceptKeyRequest` is set (during startup). A marker may be
+// split across chunks: bytes that could still be the start of a valid marker are held back until
+// they decide.
 import { decodeCwdField, MARKER_PREFIX, MarkerKind } from '../shell-integration/marker-format';
 
 /** A marker recognised in the output. */
 export type MarkerEvent =
-  | { kind: 'start' }
-  | { kind: 'done'; status: number; cwd: string | undefined }
-  | { kind: 'prompt' };
+  | { kind: 'keyRequest' }
+  | { kind: 'startHint' }
+  | { kind: 'start'; token: string }
+  | { kind: 'done'; token: string; status: number; cwd: string | undefined };
 
 /** One piece of parsed output, in stream order. */
 export type ParsedPiece = { type: 'data'; bytes: Uint8Array } | { type: 'marker'; marker: MarkerEvent };
@@ -31,8 +35,10 @@ export class MarkerParser {
   private readonly prefix: Buffer;
   private readonly nonce: Buffer;
   private held: Buffer = EMPTY;
+  /** Recognise the key request (`ESC ] 633 ; K BEL`); the owner switches it off once answered. */
+  acceptKeyRequest = false;
 
-  /** Recognises only markers that carry `nonce`. */
+  /** Recognises only markers that carry `nonce` (the terminal's key). */
   constructor(nonce: string) {
     this.prefix = Buffer.from(MARKER_PREFIX, 'latin1');
     this.nonce = Buffer.from(nonce, 'latin1');
@@ -87,18 +93,20 @@ export class MarkerParser {
     }
     if (p >= buf.length) return { outcome: 'partial' };
     const kind = String.fromCharCode(buf[p] as number);
-    if (kind !== MarkerKind.Start && kind !== MarkerKind.Done && kind !== MarkerKind.Prompt) {
-      return { outcome: 'none' };
-    }
     p++;
+    const request = kind === MarkerKind.KeyRequest && this.acceptKeyRequest;
+    if (kind !== MarkerKind.Start && kind !== MarkerKind.Done && !request) return { outcome: 'none' };
     if (p >= buf.length) return { outcome: 'partial' };
-    if (buf[p] !== SEMI) return { outcome: 'none' };
+    if (buf[p] === BEL && kind !== MarkerKind.Done) {
+      return { outcome: 'match', end: p + 1, marker: { kind: request ? 'keyRequest' : 'startHint' } };
+    }
+    if (request || buf[p] !== SEMI) return { outcome: 'none' };
     p++;
     for (let k = 0; k < nonce.length; k++, p++) {
       if (p >= buf.length) return { outcome: 'partial' };
       if (buf[p] !== nonce[k]) return { outcome: 'none' };
     }
-    // The nonce matched: only our rc scripts can have produced this, so read the fields up to BEL.
+    // The key matched: only our rc scripts can have produced this, so read the fields up to BEL.
     const fieldsStart = p;
     for (; p < buf.length; p++) {
       const b = buf[p] as number;
@@ -109,16 +117,22 @@ export class MarkerParser {
   }
 
   private build(kind: string, fields: string, end: number): Match {
-    if (kind === MarkerKind.Start)
-      return fields === '' ? { outcome: 'match', end, marker: { kind: 'start' } } : none;
-    if (kind === MarkerKind.Prompt) {
-      return fields === '' ? { outcome: 'match', end, marker: { kind: 'prompt' } } : none;
+    if (kind === MarkerKind.Start) {
+      const m = TOKEN_ONLY.exec(fields);
+      return m ? { outcome: 'match', end, marker: { kind: 'start', token: m[1] as string } } : none;
     }
-    const m = /^;(\d{1,3});([!-~]*)$/.exec(fields);
+    const m = DONE_FIELDS.exec(fields);
     if (!m) return none;
-    const cwd = m[2] ? decodeCwdField(m[2]) : undefined;
-    return { outcome: 'match', end, marker: { kind: 'done', status: Number(m[1]), cwd } };
+    const cwd = m[3] ? decodeCwdField(m[3]) : undefined;
+    return {
+      outcome: 'match',
+      end,
+      marker: { kind: 'done', token: m[1] as string, status: Number(m[2]), cwd },
+    };
   }
 }
 
 const none: Match = { outcome: 'none' };
+// `;<token>` and `;<token>;<status>;<cwd>` after the key (tokens are hex, see createToken).
+const TOKEN_ONLY = /^;([0-9a-f]{1,32})$/;
+const DONE_FIELDS = /^;([0-9a-f]{1,32});(\d{1,3});([!-~]*)$/;

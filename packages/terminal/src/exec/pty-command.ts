@@ -19,23 +19,34 @@ export interface CommandEnd {
 }
 
 const CTRL_C_ECHO = Buffer.from('^C');
+// Output held back after a done marker that is not confirmed yet. A real one is followed by the
+// prompt only; past this much, the bytes are the command's output and go into the capture.
+const MAX_HELD_BYTES = 64 * 1024;
 
 /** A command from the moment execute() was called until it settles. */
 export class PtyCommand {
   /** `waiting` for a prompt to type at, then `typed`. */
   phase: 'waiting' | 'typed' = 'waiting';
-  /** A start marker came after the line was typed. */
+  /** A start marker with this command's token came after the line was typed. */
   sawStart = false;
+  /** The latest done marker with this command's token, while the kernel check confirms it. */
+  done: { status: number; cwd: string | undefined } | undefined;
+  /** A re-check of the shell's state is scheduled (see ShellSession.verifyDone). */
+  recheck: NodeJS.Timeout | undefined;
   readonly startedAt = performance.now();
   outputOffset: number;
   watchdog: Watchdog | undefined;
   interrupt: ForegroundInterrupt | undefined;
-  private capture: OutputCapture;
+  private captured: OutputCapture;
   private decoder = new TextDecoder();
   private pendingCtrlC = 0;
+  private held: Array<{ bytes: Uint8Array; offset: number }> = [];
+  private heldBytes = 0;
 
   /** A command to run with `options`; `offset` is the scrollback end when it was queued. */
   constructor(
+    /** Fresh per command: only markers carrying it can end this command. */
+    readonly token: string,
     readonly line: string,
     readonly file: string | undefined,
     readonly options: ExecOptions,
@@ -44,17 +55,18 @@ export class PtyCommand {
     readonly reject: (error: unknown) => void,
   ) {
     this.outputOffset = offset;
-    this.capture = new OutputCapture(options.maxOutputBytes);
+    this.captured = new OutputCapture(options.maxOutputBytes);
   }
 
   /**
-   * The line was typed (`offset`: scrollback end at that moment) or a start marker came: capture
-   * from here. With `{ __orchflow_arm; }` a line yields two start markers (PS0/preexec, then
-   * the arm); starting over at each keeps whatever ran between them out of the result.
+   * The line was typed (`offset`: scrollback end at that moment) or its start marker came (from
+   * `__orchflow_arm <token>`): capture from here, so the echo of the line is not in the result.
    */
   restartCapture(offset: number): void {
+    this.held = [];
+    this.heldBytes = 0;
     this.outputOffset = offset;
-    this.capture = new OutputCapture(this.options.maxOutputBytes);
+    this.captured = new OutputCapture(this.options.maxOutputBytes);
     this.decoder = new TextDecoder();
   }
 
@@ -63,8 +75,30 @@ export class PtyCommand {
     this.pendingCtrlC++;
   }
 
-  /** Output of the typed command; `offset` is where `bytes` start in the scrollback. */
+  /**
+   * Output of the typed command; `offset` is where `bytes` start in the scrollback. After a done
+   * marker that is still being checked, output is held back: it is the prompt, unless the marker
+   * turns out forged (see {@link releaseHeld}).
+   */
   append(bytes: Uint8Array, offset: number): void {
+    if (this.done) {
+      this.held.push({ bytes: Buffer.from(bytes), offset });
+      this.heldBytes += bytes.byteLength;
+      if (this.heldBytes > MAX_HELD_BYTES) this.releaseHeld();
+      return;
+    }
+    this.capture(bytes, offset);
+  }
+
+  /** The done marker was not the command's end: what came after it is output after all. */
+  releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const piece of held) this.capture(piece.bytes, piece.offset);
+  }
+
+  private capture(bytes: Uint8Array, offset: number): void {
     let data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     while (this.pendingCtrlC > 0) {
       const at = data.indexOf(CTRL_C_ECHO);
@@ -72,7 +106,7 @@ export class PtyCommand {
       this.pendingCtrlC--;
       data = Buffer.concat([data.subarray(0, at), data.subarray(at + CTRL_C_ECHO.length)]);
     }
-    this.capture.append(data);
+    this.captured.append(data);
     this.watchdog?.activity();
     if (!this.sawStart || !this.options.onOutput) return;
     const text = this.decoder.decode(bytes, { stream: true });
@@ -81,7 +115,7 @@ export class PtyCommand {
 
   /** The ExecResult for how the command ended; `cwd` is the shell's cwd now. */
   result(end: CommandEnd, cwd: string): ExecResult {
-    const captured = this.capture.result(cleanTerminalOutput);
+    const captured = this.captured.result(cleanTerminalOutput);
     let stdout = captured.text;
     // No start marker (its hooks were broken): the capture began when the line was typed, so it
     // opens with the shell's echo of that line, which ends at the first newline (the Enter).

@@ -1,32 +1,48 @@
 // execute() in a persistent PTY shell. Owns the marker parser over the PTY's bytes and the one
-// command in flight: it types the encoded command once the shell reports "prompt ready", captures
-// the bytes after "command start" and settles at "command done" — or from the shell's exit — only.
+// command in flight: it types the encoded command once the shell is at its prompt, captures the
+// bytes after "command start" and settles at "command done" — or from the shell's exit — only.
 // Queueing is the caller's (Terminal's) job.
 //
-// When the hooks break, the session degrades instead of hanging:
-// - a done marker without a start marker still completes the command (output from the Enter on);
-// - a prompt marker after a start marker but without a done marker settles the command with
-//   `integrationLost` (e.g. `PROMPT_COMMAND=`); the next typed line restores the hooks;
-// - a shell that sits idle at a prompt without markers (`exec bash`) cannot be seen to finish:
-//   its timeout settles it with `integrationLost` rather than killing the terminal, and later
-//   commands are not typed into it (they time out, or are refused when they have no timeout).
+// Completion nobody can forge (docs/terminal.md): markers must carry the terminal's key, which
+// reaches the shell through the terminal at startup and is in no file, argv or environment a
+// program could read; and the command's own token, so markers of an earlier command (a forged
+// early end, its real end arriving late) never end a later one. A done marker is believed only
+// when the kernel says the shell holds the terminal (prompt-check.ts); the cwd comes from /proc.
+//
+// The hooks are readonly where the shell allows (bash, and zsh's hook arrays, sh's PS1). When they
+// break anyway, the session degrades instead of hanging: a shell that sits idle at a prompt
+// without markers (`exec bash`, `unfunction` in zsh) cannot be seen to finish: its timeout settles
+// it with `integrationLost` rather than killing the terminal, and later commands are not typed
+// into it (they time out, or are refused when they have no timeout).
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
 import type { OutputPipeline } from '../output/pipeline';
 import { readProcStat } from '../process/procfs';
+import { createToken } from '../shell-integration/marker-format';
 import type { ShellKind } from '../spawn-options';
 import { encodeCommand } from './encode';
 import { type CommandBaseline, commandBaseline, ForegroundInterrupt } from './interrupt';
 import { type MarkerEvent, MarkerParser } from './marker-parser';
 import { type ExecOptions, execCancelled, terminalExited } from './options';
+import { shellCwd, shellState } from './prompt-check';
 import { type CommandEnd, PtyCommand } from './pty-command';
 import { Watchdog } from './watchdog';
+
+// A shell that is busy right after its done marker (still printing its prompt, or about to start
+// a job) is asked again: quickly at first, then every 50 ms, until it waits for input, a job takes
+// the terminal, or a newer marker comes. Never believed while busy: a shell made to print the
+// marker could otherwise spin in a loop until the marker is accepted.
+const FAST_RECHECKS = 50;
+const recheckDelayMs = (attempt: number): number => (attempt < FAST_RECHECKS ? 2 : 50);
 
 /** What a shell session needs from the terminal that hosts it. */
 export interface ShellSessionHost {
   kind: ShellKind;
+  /** The terminal's key (see marker-format). */
   nonce: string;
+  /** The shell has not been given its key yet: answer its key request (a new shell, not a resumed one). */
+  awaitingKey: boolean;
   shellPid: number;
   /** Private directory for long command texts. */
   dir: string;
@@ -45,6 +61,8 @@ export class ShellSession {
   private running: PtyCommand | undefined;
   /** The shell shows its prompt and nothing typed by hand runs. */
   private ready = false;
+  /** The shell has shown its first prompt: from then on, markers are checked against the kernel. */
+  private started = false;
   /** The last command ended without the shell's markers, and none have come since. */
   private lost = false;
   private readyWaiters: Array<() => void> = [];
@@ -57,6 +75,7 @@ export class ShellSession {
   /** Starts parsing; the shell is ready once its first prompt marker arrives. */
   constructor(private readonly host: ShellSessionHost) {
     this.parser = new MarkerParser(host.nonce);
+    this.parser.acceptKeyRequest = host.awaitingKey;
     this.cwd = host.initialCwd;
   }
 
@@ -114,10 +133,11 @@ export class ShellSession {
         ),
       );
     }
-    const encoded = encodeCommand(this.host.kind, command, (text) => this.writeCommandFile(text));
+    const token = createToken();
+    const encoded = encodeCommand(this.host.kind, command, token, (text) => this.writeCommandFile(text));
     return new Promise<ExecResult>((resolve, reject) => {
       const offset = this.host.pipeline.endOffset;
-      const run = new PtyCommand(encoded.line, encoded.file, options, offset, resolve, reject);
+      const run = new PtyCommand(token, encoded.line, encoded.file, options, offset, resolve, reject);
       this.running = run;
       run.watchdog = new Watchdog(options, () => this.stop(run));
       if (this.running === run && this.ready) this.type(run);
@@ -140,28 +160,81 @@ export class ShellSession {
   }
 
   private handleMarker(marker: MarkerEvent): void {
-    this.lost = false;
-    const run = this.running?.phase === 'typed' ? this.running : undefined;
-    if (marker.kind === 'start') {
-      // A command runs — ours, or one typed by hand that execute() must not type into.
-      this.ready = false;
-      if (run) {
-        run.sawStart = true;
-        run.restartCapture(this.host.pipeline.endOffset);
-      }
-    } else if (marker.kind === 'done') {
-      if (marker.cwd !== undefined) this.cwd = marker.cwd;
-      if (run && !this.closing) this.settle(run, { exitCode: marker.status, signal: null });
-    } else {
-      // The prompt without a done marker: the command removed the hook that prints it.
-      if (run?.sawStart && !this.closing) {
-        this.lost = true;
-        this.settle(run, { exitCode: null, signal: null, integrationLost: true });
-      }
-      this.ready = true;
-      for (const wake of this.readyWaiters.splice(0)) wake();
-      if (this.running?.phase === 'waiting') this.type(this.running);
+    if (marker.kind === 'keyRequest') {
+      // Only during startup, once: later requests are printed output like any other.
+      this.parser.acceptKeyRequest = false;
+      this.host.write(`${this.host.nonce}\r`);
+      return;
     }
+    this.parser.acceptKeyRequest = false;
+    const typed = this.running?.phase === 'typed' && !this.closing ? this.running : undefined;
+    if (typed?.recheck) {
+      clearTimeout(typed.recheck);
+      typed.recheck = undefined;
+    }
+    // Markers of another command (an earlier one, or one typed by hand) never settle this one.
+    const run = marker.kind !== 'startHint' && typed?.token === marker.token ? typed : undefined;
+    switch (marker.kind) {
+      case 'startHint':
+        // A command typed by hand starts (bash's PS0 has no key): execute() must not type into
+        // it. Anyone can print the hint, so it counts only while the kernel sees the shell busy.
+        if (!typed && shellState(this.host.shellPid) !== 'idle') this.ready = false;
+        return;
+      case 'start':
+        this.ready = false;
+        if (run) {
+          run.sawStart = true;
+          run.done = undefined;
+          run.restartCapture(this.host.pipeline.endOffset);
+        }
+        return;
+      case 'done':
+        this.lost = false;
+        if (run) {
+          // A newer done marker: the earlier one was not the end, and what followed it is output.
+          run.releaseHeld();
+          run.done = { status: marker.status, cwd: marker.cwd };
+          this.verifyDone(run, 0);
+        } else if (!typed && (!this.started || shellState(this.host.shellPid) !== 'job')) {
+          // Before the first prompt no command has run that could print a marker; and a shell
+          // started by a wrapper is not known by its pid until then (see pty-host).
+          this.started = true;
+          this.cwd = shellCwd(this.host.shellPid) ?? marker.cwd ?? this.cwd;
+          this.promptReady();
+        }
+        return;
+    }
+  }
+
+  /**
+   * The done marker of the command in flight: settle it if the kernel agrees that the shell holds
+   * the terminal. A foreground job still holding it means the marker was printed on the shell's
+   * behalf while its command runs: it is dropped, and the real one will follow. A busy shell is
+   * asked again shortly (it may be about to start a job).
+   */
+  private verifyDone(run: PtyCommand, attempt: number): void {
+    run.recheck = undefined;
+    if (this.running !== run || !run.done) return;
+    const state = shellState(this.host.shellPid);
+    if (state === 'job') {
+      run.releaseHeld();
+      run.done = undefined;
+      return;
+    }
+    if (state === 'busy') {
+      run.recheck = setTimeout(() => this.verifyDone(run, attempt + 1), recheckDelayMs(attempt));
+      return;
+    }
+    this.cwd = shellCwd(this.host.shellPid) ?? run.done.cwd ?? this.cwd;
+    this.settle(run, { exitCode: run.done.status, signal: null });
+    this.promptReady();
+  }
+
+  /** The shell is at its prompt: wake those waiting for it and type the next command. */
+  private promptReady(): void {
+    this.ready = true;
+    for (const wake of this.readyWaiters.splice(0)) wake();
+    if (this.running?.phase === 'waiting') this.type(this.running);
   }
 
   private stop(run: PtyCommand): void {
@@ -200,6 +273,7 @@ export class ShellSession {
 
   private finish(run: PtyCommand): void {
     this.running = undefined;
+    clearTimeout(run.recheck);
     run.watchdog?.dispose();
     run.interrupt?.dispose();
     if (run.file) rmSync(run.file, { force: true });

@@ -1,54 +1,50 @@
 // The generated bash rc: prompt hooks that emit shell-integration markers. bash runs with
 // `--noprofile --rcfile <this file> -i`, so the user's startup files are not read and the shell
-// starts the same way on every machine.
+// starts the same way on every machine. The file holds no secret: the key is read from the
+// terminal at startup and written into the hook functions' bodies (see defineWithKey).
 //
-// Robustness rules, each for a failure seen in practice:
-// - PS0/PS1/PROMPT_COMMAND are assigned only when they lack our part: bash 5.2 prints garbage
-//   instead of a PS0 that is re-assigned after a parse error inside `eval`.
-// - Every typed command line starts with `{ __orchflow_arm; } 2>/dev/null`, which restores hooks a
-//   previous command removed (`PROMPT_COMMAND=`) and prints the start marker itself, so a broken
-//   PS0 cannot lose it. PS0 still prints one for commands typed by hand.
+// - PROMPT_COMMAND runs `__orchflow_prompt`, which prints the done marker (`$?`, cwd, the
+//   command's token) just before each prompt. PROMPT_COMMAND and the functions are readonly, so a
+//   command can neither remove nor redefine them; they are called inside `{ …; } 2>/dev/null`, so
+//   `set -x` does not even trace the call.
+// - Every typed command line starts with `__orchflow_arm <token>`, which takes the command's
+//   token and prints the keyed start marker. PS0 prints a keyless hint for commands typed by hand
+//   (believed only when the kernel agrees that the shell is busy).
 // - Hooks call `builtin printf`/`builtin set`, so user functions named `printf` change nothing,
-//   and run with xtrace/errexit/nounset off (`local -`). Their calls sit in `{ …; } 2>/dev/null`
-//   groups, so `set -x` does not even trace the call itself.
+//   and run with allexport/xtrace/errexit/nounset off (`local -`): under `set -a` the token the
+//   arm assigns would otherwise be exported to every later program.
 import { MarkerKind } from './marker-format';
-import { encodeCwdFunction, MARKER_END, markerText } from './rc-snippets';
+import { defineWithKey, encodeCwdFunction, markerFormat, START_HINT, TOKEN_VAR } from './rc-snippets';
 
-/** The rc script for bash; `nonce` is written into the hook functions. */
-export function bashRcScript(nonce: string): string {
-  const start = `$'${markerText(MarkerKind.Start, nonce)}${MARKER_END}'`;
-  const ready = `$'${markerText(MarkerKind.Prompt, nonce)}${MARKER_END}'`;
-  const done = `${markerText(MarkerKind.Done, nonce)};%s;%s${MARKER_END}`;
+const HOOKS = `__orchflow_prompt() {
+  builtin local s=$?
+  builtin local -
+  builtin set +aeux
+  __orchflow_encode_cwd
+  builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$s" "$__orchflow_cwd"
+}
+__orchflow_arm() {
+  builtin local -
+  builtin set +aeux
+  case $1 in '' | *[!0-9a-f]*) ;; *) ${TOKEN_VAR}=$1 ;; esac
+  case \${PS0-} in *${START_HINT}*) ;; *) PS0=${START_HINT}\${PS0-} ;; esac
+  builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}"
+}`;
+
+/** The rc script for bash. */
+export function bashRcScript(): string {
   return `# orchflow shell integration for bash (generated; deleted when the terminal exits)
 set +o history
 set +o histexpand
 unset HISTFILE
 bind 'set enable-bracketed-paste off' 2>/dev/null
+${TOKEN_VAR}=0
 ${encodeCwdFunction('bash')}
-__orchflow_rearm() {
-  case \${PS0-} in *${start}*) ;; *) PS0=${start}\${PS0-} ;; esac
-  case \${PS1-} in *${ready}*) ;; *) PS1='\\['${ready}'\\]'\${PS1-} ;; esac
-  case \${PROMPT_COMMAND-} in
-    *__orchflow_prompt*) ;;
-    *) PROMPT_COMMAND="{ __orchflow_prompt; } 2>/dev/null\${PROMPT_COMMAND:+; $PROMPT_COMMAND}" ;;
-  esac
-}
-__orchflow_prompt() {
-  builtin local s=$?
-  builtin local -
-  builtin set +eux
-  __orchflow_encode_cwd
-  builtin printf '${done}' "$s" "$__orchflow_cwd"
-  __orchflow_rearm
-}
-__orchflow_arm() {
-  builtin local -
-  builtin set +eux
-  __orchflow_rearm
-  builtin printf '%s' ${start}
-}
+${defineWithKey('bash', HOOKS)}
+builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd
 PROMPT_COMMAND='{ __orchflow_prompt; } 2>/dev/null'
-PS0=${start}
-PS1='\\['${ready}'\\]\\$ '
+builtin readonly PROMPT_COMMAND
+PS0=${START_HINT}
+PS1='\\$ '
 `;
 }

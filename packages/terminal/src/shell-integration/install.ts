@@ -1,6 +1,8 @@
 // Puts a terminal's shell integration on disk: a private 0700 temp directory holding the
-// generated rc for the shell kind, and the argv/env that make the shell read it. The directory
-// also receives long command texts (see exec/encode) and is removed when the terminal exits.
+// generated rc for the shell kind, and the argv/env that make the shell read it. The rc holds no
+// secret (the key reaches the shell through the terminal, see rc-snippets), so the rc's path in
+// the shell's argv or environment gives nothing away. The directory also receives long command
+// texts (see exec/encode) and is removed when the terminal exits.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +26,6 @@ export interface ShellIntegration {
 /** Writes the rc for `kind` into a fresh private directory. */
 export function installShellIntegration(
   kind: ShellKind,
-  nonce: string,
   extraArgs: readonly string[],
   baseEnv: Readonly<Record<string, string>>,
 ): ShellIntegration {
@@ -37,17 +38,17 @@ export function installShellIntegration(
   };
   switch (kind) {
     case 'bash': {
-      const rc = write('bashrc', bashRcScript(nonce));
+      const rc = write('bashrc', bashRcScript());
       return { dir, dispose, args: ['--noprofile', '--rcfile', rc, ...extraArgs, '-i'], env: {} };
     }
     case 'zsh': {
-      write('.zshrc', zshRcScript(nonce));
+      write('.zshrc', zshRcScript());
       const env: Record<string, string> = { ZDOTDIR: dir };
       if (baseEnv.ZDOTDIR !== undefined) env[USER_ZDOTDIR_VAR] = baseEnv.ZDOTDIR;
       return { dir, dispose, args: ['-d', ...extraArgs, '-i'], env };
     }
     case 'sh': {
-      const rc = write('shrc', shRcScript(nonce));
+      const rc = write('shrc', shRcScript());
       return { dir, dispose, args: [...extraArgs, '-i'], env: { ENV: rc } };
     }
   }

@@ -1,13 +1,17 @@
 // The wire format of shell-integration markers, shared by the generated rc scripts (which emit
 // them) and the streaming parser (which recognises and strips them). OSC 633-style:
-//   ESC ] 633 ; C ; <nonce> BEL                      command start (bash PS0, zsh preexec, sh wrapper)
-//   ESC ] 633 ; D ; <nonce> ; <status> ; <cwd> BEL   command done: `$?` and the percent-encoded cwd
-//   ESC ] 633 ; A ; <nonce> BEL                      prompt ready (the shell waits for input)
-// The nonce is a per-terminal secret, so a program printing lookalike sequences cannot end a command.
+//   ESC ] 633 ; K BEL                                        key request (once, during startup)
+//   ESC ] 633 ; C ; <key> ; <token> BEL                      command start (arm, zsh preexec)
+//   ESC ] 633 ; C BEL                                        keyless start hint (bash PS0)
+//   ESC ] 633 ; D ; <key> ; <token> ; <status> ; <cwd> BEL   command done, prompt next: `$?`, cwd
+// The key is a per-terminal secret that never touches a file, an argv, an environment or a shell
+// variable: the rc script asks for it with the key request, reads it from the terminal (echo off)
+// before any command can run and writes it into its hook functions. The token is fresh per
+// command (typed with the command line), so a marker of an earlier command never ends a later one.
 import { randomBytes } from 'node:crypto';
 
 /** Marker kinds as they appear after `ESC ] 633 ;`. */
-export const MarkerKind = { Start: 'C', Done: 'D', Prompt: 'A' } as const;
+export const MarkerKind = { Start: 'C', Done: 'D', KeyRequest: 'K' } as const;
 
 /** The OSC introducer every marker starts with. */
 export const MARKER_PREFIX = '\x1b]633;';
@@ -19,6 +23,14 @@ export function createNonce(): string {
 
 /** Length in characters of a nonce made by {@link createNonce}. */
 export const NONCE_LENGTH = 32;
+
+/** A per-command token: 12 random hex digits, typed with the command line that it belongs to. */
+export function createToken(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** The token the rc scripts start with, before the first command is typed. */
+export const INITIAL_TOKEN = '0';
 
 /**
  * Decodes the cwd field: RFC 3986-style percent-encoding of the cwd's bytes, decoded as UTF-8

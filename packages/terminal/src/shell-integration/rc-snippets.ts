@@ -1,24 +1,65 @@
-// Pieces of generated rc scripts that every shell kind shares or varies only slightly: marker
-// text in a form each shell's `printf` and prompt expansion understand, and the function that
-// percent-encodes the cwd for the "done" marker. One place, so the three rc scripts cannot drift.
-import { MARKER_PREFIX, type MarkerKind } from './marker-format';
+// Pieces of generated rc scripts that every shell kind shares or varies only slightly: how the
+// key is read from the terminal and written into the hook functions, marker text in a form each
+// shell's `printf` understands, and the function that percent-encodes the cwd for the "done"
+// marker. One place, so the three rc scripts cannot drift.
+import { MARKER_PREFIX, MarkerKind } from './marker-format';
 
 type Kind = (typeof MarkerKind)[keyof typeof MarkerKind];
 
+/** Where generated hook functions say the key; replaced when the rc defines them (see defineWithKey). */
+export const KEY_PLACEHOLDER = '@ORCHFLOW_KEY@';
+/** The shell variable that holds the current command's token (not a secret). */
+export const TOKEN_VAR = '__orchflow_t';
+// Holds the key only between reading it and defining the hooks; unset right after.
+const KEY_VAR = '__orchflow_k';
+
+/** The BEL that ends a marker, written as `\007` (see markerFormat). */
+export const MARKER_END = '\\007';
+
 /**
- * `ESC ] 633 ; <kind> ; <nonce>` with ESC written as `\033`: a form that bash, zsh and dash
- * `printf` formats, bash prompt strings and bash/zsh `$'…'` quoting all decode to the same bytes.
- * The nonce is written into the text itself, so unsetting a shell variable cannot break markers.
+ * `printf` format of a keyed marker of `kind`: the key is written in (as {@link KEY_PLACEHOLDER}),
+ * the token (and, for "done", status and cwd) come as `%s` arguments. ESC and BEL are written as
+ * `\033`/`\007`: a form bash, zsh and dash `printf` all decode to the same bytes.
  */
-export function markerText(kind: Kind, nonce: string): string {
-  return `${octalEscape(MARKER_PREFIX)}${kind};${nonce}`;
+export function markerFormat(kind: Kind): string {
+  const fields = kind === MarkerKind.Done ? '%s;%s;%s' : '%s';
+  return `${octalEscape(MARKER_PREFIX)}${kind};${KEY_PLACEHOLDER};${fields}${MARKER_END}`;
 }
 
-/** The BEL that ends a marker, written the same portable way. */
-export const MARKER_END = '\\007';
+/** The keyless "a command starts" hint (bash's PS0, for commands typed by hand), as `$'…'` text. */
+export const START_HINT = `$'${octalEscape(MARKER_PREFIX)}${MarkerKind.Start}${MARKER_END}'`;
 
 function octalEscape(s: string): string {
   return s.replaceAll('\x1b', '\\033').replaceAll('\x07', '\\007');
+}
+
+function singleQuoted(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * Startup lines that read the key and define `functions` (shell source mentioning
+ * {@link KEY_PLACEHOLDER}) with the key written into their bodies; afterwards no variable holds
+ * it — a variable can be read in roundabout ways (bash arithmetic evaluates a name held in another
+ * variable and prints the value in its error message), a function body only by listing functions,
+ * which the command policy refuses. Echo is off while the key is read, so it never appears in the
+ * output (scrollback readers would see it), and the key must be hex before it is spliced into the
+ * `eval`. This runs before the first prompt, when no program of the terminal exists that could
+ * read its input; the orchestrator answers only the first request. `read -s` (bash, zsh) keeps
+ * echo off even where `stty` is missing.
+ */
+export function defineWithKey(shell: 'bash' | 'zsh' | 'sh', functions: string): string {
+  const request = `${octalEscape(MARKER_PREFIX)}${MarkerKind.KeyRequest}${MARKER_END}`;
+  const read = shell === 'sh' ? `read -r ${KEY_VAR}` : `builtin read -rs ${KEY_VAR}`;
+  const printf = shell === 'sh' ? 'command printf' : 'builtin printf';
+  const spliced = functions.split(KEY_PLACEHOLDER).map(singleQuoted).join(`"$${KEY_VAR}"`);
+  return `command stty -echo 2>/dev/null
+${printf} '${request}'
+${read}
+command stty echo 2>/dev/null
+case $${KEY_VAR} in '' | *[!0-9a-f]*) ${printf} 'orchflow: no shell-integration key received\\n'; exit 70 ;; esac
+eval ${spliced}
+unset ${KEY_VAR}`;
 }
 
 /**
