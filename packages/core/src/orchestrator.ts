@@ -22,7 +22,13 @@ import {
   type TxRollbackResult,
 } from '@orchflow/protocol';
 import type { SecurityPolicy } from '@orchflow/security';
-import type { ExecOptions, StreamEvent, SubscribeOptions, Subscription } from '@orchflow/terminal';
+import {
+  type ExecOptions,
+  initContainment,
+  type StreamEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '@orchflow/terminal';
 import { type BatchOptions, runBatch } from './batch';
 import { OrchestratorBuilder } from './builder';
 import { type CallContext, CommandRunner } from './commands';
@@ -37,6 +43,7 @@ import { collectMetrics } from './metrics';
 import { type OrchestratorOptions, resolveOptions } from './options';
 import { outputIterable, type StreamOutputOptions } from './output-stream';
 import { PluginHost } from './plugins';
+import { RawInputJudge } from './raw-input';
 import { type TerminalFilter, type TerminalRecord, TerminalRegistry } from './registry';
 import { SecurityGate } from './security';
 import { type ChannelServing, serveChannels } from './serve';
@@ -58,6 +65,7 @@ export class Orchestrator {
   private readonly commands: CommandRunner;
   private readonly transactions: TransactionManager;
   private readonly lifecycle: TerminalLifecycle;
+  private readonly rawInput: RawInputJudge;
   private readonly handles = new WeakMap<TerminalRecord, TerminalHandle>();
   private readonly startedAt = performance.now();
   private readonly initialized: Promise<void>;
@@ -92,6 +100,12 @@ export class Orchestrator {
       security: this.security,
       defaultTimeoutMs: resolved.defaultTimeoutMs,
     });
+    this.rawInput = new RawInputJudge({
+      admit: async (terminalId, line, admitOptions) => {
+        await this.initialized;
+        return this.commands.admit(terminalId, line, admitOptions);
+      },
+    });
     this.transactions = new TransactionManager(this.commands, {
       maxOpen: resolved.maxOpenTransactions,
       ttlMs: resolved.transactionTtlMs,
@@ -106,8 +120,14 @@ export class Orchestrator {
       stopping: () => this.stopping !== undefined,
     });
     // A persistent backend (TmuxBackend with `adopt`) lists sessions an earlier process left;
-    // they are registered before any command runs.
-    this.initialized = Promise.all([this.security.init(), this.plugins.init({ orchestrator: this })])
+    // they are registered before any command runs. What an orchflow process that died left
+    // (cgroups, shell-integration dirs) is reaped and logged first, once per process.
+    const containment = Promise.resolve().then(initContainment);
+    this.initialized = Promise.all([
+      this.security.init(),
+      this.plugins.init({ orchestrator: this }),
+      containment,
+    ])
       .then(() => this.lifecycle.adoptExisting())
       .then(() => undefined);
     // Callers see an adoption failure through ready() and every command; it must not crash the process.
@@ -176,15 +196,18 @@ export class Orchestrator {
   }
 
   /**
-   * Sends raw input to a terminal. Raw input is not a command (neither policy nor plugins see it),
-   * so under a policy without `canWriteRawInput` (any allowlist by default) it throws Forbidden —
-   * the orchestrator's policy, or the ConnectionPolicy `context.principal` carries.
+   * Sends raw input to a terminal. Throws Forbidden under a policy without `canWriteRawInput`
+   * (every policy that is not trusted-like, by default) — the orchestrator's, or the
+   * ConnectionPolicy `context.principal` carries — and TerminalNotFound/TerminalExited, at once.
+   * Under a policy that restricts commands, lines typed at the shell's prompt are admitted like
+   * commands first (see raw-input.ts): the promise then rejects with PolicyDenied for a refused
+   * line. It resolves once the input is written.
    */
-  write(terminalId: string, data: string | Uint8Array, context: CallContext = {}): void {
+  write(terminalId: string, data: string | Uint8Array, context: CallContext = {}): Promise<void> {
     this.assertOpen();
     const record = this.registry.get(terminalId);
-    this.security.assertRawInput(terminalId, ConnectionPolicy.of(context.principal));
-    record.session.write(data);
+    const mode = this.security.rawInputMode(terminalId, ConnectionPolicy.of(context.principal));
+    return this.rawInput.write(record, data, mode === 'judged', context);
   }
 
   /** Resizes a terminal; returns the size now in effect. */

@@ -5,10 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listProcessTree, type ProcInfo, Terminal } from '@orchflow/terminal';
+import { hostContainment, listProcessTree, type ProcInfo, Terminal } from '@orchflow/terminal';
 import { createLaunchWrapper } from '../src/isolation/launch';
 import { isRoot } from '../src/isolation/limits';
-import { pidsCgroupParent } from '../src/isolation/pids-cgroup';
 import type { IsolationSpec } from '../src/isolation/types';
 
 /** A fresh workspace directory. */
@@ -47,7 +46,7 @@ export async function loopbackServer(): Promise<{ port: number } & AsyncDisposab
 }
 
 /** True when maxProcesses can be enforced here (non-root: RLIMIT_NPROC; root: a pids cgroup). */
-export const canLimitProcesses = !isRoot() || pidsCgroupParent() !== undefined;
+export const canLimitProcesses = !isRoot() || hostContainment().taskLimit;
 
 /**
  * Processes named `comm` still alive in `rootPid`'s tree once SIGKILL has had time to land: a

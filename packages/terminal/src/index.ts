@@ -1,6 +1,11 @@
 // @orchflow/terminal — real PTY terminals with persistent-shell execution and lossless,
 // bounded output streaming.
 
+export { withoutInheritedFds } from './containment/containment';
+export { CONTAINMENT_ENV, type ContainmentKind } from './containment/host';
+export { type HostContainment, hostContainment, initContainment } from './containment/init';
+export type { LaunchArgv } from './containment/launcher';
+export { type ReapReport, reapLeftovers } from './containment/reaper';
 export { AGENT_ENV_DEFAULTS, buildTerminalEnv } from './env';
 export { DEFAULT_MAX_OUTPUT_BYTES } from './exec/capture';
 export { cleanTerminalOutput, stripAnsi } from './exec/clean';
@@ -40,6 +45,7 @@ export {
   type ProcInfo,
   processStartTime,
 } from './process/tree';
+export { type PtyDrainStats, ptyDrainStats } from './pty-drain';
 export type { ShellResume } from './pty-host';
 export type { PtyFactory, PtyProcess, PtySpawnRequest } from './pty-process';
 export { DEFAULT_SPAWN_TIMEOUT_MS, type ShellKind } from './spawn-options';

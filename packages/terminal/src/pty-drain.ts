@@ -5,6 +5,11 @@
 // the child exited, we first write a sentinel through our slave fd and wait for it to come out of
 // the master: a PTY keeps order, so everything the child wrote has been read by then. This also
 // covers a terminal whose reading is paused at exit: draining resumes it.
+//
+// `_pty` (the slave's path) and `_socket` are node-pty's private fields (1.1.0). When a node-pty
+// release changes them, the drain cannot be installed: the PTY then works with node-pty's own
+// behaviour, and the lost guarantee is not silent — a warning is emitted once per process and
+// `ptyDrainStats()` (in `orchestrator.metrics` as `outputDrain`) counts the PTYs without it.
 import { closeSync, constants, openSync, write } from 'node:fs';
 import type { IPty } from 'node-pty';
 
@@ -14,6 +19,37 @@ const DRAIN_TIMEOUT_MS = 2_000;
 interface PtyInternals {
   _pty?: string;
   _socket?: { destroy(error?: Error): unknown };
+}
+
+/** How many PTYs of this process got the exit drain, and how many could not. */
+export interface PtyDrainStats {
+  /** PTYs whose last output is read before their exit is reported. */
+  drained: number;
+  /** PTYs where it could not be installed: a program's last bytes before exiting may be lost. */
+  undrained: number;
+  /** Why the last installation failed, if one did. */
+  lastFailure?: string;
+}
+
+const stats: PtyDrainStats = { drained: 0, undrained: 0 };
+let warned = false;
+
+/** A copy of this process's {@link PtyDrainStats}. */
+export function ptyDrainStats(): PtyDrainStats {
+  return { ...stats };
+}
+
+function notInstalled(reason: string): undefined {
+  stats.undrained++;
+  stats.lastFailure = reason;
+  if (!warned) {
+    warned = true;
+    process.emitWarning(
+      `orchflow: cannot hold PTYs open until their output is read (${reason}); output a program writes right before it exits may be lost. Use the node-pty version @orchflow/terminal declares`,
+      'OrchflowPtyDrainWarning',
+    );
+  }
+  return undefined;
 }
 
 /** Holds a PTY open until its queued output has been read; see the module comment. */
@@ -32,21 +68,24 @@ export class PtyDrain {
 
   /**
    * Installs the drain on a freshly spawned PTY. Returns undefined (and changes nothing) when
-   * node-pty's internals are not as expected, so a node-pty upgrade degrades to its own behaviour.
+   * node-pty's internals are not as expected, so a node-pty upgrade degrades to its own
+   * behaviour — with a warning (once) and a count in {@link ptyDrainStats}.
    */
   static install(pty: IPty, nonce: string): PtyDrain | undefined {
     const internals = pty as unknown as PtyInternals;
     const socket = internals._socket;
-    if (typeof internals._pty !== 'string' || typeof socket?.destroy !== 'function') return undefined;
+    if (typeof internals._pty !== 'string') return notInstalled("node-pty's IPty has no string _pty");
+    if (typeof socket?.destroy !== 'function') return notInstalled("node-pty's IPty has no _socket.destroy");
     let slaveFd: number;
     try {
       slaveFd = openSync(internals._pty, constants.O_RDWR | constants.O_NOCTTY);
-    } catch {
-      return undefined;
+    } catch (error) {
+      return notInstalled(`cannot open the PTY's slave ${internals._pty}: ${(error as Error).message}`);
     }
     const drain = new PtyDrain(pty, slaveFd, nonce);
     const destroy = socket.destroy.bind(socket);
     socket.destroy = (error?: Error) => drain.beforeDestroy(() => destroy(error));
+    stats.drained++;
     return drain;
   }
 

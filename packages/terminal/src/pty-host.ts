@@ -3,9 +3,11 @@
 // shell's first prompt; its exit resolves only after the PTY has drained, so the last bytes a
 // process wrote before exiting are in the pipeline before anyone hears of the exit. The PTY is a
 // PtyProcess: node-pty by default, or another one (a tmux pane) — and a shell that is already
-// running (re-adopted after an orchestrator restart) can be resumed with its stored nonce.
+// running (re-adopted after an orchestrator restart) can be resumed with its stored key.
 import { rmSync } from 'node:fs';
 import { ErrorCode, type ExitInfo, OrchflowError } from '@orchflow/protocol';
+import { Containment } from './containment/containment';
+import { markOwned } from './containment/reaper';
 import { cleanTerminalOutput } from './exec/clean';
 import { ShellSession } from './exec/shell-session';
 import { FlowGate } from './flow-gate';
@@ -23,13 +25,15 @@ export interface PtyHost {
   session: ShellSession;
   pipeline: OutputPipeline;
   gate: FlowGate;
+  /** The terminal's containment (its cgroup, if any). */
+  containment?: Containment;
   /** Resolves once the shell has exited, its output drained and leftover session members ended. */
   exited: Promise<ExitInfo>;
 }
 
 /** A shell that already runs with orchflow's shell integration, to be driven again. */
 export interface ShellResume {
-  /** The nonce its integration was installed with. */
+  /** The key its integration was given at startup (see marker-format). */
   nonce: string;
   /** Its private shell-integration directory; removed when the shell exits. */
   dir: string;
@@ -54,16 +58,25 @@ export async function startPtyHost(
   spawnPty: PtyFactory = spawnNodePty,
 ): Promise<PtyHost> {
   const nonce = createNonce();
-  const integration = installShellIntegration(opts.kind, nonce, opts.args, opts.env);
+  const integration = installShellIntegration(opts.kind, opts.args, opts.env);
   let pty: PtyProcess;
   let run: LaunchCommand | undefined;
+  let containment: Containment | undefined;
   try {
     const direct = { file: opts.shellPath, args: integration.args, env: { ...opts.env, ...integration.env } };
     run = opts.launch
       ? opts.launch.wrap({ ...direct, cwd: opts.cwd, privateDirs: [integration.dir] })
       : direct;
+    // node-pty's processes end with this one; another PtyFactory's (a tmux pane) may outlive it.
+    const inProcess = spawnPty === spawnNodePty;
+    containment = Containment.create({
+      mode: opts.containment,
+      strict: opts.launch?.level !== undefined && opts.launch.level !== 'none',
+      persistent: !inProcess,
+    });
+    if (inProcess) markOwned(integration.dir);
     pty = await spawnPty({
-      ...run,
+      ...containment.wrap(run),
       cwd: opts.cwd,
       cols: opts.cols,
       rows: opts.rows,
@@ -73,6 +86,7 @@ export async function startPtyHost(
   } catch (error) {
     integration.dispose();
     run?.dispose?.();
+    void containment?.destroy().catch(() => undefined);
     if (error instanceof OrchflowError) throw error;
     throw spawnFailed(
       `Could not start '${opts.shellPath}' in a PTY: ${(error as Error).message}`,
@@ -80,7 +94,7 @@ export async function startPtyHost(
       error,
     );
   }
-  const host = wire(pty, opts, nonce, integration.dir, run);
+  const host = wire(pty, opts, nonce, integration.dir, run, { awaitingKey: true, containment });
   const ready = host.session.whenReady().then(() => 'ready' as const);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -110,7 +124,12 @@ export async function startPtyHost(
  * for that marker, so the host is returned without waiting.
  */
 export function resumePtyHost(opts: ResolvedSpawnOptions, pty: PtyProcess, resume: ShellResume): PtyHost {
-  const host = wire(pty, { ...opts, cwd: resume.cwd }, resume.nonce, resume.dir, undefined, resume.replay);
+  const host = wire(pty, { ...opts, cwd: resume.cwd }, resume.nonce, resume.dir, undefined, {
+    awaitingKey: false,
+    replay: resume.replay,
+    // Its persistent cgroup (made when it was spawned), so killing it still takes everything.
+    containment: Containment.adopt(pty.pid),
+  });
   pty.write(REARM);
   return host;
 }
@@ -121,7 +140,11 @@ function wire(
   nonce: string,
   dir: string,
   run: LaunchCommand | undefined,
-  replay?: Uint8Array,
+  {
+    awaitingKey,
+    replay,
+    containment,
+  }: { awaitingKey: boolean; replay?: Uint8Array; containment?: Containment },
 ): PtyHost {
   const pausable = pty.pausable !== false;
   const gate = new FlowGate((paused) => {
@@ -142,6 +165,7 @@ function wire(
   const session = new ShellSession({
     kind: opts.kind,
     nonce,
+    awaitingKey,
     get shellPid() {
       return shellPid;
     },
@@ -159,8 +183,11 @@ function wire(
       session.handleExit(info);
       pipeline.end();
       rmSync(dir, { recursive: true, force: true });
-      // Background jobs outlive their shell; a terminal leaves no orphans behind.
+      // Background jobs outlive their shell; a terminal leaves no orphans behind. What left the
+      // session and tree (setsid, double forks) is still in the terminal's cgroup.
       void killProcessTree(pty.pid, { graceMs: 500 })
+        .catch(() => undefined)
+        .then(() => containment?.destroy())
         .catch(() => undefined)
         .then(() => {
           run?.dispose?.();
@@ -173,5 +200,5 @@ function wire(
       shellPid = foregroundProcessGroup(pty.pid) ?? pty.pid;
     });
   }
-  return { pty, session, pipeline, gate, exited };
+  return { pty, session, pipeline, gate, containment, exited };
 }

@@ -27,6 +27,12 @@ export interface LaunchCommand {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /**
+   * Cap on the tasks (processes and threads) of the terminal, enforced by its pids cgroup — for
+   * a root orchestrator, where RLIMIT_NPROC does not apply. The spawn fails where no pids cgroup
+   * can be had.
+   */
+  maxTasks?: number;
   dispose?(): void;
 }
 
@@ -35,6 +41,11 @@ export interface LaunchCommand {
  * `wrap` may throw an OrchflowError (SpawnFailed) when the wrapper cannot run here.
  */
 export interface LaunchWrapper {
+  /**
+   * The isolation level the wrapper gives the shell (`@orchflow/security`'s levels), when it says;
+   * a backend runs `mode: 'sandboxed'` only under `sandbox` or `container`.
+   */
+  readonly level?: 'none' | 'process' | 'sandbox' | 'container';
   wrap(target: LaunchTarget): LaunchCommand;
 }
 
@@ -54,6 +65,8 @@ export interface ResolvedSpawnOptions {
   scrollbackBytes: number | undefined;
   /** Starts the shell under a wrapper (isolation); undefined: spawned directly. */
   launch?: LaunchWrapper;
+  /** `auto` (default): the terminal gets its own cgroup where the host allows; `process-tree`: never. */
+  containment?: 'auto' | 'process-tree';
 }
 
 /** The shell kind for a shell path, or undefined when orchflow has no integration for it. */

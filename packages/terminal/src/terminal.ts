@@ -46,6 +46,11 @@ export interface TerminalSpawnOptions extends TerminalConfig {
   launch?: LaunchWrapper;
   /** Starts the PTY the shell runs in (interactive modes). Default: node-pty in this process. */
   spawnPty?: PtyFactory;
+  /**
+   * `auto` (default): the terminal gets its own cgroup where the host allows, so killing it kills
+   * every process it started; `process-tree`: only its session and process tree (see docs/terminal.md).
+   */
+  containment?: 'auto' | 'process-tree';
 }
 
 /** Options of {@link Terminal.resume}: a shell that already runs with orchflow's integration. */
@@ -106,7 +111,10 @@ export class Terminal {
       this.exit = info;
       return info;
     });
-    this.sampler = backend.kind === 'pty' ? new ProcessMetricsSampler(backend.host.pty.pid) : undefined;
+    if (backend.kind === 'pty') {
+      const { containment } = backend.host;
+      this.sampler = new ProcessMetricsSampler(backend.host.pty.pid, () => containment?.members() ?? []);
+    }
   }
 
   /** Spawns a terminal; resolves once its shell is ready for commands. Rejects with SpawnFailed. */
@@ -116,6 +124,7 @@ export class Terminal {
       spawnTimeoutMs = DEFAULT_SPAWN_TIMEOUT_MS,
       launch,
       spawnPty,
+      containment,
       ...rest
     } = options;
     const parsed = TerminalConfigSchema.safeParse(rest);
@@ -124,7 +133,7 @@ export class Terminal {
         issues: parsed.error.issues,
       });
     }
-    const opts: ResolvedSpawnOptions = { ...resolveSpawnOptions(parsed.data), launch };
+    const opts: ResolvedSpawnOptions = { ...resolveSpawnOptions(parsed.data), launch, containment };
     if (opts.mode !== 'scripted') {
       const host = await startPtyHost(opts, spawnTimeoutMs, spawnPty);
       return new Terminal(id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
@@ -306,11 +315,17 @@ export class Terminal {
     return this.pipeline.snapshot();
   }
 
-  /** CPU, memory and process count of the terminal's process tree. */
+  /** CPU, memory and process count of the terminal's processes (its tree, and its cgroup if it has one). */
   async metrics(): Promise<ProcessMetrics> {
+    const containment =
+      this.backend.kind === 'pty' ? this.backend.host.containment : this.backend.runner.containment;
+    const kind = containment?.kind ?? 'process-tree';
     const pid = this.pid;
-    if (this.exit || pid === 0) return { cpuPercent: 0, rssBytes: 0, processCount: 0 };
-    return (this.sampler ?? new ProcessMetricsSampler(pid)).sample();
+    if (this.exit || (pid === 0 && kind !== 'cgroup')) {
+      return { cpuPercent: 0, rssBytes: 0, processCount: 0, containment: kind };
+    }
+    const sampler = this.sampler ?? new ProcessMetricsSampler(pid, () => containment?.members() ?? []);
+    return { ...sampler.sample(), containment: kind };
   }
 
   private get gate(): FlowGate {

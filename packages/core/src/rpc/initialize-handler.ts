@@ -5,6 +5,7 @@
 import {
   checkProtocolVersion,
   ErrorCode,
+  type ExecutionMode,
   type InitializeParams,
   type InitializeResult,
   Methods,
@@ -15,6 +16,7 @@ import {
   type ServerInfo,
 } from '@orchflow/protocol';
 import { availableIsolationLevels } from '@orchflow/security';
+import { hostContainment } from '@orchflow/terminal';
 import packageJson from '../../package.json';
 import { ConnectionPolicy } from '../connection-policy';
 import type { Orchestrator } from '../orchestrator';
@@ -109,10 +111,24 @@ function initializeResult(
 ): InitializeResult {
   const capabilities: ServerCapabilities = {
     transports: [...settings.transports],
-    executionModes: [...orch.backend.capabilities().executionModes],
+    executionModes: executionModes(orch),
     backends: [orch.backend.name],
     isolationLevels: availableIsolationLevels(),
+    ...containmentCapabilities(),
     features: [...SERVER_FEATURES],
   };
   return { protocolVersion: PROTOCOL_VERSION, serverInfo: settings.serverInfo, capabilities, principal };
+}
+
+// `sandboxed` runs under bubblewrap (or stronger), so it is offered only where bwrap is installed.
+function executionModes(orch: Orchestrator): ExecutionMode[] {
+  const modes = orch.backend.capabilities().executionModes;
+  const sandbox = availableIsolationLevels().includes('sandbox');
+  return modes.filter((mode) => mode !== 'sandboxed' || sandbox);
+}
+
+// What the host gives every terminal (probed once per process; see @orchflow/terminal's containment).
+function containmentCapabilities(): Pick<ServerCapabilities, 'containment' | 'injectionGuard'> {
+  const host = hostContainment();
+  return { containment: host.kind, injectionGuard: host.injectionGuard };
 }

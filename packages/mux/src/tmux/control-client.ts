@@ -4,6 +4,7 @@
 // `%extended-output`, `%window-renamed`, `%window-close`, `%exit`), which are dispatched to handlers.
 // Nothing here polls: the client sleeps in the event loop until tmux has something to say.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { withoutInheritedFds } from '@orchflow/terminal';
 import { decodeOutputValue, LineSplitter, quoteArg, sendKeysHexChunks } from './control-codec';
 
 /** What a control client reports. */
@@ -64,11 +65,14 @@ export class ControlClient {
 
   /** Starts `tmux -C` (and the server, if none runs) attached to a new hub session. */
   static async connect(options: ControlConnectOptions, handlers: ControlHandlers): Promise<ControlClient> {
-    const env = { ...process.env };
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
     delete env.TMUX; // tmux refuses to nest when it thinks it runs inside itself
-    const child = spawn(
-      'tmux',
-      [
+    // Through the launcher: the tmux server this may start must not inherit (and keep open) the
+    // PTY masters of this process's other terminals.
+    const run = withoutInheritedFds({
+      file: 'tmux',
+      args: [
         ...options.socketArgs,
         '-f',
         options.configPath,
@@ -83,8 +87,9 @@ export class ControlClient {
         // The hub's own window only has to exist; `cat` waits on its tty without using CPU.
         'cat',
       ],
-      { env, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+      env,
+    });
+    const child = spawn(run.file, run.args, { env: run.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new ControlClient(child, handlers);
     const started = new Promise<string[]>((resolve, reject) => client.pending.push({ resolve, reject }));
     client.listen();

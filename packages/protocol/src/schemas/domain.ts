@@ -2,8 +2,11 @@
 // screen snapshots, scrollback reads. Object schemas are not strict: newer peers may add fields.
 import { z } from 'zod';
 
-/** How a terminal runs commands: a PTY with a persistent shell, or plain pipes. */
-export const ExecutionModeSchema = z.enum(['interactive', 'scripted', 'sandboxed', 'privileged']);
+/**
+ * How a terminal runs commands: a PTY with a persistent shell, plain pipes (`scripted`), or a PTY
+ * shell inside a bubblewrap sandbox or stronger (`sandboxed`; refused where none can run).
+ */
+export const ExecutionModeSchema = z.enum(['interactive', 'scripted', 'sandboxed']);
 /** How a terminal runs commands. */
 export type ExecutionMode = z.infer<typeof ExecutionModeSchema>;
 
@@ -30,7 +33,7 @@ export const TerminalConfigSchema = z.object({
   rows: z.number().int().min(1).max(1000).optional(),
   /** A human-readable name. */
   name: z.string().max(200).optional(),
-  /** Execution mode. Default: `interactive` (PTY). `scripted` uses pipes. */
+  /** Execution mode. Default: `interactive` (PTY). `scripted` uses pipes; `sandboxed` runs under bubblewrap. */
   mode: ExecutionModeSchema.optional(),
   /** Bytes of output retained for `read()`. Default 1 MiB. */
   scrollbackBytes: z
@@ -160,8 +163,13 @@ export const ProcessMetricsSchema = z.object({
   cpuPercent: z.number().nonnegative(),
   /** Resident memory of the whole tree, in bytes. */
   rssBytes: z.number().int().nonnegative(),
-  /** Number of processes in the tree. */
+  /** Number of live processes: the tree, plus (containment `cgroup`) every process in the terminal's cgroup. */
   processCount: z.number().int().nonnegative(),
+  /**
+   * How the terminal's processes are held: `cgroup` (its own cgroup, which also counts processes
+   * that left its session) or `process-tree` (its session and descendants only).
+   */
+  containment: z.enum(['cgroup', 'process-tree']).optional(),
 });
 /** Resource use of a terminal's process tree. */
 export type ProcessMetrics = z.infer<typeof ProcessMetricsSchema>;

@@ -38,6 +38,14 @@ export const ServerCapabilitiesSchema = z.object({
   backends: NameListSchema,
   /** Isolation levels available on this host. */
   isolationLevels: z.array(IsolationLevelSchema),
+  /**
+   * How terminals' processes are held on this host: `cgroup` (each terminal in its own cgroup, so
+   * killing it kills every process it started) or `process-tree` (best effort: its session and
+   * descendants; a process that left both survives). Absent from older servers.
+   */
+  containment: z.enum(['cgroup', 'process-tree']).optional(),
+  /** True when TIOCSTI/TIOCLINUX (typing into a terminal's input) are denied to everything terminals run. */
+  injectionGuard: z.boolean().optional(),
   /** Optional protocol features the server implements, e.g. `transactions`. */
   features: NameListSchema,
 });

@@ -8,7 +8,6 @@ import { containerRunArgs, removeContainer, requireContainerEngine } from './con
 import { scrubEnv } from './environment';
 import { isRoot, prlimitArgs } from './limits';
 import { netnsArgs } from './network';
-import { PidsCgroup } from './pids-cgroup';
 import { bwrapArgs } from './sandbox';
 import { requireTool } from './tools';
 import type { IsolationSpec, LaunchCommand, LaunchTarget, LaunchWrapper } from './types';
@@ -28,21 +27,26 @@ function once(fn: () => void): () => void {
   };
 }
 
-function limitedPrefix(spec: IsolationSpec, purpose: string): { argv: string[]; cgroup?: PidsCgroup } {
+/**
+ * The prlimit prefix, and the task cap for the terminal's pids cgroup: as root RLIMIT_NPROC is
+ * not enforced, so `maxProcesses` becomes `maxTasks`, which the terminal's containment enforces
+ * with `pids.max` (or refuses to spawn without a pids cgroup).
+ */
+function limitedPrefix(spec: IsolationSpec, purpose: string): { argv: string[]; maxTasks?: number } {
   const prlimit = requireTool('prlimit', purpose);
   const root = isRoot();
   const max = spec.limits.maxProcesses;
-  const cgroup = root && max !== undefined ? PidsCgroup.create(max) : undefined;
-  return { argv: [...(cgroup?.joinArgs() ?? []), prlimit, ...prlimitArgs(spec.limits, !root), '--'], cgroup };
+  const argv = [prlimit, ...prlimitArgs(spec.limits, !root), '--'];
+  return root && max !== undefined ? { argv, maxTasks: max } : { argv };
 }
 
 function processLevel(spec: IsolationSpec, target: LaunchTarget, env: Record<string, string>): LaunchCommand {
   const purpose = "isolationLevel 'process'";
   const setpriv = requireTool('setpriv', purpose);
   const net = spec.network ? [] : netnsArgs();
-  const { argv, cgroup } = limitedPrefix(spec, purpose);
+  const { argv, maxTasks } = limitedPrefix(spec, purpose);
   const full = [...argv, ...net, setpriv, '--no-new-privs', '--', target.file, ...target.args];
-  return { file: full[0] as string, args: full.slice(1), env, dispose: once(() => cgroup?.remove()) };
+  return { file: full[0] as string, args: full.slice(1), env, maxTasks };
 }
 
 function sandboxLevel(
@@ -58,7 +62,7 @@ function sandboxLevel(
     { ...spec, workspace: target.cwd },
     { privateDirs: target.privateDirs, newSession: !pty },
   );
-  const { argv, cgroup } = limitedPrefix(spec, purpose);
+  const { argv, maxTasks } = limitedPrefix(spec, purpose);
   const full = [
     ...argv,
     bwrap,
@@ -70,7 +74,7 @@ function sandboxLevel(
     target.file,
     ...target.args,
   ];
-  return { file: full[0] as string, args: full.slice(1), env, dispose: once(() => cgroup?.remove()) };
+  return { file: full[0] as string, args: full.slice(1), env, maxTasks };
 }
 
 function containerLevel(
@@ -98,6 +102,7 @@ function containerLevel(
 /** The launch wrapper for `spec` (level `none`: unchanged, or only in a network namespace). */
 export function createLaunchWrapper(spec: IsolationSpec, options: LaunchWrapperOptions): LaunchWrapper {
   return {
+    level: spec.level,
     wrap(target: LaunchTarget): LaunchCommand {
       if (spec.level === 'none') {
         // No isolation asked for, but network `deny` is still enforced: a fresh network namespace.

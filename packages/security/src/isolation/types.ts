@@ -39,11 +39,18 @@ export interface LaunchCommand {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /**
+   * Cap on the terminal's tasks for its pids cgroup (a root orchestrator's `maxProcesses`, where
+   * RLIMIT_NPROC does not apply); the terminal refuses to spawn where it cannot enforce it.
+   */
+  maxTasks?: number;
   /** Runs once the process tree has ended; idempotent. */
   dispose?(): void;
 }
 
 /** Starts a shell under isolation (same shape as `@orchflow/terminal`'s LaunchWrapper). */
 export interface LaunchWrapper {
+  /** The isolation level the shell gets (backends run `mode: 'sandboxed'` only at `sandbox` or above). */
+  readonly level: IsolationLevel;
   wrap(target: LaunchTarget): LaunchCommand;
 }

@@ -6,6 +6,7 @@
 // puts each background job (`sleep 99 &`) in a process group of its own, which no signal to the
 // interrupted foreground group reaches.
 import { readFileSync } from 'node:fs';
+import { cgroupPeersOf } from '../containment/containment';
 import { readProcStat } from '../process/procfs';
 import { foregroundProcessGroup, listProcessTree } from '../process/tree';
 
@@ -130,8 +131,9 @@ function kill(pid: number): void {
 
 /**
  * SIGKILLs what the command started: every process of `shellPid`'s session and their descendants
- * that started once it was typed, except the shell, its ancestors and the jobs of earlier commands (the shell's
- * children then, and their descendants). A group such a process leads goes as a whole, so what it
+ * (and of its terminal's cgroup, which holds those that left the session) that started once it was
+ * typed, except the shell, its ancestors and the jobs of earlier commands (the shell's children
+ * then, and their descendants). A group such a process leads goes as a whole, so what it
  * forks meanwhile goes too. Start times have a 10 ms resolution; with one tick of margin, a
  * process an earlier command double-forked within ~20 ms before this one was typed counts as this
  * one's. Only a command that timed out or was cancelled pays for the /proc walk.
@@ -148,6 +150,12 @@ function killStartedSince(shellPid: number, baseline: CommandBaseline): void {
   // A sandboxed shell is not its session's leader (bubblewrap is); the leader's tree holds all.
   const leader = readProcStat(shellPid)?.sid ?? shellPid;
   const tree = listProcessTree(leader > 0 ? leader : shellPid);
+  // What left the session (setsid, double forks) is still in the terminal's cgroup, if it has one.
+  const inTree = new Set(tree.map((p) => p.pid));
+  for (const pid of cgroupPeersOf(shellPid)) {
+    const info = inTree.has(pid) ? undefined : readProcStat(pid);
+    if (info) tree.push(info);
+  }
   const byPid = new Map(tree.map((p) => [p.pid, p]));
   const earlierJob = (pid: number): boolean => {
     for (let p = byPid.get(pid); p && p.pid !== shellPid; p = byPid.get(p.ppid)) {

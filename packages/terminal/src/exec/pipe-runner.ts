@@ -4,6 +4,8 @@
 // so streaming and read() work as in interactive mode.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
+import { Containment } from '../containment/containment';
+import type { LaunchArgv } from '../containment/launcher';
 import { FlowGate } from '../flow-gate';
 import { OutputPipeline } from '../output/pipeline';
 import { killProcessTree } from '../process/tree';
@@ -21,6 +23,8 @@ export interface PipeRunnerOptions {
   pipeline: OutputPipeline;
   /** Wraps every `shell -c` (isolation); each command gets its own wrapper. */
   launch?: LaunchWrapper;
+  /** The terminal's containment: every command starts through its launcher, into its cgroup. */
+  containment: Containment;
 }
 
 /** EOT (^D): in scripted mode it closes the running command's stdin, as it means EOF on a PTY. */
@@ -45,6 +49,11 @@ export class PipeRunner {
   /** Pid of the running command's shell, if one runs. */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** The terminal's containment (its cgroup, if any). */
+  get containment(): Containment {
+    return this.options.containment;
   }
 
   /** The directory every command starts in. */
@@ -88,6 +97,7 @@ export class PipeRunner {
       await killProcessTree(pid, { signal });
     }
     await this.closed;
+    await this.options.containment.destroy().catch(() => undefined);
     if (!this.options.pipeline.ended) this.options.pipeline.end();
     this.markExited({ exitCode: null, signal });
     return this.exited;
@@ -104,7 +114,20 @@ export class PipeRunner {
       const stderr = new OutputCapture(options.maxOutputBytes);
       const direct: LaunchCommand = { file: shellPath, args: ['-c', command], env };
       const run = launch ? launch.wrap({ ...direct, cwd, privateDirs: [] }) : direct;
-      const child = spawn(run.file, run.args, { cwd, env: run.env, detached: true, stdio: 'pipe' });
+      let launched: LaunchArgv;
+      try {
+        launched = this.options.containment.wrap(run);
+      } catch (error) {
+        run.dispose?.();
+        reject(error);
+        return;
+      }
+      const child = spawn(launched.file, launched.args, {
+        cwd,
+        env: launched.env,
+        detached: true,
+        stdio: 'pipe',
+      });
       this.child = child;
       this.closed = new Promise((done) => child.once('close', () => done()).once('error', () => done()));
       if (this.paused) this.setPaused(true);
@@ -136,8 +159,14 @@ export class PipeRunner {
       });
       // Background jobs of a one-shot command would hold the pipes open, and nothing owns them
       // once their shell is gone: end the command's process group so 'close' can come. The
-      // group id cannot have been reused while members of it are alive.
-      child.on('exit', () => signalGroup('SIGKILL'));
+      // group id cannot have been reused while members of it are alive. What left the group
+      // (setsid, double forks) is in the terminal's cgroup, which only this command uses: the
+      // result waits until all of it is gone, so the next command starts in an empty cgroup.
+      let swept: Promise<void> = Promise.resolve();
+      child.on('exit', () => {
+        signalGroup('SIGKILL');
+        swept = this.options.containment.killAll().catch(() => undefined);
+      });
       const finish = (): void => {
         run.dispose?.();
         watchdog.dispose();
@@ -153,7 +182,8 @@ export class PipeRunner {
           }),
         );
       });
-      child.on('close', (code, signal) => {
+      child.on('close', (code, signal) => void swept.then(() => settle(code, signal)));
+      const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
         finish();
         const out = stdout.result();
         const err = stderr.result();
@@ -171,7 +201,7 @@ export class PipeRunner {
         };
         if (reason === 'cancelled') reject(execCancelled(result));
         else resolve(result);
-      });
+      };
     });
   }
 }
@@ -190,12 +220,17 @@ export function startPipeHost(opts: ResolvedSpawnOptions): {
     onPause: () => gate.setBackpressure(true),
     onResume: () => gate.setBackpressure(false),
   });
+  const containment = Containment.create({
+    mode: opts.containment,
+    strict: opts.launch?.level !== undefined && opts.launch.level !== 'none',
+  });
   const runner = new PipeRunner({
     shellPath: opts.shellPath,
     cwd: opts.cwd,
     env: opts.env,
     pipeline,
     launch: opts.launch,
+    containment,
   });
   return { runner, pipeline, gate };
 }

@@ -2,6 +2,7 @@
 // CPU is a difference between two samples, so the sampler keeps the previous one per tree.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { ProcessMetrics } from '@orchflow/protocol';
+import { readProcStat } from './procfs';
 import { listProcessTree } from './tree';
 
 // USER_HZ is fixed at 100 by the kernel ABI on every architecture node-pty supports.
@@ -40,8 +41,15 @@ export class ProcessMetricsSampler {
   private previousTicks = new Map<string, number>();
   private previousAt: bigint | undefined;
 
-  /** Samples the tree rooted at `rootPid` (the root, its descendants and its session). */
-  constructor(readonly rootPid: number) {}
+  /**
+   * Samples the tree rooted at `rootPid` (the root, its descendants and its session), plus the
+   * processes `members` returns (a terminal's cgroup: also those that left the tree). A root of 0
+   * samples only the members.
+   */
+  constructor(
+    readonly rootPid: number,
+    private readonly members?: () => readonly number[],
+  ) {}
 
   /**
    * Current metrics. The first sample reports CPU averaged over the root's lifetime (like `ps`);
@@ -49,7 +57,14 @@ export class ProcessMetricsSampler {
    */
   sample(): ProcessMetrics {
     const now = process.hrtime.bigint();
-    const tree = listProcessTree(this.rootPid);
+    const tree = this.rootPid > 0 ? listProcessTree(this.rootPid) : [];
+    const seen = new Set(tree.map((p) => p.pid));
+    for (const pid of this.members?.() ?? []) {
+      if (seen.has(pid)) continue;
+      const info = readProcStat(pid);
+      if (info) tree.push(info);
+      seen.add(pid);
+    }
     const ticks = new Map<string, number>();
     let deltaTicks = 0;
     let rssPages = 0;

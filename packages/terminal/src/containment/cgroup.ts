@@ -1,0 +1,190 @@
+// One terminal's cgroup: a directory in each hierarchy the plan uses (one that can kill — v2 with
+// `cgroup.kill`, or the v1 freezer — plus a pids hierarchy for `pids.max`), joined by the
+// launcher before it execs, so every process the terminal starts is inside whatever it does.
+// Killing it takes every member at once: `cgroup.kill` on v2; on v1 freeze (no member can fork
+// or act any more), SIGKILL each, thaw. Without either, SIGKILL is repeated until it is empty.
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import type { CgroupHierarchy } from './cgroup-fs';
+
+/** How a cgroup's members are killed. */
+export type KillMethod = 'cgroup.kill' | 'freezer' | 'signal';
+
+/** Which hierarchies terminal cgroups are made in. */
+export interface CgroupPlan {
+  /** The hierarchy whose members are listed and killed. */
+  primary: CgroupHierarchy;
+  method: KillMethod;
+  /** A hierarchy with the pids controller (may be `primary`), for `pids.max`. */
+  pids?: CgroupHierarchy;
+}
+
+// Polling while a freeze settles and killed members exit: short, these take microseconds.
+const POLL_MS = 5;
+/** How long the members may take to disappear after SIGKILL before kill() reports them. */
+const KILL_TIMEOUT_MS = 5000;
+/** How long a v1 freeze may stay FREEZING (a member in uninterruptible sleep) before SIGKILL anyway. */
+const FREEZE_WAIT_MS = 500;
+
+function readPids(file: string): number[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function sigkill(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ESRCH: gone meanwhile.
+    }
+  }
+}
+
+/** A terminal's cgroup (one directory per hierarchy of its plan). */
+export class TerminalCgroup {
+  private removed = false;
+  private limited = false;
+
+  private constructor(
+    private readonly plan: CgroupPlan,
+    /** The directory in the primary hierarchy. */
+    readonly dir: string,
+    /** Every directory, primary first. */
+    readonly dirs: readonly string[],
+  ) {}
+
+  /** Makes the directories named `name`; throws (plain Error) when one cannot be made. */
+  static create(plan: CgroupPlan, name: string): TerminalCgroup {
+    const parents = [plan.primary.parent];
+    if (plan.pids && plan.pids !== plan.primary) parents.push(plan.pids.parent);
+    const dirs: string[] = [];
+    try {
+      for (const parent of parents) {
+        const dir = join(parent, name);
+        mkdirSync(dir);
+        dirs.push(dir);
+      }
+    } catch (error) {
+      for (const dir of dirs) rmdirQuietly(dir);
+      throw error;
+    }
+    return new TerminalCgroup(plan, dirs[0] as string, dirs);
+  }
+
+  /** A cgroup found on disk (a leftover), to be killed with `plan`'s method and removed. */
+  static adopt(plan: CgroupPlan, dirs: readonly string[]): TerminalCgroup {
+    return new TerminalCgroup(plan, dirs[0] as string, dirs);
+  }
+
+  /** Caps the tasks (processes and threads) in the cgroup; throws when there is no pids hierarchy. */
+  setMaxTasks(max: number): void {
+    const dir = this.plan.pids && this.dirs[this.plan.pids === this.plan.primary ? 0 : 1];
+    if (!dir) throw new Error('no pids cgroup hierarchy (v1 pids, or v2 with the pids controller enabled)');
+    writeFileSync(join(dir, 'pids.max'), String(max));
+    this.limited = true;
+  }
+
+  /**
+   * The `cgroup.procs` files the launcher writes its pid to: the primary hierarchy's, and the
+   * pids hierarchy's once a cap is set (each move costs the kernel a synchronisation, and
+   * counting and killing only need the primary).
+   */
+  get procsFiles(): string[] {
+    const dirs = this.limited ? this.dirs : this.dirs.slice(0, 1);
+    return dirs.map((dir) => join(dir, 'cgroup.procs'));
+  }
+
+  /** Pids of the live member processes. */
+  members(): number[] {
+    return readPids(join(this.dir, 'cgroup.procs'));
+  }
+
+  /** SIGKILLs every member and resolves once none is left; rejects after {@link KILL_TIMEOUT_MS}. */
+  async kill(): Promise<void> {
+    const started = Date.now();
+    while (this.members().length > 0) {
+      if (Date.now() - started > KILL_TIMEOUT_MS) {
+        const left = this.members();
+        throw new OrchflowError(
+          ErrorCode.InternalError,
+          `Processes of cgroup ${this.dir} survived SIGKILL for ${KILL_TIMEOUT_MS} ms: ${left.join(', ')}. They may be stuck in uninterruptible I/O; check them with ps`,
+          { cgroup: this.dir, survivors: left },
+        );
+      }
+      await this.killRound();
+      await delay(POLL_MS);
+    }
+  }
+
+  /** Best effort without waiting, for a process that is exiting: every member gets SIGKILL. */
+  killSync(): void {
+    if (this.plan.method === 'cgroup.kill') {
+      writeQuietly(join(this.dir, 'cgroup.kill'), '1');
+      return;
+    }
+    // A v1 freeze may still be settling: the SIGKILLs are delivered once the thaw lands.
+    if (this.plan.method === 'freezer') writeQuietly(join(this.dir, 'freezer.state'), 'FROZEN');
+    sigkill(this.members());
+    if (this.plan.method === 'freezer') writeQuietly(join(this.dir, 'freezer.state'), 'THAWED');
+  }
+
+  /** Kills every member, then removes the directories; idempotent. */
+  async destroy(): Promise<void> {
+    if (this.removed) return;
+    await this.kill();
+    this.removed = true;
+    // A cgroup still counts a member for a moment after its last task exited.
+    for (let attempt = 0; ; attempt++) {
+      const left = this.dirs.filter((dir) => !rmdirQuietly(dir));
+      if (left.length === 0 || attempt >= KILL_TIMEOUT_MS / POLL_MS) return;
+      await delay(POLL_MS);
+    }
+  }
+
+  private async killRound(): Promise<void> {
+    switch (this.plan.method) {
+      case 'cgroup.kill':
+        writeFileSync(join(this.dir, 'cgroup.kill'), '1');
+        return;
+      case 'freezer': {
+        const state = join(this.dir, 'freezer.state');
+        writeFileSync(state, 'FROZEN');
+        const since = Date.now();
+        while (readFileSync(state, 'utf8').trim() !== 'FROZEN' && Date.now() - since < FREEZE_WAIT_MS) {
+          await delay(POLL_MS);
+        }
+        // Frozen: nobody forks between this list and the kill.
+        sigkill(this.members());
+        writeFileSync(state, 'THAWED');
+        return;
+      }
+      case 'signal':
+        sigkill(this.members());
+        return;
+    }
+  }
+}
+
+/** Removes an empty cgroup directory; true when it is gone. */
+export function rmdirQuietly(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+function writeQuietly(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch {
+    // Already removed, or not ours: nothing more can be done while exiting.
+  }
+}

@@ -1,0 +1,138 @@
+// What this host can do for terminal containment, found out once per process: whether the
+// launcher runs (perl), whether it can install the seccomp filter, and which cgroup hierarchies
+// terminal cgroups can be made in and joined (probed for real: a cgroup is made, the launcher
+// joins it and runs /bin/true, the cgroup is removed). `ORCHFLOW_CONTAINMENT` overrides the
+// choice: `process-tree` (no cgroups), `cgroup-v1` / `cgroup-v2` (only that kind), `auto`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CgroupPlan, rmdirQuietly, TerminalCgroup } from './cgroup';
+import { type CgroupHierarchy, cgroupName, discoverHierarchies, ownerTag } from './cgroup-fs';
+import { createLauncher, findPerl, type Launcher, probeLauncher } from './launcher';
+import { filterArch } from './seccomp-filter';
+
+/** How a terminal's processes are held together and killed. */
+export type ContainmentKind = 'cgroup' | 'process-tree';
+
+/** What `ORCHFLOW_CONTAINMENT` may ask for. */
+export type ContainmentPreference = 'auto' | 'process-tree' | 'cgroup-v1' | 'cgroup-v2';
+
+/** The environment variable that forces a containment kind (for diagnosis and tests). */
+export const CONTAINMENT_ENV = 'ORCHFLOW_CONTAINMENT';
+
+/** This host's containment, as probed. */
+export interface HostSupport {
+  /** The launcher, when perl is installed. */
+  launcher: Launcher | undefined;
+  /** Why there is no launcher (fd hygiene and the seccomp filter then do not apply). */
+  launcherMissing?: string;
+  /** True when the launcher installs the TIOCSTI/TIOCLINUX filter here. */
+  injectionGuard: boolean;
+  /** Why the filter cannot be installed. */
+  injectionGuardMissing?: string;
+  /** Where terminal cgroups are made; undefined: process-tree containment only. */
+  cgroups: CgroupPlan | undefined;
+  /** Why there are no cgroups. */
+  cgroupsMissing?: string;
+}
+
+const cache = new Map<ContainmentPreference, HostSupport>();
+
+/** The containment preference from {@link CONTAINMENT_ENV} (default `auto`). */
+export function containmentPreference(env = process.env): ContainmentPreference {
+  const value = env[CONTAINMENT_ENV];
+  return value === 'process-tree' || value === 'cgroup-v1' || value === 'cgroup-v2' ? value : 'auto';
+}
+
+/**
+ * The plans to try for `preference`, best first: v2 (killed with `cgroup.kill`), the v1 freezer,
+ * then SIGKILL rounds over a v1 pids cgroup. Each has the pids hierarchy for `pids.max`, if any.
+ */
+export function candidatePlans(
+  hierarchies: CgroupHierarchy[],
+  preference: ContainmentPreference,
+): CgroupPlan[] {
+  if (preference === 'process-tree') return [];
+  const v1pids = hierarchies.find((h) => h.version === 1 && h.controllers.includes('pids'));
+  const v2 = hierarchies.find((h) => h.version === 2);
+  const freezer = hierarchies.find((h) => h.version === 1 && h.controllers.includes('freezer'));
+  const plans: CgroupPlan[] = [];
+  if (v2 && preference !== 'cgroup-v1') {
+    plans.push({ primary: v2, method: 'cgroup.kill', pids: v2.controllers.includes('pids') ? v2 : v1pids });
+  }
+  if (preference === 'cgroup-v2') return plans;
+  if (freezer) plans.push({ primary: freezer, method: 'freezer', pids: v1pids });
+  if (v1pids) plans.push({ primary: v1pids, method: 'signal', pids: v1pids });
+  return plans;
+}
+
+/**
+ * Makes a cgroup with `plan` and runs the launcher into it; resolves to the plan as it works here
+ * (a v2 cgroup without `cgroup.kill`, before Linux 5.14, is killed in SIGKILL rounds), or to why not.
+ */
+function probeCgroups(
+  plan: CgroupPlan,
+  launcher: Launcher | undefined,
+  preference: ContainmentPreference,
+): CgroupPlan | string {
+  if (!launcher) return 'the launcher that joins them is missing';
+  const owner = ownerTag();
+  if (!owner) return 'cannot read /proc/self/stat';
+  let cgroup: TerminalCgroup;
+  try {
+    // Named like a terminal's, so a probe left by a crash is reaped like one.
+    cgroup = TerminalCgroup.create(plan, cgroupName(owner));
+  } catch (error) {
+    return `cannot create a cgroup under ${plan.primary.parent}: ${(error as Error).message}`;
+  }
+  try {
+    let works = plan;
+    if (plan.method === 'cgroup.kill' && !existsSync(join(cgroup.dir, 'cgroup.kill'))) {
+      if (preference !== 'cgroup-v2') return `no cgroup.kill in ${plan.primary.parent} (Linux < 5.14)`;
+      works = { ...plan, method: 'signal' };
+    }
+    return probeLauncher(launcher, { cgroupProcs: cgroup.procsFiles, injectionGuard: false }) ?? works;
+  } finally {
+    for (const dir of cgroup.dirs) rmdirQuietly(dir);
+  }
+}
+
+/** Probes this host once per preference (synchronously, some tens of ms the first time). */
+export function hostSupport(preference: ContainmentPreference = containmentPreference()): HostSupport {
+  const cached = cache.get(preference);
+  if (cached) return cached;
+  const support: HostSupport = { launcher: undefined, injectionGuard: false, cgroups: undefined };
+  const perl = findPerl();
+  const arch = filterArch();
+  if (perl) support.launcher = createLauncher(perl, arch);
+  else support.launcherMissing = 'perl is not installed (it runs the launcher; install perl-base)';
+  if (!support.launcher) support.injectionGuardMissing = support.launcherMissing;
+  else if (!arch)
+    support.injectionGuardMissing = `no seccomp filter is built for architecture ${process.arch}`;
+  else {
+    const why = probeLauncher(support.launcher, { cgroupProcs: [], injectionGuard: true });
+    support.injectionGuard = why === undefined;
+    support.injectionGuardMissing = why;
+  }
+  let plans: CgroupPlan[] = [];
+  try {
+    plans = candidatePlans(discoverHierarchies(), preference);
+  } catch (error) {
+    support.cgroupsMissing = `cannot read the cgroup mounts: ${(error as Error).message}`;
+  }
+  if (preference === 'process-tree') support.cgroupsMissing = `${CONTAINMENT_ENV}=process-tree`;
+  else if (plans.length === 0) {
+    support.cgroupsMissing ??= 'no cgroup hierarchy to kill with (v2, the v1 freezer or v1 pids) is mounted';
+  }
+  const failures: string[] = [];
+  for (const plan of plans) {
+    const outcome = probeCgroups(plan, support.launcher, preference);
+    if (typeof outcome !== 'string') {
+      support.cgroups = outcome;
+      break;
+    }
+    failures.push(outcome);
+  }
+  if (!support.cgroups && failures.length > 0) support.cgroupsMissing = failures.join('; ');
+  cache.set(preference, support);
+  return support;
+}

@@ -1,0 +1,199 @@
+// Where containment cannot be had: no perl for the launcher, no seccomp filter for this
+// architecture or kernel, no pids cgroup for a task cap, a cgroup that cannot be made or joined.
+// A terminal under an isolating policy (strict) refuses to start; otherwise it starts with a
+// warning. Also the launcher's own failure modes and its handling of perl's environment.
+import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  cgroupName,
+  cgroupOwner,
+  ownerAlive,
+  ownerTag,
+  persistentCgroupCreator,
+  persistentCgroupName,
+} from '../src/containment/cgroup-fs';
+import { Containment } from '../src/containment/containment';
+import { candidatePlans, type HostSupport, hostSupport } from '../src/containment/host';
+import { createLauncher, findPerl, probeLauncher } from '../src/containment/launcher';
+import { filterArch } from '../src/containment/seccomp-filter';
+import { Terminal } from '../src/terminal';
+
+const real = hostSupport();
+const perl = findPerl() as string;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function spawnFailed(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(isOrchflowError(error) && error.code === ErrorCode.SpawnFailed, String(error)).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('expected SpawnFailed');
+}
+
+describe('Containment.create where the host lacks something', () => {
+  const noPerl: HostSupport = {
+    launcher: undefined,
+    launcherMissing: 'perl is not installed (test)',
+    injectionGuard: false,
+    injectionGuardMissing: 'perl is not installed (test)',
+    cgroups: undefined,
+    cgroupsMissing: 'the launcher that joins them is missing',
+  };
+  const noFilter: HostSupport = {
+    ...real,
+    injectionGuard: false,
+    injectionGuardMissing: 'no seccomp filter is built for architecture riscv64',
+    cgroups: undefined,
+  };
+
+  it('refuses a strict terminal without the launcher, naming what to install', () => {
+    const message = spawnFailed(() => Containment.create({ strict: true }, noPerl));
+    expect(message).toContain('perl is not installed (test)');
+    expect(message).toContain('install perl');
+  });
+
+  it('refuses a strict terminal without the seccomp filter', () => {
+    const message = spawnFailed(() => Containment.create({ strict: true }, noFilter));
+    expect(message).toContain('riscv64');
+    expect(message).toContain('dev.tty.legacy_tiocsti=0');
+  });
+
+  it('starts a non-strict terminal without them, with one warning each', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const plain = Containment.create({}, noPerl);
+    Containment.create({}, noPerl);
+    expect(plain.kind).toBe('process-tree');
+    expect(plain.injectionGuard).toBe(false);
+    expect(plain.wrap({ file: '/bin/sh', args: ['-i'], env: { A: '1' } })).toEqual({
+      file: '/bin/sh',
+      args: ['-i'],
+      env: { A: '1' },
+    });
+    const unfiltered = Containment.create({}, noFilter);
+    const run = unfiltered.wrap({ file: '/bin/sh', args: [], env: {} });
+    expect(run.file).toBe(perl);
+    // No filter handed to the launcher: its first argument after `--` is empty.
+    expect(run.args[run.args.indexOf('--') + 1]).toBe('');
+    const messages = warn.mock.calls.map(([message]) => String(message));
+    expect(messages.filter((m) => m.includes('without fd hygiene or the TIOCSTI guard'))).toHaveLength(1);
+    expect(messages.filter((m) => m.includes('without the TIOCSTI guard: no seccomp filter'))).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses a task cap where there is no pids cgroup', () => {
+    const containment = Containment.create({}, noFilter);
+    const message = spawnFailed(() => containment.wrap({ file: '/bin/sh', args: [], env: {}, maxTasks: 64 }));
+    expect(message).toContain('maxProcesses cannot be enforced');
+  });
+
+  it('falls back to process-tree, with a warning, when the cgroup cannot be made', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const broken: HostSupport = {
+      ...real,
+      cgroups: {
+        primary: { version: 2, controllers: [], parent: '/nonexistent/cgroup' },
+        method: 'cgroup.kill',
+      },
+    };
+    const containment = Containment.create({}, broken);
+    expect(containment.kind).toBe('process-tree');
+    expect(String(warn.mock.calls[0]?.[0])).toContain('falls back to process-tree containment');
+  });
+});
+
+describe('the launcher', () => {
+  it('fails with its own message, before the target runs, when it cannot join a cgroup', () => {
+    const launcher = createLauncher(perl, filterArch());
+    expect(
+      probeLauncher(launcher, { cgroupProcs: ['/nonexistent/cgroup.procs'], injectionGuard: false }),
+    ).toMatch(/^cannot join cgroup \/nonexistent\/cgroup\.procs: No such file or directory$/);
+  });
+
+  it('reports a missing interpreter', () => {
+    const launcher = createLauncher('/nonexistent/perl', filterArch());
+    expect(probeLauncher(launcher, { cgroupProcs: [], injectionGuard: false })).toContain(
+      'cannot run /nonexistent/perl',
+    );
+  });
+
+  it('cannot be asked for a filter on an architecture without one', () => {
+    expect(() =>
+      createLauncher(perl, undefined).wrap(
+        { file: '/bin/true', args: [], env: {} },
+        { cgroupProcs: [], injectionGuard: true },
+      ),
+    ).toThrow(/no seccomp filter/);
+  });
+
+  it('makes a terminal fail to spawn with the launcher’s message', async () => {
+    const error = await Terminal.spawn({
+      shell: 'bash',
+      spawnPty: (request) => {
+        // The shell's argv as the launcher got it, with a cgroup that does not exist.
+        const args = [...request.args];
+        const count = args.indexOf('--') + 2;
+        args.splice(count, 1, '1', '/nonexistent/cgroup.procs');
+        return import('../src/node-pty-process').then(({ spawnNodePty }) =>
+          spawnNodePty({ ...request, args }),
+        );
+      },
+      containment: 'process-tree',
+    }).catch((e: unknown) => e);
+    expect(isOrchflowError(error) && error.code === ErrorCode.SpawnFailed).toBe(true);
+    expect((error as Error).message).toContain(
+      'orchflow-launch: cannot join cgroup /nonexistent/cgroup.procs',
+    );
+  });
+
+  it('keeps PERL5OPT and friends away from itself, and hands them to the shell', async () => {
+    const t = await Terminal.spawn({
+      shell: 'bash',
+      env: { PERL5OPT: '-MNoSuchModuleAnywhere', PERL5LIB: '/x' },
+    });
+    try {
+      expect((await t.execute('echo "$PERL5OPT $PERL5LIB"')).stdout).toBe('-MNoSuchModuleAnywhere /x\n');
+      expect((await t.execute('env | grep -c ORCHFLOW_LAUNCH_STASH_; true')).stdout).toBe('0\n');
+    } finally {
+      await t.kill();
+    }
+  });
+});
+
+describe('cgroup plans and names', () => {
+  const v2 = { version: 2 as const, controllers: [], parent: '/sys/fs/cgroup/unified' };
+  const freezer = { version: 1 as const, controllers: ['freezer'], parent: '/sys/fs/cgroup/freezer' };
+  const pids = { version: 1 as const, controllers: ['pids'], parent: '/sys/fs/cgroup/pids' };
+
+  it('prefers v2 cgroup.kill, then the v1 freezer, then SIGKILL rounds over v1 pids', () => {
+    const methods = (p: Parameters<typeof candidatePlans>[1], hs = [v2, freezer, pids]) =>
+      candidatePlans(hs, p).map((plan) => `${plan.primary.parent}:${plan.method}:${plan.pids?.parent}`);
+    expect(methods('auto')).toEqual([
+      '/sys/fs/cgroup/unified:cgroup.kill:/sys/fs/cgroup/pids',
+      '/sys/fs/cgroup/freezer:freezer:/sys/fs/cgroup/pids',
+      '/sys/fs/cgroup/pids:signal:/sys/fs/cgroup/pids',
+    ]);
+    expect(methods('cgroup-v2')).toHaveLength(1);
+    expect(methods('cgroup-v1')).toHaveLength(2);
+    expect(methods('process-tree')).toEqual([]);
+    expect(methods('auto', [])).toEqual([]);
+  });
+
+  it('names cgroups after their owner, so only a dead owner’s are reaped', () => {
+    const tag = ownerTag() as string;
+    expect(tag).toMatch(/^\d+-\d+$/);
+    expect(ownerAlive(tag)).toBe(true);
+    expect(ownerAlive(`${process.pid}-1`)).toBe(false);
+    expect(cgroupOwner(cgroupName(tag))).toBe(tag);
+    expect(cgroupOwner(persistentCgroupName(tag))).toBeUndefined();
+    expect(persistentCgroupCreator(persistentCgroupName(tag))).toBe(tag);
+    expect(persistentCgroupCreator(cgroupName(tag))).toBeUndefined();
+    // The pids cgroups of older versions (a bare UUID) are not touched.
+    expect(cgroupOwner('orchflow-0b7e3f2a-1234-4c1d-9e8f-123456789abc')).toBeUndefined();
+  });
+});
