@@ -46,6 +46,8 @@ export interface AdmitOptions extends CallContext {
    * also judges them together with this one, so a `cd` among them moves this one's cwd.
    */
   preceding?: readonly string[];
+  /** `raw-input`: a line typed with `write()` at the shell's prompt (see raw-input.ts), recorded as such. */
+  source?: 'raw-input';
 }
 
 /** An admitted command: its terminal, its audit subject, the policy's decision and the caller's policy. */
@@ -94,6 +96,7 @@ export class CommandRunner {
       command,
     };
     if (options.principal !== undefined) subject.principal = principalLabel(options.principal);
+    if (options.source !== undefined) subject.source = options.source;
     const caller = ConnectionPolicy.of(options.principal);
     const decision = await this.judge(command, cwd, options.preceding ?? [], caller);
     if (decision && !decision.allowed) await this.refuseDecision(subject, record, cwd, decision);

@@ -69,7 +69,10 @@ export class ConnectionPolicy {
     return decision.allowed ? decision : { ...decision, rule: `${CONNECTION_RULE_PREFIX}${decision.rule}` };
   }
 
-  /** True when the policy restricts spawn configs (it is not trusted-like; see `isTrustedLike`). */
+  /**
+   * True when the policy restricts spawn configs, and judges raw input at the shell's prompt (it
+   * is not trusted-like; see `isTrustedLike`).
+   */
   get restrictsSpawn(): boolean {
     return !isTrustedLike(this.policy);
   }
@@ -94,7 +97,7 @@ export class ConnectionPolicy {
     if (canWriteRawInput(this.policy)) return;
     throw new OrchflowError(
       ErrorCode.Forbidden,
-      "Raw input is not allowed by this connection's security policy: keystrokes would bypass its command rules. Use execute(), or give the token a policy with capabilities.canWriteRawInput",
+      "Raw input is not allowed by this connection's security policy: keystrokes would bypass its command rules. Use execute(), or give the token a policy with capabilities.canWriteRawInput: true (then lines typed at the shell's prompt are judged like commands)",
       { terminalId, rule: `${CONNECTION_RULE_PREFIX}capabilities.canWriteRawInput` },
     );
   }

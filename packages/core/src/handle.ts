@@ -41,9 +41,9 @@ export class TerminalHandle {
     return this.orch.execute(this.id, command, options);
   }
 
-  /** Sends raw input. */
-  write(data: string | Uint8Array): void {
-    this.orch.write(this.id, data);
+  /** Sends raw input (see `Orchestrator.write`: under a restrictive policy, prompt lines are judged). */
+  write(data: string | Uint8Array): Promise<void> {
+    return this.orch.write(this.id, data);
   }
 
   /** Changes the size. */

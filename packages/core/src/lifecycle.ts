@@ -19,6 +19,7 @@ import type { IsolationLevel } from '@orchflow/security';
 import type { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown } from './errors';
 import type { EventBus } from './event-bus';
+import { shellGroupAtPrompt, shellGroupOfAdopted } from './foreground';
 import type { PluginHost } from './plugins';
 import { type TerminalRecord, TerminalRegistry } from './registry';
 import type { SecurityGate } from './security';
@@ -72,7 +73,8 @@ export class TerminalLifecycle {
       await session.kill().catch(() => undefined);
       throw orchestratorShutDown();
     }
-    return this.register(session, agentId, new Date(), this.deps.security.isolationLevel(caller));
+    const isolation = this.deps.security.isolationLevel(caller, terminalConfig.mode);
+    return this.register(session, agentId, new Date(), isolation, shellGroupAtPrompt(session));
   }
 
   /** `config` as the security policy lets it spawn; a refusal raises `security.alert` and throws PolicyDenied. */
@@ -105,7 +107,10 @@ export class TerminalLifecycle {
     const adopted: TerminalRecord[] = [];
     for (const info of await backend.listSessions()) {
       if (registry.list().some((r) => r.id === info.id)) continue;
-      adopted.push(await this.register(await backend.attach(info.id), info.agentId, info.createdAt));
+      const session = await backend.attach(info.id);
+      adopted.push(
+        await this.register(session, info.agentId, info.createdAt, undefined, shellGroupOfAdopted(session)),
+      );
     }
     return adopted;
   }
@@ -115,6 +120,7 @@ export class TerminalLifecycle {
     agentId: string,
     createdAt = new Date(),
     isolation?: IsolationLevel,
+    shellGroup?: number,
   ): Promise<TerminalRecord> {
     const { backend, registry, events, plugins } = this.deps;
     const record: TerminalRecord = {
@@ -124,6 +130,7 @@ export class TerminalLifecycle {
       backend: backend.name,
       createdAt,
       isolation,
+      shellGroup,
       disposers: [],
     };
     registry.add(record);

@@ -1,5 +1,6 @@
 // Orchestrator-wide metrics in the shape of the protocol's `orchestrator.metrics` result.
 import type { MetricsResult, ProcessMetrics } from '@orchflow/protocol';
+import { ptyDrainStats } from '@orchflow/terminal';
 import type { TerminalRecord } from './registry';
 
 /** Counts terminals and commands; samples process trees when `includeProcesses` is set. */
@@ -17,6 +18,8 @@ export async function collectMetrics(
     terminalsByAgent,
     commandsExecuted,
     uptimeMs,
+    // A lost guarantee (node-pty's internals changed) must show, not only in one warning.
+    outputDrain: ptyDrainStats(),
   };
   if (includeProcesses) {
     const samples = await Promise.all(

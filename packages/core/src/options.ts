@@ -1,7 +1,7 @@
 // Orchestrator options and their defaults, shared by `new Orchestrator(options)` and the builder.
 
 import type { MuxBackend } from '@orchflow/mux';
-import type { ExecutionMode, IpcChannel } from '@orchflow/protocol';
+import { type ExecutionMode, ExecutionModeSchema, type IpcChannel } from '@orchflow/protocol';
 import {
   type AuditLog,
   parseSecurityPolicy,
@@ -105,6 +105,13 @@ export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
     transactionTtlMs: options.transactionTtlMs,
   };
   for (const [name, value] of Object.entries(limits)) checkLimit(name, value);
+  const executionMode = options.executionMode ?? 'interactive';
+  if (!ExecutionModeSchema.safeParse(executionMode).success) {
+    throw invalidParams(
+      `executionMode must be one of ${ExecutionModeSchema.options.join(', ')}, got ${JSON.stringify(executionMode)}`,
+      { executionMode },
+    );
+  }
   const maxTerminals = options.maxTerminals ?? DEFAULT_MAX_TERMINALS;
   return {
     securityPolicy,
@@ -114,7 +121,7 @@ export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
       policyPerAgent ?? maxTerminals,
       maxTerminals,
     ),
-    executionMode: options.executionMode ?? 'interactive',
+    executionMode,
     defaultTimeoutMs: options.defaultTimeoutMs,
     exitedRetentionMs: options.exitedRetentionMs ?? DEFAULT_EXITED_RETENTION_MS,
     maxRetainedExited: options.maxRetainedExited ?? DEFAULT_MAX_RETAINED_EXITED,

@@ -18,6 +18,8 @@ export interface TerminalRecord {
   readonly createdAt: Date;
   /** The isolation level it was spawned with; unknown for sessions adopted from an earlier process. */
   readonly isolation?: IsolationLevel;
+  /** The shell's process group (see foreground.ts); undefined when it cannot be told. */
+  readonly shellGroup?: number;
   /** Listeners to drop when the terminal leaves the registry. */
   readonly disposers: Disposable[];
   removalTimer?: ReturnType<typeof setTimeout>;

@@ -6,6 +6,7 @@
 import {
   ErrorCode,
   type ExecResult,
+  type ExecutionMode,
   OrchflowError,
   type Principal,
   type TerminalConfig,
@@ -17,16 +18,22 @@ import {
   canWriteRawInput,
   createLaunchWrapper,
   type IsolationLevel,
+  type IsolationSpec,
   isolationSpecFor,
   needsLaunchWrapper,
   type PolicyDecision,
+  parseSecurityPolicy,
   type SecurityPolicy,
   sha256Hex,
 } from '@orchflow/security';
 import type { TerminalSpawnOptions } from '@orchflow/terminal';
 import type { ConnectionPolicy } from './connection-policy';
 import { strictestSpec, strongerLevel } from './isolation-merge';
-import { matchingGlob, SPAWN_DANGEROUS_ENV, SpawnGuard } from './spawn-guard';
+import { isTrustedLike, matchingGlob, realOrResolved, SPAWN_DANGEROUS_ENV, SpawnGuard } from './spawn-guard';
+
+// The isolation settings of a terminal no policy holds (network, no limits, nothing forbidden):
+// what a `sandboxed` terminal gets around the sandbox itself when there is no policy.
+const UNRESTRICTED = parseSecurityPolicy({});
 
 /** Who a command is for, as the audit log records it. */
 export interface AuditSubject {
@@ -35,6 +42,8 @@ export interface AuditSubject {
   terminalId: string;
   command: string;
   principal?: string;
+  /** `raw-input` for a line typed with `write()` (it has no end entry). */
+  source?: 'raw-input';
 }
 
 /** How the audit log names a principal: `admin`, `agent:<name>`, or an unnamed agent's grant. */
@@ -71,15 +80,27 @@ export class SecurityGate {
    */
   spawnConfig(config: TerminalConfig, caller?: ConnectionPolicy): TerminalConfig {
     const own = this.spawnGuard ? this.spawnGuard.check(config) : config;
-    if (!caller) return own;
-    const theirs = caller.spawnConfig(config);
-    return caller.restrictsSpawn ? theirs : own;
+    let result = own;
+    if (caller) {
+      const theirs = caller.spawnConfig(config);
+      if (caller.restrictsSpawn) result = theirs;
+    }
+    if (result.mode === 'sandboxed') {
+      // With or without a policy, a sandboxed terminal's cwd is bound writable into the sandbox.
+      const guard = this.spawnGuard ?? new SpawnGuard(UNRESTRICTED);
+      guard.checkWorkspace(realOrResolved(result.cwd ?? process.cwd()), 'sandbox');
+    }
+    return result;
   }
 
-  /** The isolation level a terminal spawned by `caller` gets: the stronger of both policies'. */
-  isolationLevel(caller?: ConnectionPolicy): IsolationLevel {
+  /**
+   * The isolation level a terminal spawned by `caller` in `mode` gets: the stronger of both
+   * policies', and at least `sandbox` for `mode: 'sandboxed'`.
+   */
+  isolationLevel(caller?: ConnectionPolicy, mode?: ExecutionMode): IsolationLevel {
     const own = this.securityPolicy?.isolationLevel ?? 'none';
-    return caller ? strongerLevel(own, caller.policy.isolationLevel) : own;
+    const level = caller ? strongerLevel(own, caller.policy.isolationLevel) : own;
+    return mode === 'sandboxed' ? strongerLevel(level, 'sandbox') : level;
   }
 
   /** Opens the audit log and loads the bash parser; a log that cannot be opened fails every command. */
@@ -160,34 +181,48 @@ export class SecurityGate {
 
   /**
    * The wrapper isolating a terminal spawned with `config` (by `caller`, if any: each isolation
-   * setting then takes the stricter of both policies), or undefined when none is needed.
+   * setting then takes the stricter of both policies), or undefined when none is needed. A
+   * `sandboxed` terminal is isolated at `sandbox` at least, with or without a policy.
    */
   launchFor(config: TerminalConfig, cwd: string, caller?: ConnectionPolicy): TerminalSpawnOptions['launch'] {
     const policies = [this.securityPolicy, caller?.policy].filter(
       (p): p is SecurityPolicy => p !== undefined,
     );
-    if (policies.length === 0) return undefined;
-    // The scrub keeps the caller's own variables, never one that could run code.
+    const sandboxed = config.mode === 'sandboxed';
+    if (policies.length === 0 && !sandboxed) return undefined;
+    // The scrub keeps the caller's own variables, never one that could run code (a caller no
+    // policy holds keeps them all: nothing it sets can loosen the sandbox).
     const dangerous = [...policies.flatMap((p) => p.dangerousVariables), ...SPAWN_DANGEROUS_ENV];
     const keepEnv = Object.keys(config.env ?? {}).filter(
-      (name) => matchingGlob(name, dangerous) === undefined,
+      (name) => policies.length === 0 || matchingGlob(name, dangerous) === undefined,
     );
-    const [first, second] = policies.map((p) => isolationSpecFor(p, { workspace: cwd, keepEnv }));
-    const spec = first && second ? strictestSpec(first, second) : first;
-    if (!spec || !needsLaunchWrapper(spec)) return undefined;
+    const placement = { workspace: cwd, keepEnv };
+    const specs = (policies.length > 0 ? policies : [UNRESTRICTED]).map((p) =>
+      isolationSpecFor(p, placement),
+    );
+    const [first, second] = specs as [IsolationSpec, IsolationSpec | undefined];
+    let spec = second ? strictestSpec(first, second) : first;
+    if (sandboxed) spec = { ...spec, level: strongerLevel(spec.level, 'sandbox') };
+    if (!needsLaunchWrapper(spec)) return undefined;
     return createLaunchWrapper(spec, { pty: config.mode !== 'scripted' });
   }
 
-  /** Throws Forbidden when the policy, or the caller's, does not let raw input (keystrokes) reach a terminal. */
-  assertRawInput(terminalId: string, caller?: ConnectionPolicy): void {
+  /**
+   * How raw input (keystrokes) from `caller` may reach a terminal: `direct`, or `judged` line by
+   * line at the shell's prompt (see raw-input.ts) when either policy restricts commands (is not
+   * trusted-like). Throws Forbidden when the policy, or the caller's, does not allow raw input.
+   */
+  rawInputMode(terminalId: string, caller?: ConnectionPolicy): 'direct' | 'judged' {
     if (this.securityPolicy && !canWriteRawInput(this.securityPolicy)) {
       throw new OrchflowError(
         ErrorCode.Forbidden,
-        'Raw input is not allowed by the security policy: keystrokes would bypass the command allowlist. Use execute(), or set capabilities.canWriteRawInput',
+        "Raw input is not allowed by the security policy: keystrokes would bypass its command rules. Use execute(), or set capabilities.canWriteRawInput: true (then lines typed at the shell's prompt are judged like commands)",
         { terminalId, rule: 'capabilities.canWriteRawInput' },
       );
     }
     caller?.assertRawInput(terminalId);
+    const own = this.securityPolicy !== undefined && !isTrustedLike(this.securityPolicy);
+    return own || caller?.restrictsSpawn ? 'judged' : 'direct';
   }
 
   /**

@@ -8,7 +8,12 @@ import { accessSync, constants, readFileSync, realpathSync, statSync } from 'nod
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { ErrorCode, OrchflowError, type TerminalConfig } from '@orchflow/protocol';
-import { DANGEROUS_VARIABLES, SANDBOX_HIDDEN_DIRS, type SecurityPolicy } from '@orchflow/security';
+import {
+  DANGEROUS_VARIABLES,
+  type IsolationLevel,
+  SANDBOX_HIDDEN_DIRS,
+  type SecurityPolicy,
+} from '@orchflow/security';
 
 /**
  * Environment variables (`*` globs, matched case-insensitively) a caller may not set at spawn
@@ -124,7 +129,8 @@ function within(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : `${dir}${sep}`);
 }
 
-function realOrResolved(path: string): string {
+/** `path`'s real path (symlinks resolved), or just resolved when it does not exist. */
+export function realOrResolved(path: string): string {
   try {
     return realpathSync(path);
   } catch {
@@ -227,7 +233,14 @@ export class SpawnGuard {
         `Working directory '${cwd}' lies inside the forbidden path '${inside}'; spawn the terminal elsewhere`,
       );
     }
-    const level = this.policy.isolationLevel;
+    this.checkWorkspace(cwd, this.policy.isolationLevel);
+  }
+
+  /**
+   * Throws PolicyDenied (`spawn-cwd:too-wide`, `spawn-cwd:system-dir`) when `cwd` (a real path)
+   * must not be bound writable into a terminal isolated at `level`; any cwd passes below `sandbox`.
+   */
+  checkWorkspace(cwd: string, level: IsolationLevel): void {
     if (level !== 'sandbox' && level !== 'container') return;
     const covers = [
       '/',

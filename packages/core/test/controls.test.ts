@@ -54,6 +54,9 @@ describe('controls', () => {
       commandsExecuted: 2,
     });
     expect(m.uptimeMs).toBeGreaterThan(0);
+    // Every PTY of this process got the exit drain (node-pty's internals as expected).
+    expect(m.outputDrain).toMatchObject({ drained: expect.any(Number), undrained: 0 });
+    expect(m.outputDrain?.drained).toBeGreaterThanOrEqual(3);
     expect(Object.keys(m.processes ?? {})).toEqual([a.id, expect.any(String)]);
     expect(m.processes?.[a.id]?.processCount).toBeGreaterThanOrEqual(1);
     expect((await orch.metrics()).processes).toBeUndefined();

@@ -56,6 +56,10 @@ describe('serveChannel: security alerts and capabilities', () => {
     const { init } = await listener(orch, { kind: 'admin' });
     expect(init.capabilities.executionModes).toEqual(orch.backend.capabilities().executionModes);
     expect(init.capabilities.executionModes).not.toContain('privileged');
+    // `sandboxed` runs under bubblewrap: offered exactly when bwrap is installed.
+    expect(init.capabilities.executionModes.includes('sandboxed')).toBe(
+      init.capabilities.isolationLevels.includes('sandbox'),
+    );
     expect(init.capabilities.isolationLevels).toContain('none');
   });
 });

@@ -81,4 +81,49 @@ describe('audit principal', () => {
     expect(alerts.map((a) => `${a.severity}:${a.rule}`)).toContain('critical:audit-log');
     expect(existsSync(join(ws, 'sub'))).toBe(false);
   });
+
+  it('records in each end entry the exit code, signal and timeout of the result it returned', async () => {
+    const audit = join(dir(), 'audit.jsonl');
+    orch = Orchestrator.builder()
+      .withSecurityPolicy({ deniedCommands: ['rm'] })
+      .withAuditLog(audit)
+      .build();
+    const term = await orch.spawnTerminal('agent', { cwd: dir() });
+    const results = [
+      await term.execute('(exit 3)'),
+      await term.execute('echo fine'),
+      await term.execute('false'),
+      await term.execute('sleep 30', { timeoutMs: 300 }),
+    ];
+    expect(results.map((r) => r.exitCode).slice(0, 3)).toEqual([3, 0, 1]);
+    expect(results[3]?.timedOut).toBe(true);
+    await orch.shutdown();
+    const ends = entries(audit).filter((e) => e.kind === 'end');
+    expect(ends.map((e) => e.kind === 'end' && [e.exitCode, e.signal, e.timedOut])).toEqual(
+      results.map((r) => [r.exitCode, r.signal, r.timedOut]),
+    );
+  });
+
+  it('refuses every command of a second orchestrator writing the same audit log, naming the file', async () => {
+    const audit = join(dir(), 'audit.jsonl');
+    orch = Orchestrator.builder()
+      .withSecurityPolicy({ deniedCommands: ['rm'] })
+      .withAuditLog(audit)
+      .build();
+    const second = Orchestrator.builder()
+      .withSecurityPolicy({ deniedCommands: ['rm'] })
+      .withAuditLog(audit)
+      .build();
+    try {
+      const first = await orch.spawnTerminal('agent', { cwd: dir() });
+      expect((await first.execute('echo one')).exitCode).toBe(0);
+      const other = await second.spawnTerminal('agent', { cwd: dir() });
+      const e = expectCode(await rejection(other.execute('echo two')), ErrorCode.InternalError);
+      expect(e.message).toContain(audit);
+      expect(e.message).toMatch(/already open for writing/);
+    } finally {
+      await second.shutdown();
+    }
+    expect(await verifyAuditLog(audit)).toMatchObject({ ok: true, entries: 2 });
+  });
 });

@@ -1,11 +1,12 @@
 // DirectBackend: sessions are `@orchflow/terminal` terminals in this process. Nothing outlives
 // the process, so `attach` only returns sessions this backend created, and `dispose` kills them.
 // It runs plain PTYs (or pipes in scripted mode) as the orchestrator's user: it isolates nothing
-// itself, so `sandboxed` needs the isolation launch wrapper core derives from the security policy,
-// and `privileged` (more rights than the orchestrator's user) is not something it can provide.
+// itself, so `sandboxed` needs a launch wrapper at the `sandbox` isolation level or stronger
+// (bubblewrap or a container; core builds one for every sandboxed terminal).
 import { ErrorCode, type ExecutionMode, OrchflowError } from '@orchflow/protocol';
 import { Terminal } from '@orchflow/terminal';
 import type { MuxBackend } from './backend';
+import { type LaunchLevel, sandboxes } from './sandboxed';
 import {
   type BackendCapabilities,
   type CreateSessionOptions,
@@ -26,8 +27,9 @@ interface DirectSession {
   createdAt: Date;
 }
 
-// What it runs by itself; `sandboxed` is accepted only with a launch wrapper (see assertMode).
+// What it runs by itself; `sandboxed` is accepted only with a sandboxing launch wrapper (see assertMode).
 const MODES: readonly ExecutionMode[] = ['interactive', 'scripted'];
+const ADVERTISED: readonly ExecutionMode[] = [...MODES, 'sandboxed'];
 
 /** A backend of plain PTYs (or pipes in scripted mode) owned by this process. */
 export class DirectBackend implements MuxBackend {
@@ -43,13 +45,13 @@ export class DirectBackend implements MuxBackend {
 
   /** Direct sessions end with the process and cannot be attached to from outside it. */
   capabilities(): BackendCapabilities {
-    return { persistentSessions: false, humanAttach: false, executionModes: MODES };
+    return { persistentSessions: false, humanAttach: false, executionModes: ADVERTISED };
   }
 
   /** Spawns a terminal; see {@link MuxBackend.createSession}. */
   async createSession({ id, agentId, config = {}, launch }: CreateSessionOptions): Promise<MuxSession> {
     this.assertUsable();
-    assertMode(config.mode ?? 'interactive', launch !== undefined);
+    assertMode(config.mode ?? 'interactive', launch?.level);
     if (this.sessions.has(id) || this.starting.has(id)) {
       throw new OrchflowError(
         ErrorCode.InvalidParams,
@@ -119,15 +121,15 @@ export class DirectBackend implements MuxBackend {
 }
 
 /** Refuses modes this backend would only pretend to run; see the module header. */
-function assertMode(mode: ExecutionMode, isolated: boolean): void {
-  if (MODES.includes(mode) || (mode === 'sandboxed' && isolated)) return;
+function assertMode(mode: ExecutionMode, level: LaunchLevel): void {
+  if (MODES.includes(mode) || (mode === 'sandboxed' && sandboxes(level))) return;
   const fix =
     mode === 'sandboxed'
-      ? "give the orchestrator a SecurityPolicy with isolationLevel 'sandbox' (bubblewrap) or 'container', so the shell starts under that isolation"
-      : "no backend provides it; run with 'interactive' or 'scripted' under a SecurityPolicy instead";
+      ? `its launch wrapper isolates at level '${level ?? 'none'}'; spawn it through an Orchestrator (which sandboxes every 'sandboxed' terminal with bubblewrap) or pass a launch wrapper of level 'sandbox' or 'container'`
+      : "run with 'interactive' or 'scripted' under a SecurityPolicy instead";
   throw new OrchflowError(
     ErrorCode.InvalidParams,
     `DirectBackend runs plain PTYs and cannot provide execution mode '${mode}': ${fix}`,
-    { mode, backend: 'direct' },
+    { mode, backend: 'direct', isolation: level ?? 'none' },
   );
 }

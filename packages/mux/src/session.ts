@@ -132,6 +132,9 @@ export interface BackendCapabilities {
   persistentSessions: boolean;
   /** A person can attach to a session with an ordinary tool (e.g. `tmux attach`). */
   humanAttach: boolean;
-  /** Execution modes `createSession` accepts. */
+  /**
+   * Execution modes `createSession` accepts; `sandboxed` only with a launch wrapper of level
+   * `sandbox` or `container` (an Orchestrator passes one, or fails when bubblewrap is missing).
+   */
   executionModes: readonly ExecutionMode[];
 }

@@ -19,26 +19,32 @@ describe('DirectBackend', () => {
     }
   });
 
-  it('lists only the modes it runs and refuses the ones it would only pretend to isolate', async () => {
+  it('refuses sandboxed mode without a launch wrapper that sandboxes, whatever else wraps it', async () => {
     const backend = new DirectBackend();
     onTestFinished(() => backend.dispose());
-    expect(backend.capabilities().executionModes).toEqual(['interactive', 'scripted']);
-    for (const mode of ['sandboxed', 'privileged'] as const) {
+    expect(backend.capabilities().executionModes).toEqual(['interactive', 'scripted', 'sandboxed']);
+    const passThrough = (level?: 'none' | 'process') => ({
+      ...(level ? { level } : {}),
+      wrap: (target: { file: string; args: string[]; env: Record<string, string> }) => target,
+    });
+    for (const launch of [undefined, passThrough(), passThrough('none'), passThrough('process')]) {
       const error = await backend
-        .createSession({ id: mode, agentId: 'a', config: { mode } })
+        .createSession({ id: `s-${launch?.level}`, agentId: 'a', config: { mode: 'sandboxed' }, launch })
         .catch((e: unknown) => e);
       expect(isOrchflowError(error) && error.code, String(error)).toBe(ErrorCode.InvalidParams);
-      expect((error as Error).message).toContain(`'${mode}'`);
+      expect((error as Error).message).toContain("'sandboxed'");
+      expect((error as Error).message).toContain(`level '${launch?.level ?? 'none'}'`);
     }
     expect(await backend.listSessions()).toEqual([]);
   });
 
-  it('runs sandboxed sessions under the isolation launch wrapper it is given', async () => {
+  it('runs sandboxed sessions under the sandboxing launch wrapper it is given', async () => {
     const backend = new DirectBackend();
     onTestFinished(() => backend.dispose());
     const wrapped: string[] = [];
-    // A stand-in for core's isolation wrapper: marks the environment, so its use is visible.
+    // A stand-in for core's bubblewrap wrapper: marks the environment, so its use is visible.
     const launch: NonNullable<CreateSessionOptions['launch']> = {
+      level: 'sandbox',
       wrap: (target) => {
         wrapped.push(target.file);
         return { file: target.file, args: target.args, env: { ...target.env, ISOLATED_BY: 'test-wrapper' } };
@@ -52,9 +58,5 @@ describe('DirectBackend', () => {
     });
     expect(wrapped).toHaveLength(1);
     expect((await session.execute('echo "$ISOLATED_BY"')).stdout).toBe('test-wrapper\n');
-    const privileged = await backend
-      .createSession({ id: 'p', agentId: 'a', config: { mode: 'privileged' }, launch })
-      .catch((e: unknown) => e);
-    expect(isOrchflowError(privileged) && privileged.code).toBe(ErrorCode.InvalidParams);
   });
 });

@@ -194,6 +194,19 @@ describe('TmuxBackend I/O', () => {
       .catch((e: unknown) => e);
     expect(isOrchflowError(error) && error.code).toBe(ErrorCode.InvalidParams);
   });
+
+  it('refuses sandboxed mode under a launch wrapper that does not sandbox', async () => {
+    backend = new TmuxBackend({ socketName });
+    const launch = {
+      level: 'process' as const,
+      wrap: (target: { file: string; args: string[]; env: Record<string, string> }) => target,
+    };
+    const error = await backend
+      .createSession({ id: 'x', agentId: 'a', config: { mode: 'sandboxed' }, launch })
+      .catch((e: unknown) => e);
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.InvalidParams);
+    expect((error as Error).message).toMatch(/'sandboxed'.*level 'process'/);
+  });
 });
 
 describe('TmuxBackend without tmux', () => {

@@ -136,11 +136,15 @@ describe('SecurityPresets', () => {
 });
 
 describe('canWriteRawInput', () => {
-  it('refuses raw keystrokes under an allowlist unless granted', () => {
+  it('refuses raw keystrokes under every policy that is not trusted-like unless granted', () => {
     expect(canWriteRawInput(SecurityPresets.trusted)).toBe(true);
-    expect(canWriteRawInput(SecurityPresets.standard)).toBe(true);
+    expect(canWriteRawInput(SecurityPresets.standard)).toBe(false);
     expect(canWriteRawInput(SecurityPresets.locked)).toBe(false);
     expect(canWriteRawInput(parseSecurityPolicy({ allowedCommands: ['ls'] }))).toBe(false);
+    expect(canWriteRawInput(parseSecurityPolicy({ deniedCommands: ['rm'] }))).toBe(true);
+    expect(canWriteRawInput(parseSecurityPolicy({ deniedCommands: ['rm'], isolationLevel: 'process' }))).toBe(
+      false,
+    );
     expect(
       canWriteRawInput(
         parseSecurityPolicy({ allowedCommands: ['ls'], capabilities: { canWriteRawInput: true } }),

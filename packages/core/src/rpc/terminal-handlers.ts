@@ -30,10 +30,10 @@ export function registerTerminalHandlers({ orch, conn, serve }: HandlerContext):
     terminals: orch.listTerminals({ agentId, state }).filter((info) => scope.canSee(info)),
   }));
 
-  serve('terminal.write', ({ terminalId, data, encoding }, scope) => {
+  serve('terminal.write', async ({ terminalId, data, encoding }, scope) => {
     conn.visibleTerminal('terminal.write', terminalId);
     const bytes = encoding === 'base64' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8');
-    orch.write(terminalId, bytes, { principal: scope.principal });
+    await orch.write(terminalId, bytes, { principal: scope.principal });
     return { bytesWritten: bytes.length };
   });
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, type ExecutionMode, OrchflowError } from '@orchflow/protocol';
 import { killProcessTree, Terminal, type TerminalSpawnOptions } from '@orchflow/terminal';
 import type { MuxBackend } from '../backend';
+import { type LaunchLevel, sandboxes } from '../sandboxed';
 import {
   type BackendCapabilities,
   type CreateSessionOptions,
@@ -49,8 +50,9 @@ interface TmuxSession {
   createdAt: Date;
 }
 
-// tmux has no pipes-only mode; `sandboxed` needs the isolation launch wrapper (see assertMode).
+// tmux has no pipes-only mode; `sandboxed` needs a sandboxing launch wrapper (see assertMode).
 const MODES: readonly ExecutionMode[] = ['interactive'];
+const ADVERTISED: readonly ExecutionMode[] = [...MODES, 'sandboxed'];
 // Connecting to a server that is exiting is retried this often (see connectClient).
 const CONNECT_ATTEMPTS = 5;
 // Output held for a pane whose creation reply has not been processed yet (a few prompts' worth).
@@ -83,13 +85,13 @@ export class TmuxBackend implements MuxBackend {
 
   /** Sessions persist and can be attached to with `tmux attach`. */
   capabilities(): BackendCapabilities {
-    return { persistentSessions: true, humanAttach: true, executionModes: MODES };
+    return { persistentSessions: true, humanAttach: true, executionModes: ADVERTISED };
   }
 
   /** Starts a shell in a new tmux session; see {@link MuxBackend.createSession}. */
   async createSession({ id, agentId, config = {}, launch }: CreateSessionOptions): Promise<MuxSession> {
     this.assertUsable();
-    assertMode(config.mode ?? 'interactive', launch !== undefined);
+    assertMode(config.mode ?? 'interactive', launch?.level);
     const client = await this.connection();
     if (this.sessions.has(id) || this.starting.has(id)) {
       throw new OrchflowError(
@@ -318,13 +320,13 @@ export class TmuxBackend implements MuxBackend {
 }
 
 /** Refuses modes tmux cannot provide: it runs PTYs only (no pipes-only `scripted` mode). */
-function assertMode(mode: ExecutionMode, isolated: boolean): void {
-  if (MODES.includes(mode) || (mode === 'sandboxed' && isolated)) return;
+function assertMode(mode: ExecutionMode, level: LaunchLevel): void {
+  if (MODES.includes(mode) || (mode === 'sandboxed' && sandboxes(level))) return;
   const fix =
     mode === 'scripted'
       ? 'scripted mode runs without a PTY, so it has nothing to show in tmux; use DirectBackend for it'
       : mode === 'sandboxed'
-        ? "give the orchestrator a SecurityPolicy with isolationLevel 'sandbox' or 'container', so the shell starts under that isolation"
+        ? `its launch wrapper isolates at level '${level ?? 'none'}'; spawn it through an Orchestrator (which sandboxes every 'sandboxed' terminal with bubblewrap) or pass a launch wrapper of level 'sandbox' or 'container'`
         : "run with 'interactive' under a SecurityPolicy instead";
   throw new OrchflowError(
     ErrorCode.InvalidParams,

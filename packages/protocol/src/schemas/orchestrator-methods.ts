@@ -48,6 +48,13 @@ export const MetricsResultSchema = z.object({
   uptimeMs: z.number().nonnegative(),
   /** Per terminal id; present when `includeProcesses` was true. */
   processes: z.record(TerminalIdSchema, ProcessMetricsSchema).optional(),
+  /**
+   * PTYs of this server whose last output before exit is held until read (`drained`), and those
+   * where node-pty's internals did not allow it (`undrained`: their final bytes may be lost).
+   */
+  outputDrain: z
+    .object({ drained: CountSchema, undrained: CountSchema, lastFailure: z.string().optional() })
+    .optional(),
 });
 /** Result of `orchestrator.metrics`. */
 export type MetricsResult = z.infer<typeof MetricsResultSchema>;

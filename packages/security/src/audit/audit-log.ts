@@ -1,11 +1,13 @@
 // The append-only, hash-chained JSONL audit log. Appends are serialized; each resolves only after
 // its line is written and fdatasync'ed, so an entry recorded before a command runs is on disk
 // before the command starts. Any write failure breaks the log for good: every later append
-// rejects, and the orchestrator refuses to run commands it cannot record (fail closed).
+// rejects, and the orchestrator refuses to run commands it cannot record (fail closed). One writer
+// at a time: the log's lock (lock.ts) is held from open to close.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { type AuditEntry, type AuditRecord, entryHash, GENESIS_HASH } from './entry';
+import { AuditLock } from './lock';
 
 /** Where the chain stands: the last entry's seq and hash (seq 0 and the genesis hash when empty). */
 export interface AuditHead {
@@ -73,9 +75,14 @@ export class AuditLog {
     readonly path: string,
     private readonly file: FileHandle,
     private current: AuditHead,
+    private readonly lock: AuditLock | undefined,
   ) {}
 
-  /** Opens (creating if needed) the log at `path` and continues its chain; throws if it cannot. */
+  /**
+   * Opens (creating if needed) the log at `path` and continues its chain; throws if it cannot, or
+   * (naming the other process's pid) while another AuditLog, in this process or another, has it
+   * open: see lock.ts.
+   */
   static async open(path: string): Promise<AuditLog> {
     let file: FileHandle;
     try {
@@ -83,9 +90,13 @@ export class AuditLog {
     } catch (error) {
       throw auditFailed(path, `cannot be opened for appending (${(error as Error).message})`, error);
     }
+    let lock: AuditLock | undefined;
     try {
-      return new AuditLog(path, file, headOf(path));
+      // Only a regular file has a chain to fork: a device or pipe is never read back.
+      if ((await file.stat()).isFile()) lock = AuditLock.acquire(path);
+      return new AuditLog(path, file, headOf(path), lock);
     } catch (error) {
+      lock?.release();
       await file.close();
       throw error;
     }
@@ -126,11 +137,15 @@ export class AuditLog {
     return write;
   }
 
-  /** Waits for pending appends and closes the file; idempotent. */
+  /** Waits for pending appends, closes the file and releases its lock; idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.tail;
-    await this.file.close();
+    try {
+      await this.file.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }

@@ -16,6 +16,11 @@ interface AuditSubject {
   agentId: string;
   terminalId: string;
   command: string;
+  /**
+   * `raw-input`: a line typed at the shell's prompt through `terminal.write` and judged like a
+   * command; no `end` entry follows it (it runs as the shell runs it). Absent for `execute`.
+   */
+  source?: 'raw-input';
 }
 
 /** An admission decision, written (and flushed) before the command runs. */

@@ -192,9 +192,12 @@ function preset(input: SecurityPolicyInput): SecurityPolicy {
 
 /** Ready-made policies: `trusted`, `standard`, `locked` (alias `aiSafe`). */
 export const SecurityPresets: {
-  /** Your own machine, your own commands: only catastrophic commands denied, no isolation. */
+  /**
+   * Your own machine, your own commands: only catastrophic commands denied, no isolation, and
+   * commands may touch orchflow's shell integration (`protectShellIntegration: false`).
+   */
   readonly trusted: SecurityPolicy;
-  /** Destructive and privilege commands and secret paths denied; process limits. */
+  /** Destructive and privilege commands and secret paths denied; process limits; no raw input. */
   readonly standard: SecurityPolicy;
   /** Allowlist of read-only and test commands, no network, sandboxed, no raw input. */
   readonly locked: SecurityPolicy;
@@ -225,13 +228,19 @@ export const SecurityPresets: {
     },
   });
   return deepFreeze({
-    trusted: preset({ deniedCommands: CATASTROPHIC, dangerousVariables: [], isolationLevel: 'none' }),
+    trusted: preset({
+      deniedCommands: CATASTROPHIC,
+      dangerousVariables: [],
+      protectShellIntegration: false,
+      isolationLevel: 'none',
+    }),
     standard: preset({
       maxTerminalsPerAgent: 16,
       deniedCommands: DESTRUCTIVE_OR_PRIVILEGED,
       forbiddenPaths: SECRET_PATHS,
       resourceLimits: { maxMemoryMb: 4096, maxFileSizeMb: 1024, maxOpenFiles: 4096, maxProcesses: 1024 },
       isolationLevel: 'process',
+      capabilities: { canWriteRawInput: false },
     }),
     locked,
     aiSafe: locked,
@@ -240,8 +249,13 @@ export const SecurityPresets: {
 
 /**
  * Whether raw keystrokes (`terminal.write`) are allowed: an explicit `canWriteRawInput` wins;
- * otherwise they are allowed only without an allowlist, since keystrokes bypass command parsing.
+ * otherwise only under a trusted-like policy (no allowlist and isolation `none`, like `trusted`),
+ * since typed keys could otherwise run what the command policy denies. Where a policy that is not
+ * trusted-like allows them, `@orchflow/core` judges each line typed at the shell's prompt.
  */
 export function canWriteRawInput(policy: SecurityPolicy): boolean {
-  return policy.capabilities.canWriteRawInput ?? policy.allowedCommands === undefined;
+  return (
+    policy.capabilities.canWriteRawInput ??
+    (policy.allowedCommands === undefined && policy.isolationLevel === 'none')
+  );
 }

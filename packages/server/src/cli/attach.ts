@@ -100,14 +100,17 @@ export async function attach(id: string, flags: AttachFlags): Promise<number> {
   }
 }
 
-/** Reports the first refused write on stderr; later ones would repeat it on every keystroke. */
+/**
+ * Reports a refused write on stderr, once per reason: the same refusal would otherwise repeat on
+ * every keystroke, while each line a judging policy refuses has a reason of its own.
+ */
 function onceReporter(detachKey: string): (error: unknown) => void {
-  let told = false;
+  let told: string | undefined;
   return (error) => {
-    if (told) return;
-    told = true;
     const forbidden = isOrchflowError(error) && error.code === ErrorCode.Forbidden;
     const reason = forbidden ? 'the policy does not grant canWriteRawInput' : (error as Error).message;
+    if (told === reason) return;
+    told = reason;
     const key = detachKey.replace(/^c(?:trl)?-/i, 'Ctrl-');
     process.stderr.write(`\r\n[input refused: ${reason}; detach with ${key}]\r\n`);
   };

@@ -139,7 +139,10 @@ export function registerServe(program: Command, done: (code: number) => void): v
       'direct',
     )
     .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
-    .option('--token <token>', 'admin token clients must present')
+    .option(
+      '--token <token>',
+      "admin token clients must present (visible in ps and to terminals' commands; prefer --tokens FILE, see docs/security.md)",
+    )
     .option(
       '--tokens <file>',
       'JSON tokens file: { "tokens": [{ "token", "principal", "policy"? }] } (policy: a preset name or object)',
