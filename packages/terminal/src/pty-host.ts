@@ -158,14 +158,19 @@ function wire(
     onResume: () => gate.setBackpressure(false),
   });
   if (replay && replay.length > 0) pipeline.push(replay);
-  // A wrapper may stay the PTY's child and run the shell below it (bwrap does, in a PID namespace).
-  // Interactive shells put themselves in front of the terminal at their first prompt, so the
-  // foreground group then is the shell's own pid as seen from here.
   let shellPid = pty.pid;
   const session = new ShellSession({
     kind: opts.kind,
     nonce,
     awaitingKey,
+    // A container's shell runs behind its engine's client: /proc here shows the client.
+    verify: opts.launch?.level !== 'container',
+    // A wrapper may stay the PTY's child and run the shell below it (bwrap does, in a PID
+    // namespace). Interactive shells put themselves in front of the terminal at their first
+    // prompt, so the foreground group then is the shell's own pid as seen from here.
+    onFirstPrompt: () => {
+      if (opts.launch) shellPid = foregroundProcessGroup(pty.pid) ?? pty.pid;
+    },
     get shellPid() {
       return shellPid;
     },
@@ -195,10 +200,5 @@ function wire(
         });
     });
   });
-  if (opts.launch) {
-    void session.whenReady().then(() => {
-      shellPid = foregroundProcessGroup(pty.pid) ?? pty.pid;
-    });
-  }
   return { pty, session, pipeline, gate, containment, exited };
 }

@@ -229,7 +229,10 @@ export class Terminal {
   write(data: string | Uint8Array): void {
     if (this.exit) throw terminalExited(this.exit);
     if (this.backend.kind === 'pipe') this.backend.runner.write(data);
-    else this.backend.host.pty.write(data);
+    else {
+      this.backend.host.session.noteInput(data);
+      this.backend.host.pty.write(data);
+    }
   }
 
   /** Changes the terminal size (the shell and its programs get SIGWINCH). */

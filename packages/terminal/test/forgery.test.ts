@@ -143,6 +143,74 @@ describe.each(shells)('completion cannot be forged in %s', (shell) => {
   });
 });
 
+describe.each(shells)('markers the shell cannot keep clean in %s', (shell) => {
+  test('a cwd deeper than one marker can carry: the command completes, the key never shows', async () => {
+    const t = await Terminal.spawn({ shell, cwd: dir });
+    try {
+      const before = t.read({}).endOffset;
+      const name = 'a'.repeat(250);
+      const deep = await t.execute(
+        `i=0; while [ $i -lt 70 ]; do mkdir -p ${name} && cd ${name} || break; i=$((i+1)); done; pwd | wc -c`,
+        { timeoutMs: 20_000 },
+      );
+      expect(deep).toMatchObject({ exitCode: 0, timedOut: false });
+      // dash cannot cd past PATH_MAX (it keeps the full path); bash and zsh go on.
+      if (shell !== 'sh') expect(Number(deep.stdout.trim())).toBeGreaterThan(17_000);
+      expect((await t.execute(`cd ${dir} && rm -rf ${name} && echo back`)).stdout).toBe('back\n');
+      expect(t.read({ fromOffset: before }).data).not.toMatch(/\x1b\]633;[CD];[0-9a-f]{32}/);
+    } finally {
+      await t.kill();
+    }
+  });
+
+  test('a background program flooding keyless markers does not stall later commands', async () => {
+    const t = await Terminal.spawn({ shell, cwd: dir });
+    try {
+      await t.execute(
+        "(i=0; while [ $i -lt 300 ]; do printf '\\033]633;C\\007\\033]633;D\\007'; sleep 0.01; i=$((i+1)); done) &",
+      );
+      for (const word of ['one', 'two', 'three']) {
+        expect(await t.execute(`echo ${word}; (exit 2)`, { timeoutMs: 10_000 })).toMatchObject({
+          stdout: expect.stringContaining(`${word}\n`),
+          exitCode: 2,
+          timedOut: false,
+        });
+      }
+    } finally {
+      await t.kill();
+    }
+  });
+});
+
+describe('input typed by someone else', () => {
+  test("a line written to the shell's prompt makes execute() wait for the prompt again", async () => {
+    const t = await Terminal.spawn({ shell: 'bash', cwd: dir });
+    try {
+      t.write('read -r answer\r');
+      const after = t.execute('echo "got:$answer"', { timeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 500));
+      t.write('yes\r');
+      expect(await after).toMatchObject({ stdout: 'got:yes\n', exitCode: 0 });
+    } finally {
+      await t.kill();
+    }
+  });
+
+  test('readline ignores ~/.inputrc, so no macro can rewrite the lines orchflow types', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'orchflow-home-'));
+    const pwned = join(home, 'pwned');
+    writeFileSync(join(home, '.inputrc'), `"ev": "touch ${pwned}; ev"\n`);
+    const t = await Terminal.spawn({ shell: 'bash', cwd: dir, env: { HOME: home } });
+    try {
+      expect(await t.execute('echo fine')).toMatchObject({ stdout: 'fine\n', exitCode: 0 });
+      expect(existsSync(pwned)).toBe(false);
+    } finally {
+      await t.kill();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.each(shells.filter((s) => s !== 'sh'))('the shell calling its own hooks in %s', (shell) => {
   test('a done marker printed mid-command does not end it', async () => {
     const t = await Terminal.spawn({ shell, cwd: dir });

@@ -1,16 +1,17 @@
 // Streaming recogniser of shell-integration markers in raw PTY bytes. Valid markers (right key)
 // are removed from the stream and reported as events with their command token; everything else,
-// including lookalike markers with a wrong key, passes through byte for byte. Two markers carry
-// no key, so anyone can print them and their owner treats them as hints: the start hint, and the
-// key request — recognised only while `acceptKeyRequest` is set (during startup). A marker may be
-// split across chunks: bytes that could still be the start of a valid marker are held back until
-// they decide.
+// including lookalike markers with a wrong key, passes through byte for byte. The key request
+// carries no key and is recognised only while `acceptKeyRequest` is set (during startup). Once
+// the key has matched, the marker's bytes never reach the output, even when its fields are
+// garbled (a cwd too long for one write, bytes of another program landing inside it): they would
+// show the key to every reader of the terminal. A marker may be split across chunks: bytes that
+// could still be the start of a valid marker are held back until they decide.
 import { decodeCwdField, MARKER_PREFIX, MarkerKind } from '../shell-integration/marker-format';
 
 /** A marker recognised in the output. */
 export type MarkerEvent =
   | { kind: 'keyRequest' }
-  | { kind: 'startHint' }
+  | { kind: 'garbled' }
   | { kind: 'start'; token: string }
   | { kind: 'done'; token: string; status: number; cwd: string | undefined };
 
@@ -22,8 +23,9 @@ const EMPTY = Buffer.alloc(0);
 const ESC = 0x1b;
 const BEL = 0x07;
 const SEMI = 0x3b;
-// The cwd field of a real marker is percent-encoded PATH_MAX (4096 bytes) at most: 3 × 4096 + status.
-const MAX_FIELDS_BYTES = 16 * 1024;
+// The cwd field of a real marker is percent-encoded 4096 bytes at most (the hooks leave a longer
+// one out): 3 × 4096 + token + status, well inside this.
+const MAX_FIELDS_BYTES = 64 * 1024;
 
 type Match =
   | { outcome: 'match'; end: number; marker: MarkerEvent }
@@ -97,21 +99,27 @@ export class MarkerParser {
     const request = kind === MarkerKind.KeyRequest && this.acceptKeyRequest;
     if (kind !== MarkerKind.Start && kind !== MarkerKind.Done && !request) return { outcome: 'none' };
     if (p >= buf.length) return { outcome: 'partial' };
-    if (buf[p] === BEL && kind !== MarkerKind.Done) {
-      return { outcome: 'match', end: p + 1, marker: { kind: request ? 'keyRequest' : 'startHint' } };
-    }
-    if (request || buf[p] !== SEMI) return { outcome: 'none' };
+    if (request)
+      return buf[p] === BEL ? { outcome: 'match', end: p + 1, marker: { kind: 'keyRequest' } } : none;
+    if (buf[p] !== SEMI) return { outcome: 'none' };
     p++;
     for (let k = 0; k < nonce.length; k++, p++) {
       if (p >= buf.length) return { outcome: 'partial' };
       if (buf[p] !== nonce[k]) return { outcome: 'none' };
     }
     // The key matched: only our rc scripts can have produced this, so read the fields up to BEL.
+    // Printable ASCII only; anything else (or too much of it) garbles the marker, which is then
+    // swallowed whole as `garbled` at its BEL — or, without one in reach, at the cap.
     const fieldsStart = p;
+    let clean = true;
     for (; p < buf.length; p++) {
       const b = buf[p] as number;
-      if (b === BEL) return this.build(kind, buf.toString('latin1', fieldsStart, p), p + 1);
-      if (b < 0x20 || b > 0x7e || p - fieldsStart > MAX_FIELDS_BYTES) return { outcome: 'none' };
+      if (b === BEL) {
+        const fields = buf.toString('latin1', fieldsStart, p);
+        return clean ? this.build(kind, fields, p + 1) : garbled(p + 1);
+      }
+      if (b < 0x20 || b > 0x7e) clean = false;
+      if (p - fieldsStart >= MAX_FIELDS_BYTES) return garbled(p + 1);
     }
     return { outcome: 'partial' };
   }
@@ -119,10 +127,10 @@ export class MarkerParser {
   private build(kind: string, fields: string, end: number): Match {
     if (kind === MarkerKind.Start) {
       const m = TOKEN_ONLY.exec(fields);
-      return m ? { outcome: 'match', end, marker: { kind: 'start', token: m[1] as string } } : none;
+      return m ? { outcome: 'match', end, marker: { kind: 'start', token: m[1] as string } } : garbled(end);
     }
     const m = DONE_FIELDS.exec(fields);
-    if (!m) return none;
+    if (!m) return garbled(end);
     const cwd = m[3] ? decodeCwdField(m[3]) : undefined;
     return {
       outcome: 'match',
@@ -133,6 +141,7 @@ export class MarkerParser {
 }
 
 const none: Match = { outcome: 'none' };
+const garbled = (end: number): Match => ({ outcome: 'match', end, marker: { kind: 'garbled' } });
 // `;<token>` and `;<token>;<status>;<cwd>` after the key (tokens are hex, see createToken).
 const TOKEN_ONLY = /^;([0-9a-f]{1,32})$/;
 const DONE_FIELDS = /^;([0-9a-f]{1,32});(\d{1,3});([!-~]*)$/;

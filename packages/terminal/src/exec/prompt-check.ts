@@ -59,6 +59,18 @@ function isTerminal(pid: number, fd: number): boolean {
   }
 }
 
+/**
+ * Whether `pid` is blocked in read(2) on a terminal (the `read -s` of the key request, which has
+ * switched echo off by then); undefined when the kernel does not say (another architecture, no
+ * ptrace access, no such process).
+ */
+export function readingTerminal(pid: number): boolean | undefined {
+  const calls = SYSCALLS[process.arch];
+  const call = calls ? currentSyscall(pid) : undefined;
+  if (!calls || call === undefined) return undefined;
+  return call !== 'running' && call.nr === calls.read && isTerminal(pid, call.fd);
+}
+
 /** The shell's working directory from the kernel; undefined when unreadable or deleted. */
 export function shellCwd(pid: number): string | undefined {
   try {

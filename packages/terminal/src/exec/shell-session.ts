@@ -19,13 +19,14 @@ import { join } from 'node:path';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
 import type { OutputPipeline } from '../output/pipeline';
 import { readProcStat } from '../process/procfs';
+import { foregroundProcessGroup } from '../process/tree';
 import { createToken } from '../shell-integration/marker-format';
 import type { ShellKind } from '../spawn-options';
 import { encodeCommand } from './encode';
 import { type CommandBaseline, commandBaseline, ForegroundInterrupt } from './interrupt';
 import { type MarkerEvent, MarkerParser } from './marker-parser';
 import { type ExecOptions, execCancelled, terminalExited } from './options';
-import { shellCwd, shellState } from './prompt-check';
+import { readingTerminal, shellCwd, shellState } from './prompt-check';
 import { type CommandEnd, PtyCommand } from './pty-command';
 import { Watchdog } from './watchdog';
 
@@ -34,6 +35,8 @@ import { Watchdog } from './watchdog';
 // the terminal, or a newer marker comes. Never believed while busy: a shell made to print the
 // marker could otherwise spin in a loop until the marker is accepted.
 const FAST_RECHECKS = 50;
+// How long (in 1 ms steps) the key waits for the shell to sit in its `read -s`.
+const KEY_WAIT_ATTEMPTS = 2000;
 const recheckDelayMs = (attempt: number): number => (attempt < FAST_RECHECKS ? 2 : 50);
 
 /** What a shell session needs from the terminal that hosts it. */
@@ -43,6 +46,13 @@ export interface ShellSessionHost {
   nonce: string;
   /** The shell has not been given its key yet: answer its key request (a new shell, not a resumed one). */
   awaitingKey: boolean;
+  /**
+   * Check done markers against the kernel (prompt-check.ts). False where the shell is not a
+   * process this host can see — a container's shell behind its engine's client.
+   */
+  verify: boolean;
+  /** Called once, at the first prompt, before anything is typed (the host learns the shell's pid). */
+  onFirstPrompt?(): void;
   shellPid: number;
   /** Private directory for long command texts. */
   dir: string;
@@ -91,6 +101,17 @@ export class ShellSession {
       if (piece.type === 'data') this.handleOutput(piece.bytes);
       else this.handleMarker(piece.marker);
     }
+  }
+
+  /**
+   * Someone else typed into the terminal (`Terminal.write`). A line ending there may start a
+   * command at the prompt, so nothing is typed until the shell's next done marker says it is at
+   * its prompt again. (There is no keyless marker for "a command typed by hand starts": anyone
+   * could print one.)
+   */
+  noteInput(data: string | Uint8Array): void {
+    const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (text.includes('\r') || text.includes('\n')) this.ready = false;
   }
 
   /**
@@ -163,23 +184,20 @@ export class ShellSession {
     if (marker.kind === 'keyRequest') {
       // Only during startup, once: later requests are printed output like any other.
       this.parser.acceptKeyRequest = false;
-      this.host.write(`${this.host.nonce}\r`);
+      this.sendKey(0);
       return;
     }
     this.parser.acceptKeyRequest = false;
+    // A keyed marker that arrived damaged tells nothing reliable; it is only kept out of the output.
+    if (marker.kind === 'garbled') return;
     const typed = this.running?.phase === 'typed' && !this.closing ? this.running : undefined;
-    if (typed?.recheck) {
-      clearTimeout(typed.recheck);
-      typed.recheck = undefined;
-    }
     // Markers of another command (an earlier one, or one typed by hand) never settle this one.
-    const run = marker.kind !== 'startHint' && typed?.token === marker.token ? typed : undefined;
+    const run = typed?.token === marker.token ? typed : undefined;
+    if (run?.recheck) {
+      clearTimeout(run.recheck);
+      run.recheck = undefined;
+    }
     switch (marker.kind) {
-      case 'startHint':
-        // A command typed by hand starts (bash's PS0 has no key): execute() must not type into
-        // it. Anyone can print the hint, so it counts only while the kernel sees the shell busy.
-        if (!typed && shellState(this.host.shellPid) !== 'idle') this.ready = false;
-        return;
       case 'start':
         this.ready = false;
         if (run) {
@@ -195,15 +213,39 @@ export class ShellSession {
           run.releaseHeld();
           run.done = { status: marker.status, cwd: marker.cwd };
           this.verifyDone(run, 0);
-        } else if (!typed && (!this.started || shellState(this.host.shellPid) !== 'job')) {
+        } else if (
+          !typed &&
+          (!this.started || !this.host.verify || shellState(this.host.shellPid) !== 'job')
+        ) {
           // Before the first prompt no command has run that could print a marker; and a shell
           // started by a wrapper is not known by its pid until then (see pty-host).
-          this.started = true;
-          this.cwd = shellCwd(this.host.shellPid) ?? marker.cwd ?? this.cwd;
+          if (!this.started) {
+            this.started = true;
+            this.host.onFirstPrompt?.();
+          }
+          this.cwd = (this.host.verify ? shellCwd(this.host.shellPid) : undefined) ?? marker.cwd ?? this.cwd;
           this.promptReady();
         }
         return;
     }
+  }
+
+  /**
+   * Types the key once the shell sits in its `read -s` (echo off from then on), so the key is
+   * never echoed into the output. The shell is found as the terminal's foreground group (a
+   * wrapper such as bwrap may be the PTY's child). Where the kernel does not say, or after
+   * {@link KEY_WAIT_ATTEMPTS}, the key is typed anyway: sh's rc switched echo off with `stty`
+   * before asking.
+   */
+  private sendKey(attempt: number): void {
+    if (this.exitInfo) return;
+    const pid = foregroundProcessGroup(this.host.shellPid) ?? this.host.shellPid;
+    const reading = this.host.kind === 'sh' ? undefined : readingTerminal(pid);
+    if (reading === false && attempt < KEY_WAIT_ATTEMPTS) {
+      setTimeout(() => this.sendKey(attempt + 1), 1);
+      return;
+    }
+    this.host.write(`${this.host.nonce}\r`);
   }
 
   /**
@@ -215,7 +257,7 @@ export class ShellSession {
   private verifyDone(run: PtyCommand, attempt: number): void {
     run.recheck = undefined;
     if (this.running !== run || !run.done) return;
-    const state = shellState(this.host.shellPid);
+    const state = this.host.verify ? shellState(this.host.shellPid) : 'unknown';
     if (state === 'job') {
       run.releaseHeld();
       run.done = undefined;
@@ -225,7 +267,8 @@ export class ShellSession {
       run.recheck = setTimeout(() => this.verifyDone(run, attempt + 1), recheckDelayMs(attempt));
       return;
     }
-    this.cwd = shellCwd(this.host.shellPid) ?? run.done.cwd ?? this.cwd;
+    const cwd = this.host.verify ? shellCwd(this.host.shellPid) : undefined;
+    this.cwd = cwd ?? run.done.cwd ?? this.cwd;
     this.settle(run, { exitCode: run.done.status, signal: null });
     this.promptReady();
   }

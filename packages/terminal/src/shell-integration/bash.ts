@@ -8,13 +8,12 @@
 //   command can neither remove nor redefine them; they are called inside `{ …; } 2>/dev/null`, so
 //   `set -x` does not even trace the call.
 // - Every typed command line starts with `__orchflow_arm <token>`, which takes the command's
-//   token and prints the keyed start marker. PS0 prints a keyless hint for commands typed by hand
-//   (believed only when the kernel agrees that the shell is busy).
+//   token and prints the keyed start marker.
 // - Hooks call `builtin printf`/`builtin set`, so user functions named `printf` change nothing,
 //   and run with allexport/xtrace/errexit/nounset off (`local -`): under `set -a` the token the
 //   arm assigns would otherwise be exported to every later program.
 import { MarkerKind } from './marker-format';
-import { defineWithKey, encodeCwdFunction, markerFormat, START_HINT, TOKEN_VAR } from './rc-snippets';
+import { defineWithKey, encodeCwdFunction, markerFormat, TOKEN_VAR } from './rc-snippets';
 
 const HOOKS = `__orchflow_prompt() {
   builtin local s=$?
@@ -27,7 +26,6 @@ __orchflow_arm() {
   builtin local -
   builtin set +aeux
   case $1 in '' | *[!0-9a-f]*) ;; *) ${TOKEN_VAR}=$1 ;; esac
-  case \${PS0-} in *${START_HINT}*) ;; *) PS0=${START_HINT}\${PS0-} ;; esac
   builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}"
 }`;
 
@@ -44,7 +42,6 @@ ${defineWithKey('bash', HOOKS)}
 builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd
 PROMPT_COMMAND='{ __orchflow_prompt; } 2>/dev/null'
 builtin readonly PROMPT_COMMAND
-PS0=${START_HINT}
 PS1='\\$ '
 `;
 }

@@ -39,7 +39,10 @@ export function installShellIntegration(
   switch (kind) {
     case 'bash': {
       const rc = write('bashrc', bashRcScript());
-      return { dir, dispose, args: ['--noprofile', '--rcfile', rc, ...extraArgs, '-i'], env: {} };
+      // readline reads ~/.inputrc even with --noprofile --rcfile: a macro written there by one
+      // agent would rewrite every line orchflow types into later terminals.
+      const env = { INPUTRC: '/dev/null' };
+      return { dir, dispose, args: ['--noprofile', '--rcfile', rc, ...extraArgs, '-i'], env };
     }
     case 'zsh': {
       write('.zshrc', zshRcScript());

@@ -2,7 +2,6 @@
 // them) and the streaming parser (which recognises and strips them). OSC 633-style:
 //   ESC ] 633 ; K BEL                                        key request (once, during startup)
 //   ESC ] 633 ; C ; <key> ; <token> BEL                      command start (arm, zsh preexec)
-//   ESC ] 633 ; C BEL                                        keyless start hint (bash PS0)
 //   ESC ] 633 ; D ; <key> ; <token> ; <status> ; <cwd> BEL   command done, prompt next: `$?`, cwd
 // The key is a per-terminal secret that never touches a file, an argv, an environment or a shell
 // variable: the rc script asks for it with the key request, reads it from the terminal (echo off)

@@ -26,9 +26,6 @@ export function markerFormat(kind: Kind): string {
   return `${octalEscape(MARKER_PREFIX)}${kind};${KEY_PLACEHOLDER};${fields}${MARKER_END}`;
 }
 
-/** The keyless "a command starts" hint (bash's PS0, for commands typed by hand), as `$'…'` text. */
-export const START_HINT = `$'${octalEscape(MARKER_PREFIX)}${MarkerKind.Start}${MARKER_END}'`;
-
 function octalEscape(s: string): string {
   return s.replaceAll('\x1b', '\\033').replaceAll('\x07', '\\007');
 }
@@ -45,18 +42,25 @@ function singleQuoted(text: string): string {
  * which the command policy refuses. Echo is off while the key is read, so it never appears in the
  * output (scrollback readers would see it), and the key must be hex before it is spliced into the
  * `eval`. This runs before the first prompt, when no program of the terminal exists that could
- * read its input; the orchestrator answers only the first request. `read -s` (bash, zsh) keeps
- * echo off even where `stty` is missing.
+ * read its input; the orchestrator answers only the first request. sh without a working `stty`
+ * refuses to start rather than risk echoing the key.
  */
 export function defineWithKey(shell: 'bash' | 'zsh' | 'sh', functions: string): string {
   const request = `${octalEscape(MARKER_PREFIX)}${MarkerKind.KeyRequest}${MARKER_END}`;
   const read = shell === 'sh' ? `read -r ${KEY_VAR}` : `builtin read -rs ${KEY_VAR}`;
   const printf = shell === 'sh' ? 'command printf' : 'builtin printf';
   const spliced = functions.split(KEY_PLACEHOLDER).map(singleQuoted).join(`"$${KEY_VAR}"`);
-  return `command stty -echo 2>/dev/null
-${printf} '${request}'
-${read}
-command stty echo 2>/dev/null
+  // bash and zsh switch echo off in `read -s` (the orchestrator types the key only once the shell
+  // is blocked in that read); dash has no -s, so it takes two stty runs.
+  const [echoOff, echoOn] =
+    shell === 'sh'
+      ? [
+          `command stty -echo 2>/dev/null || { ${printf} 'orchflow: stty -echo failed; the key would be echoed\\n'; exit 70; }\n`,
+          '\ncommand stty echo 2>/dev/null',
+        ]
+      : ['', ''];
+  return `${echoOff}${printf} '${request}'
+${read}${echoOn}
 case $${KEY_VAR} in '' | *[!0-9a-f]*) ${printf} 'orchflow: no shell-integration key received\\n'; exit 70 ;; esac
 eval ${spliced}
 unset ${KEY_VAR}`;
@@ -69,8 +73,11 @@ unset ${KEY_VAR}`;
  * builtin (`builtin`/`command`), so a user function shadowing it changes nothing.
  */
 export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
+  // A cwd over 4096 bytes is left out (the orchestrator reads the cwd from /proc anyway): the
+  // marker then stays one short write that no other program's output can land inside.
   if (shell === 'sh') {
     return `__orchflow_encode_cwd() {
+  if [ \${#PWD} -gt 4096 ]; then __orchflow_cwd=; return; fi
   case $PWD in
     *[!A-Za-z0-9/._~-]*) __orchflow_cwd=$(command printf '%s' "$PWD" | od -An -v -tx1 | tr -d ' \\n' | sed 's/../%&/g') ;;
     *) __orchflow_cwd=$PWD ;;
@@ -81,6 +88,7 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
     return `__orchflow_encode_cwd() {
   local LC_ALL=C s=$PWD c i
   __orchflow_cwd=
+  ((\${#s} > 4096)) && return
   for ((i = 0; i < \${#s}; i++)); do
     c=\${s:i:1}
     case $c in
@@ -95,6 +103,7 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
   emulate -L zsh
   local LC_ALL=C s=$PWD c i
   typeset -g __orchflow_cwd=
+  ((\${#s} > 4096)) && return
   for ((i = 1; i <= \${#s}; i++)); do
     c=\${s[i]}
     case $c in
