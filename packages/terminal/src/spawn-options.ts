@@ -82,7 +82,8 @@ function spawnFailed(message: string, data?: unknown): OrchflowError {
   return new OrchflowError(ErrorCode.SpawnFailed, message, data);
 }
 
-function isExecutableFile(path: string): boolean {
+/** True for a regular file this process may execute. */
+export function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);

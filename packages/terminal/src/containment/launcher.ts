@@ -12,8 +12,8 @@
 //   4. execs the rest of its argv.
 // Any failure prints `orchflow-launch: …` and exits 126 before the target runs.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isExecutableFile } from '../spawn-options';
 import { encodeProgram, FILTER_ARCHES, type FilterArch, injectionGuardProgram } from './seccomp-filter';
 
 // Where perl is looked for; PATH is not used: an agent's PATH must not pick the launcher.
@@ -68,19 +68,9 @@ export interface Launcher {
   wrap(target: LaunchArgv, steps: LaunchSteps): LaunchArgv;
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The perl interpreter the launcher runs with, or undefined when none is installed. */
 export function findPerl(): string | undefined {
-  return PERL_CANDIDATES.find(isExecutable);
+  return PERL_CANDIDATES.find(isExecutableFile);
 }
 
 /**
@@ -129,7 +119,7 @@ export function createLauncher(perl: string, arch: FilterArch | undefined): Laun
  * resolves to undefined when it worked, else to why not (the launcher's own message).
  */
 export function probeLauncher(launcher: Launcher, steps: LaunchSteps): string | undefined {
-  const truePath = ['/bin/true', '/usr/bin/true', join('/usr/local/bin', 'true')].find(isExecutable);
+  const truePath = ['/bin/true', '/usr/bin/true', join('/usr/local/bin', 'true')].find(isExecutableFile);
   if (!truePath) return 'no /bin/true to probe the launcher with';
   const run = launcher.wrap({ file: truePath, args: [], env: {} }, steps);
   const result = spawnSync(run.file, run.args, { env: run.env, encoding: 'utf8', timeout: 10_000 });
