@@ -58,7 +58,10 @@ describe('MarkerParser', () => {
 
   test('markers without the key pass through; keyed ones with bad fields are swallowed, never shown', () => {
     const keyless = `${osc('D;;0;')}${osc('C')}${osc('Q;x')}`;
-    expect(parseInChunks(new MarkerParser(nonce), Buffer.from(keyless), 3)).toEqual({ text: keyless, markers: [] });
+    expect(parseInChunks(new MarkerParser(nonce), Buffer.from(keyless), 3)).toEqual({
+      text: keyless,
+      markers: [],
+    });
     const bad = [
       osc(`D;${nonce};a1;notanumber;x`),
       osc(`C;${nonce};a1;extra`),
@@ -67,7 +70,11 @@ describe('MarkerParser', () => {
       `\x1b]633;D;${nonce};a1;0;/tmp/\x1b[31mother program\x07`,
     ];
     for (const size of [1, 3, 1000]) {
-      const { text, markers } = parseInChunks(new MarkerParser(nonce), Buffer.from(`a${bad.join('b')}c`), size);
+      const { text, markers } = parseInChunks(
+        new MarkerParser(nonce),
+        Buffer.from(`a${bad.join('b')}c`),
+        size,
+      );
       expect(text).toBe('abbbbc');
       expect(markers).toEqual(bad.map(() => ({ kind: 'garbled' })));
     }
