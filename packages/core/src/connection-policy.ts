@@ -18,6 +18,7 @@ import {
   parseSecurityPolicy,
   type SecurityPolicy,
   type SecurityPolicyInput,
+  trustsRawInput,
 } from '@orchflow/security';
 import { isTrustedLike, SpawnGuard } from './spawn-guard';
 
@@ -69,12 +70,14 @@ export class ConnectionPolicy {
     return decision.allowed ? decision : { ...decision, rule: `${CONNECTION_RULE_PREFIX}${decision.rule}` };
   }
 
-  /**
-   * True when the policy restricts spawn configs, and judges raw input at the shell's prompt (it
-   * is not trusted-like; see `isTrustedLike`).
-   */
+  /** True when the policy restricts spawn configs (it is not trusted-like; see `isTrustedLike`). */
   get restrictsSpawn(): boolean {
     return !isTrustedLike(this.policy);
+  }
+
+  /** True when raw input it allows is judged at the shell's prompt (see `trustsRawInput`). */
+  get judgesRawInput(): boolean {
+    return !trustsRawInput(this.policy);
   }
 
   /** `config` checked by this policy's spawn guard; throws PolicyDenied with a `connection:` rule. */

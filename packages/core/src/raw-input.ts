@@ -1,6 +1,7 @@
 // Raw input (`terminal.write`) under a policy that restricts commands. Keystrokes would otherwise
 // be a way around the command policy: type the denied command and press Enter. So, for a caller
-// held to such a policy (one that is not trusted-like) and allowed raw input at all:
+// held to such a policy (any but one as open as `trusted`; see `trustsRawInput`) and allowed raw
+// input at all:
 //
 // - while a program the shell started holds the terminal (the kernel's foreground process group
 //   is not the shell's; see foreground.ts), input goes to it unjudged: answers to prompts, keys
@@ -10,8 +11,9 @@
 //   is admitted like an `execute` command (policy, plugins, audit; a denial is PolicyDenied and a
 //   `security.alert`) before it is typed, preceded by Ctrl-U so nothing already in the shell's
 //   line editor is prepended to it. Only printable text, Backspace, Ctrl-U, Ctrl-C and (on an
-//   empty line) Ctrl-D are accepted there: editing keys, Tab completion and history expansion
-//   would make the shell run a line other than the one judged.
+//   empty line) Ctrl-D are accepted there: editing keys and Tab completion would make the shell
+//   run a line other than the one judged. `!` and `^` are plain text: every orchflow rc turns
+//   history expansion off, and the command policy's shell-integration rule keeps it off.
 //
 // A partial line waits here (bounded) until its line end arrives; input of one terminal is
 // handled in order. Callers not held to such a policy write straight through, as before.
@@ -44,9 +46,6 @@ interface TerminalInput {
 
 // Judges only whether a line is one complete command (an allowlist is what reports parse errors).
 const COMPLETENESS = new CommandPolicy({ allowedCommands: ['*'], dangerousVariables: [] });
-
-// History expansion (`!!`, `!$`, `!-2`, `^a^b`) re-runs or edits earlier lines at run time.
-const HISTORY_EXPANSION = /![^\s=(]|^\s*\^/;
 
 function refused(record: TerminalRecord, rule: string, message: string): OrchflowError {
   return new OrchflowError(ErrorCode.PolicyDenied, message, {
@@ -194,13 +193,6 @@ export class RawInputJudge {
     if (line.trim() === '') {
       session.write(end);
       return;
-    }
-    if (HISTORY_EXPANSION.test(line)) {
-      throw refused(
-        record,
-        'raw-input:history-expansion',
-        `History expansion ('!…', '^…^') is refused in raw input under this security policy: the shell would run an earlier line the policy cannot see. Type the command out`,
-      );
     }
     const complete = await COMPLETENESS.check(line);
     if (!complete.allowed && complete.rule === 'parse-error') {

@@ -25,11 +25,12 @@ import {
   parseSecurityPolicy,
   type SecurityPolicy,
   sha256Hex,
+  trustsRawInput,
 } from '@orchflow/security';
 import type { TerminalSpawnOptions } from '@orchflow/terminal';
 import type { ConnectionPolicy } from './connection-policy';
 import { strictestSpec, strongerLevel } from './isolation-merge';
-import { isTrustedLike, matchingGlob, realOrResolved, SPAWN_DANGEROUS_ENV, SpawnGuard } from './spawn-guard';
+import { matchingGlob, realOrResolved, SPAWN_DANGEROUS_ENV, SpawnGuard } from './spawn-guard';
 
 // The isolation settings of a terminal no policy holds (network, no limits, nothing forbidden):
 // what a `sandboxed` terminal gets around the sandbox itself when there is no policy.
@@ -209,8 +210,8 @@ export class SecurityGate {
 
   /**
    * How raw input (keystrokes) from `caller` may reach a terminal: `direct`, or `judged` line by
-   * line at the shell's prompt (see raw-input.ts) when either policy restricts commands (is not
-   * trusted-like). Throws Forbidden when the policy, or the caller's, does not allow raw input.
+   * line at the shell's prompt (see raw-input.ts) when either policy is not as open as `trusted`
+   * (see `trustsRawInput`). Throws Forbidden when the policy, or the caller's, does not allow raw input.
    */
   rawInputMode(terminalId: string, caller?: ConnectionPolicy): 'direct' | 'judged' {
     if (this.securityPolicy && !canWriteRawInput(this.securityPolicy)) {
@@ -221,8 +222,8 @@ export class SecurityGate {
       );
     }
     caller?.assertRawInput(terminalId);
-    const own = this.securityPolicy !== undefined && !isTrustedLike(this.securityPolicy);
-    return own || caller?.restrictsSpawn ? 'judged' : 'direct';
+    const own = this.securityPolicy !== undefined && !trustsRawInput(this.securityPolicy);
+    return own || caller?.judgesRawInput ? 'judged' : 'direct';
   }
 
   /**

@@ -129,7 +129,6 @@ describe('raw input under a policy that restricts commands', () => {
     const term = await o.spawnTerminal('agent', { cwd: ws });
     await denied(term.write('\x1b[A\r'), /^raw-input:control-key$/); // history recall (Up)
     await denied(term.write('shr\t'), /^raw-input:control-key$/); // completion
-    await denied(term.write('!!\r'), /^raw-input:history-expansion$/);
     await denied(term.write('echo ok; ls \\\r'), /^raw-input:incomplete-line$/);
     await denied(term.write("echo 'open\r"), /^raw-input:incomplete-line$/);
     await denied(term.write(`echo ${'a'.repeat(5000)}`), /^raw-input:line-too-long$/);
@@ -141,6 +140,54 @@ describe('raw input under a policy that restricts commands', () => {
     await output(o, term, 'cleared\r\n');
     await term.execute('true');
     expect(existsSync(victim)).toBe(true);
+  });
+
+  it('is off by default under a bare denylist at isolation none, and judged where it is allowed', async () => {
+    const { ws, victim } = workspace();
+    const sync = (write: () => Promise<void>) => {
+      try {
+        void write();
+      } catch (error) {
+        return error;
+      }
+    };
+    let o = build({ deniedCommands: ['shred'] });
+    let term = await o.spawnTerminal('agent', { cwd: ws });
+    const off = expectCode(
+      sync(() => term.write('shred -u x\r')),
+      ErrorCode.Forbidden,
+    );
+    expect(off.data).toMatchObject({ rule: 'capabilities.canWriteRawInput' });
+    await o.shutdown();
+
+    o = build({ deniedCommands: ['shred'], capabilities: { canWriteRawInput: true } });
+    term = await o.spawnTerminal('agent', { cwd: ws });
+    await denied(term.write('shred -u x\r'), /^deniedCommands\[0\]: shred$/);
+    await denied(term.write('\x1b[A\r'), /^raw-input:control-key$/);
+    await term.execute('true');
+    expect(existsSync(victim)).toBe(true);
+    await o.shutdown();
+
+    // `trusted` (protectShellIntegration off) and no policy: keys go straight in, Escape included.
+    for (const policy of [SecurityPresets.trusted, undefined]) {
+      orch = policy ? Orchestrator.builder().withSecurityPolicy(policy).build() : new Orchestrator();
+      const own = await orch.spawnTerminal('agent', { cwd: ws });
+      await own.write('\x1b[A\x15echo direct-$((2+3))\r');
+      await output(orch, own, 'direct-5');
+      await orch.shutdown();
+    }
+  });
+
+  it('runs a typed line with "!" as written: history expansion is off and stays off', async () => {
+    const o = build(STANDARD_WITH_RAW);
+    const term = await o.spawnTerminal('agent', { cwd: dir() });
+    await term.write('echo "hi!"\r');
+    await output(o, term, 'hi!\r\n');
+    // `!!` is not the previous line, `!x` not an earlier event: both are plain text.
+    await term.write('echo "again" !! !x\r');
+    await output(o, term, 'again !! !x\r\n');
+    // Turning it back on is a command the shell-integration rule denies.
+    await denied(term.write('set -o histexpand\r'), /^shell-integration$/);
   });
 
   it('passes keys unjudged to a program the shell started, also inside a sandbox', async () => {
@@ -193,6 +240,18 @@ describe('raw input under a policy that restricts commands', () => {
     await term.write('echo via-$((1+1))\r');
     await term.execute('true');
     expect((await term.read()).data).toContain('via-2');
+    expect(existsSync(victim)).toBe(true);
+    // A bare denylist at isolation none still judges the caller's raw input.
+    const [clientEnd2, serverEnd2] = DirectChannel.pair();
+    serveChannel(orch, serverEnd2, {
+      principal: agent,
+      policy: new ConnectionPolicy({ deniedCommands: ['shred'], capabilities: { canWriteRawInput: true } }),
+    });
+    const client2 = await OrchflowClient.fromChannel(clientEnd2);
+    onTestFinished(() => client2.close());
+    const term2 = await client2.spawnTerminal('bot', { cwd: ws });
+    await denied(term2.write('shred -u x\r'), /^connection:deniedCommands\[0\]: shred$/);
+    await term2.execute('true');
     expect(existsSync(victim)).toBe(true);
     // The same orchestrator, called without that principal, has no policy: input goes straight in.
     const own = await orch.spawnTerminal('admin-agent', { cwd: ws });

@@ -144,7 +144,7 @@ describe('security policy enforcement', () => {
     expect(alerts[0]).toMatchObject({ severity: 'critical', rule: 'audit-log' });
   });
 
-  it('refuses raw input under an allowlist and allows it without one', async () => {
+  it('refuses raw input under an allowlist or a bare denylist and allows it under trusted', async () => {
     const o = build({ allowedCommands: ['echo'] });
     const term = await o.spawnTerminal('agent');
     expectCode(
@@ -158,7 +158,11 @@ describe('security policy enforcement', () => {
       ErrorCode.Forbidden,
     );
     await o.shutdown();
-    const open = build({ deniedCommands: ['rm'] });
+    const denylist = build({ deniedCommands: ['rm'] });
+    const t1 = await denylist.spawnTerminal('agent');
+    expect(() => denylist.write(t1.id, ' ')).toThrow(/canWriteRawInput/);
+    await denylist.shutdown();
+    const open = build({ deniedCommands: ['rm'], protectShellIntegration: false });
     const t2 = await open.spawnTerminal('agent');
     expect(() => open.write(t2.id, ' ')).not.toThrow();
   });

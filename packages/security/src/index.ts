@@ -42,7 +42,7 @@ export {
   type LaunchTarget,
   type LaunchWrapper,
 } from './isolation/types';
-export { canWriteRawInput, SecurityPresets } from './policy/presets';
+export { canWriteRawInput, SecurityPresets, trustsRawInput } from './policy/presets';
 export {
   type AllowRule,
   type AllowRuleInput,

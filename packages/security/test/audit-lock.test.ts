@@ -2,14 +2,15 @@
 // refused with the holder's pid, a lock left by a dead process or a reused pid is broken, and the
 // chain stays one chain.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { AuditLog } from '../src/audit/audit-log';
 import type { AuditRecord } from '../src/audit/entry';
+import { realLogPath } from '../src/audit/lock';
 import { verifyAuditLog } from '../src/audit/verify';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src/audit/audit-log.ts');
@@ -126,5 +127,35 @@ describe('AuditLog lock', () => {
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere.invalid', token: 't' }));
     expect((await refusal(path)).message).toMatch(/process 1 on host elsewhere\.invalid/);
     expect(readFileSync(`${path}.lock`, 'utf8')).toContain('elsewhere.invalid');
+  });
+
+  it('keys the lock on the real file: a symlink to the log or to its directory is refused', async () => {
+    const first = await AuditLog.open(path);
+    const lockPath = `${realpathSync(path)}.lock`;
+    const fileLink = join(dirname(path), 'link.jsonl');
+    symlinkSync(path, fileLink);
+    const dirLink = `${dirname(path)}-link`;
+    symlinkSync(dirname(path), dirLink);
+    for (const other of [fileLink, join(dirLink, 'audit.jsonl'), relative(process.cwd(), path)]) {
+      const error = await refusal(other);
+      expect(error.message).toContain('this same process');
+      expect(error.data).toMatchObject({ path: other, lockPath });
+    }
+    await first.close();
+
+    // Opened through a link, the log is locked under its real name, and a second process's writer
+    // through the real path is refused.
+    const child = await holder(join(dirLink, 'link.jsonl'));
+    expect(existsSync(lockPath)).toBe(true);
+    expect(existsSync(`${fileLink}.lock`)).toBe(false);
+    expect((await refusal(path)).message).toContain(`process ${child.pid}`);
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, entries: 1 });
+  });
+
+  it('resolves the directory of a log that does not exist yet', () => {
+    const dirLink = `${dirname(path)}-dir`;
+    symlinkSync(dirname(path), dirLink);
+    expect(realLogPath(join(dirLink, 'new.jsonl'))).toBe(join(realpathSync(dirname(path)), 'new.jsonl'));
+    expect(() => realLogPath(join(dirLink, 'missing', 'new.jsonl'))).toThrow(/ENOENT/);
   });
 });

@@ -1,7 +1,7 @@
 // SecurityPolicy schema, presets and the raw-input rule.
 import { ErrorCode, isOrchflowError, type OrchflowError } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
-import { canWriteRawInput, SecurityPresets } from '../src/policy/presets';
+import { canWriteRawInput, SecurityPresets, trustsRawInput } from '../src/policy/presets';
 import { parseSecurityPolicy, SecurityPolicySchema } from '../src/policy/schema';
 
 function loadError(input: unknown): OrchflowError {
@@ -136,12 +136,17 @@ describe('SecurityPresets', () => {
 });
 
 describe('canWriteRawInput', () => {
-  it('refuses raw keystrokes under every policy that is not trusted-like unless granted', () => {
+  it('refuses raw keystrokes under every policy not as open as trusted unless granted', () => {
     expect(canWriteRawInput(SecurityPresets.trusted)).toBe(true);
     expect(canWriteRawInput(SecurityPresets.standard)).toBe(false);
     expect(canWriteRawInput(SecurityPresets.locked)).toBe(false);
     expect(canWriteRawInput(parseSecurityPolicy({ allowedCommands: ['ls'] }))).toBe(false);
-    expect(canWriteRawInput(parseSecurityPolicy({ deniedCommands: ['rm'] }))).toBe(true);
+    // A denylist at isolation none still protects the shell integration, so typed keys are not trusted.
+    expect(canWriteRawInput(parseSecurityPolicy({ deniedCommands: ['rm'] }))).toBe(false);
+    expect(canWriteRawInput(parseSecurityPolicy({}))).toBe(false);
+    expect(
+      canWriteRawInput(parseSecurityPolicy({ deniedCommands: ['rm'], protectShellIntegration: false })),
+    ).toBe(true);
     expect(canWriteRawInput(parseSecurityPolicy({ deniedCommands: ['rm'], isolationLevel: 'process' }))).toBe(
       false,
     );
@@ -151,5 +156,18 @@ describe('canWriteRawInput', () => {
       ),
     ).toBe(true);
     expect(canWriteRawInput(parseSecurityPolicy({ capabilities: { canWriteRawInput: false } }))).toBe(false);
+  });
+
+  it('trusts raw input (writes it unjudged) only under a policy as open as trusted', () => {
+    expect(trustsRawInput(SecurityPresets.trusted)).toBe(true);
+    expect(trustsRawInput(parseSecurityPolicy({ protectShellIntegration: false }))).toBe(true);
+    for (const input of [
+      { deniedCommands: ['rm'] },
+      { deniedCommands: ['rm'], capabilities: { canWriteRawInput: true } },
+      { protectShellIntegration: false, isolationLevel: 'process' },
+      { protectShellIntegration: false, allowedCommands: ['ls'] },
+    ])
+      expect(trustsRawInput(parseSecurityPolicy(input)), JSON.stringify(input)).toBe(false);
+    expect(trustsRawInput(SecurityPresets.standard)).toBe(false);
   });
 });

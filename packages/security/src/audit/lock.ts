@@ -1,14 +1,18 @@
 // The single-writer lock of an audit log. Two writers appending to one file would each continue
 // the chain from their own head and fork it, so a log is opened by one AuditLog at a time: the
 // writer holds `<log>.lock`, a file naming its pid (and that process's start time, so a reused pid
-// is not mistaken for the holder). The lock appears with its content in one step (written to a
+// is not mistaken for the holder). `<log>` is the log's real path (realpath), so a symlink to the
+// log or to a directory above it, or a bind mount of its directory, finds the same lock. A hard
+// link (or a bind mount of the file itself) in another place is a second name realpath cannot
+// tell, and gets a lock of its own: give every writer the log's one real path. The lock appears with its content in one step (written to a
 // private file, then hard-linked into place: link fails when the lock exists), so a reader never
 // sees a half-written lock. A lock whose holder has died is stale and is broken: renamed aside
 // first, and removed only if it is still the lock that was judged stale, so two processes breaking
 // the same stale lock at once cannot both end up holding it.
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 
 /** What a lock file says about its holder. */
@@ -34,6 +38,19 @@ function startTimeOf(pid: number): number | undefined {
     return Number.isFinite(value) ? value : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The real path of the log at `logPath`: symlinks resolved; for a log that does not exist yet, its
+ * directory's real path and its name.
+ */
+export function realLogPath(logPath: string): string {
+  try {
+    return realpathSync(logPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return join(realpathSync(dirname(logPath)), basename(logPath));
   }
 }
 
@@ -106,12 +123,12 @@ export class AuditLock {
   ) {}
 
   /**
-   * Takes the lock of the log at `logPath` (its file is `<logPath>.lock`), breaking a stale one;
-   * throws InternalError naming the log, the lock file and the holder's pid when a live writer
-   * holds it.
+   * Takes the lock of the log at `logPath` (its file is `<real path of the log>.lock`), breaking a
+   * stale one; throws InternalError naming the log, the lock file and the holder's pid when a live
+   * writer holds it.
    */
   static acquire(logPath: string): AuditLock {
-    const path = `${logPath}.lock`;
+    const path = `${realLogPath(logPath)}.lock`;
     const owner: AuditLockOwner = {
       pid: process.pid,
       startTime: startTimeOf(process.pid),

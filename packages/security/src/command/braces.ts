@@ -48,15 +48,20 @@ function sequence(body: string): string[] | undefined {
   return out;
 }
 
+// Groups expanded one inside the other (recursion depth); more than this many groups in a word
+// would also give more than MAX_ALTERNATIVES words unless most have one alternative (`{1..1}`).
+const MAX_GROUPS = 64;
+
 /** Every word `text` brace-expands to, or `undefined` when there would be too many. */
-export function expandBraces(text: string): string[] | undefined {
+export function expandBraces(text: string, depth = 0): string[] | undefined {
   const group = findGroup(text);
   if (!group) return [text];
+  if (depth >= MAX_GROUPS) return undefined;
   const head = text.slice(0, group.open);
   const tail = text.slice(group.close + 1);
   const out: string[] = [];
   for (const part of group.parts) {
-    const expanded = expandBraces(head + part + tail);
+    const expanded = expandBraces(head + part + tail, depth + 1);
     if (!expanded) return undefined;
     out.push(...expanded);
     if (out.length > MAX_ALTERNATIVES) return undefined;

@@ -11,6 +11,7 @@ import { parseSecurityPolicy, type SecurityPolicy } from '../policy/schema';
 import { nameGlob, SAFE_ENVIRONMENT, SHELL_CONTROL_VARIABLES } from './assignments';
 import { lackingCapability, lackingForBackground, lackingForRedirect, layers } from './capabilities';
 import { hookFinding } from './hook-findings';
+import { memoryPathFindings } from './hook-memory';
 import { isHookVariable } from './hook-names';
 import { bashParser } from './parser';
 import { candidateCwds, PathGuard, pathRefs } from './paths';
@@ -109,7 +110,7 @@ export class CommandPolicy {
       const denied = this.assignmentDenial(assignment, strict);
       if (denied) return denied;
     }
-    const hooks = this.hookDenial(scan, true);
+    const hooks = this.hookDenial(scan, true) ?? this.memoryDenial(scan, cwd, home, true);
     if (hooks) return hooks;
     const hazard = scan.hazards[0];
     if (strict && hazard) return hazard;
@@ -143,7 +144,22 @@ export class CommandPolicy {
     }
     const background = lackingForBackground(scan.background, caps);
     if (background) return background;
-    return this.judgePaths(scan, bound.paths, cwd, home) ?? this.hookDenial(scan, false);
+    return (
+      this.judgePaths(scan, bound.paths, cwd, home) ??
+      this.hookDenial(scan, false) ??
+      this.memoryDenial(scan, cwd, home, false)
+    );
+  }
+
+  // protectShellIntegration: file words that reach a process's memory (/proc/<pid>/mem) from the
+  // directories the line may be in or through symlinks; the line's text is judged by scan.hooks.
+  private memoryDenial(scan: Scan, cwd: string, home: string, certain: boolean): Construct | undefined {
+    if (!this.policy.protectShellIntegration) return undefined;
+    const refs = pathRefs(scan.commands, scan.redirects);
+    const found = memoryPathFindings(refs, candidateCwds(cwd, scan.cds, home)).find(
+      (f) => f.certain === certain,
+    );
+    return found && { rule: found.rule, reason: found.reason };
   }
 
   // protectShellIntegration: `certain` findings name the hooks and are judged early; the others

@@ -8,6 +8,7 @@
 import { builtinAssignments } from './assignments';
 import { type HookFinding, hookFinding } from './hook-findings';
 import { isHookCallable, isHookVariable } from './hook-names';
+import { historyOptionFinding } from './hook-options';
 import type { WordValue } from './words';
 
 const DECLARATIONS = new Set(['declare', 'typeset', 'local', 'readonly', 'export']);
@@ -183,7 +184,9 @@ export function hookBuiltinFinding(
   text: string,
 ): HookFinding | undefined {
   const args = words.slice(1);
-  const found = DECLARATIONS.has(program) ? declaration(program, args, text) : simple(program, args, text);
+  const found =
+    historyOptionFinding(program, args, text) ??
+    (DECLARATIONS.has(program) ? declaration(program, args, text) : simple(program, args, text));
   if (found) return found;
   // Every other builtin that assigns by name: `printf -v "$x"`, `read "$x"`, `mapfile "$x"`.
   const target = builtinAssignments(program, words)?.targets.find((t) => t.written === undefined);

@@ -6,6 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import { expandBraces } from './braces';
 import { type HookFinding, hookFinding } from './hook-findings';
+import { memoryTextFindings } from './hook-memory';
 import {
   decodeAnsiC,
   isHookCallable,
@@ -121,6 +122,8 @@ export function hookTreeFindings(root: Node, source: string): HookFinding[] {
     findings.push(hookFinding(source, `touches orchflow's shell integration (${name})`, true));
   }
   findings.push(...walk.findings);
+  // A forked subshell's /proc/self/mem is a copy of the shell, key included (hook-memory.ts).
+  findings.push(...memoryTextFindings(text));
   // Where tree-sitter gave up on part of the line (`${!_*}`, zsh's `${(P)x}`), read the text itself.
   if (root.hasError) findings.push(...sourceFindings(source));
   return findings;

@@ -129,9 +129,11 @@ export function pathRefs(commands: FoundCommand[], redirects: Redirect[]): PathR
   return refs;
 }
 
-// realpath of what exists, then the rest applied component by component (`..` after a symlink
-// goes up from the symlink's target, as the kernel does).
-function resolveReal(path: string): string {
+/**
+ * realpath of what exists of `path`, then the rest applied component by component (`..` after a
+ * symlink goes up from the symlink's target, as the kernel does).
+ */
+export function resolveReal(path: string): string {
   try {
     return realpathSync.native(path);
   } catch {

@@ -31,7 +31,8 @@ export function containerRunArgs(spec: IsolationSpec, options: ContainerRunOptio
   const args = ['run', '--rm', '-i', ...(options.tty ? ['-t'] : []), '--init', '--name', options.name];
   args.push('--network', spec.network ? 'bridge' : 'none');
   args.push('--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--read-only');
-  args.push('--tmpfs', '/tmp:rw,nosuid,nodev', '--ulimit', 'core=0');
+  const tmpSize = limits.maxTmpfsMb === undefined ? '' : `,size=${limits.maxTmpfsMb}m`;
+  args.push('--tmpfs', `/tmp:rw,nosuid,nodev${tmpSize}`, '--ulimit', 'core=0');
   if (limits.maxMemoryMb !== undefined) {
     args.push('--memory', `${limits.maxMemoryMb}m`, '--memory-swap', `${limits.maxMemoryMb}m`);
   }

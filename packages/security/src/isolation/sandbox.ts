@@ -1,16 +1,21 @@
-// The `sandbox` level: bubblewrap arguments. The host's root is visible read-only; /tmp, /home,
-// /run, the real home directory and /root are empty private tmpfs; the workspace is the only
-// writable host directory; forbidden paths are covered (directories by a mode-000 tmpfs, files by /dev/null); the sandbox has its own
-// PID, IPC and UTS namespaces (and network namespace unless the policy allows network) and runs
-// with every capability dropped. See docs/security.md for why an interactive PTY shell does not
-// get `--new-session`.
+// The `sandbox` level: bubblewrap arguments. The host's root is visible read-only; /tmp, /var/tmp,
+// /home, /run, the real home directory and /root are empty private tmpfs of bounded size; /proc's
+// global knobs are read-only and /sys is empty (sandbox-kernel.ts); the workspace is the only
+// writable host directory; forbidden paths are covered (directories by a mode-000 tmpfs, files by
+// /dev/null); the sandbox has its own PID, IPC and UTS namespaces (and network namespace unless
+// the policy allows network), the shell is its PID 1, and every capability is dropped. See
+// docs/security.md for why an interactive PTY shell does not get `--new-session`.
 import { existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { kernelFsArgs, kernelFsReadOnlyArgs, sizedTmpfs, tmpfsSizes } from './sandbox-kernel';
 import type { IsolationSpec } from './types';
 
-/** Host directories replaced by an empty private tmpfs inside the sandbox. */
-export const SANDBOX_HIDDEN_DIRS: readonly string[] = ['/tmp', '/home', '/run'];
+/**
+ * Host directories replaced by an empty private tmpfs inside the sandbox (/var/tmp: it holds
+ * other programs' Unix sockets, which a network namespace does not cut off).
+ */
+export const SANDBOX_HIDDEN_DIRS: readonly string[] = ['/tmp', '/var/tmp', '/home', '/run'];
 
 /** How the sandboxed program relates to the terminal. */
 export interface SandboxOptions {
@@ -55,8 +60,11 @@ function isDirectory(path: string): boolean {
 /** `bwrap` arguments (without the program to run) for `spec`. Throws SpawnFailed for a workspace inside a forbidden path. */
 export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[] {
   const workspace = resolve(spec.workspace);
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
-  for (const dir of hiddenDirs(spec, workspace)) args.push('--tmpfs', dir);
+  const size = tmpfsSizes(spec.limits);
+  const args = ['--ro-bind', '/', '/', ...kernelFsArgs(size.small)];
+  for (const dir of hiddenDirs(spec, workspace)) {
+    args.push(...sizedTmpfs(dir, dir === '/tmp' ? size.tmp : size.small));
+  }
   // After the tmpfs mounts: a workspace inside a hidden home reappears on top of them.
   args.push('--bind', workspace, workspace);
   for (const dir of options.privateDirs) args.push('--ro-bind', dir, dir);
@@ -72,7 +80,10 @@ export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[
     if (statSync(path).isDirectory()) args.push('--perms', '0000', '--tmpfs', path);
     else args.push('--ro-bind', '/dev/null', path);
   }
-  args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts');
+  args.push(...kernelFsReadOnlyArgs());
+  // --as-pid-1: the program is PID 1 instead of bubblewrap's init, whose /proc/1/cmdline would
+  // show this whole argv (workspace, home, forbidden paths) to every command.
+  args.push('--unshare-pid', '--as-pid-1', '--unshare-ipc', '--unshare-uts');
   if (!spec.network) args.push('--unshare-net');
   if (options.newSession) args.push('--new-session');
   args.push('--die-with-parent', '--cap-drop', 'ALL', '--chdir', workspace, '--setenv', 'HOME', '/tmp');

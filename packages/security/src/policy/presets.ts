@@ -248,14 +248,24 @@ export const SecurityPresets: {
 })();
 
 /**
+ * Whether raw keystrokes under `policy` go to the terminal unjudged: only under a policy as open
+ * as `trusted` (no allowlist, isolation `none` and `protectShellIntegration: false`). Under any
+ * other policy, also a bare denylist, raw input is judged line by line where it is allowed.
+ */
+export function trustsRawInput(policy: SecurityPolicy): boolean {
+  return (
+    policy.allowedCommands === undefined &&
+    policy.isolationLevel === 'none' &&
+    !policy.protectShellIntegration
+  );
+}
+
+/**
  * Whether raw keystrokes (`terminal.write`) are allowed: an explicit `canWriteRawInput` wins;
- * otherwise only under a trusted-like policy (no allowlist and isolation `none`, like `trusted`),
- * since typed keys could otherwise run what the command policy denies. Where a policy that is not
- * trusted-like allows them, `@orchflow/core` judges each line typed at the shell's prompt.
+ * otherwise only under a policy that {@link trustsRawInput}, since typed keys could otherwise run
+ * what the command policy denies. Where another policy allows them, `@orchflow/core` judges each
+ * line typed at the shell's prompt.
  */
 export function canWriteRawInput(policy: SecurityPolicy): boolean {
-  return (
-    policy.capabilities.canWriteRawInput ??
-    (policy.allowedCommands === undefined && policy.isolationLevel === 'none')
-  );
+  return policy.capabilities.canWriteRawInput ?? trustsRawInput(policy);
 }

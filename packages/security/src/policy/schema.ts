@@ -63,6 +63,11 @@ export const ResourceLimitsSchema = z
     maxFileSizeMb: positiveInt.optional(),
     /** Open file descriptors per process (RLIMIT_NOFILE). */
     maxOpenFiles: positiveInt.optional(),
+    /**
+     * Size of the RAM-backed /tmp of a `sandbox` or `container`, in MiB (sandbox default 512);
+     * a sandbox's other private tmpfs mounts get at most 64.
+     */
+    maxTmpfsMb: positiveInt.optional(),
     /** Processes per user (RLIMIT_NPROC). */
     maxProcesses: positiveInt.optional(),
   })

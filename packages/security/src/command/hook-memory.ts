@@ -1,0 +1,206 @@
+// The `protectShellIntegration` rule's look at paths that name a process's memory. A subshell is
+// a fork of the shell, so its own `/proc/self/mem` (like the shell's `/proc/$$/mem`) holds the
+// hook functions and their shell-integration key: `( exec 3</proc/self/mem; perl … <&3 )` reads it.
+// Judged twice: on the whole line as the shell will see it (every string, also inside `perl -e`
+// code or `dd if=`), by path shape, expansions and globs included; and on the words that name
+// files, resolved from each directory the line may be in and through symlinks (`cd /proc/self;
+// cat mem`, a link to /proc made earlier).
+import { expandBraces } from './braces';
+import { expandGlob, globMatch, hasGlob } from './globs';
+import { type HookFinding, hookFinding } from './hook-findings';
+import { type PathRef, resolveReal } from './paths';
+
+/** How a path component may turn out: this name, any name (`*`), unknown (`$x`), or not it. */
+type Match = 'yes' | 'any' | 'maybe' | 'no';
+
+const GLOB = /[*?[(]/;
+const DYNAMIC = /[$`]/;
+// A name no pattern that means one file in particular matches (`m*` does not, `*` does).
+const PROBE = 'orchflow-probe';
+const WHY = "reading a shell's memory reveals its shell-integration key";
+
+function certainFinding(snippet: string): HookFinding {
+  return hookFinding(snippet, `names a process's memory (/proc/<pid>/mem): ${WHY}`, true);
+}
+
+function unknownFinding(snippet: string, what: string): HookFinding {
+  return hookFinding(
+    snippet,
+    `may name a process's memory (/proc/<pid>/mem): ${what} only known at run time, and ${WHY}; write the path literally`,
+    false,
+  );
+}
+
+// A glob component as a plain glob: extglob and zsh groups (`@(mem)`, `m(e)m`, `(#i)MEM`) and zsh
+// exclusions (`^maps`, `m*~x`) widen to `*` or drop the exclusion (fail closed).
+function simplified(component: string): string {
+  return component
+    .replace(/[@?*+!]?\([^()]*\)#*/g, '*')
+    .replace(/^\^.*$/s, '*')
+    .replace(/~.*$/s, '')
+    .replace(/[()#]/g, '');
+}
+
+// Globs are compared case-insensitively (nocaseglob, zsh `(#i)`).
+function could(component: string, name: string): Match {
+  if (DYNAMIC.test(component)) return 'maybe';
+  if (!GLOB.test(component) && !component.startsWith('^')) return component === name ? 'yes' : 'no';
+  const glob = simplified(component);
+  if (!globMatch(glob, name, true)) return 'no';
+  return globMatch(glob, PROBE, true) ? 'any' : 'yes';
+}
+
+// Path components as the kernel walks them lexically: empty and `.` dropped, `..` goes up.
+function components(path: string): string[] {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return out;
+}
+
+/**
+ * Whether `path` has the shape `…/proc/<pid>/…/mem`: 'yes' when it does as written (globs
+ * included), 'maybe' when only run-time parts (`$p/mem`, `/proc/self/$f`) could give it that shape.
+ * `absolute`: the path starts at `/`, so a glob as its first component may stand for `proc`.
+ */
+function memoryShape(path: string, absolute: boolean): 'yes' | 'maybe' | 'no' {
+  const parts = components(path);
+  const last = parts.length - 1;
+  const mem = last >= 0 ? could(parts[last] as string, 'mem') : 'no';
+  if (mem === 'no') return 'no';
+  let found: 'yes' | 'maybe' | 'no' = 'no';
+  for (let i = 0; i < last; i++) {
+    const proc = could(parts[i] as string, 'proc');
+    // A glob stands for `proc` only at the root: `/*/self/mem`, not `/tmp/*/*/*`.
+    if (i <= last - 2 && (proc === 'yes' || (proc === 'any' && absolute && i === 0 && mem !== 'maybe')))
+      return mem === 'maybe' ? 'maybe' : 'yes';
+    // `$p/mem`, `/tmp/$x/mem`: the run-time part may be `/proc/self` or `../proc/self`.
+    if (proc === 'maybe' && mem === 'yes') found = 'maybe';
+  }
+  return found;
+}
+
+// Where a balanced `(…)`, `{…}` or backtick group opened at `i` ends (the index after it).
+function groupEnd(text: string, i: number): number {
+  if (text[i] === '`') {
+    const close = text.indexOf('`', i + 1);
+    return close < 0 ? text.length : close + 1;
+  }
+  const [open, close] = text[i] === '{' ? ['{', '}'] : ['(', ')'];
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    if (text[j] === open) depth++;
+    else if (text[j] === close && --depth === 0) return j + 1;
+  }
+  return text.length;
+}
+
+// Separators of wide runs (a comma only outside a brace group); narrow runs also split at every
+// expansion and group.
+const SEPARATOR = /[\s;|&<>'"=:,]/;
+const NARROW_SEPARATOR = /[\s;|&<>'"=:,$`(){}]/;
+
+/**
+ * The path-like runs of `text`. Wide runs keep expansions and glob groups whole (`/proc/$(cat
+ * f)/mem`, `/proc/self/@(mem)`) and brace groups with their commas; narrow runs split at every
+ * expansion and group, so a path inside one (`perl -e 'open F, "/proc/self/mem"'`) is a run too.
+ */
+function runs(text: string): string[] {
+  const out = text.split(NARROW_SEPARATOR).filter((run) => run !== '');
+  let run = '';
+  let braces = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    const next = text[i + 1];
+    if (ch === '`' || (ch === '$' && (next === '(' || next === '{')) || (ch === '(' && run !== '')) {
+      const end = groupEnd(text, ch === '$' ? i + 1 : i);
+      run += text.slice(i, end);
+      i = end - 1;
+      continue;
+    }
+    if (ch === '{') braces++;
+    else if (ch === '}' && braces > 0) braces--;
+    if (ch === '(' || ch === ')' || (SEPARATOR.test(ch) && !(ch === ',' && braces > 0))) {
+      if (run !== '') out.push(run);
+      run = '';
+      braces = 0;
+    } else run += ch;
+  }
+  if (run !== '') out.push(run);
+  return out;
+}
+
+// A run after brace expansion; one that expands to too many words has its groups widened to `*`.
+function alternatives(run: string): string[] {
+  if (!/\{[^}]*[,.][^}]*\}/.test(run)) return [run];
+  return expandBraces(run) ?? [run.replace(/\{[^{}]*\}/g, '*')];
+}
+
+/**
+ * Findings for every run of `text` (a command line after quote removal and decoding) that names
+ * a process's memory, or could once its run-time parts are known.
+ */
+export function memoryTextFindings(text: string): HookFinding[] {
+  const found: HookFinding[] = [];
+  for (const run of runs(text)) {
+    if (!run.includes('/')) continue;
+    for (const path of alternatives(run)) {
+      const shape = memoryShape(path, path.startsWith('/'));
+      // A certain finding is judged first, so nothing after it matters.
+      if (shape === 'yes') return [certainFinding(run), ...found];
+      if (shape === 'maybe' && found.length === 0)
+        found.push(unknownFinding(run, `'${run.slice(0, 60)}' is`));
+    }
+  }
+  return found;
+}
+
+// Whether `dir` (each directory a glob in it matches now) resolves through symlinks to one under
+// /proc where `last` names a process's memory; memoised per line, since every word may ask.
+function resolvesToMemory(dir: string, last: string, memo: Map<string, boolean>): boolean {
+  const key = `${dir}\0${last}`;
+  let hit = memo.get(key);
+  if (hit === undefined) {
+    const dirs = hasGlob(dir) ? (expandGlob(dir) ?? []) : [dir];
+    hit = dirs.some((d) => memoryShape(`${resolveReal(d)}/${last}`, true) === 'yes');
+    memo.set(key, hit);
+  }
+  return hit;
+}
+
+/**
+ * Findings for the file words of a command line (`refs`) that reach a process's memory from one of
+ * `cwds` (every directory the line may be in; `undefined` when a `cd` target is not literal),
+ * seeing through symlinks as they are now.
+ */
+export function memoryPathFindings(
+  refs: readonly PathRef[],
+  cwds: readonly string[] | undefined,
+): HookFinding[] {
+  const resolved = new Map<string, boolean>();
+  for (const ref of refs) {
+    // Words with run-time parts are judged by shape on the line's text.
+    if (ref.word.expanded) continue;
+    for (const text of ref.word.alternatives ?? [ref.word.value]) {
+      const slash = text.lastIndexOf('/');
+      const last = text.slice(slash + 1);
+      const mem = could(last, 'mem');
+      if (mem === 'no' || text === '') continue;
+      const absolute = text.startsWith('/');
+      if (!absolute && cwds === undefined) {
+        if (mem === 'yes') return [unknownFinding(ref.text, `the directory of '${text}' is`)];
+        continue;
+      }
+      for (const base of absolute ? [''] : (cwds ?? [])) {
+        const joined = base === '' ? text : `${base}/${text}`;
+        if (memoryShape(joined, true) === 'yes') return [certainFinding(ref.text)];
+        const dir = joined.slice(0, joined.lastIndexOf('/')) || '/';
+        if (resolvesToMemory(dir, last, resolved)) return [certainFinding(ref.text)];
+      }
+    }
+  }
+  return [];
+}
