@@ -1,13 +1,18 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { containerRunArgs, requireContainerEngine } from '../src/isolation/container';
 import { scrubEnv } from '../src/isolation/environment';
 import { prlimitArgs } from '../src/isolation/limits';
 import { bwrapArgs } from '../src/isolation/sandbox';
+import { kernelFsArgs, SANDBOX_TMP_MB } from '../src/isolation/sandbox-kernel';
 import { findExecutable, requireTool } from '../src/isolation/tools';
 import type { IsolationSpec } from '../src/isolation/types';
+import { unhiddenDir } from './isolation-helpers';
+
+const MIB = 1024 * 1024;
 
 const spec: IsolationSpec = {
   level: 'container',
@@ -53,8 +58,9 @@ describe('bwrapArgs', () => {
   });
 
   it('hides the real home and /root unless one holds the workspace', () => {
-    // Outside /tmp, /home and /run, which are hidden anyway (root's home is /root).
-    const home = mkdtempSync('/var/tmp/orchflow-home-');
+    // Outside /tmp, /var/tmp, /home and /run, which are hidden anyway (root's home is /root).
+    const home = unhiddenDir('orchflow-home-');
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const sandbox = { ...spec, level: 'sandbox' as const, home };
     const hidden = (s: IsolationSpec): string[] =>
       bwrapArgs(s, { privateDirs: [], newSession: false }).flatMap((a, i, all) =>
@@ -67,13 +73,58 @@ describe('bwrapArgs', () => {
     const args = bwrapArgs({ ...sandbox, workspace: inside }, { privateDirs: [], newSession: false });
     expect(args.indexOf(inside)).toBeGreaterThan(args.indexOf(home));
     // A home inside the workspace stays visible (it is part of the workspace).
-    expect(hidden({ ...sandbox, workspace: '/var/tmp' })).not.toContain(home);
+    expect(hidden({ ...sandbox, workspace: dirname(home) })).not.toContain(home);
   });
 
   it('keeps the network when allowed and omits --new-session for a PTY shell', () => {
     const args = bwrapArgs({ ...spec, network: true }, { privateDirs: [], newSession: false });
     expect(args).not.toContain('--unshare-net');
     expect(args).not.toContain('--new-session');
+  });
+
+  it('sizes every private tmpfs: /tmp by maxTmpfsMb (default 512 MiB), the others at most 64 MiB', () => {
+    const sizes = (limits: IsolationSpec['limits']): Record<string, number> => {
+      const args = bwrapArgs({ ...spec, limits, home: '/root' }, { privateDirs: [], newSession: false });
+      const out: Record<string, number> = {};
+      args.forEach((a, i) => {
+        if (a === '--tmpfs') {
+          // Every tmpfs but a forbidden path's mode-000 one is sized.
+          expect(args[i - 2]).toBe('--size');
+          out[args[i + 1] as string] = Number(args[i - 1]) / MIB;
+        }
+      });
+      return out;
+    };
+    const small = { '/dev/shm': 64, '/var/tmp': 64, '/home': 64, '/run': 64, '/root': 64 };
+    expect(sizes({})).toMatchObject({ '/tmp': SANDBOX_TMP_MB, ...small });
+    expect(SANDBOX_TMP_MB).toBe(512);
+    expect(sizes({ maxTmpfsMb: 1024 })).toMatchObject({ '/tmp': 1024, ...small });
+    expect(sizes({ maxTmpfsMb: 8 })).toMatchObject({ '/tmp': 8, '/dev/shm': 8, '/var/tmp': 8, '/run': 8 });
+  });
+
+  it('makes /proc knobs read-only where the kernel has them, masks host state, hides /sys', () => {
+    const present = new Set(['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/keys']);
+    const args = kernelFsArgs(MIB, (p) => present.has(p)).join(' ');
+    expect(args).toContain('--ro-bind /proc/sys /proc/sys');
+    expect(args).toContain('--ro-bind /proc/sysrq-trigger /proc/sysrq-trigger');
+    expect(args).toContain('--ro-bind /dev/null /proc/keys');
+    // bubblewrap cannot make a mount point in procfs: what this kernel lacks is left out.
+    expect(args).not.toContain('/proc/acpi');
+    expect(args).not.toContain('/proc/timer_list');
+    expect(args).toMatch(/--proc \/proc .*--ro-bind \/proc\/sys/);
+    expect(args).toContain(`--size 4096 --tmpfs /sys`);
+  });
+
+  it('remounts /dev and /sys read-only after every other mount, and makes the shell PID 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchflow-forbid-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'x');
+    const args = bwrapArgs({ ...spec, forbiddenPaths: [file] }, { privateDirs: [], newSession: false });
+    const lastMount = args.lastIndexOf(file);
+    expect(args.indexOf('--remount-ro')).toBeGreaterThan(lastMount);
+    expect(args.join(' ')).toContain('--remount-ro /dev --remount-ro /sys');
+    expect(args.join(' ')).toContain('--unshare-pid --as-pid-1');
   });
 });
 
@@ -106,6 +157,11 @@ describe('containerRunArgs', () => {
       expect(text).toContain(part);
     }
     expect(args.slice(-3)).toEqual(['debian:bookworm-slim', 'bash', '-i']);
+    expect(text).toContain('--tmpfs /tmp:rw,nosuid,nodev ');
+    const sized = { ...spec, limits: { maxTmpfsMb: 100 } };
+    expect(containerRunArgs(sized, { name: 'n', command: ['sh'], env: {}, tty: false })).toContain(
+      '/tmp:rw,nosuid,nodev,size=100m',
+    );
     expect(
       containerRunArgs({ ...spec, network: true }, { name: 'n', command: ['sh'], env: {}, tty: false }),
     ).toContain('bridge');

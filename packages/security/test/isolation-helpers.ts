@@ -15,6 +15,21 @@ export function workspace(): string {
   return mkdtempSync(join(tmpdir(), 'orchflow-iso-'));
 }
 
+/**
+ * A fresh directory outside every directory a sandbox hides as a whole (/tmp, /var/tmp, /home,
+ * /run): /var/lib where this user may write there (root), else the host's /dev/shm.
+ */
+export function unhiddenDir(prefix: string): string {
+  for (const base of ['/var/lib', '/dev/shm']) {
+    try {
+      return mkdtempSync(join(base, prefix));
+    } catch {
+      // Not writable for this user: try the next one.
+    }
+  }
+  throw new Error(`no writable directory outside the sandbox's hidden ones for ${prefix}`);
+}
+
 /** A terminal whose shell runs under `spec` (cwd = the spec's workspace). */
 export function isolatedTerminal(
   spec: Partial<IsolationSpec> & Pick<IsolationSpec, 'level'>,

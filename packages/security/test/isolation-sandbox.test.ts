@@ -1,15 +1,16 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Terminal } from '@orchflow/terminal';
 import { listProcessTree } from '@orchflow/terminal';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { findExecutable } from '../src/isolation/tools';
 import {
   canLimitProcesses,
   isolatedTerminal,
   loopbackServer,
   survivors,
+  unhiddenDir,
   workspace,
 } from './isolation-helpers';
 
@@ -55,8 +56,9 @@ describe.skipIf(!hasBwrap && !inCi)("isolationLevel 'sandbox' (bubblewrap)", () 
   });
 
   it('hides the real home directory and /root, wherever the home is', async () => {
-    // Outside /tmp, /home and /run, which are hidden anyway (like root's home, /root).
-    const home = mkdtempSync('/var/tmp/orchflow-realhome-');
+    // Outside /tmp, /var/tmp, /home and /run, which are hidden anyway (like root's home, /root).
+    const home = unhiddenDir('orchflow-realhome-');
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     writeFileSync(join(home, '.credentials'), 'HOME-SECRET');
     term = await isolatedTerminal({ level: 'sandbox', home });
     const r = await term.execute(`cat ${home}/.credentials; ls -A ${home} | wc -l; ls -A /root | wc -l`);

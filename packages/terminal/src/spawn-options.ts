@@ -33,6 +33,11 @@ export interface LaunchCommand {
    * can be had.
    */
   maxTasks?: number;
+  /**
+   * Cap on the memory of the whole terminal in bytes (all its processes together, tmpfs pages
+   * they wrote included), enforced by its memory cgroup where the host has one (else a warning).
+   */
+  maxMemoryBytes?: number;
   dispose?(): void;
 }
 

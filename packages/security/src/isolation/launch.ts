@@ -27,26 +27,33 @@ function once(fn: () => void): () => void {
   };
 }
 
+/** The caps a terminal's cgroups enforce (see LaunchCommand). */
+type CgroupCaps = Pick<LaunchCommand, 'maxTasks' | 'maxMemoryBytes'>;
+
 /**
- * The prlimit prefix, and the task cap for the terminal's pids cgroup: as root RLIMIT_NPROC is
- * not enforced, so `maxProcesses` becomes `maxTasks`, which the terminal's containment enforces
- * with `pids.max` (or refuses to spawn without a pids cgroup).
+ * The prlimit prefix, and the caps for the terminal's cgroups: as root RLIMIT_NPROC is not
+ * enforced, so `maxProcesses` becomes `maxTasks`, which the terminal's containment enforces with
+ * `pids.max` (or refuses to spawn without a pids cgroup); `maxMemoryMb`, per process through
+ * RLIMIT_AS, also caps the whole terminal through its memory cgroup.
  */
-function limitedPrefix(spec: IsolationSpec, purpose: string): { argv: string[]; maxTasks?: number } {
+function limitedPrefix(spec: IsolationSpec, purpose: string): { argv: string[]; caps: CgroupCaps } {
   const prlimit = requireTool('prlimit', purpose);
   const root = isRoot();
-  const max = spec.limits.maxProcesses;
+  const { maxProcesses, maxMemoryMb } = spec.limits;
   const argv = [prlimit, ...prlimitArgs(spec.limits, !root), '--'];
-  return root && max !== undefined ? { argv, maxTasks: max } : { argv };
+  const caps: CgroupCaps = {};
+  if (root && maxProcesses !== undefined) caps.maxTasks = maxProcesses;
+  if (maxMemoryMb !== undefined) caps.maxMemoryBytes = maxMemoryMb * 1024 * 1024;
+  return { argv, caps };
 }
 
 function processLevel(spec: IsolationSpec, target: LaunchTarget, env: Record<string, string>): LaunchCommand {
   const purpose = "isolationLevel 'process'";
   const setpriv = requireTool('setpriv', purpose);
   const net = spec.network ? [] : netnsArgs();
-  const { argv, maxTasks } = limitedPrefix(spec, purpose);
+  const { argv, caps } = limitedPrefix(spec, purpose);
   const full = [...argv, ...net, setpriv, '--no-new-privs', '--', target.file, ...target.args];
-  return { file: full[0] as string, args: full.slice(1), env, maxTasks };
+  return { file: full[0] as string, args: full.slice(1), env, ...caps };
 }
 
 function sandboxLevel(
@@ -62,7 +69,7 @@ function sandboxLevel(
     { ...spec, workspace: target.cwd },
     { privateDirs: target.privateDirs, newSession: !pty },
   );
-  const { argv, maxTasks } = limitedPrefix(spec, purpose);
+  const { argv, caps } = limitedPrefix(spec, purpose);
   const full = [
     ...argv,
     bwrap,
@@ -74,7 +81,7 @@ function sandboxLevel(
     target.file,
     ...target.args,
   ];
-  return { file: full[0] as string, args: full.slice(1), env, maxTasks };
+  return { file: full[0] as string, args: full.slice(1), env, ...caps };
 }
 
 function containerLevel(

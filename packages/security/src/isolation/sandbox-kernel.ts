@@ -6,6 +6,7 @@
 // themselves (a bind, because `--remount-ro` needs a mount point), files that show host state get
 // /dev/null over them, /sys is an empty read-only tmpfs (it also listed the host's NICs and their
 // addresses), /dev (bubblewrap's minimal one) is read-only, and every tmpfs has a size.
+import { existsSync } from 'node:fs';
 import type { ResourceLimits } from '../policy/schema';
 
 /** /proc entries bound read-only onto themselves (each only where this kernel has it). */
@@ -55,12 +56,22 @@ export function sizedTmpfs(dir: string, bytes: number): string[] {
 /**
  * The kernel file systems, right after the root bind: bubblewrap's /dev with a sized /dev/shm,
  * a fresh /proc with its global knobs read-only and host state masked, and an empty /sys.
- * `-try` binds skip what this kernel lacks (many have no /proc/sysrq-trigger or /proc/acpi).
+ * Only entries this kernel has (many lack /proc/sysrq-trigger or /proc/acpi): bubblewrap cannot
+ * create a missing mount point in procfs. The host's /proc has the same top-level entries.
  */
-export function kernelFsArgs(smallTmpfsBytes: number): string[] {
+export function kernelFsArgs(
+  smallTmpfsBytes: number,
+  procExists: (path: string) => boolean = existsSync,
+): string[] {
   const args = ['--dev', '/dev', ...sizedTmpfs('/dev/shm', smallTmpfsBytes), '--proc', '/proc'];
-  for (const name of SANDBOX_READ_ONLY_PROC) args.push('--ro-bind-try', `/proc/${name}`, `/proc/${name}`);
-  for (const name of SANDBOX_MASKED_PROC) args.push('--ro-bind-try', '/dev/null', `/proc/${name}`);
+  for (const name of SANDBOX_READ_ONLY_PROC.filter((n) => procExists(`/proc/${n}`))) {
+    // The source is the host's /proc/<name> (bind sources are outside the sandbox): the same
+    // kernel objects, and sysctls resolve per namespace of whoever opens them.
+    args.push('--ro-bind', `/proc/${name}`, `/proc/${name}`);
+  }
+  for (const name of SANDBOX_MASKED_PROC.filter((n) => procExists(`/proc/${n}`))) {
+    args.push('--ro-bind', '/dev/null', `/proc/${name}`);
+  }
   args.push(...sizedTmpfs('/sys', SYS_TMPFS_BYTES));
   return args;
 }

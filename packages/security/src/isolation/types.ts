@@ -44,6 +44,11 @@ export interface LaunchCommand {
    * RLIMIT_NPROC does not apply); the terminal refuses to spawn where it cannot enforce it.
    */
   maxTasks?: number;
+  /**
+   * Cap on the memory of the whole terminal in bytes (`maxMemoryMb` for all its processes
+   * together), for the terminal's memory cgroup; without one the terminal warns and starts.
+   */
+  maxMemoryBytes?: number;
   /** Runs once the process tree has ended; idempotent. */
   dispose?(): void;
 }

@@ -1,10 +1,11 @@
 // One terminal's cgroup: a directory in each hierarchy the plan uses (one that can kill — v2 with
-// `cgroup.kill`, or the v1 freezer — plus a pids hierarchy for `pids.max`), joined by the
-// launcher before it execs, so every process the terminal starts is inside whatever it does.
+// `cgroup.kill`, or the v1 freezer — plus a pids hierarchy for `pids.max`, and a memory one made
+// only when a memory cap is set), joined by the launcher before it execs, so every process the
+// terminal starts is inside whatever it does.
 // Killing it takes every member at once: `cgroup.kill` on v2; on v1 freeze (no member can fork
 // or act any more), SIGKILL each, thaw. Without either, SIGKILL is repeated until it is empty.
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { CgroupHierarchy } from './cgroup-fs';
@@ -19,6 +20,8 @@ export interface CgroupPlan {
   method: KillMethod;
   /** A hierarchy with the pids controller (may be `primary`), for `pids.max`. */
   pids?: CgroupHierarchy;
+  /** A hierarchy with the memory controller (may be `primary`), for a terminal-wide memory cap. */
+  memory?: CgroupHierarchy;
 }
 
 // Polling while a freeze settles and killed members exit: short, these take microseconds.
@@ -55,9 +58,14 @@ export class TerminalCgroup {
     private readonly plan: CgroupPlan,
     /** The directory in the primary hierarchy. */
     readonly dir: string,
-    /** Every directory, primary first. */
-    readonly dirs: readonly string[],
+    /** Every directory, primary first (a memory directory is added when a cap is set). */
+    private readonly allDirs: string[],
   ) {}
+
+  /** Every directory, primary first. */
+  get dirs(): readonly string[] {
+    return this.allDirs;
+  }
 
   /** Makes the directories named `name`; throws (plain Error) when one cannot be made. */
   static create(plan: CgroupPlan, name: string): TerminalCgroup {
@@ -79,24 +87,50 @@ export class TerminalCgroup {
 
   /** A cgroup found on disk (a leftover), to be killed with `plan`'s method and removed. */
   static adopt(plan: CgroupPlan, dirs: readonly string[]): TerminalCgroup {
-    return new TerminalCgroup(plan, dirs[0] as string, dirs);
+    return new TerminalCgroup(plan, dirs[0] as string, [...dirs]);
   }
 
   /** Caps the tasks (processes and threads) in the cgroup; throws when there is no pids hierarchy. */
   setMaxTasks(max: number): void {
-    const dir = this.plan.pids && this.dirs[this.plan.pids === this.plan.primary ? 0 : 1];
+    const dir = this.plan.pids && this.allDirs[this.plan.pids === this.plan.primary ? 0 : 1];
     if (!dir) throw new Error('no pids cgroup hierarchy (v1 pids, or v2 with the pids controller enabled)');
     writeFileSync(join(dir, 'pids.max'), String(max));
     this.limited = true;
   }
 
   /**
+   * Caps the memory of all members together (tmpfs pages they write included), without swap
+   * beyond it: `memory.max` and `memory.swap.max` = 0 on v2, `memory.limit_in_bytes` and
+   * `memory.memsw.limit_in_bytes` on v1. Throws when there is no memory hierarchy or the
+   * directory cannot be made.
+   */
+  setMaxMemory(bytes: number): void {
+    const memory = this.plan.memory;
+    if (!memory)
+      throw new Error('no memory cgroup hierarchy (v1 memory, or v2 with the memory controller enabled)');
+    const dir = join(memory.parent, basename(this.dir));
+    if (!this.allDirs.includes(dir)) {
+      mkdirSync(dir);
+      this.allDirs.push(dir);
+    }
+    if (memory.version === 2) {
+      writeFileSync(join(dir, 'memory.max'), String(bytes));
+      writeIfPresent(join(dir, 'memory.swap.max'), '0');
+    } else {
+      // memsw (memory + swap) may never be below the memory limit: set the memory limit first.
+      writeFileSync(join(dir, 'memory.limit_in_bytes'), String(bytes));
+      writeIfPresent(join(dir, 'memory.memsw.limit_in_bytes'), String(bytes));
+    }
+    this.limited = true;
+  }
+
+  /**
    * The `cgroup.procs` files the launcher writes its pid to: the primary hierarchy's, and the
-   * pids hierarchy's once a cap is set (each move costs the kernel a synchronisation, and
-   * counting and killing only need the primary).
+   * pids and memory hierarchies' once a cap is set (each move costs the kernel a
+   * synchronisation, and counting and killing only need the primary).
    */
   get procsFiles(): string[] {
-    const dirs = this.limited ? this.dirs : this.dirs.slice(0, 1);
+    const dirs = this.limited ? this.allDirs : this.allDirs.slice(0, 1);
     return dirs.map((dir) => join(dir, 'cgroup.procs'));
   }
 
@@ -141,7 +175,7 @@ export class TerminalCgroup {
     this.removed = true;
     // A cgroup still counts a member for a moment after its last task exited.
     for (let attempt = 0; ; attempt++) {
-      const left = this.dirs.filter((dir) => !rmdirQuietly(dir));
+      const left = this.allDirs.filter((dir) => !rmdirQuietly(dir));
       if (left.length === 0 || attempt >= KILL_TIMEOUT_MS / POLL_MS) return;
       await delay(POLL_MS);
     }
@@ -178,6 +212,15 @@ export function rmdirQuietly(dir: string): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** Writes `file` unless it does not exist (swap accounting is off, or there is no swap). */
+function writeIfPresent(file: string, text: string): void {
+  try {
+    writeFileSync(file, text, { flag: 'r+' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 

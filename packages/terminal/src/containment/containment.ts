@@ -26,10 +26,12 @@ export interface ContainmentOptions {
   persistent?: boolean;
 }
 
-/** A command to start, with the task cap its isolation asks for. */
+/** A command to start, with the caps its isolation asks for. */
 export interface ContainedCommand extends LaunchArgv {
   /** Cap on tasks (pids.max); needs a pids cgroup, else the start fails. */
   maxTasks?: number;
+  /** Cap on the memory of the whole terminal, in bytes; without a memory cgroup, a warning. */
+  maxMemoryBytes?: number;
 }
 
 // Terminal cgroups of this process by name, so an exiting process can kill them synchronously
@@ -122,6 +124,9 @@ export class Containment {
     if (!plan || !name || !dirs.every((dir) => existsSync(dir))) {
       return new Containment('process-tree', host, { persistent: true }, undefined, undefined);
     }
+    // A memory cgroup exists only where a cap was set.
+    const memory = plan.memory && join(plan.memory.parent, name);
+    if (memory && !dirs.includes(memory) && existsSync(memory)) dirs.push(memory);
     const cgroup = TerminalCgroup.adopt(plan, dirs);
     track(name, cgroup, true);
     return new Containment('cgroup', host, { persistent: true }, cgroup, name);
@@ -137,8 +142,9 @@ export class Containment {
    * when its `maxTasks` cannot be enforced.
    */
   wrap(command: ContainedCommand): LaunchArgv {
-    const { file, args, env, maxTasks } = command;
+    const { file, args, env, maxTasks, maxMemoryBytes } = command;
     if (maxTasks !== undefined) this.limitTasks(maxTasks);
+    if (maxMemoryBytes !== undefined) this.limitMemory(maxMemoryBytes);
     const target = { file, args, env };
     if (!this.host.launcher) return target;
     return this.host.launcher.wrap(target, {
@@ -162,6 +168,20 @@ export class Containment {
     if (!this.cgroup || !this.name) return;
     await this.cgroup.destroy();
     live.delete(this.name);
+  }
+
+  // Best effort, unlike the task cap: every process keeps its RLIMIT_AS, and refusing to spawn
+  // would take `maxMemoryMb` away from every host without a writable memory cgroup (most
+  // non-root setups on cgroup v1).
+  private limitMemory(bytes: number): void {
+    try {
+      if (!this.cgroup) throw new Error(this.host.cgroupsMissing ?? 'this terminal has no cgroup');
+      this.cgroup.setMaxMemory(bytes);
+    } catch (error) {
+      warnOnce(
+        `resourceLimits.maxMemoryMb caps each process only, not a terminal as a whole: no writable memory cgroup (${(error as Error).message})`,
+      );
+    }
   }
 
   private limitTasks(max: number): void {

@@ -45,7 +45,8 @@ export function containmentPreference(env = process.env): ContainmentPreference 
 
 /**
  * The plans to try for `preference`, best first: v2 (killed with `cgroup.kill`), the v1 freezer,
- * then SIGKILL rounds over a v1 pids cgroup. Each has the pids hierarchy for `pids.max`, if any.
+ * then SIGKILL rounds over a v1 pids cgroup. Each has the pids hierarchy for `pids.max` and the
+ * memory hierarchy for a memory cap, if any.
  */
 export function candidatePlans(
   hierarchies: CgroupHierarchy[],
@@ -55,13 +56,21 @@ export function candidatePlans(
   const v1pids = hierarchies.find((h) => h.version === 1 && h.controllers.includes('pids'));
   const v2 = hierarchies.find((h) => h.version === 2);
   const freezer = hierarchies.find((h) => h.version === 1 && h.controllers.includes('freezer'));
+  // A controller is bound to one hierarchy: v1 or (hybrid setups) v2, never both.
+  const v1memory = hierarchies.find((h) => h.version === 1 && h.controllers.includes('memory'));
+  const memory = v2?.controllers.includes('memory') ? v2 : v1memory;
   const plans: CgroupPlan[] = [];
   if (v2 && preference !== 'cgroup-v1') {
-    plans.push({ primary: v2, method: 'cgroup.kill', pids: v2.controllers.includes('pids') ? v2 : v1pids });
+    plans.push({
+      primary: v2,
+      method: 'cgroup.kill',
+      pids: v2.controllers.includes('pids') ? v2 : v1pids,
+      memory,
+    });
   }
   if (preference === 'cgroup-v2') return plans;
-  if (freezer) plans.push({ primary: freezer, method: 'freezer', pids: v1pids });
-  if (v1pids) plans.push({ primary: v1pids, method: 'signal', pids: v1pids });
+  if (freezer) plans.push({ primary: freezer, method: 'freezer', pids: v1pids, memory: v1memory });
+  if (v1pids) plans.push({ primary: v1pids, method: 'signal', pids: v1pids, memory: v1memory });
   return plans;
 }
 

@@ -14,6 +14,8 @@ export interface HostContainment {
   cgroupParents: string[];
   /** True when a terminal's tasks can be capped (`pids.max`; a root orchestrator's `maxProcesses`). */
   taskLimit: boolean;
+  /** True when a terminal's memory can be capped as a whole (a memory cgroup; `maxMemoryMb`). */
+  memoryLimit: boolean;
   /** True when terminals run with the orchestrator's fds closed (the launcher runs here). */
   fdHygiene: boolean;
   /** True when TIOCSTI/TIOCLINUX are denied to everything a terminal runs. */
@@ -38,9 +40,16 @@ export function hostContainment(): HostContainment {
     kind: host.cgroups ? 'cgroup' : 'process-tree',
     ...(host.cgroups ? {} : { reason: host.cgroupsMissing }),
     cgroupParents: host.cgroups
-      ? [...new Set([host.cgroups.primary.parent, host.cgroups.pids?.parent ?? host.cgroups.primary.parent])]
+      ? [
+          ...new Set(
+            [host.cgroups.primary, host.cgroups.pids, host.cgroups.memory].flatMap((h) =>
+              h ? [h.parent] : [],
+            ),
+          ),
+        ]
       : [],
     taskLimit: host.cgroups?.pids !== undefined,
+    memoryLimit: host.cgroups?.memory !== undefined,
     fdHygiene: host.launcher !== undefined,
     injectionGuard: host.injectionGuard,
     ...(host.injectionGuard ? {} : { injectionGuardReason: host.injectionGuardMissing }),
