@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Shells and tools the test suite drives for real.
-SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd)
+# Shells and tools the test suite drives for real (python3: programs that attack the shell integration).
+# perl, which every terminal is launched through, is Essential on Debian and always there.
+SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
