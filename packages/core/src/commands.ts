@@ -259,7 +259,9 @@ export class CommandRunner {
   ): Promise<never> {
     const base = policyDeniedError(subject.command, decision);
     const data = { ...(base.data as object), terminalId: record.id, agentId: record.agentId, cwd };
-    const error = new OrchflowError(base.code, `${base.message}${note}`, data);
+    // A command over the policy's size limit is bad input, not a judged command (still audited).
+    const code = decision.rule === 'too-large' ? ErrorCode.InvalidParams : base.code;
+    const error = new OrchflowError(code, `${base.message}${note}`, data);
     return this.refuse(
       subject,
       cwd,

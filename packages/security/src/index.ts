@@ -22,6 +22,7 @@ export {
 } from './command/capabilities';
 export { CommandPolicy, policyDeniedError } from './command/command-policy';
 export { SHELL_INTEGRATION_PREFIX, SHELL_INTEGRATION_VARIABLES } from './command/hook-names';
+export { MAX_COMMAND_BYTES } from './command/limits';
 export type { Assignment, CheckOptions, ParsedCommand, PolicyDecision, WrapperUse } from './command/types';
 export { availableIsolationLevels } from './isolation/available';
 export {

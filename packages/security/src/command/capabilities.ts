@@ -3,7 +3,8 @@
 // early, explainable refusal for the obvious cases.
 import type { Capabilities } from '../policy/schema';
 import type { Invocation } from './rules';
-import type { Construct, FoundCommand, Redirect } from './scanner';
+import type { Construct, FoundCommand, Redirect, Scan } from './scanner';
+import type { WordValue } from './words';
 
 /** Programs whose purpose is the network (denied when `canNetwork` is false or the network is denied). */
 export const NETWORK_PROGRAMS: ReadonlySet<string> = new Set([
@@ -168,4 +169,21 @@ export function lackingForBackground(
 /** Every invocation a found command consists of: its wrapper layers, then itself. */
 export function layers(found: FoundCommand): Invocation[] {
   return [...(found.command.via ?? []), found.command];
+}
+
+// bash opens `/dev/tcp/HOST/PORT` and `/dev/udp/HOST/PORT` itself as sockets in a redirection;
+// as a program's argument the path is refused too, since a shell it reaches may open it.
+const NETWORK_DEVICE = /^\/+dev\/+(tcp|udp)(\/|$)/;
+
+/** The first use of bash's `/dev/tcp` or `/dev/udp` sockets (for a policy without network), or `undefined`. */
+export function networkDeviceUse(scan: Scan): Construct | undefined {
+  const hit = (w: WordValue) => NETWORK_DEVICE.test(w.value) || NETWORK_DEVICE.test(w.prefix);
+  const redirect = scan.redirects.find((r) => hit(r.target));
+  const command = redirect ? undefined : scan.commands.find((f) => f.words.some(hit));
+  const text = redirect?.text ?? command?.command.text;
+  if (text === undefined) return undefined;
+  return {
+    rule: 'capability:canNetwork:dev-tcp',
+    reason: `'${text.slice(0, 80)}' opens a network socket through bash's /dev/tcp or /dev/udp, which this policy denies`,
+  };
 }

@@ -7,12 +7,21 @@
 // a denylist, what could hide a denied command or argument is refused too.
 import { homedir } from 'node:os';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import type { Parser } from 'web-tree-sitter';
 import { parseSecurityPolicy, type SecurityPolicy } from '../policy/schema';
 import { nameGlob, SAFE_ENVIRONMENT, SHELL_CONTROL_VARIABLES } from './assignments';
-import { lackingCapability, lackingForBackground, lackingForRedirect, layers } from './capabilities';
+import { canonicalForms } from './canonical';
+import {
+  lackingCapability,
+  lackingForBackground,
+  lackingForRedirect,
+  layers,
+  networkDeviceUse,
+} from './capabilities';
 import { hookFinding } from './hook-findings';
 import { memoryPathFindings } from './hook-memory';
 import { isHookVariable } from './hook-names';
+import { MAX_COMMAND_BYTES, TooComplexError } from './limits';
 import { bashParser } from './parser';
 import { candidateCwds, PathGuard, pathRefs } from './paths';
 import { type CommandRule, compileRules, type Invocation, matchAllowed, matchDenied } from './rules';
@@ -48,9 +57,36 @@ export class CommandPolicy {
     await bashParser();
   }
 
-  /** Parses `command` and decides whether it may run; never throws for a denial. */
+  /**
+   * Parses `command` and decides whether it may run; never throws for a denial. A command over
+   * {@link MAX_COMMAND_BYTES} is denied `too-large`; one the policy cannot parse or judge within
+   * its limits (or that makes any step throw) is denied `too-complex`.
+   */
   async check(command: string, options: CheckOptions = {}): Promise<PolicyDecision> {
     const parser = await bashParser();
+    const bytes = Buffer.byteLength(command, 'utf8');
+    if (bytes > MAX_COMMAND_BYTES)
+      return {
+        allowed: false,
+        rule: 'too-large',
+        reason: `the command is ${bytes} bytes, more than the ${MAX_COMMAND_BYTES} bytes the policy judges; write long input to a file instead`,
+        commands: [],
+      };
+    try {
+      return this.decide(parser, command, options);
+    } catch (error) {
+      // Fail closed: whatever made parsing or judging fail, nothing of the command is known.
+      const why = error instanceof TooComplexError ? ` (${error.message})` : '';
+      return {
+        allowed: false,
+        rule: 'too-complex',
+        reason: `the command is too complex to judge${why}; split it into simpler commands`,
+        commands: [],
+      };
+    }
+  }
+
+  private decide(parser: Parser, command: string, options: CheckOptions): PolicyDecision {
     const home = options.home ?? homedir();
     let scanner = new Scanner(parser, { HOME: home });
     scanner.source(command);
@@ -138,6 +174,10 @@ export class CommandPolicy {
         if (lacking) return lacking;
       }
     }
+    if (!caps.canNetwork || networkDenied) {
+      const device = networkDeviceUse(scan);
+      if (device) return device;
+    }
     for (const r of scan.redirects) {
       const lacking = lackingForRedirect(r, caps);
       if (lacking) return lacking;
@@ -196,7 +236,8 @@ export class CommandPolicy {
   private denylisted(found: FoundCommand, rules: readonly CommandRule[]): Construct | undefined {
     const alternatives = found.words.slice(1).flatMap((w) => w.alternatives ?? []);
     const own: Invocation = { ...found.command, argv: [...found.command.argv, ...alternatives] };
-    for (const inv of [...(found.command.via ?? []), own, ...found.guesses]) {
+    const invocations = [...(found.command.via ?? []), own, ...found.guesses];
+    for (const inv of [...invocations, ...invocations.flatMap(canonicalForms)]) {
       const denied = matchDenied(rules, inv);
       if (denied)
         return {

@@ -4,10 +4,12 @@
 // evaluate strings. It decides nothing itself.
 import type { Node, Parser } from 'web-tree-sitter';
 import { cdTarget, judgeBuiltin } from './builtins';
+import { joinContinuations } from './continuations';
 import { evaluationHazard } from './evaluation';
 import { hookBuiltinFinding, unknownCommandFinding } from './hook-builtins';
 import type { HookFinding } from './hook-findings';
 import { hookTreeFindings } from './hook-tree';
+import { TooComplexError } from './limits';
 import { parseWith } from './parser';
 import type { ParsedCommand, WrapperUse } from './types';
 import { type WordValue, wordValue } from './words';
@@ -71,6 +73,30 @@ function present(nodes: (Node | null)[]): Node[] {
   return nodes.filter((n): n is Node => n !== null);
 }
 
+// Every walk over the tree recurses per level; deeper trees (`$(` 1000 times) would exhaust the
+// stack, so they are refused before any walk. Everyday commands stay far below this.
+const MAX_NESTING = 400;
+
+function checkNesting(root: Node): void {
+  const cursor = root.walk();
+  let depth = 0;
+  try {
+    for (;;) {
+      if (cursor.gotoFirstChild()) {
+        if (++depth > MAX_NESTING)
+          throw new TooComplexError(`constructs nested more than ${MAX_NESTING} deep`);
+        continue;
+      }
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return;
+        depth--;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
 /** Collects the commands of `source` (and of every command string nested in it). */
 export class Scanner {
   readonly scan: Scan = {
@@ -89,14 +115,16 @@ export class Scanner {
     private readonly vars: Readonly<Record<string, string>>,
   ) {}
 
-  /** Parses and walks `source`; `via` is the wrapper chain it runs under. */
-  source(source: string, via: WrapperUse[] = [], depth = 0): void {
-    if (depth > MAX_DEPTH) {
-      this.scan.parseErrors.push(`command strings nested more than ${MAX_DEPTH} deep`);
-      return;
-    }
+  /**
+   * Parses and walks `source`; `via` is the wrapper chain it runs under. Throws TooComplexError
+   * for command strings nested deeper than the policy follows (what runs there would go unseen).
+   */
+  source(text: string, via: WrapperUse[] = [], depth = 0): void {
+    if (depth > MAX_DEPTH) throw new TooComplexError(`command strings nested more than ${MAX_DEPTH} deep`);
+    const source = joinContinuations(text);
     const tree = parseWith(this.parser, source);
     try {
+      checkNesting(tree.rootNode);
       const hazard = evaluationHazard(tree.rootNode);
       if (hazard) this.scan.hazards.push(hazard);
       this.scan.hooks.push(...hookTreeFindings(tree.rootNode, source));

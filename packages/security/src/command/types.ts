@@ -43,7 +43,8 @@ export interface PolicyDecision {
    * The rule that decided: `deniedCommands[2]: rm -rf /`, `allowedCommands: no match`,
    * `allowedCommands[0]: git status`, `parse-error`, `non-literal-command`, `eval`,
    * `unsupported-wrapper:<name>`, `dangerous-assignment:<NAME>`, `forbidden-path:<path>`,
-   * `capability:<name>`, or `default-allow`.
+   * `capability:<name>`, `too-large` (over `MAX_COMMAND_BYTES`), `too-complex` (could not be
+   * judged), or `default-allow`.
    */
   rule: string;
   /** Every simple command found, in source order. */

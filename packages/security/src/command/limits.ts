@@ -1,0 +1,15 @@
+// Bounds on what the policy judges: a size limit checked before parsing, and the error that any
+// step throws when a command is beyond what it can judge. CommandPolicy turns that error, and any
+// other exception while parsing or judging, into a `too-complex` denial (fail closed).
+
+/** The largest command text (UTF-8 bytes) the policy judges; longer ones are denied `too-large`. */
+export const MAX_COMMAND_BYTES = 65536;
+
+/** Thrown by a step that cannot judge a command exactly; becomes a `too-complex` denial. */
+export class TooComplexError extends Error {
+  /** `why` names the construct that could not be judged. */
+  constructor(why: string) {
+    super(why);
+    this.name = 'TooComplexError';
+  }
+}
