@@ -1,20 +1,11 @@
 // execute() in a persistent PTY shell, for every shell kind with shell integration: bash and zsh
 // (hooks) and sh (the wrapper fallback). zsh runs when it is installed.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Terminal } from '../src/terminal';
-
-function hasShell(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`]);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasShell } from './fixture';
 
 const shells = ['bash', 'zsh', 'sh'].filter(hasShell);
 // The marker syntax with a key-shaped value, as a program trying to fake a marker would print it.

@@ -1,32 +1,12 @@
 // No fd of the orchestrator in a terminal: node-pty opens PTY masters without close-on-exec, so
 // before the launcher a shell inherited the masters of every terminal spawned before it and a
 // command could type into another agent's shell (`printf 'touch x\r' >&22`).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Terminal } from '../src/terminal';
+import { describe, expect, it } from 'vitest';
+import { terminalFixture } from './fixture';
 
-let dir: string;
-const spawned: Terminal[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'orchflow-fds-'));
-});
-
-afterEach(async () => {
-  await Promise.all(spawned.splice(0).map((t) => t.kill()));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function spawn(mode: 'interactive' | 'scripted' = 'interactive'): Promise<Terminal> {
-  const t = await Terminal.spawn({ shell: 'bash', cwd: dir, mode });
-  spawned.push(t);
-  return t;
-}
+const { dir, spawn } = terminalFixture('fds');
 
 /** `ls -l /proc/<pid>/fd` output as fd number → link target. */
 function parseFds(listing: string): Map<number, string> {
@@ -64,7 +44,7 @@ describe('file descriptors of a terminal', () => {
   it('a command cannot type into an earlier terminal through any inherited fd', async () => {
     const victims = [await spawn(), await spawn()];
     const attacker = await spawn();
-    const mark = join(dir, 'typed-by-another-terminal');
+    const mark = join(dir(), 'typed-by-another-terminal');
     // The attack of the issue, over every fd number a leaked master could have. Its own output
     // goes to /dev/null: bash keeps copies of the fds it redirects (at 10 and up), and those
     // would only reach the attacker's own terminal.

@@ -5,21 +5,12 @@
 // environment) and prints markers with every candidate. The shell itself is made to call the hooks.
 // Each case checks that the command's own end, exit code and output are what is reported, and that
 // the next command still gets its own output.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Terminal } from '../src/terminal';
-
-function hasShell(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`]);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasShell } from './fixture';
 
 const shells = ['bash', 'zsh', 'sh'].filter(hasShell);
 

@@ -1,7 +1,6 @@
 // execute() against commands that break, bypass or disturb the shell integration: parse errors
 // inside eval, removed or shadowed hooks, hand-typed programs, xtrace, interrupts and a table of
 // adversarial commands. Each case must settle — none may hang — and the shell must stay usable.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,15 +8,7 @@ import type { ExecResult } from '@orchflow/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { ExecOptions } from '../src/exec/options';
 import { Terminal } from '../src/terminal';
-
-function hasShell(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`]);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasShell } from './fixture';
 
 const shells = ['bash', 'zsh', 'sh'].filter(hasShell);
 // A hang is a failure: every execute here gets this long before the test calls it hung.

@@ -3,38 +3,18 @@
 // as root (CAP_SYS_ADMIN lets TIOCSTI reach any tty), into another terminal. On this kernel
 // `dev.tty.legacy_tiocsti` is 1, so without the filter both work. Isolation levels above `none`
 // are covered in @orchflow/security's isolation-injection test.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Terminal } from '../src/terminal';
+import { describe, expect, it } from 'vitest';
+import { terminalFixture } from './fixture';
 import { injectCommand, TIOCLINUX_PROBE, X32_GETPID } from './injection-helpers';
 
-let dir: string;
-const spawned: Terminal[] = [];
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'orchflow-tiocsti-'));
-});
-
-afterEach(async () => {
-  await Promise.all(spawned.splice(0).map((t) => t.kill()));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function spawn(mode: 'interactive' | 'scripted' = 'interactive'): Promise<Terminal> {
-  const t = await Terminal.spawn({ shell: 'bash', cwd: dir, mode });
-  spawned.push(t);
-  return t;
-}
+const { dir, spawn } = terminalFixture('tiocsti');
 
 describe('TIOCSTI from inside a terminal', () => {
   it('cannot type a line into its own terminal (EPERM), and the shell runs nothing extra', async () => {
     const t = await spawn();
-    const mark = join(dir, 'own-terminal');
+    const mark = join(dir(), 'own-terminal');
     const r = await t.execute(injectCommand('/dev/tty', `touch ${mark}`));
     expect(r.stdout).toBe('denied errno=1\n');
     expect((await t.execute('echo next')).stdout).toBe('next\n');
@@ -46,7 +26,7 @@ describe('TIOCSTI from inside a terminal', () => {
     const tty = (await victim.execute('tty')).stdout.trim();
     expect(tty).toMatch(/^\/dev\/pts\/\d+$/);
     const attacker = await spawn('scripted');
-    const mark = join(dir, 'other-terminal');
+    const mark = join(dir(), 'other-terminal');
     const r = await attacker.execute(injectCommand(tty, `touch ${mark}`));
     expect(r.stdout).toBe('denied errno=1\n');
     expect((await victim.execute('echo alive')).stdout).toBe('alive\n');
