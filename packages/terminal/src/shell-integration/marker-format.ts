@@ -28,9 +28,6 @@ export function createToken(): string {
   return randomBytes(6).toString('hex');
 }
 
-/** The token the rc scripts start with, before the first command is typed. */
-export const INITIAL_TOKEN = '0';
-
 /**
  * Decodes the cwd field: RFC 3986-style percent-encoding of the cwd's bytes, decoded as UTF-8
  * (the rc scripts encode every byte outside `[A-Za-z0-9/._~-]`, so `;`, ESC and BEL cannot occur).
