@@ -129,6 +129,18 @@ describe('RpcPeer requests', () => {
     await expect(client.request('noParams', undefined, { onProgress: progress })).resolves.toBe('ok');
   });
 
+  it('treats omitted params as {} for a method whose params are all optional', async () => {
+    const { client, server } = connect();
+    const Optional = z.object({ limit: z.number().optional() }).strict();
+    server.onRequest('list', Optional, (p) => p);
+    server.onRequest('strict', AddParams, ({ a, b }) => a * b);
+    server.start();
+    await expect(client.request('list')).resolves.toEqual({});
+    await expect(client.request('list', undefined, { onProgress: () => undefined })).resolves.toEqual({});
+    // Required params stay required: omitting them is still InvalidParams.
+    expect((await rejection(client.request('strict'))).code).toBe(ErrorCode.InvalidParams);
+  });
+
   it('serves unregistered methods through onUnhandledRequest', async () => {
     const [a, b] = DirectChannel.pair();
     const client = new RpcPeer(a);

@@ -114,9 +114,14 @@ export function parseParams(
   split: SplitParams,
 ): { success: true; data: unknown } | { success: false; error: z.ZodError } {
   const result = schema.safeParse(split.params);
-  if (result.success || !split.onlyMeta) return result;
-  const absent = schema.safeParse(undefined);
-  return absent.success ? absent : result;
+  // JSON-RPC lets a request omit `params`: then a method whose params are all optional gets `{}`.
+  // Only `_meta` counts as omitted too.
+  if (result.success || !(split.onlyMeta || split.params === undefined)) return result;
+  for (const absent of [undefined, {}]) {
+    const parsed = schema.safeParse(absent);
+    if (parsed.success) return parsed;
+  }
+  return result;
 }
 
 /** Any thrown value as an `Error`, for reporting. */
