@@ -11,11 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type ExecResult, OrchflowError, type Principal } from '@orchflow/protocol';
 import { type IsolationLevel, type PolicyDecision, policyDeniedError } from '@orchflow/security';
-import type { ExecOptions } from '@orchflow/terminal';
 import { ConnectionPolicy } from './connection-policy';
 import { terminalExited } from './errors';
 import type { EventBus } from './event-bus';
-import type { CommandStartEvent } from './events';
+import type { CommandStartEvent, OrchestratorExecOptions } from './events';
 import { TerminalLanes } from './lanes';
 import type { PluginDenial, PluginHost } from './plugins';
 import type { TerminalRecord, TerminalRegistry } from './registry';
@@ -143,7 +142,7 @@ export class CommandRunner {
    * terminal's lane, after checking it again against the terminal's live cwd; rejects with
    * PolicyDenied (and does not run it) when that re-check denies it.
    */
-  runAdmitted(admission: Admission, options: ExecOptions = {}): Promise<ExecResult> {
+  runAdmitted(admission: Admission, options: OrchestratorExecOptions = {}): Promise<ExecResult> {
     const { record, subject } = admission;
     return this.lanes.run(
       record.id,
@@ -161,11 +160,12 @@ export class CommandRunner {
   }
 
   /** Runs an admitted command on its terminal and audits how it ended. */
-  private async run(admission: Admission, options: ExecOptions = {}): Promise<ExecResult> {
+  private async run(admission: Admission, options: OrchestratorExecOptions = {}): Promise<ExecResult> {
     const { events, defaultTimeoutMs, security } = this.deps;
     const { record, subject } = admission;
+    const { onStart, ...execOptions } = options;
     const timeoutMs = security.timeoutFor(options.timeoutMs, defaultTimeoutMs, admission.caller);
-    const opts = timeoutMs === options.timeoutMs ? options : { ...options, timeoutMs };
+    const opts = timeoutMs === options.timeoutMs ? execOptions : { ...execOptions, timeoutMs };
     const start: CommandStartEvent = {
       commandId: subject.commandId,
       terminalId: record.id,
@@ -174,6 +174,7 @@ export class CommandRunner {
     };
     this.executed++;
     events.emit('command.start', start);
+    if (onStart) events.guard('the onStart callback', () => onStart(start));
     const began = performance.now();
     let result: ExecResult;
     try {
@@ -223,7 +224,7 @@ export class CommandRunner {
   execute(
     terminalId: string,
     command: string,
-    options: ExecOptions = {},
+    options: OrchestratorExecOptions = {},
     context: CallContext = {},
   ): Promise<ExecResult> {
     return this.lanes.run(

@@ -40,14 +40,21 @@ export class EventBus {
 
   /** Emits an event to listeners and streams. */
   emit<K extends OrchestratorEventName>(event: K, data: OrchestratorEventMap[K][0]): void {
-    try {
-      (this.emitter.emit as (e: K, d: unknown) => boolean)(event, data);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      process.emitWarning(`orchflow: a '${event}' listener threw: ${message}`, 'OrchflowListenerWarning');
-    }
+    this.guard(`a '${event}' listener`, () =>
+      (this.emitter.emit as (e: K, d: unknown) => boolean)(event, data),
+    );
     for (const stream of this.streams) {
       if (stream.accepts(event)) stream.push({ type: event, data } as OrchestratorEvent);
+    }
+  }
+
+  /** Runs a caller's callback; a throw is reported as a process warning, never passed on. */
+  guard(what: string, callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.emitWarning(`orchflow: ${what} threw: ${message}`, 'OrchflowListenerWarning');
     }
   }
 

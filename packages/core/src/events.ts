@@ -1,6 +1,7 @@
 // The orchestrator's events: payload types, the typed event map behind `orch.on(...)`, and the
 // tagged union that `subscribeEvents()` yields.
 import type { ExitInfo, OrchflowErrorJson, SecurityAlertParams, TerminalInfo } from '@orchflow/protocol';
+import type { ExecOptions } from '@orchflow/terminal';
 
 /** A terminal was spawned. */
 export interface TerminalSpawnEvent {
@@ -29,6 +30,16 @@ export interface CommandStartEvent {
   terminalId: string;
   agentId: string;
   command: string;
+}
+
+/** Options of {@link Orchestrator.execute}: the terminal's execute options, plus `onStart`. */
+export interface OrchestratorExecOptions extends ExecOptions {
+  /**
+   * Called once, synchronously, when this very command passed admission and starts running (right
+   * after `command.start`); not called if it is refused or cancelled while queued. Queued commands
+   * with the same text on one terminal each get their own call.
+   */
+  onStart?: ((event: CommandStartEvent) => void) | undefined;
 }
 
 /** A command finished: a result summary, or the error it failed with. */

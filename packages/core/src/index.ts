@@ -16,6 +16,7 @@ export {
   type OrchestratorEvent,
   type OrchestratorEventMap,
   type OrchestratorEventName,
+  type OrchestratorExecOptions,
   type PluginErrorEvent,
   type SecurityAlertEvent,
   type TerminalExitEvent,

@@ -23,7 +23,6 @@ import {
 } from '@orchflow/protocol';
 import type { SecurityPolicy } from '@orchflow/security';
 import {
-  type ExecOptions,
   initContainment,
   type StreamEvent,
   type SubscribeOptions,
@@ -36,7 +35,7 @@ import { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown } from './errors';
 import { EventBus, type EventListener } from './event-bus';
 import type { EventStream, SubscribeEventsOptions } from './event-stream';
-import type { OrchestratorEventName } from './events';
+import type { OrchestratorEventName, OrchestratorExecOptions } from './events';
 import { TerminalHandle } from './handle';
 import { TerminalLifecycle } from './lifecycle';
 import { collectMetrics } from './metrics';
@@ -187,7 +186,7 @@ export class Orchestrator {
   async execute(
     terminalId: string,
     command: string,
-    options?: ExecOptions,
+    options?: OrchestratorExecOptions,
     context?: CallContext,
   ): Promise<ExecResult> {
     this.assertOpen();

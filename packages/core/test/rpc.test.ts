@@ -167,6 +167,19 @@ describe('serveChannel: execute on the wire', () => {
     expect(progress.every((p) => p.terminalId === info.id && p.requestId !== undefined)).toBe(true);
   });
 
+  it("reports each queued command's own start, also when two have the same text", async () => {
+    const c = await client(orchestrator());
+    const terminal = await c.spawnTerminal('test');
+    const events: string[] = [];
+    const run = (name: string) =>
+      terminal
+        .execute('sleep 0.5', { onStart: () => void events.push(`${name} start`) })
+        .then(() => void events.push(`${name} end`));
+    await Promise.all([run('first'), run('second')]);
+    // The text matched both commands; the second must not start before the first has ended.
+    expect(events).toEqual(['first start', 'first end', 'second start', 'second end']);
+  });
+
   it('interrupts a running command on $/cancelRequest', async () => {
     const c = await client(orchestrator());
     const terminal = await c.spawnTerminal('test');

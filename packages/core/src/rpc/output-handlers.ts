@@ -18,11 +18,6 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
       if (token !== undefined) await peer.notify('$/progress', { token, value });
     };
     const pump = progress || token !== undefined ? new ProgressPump(send) : undefined;
-    const unwatch =
-      pump &&
-      watchStart(orch, terminalId, command, (offset) =>
-        pump.push({ data: '', offset, nextOffset: offset, started: true }),
-      );
     try {
       const result = await orch.execute(
         terminalId,
@@ -30,6 +25,13 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
         {
           ...limits,
           signal: request.signal,
+          // This command's own start (queued commands with the same text each get theirs).
+          onStart: pump
+            ? () => {
+                const offset = scrollbackEnd(orch, terminalId, 0, '');
+                pump.push({ data: '', offset, nextOffset: offset, started: true });
+              }
+            : undefined,
           onOutput: pump
             ? ({ data, offset }) =>
                 pump.push({ data, offset, nextOffset: scrollbackEnd(orch, terminalId, offset, data) })
@@ -41,7 +43,6 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
       await pump?.flush();
       return result;
     } finally {
-      unwatch?.();
       pump?.stop();
     }
   });
@@ -71,24 +72,4 @@ function scrollbackEnd(orch: Orchestrator, terminalId: string, offset: number, d
   } catch {
     return offset + Buffer.byteLength(data);
   }
-}
-
-/**
- * Calls `onStart` with the scrollback's end once `command` passed admission on `terminalId` (the
- * orchestrator's `command.start`); returns the function that stops watching.
- */
-function watchStart(
-  orch: Orchestrator,
-  terminalId: string,
-  command: string,
-  onStart: (offset: number) => void,
-): () => void {
-  const listener = (event: { terminalId: string; command: string }): void => {
-    if (event.terminalId !== terminalId || event.command !== command) return;
-    stop();
-    onStart(scrollbackEnd(orch, terminalId, 0, ''));
-  };
-  const stop = (): void => void orch.off('command.start', listener);
-  orch.on('command.start', listener);
-  return stop;
 }
