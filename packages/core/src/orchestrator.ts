@@ -11,6 +11,7 @@ import {
   type ExecuteCommand,
   type ExecutionMode,
   type ExitInfo,
+  type IpcChannel,
   type MetricsParams,
   type MetricsResult,
   type Principal,
@@ -31,6 +32,7 @@ import {
 import { type BatchOptions, runBatch } from './batch';
 import { OrchestratorBuilder } from './builder';
 import { type CallContext, CommandRunner } from './commands';
+import { connect } from './connect';
 import { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown } from './errors';
 import { EventBus, type EventListener } from './event-bus';
@@ -392,9 +394,8 @@ export class Orchestrator {
   }
 
   /** An in-process client for this orchestrator acting as `principal` (default admin). */
-  async connect(principal?: Principal): Promise<Awaited<ReturnType<typeof import('./connect').connect>>> {
+  async connect(principal?: Principal): Promise<IpcChannel> {
     this.assertOpen();
-    const { connect } = await import('./connect');
     return connect(this, principal);
   }
 
