@@ -79,7 +79,8 @@ export class OrchflowClient {
   /** Resolves (never rejects) once the connection has closed. */
   readonly closed: Promise<void>;
 
-  private constructor(
+  // Protected, not private: `@orchflow/client/node` subclasses it to add its constructors.
+  protected constructor(
     private readonly peer: RpcPeer<typeof Methods>,
     private readonly router: SubscriptionRouter,
     private readonly handshake: InitializeResult,

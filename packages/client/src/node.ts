@@ -1,24 +1,23 @@
-// @orchflow/client/node — Node-only transports. Importing this entry also adds the matching
-// static constructors to `OrchflowClient` (`OrchflowClient.stdio(...)`, `.unixSocket(...)`), which
-// the browser-safe root entry cannot carry because they need `node:*` modules.
+// @orchflow/client/node — Node-only transports. Its `OrchflowClient` is a subclass of the root
+// entry's with the constructors that need `node:*` modules (`stdio`, `unixSocket`, and a
+// `websocket` that uses `ws`); importing this entry changes nothing for other importers.
 import { OrchflowClient as BaseClient } from './client';
 import { connectStdio } from './transports/stdio';
 import { connectUnixSocket } from './transports/unix-socket';
 import { connectWebSocket } from './transports/websocket-node';
 
-/** `OrchflowClient` with the Node-only constructors attached. */
-export const OrchflowClient: typeof BaseClient & {
+/** `OrchflowClient` with the Node-only constructors; the clients it returns are the same class. */
+class NodeOrchflowClient extends BaseClient {
   /** Spawns a supervised sidecar (`orchflow serve --stdio`) and connects to it. */
-  stdio: typeof connectStdio;
+  static readonly stdio: typeof connectStdio = connectStdio;
   /** Connects to `orchflow serve --unix PATH`. */
-  unixSocket: typeof connectUnixSocket;
+  static readonly unixSocket: typeof connectUnixSocket = connectUnixSocket;
   /** Connects to `orchflow serve --ws` with `ws`; reconnects and resumes streams by default. */
-  websocket: typeof connectWebSocket;
-} = Object.assign(BaseClient, {
-  stdio: connectStdio,
-  unixSocket: connectUnixSocket,
-  websocket: connectWebSocket,
-});
+  static override readonly websocket: typeof connectWebSocket = connectWebSocket;
+}
+
+/** `OrchflowClient` with the Node-only constructors (`stdio`, `unixSocket`, `websocket` over `ws`). */
+export const OrchflowClient: typeof NodeOrchflowClient = NodeOrchflowClient;
 /** A connection to an orchflow server; the same API over every transport. */
 export type OrchflowClient = BaseClient;
 

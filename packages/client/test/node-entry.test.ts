@@ -1,0 +1,20 @@
+// The Node entry adds its constructors on a subclass: importing it must not change the root
+// entry's class for everyone else (the package is `sideEffects: false`).
+import { expect, it } from 'vitest';
+import { OrchflowClient as RootClient } from '../src/index';
+import { OrchflowClient as NodeClient } from '../src/node';
+import { connectWebSocket } from '../src/transports/websocket-node';
+
+it('leaves the root OrchflowClient without the Node-only constructors', () => {
+  expect(NodeClient).not.toBe(RootClient);
+  for (const name of ['stdio', 'unixSocket']) {
+    expect(Object.hasOwn(RootClient, name)).toBe(false);
+    expect(typeof (NodeClient as unknown as Record<string, unknown>)[name]).toBe('function');
+  }
+  // Node's websocket uses `ws`; the root's uses the global WebSocket and stays so.
+  expect(NodeClient.websocket).toBe(connectWebSocket);
+  expect(RootClient.websocket).not.toBe(connectWebSocket);
+  // The rest is inherited unchanged.
+  expect(NodeClient.http).toBe(RootClient.http);
+  expect(NodeClient.fromChannel).toBe(RootClient.fromChannel);
+});
