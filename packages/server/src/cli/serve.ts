@@ -4,6 +4,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
 import { HttpServer } from '../http/http-server';
+import { throttledLog } from '../log-throttle';
 import { createLogger } from '../logger';
 import { StdioServer } from '../stdio';
 import { UnixSocketServer } from '../unix';
@@ -65,7 +66,9 @@ export async function serve(flags: ServeFlags): Promise<number> {
       lines.push(`unix socket  ${info.path}   connect: orchflow ls --server unix:${info.path}`);
     }
     if (flags.ws !== undefined) {
-      const onError = (error: Error) => log.warn({ err: error.message, transport: 'ws' }, 'connection error');
+      // A client can send malformed frames at will: their log lines are rate-limited.
+      const warn = throttledLog((fields, message) => log.warn(fields, message));
+      const onError = (error: Error) => warn({ err: error.message, transport: 'ws' }, 'connection error');
       const ws = new WebSocketServer({
         orchestrator,
         host: flags.host,
