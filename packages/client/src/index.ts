@@ -5,6 +5,7 @@
 export {
   type BatchItemResult,
   ChannelClosedError,
+  type Disposer,
   ErrorCode,
   type ExecResult,
   type ExitInfo,
@@ -43,7 +44,6 @@ export {
   type ReconnectOptions,
 } from './reconnect-channel';
 export {
-  type Disposable,
   EXECUTE_RESPONSE_MARGIN_MS,
   type RemoteExecuteOptions,
   RemoteTerminal,

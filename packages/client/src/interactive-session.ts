@@ -4,6 +4,7 @@
 // the command's result; input goes to it as raw writes. A bounded tail of the output lets callers
 // wait for a prompt instead of sleeping.
 import {
+  type Disposer,
   ErrorCode,
   type ExecResult,
   type ExitInfo,
@@ -11,7 +12,7 @@ import {
   type OutputChunk,
   type Snapshot,
 } from '@orchflow/protocol';
-import type { Disposable, RemoteTerminal } from './remote-terminal';
+import type { RemoteTerminal } from './remote-terminal';
 
 /** Characters of recent output kept for {@link InteractiveSession.waitFor}: 64 Ki. */
 export const INTERACTIVE_TAIL_CHARS = 64 * 1024;
@@ -36,7 +37,7 @@ export class InteractiveSession {
   private constructor(
     /** The terminal the program runs in. */
     readonly terminal: RemoteTerminal,
-    private readonly tap: Disposable,
+    private readonly tap: Disposer,
     /**
      * Resolves with the program's result once it ends, also when {@link close} killed it (then
      * with the signal and `shellExited`); rejects when it was refused or the connection was lost.
@@ -96,7 +97,7 @@ export class InteractiveSession {
   }
 
   /** Calls `listener` with the program's live output. */
-  onOutput(listener: (chunk: OutputChunk) => void): Promise<Disposable> {
+  onOutput(listener: (chunk: OutputChunk) => void): Promise<Disposer> {
     return this.terminal.onOutput(listener);
   }
 

@@ -1,6 +1,8 @@
 // `RemoteTerminal`: a handle on one terminal served over RPC, with the same methods as core's
 // in-process `TerminalHandle`. Live output listeners share one lazily opened subscription.
 import {
+  type Disposer,
+  disposer,
   type ExecResult,
   type ExecuteOptions,
   ExecuteProgressParamsSchema,
@@ -35,11 +37,6 @@ export interface RemoteExecuteOptions extends ExecuteOptions {
    * or no limit when the command has no `timeoutMs` (commands may legitimately run for hours).
    */
   requestTimeoutMs?: number;
-}
-
-/** Something that can be stopped. */
-export interface Disposable {
-  dispose(): void;
 }
 
 /** What a remote terminal needs from its client. */
@@ -125,7 +122,7 @@ export class RemoteTerminal {
    * Calls `listener` with live output. The first listener opens a subscription; it closes when
    * the last one is disposed. Resolves once output is flowing, so nothing printed after is missed.
    */
-  async onOutput(listener: (chunk: OutputChunk) => void): Promise<Disposable> {
+  async onOutput(listener: (chunk: OutputChunk) => void): Promise<Disposer> {
     this.listeners.add(listener);
     try {
       await this.liveSubscription();
@@ -133,7 +130,7 @@ export class RemoteTerminal {
       this.listeners.delete(listener);
       throw error;
     }
-    return { dispose: () => this.removeListener(listener) };
+    return disposer(() => this.removeListener(listener));
   }
 
   /** The terminal's output as an async iterable, from `fromOffset` (resume) or live. */

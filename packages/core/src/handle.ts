@@ -3,6 +3,7 @@
 
 import type { MuxSession } from '@orchflow/mux';
 import type {
+  Disposer,
   ExecResult,
   ExitInfo,
   OutputChunk,
@@ -10,7 +11,7 @@ import type {
   Snapshot,
   TerminalInfo,
 } from '@orchflow/protocol';
-import type { Disposable, ExecOptions, StreamEvent } from '@orchflow/terminal';
+import type { ExecOptions, StreamEvent } from '@orchflow/terminal';
 import type { Orchestrator } from './orchestrator';
 import type { StreamOutputOptions } from './output-stream';
 
@@ -67,7 +68,7 @@ export class TerminalHandle {
   }
 
   /** Calls `listener` with output chunks as they arrive (no backpressure; see `stream`). */
-  onOutput(listener: (chunk: OutputChunk) => void): Disposable {
+  onOutput(listener: (chunk: OutputChunk) => void): Disposer {
     return this.session.onData(listener);
   }
 

@@ -4,9 +4,8 @@
 // `maxRetainedExited` exited terminals are kept (oldest removed first).
 
 import type { MuxSession } from '@orchflow/mux';
-import type { TerminalInfo, TerminalState } from '@orchflow/protocol';
+import type { Disposer, TerminalInfo, TerminalState } from '@orchflow/protocol';
 import type { IsolationLevel } from '@orchflow/security';
-import type { Disposable } from '@orchflow/terminal';
 import { type QuotaName, quotaExceeded, terminalNotFound } from './errors';
 
 /** One registered terminal. */
@@ -21,7 +20,7 @@ export interface TerminalRecord {
   /** The shell's process group (see foreground.ts); undefined when it cannot be told. */
   readonly shellGroup?: number;
   /** Listeners to drop when the terminal leaves the registry. */
-  readonly disposers: Disposable[];
+  readonly disposers: Disposer[];
   removalTimer?: ReturnType<typeof setTimeout>;
 }
 

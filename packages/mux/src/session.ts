@@ -2,6 +2,7 @@
 // so a backend may return a plain `Terminal` (DirectBackend), a Terminal running over a tmux pane,
 // or one inside a container, and the orchestrator never needs to know which.
 import type {
+  Disposer,
   ExecResult,
   ExecutionMode,
   ExitInfo,
@@ -13,7 +14,6 @@ import type {
   TerminalState,
 } from '@orchflow/protocol';
 import type {
-  Disposable,
   ExecOptions,
   StreamEvent,
   SubscribeOptions,
@@ -54,9 +54,9 @@ export interface MuxSession {
   /** Kills the session's whole process tree; resolves once it has exited. */
   kill(signal?: NodeJS.Signals): Promise<ExitInfo>;
   /** Calls `listener` with output chunks as they are flushed. */
-  onData(listener: (chunk: OutputChunk) => void): Disposable;
+  onData(listener: (chunk: OutputChunk) => void): Disposer;
   /** Calls `listener` once the session has exited and its output is complete. */
-  onExit(listener: (info: ExitInfo) => void): Disposable;
+  onExit(listener: (info: ExitInfo) => void): Disposer;
   /** Reads retained output by absolute offset. */
   read(options?: { fromOffset?: number; maxBytes?: number }): ReadResult;
   /** Streams output from an offset, with optional flow control. */

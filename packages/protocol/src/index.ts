@@ -2,6 +2,7 @@
 
 export type { IpcChannel } from './channel';
 export { DirectChannel } from './direct-channel';
+export { type Disposer, disposer } from './disposer';
 export {
   ChannelClosedError,
   ErrorCode,

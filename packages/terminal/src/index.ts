@@ -50,4 +50,4 @@ export type { ShellResume } from './pty-host';
 export type { PtyFactory, PtyProcess, PtySpawnRequest } from './pty-process';
 export { DEFAULT_SPAWN_TIMEOUT_MS, type ShellKind } from './spawn-options';
 export { TerminalStreamManager, type TerminalStreamManagerOptions } from './stream-manager';
-export { type Disposable, Terminal, type TerminalResumeOptions, type TerminalSpawnOptions } from './terminal';
+export { Terminal, type TerminalResumeOptions, type TerminalSpawnOptions } from './terminal';

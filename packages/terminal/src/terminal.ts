@@ -3,6 +3,8 @@
 // FIFO command queue and the process-tree kill. The behaviour of each part lives in its module.
 import { randomUUID } from 'node:crypto';
 import {
+  type Disposer,
+  disposer,
   ErrorCode,
   type ExecResult,
   ExecuteOptionsSchema,
@@ -67,11 +69,6 @@ export interface TerminalResumeOptions {
   pty: PtyProcess;
   /** Its stored integration state (nonce, private dir, cwd) and output to restore. */
   shell: ShellResume;
-}
-
-/** Something that can be stopped. */
-export interface Disposable {
-  dispose(): void;
 }
 
 type Backend = { kind: 'pty'; host: PtyHost } | { kind: 'pipe'; runner: PipeRunner; gate: FlowGate };
@@ -266,17 +263,19 @@ export class Terminal {
   }
 
   /** Calls `listener` with output chunks as they are flushed (batched, ≤ 16 ms). */
-  onData(listener: (chunk: OutputChunk) => void): Disposable {
+  onData(listener: (chunk: OutputChunk) => void): Disposer {
     return this.pipeline.onData(listener);
   }
 
   /** Calls `listener` once the terminal has exited and its output is complete. */
-  onExit(listener: (info: ExitInfo) => void): Disposable {
+  onExit(listener: (info: ExitInfo) => void): Disposer {
     let active = true;
     void this.exited.then((info) => {
       if (active) listener(info);
     });
-    return { dispose: () => (active = false) };
+    return disposer(() => {
+      active = false;
+    });
   }
 
   /** False when this terminal's output cannot be held back without loss (see `PtyProcess.pausable`). */

@@ -1,8 +1,8 @@
 // Everything a terminal does with its output: keep it in the scrollback ring (readable by
 // offset), batch it for listeners, stream it to flow-controlled subscribers, and render it on a
 // headless screen for snapshots — the screen only once someone asks for a snapshot.
-import type { OutputChunk, ReadResult, Snapshot } from '@orchflow/protocol';
-import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import type { Disposer, OutputChunk, ReadResult, Snapshot } from '@orchflow/protocol';
+import { disposer, ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_BYTES, OutputBatcher } from './batcher';
 import { OutputRing, type RingReadOptions } from './ring';
 import { HeadlessScreen } from './screen';
@@ -124,10 +124,10 @@ export class OutputPipeline {
   }
 
   /** Calls `listener` with every flushed chunk; not flow controlled and no backlog. */
-  onData(listener: (chunk: OutputChunk) => void): { dispose(): void } {
+  onData(listener: (chunk: OutputChunk) => void): Disposer {
     const own = (chunk: OutputChunk): void => listener(chunk);
     this.dataListeners.add(own);
-    return { dispose: () => this.dataListeners.delete(own) };
+    return disposer(() => void this.dataListeners.delete(own));
   }
 
   /**
