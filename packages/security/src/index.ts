@@ -37,6 +37,12 @@ export { prlimitArgs } from './isolation/limits';
 export { isolationSpecFor, needsLaunchWrapper, type TerminalPlacement } from './isolation/policy-spec';
 export { bwrapArgs, SANDBOX_HIDDEN_DIRS, type SandboxOptions } from './isolation/sandbox';
 export {
+  DEFAULT_SANDBOX_USER,
+  resolveSandboxUser,
+  SANDBOX_USER_ENV,
+  type SandboxUser,
+} from './isolation/sandbox-user';
+export {
   DEFAULT_CONTAINER_IMAGE,
   type IsolationSpec,
   type LaunchCommand,

@@ -1,7 +1,8 @@
 // Turns an IsolationSpec into the launch wrapper a terminal starts its shell with. Every level
 // above `none` scrubs the environment; `process` chains prlimit → (unshare --net) → setpriv
 // --no-new-privs → shell, each exec'ing the next so the shell keeps the PTY child's pid, session
-// and process group; `sandbox` puts bubblewrap between the limits and the shell; `container` runs
+// and process group; `sandbox` puts bubblewrap between the limits and the shell (as root, after a
+// drop to an unprivileged sandbox user, see sandbox-drop.ts); `container` runs
 // the shell through docker/podman. Missing tools fail the spawn — never a silent downgrade.
 import { randomUUID } from 'node:crypto';
 import { containerRunArgs, removeContainer, requireContainerEngine } from './container';
@@ -9,6 +10,7 @@ import { scrubEnv } from './environment';
 import { isRoot, prlimitArgs } from './limits';
 import { netnsArgs } from './network';
 import { bwrapArgs } from './sandbox';
+import { resolveSandboxUser, sandboxDropArgs, stagedSources } from './sandbox-user';
 import { requireTool } from './tools';
 import type { IsolationSpec, LaunchCommand, LaunchTarget, LaunchWrapper } from './types';
 
@@ -65,13 +67,22 @@ function sandboxLevel(
   const purpose = "isolationLevel 'sandbox'";
   const bwrap = requireTool('bwrap', purpose);
   const setpriv = requireTool('setpriv', purpose);
+  // As root, the sandbox runs as an unprivileged user (never uid 0): see sandbox-drop.ts.
+  const user = isRoot() ? resolveSandboxUser(spec.sandboxUser) : undefined;
   const sandbox = bwrapArgs(
     { ...spec, workspace: target.cwd },
-    { privateDirs: target.privateDirs, newSession: !pty },
+    {
+      privateDirs: target.privateDirs,
+      newSession: !pty,
+      user,
+      sources: user && stagedSources(target.cwd, target.privateDirs),
+    },
   );
+  const drop = user ? sandboxDropArgs(user, target.cwd, target.privateDirs, purpose) : [];
   const { argv, caps } = limitedPrefix(spec, purpose);
   const full = [
     ...argv,
+    ...drop,
     bwrap,
     ...sandbox,
     '--',

@@ -1,8 +1,8 @@
 // What a sandbox sees of the kernel's own file systems (/proc, /sys, /dev) and how big its
-// RAM-backed directories may grow. Why it matters: as root, orchflow runs sandboxed commands as
-// uid 0 without capabilities, and uid 0 may still write procfs and sysfs knobs by file mode alone
-// (the sysctl check compares the euid with root; it asks for no capability). A writable
-// `kernel.core_pattern` is a host root escape. So /proc's global knobs are bound read-only onto
+// RAM-backed directories may grow. Why it matters: uid 0 may write procfs and sysfs knobs by
+// file mode alone, without capabilities (the sysctl check compares the euid with root), and a
+// writable `kernel.core_pattern` is a host root escape. A root orchestrator's sandbox now runs as
+// an unprivileged user (sandbox-drop.ts); these covers stay as the second line behind it. So /proc's global knobs are bound read-only onto
 // themselves (a bind, because `--remount-ro` needs a mount point), files that show host state get
 // /dev/null over them, /sys is an empty read-only tmpfs (it also listed the host's NICs and their
 // addresses), /dev (bubblewrap's minimal one) is read-only, and every tmpfs has a size.

@@ -3,12 +3,14 @@
 // global knobs are read-only and /sys is empty (sandbox-kernel.ts); the workspace is the only
 // writable host directory; forbidden paths are covered (directories by a mode-000 tmpfs, files by
 // /dev/null); the sandbox has its own PID, IPC and UTS namespaces (and network namespace unless
-// the policy allows network), the shell is its PID 1, and every capability is dropped. See
+// the policy allows network), the shell is its PID 1, and every capability is dropped; under a
+// root orchestrator bwrap runs as an unprivileged sandbox user in a user namespace. See
 // docs/security.md for why an interactive PTY shell does not get `--new-session`.
 import { existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { kernelFsArgs, kernelFsReadOnlyArgs, sizedTmpfs, tmpfsSizes } from './sandbox-kernel';
+import { blockingAncestor, type SandboxUser, unreachableError } from './sandbox-user';
 import type { IsolationSpec } from './types';
 
 /**
@@ -27,6 +29,14 @@ export interface SandboxOptions {
    * controlling terminal for job control, ^C and timeouts.
    */
   newSession: boolean;
+  /**
+   * The unprivileged user bwrap runs as (a root orchestrator drops to it first, see
+   * sandbox-drop.ts): bwrap then gets its own user namespace, and a forbidden path that user
+   * cannot reach on the host anyway gets no cover (bwrap could not make its mount point).
+   */
+  user?: SandboxUser;
+  /** Host paths to bind the workspace and private dirs from, by their path (the drop's staged clones). */
+  sources?: ReadonlyMap<string, string>;
 }
 
 function within(path: string, dir: string): boolean {
@@ -62,12 +72,14 @@ export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[
   const workspace = resolve(spec.workspace);
   const size = tmpfsSizes(spec.limits);
   const args = ['--ro-bind', '/', '/', ...kernelFsArgs(size.small)];
-  for (const dir of hiddenDirs(spec, workspace)) {
+  const hidden = hiddenDirs(spec, workspace);
+  for (const dir of hidden) {
     args.push(...sizedTmpfs(dir, dir === '/tmp' ? size.tmp : size.small));
   }
   // After the tmpfs mounts: a workspace inside a hidden home reappears on top of them.
-  args.push('--bind', workspace, workspace);
-  for (const dir of options.privateDirs) args.push('--ro-bind', dir, dir);
+  const source = (dir: string): string => options.sources?.get(resolve(dir)) ?? dir;
+  args.push('--bind', source(workspace), workspace);
+  for (const dir of options.privateDirs) args.push('--ro-bind', source(dir), dir);
   for (const path of spec.forbiddenPaths.map((p) => resolve(p))) {
     if (within(workspace, path)) {
       throw new OrchflowError(
@@ -77,10 +89,22 @@ export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[
       );
     }
     if (!existsSync(path)) continue;
+    // Below the workspace or a hidden dir the sandbox's own mounts decide, not the host's modes.
+    const ownMount = (dir: string) => within(dir, workspace) || hidden.some((h) => within(dir, h));
+    if (options.user && blockingAncestor(path, options.user, ownMount)) continue;
     if (statSync(path).isDirectory()) args.push('--perms', '0000', '--tmpfs', path);
     else args.push('--ro-bind', '/dev/null', path);
   }
+  if (options.user) {
+    // The sandbox user must reach its cwd and rc dir through what the sandbox shows of the host.
+    const inHidden = (dir: string) => hidden.some((h) => within(dir, h));
+    for (const dir of [workspace, ...options.privateDirs]) {
+      const blocked = blockingAncestor(dir, options.user, inHidden);
+      if (blocked) throw unreachableError(options.user, resolve(dir), blocked);
+    }
+  }
   args.push(...kernelFsReadOnlyArgs());
+  if (options.user) args.push('--unshare-user');
   // --as-pid-1: the program is PID 1 instead of bubblewrap's init, whose /proc/1/cmdline would
   // show this whole argv (workspace, home, forbidden paths) to every command.
   args.push('--unshare-pid', '--as-pid-1', '--unshare-ipc', '--unshare-uts');

@@ -14,6 +14,7 @@ const INSTALL_HINTS: Record<string, string> = {
   prlimit: "install util-linux ('apt-get install util-linux')",
   setpriv: "install util-linux ('apt-get install util-linux')",
   unshare: "install util-linux ('apt-get install util-linux')",
+  perl: "install perl ('apt-get install perl-base')",
 };
 
 /** Absolute path of `name` in PATH or the system bin directories, or undefined. */

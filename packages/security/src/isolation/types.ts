@@ -2,6 +2,7 @@
 // with (derived from a SecurityPolicy plus the terminal's workspace); the launch shapes match
 // `@orchflow/terminal`'s LaunchWrapper structurally, so this package needs no terminal import.
 import type { IsolationLevel, ResourceLimits } from '../policy/schema';
+import type { SandboxUser } from './sandbox-user';
 
 /** How one terminal is isolated. */
 export interface IsolationSpec {
@@ -17,6 +18,11 @@ export interface IsolationSpec {
   home?: string;
   /** Environment variables kept by the scrub besides the standard ones (the caller's own `env`). */
   keepEnv?: readonly string[];
+  /**
+   * The unprivileged user a `sandbox` runs its commands as when orchflow runs as root (a host
+   * setting, not a policy rule). Default: `ORCHFLOW_SANDBOX_USER`, else nobody (65534:65534).
+   */
+  sandboxUser?: SandboxUser;
   /** Container image for the `container` level. Default {@link DEFAULT_CONTAINER_IMAGE}. */
   image?: string;
 }
