@@ -134,12 +134,13 @@ export class OrchflowClient {
     return OrchflowClient.fromChannel(await openWebSocketChannel(url, options), options);
   }
 
-  /** Connects to an orchflow HTTP server: requests over REST, output streams over SSE. */
+  /**
+   * Connects to an orchflow HTTP server as one session: messages POSTed to `/v1/rpc`, everything
+   * the server sends on one SSE stream that resumes after a drop. `close()` ends the session.
+   */
   static http(url: string, options: HttpClientOptions = {}): Promise<OrchflowClient> {
-    return OrchflowClient.fromChannel(
-      new HttpChannel(url, { token: options.token, fetch: options.fetch }),
-      options,
-    );
+    const { token, fetch, reconnect, onError } = options;
+    return OrchflowClient.fromChannel(new HttpChannel(url, { token, fetch, reconnect, onError }), options);
   }
 
   /** The server's name and version. */

@@ -50,7 +50,13 @@ export {
 } from './remote-terminal';
 export { ClientTransaction, type CommitOptions } from './transaction';
 export type { HttpClientOptions } from './transports/http';
-export { HttpChannel, type HttpChannelOptions } from './transports/http-channel';
+export {
+  HTTP_CLOSE_TIMEOUT_MS,
+  HTTP_SESSION_HEADER,
+  HttpChannel,
+  type HttpChannelOptions,
+  type HttpStreamReconnectOptions,
+} from './transports/http-channel';
 export {
   WebSocketClientChannel,
   type WebSocketFactory,

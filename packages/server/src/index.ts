@@ -20,16 +20,19 @@ export {
   TokenPolicySchema,
 } from './auth';
 export { httpStatus } from './http/http-errors';
-// WebSocket and HTTP (REST + SSE) servers.
+// WebSocket and HTTP (JSON-RPC sessions, REST + SSE) servers.
 export {
   DEFAULT_HTTP_MAX_BODY_BYTES,
   DEFAULT_HTTP_MAX_CONCURRENT,
+  DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
+  DEFAULT_HTTP_SESSION_TTL_MS,
   HttpServer,
   type HttpServerAddress,
   type HttpServerOptions,
   type HttpServerStats,
 } from './http/http-server';
-export { SSE_KEEPALIVE_MS } from './http/http-sse';
+export { HTTP_SESSION_HEADER } from './http/http-sessions';
+export { SSE_KEEPALIVE_MS } from './http/sse-writer';
 export { createLogger, type Logger, type LoggerOptions, loggedChannel, silentLogger } from './logger';
 export {
   type ByteStreamServerOptions,

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { HttpChannel, OrchflowClient, openWebSocketChannel, ReconnectingChannel } from '@orchflow/client';
+import { OrchflowClient, openWebSocketChannel, ReconnectingChannel } from '@orchflow/client';
 import { createNodeWebSocket, unixSocketChannel } from '@orchflow/client/node';
 import { type Orchestrator, serveChannel } from '@orchflow/core';
 import { ContentLengthCodec, DirectChannel, type IpcChannel } from '@orchflow/protocol';
@@ -144,33 +144,41 @@ const http: TransportCase = {
     const { url } = await server.start();
     onTestFinished(() => server.stop());
     return async (token) => {
-      // SSE bodies pass through a stream the test can break, as a dropped connection would.
-      const breakers = new Set<AbortController>();
-      let streams = 0;
-      const breakable: typeof fetch = async (input, init) => {
-        const response = await fetch(input, init);
-        if (!String(input).includes('/stream') || !response.body) return response;
-        streams++;
-        const breaker = new AbortController();
-        breakers.add(breaker);
-        const body = response.body.pipeThrough(new TransformStream(), { signal: breaker.signal });
-        return new Response(body, { status: response.status, headers: response.headers });
-      };
-      const client = await OrchflowClient.fromChannel(new HttpChannel(url, { token, fetch: breakable }), {
+      const stream = breakableStreams();
+      let resumes = 0;
+      const client = await OrchflowClient.http(url, {
         token,
+        fetch: stream.fetch,
+        reconnect: { ...RECONNECT, onReconnected: () => resumes++ },
       });
       onTestFinished(() => client.close());
-      return {
-        client,
-        drop: () => {
-          for (const breaker of breakers) breaker.abort();
-          breakers.clear();
-        },
-        resumes: () => streams - 1,
-      };
+      return { client, drop: stream.drop, resumes: () => resumes };
     };
   },
 };
+
+/**
+ * A `fetch` whose session event streams (GET /v1/rpc) pass through a stream the test can break,
+ * as a dropped connection would; `drop()` breaks the open ones.
+ */
+export function breakableStreams(): { fetch: typeof fetch; drop(): void } {
+  const breakers = new Set<AbortController>();
+  const breakable: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if ((init?.method ?? 'GET') !== 'GET' || !response.body) return response;
+    const breaker = new AbortController();
+    breakers.add(breaker);
+    const body = response.body.pipeThrough(new TransformStream(), { signal: breaker.signal });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  return {
+    fetch: breakable,
+    drop: () => {
+      for (const breaker of breakers) breaker.abort();
+      breakers.clear();
+    },
+  };
+}
 
 /** Every transport; pass to `describe.each`. */
 export const TRANSPORTS: readonly TransportCase[] = [direct, stdio, unix, websocket, http];

@@ -98,9 +98,22 @@ describe('HttpServer: methods and JSON-RPC bodies', () => {
     const bad = await send(`${url}/v1/rpc`, 'POST', headers, '{oops');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.ParseError } });
-    const batch = await send(`${url}/v1/rpc`, 'POST', headers, '[]');
-    expect(batch.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.InvalidRequest } });
-    const ok = await send(`${url}/v1/rpc`, 'POST', headers, '{"jsonrpc":"2.0","id":7,"method":"$/ping"}');
-    expect(ok.body).toMatchObject({ id: 7, result: { pong: true } });
+    const scalar = await send(`${url}/v1/rpc`, 'POST', headers, '42');
+    expect(scalar.body).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: ErrorCode.InvalidRequest },
+    });
+    // Without a session, only `initialize` (which creates one) is accepted.
+    const sessionless = await send(
+      `${url}/v1/rpc`,
+      'POST',
+      headers,
+      '{"jsonrpc":"2.0","id":7,"method":"$/ping"}',
+    );
+    expect([sessionless.status, (sessionless.body.error as { code: number }).code]).toEqual([
+      400,
+      ErrorCode.InvalidRequest,
+    ]);
   });
 });

@@ -194,7 +194,7 @@ describe('HttpServer: SSE', () => {
       signal: controller.signal,
     });
     expect(response.status).toBe(200);
-    expect(server.stats()).toEqual({ activeRequests: 1, streams: 1 });
+    expect(server.stats()).toMatchObject({ activeRequests: 1, streams: 1 });
     // Mid-stream: output is flowing and nobody reads it when the client vanishes.
     const running = call('POST', `/v1/terminals/${id}/execute`, {
       command: "head -c 8000000 /dev/zero | tr '\\0' y; echo",
@@ -207,6 +207,6 @@ describe('HttpServer: SSE', () => {
     while (server.stats().streams > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    expect(server.stats()).toEqual({ activeRequests: 0, streams: 0 });
+    expect(server.stats()).toEqual({ activeRequests: 0, streams: 0, sessions: 0, orphanedTerminals: 0 });
   }, 90_000);
 });

@@ -1,18 +1,39 @@
-// An IpcChannel that speaks orchflow's REST + SSE API with `fetch` (browsers, Node ≥ 18), so
-// `OrchflowClient` runs unchanged over HTTP: each JSON-RPC request becomes one HTTP request, a
-// `terminal.subscribe` opens an SSE stream whose events become `terminal.output`/`gap`/`exit`
-// notifications, and methods without a REST route go to `POST /v1/rpc`.
+// An IpcChannel over orchflow's HTTP session protocol (see the server's http-sessions.ts), using
+// only `fetch` and streams, so it runs in browsers and Node ≥ 20 without dependencies. The first
+// message, `initialize`, is POSTed to `/v1/rpc` and answered directly; its `Orchflow-Session`
+// header names the session. Later messages are POSTed one at a time, in order, with that header
+// (each answered 202), and everything the server sends arrives on one SSE stream (`GET /v1/rpc`).
+// A dropped stream is reopened with `Last-Event-ID`, so nothing is lost or repeated; when that is
+// impossible (the session is gone, the server cannot replay) the channel closes with
+// `ChannelClosedError`, which fails pending requests locally: nothing is invented. `close()`
+// ends the session with `DELETE /v1/rpc`, which releases its terminals at once.
 import {
   ChannelClosedError,
   ErrorCode,
   type IpcChannel,
   type JsonRpcMessage,
-  type JsonRpcRequest,
   MessageQueue,
   OrchflowError,
+  type RequestId,
 } from '@orchflow/protocol';
-import { httpRoute } from './http-routes';
-import { readSse, type SseEvent } from './http-sse';
+import { readSse } from './http-sse';
+
+/** The header naming a session. */
+export const HTTP_SESSION_HEADER = 'Orchflow-Session';
+/** How long `close()` waits for the server to confirm the end of the session: 5 s. */
+export const HTTP_CLOSE_TIMEOUT_MS = 5_000;
+
+/** How a dropped event stream is reopened. */
+export interface HttpStreamReconnectOptions {
+  /** Failed reopen attempts in a row before the channel closes. Default 8. */
+  maxAttempts?: number;
+  /** Delay before the first attempt; doubles per attempt. Default 100 ms. */
+  initialDelayMs?: number;
+  /** Largest delay between attempts. Default 2 s. */
+  maxDelayMs?: number;
+  /** Called once a reopened stream carries events again. */
+  onReconnected?: (event: { attempts: number; lastEventId: string | undefined }) => void;
+}
 
 /** Options of {@link HttpChannel}. */
 export interface HttpChannelOptions {
@@ -20,32 +41,32 @@ export interface HttpChannelOptions {
   token?: string;
   /** The `fetch` to use. Default: the global one. */
   fetch?: typeof fetch;
+  /** Reopening a dropped event stream. */
+  reconnect?: HttpStreamReconnectOptions;
+  /** Hears events the channel skips (malformed JSON). */
+  onError?: (error: Error) => void;
 }
 
-type Fields = Record<string, unknown>;
+/** Statuses after which reopening the stream cannot help: no session, not allowed. */
+const FATAL_STATUSES = new Set([400, 401, 403, 404]);
 
-const SSE_METHODS: Record<string, string | undefined> = {
-  output: 'terminal.output',
-  gap: 'terminal.gap',
-  exit: 'terminal.exit',
-};
-/** First delay before reopening a broken SSE stream; doubles per failure. */
-const SSE_RETRY_MS = 100;
-/** Failed reopen attempts in a row before a stream is given up. */
-const SSE_MAX_RETRIES = 6;
-
-/** JSON-RPC over orchflow's HTTP API. */
+/** JSON-RPC over an orchflow HTTP session. */
 export class HttpChannel implements IpcChannel {
   private readonly inbox = new MessageQueue();
-  private readonly base: string;
+  private readonly endpoint: string;
   private readonly fetch: typeof fetch;
-  private readonly streams = new Map<string, AbortController>();
-  private readonly requests = new Map<string | number, AbortController>();
+  private readonly stream = new AbortController();
   private token: string | undefined;
-  private streamIds = 0;
+  private session: string | undefined;
+  private lastEventId: string | undefined;
+  private posting: Promise<unknown> = Promise.resolve();
+  private failed = false;
 
-  constructor(url: string, options: HttpChannelOptions = {}) {
-    this.base = url.replace(/\/+$/, '');
+  constructor(
+    url: string,
+    private readonly options: HttpChannelOptions = {},
+  ) {
+    this.endpoint = `${url.replace(/\/+$/, '')}/v1/rpc`;
     this.token = options.token;
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
@@ -55,17 +76,12 @@ export class HttpChannel implements IpcChannel {
     return this.inbox.closed;
   }
 
-  /** Performs each request over HTTP; its response arrives through `receive()`. */
-  async send(message: JsonRpcMessage): Promise<void> {
-    if (this.closed) throw new ChannelClosedError();
-    for (const item of Array.isArray(message) ? message : [message]) {
-      if (!('method' in item)) continue;
-      if (item.method === '$/cancelRequest') {
-        this.requests.get((item.params as Fields | undefined)?.id as string)?.abort();
-      } else if ('id' in item) {
-        void this.perform(item as JsonRpcRequest);
-      }
-    }
+  /** POSTs `message` after every earlier one was accepted (HTTP requests may otherwise overtake). */
+  send(message: JsonRpcMessage): Promise<void> {
+    if (this.closed) return Promise.reject(new ChannelClosedError());
+    const sent = this.posting.then(() => this.post(message));
+    this.posting = sent.catch(() => undefined);
+    return sent;
   }
 
   /** The next response or notification. */
@@ -73,11 +89,26 @@ export class HttpChannel implements IpcChannel {
     return this.inbox.receive();
   }
 
-  /** Aborts open streams and requests. */
-  close(): Promise<void> {
+  /** Ends the session (`DELETE`, terminals released at once) unless the connection was lost. */
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.inbox.close();
-    for (const controller of [...this.streams.values(), ...this.requests.values()]) controller.abort();
-    return Promise.resolve();
+    this.stream.abort();
+    // The DELETE goes after the POST in flight (order), but a hung POST must not hold close() up.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, HTTP_CLOSE_TIMEOUT_MS);
+    });
+    await Promise.race([this.posting, timeout]);
+    clearTimeout(timer);
+    if (this.session === undefined || this.failed) return;
+    await this.fetch(this.endpoint, {
+      method: 'DELETE',
+      headers: this.headers(),
+      signal: AbortSignal.timeout(HTTP_CLOSE_TIMEOUT_MS),
+    })
+      .then((response) => response.body?.cancel())
+      .catch(() => undefined);
   }
 
   /** Iterates messages until closed. */
@@ -85,158 +116,180 @@ export class HttpChannel implements IpcChannel {
     return this.inbox.iterate();
   }
 
-  private async perform(request: JsonRpcRequest): Promise<void> {
-    const controller = new AbortController();
-    this.requests.set(request.id, controller);
+  private async post(message: JsonRpcMessage): Promise<void> {
+    if (this.closed) throw new ChannelClosedError();
+    const opening = this.session === undefined;
+    if (opening) this.takeToken(message);
+    let response: Response;
     try {
-      const result = await this.resolve(request, controller.signal);
-      this.inbox.push({ jsonrpc: '2.0', id: request.id, result });
+      response = await this.fetch(this.endpoint, {
+        method: 'POST',
+        headers: { ...this.headers(), 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(message),
+      });
     } catch (error) {
-      const failure = controller.signal.aborted
-        ? new OrchflowError(ErrorCode.Cancelled, `'${request.method}' was cancelled`)
-        : OrchflowError.from(error);
-      this.inbox.push({ jsonrpc: '2.0', id: request.id, error: failure.toJson() });
-    } finally {
-      this.requests.delete(request.id);
+      throw this.fail(`Could not reach ${this.endpoint}: ${(error as Error).message}`, error);
     }
-  }
-
-  private async resolve(request: JsonRpcRequest, signal: AbortSignal): Promise<unknown> {
-    const params = (request.params ?? {}) as Fields;
-    switch (request.method) {
-      case 'initialize':
-        if (typeof params.token === 'string') this.token ??= params.token;
-        return this.http('GET', '/v1/session', undefined, signal);
-      case '$/ping':
-        await this.http('GET', '/v1/health', undefined, signal);
-        return { pong: true, time: Date.now() };
-      case 'terminal.subscribe':
-        return this.subscribe(params);
-      case 'terminal.unsubscribe': {
-        const controller = this.streams.get(String(params.subscriptionId));
-        this.streams.delete(String(params.subscriptionId));
-        controller?.abort();
-        return { unsubscribed: controller !== undefined };
+    if (response.status === 202) {
+      await response.body?.cancel();
+      return;
+    }
+    const body = await response.text();
+    if (response.status === 404 && !opening)
+      throw this.fail(`The HTTP session ended: ${errorOf(response, body).message}`);
+    const answer = jsonRpcAnswer(body);
+    if (answer && response.ok) {
+      const session = response.headers.get(HTTP_SESSION_HEADER);
+      this.inbox.push(answer);
+      if (opening && session) {
+        this.session = session;
+        void this.pump();
       }
+      return;
     }
-    const route = httpRoute(request.method, params);
-    if (route) return this.http(route.method, route.path, route.body, signal);
-    const response = (await this.http(
-      'POST',
-      '/v1/rpc',
-      { jsonrpc: '2.0', id: 1, method: request.method, params },
-      signal,
-    )) as Fields;
-    if (response.error) throw OrchflowError.fromJson(response.error);
-    return response.result;
+    // Refused before it reached the session (auth, size, parse): its requests get the refusal.
+    const error =
+      answer && 'error' in answer ? OrchflowError.fromJson(answer.error) : errorOf(response, body);
+    for (const id of requestIds(message)) this.inbox.push({ jsonrpc: '2.0', id, error: error.toJson() });
   }
 
-  /** Opens the SSE stream; resolves with the subscription once its `open` event arrived. */
-  private async subscribe(params: Fields): Promise<{ subscriptionId: string; offset: number }> {
-    const terminalId = String(params.terminalId);
-    const controller = new AbortController();
-    const fromOffset = typeof params.fromOffset === 'number' ? params.fromOffset : undefined;
-    const { events, offset } = await this.openStream(terminalId, fromOffset, controller.signal);
-    const subscriptionId = `http-sub-${++this.streamIds}`;
-    this.streams.set(subscriptionId, controller);
-    void this.pumpStream(events, { terminalId, subscriptionId, next: offset, signal: controller.signal });
-    return { subscriptionId, offset };
-  }
-
-  private async openStream(
-    terminalId: string,
-    fromOffset: number | undefined,
-    signal: AbortSignal,
-  ): Promise<{ events: AsyncGenerator<SseEvent>; offset: number }> {
-    const query = fromOffset === undefined ? '' : `?fromOffset=${fromOffset}`;
-    const path = `/v1/terminals/${encodeURIComponent(terminalId)}/stream${query}`;
-    const response = await this.fetch(`${this.base}${path}`, { headers: this.headers(), signal });
-    if (!response.ok || !response.body) throw await errorOf(response);
-    const events = readSse(response.body);
-    const first = await events.next();
-    if (first.done || first.value.event !== 'open') {
-      await events.return(undefined);
-      throw new OrchflowError(ErrorCode.InternalError, 'The SSE stream did not start with an open event');
+  /** Reads the event stream, reopening it with `Last-Event-ID` after a drop. */
+  private async pump(): Promise<void> {
+    const reconnect = this.options.reconnect ?? {};
+    const maxAttempts = reconnect.maxAttempts ?? 8;
+    let attempts = 0;
+    while (!this.closed) {
+      if (attempts > 0) {
+        if (attempts > maxAttempts) {
+          this.fail(
+            `The event stream of ${this.endpoint} dropped and could not be reopened (${maxAttempts} attempts)`,
+          );
+          return;
+        }
+        const delay = Math.min(
+          (reconnect.initialDelayMs ?? 100) * 2 ** (attempts - 1),
+          reconnect.maxDelayMs ?? 2_000,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (this.closed) return;
+      }
+      let response: Response;
+      try {
+        const headers: Record<string, string> = { ...this.headers(), Accept: 'text/event-stream' };
+        if (this.lastEventId !== undefined) headers['Last-Event-ID'] = this.lastEventId;
+        response = await this.fetch(this.endpoint, {
+          headers,
+          signal: this.stream.signal,
+        });
+      } catch {
+        attempts++;
+        continue;
+      }
+      if (!response.ok || !response.body) {
+        const body = await response.text().catch(() => '');
+        if (FATAL_STATUSES.has(response.status)) {
+          this.fail(`The event stream was refused: ${errorOf(response, body).message}`);
+          return;
+        }
+        attempts++;
+        continue;
+      }
+      const outcome = await this.read(response.body, attempts, reconnect);
+      if (outcome === 'stop') return;
+      // A stream that carried events starts a fresh count; one that ended at once counts as a failure.
+      attempts = outcome === 'events' ? 1 : attempts + 1;
     }
-    return { events, offset: (JSON.parse(first.value.data) as { offset: number }).offset };
   }
 
   /**
-   * Turns SSE events into notifications. A stream that breaks before `exit` (proxy timeout,
-   * server restart) is reopened from the offset after the last event, so nothing is lost or repeated.
+   * Delivers one stream's events until it ends: `stop` when the channel must stop (closed, or an
+   * `error` event), else whether it carried any event.
    */
-  private async pumpStream(
-    initial: AsyncGenerator<SseEvent>,
-    stream: { terminalId: string; subscriptionId: string; next: number; signal: AbortSignal },
-  ): Promise<void> {
-    const base = { terminalId: stream.terminalId, subscriptionId: stream.subscriptionId };
-    let events: AsyncGenerator<SseEvent> | undefined = initial;
-    let failures = 0;
-    while (events && !stream.signal.aborted && !this.closed) {
-      try {
-        for await (const { event, data, id } of events) {
-          failures = 0;
-          if (id !== undefined) stream.next = Number(id);
-          const method = SSE_METHODS[event];
-          if (method)
-            this.inbox.push({ jsonrpc: '2.0', method, params: { ...(JSON.parse(data) as Fields), ...base } });
-          if (event === 'exit') {
-            this.streams.delete(stream.subscriptionId);
-            return;
-          }
+  private async read(
+    body: ReadableStream<Uint8Array>,
+    attempts: number,
+    reconnect: HttpStreamReconnectOptions,
+  ): Promise<'stop' | 'events' | 'none'> {
+    let announced = attempts === 0;
+    let delivered = false;
+    try {
+      for await (const event of readSse(body)) {
+        if (event.event === 'error') {
+          this.fail(
+            `The server ended the event stream: ${OrchflowError.fromJson(parse(event.data)).message}`,
+          );
+          return 'stop';
         }
-      } catch {
-        // Broken or aborted; decided below.
+        delivered = true;
+        if (!announced) {
+          announced = true;
+          reconnect.onReconnected?.({ attempts, lastEventId: this.lastEventId });
+        }
+        if (event.id !== undefined) this.lastEventId = event.id;
+        const message = parse(event.data);
+        if (message === undefined) this.options.onError?.(new Error('Ignored an event that is not JSON'));
+        else this.inbox.push(message as JsonRpcMessage);
       }
-      events = undefined;
-      while (!events && !stream.signal.aborted && !this.closed && failures < SSE_MAX_RETRIES) {
-        await new Promise((resolve) => setTimeout(resolve, SSE_RETRY_MS * 2 ** failures++));
-        events = await this.openStream(stream.terminalId, stream.next, stream.signal).then(
-          (opened) => opened.events,
-          () => undefined,
-        );
-      }
+    } catch {
+      // Dropped (or aborted by close()); the caller decides.
     }
-    this.streams.delete(stream.subscriptionId);
-    if (!stream.signal.aborted && !this.closed) {
-      // Could not reopen: end the client's stream rather than leave it waiting forever.
-      this.inbox.push({
-        jsonrpc: '2.0',
-        method: 'terminal.exit',
-        params: { ...base, exitCode: null, signal: null },
-      });
-    }
+    if (this.closed) return 'stop';
+    return delivered ? 'events' : 'none';
   }
 
-  private async http(method: string, path: string, body: unknown, signal: AbortSignal): Promise<unknown> {
-    const headers = this.headers();
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await this.fetch(`${this.base}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
-    if (!response.ok) throw await errorOf(response);
-    return response.json();
+  /** The connection is lost: closes the channel so pending requests fail with ChannelClosedError. */
+  private fail(message: string, cause?: unknown): ChannelClosedError {
+    const error = new ChannelClosedError(message, { cause });
+    if (!this.closed) {
+      this.failed = true;
+      this.inbox.close(error);
+      this.stream.abort();
+    }
+    return error;
+  }
+
+  private takeToken(message: JsonRpcMessage): void {
+    const params = !Array.isArray(message) && 'params' in message ? message.params : undefined;
+    const token = (params as { token?: unknown } | undefined)?.token;
+    if (typeof token === 'string') this.token ??= token;
   }
 
   private headers(): Record<string, string> {
-    return this.token === undefined ? {} : { Authorization: `Bearer ${this.token}` };
+    const headers: Record<string, string> = {};
+    if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
+    if (this.session !== undefined) headers[HTTP_SESSION_HEADER] = this.session;
+    return headers;
   }
 }
 
-/** The OrchflowError of a failed response, from its JSON error body when it has one. */
-async function errorOf(response: Response): Promise<OrchflowError> {
-  const text = await response.text().catch(() => '');
+function parse(text: string): unknown {
   try {
-    const body = JSON.parse(text) as { error?: unknown };
-    if (body.error) return OrchflowError.fromJson(body.error);
+    return JSON.parse(text);
   } catch {
-    // Not JSON (a proxy's error page): report the status below.
+    return undefined;
   }
+}
+
+/** The body as a JSON-RPC message, if it is one. */
+function jsonRpcAnswer(body: string): JsonRpcMessage | undefined {
+  const value = parse(body) as { jsonrpc?: unknown } | undefined;
+  return value?.jsonrpc === '2.0' ? (value as JsonRpcMessage) : undefined;
+}
+
+/** The OrchflowError of a failed response, from its JSON error body when it has one. */
+function errorOf(response: Response, body: string): OrchflowError {
+  const error = (parse(body) as { error?: unknown } | undefined)?.error;
+  if (error) return OrchflowError.fromJson(error);
   return new OrchflowError(
     ErrorCode.InternalError,
-    `HTTP ${response.status} from the server: ${text.slice(0, 200)}`,
+    `HTTP ${response.status} from the server: ${body.slice(0, 200)}`,
   );
+}
+
+function requestIds(message: JsonRpcMessage): RequestId[] {
+  const ids: RequestId[] = [];
+  for (const item of Array.isArray(message) ? message : [message]) {
+    if ('method' in item && 'id' in item && item.id !== undefined) ids.push(item.id);
+  }
+  return ids;
 }

@@ -1,8 +1,10 @@
-// Options of `OrchflowClient.http(url, { token })`: the client over orchflow's REST + SSE API.
-// Browser-safe (uses `fetch`). Transactions need one connection across requests and are not
-// available over HTTP.
+// Options of `OrchflowClient.http(url, { token })`: the client over an orchflow HTTP session
+// (JSON-RPC POSTed to `/v1/rpc`, everything the server sends on one SSE stream). Browser-safe
+// (uses `fetch`); the same API as every other transport.
 import type { OrchflowClientOptions } from '../client';
 import type { HttpChannelOptions } from './http-channel';
 
 /** Options of `OrchflowClient.http`. */
-export interface HttpClientOptions extends OrchflowClientOptions, Pick<HttpChannelOptions, 'fetch'> {}
+export interface HttpClientOptions
+  extends OrchflowClientOptions,
+    Pick<HttpChannelOptions, 'fetch' | 'reconnect'> {}

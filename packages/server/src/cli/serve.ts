@@ -97,7 +97,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
       const address = await http.start();
       servers.push(http);
       lines.push(
-        `http + sse   ${address.url}   connect: curl -H 'Authorization: Bearer <token>' ${address.url}/…`,
+        `http         ${address.url}   connect: OrchflowClient.http('${address.url}', { token }) or curl ${address.url}/v1/terminals`,
       );
     }
     if (flags.stdio) {
@@ -131,7 +131,7 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .command('serve')
     .description('Serve an orchestrator over stdio, a Unix socket, WebSocket and/or HTTP')
     .option('--ws <port>', 'WebSocket listener port', parsePort)
-    .option('--http <port>', 'HTTP + SSE listener port', parsePort)
+    .option('--http <port>', 'HTTP listener port (JSON-RPC sessions, REST + SSE)', parsePort)
     .option('--host <host>', 'interface for --ws/--http (non-loopback needs --token/--tokens)', DEFAULT_HOST)
     .option('--unix <path>', 'Unix socket path (created with mode 0600)')
     .option('--stdio', 'serve one client on stdin/stdout (sidecar mode; logs go to stderr)')

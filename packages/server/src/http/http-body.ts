@@ -1,5 +1,6 @@
 // Reading a request's JSON body within a size limit: too large is PayloadTooLarge (413), not JSON
-// or not an object is InvalidParams (400); `/v1/rpc` bodies get JSON-RPC ParseError / InvalidRequest. An empty body is `{}`, so a bodiless POST (with
+// or not an object is InvalidParams (400); `/v1/rpc` bodies (one JSON-RPC message or a batch) get
+// JSON-RPC ParseError / InvalidRequest. An empty body is `{}`, so a bodiless POST (with
 // `Content-Type: application/json`, which every POST needs) works.
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
@@ -40,21 +41,19 @@ export async function readBodyText(request: IncomingMessage, limit: number): Pro
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-/** The parsed body of `POST /v1/rpc`, or the JSON-RPC error it deserves. */
+/** The parsed body of `POST /v1/rpc` (an object or an array), or the JSON-RPC error it deserves. */
 export function rpcBody(
   text: string,
-): { ok: true; value: Record<string, unknown> } | { ok: false; error: { code: number; message: string } } {
+): { ok: true; value: object } | { ok: false; error: { code: number; message: string } } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const message = `Parse error: ${(error as Error).message}; send one JSON-RPC request as JSON`;
+    const message = `Parse error: ${(error as Error).message}; send one JSON-RPC message (or a batch array) as JSON`;
     return { ok: false, error: { code: ErrorCode.ParseError, message } };
   }
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    return { ok: true, value: value as Record<string, unknown> };
-  }
-  const message = 'Send one JSON-RPC 2.0 request object; batches are not supported over HTTP';
+  if (typeof value === 'object' && value !== null) return { ok: true, value };
+  const message = 'Send one JSON-RPC 2.0 message object, or a batch array of them';
   return { ok: false, error: { code: ErrorCode.InvalidRequest, message } };
 }
 

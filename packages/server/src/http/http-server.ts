@@ -1,9 +1,12 @@
-// `HttpServer`: orchflow for people with `curl` — REST routes for terminals, SSE for output, and
-// `POST /v1/rpc` for any other single JSON-RPC request. Every request except `GET /v1/health`
-// needs `Authorization: Bearer <token>` (when tokens are configured); each request runs on its own
-// in-process connection for its principal (see RpcBridge), so terminals live until DELETE, not
-// until the request ends. Requests from browser origins not on the allowlist and POSTs that are
-// not `application/json` are refused before routing (see http-gate), with or without tokens.
+// `HttpServer`: orchflow over HTTP. `/v1/rpc` carries JSON-RPC sessions — POSTs in, one SSE
+// stream out, served by the same `serveChannel`/RpcPeer path as every other transport (see
+// http-sessions.ts); that is what `OrchflowClient.http` speaks. For people with `curl` there are
+// also REST routes for terminals and a per-terminal SSE output stream; each REST request runs on
+// its own in-process connection for its principal (see RpcBridge), so terminals spawned by REST
+// live until DELETE, not until the request ends. Every request except `GET /v1/health` needs
+// `Authorization: Bearer <token>` (when tokens are configured). Requests from browser origins not
+// on the allowlist and POSTs that are not `application/json` are refused before routing (see
+// http-gate), with or without tokens.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Orchestrator } from '@orchflow/core';
@@ -17,10 +20,17 @@ import {
 import FindMyWay from 'find-my-way';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST, type TokenAuthenticator } from '../auth';
 import { bearerToken } from '../ws/upgrade';
-import { readBodyText, readJsonBody, rpcBody } from './http-body';
+import {
+  DEFAULT_WS_MAX_BUFFERED_BYTES,
+  DEFAULT_WS_MAX_CONNECTIONS,
+  DEFAULT_WS_MAX_IN_FLIGHT,
+  DEFAULT_WS_RECONNECT_GRACE_MS,
+} from '../ws/ws-server';
+import { readJsonBody } from './http-body';
 import { sendError, sendJson } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
 import { ROUTES, type Route } from './http-routes';
+import { HttpSessions, sessionErrorStatus } from './http-sessions';
 import { serveSse } from './http-sse';
 import { RpcBridge } from './rpc-bridge';
 
@@ -28,6 +38,10 @@ import { RpcBridge } from './rpc-bridge';
 export const DEFAULT_HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Default requests handled at once (SSE streams included) before 429. */
 export const DEFAULT_HTTP_MAX_CONCURRENT = 512;
+/** Default idle time (no request, no open stream) after which a session ends: 60 s, the WebSocket grace. */
+export const DEFAULT_HTTP_SESSION_TTL_MS = DEFAULT_WS_RECONNECT_GRACE_MS;
+/** Default bytes of already written session events kept for `Last-Event-ID` resume: 4 MiB. */
+export const DEFAULT_HTTP_REPLAY_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Options of {@link HttpServer}. */
 export interface HttpServerOptions {
@@ -46,6 +60,21 @@ export interface HttpServerOptions {
   maxConcurrentRequests?: number;
   /** How long an SSE reader that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
   maxStallMs?: number;
+  /** Open JSON-RPC sessions before new ones get Overloaded. Default 256 (as WebSocket connections). */
+  maxSessions?: number;
+  /**
+   * Idle time after which a session that sent nothing and held no stream ends as a vanished client
+   * (its terminals wait `reconnectGraceMs`, then are killed). Default 60 s.
+   */
+  sessionTtlMs?: number;
+  /** How long terminals of an ended (not DELETEd) session wait for a client to adopt them; 0 kills at once. Default 60 s. */
+  reconnectGraceMs?: number;
+  /** Requests in flight per session before Overloaded. Default 256 (as WebSocket). */
+  maxInFlight?: number;
+  /** Bytes of events waiting for a session's stream before the session is dropped. Default 16 MiB (as WebSocket). */
+  maxBufferedBytes?: number;
+  /** Bytes of written events each session keeps for `Last-Event-ID` resume. Default 4 MiB. */
+  replayBufferBytes?: number;
   serverInfo?: ServerInfo;
   /** Hears failures that became 500 responses. */
   onError?: (error: Error) => void;
@@ -63,8 +92,12 @@ export interface HttpServerAddress {
 export interface HttpServerStats {
   /** Requests being handled, open SSE streams included. */
   activeRequests: number;
-  /** Open SSE streams (each holds one output subscription until its connection is cleaned up). */
+  /** Open SSE streams: per-terminal output streams and session streams. */
   streams: number;
+  /** Open JSON-RPC sessions. */
+  sessions: number;
+  /** Terminals of ended sessions waiting for a client to adopt them. */
+  orphanedTerminals: number;
 }
 
 type Handler = (request: IncomingMessage, response: ServerResponse, found: Found) => Promise<void>;
@@ -78,6 +111,7 @@ export class HttpServer {
   private readonly http: Server;
   private readonly router = FindMyWay({ ignoreTrailingSlash: true });
   private readonly host: string;
+  private readonly sessions: HttpSessions;
   private active = 0;
   private streams = 0;
   private stopping: Promise<void> | undefined;
@@ -86,6 +120,19 @@ export class HttpServer {
     this.host = options.host ?? DEFAULT_HOST;
     assertSafeBind(this.host, (options.auth?.size ?? 0) > 0);
     connectionAuth(options.auth, options.principal);
+    this.sessions = new HttpSessions({
+      orchestrator: options.orchestrator,
+      maxSessions: options.maxSessions ?? DEFAULT_WS_MAX_CONNECTIONS,
+      ttlMs: options.sessionTtlMs ?? DEFAULT_HTTP_SESSION_TTL_MS,
+      reconnectGraceMs: options.reconnectGraceMs ?? DEFAULT_WS_RECONNECT_GRACE_MS,
+      maxInFlight: options.maxInFlight ?? DEFAULT_WS_MAX_IN_FLIGHT,
+      maxPendingBytes: options.maxBufferedBytes ?? DEFAULT_WS_MAX_BUFFERED_BYTES,
+      replayBytes: options.replayBufferBytes ?? DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES,
+      serverInfo: options.serverInfo,
+      maxStallMs: options.maxStallMs,
+      onError: options.onError,
+    });
     const on = (method: Route['method'], path: string, handler: Handler) =>
       this.router.on(method, path, () => undefined, handler);
     on('GET', '/v1/health', async (_request, response) =>
@@ -117,7 +164,18 @@ export class HttpServer {
         throw error;
       }
     });
-    on('POST', '/v1/rpc', (request, response) => this.rpc(request, response));
+    on('POST', '/v1/rpc', (request, response) =>
+      this.sessions.post(request, response, this.principal(request)),
+    );
+    on('GET', '/v1/rpc', async (request, response) => {
+      const principal = this.principal(request);
+      this.streams++;
+      response.once('close', () => this.streams--);
+      this.sessions.stream(request, response, principal);
+    });
+    on('DELETE', '/v1/rpc', (request, response) =>
+      this.sessions.remove(request, response, this.principal(request)),
+    );
     for (const route of ROUTES)
       on(route.method, route.path, (req, res, found) => this.rest(route, req, res, found));
     this.http = createServer((request, response) => void this.dispatch(request, response));
@@ -139,23 +197,36 @@ export class HttpServer {
 
   /** Counts of what the server holds (all 0 once every client has gone). */
   stats(): HttpServerStats {
-    return { activeRequests: this.active, streams: this.streams };
+    return {
+      activeRequests: this.active,
+      streams: this.streams,
+      sessions: this.sessions.size,
+      orphanedTerminals: this.sessions.orphanCount,
+    };
   }
 
-  /** Stops accepting and closes open connections (SSE streams end; their subscriptions are disposed). */
+  /**
+   * Stops accepting, ends every session (their terminals are killed, as a stopping WebSocket
+   * server kills its orphans) and closes open connections (SSE streams end; their subscriptions
+   * are disposed).
+   */
   stop(): Promise<void> {
-    this.stopping ??= new Promise<void>((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeIdleConnections();
-      // SSE streams never go idle; ending them lets close() finish.
-      this.http.closeAllConnections();
-    });
+    this.stopping ??= this.shutdown();
     return this.stopping;
   }
 
   /** `await using server = …` stops it at scope exit. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
+  }
+
+  private async shutdown(): Promise<void> {
+    const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.sessions.stop();
+    this.http.closeIdleConnections();
+    // SSE streams never go idle; ending them lets close() finish.
+    this.http.closeAllConnections();
+    await listening;
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -183,7 +254,7 @@ export class HttpServer {
       const failure = OrchflowError.from(error);
       if (failure.code === ErrorCode.InternalError) this.options.onError?.(error as Error);
       if (failure.code === ErrorCode.PayloadTooLarge) response.setHeader('Connection', 'close');
-      sendError(response, failure);
+      sendError(response, failure, sessionErrorStatus(error));
     }
   }
 
@@ -218,40 +289,6 @@ export class HttpServer {
   private refuse(response: ServerResponse, refusal: GateRefusal): void {
     response.setHeader('Connection', 'close');
     sendError(response, refusal.error, refusal.status, refusal.headers);
-  }
-
-  /**
-   * One JSON-RPC request in, its response out: HTTP 200 for any JSON-RPC answer, 400 with a
-   * JSON-RPC ParseError / InvalidRequest body when the body is not one JSON-RPC object.
-   */
-  private async rpc(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const principal = this.principal(request);
-    const parsed = rpcBody(
-      await readBodyText(request, this.options.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES),
-    );
-    if (!parsed.ok) {
-      sendJson(response, 400, { jsonrpc: '2.0', id: null, error: parsed.error });
-      return;
-    }
-    const body = parsed.value;
-    const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
-    if (body.jsonrpc !== '2.0' || typeof body.method !== 'string' || body.method === 'initialize') {
-      const message =
-        "Send one JSON-RPC 2.0 request { jsonrpc: '2.0', id, method, params }; 'initialize' is implied by the bearer token";
-      sendJson(response, 200, { jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message } });
-      return;
-    }
-    const bridge = await RpcBridge.open(this.options.orchestrator, principal, {
-      serverInfo: this.options.serverInfo,
-    });
-    try {
-      const result = await bridge.call(body.method, body.params ?? {});
-      sendJson(response, 200, { jsonrpc: '2.0', id, result });
-    } catch (error) {
-      sendJson(response, 200, { jsonrpc: '2.0', id, error: OrchflowError.from(error).toJson() });
-    } finally {
-      await bridge.close();
-    }
   }
 
   /** The principal of a request's bearer token; throws Unauthorized without a valid one. */

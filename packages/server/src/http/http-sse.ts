@@ -5,15 +5,12 @@
 // after `exit`. Writes wait for the socket to drain, which pauses the terminal behind a slow reader
 // — for at most `maxStallMs`: then the stream goes lossy (slow-consumer rule), and output the ring
 // lost meanwhile arrives as a `gap` event whose id is the ring's start, where the stream resumes.
-// One writer serializes writes, so the socket carries one 'drain' listener at a time.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Orchestrator } from '@orchflow/core';
 import { ErrorCode, OrchflowError, type Principal, type ServerInfo } from '@orchflow/protocol';
 import { sendError } from './http-errors';
 import { RpcBridge } from './rpc-bridge';
-
-/** Interval of SSE comment lines that keep proxies from closing an idle stream. */
-export const SSE_KEEPALIVE_MS = 15_000;
+import { SSE_KEEPALIVE_MS, SseWriter, sseEvent } from './sse-writer';
 
 /** What one SSE stream needs. */
 export interface SseRequest {
@@ -27,36 +24,6 @@ export interface SseRequest {
   maxStallMs?: number;
   /** Called once the stream's connection is cleaned up (its subscription disposed). */
   onClosed?: () => void;
-}
-
-/** Writes to a response in order, waiting for 'drain' with a single listener pair at a time. */
-class SseWriter {
-  private waiting: Promise<void> | undefined;
-
-  constructor(private readonly response: ServerResponse) {}
-
-  /** True while written text waits for the socket (a keep-alive would only add to it). */
-  get busy(): boolean {
-    return this.waiting !== undefined;
-  }
-
-  /** Writes `text`; resolves once the socket took it (drained) or closed. */
-  async write(text: string): Promise<void> {
-    while (this.waiting) await this.waiting;
-    const response = this.response;
-    if (response.destroyed || response.writableEnded || response.write(text)) return;
-    this.waiting = new Promise<void>((resolve) => {
-      const done = (): void => {
-        response.off('drain', done);
-        response.off('close', done);
-        this.waiting = undefined;
-        resolve();
-      };
-      response.on('drain', done);
-      response.on('close', done);
-    });
-    await this.waiting;
-  }
 }
 
 /** Serves the stream until the terminal exits or the client goes away. */
@@ -82,11 +49,11 @@ export async function serveSse(
       if (method === 'terminal.output') {
         const data = String(params.data);
         const next = Number(params.offset) + Buffer.byteLength(data, 'utf8');
-        await write(event('output', { data, offset: params.offset }, next));
+        await write(sseEvent('output', { data, offset: params.offset }, next));
       } else if (method === 'terminal.gap') {
-        await write(event('gap', { from: params.from, to: params.to }, Number(params.to)));
+        await write(sseEvent('gap', { from: params.from, to: params.to }, Number(params.to)));
       } else if (method === 'terminal.exit') {
-        await write(event('exit', { exitCode: params.exitCode, signal: params.signal }));
+        await write(sseEvent('exit', { exitCode: params.exitCode, signal: params.signal }));
         response.end();
       }
     },
@@ -118,13 +85,8 @@ export async function serveSse(
     Connection: 'keep-alive',
     'X-Accel-Buffering': 'no',
   });
-  response.write(`retry: 1000\n${event('open', { terminalId: sse.terminalId, offset }, offset)}`);
+  response.write(`retry: 1000\n${sseEvent('open', { terminalId: sse.terminalId, offset }, offset)}`);
   openHead();
-}
-
-function event(name: string, data: unknown, id?: number): string {
-  const idLine = id === undefined ? '' : `id: ${id}\n`;
-  return `event: ${name}\n${idLine}data: ${JSON.stringify(data)}\n\n`;
 }
 
 function parseOffset(value: string | string[] | undefined, what: string): number | undefined {

@@ -3,7 +3,9 @@
 // killing its terminals at once (serveChannel's default) they become orphans for a grace period:
 // a connection that touches an orphan successfully (subscribe, execute, read…) adopts it, and an
 // orphan nobody adopts is killed when the period ends, so a client that never returns leaves no
-// processes behind. Traffic is observed from the channel: requests in, responses out.
+// processes behind. A connection that ends cleanly (an HTTP session's DELETE) says it will not be
+// back, so its terminals are killed at once instead. Traffic is observed from the channel:
+// requests in, responses out.
 import type { Orchestrator } from '@orchflow/core';
 import type { JsonRpcMessage } from '@orchflow/protocol';
 
@@ -67,6 +69,11 @@ export class TerminalLeases {
     }
   }
 
+  /** Kills `terminalIds` now (their connection ended cleanly); resolves once they are gone. */
+  async killNow(terminalIds: Iterable<string>): Promise<void> {
+    await Promise.all([...terminalIds].map((id) => this.kill(id)));
+  }
+
   private disown(terminalId: string): void {
     clearTimeout(this.orphans.get(terminalId));
     this.orphans.delete(terminalId);
@@ -121,11 +128,21 @@ export class ConnectionLeases implements TrafficObserver {
     }
   }
 
-  /** The connection closed: its terminals become orphans. */
+  /** The connection dropped: its terminals become orphans for the grace period. */
   release(): void {
-    this.leases.orphan(this.held);
+    this.leases.orphan(this.take());
+  }
+
+  /** The connection ended cleanly: its terminals are killed at once; resolves once they are gone. */
+  releaseNow(): Promise<void> {
+    return this.leases.killNow(this.take());
+  }
+
+  private take(): string[] {
+    const held = [...this.held];
     this.held.clear();
     this.spawns.clear();
     this.touches.clear();
+    return held;
   }
 }

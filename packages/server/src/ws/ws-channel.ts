@@ -15,6 +15,7 @@ import {
   type RequestId,
 } from '@orchflow/protocol';
 import type { RawData, WebSocket } from 'ws';
+import { InFlightLimit } from '../limits/in-flight-limit';
 import { encodeBinaryOutput } from './binary-output';
 import type { TrafficObserver } from './terminal-leases';
 
@@ -38,13 +39,14 @@ export interface WebSocketChannelOptions {
 /** An {@link IpcChannel} over a server-side `ws` socket. */
 export class WebSocketChannel implements IpcChannel {
   private readonly queue = new MessageQueue();
-  private readonly inFlight = new Set<RequestId>();
+  private readonly inFlight: InFlightLimit;
   private closeAfterSend: { code: number; reason: string } | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly options: WebSocketChannelOptions,
   ) {
+    this.inFlight = new InFlightLimit(options.maxInFlight);
     socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     socket.once('close', () => this.queue.close());
     // 'error' precedes 'close'; without a listener it would be thrown as uncaught.
@@ -66,7 +68,7 @@ export class WebSocketChannel implements IpcChannel {
       );
       return Promise.reject(new ChannelClosedError('Client disconnected for not reading its messages'));
     }
-    this.settle(message);
+    this.inFlight.settle(message);
     this.options.observer?.sent(message);
     return new Promise((resolve, reject) => {
       const binary = this.options.binaryOutput ? encodeBinaryOutput(message) : undefined;
@@ -131,22 +133,14 @@ export class WebSocketChannel implements IpcChannel {
       );
       return;
     }
-    const ids = requestIds(message);
-    if (ids.length > 0 && this.inFlight.size + ids.length > this.options.maxInFlight) {
-      const text = `Too many requests in flight (limit ${this.options.maxInFlight}); wait for responses before sending more`;
-      for (const id of ids) this.reject(id, ErrorCode.Overloaded, text);
+    const overloaded = this.inFlight.admit(message);
+    if (overloaded) {
+      // Best effort: if the socket closes meanwhile there is nobody left to tell.
+      this.send(overloaded).catch(() => undefined);
       return;
     }
-    for (const id of ids) this.inFlight.add(id);
     this.options.observer?.received(message);
     this.queue.push(message as JsonRpcMessage);
-  }
-
-  /** Forgets answered requests so they no longer count against `maxInFlight`. */
-  private settle(message: JsonRpcMessage): void {
-    for (const item of Array.isArray(message) ? message : [message]) {
-      if ('id' in item && !('method' in item) && item.id !== null) this.inFlight.delete(item.id);
-    }
   }
 
   private reject(id: RequestId | null, code: number, text: string): void {
@@ -159,15 +153,4 @@ export class WebSocketChannel implements IpcChannel {
 function rawToString(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data as ArrayBuffer).toString('utf8');
-}
-
-/** Ids of the requests (not notifications or responses) in a parsed frame. */
-function requestIds(message: unknown): RequestId[] {
-  const ids: RequestId[] = [];
-  for (const item of Array.isArray(message) ? message : [message]) {
-    if (typeof item !== 'object' || item === null || !('method' in item)) continue;
-    const id = (item as { id?: unknown }).id;
-    if (typeof id === 'string' || typeof id === 'number') ids.push(id);
-  }
-  return ids;
 }

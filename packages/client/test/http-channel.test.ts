@@ -1,0 +1,119 @@
+// The HTTP channel against a real HttpServer: it sends the client's protocol version in the
+// `initialize` POST, names its session on every later request, reopens a dropped event stream
+// with `Last-Event-ID` so streamed output arrives with no byte lost or repeated, and reports an
+// unreachable server as the local ChannelClosed error.
+import { Orchestrator } from '@orchflow/core';
+import { PROTOCOL_VERSION } from '@orchflow/protocol';
+import { HttpServer } from '@orchflow/server';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { isOrchflowLocalError, OrchflowClient, type OutputDataEvent } from '../src';
+
+async function serve(): Promise<string> {
+  const orch = Orchestrator.builder().build();
+  const server = new HttpServer({ orchestrator: orch, principal: { kind: 'admin' } });
+  const { url } = await server.start();
+  onTestFinished(async () => {
+    await server.stop();
+    await orch.shutdown();
+  });
+  return url;
+}
+
+interface Sent {
+  method: string;
+  headers: Headers;
+  body?: string;
+}
+
+/** A fetch that records requests and can break the open event streams (as a network drop would). */
+function recordingFetch(): { fetch: typeof fetch; sent: Sent[]; drop(): void } {
+  const sent: Sent[] = [];
+  const breakers = new Set<AbortController>();
+  const wrapped: typeof fetch = async (input, init) => {
+    const method = init?.method ?? 'GET';
+    sent.push({ method, headers: new Headers(init?.headers), body: init?.body as string | undefined });
+    const response = await fetch(input, init);
+    if (method !== 'GET' || !response.body) return response;
+    const breaker = new AbortController();
+    breakers.add(breaker);
+    const body = response.body.pipeThrough(new TransformStream(), { signal: breaker.signal });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+  return {
+    fetch: wrapped,
+    sent,
+    drop: () => {
+      for (const breaker of breakers) breaker.abort();
+      breakers.clear();
+    },
+  };
+}
+
+describe('HttpChannel', () => {
+  it('sends its protocol version in initialize and names the session afterwards', async () => {
+    const url = await serve();
+    const recorder = recordingFetch();
+    const client = await OrchflowClient.http(url, { fetch: recorder.fetch });
+    onTestFinished(() => client.close());
+    expect(client.capabilities.transports).toEqual(['http']);
+    await client.ping();
+    const [opening, ...later] = recorder.sent;
+    expect(JSON.parse(opening?.body ?? '{}')).toMatchObject({
+      method: 'initialize',
+      params: { protocolVersion: PROTOCOL_VERSION },
+    });
+    expect(opening?.headers.has('orchflow-session')).toBe(false);
+    const session = later[0]?.headers.get('orchflow-session');
+    expect(session).toBeTruthy();
+    for (const request of later) expect(request.headers.get('orchflow-session')).toBe(session);
+  });
+
+  it('resumes a dropped event stream from Last-Event-ID with no output lost or repeated', async () => {
+    const url = await serve();
+    const recorder = recordingFetch();
+    let resumes = 0;
+    const client = await OrchflowClient.http(url, {
+      fetch: recorder.fetch,
+      reconnect: { initialDelayMs: 10, onReconnected: () => resumes++ },
+    });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('resume');
+    const chunks: OutputDataEvent[] = [];
+    const reading = (async () => {
+      let dropped = 0;
+      for await (const event of terminal.stream({ fromOffset: 0 })) {
+        expect(event.type).not.toBe('gap');
+        if (event.type !== 'data') continue;
+        chunks.push(event);
+        const text = chunks.map((c) => c.data).join('');
+        // Cut the stream twice while output is flowing.
+        if (dropped < 2 && text.includes(`line-${(dropped + 1) * 400}`)) {
+          dropped++;
+          recorder.drop();
+        }
+        if (text.includes('END-OF-RUN')) break;
+      }
+    })();
+    await terminal.write('for i in $(seq 1 1200); do echo line-$i; done; echo END-OF-$((0))RUN | tr -d 0\r');
+    await reading;
+    expect(resumes).toBeGreaterThan(0);
+    const resumed = recorder.sent.filter((r) => r.method === 'GET' && r.headers.has('last-event-id'));
+    expect(resumed.length).toBeGreaterThan(0);
+    let next = chunks[0]?.offset ?? 0;
+    for (const chunk of chunks) {
+      expect(chunk.offset).toBe(next);
+      next = chunk.nextOffset;
+    }
+    const all = await terminal.read({ fromOffset: chunks[0]?.offset ?? 0, maxBytes: next });
+    expect(chunks.map((c) => c.data).join('')).toBe(all.data);
+  }, 60_000);
+
+  it('reports an unreachable server as ChannelClosed', async () => {
+    const url = await serve();
+    const error = await OrchflowClient.http(url.replace(/:\d+$/, ':1')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isOrchflowLocalError(error) && error.code).toBe('CHANNEL_CLOSED');
+  });
+});

@@ -1,0 +1,115 @@
+// One HTTP session: the channel its POSTs and stream use, the `serveChannel` serving it, the
+// terminals it holds (terminal leases, as a WebSocket connection holds them) and its idle timer.
+// A session ends in one of two ways, decided by how: `DELETE /v1/rpc` is a clean end and its
+// terminals are killed at once; everything else (idle past `ttlMs` with no stream, a client that
+// stopped reading, the server stopping) is a vanished client, and its terminals become orphans
+// for the reconnect grace period, exactly as when a WebSocket client drops.
+import type { ServerResponse } from 'node:http';
+import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import type { JsonRpcMessage, JsonRpcRequest, Principal, ServerInfo } from '@orchflow/protocol';
+import type { ConnectionLeases } from '../ws/terminal-leases';
+import { HttpSessionChannel } from './session-channel';
+import type { SessionEventLimits } from './session-events';
+
+/** What a session needs from its server. */
+export interface HttpSessionOptions extends SessionEventLimits {
+  id: string;
+  orchestrator: Orchestrator;
+  /** The principal of the bearer token that created the session; every later request must match. */
+  principal: Principal;
+  leases: ConnectionLeases;
+  /** Idle time (no POST, no stream) after which the session ends as a vanished client. */
+  ttlMs: number;
+  maxInFlight: number;
+  serverInfo?: ServerInfo;
+  maxStallMs?: number;
+  onError?: (error: Error) => void;
+}
+
+/** A JSON-RPC session over HTTP, served like any other connection. */
+export class HttpSession {
+  /** The session id (the `Orchflow-Session` header). */
+  readonly id: string;
+  /** Who the session belongs to. */
+  readonly principal: Principal;
+  /** Resolves once the session ended and its terminals were released. */
+  readonly ended: Promise<void>;
+  private readonly channel: HttpSessionChannel;
+  private readonly served: ServedChannel;
+  private idle: ReturnType<typeof setTimeout> | undefined;
+  private clean = false;
+  private ending = false;
+
+  constructor(private readonly options: HttpSessionOptions) {
+    this.id = options.id;
+    this.principal = options.principal;
+    this.channel = new HttpSessionChannel({
+      ...options,
+      observer: options.leases,
+      onOverloaded: (error) => {
+        this.channel.endStream(error);
+        void this.close(false);
+      },
+      onStream: (open) => (open ? this.stopIdle() : this.startIdle()),
+    });
+    this.served = serveChannel(options.orchestrator, this.channel, {
+      principal: options.principal,
+      // The leases below decide: kill at once on a clean end, orphan for the grace otherwise.
+      killTerminalsOnClose: false,
+      transports: ['http'],
+      serverInfo: options.serverInfo,
+      onError: options.onError,
+      maxStallMs: options.maxStallMs,
+    });
+    this.ended = this.served.closed.then(() => {
+      this.stopIdle();
+      return this.clean ? options.leases.releaseNow() : options.leases.release();
+    });
+    this.startIdle();
+  }
+
+  /** True once the session is ending: it takes no more requests. */
+  get closing(): boolean {
+    return this.ending || this.channel.closed;
+  }
+
+  /** Serves the session's `initialize` and resolves with its response (for the creating POST). */
+  initialize(request: JsonRpcRequest): Promise<JsonRpcMessage> {
+    const answer = this.channel.answer(request.id);
+    this.channel.deliver(request);
+    return answer;
+  }
+
+  /** Takes a POSTed message (or batch); its answers go out on the stream. */
+  post(message: unknown): void {
+    if (!this.channel.streaming) this.startIdle();
+    this.channel.deliver(message);
+  }
+
+  /** Makes `response` the session's SSE stream, resuming after `lastEventId` if given. */
+  attach(response: ServerResponse, lastEventId: number | undefined): void {
+    this.channel.attach(response, lastEventId);
+  }
+
+  /** Ends the session; `clean` (a DELETE) kills its terminals at once instead of orphaning them. */
+  async close(clean: boolean): Promise<void> {
+    if (!this.ending) {
+      this.ending = true;
+      this.clean = clean;
+    }
+    await this.served.close();
+    await this.ended;
+  }
+
+  private startIdle(): void {
+    this.stopIdle();
+    if (this.closing || !Number.isFinite(this.options.ttlMs)) return;
+    this.idle = setTimeout(() => void this.close(false), this.options.ttlMs);
+    this.idle.unref();
+  }
+
+  private stopIdle(): void {
+    clearTimeout(this.idle);
+    this.idle = undefined;
+  }
+}

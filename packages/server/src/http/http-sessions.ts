@@ -1,0 +1,191 @@
+// `/v1/rpc`: JSON-RPC sessions over HTTP. The rule, chosen so ordering stays simple:
+//  - `POST /v1/rpc` without a session, carrying one `initialize` request, creates a session; that
+//    POST is answered directly with the `initialize` response and, on success, names the session
+//    in the `Orchflow-Session` response header.
+//  - Every later `POST /v1/rpc` carries that header and one JSON-RPC message or batch; it is
+//    answered `202 Accepted` as soon as the server took the message, and every answer, notification
+//    and progress report goes out, in order, on the session's one SSE stream.
+//  - `GET /v1/rpc` (with the header) is that stream; each event's `id:` numbers it, and a client
+//    that reopens the stream with `Last-Event-ID` gets everything after that id (or an `error`
+//    event when those events are no longer held). A new GET replaces the previous stream.
+//  - `DELETE /v1/rpc` ends the session cleanly: its terminals are killed at once.
+// Every request is authenticated by its bearer token, and a session answers only the principal
+// that created it (anyone else gets 404, as for an unknown session).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Orchestrator } from '@orchflow/core';
+import {
+  ErrorCode,
+  type JsonRpcRequest,
+  OrchflowError,
+  type Principal,
+  type ServerInfo,
+} from '@orchflow/protocol';
+import { TerminalLeases } from '../ws/terminal-leases';
+import { readBodyText, rpcBody } from './http-body';
+import { sendJson } from './http-errors';
+import { HttpSession } from './http-session';
+
+/** The header that names a session, in requests and in the response that created it. */
+export const HTTP_SESSION_HEADER = 'Orchflow-Session';
+
+/** Limits and settings of the sessions of one server. */
+export interface HttpSessionSettings {
+  orchestrator: Orchestrator;
+  maxSessions: number;
+  ttlMs: number;
+  reconnectGraceMs: number;
+  maxInFlight: number;
+  maxPendingBytes: number;
+  replayBytes: number;
+  maxBodyBytes: number;
+  serverInfo?: ServerInfo;
+  maxStallMs?: number;
+  onError?: (error: Error) => void;
+}
+
+/** The live sessions of one `HttpServer`. */
+export class HttpSessions {
+  private readonly sessions = new Map<string, HttpSession>();
+  private readonly leases: TerminalLeases;
+
+  constructor(private readonly settings: HttpSessionSettings) {
+    this.leases = new TerminalLeases(settings.orchestrator, settings.reconnectGraceMs);
+  }
+
+  /** Open sessions. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Terminals of ended sessions waiting for a client to adopt them. */
+  get orphanCount(): number {
+    return this.leases.orphanCount;
+  }
+
+  /** `POST /v1/rpc`: creates a session (an `initialize`) or hands a message to one. */
+  async post(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+    const parsed = rpcBody(await readBodyText(request, this.settings.maxBodyBytes));
+    if (!parsed.ok) {
+      sendJson(response, 400, { jsonrpc: '2.0', id: null, error: parsed.error });
+      return;
+    }
+    const id = sessionId(request);
+    if (id !== undefined) {
+      this.find(id, principal).post(parsed.value);
+      response.writeHead(202, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    await this.create(parsed.value, response, principal);
+  }
+
+  /** `GET /v1/rpc`: the session's event stream. */
+  stream(request: IncomingMessage, response: ServerResponse, principal: Principal): void {
+    const session = this.require(request, principal);
+    session.attach(response, lastEventId(request.headers['last-event-id']));
+  }
+
+  /** `DELETE /v1/rpc`: ends the session cleanly (its terminals are killed before the answer). */
+  async remove(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
+    const session = this.require(request, principal);
+    this.sessions.delete(session.id);
+    await session.close(true);
+    response.writeHead(204, { 'Cache-Control': 'no-store' }).end();
+  }
+
+  /** Ends every session as a drop, then kills the orphans (the server is stopping). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((session) => session.close(false)));
+    await this.leases.killOrphans();
+  }
+
+  private async create(body: unknown, response: ServerResponse, principal: Principal): Promise<void> {
+    const initialize = body as Partial<JsonRpcRequest>;
+    const id = initialize.id;
+    if (
+      Array.isArray(body) ||
+      initialize.method !== 'initialize' ||
+      (typeof id !== 'string' && typeof id !== 'number')
+    ) {
+      throw new OrchflowError(
+        ErrorCode.InvalidRequest,
+        `Start a session by POSTing one 'initialize' request; send its ${HTTP_SESSION_HEADER} response header with every later request`,
+      );
+    }
+    if (this.sessions.size >= this.settings.maxSessions) {
+      throw new OrchflowError(
+        ErrorCode.Overloaded,
+        `The server holds its limit of ${this.settings.maxSessions} HTTP sessions; close one (DELETE /v1/rpc) or retry later`,
+      );
+    }
+    const session = new HttpSession({
+      ...this.settings,
+      id: randomUUID(),
+      principal,
+      leases: this.leases.connection(),
+    });
+    this.sessions.set(session.id, session);
+    void session.ended.then(() => this.sessions.delete(session.id));
+    const answer = await session.initialize(initialize as JsonRpcRequest);
+    if ('error' in answer) {
+      this.sessions.delete(session.id);
+      await session.close(true);
+      sendJson(response, 200, answer);
+      return;
+    }
+    sendJson(response, 200, answer, { [HTTP_SESSION_HEADER]: session.id });
+  }
+
+  /** The session a request names; throws when it names none or one that is not there. */
+  private require(request: IncomingMessage, principal: Principal): HttpSession {
+    const id = sessionId(request);
+    if (id === undefined) {
+      throw new OrchflowError(
+        ErrorCode.InvalidRequest,
+        `Send the ${HTTP_SESSION_HEADER} header that the session's initialize POST returned`,
+      );
+    }
+    return this.find(id, principal);
+  }
+
+  private find(id: string, principal: Principal): HttpSession {
+    const session = this.sessions.get(id);
+    // Another principal's session is reported exactly like a missing one.
+    if (!session || session.closing || session.principal !== principal) throw new SessionNotFound(id);
+    return session;
+  }
+}
+
+/** A session that does not exist (any more) for this caller: HTTP 404. */
+export class SessionNotFound extends OrchflowError {
+  /** Always 404: the client must start a new session. */
+  readonly status = 404;
+  constructor(id: string) {
+    super(
+      ErrorCode.InvalidState,
+      `No HTTP session '${id}': it was closed, stayed idle past the server's session TTL, or the server restarted; start a new one with an initialize POST`,
+      { session: id },
+    );
+  }
+}
+
+/** The HTTP status `error` needs beyond its code's usual one (404 for a missing session). */
+export function sessionErrorStatus(error: unknown): number | undefined {
+  return error instanceof SessionNotFound ? error.status : undefined;
+}
+
+function sessionId(request: IncomingMessage): string | undefined {
+  const value = request.headers[HTTP_SESSION_HEADER.toLowerCase()];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text === undefined || text === '' ? undefined : text;
+}
+
+function lastEventId(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text === '') return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  throw new OrchflowError(
+    ErrorCode.InvalidParams,
+    `Last-Event-ID must be an event id (an integer), got '${text}'`,
+  );
+}
