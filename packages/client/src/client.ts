@@ -32,6 +32,9 @@ import type { HttpClientOptions } from './transports/http';
 import { HttpChannel } from './transports/http-channel';
 import { openWebSocketChannel, type WebSocketClientOptions } from './transports/websocket-connect';
 
+/** How long `close()` waits for the server to release the connection's terminals: 5 s. */
+export const CLOSE_TIMEOUT_MS = 5_000;
+
 /** The `clientInfo` sent when none is given. */
 export const DEFAULT_CLIENT_INFO: ClientInfo = { name: '@orchflow/client' };
 
@@ -99,6 +102,9 @@ export class OrchflowClient {
       defaultTimeoutMs: options.timeoutMs,
       onError: options.onError,
       onClose: (reason) => router?.closeAll(reason),
+      onLocalFailure: ({ target, error }) => {
+        if ('subscriptionId' in target) router?.fail(target.subscriptionId, error);
+      },
     });
     router = new SubscriptionRouter(peer);
     try {
@@ -256,8 +262,16 @@ export class OrchflowClient {
     return performance.now() - started;
   }
 
-  /** Closes the connection; the server disposes its subscriptions (and, by default, its terminals). */
-  close(): Promise<void> {
-    return this.peer.close();
+  /**
+   * Ends the connection cleanly: the server kills the terminals this connection holds (they no
+   * longer count against its quotas once this resolves) and disposes its subscriptions. Only a
+   * connection lost without `close()` gets a server's reconnect grace.
+   */
+  async close(): Promise<void> {
+    if (!this.peer.isClosed && this.capabilities.features.includes('shutdown')) {
+      // Best effort: a connection that is already gone is a drop, whatever we say now.
+      await this.peer.request('$/shutdown', {}, { timeoutMs: CLOSE_TIMEOUT_MS }).catch(() => undefined);
+    }
+    await this.peer.close();
   }
 }

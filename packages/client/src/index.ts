@@ -21,6 +21,7 @@ export {
 } from '@orchflow/protocol';
 export {
   type BatchOptions,
+  CLOSE_TIMEOUT_MS,
   DEFAULT_CLIENT_INFO,
   type DirectClientOptions,
   OrchflowClient,

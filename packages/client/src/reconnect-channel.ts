@@ -8,6 +8,7 @@ import {
   type IpcChannel,
   isOrchflowError,
   type JsonRpcMessage,
+  localFailure,
   MessageQueue,
   OrchflowError,
 } from '@orchflow/protocol';
@@ -211,18 +212,10 @@ export class ReconnectingChannel implements IpcChannel {
           resumed++;
         } catch (error) {
           if (!isOrchflowError(error)) throw error;
-          // The terminal is gone (killed, or removed while we were away): end the client's stream.
+          // The terminal is gone (killed, or removed while we were away): the client's stream
+          // fails with the server's answer; no exit is made up, its exit status is unknown.
           this.tracker.drop(subscription.clientId);
-          this.inbox.push({
-            jsonrpc: '2.0',
-            method: 'terminal.exit',
-            params: {
-              terminalId: subscription.terminalId,
-              subscriptionId: subscription.clientId,
-              exitCode: null,
-              signal: null,
-            },
-          });
+          this.inbox.push(localFailure({ subscriptionId: subscription.clientId }, error));
         }
       }
       this.ready = true;

@@ -4,12 +4,13 @@
 // delivered byte. Subscription ids the client sees are this tracker's own, stable across
 // connections; server ids are mapped to them, and output already delivered is dropped by offset.
 import {
-  ErrorCode,
+  ChannelClosedError,
   type JsonRpcMessage,
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
   type JsonRpcSingleMessage,
+  localFailure,
   type RequestId,
 } from '@orchflow/protocol';
 
@@ -75,7 +76,8 @@ export class ReconnectTracker {
 
   /**
    * The connection was lost. Server subscription ids die with it; requests that may have run are
-   * answered with an error (the caller decides whether to retry); the rest are returned to resend.
+   * failed locally with `ChannelClosedError` (the caller decides whether to retry); the rest are
+   * returned to resend.
    */
   disconnected(): { failures: JsonRpcResponse[]; resend: JsonRpcRequest[] } {
     this.serverToClient.clear();
@@ -88,15 +90,11 @@ export class ReconnectTracker {
         continue;
       }
       this.pending.delete(id);
-      failures.push({
-        jsonrpc: '2.0',
-        id,
-        error: {
-          code: ErrorCode.InternalError,
-          message: `The connection was lost before '${pending.request.method}' was answered; it may or may not have run on the server. Check the terminal's state (e.g. read its output) before retrying`,
-          data: { connectionLost: true, method: pending.request.method },
-        },
-      });
+      // A local error, not a server's: nobody knows whether the request ran.
+      const lost = new ChannelClosedError(
+        `The connection was lost before '${pending.request.method}' was answered; it may or may not have run on the server (a command keeps running there). Check the terminal's state (e.g. read its output by offset) before retrying`,
+      );
+      failures.push(localFailure({ id }, lost));
     }
     return { failures, resend };
   }

@@ -100,6 +100,13 @@ export class SubscriptionRouter {
     };
   }
 
+  /** Fails one subscription whose stream was cut on this side (a channel's local failure). */
+  fail(subscriptionId: string, reason: Error): void {
+    const sink = this.sinks.get(subscriptionId);
+    this.sinks.delete(subscriptionId);
+    sink?.fail(reason);
+  }
+
   /** Fails every open subscription: the connection is gone, so no more output can arrive. */
   closeAll(reason: Error): void {
     const sinks = [...this.sinks.values()];

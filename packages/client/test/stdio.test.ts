@@ -3,7 +3,7 @@
 // each step) with new terminals working, restarts are bounded, and close() stops the sidecar.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { isOrchflowLocalError } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
 import { OrchflowClient, type SidecarEvent, type StdioClientOptions } from '../src/node';
 
@@ -60,7 +60,10 @@ it('survives a SIGKILLed sidecar: reports it, restarts, and new terminals work',
       ended.push(event.type);
       if (event.type === 'data') seen += event.data;
     }
-  })();
+  })().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   const running = terminal.execute('echo started; sleep 600');
   await expect.poll(() => seen, { timeout: 10_000 }).toContain('started');
   process.kill(first.pid, 'SIGKILL');
@@ -68,10 +71,13 @@ it('survives a SIGKILLed sidecar: reports it, restarts, and new terminals work',
     () => undefined,
     (error: unknown) => error,
   );
-  expect(isOrchflowError(failure) && failure.code).toBe(ErrorCode.InternalError);
+  // The local "connection lost" error, never a server's InternalError.
+  expect(isOrchflowLocalError(failure) && failure.code).toBe('CHANNEL_CLOSED');
   expect((failure as Error).message).toMatch(/SIGKILL/);
-  await followed;
-  expect(ended.at(-1)).toBe('end');
+  // The stream is cut, not ended: no exit is made up for a terminal whose exit nobody saw.
+  const cut = await followed;
+  expect(isOrchflowLocalError(cut) && cut.code).toBe('CHANNEL_CLOSED');
+  expect(ended).not.toContain('end');
 
   const restarted = (await log.waitFor((e) => e.type === 'started' && e.restarts === 1)) as { pid: number };
   expect(restarted.pid).not.toBe(first.pid);

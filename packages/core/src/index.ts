@@ -42,6 +42,7 @@ export { type Authenticate, DEFAULT_SERVER_INFO, SERVER_FEATURES } from './rpc/i
 export { ADMIN_PRINCIPAL, PrincipalScope } from './rpc/principal-scope';
 export { MAX_PENDING_PROGRESS_BYTES } from './rpc/progress-pump';
 export { type ServeChannelOptions, type ServedChannel, serveChannel } from './rpc/serve-channel';
+export type { ReleaseTerminals } from './rpc/shutdown-handler';
 export { SUBSCRIPTION_HIGH_WATER_MARK } from './rpc/subscriptions';
 export { isTrustedLike, SPAWN_DANGEROUS_ENV } from './spawn-guard';
 export { Transaction } from './transaction';

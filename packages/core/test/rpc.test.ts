@@ -202,7 +202,9 @@ describe('serveChannel: closing', () => {
   it('kills the terminals of a channel closed mid-execute, and only those', async () => {
     const orch = orchestrator();
     const keep = await orch.spawnTerminal('in-process');
-    const c = await client(orch);
+    const [clientEnd, serverEnd] = DirectChannel.pair();
+    serveChannel(orch, serverEnd);
+    const c = await OrchflowClient.fromChannel(clientEnd);
     const terminal = await c.spawnTerminal('test');
     const shellPid = terminal.info().pid;
     let started!: () => void;
@@ -212,7 +214,8 @@ describe('serveChannel: closing', () => {
       },
     });
     await new Promise<void>((resolve) => (started = resolve));
-    await c.close();
+    // The channel closes under the client (no clean `close()`): a vanished client.
+    await clientEnd.close();
     expect(await rejection(running)).toBeInstanceOf(ChannelClosedError);
     await waitFor(() => !alive(shellPid), "the closed connection's shell to exit");
     await waitFor(() => orch.listTerminals().length === 1, 'the killed terminal to be removed');
@@ -226,10 +229,43 @@ describe('serveChannel: closing', () => {
     const c = await OrchflowClient.fromChannel(clientEnd);
     const terminal = await c.spawnTerminal('survivor');
     expect(served.principal).toEqual({ kind: 'admin' });
-    await c.close();
+    // Dropped, not closed cleanly: a clean `close()` sends `$/shutdown`, which releases them.
+    await clientEnd.close();
     await served.closed;
     expect(orch.listTerminals().map((t) => t.id)).toEqual([terminal.id]);
     expect((await orch.execute(terminal.id, 'echo alive')).stdout).toBe('alive\n');
+  });
+
+  it('releases the terminals at once on a clean close() even when killTerminalsOnClose is false', async () => {
+    const orch = orchestrator();
+    const [clientEnd, serverEnd] = DirectChannel.pair();
+    const served = serveChannel(orch, serverEnd, { killTerminalsOnClose: false });
+    const c = await OrchflowClient.fromChannel(clientEnd);
+    const terminal = await c.spawnTerminal('finished');
+    await c.close();
+    // Killed before `$/shutdown` was answered, so before close() resolved.
+    expect(orch.listTerminals({ state: 'running' }).map((t) => t.id)).not.toContain(terminal.id);
+    await served.closed;
+  });
+
+  it('keeps running commands running when the channel drops and killTerminalsOnClose is false', async () => {
+    const orch = orchestrator();
+    const [clientEnd, serverEnd] = DirectChannel.pair();
+    serveChannel(orch, serverEnd, { killTerminalsOnClose: false });
+    const c = await OrchflowClient.fromChannel(clientEnd);
+    const terminal = await c.spawnTerminal('long');
+    let started!: () => void;
+    const running = terminal.execute('echo begun; sleep 1; echo survived', {
+      onOutput: (chunk) => {
+        if (chunk.data.includes('begun')) started();
+      },
+    });
+    await new Promise<void>((resolve) => (started = resolve));
+    await clientEnd.close();
+    expect(await rejection(running)).toBeInstanceOf(ChannelClosedError);
+    // Queued behind the first command: runs once it ended, by itself rather than by SIGINT.
+    await orch.execute(terminal.id, 'true');
+    expect(orch.read(terminal.id, { fromOffset: 0 }).data).toContain('survived');
   });
 
   it('ends subscriptions when the channel closes, and unsubscribes once', async () => {

@@ -54,6 +54,12 @@ export {
   RequestIdSchema,
 } from './jsonrpc';
 export { MessageQueue } from './message-queue';
+export {
+  type LocalFailure,
+  type LocalFailureTarget,
+  localFailure,
+  localFailureOf,
+} from './rpc/local-failure';
 export type {
   HandlerResult,
   MethodMap,
@@ -203,6 +209,10 @@ export {
   PingResultSchema,
   type ProgressParams,
   ProgressParamsSchema,
+  type ShutdownParams,
+  ShutdownParamsSchema,
+  type ShutdownResult,
+  ShutdownResultSchema,
 } from './schemas/rpc';
 export {
   type ExecuteCommand,

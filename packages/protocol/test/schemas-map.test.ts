@@ -33,6 +33,8 @@ const ARCHITECTURE_METHODS = [
   'orchestrator.metrics',
   '$/cancelRequest',
   '$/ping',
+  // Not in ARCHITECTURE.md yet: the clean end of a connection (docs/protocol.md, issue #12).
+  '$/shutdown',
 ];
 // `$/cancelRequest` is listed among methods there but is sent as a notification, as in LSP.
 const METHODS_SENT_AS_NOTIFICATIONS = ['$/cancelRequest'];

@@ -187,6 +187,7 @@ const methodSamples: { [M in MethodName]: { params: ParamsOf<M>[]; result: Resul
     ],
   },
   '$/ping': { params: [{}], result: [{ pong: true, time: 1_700_000_000_000 }] },
+  '$/shutdown': { params: [{}], result: [{ released: 2 }] },
 };
 
 const notificationSamples: { [N in NotificationName]: NotificationParamsOf<N>[] } = {

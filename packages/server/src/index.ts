@@ -45,6 +45,7 @@ export {
   UnixSocketServer,
   type UnixSocketServerInfo,
   type UnixSocketServerOptions,
+  type UnixSocketServerStats,
 } from './unix';
 export {
   DEFAULT_WS_AUTH_TIMEOUT_MS,

@@ -1,6 +1,8 @@
 // Shared setup of the WebSocket, HTTP and conformance tests: an orchestrator behind a real server
 // on 127.0.0.1:0 with an admin token and two agent tokens, torn down when the test finishes, and a
 // raw `ws` socket for speaking malformed protocol at the server.
+import { OrchflowClient } from '@orchflow/client';
+import { createNodeWebSocket } from '@orchflow/client/node';
 import { Orchestrator, type OrchestratorOptions } from '@orchflow/core';
 import { PROTOCOL_VERSION } from '@orchflow/protocol';
 import { onTestFinished } from 'vitest';
@@ -114,4 +116,25 @@ export async function rawSocket(url: string, headers: Record<string, string> = {
 /** The `error.code` of a JSON-RPC response. */
 export function errorCode(message: Record<string, unknown>): number | undefined {
   return (message.error as { code?: number } | undefined)?.code;
+}
+
+/** A WebSocket client (no reconnect) whose TCP connection a test can cut without a clean close. */
+export async function droppableClient(
+  url: string,
+  token: string,
+): Promise<{ client: OrchflowClient; drop: () => void }> {
+  let socket: WebSocket | undefined;
+  const factory = createNodeWebSocket({ token });
+  const client = await OrchflowClient.websocket(url, {
+    token,
+    reconnect: false,
+    createSocket: (target, protocols) => {
+      const made = factory(target, protocols);
+      socket = made as unknown as WebSocket;
+      return made;
+    },
+  });
+  onTestFinished(() => client.close());
+  // terminate(): the socket is destroyed, no close frame, no `$/shutdown`: what a network cut looks like.
+  return { client, drop: () => socket?.terminate() };
 }

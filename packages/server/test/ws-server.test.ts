@@ -5,7 +5,7 @@ import { connectWebSocket } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { errorCode, rawSocket, startWs, TOKENS } from './transport-harness';
+import { droppableClient, errorCode, rawSocket, startWs, TOKENS } from './transport-harness';
 
 async function until(
   check: () => boolean | Promise<boolean>,
@@ -289,9 +289,9 @@ describe('WebSocketServer: faults', () => {
 
   it('keeps a dropped client’s terminals for the grace period and kills them after', async () => {
     const { url, server, orch } = await startWs({ reconnectGraceMs: 500 });
-    const client = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    const { client, drop } = await droppableClient(url, TOKENS.admin);
     const terminal = await client.spawnTerminal('a');
-    await client.close();
+    drop();
     await until(() => server.orphanedTerminalCount === 1, 'the terminal to be orphaned');
     expect(orch.listTerminals({ state: 'running' }).map((t) => t.id)).toEqual([terminal.id]);
     await until(() => orch.listTerminals({ state: 'running' }).length === 0, 'the grace period to end');
@@ -299,9 +299,9 @@ describe('WebSocketServer: faults', () => {
 
   it('lets a returning client adopt an orphaned terminal', async () => {
     const { url, server, orch } = await startWs({ reconnectGraceMs: 300 });
-    const first = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    const { client: first, drop } = await droppableClient(url, TOKENS.admin);
     const terminal = await first.spawnTerminal('a');
-    await first.close();
+    drop();
     await until(() => server.orphanedTerminalCount === 1, 'the terminal to be orphaned');
     const second = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
     const again = second.handle(terminal.info());

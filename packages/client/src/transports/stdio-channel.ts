@@ -1,9 +1,9 @@
 // `SidecarChannel`: an IpcChannel to a supervised sidecar process (`orchflow serve --stdio`).
-// If the sidecar dies, requests it was running are answered with an InternalError naming the
-// exit, open output subscriptions end with `terminal.exit`, and a new sidecar is started (bounded
-// restarts with backoff) and re-initialized with the client's original `initialize`, so the same
-// OrchflowClient keeps working; terminals of the dead sidecar are gone with it.
-import { ChannelClosedError, ErrorCode, type IpcChannel, type JsonRpcMessage } from '@orchflow/protocol';
+// If the sidecar dies, requests it was running fail locally with `ChannelClosedError` naming the
+// exit, open output streams fail the same way (no `terminal.exit` is made up), and a new sidecar
+// is started (bounded restarts with backoff) and re-initialized with the client's original
+// `initialize`, so the same OrchflowClient keeps working; terminals of the dead sidecar are gone.
+import { ChannelClosedError, type IpcChannel, type JsonRpcMessage, localFailure } from '@orchflow/protocol';
 import { SidecarInbox } from './stdio-inbox';
 import {
   type SidecarCommand,
@@ -157,21 +157,18 @@ export class SidecarChannel implements IpcChannel {
     this.emit({ type: 'exited', pid: sidecar.pid, expected, ...exit });
     if (expected) return;
     const reason = `The orchflow sidecar (pid ${sidecar.pid}) died (${describeExit(exit)})`;
+    // Local failures, not server answers: the sidecar said nothing, it died.
     for (const [id, request] of this.inFlight) {
-      this.inbox.push({
-        jsonrpc: '2.0',
-        id,
-        error: {
-          code: ErrorCode.InternalError,
-          message: `${reason} while '${request.method}' ran; it is being restarted and its terminals are gone: spawn new ones and retry`,
-          data: { sidecarExit: { code: exit.code, signal: exit.signal } },
-        },
-      } as JsonRpcMessage);
+      const lost = new ChannelClosedError(
+        `${reason} while '${request.method}' ran; it is being restarted and its terminals are gone: spawn new ones and retry`,
+      );
+      this.inbox.push(localFailure({ id }, lost));
     }
     this.inFlight.clear();
-    for (const [subscriptionId, terminalId] of this.subscriptions) {
-      const params = { terminalId, subscriptionId, exitCode: exit.code, signal: exit.signal ?? null };
-      this.inbox.push({ jsonrpc: '2.0', method: 'terminal.exit', params } as JsonRpcMessage);
+    // The streams are cut, not ended: their terminals' own exit status was never reported.
+    for (const subscriptionId of this.subscriptions.keys()) {
+      const cut = new ChannelClosedError(`${reason}; the terminal's output stream was cut`);
+      this.inbox.push(localFailure({ subscriptionId }, cut));
     }
     this.subscriptions.clear();
     this.ready = this.restart(reason);

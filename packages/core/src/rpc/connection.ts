@@ -78,6 +78,14 @@ export class Connection {
     return this.closing;
   }
 
+  /** Kills the terminals spawned through this connection (its clean end); resolves with how many. */
+  async killSpawned(): Promise<number> {
+    const ids = [...this.spawned];
+    this.spawned.clear();
+    await Promise.all(ids.map((id) => this.orch.kill(id).catch(() => undefined)));
+    return ids.length;
+  }
+
   private async shutDown(killTerminals: boolean): Promise<void> {
     this.isClosed = true;
     this.subscriptions.closeAll();
@@ -89,9 +97,6 @@ export class Connection {
       }
     }
     this.transactions.clear();
-    if (!killTerminals) return;
-    const ids = [...this.spawned];
-    this.spawned.clear();
-    await Promise.all(ids.map((id) => this.orch.kill(id).catch(() => undefined)));
+    if (killTerminals) await this.killSpawned();
   }
 }

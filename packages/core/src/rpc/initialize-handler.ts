@@ -34,6 +34,8 @@ export const SERVER_FEATURES: readonly string[] = Object.freeze([
   'transactions',
   'emergencyControls',
   'metrics',
+  // `$/shutdown`: a clean end the server tells apart from a dropped connection.
+  'shutdown',
 ]);
 
 /** The `serverInfo` reported when `serveChannel` is given none. */

@@ -14,6 +14,7 @@ import { type Authenticate, DEFAULT_SERVER_INFO, registerInitialize } from './in
 import { registerOrchestratorHandlers } from './orchestrator-handlers';
 import { registerOutputHandlers } from './output-handlers';
 import { ADMIN_PRINCIPAL } from './principal-scope';
+import { type ReleaseTerminals, registerShutdown } from './shutdown-handler';
 import { SubscriptionRegistry } from './subscriptions';
 import { registerTerminalHandlers } from './terminal-handlers';
 
@@ -33,9 +34,17 @@ export interface ServeChannelOptions {
   /**
    * Kill the terminals spawned through this connection when it closes. Default true: a client
    * that disappears (crash, dropped socket) must not leave shells running. Terminals spawned in
-   * process or by other connections are never touched. Set false for clients that reconnect.
+   * process or by other connections are never touched. Set false for clients that reconnect:
+   * then commands running when the channel closes keep running too (their handlers are not
+   * aborted), so a client that comes back can read their output; `$/cancelRequest`, `$/shutdown`
+   * or `ServedChannel.close()` still interrupt them.
    */
   killTerminalsOnClose?: boolean;
+  /**
+   * What `$/shutdown` (a client's clean end) releases; resolves with how many terminals were
+   * killed. Default: the terminals spawned through this connection.
+   */
+  onShutdown?: ReleaseTerminals;
   /** Reported as `serverInfo`. Default {@link DEFAULT_SERVER_INFO}. */
   serverInfo?: ServerInfo;
   /** Reported as `capabilities.transports`. Default `['direct']`. */
@@ -73,6 +82,8 @@ export function serveChannel(
     methods: Methods,
     onError: options.onError,
     onClose: () => void connection?.close(killTerminals),
+    // A dropped connection must not interrupt a build whose terminal waits for the client.
+    abortHandlersOnClose: killTerminals,
   });
   const subscriptions = new SubscriptionRegistry(
     orchestrator,
@@ -98,6 +109,7 @@ export function serveChannel(
   registerOutputHandlers(context);
   registerBatchHandlers(context);
   registerOrchestratorHandlers(context);
+  registerShutdown(context, options.onShutdown);
   const stopAlerts = forwardSecurityAlerts(orchestrator, conn, (alert) =>
     peer.notify('security.alert', alert),
   );

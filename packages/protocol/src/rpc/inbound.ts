@@ -1,11 +1,13 @@
 // Routing of everything the read loop receives: batches are unpacked, each element is classified,
 // then requests go to the Dispatcher, responses and `$/progress` to PendingRequests, and
-// `$/cancelRequest` cancels the matching handler. Malformed input is answered, never thrown.
+// `$/cancelRequest` cancels the matching handler. Malformed input is answered, never thrown. A
+// channel's local failures (local-failure.ts) fail their request here with the local error.
 import { ErrorCode, OrchflowError } from '../errors';
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcResponse, RequestId } from '../jsonrpc';
 import { BatchCollector } from './batch-collector';
 import { classify } from './classify';
 import type { Dispatcher, ResponseSink } from './dispatcher';
+import { type LocalFailure, localFailureOf } from './local-failure';
 import { CANCEL_REQUEST_METHOD, PING_METHOD, PROGRESS_METHOD } from './options';
 import type { PendingRequests } from './pending-requests';
 import {
@@ -22,6 +24,8 @@ export interface InboundDeps {
   pending: PendingRequests;
   send(message: JsonRpcMessage): void;
   report(error: Error): void;
+  /** Hears local failures of subscriptions (requests are failed here). */
+  onLocalFailure?: (failure: LocalFailure) => void;
 }
 
 /** Routes received values; never throws for any input. */
@@ -45,6 +49,12 @@ export class Inbound {
   }
 
   private handleSingle(value: unknown, reserve: () => ResponseSink): void {
+    const local = localFailureOf(value);
+    if (local) {
+      if ('id' in local.target) this.deps.pending.fail(local.target.id, local.error);
+      else this.deps.onLocalFailure?.(local);
+      return;
+    }
     const incoming = classify(value);
     switch (incoming.kind) {
       case 'request': {

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { RequestId } from '../jsonrpc';
 import type { ProgressToken } from '../schemas/common';
+import type { LocalFailure } from './local-failure';
 import type { MethodMap } from './method-map';
 
 /** Timeout of an outgoing request when `timeoutMs` is not given: 30 s. */
@@ -41,7 +42,10 @@ export interface RequestContext {
   readonly requestId: RequestId;
   /** The method being served. */
   readonly method: string;
-  /** Aborted when the caller sends `$/cancelRequest` or the channel closes. */
+  /**
+   * Aborted when the caller sends `$/cancelRequest`, this peer is closed, or the channel closes
+   * (unless the peer was made with `abortHandlersOnClose: false`).
+   */
   readonly signal: AbortSignal;
   /** The caller's progress token, or `undefined` when the caller asked for no progress. */
   readonly progressToken: ProgressToken | undefined;
@@ -82,6 +86,18 @@ export interface RpcPeerOptions<M extends MethodMap = MethodMap> {
   onError?: (error: Error) => void;
   /** Called once when the peer closes, with the reason (a `ChannelClosedError`). */
   onClose?: (reason: Error) => void;
+  /**
+   * Abort in-flight handlers' signals when the channel closes by itself (the other side closed
+   * or the connection dropped). Default true. A server whose work outlives a dropped connection
+   * (commands a reconnecting client collects later) sets false: then only `$/cancelRequest` or
+   * this side's own `close()` aborts a handler.
+   */
+  abortHandlersOnClose?: boolean;
+  /**
+   * Hears a channel's local failure of an output subscription (its stream was cut on this side,
+   * see `localFailure`); local failures of requests fail those requests without it.
+   */
+  onLocalFailure?: (failure: LocalFailure) => void;
 }
 
 /** One entry of `RpcPeer.requestBatch`: a request, or a notification when `notification` is true. */

@@ -66,6 +66,7 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
       pending: this.pending,
       send: (message) => this.send(message),
       report: (error) => this.report(error),
+      onLocalFailure: options.onLocalFailure,
     });
   }
 
@@ -182,7 +183,7 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
 
   /** Closes the peer and its channel: pending requests reject, in-flight handlers are aborted. */
   async close(): Promise<void> {
-    this.shutdown(new ChannelClosedError());
+    this.shutdown(new ChannelClosedError(), true);
     await this.channel.close().catch((error: unknown) => this.report(asError(error)));
   }
 
@@ -208,7 +209,7 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
         this.report(asError(error));
       }
     }
-    this.shutdown(reason);
+    this.shutdown(reason, this.options.abortHandlersOnClose ?? true);
     await this.channel.close().catch(() => undefined);
   }
 
@@ -241,11 +242,12 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
     });
   }
 
-  private shutdown(reason: Error): void {
+  private shutdown(reason: Error, abortHandlers: boolean): void {
     if (this.closeReason) return;
     this.closeReason = reason;
     this.pending.rejectAll(reason);
-    this.dispatcher.abortAll(reason);
+    // Handlers left running answer into a closed peer, where `send` drops the response.
+    if (abortHandlers) this.dispatcher.abortAll(reason);
     try {
       this.options.onClose?.(reason);
     } catch (error) {

@@ -36,7 +36,14 @@ import {
   PauseAllResultSchema,
   ResumeAllResultSchema,
 } from './orchestrator-methods';
-import { CancelRequestParamsSchema, PingParamsSchema, PingResultSchema, ProgressParamsSchema } from './rpc';
+import {
+  CancelRequestParamsSchema,
+  PingParamsSchema,
+  PingResultSchema,
+  ProgressParamsSchema,
+  ShutdownParamsSchema,
+  ShutdownResultSchema,
+} from './rpc';
 import {
   ExecuteParamsSchema,
   KillParamsSchema,
@@ -86,6 +93,7 @@ export const Methods = Object.freeze({
   'orchestrator.killAll': { params: BulkControlParamsSchema, result: KillAllResultSchema },
   'orchestrator.metrics': { params: MetricsParamsSchema, result: MetricsResultSchema },
   '$/ping': { params: PingParamsSchema, result: PingResultSchema },
+  '$/shutdown': { params: ShutdownParamsSchema, result: ShutdownResultSchema },
 } as const satisfies Record<string, MethodSchemas>);
 
 /** Every notification, by name, with the schema of its params. */

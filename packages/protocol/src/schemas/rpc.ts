@@ -1,5 +1,6 @@
 // The `$/` messages that belong to the RPC layer rather than to terminals: liveness, cancellation
-// and generic progress, handled by `RpcPeer` for every transport (as in LSP).
+// and generic progress, handled by `RpcPeer` for every transport (as in LSP), and the clean end of
+// a connection (`$/shutdown`, answered by the server's dispatcher).
 import { z } from 'zod';
 import { RequestIdSchema } from '../jsonrpc';
 import { ProgressTokenSchema } from './common';
@@ -17,6 +18,24 @@ export const PingResultSchema = z.object({
 });
 /** Result of `$/ping`. */
 export type PingResult = z.infer<typeof PingResultSchema>;
+
+/** Params of `$/shutdown`; none are defined. */
+export const ShutdownParamsSchema = z.object({});
+/** Params of `$/shutdown`. */
+export type ShutdownParams = z.infer<typeof ShutdownParamsSchema>;
+
+/**
+ * Result of `$/shutdown`, the request a client sends right before a clean close: the server has
+ * released the connection's terminals (killed them, so they no longer count against quotas)
+ * before it answers. A connection that ends without it is treated as dropped (terminals of a
+ * reconnecting transport then wait for the client to return).
+ */
+export const ShutdownResultSchema = z.object({
+  /** Terminals the server killed for this connection. */
+  released: z.number().int().nonnegative(),
+});
+/** Result of `$/shutdown`. */
+export type ShutdownResult = z.infer<typeof ShutdownResultSchema>;
 
 /**
  * Params of the `$/cancelRequest` notification: the sender no longer wants the response to

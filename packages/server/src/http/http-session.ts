@@ -60,10 +60,13 @@ export class HttpSession {
       serverInfo: options.serverInfo,
       onError: options.onError,
       maxStallMs: options.maxStallMs,
+      // `$/shutdown` is a clean end, like a DELETE: the session's terminals go at once.
+      onShutdown: () => options.leases.releaseNow(),
     });
-    this.ended = this.served.closed.then(() => {
+    this.ended = this.served.closed.then(async () => {
       this.stopIdle();
-      return this.clean ? options.leases.releaseNow() : options.leases.release();
+      if (this.clean) await options.leases.releaseNow();
+      else options.leases.release();
     });
     this.startIdle();
   }
@@ -97,7 +100,10 @@ export class HttpSession {
       this.ending = true;
       this.clean = clean;
     }
-    await this.served.close();
+    // A vanished client's commands keep running under the leases (closing the channel, unlike
+    // closing the peer, leaves their handlers alone); a clean end interrupts them with the kill.
+    if (this.clean) await this.served.close();
+    else await this.channel.close();
     await this.ended;
   }
 

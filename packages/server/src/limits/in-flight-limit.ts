@@ -1,4 +1,5 @@
-// The per-connection cap on requests in flight, shared by the WebSocket and HTTP session channels:
+// The per-connection cap on requests in flight, shared by every server transport (WebSocket, HTTP
+// sessions, and stdio/Unix through `BackpressureChannel`):
 // a message whose requests would push the count past the cap is answered Overloaded without
 // reaching the dispatcher (one response, or one array for a batch, as JSON-RPC requires), and a
 // request stops counting once its response goes out.
@@ -8,6 +9,9 @@ import {
   type JsonRpcMessage,
   type RequestId,
 } from '@orchflow/protocol';
+
+/** Default requests in flight per connection before Overloaded, on every transport. */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
 
 /** Counts one connection's unanswered requests against a cap. */
 export class InFlightLimit {

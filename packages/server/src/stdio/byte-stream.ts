@@ -1,4 +1,5 @@
 // Serving one byte-stream connection (a stdio pair or a Unix socket): Content-Length framing,
+// backpressure (the shared in-flight cap; no reading while replies cannot be written),
 // per-connection logging with request ids, and `serveChannel` with the server's auth. Shared by
 // `StdioServer` and `UnixSocketServer`, which differ only in where the streams come from.
 import type { Duplex } from 'node:stream';
@@ -7,7 +8,12 @@ import { ContentLengthCodec, type Principal, type ServerInfo } from '@orchflow/p
 import { StreamChannel, type StreamPair } from '@orchflow/protocol/node';
 import { connectionAuth, LOCAL_DEFAULT_PRINCIPAL } from '../auth/connection-auth';
 import type { TokenAuthenticator } from '../auth/token-authenticator';
+import { BackpressureChannel } from '../limits/backpressure-channel';
+import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
 import { type Logger, loggedChannel, nextConnectionLabel, silentLogger } from '../logger';
+
+/** Received messages a byte-stream connection queues before it stops reading from the socket. */
+const SERVER_MAX_BUFFERED_MESSAGES = 64;
 
 /** Options shared by the byte-stream servers. */
 export interface ByteStreamServerOptions {
@@ -30,6 +36,18 @@ export interface ByteStreamServerOptions {
   serverInfo?: ServerInfo;
   /** How long a client that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
   maxStallMs?: number;
+  /** Requests answered concurrently per connection before further ones get Overloaded. Default 256. */
+  maxInFlight?: number;
+}
+
+/** One served byte-stream connection. */
+export interface ByteStreamConnection {
+  /** The `serveChannel` serving it. */
+  readonly served: ServedChannel;
+  /** Requests received and not yet answered. */
+  readonly inFlight: number;
+  /** Replies waiting for the stream to accept more; while there are any, nothing is read. */
+  readonly blockedSends: number;
 }
 
 /** Serves `options.orchestrator` on one byte stream until either side closes it. */
@@ -37,13 +55,19 @@ export function serveByteStream(
   stream: Duplex | StreamPair,
   options: ByteStreamServerOptions,
   transport: string,
-): ServedChannel {
+): ByteStreamConnection {
   const log = (options.logger ?? silentLogger()).child({ conn: nextConnectionLabel(), transport });
   const channel = new StreamChannel(stream, {
     codec: new ContentLengthCodec({ maxFrameBytes: options.maxFrameBytes }),
+    // Decoded requests waiting while replies are blocked: a small queue, so a client that does not
+    // read is stopped after a few messages rather than after a thousand.
+    maxBufferedMessages: SERVER_MAX_BUFFERED_MESSAGES,
     onError: (error) => log.warn({ err: error.message }, 'connection closed on a stream error'),
   });
-  const served = serveChannel(options.orchestrator, loggedChannel(channel, log), {
+  const limited = new BackpressureChannel(loggedChannel(channel, log), {
+    maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+  });
+  const served = serveChannel(options.orchestrator, limited, {
     ...connectionAuth(options.auth, options.principal ?? LOCAL_DEFAULT_PRINCIPAL),
     killTerminalsOnClose: options.killTerminalsOnClose,
     serverInfo: options.serverInfo,
@@ -53,5 +77,13 @@ export function serveByteStream(
   });
   log.info('connection opened');
   void served.closed.then(() => log.info('connection closed'));
-  return served;
+  return {
+    served,
+    get inFlight() {
+      return limited.inFlight;
+    },
+    get blockedSends() {
+      return limited.blockedSends;
+    },
+  };
 }

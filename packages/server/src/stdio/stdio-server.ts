@@ -37,7 +37,7 @@ export class StdioServer implements AsyncDisposable {
     }
     const readable = this.options.input ?? process.stdin;
     const writable = this.options.output ?? process.stdout;
-    this.served = serveByteStream({ readable, writable }, this.options, 'stdio');
+    this.served = serveByteStream({ readable, writable }, this.options, 'stdio').served;
     void this.served.closed.then(this.resolveClosed);
     return { transport: 'stdio' };
   }

@@ -4,4 +4,5 @@ export {
   UnixSocketServer,
   type UnixSocketServerInfo,
   type UnixSocketServerOptions,
+  type UnixSocketServerStats,
 } from './unix-socket-server';

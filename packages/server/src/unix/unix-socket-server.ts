@@ -4,9 +4,12 @@
 // connection (killing their terminals) and removes the socket file.
 import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { ServedChannel } from '@orchflow/core';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
-import { type ByteStreamServerOptions, serveByteStream } from '../stdio/byte-stream';
+import {
+  type ByteStreamConnection,
+  type ByteStreamServerOptions,
+  serveByteStream,
+} from '../stdio/byte-stream';
 import { clearStaleSocket } from './stale-socket';
 
 /** Default cap on simultaneous connections. */
@@ -27,10 +30,22 @@ export interface UnixSocketServerInfo {
   path: string;
 }
 
+/** What a {@link UnixSocketServer} holds right now (all 0 once every client has gone). */
+export interface UnixSocketServerStats {
+  /** Open connections. */
+  connections: number;
+  /** Requests received and not yet answered, over all connections (each capped at `maxInFlight`). */
+  requestsInFlight: number;
+  /** Bytes held in the connections' socket buffers: replies not yet written, requests not yet read. */
+  bufferedBytes: number;
+  /** Connections not read from because their replies wait for the client to read (backpressure). */
+  blockedConnections: number;
+}
+
 /** Serves an orchestrator on a Unix domain socket. */
 export class UnixSocketServer implements AsyncDisposable {
   private server: Server | undefined;
-  private readonly connections = new Map<Socket, ServedChannel>();
+  private readonly connections = new Map<Socket, ByteStreamConnection>();
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: UnixSocketServerOptions) {}
@@ -38,6 +53,19 @@ export class UnixSocketServer implements AsyncDisposable {
   /** Open connections. */
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Counts of what the server holds for its clients. */
+  stats(): UnixSocketServerStats {
+    let requestsInFlight = 0;
+    let bufferedBytes = 0;
+    let blockedConnections = 0;
+    for (const [socket, connection] of this.connections) {
+      requestsInFlight += connection.inFlight;
+      bufferedBytes += socket.writableLength + socket.readableLength;
+      if (connection.blockedSends > 0) blockedConnections++;
+    }
+    return { connections: this.connections.size, requestsInFlight, bufferedBytes, blockedConnections };
   }
 
   /** Listens on the socket path; resolves once connections are accepted. */
@@ -70,16 +98,16 @@ export class UnixSocketServer implements AsyncDisposable {
       socket.destroy();
       return;
     }
-    const served = serveByteStream(socket, this.options, 'unix');
-    this.connections.set(socket, served);
-    void served.closed.then(() => this.connections.delete(socket));
+    const connection = serveByteStream(socket, this.options, 'unix');
+    this.connections.set(socket, connection);
+    void connection.served.closed.then(() => this.connections.delete(socket));
   }
 
   private async shutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all([...this.connections.values()].map((served) => served.close()));
+    await Promise.all([...this.connections.values()].map((connection) => connection.served.close()));
     await closed;
     await unlink(this.options.path).catch(() => undefined);
   }

@@ -3,8 +3,8 @@
 // killing its terminals at once (serveChannel's default) they become orphans for a grace period:
 // a connection that touches an orphan successfully (subscribe, execute, read…) adopts it, and an
 // orphan nobody adopts is killed when the period ends, so a client that never returns leaves no
-// processes behind. A connection that ends cleanly (an HTTP session's DELETE) says it will not be
-// back, so its terminals are killed at once instead. Traffic is observed from the channel:
+// processes behind. A connection that ends cleanly (`$/shutdown`, an HTTP session's DELETE) says
+// it will not be back, so its terminals are killed at once instead. Traffic is observed from the channel:
 // requests in, responses out.
 import type { Orchestrator } from '@orchflow/core';
 import type { JsonRpcMessage } from '@orchflow/protocol';
@@ -69,9 +69,11 @@ export class TerminalLeases {
     }
   }
 
-  /** Kills `terminalIds` now (their connection ended cleanly); resolves once they are gone. */
-  async killNow(terminalIds: Iterable<string>): Promise<void> {
-    await Promise.all([...terminalIds].map((id) => this.kill(id)));
+  /** Kills `terminalIds` now (their connection ended cleanly); resolves with how many, once they are gone. */
+  async killNow(terminalIds: Iterable<string>): Promise<number> {
+    const ids = [...terminalIds];
+    await Promise.all(ids.map((id) => this.kill(id)));
+    return ids.length;
   }
 
   private disown(terminalId: string): void {
@@ -133,8 +135,8 @@ export class ConnectionLeases implements TrafficObserver {
     this.leases.orphan(this.take());
   }
 
-  /** The connection ended cleanly: its terminals are killed at once; resolves once they are gone. */
-  releaseNow(): Promise<void> {
+  /** The connection ended cleanly: its terminals are killed at once; resolves with how many, once gone. */
+  releaseNow(): Promise<number> {
     return this.leases.killNow(this.take());
   }
 

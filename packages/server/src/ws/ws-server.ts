@@ -3,7 +3,8 @@
 // header); browsers, which cannot set headers, authenticate with the token in `initialize`, and a
 // connection that fails it or does not send it within `authTimeoutMs` is closed. Upgrades in
 // progress and unauthenticated connections count toward the connection limit. Ping/pong drops
-// dead peers; terminals of a dropped connection wait `reconnectGraceMs` for the client to return.
+// dead peers; terminals of a dropped connection wait `reconnectGraceMs` for the client to return,
+// their commands still running, while a client that ends cleanly (`$/shutdown`) releases them.
 // A client that stops reading holds a terminal back for at most `maxStallMs` (slow-consumer rule).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/c
 import type { InitializeParams, Principal, ServerInfo } from '@orchflow/protocol';
 import { type WebSocket, WebSocketServer as WsServer } from 'ws';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST, type TokenAuthenticator } from '../auth';
+import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
 import { selectProtocol, WS_BINARY_OUTPUT_PROTOCOL } from './binary-output';
 import { type ConnectionLeases, TerminalLeases } from './terminal-leases';
 import { checkUpgrade, refuseUpgrade } from './upgrade';
@@ -28,7 +30,7 @@ export const DEFAULT_WS_AUTH_TIMEOUT_MS = 5_000;
 /** Default bytes queued for a client that does not read before it is dropped: 16 MiB. */
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Default requests in flight per connection before Overloaded. */
-export const DEFAULT_WS_MAX_IN_FLIGHT = 256;
+export const DEFAULT_WS_MAX_IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
 /** Default time terminals of a dropped connection wait for it to reconnect: 60 s. */
 export const DEFAULT_WS_RECONNECT_GRACE_MS = 60_000;
 
@@ -254,6 +256,9 @@ export class WebSocketServer {
       serverInfo: this.options.serverInfo,
       onError: this.options.onError,
       maxStallMs: this.options.maxStallMs,
+      // The client's clean end: its terminals go now, before the answer, so quotas are free
+      // by the time its `close()` resolves. A socket that closes without it is a drop.
+      onShutdown: () => leases.releaseNow(),
     });
     const client: Client = { socket, channel, served, leases, alive: true };
     socket.on('pong', () => {
