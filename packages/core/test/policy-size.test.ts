@@ -30,3 +30,36 @@ describe('command size limit', () => {
     expect(log.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ kind: 'decision' })]);
   });
 });
+
+// Issue 11 §4: checks run in a worker thread with a work budget, so one agent's pathological
+// command neither freezes the event loop nor delays another agent's command. Generous bounds: the
+// 50 ms figure is measured by bench/policy-worst-case.mjs.
+describe('a pathological command', () => {
+  it("is denied too-complex while another agent's echo runs and the event loop keeps ticking", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchflow-budget-'));
+    orch = Orchestrator.builder()
+      .withSecurityPolicy({ deniedCommands: ['rm -rf'], forbiddenPaths: [join(dir, 'secret')] })
+      .build();
+    const slowAgent = await orch.spawnTerminal('slow', { cwd: dir });
+    const other = await orch.spawnTerminal('other', { cwd: dir });
+    let last = performance.now();
+    let worst = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
+    try {
+      const cds = Array.from({ length: 40 }, (_, i) => `cd d${i}`).join('; ');
+      const slow = rejection(slowAgent.execute(`${cds}; cat x`));
+      const echo = await other.execute('echo hi');
+      expect(echo.stdout).toContain('hi');
+      const error = await slow;
+      expectCode(error, ErrorCode.PolicyDenied);
+      expect((error as Error).message).toContain('too-complex');
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(worst).toBeLessThan(1000);
+  });
+});

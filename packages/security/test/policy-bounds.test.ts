@@ -195,3 +195,77 @@ describe('operations denied in every spelling', () => {
     },
   );
 });
+
+// Issue 11 §4: every check has a work budget (budget.ts) and runs in a worker thread, so the
+// review's pathological inputs are answered `too-complex` (or judged) in bounded time, and the
+// caller's event loop keeps running meanwhile. Timings are asserted generously; the 50 ms figure
+// is measured by bench/policy-worst-case.mjs.
+describe('work budget and the event loop', () => {
+  const cds = (n: number) => Array.from({ length: n }, (_, i) => `cd d${i}`).join('; ');
+  const paths = (n: number) => Array.from({ length: n }, (_, i) => `p${i}`).join(' ');
+  const largest = (build: (n: number) => string) => {
+    let n = 1;
+    while (Buffer.byteLength(build(n * 2)) <= MAX_COMMAND_BYTES) n *= 2;
+    for (let step = n / 2; step >= 1; step /= 2)
+      if (Buffer.byteLength(build(n + step)) <= MAX_COMMAND_BYTES) n += step;
+    return build(n);
+  };
+  const commas = largest((n) => `echo {${','.repeat(n)}`);
+  const braces = largest((n) => `{a,b}${'{'.repeat(n)}`);
+  const pipeline = largest((n) => Array.from({ length: n }, () => 'a').join('|'));
+
+  it.each([16, 24, 40])('denies %i chained cds (2^n directories) as too-complex', async (n) => {
+    for (const policy of [secretPaths, locked, denyRm]) {
+      const decision = await judge(policy, `${cds(n)}; cat x`);
+      expect(decision).toMatchObject({ allowed: false, rule: 'too-complex' });
+      expect(decision.reason).toContain('too complex to judge');
+    }
+  });
+
+  it('still judges a few cds and paths exactly', async () => {
+    expect(await judge(secretPaths, `${cds(4)}; cat ${paths(10)}`)).toMatchObject({ allowed: true });
+    expect(await judge(secretPaths, 'cd src; cd ..; cat secret/key')).toMatchObject({
+      allowed: false,
+      rule: 'forbidden-path:/work/project/secret',
+    });
+  });
+
+  it('denies 100 cds with 100 paths as too-complex', async () => {
+    const decision = await judge(secretPaths, `${cds(100)}; cat ${paths(100)}`);
+    expect(decision).toMatchObject({ allowed: false, rule: 'too-complex' });
+  });
+
+  it.each([
+    ['echo { and commas up to the size limit', commas],
+    ['{a,b} and unclosed { up to the size limit', braces],
+    ['a pipeline up to the size limit', pipeline],
+  ])('answers %s, and never lets a denied command through after it', async (_name, command) => {
+    expect(Buffer.byteLength(command)).toBeLessThanOrEqual(MAX_COMMAND_BYTES);
+    for (const policy of [denyRm, standard, locked]) {
+      const decision = await judge(policy, command);
+      expect(decision.rule).toMatch(/\S/);
+    }
+    const hidden = `${command.slice(0, MAX_COMMAND_BYTES - 20)}\nrm -rf /`;
+    expect(await judge(denyRm, hidden)).toMatchObject({ allowed: false });
+  });
+
+  it('keeps the event loop running while pathological checks are judged', async () => {
+    let last = performance.now();
+    let worst = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
+    try {
+      const slow = [commas, braces, pipeline, `${cds(40)}; cat x`].map((c) => judge(secretPaths, c));
+      // Another agent's everyday check is answered meanwhile, not after the slow ones.
+      const everyday = await judge(standard, 'echo hi');
+      expect(everyday, everyday.reason).toMatchObject({ allowed: true });
+      await Promise.all(slow);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(worst).toBeLessThan(1000);
+  });
+});

@@ -1,7 +1,9 @@
-// Which variables a builtin assigns, and which variable names the command policy protects. Bash
-// assigns variables in many more places than `NAME=value`: `printf -v`, `read`, `mapfile`,
-// `getopts`, `declare`/`export`/`local`/`readonly`/`typeset` (whose arguments may be quoted),
-// namerefs, `export -f` (an environment entry `BASH_FUNC_name%%`) and `for NAME in`.
+// Which variables a builtin assigns, which variable names the command policy protects, and the
+// verdict on one assignment. Bash assigns variables in many more places than `NAME=value`:
+// `printf -v`, `read`, `mapfile`, `getopts`, `declare`/`export`/`local`/`readonly`/`typeset`
+// (whose arguments may be quoted), namerefs, `export -f` (an environment entry
+// `BASH_FUNC_name%%`) and `for NAME in`.
+import type { Construct, FoundAssignment } from './scan';
 import type { WordValue } from './words';
 
 /**
@@ -36,6 +38,11 @@ export const SHELL_CONTROL_VARIABLES: readonly string[] = [
   'MAIL',
   'MAILPATH',
   'OLDPWD',
+  // The cwd orchflow reports where it cannot read the shell's from the kernel (containers).
+  'PWD',
+  // What a command name runs: aliases and the command hash table.
+  'BASH_ALIASES',
+  'BASH_CMDS',
 ];
 
 /**
@@ -66,6 +73,33 @@ export const SAFE_ENVIRONMENT: readonly string[] = [
 /** A name glob (`LD_*`) as a regular expression. */
 export function nameGlob(pattern: string): RegExp {
   return new RegExp(`^${pattern.replace(/\*/g, '.*')}$`);
+}
+
+const SAFE_NAMES = SAFE_ENVIRONMENT.map(nameGlob);
+
+/**
+ * The denial of assignment `a`: a name in `dangerous` (the policy's `dangerousVariables` as name
+ * globs), or under an allowlist (`strict`) any environment-style name outside SAFE_ENVIRONMENT.
+ */
+export function assignmentDenial(
+  a: FoundAssignment,
+  strict: boolean,
+  dangerous: readonly RegExp[],
+): Construct | undefined {
+  const denied = { rule: `dangerous-assignment:${a.name}` };
+  if (dangerous.some((re) => re.test(a.name)))
+    return {
+      ...denied,
+      reason: `'${a.text}' sets ${a.name}, which changes what the shell or programs load or run`,
+    };
+  // Under an allowlist, environment-style names steer allowed programs (GIT_PAGER, GOFLAGS …).
+  const environmentStyle = a.exported || /^[A-Z_][A-Z0-9_]*$/.test(a.name);
+  if (strict && environmentStyle && !SAFE_NAMES.some((re) => re.test(a.name)))
+    return {
+      ...denied,
+      reason: `'${a.text}' sets the environment-style variable ${a.name}, which allowed programs may read to run other code; only ${SAFE_ENVIRONMENT.join(', ')} may be set under an allowlist`,
+    };
+  return undefined;
 }
 
 /** A variable a builtin assigns. */

@@ -2,6 +2,8 @@
 // alternative can be judged as the literal it becomes. Bounded: a word that would expand to more
 // than MAX_ALTERNATIVES words is reported as unexpandable and handled as a non-literal.
 
+import { CHARS_PER_STEP, spend } from './budget';
+
 const MAX_ALTERNATIVES = 256;
 
 // The first top-level `{…}` that contains a top-level comma or a `..` sequence.
@@ -27,6 +29,8 @@ function findGroup(text: string): { open: number; close: number; parts: string[]
         start = i + 1;
       }
     }
+    // Each `{` is scanned to its end: quadratic in a word of many unclosed `{`.
+    spend(Math.ceil((text.length - open) / CHARS_PER_STEP), 'brace expansion');
   }
   return undefined;
 }
@@ -60,6 +64,7 @@ export function expandBraces(text: string, depth = 0): string[] | undefined {
   const head = text.slice(0, group.open);
   const tail = text.slice(group.close + 1);
   const out: string[] = [];
+  spend(group.parts.length, 'brace expansion');
   for (const part of group.parts) {
     const expanded = expandBraces(head + part + tail, depth + 1);
     if (!expanded) return undefined;
@@ -67,4 +72,24 @@ export function expandBraces(text: string, depth = 0): string[] | undefined {
     if (out.length > MAX_ALTERNATIVES) return undefined;
   }
   return out;
+}
+
+/**
+ * Whether `text` has a brace group with a top-level list or sequence, as /\{[^{}]*(,|\.\.)[^{}]*\}/
+ * would say, in linear time: that regex backtracks quadratically on `{` and 60 000 commas.
+ */
+export function hasBraceList(text: string): boolean {
+  let open = false;
+  let listed = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '{') {
+      open = true;
+      listed = false;
+    } else if (ch === '}') {
+      if (open && listed) return true;
+      open = false;
+    } else if (open && (ch === ',' || (ch === '.' && text[i - 1] === '.'))) listed = true;
+  }
+  return false;
 }

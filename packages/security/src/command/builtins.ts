@@ -3,8 +3,36 @@
 // go.
 import { builtinAssignments, type Target } from './assignments';
 import { PLAIN_NAME } from './evaluation';
-import type { Construct } from './scanner';
+import type { Construct } from './scan';
 import type { WordValue } from './words';
+
+/** bash's builtins and keywords-like commands: a function of one of these names changes what it runs. */
+export const SHELL_BUILTINS: ReadonlySet<string> = new Set(
+  (
+    '. : [ alias bg bind break builtin caller cd command compgen complete compopt continue declare ' +
+    'dirs disown echo enable eval exec exit export false fc fg getopts hash help history jobs kill ' +
+    'let local logout mapfile popd printf pushd pwd read readarray readonly return set shift shopt ' +
+    'source suspend test times trap true type typeset ulimit umask unalias unset wait'
+  ).split(' '),
+);
+
+/**
+ * Under an allowlist, a function named like a builtin or an allowed program shadows it: later
+ * lines that call the allowed name run the function, whose body was judged in another directory
+ * and may reassign variables the policy relies on. `allowed` tests a program name.
+ */
+export function shadowingFunction(
+  functions: readonly string[],
+  allowed: (name: string) => boolean,
+): Construct | undefined {
+  const name = functions.find((f) => SHELL_BUILTINS.has(f) || allowed(f));
+  return name === undefined
+    ? undefined
+    : {
+        rule: 'function-shadows-command',
+        reason: `defining a function named '${name}' changes what the command '${name}' runs in later commands; use another name`,
+      };
+}
 
 /**
  * What a builtin assigns, and the construct that fails closed under an allowlist: a name whose

@@ -3,7 +3,7 @@
 // early, explainable refusal for the obvious cases.
 import type { Capabilities } from '../policy/schema';
 import type { Invocation } from './rules';
-import type { Construct, FoundCommand, Redirect, Scan } from './scanner';
+import type { Construct, FoundCommand, Redirect, Scan } from './scan';
 import type { WordValue } from './words';
 
 /** Programs whose purpose is the network (denied when `canNetwork` is false or the network is denied). */

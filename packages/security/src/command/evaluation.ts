@@ -5,7 +5,8 @@
 // an earlier command of the same shell, a file or `$_`, none of which the policy sees, so under an
 // allowlist an evaluation may only read variables this command line itself set to a number.
 import type { Node } from 'web-tree-sitter';
-import type { Construct } from './scanner';
+import { spend } from './budget';
+import type { Construct } from './scan';
 
 /** Shell variables that always read as a number whatever was assigned before. */
 const NUMERIC_SPECIALS = new Set([
@@ -57,6 +58,7 @@ class EvaluationCheck {
   // Names set to a number: unconditional top-level `n=3`, a C-style `for` initialiser (for that
   // loop), `for i in 1 2 3` (for that loop). Any other assignment of the name taints it.
   private collect(node: Node): void {
+    spend(1, 'walking the syntax tree');
     if (node.type === 'variable_assignment') {
       const name = node.childForFieldName('name')?.text ?? '';
       const value = node.childForFieldName('value');
@@ -146,6 +148,7 @@ class EvaluationCheck {
 
   /** Walks the tree; the first hazard is kept in {@link hazard}. */
   walk(node: Node = this.root): void {
+    spend(1, 'walking the syntax tree');
     switch (node.type) {
       case 'arithmetic_expansion':
         for (const child of kids(node)) if (child.isNamed) this.arithmetic(child);

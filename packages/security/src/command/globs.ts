@@ -1,48 +1,93 @@
 // Pathname expansion at check time: a glob word is judged by the files it matches now (and by
-// itself, which bash passes on when nothing matches). Bounded; dot entries, including `.` and
-// `..`, are candidates whenever a pattern component starts with a dot.
+// itself, which bash passes on when nothing matches), and by the paths it could match once they
+// exist. Shell options persist across the commands of a terminal's shell, so an earlier line may
+// have set nocaseglob, dotglob, extglob or globstar: matching here is as if all were on (errs
+// towards "may match"). Bounded; `.` and `..` are candidates when a pattern component starts with a dot.
 import { readdirSync } from 'node:fs';
+import { RESOLVE_STEPS, spend } from './budget';
 
 const MAX_MATCHES = 512;
-const GLOB = /[*?[]/;
+const GLOB = /[*?[]|[@!+]\(/;
 
 type Token = { kind: 'star' } | { kind: 'one'; test: (c: string) => boolean };
 
-// `[…]` at `open` (`[!…]`/`[^…]` negated, `a-z` ranges); undefined when it is not closed.
+// POSIX character classes inside brackets (`[[:alpha:]]`), as the C locale defines them.
+const CLASSES: Record<string, (c: string) => boolean> = {
+  alpha: (c) => /[A-Za-z]/.test(c),
+  digit: (c) => /[0-9]/.test(c),
+  alnum: (c) => /[A-Za-z0-9]/.test(c),
+  upper: (c) => /[A-Z]/.test(c),
+  lower: (c) => /[a-z]/.test(c),
+  space: (c) => /\s/.test(c),
+  blank: (c) => c === ' ' || c === '\t',
+  punct: (c) => /[!-/:-@[-`{-~]/.test(c),
+  print: (c) => c >= ' ' && c !== '\x7f',
+  graph: (c) => c > ' ' && c !== '\x7f',
+  cntrl: (c) => c < ' ' || c === '\x7f',
+  xdigit: (c) => /[0-9A-Fa-f]/.test(c),
+  word: (c) => /\w/.test(c),
+};
+
+// `[…]` at `open`: `[!…]`/`[^…]` negated, `]` first is literal, ranges, `[:class:]`, `[=c=]` and
+// `[.c.]`; undefined when it is not closed (bash then matches the `[` literally).
 function bracket(pattern: string, open: number, fold: boolean): { token: Token; end: number } | undefined {
-  const close = pattern.indexOf(']', open + 2);
-  if (close < 0) return undefined;
-  let body = pattern.slice(open + 1, close);
-  const negated = body.startsWith('!') || body.startsWith('^');
-  if (negated) body = body.slice(1);
-  if (fold) body = body.toLowerCase();
-  const test = (c: string) => {
-    const ch = fold ? c.toLowerCase() : c;
-    let hit = false;
-    for (let j = 0; j < body.length && !hit; j++) {
-      const from = body[j] as string;
-      if (body[j + 1] === '-' && j + 2 < body.length) {
-        hit = ch >= from && ch <= (body[j + 2] as string);
-        j += 2;
-      } else hit = ch === from;
+  let i = open + 1;
+  const negated = pattern[i] === '!' || pattern[i] === '^';
+  if (negated) i++;
+  const tests: Array<(c: string) => boolean> = [];
+  let first = true;
+  for (; i < pattern.length; i++) {
+    const ch = pattern[i] as string;
+    if (ch === ']' && !first) {
+      const test = (c: string) => tests.some((t) => t(c));
+      // Folded, a character matches when either case of it would (nocaseglob).
+      const folded = fold ? (c: string) => test(c) || test(c.toLowerCase()) || test(c.toUpperCase()) : test;
+      return { token: { kind: 'one', test: (c) => folded(c) !== negated }, end: i };
     }
-    return hit !== negated;
-  };
-  return { token: { kind: 'one', test }, end: close };
+    first = false;
+    const inner = ch === '[' ? /^\[([:=.])(.+?)\1\]/.exec(pattern.slice(i)) : null;
+    if (inner) {
+      const [whole, kind, name = ''] = inner;
+      // An unknown class name matches nothing in bash; a collating element or equivalence class
+      // is the character itself.
+      tests.push(kind === ':' ? (CLASSES[name] ?? (() => false)) : (c) => c === name);
+      i += whole.length - 1;
+    } else if (pattern[i + 1] === '-' && i + 2 < pattern.length && pattern[i + 2] !== ']') {
+      const to = pattern[i + 2] as string;
+      tests.push((c) => c >= ch && c <= to);
+      i += 2;
+    } else tests.push((c) => c === ch);
+  }
+  return undefined;
+}
+
+// extglob groups (`@(a|b)`, `!(x)`, `+(s)`, `*(…)`, `?(…)`) at `open`, when bash's extglob is on
+// (an earlier command in the same shell may have set it): matched as `*`, which matches whatever
+// the group could, so a check built on this errs towards "may match". Returns the closing index.
+function extglobEnd(pattern: string, open: number): number | undefined {
+  if (!'@!+*?'.includes(pattern[open] as string) || pattern[open + 1] !== '(') return undefined;
+  let depth = 0;
+  for (let i = open + 1; i < pattern.length; i++) {
+    if (pattern[i] === '(') depth++;
+    else if (pattern[i] === ')' && --depth === 0) return i;
+  }
+  return undefined;
 }
 
 function tokens(pattern: string, fold: boolean): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i] as string;
-    if (ch === '*') {
+    const group = extglobEnd(pattern, i);
+    if (group !== undefined || ch === '*') {
       if (out.at(-1)?.kind !== 'star') out.push({ kind: 'star' });
+      if (group !== undefined) i = group;
     } else if (ch === '?') out.push({ kind: 'one', test: () => true });
     else {
-      const group = ch === '[' ? bracket(pattern, i, fold) : undefined;
-      if (group) {
-        out.push(group.token);
-        i = group.end;
+      const set = ch === '[' ? bracket(pattern, i, fold) : undefined;
+      if (set) {
+        out.push(set.token);
+        i = set.end;
       } else {
         const want = fold ? ch.toLowerCase() : ch;
         out.push({ kind: 'one', test: (c) => (fold ? c.toLowerCase() : c) === want });
@@ -53,9 +98,9 @@ function tokens(pattern: string, fold: boolean): Token[] {
 }
 
 /**
- * A matcher of one path component's glob `pattern` (`*`, `?`, `[…]`, `[!…]`), case-insensitive
- * with `fold`. Greedy with one backtrack point, so O(pattern × name): a regex would backtrack
- * exponentially on `*a*a*a*b` against a long name an agent created.
+ * A matcher of one path component's glob `pattern` (`*`, `?`, `[…]` with POSIX classes, extglob
+ * groups widened to `*`), case-insensitive with `fold`. Greedy with one backtrack point, so
+ * O(pattern × name): a regex would backtrack exponentially on `*a*a*a*b` against a long name.
  */
 export function globMatcher(pattern: string, fold = false): (name: string) => boolean {
   const toks = tokens(pattern, fold);
@@ -94,15 +139,19 @@ export function hasGlob(text: string): boolean {
   return GLOB.test(text);
 }
 
-/** The existing paths absolute `pattern` matches, or `undefined` when there are too many. */
-export function expandGlob(pattern: string): string[] | undefined {
-  let current = [''];
+/**
+ * The existing paths absolute `pattern` matches (case-insensitively, dot names included), or
+ * `undefined` when there are too many. `from` is a literal directory the pattern continues
+ * (its own glob characters are not special).
+ */
+export function expandGlob(pattern: string, from = ''): string[] | undefined {
+  let current = [from === '/' ? '' : from];
   for (const component of pattern.split('/').slice(1)) {
     if (!hasGlob(component)) {
       current = current.map((dir) => `${dir}/${component}`);
       continue;
     }
-    const match = globMatcher(component);
+    const match = globMatcher(component, true);
     const next: string[] = [];
     for (const dir of current) {
       let names: string[];
@@ -112,13 +161,42 @@ export function expandGlob(pattern: string): string[] | undefined {
         continue;
       }
       if (component.startsWith('.')) names.push('.', '..');
-      for (const name of names) {
-        if (name.startsWith('.') && !component.startsWith('.')) continue;
-        if (match(name)) next.push(`${dir}/${name}`);
-      }
+      // Matching a name costs up to pattern × name characters.
+      spend(RESOLVE_STEPS + names.length * Math.ceil(component.length / 100), 'glob expansion');
+      for (const name of names) if (match(name)) next.push(`${dir}/${name}`);
       if (next.length > MAX_MATCHES) return undefined;
     }
     current = next;
   }
   return current;
+}
+
+/**
+ * Whether a path the glob `pattern` could match (absolute, as components with `.` and `..`
+ * already applied) is `target` or under it, or, with `ancestors`, is a directory above `target`
+ * whose walk reaches into it within `depth` levels. Components match as {@link expandGlob} does
+ * (`**` as globstar: any number of components); literal components match exactly.
+ */
+export function globReaches(
+  pattern: readonly string[],
+  target: readonly string[],
+  ancestors: boolean,
+  depth = Number.POSITIVE_INFINITY,
+): boolean {
+  const failed = new Set<number>();
+  const reach = (i: number, j: number): boolean => {
+    if (j === target.length) return true;
+    if (i === pattern.length) return ancestors && target.length - j < depth;
+    const key = i * (target.length + 1) + j;
+    if (failed.has(key)) return false;
+    const part = pattern[i] as string;
+    const name = target[j] as string;
+    const ok =
+      part === '**'
+        ? reach(i + 1, j) || reach(i, j + 1)
+        : (hasGlob(part) ? globMatch(part, name, true) : part === name) && reach(i + 1, j + 1);
+    if (!ok) failed.add(key);
+    return ok;
+  };
+  return reach(0, 0);
 }

@@ -8,7 +8,9 @@
 import { expandBraces } from './braces';
 import { expandGlob, globMatch, hasGlob } from './globs';
 import { type HookFinding, hookFinding } from './hook-findings';
-import { type PathRef, resolveReal } from './paths';
+import { components } from './path-guard';
+import type { PathRef } from './path-refs';
+import { resolveReal } from './real-paths';
 
 /** How a path component may turn out: this name, any name (`*`), unknown (`$x`), or not it. */
 type Match = 'yes' | 'any' | 'maybe' | 'no';
@@ -48,17 +50,6 @@ function could(component: string, name: string): Match {
   const glob = simplified(component);
   if (!globMatch(glob, name, true)) return 'no';
   return globMatch(glob, PROBE, true) ? 'any' : 'yes';
-}
-
-// Path components as the kernel walks them lexically: empty and `.` dropped, `..` goes up.
-function components(path: string): string[] {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return out;
 }
 
 /**
@@ -133,9 +124,25 @@ function runs(text: string): string[] {
   return out;
 }
 
+// Whether `run` has a `{` followed by `,` or `.` before the next `}` (what /\{[^}]*[,.][^}]*\}/
+// tests, in linear time: that regex backtracks quadratically over `{` and 60 000 commas).
+function hasBraceList(run: string): boolean {
+  let open = false;
+  let separated = false;
+  for (const ch of run) {
+    if (ch === '{') open = true;
+    else if ((ch === ',' || ch === '.') && open) separated = true;
+    else if (ch === '}') {
+      if (separated) return true;
+      open = false;
+    }
+  }
+  return false;
+}
+
 // A run after brace expansion; one that expands to too many words has its groups widened to `*`.
 function alternatives(run: string): string[] {
-  if (!/\{[^}]*[,.][^}]*\}/.test(run)) return [run];
+  if (!hasBraceList(run)) return [run];
   return expandBraces(run) ?? [run.replace(/\{[^{}]*\}/g, '*')];
 }
 

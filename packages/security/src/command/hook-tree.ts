@@ -5,6 +5,7 @@
 // redirecting the shell's own input or output, and expansions whose variable is chosen at run time.
 import type { Node } from 'web-tree-sitter';
 import { expandBraces } from './braces';
+import { spend } from './budget';
 import { type HookFinding, hookFinding } from './hook-findings';
 import { memoryTextFindings } from './hook-memory';
 import {
@@ -29,6 +30,7 @@ class Walk {
   constructor(private readonly source: string) {}
 
   decode(node: Node, parent?: Node): string {
+    spend(1, 'walking the syntax tree');
     const found = nodeFinding(node, parent, this.source);
     if (found && !this.findings.some((f) => f.certain === found.certain)) this.findings.push(found);
     switch (node.type) {

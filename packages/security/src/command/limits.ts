@@ -1,6 +1,7 @@
 // Bounds on what the policy judges: a size limit checked before parsing, and the error that any
 // step throws when a command is beyond what it can judge. CommandPolicy turns that error, and any
 // other exception while parsing or judging, into a `too-complex` denial (fail closed).
+import type { PolicyDecision } from './types';
 
 /** The largest command text (UTF-8 bytes) the policy judges; longer ones are denied `too-large`. */
 export const MAX_COMMAND_BYTES = 65536;
@@ -12,4 +13,14 @@ export class TooComplexError extends Error {
     super(why);
     this.name = 'TooComplexError';
   }
+}
+
+/** The `too-complex` denial (fail closed): nothing of the command is known; `why` says what failed. */
+export function tooComplexDecision(why?: string): PolicyDecision {
+  return {
+    allowed: false,
+    rule: 'too-complex',
+    reason: `the command is too complex to judge${why ? ` (${why})` : ''}; split it into simpler commands`,
+    commands: [],
+  };
 }

@@ -3,10 +3,13 @@
 // fetched at run time.
 import { createRequire } from 'node:module';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { spend } from './budget';
+import { TooComplexError } from './limits';
 
-// Built CJS has no import.meta (esbuild empties it) but has __filename; built ESM and vitest have
-// import.meta.url. Either anchors resolution at this package, wherever it is installed.
-const anchor = typeof __filename === 'string' ? __filename : import.meta.url;
+// Built CJS has no import.meta.url (esbuild empties import.meta) but has __filename; built ESM and
+// vitest have import.meta.url, which is tried first: in a worker started from source, a global
+// __filename names the worker's bootstrap instead. Either anchors resolution at this package.
+const anchor: string = (import.meta as { url?: string }).url ?? __filename;
 
 let loading: Promise<Parser> | undefined;
 
@@ -27,9 +30,38 @@ export function bashParser(): Promise<Parser> {
   return loading;
 }
 
-/** Parses `source` with an initialised parser; throws if tree-sitter gives up (e.g. timeout). */
+// tree-sitter calls back about every hundred parser operations; each call spends this many steps
+// of the check's budget, so a parse that goes on for long is cut off at the same point every time.
+const STEPS_PER_PROGRESS = 10;
+// 1 000 heredocs in one command spend the whole budget; a handful spend nothing worth counting.
+const HEREDOCS_SQUARED_PER_STEP = 10;
+
+/**
+ * Parses `source` with an initialised parser, spending the current check's work budget as the
+ * parse proceeds; throws TooComplexError when the budget runs out, or if tree-sitter gives up.
+ */
 export function parseWith(parser: Parser, source: string): Tree {
-  const tree = parser.parse(source);
-  if (!tree) throw new Error('tree-sitter-bash returned no tree');
+  // Heredocs still pending on one line cost tree-sitter's scanner time quadratic in their number
+  // (2 000 of them take seconds) with few progress calls, so they are paid for up front.
+  const heredocs = source.match(/<<(?!<)/g)?.length ?? 0;
+  spend(Math.ceil((heredocs * heredocs) / HEREDOCS_SQUARED_PER_STEP), 'heredocs');
+  let spent: unknown;
+  const tree = parser.parse(source, null, {
+    // Returning true cancels the parse; throwing inside the WASM callback would not be safe.
+    progressCallback: () => {
+      try {
+        spend(STEPS_PER_PROGRESS, 'parsing');
+        return false;
+      } catch (error) {
+        spent = error;
+        return true;
+      }
+    },
+  });
+  if (!tree) {
+    // A cancelled parse would otherwise resume on the next call with other text.
+    parser.reset();
+    throw spent ?? new TooComplexError('tree-sitter-bash returned no tree');
+  }
   return tree;
 }

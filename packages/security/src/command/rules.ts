@@ -5,6 +5,9 @@
 // An allow entry may also name options it does not allow (`git log` without `--output`) or
 // require the arguments to be exactly its own (`make test` and nothing more).
 import type { AllowRule } from '../policy/schema';
+import { type CodeForm, codeForms, mayBeOption } from './code-forms';
+import { type ParsedArgs, parseArgs } from './programs';
+import type { WordValue } from './words';
 
 /** A compiled command rule. */
 export interface CommandRule {
@@ -27,6 +30,8 @@ export interface Invocation {
   program: string;
   programPath?: string;
   argv: string[];
+  /** The arguments as words (which of them are known only at run time), when known. */
+  words?: readonly WordValue[];
 }
 
 // `*` matches within one path component, so `rm -rf /*` covers `/usr` but not `/tmp/build`; a
@@ -81,26 +86,97 @@ function programMatches(rule: CommandRule, inv: Invocation): boolean {
 /** How an invocation fares against the allow rules. */
 export type AllowMatch =
   | { kind: 'allowed'; rule: CommandRule }
-  /** Only entries that refuse one of its options (or its extra arguments) match. */
-  | { kind: 'refused'; rule: CommandRule; why: string }
+  /**
+   * Only entries that refuse one of its options (or its extra arguments) match; `code` names a
+   * code-running form (code-forms.ts) no matching entry names.
+   */
+  | { kind: 'refused'; rule: CommandRule; why: string; code?: CodeForm['rule'] }
   | { kind: 'none' };
 
-/** The first allow rule `inv` matches (program, argument prefix, no denied option). */
+const literalWord = (value: string): WordValue => ({ value, literal: true, prefix: value, expanded: false });
+
+// Whether `tokens` holds `seq` as consecutive tokens: the entry names that form (`python3 -c`).
+function names(tokens: readonly string[], seq: readonly string[]): boolean {
+  if (seq.length === 0) return false;
+  return tokens.some((_, i) => seq.every((t, k) => tokens[i + k] === t));
+}
+
+// Every spelling of option `denied` in `parsed`'s alias table: short letters and long names.
+function spellingsOf(parsed: ParsedArgs, denied: string): { short: Set<string>; long: Set<string> } {
+  const want = denied.replace(/^--?/, '');
+  const short = new Set<string>();
+  const long = new Set<string>();
+  (want.length === 1 && !denied.startsWith('--') ? short : long).add(want);
+  for (const [k, v] of Object.entries(parsed.aliases)) {
+    if (k !== want && v !== want) continue;
+    for (const n of [k, v]) (n.length === 1 ? short : long).add(n);
+  }
+  return { short, long };
+}
+
+// `denied` given as the program parses its options, from word `from` on: in a cluster, with a
+// value, abbreviated (`--out`), or as its other spelling (`-O` for `--open-files-in-pager`).
+function givenParsed(parsed: ParsedArgs, denied: string, from: number): boolean {
+  const { short, long } = spellingsOf(parsed, denied);
+  return parsed.options.some((o) => {
+    if ((o.index ?? 0) < from) return false;
+    if (o.name.length === 1) return short.has(o.name);
+    return [...long].some((l) => o.name.startsWith(l) || l.startsWith(o.name));
+  });
+}
+
+interface Judged {
+  args: readonly WordValue[];
+  parsed?: ParsedArgs | undefined;
+  forms?: CodeForm[];
+}
+
+function refusal(
+  rule: CommandRule,
+  inv: Invocation,
+  j: Judged,
+): Omit<Extract<AllowMatch, { kind: 'refused' }>, 'rule' | 'kind'> | undefined {
+  const rest = inv.argv.slice(rule.args.length);
+  if (rule.exact && rest.length > 0) return { why: `takes no further arguments ('${rest[0]}')` };
+  const option = rule.deniedOptions.find((d) =>
+    j.parsed ? givenParsed(j.parsed, d, rule.args.length) : rest.some((a) => givesOption(a, d)),
+  );
+  if (option !== undefined) return { why: `does not allow the option ${option}` };
+  if (rule.deniedOptions.length > 0) {
+    const end = j.parsed?.optionsEnd ?? j.args.length;
+    const values = new Set(j.parsed?.options.flatMap((o) => (o.valueAt ? [o.valueAt.index] : [])) ?? []);
+    const dynamic = j.args.find(
+      (w, i) => i >= rule.args.length && i < end && !values.has(i) && mayBeOption(w),
+    );
+    if (dynamic)
+      return {
+        why: `refuses options (${rule.deniedOptions.join(', ')}) and '${dynamic.value}' is only known at run time, so it could be one of them; use literal arguments`,
+      };
+  }
+  j.forms ??= codeForms(inv.program, j.args);
+  const unnamed = j.forms.find((f) => !f.names.some((n) => names(rule.tokens, n)));
+  if (unnamed) {
+    const example = unnamed.names[0] ? `'${[inv.program, ...unnamed.names[0]].join(' ')}'` : undefined;
+    const how = example ? `; an allowedCommands entry naming the form, such as ${example}, allows it` : '';
+    return { why: `${unnamed.what}${how}`, code: unnamed.rule };
+  }
+  return undefined;
+}
+
+/**
+ * The first allow rule `inv` matches: program, argument prefix, none of its denied options (read
+ * by the program's grammar where programs.ts has one), and no code-running form it does not name.
+ */
 export function matchAllowed(rules: readonly CommandRule[], inv: Invocation): AllowMatch {
   let refused: AllowMatch = { kind: 'none' };
+  const args = inv.words ?? inv.argv.map(literalWord);
+  const judged: Judged = { args, parsed: parseArgs(inv.program, args) };
   for (const rule of rules) {
     if (!programMatches(rule, inv)) continue;
     if (!rule.args.every((re, i) => inv.argv[i] !== undefined && re.test(inv.argv[i] as string))) continue;
-    const rest = inv.argv.slice(rule.args.length);
-    if (rule.exact && rest.length > 0) {
-      if (refused.kind === 'none')
-        refused = { kind: 'refused', rule, why: `takes no further arguments ('${rest[0]}')` };
-      continue;
-    }
-    const option = rule.deniedOptions.find((d) => rest.some((a) => givesOption(a, d)));
-    if (option === undefined) return { kind: 'allowed', rule };
-    if (refused.kind === 'none')
-      refused = { kind: 'refused', rule, why: `does not allow the option ${option}` };
+    const why = refusal(rule, inv, judged);
+    if (!why) return { kind: 'allowed', rule };
+    if (refused.kind === 'none') refused = { kind: 'refused', rule, ...why };
   }
   return refused;
 }

@@ -7,6 +7,8 @@ export interface WrapperUse {
   program: string;
   /** The wrapper's own arguments, up to the wrapped command. */
   argv: string[];
+  /** The wrapper as written when given by path (`./timeout`), for the allowlist's path check. */
+  programPath?: string;
 }
 
 /** A `NAME=value` assignment in front of (or given to) a command. */

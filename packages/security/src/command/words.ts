@@ -3,7 +3,7 @@
 // unchanged by any expansion; command names must be literal, arguments may not be.
 import { readFileSync } from 'node:fs';
 import type { Node } from 'web-tree-sitter';
-import { expandBraces } from './braces';
+import { expandBraces, hasBraceList } from './braces';
 
 /** A word after quote removal. */
 export interface WordValue {
@@ -42,7 +42,8 @@ function userHome(user: string): string | undefined {
 
 // Unquoted glob characters and brace expansion make a word something other than itself.
 const GLOB = /[*?[]/;
-const BRACE = /\{[^{}]*(,|\.\.)[^{}]*\}/;
+// `{…,…}` or `{a..b}`; linear, where the equivalent regex backtracks quadratically.
+const BRACE = { test: hasBraceList };
 
 function unescapeUnquoted(text: string): { value: string; special: boolean } {
   let value = '';
@@ -66,12 +67,23 @@ function unescapeDoubleQuoted(text: string): string {
   return text.replace(/\\([$`"\\\n])/g, (_, c: string) => (c === '\n' ? '' : c));
 }
 
+/** Variables known to take each of several values, such as a `for` loop's over literal words. */
+export type ListVars = ReadonlyMap<string, readonly string[]>;
+
+// Words with list variables expand to this many alternatives at most; beyond, only run time knows.
+const MAX_ALTERNATIVES = 256;
+
 class Builder {
-  constructor(readonly vars: Readonly<Record<string, string>>) {}
+  constructor(
+    readonly vars: Readonly<Record<string, string>>,
+    readonly lists: ListVars,
+  ) {}
   value = '';
   prefix = '';
   literal = true;
   expanded = false;
+  /** Every value the word may take, once a list variable is part of it. */
+  alternatives?: string[];
   add(text: string, literal: boolean): void {
     if (this.literal && literal) this.prefix += text;
     if (!literal) {
@@ -79,6 +91,15 @@ class Builder {
       this.expanded = true;
     }
     this.value += text;
+    if (this.alternatives) this.alternatives = this.alternatives.map((a) => a + text);
+  }
+  /** A list variable's expansion: the word takes each of `values` (as globs, which they may be). */
+  addList(text: string, values: readonly string[]): void {
+    const before = this.alternatives ?? [this.value];
+    this.literal = false;
+    this.value += text;
+    if (before.length * values.length > MAX_ALTERNATIVES) this.expanded = true;
+    else this.alternatives = before.flatMap((a) => values.map((v) => a + v));
   }
 }
 
@@ -102,6 +123,7 @@ function build(node: Node, out: Builder): void {
         if (out.literal && cut >= 0) out.prefix += unescapeUnquoted(node.text.slice(0, cut)).value;
         out.literal = false;
         out.value += value;
+        if (out.alternatives) out.alternatives = out.alternatives.map((a) => a + value);
       } else out.add(value, true);
       return;
     }
@@ -122,7 +144,9 @@ function build(node: Node, out: Builder): void {
       // `$HOME` / `${HOME}`: variables the caller vouches for count as literals.
       const name = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(node.text)?.[1];
       const known = name === undefined ? undefined : out.vars[name];
-      out.add(known ?? node.text, known !== undefined);
+      const list = name === undefined ? undefined : out.lists.get(name);
+      if (known === undefined && list !== undefined) out.addList(node.text, list);
+      else out.add(known ?? node.text, known !== undefined);
       return;
     }
     default:
@@ -133,10 +157,15 @@ function build(node: Node, out: Builder): void {
 
 /**
  * The value of a word node after quote removal, and whether it is a literal; `vars` are
- * variables whose value is known (`HOME`, which also drives tilde expansion).
+ * variables whose value is known (`HOME`, which also drives tilde expansion), `lists` variables
+ * that take each of several values (the word then lists its `alternatives`).
  */
-export function wordValue(node: Node, vars: Readonly<Record<string, string>> = {}): WordValue {
-  const out = new Builder(vars);
+export function wordValue(
+  node: Node,
+  vars: Readonly<Record<string, string>> = {},
+  lists: ListVars = new Map(),
+): WordValue {
+  const out = new Builder(vars, lists);
   build(node, out);
   const word: WordValue = {
     value: out.value,
@@ -144,7 +173,11 @@ export function wordValue(node: Node, vars: Readonly<Record<string, string>> = {
     prefix: out.prefix,
     expanded: out.expanded,
   };
-  if (!out.expanded && BRACE.test(out.value)) {
+  if (out.alternatives) {
+    // Brace expansion around a list variable is not followed: only run time knows.
+    if (!out.expanded && !BRACE.test(out.value)) word.alternatives = out.alternatives;
+    else word.expanded = true;
+  } else if (!out.expanded && BRACE.test(out.value)) {
     const alternatives = expandBraces(out.value);
     if (alternatives) word.alternatives = alternatives;
     else word.expanded = true;

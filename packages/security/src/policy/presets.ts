@@ -61,8 +61,11 @@ const SECRET_PATHS = [
 ];
 
 // Options that make an allowed program run other code, write files or read a list of files the
-// path check cannot see. Long options are also refused when abbreviated (`--out`).
+// path check cannot see, in every spelling the program takes. Long options are also refused when
+// abbreviated (`--out`); for programs with a grammar (programs.ts) a listed option is also refused
+// in its other spelling and only where the program reads options (not in a script's arguments).
 const GIT_READ = ['--output', '--ext-diff', '--textconv', '--open-files-in-pager'];
+const GIT_GREP = ['--open-files-in-pager', '-O', '--ext-grep'];
 const GIT_BRANCH_WRITES = [
   '-d',
   '-D',
@@ -89,6 +92,7 @@ const NPM_CONFIG = [
   '--globalconfig',
   '--call',
   '--prefix',
+  '-C',
   '--config',
 ];
 const NODE_CODE = [
@@ -101,7 +105,11 @@ const NODE_CODE = [
   '--eval',
   '-p',
   '--print',
+  '-i',
+  '--interactive',
   '--env-file',
+  '--env-file-if-exists',
+  '--run',
 ];
 const GO_CODE = [
   '-exec',
@@ -155,6 +163,7 @@ const READ_ONLY_AND_TEST: AllowRuleInput[] = [
   deny('git diff', GIT_READ),
   deny('git log', GIT_READ),
   deny('git show', GIT_READ),
+  deny('git grep', GIT_GREP),
   deny('git branch', GIT_BRANCH_WRITES),
   'git rev-parse',
   'git ls-files',
@@ -171,6 +180,7 @@ const READ_ONLY_AND_TEST: AllowRuleInput[] = [
   deny('node --test', NODE_CODE),
   'pytest',
   'python -m pytest',
+  'python3 -m pytest',
   deny('cargo test', ['--config', '-Z', '--manifest-path']),
   deny('cargo check', ['--config', '-Z', '--manifest-path']),
   deny('go test', GO_CODE),

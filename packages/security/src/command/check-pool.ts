@@ -1,0 +1,162 @@
+// Runs checks off the event loop. Parsing 64 KiB of bash takes tree-sitter from ~20 ms (one long
+// word) to seconds (a 30 000-stage pipeline; many heredocs on one line are quadratic), and no step
+// count inside the WASM parser bounds that, so every check is parsed and judged in a worker thread:
+// the orchestrator's loop only posts the text and receives the decision. Up to POOL_SIZE workers,
+// started on demand, so one slow check does not hold up other agents' checks. The work budget
+// (budget.ts) decides the verdict; the deadline here is only the backstop for the parser itself:
+// a worker that overruns it is terminated and the check denied `too-complex`.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { tooComplexDecision } from './limits';
+import type { PolicyDecision } from './types';
+
+/** A check sent to a worker; without `command` it only loads the parser (`ready`). */
+export interface CheckRequest {
+  id: number;
+  /** The validated policy as JSON (also the worker's cache key). */
+  policy: string;
+  command?: string;
+  options: { cwd: string; home: string };
+}
+
+/** A worker's answer: the decision, or why the worker could not judge at all. */
+export interface CheckReply {
+  id: number;
+  decision?: PolicyDecision;
+  error?: string;
+  /** The worker can no longer judge (its parser failed); the pool replaces it. */
+  retire?: boolean;
+}
+
+/** Wall-clock limit of one check in a worker; past it the worker is terminated, `too-complex`. */
+export const CHECK_DEADLINE_MS = 10_000;
+// Two: a second agent's check runs while the first waits out a slow parse; more would only
+// compete for the same cores.
+const POOL_SIZE = 2;
+// A check whose structures grow past this is refused (the worker dies) rather than the process.
+const WORKER_HEAP_MB = 512;
+
+// Built ESM and vitest have import.meta.url, built CJS __filename (see parser.ts).
+const url = (import.meta as { url?: string }).url;
+const anchor = url ? fileURLToPath(url) : __filename;
+
+function workerSpec(): { file: string; eval: boolean } {
+  const dir = dirname(anchor);
+  if (anchor.endsWith('.ts')) {
+    // From source (vitest, tsx): the worker is TypeScript too. tsx (a devDependency of the
+    // repository) loads it with the repository's tsconfig paths, so sibling packages resolve to
+    // their src/ as in the tests themselves.
+    const tsx = dirname(createRequire(anchor).resolve('tsx/package.json'));
+    const api = pathToFileURL(join(tsx, 'dist', 'esm', 'api', 'index.mjs')).href;
+    const file = pathToFileURL(join(dir, 'policy-worker.ts')).href;
+    const tsconfig = join(dir, '..', '..', 'tsconfig.json');
+    const options = JSON.stringify({ parentURL: file, tsconfig });
+    return {
+      file: `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(file)}, ${options}));`,
+      eval: true,
+    };
+  }
+  // The build emits the worker beside the chunk that holds this code.
+  return {
+    file: join(dir, anchor.endsWith('.cjs') ? 'policy-worker.cjs' : 'policy-worker.mjs'),
+    eval: false,
+  };
+}
+
+interface Job {
+  request: CheckRequest;
+  resolve: (decision: PolicyDecision | undefined) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: Job;
+  timer?: NodeJS.Timeout;
+}
+
+class CheckPool {
+  private readonly slots = new Set<Slot>();
+  private readonly idle: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+
+  run(request: Omit<CheckRequest, 'id'>): Promise<PolicyDecision | undefined> {
+    return new Promise((resolve) => {
+      this.queue.push({ request: { ...request, id: this.nextId++ }, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const slot = this.idle.pop() ?? (this.slots.size < POOL_SIZE ? this.spawn() : undefined);
+      if (!slot) return;
+      this.assign(slot, this.queue.shift() as Job);
+    }
+  }
+
+  private spawn(): Slot {
+    const spec = workerSpec();
+    const worker = new Worker(spec.file, {
+      eval: spec.eval,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
+    const slot: Slot = { worker };
+    worker.on('message', (reply: CheckReply) => this.answered(slot, reply));
+    worker.on('error', (error) => this.lost(slot, `the policy worker failed: ${error.message}`));
+    worker.on('exit', (code) => this.lost(slot, `the policy worker exited with code ${code}`));
+    this.slots.add(slot);
+    return slot;
+  }
+
+  private assign(slot: Slot, job: Job): void {
+    slot.job = job;
+    // Referenced only while it works: an idle pool never keeps a process alive.
+    slot.worker.ref();
+    slot.timer = setTimeout(() => {
+      this.lost(slot, `judging it took longer than ${CHECK_DEADLINE_MS / 1000} s`);
+      void slot.worker.terminate();
+    }, CHECK_DEADLINE_MS);
+    slot.worker.postMessage(job.request);
+  }
+
+  private answered(slot: Slot, reply: CheckReply): void {
+    const job = slot.job;
+    if (!job || reply.id !== job.request.id) return;
+    this.release(slot);
+    job.resolve(reply.error === undefined ? reply.decision : tooComplexDecision(reply.error));
+    if (reply.retire) {
+      this.slots.delete(slot);
+      void slot.worker.terminate();
+    } else this.idle.push(slot);
+    this.pump();
+  }
+
+  // The worker is gone (crash, out of memory, deadline): its check fails closed.
+  private lost(slot: Slot, why: string): void {
+    if (!this.slots.delete(slot)) return;
+    const at = this.idle.indexOf(slot);
+    if (at >= 0) this.idle.splice(at, 1);
+    const job = slot.job;
+    this.release(slot);
+    job?.resolve(tooComplexDecision(why));
+    this.pump();
+  }
+
+  private release(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    slot.timer = undefined;
+    slot.worker.unref();
+  }
+}
+
+let pool: CheckPool | undefined;
+
+/** Judges `request` in a worker thread; `undefined` for a request without a command. */
+export function checkOffLoop(request: Omit<CheckRequest, 'id'>): Promise<PolicyDecision | undefined> {
+  pool ??= new CheckPool();
+  return pool.run(request);
+}

@@ -1,0 +1,178 @@
+// The forms in which an allowed interpreter or git runs code that is in no file the policy can see
+// (issue 11): code on the command line (`python3 -c`, `node -e`, `node --import data:…`), code
+// from standard input (`python3 -`, `node` with no script reading a pipe, heredoc or the terminal),
+// modules whose arguments are code (`python3 -m timeit`), and options or configuration that make
+// git run a command (`git grep -O<cmd>`, `-c core.pager=…`, `-c alias.x='!cmd'`, `rebase -x`).
+// Under an allowlist each is refused unless an allow rule names the form (`python3 -c`,
+// `node -e`, `git -c`, `git filter-branch`). git's own forms are in git-forms.ts.
+import { gitCodeForms } from './git-forms';
+import { type CodeForm, form, type ParsedArgs, parseArgsAlternatives } from './programs';
+import type { WordValue } from './words';
+
+export type { CodeForm } from './programs';
+
+// stdlib modules whose command line or standard input is code: timeit's statements, REPLs,
+// debuggers (their commands include Python statements).
+const PYTHON_CODE_MODULES = new Set([
+  'timeit',
+  'code',
+  'pdb',
+  'asyncio',
+  'idlelib',
+  'idlelib.idle',
+  'IPython',
+  'bpython',
+  'ptpython',
+]);
+const PYTHON_INFO = new Set(['h', '?', 'V', 'help', 'version', 'help-env', 'help-xoptions', 'help-all']);
+const NODE_INFO = new Set([
+  'h',
+  'help',
+  'v',
+  'version',
+  'v8-options',
+  'completion-bash',
+  'c',
+  'check',
+  'test',
+  'prof-process',
+  'run',
+]);
+// Options whose value is a module node loads; a URL value (`data:`, `http:`) is code in no file.
+const NODE_MODULE_OPTIONS = ['import', 'require', 'r', 'experimental-loader', 'loader', 'test-reporter'];
+const STDIN =
+  'reads its program from standard input (a pipe, a heredoc or the terminal), which the policy cannot see';
+
+/**
+ * Whether a word could turn into an option at run time: an expansion (also word-split), or a glob
+ * or brace expansion that may produce a name starting with `-`.
+ */
+export function mayBeOption(word: WordValue): boolean {
+  if (word.literal) return false;
+  if (word.expanded) return true;
+  if (word.alternatives) return word.alternatives.some((a) => a.startsWith('-'));
+  return word.prefix === '' || word.prefix.startsWith('-');
+}
+
+const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
+
+const spellings = (p: ParsedArgs, name: string): string[][] => {
+  const long = name.length > 1 ? name : p.aliases[name];
+  const short = Object.entries(p.aliases).find(([, l]) => l === name)?.[0];
+  const out = name.length === 1 ? [[`-${name}`]] : [[`--${name}`]];
+  if (long && long !== name) out.push([`--${long}`]);
+  if (short && short.length === 1 && short !== name) out.push([`-${short}`]);
+  return out;
+};
+
+// A run-time word where the program still parses options could be any option, code ones included.
+function dynamicOption(p: ParsedArgs, args: readonly WordValue[], program: string): CodeForm | undefined {
+  const values = new Set(p.options.flatMap((o) => (o.valueAt ? [o.valueAt.index] : [])));
+  const at = args.findIndex((w, i) => i < p.optionsEnd && !values.has(i) && mayBeOption(w));
+  const word = args[at];
+  if (!word) return undefined;
+  const rule = p.family === 'git' ? 'runs-code' : 'inline-code';
+  return form(
+    rule,
+    [],
+    `'${word.value}' is only known at run time where ${program} still reads options, so it could be an option that runs code; write it literally (or after '--' or the script)`,
+  );
+}
+
+function python(p: ParsedArgs, args: readonly WordValue[]): CodeForm[] {
+  const forms: CodeForm[] = [];
+  let runs = false;
+  for (const o of p.options) {
+    if (o.name === 'c') {
+      runs = true;
+      forms.push(form('inline-code', [['-c']], `'-c' runs code given on the command line`));
+    } else if (o.name === 'i') {
+      forms.push(form('inline-code', [['-i']], `'-i' reads more code from standard input after the script`));
+    } else if (o.name === 'm') {
+      runs = true;
+      const word = o.valueAt && args[o.valueAt.index];
+      const mod = o.value ?? '';
+      if (!word?.literal || PYTHON_CODE_MODULES.has(mod) || PYTHON_CODE_MODULES.has(mod.split('.')[0] ?? ''))
+        forms.push(
+          form(
+            'inline-code',
+            [['-m', mod], [`-m${mod}`]],
+            `'-m ${mod}' runs code given on its command line or standard input`,
+          ),
+        );
+    }
+  }
+  const script = p.operands[0] === undefined ? undefined : args[p.operands[0]];
+  const info = p.options.some((o) => PYTHON_INFO.has(o.name));
+  if (!runs && !info && (script === undefined || script.value === '-'))
+    forms.push(form('inline-code', [['-']], STDIN));
+  return forms;
+}
+
+function node(p: ParsedArgs, args: readonly WordValue[]): CodeForm[] {
+  const forms: CodeForm[] = [];
+  let runs = false;
+  for (const o of p.options) {
+    const name = p.aliases[o.name] ?? o.name;
+    if (name === 'eval' || name === 'print') {
+      runs = true;
+      forms.push(
+        form('inline-code', spellings(p, o.name), `'${dashed(o.name)}' runs code given on the command line`),
+      );
+    } else if (name === 'interactive') {
+      forms.push(form('inline-code', spellings(p, o.name), `'--interactive' reads code from standard input`));
+    } else if (NODE_MODULE_OPTIONS.includes(o.name)) {
+      const word = o.valueAt && args[o.valueAt.index];
+      if (o.value === undefined || !word?.literal || /^(data|https?):/i.test(o.value))
+        forms.push(
+          form(
+            'inline-code',
+            spellings(p, o.name),
+            `'${dashed(o.name)}' loads the module '${o.value ?? ''}', which is code given on the command line or from the network`,
+          ),
+        );
+    } else if (name === 'env-file' || name === 'env-file-if-exists') {
+      forms.push(
+        form(
+          'runs-code',
+          spellings(p, o.name),
+          `'--${o.name}' loads environment variables from a file, NODE_OPTIONS among them, which the policy cannot see`,
+        ),
+      );
+    } else if (name === 'run') {
+      forms.push(
+        form('runs-code', spellings(p, o.name), `'--run' runs a package.json script through a shell`),
+      );
+    }
+  }
+  const script = p.operands[0] === undefined ? undefined : args[p.operands[0]];
+  const info = p.options.some((o) => NODE_INFO.has(p.aliases[o.name] ?? o.name) || NODE_INFO.has(o.name));
+  if (!runs && !info && (script === undefined || script.value === '-'))
+    forms.push(form('inline-code', [['-']], STDIN));
+  return forms;
+}
+
+/** The code-running forms of `program` with arguments `args` (the words after its name). */
+export function codeForms(program: string, args: readonly WordValue[]): CodeForm[] {
+  const forms: CodeForm[] = [];
+  const readings = parseArgsAlternatives(program, args);
+  for (const [n, p] of readings.entries()) {
+    const found: CodeForm[] = [];
+    if (p.family === 'python') found.push(...python(p, args));
+    else if (p.family === 'node') found.push(...node(p, args));
+    else if (p.family === 'git') found.push(...gitCodeForms(p, args));
+    else continue;
+    const dynamic = dynamicOption(p, args, program);
+    if (dynamic) found.push(dynamic);
+    // The second reading takes node options this policy does not know as taking the next word.
+    const note =
+      n === 0
+        ? ''
+        : ` (reading the options this policy does not know, ${p.options
+            .filter((o) => o.name.length > 1 && o.valueAt?.offset === 0)
+            .map((o) => dashed(o.name))
+            .join(', ')}, as taking the next word; write their values with '=')`;
+    forms.push(...found.map((f) => ({ ...f, what: f.what + note })));
+  }
+  return forms;
+}

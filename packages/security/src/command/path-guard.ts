@@ -1,0 +1,128 @@
+// Forbidden paths: whether a path reference (path-refs.ts) lands on or under a forbidden path, or
+// above one for a program that walks directories, compared component by component after resolving
+// (real-paths.ts) against every directory a `cd` may have moved to; brace alternatives and glob
+// matches each on their own, and a glob also by every path it could match once it exists.
+// `/proc/<pid>/root|cwd|fd` lead wherever that process is, which only the terminal knows, so they
+// are refused outright.
+import { spend } from './budget';
+import { expandGlob, globReaches, hasGlob } from './globs';
+import type { PathRef } from './path-refs';
+import { PATH_RESOLVE_STEPS, resolveReal } from './real-paths';
+
+function within(path: string, dir: string): boolean {
+  return dir === '/' || path === dir || path.startsWith(`${dir}/`);
+}
+
+// `/proc/<pid>/root`, `/cwd`, `/map_files` and other processes' `/fd`, lexically (the checker's
+// own /proc would resolve them for the wrong process).
+const PROC_LINK =
+  /^\/proc\/[^/]+\/(task\/[^/]+\/)?(root|cwd|map_files)(\/|$)|^\/proc\/(?!self\/|thread-self\/)[^/]+\/(task\/[^/]+\/)?fd\//;
+
+/** Path components as the kernel walks them lexically: empty and `.` dropped, `..` goes up. */
+export function components(path: string): string[] {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return out;
+}
+
+function lexical(path: string): string {
+  return `/${components(path).join('/')}`;
+}
+
+// A walk from `dir` descending `depth` levels lists what is inside `target` when `target` is
+// within it less than `depth` levels down.
+function walksInto(dir: string, target: string, depth = Number.POSITIVE_INFINITY): boolean {
+  if (!within(target, dir)) return false;
+  const below = components(target).length - components(dir).length;
+  return below < depth;
+}
+
+/** Forbidden paths resolved for one home directory, checked against path references. */
+export class PathGuard {
+  private readonly forbidden: { configured: string; real: string }[];
+
+  constructor(forbiddenPaths: readonly string[], home: string) {
+    this.forbidden = forbiddenPaths.map((configured) => {
+      const absolute =
+        configured === '~' || configured.startsWith('~/') ? home + configured.slice(1) : configured;
+      return { configured, real: resolveReal(absolute) };
+    });
+  }
+
+  /** True when there is nothing to guard. */
+  get empty(): boolean {
+    return this.forbidden.length === 0;
+  }
+
+  /**
+   * The forbidden path `ref` reaches from any of `cwds`, `'unknown'` when a glob matches too much
+   * to check, or `undefined`.
+   */
+  hit(ref: PathRef, cwds: readonly string[]): string | undefined {
+    const { word } = ref;
+    if (word.expanded) return this.prefixHit(word.prefix, cwds);
+    for (const text of word.alternatives ?? [word.value]) {
+      if (text === '') continue;
+      const pattern = !word.literal && hasGlob(text);
+      for (const base of text.startsWith('/') ? [''] : cwds) {
+        spend(PATH_RESOLVE_STEPS, 'paths × directories');
+        const f = pattern
+          ? this.globHit(base, text, ref)
+          : this.literalHit(base ? `${base}/${text}` : text, ref);
+        if (f) return f;
+      }
+    }
+    return undefined;
+  }
+
+  // A glob reaches a forbidden path through what it matches now (symlinks included) or through
+  // any name it could match later: its components are matched against the forbidden path's.
+  private globHit(base: string, text: string, ref: PathRef): string | undefined {
+    const joined = base ? `${base}/${text}` : text;
+    if (PROC_LINK.test(lexical(joined))) return '/proc/<pid>/root|cwd|fd';
+    const parts = text.split('/');
+    const firstGlob = parts.findIndex((p) => hasGlob(p));
+    const head = resolveReal([base, ...parts.slice(0, firstGlob)].join('/') || '/');
+    const tail = parts.slice(firstGlob).join('/');
+    const pattern = components(`${head}/${tail}`);
+    const reached = this.forbidden.find((f) =>
+      globReaches(pattern, components(f.real), ref.recursive, ref.depth),
+    );
+    if (reached) return reached.configured;
+    const matches = expandGlob(`/${tail}`, head);
+    if (matches === undefined) return 'unknown';
+    spend(PATH_RESOLVE_STEPS * matches.length, 'paths a glob matches');
+    for (const path of matches) {
+      const f = this.literalHit(path, ref);
+      if (f) return f;
+    }
+    return undefined;
+  }
+
+  private literalHit(path: string, ref: PathRef): string | undefined {
+    if (PROC_LINK.test(lexical(path))) return '/proc/<pid>/root|cwd|fd';
+    const real = resolveReal(path);
+    return this.forbidden.find(
+      (f) => within(real, f.real) || (ref.recursive && walksInto(real, f.real, ref.depth)),
+    )?.configured;
+  }
+
+  // A word with a run-time part is judged by its literal prefix: `/etc/$x` may reach /etc/shadow.
+  private prefixHit(text: string, cwds: readonly string[]): string | undefined {
+    if (text === '') return undefined;
+    for (const base of text.startsWith('/') ? [''] : cwds) {
+      const joined = base === '' ? text : `${base}/${text}`;
+      if (PROC_LINK.test(lexical(joined))) return '/proc/<pid>/root|cwd|fd';
+      const slash = joined.lastIndexOf('/');
+      const dir = resolveReal(joined.slice(0, slash) || '/');
+      const stem = `${dir === '/' ? '' : dir}/${joined.slice(slash + 1)}`;
+      const f = this.forbidden.find((f) => within(dir, f.real) || f.real.startsWith(stem));
+      if (f) return f.configured;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,179 @@
+// Which words of a command line name files, and whether the command reads or writes them: per
+// program where its arguments are modelled (file-args.ts, with the directory a program walks when
+// given none), otherwise every argument that may be a path (`--opt=x`, `if=/x`, `-f/x` included),
+// plus `ln -s` targets as seen from the link, and redirection targets. Whether a reference lands on
+// a forbidden path is path-guard.ts's to decide.
+import { type FileArgs, fileArgs } from './file-args';
+import type { FoundCommand, Redirect } from './scan';
+import type { WordValue } from './words';
+
+/** A word that may name a file, and whether the command writes or reads it. */
+export interface PathRef {
+  word: WordValue;
+  access: 'read' | 'write';
+  /** The command or redirection it came from. */
+  text: string;
+  /** The command descends into directories, so a forbidden path's ancestor counts too. */
+  recursive: boolean;
+  /** How many levels a recursive command descends (`find -maxdepth`); unbounded when absent. */
+  depth?: number;
+}
+
+/** Programs whose arguments never name files they open: their arguments are not path-checked. */
+export const PATHLESS_PROGRAMS: ReadonlySet<string> = new Set([
+  'echo',
+  'printf',
+  'true',
+  'false',
+  ':',
+  'test',
+  '[',
+  'exit',
+  'return',
+  'shift',
+  'sleep',
+  'seq',
+  'expr',
+  'basename',
+  'dirname',
+  'kill',
+  'wait',
+  'type',
+  'which',
+  'let',
+  'unset',
+  'export',
+  'declare',
+  'typeset',
+  'local',
+  'readonly',
+]);
+
+const WRITE_LAST = new Set(['cp', 'mv', 'ln', 'install', 'rsync', 'scp']);
+const RECURSIVE_PROGRAMS = new Set(['tar', 'zip', 'rsync', 'du', 'tree', 'rg']);
+const WRITE_OPS = new Set(['>', '>>', '&>', '&>>', '>|', '<>', '>&']);
+
+function recursive(found: FoundCommand): boolean {
+  if (RECURSIVE_PROGRAMS.has(found.command.program)) return true;
+  const archive = found.command.program === 'cp' ? 'a' : '';
+  return found.command.argv.some(
+    (a) =>
+      a === '--recursive' || a === '--archive' || new RegExp(`^-[A-Za-z]*[rR${archive}][A-Za-z]*$`).test(a),
+  );
+}
+
+const literalWord = (value: string): WordValue => ({ value, literal: true, prefix: value, expanded: false });
+
+function sliceWord(word: WordValue, cut: number): WordValue {
+  if (cut === 0) return word;
+  const alternatives = word.alternatives?.map((a) => a.slice(cut));
+  return { ...word, value: word.value.slice(cut), prefix: word.prefix.slice(cut), alternatives };
+}
+
+function rebase(word: WordValue, base: string | undefined): WordValue {
+  if (base === undefined || word.value.startsWith('/')) return word;
+  const alternatives = word.alternatives?.map((a) => (a.startsWith('/') ? a : `${base}/${a}`));
+  return { ...word, value: `${base}/${word.value}`, prefix: `${base}/${word.prefix}`, alternatives };
+}
+
+// A pathspec's own glob characters match across `/`: it is judged by the directory before them.
+function pathspecDir(word: WordValue): WordValue {
+  const glob = word.value.search(/[*?[]/);
+  if (glob < 0) return word;
+  const dir = word.value.slice(0, word.value.lastIndexOf('/', glob) + 1) || '.';
+  return word.expanded ? word : literalWord(dir);
+}
+
+// The path part of an argument: the value of `--opt=x` or `if=/x`, the path glued to `-f/x`.
+function pathPart(word: WordValue): WordValue | undefined {
+  const v = word.value;
+  const long = /^--[^=]+=/.exec(v)?.[0].length;
+  const cut = long ?? (v.startsWith('-') || /^[a-z]+=/.test(v) ? v.search(/[/~]/) : 0);
+  return cut < 0 ? undefined : sliceWord(word, cut);
+}
+
+// `ln -s TARGET LINK` / `cp -s`: a relative TARGET is resolved from the link's directory, and a
+// link to an ancestor of a forbidden path opens it up, so targets are judged recursively.
+function linkRefs(found: FoundCommand, operands: WordValue[]): PathRef[] {
+  const { program, argv, text } = found.command;
+  const symbolic = argv.some((a) => a === '--symbolic' || a === '--symbolic-link' || /^-[A-Za-z]*s/.test(a));
+  if (!(program === 'ln' || program === 'link' || (program === 'cp' && symbolic))) return [];
+  const link = operands[operands.length - 1];
+  const refs: PathRef[] = [];
+  for (const target of operands.slice(0, -1)) {
+    refs.push({ word: target, access: 'read', text, recursive: true });
+    if (!link?.literal || !target.literal || target.value.startsWith('/')) continue;
+    const dir = link.value.includes('/') ? link.value.slice(0, link.value.lastIndexOf('/')) : '.';
+    for (const base of [dir, link.value]) {
+      const value = `${base}/${target.value}`;
+      refs.push({ word: { ...target, value, prefix: value }, access: 'read', text, recursive: true });
+    }
+  }
+  return refs;
+}
+
+// The refs of a program whose arguments are modelled: its file words and, when it is given no
+// start operand (or only globs, which nullglob may drop), the directory it works on by default.
+function modelledRefs(args: WordValue[], known: FileArgs, text: string): PathRef[] {
+  const refs: PathRef[] = [];
+  const walk = {
+    text,
+    recursive: known.recursive,
+    ...(known.maxDepth === undefined ? {} : { depth: known.maxDepth }),
+  };
+  for (const p of known.paths) {
+    const word = args[p.index];
+    if (!word) continue;
+    const sliced = sliceWord(word, p.offset);
+    const spec = p.pathspec ? pathspecDir(sliced) : sliced;
+    refs.push({ word: rebase(spec, p.base), access: p.write ? 'write' : 'read', ...walk });
+  }
+  const starts = known.paths.filter((p) => p.operand).map((p) => args[p.index]);
+  const droppable = starts.every((w) => w && !w.literal && !w.expanded && !w.alternatives);
+  const implicit = known.implicit;
+  if (implicit && (implicit.always || droppable))
+    refs.push({ word: rebase(literalWord(implicit.path), implicit.base), access: 'read', ...walk });
+  return refs;
+}
+
+/** The words of commands and redirections that may name files. */
+export function pathRefs(commands: FoundCommand[], redirects: Redirect[]): PathRef[] {
+  const refs: PathRef[] = [];
+  for (const found of commands) {
+    const { program, text } = found.command;
+    if (PATHLESS_PROGRAMS.has(program)) continue;
+    const args = found.words.slice(1);
+    const known = fileArgs(program, args);
+    if (known) {
+      refs.push(...modelledRefs(args, known, text));
+      continue;
+    }
+    const rec = recursive(found);
+    const operands = args.filter((w) => !w.value.startsWith('-'));
+    const target = args.findIndex(
+      (w, i) => w.value === '-t' || (i > 0 && args[i - 1]?.value === '--target-directory'),
+    );
+    args.forEach((word, i) => {
+      const part = pathPart(word);
+      if (!part) return;
+      const writes =
+        program === 'tee' ||
+        (program === 'dd' && word.value.startsWith('of=')) ||
+        (program === 'uniq' && word === operands[1]) ||
+        (WRITE_LAST.has(program) && (word === operands[operands.length - 1] || i === target + 1));
+      refs.push({ word: part, access: writes ? 'write' : 'read', text, recursive: rec });
+    });
+    refs.push(...linkRefs(found, operands));
+  }
+  for (const r of redirects) {
+    // `>&2`, `<&0`, `>&-`: descriptor duplication, not a file.
+    if ((r.op === '>&' || r.op === '<&') && /^(\d+|-)$/.test(r.target.value)) continue;
+    refs.push({
+      word: r.target,
+      access: WRITE_OPS.has(r.op) ? 'write' : 'read',
+      text: r.text,
+      recursive: false,
+    });
+  }
+  return refs;
+}

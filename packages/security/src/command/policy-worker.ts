@@ -1,0 +1,54 @@
+// The worker thread that judges commands off the orchestrator's event loop (see check-pool.ts).
+// It keeps one CommandPolicy per distinct policy it has been sent and answers each request with
+// the same PolicyDecision an in-thread check would give; tree-sitter's WASM parser loads here.
+import { parentPort } from 'node:worker_threads';
+import type { Parser } from 'web-tree-sitter';
+import type { CheckReply, CheckRequest } from './check-pool';
+import { CommandPolicy } from './command-policy';
+import { bashParser } from './parser';
+
+// Policies are few (one per Orchestrator and connection); the cap only bounds a misuse.
+const MAX_POLICIES = 64;
+const policies = new Map<string, CommandPolicy>();
+
+function policyFor(key: string): CommandPolicy {
+  let policy = policies.get(key);
+  if (!policy) {
+    if (policies.size >= MAX_POLICIES) policies.clear();
+    policy = new CommandPolicy(JSON.parse(key));
+    policies.set(key, policy);
+  }
+  return policy;
+}
+
+const port = parentPort;
+if (port) {
+  port.on('message', async (request: CheckRequest) => {
+    let reply: CheckReply;
+    try {
+      const parser = await bashParser();
+      const decision =
+        request.command === undefined
+          ? undefined
+          : policyFor(request.policy).judgeHere(parser, request.command, request.options);
+      reply = { id: request.id, decision };
+    } catch (error) {
+      reply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
+    }
+    // tree-sitter's WASM heap can run out on huge trees (a 30 000-stage pipeline, repeatedly), and
+    // an aborted WASM instance fails every later parse. After a failed check, a parse of `true`
+    // tells; if it fails too, the pool retires this worker and starts a fresh one.
+    if (reply.decision?.rule === 'too-complex' || reply.error !== undefined)
+      reply.retire = !parserWorks(await bashParser());
+    port.postMessage(reply);
+  });
+}
+
+function parserWorks(parser: Parser): boolean {
+  try {
+    parser.parse('true')?.delete();
+    return true;
+  } catch {
+    return false;
+  }
+}
