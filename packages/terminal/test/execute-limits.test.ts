@@ -1,11 +1,11 @@
 // execute() limits and ordering on a bash PTY: hard vs idle timeouts, SIGKILL escalation,
 // cancellation, head+tail truncation of huge output, the per-terminal queue and concurrency
 // between terminals.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOrchflowError } from '@orchflow/protocol';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { cleanTerminalOutput } from '../src/exec/clean';
 import { Terminal } from '../src/terminal';
 
@@ -88,6 +88,68 @@ describe('cancellation', () => {
     await first;
     await t.execute('true');
     expect(existsSync(join(dir, 'never-ran'))).toBe(false);
+  });
+
+  // The abort lands after the line was typed but before the shell read it: the shell is frozen
+  // (SIGSTOP), so the line sits unread in the terminal's input. A ^C typed now would make the line
+  // discipline flush it: the shell would only redraw its prompt, with the previous command's token.
+  describe('before the shell has read the typed line', () => {
+    const SIGINT_BIT = 1n << 1n;
+    /** SIGINT is pending for `pid` (a ^C reached the line discipline while it is stopped). */
+    const sigintPending = (pid: number): boolean => {
+      const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^ShdPnd:\s*([0-9a-f]+)/m);
+      return line !== null && (BigInt(`0x${line[1]}`) & SIGINT_BIT) !== 0n;
+    };
+    /** Runs `sleep 3; touch <marker>` in a frozen shell and aborts it; resumes the shell once `resume` holds. */
+    async function abortUnread(resume: (shellPid: number) => boolean) {
+      const own = await Terminal.spawn({ shell: 'bash', cwd: dir });
+      onTestFinished(async () => {
+        await own.kill();
+      });
+      await own.execute('true');
+      const marker = join(dir, `unread-${Math.random().toString(16).slice(2)}`);
+      const controller = new AbortController();
+      process.kill(own.pid, 'SIGSTOP');
+      try {
+        const running = own.execute(`sleep 3; touch ${marker}`, { signal: controller.signal });
+        await new Promise((resolve) => setImmediate(resolve)); // typed, unread
+        controller.abort();
+        while (!resume(own.pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+        process.kill(own.pid, 'SIGCONT');
+        const error = await running.catch((e: unknown) => e);
+        // Commands on one terminal run in order: once this one ran, the aborted one is over.
+        const next = await own.execute('echo next');
+        return { error, next, ran: existsSync(marker) };
+      } finally {
+        process.kill(own.pid, 'SIGCONT');
+      }
+    }
+
+    test('the interrupt waits for the shell to take the line, then interrupts the command', async () => {
+      // Resumed once a ^C reached the line discipline (which flushes the line), or after a while
+      // well within the grace period in which the interrupt waits for the shell instead.
+      const since = performance.now();
+      const { error, next, ran } = await abortUnread(
+        (pid) => sigintPending(pid) || performance.now() - since > 300,
+      );
+      expect(isOrchflowError(error) && error.codeName).toBe('Cancelled');
+      expect(
+        (error as { data: { result: { integrationLost?: boolean } } }).data.result.integrationLost,
+      ).toBeUndefined();
+      expect(next.stdout).toBe('next\n');
+      expect(ran).toBe(false);
+    });
+
+    test('a ^C that flushed the unread line ends the command at the next prompt', async () => {
+      // Resumed only once the interrupt gave up waiting and typed ^C (after its grace period).
+      const { error, next, ran } = await abortUnread(sigintPending);
+      expect(isOrchflowError(error) && error.codeName).toBe('Cancelled');
+      expect(
+        (error as { data: { result: { integrationLost?: boolean } } }).data.result.integrationLost,
+      ).toBeUndefined();
+      expect(next.stdout).toBe('next\n');
+      expect(ran).toBe(false);
+    });
   });
 });
 

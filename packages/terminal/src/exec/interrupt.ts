@@ -5,6 +5,12 @@
 // command ends, whatever it started that is still alive is SIGKILLed too: an interactive shell
 // puts each background job (`sleep 99 &`) in a process group of its own, which no signal to the
 // interrupted foreground group reaches.
+//
+// A ^C typed before the shell has read the command line would not interrupt the command: the
+// line discipline flushes the terminal's input along with it (no `noflsh`), so the line is dropped
+// unread and the shell merely redraws its prompt. So until the shell has taken the line (its start
+// marker came), the shell gets no ^C — for up to a grace period, after which it is typed anyway
+// (a shell without hooks never sends one; the session then recognises the dropped line).
 import { readFileSync } from 'node:fs';
 import { cgroupPeersOf } from '../containment/containment';
 import { readProcStat } from '../process/procfs';
@@ -26,6 +32,11 @@ export interface InterruptTarget {
   shellPid: number;
   /** What ran when the command was typed; what the command started is killed on dispose. */
   baseline?: CommandBaseline;
+  /**
+   * The shell has taken the command line (its start marker came, or it sends none). Until then
+   * no ^C is typed, for up to a grace period. Absent: always.
+   */
+  commandStarted?(): boolean;
   /** Writes bytes to the PTY. */
   write(data: string): void;
   /** The shell ignores every interrupt; end the terminal. */
@@ -37,6 +48,10 @@ export class ForegroundInterrupt {
   private timer: NodeJS.Timeout | undefined;
   private steps = 0;
   private shellAttempts = 0;
+  /** Steps spent waiting for the shell to take the command line (see {@link commandStarted}). */
+  private waits = 0;
+  private waiting = false;
+  private disposed = false;
   private readonly groupAttempts = new Map<number, number>();
   private readonly sent = new Set<NodeJS.Signals>();
 
@@ -59,12 +74,21 @@ export class ForegroundInterrupt {
    * every process the command started in the shell's session (background jobs, double forks).
    */
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
     for (const group of this.groupAttempts.keys()) kill(-group);
     if (this.target.baseline) killStartedSince(this.target.shellPid, this.target.baseline);
   }
 
+  /** The shell took the command line: when the interrupt waits for that, it goes on at once. */
+  commandStarted(): void {
+    if (!this.waiting || this.disposed) return;
+    clearTimeout(this.timer);
+    this.step();
+  }
+
   private step(): void {
+    this.waiting = false;
     const { shellPid } = this.target;
     const group = foregroundProcessGroup(shellPid);
     if (++this.steps > MAX_STEPS) {
@@ -83,6 +107,12 @@ export class ForegroundInterrupt {
       } catch {
         // ESRCH: the job ended meanwhile; the done marker is on its way.
       }
+      return;
+    }
+    if (this.target.commandStarted?.() === false && this.waits < ATTEMPTS) {
+      // The line may still sit unread in the terminal's input, where a ^C would flush it.
+      this.waits++;
+      this.waiting = true;
       return;
     }
     if (this.shellAttempts++ === ATTEMPTS) {

@@ -37,6 +37,8 @@ export class PtyCommand {
   outputOffset: number;
   watchdog: Watchdog | undefined;
   interrupt: ForegroundInterrupt | undefined;
+  /** The interrupt has typed ^C to the shell (see ShellSession.handleMarker). */
+  ctrlCTyped = false;
   private captured: OutputCapture;
   private decoder = new TextDecoder();
   private pendingCtrlC = 0;
@@ -73,6 +75,7 @@ export class PtyCommand {
   /** The interrupt typed ^C: its echo will come back and does not belong to the output. */
   expectCtrlCEcho(): void {
     this.pendingCtrlC++;
+    this.ctrlCTyped = true;
   }
 
   /**

@@ -191,8 +191,12 @@ export class ShellSession {
     // A keyed marker that arrived damaged tells nothing reliable; it is only kept out of the output.
     if (marker.kind === 'garbled') return;
     const typed = this.running?.phase === 'typed' && !this.closing ? this.running : undefined;
-    // Markers of another command (an earlier one, or one typed by hand) never settle this one.
-    const run = typed?.token === marker.token ? typed : undefined;
+    // Markers of another command (an earlier one, or one typed by hand) never settle this one —
+    // except a done marker after the interrupt typed ^C before the shell took the line: the ^C
+    // flushed the line from the terminal's input unread (or the shell dropped it before running
+    // its arm), and the prompt it redrew carries the previous token. Still checked with the kernel.
+    const dropped = marker.kind === 'done' && typed?.ctrlCTyped === true && !typed.sawStart;
+    const run = typed?.token === marker.token || dropped ? typed : undefined;
     if (run?.recheck) {
       clearTimeout(run.recheck);
       run.recheck = undefined;
@@ -204,6 +208,8 @@ export class ShellSession {
           run.sawStart = true;
           run.done = undefined;
           run.restartCapture(this.host.pipeline.endOffset);
+          // An interrupt waiting for the shell to take the line goes on now.
+          run.interrupt?.commandStarted();
         }
         return;
       case 'done':
@@ -290,6 +296,9 @@ export class ShellSession {
     run.interrupt ??= new ForegroundInterrupt({
       shellPid: this.host.shellPid,
       baseline: this.baseline,
+      // Before its start marker the line may still be unread, and a ^C would flush it (see
+      // interrupt.ts); a shell that lost its hooks sends none, so it is not waited for.
+      commandStarted: () => run.sawStart || this.lost,
       write: (data) => {
         if (data === '\x03') run.expectCtrlCEcho();
         this.host.write(data);
