@@ -168,7 +168,9 @@ const rows: Row[] = [
   ['env CI=1 ls', allowList, true, 'allowedCommands'],
   ['env FOO=1 ls', allowList, false, 'dangerous-assignment:FOO'],
   ["bash -c 'ls | grep x'", allowList, true, 'allowedCommands'],
-  ['find . -name "*.ts" -exec grep -l x {} +', allowList, true, 'allowedCommands', work],
+  // {} may be ./link, the symlink to secret/ (judged as `grep -l x ./link` is).
+  ['find . -name "*.ts" -exec grep -l x {} +', allowList, false, `forbidden-path:${secret}`, work],
+  ['find . -name "*.ts" -exec grep -l x {} +', allowList, true, 'allowedCommands', join(work, 'nested')],
   // find walks into every directory below its start point: from root it lists secret/.
   ['find . -name "*.ts" -exec grep -l x {} +', allowList, false, `forbidden-path:${secret}`],
   // Dangerous assignments.

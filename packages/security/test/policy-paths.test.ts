@@ -7,27 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandPolicy } from '../src/command/command-policy';
-import { developer, developerPolicyInput, HOME, judge, WORKSPACE } from './developer-policy';
+import {
+  developer,
+  developerPolicyInput,
+  expectAllowed,
+  expectDenied,
+  HOME,
+  judge,
+  WORKSPACE,
+} from './developer-policy';
 
 const SECRET = `forbidden-path:${WORKSPACE}/secret`;
 const FORBIDDEN = developerPolicyInput.forbiddenPaths ?? [];
 // The same forbidden paths without an allowlist, for programs the developer policy does not allow.
 const pathsOnly = new CommandPolicy({ forbiddenPaths: FORBIDDEN });
-
-async function expectDenied(policy: CommandPolicy, command: string, rule: string | RegExp, cwd?: string) {
-  const decision = await judge(policy, command, cwd);
-  expect({ command, allowed: decision.allowed }).toEqual({ command, allowed: false });
-  if (typeof rule === 'string') expect(decision.rule).toBe(rule);
-  else expect(decision.rule).toMatch(rule);
-}
-
-async function expectAllowed(policy: CommandPolicy, command: string, cwd?: string) {
-  const decision = await judge(policy, command, cwd);
-  expect({ command, allowed: decision.allowed, rule: decision.rule }).toMatchObject({
-    command,
-    allowed: true,
-  });
-}
 
 describe('absolute paths after a cd to an unknown directory', () => {
   it.each([

@@ -2,6 +2,7 @@
 // enforcement of network, file and process limits is the terminal's isolation; these give an
 // early, explainable refusal for the obvious cases.
 import type { Capabilities } from '../policy/schema';
+import { usesNetworkByArgs } from './network-use';
 import type { Invocation } from './rules';
 import type { Construct, FoundCommand, Redirect, Scan } from './scan';
 import type { WordValue } from './words';
@@ -25,7 +26,6 @@ export const NETWORK_PROGRAMS: ReadonlySet<string> = new Set([
   'http',
   'https',
 ]);
-const NETWORK_GIT = new Set(['clone', 'fetch', 'pull', 'push', 'ls-remote', 'submodule']);
 
 /** Programs that write or remove files (denied when `canWriteFiles` is false). */
 export const WRITING_PROGRAMS: ReadonlySet<string> = new Set([
@@ -106,10 +106,7 @@ export function lackingCapability(
   networkDenied: boolean,
 ): Construct | undefined {
   const p = inv.program;
-  if (
-    (!caps.canNetwork || networkDenied) &&
-    (NETWORK_PROGRAMS.has(p) || (p === 'git' && NETWORK_GIT.has(inv.argv[0] ?? '')))
-  ) {
+  if ((!caps.canNetwork || networkDenied) && (NETWORK_PROGRAMS.has(p) || usesNetworkByArgs(inv))) {
     return { rule: 'capability:canNetwork', reason: `'${p}' uses the network, which this policy denies` };
   }
   if (

@@ -54,6 +54,15 @@ export function mayBeOption(word: WordValue): boolean {
   return word.prefix === '' || word.prefix.startsWith('-');
 }
 
+// A script operand that names standard input or a pipe (`/dev/stdin`, `/dev/fd/0`,
+// `/proc/self/fd/0`, `<(echo code)`): the code comes from stdin or a substitution, like `-`.
+const STDIN_FILE = /^(\/dev\/stdin|\/dev\/fd\/\d+|\/proc\/[^/]+\/fd\/\d+|\/proc\/[^/]+\/fd\/?|\/dev\/fd\/?)$/;
+function stdinScript(word: WordValue): boolean {
+  if (word.value === '-' || STDIN_FILE.test(word.value.replace(/\/{2,}/g, '/'))) return true;
+  if (word.alternatives?.some((a) => STDIN_FILE.test(a))) return true;
+  return /^[<>]\(/.test(word.value) || (/^\/(dev|proc)\//.test(word.prefix) && !word.literal);
+}
+
 const dashed = (name: string): string => (name.length === 1 ? `-${name}` : `--${name}`);
 
 const spellings = (p: ParsedArgs, name: string): string[][] => {
@@ -104,7 +113,7 @@ function python(p: ParsedArgs, args: readonly WordValue[]): CodeForm[] {
   }
   const script = p.operands[0] === undefined ? undefined : args[p.operands[0]];
   const info = p.options.some((o) => PYTHON_INFO.has(o.name));
-  if (!runs && !info && (script === undefined || script.value === '-'))
+  if (!runs && !info && (script === undefined || stdinScript(script)))
     forms.push(form('inline-code', [['-']], STDIN));
   return forms;
 }
@@ -147,7 +156,7 @@ function node(p: ParsedArgs, args: readonly WordValue[]): CodeForm[] {
   }
   const script = p.operands[0] === undefined ? undefined : args[p.operands[0]];
   const info = p.options.some((o) => NODE_INFO.has(p.aliases[o.name] ?? o.name) || NODE_INFO.has(o.name));
-  if (!runs && !info && (script === undefined || script.value === '-'))
+  if (!runs && !info && (script === undefined || stdinScript(script)))
     forms.push(form('inline-code', [['-']], STDIN));
   return forms;
 }

@@ -134,6 +134,9 @@ export function lexicalPath(path: string): string {
 function operandForms(word: string, cwds: readonly string[] | undefined, home: string): string[] {
   const lexical = lexicalPath(word);
   const forms = new Set([lexical]);
+  // resolveReal does not follow a process's /proc links; its root is `/` as far as a rule goes.
+  if (lexical.startsWith('/proc/'))
+    forms.add(lexical.replace(/^\/proc\/[^/]+(\/task\/[^/]+)?\/root(?=\/|$)/, '') || '/');
   if (lexical.startsWith('/')) forms.add(resolveReal(lexical));
   else if (cwds) for (const cwd of cwds) forms.add(lexicalPath(`${cwd}/${word}`));
   // After a `cd` to an unknown directory, an operand naming only "here" (`.`, `..`, `*`) may be

@@ -4,10 +4,11 @@
 // words are a command string, `alias`/`trap` code runs later, `hash -p` rebinds a name; what later
 // uses of such a name run is walked as a probe (judged against the denylist only). An unsupported
 // wrapper's possible wrapped commands are guessed for the denylist.
-import { cdTarget, judgeBuiltin } from './builtins';
+import { CD_VARIABLES, cdOptionChange, cdTarget, judgeBuiltin } from './builtins';
 import { findExecs } from './find-exec';
 import { hookBuiltinFinding, unknownCommandFinding } from './hook-builtins';
 import type { Construct, FoundCommand, ScanHost } from './scan';
+import { type CodeSources, readCode } from './stdin-code';
 import type { ParsedCommand, WrapperUse } from './types';
 import type { WordValue } from './words';
 import { unwrap } from './wrappers';
@@ -27,7 +28,14 @@ export class Invocations {
   constructor(private readonly host: ScanHost) {}
 
   /** One program invocation: judged as is, or seen through when it is a wrapper. */
-  run(words: WordValue[], text: string, via: WrapperUse[], assignments: string[], depth: number): void {
+  run(
+    words: WordValue[],
+    text: string,
+    via: WrapperUse[],
+    assignments: string[],
+    depth: number,
+    sources?: () => CodeSources,
+  ): void {
     const scan = this.host.scan;
     const program = words[0] as WordValue;
     const found = this.found(words, text, via, assignments);
@@ -63,7 +71,17 @@ export class Invocations {
       if (words.some((w) => /^-[a-z]*f/.test(w.value))) scan.unsure.push(found.construct);
     }
     if (name === 'hash') this.rebinding(found, words, via, depth);
-    if (name === 'cd' || name === 'pushd' || name === 'popd') scan.cds.push(cdTarget(name, words));
+    if (name === 'cd' || name === 'pushd' || name === 'popd') {
+      // After CDPATH or HOME is assigned in the line, only the shell knows where `cd` goes.
+      const moved = [...scan.assignments.map((a) => a.name), ...assignments.map((a) => a.split('=')[0])];
+      scan.cds.push(
+        moved.some((n) => n !== undefined && CD_VARIABLES.has(n)) ? undefined : cdTarget(name, words),
+      );
+    }
+    if (name === 'shopt') {
+      const option = cdOptionChange(words);
+      if (option) scan.unsure.push(option);
+    }
     if (name === 'find') {
       this.record(found);
       for (const exec of findExecs(words)) {
@@ -72,10 +90,14 @@ export class Invocations {
           argv: words.slice(1, exec.start).map((w) => w.value),
           ...path,
         };
-        if (exec.start < exec.end) this.run(exec.words, text, [...via, wrapper], [], depth);
+        if (exec.start >= exec.end) continue;
+        // Judged once per path `{}` may stand for; without `{}` the variants are the same command.
+        const variants = exec.words.some((w, k) => k > 0 && w.value === '{}') ? exec.variants : [exec.words];
+        for (const command of variants) this.run(command, text, [...via, wrapper], [], depth);
       }
       return;
     }
+    if (sources) readCode(this.host, found, words, [...via, self], depth, sources);
     const how = unwrap(name, words);
     if (!how) {
       this.record(found);
@@ -97,12 +119,16 @@ export class Invocations {
           if (match?.[1]) scan.assignments.push({ name: match[1], text: a, exported: true });
         }
         if (how.chdir !== undefined) scan.cds.push(how.chdir);
+        // A file the wrapper opens itself is judged like a redirection of the wrapped command.
+        for (const f of how.files ?? [])
+          scan.redirects.push({ op: f.write ? '>' : '<', target: f.word, text });
         this.run(
           how.words ?? words.slice(how.start),
           text,
           [...via, wrapper],
           [...assignments, ...envAssignments],
           depth,
+          sources,
         );
         return;
       }

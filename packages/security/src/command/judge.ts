@@ -18,6 +18,7 @@ import {
 import type { HomeBound } from './home-bound';
 import { hookDenial, memoryDenial } from './hook-denials';
 import { deferredPaths, judgePaths } from './path-denials';
+import { programDirWrite } from './program-dirs';
 import { candidateCwds } from './real-paths';
 import { denylisted, notAllowed } from './rule-denials';
 import type { Construct, Scan } from './scan';
@@ -96,6 +97,9 @@ export function judge(scan: Scan, ctx: JudgeContext): Construct | undefined {
   }
   const background = lackingForBackground(scan.background, caps);
   if (background) return background;
+  // Under an allowlist a name stands for the system's program: its directories are not written.
+  const programDir = strict ? programDirWrite(scan, cwds, home) : undefined;
+  if (programDir) return programDir;
   return (
     deferredPaths(scan, bound) ??
     judgePaths(scan, bound.paths, cwd, home) ??

@@ -9,11 +9,25 @@ import { pathRefs } from './path-refs';
 import { candidateCwds } from './real-paths';
 import type { Construct, Scan } from './scan';
 
+// `mkdir b && cd b`: a directory the line itself makes exists when its `cd` runs, so neither
+// cdspell nor cdable_vars can send that `cd` elsewhere (matched as written).
+function madeByLine(scan: Scan, dir: string): boolean {
+  const want = dir.replace(/\/+$/, '');
+  return scan.commands.some(
+    (f) =>
+      f.command.program === 'mkdir' &&
+      f.words
+        .slice(1)
+        .some((w) => w.literal && !w.value.startsWith('-') && w.value.replace(/\/+$/, '') === want),
+  );
+}
+
 /** The first file word of `scan` that reaches a forbidden path from the directories it may run in. */
 export function judgePaths(scan: Scan, guard: PathGuard, cwd: string, home: string): Construct | undefined {
   if (guard.empty) return undefined;
   const refs = pathRefs(scan.commands, scan.redirects);
   const cwds = candidateCwds(cwd, scan.cds, home);
+  let uncertain: Construct | undefined;
   for (const ref of refs) {
     const relative = !(ref.word.expanded ? ref.word.prefix : ref.word.value).startsWith('/');
     if (!cwds && relative && ref.word.value !== '') {
@@ -24,6 +38,19 @@ export function judgePaths(scan: Scan, guard: PathGuard, cwd: string, home: stri
     }
     // After a `cd` to an unknown directory, absolute paths are judged all the same.
     const hit = guard.hit(ref, cwds ?? []);
+    // After a `cd` to a directory that does not exist now, a relative path is refused unless some
+    // other reference is denied by name first (`cd`'s own operand is where it goes, judged above).
+    if (
+      hit === undefined &&
+      relative &&
+      cwds?.uncertain !== undefined &&
+      !madeByLine(scan, cwds.uncertain) &&
+      !/^(cd|pushd)\s/.test(ref.text)
+    )
+      uncertain ??= {
+        rule: 'forbidden-path:unknown-cwd',
+        reason: `'cd ${cwds.uncertain}' names a directory that does not exist now, so where it goes (cdspell, cdable_vars, CDPATH) and what '${ref.word.value}' in '${ref.text}' resolves to is unknown; use an absolute path`,
+      };
     if (hit === 'unknown' || (hit === undefined && ref.word.expanded))
       return {
         rule: 'non-literal-path',
@@ -37,7 +64,7 @@ export function judgePaths(scan: Scan, guard: PathGuard, cwd: string, home: stri
       };
     }
   }
-  return undefined;
+  return uncertain;
 }
 
 /** Function bodies, aliases and traps run wherever the shell is when they are used. */

@@ -3,11 +3,13 @@
 // (real-paths.ts) against every directory a `cd` may have moved to; brace alternatives and glob
 // matches each on their own, and a glob also by every path it could match once it exists.
 // `/proc/<pid>/root|cwd|fd` lead wherever that process is, which only the terminal knows, so they
-// are refused outright.
+// are refused outright, also when symlinks or `..` lead there (`/dev/fd/../../self/cwd`, resolved
+// without following /proc/self as the checker's own process). A literal path is judged both as the
+// kernel walks it and with `..` removed textually, as tools that normalise paths do.
 import { spend } from './budget';
 import { expandGlob, globReaches, hasGlob } from './globs';
 import type { PathRef } from './path-refs';
-import { PATH_RESOLVE_STEPS, resolveReal } from './real-paths';
+import { PATH_RESOLVE_STEPS, resolvePath, resolveReal } from './real-paths';
 
 function within(path: string, dir: string): boolean {
   return dir === '/' || path === dir || path.startsWith(`${dir}/`);
@@ -86,7 +88,9 @@ export class PathGuard {
     if (PROC_LINK.test(lexical(joined))) return '/proc/<pid>/root|cwd|fd';
     const parts = text.split('/');
     const firstGlob = parts.findIndex((p) => hasGlob(p));
-    const head = resolveReal([base, ...parts.slice(0, firstGlob)].join('/') || '/');
+    const headPath = resolvePath([base, ...parts.slice(0, firstGlob)].join('/') || '/');
+    if (headPath.procLink) return '/proc/<pid>/root|cwd|fd';
+    const head = headPath.real;
     const tail = parts.slice(firstGlob).join('/');
     const pattern = components(`${head}/${tail}`);
     const reached = this.forbidden.find((f) =>
@@ -105,9 +109,16 @@ export class PathGuard {
 
   private literalHit(path: string, ref: PathRef): string | undefined {
     if (PROC_LINK.test(lexical(path))) return '/proc/<pid>/root|cwd|fd';
-    const real = resolveReal(path);
-    return this.forbidden.find(
-      (f) => within(real, f.real) || (ref.recursive && walksInto(real, f.real, ref.depth)),
+    const physical = resolvePath(path);
+    if (physical.procLink) return '/proc/<pid>/root|cwd|fd';
+    const reals = [physical.real];
+    if (path.includes('..')) {
+      const textual = resolvePath(lexical(path));
+      if (textual.procLink) return '/proc/<pid>/root|cwd|fd';
+      reals.push(textual.real);
+    }
+    return this.forbidden.find((f) =>
+      reals.some((real) => within(real, f.real) || (ref.recursive && walksInto(real, f.real, ref.depth))),
     )?.configured;
   }
 
@@ -118,7 +129,9 @@ export class PathGuard {
       const joined = base === '' ? text : `${base}/${text}`;
       if (PROC_LINK.test(lexical(joined))) return '/proc/<pid>/root|cwd|fd';
       const slash = joined.lastIndexOf('/');
-      const dir = resolveReal(joined.slice(0, slash) || '/');
+      const resolved = resolvePath(joined.slice(0, slash) || '/');
+      if (resolved.procLink) return '/proc/<pid>/root|cwd|fd';
+      const dir = resolved.real;
       const stem = `${dir === '/' ? '' : dir}/${joined.slice(slash + 1)}`;
       const f = this.forbidden.find((f) => within(dir, f.real) || f.real.startsWith(stem));
       if (f) return f.configured;

@@ -92,6 +92,15 @@ function pathPart(word: WordValue): WordValue | undefined {
   return cut < 0 ? undefined : sliceWord(word, cut);
 }
 
+// A file named by `@file` or `<file` (`curl -d @f`, `--data=@f`, `-F x=@f`, `-F 'x=<f'`): the
+// program reads it, so the part after the `@`/`<` is judged as a path too.
+function atFiles(word: WordValue): WordValue[] {
+  const cuts: number[] = [];
+  if (/^[@<]/.test(word.value)) cuts.push(1);
+  for (const m of word.value.matchAll(/=[@<]/g)) cuts.push((m.index ?? 0) + 2);
+  return cuts.filter((c) => c < word.value.length).map((c) => sliceWord(word, c));
+}
+
 // `ln -s TARGET LINK` / `cp -s`: a relative TARGET is resolved from the link's directory, and a
 // link to an ancestor of a forbidden path opens it up, so targets are judged recursively.
 function linkRefs(found: FoundCommand, operands: WordValue[]): PathRef[] {
@@ -162,6 +171,7 @@ export function pathRefs(commands: FoundCommand[], redirects: Redirect[]): PathR
         (program === 'uniq' && word === operands[1]) ||
         (WRITE_LAST.has(program) && (word === operands[operands.length - 1] || i === target + 1));
       refs.push({ word: part, access: writes ? 'write' : 'read', text, recursive: rec });
+      for (const file of atFiles(word)) refs.push({ word: file, access: 'read', text, recursive: rec });
     });
     refs.push(...linkRefs(found, operands));
   }

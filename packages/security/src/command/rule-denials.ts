@@ -6,6 +6,7 @@ import { canonicalForms } from './canonical';
 import { normalForms } from './deny-forms';
 import type { HomeBound } from './home-bound';
 import { isSystemProgram } from './identity';
+import { laterWordTails } from './later-words';
 import { type CommandRule, type Invocation, matchAllowed, matchDenied } from './rules';
 import type { Construct, FoundCommand } from './scan';
 
@@ -28,7 +29,9 @@ export function denylisted(
   const rules = bound.denied;
   const alternatives = found.words.slice(1).flatMap((w) => w.alternatives ?? []);
   const own: Invocation = { ...found.command, argv: [...found.command.argv, ...alternatives] };
-  const invocations = [...(found.command.via ?? []), own, ...found.guesses];
+  // A wrapper the policy does not model may run any later word (later-words.ts).
+  const later = laterWordTails(found.command.program, found.words, [...rules, ...bound.deniedNormal]);
+  const invocations = [...(found.command.via ?? []), own, ...found.guesses, ...later];
   const normal = invocations.flatMap((inv) => normalForms(inv, cwds, home));
   const forms = [
     ...invocations.map((inv) => ({ inv, rules })),

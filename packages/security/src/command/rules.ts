@@ -171,14 +171,41 @@ export function matchAllowed(rules: readonly CommandRule[], inv: Invocation): Al
   let refused: AllowMatch = { kind: 'none' };
   const args = inv.words ?? inv.argv.map(literalWord);
   const judged: Judged = { args, parsed: parseArgs(inv.program, args) };
-  for (const rule of rules) {
-    if (!programMatches(rule, inv)) continue;
-    if (!rule.args.every((re, i) => inv.argv[i] !== undefined && re.test(inv.argv[i] as string))) continue;
-    const why = refusal(rule, inv, judged);
+  const matching = rules.filter(
+    (rule) =>
+      programMatches(rule, inv) &&
+      rule.args.every((re, i) => inv.argv[i] !== undefined && re.test(inv.argv[i] as string)),
+  );
+  for (const rule of matching) {
+    const naming = rules.filter((r) => programMatches(r, inv));
+    const why = refusal(rule, inv, judged) ?? refusedElsewhere(matching, naming, inv, judged);
     if (!why) return { kind: 'allowed', rule };
     if (refused.kind === 'none') refused = { kind: 'refused', rule, ...why };
   }
   return refused;
+}
+
+// An option some matching entry refuses is refused whichever entry matches, so a broader entry
+// (`npm test`, `git`) does not cancel a narrower entry's refusal (`npm test` without
+// `--node-options`) — unless an entry for the program names the option in its own command
+// (`npm test --node-options`).
+function refusedElsewhere(
+  matching: readonly CommandRule[],
+  naming: readonly CommandRule[],
+  inv: Invocation,
+  j: Judged,
+): { why: string } | undefined {
+  for (const owner of matching) {
+    for (const d of owner.deniedOptions) {
+      const from = owner.args.length;
+      const given = j.parsed
+        ? givenParsed(j.parsed, d, from)
+        : inv.argv.slice(from).some((a) => givesOption(a, d));
+      if (!given || naming.some((r) => r.tokens.some((t) => givesOption(t, d)))) continue;
+      return { why: `does not allow the option ${d} (refused by ${owner.label})` };
+    }
+  }
+  return undefined;
 }
 
 const SHORT_CLUSTER = /^-[A-Za-z0-9]+$/;

@@ -15,6 +15,7 @@ import { loopBinding } from './loops';
 import { hasErrorAncestor, OPAQUE_LEAVES, quoteContext } from './opaque';
 import { parseWith } from './parser';
 import { emptyScan, present, type Scan, type ScanHost } from './scan';
+import { stdinOf, substitutedOperands } from './stdin-code';
 import type { WrapperUse } from './types';
 import { type WordValue, wordValue } from './words';
 
@@ -245,6 +246,11 @@ export class Scanner {
     const assignments = present(node.namedChildren)
       .filter((c) => c.type === 'variable_assignment')
       .map((a) => a.text);
-    this.invocations.run(words, node.text, via, assignments, depth);
+    // What a shell or `source` here would read as code (stdin-code.ts), worked out when asked.
+    const sources = () => ({
+      stdin: stdinOf(node, (n) => this.word(n)),
+      operands: substitutedOperands(node, words, (n) => this.word(n)),
+    });
+    this.invocations.run(words, node.text, via, assignments, depth, sources);
   }
 }

@@ -11,7 +11,15 @@ export type Unwrapped =
    * The wrapped command starts at word `start`; words in `assignments` are `NAME=value`; `words`,
    * when given, are the wrapped command's words as the wrapper passes them (xargs adds its input).
    */
-  | { kind: 'exec'; start: number; assignments: number[]; chdir?: string; words?: WordValue[] }
+  | {
+      kind: 'exec';
+      start: number;
+      assignments: number[];
+      chdir?: string;
+      words?: WordValue[];
+      /** Files the wrapper itself opens (`xargs -a f` reads, `time -o f` writes), as redirections. */
+      files?: Array<{ word: WordValue; write: boolean }>;
+    }
   /** The wrapper runs a shell code string (`bash -c`, `env -S`). */
   | { kind: 'code'; code: WordValue; end: number }
   /** The wrapper runs nothing here (`env` alone, `sudo -l`); judge it as a command itself. */
@@ -32,17 +40,25 @@ export interface OptionSpec {
 }
 
 /** Where the options end and what was seen (by letter or long name), or why the walk stopped. */
-export type OptionScan = { next: number; seen: Map<string, string | true> } | { error: string };
+export type OptionScan =
+  | {
+      next: number;
+      seen: Map<string, string | true>;
+      /** Where each seen option's value is: the word and the offset it starts at. */
+      at: Map<string, { index: number; offset: number }>;
+    }
+  | { error: string };
 
 /** Walks options from `i`; records each option (by its letter or long name) with its argument. */
 export function scanOptions(words: WordValue[], i: number, spec: OptionSpec): OptionScan {
   const seen = new Map<string, string | true>();
+  const at = new Map<string, { index: number; offset: number }>();
   while (i < words.length) {
     const word = words[i] as WordValue;
     const w = word.value;
     if (!w.startsWith('-') || w === '-') break;
     if (!word.literal) return { error: `option ${w} is not a literal` };
-    if (w === '--') return { next: i + 1, seen };
+    if (w === '--') return { next: i + 1, seen, at };
     if (w.startsWith('--')) {
       const eq = w.indexOf('=');
       const name = eq < 0 ? w.slice(2) : w.slice(2, eq);
@@ -51,6 +67,7 @@ export function scanOptions(words: WordValue[], i: number, spec: OptionSpec): Op
         i++;
       } else if (spec.longWithArg?.includes(name)) {
         seen.set(name, eq < 0 ? (words[i + 1]?.value ?? '') : w.slice(eq + 1));
+        at.set(name, eq < 0 ? { index: i + 1, offset: 0 } : { index: i, offset: eq + 1 });
         i += eq < 0 ? 2 : 1;
       } else return { error: `unknown option ${w}` };
       continue;
@@ -66,6 +83,7 @@ export function scanOptions(words: WordValue[], i: number, spec: OptionSpec): Op
       if (spec.withArg?.includes(c)) {
         consumedNext = rest === '';
         seen.set(c, rest === '' ? (words[i + 1]?.value ?? '') : rest);
+        at.set(c, rest === '' ? { index: i + 1, offset: 0 } : { index: i, offset: k + 1 });
         break;
       }
       if (spec.attachedArg?.includes(c)) {
@@ -77,7 +95,25 @@ export function scanOptions(words: WordValue[], i: number, spec: OptionSpec): Op
     }
     i += consumedNext ? 2 : 1;
   }
-  return { next: i, seen };
+  return { next: i, seen, at };
+}
+
+/** The words of the options `names` (letters or long names) that name files, cut to their values. */
+export function optionFiles(words: WordValue[], scan: OptionScan, names: string[]): WordValue[] {
+  if ('error' in scan) return [];
+  const out: WordValue[] = [];
+  for (const name of names) {
+    const where = scan.at.get(name);
+    const word = where && words[where.index];
+    if (!where || !word) continue;
+    const cut = where.offset;
+    out.push(
+      cut === 0
+        ? word
+        : { ...word, value: word.value.slice(cut), prefix: word.prefix.slice(cut), alternatives: undefined },
+    );
+  }
+  return out;
 }
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;

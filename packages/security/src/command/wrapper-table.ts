@@ -6,7 +6,7 @@
 import { envSplit } from './env-split';
 import { runTime } from './find-exec';
 import type { WordValue } from './words';
-import { execAfter, type OptionScan, scanOptions, type Unwrapped } from './wrapper-options';
+import { execAfter, type OptionScan, optionFiles, scanOptions, type Unwrapped } from './wrapper-options';
 
 // xargs appends words read from its input (or a file) to the command, or with -I/-i/--replace puts
 // them where the replacement string is: those words are only known at run time.
@@ -24,7 +24,19 @@ function xargs(words: WordValue[], scan: OptionScan): Unwrapped {
             ? runTime(w.value, w.literal ? w.value.slice(0, w.value.indexOf(token)) : w.prefix)
             : w,
         );
-  return { ...result, words: input };
+  // `-a FILE` / `--arg-file=FILE`: xargs reads its arguments from that file.
+  const files = optionFiles(words, scan, ['a', 'arg-file']).map((word) => ({ word, write: false }));
+  return { ...result, words: input, files };
+}
+
+// `time -o FILE` writes its report to FILE (`-a` appends).
+function timeWrapper(words: WordValue[], scan: OptionScan): Unwrapped {
+  const result = execAfter(words, scan);
+  if (result.kind !== 'exec') return result;
+  return {
+    ...result,
+    files: optionFiles(words, scan, ['o', 'output']).map((word) => ({ word, write: true })),
+  };
 }
 
 /** Shells: wrappers of their `-c` code string. */
@@ -40,14 +52,17 @@ export const SHELLS: ReadonlySet<string> = new Set([
   'fish',
 ]);
 
+/** The options of a shell (bash's, which the others' are a subset of). */
+export const SHELL_OPTIONS = {
+  flags: 'abcefhiklmnprstuvxBCEHPT',
+  withArg: 'oO',
+  longFlags: ['login', 'norc', 'noprofile', 'posix', 'noediting', 'restricted', 'verbose', 'debugger'],
+  longWithArg: ['rcfile', 'init-file'],
+};
+
 /** A shell is a wrapper only with -c; otherwise it runs a script file, its argument (`undefined`). */
 export function shell(words: WordValue[]): Unwrapped | undefined {
-  const scan = scanOptions(words, 1, {
-    flags: 'abcefhiklmnprstuvxBCEHPT',
-    withArg: 'oO',
-    longFlags: ['login', 'norc', 'noprofile', 'posix', 'noediting', 'restricted', 'verbose', 'debugger'],
-    longWithArg: ['rcfile', 'init-file'],
-  });
+  const scan = scanOptions(words, 1, SHELL_OPTIONS);
   if ('error' in scan) return { kind: 'unsupported', why: scan.error };
   if (!scan.seen.has('c')) return undefined;
   const code = words[scan.next];
@@ -143,7 +158,7 @@ export const WRAPPER_TABLE: Readonly<Record<string, (words: WordValue[]) => Unwr
   builtin: (words) => execAfter(words, scanOptions(words, 1, {})),
   exec: (words) => execAfter(words, scanOptions(words, 1, { flags: 'cl', withArg: 'a' })),
   time: (words) =>
-    execAfter(
+    timeWrapper(
       words,
       scanOptions(words, 1, {
         flags: 'pav',

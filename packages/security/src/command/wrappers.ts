@@ -49,7 +49,25 @@ const UNSUPPORTED = new Set([
   'rlwrap',
   'pkexec',
   'coproc',
+  // Personality, limits, credentials, scheduling and memory placement: each runs its last words.
+  'setarch',
+  'linux32',
+  'linux64',
+  'i386',
+  'x86_64',
+  'uname26',
+  'prlimit',
+  'setpriv',
+  'numactl',
+  'capsh',
+  'cgexec',
+  'schedtool',
+  'trickle',
+  'ld.so',
 ]);
+
+// The dynamic loader run as a program (`/lib64/ld-linux-x86-64.so.2 /usr/bin/rm`) runs its operand.
+const DYNAMIC_LOADER = /^ld(-linux[-\w.]*|-musl[-\w.]*)?\.so(\.\d+)*$/;
 
 /**
  * How `words` (program first, already resolved to its name in `program`) hands over to another
@@ -59,7 +77,7 @@ export function unwrap(program: string, words: WordValue[]): Unwrapped | undefin
   if (SHELLS.has(program)) return shell(words);
   const known = WRAPPER_TABLE[program];
   if (known) return known(words);
-  if (UNSUPPORTED.has(program))
+  if (UNSUPPORTED.has(program) || DYNAMIC_LOADER.test(program))
     return { kind: 'unsupported', why: `'${program}' runs commands in a way this policy does not follow` };
   return undefined;
 }

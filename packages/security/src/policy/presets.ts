@@ -54,10 +54,22 @@ const SECRET_PATHS = [
   '~/.aws',
   '~/.config/gcloud',
   '~/.kube',
+  '~/.netrc',
+  '~/.git-credentials',
+  '~/.docker/config.json',
+  '~/.npmrc',
+  '~/.pypirc',
+  '~/.config/gh',
+  // Forbidden paths are literal (no globs): the backup copies and the sudoers drop-ins by name.
   '/etc/shadow',
+  '/etc/shadow-',
   '/etc/gshadow',
+  '/etc/gshadow-',
   '/etc/sudoers',
+  '/etc/sudoers.d',
   '/root',
+  // init's environment (other processes' environ is readable only to their user or root).
+  '/proc/1/environ',
 ];
 
 // Options that make an allowed program run other code, write files or read a list of files the
