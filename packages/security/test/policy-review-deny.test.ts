@@ -197,6 +197,33 @@ describe('writes into program directories are refused under an allowlist (develo
   });
 });
 
+describe("bash's /dev/tcp named by a variable or loop word (developer, networkPolicy deny)", () => {
+  it.each([
+    'for p in /dev/tcp/h/80; do echo x >$p; done',
+    'for p in "/dev/t"cp/h/80; do echo x >"$p"; done',
+    'd=/dev/tcp/example.com/80; echo x > $d',
+    "d='/dev/udp/h/53'; cat < $d",
+  ])('%j', async (command) => {
+    await denied(developer, command, /^capability:canNetwork:dev-tcp$/);
+  });
+});
+
+describe('python modules that run another module or script count as code (developer)', () => {
+  it.each([
+    'python3 -m cProfile -m timeit -s "import os" pass',
+    'python3 -m profile -m timeit pass',
+    'python3 -m trace --module timeit',
+    'python3 -m runpy timeit',
+    'python3 -m cProfile script.py',
+  ])('%j', async (command) => {
+    await denied(developer, command, /^inline-code/);
+  });
+
+  it('python3 -m pytest stays allowed', async () => {
+    await allowed(developer, 'python3 -m pytest -x tests/');
+  });
+});
+
 describe('network use the capability lists missed (developer, networkPolicy deny)', () => {
   it.each([
     'git fetch',

@@ -171,13 +171,17 @@ export function layers(found: FoundCommand): Invocation[] {
 // bash opens `/dev/tcp/HOST/PORT` and `/dev/udp/HOST/PORT` itself as sockets in a redirection;
 // as a program's argument the path is refused too, since a shell it reaches may open it.
 const NETWORK_DEVICE = /^\/+dev\/+(tcp|udp)(\/|$)/;
+const NETWORK_DEVICE_TEXT = /\/+dev\/+(tcp|udp)\//;
 
 /** The first use of bash's `/dev/tcp` or `/dev/udp` sockets (for a policy without network), or `undefined`. */
 export function networkDeviceUse(scan: Scan): Construct | undefined {
   const hit = (w: WordValue) => NETWORK_DEVICE.test(w.value) || NETWORK_DEVICE.test(w.prefix);
   const redirect = scan.redirects.find((r) => hit(r.target));
   const command = redirect ? undefined : scan.commands.find((f) => f.words.some(hit));
-  const text = redirect?.text ?? command?.command.text;
+  // A variable or loop word naming the device is a socket opened later (`for p in /dev/tcp/h/80;
+  // do echo >$p; done`, `d=/dev/tcp/h/80`): judged by its text, quoting removed.
+  const assignment = scan.assignments.find((a) => NETWORK_DEVICE_TEXT.test(a.text.replace(/["'\\]/g, '')));
+  const text = redirect?.text ?? command?.command.text ?? assignment?.text;
   if (text === undefined) return undefined;
   return {
     rule: 'capability:canNetwork:dev-tcp',

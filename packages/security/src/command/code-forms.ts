@@ -14,6 +14,12 @@ export type { CodeForm } from './programs';
 // stdlib modules whose command line or standard input is code: timeit's statements, REPLs,
 // debuggers (their commands include Python statements).
 const PYTHON_CODE_MODULES = new Set([
+  // Modules that run another module or script given on their own command line
+  // (`python3 -m cProfile -m timeit -s CODE`): what they run is not judged, so they count as code.
+  'cProfile',
+  'profile',
+  'trace',
+  'runpy',
   'timeit',
   'code',
   'pdb',
