@@ -6,6 +6,7 @@ import { usesNetworkByArgs } from './network-use';
 import type { Invocation } from './rules';
 import type { Construct, FoundCommand, Redirect, Scan } from './scan';
 import type { WordValue } from './words';
+import { SHELLS } from './wrapper-table';
 
 /** Programs whose purpose is the network (denied when `canNetwork` is false or the network is denied). */
 export const NETWORK_PROGRAMS: ReadonlySet<string> = new Set([
@@ -66,14 +67,8 @@ export const READING_PROGRAMS: ReadonlySet<string> = new Set([
 
 /** Programs that start work that outlives or escapes the command (denied when `canSpawnSubprocesses` is false). */
 export const SPAWNING_PROGRAMS: ReadonlySet<string> = new Set([
-  'bash',
-  'sh',
-  'dash',
-  'zsh',
-  'ksh',
-  'mksh',
-  'ash',
-  'fish',
+  // Every shell the wrappers know (one list, so a shell added there is a spawner here too).
+  ...SHELLS,
   'nohup',
   'setsid',
   'disown',
