@@ -1,43 +1,11 @@
-// Backpressure on the Unix-socket server (the same code serves stdio): a client that pipelines
-// requests and never reads holds a bounded amount of the server's memory, released when it
-// leaves; requests beyond the in-flight cap get Overloaded (one array for a batch).
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Orchestrator } from '@orchflow/core';
 import { ErrorCode } from '@orchflow/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { UnixSocketServer, type UnixSocketServerOptions } from '../src/unix';
+import { describe, expect, it } from 'vitest';
 import { FrameReader, frame, initialize, request } from './stdio-frames';
+import { unixFixture } from './unix-harness';
 
-let dir: string;
-let orch: Orchestrator;
-let count = 0;
-const servers: UnixSocketServer[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'orchflow-unix-bp-'));
-  orch = Orchestrator.builder().build();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-afterAll(async () => {
-  await orch.shutdown();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function startServer(options: Partial<UnixSocketServerOptions> = {}): Promise<{
-  server: UnixSocketServer;
-  path: string;
-}> {
-  const path = join(dir, `s${count++}.sock`);
-  const server = new UnixSocketServer({ orchestrator: orch, path, ...options });
-  servers.push(server);
-  await server.start();
-  return { server, path };
-}
+const unix = unixFixture('orchflow-unix-bp-');
+const startServer = unix.startServer;
 
 async function initialized(path: string): Promise<{ socket: Socket; reader: FrameReader }> {
   const socket = await new Promise<Socket>((resolve, reject) => {
@@ -143,6 +111,6 @@ describe('requests in flight', () => {
     await until(() => server.connectionCount === 0);
     expect(server.stats().requestsInFlight).toBe(0);
     // The connection's terminal went with it (byte-stream transports have no reconnect).
-    await until(() => orch.listTerminals({ agentId: 'bp', state: 'running' }).length === 0);
+    await until(() => unix.orch.listTerminals({ agentId: 'bp', state: 'running' }).length === 0);
   });
 });

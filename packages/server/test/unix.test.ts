@@ -2,42 +2,19 @@
 // every kind (the server stays up for other clients), oversized frames, token auth, a client that
 // vanishes mid-command, and stop() cleaning up.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrchflowClient } from '@orchflow/client/node';
-import { Orchestrator } from '@orchflow/core';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TokenAuthenticator } from '../src/auth';
 import { UnixSocketServer } from '../src/unix';
 import { exerciseBadInput, FrameReader, initialize, type RawConnection, request } from './stdio-frames';
+import { unixFixture } from './unix-harness';
 
-let dir: string;
-let orch: Orchestrator;
-let count = 0;
-const servers: UnixSocketServer[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'orchflow-unix-'));
-  orch = Orchestrator.builder().build();
-});
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-afterAll(async () => {
-  await orch.shutdown();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function startServer(options: Partial<ConstructorParameters<typeof UnixSocketServer>[0]> = {}) {
-  const path = join(dir, `s${count++}.sock`);
-  const server = new UnixSocketServer({ orchestrator: orch, path, ...options });
-  servers.push(server);
-  await server.start();
-  return { server, path };
-}
+const unix = unixFixture('orchflow-unix-');
+const startServer = unix.startServer;
 
 function raw(path: string): Promise<RawConnection & { socket: Socket }> {
   return new Promise((resolve, reject) => {
@@ -65,7 +42,7 @@ describe('socket file', () => {
   });
 
   it('replaces a stale socket but refuses a live one or a regular file', async () => {
-    const stalePath = join(dir, 'stale.sock');
+    const stalePath = join(unix.dir, 'stale.sock');
     // A socket file with no listener: a server process that was SIGKILLed leaves exactly this.
     spawnSync(
       process.execPath,
@@ -76,14 +53,14 @@ describe('socket file', () => {
       { stdio: 'ignore' },
     );
     expect((await stat(stalePath)).isSocket()).toBe(true);
-    const revived = new UnixSocketServer({ orchestrator: orch, path: stalePath });
-    servers.push(revived);
+    const revived = new UnixSocketServer({ orchestrator: unix.orch, path: stalePath });
+    unix.track(revived);
     await revived.start();
-    const second = new UnixSocketServer({ orchestrator: orch, path: stalePath });
+    const second = new UnixSocketServer({ orchestrator: unix.orch, path: stalePath });
     await expect(second.start()).rejects.toThrow(/already listening/);
-    const file = join(dir, 'plain-file');
+    const file = join(unix.dir, 'plain-file');
     await writeFile(file, 'keep me');
-    await expect(new UnixSocketServer({ orchestrator: orch, path: file }).start()).rejects.toThrow(
+    await expect(new UnixSocketServer({ orchestrator: unix.orch, path: file }).start()).rejects.toThrow(
       /not a socket/,
     );
     expect((await stat(file)).size).toBe(7);
