@@ -29,7 +29,7 @@ describe('absolute paths after a cd to an unknown directory', () => {
     ['cd /$U && cat ~/.ssh/id_rsa', 'forbidden-path:~/.ssh'],
     ['cd - ; cat $HOME/.ssh/config', 'forbidden-path:~/.ssh'],
     ['cd -; grep -r key /work/project', SECRET],
-    ['cd - && ls /etc/sha*', 'forbidden-path:/etc/shadow'],
+    ['cd - && cat /etc/sha*', 'forbidden-path:/etc/shadow'],
     ['cd -P - && head /work/project/secret/key', SECRET],
     ['cd - && cd - && cat /work/project/src/../secret/key', SECRET],
   ])('%s', (command, rule) => expectDenied(developer, command, rule));
@@ -64,8 +64,20 @@ describe('walks that start above a forbidden path', () => {
     'grep -ril key ./',
     'grep -r key nomatch*', // nullglob may drop the only operand
     'rg key',
-    'rg --files',
     'rg -l key .',
+    'git grep key',
+    'git grep -e key',
+    'git grep key HEAD',
+    'git grep key -- "*.js"',
+    'git -C /work/project grep key',
+    'cp -r . /tmp/x',
+    'grep -r key src secret',
+  ])('%s', (command) => expectDenied(developer, command, SECRET));
+
+  // Walks that list names and sizes only reveal no contents (docs/security.md, "Walks that skip,
+  // walks that list"); naming the forbidden path itself is still refused.
+  it.each([
+    'rg --files',
     'ls -R',
     'ls -laR .',
     'du',
@@ -79,20 +91,15 @@ describe('walks that start above a forbidden path', () => {
     'find /work -name "*.txt"',
     'tree',
     'tree -L 2',
-    'git grep key',
-    'git grep -e key',
-    'git grep key HEAD',
-    'git grep key -- "*.js"',
-    'git -C /work/project grep key',
-    'cp -r . /tmp/x',
-    'grep -r key src secret',
-  ])('%s', (command) => expectDenied(developer, command, SECRET));
+    'find / -name key',
+    'ls -R ~',
+  ])('%s lists names only: allowed', (command) => expectAllowed(developer, command));
 
   it.each([
-    ['find / -name key', /^forbidden-path:/],
-    ['find / -maxdepth 3 -name id_rsa', /^forbidden-path:/],
+    ['ls secret', SECRET],
+    ['find secret -name key', SECRET],
+    ['du -sh ~/.ssh', 'forbidden-path:~/.ssh'],
     ['grep -r key /etc', 'forbidden-path:/etc/shadow'],
-    ['ls -R ~', 'forbidden-path:~/.ssh'],
     ['git grep key -- ":!src"', /^forbidden-path:/],
   ])('%s', (command, rule) => expectDenied(developer, command, rule));
 

@@ -214,7 +214,6 @@ describe('python modules that run another module or script count as code (develo
     'python3 -m profile -m timeit pass',
     'python3 -m trace --module timeit',
     'python3 -m runpy timeit',
-    'python3 -m cProfile script.py',
   ])('%j', async (command) => {
     await denied(developer, command, /^inline-code/);
   });

@@ -1,11 +1,17 @@
 // Operations that deny rules name by one spelling but bash and the programs accept in many:
 // `kill` sending any signal to every process (`kill -KILL -1`, `kill -s 9 -1`, `kill -- -1`) and
-// `dd` writing to a device (`of=/dev/disk/by-id/x`, `of=//dev/./sda`). Each is also matched in
-// the canonical spelling the presets deny (`kill -9 -1`, `dd of=/dev/<name>`).
+// `dd` writing to a device (`of=/dev/disk/by-id/x`, `of=//dev/./sda`) — and every other way of
+// writing one: a redirection (`echo x > /dev/sda`), `tee /dev/sda`, `cp img /dev/sda`. Each is
+// also matched in the canonical spelling the presets deny (`kill -9 -1`, `dd of=/dev/<name>`).
 import type { Invocation } from './rules';
 
-// dd targets under /dev that are not devices holding data.
-const HARMLESS_DEVICE = /^\/dev\/(null|zero|stdout|stderr|fd\/\d+)$/;
+// Targets under /dev that are not devices holding data: sinks, terminals, descriptors, tmpfs
+// (/dev/shm), and bash's /dev/tcp|udp (network use, judged as such).
+const HARMLESS_DEVICE =
+  /^\/dev\/(null|zero|full|random|urandom|stdin|stdout|stderr|tty|ptmx|console|fd\/\d+|pts\/\d+|(shm|mqueue|tcp|udp)\/.*)$/;
+
+// Programs that write their last operand (`cp img /dev/sda`) or every operand (`tee`).
+const WRITE_LAST = new Set(['cp', 'mv', 'install']);
 
 // bash's `kill` and procps' take one signal option first (`-9`, `-KILL`, `-s 9`, `-n 9`), then
 // an optional `--`; every word after that is a pid, and the pid -1 means every process.
@@ -17,7 +23,8 @@ function killsEverything(argv: readonly string[]): boolean {
   return argv.slice(i).some((a) => /^-0*1$/.test(a));
 }
 
-function normalPath(path: string): string {
+/** `path` with `//`, `/./` and `..` resolved lexically, as an absolute path. */
+export function normalPath(path: string): string {
   const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
@@ -30,10 +37,25 @@ function normalPath(path: string): string {
 /** The canonical spellings of `inv` that deny rules should also see (none for most commands). */
 export function canonicalForms(inv: Invocation): Invocation[] {
   if (inv.program === 'kill' && killsEverything(inv.argv)) return [{ ...inv, argv: ['-9', '-1'] }];
-  if (inv.program === 'dd') {
-    const targets = inv.argv.flatMap((a) => (a.startsWith('of=') ? [normalPath(a.slice(3))] : []));
-    const device = targets.find((t) => t.startsWith('/dev/') && !HARMLESS_DEVICE.test(t));
-    if (device) return [{ ...inv, argv: [`of=/dev/${device.slice(5).replace(/\//g, '-')}`] }];
-  }
-  return [];
+  const operands = inv.argv.filter((a) => !a.startsWith('-'));
+  const targets =
+    inv.program === 'dd'
+      ? inv.argv.flatMap((a) => (a.startsWith('of=') ? [a.slice(3)] : []))
+      : inv.program === 'tee'
+        ? operands
+        : WRITE_LAST.has(inv.program)
+          ? operands.slice(-1)
+          : [];
+  const device = targets.map(deviceWrite).find((d) => d !== undefined);
+  return device ? [{ ...inv, program: 'dd', argv: device.argv }] : [];
+}
+
+/**
+ * `dd of=/dev/<name>` when `target` (an absolute path) is a device under /dev that holds data,
+ * whoever writes it: how a redirection or `tee /dev/sda` is matched against `dd of=/dev/*` rules.
+ */
+export function deviceWrite(target: string): Invocation | undefined {
+  const device = normalPath(target);
+  if (!device.startsWith('/dev/') || HARMLESS_DEVICE.test(device)) return undefined;
+  return { program: 'dd', argv: [`of=/dev/${device.slice(5).replace(/\//g, '-')}`] };
 }

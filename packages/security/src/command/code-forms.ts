@@ -7,6 +7,7 @@
 // `node -e`, `git -c`, `git filter-branch`). git's own forms are in git-forms.ts.
 import { gitCodeForms } from './git-forms';
 import { type CodeForm, form, type ParsedArgs, parseArgsAlternatives } from './programs';
+import { setForms } from './set-options';
 import type { WordValue } from './words';
 
 export type { CodeForm } from './programs';
@@ -54,7 +55,7 @@ const STDIN =
  * or brace expansion that may produce a name starting with `-`.
  */
 export function mayBeOption(word: WordValue): boolean {
-  if (word.literal) return false;
+  if (word.literal || word.dashFree) return false;
   if (word.expanded) return true;
   if (word.alternatives) return word.alternatives.some((a) => a.startsWith('-'));
   return word.prefix === '' || word.prefix.startsWith('-');
@@ -94,6 +95,35 @@ function dynamicOption(p: ParsedArgs, args: readonly WordValue[], program: strin
   );
 }
 
+const codeModule = (mod: string): boolean =>
+  PYTHON_CODE_MODULES.has(mod) || PYTHON_CODE_MODULES.has(mod.split('.')[0] ?? '');
+
+// Profilers whose command line is `[-o FILE] [-s SORT] (-m MODULE | SCRIPT) ARGS…` (optparse, which
+// stops at the first operand): a script file is judged like `python3 SCRIPT`, a module like `-m`.
+const PROFILERS = new Set(['cProfile', 'profile']);
+const PROFILER_VALUES = /^(-[os]|--(outfile|sort))$/;
+
+function profilerForms(mod: string, rest: readonly WordValue[]): CodeForm[] {
+  const code = (why: string) => [form('inline-code', [['-m', mod], [`-m${mod}`]], `'-m ${mod}' ${why}`)];
+  let moduleMode = false;
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i] as WordValue;
+    if (!w.literal) return code(`runs '${w.value}', which is only known at run time`);
+    if (PROFILER_VALUES.test(w.value)) i++;
+    else if (/^(-[os].|--(outfile|sort)=)/.test(w.value)) continue;
+    else if (w.value === '-m') moduleMode = true;
+    else if (w.value === '--') continue;
+    else if (w.value.startsWith('-') && w.value !== '-')
+      return code(`is given '${w.value}', an option the policy does not know`);
+    else if (moduleMode)
+      return codeModule(w.value)
+        ? code(`runs the module '${w.value}', which runs code given on its command line`)
+        : [];
+    else return stdinScript(w) ? code(STDIN) : [];
+  }
+  return [];
+}
+
 function python(p: ParsedArgs, args: readonly WordValue[]): CodeForm[] {
   const forms: CodeForm[] = [];
   let runs = false;
@@ -107,7 +137,9 @@ function python(p: ParsedArgs, args: readonly WordValue[]): CodeForm[] {
       runs = true;
       const word = o.valueAt && args[o.valueAt.index];
       const mod = o.value ?? '';
-      if (!word?.literal || PYTHON_CODE_MODULES.has(mod) || PYTHON_CODE_MODULES.has(mod.split('.')[0] ?? ''))
+      const profiled = word?.literal && PROFILERS.has(mod) && o.valueAt;
+      if (profiled) forms.push(...profilerForms(mod, args.slice(profiled.index + 1)));
+      else if (!word?.literal || codeModule(mod))
         forms.push(
           form(
             'inline-code',
@@ -169,6 +201,7 @@ function node(p: ParsedArgs, args: readonly WordValue[]): CodeForm[] {
 
 /** The code-running forms of `program` with arguments `args` (the words after its name). */
 export function codeForms(program: string, args: readonly WordValue[]): CodeForm[] {
+  if (program === 'set') return setForms(args);
   const forms: CodeForm[] = [];
   const readings = parseArgsAlternatives(program, args);
   for (const [n, p] of readings.entries()) {

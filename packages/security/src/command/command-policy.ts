@@ -9,6 +9,7 @@ import type { Parser } from 'web-tree-sitter';
 import { parseSecurityPolicy, type SecurityPolicy } from '../policy/schema';
 import { nameGlob, SHELL_CONTROL_VARIABLES } from './assignments';
 import { WorkBudget, withBudget } from './budget';
+import { CD_VARIABLES } from './builtins';
 import { checkOffLoop } from './check-pool';
 import { bindHome, type HomeBound } from './home-bound';
 import { judge } from './judge';
@@ -91,6 +92,9 @@ export class CommandPolicy {
       scanner.source(command);
     }
     const { scan } = scanner;
+    // Where HOME or CDPATH is assigned anywhere in the line (also as the prefix of a `bash -c` or
+    // of a function call whose body has the `cd`), only the shell knows where any `cd` goes.
+    if (scan.assignments.some((a) => CD_VARIABLES.has(a.name))) scan.cds = scan.cds.map(() => undefined);
     const commands = scan.commands.map((f) => f.command);
     for (const c of commands) for (const a of c.assignments) a.dangerous = this.isDangerous(a.name);
     const bound = this.bound(home);

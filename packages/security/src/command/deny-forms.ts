@@ -5,6 +5,7 @@
 // bundles split — and its operands one way: `//`, `/./`, `..` resolved lexically, a trailing `/`
 // dropped, `~` and `$HOME` already expanded by the parse, and relative operands (`.`, `*`) also
 // joined to every directory the line may be in, so `cd / && rm -rf .` is `rm -rf /`.
+import { spend } from './budget';
 import { resolveReal } from './real-paths';
 import type { Invocation } from './rules';
 
@@ -131,7 +132,12 @@ export function lexicalPath(path: string): string {
 
 // The spellings of an operand: lexical, real (symlinks such as /proc/self/root), and joined to
 // each directory a relative operand may be resolved in.
-function operandForms(word: string, cwds: readonly string[] | undefined, home: string): string[] {
+function operandForms(
+  word: string,
+  cwds: readonly string[] | undefined,
+  home: string,
+  links?: LineLinks,
+): string[] {
   const lexical = lexicalPath(word);
   const forms = new Set([lexical]);
   // resolveReal does not follow a process's /proc links; its root is `/` as far as a rule goes.
@@ -143,7 +149,42 @@ function operandForms(word: string, cwds: readonly string[] | undefined, home: s
   // the root or the home directory.
   else if (/^(\.\.?|\*)(\/(\.\.?|\*))*\/?$/.test(word))
     for (const cwd of ['/', home]) forms.add(lexicalPath(`${cwd}/${word}`));
+  // Through a symlink the line itself made (`ln -s / r; rm -rf r/*`): where the link leads.
+  for (const form of [...forms]) for (const through of viaLinks(form, links)) forms.add(through);
+  // Removing everything in a directory is removing the directory's contents: `rm -rf ~/*`,
+  // `rm -rf ~/.*` and `rm -rf ~/.[!.]*` are `rm -rf ~` as far as a rule goes.
+  for (const form of [...forms]) {
+    const cut = form.lastIndexOf('/');
+    if (cut >= 0 && EVERY_NAME.test(form.slice(cut + 1))) forms.add(CONTENTS + (form.slice(0, cut) || '/'));
+  }
   return [...forms];
+}
+
+// Marks a form that stands for a directory's contents: it matches rules that name the directory
+// literally (`rm -rf ~`), not globs that happen to match it (`rm -rf /tmp/*` is not `rm -rf /*`).
+const CONTENTS = '\0';
+
+// A last component that matches every name (or every dot-name) in its directory.
+const EVERY_NAME = /^(\*+|\?\*|\.\*|\.\?\*|\.\.\?\*|\.\?\?\*|\.\[[!^]\.\]\*|\[[!^]\.\]\*)$/;
+
+/** Symlinks a command line makes (`ln -s TARGET LINK`): the link's absolute path and its target's. */
+export type LineLinks = ReadonlyMap<string, string>;
+
+/** `path` seen through the line's own links, each link followed once (links to links twice). */
+export function viaLinks(path: string, links: LineLinks | undefined): string[] {
+  if (!links || links.size === 0 || !path.startsWith('/')) return [];
+  const out: string[] = [];
+  let current = path;
+  for (let hop = 0; hop < 2; hop++) {
+    let next: string | undefined;
+    for (const [link, target] of links)
+      if (current === link || current.startsWith(`${link}/`))
+        next = lexicalPath(target + current.slice(link.length));
+    if (next === undefined || next === current) break;
+    out.push(next);
+    current = next;
+  }
+  return out;
 }
 
 /** A deny rule's text in normal form: its options spelled as {@link normalForms} spells them. */
@@ -153,6 +194,9 @@ export function normalRule(rule: string): string {
   return [program, ...(normalArgv(name, args, undefined, '', false)[0] ?? args)].join(' ');
 }
 
+// Words of an argv copied and matched per step of the work budget.
+const WORDS_PER_STEP = 4;
+
 // One argv per spelling of the operands (the first is the lexical one); options normalised.
 function normalArgv(
   program: string,
@@ -160,7 +204,8 @@ function normalArgv(
   cwds: readonly string[] | undefined,
   home: string,
   join: boolean,
-): string[][] {
+  links?: LineLinks,
+): NormalArgv[] {
   const spec = FLAGS[program];
   const options: string[] = [];
   const operands: string[][] = [];
@@ -169,7 +214,7 @@ function normalArgv(
     const a = argv[i] as string;
     if (ended || !a.startsWith('-') || a === '-' || (spec?.operand && spec.operand(a) !== a)) {
       const mode = spec?.operand?.(a) ?? a;
-      operands.push(mode !== a ? [mode] : join ? operandForms(a, cwds, home) : [lexicalPath(a)]);
+      operands.push(mode !== a ? [mode] : join ? operandForms(a, cwds, home, links) : [lexicalPath(a)]);
       continue;
     }
     if (a === '--') {
@@ -193,23 +238,45 @@ function normalArgv(
   }
   // Each operand's spellings on their own line keep the forms linear in the operand count.
   const first = operands.map((forms) => forms[0] as string);
-  const out = [[...options, ...first]];
+  const out: NormalArgv[] = [[...options, ...first]];
+  // Each extra spelling copies the whole argv, and every copy is then matched against each rule:
+  // charged by its length, so many operands with many spellings each run out of budget early.
+  const copySteps = Math.ceil((options.length + first.length) / WORDS_PER_STEP);
   operands.forEach((forms, i) => {
-    for (const form of forms.slice(1))
-      out.push([...options, ...first.slice(0, i), form, ...first.slice(i + 1)]);
+    for (const form of forms.slice(1)) {
+      spend(copySteps, 'spellings of the operands');
+      const argv: NormalArgv = [
+        ...options,
+        ...first.slice(0, i),
+        form.replace(CONTENTS, ''),
+        ...first.slice(i + 1),
+      ];
+      if (form.startsWith(CONTENTS)) argv.contents = true;
+      out.push(argv);
+    }
   });
   return out;
 }
 
+type NormalArgv = string[] & { contents?: boolean };
+
+/** A normal form; `contents` when an operand stands for everything in a directory (`~/*` as `~`). */
+export type NormalInvocation = Invocation & { contents?: boolean };
+
 /**
  * The normal forms of `inv` for matching deny rules: options spelled one way for the programs
  * modelled here, operands resolved lexically and against `cwds` (undefined after a `cd` to an
- * unknown directory).
+ * unknown directory) and through the symlinks the line makes (`links`).
  */
 export function normalForms(
   inv: Invocation,
   cwds: readonly string[] | undefined,
   home: string,
-): Invocation[] {
-  return normalArgv(inv.program, inv.argv, cwds, home, true).map((argv) => ({ ...inv, argv }));
+  links?: LineLinks,
+): NormalInvocation[] {
+  return normalArgv(inv.program, inv.argv, cwds, home, true, links).map((argv) => ({
+    ...inv,
+    argv: [...argv],
+    ...(argv.contents ? { contents: true } : {}),
+  }));
 }

@@ -3,6 +3,7 @@
 // (`-newer f`, `-samefile f`) or write them (`-fprint f`). `-exec … ;` words belong to the command
 // find runs, which is judged on its own.
 import type { FileArg, FileArgs } from './file-args';
+import { findWalk } from './find-prune';
 import { depthOf } from './option-walk';
 import type { WordValue } from './words';
 
@@ -65,6 +66,7 @@ export function findFileArgs(args: readonly WordValue[]): FileArgs {
     paths.push({ index: i, offset: 0, operand: true });
   }
   let unknownStarts = false;
+  const expressionAt = i;
   for (; i < args.length; i++) {
     const w = args[i]?.value ?? '';
     if (EXEC.has(w)) {
@@ -83,7 +85,9 @@ export function findFileArgs(args: readonly WordValue[]): FileArgs {
       paths.push({ index: i, offset: 0 });
     }
   }
+  const words = args.map((w) => w.value);
   return {
+    ...findWalk(args, expressionAt, words),
     paths: paths.filter((p) => p.index < args.length),
     // Start points read from a file could be anything, the root included.
     implicit: unknownStarts ? { path: '/', always: true } : { path: '.' },

@@ -6,6 +6,7 @@
 // content) is beyond a path check: see docs/security.md.
 import type { FileArg, FileArgs } from './file-args';
 import { type Grammar, walkOptions } from './option-walk';
+import { plainSkip, type WalkSkip } from './walk-skips';
 import type { WordValue } from './words';
 
 const GLOBAL: Grammar = {
@@ -66,9 +67,39 @@ const COMMIT: Grammar = {
     'pathspec-from-file',
   ],
 };
+// format-patch also writes: `-o`/`--output-directory DIR` (a patch file per commit) and `--output`.
+const FORMAT_PATCH: Grammar = {
+  ...LOG,
+  short: `${LOG.short}ov`,
+  long: [
+    ...LOG.long,
+    'output-directory',
+    'reroll-count',
+    'subject-prefix',
+    'in-reply-to',
+    'to',
+    'cc',
+    'add-header',
+    'signature',
+    'signature-file',
+    'description-file',
+    'base',
+    'suffix',
+    'filename-max-length',
+    'creation-factor',
+  ],
+};
 const HISTORY = new Set(['log', 'show', 'diff', 'whatchanged', 'shortlog', 'rev-list', 'format-patch']);
 // A revision rather than a path: HEAD~2, main^, v1.0:file, refs/…, an abbreviated object id.
 const REVISION = /^(@|HEAD|FETCH_HEAD|ORIG_HEAD|MERGE_HEAD)([~^].*)?$|^[0-9a-f]{7,40}$|[~^:]|^refs\//;
+
+// `:!x`, `:^x`, `:(exclude)x` with a literal path: git skips x and everything below it, relative
+// to the cwd (only negative pathspecs given: the walk is the cwd's, as with none).
+const EXCLUDE_SPEC = /^:(?:[!^]|\(exclude\))(?!:)([^*?[\]:(]+)$/;
+function excludeSpec(word: WordValue | undefined, base: string | undefined): WalkSkip | undefined {
+  const m = word?.literal ? EXCLUDE_SPEC.exec(word.value) : null;
+  return m?.[1] ? plainSkip({ under: m[1], ...(base === undefined ? {} : { base }) }) : undefined;
+}
 
 /** git's file arguments, or `undefined` (every word judged) for forms this does not model. */
 export function gitFileArgs(args: readonly WordValue[]): FileArgs | undefined {
@@ -76,11 +107,14 @@ export function gitFileArgs(args: readonly WordValue[]): FileArgs | undefined {
   const subAt = global.operands[0];
   if (subAt === undefined) return undefined;
   let base: string | undefined;
+  // Each `-C DIR` is itself a directory git works in: judged from the directory before it.
+  const dirs: FileArg[] = [];
   for (const o of global.options) {
     if (['git-dir', 'work-tree'].includes(o.name)) return undefined;
     if (o.name !== 'C') continue;
     const word = o.valueAt && args[o.valueAt.index];
-    if (!word?.literal || !o.value) return undefined;
+    if (!word?.literal || !o.value || !o.valueAt) return undefined;
+    dirs.push({ ...o.valueAt, ...(base === undefined ? {} : { base }) });
     base = base === undefined || o.value.startsWith('/') ? o.value : `${base}/${o.value}`;
   }
   const sub = args[subAt]?.value ?? '';
@@ -99,31 +133,50 @@ export function gitFileArgs(args: readonly WordValue[]): FileArgs | undefined {
     const specs = operands.filter(
       (i) => (walked.end !== undefined && i > walked.end) || !REVISION.test(rest[i]?.value ?? ''),
     );
-    // Magic pathspecs (`:!x`, `:/`) can reach the whole repository, whose root is not known here.
-    const magic = specs.some((i) => (rest[i]?.value ?? '').startsWith(':'));
+    // Exclude pathspecs (`:!x`, `:^x`, `:(exclude)x`) name what the walk skips; other magic
+    // pathspecs (`:/`, `:(top)x`) can reach the whole repository, whose root is not known here.
+    const excluded = new Map<number, WalkSkip>();
+    for (const i of specs) {
+      const skip = excludeSpec(rest[i], base);
+      if (skip) excluded.set(i, skip);
+    }
+    const skips = [...excluded.values()];
+    const positive = specs.filter((i) => !excluded.has(i));
+    const magic = positive.some((i) => (rest[i]?.value ?? '').startsWith(':'));
     const files = walked.options.flatMap((o) =>
       o.name === 'f' && o.valueAt ? [arg(o.valueAt.index, o.valueAt.offset)] : [],
     );
     return {
-      paths: [...files, ...specs.map((i) => ({ ...arg(i), pathspec: true, operand: true }))],
+      paths: [...dirs, ...files, ...positive.map((i) => ({ ...arg(i), pathspec: true, operand: true }))],
       implicit: magic ? { path: '/', always: true } : { path: '.', ...(base === undefined ? {} : { base }) },
       recursive: true,
+      skips,
     };
   }
   if (HISTORY.has(sub) || sub === 'commit') {
-    const walked = walkOptions(rest, sub === 'commit' ? COMMIT : LOG);
+    const walked = walkOptions(rest, sub === 'commit' ? COMMIT : sub === 'format-patch' ? FORMAT_PATCH : LOG);
     const paths = walked.operands.map((i) => arg(i));
     for (const o of walked.options) {
       if (!o.valueAt || o.value === undefined) continue;
       const { index, offset } = o.valueAt;
       if (['O', 'F', 'file', 'template', 'pathspec-from-file'].includes(o.name))
         paths.push(arg(index, offset));
-      if (o.name === 'output') paths.push(arg(index, offset, true));
+      if (['output', 'o', 'output-directory'].includes(o.name)) paths.push(arg(index, offset, true));
+      if (['signature-file', 'description-file'].includes(o.name)) paths.push(arg(index, offset));
       // `-L <range>:<file>`: the file follows the last colon.
       if (o.name === 'L' && o.value.includes(':'))
         paths.push(arg(index, offset + o.value.lastIndexOf(':') + 1));
     }
-    return { paths, recursive: false };
+    return { paths: [...dirs, ...paths], recursive: false };
   }
-  return undefined;
+  // Other subcommands: every word may be a path, relative to the last `-C` when there is one
+  // (`git -C ~ add .ssh/id_rsa` names ~/.ssh/id_rsa), as the generic reading does from the cwd.
+  if (base === undefined) return undefined;
+  const paths = rest.flatMap((w, i) => {
+    const v = w.value;
+    const offset = v.startsWith('--') ? v.indexOf('=') + 1 : v.startsWith('-') ? v.search(/[/~]/) : 0;
+    return offset < 0 || (offset === 0 && v.startsWith('-')) ? [] : [arg(i, offset)];
+  });
+  const recursive = rest.some((w) => w.value === '--recursive' || /^-[A-Za-z]*[rR][A-Za-z]*$/.test(w.value));
+  return { paths: [...dirs, ...paths], recursive };
 }

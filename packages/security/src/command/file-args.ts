@@ -5,6 +5,7 @@
 import { findFileArgs } from './file-args-find';
 import { gitFileArgs } from './file-args-git';
 import { depthOf, type Grammar, given, type Walked, walkOptions } from './option-walk';
+import { grepSkips, rgSkips, type WalkSkip } from './walk-skips';
 import type { WordValue } from './words';
 
 /** A word (index into the arguments) or its tail from `offset` that names a file. */
@@ -32,6 +33,10 @@ export interface FileArgs {
   recursive: boolean;
   /** How many levels below a given directory the walk goes (`find -maxdepth`, `tree -L`). */
   maxDepth?: number;
+  /** The walk reads names and metadata only, never file contents (`du`, `ls -R`, `find -print`). */
+  namesOnly?: boolean;
+  /** What the walk provably skips (`--exclude-dir=secret`, `-g '!secret'`; walk-skips.ts). */
+  skips?: WalkSkip[];
 }
 
 const GREP: Grammar = {
@@ -155,6 +160,7 @@ export function fileArgs(program: string, args: readonly WordValue[]): FileArgs 
         paths: [...valueArg(walked, ['f', 'file', 'exclude-from']), ...operandArgs(operands)],
         implicit: recursive ? { path: '.' } : undefined,
         recursive,
+        skips: grepSkips(walked, args),
       };
     }
     case 'rg': {
@@ -167,6 +173,8 @@ export function fileArgs(program: string, args: readonly WordValue[]): FileArgs 
         implicit: { path: '.' },
         recursive: true,
         maxDepth: depth.length > 0 ? depthOf(depth.map((o) => o.value)) : undefined,
+        namesOnly: given(walked, 'files'),
+        skips: rgSkips(walked, args),
       };
     }
     case 'ls': {
@@ -175,6 +183,7 @@ export function fileArgs(program: string, args: readonly WordValue[]): FileArgs 
         paths: operandArgs(walked.operands),
         implicit: { path: '.' },
         recursive: given(walked, 'R', 'recursive'),
+        namesOnly: true,
       };
     }
     case 'du': {
@@ -183,6 +192,7 @@ export function fileArgs(program: string, args: readonly WordValue[]): FileArgs 
         paths: [...valueArg(walked, ['X', 'exclude-from', 'files0-from']), ...operandArgs(walked.operands)],
         implicit: { path: '.' },
         recursive: true,
+        namesOnly: true,
       };
     }
     case 'tree': {
@@ -193,6 +203,8 @@ export function fileArgs(program: string, args: readonly WordValue[]): FileArgs 
         implicit: { path: '.' },
         recursive: true,
         maxDepth: levels.length > 0 ? depthOf(levels.map((o) => o.value)) : undefined,
+        // `-R` writes 00Tree.html into every directory; `--fromfile` reads listings from files.
+        namesOnly: !given(walked, 'R', 'o', 'fromfile'),
       };
     }
     case 'sed': {

@@ -68,8 +68,10 @@ function foundPaths(words: WordValue[]): WordValue[] {
               .fill('*')
               .join('/'),
           );
+    // What the walk prunes (`-path ./secret -prune -o -exec …`) is never a `{}`.
+    const walk = known.skips?.length ? { walk: { start: start.value, skips: known.skips } } : {};
     for (const glob of globs)
-      out.push({ value: `${base}/${glob}`, literal: false, prefix: `${base}/`, expanded: false });
+      out.push({ value: `${base}/${glob}`, literal: false, prefix: `${base}/`, expanded: false, ...walk });
   }
   return out;
 }

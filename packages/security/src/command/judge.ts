@@ -15,12 +15,16 @@ import {
   layers,
   networkDeviceUse,
 } from './capabilities';
+import { configWrite } from './config-writes';
+import { namesDashFiles } from './glob-options';
 import type { HomeBound } from './home-bound';
 import { hookDenial, memoryDenial } from './hook-denials';
+import { lineLinks } from './line-links';
 import { deferredPaths, judgePaths } from './path-denials';
 import { programDirWrite } from './program-dirs';
+import { localPythonPath } from './python-path';
 import { candidateCwds } from './real-paths';
-import { denylisted, notAllowed } from './rule-denials';
+import { denylisted, notAllowed, redirectDenied } from './rule-denials';
 import type { Construct, Scan } from './scan';
 
 /** What one check judges a scan by. */
@@ -49,9 +53,10 @@ export function judge(scan: Scan, ctx: JudgeContext): Construct | undefined {
       reason: `the command could not be parsed as bash (near ${firstError}); fix the syntax`,
     };
   }
+  const cwds = candidateCwds(cwd, scan.cds, home);
   for (const assignment of scan.assignments) {
     const denied = assignmentDenial(assignment, strict, ctx.dangerous);
-    if (denied) return denied;
+    if (denied && !localPythonPath(assignment, bound.paths, cwds)) return denied;
   }
   const hooks = protectHooks ? (hookDenial(scan, true) ?? memoryDenial(scan, cwd, home, true)) : undefined;
   if (hooks) return hooks;
@@ -62,15 +67,17 @@ export function judge(scan: Scan, ctx: JudgeContext): Construct | undefined {
   if (unsure && (strict || bound.denied.length > 0 || !bound.paths.empty)) return unsure;
   // The directories the line may run in, for deny rules about `.` or `*` (`cd / && rm -rf .`).
   const denyCwds = bound.denied.length > 0 ? candidateCwds(cwd, scan.cds, home) : [];
-  const cwds = candidateCwds(cwd, scan.cds, home);
+  const links = bound.denied.length > 0 ? lineLinks(scan.commands, denyCwds) : undefined;
+  // Globs among options are resolved unless the line may make a file named like an option.
+  const resolveGlobs = strict && !namesDashFiles(scan);
   for (const found of scan.commands) {
-    const denied = denylisted(found, bound, denyCwds, home);
+    const denied = denylisted(found, bound, denyCwds, home, links);
     if (denied) return denied;
     if (strict && found.construct) return found.construct;
     // Every call is judged by its name, also when a function of that name is defined: the
     // function's body is judged on its own, and `command rm` or `/bin/rm` would skip it.
     for (const inv of bound.allowed ? layers(found) : []) {
-      const refused = notAllowed(bound.allowed ?? [], found, inv, cwds);
+      const refused = notAllowed(bound.allowed ?? [], found, inv, cwds, resolveGlobs);
       if (refused) return refused;
     }
     for (const inv of layers(found)) {
@@ -78,9 +85,14 @@ export function judge(scan: Scan, ctx: JudgeContext): Construct | undefined {
       if (lacking) return lacking;
     }
   }
+  // A redirection onto a device is `dd of=` that device.
+  for (const r of scan.redirects) {
+    const denied = redirectDenied(r, bound, r.deferred ? undefined : denyCwds, home, links);
+    if (denied) return denied;
+  }
   // Aliases and `hash -p` names as later uses run them (run-time arguments appended).
   for (const probe of scan.probes) {
-    const denied = denylisted(probe, bound, denyCwds, home);
+    const denied = denylisted(probe, bound, denyCwds, home, links);
     if (denied) return denied;
   }
   const shadow =
@@ -100,6 +112,11 @@ export function judge(scan: Scan, ctx: JudgeContext): Construct | undefined {
   // Under an allowlist a name stands for the system's program: its directories are not written.
   const programDir = strict ? programDirWrite(scan, cwds, home) : undefined;
   if (programDir) return programDir;
+  // Nor the files an allowed program reads as code or command-running configuration.
+  const config = bound.allowed
+    ? configWrite(scan, bound.allowed, cwds, home, lineLinks(scan.commands, cwds))
+    : undefined;
+  if (config) return config;
   return (
     deferredPaths(scan, bound) ??
     judgePaths(scan, bound.paths, cwd, home) ??

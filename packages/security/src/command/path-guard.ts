@@ -10,6 +10,13 @@ import { spend } from './budget';
 import { expandGlob, globReaches, hasGlob } from './globs';
 import type { PathRef } from './path-refs';
 import { PATH_RESOLVE_STEPS, resolvePath, resolveReal } from './real-paths';
+import { skipsTarget } from './walk-skips';
+
+// A walk's operand as written and the directory it is relative to (find prints paths from it).
+interface WalkStart {
+  written: string;
+  cwd: string;
+}
 
 function within(path: string, dir: string): boolean {
   return dir === '/' || path === dir || path.startsWith(`${dir}/`);
@@ -74,7 +81,7 @@ export class PathGuard {
         spend(PATH_RESOLVE_STEPS, 'paths × directories');
         const f = pattern
           ? this.globHit(base, text, ref)
-          : this.literalHit(base ? `${base}/${text}` : text, ref);
+          : this.literalHit(base ? `${base}/${text}` : text, ref, { written: text, cwd: base });
         if (f) return f;
       }
     }
@@ -93,21 +100,46 @@ export class PathGuard {
     const head = headPath.real;
     const tail = parts.slice(firstGlob).join('/');
     const pattern = components(`${head}/${tail}`);
-    const reached = this.forbidden.find((f) =>
-      globReaches(pattern, components(f.real), ref.recursive, ref.depth),
+    // A program that reads no contents may list whatever a glob matches (`du -sh *`, `ls *`).
+    if (ref.namesOnly) return undefined;
+    const reached = this.forbidden.find(
+      (f) =>
+        globReaches(pattern, components(f.real), ref.recursive, ref.depth) && !this.pruned(ref, base, f.real),
     );
     if (reached) return reached.configured;
     const matches = expandGlob(`/${tail}`, head);
     if (matches === undefined) return 'unknown';
     spend(PATH_RESOLVE_STEPS * matches.length, 'paths a glob matches');
     for (const path of matches) {
+      if (this.pruned(ref, base, path)) continue;
       const f = this.literalHit(path, ref);
       if (f) return f;
     }
     return undefined;
   }
 
-  private literalHit(path: string, ref: PathRef): string | undefined {
+  // A path find's `{}` stands for that lies in what find's walk prunes (find-exec.ts).
+  private pruned(ref: PathRef, base: string, target: string): boolean {
+    const walk = ref.word.walk;
+    if (!walk) return false;
+    const start = resolvePath(walk.start.startsWith('/') ? walk.start : `${base}/${walk.start}`).real;
+    return (
+      within(target, start) && target !== start && skipsTarget(walk.skips, walk.start, start, target, base)
+    );
+  }
+
+  // A walk that reaches `target` below the operand only through entries it skips, or that reads
+  // names only, does not read it (walk-skips.ts, file-args.ts).
+  private walkSpares(ref: PathRef, real: string, target: string, start?: WalkStart): boolean {
+    if (ref.namesOnly) return true;
+    return (
+      start !== undefined &&
+      ref.skips !== undefined &&
+      skipsTarget(ref.skips, start.written, real, target, start.cwd)
+    );
+  }
+
+  private literalHit(path: string, ref: PathRef, start?: WalkStart): string | undefined {
     if (PROC_LINK.test(lexical(path))) return '/proc/<pid>/root|cwd|fd';
     const physical = resolvePath(path);
     if (physical.procLink) return '/proc/<pid>/root|cwd|fd';
@@ -118,7 +150,11 @@ export class PathGuard {
       reals.push(textual.real);
     }
     return this.forbidden.find((f) =>
-      reals.some((real) => within(real, f.real) || (ref.recursive && walksInto(real, f.real, ref.depth))),
+      reals.some(
+        (real) =>
+          within(real, f.real) ||
+          (ref.recursive && walksInto(real, f.real, ref.depth) && !this.walkSpares(ref, real, f.real, start)),
+      ),
     )?.configured;
   }
 

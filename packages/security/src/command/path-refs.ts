@@ -5,6 +5,7 @@
 // a forbidden path is path-guard.ts's to decide.
 import { type FileArgs, fileArgs } from './file-args';
 import type { FoundCommand, Redirect } from './scan';
+import type { WalkSkip } from './walk-skips';
 import type { WordValue } from './words';
 
 /** A word that may name a file, and whether the command writes or reads it. */
@@ -17,6 +18,10 @@ export interface PathRef {
   recursive: boolean;
   /** How many levels a recursive command descends (`find -maxdepth`); unbounded when absent. */
   depth?: number;
+  /** The walk reads names and metadata only, never contents (file-args.ts). */
+  namesOnly?: boolean;
+  /** What the walk provably skips below its start (walk-skips.ts). */
+  skips?: readonly WalkSkip[];
 }
 
 /** Programs whose arguments never name files they open: their arguments are not path-checked. */
@@ -129,6 +134,8 @@ function modelledRefs(args: WordValue[], known: FileArgs, text: string): PathRef
     text,
     recursive: known.recursive,
     ...(known.maxDepth === undefined ? {} : { depth: known.maxDepth }),
+    ...(known.namesOnly ? { namesOnly: true } : {}),
+    ...(known.skips?.length ? { skips: known.skips } : {}),
   };
   for (const p of known.paths) {
     const word = args[p.index];

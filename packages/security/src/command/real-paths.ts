@@ -76,6 +76,8 @@ export function resolvePath(path: string): Resolved {
     done.push(part);
     if (done.length > missingFrom) continue;
     const here = joined();
+    // One system call per component: a path of thousands of components is thousands of calls.
+    spend(1, 'resolving paths');
     const k = kind(here);
     if (k === 'missing') missingFrom = done.length;
     if (k !== 'link') continue;

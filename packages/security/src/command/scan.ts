@@ -40,6 +40,8 @@ export interface FoundAssignment {
   text: string;
   /** It reaches the environment of a program (`X=1 cmd`, `export`, `declare -x`, `env X=1`). */
   exported: boolean;
+  /** The value of a `NAME=value` assignment written before or as a command. */
+  value?: WordValue;
 }
 
 /** Everything found in one command line. */

@@ -147,12 +147,15 @@ export class Scanner {
         const name = node.childForFieldName('name');
         const owner = node.parent?.type;
         // Declarations are read by `builtin`, which knows which of their names are exported.
-        if (name && owner !== 'declaration_command')
+        if (name && owner !== 'declaration_command') {
+          const value = node.childForFieldName('value');
           this.scan.assignments.push({
             name: (name.firstNamedChild?.type === 'variable_name' ? name.firstNamedChild : name).text,
             text: node.text,
             exported: owner === 'command',
+            ...(value ? { value: this.word(value) } : {}),
           });
+        }
         break;
       }
       case 'for_statement': {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Node } from 'web-tree-sitter';
 import { expandBraces, hasBraceList } from './braces';
+import type { WalkSkip } from './walk-skips';
 
 /** A word after quote removal. */
 export interface WordValue {
@@ -20,6 +21,10 @@ export interface WordValue {
   expanded: boolean;
   /** For a word with brace expansion and no run-time part: the words it expands to. */
   alternatives?: string[];
+  /** A glob none of whose matches starts with `-` at check time (glob-options.ts): not an option. */
+  dashFree?: boolean;
+  /** For a path find's `{}` stands for: the start point it was found from and what the walk prunes. */
+  walk?: { start: string; skips: readonly WalkSkip[] };
 }
 
 let passwd: Map<string, string> | undefined;
