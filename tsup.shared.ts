@@ -13,7 +13,13 @@ export function libraryConfig(entry: Record<string, string>): Options {
     dts: { compilerOptions: { paths: {} } },
     platform: 'node',
     target: 'node20',
+    // Maps without sourcesContent: they name ../src/*.ts, which every package ships (its `files`),
+    // so stack traces (--enable-source-maps) and debuggers reach the real source, stored once
+    // instead of twice inside the ESM and CJS maps ("Install size and packaging", docs/performance.md).
     sourcemap: true,
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
     clean: true,
     splitting: true,
     treeshake: true,

@@ -2,19 +2,24 @@
 // until every echo has returned (all terminals stay alive), and the orchestrating process's RSS.
 // Each measurement runs in its own child process (`node concurrent.mjs --mode raw|orchflow`) so
 // its RSS is attributable; the parent alternates the sides (A B, B A, A B) and collects their JSON.
-// Both sides keep the same number of spawn+echo sequences in flight. A kill-all phase follows
-// (orchflow: `terminal.kill()` of all 1000 at once; raw: SIGKILL each pty), timed with the peak RSS
-// it reaches; it is reported but has no goal of its own.
-// Goals: wall time ≤ 1.5× the baseline; orchestrating-process peak RSS ≤ 120 MB.
+// Three sides: raw node-pty, `@orchflow/terminal` (`Terminal.spawn`) and `@orchflow/core`
+// (`Orchestrator.spawnTerminal`: registry, quotas, events, metrics on top of the terminal); all
+// keep the same number of spawn+echo sequences in flight. A kill-all phase follows (orchflow:
+// `kill()` of all 1000 at once; raw: SIGKILL each pty), timed with the peak RSS it reaches; it is
+// reported but has no goal of its own. `--quick` still opens 1000 terminals, with one run per side.
+// Goals: wall time ≤ 1.3× the baseline; orchestrating-process peak RSS ≤ 120 MB (both orchflow sides).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { arg, printTable, quick, RssSampler, round, summarize, writeResults } from './lib/stats.mjs';
 
-const COUNT = Number(arg('count', quick ? 200 : 1000));
+const COUNT = Number(arg('count', 1000));
 const IN_FLIGHT = Number(arg('in-flight', 50));
 const RUNS = Number(arg('runs', quick ? 1 : 3));
-const GOAL_RATIO = 1.5;
+const GOAL_RATIO = 1.3;
+const MODES = ['raw', 'orchflow', 'orchestrator'];
 const GOAL_RSS_MB = 120;
 
 /** Peak RSS of this process as the kernel counted it (VmHWM), in bytes. */
@@ -42,7 +47,28 @@ const sides = {
       return terminal;
     },
   },
+  orchestrator: {
+    async open() {
+      const { Orchestrator } = await import('@orchflow/core');
+      // The same spawn timeout as the Terminal side: under load 1000 shells start slowly.
+      sides.orchestrator.orch ??= Orchestrator.builder()
+        .withMaxTerminals(COUNT)
+        .withBackend(new (await directBackend())({ spawnTimeoutMs: 120_000 }))
+        .build();
+      const handle = await sides.orchestrator.orch.spawnTerminal('bench', { shell: 'bash' });
+      const result = await handle.execute('echo hello');
+      if (result.stdout.trim() !== 'hello') throw new Error(`orchestrator: echo printed ${result.stdout}`);
+      return handle;
+    },
+  },
 };
+
+/** `DirectBackend` from the `@orchflow/mux` that `@orchflow/core` depends on (not a bench dependency). */
+async function directBackend() {
+  const core = createRequire(createRequire(import.meta.url).resolve('@orchflow/core/package.json'));
+  const mux = join(dirname(core.resolve('@orchflow/mux/package.json')), 'dist', 'index.mjs');
+  return (await import(pathToFileURL(mux).href)).DirectBackend;
+}
 
 /** Child: opens COUNT terminals of one side and prints its measurements as JSON. */
 async function measure(mode) {
@@ -70,6 +96,7 @@ async function measure(mode) {
   const teardownPeakRss = kernelPeakRss();
   const result = { mode, wallMs, teardownMs, latency: summarize(latencies), ...memory };
   process.stdout.write(`${JSON.stringify({ ...result, kernelPeakRss: kernelPeak, teardownPeakRss })}\n`);
+  await sides.orchestrator.orch?.shutdown();
 }
 
 /** Parent: runs the children alternately and reports. */
@@ -88,9 +115,9 @@ async function compare() {
         else resolve(JSON.parse(out.trim().split('\n').pop()));
       });
     });
-  const runs = { raw: [], orchflow: [] };
+  const runs = { raw: [], orchflow: [], orchestrator: [] };
   for (let i = 0; i < RUNS; i++) {
-    for (const mode of i % 2 === 0 ? ['raw', 'orchflow'] : ['orchflow', 'raw']) {
+    for (const mode of i % 2 === 0 ? MODES : [...MODES].reverse()) {
       const run = await child(mode);
       runs[mode].push(run);
       console.log(
@@ -110,8 +137,15 @@ async function compare() {
   });
   const base = side(runs.raw);
   const orch = side(runs.orchflow);
+  const core = side(runs.orchestrator);
   const ratio = orch.wallMs.p50 / base.wallMs.p50;
-  const pass = { wall: ratio <= GOAL_RATIO, rss: orch.peakRssMB.max <= GOAL_RSS_MB };
+  const coreRatio = core.wallMs.p50 / base.wallMs.p50;
+  const pass = {
+    wall: ratio <= GOAL_RATIO,
+    rss: orch.peakRssMB.max <= GOAL_RSS_MB,
+    orchestratorWall: coreRatio <= GOAL_RATIO,
+    orchestratorRss: core.peakRssMB.max <= GOAL_RSS_MB,
+  };
   const latencyRow = (list) =>
     list.map((r) => `${round(r.latency.p50, 1)}/${round(r.latency.p95, 1)}`).join(', ');
   printTable(`${COUNT} concurrent terminals, one echo each (${IN_FLIGHT} in flight, ${RUNS} runs per side)`, [
@@ -133,33 +167,43 @@ async function compare() {
       round(base.teardownMs.p50, 0),
       round(base.peakRssWithTeardownMB.max, 1),
     ],
+    ...[
+      ['orchflow Terminal', orch, runs.orchflow],
+      ['orchflow Orchestrator', core, runs.orchestrator],
+    ].map(([name, stat, list]) => [
+      name,
+      round(stat.wallMs.p50, 0),
+      round(stat.wallMs.max, 0),
+      latencyRow(list),
+      round(stat.peakRssMB.max, 1),
+      round(stat.teardownMs.p50, 0),
+      round(stat.peakRssWithTeardownMB.max, 1),
+    ]),
     [
-      'orchflow',
-      round(orch.wallMs.p50, 0),
-      round(orch.wallMs.max, 0),
-      latencyRow(runs.orchflow),
-      round(orch.peakRssMB.max, 1),
-      round(orch.teardownMs.p50, 0),
-      round(orch.peakRssWithTeardownMB.max, 1),
-    ],
-    [
-      'ratio',
-      `${round(ratio, 2)}×`,
-      `${round(orch.wallMs.max / base.wallMs.max, 2)}×`,
+      'ratio Terminal / Orchestrator',
+      `${round(ratio, 2)}× / ${round(coreRatio, 2)}×`,
+      `${round(orch.wallMs.max / base.wallMs.max, 2)}× / ${round(core.wallMs.max / base.wallMs.max, 2)}×`,
       '',
       '',
-      `${round(orch.teardownMs.p50 / base.teardownMs.p50, 1)}×`,
+      `${round(orch.teardownMs.p50 / base.teardownMs.p50, 1)}× / ${round(core.teardownMs.p50 / base.teardownMs.p50, 1)}×`,
       '',
     ],
   ]);
+  const verdict = (ok) => (ok ? 'pass' : 'miss');
   console.log(
-    `goal: wall ≤ ${GOAL_RATIO}× → ${pass.wall ? 'pass' : 'miss'}; RSS ≤ ${GOAL_RSS_MB} MB → ${pass.rss ? 'pass' : 'miss'}`,
+    `goal: wall ≤ ${GOAL_RATIO}× → Terminal ${verdict(pass.wall)}, Orchestrator ${verdict(pass.orchestratorWall)}; RSS ≤ ${GOAL_RSS_MB} MB → Terminal ${verdict(pass.rss)}, Orchestrator ${verdict(pass.orchestratorRss)}`,
   );
   writeResults('concurrent', {
     params: { count: COUNT, inFlight: IN_FLIGHT, runs: RUNS, command: 'echo hello' },
     baseline: base,
     orchflow: orch,
-    ratio: { wallP50: round(ratio), teardownP50: round(orch.teardownMs.p50 / base.teardownMs.p50) },
+    orchestrator: core,
+    ratio: {
+      wallP50: round(ratio),
+      teardownP50: round(orch.teardownMs.p50 / base.teardownMs.p50),
+      orchestratorWallP50: round(coreRatio),
+      orchestratorTeardownP50: round(core.teardownMs.p50 / base.teardownMs.p50),
+    },
     runs: Object.fromEntries(
       Object.entries(runs).map(([side, list]) => [
         side,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-step setup on a fresh Debian machine with Node 20: pnpm, the system packages the tests
-# use (real shells and tmux), and the workspace's dependencies (node-pty compiles here).
+# use (real shells and tmux), and the workspace's dependencies (node-pty comes prebuilt on glibc Linux).
 # Usage: scripts/setup.sh [--frozen]   (--frozen: install exactly the lockfile, as CI does)
 set -euo pipefail
 cd "$(dirname "$0")/.."

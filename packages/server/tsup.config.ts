@@ -11,7 +11,11 @@ export default defineConfig([
     outExtension: () => ({ js: '.mjs' }),
     platform: 'node',
     target: 'node20',
+    // Like the library's maps (tsup.shared.ts): no sourcesContent, the shipped src/ instead.
     sourcemap: true,
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
     clean: false,
     banner: { js: '#!/usr/bin/env node' },
   },

@@ -12,7 +12,7 @@ import {
   type InitializeResult,
   type IpcChannel,
   type ListParams,
-  Methods,
+  type Methods,
   type MetricsResult,
   OrchflowError,
   PROTOCOL_VERSION,
@@ -22,8 +22,9 @@ import {
   type ServerInfo,
   type TerminalConfig,
   type TerminalInfo,
-} from '@orchflow/protocol';
+} from '@orchflow/protocol/runtime';
 import type { DirectConnectable } from './connectable';
+import { requireFeature } from './features';
 import { InteractiveSession } from './interactive-session';
 import { type RemoteExecuteOptions, RemoteTerminal } from './remote-terminal';
 import { SubscriptionRouter } from './subscription-router';
@@ -97,8 +98,10 @@ export class OrchflowClient {
     options: OrchflowClientOptions = {},
   ): Promise<OrchflowClient> {
     let router: SubscriptionRouter | undefined;
-    const peer = new RpcPeer(channel, {
-      methods: Methods,
+    // No `methods`: results from the server are typed but not re-validated against the protocol's
+    // full schemas, which would pull classic zod into the browser bundle; the JSON-RPC envelope
+    // and the notifications the client acts on are still checked (notification-schemas.ts).
+    const peer = new RpcPeer<typeof Methods>(channel, {
       defaultTimeoutMs: options.timeoutMs,
       onError: options.onError,
       onClose: (reason) => router?.closeAll(reason),
@@ -182,7 +185,10 @@ export class OrchflowClient {
 
   /** A handle on an existing terminal, such as one from {@link listTerminals}. */
   handle(info: TerminalInfo): RemoteTerminal {
-    return new RemoteTerminal({ peer: this.peer, router: this.router }, info);
+    return new RemoteTerminal(
+      { peer: this.peer, router: this.router, capabilities: this.handshake.capabilities },
+      info,
+    );
   }
 
   /** The terminals this client may see, optionally narrowed. */
@@ -192,6 +198,7 @@ export class OrchflowClient {
 
   /** Runs several commands; results line up with `commands`. */
   async batchExecute(commands: ExecuteCommand[], options: BatchOptions = {}): Promise<BatchItemResult[]> {
+    requireFeature(this.capabilities, 'batchExecute', 'batchExecute()');
     const { results } = await this.peer.request(
       'terminal.batchExecute',
       { commands, ...options },
@@ -202,6 +209,7 @@ export class OrchflowClient {
 
   /** Opens a transaction: its commands are admitted together at commit, or none runs. */
   async transaction(): Promise<ClientTransaction> {
+    requireFeature(this.capabilities, 'transactions', 'transaction()');
     const { txId } = await this.peer.request('tx.begin', {});
     return new ClientTransaction(this.peer, txId);
   }
@@ -235,22 +243,26 @@ export class OrchflowClient {
   }
 
   /** Orchestrator metrics (for an agent principal: its own terminals only). */
-  metrics(options: { includeProcesses?: boolean } = {}): Promise<MetricsResult> {
+  async metrics(options: { includeProcesses?: boolean } = {}): Promise<MetricsResult> {
+    requireFeature(this.capabilities, 'metrics', 'metrics()');
     return this.peer.request('orchestrator.metrics', options);
   }
 
   /** Pauses output reading of every terminal (or one agent's); admin only. Returns how many. */
   async pauseAll(agentId?: string): Promise<number> {
+    requireFeature(this.capabilities, 'emergencyControls', 'pauseAll()');
     return (await this.peer.request('orchestrator.pauseAll', { agentId })).paused;
   }
 
   /** Resumes every paused terminal (or one agent's); admin only. Returns how many. */
   async resumeAll(agentId?: string): Promise<number> {
+    requireFeature(this.capabilities, 'emergencyControls', 'resumeAll()');
     return (await this.peer.request('orchestrator.resumeAll', { agentId })).resumed;
   }
 
   /** Kills every terminal (or one agent's); admin only. Returns how many. */
   async killAll(agentId?: string): Promise<number> {
+    requireFeature(this.capabilities, 'emergencyControls', 'killAll()');
     return (await this.peer.request('orchestrator.killAll', { agentId }, { timeoutMs: 0 })).killed;
   }
 

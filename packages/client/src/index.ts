@@ -11,14 +11,17 @@ export {
   type ExitInfo,
   isOrchflowError,
   isOrchflowLocalError,
+  isPolicyDenied,
   OrchflowError,
   type OutputChunk,
+  type PolicyDeniedData,
   type Principal,
+  policyDenial,
   type ReadResult,
   type Snapshot,
   type TerminalConfig,
   type TerminalInfo,
-} from '@orchflow/protocol';
+} from '@orchflow/protocol/runtime';
 export {
   type BatchOptions,
   CLOSE_TIMEOUT_MS,

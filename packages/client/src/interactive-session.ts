@@ -11,7 +11,7 @@ import {
   OrchflowError,
   type OutputChunk,
   type Snapshot,
-} from '@orchflow/protocol';
+} from '@orchflow/protocol/runtime';
 import type { RemoteTerminal } from './remote-terminal';
 
 /** Characters of recent output kept for {@link InteractiveSession.waitFor}: 64 Ki. */

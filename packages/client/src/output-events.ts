@@ -1,7 +1,7 @@
 // The events a client-side output stream yields. They mirror `StreamEvent` of @orchflow/terminal
 // (which the client cannot import: it runs in browsers), so code written against core's
 // in-process handle reads a remote stream unchanged.
-import type { OutputChunk } from '@orchflow/protocol';
+import type { OutputChunk } from '@orchflow/protocol/runtime';
 
 /** A piece of output; `nextOffset` is where the next chunk starts (resume from it). */
 export interface OutputDataEvent extends OutputChunk {

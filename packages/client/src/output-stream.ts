@@ -2,7 +2,7 @@
 // resumable from any retained offset. The server pushes without waiting for this reader, so the
 // buffer here is bounded: when a slow reader lets it exceed `maxBufferedBytes`, the buffered data
 // is replaced by one explicit gap event (read the bytes back with `read()`), never dropped silently.
-import type { ExitInfo } from '@orchflow/protocol';
+import type { ExitInfo } from '@orchflow/protocol/runtime';
 import type { OutputEvent } from './output-events';
 import { utf8Length } from './output-events';
 import type { RoutedChunk, SubscriptionRouter } from './subscription-router';

@@ -11,7 +11,7 @@ import {
   localFailure,
   MessageQueue,
   OrchflowError,
-} from '@orchflow/protocol';
+} from '@orchflow/protocol/runtime';
 import { ReconnectTracker } from './reconnect-tracker';
 
 /** Backoff and events of a {@link ReconnectingChannel}. */

@@ -12,7 +12,7 @@ import {
   type JsonRpcSingleMessage,
   localFailure,
   type RequestId,
-} from '@orchflow/protocol';
+} from '@orchflow/protocol/runtime';
 
 /** Methods safe to send again after a lost connection: running them twice changes nothing. */
 const RETRYABLE = new Set([

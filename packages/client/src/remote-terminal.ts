@@ -5,18 +5,21 @@ import {
   disposer,
   type ExecResult,
   type ExecuteOptions,
-  ExecuteProgressParamsSchema,
   type ExitInfo,
   type Methods,
   type OutputChunk,
   type ReadResult,
   type RpcPeer,
+  type ServerCapabilities,
   type Snapshot,
   type TerminalInfo,
-} from '@orchflow/protocol';
+} from '@orchflow/protocol/runtime';
+import { missingFeature } from './features';
+import { ProgressParams } from './notification-schemas';
 import type { OutputEvent } from './output-events';
 import { type StreamOptions, streamOutput } from './output-stream';
 import type { OpenSubscription, SubscriptionRouter } from './subscription-router';
+import { writeData } from './write-data';
 
 /** Extra time a request waits beyond a command's own `timeoutMs` before giving up on the server. */
 export const EXECUTE_RESPONSE_MARGIN_MS = 30_000;
@@ -43,6 +46,8 @@ export interface RemoteExecuteOptions extends ExecuteOptions {
 export interface RemoteTerminalContext {
   readonly peer: RpcPeer<typeof Methods>;
   readonly router: SubscriptionRouter;
+  /** What the connection offers; a call needing a missing feature fails with `Unsupported`. */
+  readonly capabilities: ServerCapabilities;
 }
 
 /** A terminal on the server, driven over RPC. */
@@ -76,6 +81,16 @@ export class RemoteTerminal {
   /** Runs a command in the terminal's persistent shell and resolves with its result. */
   execute(command: string, options: RemoteExecuteOptions = {}): Promise<ExecResult> {
     const { onOutput, onStart, signal, requestTimeoutMs, ...limits } = options;
+    // Without these features chunks would silently never come, and an abort would reject while
+    // the command ran on (`onStart` needs no check: it is documented to fire only where offered).
+    const missing =
+      (onOutput
+        ? missingFeature(this.context.capabilities, 'executeProgress', 'execute() with onOutput')
+        : undefined) ??
+      (signal
+        ? missingFeature(this.context.capabilities, 'cancellation', 'execute() with a signal')
+        : undefined);
+    if (missing) return Promise.reject(missing);
     const timeoutMs =
       requestTimeoutMs ??
       (limits.timeoutMs === undefined ? 0 : limits.timeoutMs + EXECUTE_RESPONSE_MARGIN_MS);
@@ -90,15 +105,19 @@ export class RemoteTerminal {
     );
   }
 
-  /** Sends input as if typed (`\r` is Enter). */
-  async write(data: string): Promise<void> {
-    await this.context.peer.request('terminal.write', { terminalId: this.id, data });
+  /**
+   * Sends input as if typed (`\r` is Enter): text, or bytes (sent as base64 when they are not
+   * valid UTF-8), like the in-process `TerminalHandle.write`.
+   */
+  async write(data: string | Uint8Array): Promise<void> {
+    await this.context.peer.request('terminal.write', { terminalId: this.id, ...writeData(data) });
   }
 
-  /** Changes the terminal size. */
-  async resize(cols: number, rows: number): Promise<void> {
+  /** Changes the terminal size; resolves with the size now in effect. */
+  async resize(cols: number, rows: number): Promise<{ cols: number; rows: number }> {
     const size = await this.context.peer.request('terminal.resize', { terminalId: this.id, cols, rows });
     this.current = { ...this.current, ...size };
+    return { cols: size.cols, rows: size.rows };
   }
 
   /** Kills the terminal's whole process tree and resolves with how it ended. */
@@ -172,7 +191,7 @@ function deliverProgress(
   onOutput: ((chunk: OutputChunk) => void) | undefined,
   onStart: ((offset: number) => void) | undefined,
 ): void {
-  const parsed = ExecuteProgressParamsSchema.safeParse(value);
+  const parsed = ProgressParams.safeParse(value);
   if (!parsed.success) return;
   const { data, offset, started } = parsed.data;
   if (started) onStart?.(offset);

@@ -2,15 +2,8 @@
 // `terminal.gap` and `terminal.exit` notifications to the sink of the subscription they name.
 // A server may push a subscription's first chunks before its `terminal.subscribe` response
 // arrives; those are held (only while a subscribe is in flight) and replayed once the id is known.
-import {
-  type ExitInfo,
-  type Methods,
-  type OutputChunk,
-  type RpcPeer,
-  TerminalExitParamsSchema,
-  TerminalGapParamsSchema,
-  TerminalOutputParamsSchema,
-} from '@orchflow/protocol';
+import type { ExitInfo, Methods, OutputChunk, RpcPeer } from '@orchflow/protocol/runtime';
+import { ExitParams, GapParams, OutputParams } from './notification-schemas';
 
 /** A routed chunk; `nextOffset` is the server's byte offset after it (absent from older servers). */
 export interface RoutedChunk extends OutputChunk {
@@ -40,11 +33,6 @@ type Held =
   | { kind: 'gap'; from: number; to: number }
   | { kind: 'exit'; info: ExitInfo };
 
-// The exit notification names its subscription so each subscriber ends after its own last chunk.
-const ExitParamsSchema = TerminalExitParamsSchema.extend({
-  subscriptionId: TerminalOutputParamsSchema.shape.subscriptionId,
-});
-
 /** Routes subscription notifications of one connection. */
 export class SubscriptionRouter {
   private readonly sinks = new Map<string, SubscriptionSink>();
@@ -52,17 +40,17 @@ export class SubscriptionRouter {
   private subscribing = 0;
 
   constructor(private readonly peer: RpcPeer<typeof Methods>) {
-    peer.onNotification('terminal.output', TerminalOutputParamsSchema, (p) => {
+    peer.onNotification('terminal.output', OutputParams, (p) => {
       if (p.subscriptionId === undefined) return;
       const chunk: RoutedChunk = { data: p.data, offset: p.offset };
       if (p.nextOffset !== undefined) chunk.nextOffset = p.nextOffset;
       this.route(p.subscriptionId, { kind: 'data', chunk });
     });
-    peer.onNotification('terminal.gap', TerminalGapParamsSchema, (p) => {
+    peer.onNotification('terminal.gap', GapParams, (p) => {
       if (p.subscriptionId !== undefined)
         this.route(p.subscriptionId, { kind: 'gap', from: p.from, to: p.to });
     });
-    peer.onNotification('terminal.exit', ExitParamsSchema, (p) => {
+    peer.onNotification('terminal.exit', ExitParams, (p) => {
       if (p.subscriptionId !== undefined)
         this.route(p.subscriptionId, { kind: 'exit', info: { exitCode: p.exitCode, signal: p.signal } });
     });

@@ -3,7 +3,7 @@
 // with `Last-Event-ID` so streamed output arrives with no byte lost or repeated, and reports an
 // unreachable server as the local ChannelClosed error.
 import { Orchestrator } from '@orchflow/core';
-import { PROTOCOL_VERSION } from '@orchflow/protocol';
+import { ErrorCode, PROTOCOL_VERSION } from '@orchflow/protocol';
 import { HttpServer } from '@orchflow/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { isOrchflowLocalError, OrchflowClient, type OutputDataEvent } from '../src';
@@ -114,6 +114,6 @@ describe('HttpChannel', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(isOrchflowLocalError(error) && error.code).toBe('CHANNEL_CLOSED');
+    expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
   });
 });

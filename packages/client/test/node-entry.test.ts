@@ -14,7 +14,9 @@ it('leaves the root OrchflowClient without the Node-only constructors', () => {
   // Node's websocket uses `ws`; the root's uses the global WebSocket and stays so.
   expect(NodeClient.websocket).toBe(connectWebSocket);
   expect(RootClient.websocket).not.toBe(connectWebSocket);
+  // Node's http sends over `node:http` (keep-alive) instead of the global fetch; the root's is unchanged.
+  expect(NodeClient.http).not.toBe(RootClient.http);
+  expect(Object.hasOwn(RootClient, 'http')).toBe(true);
   // The rest is inherited unchanged.
-  expect(NodeClient.http).toBe(RootClient.http);
   expect(NodeClient.fromChannel).toBe(RootClient.fromChannel);
 });

@@ -4,6 +4,7 @@
 // End-to-end resume over every real transport is in @orchflow/server's conformance suite.
 import {
   DirectChannel,
+  ErrorCode,
   type IpcChannel,
   isOrchflowLocalError,
   Methods,
@@ -108,7 +109,7 @@ it('resumes a stream from its last offset without repeats, fails unsafe in-fligh
   await dropped?.close();
   const error = await unsafe.catch((e: unknown) => e);
   // The local "connection lost, outcome unknown" error, never a server's InternalError.
-  expect(isOrchflowLocalError(error) && error.code).toBe('CHANNEL_CLOSED');
+  expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
   expect((error as Error).message).toMatch(/may or may not have run/);
   expect((await client.listTerminals()).map((t) => t.id)).toEqual(['t1']);
   await done;

@@ -3,7 +3,7 @@
 // each step) with new terminals working, restarts are bounded, and close() stops the sidecar.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isOrchflowLocalError } from '@orchflow/protocol';
+import { ErrorCode, isOrchflowLocalError } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
 import { OrchflowClient, type SidecarEvent, type StdioClientOptions } from '../src/node';
 
@@ -72,11 +72,11 @@ it('survives a SIGKILLed sidecar: reports it, restarts, and new terminals work',
     (error: unknown) => error,
   );
   // The local "connection lost" error, never a server's InternalError.
-  expect(isOrchflowLocalError(failure) && failure.code).toBe('CHANNEL_CLOSED');
+  expect(isOrchflowLocalError(failure) && failure.code).toBe(ErrorCode.ChannelClosed);
   expect((failure as Error).message).toMatch(/SIGKILL/);
   // The stream is cut, not ended: no exit is made up for a terminal whose exit nobody saw.
   const cut = await followed;
-  expect(isOrchflowLocalError(cut) && cut.code).toBe('CHANNEL_CLOSED');
+  expect(isOrchflowLocalError(cut) && cut.code).toBe(ErrorCode.ChannelClosed);
   expect(ended).not.toContain('end');
 
   const restarted = (await log.waitFor((e) => e.type === 'started' && e.restarts === 1)) as { pid: number };

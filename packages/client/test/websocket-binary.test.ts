@@ -5,7 +5,7 @@
 import type { JsonRpcMessage } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { WS_BINARY_OUTPUT_PROTOCOL } from '../src/transports/websocket-binary';
+import { decodeBinaryOutput, WS_BINARY_OUTPUT_PROTOCOL } from '../src/transports/websocket-binary';
 import { WebSocketClientChannel } from '../src/transports/websocket-channel';
 import { createNodeWebSocket } from '../src/transports/websocket-node';
 
@@ -73,6 +73,17 @@ describe('WebSocketClientChannel: binary terminal output', () => {
     expect(errors[1]).toContain('claims 1000 bytes');
     expect(errors[2]).toContain('not JSON');
     expect(channel.closed).toBe(false);
+  });
+
+  it('keeps a byte-order mark and decodes bytes that are not UTF-8 as U+FFFD', () => {
+    // The server sends live output as the PTY's own bytes: a chunk may start with U+FEFF.
+    const body = Uint8Array.from([0xef, 0xbb, 0xbf, 0x41, 0xff, 0x80, 0x42]);
+    const message = decodeBinaryOutput(frame(header({ terminalId: 't1', offset: 0, nextOffset: 7 }), body));
+    expect(message).toEqual({
+      jsonrpc: '2.0',
+      method: 'terminal.output',
+      params: { terminalId: 't1', data: '\uFEFFA\uFFFD\uFFFDB', offset: 0, nextOffset: 7 },
+    });
   });
 
   it('refuses binary frames when the server did not accept the subprotocol', async () => {

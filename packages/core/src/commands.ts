@@ -10,7 +10,8 @@
 // executionTimeoutMs caps the command too.
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type ExecResult, OrchflowError, type Principal } from '@orchflow/protocol';
-import { type IsolationLevel, type PolicyDecision, policyDeniedError } from '@orchflow/security';
+import type { IsolationLevel, PolicyDecision } from '@orchflow/security';
+import { policyDeniedError } from '@orchflow/security/internal';
 import { ConnectionPolicy } from './connection-policy';
 import { terminalExited } from './errors';
 import type { EventBus } from './event-bus';
@@ -57,13 +58,16 @@ export interface Admission {
   caller: ConnectionPolicy | undefined;
 }
 
-function denied(denial: PluginDenial, record: TerminalRecord): OrchflowError {
+function denied(denial: PluginDenial, record: TerminalRecord, command: string): OrchflowError {
   const message = denial.failed
     ? `Command denied: plugin '${denial.plugin}' failed (${denial.reason}); commands are refused while a plugin fails (fail closed)`
     : `Command denied by plugin '${denial.plugin}': ${denial.reason}`;
+  // The same `{ rule, reason, command }` as a policy denial (PolicyDeniedData), plus the plugin.
   return new OrchflowError(ErrorCode.PolicyDenied, message, {
-    plugin: denial.plugin,
+    rule: `plugin:${denial.plugin}`,
     reason: denial.reason,
+    command,
+    plugin: denial.plugin,
     pluginFailed: denial.failed,
     terminalId: record.id,
     agentId: record.agentId,
@@ -117,7 +121,7 @@ export class CommandRunner {
         subject,
         cwd,
         verdict,
-        denied(denial, record),
+        denied(denial, record, command),
         denial.failed ? 'critical' : 'warning',
       );
     }
@@ -174,11 +178,12 @@ export class CommandRunner {
     };
     this.executed++;
     events.emit('command.start', start);
-    if (onStart) events.guard('the onStart callback', () => onStart(start));
+    // onStart waits for the backend: only then does the command read what is written to it.
+    const started = onStart && (() => events.guard('the onStart callback', () => onStart(start)));
     const began = performance.now();
     let result: ExecResult;
     try {
-      result = await record.session.execute(subject.command, opts);
+      result = await record.session.execute(subject.command, started ? { ...opts, onStart: started } : opts);
     } catch (error) {
       const failure = OrchflowError.from(error);
       const durationMs = performance.now() - began;

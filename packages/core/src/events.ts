@@ -33,11 +33,12 @@ export interface CommandStartEvent {
 }
 
 /** Options of {@link Orchestrator.execute}: the terminal's execute options, plus `onStart`. */
-export interface OrchestratorExecOptions extends ExecOptions {
+export interface OrchestratorExecOptions extends Omit<ExecOptions, 'onStart'> {
   /**
-   * Called once, synchronously, when this very command passed admission and starts running (right
-   * after `command.start`); not called if it is refused or cancelled while queued. Queued commands
-   * with the same text on one terminal each get their own call.
+   * Called once when this very command passed admission and runs, able to read input (after
+   * `command.start`: in a PTY once the shell took the line, in scripted mode once its process
+   * exists); not called if it is refused or cancelled while queued. Queued commands with the same
+   * text on one terminal each get their own call.
    */
   onStart?: ((event: CommandStartEvent) => void) | undefined;
 }

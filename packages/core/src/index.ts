@@ -1,4 +1,5 @@
 // @orchflow/core — the Orchestrator: terminals per agent, admitted commands, events, plugins.
+// RPC plumbing (principal scoping, subscriptions, progress) stays inside the package.
 
 export type { BatchOptions } from './batch';
 export { OrchestratorBuilder } from './builder';
@@ -38,11 +39,8 @@ export { Orchestrator } from './orchestrator';
 export { DEFAULT_STREAM_HIGH_WATER_MARK, type StreamOutputOptions } from './output-stream';
 export type { CommandContext, OrchflowPlugin, PluginContext, PluginVerdict } from './plugins';
 export type { TerminalFilter } from './registry';
-export { type Authenticate, DEFAULT_SERVER_INFO, SERVER_FEATURES } from './rpc/initialize-handler';
-export { ADMIN_PRINCIPAL, PrincipalScope } from './rpc/principal-scope';
-export { MAX_PENDING_PROGRESS_BYTES } from './rpc/progress-pump';
+export { type Authenticate, DEFAULT_SERVER_INFO } from './rpc/initialize-handler';
 export { type ServeChannelOptions, type ServedChannel, serveChannel } from './rpc/serve-channel';
 export type { ReleaseTerminals } from './rpc/shutdown-handler';
-export { SUBSCRIPTION_HIGH_WATER_MARK } from './rpc/subscriptions';
-export { isTrustedLike, SPAWN_DANGEROUS_ENV } from './spawn-guard';
+export { SPAWN_DANGEROUS_ENV } from './spawn-guard';
 export { Transaction } from './transaction';

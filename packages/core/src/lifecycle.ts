@@ -135,9 +135,15 @@ export class TerminalLifecycle {
     };
     registry.add(record);
     record.disposers.push(
-      session.onData(({ data, offset }) => {
+      // `chunk.data` is decoded on first read: only when someone listens for output events.
+      session.onData((chunk) => {
         if (events.wants('terminal.output')) {
-          events.emit('terminal.output', { terminalId: record.id, agentId, data, offset });
+          events.emit('terminal.output', {
+            terminalId: record.id,
+            agentId,
+            data: chunk.data,
+            offset: chunk.offset,
+          });
         }
       }),
       session.onExit((info) => this.onExit(record, info)),

@@ -47,10 +47,11 @@ interface TerminalInput {
 // Judges only whether a line is one complete command (an allowlist is what reports parse errors).
 const COMPLETENESS = new CommandPolicy({ allowedCommands: ['*'], dangerousVariables: [] });
 
-function refused(record: TerminalRecord, rule: string, message: string): OrchflowError {
+function refused(record: TerminalRecord, rule: string, message: string, command?: string): OrchflowError {
   return new OrchflowError(ErrorCode.PolicyDenied, message, {
     rule,
     reason: message,
+    ...(command === undefined ? {} : { command }),
     terminalId: record.id,
     agentId: record.agentId,
   });
@@ -200,6 +201,7 @@ export class RawInputJudge {
         record,
         'raw-input:incomplete-line',
         `'${line}' is not a complete command on its own (an open quote, a trailing '\\', a loop or here-document continuing on the next line): raw input at the shell's prompt is judged one line at a time. Send multi-line commands with execute()`,
+        line,
       );
     }
     await this.deps.admit(record.id, line, { ...context, source: 'raw-input' });

@@ -19,14 +19,12 @@ import {
   createLaunchWrapper,
   type IsolationLevel,
   type IsolationSpec,
-  isolationSpecFor,
-  needsLaunchWrapper,
   type PolicyDecision,
   parseSecurityPolicy,
   type SecurityPolicy,
-  sha256Hex,
   trustsRawInput,
 } from '@orchflow/security';
+import { isolationSpecFor, needsLaunchWrapper, sha256Hex } from '@orchflow/security/internal';
 import type { TerminalSpawnOptions } from '@orchflow/terminal';
 import type { ConnectionPolicy } from './connection-policy';
 import { strictestSpec, strongerLevel } from './isolation-merge';

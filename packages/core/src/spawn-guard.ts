@@ -8,12 +8,8 @@ import { accessSync, constants, readFileSync, realpathSync, statSync } from 'nod
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { ErrorCode, OrchflowError, type TerminalConfig } from '@orchflow/protocol';
-import {
-  DANGEROUS_VARIABLES,
-  type IsolationLevel,
-  SANDBOX_HIDDEN_DIRS,
-  type SecurityPolicy,
-} from '@orchflow/security';
+import { DANGEROUS_VARIABLES, type IsolationLevel, type SecurityPolicy } from '@orchflow/security';
+import { SANDBOX_HIDDEN_DIRS } from '@orchflow/security/internal';
 
 /**
  * Environment variables (`*` globs, matched case-insensitively) a caller may not set at spawn

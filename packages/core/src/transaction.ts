@@ -1,11 +1,13 @@
-// The object form of a transaction: collect commands with `add`, then `commit` or `rollback`.
-import type { ExecuteCommand, TxCommitResult, TxRollbackResult } from '@orchflow/protocol';
+// The object form of a transaction: collect commands with `add` (or pass them to `commit`), then
+// `commit` or `rollback`. The client's `ClientTransaction` has the same methods and results, so
+// code moves between an embedded orchestrator and a remote one unchanged.
+import type { BatchItemResult, ExecuteCommand, TxRollbackResult } from '@orchflow/protocol';
 import type { BatchOptions } from './batch';
 import type { Orchestrator } from './orchestrator';
 
 /** A transaction being built; its commands are admitted together at `commit`. */
 export class Transaction {
-  private readonly commands: ExecuteCommand[] = [];
+  private readonly queued: ExecuteCommand[] = [];
 
   /** @internal Created by `orch.transaction()`. */
   constructor(
@@ -20,17 +22,21 @@ export class Transaction {
     command: string,
     limits: Omit<ExecuteCommand, 'terminalId' | 'command'> = {},
   ): this {
-    this.commands.push({ ...limits, terminalId, command });
+    this.queued.push({ ...limits, terminalId, command });
     return this;
   }
 
-  /** Admits every queued command and runs them, or runs none if any is denied. */
-  commit(options?: BatchOptions): Promise<TxCommitResult> {
-    return this.orch.commitTransaction(this.id, this.commands, options);
+  /**
+   * Admits every queued command followed by `commands`, then runs them, or runs none if any is
+   * denied. Results line up with the commands in that order.
+   */
+  async commit(commands: ExecuteCommand[] = [], options?: BatchOptions): Promise<BatchItemResult[]> {
+    const { results } = await this.orch.commitTransaction(this.id, [...this.queued, ...commands], options);
+    return results;
   }
 
-  /** Discards the transaction. */
-  rollback(): TxRollbackResult {
+  /** Discards the transaction without running anything. */
+  async rollback(): Promise<TxRollbackResult> {
     return this.orch.rollbackTransaction(this.id);
   }
 }

@@ -97,6 +97,32 @@ describe.each(TARGETS)('conformance: batches and transactions ($name)', (factory
     expect(existsSync(join(dir, 'must-not-exist'))).toBe(false);
   });
 
+  it('commits commands queued with add() before those passed to commit()', async () => {
+    const { target } = await setup(factory);
+    const t = await target.spawn('test');
+    const tx = await target.transaction();
+    tx.add(t.id, 'echo one').add(t.id, 'echo two');
+    const results = await tx.commit([{ terminalId: t.id, command: 'echo three' }]);
+    expect(results.map((r) => (r.ok ? r.result.stdout : r.error.message))).toEqual([
+      'one\n',
+      'two\n',
+      'three\n',
+    ]);
+  });
+
+  it('takes input as bytes and resizes, with the same calls and results', async () => {
+    const { target } = await setup(factory);
+    const t = await target.spawn('test');
+    expect(await t.resize(100, 30)).toEqual({ cols: 100, rows: 30 });
+    await t.write(new TextEncoder().encode('echo bytes-$((6 * 7))\r'));
+    let seen = '';
+    for await (const item of t.stream({ fromOffset: 0 })) {
+      if (item.type === 'data') seen += item.data;
+      if (seen.includes('bytes-42')) break;
+    }
+    expect(seen).toContain('bytes-42');
+  });
+
   it('rolls back a transaction; committing it afterwards is InvalidState', async () => {
     const { target } = await setup(factory);
     const t = await target.spawn('test');

@@ -33,8 +33,8 @@ export interface ExecOpts {
 export interface TargetTerminal {
   readonly id: string;
   execute(command: string, options?: ExecOpts): Promise<ExecResult>;
-  write(data: string): Promise<void>;
-  resize(cols: number, rows: number): Promise<void>;
+  write(data: string | Uint8Array): Promise<void>;
+  resize(cols: number, rows: number): Promise<{ cols: number; rows: number }>;
   kill(): Promise<ExitInfo>;
   snapshot(): Promise<Snapshot>;
   read(options: { fromOffset?: number; maxBytes?: number }): Promise<ReadResult>;
@@ -47,15 +47,19 @@ export interface BatchOpts {
   stopOnError?: boolean;
 }
 
+/** A transaction: core's `Transaction` and the client's `ClientTransaction` both are one, as they are. */
+export interface TargetTransaction {
+  add(terminalId: string, command: string, limits?: { timeoutMs?: number }): TargetTransaction;
+  commit(commands?: ExecuteCommand[], options?: BatchOpts): Promise<BatchItemResult[]>;
+  rollback(): Promise<{ txId: string; rolledBack: boolean }>;
+}
+
 /** An orchestrator, driven through one target. */
 export interface Target {
   spawn(agentId: string, config?: TerminalConfig): Promise<TargetTerminal>;
   list(filter?: { agentId?: string; state?: TerminalState }): Promise<TerminalInfo[]>;
   batch(commands: ExecuteCommand[], options?: BatchOpts): Promise<BatchItemResult[]>;
-  transaction(): Promise<{
-    commit(commands: ExecuteCommand[], options?: BatchOpts): Promise<BatchItemResult[]>;
-    rollback(): Promise<void>;
-  }>;
+  transaction(): Promise<TargetTransaction>;
   close(): Promise<void>;
 }
 
@@ -73,8 +77,8 @@ const inProcess: TargetFactory = {
       return {
         id: h.id,
         execute: (command, options) => h.execute(command, options),
-        write: async (data) => h.write(data),
-        resize: async (cols, rows) => void h.resize(cols, rows),
+        write: (data) => h.write(data),
+        resize: async (cols, rows) => h.resize(cols, rows),
         kill: () => h.kill(),
         snapshot: () => h.snapshot(),
         read: async (options) => h.read(options),
@@ -83,13 +87,8 @@ const inProcess: TargetFactory = {
     },
     list: async (filter) => orch.listTerminals(filter),
     batch: (commands, options) => orch.batchExecute(commands, options),
-    transaction: async () => {
-      const txId = orch.beginTransaction();
-      return {
-        commit: async (commands, options) => (await orch.commitTransaction(txId, commands, options)).results,
-        rollback: async () => void orch.rollbackTransaction(txId),
-      };
-    },
+    // No adapter: the in-process transaction has the client's shape.
+    transaction: async () => orch.transaction(),
     close: async () => undefined,
   }),
 };
@@ -114,10 +113,7 @@ const clientDirect: TargetFactory = {
       },
       list: (filter) => client.listTerminals(filter),
       batch: (commands, options) => client.batchExecute(commands, options),
-      transaction: async () => {
-        const tx = await client.transaction();
-        return { commit: (commands, options) => tx.commit(commands, options), rollback: () => tx.rollback() };
-      },
+      transaction: () => client.transaction(),
       close: () => client.close(),
     };
   },

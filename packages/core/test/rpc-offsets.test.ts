@@ -66,7 +66,7 @@ it('reports byte-exact nextOffsets for non-UTF-8 output, and resumes from them l
   expect(rest.map((e) => e.data).join('')).toBe(expected.data);
 });
 
-it('sends nextOffset with every execute.progress notification', async () => {
+it("sends nextOffset with every execute's $/progress value", async () => {
   const orch = new Orchestrator();
   const peer = new RpcPeer(connect(orch), { methods: Methods }).start();
   onTestFinished(async () => {
@@ -74,10 +74,13 @@ it('sends nextOffset with every execute.progress notification', async () => {
     await orch.shutdown();
   });
   const progress: ExecuteProgressParams[] = [];
-  peer.onNotification('execute.progress', ExecuteProgressParamsSchema, (p) => void progress.push(p));
   await peer.request('initialize', { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'test' } });
   const { id } = await peer.request('terminal.spawn', { agentId: 'test' });
-  await peer.request('terminal.execute', { terminalId: id, command: BINARY_COMMAND, progress: true });
+  await peer.request(
+    'terminal.execute',
+    { terminalId: id, command: BINARY_COMMAND },
+    { onProgress: (value) => void progress.push(ExecuteProgressParamsSchema.parse(value)) },
+  );
   const chunks = progress.filter((p) => p.data !== '');
   expect(chunks.map((p) => p.data).join('')).toContain('X\uFFFD\uFFFD\uFFFDY');
   for (const chunk of chunks) {

@@ -152,19 +152,27 @@ describe('serveChannel: principal scoping', () => {
 });
 
 describe('serveChannel: execute on the wire', () => {
-  it('streams execute.progress notifications named by request id when progress is true', async () => {
+  it("streams an execute's output as $/progress to a request with a progress token, and only then", async () => {
     const peer = rawPeer(orchestrator());
     const progress: ExecuteProgressParams[] = [];
-    peer.onNotification('execute.progress', ExecuteProgressParamsSchema, (p) => void progress.push(p));
     await peer.request('initialize', initParams);
     const info = await peer.request('terminal.spawn', { agentId: 'test' });
     const command = 'for i in 1 2 3; do echo "line-$i"; done';
-    const result = await peer.request('terminal.execute', { terminalId: info.id, command, progress: true });
+    const result = await peer.request(
+      'terminal.execute',
+      { terminalId: info.id, command },
+      { onProgress: (value) => void progress.push(ExecuteProgressParamsSchema.parse(value)) },
+    );
     expect(result.stdout).toBe('line-1\nline-2\nline-3\n');
     // Progress is flushed before the response, so it is all here now.
     expect(progress.map((p) => p.data).join('')).toContain('line-3');
-    expect(new Set(progress.map((p) => p.requestId)).size).toBe(1);
-    expect(progress.every((p) => p.terminalId === info.id && p.requestId !== undefined)).toBe(true);
+    expect(progress[0]).toMatchObject({ started: true, data: '' });
+    expect(progress.every((p) => p.terminalId === info.id)).toBe(true);
+    // The removed second mechanism is refused, not silently ignored.
+    const refused = await rejection(
+      peer.request('terminal.execute', { terminalId: info.id, command: 'true', progress: true } as never),
+    );
+    expectCode(refused, ErrorCode.InvalidParams);
   });
 
   it("reports each queued command's own start, also when two have the same text", async () => {

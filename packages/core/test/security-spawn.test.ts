@@ -5,7 +5,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'no
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@orchflow/protocol';
-import { isolationSpecFor, parseSecurityPolicy, type SecurityPolicyInput } from '@orchflow/security';
+import { parseSecurityPolicy, type SecurityPolicyInput } from '@orchflow/security';
+import { isolationSpecFor } from '@orchflow/security/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Orchestrator, type SecurityAlertEvent } from '../src/index';
 import { expectCode, rejection } from './helpers';

@@ -70,8 +70,7 @@ describe('transactions', () => {
     tx.add(t.id, `touch ${join(dir, 'a')}`)
       .add(t.id, 'false')
       .add(t.id, `touch ${join(dir, 'b')}`);
-    const { txId, results } = await tx.commit();
-    expect(txId).toBe(tx.id);
+    const results = await tx.commit();
     expect(results.map((r) => r.ok)).toEqual([true, true, false]);
     expect(results[2]).toMatchObject({ error: { code: ErrorCode.Cancelled } });
     expect(existsSync(join(dir, 'a'))).toBe(true);
@@ -101,7 +100,7 @@ describe('transactions', () => {
   it('rolls back an open transaction; unknown ids are InvalidState', async () => {
     orch = Orchestrator.builder().withOptions({ maxOpenTransactions: 2 }).build();
     const tx = orch.transaction();
-    expect(tx.rollback()).toEqual({ txId: tx.id, rolledBack: true });
+    expect(await tx.rollback()).toEqual({ txId: tx.id, rolledBack: true });
     expect(() => orch.rollbackTransaction(tx.id)).toThrow(/is not open/);
     orch.beginTransaction();
     orch.beginTransaction();

@@ -1,7 +1,9 @@
-// Errors of two kinds. `OrchflowError` crosses the wire: it carries a numeric JSON-RPC code and is
-// rebuilt on receipt with `fromJson`. Local failures (a closed channel, a request that timed out
-// on this side) carry string codes and never go on the wire. Both are recognised by brand, not by
-// `instanceof`, because two copies of this package may be loaded in one process.
+// Errors of two kinds, one set of codes. `OrchflowError` crosses the wire: it carries a numeric
+// JSON-RPC code and is rebuilt on receipt with `fromJson`. Local failures (a closed channel, a
+// request that timed out on this side) never go on the wire, but their `code` comes from the same
+// `ErrorCode` table, so a caller checks `error.code === ErrorCode.Timeout` once whether the server
+// or this side gave up. Both are recognised by brand, not by `instanceof`, because two copies of
+// this package may be loaded in one process.
 
 /** JSON-RPC 2.0 error codes plus orchflow's own codes in the -32000…-32099 server range. */
 export const ErrorCode = {
@@ -38,6 +40,16 @@ export const ErrorCode = {
   PayloadTooLarge: -32013,
   /** The request conflicts with the current state (e.g. committing an unknown transaction). */
   InvalidState: -32014,
+  /**
+   * This connection does not offer what was asked (its transport or server lacks the feature);
+   * `data` names the `feature` and the `transport`.
+   */
+  Unsupported: -32015,
+  /**
+   * The connection was lost or closed before the answer came: the outcome is unknown. Raised on
+   * this side only ({@link ChannelClosedError}); no server sends it.
+   */
+  ChannelClosed: -32016,
 } as const;
 
 /** One of the numeric values of {@link ErrorCode}. */
@@ -103,8 +115,10 @@ export class OrchflowError extends Error {
   static from(error: unknown): OrchflowError {
     if (isOrchflowError(error)) return error;
     if (isOrchflowLocalError(error)) {
-      const code = error.code === 'REQUEST_TIMEOUT' ? ErrorCode.Timeout : ErrorCode.InternalError;
-      return new OrchflowError(code, error.message, { localCode: error.code }, { cause: error });
+      // A timeout means the same on either side; other local failures (this side's channel or
+      // framing) are internal to whoever relays them.
+      const code = error.code === ErrorCode.Timeout ? ErrorCode.Timeout : ErrorCode.InternalError;
+      return new OrchflowError(code, error.message, { localCode: error.codeName }, { cause: error });
     }
     const message = error instanceof Error ? error.message : String(error);
     return new OrchflowError(ErrorCode.InternalError, message, undefined, { cause: error });
@@ -120,20 +134,33 @@ export function isOrchflowError(value: unknown): value is OrchflowError {
   );
 }
 
-/** String codes of failures that happen on this side of a connection and never cross the wire. */
-export type LocalErrorCode = 'CHANNEL_CLOSED' | 'REQUEST_TIMEOUT' | 'FRAME_TOO_LARGE' | 'FRAMING_ERROR';
+/**
+ * The codes of failures that happen on this side of a connection and never cross the wire: the
+ * connection is gone (`ChannelClosed`), no answer in time (`Timeout`, as a server's timeout), an
+ * oversized frame (`PayloadTooLarge`) or bytes that are not valid framing (`ParseError`).
+ */
+export type LocalErrorCode =
+  | typeof ErrorCode.ChannelClosed
+  | typeof ErrorCode.Timeout
+  | typeof ErrorCode.PayloadTooLarge
+  | typeof ErrorCode.ParseError;
 
-/** Base class of local failures; `code` is a string. */
+/** Base class of local failures; `code` is one of {@link ErrorCode}, like a wire error's. */
 export class OrchflowLocalError extends Error {
   /** Brand used by {@link isOrchflowLocalError}. */
   readonly [ORCHFLOW_LOCAL_ERROR] = true;
   override readonly name: string = 'OrchflowLocalError';
-  /** The string code naming the failure. */
+  /** The numeric code naming the failure (see {@link ErrorCode}). */
   readonly code: LocalErrorCode;
 
   constructor(code: LocalErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+  }
+
+  /** The symbolic name of this error's code, e.g. `'ChannelClosed'`. */
+  get codeName(): string {
+    return errorCodeName(this.code) ?? 'UnknownError';
   }
 }
 
@@ -153,7 +180,7 @@ export class ChannelClosedError extends OrchflowLocalError {
     message = 'Channel is closed; open a new connection to continue',
     options?: { cause?: unknown },
   ) {
-    super('CHANNEL_CLOSED', message, options);
+    super(ErrorCode.ChannelClosed, message, options);
   }
 }
 
@@ -166,7 +193,7 @@ export class RequestTimeoutError extends OrchflowLocalError {
   readonly timeoutMs: number;
   constructor(method: string, timeoutMs: number) {
     super(
-      'REQUEST_TIMEOUT',
+      ErrorCode.Timeout,
       `Request '${method}' got no response within ${timeoutMs} ms; raise timeoutMs or check that the server is alive`,
     );
     this.method = method;
@@ -183,7 +210,7 @@ export class FrameTooLargeError extends OrchflowLocalError {
   readonly limit: number;
   constructor(size: number, limit: number) {
     super(
-      'FRAME_TOO_LARGE',
+      ErrorCode.PayloadTooLarge,
       `Frame of ${size} bytes exceeds the limit of ${limit} bytes; send smaller messages or raise maxFrameBytes`,
     );
     this.size = size;
@@ -195,6 +222,6 @@ export class FrameTooLargeError extends OrchflowLocalError {
 export class FramingError extends OrchflowLocalError {
   override readonly name = 'FramingError';
   constructor(message: string) {
-    super('FRAMING_ERROR', message);
+    super(ErrorCode.ParseError, message);
   }
 }

@@ -201,6 +201,13 @@ export {
   ResumeAllResultSchema,
 } from './schemas/orchestrator-methods';
 export {
+  isPolicyDenied,
+  type PolicyDeniedData,
+  PolicyDeniedDataSchema,
+  type PolicyDeniedError,
+  policyDenial,
+} from './schemas/policy-denied';
+export {
   type CancelRequestParams,
   CancelRequestParamsSchema,
   type PingParams,

@@ -1,12 +1,20 @@
 // JSON-RPC 2.0 envelopes. Strict: unknown top-level members make a message invalid, so a typo
 // such as `param` instead of `params` is reported instead of silently ignored.
-import { z } from 'zod';
+// Written with zod/mini: every RpcPeer checks these, including the browser client, whose bundle
+// must not carry classic zod (about 100 KB gzipped) just for the envelopes.
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
+
+// zod/mini leaves messages generic ("Invalid input") until a locale is set; the envelope errors
+// peers answer with must name what was expected. Classic zod sets the same locale when loaded.
+// A named import, so bundles carry English only, not every locale.
+z.config(en());
 
 /** The JSON-RPC version literal every envelope carries. */
 export const JSONRPC_VERSION = '2.0' as const;
 
 /** A request id: a string or an integer. */
-export const RequestIdSchema = z.union([z.string(), z.number().int()]);
+export const RequestIdSchema = z.union([z.string(), z.int()]);
 /** A request id. */
 export type RequestId = z.infer<typeof RequestIdSchema>;
 
@@ -14,58 +22,48 @@ export type RequestId = z.infer<typeof RequestIdSchema>;
 export const ParamsSchema = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]);
 
 /** A request: expects exactly one response with the same id. */
-export const JsonRpcRequestSchema = z
-  .object({
-    jsonrpc: z.literal(JSONRPC_VERSION),
-    id: RequestIdSchema,
-    method: z.string(),
-    params: ParamsSchema.optional(),
-  })
-  .strict();
+export const JsonRpcRequestSchema = z.strictObject({
+  jsonrpc: z.literal(JSONRPC_VERSION),
+  id: RequestIdSchema,
+  method: z.string(),
+  params: z.optional(ParamsSchema),
+});
 /** A request. */
 export type JsonRpcRequest = z.infer<typeof JsonRpcRequestSchema>;
 
 /** A notification: a request without an id; never answered. */
-export const JsonRpcNotificationSchema = z
-  .object({
-    jsonrpc: z.literal(JSONRPC_VERSION),
-    method: z.string(),
-    params: ParamsSchema.optional(),
-  })
-  .strict();
+export const JsonRpcNotificationSchema = z.strictObject({
+  jsonrpc: z.literal(JSONRPC_VERSION),
+  method: z.string(),
+  params: z.optional(ParamsSchema),
+});
 /** A notification. */
 export type JsonRpcNotification = z.infer<typeof JsonRpcNotificationSchema>;
 
 /** The error object of an error response. */
-export const JsonRpcErrorObjectSchema = z
-  .object({
-    code: z.number().int(),
-    message: z.string(),
-    data: z.unknown().optional(),
-  })
-  .strict();
+export const JsonRpcErrorObjectSchema = z.strictObject({
+  code: z.int(),
+  message: z.string(),
+  data: z.optional(z.unknown()),
+});
 /** The error object of an error response. */
 export type JsonRpcErrorObject = z.infer<typeof JsonRpcErrorObjectSchema>;
 
 /** A successful response. */
-export const JsonRpcSuccessResponseSchema = z
-  .object({
-    jsonrpc: z.literal(JSONRPC_VERSION),
-    id: RequestIdSchema,
-    result: z.unknown(),
-  })
-  .strict();
+export const JsonRpcSuccessResponseSchema = z.strictObject({
+  jsonrpc: z.literal(JSONRPC_VERSION),
+  id: RequestIdSchema,
+  result: z.unknown(),
+});
 /** A successful response. */
 export type JsonRpcSuccessResponse = z.infer<typeof JsonRpcSuccessResponseSchema>;
 
 /** An error response; `id` is null when the request's id could not be read. */
-export const JsonRpcErrorResponseSchema = z
-  .object({
-    jsonrpc: z.literal(JSONRPC_VERSION),
-    id: RequestIdSchema.nullable(),
-    error: JsonRpcErrorObjectSchema,
-  })
-  .strict();
+export const JsonRpcErrorResponseSchema = z.strictObject({
+  jsonrpc: z.literal(JSONRPC_VERSION),
+  id: z.nullable(RequestIdSchema),
+  error: JsonRpcErrorObjectSchema,
+});
 /** An error response. */
 export type JsonRpcErrorResponse = z.infer<typeof JsonRpcErrorResponseSchema>;
 
@@ -85,7 +83,7 @@ export const JsonRpcSingleMessageSchema = z.union([
 export type JsonRpcSingleMessage = z.infer<typeof JsonRpcSingleMessageSchema>;
 
 /** A batch: a non-empty array of single messages. */
-export const JsonRpcBatchSchema = z.array(JsonRpcSingleMessageSchema).min(1);
+export const JsonRpcBatchSchema = z.array(JsonRpcSingleMessageSchema).check(z.minLength(1));
 /** A batch. */
 export type JsonRpcBatch = z.infer<typeof JsonRpcBatchSchema>;
 

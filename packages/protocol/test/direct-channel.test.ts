@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelClosedError, DirectChannel, isOrchflowLocalError, type JsonRpcMessage } from '../src/index';
+import {
+  ChannelClosedError,
+  DirectChannel,
+  ErrorCode,
+  isOrchflowLocalError,
+  type JsonRpcMessage,
+} from '../src/index';
 
 const note = (n: number): JsonRpcMessage => ({ jsonrpc: '2.0', method: 'n', params: { n } });
 
@@ -51,7 +57,7 @@ describe('DirectChannel', () => {
     const [a, b] = DirectChannel.pair();
     await a.close();
     const error = await a.send(note(1)).catch((e: unknown) => e);
-    expect(isOrchflowLocalError(error) && error.code).toBe('CHANNEL_CLOSED');
+    expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
     await expect(b.receive()).rejects.toBeInstanceOf(ChannelClosedError);
     await expect(a.close()).resolves.toBeUndefined();
   });

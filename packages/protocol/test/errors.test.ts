@@ -3,6 +3,8 @@ import {
   ChannelClosedError,
   ErrorCode,
   errorCodeName,
+  FrameTooLargeError,
+  FramingError,
   isOrchflowError,
   isOrchflowLocalError,
   OrchflowError,
@@ -61,9 +63,23 @@ describe('OrchflowError', () => {
 });
 
 describe('local errors', () => {
-  it('carry string codes and actionable messages', () => {
+  it('carry codes from the same ErrorCode set as wire errors, and actionable messages', () => {
     const timeout = new RequestTimeoutError('terminal.execute', 250);
-    expect(timeout.code).toBe('REQUEST_TIMEOUT');
+    // One code for "no answer in time", whichever side gave up.
+    expect(timeout.code).toBe(ErrorCode.Timeout);
+    expect(timeout.codeName).toBe('Timeout');
+    expect(new ChannelClosedError().code).toBe(ErrorCode.ChannelClosed);
+    expect(new ChannelClosedError().codeName).toBe('ChannelClosed');
+    expect(new FrameTooLargeError(2, 1).code).toBe(ErrorCode.PayloadTooLarge);
+    expect(new FramingError('bad header').code).toBe(ErrorCode.ParseError);
+    for (const e of [
+      timeout,
+      new ChannelClosedError(),
+      new FrameTooLargeError(2, 1),
+      new FramingError('x'),
+    ]) {
+      expect(typeof e.code).toBe('number');
+    }
     expect(timeout.name).toBe('RequestTimeoutError');
     expect(timeout.message).toMatch(/terminal\.execute.*250 ms.*timeoutMs/);
     expect(isOrchflowLocalError(new ChannelClosedError())).toBe(true);

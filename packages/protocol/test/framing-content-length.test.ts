@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameTooLargeError, FramingError } from '../src/errors';
+import { ErrorCode, FrameTooLargeError, FramingError } from '../src/errors';
 import { DEFAULT_MAX_FRAME_BYTES } from '../src/framing/codec';
 import { ContentLengthCodec, MAX_HEADER_BYTES } from '../src/framing/content-length';
 import type { JsonRpcMessage } from '../src/jsonrpc';
@@ -127,7 +127,7 @@ describe('ContentLengthCodec', () => {
       expect(error).toMatchObject({
         size: 101,
         limit: 100,
-        code: 'FRAME_TOO_LARGE',
+        code: ErrorCode.PayloadTooLarge,
       });
     });
 

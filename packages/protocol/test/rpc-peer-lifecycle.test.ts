@@ -55,7 +55,7 @@ describe('RpcPeer timeouts and cancellation', () => {
     server.onRequest('slow', z.undefined(), parked.handler);
     server.start();
     const error = await client.request('slow', undefined, { timeoutMs: 50 }).catch((e: unknown) => e);
-    expect(isOrchflowLocalError(error) && error.code).toBe('REQUEST_TIMEOUT');
+    expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.Timeout);
     expect((error as Error).name).toBe('RequestTimeoutError');
     await parked.abortSeen;
     const reason = parked.aborted[0];
@@ -71,7 +71,7 @@ describe('RpcPeer timeouts and cancellation', () => {
     const result = client.request('slow', { n: 1 }, { timeoutMs: 20 });
     const request = (await raw.receive()) as { id: number; method: string };
     expect(request.method).toBe('slow');
-    await expect(result).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT', method: 'slow', timeoutMs: 20 });
+    await expect(result).rejects.toMatchObject({ code: ErrorCode.Timeout, method: 'slow', timeoutMs: 20 });
     expect(await raw.receive()).toEqual({
       jsonrpc: '2.0',
       method: '$/cancelRequest',
@@ -207,7 +207,7 @@ describe('RpcPeer progress', () => {
     const dropped = client.request('job', undefined, { timeoutMs: 150, onProgress }).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(600);
     await expect(kept).resolves.toBe('finished');
-    expect(await dropped).toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    expect(await dropped).toMatchObject({ code: ErrorCode.Timeout });
   });
 });
 

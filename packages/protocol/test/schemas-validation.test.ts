@@ -120,7 +120,6 @@ const invalidNotifications: { [N in NotificationName]?: Cases } = {
   'terminal.exit': [[{ terminalId: 't-1', exitCode: '0', signal: null }, 'exitCode']],
   'terminal.gap': [[{ terminalId: 't-1', from: 10, to: 10 }, 'to']],
   'terminal.metrics': [[{ terminalId: 't-1', cpuPercent: 0, rssBytes: -1, processCount: 1 }, 'rssBytes']],
-  'execute.progress': [[{ terminalId: 't-1', requestId: 1.5, data: '', offset: 0 }, 'requestId']],
   'security.alert': [
     [{ severity: 'meh', reason: 'x' }, 'severity'],
     [{ severity: 'info' }, 'reason'],

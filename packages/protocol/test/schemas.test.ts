@@ -105,10 +105,7 @@ const methodSamples: { [M in MethodName]: { params: ParamsOf<M>[]; result: Resul
     result: [terminal],
   },
   'terminal.execute': {
-    params: [
-      { terminalId: 't-1', command: 'ls' },
-      { ...command, progress: true },
-    ],
+    params: [{ terminalId: 't-1', command: 'ls' }, command],
     result: [execResult, { ...execResult, exitCode: null, signal: 'SIGINT', timedOut: true }],
   },
   'terminal.write': {
@@ -204,11 +201,6 @@ const notificationSamples: { [N in NotificationName]: NotificationParamsOf<N>[] 
     { terminalId: 't-1', subscriptionId: 'sub-1', from: 10, to: 11 },
   ],
   'terminal.metrics': [{ terminalId: 't-1', ...metrics }],
-  'execute.progress': [
-    { terminalId: 't-1', data: 'building…', offset: 100 },
-    { terminalId: 't-1', requestId: 7, data: 'done', offset: 109 },
-    { terminalId: 't-1', requestId: 'req-7', data: '', offset: 113 },
-  ],
   'security.alert': [
     { severity: 'critical', reason: 'rm -rf / is forbidden' },
     {

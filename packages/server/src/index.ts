@@ -1,15 +1,10 @@
-// @orchflow/server — orchflow's servers and CLI.
+// @orchflow/server — orchflow's servers and CLI. Only what an embedder configures is exported;
+// bind checks, per-connection auth plumbing and HTTP status mapping stay inside the package.
 
 // Auth, logging, stdio and Unix socket servers.
 export {
-  assertSafeBind,
-  connectionAuth,
   DEFAULT_HOST,
-  GENERATED_TOKEN_BYTES,
   generateToken,
-  isLoopbackHost,
-  LOCAL_DEFAULT_PRINCIPAL,
-  loadTokensFile,
   MIN_TOKEN_LENGTH,
   parseTokenConfig,
   TokenAuthenticator,
@@ -19,7 +14,6 @@ export {
   TokenEntrySchema,
   TokenPolicySchema,
 } from './auth';
-export { httpStatus } from './http/http-errors';
 // WebSocket and HTTP (JSON-RPC sessions, REST + SSE) servers.
 export {
   DEFAULT_HTTP_MAX_BODY_BYTES,
@@ -32,8 +26,13 @@ export {
   type HttpServerStats,
 } from './http/http-server';
 export { HTTP_SESSION_HEADER } from './http/http-sessions';
-export { SSE_KEEPALIVE_MS } from './http/sse-writer';
-export { createLogger, type Logger, type LoggerOptions, loggedChannel, silentLogger } from './logger';
+export { createLogger, type Logger, type LoggerOptions, silentLogger } from './logger';
+export {
+  cliPath,
+  type SidecarCommandLine,
+  type SidecarCommandOptions,
+  sidecarCommand,
+} from './sidecar';
 export {
   type ByteStreamServerOptions,
   StdioServer,

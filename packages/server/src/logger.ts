@@ -1,9 +1,12 @@
 // Structured logging for every orchflow server: pino writing JSON lines to stderr only (stdout
 // belongs to the stdio transport's frames), and a channel tap that logs each request with its
 // connection id, JSON-RPC request id, method, duration and error code.
+
+import { writeSync } from 'node:fs';
 import type { IpcChannel, JsonRpcMessage } from '@orchflow/protocol';
 import { ErrorCode } from '@orchflow/protocol';
 import pino, { type LevelWithSilent, type Logger } from 'pino';
+import { humanDestination } from './human-log';
 
 export type { Logger } from 'pino';
 
@@ -13,13 +16,22 @@ export interface LoggerOptions {
   level?: LevelWithSilent;
   /** File descriptor written to. Default 2 (stderr); never 1, which carries stdio frames. */
   fd?: number;
+  /** `json` lines (default, for machines) or `human` lines (`12:03:04 INFO  message key=value`). */
+  format?: 'json' | 'human';
 }
 
 /** A pino logger writing JSON lines to stderr. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? (process.env.ORCHFLOW_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
+  const fd = options.fd ?? 2;
+  if (options.format === 'human') {
+    return pino(
+      { name: 'orchflow', level },
+      humanDestination((text) => writeSync(fd, text)),
+    );
+  }
   // Synchronous: a sidecar killed right after logging must not lose the line explaining why.
-  return pino({ name: 'orchflow', level }, pino.destination({ dest: options.fd ?? 2, sync: true }));
+  return pino({ name: 'orchflow', level }, pino.destination({ dest: fd, sync: true }));
 }
 
 /** A logger that drops everything (the default of servers embedded without one). */

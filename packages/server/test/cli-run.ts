@@ -20,13 +20,14 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
   });
 }
 
-/** Runs `orchflow ...args` to completion. */
+/** Runs `orchflow ...args` to completion, with `input` (default nothing) on its stdin. */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  input: string | Uint8Array = '',
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const child = spawnCli(args, env);
-  child.stdin?.end();
+  child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => {

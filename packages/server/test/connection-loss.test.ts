@@ -1,12 +1,12 @@
 // Failures say what happened: when the server goes away under a client, a request in flight fails
-// with the local `ChannelClosedError` (code CHANNEL_CLOSED: connection lost, outcome unknown), never
+// with the local `ChannelClosedError` (code ErrorCode.ChannelClosed: connection lost, outcome unknown), never
 // a server-style InternalError, and an output stream is cut with that error, never ended with a
 // made-up exit. Over WebSocket with reconnect (once reconnecting gives up) and HTTP sessions; the
 // dying stdio sidecar is covered in @orchflow/client's stdio.test.ts.
 import type { OrchflowClient, OutputEvent, RemoteTerminal } from '@orchflow/client';
 import { OrchflowClient as Client } from '@orchflow/client';
 import { connectWebSocket } from '@orchflow/client/node';
-import { isOrchflowLocalError } from '@orchflow/protocol';
+import { ErrorCode, isOrchflowLocalError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHttp, startWs, TOKENS } from './transport-harness';
 
@@ -45,7 +45,7 @@ async function busy(client: OrchflowClient): Promise<{
 }
 
 function expectChannelClosed(outcome: unknown): void {
-  expect(isOrchflowLocalError(outcome) && outcome.code).toBe('CHANNEL_CLOSED');
+  expect(isOrchflowLocalError(outcome) && outcome.code).toBe(ErrorCode.ChannelClosed);
 }
 
 describe('connection loss', () => {

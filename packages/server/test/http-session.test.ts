@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ErrorCode, isOrchflowError, isOrchflowLocalError, OrchflowClient } from '@orchflow/client';
 import type { OutputChunk } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { breakableStreams } from './conformance-harness';
+import { breakableStreams } from './conformance/transports';
 import { startHttp, TOKENS } from './transport-harness';
 
 async function connect(url: string, options: Parameters<typeof OrchflowClient.http>[1] = {}) {
@@ -135,7 +135,7 @@ describe('OrchflowClient.http: how sessions end', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(isOrchflowLocalError(error) && error.code).toBe('CHANNEL_CLOSED');
+    expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
     // A returning client adopts the orphan by using it.
     const back = await connect(url);
     expect((await back.handle(terminal.info()).execute('echo adopted')).stdout).toBe('adopted\n');
@@ -179,9 +179,9 @@ describe('OrchflowClient.http: how sessions end', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await server.stop();
     const error = await running;
-    expect(isOrchflowLocalError(error) && error.code).toBe('CHANNEL_CLOSED');
+    expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
     const streamError = await reading;
-    expect(isOrchflowLocalError(streamError) && streamError.code).toBe('CHANNEL_CLOSED');
+    expect(isOrchflowLocalError(streamError) && streamError.code).toBe(ErrorCode.ChannelClosed);
     expect(events).not.toContain('end');
   });
 });

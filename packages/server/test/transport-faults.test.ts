@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrchflowClient } from '@orchflow/client';
 import { connectWebSocket } from '@orchflow/client/node';
-import { isOrchflowLocalError } from '@orchflow/protocol';
+import { ErrorCode, isOrchflowLocalError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { droppableClient, startHttp, startWs, TOKENS, testOrchestrator } from './transport-harness';
 
@@ -46,7 +46,7 @@ describe('a dropped WebSocket connection', () => {
     drop();
     // The caller learns that the connection is gone, not that the command failed.
     const failure = await execute;
-    expect(isOrchflowLocalError(failure) && failure.code).toBe('CHANNEL_CLOSED');
+    expect(isOrchflowLocalError(failure) && failure.code).toBe(ErrorCode.ChannelClosed);
     await until(() => server.stats().orphanedTerminals === 1);
 
     const returning = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });

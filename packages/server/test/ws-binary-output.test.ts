@@ -5,6 +5,7 @@
 import type { OrchflowClient, RemoteTerminal, WebSocketFactory, WebSocketLike } from '@orchflow/client';
 import { connectWebSocket, createNodeWebSocket } from '@orchflow/client/node';
 import type { JsonRpcMessage } from '@orchflow/protocol';
+import { attachRawOutput } from '@orchflow/terminal/internal';
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { encodeBinaryOutput, selectProtocol, WS_BINARY_OUTPUT_PROTOCOL } from '../src/ws/binary-output';
@@ -113,6 +114,42 @@ describe('WebSocketServer: binary terminal output', () => {
     }
   }, 60_000);
 
+  it('streams live output as the same text and offsets over binary and JSON frames', async () => {
+    const { url } = await startWs();
+    const binary = await connect(url, true);
+    const json = await connect(url, false);
+    try {
+      const terminal = await binary.client.spawnTerminal('live');
+      // Both from the same offset: whichever part a connection gets replayed or live, the text matches.
+      const { endOffset: start } = await terminal.read({ maxBytes: 1 });
+      const live = async (t: RemoteTerminal) => {
+        let text = '';
+        let expected = start;
+        for await (const event of t.stream({ fromOffset: start })) {
+          if (event.type !== 'data') throw new Error(`unexpected ${event.type} event`);
+          // Offsets follow each other without a hole or an overlap.
+          expect(event.offset).toBe(expected);
+          expected = event.nextOffset;
+          text += event.data;
+          if (text.includes('LIVE-DONE\r\n')) break;
+        }
+        return text;
+      };
+      const overBinary = live(terminal);
+      const overJson = live(json.client.handle(terminal.info()));
+      // Sent after this connection's subscribe, so most of the output reaches it live, as raw bytes.
+      await terminal.execute('true');
+      await terminal.write(`${SCRIPT.replace('DONE', 'LIVE-DONE')}\n`);
+      const [binaryText, jsonText] = await Promise.all([overBinary, overJson]);
+      expect(binaryText).toBe(jsonText);
+      expect(binaryText).toContain('日本語 héllo 🎉 ünïcödé 3999 \uFFFD\uFFFD \uFFFD é ✓\r\n');
+      expect(binary.frames.binary).toBeGreaterThan(1);
+    } finally {
+      await binary.client.close();
+      await json.client.close();
+    }
+  }, 60_000);
+
   it('keeps JSON text frames when the server turns binary output off', async () => {
     const { url } = await startWs({ binaryOutput: false });
     const { client, frames } = await connect(url, true);
@@ -156,6 +193,30 @@ describe('encodeBinaryOutput', () => {
       params: { terminalId: 't', offset: 3, nextOffset: 12 },
     });
     expect(frame.subarray(4 + headerLength)).toEqual(Buffer.from('é✓🎉', 'utf8'));
+  });
+
+  it('frames the raw bytes of live output without decoding them', () => {
+    const bytes = Uint8Array.from([0xef, 0xbb, 0xbf, 0x41, 0xff, 0x80]);
+    const params = attachRawOutput(
+      {
+        terminalId: 't',
+        get data(): string {
+          throw new Error('the server decoded output it sends as bytes');
+        },
+        offset: 7,
+        nextOffset: 13,
+      },
+      bytes,
+    );
+    const frame = encodeBinaryOutput(output(params));
+    if (!frame) throw new Error('expected a binary frame');
+    const headerLength = frame.readUInt32BE(0);
+    expect(JSON.parse(frame.subarray(4, 4 + headerLength).toString('utf8'))).toEqual({
+      jsonrpc: '2.0',
+      method: 'terminal.output',
+      params: { terminalId: 't', offset: 7, nextOffset: 13 },
+    });
+    expect(new Uint8Array(frame.subarray(4 + headerLength))).toEqual(bytes);
   });
 
   it('leaves base64 output, lone surrogates and other messages to JSON', () => {

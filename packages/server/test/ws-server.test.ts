@@ -2,10 +2,18 @@
 // agent scoping), bad input of every kind, limits (frame size, requests in flight, connections,
 // origins), heartbeats, and what happens to terminals when a client vanishes.
 import { connectWebSocket } from '@orchflow/client/node';
+import { DirectBackend } from '@orchflow/mux';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { droppableClient, errorCode, rawSocket, startWs, TOKENS } from './transport-harness';
+import {
+  droppableClient,
+  errorCode,
+  rawSocket,
+  startWs,
+  TOKENS,
+  testOrchestrator,
+} from './transport-harness';
 
 async function until(
   check: () => boolean | Promise<boolean>,
@@ -49,6 +57,8 @@ describe('WebSocketServer: auth', () => {
       (e) => e,
     );
     expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Unauthorized);
+    // As explanatory as the Unix socket's initialize: what was wrong and where a token comes from.
+    expect((error as Error).message).toMatch(/token was not accepted; use a token from the server's --token/);
   });
 
   it('answers an initialize without token with Unauthorized, then closes', async () => {
@@ -313,7 +323,10 @@ describe('WebSocketServer: faults', () => {
   });
 
   it('serves 50 concurrent clients for a bounded time with no errors and no lost output', async () => {
-    const { url, server } = await startWs({ reconnectGraceMs: 0 });
+    // 50 shells starting at once on a loaded 2-core machine can take longer than the default 10 s
+    // to show their first prompt; this test is about losing nothing, so they get a minute.
+    const orchestrator = testOrchestrator({ backend: new DirectBackend({ spawnTimeoutMs: 60_000 }) });
+    const { url, server } = await startWs({ reconnectGraceMs: 0, orchestrator });
     const clients = await Promise.all(
       Array.from({ length: 50 }, () => connectWebSocket(url, { token: TOKENS.admin, reconnect: false })),
     );

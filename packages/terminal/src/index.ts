@@ -1,29 +1,23 @@
 // @orchflow/terminal — real PTY terminals with persistent-shell execution and lossless,
-// bounded output streaming.
+// bounded output streaming. The per-channel output feed the orchestrator's RPC layer uses lives in
+// ./internal, outside the public API.
 
 export { withoutInheritedFds } from './containment/containment';
 export { CONTAINMENT_ENV, type ContainmentKind } from './containment/host';
 export { type HostContainment, hostContainment, initContainment } from './containment/init';
-export type { LaunchArgv } from './containment/launcher';
 export { type ReapReport, reapLeftovers } from './containment/reaper';
 export { AGENT_ENV_DEFAULTS, buildTerminalEnv } from './env';
 export { DEFAULT_MAX_OUTPUT_BYTES } from './exec/capture';
 export { cleanTerminalOutput, stripAnsi } from './exec/clean';
 export { INTERRUPT_GRACE_MS } from './exec/interrupt';
 export type { ExecOptions } from './exec/options';
-export { spawnNodePty } from './node-pty-process';
 export {
   DEFAULT_BATCH_INTERVAL_MS,
   DEFAULT_BATCH_MAX_BYTES,
   OutputBatcher,
   type OutputBatcherOptions,
 } from './output/batcher';
-export {
-  ChannelFeed,
-  type ChannelFeedOptions,
-  DEFAULT_MAX_STALL_MS,
-  type FeedNotification,
-} from './output/channel-feed';
+export { DEFAULT_MAX_STALL_MS } from './output/channel-feed';
 export { DEFAULT_SCROLLBACK_BYTES, OutputPipeline, type OutputPipelineOptions } from './output/pipeline';
 export { OutputRing, type RingReadOptions } from './output/ring';
 export { HeadlessScreen } from './output/screen';
@@ -43,11 +37,9 @@ export {
   killProcessTree,
   listProcessTree,
   type ProcInfo,
-  processStartTime,
 } from './process/tree';
 export { type PtyDrainStats, ptyDrainStats } from './pty-drain';
 export type { ShellResume } from './pty-host';
 export type { PtyFactory, PtyProcess, PtySpawnRequest } from './pty-process';
 export { DEFAULT_SPAWN_TIMEOUT_MS, type ShellKind } from './spawn-options';
-export { TerminalStreamManager, type TerminalStreamManagerOptions } from './stream-manager';
 export { Terminal, type TerminalResumeOptions, type TerminalSpawnOptions } from './terminal';

@@ -6,10 +6,10 @@
 // the master: a PTY keeps order, so everything the child wrote has been read by then. This also
 // covers a terminal whose reading is paused at exit: draining resumes it.
 //
-// `_pty` (the slave's path) and `_socket` are node-pty's private fields (1.1.0). When a node-pty
-// release changes them, the drain cannot be installed: the PTY then works with node-pty's own
-// behaviour, and the lost guarantee is not silent — a warning is emitted once per process and
-// `ptyDrainStats()` (in `orchestrator.metrics` as `outputDrain`) counts the PTYs without it.
+// `_pty` (the slave's path) and `_socket` are node-pty's private fields (1.1.0, 1.2.0-beta.15). When
+// a node-pty release changes them, the drain cannot be installed: the PTY then works with
+// node-pty's own behaviour, and the lost guarantee is not silent — a warning is emitted once per
+// process and `ptyDrainStats()` (in `orchestrator.metrics` as `outputDrain`) counts the PTYs without it.
 import { closeSync, constants, openSync, write } from 'node:fs';
 import type { IPty } from 'node-pty';
 

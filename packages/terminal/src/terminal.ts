@@ -193,7 +193,7 @@ export class Terminal {
    */
   execute(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.exit) return Promise.reject(terminalExited(this.exit));
-    const { signal, onOutput, ...limits } = options;
+    const { signal, onOutput, onStart, ...limits } = options;
     const checked = ExecuteOptionsSchema.safeParse(limits);
     if (!checked.success) {
       return Promise.reject(
@@ -204,7 +204,7 @@ export class Terminal {
     const job = this.queue.run(() => {
       started = true;
       if (this.exit) throw terminalExited(this.exit);
-      const run = { ...checked.data, signal, onOutput };
+      const run = { ...checked.data, signal, onOutput, onStart };
       const { backend } = this;
       return backend.kind === 'pty'
         ? backend.host.session.execute(command, run)

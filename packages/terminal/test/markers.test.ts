@@ -202,3 +202,29 @@ describe('encodeCommand', () => {
     expect(() => encodeCommand('bash', 'true', '1; rm x', write)).toThrow(/token/);
   });
 });
+
+describe('cleanTerminalOutput: spinners and progress bars', () => {
+  test('an npm/ora-style spinner (column 1, erase line) leaves only its last frame', () => {
+    const frames = ['⠋', '⠙', '⠹', '⠸'].map((f) => `\x1b[1G\x1b[0K${f} installing`).join('');
+    expect(cleanTerminalOutput(`${frames}\x1b[1G\x1b[0Kadded 3 packages\n`)).toBe('added 3 packages\n');
+    expect(cleanTerminalOutput(`${frames}\x1b[2K\x1b[Gdone\n`)).toBe('done\n');
+  });
+
+  test('a colored \\r progress bar keeps its final state and text around it', () => {
+    const bar = [10, 50, 100]
+      .map((p) => `\r\x1b[32m${'#'.repeat(p / 10).padEnd(10, '.')}\x1b[0m ${p}%`)
+      .join('');
+    expect(cleanTerminalOutput(`before\n${bar}\nafter\n`)).toBe('before\n########## 100%\nafter\n');
+  });
+
+  test('cursor moves and erases within a line behave like a screen', () => {
+    expect(cleanTerminalOutput('abcdef\x1b[3D\x1b[KXY\n')).toBe('abcXY\n');
+    expect(cleanTerminalOutput('ab\x1b[3Ccd\n')).toBe('ab   cd\n');
+    expect(cleanTerminalOutput('abcdef\x1b[4G\x1b[1Kz\n')).toBe('   zef\n');
+    expect(cleanTerminalOutput('x\x1b[99999C\x1b[99999Dy\n')).toBe('y\n');
+  });
+
+  test('noncharacters in real output are not mistaken for line edits', () => {
+    expect(cleanTerminalOutput('a\ufdd02K\ufdd1b\n')).toBe('a2Kb\n');
+  });
+});

@@ -15,7 +15,7 @@ import {
   MessageQueue,
   OrchflowError,
   type RequestId,
-} from '@orchflow/protocol';
+} from '@orchflow/protocol/runtime';
 import { readSse } from './http-sse';
 
 /** The header naming a session. */

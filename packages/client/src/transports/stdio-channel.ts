@@ -3,7 +3,12 @@
 // exit, open output streams fail the same way (no `terminal.exit` is made up), and a new sidecar
 // is started (bounded restarts with backoff) and re-initialized with the client's original
 // `initialize`, so the same OrchflowClient keeps working; terminals of the dead sidecar are gone.
-import { ChannelClosedError, type IpcChannel, type JsonRpcMessage, localFailure } from '@orchflow/protocol';
+import {
+  ChannelClosedError,
+  type IpcChannel,
+  type JsonRpcMessage,
+  localFailure,
+} from '@orchflow/protocol/runtime';
 import { SidecarInbox } from './stdio-inbox';
 import {
   type SidecarCommand,

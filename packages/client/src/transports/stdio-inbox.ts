@@ -1,7 +1,7 @@
 // A small unbounded message queue with waiting readers, used by the sidecar channel to merge
 // the messages of successive sidecar processes (and its own synthesized ones) into one stream.
 // Unbounded is safe here: each sidecar's StreamChannel already pauses its reads under pressure.
-import type { ChannelClosedError, JsonRpcMessage } from '@orchflow/protocol';
+import type { ChannelClosedError, JsonRpcMessage } from '@orchflow/protocol/runtime';
 
 /** Messages waiting to be received, and receivers waiting for messages. */
 export class SidecarInbox {

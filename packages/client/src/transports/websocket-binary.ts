@@ -3,14 +3,15 @@
 // big-endian length, that many bytes of the notification as JSON without `params.data`, then
 // `data` as raw UTF-8 — which skips JSON-escaping the output on the server and parsing it here.
 // This file turns such a frame back into the very notification a JSON text frame would carry.
-import type { JsonRpcMessage } from '@orchflow/protocol';
+import type { JsonRpcMessage } from '@orchflow/protocol/runtime';
 
 /** The WebSocket subprotocol under which the server may send `terminal.output` as binary frames. */
 export const WS_BINARY_OUTPUT_PROTOCOL = 'orchflow.v1+binary-output';
 /** The subprotocol of plain JSON frames, offered second so a server may decline binary output. */
 export const WS_JSON_PROTOCOL = 'orchflow.v1';
 const LENGTH_BYTES = 4;
-const decoder = new TextDecoder();
+// ignoreBOM: a U+FEFF the program printed at the start of a chunk is output, not a marker to drop.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The `terminal.output` notification a binary frame holds; throws when it is malformed. */
 export function decodeBinaryOutput(frame: Uint8Array): JsonRpcMessage {

@@ -10,7 +10,7 @@ import {
   type JsonRpcMessage,
   MessageQueue,
   OrchflowError,
-} from '@orchflow/protocol';
+} from '@orchflow/protocol/runtime';
 import { decodeBinaryOutput, WS_BINARY_OUTPUT_PROTOCOL, WS_JSON_PROTOCOL } from './websocket-binary';
 
 /** The part of the W3C WebSocket API the client uses. */
@@ -184,6 +184,15 @@ function binaryBytes(data: unknown): Uint8Array | undefined {
   return undefined;
 }
 
+// What each refusal of the upgrade means, in the words the Unix socket's `initialize` uses.
+const REFUSALS: Record<string, string> = {
+  '401':
+    "the token was not accepted; use a token from the server's --token or --tokens file (client option `token`)",
+  '403':
+    "this page's Origin is not allowed; start the server with --allow-origin ORIGIN (option allowedOrigins)",
+  '503': 'the server is at its connection limit; retry later',
+};
+
 /**
  * The error of a failed connect. `ws` reports an HTTP refusal as "Unexpected server response:
  * 401"; those become the matching OrchflowError so callers see Unauthorized, not a socket error.
@@ -200,9 +209,11 @@ function connectError(url: string, event: { message?: string; error?: unknown })
           ? ErrorCode.Overloaded
           : undefined;
   if (code !== undefined) {
-    return new OrchflowError(code, `The server at ${url} refused the connection (HTTP ${status})`, {
-      status: Number(status),
-    });
+    return new OrchflowError(
+      code,
+      `The server at ${url} refused the connection (HTTP ${status}): ${REFUSALS[status ?? '']}`,
+      { status: Number(status) },
+    );
   }
   return new ChannelClosedError(`Could not connect to ${url}: ${text}`);
 }

@@ -1,7 +1,7 @@
 // Opening a WebSocket channel for `OrchflowClient`: picks the socket implementation (the given
 // factory, else the runtime's global `WebSocket`) and, unless turned off, wraps the connection in
 // a `ReconnectingChannel`. Browser-safe: `ws` is supplied only by `@orchflow/client/node`.
-import { ErrorCode, type IpcChannel, OrchflowError } from '@orchflow/protocol';
+import { ErrorCode, type IpcChannel, OrchflowError } from '@orchflow/protocol/runtime';
 import type { OrchflowClientOptions } from '../client';
 import { ReconnectingChannel, type ReconnectOptions } from '../reconnect-channel';
 import { WebSocketClientChannel, type WebSocketFactory, type WebSocketLike } from './websocket-channel';

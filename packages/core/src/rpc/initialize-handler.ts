@@ -27,7 +27,7 @@ import { PrincipalScope } from './principal-scope';
 export const SERVER_FEATURES: readonly string[] = Object.freeze([
   'subscriptions',
   'executeProgress',
-  // `execute.progress` / `$/progress` carry `nextOffset`, and a `started` notice after admission.
+  // An execute's `$/progress` values carry `nextOffset`, and a `started` notice after admission.
   'executeStarted',
   'cancellation',
   'batchExecute',
@@ -37,6 +37,13 @@ export const SERVER_FEATURES: readonly string[] = Object.freeze([
   // `$/shutdown`: a clean end the server tells apart from a dropped connection.
   'shutdown',
 ]);
+
+/**
+ * The feature a connection lists when its terminals and running commands survive a dropped
+ * connection (a reconnecting client resumes its streams from their offsets). Per connection:
+ * stdio, and Unix sockets and in-process channels that kill on close, do not list it.
+ */
+export const RECONNECT_FEATURE = 'reconnect';
 
 /** The `serverInfo` reported when `serveChannel` is given none. */
 export const DEFAULT_SERVER_INFO: ServerInfo = Object.freeze({
@@ -56,6 +63,8 @@ export interface InitializeSettings {
   policy: ConnectionPolicy | undefined;
   serverInfo: ServerInfo;
   transports: readonly string[];
+  /** Whether a dropped connection's terminals survive it (the `reconnect` feature). */
+  reconnect: boolean;
 }
 
 /** Registers `initialize` and `$/ping`. */
@@ -117,7 +126,7 @@ function initializeResult(
     backends: [orch.backend.name],
     isolationLevels: availableIsolationLevels(),
     ...containmentCapabilities(),
-    features: [...SERVER_FEATURES],
+    features: settings.reconnect ? [...SERVER_FEATURES, RECONNECT_FEATURE] : [...SERVER_FEATURES],
   };
   return { protocolVersion: PROTOCOL_VERSION, serverInfo: settings.serverInfo, capabilities, principal };
 }

@@ -1,23 +1,26 @@
 // Handlers that move output: `terminal.execute` (optionally streaming the command's output while
 // it runs, and interrupted by `$/cancelRequest`), `terminal.subscribe` and `terminal.unsubscribe`.
+// Live output of an execute has one mechanism: JSON-RPC progress. A request carrying
+// `_meta.progressToken` (RpcPeer's `onProgress`) receives `$/progress` `{ token, value }` whose
+// value is an `ExecuteProgressParams`; the caller's peer routes it by token.
 import type { Orchestrator } from '../orchestrator';
 import type { HandlerContext } from './handler-context';
 import { type ProgressChunk, ProgressPump } from './progress-pump';
 
 /** Registers execute, subscribe and unsubscribe. */
 export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerContext): void {
-  serve('terminal.execute', async ({ terminalId, command, progress, ...limits }, scope, request) => {
+  serve('terminal.execute', async ({ terminalId, command, ...limits }, scope, request) => {
     conn.visibleTerminal('terminal.execute', terminalId);
     const token = request.progressToken;
-    // Two ways to receive output while a command runs: `progress: true` asks for
-    // `execute.progress` notifications (named by request id); a `_meta.progressToken` (RpcPeer's
-    // `onProgress`) gets the same chunks as `$/progress`, which the caller's peer routes itself.
-    const send = async (chunk: ProgressChunk): Promise<void> => {
-      const value = { terminalId, ...chunk };
-      if (progress) await peer.notify('execute.progress', { ...value, requestId: request.requestId });
-      if (token !== undefined) await peer.notify('$/progress', { token, value });
-    };
-    const pump = progress || token !== undefined ? new ProgressPump(send) : undefined;
+    const pump =
+      token === undefined
+        ? undefined
+        : new ProgressPump((chunk: ProgressChunk) =>
+            peer.notify('$/progress', {
+              token,
+              value: { terminalId, requestId: request.requestId, ...chunk },
+            }),
+          );
     try {
       const result = await orch.execute(
         terminalId,

@@ -41,6 +41,13 @@ export interface ServeChannelOptions {
    */
   killTerminalsOnClose?: boolean;
   /**
+   * Whether this connection's terminals and running commands survive a dropped connection, so a
+   * client that reconnects can resume its streams and collect results; reported as the
+   * `reconnect` feature in `initialize`. Default: `!killTerminalsOnClose`. A server whose own
+   * code kills dropped connections' terminals (after a grace period of 0) passes false.
+   */
+  reconnect?: boolean;
+  /**
    * What `$/shutdown` (a client's clean end) releases; resolves with how many terminals were
    * killed. Default: the terminals spawned through this connection.
    */
@@ -104,6 +111,7 @@ export function serveChannel(
     policy: options.policy,
     serverInfo: options.serverInfo ?? DEFAULT_SERVER_INFO,
     transports: options.transports ?? ['direct'],
+    reconnect: options.reconnect ?? !killTerminals,
   });
   registerTerminalHandlers(context);
   registerOutputHandlers(context);

@@ -4,7 +4,7 @@
 // unacknowledged bytes wait here) instead of queueing without bound. `terminal.exit` follows the
 // subscription's last chunk. The slow-consumer rule applies: a subscription that holds its
 // terminal paused for `maxStallMs` without progress is demoted to lossy delivery (see ChannelFeed).
-import { ChannelFeed, type FeedNotification } from '@orchflow/terminal';
+import { ChannelFeed, type FeedNotification } from '@orchflow/terminal/internal';
 import type { Orchestrator } from '../orchestrator';
 
 /** Unacknowledged bytes per subscription before the terminal pauses: 1 MiB. */

@@ -28,7 +28,7 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function firstIssue(error: z.ZodError): string {
+function firstIssue(error: z.core.$ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'does not match the JSON-RPC 2.0 envelope';
   if (issue.code === 'unrecognized_keys') return `unexpected member(s) ${issue.keys.join(', ')}`;
@@ -48,7 +48,7 @@ export function classify(value: unknown): Incoming {
     };
   }
   const record = value as Record<string, unknown>;
-  let error: z.ZodError;
+  let error: z.core.$ZodError;
   if ('method' in record) {
     if ('id' in record) {
       const parsed = JsonRpcRequestSchema.safeParse(value);

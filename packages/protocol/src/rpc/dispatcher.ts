@@ -8,6 +8,7 @@ import type { ProgressToken } from '../schemas/common';
 import type { NotificationHandler, RequestContext, RequestHandler, UnhandledRequestHandler } from './options';
 import {
   asError,
+  checkValue,
   errorResponse,
   parseParams,
   schemaError,
@@ -28,7 +29,7 @@ export interface DispatcherHooks {
 }
 
 interface Registered<H> {
-  schema: z.ZodType;
+  schema: z.core.$ZodType;
   handler: H;
 }
 
@@ -59,7 +60,7 @@ export class Dispatcher {
   /** Registers a request handler; returns a function that removes it. */
   addRequestHandler(
     method: string,
-    schema: z.ZodType,
+    schema: z.core.$ZodType,
     handler: RequestHandler<unknown, unknown>,
   ): () => void {
     return register(this.requests, 'request', method, { schema, handler });
@@ -68,7 +69,7 @@ export class Dispatcher {
   /** Registers a notification handler; returns a function that removes it. */
   addNotificationHandler(
     method: string,
-    schema: z.ZodType,
+    schema: z.core.$ZodType,
     handler: NotificationHandler<unknown>,
   ): () => void {
     return register(this.notifications, 'notification', method, {
@@ -156,7 +157,7 @@ export class Dispatcher {
         );
       return;
     }
-    const parsed = registered.schema.safeParse(params);
+    const parsed = checkValue(registered.schema, params);
     if (!parsed.success) {
       this.hooks.report(
         schemaError(

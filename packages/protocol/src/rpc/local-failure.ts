@@ -2,7 +2,7 @@
 // before its answer came (it may or may not have run), or an output subscription whose stream was
 // cut. A channel hands them to its RpcPeer in-band, as a message marked with a symbol that JSON
 // cannot carry, so no peer on the wire can forge one; the peer fails the request with the local
-// error itself (e.g. `ChannelClosedError`, code `CHANNEL_CLOSED`) instead of a server error code,
+// error itself (e.g. `ChannelClosedError`, code `ErrorCode.ChannelClosed`) instead of a server error code,
 // and a subscription is failed, never ended with a made-up `terminal.exit`.
 import { ErrorCode } from '../errors';
 import type { JsonRpcErrorResponse, RequestId } from '../jsonrpc';

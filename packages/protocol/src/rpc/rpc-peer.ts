@@ -154,7 +154,7 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
    * Serves `method`. Params are validated with `paramsSchema` (after `_meta` is stripped); a
    * mismatch answers InvalidParams naming the first bad field. Returns a function that unregisters.
    */
-  onRequest<K extends string, S extends z.ZodType>(
+  onRequest<K extends string, S extends z.core.$ZodType>(
     method: K,
     paramsSchema: S,
     handler: RequestHandler<z.output<S>, HandlerResult<M, K>>,
@@ -167,7 +167,7 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
   }
 
   /** Handles notification `method`; invalid params are reported to `onError` and dropped. */
-  onNotification<K extends string, S extends z.ZodType>(
+  onNotification<K extends string, S extends z.core.$ZodType>(
     method: K,
     schema: S,
     handler: NotificationHandler<z.output<S>>,

@@ -1,7 +1,7 @@
 // Building blocks for what RpcPeer puts on the wire: responses, error objects from thrown values,
 // InvalidParams errors that name the first bad field, the `_meta` split, and the params schemas of
 // the reserved `$/…` notifications.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   ErrorCode,
   isOrchflowError,
@@ -69,7 +69,12 @@ export function formatPath(path: readonly PropertyKey[], root = 'params'): strin
 }
 
 /** An error whose message names the first failing field and whose data holds all zod issues. */
-export function schemaError(code: number, what: string, error: z.ZodError, root: string): OrchflowError {
+export function schemaError(
+  code: number,
+  what: string,
+  error: z.core.$ZodError,
+  root: string,
+): OrchflowError {
   const first = error.issues[0];
   const where = first ? ` at ${formatPath(first.path, root)}: ${first.message}` : '';
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more issue(s))` : '';
@@ -105,20 +110,28 @@ export function splitMeta(params: unknown): SplitParams {
   };
 }
 
+/** The outcome of checking a value against a schema. */
+export type ParamsCheck = { success: true; data: unknown } | { success: false; error: z.core.$ZodError };
+
+/**
+ * Checks `value` against a classic zod or zod/mini schema (RpcPeer takes either; the browser
+ * client registers zod/mini ones so its bundle carries no classic zod).
+ */
+export function checkValue(schema: z.core.$ZodType, value: unknown): ParamsCheck {
+  return z.safeParse(schema, value);
+}
+
 /**
  * Validates incoming params. A params object that held only `_meta` was sent for a method without
  * params, so when the schema rejects `{}` it is retried as absent params.
  */
-export function parseParams(
-  schema: z.ZodType,
-  split: SplitParams,
-): { success: true; data: unknown } | { success: false; error: z.ZodError } {
-  const result = schema.safeParse(split.params);
+export function parseParams(schema: z.core.$ZodType, split: SplitParams): ParamsCheck {
+  const result = checkValue(schema, split.params);
   // JSON-RPC lets a request omit `params`: then a method whose params are all optional gets `{}`.
   // Only `_meta` counts as omitted too.
   if (result.success || !(split.onlyMeta || split.params === undefined)) return result;
   for (const absent of [undefined, {}]) {
-    const parsed = schema.safeParse(absent);
+    const parsed = checkValue(schema, absent);
     if (parsed.success) return parsed;
   }
   return result;
@@ -131,5 +144,5 @@ export function asError(error: unknown): Error {
 
 /** True for the `ChannelClosedError` a closed channel rejects with: an expected end, not a fault. */
 export function isChannelClosed(error: unknown): boolean {
-  return isOrchflowLocalError(error) && error.code === 'CHANNEL_CLOSED';
+  return isOrchflowLocalError(error) && error.code === ErrorCode.ChannelClosed;
 }

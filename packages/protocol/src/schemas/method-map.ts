@@ -21,7 +21,6 @@ import {
 } from './domain';
 import { InitializeParamsSchema, InitializeResultSchema } from './initialize';
 import {
-  ExecuteProgressParamsSchema,
   SecurityAlertParamsSchema,
   TerminalExitParamsSchema,
   TerminalGapParamsSchema,
@@ -102,7 +101,6 @@ export const Notifications = Object.freeze({
   'terminal.exit': TerminalExitParamsSchema,
   'terminal.gap': TerminalGapParamsSchema,
   'terminal.metrics': TerminalMetricsParamsSchema,
-  'execute.progress': ExecuteProgressParamsSchema,
   'security.alert': SecurityAlertParamsSchema,
   '$/cancelRequest': CancelRequestParamsSchema,
   '$/progress': ProgressParamsSchema,

@@ -33,11 +33,14 @@ export const TerminalExitParamsSchema = ExitInfoSchema.extend({ terminalId: Term
 /** Params of `terminal.exit`. */
 export type TerminalExitParams = z.infer<typeof TerminalExitParamsSchema>;
 
-/** Params of `execute.progress`: output of a running `terminal.execute` that asked for `progress`. */
+/**
+ * Live output of a running `terminal.execute`: the `value` of each `$/progress` sent to a request
+ * that carried `_meta.progressToken`.
+ */
 export const ExecuteProgressParamsSchema = OutputChunkSchema.extend({
   terminalId: TerminalIdSchema,
   /** Id of the `terminal.execute` request; absent for commands not started over RPC. */
-  requestId: RequestIdSchema.optional(),
+  requestId: z.optional(RequestIdSchema),
   /** Absolute byte offset one past the chunk's last byte (not derivable from `data`; see `terminal.output`). */
   nextOffset: OffsetSchema.optional(),
   /**
@@ -46,7 +49,7 @@ export const ExecuteProgressParamsSchema = OutputChunkSchema.extend({
    */
   started: z.boolean().optional(),
 });
-/** Params of `execute.progress`. */
+/** Live output of a running `terminal.execute` (a `$/progress` value). */
 export type ExecuteProgressParams = z.infer<typeof ExecuteProgressParamsSchema>;
 
 /** Params of `terminal.metrics`: a resource-use sample of a terminal's process tree. */

@@ -49,10 +49,13 @@ export type ExecuteCommand = z.infer<typeof ExecuteCommandSchema>;
 /** Params of `terminal.execute`; the result is an `ExecResult`. */
 export const ExecuteParamsSchema = ExecuteCommandSchema.extend({
   /**
-   * True: stream the command's output while it runs as `execute.progress` notifications whose
-   * `requestId` is this request's id. Default false: output arrives only in the result.
+   * Removed: live output of an execute travels only as `$/progress` to a request that carries
+   * `_meta.progressToken`. Refused (InvalidParams) rather than ignored, so an old caller learns
+   * why no output arrives.
    */
-  progress: z.boolean().optional(),
+  progress: z
+    .never({ error: 'progress was removed: send _meta.progressToken to receive output as $/progress' })
+    .optional(),
 });
 /** Params of `terminal.execute`. */
 export type ExecuteParams = z.infer<typeof ExecuteParamsSchema>;

@@ -1,6 +1,7 @@
 // The protocol version and the compatibility rule: peers interoperate when their major versions
 // match. Minor versions only add optional fields, methods and notifications.
-import { z } from 'zod';
+// zod/mini: the version check is part of @orchflow/protocol/runtime, which carries no classic zod.
+import * as z from 'zod/mini';
 
 /** The wire protocol version this package speaks. */
 export const PROTOCOL_VERSION = '1.0.0' as const;
@@ -11,7 +12,7 @@ const VERSION_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z
 /** A protocol version string such as `1.0.0`. */
 export const ProtocolVersionSchema = z
   .string()
-  .regex(VERSION_PATTERN, 'Protocol version must look like MAJOR.MINOR.PATCH, e.g. 1.0.0');
+  .check(z.regex(VERSION_PATTERN, 'Protocol version must look like MAJOR.MINOR.PATCH, e.g. 1.0.0'));
 
 /** The outcome of {@link checkProtocolVersion}: compatible, or not and why. */
 export type ProtocolVersionCheck = { compatible: true } | { compatible: false; reason: string };

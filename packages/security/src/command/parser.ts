@@ -1,7 +1,10 @@
 // The bash parser: tree-sitter-bash's WASM grammar run by web-tree-sitter, initialised once per
-// process on first use. The grammar ships inside the tree-sitter-bash npm package, so nothing is
-// fetched at run time.
+// process on first use. The build copies the grammar's .wasm into dist/ beside this code, so the
+// published package needs neither the tree-sitter-bash package (20 MB with a native install step)
+// nor a download at run time; from source, the pinned tree-sitter-bash devDependency provides it.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { spend } from './budget';
 import { TooComplexError } from './limits';
@@ -11,10 +14,31 @@ import { TooComplexError } from './limits';
 // __filename names the worker's bootstrap instead. Either anchors resolution at this package.
 const anchor: string = (import.meta as { url?: string }).url ?? __filename;
 
+/** File name of the grammar, beside the built code and in the tree-sitter-bash package. */
+export const GRAMMAR_FILE = 'tree-sitter-bash.wasm';
+
+/**
+ * Where the bash grammar is, for code at `from` (a file URL or path): the copy beside it (the
+ * built package), else the tree-sitter-bash package (source runs and tests). Throws an Error naming
+ * both places when neither has it.
+ */
+export function grammarPath(from: string): string {
+  const url = from.startsWith('file:') ? from : pathToFileURL(from).href;
+  const beside = fileURLToPath(new URL(GRAMMAR_FILE, url));
+  if (existsSync(beside)) return beside;
+  try {
+    return createRequire(url).resolve(`tree-sitter-bash/${GRAMMAR_FILE}`);
+  } catch {
+    throw new Error(
+      `orchflow: the bash grammar is missing: neither ${beside} nor the tree-sitter-bash package was found (reinstall @orchflow/security)`,
+    );
+  }
+}
+
 let loading: Promise<Parser> | undefined;
 
 async function load(): Promise<Parser> {
-  const grammar = createRequire(anchor).resolve('tree-sitter-bash/tree-sitter-bash.wasm');
+  const grammar = grammarPath(anchor);
   await Parser.init();
   const parser = new Parser();
   parser.setLanguage(await Language.load(grammar));

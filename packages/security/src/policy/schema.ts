@@ -1,12 +1,11 @@
 // The SecurityPolicy shape: one zod schema is the source of truth for what a policy may say, its
 // defaults, and the load-time error that names every bad field.
-import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { ErrorCode, type IsolationLevel, IsolationLevelSchema, OrchflowError } from '@orchflow/protocol';
 import { z } from 'zod';
 
-/** How far a terminal's processes are isolated from the host. */
-export const IsolationLevelSchema = z.enum(['none', 'process', 'sandbox', 'container']);
-/** How far a terminal's processes are isolated from the host. */
-export type IsolationLevel = z.infer<typeof IsolationLevelSchema>;
+// The isolation levels are a wire type (`initialize` advertises them, `TerminalConfig` carries one):
+// the protocol defines them once and a policy uses that very schema.
+export { type IsolationLevel, IsolationLevelSchema };
 
 /** Whether a terminal's processes may reach the network. */
 export const NetworkPolicySchema = z.enum(['allow', 'deny']);

@@ -1,17 +1,20 @@
-// `orchflow exec [--server URL] -- CMD`: runs one command in a fresh terminal and exits with its
-// exit code (124 on timeout, 128+N when killed by signal N). Without --server it runs in an
-// in-process orchestrator, which needs no server at all.
+// `orchflow exec [--server URL] -- CMD`: runs one command in a fresh terminal, its stdin fed from
+// ours, and exits with its exit code (124 on timeout, 128+N when killed by signal N). Without
+// --server it runs in an in-process orchestrator, which needs no server at all.
 import { constants } from 'node:os';
 import { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator } from '@orchflow/core';
 import type { ExecResult } from '@orchflow/protocol';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { connectTo, type ServerOptions } from './connect';
-import { parsePositiveInt } from './serve';
+import { forwardStdin, type StdinForward } from './stdin-forward';
 import { CLIENT_INFO } from './version';
 
 /** Exit status of a command that timed out (as coreutils `timeout`). */
 export const TIMEOUT_EXIT_CODE = 124;
+
+/** `exec`'s timeout when `--timeout` is not given: a forgotten command must not run forever. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 10 * 60_000;
 
 interface ExecFlags extends ServerOptions {
   agent: string;
@@ -55,20 +58,58 @@ async function open(flags: ExecFlags): Promise<{ client: OrchflowClient; done():
   };
 }
 
+/**
+ * The execution mode to ask for: `--pty` → interactive; otherwise scripted (pipes: exact stdout
+ * and stderr), unless the server cannot run it (tmux) — then a PTY, said on stderr.
+ */
+export function execMode(pty: boolean | undefined, available: readonly string[]): 'scripted' | 'interactive' {
+  if (pty || available.includes('scripted')) return pty ? 'interactive' : 'scripted';
+  process.stderr.write("orchflow: this server's backend has no scripted mode; running in a PTY (as --pty)\n");
+  return 'interactive';
+}
+
 /** Runs `orchflow exec`; resolves with the command's exit status. */
 export async function exec(words: string[], flags: ExecFlags): Promise<number> {
   const { client, done } = await open(flags);
+  const timeoutMs = flags.timeout === 0 ? undefined : (flags.timeout ?? DEFAULT_EXEC_TIMEOUT_MS);
   try {
-    const result = await client.runScript(commandLine(words), {
-      agentId: flags.agent,
-      config: { cwd: flags.cwd, mode: flags.pty ? 'interactive' : 'scripted' },
-      timeoutMs: flags.timeout,
-    });
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    if (result.truncated) process.stderr.write('orchflow: output was truncated (head and tail kept)\n');
-    if (result.timedOut) process.stderr.write(`orchflow: timed out after ${flags.timeout} ms\n`);
-    return exitStatus(result);
+    const mode = execMode(flags.pty, client.capabilities.executionModes);
+    const terminal = await client.spawnTerminal(flags.agent, { cwd: flags.cwd, mode });
+    const abort = new AbortController();
+    let input: StdinForward | undefined;
+    let refused: Error | undefined;
+    try {
+      const result = await terminal.execute(commandLine(words), {
+        timeoutMs,
+        signal: abort.signal,
+        // Only into a scripted command's own stdin: on a PTY, input the command leaves unread
+        // (or an EOF) would reach the shell after it — and a ^D at its prompt ends it.
+        onStart: () => {
+          if (mode !== 'scripted') return;
+          input = forwardStdin(process.stdin, (data) => terminal.write(data));
+          input.done.catch((error: Error) => {
+            // A command waiting for input that cannot be delivered would wait forever.
+            refused = error;
+            abort.abort();
+          });
+        },
+      });
+      input?.stop();
+      process.stdout.write(result.stdout);
+      process.stderr.write(result.stderr);
+      if (refused) process.stderr.write(`orchflow: stdin could not be forwarded: ${refused.message}\n`);
+      if (result.truncated) process.stderr.write('orchflow: output was truncated (head and tail kept)\n');
+      if (result.timedOut) {
+        process.stderr.write(
+          `orchflow: timed out after ${timeoutMs} ms (--timeout MS to change, 0 for none)\n`,
+        );
+      }
+      return exitStatus(result);
+    } finally {
+      input?.stop();
+      // The connection may be gone (that is often why execute failed); the server then kills it.
+      await terminal.kill().catch(() => undefined);
+    }
   } finally {
     await done();
   }
@@ -84,11 +125,23 @@ export function registerExec(program: Command, done: (code: number) => void): vo
     .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
     .option('--agent <id>', 'agent id owning the terminal', 'cli')
     .option('--cwd <dir>', 'working directory')
-    .addOption(new Option('--timeout <ms>', 'hard timeout in milliseconds').argParser(parsePositiveInt))
+    .addOption(
+      new Option('--timeout <ms>', 'hard timeout in milliseconds; 0 for none (default 600000)').argParser(
+        parseNonNegativeInt,
+      ),
+    )
     .option('--pty', 'run in a PTY (interactive mode) instead of pipes')
     .addHelpText(
       'after',
-      "\nExample: orchflow exec --server unix:/tmp/orchflow.sock -- 'make test | tail -5'",
+      '\nPiped stdin is forwarded to the command, then EOF; a terminal on stdin is not (the command\n' +
+        "gets EOF at once). Example: orchflow exec --server unix:/tmp/orchflow.sock -- 'make test | tail -5'",
     )
     .action(async (words: string[], flags: ExecFlags) => done(await exec(words, flags)));
+}
+
+/** Parses a flag that is a whole number ≥ 0. */
+function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number ≥ 0`);
+  return n;
 }

@@ -1,31 +1,17 @@
-// Building the orchestrator `orchflow serve` serves: backend, security policy file, limits.
-import { readFile } from 'node:fs/promises';
+// Building the orchestrator `orchflow serve` serves: backend, security policy, limits.
 import { Orchestrator } from '@orchflow/core';
 import { DirectBackend, type MuxBackend, TmuxBackend } from '@orchflow/mux';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
-import { parseSecurityPolicy } from '@orchflow/security';
+import type { SecurityPolicy } from '@orchflow/security';
 
 /** The orchestrator settings `serve` takes from flags. */
 export interface OrchestratorFlags {
   backend: string;
   /** tmux socket name (`-L`) for `--backend tmux`. */
   tmuxSocket?: string;
-  policy?: string;
+  /** The policy every client is held to (see `effectivePolicy`). */
+  policy: SecurityPolicy;
   maxTerminals?: number;
-}
-
-/** Reads and validates a JSON security policy file. */
-export async function loadPolicyFile(path: string): Promise<ReturnType<typeof parseSecurityPolicy>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new OrchflowError(
-      ErrorCode.InvalidParams,
-      `Cannot load policy file '${path}': ${(error as Error).message}; pass a readable JSON file to --policy`,
-    );
-  }
-  return parseSecurityPolicy(json);
 }
 
 /**
@@ -44,7 +30,7 @@ export function backendFor(flags: Pick<OrchestratorFlags, 'backend' | 'tmuxSocke
 /** Builds the orchestrator described by `flags`; with tmux, resolves once earlier terminals are adopted. */
 export async function buildOrchestrator(flags: OrchestratorFlags): Promise<Orchestrator> {
   const builder = Orchestrator.builder().withBackend(backendFor(flags));
-  if (flags.policy) builder.withSecurityPolicy(await loadPolicyFile(flags.policy));
+  builder.withSecurityPolicy(flags.policy);
   if (flags.maxTerminals !== undefined) builder.withMaxTerminals(flags.maxTerminals);
   const orchestrator = builder.build();
   await orchestrator.ready();

@@ -1,6 +1,7 @@
 // `orchflow serve`: builds an orchestrator and starts the listeners the flags ask for (stdio,
-// Unix socket, WebSocket, HTTP), prints where they listen and how to connect (on stderr: stdout
-// may be the stdio transport), then runs until SIGINT/SIGTERM or, with --stdio, until stdin closes.
+// Unix socket, WebSocket, HTTP), says where they listen, how to connect and under which policy
+// (on stderr: stdout may be the stdio transport), then runs until SIGINT/SIGTERM, until its parent
+// goes away, or, with --stdio, until stdin closes.
 import { type Command, InvalidArgumentError } from 'commander';
 import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
 import { HttpServer } from '../http/http-server';
@@ -9,9 +10,11 @@ import { createLogger } from '../logger';
 import { StdioServer } from '../stdio';
 import { UnixSocketServer } from '../unix';
 import { WebSocketServer } from '../ws/ws-server';
+import { announce, type Listener } from './banner';
 import { buildOrchestrator } from './orchestrator';
+import { launchedByNpm, watchParent } from './parent-watch';
+import { effectivePolicy } from './policy-flag';
 import { type Stoppable, shutdownOnSignals } from './shutdown';
-import { VERSION } from './version';
 
 /** Flags of `orchflow serve`. */
 export interface ServeFlags {
@@ -28,6 +31,8 @@ export interface ServeFlags {
   maxTerminals?: number;
   allowOrigin?: string[];
   logLevel?: string;
+  /** `human`, `json` or `auto` (human when stderr is a terminal). */
+  logFormat?: string;
 }
 
 async function authFrom(flags: ServeFlags): Promise<{ auth?: TokenAuthenticator; generated?: string }> {
@@ -44,6 +49,12 @@ async function authFrom(flags: ServeFlags): Promise<{ auth?: TokenAuthenticator;
   return { auth: TokenAuthenticator.single(generated), generated };
 }
 
+/** `--log-format`: `auto` is human text on a terminal and JSON lines otherwise. */
+function logFormat(value: string | undefined): 'human' | 'json' {
+  if (value === 'human' || value === 'json') return value;
+  return process.stderr.isTTY ? 'human' : 'json';
+}
+
 /** Runs `orchflow serve`; resolves with the exit code after shutdown. */
 export async function serve(flags: ServeFlags): Promise<number> {
   const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
@@ -52,18 +63,25 @@ export async function serve(flags: ServeFlags): Promise<number> {
       'Nothing to serve: pass --stdio, --unix PATH, --ws PORT and/or --http PORT (see orchflow serve --help)',
     );
   }
-  const log = createLogger({ level: flags.logLevel as never });
+  const format = logFormat(flags.logFormat);
+  const log = createLogger({ level: flags.logLevel as never, format });
   const { auth, generated } = await authFrom(flags);
-  const orchestrator = await buildOrchestrator(flags);
+  const policy = await effectivePolicy(flags.policy, wantsNetwork);
+  const orchestrator = await buildOrchestrator({ ...flags, policy: policy.policy });
   const servers: Stoppable[] = [];
-  const lines: string[] = [];
+  const listeners: Listener[] = [];
   const shutdown = shutdownOnSignals(servers, orchestrator, log);
+  if (launchedByNpm()) watchParent(() => shutdown.trigger('parent process (npx) exited'));
   try {
     if (flags.unix) {
       const unix = new UnixSocketServer({ orchestrator, path: flags.unix, auth, logger: log });
       const info = await unix.start();
       servers.push(unix);
-      lines.push(`unix socket  ${info.path}   connect: orchflow ls --server unix:${info.path}`);
+      listeners.push({
+        transport: 'unix socket',
+        address: info.path,
+        connect: `orchflow ls --server unix:${info.path}`,
+      });
     }
     if (flags.ws !== undefined) {
       // A client can send malformed frames at will: their log lines are rate-limited.
@@ -79,9 +97,11 @@ export async function serve(flags: ServeFlags): Promise<number> {
       });
       const address = await ws.start();
       servers.push(ws);
-      lines.push(
-        `websocket    ${address.url}   connect: OrchflowClient.websocket('${address.url}', { token })`,
-      );
+      listeners.push({
+        transport: 'websocket',
+        address: address.url,
+        connect: `OrchflowClient.websocket('${address.url}', { token })`,
+      });
     }
     if (flags.http !== undefined) {
       const onError = (error: Error) =>
@@ -96,33 +116,36 @@ export async function serve(flags: ServeFlags): Promise<number> {
       });
       const address = await http.start();
       servers.push(http);
-      lines.push(
-        `http         ${address.url}   connect: OrchflowClient.http('${address.url}', { token }) or curl ${address.url}/v1/terminals`,
-      );
+      listeners.push({
+        transport: 'http',
+        address: address.url,
+        connect: `OrchflowClient.http('${address.url}', { token }) or curl ${address.url}/v1/terminals`,
+      });
     }
     if (flags.stdio) {
       const stdio = new StdioServer({ orchestrator, auth, logger: log });
       await stdio.start();
       servers.push(stdio);
       void stdio.closed.then(() => shutdown.trigger('stdin closed'));
-      lines.push('stdio        Content-Length framed JSON-RPC on stdin/stdout');
+      listeners.push({ transport: 'stdio', connect: 'Content-Length framed JSON-RPC on stdin/stdout' });
     }
   } catch (error) {
     shutdown.trigger('startup failed');
     await shutdown.done;
     throw error;
   }
-  printBanner(lines, flags, generated);
-  log.info({ listeners: lines.length }, 'listening');
+  announce(
+    {
+      listeners,
+      policy: policy.description,
+      generatedToken: generated,
+      publicHost: wantsNetwork && !isLoopbackHost(flags.host) ? flags.host : undefined,
+      stdio: flags.stdio === true,
+    },
+    format,
+    log,
+  );
   return shutdown.done;
-}
-
-function printBanner(lines: string[], flags: ServeFlags, generated: string | undefined): void {
-  const out = [`orchflow ${VERSION} serving (Ctrl-C to stop)`, ...lines.map((line) => `  ${line}`)];
-  if (generated) out.push(`  token        ${generated}   (clients pass it as --token / { token })`);
-  if (!isLoopbackHost(flags.host))
-    out.push(`  warning: listening on ${flags.host}, reachable from the network`);
-  process.stderr.write(`${out.join('\n')}\n`);
 }
 
 /** Registers `serve` on `program`. */
@@ -135,10 +158,13 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .option('--host <host>', 'interface for --ws/--http (non-loopback needs --token/--tokens)', DEFAULT_HOST)
     .option('--unix <path>', 'Unix socket path (created with mode 0600)')
     .option('--stdio', 'serve one client on stdin/stdout (sidecar mode; logs go to stderr)')
-    .option('--policy <file>', 'JSON security policy file (applies to every client)')
+    .option(
+      '--policy <preset|file>',
+      'security policy for every client: aiSafe, locked, standard, trusted or a JSON file (default: standard with --ws/--http, else trusted)',
+    )
     .option(
       '--backend <name>',
-      'terminal backend: direct or tmux (terminals survive restarts; see docs/tmux.md)',
+      'terminal backend: direct or tmux (terminals survive a crash of the server; see docs/tmux.md)',
       'direct',
     )
     .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
@@ -156,6 +182,7 @@ export function registerServe(program: Command, done: (code: number) => void): v
       'browser origins --ws/--http accept (default none: requests from web pages are refused)',
     )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .addHelpText(
       'after',
       '\nWithout tokens, --stdio and --unix give every client admin rights (they are local only).\n' +

@@ -71,3 +71,13 @@ export function sendJson(
   });
   response.end(text);
 }
+
+/** Writes already serialized JSON (a cached document). */
+export function sendText(response: ServerResponse, json: string): void {
+  response.writeHead(200, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(json)),
+    'Cache-Control': 'no-store',
+  });
+  response.end(json);
+}

@@ -1,12 +1,13 @@
 // `HttpServer`: orchflow over HTTP. `/v1/rpc` carries JSON-RPC sessions — POSTs in, one SSE
 // stream out, served by the same `serveChannel`/RpcPeer path as every other transport (see
 // http-sessions.ts); that is what `OrchflowClient.http` speaks. For people with `curl` there are
-// also REST routes for terminals and a per-terminal SSE output stream; each REST request runs on
-// its own in-process connection for its principal (see RpcBridge), so terminals spawned by REST
-// live until DELETE, not until the request ends. Every request except `GET /v1/health` needs
-// `Authorization: Bearer <token>` (when tokens are configured). Requests from browser origins not
-// on the allowlist and POSTs that are not `application/json` are refused before routing (see
-// http-gate), with or without tokens.
+// also REST routes for terminals and a per-terminal SSE output stream; each REST request is a call
+// on its own in-process connection for its principal (see rest-connection.ts), so terminals spawned
+// by REST live until DELETE, not until the request ends. The routes and their OpenAPI description
+// (`GET /v1/openapi.json`) come from one table (http-routes.ts). Every request except health and
+// the OpenAPI document needs `Authorization: Bearer <token>` (when tokens are configured). Requests
+// from browser origins not on the allowlist and POSTs that are not `application/json` are refused
+// before routing (see http-gate), with or without tokens; allowed origins get CORS (http-cors).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Orchestrator } from '@orchflow/core';
@@ -26,13 +27,15 @@ import {
   DEFAULT_WS_MAX_IN_FLIGHT,
   DEFAULT_WS_RECONNECT_GRACE_MS,
 } from '../ws/ws-server';
-import { readJsonBody } from './http-body';
-import { sendError, sendJson } from './http-errors';
+import { allowOrigin, answerPreflight, isPreflight } from './http-cors';
+import { sendError, sendJson, sendText } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
 import { ROUTES, type Route } from './http-routes';
 import { HttpSessions, sessionErrorStatus } from './http-sessions';
 import { serveSse } from './http-sse';
-import { RpcBridge } from './rpc-bridge';
+import { openApiDocument } from './openapi';
+import { openRestConnection } from './rest-connection';
+import { type Handler, serveRestRoute } from './rest-route';
 
 /** Default largest request body: 4 MiB. */
 export const DEFAULT_HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -54,7 +57,10 @@ export interface HttpServerOptions {
   auth?: TokenAuthenticator;
   /** The principal of every request when there is no `auth` (loopback only). */
   principal?: Principal;
-  /** Browser origins allowed to call (`*` for any). Default none: requests with an Origin get 403. */
+  /**
+   * Browser origins allowed to call (`*` for any); they get CORS answers (preflight included).
+   * Default none: requests with an Origin get 403.
+   */
   allowedOrigins?: readonly string[];
   maxBodyBytes?: number;
   maxConcurrentRequests?: number;
@@ -100,12 +106,6 @@ export interface HttpServerStats {
   orphanedTerminals: number;
 }
 
-type Handler = (request: IncomingMessage, response: ServerResponse, found: Found) => Promise<void>;
-interface Found {
-  params: Record<string, string | undefined>;
-  query: Record<string, string>;
-}
-
 /** REST + SSE over HTTP for an Orchestrator. */
 export class HttpServer {
   private readonly http: Server;
@@ -133,17 +133,28 @@ export class HttpServer {
       maxStallMs: options.maxStallMs,
       onError: options.onError,
     });
+    const own = new Map<string, Handler>();
     const on = (method: Route['method'], path: string, handler: Handler) =>
-      this.router.on(method, path, () => undefined, handler);
+      own.set(`${method} ${path}`, handler);
     on('GET', '/v1/health', async (_request, response) =>
       sendJson(response, 200, { ok: true, protocolVersion: PROTOCOL_VERSION }),
     );
+    let openApi: string | undefined;
+    on('GET', '/v1/openapi.json', async (_request, response) => {
+      openApi ??= JSON.stringify(
+        openApiDocument({
+          version: options.serverInfo?.version ?? PROTOCOL_VERSION,
+          bearerAuth: (options.auth?.size ?? 0) > 0,
+        }),
+      );
+      sendText(response, openApi);
+    });
     on('GET', '/v1/session', async (request, response) => {
-      const bridge = await RpcBridge.open(options.orchestrator, this.principal(request), {
+      const connection = await openRestConnection(options.orchestrator, this.principal(request), {
         serverInfo: options.serverInfo,
       });
-      await bridge.close();
-      sendJson(response, 200, bridge.session);
+      await connection.close();
+      sendJson(response, 200, connection.session);
     });
     on('GET', '/v1/terminals/:terminalId/stream', async (request, response, found) => {
       const principal = this.principal(request);
@@ -176,8 +187,23 @@ export class HttpServer {
     on('DELETE', '/v1/rpc', (request, response) =>
       this.sessions.remove(request, response, this.principal(request)),
     );
-    for (const route of ROUTES)
-      on(route.method, route.path, (req, res, found) => this.rest(route, req, res, found));
+    // The table is the served surface: a route without a handler, or a handler without a route,
+    // fails here rather than leaving a gap between the server and its OpenAPI document.
+    for (const route of ROUTES) {
+      const key = `${route.method} ${route.path}`;
+      const handler: Handler | undefined = route.handle
+        ? (req, res, found) =>
+            serveRestRoute(route, this.principal(req), req, res, found, {
+              orchestrator: options.orchestrator,
+              serverInfo: options.serverInfo,
+              maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES,
+            })
+        : own.get(key);
+      if (!handler) throw new Error(`HttpServer: no handler for route ${key}`);
+      own.delete(key);
+      this.router.on(route.method, route.path, () => undefined, handler);
+    }
+    if (own.size > 0) throw new Error(`HttpServer: not in the route table: ${[...own.keys()].join(', ')}`);
     this.http = createServer((request, response) => void this.dispatch(request, response));
   }
 
@@ -231,9 +257,16 @@ export class HttpServer {
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const found = this.router.find(request.method as 'GET', request.url ?? '/');
-    const refusal =
-      checkOrigin(request, this.options.allowedOrigins ?? []) ??
-      (found ? checkContentType(request) : undefined);
+    const badOrigin = checkOrigin(request, this.options.allowedOrigins ?? []);
+    if (!badOrigin && request.headers.origin !== undefined) allowOrigin(response, request.headers.origin);
+    if (!badOrigin && isPreflight(request)) {
+      const methods = this.methodsOf(request.url ?? '/');
+      if (methods.length > 0) {
+        answerPreflight(response, methods);
+        return;
+      }
+    }
+    const refusal = badOrigin ?? (found ? checkContentType(request) : undefined);
     if (refusal || !found) {
       this.refuse(response, refusal ?? unrouted(request, this.methodsOf(request.url ?? '/')));
       return;
@@ -255,28 +288,6 @@ export class HttpServer {
       if (failure.code === ErrorCode.InternalError) this.options.onError?.(error as Error);
       if (failure.code === ErrorCode.PayloadTooLarge) response.setHeader('Connection', 'close');
       sendError(response, failure, sessionErrorStatus(error));
-    }
-  }
-
-  private async rest(
-    route: Route,
-    request: IncomingMessage,
-    response: ServerResponse,
-    found: Found,
-  ): Promise<void> {
-    const bridge = await RpcBridge.open(this.options.orchestrator, this.principal(request), {
-      serverInfo: this.options.serverInfo,
-    });
-    try {
-      const result = await route.handle({
-        params: found.params,
-        query: found.query,
-        body: () => readJsonBody(request, this.options.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES),
-        call: (method, params) => bridge.call(method, params),
-      });
-      sendJson(response, route.status ?? 200, result);
-    } finally {
-      await bridge.close();
     }
   }
 

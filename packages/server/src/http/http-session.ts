@@ -56,6 +56,7 @@ export class HttpSession {
       principal: options.principal,
       // The leases below decide: kill at once on a clean end, orphan for the grace otherwise.
       killTerminalsOnClose: false,
+      reconnect: options.leases.keepsDropped,
       transports: ['http'],
       serverInfo: options.serverInfo,
       onError: options.onError,

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Orchestrator } from '@orchflow/core';
 import { ErrorCode, OrchflowError, type Principal, type ServerInfo } from '@orchflow/protocol';
 import { sendError } from './http-errors';
-import { RpcBridge } from './rpc-bridge';
+import { openRestConnection } from './rest-connection';
 import { SSE_KEEPALIVE_MS, SseWriter, sseEvent } from './sse-writer';
 
 /** What one SSE stream needs. */
@@ -41,7 +41,7 @@ export async function serveSse(
   });
   const writer = new SseWriter(response);
   const write = (text: string): Promise<void> => writer.write(text);
-  const bridge = await RpcBridge.open(sse.orch, sse.principal, {
+  const connection = await openRestConnection(sse.orch, sse.principal, {
     serverInfo: sse.serverInfo,
     maxStallMs: sse.maxStallMs,
     sink: async (method, params) => {
@@ -65,15 +65,16 @@ export async function serveSse(
   let cleanup: Promise<void> | undefined;
   const close = (): Promise<void> => {
     clearInterval(keepAlive);
-    cleanup ??= bridge.close().finally(() => sse.onClosed?.());
+    cleanup ??= connection.close().finally(() => sse.onClosed?.());
     return cleanup;
   };
   response.once('close', () => void close());
   let offset: number;
   try {
-    ({ offset } = (await bridge.call('terminal.subscribe', { terminalId: sse.terminalId, fromOffset })) as {
-      offset: number;
-    });
+    ({ offset } = await connection.peer.request('terminal.subscribe', {
+      terminalId: sse.terminalId,
+      fromOffset,
+    }));
   } catch (error) {
     await close();
     sendError(response, error);

@@ -1,9 +1,11 @@
 // The `orchflow.v1+binary-output` WebSocket subprotocol, server side: which subprotocol to accept
 // at the upgrade, and the binary frame a `terminal.output` notification becomes once a client
 // accepted it. The frame is a 4-byte big-endian length, that many bytes of the notification as
-// JSON without `params.data`, then `data` as raw UTF-8. It exists because JSON-escaping a large
+// JSON without `params.data`, then `data` as raw UTF-8 — for live output, the PTY's own bytes,
+// never decoded on the server. It exists because JSON-escaping a large
 // output string and encoding the frame was the main per-MiB cost of WebSocket streaming.
 import type { JsonRpcMessage } from '@orchflow/protocol';
+import { rawOutputOf } from '@orchflow/terminal/internal';
 
 /** The WebSocket subprotocol under which `terminal.output` travels as binary frames. */
 export const WS_BINARY_OUTPUT_PROTOCOL = 'orchflow.v1+binary-output';
@@ -36,6 +38,8 @@ export function encodeBinaryOutput(message: JsonRpcMessage): Buffer | undefined 
   }
   const params = message.params;
   if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
+  const raw = rawOutputOf(params);
+  if (raw) return rawFrame(message, params as Record<string, unknown>, raw);
   const { data, ...rest } = params as Record<string, unknown>;
   if (typeof data !== 'string' || (rest.encoding ?? 'utf8') !== 'utf8' || !wellFormed(data)) return undefined;
   const header = JSON.stringify({ ...message, params: rest });
@@ -44,6 +48,23 @@ export function encodeBinaryOutput(message: JsonRpcMessage): Buffer | undefined 
   frame.writeUInt32BE(headerBytes, 0);
   frame.write(header, LENGTH_BYTES, 'utf8');
   frame.write(data, LENGTH_BYTES + headerBytes, 'utf8');
+  return frame;
+}
+
+/**
+ * The frame of live output whose raw bytes the pipeline attached: the bytes go into the frame as
+ * they came from the PTY, and `data` is never decoded here (reading it would decode it). Bytes that
+ * are not valid UTF-8 decode on the client to the same U+FFFD the server's decoder would produce.
+ */
+function rawFrame(message: object, params: Record<string, unknown>, raw: Uint8Array): Buffer {
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(params)) if (key !== 'data') rest[key] = params[key];
+  const header = JSON.stringify({ ...message, params: rest });
+  const headerBytes = Buffer.byteLength(header);
+  const frame = Buffer.allocUnsafe(LENGTH_BYTES + headerBytes + raw.byteLength);
+  frame.writeUInt32BE(headerBytes, 0);
+  frame.write(header, LENGTH_BYTES, 'utf8');
+  frame.set(raw, LENGTH_BYTES + headerBytes);
   return frame;
 }
 

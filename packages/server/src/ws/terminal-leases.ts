@@ -32,6 +32,11 @@ export class TerminalLeases {
     return new ConnectionLeases(this);
   }
 
+  /** True when a dropped connection's terminals wait for it (a grace period above 0). */
+  get keepsDropped(): boolean {
+    return this.graceMs > 0;
+  }
+
   /** Number of terminals waiting for a reconnecting client. */
   get orphanCount(): number {
     return this.orphans.size;
@@ -94,6 +99,11 @@ export class ConnectionLeases implements TrafficObserver {
   private readonly touches = new Map<unknown, { terminalId: string; kill: boolean }>();
 
   constructor(private readonly leases: TerminalLeases) {}
+
+  /** True when this connection's terminals survive a drop, so a client can come back to them. */
+  get keepsDropped(): boolean {
+    return this.leases.keepsDropped;
+  }
 
   /** Terminals this connection holds. */
   get size(): number {

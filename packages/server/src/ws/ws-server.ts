@@ -252,6 +252,7 @@ export class WebSocketServer {
     const served = serveChannel(this.options.orchestrator, channel, {
       authenticate,
       killTerminalsOnClose: false,
+      reconnect: leases.keepsDropped,
       transports: ['websocket'],
       serverInfo: this.options.serverInfo,
       onError: this.options.onError,

@@ -18,6 +18,12 @@ export interface ExecOptions extends ExecuteOptions {
    * `offset` is the scrollback offset of the chunk's first byte.
    */
   onOutput?: ((chunk: OutputChunk) => void) | undefined;
+  /**
+   * Called once the command runs and can read input: in a PTY when its start marker arrives
+   * (the shell took the line), in scripted mode once its process is spawned. Not called for a
+   * command that never started (cancelled while queued, refused, terminal gone).
+   */
+  onStart?: (() => void) | undefined;
 }
 
 /**

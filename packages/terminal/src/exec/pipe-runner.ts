@@ -28,7 +28,7 @@ export interface PipeRunnerOptions {
 }
 
 /** EOT (^D): in scripted mode it closes the running command's stdin, as it means EOF on a PTY. */
-const EOT = '\x04';
+const EOT_BYTE = 0x04;
 
 /** Runs one command at a time in a fresh `shell -c`. */
 export class PipeRunner {
@@ -79,13 +79,15 @@ export class PipeRunner {
         'No command is reading input: in scripted mode write() feeds the stdin of a running execute()',
       );
     }
-    const text = typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
-    const eot = typeof data === 'string' ? text.indexOf(EOT) : -1;
+    // Text and bytes alike (over the wire input arrives as bytes): everything before the first
+    // EOT is fed, the EOT closes stdin.
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+    const eot = bytes.indexOf(EOT_BYTE);
     if (eot < 0) {
-      stdin.write(data);
+      stdin.write(bytes);
       return;
     }
-    if (eot > 0) stdin.write(text.slice(0, eot));
+    if (eot > 0) stdin.write(bytes.subarray(0, eot));
     stdin.end();
   }
 
@@ -131,6 +133,8 @@ export class PipeRunner {
       this.child = child;
       this.closed = new Promise((done) => child.once('close', () => done()).once('error', () => done()));
       if (this.paused) this.setPaused(true);
+      // Its stdin is open from here: write() feeds it.
+      if (child.pid !== undefined) options.onStart?.();
       let escalation: NodeJS.Timeout | undefined;
       const signalGroup = (signal: NodeJS.Signals): void => {
         try {

@@ -44,6 +44,7 @@ export class PtyCommand {
   private pendingCtrlC = 0;
   private held: Array<{ bytes: Uint8Array; offset: number }> = [];
   private heldBytes = 0;
+  private announced = false;
 
   /** A command to run with `options`; `offset` is the scrollback end when it was queued. */
   constructor(
@@ -70,6 +71,13 @@ export class PtyCommand {
     this.outputOffset = offset;
     this.captured = new OutputCapture(this.options.maxOutputBytes);
     this.decoder = new TextDecoder();
+  }
+
+  /** Its first start marker came: the command runs and reads input; tells `onStart` once. */
+  started(): void {
+    if (this.announced) return;
+    this.announced = true;
+    this.options.onStart?.();
   }
 
   /** The interrupt typed ^C: its echo will come back and does not belong to the output. */

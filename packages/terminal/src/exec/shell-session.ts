@@ -210,6 +210,7 @@ export class ShellSession {
           run.restartCapture(this.host.pipeline.endOffset);
           // An interrupt waiting for the shell to take the line goes on now.
           run.interrupt?.commandStarted();
+          run.started();
         }
         return;
       case 'done':

@@ -2,7 +2,7 @@
 // and `terminal.exit` notifications, over a manual-ack subscription. A chunk is acknowledged only
 // once its notification was accepted, so a slow transport pauses the terminal (at most the
 // subscription's high watermark waits) instead of queueing without bound; `terminal.exit` follows
-// the last chunk. Used by `TerminalStreamManager` and by core's `terminal.subscribe`.
+// the last chunk. Used by core's `terminal.subscribe`.
 //
 // The slow-consumer rule: a reader may hold the terminal back only for a bounded time. A feed that
 // has used up its credit and made no progress for `maxStallMs` is demoted: its subscription is
@@ -10,7 +10,9 @@
 // output beside the send in flight) and, if the ring rotates past it, it gets `terminal.gap` and
 // continues from the ring's start.
 import type { ExitInfo } from '@orchflow/protocol';
+import { attachRawOutput } from './raw-output';
 import {
+  type DataEvent,
   DEFAULT_HIGH_WATER_MARK,
   type StreamEvent,
   type SubscribeOptions,
@@ -156,12 +158,10 @@ export class ChannelFeed {
     const { terminalId, subscriptionId, notify } = this.options;
     const base = subscriptionId === undefined ? { terminalId } : { terminalId, subscriptionId };
     if (event.type === 'data') {
-      const { data, offset, nextOffset } = event;
+      const { offset, nextOffset } = event;
       const holding = !this.lossy;
       this.position = nextOffset;
-      await this.progress(
-        notify({ method: 'terminal.output', params: { ...base, data, offset, nextOffset } }),
-      );
+      await this.progress(notify({ method: 'terminal.output', params: outputParams(base, event) }));
       if (holding && !this.lossy) this.unacked -= nextOffset - offset;
       // Ack only now: this is what holds a terminal paused behind a slow transport.
       if (!this.closed) this.subscription?.ack(nextOffset);
@@ -235,4 +235,27 @@ export class ChannelFeed {
       this.options.onError?.(error);
     }
   }
+}
+
+/**
+ * The params of a `terminal.output` notification. For live output `data` stays undecoded until a
+ * transport reads it, and the raw bytes ride along (`rawOutputOf`) for transports that send bytes.
+ */
+function outputParams(
+  base: { terminalId: string; subscriptionId?: string },
+  event: DataEvent,
+): Extract<FeedNotification, { method: 'terminal.output' }>['params'] {
+  const { offset, nextOffset, bytes } = event;
+  if (!bytes) return { ...base, data: event.data, offset, nextOffset };
+  return attachRawOutput(
+    {
+      ...base,
+      get data() {
+        return event.data;
+      },
+      offset,
+      nextOffset,
+    },
+    bytes,
+  );
 }

@@ -4,10 +4,10 @@
 import type { Disposer, OutputChunk, ReadResult, Snapshot } from '@orchflow/protocol';
 import { disposer, ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_BYTES, OutputBatcher } from './batcher';
+import { lazyText } from './raw-output';
 import { OutputRing, type RingReadOptions } from './ring';
 import { HeadlessScreen } from './screen';
 import { type StreamEvent, type SubscribeOptions, SubscriberSet, type Subscription } from './subscribers';
-import { utf8Decoder } from './utf8';
 
 /** Default scrollback retained per terminal. */
 export const DEFAULT_SCROLLBACK_BYTES = 1024 * 1024;
@@ -170,9 +170,17 @@ export class OutputPipeline {
 
   private onFlush(bytes: Uint8Array, offset: number): void {
     if (this.dataListeners.size === 0 && this.subscribers.size === 0) return;
-    const data = utf8Decoder.decode(bytes);
-    const chunk: OutputChunk = { data, offset };
-    for (const listener of this.dataListeners) listener(chunk);
-    this.subscribers.dispatch({ offset, length: bytes.length, data });
+    // Decoded only if a listener reads `data`, once for all of them (see raw-output.ts).
+    const text = lazyText(bytes);
+    if (this.dataListeners.size > 0) {
+      const chunk: OutputChunk = {
+        get data() {
+          return text();
+        },
+        offset,
+      };
+      for (const listener of this.dataListeners) listener(chunk);
+    }
+    this.subscribers.dispatch({ offset, length: bytes.length, bytes, text });
   }
 }

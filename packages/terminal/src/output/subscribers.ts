@@ -16,6 +16,11 @@ export interface DataEvent extends OutputChunk {
   type: 'data';
   /** Offset one past the chunk's last byte: where the next chunk starts, and what to `ack()`. */
   nextOffset: number;
+  /**
+   * The chunk's raw bytes ([offset, nextOffset)) when they were at hand (live output); `data` is
+   * then decoded from them on first read. Must not be modified.
+   */
+  bytes?: Uint8Array;
 }
 /** Output in [from, to) rotated out of the ring before this subscriber read it. */
 export interface GapNotice {
@@ -69,7 +74,10 @@ export interface StreamSource {
 export interface FreshChunk {
   offset: number;
   length: number;
-  data: string;
+  /** The flushed bytes; nothing writes to them afterwards. */
+  bytes: Uint8Array;
+  /** Their text, decoded on first call and shared by every subscriber. */
+  text: () => string;
 }
 
 interface Subscriber {
@@ -208,7 +216,7 @@ export class SubscriberSet {
       if (sub.disposed || sub.cursor >= limit) break;
       if (fresh && sub.cursor === fresh.offset && fresh.offset + fresh.length <= limit) {
         sub.cursor += fresh.length;
-        sub.listener({ type: 'data', data: fresh.data, offset: fresh.offset, nextOffset: sub.cursor });
+        sub.listener(freshEvent(fresh));
         continue;
       }
       const from = sub.cursor;
@@ -229,4 +237,21 @@ export class SubscriberSet {
       sub.listener({ type: 'end', offset: end });
     }
   }
+}
+
+/**
+ * A data event of a fresh chunk whose `data` is decoded only if a listener reads it. `bytes` is not
+ * enumerable: spreads, JSON and equality checks see the same event as for replayed output.
+ */
+function freshEvent(fresh: FreshChunk): DataEvent {
+  const { text, bytes, offset, length } = fresh;
+  const event: DataEvent = {
+    type: 'data',
+    get data() {
+      return text();
+    },
+    offset,
+    nextOffset: offset + length,
+  };
+  return Object.defineProperty(event, 'bytes', { value: bytes });
 }

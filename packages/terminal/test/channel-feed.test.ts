@@ -1,23 +1,44 @@
-import { DirectChannel, ErrorCode, type IpcChannel, type JsonRpcMessage } from '@orchflow/protocol';
+// ChannelFeed: one terminal's output as `terminal.output`/`terminal.exit` notifications on a
+// channel, acknowledged when the send resolves (what core's `terminal.subscribe` builds on).
+import { DirectChannel, type IpcChannel, JSONRPC_VERSION, type JsonRpcMessage } from '@orchflow/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TerminalStreamManager } from '../src/stream-manager';
+import { ChannelFeed } from '../src/output/channel-feed';
+import { Terminal, type TerminalSpawnOptions } from '../src/terminal';
 
 interface Note {
   method: string;
   params: Record<string, unknown>;
 }
 
-const managers: TerminalStreamManager[] = [];
-
-function manager(...args: ConstructorParameters<typeof TerminalStreamManager>): TerminalStreamManager {
-  const m = new TerminalStreamManager(...args);
-  managers.push(m);
-  return m;
-}
+const terminals: Terminal[] = [];
 
 afterEach(async () => {
-  for (const m of managers.splice(0)) await m.killAll();
+  for (const t of terminals.splice(0)) await t.kill();
 });
+
+async function spawn(options: TerminalSpawnOptions = {}): Promise<Terminal> {
+  const t = await Terminal.spawn({ shell: 'bash', ...options });
+  terminals.push(t);
+  return t;
+}
+
+/** Feeds `terminal` to `channel` through a flow-controlled subscription, as core does. */
+function feed(
+  channel: IpcChannel,
+  terminal: Terminal,
+  options: { highWaterMark?: number; onError?: (error: unknown) => void } = {},
+): ChannelFeed {
+  const f = new ChannelFeed({
+    terminalId: terminal.id,
+    exited: terminal.exited,
+    notify: ({ method, params }) => channel.send({ jsonrpc: JSONRPC_VERSION, method, params }),
+    onError: options.onError ?? (() => {}),
+  });
+  f.attach(
+    terminal.subscribe({ manualAck: true, highWaterMark: options.highWaterMark ?? 1024 * 1024 }, f.push),
+  );
+  return f;
+}
 
 /** Reads notifications from the client end until `done` says stop. */
 async function collect(client: DirectChannel, done: (notes: Note[]) => boolean): Promise<Note[]> {
@@ -35,13 +56,11 @@ const outputText = (notes: Note[], id: string): string =>
     .map((n) => n.params.data as string)
     .join('');
 
-describe('TerminalStreamManager', () => {
+describe('ChannelFeed', () => {
   it('publishes output with contiguous offsets, then the exit after the last output', async () => {
     const [server, client] = DirectChannel.pair();
-    const m = manager().withChannel(server);
-    const t = await m.spawn({ shell: 'bash' });
-    expect(m.get(t.id)).toBe(t);
-    expect(m.list()).toEqual([t]);
+    const t = await spawn();
+    feed(server, t);
     t.write("printf 'hello %s\\n' stream; exit 3\r");
     const notes = await collect(client, (ns) => ns.some((n) => n.method === 'terminal.exit'));
     const outputs = notes.filter((n) => n.method === 'terminal.output');
@@ -55,43 +74,17 @@ describe('TerminalStreamManager', () => {
       method: 'terminal.exit',
       params: { terminalId: t.id, exitCode: 3, signal: null },
     });
-    expect(m.get(t.id)).toBeUndefined();
   });
 
-  it('kills a terminal by id and reports unknown ids', async () => {
-    const [server, client] = DirectChannel.pair();
-    const m = manager().withChannel(server);
-    const t = await m.spawn({ shell: 'bash' });
-    const exit = await m.kill(t.id);
-    expect(exit.exitCode === null ? exit.signal : exit.exitCode).toBeTruthy();
-    const notes = await collect(client, (ns) => ns.some((n) => n.method === 'terminal.exit'));
-    expect(notes.at(-1)?.params).toMatchObject({ terminalId: t.id });
-    expect(m.list()).toEqual([]);
-    await expect(m.kill(t.id)).rejects.toMatchObject({ code: ErrorCode.TerminalNotFound });
-  });
-
-  it('streams terminals spawned before the channel was attached, and to several channels', async () => {
-    const m = manager();
-    const t = await m.spawn({ shell: 'bash' });
+  it('keeps feeding a channel when another channel of the same terminal closed', async () => {
     const [s1, c1] = DirectChannel.pair();
     const [s2, c2] = DirectChannel.pair();
-    m.withChannel(s1).withChannel(s2);
-    t.write('echo both-see-this\r');
-    const seen = (ns: Note[]): boolean => outputText(ns, t.id).includes('both-see-this\r\n');
-    await Promise.all([collect(c1, seen), collect(c2, seen)]);
-  });
-
-  it('detaches a closed channel without disturbing the others', async () => {
-    const errors: unknown[] = [];
-    const m = manager({ onChannelError: (error) => errors.push(error) });
-    const [s1, c1] = DirectChannel.pair();
-    const [s2, c2] = DirectChannel.pair();
-    m.withChannel(s1).withChannel(s2);
-    const t = await m.spawn({ shell: 'bash' });
+    const t = await spawn();
+    feed(s1, t);
+    feed(s2, t);
     await c1.close();
     t.write('echo still-here\r');
     await collect(c2, (ns) => outputText(ns, t.id).includes('still-here\r\n'));
-    expect(errors).toEqual([]);
   });
 
   it('pauses a terminal whose channel does not keep up, and resumes when it does', async () => {
@@ -111,8 +104,8 @@ describe('TerminalStreamManager', () => {
       },
       [Symbol.asyncIterator]: () => server[Symbol.asyncIterator](),
     };
-    const m = manager({ highWaterMark: 64 * 1024 }).withChannel(slow);
-    const t = await m.spawn({ shell: 'bash', scrollbackBytes: 4 * 1024 * 1024 });
+    const t = await spawn({ scrollbackBytes: 4 * 1024 * 1024 });
+    feed(slow, t, { highWaterMark: 64 * 1024 });
     // The marker is quoted apart so the echoed command line does not contain it.
     t.write('head -c 3000000 /dev/zero | tr "\\0" x; echo; echo DONE"-"MARK\r');
     // With nothing acknowledged, the PTY is paused soon after 64 KiB; wait, then check it stayed put.

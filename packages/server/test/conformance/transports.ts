@@ -1,83 +1,38 @@
-// The transports of the conformance suite: each starts a real server for a shared orchestrator
-// and connects `OrchflowClient`s with a token, so one test body runs over direct (DirectChannel),
-// stdio (StdioServer over pipes), Unix socket, WebSocket and HTTP. Every connection can be cut
-// abruptly (`drop`) to prove that streams resume from their last offset.
+// The five transports orchflow ships, as conformance cases: each starts a real server for the
+// suite's orchestrator and connects `OrchflowClient`s with a token — direct (DirectChannel),
+// stdio (StdioServer over pipes), Unix socket, WebSocket and HTTP sessions. Every connection can
+// be cut abruptly (`drop`); all but stdio's single pipe then reconnect and resume.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { OrchflowClient, openWebSocketChannel, ReconnectingChannel } from '@orchflow/client';
+import { OrchflowClient, openWebSocketChannel } from '@orchflow/client';
 import { createNodeWebSocket, unixSocketChannel } from '@orchflow/client/node';
-import { type Orchestrator, serveChannel } from '@orchflow/core';
-import { ContentLengthCodec, DirectChannel, type IpcChannel } from '@orchflow/protocol';
+import { ContentLengthCodec, DirectChannel } from '@orchflow/protocol';
 import { StreamChannel } from '@orchflow/protocol/node';
 import { onTestFinished } from 'vitest';
 import type WebSocket from 'ws';
-import { HttpServer } from '../src/http/http-server';
-import { StdioServer } from '../src/stdio';
-import { UnixSocketServer } from '../src/unix';
-import { WebSocketServer } from '../src/ws/ws-server';
-import { testAuthenticator } from './transport-harness';
+import { HttpServer } from '../../src/http/http-server';
+import { StdioServer } from '../../src/stdio';
+import { UnixSocketServer } from '../../src/unix';
+import { WebSocketServer } from '../../src/ws/ws-server';
+import { channelTransport, RECONNECT, reconnecting, type TransportCase } from './harness';
 
-/** A connected client and a way to cut its connection. */
-export interface Connected {
-  client: OrchflowClient;
-  /** Cuts the transport under the client without a goodbye. */
-  drop(): void;
-  /** How many times the client reconnected (or reopened a stream) since it connected. */
-  resumes(): number;
-}
-
-/** One transport under test. */
-export interface TransportCase {
-  name: string;
-  /** Whether a dropped connection is resumed (stdio's single pipe is not). */
-  resumable: boolean;
-  /** Serves `orch`; the returned function connects a client with `token`. */
-  start(orch: Orchestrator): Promise<(token: string) => Promise<Connected>>;
-}
-
-const RECONNECT = { initialDelayMs: 20, maxDelayMs: 200, maxAttempts: 20 };
-
-/** Connects through a ReconnectingChannel, remembering the newest raw channel so it can be cut. */
-async function reconnecting(token: string, open: () => Promise<IpcChannel>): Promise<Connected> {
-  let latest: IpcChannel | undefined;
-  let resumes = 0;
-  const channel = await ReconnectingChannel.open(
-    async () => {
-      latest = await open();
-      return latest;
-    },
-    { ...RECONNECT, onReconnected: () => resumes++ },
-  );
-  const client = await OrchflowClient.fromChannel(channel, { token });
-  onTestFinished(() => client.close());
-  return { client, drop: () => void latest?.close(), resumes: () => resumes };
-}
-
-const direct: TransportCase = {
-  name: 'direct',
-  resumable: true,
-  start: async (orch) => {
-    const auth = testAuthenticator();
-    return (token) =>
-      reconnecting(token, async () => {
-        const [client, server] = DirectChannel.pair();
-        serveChannel(orch, server, { authenticate: auth.authenticate, killTerminalsOnClose: false });
-        return client;
-      });
-  },
-};
+// In-process, through the same helper a custom transport's test uses (the documented path).
+const direct = channelTransport('direct', () => {
+  const [client, server] = DirectChannel.pair();
+  return { client, server };
+});
 
 const stdio: TransportCase = {
   name: 'stdio',
   resumable: false,
-  start: async (orch) => async (token) => {
+  start: async (orch, auth) => async (token) => {
     const toServer = new PassThrough();
     const toClient = new PassThrough();
     const server = new StdioServer({
       orchestrator: orch,
-      auth: testAuthenticator(),
+      auth,
       input: toServer,
       output: toClient,
     });
@@ -94,13 +49,13 @@ const stdio: TransportCase = {
 };
 
 const unix: TransportCase = {
-  name: 'unix socket',
+  name: 'unix',
   resumable: true,
-  start: async (orch) => {
+  start: async (orch, auth) => {
     const path = join(mkdtempSync(join(tmpdir(), 'orchflow-conf-')), 'orchflow.sock');
     const server = new UnixSocketServer({
       orchestrator: orch,
-      auth: testAuthenticator(),
+      auth,
       path,
       killTerminalsOnClose: false,
     });
@@ -113,8 +68,8 @@ const unix: TransportCase = {
 const websocket: TransportCase = {
   name: 'websocket',
   resumable: true,
-  start: async (orch) => {
-    const server = new WebSocketServer({ orchestrator: orch, auth: testAuthenticator() });
+  start: async (orch, auth) => {
+    const server = new WebSocketServer({ orchestrator: orch, auth });
     const { url } = await server.start();
     onTestFinished(() => server.stop());
     return async (token) => {
@@ -139,8 +94,8 @@ const websocket: TransportCase = {
 const http: TransportCase = {
   name: 'http',
   resumable: true,
-  start: async (orch) => {
-    const server = new HttpServer({ orchestrator: orch, auth: testAuthenticator() });
+  start: async (orch, auth) => {
+    const server = new HttpServer({ orchestrator: orch, auth });
     const { url } = await server.start();
     onTestFinished(() => server.stop());
     return async (token) => {

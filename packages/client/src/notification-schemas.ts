@@ -1,0 +1,34 @@
+// What the client checks in the notifications it acts on, with zod/mini: the browser entry must
+// not carry classic zod (the protocol's full schemas made it 108 KB gzipped). The server is
+// trusted to follow the protocol, so these check the structure the client reads, not every rule
+// of the protocol's schemas (lengths, unknown fields); test/notification-schemas.test.ts keeps
+// them accepting whatever the protocol's own schemas accept.
+import * as z from 'zod/mini';
+
+const offset = z.int().check(z.nonnegative());
+const subscriptionId = z.optional(z.string());
+
+/** `terminal.output` as the client reads it. */
+export const OutputParams = z.object({
+  subscriptionId,
+  data: z.string(),
+  offset,
+  nextOffset: z.optional(offset),
+});
+
+/** `terminal.gap` as the client reads it. */
+export const GapParams = z.object({ subscriptionId, from: offset, to: offset });
+
+/** `terminal.exit` as the client reads it: it names its subscription (see SubscriptionRouter). */
+export const ExitParams = z.object({
+  subscriptionId,
+  exitCode: z.nullable(z.int()),
+  signal: z.nullable(z.string()),
+});
+
+/** An execute's `$/progress` values as the client reads them. */
+export const ProgressParams = z.object({
+  data: z.string(),
+  offset,
+  started: z.optional(z.boolean()),
+});

@@ -1,0 +1,92 @@
+// The `node:http` fetch that `OrchflowClient.http` from `@orchflow/client/node` uses, against a
+// real HTTP server on 127.0.0.1:0: bodies and headers go out, statuses and bodies come back as a
+// standard Response, an event stream is read as it arrives and ends when its signal aborts, the
+// connection is kept alive between requests, and an unreachable server rejects like fetch does.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createNodeHttpFetch } from '../src/transports/http-node-fetch';
+
+async function startServer(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
+  let connections = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => handler(req, body, res));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/v1/rpc`, connections: () => connections };
+}
+
+describe('createNodeHttpFetch', () => {
+  it('sends method, headers and body and keeps one connection for sequential requests', async () => {
+    const seen: string[] = [];
+    const server = await startServer((req, body, res) => {
+      seen.push(`${req.method} ${req.headers.authorization} ${req.headers['content-type']} ${body}`);
+      res.writeHead(202).end();
+    });
+    const fetch = createNodeHttpFetch();
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
+        body: `{"n":${i},"text":"héllo ✓"}`,
+      });
+      expect(response.status).toBe(202);
+      expect(response.body).toBeNull();
+    }
+    expect(seen).toEqual([0, 1, 2].map((i) => `POST Bearer t application/json {"n":${i},"text":"héllo ✓"}`));
+    expect(server.connections()).toBe(1);
+  });
+
+  it('returns status, headers and body of other answers', async () => {
+    const server = await startServer((_req, _body, res) => {
+      res.writeHead(404, { 'Content-Type': 'application/json', 'Orchflow-Session': 's-1' });
+      res.end('{"error":{"code":-32001,"message":"no such session ✓"}}');
+    });
+    const response = await createNodeHttpFetch()(server.url, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(404);
+    expect(response.ok).toBe(false);
+    expect(response.headers.get('orchflow-session')).toBe('s-1');
+    expect(await response.json()).toEqual({ error: { code: -32001, message: 'no such session ✓' } });
+  });
+
+  it('streams an event stream as it arrives and ends it when the signal aborts', async () => {
+    const server = await startServer((_req, _body, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('id: 1\ndata: {"a":1}\n\n');
+    });
+    const abort = new AbortController();
+    const response = await createNodeHttpFetch()(server.url, {
+      headers: { Accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('id: 1\ndata: {"a":1}\n\n');
+    // The server never ends the stream: only the abort does.
+    abort.abort();
+    await expect(reader.read()).rejects.toThrow();
+  });
+
+  it('rejects with TypeError when nothing listens, and at once for an aborted signal', async () => {
+    const server = await startServer((_req, _body, res) => res.end());
+    const closedUrl = server.url.replace(/:\d+\//, ':1/');
+    const fetch = createNodeHttpFetch();
+    await expect(fetch(closedUrl, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(TypeError);
+    await expect(fetch(server.url, { signal: AbortSignal.abort() })).rejects.toThrow();
+  });
+});

@@ -1,0 +1,153 @@
+// A call that needs a feature this connection does not offer fails at once with `Unsupported`,
+// naming the feature and the transport, and sends nothing: against a server peer (a real RpcPeer
+// on a DirectChannel) that answers every method but lists only some features in `initialize`.
+import {
+  DirectChannel,
+  ErrorCode,
+  type InitializeResult,
+  isOrchflowError,
+  Methods,
+  PROTOCOL_VERSION,
+  RpcPeer,
+  type TerminalInfo,
+} from '@orchflow/protocol';
+import { expect, it, onTestFinished } from 'vitest';
+import { OrchflowClient } from '../src/index';
+
+const INFO: TerminalInfo = {
+  id: 't1',
+  agentId: 'a',
+  pid: 1,
+  mode: 'interactive',
+  backend: 'direct',
+  state: 'running',
+  cols: 80,
+  rows: 24,
+  createdAt: new Date(0).toISOString(),
+};
+
+const RESULT = {
+  stdout: '',
+  stderr: '',
+  exitCode: 0,
+  signal: null,
+  durationMs: 1,
+  timedOut: false,
+  truncated: false,
+  cwd: '/',
+};
+
+/** A client of a server on `transport` listing `features`; `calls` records the methods it received. */
+async function connect(
+  transport: string,
+  features: string[],
+): Promise<{ client: OrchflowClient; calls: string[] }> {
+  const [clientEnd, serverEnd] = DirectChannel.pair();
+  const server = new RpcPeer(serverEnd, { methods: Methods });
+  const calls: string[] = [];
+  const handshake: InitializeResult = {
+    protocolVersion: PROTOCOL_VERSION,
+    serverInfo: { name: 'stub', version: '0' },
+    capabilities: {
+      transports: [transport],
+      executionModes: ['interactive'],
+      backends: ['direct'],
+      isolationLevels: ['none'],
+      features,
+    },
+    principal: { kind: 'admin' },
+  };
+  server.onRequest('initialize', Methods.initialize.params, () => handshake);
+  server.onRequest('terminal.spawn', Methods['terminal.spawn'].params, () => INFO);
+  const answer = (method: keyof typeof Methods, result: unknown): void => {
+    server.onRequest(method, Methods[method].params as never, () => {
+      calls.push(method);
+      return result as never;
+    });
+  };
+  answer('terminal.execute', RESULT);
+  answer('terminal.batchExecute', { results: [] });
+  answer('tx.begin', { txId: 'tx1' });
+  answer('orchestrator.metrics', {
+    terminals: { total: 0, running: 0 },
+    terminalsByAgent: {},
+    commandsExecuted: 0,
+    uptimeMs: 0,
+  });
+  answer('orchestrator.pauseAll', { paused: 0 });
+  answer('orchestrator.resumeAll', { resumed: 0 });
+  answer('orchestrator.killAll', { killed: 0 });
+  server.start();
+  const client = await OrchflowClient.fromChannel(clientEnd);
+  onTestFinished(async () => {
+    await client.close();
+    await server.close();
+  });
+  return { client, calls };
+}
+
+async function unsupported(
+  promise: Promise<unknown>,
+): Promise<{ feature: string; transport: string; message: string }> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isOrchflowError(error) || error.code !== ErrorCode.Unsupported) {
+    throw new Error(`expected Unsupported, got ${String(error)}`);
+  }
+  return { ...(error.data as { feature: string; transport: string }), message: error.message };
+}
+
+it('refuses each call whose feature is not offered with Unsupported naming feature and transport', async () => {
+  const { client, calls } = await connect('carrier-pigeon', []);
+  const terminal = await client.spawnTerminal('a');
+  const cases: [Promise<unknown>, string][] = [
+    [client.batchExecute([{ terminalId: 't1', command: 'true' }]), 'batchExecute'],
+    [client.transaction(), 'transactions'],
+    [client.metrics(), 'metrics'],
+    [client.pauseAll(), 'emergencyControls'],
+    [client.resumeAll(), 'emergencyControls'],
+    [client.killAll(), 'emergencyControls'],
+    [terminal.execute('true', { onOutput: () => undefined }), 'executeProgress'],
+    [terminal.execute('true', { signal: new AbortController().signal }), 'cancellation'],
+  ];
+  for (const [call, feature] of cases) {
+    const error = await unsupported(call);
+    expect(error).toMatchObject({ feature, transport: 'carrier-pigeon' });
+    expect(error.message).toContain('carrier-pigeon');
+  }
+  // Nothing was sent for them; a plain execute still works.
+  expect(calls).toEqual([]);
+  expect(await terminal.execute('true')).toMatchObject({ exitCode: 0 });
+  expect(calls).toEqual(['terminal.execute']);
+});
+
+it('makes each call once its feature is offered', async () => {
+  const features = [
+    'batchExecute',
+    'transactions',
+    'metrics',
+    'emergencyControls',
+    'executeProgress',
+    'cancellation',
+  ];
+  const { client, calls } = await connect('direct', features);
+  const terminal = await client.spawnTerminal('a');
+  await client.batchExecute([{ terminalId: 't1', command: 'true' }]);
+  await client.transaction();
+  await client.metrics();
+  await client.pauseAll();
+  await client.resumeAll();
+  await client.killAll();
+  await terminal.execute('true', { onOutput: () => undefined, signal: new AbortController().signal });
+  expect(calls).toEqual([
+    'terminal.batchExecute',
+    'tx.begin',
+    'orchestrator.metrics',
+    'orchestrator.pauseAll',
+    'orchestrator.resumeAll',
+    'orchestrator.killAll',
+    'terminal.execute',
+  ]);
+});

@@ -1,0 +1,57 @@
+// What `serve` tells the person or program that started it: where it listens, how to connect,
+// the effective policy and a generated token. On a terminal that is a few human lines; when stderr
+// is a pipe or a log collector it is one JSON log line, so the stream stays machine-readable.
+// Nothing goes to stdout, which is the protocol itself under --stdio.
+import type { Logger } from '../logger';
+import { VERSION } from './version';
+
+/** One listener `serve` started. */
+export interface Listener {
+  /** `unix`, `websocket`, `http` or `stdio`. */
+  transport: string;
+  /** Socket path or URL (absent for stdio). */
+  address?: string;
+  /** How a client connects, as a command or code line. */
+  connect: string;
+}
+
+/** Everything the start-up message says. */
+export interface Banner {
+  listeners: Listener[];
+  policy: string;
+  /** A token `serve` generated because none was configured. */
+  generatedToken?: string;
+  /** Set when a network listener is bound to a non-loopback interface. */
+  publicHost?: string;
+  stdio: boolean;
+}
+
+/** Writes the start-up message: human text on a terminal, else one JSON line through `log`. */
+export function announce(banner: Banner, format: 'human' | 'json', log: Logger): void {
+  if (format === 'json') {
+    log.info(
+      {
+        version: VERSION,
+        listeners: banner.listeners,
+        policy: banner.policy,
+        token: banner.generatedToken,
+        publicHost: banner.publicHost,
+      },
+      'listening',
+    );
+    return;
+  }
+  // Under --stdio the parent process, not Ctrl-C, ends the server (by closing stdin).
+  const stop = banner.stdio ? 'stops when stdin closes' : 'Ctrl-C to stop';
+  const out = [`orchflow ${VERSION} serving (${stop})`];
+  for (const { transport, address, connect } of banner.listeners) {
+    const where = address === undefined ? '' : `${address}   `;
+    out.push(`  ${transport.padEnd(12)} ${where}connect: ${connect}`);
+  }
+  out.push(`  ${'policy'.padEnd(12)} ${banner.policy}`);
+  if (banner.generatedToken) {
+    out.push(`  ${'token'.padEnd(12)} ${banner.generatedToken}   (clients pass it as --token / { token })`);
+  }
+  if (banner.publicHost) out.push(`  warning: listening on ${banner.publicHost}, reachable from the network`);
+  process.stderr.write(`${out.join('\n')}\n`);
+}

@@ -1,0 +1,173 @@
+// What the conformance suite needs from a transport, and the helpers its test bodies share. A
+// transport under test is a `TransportCase`: given an orchestrator and the suite's token
+// authenticator, it serves the orchestrator and returns a function that connects an
+// `OrchflowClient` with a token. `channelTransport` builds one from any `IpcChannel` pair, which
+// is how a custom transport is put through the suite (see docs/transports.md).
+import { existsSync } from 'node:fs';
+import { OrchflowClient, type OutputEvent, ReconnectingChannel } from '@orchflow/client';
+import { type Orchestrator, type OrchestratorOptions, serveChannel } from '@orchflow/core';
+import { type IpcChannel, isOrchflowError, isOrchflowLocalError } from '@orchflow/protocol';
+import { onTestFinished } from 'vitest';
+import type { TokenAuthenticator } from '../../src/auth';
+import { TOKENS, testAuthenticator, testOrchestrator } from '../transport-harness';
+
+/** The suite's tokens: `admin`, and the agents `alice` (agent ids `alice*`) and `bob` (`bob*`). */
+export { TOKENS };
+
+/** A connected client and a way to cut its connection. */
+export interface Connected {
+  client: OrchflowClient;
+  /** Cuts the transport under the client without a goodbye (no `close()`, no `$/shutdown`). */
+  drop(): void;
+  /** How many times the client reconnected (or reopened a stream) since it connected. */
+  resumes(): number;
+}
+
+/** Connects a client presenting `token`. */
+export type Connect = (token: string) => Promise<Connected>;
+
+/** One transport under test. */
+export interface TransportCase {
+  /** Shown in test names; should match what the server reports in `capabilities.transports`. */
+  name: string;
+  /**
+   * Whether a dropped connection's terminals survive so the client can come back and resume its
+   * streams; the server must then list the `reconnect` feature, and the suite checks both agree.
+   */
+  resumable: boolean;
+  /** Serves `orch`, authenticating with `auth` (the suite's tokens); returns how to connect. */
+  start(orch: Orchestrator, auth: TokenAuthenticator): Promise<Connect>;
+}
+
+/** Backoff for reconnecting test clients: quick, but enough attempts for a loaded machine. */
+export const RECONNECT = { initialDelayMs: 20, maxDelayMs: 200, maxAttempts: 20 };
+
+/** Connects through a ReconnectingChannel, remembering the newest raw channel so it can be cut. */
+export async function reconnecting(token: string, open: () => Promise<IpcChannel>): Promise<Connected> {
+  let latest: IpcChannel | undefined;
+  let resumes = 0;
+  const channel = await ReconnectingChannel.open(
+    async () => {
+      latest = await open();
+      return latest;
+    },
+    { ...RECONNECT, onReconnected: () => resumes++ },
+  );
+  const client = await OrchflowClient.fromChannel(channel, { token });
+  onTestFinished(() => client.close());
+  return { client, drop: () => void latest?.close(), resumes: () => resumes };
+}
+
+/** How {@link channelTransport} reaches the server: a fresh connected pair per connection. */
+export interface ChannelPair {
+  /** The client's end. */
+  client: IpcChannel;
+  /** The server's end, served with `serveChannel`. */
+  server: IpcChannel;
+}
+
+/**
+ * A transport case for a custom `IpcChannel`: `open()` makes a connected pair per connection; the
+ * server end is served with `serveChannel` and the client end is wrapped in a
+ * `ReconnectingChannel`, so a drop (closing the client end) is followed by a new pair.
+ */
+export function channelTransport(
+  name: string,
+  open: () => Promise<ChannelPair> | ChannelPair,
+): TransportCase {
+  return {
+    name,
+    resumable: true,
+    start: async (orch, auth) => (token) =>
+      reconnecting(token, async () => {
+        const pair = await open();
+        serveChannel(orch, pair.server, {
+          authenticate: auth.authenticate,
+          // Kept after a drop, so the reconnecting client resumes; a clean close still releases them.
+          killTerminalsOnClose: false,
+          transports: [name],
+        });
+        return pair.client;
+      }),
+  };
+}
+
+/** An orchestrator served over `transport`, with an admin client connected to it. */
+export interface Served {
+  orch: Orchestrator;
+  connect: Connect;
+  /** An admin connection (token `TOKENS.admin`). */
+  admin: OrchflowClient;
+  adminConnection: Connected;
+}
+
+/** Serves a fresh orchestrator over `transport` and connects an admin; all torn down after the test. */
+export async function serve(transport: TransportCase, options: OrchestratorOptions = {}): Promise<Served> {
+  const orch = testOrchestrator(options);
+  const connect = await transport.start(orch, testAuthenticator());
+  const adminConnection = await connect(TOKENS.admin);
+  return { orch, connect, admin: adminConnection.client, adminConnection };
+}
+
+/** The rejection of `promise` (fails the test if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+/** The code of the orchflow error (remote or local) `promise` rejects with (undefined for others). */
+export async function codeOf(promise: Promise<unknown>): Promise<number | string | undefined> {
+  const error = await rejection(promise);
+  if (isOrchflowError(error)) return error.code;
+  if (isOrchflowLocalError(error)) return error.code;
+  return undefined;
+}
+
+/** Waits (polling every 50 ms) until `check` holds; fails after `timeoutMs` (generous by default). */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** True once `path` exists. */
+export function exists(path: string): boolean {
+  return existsSync(path);
+}
+
+/** Reads `stream` until the text holds `marker` (or it ends); calls `midway` once the text holds `at`. */
+export async function readUntil(
+  stream: AsyncIterable<OutputEvent>,
+  marker: string,
+  dropAt?: { at: string; midway: () => void },
+): Promise<{ text: string; events: OutputEvent[] }> {
+  let text = '';
+  const events: OutputEvent[] = [];
+  let dropped = false;
+  for await (const event of stream) {
+    events.push(event);
+    if (event.type === 'data') text += event.data;
+    if (dropAt && !dropped && text.includes(dropAt.at)) {
+      dropped = true;
+      dropAt.midway();
+    }
+    if (text.includes(marker) || event.type === 'end') break;
+  }
+  return { text, events };
+}
+
+/** A shell fragment printing `text` without the literal appearing in the typed command (no echo match). */
+export function quietEcho(text: string): string {
+  const cut = Math.max(1, text.length >> 1);
+  return `printf '%s%s\\n' '${text.slice(0, cut)}' '${text.slice(cut)}'`;
+}

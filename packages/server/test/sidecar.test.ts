@@ -1,0 +1,21 @@
+// `OrchflowClient.stdio(sidecarCommand())`: an app starts this package's own CLI as its stdio
+// sidecar, with the running node and no `orchflow` on PATH (issue #13).
+import { OrchflowClient } from '@orchflow/client/node';
+import { describe, expect, it } from 'vitest';
+import { cliPath, sidecarCommand } from '../src/sidecar';
+
+describe('sidecarCommand', () => {
+  it('starts the built CLI as a stdio sidecar that runs commands', async () => {
+    expect(cliPath()).toMatch(/dist\/cli\.mjs$/);
+    const client = await OrchflowClient.stdio({ ...sidecarCommand({ args: ['--policy', 'standard'] }) });
+    try {
+      // `(exit 3)`: a PTY shell's own `exit` would also print bash's "exit" and end the terminal.
+      const result = await client.runScript('echo sidecar; (exit 3)');
+      expect(result).toMatchObject({ stdout: 'sidecar\n', exitCode: 3 });
+      // The extra flags reached `serve`: standard refuses privilege commands.
+      await expect(client.runScript('sudo true')).rejects.toMatchObject({ codeName: 'PolicyDenied' });
+    } finally {
+      await client.close();
+    }
+  });
+});

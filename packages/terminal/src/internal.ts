@@ -1,0 +1,7 @@
+// @orchflow/terminal/internal — what @orchflow/core's RPC layer composes: the flow-controlled feed
+// that turns one terminal subscription into JSON-RPC notifications on a channel. Not part of the
+// public API: names and shapes here change without notice. Users stream output through
+// `Orchestrator.streamOutput`, `serveChannel` or `OrchflowClient`.
+
+export { ChannelFeed, type ChannelFeedOptions, type FeedNotification } from './output/channel-feed';
+export { attachRawOutput, rawOutputOf } from './output/raw-output';

@@ -1,0 +1,37 @@
+// Output text that is decoded only when someone reads it, and the raw bytes it came from. A
+// flushed chunk reaches subscribers and channel feeds as bytes; most server-side consumers never
+// look at the text (a WebSocket client with binary output frames gets the bytes themselves), so
+// decoding UTF-8 per chunk only to encode it back for the frame was wasted work. Text is decoded
+// once per chunk, on the first read of `data`, and shared by every reader of that chunk.
+import { utf8Decoder } from './utf8';
+
+// Keyed by the object that carries `data` (a notification's params): invisible to JSON,
+// structuredClone and spreads, so every other transport sees a plain `{ data: string }`.
+const rawBytes = new WeakMap<object, Uint8Array>();
+
+/**
+ * A memoised decoder of `bytes`, which must end on a character boundary and must not change
+ * afterwards (PTY reads and the batcher's joins are fresh arrays that nothing writes again).
+ */
+export function lazyText(bytes: Uint8Array): () => string {
+  let text: string | undefined;
+  return () => {
+    text ??= utf8Decoder.decode(bytes);
+    return text;
+  };
+}
+
+/** Records that `holder.data` is the UTF-8 decoding of `bytes`; returns `holder`. */
+export function attachRawOutput<T extends object>(holder: T, bytes: Uint8Array): T {
+  rawBytes.set(holder, bytes);
+  return holder;
+}
+
+/**
+ * The raw bytes whose decoding is `holder.data`, when the pipeline attached them (a
+ * `terminal.output` notification's params from a channel feed), else undefined. Reading them does
+ * not decode the text.
+ */
+export function rawOutputOf(holder: object): Uint8Array | undefined {
+  return rawBytes.get(holder);
+}

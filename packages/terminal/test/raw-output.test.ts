@@ -1,0 +1,113 @@
+// Live output travels as bytes: subscribers and channel feeds get the flushed bytes with `data`
+// decoded only when someone reads it (once per chunk), so a transport that sends bytes (the
+// WebSocket binary frame) never decodes; replayed pages still carry decoded text.
+import { JSONRPC_VERSION } from '@orchflow/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChannelFeed, type FeedNotification } from '../src/output/channel-feed';
+import { OutputPipeline } from '../src/output/pipeline';
+import { rawOutputOf } from '../src/output/raw-output';
+import type { DataEvent, StreamEvent } from '../src/output/subscribers';
+import { utf8Decoder } from '../src/output/utf8';
+
+const pipelines: OutputPipeline[] = [];
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const p of pipelines.splice(0)) {
+    p.end();
+    p.dispose();
+  }
+});
+
+function pipeline(): OutputPipeline {
+  // A long batch interval: nothing flushes until the test calls end().
+  const p = new OutputPipeline({ batchIntervalMs: 60_000 });
+  pipelines.push(p);
+  return p;
+}
+
+// Multi-byte characters, a byte-order mark and bytes that are not UTF-8 at all.
+const BYTES = Uint8Array.from([0xef, 0xbb, 0xbf, ...Buffer.from('héllo ✓ 🎉 '), 0xff, 0xfe, 0x80, 0x41]);
+const TEXT = '\uFEFFhéllo ✓ 🎉 \uFFFD\uFFFD\uFFFDA';
+
+describe('raw live output', () => {
+  it('hands subscribers the flushed bytes and decodes data only when a listener reads it', () => {
+    const p = pipeline();
+    const decode = vi.spyOn(utf8Decoder, 'decode');
+    const a: StreamEvent[] = [];
+    const b: StreamEvent[] = [];
+    p.subscribe({}, (event) => a.push(event));
+    p.subscribe({}, (event) => b.push(event));
+    p.onData(() => {}); // a listener that does not look at the text
+    p.push(BYTES.slice());
+    p.end();
+    const [first] = a as DataEvent[];
+    expect(first).toMatchObject({ type: 'data', offset: 0, nextOffset: BYTES.length });
+    expect(first?.bytes).toEqual(BYTES);
+    expect(decode).not.toHaveBeenCalled();
+    expect(first?.data).toBe(TEXT);
+    expect((b[0] as DataEvent).data).toBe(TEXT);
+    // One decode for both subscribers.
+    expect(decode).toHaveBeenCalledTimes(1);
+    // Spreads and JSON see the ordinary event: a `data` string, no bytes.
+    expect({ ...first }).toEqual({ type: 'data', data: TEXT, offset: 0, nextOffset: BYTES.length });
+    expect(JSON.parse(JSON.stringify(first))).toEqual({
+      type: 'data',
+      data: TEXT,
+      offset: 0,
+      nextOffset: BYTES.length,
+    });
+  });
+
+  it('gives onData listeners the same text, decoded once', () => {
+    const p = pipeline();
+    const decode = vi.spyOn(utf8Decoder, 'decode');
+    const seen: string[] = [];
+    p.onData((chunk) => seen.push(chunk.data));
+    p.onData((chunk) => seen.push(chunk.data));
+    p.push(BYTES.slice());
+    p.end();
+    expect(seen).toEqual([TEXT, TEXT]);
+    expect(decode).toHaveBeenCalledTimes(1);
+  });
+
+  it('replays retained output as decoded text without bytes', () => {
+    const p = pipeline();
+    p.push(BYTES.slice());
+    p.end();
+    const events: StreamEvent[] = [];
+    p.subscribe({ fromOffset: 0 }, (event) => events.push(event));
+    return Promise.resolve().then(() => {
+      const data = events.find((e): e is DataEvent => e.type === 'data');
+      expect(data?.data).toBe(TEXT);
+      expect(data?.bytes).toBeUndefined();
+    });
+  });
+
+  it('attaches the raw bytes to a feed notification without decoding them', async () => {
+    const p = pipeline();
+    const decode = vi.spyOn(utf8Decoder, 'decode');
+    const sent: FeedNotification[] = [];
+    const feed = new ChannelFeed({
+      terminalId: 't1',
+      exited: new Promise(() => {}),
+      notify: async (note) => {
+        sent.push(note);
+      },
+    });
+    feed.attach(p.subscribe({ manualAck: true }, feed.push));
+    p.push(BYTES.slice());
+    p.end();
+    await vi.waitFor(() => expect(sent.length).toBeGreaterThan(0));
+    const note = sent[0];
+    if (note?.method !== 'terminal.output') throw new Error(`expected output, got ${note?.method}`);
+    expect(rawOutputOf(note.params)).toEqual(BYTES);
+    expect(note.params).toMatchObject({ terminalId: 't1', offset: 0, nextOffset: BYTES.length });
+    expect(decode).not.toHaveBeenCalled();
+    // What a JSON transport writes: the same notification with the decoded text.
+    const wire = JSON.parse(JSON.stringify({ jsonrpc: JSONRPC_VERSION, ...note }));
+    expect(wire.params).toEqual({ terminalId: 't1', data: TEXT, offset: 0, nextOffset: BYTES.length });
+    expect(rawOutputOf(wire.params)).toBeUndefined();
+    feed.close();
+  });
+});
