@@ -1,23 +1,7 @@
 // @orchflow/protocol — browser-safe entry. Nothing here may import a `node:*` module.
+// The runtime (RpcPeer, errors, channels, envelopes, every type) is ./runtime's; this entry adds
+// the method schemas (classic zod) and the framing codecs.
 
-export type { IpcChannel } from './channel';
-export { DirectChannel } from './direct-channel';
-export { type Disposer, disposer } from './disposer';
-export {
-  ChannelClosedError,
-  ErrorCode,
-  type ErrorCodeValue,
-  errorCodeName,
-  FrameTooLargeError,
-  FramingError,
-  isOrchflowError,
-  isOrchflowLocalError,
-  type LocalErrorCode,
-  OrchflowError,
-  type OrchflowErrorJson,
-  OrchflowLocalError,
-  RequestTimeoutError,
-} from './errors';
 export {
   DEFAULT_MAX_FRAME_BYTES,
   type FrameCodec,
@@ -26,63 +10,7 @@ export {
 } from './framing/codec';
 export { ContentLengthCodec, MAX_HEADER_BYTES } from './framing/content-length';
 export { NdjsonCodec } from './framing/ndjson';
-export {
-  isNotification,
-  isRequest,
-  isResponse,
-  JSONRPC_VERSION,
-  type JsonRpcBatch,
-  JsonRpcBatchSchema,
-  type JsonRpcErrorObject,
-  JsonRpcErrorObjectSchema,
-  type JsonRpcErrorResponse,
-  JsonRpcErrorResponseSchema,
-  type JsonRpcMessage,
-  JsonRpcMessageSchema,
-  type JsonRpcNotification,
-  JsonRpcNotificationSchema,
-  type JsonRpcRequest,
-  JsonRpcRequestSchema,
-  type JsonRpcResponse,
-  JsonRpcResponseSchema,
-  type JsonRpcSingleMessage,
-  JsonRpcSingleMessageSchema,
-  type JsonRpcSuccessResponse,
-  JsonRpcSuccessResponseSchema,
-  ParamsSchema,
-  type RequestId,
-  RequestIdSchema,
-} from './jsonrpc';
-export { MessageQueue } from './message-queue';
-export {
-  type LocalFailure,
-  type LocalFailureTarget,
-  localFailure,
-  localFailureOf,
-} from './rpc/local-failure';
-export type {
-  HandlerResult,
-  MethodMap,
-  MethodParams,
-  MethodResult,
-  MethodSpec,
-  NotificationMap,
-  NotificationParams,
-} from './rpc/method-map';
-export {
-  type BatchItem,
-  CANCEL_REQUEST_METHOD,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  type NotificationHandler,
-  PING_METHOD,
-  PROGRESS_METHOD,
-  type RequestContext,
-  type RequestHandler,
-  type RequestOptions,
-  type RpcPeerOptions,
-  type UnhandledRequestHandler,
-} from './rpc/options';
-export { RpcPeer } from './rpc/rpc-peer';
+export * from './runtime';
 export {
   type BatchExecuteParams,
   BatchExecuteParamsSchema,
@@ -201,13 +129,6 @@ export {
   ResumeAllResultSchema,
 } from './schemas/orchestrator-methods';
 export {
-  isPolicyDenied,
-  type PolicyDeniedData,
-  PolicyDeniedDataSchema,
-  type PolicyDeniedError,
-  policyDenial,
-} from './schemas/policy-denied';
-export {
   type CancelRequestParams,
   CancelRequestParamsSchema,
   type PingParams,
@@ -255,9 +176,3 @@ export {
   type WriteResult,
   WriteResultSchema,
 } from './schemas/terminal-methods';
-export {
-  checkProtocolVersion,
-  PROTOCOL_VERSION,
-  type ProtocolVersionCheck,
-  ProtocolVersionSchema,
-} from './schemas/version';
