@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator } from '@orchflow/core';
+import { SecurityPresets } from '@orchflow/security';
 import {
   arg,
   overheadOf,
@@ -62,7 +63,8 @@ const socketPath = join(dir, 'orchflow.sock');
 /** Starts `orchflow serve --unix … --ws 0 --http 0`; resolves with the process and its URLs. */
 function startServer() {
   const args = [cli, 'serve', '--unix', socketPath, '--ws', '0', '--http', '0', '--token', token];
-  args.push('--log-level', 'silent');
+  // The same policy on every side (see POLICY); the human banner names the URLs even when silent.
+  args.push('--policy', 'trusted', '--log-level', 'silent', '--log-format', 'human');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
@@ -85,14 +87,16 @@ function order(i) {
   return Math.floor(i / SIDES.length) % 2 === 0 ? rotated : rotated.reverse();
 }
 
-const orch = Orchestrator.builder().build();
+// Every side judges commands under the same policy: `serve` always runs one (a network listener
+// defaults to `standard`), so the in-process orchestrator gets the servers' `trusted` too.
+const orch = Orchestrator.builder().withSecurityPolicy(SecurityPresets.trusted).build();
 await orch.ready();
 const server = await startServer();
 const clients = {
   direct: await OrchflowClient.direct(orch),
   stdio: await OrchflowClient.stdio({
     command: process.execPath,
-    args: [cli, 'serve', '--stdio', '--log-level', 'silent'],
+    args: [cli, 'serve', '--stdio', '--policy', 'trusted', '--log-level', 'silent'],
   }),
   unix: await OrchflowClient.unixSocket(socketPath, { token }),
   websocket: await OrchflowClient.websocket(server.url, { token }),

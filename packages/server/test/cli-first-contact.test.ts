@@ -52,7 +52,11 @@ describe('serve: the effective policy', { timeout: 90_000 }, () => {
       'unix socket',
       'websocket',
     ]);
-    const local = await startServer(['--unix', join(dir, 'local.sock')], '"listening"');
+    // The start-up line is not a log line: --log-level silent does not hide where it listens.
+    const local = await startServer(
+      ['--unix', join(dir, 'local.sock'), '--log-level', 'silent'],
+      '"listening"',
+    );
     expect(local).toMatch(/"policy":"trusted \(default/);
     expect(local).not.toContain('Ctrl-C');
   });

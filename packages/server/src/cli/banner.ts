@@ -26,19 +26,25 @@ export interface Banner {
   stdio: boolean;
 }
 
-/** Writes the start-up message: human text on a terminal, else one JSON line through `log`. */
+/**
+ * Writes the start-up message: human text on a terminal, else one JSON line through `log` — printed
+ * whatever `--log-level` says, as the human text is.
+ */
 export function announce(banner: Banner, format: 'human' | 'json', log: Logger): void {
   if (format === 'json') {
-    log.info(
-      {
-        version: VERSION,
-        listeners: banner.listeners,
-        policy: banner.policy,
-        token: banner.generatedToken,
-        publicHost: banner.publicHost,
-      },
-      'listening',
-    );
+    const fields = {
+      version: VERSION,
+      listeners: banner.listeners,
+      policy: banner.policy,
+      token: banner.generatedToken,
+      publicHost: banner.publicHost,
+    };
+    // Not a log line a level can silence: programs read the listeners' addresses from it.
+    if (log.isLevelEnabled('info')) log.info(fields, 'listening');
+    else
+      process.stderr.write(
+        `${JSON.stringify({ level: 30, time: Date.now(), name: 'orchflow', ...fields, msg: 'listening' })}\n`,
+      );
     return;
   }
   // Under --stdio the parent process, not Ctrl-C, ends the server (by closing stdin).
