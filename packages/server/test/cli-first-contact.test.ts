@@ -91,6 +91,18 @@ describe('exec: stdin, timeouts and modes', { timeout: 90_000 }, () => {
     });
   });
 
+  it('says why when the server refuses the input, instead of hanging or "cancelled"', async () => {
+    const socket = join(dir, 'no-input.sock');
+    // standard refuses raw input (terminal.write), which is how stdin reaches the command.
+    await startServer(['--unix', socket, '--policy', 'standard'], '"listening"');
+    const result = await runCli(['exec', '--server', `unix:${socket}`, '--', 'cat'], {}, 'hi\n');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/stdin could not be forwarded to the command: Raw input is not allowed/);
+    // Nothing piped: the refused EOF does not stop a command that never reads stdin.
+    const plain = await runCli(['exec', '--server', `unix:${socket}`, '--', 'echo', 'runs']);
+    expect(plain).toMatchObject({ code: 0, stdout: 'runs\n' });
+  });
+
   it('gives an empty stdin as EOF instead of hanging', async () => {
     expect(await runCli(['exec', '--', 'cat; echo after'])).toMatchObject({ code: 0, stdout: 'after\n' });
   });

@@ -79,25 +79,34 @@ export async function exec(words: string[], flags: ExecFlags): Promise<number> {
     let input: StdinForward | undefined;
     let refused: Error | undefined;
     try {
-      const result = await terminal.execute(commandLine(words), {
-        timeoutMs,
-        signal: abort.signal,
-        // Only into a scripted command's own stdin: on a PTY, input the command leaves unread
-        // (or an EOF) would reach the shell after it — and a ^D at its prompt ends it.
-        onStart: () => {
-          if (mode !== 'scripted') return;
-          input = forwardStdin(process.stdin, (data) => terminal.write(data));
-          input.done.catch((error: Error) => {
-            // A command waiting for input that cannot be delivered would wait forever.
-            refused = error;
-            abort.abort();
-          });
-        },
-      });
+      const result = await terminal
+        .execute(commandLine(words), {
+          timeoutMs,
+          signal: abort.signal,
+          // Only into a scripted command's own stdin: on a PTY, input the command leaves unread
+          // (or an EOF) would reach the shell after it — and a ^D at its prompt ends it.
+          onStart: () => {
+            if (mode !== 'scripted') return;
+            const forward = forwardStdin(process.stdin, (data) => terminal.write(data));
+            input = forward;
+            forward.done.catch((error: Error) => {
+              // Only an EOF (empty or terminal stdin) refused: the command may not read stdin at
+              // all (`make test` from a script), so it runs on. Input that was piped on purpose
+              // and cannot be delivered fails the run instead of leaving it waiting.
+              if (!forward.hadInput) return;
+              refused = error;
+              abort.abort();
+            });
+          },
+        })
+        .catch((error: unknown) => {
+          // Cancelled because its input was refused: say why, not "cancelled".
+          if (refused) throw new Error(`stdin could not be forwarded to the command: ${refused.message}`);
+          throw error;
+        });
       input?.stop();
       process.stdout.write(result.stdout);
       process.stderr.write(result.stderr);
-      if (refused) process.stderr.write(`orchflow: stdin could not be forwarded: ${refused.message}\n`);
       if (result.truncated) process.stderr.write('orchflow: output was truncated (head and tail kept)\n');
       if (result.timedOut) {
         process.stderr.write(

@@ -14,6 +14,8 @@ export type InputSink = (data: string) => Promise<void>;
 export interface StdinForward {
   /** Resolves once everything read was written and EOF sent; rejects when a write is refused. */
   done: Promise<void>;
+  /** Whether any input (beyond the EOF) was read to forward. */
+  readonly hadInput: boolean;
   stop(): void;
 }
 
@@ -22,9 +24,10 @@ export interface StdinForward {
  * command has started: before that no command would be reading.
  */
 export function forwardStdin(input: Readable & { isTTY?: boolean }, sink: InputSink): StdinForward {
-  if (input.isTTY) return { done: sink(EOT), stop: () => undefined };
+  if (input.isTTY) return { done: sink(EOT), hadInput: false, stop: () => undefined };
   const decoder = new StringDecoder('utf8');
   let stopped = false;
+  let hadInput = false;
   let chain: Promise<void> = Promise.resolve();
   const send = (text: string): void => {
     if (text === '' || stopped) return;
@@ -32,6 +35,7 @@ export function forwardStdin(input: Readable & { isTTY?: boolean }, sink: InputS
   };
   const done = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
+      hadInput ||= chunk.length > 0;
       // Backpressure: read no further than the terminal accepts.
       input.pause();
       send(decoder.write(chunk));
@@ -47,6 +51,9 @@ export function forwardStdin(input: Readable & { isTTY?: boolean }, sink: InputS
   });
   return {
     done,
+    get hadInput() {
+      return hadInput;
+    },
     stop: () => {
       stopped = true;
       input.pause();
