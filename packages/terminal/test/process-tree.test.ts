@@ -104,10 +104,13 @@ describe('listProcessTree', () => {
   it('includes orphans that stayed in the root session', async () => {
     // The subshell forks sleep and exits, so that sleep is reparented away from the root.
     const child = start('(sleep 100 &); sleep 100', true);
-    const orphan = await waitFor(
-      () => listProcessTree(child.pid as number).find((p) => p.pid !== child.pid && p.ppid !== child.pid),
-      'orphaned sleep',
-    );
+    // Until the subshell has exited and the forked child has exec'd, the child is a `bash` whose
+    // parent is still in the tree: wait for a `sleep` whose parent is gone from it.
+    const orphan = await waitFor(() => {
+      const tree = listProcessTree(child.pid as number);
+      const inTree = new Set(tree.map((p) => p.pid));
+      return tree.find((p) => p.comm === 'sleep' && !inTree.has(p.ppid));
+    }, 'orphaned sleep');
     expect(orphan.sid).toBe(child.pid);
     expect(orphan.comm).toBe('sleep');
   });
