@@ -14,6 +14,7 @@ import { checkOffLoop } from './check-pool';
 import { bindHome, type HomeBound } from './home-bound';
 import { judge } from './judge';
 import { MAX_COMMAND_BYTES, TooComplexError, tooComplexDecision } from './limits';
+import { loadedBashParser } from './parser';
 import { extglobDenial } from './path-denials';
 import { Scanner } from './scanner';
 import type { CheckOptions, PolicyDecision } from './types';
@@ -58,16 +59,13 @@ export class CommandPolicy {
    * policy worker's entry point. Blocks for as long as parsing takes: use {@link check}.
    * @internal
    */
-  judgeHere(
-    parser: Parser,
-    command: string,
-    options: CheckOptions,
-    budget: WorkBudget = new WorkBudget(),
-  ): PolicyDecision {
+  judgeHere(command: string, options: CheckOptions, budget: WorkBudget = new WorkBudget()): PolicyDecision {
     const tooLarge = sizeDenial(command);
     if (tooLarge) return tooLarge;
     try {
-      return withBudget(budget, () => this.decide(parser, command, options));
+      // The parser comes from this thread's loaded instance rather than a parameter, so the
+      // published declarations never name web-tree-sitter's types (they need @types/emscripten).
+      return withBudget(budget, () => this.decide(loadedBashParser(), command, options));
     } catch (error) {
       // Fail closed: whatever made parsing or judging fail, nothing of the command is known.
       return tooComplexDecision(error instanceof TooComplexError ? error.message : undefined);

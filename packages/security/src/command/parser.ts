@@ -36,13 +36,24 @@ export function grammarPath(from: string): string {
 }
 
 let loading: Promise<Parser> | undefined;
+let loaded: Parser | undefined;
 
 async function load(): Promise<Parser> {
   const grammar = grammarPath(anchor);
   await Parser.init();
   const parser = new Parser();
   parser.setLanguage(await Language.load(grammar));
+  loaded = parser;
   return parser;
+}
+
+/**
+ * The parser {@link bashParser} has loaded, for code that runs after awaiting it (the policy
+ * worker); throws if it has not been loaded in this thread.
+ */
+export function loadedBashParser(): Parser {
+  if (!loaded) throw new Error('orchflow: the bash parser is not loaded yet (await bashParser() first)');
+  return loaded;
 }
 
 /** The shared bash parser, loaded on first call; a failed load is retried on the next call. */

@@ -26,11 +26,11 @@ if (port) {
   port.on('message', async (request: CheckRequest) => {
     let reply: CheckReply;
     try {
-      const parser = await bashParser();
+      await bashParser();
       const decision =
         request.command === undefined
           ? undefined
-          : policyFor(request.policy).judgeHere(parser, request.command, request.options);
+          : policyFor(request.policy).judgeHere(request.command, request.options);
       reply = { id: request.id, decision };
     } catch (error) {
       reply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
