@@ -27,6 +27,11 @@ export function packageTestConfig(overrides: UserWorkspaceConfig['test'] = {}): 
       include: ['test/**/*.test.ts'],
       testTimeout: 20_000,
       hookTimeout: 20_000,
+      // Test fixtures run `bash -c` themselves. bash reads ~/.bashrc for `-c` when its stdin is a
+      // socket (Node's child stdio) and SHLVL is unset, which turbo's strict env mode leaves it:
+      // a machine's rc (pyenv's rehash waits up to 60 s on a stale lock) then stalls fixtures.
+      // orchflow's own shells never read it (pipe-runner.ts, shell-integration/).
+      env: { SHLVL: '1' },
       ...overrides,
     },
   });

@@ -9,7 +9,7 @@ import type { LaunchArgv } from '../containment/launcher';
 import { FlowGate } from '../flow-gate';
 import { OutputPipeline } from '../output/pipeline';
 import { killProcessTree } from '../process/tree';
-import type { LaunchCommand, LaunchWrapper, ResolvedSpawnOptions } from '../spawn-options';
+import type { LaunchCommand, LaunchWrapper, ResolvedSpawnOptions, ShellKind } from '../spawn-options';
 import { OutputCapture } from './capture';
 import { INTERRUPT_GRACE_MS } from './interrupt';
 import { type ExecOptions, execCancelled } from './options';
@@ -18,6 +18,8 @@ import { Watchdog } from './watchdog';
 /** Where and how commands run in scripted mode. */
 export interface PipeRunnerOptions {
   shellPath: string;
+  /** Which shell `shellPath` is: it decides the flags that keep the user's startup files out. */
+  shellKind: ShellKind;
   cwd: string;
   env: Record<string, string>;
   pipeline: OutputPipeline;
@@ -25,6 +27,18 @@ export interface PipeRunnerOptions {
   launch?: LaunchWrapper;
   /** The terminal's containment: every command starts through its launcher, into its cgroup. */
   containment: Containment;
+}
+
+/**
+ * `shell -c command` without the user's startup files, as PTY shells start (see
+ * shell-integration/): bash reads ~/.bashrc even for `-c` when its stdin is a socket (Node gives
+ * children socketpairs) and SHLVL is unset — an rc that blocks (pyenv's rehash lock waits up to
+ * 60 s) would hold every command — and zsh reads ~/.zshenv always.
+ */
+export function shellCommandArgs(kind: ShellKind, command: string): string[] {
+  if (kind === 'bash') return ['--norc', '-c', command];
+  if (kind === 'zsh') return ['-f', '-c', command];
+  return ['-c', command];
 }
 
 /** EOT (^D): in scripted mode it closes the running command's stdin, as it means EOF on a PTY. */
@@ -108,13 +122,13 @@ export class PipeRunner {
   /** Runs `command`; the caller guarantees no other command is in flight. */
   execute(command: string, options: ExecOptions): Promise<ExecResult> {
     if (options.signal?.aborted) return Promise.reject(execCancelled(undefined));
-    const { shellPath, cwd, env, pipeline, launch } = this.options;
+    const { shellPath, shellKind, cwd, env, pipeline, launch } = this.options;
     return new Promise<ExecResult>((resolve, reject) => {
       const startedAt = performance.now();
       const outputOffset = pipeline.endOffset;
       const stdout = new OutputCapture(options.maxOutputBytes);
       const stderr = new OutputCapture(options.maxOutputBytes);
-      const direct: LaunchCommand = { file: shellPath, args: ['-c', command], env };
+      const direct: LaunchCommand = { file: shellPath, args: shellCommandArgs(shellKind, command), env };
       const run = launch ? launch.wrap({ ...direct, cwd, privateDirs: [] }) : direct;
       let launched: LaunchArgv;
       try {
@@ -230,6 +244,7 @@ export function startPipeHost(opts: ResolvedSpawnOptions): {
   });
   const runner = new PipeRunner({
     shellPath: opts.shellPath,
+    shellKind: opts.kind,
     cwd: opts.cwd,
     env: opts.env,
     pipeline,
