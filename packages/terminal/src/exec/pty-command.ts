@@ -39,6 +39,8 @@ export class PtyCommand {
   interrupt: ForegroundInterrupt | undefined;
   /** The interrupt has typed ^C to the shell (see ShellSession.handleMarker). */
   ctrlCTyped = false;
+  /** The command as the caller wrote it: viewers see it in place of the typed line (typed-echo.ts). */
+  command = '';
   private captured: OutputCapture;
   private decoder = new TextDecoder();
   private pendingCtrlC = 0;
