@@ -26,6 +26,17 @@ export const ExitParams = z.object({
   signal: z.nullable(z.string()),
 });
 
+/** `terminal.activity` as the client reads it. */
+export const ActivityParams = z.object({
+  terminalId: z.string(),
+  activity: z.enum(['idle', 'running', 'awaiting_input', 'exited']),
+  command: z.optional(z.string()),
+  since: z.optional(z.string()),
+  foregroundPid: z.optional(z.int()),
+  exitCode: z.optional(z.nullable(z.int())),
+  signal: z.optional(z.nullable(z.string())),
+});
+
 /** An execute's `$/progress` values as the client reads them. */
 export const ProgressParams = z.object({
   data: z.string(),

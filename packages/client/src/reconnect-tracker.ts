@@ -21,6 +21,7 @@ const RETRYABLE = new Set([
   'terminal.list',
   'terminal.read',
   'terminal.snapshot',
+  'terminal.activity',
   'terminal.resize',
   'terminal.subscribe',
   'orchestrator.metrics',

@@ -12,6 +12,7 @@ import {
   type RpcPeer,
   type ServerCapabilities,
   type Snapshot,
+  type TerminalActivity,
   type TerminalInfo,
 } from '@orchflow/protocol/runtime';
 import { missingFeature } from './features';
@@ -55,6 +56,7 @@ export class RemoteTerminal {
   private current: TerminalInfo;
   private readonly listeners = new Set<(chunk: OutputChunk) => void>();
   private live: Promise<OpenSubscription> | undefined;
+  private activityListeners = 0;
 
   constructor(
     private readonly context: RemoteTerminalContext,
@@ -132,6 +134,36 @@ export class RemoteTerminal {
     return this.context.peer.request('terminal.snapshot', { terminalId: this.id });
   }
 
+  /**
+   * What the terminal does now: `idle` at its prompt, `running` a command (with the execute()d
+   * text and when it started), `awaiting_input` (blocked reading the terminal) or `exited`.
+   */
+  activity(): Promise<TerminalActivity> {
+    return this.context.peer.request('terminal.activity', { terminalId: this.id });
+  }
+
+  /**
+   * Calls `listener` whenever the terminal's activity changes. The server sends changes to
+   * connections subscribed to the terminal, so this shares the live subscription of `onOutput`.
+   * Resolves once changes flow.
+   */
+  async onActivity(listener: (activity: TerminalActivity) => void): Promise<Disposer> {
+    const stop = this.context.router.onActivity(this.id, listener);
+    this.activityListeners++;
+    const release = (): void => {
+      stop();
+      this.activityListeners--;
+      this.releaseLive();
+    };
+    try {
+      await this.liveSubscription();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return disposer(release);
+  }
+
   /** Reads retained output by absolute byte offset. */
   read(options: { fromOffset?: number; maxBytes?: number } = {}): Promise<ReadResult> {
     return this.context.peer.request('terminal.read', { terminalId: this.id, ...options });
@@ -179,7 +211,12 @@ export class RemoteTerminal {
   }
 
   private removeListener(listener: (chunk: OutputChunk) => void): void {
-    if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+    if (this.listeners.delete(listener)) this.releaseLive();
+  }
+
+  /** Closes the live subscription once neither output nor activity listeners need it. */
+  private releaseLive(): void {
+    if (this.listeners.size > 0 || this.activityListeners > 0) return;
     const live = this.live;
     this.live = undefined;
     void live?.then((subscription) => subscription.close()).catch(() => undefined);

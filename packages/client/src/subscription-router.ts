@@ -1,9 +1,10 @@
 // Client side of `terminal.subscribe`: opens subscriptions and routes `terminal.output`,
-// `terminal.gap` and `terminal.exit` notifications to the sink of the subscription they name.
+// `terminal.gap` and `terminal.exit` notifications to the sink of the subscription they name, and
+// `terminal.activity` (sent per terminal to a connection subscribed to it) to its listeners.
 // A server may push a subscription's first chunks before its `terminal.subscribe` response
 // arrives; those are held (only while a subscribe is in flight) and replayed once the id is known.
-import type { ExitInfo, Methods, OutputChunk, RpcPeer } from '@orchflow/protocol/runtime';
-import { ExitParams, GapParams, OutputParams } from './notification-schemas';
+import type { ExitInfo, Methods, OutputChunk, RpcPeer, TerminalActivity } from '@orchflow/protocol/runtime';
+import { ActivityParams, ExitParams, GapParams, OutputParams } from './notification-schemas';
 
 /** A routed chunk; `nextOffset` is the server's byte offset after it (absent from older servers). */
 export interface RoutedChunk extends OutputChunk {
@@ -38,6 +39,7 @@ export class SubscriptionRouter {
   private readonly sinks = new Map<string, SubscriptionSink>();
   private readonly held = new Map<string, Held[]>();
   private subscribing = 0;
+  private readonly activity = new Map<string, Set<(activity: TerminalActivity) => void>>();
 
   constructor(private readonly peer: RpcPeer<typeof Methods>) {
     peer.onNotification('terminal.output', OutputParams, (p) => {
@@ -49,6 +51,9 @@ export class SubscriptionRouter {
     peer.onNotification('terminal.gap', GapParams, (p) => {
       if (p.subscriptionId !== undefined)
         this.route(p.subscriptionId, { kind: 'gap', from: p.from, to: p.to });
+    });
+    peer.onNotification('terminal.activity', ActivityParams, (p) => {
+      for (const listener of [...(this.activity.get(p.terminalId) ?? [])]) listener(p);
     });
     peer.onNotification('terminal.exit', ExitParams, (p) => {
       if (p.subscriptionId !== undefined)
@@ -85,6 +90,18 @@ export class SubscriptionRouter {
         if (wasOpen && !this.peer.isClosed)
           await this.peer.request('terminal.unsubscribe', { subscriptionId });
       },
+    };
+  }
+
+  /** Calls `listener` with `terminal.activity` of `terminalId`; returns the function that stops it. */
+  onActivity(terminalId: string, listener: (activity: TerminalActivity) => void): () => void {
+    const listeners = this.activity.get(terminalId) ?? new Set();
+    listeners.add(listener);
+    this.activity.set(terminalId, listeners);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.activity.get(terminalId) === listeners)
+        this.activity.delete(terminalId);
     };
   }
 

@@ -5,6 +5,8 @@
 import {
   type ExecuteProgressParams,
   ExecuteProgressParamsSchema,
+  type TerminalActivity,
+  TerminalActivitySchema,
   type TerminalExitParams,
   TerminalExitParamsSchema,
   type TerminalGapParams,
@@ -15,7 +17,13 @@ import {
 import { describe, expect, it } from 'vitest';
 import type { z as classic } from 'zod';
 import type * as z from 'zod/mini';
-import { ExitParams, GapParams, OutputParams, ProgressParams } from '../src/notification-schemas';
+import {
+  ActivityParams,
+  ExitParams,
+  GapParams,
+  OutputParams,
+  ProgressParams,
+} from '../src/notification-schemas';
 
 // Compile-time: every value the protocol's types allow is a valid input of the client's schema.
 type Accepts<Client, Protocol extends Client> = Protocol;
@@ -23,6 +31,7 @@ type _Output = Accepts<z.input<typeof OutputParams>, TerminalOutputParams>;
 type _Gap = Accepts<z.input<typeof GapParams>, TerminalGapParams>;
 type _Exit = Accepts<z.input<typeof ExitParams>, TerminalExitParams & { subscriptionId?: string }>;
 type _Progress = Accepts<z.input<typeof ProgressParams>, ExecuteProgressParams>;
+type _Activity = Accepts<z.input<typeof ActivityParams>, TerminalActivity>;
 
 interface Case {
   name: string;
@@ -66,6 +75,17 @@ const cases: Case[] = [
       { terminalId: 't-1', subscriptionId: 's-1', exitCode: null, signal: 'SIGKILL' },
     ],
     invalid: [{ terminalId: 't-1', exitCode: '0', signal: null }],
+  },
+  {
+    name: 'terminal.activity',
+    protocol: TerminalActivitySchema,
+    client: ActivityParams,
+    valid: [
+      { terminalId: 't-1', activity: 'idle', since: '2026-01-01T00:00:00.000Z', foregroundPid: 42 },
+      { terminalId: 't-1', activity: 'awaiting_input', command: 'read x', since: '2026-01-01T00:00:01.000Z' },
+      { terminalId: 't-1', activity: 'exited', exitCode: null, signal: 'SIGHUP' },
+    ],
+    invalid: [{ terminalId: 't-1', activity: 'sleeping' }],
   },
   {
     name: 'execute.progress',

@@ -9,6 +9,7 @@ import type {
   OutputChunk,
   ReadResult,
   Snapshot,
+  TerminalActivity,
   TerminalInfo,
 } from '@orchflow/protocol';
 import type { ExecOptions, StreamEvent } from '@orchflow/terminal';
@@ -60,6 +61,16 @@ export class TerminalHandle {
   /** The visible screen. */
   snapshot(): Promise<Snapshot> {
     return this.orch.snapshot(this.id);
+  }
+
+  /** What the terminal does now: idle, running, awaiting input or exited (see `Terminal.activity`). */
+  activity(): TerminalActivity {
+    return this.orch.activity(this.id);
+  }
+
+  /** Calls `listener` whenever the terminal's activity changes (see `Terminal.onActivity`). */
+  onActivity(listener: (activity: TerminalActivity) => void): Disposer {
+    return this.session.onActivity(listener);
   }
 
   /** Reads retained output by offset. */

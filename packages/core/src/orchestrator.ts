@@ -7,6 +7,7 @@ import {
   BatchExecuteParamsSchema,
   type BatchItemResult,
   type BulkControlParams,
+  type Disposer,
   type ExecResult,
   type ExecuteCommand,
   type ExecutionMode,
@@ -17,6 +18,7 @@ import {
   type Principal,
   type ReadResult,
   type Snapshot,
+  type TerminalActivity,
   type TerminalConfig,
   type TerminalInfo,
   type TxCommitResult,
@@ -223,6 +225,22 @@ export class Orchestrator {
   async kill(terminalId: string, signal?: NodeJS.Signals): Promise<ExitInfo> {
     this.assertOpen();
     return this.lifecycle.kill(this.registry.get(terminalId), signal);
+  }
+
+  /**
+   * What a terminal does now — idle, running (with the execute()d command), awaiting input, or
+   * exited — from the kernel and the shell integration (see `Terminal.activity`). Throws
+   * TerminalNotFound.
+   */
+  activity(terminalId: string): TerminalActivity {
+    this.assertOpen();
+    return this.registry.get(terminalId).session.activity();
+  }
+
+  /** Calls `listener` whenever a terminal's activity changes. Throws TerminalNotFound. */
+  onActivity(terminalId: string, listener: (activity: TerminalActivity) => void): Disposer {
+    this.assertOpen();
+    return this.registry.get(terminalId).session.onActivity(listener);
   }
 
   /** The visible screen of a terminal. */

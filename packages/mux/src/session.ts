@@ -10,6 +10,7 @@ import type {
   ProcessMetrics,
   ReadResult,
   Snapshot,
+  TerminalActivity,
   TerminalConfig,
   TerminalState,
 } from '@orchflow/protocol';
@@ -63,6 +64,10 @@ export interface MuxSession {
   subscribe(options: SubscribeOptions, listener: (event: StreamEvent) => void): Subscription;
   /** The visible screen. */
   snapshot(): Promise<Snapshot>;
+  /** What the session does now: idle, running, awaiting input or exited (see `Terminal.activity`). */
+  activity(): TerminalActivity;
+  /** Calls `listener` whenever the session's activity changes (see `Terminal.onActivity`). */
+  onActivity(listener: (activity: TerminalActivity) => void): Disposer;
   /** CPU, memory and process count of the session's process tree. */
   metrics(): Promise<ProcessMetrics>;
   /** False when output cannot be held back without loss (tmux panes): pause() then throws InvalidState. */

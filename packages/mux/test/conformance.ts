@@ -50,6 +50,22 @@ export function describeBackendConformance(label: string, create: () => MuxBacke
       });
     });
 
+    it('reports from the kernel what the session does: idle, awaiting input, idle again', async () => {
+      backend = create();
+      const session = await backend.createSession({ id: 'act', agentId: 'a' });
+      expect(session.activity()).toMatchObject({ terminalId: 'act', activity: 'idle' });
+      const run = session.execute('cat', { timeoutMs: 60_000 });
+      const end = Date.now() + 15_000;
+      while (session.activity().activity !== 'awaiting_input') {
+        if (Date.now() > end) throw new Error(`activity stayed ${JSON.stringify(session.activity())}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(session.activity()).toMatchObject({ command: 'cat' });
+      session.write('line\r\x04');
+      expect((await run).exitCode).toBe(0);
+      expect(session.activity().activity).toBe('idle');
+    });
+
     it('refuses a duplicate id', async () => {
       backend = create();
       await backend.createSession({ id: 'dup', agentId: 'a' });

@@ -12,6 +12,12 @@ export { ContentLengthCodec, MAX_HEADER_BYTES } from './framing/content-length';
 export { NdjsonCodec } from './framing/ndjson';
 export * from './runtime';
 export {
+  type ActivityState,
+  ActivityStateSchema,
+  type TerminalActivity,
+  TerminalActivitySchema,
+} from './schemas/activity';
+export {
   type BatchExecuteParams,
   BatchExecuteParamsSchema,
   type BatchItemResult,

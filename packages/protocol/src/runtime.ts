@@ -46,6 +46,7 @@ export {
 } from './rpc/options';
 export { RpcPeer } from './rpc/rpc-peer';
 // Types only: the schemas themselves stay in the root entry (classic zod).
+export type * from './schemas/activity';
 export type * from './schemas/batch-methods';
 export type * from './schemas/common';
 export type * from './schemas/domain';

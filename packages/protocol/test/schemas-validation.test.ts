@@ -57,6 +57,7 @@ const invalidParams: { [M in MethodName]?: Cases } = {
   ],
   'terminal.list': [[{ state: 'zombie' }, 'state']],
   'terminal.snapshot': [[{}, 'terminalId']],
+  'terminal.activity': [[{}, 'terminalId']],
   'terminal.read': [
     [{ terminalId: 't-1', fromOffset: -1 }, 'fromOffset'],
     [{ terminalId: 't-1', maxBytes: ProtocolLimits.maxReadBytes + 1 }, 'maxBytes'],
@@ -120,6 +121,10 @@ const invalidNotifications: { [N in NotificationName]?: Cases } = {
   'terminal.exit': [[{ terminalId: 't-1', exitCode: '0', signal: null }, 'exitCode']],
   'terminal.gap': [[{ terminalId: 't-1', from: 10, to: 10 }, 'to']],
   'terminal.metrics': [[{ terminalId: 't-1', cpuPercent: 0, rssBytes: -1, processCount: 1 }, 'rssBytes']],
+  'terminal.activity': [
+    [{ terminalId: 't-1', activity: 'asleep' }, 'activity'],
+    [{ terminalId: 't-1', activity: 'running', foregroundPid: 0 }, 'foregroundPid'],
+  ],
   'security.alert': [
     [{ severity: 'meh', reason: 'x' }, 'severity'],
     [{ severity: 'info' }, 'reason'],

@@ -127,6 +127,14 @@ const methodSamples: { [M in MethodName]: { params: ParamsOf<M>[]; result: Resul
     params: [{}, { agentId: 'agent-1', state: 'running' }],
     result: [{ terminals: [] }, { terminals: [terminal] }],
   },
+  'terminal.activity': {
+    params: [{ terminalId: 't-1' }],
+    result: [
+      { terminalId: 't-1', activity: 'idle', since: '2026-01-01T00:00:00.000Z' },
+      { terminalId: 't-1', activity: 'awaiting_input', command: 'read x', foregroundPid: 42 },
+      { terminalId: 't-1', activity: 'exited', exitCode: null, signal: 'SIGKILL' },
+    ],
+  },
   'terminal.snapshot': {
     params: [{ terminalId: 't-1' }],
     result: [{ lines: ['$ ls', 'a  b'], cursor: { x: 2, y: 1 }, cols: 80, rows: 24, altScreen: false }],
@@ -201,6 +209,7 @@ const notificationSamples: { [N in NotificationName]: NotificationParamsOf<N>[] 
     { terminalId: 't-1', subscriptionId: 'sub-1', from: 10, to: 11 },
   ],
   'terminal.metrics': [{ terminalId: 't-1', ...metrics }],
+  'terminal.activity': [{ terminalId: 't-1', activity: 'running', command: 'sleep 5', foregroundPid: 7 }],
   'security.alert': [
     { severity: 'critical', reason: 'rm -rf / is forbidden' },
     {

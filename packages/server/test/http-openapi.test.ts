@@ -136,6 +136,7 @@ describe('HttpServer: OpenAPI', () => {
     );
     await call('GET', t, at, 200);
     expect(await call('GET', `${t}/snapshot`, `${at}/snapshot`, 200)).toMatchObject({ cols: 100, rows: 30 });
+    expect(await call('GET', `${t}/activity`, `${at}/activity`, 200)).toMatchObject({ terminalId: id });
     expect(
       (await call('GET', `${t}/output`, `${at}/output?fromOffset=0&maxBytes=65536`, 200)).data,
     ).toContain('hi');

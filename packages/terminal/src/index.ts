@@ -2,6 +2,7 @@
 // bounded output streaming. The per-channel output feed the orchestrator's RPC layer uses lives in
 // ./internal, outside the public API.
 
+export { ACTIVITY_POLL_MS } from './activity/tracker';
 export { withoutInheritedFds } from './containment/containment';
 export { CONTAINMENT_ENV, type ContainmentKind } from './containment/host';
 export { type HostContainment, hostContainment, initContainment } from './containment/init';

@@ -15,10 +15,12 @@ import {
   type ProcessMetrics,
   type ReadResult,
   type Snapshot,
+  type TerminalActivity,
   type TerminalConfig,
   TerminalConfigSchema,
   type TerminalState,
 } from '@orchflow/protocol';
+import { ActivityTracker, pipeActivitySource, ptyActivitySource } from './activity/tracker';
 import { type ExecOptions, execCancelled, terminalExited } from './exec/options';
 import { type PipeRunner, startPipeHost } from './exec/pipe-runner';
 import { SerialQueue } from './exec/queue';
@@ -79,6 +81,7 @@ export class Terminal {
   readonly exited: Promise<ExitInfo>;
   private readonly queue = new SerialQueue();
   private readonly sampler: ProcessMetricsSampler | undefined;
+  private readonly tracker: ActivityTracker;
   private exit: ExitInfo | undefined;
   private size: { cols: number; rows: number };
 
@@ -104,8 +107,13 @@ export class Terminal {
     this.shell = opts.shellPath;
     this.shellKind = opts.kind;
     this.size = { cols: opts.cols, rows: opts.rows };
+    this.tracker = new ActivityTracker(
+      id,
+      backend.kind === 'pty' ? ptyActivitySource(backend.host.session) : pipeActivitySource(backend.runner),
+    );
     this.exited = exited.then((info) => {
       this.exit = info;
+      this.tracker.exited(info);
       return info;
     });
     if (backend.kind === 'pty') {
@@ -206,9 +214,14 @@ export class Terminal {
       if (this.exit) throw terminalExited(this.exit);
       const run = { ...checked.data, signal, onOutput, onStart };
       const { backend } = this;
-      return backend.kind === 'pty'
-        ? backend.host.session.execute(command, run)
-        : backend.runner.execute(command, run);
+      this.tracker.commandStarted(command);
+      const running =
+        backend.kind === 'pty'
+          ? backend.host.session.execute(command, run)
+          : backend.runner.execute(command, run);
+      const ended = (): void => this.tracker.commandEnded();
+      running.then(ended, ended);
+      return running;
     });
     if (!signal) return job;
     return new Promise<ExecResult>((resolve, reject) => {
@@ -225,6 +238,7 @@ export class Terminal {
   /** Sends input: keystrokes to the PTY, or the running command's stdin in scripted mode. */
   write(data: string | Uint8Array): void {
     if (this.exit) throw terminalExited(this.exit);
+    this.tracker.kick();
     if (this.backend.kind === 'pipe') this.backend.runner.write(data);
     else {
       this.backend.host.session.noteInput(data);
@@ -276,6 +290,23 @@ export class Terminal {
     return disposer(() => {
       active = false;
     });
+  }
+
+  /**
+   * What the terminal does now — `idle` at the prompt, `running` a command, `awaiting_input` (the
+   * command is blocked reading the terminal, or its stdin pipe in scripted mode) or `exited` —
+   * from the kernel and the shell integration, not from the screen (see docs/terminal.md).
+   */
+  activity(): TerminalActivity {
+    return this.tracker.current();
+  }
+
+  /**
+   * Calls `listener` whenever {@link Terminal.activity} changes (found by a poll every
+   * `ACTIVITY_POLL_MS` while something runs), last with `exited`.
+   */
+  onActivity(listener: (activity: TerminalActivity) => void): Disposer {
+    return this.tracker.onChange(listener);
   }
 
   /** False when this terminal's output cannot be held back without loss (see `PtyProcess.pausable`). */

@@ -4,6 +4,8 @@
 // unacknowledged bytes wait here) instead of queueing without bound. `terminal.exit` follows the
 // subscription's last chunk. The slow-consumer rule applies: a subscription that holds its
 // terminal paused for `maxStallMs` without progress is demoted to lossy delivery (see ChannelFeed).
+// A connection subscribed to a terminal (once or more) also gets its `terminal.activity` changes.
+import type { Disposer, TerminalActivity } from '@orchflow/protocol';
 import { ChannelFeed, type FeedNotification } from '@orchflow/terminal/internal';
 import type { Orchestrator } from '../orchestrator';
 
@@ -11,11 +13,15 @@ import type { Orchestrator } from '../orchestrator';
 export const SUBSCRIPTION_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Sends one notification; resolves once the transport accepted it. */
-export type Notify = (notification: FeedNotification) => Promise<void>;
+export type Notify = (
+  notification: FeedNotification | { method: 'terminal.activity'; params: TerminalActivity },
+) => Promise<void>;
 
 /** One connection's subscriptions. */
 export class SubscriptionRegistry {
   private readonly active = new Map<string, ChannelFeed>();
+  /** Per terminal: its activity listener and how many of this connection's subscriptions hold it. */
+  private readonly activity = new Map<string, { stop: Disposer; holders: number }>();
   private counter = 0;
 
   constructor(
@@ -46,7 +52,10 @@ export class SubscriptionRegistry {
       // A failed send closes the feed; the connection's close cleanup disposes the rest.
       notify: this.notify,
       deferred: true,
-      onClose: () => this.active.delete(subscriptionId),
+      onClose: () => {
+        this.active.delete(subscriptionId);
+        this.releaseActivity(terminalId);
+      },
       subscribe: (options, listener) => this.orch.subscribeOutput(terminalId, options, listener),
       highWaterMark: SUBSCRIPTION_HIGH_WATER_MARK,
       maxStallMs: this.maxStallMs,
@@ -59,7 +68,28 @@ export class SubscriptionRegistry {
       ),
     );
     this.active.set(subscriptionId, feed);
+    this.holdActivity(terminalId);
     return { subscriptionId, offset, start: () => feed.start() };
+  }
+
+  private holdActivity(terminalId: string): void {
+    const held = this.activity.get(terminalId);
+    if (held) {
+      held.holders++;
+      return;
+    }
+    const stop = this.orch.onActivity(terminalId, (params) => {
+      // A closed channel rejects; the connection's own close path cleans up.
+      this.notify({ method: 'terminal.activity', params }).catch(() => undefined);
+    });
+    this.activity.set(terminalId, { stop, holders: 1 });
+  }
+
+  private releaseActivity(terminalId: string): void {
+    const held = this.activity.get(terminalId);
+    if (!held || --held.holders > 0) return;
+    held.stop.dispose();
+    this.activity.delete(terminalId);
   }
 
   /** Ends a subscription; false when this connection holds none with that id. */

@@ -1,11 +1,11 @@
 // Handlers of the `terminal.*` methods that manage one terminal or list them: spawn, kill, list,
-// write, resize, snapshot and read. Each checks the principal's scope first; spawn and write pass
+// write, resize, snapshot, activity and read. Each checks the principal's scope first; spawn and write pass
 // the principal on, so a ConnectionPolicy it carries guards them too.
 import { constants } from 'node:os';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { HandlerContext } from './handler-context';
 
-/** Registers spawn, kill, list, write, resize, snapshot and read. */
+/** Registers spawn, kill, list, write, resize, snapshot, activity and read. */
 export function registerTerminalHandlers({ orch, conn, serve }: HandlerContext): void {
   serve('terminal.spawn', async ({ agentId, config }, scope) => {
     scope.assertMayActAs(agentId);
@@ -45,6 +45,11 @@ export function registerTerminalHandlers({ orch, conn, serve }: HandlerContext):
   serve('terminal.snapshot', ({ terminalId }) => {
     conn.visibleTerminal('terminal.snapshot', terminalId);
     return orch.snapshot(terminalId);
+  });
+
+  serve('terminal.activity', ({ terminalId }) => {
+    conn.visibleTerminal('terminal.activity', terminalId);
+    return orch.activity(terminalId);
   });
 
   serve('terminal.read', ({ terminalId, fromOffset, maxBytes }) => {

@@ -2,6 +2,7 @@
 // which name. `RpcPeer`, the server's dispatcher and the client derive their types from here, so a
 // method exists on the wire exactly when it is listed in `Methods`.
 import type { z } from 'zod';
+import { TerminalActivitySchema } from './activity';
 import {
   BatchExecuteParamsSchema,
   BatchResultSchema,
@@ -80,6 +81,7 @@ export const Methods = Object.freeze({
   'terminal.kill': { params: KillParamsSchema, result: ExitInfoSchema },
   'terminal.list': { params: ListParamsSchema, result: ListResultSchema },
   'terminal.snapshot': { params: TerminalRefParamsSchema, result: SnapshotSchema },
+  'terminal.activity': { params: TerminalRefParamsSchema, result: TerminalActivitySchema },
   'terminal.read': { params: ReadParamsSchema, result: ReadResultSchema },
   'terminal.subscribe': { params: SubscribeParamsSchema, result: SubscribeResultSchema },
   'terminal.unsubscribe': { params: UnsubscribeParamsSchema, result: UnsubscribeResultSchema },
@@ -101,6 +103,7 @@ export const Notifications = Object.freeze({
   'terminal.exit': TerminalExitParamsSchema,
   'terminal.gap': TerminalGapParamsSchema,
   'terminal.metrics': TerminalMetricsParamsSchema,
+  'terminal.activity': TerminalActivitySchema,
   'security.alert': SecurityAlertParamsSchema,
   '$/cancelRequest': CancelRequestParamsSchema,
   '$/progress': ProgressParamsSchema,

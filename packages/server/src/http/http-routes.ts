@@ -192,6 +192,16 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET',
+    path: `${terminal}/activity`,
+    doc: {
+      summary: 'What the terminal does: idle, running, awaiting input or exited (`terminal.activity`)',
+      path: onTerminal,
+      response: Methods['terminal.activity'].result,
+    },
+    handle: ({ params, call }) => call('terminal.activity', params),
+  },
+  {
+    method: 'GET',
     path: `${terminal}/output`,
     doc: {
       summary: 'Scrollback by byte offset (`terminal.read`)',

@@ -20,6 +20,8 @@ export function scopingTests(transport: TransportCase): void {
     expect(await codeOf(theirs.write('id\r'))).toBe(notFound);
     expect(await codeOf(theirs.resize(100, 30))).toBe(notFound);
     expect(await codeOf(theirs.snapshot())).toBe(notFound);
+    expect(await codeOf(theirs.activity())).toBe(notFound);
+    expect(await codeOf(theirs.onActivity(() => undefined))).toBe(notFound);
     expect(await codeOf(theirs.read())).toBe(notFound);
     expect(await codeOf(theirs.onOutput(() => undefined))).toBe(notFound);
     expect(await codeOf(theirs.kill())).toBe(notFound);

@@ -1,6 +1,7 @@
 // Conformance, terminals: spawn and list, raw input, resize, screen snapshots, scrollback read by
-// offset, and kill (the whole process tree is gone afterwards).
+// offset, activity (asked for and pushed), and kill (the whole process tree is gone afterwards).
 import type { RemoteTerminal } from '@orchflow/client';
+import type { TerminalActivity } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
 import { eventually, quietEcho, serve, type TransportCase } from './harness';
 
@@ -59,6 +60,27 @@ export function terminalTests(transport: TransportCase): void {
     const rest = await terminal.read({ fromOffset: first.nextOffset, maxBytes: 1024 * 1024 });
     expect(first.data + rest.data).toBe(all.data.slice(0, first.data.length + rest.data.length));
     expect(rest.nextOffset).toBeGreaterThanOrEqual(all.nextOffset);
+  });
+
+  it('reports what a terminal does and pushes each change (terminal.activity)', async () => {
+    const { admin } = await serve(transport);
+    const terminal = await admin.spawnTerminal('conf-activity');
+    expect(await terminal.activity()).toMatchObject({ terminalId: terminal.id, activity: 'idle' });
+    const seen: TerminalActivity[] = [];
+    const listening = await terminal.onActivity((state) => seen.push(state));
+    // The shell's own `read` waits for a line: the kernel shows it blocked reading the terminal.
+    const run = terminal.execute('read line', { timeoutMs: 60_000 });
+    await eventually(async () => (await terminal.activity()).activity === 'awaiting_input', 'awaiting input');
+    expect(await terminal.activity()).toMatchObject({ activity: 'awaiting_input', command: 'read line' });
+    await eventually(
+      () => seen.some((s) => s.activity === 'awaiting_input'),
+      'the awaiting_input notification',
+    );
+    await terminal.write('an answer\r');
+    expect((await run).exitCode).toBe(0);
+    await eventually(() => seen.at(-1)?.activity === 'idle', 'the idle notification');
+    expect(await terminal.activity()).toMatchObject({ activity: 'idle' });
+    listening.dispose();
   });
 
   it('kills a terminal with its whole process tree', async () => {

@@ -19,9 +19,15 @@ export type ShellState = 'idle' | 'busy' | 'job' | 'unknown';
 // bash's `read`) — only on the terminal: zsh's parent also blocks in read(2), on a pipe, until
 // the child it forked has taken the terminal — and the select family readline waits in. Numbers
 // per architecture.
-const SYSCALLS: Partial<Record<NodeJS.Architecture, { read: number; waits: ReadonlySet<number> }>> = {
-  x64: { read: 0, waits: new Set([0, 7, 23, 270, 271]) }, // read, poll, select, pselect6, ppoll
-  arm64: { read: 63, waits: new Set([63, 72, 73]) }, // read, pselect6, ppoll
+// The epoll waits are for programs on an event loop (node, libuv) that wait for the terminal
+// among other things (see blockedWait).
+const SYSCALLS: Partial<
+  Record<NodeJS.Architecture, { read: number; waits: ReadonlySet<number>; epoll: ReadonlySet<number> }>
+> = {
+  // read, poll, select, pselect6, ppoll; epoll_wait, epoll_pwait, epoll_pwait2
+  x64: { read: 0, waits: new Set([0, 7, 23, 270, 271]), epoll: new Set([232, 281, 441]) },
+  // read, pselect6, ppoll; epoll_pwait, epoll_pwait2
+  arm64: { read: 63, waits: new Set([63, 72, 73]), epoll: new Set([22, 441]) },
 };
 
 /** Reads `/proc/<pid>/stat` (and `syscall`) of the shell and classifies it (see {@link ShellState}). */
@@ -69,6 +75,26 @@ export function readingTerminal(pid: number): boolean | undefined {
   const call = calls ? currentSyscall(pid) : undefined;
   if (!calls || call === undefined) return undefined;
   return call !== 'running' && call.nr === calls.read && isTerminal(pid, call.fd);
+}
+
+/**
+ * What `pid` is blocked in: read(2), with the target of the fd it reads (`/dev/pts/3`,
+ * `pipe:[1234]`), or an epoll wait, with the epoll fd; undefined for anything else, or when the
+ * kernel does not say.
+ */
+export function blockedWait(
+  pid: number,
+): { kind: 'read'; target: string } | { kind: 'epoll'; epfd: number } | undefined {
+  const calls = SYSCALLS[process.arch];
+  const call = calls ? currentSyscall(pid) : undefined;
+  if (!calls || call === undefined || call === 'running') return undefined;
+  if (calls.epoll.has(call.nr)) return { kind: 'epoll', epfd: call.fd };
+  if (call.nr !== calls.read) return undefined;
+  try {
+    return { kind: 'read', target: readlinkSync(`/proc/${pid}/fd/${call.fd}`) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The shell's working directory from the kernel; undefined when unreadable or deleted. */

@@ -1,6 +1,7 @@
 // execute() in a persistent PTY shell. Owns the marker parser over the PTY's bytes and the one
 // command in flight: it types the encoded command once the shell is at its prompt, captures the
 // bytes after "command start" and settles at "command done" — or from the shell's exit — only.
+// Viewers see the command as written in place of the typed line's echo (typed-echo.ts).
 // Queueing is the caller's (Terminal's) job.
 //
 // Completion nobody can forge (docs/terminal.md): markers must carry the terminal's key, which
@@ -28,6 +29,7 @@ import { type MarkerEvent, MarkerParser } from './marker-parser';
 import { type ExecOptions, execCancelled, terminalExited } from './options';
 import { readingTerminal, shellCwd, shellState } from './prompt-check';
 import { type CommandEnd, PtyCommand } from './pty-command';
+import { TypedEcho } from './typed-echo';
 import { Watchdog } from './watchdog';
 
 // A shell that is busy right after its done marker (still printing its prompt, or about to start
@@ -81,12 +83,27 @@ export class ShellSession {
   private fileCounter = 0;
   /** What ran when the command in flight was typed. */
   private baseline: CommandBaseline | undefined;
+  /** Viewers see the command as written, not the echo of the line typed for it (typed-echo.ts). */
+  private readonly echo = new TypedEcho((bytes) => this.emit(bytes));
 
   /** Starts parsing; the shell is ready once its first prompt marker arrives. */
   constructor(private readonly host: ShellSessionHost) {
     this.parser = new MarkerParser(host.nonce);
     this.parser.acceptKeyRequest = host.awaitingKey;
     this.cwd = host.initialCwd;
+  }
+
+  /**
+   * For `Terminal.activity()`: the shell's pid where the kernel can be asked about it (not a
+   * container's shell, whose /proc is elsewhere), and whether the typed command runs — between
+   * its start and done markers, when a `read` of the shell itself is the command's.
+   */
+  activityView(): { shellPid: number | undefined; commandRunning: boolean } {
+    const run = this.running;
+    return {
+      shellPid: this.host.verify && this.started ? this.host.shellPid : undefined,
+      commandRunning: run?.phase === 'typed' && run.sawStart && !run.done && !this.closing,
+    };
   }
 
   /** Resolves at the shell's first "prompt ready" marker. */
@@ -112,6 +129,8 @@ export class ShellSession {
   noteInput(data: string | Uint8Array): void {
     const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (text.includes('\r') || text.includes('\n')) this.ready = false;
+    // Its echo would mix with the typed line's: show both as they come.
+    this.echo.release();
   }
 
   /**
@@ -159,6 +178,7 @@ export class ShellSession {
     return new Promise<ExecResult>((resolve, reject) => {
       const offset = this.host.pipeline.endOffset;
       const run = new PtyCommand(token, encoded.line, encoded.file, options, offset, resolve, reject);
+      run.command = command;
       this.running = run;
       run.watchdog = new Watchdog(options, () => this.stop(run));
       if (this.running === run && this.ready) this.type(run);
@@ -170,10 +190,18 @@ export class ShellSession {
     run.restartCapture(this.host.pipeline.endOffset);
     this.ready = false;
     this.baseline = commandBaseline(this.host.shellPid);
+    // A shell that lost its hooks sends no start marker to end the hold.
+    if (!this.lost) this.echo.begin(run.line, run.token, run.command);
     this.host.write(`${run.line}\r`);
   }
 
   private handleOutput(bytes: Uint8Array): void {
+    if (this.echo.holding) this.echo.hold(bytes);
+    else this.emit(bytes);
+  }
+
+  /** Display bytes: into the scrollback, and the typed command's capture. */
+  private emit(bytes: Uint8Array): void {
     const offset = this.host.pipeline.endOffset;
     this.host.pipeline.push(bytes);
     const run = this.running;
@@ -197,6 +225,10 @@ export class ShellSession {
     // its arm), and the prompt it redrew carries the previous token. Still checked with the kernel.
     const dropped = marker.kind === 'done' && typed?.ctrlCTyped === true && !typed.sawStart;
     const run = typed?.token === marker.token || dropped ? typed : undefined;
+    // zsh's preexec prints a start marker with the previous token before the arm runs.
+    if (marker.kind === 'start') {
+      if (run) this.echo.show();
+    } else this.echo.release();
     if (run?.recheck) {
       clearTimeout(run.recheck);
       run.recheck = undefined;
@@ -325,6 +357,7 @@ export class ShellSession {
   }
 
   private finish(run: PtyCommand): void {
+    this.echo.release();
     this.running = undefined;
     clearTimeout(run.recheck);
     run.watchdog?.dispose();

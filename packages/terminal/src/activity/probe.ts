@@ -1,0 +1,127 @@
+// The kernel's view of a terminal, for `Terminal.activity()`: which process group holds it (the
+// tpgid in /proc/<shell>/stat against the shell's own group) and whether a process of that group
+// waits for the terminal. No prompt is parsed: a program waiting for a line sits in read(2) on
+// its tty whatever it printed — or, on an event loop (node's readline: `npm init`), in an epoll
+// wait on a set that watches the tty for input. Each probe reads a bounded number of processes
+// and epoll entries, so a poll tick stays cheap however many processes a job forked.
+import { readFileSync, readlinkSync } from 'node:fs';
+import { blockedWait } from '../exec/prompt-check';
+import { readProcStat } from '../process/procfs';
+
+/** Processes a probe examines at most (the foreground group's, found from the root down). */
+export const MAX_PROBED_PROCESSES = 32;
+// Entries of one epoll set looked at; a larger set is some server's, not a prompt's.
+const MAX_EPOLL_ENTRIES = 64;
+const EPOLLIN = 0x1;
+
+/** What the kernel says about the terminal of one interactive shell. */
+export interface ForegroundView {
+  /** The terminal's foreground process group (the shell's own pid while it holds the terminal). */
+  foregroundPgid: number;
+  /** A process group other than the shell's holds the terminal: a job runs in front of it. */
+  jobHolds: boolean;
+  /** A process of the foreground group (the shell itself when it holds it) is blocked reading the terminal. */
+  readingTerminal: boolean;
+}
+
+const isTerminal = (target: string | undefined): boolean =>
+  target !== undefined && /^\/dev\/(pts\/|tty|console)/.test(target);
+
+/** Probes the terminal of `shellPid`; undefined when the shell is gone or has no controlling terminal. */
+export function probeTerminal(shellPid: number): ForegroundView | undefined {
+  const shell = readProcStat(shellPid);
+  if (!shell || shell.tpgid <= 0) return undefined;
+  const foregroundPgid = shell.tpgid;
+  if (foregroundPgid === shell.pgid) {
+    return { foregroundPgid, jobHolds: false, readingTerminal: waitsForTerminal(shellPid) };
+  }
+  // The group's leader usually reads (a lone command); in a pipeline any member may.
+  const reading = someDescendant(shellPid, (pid) => {
+    return readProcStat(pid)?.pgid === foregroundPgid && waitsForTerminal(pid);
+  });
+  return { foregroundPgid, jobHolds: true, readingTerminal: reading };
+}
+
+/**
+ * Whether a process of the tree under `rootPid` (root included) is blocked reading the pipe (or
+ * socket) that is `rootPid`'s stdin: a scripted-mode command waiting for `write()`.
+ */
+export function readingOwnStdin(rootPid: number): boolean {
+  let stdin: string;
+  try {
+    stdin = readlinkSync(`/proc/${rootPid}/fd/0`);
+  } catch {
+    return false;
+  }
+  // Node gives a child's stdio as a socketpair, not a pipe; either is the runner's own.
+  if (!stdin.startsWith('pipe:') && !stdin.startsWith('socket:')) return false;
+  return someDescendant(
+    rootPid,
+    (pid) => {
+      const wait = blockedWait(pid);
+      return wait?.kind === 'read' && wait.target === stdin;
+    },
+    true,
+  );
+}
+
+/**
+ * Whether `pid` waits for input from a terminal: blocked in read(2) on one, or in an epoll wait
+ * whose set watches a terminal for input and no socket — an event loop waiting for a line, not a
+ * server that also listens for keys (a dev server's "press r to restart" is running, not a prompt).
+ */
+function waitsForTerminal(pid: number): boolean {
+  const wait = blockedWait(pid);
+  if (wait?.kind === 'read') return isTerminal(wait.target);
+  return wait?.kind === 'epoll' && epollWatchesTerminal(pid, wait.epfd);
+}
+
+function epollWatchesTerminal(pid: number, epfd: number): boolean {
+  let info: string;
+  try {
+    info = readFileSync(`/proc/${pid}/fdinfo/${epfd}`, 'latin1');
+  } catch {
+    return false;
+  }
+  // One line per watched fd: "tfd:        7 events:       19 data: …" (events in hex).
+  const entries = [...info.matchAll(/^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/gm)];
+  if (entries.length > MAX_EPOLL_ENTRIES) return false;
+  let terminal = false;
+  for (const [, fd, events] of entries) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target.startsWith('socket:')) return false;
+    if (Number.parseInt(events ?? '0', 16) & EPOLLIN && isTerminal(target)) terminal = true;
+  }
+  return terminal;
+}
+
+/**
+ * Breadth-first over `rootPid`'s descendants (from /proc/<pid>/task/<pid>/children), at most
+ * {@link MAX_PROBED_PROCESSES} of them; true once `test` holds for one. The root is tested only
+ * when `includeRoot`.
+ */
+function someDescendant(rootPid: number, test: (pid: number) => boolean, includeRoot = false): boolean {
+  const queue = [rootPid];
+  for (let i = 0; i < queue.length && i <= MAX_PROBED_PROCESSES; i++) {
+    const pid = queue[i] as number;
+    if ((i > 0 || includeRoot) && test(pid)) return true;
+    for (const child of childrenOf(pid)) if (queue.length <= MAX_PROBED_PROCESSES) queue.push(child);
+  }
+  return false;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
+      .split(' ')
+      .filter((s) => s !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,166 @@
+// `Terminal.activity()` and its change events. The kernel says who holds the terminal and who
+// reads it (probe.ts); the terminal says which execute() is in flight (its text and start); the
+// shell integration says whether that command is between its start and done markers — so a
+// `read` the shell runs as the command counts as awaiting input, while the same read at its
+// prompt is idle. Changes are found by polling, and only while something runs: a tick every
+// ACTIVITY_POLL_MS while a command is in flight, a job holds the terminal, or input was typed
+// in the last IDLE_GRACE_MS (a line typed by hand may start a job a moment later).
+import { type Disposer, disposer, type ExitInfo, type TerminalActivity } from '@orchflow/protocol';
+import type { PipeRunner } from '../exec/pipe-runner';
+import type { ShellSession } from '../exec/shell-session';
+import { probeTerminal, readingOwnStdin } from './probe';
+
+/** Interval of the change poll while a terminal is busy: cheap (a few /proc reads), yet prompt for a UI. */
+export const ACTIVITY_POLL_MS = 150;
+// A line typed by hand starts its job after the shell read and parsed it: keep looking this long.
+const IDLE_GRACE_MS = 2000;
+
+/** One observation of a live terminal, without the terminal's bookkeeping (command, since). */
+export interface ActivityObservation {
+  /** The state, short of `exited` (which the terminal knows itself). */
+  activity: 'idle' | 'running' | 'awaiting_input';
+  /** The terminal's foreground process group, where there is a terminal and the kernel shows it. */
+  foregroundPid?: number;
+}
+
+/** Observes a live terminal; `inFlight` says whether an execute() runs on it. */
+export type ActivitySource = (inFlight: boolean) => ActivityObservation;
+
+/** A PTY shell's activity, from the kernel and the shell integration. */
+export function ptyActivitySource(session: ShellSession): ActivitySource {
+  return (inFlight) => {
+    const { shellPid, commandRunning } = session.activityView();
+    const view = shellPid === undefined ? undefined : probeTerminal(shellPid);
+    // No kernel view (a container's shell, or the shell is going): only what orchflow typed.
+    if (!view) return { activity: inFlight ? 'running' : 'idle' };
+    const foregroundPid = view.foregroundPgid;
+    if (view.jobHolds)
+      return { activity: view.readingTerminal ? 'awaiting_input' : 'running', foregroundPid };
+    // The shell holds the terminal: its read is the command's (`read x`) only between the markers.
+    if (commandRunning && view.readingTerminal) return { activity: 'awaiting_input', foregroundPid };
+    return { activity: inFlight ? 'running' : 'idle', foregroundPid };
+  };
+}
+
+/** Scripted mode: a command runs or not; it awaits input when it is blocked reading its stdin pipe. */
+export function pipeActivitySource(runner: PipeRunner): ActivitySource {
+  return () => {
+    const pid = runner.pid;
+    if (pid === undefined) return { activity: 'idle' };
+    return { activity: readingOwnStdin(pid) ? 'awaiting_input' : 'running' };
+  };
+}
+
+/** Tracks one terminal's activity and tells listeners when it changes. */
+export class ActivityTracker {
+  private command: { text: string; since: number } | undefined;
+  private exit: { info: ExitInfo; at: number } | undefined;
+  /** The observation last seen and since when (for states no command explains). */
+  private seen: { key: string; since: number } | undefined;
+  private last: TerminalActivity | undefined;
+  private readonly listeners = new Set<(activity: TerminalActivity) => void>();
+  private timer: NodeJS.Timeout | undefined;
+  private kickedAt = 0;
+
+  /** Tracks terminal `terminalId`, observed through `source`. */
+  constructor(
+    private readonly terminalId: string,
+    private readonly source: ActivitySource,
+  ) {}
+
+  /** The terminal's activity now (reads /proc). */
+  current(): TerminalActivity {
+    const terminalId = this.terminalId;
+    if (this.exit) {
+      const { info, at } = this.exit;
+      const since = new Date(at).toISOString();
+      return { terminalId, activity: 'exited', since, exitCode: info.exitCode, signal: info.signal };
+    }
+    const { activity, foregroundPid } = this.source(this.command !== undefined);
+    const key = `${activity}:${foregroundPid ?? ''}`;
+    if (this.seen?.key !== key) this.seen = { key, since: Date.now() };
+    const command = activity === 'idle' ? undefined : this.command;
+    const state: TerminalActivity = {
+      terminalId,
+      activity,
+      since: new Date(command?.since ?? this.seen.since).toISOString(),
+    };
+    if (command) state.command = command.text;
+    if (foregroundPid !== undefined) state.foregroundPid = foregroundPid;
+    return state;
+  }
+
+  /** An execute() starts running `text`. */
+  commandStarted(text: string): void {
+    this.command = { text, since: Date.now() };
+    this.kick();
+  }
+
+  /** The execute() in flight settled. */
+  commandEnded(): void {
+    this.command = undefined;
+    this.kick();
+  }
+
+  /** Something may have started (input was typed): poll for a while. */
+  kick(): void {
+    this.kickedAt = Date.now();
+    this.schedule();
+  }
+
+  /** The terminal exited: tell listeners once and stop polling. */
+  exited(info: ExitInfo): void {
+    this.exit = { info, at: Date.now() };
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.emitIfChanged();
+  }
+
+  /** Calls `listener` with each new activity (not with the current one). */
+  onChange(listener: (activity: TerminalActivity) => void): Disposer {
+    if (this.listeners.size === 0) this.last = this.current();
+    this.listeners.add(listener);
+    this.schedule();
+    return disposer(() => {
+      this.listeners.delete(listener);
+      if (this.listeners.size > 0) return;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    });
+  }
+
+  private schedule(): void {
+    if (this.timer || this.exit || this.listeners.size === 0) return;
+    this.timer = setTimeout(() => this.tick(), ACTIVITY_POLL_MS);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    const now = this.emitIfChanged();
+    if (now.activity !== 'idle' || this.command || Date.now() - this.kickedAt < IDLE_GRACE_MS)
+      this.schedule();
+  }
+
+  private emitIfChanged(): TerminalActivity {
+    const now = this.current();
+    const last = this.last;
+    if (
+      last?.activity === now.activity &&
+      last.command === now.command &&
+      last.foregroundPid === now.foregroundPid &&
+      last.since === now.since
+    ) {
+      return now;
+    }
+    this.last = now;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(now);
+      } catch {
+        // A throwing listener must not stop the poll or the other listeners.
+      }
+    }
+    return now;
+  }
+}

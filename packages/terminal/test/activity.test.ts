@@ -1,0 +1,144 @@
+// Terminal.activity() on real bash PTYs and pipes: idle at the prompt, running a command (typed by
+// execute or by hand), awaiting input while a program — or the shell's own `read` — is blocked
+// reading the terminal, and exited. States are polled for with generous deadlines: the kernel
+// shows a program reading only once it got there, which takes a moment under load.
+import type { TerminalActivity } from '@orchflow/protocol';
+import { describe, expect, test } from 'vitest';
+import type { Terminal } from '../src/terminal';
+import { terminalFixture } from './fixture';
+
+const { spawn } = terminalFixture('activity');
+const DEADLINE_MS = 15_000;
+
+/** Polls `activity()` until it is `want`; fails with the last state after the deadline. */
+async function waitForActivity(t: Terminal, want: TerminalActivity['activity']): Promise<TerminalActivity> {
+  const end = Date.now() + DEADLINE_MS;
+  let last = t.activity();
+  while (last.activity !== want) {
+    if (Date.now() > end) throw new Error(`activity stayed ${JSON.stringify(last)}, wanted ${want}`);
+    await new Promise((r) => setTimeout(r, 50));
+    last = t.activity();
+  }
+  return last;
+}
+
+/** Resolves with the first event `listener` receives that is `want`. */
+function nextEvent(t: Terminal, want: TerminalActivity['activity']): Promise<TerminalActivity> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${want} event`)), DEADLINE_MS);
+    const stop = t.onActivity((state) => {
+      if (state.activity !== want) return;
+      clearTimeout(timer);
+      stop.dispose();
+      resolve(state);
+    });
+  });
+}
+
+describe('a PTY terminal', { timeout: 60_000 }, () => {
+  test('is idle at its prompt, the shell in front of the terminal', async () => {
+    const t = await spawn();
+    const state = t.activity();
+    expect(state).toMatchObject({ terminalId: t.id, activity: 'idle', foregroundPid: t.pid });
+    expect(state.command).toBeUndefined();
+    expect(Number.isNaN(Date.parse(state.since ?? ''))).toBe(false);
+  });
+
+  test('is running an execute()d command, with its text and start time', async () => {
+    const t = await spawn();
+    const before = Date.now();
+    const run = t.execute('sleep 5');
+    run.catch(() => undefined);
+    const state = await waitForActivity(t, 'running');
+    expect(state.command).toBe('sleep 5');
+    expect(state.foregroundPid).not.toBe(t.pid);
+    expect(Date.parse(state.since ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    // Not mistaken for a read: sleep never reads the terminal.
+    expect(t.activity().activity).toBe('running');
+  });
+
+  test.each([
+    ['the shell builtin `read x`', 'read x', 'hello\r'],
+    ["python3 -c 'input()'", "python3 -c 'input()'", 'hello\r'],
+    ['cat', 'cat', 'hello\r\x04'],
+    [
+      "node's readline (an event loop waiting in epoll)",
+      `node -e "require('readline').createInterface({ input: process.stdin }).question('name? ', () => process.exit(0))"`,
+      'hello\r',
+    ],
+  ])(
+    'awaits input while %s reads the terminal, and is idle once it got its line',
+    async (_name, command, input) => {
+      const t = await spawn();
+      const run = t.execute(command, { timeoutMs: 60_000 });
+      const state = await waitForActivity(t, 'awaiting_input');
+      expect(state.command).toBe(command);
+      t.write(input);
+      const result = await run;
+      expect(result.exitCode).toBe(0);
+      expect(t.activity()).toMatchObject({ activity: 'idle', foregroundPid: t.pid });
+    },
+  );
+
+  test('keeps a server that also listens for keys running, not awaiting input', async () => {
+    const t = await spawn();
+    const server =
+      "const s = require('net').createServer().listen(0, () => console.log('list' + 'ening')); process.stdin.on('data', () => s.close(() => process.exit(0)))";
+    const run = t.execute(`node -e "${server}"`, { timeoutMs: 60_000 });
+    const end = Date.now() + DEADLINE_MS;
+    while (!t.read().data.includes('listening') && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await waitForActivity(t, 'running')).toMatchObject({ activity: 'running' });
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(t.activity().activity).toBe('running');
+    }
+    t.write('q\r');
+    expect((await run).exitCode).toBe(0);
+  });
+
+  test('shows a command typed by hand as running, and tells listeners when it ends', async () => {
+    const t = await spawn();
+    const idleAgain = (async () => {
+      await nextEvent(t, 'running');
+      return nextEvent(t, 'idle');
+    })();
+    t.write('sleep 3\r');
+    const state = await waitForActivity(t, 'running');
+    expect(state.command).toBeUndefined();
+    expect(state.foregroundPid).not.toBe(t.pid);
+    expect((await idleAgain).activity).toBe('idle');
+  });
+
+  test('is exited after kill, with the exit code, and listeners hear it', async () => {
+    const t = await spawn();
+    const heard = nextEvent(t, 'exited');
+    const info = await t.kill();
+    const state = t.activity();
+    expect(state).toMatchObject({ terminalId: t.id, activity: 'exited', exitCode: info.exitCode });
+    expect('exitCode' in state).toBe(true);
+    expect(await heard).toMatchObject({ activity: 'exited', exitCode: info.exitCode });
+  });
+});
+
+describe('a scripted (pipe) terminal', { timeout: 60_000 }, () => {
+  test('is idle, running, and awaiting input only while its command reads its stdin', async () => {
+    const t = await spawn('scripted');
+    expect(t.activity().activity).toBe('idle');
+    const sleeping = t.execute('sleep 5');
+    sleeping.catch(() => undefined);
+    expect(await waitForActivity(t, 'running')).toMatchObject({ command: 'sleep 5' });
+    // sleep never reads its stdin: it stays running.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.activity().activity).toBe('running');
+  });
+
+  test('awaits input while cat reads its stdin pipe', async () => {
+    const t = await spawn('scripted');
+    const run = t.execute('cat', { timeoutMs: 60_000 });
+    expect(await waitForActivity(t, 'awaiting_input')).toMatchObject({ command: 'cat' });
+    t.write('hello\n\x04');
+    expect((await run).stdout).toBe('hello\n');
+    expect(t.activity().activity).toBe('idle');
+  });
+});
