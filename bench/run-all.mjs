@@ -13,6 +13,7 @@ const scripts = [
   'concurrent.mjs',
   'core.mjs',
   'transports.mjs',
+  'mcp.mjs',
 ];
 const passThrough = process.argv.slice(2);
 const started = performance.now();

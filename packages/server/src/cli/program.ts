@@ -1,4 +1,4 @@
-// The `orchflow` command line: commander program with `serve`, `exec`, `ls`, `attach` and `audit`.
+// The `orchflow` command line: commander program with `serve`, `exec`, `ls`, `attach`, `audit` and `mcp`.
 // Commands resolve with an exit code instead of calling process.exit, so they are testable and
 // output is flushed before the process ends.
 import { Command, CommanderError } from 'commander';
@@ -7,6 +7,7 @@ import { registerAudit } from './audit';
 import { reportError } from './errors';
 import { registerExec } from './exec';
 import { registerLs } from './ls';
+import { registerMcp } from './mcp';
 import { registerServe } from './serve';
 import { VERSION } from './version';
 
@@ -22,6 +23,7 @@ export function buildProgram(done: (code: number) => void): Command {
   registerLs(program, done);
   registerAttach(program, done);
   registerAudit(program, done);
+  registerMcp(program, done);
   program.addHelpText('after', '\nRun orchflow <command> --help for the options of a command.');
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError(`(run orchflow ${command.name()} --help for usage)`);

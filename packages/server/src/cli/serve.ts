@@ -30,6 +30,8 @@ export interface ServeFlags {
   tokens?: string;
   maxTerminals?: number;
   allowOrigin?: string[];
+  /** Serve MCP (Streamable HTTP) at `/mcp` on the --http listener. */
+  mcp?: boolean;
   logLevel?: string;
   /** `human`, `json` or `auto` (human when stderr is a terminal). */
   logFormat?: string;
@@ -58,6 +60,9 @@ function logFormat(value: string | undefined): 'human' | 'json' {
 /** Runs `orchflow serve`; resolves with the exit code after shutdown. */
 export async function serve(flags: ServeFlags): Promise<number> {
   const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
+  if (flags.mcp && flags.http === undefined) {
+    throw new Error('--mcp serves MCP at /mcp on the HTTP listener: pass --http PORT too');
+  }
   if (!flags.stdio && !flags.unix && !wantsNetwork) {
     throw new Error(
       'Nothing to serve: pass --stdio, --unix PATH, --ws PORT and/or --http PORT (see orchflow serve --help)',
@@ -106,7 +111,13 @@ export async function serve(flags: ServeFlags): Promise<number> {
     if (flags.http !== undefined) {
       const onError = (error: Error) =>
         log.error({ err: error.message, transport: 'http' }, 'request failed');
+      // Loaded only for --mcp: serving without it does not pay for the MCP SDK.
+      const mcp = flags.mcp
+        ? (await import('./serve-mcp')).mcpOverHttp(orchestrator, flags, onError)
+        : undefined;
+      if (mcp) servers.push({ stop: () => mcp.server.close() });
       const http = new HttpServer({
+        mcp: mcp?.handler,
         orchestrator,
         host: flags.host,
         port: flags.http,
@@ -121,6 +132,13 @@ export async function serve(flags: ServeFlags): Promise<number> {
         address: address.url,
         connect: `OrchflowClient.http('${address.url}', { token }) or curl ${address.url}/v1/terminals`,
       });
+      if (mcp) {
+        listeners.push({
+          transport: 'mcp (streamable http)',
+          address: `${address.url}/mcp`,
+          connect: `MCP client URL ${address.url}/mcp with header 'Authorization: Bearer <token>'`,
+        });
+      }
     }
     if (flags.stdio) {
       const stdio = new StdioServer({ orchestrator, auth, logger: log });
@@ -181,6 +199,7 @@ export function registerServe(program: Command, done: (code: number) => void): v
       '--allow-origin <origin...>',
       'browser origins --ws/--http accept (default none: requests from web pages are refused)',
     )
+    .option('--mcp', 'also serve MCP (Streamable HTTP) at /mcp on the --http listener, same tokens')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .addHelpText(

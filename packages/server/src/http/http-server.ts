@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Orchestrator } from '@orchflow/core';
+import type { McpNodeHandler } from '@orchflow/mcp';
 import {
   ErrorCode,
   OrchflowError,
@@ -82,6 +83,11 @@ export interface HttpServerOptions {
   /** Bytes of written events each session keeps for `Last-Event-ID` resume. Default 4 MiB. */
   replayBufferBytes?: number;
   serverInfo?: ServerInfo;
+  /**
+   * Serves MCP over Streamable HTTP at `/mcp` (from `@orchflow/mcp`'s `createMcpHttpHandler`),
+   * behind the same token auth and Origin gate as every other route.
+   */
+  mcp?: McpNodeHandler;
   /** Hears failures that became 500 responses. */
   onError?: (error: Error) => void;
 }
@@ -204,6 +210,12 @@ export class HttpServer {
       this.router.on(route.method, route.path, () => undefined, handler);
     }
     if (own.size > 0) throw new Error(`HttpServer: not in the route table: ${[...own.keys()].join(', ')}`);
+    const mcp = options.mcp;
+    if (mcp) {
+      // MCP is its own protocol, not a REST route: outside the route table and the OpenAPI document.
+      const handler: Handler = (request, response) => mcp(request, response, this.principal(request));
+      this.router.on(['GET', 'POST', 'DELETE'], '/mcp', () => undefined, handler);
+    }
     this.http = createServer((request, response) => void this.dispatch(request, response));
   }
 
@@ -248,6 +260,7 @@ export class HttpServer {
 
   private async shutdown(): Promise<void> {
     const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.options.mcp?.close();
     await this.sessions.stop();
     this.http.closeIdleConnections();
     // SSE streams never go idle; ending them lets close() finish.

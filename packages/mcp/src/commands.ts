@@ -1,0 +1,138 @@
+// Starting commands and waiting on them on the server. `startCommand` keeps the execute promise
+// in the terminal's record (so a yielded `terminal_run` can be picked up by `terminal_wait`);
+// `waitFor` sleeps until the command ends, a pattern appears, output goes quiet, or the time is up,
+// woken by output and completion rather than by polling.
+import type { ExecResult } from '@orchflow/protocol';
+import { plainText } from './output';
+import type { CommandRecord, TerminalRecord } from './terminal-record';
+
+/** Options of {@link startCommand}. */
+export interface StartOptions {
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+}
+
+/**
+ * Starts `command` in `record`'s terminal; resolves once the server admitted it (a denied command
+ * rejects here, with the policy's error) and returns its record, which settles when it ends.
+ */
+export async function startCommand(
+  record: TerminalRecord,
+  command: string,
+  options: StartOptions,
+): Promise<CommandRecord> {
+  const abort = new AbortController();
+  let admitted: (offset: number) => void = () => undefined;
+  const admission = new Promise<number>((resolve) => {
+    admitted = resolve;
+  });
+  const entry: Partial<CommandRecord> & { abort: AbortController } = {
+    command,
+    startedAt: Date.now(),
+    startOffset: record.endOffset,
+    abort,
+  };
+  const execution = record.terminal.execute(command, {
+    timeoutMs: options.timeoutMs,
+    maxOutputBytes: options.maxOutputBytes,
+    signal: abort.signal,
+    onStart: (offset) => admitted(offset),
+  });
+  const settled = execution.then(
+    (result: ExecResult) => {
+      entry.result = result;
+      if (result.cwd) record.cwd = result.cwd;
+    },
+    (error: unknown) => {
+      entry.error = error;
+    },
+  );
+  const done = settled.then(async () => {
+    // The end offset as the server sees it now: the live feed may still be catching up.
+    const page = await record.terminal
+      .read({ fromOffset: record.endOffset, maxBytes: 1 })
+      .catch(() => undefined);
+    entry.endOffset = Math.max(record.endOffset, page?.endOffset ?? 0);
+    record.notifyChange();
+  });
+  const full = Object.assign(entry, { settled: done }) as CommandRecord;
+  // Busy from now on, before admission: a second run on this terminal must not slip in between.
+  const previous = record.current;
+  record.current = full;
+  // Admission (onStart) or the end of the command, whichever comes first: servers without the
+  // executeStarted feature only tell the end; a denial rejects `execution` before any start.
+  try {
+    const first = await Promise.race([admission.then((offset) => ({ offset })), execution.then(() => ({}))]);
+    if ('offset' in first) full.startOffset = first.offset;
+  } catch (error) {
+    if (record.current === full) record.current = previous;
+    throw error;
+  }
+  return full;
+}
+
+/** What `terminal_wait` waits for. */
+export type WaitCondition =
+  | { until: 'exit'; orAwaitingInput?: boolean }
+  | { until: 'output'; pattern?: RegExp; fromOffset: number }
+  | { until: 'idle'; idleMs: number };
+
+/**
+ * Whether the condition held (false: the time ran out or the signal aborted). An `exit` wait with
+ * `orAwaitingInput` also ends when the command blocks reading the terminal; that returns true
+ * only if it exited.
+ */
+export async function waitFor(
+  record: TerminalRecord,
+  condition: WaitCondition,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onTick?: () => void,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (holds(record, condition)) {
+      return (
+        condition.until !== 'exit' || record.current === undefined || record.current.endOffset !== undefined
+      );
+    }
+    if (signal?.aborted) return false;
+    const now = Date.now();
+    if (now >= deadline) return false;
+    // Sleep until something changes; idle waits also wake when the quiet period would be over.
+    let sleepMs = deadline - now;
+    if (condition.until === 'idle') {
+      sleepMs = Math.min(sleepMs, Math.max(1, record.lastOutputAt + condition.idleMs - now));
+    }
+    const change = record.changed();
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    await Promise.race([
+      change.promise,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, sleepMs);
+        onAbort = resolve;
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+    change.cancel();
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    onTick?.();
+  }
+}
+
+function holds(record: TerminalRecord, condition: WaitCondition): boolean {
+  const command = record.current;
+  const ended = command !== undefined && command.endOffset !== undefined;
+  switch (condition.until) {
+    case 'exit':
+      return command === undefined || ended || (condition.orAwaitingInput === true && record.awaitingInput);
+    case 'output': {
+      if (condition.pattern === undefined) return record.endOffset > condition.fromOffset;
+      return condition.pattern.test(plainText(record.recentOutput(condition.fromOffset)));
+    }
+    case 'idle':
+      return ended || Date.now() - record.lastOutputAt >= condition.idleMs;
+  }
+}

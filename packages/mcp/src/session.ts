@@ -1,0 +1,121 @@
+// One MCP client's view of orchflow: an `OrchflowClient` connected as that client's principal,
+// the agent id its terminals belong to, and the records of the terminals it has touched. The
+// same class serves embedded mode (`OrchflowClient.direct`) and `--connect` (a remote client).
+import type { OrchflowClient } from '@orchflow/client';
+import { ErrorCode, OrchflowError, type Principal, type TerminalConfig } from '@orchflow/protocol';
+import { TerminalRecord } from './terminal-record';
+
+/** Who an MCP client is: its `clientInfo` and, over HTTP, the principal its token maps to. */
+export interface McpClientIdentity {
+  /** `clientInfo.name` from the MCP handshake (or the 2026 request envelope). */
+  name: string;
+  /** `clientInfo.version`, when given. */
+  version?: string;
+  /** The principal an HTTP token authenticated as; absent on stdio. */
+  principal?: Principal;
+}
+
+/** A connected orchflow client and the agent id its MCP client's terminals belong to. */
+export interface McpConnection {
+  client: OrchflowClient;
+  agentId: string;
+}
+
+/** Opens the orchflow connection for one MCP client. */
+export type McpConnector = (identity: McpClientIdentity) => Promise<McpConnection>;
+
+/** An MCP client name made safe for an agent id: letters, digits, `.`, `_`, `-`; at most 64. */
+export function agentSlug(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
+  return slug || 'client';
+}
+
+/** The agent id for an MCP client: `mcp-<client name>`, or what its principal allows. */
+export function agentIdFor(identity: McpClientIdentity): string {
+  const principal = identity.principal;
+  const slug = agentSlug(identity.name);
+  if (principal?.kind === 'agent') {
+    if (principal.agentIdPrefix !== undefined) return `${principal.agentIdPrefix}mcp-${slug}`;
+    const first = principal.agentIds?.[0];
+    if (first !== undefined) return first;
+  }
+  return `mcp-${slug}`;
+}
+
+/** One MCP client's terminals and connection. */
+export class AgentSession {
+  private readonly records = new Map<string, Promise<TerminalRecord>>();
+  /** The terminal `terminal_run` uses when no `terminal_id` is given. */
+  private defaultId: string | undefined;
+
+  constructor(private readonly connection: McpConnection) {}
+
+  /** The orchflow client. */
+  get client(): OrchflowClient {
+    return this.connection.client;
+  }
+
+  /** The agent id new terminals are spawned for. */
+  get agentId(): string {
+    return this.connection.agentId;
+  }
+
+  /** Spawns a terminal for this agent and starts tracking it. */
+  async spawn(config: TerminalConfig = {}): Promise<TerminalRecord> {
+    const terminal = await this.client.spawnTerminal(this.agentId, config);
+    const record = TerminalRecord.open(terminal);
+    this.records.set(terminal.id, record);
+    record.catch(() => this.records.delete(terminal.id));
+    return record;
+  }
+
+  /** The record of terminal `id`, found among the terminals this client may see. */
+  async record(id: string): Promise<TerminalRecord> {
+    const known = this.records.get(id);
+    if (known) return known;
+    const info = (await this.client.listTerminals()).find((t) => t.id === id);
+    if (!info || info.state === 'exited') {
+      throw new OrchflowError(
+        ErrorCode.TerminalNotFound,
+        `No terminal '${id}' (call terminal_list for the terminals you can use, or terminal_spawn)`,
+      );
+    }
+    const record = TerminalRecord.open(this.client.handle(info));
+    this.records.set(id, record);
+    record.catch(() => this.records.delete(id));
+    return record;
+  }
+
+  /**
+   * The terminal `terminal_run` uses without a `terminal_id`: the agent's default shell, or a new
+   * one when there is none yet or the default is busy with a command still running.
+   */
+  async defaultRecord(cwd: string | undefined): Promise<{ record: TerminalRecord; fresh: boolean }> {
+    if (this.defaultId !== undefined) {
+      const record = await this.records.get(this.defaultId)?.catch(() => undefined);
+      if (record && !record.busy && record.terminal.info().state !== 'exited')
+        return { record, fresh: false };
+    }
+    const record = await this.spawn(cwd === undefined ? {} : { cwd });
+    this.defaultId = record.id;
+    return { record, fresh: true };
+  }
+
+  /** Forgets terminal `id` (after it was killed). */
+  forget(id: string): void {
+    const record = this.records.get(id);
+    this.records.delete(id);
+    if (this.defaultId === id) this.defaultId = undefined;
+    void record?.then((r) => r.dispose()).catch(() => undefined);
+  }
+
+  /** Stops tracking every terminal and closes the connection (the server then kills its terminals). */
+  async close(): Promise<void> {
+    for (const id of [...this.records.keys()]) this.forget(id);
+    await this.client.close().catch(() => undefined);
+  }
+}

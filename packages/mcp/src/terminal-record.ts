@@ -1,0 +1,164 @@
+// What the MCP server remembers about one terminal between tool calls: its live output (end
+// offset, time of the last byte, a bounded window of recent text for `terminal_wait` patterns)
+// and the command in flight. A `terminal_run` that yields leaves its execute promise here, so a
+// later `terminal_wait`/`terminal_read` picks the same command up: no handle is ever lost.
+import type { RemoteTerminal } from '@orchflow/client';
+import type { Disposer, ExecResult, TerminalActivity } from '@orchflow/protocol';
+import { PATTERN_WINDOW_CHARS } from './pattern';
+
+/** A command started by `terminal_run`, running or finished. */
+export interface CommandRecord {
+  command: string;
+  startedAt: number;
+  /** Scrollback offset where its output starts. */
+  startOffset: number;
+  /** Aborting interrupts the command (SIGINT, then the terminal's timeout escalation). */
+  readonly abort: AbortController;
+  /** Settles when the command ends; never rejects (see `result`/`error`). */
+  readonly settled: Promise<void>;
+  result?: ExecResult;
+  error?: unknown;
+  /** Scrollback end offset once the command ended. */
+  endOffset?: number;
+  /** True once an MCP cancellation interrupted it. */
+  cancelled?: boolean;
+}
+
+interface Chunk {
+  offset: number;
+  data: string;
+}
+
+/** Live state of one terminal the MCP server drives. */
+export class TerminalRecord {
+  /** One past the newest output byte seen. */
+  endOffset = 0;
+  /** When the last output arrived (ms since epoch). */
+  lastOutputAt = Date.now();
+  /** Offset up to which this agent has been shown output (`next_offset` of the last answer). */
+  cursor = 0;
+  /** The shell's working directory as last reported. */
+  cwd = '';
+  /** The command in flight, or the last one that ran. */
+  current: CommandRecord | undefined;
+  private window: Chunk[] = [];
+  private windowChars = 0;
+  private readonly changeListeners = new Set<() => void>();
+  private stopOutput: Disposer | undefined;
+  private stopActivity: Disposer | undefined;
+  /** The terminal's activity as last reported (absent when the server does not report it). */
+  private activity: TerminalActivity | undefined;
+  /** When input was last written through this record (ms since epoch). */
+  lastInputAt = 0;
+
+  private constructor(readonly terminal: RemoteTerminal) {
+    this.cwd = terminal.info().cwd ?? '';
+  }
+
+  /** Opens the live output feed of `terminal` and learns where its output ends. */
+  static async open(terminal: RemoteTerminal): Promise<TerminalRecord> {
+    const record = new TerminalRecord(terminal);
+    record.stopOutput = await terminal.onOutput((chunk) => record.onChunk(chunk));
+    await record.watchActivity();
+    const page = await terminal.read({ maxBytes: 1 });
+    record.endOffset = Math.max(record.endOffset, page.endOffset);
+    record.cursor = record.endOffset;
+    return record;
+  }
+
+  /** The terminal's id. */
+  get id(): string {
+    return this.terminal.id;
+  }
+
+  /** True while a command started here has not ended. */
+  get busy(): boolean {
+    const current = this.current;
+    return current !== undefined && current.result === undefined && current.error === undefined;
+  }
+
+  /** Resolves at the next output chunk or command end (whichever is first). */
+  changed(): { promise: Promise<void>; cancel: () => void } {
+    let listener: () => void = () => undefined;
+    const promise = new Promise<void>((resolve) => {
+      listener = resolve;
+      this.changeListeners.add(listener);
+    });
+    return { promise, cancel: () => this.changeListeners.delete(listener) };
+  }
+
+  /** Wakes waiters (called when a command settles). */
+  notifyChange(): void {
+    for (const listener of [...this.changeListeners]) listener();
+    this.changeListeners.clear();
+  }
+
+  /** Raw output retained in the window from `fromOffset` on (bounded by the window). */
+  recentOutput(fromOffset: number): string {
+    let text = '';
+    for (const chunk of this.window) {
+      const end = chunk.offset + Buffer.byteLength(chunk.data);
+      if (end <= fromOffset) continue;
+      text +=
+        chunk.offset >= fromOffset
+          ? chunk.data
+          : Buffer.from(chunk.data)
+              .subarray(fromOffset - chunk.offset)
+              .toString('utf8');
+    }
+    return text;
+  }
+
+  /**
+   * True when the command in flight is blocked reading the terminal (from the kernel, via the
+   * server's `terminal.activity`). A state that began before the last input written here is stale:
+   * that input may be what the program is reading right now.
+   */
+  get awaitingInput(): boolean {
+    const activity = this.activity;
+    if (activity?.activity !== 'awaiting_input' || !this.busy) return false;
+    const since = activity.since === undefined ? Number.NaN : Date.parse(activity.since);
+    return Number.isNaN(since) || since > this.lastInputAt;
+  }
+
+  /** Asks the server for the activity now (after writing input, notifications may lag). */
+  async refreshActivity(): Promise<void> {
+    if (!this.stopActivity) return;
+    this.activity = await this.terminal.activity().catch(() => this.activity);
+  }
+
+  /** Stops the live feed. */
+  dispose(): void {
+    this.stopOutput?.dispose();
+    this.stopOutput = undefined;
+    this.stopActivity?.dispose();
+    this.stopActivity = undefined;
+    this.notifyChange();
+  }
+
+  // Servers without `terminal.activity` (older ones) still get every other tool; then no
+  // `awaiting_input` is ever reported rather than a guessed one.
+  private async watchActivity(): Promise<void> {
+    try {
+      this.stopActivity = await this.terminal.onActivity((activity) => {
+        this.activity = activity;
+        this.notifyChange();
+      });
+      this.activity = await this.terminal.activity();
+    } catch {
+      this.stopActivity?.dispose();
+      this.stopActivity = undefined;
+    }
+  }
+
+  private onChunk(chunk: Chunk): void {
+    this.endOffset = Math.max(this.endOffset, chunk.offset + Buffer.byteLength(chunk.data));
+    this.lastOutputAt = Date.now();
+    this.window.push(chunk);
+    this.windowChars += chunk.data.length;
+    while (this.windowChars > PATTERN_WINDOW_CHARS && this.window.length > 1) {
+      this.windowChars -= (this.window.shift() as Chunk).data.length;
+    }
+    this.notifyChange();
+  }
+}

@@ -1,0 +1,145 @@
+// `terminal_run` and `terminal_wait`: run a command in a persistent shell and hold the call up to
+// `yield_ms`, then hand back a `running` handle; wait on the server for exit, a pattern or quiet.
+// While a call holds, progress notifications carry the output tail; cancelling a held
+// `terminal_run` interrupts the command.
+import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
+import { startCommand, type WaitCondition, waitFor } from './commands';
+import { DEFAULT_MAX_OUTPUT_BYTES, plainText, tailOf } from './output';
+import { compilePattern } from './pattern';
+import { guarded, ok } from './results';
+import {
+  CommandReportSchema,
+  DEFAULT_IDLE_MS,
+  DEFAULT_WAIT_MS,
+  DEFAULT_YIELD_MS,
+  RunInput,
+  WaitInput,
+} from './schemas';
+import { renderReport, reportOf } from './status';
+import type { CommandRecord, TerminalRecord } from './terminal-record';
+import { progressSender, type ToolHost } from './tool-host';
+
+/** Longest a cancelled command is waited for before the tool answers anyway. */
+const CANCEL_SETTLE_MS = 10_000;
+/** Least time between two progress notifications. */
+const PROGRESS_INTERVAL_MS = 200;
+
+function quote(path: string): string {
+  return `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Holds until `command` ends, `yieldMs` passes or `ctx` is cancelled; sends progress meanwhile. */
+async function hold(
+  record: TerminalRecord,
+  command: CommandRecord,
+  yieldMs: number,
+  ctx: ServerContext,
+): Promise<void> {
+  const progress = progressSender(ctx);
+  let sent = 0;
+  let lastAt = 0;
+  const tick = progress
+    ? () => {
+        if (record.endOffset === sent || Date.now() - lastAt < PROGRESS_INTERVAL_MS) return;
+        sent = record.endOffset;
+        lastAt = Date.now();
+        progress(
+          record.endOffset - command.startOffset,
+          tailOf(plainText(record.recentOutput(command.startOffset)), 500),
+        );
+      }
+    : undefined;
+  await waitFor(record, { until: 'exit', orAwaitingInput: true }, yieldMs, ctx.mcpReq.signal, tick);
+  if (ctx.mcpReq.signal.aborted && command.endOffset === undefined) {
+    command.cancelled = true;
+    command.abort.abort();
+    await Promise.race([command.settled, new Promise((r) => setTimeout(r, CANCEL_SETTLE_MS).unref())]);
+  }
+}
+
+/** Registers `terminal_run`. */
+export function registerRun(server: McpServer, host: ToolHost): void {
+  server.registerTool(
+    'terminal_run',
+    {
+      title: 'Run a command',
+      description:
+        "Runs a shell command in a persistent terminal (cwd, env and functions persist) and returns its exit code and output. If it is still running after yield_ms, returns status 'running' with the terminal_id as a handle: call terminal_wait (no polling needed).",
+      inputSchema: RunInput,
+      outputSchema: CommandReportSchema,
+      annotations: { destructiveHint: true, openWorldHint: true },
+    },
+    (args, ctx) =>
+      guarded(async () => {
+        const session = await host.session(ctx);
+        let record: TerminalRecord;
+        if (args.terminal_id === undefined) {
+          const chosen = await session.defaultRecord(args.cwd);
+          record = chosen.record;
+          if (!chosen.fresh && args.cwd !== undefined) await cd(record, args.cwd);
+        } else {
+          record = await session.record(args.terminal_id);
+          if (args.cwd !== undefined) await cd(record, args.cwd);
+        }
+        if (record.busy) {
+          throw new Error(
+            `terminal ${record.id} is still running '${record.current?.command}': call terminal_wait, or terminal_write keys ["Ctrl-C"] to interrupt it`,
+          );
+        }
+        const maxOutputBytes = args.max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+        const command = await startCommand(record, args.command, {
+          timeoutMs: args.timeout_ms,
+          maxOutputBytes,
+        });
+        await hold(record, command, args.yield_ms ?? DEFAULT_YIELD_MS, ctx);
+        if (command.error !== undefined && !command.cancelled) throw command.error;
+        const report = await reportOf(record, maxOutputBytes, { awaitingInput: record.awaitingInput });
+        return ok(report, renderReport(report));
+      }),
+  );
+}
+
+async function cd(record: TerminalRecord, cwd: string): Promise<void> {
+  const result = await record.terminal.execute(`cd -- ${quote(cwd)}`, { timeoutMs: 10_000 });
+  if (result.exitCode !== 0) throw new Error(`cannot cd to ${cwd}: ${result.stdout.trim()}`);
+  record.cwd = result.cwd;
+}
+
+/** Registers `terminal_wait`. */
+export function registerWait(server: McpServer, host: ToolHost): void {
+  server.registerTool(
+    'terminal_wait',
+    {
+      title: 'Wait for a terminal',
+      description:
+        "Waits on the server until the terminal's command exits (until: exit), new output matching pattern appears (until: output), or output stays quiet for idle_ms (until: idle), at most timeout_ms. Returns the command's status like terminal_run; condition_met is false when the time ran out.",
+      inputSchema: WaitInput,
+      outputSchema: CommandReportSchema,
+      annotations: { readOnlyHint: true },
+    },
+    (args, ctx) =>
+      guarded(async () => {
+        const session = await host.session(ctx);
+        const record = await session.record(args.terminal_id);
+        let condition: WaitCondition;
+        if (args.until === 'output') {
+          condition = {
+            until: 'output',
+            pattern: args.pattern === undefined ? undefined : compilePattern(args.pattern),
+            fromOffset: record.cursor,
+          };
+        } else if (args.until === 'idle') {
+          condition = { until: 'idle', idleMs: args.idle_ms ?? DEFAULT_IDLE_MS };
+        } else {
+          // Input written just before this wait may not be reflected in the last notification.
+          await record.refreshActivity();
+          condition = { until: 'exit', orAwaitingInput: true };
+        }
+        const met = await waitFor(record, condition, args.timeout_ms ?? DEFAULT_WAIT_MS, ctx.mcpReq.signal);
+        const report = await reportOf(record, args.max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES, {
+          conditionMet: met,
+        });
+        return ok(report, renderReport(report));
+      }),
+  );
+}

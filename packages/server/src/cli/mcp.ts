@@ -1,0 +1,116 @@
+// `orchflow mcp`: serves MCP over stdio for Claude Desktop/Code, Cursor and other MCP clients.
+// Embedded (default): its own orchestrator under `--policy` (default `standard`). With
+// `--connect URL`: a front for a running `orchflow serve`, whose token and policy then apply, so
+// agents and people share the same terminals. stdout carries only MCP messages; logs go to stderr.
+import { connectUnixSocket, connectWebSocket, OrchflowClient } from '@orchflow/client/node';
+import type { McpClientIdentity, McpConnector } from '@orchflow/mcp';
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import type { Command } from 'commander';
+import { buildOrchestrator } from './orchestrator';
+import { effectivePolicy } from './policy-flag';
+import { VERSION } from './version';
+
+/** Flags of `orchflow mcp`. */
+export interface McpFlags {
+  policy?: string;
+  readOnly?: boolean;
+  connect?: string;
+  token?: string;
+  backend: string;
+  tmuxSocket?: string;
+}
+
+/** The policy `orchflow mcp` runs under when `--policy` is omitted. */
+export const MCP_DEFAULT_POLICY = 'standard';
+
+/** Opens a connection to `url` for one MCP client (its name goes into the server's logs). */
+export function connectFor(
+  url: string,
+  token: string | undefined,
+  identity: McpClientIdentity,
+): Promise<OrchflowClient> {
+  const options = {
+    token: token ?? process.env.ORCHFLOW_TOKEN,
+    clientInfo: { name: `mcp:${identity.name}` },
+  };
+  if (url.startsWith('unix:')) return connectUnixSocket(url.slice('unix:'.length), options);
+  if (/^wss?:\/\//.test(url)) return connectWebSocket(url, options);
+  if (/^https?:\/\//.test(url)) return OrchflowClient.http(url, options);
+  throw new OrchflowError(
+    ErrorCode.InvalidParams,
+    `Unsupported --connect '${url}': use ws://host:port, http://host:port or unix:/path/to.sock`,
+  );
+}
+
+/** Runs `orchflow mcp`; resolves with the exit code once the MCP client closed stdin. */
+export async function runMcp(flags: McpFlags): Promise<number> {
+  // Loaded here, not at the top: the other commands start without the MCP SDK.
+  const { clientConnector, createMcpServer, directConnector, serveMcpStdio } = await import('@orchflow/mcp');
+  if (flags.connect !== undefined && flags.policy !== undefined) {
+    throw new Error(
+      '--policy applies to the embedded orchestrator; with --connect the server’s policy applies',
+    );
+  }
+  let connect: McpConnector;
+  let shutdown: () => Promise<void> = async () => undefined;
+  let description: string;
+  if (flags.connect !== undefined) {
+    const url = flags.connect;
+    // Connections open per MCP client, on its first call: refuse a URL we cannot use now.
+    if (!/^(wss?|https?):\/\/|^unix:/.test(url)) {
+      throw new Error(
+        `Unsupported --connect '${url}': use ws://host:port, http://host:port or unix:/path/to.sock`,
+      );
+    }
+    connect = clientConnector((identity) => connectFor(url, flags.token, identity));
+    description = `front for ${url} (the server's policy applies)`;
+  } else {
+    const policy = await effectivePolicy(flags.policy ?? MCP_DEFAULT_POLICY, false);
+    const orchestrator = await buildOrchestrator({ ...flags, policy: policy.policy });
+    connect = directConnector(orchestrator);
+    shutdown = () => orchestrator.shutdown();
+    description = `embedded, policy ${flags.policy === undefined ? `${MCP_DEFAULT_POLICY} (default; --policy to change)` : policy.description}`;
+  }
+  const mcp = createMcpServer({ connect, readOnly: flags.readOnly, version: VERSION });
+  const handle = serveMcpStdio(mcp, {
+    onError: (error) => process.stderr.write(`orchflow mcp: ${error.message}\n`),
+  });
+  const stop = () => void handle.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stderr.write(
+    `orchflow mcp: serving MCP on stdio, ${description}${flags.readOnly ? ', read-only tools' : ''}\n`,
+  );
+  await handle.closed;
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  await mcp.close();
+  await shutdown();
+  return 0;
+}
+
+/** Registers `mcp` on `program`. */
+export function registerMcp(program: Command, done: (code: number) => void): void {
+  program
+    .command('mcp')
+    .description('Serve MCP on stdio: terminals for AI agents (Claude Desktop/Code, Cursor…)')
+    .option(
+      '--policy <preset|file>',
+      'security policy: aiSafe, locked, standard, trusted or a JSON file',
+      undefined,
+    )
+    .option('--read-only', 'expose only terminal_read, terminal_list, terminal_snapshot and terminal_wait')
+    .option(
+      '--connect <url>',
+      'front a running orchflow serve (ws://…, http://…, unix:/path) instead of embedding one',
+    )
+    .option('--token <token>', 'token for --connect (default $ORCHFLOW_TOKEN)')
+    .option('--backend <name>', 'terminal backend when embedded: direct or tmux', 'direct')
+    .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
+    .addHelpText(
+      'after',
+      '\nAdd to an MCP client as the command `npx -y @orchflow/server mcp` (see docs/mcp.md).\n' +
+        'Default policy: standard. Denied commands come back to the agent as tool errors naming the rule.',
+    )
+    .action(async (flags: McpFlags) => done(await runMcp(flags)));
+}

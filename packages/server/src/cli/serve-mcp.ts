@@ -1,0 +1,37 @@
+// `serve --http PORT --mcp`: an MCP server (from @orchflow/mcp) on the same orchestrator, mounted
+// at /mcp on the HTTP listener behind its bearer tokens. Origins: localhost pages and those
+// --allow-origin lists; on a loopback bind the Host header must name loopback too (DNS rebinding).
+import type { Orchestrator } from '@orchflow/core';
+import {
+  createMcpHttpHandler,
+  createMcpServer,
+  directConnector,
+  type McpNodeHandler,
+  type OrchflowMcpServer,
+} from '@orchflow/mcp';
+import { isLoopbackHost } from '../auth';
+import { VERSION } from './version';
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/** The MCP server and its HTTP handler for `serve --mcp`. */
+export function mcpOverHttp(
+  orchestrator: Orchestrator,
+  flags: { host: string; allowOrigin?: string[] },
+  onError: (error: Error) => void,
+): { server: OrchflowMcpServer; handler: McpNodeHandler } {
+  const server = createMcpServer({ connect: directConnector(orchestrator), version: VERSION });
+  const extraOrigins = (flags.allowOrigin ?? []).flatMap((origin) => {
+    try {
+      return [new URL(origin).hostname];
+    } catch {
+      return [];
+    }
+  });
+  const handler = createMcpHttpHandler(server, {
+    allowedOriginHostnames: [...LOOPBACK_NAMES, ...extraOrigins],
+    allowedHostnames: isLoopbackHost(flags.host) ? LOOPBACK_NAMES : undefined,
+    onError,
+  });
+  return { server, handler };
+}
