@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { Orchestrator } from '@orchflow/core';
 import { type SecurityPolicy, SecurityPresets } from '@orchflow/security';
+import { expect } from 'vitest';
 import type * as z from 'zod';
 import {
+  type CommandReport,
   CommandReportSchema,
   createMcpServer,
   directConnector,
@@ -78,4 +80,49 @@ export function structured<T = Record<string, unknown>>(tool: string, result: un
 /** Text of a tool result. */
 export function textOf(result: unknown): string {
   return ((result as { content: { text: string }[] }).content[0]?.text ?? '') as string;
+}
+
+/** What both SDK generations' clients offer for calling a tool. */
+export interface ToolCaller {
+  callTool(request: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+}
+
+/**
+ * The exchange every transport must carry: exit codes 0/1/42 in one persistent shell, a command
+ * still running after `yield_ms` handed back as `running` and picked up by `terminal_wait`, and a
+ * policy denial as a tool error naming the rule. Returns the terminal's id.
+ */
+export async function runWaitDeny(client: ToolCaller, marker: string): Promise<string> {
+  for (const [command, code] of [
+    ['true', 0],
+    ['false', 1],
+    ['(exit 42)', 42],
+  ] as const) {
+    const report = structured<CommandReport>(
+      'terminal_run',
+      await client.callTool({ name: 'terminal_run', arguments: { command } }),
+    );
+    expect(report).toMatchObject({ status: 'exited', exit_code: code });
+  }
+  const started = structured<CommandReport>(
+    'terminal_run',
+    await client.callTool({
+      name: 'terminal_run',
+      arguments: { command: `sleep 3; echo ${marker}`, yield_ms: 300 },
+    }),
+  );
+  expect(started.status).toBe('running');
+  const waited = structured<CommandReport>(
+    'terminal_wait',
+    await client.callTool({
+      name: 'terminal_wait',
+      arguments: { terminal_id: started.terminal_id, until: 'exit', timeout_ms: 60_000 },
+    }),
+  );
+  expect(waited).toMatchObject({ status: 'exited', exit_code: 0 });
+  expect(waited.output).toContain(marker);
+  const denied = await client.callTool({ name: 'terminal_run', arguments: { command: 'sudo id' } });
+  expect((denied as { isError?: boolean }).isError).toBe(true);
+  expect(textOf(denied)).toMatch(/Denied by policy rule '[^']+': /);
+  return started.terminal_id;
 }

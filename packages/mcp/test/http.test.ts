@@ -4,9 +4,8 @@
 import { request as httpRequest } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandReport } from '../src';
 import { type ServeProcess, startServe } from './cli-harness';
-import { structured, textOf } from './helpers';
+import { runWaitDeny, structured } from './helpers';
 
 const TOKEN = 'mcp-http-test-token-0123456789';
 const INIT = {
@@ -70,37 +69,7 @@ describe('orchflow serve --http --mcp', { timeout: 120_000 }, () => {
     it(`runs commands, hands back 'running' and picks it up in a later request (${era})`, async () => {
       const client = await connect('http-agent', options);
       try {
-        for (const [command, code] of [
-          ['true', 0],
-          ['false', 1],
-          ['(exit 42)', 42],
-        ] as const) {
-          const report = structured<CommandReport>(
-            'terminal_run',
-            await client.callTool({ name: 'terminal_run', arguments: { command } }),
-          );
-          expect(report).toMatchObject({ status: 'exited', exit_code: code });
-        }
-        const started = structured<CommandReport>(
-          'terminal_run',
-          await client.callTool({
-            name: 'terminal_run',
-            arguments: { command: 'sleep 3; echo over', yield_ms: 300 },
-          }),
-        );
-        expect(started.status).toBe('running');
-        const waited = structured<CommandReport>(
-          'terminal_wait',
-          await client.callTool({
-            name: 'terminal_wait',
-            arguments: { terminal_id: started.terminal_id, until: 'exit', timeout_ms: 60_000 },
-          }),
-        );
-        expect(waited).toMatchObject({ status: 'exited', exit_code: 0 });
-        expect(waited.output).toContain('over');
-        const denied = await client.callTool({ name: 'terminal_run', arguments: { command: 'sudo id' } });
-        expect(denied.isError).toBe(true);
-        expect(textOf(denied)).toMatch(/Denied by policy rule '[^']+': /);
+        await runWaitDeny(client, 'over');
       } finally {
         await client.close();
       }

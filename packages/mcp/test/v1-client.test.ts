@@ -5,56 +5,25 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandReport } from '../src';
 import { cliCommand, cliEnv, type ServeProcess, startServe } from './cli-harness';
-import { structured, textOf } from './helpers';
+import { runWaitDeny, structured } from './helpers';
 
 const TOKEN = 'mcp-v1-test-token-0123456789';
 
 async function exercise(client: Client): Promise<void> {
   const { tools } = await client.listTools();
   expect(tools).toHaveLength(8);
-  for (const [command, code] of [
-    ['true', 0],
-    ['false', 1],
-    ['(exit 42)', 42],
-  ] as const) {
-    const report = structured<CommandReport>(
-      'terminal_run',
-      await client.callTool({ name: 'terminal_run', arguments: { command } }),
-    );
-    expect(report).toMatchObject({ status: 'exited', exit_code: code });
-  }
-  const started = structured<CommandReport>(
-    'terminal_run',
-    await client.callTool({
-      name: 'terminal_run',
-      arguments: { command: 'sleep 3; echo v1-done', yield_ms: 300 },
-    }),
-  );
-  expect(started.status).toBe('running');
-  const waited = structured<CommandReport>(
-    'terminal_wait',
-    await client.callTool({
-      name: 'terminal_wait',
-      arguments: { terminal_id: started.terminal_id, until: 'exit', timeout_ms: 60_000 },
-    }),
-  );
-  expect(waited).toMatchObject({ status: 'exited', exit_code: 0 });
-  expect(waited.output).toContain('v1-done');
+  const terminalId = await runWaitDeny(client, 'v1-done');
   for (const [name, args] of [
-    ['terminal_read', { terminal_id: started.terminal_id }],
-    ['terminal_snapshot', { terminal_id: started.terminal_id }],
+    ['terminal_read', { terminal_id: terminalId }],
+    ['terminal_snapshot', { terminal_id: terminalId }],
     ['terminal_list', {}],
   ] as const) {
     structured(name, await client.callTool({ name, arguments: args }));
   }
-  const denied = await client.callTool({ name: 'terminal_run', arguments: { command: 'sudo id' } });
-  expect(denied.isError).toBe(true);
-  expect(textOf(denied)).toMatch(/Denied by policy rule '[^']+': /);
   structured(
     'terminal_kill',
-    await client.callTool({ name: 'terminal_kill', arguments: { terminal_id: started.terminal_id } }),
+    await client.callTool({ name: 'terminal_kill', arguments: { terminal_id: terminalId } }),
   );
 }
 
