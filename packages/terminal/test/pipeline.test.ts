@@ -178,8 +178,10 @@ describe('OutputPipeline', () => {
     const growth = used() - before;
     expect(p.endOffset).toBe(64 * 1024 * 1024);
     expect(pauses).toBe(1);
-    // The ring is preallocated; what grows is at most the one subscriber's window of events.
-    expect(growth).toBeLessThan(16 * 1024 * 1024);
+    // The ring is preallocated; what grows is the one subscriber's window of events plus the
+    // heap's own noise (GC timing, compiled code: 8–17 MiB measured under load). Keeping what
+    // was pushed would grow by 64 MiB or more; half of that separates the two.
+    expect(growth).toBeLessThan(32 * 1024 * 1024);
     const delivered = events.reduce((n, e) => n + (e.type === 'data' ? e.data.length : 0), 0);
     expect(delivered).toBe(1024 * 1024);
   });
