@@ -2,6 +2,7 @@
 // persistent shells with exact exit codes, handles for long commands, server-side waits, the
 // rendered screen, under the orchestrator's security policy; over stdio or Streamable HTTP.
 export { createMcpHttpHandler, MCP_HTTP_PATH, type McpHttpHandlerOptions, type McpNodeHandler } from './http';
+export { DEFAULT_MCP_SESSION_IDLE_MS } from './idle';
 export { inputBytes, KEY_BYTES, KEY_NAMES } from './keys';
 export { capText, DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT, plainText } from './output';
 export { compilePattern, MAX_PATTERN_LENGTH, PATTERN_WINDOW_CHARS } from './pattern';
@@ -49,4 +50,5 @@ export {
 } from './session';
 export type { CommandReport, CommandStatus } from './status';
 export { type McpStdioHandle, type McpStdioOptions, serveMcpStdio } from './stdio';
+export { RESOURCE_UPDATE_MS } from './subscriptions';
 export type { CommandRecord, TerminalRecord } from './terminal-record';

@@ -6,8 +6,17 @@
 import { CLIENT_INFO_META_KEY, McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { type DirectConnectable, OrchflowClient } from '@orchflow/client';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
+import { checkIdleMs, IdleClock } from './idle';
+import { wrapHandlers } from './in-flight';
 import { registerResources } from './resources';
-import { AgentSession, agentIdFor, type McpClientIdentity, type McpConnector } from './session';
+import {
+  AgentSession,
+  agentIdFor,
+  type McpClientIdentity,
+  type McpConnection,
+  type McpConnector,
+} from './session';
+import { registerSubscriptions } from './subscriptions';
 import type { ToolHost } from './tool-host';
 import { registerRun, registerWait } from './tools-run';
 import {
@@ -52,6 +61,12 @@ export interface OrchflowMcpOptions {
   version?: string;
   /** Most MCP clients with an open session before new ones are refused. Default {@link DEFAULT_MAX_MCP_SESSIONS}. */
   maxSessions?: number;
+  /**
+   * Closes a client's session (its orchflow connection, so its terminals are killed) after this
+   * many ms without a tool or resource call, once none of its terminals runs a command or holds a
+   * call. Default {@link DEFAULT_MCP_SESSION_IDLE_MS} (30 minutes); 0 never expires sessions.
+   */
+  sessionIdleMs?: number;
 }
 
 /** Default cap on MCP clients with an open session (each holds one orchflow connection): 64. */
@@ -92,9 +107,16 @@ function principalOf(ctx: ServerContext): Principal | undefined {
  */
 export class OrchflowMcpServer {
   private readonly sessions = new Map<string, Promise<AgentSession>>();
+  private readonly clocks = new Map<string, IdleClock>();
+  /** Calls being served per client key (a session is never expired under one). */
+  private readonly calls = new Map<string, number>();
+  private readonly idleMs: number;
   private closed = false;
 
-  constructor(private readonly options: OrchflowMcpOptions) {}
+  /** Throws InvalidParams for a bad `sessionIdleMs`. */
+  constructor(private readonly options: OrchflowMcpOptions) {
+    this.idleMs = checkIdleMs(options.sessionIdleMs);
+  }
 
   /** True when only read-only tools are registered. */
   get readOnly(): boolean {
@@ -106,12 +128,13 @@ export class OrchflowMcpServer {
     const server = new McpServer(
       { name: MCP_SERVER_NAME, version: this.options.version ?? '0.0.0' },
       {
-        capabilities: { tools: {}, resources: {} },
+        capabilities: { tools: {}, resources: { subscribe: true } },
         instructions:
           "orchflow gives you real terminals. terminal_run runs a command in your persistent shell and returns its exit code; long commands return status 'running' with a terminal_id: call terminal_wait instead of polling.",
       },
     );
     const host: ToolHost = { session: (ctx) => this.session(server, ctx) };
+    wrapHandlers(server, (ctx, run) => this.during(this.keyOf(server, ctx).key, run));
     registerWait(server, host);
     registerRead(server, host);
     registerSnapshot(server, host);
@@ -123,14 +146,14 @@ export class OrchflowMcpServer {
       registerKill(server, host);
     }
     registerResources(server, host);
+    registerSubscriptions(server, host);
     return server;
   }
 
   /** The session of the client making `ctx`'s request (opened on first use). */
   session(server: McpServer, ctx: ServerContext): Promise<AgentSession> {
     if (this.closed) return Promise.reject(new Error('The orchflow MCP server is closed'));
-    const identity: McpClientIdentity = { ...clientInfoOf(server, ctx), principal: principalOf(ctx) };
-    const key = JSON.stringify([identity.principal ?? null, identity.name]);
+    const { identity, key } = this.keyOf(server, ctx);
     let session = this.sessions.get(key);
     if (!session && this.sessions.size >= (this.options.maxSessions ?? DEFAULT_MAX_MCP_SESSIONS)) {
       return Promise.reject(
@@ -141,16 +164,61 @@ export class OrchflowMcpServer {
       );
     }
     if (!session) {
-      session = this.options.connect(identity).then((connection) => new AgentSession(connection));
+      session = this.options.connect(identity).then((connection) => this.opened(key, connection));
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));
     }
+    this.clocks.get(key)?.touch();
+    return session;
+  }
+
+  private keyOf(server: McpServer, ctx: ServerContext): { identity: McpClientIdentity; key: string } {
+    const identity: McpClientIdentity = { ...clientInfoOf(server, ctx), principal: principalOf(ctx) };
+    return { identity, key: JSON.stringify([identity.principal ?? null, identity.name]) };
+  }
+
+  // Counts a call for its client while it is served; its end restarts the idle period too.
+  private during(key: string, run: () => unknown): unknown {
+    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+    const done = () => {
+      const left = (this.calls.get(key) ?? 1) - 1;
+      if (left > 0) this.calls.set(key, left);
+      else this.calls.delete(key);
+      this.clocks.get(key)?.touch();
+    };
+    try {
+      const result = run();
+      if (result instanceof Promise) return result.finally(done);
+      done();
+      return result;
+    } catch (error) {
+      done();
+      throw error;
+    }
+  }
+
+  private opened(key: string, connection: McpConnection): AgentSession {
+    const session = new AgentSession(connection);
+    if (this.closed) return session; // close() closes it; no clock to leak
+    const clock = new IdleClock(
+      this.idleMs,
+      () => this.calls.has(key) || session.active,
+      () => {
+        // Forget it first: the next call from this client opens a fresh session.
+        this.clocks.delete(key);
+        this.sessions.delete(key);
+        void session.close();
+      },
+    );
+    this.clocks.set(key, clock);
     return session;
   }
 
   /** Closes every client's session; the orchestrator then kills the terminals they spawned. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const clock of this.clocks.values()) clock.stop();
+    this.clocks.clear();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(sessions.map((s) => s.then((x) => x.close()).catch(() => undefined)));

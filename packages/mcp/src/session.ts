@@ -49,6 +49,8 @@ export function agentIdFor(identity: McpClientIdentity): string {
 /** One MCP client's terminals and connection. */
 export class AgentSession {
   private readonly records = new Map<string, Promise<TerminalRecord>>();
+  /** The records of {@link AgentSession.records} that have opened (for the synchronous `active`). */
+  private readonly opened = new Map<string, TerminalRecord>();
   /** The terminal `terminal_run` uses when no `terminal_id` is given. */
   private defaultId: string | undefined;
 
@@ -67,10 +69,7 @@ export class AgentSession {
   /** Spawns a terminal for this agent and starts tracking it. */
   async spawn(config: TerminalConfig = {}): Promise<TerminalRecord> {
     const terminal = await this.client.spawnTerminal(this.agentId, config);
-    const record = TerminalRecord.open(terminal);
-    this.records.set(terminal.id, record);
-    record.catch(() => this.records.delete(terminal.id));
-    return record;
+    return this.track(terminal.id, TerminalRecord.open(terminal));
   }
 
   /** The record of terminal `id`, found among the terminals this client may see. */
@@ -84,10 +83,13 @@ export class AgentSession {
         `No terminal '${id}' (call terminal_list for the terminals you can use, or terminal_spawn)`,
       );
     }
-    const record = TerminalRecord.open(this.client.handle(info));
-    this.records.set(id, record);
-    record.catch(() => this.records.delete(id));
-    return record;
+    return this.track(id, TerminalRecord.open(this.client.handle(info)));
+  }
+
+  /** True while one of its terminals has a command in flight or a call waiting on it. */
+  get active(): boolean {
+    for (const record of this.opened.values()) if (record.busy || record.held) return true;
+    return false;
   }
 
   /**
@@ -109,8 +111,20 @@ export class AgentSession {
   forget(id: string): void {
     const record = this.records.get(id);
     this.records.delete(id);
+    this.opened.delete(id);
     if (this.defaultId === id) this.defaultId = undefined;
     void record?.then((r) => r.dispose()).catch(() => undefined);
+  }
+
+  private track(id: string, record: Promise<TerminalRecord>): Promise<TerminalRecord> {
+    this.records.set(id, record);
+    record.then(
+      (opened) => {
+        if (this.records.get(id) === record) this.opened.set(id, opened);
+      },
+      () => this.records.delete(id),
+    );
+    return record;
   }
 
   /** Stops tracking every terminal and closes the connection (the server then kills its terminals). */

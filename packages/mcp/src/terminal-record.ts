@@ -44,6 +44,7 @@ export class TerminalRecord {
   private window: Chunk[] = [];
   private windowChars = 0;
   private readonly changeListeners = new Set<() => void>();
+  private readonly watchers = new Set<(ended: boolean) => void>();
   private stopOutput: Disposer | undefined;
   private stopActivity: Disposer | undefined;
   /** The terminal's activity as last reported (absent when the server does not report it). */
@@ -77,6 +78,11 @@ export class TerminalRecord {
     return current !== undefined && current.result === undefined && current.error === undefined;
   }
 
+  /** True while a call waits on this terminal ({@link TerminalRecord.changed} not yet settled). */
+  get held(): boolean {
+    return this.changeListeners.size > 0;
+  }
+
   /** Resolves at the next output chunk or command end (whichever is first). */
   changed(): { promise: Promise<void>; cancel: () => void } {
     let listener: () => void = () => undefined;
@@ -85,6 +91,16 @@ export class TerminalRecord {
       this.changeListeners.add(listener);
     });
     return { promise, cancel: () => this.changeListeners.delete(listener) };
+  }
+
+  /**
+   * Calls `listener(false)` at each output chunk and `listener(true)` once when the terminal exits
+   * or the record is disposed (then it is dropped). Unlike {@link TerminalRecord.changed} it does
+   * not count as a held call. Returns the function that stops it.
+   */
+  watch(listener: (ended: boolean) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
   }
 
   /** Wakes waiters (called when a command settles). */
@@ -134,6 +150,13 @@ export class TerminalRecord {
     this.stopActivity?.dispose();
     this.stopActivity = undefined;
     this.notifyChange();
+    this.endWatchers();
+  }
+
+  private endWatchers(): void {
+    const watchers = [...this.watchers];
+    this.watchers.clear();
+    for (const watcher of watchers) watcher(true);
   }
 
   // Servers without `terminal.activity` (older ones) still get every other tool; then no
@@ -143,6 +166,7 @@ export class TerminalRecord {
       this.stopActivity = await this.terminal.onActivity((activity) => {
         this.activity = activity;
         this.notifyChange();
+        if (activity.activity === 'exited') this.endWatchers();
       });
       this.activity = await this.terminal.activity();
     } catch {
@@ -160,5 +184,6 @@ export class TerminalRecord {
       this.windowChars -= (this.window.shift() as Chunk).data.length;
     }
     this.notifyChange();
+    for (const watcher of this.watchers) watcher(false);
   }
 }

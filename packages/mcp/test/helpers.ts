@@ -49,9 +49,13 @@ export async function orchestrator(policy: SecurityPolicy = SecurityPresets.stan
 /** A v2 MCP client linked in memory to an orchflow MCP server on `orch`. */
 export async function linkedClient(
   orch: Orchestrator,
-  options: { readOnly?: boolean; name?: string } = {},
+  options: { readOnly?: boolean; name?: string; sessionIdleMs?: number } = {},
 ): Promise<{ client: Client; mcp: OrchflowMcpServer; close: () => Promise<void> }> {
-  const mcp = createMcpServer({ connect: directConnector(orch), readOnly: options.readOnly });
+  const mcp = createMcpServer({
+    connect: directConnector(orch),
+    readOnly: options.readOnly,
+    sessionIdleMs: options.sessionIdleMs,
+  });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = mcp.createServer();
   await server.connect(serverSide);

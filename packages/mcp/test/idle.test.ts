@@ -1,0 +1,95 @@
+// Idle session expiry: a client's session that goes unused is closed (its terminals killed) and
+// the next call opens a fresh one; a command still running keeps the session open.
+import type { Orchestrator } from '@orchflow/core';
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CommandReport, createMcpServer, DEFAULT_MCP_SESSION_IDLE_MS, directConnector } from '../src';
+import { linkedClient, orchestrator, structured } from './helpers';
+
+const IDLE_MS = 300;
+/** Longer for the expiry test, so the check that the terminal is alive right after the call holds under load. */
+const EXPIRY_IDLE_MS = 1000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('MCP session idle expiry', { timeout: 60_000 }, () => {
+  let orch: Orchestrator;
+  beforeAll(async () => {
+    orch = await orchestrator();
+  }, 60_000);
+  afterAll(async () => {
+    await orch?.shutdown();
+  }, 60_000);
+
+  const alive = (id: string) => orch.listTerminals().some((t) => t.id === id && t.state !== 'exited');
+
+  it('closes an idle session, kills its terminals, and opens a fresh one on the next call', async () => {
+    const { client, close } = await linkedClient(orch, { name: 'idle-a', sessionIdleMs: EXPIRY_IDLE_MS });
+    try {
+      const first = structured<CommandReport>(
+        'terminal_run',
+        await client.callTool({ name: 'terminal_run', arguments: { command: 'echo one' } }),
+      );
+      expect(alive(first.terminal_id)).toBe(true);
+      // Expiry is due after IDLE_MS; the kill is asynchronous, so allow it generous time.
+      const deadline = Date.now() + 20_000;
+      while (alive(first.terminal_id) && Date.now() < deadline) await sleep(50);
+      expect(alive(first.terminal_id)).toBe(false);
+      const listed = structured<{ terminals: { terminal_id: string }[] }>(
+        'terminal_list',
+        await client.callTool({ name: 'terminal_list', arguments: {} }),
+      );
+      expect(listed.terminals.map((t) => t.terminal_id)).not.toContain(first.terminal_id);
+      const second = structured<CommandReport>(
+        'terminal_run',
+        await client.callTool({ name: 'terminal_run', arguments: { command: 'echo two' } }),
+      );
+      expect(second).toMatchObject({ status: 'exited', exit_code: 0 });
+      expect(second.terminal_id).not.toBe(first.terminal_id);
+    } finally {
+      await close();
+    }
+  });
+
+  it('keeps a session whose command is still running, then picks the command up', async () => {
+    const { client, close } = await linkedClient(orch, { name: 'idle-b', sessionIdleMs: IDLE_MS });
+    try {
+      const started = structured<CommandReport>(
+        'terminal_run',
+        await client.callTool({
+          name: 'terminal_run',
+          arguments: { command: 'sleep 3; echo done-b', yield_ms: 100 },
+        }),
+      );
+      expect(started.status).toBe('running');
+      // Several idle periods pass with no call while the command runs.
+      await sleep(IDLE_MS * 5);
+      expect(alive(started.terminal_id)).toBe(true);
+      const waited = structured<CommandReport>(
+        'terminal_wait',
+        await client.callTool({
+          name: 'terminal_wait',
+          arguments: { terminal_id: started.terminal_id, until: 'exit', timeout_ms: 30_000 },
+        }),
+      );
+      expect(waited).toMatchObject({ status: 'exited', exit_code: 0 });
+      expect(waited.output).toContain('done-b');
+    } finally {
+      await close();
+    }
+  });
+
+  it('rejects a bad sessionIdleMs with InvalidParams and defaults to 30 minutes', () => {
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      let error: unknown;
+      try {
+        createMcpServer({ connect: directConnector(orch), sessionIdleMs: bad });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(OrchflowError);
+      expect((error as OrchflowError).code).toBe(ErrorCode.InvalidParams);
+    }
+    expect(DEFAULT_MCP_SESSION_IDLE_MS).toBe(30 * 60 * 1000);
+    expect(() => createMcpServer({ connect: directConnector(orch), sessionIdleMs: 0 })).not.toThrow();
+  });
+});
