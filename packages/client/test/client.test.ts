@@ -4,49 +4,22 @@
 import {
   DirectChannel,
   ErrorCode,
-  type InitializeResult,
   isOrchflowError,
   Methods,
   OrchflowError,
-  PROTOCOL_VERSION,
   RpcPeer,
-  type TerminalInfo,
 } from '@orchflow/protocol';
 import { expect, it, onTestFinished } from 'vitest';
 import { OrchflowClient, type OutputEvent } from '../src/index';
+import { handshake, terminalInfo } from './stub-peer';
 
-const INFO: TerminalInfo = {
-  id: 't1',
-  agentId: 'a',
-  pid: 1,
-  mode: 'interactive',
-  backend: 'direct',
-  state: 'running',
-  cols: 80,
-  rows: 24,
-  createdAt: new Date(0).toISOString(),
-};
-
-function handshake(protocolVersion: string = PROTOCOL_VERSION): InitializeResult {
-  return {
-    protocolVersion,
-    serverInfo: { name: 'stub', version: '0' },
-    capabilities: {
-      transports: ['direct'],
-      executionModes: ['interactive'],
-      backends: ['direct'],
-      isolationLevels: ['none'],
-      features: [],
-    },
-    principal: { kind: 'admin' },
-  };
-}
+const INFO = terminalInfo();
 
 /** A server peer with `initialize` and `terminal.spawn`; tests add the rest. */
 function stubServer(version?: string): { server: RpcPeer<typeof Methods>; clientEnd: DirectChannel } {
   const [clientEnd, serverEnd] = DirectChannel.pair();
   const server = new RpcPeer(serverEnd, { methods: Methods });
-  server.onRequest('initialize', Methods.initialize.params, () => handshake(version));
+  server.onRequest('initialize', Methods.initialize.params, () => handshake({ protocolVersion: version }));
   server.onRequest('terminal.spawn', Methods['terminal.spawn'].params, () => INFO);
   server.onRequest('$/ping', Methods['$/ping'].params, () => ({ pong: true as const, time: Date.now() }));
   onTestFinished(() => server.close());

@@ -1,41 +1,14 @@
 // InteractiveSession against a scripted server peer: how the program is started (as a command,
 // not typed keystrokes) and `waitFor` with stateful (`g`, `y`) regular expressions. The round
 // trip against a real orchestrator is in @orchflow/core's conformance-interactive suite.
-import {
-  DirectChannel,
-  type InitializeResult,
-  Methods,
-  PROTOCOL_VERSION,
-  RpcPeer,
-  type TerminalInfo,
-} from '@orchflow/protocol';
+import { DirectChannel, Methods, RpcPeer } from '@orchflow/protocol';
 import { expect, it, onTestFinished } from 'vitest';
 import { OrchflowClient } from '../src/index';
+import { handshake, terminalInfo } from './stub-peer';
 
-const INFO: TerminalInfo = {
-  id: 't1',
-  agentId: 'interactive',
-  pid: 1,
-  mode: 'interactive',
-  backend: 'direct',
-  state: 'running',
-  cols: 80,
-  rows: 24,
-  createdAt: new Date(0).toISOString(),
-};
+const INFO = terminalInfo('interactive');
 
-const HANDSHAKE: InitializeResult = {
-  protocolVersion: PROTOCOL_VERSION,
-  serverInfo: { name: 'stub', version: '0' },
-  capabilities: {
-    transports: ['direct'],
-    executionModes: ['interactive'],
-    backends: ['direct'],
-    isolationLevels: ['none'],
-    features: ['subscriptions', 'executeStarted'],
-  },
-  principal: { kind: 'admin' },
-};
+const HANDSHAKE = handshake({ features: ['subscriptions', 'executeStarted'] });
 
 /** A server whose terminal prints `output` once subscribed; records executes and writes. */
 async function stub(output: string) {

@@ -1,30 +1,12 @@
 // A call that needs a feature this connection does not offer fails at once with `Unsupported`,
 // naming the feature and the transport, and sends nothing: against a server peer (a real RpcPeer
 // on a DirectChannel) that answers every method but lists only some features in `initialize`.
-import {
-  DirectChannel,
-  ErrorCode,
-  type InitializeResult,
-  isOrchflowError,
-  Methods,
-  PROTOCOL_VERSION,
-  RpcPeer,
-  type TerminalInfo,
-} from '@orchflow/protocol';
+import { DirectChannel, ErrorCode, isOrchflowError, Methods, RpcPeer } from '@orchflow/protocol';
 import { expect, it, onTestFinished } from 'vitest';
 import { OrchflowClient } from '../src/index';
+import { handshake, terminalInfo } from './stub-peer';
 
-const INFO: TerminalInfo = {
-  id: 't1',
-  agentId: 'a',
-  pid: 1,
-  mode: 'interactive',
-  backend: 'direct',
-  state: 'running',
-  cols: 80,
-  rows: 24,
-  createdAt: new Date(0).toISOString(),
-};
+const INFO = terminalInfo();
 
 const RESULT = {
   stdout: '',
@@ -45,19 +27,7 @@ async function connect(
   const [clientEnd, serverEnd] = DirectChannel.pair();
   const server = new RpcPeer(serverEnd, { methods: Methods });
   const calls: string[] = [];
-  const handshake: InitializeResult = {
-    protocolVersion: PROTOCOL_VERSION,
-    serverInfo: { name: 'stub', version: '0' },
-    capabilities: {
-      transports: [transport],
-      executionModes: ['interactive'],
-      backends: ['direct'],
-      isolationLevels: ['none'],
-      features,
-    },
-    principal: { kind: 'admin' },
-  };
-  server.onRequest('initialize', Methods.initialize.params, () => handshake);
+  server.onRequest('initialize', Methods.initialize.params, () => handshake({ transport, features }));
   server.onRequest('terminal.spawn', Methods['terminal.spawn'].params, () => INFO);
   const answer = (method: keyof typeof Methods, result: unknown): void => {
     server.onRequest(method, Methods[method].params as never, () => {
