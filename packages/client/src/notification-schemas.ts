@@ -37,6 +37,12 @@ export const ActivityParams = z.object({
   signal: z.optional(z.nullable(z.string())),
 });
 
+/** `terminal.floor` as the client reads it: the terminal and its holder (null once released). */
+export const FloorParams = z.object({
+  terminalId: z.string(),
+  holder: z.nullable(z.object({ name: z.string(), kind: z.enum(['admin', 'agent']), since: z.string() })),
+});
+
 /** An execute's `$/progress` values as the client reads them. */
 export const ProgressParams = z.object({
   data: z.string(),

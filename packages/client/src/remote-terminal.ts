@@ -1,11 +1,14 @@
 // `RemoteTerminal`: a handle on one terminal served over RPC, with the same methods as core's
 // in-process `TerminalHandle`. Live output listeners share one lazily opened subscription.
 import {
+  type CommandRecord,
   type Disposer,
   disposer,
   type ExecResult,
   type ExecuteOptions,
   type ExitInfo,
+  type FloorHolder,
+  type FloorState,
   type Methods,
   type OutputChunk,
   type ReadResult,
@@ -37,6 +40,11 @@ export interface RemoteExecuteOptions extends ExecuteOptions {
   /** Aborting interrupts the command on the server; the call rejects with `Cancelled`. */
   signal?: AbortSignal;
   /**
+   * While a person holds the terminal's floor, wait for them to hand it back instead of failing
+   * with `FloorHeld`; `timeoutMs` bounds the wait and the command together.
+   */
+  waitForFloor?: boolean;
+  /**
    * How long to wait for the response. Default: `timeoutMs` plus {@link EXECUTE_RESPONSE_MARGIN_MS},
    * or no limit when the command has no `timeoutMs` (commands may legitimately run for hours).
    */
@@ -56,7 +64,8 @@ export class RemoteTerminal {
   private current: TerminalInfo;
   private readonly listeners = new Set<(chunk: OutputChunk) => void>();
   private live: Promise<OpenSubscription> | undefined;
-  private activityListeners = 0;
+  /** Activity and floor listeners: they keep the live subscription open, as output listeners do. */
+  private watchers = 0;
 
   constructor(
     private readonly context: RemoteTerminalContext,
@@ -75,9 +84,44 @@ export class RemoteTerminal {
     return this.current.agentId;
   }
 
-  /** What this handle last learned about the terminal (at spawn, resize and kill). */
+  /** What this handle last learned about the terminal (at spawn, resize, kill and floor changes). */
   info(): TerminalInfo {
     return { ...this.current };
+  }
+
+  /**
+   * Who holds the terminal's floor, as this handle last learned it (from the info it was made
+   * with, `takeFloor`/`releaseFloor`, and `onFloor` notifications); undefined when nobody does.
+   */
+  get floor(): FloorHolder | undefined {
+    return this.current.floor;
+  }
+
+  /**
+   * Takes the terminal's floor for this connection: until `releaseFloor()` (or this connection
+   * closes, or the terminal exits), only this connection may type or run commands in it; everyone
+   * else gets `FloorHeld`. Rejects with `FloorHeld` when someone else holds it — an admin may pass
+   * `force: true` to take it from them — and `Forbidden` for a read-only principal.
+   */
+  async takeFloor(options: { force?: boolean } = {}): Promise<FloorState> {
+    const params = options.force ? { terminalId: this.id, force: true } : { terminalId: this.id };
+    return this.learnFloor(await this.context.peer.request('terminal.floor.take', params));
+  }
+
+  /** Hands the floor back (a free floor stays free); rejects with `FloorHeld` if someone else holds it. */
+  async releaseFloor(): Promise<FloorState> {
+    return this.learnFloor(
+      await this.context.peer.request('terminal.floor.release', { terminalId: this.id }),
+    );
+  }
+
+  /**
+   * Calls `listener` whenever someone takes or releases the terminal's floor. The server sends
+   * changes to connections subscribed to the terminal, so this shares the live subscription of
+   * `onOutput`. Resolves once changes flow.
+   */
+  onFloor(listener: (state: FloorState) => void): Promise<Disposer> {
+    return this.watch(this.context.router.onFloor(this.id, (state) => listener(this.learnFloor(state))));
   }
 
   /** Runs a command in the terminal's persistent shell and resolves with its result. */
@@ -143,25 +187,22 @@ export class RemoteTerminal {
   }
 
   /**
+   * The newest `limit` commands the terminal ran (default 100; the server keeps the last 200),
+   * oldest first: its `execute()`s and the lines typed at its prompt, each with exit code and
+   * duration once ended.
+   */
+  async history(limit?: number): Promise<CommandRecord[]> {
+    const { commands } = await this.context.peer.request('terminal.history', { terminalId: this.id, limit });
+    return commands;
+  }
+
+  /**
    * Calls `listener` whenever the terminal's activity changes. The server sends changes to
    * connections subscribed to the terminal, so this shares the live subscription of `onOutput`.
    * Resolves once changes flow.
    */
-  async onActivity(listener: (activity: TerminalActivity) => void): Promise<Disposer> {
-    const stop = this.context.router.onActivity(this.id, listener);
-    this.activityListeners++;
-    const release = (): void => {
-      stop();
-      this.activityListeners--;
-      this.releaseLive();
-    };
-    try {
-      await this.liveSubscription();
-    } catch (error) {
-      release();
-      throw error;
-    }
-    return disposer(release);
+  onActivity(listener: (activity: TerminalActivity) => void): Promise<Disposer> {
+    return this.watch(this.context.router.onActivity(this.id, listener));
   }
 
   /** Reads retained output by absolute byte offset. */
@@ -214,9 +255,32 @@ export class RemoteTerminal {
     if (this.listeners.delete(listener)) this.releaseLive();
   }
 
-  /** Closes the live subscription once neither output nor activity listeners need it. */
+  /** Keeps the live subscription open until the returned disposer runs `stop`; resolves once it flows. */
+  private async watch(stop: () => void): Promise<Disposer> {
+    this.watchers++;
+    const release = (): void => {
+      stop();
+      this.watchers--;
+      this.releaseLive();
+    };
+    try {
+      await this.liveSubscription();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return disposer(release);
+  }
+
+  private learnFloor(state: FloorState): FloorState {
+    const { floor: _previous, ...rest } = this.current;
+    this.current = state.holder ? { ...rest, floor: state.holder } : rest;
+    return state;
+  }
+
+  /** Closes the live subscription once no output, activity or floor listener needs it. */
   private releaseLive(): void {
-    if (this.listeners.size > 0 || this.activityListeners > 0) return;
+    if (this.listeners.size > 0 || this.watchers > 0) return;
     const live = this.live;
     this.live = undefined;
     void live?.then((subscription) => subscription.close()).catch(() => undefined);

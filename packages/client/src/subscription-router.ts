@@ -1,10 +1,18 @@
 // Client side of `terminal.subscribe`: opens subscriptions and routes `terminal.output`,
 // `terminal.gap` and `terminal.exit` notifications to the sink of the subscription they name, and
-// `terminal.activity` (sent per terminal to a connection subscribed to it) to its listeners.
+// `terminal.activity` and `terminal.floor` (sent per terminal to a connection subscribed to it)
+// to their listeners.
 // A server may push a subscription's first chunks before its `terminal.subscribe` response
 // arrives; those are held (only while a subscribe is in flight) and replayed once the id is known.
-import type { ExitInfo, Methods, OutputChunk, RpcPeer, TerminalActivity } from '@orchflow/protocol/runtime';
-import { ActivityParams, ExitParams, GapParams, OutputParams } from './notification-schemas';
+import type {
+  ExitInfo,
+  FloorState,
+  Methods,
+  OutputChunk,
+  RpcPeer,
+  TerminalActivity,
+} from '@orchflow/protocol/runtime';
+import { ActivityParams, ExitParams, FloorParams, GapParams, OutputParams } from './notification-schemas';
 
 /** A routed chunk; `nextOffset` is the server's byte offset after it (absent from older servers). */
 export interface RoutedChunk extends OutputChunk {
@@ -40,6 +48,7 @@ export class SubscriptionRouter {
   private readonly held = new Map<string, Held[]>();
   private subscribing = 0;
   private readonly activity = new Map<string, Set<(activity: TerminalActivity) => void>>();
+  private readonly floor = new Map<string, Set<(state: FloorState) => void>>();
 
   constructor(private readonly peer: RpcPeer<typeof Methods>) {
     peer.onNotification('terminal.output', OutputParams, (p) => {
@@ -54,6 +63,9 @@ export class SubscriptionRouter {
     });
     peer.onNotification('terminal.activity', ActivityParams, (p) => {
       for (const listener of [...(this.activity.get(p.terminalId) ?? [])]) listener(p);
+    });
+    peer.onNotification('terminal.floor', FloorParams, (p) => {
+      for (const listener of [...(this.floor.get(p.terminalId) ?? [])]) listener(p);
     });
     peer.onNotification('terminal.exit', ExitParams, (p) => {
       if (p.subscriptionId !== undefined)
@@ -95,14 +107,12 @@ export class SubscriptionRouter {
 
   /** Calls `listener` with `terminal.activity` of `terminalId`; returns the function that stops it. */
   onActivity(terminalId: string, listener: (activity: TerminalActivity) => void): () => void {
-    const listeners = this.activity.get(terminalId) ?? new Set();
-    listeners.add(listener);
-    this.activity.set(terminalId, listeners);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0 && this.activity.get(terminalId) === listeners)
-        this.activity.delete(terminalId);
-    };
+    return listen(this.activity, terminalId, listener);
+  }
+
+  /** Calls `listener` with `terminal.floor` of `terminalId`; returns the function that stops it. */
+  onFloor(terminalId: string, listener: (state: FloorState) => void): () => void {
+    return listen(this.floor, terminalId, listener);
   }
 
   /** Fails one subscription whose stream was cut on this side (a channel's local failure). */
@@ -140,4 +150,19 @@ export class SubscriptionRouter {
       sink.exit(event.info);
     }
   }
+}
+
+/** Adds `listener` to `terminalId`'s set in `map`; returns the function that removes it. */
+function listen<T>(
+  map: Map<string, Set<(value: T) => void>>,
+  terminalId: string,
+  listener: (value: T) => void,
+): () => void {
+  const listeners = map.get(terminalId) ?? new Set();
+  listeners.add(listener);
+  map.set(terminalId, listeners);
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && map.get(terminalId) === listeners) map.delete(terminalId);
+  };
 }

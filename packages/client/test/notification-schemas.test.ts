@@ -5,6 +5,8 @@
 import {
   type ExecuteProgressParams,
   ExecuteProgressParamsSchema,
+  type FloorState,
+  FloorStateSchema,
   type TerminalActivity,
   TerminalActivitySchema,
   type TerminalExitParams,
@@ -20,6 +22,7 @@ import type * as z from 'zod/mini';
 import {
   ActivityParams,
   ExitParams,
+  FloorParams,
   GapParams,
   OutputParams,
   ProgressParams,
@@ -32,6 +35,7 @@ type _Gap = Accepts<z.input<typeof GapParams>, TerminalGapParams>;
 type _Exit = Accepts<z.input<typeof ExitParams>, TerminalExitParams & { subscriptionId?: string }>;
 type _Progress = Accepts<z.input<typeof ProgressParams>, ExecuteProgressParams>;
 type _Activity = Accepts<z.input<typeof ActivityParams>, TerminalActivity>;
+type _Floor = Accepts<z.input<typeof FloorParams>, FloorState>;
 
 interface Case {
   name: string;
@@ -86,6 +90,19 @@ const cases: Case[] = [
       { terminalId: 't-1', activity: 'exited', exitCode: null, signal: 'SIGHUP' },
     ],
     invalid: [{ terminalId: 't-1', activity: 'sleeping' }],
+  },
+  {
+    name: 'terminal.floor',
+    protocol: FloorStateSchema,
+    client: FloorParams,
+    valid: [
+      { terminalId: 't-1', holder: { name: 'alice', kind: 'admin', since: '2026-01-01T00:00:00.000Z' } },
+      { terminalId: 't-1', holder: null },
+    ],
+    invalid: [
+      { terminalId: 't-1', holder: { name: 'vic', kind: 'viewer', since: 'x' } },
+      { terminalId: 't-1' },
+    ],
   },
   {
     name: 'execute.progress',

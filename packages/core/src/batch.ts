@@ -20,6 +20,12 @@ export interface BatchOptions {
   stopOnError?: boolean;
 }
 
+/** Options of `Orchestrator.batchExecute`: a batch's, plus waiting for floors. */
+export interface BatchExecuteOptions extends BatchOptions {
+  /** Each command waits while a person holds its terminal's floor (see `OrchestratorExecOptions.waitForFloor`). */
+  waitForFloor?: boolean;
+}
+
 /** True when a command's outcome counts as a failure for `stopOnError`. */
 function failed(item: BatchItemResult): boolean {
   return !item.ok || item.result.exitCode !== 0 || item.result.timedOut;

@@ -13,11 +13,12 @@ import { ErrorCode, type ExecResult, OrchflowError, type Principal } from '@orch
 import type { IsolationLevel, PolicyDecision } from '@orchflow/security';
 import { policyDeniedError } from '@orchflow/security/internal';
 import { ConnectionPolicy } from './connection-policy';
-import { terminalExited } from './errors';
+import { pluginDenied, terminalExited } from './errors';
 import type { EventBus } from './event-bus';
 import type { CommandStartEvent, OrchestratorExecOptions } from './events';
+import type { FloorControl } from './floor';
 import { TerminalLanes } from './lanes';
-import type { PluginDenial, PluginHost } from './plugins';
+import type { PluginHost } from './plugins';
 import type { TerminalRecord, TerminalRegistry } from './registry';
 import { type AuditSubject, principalLabel, type SecurityGate } from './security';
 
@@ -28,6 +29,7 @@ export interface CommandRunnerDeps {
   events: EventBus;
   security: SecurityGate;
   defaultTimeoutMs: number | undefined;
+  floor: FloorControl;
 }
 
 /** Who asks for a command: the RPC layer passes its connection's principal. */
@@ -37,6 +39,11 @@ export interface CallContext {
    * `ConnectionPolicy.bind`) is held to that policy in addition to the orchestrator's.
    */
   principal?: Principal;
+  /**
+   * The caller's floor key (see `FloorClaim.key`): while a person holds a terminal's floor, only
+   * calls carrying their key may run commands or type in it; the RPC layer passes its connection's.
+   */
+  floorKey?: string;
 }
 
 /** How a command is admitted. */
@@ -56,22 +63,8 @@ export interface Admission {
   subject: AuditSubject;
   decision: PolicyDecision | undefined;
   caller: ConnectionPolicy | undefined;
-}
-
-function denied(denial: PluginDenial, record: TerminalRecord, command: string): OrchflowError {
-  const message = denial.failed
-    ? `Command denied: plugin '${denial.plugin}' failed (${denial.reason}); commands are refused while a plugin fails (fail closed)`
-    : `Command denied by plugin '${denial.plugin}': ${denial.reason}`;
-  // The same `{ rule, reason, command }` as a policy denial (PolicyDeniedData), plus the plugin.
-  return new OrchflowError(ErrorCode.PolicyDenied, message, {
-    rule: `plugin:${denial.plugin}`,
-    reason: denial.reason,
-    command,
-    plugin: denial.plugin,
-    pluginFailed: denial.failed,
-    terminalId: record.id,
-    agentId: record.agentId,
-  });
+  /** The caller's floor key, checked again right before the command runs. */
+  floorKey?: string | undefined;
 }
 
 /** Admits and runs commands, emitting `command.start` / `command.end`. */
@@ -91,6 +84,7 @@ export class CommandRunner {
     const { registry, plugins, security } = this.deps;
     const record = registry.get(terminalId);
     if (record.session.exitInfo) throw terminalExited(record.id, record.session.exitInfo);
+    this.deps.floor.assertClear(record.id, options.floorKey);
     const cwd = record.session.cwd;
     const subject: AuditSubject = {
       commandId: randomUUID(),
@@ -121,7 +115,7 @@ export class CommandRunner {
         subject,
         cwd,
         verdict,
-        denied(denial, record, command),
+        pluginDenied(denial, record, command),
         denial.failed ? 'critical' : 'warning',
       );
     }
@@ -138,7 +132,7 @@ export class CommandRunner {
       this.alert(subject, 'critical', failure.message, 'audit-log');
       throw failure;
     }
-    return { record, subject, decision, caller };
+    return { record, subject, decision, caller, floorKey: options.floorKey };
   }
 
   /**
@@ -151,6 +145,7 @@ export class CommandRunner {
     return this.lanes.run(
       record.id,
       async () => {
+        this.deps.floor.assertClear(record.id, admission.floorKey);
         const cwd = record.session.cwd;
         const decision = await this.deps.security.check(subject.command, cwd, admission.caller);
         if (decision && !decision.allowed) {
@@ -225,17 +220,37 @@ export class CommandRunner {
     }
   }
 
-  /** Admits (against the live cwd, once earlier commands of the terminal are done), then runs. */
+  /**
+   * Admits (against the live cwd, once earlier commands of the terminal are done), then runs.
+   * While someone else holds the terminal's floor it fails with FloorHeld at once, or with
+   * `waitForFloor` first waits for the release within the command's timeout (see floor.ts).
+   */
   execute(
     terminalId: string,
     command: string,
     options: OrchestratorExecOptions = {},
     context: CallContext = {},
   ): Promise<ExecResult> {
-    return this.lanes.run(
-      terminalId,
-      async () => this.run(await this.admit(terminalId, command, context), options),
-      options.signal,
+    const { waitForFloor, ...rest } = options;
+    const attempt = (opts: OrchestratorExecOptions): Promise<ExecResult> =>
+      this.lanes.run(
+        terminalId,
+        async () => this.run(await this.admit(terminalId, command, context), opts),
+        opts.signal,
+      );
+    const { floor, security, defaultTimeoutMs } = this.deps;
+    if (!waitForFloor) {
+      floor.assertClear(terminalId, context.floorKey);
+      return attempt(rest);
+    }
+    const caller = ConnectionPolicy.of(context.principal);
+    const budget = security.timeoutFor(rest.timeoutMs, defaultTimeoutMs, caller);
+    const wait = { timeoutMs: budget, signal: rest.signal };
+    // The command runs with what the wait left of its timeout.
+    const left = (waitedMs: number): number | undefined =>
+      budget === undefined ? undefined : Math.max(1, Math.ceil(budget - waitedMs));
+    return floor.afterWait(terminalId, context.floorKey, wait, (waitedMs) =>
+      attempt(budget === undefined ? rest : { ...rest, timeoutMs: left(waitedMs) }),
     );
   }
 

@@ -1,6 +1,8 @@
 // The errors the orchestrator raises, built in one place so their codes, messages and data stay
 // consistent across execute, batches, transactions and the RPC layer that forwards them.
 import { ErrorCode, type ExitInfo, OrchflowError } from '@orchflow/protocol';
+import type { PluginDenial } from './plugins';
+import type { TerminalRecord } from './registry';
 
 /** No terminal with this id is registered. */
 export function terminalNotFound(id: string): OrchflowError {
@@ -50,4 +52,25 @@ export function orchestratorShutDown(): OrchflowError {
 /** Invalid arguments to a public method. */
 export function invalidParams(message: string, data?: unknown): OrchflowError {
   return new OrchflowError(ErrorCode.InvalidParams, message, data);
+}
+
+/** A plugin refused a command (or failed, and the orchestrator failed closed). */
+export function pluginDenied(
+  denial: PluginDenial,
+  record: Pick<TerminalRecord, 'id' | 'agentId'>,
+  command: string,
+): OrchflowError {
+  const message = denial.failed
+    ? `Command denied: plugin '${denial.plugin}' failed (${denial.reason}); commands are refused while a plugin fails (fail closed)`
+    : `Command denied by plugin '${denial.plugin}': ${denial.reason}`;
+  // The same `{ rule, reason, command }` as a policy denial (PolicyDeniedData), plus the plugin.
+  return new OrchflowError(ErrorCode.PolicyDenied, message, {
+    rule: `plugin:${denial.plugin}`,
+    reason: denial.reason,
+    command,
+    plugin: denial.plugin,
+    pluginFailed: denial.failed,
+    terminalId: record.id,
+    agentId: record.agentId,
+  });
 }

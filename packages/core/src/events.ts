@@ -2,6 +2,7 @@
 // tagged union that `subscribeEvents()` yields.
 import type { ExitInfo, OrchflowErrorJson, SecurityAlertParams, TerminalInfo } from '@orchflow/protocol';
 import type { ExecOptions } from '@orchflow/terminal';
+import type { TerminalFloorEvent } from './floor';
 
 /** A terminal was spawned. */
 export interface TerminalSpawnEvent {
@@ -41,6 +42,13 @@ export interface OrchestratorExecOptions extends Omit<ExecOptions, 'onStart'> {
    * text on one terminal each get their own call.
    */
   onStart?: ((event: CommandStartEvent) => void) | undefined;
+  /**
+   * While a person holds the terminal's floor, wait for the release instead of failing with
+   * FloorHeld. `timeoutMs` (or the default/policy cap) bounds the wait and the run together: the
+   * command runs with what the wait left; a wait that uses it all fails with Timeout. `signal`
+   * ends the wait with Cancelled.
+   */
+  waitForFloor?: boolean | undefined;
 }
 
 /** A command finished: a result summary, or the error it failed with. */
@@ -73,6 +81,7 @@ export interface OrchestratorEventMap {
   'command.end': [CommandEndEvent];
   'security.alert': [SecurityAlertEvent];
   'plugin.error': [PluginErrorEvent];
+  'terminal.floor': [TerminalFloorEvent];
 }
 
 /** Name of an orchestrator event. */
@@ -87,6 +96,7 @@ export const ORCHESTRATOR_EVENT_NAMES: readonly OrchestratorEventName[] = [
   'command.end',
   'security.alert',
   'plugin.error',
+  'terminal.floor',
 ];
 
 /** Marker in a `subscribeEvents()` stream: `count` older events were dropped because the consumer lagged. */

@@ -3,6 +3,7 @@
 
 import type { MuxSession } from '@orchflow/mux';
 import type {
+  CommandRecord,
   Disposer,
   ExecResult,
   ExitInfo,
@@ -71,6 +72,11 @@ export class TerminalHandle {
   /** Calls `listener` whenever the terminal's activity changes (see `Terminal.onActivity`). */
   onActivity(listener: (activity: TerminalActivity) => void): Disposer {
     return this.session.onActivity(listener);
+  }
+
+  /** The newest `limit` commands the terminal ran, oldest first (see `Orchestrator.history`). */
+  history(limit?: number): CommandRecord[] {
+    return this.orch.history(this.id, limit);
   }
 
   /** Reads retained output by offset. */

@@ -1,7 +1,7 @@
 // @orchflow/core — the Orchestrator: terminals per agent, admitted commands, events, plugins.
 // RPC plumbing (principal scoping, subscriptions, progress) stays inside the package.
 
-export type { BatchOptions } from './batch';
+export type { BatchExecuteOptions, BatchOptions } from './batch';
 export { OrchestratorBuilder } from './builder';
 export type { CallContext } from './commands';
 export { connect } from './connect';
@@ -24,6 +24,7 @@ export {
   type TerminalOutputEvent,
   type TerminalSpawnEvent,
 } from './events';
+export type { FloorChangeReason, FloorClaim, FloorWait, TerminalFloorEvent } from './floor';
 export { TerminalHandle } from './handle';
 export {
   DEFAULT_EVENT_QUEUE_SIZE,

@@ -2,16 +2,20 @@
 // (single, batched, transactional), typed events, flow-controlled output streams, emergency
 // controls, metrics and a shutdown that leaves no process behind. Behaviour lives in the modules
 // it composes; this file wires them and guards the public surface.
+import { randomUUID } from 'node:crypto';
 import { DirectBackend, type MuxBackend } from '@orchflow/mux';
 import {
   BatchExecuteParamsSchema,
   type BatchItemResult,
   type BulkControlParams,
+  type CommandRecord,
   type Disposer,
   type ExecResult,
   type ExecuteCommand,
   type ExecutionMode,
   type ExitInfo,
+  type FloorState,
+  HistoryParamsSchema,
   type IpcChannel,
   type MetricsParams,
   type MetricsResult,
@@ -31,15 +35,16 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@orchflow/terminal';
-import { type BatchOptions, runBatch } from './batch';
+import { type BatchExecuteOptions, type BatchOptions, runBatch } from './batch';
 import { OrchestratorBuilder } from './builder';
 import { type CallContext, CommandRunner } from './commands';
 import { connect } from './connect';
 import { ConnectionPolicy } from './connection-policy';
-import { invalidParams, orchestratorShutDown } from './errors';
+import { invalidParams, orchestratorShutDown, terminalExited } from './errors';
 import { EventBus, type EventListener } from './event-bus';
 import type { EventStream, SubscribeEventsOptions } from './event-stream';
 import type { OrchestratorEventName, OrchestratorExecOptions } from './events';
+import { checkedClaim, type FloorClaim, FloorControl } from './floor';
 import { TerminalHandle } from './handle';
 import { TerminalLifecycle } from './lifecycle';
 import { collectMetrics } from './metrics';
@@ -48,7 +53,7 @@ import { outputIterable, type StreamOutputOptions } from './output-stream';
 import { PluginHost } from './plugins';
 import { RawInputJudge } from './raw-input';
 import { type TerminalFilter, type TerminalRecord, TerminalRegistry } from './registry';
-import { SecurityGate } from './security';
+import { principalLabel, SecurityGate } from './security';
 import { type ChannelServing, serveChannels } from './serve';
 import { Transaction } from './transaction';
 import { TransactionManager } from './transactions';
@@ -69,6 +74,7 @@ export class Orchestrator {
   private readonly transactions: TransactionManager;
   private readonly lifecycle: TerminalLifecycle;
   private readonly rawInput: RawInputJudge;
+  private readonly floors: FloorControl;
   private readonly handles = new WeakMap<TerminalRecord, TerminalHandle>();
   private readonly startedAt = performance.now();
   private readonly initialized: Promise<void>;
@@ -96,12 +102,16 @@ export class Orchestrator {
         message: error instanceof Error ? error.message : String(error),
       }),
     );
+    this.floors = new FloorControl((change) => this.events.emit('terminal.floor', change));
+    // A terminal that exits (killed, or its shell ended) takes its floor with it.
+    this.events.on('terminal.exit', ({ terminalId }) => this.floors.drop(terminalId));
     this.commands = new CommandRunner({
       registry: this.registry,
       plugins: this.plugins,
       events: this.events,
       security: this.security,
       defaultTimeoutMs: resolved.defaultTimeoutMs,
+      floor: this.floors,
     });
     this.rawInput = new RawInputJudge({
       admit: async (terminalId, line, admitOptions) => {
@@ -173,12 +183,12 @@ export class Orchestrator {
 
   /** The info of a registered terminal; throws TerminalNotFound. */
   terminalInfo(id: string): TerminalInfo {
-    return TerminalRegistry.info(this.registry.get(id));
+    return this.infoOf(this.registry.get(id));
   }
 
   /** Registered terminals (live, and exited ones still retained), oldest first. */
   listTerminals(filter: TerminalFilter = {}): TerminalInfo[] {
-    return this.registry.list(filter).map((r) => TerminalRegistry.info(r));
+    return this.registry.list(filter).map((r) => this.infoOf(r));
   }
 
   /**
@@ -204,13 +214,57 @@ export class Orchestrator {
    * ConnectionPolicy `context.principal` carries — and TerminalNotFound/TerminalExited, at once.
    * Under a policy that restricts commands, lines typed at the shell's prompt are admitted like
    * commands first (see raw-input.ts): the promise then rejects with PolicyDenied for a refused
-   * line. It resolves once the input is written.
+   * line. It resolves once the input is written. While a person holds the terminal's floor, only
+   * they (`context.floorKey`) may write — anyone else gets FloorHeld at once — and their input is
+   * recorded in the audit log, attributed to them, before it is typed.
    */
   write(terminalId: string, data: string | Uint8Array, context: CallContext = {}): Promise<void> {
     this.assertOpen();
     const record = this.registry.get(terminalId);
-    const mode = this.security.rawInputMode(terminalId, ConnectionPolicy.of(context.principal));
-    return this.rawInput.write(record, data, mode === 'judged', context);
+    this.floors.assertClear(record.id, context.floorKey);
+    const holder = this.floors.claimOf(record.id, context.floorKey);
+    const admin = holder?.kind === 'admin';
+    const mode = this.security.rawInputMode(terminalId, ConnectionPolicy.of(context.principal), admin);
+    if (!holder) return this.rawInput.write(record, data, mode === 'judged', context);
+    const principal = holder.principal ?? context.principal;
+    const subject = { commandId: randomUUID(), agentId: record.agentId, terminalId: record.id, command: '' };
+    const typist = principal ? { ...subject, principal: principalLabel(principal) } : subject;
+    return this.security
+      .recordInput(typist, holder.name, data)
+      .then(() => this.rawInput.write(record, data, mode === 'judged', context));
+  }
+
+  /**
+   * Gives `holder` the terminal's floor (a person takes it over): until they release it, only
+   * calls carrying their key may run commands or type in it. Taking one's own floor again changes
+   * nothing. Throws TerminalNotFound, TerminalExited, InvalidParams, and FloorHeld when someone
+   * else holds it — unless `force` (the caller decides who may force; the RPC layer: admins).
+   * Emits `terminal.floor`.
+   */
+  takeFloor(terminalId: string, holder: FloorClaim, options: { force?: boolean } = {}): FloorState {
+    this.assertOpen();
+    const record = this.registry.get(terminalId);
+    if (record.session.exitInfo) throw terminalExited(record.id, record.session.exitInfo);
+    return this.floors.take(record.id, record.agentId, checkedClaim(holder), options.force === true);
+  }
+
+  /**
+   * Hands a terminal's floor back; returns the floor now (free). A free floor stays free; one
+   * held under another key throws FloorHeld. Emits `terminal.floor`.
+   */
+  releaseFloor(terminalId: string, holderKey: string): FloorState {
+    this.assertOpen();
+    return this.floors.release(this.registry.get(terminalId).id, holderKey);
+  }
+
+  /** Releases every floor held under `holderKey` (its connection closed); returns how many. */
+  releaseFloors(holderKey: string): number {
+    return this.floors.releaseAll(holderKey);
+  }
+
+  /** Who holds a terminal's floor (`holder: null` when nobody does). Throws TerminalNotFound. */
+  floor(terminalId: string): FloorState {
+    return this.floors.state(this.registry.get(terminalId).id);
   }
 
   /** Resizes a terminal; returns the size now in effect. */
@@ -235,6 +289,18 @@ export class Orchestrator {
   activity(terminalId: string): TerminalActivity {
     this.assertOpen();
     return this.registry.get(terminalId).session.activity();
+  }
+
+  /**
+   * The newest `limit` commands of a terminal (default 100; the last 200 are kept), oldest first:
+   * its `execute()`s and, in a PTY shell, the lines typed at its prompt, each with exit code and
+   * duration once ended (see `Terminal.history`). Throws TerminalNotFound, InvalidParams.
+   */
+  history(terminalId: string, limit?: number): CommandRecord[] {
+    this.assertOpen();
+    const checked = HistoryParamsSchema.safeParse({ terminalId, limit });
+    if (!checked.success) throw invalidParams(`Invalid history request: ${checked.error.message}`);
+    return this.registry.get(terminalId).session.history(limit);
   }
 
   /** Calls `listener` whenever a terminal's activity changes. Throws TerminalNotFound. */
@@ -311,15 +377,16 @@ export class Orchestrator {
   /** Runs several commands, each admitted on its own; one result per command, in order. */
   async batchExecute(
     commands: ExecuteCommand[],
-    options: BatchOptions = {},
+    options: BatchExecuteOptions = {},
     context?: CallContext,
   ): Promise<BatchItemResult[]> {
     this.assertOpen();
     const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
     if (!checked.success) throw invalidParams(`Invalid batch: ${checked.error.message}`);
     await this.initialized;
+    const { waitForFloor } = checked.data;
     return runBatch(checked.data.commands, options, ({ terminalId, command, ...limits }) =>
-      this.commands.execute(terminalId, command, limits, context),
+      this.commands.execute(terminalId, command, { ...limits, waitForFloor }, context),
     );
   }
 
@@ -425,6 +492,12 @@ export class Orchestrator {
     await this.serving.stop();
     await this.security.close().catch(() => undefined);
     this.events.close();
+  }
+
+  private infoOf(record: TerminalRecord): TerminalInfo {
+    const info = TerminalRegistry.info(record);
+    const holder = this.floors.holder(record.id);
+    return holder ? { ...info, floor: holder } : info;
   }
 
   private handleOf(record: TerminalRecord): TerminalHandle {

@@ -144,6 +144,8 @@ export class TerminalRegistry {
       createdAt: record.createdAt.toISOString(),
       shell: session.shell,
       cwd: session.cwd,
+      // A session type from before `canPause` existed can be paused.
+      pausable: session.canPause !== false,
     };
     if (session.name !== undefined) info.name = session.name;
     if (session.exitInfo) info.exitCode = session.exitInfo.exitCode;

@@ -41,14 +41,14 @@ export interface AuditSubject {
   terminalId: string;
   command: string;
   principal?: string;
-  /** `raw-input` for a line typed with `write()` (it has no end entry). */
-  source?: 'raw-input';
+  /** `raw-input` for a line typed with `write()` (it has no end entry); `floor` for a floor holder's keystrokes. */
+  source?: 'raw-input' | 'floor';
 }
 
 /** How the audit log names a principal: `admin`, `agent:<name>`, or an unnamed agent's grant. */
 export function principalLabel(principal: Principal): string {
   if (principal.name !== undefined) return `${principal.kind}:${principal.name}`;
-  if (principal.kind === 'admin') return 'admin';
+  if (principal.kind !== 'agent') return principal.kind;
   const grant = [
     ...(principal.agentIds ? [`agentIds=${principal.agentIds.join(',')}`] : []),
     ...(principal.agentIdPrefix !== undefined ? [`prefix=${principal.agentIdPrefix}`] : []),
@@ -179,6 +179,16 @@ export class SecurityGate {
   }
 
   /**
+   * Records keystrokes of the person holding a terminal's floor, attributed to them; resolves
+   * once on disk and rejects (fail closed: the keys are not typed) when it cannot be written.
+   */
+  async recordInput(subject: AuditSubject, holder: string, data: string | Uint8Array): Promise<void> {
+    const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    await this.write({ kind: 'input', ...subject, command: text, source: 'floor', holder, bytes });
+  }
+
+  /**
    * The wrapper isolating a terminal spawned with `config` (by `caller`, if any: each isolation
    * setting then takes the stricter of both policies), or undefined when none is needed. A
    * `sandboxed` terminal is isolated at `sandbox` at least, with or without a policy.
@@ -209,9 +219,15 @@ export class SecurityGate {
   /**
    * How raw input (keystrokes) from `caller` may reach a terminal: `direct`, or `judged` line by
    * line at the shell's prompt (see raw-input.ts) when either policy is not as open as `trusted`
-   * (see `trustsRawInput`). Throws Forbidden when the policy, or the caller's, does not allow raw input.
+   * (see `trustsRawInput`). Throws Forbidden when the policy, or the caller's, does not allow raw
+   * input — except for `personAtFloor` (an admin holding the terminal's floor), whose lines are judged.
    */
-  rawInputMode(terminalId: string, caller?: ConnectionPolicy): 'direct' | 'judged' {
+  rawInputMode(terminalId: string, caller?: ConnectionPolicy, personAtFloor = false): 'direct' | 'judged' {
+    // A person with admin rights who took the terminal's floor may type even where programs may
+    // not: taking over is the point of the floor. What they type at the shell's prompt is still
+    // judged like a command under a policy that restricts commands.
+    if (personAtFloor)
+      return this.securityPolicy !== undefined && !trustsRawInput(this.securityPolicy) ? 'judged' : 'direct';
     if (this.securityPolicy && !canWriteRawInput(this.securityPolicy)) {
       throw new OrchflowError(
         ErrorCode.Forbidden,

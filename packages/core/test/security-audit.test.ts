@@ -51,7 +51,7 @@ describe('audit principal', () => {
     await orch.shutdown();
 
     const log = entries(audit);
-    const commands = log.map((e) => `${e.kind}:${e.command}`);
+    const commands = log.map((e) => `${e.kind}:${e.kind === 'tool' ? e.tool : e.command}`);
     expect(commands).toEqual([
       'decision:rm -f x',
       'decision:echo allowed',
@@ -62,7 +62,7 @@ describe('audit principal', () => {
       'decision:echo tx',
       'end:echo tx',
     ]);
-    for (const entry of log) expect(entry.principal, `${entry.kind}:${entry.command}`).toBe('agent:ci-bot');
+    for (const entry of log) expect(entry.principal, commands[log.indexOf(entry)]).toBe('agent:ci-bot');
     expect(await verifyAuditLog(audit)).toMatchObject({ ok: true, entries: log.length });
   });
 

@@ -2,6 +2,7 @@
 // so a backend may return a plain `Terminal` (DirectBackend), a Terminal running over a tmux pane,
 // or one inside a container, and the orchestrator never needs to know which.
 import type {
+  CommandRecord,
   Disposer,
   ExecResult,
   ExecutionMode,
@@ -68,6 +69,8 @@ export interface MuxSession {
   activity(): TerminalActivity;
   /** Calls `listener` whenever the session's activity changes (see `Terminal.onActivity`). */
   onActivity(listener: (activity: TerminalActivity) => void): Disposer;
+  /** The newest `limit` commands the session ran, oldest first (see `Terminal.history`). */
+  history(limit?: number): CommandRecord[];
   /** CPU, memory and process count of the session's process tree. */
   metrics(): Promise<ProcessMetrics>;
   /** False when output cannot be held back without loss (tmux panes): pause() then throws InvalidState. */

@@ -50,6 +50,12 @@ export const ErrorCode = {
    * this side only ({@link ChannelClosedError}); no server sends it.
    */
   ChannelClosed: -32016,
+  /**
+   * A person holds the terminal's floor (`terminal.floor.take`): only they may type or run commands
+   * in it until they release it. `data` is `{ terminalId, holder }` (read it with `floorHeld(error)`);
+   * wait for the release, or pass `waitForFloor: true` to `execute`/`batchExecute`.
+   */
+  FloorHeld: -32017,
 } as const;
 
 /** One of the numeric values of {@link ErrorCode}. */

@@ -77,6 +77,28 @@ export {
   TerminalStateSchema,
 } from './schemas/domain';
 export {
+  type FloorHolder,
+  FloorHolderSchema,
+  type FloorReleaseParams,
+  FloorReleaseParamsSchema,
+  type FloorState,
+  FloorStateSchema,
+  type FloorTakeParams,
+  FloorTakeParamsSchema,
+} from './schemas/floor';
+export {
+  COMMAND_HISTORY_LIMIT,
+  type CommandRecord,
+  CommandRecordSchema,
+  type CommandSource,
+  CommandSourceSchema,
+  DEFAULT_HISTORY_LIMIT,
+  type HistoryParams,
+  HistoryParamsSchema,
+  type HistoryResult,
+  HistoryResultSchema,
+} from './schemas/history';
+export {
   type ClientCapabilities,
   ClientCapabilitiesSchema,
   type ClientInfo,

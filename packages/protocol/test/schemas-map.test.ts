@@ -37,12 +37,23 @@ const ARCHITECTURE_METHODS = [
   '$/shutdown',
   // Not in ARCHITECTURE.md yet: what a terminal is doing (issues #14, #15; docs/protocol.md).
   'terminal.activity',
+  // Not in ARCHITECTURE.md yet: a terminal's command history (issue #15; docs/protocol.md).
+  'terminal.history',
+  // Floor control (issue #15; docs/protocol.md).
+  'terminal.floor.take',
+  'terminal.floor.release',
 ];
 // `$/cancelRequest` is listed among methods there but is sent as a notification, as in LSP.
 const METHODS_SENT_AS_NOTIFICATIONS = ['$/cancelRequest'];
 // An execute's live output ("execute progress") is the value of `$/progress`, the one progress
 // mechanism (RpcPeer's onProgress); there is no separate `execute.progress` notification.
-const ARCHITECTURE_NOTIFICATIONS = ['terminal.output', 'terminal.exit', 'terminal.metrics', 'security.alert'];
+const ARCHITECTURE_NOTIFICATIONS = [
+  'terminal.output',
+  'terminal.exit',
+  'terminal.metrics',
+  'terminal.floor',
+  'security.alert',
+];
 // One name on purpose for both: the request asks for a terminal's activity, the notification
 // pushes the same shape when it changes (JSON-RPC tells them apart by the request id).
 const SHARED_NAMES = ['terminal.activity'];

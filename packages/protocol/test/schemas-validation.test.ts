@@ -42,6 +42,7 @@ const invalidParams: { [M in MethodName]?: Cases } = {
     [{ ...exec, idleTimeoutMs: -1 }, 'idleTimeoutMs'],
     [{ ...exec, maxOutputBytes: 0 }, 'maxOutputBytes'],
     [{ ...exec, progress: 'yes' }, 'progress'],
+    [{ ...exec, waitForFloor: 1 }, 'waitForFloor'],
   ],
   'terminal.write': [
     [{ terminalId: 't-1', data: [1, 2] }, 'data'],
@@ -58,6 +59,15 @@ const invalidParams: { [M in MethodName]?: Cases } = {
   'terminal.list': [[{ state: 'zombie' }, 'state']],
   'terminal.snapshot': [[{}, 'terminalId']],
   'terminal.activity': [[{}, 'terminalId']],
+  'terminal.floor.take': [
+    [{}, 'terminalId'],
+    [{ terminalId: 't-1', force: 'yes' }, 'force'],
+  ],
+  'terminal.floor.release': [[{ terminalId: '' }, 'terminalId']],
+  'terminal.history': [
+    [{ terminalId: 't-1', limit: 0 }, 'limit'],
+    [{ terminalId: 't-1', limit: 1001 }, 'limit'],
+  ],
   'terminal.read': [
     [{ terminalId: 't-1', fromOffset: -1 }, 'fromOffset'],
     [{ terminalId: 't-1', maxBytes: ProtocolLimits.maxReadBytes + 1 }, 'maxBytes'],
@@ -97,6 +107,16 @@ const invalidResults: { [M in MethodName]?: Cases } = {
   ],
   'terminal.write': [[{ bytesWritten: -1 }, 'bytesWritten']],
   'terminal.list': [[{ terminals: [{ id: 't' }] }, 'terminals.0.agentId']],
+  'terminal.floor.take': [
+    [{ terminalId: 't-1', holder: { name: '', kind: 'admin', since: 'x' } }, 'holder.name'],
+  ],
+  'terminal.history': [
+    [{ commands: [{ command: 'ls', startedAt: 'x', source: 'robot' }] }, 'commands.0.source'],
+    [
+      { commands: [{ command: 'ls', startedAt: 'x', source: 'typed', durationMs: -1 }] },
+      'commands.0.durationMs',
+    ],
+  ],
   'terminal.subscribe': [[{ subscriptionId: 'sub-1' }, 'offset']],
   'terminal.batchExecute': [
     [{ results: [{ ok: true, terminalId: 't-1', error: { code: 1, message: 'x' } }] }, 'results.0.result'],
@@ -124,6 +144,10 @@ const invalidNotifications: { [N in NotificationName]?: Cases } = {
   'terminal.activity': [
     [{ terminalId: 't-1', activity: 'asleep' }, 'activity'],
     [{ terminalId: 't-1', activity: 'running', foregroundPid: 0 }, 'foregroundPid'],
+  ],
+  'terminal.floor': [
+    [{ terminalId: 't-1', holder: { name: 'bob', kind: 'viewer', since: 'now' } }, 'holder.kind'],
+    [{ terminalId: 't-1' }, 'holder'],
   ],
   'security.alert': [
     [{ severity: 'meh', reason: 'x' }, 'severity'],

@@ -29,6 +29,8 @@ const terminal: TerminalInfo = {
   name: 'worker',
   shell: '/bin/bash',
   cwd: '/tmp',
+  pausable: true,
+  floor: { name: 'alice', kind: 'admin', since: '2025-01-01T00:00:01.000Z' },
 };
 const execResult: ExecResult = {
   stdout: 'hello\n',
@@ -81,6 +83,12 @@ const methodSamples: { [M in MethodName]: { params: ParamsOf<M>[]; result: Resul
         serverInfo: { name: 'orchflow', version: '0.1.0' },
         capabilities: { transports: [], executionModes: [], backends: [], isolationLevels: [], features: [] },
         principal: { kind: 'admin' },
+      },
+      {
+        protocolVersion: PROTOCOL_VERSION,
+        serverInfo: { name: 'orchflow', version: '0.1.0' },
+        capabilities: { transports: [], executionModes: [], backends: [], isolationLevels: [], features: [] },
+        principal: { kind: 'viewer', name: 'wall-screen' },
       },
     ],
   },
@@ -135,6 +143,26 @@ const methodSamples: { [M in MethodName]: { params: ParamsOf<M>[]; result: Resul
       { terminalId: 't-1', activity: 'exited', exitCode: null, signal: 'SIGKILL' },
     ],
   },
+  'terminal.history': {
+    params: [{ terminalId: 't-1' }, { terminalId: 't-1', limit: 1000 }],
+    result: [
+      { commands: [] },
+      {
+        commands: [
+          {
+            command: 'make test',
+            startedAt: '2026-01-01T00:00:00.000Z',
+            durationMs: 1200,
+            exitCode: 2,
+            cwd: '/src',
+            source: 'execute',
+          },
+          { command: 'vim notes', startedAt: '2026-01-01T00:00:02.000Z', exitCode: null, source: 'typed' },
+          { command: 'sleep 60', startedAt: '2026-01-01T00:00:03.000Z', source: 'typed' },
+        ],
+      },
+    ],
+  },
   'terminal.snapshot': {
     params: [{ terminalId: 't-1' }],
     result: [{ lines: ['$ ls', 'a  b'], cursor: { x: 2, y: 1 }, cols: 80, rows: 24, altScreen: false }],
@@ -148,9 +176,20 @@ const methodSamples: { [M in MethodName]: { params: ParamsOf<M>[]; result: Resul
     result: [{ subscriptionId: 'sub-1', offset: 0 }],
   },
   'terminal.unsubscribe': { params: [{ subscriptionId: 'sub-1' }], result: [{ unsubscribed: false }] },
+  'terminal.floor.take': {
+    params: [{ terminalId: 't-1' }, { terminalId: 't-1', force: true }],
+    result: [
+      { terminalId: 't-1', holder: { name: 'alice', kind: 'admin', since: '2026-01-01T00:00:00.000Z' } },
+    ],
+  },
+  'terminal.floor.release': {
+    params: [{ terminalId: 't-1' }],
+    result: [{ terminalId: 't-1', holder: null }],
+  },
   'terminal.batchExecute': {
     params: [
       { commands: [{ terminalId: 't-1', command: 'ls' }] },
+      { commands: [{ terminalId: 't-1', command: 'ls' }], waitForFloor: true },
       { commands: [command, { terminalId: 't-2', command: 'pwd' }], mode: 'parallel', stopOnError: true },
     ],
     result: [
@@ -210,6 +249,10 @@ const notificationSamples: { [N in NotificationName]: NotificationParamsOf<N>[] 
   ],
   'terminal.metrics': [{ terminalId: 't-1', ...metrics }],
   'terminal.activity': [{ terminalId: 't-1', activity: 'running', command: 'sleep 5', foregroundPid: 7 }],
+  'terminal.floor': [
+    { terminalId: 't-1', holder: { name: 'ci-bot', kind: 'agent', since: '2026-01-01T00:00:00.000Z' } },
+    { terminalId: 't-1', holder: null },
+  ],
   'security.alert': [
     { severity: 'critical', reason: 'rm -rf / is forbidden' },
     {

@@ -7,7 +7,9 @@ export type {
   AuditDecision,
   AuditEnd,
   AuditEntry,
+  AuditInput,
   AuditRecord,
+  AuditToolCall,
 } from './audit/entry';
 export { type AuditVerification, type VerifyAuditOptions, verifyAuditLog } from './audit/verify';
 export { CommandPolicy } from './command/command-policy';

@@ -73,6 +73,24 @@ describe('TokenAuthenticator', () => {
       expect(auth.lookup(AGENT)).toEqual({ kind: 'agent', agentIds: ['a'] });
     });
 
+    it('loads a viewer token, and refuses a viewer given agent grants', async () => {
+      const file = join(dir, 'viewer.json');
+      await writeFile(
+        file,
+        JSON.stringify({ tokens: [{ token: AGENT, principal: { kind: 'viewer', name: 'wall-screen' } }] }),
+      );
+      expect((await TokenAuthenticator.fromFile(file)).lookup(AGENT)).toEqual({
+        kind: 'viewer',
+        name: 'wall-screen',
+      });
+      // A viewer acts as no agent: a grant there is a mistake, not something to drop silently.
+      await writeFile(
+        file,
+        JSON.stringify({ tokens: [{ token: AGENT, principal: { kind: 'viewer', agentIds: ['a'] } }] }),
+      );
+      await expect(TokenAuthenticator.fromFile(file)).rejects.toThrow(/tokens\.0\.principal/);
+    });
+
     it('explains a malformed or missing file', async () => {
       const bad = join(dir, 'bad.json');
       await writeFile(bad, '{ "tokens": [ { "token": 1 } ] }');

@@ -137,6 +137,12 @@ describe('HttpServer: OpenAPI', () => {
     await call('GET', t, at, 200);
     expect(await call('GET', `${t}/snapshot`, `${at}/snapshot`, 200)).toMatchObject({ cols: 100, rows: 30 });
     expect(await call('GET', `${t}/activity`, `${at}/activity`, 200)).toMatchObject({ terminalId: id });
+    expect(await call('GET', `${t}/history`, `${at}/history?limit=5`, 200)).toMatchObject({
+      commands: [
+        { command: 'echo hi; (exit 3)', exitCode: 3, source: 'execute' },
+        { command: 'echo typed', source: 'typed' },
+      ],
+    });
     expect(
       (await call('GET', `${t}/output`, `${at}/output?fromOffset=0&maxBytes=65536`, 200)).data,
     ).toContain('hi');
@@ -182,6 +188,9 @@ describe('HttpServer: OpenAPI', () => {
         ErrorCode.Forbidden,
         TOKENS.alice,
       ],
+      ['GET', `${t}/history`, `${at}/history?limit=0`, 400, undefined, ErrorCode.InvalidParams, TOKENS.admin],
+      // A viewer reads every terminal over REST too, and may not run anything.
+      ['POST', `${t}/execute`, `${at}/execute`, 403, { command: 'id' }, ErrorCode.Forbidden, TOKENS.viewer],
     ];
     for (const [method, route, path, status, body, code, token] of errors) {
       const answer = await call(method, route, path, status, body, token);

@@ -16,15 +16,17 @@ export const TOKENS = {
   admin: 'admin-token-0123456789abcdef',
   alice: 'alice-token-0123456789abcdef',
   bob: 'bob-token-0123456789abcdefgh',
+  viewer: 'viewer-token-0123456789abcdef',
 } as const;
 
-/** alice may act as `alice*` agents, bob as `bob*` agents. */
+/** alice may act as `alice*` agents, bob as `bob*` agents; the viewer sees everything, controls nothing. */
 export function testAuthenticator(): TokenAuthenticator {
   return new TokenAuthenticator({
     tokens: [
       { token: TOKENS.admin, principal: { kind: 'admin' } },
       { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
       { token: TOKENS.bob, principal: { kind: 'agent', name: 'bob', agentIdPrefix: 'bob' } },
+      { token: TOKENS.viewer, principal: { kind: 'viewer', name: 'wall' } },
     ],
   });
 }

@@ -12,6 +12,7 @@ export { DEFAULT_MAX_OUTPUT_BYTES } from './exec/capture';
 export { cleanTerminalOutput, stripAnsi } from './exec/clean';
 export { INTERRUPT_GRACE_MS } from './exec/interrupt';
 export type { ExecOptions } from './exec/options';
+export { type CommandEvent, CommandHistory, type RunningCommand } from './history/command-history';
 export {
   DEFAULT_BATCH_INTERVAL_MS,
   DEFAULT_BATCH_MAX_BYTES,

@@ -3,6 +3,7 @@
 // FIFO command queue and the process-tree kill. The behaviour of each part lives in its module.
 import { randomUUID } from 'node:crypto';
 import {
+  type CommandRecord,
   type Disposer,
   disposer,
   ErrorCode,
@@ -25,6 +26,7 @@ import { type ExecOptions, execCancelled, terminalExited } from './exec/options'
 import { type PipeRunner, startPipeHost } from './exec/pipe-runner';
 import { SerialQueue } from './exec/queue';
 import type { FlowGate } from './flow-gate';
+import { type CommandEvent, CommandHistory } from './history/command-history';
 import type { OutputPipeline } from './output/pipeline';
 import type { StreamEvent, SubscribeOptions, Subscription } from './output/subscribers';
 import { ProcessMetricsSampler } from './process/metrics';
@@ -82,6 +84,8 @@ export class Terminal {
   private readonly queue = new SerialQueue();
   private readonly sampler: ProcessMetricsSampler | undefined;
   private readonly tracker: ActivityTracker;
+  /** The PTY shell's own history, or (scripted mode) the executes recorded here. */
+  private readonly commands: CommandHistory;
   private exit: ExitInfo | undefined;
   private size: { cols: number; rows: number };
 
@@ -111,6 +115,7 @@ export class Terminal {
       id,
       backend.kind === 'pty' ? ptyActivitySource(backend.host.session) : pipeActivitySource(backend.runner),
     );
+    this.commands = backend.kind === 'pty' ? backend.host.session.history.commands : new CommandHistory();
     this.exited = exited.then((info) => {
       this.exit = info;
       this.tracker.exited(info);
@@ -218,7 +223,7 @@ export class Terminal {
       const running =
         backend.kind === 'pty'
           ? backend.host.session.execute(command, run)
-          : backend.runner.execute(command, run);
+          : this.recordPipe(command, backend.runner.execute(command, run));
       const ended = (): void => this.tracker.commandEnded();
       running.then(ended, ended);
       return running;
@@ -233,6 +238,27 @@ export class Terminal {
       if (signal.aborted) onAbort();
       job.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
+  }
+
+  /**
+   * The newest `limit` commands this terminal ran (default 100, at most the last 200 are kept),
+   * oldest first: every `execute()`, and in a PTY shell each line typed at its prompt through
+   * `write()`, with exit code and duration once it ended. Throws InvalidParams for a `limit`
+   * outside 1..1000.
+   */
+  history(limit?: number): CommandRecord[] {
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `History limit must be an integer 1..1000, got ${limit}`,
+      );
+    }
+    return this.commands.list(limit);
+  }
+
+  /** Calls `listener` when a command of {@link Terminal.history} starts and when it ends. */
+  onCommand(listener: (event: CommandEvent) => void): Disposer {
+    return this.commands.onCommand(listener);
   }
 
   /** Sends input: keystrokes to the PTY, or the running command's stdin in scripted mode. */
@@ -359,6 +385,16 @@ export class Terminal {
     }
     const sampler = this.sampler ?? new ProcessMetricsSampler(pid, () => containment?.members() ?? []);
     return { ...sampler.sample(), containment: kind };
+  }
+
+  /** Records a scripted-mode execute: it starts now (it is dequeued) and ends when it settles. */
+  private recordPipe(command: string, running: Promise<ExecResult>): Promise<ExecResult> {
+    const record = this.commands.start(command, 'execute', this.cwd);
+    running.then(
+      (result) => record.end(result.exitCode),
+      () => record.end(null),
+    );
+    return running;
   }
 
   private get gate(): FlowGate {

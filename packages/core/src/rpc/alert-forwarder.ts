@@ -1,6 +1,6 @@
 // Forwards the orchestrator's `security.alert` events to one connection as `security.alert`
-// notifications. An agent principal hears only alerts about agents it may act as; alerts that
-// name no agent (e.g. an unwritable audit log) go to admins only.
+// notifications. Admins and viewers hear every alert; an agent principal hears only alerts about
+// agents it may act as, and not those that name no agent (e.g. an unwritable audit log).
 import type { SecurityAlertParams } from '@orchflow/protocol';
 import type { Orchestrator } from '../orchestrator';
 import type { Connection } from './connection';
@@ -14,7 +14,7 @@ export function forwardSecurityAlerts(
   const listener = (alert: SecurityAlertParams): void => {
     if (!conn.initialized || conn.closed) return;
     const scope = conn.scope('security.alert');
-    const visible = alert.agentId === undefined ? scope.isAdmin : scope.mayActAs(alert.agentId);
+    const visible = scope.readsAll || (alert.agentId !== undefined && scope.mayActAs(alert.agentId));
     // A closed channel rejects; the connection's own close path cleans up.
     if (visible) notify(alert).catch(() => undefined);
   };

@@ -12,13 +12,14 @@ import type { PrincipalScope } from './principal-scope';
 
 /** Registers batchExecute, tx.begin, tx.commit and tx.rollback. */
 export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): void {
-  serve('terminal.batchExecute', async ({ commands, mode, stopOnError }, scope) => {
+  serve('terminal.batchExecute', async ({ commands, mode, stopOnError, waitForFloor }, scope) => {
     const hidden = hiddenCommands(orch.listTerminals(), scope, commands);
     const masked = commands.map((c, i) =>
       hidden.has(i) ? { ...c, terminalId: `hidden-${randomUUID()}` } : c,
     );
-    const context = { principal: scope.principal };
-    const results = (await orch.batchExecute(masked, { mode, stopOnError }, context)).map((r, i) =>
+    const context = { principal: scope.principal, floorKey: conn.floorKey };
+    const options = { mode, stopOnError, waitForFloor };
+    const results = (await orch.batchExecute(masked, options, context)).map((r, i) =>
       hidden.has(i) ? unmask(r, commands[i] as ExecuteCommand) : r,
     );
     countExecuted(conn, results);
@@ -33,13 +34,13 @@ export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): vo
 
   serve('tx.commit', async ({ txId, commands, mode, stopOnError }, scope) => {
     conn.ownTransaction(txId);
-    for (const { terminalId } of commands) conn.visibleTerminal('tx.commit', terminalId);
+    for (const { terminalId } of commands) conn.controllableTerminal('tx.commit', terminalId);
     conn.transactions.delete(txId);
     const result = await orch.commitTransaction(
       txId,
       commands,
       { mode, stopOnError },
-      { principal: scope.principal },
+      { principal: scope.principal, floorKey: conn.floorKey },
     );
     countExecuted(conn, result.results);
     return result;
@@ -58,7 +59,7 @@ function hiddenCommands(
   scope: PrincipalScope,
   commands: readonly ExecuteCommand[],
 ): Set<number> {
-  const hiddenIds = new Set(terminals.filter((t) => !scope.canSee(t)).map((t) => t.id));
+  const hiddenIds = new Set(terminals.filter((t) => !scope.canControl(t)).map((t) => t.id));
   const hidden = new Set<number>();
   commands.forEach((c, i) => {
     if (hiddenIds.has(c.terminalId)) hidden.add(i);

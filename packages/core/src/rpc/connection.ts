@@ -1,10 +1,12 @@
 // The state of one served connection: whether `initialize` happened, the principal's scope, the
 // terminals spawned and transactions begun through it, its subscriptions, and the cleanup when it
-// closes. Handlers reach terminals only through `visibleTerminal`, which enforces the scope.
+// closes. Handlers reach terminals only through `readableTerminal` (to look) or
+// `controllableTerminal` (to act), which enforce the scope.
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, OrchflowError, type TerminalInfo } from '@orchflow/protocol';
 import { terminalNotFound } from '../errors';
 import type { Orchestrator } from '../orchestrator';
-import type { PrincipalScope } from './principal-scope';
+import { type PrincipalScope, readOnly } from './principal-scope';
 import type { SubscriptionRegistry } from './subscriptions';
 
 /** One connection's state. */
@@ -15,6 +17,10 @@ export class Connection {
   readonly transactions = new Set<string>();
   /** Commands this connection ran (what an agent principal's metrics report). */
   commandsExecuted = 0;
+  /** Who this connection is as a floor holder (see floor-handlers.ts); passed with its commands and input. */
+  readonly floorKey = `connection-${randomUUID()}`;
+  /** The client's `clientInfo.name` from `initialize` (names a floor holder whose principal has none). */
+  clientName: string | undefined;
   private currentScope: PrincipalScope | undefined;
   private isClosed = false;
   private closing: Promise<void> | undefined;
@@ -50,11 +56,23 @@ export class Connection {
     this.currentScope = scope;
   }
 
-  /** The info of a terminal the principal may see; anything else is TerminalNotFound. */
-  visibleTerminal(method: string, terminalId: string): TerminalInfo {
+  /** The info of a terminal the principal may read; anything else is TerminalNotFound. */
+  readableTerminal(method: string, terminalId: string): TerminalInfo {
     const scope = this.scope(method);
     const info = this.orch.terminalInfo(terminalId);
-    if (!scope.canSee(info)) throw terminalNotFound(terminalId);
+    if (!scope.canRead(info)) throw terminalNotFound(terminalId);
+    return info;
+  }
+
+  /**
+   * The info of a terminal the principal may control. A read-only principal gets Forbidden (it
+   * sees every terminal, so nothing leaks); a terminal an agent may not see is TerminalNotFound.
+   */
+  controllableTerminal(method: string, terminalId: string): TerminalInfo {
+    const scope = this.scope(method);
+    if (scope.isReadOnly) throw readOnly(method, scope.principal);
+    const info = this.orch.terminalInfo(terminalId);
+    if (!scope.canControl(info)) throw terminalNotFound(terminalId);
     return info;
   }
 

@@ -82,6 +82,7 @@ export function registerInitialize({ orch, conn, peer }: HandlerContext, setting
     // A second initialize may have won while `authenticate` or loading the policy ran.
     if (conn.initialized) throw alreadyInitialized();
     conn.initialize(new PrincipalScope(principal));
+    conn.clientName = params.clientInfo.name;
     return initializeResult(orch, settings, principal);
   });
   peer.onRequest('$/ping', Methods['$/ping'].params, () => ({

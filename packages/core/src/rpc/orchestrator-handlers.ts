@@ -1,5 +1,5 @@
 // Handlers of the `orchestrator.*` methods: emergency controls (admin only) and metrics, which an
-// agent principal receives narrowed to the terminals it may see.
+// agent principal receives narrowed to the terminals it may see (admins and viewers see all).
 import type { MetricsResult } from '@orchflow/protocol';
 import type { HandlerContext } from './handler-context';
 import type { PrincipalScope } from './principal-scope';
@@ -23,7 +23,7 @@ export function registerOrchestratorHandlers({ orch, conn, serve }: HandlerConte
 
   serve('orchestrator.metrics', async (params, scope) => {
     const metrics = await orch.metrics(params);
-    return scope.isAdmin ? metrics : narrow(metrics, scope, conn.commandsExecuted, orch.listTerminals());
+    return scope.readsAll ? metrics : narrow(metrics, scope, conn.commandsExecuted, orch.listTerminals());
   });
 }
 
@@ -34,7 +34,7 @@ function narrow(
   commandsExecuted: number,
   terminals: ReturnType<HandlerContext['orch']['listTerminals']>,
 ): MetricsResult {
-  const visible = terminals.filter((info) => scope.canSee(info));
+  const visible = terminals.filter((info) => scope.canRead(info));
   const ids = new Set(visible.map((info) => info.id));
   const result: MetricsResult = {
     terminals: { total: visible.length, running: visible.filter((info) => info.state !== 'exited').length },

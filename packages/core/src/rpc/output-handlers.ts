@@ -10,7 +10,7 @@ import { type ProgressChunk, ProgressPump } from './progress-pump';
 /** Registers execute, subscribe and unsubscribe. */
 export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerContext): void {
   serve('terminal.execute', async ({ terminalId, command, ...limits }, scope, request) => {
-    conn.visibleTerminal('terminal.execute', terminalId);
+    conn.controllableTerminal('terminal.execute', terminalId);
     const token = request.progressToken;
     const pump =
       token === undefined
@@ -40,7 +40,7 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
                 pump.push({ data, offset, nextOffset: scrollbackEnd(orch, terminalId, offset, data) })
             : undefined,
         },
-        { principal: scope.principal },
+        { principal: scope.principal, floorKey: conn.floorKey },
       );
       conn.commandsExecuted++;
       await pump?.flush();
@@ -51,7 +51,7 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
   });
 
   serve('terminal.subscribe', ({ terminalId, fromOffset }) => {
-    conn.visibleTerminal('terminal.subscribe', terminalId);
+    conn.readableTerminal('terminal.subscribe', terminalId);
     const { subscriptionId, offset, start } = conn.subscriptions.open(terminalId, fromOffset);
     // setImmediate runs after the response has been handed to the channel.
     setImmediate(start);

@@ -9,6 +9,7 @@ import type { Orchestrator } from '../orchestrator';
 import { forwardSecurityAlerts } from './alert-forwarder';
 import { registerBatchHandlers } from './batch-handlers';
 import { Connection } from './connection';
+import { registerFloorHandlers } from './floor-handlers';
 import type { HandlerContext, Serve } from './handler-context';
 import { type Authenticate, DEFAULT_SERVER_INFO, registerInitialize } from './initialize-handler';
 import { registerOrchestratorHandlers } from './orchestrator-handlers';
@@ -100,9 +101,12 @@ export function serveChannel(
   const conn = new Connection(orchestrator, subscriptions);
   connection = conn;
   const serve: Serve = (method, handler) => {
-    peer.onRequest(method, Methods[method].params, (params, request) =>
-      handler(params as never, conn.scope(method), request),
-    );
+    peer.onRequest(method, Methods[method].params, (params, request) => {
+      const scope = conn.scope(method);
+      // One gate for every handler: a read-only principal reaches only the methods that read.
+      scope.assertMayCall(method);
+      return handler(params as never, scope, request);
+    });
   };
   const context: HandlerContext = { orch: orchestrator, conn, peer, serve };
   registerInitialize(context, {
@@ -117,6 +121,7 @@ export function serveChannel(
   registerOutputHandlers(context);
   registerBatchHandlers(context);
   registerOrchestratorHandlers(context);
+  const releaseFloors = registerFloorHandlers(context);
   registerShutdown(context, options.onShutdown);
   const stopAlerts = forwardSecurityAlerts(orchestrator, conn, (alert) =>
     peer.notify('security.alert', alert),
@@ -124,6 +129,7 @@ export function serveChannel(
   peer.start();
   const closed = peer.closed.then(() => {
     stopAlerts();
+    releaseFloors();
     return conn.close(killTerminals);
   });
   return {

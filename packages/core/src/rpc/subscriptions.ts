@@ -92,6 +92,11 @@ export class SubscriptionRegistry {
     this.activity.delete(terminalId);
   }
 
+  /** True while this connection holds a subscription on `terminalId` (it hears its activity and floor). */
+  watches(terminalId: string): boolean {
+    return this.activity.has(terminalId);
+  }
+
   /** Ends a subscription; false when this connection holds none with that id. */
   close(subscriptionId: string): boolean {
     const subscription = this.active.get(subscriptionId);

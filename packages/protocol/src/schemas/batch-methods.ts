@@ -47,6 +47,11 @@ export const BatchExecuteParamsSchema = z.object({
    * are reported as cancelled. In parallel mode, commands not yet started are cancelled. Default false.
    */
   stopOnError: z.boolean().optional(),
+  /**
+   * Each command waits while a person holds its terminal's floor instead of failing with
+   * `FloorHeld`, bounded by its own `timeoutMs` as for `terminal.execute`. Default false.
+   */
+  waitForFloor: z.boolean().optional(),
 });
 /** Params of `terminal.batchExecute`. */
 export type BatchExecuteParams = z.infer<typeof BatchExecuteParamsSchema>;

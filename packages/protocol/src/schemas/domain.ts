@@ -1,6 +1,7 @@
 // Domain schemas shared by every method: terminal configuration and state, execution results,
 // screen snapshots, scrollback reads. Object schemas are not strict: newer peers may add fields.
 import { z } from 'zod';
+import { FloorHolderSchema } from './floor';
 
 /**
  * How a terminal runs commands: a PTY with a persistent shell, plain pipes (`scripted`), or a PTY
@@ -63,6 +64,10 @@ export const TerminalInfoSchema = z.object({
   name: z.string().optional(),
   shell: z.string().optional(),
   cwd: z.string().optional(),
+  /** Who holds the terminal's floor (`terminal.floor.take`); absent while nobody does. */
+  floor: FloorHolderSchema.optional(),
+  /** False when the terminal cannot be paused without losing output (tmux panes): `pauseAll` skips it. */
+  pausable: z.boolean().optional(),
 });
 /** What a caller sees of a terminal. */
 export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
@@ -174,7 +179,7 @@ export const ProcessMetricsSchema = z.object({
 /** Resource use of a terminal's process tree. */
 export type ProcessMetrics = z.infer<typeof ProcessMetricsSchema>;
 
-/** Who is calling: an admin, or an agent limited to some agent ids. */
+/** Who is calling: an admin, an agent limited to some agent ids, or a read-only viewer. */
 export const PrincipalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('admin'), name: z.string().optional() }),
   z.object({
@@ -185,6 +190,8 @@ export const PrincipalSchema = z.discriminatedUnion('kind', [
     /** Or any agent id starting with this prefix. */
     agentIdPrefix: z.string().optional(),
   }),
+  /** Sees every terminal, its output, history and every security alert; controls nothing. */
+  z.object({ kind: z.literal('viewer'), name: z.string().optional() }),
 ]);
 /** Who is calling. */
 export type Principal = z.infer<typeof PrincipalSchema>;

@@ -20,6 +20,8 @@ import {
   SnapshotSchema,
   TerminalInfoSchema,
 } from './domain';
+import { FloorReleaseParamsSchema, FloorStateSchema, FloorTakeParamsSchema } from './floor';
+import { HistoryParamsSchema, HistoryResultSchema } from './history';
 import { InitializeParamsSchema, InitializeResultSchema } from './initialize';
 import {
   SecurityAlertParamsSchema,
@@ -82,10 +84,13 @@ export const Methods = Object.freeze({
   'terminal.list': { params: ListParamsSchema, result: ListResultSchema },
   'terminal.snapshot': { params: TerminalRefParamsSchema, result: SnapshotSchema },
   'terminal.activity': { params: TerminalRefParamsSchema, result: TerminalActivitySchema },
+  'terminal.history': { params: HistoryParamsSchema, result: HistoryResultSchema },
   'terminal.read': { params: ReadParamsSchema, result: ReadResultSchema },
   'terminal.subscribe': { params: SubscribeParamsSchema, result: SubscribeResultSchema },
   'terminal.unsubscribe': { params: UnsubscribeParamsSchema, result: UnsubscribeResultSchema },
   'terminal.batchExecute': { params: BatchExecuteParamsSchema, result: BatchResultSchema },
+  'terminal.floor.take': { params: FloorTakeParamsSchema, result: FloorStateSchema },
+  'terminal.floor.release': { params: FloorReleaseParamsSchema, result: FloorStateSchema },
   'tx.begin': { params: TxBeginParamsSchema, result: TxBeginResultSchema },
   'tx.commit': { params: TxCommitParamsSchema, result: TxCommitResultSchema },
   'tx.rollback': { params: TxRollbackParamsSchema, result: TxRollbackResultSchema },
@@ -104,6 +109,7 @@ export const Notifications = Object.freeze({
   'terminal.gap': TerminalGapParamsSchema,
   'terminal.metrics': TerminalMetricsParamsSchema,
   'terminal.activity': TerminalActivitySchema,
+  'terminal.floor': FloorStateSchema,
   'security.alert': SecurityAlertParamsSchema,
   '$/cancelRequest': CancelRequestParamsSchema,
   '$/progress': ProgressParamsSchema,

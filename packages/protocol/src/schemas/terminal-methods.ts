@@ -56,6 +56,13 @@ export const ExecuteParamsSchema = ExecuteCommandSchema.extend({
   progress: z
     .never({ error: 'progress was removed: send _meta.progressToken to receive output as $/progress' })
     .optional(),
+  /**
+   * While a person holds the terminal's floor, wait for them to release it instead of failing
+   * with `FloorHeld`. `timeoutMs` bounds the wait and the command together (the command runs with
+   * what the wait left; a wait that uses it all fails with `Timeout`); cancelling the request ends
+   * the wait. Default false.
+   */
+  waitForFloor: z.boolean().optional(),
 });
 /** Params of `terminal.execute`. */
 export type ExecuteParams = z.infer<typeof ExecuteParamsSchema>;

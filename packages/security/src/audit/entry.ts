@@ -18,9 +18,10 @@ interface AuditSubject {
   command: string;
   /**
    * `raw-input`: a line typed at the shell's prompt through `terminal.write` and judged like a
-   * command; no `end` entry follows it (it runs as the shell runs it). Absent for `execute`.
+   * command; no `end` entry follows it (it runs as the shell runs it). `floor`: keystrokes of the
+   * person holding the terminal's floor (an `input` entry). Absent for `execute`.
    */
-  source?: 'raw-input';
+  source?: 'raw-input' | 'floor';
 }
 
 /** An admission decision, written (and flushed) before the command runs. */
@@ -50,8 +51,41 @@ export interface AuditEnd extends AuditSubject {
   error?: string;
 }
 
+/**
+ * A call to an MCP tool (`@orchflow/mcp`), reads included, written once the call ended. It names
+ * who called, the tool, the terminal and the outcome; never arguments' or results' bodies, so its
+ * size is bounded.
+ */
+export interface AuditToolCall {
+  kind: 'tool';
+  /** The tool (`terminal_read`, `terminal_run`, …) or `resources/read`. */
+  tool: string;
+  /** The token's principal, `<kind>` or `<kind>:<name>`; absent on stdio. */
+  principal?: string;
+  /** The MCP client's `clientInfo.name`. */
+  client: string;
+  agentId: string;
+  terminalId?: string;
+  outcome: 'ok' | 'error';
+  /** The first characters of the error a failed call returned. */
+  error?: string;
+  durationMs: number;
+}
+
+/**
+ * Keystrokes (`terminal.write`) of the person holding the terminal's floor, written (and flushed)
+ * before they reach the terminal. `command` holds the input as typed (UTF-8; invalid bytes as
+ * U+FFFD), `principal` who typed it, `holder` the name they hold the floor under.
+ */
+export interface AuditInput extends AuditSubject {
+  kind: 'input';
+  holder: string;
+  /** Bytes written. */
+  bytes: number;
+}
+
 /** What a caller appends. */
-export type AuditRecord = AuditDecision | AuditEnd;
+export type AuditRecord = AuditDecision | AuditEnd | AuditToolCall | AuditInput;
 
 /** An entry as stored: the record plus its place in the chain. */
 export type AuditEntry = AuditRecord & {

@@ -64,10 +64,11 @@ export const TokenPolicySchema = z
 // The wire schema of principals accepts unknown keys (newer peers may add some); a tokens file is
 // configuration, where an unknown key is a typo (or a `policy` put inside the principal) that
 // would silently leave a token with more than meant.
-const [adminPrincipal, agentPrincipal] = PrincipalSchema.options;
+const [adminPrincipal, agentPrincipal, viewerPrincipal] = PrincipalSchema.options;
 const StrictPrincipalSchema = z.discriminatedUnion('kind', [
   adminPrincipal.strict(),
   agentPrincipal.strict(),
+  viewerPrincipal.strict(),
 ]);
 
 /** One token, the principal it authenticates as and, optionally, its own security policy. */
@@ -75,7 +76,10 @@ export const TokenEntrySchema = z
   .object({
     /** The secret; at least {@link MIN_TOKEN_LENGTH} characters. */
     token: z.string().min(MIN_TOKEN_LENGTH, `tokens must be at least ${MIN_TOKEN_LENGTH} characters`),
-    /** Who a caller presenting this token is: `{ kind: 'admin' }` or an agent principal. */
+    /**
+     * Who a caller presenting this token is: `{ kind: 'admin' }`, an agent principal, or
+     * `{ kind: 'viewer' }` (sees every terminal, controls none).
+     */
     principal: StrictPrincipalSchema,
     /**
      * A policy the token's callers are held to in addition to the orchestrator's; the stricter

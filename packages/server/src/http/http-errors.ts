@@ -16,6 +16,7 @@ const STATUS = new Map<number, number>([
   [ErrorCode.MethodNotFound, 404],
   [ErrorCode.InvalidState, 409],
   [ErrorCode.TerminalExited, 409],
+  [ErrorCode.FloorHeld, 409],
   [ErrorCode.PayloadTooLarge, 413],
   [ErrorCode.QuotaExceeded, 429],
   [ErrorCode.Overloaded, 429],

@@ -8,6 +8,7 @@
 import {
   ErrorCode,
   ExecuteParamsSchema,
+  HistoryParamsSchema,
   InitializeResultSchema,
   JsonRpcErrorResponseSchema,
   JsonRpcMessageSchema,
@@ -199,6 +200,18 @@ export const ROUTES: readonly Route[] = [
       response: Methods['terminal.activity'].result,
     },
     handle: ({ params, call }) => call('terminal.activity', params),
+  },
+  {
+    method: 'GET',
+    path: `${terminal}/history`,
+    doc: {
+      summary: 'The commands it ran, oldest first, with exit code and duration (`terminal.history`)',
+      path: onTerminal,
+      query: without(HistoryParamsSchema, 'terminalId'),
+      response: Methods['terminal.history'].result,
+    },
+    handle: ({ params, query, call }) =>
+      call('terminal.history', { ...params, ...numbers(pick(query, ['limit'])) }),
   },
   {
     method: 'GET',

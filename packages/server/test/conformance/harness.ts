@@ -11,7 +11,7 @@ import { onTestFinished } from 'vitest';
 import type { TokenAuthenticator } from '../../src/auth';
 import { TOKENS, testAuthenticator, testOrchestrator } from '../transport-harness';
 
-/** The suite's tokens: `admin`, and the agents `alice` (agent ids `alice*`) and `bob` (`bob*`). */
+/** The suite's tokens: `admin`, the agents `alice` (agent ids `alice*`) and `bob` (`bob*`), and a `viewer`. */
 export { TOKENS };
 
 /** A connected client and a way to cut its connection. */

@@ -1,9 +1,9 @@
 // Conformance, terminals: spawn and list, raw input, resize, screen snapshots, scrollback read by
 // offset, activity (asked for and pushed), and kill (the whole process tree is gone afterwards).
 import type { RemoteTerminal } from '@orchflow/client';
-import type { TerminalActivity } from '@orchflow/protocol';
+import { ErrorCode, type TerminalActivity } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
-import { eventually, quietEcho, serve, type TransportCase } from './harness';
+import { codeOf, eventually, quietEcho, serve, type TransportCase } from './harness';
 
 /** True while a process with `pid` exists (the servers run on this host). */
 export function alive(pid: number): boolean {
@@ -81,6 +81,26 @@ export function terminalTests(transport: TransportCase): void {
     await eventually(() => seen.at(-1)?.activity === 'idle', 'the idle notification');
     expect(await terminal.activity()).toMatchObject({ activity: 'idle' });
     listening.dispose();
+  });
+
+  it('reports the commands a terminal ran, typed ones too (terminal.history)', async () => {
+    const { admin } = await serve(transport);
+    const terminal = await admin.spawnTerminal('conf-history');
+    await terminal.execute('echo first');
+    await terminal.execute('(exit 5)');
+    await terminal.write('echo by-hand\r');
+    await eventually(
+      async () => (await terminal.history()).at(-1)?.exitCode !== undefined,
+      'the typed command to end',
+    );
+    const history = await terminal.history();
+    expect(history.map(({ command, source, exitCode }) => ({ command, source, exitCode }))).toEqual([
+      { command: 'echo first', source: 'execute', exitCode: 0 },
+      { command: '(exit 5)', source: 'execute', exitCode: 5 },
+      { command: 'echo by-hand', source: 'typed', exitCode: 0 },
+    ]);
+    expect((await terminal.history(1)).map((c) => c.command)).toEqual(['echo by-hand']);
+    expect(await codeOf(terminal.history(0))).toBe(ErrorCode.InvalidParams);
   });
 
   it('kills a terminal with its whole process tree', async () => {

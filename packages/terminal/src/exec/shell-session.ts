@@ -2,7 +2,8 @@
 // command in flight: it types the encoded command once the shell is at its prompt, captures the
 // bytes after "command start" and settles at "command done" — or from the shell's exit — only.
 // Viewers see the command as written in place of the typed line's echo (typed-echo.ts).
-// Queueing is the caller's (Terminal's) job.
+// Queueing is the caller's (Terminal's) job. Every command the shell runs — each execute(), and
+// each line typed at its prompt through noteInput — goes into the session's history (ShellHistory).
 //
 // Completion nobody can forge (docs/terminal.md): markers must carry the terminal's key, which
 // reaches the shell through the terminal at startup and is in no file, argv or environment a
@@ -18,6 +19,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
+import { ShellHistory } from '../history/shell-history';
 import type { OutputPipeline } from '../output/pipeline';
 import { readProcStat } from '../process/procfs';
 import { foregroundProcessGroup } from '../process/tree';
@@ -69,6 +71,8 @@ export interface ShellSessionHost {
 export class ShellSession {
   /** The shell's working directory as of the last "command done" marker. */
   cwd: string;
+  /** The commands this shell ran: execute()s and lines typed at its prompt. */
+  readonly history = new ShellHistory();
   private readonly parser: MarkerParser;
   private running: PtyCommand | undefined;
   /** The shell shows its prompt and nothing typed by hand runs. */
@@ -128,6 +132,8 @@ export class ShellSession {
    */
   noteInput(data: string | Uint8Array): void {
     const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // `ready` says the shell is at its prompt with nothing typed or in flight.
+    this.history.typed(data, this.ready && !this.closing && !this.exitInfo, this.cwd);
     if (text.includes('\r') || text.includes('\n')) this.ready = false;
     // Its echo would mix with the typed line's: show both as they come.
     this.echo.release();
@@ -146,6 +152,7 @@ export class ShellSession {
     const rest = this.parser.flush();
     if (rest.length > 0) this.handleOutput(rest);
     this.exitInfo = info;
+    this.history.promptReturned(info.exitCode);
     const run = this.running;
     if (run?.phase === 'waiting') {
       this.finish(run);
@@ -186,6 +193,7 @@ export class ShellSession {
   }
 
   private type(run: PtyCommand): void {
+    this.history.executeTyped(run.command, this.cwd);
     run.phase = 'typed';
     run.restartCapture(this.host.pipeline.endOffset);
     this.ready = false;
@@ -262,6 +270,7 @@ export class ShellSession {
             this.started = true;
             this.host.onFirstPrompt?.();
           }
+          this.history.promptReturned(marker.status);
           this.cwd = (this.host.verify ? shellCwd(this.host.shellPid) : undefined) ?? marker.cwd ?? this.cwd;
           this.promptReady();
         }
@@ -368,6 +377,7 @@ export class ShellSession {
   private settle(run: PtyCommand, end: CommandEnd): void {
     this.finish(run);
     const result = run.result(end, this.cwd);
+    if (run.phase === 'typed') this.history.executeEnded(result.exitCode);
     if (run.watchdog?.stopReason !== 'cancelled') run.resolve(result);
     else run.reject(execCancelled(run.phase === 'typed' ? result : undefined));
   }
