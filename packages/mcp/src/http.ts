@@ -1,17 +1,19 @@
-// Streamable HTTP: the SDK's `createMcpHandler` (2026-07-28 per-request serving, with the
-// stateless fallback for 2025 clients) behind a Node `(request, response)` handler that a plain
+// Streamable HTTP: the SDK's `createMcpHandler` (2026-07-28 per-request serving) and sessions for
+// 2025-era clients, behind a Node `(request, response)` handler that a plain
 // `node:http` server (such as `orchflow serve --http … --mcp`) mounts at `/mcp`. Authentication is
 // the host server's: it passes the principal its bearer token maps to. This handler adds the DNS
 // rebinding defences the MCP spec asks for: Origin and Host validation (403).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import {
   createMcpHandler,
   hostHeaderValidationResponse,
+  isLegacyRequest,
   localhostAllowedOrigins,
   originValidationResponse,
 } from '@modelcontextprotocol/server';
 import type { Principal } from '@orchflow/protocol';
+import { LegacyHttpSessions } from './legacy-http';
+import { ListenWatcher } from './listen';
 import type { OrchflowMcpServer } from './server';
 
 /** The path `orchflow serve --mcp` mounts the handler at. */
@@ -39,20 +41,48 @@ export interface McpNodeHandler {
   close(): Promise<void>;
 }
 
-function toWebRequest(request: IncomingMessage, signal: AbortSignal): Request {
+/** Largest request body read (the SDK's own default bound): larger ones get 413. */
+export const MAX_MCP_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The body of `request`, or undefined when it is over {@link MAX_MCP_BODY_BYTES}. */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_MCP_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer | undefined): unknown {
+  if (body === undefined || body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined; // the SDK answers the parse error
+  }
+}
+
+function toWebRequest(
+  request: IncomingMessage,
+  body: Buffer | undefined,
+  signal: AbortSignal,
+  withBody: boolean,
+): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
   const url = `http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`;
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   return new Request(url, {
-    method: request.method,
+    method: withBody ? request.method : 'GET',
     headers,
     signal,
-    ...(hasBody ? { body: Readable.toWeb(request) as ReadableStream, duplex: 'half' } : {}),
-  } as RequestInit);
+    ...(withBody ? { body: new Uint8Array(body ?? Buffer.alloc(0)) } : {}),
+  });
 }
 
 async function writeResponse(webResponse: Response, response: ServerResponse): Promise<void> {
@@ -76,21 +106,44 @@ async function writeResponse(webResponse: Response, response: ServerResponse): P
   response.end();
 }
 
-/** A Node handler serving `mcp` over Streamable HTTP. */
+/**
+ * A Node handler serving `mcp` over Streamable HTTP: 2026-07-28 requests through the SDK's
+ * `createMcpHandler` (modern only; `subscriptions/listen` streams carry resource updates, see
+ * listen.ts), 2025-era clients in sessions of their own (legacy-http.ts).
+ */
 export function createMcpHttpHandler(
   mcp: OrchflowMcpServer,
   options: McpHttpHandlerOptions = {},
 ): McpNodeHandler {
-  const handler = createMcpHandler(() => mcp.createServer(), { onerror: options.onError });
+  const modern = createMcpHandler(
+    (ctx) => mcp.createServer({ principal: ctx.authInfo?.extra?.principal as Principal | undefined }),
+    { legacy: 'reject', onerror: options.onError },
+  );
+  const legacy = new LegacyHttpSessions(mcp, options.onError);
+  const listens = new ListenWatcher(mcp, modern.notify);
   const origins = options.allowedOriginHostnames ?? localhostAllowedOrigins();
   const serve = async (request: IncomingMessage, response: ServerResponse, principal?: Principal) => {
     const abort = new AbortController();
     response.once('close', () => abort.abort());
-    const webRequest = toWebRequest(request, abort.signal);
+    // Origin and Host first, from the headers: a refused request's body is never read.
+    const heads = toWebRequest(request, undefined, abort.signal, false);
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    const forbidden =
+      originValidationResponse(heads, origins) ??
+      (options.allowedHostnames ? hostHeaderValidationResponse(heads, options.allowedHostnames) : undefined);
+    const body = hasBody && !forbidden ? await readBody(request) : undefined;
+    const webRequest = toWebRequest(request, body, abort.signal, hasBody);
     const refused =
-      originValidationResponse(webRequest, origins) ??
-      (options.allowedHostnames
-        ? hostHeaderValidationResponse(webRequest, options.allowedHostnames)
+      forbidden ??
+      (hasBody && body === undefined
+        ? Response.json(
+            {
+              jsonrpc: '2.0',
+              error: { code: -32000, message: `Request body over ${MAX_MCP_BODY_BYTES} bytes` },
+              id: null,
+            },
+            { status: 413 },
+          )
         : undefined);
     if (refused) {
       response.setHeader('Connection', 'close');
@@ -101,7 +154,22 @@ export function createMcpHttpHandler(
       principal === undefined
         ? undefined
         : { token: '', clientId: principal.name ?? principal.kind, scopes: [], extra: { principal } };
-    await writeResponse(await handler.fetch(webRequest, { authInfo }), response);
+    let parsed = parseJson(body);
+    let answer: Response;
+    if (await isLegacyRequest(webRequest, parsed)) {
+      answer = await legacy.handle(webRequest, parsed, principal, authInfo);
+    } else {
+      parsed = await listens.open(parsed, principal, abort.signal);
+      answer = await modern.fetch(webRequest, {
+        authInfo,
+        ...(parsed === undefined ? {} : { parsedBody: parsed }),
+      });
+    }
+    await writeResponse(answer, response);
   };
-  return Object.assign(serve, { close: () => handler.close() });
+  return Object.assign(serve, {
+    close: async () => {
+      await Promise.all([modern.close(), legacy.close()]);
+    },
+  });
 }

@@ -1,9 +1,18 @@
 // @orchflow/mcp — an MCP server (official TypeScript SDK) that gives AI agents real terminals:
 // persistent shells with exact exit codes, handles for long commands, server-side waits, the
 // rendered screen, under the orchestrator's security policy; over stdio or Streamable HTTP.
-export { createMcpHttpHandler, MCP_HTTP_PATH, type McpHttpHandlerOptions, type McpNodeHandler } from './http';
+export { AUDIT_ERROR_CHARS, type McpAuditSink } from './audit';
+export { clientConnector, directConnector } from './connectors';
+export {
+  createMcpHttpHandler,
+  MAX_MCP_BODY_BYTES,
+  MCP_HTTP_PATH,
+  type McpHttpHandlerOptions,
+  type McpNodeHandler,
+} from './http';
 export { DEFAULT_MCP_SESSION_IDLE_MS } from './idle';
 export { inputBytes, KEY_BYTES, KEY_NAMES } from './keys';
+export { MAX_LISTEN_URIS } from './listen';
 export { capText, DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT, plainText } from './output';
 export { compilePattern, MAX_PATTERN_LENGTH, PATTERN_WINDOW_CHARS } from './pattern';
 export { OUTPUT_RESOURCE_BYTES } from './resources';
@@ -30,15 +39,12 @@ export {
   WriteOutput,
 } from './schemas';
 export {
-  ALL_TOOLS,
-  clientConnector,
   createMcpServer,
   DEFAULT_MAX_MCP_SESSIONS,
-  directConnector,
   MCP_SERVER_NAME,
+  type McpServerContext,
   type OrchflowMcpOptions,
   OrchflowMcpServer,
-  READ_ONLY_TOOLS,
 } from './server';
 export {
   AgentSession,
@@ -47,8 +53,10 @@ export {
   type McpClientIdentity,
   type McpConnection,
   type McpConnector,
+  sessionTag,
 } from './session';
 export type { CommandReport, CommandStatus } from './status';
 export { type McpStdioHandle, type McpStdioOptions, serveMcpStdio } from './stdio';
 export { RESOURCE_UPDATE_MS } from './subscriptions';
 export type { CommandRecord, TerminalRecord } from './terminal-record';
+export { ALL_TOOLS, READ_ONLY_TOOLS } from './tool-names';

@@ -2,22 +2,26 @@
 // connection on stdio, one per request over Streamable HTTP, as the SDK's serving entries ask),
 // all backed by one store of per-client sessions, so a `running` handle from one request is
 // picked up by the next. Each MCP client (its clientInfo name, plus its token's principal over
-// HTTP) gets its own orchflow connection and agent id.
+// HTTP, plus its MCP session id for 2025-era HTTP sessions) gets its own orchflow connection and
+// agent id. Every tool call and resource read is counted (idle expiry) and audited here.
 import { CLIENT_INFO_META_KEY, McpServer, type ServerContext } from '@modelcontextprotocol/server';
-import { type DirectConnectable, OrchflowClient } from '@orchflow/client';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
+import { auditedRun, type McpAuditSink } from './audit';
 import { checkIdleMs, IdleClock } from './idle';
-import { wrapHandlers } from './in-flight';
+import { type CallInfo, wrapHandlers } from './in-flight';
 import { registerResources } from './resources';
+import { toolError } from './results';
 import {
   AgentSession,
   agentIdFor,
+  identityOf,
   type McpClientIdentity,
   type McpConnection,
   type McpConnector,
 } from './session';
 import { registerSubscriptions } from './subscriptions';
 import type { ToolHost } from './tool-host';
+import { ALL_TOOLS, READ_ONLY_TOOLS } from './tool-names';
 import { registerRun, registerWait } from './tools-run';
 import {
   registerKill,
@@ -30,26 +34,6 @@ import {
 
 /** The server name sent in the MCP handshake. */
 export const MCP_SERVER_NAME = 'orchflow';
-
-/** The tools registered under `readOnly`. */
-export const READ_ONLY_TOOLS = [
-  'terminal_read',
-  'terminal_list',
-  'terminal_snapshot',
-  'terminal_wait',
-] as const;
-
-/** Every tool name. */
-export const ALL_TOOLS = [
-  'terminal_run',
-  'terminal_wait',
-  'terminal_read',
-  'terminal_write',
-  'terminal_snapshot',
-  'terminal_spawn',
-  'terminal_list',
-  'terminal_kill',
-] as const;
 
 /** Options of {@link createMcpServer}. */
 export interface OrchflowMcpOptions {
@@ -67,38 +51,40 @@ export interface OrchflowMcpOptions {
    * call. Default {@link DEFAULT_MCP_SESSION_IDLE_MS} (30 minutes); 0 never expires sessions.
    */
   sessionIdleMs?: number;
+  /**
+   * Audit log for every tool call and resource read (reads included): an `AuditLog` from
+   * `@orchflow/security`, e.g. the one given to the orchestrator's `withAuditLog`. A call whose
+   * entry cannot be written returns a tool error instead of its result.
+   */
+  auditLog?: McpAuditSink;
 }
 
 /** Default cap on MCP clients with an open session (each holds one orchflow connection): 64. */
 export const DEFAULT_MAX_MCP_SESSIONS = 64;
 
-/** Per-request inputs the serving entries pass in (HTTP: the authenticated principal). */
-export interface McpRequestIdentity {
+/** What a serving entry knows when it builds a server instance (HTTP: the authenticated principal). */
+export interface McpServerContext {
   principal?: Principal;
 }
 
-// Names and versions come from the client: keep them short and free of control characters
-// (they end up in agent ids and audit lines).
-function clean(value: unknown, max: number): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const text = value
-    .replace(/[\x00-\x1f\x7f]/g, '')
-    .trim()
-    .slice(0, max);
-  return text || undefined;
-}
+/** Tools a `viewer` principal may not call: they run, type into or start and stop terminals. */
+const CONTROL_TOOLS: ReadonlySet<string> = new Set(
+  ALL_TOOLS.filter((tool) => !(READ_ONLY_TOOLS as readonly string[]).includes(tool)),
+);
 
-function clientInfoOf(server: McpServer, ctx: ServerContext): { name: string; version?: string } {
+function clientInfoOf(server: McpServer, ctx: ServerContext): unknown {
   // 2026-07-28 requests carry clientInfo in their envelope; 2025 connections sent it in initialize.
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  const info = (envelope?.[CLIENT_INFO_META_KEY] ?? server.server.getClientVersion()) as
-    | { name?: unknown; version?: unknown }
-    | undefined;
-  return { name: clean(info?.name, 100) ?? 'mcp-client', version: clean(info?.version, 100) };
+  return envelope?.[CLIENT_INFO_META_KEY] ?? server.server.getClientVersion();
 }
 
 function principalOf(ctx: ServerContext): Principal | undefined {
   return ctx.http?.authInfo?.extra?.principal as Principal | undefined;
+}
+
+/** The session key of an identity: one session per token principal, client name and MCP session. */
+function keyOfIdentity(identity: McpClientIdentity): string {
+  return JSON.stringify([identity.principal ?? null, identity.name, identity.session ?? null]);
 }
 
 /**
@@ -107,6 +93,8 @@ function principalOf(ctx: ServerContext): Principal | undefined {
  */
 export class OrchflowMcpServer {
   private readonly sessions = new Map<string, Promise<AgentSession>>();
+  /** The sessions of {@link OrchflowMcpServer.sessions} that have opened (for synchronous checks). */
+  private readonly openedSessions = new Map<string, AgentSession>();
   private readonly clocks = new Map<string, IdleClock>();
   /** Calls being served per client key (a session is never expired under one). */
   private readonly calls = new Map<string, number>();
@@ -123,8 +111,21 @@ export class OrchflowMcpServer {
     return this.options.readOnly === true;
   }
 
-  /** A fresh SDK server with orchflow's tools and resources (the factory for the SDK's entries). */
-  createServer(): McpServer {
+  /** The idle period after which a client's session is closed (ms; 0: never). */
+  get sessionIdleMs(): number {
+    return this.idleMs;
+  }
+
+  /** Most MCP clients served at once. */
+  get maxSessions(): number {
+    return this.options.maxSessions ?? DEFAULT_MAX_MCP_SESSIONS;
+  }
+
+  /**
+   * A fresh SDK server with orchflow's tools and resources (the factory for the SDK's entries).
+   * A `viewer` principal gets only the read-only tools.
+   */
+  createServer(context: McpServerContext = {}): McpServer {
     const server = new McpServer(
       { name: MCP_SERVER_NAME, version: this.options.version ?? '0.0.0' },
       {
@@ -134,12 +135,12 @@ export class OrchflowMcpServer {
       },
     );
     const host: ToolHost = { session: (ctx) => this.session(server, ctx) };
-    wrapHandlers(server, (ctx, run) => this.during(this.keyOf(server, ctx).key, run));
+    wrapHandlers(server, (info, ctx, run) => this.call(server, info, ctx, run));
     registerWait(server, host);
     registerRead(server, host);
     registerSnapshot(server, host);
     registerList(server, host);
-    if (!this.readOnly) {
+    if (!this.readOnly && context.principal?.kind !== 'viewer') {
       registerRun(server, host);
       registerWrite(server, host);
       registerSpawn(server, host);
@@ -152,10 +153,15 @@ export class OrchflowMcpServer {
 
   /** The session of the client making `ctx`'s request (opened on first use). */
   session(server: McpServer, ctx: ServerContext): Promise<AgentSession> {
+    return this.sessionFor(this.clientOf(server, ctx));
+  }
+
+  /** The session of `identity` (opened on first use); for requests served outside an SDK server. */
+  sessionFor(identity: McpClientIdentity): Promise<AgentSession> {
     if (this.closed) return Promise.reject(new Error('The orchflow MCP server is closed'));
-    const { identity, key } = this.keyOf(server, ctx);
+    const key = keyOfIdentity(identity);
     let session = this.sessions.get(key);
-    if (!session && this.sessions.size >= (this.options.maxSessions ?? DEFAULT_MAX_MCP_SESSIONS)) {
+    if (!session && this.sessions.size >= this.maxSessions) {
       return Promise.reject(
         new OrchflowError(
           ErrorCode.Overloaded,
@@ -172,9 +178,65 @@ export class OrchflowMcpServer {
     return session;
   }
 
-  private keyOf(server: McpServer, ctx: ServerContext): { identity: McpClientIdentity; key: string } {
-    const identity: McpClientIdentity = { ...clientInfoOf(server, ctx), principal: principalOf(ctx) };
-    return { identity, key: JSON.stringify([identity.principal ?? null, identity.name]) };
+  /**
+   * The identity of the client making `ctx`'s request. `ctx.sessionId` is set only by sessionful
+   * transports: over HTTP, the 2025-era sessions {@link createMcpHttpHandler} keeps.
+   */
+  private clientOf(server: McpServer, ctx: ServerContext): McpClientIdentity {
+    return identityOf(clientInfoOf(server, ctx), principalOf(ctx), ctx.sessionId);
+  }
+
+  /**
+   * Closes the sessions of MCP session `session` (the client ended it, or the HTTP handler
+   * expired it): its orchflow connection closes and the orchestrator kills its terminals.
+   */
+  async endSession(session: string): Promise<void> {
+    const ending: Promise<AgentSession>[] = [];
+    for (const [key, opened] of [...this.sessions]) {
+      const parsed = JSON.parse(key) as [unknown, string, string | null];
+      if (parsed[2] !== session) continue;
+      this.clocks.get(key)?.stop();
+      this.clocks.delete(key);
+      this.sessions.delete(key);
+      this.openedSessions.delete(key);
+      ending.push(opened);
+    }
+    await Promise.all(ending.map((s) => s.then((x) => x.close()).catch(() => undefined)));
+  }
+
+  /** True while a call of `identity`'s session is served or one of its terminals is busy. */
+  busy(identity: McpClientIdentity): boolean {
+    const key = keyOfIdentity(identity);
+    return this.calls.has(key) || this.openedSessions.get(key)?.active === true;
+  }
+
+  // One tool call or resource read: refused for a viewer when it controls terminals, counted for
+  // idle expiry while it is served, and audited once it ended.
+  private call(server: McpServer, info: CallInfo, ctx: ServerContext, run: () => unknown): unknown {
+    const identity = this.clientOf(server, ctx);
+    if (info.kind === 'tool' && CONTROL_TOOLS.has(info.name) && identity.principal?.kind === 'viewer') {
+      // Not registered for viewers (createServer); this holds even for an instance built without the principal.
+      run = async () =>
+        toolError(
+          new OrchflowError(
+            ErrorCode.Forbidden,
+            `'${info.name}' controls terminals; a viewer principal may only read`,
+          ),
+        );
+    }
+    const key = keyOfIdentity(identity);
+    const audit = this.options.auditLog;
+    if (!audit) return this.during(key, run);
+    const terminalId = info.args?.terminal_id ?? info.args?.id;
+    const subject = {
+      tool: info.kind === 'tool' ? info.name : 'resources/read',
+      principal: identity.principal,
+      client: identity.name,
+      ...(typeof terminalId === 'string' ? { terminalId } : {}),
+    };
+    // The agent id as of the call's end: a first call opens the session while it runs.
+    const agentId = () => this.openedSessions.get(key)?.agentId ?? agentIdFor(identity);
+    return this.during(key, () => auditedRun(audit, subject, agentId, info.kind === 'tool', run));
   }
 
   // Counts a call for its client while it is served; its end restarts the idle period too.
@@ -200,6 +262,7 @@ export class OrchflowMcpServer {
   private opened(key: string, connection: McpConnection): AgentSession {
     const session = new AgentSession(connection);
     if (this.closed) return session; // close() closes it; no clock to leak
+    this.openedSessions.set(key, session);
     const clock = new IdleClock(
       this.idleMs,
       () => this.calls.has(key) || session.active,
@@ -207,6 +270,7 @@ export class OrchflowMcpServer {
         // Forget it first: the next call from this client opens a fresh session.
         this.clocks.delete(key);
         this.sessions.delete(key);
+        this.openedSessions.delete(key);
         void session.close();
       },
     );
@@ -221,6 +285,7 @@ export class OrchflowMcpServer {
     this.clocks.clear();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    this.openedSessions.clear();
     await Promise.all(sessions.map((s) => s.then((x) => x.close()).catch(() => undefined)));
   }
 }
@@ -228,41 +293,4 @@ export class OrchflowMcpServer {
 /** Creates the orchflow MCP server. */
 export function createMcpServer(options: OrchflowMcpOptions): OrchflowMcpServer {
   return new OrchflowMcpServer(options);
-}
-
-/**
- * Embedded mode: each MCP client connects in-process to `orchestrator` as an agent principal
- * named `mcp:<client name>` (the name audit lines carry) that owns only its own agent id. An HTTP
- * token's principal is kept (an admin token still sees every terminal), renamed the same way.
- */
-export function directConnector(orchestrator: DirectConnectable): McpConnector {
-  return async (identity) => {
-    const agentId = agentIdFor(identity);
-    const name = `mcp:${identity.name}`;
-    const principal: Principal =
-      identity.principal === undefined
-        ? { kind: 'agent', name, agentIds: [agentId] }
-        : {
-            ...identity.principal,
-            name: identity.principal.name ? `${identity.principal.name}/${name}` : name,
-          };
-    const client = await OrchflowClient.direct(orchestrator, {
-      principal,
-      clientInfo: { name, version: identity.version },
-    });
-    return { client, agentId };
-  };
-}
-
-/**
- * Front mode (`--connect`): each MCP client gets its own connection from `open` (e.g. a WebSocket
- * to a running `orchflow serve`); the server's token decides what it may do.
- */
-export function clientConnector(
-  open: (identity: McpClientIdentity) => Promise<OrchflowClient>,
-): McpConnector {
-  return async (identity) => {
-    const client = await open(identity);
-    return { client, agentId: agentIdFor({ ...identity, principal: client.principal }) };
-  };
 }

@@ -1,6 +1,7 @@
 // One MCP client's view of orchflow: an `OrchflowClient` connected as that client's principal,
 // the agent id its terminals belong to, and the records of the terminals it has touched. The
 // same class serves embedded mode (`OrchflowClient.direct`) and `--connect` (a remote client).
+import { createHash } from 'node:crypto';
 import type { OrchflowClient } from '@orchflow/client';
 import { ErrorCode, OrchflowError, type Principal, type TerminalConfig } from '@orchflow/protocol';
 import { TerminalRecord } from './terminal-record';
@@ -13,6 +14,41 @@ export interface McpClientIdentity {
   version?: string;
   /** The principal an HTTP token authenticated as; absent on stdio. */
   principal?: Principal;
+  /**
+   * The MCP session id of a 2025-era Streamable HTTP session (`Mcp-Session-Id`). Absent on stdio
+   * (one process, one client) and for 2026-07-28 requests (that revision has no sessions).
+   */
+  session?: string;
+}
+
+// Names and versions come from the client: keep them short and free of control characters
+// (they end up in agent ids and audit lines).
+function clean(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value
+    .replace(/[\x00-\x1f\x7f]/g, '')
+    .trim()
+    .slice(0, max);
+  return text || undefined;
+}
+
+/** The identity of a client from its `clientInfo` (as sent, unchecked) and transport facts. */
+export function identityOf(
+  clientInfo: unknown,
+  principal: Principal | undefined,
+  session?: string,
+): McpClientIdentity {
+  const info = (typeof clientInfo === 'object' && clientInfo !== null ? clientInfo : {}) as {
+    name?: unknown;
+    version?: unknown;
+  };
+  const version = clean(info.version, 100);
+  return {
+    name: clean(info.name, 100) ?? 'mcp-client',
+    ...(version === undefined ? {} : { version }),
+    ...(principal === undefined ? {} : { principal }),
+    ...(session === undefined ? {} : { session }),
+  };
 }
 
 /** A connected orchflow client and the agent id its MCP client's terminals belong to. */
@@ -34,16 +70,29 @@ export function agentSlug(name: string): string {
   return slug || 'client';
 }
 
-/** The agent id for an MCP client: `mcp-<client name>`, or what its principal allows. */
+/**
+ * A short tag naming an MCP session in agent ids: 12 hex digits of the session id's SHA-256, so the
+ * id itself (which addresses the session) never shows in terminal lists or audit lines.
+ */
+export function sessionTag(session: string): string {
+  return createHash('sha256').update(session).digest('hex').slice(0, 12);
+}
+
+/**
+ * The agent id for an MCP client: `mcp-<client name>`, plus `-<session tag>` for a 2025-era HTTP
+ * session (so two such clients never share terminals), or what its principal allows: an agent
+ * token's `agentIdPrefix` goes in front; a token naming exact `agentIds` gets the first of them.
+ */
 export function agentIdFor(identity: McpClientIdentity): string {
   const principal = identity.principal;
   const slug = agentSlug(identity.name);
+  const own = identity.session === undefined ? `mcp-${slug}` : `mcp-${slug}-${sessionTag(identity.session)}`;
   if (principal?.kind === 'agent') {
-    if (principal.agentIdPrefix !== undefined) return `${principal.agentIdPrefix}mcp-${slug}`;
+    if (principal.agentIdPrefix !== undefined) return `${principal.agentIdPrefix}${own}`;
     const first = principal.agentIds?.[0];
     if (first !== undefined) return first;
   }
-  return `mcp-${slug}`;
+  return own;
 }
 
 /** One MCP client's terminals and connection. */

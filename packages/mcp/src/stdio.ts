@@ -1,7 +1,12 @@
 // Serving MCP over stdio (what Claude Desktop, Claude Code and Cursor launch): the SDK's
 // `serveStdio` entry with orchflow's server factory. stdout carries only protocol messages.
+// A 2026-07-28 client's `subscriptions/listen` is served by the entry itself, which routes the
+// instance's `notifications/resources/updated` onto the listening subscriptions; inbound messages
+// pass through here first so the listened terminals are narrowed and watched (listen.ts).
 import type { Readable, Writable } from 'node:stream';
+import type { JSONRPCMessage, McpServer, ServerNotifier } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import { ListenWatcher } from './listen';
 import type { OrchflowMcpServer } from './server';
 
 /** Options of {@link serveMcpStdio}. */
@@ -32,15 +37,83 @@ export function serveMcpStdio(mcp: OrchflowMcpServer, options: McpStdioOptions =
   });
   stdin.once('end', () => markClosed());
   stdin.once('close', () => markClosed());
-  const handle = serveStdio(() => mcp.createServer(), {
-    transport: new StdioServerTransport(stdin, stdout),
-    onerror: options.onError,
-  });
+  let modern: McpServer | undefined;
+  const transport = new StdioServerTransport(stdin, stdout);
+  const stopListens = watchListens(transport, mcp, () => modern);
+  void closed.then(stopListens);
+  const handle = serveStdio(
+    (ctx) => {
+      const server = mcp.createServer();
+      if (ctx.era === 'modern') modern = server;
+      return server;
+    },
+    { transport, onerror: options.onError },
+  );
   return {
     closed,
     close: async () => {
       await handle.close();
       markClosed();
     },
+  };
+}
+
+type Deliver = (message: JSONRPCMessage, extra?: unknown) => void;
+
+/**
+ * Puts a {@link ListenWatcher} in front of the entry's inbound messages (in their order): a
+ * `subscriptions/listen` request is narrowed to visible terminals and watched until its
+ * `notifications/cancelled`; updates go out through the modern instance, whose outbound
+ * notifications the entry routes onto the subscriptions. Returns the function that stops every watch.
+ */
+function watchListens(
+  transport: StdioServerTransport,
+  mcp: OrchflowMcpServer,
+  instance: () => McpServer | undefined,
+): () => void {
+  const notify: ServerNotifier = {
+    toolsChanged: () => undefined,
+    promptsChanged: () => undefined,
+    resourcesChanged: () => undefined,
+    resourceUpdated: (uri) =>
+      void instance()
+        ?.server.sendResourceUpdated({ uri })
+        .catch(() => undefined),
+  };
+  const listens = new ListenWatcher(mcp, notify);
+  const open = new Map<string | number, AbortController>();
+  let deliver: Deliver | undefined;
+  let queue = Promise.resolve();
+  const inbound: Deliver = (message, extra) => {
+    queue = queue.then(async () => {
+      const m = message as {
+        method?: string;
+        id?: string | number;
+        params?: { requestId?: string | number };
+      };
+      if (m.method === 'subscriptions/listen' && m.id !== undefined) {
+        const abort = new AbortController();
+        open.set(m.id, abort);
+        message = (await listens
+          .open(message, undefined, abort.signal)
+          .catch(() => message)) as JSONRPCMessage;
+      } else if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) {
+        open.get(m.params.requestId)?.abort();
+        open.delete(m.params.requestId);
+      }
+      deliver?.(message, extra);
+    });
+  };
+  // The entry sets `onmessage` once it starts the transport: keep its handler behind ours.
+  Object.defineProperty(transport, 'onmessage', {
+    configurable: true,
+    get: () => (deliver ? inbound : undefined),
+    set: (handler: Deliver | undefined) => {
+      deliver = handler;
+    },
+  });
+  return () => {
+    for (const abort of open.values()) abort.abort();
+    open.clear();
   };
 }

@@ -15,6 +15,7 @@ import {
   directConnector,
   KillOutput,
   ListOutput,
+  type McpAuditSink,
   type OrchflowMcpServer,
   ReadOutput,
   SnapshotOutput,
@@ -49,12 +50,13 @@ export async function orchestrator(policy: SecurityPolicy = SecurityPresets.stan
 /** A v2 MCP client linked in memory to an orchflow MCP server on `orch`. */
 export async function linkedClient(
   orch: Orchestrator,
-  options: { readOnly?: boolean; name?: string; sessionIdleMs?: number } = {},
+  options: { readOnly?: boolean; name?: string; sessionIdleMs?: number; auditLog?: McpAuditSink } = {},
 ): Promise<{ client: Client; mcp: OrchflowMcpServer; close: () => Promise<void> }> {
   const mcp = createMcpServer({
     connect: directConnector(orch),
     readOnly: options.readOnly,
     sessionIdleMs: options.sessionIdleMs,
+    auditLog: options.auditLog,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = mcp.createServer();

@@ -63,7 +63,7 @@ describe('orchflow serve --http --mcp', { timeout: 120_000 }, () => {
   });
 
   for (const { era, options } of [
-    { era: '2025 (stateless fallback)', options: {} },
+    { era: '2025 (a session of its own)', options: {} },
     { era: '2026-07-28', options: { versionNegotiation: { mode: 'auto' as const } } },
   ]) {
     it(`runs commands, hands back 'running' and picks it up in a later request (${era})`, async () => {

@@ -6,8 +6,9 @@ import { connectUnixSocket, connectWebSocket, OrchflowClient } from '@orchflow/c
 import type { McpClientIdentity, McpConnector } from '@orchflow/mcp';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { Command } from 'commander';
-import { buildOrchestrator } from './orchestrator';
+import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { effectivePolicy } from './policy-flag';
+import { describeSessionIdle, parseSessionIdle } from './session-idle';
 import { VERSION } from './version';
 
 /** Flags of `orchflow mcp`. */
@@ -18,6 +19,10 @@ export interface McpFlags {
   token?: string;
   backend: string;
   tmuxSocket?: string;
+  /** `--audit-log FILE`: the hash-chained audit log of every tool call (and, embedded, every command). */
+  auditLog?: string;
+  /** Idle period of a client's session in ms (`--session-idle`; 0 never expires). */
+  sessionIdle?: number;
 }
 
 /** The policy `orchflow mcp` runs under when `--policy` is omitted. */
@@ -51,6 +56,7 @@ export async function runMcp(flags: McpFlags): Promise<number> {
       '--policy applies to the embedded orchestrator; with --connect the server’s policy applies',
     );
   }
+  const audit = await openAuditLog(flags.auditLog);
   let connect: McpConnector;
   let shutdown: () => Promise<void> = async () => undefined;
   let description: string;
@@ -66,12 +72,18 @@ export async function runMcp(flags: McpFlags): Promise<number> {
     description = `front for ${url} (the server's policy applies)`;
   } else {
     const policy = await effectivePolicy(flags.policy ?? MCP_DEFAULT_POLICY, false);
-    const orchestrator = await buildOrchestrator({ ...flags, policy: policy.policy });
+    const orchestrator = await buildOrchestrator({ ...flags, policy: policy.policy, auditLog: audit });
     connect = directConnector(orchestrator);
     shutdown = () => orchestrator.shutdown();
     description = `embedded, policy ${flags.policy === undefined ? `${MCP_DEFAULT_POLICY} (default; --policy to change)` : policy.description}`;
   }
-  const mcp = createMcpServer({ connect, readOnly: flags.readOnly, version: VERSION });
+  const mcp = createMcpServer({
+    connect,
+    readOnly: flags.readOnly,
+    version: VERSION,
+    sessionIdleMs: flags.sessionIdle,
+    auditLog: audit,
+  });
   const handle = serveMcpStdio(mcp, {
     onError: (error) => process.stderr.write(`orchflow mcp: ${error.message}\n`),
   });
@@ -79,13 +91,14 @@ export async function runMcp(flags: McpFlags): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.stderr.write(
-    `orchflow mcp: serving MCP on stdio, ${description}${flags.readOnly ? ', read-only tools' : ''}\n`,
+    `orchflow mcp: serving MCP on stdio, ${description}${flags.readOnly ? ', read-only tools' : ''}, ${describeSessionIdle(mcp.sessionIdleMs)}\n`,
   );
   await handle.closed;
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   await mcp.close();
   await shutdown();
+  await audit?.close();
   return 0;
 }
 
@@ -106,7 +119,16 @@ export function registerMcp(program: Command, done: (code: number) => void): voi
     )
     .option('--token <token>', 'token for --connect (default $ORCHFLOW_TOKEN)')
     .option('--backend <name>', 'terminal backend when embedded: direct or tmux', 'direct')
+    .option(
+      '--audit-log <file>',
+      'append every tool call (and, embedded, every policy decision and command end) to this hash-chained JSONL file',
+    )
     .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
+    .option(
+      '--session-idle <duration>',
+      'close the session of a client unused this long (90s, 30m, 2h, ms; 0 = never; default 30m)',
+      parseSessionIdle,
+    )
     .addHelpText(
       'after',
       '\nAdd to an MCP client as the command `npx -y @orchflow/server mcp` (see docs/mcp.md).\n' +

@@ -2,7 +2,7 @@
 import { Orchestrator } from '@orchflow/core';
 import { DirectBackend, type MuxBackend, TmuxBackend } from '@orchflow/mux';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
-import type { SecurityPolicy } from '@orchflow/security';
+import type { AuditLog, SecurityPolicy } from '@orchflow/security';
 
 /** The orchestrator settings `serve` takes from flags. */
 export interface OrchestratorFlags {
@@ -12,6 +12,8 @@ export interface OrchestratorFlags {
   /** The policy every client is held to (see `effectivePolicy`). */
   policy: SecurityPolicy;
   maxTerminals?: number;
+  /** The audit log `--audit-log` opened: every decision, command end and floor keystroke. */
+  auditLog?: AuditLog;
 }
 
 /**
@@ -32,7 +34,18 @@ export async function buildOrchestrator(flags: OrchestratorFlags): Promise<Orche
   const builder = Orchestrator.builder().withBackend(backendFor(flags));
   builder.withSecurityPolicy(flags.policy);
   if (flags.maxTerminals !== undefined) builder.withMaxTerminals(flags.maxTerminals);
+  if (flags.auditLog) builder.withAuditLog(flags.auditLog);
   const orchestrator = builder.build();
   await orchestrator.ready();
   return orchestrator;
+}
+
+/**
+ * Opens `--audit-log FILE` (creating it, continuing its hash chain), or nothing without the flag.
+ * One open log is shared by the orchestrator and MCP, so their entries form one chain.
+ */
+export async function openAuditLog(path: string | undefined): Promise<AuditLog | undefined> {
+  if (path === undefined) return undefined;
+  const { AuditLog } = await import('@orchflow/security');
+  return AuditLog.open(path);
 }

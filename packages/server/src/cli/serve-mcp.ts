@@ -9,6 +9,7 @@ import {
   type McpNodeHandler,
   type OrchflowMcpServer,
 } from '@orchflow/mcp';
+import type { AuditLog } from '@orchflow/security';
 import { isLoopbackHost } from '../auth';
 import { VERSION } from './version';
 
@@ -17,10 +18,15 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 /** The MCP server and its HTTP handler for `serve --mcp`. */
 export function mcpOverHttp(
   orchestrator: Orchestrator,
-  flags: { host: string; allowOrigin?: string[] },
+  flags: { host: string; allowOrigin?: string[]; sessionIdle?: number; audit?: AuditLog },
   onError: (error: Error) => void,
 ): { server: OrchflowMcpServer; handler: McpNodeHandler } {
-  const server = createMcpServer({ connect: directConnector(orchestrator), version: VERSION });
+  const server = createMcpServer({
+    connect: directConnector(orchestrator),
+    version: VERSION,
+    sessionIdleMs: flags.sessionIdle,
+    auditLog: flags.audit,
+  });
   const extraOrigins = (flags.allowOrigin ?? []).flatMap((origin) => {
     try {
       return [new URL(origin).hostname];

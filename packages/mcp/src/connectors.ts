@@ -1,0 +1,45 @@
+// How an MCP client's orchflow connection is opened: in-process to an embedded orchestrator
+// (`directConnector`), or through `@orchflow/client` to a running server (`clientConnector`).
+import { type DirectConnectable, OrchflowClient } from '@orchflow/client';
+import type { Principal } from '@orchflow/protocol';
+import { agentIdFor, type McpClientIdentity, type McpConnector } from './session';
+
+/**
+ * Embedded mode: each MCP client connects in-process to `orchestrator` as an agent principal
+ * named `mcp:<client name>` (the name audit lines carry) that owns only its own agent id. An HTTP
+ * token's principal is renamed the same way and otherwise kept (an admin token still sees every
+ * terminal, a viewer's controls nothing), except that an agent token with an `agentIdPrefix` is
+ * narrowed to the client's own agent id: two MCP sessions under one such token do not see each
+ * other's terminals. A token naming exact `agentIds` says its clients share those agents.
+ */
+export function directConnector(orchestrator: DirectConnectable): McpConnector {
+  return async (identity) => {
+    const agentId = agentIdFor(identity);
+    const name = `mcp:${identity.name}`;
+    const token = identity.principal;
+    const principal: Principal =
+      token === undefined
+        ? { kind: 'agent', name, agentIds: [agentId] }
+        : token.kind === 'agent' && token.agentIdPrefix !== undefined
+          ? { kind: 'agent', name: token.name ? `${token.name}/${name}` : name, agentIds: [agentId] }
+          : { ...token, name: token.name ? `${token.name}/${name}` : name };
+    const client = await OrchflowClient.direct(orchestrator, {
+      principal,
+      clientInfo: { name, version: identity.version },
+    });
+    return { client, agentId };
+  };
+}
+
+/**
+ * Front mode (`--connect`): each MCP client gets its own connection from `open` (e.g. a WebSocket
+ * to a running `orchflow serve`); the server's token decides what it may do.
+ */
+export function clientConnector(
+  open: (identity: McpClientIdentity) => Promise<OrchflowClient>,
+): McpConnector {
+  return async (identity) => {
+    const client = await open(identity);
+    return { client, agentId: agentIdFor({ ...identity, principal: client.principal }) };
+  };
+}

@@ -1,0 +1,27 @@
+// `--session-idle` of `orchflow mcp` and `orchflow serve --mcp`: how long an MCP client's session
+// may go unused before it is closed (its terminals with it).
+import { InvalidArgumentError } from 'commander';
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Longest `--session-idle`: a week (setTimeout cannot wait past ~24.8 days anyway). */
+const MAX_SESSION_IDLE_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Parses `--session-idle`: a whole number with a unit (`90s`, `30m`, `2h`, `500ms`) or plain
+ * milliseconds; `0` never expires sessions.
+ */
+export function parseSessionIdle(value: string): number {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 'ms'] as number) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms > MAX_SESSION_IDLE_MS) {
+    throw new InvalidArgumentError(
+      `'${value}' is not a session idle period; use e.g. 90s, 30m, 2h, 500ms or 0 (never expire), at most 168h`,
+    );
+  }
+  return ms;
+}
+
+/** How the start-up line describes the idle period. */
+export function describeSessionIdle(ms: number): string {
+  return ms === 0 ? 'sessions never expire' : `idle sessions close after ${ms} ms`;
+}
