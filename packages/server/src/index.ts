@@ -24,6 +24,9 @@ export {
   type HttpServerAddress,
   type HttpServerOptions,
   type HttpServerStats,
+  type HttpUiOptions,
+  type LoginCode,
+  type LoginCodeOptions,
 } from './http/http-server';
 export { HTTP_SESSION_HEADER } from './http/http-sessions';
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from './logger';
@@ -39,6 +42,15 @@ export {
   type StdioServerInfo,
   type StdioServerOptions,
 } from './stdio';
+// The web monitor's hosting (HttpServer's `ui` option).
+export { DEFAULT_LOGIN_MAX_FAILURES } from './ui/login-limiter';
+export { MONITOR_CSP } from './ui/page-headers';
+export { SESSION_COOKIE } from './ui/ui-request';
+export {
+  DEFAULT_LOGIN_CODE_TTL_MS,
+  DEFAULT_UI_MAX_SESSIONS,
+  DEFAULT_UI_SESSION_IDLE_MS,
+} from './ui/ui-sessions';
 export {
   DEFAULT_MAX_UNIX_CONNECTIONS,
   UnixSocketServer,

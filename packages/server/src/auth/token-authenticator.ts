@@ -67,6 +67,11 @@ export class TokenAuthenticator {
     return this.tokens.length;
   }
 
+  /** The configured principals, in the order of their tokens (never the tokens themselves). */
+  get principals(): readonly Principal[] {
+    return this.tokens.map((entry) => entry.principal);
+  }
+
   /** The principal of `token` (carrying the token's policy, if it has one), or undefined when none matches. */
   lookup(token: string): Principal | undefined {
     const presented = digest(token);

@@ -21,6 +21,8 @@ export interface Banner {
   policy: string;
   /** A token `serve` generated because none was configured. */
   generatedToken?: string;
+  /** The web monitor's one-time login link (`--ui`). */
+  loginUrl?: string;
   /** Set when a network listener is bound to a non-loopback interface. */
   publicHost?: string;
   stdio: boolean;
@@ -37,6 +39,7 @@ export function announce(banner: Banner, format: 'human' | 'json', log: Logger):
       listeners: banner.listeners,
       policy: banner.policy,
       token: banner.generatedToken,
+      loginUrl: banner.loginUrl,
       publicHost: banner.publicHost,
     };
     // Not a log line a level can silence: programs read the listeners' addresses from it.
@@ -57,6 +60,9 @@ export function announce(banner: Banner, format: 'human' | 'json', log: Logger):
   out.push(`  ${'policy'.padEnd(12)} ${banner.policy}`);
   if (banner.generatedToken) {
     out.push(`  ${'token'.padEnd(12)} ${banner.generatedToken}   (clients pass it as --token / { token })`);
+  }
+  if (banner.loginUrl) {
+    out.push(`  ${'login link'.padEnd(12)} ${banner.loginUrl}   (works once, for 10 minutes)`);
   }
   if (banner.publicHost) out.push(`  warning: listening on ${banner.publicHost}, reachable from the network`);
   process.stderr.write(`${out.join('\n')}\n`);

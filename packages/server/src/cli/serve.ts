@@ -11,9 +11,10 @@ import { StdioServer } from '../stdio';
 import { UnixSocketServer } from '../unix';
 import { WebSocketServer } from '../ws/ws-server';
 import { announce, type Listener } from './banner';
-import { buildOrchestrator } from './orchestrator';
+import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { launchedByNpm, watchParent } from './parent-watch';
 import { effectivePolicy } from './policy-flag';
+import { parseSessionIdle } from './session-idle';
 import { type Stoppable, shutdownOnSignals } from './shutdown';
 
 /** Flags of `orchflow serve`. */
@@ -32,6 +33,14 @@ export interface ServeFlags {
   allowOrigin?: string[];
   /** Serve MCP (Streamable HTTP) at `/mcp` on the --http listener. */
   mcp?: boolean;
+  /** `--audit-log FILE`: the hash-chained audit log of every decision, command and MCP call. */
+  auditLog?: string;
+  /** `--session-idle` for --mcp: idle period of an MCP client's session in ms (0 never). */
+  sessionIdle?: number;
+  /** Serve the web monitor at `/ui/` on the --http listener. */
+  ui?: boolean;
+  /** A monitor build to serve instead of @orchflow/monitor's. */
+  uiAssets?: string;
   logLevel?: string;
   /** `human`, `json` or `auto` (human when stderr is a terminal). */
   logFormat?: string;
@@ -63,6 +72,15 @@ export async function serve(flags: ServeFlags): Promise<number> {
   if (flags.mcp && flags.http === undefined) {
     throw new Error('--mcp serves MCP at /mcp on the HTTP listener: pass --http PORT too');
   }
+  if (flags.sessionIdle !== undefined && !flags.mcp) {
+    throw new Error('--session-idle sets the idle period of MCP sessions: pass --mcp too');
+  }
+  if (flags.ui && flags.http === undefined) {
+    throw new Error('--ui serves the web monitor at /ui/ on the HTTP listener: pass --http PORT too');
+  }
+  if (flags.uiAssets !== undefined && !flags.ui) {
+    throw new Error('--ui-assets DIR picks the monitor build --ui serves: pass --ui too');
+  }
   if (!flags.stdio && !flags.unix && !wantsNetwork) {
     throw new Error(
       'Nothing to serve: pass --stdio, --unix PATH, --ws PORT and/or --http PORT (see orchflow serve --help)',
@@ -72,9 +90,11 @@ export async function serve(flags: ServeFlags): Promise<number> {
   const log = createLogger({ level: flags.logLevel as never, format });
   const { auth, generated } = await authFrom(flags);
   const policy = await effectivePolicy(flags.policy, wantsNetwork);
-  const orchestrator = await buildOrchestrator({ ...flags, policy: policy.policy });
+  const audit = await openAuditLog(flags.auditLog);
+  const orchestrator = await buildOrchestrator({ ...flags, policy: policy.policy, auditLog: audit });
   const servers: Stoppable[] = [];
   const listeners: Listener[] = [];
+  let loginUrl: string | undefined;
   const shutdown = shutdownOnSignals(servers, orchestrator, log);
   if (launchedByNpm()) watchParent(() => shutdown.trigger('parent process (npx) exited'));
   try {
@@ -113,7 +133,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
         log.error({ err: error.message, transport: 'http' }, 'request failed');
       // Loaded only for --mcp: serving without it does not pay for the MCP SDK.
       const mcp = flags.mcp
-        ? (await import('./serve-mcp')).mcpOverHttp(orchestrator, flags, onError)
+        ? (await import('./serve-mcp')).mcpOverHttp(orchestrator, { ...flags, audit }, onError)
         : undefined;
       if (mcp) servers.push({ stop: () => mcp.server.close() });
       const http = new HttpServer({
@@ -123,6 +143,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
         port: flags.http,
         auth,
         allowedOrigins: flags.allowOrigin,
+        ui: flags.ui && (flags.uiAssets === undefined ? true : { assetsDir: flags.uiAssets }),
         onError,
       });
       const address = await http.start();
@@ -132,6 +153,16 @@ export async function serve(flags: ServeFlags): Promise<number> {
         address: address.url,
         connect: `OrchflowClient.http('${address.url}', { token }) or curl ${address.url}/v1/terminals`,
       });
+      if (address.ui) {
+        loginUrl = monitorLoginUrl(http);
+        listeners.push({
+          transport: 'monitor',
+          address: address.ui,
+          connect: loginUrl
+            ? 'open the one-time login link below, or log in with a token'
+            : 'log in with a token',
+        });
+      }
       if (mcp) {
         listeners.push({
           transport: 'mcp (streamable http)',
@@ -157,13 +188,29 @@ export async function serve(flags: ServeFlags): Promise<number> {
       listeners,
       policy: policy.description,
       generatedToken: generated,
+      loginUrl,
       publicHost: wantsNetwork && !isLoopbackHost(flags.host) ? flags.host : undefined,
       stdio: flags.stdio === true,
     },
     format,
     log,
   );
-  return shutdown.done;
+  const code = await shutdown.done;
+  // After the orchestrator's shutdown, whose last command ends are entries too.
+  await audit?.close();
+  return code;
+}
+
+/**
+ * The monitor's one-time login link for the admin token (`--token`, the generated one, or the first
+ * admin in `--tokens`); undefined when no token is admin: then people log in with their own token.
+ */
+function monitorLoginUrl(http: HttpServer): string | undefined {
+  try {
+    return http.createLoginCode().url;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Registers `serve` on `program`. */
@@ -196,10 +243,24 @@ export function registerServe(program: Command, done: (code: number) => void): v
     )
     .option('--max-terminals <n>', 'cap on live terminals', parsePositiveInt)
     .option(
+      '--audit-log <file>',
+      'append every policy decision, command end, floor keystroke and MCP call to this hash-chained JSONL file (check it with orchflow audit verify)',
+    )
+    .option(
       '--allow-origin <origin...>',
       'browser origins --ws/--http accept (default none: requests from web pages are refused)',
     )
     .option('--mcp', 'also serve MCP (Streamable HTTP) at /mcp on the --http listener, same tokens')
+    .option(
+      '--session-idle <duration>',
+      'with --mcp: close an MCP client session unused this long (90s, 30m, 2h, ms; 0 = never; default 30m)',
+      parseSessionIdle,
+    )
+    .option(
+      '--ui',
+      'also serve the web monitor at /ui/ on the --http listener; prints a one-time login link (see docs/monitor.md)',
+    )
+    .option('--ui-assets <dir>', "with --ui: serve this monitor build instead of @orchflow/monitor's")
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .addHelpText(

@@ -8,19 +8,15 @@
 // the OpenAPI document needs `Authorization: Bearer <token>` (when tokens are configured). Requests
 // from browser origins not on the allowlist and POSTs that are not `application/json` are refused
 // before routing (see http-gate), with or without tokens; allowed origins get CORS (http-cors).
+// With the `ui` option, everything under `/ui` (the web monitor, its cookie login and its WebSocket)
+// is MonitorUi's, with its own same-origin rules (see src/ui).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Orchestrator } from '@orchflow/core';
-import type { McpNodeHandler } from '@orchflow/mcp';
-import {
-  ErrorCode,
-  OrchflowError,
-  PROTOCOL_VERSION,
-  type Principal,
-  type ServerInfo,
-} from '@orchflow/protocol';
+import { ErrorCode, OrchflowError, PROTOCOL_VERSION, type Principal } from '@orchflow/protocol';
 import FindMyWay from 'find-my-way';
-import { assertSafeBind, connectionAuth, DEFAULT_HOST, type TokenAuthenticator } from '../auth';
+import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
+import { MonitorUi } from '../ui/monitor-ui';
+import { type MountedMonitor, mountMonitor } from '../ui/mount';
 import { bearerToken } from '../ws/upgrade';
 import {
   DEFAULT_WS_MAX_BUFFERED_BYTES,
@@ -32,85 +28,35 @@ import { allowOrigin, answerPreflight, isPreflight } from './http-cors';
 import { sendError, sendJson, sendText } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
 import { ROUTES, type Route } from './http-routes';
+import {
+  DEFAULT_HTTP_MAX_BODY_BYTES,
+  DEFAULT_HTTP_MAX_CONCURRENT,
+  DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
+  DEFAULT_HTTP_SESSION_TTL_MS,
+  type HttpServerAddress,
+  type HttpServerOptions,
+  type HttpServerStats,
+  type LoginCode,
+  type LoginCodeOptions,
+} from './http-server-options';
 import { HttpSessions, sessionErrorStatus } from './http-sessions';
 import { serveSse } from './http-sse';
 import { openApiDocument } from './openapi';
 import { openRestConnection } from './rest-connection';
 import { type Handler, serveRestRoute } from './rest-route';
 
-/** Default largest request body: 4 MiB. */
-export const DEFAULT_HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Default requests handled at once (SSE streams included) before 429. */
-export const DEFAULT_HTTP_MAX_CONCURRENT = 512;
-/** Default idle time (no request, no open stream) after which a session ends: 60 s, the WebSocket grace. */
-export const DEFAULT_HTTP_SESSION_TTL_MS = DEFAULT_WS_RECONNECT_GRACE_MS;
-/** Default bytes of already written session events kept for `Last-Event-ID` resume: 4 MiB. */
-export const DEFAULT_HTTP_REPLAY_BUFFER_BYTES = 4 * 1024 * 1024;
-
-/** Options of {@link HttpServer}. */
-export interface HttpServerOptions {
-  orchestrator: Orchestrator;
-  /** Default 127.0.0.1; anything else requires `auth`. */
-  host?: string;
-  /** Default 0 (any free port). */
-  port?: number;
-  /** Tokens → principals. Without it every request gets `principal`. */
-  auth?: TokenAuthenticator;
-  /** The principal of every request when there is no `auth` (loopback only). */
-  principal?: Principal;
-  /**
-   * Browser origins allowed to call (`*` for any); they get CORS answers (preflight included).
-   * Default none: requests with an Origin get 403.
-   */
-  allowedOrigins?: readonly string[];
-  maxBodyBytes?: number;
-  maxConcurrentRequests?: number;
-  /** How long an SSE reader that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
-  maxStallMs?: number;
-  /** Open JSON-RPC sessions before new ones get Overloaded. Default 256 (as WebSocket connections). */
-  maxSessions?: number;
-  /**
-   * Idle time after which a session that sent nothing and held no stream ends as a vanished client
-   * (its terminals wait `reconnectGraceMs`, then are killed). Default 60 s.
-   */
-  sessionTtlMs?: number;
-  /** How long terminals of an ended (not DELETEd) session wait for a client to adopt them; 0 kills at once. Default 60 s. */
-  reconnectGraceMs?: number;
-  /** Requests in flight per session before Overloaded. Default 256 (as WebSocket). */
-  maxInFlight?: number;
-  /** Bytes of events waiting for a session's stream before the session is dropped. Default 16 MiB (as WebSocket). */
-  maxBufferedBytes?: number;
-  /** Bytes of written events each session keeps for `Last-Event-ID` resume. Default 4 MiB. */
-  replayBufferBytes?: number;
-  serverInfo?: ServerInfo;
-  /**
-   * Serves MCP over Streamable HTTP at `/mcp` (from `@orchflow/mcp`'s `createMcpHttpHandler`),
-   * behind the same token auth and Origin gate as every other route.
-   */
-  mcp?: McpNodeHandler;
-  /** Hears failures that became 500 responses. */
-  onError?: (error: Error) => void;
-}
-
-/** Where a started server listens. */
-export interface HttpServerAddress {
-  host: string;
-  port: number;
-  /** `http://host:port` */
-  url: string;
-}
-
-/** What a {@link HttpServer} holds right now. */
-export interface HttpServerStats {
-  /** Requests being handled, open SSE streams included. */
-  activeRequests: number;
-  /** Open SSE streams: per-terminal output streams and session streams. */
-  streams: number;
-  /** Open JSON-RPC sessions. */
-  sessions: number;
-  /** Terminals of ended sessions waiting for a client to adopt them. */
-  orphanedTerminals: number;
-}
+export {
+  DEFAULT_HTTP_MAX_BODY_BYTES,
+  DEFAULT_HTTP_MAX_CONCURRENT,
+  DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
+  DEFAULT_HTTP_SESSION_TTL_MS,
+  type HttpServerAddress,
+  type HttpServerOptions,
+  type HttpServerStats,
+  type HttpUiOptions,
+  type LoginCode,
+  type LoginCodeOptions,
+} from './http-server-options';
 
 /** REST + SSE over HTTP for an Orchestrator. */
 export class HttpServer {
@@ -121,6 +67,8 @@ export class HttpServer {
   private active = 0;
   private streams = 0;
   private stopping: Promise<void> | undefined;
+  private readonly monitor: MountedMonitor | undefined;
+  private address: HttpServerAddress | undefined;
 
   constructor(private readonly options: HttpServerOptions) {
     this.host = options.host ?? DEFAULT_HOST;
@@ -217,10 +165,15 @@ export class HttpServer {
       this.router.on(['GET', 'POST', 'DELETE'], '/mcp', () => undefined, handler);
     }
     this.http = createServer((request, response) => void this.dispatch(request, response));
+    this.monitor = mountMonitor(options, this.host);
+    const ui = this.monitor?.ui;
+    if (ui) this.http.on('upgrade', (request, socket, head) => ui.upgrade(request, socket, head));
   }
 
   /** Starts listening; resolves with the bound address. */
   async start(): Promise<HttpServerAddress> {
+    // A missing monitor build fails the start, not the first page load.
+    await this.monitor?.ui.prepare();
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(this.options.port ?? 0, this.host, () => {
@@ -230,7 +183,9 @@ export class HttpServer {
     });
     const { port } = this.http.address() as AddressInfo;
     const shown = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return { host: this.host, port, url: `http://${shown}:${port}` };
+    const url = `http://${shown}:${port}`;
+    this.address = { host: this.host, port, url, ...(this.monitor ? { ui: `${url}/ui/` } : {}) };
+    return this.address;
   }
 
   /** Counts of what the server holds (all 0 once every client has gone). */
@@ -240,7 +195,31 @@ export class HttpServer {
       streams: this.streams,
       sessions: this.sessions.size,
       orphanedTerminals: this.sessions.orphanCount,
+      ...(this.monitor
+        ? {
+            monitorSessions: this.monitor.ui.sessionCount,
+            monitorConnections: this.monitor.sockets.connectionCount,
+          }
+        : {}),
     };
+  }
+
+  /**
+   * Mints a one-time login code for the monitor (`ui` option): POSTed as `{ code }` to `/ui/login`
+   * it logs in once, as `principal` (default: the first admin token's), before it expires (default
+   * 10 minutes). Once started, `url` is the login link to hand a person. Throws InvalidState
+   * without `ui`, InvalidParams when there is no admin token to stand behind a default code.
+   */
+  createLoginCode(options: LoginCodeOptions = {}): LoginCode {
+    if (!this.monitor) {
+      throw new OrchflowError(
+        ErrorCode.InvalidState,
+        'This server does not serve the monitor; pass ui: true',
+      );
+    }
+    const minted = this.monitor.ui.createLoginCode(options.principal, options.ttlMs);
+    const url = this.address && `${this.address.url}/ui/#code=${minted.code}`;
+    return url ? { ...minted, url } : minted;
   }
 
   /**
@@ -261,6 +240,8 @@ export class HttpServer {
   private async shutdown(): Promise<void> {
     const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.options.mcp?.close();
+    this.monitor?.ui.stop();
+    await this.monitor?.sockets.stop();
     await this.sessions.stop();
     this.http.closeIdleConnections();
     // SSE streams never go idle; ending them lets close() finish.
@@ -269,6 +250,11 @@ export class HttpServer {
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const ui = this.monitor?.ui;
+    if (ui && MonitorUi.owns(request.url)) {
+      await this.run(response, () => ui.handle(request, response));
+      return;
+    }
     const found = this.router.find(request.method as 'GET', request.url ?? '/');
     const badOrigin = checkOrigin(request, this.options.allowedOrigins ?? []);
     if (!badOrigin && request.headers.origin !== undefined) allowOrigin(response, request.headers.origin);
@@ -284,6 +270,13 @@ export class HttpServer {
       this.refuse(response, refusal ?? unrouted(request, this.methodsOf(request.url ?? '/')));
       return;
     }
+    await this.run(response, () =>
+      (found.store as Handler)(request, response, { params: found.params, query: found.searchParams }),
+    );
+  }
+
+  /** Runs a request's handler within the concurrency limit, answering what it throws. */
+  private async run(response: ServerResponse, handle: () => Promise<void>): Promise<void> {
     const limit = this.options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
     if (this.active >= limit) {
       sendError(
@@ -295,7 +288,7 @@ export class HttpServer {
     this.active++;
     response.once('close', () => this.active--);
     try {
-      await (found.store as Handler)(request, response, { params: found.params, query: found.searchParams });
+      await handle();
     } catch (error) {
       const failure = OrchflowError.from(error);
       if (failure.code === ErrorCode.InternalError) this.options.onError?.(error as Error);

@@ -37,16 +37,8 @@ export function checkUpgrade(request: IncomingMessage, policy: UpgradePolicy): U
       },
     };
   }
-  if (policy.connections >= policy.maxConnections) {
-    return {
-      refusal: {
-        status: 503,
-        code: ErrorCode.Overloaded,
-        message: `The server is at its limit of ${policy.maxConnections} connections; retry later`,
-        headers: { 'Retry-After': '5' },
-      },
-    };
-  }
+  const full = checkConnectionLimit(policy.connections, policy.maxConnections);
+  if (full) return { refusal: full };
   const header = request.headers.authorization;
   // Without tokens the server has a fixed principal and a header changes nothing.
   if (header === undefined || !policy.auth) return { principal: undefined };
@@ -63,6 +55,20 @@ export function checkUpgrade(request: IncomingMessage, policy: UpgradePolicy): U
           : 'The bearer token is not valid for this server; check the token you were given',
       headers: { 'WWW-Authenticate': 'Bearer' },
     },
+  };
+}
+
+/** 503 when `connections` (open and upgrading) already reach `maxConnections`. */
+export function checkConnectionLimit(
+  connections: number,
+  maxConnections: number,
+): UpgradeRefusal | undefined {
+  if (connections < maxConnections) return undefined;
+  return {
+    status: 503,
+    code: ErrorCode.Overloaded,
+    message: `The server is at its limit of ${maxConnections} connections; retry later`,
+    headers: { 'Retry-After': '5' },
   };
 }
 
@@ -97,5 +103,6 @@ export function refuseUpgrade(socket: Duplex, refusal: UpgradeRefusal): void {
 function statusText(status: number): string {
   if (status === 401) return 'Unauthorized';
   if (status === 403) return 'Forbidden';
+  if (status === 404) return 'Not Found';
   return 'Service Unavailable';
 }

@@ -9,82 +9,39 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
-import type { InitializeParams, Principal, ServerInfo } from '@orchflow/protocol';
+import { type ServedChannel, serveChannel } from '@orchflow/core';
+import type { InitializeParams, Principal } from '@orchflow/protocol';
 import { type WebSocket, WebSocketServer as WsServer } from 'ws';
-import { assertSafeBind, connectionAuth, DEFAULT_HOST, type TokenAuthenticator } from '../auth';
-import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
+import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { selectProtocol, WS_BINARY_OUTPUT_PROTOCOL } from './binary-output';
 import { type ConnectionLeases, TerminalLeases } from './terminal-leases';
-import { checkUpgrade, refuseUpgrade } from './upgrade';
+import { checkConnectionLimit, checkUpgrade, refuseUpgrade } from './upgrade';
 import { WebSocketChannel, WS_CLOSE_POLICY } from './ws-channel';
+import {
+  DEFAULT_WS_AUTH_TIMEOUT_MS,
+  DEFAULT_WS_HEARTBEAT_MS,
+  DEFAULT_WS_MAX_BUFFERED_BYTES,
+  DEFAULT_WS_MAX_CONNECTIONS,
+  DEFAULT_WS_MAX_IN_FLIGHT,
+  DEFAULT_WS_MAX_PAYLOAD_BYTES,
+  DEFAULT_WS_RECONNECT_GRACE_MS,
+  type WebSocketServerAddress,
+  type WebSocketServerOptions,
+  type WebSocketServerStats,
+} from './ws-server-options';
 
-/** Default largest accepted frame: 4 MiB (a 1 MiB command survives JSON escaping). */
-export const DEFAULT_WS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
-/** Default connection limit. */
-export const DEFAULT_WS_MAX_CONNECTIONS = 256;
-/** Default ping interval; a peer that misses one pong is dropped. */
-export const DEFAULT_WS_HEARTBEAT_MS = 30_000;
-/** Default time a connection has to authenticate with `initialize`: short, it holds a slot. */
-export const DEFAULT_WS_AUTH_TIMEOUT_MS = 5_000;
-/** Default bytes queued for a client that does not read before it is dropped: 16 MiB. */
-export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-/** Default requests in flight per connection before Overloaded. */
-export const DEFAULT_WS_MAX_IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
-/** Default time terminals of a dropped connection wait for it to reconnect: 60 s. */
-export const DEFAULT_WS_RECONNECT_GRACE_MS = 60_000;
-
-/** Options of {@link WebSocketServer}. */
-export interface WebSocketServerOptions {
-  orchestrator: Orchestrator;
-  /** Default 127.0.0.1; anything else requires `auth`. */
-  host?: string;
-  /** Default 0 (any free port). */
-  port?: number;
-  /** Tokens → principals. Without it every connection gets `principal`. */
-  auth?: TokenAuthenticator;
-  /** The principal of every connection when there is no `auth` (loopback only). */
-  principal?: Principal;
-  /** Browser origins allowed to connect (`*` for any). Clients sending no Origin are not browsers. */
-  allowedOrigins?: readonly string[];
-  maxPayloadBytes?: number;
-  maxConnections?: number;
-  heartbeatIntervalMs?: number;
-  authTimeoutMs?: number;
-  maxBufferedBytes?: number;
-  maxInFlight?: number;
-  /** How long terminals of a dropped connection wait for a client to adopt them; 0 kills at once. */
-  reconnectGraceMs?: number;
-  /** How long a client that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
-  maxStallMs?: number;
-  /** Accept the `orchflow.v1+binary-output` subprotocol (terminal output as binary frames). Default true. */
-  binaryOutput?: boolean;
-  serverInfo?: ServerInfo;
-  /** Hears protocol problems and handler failures. */
-  onError?: (error: Error) => void;
-}
-
-/** Where a started server listens. */
-export interface WebSocketServerAddress {
-  host: string;
-  port: number;
-  /** `ws://host:port` */
-  url: string;
-}
-
-/** What a {@link WebSocketServer} holds right now. */
-export interface WebSocketServerStats {
-  /** Open connections, authenticated or not (each holds its output subscriptions). */
-  connections: number;
-  /** Connections still waiting for their `initialize`. */
-  unauthenticated: number;
-  /** Upgrades accepted but not yet open. */
-  upgrading: number;
-  /** Terminals held by open connections. */
-  heldTerminals: number;
-  /** Terminals of dropped connections waiting for a client to return. */
-  orphanedTerminals: number;
-}
+export {
+  DEFAULT_WS_AUTH_TIMEOUT_MS,
+  DEFAULT_WS_HEARTBEAT_MS,
+  DEFAULT_WS_MAX_BUFFERED_BYTES,
+  DEFAULT_WS_MAX_CONNECTIONS,
+  DEFAULT_WS_MAX_IN_FLIGHT,
+  DEFAULT_WS_MAX_PAYLOAD_BYTES,
+  DEFAULT_WS_RECONNECT_GRACE_MS,
+  type WebSocketServerAddress,
+  type WebSocketServerOptions,
+  type WebSocketServerStats,
+} from './ws-server-options';
 
 interface Client {
   socket: WebSocket;
@@ -163,9 +120,7 @@ export class WebSocketServer {
         resolve();
       });
     });
-    const interval = this.options.heartbeatIntervalMs ?? DEFAULT_WS_HEARTBEAT_MS;
-    this.heartbeat = setInterval(() => this.beat(), interval);
-    this.heartbeat.unref();
+    this.startHeartbeat();
     const { port } = this.http.address() as AddressInfo;
     const shown = this.host.includes(':') ? `[${this.host}]` : this.host;
     return { host: this.host, port, url: `ws://${shown}:${port}` };
@@ -191,6 +146,44 @@ export class WebSocketServer {
     if (this.http.listening) await listening;
   }
 
+  /**
+   * Accepts an upgrade that another listener received and already vetted — `HttpServer`'s
+   * `/ui/ws`, whose session cookie and Origin it checked. The connection is `principal`'s (its
+   * `initialize` needs no token); the connection limit, heartbeats, flow control and terminal
+   * leases apply as to this server's own upgrades. Aborting `signal` closes the connection.
+   * Works whether or not this server listens itself.
+   */
+  handleUpgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    principal: Principal,
+    options: { signal?: AbortSignal } = {},
+  ): void {
+    socket.on('error', () => socket.destroy());
+    if (this.stopping || options.signal?.aborted) {
+      socket.destroy();
+      return;
+    }
+    const full = checkConnectionLimit(
+      this.clients.size + this.upgrading,
+      this.options.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS,
+    );
+    if (full) {
+      refuseUpgrade(socket, full);
+      return;
+    }
+    this.startHeartbeat();
+    this.upgrade(request, socket, head, principal, options.signal);
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    const interval = this.options.heartbeatIntervalMs ?? DEFAULT_WS_HEARTBEAT_MS;
+    this.heartbeat = setInterval(() => this.beat(), interval);
+    this.heartbeat.unref();
+  }
+
   private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (this.stopping) {
@@ -207,6 +200,16 @@ export class WebSocketServer {
       refuseUpgrade(socket, verdict.refusal);
       return;
     }
+    this.upgrade(request, socket, head, verdict.principal);
+  }
+
+  private upgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    principal: Principal | undefined,
+    signal?: AbortSignal,
+  ): void {
     // Counted until it is a client (or failed), so concurrent upgrades cannot overshoot the limit.
     this.upgrading++;
     let pending = true;
@@ -218,11 +221,11 @@ export class WebSocketServer {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       settle();
       socket.off('close', settle);
-      this.accept(ws, verdict.principal);
+      this.accept(ws, principal, signal);
     });
   }
 
-  private accept(socket: WebSocket, headerPrincipal: Principal | undefined): void {
+  private accept(socket: WebSocket, headerPrincipal: Principal | undefined, signal?: AbortSignal): void {
     const leases = this.leases.connection();
     const channel = new WebSocketChannel(socket, {
       maxInFlight: this.options.maxInFlight ?? DEFAULT_WS_MAX_IN_FLIGHT,
@@ -266,7 +269,12 @@ export class WebSocketServer {
       client.alive = true;
     });
     this.clients.add(client);
+    // The session behind the connection ended (logout): so does the connection.
+    const end = (): void => channel.closeWith(WS_CLOSE_POLICY, 'session ended');
+    if (signal?.aborted) end();
+    signal?.addEventListener('abort', end, { once: true });
     void served.closed.then(() => {
+      signal?.removeEventListener('abort', end);
       clearTimeout(authTimer);
       leases.release();
       this.clients.delete(client);

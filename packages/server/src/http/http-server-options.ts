@@ -1,0 +1,120 @@
+// The options, address and stats of `HttpServer`, and their defaults: what an embedder configures.
+import type { Orchestrator } from '@orchflow/core';
+import type { McpNodeHandler } from '@orchflow/mcp';
+import type { Principal, ServerInfo } from '@orchflow/protocol';
+import type { TokenAuthenticator } from '../auth';
+import { DEFAULT_WS_RECONNECT_GRACE_MS } from '../ws/ws-server-options';
+
+/** Default largest request body: 4 MiB. */
+export const DEFAULT_HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Default requests handled at once (SSE streams included) before 429. */
+export const DEFAULT_HTTP_MAX_CONCURRENT = 512;
+/** Default idle time (no request, no open stream) after which a session ends: 60 s, the WebSocket grace. */
+export const DEFAULT_HTTP_SESSION_TTL_MS = DEFAULT_WS_RECONNECT_GRACE_MS;
+/** Default bytes of already written session events kept for `Last-Event-ID` resume: 4 MiB. */
+export const DEFAULT_HTTP_REPLAY_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Options of {@link HttpServer}. */
+export interface HttpServerOptions {
+  orchestrator: Orchestrator;
+  /** Default 127.0.0.1; anything else requires `auth`. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Tokens → principals. Without it every request gets `principal`. */
+  auth?: TokenAuthenticator;
+  /** The principal of every request when there is no `auth` (loopback only). */
+  principal?: Principal;
+  /**
+   * Browser origins allowed to call (`*` for any); they get CORS answers (preflight included).
+   * Default none: requests with an Origin get 403.
+   */
+  allowedOrigins?: readonly string[];
+  maxBodyBytes?: number;
+  maxConcurrentRequests?: number;
+  /** How long an SSE reader that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
+  maxStallMs?: number;
+  /** Open JSON-RPC sessions before new ones get Overloaded. Default 256 (as WebSocket connections). */
+  maxSessions?: number;
+  /**
+   * Idle time after which a session that sent nothing and held no stream ends as a vanished client
+   * (its terminals wait `reconnectGraceMs`, then are killed). Default 60 s.
+   */
+  sessionTtlMs?: number;
+  /** How long terminals of an ended (not DELETEd) session wait for a client to adopt them; 0 kills at once. Default 60 s. */
+  reconnectGraceMs?: number;
+  /** Requests in flight per session before Overloaded. Default 256 (as WebSocket). */
+  maxInFlight?: number;
+  /** Bytes of events waiting for a session's stream before the session is dropped. Default 16 MiB (as WebSocket). */
+  maxBufferedBytes?: number;
+  /** Bytes of written events each session keeps for `Last-Event-ID` resume. Default 4 MiB. */
+  replayBufferBytes?: number;
+  serverInfo?: ServerInfo;
+  /**
+   * Serves MCP over Streamable HTTP at `/mcp` (from `@orchflow/mcp`'s `createMcpHttpHandler`),
+   * behind the same token auth and Origin gate as every other route.
+   */
+  mcp?: McpNodeHandler;
+  /**
+   * Serves the web monitor under `/ui` (`true`: the build of `@orchflow/monitor`): its page, the
+   * cookie login (`/ui/login`, `/ui/logout`, `/ui/session`) and its WebSocket at `/ui/ws`.
+   */
+  ui?: boolean | HttpUiOptions;
+  /** Hears failures that became 500 responses. */
+  onError?: (error: Error) => void;
+}
+
+/** Options of the web monitor an {@link HttpServer} serves under `/ui`. */
+export interface HttpUiOptions {
+  /** The built monitor: a directory with `index.html` and `assets/`. Default: `monitorAssetsDir()` of `@orchflow/monitor`. */
+  assetsDir?: string;
+  /** Open monitor sessions; a login past it ends the least recently used one. Default 64. */
+  maxSessions?: number;
+  /** Idle time (no request, no open WebSocket) after which a monitor session ends. Default 30 min. */
+  sessionIdleMs?: number;
+  /** Failed logins per remote address per minute before 429. Default 10. */
+  maxLoginFailures?: number;
+}
+
+/** Options of {@link HttpServer.createLoginCode}. */
+export interface LoginCodeOptions {
+  /** Who the code logs in as. Default: the first admin token's principal (the server's `principal` without tokens). */
+  principal?: Principal;
+  /** How long the code works. Default 10 minutes. */
+  ttlMs?: number;
+}
+
+/** A one-time login code for the monitor. */
+export interface LoginCode {
+  /** POST it as `{ code }` to `/ui/login`; it works once. */
+  code: string;
+  expiresAt: Date;
+  /** `http://host:port/ui/#code=…` (the code in the fragment, which never reaches a server log); once started. */
+  url?: string;
+}
+
+/** Where a started server listens. */
+export interface HttpServerAddress {
+  host: string;
+  port: number;
+  /** `http://host:port` */
+  url: string;
+  /** `http://host:port/ui/` when the monitor is served. */
+  ui?: string;
+}
+
+/** What a {@link HttpServer} holds right now. */
+export interface HttpServerStats {
+  /** Requests being handled, open SSE streams included. */
+  activeRequests: number;
+  /** Open SSE streams: per-terminal output streams and session streams. */
+  streams: number;
+  /** Open JSON-RPC sessions. */
+  sessions: number;
+  /** Terminals of ended sessions waiting for a client to adopt them. */
+  orphanedTerminals: number;
+  /** Logged-in monitor sessions (when the monitor is served). */
+  monitorSessions?: number;
+  /** Open monitor WebSocket connections (when the monitor is served). */
+  monitorConnections?: number;
+}

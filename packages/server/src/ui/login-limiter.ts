@@ -1,0 +1,69 @@
+// Failed monitor logins per remote address, so a page or script cannot hammer `/ui/login` with
+// guesses. A fixed window per address; the table holds at most `maxAddresses` entries, and when
+// every one is in use, addresses not in it share one overflow entry — so memory stays bounded and
+// a flood from many addresses limits itself rather than resetting others' counts.
+/** Default failed logins per address per window. */
+export const DEFAULT_LOGIN_MAX_FAILURES = 10;
+/** Default window of the login limit: 1 minute. */
+export const DEFAULT_LOGIN_WINDOW_MS = 60_000;
+/** Default addresses tracked at once. */
+export const DEFAULT_LOGIN_MAX_ADDRESSES = 4096;
+
+const OVERFLOW = '(overflow)';
+
+/** Counts failed logins per address and says when an address must wait. */
+export class LoginLimiter {
+  private readonly windows = new Map<string, { count: number; start: number }>();
+
+  constructor(
+    private readonly options: {
+      maxFailures: number;
+      windowMs: number;
+      maxAddresses: number;
+      /** The clock (tests). Default `Date.now`. */
+      now?: () => number;
+    } = {
+      maxFailures: DEFAULT_LOGIN_MAX_FAILURES,
+      windowMs: DEFAULT_LOGIN_WINDOW_MS,
+      maxAddresses: DEFAULT_LOGIN_MAX_ADDRESSES,
+    },
+  ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Milliseconds `address` must wait before its next attempt (0: it may try now). */
+  retryAfterMs(address: string): number {
+    const window = this.windows.get(this.key(address, false));
+    if (!window) return 0;
+    const left = window.start + this.options.windowMs - this.now();
+    if (left <= 0) return 0;
+    return window.count >= this.options.maxFailures ? left : 0;
+  }
+
+  /** Records a failed attempt from `address`. */
+  fail(address: string): void {
+    const key = this.key(address, true);
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (!window || now - window.start >= this.options.windowMs)
+      this.windows.set(key, { count: 1, start: now });
+    else window.count++;
+  }
+
+  /** The table key of `address`: its own, or the shared overflow entry when the table is full. */
+  private key(address: string, adding: boolean): string {
+    if (this.windows.has(address)) return address;
+    if (this.windows.size < this.options.maxAddresses) return address;
+    if (adding) this.prune();
+    return this.windows.size < this.options.maxAddresses ? address : OVERFLOW;
+  }
+
+  private prune(): void {
+    const now = this.now();
+    for (const [key, window] of this.windows) {
+      if (now - window.start >= this.options.windowMs) this.windows.delete(key);
+    }
+  }
+}

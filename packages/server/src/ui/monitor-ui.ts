@@ -1,0 +1,252 @@
+// `MonitorUi`: everything `HttpServer` serves under `/ui` — the monitor's static files, the cookie
+// session endpoints (`/ui/login`, `/ui/logout`, `/ui/session`) and the WebSocket at `/ui/ws`. Every
+// response carries the page's security headers (page-headers.ts). Requests that change state and
+// WebSocket upgrades must come from the monitor's own origin (ui-request.ts), POSTs must be JSON.
+// The WebSocket is handed to a `WebSocketServer` that does not listen itself, so connections from
+// the page get the same limits, heartbeats, flow control and terminal leases as any WebSocket
+// client; its principal is the session's, and logging out closes it.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ErrorCode, OrchflowError, type Principal, PrincipalSchema } from '@orchflow/protocol';
+import type { TokenAuthenticator } from '../auth';
+import { sendError, sendJson } from '../http/http-errors';
+import { checkContentType } from '../http/http-gate';
+import { refuseUpgrade } from '../ws/upgrade';
+import type { WebSocketServer } from '../ws/ws-server';
+import { DEFAULT_LOGIN_MAX_ADDRESSES, DEFAULT_LOGIN_WINDOW_MS, LoginLimiter } from './login-limiter';
+import { setPageHeaders } from './page-headers';
+import { StaticAssets } from './static-assets';
+import { authenticateLogin } from './ui-login';
+import {
+  checkUiOrigin,
+  clearedSessionCookie,
+  overTls,
+  sessionCookie,
+  sessionCookies,
+  UI_PATH,
+  type UiOriginPolicy,
+} from './ui-request';
+import { DEFAULT_LOGIN_CODE_TTL_MS, LoginCodes, type UiSession, UiSessions } from './ui-sessions';
+
+/** What {@link MonitorUi} needs from its server. */
+export interface MonitorUiOptions extends UiOriginPolicy {
+  /** Where the built monitor lives, or how to find it (resolved by `prepare()`). */
+  assetsDir: string | (() => Promise<string>);
+  auth: TokenAuthenticator | undefined;
+  /** The principal of a server without tokens (what its login codes stand for by default). */
+  principal: Principal | undefined;
+  webSocket: WebSocketServer;
+  maxSessions: number;
+  sessionIdleMs: number;
+  maxLoginFailures: number;
+}
+
+/** The monitor's routes on an HTTP listener. */
+export class MonitorUi {
+  private assets: StaticAssets | undefined;
+  private readonly sessions: UiSessions;
+  private readonly codes = new LoginCodes();
+  private readonly limiter: LoginLimiter;
+
+  constructor(private readonly options: MonitorUiOptions) {
+    this.sessions = new UiSessions({ maxSessions: options.maxSessions, idleMs: options.sessionIdleMs });
+    this.limiter = new LoginLimiter({
+      maxFailures: options.maxLoginFailures,
+      windowMs: DEFAULT_LOGIN_WINDOW_MS,
+      maxAddresses: DEFAULT_LOGIN_MAX_ADDRESSES,
+    });
+  }
+
+  /** True for `/ui` and every path below it. */
+  static owns(url: string | undefined): boolean {
+    const path = (url ?? '').split('?')[0] ?? '';
+    return path === UI_PATH || path.startsWith(`${UI_PATH}/`);
+  }
+
+  /** Open monitor sessions. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Finds and checks the assets directory; throws InvalidParams when the monitor is not built there. */
+  async prepare(): Promise<void> {
+    const dir = this.options.assetsDir;
+    this.assets ??= await StaticAssets.open(typeof dir === 'string' ? dir : await dir());
+  }
+
+  /**
+   * Mints a one-time login code for `principal` (default: the first admin token's principal, or
+   * the server's own principal when it has no tokens).
+   */
+  createLoginCode(
+    principal: Principal | undefined,
+    ttlMs = DEFAULT_LOGIN_CODE_TTL_MS,
+  ): { code: string; expiresAt: Date } {
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `ttlMs must be a positive number of milliseconds (got ${ttlMs})`,
+      );
+    }
+    if (principal !== undefined && !PrincipalSchema.safeParse(principal).success) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        "principal must be { kind: 'admin' }, an agent principal or { kind: 'viewer' }",
+      );
+    }
+    // The caller's own object is kept, not a parsed copy: a policy bound to it (ConnectionPolicy.bind) stays.
+    const who =
+      principal ??
+      this.options.auth?.principals.find((p) => p.kind === 'admin') ??
+      (this.options.auth ? undefined : this.options.principal);
+    if (!who) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        'No admin token is configured to stand behind a login code; pass the principal the code logs in as',
+      );
+    }
+    return this.codes.create(who, ttlMs);
+  }
+
+  /** Answers a request under `/ui`; errors it throws are answered by the caller. */
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    setPageHeaders(response);
+    const method = request.method ?? 'GET';
+    const mutating = method !== 'GET' && method !== 'HEAD';
+    const refused = checkUiOrigin(request, this.options, mutating);
+    if (refused) {
+      response.setHeader('Connection', 'close');
+      sendError(response, refused);
+      return;
+    }
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    // Everything but the session endpoints is a file: GET (or HEAD) only.
+    const route = ROUTES[path] ?? 'GET';
+    if (route !== method && !(route === 'GET' && method === 'HEAD')) {
+      response.setHeader('Connection', 'close');
+      sendError(
+        response,
+        new OrchflowError(ErrorCode.MethodNotFound, `${method} is not supported on ${path}; use ${route}`),
+        405,
+        { Allow: route === 'GET' ? 'GET, HEAD' : route },
+      );
+      return;
+    }
+    const badType = mutating ? checkContentType(request) : undefined;
+    if (badType) {
+      response.setHeader('Connection', 'close');
+      sendError(response, badType.error, badType.status);
+      return;
+    }
+    if (path === `${UI_PATH}/login`) return this.login(request, response);
+    if (path === `${UI_PATH}/logout`) return this.logout(request, response);
+    if (path === `${UI_PATH}/session`) return this.session(request, response);
+    if (path === `${UI_PATH}/ws`) {
+      sendError(
+        response,
+        new OrchflowError(
+          ErrorCode.InvalidRequest,
+          `${UI_PATH}/ws is the monitor's WebSocket; connect with one`,
+        ),
+        426,
+        { Upgrade: 'websocket' },
+      );
+      return;
+    }
+    if (!this.assets)
+      throw new OrchflowError(ErrorCode.InvalidState, 'The monitor is not ready: start() the server');
+    const rawPath = path === UI_PATH ? '' : path.slice(UI_PATH.length + 1);
+    await this.assets.serve(request, response, rawPath);
+  }
+
+  /** Takes an HTTP upgrade to `/ui/ws` (anything else is 404): own Origin and a session cookie needed. */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (request.url ?? '').split('?')[0];
+    const refusal = (status: number, error: OrchflowError) =>
+      refuseUpgrade(socket, { status, code: error.code, message: error.message });
+    if (path !== `${UI_PATH}/ws`) {
+      refusal(404, new OrchflowError(ErrorCode.MethodNotFound, `No WebSocket at ${path}; use ${UI_PATH}/ws`));
+      return;
+    }
+    const refused = checkUiOrigin(request, this.options, true);
+    if (refused) {
+      refusal(403, refused);
+      return;
+    }
+    const found = this.currentSession(request);
+    if (!found) {
+      refusal(401, notLoggedIn());
+      return;
+    }
+    this.sessions.hold(found.id, socket);
+    this.options.webSocket.handleUpgrade(request, socket, head, found.session.principal, {
+      signal: found.session.signal,
+    });
+  }
+
+  /** Ends every session (and so their WebSockets). */
+  stop(): void {
+    this.sessions.clear();
+  }
+
+  private async login(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let principal: Principal;
+    try {
+      principal = await authenticateLogin(request, {
+        auth: this.options.auth,
+        codes: this.codes,
+        limiter: this.limiter,
+      });
+    } catch (error) {
+      const seconds = (OrchflowError.from(error).data as { retryAfterSeconds?: number } | undefined)
+        ?.retryAfterSeconds;
+      if (seconds === undefined) throw error;
+      sendError(response, error, 429, { 'Retry-After': String(seconds) });
+      return;
+    }
+    const id = this.sessions.create(principal);
+    response
+      .writeHead(204, { 'Set-Cookie': sessionCookie(id, overTls(request)), 'Cache-Control': 'no-store' })
+      .end();
+  }
+
+  private async logout(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    for (const id of sessionCookies(request)) this.sessions.revoke(id);
+    response
+      .writeHead(204, { 'Set-Cookie': clearedSessionCookie(overTls(request)), 'Cache-Control': 'no-store' })
+      .end();
+  }
+
+  private async session(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const found = this.currentSession(request);
+    if (!found) {
+      sendError(response, notLoggedIn());
+      return;
+    }
+    sendJson(response, 200, { principal: found.session.principal });
+  }
+
+  private currentSession(request: IncomingMessage): { id: string; session: UiSession } | undefined {
+    for (const id of sessionCookies(request)) {
+      const session = this.sessions.get(id);
+      if (session) return { id, session };
+    }
+    return undefined;
+  }
+}
+
+/** The method each session endpoint answers. */
+const ROUTES: Readonly<Record<string, string>> = {
+  [`${UI_PATH}/login`]: 'POST',
+  [`${UI_PATH}/logout`]: 'POST',
+  [`${UI_PATH}/session`]: 'GET',
+  [`${UI_PATH}/ws`]: 'GET',
+};
+
+function notLoggedIn(): OrchflowError {
+  return new OrchflowError(
+    ErrorCode.Unauthorized,
+    `Not logged in to the monitor: POST ${UI_PATH}/login with { token } or { code } first`,
+  );
+}

@@ -1,0 +1,150 @@
+// The monitor's cookie sessions and one-time login codes, both in memory and both bounded. A
+// session id and a code are 256 random bits; only their SHA-256 digests are stored, so a lookup's
+// timing says nothing about the ids the server holds. A session ends on logout, on idle expiry (no
+// request and no open WebSocket for `idleMs`) or, when `maxSessions` are open and someone logs in,
+// as the least recently used one: a person who needs Emergency Stop can always log in. Ending a
+// session aborts its signal, which closes its WebSockets.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { Principal } from '@orchflow/protocol';
+
+/** Default most open monitor sessions. */
+export const DEFAULT_UI_MAX_SESSIONS = 64;
+/** Default idle time (no request, no open WebSocket) after which a session ends: 30 minutes. */
+export const DEFAULT_UI_SESSION_IDLE_MS = 30 * 60_000;
+/** Default lifetime of a one-time login code: 10 minutes. */
+export const DEFAULT_LOGIN_CODE_TTL_MS = 10 * 60_000;
+/** Most unused login codes kept; minting past it forgets the oldest. */
+export const MAX_LOGIN_CODES = 32;
+
+/** A logged-in monitor session. */
+export interface UiSession {
+  readonly principal: Principal;
+  /** Aborted when the session ends (logout, expiry, eviction, server stop). */
+  readonly signal: AbortSignal;
+}
+
+interface SessionEntry {
+  principal: Principal;
+  controller: AbortController;
+  lastSeen: number;
+  sockets: number;
+}
+
+function digest(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+/** A new 256-bit secret, URL-safe base64 (43 characters). */
+function secret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Cookie sessions of the monitor, bounded in count and idle time. */
+export class UiSessions {
+  // Insertion order is recency order: a touched session is moved to the end.
+  private readonly entries = new Map<string, SessionEntry>();
+
+  constructor(private readonly options: { maxSessions: number; idleMs: number }) {}
+
+  /** Open sessions. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Starts a session for `principal`; returns its id (the cookie value). */
+  create(principal: Principal): string {
+    this.expireIdle();
+    while (this.entries.size >= this.options.maxSessions) {
+      const oldest = this.entries.keys().next().value as string;
+      this.end(oldest);
+    }
+    const id = secret();
+    this.entries.set(digest(id), {
+      principal,
+      controller: new AbortController(),
+      lastSeen: Date.now(),
+      sockets: 0,
+    });
+    return id;
+  }
+
+  /** The live session `id` names (and marks it used now), or undefined. */
+  get(id: string | undefined): UiSession | undefined {
+    if (id === undefined) return undefined;
+    const key = digest(id);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (this.idle(entry)) {
+      this.end(key);
+      return undefined;
+    }
+    entry.lastSeen = Date.now();
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return { principal: entry.principal, signal: entry.controller.signal };
+  }
+
+  /** Counts `socket` (an accepted WebSocket's connection) as keeping session `id` alive until it closes. */
+  hold(id: string, socket: Duplex): void {
+    const entry = this.entries.get(digest(id));
+    if (!entry) return;
+    entry.sockets++;
+    socket.once('close', () => {
+      entry.sockets--;
+      entry.lastSeen = Date.now();
+    });
+  }
+
+  /** Ends session `id`; false when there was none. */
+  revoke(id: string | undefined): boolean {
+    if (id === undefined) return false;
+    const key = digest(id);
+    if (!this.entries.has(key)) return false;
+    this.end(key);
+    return true;
+  }
+
+  /** Ends every session (server stop). */
+  clear(): void {
+    for (const key of [...this.entries.keys()]) this.end(key);
+  }
+
+  private idle(entry: SessionEntry): boolean {
+    return entry.sockets === 0 && Date.now() - entry.lastSeen > this.options.idleMs;
+  }
+
+  private expireIdle(): void {
+    for (const [key, entry] of this.entries) if (this.idle(entry)) this.end(key);
+  }
+
+  private end(key: string): void {
+    const entry = this.entries.get(key);
+    this.entries.delete(key);
+    entry?.controller.abort();
+  }
+}
+
+/** One-time login codes: each names a principal, works once, and expires. */
+export class LoginCodes {
+  private readonly codes = new Map<string, { principal: Principal; expiresAt: number }>();
+
+  /** Mints a code for `principal` valid for `ttlMs`. */
+  create(principal: Principal, ttlMs: number): { code: string; expiresAt: Date } {
+    const now = Date.now();
+    for (const [key, entry] of this.codes) if (entry.expiresAt <= now) this.codes.delete(key);
+    while (this.codes.size >= MAX_LOGIN_CODES) this.codes.delete(this.codes.keys().next().value as string);
+    const code = secret();
+    const expiresAt = now + ttlMs;
+    this.codes.set(digest(code), { principal, expiresAt });
+    return { code, expiresAt: new Date(expiresAt) };
+  }
+
+  /** The principal of `code` if it is unused and unexpired; it is used up either way. */
+  redeem(code: string): Principal | undefined {
+    const key = digest(code);
+    const entry = this.codes.get(key);
+    this.codes.delete(key);
+    return entry && entry.expiresAt > Date.now() ? entry.principal : undefined;
+  }
+}

@@ -1,0 +1,72 @@
+// The options, address and stats of `WebSocketServer`, and their defaults: what an embedder configures.
+import type { Orchestrator } from '@orchflow/core';
+import type { Principal, ServerInfo } from '@orchflow/protocol';
+import type { TokenAuthenticator } from '../auth';
+import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
+
+/** Default largest accepted frame: 4 MiB (a 1 MiB command survives JSON escaping). */
+export const DEFAULT_WS_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/** Default connection limit. */
+export const DEFAULT_WS_MAX_CONNECTIONS = 256;
+/** Default ping interval; a peer that misses one pong is dropped. */
+export const DEFAULT_WS_HEARTBEAT_MS = 30_000;
+/** Default time a connection has to authenticate with `initialize`: short, it holds a slot. */
+export const DEFAULT_WS_AUTH_TIMEOUT_MS = 5_000;
+/** Default bytes queued for a client that does not read before it is dropped: 16 MiB. */
+export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** Default requests in flight per connection before Overloaded. */
+export const DEFAULT_WS_MAX_IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
+/** Default time terminals of a dropped connection wait for it to reconnect: 60 s. */
+export const DEFAULT_WS_RECONNECT_GRACE_MS = 60_000;
+
+/** Options of {@link WebSocketServer}. */
+export interface WebSocketServerOptions {
+  orchestrator: Orchestrator;
+  /** Default 127.0.0.1; anything else requires `auth`. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Tokens → principals. Without it every connection gets `principal`. */
+  auth?: TokenAuthenticator;
+  /** The principal of every connection when there is no `auth` (loopback only). */
+  principal?: Principal;
+  /** Browser origins allowed to connect (`*` for any). Clients sending no Origin are not browsers. */
+  allowedOrigins?: readonly string[];
+  maxPayloadBytes?: number;
+  maxConnections?: number;
+  heartbeatIntervalMs?: number;
+  authTimeoutMs?: number;
+  maxBufferedBytes?: number;
+  maxInFlight?: number;
+  /** How long terminals of a dropped connection wait for a client to adopt them; 0 kills at once. */
+  reconnectGraceMs?: number;
+  /** How long a client that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
+  maxStallMs?: number;
+  /** Accept the `orchflow.v1+binary-output` subprotocol (terminal output as binary frames). Default true. */
+  binaryOutput?: boolean;
+  serverInfo?: ServerInfo;
+  /** Hears protocol problems and handler failures. */
+  onError?: (error: Error) => void;
+}
+
+/** Where a started server listens. */
+export interface WebSocketServerAddress {
+  host: string;
+  port: number;
+  /** `ws://host:port` */
+  url: string;
+}
+
+/** What a {@link WebSocketServer} holds right now. */
+export interface WebSocketServerStats {
+  /** Open connections, authenticated or not (each holds its output subscriptions). */
+  connections: number;
+  /** Connections still waiting for their `initialize`. */
+  unauthenticated: number;
+  /** Upgrades accepted but not yet open. */
+  upgrading: number;
+  /** Terminals held by open connections. */
+  heldTerminals: number;
+  /** Terminals of dropped connections waiting for a client to return. */
+  orphanedTerminals: number;
+}

@@ -1,0 +1,59 @@
+// `--audit-log FILE` on `orchflow serve` and `orchflow mcp`: the CLI keeps the hash-chained
+// audit log an embedding program gets with `withAuditLog`, so a server started from the command
+// line records every decision and command end, and `orchflow audit verify` accepts the file.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, spawnCli, waitForStderr } from './cli-run';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'orchflow-cli-audit-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The log's entries as `kind:command` (what the audit says happened, in order). */
+async function recorded(file: string): Promise<string[]> {
+  const lines = (await readFile(file, 'utf8')).trim().split('\n');
+  return lines.map((line) => {
+    const entry = JSON.parse(line) as { kind: string; command?: string; decision?: string };
+    return `${entry.kind}:${entry.decision ?? ''}:${entry.command ?? ''}`;
+  });
+}
+
+describe('serve --audit-log', () => {
+  it('records allowed and denied commands in a chain audit verify accepts', async () => {
+    const socket = join(dir, 'audit.sock');
+    const file = join(dir, 'audit.jsonl');
+    const server = spawnCli(['serve', '--unix', socket, '--policy', 'standard', '--audit-log', file]);
+    const exited = new Promise<number | null>((resolve) => server.once('close', (code) => resolve(code)));
+    await waitForStderr(server, 'unix socket');
+    const url = `unix:${socket}`;
+    expect((await runCli(['exec', '--server', url, '--', 'echo audited'])).code).toBe(0);
+    expect((await runCli(['exec', '--server', url, '--', 'sudo true'])).code).not.toBe(0);
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(await recorded(file)).toEqual([
+      'decision:allow:echo audited',
+      'end::echo audited',
+      'decision:deny:sudo true',
+    ]);
+    const verify = await runCli(['audit', 'verify', file]);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
+
+  it('fails at start-up with the reason when the log cannot be opened', async () => {
+    const run = await runCli([
+      'serve',
+      '--unix',
+      join(dir, 's.sock'),
+      '--audit-log',
+      join(dir, 'missing-dir', 'a.jsonl'),
+    ]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/audit log .*cannot be opened/i);
+  });
+});

@@ -1,0 +1,174 @@
+// Shared setup of the web monitor tests: a built-looking monitor in a temp dir (index.html, a
+// hashed asset, a secret file beside the dir and a symlink pointing at it), an HttpServer serving
+// it under /ui with the test tokens plus a viewer token, and helpers that speak to it as the page
+// would (same Origin, JSON bodies, the session cookie).
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OrchflowClient } from '@orchflow/client';
+import { createNodeWebSocket } from '@orchflow/client/node';
+import type { Orchestrator } from '@orchflow/core';
+import { onTestFinished } from 'vitest';
+import WebSocket from 'ws';
+import { TokenAuthenticator } from '../src/auth';
+import { HttpServer, type HttpServerOptions, type HttpUiOptions } from '../src/http/http-server';
+import { TOKENS, testOrchestrator } from './transport-harness';
+
+/** A viewer's token (read-only principal). */
+export const VIEWER_TOKEN = 'viewer-token-0123456789abcdef';
+/** The body of the fake index.html. */
+export const INDEX_HTML =
+  '<!doctype html><title>orchflow monitor</title><script type="module" src="./assets/app-3f9a.js"></script>';
+/** The fake hashed script. */
+export const APP_JS = 'console.log("monitor");\n';
+/** Text of the file beside the assets dir that must never be served. */
+export const SECRET = 'not for the web';
+
+/** A temp dir holding `app/` (the assets) and `secret.txt` beside it; `app/leak.txt` links to the secret. */
+export async function fakeMonitorBuild(): Promise<{ root: string; assetsDir: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'orchflow-ui-'));
+  onTestFinished(() => rm(root, { recursive: true, force: true }));
+  const assetsDir = join(root, 'app');
+  await mkdir(join(assetsDir, 'assets'), { recursive: true });
+  await writeFile(join(assetsDir, 'index.html'), INDEX_HTML);
+  await writeFile(join(assetsDir, 'assets', 'app-3f9a.js'), APP_JS);
+  await writeFile(join(assetsDir, 'assets', 'app-3f9a.css'), 'body{margin:0}');
+  await writeFile(join(assetsDir, '.env'), 'HIDDEN=1');
+  await writeFile(join(root, 'secret.txt'), SECRET);
+  await symlink(join(root, 'secret.txt'), join(assetsDir, 'leak.txt'));
+  await symlink(root, join(assetsDir, 'up'));
+  return { root, assetsDir };
+}
+
+/** Admin, two agents (alice, bob) and a viewer. */
+export function monitorAuthenticator(): TokenAuthenticator {
+  return new TokenAuthenticator({
+    tokens: [
+      { token: TOKENS.admin, principal: { kind: 'admin', name: 'ops' } },
+      { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
+      { token: VIEWER_TOKEN, principal: { kind: 'viewer', name: 'watcher' } },
+    ],
+  });
+}
+
+/** An HttpServer serving the fake monitor; stopped when the test ends. */
+export async function startMonitor(
+  options: Partial<HttpServerOptions> = {},
+  ui: HttpUiOptions = {},
+): Promise<{ server: HttpServer; url: string; orch: Orchestrator; assetsDir: string }> {
+  const { assetsDir } = await fakeMonitorBuild();
+  const orch = options.orchestrator ?? testOrchestrator();
+  const server = new HttpServer({
+    auth: monitorAuthenticator(),
+    ...options,
+    orchestrator: orch,
+    ui: { assetsDir, ...ui },
+  });
+  const { url } = await server.start();
+  onTestFinished(() => server.stop());
+  return { server, url, orch, assetsDir };
+}
+
+/** What a request to the server answered. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> | undefined;
+}
+
+/** A request as the monitor page sends it: its own Origin, JSON bodies; `headers` override. */
+export async function page(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      Origin: url,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json =
+    response.headers.get('content-type')?.includes('json') && text !== '' ? JSON.parse(text) : undefined;
+  return { status: response.status, headers: response.headers, body: json };
+}
+
+/** Logs in with `{ token }` or `{ code }`; returns the `Cookie` header value for later requests. */
+export async function login(url: string, credentials: { token: string } | { code: string }): Promise<string> {
+  const answer = await page(url, 'POST', '/ui/login', credentials);
+  if (answer.status !== 204) throw new Error(`login failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  const cookie = answer.headers.get('set-cookie') ?? '';
+  return cookie.split(';')[0] ?? '';
+}
+
+/** The `error.code` of a JSON error body. */
+export function codeOf(answer: Answer): unknown {
+  return (answer.body?.error as { code?: unknown } | undefined)?.code;
+}
+
+/** The `ws://…/ui/ws` URL of a server's `http://` URL. */
+export function monitorSocketUrl(url: string): string {
+  return `${url.replace(/^http/, 'ws')}/ui/ws`;
+}
+
+/** The HTTP status an upgrade to `/ui/ws` with `headers` gets (101 when it became a WebSocket). */
+export function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(monitorSocketUrl(url), { headers });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      response.resume();
+      socket.terminate();
+    });
+    socket.once('open', () => {
+      resolve(101);
+      socket.terminate();
+    });
+    socket.once('error', (error) => reject(error));
+  });
+}
+
+/** An OrchflowClient over `/ui/ws` as the page opens it: the session cookie and the page's Origin, no token. */
+export async function pageClient(url: string, cookie: string): Promise<OrchflowClient> {
+  const client = await OrchflowClient.websocket(monitorSocketUrl(url), {
+    reconnect: false,
+    createSocket: createNodeWebSocket({ headers: { Cookie: cookie, Origin: url } }),
+  });
+  onTestFinished(() => client.close());
+  return client;
+}
+
+/**
+ * A request sent exactly as written — the path unnormalised (`fetch` would resolve `..`) and any
+ * Host header — answered with status, headers and body text.
+ */
+export function rawRequest(
+  url: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest(
+      { host: hostname, port, path, method: options.method ?? 'GET', headers: options.headers },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.once('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text }),
+        );
+      },
+    );
+    sent.once('error', reject);
+    sent.end(options.body);
+  });
+}
