@@ -1,0 +1,314 @@
+// The page's state, shared by every component: the session, the orchflow connection (one
+// OrchflowClient over /ui/ws, replaced by a new one if it ever gives up), the terminal list
+// (polled), each terminal's activity and floor (from notifications), alerts, toasts and the
+// ticking clock that drives elapsed times and the commands-per-minute window.
+import type { OrchflowClient, RemoteTerminal } from '@orchflow/client';
+import { AlertList, type ListedAlert, parseAlert } from '../lib/alerts';
+import { CommandRate } from '../lib/command-rate';
+import { holdsFloor, parseFloorState, parseHolder } from '../lib/floor';
+import { parseLoginCode } from '../lib/login-hash';
+import { SessionApi, websocketUrl } from '../lib/session-api';
+import { TerminalRoster } from '../lib/terminal-roster';
+import type { FloorHolder, MonitorTerminal, SessionPrincipal, TerminalActivity } from '../lib/types';
+import { describeError } from './errors';
+import { openClient } from './open-client';
+import { type Toast, Toasts } from './toasts.svelte';
+
+/** How often the terminal list is refreshed. */
+const POLL_MS = 2_000;
+/** Pause before opening a new connection after one gave up; doubles per failure up to the max. */
+const RECONNECT_MS = 2_000;
+const MAX_RECONNECT_MS = 30_000;
+
+/** Where the page is. */
+export type Phase = 'loading' | 'login' | 'connecting' | 'ready' | 'disconnected';
+
+/** The monitor's state and actions. */
+export class Monitor {
+  phase = $state<Phase>('loading');
+  principal = $state.raw<SessionPrincipal | undefined>(undefined);
+  loginError = $state<string | undefined>(undefined);
+  client = $state.raw<OrchflowClient | undefined>(undefined);
+  terminals = $state.raw<MonitorTerminal[]>([]);
+  activities = $state.raw<Record<string, TerminalActivity>>({});
+  floors = $state.raw<Record<string, FloorHolder | null>>({});
+  alerts = $state.raw<readonly ListedAlert[]>([]);
+  readonly toasts = new Toasts();
+  focusedId = $state<string | undefined>(undefined);
+  now = $state(Date.now());
+  commandsPerMinute = $state(0);
+  /** True while the connection is down and the client is trying to get it back. */
+  reconnecting = $state(false);
+
+  readonly api: SessionApi;
+  private readonly alertList = new AlertList();
+  private readonly rate = new CommandRate();
+  private readonly roster = new TerminalRoster();
+  private readonly handles = new Map<string, RemoteTerminal>();
+  /**
+   * Terminals first listed by the previous poll. Activity notifications only report changes, and
+   * only once the tile's subscription is open: a terminal's activity is fetched when it first
+   * appears and once more on the next poll, after its subscription has opened, so a change in
+   * between is not missed.
+   */
+  private newlyListed = new Set<string>();
+  /** What this page's own takeFloor() returned, per terminal. */
+  private readonly mine = new Map<string, FloorHolder>();
+  /** When a terminal's floor last changed by notification, so an older poll does not undo it. */
+  private readonly floorChangedAt = new Map<string, number>();
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private polling = false;
+  private retryMs = RECONNECT_MS;
+
+  constructor(private readonly page: Location) {
+    this.api = new SessionApi(page.href, (input, init) => fetch(input, init));
+  }
+
+  /** Admins see the controls (the server checks every call anyway). */
+  get isAdmin(): boolean {
+    return this.principal?.kind === 'admin';
+  }
+
+  /** Viewers watch only; admins and agents may take a terminal's floor. */
+  get mayTakeFloor(): boolean {
+    return this.principal !== undefined && this.principal.kind !== 'viewer';
+  }
+
+  /** Starts the page: a login code in the fragment first, then the session, then the connection. */
+  async start(): Promise<void> {
+    this.timers.push(setInterval(() => this.tick(), 1_000));
+    this.timers.push(setInterval(() => void this.refresh(), POLL_MS));
+    const code = parseLoginCode(this.page.hash);
+    if (this.page.hash !== '') history.replaceState(null, '', this.page.pathname + this.page.search);
+    if (code !== undefined) {
+      try {
+        await this.api.login({ code });
+      } catch (error) {
+        this.loginError = describeError(error);
+      }
+    }
+    await this.resume();
+  }
+
+  /** Stops the timers and closes the connection (the page is going away). */
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    const client = this.client;
+    this.client = undefined;
+    void client?.close().catch(() => undefined);
+  }
+
+  /** Logs in with a token and connects. */
+  async login(token: string): Promise<void> {
+    this.loginError = undefined;
+    try {
+      await this.api.login({ token });
+    } catch (error) {
+      this.loginError = describeError(error);
+      return;
+    }
+    await this.resume();
+  }
+
+  /** Logs out: closes the connection and forgets the session. */
+  async logout(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.close().catch(() => undefined);
+    await this.api.logout().catch((error: unknown) => this.toast('error', describeError(error)));
+    this.principal = undefined;
+    this.phase = 'login';
+  }
+
+  /** The handle of terminal `id` on the current connection. */
+  handle(id: string): RemoteTerminal | undefined {
+    const client = this.client;
+    if (!client) return undefined;
+    const info = this.terminals.find((terminal) => terminal.id === id);
+    let handle = this.handles.get(id);
+    if (!handle && info) {
+      handle = client.handle(info);
+      this.handles.set(id, handle);
+    }
+    return handle;
+  }
+
+  /** True when this page holds terminal `id`'s floor (keystrokes go to the terminal). */
+  holdsFloor(id: string): boolean {
+    return holdsFloor(this.floors[id], this.mine.get(id));
+  }
+
+  /** Records a floor state this page took or released. */
+  setFloor(id: string, holder: FloorHolder | null, mine: boolean): void {
+    if (mine && holder) this.mine.set(id, holder);
+    if (!holder) this.mine.delete(id);
+    this.floorChangedAt.set(id, Date.now());
+    this.floors = { ...this.floors, [id]: holder };
+  }
+
+  /** Runs a control call; its error (e.g. Forbidden) becomes a toast. Returns undefined on failure. */
+  async run<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await action();
+    } catch (error) {
+      this.toast('error', `${what}: ${describeError(error)}`);
+      return undefined;
+    }
+  }
+
+  /** Shows a toast for a while. */
+  toast(kind: Toast['kind'], text: string): void {
+    this.toasts.show(kind, text);
+  }
+
+  /** Removes an alert from the list. */
+  dismissAlert(id: number): void {
+    this.alertList.dismiss(id);
+    this.alerts = this.alertList.open;
+  }
+
+  /** Refreshes the terminal list now. */
+  async refresh(): Promise<void> {
+    const client = this.client;
+    if (!client || this.polling) return;
+    this.polling = true;
+    const startedAt = Date.now();
+    try {
+      const listed = (await client.listTerminals()) as MonitorTerminal[];
+      if (client !== this.client) return;
+      this.applyList(listed, startedAt);
+    } catch (error) {
+      if (client === this.client && !client.isClosed)
+        this.toast('error', `Listing terminals: ${describeError(error)}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async resume(): Promise<void> {
+    try {
+      this.principal = await this.api.session();
+    } catch (error) {
+      if (this.phase === 'loading' || this.phase === 'login') {
+        this.loginError = describeError(error);
+        this.phase = 'login';
+      } else {
+        // The server is unreachable or failing; that is no logout: keep the page and try again.
+        this.phase = 'disconnected';
+        this.retryLater();
+      }
+      return;
+    }
+    if (!this.principal) {
+      this.phase = 'login';
+      return;
+    }
+    await this.connect();
+  }
+
+  private retryLater(): void {
+    setTimeout(() => void this.resume(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RECONNECT_MS);
+  }
+
+  private async connect(): Promise<void> {
+    this.phase = this.client ? 'disconnected' : 'connecting';
+    let client: OrchflowClient;
+    try {
+      client = await openClient(websocketUrl(this.page.href), {
+        onNotification: (method, params) => this.onNotification(method, params),
+        onReconnecting: () => {
+          this.reconnecting = true;
+        },
+        onReconnected: () => {
+          this.reconnecting = false;
+          void this.resync();
+        },
+      });
+    } catch (error) {
+      this.toast('error', `Connecting: ${describeError(error)}`);
+      this.phase = 'disconnected';
+      this.retryLater();
+      return;
+    }
+    this.retryMs = RECONNECT_MS;
+    this.handles.clear();
+    this.reconnecting = false;
+    this.client = client;
+    this.phase = 'ready';
+    void client.closed.then(() => {
+      if (this.client !== client) return; // logged out, or already replaced
+      this.phase = 'disconnected';
+      this.retryLater();
+    });
+    await this.refresh();
+  }
+
+  /** After the connection came back: activities may have changed while it was down. */
+  private async resync(): Promise<void> {
+    await this.refresh();
+    for (const terminal of this.terminals) void this.fetchActivity(terminal.id);
+  }
+
+  private applyList(fresh: MonitorTerminal[], startedAt: number): void {
+    const listed = this.roster.update(fresh, Date.now());
+    const known = new Set(this.terminals.map((terminal) => terminal.id));
+    const floors = { ...this.floors };
+    const firstSeen = new Set<string>();
+    for (const terminal of listed) {
+      if (!known.has(terminal.id)) firstSeen.add(terminal.id);
+      if ((this.floorChangedAt.get(terminal.id) ?? 0) <= startedAt)
+        floors[terminal.id] = parseHolder(terminal.floor) ?? null;
+    }
+    const present = new Set(listed.map((terminal) => terminal.id));
+    for (const id of Object.keys(floors)) if (!present.has(id)) delete floors[id];
+    for (const id of this.handles.keys()) if (!present.has(id)) this.handles.delete(id);
+    this.floors = floors;
+    this.terminals = listed;
+    // After `terminals` is set: `handle()` finds only listed terminals.
+    for (const id of new Set([...firstSeen, ...this.newlyListed]))
+      if (present.has(id)) void this.fetchActivity(id);
+    this.newlyListed = firstSeen;
+    if (this.focusedId !== undefined && !present.has(this.focusedId)) this.focusedId = undefined;
+  }
+
+  private async fetchActivity(id: string): Promise<void> {
+    const handle = this.handle(id);
+    if (!handle) return;
+    try {
+      this.setActivity(await handle.activity());
+    } catch {
+      // The terminal may have gone; the next poll drops it.
+    }
+  }
+
+  private setActivity(activity: TerminalActivity): void {
+    this.activities = { ...this.activities, [activity.terminalId]: activity };
+    if ((activity.activity === 'running' || activity.activity === 'awaiting_input') && activity.since) {
+      this.rate.record(`${activity.terminalId}|${activity.since}`, Date.parse(activity.since), Date.now());
+      this.commandsPerMinute = this.rate.perMinute(Date.now());
+    }
+  }
+
+  private onNotification(method: string, params: unknown): void {
+    if (method === 'terminal.activity') {
+      const p = params as TerminalActivity | undefined;
+      if (p && typeof p.terminalId === 'string' && typeof p.activity === 'string') this.setActivity(p);
+    } else if (method === 'terminal.floor') {
+      const state = parseFloorState(params);
+      if (state) this.setFloor(state.terminalId, state.holder, false);
+    } else if (method === 'security.alert') {
+      const alert = parseAlert(params);
+      if (alert) {
+        this.alertList.add(alert, Date.now());
+        this.alerts = this.alertList.open;
+      }
+    }
+  }
+
+  private tick(): void {
+    this.now = Date.now();
+    this.commandsPerMinute = this.rate.perMinute(this.now);
+  }
+}
