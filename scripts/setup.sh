@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 # Shells and tools the test suite drives for real (python3: programs that attack the shell integration).
 # perl, which every terminal is launched through, is Essential on Debian and always there.
-SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3)
+# chromium: the web monitor's end-to-end tests drive it through playwright-core (which cannot
+# download its own browsers here).
+SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
@@ -19,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     echo "setup: installing system packages: ${missing[*]}"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "setup: please install these packages with your package manager: ${missing[*]}" >&2
   fi

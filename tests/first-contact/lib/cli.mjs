@@ -100,6 +100,26 @@ async function stdioStdoutIsProtocol(ctx) {
   expect(child.output.stdout.includes('"result"'), `initialize failed: ${child.output.stdout}`);
 }
 
+async function monitorPageServed(ctx) {
+  const { child, banner } = await serve(ctx, ['--http', '0', '--ui'], '"listening"');
+  try {
+    const line = JSON.parse(banner.split('\n').find((text) => text.includes('"listening"')));
+    const url = line.listeners.find((l) => l.transport === 'http')?.address;
+    expect(url, `no http address in: ${JSON.stringify(line)}`);
+    const page = await fetch(`${url}/ui/`);
+    const html = await page.text();
+    expect(page.status === 200, `GET /ui/: ${page.status} ${html.slice(0, 200)}`);
+    // The installed @orchflow/monitor's prebuilt script, which the page loads from /ui/assets/.
+    const script = /<script[^>]*\bsrc="([^"]+)"/.exec(html)?.[1];
+    expect(script, `no script in the monitor page: ${html.slice(0, 400)}`);
+    const asset = await fetch(new URL(script, `${url}/ui/`));
+    const type = asset.headers.get('content-type') ?? '';
+    expect(asset.status === 200 && type.includes('javascript'), `${script}: ${asset.status} ${type}`);
+  } finally {
+    await stop(child);
+  }
+}
+
 async function sidecarFromServerPackage(ctx) {
   copyFileSync(join(FIXTURES, 'sidecar.mjs'), join(ctx.projDir, 'sidecar.mjs'));
   const result = await run(process.execPath, ['sidecar.mjs'], ctx);
@@ -130,6 +150,7 @@ export const SCENARIOS = {
   'echo hi | orchflow exec -- cat prints hi; exec -- false exits non-zero': execStdinAndExitCodes,
   'serve --stdio: nothing but protocol frames on stdout': stdioStdoutIsProtocol,
   'OrchflowClient.stdio(sidecarCommand()) from @orchflow/server': sidecarFromServerPackage,
+  'serve --http 0 --ui: the installed monitor page and its script load': monitorPageServed,
   '@orchflow/client/node in a project with only the client installed': clientAloneProject,
 };
 
