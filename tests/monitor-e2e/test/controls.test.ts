@@ -23,6 +23,8 @@ describe('floor control', () => {
     await m.page.keyboard.type('echo typed-by-$((40+2))-person');
     await m.page.keyboard.press('Enter');
     await waitForText(m.page, '[data-testid="focus-view"]', 'typed-by-42-person');
+    // The command history beside the terminal has the line the person typed.
+    await waitForText(m.page, '[data-testid="history"]', 'echo typed-by-$((40+2))-person');
     await docScreenshot(m.page, 'focus');
 
     await m.page.getByTestId('hand-back').click();

@@ -15,7 +15,6 @@ describe('the grid', () => {
     await waitForText(m.page, `${tile(id)} [data-testid="tile-output"]`, 'grid-output-42');
     const group = m.page.locator('[data-testid="agent-group"][data-agent="agent-grid"]');
     expect(await group.locator(tile(id)).count()).toBe(1);
-    await docScreenshot(m.page, 'grid');
   });
 
   it('flags a command waiting on read as awaiting input, until a person answers it', async () => {
