@@ -1,6 +1,7 @@
 // The CLI scenarios of issue #13, against the `orchflow` bin npm installed in the newcomer's
 // project: start-up policy, preset names, exec's stdin and exit codes, an explained wrong token
-// over WebSocket, a clean stdout under --stdio, and the stdio sidecar from an app.
+// over WebSocket, a clean stdout under --stdio, the stdio sidecar from an app, and the installed
+// web monitor served by `serve --ui`.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
