@@ -6,6 +6,8 @@ import {
   type BatchItemResult,
   type ClientInfo,
   checkProtocolVersion,
+  type Disposer,
+  disposer,
   ErrorCode,
   type ExecResult,
   type ExecuteCommand,
@@ -18,6 +20,7 @@ import {
   PROTOCOL_VERSION,
   type Principal,
   RpcPeer,
+  type SecurityAlertParams,
   type ServerCapabilities,
   type ServerInfo,
   type TerminalConfig,
@@ -26,6 +29,7 @@ import {
 import type { DirectConnectable } from './connectable';
 import { requireFeature } from './features';
 import { InteractiveSession } from './interactive-session';
+import { AlertParams } from './notification-schemas';
 import { type RemoteExecuteOptions, RemoteTerminal } from './remote-terminal';
 import { SubscriptionRouter } from './subscription-router';
 import { ClientTransaction } from './transaction';
@@ -264,6 +268,15 @@ export class OrchflowClient {
   async killAll(agentId?: string): Promise<number> {
     requireFeature(this.capabilities, 'emergencyControls', 'killAll()');
     return (await this.peer.request('orchestrator.killAll', { agentId }, { timeoutMs: 0 })).killed;
+  }
+
+  /**
+   * Calls `listener` with each `security.alert` the server sends this connection: policy denials
+   * and other alerts about agents its principal may act as (every alert for admins and viewers).
+   * Returns a disposer that stops the listener.
+   */
+  onSecurityAlert(listener: (alert: SecurityAlertParams) => void): Disposer {
+    return disposer(this.peer.onNotification('security.alert', AlertParams, listener));
   }
 
   /** Round-trip time to the server, in milliseconds. */

@@ -43,6 +43,16 @@ export const FloorParams = z.object({
   holder: z.nullable(z.object({ name: z.string(), kind: z.enum(['admin', 'agent']), since: z.string() })),
 });
 
+/** `security.alert` as the client reads it. */
+export const AlertParams = z.object({
+  severity: z.enum(['info', 'warning', 'critical']),
+  agentId: z.optional(z.string()),
+  terminalId: z.optional(z.string()),
+  command: z.optional(z.string()),
+  reason: z.string(),
+  rule: z.optional(z.string()),
+});
+
 /** An execute's `$/progress` values as the client reads them. */
 export const ProgressParams = z.object({
   data: z.string(),

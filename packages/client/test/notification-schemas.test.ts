@@ -7,6 +7,8 @@ import {
   ExecuteProgressParamsSchema,
   type FloorState,
   FloorStateSchema,
+  type SecurityAlertParams,
+  SecurityAlertParamsSchema,
   type TerminalActivity,
   TerminalActivitySchema,
   type TerminalExitParams,
@@ -21,6 +23,7 @@ import type { z as classic } from 'zod';
 import type * as z from 'zod/mini';
 import {
   ActivityParams,
+  AlertParams,
   ExitParams,
   FloorParams,
   GapParams,
@@ -36,6 +39,7 @@ type _Exit = Accepts<z.input<typeof ExitParams>, TerminalExitParams & { subscrip
 type _Progress = Accepts<z.input<typeof ProgressParams>, ExecuteProgressParams>;
 type _Activity = Accepts<z.input<typeof ActivityParams>, TerminalActivity>;
 type _Floor = Accepts<z.input<typeof FloorParams>, FloorState>;
+type _Alert = Accepts<z.input<typeof AlertParams>, SecurityAlertParams>;
 
 interface Case {
   name: string;
@@ -103,6 +107,23 @@ const cases: Case[] = [
       { terminalId: 't-1', holder: { name: 'vic', kind: 'viewer', since: 'x' } },
       { terminalId: 't-1' },
     ],
+  },
+  {
+    name: 'security.alert',
+    protocol: SecurityAlertParamsSchema,
+    client: AlertParams,
+    valid: [
+      {
+        severity: 'warning',
+        reason: 'denied',
+        rule: 'deniedCommands[0]: sudo',
+        command: 'sudo x',
+        agentId: 'a',
+        terminalId: 't-1',
+      },
+      { severity: 'critical', reason: 'the audit log cannot be written' },
+    ],
+    invalid: [{ severity: 'loud', reason: 'x' }, { severity: 'info' }],
   },
   {
     name: 'execute.progress',
