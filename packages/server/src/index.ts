@@ -14,20 +14,20 @@ export {
   TokenEntrySchema,
   TokenPolicySchema,
 } from './auth';
+export { HttpServer } from './http/http-server';
 // WebSocket and HTTP (JSON-RPC sessions, REST + SSE) servers.
 export {
   DEFAULT_HTTP_MAX_BODY_BYTES,
   DEFAULT_HTTP_MAX_CONCURRENT,
   DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
   DEFAULT_HTTP_SESSION_TTL_MS,
-  HttpServer,
   type HttpServerAddress,
   type HttpServerOptions,
   type HttpServerStats,
   type HttpUiOptions,
   type LoginCode,
   type LoginCodeOptions,
-} from './http/http-server';
+} from './http/http-server-options';
 export { HTTP_SESSION_HEADER } from './http/http-sessions';
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from './logger';
 export {
@@ -58,6 +58,7 @@ export {
   type UnixSocketServerOptions,
   type UnixSocketServerStats,
 } from './unix';
+export { WebSocketServer } from './ws/ws-server';
 export {
   DEFAULT_WS_AUTH_TIMEOUT_MS,
   DEFAULT_WS_HEARTBEAT_MS,
@@ -66,8 +67,7 @@ export {
   DEFAULT_WS_MAX_IN_FLIGHT,
   DEFAULT_WS_MAX_PAYLOAD_BYTES,
   DEFAULT_WS_RECONNECT_GRACE_MS,
-  WebSocketServer,
   type WebSocketServerAddress,
   type WebSocketServerOptions,
   type WebSocketServerStats,
-} from './ws/ws-server';
+} from './ws/ws-server-options';

@@ -12,7 +12,8 @@ import type { Orchestrator } from '@orchflow/core';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { TokenAuthenticator } from '../src/auth';
-import { HttpServer, type HttpServerOptions, type HttpUiOptions } from '../src/http/http-server';
+import { HttpServer } from '../src/http/http-server';
+import type { HttpServerOptions, HttpUiOptions } from '../src/http/http-server-options';
 import { TOKENS, testOrchestrator } from './transport-harness';
 
 /** A viewer's token (read-only principal). */

@@ -8,8 +8,10 @@ import { PROTOCOL_VERSION } from '@orchflow/protocol';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { TokenAuthenticator } from '../src/auth';
-import { HttpServer, type HttpServerOptions } from '../src/http/http-server';
-import { WebSocketServer, type WebSocketServerOptions } from '../src/ws/ws-server';
+import { HttpServer } from '../src/http/http-server';
+import type { HttpServerOptions } from '../src/http/http-server-options';
+import { WebSocketServer } from '../src/ws/ws-server';
+import type { WebSocketServerOptions } from '../src/ws/ws-server-options';
 
 /** Tokens every test server accepts. */
 export const TOKENS = {

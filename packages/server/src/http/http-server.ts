@@ -23,7 +23,7 @@ import {
   DEFAULT_WS_MAX_CONNECTIONS,
   DEFAULT_WS_MAX_IN_FLIGHT,
   DEFAULT_WS_RECONNECT_GRACE_MS,
-} from '../ws/ws-server';
+} from '../ws/ws-server-options';
 import { allowOrigin, answerPreflight, isPreflight } from './http-cors';
 import { sendError, sendJson, sendText } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
@@ -44,19 +44,6 @@ import { serveSse } from './http-sse';
 import { openApiDocument } from './openapi';
 import { openRestConnection } from './rest-connection';
 import { type Handler, serveRestRoute } from './rest-route';
-
-export {
-  DEFAULT_HTTP_MAX_BODY_BYTES,
-  DEFAULT_HTTP_MAX_CONCURRENT,
-  DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
-  DEFAULT_HTTP_SESSION_TTL_MS,
-  type HttpServerAddress,
-  type HttpServerOptions,
-  type HttpServerStats,
-  type HttpUiOptions,
-  type LoginCode,
-  type LoginCodeOptions,
-} from './http-server-options';
 
 /** REST + SSE over HTTP for an Orchestrator. */
 export class HttpServer {

@@ -30,19 +30,6 @@ import {
   type WebSocketServerStats,
 } from './ws-server-options';
 
-export {
-  DEFAULT_WS_AUTH_TIMEOUT_MS,
-  DEFAULT_WS_HEARTBEAT_MS,
-  DEFAULT_WS_MAX_BUFFERED_BYTES,
-  DEFAULT_WS_MAX_CONNECTIONS,
-  DEFAULT_WS_MAX_IN_FLIGHT,
-  DEFAULT_WS_MAX_PAYLOAD_BYTES,
-  DEFAULT_WS_RECONNECT_GRACE_MS,
-  type WebSocketServerAddress,
-  type WebSocketServerOptions,
-  type WebSocketServerStats,
-} from './ws-server-options';
-
 interface Client {
   socket: WebSocket;
   channel: WebSocketChannel;
