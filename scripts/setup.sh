@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # perl, which every terminal is launched through, is Essential on Debian and always there.
 # chromium: the web monitor's end-to-end tests drive it through playwright-core (which cannot
 # download its own browsers here).
-SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium)
+# asciinema: recordings must play in it unchanged; prometheus: its promtool checks /metrics.
+SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium asciinema prometheus)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
