@@ -20,7 +20,10 @@ export class OutputCapture {
   private readonly tailLimit: number;
   private readonly head: Buffer[] = [];
   private headBytes = 0;
-  private tail: Buffer[] = [];
+  /** The last `tailLimit` bytes past the head, as a ring (allocated once the head is full). */
+  private tail: Buffer | undefined;
+  /** Where the next tail byte goes. */
+  private tailAt = 0;
   private tailBytes = 0;
   private total = 0;
 
@@ -40,34 +43,30 @@ export class OutputCapture {
       this.headBytes += take;
       rest = rest.subarray(take);
     }
-    if (rest.length === 0) return;
-    this.tail.push(Buffer.from(rest));
-    this.tailBytes += rest.length;
-    // PTY output arrives in ~4 KiB reads and the producer waits for each, so appending must stay
-    // cheap: whole chunks that lie before the last `tailLimit` bytes are dropped here, and the exact
-    // cut is made once, in result(). Copying the tail on every trim cost ~10 % of throughput.
-    let first = this.tail[0] as Buffer;
-    while (this.tail.length > 1 && this.tailBytes - first.length >= this.tailLimit) {
-      this.tail.shift();
-      this.tailBytes -= first.length;
-      first = this.tail[0] as Buffer;
-    }
-    // Only one oversized chunk can remain above the budget; cut it now so memory stays bounded.
-    if (this.tailBytes > 2 * this.tailLimit) this.trimTail();
+    if (rest.length === 0 || this.tailLimit === 0) return;
+    // A build log streams megabytes through here in ~4 KiB reads: copying into one ring keeps
+    // that free of per-chunk allocations (and the garbage collection they cost).
+    this.tail ??= Buffer.allocUnsafe(this.tailLimit);
+    if (rest.length >= this.tailLimit) rest = rest.subarray(rest.length - this.tailLimit);
+    const first = Math.min(rest.length, this.tailLimit - this.tailAt);
+    this.tail.set(rest.subarray(0, first), this.tailAt);
+    if (first < rest.length) this.tail.set(rest.subarray(first), 0);
+    this.tailAt = (this.tailAt + rest.length) % this.tailLimit;
+    this.tailBytes = Math.min(this.tailLimit, this.tailBytes + rest.length);
   }
 
-  private trimTail(): void {
-    const joined = Buffer.concat(this.tail);
-    const keep = joined.subarray(Math.max(0, joined.length - this.tailLimit));
-    this.tail = [Buffer.from(keep)];
-    this.tailBytes = keep.length;
+  /** The tail's bytes, oldest first. */
+  private tailContents(): Buffer {
+    const ring = this.tail;
+    if (!ring || this.tailBytes === 0) return Buffer.alloc(0);
+    if (this.tailBytes < this.tailLimit) return ring.subarray(0, this.tailBytes);
+    return Buffer.concat([ring.subarray(this.tailAt), ring.subarray(0, this.tailAt)]);
   }
 
   /** The captured output, decoded; `clean` turns raw terminal bytes into text. */
   result(clean: (raw: string) => string = (s) => s): CapturedOutput {
-    this.trimTail();
     const head = Buffer.concat(this.head);
-    const tail = Buffer.concat(this.tail);
+    const tail = this.tailContents();
     const dropped = this.total - head.length - tail.length;
     if (dropped === 0) {
       return {

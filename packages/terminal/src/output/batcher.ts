@@ -1,6 +1,7 @@
 // Output batching: a PTY delivers many small reads; listeners get them coalesced, at most
 // `intervalMs` after the first byte of a burst (one timer per burst) or as soon as `maxBytes`
 // accumulate. Emitted chunks always end on a UTF-8 character boundary, so each decodes on its own.
+import { Buffer } from 'node:buffer';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { completePrefix } from './utf8';
 
@@ -85,7 +86,8 @@ export class OutputBatcher {
     this.pending = [];
     this.pendingBytes = 0;
     if (chunks.length === 1) return chunks[0] as Uint8Array;
-    const all = new Uint8Array(total);
+    // Every byte is overwritten below, so the memory need not be zeroed first.
+    const all = Buffer.allocUnsafe(total);
     let at = 0;
     for (const chunk of chunks) {
       all.set(chunk, at);
