@@ -152,8 +152,11 @@ export class OrchflowClient {
    * the server sends on one SSE stream that resumes after a drop. `close()` ends the session.
    */
   static http(url: string, options: HttpClientOptions = {}): Promise<OrchflowClient> {
-    const { token, fetch, reconnect, onError } = options;
-    return OrchflowClient.fromChannel(new HttpChannel(url, { token, fetch, reconnect, onError }), options);
+    const { token, fetch, exchange, reconnect, onError } = options;
+    return OrchflowClient.fromChannel(
+      new HttpChannel(url, { token, fetch, exchange, reconnect, onError }),
+      options,
+    );
   }
 
   /** The server's name and version. */

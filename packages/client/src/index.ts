@@ -66,6 +66,7 @@ export {
   type HttpChannelOptions,
   type HttpStreamReconnectOptions,
 } from './transports/http-channel';
+export type { HttpAnswer, HttpExchange, HttpExchangeRequest } from './transports/http-exchange';
 export {
   WebSocketClientChannel,
   type WebSocketFactory,

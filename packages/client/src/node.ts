@@ -4,7 +4,7 @@
 // other importers.
 import { OrchflowClient as BaseClient } from './client';
 import type { HttpClientOptions } from './transports/http';
-import { createNodeHttpFetch } from './transports/http-node-fetch';
+import { createNodeHttpExchange } from './transports/http-node-exchange';
 import { connectStdio } from './transports/stdio';
 import { connectUnixSocket } from './transports/unix-socket';
 import { connectWebSocket } from './transports/websocket-node';
@@ -19,10 +19,12 @@ class NodeOrchflowClient extends BaseClient {
   static override readonly websocket: typeof connectWebSocket = connectWebSocket;
   /**
    * Connects to `orchflow serve --http` as one session, over `node:http` with keep-alive
-   * connections (Node's global `fetch` costs about 1 ms of CPU per message) unless `fetch` is given.
+   * connections (Node's global `fetch` costs about 1 ms of CPU per message) unless `fetch` or
+   * `exchange` is given.
    */
   static override http(url: string, options: HttpClientOptions = {}): Promise<BaseClient> {
-    return BaseClient.http(url, { fetch: createNodeHttpFetch(), ...options });
+    const own = options.fetch === undefined && options.exchange === undefined;
+    return BaseClient.http(url, own ? { ...options, exchange: createNodeHttpExchange() } : options);
   }
 }
 
@@ -31,6 +33,8 @@ export const OrchflowClient: typeof NodeOrchflowClient = NodeOrchflowClient;
 /** A connection to an orchflow server; the same API over every transport. */
 export type OrchflowClient = BaseClient;
 
+// HTTP sessions over `node:http` (what `OrchflowClient.http` uses here; also for custom wrappers)
+export { createNodeHttpExchange } from './transports/http-node-exchange';
 export { connectStdio, type StdioClientOptions } from './transports/stdio';
 // stdio sidecar transport
 export { SidecarChannel, type SidecarEvent, type SidecarSupervision } from './transports/stdio-channel';

@@ -16,6 +16,7 @@ import {
   OrchflowError,
   type RequestId,
 } from '@orchflow/protocol/runtime';
+import { fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange';
 import { readSse } from './http-sse';
 
 /** The header naming a session. */
@@ -41,6 +42,8 @@ export interface HttpChannelOptions {
   token?: string;
   /** The `fetch` to use. Default: the global one. */
   fetch?: typeof fetch;
+  /** How requests are made, instead of `fetch` (the Node entry passes one over `node:http`). */
+  exchange?: HttpExchange;
   /** Reopening a dropped event stream. */
   reconnect?: HttpStreamReconnectOptions;
   /** Hears events the channel skips (malformed JSON). */
@@ -54,7 +57,7 @@ const FATAL_STATUSES = new Set([400, 401, 403, 404]);
 export class HttpChannel implements IpcChannel {
   private readonly inbox = new MessageQueue();
   private readonly endpoint: string;
-  private readonly fetch: typeof fetch;
+  private readonly http: HttpExchange;
   private readonly stream = new AbortController();
   private token: string | undefined;
   private session: string | undefined;
@@ -68,7 +71,7 @@ export class HttpChannel implements IpcChannel {
   ) {
     this.endpoint = `${url.replace(/\/+$/, '')}/v1/rpc`;
     this.token = options.token;
-    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.http = options.exchange ?? fetchExchange(options.fetch ?? globalThis.fetch.bind(globalThis));
   }
 
   /** True once closed. */
@@ -102,12 +105,14 @@ export class HttpChannel implements IpcChannel {
     await Promise.race([this.posting, timeout]);
     clearTimeout(timer);
     if (this.session === undefined || this.failed) return;
-    await this.fetch(this.endpoint, {
-      method: 'DELETE',
-      headers: this.headers(),
-      signal: AbortSignal.timeout(HTTP_CLOSE_TIMEOUT_MS),
-    })
-      .then((response) => response.body?.cancel())
+    await this.http
+      .send({
+        method: 'DELETE',
+        url: this.endpoint,
+        headers: this.headers(),
+        signal: AbortSignal.timeout(HTTP_CLOSE_TIMEOUT_MS),
+      })
+      .then((response) => response.discard())
       .catch(() => undefined);
   }
 
@@ -120,10 +125,11 @@ export class HttpChannel implements IpcChannel {
     if (this.closed) throw new ChannelClosedError();
     const opening = this.session === undefined;
     if (opening) this.takeToken(message);
-    let response: Response;
+    let response: HttpAnswer;
     try {
-      response = await this.fetch(this.endpoint, {
+      response = await this.http.send({
         method: 'POST',
+        url: this.endpoint,
         headers: { ...this.headers(), 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(message),
       });
@@ -131,15 +137,15 @@ export class HttpChannel implements IpcChannel {
       throw this.fail(`Could not reach ${this.endpoint}: ${(error as Error).message}`, error);
     }
     if (response.status === 202) {
-      await response.body?.cancel();
+      response.discard();
       return;
     }
     const body = await response.text();
     if (response.status === 404 && !opening)
       throw this.fail(`The HTTP session ended: ${errorOf(response, body).message}`);
     const answer = jsonRpcAnswer(body);
-    if (answer && response.ok) {
-      const session = response.headers.get(HTTP_SESSION_HEADER);
+    if (answer && ok(response)) {
+      const session = response.header(HTTP_SESSION_HEADER);
       this.inbox.push(answer);
       if (opening && session) {
         this.session = session;
@@ -173,19 +179,22 @@ export class HttpChannel implements IpcChannel {
         await new Promise((resolve) => setTimeout(resolve, delay));
         if (this.closed) return;
       }
-      let response: Response;
+      let response: HttpAnswer;
       try {
         const headers: Record<string, string> = { ...this.headers(), Accept: 'text/event-stream' };
         if (this.lastEventId !== undefined) headers['Last-Event-ID'] = this.lastEventId;
-        response = await this.fetch(this.endpoint, {
+        response = await this.http.send({
+          method: 'GET',
+          url: this.endpoint,
           headers,
           signal: this.stream.signal,
+          stream: true,
         });
       } catch {
         attempts++;
         continue;
       }
-      if (!response.ok || !response.body) {
+      if (!ok(response)) {
         const body = await response.text().catch(() => '');
         if (FATAL_STATUSES.has(response.status)) {
           this.fail(`The event stream was refused: ${errorOf(response, body).message}`);
@@ -194,7 +203,7 @@ export class HttpChannel implements IpcChannel {
         attempts++;
         continue;
       }
-      const outcome = await this.read(response.body, attempts, reconnect);
+      const outcome = await this.read(response.body(), attempts, reconnect);
       if (outcome === 'stop') return;
       // A stream that carried events starts a fresh count; one that ended at once counts as a failure.
       attempts = outcome === 'events' ? 1 : attempts + 1;
@@ -206,7 +215,7 @@ export class HttpChannel implements IpcChannel {
    * `error` event), else whether it carried any event.
    */
   private async read(
-    body: ReadableStream<Uint8Array>,
+    body: AsyncIterable<Uint8Array>,
     attempts: number,
     reconnect: HttpStreamReconnectOptions,
   ): Promise<'stop' | 'events' | 'none'> {
@@ -276,8 +285,12 @@ function jsonRpcAnswer(body: string): JsonRpcMessage | undefined {
   return value?.jsonrpc === '2.0' ? (value as JsonRpcMessage) : undefined;
 }
 
+function ok(response: HttpAnswer): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
 /** The OrchflowError of a failed response, from its JSON error body when it has one. */
-function errorOf(response: Response, body: string): OrchflowError {
+function errorOf(response: HttpAnswer, body: string): OrchflowError {
   const error = (parse(body) as { error?: unknown } | undefined)?.error;
   if (error) return OrchflowError.fromJson(error);
   return new OrchflowError(

@@ -6,8 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { HttpExchange } from '@orchflow/client';
 import { OrchflowClient, openWebSocketChannel } from '@orchflow/client';
-import { createNodeWebSocket, unixSocketChannel } from '@orchflow/client/node';
+import { createNodeHttpExchange, createNodeWebSocket, unixSocketChannel } from '@orchflow/client/node';
 import { ContentLengthCodec, DirectChannel } from '@orchflow/protocol';
 import { StreamChannel } from '@orchflow/protocol/node';
 import { onTestFinished } from 'vitest';
@@ -99,11 +100,12 @@ const http: TransportCase = {
     const { url } = await server.start();
     onTestFinished(() => server.stop());
     return async (token) => {
-      const stream = breakableStreams();
+      // Node's own HTTP client (what `@orchflow/client/node` uses), with streams the test can break.
+      const stream = breakableExchange();
       let resumes = 0;
       const client = await OrchflowClient.http(url, {
         token,
-        fetch: stream.fetch,
+        exchange: stream.exchange,
         reconnect: { ...RECONNECT, onReconnected: () => resumes++ },
       });
       onTestFinished(() => client.close());
@@ -130,6 +132,43 @@ export function breakableStreams(): { fetch: typeof fetch; drop(): void } {
     fetch: breakable,
     drop: () => {
       for (const breaker of breakers) breaker.abort();
+      breakers.clear();
+    },
+  };
+}
+
+/** The Node entry's HTTP exchange, whose event streams the test can break as `breakableStreams` does. */
+export function breakableExchange(): { exchange: HttpExchange; drop(): void } {
+  const inner = createNodeHttpExchange();
+  const breakers = new Set<(error: Error) => void>();
+  async function* breakable(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    const chunks = body[Symbol.asyncIterator]();
+    let breaker!: (error: Error) => void;
+    const broken = new Promise<never>((_, reject) => {
+      breaker = reject;
+    });
+    broken.catch(() => undefined);
+    breakers.add(breaker);
+    try {
+      for (;;) {
+        const next = await Promise.race([chunks.next(), broken]);
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      breakers.delete(breaker);
+      await chunks.return?.();
+    }
+  }
+  return {
+    exchange: {
+      async send(request) {
+        const answer = await inner.send(request);
+        return request.stream ? { ...answer, body: () => breakable(answer.body()) } : answer;
+      },
+    },
+    drop: () => {
+      for (const breaker of breakers) breaker(new Error('the test dropped the event stream'));
       breakers.clear();
     },
   };

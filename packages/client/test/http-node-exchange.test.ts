@@ -1,11 +1,11 @@
-// The `node:http` fetch that `OrchflowClient.http` from `@orchflow/client/node` uses, against a
-// real HTTP server on 127.0.0.1:0: bodies and headers go out, statuses and bodies come back as a
-// standard Response, an event stream is read as it arrives and ends when its signal aborts, the
-// connection is kept alive between requests, and an unreachable server rejects like fetch does.
+// The `node:http` exchange that `OrchflowClient.http` from `@orchflow/client/node` uses, against a
+// real HTTP server on 127.0.0.1:0: bodies and headers go out, statuses, headers and bodies come
+// back, an event stream is read as it arrives and ends when its signal aborts, the connection is
+// kept alive between requests, and an unreachable server rejects like fetch does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createNodeHttpFetch } from '../src/transports/http-node-fetch';
+import { createNodeHttpExchange } from '../src/transports/http-node-exchange';
 
 async function startServer(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
   let connections = 0;
@@ -30,22 +30,23 @@ async function startServer(handler: (req: IncomingMessage, body: string, res: Se
   return { url: `http://127.0.0.1:${port}/v1/rpc`, connections: () => connections };
 }
 
-describe('createNodeHttpFetch', () => {
+describe('createNodeHttpExchange', () => {
   it('sends method, headers and body and keeps one connection for sequential requests', async () => {
     const seen: string[] = [];
     const server = await startServer((req, body, res) => {
       seen.push(`${req.method} ${req.headers.authorization} ${req.headers['content-type']} ${body}`);
       res.writeHead(202).end();
     });
-    const fetch = createNodeHttpFetch();
+    const http = createNodeHttpExchange();
     for (let i = 0; i < 3; i++) {
-      const response = await fetch(server.url, {
+      const response = await http.send({
         method: 'POST',
+        url: server.url,
         headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
         body: `{"n":${i},"text":"héllo ✓"}`,
       });
       expect(response.status).toBe(202);
-      expect(response.body).toBeNull();
+      expect(await response.text()).toBe('');
     }
     expect(seen).toEqual([0, 1, 2].map((i) => `POST Bearer t application/json {"n":${i},"text":"héllo ✓"}`));
     expect(server.connections()).toBe(1);
@@ -56,11 +57,18 @@ describe('createNodeHttpFetch', () => {
       res.writeHead(404, { 'Content-Type': 'application/json', 'Orchflow-Session': 's-1' });
       res.end('{"error":{"code":-32001,"message":"no such session ✓"}}');
     });
-    const response = await createNodeHttpFetch()(server.url, { method: 'POST', body: '{}' });
+    const response = await createNodeHttpExchange().send({
+      method: 'POST',
+      url: server.url,
+      headers: {},
+      body: '{}',
+    });
     expect(response.status).toBe(404);
-    expect(response.ok).toBe(false);
-    expect(response.headers.get('orchflow-session')).toBe('s-1');
-    expect(await response.json()).toEqual({ error: { code: -32001, message: 'no such session ✓' } });
+    expect(response.header('Orchflow-Session')).toBe('s-1');
+    expect(response.header('X-Missing')).toBeNull();
+    expect(JSON.parse(await response.text())).toEqual({
+      error: { code: -32001, message: 'no such session ✓' },
+    });
   });
 
   it('streams an event stream as it arrives and ends it when the signal aborts', async () => {
@@ -69,24 +77,34 @@ describe('createNodeHttpFetch', () => {
       res.write('id: 1\ndata: {"a":1}\n\n');
     });
     const abort = new AbortController();
-    const response = await createNodeHttpFetch()(server.url, {
+    const response = await createNodeHttpExchange().send({
+      method: 'GET',
+      url: server.url,
       headers: { Accept: 'text/event-stream' },
       signal: abort.signal,
+      stream: true,
     });
     expect(response.status).toBe(200);
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const first = await reader.read();
+    const chunks = response.body()[Symbol.asyncIterator]();
+    const first = await chunks.next();
     expect(new TextDecoder().decode(first.value)).toBe('id: 1\ndata: {"a":1}\n\n');
     // The server never ends the stream: only the abort does.
     abort.abort();
-    await expect(reader.read()).rejects.toThrow();
+    await expect(chunks.next()).rejects.toThrow();
   });
 
   it('rejects with TypeError when nothing listens, and at once for an aborted signal', async () => {
     const server = await startServer((_req, _body, res) => res.end());
     const closedUrl = server.url.replace(/:\d+\//, ':1/');
-    const fetch = createNodeHttpFetch();
-    await expect(fetch(closedUrl, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(TypeError);
-    await expect(fetch(server.url, { signal: AbortSignal.abort() })).rejects.toThrow();
+    const http = createNodeHttpExchange();
+    await expect(
+      http.send({ method: 'POST', url: closedUrl, headers: {}, body: '{}' }),
+    ).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      http.send({ method: 'GET', url: server.url, headers: {}, signal: AbortSignal.abort() }),
+    ).rejects.toThrow();
+    await expect(http.send({ method: 'GET', url: 'ftp://127.0.0.1/x', headers: {} })).rejects.toThrow(
+      /Unsupported URL scheme/,
+    );
   });
 });

@@ -1,0 +1,68 @@
+// How `HttpChannel` makes HTTP requests: one small interface with two implementations — over
+// `fetch` (browsers, and any fetch a caller passes) and over `node:http` (the Node entry's
+// default, see http-node-exchange.ts). The channel needs only a status, a few headers, a text
+// body or a byte stream, so the Node side can skip building WHATWG `Response`/`Headers` objects
+// and web streams, which cost more CPU per message than the rest of a command's round trip.
+
+/** One HTTP request as the channel makes it. */
+export interface HttpExchangeRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  headers: Record<string, string>;
+  /** A JSON body (POST). */
+  body?: string;
+  /** Aborts the request, or a streamed body while it is read. */
+  signal?: AbortSignal;
+  /** True for the event stream: its body is read as it arrives through {@link HttpAnswer.body}. */
+  stream?: boolean;
+}
+
+/** A response: status and headers at once, the body read once by one of the methods. */
+export interface HttpAnswer {
+  status: number;
+  /** A response header by (case-insensitive) name, or null. */
+  header(name: string): string | null;
+  /** The whole body as text. */
+  text(): Promise<string>;
+  /** The body's bytes as they arrive (ends when the server ends it; throws when it drops). */
+  body(): AsyncIterable<Uint8Array>;
+  /** Drops the body unread. */
+  discard(): void;
+}
+
+/** Makes the channel's HTTP requests. Rejects (like fetch) when the server cannot be reached. */
+export interface HttpExchange {
+  send(request: HttpExchangeRequest): Promise<HttpAnswer>;
+}
+
+/** An {@link HttpExchange} over a WHATWG `fetch`. */
+export function fetchExchange(fetchImpl: typeof fetch): HttpExchange {
+  return {
+    async send({ method, url, headers, body, signal }) {
+      const response = await fetchImpl(url, { method, headers, body, signal });
+      return {
+        status: response.status,
+        header: (name) => response.headers.get(name),
+        text: () => response.text(),
+        body: () => streamChunks(response.body),
+        discard: () => void response.body?.cancel().catch(() => undefined),
+      };
+    },
+  };
+}
+
+/** A fetch body as an async iterable (not every browser's ReadableStream is one). */
+async function* streamChunks(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+    await body.cancel().catch(() => undefined);
+  }
+}
