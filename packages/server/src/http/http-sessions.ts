@@ -73,7 +73,11 @@ export class HttpSessions {
     const id = sessionId(request);
     if (id !== undefined) {
       this.find(id, principal).post(parsed.value);
-      response.writeHead(202, { 'Cache-Control': 'no-store' }).end();
+      // Answered after the session has started on the message: the 202 only lets the client send
+      // its next one, so writing it first would put a socket write before every command.
+      setImmediate(() => {
+        if (!response.destroyed) response.writeHead(202, { 'Cache-Control': 'no-store' }).end();
+      });
       return;
     }
     await this.create(parsed.value, response, principal);
