@@ -49,6 +49,13 @@ export interface RemoteExecuteOptions extends ExecuteOptions {
    * or no limit when the command has no `timeoutMs` (commands may legitimately run for hours).
    */
   requestTimeoutMs?: number;
+  /**
+   * Members for the request's `_meta`: a W3C `traceparent` (and `tracestate`) makes the server's
+   * spans of this command children of your span, and the command's TRACEPARENT names its own
+   * span (see docs/observability.md, Traces). E.g. with OpenTelemetry:
+   * `const meta = {}; propagation.inject(context.active(), meta)`.
+   */
+  meta?: Readonly<Record<string, string>>;
 }
 
 /** What a remote terminal needs from its client. */
@@ -126,7 +133,7 @@ export class RemoteTerminal {
 
   /** Runs a command in the terminal's persistent shell and resolves with its result. */
   execute(command: string, options: RemoteExecuteOptions = {}): Promise<ExecResult> {
-    const { onOutput, onStart, signal, requestTimeoutMs, ...limits } = options;
+    const { onOutput, onStart, signal, requestTimeoutMs, meta, ...limits } = options;
     // Without these features chunks would silently never come, and an abort would reject while
     // the command ran on (`onStart` needs no check: it is documented to fire only where offered).
     const missing =
@@ -147,6 +154,7 @@ export class RemoteTerminal {
         timeoutMs,
         signal,
         onProgress: onOutput || onStart ? (value) => deliverProgress(value, onOutput, onStart) : undefined,
+        ...(meta ? { meta } : {}),
       },
     );
   }

@@ -4,9 +4,11 @@
 import type { MuxBackend } from '@orchflow/mux';
 import type { ExecutionMode, IpcChannel } from '@orchflow/protocol';
 import type { AuditLog, SecurityPolicyInput } from '@orchflow/security';
+import type { MetricsOptions, MetricsPlugin } from './metrics/plugin';
 import type { OrchestratorOptions } from './options';
 import { Orchestrator } from './orchestrator';
 import type { OrchflowPlugin } from './plugins';
+import type { RecordingOptions } from './recording/options';
 
 /** Builds an {@link Orchestrator}: `Orchestrator.builder().withMaxTerminals(10).build()`. */
 export class OrchestratorBuilder {
@@ -60,6 +62,21 @@ export class OrchestratorBuilder {
   /** Adds a plugin; plugins run in the order they were added. */
   withPlugin(plugin: OrchflowPlugin): this {
     this.options.plugins.push(plugin);
+    return this;
+  }
+
+  /**
+   * Exports Prometheus metrics (see docs/observability.md): into `options.registry` (your own) or
+   * a new one (`MetricsPlugin.of(orch).registry`); or pass a `MetricsPlugin` you made.
+   */
+  withMetrics(options: MetricsOptions | MetricsPlugin = {}): this {
+    this.options.metrics = options;
+    return this;
+  }
+
+  /** Records terminals as asciicast files (see `RecordingPlugin`); validated when built (InvalidParams). */
+  withRecording(options: RecordingOptions): this {
+    this.options.recording = options;
     return this;
   }
 

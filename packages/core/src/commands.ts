@@ -21,6 +21,8 @@ import { TerminalLanes } from './lanes';
 import type { PluginHost } from './plugins';
 import type { TerminalRecord, TerminalRegistry } from './registry';
 import { type AuditSubject, principalLabel, type SecurityGate } from './security';
+import { tracesCommandLine } from './tracing/command-line';
+import { CommandTrace } from './tracing/command-trace';
 
 /** What the runner needs from the orchestrator. */
 export interface CommandRunnerDeps {
@@ -55,6 +57,8 @@ export interface AdmitOptions extends CallContext {
   preceding?: readonly string[];
   /** `raw-input`: a line typed with `write()` at the shell's prompt (see raw-input.ts), recorded as such. */
   source?: 'raw-input';
+  /** The command's `orchflow.execute` span, when it is traced (see tracing/command-trace.ts). */
+  trace?: CommandTrace | undefined;
 }
 
 /** An admitted command: its terminal, its audit subject, the policy's decision and the caller's policy. */
@@ -95,7 +99,16 @@ export class CommandRunner {
     if (options.principal !== undefined) subject.principal = principalLabel(options.principal);
     if (options.source !== undefined) subject.source = options.source;
     const caller = ConnectionPolicy.of(options.principal);
-    const decision = await this.judge(command, cwd, options.preceding ?? [], caller);
+    // (Arguments are not evaluated for an untraced command.)
+    options.trace?.admitting(
+      { ...subject, command: security.redactions.redact(record.id, subject.command) },
+      cwd,
+      record.session.pid,
+      tracesCommandLine(security.securityPolicy, caller?.policy),
+    );
+    const decision = await CommandTrace.policyCheck(options.trace, () =>
+      this.judge(command, cwd, options.preceding ?? [], caller),
+    );
     if (decision && !decision.allowed) await this.refuseDecision(subject, record, cwd, decision);
     const denial = await plugins.admit({
       command,
@@ -159,12 +172,23 @@ export class CommandRunner {
   }
 
   /** Runs an admitted command on its terminal and audits how it ended. */
-  private async run(admission: Admission, options: OrchestratorExecOptions = {}): Promise<ExecResult> {
+  private async run(
+    admission: Admission,
+    options: OrchestratorExecOptions = {},
+    trace?: CommandTrace,
+  ): Promise<ExecResult> {
     const { events, defaultTimeoutMs, security } = this.deps;
     const { record, subject } = admission;
-    const { onStart, ...execOptions } = options;
+    // A per-command environment is the tracer's alone (never the caller's: it would bypass the policy).
+    const {
+      onStart,
+      env: _notTheCallers,
+      ...execOptions
+    } = options as OrchestratorExecOptions & { env?: unknown };
     const timeoutMs = security.timeoutFor(options.timeoutMs, defaultTimeoutMs, admission.caller);
-    const opts = timeoutMs === options.timeoutMs ? execOptions : { ...execOptions, timeoutMs };
+    const limited = timeoutMs === options.timeoutMs ? execOptions : { ...execOptions, timeoutMs };
+    // Only a traced command gets TRACEPARENT; untraced, the options pass as they were.
+    const opts = trace ? { ...limited, env: trace.environment() } : limited;
     const start: CommandStartEvent = {
       commandId: subject.commandId,
       terminalId: record.id,
@@ -231,11 +255,29 @@ export class CommandRunner {
     options: OrchestratorExecOptions = {},
     context: CallContext = {},
   ): Promise<ExecResult> {
+    return CommandTrace.around(terminalId, (trace) =>
+      this.schedule(terminalId, command, options, context, trace),
+    );
+  }
+
+  // execute() without its span: waits for the floor if asked, then admits and runs in the lane.
+  private schedule(
+    terminalId: string,
+    command: string,
+    options: OrchestratorExecOptions,
+    context: CallContext,
+    trace: CommandTrace | undefined,
+  ): Promise<ExecResult> {
     const { waitForFloor, ...rest } = options;
     const attempt = (opts: OrchestratorExecOptions): Promise<ExecResult> =>
       this.lanes.run(
         terminalId,
-        async () => this.run(await this.admit(terminalId, command, context), opts),
+        async () =>
+          this.run(
+            await this.admit(terminalId, command, trace ? { ...context, trace } : context),
+            opts,
+            trace,
+          ),
         opts.signal,
       );
     const { floor, security, defaultTimeoutMs } = this.deps;
@@ -322,12 +364,14 @@ export class CommandRunner {
   }
 
   private alert(subject: AuditSubject, severity: 'warning' | 'critical', reason: string, rule: string): void {
+    const { redactions } = this.deps.security;
     this.deps.events.emit('security.alert', {
       severity,
       agentId: subject.agentId,
       terminalId: subject.terminalId,
-      command: subject.command,
-      reason,
+      // Alerts reach every admin connection: no secret in them.
+      command: redactions.redact(subject.terminalId, subject.command),
+      reason: redactions.redact(subject.terminalId, reason),
       rule,
     });
   }

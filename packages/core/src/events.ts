@@ -1,12 +1,53 @@
 // The orchestrator's events: payload types, the typed event map behind `orch.on(...)`, and the
 // tagged union that `subscribeEvents()` yields.
-import type { ExitInfo, OrchflowErrorJson, SecurityAlertParams, TerminalInfo } from '@orchflow/protocol';
+import type {
+  CommandRecord,
+  ExitInfo,
+  OrchflowErrorJson,
+  SecurityAlertParams,
+  TerminalConfig,
+  TerminalInfo,
+} from '@orchflow/protocol';
 import type { ExecOptions } from '@orchflow/terminal';
 import type { TerminalFloorEvent } from './floor';
 
 /** A terminal was spawned. */
 export interface TerminalSpawnEvent {
   terminal: TerminalInfo;
+  /** The spawn config's `recording` request, when it made one (recorders read it). */
+  recording?: TerminalConfig['recording'];
+}
+
+/** A terminal was resized (`Orchestrator.resize`). */
+export interface TerminalResizeEvent {
+  terminalId: string;
+  agentId: string;
+  cols: number;
+  rows: number;
+}
+
+/**
+ * A command of a terminal's history started or ended — every `execute()` and every line typed at
+ * its prompt (see `Orchestrator.history`).
+ */
+export interface TerminalCommandEvent {
+  terminalId: string;
+  agentId: string;
+  type: 'start' | 'end';
+  /** The history record as of this moment (exit code and duration once ended). */
+  record: CommandRecord;
+  /**
+   * Output offset at this moment: the output before it came before the command's start (or was
+   * the command's own, for its end), so a recorder can place its marker exactly.
+   */
+  outputOffset: number;
+}
+
+/** Raw input reached a terminal (`Orchestrator.write`), as typed (after any admission). */
+export interface TerminalInputEvent {
+  terminalId: string;
+  agentId: string;
+  data: string;
 }
 
 /** A terminal printed output (raw terminal text, escapes included). */
@@ -33,8 +74,11 @@ export interface CommandStartEvent {
   command: string;
 }
 
-/** Options of {@link Orchestrator.execute}: the terminal's execute options, plus `onStart`. */
-export interface OrchestratorExecOptions extends Omit<ExecOptions, 'onStart'> {
+/**
+ * Options of {@link Orchestrator.execute}: the terminal's execute options, plus `onStart`; not
+ * `env` (a traced command's TRACEPARENT is the orchestrator's to set, see docs/observability.md).
+ */
+export interface OrchestratorExecOptions extends Omit<ExecOptions, 'onStart' | 'env'> {
   /**
    * Called once when this very command passed admission and runs, able to read input (after
    * `command.start`: in a PTY once the shell took the line, in scripted mode once its process
@@ -72,6 +116,39 @@ export interface PluginErrorEvent {
   message: string;
 }
 
+/** A spawn failed (refused by policy or quota, bad config, or the backend failed). */
+export interface TerminalSpawnErrorEvent {
+  agentId: string;
+  error: OrchflowErrorJson;
+}
+
+/** A connection started (`connection.open`) or finished (`connection.close`) being served. */
+export interface ConnectionEvent {
+  /** The transport serving it, as `serveChannel`'s `transports[0]` names it (`direct` by default). */
+  transport: string;
+}
+
+/** A JSON-RPC request served by `serveChannel` was answered (emitted only while someone listens). */
+export interface RpcRequestEvent {
+  /** The protocol method, e.g. `terminal.execute`. */
+  method: string;
+  /** The transport serving the connection, as in {@link ConnectionEvent}. */
+  transport: string;
+  /** Time from the request's dispatch to its handler's end, in ms. */
+  durationMs: number;
+  /** False when the answer was an error. */
+  ok: boolean;
+  /** The JSON-RPC error code of an error answer. */
+  errorCode?: number;
+}
+
+/** An audit log entry was appended (or failed to be). */
+export interface AuditWriteEvent {
+  /** Time the append took, until it was on disk. */
+  durationMs: number;
+  ok: boolean;
+}
+
 /** Event name → listener arguments, for `orch.on(name, listener)`. */
 export interface OrchestratorEventMap {
   'terminal.spawn': [TerminalSpawnEvent];
@@ -82,6 +159,14 @@ export interface OrchestratorEventMap {
   'security.alert': [SecurityAlertEvent];
   'plugin.error': [PluginErrorEvent];
   'terminal.floor': [TerminalFloorEvent];
+  'terminal.spawn.error': [TerminalSpawnErrorEvent];
+  'connection.open': [ConnectionEvent];
+  'connection.close': [ConnectionEvent];
+  'audit.write': [AuditWriteEvent];
+  'rpc.request': [RpcRequestEvent];
+  'terminal.resize': [TerminalResizeEvent];
+  'terminal.command': [TerminalCommandEvent];
+  'terminal.input': [TerminalInputEvent];
 }
 
 /** Name of an orchestrator event. */
@@ -97,6 +182,14 @@ export const ORCHESTRATOR_EVENT_NAMES: readonly OrchestratorEventName[] = [
   'security.alert',
   'plugin.error',
   'terminal.floor',
+  'terminal.spawn.error',
+  'connection.open',
+  'connection.close',
+  'audit.write',
+  'rpc.request',
+  'terminal.resize',
+  'terminal.command',
+  'terminal.input',
 ];
 
 /** Marker in a `subscribeEvents()` stream: `count` older events were dropped because the consumer lagged. */

@@ -10,8 +10,10 @@ export type { QuotaName } from './errors';
 export type { EventListener } from './event-bus';
 export { EventStream, type SubscribeEventsOptions } from './event-stream';
 export {
+  type AuditWriteEvent,
   type CommandEndEvent,
   type CommandStartEvent,
+  type ConnectionEvent,
   type EventsDroppedEvent,
   ORCHESTRATOR_EVENT_NAMES,
   type OrchestratorEvent,
@@ -20,12 +22,25 @@ export {
   type OrchestratorExecOptions,
   type PluginErrorEvent,
   type SecurityAlertEvent,
+  type TerminalCommandEvent,
   type TerminalExitEvent,
+  type TerminalInputEvent,
   type TerminalOutputEvent,
+  type TerminalResizeEvent,
+  type TerminalSpawnErrorEvent,
   type TerminalSpawnEvent,
 } from './events';
 export type { FloorChangeReason, FloorClaim, FloorWait, TerminalFloorEvent } from './floor';
 export { TerminalHandle } from './handle';
+export {
+  AUDIT_WRITE_BUCKETS,
+  COMMAND_DURATION_BUCKETS,
+  METRIC_PREFIX,
+  type RecordingStatsSource,
+  RPC_DURATION_BUCKETS,
+} from './metrics/instruments';
+export type { MetricsSetting } from './metrics/option';
+export { type MetricsOptions, MetricsPlugin } from './metrics/plugin';
 export {
   DEFAULT_EVENT_QUEUE_SIZE,
   DEFAULT_EXITED_RETENTION_MS,
@@ -39,6 +54,35 @@ export {
 export { Orchestrator } from './orchestrator';
 export { DEFAULT_STREAM_HIGH_WATER_MARK, type StreamOutputOptions } from './output-stream';
 export type { CommandContext, OrchflowPlugin, PluginContext, PluginVerdict } from './plugins';
+export { type CastFormat, TRUNCATED_LABEL as RECORDING_TRUNCATED_LABEL } from './recording/asciicast';
+export { MIN_RECORDING_BYTES, type RecordingError, type RecordingOptions } from './recording/options';
+export { agentDirName, RecordingPlugin, type RecordingStats } from './recording/plugin';
+export {
+  type AsciicastVersion,
+  DEFAULT_MAX_LINE_BYTES,
+  type OpenRecordingOptions,
+  openRecording,
+  type RecordingEvent,
+  type RecordingHeader,
+  type RecordingStream,
+  type TruncatedLine,
+} from './recording/reader';
+export {
+  listRecordedCommands,
+  openRecordedCommand,
+  parseEndMarker,
+  parseStartMarker,
+  type RecordedCommandEvents,
+  type RecordedCommandList,
+  type RecordingSummary,
+  readRecording,
+} from './recording/reader-commands';
+export {
+  indexPathOf,
+  type RecordedCommand,
+  type RecordingIndex,
+  readRecordingIndex,
+} from './recording/reader-index';
 export type { TerminalFilter } from './registry';
 export { type Authenticate, DEFAULT_SERVER_INFO } from './rpc/initialize-handler';
 export { type ServeChannelOptions, type ServedChannel, serveChannel } from './rpc/serve-channel';

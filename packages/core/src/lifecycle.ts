@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { MuxBackend, MuxSession } from '@orchflow/mux';
 import {
   AgentIdSchema,
+  disposer,
   ErrorCode,
   type ExecutionMode,
   type ExitInfo,
@@ -21,6 +22,7 @@ import { invalidParams, orchestratorShutDown } from './errors';
 import type { EventBus } from './event-bus';
 import { shellGroupAtPrompt, shellGroupOfAdopted } from './foreground';
 import type { PluginHost } from './plugins';
+import { forwardCommands } from './recording/command-events';
 import { type TerminalRecord, TerminalRegistry } from './registry';
 import type { SecurityGate } from './security';
 
@@ -57,6 +59,10 @@ export class TerminalLifecycle {
       { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode },
       caller,
     );
+    const id = randomUUID();
+    const { redactions } = this.deps.security;
+    // Its secrets (secretEnv, the policies' secrets and patterns) are redacted at the source.
+    const redaction = redactions.create(id, terminalConfig, caller?.policy);
     const release = registry.reserve(agentId, caller?.policy.maxTerminalsPerAgent);
     let session: MuxSession;
     try {
@@ -65,16 +71,25 @@ export class TerminalLifecycle {
         resolve(terminalConfig.cwd ?? process.cwd()),
         caller,
       );
-      session = await backend.createSession({ id: randomUUID(), agentId, config: terminalConfig, launch });
+      session = await backend.createSession({ id, agentId, config: terminalConfig, launch, redaction });
+    } catch (error) {
+      redactions.forget(id);
+      throw error;
     } finally {
       release();
     }
     if (this.deps.stopping()) {
+      redactions.forget(id);
       await session.kill().catch(() => undefined);
       throw orchestratorShutDown();
     }
     const isolation = this.deps.security.isolationLevel(caller, terminalConfig.mode);
-    return this.register(session, agentId, new Date(), isolation, shellGroupAtPrompt(session));
+    const record = await this.register(session, agentId, new Date(), isolation, shellGroupAtPrompt(session), {
+      recording: terminalConfig.recording,
+    });
+    // Kept for the audit entries of its commands until it leaves the registry.
+    if (redaction) record.disposers.push(disposer(() => redactions.forget(id)));
+    return record;
   }
 
   /** `config` as the security policy lets it spawn; a refusal raises `security.alert` and throws PolicyDenied. */
@@ -121,6 +136,7 @@ export class TerminalLifecycle {
     createdAt = new Date(),
     isolation?: IsolationLevel,
     shellGroup?: number,
+    spawned: { recording?: TerminalConfig['recording'] } = {},
   ): Promise<TerminalRecord> {
     const { backend, registry, events, plugins } = this.deps;
     const record: TerminalRecord = {
@@ -147,11 +163,24 @@ export class TerminalLifecycle {
         }
       }),
       session.onExit((info) => this.onExit(record, info)),
+      forwardCommands(record, events),
     );
     const info = TerminalRegistry.info(record);
-    events.emit('terminal.spawn', { terminal: info });
+    events.emit(
+      'terminal.spawn',
+      spawned.recording === undefined ? { terminal: info } : { terminal: info, recording: spawned.recording },
+    );
     await plugins.notify('onTerminalSpawn', info);
     return record;
+  }
+
+  /** Resizes a terminal and emits `terminal.resize`; returns the size now in effect. */
+  resize(record: TerminalRecord, cols: number, rows: number): { cols: number; rows: number } {
+    const { session } = record;
+    session.resize(cols, rows);
+    const size = { cols: session.cols, rows: session.rows };
+    this.deps.events.emit('terminal.resize', { terminalId: record.id, agentId: record.agentId, ...size });
+    return size;
   }
 
   /** Kills a terminal's process tree (if still live), removes it and resolves with how it ended. */

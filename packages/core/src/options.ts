@@ -9,7 +9,9 @@ import {
   type SecurityPolicyInput,
 } from '@orchflow/security';
 import { invalidParams } from './errors';
+import type { MetricsSetting } from './metrics/option';
 import type { OrchflowPlugin } from './plugins';
+import type { RecordingOptions } from './recording/options';
 
 /** Default for {@link OrchestratorOptions.maxTerminals}. */
 export const DEFAULT_MAX_TERMINALS = 64;
@@ -61,6 +63,14 @@ export interface OrchestratorOptions {
   transactionTtlMs?: number;
   /** Channels to serve the JSON-RPC API on, as an admin principal. */
   channels?: IpcChannel[];
+  /** Records terminals as asciicast files: a `RecordingPlugin` with these options runs after `plugins`. */
+  recording?: RecordingOptions;
+  /**
+   * Prometheus metrics (see docs/observability.md): `true` (a new registry, reachable with
+   * `MetricsPlugin.of(orchestrator)`), options (e.g. your own `registry`) or a `MetricsPlugin`.
+   * Runs as a plugin after `plugins`. Default: off.
+   */
+  metrics?: MetricsSetting;
 }
 
 /** Checks a limit given by the caller: a positive integer, or undefined. */

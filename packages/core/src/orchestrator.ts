@@ -19,6 +19,7 @@ import {
   type IpcChannel,
   type MetricsParams,
   type MetricsResult,
+  OrchflowError,
   type Principal,
   type ReadResult,
   type Snapshot,
@@ -31,6 +32,7 @@ import {
 import type { SecurityPolicy } from '@orchflow/security';
 import {
   initContainment,
+  type OutputStreamStats,
   type StreamEvent,
   type SubscribeOptions,
   type Subscription,
@@ -41,6 +43,7 @@ import { type CallContext, CommandRunner } from './commands';
 import { connect } from './connect';
 import { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown, terminalExited } from './errors';
+import { registerEventBus } from './event-access';
 import { EventBus, type EventListener } from './event-bus';
 import type { EventStream, SubscribeEventsOptions } from './event-stream';
 import type { OrchestratorEventName, OrchestratorExecOptions } from './events';
@@ -48,10 +51,13 @@ import { checkedClaim, type FloorClaim, FloorControl } from './floor';
 import { TerminalHandle } from './handle';
 import { TerminalLifecycle } from './lifecycle';
 import { collectMetrics } from './metrics';
+import { metricsPlugins } from './metrics/option';
 import { type OrchestratorOptions, resolveOptions } from './options';
 import { outputIterable, type StreamOutputOptions } from './output-stream';
 import { PluginHost } from './plugins';
 import { RawInputJudge } from './raw-input';
+import { inputForwarder } from './recording/input-events';
+import { recordingPlugins } from './recording/shortcut';
 import { type TerminalFilter, type TerminalRecord, TerminalRegistry } from './registry';
 import { principalLabel, SecurityGate } from './security';
 import { type ChannelServing, serveChannels } from './serve';
@@ -92,10 +98,19 @@ export class Orchestrator {
     this.backend = options.backend ?? new DirectBackend();
     this.executionMode = resolved.executionMode;
     this.securityPolicy = resolved.securityPolicy;
-    this.security = new SecurityGate(resolved.securityPolicy, options.auditLog);
+    // Two clock reads per append; the event goes out only while someone (metrics) listens.
+    this.security = new SecurityGate(resolved.securityPolicy, options.auditLog, (durationMs, ok) => {
+      if (this.events.wants('audit.write')) this.events.emit('audit.write', { durationMs, ok });
+    });
     this.registry = new TerminalRegistry(resolved);
     this.events = new EventBus(resolved.eventQueueSize);
-    this.plugins = new PluginHost(options.plugins ?? [], resolved.pluginTimeoutMs, (plugin, hook, error) =>
+    registerEventBus(this, this.events);
+    const plugins = [
+      ...(options.plugins ?? []),
+      ...metricsPlugins(options.metrics),
+      ...recordingPlugins(options.recording),
+    ];
+    this.plugins = new PluginHost(plugins, resolved.pluginTimeoutMs, (plugin, hook, error) =>
       this.events.emit('plugin.error', {
         plugin,
         hook,
@@ -118,6 +133,7 @@ export class Orchestrator {
         await this.initialized;
         return this.commands.admit(terminalId, line, admitOptions);
       },
+      onInput: inputForwarder(this.events),
     });
     this.transactions = new TransactionManager(this.commands, {
       maxOpen: resolved.maxOpenTransactions,
@@ -173,7 +189,16 @@ export class Orchestrator {
   ): Promise<TerminalHandle> {
     this.assertOpen();
     await this.initialized;
-    return this.handleOf(await this.lifecycle.spawn(agentId, config, ConnectionPolicy.of(context.principal)));
+    try {
+      return this.handleOf(
+        await this.lifecycle.spawn(agentId, config, ConnectionPolicy.of(context.principal)),
+      );
+    } catch (error) {
+      if (this.events.wants('terminal.spawn.error')) {
+        this.events.emit('terminal.spawn.error', { agentId, error: OrchflowError.from(error).toJson() });
+      }
+      throw error;
+    }
   }
 
   /** The handle of a registered terminal; throws TerminalNotFound. */
@@ -270,9 +295,7 @@ export class Orchestrator {
   /** Resizes a terminal; returns the size now in effect. */
   resize(terminalId: string, cols: number, rows: number): { cols: number; rows: number } {
     this.assertOpen();
-    const { session } = this.registry.get(terminalId);
-    session.resize(cols, rows);
-    return { cols: session.cols, rows: session.rows };
+    return this.lifecycle.resize(this.registry.get(terminalId), cols, rows);
   }
 
   /** Kills a terminal's process tree, removes it from the registry and resolves with how it ended. */
@@ -467,6 +490,15 @@ export class Orchestrator {
       uptimeMs,
       options.includeProcesses ?? false,
     );
+  }
+
+  /**
+   * Output bytes, stream gaps and flow-control pauses of every terminal since the orchestrator
+   * started (totals that never go down, terminals removed since included), and output subscribers
+   * now. Plain counters read on demand (for metrics): nothing is counted per output chunk.
+   */
+  outputStats(): OutputStreamStats {
+    return this.registry.streamTotals();
   }
 
   /**

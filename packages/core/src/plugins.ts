@@ -10,6 +10,11 @@ import type { Orchestrator } from './orchestrator';
 export interface PluginContext {
   /** The orchestrator the plugin was registered with. */
   orchestrator: Orchestrator;
+  /**
+   * Reports a failure of the plugin's own background work (e.g. a recording's write error) as a
+   * `plugin.error` event under the plugin's name and `hook`. Absent when a host calls `onInit` itself.
+   */
+  reportError?(hook: string, error: unknown): void;
 }
 
 /** The command a plugin is asked to admit. */
@@ -88,7 +93,8 @@ export class PluginHost {
       if (!plugin.onInit) continue;
       const name = plugin.metadata.name;
       try {
-        await withTimeout(() => plugin.onInit?.(ctx), this.timeoutMs, `Plugin '${name}' onInit`);
+        const own: PluginContext = { ...ctx, reportError: (hook, error) => this.report(name, hook, error) };
+        await withTimeout(() => plugin.onInit?.(own), this.timeoutMs, `Plugin '${name}' onInit`);
       } catch (error) {
         this.initFailures.set(name, message(error));
         this.report(name, 'onInit', error);

@@ -31,6 +31,8 @@ export const MAX_RAW_LINE_BYTES = 4096;
 export interface RawInputDeps {
   /** Admits `line` as a command of the terminal (see CommandRunner.admit); rejects when denied. */
   admit(terminalId: string, line: string, options: AdmitOptions): Promise<unknown>;
+  /** Hears every input written to a terminal (the `terminal.input` event), after the write. */
+  onInput?(record: TerminalRecord, data: string | Uint8Array): void;
 }
 
 interface TerminalInput {
@@ -86,12 +88,12 @@ export class RawInputJudge {
   ): Promise<void> {
     const input = this.inputOf(record);
     if (!judged && input.pending === 0) {
-      record.session.write(data);
+      this.type(record, data);
       return Promise.resolve();
     }
     input.pending++;
     const run = input.tail.then(() =>
-      judged ? this.judge(record, input, data, context) : record.session.write(data),
+      judged ? this.judge(record, input, data, context) : this.type(record, data),
     );
     const settled = run.finally(() => {
       input.pending--;
@@ -101,6 +103,12 @@ export class RawInputJudge {
       () => undefined,
     );
     return settled;
+  }
+
+  /** Writes input to the terminal; the one place raw input reaches it. */
+  private type(record: TerminalRecord, data: string | Uint8Array): void {
+    record.session.write(data);
+    this.deps.onInput?.(record, data);
   }
 
   private inputOf(record: TerminalRecord): TerminalInput {
@@ -122,7 +130,7 @@ export class RawInputJudge {
     const { session } = record;
     if (!shellHoldsTerminal(session, record.shellGroup)) {
       // A program holds the terminal: it gets the keys. A partial prompt line stays collected.
-      session.write(data);
+      this.type(record, data);
       return;
     }
     let text: string;
@@ -163,9 +171,9 @@ export class RawInputJudge {
       input.line = '';
     } else if (code === 0x03) {
       input.line = '';
-      record.session.write(ch);
+      this.type(record, ch);
     } else if (code === 0x04 && input.line === '') {
-      record.session.write(ch);
+      this.type(record, ch);
     } else if (code < 0x20 || (code >= 0x80 && code < 0xa0)) {
       throw refused(
         record,
@@ -192,7 +200,7 @@ export class RawInputJudge {
   ): Promise<void> {
     const { session } = record;
     if (line.trim() === '') {
-      session.write(end);
+      this.type(record, end);
       return;
     }
     const complete = await COMPLETENESS.check(line);
@@ -206,6 +214,6 @@ export class RawInputJudge {
     }
     await this.deps.admit(record.id, line, { ...context, source: 'raw-input' });
     // Ctrl-U first: whatever the line editor holds (a program's unread input) is not prepended.
-    session.write(`${session.mode === 'scripted' ? '' : '\x15'}${line}${end}`);
+    this.type(record, `${session.mode === 'scripted' ? '' : '\x15'}${line}${end}`);
   }
 }

@@ -6,6 +6,7 @@
 import type { MuxSession } from '@orchflow/mux';
 import type { Disposer, TerminalInfo, TerminalState } from '@orchflow/protocol';
 import type { IsolationLevel } from '@orchflow/security';
+import type { OutputStreamStats } from '@orchflow/terminal';
 import { type QuotaName, quotaExceeded, terminalNotFound } from './errors';
 
 /** One registered terminal. */
@@ -44,6 +45,8 @@ export class TerminalRegistry {
   private readonly exitedOrder: string[] = [];
   private pendingTotal = 0;
   private readonly pendingByAgent = new Map<string, number>();
+  // Counts of terminals that left the registry, so the totals of `streamTotals()` never go down.
+  private readonly retired = { bytes: 0, gaps: 0, flowControlPauses: 0 };
 
   /** An empty registry enforcing `limits`. */
   constructor(private readonly limits: RegistryLimits) {}
@@ -123,10 +126,34 @@ export class TerminalRegistry {
     const record = this.records.get(id);
     if (!record) return;
     this.records.delete(id);
+    const stats = record.session.streamStats?.();
+    if (stats) {
+      this.retired.bytes += stats.bytes;
+      this.retired.gaps += stats.gaps;
+      this.retired.flowControlPauses += stats.flowControlPauses;
+    }
     clearTimeout(record.removalTimer);
     const at = this.exitedOrder.indexOf(id);
     if (at >= 0) this.exitedOrder.splice(at, 1);
     for (const d of record.disposers.splice(0)) d.dispose();
+  }
+
+  /**
+   * Output bytes, gaps and flow-control pauses of every terminal ever registered (monotonic
+   * totals), and the subscribers of the registered ones now. Read on demand: nothing is counted
+   * per output chunk.
+   */
+  streamTotals(): OutputStreamStats {
+    const totals = { ...this.retired, subscribers: 0 };
+    for (const { session } of this.records.values()) {
+      const stats = session.streamStats?.();
+      if (!stats) continue;
+      totals.bytes += stats.bytes;
+      totals.gaps += stats.gaps;
+      totals.flowControlPauses += stats.flowControlPauses;
+      totals.subscribers += stats.subscribers;
+    }
+    return totals;
   }
 
   /** What a caller sees of a record. */

@@ -12,6 +12,8 @@ import {
   type TerminalConfig,
 } from '@orchflow/protocol';
 import {
+  type AuditDecision,
+  type AuditEnd,
   AuditLog,
   type AuditRecord,
   CommandPolicy,
@@ -28,7 +30,10 @@ import { isolationSpecFor, needsLaunchWrapper, sha256Hex } from '@orchflow/secur
 import type { TerminalSpawnOptions } from '@orchflow/terminal';
 import type { ConnectionPolicy } from './connection-policy';
 import { strictestSpec, strongerLevel } from './isolation-merge';
+import { applyRecordingPolicy } from './recording/policy';
+import { TerminalRedactions } from './redaction';
 import { matchingGlob, realOrResolved, SPAWN_DANGEROUS_ENV, SpawnGuard } from './spawn-guard';
+import { CommandTrace } from './tracing/command-trace';
 
 // The isolation settings of a terminal no policy holds (network, no limits, nothing forbidden):
 // what a `sandboxed` terminal gets around the sandbox itself when there is no policy.
@@ -62,14 +67,21 @@ export class SecurityGate {
   private readonly spawnGuard: SpawnGuard | undefined;
   private audit: AuditLog | undefined;
   private auditFailure: OrchflowError | undefined;
+  /** Each terminal's secret redaction; audit entries pass through it. */
+  readonly redactions: TerminalRedactions;
 
-  /** A gate for `policy` (already validated) writing to `auditLog` (a path or an open log). */
+  /**
+   * A gate for `policy` (already validated) writing to `auditLog` (a path or an open log);
+   * `onAuditWrite` hears how long each append took (metrics).
+   */
   constructor(
     readonly securityPolicy: SecurityPolicy | undefined,
     private readonly auditLog: string | AuditLog | undefined,
+    private readonly onAuditWrite?: (durationMs: number, ok: boolean) => void,
   ) {
     this.policy = securityPolicy && new CommandPolicy(securityPolicy);
     this.spawnGuard = securityPolicy && new SpawnGuard(securityPolicy);
+    this.redactions = new TerminalRedactions(securityPolicy);
   }
 
   /**
@@ -84,6 +96,7 @@ export class SecurityGate {
       const theirs = caller.spawnConfig(config);
       if (caller.restrictsSpawn) result = theirs;
     }
+    result = applyRecordingPolicy(result, this.securityPolicy, caller?.policy);
     if (result.mode === 'sandboxed') {
       // With or without a policy, a sandboxed terminal's cwd is bound writable into the sandbox.
       const guard = this.spawnGuard ?? new SpawnGuard(UNRESTRICTED);
@@ -145,7 +158,8 @@ export class SecurityGate {
       isolation?: IsolationLevel;
     },
   ): Promise<void> {
-    await this.write({
+    CommandTrace.decided(subject.commandId, verdict.allowed);
+    await this.writeTraced({
       kind: 'decision',
       ...subject,
       cwd,
@@ -165,7 +179,7 @@ export class SecurityGate {
     error?: OrchflowError,
   ): Promise<void> {
     const output = result ? result.stdout + result.stderr : '';
-    await this.write({
+    await this.writeTraced({
       kind: 'end',
       ...subject,
       exitCode: result?.exitCode ?? null,
@@ -202,7 +216,7 @@ export class SecurityGate {
     // The scrub keeps the caller's own variables, never one that could run code (a caller no
     // policy holds keeps them all: nothing it sets can loosen the sandbox).
     const dangerous = [...policies.flatMap((p) => p.dangerousVariables), ...SPAWN_DANGEROUS_ENV];
-    const keepEnv = Object.keys(config.env ?? {}).filter(
+    const keepEnv = Object.keys({ ...config.env, ...config.secretEnv }).filter(
       (name) => policies.length === 0 || matchingGlob(name, dangerous) === undefined,
     );
     const placement = { workspace: cwd, keepEnv };
@@ -262,9 +276,29 @@ export class SecurityGate {
     if (typeof this.auditLog === 'string') await this.audit?.close();
   }
 
+  // An execute()d command's decision and end are appended inside its `orchflow.audit.write` span.
+  private writeTraced(record: AuditDecision | AuditEnd): Promise<void> {
+    return CommandTrace.auditWrite(record.commandId, record.kind, this.audit !== undefined, () =>
+      this.write(record),
+    );
+  }
+
   private async write(record: AuditRecord): Promise<void> {
     if (this.auditFailure) throw this.auditFailure;
     if (!this.audit) return;
-    await this.audit.append(record);
+    // Secrets in a command line (or an error quoting it) never reach the log.
+    record = this.redactions.entry(record);
+    if (!this.onAuditWrite) {
+      await this.audit.append(record);
+      return;
+    }
+    const began = performance.now();
+    try {
+      await this.audit.append(record);
+    } catch (error) {
+      this.onAuditWrite(performance.now() - began, false);
+      throw error;
+    }
+    this.onAuditWrite(performance.now() - began, true);
   }
 }

@@ -178,7 +178,8 @@ export class SpawnGuard {
     const cwd = realOrResolved(config.cwd ?? process.cwd());
     this.checkCwd(cwd);
     if (isTrustedLike(this.policy)) return config;
-    for (const name of Object.keys(config.env ?? {})) {
+    // secretEnv reaches the shell's environment like env does.
+    for (const name of Object.keys({ ...config.env, ...config.secretEnv })) {
       const glob = matchingGlob(name, this.envGlobs);
       if (glob !== undefined) {
         throw denied(

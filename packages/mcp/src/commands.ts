@@ -10,6 +10,8 @@ import type { CommandRecord, TerminalRecord } from './terminal-record';
 export interface StartOptions {
   timeoutMs?: number;
   maxOutputBytes?: number;
+  /** `_meta` for the execute request: the tool call's trace context (see `traceMetaOf`). */
+  meta?: Record<string, string> | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function startCommand(
     maxOutputBytes: options.maxOutputBytes,
     signal: abort.signal,
     onStart: (offset) => admitted(offset),
+    ...(options.meta ? { meta: options.meta } : {}),
   });
   const settled = execution.then(
     (result: ExecResult) => {

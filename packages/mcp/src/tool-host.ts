@@ -8,6 +8,23 @@ export interface ToolHost {
   session(ctx: ServerContext): Promise<AgentSession>;
 }
 
+// W3C trace context fields; the orchflow server parses them strictly (malformed ones are ignored).
+const TRACE_FIELDS = ['traceparent', 'tracestate'] as const;
+
+/**
+ * The W3C trace context (`traceparent`, `tracestate`) of a tool call's `_meta`, to forward in the
+ * orchflow request's `_meta` so the server's spans join the MCP client's trace; undefined without.
+ */
+export function traceMetaOf(ctx: ServerContext): Record<string, string> | undefined {
+  const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
+  let found: Record<string, string> | undefined;
+  for (const field of TRACE_FIELDS) {
+    const value = meta?.[field];
+    if (typeof value === 'string' && value.length <= 512) found = { ...found, [field]: value };
+  }
+  return found?.traceparent === undefined ? undefined : found;
+}
+
 /** Sends `notifications/progress` when the request carries a progress token; never throws. */
 export function progressSender(
   ctx: ServerContext,

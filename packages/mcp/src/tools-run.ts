@@ -17,7 +17,7 @@ import {
 } from './schemas';
 import { renderReport, reportOf } from './status';
 import type { CommandRecord, TerminalRecord } from './terminal-record';
-import { progressSender, type ToolHost } from './tool-host';
+import { progressSender, type ToolHost, traceMetaOf } from './tool-host';
 
 /** Longest a cancelled command is waited for before the tool answers anyway. */
 const CANCEL_SETTLE_MS = 10_000;
@@ -90,6 +90,7 @@ export function registerRun(server: McpServer, host: ToolHost): void {
         const command = await startCommand(record, args.command, {
           timeoutMs: args.timeout_ms,
           maxOutputBytes,
+          meta: traceMetaOf(ctx),
         });
         await hold(record, command, args.yield_ms ?? DEFAULT_YIELD_MS, ctx);
         if (command.error !== undefined && !command.cancelled) throw command.error;

@@ -49,7 +49,13 @@ export class DirectBackend implements MuxBackend {
   }
 
   /** Spawns a terminal; see {@link MuxBackend.createSession}. */
-  async createSession({ id, agentId, config = {}, launch }: CreateSessionOptions): Promise<MuxSession> {
+  async createSession({
+    id,
+    agentId,
+    config = {},
+    launch,
+    redaction,
+  }: CreateSessionOptions): Promise<MuxSession> {
     this.assertUsable();
     assertMode(config.mode ?? 'interactive', launch?.level);
     if (this.sessions.has(id) || this.starting.has(id)) {
@@ -61,7 +67,13 @@ export class DirectBackend implements MuxBackend {
     this.starting.add(id);
     let terminal: Terminal;
     try {
-      terminal = await Terminal.spawn({ ...config, id, launch, spawnTimeoutMs: this.options.spawnTimeoutMs });
+      terminal = await Terminal.spawn({
+        ...config,
+        id,
+        launch,
+        redaction,
+        spawnTimeoutMs: this.options.spawnTimeoutMs,
+      });
     } finally {
       this.starting.delete(id);
     }

@@ -16,7 +16,9 @@ import type {
   TerminalState,
 } from '@orchflow/protocol';
 import type {
+  CommandEvent,
   ExecOptions,
+  OutputStreamStats,
   StreamEvent,
   SubscribeOptions,
   Subscription,
@@ -61,6 +63,11 @@ export interface MuxSession {
   onExit(listener: (info: ExitInfo) => void): Disposer;
   /** Reads retained output by absolute offset. */
   read(options?: { fromOffset?: number; maxBytes?: number }): ReadResult;
+  /**
+   * Output bytes, subscribers, gaps and flow-control pauses so far (see `Terminal.streamStats`);
+   * optional so sessions of other implementations still fit (their terminals then count nothing).
+   */
+  streamStats?(): OutputStreamStats;
   /** Streams output from an offset, with optional flow control. */
   subscribe(options: SubscribeOptions, listener: (event: StreamEvent) => void): Subscription;
   /** The visible screen. */
@@ -71,6 +78,11 @@ export interface MuxSession {
   onActivity(listener: (activity: TerminalActivity) => void): Disposer;
   /** The newest `limit` commands the session ran, oldest first (see `Terminal.history`). */
   history(limit?: number): CommandRecord[];
+  /**
+   * Calls `listener` when a command of its history starts and ends (see `Terminal.onCommand`);
+   * optional so sessions of other implementations still fit (their commands then mark nothing).
+   */
+  onCommand?(listener: (event: CommandEvent) => void): Disposer;
   /** CPU, memory and process count of the session's process tree. */
   metrics(): Promise<ProcessMetrics>;
   /** False when output cannot be held back without loss (tmux panes): pause() then throws InvalidState. */
@@ -91,6 +103,8 @@ export interface CreateSessionOptions {
   config?: TerminalConfig;
   /** Starts the shell under a wrapper (isolation); a backend that cannot must reject with SpawnFailed. */
   launch?: TerminalSpawnOptions['launch'];
+  /** Secrets to redact from the session's output at the source (required with `config.secretEnv`). */
+  redaction?: TerminalSpawnOptions['redaction'];
 }
 
 /** A session as a backend lists it, without attaching to it. */

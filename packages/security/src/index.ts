@@ -51,3 +51,16 @@ export {
   type SecurityPolicyInput,
   SecurityPolicySchema,
 } from './policy/schema';
+export { redactorForPolicy } from './redaction/policy';
+export {
+  createRedactor,
+  Redactor,
+  type RedactorOptions,
+  StreamRedactor,
+} from './redaction/redactor';
+export {
+  BUILTIN_REDACTION_PATTERNS,
+  MIN_SECRET_LENGTH,
+  type RedactionPattern,
+  type RedactionSecret,
+} from './redaction/rules';

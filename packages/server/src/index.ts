@@ -14,6 +14,7 @@ export {
   TokenEntrySchema,
   TokenPolicySchema,
 } from './auth';
+export type { HttpMetricsOptions, HttpMetricsSetting, MetricsRegistry } from './http/http-metrics';
 export { HttpServer } from './http/http-server';
 // WebSocket and HTTP (JSON-RPC sessions, REST + SSE) servers.
 export {

@@ -11,7 +11,7 @@ export { AGENT_ENV_DEFAULTS, buildTerminalEnv } from './env';
 export { DEFAULT_MAX_OUTPUT_BYTES } from './exec/capture';
 export { cleanTerminalOutput, stripAnsi } from './exec/clean';
 export { INTERRUPT_GRACE_MS } from './exec/interrupt';
-export type { ExecOptions } from './exec/options';
+export { type ExecOptions, MAX_EXEC_ENV_CHARS, MAX_EXEC_ENV_ENTRIES } from './exec/options';
 export { type CommandEvent, CommandHistory, type RunningCommand } from './history/command-history';
 export {
   DEFAULT_BATCH_INTERVAL_MS,
@@ -21,6 +21,11 @@ export {
 } from './output/batcher';
 export { DEFAULT_MAX_STALL_MS } from './output/channel-feed';
 export { DEFAULT_SCROLLBACK_BYTES, OutputPipeline, type OutputPipelineOptions } from './output/pipeline';
+export {
+  type OutputRedactionStream,
+  REDACTION_HOLD_MS,
+  type TerminalRedaction,
+} from './output/redaction';
 export { OutputRing, type RingReadOptions } from './output/ring';
 export { HeadlessScreen } from './output/screen';
 export {
@@ -28,6 +33,7 @@ export {
   DEFAULT_HIGH_WATER_MARK,
   type EndNotice,
   type GapNotice,
+  type OutputStreamStats,
   type StreamEvent,
   type SubscribeOptions,
   type Subscription,

@@ -13,6 +13,7 @@ import { ShellSession } from './exec/shell-session';
 import { FlowGate } from './flow-gate';
 import { spawnNodePty } from './node-pty-process';
 import { OutputPipeline } from './output/pipeline';
+import { redactAll } from './output/redaction';
 import { foregroundProcessGroup, killProcessTree } from './process/tree';
 import type { PtyFactory, PtyProcess } from './pty-process';
 import { installShellIntegration } from './shell-integration/install';
@@ -157,7 +158,7 @@ function wire(
     onPause: () => gate.setBackpressure(true),
     onResume: () => gate.setBackpressure(false),
   });
-  if (replay && replay.length > 0) pipeline.push(replay);
+  if (replay && replay.length > 0) pipeline.push(opts.redaction ? redactAll(opts.redaction, replay) : replay);
   let shellPid = pty.pid;
   const session = new ShellSession({
     kind: opts.kind,
@@ -177,6 +178,8 @@ function wire(
     dir,
     initialCwd: opts.cwd,
     pipeline,
+    redaction: opts.redaction,
+    redactionHoldMs: opts.redactionHoldMs,
     // The session types command lines only at a prompt, so Ctrl-U there only clears what a person typed.
     write: (data) =>
       pty.write(pty.sharedInput && data.length > 1 && data.endsWith('\r') ? `\x15${data}` : data),

@@ -5,6 +5,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 import { ErrorCode, OrchflowError, type TerminalConfig } from '@orchflow/protocol';
 import { buildTerminalEnv } from './env';
+import type { TerminalRedaction } from './output/redaction';
 
 /** Which shell integration a shell gets: hooks for bash and zsh, the wrapper fallback for POSIX sh. */
 export type ShellKind = 'bash' | 'zsh' | 'sh';
@@ -72,6 +73,10 @@ export interface ResolvedSpawnOptions {
   launch?: LaunchWrapper;
   /** `auto` (default): the terminal gets its own cgroup where the host allows; `process-tree`: never. */
   containment?: 'auto' | 'process-tree';
+  /** Secrets redacted from the display bytes at the source (see output/redaction.ts). */
+  redaction?: TerminalRedaction;
+  /** How long a held possible start of a secret waits for more bytes (default: one batch, 16 ms). */
+  redactionHoldMs?: number;
 }
 
 /** The shell kind for a shell path, or undefined when orchflow has no integration for it. */
@@ -132,7 +137,8 @@ function checkCwd(cwd: string): void {
 export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOptions {
   const cwd = resolve(config.cwd ?? process.cwd());
   checkCwd(cwd);
-  const env = buildTerminalEnv(config.env);
+  // secretEnv values are variables like any other for the shell; only the output treats them apart.
+  const env = buildTerminalEnv(config.secretEnv ? { ...config.env, ...config.secretEnv } : config.env);
   const mode = config.mode ?? 'interactive';
   const shellPath = findShell(config.shell ?? 'bash', env.PATH, cwd);
   const kind = shellKindOf(shellPath);
@@ -170,7 +176,7 @@ export function resumedSpawnOptions(
     kind,
     args: config.args ?? [],
     cwd: resolve(config.cwd ?? process.cwd()),
-    env: buildTerminalEnv(config.env),
+    env: buildTerminalEnv(config.secretEnv ? { ...config.env, ...config.secretEnv } : config.env),
     cols: config.cols ?? 80,
     rows: config.rows ?? 24,
     name: config.name,

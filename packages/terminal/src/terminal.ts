@@ -22,13 +22,14 @@ import {
   type TerminalState,
 } from '@orchflow/protocol';
 import { ActivityTracker, pipeActivitySource, ptyActivitySource } from './activity/tracker';
-import { type ExecOptions, execCancelled, terminalExited } from './exec/options';
+import { checkExecEnv, type ExecOptions, execCancelled, terminalExited } from './exec/options';
 import { type PipeRunner, startPipeHost } from './exec/pipe-runner';
 import { SerialQueue } from './exec/queue';
 import type { FlowGate } from './flow-gate';
 import { type CommandEvent, CommandHistory } from './history/command-history';
 import type { OutputPipeline } from './output/pipeline';
-import type { StreamEvent, SubscribeOptions, Subscription } from './output/subscribers';
+import type { TerminalRedaction } from './output/redaction';
+import type { OutputStreamStats, StreamEvent, SubscribeOptions, Subscription } from './output/subscribers';
 import { ProcessMetricsSampler } from './process/metrics';
 import { killProcessTree } from './process/tree';
 import { type PtyHost, resumePtyHost, type ShellResume, startPtyHost } from './pty-host';
@@ -57,6 +58,14 @@ export interface TerminalSpawnOptions extends TerminalConfig {
    * every process it started; `process-tree`: only its session and process tree (see docs/terminal.md).
    */
   containment?: 'auto' | 'process-tree';
+  /**
+   * Secrets to redact from everything the terminal shows — scrollback, streams, snapshots,
+   * ExecResult, history — at the source: `createRedactor(...)` of `@orchflow/security`. Required
+   * when `secretEnv` is given. The Orchestrator builds it from its policy and the config.
+   */
+  redaction?: TerminalRedaction;
+  /** How long a held possible start of a secret waits for more bytes: 1..10000 ms, default 16 (one batch). */
+  redactionHoldMs?: number;
 }
 
 /** Options of {@link Terminal.resume}: a shell that already runs with orchflow's integration. */
@@ -73,6 +82,8 @@ export interface TerminalResumeOptions {
   pty: PtyProcess;
   /** Its stored integration state (nonce, private dir, cwd) and output to restore. */
   shell: ShellResume;
+  /** Secrets to redact from its output (see {@link TerminalSpawnOptions.redaction}). */
+  redaction?: TerminalRedaction;
 }
 
 type Backend = { kind: 'pty'; host: PtyHost } | { kind: 'pipe'; runner: PipeRunner; gate: FlowGate };
@@ -115,7 +126,11 @@ export class Terminal {
       id,
       backend.kind === 'pty' ? ptyActivitySource(backend.host.session) : pipeActivitySource(backend.runner),
     );
-    this.commands = backend.kind === 'pty' ? backend.host.session.history.commands : new CommandHistory();
+    const { redaction } = opts;
+    this.commands =
+      backend.kind === 'pty'
+        ? backend.host.session.history.commands
+        : new CommandHistory(undefined, redaction && ((text) => redaction.redact(text)));
     this.exited = exited.then((info) => {
       this.exit = info;
       this.tracker.exited(info);
@@ -135,6 +150,8 @@ export class Terminal {
       launch,
       spawnPty,
       containment,
+      redaction,
+      redactionHoldMs,
       ...rest
     } = options;
     const parsed = TerminalConfigSchema.safeParse(rest);
@@ -143,7 +160,14 @@ export class Terminal {
         issues: parsed.error.issues,
       });
     }
-    const opts: ResolvedSpawnOptions = { ...resolveSpawnOptions(parsed.data), launch, containment };
+    checkRedaction(parsed.data, redaction, redactionHoldMs);
+    const opts: ResolvedSpawnOptions = {
+      ...resolveSpawnOptions(parsed.data),
+      launch,
+      containment,
+      redaction,
+      redactionHoldMs,
+    };
     if (opts.mode !== 'scripted') {
       const host = await startPtyHost(opts, spawnTimeoutMs, spawnPty);
       return new Terminal(id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
@@ -163,7 +187,10 @@ export class Terminal {
         issues: parsed.error.issues,
       });
     }
-    const opts = resumedSpawnOptions(parsed.data, options.shellPath, options.kind);
+    const opts = {
+      ...resumedSpawnOptions(parsed.data, options.shellPath, options.kind),
+      redaction: options.redaction,
+    };
     const host = resumePtyHost(opts, options.pty, options.shell);
     return new Terminal(options.id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
   }
@@ -206,18 +233,23 @@ export class Terminal {
    */
   execute(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.exit) return Promise.reject(terminalExited(this.exit));
-    const { signal, onOutput, onStart, ...limits } = options;
+    const { signal, onOutput, onStart, env, ...limits } = options;
     const checked = ExecuteOptionsSchema.safeParse(limits);
     if (!checked.success) {
       return Promise.reject(
         new OrchflowError(ErrorCode.InvalidParams, `Invalid execute options: ${checked.error.message}`),
       );
     }
+    try {
+      checkExecEnv(env);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     let started = false;
     const job = this.queue.run(() => {
       started = true;
       if (this.exit) throw terminalExited(this.exit);
-      const run = { ...checked.data, signal, onOutput, onStart };
+      const run = { ...checked.data, signal, onOutput, onStart, env };
       const { backend } = this;
       this.tracker.commandStarted(command);
       const running =
@@ -364,6 +396,11 @@ export class Terminal {
     return this.pipeline.read(options);
   }
 
+  /** Output bytes, subscribers, gaps and flow-control pauses so far (counters read on demand, for metrics). */
+  streamStats(): OutputStreamStats {
+    return this.pipeline.streamStats();
+  }
+
   /** Streams output from an offset, with optional flow control. */
   subscribe(options: SubscribeOptions, listener: (event: StreamEvent) => void): Subscription {
     return this.pipeline.subscribe(options, listener);
@@ -399,5 +436,25 @@ export class Terminal {
 
   private get gate(): FlowGate {
     return this.backend.kind === 'pty' ? this.backend.host.gate : this.backend.gate;
+  }
+}
+
+/** Throws InvalidParams for `secretEnv` without a redaction, or a hold time out of range. */
+function checkRedaction(
+  config: TerminalConfig,
+  redaction: TerminalRedaction | undefined,
+  holdMs: number | undefined,
+): void {
+  if (config.secretEnv && Object.keys(config.secretEnv).length > 0 && !redaction) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      'secretEnv needs a redaction to keep its values out of the output: pass `redaction: createRedactor({ secrets })` from @orchflow/security, or spawn through an Orchestrator (it builds one)',
+    );
+  }
+  if (holdMs !== undefined && !(Number.isInteger(holdMs) && holdMs >= 1 && holdMs <= 10_000)) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `redactionHoldMs must be an integer 1..10000, got ${holdMs}`,
+    );
   }
 }

@@ -5,6 +5,7 @@
 // terminals spawned through it are killed, so a vanished client leaves no processes behind.
 import { type IpcChannel, Methods, type Principal, RpcPeer, type ServerInfo } from '@orchflow/protocol';
 import { ConnectionPolicy } from '../connection-policy';
+import { eventBusOf } from '../event-access';
 import type { Orchestrator } from '../orchestrator';
 import { forwardSecurityAlerts } from './alert-forwarder';
 import { registerBatchHandlers } from './batch-handlers';
@@ -15,6 +16,7 @@ import { type Authenticate, DEFAULT_SERVER_INFO, registerInitialize } from './in
 import { registerOrchestratorHandlers } from './orchestrator-handlers';
 import { registerOutputHandlers } from './output-handlers';
 import { ADMIN_PRINCIPAL } from './principal-scope';
+import { requestTelemetry } from './request-telemetry';
 import { type ReleaseTerminals, registerShutdown } from './shutdown-handler';
 import { SubscriptionRegistry } from './subscriptions';
 import { registerTerminalHandlers } from './terminal-handlers';
@@ -100,13 +102,17 @@ export function serveChannel(
   );
   const conn = new Connection(orchestrator, subscriptions);
   connection = conn;
+  // Each request gets a span (its `_meta.traceparent` the parent) and an `rpc.request` event.
+  const observe = requestTelemetry(eventBusOf(orchestrator), options.transports?.[0] ?? 'direct');
   const serve: Serve = (method, handler) => {
-    peer.onRequest(method, Methods[method].params, (params, request) => {
-      const scope = conn.scope(method);
-      // One gate for every handler: a read-only principal reaches only the methods that read.
-      scope.assertMayCall(method);
-      return handler(params as never, scope, request);
-    });
+    peer.onRequest(method, Methods[method].params, (params, request) =>
+      observe(method, request, () => {
+        const scope = conn.scope(method);
+        // One gate for every handler: a read-only principal reaches only the methods that read.
+        scope.assertMayCall(method);
+        return handler(params as never, scope, request);
+      }),
+    );
   };
   const context: HandlerContext = { orch: orchestrator, conn, peer, serve };
   registerInitialize(context, {
@@ -126,8 +132,13 @@ export function serveChannel(
   const stopAlerts = forwardSecurityAlerts(orchestrator, conn, (alert) =>
     peer.notify('security.alert', alert),
   );
+  // `connection.open`/`close` let metrics count connections per transport.
+  const bus = eventBusOf(orchestrator);
+  const transport = { transport: options.transports?.[0] ?? 'direct' };
+  bus?.emit('connection.open', transport);
   peer.start();
   const closed = peer.closed.then(() => {
+    bus?.emit('connection.close', transport);
     stopAlerts();
     releaseFloors();
     return conn.close(killTerminals);

@@ -89,7 +89,13 @@ export class TmuxBackend implements MuxBackend {
   }
 
   /** Starts a shell in a new tmux session; see {@link MuxBackend.createSession}. */
-  async createSession({ id, agentId, config = {}, launch }: CreateSessionOptions): Promise<MuxSession> {
+  async createSession({
+    id,
+    agentId,
+    config = {},
+    launch,
+    redaction,
+  }: CreateSessionOptions): Promise<MuxSession> {
     this.assertUsable();
     assertMode(config.mode ?? 'interactive', launch?.level);
     const client = await this.connection();
@@ -112,6 +118,7 @@ export class TmuxBackend implements MuxBackend {
         ...config,
         id,
         launch,
+        redaction,
         spawnPty,
         spawnTimeoutMs: this.options.spawnTimeoutMs,
       });

@@ -119,6 +119,7 @@ export class Dispatcher {
       method,
       signal: controller.signal,
       progressToken: split.progressToken,
+      meta: split.meta,
       reportProgress: (value) => {
         if (!done && split.progressToken !== undefined) this.hooks.sendProgress(split.progressToken, value);
       },

@@ -34,6 +34,11 @@ export interface RequestOptions<R = unknown> {
   resetTimeoutOnProgress?: boolean;
   /** Validates (and transforms) the result; a mismatch rejects with `OrchflowError(InternalError)`. */
   resultSchema?: z.ZodType<R>;
+  /**
+   * Members added to the request's `_meta` (e.g. a W3C `traceparent`), beside any the params
+   * carry; params must then be an object (or absent).
+   */
+  meta?: Readonly<Record<string, unknown>>;
 }
 
 /** What a request handler learns about the request it serves. */
@@ -49,6 +54,11 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** The caller's progress token, or `undefined` when the caller asked for no progress. */
   readonly progressToken: ProgressToken | undefined;
+  /**
+   * The request's `_meta` object as the caller sent it (unvalidated: check what you read), e.g. a
+   * W3C `traceparent`; `undefined` when it had none.
+   */
+  readonly meta: Readonly<Record<string, unknown>> | undefined;
   /** Sends a `$/progress` notification; a no-op when the caller gave no token or after the response. */
   reportProgress(value: unknown): void;
 }

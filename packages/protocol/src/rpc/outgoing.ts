@@ -34,15 +34,25 @@ export function withProgressToken(
   params: unknown,
   token: RequestId,
 ): Record<string, unknown> {
+  return withMeta(method, params, { progressToken: token }, 'asks for progress');
+}
+
+/** Adds `members` to the `_meta` of named params, keeping any `_meta` the caller set. */
+export function withMeta(
+  method: string,
+  params: unknown,
+  members: Readonly<Record<string, unknown>>,
+  why = 'carries _meta',
+): Record<string, unknown> {
   if (Array.isArray(params)) {
     throw new OrchflowError(
       ErrorCode.InvalidParams,
-      `Request '${method}' asks for progress but has positional params; progress needs named (object) params`,
+      `Request '${method}' ${why} but has positional params; _meta needs named (object) params`,
     );
   }
   const named = (params ?? {}) as Record<string, unknown>;
   const meta = typeof named._meta === 'object' && named._meta !== null ? named._meta : {};
-  return { ...named, _meta: { ...meta, progressToken: token } };
+  return { ...named, _meta: { ...meta, ...members } };
 }
 
 /** What the peer supplies when a request does not say: its default timeout and the map's result schema. */
@@ -63,7 +73,8 @@ export function prepareRequest(
   const timeoutMs = normalizeTimeout(options.timeoutMs ?? defaults.timeoutMs);
   if (options.signal?.aborted) throw cancelledError(method, options.signal.reason);
   const id = pending.nextRequestId();
-  const wireParams = options.onProgress ? withProgressToken(method, params, id) : params;
+  let wireParams = options.meta ? withMeta(method, params, options.meta) : params;
+  if (options.onProgress) wireParams = withProgressToken(method, wireParams, id);
   const message: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, id, method };
   if (wireParams !== undefined) message.params = wireParams as JsonRpcRequest['params'];
   const promise = pending.add(id, {

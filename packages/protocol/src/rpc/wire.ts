@@ -89,6 +89,8 @@ export interface SplitParams {
   params: unknown;
   /** The caller's progress token, if any. */
   progressToken: ProgressToken | undefined;
+  /** The `_meta` object as sent (a W3C `traceparent`, say), or undefined when there was none. */
+  meta: Readonly<Record<string, unknown>> | undefined;
   /** True when the params object held nothing but `_meta` (treated as absent if the schema wants). */
   onlyMeta: boolean;
 }
@@ -96,16 +98,18 @@ export interface SplitParams {
 /** Separates the protocol's `_meta` member from the method's own params. */
 export function splitMeta(params: unknown): SplitParams {
   if (typeof params !== 'object' || params === null || Array.isArray(params) || !('_meta' in params)) {
-    return { params, progressToken: undefined, onlyMeta: false };
+    return { params, progressToken: undefined, meta: undefined, onlyMeta: false };
   }
   const { _meta, ...rest } = params as Record<string, unknown>;
-  const token =
-    typeof _meta === 'object' && _meta !== null
-      ? (_meta as Record<string, unknown>).progressToken
+  const meta =
+    typeof _meta === 'object' && _meta !== null && !Array.isArray(_meta)
+      ? (_meta as Record<string, unknown>)
       : undefined;
+  const token = meta?.progressToken;
   return {
     params: rest,
     progressToken: typeof token === 'string' || typeof token === 'number' ? token : undefined,
+    meta,
     onlyMeta: Object.keys(rest).length === 0,
   };
 }

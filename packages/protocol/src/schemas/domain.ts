@@ -43,6 +43,30 @@ export const TerminalConfigSchema = z.object({
     .min(1024)
     .max(1024 * 1024 * 1024)
     .optional(),
+  /**
+   * Record this terminal as an asciicast file (when the orchestrator has a recorder): `true`, or
+   * `{ input: true }` to record keystrokes too (they can hold secrets); `false` opts out of a
+   * recorder's `all`. A policy with `recording: 'none'` refuses it.
+   */
+  recording: z.union([z.boolean(), z.object({ input: z.boolean().optional() }).strict()]).optional(),
+  /**
+   * Variables whose values are secrets: merged into the shell's environment (over `env`) and
+   * redacted as `[REDACTED:<NAME>]` from everything the terminal shows (output, ExecResult,
+   * history, audit log). Names are shell variable names; values 4-4096 characters without NUL.
+   */
+  secretEnv: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a secretEnv name must be a shell variable name (≤ 64)'),
+      z
+        .string()
+        .min(4, 'a secretEnv value must have at least 4 characters')
+        .max(4096)
+        .refine((v) => !v.includes('\0'), 'a secretEnv value cannot contain NUL'),
+    )
+    .refine((r) => Object.keys(r).length <= 100, 'at most 100 secretEnv variables')
+    .optional(),
 });
 /** Options for spawning a terminal. */
 export type TerminalConfig = z.infer<typeof TerminalConfigSchema>;

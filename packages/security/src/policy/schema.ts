@@ -2,6 +2,7 @@
 // defaults, and the load-time error that names every bad field.
 import { ErrorCode, type IsolationLevel, IsolationLevelSchema, OrchflowError } from '@orchflow/protocol';
 import { z } from 'zod';
+import { analysePattern } from '../redaction/pattern-syntax';
 
 // The isolation levels are a wire type (`initialize` advertises them, `TerminalConfig` carries one):
 // the protocol defines them once and a policy uses that very schema.
@@ -114,6 +115,44 @@ export const DANGEROUS_VARIABLES: readonly string[] = [
   'GIT_EXEC_PATH',
 ];
 
+/**
+ * A secret the orchestrator knows (a token it hands out): every occurrence in a terminal's output,
+ * command history and audit log becomes `[REDACTED:<name>]` (see `createRedactor`).
+ */
+export const PolicySecretSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+    value: z.string().min(4).max(4096),
+  })
+  .strict();
+
+const RedactionPatternSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+    regex: z
+      .string()
+      .min(1)
+      .max(1000)
+      .superRefine((regex, ctx) => {
+        try {
+          analysePattern(regex);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `refused pattern: ${(error as Error).message}` });
+        }
+      }),
+  })
+  .strict();
+
+/** Redaction patterns beyond the literal secrets (see `createRedactor` for the accepted regex subset). */
+export const RedactionSettingsSchema = z
+  .object({
+    /** Extra patterns `{ name, regex }`: bounded, starting with ≥ 2 literal characters. */
+    patterns: z.array(RedactionPatternSchema).max(1000).default([]),
+    /** The built-in patterns (AWS access key ids, GitHub tokens, PEM private keys). Default true. */
+    builtins: z.boolean().default(true),
+  })
+  .strict();
+
 /** A security policy: which commands may run, where, with what limits and isolation. */
 export const SecurityPolicySchema = z
   .object({
@@ -154,6 +193,22 @@ export const SecurityPolicySchema = z
       canNetwork: true,
       canSpawnSubprocesses: true,
     }),
+    /**
+     * Terminal recording (asciicast, by the orchestrator's recorder): `all` records every terminal
+     * spawned under this policy (a spawn config may not opt out); `none` forbids recording (a
+     * spawn asking for it is refused). Unset: each spawn config decides.
+     */
+    recording: z.enum(['all', 'none']).optional(),
+    /** Literal secrets redacted from terminal output, command history and the audit log. */
+    secrets: z.array(PolicySecretSchema).max(1000).default([]),
+    /** Redaction patterns; the built-ins are on unless `builtins: false`. */
+    redaction: RedactionSettingsSchema.default({ patterns: [], builtins: true }),
+    /**
+     * What OpenTelemetry spans of this policy's commands may carry. `commandLine`: the command
+     * text as `process.command_line` (and error messages that quote it). Unset: only under a
+     * policy as open as `trusted` (see `trustsRawInput`); without any policy it is carried.
+     */
+    tracing: z.object({ commandLine: z.boolean().optional() }).strict().optional(),
   })
   .strict();
 

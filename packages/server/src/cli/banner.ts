@@ -26,6 +26,8 @@ export interface Banner {
   /** Set when a network listener is bound to a non-loopback interface. */
   publicHost?: string;
   stdio: boolean;
+  /** Where and how `--record` records every terminal. */
+  recording?: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export function announce(banner: Banner, format: 'human' | 'json', log: Logger):
       token: banner.generatedToken,
       loginUrl: banner.loginUrl,
       publicHost: banner.publicHost,
+      recording: banner.recording,
     };
     // Not a log line a level can silence: programs read the listeners' addresses from it.
     if (log.isLevelEnabled('info')) log.info(fields, 'listening');
@@ -58,6 +61,7 @@ export function announce(banner: Banner, format: 'human' | 'json', log: Logger):
     out.push(`  ${transport.padEnd(12)} ${where}connect: ${connect}`);
   }
   out.push(`  ${'policy'.padEnd(12)} ${banner.policy}`);
+  if (banner.recording) out.push(`  ${'recording'.padEnd(12)} ${banner.recording}`);
   if (banner.generatedToken) {
     out.push(`  ${'token'.padEnd(12)} ${banner.generatedToken}   (clients pass it as --token / { token })`);
   }

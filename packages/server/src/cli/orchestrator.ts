@@ -1,5 +1,5 @@
 // Building the orchestrator `orchflow serve` serves: backend, security policy, limits.
-import { Orchestrator } from '@orchflow/core';
+import { MetricsPlugin, Orchestrator, RecordingPlugin } from '@orchflow/core';
 import { DirectBackend, type MuxBackend, TmuxBackend } from '@orchflow/mux';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { AuditLog, SecurityPolicy } from '@orchflow/security';
@@ -14,6 +14,14 @@ export interface OrchestratorFlags {
   maxTerminals?: number;
   /** The audit log `--audit-log` opened: every decision, command end and floor keystroke. */
   auditLog?: AuditLog;
+  /** `--record DIR`: every terminal is recorded there. */
+  record?: string;
+  /** `--record-format`: `v2` (default) or `v3`. */
+  recordFormat?: string;
+  /** `--record-input`: keystrokes are recorded too. */
+  recordInput?: boolean;
+  /** `--metrics`: Prometheus metrics, including the recorder's counters when recording. */
+  metrics?: boolean;
 }
 
 /**
@@ -35,6 +43,19 @@ export async function buildOrchestrator(flags: OrchestratorFlags): Promise<Orche
   builder.withSecurityPolicy(flags.policy);
   if (flags.maxTerminals !== undefined) builder.withMaxTerminals(flags.maxTerminals);
   if (flags.auditLog) builder.withAuditLog(flags.auditLog);
+  let recording: RecordingPlugin | undefined;
+  if (flags.record !== undefined) {
+    const format = flags.recordFormat as 'v2' | 'v3' | undefined;
+    recording = new RecordingPlugin({
+      dir: flags.record,
+      all: true,
+      format,
+      input: flags.recordInput === true,
+    });
+    builder.withPlugin(recording);
+  }
+  // The HTTP listener's /metrics serves this plugin's registry (MetricsPlugin.of).
+  if (flags.metrics) builder.withMetrics(new MetricsPlugin({ recording }));
   const orchestrator = builder.build();
   await orchestrator.ready();
   return orchestrator;

@@ -1,4 +1,5 @@
-// The `orchflow` command line: commander program with `serve`, `exec`, `ls`, `attach`, `audit` and `mcp`.
+// The `orchflow` command line: commander program with `serve`, `exec`, `ls`, `attach`, `audit`, `mcp`,
+// `replay` and `record`.
 // Commands resolve with an exit code instead of calling process.exit, so they are testable and
 // output is flushed before the process ends.
 import { Command, CommanderError } from 'commander';
@@ -8,6 +9,8 @@ import { reportError } from './errors';
 import { registerExec } from './exec';
 import { registerLs } from './ls';
 import { registerMcp } from './mcp';
+import { registerRecord } from './record';
+import { registerReplay } from './replay';
 import { registerServe } from './serve';
 import { VERSION } from './version';
 
@@ -24,6 +27,8 @@ export function buildProgram(done: (code: number) => void): Command {
   registerAttach(program, done);
   registerAudit(program, done);
   registerMcp(program, done);
+  registerReplay(program, done);
+  registerRecord(program, done);
   program.addHelpText('after', '\nRun orchflow <command> --help for the options of a command.');
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError(`(run orchflow ${command.name()} --help for usage)`);

@@ -2,6 +2,7 @@
 // Unix socket, WebSocket, HTTP), says where they listen, how to connect and under which policy
 // (on stderr: stdout may be the stdio transport), then runs until SIGINT/SIGTERM, until its parent
 // goes away, or, with --stdio, until stdin closes.
+import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
 import { HttpServer } from '../http/http-server';
@@ -41,6 +42,16 @@ export interface ServeFlags {
   ui?: boolean;
   /** A monitor build to serve instead of @orchflow/monitor's. */
   uiAssets?: string;
+  /** Serve the Prometheus scrape at `/metrics` on the --http listener. */
+  metrics?: boolean;
+  /** `--metrics-token`: a bearer token that may scrape /metrics (besides admin tokens). */
+  metricsToken?: string;
+  /** `--record DIR`: record every terminal as an asciicast file under DIR. */
+  record?: string;
+  /** `--record-format v2|v3` (default v2). */
+  recordFormat?: string;
+  /** `--record-input`: record keystrokes too. */
+  recordInput?: boolean;
   logLevel?: string;
   /** `human`, `json` or `auto` (human when stderr is a terminal). */
   logFormat?: string;
@@ -80,6 +91,15 @@ export async function serve(flags: ServeFlags): Promise<number> {
   }
   if (flags.uiAssets !== undefined && !flags.ui) {
     throw new Error('--ui-assets DIR picks the monitor build --ui serves: pass --ui too');
+  }
+  if (flags.metrics && flags.http === undefined) {
+    throw new Error('--metrics serves /metrics on the HTTP listener: pass --http PORT too');
+  }
+  if (flags.metricsToken !== undefined && !flags.metrics) {
+    throw new Error('--metrics-token lets a scraper in to /metrics: pass --metrics too');
+  }
+  if ((flags.recordFormat !== undefined || flags.recordInput) && flags.record === undefined) {
+    throw new Error('--record-format and --record-input set how --record DIR records: pass --record DIR too');
   }
   if (!flags.stdio && !flags.unix && !wantsNetwork) {
     throw new Error(
@@ -144,6 +164,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
         auth,
         allowedOrigins: flags.allowOrigin,
         ui: flags.ui && (flags.uiAssets === undefined ? true : { assetsDir: flags.uiAssets }),
+        metrics: flags.metrics ? { token: flags.metricsToken } : undefined,
         onError,
       });
       const address = await http.start();
@@ -161,6 +182,13 @@ export async function serve(flags: ServeFlags): Promise<number> {
           connect: loginUrl
             ? 'open the one-time login link below, or log in with a token'
             : 'log in with a token',
+        });
+      }
+      if (flags.metrics) {
+        listeners.push({
+          transport: 'metrics (prometheus)',
+          address: `${address.url}/metrics`,
+          connect: 'scrape from loopback, or with an admin token or --metrics-token as the bearer token',
         });
       }
       if (mcp) {
@@ -191,6 +219,7 @@ export async function serve(flags: ServeFlags): Promise<number> {
       loginUrl,
       publicHost: wantsNetwork && !isLoopbackHost(flags.host) ? flags.host : undefined,
       stdio: flags.stdio === true,
+      recording: recordingBanner(flags),
     },
     format,
     log,
@@ -211,6 +240,13 @@ function monitorLoginUrl(http: HttpServer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the banner says about `--record`: the directory and format (and input), or nothing. */
+function recordingBanner(flags: ServeFlags): string | undefined {
+  if (flags.record === undefined) return undefined;
+  const input = flags.recordInput ? ', input too' : '';
+  return `${resolve(flags.record)} (asciicast ${flags.recordFormat ?? 'v2'}, every terminal${input})`;
 }
 
 /** Registers `serve` on `program`. */
@@ -261,6 +297,20 @@ export function registerServe(program: Command, done: (code: number) => void): v
       'also serve the web monitor at /ui/ on the --http listener; prints a one-time login link (see docs/monitor.md)',
     )
     .option('--ui-assets <dir>', "with --ui: serve this monitor build instead of @orchflow/monitor's")
+    .option(
+      '--metrics',
+      'also serve Prometheus metrics at /metrics on the --http listener: loopback scrapes need no token, others an admin token or --metrics-token (see docs/observability.md)',
+    )
+    .option(
+      '--metrics-token <token>',
+      'with --metrics: a bearer token (16+ characters) that may scrape /metrics',
+    )
+    .option(
+      '--record <dir>',
+      'record every terminal as an asciicast file in <dir>/<agent>/<terminal>.cast, with command markers and an index (see docs/observability.md)',
+    )
+    .option('--record-format <format>', 'with --record: asciicast v2 (default; asciinema 2.x plays it) or v3')
+    .option('--record-input', 'with --record: record keystrokes too (they can hold secrets)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .addHelpText(

@@ -4,6 +4,7 @@ import type { McpNodeHandler } from '@orchflow/mcp';
 import type { Principal, ServerInfo } from '@orchflow/protocol';
 import type { TokenAuthenticator } from '../auth';
 import { DEFAULT_WS_RECONNECT_GRACE_MS } from '../ws/ws-server-options';
+import type { HttpMetricsSetting } from './http-metrics';
 
 /** Default largest request body: 4 MiB. */
 export const DEFAULT_HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -60,6 +61,12 @@ export interface HttpServerOptions {
    * cookie login (`/ui/login`, `/ui/logout`, `/ui/session`) and its WebSocket at `/ui/ws`.
    */
   ui?: boolean | HttpUiOptions;
+  /**
+   * Serves the Prometheus scrape at `GET /metrics`: `true` (the orchestrator's MetricsPlugin, or one
+   * attached now), a prom-client `Registry` of yours, or options (registry, a metrics `token`,
+   * `allowLoopback`). Loopback peers scrape without a token; others need an admin or the metrics token.
+   */
+  metrics?: HttpMetricsSetting;
   /** Hears failures that became 500 responses. */
   onError?: (error: Error) => void;
 }

@@ -9,7 +9,8 @@
 // from browser origins not on the allowlist and POSTs that are not `application/json` are refused
 // before routing (see http-gate), with or without tokens; allowed origins get CORS (http-cors).
 // With the `ui` option, everything under `/ui` (the web monitor, its cookie login and its WebSocket)
-// is MonitorUi's, with its own same-origin rules (see src/ui).
+// is MonitorUi's, with its own same-origin rules (see src/ui). With the `metrics` option, `GET
+// /metrics` serves the Prometheus scrape under its own access rule (see http-metrics.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, OrchflowError, PROTOCOL_VERSION, type Principal } from '@orchflow/protocol';
@@ -27,6 +28,7 @@ import {
 import { allowOrigin, answerPreflight, isPreflight } from './http-cors';
 import { sendError, sendJson, sendText } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
+import { type MountedMetrics, mountMetrics } from './http-metrics';
 import { ROUTES, type Route } from './http-routes';
 import {
   DEFAULT_HTTP_MAX_BODY_BYTES,
@@ -55,6 +57,7 @@ export class HttpServer {
   private streams = 0;
   private stopping: Promise<void> | undefined;
   private readonly monitor: MountedMonitor | undefined;
+  private readonly metrics: MountedMetrics | undefined;
   private address: HttpServerAddress | undefined;
 
   constructor(private readonly options: HttpServerOptions) {
@@ -151,6 +154,13 @@ export class HttpServer {
       const handler: Handler = (request, response) => mcp(request, response, this.principal(request));
       this.router.on(['GET', 'POST', 'DELETE'], '/mcp', () => undefined, handler);
     }
+    if (options.metrics !== undefined) {
+      // The Prometheus scrape: its own text format and access rule, outside the REST route table.
+      const metrics = mountMetrics(options.metrics, options.orchestrator, options.auth);
+      this.metrics = metrics;
+      const handler: Handler = (request, response) => metrics.handle(request, response);
+      this.router.on('GET', '/metrics', () => undefined, handler);
+    }
     this.http = createServer((request, response) => void this.dispatch(request, response));
     this.monitor = mountMonitor(options, this.host);
     const ui = this.monitor?.ui;
@@ -227,6 +237,7 @@ export class HttpServer {
   private async shutdown(): Promise<void> {
     const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
     await this.options.mcp?.close();
+    this.metrics?.stop();
     this.monitor?.ui.stop();
     await this.monitor?.sockets.stop();
     await this.sessions.stop();

@@ -5,6 +5,12 @@
 // text is plain, otherwise — and for anything long — the text goes to a private file. Every line
 // starts with `__orchflow_arm <token>`, which hands the shell this command's fresh token (its
 // markers carry it) and prints the start marker (see shell-integration/*).
+//
+// A command's own environment (`ExecOptions.env`, e.g. TRACEPARENT) is a prefix assignment on the
+// `eval`, so it holds for that command only while cwd, variables and functions still persist:
+// bash and sh get `NAME='v' command eval …` (`command` keeps the assignment temporary even for a
+// special builtin, as POSIX and bash's posix mode want); zsh makes such an assignment temporary
+// but does not export it, so its eval starts with `export NAME;`, which zsh undoes with the rest.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { ShellKind } from '../spawn-options';
 
@@ -52,28 +58,38 @@ const PLAIN_FOR_SH = /^[\n\x20-\x7e\u0080-\u{10ffff}]*$/u;
 /**
  * Encodes `command` for a shell of `kind`, armed with the command's `token` (hex). `writeFile`
  * stores text in the terminal's private directory and returns its path (used for long or
- * non-plain commands).
+ * non-plain commands). `env` (checked by `checkExecEnv`) is set for this command only.
  */
 export function encodeCommand(
   kind: ShellKind,
   command: string,
   token: string,
   writeFile: (text: string) => string,
+  env?: Readonly<Record<string, string>>,
 ): EncodedCommand {
   if (!/^[0-9a-f]{1,32}$/.test(token)) throw new Error(`invalid command token '${token}'`);
   if (command.includes('\0')) {
     throw new OrchflowError(ErrorCode.InvalidParams, 'Command contains a NUL byte, which no shell can run');
   }
+  const names = env ? Object.keys(env) : [];
+  const quote = kind === 'sh' ? singleQuote : ansiCQuote;
+  const assign = names.map((name) => `${name}=${quote(env?.[name] ?? '')} `).join('');
   if (kind === 'sh') {
+    const run = names.length > 0 ? `${assign}command ` : '';
     const quoted = singleQuote(command);
     if (PLAIN_FOR_SH.test(command) && Buffer.byteLength(quoted) <= INLINE_COMMAND_LIMIT) {
-      return { line: `${shArm(token)}eval ${quoted}`, file: undefined };
+      return { line: `${shArm(token)}${run}eval ${quoted}`, file: undefined };
     }
     const file = writeFile(command);
-    return { line: `${shArm(token)}. ${singleQuote(file)}`, file };
+    return { line: `${shArm(token)}${run}. ${singleQuote(file)}`, file };
+  }
+  let evalWord = 'eval ';
+  if (names.length > 0) {
+    evalWord = kind === 'zsh' ? `${assign}eval 'export ${names.join(' ')};' ` : `${assign}command eval `;
   }
   const quoted = ansiCQuote(command);
-  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${arm(token)}eval ${quoted}`, file: undefined };
+  if (quoted.length <= INLINE_COMMAND_LIMIT)
+    return { line: `${arm(token)}${evalWord}${quoted}`, file: undefined };
   const file = writeFile(command);
-  return { line: `${arm(token)}eval "$(<${singleQuote(file)})"`, file };
+  return { line: `${arm(token)}${evalWord}"$(<${singleQuote(file)})"`, file };
 }

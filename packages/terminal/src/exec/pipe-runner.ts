@@ -8,6 +8,7 @@ import { Containment } from '../containment/containment';
 import type { LaunchArgv } from '../containment/launcher';
 import { FlowGate } from '../flow-gate';
 import { OutputPipeline } from '../output/pipeline';
+import { RedactingSink, type TerminalRedaction } from '../output/redaction';
 import { killProcessTree } from '../process/tree';
 import type { LaunchCommand, LaunchWrapper, ResolvedSpawnOptions, ShellKind } from '../spawn-options';
 import { OutputCapture } from './capture';
@@ -27,6 +28,10 @@ export interface PipeRunnerOptions {
   launch?: LaunchWrapper;
   /** The terminal's containment: every command starts through its launcher, into its cgroup. */
   containment: Containment;
+  /** Secrets redacted from stdout and stderr (each its own stream) before pipeline and capture. */
+  redaction?: TerminalRedaction;
+  /** How long a held possible start of a secret waits for more bytes (default: one batch). */
+  redactionHoldMs?: number;
 }
 
 /**
@@ -128,7 +133,9 @@ export class PipeRunner {
       const outputOffset = pipeline.endOffset;
       const stdout = new OutputCapture(options.maxOutputBytes);
       const stderr = new OutputCapture(options.maxOutputBytes);
-      const direct: LaunchCommand = { file: shellPath, args: shellCommandArgs(shellKind, command), env };
+      // The command's own variables (a TRACEPARENT) go to its process only.
+      const own = options.env ? { ...env, ...options.env } : env;
+      const direct: LaunchCommand = { file: shellPath, args: shellCommandArgs(shellKind, command), env: own };
       const run = launch ? launch.wrap({ ...direct, cwd, privateDirs: [] }) : direct;
       let launched: LaunchArgv;
       try {
@@ -162,13 +169,31 @@ export class PipeRunner {
         escalation = setTimeout(() => signalGroup('SIGKILL'), INTERRUPT_GRACE_MS);
       });
       const decoder = new TextDecoder();
-      const onBytes = (capture: OutputCapture) => (bytes: Buffer) => {
+      const deliver = (capture: OutputCapture) => (bytes: Uint8Array) => {
         const offset = pipeline.endOffset;
         pipeline.push(bytes);
         capture.append(bytes);
-        watchdog.activity();
         const data = decoder.decode(bytes, { stream: true });
         if (options.onOutput && data) options.onOutput({ data, offset });
+      };
+      // With secrets, each stream is redacted on its own: a secret split across its writes is
+      // still one secret, whatever the other stream printed in between.
+      const { redaction, redactionHoldMs } = this.options;
+      const sinks: RedactingSink[] = [];
+      const onBytes = (capture: OutputCapture): ((bytes: Buffer) => void) => {
+        const plain = deliver(capture);
+        if (!redaction) {
+          return (bytes) => {
+            plain(bytes);
+            watchdog.activity();
+          };
+        }
+        const sink = new RedactingSink(redaction, plain, redactionHoldMs);
+        sinks.push(sink);
+        return (bytes) => {
+          sink.push(bytes);
+          watchdog.activity();
+        };
       };
       child.stdout?.on('data', onBytes(stdout));
       child.stderr?.on('data', onBytes(stderr));
@@ -200,7 +225,11 @@ export class PipeRunner {
           }),
         );
       });
-      child.on('close', (code, signal) => void swept.then(() => settle(code, signal)));
+      child.on('close', (code, signal) => {
+        // Both pipes are at their end: nothing held can still become a secret.
+        for (const sink of sinks) sink.flush();
+        void swept.then(() => settle(code, signal));
+      });
       const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
         finish();
         const out = stdout.result();
@@ -250,6 +279,8 @@ export function startPipeHost(opts: ResolvedSpawnOptions): {
     pipeline,
     launch: opts.launch,
     containment,
+    redaction: opts.redaction,
+    redactionHoldMs: opts.redactionHoldMs,
   });
   return { runner, pipeline, gate };
 }

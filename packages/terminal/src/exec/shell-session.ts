@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
 import { ShellHistory } from '../history/shell-history';
 import type { OutputPipeline } from '../output/pipeline';
+import { RedactingSink, type TerminalRedaction } from '../output/redaction';
 import { readProcStat } from '../process/procfs';
 import { foregroundProcessGroup } from '../process/tree';
 import { createToken } from '../shell-integration/marker-format';
@@ -62,6 +63,10 @@ export interface ShellSessionHost {
   dir: string;
   initialCwd: string;
   pipeline: OutputPipeline;
+  /** Secrets to redact from the display bytes before they reach the pipeline (none: bytes go straight in). */
+  redaction?: TerminalRedaction;
+  /** How long a held possible start of a secret waits before it is released (default: one batch). */
+  redactionHoldMs?: number;
   write(data: string): void;
   /** The shell ignores interrupts: kill the terminal. */
   killTerminal(): void;
@@ -71,8 +76,8 @@ export interface ShellSessionHost {
 export class ShellSession {
   /** The shell's working directory as of the last "command done" marker. */
   cwd: string;
-  /** The commands this shell ran: execute()s and lines typed at its prompt. */
-  readonly history = new ShellHistory();
+  /** The commands this shell ran: execute()s and lines typed at its prompt (secrets redacted). */
+  readonly history: ShellHistory;
   private readonly parser: MarkerParser;
   private running: PtyCommand | undefined;
   /** The shell shows its prompt and nothing typed by hand runs. */
@@ -89,12 +94,18 @@ export class ShellSession {
   private baseline: CommandBaseline | undefined;
   /** Viewers see the command as written, not the echo of the line typed for it (typed-echo.ts). */
   private readonly echo = new TypedEcho((bytes) => this.emit(bytes));
+  /** Display bytes pass through it when the terminal has secrets; undefined keeps the plain path. */
+  private readonly redacting: RedactingSink | undefined;
 
   /** Starts parsing; the shell is ready once its first prompt marker arrives. */
   constructor(private readonly host: ShellSessionHost) {
     this.parser = new MarkerParser(host.nonce);
     this.parser.acceptKeyRequest = host.awaitingKey;
     this.cwd = host.initialCwd;
+    const { redaction } = host;
+    this.history = new ShellHistory(redaction && ((text) => redaction.redact(text)));
+    this.redacting =
+      redaction && new RedactingSink(redaction, (bytes) => this.deliver(bytes), host.redactionHoldMs);
   }
 
   /**
@@ -151,6 +162,11 @@ export class ShellSession {
   handleExit(info: ExitInfo): void {
     const rest = this.parser.flush();
     if (rest.length > 0) this.handleOutput(rest);
+    if (this.redacting) {
+      // The last bytes, held echo included, go out before the command settles.
+      this.echo.release();
+      this.redacting.flush();
+    }
     this.exitInfo = info;
     this.history.promptReturned(info.exitCode);
     const run = this.running;
@@ -181,7 +197,8 @@ export class ShellSession {
       );
     }
     const token = createToken();
-    const encoded = encodeCommand(this.host.kind, command, token, (text) => this.writeCommandFile(text));
+    const write = (text: string): string => this.writeCommandFile(text);
+    const encoded = encodeCommand(this.host.kind, command, token, write, options.env);
     return new Promise<ExecResult>((resolve, reject) => {
       const offset = this.host.pipeline.endOffset;
       const run = new PtyCommand(token, encoded.line, encoded.file, options, offset, resolve, reject);
@@ -208,8 +225,14 @@ export class ShellSession {
     else this.emit(bytes);
   }
 
-  /** Display bytes: into the scrollback, and the typed command's capture. */
+  /** Display bytes: through the redaction (if any), then {@link deliver}. */
   private emit(bytes: Uint8Array): void {
+    if (this.redacting) this.redacting.push(bytes);
+    else this.deliver(bytes);
+  }
+
+  /** Display bytes (redacted): into the scrollback, and the typed command's capture. */
+  private deliver(bytes: Uint8Array): void {
     const offset = this.host.pipeline.endOffset;
     this.host.pipeline.push(bytes);
     const run = this.running;
@@ -217,6 +240,8 @@ export class ShellSession {
   }
 
   private handleMarker(marker: MarkerEvent): void {
+    // No secret spans a marker: what is held goes out before the marker takes effect.
+    this.redacting?.flush();
     if (marker.kind === 'keyRequest') {
       // Only during startup, once: later requests are printed output like any other.
       this.parser.acceptKeyRequest = false;
@@ -237,6 +262,8 @@ export class ShellSession {
     if (marker.kind === 'start') {
       if (run) this.echo.show();
     } else this.echo.release();
+    // The echo just shown went through the redaction too.
+    this.redacting?.flush();
     if (run?.recheck) {
       clearTimeout(run.recheck);
       run.recheck = undefined;
@@ -367,6 +394,7 @@ export class ShellSession {
 
   private finish(run: PtyCommand): void {
     this.echo.release();
+    this.redacting?.flush();
     this.running = undefined;
     clearTimeout(run.recheck);
     run.watchdog?.dispose();

@@ -32,12 +32,19 @@ export class CommandHistory {
   private readonly entries: Entry[] = [];
   private readonly listeners = new Set<(event: CommandEvent) => void>();
 
-  /** A history keeping the newest `capacity` commands. */
-  constructor(private readonly capacity = COMMAND_HISTORY_LIMIT) {}
+  /**
+   * A history keeping the newest `capacity` commands; `redact` (the terminal's secret redaction)
+   * is applied to each command text before it is recorded or heard by a listener.
+   */
+  constructor(
+    private readonly capacity = COMMAND_HISTORY_LIMIT,
+    private readonly redact?: (text: string) => string,
+  ) {}
 
   /** Records a command that starts now; call `end` on the result when it ends. */
   start(command: string, source: CommandSource, cwd?: string): RunningCommand {
-    const record: CommandRecord = { command, startedAt: new Date().toISOString(), source };
+    const text = this.redact ? this.redact(command) : command;
+    const record: CommandRecord = { command: text, startedAt: new Date().toISOString(), source };
     if (cwd !== undefined) record.cwd = cwd;
     const entry: Entry = { record, startedMs: performance.now() };
     this.entries.push(entry);

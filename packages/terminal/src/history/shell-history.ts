@@ -9,10 +9,15 @@ import { TypedLines } from './typed-lines';
 /** Records the commands of one shell session. */
 export class ShellHistory {
   /** The records. */
-  readonly commands = new CommandHistory();
+  readonly commands: CommandHistory;
   private readonly lines = new TypedLines();
   private handTyped: RunningCommand | undefined;
   private executed: RunningCommand | undefined;
+
+  /** A history whose records' command texts pass through `redact` (secrets), if given. */
+  constructor(redact?: (text: string) => string) {
+    this.commands = new CommandHistory(undefined, redact);
+  }
 
   /** Input typed into the terminal; `atPrompt` when the shell waits at its prompt with nothing in flight. */
   typed(data: string | Uint8Array, atPrompt: boolean, cwd: string): void {

@@ -7,7 +7,13 @@ import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_BYTES, OutputBatcher } fro
 import { lazyText } from './raw-output';
 import { OutputRing, type RingReadOptions } from './ring';
 import { HeadlessScreen } from './screen';
-import { type StreamEvent, type SubscribeOptions, SubscriberSet, type Subscription } from './subscribers';
+import {
+  type OutputStreamStats,
+  type StreamEvent,
+  type SubscribeOptions,
+  SubscriberSet,
+  type Subscription,
+} from './subscribers';
 
 /** Default scrollback retained per terminal. */
 export const DEFAULT_SCROLLBACK_BYTES = 1024 * 1024;
@@ -75,6 +81,12 @@ export class OutputPipeline {
   /** True while flow control wants the producer paused. */
   get paused(): boolean {
     return this.subscribers.paused;
+  }
+
+  /** Output bytes, subscribers, gaps and flow-control pauses so far: plain counters, read on demand. */
+  streamStats(): OutputStreamStats {
+    const { size, gaps, pauses } = this.subscribers;
+    return { bytes: this.ring.endOffset, subscribers: size, gaps, flowControlPauses: pauses };
   }
 
   /** True once {@link end} was called. */

@@ -61,6 +61,18 @@ export interface Subscription {
   dispose(): void;
 }
 
+/** Cumulative counts of one output stream, for metrics (see `Terminal.streamStats`). */
+export interface OutputStreamStats {
+  /** Bytes of output so far (the scrollback's end offset). */
+  bytes: number;
+  /** Subscribers right now. */
+  subscribers: number;
+  /** Gap notices delivered so far (output rotated out before a subscriber read it). */
+  gaps: number;
+  /** Times flow control paused the producer so far (a manual-ack subscriber fell behind). */
+  flowControlPauses: number;
+}
+
 /** What subscribers read from. */
 export interface StreamSource {
   readonly ring: OutputRing;
@@ -98,6 +110,10 @@ interface Subscriber {
 export class SubscriberSet {
   private readonly subscribers = new Set<Subscriber>();
   private pausedState = false;
+  /** Gap notices delivered so far (to any subscriber); counted for metrics, rare by nature. */
+  gaps = 0;
+  /** Times flow control paused the producer so far. */
+  pauses = 0;
 
   /** Subscribers reading `source`; `onPause`/`onResume` drive the producer. */
   constructor(
@@ -183,6 +199,7 @@ export class SubscriberSet {
     }
     if (!this.pausedState && over) {
       this.pausedState = true;
+      this.pauses++;
       this.flow.onPause?.();
     } else if (this.pausedState && allUnder) {
       this.pausedState = false;
@@ -226,7 +243,10 @@ export class SubscriberSet {
       });
       if (page.nextOffset <= from && !page.gap) break;
       sub.cursor = page.nextOffset;
-      if (page.gap) sub.listener({ type: 'gap', from: page.gap.from, to: page.gap.to });
+      if (page.gap) {
+        this.gaps++;
+        sub.listener({ type: 'gap', from: page.gap.from, to: page.gap.to });
+      }
       if (page.data.length > 0 && !sub.disposed) {
         sub.listener({ type: 'data', data: page.data, offset: page.offset, nextOffset: page.nextOffset });
       }

@@ -1,0 +1,156 @@
+// Benchmark: what recording, metrics and tracing cost when all three are on (issue #16).
+// Two orchestrators in this process, the same policy: `off` (the default: no recording, no
+// metrics, tracing a no-op) and `on` (RecordingPlugin recording every terminal to a temp dir as
+// asciicast v2, MetricsPlugin with its own registry (scraped at the end), and the OpenTelemetry
+// SDK registered with a batch processor and an exporter that drops the spans). The SDK is global,
+// so a switch in front of it hands `on`'s spans to the SDK and `off`'s to the no-op tracer.
+// 1. `execute('true')` on a warm terminal, 1000 per side, alternating (the order flips each time).
+// 2. Throughput: 64 MiB (`head -c … | tr '\0' x`) through `execute` on a fresh terminal per run,
+//    timed until the result; sides alternate.
+// Goals: ≤ 0.2 ms p50 added to the round trip; ≤ 10 % throughput cost.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { MetricsPlugin, Orchestrator } from '@orchflow/core';
+import { SecurityPresets } from '@orchflow/security';
+import {
+  arg,
+  collectGarbage,
+  overheadOf,
+  printOverheadTable,
+  printTable,
+  quick,
+  round,
+  summarize,
+  writeResults,
+} from './lib/stats.mjs';
+
+const WARMUP = quick ? 30 : 100;
+const ITERATIONS = quick ? 200 : 1000;
+const BYTES = Number(arg('bytes', quick ? 16 * 2 ** 20 : 64 * 2 ** 20));
+const RUNS = Number(arg('runs', quick ? 2 : 5));
+const GOAL_ADDED_MS = 0.2;
+const GOAL_THROUGHPUT_COST = 0.1;
+const SIDES = ['off', 'on'];
+const label = { off: 'recording, metrics, traces off', on: 'recording + metrics + traces on' };
+const producer = `head -c ${BYTES} /dev/zero | tr '\\0' x`;
+
+// Spans go to the SDK only while `tracing` is true (the `on` side is running).
+let tracing = false;
+let exported = 0;
+const sdk = new BasicTracerProvider({
+  spanProcessors: [
+    new BatchSpanProcessor({
+      export(spans, done) {
+        exported += spans.length;
+        done({ code: 0 });
+      },
+      shutdown: async () => {},
+    }),
+  ],
+});
+// The API's own no-op tracer (the proxy's delegate before any SDK is registered).
+const noop = trace.getTracerProvider().getDelegate().getTracer('noop');
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+trace.setGlobalTracerProvider({
+  getTracer(name, version, options) {
+    const real = sdk.getTracer(name, version, options);
+    return {
+      startSpan: (...args) => (tracing ? real : noop).startSpan(...args),
+      startActiveSpan: (...args) => (tracing ? real : noop).startActiveSpan(...args),
+    };
+  },
+});
+
+const metrics = new MetricsPlugin();
+const dir = mkdtempSync(join(tmpdir(), 'orchflow-bench-observability-'));
+const orchestrators = {
+  off: Orchestrator.builder().withSecurityPolicy(SecurityPresets.trusted).build(),
+  on: Orchestrator.builder()
+    .withSecurityPolicy(SecurityPresets.trusted)
+    .withRecording({ dir, all: true })
+    .withMetrics(metrics)
+    .build(),
+};
+for (const orch of Object.values(orchestrators)) await orch.ready();
+
+async function run(side, fn) {
+  tracing = side === 'on';
+  try {
+    return await fn(orchestrators[side]);
+  } finally {
+    tracing = false;
+  }
+}
+
+// 1. Round trips.
+const terminals = {};
+for (const side of SIDES) terminals[side] = await orchestrators[side].spawnTerminal(`bench-${side}`);
+const samples = { off: [], on: [] };
+for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+  for (const side of i % 2 === 0 ? SIDES : [...SIDES].reverse()) {
+    const t0 = performance.now();
+    const result = await run(side, () => terminals[side].execute('true'));
+    const ms = performance.now() - t0;
+    if (result.exitCode !== 0) throw new Error(`${side}: true exited ${result.exitCode}`);
+    if (i >= WARMUP) samples[side].push(ms);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+for (const side of SIDES) await terminals[side].kill();
+
+// 2. Throughput.
+const rates = { off: [], on: [] };
+async function throughputRun(side) {
+  const t = await orchestrators[side].spawnTerminal(`bench-${side}-tp`);
+  collectGarbage();
+  const t0 = performance.now();
+  const result = await run(side, () => t.execute(producer, { maxOutputBytes: 64 * 1024 }));
+  const ms = performance.now() - t0;
+  await t.kill();
+  if (result.exitCode !== 0) throw new Error(`${side}: producer exited ${result.exitCode}`);
+  return BYTES / 2 ** 20 / (ms / 1000);
+}
+for (const side of SIDES) await throughputRun(side);
+for (let i = 0; i < RUNS; i++) {
+  for (const side of i % 2 === 0 ? SIDES : [...SIDES].reverse()) {
+    const rate = await throughputRun(side);
+    rates[side].push(rate);
+    console.log(`${side}: ${round(rate, 1)} MiB/s`);
+  }
+}
+
+const scrape = await metrics.registry.metrics();
+await sdk.forceFlush();
+for (const orch of Object.values(orchestrators)) await orch.shutdown();
+rmSync(dir, { recursive: true, force: true });
+
+const stat = Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
+const added = overheadOf(stat, 'on', 'off');
+printOverheadTable(`execute('true') round trip (${ITERATIONS} per side, ms)`, SIDES, label, stat, 'off');
+const rate = Object.fromEntries(SIDES.map((s) => [s, summarize(rates[s])]));
+const cost = 1 - rate.on.p50 / rate.off.p50;
+printTable(`throughput of ${BYTES / 2 ** 20} MiB through execute (${RUNS} runs per side, MiB/s)`, [
+  ['side', 'p50', 'worst', 'best'],
+  ...SIDES.map((s) => [label[s], round(rate[s].p50, 1), round(rate[s].min, 1), round(rate[s].max, 1)]),
+]);
+const verdict = (ok) => (ok ? 'pass' : 'miss');
+console.log(
+  `goal: ≤ ${GOAL_ADDED_MS} ms p50 added → ${verdict(added.p50 <= GOAL_ADDED_MS)} (${round(added.p50)} ms)`,
+);
+console.log(
+  `goal: ≤ ${GOAL_THROUGHPUT_COST * 100} % throughput cost → ${verdict(cost <= GOAL_THROUGHPUT_COST)} (${round(cost * 100, 1)} %)`,
+);
+console.log(`spans exported: ${exported}; metrics scrape: ${scrape.length} bytes`);
+writeResults('observability', {
+  params: { warmup: WARMUP, iterations: ITERATIONS, bytes: BYTES, runs: RUNS, producer },
+  unit: 'ms',
+  roundTrip: stat,
+  addedMs: added,
+  throughputMiBs: rate,
+  throughputCost: round(cost, 3),
+  spansExported: exported,
+});

@@ -1,0 +1,129 @@
+// One recording file being written: complete lines appended to a file descriptor through a small
+// buffer. The buffer is written at least every FLUSH_INTERVAL_MS, when it holds BUFFER_BYTES, and
+// whenever the recorder asks (markers, exit), so memory stays bounded and a process killed at any
+// moment leaves whole lines only: every write ends at a line end, and a write that failed half-way
+// (ENOSPC writes what fits) is cut back to the last whole line before the file is given up.
+// Writes are synchronous: they are small, go to the page cache, and keep lines in order without a
+// queue whose memory a slow disk could grow.
+import { closeSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Longest time a line waits in the buffer, in ms. */
+export const FLUSH_INTERVAL_MS = 100;
+/** Buffered bytes that are written at once, without waiting for the timer. */
+export const BUFFER_BYTES = 16 * 1024;
+
+/** An append-only file of asciicast lines. */
+export class CastFile {
+  private fd: number | undefined;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  /** Bytes safely in the file (each write ends at a line end). */
+  private written = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private error: Error | undefined;
+
+  /**
+   * Creates (or truncates) the file at `path`, its directory too; throws when it cannot be opened.
+   * `onError` hears the first write error, after which the file takes no more lines.
+   */
+  constructor(
+    readonly path: string,
+    private readonly onError: (error: Error) => void,
+  ) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.fd = openSync(path, 'w', 0o600);
+  }
+
+  /** Bytes of the file once everything buffered is written. */
+  get size(): number {
+    return this.written + this.pendingBytes;
+  }
+
+  /** The write error that stopped this file, if one did. */
+  get failed(): Error | undefined {
+    return this.error;
+  }
+
+  /** True while lines can be appended. */
+  get open(): boolean {
+    return this.fd !== undefined;
+  }
+
+  /**
+   * Appends `line` (no newline in it; one is added) of `bytes` bytes (its UTF-8 length plus the
+   * newline); returns the file offset where it starts, or -1 when the file is closed or failed.
+   */
+  append(line: string, bytes: number): number {
+    if (this.fd === undefined) return -1;
+    const at = this.size;
+    this.pending.push(line, '\n');
+    this.pendingBytes += bytes;
+    if (this.pendingBytes >= BUFFER_BYTES) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, FLUSH_INTERVAL_MS);
+      this.timer.unref?.();
+    }
+    return at;
+  }
+
+  /** Writes the buffer; false when the file failed (now or before). */
+  flush(): boolean {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.fd === undefined) return this.error === undefined;
+    if (this.pendingBytes === 0) return true;
+    const buffer = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingBytes = 0;
+    let done = 0;
+    try {
+      while (done < buffer.length) done += writeSync(this.fd, buffer, done, buffer.length - done);
+      this.written += buffer.length;
+      return true;
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)), done > 0);
+      return false;
+    }
+  }
+
+  /** Writes what is buffered and closes the file; returns its final size. */
+  close(): number {
+    this.flush();
+    if (this.fd !== undefined) {
+      const fd = this.fd;
+      this.fd = undefined;
+      try {
+        closeSync(fd);
+      } catch {
+        // Closing after a successful write cannot lose data that matters here.
+      }
+    }
+    return this.written;
+  }
+
+  private fail(error: Error, partial: boolean): void {
+    const fd = this.fd as number;
+    this.fd = undefined;
+    this.error = error;
+    // A partial line would make the file invalid from there on: cut back to the last whole line.
+    if (partial) {
+      try {
+        ftruncateSync(fd, this.written);
+      } catch {
+        // Nothing more can be done; a reader stops at the broken last line.
+      }
+    }
+    try {
+      closeSync(fd);
+    } catch {
+      // Already failing.
+    }
+    this.onError(error);
+  }
+}

@@ -1,0 +1,64 @@
+// Secret redaction in the orchestrator: each terminal's redactor (its policies' secrets and
+// patterns plus its own `secretEnv`, see `redactorForPolicy`) is built at spawn and handed to the
+// backend, which applies it to the terminal's output at the source. The same redactor cleans the
+// terminal's audit entries (command text, reasons, errors) and security alerts; entries of a
+// terminal without one (adopted from an earlier process) get the orchestrator policy's.
+import type { TerminalConfig } from '@orchflow/protocol';
+import { type AuditRecord, type Redactor, redactorForPolicy, type SecurityPolicy } from '@orchflow/security';
+
+const REDACTED_FIELDS = ['command', 'reason', 'error'] as const;
+
+/** The redactors of the orchestrator's terminals. */
+export class TerminalRedactions {
+  private readonly byTerminal = new Map<string, Redactor>();
+  private fallback: Redactor | undefined | null = null;
+
+  /** Redactions for terminals under `policy` (the orchestrator's; may be undefined). */
+  constructor(private readonly policy: SecurityPolicy | undefined) {}
+
+  /**
+   * The redactor of terminal `terminalId` about to spawn with `config` under the orchestrator's
+   * policy and `callerPolicy`, kept for its audit entries until {@link forget}; undefined when
+   * there is nothing to redact. Throws InvalidParams for a refused secret (e.g. under 4 characters).
+   */
+  create(terminalId: string, config: TerminalConfig, callerPolicy?: SecurityPolicy): Redactor | undefined {
+    const redactor = redactorForPolicy([this.policy, callerPolicy], config.secretEnv);
+    if (redactor) this.byTerminal.set(terminalId, redactor);
+    return redactor;
+  }
+
+  /** Drops a terminal's redactor (it left the registry). */
+  forget(terminalId: string): void {
+    this.byTerminal.delete(terminalId);
+  }
+
+  /** `text` with the secrets of `terminalId` (else the orchestrator policy's) replaced. */
+  redact(terminalId: string | undefined, text: string): string {
+    const redactor = this.of(terminalId);
+    return redactor ? redactor.redact(text) : text;
+  }
+
+  /** An audit entry with its free-text fields redacted (the same object when nothing changes). */
+  entry<T extends AuditRecord>(record: T): T {
+    const redactor = this.of('terminalId' in record ? record.terminalId : undefined);
+    if (!redactor) return record;
+    const fields = record as unknown as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const key of REDACTED_FIELDS) {
+      const value = fields[key];
+      if (typeof value !== 'string') continue;
+      const clean = redactor.redact(value);
+      if (clean === value) continue;
+      out ??= { ...fields };
+      out[key] = clean;
+    }
+    return out ? (out as unknown as T) : record;
+  }
+
+  private of(terminalId: string | undefined): Redactor | undefined {
+    const own = terminalId === undefined ? undefined : this.byTerminal.get(terminalId);
+    if (own) return own;
+    if (this.fallback === null) this.fallback = redactorForPolicy([this.policy]);
+    return this.fallback;
+  }
+}

@@ -1,0 +1,157 @@
+// The compiled form of a redaction configuration: literal secrets as bytes, patterns with their
+// literal lead, both indexed by their first byte so the scanner only stops where a secret can
+// begin. Validation lives here: names that are safe to print, secrets long enough to mean
+// something, patterns that are bounded (pattern-syntax.ts).
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { analysePattern, PatternSyntaxError } from './pattern-syntax';
+
+/** A literal secret: every occurrence of `value` becomes `[REDACTED:<name>]`. */
+export interface RedactionSecret {
+  /** Shown in the replacement; 1-64 of `A-Z a-z 0-9 _ . -`. */
+  name: string;
+  /** The secret text (at least {@link MIN_SECRET_LENGTH} characters, at most 4096 bytes). */
+  value: string;
+}
+
+/** A pattern: every match of `regex` (the bounded subset in pattern-syntax.ts) becomes `[REDACTED:<name>]`. */
+export interface RedactionPattern {
+  /** Shown in the replacement; 1-64 of `A-Z a-z 0-9 _ . -`. */
+  name: string;
+  /** Regex source, no flags: starts with ≥ 2 literal characters, bounded length, cannot match empty. */
+  regex: string;
+}
+
+/**
+ * The patterns on by default (`builtins: true`): AWS access key ids, GitHub tokens and PEM
+ * private keys. Each is bounded so a stream holds back at most its longest match.
+ */
+export const BUILTIN_REDACTION_PATTERNS: readonly RedactionPattern[] = [
+  { name: 'aws-access-key', regex: 'AKIA[0-9A-Z]{16}' },
+  { name: 'github-token', regex: 'gh[pousr]_[A-Za-z0-9]{36,251}' },
+  {
+    name: 'private-key',
+    regex: '-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\\s\\S]{0,16384}?-----END [A-Z ]{0,40}PRIVATE KEY-----',
+  },
+];
+
+/** Shortest secret value accepted: a shorter one would redact ordinary text. */
+export const MIN_SECRET_LENGTH = 4;
+const MAX_SECRET_BYTES = 4096;
+const MAX_RULES = 1000;
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** A compiled literal or pattern. */
+export interface Rule {
+  name: string;
+  replacement: Buffer;
+  /** Literal: the bytes. Pattern: its lead. */
+  bytes: Buffer;
+  /** Set for patterns. */
+  pattern?: {
+    regex: RegExp;
+    prefix: RegExp;
+    minLength: number;
+    maxLength: number;
+    /** 1 for each byte that may follow the lead in a match (undefined: a match may end there). */
+    afterLead?: Uint8Array;
+  };
+}
+
+/** Rules indexed by first byte. */
+export interface RuleSet {
+  /** Every rule, in priority order (literals, then patterns). */
+  rules: Rule[];
+  /** Rules starting with each byte (in priority order: literals, then patterns). */
+  byFirst: (Rule[] | undefined)[];
+  /** The distinct first bytes. */
+  firsts: number[];
+  /** Longest possible match of any rule (what a stream may hold back at most). */
+  maxHold: number;
+}
+
+function invalid(message: string, data?: unknown): OrchflowError {
+  return new OrchflowError(ErrorCode.InvalidParams, message, data);
+}
+
+function checkName(name: unknown, what: string): string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw invalid(`${what}: name ${JSON.stringify(name)} must be 1-64 of A-Z a-z 0-9 _ . -`);
+  }
+  return name;
+}
+
+function replacementFor(name: string): Buffer {
+  return Buffer.from(`[REDACTED:${name}]`, 'latin1');
+}
+
+/** Compiles one literal secret; throws InvalidParams. */
+export function literalRule(secret: RedactionSecret): Rule {
+  const name = checkName(secret?.name, 'Secret');
+  const value = secret.value;
+  if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
+    throw invalid(`Secret '${name}': its value must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  const bytes = Buffer.from(value, 'utf8');
+  if (bytes.length > MAX_SECRET_BYTES) {
+    throw invalid(`Secret '${name}': its value is longer than ${MAX_SECRET_BYTES} bytes`);
+  }
+  return { name, replacement: replacementFor(name), bytes };
+}
+
+/** Compiles one pattern; throws InvalidParams naming what to change. */
+export function patternRule(pattern: RedactionPattern): Rule {
+  const name = checkName(pattern?.name, 'Redaction pattern');
+  if (typeof pattern.regex !== 'string') throw invalid(`Redaction pattern '${name}': regex must be a string`);
+  try {
+    const shape = analysePattern(pattern.regex);
+    const prefix = new RegExp(`^(?:${shape.prefixSource})$`);
+    return {
+      name,
+      replacement: replacementFor(name),
+      bytes: Buffer.from(shape.lead, 'latin1'),
+      pattern: {
+        regex: new RegExp(shape.source, 'y'),
+        prefix,
+        minLength: shape.minLength,
+        maxLength: shape.maxLength,
+        afterLead: shape.minLength > shape.lead.length ? afterLead(shape.lead, prefix) : undefined,
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof PatternSyntaxError || error instanceof SyntaxError)) throw error;
+    throw invalid(
+      `Redaction pattern '${name}' (${JSON.stringify(pattern.regex)}) is refused: ${error.message}`,
+      {
+        pattern: name,
+      },
+    );
+  }
+}
+
+// Which bytes can follow a pattern's lead: the scanner rejects most lead occurrences ("gh=",
+// "AKIA?") with one table lookup instead of running a regex.
+function afterLead(lead: string, prefix: RegExp): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) table[b] = prefix.test(lead + String.fromCharCode(b)) ? 1 : 0;
+  return table;
+}
+
+/** Indexes compiled rules by first byte; throws InvalidParams beyond {@link MAX_RULES}. */
+export function ruleSet(rules: Rule[]): RuleSet {
+  if (rules.length > MAX_RULES) throw invalid(`At most ${MAX_RULES} secrets and patterns together`);
+  const byFirst: (Rule[] | undefined)[] = new Array(256).fill(undefined);
+  const firsts: number[] = [];
+  let maxHold = 0;
+  for (const rule of rules) {
+    const first = rule.bytes[0] as number;
+    let list = byFirst[first];
+    if (!list) {
+      list = [];
+      byFirst[first] = list;
+      firsts.push(first);
+    }
+    list.push(rule);
+    maxHold = Math.max(maxHold, rule.pattern ? rule.pattern.maxLength + 3 : rule.bytes.length);
+  }
+  return { rules, byFirst, firsts, maxHold };
+}

@@ -1,0 +1,185 @@
+// Secret redaction (issue 16): literal secrets and bounded patterns become `[REDACTED:<name>]` in
+// whole texts and in streams; a stream holds back only a tail that could still start a secret;
+// every refused secret or pattern is refused with InvalidParams saying why.
+import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { describe, expect, it } from 'vitest';
+import { parseSecurityPolicy } from '../src/policy/schema';
+import { redactorForPolicy } from '../src/redaction/policy';
+import { createRedactor, type Redactor } from '../src/redaction/redactor';
+
+const GH = `ghp_${'a1B2'.repeat(9)}`;
+const AWS = 'AKIAIOSFODNN7EXAMPLE';
+const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\nAAAA\n-----END OPENSSH PRIVATE KEY-----';
+
+function invalidParams(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(isOrchflowError(error) && error.code === ErrorCode.InvalidParams).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('expected InvalidParams');
+}
+
+function streamAll(redactor: Redactor, parts: string[]): { out: string; emitted: string[] } {
+  const stream = redactor.stream();
+  const emitted = parts.map((p) => stream.write(Buffer.from(p)).toString('utf8'));
+  emitted.push(stream.flush().toString('utf8'));
+  return { out: emitted.join(''), emitted };
+}
+
+describe('redact (whole texts)', () => {
+  const redactor = createRedactor({ secrets: [{ name: 'TOKEN', value: 'tok-12345' }] });
+
+  it('replaces literal secrets and the built-in patterns', () => {
+    expect(redactor.redact(`a tok-12345 b ${AWS} c ${GH} d\n${KEY}\ne`)).toBe(
+      'a [REDACTED:TOKEN] b [REDACTED:aws-access-key] c [REDACTED:github-token] d\n[REDACTED:private-key]\ne',
+    );
+  });
+
+  it('leaves text without secrets as it is (the same string)', () => {
+    const text = 'nothing here: AKIA-short, ghost, -----BEGIN nothing';
+    expect(redactor.redact(text)).toBe(text);
+  });
+
+  it('prefers the longest match at one position, and the leftmost overall', () => {
+    const r = createRedactor({
+      builtins: false,
+      secrets: [
+        { name: 'short', value: 'abcd' },
+        { name: 'long', value: 'abcdef' },
+        { name: 'tail', value: 'defg' },
+      ],
+    });
+    expect(r.redact('xabcdefg abcdx')).toBe('x[REDACTED:long]g [REDACTED:short]x');
+  });
+
+  it('redacts secrets with multi-byte characters and keeps the text around them valid UTF-8', () => {
+    const r = createRedactor({ builtins: false, secrets: [{ name: 'PW', value: 'päss€wörd😀' }] });
+    expect(r.redact('€€päss€wörd😀ü')).toBe('€€[REDACTED:PW]ü');
+  });
+
+  it('extends a pattern match over a character it would cut in two', () => {
+    const r = createRedactor({ builtins: false, patterns: [{ name: 'id', regex: 'ID-[^ ]{4}' }] });
+    // [^ ]{4} sees bytes: a, b and the first two of €'s three.
+    const out = r.redactBytes(Buffer.from('ID-ab€x ok'));
+    expect(out.toString('utf8')).toBe('[REDACTED:id]x ok');
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(out)).not.toThrow();
+  });
+
+  it('is empty with builtins off and nothing else', () => {
+    expect(createRedactor({ builtins: false }).empty).toBe(true);
+    expect(createRedactor({ builtins: false }).redact(AWS)).toBe(AWS);
+  });
+});
+
+describe('streams', () => {
+  const redactor = createRedactor({ secrets: [{ name: 'TOKEN', value: 'tok-12345' }] });
+
+  it('redacts a secret split across chunks, holding only the tail that could start it', () => {
+    const { out, emitted } = streamAll(redactor, ['hello tok-1', '23', '45 world']);
+    expect(out).toBe('hello [REDACTED:TOKEN] world');
+    expect(emitted[0]).toBe('hello ');
+    expect(emitted[1]).toBe('');
+  });
+
+  it('releases a held prefix that turns out not to be a secret with the next chunk', () => {
+    const stream = redactor.stream();
+    expect(stream.write(Buffer.from('x tok-')).toString()).toBe('x ');
+    expect(stream.holding).toBe(true);
+    expect(stream.write(Buffer.from('9 y')).toString()).toBe('tok-9 y');
+    expect(stream.holding).toBe(false);
+  });
+
+  it("holds a pattern's lead and the tail it may grow into, not text that cannot match", () => {
+    const stream = redactor.stream();
+    expect(stream.write(Buffer.from('ghost AK')).toString()).toBe('ghost ');
+    expect(stream.write(Buffer.from('IAIOSFODNN7')).toString()).toBe('');
+    expect(stream.write(Buffer.from('EXAMPLE and gh')).toString()).toBe('[REDACTED:aws-access-key] and ');
+    expect(stream.write(Buffer.from('p_')).toString()).toBe('');
+    expect(stream.write(Buffer.from(`${'a1B2'.repeat(9)}!`)).toString()).toBe('[REDACTED:github-token]!');
+  });
+
+  it('flush() releases the held tail, redacting what already is a complete match', () => {
+    const stream = redactor.stream();
+    expect(stream.write(Buffer.from(`x ${GH}`)).toString()).toBe('x ');
+    expect(stream.flush().toString()).toBe('[REDACTED:github-token]');
+    expect(stream.write(Buffer.from('tok-1')).toString()).toBe('');
+    expect(stream.flush().toString()).toBe('tok-1');
+    expect(stream.flush().length).toBe(0);
+  });
+
+  it('redacts a private key arriving in many chunks', () => {
+    const parts = `before ${KEY} after`.match(/.{1,7}/gs) as string[];
+    expect(streamAll(redactor, parts).out).toBe('before [REDACTED:private-key] after');
+  });
+});
+
+describe('validation', () => {
+  it.each([
+    ['AKIA[0-9]*', /unbounded repetition/],
+    ['AKIA[0-9]+', /unbounded repetition/],
+    ['AKIA[0-9]{3,}', /unbounded repetition/],
+    ['AK(?:IA[0-9]{2}){3}', /repetition inside a repetition/],
+    ['(?:AK)?', /empty/],
+    ['[A-Z]{4}', /2 literal characters/],
+    ['a[0-9]{4}', /2 literal characters/],
+    ['AK(?=IA)', /lookaround/],
+    ['AK(x)\\1', /not supported/],
+    ['^AKIA', /anchors/],
+    ['AKIA\\b', /not supported/],
+    ['AKé', /ASCII/],
+    ['AK[\\s\\S]{0,70000}', /at most 65536/],
+    ['AK[0-9', /missing/],
+    ['AK(', /missing/],
+    ['AK)', /unbalanced/],
+  ])('refuses the pattern %s', (regex, reason) => {
+    const message = invalidParams(() => createRedactor({ patterns: [{ name: 'p', regex }] }));
+    expect(message).toMatch(reason);
+    expect(message).toContain("'p'");
+  });
+
+  it('refuses short secrets, unsafe names and bad options', () => {
+    expect(invalidParams(() => createRedactor({ secrets: [{ name: 'A', value: 'abc' }] }))).toMatch(
+      /at least 4/,
+    );
+    expect(
+      invalidParams(() => createRedactor({ secrets: [{ name: 'bad\x1b[31m', value: 'abcdef' }] })),
+    ).toMatch(/name/);
+    expect(
+      invalidParams(() => createRedactor({ secrets: [{ name: 'B', value: 'x'.repeat(5000) }] })),
+    ).toMatch(/4096/);
+    expect(invalidParams(() => createRedactor(null as never))).toMatch(/object/);
+    expect(invalidParams(() => createRedactor({ secrets: 'x' as never }))).toMatch(/arrays/);
+  });
+
+  it('a policy refuses an unbounded pattern when it is parsed', () => {
+    expect(
+      invalidParams(() => parseSecurityPolicy({ redaction: { patterns: [{ name: 'x', regex: 'xy.*' }] } })),
+    ).toMatch(/redaction\.patterns\[0\]\.regex: refused pattern: unbounded/);
+    expect(invalidParams(() => parseSecurityPolicy({ secrets: [{ name: 'x', value: 'ab' }] }))).toMatch(
+      /secrets/,
+    );
+  });
+});
+
+describe('redactorForPolicy', () => {
+  it('is undefined with no policy and no secretEnv (terminals keep the plain path)', () => {
+    expect(redactorForPolicy([undefined])).toBeUndefined();
+    expect(redactorForPolicy([parseSecurityPolicy({ redaction: { builtins: false } })])).toBeUndefined();
+  });
+
+  it("combines the policies' secrets and patterns with the terminal's secretEnv", () => {
+    const policy = parseSecurityPolicy({
+      secrets: [{ name: 'deploy', value: 'dpl-0000' }],
+      redaction: { patterns: [{ name: 'slack', regex: 'xox[bp]-[0-9A-Za-z-]{10,60}' }] },
+    });
+    const r = redactorForPolicy([policy, undefined], { API_KEY: 'k-abcdef' }) as Redactor;
+    expect(r.redact(`dpl-0000 k-abcdef xoxb-1234567890 ${AWS}`)).toBe(
+      '[REDACTED:deploy] [REDACTED:API_KEY] [REDACTED:slack] [REDACTED:aws-access-key]',
+    );
+    // secretEnv alone: its values plus the built-ins.
+    const own = redactorForPolicy([], { T: 'abcd1234' }) as Redactor;
+    expect(own.redact(`abcd1234 ${AWS}`)).toBe('[REDACTED:T] [REDACTED:aws-access-key]');
+  });
+});

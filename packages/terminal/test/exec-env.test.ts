@@ -1,0 +1,102 @@
+// `ExecOptions.env`: variables for one command only (what carries a TRACEPARENT into a command's
+// processes), in a persistent PTY shell of every kind and in scripted mode. The command sees them,
+// compound commands and subprocesses too; the shell and the next command do not, while cwd and
+// variables the command sets still persist.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Terminal } from '../src/terminal';
+import { hasShell } from './fixture';
+
+const shells = ['bash', 'zsh', 'sh'].filter(hasShell);
+const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+// tracestate may hold characters a shell would act on: they must arrive verbatim.
+const TS = "congo=t61rcWkgMzE,odd=a'b$c;d`e";
+
+describe.each([
+  ...shells.map((shell) => ({ shell, mode: 'interactive' as const })),
+  { shell: 'bash', mode: 'scripted' as const },
+])('env for one command ($shell, $mode)', ({ shell, mode }) => {
+  let t: Terminal;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'orchflow-exec-env-'));
+    t = await Terminal.spawn({ shell, cwd: dir, cols: 80, rows: 24, mode });
+  });
+
+  afterAll(async () => {
+    await t?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the command and its subprocesses see the variables; the next command does not', async () => {
+    const env = { TRACEPARENT: TP, TRACESTATE: TS };
+    const seen = await t.execute('printenv TRACEPARENT; sh -c \'printf "%s\\n" "$TRACESTATE"\'', { env });
+    expect(seen.stdout).toBe(`${TP}\n${TS}\n`);
+    expect(seen.exitCode).toBe(0);
+    // Viewers see the command as written, not the assignments that carry the variables.
+    if (mode === 'interactive') expect(t.read().data).not.toContain('command eval');
+    if (mode === 'interactive') expect(t.read().data).not.toContain('export TRACEPARENT');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    const after = await t.execute('printenv TRACEPARENT; echo "[${TRACEPARENT-unset}]"');
+    expect(after.stdout).toBe('[unset]\n');
+    expect(after.exitCode).toBe(0);
+  });
+
+  test('a compound command keeps its exit code, and what it changes persists', async () => {
+    if (mode === 'scripted') return; // scripted commands run in a fresh shell each
+    const env = { TRACEPARENT: TP };
+    const r = await t.execute('mkdir -p sub && cd sub && X=kept && printenv TRACEPARENT && (exit 3)', {
+      env,
+    });
+    expect(r.stdout).toBe(`${TP}\n`);
+    expect(r.exitCode).toBe(3);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    const next = await t.execute('echo "$X $(basename "$PWD") ${TRACEPARENT-unset}"');
+    expect(next.stdout).toBe('kept sub unset\n');
+  });
+
+  test('a variable the shell already exports comes back after the command', async () => {
+    if (mode === 'scripted') return;
+    await t.execute('export TRACEPARENT=outer');
+    const inner = await t.execute('printenv TRACEPARENT', { env: { TRACEPARENT: TP } });
+    expect(inner.stdout).toBe(`${TP}\n`);
+    expect((await t.execute('printenv TRACEPARENT')).stdout).toBe('outer\n');
+    await t.execute('unset TRACEPARENT');
+  });
+
+  test('a long command (sent through a file) gets the variables too', async () => {
+    const long = `echo ${'x'.repeat(3000)} >/dev/null; printenv TRACEPARENT`;
+    const r = await t.execute(long, { env: { TRACEPARENT: TP } });
+    expect(r.stdout).toBe(`${TP}\n`);
+  });
+});
+
+describe('env is checked', () => {
+  let t: Terminal;
+  beforeAll(async () => {
+    t = await Terminal.spawn({ shell: 'bash', cols: 80, rows: 24 });
+  });
+  afterAll(async () => {
+    await t?.kill();
+  });
+
+  test.each([
+    ['a name that is no shell identifier', { 'A-B': 'x' }],
+    ['a name that could run code', { 'x=$(id)': 'x' }],
+    ['a newline in a value', { A: 'a\nb' }],
+    ['an escape character in a value', { A: '\u001b[2J' }],
+    ['a value that is no string', { A: 1 as unknown as string }],
+    ['too many characters', { A: 'x'.repeat(2000) }],
+  ])('%s fails with InvalidParams and runs nothing', async (_what, env) => {
+    const error = await t.execute('echo ran', { env }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.InvalidParams);
+    expect((await t.execute('echo ok')).stdout).toBe('ok\n');
+  });
+});
