@@ -9,6 +9,7 @@ describe('metric labels', () => {
     expect(rules.of('deniedCommands[0]: rm')).toBe('deniedCommands[0]: rm');
     expect(rules.of('unsupported-wrapper:/tmp/evil-9f2c')).toBe('unsupported-wrapper');
     expect(rules.of('connection:shell-option:extglob')).toBe('connection:shell-option');
+    expect(rules.of('dangerous-assignment:AGENT_CHOSEN_NAME_1')).toBe('dangerous-assignment');
     expect(rules.of(undefined)).toBe('unknown');
     expect(rules.of('x'.repeat(500))).toHaveLength(80);
     for (let i = 0; i < 200; i++) rules.of(`rule-${i}`);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@orchflow/protocol';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ConnectionPolicy, Orchestrator, RecordingPlugin } from '../src/index';
+import { ConnectionPolicy, listRecordedCommands, Orchestrator, RecordingPlugin } from '../src/index';
 import { expectCode, rejection } from './helpers';
 
 let dir: string;
@@ -91,6 +91,21 @@ describe('a recorded terminal', { timeout: 60_000 }, () => {
     const lineAt = bytes.subarray(failing.byteOffset, bytes.indexOf(10, failing.byteOffset)).toString('utf8');
     expect(JSON.parse(lineAt)).toEqual([failing.time, 'm', '$ printf "%s\\n" fails >&2; (exit 3)']);
     expect(lines).toContain(lineAt);
+  });
+
+  test('a command longer than a marker label still matches its index entry', async () => {
+    orch = Orchestrator.builder().withRecording({ dir }).build();
+    const t = await orch.spawnTerminal('agent-1', { cwd: dir, recording: true });
+    const long = `echo ${'x'.repeat(1500)} > /dev/null`;
+    await t.execute('true');
+    await t.execute(long);
+    const path = join(dir, 'agent-1', `${t.id}.cast`);
+    await t.kill();
+    const { events } = readCast(path);
+    expect(markers(events)[2]).toMatch(/^\$ echo x+…$/);
+    const list = await listRecordedCommands(path);
+    expect(list.warnings).toEqual([]);
+    expect(list.commands.map((c) => c.command)).toEqual(['true', long]);
   });
 
   test('records input only when asked, and v3 writes intervals and an exit event', async () => {

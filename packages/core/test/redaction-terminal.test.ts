@@ -41,6 +41,19 @@ describe.each(['interactive', 'scripted'] as const)('%s terminal', (mode) => {
     expect(everything(terminal)).not.toContain('wörd');
   });
 
+  it('redacts a multi-line value (as a token file read with its final newline is)', async () => {
+    const multi = 'line-one-secret\nline-two-secret\n';
+    const terminal = await spawn({
+      mode,
+      secretEnv: { TOKEN: multi },
+      redaction: createRedactor({ secrets: [{ name: 'TOKEN', value: multi }] }),
+    });
+    const result = await terminal.execute('printf "%s" "$TOKEN"; echo "$TOKEN"');
+    expect(result.stdout).not.toContain('-secret');
+    expect(everything(terminal)).not.toContain('-secret');
+    expect(result.stdout).toContain('[REDACTED:TOKEN]');
+  });
+
   it('redacts a value split across writes (held until the rest arrives), cut inside a character', async () => {
     // The hold is long here so the split is certain to be decided by the bytes, not the timer.
     const terminal = await spawn({ mode, redactionHoldMs: 5000 });
@@ -77,6 +90,13 @@ describe('scripted terminal', () => {
 });
 
 describe('interactive terminal', () => {
+  it('redacts ExecResult.stdout when colour codes split the secret in the raw output', async () => {
+    const terminal = await spawn();
+    // As `rg`/`grep --color` print a match: an escape sequence inside the secret's bytes.
+    const result = await terminal.execute(`printf 'tok-p\\033[1;31mäss€wörd😀-42\\033[0m\\n'`);
+    expect(result.stdout).toBe('[REDACTED:TOKEN]\n');
+  });
+
   it('does not lose a held prefix printed just before the shell exits', async () => {
     const terminal = await spawn();
     // SIGKILL: the shell dies without a word ("exit" would follow and decide the tail).

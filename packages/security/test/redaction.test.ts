@@ -67,6 +67,21 @@ describe('redact (whole texts)', () => {
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(out)).not.toThrow();
   });
 
+  it('matches a secret as a terminal prints it: newlines as CRLF, and without surrounding whitespace', () => {
+    const r = createRedactor({
+      builtins: false,
+      secrets: [
+        { name: 'FILE_TOKEN', value: 'tok-from-file-123\n' },
+        { name: 'KUBECONFIG', value: 'apiVersion: v1\nclusters: secret-cluster\n' },
+      ],
+    });
+    // `echo "$FILE_TOKEN"` in a PTY: the value's newline (and echo's) come out as CRLF.
+    expect(r.redact('a tok-from-file-123\r\n\r\nb')).toBe('a [REDACTED:FILE_TOKEN]\r\nb');
+    expect(r.redact('tok-from-file-123 printed trimmed')).toBe('[REDACTED:FILE_TOKEN] printed trimmed');
+    expect(r.redact('apiVersion: v1\r\nclusters: secret-cluster\r\n')).toBe('[REDACTED:KUBECONFIG]');
+    expect(r.redact('apiVersion: v1\nclusters: secret-cluster')).toBe('[REDACTED:KUBECONFIG]');
+  });
+
   it('is empty with builtins off and nothing else', () => {
     expect(createRedactor({ builtins: false }).empty).toBe(true);
     expect(createRedactor({ builtins: false }).redact(AWS)).toBe(AWS);
@@ -121,6 +136,8 @@ describe('validation', () => {
     ['AKIA[0-9]+', /unbounded repetition/],
     ['AKIA[0-9]{3,}', /unbounded repetition/],
     ['AK(?:IA[0-9]{2}){3}', /repetition inside a repetition/],
+    ['xy(?:a|a){0,60}b', /alternation inside a repetition/],
+    ['tok_(?:[a-z0-9]|[a-f]){16,64}Z', /alternation inside a repetition/],
     ['(?:AK)?', /empty/],
     ['[A-Z]{4}', /2 literal characters/],
     ['a[0-9]{4}', /2 literal characters/],

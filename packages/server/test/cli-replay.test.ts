@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { openRecording, type RecordingEvent } from '@orchflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatCommands } from '../src/cli/record';
 import { play, playbackClock } from '../src/cli/replay';
 import { runCli } from './cli-capture';
 import { runCli as runProcess, SERVER_ROOT } from './cli-run';
@@ -54,6 +55,21 @@ describe('record list', () => {
         '2  1     1.25s     /home/agent/src  false',
       ]);
     }
+  });
+
+  it('shows control characters in a recorded command instead of sending them to the reader', () => {
+    const table = formatCommands([
+      {
+        n: 1,
+        command: 'echo ok\x1b[1A\x1b[2K\x1b]52;c;cHduZWQ=\x07',
+        cwd: '/tmp',
+        exitCode: 1,
+        durationMs: 5,
+        ended: true,
+      } as never,
+    ]);
+    expect(table).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    expect(table).toContain('echo ok^[[1A^[[2K^[]52;c;cHduZWQ=^G');
   });
 
   it('prints JSON with --json, and a directory’s recordings with agent, terminal and failures', async () => {

@@ -43,7 +43,7 @@ export const MAX_RULE_LABELS = 64;
 const MAX_RULE_LENGTH = 80;
 // Rules whose suffix comes from the judged command itself (a program or option name): only the
 // prefix is a rule name.
-const DYNAMIC_RULE = /^(shell-option|unsupported-wrapper|non-literal-argument):/;
+const DYNAMIC_RULE = /^(shell-option|unsupported-wrapper|non-literal-argument|dangerous-assignment):/;
 
 /**
  * Maps a denial's rule onto a bounded label: policy rule names (`deny: rm -rf /`,

@@ -99,7 +99,12 @@ export const MAX_LABEL_CHARS = 1024;
 
 /** `label`, shortened with `…` to {@link MAX_LABEL_CHARS}. */
 export function clipLabel(label: string): string {
-  return label.length <= MAX_LABEL_CHARS ? label : `${label.slice(0, MAX_LABEL_CHARS - 1)}…`;
+  if (label.length <= MAX_LABEL_CHARS) return label;
+  let end = MAX_LABEL_CHARS - 1;
+  // Never between the halves of a surrogate pair.
+  const last = label.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${label.slice(0, end)}…`;
 }
 
 /**

@@ -4,6 +4,7 @@
 // a command still running, or cut off by a crash, is listed as not ended.
 import { isOrchflowError } from '@orchflow/protocol';
 import { invalidParams } from '../errors';
+import { clipLabel, startLabel } from './asciicast';
 import {
   openRecording,
   type RecordingEvent,
@@ -167,7 +168,7 @@ export async function listRecordedCommands(path: string): Promise<RecordedComman
     if (
       scan &&
       scan.commands[0]?.byteOffset === last.byteOffset &&
-      scan.commands[0].command === last.command
+      sameCommand(scan.commands[0].command, last.command)
     ) {
       const list: RecordedCommandList = {
         path,
@@ -213,7 +214,9 @@ async function fromStartMarker(path: string, command: RecordedCommand): Promise<
   const first = (await probe.next().catch(unlessInvalid)) ?? { done: true as const, value: undefined };
   await probe.return(undefined);
   const ok =
-    !first.done && first.value.code === 'm' && parseStartMarker(first.value.data) === command.command;
+    !first.done &&
+    first.value.code === 'm' &&
+    sameCommand(parseStartMarker(first.value.data), command.command);
   return ok
     ? await openRecording(path, { fromByte: command.byteOffset, timeAtFromByte: command.time })
     : undefined;
@@ -254,4 +257,12 @@ export async function openRecordedCommand(path: string, n: number): Promise<Reco
       }
     },
   };
+}
+
+/**
+ * True when a start marker's command (clipped to the label limit when long) is the index's
+ * command (always whole).
+ */
+function sameCommand(marked: string | undefined, indexed: string): boolean {
+  return marked !== undefined && startLabel(marked) === clipLabel(startLabel(indexed));
 }

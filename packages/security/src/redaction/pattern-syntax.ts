@@ -167,6 +167,13 @@ class Parser {
         'a repetition inside a repetition is not allowed (it can backtrack exponentially)',
       );
     }
+    // Overlapping branches under a repetition backtrack exponentially too (`(?:a|a){0,60}b`); a
+    // character class says the same without branches.
+    if (alternates(node)) {
+      throw new PatternSyntaxError(
+        'an alternation inside a repetition is not allowed (it can backtrack exponentially): use a character class',
+      );
+    }
     const lazy = this.s[this.i] === '?';
     if (lazy) this.i++;
     return { t: 'rep', node, min, max, lazy };
@@ -177,6 +184,12 @@ function repeats(node: Node): boolean {
   if (node.t === 'rep') return true;
   if (node.t === 'seq') return node.items.some(repeats);
   if (node.t === 'alt') return node.options.some(repeats);
+  return false;
+}
+
+function alternates(node: Node): boolean {
+  if (node.t === 'alt') return true;
+  if (node.t === 'seq') return node.items.some(alternates);
   return false;
 }
 

@@ -7,7 +7,7 @@
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import {
   BUILTIN_REDACTION_PATTERNS,
-  literalRule,
+  literalRules,
   patternRule,
   type RedactionPattern,
   type RedactionSecret,
@@ -100,7 +100,7 @@ export class Redactor {
     // Compiled once: every terminal under a policy gets them.
     builtinRules ??= BUILTIN_REDACTION_PATTERNS.map(patternRule);
     const rules = [
-      ...secrets.map(literalRule),
+      ...secrets.flatMap(literalRules),
       ...patterns.map(patternRule),
       ...(builtins ? builtinRules : []),
     ];

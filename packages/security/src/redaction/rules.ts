@@ -98,6 +98,25 @@ export function literalRule(secret: RedactionSecret): Rule {
   return { name, replacement: replacementFor(name), bytes };
 }
 
+/**
+ * The rules of one literal secret: its exact bytes, plus the forms a terminal prints it in. A PTY
+ * turns every `\n` it outputs into `\r\n` (ONLCR), so a multi-line secret (or one read from a
+ * file with its final newline) is also matched that way; and a value with surrounding whitespace
+ * is also matched without it, since programs print tokens trimmed.
+ */
+export function literalRules(secret: RedactionSecret): Rule[] {
+  const exact = literalRule(secret);
+  const variants = new Set<string>();
+  const value = secret.value;
+  const trimmed = value.trim();
+  if (trimmed !== value && trimmed.length >= MIN_SECRET_LENGTH) variants.add(trimmed);
+  for (const text of [value, ...variants]) {
+    if (text.includes('\n')) variants.add(text.replace(/\r?\n/g, '\r\n'));
+  }
+  variants.delete(value);
+  return [exact, ...[...variants].map((text) => ({ ...exact, bytes: Buffer.from(text, 'utf8') }))];
+}
+
 /** Compiles one pattern; throws InvalidParams naming what to change. */
 export function patternRule(pattern: RedactionPattern): Rule {
   const name = checkName(pattern?.name, 'Redaction pattern');

@@ -201,7 +201,13 @@ export class ShellSession {
     const encoded = encodeCommand(this.host.kind, command, token, write, options.env);
     return new Promise<ExecResult>((resolve, reject) => {
       const offset = this.host.pipeline.endOffset;
-      const run = new PtyCommand(token, encoded.line, encoded.file, options, offset, resolve, reject);
+      // The bytes were redacted on the way in; this catches a secret that only escape sequences
+      // kept apart there (`rg` colouring its match) and that cleaning the output joined again.
+      const { redaction } = this.host;
+      const settle = redaction
+        ? (result: ExecResult) => resolve({ ...result, stdout: redaction.redact(result.stdout) })
+        : resolve;
+      const run = new PtyCommand(token, encoded.line, encoded.file, options, offset, settle, reject);
       run.command = command;
       this.running = run;
       run.watchdog = new Watchdog(options, () => this.stop(run));
