@@ -2,6 +2,7 @@
 // `_total` for counters), help texts, label names and buckets. docs/observability.md lists the same
 // set; the dashboard test checks docs/grafana-dashboard.json against a real scrape.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { RecordingStats } from '../recording/plugin';
 
 /** Prefix of every orchflow metric (Node default metrics included). */
 export const METRIC_PREFIX = 'orchflow_';
@@ -29,14 +30,7 @@ export interface ScrapeSource {
 
 /** What a RecordingPlugin counts (its `stats()`), exported when the metrics are given one. */
 export interface RecordingStatsSource {
-  stats(): {
-    active: number;
-    finished: number;
-    failed: number;
-    truncated: number;
-    bytesWritten: number;
-    deleted: number;
-  };
+  stats(): RecordingStats;
 }
 
 /** Registers the recording metrics, read from `source.stats()` at scrape time. */

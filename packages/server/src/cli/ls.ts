@@ -2,6 +2,7 @@
 import type { TerminalInfo } from '@orchflow/protocol';
 import type { Command } from 'commander';
 import { connectTo, type ServerOptions, serverUrl } from './connect';
+import { formatRows } from './table';
 
 interface LsFlags extends ServerOptions {
   agent?: string;
@@ -22,15 +23,7 @@ export function formatTable(terminals: TerminalInfo[]): string {
       t.createdAt,
     ]),
   ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatRows(rows);
 }
 
 /** Runs `orchflow ls`. */

@@ -11,8 +11,9 @@ import {
 } from '@orchflow/core';
 import { isOrchflowError } from '@orchflow/protocol';
 import type { Command } from 'commander';
-import { commandNumber, formatDuration, formatRows, usageError, withUsageErrors } from './recording-args';
+import { commandNumber, formatDuration, usageError, withUsageErrors } from './recording-args';
 import { play } from './replay';
+import { formatRows } from './table';
 
 interface ListFlags {
   json?: boolean;
