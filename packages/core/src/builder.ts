@@ -86,6 +86,15 @@ export class OrchestratorBuilder {
     return this;
   }
 
+  /**
+   * Starts every generated terminal id with `prefix` (`'<nodeId>_'` on a cluster node; see
+   * `OrchestratorOptions.terminalIdPrefix`); `build()` throws InvalidParams for a bad prefix.
+   */
+  withTerminalIdPrefix(prefix: string): this {
+    this.options.terminalIdPrefix = prefix;
+    return this;
+  }
+
   /** Any other options (retention, plugin timeout, event queue size, transaction limits). */
   withOptions(options: Omit<OrchestratorOptions, 'plugins' | 'channels'>): this {
     Object.assign(this.options, options);

@@ -118,17 +118,14 @@ export class CommandRunner {
       decision,
     });
     if (denial) {
-      const verdict = {
-        rule: `plugin:${denial.plugin}`,
-        reason: denial.reason,
-        decision,
-        isolation: record.isolation,
-      };
+      // A plugin's reason may quote the command too.
+      const reason = security.redactions.denialReason(record.id, denial.reason);
+      const verdict = { rule: `plugin:${denial.plugin}`, reason, decision, isolation: record.isolation };
       await this.refuse(
         subject,
         cwd,
         verdict,
-        pluginDenied(denial, record, command),
+        pluginDenied({ ...denial, reason }, record, security.redactions.redact(record.id, command)),
         denial.failed ? 'critical' : 'warning',
       );
     }
@@ -320,7 +317,12 @@ export class CommandRunner {
     decision: PolicyDecision,
     note = '',
   ): Promise<never> {
-    const base = policyDeniedError(subject.command, decision);
+    // The reason quotes up to 80 characters of the command: it goes out (error, alert, audit log)
+    // without the terminal's secrets, nor the start of one that the quote cut off.
+    const { redactions } = this.deps.security;
+    const reason = redactions.denialReason(record.id, decision.reason);
+    const shown = redactions.redact(record.id, subject.command);
+    const base = policyDeniedError(shown, { ...decision, reason });
     const data = { ...(base.data as object), terminalId: record.id, agentId: record.agentId, cwd };
     // A command over the policy's size limit is bad input, not a judged command (still audited).
     const code = decision.rule === 'too-large' ? ErrorCode.InvalidParams : base.code;
@@ -328,7 +330,7 @@ export class CommandRunner {
     return this.refuse(
       subject,
       cwd,
-      { rule: decision.rule, reason: decision.reason, decision, isolation: record.isolation },
+      { rule: decision.rule, reason, decision, isolation: record.isolation },
       error,
       'warning',
     );

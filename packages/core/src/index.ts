@@ -50,12 +50,18 @@ export {
   DEFAULT_PLUGIN_TIMEOUT_MS,
   DEFAULT_TRANSACTION_TTL_MS,
   type OrchestratorOptions,
+  TERMINAL_ID_PREFIX_PATTERN,
 } from './options';
 export { Orchestrator } from './orchestrator';
 export { DEFAULT_STREAM_HIGH_WATER_MARK, type StreamOutputOptions } from './output-stream';
 export type { CommandContext, OrchflowPlugin, PluginContext, PluginVerdict } from './plugins';
 export { type CastFormat, TRUNCATED_LABEL as RECORDING_TRUNCATED_LABEL } from './recording/asciicast';
-export { MIN_RECORDING_BYTES, type RecordingError, type RecordingOptions } from './recording/options';
+export {
+  MIN_RECORDING_BYTES,
+  MIN_RETENTION_MS,
+  type RecordingError,
+  type RecordingOptions,
+} from './recording/options';
 export { agentDirName, RecordingPlugin, type RecordingStats } from './recording/plugin';
 export {
   type AsciicastVersion,

@@ -34,6 +34,8 @@ export interface LifecycleDeps {
   plugins: PluginHost;
   security: SecurityGate;
   executionMode: ExecutionMode;
+  /** Put in front of generated terminal ids (`''` for none; validated by resolveOptions). */
+  terminalIdPrefix: string;
   /** True once shutdown began: a session finishing its spawn then is killed at once. */
   stopping: () => boolean;
 }
@@ -59,7 +61,7 @@ export class TerminalLifecycle {
       { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode },
       caller,
     );
-    const id = randomUUID();
+    const id = `${this.deps.terminalIdPrefix}${randomUUID()}`;
     const { redactions } = this.deps.security;
     // Its secrets (secretEnv, the policies' secrets and patterns) are redacted at the source.
     const redaction = redactions.create(id, terminalConfig, caller?.policy);

@@ -27,6 +27,12 @@ export const DEFAULT_EVENT_QUEUE_SIZE = 1024;
 export const DEFAULT_MAX_OPEN_TRANSACTIONS = 1024;
 /** Default for {@link OrchestratorOptions.transactionTtlMs}: 10 minutes. */
 export const DEFAULT_TRANSACTION_TTL_MS = 10 * 60_000;
+/**
+ * What {@link OrchestratorOptions.terminalIdPrefix} must look like: a cluster node id (letters,
+ * digits, `-`; no `_` or `.`) and one `_`, so the owning node is everything before the first `_`
+ * and the id stays a valid tmux session name and protocol id.
+ */
+export const TERMINAL_ID_PREFIX_PATTERN = /^[A-Za-z0-9-]{1,48}_$/;
 
 /** Options of `new Orchestrator(options)`; every field has a default. */
 export interface OrchestratorOptions {
@@ -71,6 +77,12 @@ export interface OrchestratorOptions {
    * Runs as a plugin after `plugins`. Default: off.
    */
   metrics?: MetricsSetting;
+  /**
+   * Put in front of every terminal id this orchestrator generates (`<prefix><uuid>`), e.g.
+   * `'node-1_'` on a cluster node so ids are globally unique and name their owner. Must match
+   * {@link TERMINAL_ID_PREFIX_PATTERN}. Default: none (ids are plain UUIDs).
+   */
+  terminalIdPrefix?: string;
 }
 
 /** Checks a limit given by the caller: a positive integer, or undefined. */
@@ -95,6 +107,8 @@ export interface ResolvedOptions {
   eventQueueSize: number;
   maxOpenTransactions: number;
   transactionTtlMs: number;
+  /** Prefix of generated terminal ids; `''` when none was given. */
+  terminalIdPrefix: string;
 }
 
 /** Applies defaults; throws InvalidParams for a limit that is not a positive integer or an invalid policy. */
@@ -122,6 +136,7 @@ export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
       { executionMode },
     );
   }
+  const terminalIdPrefix = checkTerminalIdPrefix(options.terminalIdPrefix);
   const maxTerminals = options.maxTerminals ?? DEFAULT_MAX_TERMINALS;
   return {
     securityPolicy,
@@ -139,5 +154,17 @@ export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
     eventQueueSize: options.eventQueueSize ?? DEFAULT_EVENT_QUEUE_SIZE,
     maxOpenTransactions: options.maxOpenTransactions ?? DEFAULT_MAX_OPEN_TRANSACTIONS,
     transactionTtlMs: options.transactionTtlMs ?? DEFAULT_TRANSACTION_TTL_MS,
+    terminalIdPrefix,
   };
+}
+
+function checkTerminalIdPrefix(prefix: string | undefined): string {
+  if (prefix === undefined) return '';
+  if (typeof prefix !== 'string' || !TERMINAL_ID_PREFIX_PATTERN.test(prefix)) {
+    throw invalidParams(
+      `terminalIdPrefix must be 1-48 letters, digits or '-' followed by one '_' (e.g. 'node-1_'), got ${JSON.stringify(prefix)}`,
+      { terminalIdPrefix: prefix },
+    );
+  }
+  return prefix;
 }

@@ -29,7 +29,7 @@ import {
   type TxCommitResult,
   type TxRollbackResult,
 } from '@orchflow/protocol';
-import type { SecurityPolicy } from '@orchflow/security';
+import type { AuditRecord, SecurityPolicy } from '@orchflow/security';
 import {
   initContainment,
   type OutputStreamStats,
@@ -146,6 +146,7 @@ export class Orchestrator {
       plugins: this.plugins,
       security: this.security,
       executionMode: this.executionMode,
+      terminalIdPrefix: resolved.terminalIdPrefix,
       stopping: () => this.stopping !== undefined,
     });
     // A persistent backend (TmuxBackend with `adopt`) lists sessions an earlier process left;
@@ -499,6 +500,15 @@ export class Orchestrator {
    */
   outputStats(): OutputStreamStats {
     return this.registry.streamTotals();
+  }
+
+  /**
+   * `record` with the secrets of its terminal (else of the orchestrator's policy) redacted, as the
+   * orchestrator redacts its own audit entries: for other writers of the same audit log, such as
+   * the MCP server's tool entries (their error text may quote a command or its output).
+   */
+  redactAuditRecord<T extends AuditRecord>(record: T): T {
+    return this.security.redactions.entry(record);
   }
 
   /**

@@ -1,12 +1,17 @@
 // Secret redaction in the orchestrator: each terminal's redactor (its policies' secrets and
 // patterns plus its own `secretEnv`, see `redactorForPolicy`) is built at spawn and handed to the
 // backend, which applies it to the terminal's output at the source. The same redactor cleans the
-// terminal's audit entries (command text, reasons, errors) and security alerts; entries of a
-// terminal without one (adopted from an earlier process) get the orchestrator policy's.
+// terminal's audit entries (command text, reasons, errors; MCP's tool entries too, through
+// `Orchestrator.redactAuditRecord`), denial reasons and security alerts; entries of a terminal
+// without one (adopted from an earlier process, or an id no terminal has) get the orchestrator
+// policy's.
 import type { TerminalConfig } from '@orchflow/protocol';
 import { type AuditRecord, type Redactor, redactorForPolicy, type SecurityPolicy } from '@orchflow/security';
 
 const REDACTED_FIELDS = ['command', 'reason', 'error'] as const;
+
+/** Most characters of a command a denial reason quotes (`'<text.slice(0, 80)>'` in @orchflow/security). */
+export const DENIAL_QUOTE_CHARS = 80;
 
 /** The redactors of the orchestrator's terminals. */
 export class TerminalRedactions {
@@ -38,13 +43,27 @@ export class TerminalRedactions {
     return redactor ? redactor.redact(text) : text;
   }
 
-  /** An audit entry with its free-text fields redacted (the same object when nothing changes). */
+  /**
+   * A denial `reason` about a command of `terminalId`, safe to show: whole secrets are redacted,
+   * and a quote the policy cut at {@link DENIAL_QUOTE_CHARS} characters loses the tail that could
+   * be the start of a secret (it ends with `…` instead), since a cut secret is no longer whole.
+   */
+  denialReason(terminalId: string | undefined, reason: string): string {
+    const redactor = this.of(terminalId);
+    return redactor ? redactor.redact(cutQuotes(redactor, reason)) : reason;
+  }
+
+  /**
+   * An audit entry with its free-text fields redacted (the same object when nothing changes). In
+   * an MCP `tool` entry the terminal id is redacted too: it is an argument the client typed.
+   */
   entry<T extends AuditRecord>(record: T): T {
     const redactor = this.of('terminalId' in record ? record.terminalId : undefined);
     if (!redactor) return record;
     const fields = record as unknown as Record<string, unknown>;
     let out: Record<string, unknown> | undefined;
-    for (const key of REDACTED_FIELDS) {
+    const keys = record.kind === 'tool' ? [...REDACTED_FIELDS, 'terminalId'] : REDACTED_FIELDS;
+    for (const key of keys) {
       const value = fields[key];
       if (typeof value !== 'string') continue;
       const clean = redactor.redact(value);
@@ -61,4 +80,32 @@ export class TerminalRedactions {
     if (this.fallback === null) this.fallback = redactorForPolicy([this.policy]);
     return this.fallback;
   }
+}
+
+/**
+ * `reason` with each quote that may have been cut (`'` + exactly {@link DENIAL_QUOTE_CHARS}
+ * characters + `'`) ending before the held tail a streaming redactor keeps back: the shortest
+ * suffix that could still begin a secret or a pattern's match.
+ */
+function cutQuotes(redactor: Redactor, reason: string): string {
+  let out = '';
+  let from = 0;
+  let open = reason.indexOf("'");
+  while (open !== -1) {
+    const start = open + 1;
+    const end = start + DENIAL_QUOTE_CHARS;
+    if (reason[end] !== "'") {
+      open = reason.indexOf("'", start);
+      continue;
+    }
+    const stream = redactor.stream();
+    const head = stream.write(Buffer.from(reason.slice(start, end), 'utf8'));
+    if (stream.holding) {
+      out += `${reason.slice(from, start)}${head.toString('utf8')}…`;
+      from = end;
+    }
+    // The closing quote opens nothing.
+    open = reason.indexOf("'", end + 1);
+  }
+  return from === 0 ? reason : out + reason.slice(from);
 }

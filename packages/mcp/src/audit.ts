@@ -2,9 +2,11 @@
 // once it ended, naming the principal, client, agent, tool, terminal and outcome (never output or
 // argument bodies, so an entry stays small). A call whose entry cannot be written returns an
 // error instead of its result: output is not handed out unrecorded (fail closed, as commands are).
+// An entry's error text (it may quote a command, or a typed terminal id) is redacted like the
+// orchestrator's own entries before it is cut to size: a secret cut short is no longer whole.
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Principal } from '@orchflow/protocol';
-import type { AuditToolCall } from '@orchflow/security';
+import { type AuditToolCall, createRedactor, type Redactor } from '@orchflow/security';
 
 /** Where audit entries go: an `AuditLog` from `@orchflow/security` (the orchestrator's own, to share one chain). */
 export interface McpAuditSink {
@@ -13,6 +15,35 @@ export interface McpAuditSink {
 
 /** Most characters of an error message an audit entry keeps. */
 export const AUDIT_ERROR_CHARS = 300;
+
+/** Most characters of a terminal id an audit entry keeps. */
+const AUDIT_TERMINAL_ID_CHARS = 200;
+
+// Text past this is never kept, and no secret or pattern match is longer (patterns are bounded to
+// 64 KiB, secrets far less), so redacting only this much keeps the kept part clean.
+const REDACTED_TEXT_CHARS = 128 * 1024;
+
+/**
+ * Redacts an MCP audit entry before it is written: `Orchestrator.redactAuditRecord` (the
+ * terminal's secrets, as the orchestrator redacts its own entries), or {@link builtinAuditRedaction}.
+ */
+export type McpAuditRedaction = (record: AuditToolCall) => AuditToolCall;
+
+let builtins: Redactor | undefined;
+
+/**
+ * The redaction of an MCP server that knows no orchestrator (a front for a running server): the
+ * built-in patterns only (AWS access keys, GitHub tokens, private keys).
+ */
+export function builtinAuditRedaction(record: AuditToolCall): AuditToolCall {
+  builtins ??= createRedactor();
+  const redactor = builtins;
+  return {
+    ...record,
+    ...(record.terminalId === undefined ? {} : { terminalId: redactor.redact(record.terminalId) }),
+    ...(record.error === undefined ? {} : { error: redactor.redact(record.error) }),
+  };
+}
 
 /** How an audit entry names a principal: `<kind>` or `<kind>:<name>`. */
 export function principalLabel(principal: Principal | undefined): string | undefined {
@@ -29,25 +60,33 @@ export interface AuditSubject {
   terminalId?: string;
 }
 
-/** The audit entry of a call that ended with `result` (a tool result) or threw `error`. */
+/**
+ * The audit entry of a call that ended with `result` (a tool result) or threw `error`, passed
+ * through `redact` before its error text and terminal id are cut to size.
+ */
 export function auditEntry(
   subject: AuditSubject,
   startedAt: number,
   outcome: { result?: unknown; error?: unknown },
+  redact: McpAuditRedaction = builtinAuditRedaction,
 ): AuditToolCall {
   const failure = failureText(outcome);
   const principal = principalLabel(subject.principal);
-  return {
+  const terminalId = subject.terminalId?.slice(0, REDACTED_TEXT_CHARS);
+  const entry = redact({
     kind: 'tool',
     tool: subject.tool,
     ...(principal === undefined ? {} : { principal }),
     client: subject.client,
     agentId: subject.agentId,
-    ...(subject.terminalId === undefined ? {} : { terminalId: subject.terminalId.slice(0, 200) }),
+    ...(terminalId === undefined ? {} : { terminalId }),
     outcome: failure === undefined ? 'ok' : 'error',
-    ...(failure === undefined ? {} : { error: failure.slice(0, AUDIT_ERROR_CHARS) }),
+    ...(failure === undefined ? {} : { error: failure.slice(0, REDACTED_TEXT_CHARS) }),
     durationMs: Date.now() - startedAt,
-  };
+  });
+  if (entry.terminalId !== undefined) entry.terminalId = entry.terminalId.slice(0, AUDIT_TERMINAL_ID_CHARS);
+  if (entry.error !== undefined) entry.error = entry.error.slice(0, AUDIT_ERROR_CHARS);
+  return entry;
 }
 
 function failureText(outcome: { result?: unknown; error?: unknown }): string | undefined {
@@ -76,8 +115,8 @@ export function auditFailedResult(error: unknown): CallToolResult {
 }
 
 /**
- * Runs a call and appends its audit entry (subject, outcome, duration). When the entry cannot be
- * written, a tool call returns {@link auditFailedResult} instead of its result and a resource read
+ * Runs a call and appends its audit entry (subject, outcome, duration; redacted by `redact`). When
+ * the entry cannot be written (or redacted), a tool call returns {@link auditFailedResult} instead of its result and a resource read
  * fails.
  */
 export async function auditedRun(
@@ -86,10 +125,11 @@ export async function auditedRun(
   agentId: () => string,
   isTool: boolean,
   run: () => unknown,
+  redact?: McpAuditRedaction,
 ): Promise<unknown> {
   const startedAt = Date.now();
-  const record = (outcome: { result?: unknown; error?: unknown }) =>
-    audit.append(auditEntry({ ...subject, agentId: agentId() }, startedAt, outcome));
+  const record = async (outcome: { result?: unknown; error?: unknown }) =>
+    audit.append(auditEntry({ ...subject, agentId: agentId() }, startedAt, outcome, redact));
   let result: unknown;
   try {
     result = await run();

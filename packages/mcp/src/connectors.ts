@@ -2,7 +2,13 @@
 // (`directConnector`), or through `@orchflow/client` to a running server (`clientConnector`).
 import { type DirectConnectable, OrchflowClient } from '@orchflow/client';
 import type { Principal } from '@orchflow/protocol';
+import type { AuditToolCall } from '@orchflow/security';
 import { agentIdFor, type McpClientIdentity, type McpConnector } from './session';
+
+/** An orchestrator that redacts audit entries as its own (`Orchestrator.redactAuditRecord`). */
+export interface AuditRedacting {
+  redactAuditRecord(record: AuditToolCall): AuditToolCall;
+}
 
 /**
  * Embedded mode: each MCP client connects in-process to `orchestrator` as an agent principal
@@ -12,8 +18,8 @@ import { agentIdFor, type McpClientIdentity, type McpConnector } from './session
  * narrowed to the client's own agent id: two MCP sessions under one such token do not see each
  * other's terminals. A token naming exact `agentIds` says its clients share those agents.
  */
-export function directConnector(orchestrator: DirectConnectable): McpConnector {
-  return async (identity) => {
+export function directConnector(orchestrator: DirectConnectable & Partial<AuditRedacting>): McpConnector {
+  const connector: McpConnector = async (identity) => {
     const agentId = agentIdFor(identity);
     const name = `mcp:${identity.name}`;
     const token = identity.principal;
@@ -29,6 +35,11 @@ export function directConnector(orchestrator: DirectConnectable): McpConnector {
     });
     return { client, agentId };
   };
+  // Audit entries get the secrets of the terminal they name, as the orchestrator's own entries do.
+  if (typeof orchestrator.redactAuditRecord === 'function') {
+    connector.redactAudit = (record) => orchestrator.redactAuditRecord?.(record) ?? record;
+  }
+  return connector;
 }
 
 /**

@@ -1,8 +1,8 @@
 // @orchflow/mcp — an MCP server (official TypeScript SDK) that gives AI agents real terminals:
 // persistent shells with exact exit codes, handles for long commands, server-side waits, the
 // rendered screen, under the orchestrator's security policy; over stdio or Streamable HTTP.
-export { AUDIT_ERROR_CHARS, type McpAuditSink } from './audit';
-export { clientConnector, directConnector } from './connectors';
+export { AUDIT_ERROR_CHARS, builtinAuditRedaction, type McpAuditRedaction, type McpAuditSink } from './audit';
+export { type AuditRedacting, clientConnector, directConnector } from './connectors';
 export {
   createMcpHttpHandler,
   MAX_MCP_BODY_BYTES,

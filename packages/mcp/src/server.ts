@@ -6,7 +6,7 @@
 // agent id. Every tool call and resource read is counted (idle expiry) and audited here.
 import { CLIENT_INFO_META_KEY, McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
-import { auditedRun, type McpAuditSink } from './audit';
+import { auditedRun, builtinAuditRedaction, type McpAuditRedaction, type McpAuditSink } from './audit';
 import { checkIdleMs, IdleClock } from './idle';
 import { type CallInfo, wrapHandlers } from './in-flight';
 import { registerResources } from './resources';
@@ -57,6 +57,12 @@ export interface OrchflowMcpOptions {
    * entry cannot be written returns a tool error instead of its result.
    */
   auditLog?: McpAuditSink;
+  /**
+   * Redacts each audit entry (its error text and terminal id) before it is written. Default: the
+   * connector's (`directConnector` redacts with the orchestrator's secrets, as its own entries),
+   * else {@link builtinAuditRedaction} (the built-in patterns only).
+   */
+  redactAudit?: McpAuditRedaction;
 }
 
 /** Default cap on MCP clients with an open session (each holds one orchflow connection): 64. */
@@ -236,7 +242,8 @@ export class OrchflowMcpServer {
     };
     // The agent id as of the call's end: a first call opens the session while it runs.
     const agentId = () => this.openedSessions.get(key)?.agentId ?? agentIdFor(identity);
-    return this.during(key, () => auditedRun(audit, subject, agentId, info.kind === 'tool', run));
+    const redact = this.options.redactAudit ?? this.options.connect.redactAudit ?? builtinAuditRedaction;
+    return this.during(key, () => auditedRun(audit, subject, agentId, info.kind === 'tool', run, redact));
   }
 
   // Counts a call for its client while it is served; its end restarts the idle period too.

@@ -1,9 +1,11 @@
 // One MCP client's view of orchflow: an `OrchflowClient` connected as that client's principal,
 // the agent id its terminals belong to, and the records of the terminals it has touched. The
 // same class serves embedded mode (`OrchflowClient.direct`) and `--connect` (a remote client).
+
 import { createHash } from 'node:crypto';
 import type { OrchflowClient } from '@orchflow/client';
 import { ErrorCode, OrchflowError, type Principal, type TerminalConfig } from '@orchflow/protocol';
+import type { McpAuditRedaction } from './audit';
 import { TerminalRecord } from './terminal-record';
 
 /** Who an MCP client is: its `clientInfo` and, over HTTP, the principal its token maps to. */
@@ -57,8 +59,13 @@ export interface McpConnection {
   agentId: string;
 }
 
-/** Opens the orchflow connection for one MCP client. */
-export type McpConnector = (identity: McpClientIdentity) => Promise<McpConnection>;
+/**
+ * Opens the orchflow connection for one MCP client. `redactAudit`, when set (by
+ * `directConnector`), redacts the server's audit entries with the orchestrator's secrets.
+ */
+export type McpConnector = ((identity: McpClientIdentity) => Promise<McpConnection>) & {
+  redactAudit?: McpAuditRedaction;
+};
 
 /** An MCP client name made safe for an agent id: letters, digits, `.`, `_`, `-`; at most 64. */
 export function agentSlug(name: string): string {

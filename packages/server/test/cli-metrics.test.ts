@@ -8,6 +8,25 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli, spawnCli, waitForStderr } from './cli-run';
 
 const METRICS_TOKEN = 'cli-metrics-token-0123456789';
+const ADMIN_TOKEN = 'cli-metrics-admin-token-0123456789abcdef';
+
+/** Starts `orchflow serve --http 0 --metrics ...extra` and resolves with the /metrics URL. */
+async function startMetrics(extra: string[]): Promise<string> {
+  const server = spawnCli(['serve', '--http', '0', '--metrics', ...extra, '--log-format', 'json']);
+  const exited = new Promise((resolve) => server.once('close', resolve));
+  onTestFinished(async () => {
+    server.kill('SIGTERM');
+    await exited;
+  });
+  const stderr = await waitForStderr(server, '"listening"');
+  const line = JSON.parse(stderr.split('\n').find((text) => text.includes('"listening"')) ?? '') as {
+    listeners: { transport: string; address?: string }[];
+  };
+  return line.listeners.find((l) => l.transport === 'metrics (prometheus)')?.address ?? '';
+}
+
+const scrape = (url: string, token?: string) =>
+  fetch(url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
 
 describe('serve --metrics', { timeout: 90_000 }, () => {
   it('needs --http, and --metrics-token needs --metrics; --help documents both', async () => {
@@ -20,6 +39,30 @@ describe('serve --metrics', { timeout: 90_000 }, () => {
     const help = await runCli(['serve', '--help']);
     expect(help.stdout).toContain('--metrics ');
     expect(help.stdout).toContain('--metrics-token <token>');
+    expect(help.stdout).toContain('--metrics-auth <mode>');
+  });
+
+  it('refuses a bad --metrics-auth, or one without --metrics, with exit status 2', async () => {
+    const bad = await runCli(['serve', '--http', '0', '--metrics', '--metrics-auth', 'open']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--metrics-auth must be token or loopback, not 'open'");
+    const alone = await runCli(['serve', '--http', '0', '--metrics-auth', 'token']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--metrics-auth says who may scrape /metrics: pass --metrics too');
+  });
+
+  it('with --token, a loopback scrape needs a token too, unless --metrics-auth loopback', async () => {
+    // Tokens configured: any process on the machine (an agent's command) is refused without one.
+    const locked = await startMetrics(['--token', ADMIN_TOKEN, '--metrics-token', METRICS_TOKEN]);
+    expect((await scrape(locked)).status).toBe(401);
+    expect((await scrape(locked, METRICS_TOKEN)).status).toBe(200);
+    expect((await scrape(locked, ADMIN_TOKEN)).status).toBe(200);
+    const open = await startMetrics(['--token', ADMIN_TOKEN, '--metrics-auth', 'loopback']);
+    expect((await scrape(open)).status).toBe(200);
+    // And without configured tokens (a generated one), --metrics-auth token asks for it too.
+    const strict = await startMetrics(['--metrics-auth', 'token', '--metrics-token', METRICS_TOKEN]);
+    expect((await scrape(strict)).status).toBe(401);
+    expect((await scrape(strict, METRICS_TOKEN)).status).toBe(200);
   });
 
   it('serves /metrics and announces it, with the recorder counters under --record', async () => {

@@ -2,7 +2,7 @@
 // processes), in a persistent PTY shell of every kind and in scripted mode. The command sees them,
 // compound commands and subprocesses too; the shell and the next command do not, while cwd and
 // variables the command sets still persist.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
@@ -66,6 +66,15 @@ describe.each([
     expect(inner.stdout).toBe(`${TP}\n`);
     expect((await t.execute('printenv TRACEPARENT')).stdout).toBe('outer\n');
     await t.execute('unset TRACEPARENT');
+  });
+
+  test('values arrive verbatim and are never run', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    const env = { TRACEPARENT: TP, EVIL: '$(touch pwned) `touch pwned2` ${IFS}' };
+    const r = await t.execute('printf "%s\\n" "$EVIL"', { env });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect(r.stdout).toBe('$(touch pwned) `touch pwned2` ${IFS}\n');
+    expect(readdirSync(dir).filter((name) => name.startsWith('pwned'))).toEqual([]);
   });
 
   test('a long command (sent through a file) gets the variables too', async () => {

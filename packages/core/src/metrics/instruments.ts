@@ -55,7 +55,7 @@ export function createRecordingInstruments(registry: Registry, source: Recording
     ['recording_written_bytes_total', 'Bytes written to recording files.', (s) => s.bytesWritten],
     [
       'recordings_deleted_total',
-      'Finished recordings deleted to keep the directory under its budget.',
+      'Finished recordings deleted for the directory budget or retention period.',
       (s) => s.deleted,
     ],
   ];

@@ -60,8 +60,22 @@ export function seconds(value: number): number {
  * One event line (without its newline). `time` is seconds since the recording started (v2), or
  * since the previous event (v3: the caller passes the interval).
  */
-export function eventLine(time: number, code: CastEventCode, data: string): string {
-  return `[${seconds(time)}, ${JSON.stringify(code)}, ${JSON.stringify(data)}]`;
+export function eventLine(time: number, code: CastEventCode, data: string): CastLine {
+  return [`[${seconds(time)}, ${JSON.stringify(code)}, `, JSON.stringify(data), ']'];
+}
+
+/**
+ * One event line in pieces (head, JSON string, `]`), written into the file's buffer one after the
+ * other, so a long output chunk is never copied into a joined string first.
+ */
+export type CastLine = readonly string[];
+
+/** The UTF-8 bytes of `line` plus its newline. */
+export function lineBytes(line: CastLine | string): number {
+  if (typeof line === 'string') return Buffer.byteLength(line) + 1;
+  let bytes = 1;
+  for (const part of line) bytes += Buffer.byteLength(part);
+  return bytes;
 }
 
 /** A marker's label at a command's start. */
@@ -111,8 +125,8 @@ export function clipLabel(label: string): string {
  * How many characters of `data` fit, as the line `lineOf(prefix)` plus its newline, in `room`
  * bytes (0 when none do); never ends between the halves of a surrogate pair.
  */
-export function fittingPrefix(data: string, room: number, lineOf: (prefix: string) => string): number {
-  const fits = (n: number): boolean => Buffer.byteLength(lineOf(data.slice(0, n))) + 1 <= room;
+export function fittingPrefix(data: string, room: number, lineOf: (prefix: string) => CastLine): number {
+  const fits = (n: number): boolean => lineBytes(lineOf(data.slice(0, n))) <= room;
   let lo = 0;
   let hi = data.length;
   while (lo < hi) {

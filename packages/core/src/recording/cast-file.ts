@@ -1,12 +1,14 @@
 // One recording file being written: complete lines appended to a file descriptor through a small
-// buffer. The buffer is written at least every FLUSH_INTERVAL_MS, when it holds BUFFER_BYTES, and
-// whenever the recorder asks (markers, exit), so memory stays bounded and a process killed at any
-// moment leaves whole lines only: every write ends at a line end, and a write that failed half-way
+// buffer (one reused Buffer that lines are encoded into once: no joined strings to collect). The
+// buffer is written at least every FLUSH_INTERVAL_MS, when it holds BUFFER_BYTES, and whenever
+// the recorder asks (markers, exit), so memory stays bounded and a process killed at any moment
+// leaves whole lines only: every write ends at a line end, and a write that failed half-way
 // (ENOSPC writes what fits) is cut back to the last whole line before the file is given up.
 // Writes are synchronous: they are small, go to the page cache, and keep lines in order without a
 // queue whose memory a slow disk could grow.
 import { closeSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { CastLine } from './asciicast';
 
 /** Longest time a line waits in the buffer, in ms. */
 export const FLUSH_INTERVAL_MS = 100;
@@ -16,7 +18,7 @@ export const BUFFER_BYTES = 16 * 1024;
 /** An append-only file of asciicast lines. */
 export class CastFile {
   private fd: number | undefined;
-  private pending: string[] = [];
+  private buffer = Buffer.allocUnsafe(BUFFER_BYTES * 2);
   private pendingBytes = 0;
   /** Bytes safely in the file (each write ends at a line end). */
   private written = 0;
@@ -51,14 +53,22 @@ export class CastFile {
   }
 
   /**
-   * Appends `line` (no newline in it; one is added) of `bytes` bytes (its UTF-8 length plus the
-   * newline); returns the file offset where it starts, or -1 when the file is closed or failed.
+   * Appends `line` (a string or its pieces; no newline in it, one is added) of `bytes` bytes (its
+   * UTF-8 length plus the newline); returns the file offset where it starts, or -1 when the file
+   * is closed or failed.
    */
-  append(line: string, bytes: number): number {
+  append(line: string | CastLine, bytes: number): number {
     if (this.fd === undefined) return -1;
     const at = this.size;
-    this.pending.push(line, '\n');
-    this.pendingBytes += bytes;
+    if (this.pendingBytes + bytes > this.buffer.length) {
+      if (!this.flush()) return -1;
+      // A line longer than the buffer goes out on its own.
+      if (bytes > this.buffer.length) {
+        const own = Buffer.allocUnsafe(bytes);
+        return this.writeOut(own.subarray(0, encodeLine(line, own, 0))) ? at : -1;
+      }
+    }
+    this.pendingBytes = encodeLine(line, this.buffer, this.pendingBytes);
     if (this.pendingBytes >= BUFFER_BYTES) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -78,9 +88,13 @@ export class CastFile {
     }
     if (this.fd === undefined) return this.error === undefined;
     if (this.pendingBytes === 0) return true;
-    const buffer = Buffer.from(this.pending.join(''), 'utf8');
-    this.pending = [];
+    const buffer = this.buffer.subarray(0, this.pendingBytes);
     this.pendingBytes = 0;
+    return this.writeOut(buffer);
+  }
+
+  private writeOut(buffer: Buffer): boolean {
+    if (this.fd === undefined) return false;
     let done = 0;
     try {
       while (done < buffer.length) done += writeSync(this.fd, buffer, done, buffer.length - done);
@@ -126,4 +140,13 @@ export class CastFile {
     }
     this.onError(error);
   }
+}
+
+/** Writes `line` and its newline into `buffer` at `at` (which has room); returns the end. */
+function encodeLine(line: string | CastLine, buffer: Buffer, at: number): number {
+  let end = at;
+  if (typeof line === 'string') end += buffer.write(line, end, 'utf8');
+  else for (const part of line) end += buffer.write(part, end, 'utf8');
+  buffer[end] = 0x0a;
+  return end + 1;
 }

@@ -1,10 +1,17 @@
 // The sidecar index of one recording file (`<file>.cast.index.json`, shape in the #16 contract):
 // the commands that ended in it, each with the byte offset and time of its start marker, so a tool
 // jumps straight to "the command that failed". Rewritten atomically (a temporary file renamed over
-// it) after each command ends: a reader sees the old index or the new one, never half of one.
+// it): a reader sees the old index or the new one, never half of one. The whole index is rewritten
+// each time, so it is written at most once per INDEX_WRITE_INTERVAL_MS (a command that ends after a
+// quiet second is indexed at once; a burst of commands waits for the next write) and when the file
+// closes. The index is a shortcut, never the truth: readers also scan the markers after its last
+// entry, so an index a crash left behind is still right about what it lists.
 import { renameSync, writeFileSync } from 'node:fs';
 import type { CastFormat } from './asciicast';
 import { indexPathFor } from './directory';
+
+/** Shortest time between two rewrites of an index, in ms. */
+export const INDEX_WRITE_INTERVAL_MS = 1000;
 
 /** One command of a recording's index. */
 export interface IndexedCommand {
@@ -22,10 +29,20 @@ export interface IndexedCommand {
   byteOffset: number;
 }
 
+/** What an index reports after each write: the change in its size, or the error that stopped it. */
+export interface IndexListener {
+  written(delta: number): void;
+  failed(error: Error): void;
+}
+
 /** The commands of one recording file, and their index file. */
 export class CommandIndex {
   private readonly commands: IndexedCommand[] = [];
   private size = 0;
+  private lastWrite = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private dirty = false;
+  private closed = false;
 
   /** The index of the recording at `castPath`. */
   constructor(
@@ -33,6 +50,7 @@ export class CommandIndex {
     private readonly format: CastFormat,
     private readonly terminalId: string,
     private readonly agentId: string,
+    private readonly listener: IndexListener,
   ) {}
 
   /** Path of the index file. */
@@ -45,9 +63,37 @@ export class CommandIndex {
     return this.size;
   }
 
-  /** Adds an ended command and rewrites the file; returns the change in its size. Throws on a write error. */
-  add(command: IndexedCommand): number {
+  /** Adds an ended command; the file is rewritten now or within INDEX_WRITE_INTERVAL_MS. */
+  add(command: IndexedCommand): void {
+    if (this.closed) return;
     this.commands.push(command);
+    this.dirty = true;
+    const wait = this.lastWrite + INDEX_WRITE_INTERVAL_MS - performance.now();
+    if (wait <= 0) this.write();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.write();
+      }, wait);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Writes what is pending; no more commands are taken. */
+  close(): void {
+    if (this.closed) return;
+    this.write();
+    this.closed = true;
+  }
+
+  private write(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.dirty || this.closed) return;
+    this.dirty = false;
+    this.lastWrite = performance.now();
     const text = `${JSON.stringify({
       version: 1,
       format: this.format === 'v2' ? 'asciicast-v2' : 'asciicast-v3',
@@ -56,10 +102,16 @@ export class CommandIndex {
       commands: this.commands,
     })}\n`;
     const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, this.path);
+    try {
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, this.path);
+    } catch (error) {
+      this.closed = true;
+      this.listener.failed(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     const before = this.size;
     this.size = Buffer.byteLength(text);
-    return this.size - before;
+    this.listener.written(this.size - before);
   }
 }

@@ -7,6 +7,9 @@ import { invalidParams } from '../errors';
 /** Smallest `maxBytesPerRecording`: a header, a few events and the truncation marker must fit. */
 export const MIN_RECORDING_BYTES = 4096;
 
+/** Shortest `retentionMs`: one second. */
+export const MIN_RETENTION_MS = 1000;
+
 /** Where a recording that stopped on a write error was, and why. */
 export interface RecordingError {
   terminalId: string;
@@ -31,6 +34,12 @@ export interface RecordingOptions {
   maxBytesPerDirectory?: number;
   /** Continue a full recording in `<id>.1.cast`, … (needs `maxBytesPerRecording`). Default false. */
   rotate?: boolean;
+  /**
+   * Delete finished recordings (with their index) last written more than this many ms ago (at
+   * least {@link MIN_RETENTION_MS}): at start, then every tenth of the period (1 s to 1 h apart).
+   * Default: kept until `maxBytesPerDirectory` needs their room.
+   */
+  retentionMs?: number;
   /** Terminal type the header names. Default `xterm-256color`. */
   term?: string;
   /** Hears each write error that stopped a recording (default: a process warning). */
@@ -40,9 +49,9 @@ export interface RecordingOptions {
 /** Validated options with defaults. */
 export type ResolvedRecordingOptions = Omit<
   Required<RecordingOptions>,
-  'maxBytesPerRecording' | 'maxBytesPerDirectory'
+  'maxBytesPerRecording' | 'maxBytesPerDirectory' | 'retentionMs'
 > &
-  Pick<RecordingOptions, 'maxBytesPerRecording' | 'maxBytesPerDirectory'>;
+  Pick<RecordingOptions, 'maxBytesPerRecording' | 'maxBytesPerDirectory' | 'retentionMs'>;
 
 const KNOWN = new Set([
   'dir',
@@ -52,6 +61,7 @@ const KNOWN = new Set([
   'maxBytesPerRecording',
   'maxBytesPerDirectory',
   'rotate',
+  'retentionMs',
   'term',
   'onError',
 ]);
@@ -78,6 +88,15 @@ function problems(o: Record<string, unknown>): string[] {
   for (const key of ['input', 'all', 'rotate']) bool(key);
   size('maxBytesPerRecording');
   size('maxBytesPerDirectory');
+  const retention = o.retentionMs;
+  if (
+    retention !== undefined &&
+    !(Number.isSafeInteger(retention) && (retention as number) >= MIN_RETENTION_MS)
+  ) {
+    out.push(
+      `retentionMs: must be an integer of at least ${MIN_RETENTION_MS} ms, got ${JSON.stringify(retention)}`,
+    );
+  }
   if (o.term !== undefined && !(typeof o.term === 'string' && /^[\x21-\x7e]{1,64}$/.test(o.term))) {
     out.push('term: must be a terminal type such as xterm-256color');
   }
@@ -104,6 +123,7 @@ export function parseRecordingOptions(options: unknown): ResolvedRecordingOption
     maxBytesPerRecording: o.maxBytesPerRecording,
     maxBytesPerDirectory: o.maxBytesPerDirectory,
     rotate: o.rotate ?? false,
+    retentionMs: o.retentionMs,
     term: o.term ?? 'xterm-256color',
     onError: o.onError ?? warn,
   };

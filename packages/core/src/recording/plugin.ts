@@ -26,7 +26,7 @@ export interface RecordingStats {
   truncated: number;
   /** Bytes written to recording files by this plugin. */
   bytesWritten: number;
-  /** Finished recordings deleted to keep the directory under its budget. */
+  /** Finished recordings deleted to keep the directory under its budget or past `retentionMs`. */
   deleted: number;
 }
 
@@ -50,7 +50,11 @@ export class RecordingPlugin implements OrchflowPlugin {
   /** A recorder with `options`; throws InvalidParams naming every bad option. */
   constructor(options: RecordingOptions) {
     this.options = parseRecordingOptions(options);
-    this.directory = new RecordingDirectory(this.options.dir, this.options.maxBytesPerDirectory);
+    this.directory = new RecordingDirectory(
+      this.options.dir,
+      this.options.maxBytesPerDirectory,
+      this.options.retentionMs,
+    );
   }
 
   /** The directory recordings go to (absolute). */
@@ -73,6 +77,8 @@ export class RecordingPlugin implements OrchflowPlugin {
   onInit(ctx: PluginContext): void {
     mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
     this.directory.scan();
+    // Old recordings go at start (scan) and then periodically, until the orchestrator shuts down.
+    this.directory.startSweeping(() => !ctx.orchestrator.isShutDown);
     this.orchestrator = ctx.orchestrator;
     this.report = ctx.reportError;
     const orch = ctx.orchestrator;
@@ -95,6 +101,7 @@ export class RecordingPlugin implements OrchflowPlugin {
 
   /** Closes every recording (what is buffered is written); later output is not recorded. */
   close(): void {
+    this.directory.stop();
     for (const recorder of this.recorders.values()) recorder.close();
     this.recorders.clear();
   }

@@ -1,17 +1,19 @@
 // The recording of one terminal: its output, resizes, optional input and one marker per command
-// written as asciicast events as they happen, with the sidecar index rewritten after each command
-// ends. Limits: a file that would cross `maxBytes` either continues in `<id>.1.cast`, `<id>.2.cast`
-// … (`rotate`) or ends with a `recording truncated at limit` marker; the directory's budget is
-// asked before every line. A write error stops this recording only (reported once).
+// written as asciicast events as they happen, with the sidecar index rewritten as commands end
+// (at most once a second, see index-file). Limits: a file that would cross `maxBytes` either
+// continues in `<id>.1.cast`, `<id>.2.cast` … (`rotate`) or ends with a `recording truncated at
+// limit` marker; the directory's budget is asked before every line. A write error stops this recording only (reported once).
 import { existsSync } from 'node:fs';
 import type { CommandRecord } from '@orchflow/protocol';
 import {
   type CastEventCode,
+  type CastLine,
   clipLabel,
   endLabel,
   eventLine,
   fittingPrefix,
   headerLine,
+  lineBytes,
   seconds,
   startLabel,
   TRUNCATED_LABEL,
@@ -147,21 +149,16 @@ export class TerminalRecorder {
   }
 
   private indexEnd(running: Running, record: CommandRecord): void {
-    try {
-      const delta = this.index.add({
-        n: running.n,
-        command: record.command,
-        ...(record.cwd === undefined ? {} : { cwd: record.cwd }),
-        exitCode: record.exitCode ?? null,
-        durationMs: record.durationMs ?? 0,
-        startedAt: record.startedAt,
-        time: running.time,
-        byteOffset: running.byteOffset,
-      });
-      this.settings.directory.adjust(delta);
-    } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)));
-    }
+    this.index.add({
+      n: running.n,
+      command: record.command,
+      ...(record.cwd === undefined ? {} : { cwd: record.cwd }),
+      exitCode: record.exitCode ?? null,
+      durationMs: record.durationMs ?? 0,
+      startedAt: record.startedAt,
+      time: running.time,
+      byteOffset: running.byteOffset,
+    });
   }
 
   /** Now, in seconds of `performance.now()` (events are timed against their file's start). */
@@ -169,7 +166,7 @@ export class TerminalRecorder {
     return performance.now() / 1000;
   }
 
-  private line(time: number, code: CastEventCode, data: string): string {
+  private line(time: number, code: CastEventCode, data: string): CastLine {
     return eventLine(this.settings.format === 'v2' ? time : time - this.lastTime, code, data);
   }
 
@@ -181,7 +178,7 @@ export class TerminalRecorder {
     if (this.stopped) return -1;
     const t = Math.max(time - this.startSec, this.lastTime);
     const line = this.line(t, code, data);
-    const bytes = Buffer.byteLength(line) + 1;
+    const bytes = lineBytes(line);
     const verdict = this.check(bytes);
     if (verdict === 'ok') return this.put(t, line, bytes);
     let rest = data;
@@ -190,7 +187,7 @@ export class TerminalRecorder {
       const cut = this.fittingPrefix(t, code, data);
       if (cut > 0) {
         const head = this.line(t, code, data.slice(0, cut));
-        const headBytes = Buffer.byteLength(head) + 1;
+        const headBytes = lineBytes(head);
         if (this.check(headBytes) === 'ok') this.put(t, head, headBytes);
         rest = data.slice(cut);
       }
@@ -210,7 +207,7 @@ export class TerminalRecorder {
     return this.settings.directory.reserve(bytes) ? 'ok' : 'directory';
   }
 
-  private put(time: number, line: string, bytes: number): number {
+  private put(time: number, line: CastLine, bytes: number): number {
     const at = this.file.append(line, bytes);
     if (at < 0) return -1;
     this.accounted += bytes;
@@ -230,7 +227,7 @@ export class TerminalRecorder {
 
   private truncate(time: number): void {
     const line = this.line(Math.max(time, this.lastTime), 'm', TRUNCATED_LABEL);
-    const bytes = Buffer.byteLength(line) + 1;
+    const bytes = lineBytes(line);
     // Within the room every size-limited file keeps; the directory's budget is exceeded by it at most.
     this.settings.directory.adjust(bytes);
     this.put(Math.max(time, this.lastTime), line, bytes);
@@ -246,7 +243,10 @@ export class TerminalRecorder {
     const path = name(this.part);
     const { format } = this.settings;
     this.file = new CastFile(path, (error) => this.fail(error));
-    this.index = new CommandIndex(path, format, this.terminal.terminalId, this.terminal.agentId);
+    this.index = new CommandIndex(path, format, this.terminal.terminalId, this.terminal.agentId, {
+      written: (delta) => this.settings.directory.adjust(delta),
+      failed: (error) => this.fail(error),
+    });
     this.startSec = this.now();
     this.lastTime = 0;
     this.count = 0;
@@ -278,6 +278,7 @@ export class TerminalRecorder {
   }
 
   private closePart(): void {
+    this.index.close();
     const size = this.file.close();
     this.settings.directory.finish(this.file.path, size + this.index.bytes);
   }

@@ -1,5 +1,5 @@
 // Building the orchestrator `orchflow serve` serves: backend, security policy, limits.
-import { MetricsPlugin, Orchestrator, RecordingPlugin } from '@orchflow/core';
+import { MetricsPlugin, Orchestrator, type RecordingOptions, RecordingPlugin } from '@orchflow/core';
 import { DirectBackend, type MuxBackend, TmuxBackend } from '@orchflow/mux';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { AuditLog, SecurityPolicy } from '@orchflow/security';
@@ -20,8 +20,15 @@ export interface OrchestratorFlags {
   recordFormat?: string;
   /** `--record-input`: keystrokes are recorded too. */
   recordInput?: boolean;
+  /** `--record-max-bytes`, `--record-dir-max-bytes`, `--record-rotate`, `--record-retention`, parsed. */
+  recordLimits?: Pick<
+    RecordingOptions,
+    'maxBytesPerRecording' | 'maxBytesPerDirectory' | 'rotate' | 'retentionMs'
+  >;
   /** `--metrics`: Prometheus metrics, including the recorder's counters when recording. */
   metrics?: boolean;
+  /** `orchflow node`: terminal ids start with `<nodeId>_`, so they route to the node in a cluster. */
+  terminalIdPrefix?: string;
 }
 
 /**
@@ -42,6 +49,7 @@ export async function buildOrchestrator(flags: OrchestratorFlags): Promise<Orche
   const builder = Orchestrator.builder().withBackend(backendFor(flags));
   builder.withSecurityPolicy(flags.policy);
   if (flags.maxTerminals !== undefined) builder.withMaxTerminals(flags.maxTerminals);
+  if (flags.terminalIdPrefix !== undefined) builder.withTerminalIdPrefix(flags.terminalIdPrefix);
   if (flags.auditLog) builder.withAuditLog(flags.auditLog);
   let recording: RecordingPlugin | undefined;
   if (flags.record !== undefined) {
@@ -51,6 +59,7 @@ export async function buildOrchestrator(flags: OrchestratorFlags): Promise<Orche
       all: true,
       format,
       input: flags.recordInput === true,
+      ...flags.recordLimits,
     });
     builder.withPlugin(recording);
   }

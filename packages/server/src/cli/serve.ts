@@ -12,9 +12,12 @@ import { StdioServer } from '../stdio';
 import { UnixSocketServer } from '../unix';
 import { WebSocketServer } from '../ws/ws-server';
 import { announce, type Listener } from './banner';
+import { reportError } from './errors';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { launchedByNpm, watchParent } from './parent-watch';
 import { effectivePolicy } from './policy-flag';
+import { USAGE_EXIT_CODE } from './recording-args';
+import { type ServeUsage, serveUsage } from './serve-usage';
 import { parseSessionIdle } from './session-idle';
 import { type Stoppable, shutdownOnSignals } from './shutdown';
 
@@ -52,6 +55,16 @@ export interface ServeFlags {
   recordFormat?: string;
   /** `--record-input`: record keystrokes too. */
   recordInput?: boolean;
+  /** `--record-max-bytes SIZE`: largest size of one recording (`10MB`, `1GiB`, bytes). */
+  recordMaxBytes?: string;
+  /** `--record-dir-max-bytes SIZE`: largest size of all recordings under DIR. */
+  recordDirMaxBytes?: string;
+  /** `--record-rotate`: a full recording continues in the next file. */
+  recordRotate?: boolean;
+  /** `--record-retention DURATION`: finished recordings older than this are deleted (`7d`). */
+  recordRetention?: string;
+  /** `--metrics-auth token|loopback`: whether loopback peers scrape /metrics without a token. */
+  metricsAuth?: string;
   logLevel?: string;
   /** `human`, `json` or `auto` (human when stderr is a terminal). */
   logFormat?: string;
@@ -77,8 +90,11 @@ function logFormat(value: string | undefined): 'human' | 'json' {
   return process.stderr.isTTY ? 'human' : 'json';
 }
 
-/** Runs `orchflow serve`; resolves with the exit code after shutdown. */
-export async function serve(flags: ServeFlags): Promise<number> {
+/**
+ * Runs `orchflow serve`; resolves with the exit code after shutdown. `usage` is the flags' checked
+ * values (see serve-usage.ts; computed from `flags` when not given).
+ */
+export async function serve(flags: ServeFlags, usage: ServeUsage = serveUsage(flags)): Promise<number> {
   const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
   if (flags.mcp && flags.http === undefined) {
     throw new Error('--mcp serves MCP at /mcp on the HTTP listener: pass --http PORT too');
@@ -98,9 +114,6 @@ export async function serve(flags: ServeFlags): Promise<number> {
   if (flags.metricsToken !== undefined && !flags.metrics) {
     throw new Error('--metrics-token lets a scraper in to /metrics: pass --metrics too');
   }
-  if ((flags.recordFormat !== undefined || flags.recordInput) && flags.record === undefined) {
-    throw new Error('--record-format and --record-input set how --record DIR records: pass --record DIR too');
-  }
   if (!flags.stdio && !flags.unix && !wantsNetwork) {
     throw new Error(
       'Nothing to serve: pass --stdio, --unix PATH, --ws PORT and/or --http PORT (see orchflow serve --help)',
@@ -111,7 +124,12 @@ export async function serve(flags: ServeFlags): Promise<number> {
   const { auth, generated } = await authFrom(flags);
   const policy = await effectivePolicy(flags.policy, wantsNetwork);
   const audit = await openAuditLog(flags.auditLog);
-  const orchestrator = await buildOrchestrator({ ...flags, policy: policy.policy, auditLog: audit });
+  const orchestrator = await buildOrchestrator({
+    ...flags,
+    policy: policy.policy,
+    auditLog: audit,
+    recordLimits: usage.recording,
+  });
   const servers: Stoppable[] = [];
   const listeners: Listener[] = [];
   let loginUrl: string | undefined;
@@ -164,7 +182,9 @@ export async function serve(flags: ServeFlags): Promise<number> {
         auth,
         allowedOrigins: flags.allowOrigin,
         ui: flags.ui && (flags.uiAssets === undefined ? true : { assetsDir: flags.uiAssets }),
-        metrics: flags.metrics ? { token: flags.metricsToken } : undefined,
+        metrics: flags.metrics
+          ? { token: flags.metricsToken, allowLoopback: usage.metricsAuth === 'loopback' }
+          : undefined,
         onError,
       });
       const address = await http.start();
@@ -188,7 +208,10 @@ export async function serve(flags: ServeFlags): Promise<number> {
         listeners.push({
           transport: 'metrics (prometheus)',
           address: `${address.url}/metrics`,
-          connect: 'scrape from loopback, or with an admin token or --metrics-token as the bearer token',
+          connect:
+            usage.metricsAuth === 'loopback'
+              ? 'scrape from loopback, or with an admin token or --metrics-token as the bearer token'
+              : 'scrape with an admin token or --metrics-token as the bearer token (--metrics-auth token)',
         });
       }
       if (mcp) {
@@ -242,11 +265,30 @@ function monitorLoginUrl(http: HttpServer): string | undefined {
   }
 }
 
-/** What the banner says about `--record`: the directory and format (and input), or nothing. */
+/** What the banner says about `--record`: the directory, format, input and limits, or nothing. */
 function recordingBanner(flags: ServeFlags): string | undefined {
   if (flags.record === undefined) return undefined;
-  const input = flags.recordInput ? ', input too' : '';
-  return `${resolve(flags.record)} (asciicast ${flags.recordFormat ?? 'v2'}, every terminal${input})`;
+  const notes = [
+    ...(flags.recordInput ? ['input too'] : []),
+    ...(flags.recordMaxBytes === undefined
+      ? []
+      : [`at most ${flags.recordMaxBytes} each${flags.recordRotate ? ', then the next file' : ''}`]),
+    ...(flags.recordDirMaxBytes === undefined ? [] : [`at most ${flags.recordDirMaxBytes} in all`]),
+    ...(flags.recordRetention === undefined ? [] : [`kept ${flags.recordRetention}`]),
+  ];
+  return `${resolve(flags.record)} (asciicast ${flags.recordFormat ?? 'v2'}, every terminal${notes.map((n) => `, ${n}`).join('')})`;
+}
+
+/** The action of `serve`: a usage error in the flags' values exits 2 before anything starts. */
+async function serveCommand(flags: ServeFlags): Promise<number> {
+  let usage: ServeUsage;
+  try {
+    usage = serveUsage(flags);
+  } catch (error) {
+    reportError(error);
+    return USAGE_EXIT_CODE;
+  }
+  return serve(flags, usage);
 }
 
 /** Registers `serve` on `program`. */
@@ -299,11 +341,15 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .option('--ui-assets <dir>', "with --ui: serve this monitor build instead of @orchflow/monitor's")
     .option(
       '--metrics',
-      'also serve Prometheus metrics at /metrics on the --http listener: loopback scrapes need no token, others an admin token or --metrics-token (see docs/observability.md)',
+      'also serve Prometheus metrics at /metrics on the --http listener, for an admin token or --metrics-token (and loopback peers without one, see --metrics-auth; docs/observability.md)',
     )
     .option(
       '--metrics-token <token>',
       'with --metrics: a bearer token (16+ characters) that may scrape /metrics',
+    )
+    .option(
+      '--metrics-auth <mode>',
+      'with --metrics: token (every scrape needs an admin token or --metrics-token) or loopback (loopback peers need none); default token with --token/--tokens, else loopback',
     )
     .option(
       '--record <dir>',
@@ -311,6 +357,19 @@ export function registerServe(program: Command, done: (code: number) => void): v
     )
     .option('--record-format <format>', 'with --record: asciicast v2 (default; asciinema 2.x plays it) or v3')
     .option('--record-input', 'with --record: record keystrokes too (they can hold secrets)')
+    .option(
+      '--record-max-bytes <size>',
+      'with --record: largest size of one recording (bytes, or 500KB, 10MB, 1GiB; at least 4096); a full one ends with a truncation marker',
+    )
+    .option('--record-rotate', 'with --record-max-bytes: continue a full recording in <terminal>.1.cast, …')
+    .option(
+      '--record-dir-max-bytes <size>',
+      'with --record: largest size of all recordings in <dir>; the oldest finished ones are deleted first',
+    )
+    .option(
+      '--record-retention <duration>',
+      'with --record: delete finished recordings older than this (90s, 30m, 12h, 7d, 2w), at start and periodically',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .addHelpText(
@@ -320,7 +379,7 @@ export function registerServe(program: Command, done: (code: number) => void): v
         'A token\'s "policy" ("aiSafe", "locked", "standard", "trusted" or a policy object) holds its\n' +
         'clients to that policy on top of --policy: a command must pass both (see docs/security.md).',
     )
-    .action(async (flags: ServeFlags) => done(await serve(flags)));
+    .action(async (flags: ServeFlags) => done(await serveCommand(flags)));
 }
 
 function parsePort(value: string): number {

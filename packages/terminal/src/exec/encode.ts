@@ -6,12 +6,15 @@
 // starts with `__orchflow_arm <token>`, which hands the shell this command's fresh token (its
 // markers carry it) and prints the start marker (see shell-integration/*).
 //
-// A command's own environment (`ExecOptions.env`, e.g. TRACEPARENT) is a prefix assignment on the
-// `eval`, so it holds for that command only while cwd, variables and functions still persist:
-// bash and sh get `NAME='v' command eval …` (`command` keeps the assignment temporary even for a
-// special builtin, as POSIX and bash's posix mode want); zsh makes such an assignment temporary
-// but does not export it, so its eval starts with `export NAME;`, which zsh undoes with the rest.
+// A command's own environment (`ExecOptions.env`, e.g. TRACEPARENT) holds for that command only
+// while cwd, variables and functions still persist. bash and zsh read it from a private file the
+// arm names (`__orchflow_arm <token> <n>`; see shell-integration/command-env), which costs a few
+// µs where typing a traceparent costs the line editor ~0.5 ms. sh (and a caller without a file
+// writer) gets a prefix assignment on the `eval`: `NAME='v' command eval …` (`command` keeps the
+// assignment temporary even for a special builtin, as POSIX and bash's posix mode want); zsh makes
+// such an assignment temporary but does not export it, so its eval starts with `export NAME;`.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { commandEnvFile } from '../shell-integration/command-env';
 import type { ShellKind } from '../spawn-options';
 
 /**
@@ -23,16 +26,21 @@ export const INLINE_COMMAND_LIMIT = 2048;
 // Silent even when the function is gone (`unset -f`): the command then runs without a start
 // marker. bash gets no `{ …; }` group here: after a parse error inside `eval` (an unmatched quote)
 // bash 5.2 rejects the next line's group with "syntax error near unexpected token `}'".
-const arm = (token: string): string => `__orchflow_arm ${token} 2>/dev/null; `;
+const arm = (token: string, envId = ''): string =>
+  `__orchflow_arm ${token}${envId && ` ${envId}`} 2>/dev/null; `;
 // sh traces a plain call under `set -x` (zsh and bash hooks switch tracing off themselves, and
 // a trace line before the arm's start marker is not captured anyway).
 const shArm = (token: string): string => `{ __orchflow_arm ${token}; } 2>/dev/null; `;
 
-/** The line to type (without the final Enter) and the temp file it refers to, if any. */
+/** The line to type (without the final Enter) and the temp files it refers to, if any. */
 export interface EncodedCommand {
   line: string;
+  /** The command's text, when it was too long or not plain enough to type. */
   file: string | undefined;
 }
+
+/** Stores a command's variables in the env file; returns its number (what the arm reads) and path. */
+export type EnvFileWriter = (text: string) => { id: number; path: string };
 
 /** `$'…'` quoting: printable ASCII except `\` and `'` kept, newline as `\n`, other bytes `\xHH`. */
 export function ansiCQuote(text: string): string {
@@ -58,7 +66,8 @@ const PLAIN_FOR_SH = /^[\n\x20-\x7e\u0080-\u{10ffff}]*$/u;
 /**
  * Encodes `command` for a shell of `kind`, armed with the command's `token` (hex). `writeFile`
  * stores text in the terminal's private directory and returns its path (used for long or
- * non-plain commands). `env` (checked by `checkExecEnv`) is set for this command only.
+ * non-plain commands). `env` (checked by `checkExecEnv`) is set for this command only, through
+ * `writeEnv`'s file in bash and zsh when it is given.
  */
 export function encodeCommand(
   kind: ShellKind,
@@ -66,6 +75,7 @@ export function encodeCommand(
   token: string,
   writeFile: (text: string) => string,
   env?: Readonly<Record<string, string>>,
+  writeEnv?: EnvFileWriter,
 ): EncodedCommand {
   if (!/^[0-9a-f]{1,32}$/.test(token)) throw new Error(`invalid command token '${token}'`);
   if (command.includes('\0')) {
@@ -84,12 +94,14 @@ export function encodeCommand(
     return { line: `${shArm(token)}${run}. ${singleQuote(file)}`, file };
   }
   let evalWord = 'eval ';
-  if (names.length > 0) {
+  let armed = arm(token);
+  if (names.length > 0 && writeEnv && env) {
+    armed = arm(token, String(writeEnv(commandEnvFile(env)).id));
+  } else if (names.length > 0) {
     evalWord = kind === 'zsh' ? `${assign}eval 'export ${names.join(' ')};' ` : `${assign}command eval `;
   }
   const quoted = ansiCQuote(command);
-  if (quoted.length <= INLINE_COMMAND_LIMIT)
-    return { line: `${arm(token)}${evalWord}${quoted}`, file: undefined };
+  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${armed}${evalWord}${quoted}`, file: undefined };
   const file = writeFile(command);
-  return { line: `${arm(token)}${evalWord}"$(<${singleQuote(file)})"`, file };
+  return { line: `${armed}${evalWord}"$(<${singleQuote(file)})"`, file };
 }

@@ -27,6 +27,7 @@ import { foregroundProcessGroup } from '../process/tree';
 import { createToken } from '../shell-integration/marker-format';
 import type { ShellKind } from '../spawn-options';
 import { encodeCommand } from './encode';
+import { CommandEnvFile } from './env-file';
 import { type CommandBaseline, commandBaseline, ForegroundInterrupt } from './interrupt';
 import { type MarkerEvent, MarkerParser } from './marker-parser';
 import { type ExecOptions, execCancelled, terminalExited } from './options';
@@ -90,6 +91,7 @@ export class ShellSession {
   private exitInfo: ExitInfo | undefined;
   private closing = false;
   private fileCounter = 0;
+  private readonly envFile: CommandEnvFile;
   /** What ran when the command in flight was typed. */
   private baseline: CommandBaseline | undefined;
   /** Viewers see the command as written, not the echo of the line typed for it (typed-echo.ts). */
@@ -99,6 +101,7 @@ export class ShellSession {
 
   /** Starts parsing; the shell is ready once its first prompt marker arrives. */
   constructor(private readonly host: ShellSessionHost) {
+    this.envFile = new CommandEnvFile(host.dir);
     this.parser = new MarkerParser(host.nonce);
     this.parser.acceptKeyRequest = host.awaitingKey;
     this.cwd = host.initialCwd;
@@ -168,6 +171,7 @@ export class ShellSession {
       this.redacting.flush();
     }
     this.exitInfo = info;
+    this.envFile.close();
     this.history.promptReturned(info.exitCode);
     const run = this.running;
     if (run?.phase === 'waiting') {
@@ -198,7 +202,8 @@ export class ShellSession {
     }
     const token = createToken();
     const write = (text: string): string => this.writeCommandFile(text);
-    const encoded = encodeCommand(this.host.kind, command, token, write, options.env);
+    const writeEnv = (text: string) => this.envFile.write(text);
+    const encoded = encodeCommand(this.host.kind, command, token, write, options.env, writeEnv);
     return new Promise<ExecResult>((resolve, reject) => {
       const offset = this.host.pipeline.endOffset;
       // The bytes were redacted on the way in; this catches a secret that only escape sequences

@@ -7,11 +7,14 @@
 //   command's token) just before each prompt. PROMPT_COMMAND and the functions are readonly, so a
 //   command can neither remove nor redefine them; they are called inside `{ …; } 2>/dev/null`, so
 //   `set -x` does not even trace the call.
-// - Every typed command line starts with `__orchflow_arm <token>`, which takes the command's
-//   token and prints the keyed start marker.
+// - Every typed command line starts with `__orchflow_arm <token> [<n>]`, which takes the command's
+//   token, exports the command's own variables from env file <n> (see command-env), and prints the
+//   keyed start marker. The prompt hook restores what those variables replaced.
 // - Hooks call `builtin printf`/`builtin set`, so user functions named `printf` change nothing,
 //   and run with allexport/xtrace/errexit/nounset off (`local -`): under `set -a` the token the
 //   arm assigns would otherwise be exported to every later program.
+
+import { commandEnvFunctions } from './command-env';
 import { MarkerKind } from './marker-format';
 import { defineWithKey, encodeCwdFunction, markerFormat, TOKEN_VAR } from './rc-snippets';
 
@@ -19,6 +22,7 @@ const HOOKS = `__orchflow_prompt() {
   builtin local s=$?
   builtin local -
   builtin set +aeux
+  ((\${#__orchflow_saved[@]})) && __orchflow_env_out
   __orchflow_encode_cwd
   builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$s" "$__orchflow_cwd"
 }
@@ -26,11 +30,12 @@ __orchflow_arm() {
   builtin local -
   builtin set +aeux
   case $1 in '' | *[!0-9a-f]*) ;; *) ${TOKEN_VAR}=$1 ;; esac
+  case $2 in '' | *[!0-9]*) ;; *) __orchflow_env_in "$2" ;; esac
   builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}"
 }`;
 
-/** The rc script for bash. */
-export function bashRcScript(): string {
+/** The rc script for bash; `dir` is the terminal's private directory (command env files). */
+export function bashRcScript(dir: string): string {
   return `# orchflow shell integration for bash (generated; deleted when the terminal exits)
 set +o history
 set +o histexpand
@@ -38,8 +43,9 @@ unset HISTFILE
 bind 'set enable-bracketed-paste off' 2>/dev/null
 ${TOKEN_VAR}=0
 ${encodeCwdFunction('bash')}
+${commandEnvFunctions('bash', dir)}
 ${defineWithKey('bash', HOOKS)}
-builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd
+builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_in __orchflow_env_out
 PROMPT_COMMAND='{ __orchflow_prompt; } 2>/dev/null'
 builtin readonly PROMPT_COMMAND
 PS1='\\$ '

@@ -38,14 +38,14 @@ export function installShellIntegration(
   };
   switch (kind) {
     case 'bash': {
-      const rc = write('bashrc', bashRcScript());
+      const rc = write('bashrc', bashRcScript(dir));
       // readline reads ~/.inputrc even with --noprofile --rcfile: a macro written there by one
       // agent would rewrite every line orchflow types into later terminals.
       const env = { INPUTRC: '/dev/null' };
       return { dir, dispose, args: ['--noprofile', '--rcfile', rc, ...extraArgs, '-i'], env };
     }
     case 'zsh': {
-      write('.zshrc', zshRcScript());
+      write('.zshrc', zshRcScript(dir));
       const env: Record<string, string> = { ZDOTDIR: dir };
       if (baseEnv.ZDOTDIR !== undefined) env[USER_ZDOTDIR_VAR] = baseEnv.ZDOTDIR;
       return { dir, dispose, args: ['-d', ...extraArgs, '-i'], env };

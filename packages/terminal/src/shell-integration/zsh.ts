@@ -9,6 +9,8 @@
 // cannot take the hooks out; `builtin printf` ignores user functions. zsh writes xtrace output
 // past any redirection, so each hook's first statement switches xtrace off *while it is expanded*
 // (`${options[xtrace]::=off}`, with LOCAL_OPTIONS on): not even that statement is traced.
+
+import { commandEnvFunctions } from './command-env';
 import { MarkerKind } from './marker-format';
 import { defineWithKey, encodeCwdFunction, markerFormat, TOKEN_VAR } from './rc-snippets';
 
@@ -23,6 +25,7 @@ const START = `builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}
 
 const HOOKS = `__orchflow_precmd() {
   local s=$? ${QUIET}
+  ((\${#__orchflow_saved})) && __orchflow_env_out
   __orchflow_encode_cwd
   builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$s" "$__orchflow_cwd"
 }
@@ -33,11 +36,12 @@ __orchflow_preexec() {
 __orchflow_arm() {
   local ${QUIET}
   [[ -n $1 && $1 != *[^0-9a-f]* ]] && typeset -g ${TOKEN_VAR}=$1
+  [[ -n $2 && $2 != *[^0-9]* ]] && __orchflow_env_in "$2"
   ${START}
 }`;
 
 /** The `.zshrc` for zsh. */
-export function zshRcScript(): string {
+export function zshRcScript(dir: string): string {
   return `# orchflow shell integration for zsh (generated; deleted when the terminal exits)
 if [[ -n \${${USER_ZDOTDIR_VAR}+x} ]]; then ZDOTDIR=$${USER_ZDOTDIR_VAR}; else unset ZDOTDIR; fi
 unset ${USER_ZDOTDIR_VAR} HISTFILE
@@ -45,6 +49,7 @@ unsetopt BANG_HIST PROMPT_SP BEEP
 unset zle_bracketed_paste
 typeset -g ${TOKEN_VAR}=0
 ${encodeCwdFunction('zsh')}
+${commandEnvFunctions('zsh', dir)}
 ${defineWithKey('zsh', HOOKS)}
 typeset -gr precmd_functions=(__orchflow_precmd $precmd_functions)
 typeset -gr preexec_functions=(__orchflow_preexec $preexec_functions)

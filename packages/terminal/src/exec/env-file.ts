@@ -1,0 +1,38 @@
+// The one file a terminal's bash or zsh reads a command's own variables from (`<dir>/env-1`, read
+// by `__orchflow_arm <token> 1`; see shell-integration/command-env). Commands run one at a time,
+// so one file rewritten in place serves them all: kept open, a rewrite is two syscalls (~10 µs),
+// where creating and removing a file per command cost ~80 µs here.
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The number the arm is given; the file is `env-<ENV_FILE_ID>` in the private directory. */
+const ENV_FILE_ID = 1;
+
+/** The env file of one terminal; opened on first use, closed with the terminal. */
+export class CommandEnvFile {
+  private fd: number | undefined;
+
+  /** The file in `dir`, the terminal's private directory. */
+  constructor(private readonly dir: string) {}
+
+  /** Replaces the file's content with `text`; returns the arm's number and the path. */
+  write(text: string): { id: number; path: string } {
+    const path = join(this.dir, `env-${ENV_FILE_ID}`);
+    this.fd ??= openSync(path, 'w', 0o600);
+    const bytes = writeSync(this.fd, text, 0, 'utf8');
+    ftruncateSync(this.fd, bytes);
+    return { id: ENV_FILE_ID, path };
+  }
+
+  /** Closes the file (the directory, removed with the terminal, takes it away). */
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already gone with its directory; nothing to release.
+    }
+  }
+}
