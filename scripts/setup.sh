@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # chromium: the web monitor's end-to-end tests drive it through playwright-core (which cannot
 # download its own browsers here).
 # asciinema: recordings must play in it unchanged; prometheus: its promtool checks /metrics.
-SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium asciinema prometheus)
+# nats-server: the cluster tests start their own (JetStream in a temp dir).
+SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium asciinema prometheus nats-server)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

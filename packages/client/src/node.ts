@@ -33,6 +33,70 @@ export const OrchflowClient: typeof NodeOrchflowClient = NodeOrchflowClient;
 /** A connection to an orchflow server; the same API over every transport. */
 export type OrchflowClient = BaseClient;
 
+// Cluster router: a whole orchflow cluster as one IpcChannel (placement, routing, fan-out)
+export {
+  ClusterChannel,
+  type ClusterChannelOptions,
+  DEFAULT_FAN_OUT_TIMEOUT_MS,
+  DEFAULT_NODE_CONNECT_TIMEOUT_MS,
+} from './cluster/cluster-channel';
+export type { UnavailableReason } from './cluster/errors';
+export type { ClusterLinkEvent, ClusterLinks, ClusterNodeInfo } from './cluster/links';
+export { CLUSTER_FEATURE } from './cluster/merge';
+// orchflow cluster over NATS: names, announcements, chunking, sessions with one node, the node
+// directory. The NATS client modules are loaded with `import()` only when one of these connects.
+export {
+  DEFAULT_NODE_TTL_MS,
+  isLive,
+  type NodeAnnouncement,
+  NodeAnnouncementSchema,
+  parseAnnouncement,
+} from './nats/announcement';
+export {
+  CHUNK_HEADROOM_BYTES,
+  ChunkAssembler,
+  type ChunkPart,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  splitMessage,
+} from './nats/chunking';
+export {
+  connectNats,
+  loadNats,
+  type NatsConnectOptions,
+  NatsConnectOptionsSchema,
+  type NatsModule,
+  parseNatsOptions,
+} from './nats/connect';
+export {
+  ClusterDirectory,
+  type ClusterDirectoryEvents,
+  type ClusterDirectoryOptions,
+  type NodeLostReason,
+  openNodesBucket,
+} from './nats/directory';
+export { connectNatsNode, type NatsAuthOptions, type NatsNodeClientOptions } from './nats/node-client';
+export {
+  DEFAULT_SESSION_OPEN_TIMEOUT_MS,
+  DEFAULT_SESSION_TTL_MS,
+  type NodeSessionOptions,
+  openNodeSession,
+  watchConnection,
+} from './nats/session-channel';
+export { NatsSessionChannel, type NatsSessionChannelOptions } from './nats/session-wire';
+export {
+  CHUNK_HEADER,
+  CLOSE_HEADER,
+  CLUSTER_NAME_PATTERN,
+  type ClusterSubjects,
+  checkClusterName,
+  checkNodeId,
+  clusterSubjects,
+  DEFAULT_CLUSTER_NAME,
+  KEEPALIVE_HEADER,
+  NODE_ID_PATTERN,
+  nodeIdFromHostname,
+  nodeOfTerminal,
+} from './nats/subjects';
 // HTTP sessions over `node:http` (what `OrchflowClient.http` uses here; also for custom wrappers)
 export { createNodeHttpExchange } from './transports/http-node-exchange';
 export { connectStdio, type StdioClientOptions } from './transports/stdio';

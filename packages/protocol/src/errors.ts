@@ -56,6 +56,12 @@ export const ErrorCode = {
    * wait for the release, or pass `waitForFloor: true` to `execute`/`batchExecute`.
    */
   FloorHeld: -32017,
+  /**
+   * Nothing can serve the request now, and trying again later may succeed: no live cluster node
+   * matches (or has room for) a spawn, the node owning a terminal is gone or unreachable, or the
+   * connection to NATS is down. `data` says which (`{ reason, nodeId? }`).
+   */
+  Unavailable: -32018,
 } as const;
 
 /** One of the numeric values of {@link ErrorCode}. */

@@ -61,6 +61,8 @@ export {
   IsolationLevelSchema,
   type OutputChunk,
   OutputChunkSchema,
+  type Placement,
+  PlacementSchema,
   type Principal,
   PrincipalSchema,
   type ProcessMetrics,
@@ -155,6 +157,7 @@ export {
   PauseAllResultSchema,
   type ResumeAllResult,
   ResumeAllResultSchema,
+  UnreachableNodesSchema,
 } from './schemas/orchestrator-methods';
 export {
   type CancelRequestParams,

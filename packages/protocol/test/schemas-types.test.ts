@@ -27,6 +27,7 @@ describe('method map types', () => {
     expectTypeOf<ResultOf<'terminal.kill'>>().toEqualTypeOf<ExitInfo>();
     expectTypeOf<ResultOf<'terminal.list'>>().toEqualTypeOf<{
       terminals: TerminalInfo[];
+      unreachableNodes?: string[] | undefined;
     }>();
     expectTypeOf<ResultOf<'tx.begin'>>().toEqualTypeOf<{ txId: string }>();
     expectTypeOf<ResultOf<'$/ping'>>().toEqualTypeOf<{
@@ -56,6 +57,7 @@ describe('method map types', () => {
     expectTypeOf<NotificationParamsOf<'terminal.exit'>>().toEqualTypeOf<{
       exitCode: number | null;
       signal: string | null;
+      reason?: string | undefined;
       terminalId: string;
     }>();
     expectTypeOf<NotificationParamsOf<'$/cancelRequest'>>().toEqualTypeOf<{

@@ -18,6 +18,24 @@ export type TerminalState = z.infer<typeof TerminalStateSchema>;
 
 const EnvSchema = z.record(z.string(), z.string());
 
+/** Where a cluster may place a terminal (see `TerminalConfig.placement`). */
+export const PlacementSchema = z
+  .object({
+    /** Labels the node must carry, e.g. `{ gpu: 'a100', region: 'eu' }`. */
+    labels: z
+      .record(z.string().min(1).max(64), z.string().max(256))
+      .refine((r) => Object.keys(r).length <= 32, 'at most 32 placement labels')
+      .optional(),
+    /** The id of the one node to use (1-48 letters, digits or `-`). */
+    node: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,48}$/, 'a node id is 1-48 letters, digits or -')
+      .optional(),
+  })
+  .strict();
+/** Where a cluster may place a terminal. */
+export type Placement = z.infer<typeof PlacementSchema>;
+
 /** Options for spawning a terminal; every field has an agent-friendly default. */
 export const TerminalConfigSchema = z.object({
   /** Shell program (`bash`, `zsh`, `sh`, or a path). Default: `bash`. */
@@ -67,6 +85,13 @@ export const TerminalConfigSchema = z.object({
     )
     .refine((r) => Object.keys(r).length <= 100, 'at most 100 secretEnv variables')
     .optional(),
+  /**
+   * Where a cluster (`orchflow node`s behind a router or gateway) places the terminal: on a live
+   * node carrying every one of `labels` (exact values) and, with `node`, on that node only. Among
+   * the matching nodes with room the least loaded is chosen. A single server ignores it: it has
+   * nowhere else to place the terminal.
+   */
+  placement: PlacementSchema.optional(),
 });
 /** Options for spawning a terminal. */
 export type TerminalConfig = z.infer<typeof TerminalConfigSchema>;
@@ -92,6 +117,12 @@ export const TerminalInfoSchema = z.object({
   floor: FloorHolderSchema.optional(),
   /** False when the terminal cannot be paused without losing output (tmux panes): `pauseAll` skips it. */
   pausable: z.boolean().optional(),
+  /**
+   * Why the terminal counts as exited when its process was not seen to exit: `'node-lost'` when
+   * the cluster node running it is gone (its state is then `exited`, `exitCode` null; it is listed
+   * so until the node comes back). Absent otherwise.
+   */
+  exitReason: z.string().max(64).optional(),
 });
 /** What a caller sees of a terminal. */
 export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
@@ -182,6 +213,11 @@ export type OutputChunk = z.infer<typeof OutputChunkSchema>;
 export const ExitInfoSchema = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
+  /**
+   * Set when the exit was not observed but concluded: `'node-lost'` when the cluster node running
+   * the terminal is gone (`exitCode` and `signal` are then null). Absent for a real exit.
+   */
+  reason: z.string().max(64).optional(),
 });
 /** How a terminal ended. */
 export type ExitInfo = z.infer<typeof ExitInfoSchema>;

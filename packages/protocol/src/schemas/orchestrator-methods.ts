@@ -6,6 +6,12 @@ import { ProcessMetricsSchema } from './domain';
 
 const CountSchema = z.number().int().nonnegative();
 
+/**
+ * Cluster only: ids of live nodes that did not answer in time (or failed), so the result leaves
+ * them out. Absent from a single server and when every node answered.
+ */
+export const UnreachableNodesSchema = z.array(z.string());
+
 /** Params of `orchestrator.pauseAll` / `resumeAll` / `killAll`. */
 export const BulkControlParamsSchema = z.object({
   /** Only this agent's terminals. Default: every terminal. */
@@ -15,17 +21,26 @@ export const BulkControlParamsSchema = z.object({
 export type BulkControlParams = z.infer<typeof BulkControlParamsSchema>;
 
 /** Result of `orchestrator.pauseAll`. */
-export const PauseAllResultSchema = z.object({ paused: CountSchema });
+export const PauseAllResultSchema = z.object({
+  paused: CountSchema,
+  unreachableNodes: UnreachableNodesSchema.optional(),
+});
 /** Result of `orchestrator.pauseAll`. */
 export type PauseAllResult = z.infer<typeof PauseAllResultSchema>;
 
 /** Result of `orchestrator.resumeAll`. */
-export const ResumeAllResultSchema = z.object({ resumed: CountSchema });
+export const ResumeAllResultSchema = z.object({
+  resumed: CountSchema,
+  unreachableNodes: UnreachableNodesSchema.optional(),
+});
 /** Result of `orchestrator.resumeAll`. */
 export type ResumeAllResult = z.infer<typeof ResumeAllResultSchema>;
 
 /** Result of `orchestrator.killAll`. */
-export const KillAllResultSchema = z.object({ killed: CountSchema });
+export const KillAllResultSchema = z.object({
+  killed: CountSchema,
+  unreachableNodes: UnreachableNodesSchema.optional(),
+});
 /** Result of `orchestrator.killAll`. */
 export type KillAllResult = z.infer<typeof KillAllResultSchema>;
 
@@ -55,6 +70,8 @@ export const MetricsResultSchema = z.object({
   outputDrain: z
     .object({ drained: CountSchema, undrained: CountSchema, lastFailure: z.string().optional() })
     .optional(),
+  /** Cluster only: live nodes that did not answer in time; their numbers are not included. */
+  unreachableNodes: UnreachableNodesSchema.optional(),
 });
 /** Result of `orchestrator.metrics`. */
 export type MetricsResult = z.infer<typeof MetricsResultSchema>;

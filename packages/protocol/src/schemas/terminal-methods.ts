@@ -117,7 +117,14 @@ export const ListParamsSchema = z.object({
 export type ListParams = z.infer<typeof ListParamsSchema>;
 
 /** Result of `terminal.list`. */
-export const ListResultSchema = z.object({ terminals: z.array(TerminalInfoSchema) });
+export const ListResultSchema = z.object({
+  terminals: z.array(TerminalInfoSchema),
+  /**
+   * Cluster only: live nodes that did not answer in time, so their terminals are missing from
+   * `terminals`. Absent from a single server and when every node answered.
+   */
+  unreachableNodes: z.array(z.string()).optional(),
+});
 /** Result of `terminal.list`. */
 export type ListResult = z.infer<typeof ListResultSchema>;
 

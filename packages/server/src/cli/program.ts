@@ -1,5 +1,5 @@
 // The `orchflow` command line: commander program with `serve`, `exec`, `ls`, `attach`, `audit`, `mcp`,
-// `replay` and `record`.
+// `node`, `replay` and `record`.
 // Commands resolve with an exit code instead of calling process.exit, so they are testable and
 // output is flushed before the process ends.
 import { Command, CommanderError } from 'commander';
@@ -9,6 +9,7 @@ import { reportError } from './errors';
 import { registerExec } from './exec';
 import { registerLs } from './ls';
 import { registerMcp } from './mcp';
+import { registerNode } from './node';
 import { registerRecord } from './record';
 import { registerReplay } from './replay';
 import { registerServe } from './serve';
@@ -27,6 +28,7 @@ export function buildProgram(done: (code: number) => void): Command {
   registerAttach(program, done);
   registerAudit(program, done);
   registerMcp(program, done);
+  registerNode(program, done);
   registerReplay(program, done);
   registerRecord(program, done);
   program.addHelpText('after', '\nRun orchflow <command> --help for the options of a command.');

@@ -20,6 +20,7 @@ const STATUS = new Map<number, number>([
   [ErrorCode.PayloadTooLarge, 413],
   [ErrorCode.QuotaExceeded, 429],
   [ErrorCode.Overloaded, 429],
+  [ErrorCode.Unavailable, 503],
 ]);
 
 /** The HTTP status of an orchflow error code (500 for anything unlisted). */

@@ -1,0 +1,106 @@
+// What the router remembers about terminals so it can speak for a node that is gone: the last
+// `TerminalInfo` it saw of each (from spawns and listings), the client's subscriptions (so each
+// gets a `terminal.exit` with `reason: 'node-lost'`), and, per lost node, the terminals to list
+// as exited until the node comes back. Only what passed through this router is known.
+import type { ListParams, TerminalInfo } from '@orchflow/protocol';
+import { ownerOf } from './errors';
+
+/** A client subscription as the router maps it. */
+export interface RoutedSubscription {
+  /** The id the client sees: `<nodeId>_<the node's subscription id>`. */
+  readonly subscriptionId: string;
+  readonly nodeId: string;
+  readonly terminalId: string;
+}
+
+/** The router's memory of terminals, per node. */
+export class TerminalBook {
+  private readonly known = new Map<string, Map<string, TerminalInfo>>();
+  private readonly subscriptions = new Map<string, RoutedSubscription>();
+  private readonly lostNodes = new Map<string, TerminalInfo[]>();
+
+  /** The node owning `terminalId`: its id prefix, else the node it was seen on. */
+  owner(terminalId: string): string | undefined {
+    const prefix = ownerOf(terminalId);
+    if (prefix !== undefined) return prefix;
+    for (const [nodeId, terminals] of this.known) if (terminals.has(terminalId)) return nodeId;
+    return undefined;
+  }
+
+  /** True while `nodeId` is lost (and not back). */
+  isLost(nodeId: string): boolean {
+    return this.lostNodes.has(nodeId);
+  }
+
+  /** Remembers one terminal of `nodeId` (a spawn's result). */
+  remember(nodeId: string, info: TerminalInfo): void {
+    this.terminalsOf(nodeId).set(info.id, info);
+  }
+
+  private terminalsOf(nodeId: string): Map<string, TerminalInfo> {
+    let terminals = this.known.get(nodeId);
+    if (!terminals) {
+      terminals = new Map();
+      this.known.set(nodeId, terminals);
+    }
+    return terminals;
+  }
+
+  /** Replaces what is known of `nodeId` with its listing (only when it listed everything). */
+  replace(nodeId: string, terminals: readonly TerminalInfo[]): void {
+    this.known.set(nodeId, new Map(terminals.map((t) => [t.id, t])));
+  }
+
+  /** Forgets a terminal (killed). */
+  forget(terminalId: string): void {
+    for (const terminals of this.known.values()) terminals.delete(terminalId);
+  }
+
+  /** Records a client subscription. */
+  subscribe(subscription: RoutedSubscription): void {
+    this.subscriptions.set(subscription.subscriptionId, subscription);
+  }
+
+  /** Removes a client subscription; returns it if it was open. */
+  unsubscribe(subscriptionId: string): RoutedSubscription | undefined {
+    const subscription = this.subscriptions.get(subscriptionId);
+    this.subscriptions.delete(subscriptionId);
+    return subscription;
+  }
+
+  /** The open subscriptions on `nodeId`. */
+  subscriptionsOf(nodeId: string): RoutedSubscription[] {
+    return [...this.subscriptions.values()].filter((s) => s.nodeId === nodeId);
+  }
+
+  /**
+   * `nodeId` is gone: its known terminals become lost (listed as exited with `exitReason:
+   * 'node-lost'`); returns them and the subscriptions that were open on it (now dropped).
+   */
+  nodeLost(nodeId: string): { terminals: TerminalInfo[]; subscriptions: RoutedSubscription[] } {
+    const subscriptions = this.subscriptionsOf(nodeId);
+    for (const s of subscriptions) this.subscriptions.delete(s.subscriptionId);
+    const terminals = [...(this.known.get(nodeId)?.values() ?? [])]
+      .filter((t) => t.state !== 'exited')
+      .map((t): TerminalInfo => ({ ...t, state: 'exited', exitCode: null, exitReason: 'node-lost' }));
+    this.known.delete(nodeId);
+    this.lostNodes.set(nodeId, [...(this.lostNodes.get(nodeId) ?? []), ...terminals]);
+    return { terminals, subscriptions };
+  }
+
+  /** `nodeId` is live again: its own listing speaks for its terminals from now on. */
+  nodeUp(nodeId: string): void {
+    this.lostNodes.delete(nodeId);
+  }
+
+  /** Terminals of lost nodes that match `filter`, for `terminal.list`. */
+  lostTerminals(filter: ListParams): TerminalInfo[] {
+    return [...this.lostNodes.values()]
+      .flat()
+      .filter(
+        (t) =>
+          (filter.agentId === undefined || t.agentId === filter.agentId) &&
+          (filter.state === undefined || filter.state === 'exited'),
+      );
+  }
+}

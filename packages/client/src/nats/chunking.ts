@@ -1,0 +1,89 @@
+// Messages larger than a NATS message may be (the server's `max_payload`, 1 MiB by default) go
+// as several parts, each with an `Orchflow-Chunk: <seq>/<index>/<count>` header. A sender
+// publishes all parts of a message back to back and NATS keeps one publisher's order, so a
+// receiver holds at most one message in reassembly; anything else is a protocol violation.
+// Reassembly is bounded: a message announced larger than `maxMessageBytes` is refused.
+import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
+
+/** Bytes left for headers and protocol overhead under `max_payload`. */
+export const CHUNK_HEADROOM_BYTES = 4096;
+/** Default bound of a reassembled message (the protocol's largest frame). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** One NATS message's worth of a (possibly split) orchflow message. */
+export interface ChunkPart {
+  data: Uint8Array;
+  /** The `Orchflow-Chunk` header value, absent when the message went whole. */
+  chunk?: string;
+}
+
+/** Splits `data` into parts that fit `maxPayload` (the NATS server's limit). */
+export function splitMessage(data: Uint8Array, seq: number, maxPayload: number): ChunkPart[] {
+  const limit = Math.max(1024, maxPayload - CHUNK_HEADROOM_BYTES);
+  if (data.byteLength <= limit) return [{ data }];
+  const count = Math.ceil(data.byteLength / limit);
+  const parts: ChunkPart[] = [];
+  for (let index = 0; index < count; index++) {
+    parts.push({
+      data: data.subarray(index * limit, Math.min(data.byteLength, (index + 1) * limit)),
+      chunk: `${seq}/${index}/${count}`,
+    });
+  }
+  return parts;
+}
+
+/** Puts split messages back together; one instance per direction of a session. */
+export class ChunkAssembler {
+  private current: { seq: string; count: number; parts: Uint8Array[]; bytes: number } | undefined;
+
+  constructor(private readonly maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES) {}
+
+  /** Takes one NATS message; returns the whole message once complete, else undefined. Throws on a violation. */
+  push(data: Uint8Array, chunk: string | undefined): Uint8Array | undefined {
+    if (chunk === undefined || chunk === '') {
+      if (this.current) throw violation('a whole message arrived in the middle of a split one');
+      return this.checkSize(data.byteLength) ?? data;
+    }
+    const match = /^(\d+)\/(\d+)\/(\d+)$/.exec(chunk);
+    if (!match) throw violation(`malformed Orchflow-Chunk header '${chunk}'`);
+    const [, seq = '', indexText = '', countText = ''] = match;
+    const index = Number(indexText);
+    const count = Number(countText);
+    if (count < 1 || index >= count) throw violation(`Orchflow-Chunk '${chunk}' is out of range`);
+    if (index === 0) {
+      if (this.current) throw violation('a new split message began before the previous one ended');
+      this.current = { seq, count, parts: [], bytes: 0 };
+    }
+    const current = this.current;
+    if (!current || current.seq !== seq || current.count !== count || current.parts.length !== index) {
+      throw violation(`Orchflow-Chunk '${chunk}' arrived out of order`);
+    }
+    current.bytes += data.byteLength;
+    this.checkSize(current.bytes);
+    // Copied: the NATS client may reuse the buffer behind `data`.
+    current.parts.push(data.slice());
+    if (current.parts.length < count) return undefined;
+    this.current = undefined;
+    const whole = new Uint8Array(current.bytes);
+    let offset = 0;
+    for (const part of current.parts) {
+      whole.set(part, offset);
+      offset += part.byteLength;
+    }
+    return whole;
+  }
+
+  private checkSize(bytes: number): undefined {
+    if (bytes > this.maxMessageBytes) {
+      throw new OrchflowError(
+        ErrorCode.PayloadTooLarge,
+        `A message of more than ${this.maxMessageBytes} bytes arrived over NATS; the limit is the protocol's largest message`,
+      );
+    }
+    return undefined;
+  }
+}
+
+function violation(what: string): OrchflowError {
+  return new OrchflowError(ErrorCode.InvalidRequest, `NATS chunking violated: ${what}`);
+}

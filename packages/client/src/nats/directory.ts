@@ -1,0 +1,157 @@
+// `ClusterDirectory`: which nodes of a cluster are live, read from the cluster's JetStream KV
+// bucket. It watches the whole bucket (one subject filter: a multi-key watch needs
+// nats-server 2.10), loads the current entries, and judges liveness by each announcement's
+// `heartbeatAt` with a timer, because a node killed with SIGKILL never deletes its key.
+// Events: `node-up` (a node became live), `node-updated` (a live node's announcement changed, e.g.
+// its load), `node-lost` (its heartbeat is older than its TTL, or its key was deleted).
+import type { KV, KvEntry } from '@nats-io/kv';
+import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
+import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
+import { DEFAULT_NODE_TTL_MS, isLive, type NodeAnnouncement, parseAnnouncement } from './announcement';
+import { clusterSubjects, DEFAULT_CLUSTER_NAME } from './subjects';
+
+/** Options of {@link ClusterDirectory.open}. */
+export interface ClusterDirectoryOptions {
+  /** Cluster name. Default `orchflow`. */
+  cluster?: string;
+  /** How often liveness is checked. Default 500 ms. */
+  checkIntervalMs?: number;
+}
+
+/** Why a node counts as lost. */
+export type NodeLostReason = 'ttl' | 'deleted';
+
+/** The events of a {@link ClusterDirectory}. */
+export interface ClusterDirectoryEvents {
+  'node-up': NodeAnnouncement;
+  'node-updated': NodeAnnouncement;
+  'node-lost': { id: string; reason: NodeLostReason; last: NodeAnnouncement };
+}
+
+interface Entry {
+  announcement: NodeAnnouncement;
+  revision: number;
+  live: boolean;
+}
+
+/** Opens (creating if needed) the KV bucket of a cluster's node announcements. */
+export async function openNodesBucket(nc: NatsConnection, cluster: string, ttlMs: number): Promise<KV> {
+  const { Kvm } = await import('@nats-io/kv');
+  try {
+    // Bucket TTL 3 × node TTL: entries of dead nodes vanish, live ones are refreshed in time.
+    return await new Kvm(nc).create(clusterSubjects(cluster).bucket, { history: 1, ttl: 3 * ttlMs });
+  } catch (error) {
+    throw new OrchflowError(
+      ErrorCode.Unavailable,
+      `Cannot open the node directory (JetStream KV bucket '${clusterSubjects(cluster).bucket}'): ${(error as Error).message}; start nats-server with JetStream (-js)`,
+      { reason: 'no-jetstream' },
+      { cause: error },
+    );
+  }
+}
+
+/** Live nodes of a cluster, kept current from its KV bucket. */
+export class ClusterDirectory {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Map<keyof ClusterDirectoryEvents, Set<(event: never) => void>>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private watch: QueuedIterator<KvEntry> | undefined;
+
+  private constructor(private readonly kv: KV) {}
+
+  /** Opens the directory of `options.cluster`; resolves once the current entries are loaded. */
+  static async open(nc: NatsConnection, options: ClusterDirectoryOptions = {}): Promise<ClusterDirectory> {
+    const kv = await openNodesBucket(nc, options.cluster ?? DEFAULT_CLUSTER_NAME, DEFAULT_NODE_TTL_MS);
+    const directory = new ClusterDirectory(kv);
+    await directory.start(options.checkIntervalMs ?? 500);
+    return directory;
+  }
+
+  /** Announcements of the live nodes. */
+  nodes(): NodeAnnouncement[] {
+    return [...this.entries.values()].filter((e) => e.live).map((e) => e.announcement);
+  }
+
+  /** The live node `id`'s announcement, or undefined. */
+  get(id: string): NodeAnnouncement | undefined {
+    const entry = this.entries.get(id);
+    return entry?.live ? entry.announcement : undefined;
+  }
+
+  /** Listens to an event; returns a function that stops listening. */
+  on<E extends keyof ClusterDirectoryEvents>(
+    event: E,
+    listener: (event: ClusterDirectoryEvents[E]) => void,
+  ): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener as (event: never) => void);
+    const listeners = set;
+    return () => {
+      listeners.delete(listener as (event: never) => void);
+    };
+  }
+
+  /** Stops watching. */
+  close(): void {
+    clearInterval(this.timer);
+    this.watch?.stop();
+    this.listeners.clear();
+  }
+
+  private async start(checkIntervalMs: number): Promise<void> {
+    // Watch first, then load: an update racing the load is kept by its higher revision.
+    this.watch = await this.kv.watch({ include: 'updates' });
+    void (async () => {
+      for await (const entry of this.watch as QueuedIterator<KvEntry>) this.apply(entry);
+    })().catch(() => undefined);
+    const keys = await this.kv.keys();
+    const names: string[] = [];
+    for await (const key of keys) names.push(key);
+    for (const key of names) {
+      const entry = await this.kv.get(key);
+      if (entry) this.apply(entry);
+    }
+    this.timer = setInterval(() => this.check(), checkIntervalMs);
+    this.timer.unref?.();
+  }
+
+  private apply(entry: KvEntry): void {
+    const known = this.entries.get(entry.key);
+    if (known && known.revision >= entry.revision) return;
+    if (entry.operation !== 'PUT') {
+      this.entries.delete(entry.key);
+      if (known?.live) this.emit('node-lost', { id: entry.key, reason: 'deleted', last: known.announcement });
+      return;
+    }
+    const announcement = parseAnnouncement(entry.value);
+    if (!announcement || announcement.id !== entry.key) return;
+    const live = isLive(announcement);
+    this.entries.set(entry.key, { announcement, revision: entry.revision, live });
+    if (live && !known?.live) this.emit('node-up', announcement);
+    else if (live) this.emit('node-updated', announcement);
+    else if (known?.live) this.emit('node-lost', { id: entry.key, reason: 'ttl', last: known.announcement });
+  }
+
+  private check(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.entries) {
+      if (!entry.live || isLive(entry.announcement, now)) continue;
+      entry.live = false;
+      this.emit('node-lost', { id, reason: 'ttl', last: entry.announcement });
+    }
+  }
+
+  private emit<E extends keyof ClusterDirectoryEvents>(event: E, payload: ClusterDirectoryEvents[E]): void {
+    for (const listener of this.listeners.get(event) ?? []) {
+      try {
+        (listener as (event: ClusterDirectoryEvents[E]) => void)(payload);
+      } catch {
+        // A listener's failure must not stop the others or the watch.
+      }
+    }
+  }
+}

@@ -1,0 +1,157 @@
+// The client end of a session with one node: subscribes an inbox, asks the node to open a session
+// (`<prefix>.node.<id>.connect` with the token and the inbox), and returns the session as an
+// IpcChannel. A node nobody serves fails at once with Unavailable (`reason: 'no-node'`) thanks to
+// NATS "no responders". The channel closes when the node closes the session, when the node stays
+// silent for the session TTL, and when the NATS connection drops or closes: messages published
+// while NATS is away are lost, so the session cannot be trusted after it; the error is Unavailable
+// (retryable) and `connectNatsNode` reconnects and resumes streams by offset on a new session.
+
+import type { NatsConnection, Status } from '@nats-io/transport-node';
+import { ChannelClosedError, ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
+import { z } from 'zod';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './chunking';
+import { loadNats } from './connect';
+import { NatsSessionChannel } from './session-wire';
+import { checkNodeId, clusterSubjects, DEFAULT_CLUSTER_NAME } from './subjects';
+
+/** Default session TTL: a session silent this long is closed (keepalives go every third). */
+export const DEFAULT_SESSION_TTL_MS = 60_000;
+/** Default time the node has to answer a session-open request. */
+export const DEFAULT_SESSION_OPEN_TIMEOUT_MS = 10_000;
+
+/** Options of {@link openNodeSession}. */
+export interface NodeSessionOptions {
+  /** Node to open the session on. */
+  node: string;
+  /** Cluster name. Default `orchflow`. */
+  cluster?: string;
+  /** orchflow token the node checks (its `--tokens` file). */
+  token?: string;
+  /** How long the node has to answer. Default {@link DEFAULT_SESSION_OPEN_TIMEOUT_MS}. */
+  openTimeoutMs?: number;
+  /** Largest reassembled message. Default 16 MiB. */
+  maxMessageBytes?: number;
+}
+
+/** The node's answer to a session-open request. */
+const OpenReplySchema = z.union([
+  z.object({
+    session: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+    maxPayload: z.number().int().positive(),
+    sessionTtlMs: z.number().int().positive().optional(),
+  }),
+  z.object({ error: z.object({ code: z.number(), message: z.string(), data: z.unknown().optional() }) }),
+]);
+
+/** Opens a session with node `options.node` over `nc`. */
+export async function openNodeSession(
+  nc: NatsConnection,
+  options: NodeSessionOptions,
+): Promise<NatsSessionChannel> {
+  const nodeId = checkNodeId(options.node);
+  const subjects = clusterSubjects(options.cluster ?? DEFAULT_CLUSTER_NAME);
+  if (nc.isClosed()) throw new ChannelClosedError('The NATS connection is closed; connect again');
+  const nats = await loadNats();
+  const inbox = nats.createInbox();
+  let channel: NatsSessionChannel | undefined;
+  // Subscribed before the request goes out (same connection, so the server sees it first).
+  const sub = nc.subscribe(inbox, { callback: (_error, msg) => channel?.handle(msg) });
+  let reply: z.infer<typeof OpenReplySchema>;
+  try {
+    const body = JSON.stringify({ token: options.token, inbox });
+    const answer = await nc.request(subjects.connect(nodeId), body, {
+      timeout: options.openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS,
+    });
+    reply = OpenReplySchema.parse(answer.json());
+  } catch (error) {
+    sub.unsubscribe();
+    throw openError(error, nodeId);
+  }
+  if ('error' in reply) {
+    sub.unsubscribe();
+    throw OrchflowError.fromJson(reply.error);
+  }
+  const stopWatching = watchConnection(nc, (reason) => channel?.end(reason, 'client lost NATS'));
+  channel = new NatsSessionChannel({
+    nc,
+    nats,
+    peerSubject: subjects.session(nodeId, reply.session),
+    maxPayload: Math.min(reply.maxPayload, nc.info?.max_payload ?? reply.maxPayload),
+    ttlMs: reply.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    peerName: `node '${nodeId}'`,
+    onClosed: () => {
+      stopWatching();
+      sub.unsubscribe();
+    },
+  });
+  return channel;
+}
+
+function openError(error: unknown, nodeId: string): Error {
+  const e = error as Error & { isNoResponders?: () => boolean };
+  if (typeof e.isNoResponders === 'function' && e.isNoResponders()) {
+    return new OrchflowError(
+      ErrorCode.Unavailable,
+      `No orchflow node '${nodeId}' is reachable over NATS; start it (orchflow node --name ${nodeId}) or pick a live node`,
+      { reason: 'no-node', nodeId },
+    );
+  }
+  if (e?.name === 'TimeoutError' || (e as { cause?: Error }).cause?.name === 'TimeoutError') {
+    return new OrchflowError(
+      ErrorCode.Unavailable,
+      `Node '${nodeId}' did not answer the session request in time; it may be overloaded or NATS may be reconnecting`,
+      { reason: 'timeout', nodeId },
+    );
+  }
+  const text = `${e?.message ?? ''} ${(e as { cause?: Error }).cause?.message ?? ''}`;
+  if (text.includes('Permissions Violation')) {
+    return new OrchflowError(
+      ErrorCode.Forbidden,
+      `NATS does not let this connection open sessions on node '${nodeId}' (${e.message}); its NATS user needs publish rights on the cluster's subjects (see docs/cluster.md)`,
+      { reason: 'nats-permission', nodeId },
+      { cause: error },
+    );
+  }
+  if (e instanceof z.ZodError) {
+    return new OrchflowError(ErrorCode.InternalError, `Node '${nodeId}' sent a malformed session reply`, {
+      nodeId,
+    });
+  }
+  return new OrchflowError(
+    ErrorCode.Unavailable,
+    `Cannot open a session with node '${nodeId}': ${e?.message ?? String(error)}`,
+    { reason: 'nats', nodeId },
+    { cause: error },
+  );
+}
+
+/** Calls `lost` once when the NATS connection drops or closes; returns a stopper. */
+export function watchConnection(nc: NatsConnection, lost: (reason: Error) => void): () => void {
+  // `status()` returns a QueuedIterator (typed as a plain AsyncIterable), which has `stop()`.
+  const status = nc.status() as AsyncIterable<Status> & { stop(): void };
+  let stopped = false;
+  const fire = (what: string): void => {
+    if (stopped) return;
+    stopped = true;
+    lost(
+      new OrchflowError(
+        ErrorCode.Unavailable,
+        `The NATS connection ${what}; messages may have been lost, so this session ended. Reconnect (OrchflowClient does by default) and resume streams by offset`,
+        { reason: 'nats-disconnected' },
+      ),
+    );
+  };
+  void (async () => {
+    for await (const event of status) {
+      if (event.type === 'disconnect' || event.type === 'staleConnection') fire('dropped');
+      if (event.type === 'close') fire('closed');
+      if (stopped) break;
+    }
+  })();
+  void nc.closed().then(() => fire('closed'));
+  return () => {
+    stopped = true;
+    status.stop();
+  };
+}

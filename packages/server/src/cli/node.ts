@@ -1,0 +1,194 @@
+// `orchflow node`: runs an orchestrator (any backend, any policy) as one node of an orchflow
+// cluster on NATS: terminal ids `<node>_…`, an announcement with heartbeat in the cluster's KV
+// bucket, sessions checked against the tokens file as `orchflow serve` checks them. Prints one
+// line when ready; SIGINT/SIGTERM stop it gracefully (its key is deleted, sessions closed).
+// Flags are checked in the action so every usage problem exits 2 with one line.
+import { hostname } from 'node:os';
+import {
+  checkClusterName,
+  checkNodeId,
+  DEFAULT_CLUSTER_NAME,
+  nodeIdFromHostname,
+} from '@orchflow/client/node';
+import type { Command } from 'commander';
+import { TokenAuthenticator } from '../auth';
+import { ClusterNode, DEFAULT_NODE_CAPACITY } from '../cluster/node';
+import { createLogger } from '../logger';
+import { buildOrchestrator, openAuditLog } from './orchestrator';
+import { effectivePolicy } from './policy-flag';
+import { positiveNumber, usageError, withUsageErrors } from './recording-args';
+import { shutdownOnSignals } from './shutdown';
+import { VERSION } from './version';
+
+/** Flags of `orchflow node`. */
+export interface NodeFlags {
+  nats?: string;
+  name?: string;
+  capacity?: string;
+  labels?: string;
+  clusterName?: string;
+  nodeTtl?: string;
+  sessionTtl?: string;
+  tokens?: string;
+  natsToken?: string;
+  natsUser?: string;
+  natsPass?: string;
+  natsCreds?: string;
+  natsTlsCa?: string;
+  backend: string;
+  tmuxSocket?: string;
+  policy?: string;
+  auditLog?: string;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+/** `--labels k=v,k2=v2` as a record. */
+export function parseLabels(value: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (value === undefined || value.trim() === '') return labels;
+  for (const pair of value.split(',')) {
+    const cut = pair.indexOf('=');
+    const key = pair.slice(0, cut).trim();
+    if (cut <= 0 || !/^[A-Za-z0-9_./-]{1,64}$/.test(key)) {
+      throw usageError(`--labels takes k=v pairs separated by ',' (e.g. gpu=yes,zone=a), not '${pair}'`);
+    }
+    labels[key] = pair.slice(cut + 1).trim();
+  }
+  return labels;
+}
+
+function whole(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = positiveNumber(flag, value);
+  if (!Number.isInteger(n)) throw usageError(`${flag} must be a whole number, not '${value}'`);
+  return n;
+}
+
+function natsAuth(flags: NodeFlags) {
+  const kinds = [flags.natsToken, flags.natsUser, flags.natsCreds].filter((x) => x !== undefined).length;
+  if (kinds > 1) throw usageError('Pass one of --nats-token, --nats-user/--nats-pass or --nats-creds');
+  if (flags.natsPass !== undefined && flags.natsUser === undefined)
+    throw usageError('--nats-pass needs --nats-user');
+  if (flags.natsUser !== undefined && flags.natsPass === undefined)
+    throw usageError('--nats-user needs --nats-pass');
+  return {
+    token: flags.natsToken,
+    user: flags.natsUser,
+    pass: flags.natsPass,
+    credsFile: flags.natsCreds,
+    tls: flags.natsTlsCa === undefined ? undefined : { caFile: flags.natsTlsCa },
+  };
+}
+
+/** Runs `orchflow node`; resolves with the exit code after shutdown. */
+export async function runNode(flags: NodeFlags): Promise<number> {
+  if (!flags.nats)
+    throw usageError('orchflow node needs --nats nats://HOST:4222 (the NATS server of the cluster)');
+  const nodeId = checkNodeId(flags.name ?? nodeIdFromHostname(hostname()));
+  const cluster = checkClusterName(flags.clusterName ?? DEFAULT_CLUSTER_NAME);
+  const capacity = whole('--capacity', flags.capacity) ?? DEFAULT_NODE_CAPACITY;
+  const ttlMs = whole('--node-ttl', flags.nodeTtl);
+  const sessionTtlMs = whole('--session-ttl', flags.sessionTtl);
+  const labels = parseLabels(flags.labels);
+  const nats = { servers: flags.nats.split(',').map((s) => s.trim()), ...natsAuth(flags) };
+  if (flags.backend !== 'direct' && flags.backend !== 'tmux') {
+    throw usageError(`Unknown backend '${flags.backend}'; use --backend direct or --backend tmux`);
+  }
+  const format =
+    flags.logFormat === 'human' || flags.logFormat === 'json'
+      ? flags.logFormat
+      : process.stderr.isTTY
+        ? 'human'
+        : 'json';
+  const log = createLogger({ level: flags.logLevel as never, format });
+  const auth = flags.tokens ? await TokenAuthenticator.fromFile(flags.tokens) : undefined;
+  // A node is reachable by anyone with access to the cluster's NATS subjects: a network listener.
+  const chosen = await effectivePolicy(flags.policy, true);
+  const policy =
+    flags.policy === undefined
+      ? { ...chosen, description: 'standard (default for nodes; --policy trusted|locked|FILE to change)' }
+      : chosen;
+  const audit = await openAuditLog(flags.auditLog);
+  const orchestrator = await buildOrchestrator({
+    backend: flags.backend,
+    tmuxSocket: flags.tmuxSocket,
+    policy: policy.policy,
+    auditLog: audit,
+    maxTerminals: capacity,
+    terminalIdPrefix: `${nodeId}_`,
+  });
+  const node = new ClusterNode({
+    orchestrator,
+    nats,
+    nodeId,
+    cluster,
+    labels,
+    capacity,
+    ttlMs,
+    sessionTtlMs,
+    auth,
+    principal: auth ? undefined : { kind: 'admin', name: 'nats' },
+    onError: (error) => log.warn({ err: error.message }, 'cluster node problem'),
+  });
+  const shutdown = shutdownOnSignals([node], orchestrator, log);
+  try {
+    await node.start();
+  } catch (error) {
+    shutdown.trigger('startup failed');
+    await shutdown.done;
+    throw error;
+  }
+  const open = auth
+    ? `${auth.size} token(s) from ${flags.tokens}`
+    : 'NO TOKENS: anyone who can publish to the cluster subjects is admin';
+  const fields = {
+    version: VERSION,
+    node: nodeId,
+    cluster,
+    nats: nats.servers,
+    capacity,
+    labels,
+    policy: policy.description,
+    auth: open,
+  };
+  if (format === 'json') log.info(fields, 'node ready');
+  else {
+    process.stderr.write(
+      `orchflow ${VERSION} node '${nodeId}' ready in cluster '${cluster}' on ${nats.servers.join(',')} (capacity ${capacity}, policy ${policy.description}; ${open}; Ctrl-C to stop)\n`,
+    );
+  }
+  const code = await shutdown.done;
+  await audit?.close();
+  return code;
+}
+
+/** Registers `node` on `program`. */
+export function registerNode(program: Command, done: (code: number) => void): void {
+  program
+    .command('node')
+    .description('Serve an orchestrator as a node of an orchflow cluster on NATS (see docs/cluster.md)')
+    .option('--nats <urls>', 'NATS server URL(s), comma-separated, e.g. nats://HOST:4222')
+    .option('--name <id>', 'node id: letters, digits, - (default: the host name)')
+    .option('--capacity <n>', `terminals this node takes (default ${DEFAULT_NODE_CAPACITY})`)
+    .option('--labels <k=v,...>', 'labels spawns can ask for (config.placement.labels)')
+    .option('--cluster-name <name>', `cluster (subject namespace) to join (default ${DEFAULT_CLUSTER_NAME})`)
+    .option('--node-ttl <ms>', 'the node counts as gone this long after its last heartbeat (default 15000)')
+    .option('--session-ttl <ms>', 'a client session silent this long is closed (default 60000)')
+    .option('--tokens <file>', 'JSON tokens file, as for orchflow serve (without it every session is admin)')
+    .option('--nats-token <token>', 'NATS token')
+    .option('--nats-user <user>', 'NATS user (with --nats-pass)')
+    .option('--nats-pass <password>', 'NATS password')
+    .option('--nats-creds <file>', 'NATS credentials file (JWT + nkey)')
+    .option('--nats-tls-ca <file>', 'CA file for a TLS connection to NATS')
+    .option('--backend <name>', 'terminal backend: direct or tmux', 'direct')
+    .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
+    .option(
+      '--policy <preset|file>',
+      'security policy: aiSafe, locked, standard (default), trusted or a JSON file',
+    )
+    .option('--audit-log <file>', 'append every decision and command end to this hash-chained JSONL file')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
+    .action(async (flags: NodeFlags) => done(await withUsageErrors('--tokens', () => runNode(flags))));
+}

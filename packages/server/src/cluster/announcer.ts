@@ -1,0 +1,82 @@
+// A node's entry in the cluster's KV bucket: put at start, refreshed every `ttlMs / 3` (the
+// heartbeat), put again soon after its load changes (debounced, so a burst of spawns is one
+// write) and after NATS reconnects; deleted on a graceful stop. Load is the number of live
+// terminals, recounted from the orchestrator's spawn and exit events.
+import type { KV } from '@nats-io/kv';
+import type { NodeAnnouncement } from '@orchflow/client/node';
+import type { Orchestrator } from '@orchflow/core';
+
+/** How long a load change may wait before it is announced. */
+export const LOAD_DEBOUNCE_MS = 250;
+
+/** Keeps one node's announcement current in the KV bucket. */
+export class Announcer {
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  private readonly recount = (): void => this.loadChanged();
+  private announcement: NodeAnnouncement;
+  private stopped = false;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly orchestrator: Orchestrator,
+    base: Omit<NodeAnnouncement, 'load' | 'heartbeatAt'>,
+    private readonly onError: (error: Error) => void,
+  ) {
+    this.announcement = { ...base, load: this.load(), heartbeatAt: Date.now() };
+  }
+
+  /** The announcement as last put (or about to be). */
+  current(): NodeAnnouncement {
+    return { ...this.announcement, load: this.load(), heartbeatAt: Date.now() };
+  }
+
+  /** Puts the announcement and starts the heartbeat and load tracking. */
+  async start(): Promise<void> {
+    await this.put();
+    this.heartbeat = setInterval(
+      () => void this.put(),
+      Math.max(100, Math.floor(this.announcement.ttlMs / 3)),
+    );
+    this.heartbeat.unref?.();
+    this.orchestrator.on('terminal.spawn', this.recount);
+    this.orchestrator.on('terminal.exit', this.recount);
+  }
+
+  /** Puts the announcement now (heartbeat, or after a NATS reconnect). */
+  async put(): Promise<void> {
+    if (this.stopped) return;
+    this.announcement = this.current();
+    try {
+      await this.kv.put(this.announcement.id, JSON.stringify(this.announcement));
+    } catch (error) {
+      // NATS may be reconnecting; the next heartbeat or the reconnect puts it again.
+      this.onError(error as Error);
+    }
+  }
+
+  /** Stops heartbeating; deletes the key unless `keepKey` (then the TTL expires it). */
+  async stop(keepKey = false): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.debounce);
+    this.orchestrator.off('terminal.spawn', this.recount);
+    this.orchestrator.off('terminal.exit', this.recount);
+    if (!keepKey) await this.kv.delete(this.announcement.id).catch((error: Error) => this.onError(error));
+  }
+
+  private loadChanged(): void {
+    if (this.debounce || this.stopped) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      if (this.load() !== this.announcement.load) void this.put();
+    }, LOAD_DEBOUNCE_MS);
+    this.debounce.unref?.();
+  }
+
+  private load(): number {
+    if (this.orchestrator.isShutDown) return 0;
+    return this.orchestrator.listTerminals().filter((t) => t.state !== 'exited').length;
+  }
+}

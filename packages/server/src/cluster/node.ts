@@ -1,0 +1,232 @@
+// `ClusterNode`: serves an Orchestrator to an orchflow cluster over NATS. It connects (or uses a
+// given connection), announces itself in the cluster's KV bucket with a heartbeat, answers
+// discovery (`<prefix>.discover`, NATS micro `$SRV.PING/INFO`) and serves sessions (sessions.ts).
+// When NATS drops, its sessions end (messages may have been lost; clients reconnect and resume by
+// offset) and, once NATS is back, it announces itself again. `stop()` deletes its key and closes
+// every session with `Orchflow-Close`. The orchestrator should generate terminal ids with the
+// node's prefix (`withTerminalIdPrefix('<nodeId>_')`) so ids route to the node cluster-wide.
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import {
+  checkNodeId,
+  clusterSubjects,
+  connectNats,
+  DEFAULT_CLUSTER_NAME,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_NODE_TTL_MS,
+  DEFAULT_SESSION_TTL_MS,
+  loadNats,
+  type NatsConnectOptions,
+  type NodeAnnouncement,
+  openNodesBucket,
+  watchConnection,
+} from '@orchflow/client/node';
+import type { Orchestrator } from '@orchflow/core';
+import {
+  ErrorCode,
+  OrchflowError,
+  PROTOCOL_VERSION,
+  type Principal,
+  type ServerInfo,
+} from '@orchflow/protocol';
+import { z } from 'zod';
+import type { TokenAuthenticator } from '../auth';
+import { VERSION } from '../cli/version';
+import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
+import { DEFAULT_WS_RECONNECT_GRACE_MS } from '../ws/ws-server-options';
+import { Announcer } from './announcer';
+import { serveDiscovery } from './discovery';
+import { NodeSessions } from './sessions';
+
+/** Default capacity (terminals) a node announces. */
+export const DEFAULT_NODE_CAPACITY = 100;
+
+const SettingsSchema = z.object({
+  nodeId: z.string(),
+  cluster: z.string().default(DEFAULT_CLUSTER_NAME),
+  labels: z.record(z.string().regex(/^[A-Za-z0-9_./-]{1,64}$/), z.string().max(256)).default({}),
+  capacity: z.number().int().nonnegative().default(DEFAULT_NODE_CAPACITY),
+  ttlMs: z.number().int().min(300).default(DEFAULT_NODE_TTL_MS),
+  sessionTtlMs: z.number().int().min(300).default(DEFAULT_SESSION_TTL_MS),
+  reconnectGraceMs: z.number().nonnegative().default(DEFAULT_WS_RECONNECT_GRACE_MS),
+  maxInFlight: z.number().int().positive().default(DEFAULT_MAX_IN_FLIGHT),
+  maxMessageBytes: z.number().int().positive().default(DEFAULT_MAX_MESSAGE_BYTES),
+});
+
+/** Options of {@link ClusterNode}. */
+export interface ClusterNodeOptions {
+  orchestrator: Orchestrator;
+  /** How to reach NATS (ignored when `connection` is given). */
+  nats?: NatsConnectOptions;
+  /** An open NATS connection to use (left open by `stop()`). */
+  connection?: NatsConnection;
+  /** The node id: 1-48 letters, digits or '-'. */
+  nodeId: string;
+  /** Cluster name. Default `orchflow`. */
+  cluster?: string;
+  labels?: Record<string, string>;
+  /** Terminals the node offers. Default {@link DEFAULT_NODE_CAPACITY}. */
+  capacity?: number;
+  /** A node silent this long counts as gone. Default 15 s. */
+  ttlMs?: number;
+  /** A session silent this long is closed. Default 60 s. */
+  sessionTtlMs?: number;
+  /** How long terminals of a vanished session wait for a client to adopt them. Default 60 s. */
+  reconnectGraceMs?: number;
+  /** orchflow tokens sessions must present (as `orchflow serve --tokens`). */
+  auth?: TokenAuthenticator;
+  /** Principal of every session when `auth` has no tokens. */
+  principal?: Principal;
+  maxInFlight?: number;
+  maxMessageBytes?: number;
+  serverInfo?: ServerInfo;
+  /** Hears problems the node recovers from (KV put failures, protocol errors). */
+  onError?: (error: Error) => void;
+}
+
+/** An Orchestrator served as one node of an orchflow cluster. */
+export class ClusterNode {
+  readonly nodeId: string;
+  private readonly settings: z.output<typeof SettingsSchema>;
+  private nc: NatsConnection | undefined;
+  private announcer: Announcer | undefined;
+  private sessions: NodeSessions | undefined;
+  private subs: Subscription[] = [];
+  private stopWatch: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: ClusterNodeOptions) {
+    const parsed = SettingsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `Invalid cluster node option '${issue?.path.join('.')}': ${issue?.message}`,
+        parsed.error.issues,
+      );
+    }
+    this.settings = parsed.data;
+    this.nodeId = checkNodeId(options.nodeId);
+    clusterSubjects(this.settings.cluster);
+    if (!options.connection && !options.nats) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        "ClusterNode needs 'nats' (servers, credentials) or a 'connection'",
+      );
+    }
+  }
+
+  /** The announcement as it is now. */
+  announcement(): NodeAnnouncement | undefined {
+    return this.announcer?.current();
+  }
+
+  /** Number of open sessions. */
+  get sessionCount(): number {
+    return this.sessions?.size ?? 0;
+  }
+
+  /** Connects, opens the bucket, starts serving and announces the node. */
+  async start(): Promise<NodeAnnouncement> {
+    const s = this.settings;
+    const onError = this.options.onError ?? (() => undefined);
+    const nc =
+      this.options.connection ??
+      (await connectNats({
+        ...(this.options.nats as NatsConnectOptions),
+        cluster: s.cluster,
+        name: this.options.nats?.name ?? `orchflow-node-${this.nodeId}`,
+      }));
+    this.nc = nc;
+    try {
+      const subjects = clusterSubjects(s.cluster);
+      const kv = await openNodesBucket(nc, s.cluster, s.ttlMs);
+      const startedAt = Date.now();
+      this.announcer = new Announcer(
+        kv,
+        this.options.orchestrator,
+        {
+          id: this.nodeId,
+          labels: s.labels,
+          capacity: s.capacity,
+          version: VERSION,
+          protocolVersion: PROTOCOL_VERSION,
+          startedAt,
+          ttlMs: s.ttlMs,
+        },
+        onError,
+      );
+      this.sessions = new NodeSessions({
+        ...s,
+        orchestrator: this.options.orchestrator,
+        nc,
+        nats: await loadNats(),
+        subjects,
+        nodeId: this.nodeId,
+        auth: this.options.auth,
+        principal: this.options.principal,
+        serverInfo: this.options.serverInfo,
+        onError,
+      });
+      this.sessions.start();
+      const announcer = this.announcer;
+      this.subs = serveDiscovery(nc, subjects, () => announcer.current());
+      await nc.flush();
+      await announcer.start();
+      this.watchNats(nc);
+      return announcer.current();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Deletes the node's key, closes every session (`Orchflow-Close`) and the NATS connection it opened. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** `await using node = …` stops it at scope exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  private watchNats(nc: NatsConnection): void {
+    // One watcher per outage: sessions end when NATS drops; the node announces itself again on return.
+    const arm = (): void => {
+      this.stopWatch = watchConnection(nc, (reason) => {
+        this.sessions?.dropAll(reason);
+        if (nc.isClosed() || this.stopping) return;
+        void waitForReconnect(nc).then((back) => {
+          if (!back || this.stopping) return;
+          void this.announcer?.put();
+          arm();
+        });
+      });
+    };
+    arm();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopWatch?.();
+    for (const sub of this.subs) sub.unsubscribe();
+    await this.announcer?.stop();
+    await this.sessions?.stop();
+    if (this.nc && !this.options.connection && !this.nc.isClosed()) {
+      await this.nc.drain().catch(() => this.nc?.close());
+    }
+  }
+}
+
+/** Resolves true once `nc` reconnected, false if it closed first. */
+async function waitForReconnect(nc: NatsConnection): Promise<boolean> {
+  const status = nc.status() as AsyncIterable<{ type: string }> & { stop(): void };
+  const closed = nc.closed().then(() => false);
+  const back = (async () => {
+    for await (const event of status) if (event.type === 'reconnect') return true;
+    return false;
+  })();
+  const result = await Promise.race([back, closed]);
+  status.stop();
+  return result;
+}

@@ -1,0 +1,196 @@
+// The sessions a node serves. A client asks on `<prefix>.node.<id>.connect` with its orchflow
+// token and an inbox; the token is checked like `orchflow serve` checks it (same tokens file,
+// same principals and per-token policies), and the session is served with `serveChannel` like a
+// WebSocket connection: terminals of a session that vanishes (closed, NATS lost, or silent for
+// the session TTL) wait `reconnectGraceMs` for a client to come back and adopt them, while a
+// clean `$/shutdown` releases them at once.
+import { randomBytes } from 'node:crypto';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { type ClusterSubjects, type NatsModule, NatsSessionChannel } from '@orchflow/client/node';
+import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import {
+  ChannelClosedError,
+  ErrorCode,
+  OrchflowError,
+  type Principal,
+  type ServerInfo,
+} from '@orchflow/protocol';
+import { z } from 'zod';
+import type { TokenAuthenticator } from '../auth';
+import { connectionAuth } from '../auth';
+import { InFlightLimit } from '../limits/in-flight-limit';
+import { TerminalLeases } from '../ws/terminal-leases';
+
+/** Settings of {@link NodeSessions}. */
+export interface NodeSessionsOptions {
+  orchestrator: Orchestrator;
+  nc: NatsConnection;
+  nats: NatsModule;
+  subjects: ClusterSubjects;
+  nodeId: string;
+  auth?: TokenAuthenticator;
+  /** Principal of every session when there are no tokens. */
+  principal?: Principal;
+  sessionTtlMs: number;
+  reconnectGraceMs: number;
+  maxInFlight: number;
+  maxMessageBytes: number;
+  serverInfo?: ServerInfo;
+  onError: (error: Error) => void;
+}
+
+const OpenRequestSchema = z.object({
+  token: z.string().optional(),
+  // One concrete subject: no wildcards, nothing system (`$…`).
+  inbox: z
+    .string()
+    .max(256)
+    .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/)
+    .refine((s) => !s.includes('..') && !s.endsWith('.')),
+});
+
+interface Session {
+  channel: NatsSessionChannel;
+  served: ServedChannel;
+}
+
+/** The node's table of open sessions. */
+export class NodeSessions {
+  private readonly sessions = new Map<string, Session>();
+  private readonly leases: TerminalLeases;
+  private subs: Subscription[] = [];
+  private stopping = false;
+
+  constructor(private readonly o: NodeSessionsOptions) {
+    this.leases = new TerminalLeases(o.orchestrator, o.reconnectGraceMs);
+    // Fails now, not at the first session, when nobody could be admitted.
+    connectionAuth(o.auth, o.principal);
+  }
+
+  /** Open sessions. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Subscribes the node's connect and session subjects. */
+  start(): void {
+    const { nc, subjects, nodeId } = this.o;
+    this.subs.push(nc.subscribe(subjects.connect(nodeId), { callback: (_e, msg) => void this.open(msg) }));
+    const prefix = subjects.session(nodeId, 'x').slice(0, -1);
+    this.subs.push(
+      nc.subscribe(subjects.sessions(nodeId), {
+        callback: (_e, msg) => this.sessions.get(msg.subject.slice(prefix.length))?.channel.handle(msg),
+      }),
+    );
+  }
+
+  /** Ends every session (NATS dropped: their messages may be lost) without waiting. */
+  dropAll(reason: Error): void {
+    for (const { channel } of this.sessions.values()) channel.end(reason, 'node lost NATS');
+  }
+
+  /** Stops accepting and closes every session with `Orchflow-Close`; kills orphaned terminals. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const sub of this.subs) sub.unsubscribe();
+    this.subs = [];
+    const closing = [...this.sessions.values()].map(({ channel, served }) => {
+      channel.end(new ChannelClosedError('The node is stopping'), 'node stopping');
+      return served.closed.catch(() => undefined);
+    });
+    await Promise.all(closing);
+    await this.leases.killOrphans();
+  }
+
+  private async open(msg: Msg): Promise<void> {
+    const refuse = (error: OrchflowError): void => {
+      msg.respond(JSON.stringify({ error: error.toJson() }));
+    };
+    if (this.stopping)
+      return refuse(
+        new OrchflowError(ErrorCode.Unavailable, 'The node is stopping', {
+          reason: 'stopping',
+          nodeId: this.o.nodeId,
+        }),
+      );
+    let request: z.infer<typeof OpenRequestSchema>;
+    try {
+      request = OpenRequestSchema.parse(msg.json());
+    } catch {
+      return refuse(
+        new OrchflowError(
+          ErrorCode.InvalidParams,
+          "A session request is JSON { token?, inbox } with 'inbox' one concrete NATS subject",
+        ),
+      );
+    }
+    if (request.inbox.startsWith(`${this.o.subjects.prefix}.`)) {
+      return refuse(
+        new OrchflowError(ErrorCode.InvalidParams, 'The inbox must not be a subject of the cluster itself'),
+      );
+    }
+    let principal: Principal;
+    try {
+      principal = await this.authenticate(request.token);
+    } catch (error) {
+      return refuse(OrchflowError.from(error));
+    }
+    const id = randomBytes(16).toString('hex');
+    this.serve(id, request.inbox, principal);
+    const maxPayload = this.o.nc.info?.max_payload ?? 1024 * 1024;
+    msg.respond(JSON.stringify({ session: id, maxPayload, sessionTtlMs: this.o.sessionTtlMs }));
+  }
+
+  private async authenticate(token: string | undefined): Promise<Principal> {
+    const { auth, principal } = this.o;
+    if (auth && auth.size > 0) return auth.authenticate({ token });
+    if (principal) return principal;
+    throw new OrchflowError(
+      ErrorCode.Unauthorized,
+      'This node admits nobody: it has no tokens and no principal',
+    );
+  }
+
+  private serve(id: string, inbox: string, principal: Principal): void {
+    const leases = this.leases.connection();
+    const inFlight = new InFlightLimit(this.o.maxInFlight);
+    const channel: NatsSessionChannel = new NatsSessionChannel({
+      nc: this.o.nc,
+      nats: this.o.nats,
+      peerSubject: inbox,
+      maxPayload: this.o.nc.info?.max_payload ?? 1024 * 1024,
+      ttlMs: this.o.sessionTtlMs,
+      maxMessageBytes: this.o.maxMessageBytes,
+      peerName: 'client',
+      onReceive: (message) => {
+        const overloaded = inFlight.admit(message);
+        if (overloaded) {
+          // Best effort: a client that vanished meanwhile has nobody left to tell.
+          channel.send(overloaded).catch(() => undefined);
+          return false;
+        }
+        leases.received(message);
+        return true;
+      },
+      onSend: (message) => {
+        inFlight.settle(message);
+        leases.sent(message);
+      },
+    });
+    const served = serveChannel(this.o.orchestrator, channel, {
+      principal,
+      killTerminalsOnClose: false,
+      reconnect: leases.keepsDropped,
+      transports: ['nats'],
+      serverInfo: this.o.serverInfo,
+      onError: this.o.onError,
+      // A clean end frees the session's terminals now; anything else is a drop (grace period).
+      onShutdown: () => leases.releaseNow(),
+    });
+    this.sessions.set(id, { channel, served });
+    void served.closed.then(() => {
+      leases.release();
+      this.sessions.delete(id);
+    });
+  }
+}

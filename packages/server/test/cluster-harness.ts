@@ -1,0 +1,60 @@
+// Test helper for cluster nodes: an orchestrator with node-prefixed terminal ids served by a
+// ClusterNode on a real nats-server, stopped when the test ends.
+import { connectNats } from '@orchflow/client/node';
+import { Orchestrator } from '@orchflow/core';
+import { DirectBackend } from '@orchflow/mux';
+import { onTestFinished } from 'vitest';
+import { ClusterNode, type ClusterNodeOptions } from '../src/cluster/node';
+import { type NatsServer, type NatsServerOptions, startNatsServer } from './nats-harness';
+import { testAuthenticator } from './transport-harness';
+
+/** A nats-server killed when the test ends. */
+export async function natsForTest(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const server = await startNatsServer(options);
+  onTestFinished(() => server.stop());
+  return server;
+}
+
+/** A NATS connection closed when the test ends. */
+export async function ncForTest(url: string, extra: { token?: string } = {}) {
+  const nc = await connectNats({ servers: url, ...extra });
+  onTestFinished(() => nc.close());
+  return nc;
+}
+
+/** A started node (test tokens, direct backend, ids `<nodeId>_…`) stopped when the test ends. */
+export async function nodeForTest(
+  url: string,
+  options: Partial<ClusterNodeOptions> & { nodeId: string },
+): Promise<{ node: ClusterNode; orch: Orchestrator }> {
+  const orch = Orchestrator.builder()
+    .withBackend(new DirectBackend())
+    .withTerminalIdPrefix(`${options.nodeId}_`)
+    .build();
+  await orch.ready();
+  const node = new ClusterNode({
+    nats: { servers: url },
+    auth: testAuthenticator(),
+    orchestrator: orch,
+    ...options,
+  });
+  onTestFinished(async () => {
+    await node.stop();
+    await orch.shutdown();
+  });
+  await node.start();
+  return { node, orch };
+}
+
+/** Resolves once `check` holds, polling; fails after `timeoutMs`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

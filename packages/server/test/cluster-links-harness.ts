@@ -1,0 +1,125 @@
+// An in-process cluster for router tests: real Orchestrators (ids prefixed `<node>_`) served with
+// `serveChannel` over DirectChannel pairs, behind a small `ClusterLinks` (the seam the NATS
+// directory and session channels implement in production). A node can be "killed" (it stops
+// answering and the links emit `node-lost`, as the directory does when heartbeats stop),
+// revived, or made to hang (live, but its sessions never open).
+import type { ClusterLinkEvent, ClusterLinks, ClusterNodeInfo } from '@orchflow/client/node';
+import { Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import { DirectChannel, type IpcChannel } from '@orchflow/protocol';
+
+/** How a test node is set up. */
+export interface TestNodeSpec {
+  id: string;
+  labels?: Record<string, string>;
+  /** Announced capacity. Default 64. */
+  capacity?: number;
+  /** The orchestrator's own limit (may be below the announced capacity). */
+  maxTerminals?: number;
+  /** Announce this load instead of the real one (a stale announcement). */
+  announcedLoad?: number;
+  /** Live, but sessions never open. */
+  hang?: boolean;
+}
+
+interface TestNode {
+  spec: TestNodeSpec;
+  orch: Orchestrator;
+  live: boolean;
+  sessions: ServedChannel[];
+}
+
+/** A set of in-process nodes and the `ClusterLinks` over them. */
+export class InProcessCluster implements ClusterLinks {
+  private readonly members = new Map<string, TestNode>();
+  private readonly listeners = new Map<ClusterLinkEvent, Set<(node: { id: string }) => void>>();
+  /** Sessions opened per node (to check laziness and routing). */
+  readonly opened = new Map<string, number>();
+
+  constructor(specs: TestNodeSpec[] = []) {
+    for (const spec of specs) this.add(spec);
+  }
+
+  /** Adds a live node (emits `node-up`). */
+  add(spec: TestNodeSpec): Orchestrator {
+    const orch = Orchestrator.builder()
+      .withTerminalIdPrefix(`${spec.id}_`)
+      .withMaxTerminals(spec.maxTerminals ?? 64)
+      .build();
+    this.members.set(spec.id, { spec, orch, live: true, sessions: [] });
+    this.emit('node-up', spec.id);
+    return orch;
+  }
+
+  /** The orchestrator of node `id`. */
+  orch(id: string): Orchestrator {
+    const node = this.members.get(id);
+    if (!node) throw new Error(`no test node ${id}`);
+    return node.orch;
+  }
+
+  /** Live terminals of node `id`. */
+  load(id: string): number {
+    return this.orch(id)
+      .listTerminals()
+      .filter((t) => t.state !== 'exited').length;
+  }
+
+  /** Node `id` stops answering and is declared lost (its terminals keep running, unreachable). */
+  kill(id: string): void {
+    const node = this.members.get(id);
+    if (!node) throw new Error(`no test node ${id}`);
+    node.live = false;
+    this.emit('node-lost', id);
+  }
+
+  /** Node `id` is back (as a tmux node that re-adopted its terminals would be). */
+  revive(id: string): void {
+    const node = this.members.get(id);
+    if (!node) throw new Error(`no test node ${id}`);
+    node.live = true;
+    this.emit('node-up', id);
+  }
+
+  nodes(): ClusterNodeInfo[] {
+    return [...this.members.values()]
+      .filter((n) => n.live)
+      .map((n) => ({
+        id: n.spec.id,
+        labels: n.spec.labels ?? {},
+        capacity: n.spec.capacity ?? 64,
+        load: n.spec.announcedLoad ?? this.load(n.spec.id),
+      }));
+  }
+
+  on(event: ClusterLinkEvent, listener: (node: { id: string }) => void): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener);
+    this.listeners.set(event, set);
+    return () => set.delete(listener);
+  }
+
+  async open(nodeId: string): Promise<IpcChannel> {
+    const node = this.members.get(nodeId);
+    if (!node?.live) throw new Error(`node ${nodeId} is not reachable`);
+    this.opened.set(nodeId, (this.opened.get(nodeId) ?? 0) + 1);
+    if (node.spec.hang) return new Promise<never>(() => undefined);
+    const [router, served] = DirectChannel.pair();
+    // Like a NATS node: a session that ends does not take its terminals with it.
+    node.sessions.push(serveChannel(node.orch, served, { killTerminalsOnClose: false }));
+    return router;
+  }
+
+  /** Shuts every node down. */
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.members.values()].map(async (n) => {
+        await Promise.all(n.sessions.map((s) => s.close().catch(() => undefined)));
+        await n.orch.shutdown();
+      }),
+    );
+  }
+
+  private emit(event: ClusterLinkEvent, id: string): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) listener({ id });
+  }
+}

@@ -1,0 +1,87 @@
+// A nats-server restart under a cluster node and its clients: a session without reconnect ends
+// and its in-flight request fails with a retryable error naming the lost NATS connection; a
+// reconnecting client opens a new session by itself and keeps its terminal (adopted within the
+// grace period); the node announces itself again once NATS is back.
+import { ClusterDirectory, connectNatsNode, openNodesBucket, parseAnnouncement } from '@orchflow/client/node';
+import { ErrorCode, isOrchflowLocalError } from '@orchflow/protocol';
+import { describe, expect, it } from 'vitest';
+import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
+import { TOKENS } from './transport-harness';
+
+describe('ClusterNode: nats-server restart', () => {
+  it('ends plain sessions with a retryable error, reconnects the others, re-announces the node', async () => {
+    const nats = await natsForTest();
+    const ttlMs = 3_000;
+    await nodeForTest(nats.url, { nodeId: 'n1', ttlMs });
+    const plain = await connectNatsNode({
+      servers: nats.url,
+      node: 'n1',
+      token: TOKENS.admin,
+      reconnect: false,
+    });
+    const resilient = await connectNatsNode({
+      servers: nats.url,
+      node: 'n1',
+      token: TOKENS.admin,
+      reconnect: { initialDelayMs: 200, maxAttempts: 30 },
+    });
+    const watcherNc = await ncForTest(nats.url);
+    const watcher = await ClusterDirectory.open(watcherNc, { checkIntervalMs: 100 });
+    const kept = await resilient.spawnTerminal('kept');
+    const slow = await plain.spawnTerminal('slow');
+    let started = false;
+    const inFlight = slow
+      .execute('sleep 30', {
+        timeoutMs: 60_000,
+        onStart: () => {
+          started = true;
+        },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    // The command is running on the node before NATS goes away.
+    await until(() => started, 'sleep running');
+
+    const restartedAt = Date.now();
+    await nats.restart();
+
+    const error = (await inFlight) as Error & { cause?: { code?: number; data?: unknown } };
+    expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
+    expect(error.cause?.code).toBe(ErrorCode.Unavailable);
+    expect(error.cause?.data).toEqual({ reason: 'nats-disconnected' });
+    await until(() => plain.isClosed, 'plain client closed');
+
+    // The reconnecting client carries on with the same terminal on a new session.
+    expect(await kept.execute('echo back', { timeoutMs: 30_000 })).toMatchObject({
+      stdout: 'back\n',
+      exitCode: 0,
+    });
+
+    // The node put its announcement again after the restart, and directories see it live.
+    const nc = await ncForTest(nats.url);
+    const kv = await openNodesBucket(nc, 'orchflow', ttlMs);
+    await until(
+      async () => {
+        const entry = await kv.get('n1');
+        return entry && parseAnnouncement(entry.value)?.heartbeatAt
+          ? (parseAnnouncement(entry.value)?.heartbeatAt as number) > restartedAt
+          : false;
+      },
+      're-announcement',
+      10_000,
+    );
+    const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 100 });
+    expect(directory.nodes().map((n) => n.id)).toEqual(['n1']);
+    directory.close();
+    // A directory that watched through the restart keeps receiving heartbeats.
+    await until(
+      () => (watcher.get('n1')?.heartbeatAt ?? 0) > restartedAt,
+      'heartbeat seen by the old watch',
+      15_000,
+    );
+    watcher.close();
+    await resilient.close();
+  }, 90_000);
+});

@@ -1,0 +1,296 @@
+// The cluster router (`ClusterChannel`) over three real in-process orchestrators (ids prefixed
+// n1_/n2_/n3_), driven by the real `OrchflowClient`: placement by load, labels and capacity with
+// fallback on refusal; routing of every per-terminal call to its owner; merged listings, metrics
+// and bulk controls; a lost node (in-flight requests fail with Unavailable, subscribers get
+// `terminal.exit` with `reason: 'node-lost'`, listings show its terminals as lost until it is
+// back); no node → Unavailable at once; cancellation reaching the right node.
+import { ClusterChannel, OrchflowClient } from '@orchflow/client/node';
+import { ErrorCode, isOrchflowError, Methods, PROTOCOL_VERSION, RpcPeer } from '@orchflow/protocol';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { InProcessCluster, type TestNodeSpec } from './cluster-links-harness';
+
+const owner = (id: string) => id.slice(0, id.indexOf('_'));
+
+async function cluster(specs: TestNodeSpec[], options: { fanOutTimeoutMs?: number } = {}) {
+  const links = new InProcessCluster(specs);
+  onTestFinished(() => links.close());
+  const client = await OrchflowClient.fromChannel(new ClusterChannel(links, options), {
+    clientInfo: { name: 'cluster-test' },
+  });
+  onTestFinished(() => client.close());
+  return { links, client };
+}
+
+/** A raw JSON-RPC session on a new ClusterChannel (to see notifications and results as sent). */
+async function rawSession(
+  links: InProcessCluster,
+  onNotification?: (method: string, params: unknown) => void,
+) {
+  const peer = new RpcPeer(new ClusterChannel(links), {
+    methods: Methods,
+    onUnhandledNotification: onNotification,
+  });
+  onTestFinished(() => peer.close());
+  peer.start();
+  await peer.request('initialize', { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'raw' } });
+  return peer;
+}
+
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: number; message: string; data: Record<string, unknown> }> {
+  const error = await promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (e: unknown) => e,
+  );
+  expect(isOrchflowError(error), String(error)).toBe(true);
+  return error as { code: number; message: string; data: Record<string, unknown> };
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const scripted = { mode: 'scripted' as const };
+
+describe('cluster router', { timeout: 120_000 }, () => {
+  it('answers initialize itself and spreads 30 concurrent spawns by load', async () => {
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }]);
+    expect(client.serverInfo.name).toBe('orchflow-cluster');
+    expect(client.capabilities.features).toEqual(expect.arrayContaining(['cluster', 'transactions']));
+    expect(client.capabilities.transports).toEqual(['cluster']);
+    const terminals = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => client.spawnTerminal(`agent-${i % 4}`, scripted)),
+    );
+    const counts = { n1: links.load('n1'), n2: links.load('n2'), n3: links.load('n3') };
+    expect(counts.n1 + counts.n2 + counts.n3).toBe(30);
+    expect(Math.max(...Object.values(counts)) - Math.min(...Object.values(counts))).toBeLessThanOrEqual(1);
+    for (const t of terminals) {
+      expect(
+        links
+          .orch(owner(t.id))
+          .listTerminals()
+          .some((info) => info.id === t.id),
+      ).toBe(true);
+    }
+    // Least loaded first: after freeing two on n1, the next two spawns land there.
+    const onN1 = terminals.filter((t) => owner(t.id) === 'n1');
+    await Promise.all(onN1.slice(0, 2).map((t) => t.kill()));
+    const next = [await client.spawnTerminal('late', scripted), await client.spawnTerminal('late', scripted)];
+    expect(next.map((t) => owner(t.id))).toEqual(['n1', 'n1']);
+  });
+
+  it('honours labels and node, skips full nodes and falls back when a node refuses', async () => {
+    const { links, client } = await cluster([
+      { id: 'n1', labels: { zone: 'a', gpu: 'yes' }, capacity: 3 },
+      // Announces room it does not have: its orchestrator refuses with QuotaExceeded.
+      { id: 'n2', labels: { zone: 'a' }, announcedLoad: 0, maxTerminals: 1 },
+      { id: 'n3', labels: { zone: 'b' } },
+    ]);
+    const named = await client.spawnTerminal('n', { ...scripted, placement: { node: 'n2' } });
+    expect(owner(named.id)).toBe('n2');
+    const gpu = { ...scripted, placement: { labels: { gpu: 'yes' } } };
+    const onGpu = [await client.spawnTerminal('g', gpu), await client.spawnTerminal('g', gpu)];
+    expect(onGpu.map((t) => owner(t.id))).toEqual(['n1', 'n1']);
+    const zoneB = await client.spawnTerminal('b', { ...scripted, placement: { labels: { zone: 'b' } } });
+    expect(owner(zoneB.id)).toBe('n3');
+    // Zone a: n2 looks least loaded but refuses (its quota is full); the router tries n1 next.
+    const zoneA = { ...scripted, placement: { labels: { zone: 'a' } } };
+    const fellBack = await client.spawnTerminal('a', zoneA);
+    expect(owner(fellBack.id)).toBe('n1');
+    // n1 is now at capacity: a GPU spawn has nowhere to go, at once.
+    const full = await failure(client.spawnTerminal('g', gpu));
+    expect(full.code).toBe(ErrorCode.Unavailable);
+    expect(full.data.reason).toBe('no-capacity');
+    // Zone a again: n1 is skipped (full) and n2 refuses: all refused.
+    const refused = await failure(client.spawnTerminal('a', zoneA));
+    expect(refused.code).toBe(ErrorCode.Unavailable);
+    expect(refused.data.reason).toBe('all-refused');
+    expect(refused.data.refusals).toMatchObject([{ nodeId: 'n2', code: ErrorCode.QuotaExceeded }]);
+    const noMatch = await failure(client.spawnTerminal('x', { placement: { labels: { zone: 'c' } } }));
+    expect(noMatch.code).toBe(ErrorCode.Unavailable);
+    expect(noMatch.data.reason).toBe('no-match');
+    const badNode = await failure(client.spawnTerminal('x', { placement: { node: 'bad_node' } }));
+    expect(badNode.code).toBe(ErrorCode.InvalidParams);
+    expect([links.load('n1'), links.load('n2'), links.load('n3')]).toEqual([3, 1, 1]);
+  });
+
+  it('routes execute, write, read, snapshot, kill and batches to the owning node', async () => {
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }]);
+    const byNode = await Promise.all(
+      ['n1', 'n2', 'n3'].map((node) => client.spawnTerminal(`on-${node}`, { placement: { node } })),
+    );
+    for (const [i, t] of byNode.entries()) {
+      expect(owner(t.id)).toBe(`n${i + 1}`);
+      const result = await t.execute(`echo "ran on $((${i} + 1))"`);
+      expect(result).toMatchObject({ stdout: `ran on ${i + 1}\n`, exitCode: 0 });
+    }
+    const [t1, t2, t3] = byNode as [(typeof byNode)[0], (typeof byNode)[0], (typeof byNode)[0]];
+    await t2.write('echo typed-$((6 * 7))\n');
+    await waitFor(
+      () =>
+        links
+          .orch('n2')
+          .read(t2.id, { maxBytes: 1 << 20 })
+          .data.includes('typed-42'),
+      'typed output',
+    );
+    const read = await t2.read({ maxBytes: 1 << 20 });
+    expect(read.data).toContain('typed-42');
+    expect((await t3.snapshot()).cols).toBe(80);
+    expect(await t1.resize(100, 30)).toEqual({ cols: 100, rows: 30 });
+    expect(links.orch('n1').listTerminals()[0]).toMatchObject({ id: t1.id, cols: 100 });
+    const batch = await client.batchExecute([
+      { terminalId: t3.id, command: 'echo one' },
+      { terminalId: t3.id, command: 'echo two' },
+    ]);
+    expect(batch.map((r) => r.ok && r.result.stdout)).toEqual(['one\n', 'two\n']);
+    const spanning = await failure(
+      client.batchExecute([
+        { terminalId: t1.id, command: 'true' },
+        { terminalId: t3.id, command: 'true' },
+      ]),
+    );
+    expect(spanning.code).toBe(ErrorCode.Unsupported);
+    const tx = await client.transaction();
+    const committed = await tx.commit([{ terminalId: t1.id, command: 'echo in-tx' }]);
+    expect(committed[0]).toMatchObject({ ok: true, result: { stdout: 'in-tx\n' } });
+    const raw = await rawSession(links);
+    const unknown = await failure(raw.request('terminal.read', { terminalId: 'n9_nope' }));
+    expect(unknown.code).toBe(ErrorCode.TerminalNotFound);
+    const unprefixed = await failure(raw.request('terminal.read', { terminalId: 'no-prefix' }));
+    expect(unprefixed.code).toBe(ErrorCode.TerminalNotFound);
+    await t2.kill();
+    expect(
+      links
+        .orch('n2')
+        .listTerminals()
+        .some((t) => t.id === t2.id && t.state !== 'exited'),
+    ).toBe(false);
+    expect(links.load('n1')).toBe(1);
+    expect(links.load('n3')).toBe(1);
+  });
+
+  it('merges listings and metrics, names nodes that do not answer, fans killAll out', async () => {
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }], {
+      fanOutTimeoutMs: 500,
+    });
+    for (const node of ['n1', 'n2', 'n2', 'n3'])
+      await client.spawnTerminal(`a-${node}`, { ...scripted, placement: { node } });
+    const listed = await client.listTerminals();
+    expect(listed.map((t) => owner(t.id)).sort()).toEqual(['n1', 'n2', 'n2', 'n3']);
+    expect((await client.listTerminals({ agentId: 'a-n2' })).length).toBe(2);
+    const metrics = await client.metrics();
+    expect(metrics.terminals).toEqual({ total: 4, running: 4 });
+    expect(metrics.terminalsByAgent).toEqual({ 'a-n1': 1, 'a-n2': 2, 'a-n3': 1 });
+    expect(metrics.unreachableNodes).toBeUndefined();
+    // A node that is live but never answers is named, not waited for.
+    links.add({ id: 'n4', hang: true });
+    const started = Date.now();
+    const partial = await client.metrics();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(partial.unreachableNodes).toEqual(['n4']);
+    expect(partial.terminals.total).toBe(4);
+    expect(await client.killAll()).toBe(4);
+    expect([links.load('n1'), links.load('n2'), links.load('n3')]).toEqual([0, 0, 0]);
+  });
+
+  it('fails in-flight requests of a lost node, tells subscribers, lists its terminals as lost', async () => {
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }]);
+    const doomed = await client.spawnTerminal('doomed', { placement: { node: 'n2' } });
+    const survivor = await client.spawnTerminal('survivor', { placement: { node: 'n1' } });
+    // A raw session sees the exit notification as sent.
+    const exits: unknown[] = [];
+    const raw = await rawSession(links, (method, params) => {
+      if (method === 'terminal.exit') exits.push(params);
+    });
+    const sub = await raw.request('terminal.subscribe', { terminalId: doomed.id });
+    expect(sub.subscriptionId.startsWith('n2_')).toBe(true);
+    // The client's own stream of the doomed terminal.
+    const events: string[] = [];
+    const streaming = (async () => {
+      for await (const event of doomed.stream()) events.push(event.type);
+    })();
+    let started = false;
+    // Short: the "lost" node still runs it, and the terminal's next command waits for it.
+    const inFlight = doomed.execute('sleep 4', { onStart: () => (started = true) });
+    await waitFor(() => started, 'the sleep to start');
+    const lostAt = Date.now();
+    links.kill('n2');
+    const error = await failure(inFlight);
+    expect(Date.now() - lostAt).toBeLessThan(5_000);
+    expect(error.code).toBe(ErrorCode.Unavailable);
+    expect(error.data).toMatchObject({ reason: 'node-lost', nodeId: 'n2' });
+    await waitFor(() => exits.length > 0, 'terminal.exit');
+    expect(exits[0]).toEqual({
+      terminalId: doomed.id,
+      subscriptionId: sub.subscriptionId,
+      exitCode: null,
+      signal: null,
+      reason: 'node-lost',
+    });
+    await streaming;
+    expect(events.at(-1)).toBe('end');
+    // Later calls fail the same way; spawns avoid the lost node; listings show its terminal lost.
+    expect((await failure(doomed.execute('true'))).data.reason).toBe('node-lost');
+    for (let i = 0; i < 4; i++)
+      expect(owner((await client.spawnTerminal('after', scripted)).id)).not.toBe('n2');
+    const listed = await client.listTerminals();
+    expect(listed.find((t) => t.id === doomed.id)).toMatchObject({
+      state: 'exited',
+      exitCode: null,
+      exitReason: 'node-lost',
+    });
+    expect(listed.find((t) => t.id === survivor.id)?.state).toBe('running');
+    // The node comes back (a tmux node re-adopts its terminals): reachable again under the same id.
+    links.revive('n2');
+    expect((await doomed.execute('echo back')).stdout).toBe('back\n');
+    const again = await client.listTerminals();
+    expect(again.filter((t) => t.id === doomed.id)).toMatchObject([{ state: 'running' }]);
+  });
+
+  it('fails at once with Unavailable when no node is live', async () => {
+    const empty = new InProcessCluster();
+    const started = Date.now();
+    const refused = await failure(OrchflowClient.fromChannel(new ClusterChannel(empty)));
+    expect(refused.code).toBe(ErrorCode.Unavailable);
+    expect(refused.data.reason).toBe('no-node');
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }]);
+    links.kill('n1');
+    links.kill('n2');
+    const spawn = await failure(client.spawnTerminal('nobody', scripted));
+    expect(spawn.code).toBe(ErrorCode.Unavailable);
+    expect(spawn.data.reason).toBe('no-node');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('delivers a cancelled execute to the node that runs it', async () => {
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }]);
+    const terminals = await Promise.all(
+      ['n1', 'n2', 'n3'].map((node) => client.spawnTerminal(`c-${node}`, { placement: { node } })),
+    );
+    const target = terminals[2] as (typeof terminals)[0];
+    const controller = new AbortController();
+    let started = false;
+    const running = target.execute('sleep 60; echo "not-$((1 + 1))-cancelled"', {
+      signal: controller.signal,
+      onStart: () => (started = true),
+    });
+    await waitFor(() => started, 'the sleep to start');
+    controller.abort();
+    expect((await failure(running)).code).toBe(ErrorCode.Cancelled);
+    // The node interrupted the sleep: the terminal runs the next command at once.
+    const t0 = Date.now();
+    expect((await target.execute('echo free')).stdout).toBe('free\n');
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const history = await target.history();
+    expect(history.find((c) => c.command.startsWith('sleep 60'))?.exitCode).not.toBe(0);
+    expect(links.orch('n3').read(target.id, { maxBytes: 1 << 20 }).data).not.toContain('not-2-cancelled');
+  });
+});
