@@ -89,6 +89,21 @@ describe('cluster names', () => {
   });
 });
 
+describe('reassembly bounds', () => {
+  it('refuses part counts no real split makes, and empty parts, before holding anything', () => {
+    const max = 64 * 1024;
+    const bad =
+      (chunk: string, bytes = 10) =>
+      () =>
+        new ChunkAssembler(max).push(new Uint8Array(bytes), chunk);
+    expect(bad('0/0/999999999')).toThrow(/out of range/);
+    expect(bad('0/0/65')).toThrow(/out of range/);
+    expect(bad('0/0/1')).toThrow(/out of range/);
+    expect(bad('0/0/2', 0)).toThrow(/no bytes/);
+    expect(new ChunkAssembler(max).push(new Uint8Array(10), '0/0/64')).toBeUndefined();
+  });
+});
+
 describe('lazy loading', () => {
   it('imports the NATS client modules only dynamically (users without NATS never load them)', async () => {
     const { readFile, readdir } = await import('node:fs/promises');

@@ -109,3 +109,41 @@ describe('env is checked', () => {
     expect((await t.execute('echo ok')).stdout).toBe('ok\n');
   });
 });
+
+// The shell's own variables may be anything a command made them; the command's env never breaks
+// the line it is on and puts back exactly what was there.
+describe.each(['bash', 'zsh'].filter(hasShell))('env over the shell’s own variables (%s)', (shell) => {
+  let t: Terminal;
+  beforeAll(async () => {
+    t = await Terminal.spawn({ shell, cols: 80, rows: 24 });
+  });
+  afterAll(async () => {
+    await t?.kill();
+  });
+
+  test('a set but unexported variable comes back unexported', async () => {
+    await t.execute('TRACEPARENT=mine');
+    expect((await t.execute('printenv TRACEPARENT', { env: { TRACEPARENT: TP } })).stdout).toBe(`${TP}\n`);
+    const after = await t.execute('echo "$TRACEPARENT"; printenv TRACEPARENT || echo not-exported');
+    expect(after.stdout).toBe('mine\nnot-exported\n');
+    await t.execute('unset TRACEPARENT');
+  });
+
+  test('a readonly, integer or array variable is left alone and the command still runs', async () => {
+    await t.execute('readonly RO=fixed; typeset -i NUM=7; ARR=(a b)');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    const r = await t.execute('echo "ran $RO $NUM ${ARR[*]}"', { env: { RO: 'x', NUM: '1+1', ARR: 'y' } });
+    expect(r.stdout).toBe('ran fixed 7 a b\n');
+    expect(r.exitCode).toBe(0);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "$RO $NUM ${ARR[*]}"')).stdout).toBe('fixed 7 a b\n');
+  });
+
+  test('zsh or bash options set by earlier commands change nothing', async () => {
+    if (shell === 'zsh') await t.execute('setopt ksharrays shwordsplit nounset');
+    else await t.execute('set -u');
+    expect((await t.execute('printenv TRACEPARENT', { env: { TRACEPARENT: TP } })).stdout).toBe(`${TP}\n`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "${TRACEPARENT-unset}"')).stdout).toBe('unset\n');
+  });
+});

@@ -55,6 +55,11 @@ export async function spawnInCluster(
     throw new OrchflowError(ErrorCode.Cancelled, "Request 'terminal.spawn' was cancelled by the caller");
   }
   const first = refusals[0];
+  // Nodes may hold different tokens, so each was asked; refused by all for the token, the caller's
+  // credentials are the problem (retrying will not help), not the cluster's capacity.
+  if (first && refusals.every((r) => r.code === ErrorCode.Unauthorized)) {
+    throw new OrchflowError(ErrorCode.Unauthorized, first.message, { refusals });
+  }
   throw unavailable(
     'all-refused',
     `Every matching cluster node refused the spawn${first ? ` (first: ${first.nodeId}: ${first.message})` : ''}; retry later or add nodes`,

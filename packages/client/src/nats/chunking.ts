@@ -7,6 +7,8 @@ import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
 
 /** Bytes left for headers and protocol overhead under `max_payload`. */
 export const CHUNK_HEADROOM_BYTES = 4096;
+/** Smallest part a split message is cut into (the receiver's bound on a message's part count). */
+const MIN_PART_BYTES = 1024;
 /** Default bound of a reassembled message (the protocol's largest frame). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -19,7 +21,7 @@ export interface ChunkPart {
 
 /** Splits `data` into parts that fit `maxPayload` (the NATS server's limit). */
 export function splitMessage(data: Uint8Array, seq: number, maxPayload: number): ChunkPart[] {
-  const limit = Math.max(1024, maxPayload - CHUNK_HEADROOM_BYTES);
+  const limit = Math.max(MIN_PART_BYTES, maxPayload - CHUNK_HEADROOM_BYTES);
   if (data.byteLength <= limit) return [{ data }];
   const count = Math.ceil(data.byteLength / limit);
   const parts: ChunkPart[] = [];
@@ -49,7 +51,13 @@ export class ChunkAssembler {
     const [, seq = '', indexText = '', countText = ''] = match;
     const index = Number(indexText);
     const count = Number(countText);
-    if (count < 1 || index >= count) throw violation(`Orchflow-Chunk '${chunk}' is out of range`);
+    // splitMessage's parts hold at least 1 KiB each, so more parts than that bound allows, or an
+    // empty part, is a sender trying to grow the reassembly without sending bytes.
+    const maxParts = Math.ceil(this.maxMessageBytes / MIN_PART_BYTES);
+    if (count < 2 || count > maxParts || index >= count) {
+      throw violation(`Orchflow-Chunk '${chunk}' is out of range (2 to ${maxParts} parts)`);
+    }
+    if (data.byteLength === 0) throw violation(`Orchflow-Chunk '${chunk}' carries no bytes`);
     if (index === 0) {
       if (this.current) throw violation('a new split message began before the previous one ended');
       this.current = { seq, count, parts: [], bytes: 0 };

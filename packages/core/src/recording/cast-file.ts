@@ -69,8 +69,9 @@ export class CastFile {
       }
     }
     this.pendingBytes = encodeLine(line, this.buffer, this.pendingBytes);
-    if (this.pendingBytes >= BUFFER_BYTES) this.flush();
-    else if (!this.timer) {
+    if (this.pendingBytes >= BUFFER_BYTES) {
+      if (!this.flush()) return -1;
+    } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.flush();

@@ -44,6 +44,7 @@ export class TerminalRecorder {
   private count = 0;
   private running: Running | undefined;
   private stopped = false;
+  private partClosed = false;
   private readonly markers: MarkerQueue;
   private readonly sink: MarkerSink = {
     output: (time, data) => void this.event(time, 'o', data),
@@ -209,7 +210,11 @@ export class TerminalRecorder {
 
   private put(time: number, line: CastLine, bytes: number): number {
     const at = this.file.append(line, bytes);
-    if (at < 0) return -1;
+    if (at < 0) {
+      // Reserved in check(), never written.
+      this.settings.directory.adjust(-bytes);
+      return -1;
+    }
     this.accounted += bytes;
     this.lastTime = time;
     this.settings.counters.bytesWritten += bytes;
@@ -236,6 +241,7 @@ export class TerminalRecorder {
   }
 
   private openPart(): void {
+    this.partClosed = false;
     const { basePath } = this.terminal;
     const name = (part: number): string => (part === 0 ? `${basePath}.cast` : `${basePath}.${part}.cast`);
     // A file of an earlier run (a tmux terminal adopted after a restart keeps its id) is kept.
@@ -269,6 +275,8 @@ export class TerminalRecorder {
   /** The file is full: it is finished and the recording continues in the next one. */
   private rotate(): void {
     this.closePart();
+    // Closing can fail (the index could not be written): the recording has stopped then.
+    if (this.stopped) return;
     this.part++;
     this.openPart();
     // The command in flight starts again in the new file, so each file stands alone.
@@ -277,7 +285,10 @@ export class TerminalRecorder {
     if (running) this.marker({ type: 'start', record: running.record, offset: 0, time: 0 });
   }
 
+  /** Finishes the current file and its index; once per file, even when closing fails midway. */
   private closePart(): void {
+    if (this.partClosed) return;
+    this.partClosed = true;
     this.index.close();
     const size = this.file.close();
     this.settings.directory.finish(this.file.path, size + this.index.bytes);

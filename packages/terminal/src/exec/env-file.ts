@@ -1,8 +1,19 @@
 // The one file a terminal's bash or zsh reads a command's own variables from (`<dir>/env-1`, read
 // by `__orchflow_arm <token> 1`; see shell-integration/command-env). Commands run one at a time,
-// so one file rewritten in place serves them all: kept open, a rewrite is two syscalls (~10 µs),
-// where creating and removing a file per command cost ~80 µs here.
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+// so one file rewritten in place serves them all: kept open, a rewrite is a few syscalls (~10 µs),
+// where creating and removing a file per command cost ~80 µs here. The directory is the
+// terminal's, so a command may have removed or replaced the file: then it is created afresh
+// (exclusively, never through a link) rather than written where the shell no longer looks.
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  lstatSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** The number the arm is given; the file is `env-<ENV_FILE_ID>` in the private directory. */
@@ -18,10 +29,26 @@ export class CommandEnvFile {
   /** Replaces the file's content with `text`; returns the arm's number and the path. */
   write(text: string): { id: number; path: string } {
     const path = join(this.dir, `env-${ENV_FILE_ID}`);
-    this.fd ??= openSync(path, 'w', 0o600);
+    if (this.fd === undefined || !this.stillAt(path, this.fd)) {
+      this.close();
+      rmSync(path, { force: true });
+      const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+      this.fd = openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    }
     const bytes = writeSync(this.fd, text, 0, 'utf8');
     ftruncateSync(this.fd, bytes);
     return { id: ENV_FILE_ID, path };
+  }
+
+  /** True when `path` is still the regular file open as `fd`. */
+  private stillAt(path: string, fd: number): boolean {
+    try {
+      const there = lstatSync(path);
+      const open = fstatSync(fd);
+      return there.isFile() && there.ino === open.ino && there.dev === open.dev;
+    } catch {
+      return false;
+    }
   }
 
   /** Closes the file (the directory, removed with the terminal, takes it away). */

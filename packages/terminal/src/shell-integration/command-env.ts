@@ -3,62 +3,112 @@
 // about 7 µs per character (a W3C traceparent assignment ~0.5 ms per command), reading a private
 // file with the `read` builtin costs no fork and a few µs. The orchestrator writes `NAME=value`
 // lines to `<dir>/env-<n>` and types `__orchflow_arm <token> <n>`; the arm exports each variable
-// and remembers what it replaced, and the prompt hook puts that back before the done marker, so
-// the shell and the next command never see the variables, as with a prefix assignment.
-// Names are checked again here (the file is the terminal's, and its commands could rewrite it);
-// values are assigned, never evaluated, and nothing here `eval`s a variable a command could set.
+// and remembers what it replaced (unset, set, or set and exported), and the prompt hook puts that
+// back before the done marker, so the shell and the next command never see the variables, as
+// with a prefix assignment.
+// The file and the shell's variables are the terminal's, so a command could have changed them:
+// only a regular file is read, names are checked again, and a variable that is not a plain scalar
+// (readonly, integer, array, a bash nameref — assigning to those can fail the whole line in zsh or
+// evaluate code in bash) is left alone, on the way in and on the way back. Values are assigned,
+// never evaluated; nothing here `eval`s a variable; `continue` is not used (a function may shadow
+// it in bash). zsh runs these under `emulate -L zsh`, so the user's options (KSH_ARRAYS,
+// SH_WORD_SPLIT, NO_UNSET) do not change how they read.
 // sh keeps the typed prefix assignment: its prompt hook runs in a subshell (`PS1='$(…)'`), which
 // cannot restore anything, and sh reads whole lines, so length costs it little.
 
-/** Name of the saved-state array (name, was-set flag, old value per variable). Not exported. */
+/** Name of the saved-state array (name, how it was, old value per variable). Not exported. */
 const SAVED = '__orchflow_saved';
 
-// A valid name that is not orchflow's own: anything else in the file is skipped.
-const SKIP_BAD_NAME = `case $__orchflow_n in '' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*) continue ;; esac`;
+// A name the file may set: a shell identifier that is not orchflow's own.
+const NAME_CASE = `'' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*`;
+
+function bashFunctions(file: string): string {
+  return `${SAVED}=()
+__orchflow_env_in() {
+  builtin local __orchflow_l __orchflow_n __orchflow_a
+  [[ -f ${file} && ! -L ${file} ]] || builtin return 0
+  while IFS= builtin read -r __orchflow_l; do
+    __orchflow_n=\${__orchflow_l%%=*}
+    case $__orchflow_n in ${NAME_CASE}) ;; *)
+      if [[ ! -R $__orchflow_n ]]; then
+        __orchflow_a=\${!__orchflow_n@a}
+        if [[ $__orchflow_a == '' || $__orchflow_a == x ]]; then
+          if [[ -v $__orchflow_n ]]; then ${SAVED}+=("$__orchflow_n" "\${__orchflow_a:-s}" "\${!__orchflow_n}")
+          else ${SAVED}+=("$__orchflow_n" u ''); fi
+          builtin declare -gx "$__orchflow_n=\${__orchflow_l#*=}"
+        fi
+      fi ;;
+    esac
+  done < ${file}
+}
+__orchflow_env_out() {
+  builtin local __orchflow_i __orchflow_n __orchflow_f __orchflow_a
+  for ((__orchflow_i = \${#${SAVED}[@]} - 3; __orchflow_i >= 0; __orchflow_i -= 3)); do
+    __orchflow_n=\${${SAVED}[__orchflow_i]}
+    __orchflow_f=\${${SAVED}[__orchflow_i + 1]}
+    case $__orchflow_n in ${NAME_CASE}) ;; *)
+      if [[ ! -R $__orchflow_n ]]; then
+        __orchflow_a=\${!__orchflow_n@a}
+        if [[ $__orchflow_a == '' || $__orchflow_a == x ]]; then
+          case $__orchflow_f in
+            u) builtin unset -v "$__orchflow_n" ;;
+            x) builtin declare -gx "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
+            s) builtin declare -g +x "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
+          esac
+        fi
+      fi ;;
+    esac
+  done
+  ${SAVED}=()
+}`;
+}
+
+function zshFunctions(file: string): string {
+  // ${(tP)n}: the type of the variable named by n ('' when unset); only plain scalars are touched.
+  return `typeset -ga ${SAVED}=()
+__orchflow_env_in() {
+  emulate -L zsh
+  local __orchflow_l __orchflow_n
+  [[ -f ${file} && ! -L ${file} ]] || return 0
+  while IFS= read -r __orchflow_l; do
+    __orchflow_n=\${__orchflow_l%%=*}
+    case $__orchflow_n in (${NAME_CASE}) ;; (*)
+      case \${(tP)__orchflow_n} in
+        ('') ${SAVED}+=("$__orchflow_n" u '') ;;
+        (scalar) ${SAVED}+=("$__orchflow_n" s "\${(P)__orchflow_n}") ;;
+        (scalar-export) ${SAVED}+=("$__orchflow_n" x "\${(P)__orchflow_n}") ;;
+        (*) __orchflow_n= ;;
+      esac
+      [[ -n $__orchflow_n ]] && typeset -gx "$__orchflow_n=\${__orchflow_l#*=}" ;;
+    esac
+  done < ${file}
+}
+__orchflow_env_out() {
+  emulate -L zsh
+  local -i __orchflow_i
+  local __orchflow_n __orchflow_f
+  for ((__orchflow_i = \${#${SAVED}} - 2; __orchflow_i >= 1; __orchflow_i -= 3)); do
+    __orchflow_n=\${${SAVED}[__orchflow_i]}
+    __orchflow_f=\${${SAVED}[__orchflow_i + 1]}
+    case $__orchflow_n in (${NAME_CASE}) ;; (*)
+      case \${(tP)__orchflow_n} in
+        ('' | scalar | scalar-export)
+          case $__orchflow_f in
+            (u) unset "$__orchflow_n" ;;
+            (x) typeset -gx "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
+            (s) typeset -g +x "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
+          esac ;;
+      esac ;;
+    esac
+  done
+  ${SAVED}=()
+}`;
+}
 
 /** `__orchflow_env_in <n>` and `__orchflow_env_out` for `shell`, reading files in `dir`. */
 export function commandEnvFunctions(shell: 'bash' | 'zsh', dir: string): string {
   const file = `'${dir.replaceAll("'", "'\\''")}'/env-"$1"`;
-  const [local, read, exportVar, unset, first, value, flag] =
-    shell === 'bash'
-      ? [
-          'builtin local',
-          'IFS= builtin read -r',
-          'builtin declare -gx',
-          'builtin unset -v',
-          `\${#${SAVED}[@]} - 3`,
-          `\${${SAVED}[__orchflow_i + 2]}`,
-          `\${${SAVED}[__orchflow_i + 1]}`,
-        ]
-      : [
-          'local',
-          'IFS= read -r',
-          'typeset -gx',
-          'unset',
-          `\${#${SAVED}} - 2`,
-          `\${${SAVED}[__orchflow_i + 2]}`,
-          `\${${SAVED}[__orchflow_i + 1]}`,
-        ];
-  const current = shell === 'bash' ? `"\${!__orchflow_n}"` : `"\${(P)__orchflow_n}"`;
-  return `${SAVED}=()
-__orchflow_env_in() {
-  ${local} __orchflow_l __orchflow_n
-  while ${read} __orchflow_l; do
-    __orchflow_n=\${__orchflow_l%%=*}
-    ${SKIP_BAD_NAME}
-    if [[ -v $__orchflow_n ]]; then ${SAVED}+=("$__orchflow_n" 1 ${current}); else ${SAVED}+=("$__orchflow_n" 0 ''); fi
-    ${exportVar} "$__orchflow_n=\${__orchflow_l#*=}"
-  done < ${file}
-}
-__orchflow_env_out() {
-  ${local} __orchflow_i __orchflow_n
-  for ((__orchflow_i = ${first}; __orchflow_i >= ${shell === 'bash' ? 0 : 1}; __orchflow_i -= 3)); do
-    __orchflow_n=\${${SAVED}[__orchflow_i]}
-    ${SKIP_BAD_NAME}
-    if [[ ${flag} == 1 ]]; then ${exportVar} "$__orchflow_n=${value}"; else ${unset} "$__orchflow_n"; fi
-  done
-  ${SAVED}=()
-}`;
+  return shell === 'bash' ? bashFunctions(file) : zshFunctions(file);
 }
 
 /** The file lines for `env` (names and values already checked by checkExecEnv). */
