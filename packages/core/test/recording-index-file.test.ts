@@ -27,6 +27,7 @@ function open(): { index: CommandIndex; writes: number[]; listed: () => number }
   const writes: number[] = [];
   const cast = join(dir, 't.cast');
   const index = new CommandIndex(cast, 'v2', 't', 'a', {
+    beforeWrite: () => undefined,
     written: (delta) => writes.push(delta),
     failed: (error) => {
       throw error;

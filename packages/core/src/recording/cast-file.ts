@@ -1,7 +1,7 @@
 // One recording file being written: complete lines appended to a file descriptor through a small
 // buffer (one reused Buffer that lines are encoded into once: no joined strings to collect). The
 // buffer is written at least every FLUSH_INTERVAL_MS, when it holds BUFFER_BYTES, and whenever
-// the recorder asks (markers, exit), so memory stays bounded and a process killed at any moment
+// the recorder asks (before the index is rewritten, at exit), so memory stays bounded and a process killed at any moment
 // leaves whole lines only: every write ends at a line end, and a write that failed half-way
 // (ENOSPC writes what fits) is cut back to the last whole line before the file is given up.
 // Writes are synchronous: they are small, go to the page cache, and keep lines in order without a

@@ -31,6 +31,8 @@ export interface IndexedCommand {
 
 /** What an index reports after each write: the change in its size, or the error that stopped it. */
 export interface IndexListener {
+  /** Called before each rewrite: the recording writes the lines the index is about to point at. */
+  beforeWrite(): void;
   written(delta: number): void;
   failed(error: Error): void;
 }
@@ -94,6 +96,9 @@ export class CommandIndex {
     if (!this.dirty || this.closed) return;
     this.dirty = false;
     this.lastWrite = performance.now();
+    this.listener.beforeWrite();
+    // Writing the recording failed and closed it (and this index) meanwhile.
+    if (this.closed) return;
     const text = `${JSON.stringify({
       version: 1,
       format: this.format === 'v2' ? 'asciicast-v2' : 'asciicast-v3',

@@ -146,7 +146,6 @@ export class TerminalRecorder {
       this.running = undefined;
       if (running && !this.stopped) this.indexEnd(running, record);
     }
-    this.file.flush();
   }
 
   private indexEnd(running: Running, record: CommandRecord): void {
@@ -250,6 +249,8 @@ export class TerminalRecorder {
     const { format } = this.settings;
     this.file = new CastFile(path, (error) => this.fail(error));
     this.index = new CommandIndex(path, format, this.terminal.terminalId, this.terminal.agentId, {
+      // The index points into the file: what it points at is written first.
+      beforeWrite: () => this.file.flush(),
       written: (delta) => this.settings.directory.adjust(delta),
       failed: (error) => this.fail(error),
     });

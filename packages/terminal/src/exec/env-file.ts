@@ -4,16 +4,7 @@
 // where creating and removing a file per command cost ~80 µs here. The directory is the
 // terminal's, so a command may have removed or replaced the file: then it is created afresh
 // (exclusively, never through a link) rather than written where the shell no longer looks.
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  ftruncateSync,
-  lstatSync,
-  openSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The number the arm is given; the file is `env-<ENV_FILE_ID>` in the private directory. */
@@ -35,8 +26,8 @@ export class CommandEnvFile {
       const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
       this.fd = openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     }
-    const bytes = writeSync(this.fd, text, 0, 'utf8');
-    ftruncateSync(this.fd, bytes);
+    // Not truncated: the text ends with a `.` line, where readers stop (a syscall less per command).
+    writeSync(this.fd, text, 0, 'utf8');
     return { id: ENV_FILE_ID, path };
   }
 

@@ -2,7 +2,7 @@
 // command's TRACEPARENT) in bash and zsh without typing the values: typing costs the line editor
 // about 7 µs per character (a W3C traceparent assignment ~0.5 ms per command), reading a private
 // file with the `read` builtin costs no fork and a few µs. The orchestrator writes `NAME=value`
-// lines to `<dir>/env-<n>` and types `__orchflow_arm <token> <n>`; the arm exports each variable
+// lines, then a `.` line, to `<dir>/env-<n>` and types `__orchflow_arm <token> <n>`; the arm exports each variable
 // and remembers what it replaced (unset, set, or set and exported), and the prompt hook puts that
 // back before the done marker, so the shell and the next command never see the variables, as
 // with a prefix assignment.
@@ -27,7 +27,7 @@ function bashFunctions(file: string): string {
 __orchflow_env_in() {
   builtin local __orchflow_l __orchflow_n __orchflow_a
   [[ -f ${file} && ! -L ${file} ]] || builtin return 0
-  while IFS= builtin read -r __orchflow_l; do
+  while IFS= builtin read -r __orchflow_l && [[ $__orchflow_l != . ]]; do
     __orchflow_n=\${__orchflow_l%%=*}
     case $__orchflow_n in ${NAME_CASE}) ;; *)
       if [[ ! -R $__orchflow_n ]]; then
@@ -70,7 +70,7 @@ __orchflow_env_in() {
   emulate -L zsh
   local __orchflow_l __orchflow_n
   [[ -f ${file} && ! -L ${file} ]] || return 0
-  while IFS= read -r __orchflow_l; do
+  while IFS= read -r __orchflow_l && [[ $__orchflow_l != . ]]; do
     __orchflow_n=\${__orchflow_l%%=*}
     case $__orchflow_n in (${NAME_CASE}) ;; (*)
       case \${(tP)__orchflow_n} in
@@ -111,9 +111,11 @@ export function commandEnvFunctions(shell: 'bash' | 'zsh', dir: string): string 
   return shell === 'bash' ? bashFunctions(file) : zshFunctions(file);
 }
 
-/** The file lines for `env` (names and values already checked by checkExecEnv). */
+/**
+ * The file lines for `env` (names and values already checked by checkExecEnv), ended by a `.`
+ * line: the file is rewritten in place without truncating it, and readers stop there.
+ */
 export function commandEnvFile(env: Readonly<Record<string, string>>): string {
-  return Object.entries(env)
-    .map(([name, value]) => `${name}=${value}\n`)
-    .join('');
+  const lines = Object.entries(env).map(([name, value]) => `${name}=${value}\n`);
+  return `${lines.join('')}.\n`;
 }
