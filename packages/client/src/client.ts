@@ -64,6 +64,12 @@ export interface DirectClientOptions extends OrchflowClientOptions {
 /** Options of {@link OrchflowClient.batchExecute}: `terminal.batchExecute`'s params but the commands. */
 export type BatchOptions = Omit<BatchExecuteParams, 'commands'>;
 
+/**
+ * What {@link OrchflowClient.listTerminals} resolves with: the terminals, plus (from a cluster
+ * only) `unreachableNodes`, the live nodes that did not answer in time. A plain array otherwise.
+ */
+export type TerminalList = TerminalInfo[] & { unreachableNodes?: string[] };
+
 /** Options of {@link OrchflowClient.runScript}. */
 export interface RunScriptOptions extends Omit<RemoteExecuteOptions, 'signal'> {
   /** Agent that owns the throwaway terminal. Default `script`. */
@@ -198,9 +204,16 @@ export class OrchflowClient {
     );
   }
 
-  /** The terminals this client may see, optionally narrowed. */
-  async listTerminals(filter: ListParams = {}): Promise<TerminalInfo[]> {
-    return (await this.peer.request('terminal.list', filter)).terminals;
+  /**
+   * The terminals this client may see, optionally narrowed. From a cluster, the array also carries
+   * `unreachableNodes` (live nodes that did not answer in time, so their terminals are missing), and
+   * terminals of lost nodes are listed `exited` with `exitReason: 'node-lost'`.
+   */
+  async listTerminals(filter: ListParams = {}): Promise<TerminalList> {
+    const { terminals, unreachableNodes } = await this.peer.request('terminal.list', filter);
+    const list: TerminalList = terminals;
+    if (unreachableNodes !== undefined) list.unreachableNodes = unreachableNodes;
+    return list;
   }
 
   /** Runs several commands; results line up with `commands`. */

@@ -36,6 +36,7 @@ export {
   type OrchflowClientOptions,
   type RunInteractiveOptions,
   type RunScriptOptions,
+  type TerminalList,
 } from './client';
 export type { DirectConnectable } from './connectable';
 export {

@@ -3,6 +3,7 @@
 // that uses `ws`, and an `http` that uses `node:http`); importing this entry changes nothing for
 // other importers.
 import { OrchflowClient as BaseClient } from './client';
+import { connectNatsCluster } from './nats/cluster-client';
 import type { HttpClientOptions } from './transports/http';
 import { createNodeHttpExchange } from './transports/http-node-exchange';
 import { connectStdio } from './transports/stdio';
@@ -15,6 +16,13 @@ class NodeOrchflowClient extends BaseClient {
   static readonly stdio: typeof connectStdio = connectStdio;
   /** Connects to `orchflow serve --unix PATH`. */
   static readonly unixSocket: typeof connectUnixSocket = connectUnixSocket;
+  /**
+   * Connects to a whole orchflow cluster over NATS (`orchflow node` processes): spawns are placed
+   * on live nodes by labels and load, every call naming a terminal goes to its node, listings and
+   * metrics gather all nodes. `token` is the orchflow token; NATS credentials go under `nats`.
+   * Connecting while no node is live succeeds; spawns then fail at once with `Unavailable`.
+   */
+  static readonly nats: typeof connectNatsCluster = connectNatsCluster;
   /** Connects to `orchflow serve --ws` with `ws`; reconnects and resumes streams by default. */
   static override readonly websocket: typeof connectWebSocket = connectWebSocket;
   /**
@@ -28,7 +36,7 @@ class NodeOrchflowClient extends BaseClient {
   }
 }
 
-/** `OrchflowClient` with the Node-only constructors (`stdio`, `unixSocket`, `websocket` over `ws`). */
+/** `OrchflowClient` with the Node-only constructors (`stdio`, `unixSocket`, `websocket` over `ws`, `nats`). */
 export const OrchflowClient: typeof NodeOrchflowClient = NodeOrchflowClient;
 /** A connection to an orchflow server; the same API over every transport. */
 export type OrchflowClient = BaseClient;
@@ -40,6 +48,7 @@ export {
   DEFAULT_FAN_OUT_TIMEOUT_MS,
   DEFAULT_NODE_CONNECT_TIMEOUT_MS,
 } from './cluster/cluster-channel';
+export { defaultNodeCapabilities, NODE_DEFAULT_FEATURES, UNVERIFIED_PRINCIPAL } from './cluster/defaults';
 export type { UnavailableReason } from './cluster/errors';
 export type { ClusterLinkEvent, ClusterLinks, ClusterNodeInfo } from './cluster/links';
 export { CLUSTER_FEATURE } from './cluster/merge';
@@ -59,6 +68,13 @@ export {
   DEFAULT_MAX_MESSAGE_BYTES,
   splitMessage,
 } from './nats/chunking';
+// The whole cluster over NATS as one client (`OrchflowClient.nats`) and the router's NATS links
+export {
+  connectNatsCluster,
+  type NatsClusterClientOptions,
+  NatsClusterClientOptionsSchema,
+} from './nats/cluster-client';
+export { NatsClusterLinks, type NatsClusterLinksOptions } from './nats/cluster-links';
 export {
   connectNats,
   loadNats,

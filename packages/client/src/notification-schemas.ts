@@ -19,11 +19,15 @@ export const OutputParams = z.object({
 /** `terminal.gap` as the client reads it. */
 export const GapParams = z.object({ subscriptionId, from: offset, to: offset });
 
-/** `terminal.exit` as the client reads it: it names its subscription (see SubscriptionRouter). */
+/**
+ * `terminal.exit` as the client reads it: it names its subscription (see SubscriptionRouter);
+ * `reason` is set when the exit was concluded rather than seen (`'node-lost'` in a cluster).
+ */
 export const ExitParams = z.object({
   subscriptionId,
   exitCode: z.nullable(z.int()),
   signal: z.nullable(z.string()),
+  reason: z.optional(z.string()),
 });
 
 /** `terminal.activity` as the client reads it. */

@@ -21,6 +21,11 @@ export interface OutputGapEvent {
 export interface OutputEndEvent {
   type: 'end';
   offset: number;
+  /**
+   * Set when the exit was concluded rather than seen (the `terminal.exit`'s `reason`): in a
+   * cluster, `'node-lost'` means the node running the terminal is gone. Absent for a real exit.
+   */
+  reason?: string;
 }
 
 /** What `RemoteTerminal.stream()` yields. */

@@ -79,8 +79,12 @@ class EventBuffer {
     this.push({ type: 'gap', from, to });
   }
 
-  exit(_info: ExitInfo): void {
-    this.push({ type: 'end', offset: this.cursor });
+  exit(info: ExitInfo): void {
+    this.push(
+      info.reason === undefined
+        ? { type: 'end', offset: this.cursor }
+        : { type: 'end', offset: this.cursor, reason: info.reason },
+    );
   }
 
   fail(error: Error): void {

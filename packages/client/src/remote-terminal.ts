@@ -70,6 +70,7 @@ export interface RemoteTerminalContext {
 export class RemoteTerminal {
   private current: TerminalInfo;
   private readonly listeners = new Set<(chunk: OutputChunk) => void>();
+  private readonly exitListeners = new Set<(exit: ExitInfo) => void>();
   private live: Promise<OpenSubscription> | undefined;
   /** Activity and floor listeners: they keep the live subscription open, as output listeners do. */
   private watchers = 0;
@@ -233,6 +234,17 @@ export class RemoteTerminal {
     return disposer(() => this.removeListener(listener));
   }
 
+  /**
+   * Calls `listener` once when the terminal exits, with how it ended: `reason` is `'node-lost'`
+   * when a cluster's node running it is gone (the exit was concluded, not seen). Like `onActivity`,
+   * it shares the live subscription of `onOutput`; resolves once exits are heard. The handle's
+   * `info()` shows the exit too (`state: 'exited'`, `exitCode`, `exitReason`).
+   */
+  onExit(listener: (exit: ExitInfo) => void): Promise<Disposer> {
+    this.exitListeners.add(listener);
+    return this.watch(() => this.exitListeners.delete(listener));
+  }
+
   /** The terminal's output as an async iterable, from `fromOffset` (resume) or live. */
   stream(options: StreamOptions = {}): AsyncIterable<OutputEvent> {
     return streamOutput(this.context.router, this.id, options);
@@ -245,8 +257,10 @@ export class RemoteTerminal {
           for (const listener of [...this.listeners]) listener(chunk);
         },
         gap: () => undefined,
-        exit: () => {
+        exit: (exit) => {
           this.live = undefined;
+          this.learnExit(exit);
+          for (const listener of [...this.exitListeners]) listener(exit);
         },
         fail: () => {
           this.live = undefined;
@@ -278,6 +292,12 @@ export class RemoteTerminal {
       throw error;
     }
     return disposer(release);
+  }
+
+  private learnExit(exit: ExitInfo): void {
+    const { exitReason: _previous, ...rest } = this.current;
+    const ended: TerminalInfo = { ...rest, state: 'exited', exitCode: exit.exitCode };
+    this.current = exit.reason === undefined ? ended : { ...ended, exitReason: exit.reason };
   }
 
   private learnFloor(state: FloorState): FloorState {

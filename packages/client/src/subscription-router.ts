@@ -68,8 +68,11 @@ export class SubscriptionRouter {
       for (const listener of [...(this.floor.get(p.terminalId) ?? [])]) listener(p);
     });
     peer.onNotification('terminal.exit', ExitParams, (p) => {
-      if (p.subscriptionId !== undefined)
-        this.route(p.subscriptionId, { kind: 'exit', info: { exitCode: p.exitCode, signal: p.signal } });
+      if (p.subscriptionId === undefined) return;
+      const info: ExitInfo = { exitCode: p.exitCode, signal: p.signal };
+      // `reason` ('node-lost' from a cluster) says the exit was concluded, not seen: pass it on.
+      if (p.reason !== undefined) info.reason = p.reason;
+      this.route(p.subscriptionId, { kind: 'exit', info });
     });
   }
 

@@ -40,6 +40,7 @@ describe('orchflow node: usage', () => {
       [{ ...base, natsPass: 'x' }, /--nats-pass needs --nats-user/],
       [{ ...base, natsToken: 't', natsCreds: 'f' }, /Pass one of --nats-token/],
       [{ ...base, backend: 'docker' }, /Unknown backend 'docker'/],
+      [{ ...base }, /needs --tokens FILE .* --insecure-no-auth/],
     ];
     for (const [flags, message] of cases) {
       const error = await runNode(flags).catch((e) => e);
@@ -54,7 +55,16 @@ describe('orchflow node: usage', () => {
 
   it('exits 1 with a clear line when NATS refuses the credentials', async () => {
     const nats = await natsForTest({ token: 'right-nats-token' });
-    const run = await runCli(['node', '--nats', nats.url, '--name', 'n1', '--nats-token', 'wrong']);
+    const run = await runCli([
+      'node',
+      '--nats',
+      nats.url,
+      '--name',
+      'n1',
+      '--nats-token',
+      'wrong',
+      '--insecure-no-auth',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/refused the credentials.*Unauthorized/);
   }, 30_000);

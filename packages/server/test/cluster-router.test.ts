@@ -108,9 +108,9 @@ describe('cluster router', { timeout: 120_000 }, () => {
     const full = await failure(client.spawnTerminal('g', gpu));
     expect(full.code).toBe(ErrorCode.Unavailable);
     expect(full.data.reason).toBe('no-capacity');
-    // Zone a again: n1 is skipped (full) and n2 refuses: all refused.
+    // Zone a again: n1 is skipped (full) and n2 refuses: all refused, all for the quota.
     const refused = await failure(client.spawnTerminal('a', zoneA));
-    expect(refused.code).toBe(ErrorCode.Unavailable);
+    expect(refused.code).toBe(ErrorCode.QuotaExceeded);
     expect(refused.data.reason).toBe('all-refused');
     expect(refused.data.refusals).toMatchObject([{ nodeId: 'n2', code: ErrorCode.QuotaExceeded }]);
     const noMatch = await failure(client.spawnTerminal('x', { placement: { labels: { zone: 'c' } } }));
@@ -258,9 +258,13 @@ describe('cluster router', { timeout: 120_000 }, () => {
   it('fails at once with Unavailable when no node is live', async () => {
     const empty = new InProcessCluster();
     const started = Date.now();
-    const refused = await failure(OrchflowClient.fromChannel(new ClusterChannel(empty)));
+    // Connecting to an empty cluster succeeds (a default node's capabilities); spawns fail at once.
+    const early = await OrchflowClient.fromChannel(new ClusterChannel(empty));
+    expect(early.capabilities.features).toContain('cluster');
+    const refused = await failure(early.spawnTerminal('nobody', scripted));
     expect(refused.code).toBe(ErrorCode.Unavailable);
     expect(refused.data.reason).toBe('no-node');
+    await early.close();
     const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }]);
     links.kill('n1');
     links.kill('n2');

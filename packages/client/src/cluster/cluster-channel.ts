@@ -4,6 +4,9 @@
 // fans listings, metrics and bulk controls out to every live node, and speaks for nodes that
 // are lost. Its own side is an RpcPeer on an in-process channel pair, so ids, `$/cancelRequest`,
 // `$/progress` and batches work as on any server; each node is reached over its own NodeLink.
+// `initialize` succeeds even when no node can answer it (none live, or none reachable): the
+// client gets a default node's capabilities (defaults.ts) and its spawns fail with Unavailable
+// until a node comes; only a refusal about the caller (bad token, version) fails it.
 import {
   ChannelClosedError,
   checkProtocolVersion,
@@ -18,6 +21,7 @@ import {
   OrchflowError,
   type ParamsOf,
   PROTOCOL_VERSION,
+  type Principal,
   type RequestContext,
   RpcPeer,
   type ServerInfo,
@@ -26,7 +30,8 @@ import {
 } from '@orchflow/protocol';
 import type { ZodType } from 'zod';
 import { batchInCluster, ClusterTransactions } from './batches';
-import { nodeLost, terminalNotFound, unavailable } from './errors';
+import { defaultNodeCapabilities, UNVERIFIED_PRINCIPAL } from './defaults';
+import { nodeLost, readOnly, terminalNotFound, unavailable } from './errors';
 import { bulkControl, listCluster, metricsOfCluster } from './fan-out';
 import {
   clientNotificationParams,
@@ -59,6 +64,12 @@ export interface ClusterChannelOptions {
   connectTimeoutMs?: number;
   /** Hears protocol problems on the client side or on node links (must not throw). */
   onError?: (error: Error) => void;
+  /**
+   * True when the router runs in its caller's process (`OrchflowClient.nats`): a node session that
+   * closes mid-request fails the request with `ChannelClosed`, the caller's own connection loss;
+   * otherwise (a gateway) with `Unavailable` (`link-closed`).
+   */
+  local?: boolean;
 }
 
 type Handler = (params: never, context: RequestContext) => unknown;
@@ -74,6 +85,8 @@ export class ClusterChannel implements IpcChannel {
   private readonly hooks: NodeLinkHooks;
   private readonly stopEvents: (() => void)[];
   private init: InitializeParams | undefined;
+  /** Who the nodes took the client to be; undefined while no node has authenticated it. */
+  private principal: Principal | undefined;
   private initialized = false;
   private shuttingDown: Promise<void> | undefined;
 
@@ -94,6 +107,7 @@ export class ClusterChannel implements IpcChannel {
       notification: (nodeId, method, params) => this.fromNode(nodeId, method, params),
       closed: (link) => this.linkClosed(link),
       error: options.onError,
+      local: options.local === true,
     };
     this.peer = new RpcPeer(this.inner, {
       onUnhandledRequest: (method, params, context) => this.routeByTerminal(method, params, context),
@@ -144,7 +158,11 @@ export class ClusterChannel implements IpcChannel {
     this.serve('orchestrator.pauseAll', (p, c) => bulkControl(r, 'orchestrator.pauseAll', 'paused', p, c));
     this.serve('orchestrator.resumeAll', (p, c) => bulkControl(r, 'orchestrator.resumeAll', 'resumed', p, c));
     this.serve('terminal.batchExecute', (p, c) => batchInCluster(r, p, c));
-    this.serve('tx.begin', () => this.transactions.begin());
+    this.serve('tx.begin', () => {
+      // Answered here, so the router must refuse what a node would: a viewer controls nothing.
+      if (this.principal?.kind === 'viewer') throw readOnly('tx.begin', this.principal.name);
+      return this.transactions.begin();
+    });
     this.serve('tx.commit', (p, c) => this.transactions.commit(r, p, c));
     this.serve('tx.rollback', (p) => this.transactions.rollback(p.txId));
     this.serve('terminal.subscribe', (p, c) => this.subscribe(p, c));
@@ -188,29 +206,38 @@ export class ClusterChannel implements IpcChannel {
       throw new OrchflowError(ErrorCode.VersionMismatch, version.reason, { serverVersion: PROTOCOL_VERSION });
     }
     const live = this.links.nodes();
-    if (live.length === 0) {
-      throw unavailable('no-node', 'No cluster node is live; start an orchflow node and connect again');
-    }
     // Each node authenticates the caller itself: the client's token goes to every node session.
     this.init = { ...params, protocolVersion: PROTOCOL_VERSION };
     const settled = await Promise.allSettled(live.map((node) => this.link(node.id).ready));
     const answers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const transports = this.options.transports ?? ['cluster'];
     const [first] = answers;
     if (!first) {
-      this.init = undefined;
+      // A refusal that says something about the caller (bad token, version) fails the connect; a
+      // cluster with no node to ask (none live, or none reachable) is connected to all the same,
+      // and its spawns fail with Unavailable at once until a node comes (see defaults.ts).
       const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-      throw (
-        failures.find((e) => e instanceof Error && 'code' in e && e.code !== ErrorCode.Unavailable) ??
-        unavailable('all-refused', 'No live cluster node accepted the session', {
-          failures: failures.map((e) => (e instanceof Error ? e.message : String(e))),
-        })
+      const refusal = failures.find(
+        (e) => e instanceof Error && 'code' in e && e.code !== ErrorCode.Unavailable,
       );
+      if (refusal) {
+        this.init = undefined;
+        throw refusal;
+      }
+      this.initialized = true;
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        serverInfo: this.options.serverInfo ?? { name: 'orchflow-cluster', version: 'unknown' },
+        capabilities: defaultNodeCapabilities(transports),
+        principal: { ...UNVERIFIED_PRINCIPAL },
+      };
     }
     this.initialized = true;
+    this.principal = first.principal;
     return {
       protocolVersion: PROTOCOL_VERSION,
       serverInfo: this.options.serverInfo ?? { name: 'orchflow-cluster', version: first.serverInfo.version },
-      capabilities: mergeCapabilities(answers, this.options.transports ?? ['cluster']),
+      capabilities: mergeCapabilities(answers, transports),
       principal: first.principal,
     };
   }

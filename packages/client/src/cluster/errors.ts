@@ -46,3 +46,13 @@ export function ownerOf(id: string): string | undefined {
   const cut = id.indexOf('_');
   return cut > 0 ? id.slice(0, cut) : undefined;
 }
+
+/** The Forbidden error a viewer gets for a control the router answers itself (as a node would). */
+export function readOnly(method: string, name: string | undefined): OrchflowError {
+  const who = name === undefined ? 'a viewer' : `viewer '${name}'`;
+  return new OrchflowError(
+    ErrorCode.Forbidden,
+    `This connection's principal is read-only (${who}): it may watch terminals but not call '${method}'. Connect with an admin token, or with an agent token to control that agent's own terminals`,
+    { method, principal: 'viewer' },
+  );
+}

@@ -9,6 +9,7 @@ import {
   type InitializeResult,
   isOrchflowError,
   isOrchflowLocalError,
+  OrchflowError,
   type RequestOptions,
   RpcPeer,
 } from '@orchflow/protocol';
@@ -23,6 +24,13 @@ export interface NodeLinkHooks {
   closed(link: NodeLink): void;
   /** Protocol problems on the link (malformed messages); must not throw. */
   error?(error: Error): void;
+  /**
+   * True when the router runs in the caller's own process (`OrchflowClient.nats`): a session to a
+   * node that closes mid-request is then the caller's own connection loss and fails with
+   * `ChannelClosed` (outcome unknown), as over any transport. A gateway answers `Unavailable`
+   * (`link-closed`, retryable): its caller's connection is fine.
+   */
+  readonly local?: boolean;
 }
 
 /** An initialized session to one node. */
@@ -134,6 +142,13 @@ export class NodeLink {
   private translate(error: unknown): unknown {
     if (this.lost) return nodeLost(this.nodeId);
     if (isOrchflowLocalError(error) && error.code === ErrorCode.ChannelClosed) {
+      if (this.hooks.local) {
+        return new OrchflowError(
+          ErrorCode.ChannelClosed,
+          `The connection to cluster node '${this.nodeId}' closed before the answer came (the outcome is unknown)`,
+          { nodeId: this.nodeId, reason: 'link-closed' },
+        );
+      }
       return unavailable(
         'link-closed',
         `The session to cluster node '${this.nodeId}' closed before the answer came (the outcome is unknown); retry`,

@@ -1,7 +1,8 @@
 // `terminal.spawn` in a cluster: place the terminal (see placement.ts), forward the spawn without
 // `placement` (the node has nowhere else to put it), and on a refusal that another node may not
 // give (quota, overload, spawn failure, unavailable or closed link) try the next candidate. No
-// candidate, or all refused → `Unavailable` at once, with the reason and each node's refusal.
+// candidate, or all refused → `Unavailable` at once, with the reason and each node's refusal
+// (all refused with one code about the request, e.g. QuotaExceeded → that code).
 import {
   ErrorCode,
   isOrchflowError,
@@ -23,6 +24,9 @@ const NEXT_NODE_CODES: ReadonlySet<number> = new Set([
   ErrorCode.ChannelClosed,
   ErrorCode.Unauthorized,
 ]);
+
+// Refusals that say a node could not be reached or used, not what it made of the request.
+const LINK_CODES: ReadonlySet<number> = new Set([ErrorCode.Unavailable, ErrorCode.ChannelClosed]);
 
 /** Spawns on the best node that accepts; resolves with the node's `TerminalInfo`. */
 export async function spawnInCluster(
@@ -56,9 +60,11 @@ export async function spawnInCluster(
   }
   const first = refusals[0];
   // Nodes may hold different tokens, so each was asked; refused by all for the token, the caller's
-  // credentials are the problem (retrying will not help), not the cluster's capacity.
-  if (first && refusals.every((r) => r.code === ErrorCode.Unauthorized)) {
-    throw new OrchflowError(ErrorCode.Unauthorized, first.message, { refusals });
+  // credentials are the problem (retrying will not help), not the cluster's capacity. Likewise
+  // when every node refused with one code about the request (QuotaExceeded, SpawnFailed for a cwd
+  // that exists nowhere…): that is the answer a single server gives. Link failures stay Unavailable.
+  if (first && !LINK_CODES.has(first.code) && refusals.every((r) => r.code === first.code)) {
+    throw new OrchflowError(first.code, first.message, { reason: 'all-refused', refusals });
   }
   throw unavailable(
     'all-refused',

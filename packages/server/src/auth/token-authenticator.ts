@@ -83,6 +83,14 @@ export class TokenAuthenticator {
     return found;
   }
 
+  /**
+   * The principal of a request without any token, when this authenticator admits one: never for a
+   * server's own tokens; a cluster gateway's (which forwards tokens to its nodes) does.
+   */
+  anonymousPrincipal(): Principal | undefined {
+    return undefined;
+  }
+
   /** The `authenticate` hook of `serveChannel`: the token's principal, or throws Unauthorized. */
   readonly authenticate = (params: Pick<InitializeParams, 'token'>): Principal => {
     if (params.token === undefined || params.token === '') {

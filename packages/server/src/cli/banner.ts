@@ -28,6 +28,8 @@ export interface Banner {
   stdio: boolean;
   /** Where and how `--record` records every terminal. */
   recording?: string;
+  /** Set in gateway mode (`--cluster`): which cluster is served. */
+  gateway?: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export function announce(banner: Banner, format: 'human' | 'json', log: Logger):
       loginUrl: banner.loginUrl,
       publicHost: banner.publicHost,
       recording: banner.recording,
+      gateway: banner.gateway,
     };
     // Not a log line a level can silence: programs read the listeners' addresses from it.
     if (log.isLevelEnabled('info')) log.info(fields, 'listening');
@@ -55,11 +58,13 @@ export function announce(banner: Banner, format: 'human' | 'json', log: Logger):
   }
   // Under --stdio the parent process, not Ctrl-C, ends the server (by closing stdin).
   const stop = banner.stdio ? 'stops when stdin closes' : 'Ctrl-C to stop';
-  const out = [`orchflow ${VERSION} serving (${stop})`];
+  const what = banner.gateway ? `gateway to ${banner.gateway.split(' (')[0]}` : 'serving';
+  const out = [`orchflow ${VERSION} ${what} (${stop})`];
   for (const { transport, address, connect } of banner.listeners) {
     const where = address === undefined ? '' : `${address}   `;
     out.push(`  ${transport.padEnd(12)} ${where}connect: ${connect}`);
   }
+  if (banner.gateway) out.push(`  ${'cluster'.padEnd(12)} ${banner.gateway}`);
   out.push(`  ${'policy'.padEnd(12)} ${banner.policy}`);
   if (banner.recording) out.push(`  ${'recording'.padEnd(12)} ${banner.recording}`);
   if (banner.generatedToken) {

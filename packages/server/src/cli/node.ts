@@ -30,6 +30,8 @@ export interface NodeFlags {
   nodeTtl?: string;
   sessionTtl?: string;
   tokens?: string;
+  /** `--insecure-no-auth`: run without `--tokens`, every session admin. */
+  insecureNoAuth?: boolean;
   natsToken?: string;
   natsUser?: string;
   natsPass?: string;
@@ -102,6 +104,14 @@ export async function runNode(flags: NodeFlags): Promise<number> {
         ? 'human'
         : 'json';
   const log = createLogger({ level: flags.logLevel as never, format });
+  if (!flags.tokens && !flags.insecureNoAuth) {
+    // Anyone who can publish to the cluster's NATS subjects reaches the node: without tokens every
+    // one of them would be admin, so that takes a flag that says so.
+    throw usageError(
+      'orchflow node needs --tokens FILE (the tokens and principals clients present, as for orchflow serve); ' +
+        'without it anyone who can reach the cluster on NATS is admin. Pass --insecure-no-auth to run so anyway',
+    );
+  }
   const auth = flags.tokens ? await TokenAuthenticator.fromFile(flags.tokens) : undefined;
   // A node is reachable by anyone with access to the cluster's NATS subjects: a network listener.
   const chosen = await effectivePolicy(flags.policy, true);
@@ -175,7 +185,11 @@ export function registerNode(program: Command, done: (code: number) => void): vo
     .option('--cluster-name <name>', `cluster (subject namespace) to join (default ${DEFAULT_CLUSTER_NAME})`)
     .option('--node-ttl <ms>', 'the node counts as gone this long after its last heartbeat (default 15000)')
     .option('--session-ttl <ms>', 'a client session silent this long is closed (default 60000)')
-    .option('--tokens <file>', 'JSON tokens file, as for orchflow serve (without it every session is admin)')
+    .option('--tokens <file>', 'JSON tokens file, as for orchflow serve (required unless --insecure-no-auth)')
+    .option(
+      '--insecure-no-auth',
+      'run without --tokens: every session is admin (only on a NATS server nobody else reaches)',
+    )
     .option('--nats-token <token>', 'NATS token')
     .option('--nats-user <user>', 'NATS user (with --nats-pass)')
     .option('--nats-pass <password>', 'NATS password')

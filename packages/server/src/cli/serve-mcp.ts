@@ -1,11 +1,14 @@
 // `serve --http PORT --mcp`: an MCP server (from @orchflow/mcp) on the same orchestrator, mounted
 // at /mcp on the HTTP listener behind its bearer tokens. Origins: localhost pages and those
 // --allow-origin lists; on a loopback bind the Host header must name loopback too (DNS rebinding).
+import type { OrchflowClient } from '@orchflow/client';
 import type { Orchestrator } from '@orchflow/core';
 import {
+  clientConnector,
   createMcpHttpHandler,
   createMcpServer,
   directConnector,
+  type McpClientIdentity,
   type McpNodeHandler,
   type OrchflowMcpServer,
 } from '@orchflow/mcp';
@@ -15,14 +18,17 @@ import { VERSION } from './version';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
-/** The MCP server and its HTTP handler for `serve --mcp`. */
+/**
+ * The MCP server and its HTTP handler for `serve --mcp`: on `source`, the orchestrator (each MCP
+ * client in-process) or, in gateway mode, a function opening a client connection for one.
+ */
 export function mcpOverHttp(
-  orchestrator: Orchestrator,
+  source: Orchestrator | ((identity: McpClientIdentity) => Promise<OrchflowClient>),
   flags: { host: string; allowOrigin?: string[]; sessionIdle?: number; audit?: AuditLog },
   onError: (error: Error) => void,
 ): { server: OrchflowMcpServer; handler: McpNodeHandler } {
   const server = createMcpServer({
-    connect: directConnector(orchestrator),
+    connect: typeof source === 'function' ? clientConnector(source) : directConnector(source),
     version: VERSION,
     sessionIdleMs: flags.sessionIdle,
     auditLog: flags.audit,

@@ -1,10 +1,14 @@
 // `orchflow serve`: builds an orchestrator and starts the listeners the flags ask for (stdio,
 // Unix socket, WebSocket, HTTP), says where they listen, how to connect and under which policy
 // (on stderr: stdout may be the stdio transport), then runs until SIGINT/SIGTERM, until its parent
-// goes away, or, with --stdio, until stdin closes.
+// goes away, or, with --stdio, until stdin closes. With `--cluster nats://…` it builds no
+// orchestrator: it is a gateway, and the same listeners serve an orchflow cluster (see
+// serve-cluster.ts and cluster/gateway.ts).
 import { resolve } from 'node:path';
+import type { Orchestrator } from '@orchflow/core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
+import { ClusterGateway } from '../cluster/gateway';
 import { HttpServer } from '../http/http-server';
 import { throttledLog } from '../log-throttle';
 import { createLogger } from '../logger';
@@ -17,12 +21,18 @@ import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { launchedByNpm, watchParent } from './parent-watch';
 import { effectivePolicy } from './policy-flag';
 import { USAGE_EXIT_CODE } from './recording-args';
+import {
+  type GatewayFlagOptions,
+  gatewayMcpClient,
+  gatewayOptions,
+  type ServeClusterFlags,
+} from './serve-cluster';
 import { type ServeUsage, serveUsage } from './serve-usage';
 import { parseSessionIdle } from './session-idle';
-import { type Stoppable, shutdownOnSignals } from './shutdown';
+import { type ShutsDown, type Stoppable, shutdownOnSignals } from './shutdown';
 
 /** Flags of `orchflow serve`. */
-export interface ServeFlags {
+export interface ServeFlags extends ServeClusterFlags {
   ws?: number;
   http?: number;
   host: string;
@@ -94,7 +104,11 @@ function logFormat(value: string | undefined): 'human' | 'json' {
  * Runs `orchflow serve`; resolves with the exit code after shutdown. `usage` is the flags' checked
  * values (see serve-usage.ts; computed from `flags` when not given).
  */
-export async function serve(flags: ServeFlags, usage: ServeUsage = serveUsage(flags)): Promise<number> {
+export async function serve(
+  flags: ServeFlags,
+  usage: ServeUsage = serveUsage(flags),
+  cluster: GatewayFlagOptions | undefined = gatewayOptions(flags),
+): Promise<number> {
   const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
   if (flags.mcp && flags.http === undefined) {
     throw new Error('--mcp serves MCP at /mcp on the HTTP listener: pass --http PORT too');
@@ -121,23 +135,31 @@ export async function serve(flags: ServeFlags, usage: ServeUsage = serveUsage(fl
   }
   const format = logFormat(flags.logFormat);
   const log = createLogger({ level: flags.logLevel as never, format });
-  const { auth, generated } = await authFrom(flags);
-  const policy = await effectivePolicy(flags.policy, wantsNetwork);
-  const audit = await openAuditLog(flags.auditLog);
-  const orchestrator = await buildOrchestrator({
-    ...flags,
-    policy: policy.policy,
-    auditLog: audit,
-    recordLimits: usage.recording,
-  });
+  const gateway = cluster ? await ClusterGateway.open(cluster) : undefined;
+  const { auth, generated } = gateway ? { auth: gateway.auth, generated: undefined } : await authFrom(flags);
+  const local = gateway ? undefined : await effectivePolicy(flags.policy, wantsNetwork);
+  const policy = local ?? {
+    description: "each node's own (--policy of orchflow node) plus the caller's token",
+  };
+  const audit = gateway ? undefined : await openAuditLog(flags.auditLog);
+  const orchestrator = local
+    ? await buildOrchestrator({
+        ...flags,
+        policy: local.policy,
+        auditLog: audit,
+        recordLimits: usage.recording,
+      })
+    : undefined;
+  // What every transport serves: the orchestrator, or (gateway) the cluster.
+  const target = { orchestrator, channels: gateway?.channels };
   const servers: Stoppable[] = [];
   const listeners: Listener[] = [];
   let loginUrl: string | undefined;
-  const shutdown = shutdownOnSignals(servers, orchestrator, log);
+  const shutdown = shutdownOnSignals(servers, gateway ?? (orchestrator as ShutsDown), log);
   if (launchedByNpm()) watchParent(() => shutdown.trigger('parent process (npx) exited'));
   try {
     if (flags.unix) {
-      const unix = new UnixSocketServer({ orchestrator, path: flags.unix, auth, logger: log });
+      const unix = new UnixSocketServer({ ...target, path: flags.unix, auth, logger: log });
       const info = await unix.start();
       servers.push(unix);
       listeners.push({
@@ -151,7 +173,7 @@ export async function serve(flags: ServeFlags, usage: ServeUsage = serveUsage(fl
       const warn = throttledLog((fields, message) => log.warn(fields, message));
       const onError = (error: Error) => warn({ err: error.message, transport: 'ws' }, 'connection error');
       const ws = new WebSocketServer({
-        orchestrator,
+        ...target,
         host: flags.host,
         port: flags.ws,
         auth,
@@ -171,12 +193,16 @@ export async function serve(flags: ServeFlags, usage: ServeUsage = serveUsage(fl
         log.error({ err: error.message, transport: 'http' }, 'request failed');
       // Loaded only for --mcp: serving without it does not pay for the MCP SDK.
       const mcp = flags.mcp
-        ? (await import('./serve-mcp')).mcpOverHttp(orchestrator, { ...flags, audit }, onError)
+        ? (await import('./serve-mcp')).mcpOverHttp(
+            gateway ? (identity) => gatewayMcpClient(gateway, identity) : (orchestrator as Orchestrator),
+            { ...flags, audit },
+            onError,
+          )
         : undefined;
       if (mcp) servers.push({ stop: () => mcp.server.close() });
       const http = new HttpServer({
         mcp: mcp?.handler,
-        orchestrator,
+        ...target,
         host: flags.host,
         port: flags.http,
         auth,
@@ -223,7 +249,7 @@ export async function serve(flags: ServeFlags, usage: ServeUsage = serveUsage(fl
       }
     }
     if (flags.stdio) {
-      const stdio = new StdioServer({ orchestrator, auth, logger: log });
+      const stdio = new StdioServer({ ...target, auth, logger: log });
       await stdio.start();
       servers.push(stdio);
       void stdio.closed.then(() => shutdown.trigger('stdin closed'));
@@ -243,6 +269,7 @@ export async function serve(flags: ServeFlags, usage: ServeUsage = serveUsage(fl
       publicHost: wantsNetwork && !isLoopbackHost(flags.host) ? flags.host : undefined,
       stdio: flags.stdio === true,
       recording: recordingBanner(flags),
+      gateway: gateway && cluster ? gatewayBanner(gateway, cluster.servers) : undefined,
     },
     format,
     log,
@@ -265,6 +292,13 @@ function monitorLoginUrl(http: HttpServer): string | undefined {
   }
 }
 
+/** What the banner says about a gateway: the cluster, its NATS servers and the live nodes now. */
+function gatewayBanner(gateway: ClusterGateway, servers: readonly string[]): string {
+  const nodes = gateway.nodes().map((n) => n.id);
+  const live = nodes.length === 0 ? 'no live node yet' : `live nodes: ${nodes.join(', ')}`;
+  return `cluster '${gateway.cluster}' on ${servers.join(',')} (${live}; callers' tokens go to the nodes)`;
+}
+
 /** What the banner says about `--record`: the directory, format, input and limits, or nothing. */
 function recordingBanner(flags: ServeFlags): string | undefined {
   if (flags.record === undefined) return undefined;
@@ -282,20 +316,24 @@ function recordingBanner(flags: ServeFlags): string | undefined {
 /** The action of `serve`: a usage error in the flags' values exits 2 before anything starts. */
 async function serveCommand(flags: ServeFlags): Promise<number> {
   let usage: ServeUsage;
+  let cluster: GatewayFlagOptions | undefined;
   try {
     usage = serveUsage(flags);
+    cluster = gatewayOptions(flags);
   } catch (error) {
     reportError(error);
     return USAGE_EXIT_CODE;
   }
-  return serve(flags, usage);
+  return serve(flags, usage, cluster);
 }
 
 /** Registers `serve` on `program`. */
 export function registerServe(program: Command, done: (code: number) => void): void {
   program
     .command('serve')
-    .description('Serve an orchestrator over stdio, a Unix socket, WebSocket and/or HTTP')
+    .description(
+      'Serve an orchestrator (or, with --cluster, an orchflow cluster as a gateway) over stdio, a Unix socket, WebSocket and/or HTTP',
+    )
     .option('--ws <port>', 'WebSocket listener port', parsePort)
     .option('--http <port>', 'HTTP listener port (JSON-RPC sessions, REST + SSE)', parsePort)
     .option('--host <host>', 'interface for --ws/--http (non-loopback needs --token/--tokens)', DEFAULT_HOST)
@@ -370,6 +408,19 @@ export function registerServe(program: Command, done: (code: number) => void): v
       '--record-retention <duration>',
       'with --record: delete finished recordings older than this (90s, 30m, 12h, 7d, 2w), at start and periodically',
     )
+    .option(
+      '--cluster <urls>',
+      "gateway mode: serve the orchflow cluster on these NATS servers (nats://HOST:PORT,…) instead of a local orchestrator; callers' tokens go to the nodes (see docs/cluster.md)",
+    )
+    .option(
+      '--cluster-name <name>',
+      'with --cluster: the cluster (subject namespace) to serve (default orchflow)',
+    )
+    .option('--nats-token <token>', 'with --cluster: NATS token')
+    .option('--nats-user <user>', 'with --cluster: NATS user (with --nats-pass)')
+    .option('--nats-pass <password>', 'with --cluster: NATS password')
+    .option('--nats-creds <file>', 'with --cluster: NATS credentials file (JWT + nkey)')
+    .option('--nats-tls-ca <file>', 'with --cluster: CA file for a TLS connection to NATS')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .addHelpText(

@@ -1,7 +1,6 @@
 // Graceful shutdown of `orchflow serve`: on SIGINT/SIGTERM (or when the stdio parent goes away)
 // stop accepting, close connections (their in-flight requests end and terminals are killed),
 // shut the orchestrator down, and exit 0. A second signal, or a shutdown that hangs, exits 1.
-import type { Orchestrator } from '@orchflow/core';
 import type { Logger } from '../logger';
 
 /** How long a graceful shutdown may take before the process exits anyway. */
@@ -12,10 +11,15 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
+/** What is shut down after the servers: the orchestrator (or a cluster gateway). */
+export interface ShutsDown {
+  shutdown(): Promise<unknown>;
+}
+
 /** Resolves with the exit code once shutdown is complete; `trigger` starts it early. */
 export function shutdownOnSignals(
   servers: readonly Stoppable[],
-  orchestrator: Orchestrator,
+  orchestrator: ShutsDown,
   log: Logger,
 ): { done: Promise<number>; trigger(reason: string): void } {
   let started = false;
@@ -36,7 +40,8 @@ export function shutdownOnSignals(
       await Promise.allSettled(servers.map((server) => server.stop()));
       await orchestrator
         .shutdown()
-        .catch((error: Error) => log.error({ err: error.message }, 'orchestrator shutdown failed'));
+        .catch((error: Error) => log.error({ err: error.message }, 'orchestrator shutdown failed'))
+        .then(() => undefined);
       clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

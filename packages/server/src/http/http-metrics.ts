@@ -42,13 +42,20 @@ export interface MountedMetrics {
 /** Validates `setting` (InvalidParams) and prepares the `/metrics` handler. */
 export function mountMetrics(
   setting: HttpMetricsSetting,
-  orchestrator: Orchestrator,
+  orchestrator: Orchestrator | undefined,
   auth: TokenAuthenticator | undefined,
 ): MountedMetrics {
   const options = normalise(setting);
   let own: MetricsPlugin | undefined;
   let registry = options.registry;
   if (!registry) {
+    // A server serving a cluster (a gateway) has no orchestrator whose metrics it could scrape.
+    if (!orchestrator) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        "metrics need the server's orchestrator or a 'registry' to serve; this server has neither",
+      );
+    }
     registry = MetricsPlugin.of(orchestrator)?.registry;
     if (!registry) {
       own = new MetricsPlugin().attach(orchestrator);

@@ -1,8 +1,8 @@
 // The options, address and stats of `HttpServer`, and their defaults: what an embedder configures.
-import type { Orchestrator } from '@orchflow/core';
 import type { McpNodeHandler } from '@orchflow/mcp';
 import type { Principal, ServerInfo } from '@orchflow/protocol';
 import type { TokenAuthenticator } from '../auth';
+import type { ChannelServerSource } from '../channel-server';
 import { DEFAULT_WS_RECONNECT_GRACE_MS } from '../ws/ws-server-options';
 import type { HttpMetricsSetting } from './http-metrics';
 
@@ -16,8 +16,7 @@ export const DEFAULT_HTTP_SESSION_TTL_MS = DEFAULT_WS_RECONNECT_GRACE_MS;
 export const DEFAULT_HTTP_REPLAY_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Options of {@link HttpServer}. */
-export interface HttpServerOptions {
-  orchestrator: Orchestrator;
+export interface HttpServerOptions extends ChannelServerSource {
   /** Default 127.0.0.1; anything else requires `auth`. */
   host?: string;
   /** Default 0 (any free port). */

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCode, OrchflowError, PROTOCOL_VERSION, type Principal } from '@orchflow/protocol';
 import FindMyWay from 'find-my-way';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
+import { channelServerOf } from '../channel-server';
 import { MonitorUi } from '../ui/monitor-ui';
 import { type MountedMonitor, mountMonitor } from '../ui/mount';
 import { bearerToken } from '../ws/upgrade';
@@ -64,8 +65,9 @@ export class HttpServer {
     this.host = options.host ?? DEFAULT_HOST;
     assertSafeBind(this.host, (options.auth?.size ?? 0) > 0);
     connectionAuth(options.auth, options.principal);
+    const channels = channelServerOf(options, 'HttpServer');
     this.sessions = new HttpSessions({
-      orchestrator: options.orchestrator,
+      channels,
       maxSessions: options.maxSessions ?? DEFAULT_WS_MAX_CONNECTIONS,
       ttlMs: options.sessionTtlMs ?? DEFAULT_HTTP_SESSION_TTL_MS,
       reconnectGraceMs: options.reconnectGraceMs ?? DEFAULT_WS_RECONNECT_GRACE_MS,
@@ -94,7 +96,7 @@ export class HttpServer {
       sendText(response, openApi);
     });
     on('GET', '/v1/session', async (request, response) => {
-      const connection = await openRestConnection(options.orchestrator, this.principal(request), {
+      const connection = await openRestConnection(channels, this.principal(request), {
         serverInfo: options.serverInfo,
       });
       await connection.close();
@@ -105,7 +107,7 @@ export class HttpServer {
       this.streams++;
       try {
         await serveSse(request, response, {
-          orch: options.orchestrator,
+          channels,
           principal,
           terminalId: found.params.terminalId ?? '',
           fromOffsetQuery: found.query.fromOffset,
@@ -138,7 +140,7 @@ export class HttpServer {
       const handler: Handler | undefined = route.handle
         ? (req, res, found) =>
             serveRestRoute(route, this.principal(req), req, res, found, {
-              orchestrator: options.orchestrator,
+              channels,
               serverInfo: options.serverInfo,
               maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES,
             })
@@ -311,6 +313,9 @@ export class HttpServer {
     const base = connectionAuth(this.options.auth, this.options.principal);
     if (base.principal) return base.principal;
     const header = request.headers.authorization;
+    // A gateway forwards a token-less caller as it is: its nodes decide (and refuse it if they need one).
+    const anonymous = header === undefined ? this.options.auth?.anonymousPrincipal() : undefined;
+    if (anonymous) return anonymous;
     const token = header === undefined ? undefined : bearerToken(header);
     const principal = token === undefined ? undefined : this.options.auth?.lookup(token);
     if (principal) return principal;

@@ -5,8 +5,9 @@
 // stopped reading, the server stopping) is a vanished client, and its terminals become orphans
 // for the reconnect grace period, exactly as when a WebSocket client drops.
 import type { ServerResponse } from 'node:http';
-import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import type { ServedChannel } from '@orchflow/core';
 import type { JsonRpcMessage, JsonRpcRequest, Principal, ServerInfo } from '@orchflow/protocol';
+import type { ChannelServer } from '../channel-server';
 import type { ConnectionLeases } from '../ws/terminal-leases';
 import { HttpSessionChannel } from './session-channel';
 import type { SessionEventLimits } from './session-events';
@@ -14,7 +15,7 @@ import type { SessionEventLimits } from './session-events';
 /** What a session needs from its server. */
 export interface HttpSessionOptions extends SessionEventLimits {
   id: string;
-  orchestrator: Orchestrator;
+  channels: ChannelServer;
   /** The principal of the bearer token that created the session; every later request must match. */
   principal: Principal;
   leases: ConnectionLeases;
@@ -52,7 +53,7 @@ export class HttpSession {
       },
       onStream: (open) => (open ? this.stopIdle() : this.startIdle()),
     });
-    this.served = serveChannel(options.orchestrator, this.channel, {
+    this.served = options.channels.serve(this.channel, {
       principal: options.principal,
       // The leases below decide: kill at once on a clean end, orphan for the grace otherwise.
       killTerminalsOnClose: false,

@@ -13,7 +13,6 @@
 // that created it (anyone else gets 404, as for an unknown session).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Orchestrator } from '@orchflow/core';
 import {
   ErrorCode,
   type JsonRpcRequest,
@@ -21,6 +20,7 @@ import {
   type Principal,
   type ServerInfo,
 } from '@orchflow/protocol';
+import type { ChannelServer } from '../channel-server';
 import { TerminalLeases } from '../ws/terminal-leases';
 import { readBodyText, rpcBody } from './http-body';
 import { sendJson } from './http-errors';
@@ -31,7 +31,7 @@ export const HTTP_SESSION_HEADER = 'Orchflow-Session';
 
 /** Limits and settings of the sessions of one server. */
 export interface HttpSessionSettings {
-  orchestrator: Orchestrator;
+  channels: ChannelServer;
   maxSessions: number;
   ttlMs: number;
   reconnectGraceMs: number;
@@ -50,7 +50,7 @@ export class HttpSessions {
   private readonly leases: TerminalLeases;
 
   constructor(private readonly settings: HttpSessionSettings) {
-    this.leases = new TerminalLeases(settings.orchestrator, settings.reconnectGraceMs);
+    this.leases = new TerminalLeases(settings.channels, settings.reconnectGraceMs);
   }
 
   /** Open sessions. */

@@ -6,15 +6,15 @@
 // — for at most `maxStallMs`: then the stream goes lossy (slow-consumer rule), and output the ring
 // lost meanwhile arrives as a `gap` event whose id is the ring's start, where the stream resumes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Orchestrator } from '@orchflow/core';
 import { ErrorCode, OrchflowError, type Principal, type ServerInfo } from '@orchflow/protocol';
+import type { ChannelServer } from '../channel-server';
 import { sendError } from './http-errors';
 import { openRestConnection } from './rest-connection';
 import { SSE_KEEPALIVE_MS, SseWriter, sseEvent } from './sse-writer';
 
 /** What one SSE stream needs. */
 export interface SseRequest {
-  orch: Orchestrator;
+  channels: ChannelServer;
   principal: Principal;
   terminalId: string;
   /** `?fromOffset=` of the URL, if any. */
@@ -41,7 +41,7 @@ export async function serveSse(
   });
   const writer = new SseWriter(response);
   const write = (text: string): Promise<void> => writer.write(text);
-  const connection = await openRestConnection(sse.orch, sse.principal, {
+  const connection = await openRestConnection(sse.channels, sse.principal, {
     serverInfo: sse.serverInfo,
     maxStallMs: sse.maxStallMs,
     sink: async (method, params) => {

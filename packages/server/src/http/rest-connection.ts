@@ -4,7 +4,7 @@
 // validation, cancellation). Nothing here answers a request itself. An SSE stream's notifications
 // are handed to a sink whose promise the server end's `send` returns, so a slow HTTP reader holds
 // the terminal back through core's subscription flow control instead of being buffered here.
-import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import type { ServedChannel } from '@orchflow/core';
 import {
   ChannelClosedError,
   DirectChannel,
@@ -18,6 +18,8 @@ import {
   type ServerInfo,
 } from '@orchflow/protocol';
 
+import type { ChannelServer } from '../channel-server';
+
 /** Receives the server's notifications; the returned promise is the backpressure. */
 export type NotificationSink = (method: string, params: Record<string, unknown>) => Promise<void>;
 
@@ -30,7 +32,7 @@ export interface RestConnectionOptions {
   maxStallMs?: number;
 }
 
-/** A one-principal in-process connection to an orchestrator. */
+/** A one-principal in-process connection to an orchestrator (or a gateway's cluster). */
 export interface RestConnection {
   /** The client end: `peer.request(method, params, { signal })`. */
   readonly peer: RpcPeer<typeof Methods>;
@@ -42,13 +44,12 @@ export interface RestConnection {
 
 /** Serves a new connection for `principal` and performs `initialize`. */
 export async function openRestConnection(
-  orch: Orchestrator,
+  channels: ChannelServer,
   principal: Principal,
   options: RestConnectionOptions = {},
 ): Promise<RestConnection> {
   const [clientEnd, serverEnd] = DirectChannel.pair();
-  const served: ServedChannel = serveChannel(
-    orch,
+  const served: ServedChannel = channels.serve(
     options.sink ? notificationsTo(serverEnd, options.sink) : serverEnd,
     {
       principal,

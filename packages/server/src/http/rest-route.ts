@@ -3,8 +3,8 @@
 // result is the response body. Errors propagate to HttpServer, which answers them with the JSON
 // error shape every route shares.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Orchestrator } from '@orchflow/core';
 import type { Principal, ServerInfo } from '@orchflow/protocol';
+import type { ChannelServer } from '../channel-server';
 import { readJsonBody } from './http-body';
 import { sendJson } from './http-errors';
 import type { Route } from './http-routes';
@@ -21,7 +21,7 @@ export type Handler = (request: IncomingMessage, response: ServerResponse, found
 
 /** What a REST route needs from the server. */
 export interface RestDeps {
-  orchestrator: Orchestrator;
+  channels: ChannelServer;
   serverInfo?: ServerInfo;
   maxBodyBytes: number;
 }
@@ -35,7 +35,7 @@ export async function serveRestRoute(
   found: Found,
   deps: RestDeps,
 ): Promise<void> {
-  const connection = await openRestConnection(deps.orchestrator, principal, { serverInfo: deps.serverInfo });
+  const connection = await openRestConnection(deps.channels, principal, { serverInfo: deps.serverInfo });
   // A client that hangs up before the answer cancels the call, as `$/cancelRequest` does over
   // JSON-RPC: a REST execute whose caller is gone is interrupted rather than left running.
   const hangUp = new AbortController();

@@ -3,11 +3,12 @@
 // per-connection logging with request ids, and `serveChannel` with the server's auth. Shared by
 // `StdioServer` and `UnixSocketServer`, which differ only in where the streams come from.
 import type { Duplex } from 'node:stream';
-import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import type { ServedChannel } from '@orchflow/core';
 import { ContentLengthCodec, type Principal, type ServerInfo } from '@orchflow/protocol';
 import { StreamChannel, type StreamPair } from '@orchflow/protocol/node';
 import { connectionAuth, LOCAL_DEFAULT_PRINCIPAL } from '../auth/connection-auth';
 import type { TokenAuthenticator } from '../auth/token-authenticator';
+import { type ChannelServerSource, channelServerOf } from '../channel-server';
 import { BackpressureChannel } from '../limits/backpressure-channel';
 import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
 import { type Logger, loggedChannel, nextConnectionLabel, silentLogger } from '../logger';
@@ -16,9 +17,7 @@ import { type Logger, loggedChannel, nextConnectionLabel, silentLogger } from '.
 const SERVER_MAX_BUFFERED_MESSAGES = 64;
 
 /** Options shared by the byte-stream servers. */
-export interface ByteStreamServerOptions {
-  /** The orchestrator served; several servers may share one. */
-  orchestrator: Orchestrator;
+export interface ByteStreamServerOptions extends ChannelServerSource {
   /** Token auth. With no tokens, every connection gets `principal`. */
   auth?: TokenAuthenticator;
   /**
@@ -50,7 +49,7 @@ export interface ByteStreamConnection {
   readonly blockedSends: number;
 }
 
-/** Serves `options.orchestrator` on one byte stream until either side closes it. */
+/** Serves `options.orchestrator` (or `options.channels`) on one byte stream until either side closes it. */
 export function serveByteStream(
   stream: Duplex | StreamPair,
   options: ByteStreamServerOptions,
@@ -67,7 +66,7 @@ export function serveByteStream(
   const limited = new BackpressureChannel(loggedChannel(channel, log), {
     maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
   });
-  const served = serveChannel(options.orchestrator, limited, {
+  const served = channelServerOf(options, `the ${transport} server`).serve(limited, {
     ...connectionAuth(options.auth, options.principal ?? LOCAL_DEFAULT_PRINCIPAL),
     killTerminalsOnClose: options.killTerminalsOnClose,
     serverInfo: options.serverInfo,

@@ -27,6 +27,7 @@ export function mountMonitor(options: HttpServerOptions, host: string): MountedM
   }
   const sockets = new WebSocketServer({
     orchestrator: options.orchestrator,
+    channels: options.channels,
     host,
     auth: options.auth,
     principal: options.principal,

@@ -6,7 +6,6 @@
 // processes behind. A connection that ends cleanly (`$/shutdown`, an HTTP session's DELETE) says
 // it will not be back, so its terminals are killed at once instead. Traffic is observed from the channel:
 // requests in, responses out.
-import type { Orchestrator } from '@orchflow/core';
 import type { JsonRpcMessage } from '@orchflow/protocol';
 
 /** What a channel reports to its connection's leases. */
@@ -17,12 +16,17 @@ export interface TrafficObserver {
   sent(message: JsonRpcMessage): void;
 }
 
+/** What kills a terminal: an Orchestrator, or a server's ChannelServer. */
+export interface TerminalKiller {
+  kill(terminalId: string): Promise<unknown>;
+}
+
 /** Terminals held by the connections of one server, and the orphans of dropped ones. */
 export class TerminalLeases {
   private readonly orphans = new Map<string, ReturnType<typeof setTimeout> | undefined>();
 
   constructor(
-    private readonly orch: Orchestrator,
+    private readonly orch: TerminalKiller,
     /** How long an orphan waits for adoption; 0 kills at once, Infinity never. */
     private readonly graceMs: number,
   ) {}

@@ -1,7 +1,7 @@
 // The options, address and stats of `WebSocketServer`, and their defaults: what an embedder configures.
-import type { Orchestrator } from '@orchflow/core';
 import type { Principal, ServerInfo } from '@orchflow/protocol';
 import type { TokenAuthenticator } from '../auth';
+import type { ChannelServerSource } from '../channel-server';
 import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
 
 /** Default largest accepted frame: 4 MiB (a 1 MiB command survives JSON escaping). */
@@ -20,8 +20,7 @@ export const DEFAULT_WS_MAX_IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
 export const DEFAULT_WS_RECONNECT_GRACE_MS = 60_000;
 
 /** Options of {@link WebSocketServer}. */
-export interface WebSocketServerOptions {
-  orchestrator: Orchestrator;
+export interface WebSocketServerOptions extends ChannelServerSource {
   /** Default 127.0.0.1; anything else requires `auth`. */
   host?: string;
   /** Default 0 (any free port). */

@@ -9,10 +9,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type ServedChannel, serveChannel } from '@orchflow/core';
+import type { ServedChannel } from '@orchflow/core';
 import type { InitializeParams, Principal } from '@orchflow/protocol';
 import { type WebSocket, WebSocketServer as WsServer } from 'ws';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
+import { type ChannelServer, channelServerOf } from '../channel-server';
 import { selectProtocol, WS_BINARY_OUTPUT_PROTOCOL } from './binary-output';
 import { type ConnectionLeases, TerminalLeases } from './terminal-leases';
 import { checkConnectionLimit, checkUpgrade, refuseUpgrade } from './upgrade';
@@ -45,6 +46,7 @@ export class WebSocketServer {
   private readonly clients = new Set<Client>();
   private readonly leases: TerminalLeases;
   private readonly host: string;
+  private readonly channels: ChannelServer;
   private upgrading = 0;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
@@ -54,8 +56,9 @@ export class WebSocketServer {
     assertSafeBind(this.host, (options.auth?.size ?? 0) > 0);
     // Fails at construction, not at the first connection, when nobody could be admitted.
     connectionAuth(options.auth, options.principal);
+    this.channels = channelServerOf(options, 'WebSocketServer');
     this.leases = new TerminalLeases(
-      options.orchestrator,
+      this.channels,
       options.reconnectGraceMs ?? DEFAULT_WS_RECONNECT_GRACE_MS,
     );
     this.wss = new WsServer({
@@ -239,7 +242,7 @@ export class WebSocketServer {
         throw error;
       }
     };
-    const served = serveChannel(this.options.orchestrator, channel, {
+    const served = this.channels.serve(channel, {
       authenticate,
       killTerminalsOnClose: false,
       reconnect: leases.keepsDropped,

@@ -35,6 +35,11 @@ export interface TransportCase {
    * streams; the server must then list the `reconnect` feature, and the suite checks both agree.
    */
   resumable: boolean;
+  /**
+   * Options every orchestrator this transport serves is built with, under each test's own, e.g. a
+   * cluster node's `terminalIdPrefix` (cluster terminal ids name their node).
+   */
+  orchestratorOptions?: OrchestratorOptions;
   /** Serves `orch`, authenticating with `auth` (the suite's tokens); returns how to connect. */
   start(orch: Orchestrator, auth: TokenAuthenticator): Promise<Connect>;
 }
@@ -103,7 +108,7 @@ export interface Served {
 
 /** Serves a fresh orchestrator over `transport` and connects an admin; all torn down after the test. */
 export async function serve(transport: TransportCase, options: OrchestratorOptions = {}): Promise<Served> {
-  const orch = testOrchestrator(options);
+  const orch = testOrchestrator({ ...transport.orchestratorOptions, ...options });
   const connect = await transport.start(orch, testAuthenticator());
   const adminConnection = await connect(TOKENS.admin);
   return { orch, connect, admin: adminConnection.client, adminConnection };

@@ -1,0 +1,28 @@
+// The ClusterLinks of one gateway connection: the client package's NatsClusterLinks (live nodes
+// from the gateway's shared ClusterDirectory, sessions over its one NATS connection that reopen
+// and resume after NATS drops), opened with THIS caller's orchflow token. The token is only known
+// once the caller's `initialize` arrived, which is before the router opens any node session, so
+// it is read when a session opens; every node then authenticates the caller itself.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type ClusterDirectory, type ClusterLinks, NatsClusterLinks } from '@orchflow/client/node';
+
+/** What the links of one connection share with the gateway. */
+export interface GatewayLinkSource {
+  nc: NatsConnection;
+  directory: ClusterDirectory;
+  cluster: string;
+  /** How long a node has to answer a session request. */
+  openTimeoutMs?: number;
+}
+
+/** Links for one caller; `token()` is the caller's orchflow token (undefined: none). */
+export function gatewayLinks(source: GatewayLinkSource, token: () => string | undefined): ClusterLinks {
+  const { nc, directory, cluster, openTimeoutMs } = source;
+  const shared = new NatsClusterLinks(nc, directory, { cluster, openTimeoutMs });
+  return {
+    nodes: () => shared.nodes(),
+    on: (event, listener) => shared.on(event, listener),
+    open: (nodeId) =>
+      new NatsClusterLinks(nc, directory, { cluster, openTimeoutMs, token: token() }).open(nodeId),
+  };
+}
