@@ -5,8 +5,8 @@
 // principal for its token — one object per token, so an HTTP session stays bound to the token
 // that opened it: an `agent` that may act as no agent id, which would be allowed nothing by an
 // orchestrator (and the gateway serves none with it), yet is not a `viewer`, for whom the MCP
-// server would register only its read-only tools before the nodes had a say. A caller without a token is forwarded without one: a node that needs one
-// refuses it with its own Unauthorized.
+// server would register only its read-only tools before the nodes had a say. A caller without a
+// token is forwarded without one: a node that needs one refuses it with its own Unauthorized.
 import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode, type InitializeParams, OrchflowError, type Principal } from '@orchflow/protocol';
 import { TokenAuthenticator } from '../auth';
