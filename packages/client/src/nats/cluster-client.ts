@@ -10,11 +10,12 @@
 // refused at connect (`Unauthorized`) when a node is live to check it; refused NATS credentials
 // fail with `Unauthorized` (`reason: 'nats-auth'`), an unreachable NATS with `Unavailable`.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ErrorCode, type IpcChannel, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol/runtime';
+import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
 import { z } from 'zod';
 import { OrchflowClient, type OrchflowClientOptions } from '../client';
 import { ClusterChannel } from '../cluster/cluster-channel';
 import type { ReconnectOptions } from '../reconnect-channel';
+import { closingWith } from './closing-channel';
 import { NatsClusterLinks } from './cluster-links';
 import { connectNats } from './connect';
 import { ClusterDirectory } from './directory';
@@ -138,22 +139,4 @@ export async function connectNatsCluster(options: NatsClusterClientOptions): Pro
     if (owned) await nc.close().catch(() => undefined);
     throw error;
   }
-}
-
-/** `channel`, then `cleanup` once it is closed (the directory, and the NATS connection if ours). */
-function closingWith(channel: IpcChannel, cleanup: () => Promise<void>): IpcChannel {
-  let cleaned: Promise<void> | undefined;
-  return {
-    get closed() {
-      return channel.closed;
-    },
-    send: (message: JsonRpcMessage) => channel.send(message),
-    receive: () => channel.receive(),
-    async close() {
-      await channel.close();
-      cleaned ??= cleanup().catch(() => undefined);
-      await cleaned;
-    },
-    [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
-  };
 }

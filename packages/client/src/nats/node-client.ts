@@ -4,9 +4,10 @@
 // messages) a new session is opened once NATS is back, `initialize` is sent again and every
 // output stream resumes from its last offset, as over a reconnecting WebSocket.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ChannelClosedError, type IpcChannel, type JsonRpcMessage } from '@orchflow/protocol/runtime';
+import { ChannelClosedError } from '@orchflow/protocol/runtime';
 import { OrchflowClient, type OrchflowClientOptions } from '../client';
 import { ReconnectingChannel, type ReconnectOptions } from '../reconnect-channel';
+import { closingWith } from './closing-channel';
 import { connectNats, type NatsConnectOptions } from './connect';
 import { type NodeSessionOptions, openNodeSession } from './session-channel';
 
@@ -50,20 +51,4 @@ export async function connectNatsNode(options: NatsNodeClientOptions): Promise<O
     if (connection === undefined) await nc.close().catch(() => undefined);
     throw error;
   }
-}
-
-/** `channel`, plus `cleanup` once it is closed (the NATS connection the client opened). */
-function closingWith(channel: IpcChannel, cleanup: () => Promise<void>): IpcChannel {
-  return {
-    get closed() {
-      return channel.closed;
-    },
-    send: (message: JsonRpcMessage) => channel.send(message),
-    receive: () => channel.receive(),
-    async close() {
-      await channel.close();
-      await cleanup().catch(() => undefined);
-    },
-    [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
-  };
 }
