@@ -268,22 +268,42 @@ export class OrchflowClient {
     return this.peer.request('orchestrator.metrics', options);
   }
 
-  /** Pauses output reading of every terminal (or one agent's); admin only. Returns how many. */
+  /**
+   * Pauses output reading of every terminal (or one agent's); admin only. Returns how many. In a
+   * cluster, nodes that did not answer make it fail with `Unavailable` (`data.unreachableNodes`,
+   * `data.paused`): the others are paused, but an emergency control must not look complete.
+   */
   async pauseAll(agentId?: string): Promise<number> {
     requireFeature(this.capabilities, 'emergencyControls', 'pauseAll()');
-    return (await this.peer.request('orchestrator.pauseAll', { agentId })).paused;
+    return completeOrThrow(
+      'pauseAll',
+      'paused',
+      await this.peer.request('orchestrator.pauseAll', { agentId }),
+    );
   }
 
-  /** Resumes every paused terminal (or one agent's); admin only. Returns how many. */
+  /** Resumes every paused terminal (or one agent's); admin only. Returns how many. As `pauseAll` in a cluster. */
   async resumeAll(agentId?: string): Promise<number> {
     requireFeature(this.capabilities, 'emergencyControls', 'resumeAll()');
-    return (await this.peer.request('orchestrator.resumeAll', { agentId })).resumed;
+    return completeOrThrow(
+      'resumeAll',
+      'resumed',
+      await this.peer.request('orchestrator.resumeAll', { agentId }),
+    );
   }
 
-  /** Kills every terminal (or one agent's); admin only. Returns how many. */
+  /**
+   * Kills every terminal (or one agent's); admin only. Returns how many. In a cluster, nodes that
+   * did not answer make it fail with `Unavailable` (`data.unreachableNodes`, `data.killed`): their
+   * terminals may still run.
+   */
   async killAll(agentId?: string): Promise<number> {
     requireFeature(this.capabilities, 'emergencyControls', 'killAll()');
-    return (await this.peer.request('orchestrator.killAll', { agentId }, { timeoutMs: 0 })).killed;
+    return completeOrThrow(
+      'killAll',
+      'killed',
+      await this.peer.request('orchestrator.killAll', { agentId }, { timeoutMs: 0 }),
+    );
   }
 
   /**
@@ -315,4 +335,22 @@ export class OrchflowClient {
     }
     await this.peer.close();
   }
+}
+
+/**
+ * The count of a bulk control, or `Unavailable` when some cluster nodes did not answer: a partial
+ * emergency stop must be loud, and the error's `data` still says what was done.
+ */
+function completeOrThrow<F extends string>(
+  method: string,
+  field: F,
+  result: Record<F, number> & { unreachableNodes?: string[] | undefined },
+): number {
+  const unreachable = result.unreachableNodes ?? [];
+  if (unreachable.length === 0) return result[field];
+  throw new OrchflowError(
+    ErrorCode.Unavailable,
+    `${method} reached only part of the cluster: ${result[field]} terminal(s) ${field}, but node(s) ${unreachable.join(', ')} did not answer in time, so their terminals were not; retry, or check those nodes`,
+    { reason: 'partial', [field]: result[field], unreachableNodes: unreachable },
+  );
 }

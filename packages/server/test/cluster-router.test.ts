@@ -197,7 +197,15 @@ describe('cluster router', { timeout: 120_000 }, () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(partial.unreachableNodes).toEqual(['n4']);
     expect(partial.terminals.total).toBe(4);
-    expect(await client.killAll()).toBe(4);
+    // An emergency stop that missed a node must not look complete: Unavailable, with what was done.
+    const partialKill = await client.killAll().catch((error: unknown) => error);
+    expect(isOrchflowError(partialKill) && partialKill.code).toBe(ErrorCode.Unavailable);
+    expect((partialKill as { data: unknown }).data).toEqual({
+      reason: 'partial',
+      killed: 4,
+      unreachableNodes: ['n4'],
+    });
+    expect((partialKill as Error).message).toMatch(/node\(s\) n4 did not answer/);
     expect([links.load('n1'), links.load('n2'), links.load('n3')]).toEqual([0, 0, 0]);
   });
 

@@ -1,7 +1,8 @@
 // What a node puts in the cluster's KV bucket (key = node id) and answers to discovery: who it
-// is, what it offers and how busy it is. `heartbeatAt` is refreshed every `ttlMs / 3`; readers
-// judge liveness by it (`isLive`), not by the entry's presence, because a SIGKILLed node cannot
-// delete its key.
+// is, what it offers and how busy it is. The announcement is re-put every `ttlMs / 3` with a new
+// `heartbeatAt`; liveness is judged by those heartbeats, not by the entry's presence, because a
+// SIGKILLed node cannot delete its key. `ClusterDirectory` times their arrival on its own clock;
+// `isLive` compares `heartbeatAt` (the node's clock) with the reader's, for one-off reads.
 import { z } from 'zod';
 import { NODE_ID_PATTERN } from './subjects';
 
@@ -40,7 +41,7 @@ export function parseAnnouncement(data: Uint8Array | string): NodeAnnouncement |
   }
 }
 
-/** True while the node's last heartbeat is at most its `ttlMs` old. */
+/** True while the node's last heartbeat is at most its `ttlMs` old by the reader's clock (assumes synced clocks). */
 export function isLive(announcement: NodeAnnouncement, now: number = Date.now()): boolean {
   return now - announcement.heartbeatAt <= announcement.ttlMs;
 }

@@ -1,13 +1,18 @@
 // `ClusterDirectory`: which nodes of a cluster are live, read from the cluster's JetStream KV
 // bucket. It watches the whole bucket (one subject filter: a multi-key watch needs
-// nats-server 2.10), loads the current entries, and judges liveness by each announcement's
-// `heartbeatAt` with a timer, because a node killed with SIGKILL never deletes its key.
+// nats-server 2.10), loads the current entries, and judges liveness with a timer, because a node
+// killed with SIGKILL never deletes its key. Liveness is measured on this process's own clock:
+// a node is lost when no heartbeat of it has *arrived* for its TTL. Only entries found at start-up
+// are aged by their `heartbeatAt` (the node's clock), clamped to one TTL, so a node whose clock is
+// skewed is judged right from its next heartbeat on, and never later than one TTL.
 // Events: `node-up` (a node became live), `node-updated` (a live node's announcement changed, e.g.
-// its load), `node-lost` (its heartbeat is older than its TTL, or its key was deleted).
+// its load), `node-lost` (no heartbeat for its TTL, its key was deleted, or it restarted: a new
+// `startedAt` under the same id means its terminals and sessions may be gone, so it is reported
+// lost and then up again).
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
-import { DEFAULT_NODE_TTL_MS, isLive, type NodeAnnouncement, parseAnnouncement } from './announcement';
+import { DEFAULT_NODE_TTL_MS, type NodeAnnouncement, parseAnnouncement } from './announcement';
 import { clusterSubjects, DEFAULT_CLUSTER_NAME } from './subjects';
 
 /** Options of {@link ClusterDirectory.open}. */
@@ -19,7 +24,7 @@ export interface ClusterDirectoryOptions {
 }
 
 /** Why a node counts as lost. */
-export type NodeLostReason = 'ttl' | 'deleted';
+export type NodeLostReason = 'ttl' | 'deleted' | 'restarted';
 
 /** The events of a {@link ClusterDirectory}. */
 export interface ClusterDirectoryEvents {
@@ -32,6 +37,13 @@ interface Entry {
   announcement: NodeAnnouncement;
   revision: number;
   live: boolean;
+  /** When its latest heartbeat arrived, on this process's monotonic clock (`performance.now()`). */
+  seenAt: number;
+}
+
+/** True while an entry's latest heartbeat arrived at most its TTL ago. */
+function fresh(entry: Pick<Entry, 'announcement' | 'seenAt'>, now: number = performance.now()): boolean {
+  return now - entry.seenAt <= entry.announcement.ttlMs;
 }
 
 /** Opens (creating if needed) the KV bucket of a cluster's node announcements. */
@@ -113,13 +125,14 @@ export class ClusterDirectory {
     for await (const key of keys) names.push(key);
     for (const key of names) {
       const entry = await this.kv.get(key);
-      if (entry) this.apply(entry);
+      if (entry) this.apply(entry, true);
     }
     this.timer = setInterval(() => this.check(), checkIntervalMs);
     this.timer.unref?.();
   }
 
-  private apply(entry: KvEntry): void {
+  /** `loaded`: found at start-up rather than arriving as an update, so aged by its `heartbeatAt`. */
+  private apply(entry: KvEntry, loaded = false): void {
     const known = this.entries.get(entry.key);
     if (known && known.revision >= entry.revision) return;
     if (entry.operation !== 'PUT') {
@@ -129,17 +142,25 @@ export class ClusterDirectory {
     }
     const announcement = parseAnnouncement(entry.value);
     if (!announcement || announcement.id !== entry.key) return;
-    const live = isLive(announcement);
-    this.entries.set(entry.key, { announcement, revision: entry.revision, live });
-    if (live && !known?.live) this.emit('node-up', announcement);
-    else if (live) this.emit('node-updated', announcement);
+    const now = performance.now();
+    // The node's clock only ages an entry found at start-up, and by at most one TTL past it.
+    const age = loaded
+      ? Math.min(Math.max(Date.now() - announcement.heartbeatAt, 0), announcement.ttlMs + 1)
+      : 0;
+    const next = { announcement, revision: entry.revision, seenAt: now - age, live: false };
+    next.live = fresh(next, now);
+    this.entries.set(entry.key, next);
+    const restarted = known?.live === true && known.announcement.startedAt !== announcement.startedAt;
+    if (restarted) this.emit('node-lost', { id: entry.key, reason: 'restarted', last: known.announcement });
+    if (next.live && (restarted || !known?.live)) this.emit('node-up', announcement);
+    else if (next.live) this.emit('node-updated', announcement);
     else if (known?.live) this.emit('node-lost', { id: entry.key, reason: 'ttl', last: known.announcement });
   }
 
   private check(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const [id, entry] of this.entries) {
-      if (!entry.live || isLive(entry.announcement, now)) continue;
+      if (!entry.live || fresh(entry, now)) continue;
       entry.live = false;
       this.emit('node-lost', { id, reason: 'ttl', last: entry.announcement });
     }

@@ -1,0 +1,88 @@
+// ClusterDirectory's liveness on a real nats-server, fed by hand-written announcements in the KV
+// bucket: a node whose clock is far behind is live from its next heartbeat on, one whose clock is
+// far ahead is still declared lost when its heartbeats stop, and a node that restarts under the
+// same id (a new `startedAt`) is reported lost ('restarted') and then up, not merely updated.
+import { ClusterDirectory, type NodeAnnouncement, openNodesBucket } from '@orchflow/client/node';
+import { describe, expect, it } from 'vitest';
+import { natsForTest, ncForTest, until } from './cluster-harness';
+
+const TTL_MS = 1_500;
+const HOUR = 3_600_000;
+
+function announcement(id: string, fields: Partial<NodeAnnouncement> = {}): NodeAnnouncement {
+  return {
+    id,
+    labels: {},
+    capacity: 4,
+    load: 0,
+    version: '0.0.0-test',
+    protocolVersion: '1.0',
+    startedAt: 1,
+    heartbeatAt: Date.now(),
+    ttlMs: TTL_MS,
+    ...fields,
+  };
+}
+
+async function setup() {
+  const nats = await natsForTest();
+  const nc = await ncForTest(nats.url);
+  const kv = await openNodesBucket(nc, 'orchflow', TTL_MS);
+  const put = (a: NodeAnnouncement) => kv.put(a.id, JSON.stringify(a));
+  return { nc, put };
+}
+
+describe('ClusterDirectory: liveness on its own clock', () => {
+  it('a node whose clock is an hour behind is live as soon as a heartbeat arrives', async () => {
+    const { nc, put } = await setup();
+    const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 50 });
+    const up = new Promise<NodeAnnouncement>((resolve) => directory.on('node-up', resolve));
+    await put(announcement('behind', { heartbeatAt: Date.now() - HOUR }));
+    expect((await up).id).toBe('behind');
+    expect(directory.get('behind')).toBeDefined();
+    directory.close();
+  });
+
+  it('a node whose clock is an hour ahead is declared lost one TTL after its heartbeats stop', async () => {
+    const { nc, put } = await setup();
+    // Found at start-up: aged by at most one TTL, so a skewed clock cannot keep it live longer.
+    await put(announcement('ahead-loaded', { heartbeatAt: Date.now() + HOUR }));
+    const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 50 });
+    const lost: { id: string; reason: string }[] = [];
+    directory.on('node-lost', (event) => lost.push(event));
+    expect(directory.get('ahead-loaded')).toBeDefined();
+    await put(announcement('ahead', { heartbeatAt: Date.now() + HOUR }));
+    await until(() => directory.get('ahead') !== undefined, 'the ahead node live');
+    // By its own `heartbeatAt` it would stay live for an hour.
+    await until(() => lost.length === 2, 'both nodes lost', 10_000);
+    expect(lost.map((event) => [event.id, event.reason]).sort()).toEqual([
+      ['ahead', 'ttl'],
+      ['ahead-loaded', 'ttl'],
+    ]);
+    expect(directory.nodes()).toEqual([]);
+    directory.close();
+  });
+
+  it('a loaded entry whose last heartbeat is older than its TTL is not live', async () => {
+    const { nc, put } = await setup();
+    await put(announcement('dead', { heartbeatAt: Date.now() - 10 * TTL_MS }));
+    const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 50 });
+    expect(directory.get('dead')).toBeUndefined();
+    directory.close();
+  });
+
+  it('a restart under the same id is node-lost (restarted) then node-up', async () => {
+    const { nc, put } = await setup();
+    await put(announcement('n1', { startedAt: 1 }));
+    const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 50 });
+    const events: string[] = [];
+    directory.on('node-up', (a) => events.push(`up:${a.startedAt}`));
+    directory.on('node-updated', (a) => events.push(`updated:${a.startedAt}`));
+    directory.on('node-lost', (e) => events.push(`lost:${e.reason}:${e.last.startedAt}`));
+    await put(announcement('n1', { startedAt: 1, load: 1 }));
+    await put(announcement('n1', { startedAt: 2 }));
+    await until(() => events.length === 3, 'three events');
+    expect(events).toEqual(['updated:1', 'lost:restarted:1', 'up:2']);
+    directory.close();
+  });
+});
