@@ -183,7 +183,13 @@ export class ReconnectingChannel implements IpcChannel {
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (this.userClosed) return;
       try {
-        const resumed = await this.resume(await this.connect());
+        const channel = await this.connect();
+        if (this.userClosed) {
+          // Closed while connecting: close() could not see this connection, so close it here.
+          await channel.close().catch(() => undefined);
+          return;
+        }
+        const resumed = await this.resume(channel);
         for (const listener of this.listeners.reconnected) listener({ attempts: attempt, resumed });
         return;
       } catch (failure) {

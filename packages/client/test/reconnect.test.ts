@@ -41,18 +41,21 @@ function scriptedServer(log: string[]): () => Promise<IpcChannel> {
         return new Promise(() => undefined);
       },
     });
-    peer.onRequest('initialize', Methods.initialize.params, () => ({
-      protocolVersion: PROTOCOL_VERSION,
-      serverInfo: { name: 'stub', version: '0' },
-      capabilities: {
-        transports: ['stub'],
-        executionModes: ['interactive' as const],
-        backends: ['direct'],
-        isolationLevels: ['none' as const],
-        features: [],
-      },
-      principal: { kind: 'admin' as const },
-    }));
+    peer.onRequest('initialize', Methods.initialize.params, () => {
+      log.push(`${n}:initialize`);
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        serverInfo: { name: 'stub', version: '0' },
+        capabilities: {
+          transports: ['stub'],
+          executionModes: ['interactive' as const],
+          backends: ['direct'],
+          isolationLevels: ['none' as const],
+          features: [],
+        },
+        principal: { kind: 'admin' as const },
+      };
+    });
     peer.onRequest('terminal.list', Methods['terminal.list'].params, () => ({ terminals: [INFO] }));
     peer.onRequest('terminal.subscribe', Methods['terminal.subscribe'].params, (params) => {
       const from = Math.max(0, (params.fromOffset ?? 0) - 3);
@@ -123,4 +126,37 @@ it('resumes a stream from its last offset without repeats, fails unsafe in-fligh
   expect(received.at(-1)?.type).toBe('end');
   expect(log).toContain('2:subscribe@10');
   expect(events).toEqual(['reconnecting', 'reconnected:1']);
+});
+
+it('closed while a reconnect is connecting: the new connection is closed too, never left open', async () => {
+  const log: string[] = [];
+  const connect = scriptedServer(log);
+  const opened: IpcChannel[] = [];
+  let releaseConnect: (() => void) | undefined;
+  let connecting: Promise<void> | undefined;
+  const channel = await ReconnectingChannel.open(
+    async () => {
+      if (opened.length > 0) {
+        // The second connect (the reconnect) waits until the test has closed the channel.
+        connecting = new Promise<void>((resolve) => {
+          releaseConnect = resolve;
+        });
+        await connecting;
+      }
+      const next = await connect();
+      opened.push(next);
+      return next;
+    },
+    { initialDelayMs: 1 },
+  );
+  const client = await OrchflowClient.fromChannel(channel);
+  await opened[0]?.close(); // the connection drops: a reconnect starts
+  while (!releaseConnect) await new Promise((resolve) => setTimeout(resolve, 5));
+  await client.close().catch(() => undefined);
+  releaseConnect();
+  while (opened.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 50 && !opened[1]?.closed; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(opened[1]?.closed).toBe(true);
+  // Nothing was sent on it: not even an initialize.
+  expect(log.filter((line) => line.startsWith('2:'))).toEqual([]);
 });
