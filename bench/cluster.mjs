@@ -8,8 +8,10 @@
 //    vs 300 on the single server, then killed; the time ratio and the CPU each process spent.
 //    On this 2-core machine the nodes share the cores, so the cluster cannot be faster here; the
 //    projection for three machines divides the nodes' CPU by three (each would have its own).
-// 3. Streaming 64 MiB (`head -c … | tr '\0' x`) to a consumer counting bytes, over NATS vs
-//    WebSocket to the single server. Goal ≥ 0.7×.
+// 3. Streaming 64 MiB (`head -c … | tr '\0' x`) to a consumer counting bytes, over NATS (output
+//    as binary frames, the default, and as JSON, in the same run) vs WebSocket to the single
+//    server, with the CPU the orchflow processes spent per MiB. Goal ≥ 0.7×.
+// `--only streaming` runs part 3 alone.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -36,11 +38,13 @@ const BYTES = Number(arg('bytes', quick ? 16 * 2 ** 20 : 64 * 2 ** 20));
 const STREAM_RUNS = Number(arg('runs', quick ? 2 : 3));
 const GOAL_ADDED_MS = 1;
 const GOAL_STREAM_RATIO = 0.7;
+const ONLY_STREAMING = arg('only', '') === 'streaming';
 const NODES = ['n1', 'n2', 'n3'];
 const SIDES = ['websocket', 'nats', 'gateway'];
 const label = {
   websocket: 'WebSocket → one server',
   nats: 'OrchflowClient.nats → node',
+  natsJson: 'OrchflowClient.nats, JSON output',
   gateway: 'WebSocket → gateway → node',
 };
 
@@ -104,6 +108,7 @@ const gateway = await start(
 const clients = {
   websocket: await OrchflowClient.websocket(single.value, { token }),
   nats: await OrchflowClient.nats({ servers: natsUrl, token }),
+  natsJson: await OrchflowClient.nats({ servers: natsUrl, token, binaryOutput: false }),
   gateway: await OrchflowClient.websocket(gateway.value, { token }),
 };
 
@@ -123,7 +128,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 1));
 const samples = Object.fromEntries(SIDES.map((s) => [s, []]));
 const terminals = {};
 for (const side of SIDES) terminals[side] = await clients[side].spawnTerminal('bench', { shell: 'bash' });
-for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+for (let i = 0; i < (ONLY_STREAMING ? 0 : WARMUP + ITERATIONS); i++) {
   const order = SIDES.map((_, k) => SIDES[(i + k) % SIDES.length]);
   for (const side of i % 2 === 0 ? order : order.reverse()) {
     const t0 = performance.now();
@@ -135,8 +140,8 @@ for (let i = 0; i < WARMUP + ITERATIONS; i++) {
   }
 }
 await Promise.all(SIDES.map((s) => terminals[s].kill()));
-const stat = Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
-const added = overheadOf(stat, 'nats', 'websocket');
+const stat = ONLY_STREAMING ? undefined : Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
+const added = stat && overheadOf(stat, 'nats', 'websocket');
 
 // 2. Spawn throughput.
 async function spawnMany(client) {
@@ -163,28 +168,40 @@ async function spawnMany(client) {
 }
 const cpuOf = (pids) => Object.fromEntries(pids.map(([name, pid]) => [name, procCpuMs(pid)]));
 const clusterPids = [...NODES.map((n, i) => [n, nodes[i].child.pid]), ['nats-server', nats.child.pid]];
-let cpu0 = cpuOf(clusterPids);
-let own0 = ownCpuMs();
-const clusterSpawn = await spawnMany(clients.nats);
-let cpu1 = cpuOf(clusterPids);
-const clusterCpu = Object.fromEntries(clusterPids.map(([n]) => [n, cpu1[n] - cpu0[n]]));
-clusterCpu.client = ownCpuMs() - own0;
-const perNode = Object.fromEntries(
-  NODES.map((n) => [n, clusterSpawn.ids.filter((id) => id.startsWith(`${n}_`)).length]),
-);
-cpu0 = cpuOf([['server', single.child.pid]]);
-own0 = ownCpuMs();
-const singleSpawn = await spawnMany(clients.websocket);
-cpu1 = cpuOf([['server', single.child.pid]]);
-const singleCpu = { server: cpu1.server - cpu0.server, client: ownCpuMs() - own0 };
-// Three machines: each node's share runs on its own cores, so the wall time is bounded by the
-// busiest node's CPU (plus the client's), where here all three share two cores.
-const busiestNodeMs = Math.max(...NODES.map((n) => clusterCpu[n]));
+async function spawnPart() {
+  let cpu0 = cpuOf(clusterPids);
+  let own0 = ownCpuMs();
+  const clusterSpawn = await spawnMany(clients.nats);
+  let cpu1 = cpuOf(clusterPids);
+  const clusterCpu = Object.fromEntries(clusterPids.map(([n]) => [n, cpu1[n] - cpu0[n]]));
+  clusterCpu.client = ownCpuMs() - own0;
+  const perNode = Object.fromEntries(
+    NODES.map((n) => [n, clusterSpawn.ids.filter((id) => id.startsWith(`${n}_`)).length]),
+  );
+  cpu0 = cpuOf([['server', single.child.pid]]);
+  own0 = ownCpuMs();
+  const singleSpawn = await spawnMany(clients.websocket);
+  cpu1 = cpuOf([['server', single.child.pid]]);
+  const singleCpu = { server: cpu1.server - cpu0.server, client: ownCpuMs() - own0 };
+  // Three machines: each node's share runs on its own cores, so the wall time is bounded by the
+  // busiest node's CPU (plus the client's), where here all three share two cores.
+  const busiestNodeMs = Math.max(...NODES.map((n) => clusterCpu[n]));
+  return { clusterSpawn, clusterCpu, perNode, singleSpawn, singleCpu, busiestNodeMs };
+}
+const spawnResult = ONLY_STREAMING ? undefined : await spawnPart();
 
 // 3. Streaming.
 const producer = `head -c ${BYTES} /dev/zero | tr '\\0' x`;
+/** The orchflow processes a side's output crosses (besides this one), for CPU per MiB. */
+const streamPids = {
+  websocket: [['server', single.child.pid]],
+  nats: clusterPids,
+  natsJson: clusterPids,
+};
 async function streamRun(side) {
   const t = await clients[side].spawnTerminal('bench-stream', { shell: 'bash' });
+  const cpu0 = cpuOf(streamPids[side]);
+  const own0 = ownCpuMs();
   const from = (await t.read({ maxBytes: 1 })).endOffset;
   let cursor = from;
   let target = Number.POSITIVE_INFINITY;
@@ -208,60 +225,82 @@ async function streamRun(side) {
   await t.kill();
   await consume;
   if (result.exitCode !== 0) throw new Error(`${side}: producer exited ${result.exitCode}`);
-  return BYTES / 2 ** 20 / (ms / 1000);
+  const cpu1 = cpuOf(streamPids[side]);
+  const cpuMs = ownCpuMs() - own0 + streamPids[side].reduce((sum, [n]) => sum + cpu1[n] - cpu0[n], 0);
+  const mib = BYTES / 2 ** 20;
+  return { rate: mib / (ms / 1000), cpuPerMiB: cpuMs / mib };
 }
-const STREAM_SIDES = ['websocket', 'nats'];
-const rates = { websocket: [], nats: [] };
+const STREAM_SIDES = ['websocket', 'nats', 'natsJson'];
+const rates = Object.fromEntries(STREAM_SIDES.map((s) => [s, []]));
+const cpuPerMiB = Object.fromEntries(STREAM_SIDES.map((s) => [s, []]));
 for (let i = 0; i < STREAM_RUNS; i++) {
-  for (const side of i % 2 === 0 ? STREAM_SIDES : [...STREAM_SIDES].reverse())
-    rates[side].push(await streamRun(side));
+  const order = STREAM_SIDES.map((_, k) => STREAM_SIDES[(i + k) % STREAM_SIDES.length]);
+  for (const side of order) {
+    const run = await streamRun(side);
+    rates[side].push(run.rate);
+    cpuPerMiB[side].push(run.cpuPerMiB);
+  }
 }
 const rate = Object.fromEntries(STREAM_SIDES.map((s) => [s, summarize(rates[s])]));
+const cpu = Object.fromEntries(STREAM_SIDES.map((s) => [s, summarize(cpuPerMiB[s])]));
 const ratio = rate.nats.p50 / rate.websocket.p50;
 
 for (const client of Object.values(clients)) await client.close();
 for (const child of children.reverse()) child.kill('SIGTERM');
 rmSync(dir, { recursive: true, force: true });
 
-printOverheadTable(
-  `execute('true') round trip (${ITERATIONS} per side, ms)`,
-  SIDES,
-  label,
-  stat,
-  'websocket',
-);
-printTable(`spawning ${SPAWNS} terminals, ${SPAWN_CONCURRENCY} at a time`, [
-  ['where', 'wall ms', 'per spawn ms', 'CPU ms by process'],
-  [
-    `3 nodes (${NODES.map((n) => `${n}: ${perNode[n]}`).join(', ')})`,
-    round(clusterSpawn.ms, 0),
-    round(clusterSpawn.ms / SPAWNS, 2),
-    Object.entries(clusterCpu)
-      .map(([n, ms]) => `${n} ${round(ms, 0)}`)
-      .join(', '),
-  ],
-  [
-    'one server',
-    round(singleSpawn.ms, 0),
-    round(singleSpawn.ms / SPAWNS, 2),
-    `server ${round(singleCpu.server, 0)}, client ${round(singleCpu.client, 0)}`,
-  ],
-]);
-console.log(
-  `cluster/single wall ratio ${round(clusterSpawn.ms / singleSpawn.ms, 2)}; on three machines the busiest node would spend ${round(busiestNodeMs, 0)} CPU ms vs the single server's ${round(singleCpu.server, 0)}`,
-);
-printTable(`streaming ${BYTES / 2 ** 20} MiB (${STREAM_RUNS} runs per side, MiB/s)`, [
-  ['side', 'p50', 'worst', 'best'],
-  ...STREAM_SIDES.map((s) => [label[s], round(rate[s].p50, 1), round(rate[s].min, 1), round(rate[s].max, 1)]),
+if (stat) {
+  printOverheadTable(
+    `execute('true') round trip (${ITERATIONS} per side, ms)`,
+    SIDES,
+    label,
+    stat,
+    'websocket',
+  );
+}
+if (spawnResult) {
+  const { clusterSpawn, clusterCpu, perNode, singleSpawn, singleCpu, busiestNodeMs } = spawnResult;
+  printTable(`spawning ${SPAWNS} terminals, ${SPAWN_CONCURRENCY} at a time`, [
+    ['where', 'wall ms', 'per spawn ms', 'CPU ms by process'],
+    [
+      `3 nodes (${NODES.map((n) => `${n}: ${perNode[n]}`).join(', ')})`,
+      round(clusterSpawn.ms, 0),
+      round(clusterSpawn.ms / SPAWNS, 2),
+      Object.entries(clusterCpu)
+        .map(([n, ms]) => `${n} ${round(ms, 0)}`)
+        .join(', '),
+    ],
+    [
+      'one server',
+      round(singleSpawn.ms, 0),
+      round(singleSpawn.ms / SPAWNS, 2),
+      `server ${round(singleCpu.server, 0)}, client ${round(singleCpu.client, 0)}`,
+    ],
+  ]);
+  console.log(
+    `cluster/single wall ratio ${round(clusterSpawn.ms / singleSpawn.ms, 2)}; on three machines the busiest node would spend ${round(busiestNodeMs, 0)} CPU ms vs the single server's ${round(singleCpu.server, 0)}`,
+  );
+}
+printTable(`streaming ${BYTES / 2 ** 20} MiB (${STREAM_RUNS} runs per side)`, [
+  ['side', 'MiB/s p50', 'worst', 'best', 'CPU ms per MiB p50'],
+  ...STREAM_SIDES.map((s) => [
+    label[s],
+    round(rate[s].p50, 1),
+    round(rate[s].min, 1),
+    round(rate[s].max, 1),
+    round(cpu[s].p50, 1),
+  ]),
 ]);
 const verdict = (ok) => (ok ? 'pass' : 'miss');
-console.log(
-  `goal: NATS adds ≤ ${GOAL_ADDED_MS} ms p50 → ${verdict(added.p50 <= GOAL_ADDED_MS)} (${round(added.p50)} ms)`,
-);
+if (added) {
+  console.log(
+    `goal: NATS adds ≤ ${GOAL_ADDED_MS} ms p50 → ${verdict(added.p50 <= GOAL_ADDED_MS)} (${round(added.p50)} ms)`,
+  );
+}
 console.log(
   `goal: streaming over NATS ≥ ${GOAL_STREAM_RATIO}× WebSocket → ${verdict(ratio >= GOAL_STREAM_RATIO)} (${round(ratio, 2)}×)`,
 );
-writeResults('cluster', {
+writeResults(ONLY_STREAMING ? 'cluster-streaming' : 'cluster', {
   params: {
     warmup: WARMUP,
     iterations: ITERATIONS,
@@ -272,11 +311,12 @@ writeResults('cluster', {
   unit: 'ms',
   roundTrip: stat,
   natsAddedMs: added,
-  spawn: {
-    cluster: { ms: clusterSpawn.ms, perNode, cpuMs: clusterCpu },
-    single: { ms: singleSpawn.ms, cpuMs: singleCpu },
-    busiestNodeCpuMs: busiestNodeMs,
+  spawn: spawnResult && {
+    cluster: { ms: spawnResult.clusterSpawn.ms, perNode: spawnResult.perNode, cpuMs: spawnResult.clusterCpu },
+    single: { ms: spawnResult.singleSpawn.ms, cpuMs: spawnResult.singleCpu },
+    busiestNodeCpuMs: spawnResult.busiestNodeMs,
   },
   streamingMiBs: rate,
+  streamingCpuMsPerMiB: cpu,
   streamingRatio: round(ratio, 3),
 });

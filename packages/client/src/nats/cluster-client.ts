@@ -43,6 +43,8 @@ export interface NatsClusterClientOptions extends OrchflowClientOptions {
   fanOutTimeoutMs?: number;
   /** Largest reassembled message from a node. Default 16 MiB. */
   maxMessageBytes?: number;
+  /** Nodes send `terminal.output` as binary frames rather than JSON (see `NodeSessionOptions`). Default true. */
+  binaryOutput?: boolean;
   /** How often node liveness (heartbeat age) is checked. Default 500 ms. */
   checkIntervalMs?: number;
 }
@@ -80,6 +82,7 @@ export const NatsClusterClientOptionsSchema = z
     connectTimeoutMs: positive.optional(),
     fanOutTimeoutMs: positive.optional(),
     maxMessageBytes: positive.optional(),
+    binaryOutput: z.boolean().optional(),
     checkIntervalMs: positive.optional(),
   })
   .strict()
@@ -101,7 +104,14 @@ export async function connectNatsCluster(options: NatsClusterClientOptions): Pro
   }
   const { servers, nats, connection, cluster = DEFAULT_CLUSTER_NAME, reconnect, ...rest } = options;
   checkClusterName(cluster);
-  const { connectTimeoutMs, fanOutTimeoutMs, maxMessageBytes, checkIntervalMs, ...clientOptions } = rest;
+  const {
+    connectTimeoutMs,
+    fanOutTimeoutMs,
+    maxMessageBytes,
+    binaryOutput,
+    checkIntervalMs,
+    ...clientOptions
+  } = rest;
   const nc = connection ?? (await connectNats({ ...nats, servers: servers as string | string[], cluster }));
   const owned = connection === undefined;
   let directory: ClusterDirectory | undefined;
@@ -113,6 +123,7 @@ export async function connectNatsCluster(options: NatsClusterClientOptions): Pro
       cluster,
       token: clientOptions.token,
       maxMessageBytes,
+      binaryOutput,
       openTimeoutMs: connectTimeoutMs,
       reconnect,
     });

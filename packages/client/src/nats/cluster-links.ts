@@ -16,7 +16,7 @@ import { DEFAULT_SESSION_OPEN_TIMEOUT_MS, type NodeSessionOptions, openNodeSessi
 
 /** Options of {@link NatsClusterLinks}. */
 export interface NatsClusterLinksOptions
-  extends Pick<NodeSessionOptions, 'openTimeoutMs' | 'maxMessageBytes'> {
+  extends Pick<NodeSessionOptions, 'openTimeoutMs' | 'maxMessageBytes' | 'binaryOutput'> {
   /** Cluster name. Default `orchflow`. */
   cluster?: string;
   /** orchflow token each node checks when a session opens (and again in `initialize`). */
@@ -55,11 +55,18 @@ export class NatsClusterLinks implements ClusterLinks {
 
   /** A new session to `nodeId` (reconnecting unless `reconnect: false`); Unavailable when unreachable. */
   open(nodeId: string): Promise<IpcChannel> {
-    const { cluster, token, openTimeoutMs, maxMessageBytes, reconnect } = this.options;
+    const { cluster, token, openTimeoutMs, maxMessageBytes, binaryOutput, reconnect } = this.options;
     const connect = async () => {
       // Not while NATS is reconnecting: the request would be lost and wait out its timeout.
       await this.gate.ready(openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS);
-      return openNodeSession(this.nc, { node: nodeId, cluster, token, openTimeoutMs, maxMessageBytes });
+      return openNodeSession(this.nc, {
+        node: nodeId,
+        cluster,
+        token,
+        openTimeoutMs,
+        maxMessageBytes,
+        binaryOutput,
+      });
     };
     return reconnect === false ? connect() : ReconnectingChannel.open(connect, reconnect ?? {});
   }

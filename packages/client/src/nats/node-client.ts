@@ -17,7 +17,7 @@ export type NatsAuthOptions = Omit<NatsConnectOptions, 'servers' | 'cluster'>;
 /** Options of {@link connectNatsNode}. */
 export interface NatsNodeClientOptions
   extends OrchflowClientOptions,
-    Pick<NodeSessionOptions, 'openTimeoutMs' | 'maxMessageBytes'> {
+    Pick<NodeSessionOptions, 'openTimeoutMs' | 'maxMessageBytes' | 'binaryOutput'> {
   /** NATS server URL(s); not needed with `connection`. */
   servers?: string | string[];
   /** NATS credentials and TLS (`token` there is the NATS token; `token` here is orchflow's). */
@@ -34,13 +34,23 @@ export interface NatsNodeClientOptions
 
 /** Connects an {@link OrchflowClient} to one node of an orchflow cluster over NATS. */
 export async function connectNatsNode(options: NatsNodeClientOptions): Promise<OrchflowClient> {
-  const { servers, nats, connection, node, cluster, reconnect, openTimeoutMs, maxMessageBytes, ...rest } =
-    options;
+  const {
+    servers,
+    nats,
+    connection,
+    node,
+    cluster,
+    reconnect,
+    openTimeoutMs,
+    maxMessageBytes,
+    binaryOutput,
+    ...rest
+  } = options;
   if (connection === undefined && servers === undefined) {
     throw new ChannelClosedError("connectNatsNode needs 'servers' (NATS URLs) or an open 'connection'");
   }
   const nc = connection ?? (await connectNats({ ...nats, servers: servers as string | string[], cluster }));
-  const session = { node, cluster, token: rest.token, openTimeoutMs, maxMessageBytes };
+  const session = { node, cluster, token: rest.token, openTimeoutMs, maxMessageBytes, binaryOutput };
   const connect = () => openNodeSession(nc, session);
   try {
     const channel =

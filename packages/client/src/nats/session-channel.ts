@@ -31,6 +31,12 @@ export interface NodeSessionOptions {
   openTimeoutMs?: number;
   /** Largest reassembled message. Default 16 MiB. */
   maxMessageBytes?: number;
+  /**
+   * Ask the node to send `terminal.output` as binary frames (raw UTF-8 after a small JSON header)
+   * instead of JSON text, which spares escaping and parsing the output. Default true; a node that
+   * predates it sends JSON, which is read all the same.
+   */
+  binaryOutput?: boolean;
 }
 
 /** The node's answer to a session-open request. */
@@ -58,7 +64,7 @@ export async function openNodeSession(
   const sub = nc.subscribe(inbox, { callback: (_error, msg) => channel?.handle(msg) });
   let reply: z.infer<typeof OpenReplySchema>;
   try {
-    const body = JSON.stringify({ token: options.token, inbox });
+    const body = JSON.stringify({ token: options.token, inbox, binaryOutput: options.binaryOutput ?? true });
     const answer = await nc.request(subjects.connect(nodeId), body, {
       timeout: options.openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS,
     });

@@ -2,8 +2,11 @@
 // node's session subject, the node to the client's inbox. Each JSON-RPC message is one NATS
 // message (split into `Orchflow-Chunk` parts above `maxPayload`); an idle side sends an empty
 // `Orchflow-Keepalive` every `ttlMs / 3`, and a peer silent for `ttlMs` is taken as gone. Either
-// side ends the session with an empty `Orchflow-Close: <reason>` message. Whoever owns the NATS
-// subscription passes each of its messages to `handle()`.
+// side ends the session with an empty `Orchflow-Close: <reason>` message. With `encodeOutput` (a
+// node serving a client that asked for it) a `terminal.output` notification goes as the binary
+// frame of the WebSocket subprotocol, marked `Orchflow-Output`, so its text is neither JSON-escaped
+// by the node nor parsed by the client. Whoever owns the NATS subscription passes each of its
+// messages to `handle()`.
 
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import {
@@ -12,9 +15,10 @@ import {
   type JsonRpcMessage,
   MessageQueue,
 } from '@orchflow/protocol/runtime';
+import { decodeBinaryOutput } from '../transports/websocket-binary';
 import { ChunkAssembler, splitMessage } from './chunking';
 import type { NatsModule } from './connect';
-import { CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
+import { CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER, OUTPUT_HEADER } from './subjects';
 
 /** Options of {@link NatsSessionChannel}. */
 export interface NatsSessionChannelOptions {
@@ -34,6 +38,11 @@ export interface NatsSessionChannelOptions {
   onReceive?: (message: unknown) => boolean;
   /** Sees each outgoing message before it is published. */
   onSend?: (message: JsonRpcMessage) => void;
+  /**
+   * The binary output frame of a message, or undefined to send it as JSON (the node's
+   * `encodeBinaryOutput`, for a client that asked for binary output). Receiving needs no option.
+   */
+  encodeOutput?: (message: JsonRpcMessage) => Uint8Array | undefined;
   /** Called once when the channel closes, with the reason. */
   onClosed?: (reason: Error) => void;
 }
@@ -77,10 +86,12 @@ export class NatsSessionChannel implements IpcChannel {
   async send(message: JsonRpcMessage): Promise<void> {
     if (this.closed || this.options.nc.isClosed()) throw new ChannelClosedError();
     this.options.onSend?.(message);
-    const parts = splitMessage(encoder.encode(JSON.stringify(message)), ++this.seq, this.options.maxPayload);
+    const binary = this.options.encodeOutput?.(message);
+    const bytes = binary ?? encoder.encode(JSON.stringify(message));
+    const parts = splitMessage(bytes, ++this.seq, this.options.maxPayload);
     try {
       for (const part of parts) {
-        const headers = part.chunk === undefined ? undefined : this.headers(CHUNK_HEADER, part.chunk);
+        const headers = this.partHeaders(part.chunk, binary !== undefined);
         this.options.nc.publish(this.options.peerSubject, part.data, headers ? { headers } : undefined);
       }
     } catch (error) {
@@ -142,7 +153,7 @@ export class NatsSessionChannel implements IpcChannel {
     try {
       const whole = this.assembler.push(msg.data, headers?.get(CHUNK_HEADER) || undefined);
       if (whole === undefined) return;
-      message = JSON.parse(decoder.decode(whole));
+      message = headers?.get(OUTPUT_HEADER) ? decodeBinaryOutput(whole) : JSON.parse(decoder.decode(whole));
     } catch (error) {
       this.end(error as Error, `protocol error: ${(error as Error).message}`);
       return;
@@ -177,6 +188,15 @@ export class NatsSessionChannel implements IpcChannel {
         // The connection is going away; its own close ends the session.
       }
     }
+  }
+
+  /** The headers of one published part: its chunk position and whether it is binary output. */
+  private partHeaders(chunk: string | undefined, binary: boolean) {
+    if (chunk === undefined && !binary) return undefined;
+    const headers = this.options.nats.headers();
+    if (chunk !== undefined) headers.set(CHUNK_HEADER, chunk);
+    if (binary) headers.set(OUTPUT_HEADER, '1');
+    return headers;
   }
 
   private headers(name: string, value: string) {

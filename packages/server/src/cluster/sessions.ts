@@ -19,6 +19,7 @@ import { z } from 'zod';
 import type { TokenAuthenticator } from '../auth';
 import { connectionAuth } from '../auth';
 import { InFlightLimit } from '../limits/in-flight-limit';
+import { encodeBinaryOutput } from '../ws/binary-output';
 import { TerminalLeases } from '../ws/terminal-leases';
 
 /** Settings of {@link NodeSessions}. */
@@ -47,6 +48,8 @@ const OpenRequestSchema = z.object({
     .max(256)
     .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/)
     .refine((s) => !s.includes('..') && !s.endsWith('.')),
+  /** The client reads `terminal.output` as binary frames (see `encodeBinaryOutput`). */
+  binaryOutput: z.boolean().optional(),
 });
 
 interface Session {
@@ -136,7 +139,7 @@ export class NodeSessions {
       return refuse(OrchflowError.from(error));
     }
     const id = randomBytes(16).toString('hex');
-    this.serve(id, request.inbox, principal);
+    this.serve(id, request.inbox, principal, request.binaryOutput === true);
     const maxPayload = this.o.nc.info?.max_payload ?? 1024 * 1024;
     msg.respond(JSON.stringify({ session: id, maxPayload, sessionTtlMs: this.o.sessionTtlMs }));
   }
@@ -151,7 +154,7 @@ export class NodeSessions {
     );
   }
 
-  private serve(id: string, inbox: string, principal: Principal): void {
+  private serve(id: string, inbox: string, principal: Principal, binaryOutput: boolean): void {
     const leases = this.leases.connection();
     const inFlight = new InFlightLimit(this.o.maxInFlight);
     const channel: NatsSessionChannel = new NatsSessionChannel({
@@ -162,6 +165,8 @@ export class NodeSessions {
       ttlMs: this.o.sessionTtlMs,
       maxMessageBytes: this.o.maxMessageBytes,
       peerName: 'client',
+      // The WebSocket subprotocol's frame: live output goes as the PTY's bytes, never escaped.
+      encodeOutput: binaryOutput ? encodeBinaryOutput : undefined,
       onReceive: (message) => {
         const overloaded = inFlight.admit(message);
         if (overloaded) {
