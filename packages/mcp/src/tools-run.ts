@@ -139,6 +139,8 @@ export function registerWait(server: McpServer, host: ToolHost): void {
         const met = await waitFor(record, condition, args.timeout_ms ?? DEFAULT_WAIT_MS, ctx.mcpReq.signal);
         const report = await reportOf(record, args.max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES, {
           conditionMet: met,
+          // A wait until exit also ends when the command asks for input: say so, as terminal_run does.
+          awaitingInput: args.until === 'exit' && !met && record.awaitingInput,
         });
         return ok(report, renderReport(report));
       }),

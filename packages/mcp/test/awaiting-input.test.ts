@@ -68,6 +68,31 @@ describe('awaiting_input (v2 client, trusted policy so raw input is allowed)', {
     });
   }
 
+  it('a second question after an answer is awaiting_input again, not a wait that runs out', async () => {
+    const spawned = structured<{ terminal_id: string }>(
+      'terminal_spawn',
+      await client.callTool({ name: 'terminal_spawn', arguments: {} }),
+    );
+    const terminal_id = spawned.terminal_id;
+    const command = `python3 -c 'a = input("first? "); b = input("second? "); print("got", a, b)'`;
+    const started = await call('terminal_run', { command, terminal_id, yield_ms: 45_000 });
+    expect(started.status).toBe('awaiting_input');
+    await client.callTool({
+      name: 'terminal_write',
+      arguments: { terminal_id, text: 'one', keys: ['Enter'] },
+    });
+    const asked = await call('terminal_wait', { terminal_id, until: 'exit', timeout_ms: 45_000 });
+    expect(asked.status).toBe('awaiting_input');
+    expect(asked.duration_ms).toBeLessThan(40_000);
+    await client.callTool({
+      name: 'terminal_write',
+      arguments: { terminal_id, text: 'two', keys: ['Enter'] },
+    });
+    const done = await call('terminal_wait', { terminal_id, until: 'exit', timeout_ms: 45_000 });
+    expect(done).toMatchObject({ status: 'exited', exit_code: 0, condition_met: true });
+    expect(done.output).toContain('got one two');
+  });
+
   it('a command that only sleeps is running, not awaiting input', async () => {
     const started = await call('terminal_run', { command: 'sleep 2', yield_ms: 1_000 });
     expect(started.status).toBe('running');

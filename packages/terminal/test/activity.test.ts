@@ -80,6 +80,34 @@ describe('a PTY terminal', { timeout: 60_000 }, () => {
     },
   );
 
+  test('a second question right after an answer is a new wait: a later since, and listeners hear it', async () => {
+    const t = await spawn();
+    const run = t.execute(`python3 -c 'input("first? "); input("second? ")'`, { timeoutMs: 60_000 });
+    const first = await waitForActivity(t, 'awaiting_input');
+    // Still the same wait while nothing was read: its since does not move.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.activity()).toMatchObject({ activity: 'awaiting_input', since: first.since });
+    const heard: TerminalActivity[] = [];
+    const stop = t.onActivity((state) => heard.push(state));
+    const answeredAt = Date.now();
+    t.write('yes\r');
+    const end = Date.now() + DEADLINE_MS;
+    let second = t.activity();
+    while (!(second.activity === 'awaiting_input' && Date.parse(second.since ?? '') >= answeredAt)) {
+      if (Date.now() > end) throw new Error(`no new wait after the answer: ${JSON.stringify(second)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      second = t.activity();
+    }
+    expect(second.command).toContain('second?');
+    while (!heard.some((s) => s.activity === 'awaiting_input' && s.since === second.since)) {
+      if (Date.now() > end) throw new Error(`listeners heard ${JSON.stringify(heard)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    stop.dispose();
+    t.write('done\r');
+    expect((await run).exitCode).toBe(0);
+  });
+
   test('keeps a server that also listens for keys running, not awaiting input', async () => {
     const t = await spawn();
     const server =
@@ -131,6 +159,23 @@ describe('a scripted (pipe) terminal', { timeout: 60_000 }, () => {
     // sleep never reads its stdin: it stays running.
     await new Promise((r) => setTimeout(r, 300));
     expect(t.activity().activity).toBe('running');
+  });
+
+  test('a second read of its stdin after an answer is a new wait', async () => {
+    const t = await spawn('scripted');
+    const run = t.execute(`python3 -c 'input(); input()'`, { timeoutMs: 60_000 });
+    await waitForActivity(t, 'awaiting_input');
+    const answeredAt = Date.now();
+    t.write('yes\n');
+    const end = Date.now() + DEADLINE_MS;
+    let second = t.activity();
+    while (!(second.activity === 'awaiting_input' && Date.parse(second.since ?? '') >= answeredAt)) {
+      if (Date.now() > end) throw new Error(`no new wait after the answer: ${JSON.stringify(second)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      second = t.activity();
+    }
+    t.write('done\n');
+    expect((await run).exitCode).toBe(0);
   });
 
   test('awaits input while cat reads its stdin pipe', async () => {

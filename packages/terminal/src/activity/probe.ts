@@ -22,6 +22,8 @@ export interface ForegroundView {
   jobHolds: boolean;
   /** A process of the foreground group (the shell itself when it holds it) is blocked reading the terminal. */
   readingTerminal: boolean;
+  /** That process, when one is reading. */
+  readerPid?: number;
 }
 
 const isTerminal = (target: string | undefined): boolean =>
@@ -33,28 +35,55 @@ export function probeTerminal(shellPid: number): ForegroundView | undefined {
   if (!shell || shell.tpgid <= 0) return undefined;
   const foregroundPgid = shell.tpgid;
   if (foregroundPgid === shell.pgid) {
-    return { foregroundPgid, jobHolds: false, readingTerminal: waitsForTerminal(shellPid) };
+    const reading = waitsForTerminal(shellPid);
+    return reading
+      ? { foregroundPgid, jobHolds: false, readingTerminal: true, readerPid: shellPid }
+      : { foregroundPgid, jobHolds: false, readingTerminal: false };
   }
   // The group's leader usually reads (a lone command); in a pipeline any member may.
-  const reading = someDescendant(shellPid, (pid) => {
+  const readerPid = someDescendant(shellPid, (pid) => {
     return readProcStat(pid)?.pgid === foregroundPgid && waitsForTerminal(pid);
   });
-  return { foregroundPgid, jobHolds: true, readingTerminal: reading };
+  return readerPid === undefined
+    ? { foregroundPgid, jobHolds: true, readingTerminal: false }
+    : { foregroundPgid, jobHolds: true, readingTerminal: true, readerPid };
 }
 
 /**
- * Whether a process of the tree under `rootPid` (root included) is blocked reading the pipe (or
- * socket) that is `rootPid`'s stdin: a scripted-mode command waiting for `write()`.
+ * How much process `pid` has read so far: `rchar` of /proc/<pid>/io, or where that is not readable
+ * (another user's process, e.g. in a sandbox) its voluntary context switches, which also move once
+ * it has taken its input and blocked again. Undefined when the process is gone.
  */
-export function readingOwnStdin(rootPid: number): boolean {
+export function readProgress(pid: number): number | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'latin1');
+    const rchar = /^rchar:\s*(\d+)/m.exec(io)?.[1];
+    if (rchar !== undefined) return Number(rchar);
+  } catch {
+    // Not ours to read: fall back to the scheduler's count, which anyone may read.
+  }
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const switches = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1];
+    return switches === undefined ? undefined : Number(switches);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process of the tree under `rootPid` (root included) that is blocked reading the pipe (or
+ * socket) that is `rootPid`'s stdin — a scripted-mode command waiting for `write()` — if any.
+ */
+export function readingOwnStdin(rootPid: number): number | undefined {
   let stdin: string;
   try {
     stdin = readlinkSync(`/proc/${rootPid}/fd/0`);
   } catch {
-    return false;
+    return undefined;
   }
   // Node gives a child's stdio as a socketpair, not a pipe; either is the runner's own.
-  if (!stdin.startsWith('pipe:') && !stdin.startsWith('socket:')) return false;
+  if (!stdin.startsWith('pipe:') && !stdin.startsWith('socket:')) return undefined;
   return someDescendant(
     rootPid,
     (pid) => {
@@ -102,17 +131,21 @@ function epollWatchesTerminal(pid: number, epfd: number): boolean {
 
 /**
  * Breadth-first over `rootPid`'s descendants (from /proc/<pid>/task/<pid>/children), at most
- * {@link MAX_PROBED_PROCESSES} of them; true once `test` holds for one. The root is tested only
- * when `includeRoot`.
+ * {@link MAX_PROBED_PROCESSES} of them; the first for which `test` holds, if any. The root is
+ * tested only when `includeRoot`.
  */
-function someDescendant(rootPid: number, test: (pid: number) => boolean, includeRoot = false): boolean {
+function someDescendant(
+  rootPid: number,
+  test: (pid: number) => boolean,
+  includeRoot = false,
+): number | undefined {
   const queue = [rootPid];
   for (let i = 0; i < queue.length && i <= MAX_PROBED_PROCESSES; i++) {
     const pid = queue[i] as number;
-    if ((i > 0 || includeRoot) && test(pid)) return true;
+    if ((i > 0 || includeRoot) && test(pid)) return pid;
     for (const child of childrenOf(pid)) if (queue.length <= MAX_PROBED_PROCESSES) queue.push(child);
   }
-  return false;
+  return undefined;
 }
 
 function childrenOf(pid: number): number[] {

@@ -5,10 +5,14 @@
 // prompt is idle. Changes are found by polling, and only while something runs: a tick every
 // ACTIVITY_POLL_MS while a command is in flight, a job holds the terminal, or input was typed
 // in the last IDLE_GRACE_MS (a line typed by hand may start a job a moment later).
+// `since` of `awaiting_input` is when *this* wait began, not when the command did: a program that
+// takes an answer and asks again at once (faster than a poll) is a new wait, known by the reading
+// process or how much it has read having changed (probe.ts `readProgress`). A wait whose reader has
+// read nothing since keeps its `since`, so input written but not yet read never looks answered.
 import { type Disposer, disposer, type ExitInfo, type TerminalActivity } from '@orchflow/protocol';
 import type { PipeRunner } from '../exec/pipe-runner';
 import type { ShellSession } from '../exec/shell-session';
-import { probeTerminal, readingOwnStdin } from './probe';
+import { probeTerminal, readingOwnStdin, readProgress } from './probe';
 
 /** Interval of the change poll while a terminal is busy: cheap (a few /proc reads), yet prompt for a UI. */
 export const ACTIVITY_POLL_MS = 150;
@@ -21,6 +25,8 @@ export interface ActivityObservation {
   activity: 'idle' | 'running' | 'awaiting_input';
   /** The terminal's foreground process group, where there is a terminal and the kernel shows it. */
   foregroundPid?: number;
+  /** With `awaiting_input`: the process blocked reading, when known. */
+  readerPid?: number;
 }
 
 /** Observes a live terminal; `inFlight` says whether an execute() runs on it. */
@@ -34,10 +40,14 @@ export function ptyActivitySource(session: ShellSession): ActivitySource {
     // No kernel view (a container's shell, or the shell is going): only what orchflow typed.
     if (!view) return { activity: inFlight ? 'running' : 'idle' };
     const foregroundPid = view.foregroundPgid;
+    const readerPid = view.readerPid;
     if (view.jobHolds)
-      return { activity: view.readingTerminal ? 'awaiting_input' : 'running', foregroundPid };
+      return view.readingTerminal
+        ? { activity: 'awaiting_input', foregroundPid, readerPid }
+        : { activity: 'running', foregroundPid };
     // The shell holds the terminal: its read is the command's (`read x`) only between the markers.
-    if (commandRunning && view.readingTerminal) return { activity: 'awaiting_input', foregroundPid };
+    if (commandRunning && view.readingTerminal)
+      return { activity: 'awaiting_input', foregroundPid, readerPid };
     return { activity: inFlight ? 'running' : 'idle', foregroundPid };
   };
 }
@@ -47,7 +57,8 @@ export function pipeActivitySource(runner: PipeRunner): ActivitySource {
   return () => {
     const pid = runner.pid;
     if (pid === undefined) return { activity: 'idle' };
-    return { activity: readingOwnStdin(pid) ? 'awaiting_input' : 'running' };
+    const readerPid = readingOwnStdin(pid);
+    return readerPid === undefined ? { activity: 'running' } : { activity: 'awaiting_input', readerPid };
   };
 }
 
@@ -57,6 +68,8 @@ export class ActivityTracker {
   private exit: { info: ExitInfo; at: number } | undefined;
   /** The observation last seen and since when (for states no command explains). */
   private seen: { key: string; since: number } | undefined;
+  /** The wait for input in progress: who reads, how much it had read, since when. */
+  private wait: { readerPid: number | undefined; progress: number | undefined; since: number } | undefined;
   private last: TerminalActivity | undefined;
   private readonly listeners = new Set<(activity: TerminalActivity) => void>();
   private timer: NodeJS.Timeout | undefined;
@@ -76,18 +89,35 @@ export class ActivityTracker {
       const since = new Date(at).toISOString();
       return { terminalId, activity: 'exited', since, exitCode: info.exitCode, signal: info.signal };
     }
-    const { activity, foregroundPid } = this.source(this.command !== undefined);
+    const { activity, foregroundPid, readerPid } = this.source(this.command !== undefined);
     const key = `${activity}:${foregroundPid ?? ''}`;
     if (this.seen?.key !== key) this.seen = { key, since: Date.now() };
     const command = activity === 'idle' ? undefined : this.command;
     const state: TerminalActivity = {
       terminalId,
       activity,
-      since: new Date(command?.since ?? this.seen.since).toISOString(),
+      since: new Date(this.waitSince(activity, readerPid) ?? command?.since ?? this.seen.since).toISOString(),
     };
     if (command) state.command = command.text;
     if (foregroundPid !== undefined) state.foregroundPid = foregroundPid;
     return state;
+  }
+
+  /** When the wait for input observed now began (undefined when not waiting). */
+  private waitSince(
+    activity: ActivityObservation['activity'],
+    readerPid: number | undefined,
+  ): number | undefined {
+    if (activity !== 'awaiting_input') {
+      this.wait = undefined;
+      return undefined;
+    }
+    const progress = readerPid === undefined ? undefined : readProgress(readerPid);
+    const wait = this.wait;
+    if (!wait || wait.readerPid !== readerPid || wait.progress !== progress) {
+      this.wait = { readerPid, progress, since: Date.now() };
+    }
+    return this.wait?.since;
   }
 
   /** An execute() starts running `text`. */
