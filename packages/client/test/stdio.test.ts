@@ -1,6 +1,8 @@
 // OrchflowClient.stdio against the real sidecar (`orchflow serve --stdio`, run from source with
 // tsx): commands work, a SIGKILL mid-command is reported and the sidecar restarted (events on
 // each step) with new terminals working, restarts are bounded, and close() stops the sidecar.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, isOrchflowLocalError } from '@orchflow/protocol';
@@ -79,9 +81,9 @@ it('survives a SIGKILLed sidecar: reports it, restarts, and new terminals work',
   expect(isOrchflowLocalError(cut) && cut.code).toBe(ErrorCode.ChannelClosed);
   expect(ended).not.toContain('end');
 
-  const restarted = (await log.waitFor((e) => e.type === 'started' && e.restarts === 1)) as { pid: number };
+  const restarted = (await log.waitFor((e) => e.type === 'restarted')) as { pid: number };
   expect(restarted.pid).not.toBe(first.pid);
-  expect(log.events.map((e) => e.type)).toEqual(['started', 'exited', 'restarting', 'started']);
+  expect(log.events.map((e) => e.type)).toEqual(['started', 'exited', 'restarting', 'started', 'restarted']);
   expect(log.events[1]).toMatchObject({ expected: false, signal: 'SIGKILL' });
 
   const fresh = await client.spawnTerminal('crash-test');
@@ -106,6 +108,47 @@ it('gives up after the allowed restarts and closes the client', async () => {
   expect(gaveUp).toMatchObject({ reason: expect.stringMatching(/giving up/) });
   await client.closed;
   expect(client.isClosed).toBe(true);
+}, 60_000);
+
+it('retries a restarted sidecar that dies before answering initialize, within the restart budget', async () => {
+  const mark = join(mkdtempSync(join(tmpdir(), 'orchflow-sidecar-')), 'die-next');
+  // The wrapper dies at once (before reading anything) while the mark exists, removing it.
+  const wrapped: StdioClientOptions = {
+    ...sidecar,
+    command: 'bash',
+    args: [
+      '-c',
+      'if [ -e "$0" ]; then rm -f "$0"; exit 7; fi; exec "$@"',
+      mark,
+      process.execPath,
+      ...(sidecar.args ?? []),
+    ],
+    maxRestarts: 3,
+  };
+  const log = recorder();
+  const client = await OrchflowClient.stdio({ ...wrapped, onEvent: log.onEvent });
+  try {
+    const first = (await log.waitFor((e) => e.type === 'started')) as { pid: number };
+    writeFileSync(mark, '');
+    process.kill(first.pid, 'SIGKILL');
+    const restarted = (await log.waitFor((e) => e.type === 'restarted')) as { restarts: number };
+    expect(restarted.restarts).toBe(2);
+    expect(log.events.map((e) => e.type)).toEqual([
+      'started',
+      'exited',
+      'restarting',
+      'started',
+      'exited',
+      'restarting',
+      'started',
+      'restarted',
+    ]);
+    expect(log.events[4]).toMatchObject({ type: 'exited', code: 7, expected: false });
+    const terminal = await client.spawnTerminal('after-retry');
+    expect((await terminal.execute('echo fine')).stdout).toBe('fine\n');
+  } finally {
+    await client.close();
+  }
 }, 60_000);
 
 it('reports a sidecar that cannot be started', async () => {

@@ -1,6 +1,7 @@
 // `OrchflowClient.stdio(sidecarCommand())`: an app starts this package's own CLI as its stdio
 // sidecar, with the running node and no `orchflow` on PATH (issue #13).
-import { OrchflowClient } from '@orchflow/client/node';
+import { readFileSync } from 'node:fs';
+import { OrchflowClient, type SidecarEvent } from '@orchflow/client/node';
 import { describe, expect, it } from 'vitest';
 import { cliPath, sidecarCommand } from '../src/sidecar';
 
@@ -16,6 +17,29 @@ describe('sidecarCommand', () => {
       await expect(client.runScript('sudo true')).rejects.toMatchObject({ codeName: 'PolicyDenied' });
     } finally {
       await client.close();
+    }
+  });
+
+  it('runs the sidecar in its own process group, so a Ctrl-C at the app does not reach it', async () => {
+    const pgid = (pid: number) =>
+      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
+    const started: number[] = [];
+    const onEvent = (event: SidecarEvent) => {
+      if (event.type === 'started') started.push(event.pid);
+    };
+    for (const [detached, own] of [
+      [undefined, true],
+      [false, false],
+    ] as const) {
+      started.length = 0;
+      const client = await OrchflowClient.stdio({ ...sidecarCommand(), detached, onEvent });
+      try {
+        const pid = started[0] as number;
+        expect(pgid(pid) === pid).toBe(own);
+        expect(pgid(pid) === pgid(process.pid)).toBe(!own);
+      } finally {
+        await client.close();
+      }
     }
   });
 });

@@ -23,6 +23,8 @@ export type SidecarEvent =
   | { type: 'started'; pid: number; restarts: number }
   | ({ type: 'exited'; pid: number; expected: boolean } & SidecarExit)
   | { type: 'restarting'; attempt: number; delayMs: number }
+  /** A restarted sidecar answered the replayed `initialize`: requests flow again. */
+  | { type: 'restarted'; pid: number; restarts: number }
   | { type: 'gaveUp'; reason: string };
 
 /** How the sidecar is supervised. */
@@ -57,6 +59,8 @@ export class SidecarChannel implements IpcChannel {
   /** Open subscriptions: subscriptionId → terminalId. */
   private readonly subscriptions = new Map<string, string>();
   private readonly restarts: number[] = [];
+  /** True while restart() brings up a new sidecar (its own deaths are restart()'s to retry). */
+  private restarting = false;
   private initialize: JsonRpcMessage | undefined;
   private ready: Promise<SidecarProcess>;
   private reinitialized: ((message: Wire) => void) | undefined;
@@ -160,7 +164,8 @@ export class SidecarChannel implements IpcChannel {
   private ended(sidecar: SidecarProcess, exit: SidecarExit): void {
     const expected = this.closing !== undefined || this.closed;
     this.emit({ type: 'exited', pid: sidecar.pid, expected, ...exit });
-    if (expected) return;
+    // A sidecar that dies while being restarted is restart()'s to retry (no request reached it).
+    if (expected || this.restarting) return;
     const reason = `The orchflow sidecar (pid ${sidecar.pid}) died (${describeExit(exit)})`;
     // Local failures, not server answers: the sidecar said nothing, it died.
     for (const [id, request] of this.inFlight) {
@@ -180,7 +185,37 @@ export class SidecarChannel implements IpcChannel {
     this.ready.catch(() => undefined);
   }
 
-  private async restart(reason: string): Promise<SidecarProcess> {
+  /**
+   * Starts a new sidecar and re-initializes it, within the restart budget; a new sidecar that dies
+   * before answering `initialize` costs one restart and is retried.
+   */
+  private async restart(firstReason: string): Promise<SidecarProcess> {
+    this.restarting = true;
+    try {
+      let reason = firstReason;
+      for (;;) {
+        await this.takeRestart(reason);
+        let sidecar: SidecarProcess;
+        try {
+          sidecar = await spawnSidecar(this.command);
+        } catch (error) {
+          throw this.giveUp(`${reason}; restarting it failed: ${(error as Error).message}`);
+        }
+        this.watch(sidecar, this.restarts.length);
+        const exit = this.initialize ? await this.reinitialize(sidecar) : undefined;
+        if (exit === undefined) {
+          this.emit({ type: 'restarted', pid: sidecar.pid, restarts: this.restarts.length });
+          return sidecar;
+        }
+        reason = `The restarted orchflow sidecar (pid ${sidecar.pid}) died before answering 'initialize' (${describeExit(exit)})`;
+      }
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  /** Counts one restart against the budget and waits its backoff; gives up past the budget. */
+  private async takeRestart(reason: string): Promise<void> {
     const window = this.supervision.restartWindowMs ?? 60_000;
     const now = Date.now();
     while (this.restarts.length > 0 && (this.restarts[0] ?? now) < now - window) this.restarts.shift();
@@ -193,31 +228,29 @@ export class SidecarChannel implements IpcChannel {
     this.emit({ type: 'restarting', attempt: this.restarts.length, delayMs });
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (this.closing) throw new ChannelClosedError();
-    let sidecar: SidecarProcess;
-    try {
-      sidecar = await spawnSidecar(this.command);
-    } catch (error) {
-      throw this.giveUp(`${reason}; restarting it failed: ${(error as Error).message}`);
-    }
-    this.watch(sidecar, this.restarts.length);
-    if (this.initialize) await this.reinitialize(sidecar);
-    return sidecar;
   }
 
-  /** Replays the client's `initialize` so the new sidecar accepts the client's requests. */
-  private async reinitialize(sidecar: SidecarProcess): Promise<void> {
+  /**
+   * Replays the client's `initialize` so the new sidecar accepts the client's requests. Returns
+   * how the sidecar ended if it died before answering; gives up if it refused.
+   */
+  private async reinitialize(sidecar: SidecarProcess): Promise<SidecarExit | undefined> {
     const answered = new Promise<Wire>((resolve) => {
       this.reinitialized = resolve;
     });
-    await sidecar.channel.send({ ...(this.initialize as object), id: REINIT_ID } as JsonRpcMessage);
-    const answer = await Promise.race([answered, sidecar.exited.then(() => ({ error: 'exited' }) as Wire)]);
+    await sidecar.channel
+      .send({ ...(this.initialize as object), id: REINIT_ID } as JsonRpcMessage)
+      .catch(() => undefined);
+    const answer = await Promise.race([answered, sidecar.exited]);
     this.reinitialized = undefined;
-    if (answer.error !== undefined) {
+    if (!('jsonrpc' in answer) && !('id' in answer)) return answer as SidecarExit;
+    if ((answer as Wire).error !== undefined) {
       await stopSidecar(sidecar, 0).catch(() => undefined);
       throw this.giveUp(
-        `The restarted sidecar refused 'initialize' (${JSON.stringify(answer.error)}); giving up`,
+        `The restarted sidecar refused 'initialize' (${JSON.stringify((answer as Wire).error)}); giving up`,
       );
     }
+    return undefined;
   }
 
   private giveUp(reason: string): ChannelClosedError {

@@ -17,6 +17,13 @@ export interface SidecarCommand {
   cwd?: string;
   /** Environment. Default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Start the sidecar in a process group of its own (default true), so a Ctrl-C typed at this
+   * program's terminal reaches this program alone, which decides what to interrupt; `false`
+   * shares this program's group, and the sidecar shuts down (killing its terminals) on that
+   * Ctrl-C too. Either way it ends when this process's pipes close, so it never outlives it.
+   */
+  detached?: boolean;
   /** `inherit` passes the sidecar's logs to this stderr; `pipe` (default) keeps only a tail. */
   stderr?: 'inherit' | 'pipe';
   /** Largest frame sent or accepted. Default 16 MiB. */
@@ -46,6 +53,7 @@ export function spawnSidecar(command: SidecarCommand): Promise<SidecarProcess> {
     cwd: command.cwd,
     env: command.env,
     stdio: ['pipe', 'pipe', command.stderr === 'inherit' ? 'inherit' : 'pipe'],
+    detached: command.detached ?? true,
   });
   let tail = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {

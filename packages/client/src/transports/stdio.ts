@@ -15,6 +15,7 @@ export async function connectStdio(options: StdioClientOptions): Promise<Orchflo
     args,
     cwd,
     env,
+    detached,
     stderr,
     maxFrameBytes,
     maxRestarts,
@@ -25,7 +26,7 @@ export async function connectStdio(options: StdioClientOptions): Promise<Orchflo
     ...clientOptions
   } = options;
   const channel = await SidecarChannel.start(
-    { command, args, cwd, env, stderr, maxFrameBytes },
+    { command, args, cwd, env, detached, stderr, maxFrameBytes },
     { maxRestarts, restartWindowMs, restartDelayMs, stopGraceMs, onEvent },
   );
   // fromChannel closes the channel (stopping the sidecar) if the handshake fails.
