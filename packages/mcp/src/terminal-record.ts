@@ -133,7 +133,9 @@ export class TerminalRecord {
   get awaitingInput(): boolean {
     const activity = this.activity;
     if (activity?.activity !== 'awaiting_input' || !this.busy) return false;
-    const since = activity.since === undefined ? Number.NaN : Date.parse(activity.since);
+    // When this wait began (a server without `waitingSince`: when the command did).
+    const began = activity.waitingSince ?? activity.since;
+    const since = began === undefined ? Number.NaN : Date.parse(began);
     return Number.isNaN(since) || since > this.lastInputAt;
   }
 

@@ -80,26 +80,33 @@ describe('a PTY terminal', { timeout: 60_000 }, () => {
     },
   );
 
-  test('a second question right after an answer is a new wait: a later since, and listeners hear it', async () => {
+  test('a second question right after an answer is a new wait: a later waitingSince, and listeners hear it', async () => {
     const t = await spawn();
     const run = t.execute(`python3 -c 'input("first? "); input("second? ")'`, { timeoutMs: 60_000 });
     const first = await waitForActivity(t, 'awaiting_input');
     // Still the same wait while nothing was read: its since does not move.
     await new Promise((r) => setTimeout(r, 200));
-    expect(t.activity()).toMatchObject({ activity: 'awaiting_input', since: first.since });
+    expect(first.waitingSince).toBeDefined();
+    expect(t.activity()).toMatchObject({
+      activity: 'awaiting_input',
+      since: first.since,
+      waitingSince: first.waitingSince,
+    });
     const heard: TerminalActivity[] = [];
     const stop = t.onActivity((state) => heard.push(state));
     const answeredAt = Date.now();
     t.write('yes\r');
     const end = Date.now() + DEADLINE_MS;
     let second = t.activity();
-    while (!(second.activity === 'awaiting_input' && Date.parse(second.since ?? '') >= answeredAt)) {
+    while (!(second.activity === 'awaiting_input' && Date.parse(second.waitingSince ?? '') >= answeredAt)) {
       if (Date.now() > end) throw new Error(`no new wait after the answer: ${JSON.stringify(second)}`);
       await new Promise((r) => setTimeout(r, 50));
       second = t.activity();
     }
     expect(second.command).toContain('second?');
-    while (!heard.some((s) => s.activity === 'awaiting_input' && s.since === second.since)) {
+    // `since` stays the command's start; only the wait is new.
+    expect(second.since).toBe(first.since);
+    while (!heard.some((s) => s.activity === 'awaiting_input' && s.waitingSince === second.waitingSince)) {
       if (Date.now() > end) throw new Error(`listeners heard ${JSON.stringify(heard)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -169,7 +176,7 @@ describe('a scripted (pipe) terminal', { timeout: 60_000 }, () => {
     t.write('yes\n');
     const end = Date.now() + DEADLINE_MS;
     let second = t.activity();
-    while (!(second.activity === 'awaiting_input' && Date.parse(second.since ?? '') >= answeredAt)) {
+    while (!(second.activity === 'awaiting_input' && Date.parse(second.waitingSince ?? '') >= answeredAt)) {
       if (Date.now() > end) throw new Error(`no new wait after the answer: ${JSON.stringify(second)}`);
       await new Promise((r) => setTimeout(r, 50));
       second = t.activity();

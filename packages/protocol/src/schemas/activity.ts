@@ -19,11 +19,13 @@ export const TerminalActivitySchema = z.object({
   activity: ActivityStateSchema,
   /** Text of the `execute()` in flight, when orchflow typed it (absent for commands typed by hand). */
   command: z.string().max(ProtocolLimits.maxCommandLength).optional(),
-  /**
-   * ISO time the current activity began: the command's start for `running`; for `awaiting_input`
-   * when this wait began (a second question after an answer is a new wait with a later time).
-   */
+  /** ISO time the current activity began (the command's start for `running`/`awaiting_input`). */
   since: z.string().optional(),
+  /**
+   * With `awaiting_input`: ISO time this wait began. A program that reads an answer and asks again
+   * is a new wait with a later time (and a change event), even when no poll saw it running between.
+   */
+  waitingSince: z.string().optional(),
   /** Process group holding the terminal (its leader's pid), when a command other than the shell holds it. */
   foregroundPid: z.number().int().positive().optional(),
   /** The terminal's exit code once `exited` (null when a signal ended it). */

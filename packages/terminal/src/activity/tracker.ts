@@ -5,10 +5,10 @@
 // prompt is idle. Changes are found by polling, and only while something runs: a tick every
 // ACTIVITY_POLL_MS while a command is in flight, a job holds the terminal, or input was typed
 // in the last IDLE_GRACE_MS (a line typed by hand may start a job a moment later).
-// `since` of `awaiting_input` is when *this* wait began, not when the command did: a program that
-// takes an answer and asks again at once (faster than a poll) is a new wait, known by the reading
-// process or how much it has read having changed (probe.ts `readProgress`). A wait whose reader has
-// read nothing since keeps its `since`, so input written but not yet read never looks answered.
+// `waitingSince` of `awaiting_input` is when *this* wait began: a program that takes an answer and
+// asks again at once (faster than a poll) is a new wait, known by the reading process or how much
+// it has read having changed (probe.ts `readProgress`). A wait whose reader has read nothing since
+// keeps its time, so input written but not yet read never looks answered.
 import { type Disposer, disposer, type ExitInfo, type TerminalActivity } from '@orchflow/protocol';
 import type { PipeRunner } from '../exec/pipe-runner';
 import type { ShellSession } from '../exec/shell-session';
@@ -96,8 +96,10 @@ export class ActivityTracker {
     const state: TerminalActivity = {
       terminalId,
       activity,
-      since: new Date(this.waitSince(activity, readerPid) ?? command?.since ?? this.seen.since).toISOString(),
+      since: new Date(command?.since ?? this.seen.since).toISOString(),
     };
+    const waitingSince = this.waitSince(activity, readerPid);
+    if (waitingSince !== undefined) state.waitingSince = new Date(waitingSince).toISOString();
     if (command) state.command = command.text;
     if (foregroundPid !== undefined) state.foregroundPid = foregroundPid;
     return state;
@@ -179,7 +181,8 @@ export class ActivityTracker {
       last?.activity === now.activity &&
       last.command === now.command &&
       last.foregroundPid === now.foregroundPid &&
-      last.since === now.since
+      last.since === now.since &&
+      last.waitingSince === now.waitingSince
     ) {
       return now;
     }
