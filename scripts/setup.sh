@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 # download its own browsers here).
 # asciinema: recordings must play in it unchanged; prometheus: its promtool checks /metrics.
 # nats-server: the cluster tests start their own (JetStream in a temp dir).
-SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium asciinema prometheus nats-server)
+# neovim: the neovim example's plugin is tested in a real `nvim --headless`.
+# python3-*, mypy: the Python client (clients/python) is tested, type-checked and built with Debian's
+# Python (/usr/bin/python3), since PyPI is not reachable from CI.
+SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium asciinema prometheus nats-server
+  neovim python3-pytest python3-pytest-asyncio python3-websockets mypy python3-build python3-hatchling python3-venv)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

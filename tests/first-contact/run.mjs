@@ -22,7 +22,11 @@ const log = (text) => console.log(`[first-contact ${((Date.now() - started) / 10
 
 /** The markdown files whose code blocks a newcomer copies. */
 function markdownFiles() {
-  const docs = readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md'));
+  const docs = ['.', 'integration-guide', 'examples'].flatMap((dir) =>
+    readdirSync(join(root, 'docs', dir))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => join(dir, name)),
+  );
   const readmes = readdirSync(join(root, 'packages'))
     .map((dir) => join('packages', dir, 'README.md'))
     .filter((path) => {

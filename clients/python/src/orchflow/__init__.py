@@ -1,0 +1,127 @@
+"""orchflow: a Python client for the orchflow terminal orchestration engine (JSON-RPC 2.0).
+
+>>> async with await Orchestrator.sidecar() as orch:          # doctest: +SKIP
+...     async with orch.terminal_session("agent-1") as terminal:
+...         result = await terminal.execute("echo hello", timeout=10)
+...         print(result.stdout, result.exit_code)
+"""
+
+from __future__ import annotations
+
+from .client import ConnectionEvent, ConnectOptions, Orchestrator, ReconnectOptions
+from .errors import (
+    Cancelled,
+    ChannelClosed,
+    ErrorCode,
+    FloorHeld,
+    Forbidden,
+    InternalError,
+    InvalidParams,
+    InvalidRequest,
+    InvalidState,
+    MethodNotFound,
+    NotInitialized,
+    OrchflowError,
+    Overloaded,
+    ParseError,
+    PayloadTooLarge,
+    PolicyDenied,
+    QuotaExceeded,
+    SpawnFailed,
+    TerminalExited,
+    TerminalNotFound,
+    Timeout,
+    Unauthorized,
+    Unavailable,
+    Unsupported,
+    VersionMismatch,
+    error_class,
+    error_from_wire,
+)
+from .policy import (
+    AllowRule,
+    Capabilities,
+    PolicySecret,
+    RedactionPattern,
+    ResourceLimits,
+    SecurityPolicy,
+    TokenEntry,
+    tokens_file_json,
+)
+from .streams import OutputStream
+from .terminal import Terminal
+from .transaction import Transaction
+from .types import (
+    BatchItem,
+    Command,
+    ExecResult,
+    ExitInfo,
+    OutputData,
+    OutputEnd,
+    OutputEvent,
+    OutputGap,
+    ReadResult,
+    SecurityAlert,
+    Snapshot,
+    TerminalInfo,
+)
+from .version import PROTOCOL_VERSION, __version__
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "AllowRule",
+    "BatchItem",
+    "Cancelled",
+    "Capabilities",
+    "ChannelClosed",
+    "Command",
+    "ConnectOptions",
+    "ConnectionEvent",
+    "ErrorCode",
+    "ExecResult",
+    "ExitInfo",
+    "FloorHeld",
+    "Forbidden",
+    "InternalError",
+    "InvalidParams",
+    "InvalidRequest",
+    "InvalidState",
+    "MethodNotFound",
+    "NotInitialized",
+    "Orchestrator",
+    "OrchflowError",
+    "OutputData",
+    "OutputEnd",
+    "OutputEvent",
+    "OutputGap",
+    "OutputStream",
+    "Overloaded",
+    "ParseError",
+    "PayloadTooLarge",
+    "PolicyDenied",
+    "PolicySecret",
+    "QuotaExceeded",
+    "ReadResult",
+    "ReconnectOptions",
+    "RedactionPattern",
+    "ResourceLimits",
+    "SecurityAlert",
+    "SecurityPolicy",
+    "Snapshot",
+    "SpawnFailed",
+    "Terminal",
+    "TerminalExited",
+    "TerminalInfo",
+    "TerminalNotFound",
+    "Timeout",
+    "TokenEntry",
+    "Transaction",
+    "Unauthorized",
+    "Unavailable",
+    "Unsupported",
+    "VersionMismatch",
+    "__version__",
+    "error_class",
+    "error_from_wire",
+    "tokens_file_json",
+]

@@ -1,0 +1,239 @@
+"""JSON-RPC 2.0 peer: request ids and matching, timeouts, ``$/cancelRequest``, ``$/progress`` and notifications.
+
+The peer reads one transport at a time. When that transport ends, every request in flight fails
+with :class:`~orchflow.errors.ChannelClosed` ("outcome unknown") and ``on_lost`` is told; the
+client may then :meth:`RpcPeer.attach` a new transport (a reconnect) or :meth:`RpcPeer.shut`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ChannelClosed, OrchflowError, Timeout, error_from_wire
+from .transports.base import Transport
+
+CANCEL_REQUEST = "$/cancelRequest"
+PROGRESS = "$/progress"
+
+NotificationHandler = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class _Pending:
+    future: asyncio.Future[Any]
+    method: str
+    on_result: Callable[[Any], None] | None
+
+
+class RpcPeer:
+    """Matches responses to requests over a (replaceable) transport."""
+
+    def __init__(self, transport: Transport, *, on_lost: Callable[[OrchflowError], None] | None = None) -> None:
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._progress: dict[str, Callable[[Any], None]] = {}
+        self._handlers: dict[str, list[NotificationHandler]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._on_lost = on_lost
+        self._closed_error: OrchflowError | None = None
+        self._closing = False
+        #: Set while a transport carries the client (cleared during a reconnect).
+        self.ready = asyncio.Event()
+        self.closed = asyncio.Event()
+        self._transport = transport
+        self._reader: asyncio.Task[None] | None = None
+        self.attach(transport)
+
+    @property
+    def transport(self) -> Transport:
+        """The transport in use."""
+        return self._transport
+
+    @property
+    def is_closed(self) -> bool:
+        """True once the peer was shut (closed by the caller, or reconnecting gave up)."""
+        return self._closed_error is not None
+
+    def attach(self, transport: Transport) -> None:
+        """Reads from ``transport`` from now on (the first one, or a reconnected one)."""
+        self._transport = transport
+        self._reader = asyncio.get_running_loop().create_task(self._read(transport))
+
+    def on_notification(self, method: str, handler: NotificationHandler) -> Callable[[], None]:
+        """Calls ``handler(params)`` for each ``method`` notification; returns the function that stops it."""
+        self._handlers.setdefault(method, []).append(handler)
+
+        def stop() -> None:
+            handlers = self._handlers.get(method, [])
+            if handler in handlers:
+                handlers.remove(handler)
+
+        return stop
+
+    async def request(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        on_result: Callable[[Any], None] | None = None,
+        internal: bool = False,
+    ) -> Any:
+        """Sends a request and waits for its result; task cancellation sends ``$/cancelRequest``."""
+        if not internal and not self.ready.is_set():
+            await self._wait_ready()
+        if self._closed_error is not None:
+            raise ChannelClosed(self._closed_error.message, local=True)
+        request_id = next(self._ids)
+        message_params = params
+        token: str | None = None
+        if on_progress is not None:
+            token = f"p{request_id}"
+            meta = dict(params.get("_meta") or {})
+            meta["progressToken"] = token
+            message_params = {**params, "_meta": meta}
+            self._progress[token] = on_progress
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = _Pending(future, method, on_result)
+        transport = self._transport
+        try:
+            try:
+                await transport.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": message_params})
+            except ChannelClosed:
+                raise await self._send_failure(transport, request_id) from None
+            if timeout is None or timeout <= 0:
+                return await future
+            try:
+                return await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:
+                self._cancel_remote(transport, request_id)
+                raise Timeout(
+                    f"No answer to {method} within {timeout:g} s; the request was cancelled on the server",
+                    local=True,
+                ) from None
+        except asyncio.CancelledError:
+            if not future.done() or future.cancelled():
+                self._cancel_remote(transport, request_id)
+            raise
+        finally:
+            self._pending.pop(request_id, None)
+            if token is not None:
+                self._progress.pop(token, None)
+
+    async def _send_failure(self, transport: Transport, request_id: int) -> ChannelClosed:
+        """The error for a request that could not be sent: why the connection ended, once the reader knows."""
+        self._pending.pop(request_id, None)
+        reader = self._reader
+        if reader is not None and transport is self._transport and not reader.done():
+            await asyncio.wait({reader}, timeout=3.0)
+        return ChannelClosed(f"Connection lost: {transport.describe_end()}", local=True)
+
+    async def notify(self, method: str, params: dict[str, Any]) -> None:
+        """Sends a notification (no answer)."""
+        await self._transport.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    async def shut(self, error: OrchflowError | None = None) -> None:
+        """Closes the transport for good; pending and later requests fail with ChannelClosed."""
+        self._closing = True
+        if self._closed_error is None:
+            self._closed_error = error or ChannelClosed("The connection was closed", local=True)
+        self.ready.set()  # wakes requests waiting for a reconnect; they then see the error
+        self._fail_pending(self._closed_error)
+        try:
+            await self._transport.close()
+        finally:
+            if self._reader is not None and self._reader is not asyncio.current_task():
+                await asyncio.wait({self._reader}, timeout=5.0)
+            self.closed.set()
+
+    async def _wait_ready(self) -> None:
+        await self.ready.wait()
+
+    def _cancel_remote(self, transport: Transport, request_id: int) -> None:
+        if transport is not self._transport or self._closed_error is not None:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._send_quietly(transport, {"jsonrpc": "2.0", "method": CANCEL_REQUEST, "params": {"id": request_id}})
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @staticmethod
+    async def _send_quietly(transport: Transport, message: dict[str, Any]) -> None:
+        try:
+            await transport.send(message)
+        except OrchflowError:
+            pass  # the connection is gone: the server treats that as a drop anyway
+
+    async def _read(self, transport: Transport) -> None:
+        while True:
+            message = await transport.receive()
+            if message is None:
+                break
+            for item in message if isinstance(message, list) else [message]:
+                if isinstance(item, dict):
+                    self._dispatch(transport, item)
+        if transport is not self._transport:
+            return
+        error = ChannelClosed(f"Connection lost: {transport.describe_end()}; the outcome of requests in flight is unknown", local=True)
+        self._fail_pending(error)
+        if self._closing or self._closed_error is not None:
+            return
+        self.ready.clear()
+        if self._on_lost is not None:
+            self._on_lost(error)
+        else:
+            self._closed_error = error
+            self.ready.set()
+            self.closed.set()
+
+    def _fail_pending(self, error: OrchflowError) -> None:
+        pending = list(self._pending.values())
+        self._pending.clear()
+        self._progress.clear()
+        for entry in pending:
+            if not entry.future.done():
+                entry.future.set_exception(ChannelClosed(error.message, local=True))
+
+    def _dispatch(self, transport: Transport, message: dict[str, Any]) -> None:
+        method = message.get("method")
+        if isinstance(method, str):
+            if "id" in message:
+                # The server never calls the client; answer so it does not wait.
+                reply = {
+                    "jsonrpc": "2.0",
+                    "id": message["id"],
+                    "error": {"code": -32601, "message": f"The Python client serves no method {method!r}"},
+                }
+                task = asyncio.get_running_loop().create_task(self._send_quietly(transport, reply))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+                return
+            params = message.get("params")
+            if not isinstance(params, dict):
+                return
+            if method == PROGRESS:
+                callback = self._progress.get(str(params.get("token")))
+                if callback is not None:
+                    callback(params.get("value"))
+                return
+            for handler in list(self._handlers.get(method, ())):
+                handler(params)
+            return
+        request_id = message.get("id")
+        entry = self._pending.get(request_id) if isinstance(request_id, int) else None
+        if entry is None or entry.future.done():
+            return
+        if "error" in message:
+            entry.future.set_exception(error_from_wire(message["error"]))
+            return
+        result = message.get("result")
+        if entry.on_result is not None:
+            # Runs before any later notification is dispatched (a subscription's first output).
+            entry.on_result(result)
+        entry.future.set_result(result)

@@ -1,0 +1,286 @@
+"""A synchronous facade for scripts and tools without an event loop (Blender, notebooks, CLIs).
+
+Every call runs the asyncio client on one background event-loop thread and waits for it::
+
+    from orchflow.sync import Orchestrator
+    with Orchestrator.sidecar() as orch:
+        with orch.terminal_session("blender") as terminal:
+            print(terminal.execute("echo hi", timeout=10).stdout)
+
+Objects from this module must be used from ordinary (non-async) code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from . import client as _client
+from .client import ConnectOptions
+from .streams import OutputStream
+from .terminal import Terminal as _AsyncTerminal
+from .transaction import Transaction as _AsyncTransaction
+from .types import BatchItem, Command, ExecResult, ExitInfo, OutputData, OutputEvent, ReadResult, SecurityAlert, Snapshot, TerminalInfo
+
+T = TypeVar("T")
+
+__all__ = ["ConnectOptions", "Orchestrator", "Terminal", "Transaction"]
+
+
+class _LoopThread:
+    """One daemon thread running an event loop, shared by the connections of this process."""
+
+    _lock = threading.Lock()
+    _instance: _LoopThread | None = None
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="orchflow-sync", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def get(cls) -> _LoopThread:
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = _LoopThread()
+            return cls._instance
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        if threading.current_thread() is self.thread:
+            raise RuntimeError("orchflow.sync called from its own event loop; use the async API there")
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(timeout)
+        except KeyboardInterrupt:
+            # Ctrl-C in a script: cancel the call (an execute is then interrupted on the server).
+            future.cancel()
+            raise
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return _LoopThread.get().run(coroutine)
+
+
+async def _call(factory: Callable[[], Awaitable[T]]) -> T:
+    return await factory()
+
+
+class Terminal:
+    """Synchronous twin of :class:`orchflow.Terminal`."""
+
+    def __init__(self, inner: _AsyncTerminal) -> None:
+        self._inner = inner
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+    @property
+    def id(self) -> str:
+        """The terminal's id."""
+        return self._inner.id
+
+    @property
+    def agent_id(self) -> str:
+        """The agent that owns it."""
+        return self._inner.agent_id
+
+    @property
+    def info(self) -> TerminalInfo:
+        """What this handle last learned about the terminal."""
+        return self._inner.info
+
+    def execute(
+        self,
+        command: str,
+        *,
+        timeout: float | None = None,
+        idle_timeout: float | None = None,
+        max_output_bytes: int | None = None,
+        on_output: Callable[[OutputData], None] | None = None,
+    ) -> ExecResult:
+        """Runs a command and returns its result; Ctrl-C interrupts it on the server. ``on_output`` runs on the loop thread."""
+        return _run(
+            self._inner.execute(
+                command, timeout=timeout, idle_timeout=idle_timeout, max_output_bytes=max_output_bytes, on_output=on_output
+            )
+        )
+
+    def write(self, data: str | bytes) -> int:
+        """Sends input as if typed."""
+        return _run(self._inner.write(data))
+
+    def resize(self, cols: int, rows: int) -> tuple[int, int]:
+        """Changes the size."""
+        return _run(self._inner.resize(cols, rows))
+
+    def kill(self, signal: str | None = None) -> ExitInfo:
+        """Kills the terminal's process tree."""
+        return _run(self._inner.kill(signal))
+
+    def snapshot(self) -> Snapshot:
+        """The visible screen."""
+        return _run(self._inner.snapshot())
+
+    def read(self, from_offset: int | None = None, max_bytes: int | None = None) -> ReadResult:
+        """Retained output by offset."""
+        return _run(self._inner.read(from_offset, max_bytes))
+
+    def history(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The commands it ran."""
+        return _run(self._inner.history(limit))
+
+    @contextlib.contextmanager
+    def stream(self, from_offset: int | None = None) -> Iterator[Iterator[OutputEvent]]:
+        """``with terminal.stream() as events: for event in events: ...`` (subscribed on entry)."""
+        stream: OutputStream = _run(_call(lambda: self._inner.stream(from_offset).start()))
+
+        def events() -> Iterator[OutputEvent]:
+            while True:
+                try:
+                    yield _run(_call(stream.__anext__))
+                except StopAsyncIteration:
+                    return
+
+        try:
+            yield events()
+        finally:
+            _run(stream.aclose())
+
+
+class Transaction:
+    """Synchronous twin of :class:`orchflow.Transaction` (``with orch.transaction() as tx:`` commits on success)."""
+
+    def __init__(self, inner: _AsyncTransaction) -> None:
+        self._inner = inner
+
+    @property
+    def results(self) -> list[BatchItem] | None:
+        """Results once committed."""
+        return self._inner.results
+
+    def add(self, terminal: Terminal | str, command: str, *, timeout: float | None = None) -> Transaction:
+        """Queues a command."""
+        self._inner.add(terminal if isinstance(terminal, str) else terminal.id, command, timeout=timeout)
+        return self
+
+    def commit(self) -> list[BatchItem]:
+        """Admits all, then runs them."""
+        return _run(self._inner.commit())
+
+    def rollback(self) -> None:
+        """Discards it."""
+        _run(self._inner.rollback())
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        _run(self._inner.__aexit__(exc_type))
+
+
+class Orchestrator:
+    """Synchronous twin of :class:`orchflow.Orchestrator`; a context manager that closes on exit."""
+
+    def __init__(self, inner: _client.Orchestrator) -> None:
+        self._inner = inner
+
+    @classmethod
+    def connect(cls, url_or_options: str | ConnectOptions, **kwargs: Any) -> Orchestrator:
+        """Connects to a running server (``ws://``, ``wss://``, ``unix:PATH``)."""
+        return cls(_run(_client.Orchestrator.connect(url_or_options, **kwargs)))
+
+    @classmethod
+    def sidecar(cls, command: Sequence[str] | None = None, **kwargs: Any) -> Orchestrator:
+        """Starts and connects to an ``orchflow serve --stdio`` sidecar."""
+        return cls(_run(_client.Orchestrator.sidecar(command, **kwargs)))
+
+    @property
+    def aio(self) -> _client.Orchestrator:
+        """The asyncio client underneath (use it only on the facade's loop thread)."""
+        return self._inner
+
+    @property
+    def principal(self) -> dict[str, Any]:
+        """Who the server takes this client to be."""
+        return self._inner.principal
+
+    @property
+    def features(self) -> list[str]:
+        """What this connection offers."""
+        return self._inner.features
+
+    def spawn_terminal(self, agent_id: str, **spawn: Any) -> Terminal:
+        """Spawns a terminal (keyword arguments as in the async API)."""
+        return Terminal(_run(self._inner.spawn_terminal(agent_id, **spawn)))
+
+    @contextlib.contextmanager
+    def terminal_session(self, agent_id: str, **spawn: Any) -> Iterator[Terminal]:
+        """A terminal killed when the block ends."""
+        terminal = self.spawn_terminal(agent_id, **spawn)
+        try:
+            yield terminal
+        finally:
+            if not self._inner.is_closed:
+                with contextlib.suppress(Exception):
+                    terminal.kill()
+
+    def terminal(self, terminal: TerminalInfo | str) -> Terminal:
+        """A handle on an existing terminal (by info or id)."""
+        return Terminal(self._inner.terminal(terminal))
+
+    def list_terminals(self, agent_id: str | None = None) -> list[TerminalInfo]:
+        """The visible terminals."""
+        return _run(self._inner.list_terminals(agent_id))
+
+    def batch_execute(self, commands: Sequence[Command | tuple[Terminal | _AsyncTerminal | str, str]], **options: Any) -> list[BatchItem]:
+        """Runs several commands."""
+        converted: list[Command | tuple[_AsyncTerminal | str, str]] = []
+        for entry in commands:
+            if isinstance(entry, Command):
+                converted.append(entry)
+            else:
+                target, command = entry
+                converted.append((target.id if isinstance(target, Terminal) else target, command))
+        return _run(self._inner.batch_execute(converted, **options))
+
+    def transaction(self) -> Transaction:
+        """Opens a transaction."""
+        return Transaction(_run(self._inner.transaction()))
+
+    def kill_all(self, agent_id: str | None = None) -> int:
+        """Kills every terminal (admin)."""
+        return _run(self._inner.kill_all(agent_id))
+
+    def pause_all(self, agent_id: str | None = None) -> int:
+        """Pauses every terminal (admin)."""
+        return _run(self._inner.pause_all(agent_id))
+
+    def resume_all(self, agent_id: str | None = None) -> int:
+        """Resumes every paused terminal (admin)."""
+        return _run(self._inner.resume_all(agent_id))
+
+    def metrics(self) -> dict[str, Any]:
+        """Orchestrator metrics."""
+        return _run(self._inner.metrics())
+
+    def ping(self) -> float:
+        """Round trip in seconds."""
+        return _run(self._inner.ping())
+
+    def on_security_alert(self, listener: Callable[[SecurityAlert], None]) -> Callable[[], None]:
+        """Hears security alerts (the listener runs on the loop thread)."""
+        return self._inner.on_security_alert(listener)
+
+    def close(self) -> None:
+        """Closes cleanly (the server kills this connection's terminals)."""
+        _run(self._inner.close())
+
+    def __enter__(self) -> Orchestrator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,90 @@
+"""The examples run for real: the console Discord-bot runner and the Blender-style sync script."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+
+from conftest import PACKAGE, SIDECAR
+
+EXAMPLES = PACKAGE / "examples"
+ENV = {**os.environ, "ORCHFLOW_SIDECAR": " ".join(SIDECAR)}
+
+
+class Console:
+    """The bot's stdin/stdout, read line by line with a deadline."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(EXAMPLES / "discord_bot_runner.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=ENV,
+        )
+        self.lines: list[str] = []
+        self._buffer = b""
+
+    def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line.encode() + b"\n")
+        self.process.stdin.flush()
+
+    def expect(self, text: str, timeout: float = 30) -> str:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.lines:
+                if text in line:
+                    self.lines.remove(line)
+                    return line
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"never saw {text!r}; got {self.lines}"
+            ready, _, _ = select.select([self.process.stdout], [], [], remaining)
+            if ready:
+                chunk = os.read(self.process.stdout.fileno(), 65536)
+                assert chunk, f"the bot exited before {text!r}; got {self.lines}"
+                self._buffer += chunk
+                *complete, self._buffer = self._buffer.split(b"\n")
+                self.lines += [c.decode() for c in complete]
+
+
+def test_discord_bot_runner() -> None:
+    bot = Console()
+    try:
+        bot.expect("bot ready")
+        bot.send("#general !run echo hello-from-discord")
+        bot.expect("[#general] bot: hello-from-discord")
+        bot.expect("✅ `echo hello-from-discord`")
+        bot.send("#ops !run rm -rf /tmp/orchflow-example")
+        assert "deniedCommands[0]: rm" in bot.expect("[#ops] bot: ⛔ denied by policy")
+        bot.send("#general !run sleep 30")
+        bot.send("#general !stop")
+        bot.expect("🛑 `sleep 30` interrupted")
+        t0 = time.monotonic()
+        bot.send("#general !run echo after-stop")
+        bot.expect("✅ `echo after-stop`")
+        assert time.monotonic() - t0 < 20, "the sleep was not interrupted"
+        bot.send("#general !status")
+        bot.expect("#general: running")
+    finally:
+        assert bot.process.stdin is not None
+        bot.process.stdin.close()
+    bot.expect("bot stopped")
+    assert bot.process.wait(30) == 0
+
+
+def test_blender_script() -> None:
+    run = subprocess.run(
+        [sys.executable, str(EXAMPLES / "blender_script.py"), "--frames", "3"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "progress 3/3" in run.stdout
+    assert "rendered 3 frames" in run.stdout and run.stdout.rstrip().endswith("done")

@@ -1,0 +1,46 @@
+// Runs orchflow-md for real (an embedded orchestrator, a real shell in a PTY) on temp copies.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../src/main';
+
+/** What one run printed and returned, and the file afterwards. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  text: string;
+}
+
+/** Writes `text` to a fresh temp file and returns its path. */
+export function tempDoc(text: string, name = 'doc.md'): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'orchflow-md-test-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** Runs main() on `file` with extra flags. */
+export async function runMd(file: string, ...flags: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main([...flags, file], {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // the file need not exist (usage tests)
+  }
+  return { code, stdout, stderr, text };
+}
+
+/** Occurrences of `needle` in `text`. */
+export function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
