@@ -14,6 +14,7 @@ const scripts = [
   'core.mjs',
   'transports.mjs',
   'mcp.mjs',
+  'python-client.mjs',
 ];
 const passThrough = process.argv.slice(2);
 const started = performance.now();
