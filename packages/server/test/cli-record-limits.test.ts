@@ -61,6 +61,10 @@ describe('orchflow serve --record limits', { timeout: 120_000 }, () => {
       ],
       [{ record: dir, recordFormat: 'v4' }, "--record-format must be v2 or v3, not 'v4'"],
       [
+        { record: dir, recordMaxBytes: '10MB', recordDirMaxBytes: '1MB' },
+        '--record-dir-max-bytes (1MB) is smaller than --record-max-bytes (10MB)',
+      ],
+      [
         { recordRetention: '7d', recordInput: true },
         'pass --record DIR too (got --record-input, --record-retention)',
       ],

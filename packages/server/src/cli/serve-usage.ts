@@ -115,6 +115,13 @@ function recordingLimits(flags: ServeUsageFlags): RecordingLimits | undefined {
   if (flags.recordDirMaxBytes !== undefined) {
     limits.maxBytesPerDirectory = parseByteSize('--record-dir-max-bytes', flags.recordDirMaxBytes);
   }
+  const { maxBytesPerRecording: each, maxBytesPerDirectory: all } = limits;
+  if (each !== undefined && all !== undefined && all < each) {
+    // The directory would fill before the first recording reached its own limit.
+    throw usageError(
+      `--record-dir-max-bytes (${flags.recordDirMaxBytes}) is smaller than --record-max-bytes (${flags.recordMaxBytes}): one recording could never reach its limit; raise the directory's`,
+    );
+  }
   if (flags.recordRotate) {
     if (limits.maxBytesPerRecording === undefined) {
       throw usageError(
