@@ -112,7 +112,6 @@ export {
   NODE_ID_PATTERN,
   nodeIdFromHostname,
   nodeOfTerminal,
-  OUTPUT_HEADER,
 } from './nats/subjects';
 // HTTP sessions over `node:http` (what `OrchflowClient.http` uses here; also for custom wrappers)
 export { createNodeHttpExchange } from './transports/http-node-exchange';

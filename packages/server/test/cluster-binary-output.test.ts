@@ -1,8 +1,8 @@
-// Node sessions carry `terminal.output` as binary frames (raw UTF-8 after a JSON header, marked
-// `Orchflow-Output`) when the client asks, and as JSON otherwise; either way the client reads
+// Node sessions carry `terminal.output` as binary frames (raw UTF-8 after a JSON header; the first
+// byte, the header length's high byte, is 0) when the client asks, and as JSON otherwise; either way the client reads
 // exactly the bytes the terminal printed, multi-byte characters included. A third connection
 // watches the client inboxes to see which form actually crossed NATS.
-import { connectNatsNode, OUTPUT_HEADER } from '@orchflow/client/node';
+import { connectNatsNode } from '@orchflow/client/node';
 import { describe, expect, it } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
@@ -17,7 +17,7 @@ async function streamOver(binaryOutput: boolean) {
   watcher.subscribe('_INBOX.>', {
     callback: (_error, msg) => {
       if (msg.data.byteLength === 0) return; // keepalives and closes
-      if (msg.headers?.get(OUTPUT_HEADER)) seen.binary++;
+      if (msg.data[0] === 0) seen.binary++;
       else seen.json++;
     },
   });

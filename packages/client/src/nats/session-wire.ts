@@ -4,9 +4,10 @@
 // `Orchflow-Keepalive` every `ttlMs / 3`, and a peer silent for `ttlMs` is taken as gone. Either
 // side ends the session with an empty `Orchflow-Close: <reason>` message. With `encodeOutput` (a
 // node serving a client that asked for it) a `terminal.output` notification goes as the binary
-// frame of the WebSocket subprotocol, marked `Orchflow-Output`, so its text is neither JSON-escaped
-// by the node nor parsed by the client. Whoever owns the NATS subscription passes each of its
-// messages to `handle()`.
+// frame of the WebSocket subprotocol, so its text is neither JSON-escaped by the node nor parsed by
+// the client. No header marks it (NATS headers cost per message): that frame starts with its
+// header's 4-byte big-endian length, so its first byte is 0, which no JSON text starts with.
+// Whoever owns the NATS subscription passes each of its messages to `handle()`.
 
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import {
@@ -18,7 +19,7 @@ import {
 import { decodeBinaryOutput } from '../transports/websocket-binary';
 import { ChunkAssembler, splitMessage } from './chunking';
 import type { NatsModule } from './connect';
-import { CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER, OUTPUT_HEADER } from './subjects';
+import { CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
 
 /** Options of {@link NatsSessionChannel}. */
 export interface NatsSessionChannelOptions {
@@ -91,7 +92,7 @@ export class NatsSessionChannel implements IpcChannel {
     const parts = splitMessage(bytes, ++this.seq, this.options.maxPayload);
     try {
       for (const part of parts) {
-        const headers = this.partHeaders(part.chunk, binary !== undefined);
+        const headers = part.chunk === undefined ? undefined : this.headers(CHUNK_HEADER, part.chunk);
         this.options.nc.publish(this.options.peerSubject, part.data, headers ? { headers } : undefined);
       }
     } catch (error) {
@@ -153,7 +154,7 @@ export class NatsSessionChannel implements IpcChannel {
     try {
       const whole = this.assembler.push(msg.data, headers?.get(CHUNK_HEADER) || undefined);
       if (whole === undefined) return;
-      message = headers?.get(OUTPUT_HEADER) ? decodeBinaryOutput(whole) : JSON.parse(decoder.decode(whole));
+      message = whole[0] === 0 ? decodeBinaryOutput(whole) : JSON.parse(decoder.decode(whole));
     } catch (error) {
       this.end(error as Error, `protocol error: ${(error as Error).message}`);
       return;
@@ -188,15 +189,6 @@ export class NatsSessionChannel implements IpcChannel {
         // The connection is going away; its own close ends the session.
       }
     }
-  }
-
-  /** The headers of one published part: its chunk position and whether it is binary output. */
-  private partHeaders(chunk: string | undefined, binary: boolean) {
-    if (chunk === undefined && !binary) return undefined;
-    const headers = this.options.nats.headers();
-    if (chunk !== undefined) headers.set(CHUNK_HEADER, chunk);
-    if (binary) headers.set(OUTPUT_HEADER, '1');
-    return headers;
   }
 
   private headers(name: string, value: string) {

@@ -91,9 +91,3 @@ export const CHUNK_HEADER = 'Orchflow-Chunk';
 export const KEEPALIVE_HEADER = 'Orchflow-Keepalive';
 /** NATS header of an empty message that ends a session; the value is the reason. */
 export const CLOSE_HEADER = 'Orchflow-Close';
-/**
- * Header of a message (or each part of one) that is a binary `terminal.output` frame — the
- * WebSocket `orchflow.v1+binary-output` frame layout — rather than JSON. Sent only to clients that
- * asked for it when opening the session.
- */
-export const OUTPUT_HEADER = 'Orchflow-Output';
