@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,10 +32,23 @@ from orchflow import Orchestrator, OrchflowError, PolicyDenied, SecurityPolicy, 
 MESSAGE_LIMIT = 2000
 Reply = Callable[[str], Awaitable[None]]
 
+#: Where orchflow's tokens file lives on the bot's host (``orchflow serve --tokens FILE``).
+TOKENS_FILE = os.environ.get("ORCHFLOW_TOKENS_FILE", "/etc/orchflow/tokens.json")
+
 #: What the bot's agents may run (the plan's SecurityPolicy, with its field names).
+#: What this does NOT stop: ``python3`` is allowed, and a Python program (``python3 -c …``, or a
+#: script the channel wrote with ``echo > x.py``) can do anything the sidecar's OS user can —
+#: open any file, start any process — because orchflow judges the command line, not what the
+#: interpreter does at run time. ``forbidden_paths`` and ``network_access=False`` shrink what the
+#: listed commands may name (and set the server's network policy), but only an OS sandbox (a
+#: dedicated user, a container; ``isolation_level``) contains an interpreter. Drop ``python3`` if
+#: the channel is not trusted.
 BOT_POLICY = SecurityPolicy(
     allowed_commands=["ls", "cat", "echo", "pwd", "cd", "git status", "git log", "python3", "sleep", "date", "wc", "head"],
     denied_commands=["rm"],
+    # Home directories (SSH keys, cloud credentials, the bot's own Discord token) and orchflow's tokens.
+    forbidden_paths=["~", "/home", "/root", *([TOKENS_FILE] if os.path.isabs(TOKENS_FILE) else [])],
+    network_access=False,
     max_execution_time=60,
 )
 

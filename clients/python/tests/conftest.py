@@ -141,6 +141,9 @@ def unix_server(servers: dict[str, Server]) -> Server:
     return servers["unix"]
 
 
+# Overriding `event_loop` is how pytest-asyncio 0.20 (Debian's 0.20.3) gives session-scoped async
+# fixtures a loop; 0.23 deprecated it (loop_scope replaces it) and later releases dropped it, so
+# the `test` extra in pyproject.toml pins pytest-asyncio>=0.20,<0.23.
 @pytest.fixture(scope="session")
 def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
     """One loop for the session, so connections (and the sidecar) are shared by the tests."""

@@ -12,6 +12,7 @@ from orchflow import (
     Command,
     ExecResult,
     InvalidParams,
+    InvalidState,
     Orchestrator,
     OutputData,
     OutputEnd,
@@ -92,12 +93,16 @@ async def test_stream_resumes_from_an_offset_and_ends_on_exit(orch: Orchestrator
     assert first.output_offset is not None
     collected = ""
     start = None
-    async for event in terminal.stream(from_offset=0):
-        if isinstance(event, OutputData):
-            start = event.offset if start is None else start
-            collected += event.data
-            if "one\r\n" in collected:
-                break
+    async with terminal.stream(from_offset=0) as replay:
+        async for event in replay:
+            if isinstance(event, OutputData):
+                start = event.offset if start is None else start
+                collected += event.data
+                if "one\r\n" in collected:
+                    break  # leaving the block unsubscribes
+    with pytest.raises(InvalidState, match="async with"):
+        async for _ in terminal.stream():
+            pass
     assert start == 0
     async with terminal.stream() as events:
         await terminal.execute("exit 7", timeout=20)

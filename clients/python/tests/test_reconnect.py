@@ -39,8 +39,11 @@ async def test_websocket_drop_reconnects_and_resumes_the_stream(ws_server: Serve
                 chunks.append(event)
                 if "before-drop\r\n" in "".join(c.data for c in chunks):
                     break
-            in_flight = asyncio.create_task(terminal.execute("sleep 1; echo during-drop"))
-            await asyncio.sleep(0)  # let the request go out
+            admitted = asyncio.Event()
+            in_flight = asyncio.create_task(
+                terminal.execute("sleep 1; echo during-drop", on_start=lambda offset: admitted.set())
+            )
+            await asyncio.wait_for(admitted.wait(), 20)  # the server is running it
             orch.transport.abort()  # no close frame, no $/shutdown: a drop
             with pytest.raises(ChannelClosed):
                 await in_flight

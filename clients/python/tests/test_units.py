@@ -1,4 +1,8 @@
-"""Pure-Python parts: framing, binary WebSocket frames, SecurityPolicy validation and JSON."""
+"""Pure-Python parts: binary WebSocket frames, SecurityPolicy validation and JSON.
+
+Content-Length framing is tested through the code the transports run (``StreamTransport.receive``
+on a socketpair) in test_robustness.py.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,8 @@ import struct
 import pytest
 
 from orchflow import AllowRule, InvalidParams, ResourceLimits, SecurityPolicy, TokenEntry, tokens_file_json
-from orchflow.framing import FrameDecoder, encode_frame
 from orchflow.transports.websocket import decode_binary_output
 from orchflow.version import protocol_mismatch
-
-
-def test_frames_decode_when_split_at_any_byte() -> None:
-    messages = [{"jsonrpc": "2.0", "id": 1, "result": {"text": "héllo ✓"}}, {"jsonrpc": "2.0", "method": "x", "params": {}}]
-    wire = b"".join(encode_frame(m) for m in messages)
-    wire = wire.replace(b"\r\n\r\n", b"\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n", 1)
-    for cut in range(1, len(wire)):
-        decoder = FrameDecoder()
-        got = decoder.feed(wire[:cut]) + decoder.feed(wire[cut:])
-        assert got == messages
-    with pytest.raises(Exception, match="exceeds"):
-        FrameDecoder(max_frame_bytes=10).feed(b"Content-Length: 11\r\n\r\n")
 
 
 def test_binary_output_frames_become_notifications() -> None:

@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
 from . import _validate as check
-from .errors import ChannelClosed, Forbidden, InvalidParams, OrchflowError, Unauthorized, Unsupported, VersionMismatch
+from .errors import (
+    ChannelClosed,
+    Forbidden,
+    InvalidParams,
+    OrchflowError,
+    Unauthorized,
+    Unavailable,
+    Unsupported,
+    VersionMismatch,
+)
 from .policy import PolicyLike, policy_json
 from .rpc import RpcPeer
 from .streams import SubscriptionRouter
@@ -59,7 +68,9 @@ class ConnectOptions:
     url: str
     token: str | None = None
     client_name: str = "orchflow-python"
-    #: Timeout of requests that do not run commands (spawn, list, read…), in seconds.
+    #: Seconds every request waits for its answer (and for a reconnect before it is sent), like the
+    #: TypeScript client's ``timeoutMs``; 0 disables it. Requests that run commands (``execute``
+    #: without a ``timeout``, ``batch_execute``, a transaction's commit) and ``kill_all`` have no limit.
     request_timeout: float = 30.0
     #: Reconnect after a drop (WebSocket), or ``False`` to end with the connection.
     reconnect: ReconnectOptions | bool = True
@@ -109,7 +120,7 @@ class Orchestrator:
         self._request_timeout = request_timeout
         self._reconnect = reconnect
         self._cleanup = cleanup
-        self._peer = RpcPeer(transport, on_lost=self._lost)
+        self._peer = RpcPeer(transport, on_lost=self._lost, default_timeout=request_timeout)
         self._router = SubscriptionRouter(self._peer)
         self._handshake: dict[str, Any] = {}
         self._listeners: list[Callable[[ConnectionEvent], None]] = []
@@ -427,7 +438,8 @@ class Orchestrator:
             params["stopOnError"] = stop_on_error
         if wait_for_floor is not None:
             params["waitForFloor"] = wait_for_floor
-        result = await self._peer.request("terminal.batchExecute", params)
+        # No timeout: the commands may legitimately run for hours (as in the TypeScript client).
+        result = await self._peer.request("terminal.batchExecute", params, timeout=0)
         return [BatchItem.from_wire(item) for item in result["results"]]
 
     async def transaction(self) -> Transaction:
@@ -444,22 +456,27 @@ class Orchestrator:
     # ------------------------------------------------------------------ orchestrator-wide
 
     async def kill_all(self, agent_id: str | None = None) -> int:
-        """Kills every terminal (or one agent's); admin only. Returns how many."""
+        """Kills every terminal (or one agent's); admin only. Returns how many.
+
+        In a cluster, nodes that did not answer make it fail with :class:`~orchflow.errors.Unavailable`
+        (``data``: ``reason='partial'``, ``killed``, ``unreachableNodes``): their terminals may still run.
+        """
         self._require("emergencyControls", "kill_all()")
-        result = await self._peer.request("orchestrator.killAll", _agent(agent_id))
-        return int(result["killed"])
+        # No timeout: an emergency stop must not be abandoned halfway (as in the TypeScript client).
+        result = await self._peer.request("orchestrator.killAll", _agent(agent_id), timeout=0)
+        return _complete_or_raise("killAll", "killed", result)
 
     async def pause_all(self, agent_id: str | None = None) -> int:
-        """Pauses every terminal (or one agent's); admin only. Returns how many."""
+        """Pauses every terminal (or one agent's); admin only. Returns how many (Unavailable as kill_all)."""
         self._require("emergencyControls", "pause_all()")
-        result = await self._peer.request("orchestrator.pauseAll", _agent(agent_id), timeout=self._request_timeout)
-        return int(result["paused"])
+        result = await self._peer.request("orchestrator.pauseAll", _agent(agent_id))
+        return _complete_or_raise("pauseAll", "paused", result)
 
     async def resume_all(self, agent_id: str | None = None) -> int:
-        """Resumes every paused terminal (or one agent's); admin only. Returns how many."""
+        """Resumes every paused terminal (or one agent's); admin only. Returns how many (Unavailable as kill_all)."""
         self._require("emergencyControls", "resume_all()")
-        result = await self._peer.request("orchestrator.resumeAll", _agent(agent_id), timeout=self._request_timeout)
-        return int(result["resumed"])
+        result = await self._peer.request("orchestrator.resumeAll", _agent(agent_id))
+        return _complete_or_raise("resumeAll", "resumed", result)
 
     async def metrics(self, include_processes: bool = False) -> dict[str, Any]:
         """Orchestrator metrics (terminal counts, commands run, uptime…)."""
@@ -514,7 +531,12 @@ class Orchestrator:
 
     def _emit(self, event: ConnectionEvent) -> None:
         for listener in list(self._listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception as error:  # a listener's bug must not stop the reconnect
+                asyncio.get_running_loop().call_exception_handler(
+                    {"message": "orchflow: a connection-event listener raised", "exception": error}
+                )
 
     def _lost(self, error: OrchflowError) -> None:
         self._emit(ConnectionEvent("lost", error=error))
@@ -535,7 +557,23 @@ class Orchestrator:
         self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect_loop(error, self._reconnect))
 
     async def _reconnect_loop(self, error: OrchflowError, options: ReconnectOptions) -> None:
+        try:
+            await self._reconnect_attempts(error, options)
+        except asyncio.CancelledError:
+            raise
+        except Exception as failure:  # never leave requests waiting for a reconnect that died
+            asyncio.get_running_loop().call_exception_handler(
+                {"message": "orchflow: reconnecting failed unexpectedly", "exception": failure}
+            )
+            await self._give_up(
+                ChannelClosed(f"Gave up reconnecting: {type(failure).__name__}: {failure}", local=True)
+            )
+
+    async def _reconnect_attempts(self, error: OrchflowError, options: ReconnectOptions) -> None:
         last: OrchflowError = error
+        # The old connection is dead to us; make sure it is gone (a sidecar that broke framing still runs).
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._peer.transport.close(), 30.0)
         if options.window is not None:
             now = time.monotonic()
             self._outages = [t for t in self._outages if now - t < options.window] + [now]
@@ -573,6 +611,21 @@ class Orchestrator:
         self._router.fail_all(gave_up)
         self._emit(ConnectionEvent("gave_up", error=gave_up))
         await self._peer.shut(gave_up)
+
+
+def _complete_or_raise(method: str, field: str, result: Any) -> int:
+    """The count of an emergency control, or Unavailable when cluster nodes did not answer."""
+    count = int(result[field])
+    unreachable = result.get("unreachableNodes") or []
+    if not unreachable:
+        return count
+    nodes = ", ".join(str(node) for node in unreachable)
+    raise Unavailable(
+        f"{method} reached only part of the cluster: {count} terminal(s) {field}, but node(s) {nodes} "
+        "did not answer in time, so their terminals were not; retry, or check those nodes",
+        data={"reason": "partial", field: count, "unreachableNodes": list(unreachable)},
+        local=False,
+    )
 
 
 def _agent(agent_id: str | None) -> dict[str, Any]:

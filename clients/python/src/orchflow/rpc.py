@@ -8,16 +8,19 @@ client may then :meth:`RpcPeer.attach` a new transport (a reconnect) or :meth:`R
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ChannelClosed, OrchflowError, Timeout, error_from_wire
+from .errors import ChannelClosed, InternalError, OrchflowError, Timeout, error_from_wire
 from .transports.base import Transport
 
 CANCEL_REQUEST = "$/cancelRequest"
 PROGRESS = "$/progress"
+#: Default timeout of requests, in seconds (the TypeScript client's ``timeoutMs``).
+DEFAULT_REQUEST_TIMEOUT = 30.0
 
 NotificationHandler = Callable[[dict[str, Any]], None]
 
@@ -27,14 +30,26 @@ class _Pending:
     future: asyncio.Future[Any]
     method: str
     on_result: Callable[[Any], None] | None
+    #: Called with the result of an answer that arrives after the caller cancelled (to undo it).
+    on_late_result: Callable[[Any], None] | None = None
 
 
 class RpcPeer:
     """Matches responses to requests over a (replaceable) transport."""
 
-    def __init__(self, transport: Transport, *, on_lost: Callable[[OrchflowError], None] | None = None) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        on_lost: Callable[[OrchflowError], None] | None = None,
+        default_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
         self._ids = itertools.count(1)
+        #: Seconds a request waits for its answer unless it passes ``timeout`` (0: no limit).
+        self.default_timeout = default_timeout
         self._pending: dict[int, _Pending] = {}
+        #: Cancelled requests whose late answer must be undone (request id -> callback).
+        self._orphans: dict[int, Callable[[Any], None]] = {}
         self._progress: dict[str, Callable[[Any], None]] = {}
         self._handlers: dict[str, list[NotificationHandler]] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -82,11 +97,19 @@ class RpcPeer:
         timeout: float | None = None,
         on_progress: Callable[[Any], None] | None = None,
         on_result: Callable[[Any], None] | None = None,
+        on_late_result: Callable[[Any], None] | None = None,
         internal: bool = False,
     ) -> Any:
-        """Sends a request and waits for its result; task cancellation sends ``$/cancelRequest``."""
+        """Sends a request and waits for its result; task cancellation sends ``$/cancelRequest``.
+
+        ``timeout`` is in seconds: ``None`` uses :attr:`default_timeout`, ``0`` waits without limit
+        (commands, which may run for hours). ``on_late_result`` gets the result of an answer that
+        arrives after this call was cancelled (a subscription to undo, say).
+        """
+        if timeout is None:
+            timeout = self.default_timeout
         if not internal and not self.ready.is_set():
-            await self._wait_ready()
+            await self._wait_ready(method, timeout)
         if self._closed_error is not None:
             raise ChannelClosed(self._closed_error.message, local=True)
         request_id = next(self._ids)
@@ -99,19 +122,21 @@ class RpcPeer:
             message_params = {**params, "_meta": meta}
             self._progress[token] = on_progress
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = _Pending(future, method, on_result)
+        self._pending[request_id] = _Pending(future, method, on_result, on_late_result)
         transport = self._transport
         try:
             try:
                 await transport.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": message_params})
             except ChannelClosed:
                 raise await self._send_failure(transport, request_id) from None
-            if timeout is None or timeout <= 0:
+            if timeout <= 0:
                 return await future
             try:
                 return await asyncio.wait_for(future, timeout)
             except asyncio.TimeoutError:
                 self._cancel_remote(transport, request_id)
+                if on_late_result is not None and transport is self._transport and self._closed_error is None:
+                    self._orphans[request_id] = on_late_result
                 raise Timeout(
                     f"No answer to {method} within {timeout:g} s; the request was cancelled on the server",
                     local=True,
@@ -119,6 +144,8 @@ class RpcPeer:
         except asyncio.CancelledError:
             if not future.done() or future.cancelled():
                 self._cancel_remote(transport, request_id)
+                if on_late_result is not None and transport is self._transport and self._closed_error is None:
+                    self._orphans[request_id] = on_late_result
             raise
         finally:
             self._pending.pop(request_id, None)
@@ -151,8 +178,19 @@ class RpcPeer:
                 await asyncio.wait({self._reader}, timeout=5.0)
             self.closed.set()
 
-    async def _wait_ready(self) -> None:
-        await self.ready.wait()
+    async def _wait_ready(self, method: str, timeout: float) -> None:
+        """Waits for a reconnect to finish, at most ``timeout`` (else the default) seconds."""
+        bound = timeout if timeout > 0 else self.default_timeout
+        if bound <= 0:
+            await self.ready.wait()
+            return
+        try:
+            await asyncio.wait_for(self.ready.wait(), bound)
+        except asyncio.TimeoutError:
+            raise Timeout(
+                f"{method} was not sent: the connection was not back within {bound:g} s; retry later",
+                local=True,
+            ) from None
 
     def _cancel_remote(self, transport: Transport, request_id: int) -> None:
         if transport is not self._transport or self._closed_error is not None:
@@ -171,31 +209,60 @@ class RpcPeer:
             pass  # the connection is gone: the server treats that as a drop anyway
 
     async def _read(self, transport: Transport) -> None:
-        while True:
-            message = await transport.receive()
-            if message is None:
-                break
-            for item in message if isinstance(message, list) else [message]:
-                if isinstance(item, dict):
-                    self._dispatch(transport, item)
+        """Dispatches ``transport``'s messages; however it ends, requests in flight fail and on_lost is told."""
+        failure: str | None = None
+        try:
+            while True:
+                message = await transport.receive()
+                if message is None:
+                    break
+                for item in message if isinstance(message, list) else [message]:
+                    if isinstance(item, dict):
+                        self._dispatch(transport, item)
+        except Exception as error:  # a bug (ours or the transport's) must not strand pending requests
+            failure = f"the client's reader failed ({type(error).__name__}: {error})"
+            self._report(error, "orchflow: reading the connection failed")
+            with contextlib.suppress(Exception):
+                transport.abort()
+        finally:
+            self._ended(transport, failure)
+
+    def _ended(self, transport: Transport, failure: str | None) -> None:
         if transport is not self._transport:
             return
-        error = ChannelClosed(f"Connection lost: {transport.describe_end()}; the outcome of requests in flight is unknown", local=True)
+        reason = failure or transport.describe_end()
+        error = ChannelClosed(f"Connection lost: {reason}; the outcome of requests in flight is unknown", local=True)
         self._fail_pending(error)
         if self._closing or self._closed_error is not None:
             return
         self.ready.clear()
         if self._on_lost is not None:
-            self._on_lost(error)
-        else:
-            self._closed_error = error
-            self.ready.set()
-            self.closed.set()
+            try:
+                self._on_lost(error)
+                return
+            except Exception as bug:
+                self._report(bug, "orchflow: the connection-lost handler failed")
+        self._closed_error = error
+        self.ready.set()
+        self.closed.set()
+
+    @staticmethod
+    def _report(error: BaseException, message: str) -> None:
+        """Hands an exception raised by a callback to the loop's exception handler (it is logged)."""
+        asyncio.get_running_loop().call_exception_handler({"message": message, "exception": error})
+
+    def _call(self, callback: Callable[[Any], None], value: Any, what: str) -> None:
+        """Runs a user callback; an exception in it is reported, not allowed to end the reader."""
+        try:
+            callback(value)
+        except Exception as error:
+            self._report(error, f"orchflow: a {what} callback raised")
 
     def _fail_pending(self, error: OrchflowError) -> None:
         pending = list(self._pending.values())
         self._pending.clear()
         self._progress.clear()
+        self._orphans.clear()
         for entry in pending:
             if not entry.future.done():
                 entry.future.set_exception(ChannelClosed(error.message, local=True))
@@ -220,20 +287,32 @@ class RpcPeer:
             if method == PROGRESS:
                 callback = self._progress.get(str(params.get("token")))
                 if callback is not None:
-                    callback(params.get("value"))
+                    self._call(callback, params.get("value"), "progress")
                 return
             for handler in list(self._handlers.get(method, ())):
-                handler(params)
+                self._call(handler, params, f"{method} notification")
             return
         request_id = message.get("id")
+        if isinstance(request_id, int) and request_id in self._orphans:
+            undo = self._orphans.pop(request_id)
+            if "error" not in message:
+                self._call(undo, message.get("result"), "late-answer")
+            return
         entry = self._pending.get(request_id) if isinstance(request_id, int) else None
         if entry is None or entry.future.done():
             return
-        if "error" in message:
-            entry.future.set_exception(error_from_wire(message["error"]))
+        try:
+            if "error" in message:
+                entry.future.set_exception(error_from_wire(message["error"]))
+                return
+            result = message.get("result")
+            if entry.on_result is not None:
+                # Runs before any later notification is dispatched (a subscription's first output).
+                entry.on_result(result)
+        except Exception as error:  # a malformed answer fails its request, not the connection
+            if not entry.future.done():
+                entry.future.set_exception(
+                    InternalError(f"Malformed answer to {entry.method}: {type(error).__name__}: {error}", local=True)
+                )
             return
-        result = message.get("result")
-        if entry.on_result is not None:
-            # Runs before any later notification is dispatched (a subscription's first output).
-            entry.on_result(result)
         entry.future.set_result(result)

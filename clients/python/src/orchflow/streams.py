@@ -12,7 +12,7 @@ import asyncio
 import collections
 from typing import TYPE_CHECKING, Any
 
-from .errors import ChannelClosed, OrchflowError
+from .errors import ChannelClosed, InvalidState, OrchflowError
 from .types import ExitInfo, OutputData, OutputEnd, OutputEvent, OutputGap
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ class SubscriptionRouter:
     def __init__(self, peer: RpcPeer) -> None:
         self.peer = peer
         self.sinks: dict[str, StreamSink] = {}
+        self._background: set[asyncio.Task[None]] = set()
         peer.on_notification("terminal.output", lambda p: self._route(p, "data"))
         peer.on_notification("terminal.gap", lambda p: self._route(p, "gap"))
         peer.on_notification("terminal.exit", lambda p: self._route(p, "exit"))
@@ -136,14 +137,46 @@ class SubscriptionRouter:
             params["fromOffset"] = from_offset
 
         def register(result: Any) -> None:
-            # In the reader, before any notification that follows the answer is routed.
+            # In the reader, before any notification that follows the answer is routed. A malformed
+            # result raises here, before anything changes: the request fails, the connection lives.
+            subscription_id = str(result["subscriptionId"])
+            offset = int(result["offset"])
             if sink.subscription_id is not None:
                 self.sinks.pop(sink.subscription_id, None)
-            sink.subscription_id = str(result["subscriptionId"])
-            sink.start(int(result["offset"]))
-            self.sinks[sink.subscription_id] = sink
+            sink.subscription_id = subscription_id
+            sink.start(offset)
+            self.sinks[subscription_id] = sink
 
-        await self.peer.request("terminal.subscribe", params, on_result=register, internal=internal)
+        def undo_late(result: Any) -> None:
+            # The caller cancelled, but the server had subscribed: unsubscribe, or it streams forever.
+            if isinstance(result, dict) and "subscriptionId" in result:
+                self._unsubscribe_in_background(str(result["subscriptionId"]))
+
+        try:
+            await self.peer.request(
+                "terminal.subscribe", params, on_result=register, on_late_result=undo_late, internal=internal
+            )
+        except asyncio.CancelledError:
+            # The answer may have been registered just before the cancel reached us.
+            if sink.subscription_id is not None and self.sinks.get(sink.subscription_id) is sink:
+                self.sinks.pop(sink.subscription_id, None)
+                self._unsubscribe_in_background(sink.subscription_id)
+            sink.stop()
+            raise
+
+    def _unsubscribe_in_background(self, subscription_id: str) -> None:
+        if self.peer.is_closed:
+            return
+
+        async def send() -> None:
+            try:
+                await self.peer.request("terminal.unsubscribe", {"subscriptionId": subscription_id})
+            except OrchflowError:
+                pass  # best effort: the connection may be gone, and the subscription with it
+
+        task = asyncio.get_running_loop().create_task(send())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def unsubscribe(self, sink: StreamSink) -> None:
         """Stops delivery and tells the server (best effort)."""
@@ -180,11 +213,14 @@ class SubscriptionRouter:
 
 
 class OutputStream:
-    """``Terminal.stream()``: an async iterator of output events, and an async context manager.
+    """``Terminal.stream()``: an async context manager whose body iterates output events.
 
-    Use ``async with terminal.stream() as events: async for event in events: ...`` so the
-    subscription is open before you run anything and is closed when you stop reading; a bare
-    ``async for`` subscribes on the first iteration and closes at the end event or ``aclose()``.
+    Use ``async with terminal.stream() as events: async for event in events: ...``: the
+    subscription is open before you run anything, and is closed when the block ends — also when
+    you ``break`` out of the loop. A bare ``async for`` over an unopened stream raises
+    :class:`~orchflow.errors.InvalidState`: nothing would close its subscription after a ``break``.
+    ``await stream.start()`` opens it without a block; then call ``await stream.aclose()`` yourself
+    (``contextlib.aclosing(await terminal.stream().start())`` does that for you).
     """
 
     def __init__(self, router: SubscriptionRouter, terminal_id: str, from_offset: int | None, max_buffered_bytes: int) -> None:
@@ -193,12 +229,26 @@ class OutputStream:
         self._sink = StreamSink(terminal_id, max_buffered_bytes)
         self._opened = False
         self._done = False
+        self._failed: BaseException | None = None
 
     async def start(self) -> OutputStream:
-        """Opens the subscription now (idempotent); output printed after this is never missed."""
+        """Opens the subscription now (idempotent); output printed after this is never missed.
+
+        If the subscribe fails (or is cancelled), the stream is not open: iterating it raises that error.
+        """
+        if self._done:
+            raise InvalidState("This output stream was closed; open a new one with terminal.stream()", local=True)
         if not self._opened:
             self._opened = True
-            await self._router.subscribe(self._sink, self._from)
+            try:
+                await self._router.subscribe(self._sink, self._from)
+            except BaseException as error:
+                self._opened = False
+                self._done = True
+                self._failed = error if isinstance(error, OrchflowError) else ChannelClosed(
+                    "Opening the output stream was cancelled", local=True
+                )
+                raise
         return self
 
     @property
@@ -210,9 +260,17 @@ class OutputStream:
         return self
 
     async def __anext__(self) -> OutputEvent:
+        if self._failed is not None:
+            raise self._failed
         if self._done:
             raise StopAsyncIteration
-        await self.start()
+        if not self._opened:
+            raise InvalidState(
+                "Iterate an output stream inside `async with terminal.stream() as events:` (or after "
+                "`await stream.start()`, then `await stream.aclose()`), so its subscription is closed "
+                "when you stop reading",
+                local=True,
+            )
         try:
             event = await self._sink.next()
         except BaseException:
@@ -225,7 +283,7 @@ class OutputStream:
         return event
 
     async def aclose(self) -> None:
-        """Ends the iteration and the subscription."""
+        """Ends the iteration and the subscription (idempotent)."""
         self._done = True
         await self._router.unsubscribe(self._sink)
 

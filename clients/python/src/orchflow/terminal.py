@@ -60,6 +60,8 @@ class Terminal:
         has ``timed_out=True``). Cancelling the task running this sends ``$/cancelRequest``: the
         server interrupts the command (SIGINT, then SIGKILL) and the terminal stays usable.
         ``on_output`` gets the raw output while it runs; ``on_start`` the offset once admitted.
+        ``request_timeout`` is how long to wait for the answer, in seconds: by default ``timeout``
+        plus a margin, or no limit when the command has no ``timeout`` (0 also means no limit).
         """
         params: dict[str, Any] = {"terminalId": self.id, "command": check.command_text(command)}
         if timeout is not None:
@@ -73,7 +75,8 @@ class Terminal:
         if on_output is not None:
             self._orch._require("executeProgress", "execute() with on_output")
         wait = request_timeout if request_timeout is not None else (
-            None if timeout is None else timeout + EXECUTE_RESPONSE_MARGIN
+            # No command timeout: no limit (commands may run for hours), as in the TypeScript client.
+            0.0 if timeout is None else timeout + EXECUTE_RESPONSE_MARGIN
         )
         progress = _progress_handler(on_output, on_start) if (on_output or on_start) else None
         raw = await self._orch._peer.request("terminal.execute", params, timeout=wait, on_progress=progress)

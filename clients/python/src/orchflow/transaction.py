@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import OrchflowError
 from .types import BatchItem, Command
 
 if TYPE_CHECKING:
@@ -50,8 +52,16 @@ class Transaction:
             params["mode"] = mode
         if stop_on_error is not None:
             params["stopOnError"] = stop_on_error
+        try:
+            # No timeout: the commands may run for hours (as in the TypeScript client).
+            raw = await self._orch._peer.request("tx.commit", params, timeout=0)
+        except OrchflowError as error:
+            # The server answered (a denial…): it dropped the transaction. A local failure (the
+            # connection was not back, the message too large…) may leave it open: __aexit__ rolls back.
+            if not error.local:
+                self._finished = True
+            raise
         self._finished = True
-        raw = await self._orch._peer.request("tx.commit", params)
         self.results = [BatchItem.from_wire(item) for item in raw["results"]]
         return self.results
 
@@ -67,8 +77,20 @@ class Transaction:
         if self._finished:
             return
         if exc_type is None and self._queued:
-            await self.commit()
+            try:
+                await self.commit()
+            except BaseException:
+                if not self._finished:
+                    await self._rollback_quietly()
+                raise
+        elif exc_type is None:
+            await self.rollback()
         else:
+            await self._rollback_quietly()
+
+    async def _rollback_quietly(self) -> None:
+        """Rolls back while another error is already on its way (that one is what the caller sees)."""
+        with contextlib.suppress(OrchflowError):
             await self.rollback()
 
 

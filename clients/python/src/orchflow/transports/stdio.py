@@ -91,6 +91,9 @@ class SidecarProcess(StreamTransport):
                 how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
             except asyncio.TimeoutError:
                 how = "its stdout closed"
+            if self.protocol_error is not None:
+                # We killed it (abort): say why, not how it died.
+                how = f"it broke the protocol ({self.protocol_error}) and was killed"
             if self._stderr_task is not None:
                 await asyncio.wait({self._stderr_task}, timeout=0.5)
             lines = [line for line in self._tail.strip().splitlines() if line.strip()]

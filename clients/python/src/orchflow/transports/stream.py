@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import collections
 from typing import Any
 
 from ..errors import ChannelClosed, OrchflowError
-from ..framing import DEFAULT_MAX_FRAME_BYTES, MAX_HEADER_BYTES, encode_frame, parse_header
+from ..framing import DEFAULT_MAX_FRAME_BYTES, FrameDecoder, decode_body, encode_frame
+
+#: Bytes read from the stream at a time.
+READ_CHUNK = 64 * 1024
 
 
 class StreamTransport:
@@ -27,6 +30,10 @@ class StreamTransport:
         self._max = max_frame_bytes
         self._closed = False
         self._end = "the connection closed"
+        self._decoder = FrameDecoder(max_frame_bytes)
+        self._ready: collections.deque[Any] = collections.deque()
+        #: Why the peer broke the protocol (a bad header, a body that is not JSON), once it did.
+        self.protocol_error: str | None = None
 
     async def send(self, message: Any) -> None:
         if self._closed or self._writer.is_closing():
@@ -38,23 +45,37 @@ class StreamTransport:
             raise ChannelClosed(f"Cannot send: {error}", local=True) from error
 
     async def receive(self) -> Any | None:
-        while True:
+        """The next message; ``None`` at the end, also after a framing error (then the connection is cut).
+
+        Frames are never skipped: after a bad header the byte stream cannot be resynchronised, and a
+        body that is not JSON means the peer is not speaking the protocol (the request it answered
+        would otherwise wait forever).
+        """
+        while not self._ready:
+            if self.protocol_error is not None:
+                return None
             try:
-                header = await self._reader.readuntil(b"\r\n\r\n")
-                length = parse_header(header[:-4], self._max)
-                body = await self._reader.readexactly(length)
-            except asyncio.LimitOverrunError:
-                self._end = f"a frame header exceeded {MAX_HEADER_BYTES} bytes"
+                chunk = await self._reader.read(READ_CHUNK)
+            except (ConnectionError, OSError):
                 return None
-            except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            if not chunk:
+                if self._decoder.mid_frame and not self._closed:
+                    self._end = "the connection closed in the middle of a frame"
                 return None
+            try:
+                for body in self._decoder.feed(chunk):
+                    self._ready.append(decode_body(body))
             except OrchflowError as error:
-                self._end = f"framing error: {error.message}"
-                return None
-            try:
-                return json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                continue  # a body that is not JSON is skipped, as the server skips ours
+                self._broken(error.message)
+            if self._decoder.error is not None and self.protocol_error is None:
+                self._broken(self._decoder.error.message)
+        return self._ready.popleft()
+
+    def _broken(self, reason: str) -> None:
+        """Records a protocol error and cuts the connection (messages decoded before it are still delivered)."""
+        self.protocol_error = reason
+        self._end = f"protocol error from the peer: {reason}"
+        self.abort()
 
     async def close(self) -> None:
         if self._closed:

@@ -75,8 +75,10 @@ class WebSocketTransport:
                 if isinstance(frame, bytes):
                     return decode_binary_output(frame)
                 return json.loads(frame)
-            except (ValueError, UnicodeDecodeError):
-                continue  # a malformed frame is dropped, as the TypeScript client does
+            except (ValueError, RecursionError):
+                # A malformed frame (not JSON, not UTF-8, nested too deep to parse) is dropped,
+                # as the TypeScript client does.
+                continue
 
     async def close(self) -> None:
         await self._socket.close()
@@ -102,7 +104,7 @@ async def open_websocket(
 ) -> WebSocketTransport:
     """Opens a WebSocket to ``url`` (``ws://`` or ``wss://``)."""
     try:
-        from websockets.exceptions import InvalidStatusCode
+        from websockets.exceptions import InvalidStatusCode, InvalidURI, WebSocketException
         from websockets.legacy.client import connect
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise InvalidParams(
@@ -127,6 +129,12 @@ async def open_websocket(
         if error.status_code == 401:
             raise Unauthorized(f"The server at {url} refused the token (HTTP 401)", local=False) from error
         raise ChannelClosed(f"Cannot connect to {url}: HTTP {error.status_code}", local=True) from error
+    except InvalidURI as error:
+        raise InvalidParams(f"{url!r} is not a valid WebSocket URL: {error}", local=True) from error
+    except WebSocketException as error:
+        # InvalidMessage, InvalidHeader, NegotiationError…: whatever answered is not an orchflow server
+        # speaking WebSocket (or the handshake broke); a typed error lets the reconnect loop retry.
+        raise ChannelClosed(f"Cannot connect to {url}: WebSocket handshake failed ({type(error).__name__}: {error})", local=True) from error
     except (OSError, asyncio.TimeoutError) as error:
         raise ChannelClosed(f"Cannot connect to {url}: {error}", local=True) from error
     return WebSocketTransport(socket)
