@@ -15,6 +15,13 @@ import {
 export interface MessagePortChannelOptions {
   /** Told about a message that is not JSON text (the peer is not a MessagePortChannel). */
   onError?: (error: Error) => void;
+  /**
+   * What to do with such a message: `'close'` (default) closes the channel — both ends — with a
+   * `ChannelClosedError` whose cause is a `ParseError`, so the peer's pending requests fail at
+   * once instead of waiting for their timeouts; `'ignore'` drops it and keeps the channel open
+   * (the peer is not told: a request it was answering stays pending until it times out).
+   */
+  onInvalidMessage?: 'close' | 'ignore';
 }
 
 /** An {@link IpcChannel} over one end of a `MessageChannel` (same thread or another worker). */
@@ -52,6 +59,15 @@ export class MessagePortChannel implements IpcChannel {
    * Posts one message (or batch) as JSON text. Not structured clone: it would keep what JSON
    * drops (`undefined` fields, `Date`s, class instances), so the peer would see values no byte
    * transport delivers, and it throws on a function instead of omitting it.
+   *
+   * Back-pressure: there is none. `postMessage` never blocks or refuses, and the port queues
+   * without bound until the receiving thread takes messages, so the promise resolves at once. The
+   * integration guide asks a transport whose link buffers without bound to make `send` wait; this
+   * one does not, and orchflow's output flow control does not make up for it: the server
+   * acknowledges a chunk of terminal output when `send` resolves, which here is immediately, so a
+   * terminal printing fast to a busy main thread grows the port's queue (and then the inbox) in
+   * this process's memory. Acceptable for a demo between two threads of one process; a real
+   * transport would add credits (the receiver posting "took N" back, `send` waiting for them).
    */
   send(message: JsonRpcMessage): Promise<void> {
     if (this.closed) return Promise.reject(new ChannelClosedError());
@@ -83,15 +99,34 @@ export class MessagePortChannel implements IpcChannel {
   private deliver(data: unknown): void {
     // Shapes are RpcPeer's job (it answers InvalidRequest); the channel only undoes its framing.
     if (typeof data !== 'string') {
-      this.options.onError?.(
-        new TypeError(`MessagePortChannel received a ${typeof data}, expected JSON text`),
-      );
+      this.invalid(new TypeError(`MessagePortChannel received a ${typeof data}, expected JSON text`));
       return;
     }
+    let message: JsonRpcMessage;
     try {
-      this.inbox.push(JSON.parse(data) as JsonRpcMessage);
+      message = JSON.parse(data) as JsonRpcMessage;
     } catch (error) {
-      this.options.onError?.(error as Error);
+      this.invalid(error as Error);
+      return;
     }
+    this.inbox.push(message);
+  }
+
+  /**
+   * A message that is not JSON text. Closing is the default because dropping it silently leaves
+   * a request the peer meant to answer pending until its timeout; a ParseError response (what
+   * StreamChannel sends) would not help either, as it carries `id: null` and matches no request.
+   */
+  private invalid(error: Error): void {
+    this.options.onError?.(error);
+    if (this.options.onInvalidMessage === 'ignore' || this.closed) return;
+    const parseError = new OrchflowError(
+      ErrorCode.ParseError,
+      `MessagePortChannel received a message that is not JSON text (${error.message}); is the other end a MessagePortChannel?`,
+      undefined,
+      { cause: error },
+    );
+    this.inbox.close(new ChannelClosedError(`Channel closed: ${parseError.message}`, { cause: parseError }));
+    this.port.close(); // the peer's end closes too, failing its pending requests now
   }
 }

@@ -1,29 +1,36 @@
 // orchflow-md: runs a Markdown file's orchflow blocks and writes their outputs back under them,
 // or with --check only tells whether the outputs in the file are stale. Embeds an orchestrator.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OrchflowClient } from '@orchflow/client';
 import { Orchestrator } from '@orchflow/core';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { SecurityPresets } from '@orchflow/security';
 import { parseDocument, renderDocument } from './document';
 import { runBlocks } from './runner';
+import { FileChangedError, replaceIfUnchanged } from './write-back';
 
 /** Printed by `--help` and after a usage error. */
 export const USAGE = `Usage: orchflow-md [options] FILE.md
 
 Runs every \`\`\`orchflow block of FILE.md in one persistent shell (cd and variables carry over)
 and writes each block's output and exit status under it. Re-running replaces those outputs.
+The blocks run as you, with your files and network: run only documents you trust, or use --policy.
 
 Options:
   --check              do not write: exit 1 if any output in the file is stale (for CI)
   -k, --keep-going     run the blocks after a failing one too (default: stop there)
   -t, --timeout SECS   limit per block, in seconds (default 60; a block's timeout=N wins)
+  --policy NAME        judge every command by orchflow's security policy: standard (denies
+                       destructive and privileged commands and secret paths) or locked
+                       (read-only and test commands, sandboxed, no network); default: none
   -h, --help           show this help
 
 A block fails when its exit status is not the expected one: 0, or N with \`\`\`orchflow exit=N.
 Exit status: 0 all blocks passed (and with --check: outputs current), 1 a block failed or
-(--check) outputs are stale, 2 usage error or malformed document.`;
+(--check) outputs are stale, 2 usage error or malformed document, 3 FILE changed while its
+blocks ran (nothing written: re-run it).`;
 
 /** Where main writes; replaceable for embedding. */
 export interface Io {
@@ -33,7 +40,7 @@ export interface Io {
 
 /** Runs orchflow-md with `argv` and resolves with the exit status. */
 export async function main(argv: string[], io: Io): Promise<number> {
-  let args: { file: string; check: boolean; keepGoing: boolean; timeoutMs: number };
+  let args: CliArgs;
   let source: string;
   let doc: ReturnType<typeof parseDocument>;
   try {
@@ -56,7 +63,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 2;
   }
 
-  const orchestrator = Orchestrator.builder().withMaxTerminals(1).build();
+  const builder = Orchestrator.builder().withMaxTerminals(1);
+  if (args.policy) builder.withSecurityPolicy(SecurityPresets[args.policy]);
+  const orchestrator = builder.build();
   const client = await OrchflowClient.direct(orchestrator);
   let results: Awaited<ReturnType<typeof runBlocks>>;
   try {
@@ -99,16 +108,35 @@ export async function main(argv: string[], io: Io): Promise<number> {
     );
     return failed > 0 || stale.length > 0 || updated !== source ? 1 : 0;
   }
-  if (updated !== source) writeFileSync(args.file, updated);
+  if (updated !== source) {
+    try {
+      // The blocks may have run for minutes: write only over the text they were read from.
+      replaceIfUnchanged(args.file, source, updated);
+    } catch (error) {
+      if (!(error instanceof FileChangedError)) throw error;
+      io.stderr(`orchflow-md: ${error.message}\n`);
+      return 3;
+    }
+  }
   io.stdout(
     `${args.file}: ${doc.blocks.length} block(s), ${failed} failed, ${updated === source ? 'unchanged' : `${stale.length} output(s) updated`}\n`,
   );
   return failed > 0 ? 1 : 0;
 }
 
-function parseCli(
-  argv: string[],
-): 'help' | { file: string; check: boolean; keepGoing: boolean; timeoutMs: number } {
+/** The policies --policy accepts: presets of @orchflow/security. */
+const POLICIES = ['standard', 'locked'] as const;
+
+/** What the command line asked for. */
+interface CliArgs {
+  file: string;
+  check: boolean;
+  keepGoing: boolean;
+  timeoutMs: number;
+  policy: (typeof POLICIES)[number] | undefined;
+}
+
+function parseCli(argv: string[]): 'help' | CliArgs {
   let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(argv);
@@ -122,7 +150,12 @@ function parseCli(
   if (!/^\d+(\.\d+)?$/.test(timeout) || Number(timeout) <= 0) {
     throw usage(`--timeout '${timeout}' must be a positive number of seconds`);
   }
+  const policy = values.policy;
+  if (policy !== undefined && !POLICIES.includes(policy as CliArgs['policy'] & string)) {
+    throw usage(`--policy '${policy}' must be one of ${POLICIES.join(', ')}`);
+  }
   return {
+    policy: policy as CliArgs['policy'],
     file: positionals[0] as string,
     check: values.check ?? false,
     keepGoing: values['keep-going'] ?? false,
@@ -138,6 +171,7 @@ function parseFlags(argv: string[]) {
       check: { type: 'boolean' },
       'keep-going': { type: 'boolean', short: 'k' },
       timeout: { type: 'string', short: 't' },
+      policy: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -4,7 +4,7 @@ import { ErrorCode, isOrchflowError, OrchflowClient, policyDenial } from '@orchf
 
 const AGENTS = {
   alice: { policy: 'policy "standard"', command: 'uname -sr; echo "6 x 7 = $((6 * 7))"' },
-  bob: { policy: 'allowlist: echo printf pwd ls date cat; 10 s timeout', command: 'uname -sr' },
+  bob: { policy: 'restricted: echo pwd date; no file reads or writes; 10 s timeout', command: 'uname -sr' },
 };
 
 const status = document.querySelector('[data-testid="status"]');

@@ -1,6 +1,6 @@
 // The service, composed the way `orchflow serve --ws PORT --tokens FILE` composes it, but from
-// code: an orchestrator under the `standard` policy, a TokenAuthenticator loaded from the tokens
-// file, and a WebSocketServer on loopback that admits the example page's origin. Next to it, the
+// code: an orchestrator under the `standard` policy with the tokens file's directory added to its
+// forbidden paths, a TokenAuthenticator loaded from the tokens file, and a WebSocketServer on loopback that admits the example page's origin. Next to it, the
 // page's own static server.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ export interface RunningExample {
   websocketUrl: string;
   /** The tokens file the server loaded. */
   tokensFile: string;
+  /** Its directory: a forbidden path of the server's policy, so of every terminal's. */
+  secretsDir: string;
   tokens: AgentTokens;
   /** Stops both servers (killing every terminal) and removes the tokens file. */
   stop(): Promise<void>;
@@ -46,7 +48,13 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
   const dir = await mkdtemp(join(tmpdir(), 'orchflow-websocket-example-'));
   const { path: tokensFile, tokens } = await writeTokensFile(dir);
   const orchestrator = Orchestrator.builder()
-    .withSecurityPolicy(SecurityPresets.standard)
+    // The server-level policy applies to every connection, whatever its token's policy: no
+    // terminal's command may name the tokens file's directory (see the README for what that
+    // check covers and what it does not).
+    .withSecurityPolicy({
+      ...SecurityPresets.standard,
+      forbiddenPaths: [...SecurityPresets.standard.forbiddenPaths, dir],
+    })
     .withMaxTerminals(16)
     .build();
   let websocketUrl = '';
@@ -66,6 +74,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Runnin
     pageOrigin: site.origin,
     websocketUrl,
     tokensFile,
+    secretsDir: dir,
     tokens,
     stop: async () => {
       await server.stop();

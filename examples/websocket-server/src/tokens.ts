@@ -11,8 +11,21 @@ export type AgentName = 'alice' | 'bob';
 export type AgentTokens = Record<AgentName, string>;
 
 /**
- * Alice works under `standard` (what `orchflow serve --ws` uses by default); Bob is a read-only
- * reporter: an allowlist of a few harmless programs and a 10 s execute cap, so a command Alice may
+ * Bob's allowlist: only programs that take no path. An allowlist names programs, not the files
+ * they open — `cat` or `ls` on it would let Bob read any file the server's user can, the tokens
+ * file included — so Bob gets `echo`, `pwd` and `date` (without its file options), and no
+ * redirections (`canWriteFiles`/`canReadFiles` off refuse `> file` and `< file`).
+ */
+export const BOB_COMMANDS = [
+  'echo',
+  'pwd',
+  // -f/--file reads dates from a file, -r/--reference stats one, -s/--set changes the clock.
+  { command: 'date', deniedOptions: ['-f', '--file', '-r', '--reference', '-s', '--set'] },
+];
+
+/**
+ * Alice works under `standard` (what `orchflow serve --ws` uses by default); Bob is restricted:
+ * {@link BOB_COMMANDS}, no file reads or writes, and a 10 s execute cap, so a command Alice may
  * run (`uname -sr`) is refused for Bob with `PolicyDenied` (rule `connection:allowedCommands…`).
  */
 export function tokenConfig(tokens: AgentTokens): TokenConfig {
@@ -27,7 +40,8 @@ export function tokenConfig(tokens: AgentTokens): TokenConfig {
         token: tokens.bob,
         principal: { kind: 'agent', name: 'bob', agentIdPrefix: 'bob-' },
         policy: {
-          allowedCommands: ['echo', 'printf', 'pwd', 'ls', 'date', 'cat'],
+          allowedCommands: BOB_COMMANDS,
+          capabilities: { canReadFiles: false, canWriteFiles: false },
           maxTerminalsPerAgent: 2,
           resourceLimits: { executionTimeoutMs: 10_000 },
         },

@@ -74,4 +74,40 @@ describe('the websocket-server example', () => {
     await aliceTerminal.kill();
     await bobTerminal.kill();
   });
+
+  it('keeps the tokens file out of every terminal: Bob cannot name it, nor can Alice', async () => {
+    const bobTerminal = await bob.spawnTerminal('bob-secrets');
+    // The server's forbidden path refuses it first...
+    const bobCat = policyDenial(
+      await bobTerminal.execute(`cat ${example.tokensFile}`).catch((e: unknown) => e),
+    );
+    expect(bobCat?.rule).toMatch(/^forbidden-path:/);
+    // ...and without it, Bob's allowlist has no program that opens a path, nor redirections.
+    const bobOther = policyDenial(await bobTerminal.execute('cat /etc/hostname').catch((e: unknown) => e));
+    expect(bobOther?.rule).toBe('connection:allowedCommands: no match');
+    const bobRedirect = policyDenial(
+      await bobTerminal.execute(`echo x > ${example.secretsDir}/planted`).catch((e: unknown) => e),
+    );
+    expect(bobRedirect?.rule).toMatch(/^(connection:)?(capability:canWriteFiles|forbidden-path:)/);
+    const bobWrite = policyDenial(await bobTerminal.execute('echo x > planted.txt').catch((e: unknown) => e));
+    expect(bobWrite?.rule).toMatch(/capability:canWriteFiles/);
+    const bobDate = policyDenial(await bobTerminal.execute('date -f /etc/hostname').catch((e: unknown) => e));
+    expect(bobDate?.rule).toBe('connection:allowedCommands[2]: date: refused');
+
+    // Alice runs cat under `standard`, but the server's forbidden path covers the directory.
+    const aliceTerminal = await alice.spawnTerminal('alice-secrets');
+    for (const command of [
+      `cat ${example.tokensFile}`,
+      `ls ${example.secretsDir}`,
+      `cd ${example.secretsDir} && cat tokens.json`,
+      `cat ${example.secretsDir}/*`,
+    ]) {
+      const denial = policyDenial(await aliceTerminal.execute(command).catch((e: unknown) => e));
+      expect(denial?.rule, command).toMatch(/^forbidden-path:/);
+    }
+    // What the check does not cover is in the README; the file itself is intact.
+    expect(await aliceTerminal.execute('echo still here')).toMatchObject({ stdout: 'still here\n' });
+    await bobTerminal.kill();
+    await aliceTerminal.kill();
+  });
 });
