@@ -4,7 +4,13 @@
 // terminal activity: the command's process is blocked reading the terminal), not from guessing
 // at prompts, so a model can tell "still running" from "wants an answer".
 import type { Orchestrator, TerminalHandle } from '@orchflow/core';
-import { ErrorCode, type ExecResult, OrchflowError, policyDenial } from '@orchflow/protocol';
+import {
+  ErrorCode,
+  type ExecResult,
+  OrchflowError,
+  policyDenial,
+  type TerminalActivity,
+} from '@orchflow/protocol';
 import { z } from 'zod';
 
 /** What every command tool call returns to the model. */
@@ -70,18 +76,16 @@ export function plainText(raw: string): string {
   return raw.replace(ESCAPES, '');
 }
 
-// How the wait is seen: orchflow's `activity()` reads the kernel's view (the command's process
-// blocked reading the terminal) on each call; we look every ACTIVITY_CHECK_MS while a command is
-// in flight. Two things need care:
-// - a wait is reported only when seen on two checks in a row, so the instant between the shell
-//   starting to read its next prompt and orchflow seeing the command's end marker is not taken
-//   for a question;
-// - after an answer, the program may read it and ask again faster than one check: the state then
-//   never leaves `awaiting_input` (its `since` stays the command's start). A wait counts as a new
-//   question once the program has shown it left the old one: the state changed in between, or it
-//   printed something beyond the echo of the answer, or SILENT_REREAD_MS passed (a silent re-read).
-const ACTIVITY_CHECK_MS = 150;
-const SILENT_REREAD_MS = 2_000;
+// How the wait is seen: orchflow's terminal activity (onActivity events, from the kernel) says
+// `awaiting_input` while the command's process is blocked reading the terminal, and its
+// `waitingSince` says when *that* wait began. A program that reads an answer and asks again is a
+// new wait with a later `waitingSince`, so "it asks (again)" is simply: awaiting_input for our
+// command, with a wait that began after the command started or after the answer was written.
+function isWaitAfter(activity: TerminalActivity, command: string, after: number): boolean {
+  if (activity.activity !== 'awaiting_input' || activity.command !== command) return false;
+  const began = Date.parse(activity.waitingSince ?? activity.since ?? '');
+  return Number.isFinite(began) && began >= after;
+}
 
 /** A persistent terminal that reports commands the way a tool-calling model needs them. */
 export class AgentTerminal {
@@ -147,44 +151,30 @@ export class AgentTerminal {
       );
     }
     const line = text.endsWith('\n') ? text : `${text}\n`;
-    // Output from here on is the program's response to this answer (plus the answer's echo).
-    const rawAtInput = inFlight.dropped + inFlight.raw.length;
+    // A wait that began before this moment is the question being answered, not a new one.
+    const writtenAt = Date.now();
     await this.handle.write(line);
-    return this.outcome(inFlight, { answer: line.trimEnd(), rawAtInput });
+    return this.outcome(inFlight, writtenAt);
   }
 
-  // Whichever comes first: the command settles, or it is seen blocked reading the terminal.
-  private outcome(
-    inFlight: InFlight,
-    input?: { answer: string; rawAtInput: number },
-  ): Promise<CommandResult> {
+  // Whichever comes first: the command settles, or it is seen blocked reading the terminal in a
+  // wait that began at or after `after` (ms).
+  private outcome(inFlight: InFlight, after = inFlight.startedAt): Promise<CommandResult> {
     return new Promise<CommandResult>((resolve, reject) => {
       let done = false;
-      let leftOldWait = input === undefined;
-      let streak = 0;
-      const startedAt = Date.now();
       const finish = (result: CommandResult | Error) => {
         if (done) return;
         done = true;
-        clearInterval(check);
+        stop.dispose();
         if (result instanceof Error) reject(result);
         else resolve(result);
       };
-      const check = setInterval(() => {
-        const activity = this.handle.activity();
-        if (activity.command !== inFlight.command || activity.activity !== 'awaiting_input') {
-          leftOldWait = true;
-          streak = 0;
-          return;
-        }
-        if (!leftOldWait && input) {
-          const response = plainText(inFlight.raw.slice(Math.max(0, input.rawAtInput - inFlight.dropped)))
-            .replace(input.answer, '')
-            .trim();
-          leftOldWait = response !== '' || Date.now() - startedAt > SILENT_REREAD_MS;
-        }
-        if (leftOldWait && ++streak >= 2) finish(this.awaiting(inFlight));
-      }, ACTIVITY_CHECK_MS);
+      const check = (activity: TerminalActivity) => {
+        if (isWaitAfter(activity, inFlight.command, after)) finish(this.awaiting(inFlight));
+      };
+      const stop = this.handle.onActivity(check);
+      // The wait may have begun before we subscribed (events report changes only).
+      check(this.handle.activity());
       void inFlight.settled.then((settled) => {
         if (this.inFlight === inFlight) this.inFlight = undefined;
         try {

@@ -7,6 +7,9 @@ const giveUp = (why: string, result: SeenResult | undefined): Move => ({
   done: `Stopping: ${why}. Last result: ${JSON.stringify(result?.output ?? null).slice(0, 400)}`,
 });
 
+/** How long the smoke check lets the never-ending dev server run before stopping it, ms. */
+export const SERVER_TIMEOUT_MS = 10_000;
+
 /** The fix-the-failing-test scenario, step by step. */
 export const fixTheTests: Script = (results) => {
   const last = results.at(-1);
@@ -60,7 +63,8 @@ export const fixTheTests: Script = (results) => {
       return {
         say: 'Smoke-checking that the dev server starts (it never exits, so with a timeout).',
         tool: 'run_command',
-        input: { command: 'node server.mjs', timeout_ms: 1500 },
+        // Long enough for node to start on a loaded machine; the server still never ends by itself.
+        input: { command: 'node server.mjs', timeout_ms: SERVER_TIMEOUT_MS },
       };
     case 7:
       if (out.status !== 'timed_out' || !out.output?.includes('listening on'))

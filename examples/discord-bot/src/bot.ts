@@ -2,7 +2,7 @@
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { type IncomingMessage, IncomingMessageSchema, type MessageHandler } from './chat';
 import { HELP_TEXT, parseCommand } from './commands';
-import { fencedReply, formatDenied, formatRun } from './reply';
+import { fencedReply, formatBusy, formatDenied, formatRun } from './reply';
 import type { RunOutcome, SandboxRunner } from './runner';
 
 /** Answers chat messages by running users' code in their own orchflow terminals. */
@@ -47,6 +47,13 @@ export class CodeBot {
   };
 
   private render(outcome: RunOutcome, who: string): string {
-    return outcome.kind === 'denied' ? formatDenied(outcome.denial, who) : formatRun(outcome.result, who);
+    switch (outcome.kind) {
+      case 'denied':
+        return formatDenied(outcome.denial, who);
+      case 'busy':
+        return formatBusy(outcome.pending, who);
+      case 'result':
+        return formatRun(outcome.result, who);
+    }
   }
 }

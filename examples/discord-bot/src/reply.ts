@@ -63,3 +63,9 @@ export function formatRun(result: ExecResult, who: string): string {
 export function formatDenied(denial: PolicyDeniedData, who: string): string {
   return fencedReply(`**${who}** 🚫 refused by the security policy (\`${denial.rule}\`)`, denial.reason);
 }
+
+/** The reply when a user already has as many runs queued as the bot allows: nothing ran. */
+export function formatBusy(pending: number, who: string): string {
+  const runs = pending === 1 ? 'a run' : `${pending} runs`;
+  return `**${who}** ⏳ you already have ${runs} waiting or running; this one was not run. Send it again when they finish.`;
+}

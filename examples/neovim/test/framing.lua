@@ -37,6 +37,25 @@ report.split_utf8 = decode_all({ a:sub(1, accent), a:sub(accent + 1) })
 report.partial = decode_all({ a:sub(1, #a - 1) })
 report.bad_length = decode_all({ 'Content-Length: x\r\n\r\n{}' })
 report.bad_json = decode_all({ 'Content-Length: 2\r\n\r\n{]' })
+-- A 2 MiB frame in 4 KiB chunks, followed by a small one in the same last chunk.
+local big_text = string.rep('0123456789abcdef', 128 * 1024)
+local big = framing.encode({ jsonrpc = '2.0', id = 3, result = { text = big_text } })
+local stream = big .. framing.encode({ jsonrpc = '2.0', id = 4, result = 'after' })
+local chunks = {}
+for i = 1, #stream, 4096 do
+  chunks[#chunks + 1] = stream:sub(i, i + 4095)
+end
+local started = vim.loop.hrtime()
+local large = decode_all(chunks)
+report.large = {
+  error = large.error,
+  count = large.messages and #large.messages,
+  text_ok = large.messages and large.messages[1].result.text == big_text,
+  second = large.messages and large.messages[2] and large.messages[2].result,
+  pending = large.pending,
+  chunks = #chunks,
+  ms = (vim.loop.hrtime() - started) / 1e6,
+}
 report.encoded_length = tonumber(a:match('^Content%-Length: (%d+)\r\n\r\n'))
 report.body_bytes = #a - #a:match('^Content%-Length: %d+\r\n\r\n')
 

@@ -44,7 +44,19 @@ interface Decoded {
 type FramingReport = Record<
   'byte_by_byte' | 'coalesced' | 'split_header' | 'split_utf8' | 'partial' | 'bad_length' | 'bad_json',
   Decoded
-> & { encoded_length: number; body_bytes: number };
+> & {
+  encoded_length: number;
+  body_bytes: number;
+  large: {
+    error?: string;
+    count: number;
+    text_ok: boolean;
+    second: unknown;
+    pending: number;
+    chunks: number;
+    ms: number;
+  };
+};
 
 /** What test/run.lua reports. */
 interface RunReport {
@@ -59,6 +71,8 @@ interface RunReport {
   exit_tail: string[];
   exit_server_pid: number;
   busy_refusal: unknown;
+  exit_once_log: string[];
+  exit_log: string[];
 }
 
 function alive(pid: number): boolean {
@@ -88,6 +102,9 @@ describe('orchflow.nvim in nvim --headless', () => {
     expect(report.bad_length.error).toMatch(/bad Content-Length: x/);
     expect(report.bad_json.error).toMatch(/invalid JSON in frame/);
     expect(report.encoded_length).toBe(report.body_bytes); // bytes, not characters
+    // A 2 MiB body in 512 chunks decodes whole (chunks joined once), with the next frame after it.
+    expect(report.large).toMatchObject({ count: 2, text_ok: true, second: 'after', pending: 0, chunks: 513 });
+    expect(report.large.error).toBeUndefined();
   });
 
   it(':OrchflowRun runs commands in one persistent terminal, with results buffer and status line', async () => {
@@ -101,6 +118,8 @@ describe('orchflow.nvim in nvim --headless', () => {
       ['orchflow: exit 0', 'orchflow: exit 0'],
       ['orchflow: exit 1', 'orchflow: exit 1'],
       ['orchflow: exit 0', 'orchflow: exit 0'],
+      ['orchflow: exit 0', 'orchflow: exit 0'],
+      ['orchflow: exit 7', 'orchflow: exit 7'],
       ['orchflow: exit 0', 'orchflow: exit 0'],
       ['orchflow: error', 'orchflow: error'],
       ['orchflow: exit 0', 'orchflow: exit 0'],
@@ -124,6 +143,10 @@ describe('orchflow.nvim in nvim --headless', () => {
     });
     expect(text).toContain('$ sleep 0.5; echo slept\nslept\n[exit 0 in ');
     expect(text).not.toContain('$ echo second');
+    // A command that ends the shell ran once (not again on a new shell); the next run got a fresh shell.
+    expect(report.exit_once_log).toEqual(['ran']);
+    expect(report.exit_log).toEqual(['ran', 'again']);
+    expect(text).toContain('fresh []\n[exit 0 in ');
     expect(report.windows).toBe(2); // the results buffer opened in a split
     expect(report.notifications[0]).toEqual({ message: 'orchflow: echo hello; (exit 3) → exit 3', level: 3 });
 

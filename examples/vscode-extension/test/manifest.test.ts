@@ -6,10 +6,11 @@ import { SERVER } from './helpers';
 
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   engines: { vscode: string };
+  capabilities?: { untrustedWorkspaces?: { supported: unknown; description?: string } };
   devDependencies: Record<string, string>;
   contributes: {
     commands: { command: string; title: string; category: string }[];
-    configuration: { properties: Record<string, { default: unknown }> };
+    configuration: { properties: Record<string, { default: unknown; scope?: string }> };
   };
 };
 
@@ -44,6 +45,17 @@ describe('extension manifest', () => {
     for (const [key, value] of Object.entries(defaults))
       expect(properties[`orchflow.${key}`]?.default).toEqual(value);
     expect(defaults.testCommand).toBe('npm test');
+  });
+
+  it('does not let a cloned repository choose what runs', () => {
+    // The extension is off in untrusted workspaces (restricted mode), with a reason shown.
+    expect(manifest.capabilities?.untrustedWorkspaces?.supported).toBe(false);
+    expect(manifest.capabilities?.untrustedWorkspaces?.description).toMatch(/trusted/);
+    const properties = manifest.contributes.configuration.properties;
+    // The sidecar command is read from user/machine settings only, never from .vscode/settings.json.
+    expect(properties['orchflow.serverCommand']?.scope).toBe('machine');
+    // The test command may be set per workspace only where the workspace is trusted (above).
+    expect(properties['orchflow.testCommand']?.scope).toBe('machine-overridable');
   });
 
   it('pins @types/vscode and requires at least that VS Code', () => {

@@ -1,6 +1,9 @@
 // The sidecar supervisor and agent terminal against the real `orchflow serve --stdio`. The tests
 // share one supervisor and run in order (a sidecar start costs seconds on a loaded machine): start
 // and run, persistent shell, crash and restart, crashes over the cap, recovery, stop.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentTerminalRunner, type SidecarStatus, SidecarSupervisor } from '../src/core/index';
 import { alive, SERVER, until } from './helpers';
@@ -44,6 +47,26 @@ describe.sequential('SidecarSupervisor with a real orchflow serve --stdio', () =
     await run('cd /tmp && export ORCHFLOW_DEMO=kept');
     const result = await run('echo "$PWD $ORCHFLOW_DEMO"');
     expect(result).toEqual({ text: '/tmp kept\n', exitCode: 0, cwd: '/tmp' });
+  });
+
+  it('runs a command that ends the shell exactly once, then starts a fresh shell for the next', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchflow-vscode-exit-'));
+    try {
+      const log = join(dir, 'ran.log');
+      // Like a script that ends with `exit`: its side effect must happen once, not again on a new shell.
+      const ended = await run(`echo ran >> ${log}; exit 7`);
+      expect(ended.exitCode).toBe(7);
+      expect(readFileSync(log, 'utf8')).toBe('ran\n');
+      const next = await run(`echo again >> ${log}; echo "fresh $ORCHFLOW_DEMO"`);
+      expect(next).toMatchObject({ text: 'fresh \n', exitCode: 0 });
+      expect(readFileSync(log, 'utf8')).toBe('ran\nagain\n');
+      // A command that kills its own shell mid-run ends without an exit code, and is not sent again.
+      expect(await run(`echo killed >> ${log}; kill -KILL $$`)).toMatchObject({ exitCode: null });
+      expect(readFileSync(log, 'utf8')).toBe('ran\nagain\nkilled\n');
+      expect(await run('echo next')).toMatchObject({ text: 'next\n', exitCode: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('restarts a sidecar killed with SIGKILL, and the next command works', async () => {

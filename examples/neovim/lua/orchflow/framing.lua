@@ -38,42 +38,62 @@ end
 --- A decoder for one stream: feed it chunks as they arrive, however they are split or joined.
 --- `decoder:push(chunk)` returns the complete messages (decoded tables) the chunk finished, or
 --- nil and an error message once the stream is corrupt (the decoder then refuses more input).
+--- A body's chunks are kept in a table and joined once, when all its bytes are there: appending
+--- each chunk to one string would copy the whole body again per chunk (quadratic for big frames).
 --- @return table decoder
 function M.decoder()
-  local buffer = ''
+  local head = '' -- bytes of a header not yet complete (small: bounded by MAX_HEADER_BYTES)
+  local body_length -- set while a header has been read and its body is awaited
+  local parts, have = {}, 0 -- the awaited body's chunks so far, and their total size
   local failed
   local self = {}
+
+  local function fail(err)
+    failed = err
+    return nil, failed
+  end
 
   function self:push(chunk)
     if failed then
       return nil, failed
     end
-    buffer = buffer .. chunk
     local messages = {}
+    local data = chunk
     while true do
-      local header_end = buffer:find('\r\n\r\n', 1, true)
-      if not header_end then
-        if #buffer > MAX_HEADER_BYTES then
-          failed = 'no end of header within ' .. MAX_HEADER_BYTES .. ' bytes'
-          return nil, failed
+      if not body_length then
+        head = head .. data
+        data = ''
+        local header_end = head:find('\r\n\r\n', 1, true)
+        if not header_end then
+          if #head > MAX_HEADER_BYTES then
+            return fail('no end of header within ' .. MAX_HEADER_BYTES .. ' bytes')
+          end
+          break
         end
-        break
+        local length, err = content_length(head:sub(1, header_end - 1))
+        if not length then
+          return fail(err)
+        end
+        body_length = length
+        data = head:sub(header_end + 4)
+        head = ''
       end
-      local length, err = content_length(buffer:sub(1, header_end - 1))
-      if not length then
-        failed = err
-        return nil, failed
+      if #data > 0 then
+        parts[#parts + 1] = data
+        have = have + #data
+        data = ''
       end
-      local body_start = header_end + 4
-      if #buffer < body_start + length - 1 then
+      if have < body_length then
         break -- the body is still incomplete: wait for more
       end
-      local body = buffer:sub(body_start, body_start + length - 1)
-      buffer = buffer:sub(body_start + length)
+      local joined = table.concat(parts)
+      local body = joined:sub(1, body_length)
+      -- What follows the body starts the next frame's header.
+      data = joined:sub(body_length + 1)
+      parts, have, body_length = {}, 0, nil
       local ok, message = pcall(vim.json.decode, body)
       if not ok then
-        failed = 'invalid JSON in frame: ' .. tostring(message)
-        return nil, failed
+        return fail('invalid JSON in frame: ' .. tostring(message))
       end
       table.insert(messages, message)
     end
@@ -82,7 +102,7 @@ function M.decoder()
 
   --- Bytes received but not yet part of a complete frame.
   function self:pending()
-    return #buffer
+    return #head + have
   end
 
   return self

@@ -114,11 +114,12 @@ local function with_client(done)
   end, config.request_timeout_ms)
 end
 
---- Calls done(err, terminal_id) with the persistent terminal, spawning it if needed.
-local function with_terminal(client, done)
-  if state.terminal_id then
-    return done(nil, state.terminal_id)
-  end
+local function is_gone(err)
+  local code = type(err) == 'table' and err.code
+  return code == ERR_TERMINAL_EXITED or code == ERR_TERMINAL_NOT_FOUND
+end
+
+local function spawn_terminal(client, done)
   client:request('terminal.spawn', {
     agentId = config.agent,
     config = { cwd = vim.fn.getcwd(), name = 'nvim' },
@@ -131,7 +132,27 @@ local function with_terminal(client, done)
   end, config.request_timeout_ms)
 end
 
-local function execute(client, command, retried, done)
+--- Calls done(err, terminal_id) with the persistent terminal: the known one while it is alive,
+--- else a new one. Checked *before* a command is sent, so a command is never sent twice.
+local function with_terminal(client, done)
+  local terminal_id = state.terminal_id
+  if not terminal_id then
+    return spawn_terminal(client, done)
+  end
+  client:request('terminal.activity', { terminalId = terminal_id }, function(err, activity)
+    if err and not is_gone(err) then
+      return done(error_text(err))
+    end
+    if err or activity.activity == 'exited' then
+      -- An earlier command ended the shell (`exit`), or it was killed: start a fresh one.
+      state.terminal_id = nil
+      return spawn_terminal(client, done)
+    end
+    done(nil, terminal_id)
+  end, config.request_timeout_ms)
+end
+
+local function execute(client, command, done)
   with_terminal(client, function(err, terminal_id)
     if err then
       return done(err)
@@ -141,11 +162,10 @@ local function execute(client, command, retried, done)
       command = command,
       timeoutMs = config.timeout_ms,
     }, function(exec_err, result)
-      local code = type(exec_err) == 'table' and exec_err.code
-      if (code == ERR_TERMINAL_EXITED or code == ERR_TERMINAL_NOT_FOUND) and not retried then
-        -- The shell was ended (`exit` typed into it): run in a fresh one, once.
+      -- Never re-run here: the command may have run (a script that ends with `exit` has had its
+      -- effects). A shell that ended is replaced before the next command instead.
+      if is_gone(exec_err) or (result and result.shellExited) then
         state.terminal_id = nil
-        return execute(client, command, true, done)
       end
       if exec_err then
         return done(error_text(exec_err))
@@ -187,7 +207,7 @@ function M.run(command, on_done)
       results.append_error(command, err)
       return finish(err)
     end
-    execute(client, command, false, function(exec_err, result)
+    execute(client, command, function(exec_err, result)
       if exec_err then
         set_status('orchflow: error', vim.log.levels.ERROR, 'orchflow: ' .. command .. ': ' .. exec_err)
         results.append_error(command, exec_err)

@@ -15,6 +15,16 @@ function isGone(error: unknown): boolean {
   );
 }
 
+// False when the terminal has ended or the server no longer knows it (nothing can run there).
+async function isAlive(terminal: RemoteTerminal): Promise<boolean> {
+  try {
+    return (await terminal.activity()).activity !== 'exited';
+  } catch (error) {
+    if (isGone(error)) return false;
+    throw error;
+  }
+}
+
 /** Options of {@link AgentTerminalRunner}. */
 export interface AgentTerminalRunnerOptions {
   /** The agent the terminal belongs to. Default `vscode`. */
@@ -56,13 +66,21 @@ export class AgentTerminalRunner {
     }
     this.busy = true;
     try {
-      try {
-        return await this.execute(await this.ensureTerminal(), parsed.data, onText);
-      } catch (error) {
-        // The shell was ended (`exit` typed into it, or killed): run in a fresh one, once.
-        if (!isGone(error)) throw error;
+      // A shell that ended since the last run (an earlier command ran `exit`, or it was killed) is
+      // replaced *before* the command is sent. Once sent, the command is never sent again: it may
+      // have run (a script that ends the shell has had its side effects), so a retry would repeat them.
+      let terminal = await this.ensureTerminal();
+      if (!(await isAlive(terminal))) {
         this.terminal = undefined;
-        return await this.execute(await this.ensureTerminal(), parsed.data, onText);
+        terminal = await this.ensureTerminal();
+      }
+      try {
+        const { shellExited, ...outcome } = await this.execute(terminal, parsed.data, onText);
+        if (shellExited) this.terminal = undefined;
+        return outcome;
+      } catch (error) {
+        if (isGone(error)) this.terminal = undefined;
+        throw error;
       }
     } finally {
       this.busy = false;
@@ -73,7 +91,7 @@ export class AgentTerminalRunner {
     terminal: RemoteTerminal,
     command: string,
     onText: (text: string) => void,
-  ): Promise<RunOutcome> {
+  ): Promise<RunOutcome & { shellExited: boolean }> {
     const stripper = new AnsiStripper();
     const result = await terminal.execute(command, {
       timeoutMs: this.options.timeoutMs ?? 600_000,
@@ -91,6 +109,7 @@ export class AgentTerminalRunner {
       durationMs: result.durationMs,
       timedOut: result.timedOut,
       cwd: result.cwd,
+      shellExited: result.shellExited === true,
     };
   }
 
