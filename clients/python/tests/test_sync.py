@@ -58,6 +58,11 @@ def test_sync_facade_over_a_unix_socket(unix_server: Server) -> None:
     with Orchestrator.connect(unix_server.url) as orch:
         terminal = orch.spawn_terminal("sync-unix")
         assert terminal.execute("echo fine", timeout=20).stdout == "fine\n"
-        assert [t.id for t in orch.list_terminals("sync-unix")] == [terminal.id]
+        assert terminal.activity()["activity"] == "idle"
+        assert [t.id for t in orch.list_terminals("sync-unix", state="running")] == [terminal.id]
+        assert orch.list_terminals("sync-unix", state="exited") == []
+        script = orch.run_script("echo scripted; (exit 4)", "sync-script", timeout=20)
+        assert (script.stdout, script.exit_code) == ("scripted\n", 4)
+        assert orch.list_terminals("sync-script") == []
         assert orch.kill_all("sync-unix") == 1
         assert 0 < orch.ping() < 5

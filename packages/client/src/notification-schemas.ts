@@ -36,6 +36,7 @@ export const ActivityParams = z.object({
   activity: z.enum(['idle', 'running', 'awaiting_input', 'exited']),
   command: z.optional(z.string()),
   since: z.optional(z.string()),
+  waitingSince: z.optional(z.string()),
   foregroundPid: z.optional(z.int()),
   exitCode: z.optional(z.nullable(z.int())),
   signal: z.optional(z.nullable(z.string())),

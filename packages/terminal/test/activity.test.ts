@@ -22,6 +22,18 @@ async function waitForActivity(t: Terminal, want: TerminalActivity['activity']):
   return last;
 }
 
+/** Polls until the terminal awaits input in a wait that began at or after `after` (ms). */
+async function waitForNewWait(t: Terminal, after: number): Promise<TerminalActivity> {
+  const end = Date.now() + DEADLINE_MS;
+  let state = t.activity();
+  while (!(state.activity === 'awaiting_input' && Date.parse(state.waitingSince ?? '') >= after)) {
+    if (Date.now() > end) throw new Error(`no new wait after ${after}: ${JSON.stringify(state)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    state = t.activity();
+  }
+  return state;
+}
+
 /** Resolves with the first event `listener` receives that is `want`. */
 function nextEvent(t: Terminal, want: TerminalActivity['activity']): Promise<TerminalActivity> {
   return new Promise((resolve, reject) => {
@@ -83,7 +95,8 @@ describe('a PTY terminal', { timeout: 60_000 }, () => {
   test('a second question right after an answer is a new wait: a later waitingSince, and listeners hear it', async () => {
     const t = await spawn();
     const run = t.execute(`python3 -c 'input("first? "); input("second? ")'`, { timeoutMs: 60_000 });
-    const first = await waitForActivity(t, 'awaiting_input');
+    // A wait counts (has a waitingSince) once it was seen unchanged for WAIT_STABLE_MS.
+    const first = await waitForNewWait(t, 0);
     // Still the same wait while nothing was read: its since does not move.
     await new Promise((r) => setTimeout(r, 200));
     expect(first.waitingSince).toBeDefined();
@@ -96,16 +109,11 @@ describe('a PTY terminal', { timeout: 60_000 }, () => {
     const stop = t.onActivity((state) => heard.push(state));
     const answeredAt = Date.now();
     t.write('yes\r');
-    const end = Date.now() + DEADLINE_MS;
-    let second = t.activity();
-    while (!(second.activity === 'awaiting_input' && Date.parse(second.waitingSince ?? '') >= answeredAt)) {
-      if (Date.now() > end) throw new Error(`no new wait after the answer: ${JSON.stringify(second)}`);
-      await new Promise((r) => setTimeout(r, 50));
-      second = t.activity();
-    }
+    const second = await waitForNewWait(t, answeredAt);
     expect(second.command).toContain('second?');
     // `since` stays the command's start; only the wait is new.
     expect(second.since).toBe(first.since);
+    const end = Date.now() + DEADLINE_MS;
     while (!heard.some((s) => s.activity === 'awaiting_input' && s.waitingSince === second.waitingSince)) {
       if (Date.now() > end) throw new Error(`listeners heard ${JSON.stringify(heard)}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -113,6 +121,28 @@ describe('a PTY terminal', { timeout: 60_000 }, () => {
     stop.dispose();
     t.write('done\r');
     expect((await run).exitCode).toBe(0);
+  });
+
+  test("node's readline asking twice: the second question counts, the moment before it exits does not", async () => {
+    const t = await spawn();
+    const program = [
+      "const rl = require('readline').createInterface({ input: process.stdin, output: process.stdout });",
+      "rl.question('first? ', (a) => rl.question('second? ', (b) => { rl.close(); console.log('got', a, b); }));",
+    ].join(' ');
+    const run = t.execute(`node -e "${program}"`, { timeoutMs: 60_000 });
+    await waitForActivity(t, 'awaiting_input');
+    const heard: TerminalActivity[] = [];
+    const stop = t.onActivity((state) => heard.push(state));
+    const firstAnswer = Date.now();
+    t.write('one\r');
+    await waitForNewWait(t, firstAnswer);
+    const secondAnswer = Date.now();
+    t.write('two\r');
+    expect((await run).stdout).toContain('got one two');
+    stop.dispose();
+    // An event loop waiting in epoll on its way out is no new question.
+    const late = heard.filter((s) => Date.parse(s.waitingSince ?? '') >= secondAnswer);
+    expect(late).toEqual([]);
   });
 
   test('keeps a server that also listens for keys running, not awaiting input', async () => {
@@ -174,13 +204,7 @@ describe('a scripted (pipe) terminal', { timeout: 60_000 }, () => {
     await waitForActivity(t, 'awaiting_input');
     const answeredAt = Date.now();
     t.write('yes\n');
-    const end = Date.now() + DEADLINE_MS;
-    let second = t.activity();
-    while (!(second.activity === 'awaiting_input' && Date.parse(second.waitingSince ?? '') >= answeredAt)) {
-      if (Date.now() > end) throw new Error(`no new wait after the answer: ${JSON.stringify(second)}`);
-      await new Promise((r) => setTimeout(r, 50));
-      second = t.activity();
-    }
+    expect(await waitForNewWait(t, answeredAt)).toMatchObject({ command: `python3 -c 'input(); input()'` });
     t.write('done\n');
     expect((await run).exitCode).toBe(0);
   });

@@ -24,7 +24,19 @@ from .client import ConnectOptions
 from .streams import OutputStream
 from .terminal import Terminal as _AsyncTerminal
 from .transaction import Transaction as _AsyncTransaction
-from .types import BatchItem, Command, ExecResult, ExitInfo, OutputData, OutputEvent, ReadResult, SecurityAlert, Snapshot, TerminalInfo
+from .types import (
+    BatchItem,
+    Command,
+    ExecResult,
+    ExitInfo,
+    OutputData,
+    OutputEvent,
+    ReadResult,
+    SecurityAlert,
+    Snapshot,
+    TerminalInfo,
+    TerminalState,
+)
 
 T = TypeVar("T")
 
@@ -133,6 +145,10 @@ class Terminal:
         """The commands it ran."""
         return _run(self._inner.history(limit))
 
+    def activity(self) -> dict[str, Any]:
+        """What the terminal does now (idle, running, awaiting_input, exited), as in the async API."""
+        return _run(self._inner.activity())
+
     @contextlib.contextmanager
     def stream(self, from_offset: int | None = None) -> Iterator[Iterator[OutputEvent]]:
         """``with terminal.stream() as events: for event in events: ...`` (subscribed on entry)."""
@@ -232,9 +248,13 @@ class Orchestrator:
         """A handle on an existing terminal (by info or id)."""
         return Terminal(self._inner.terminal(terminal))
 
-    def list_terminals(self, agent_id: str | None = None) -> list[TerminalInfo]:
-        """The visible terminals."""
-        return _run(self._inner.list_terminals(agent_id))
+    def list_terminals(self, agent_id: str | None = None, state: TerminalState | None = None) -> list[TerminalInfo]:
+        """The visible terminals, optionally narrowed to one agent or one state."""
+        return _run(self._inner.list_terminals(agent_id, state))
+
+    def run_script(self, script: str, agent_id: str = "script", *, timeout: float | None = None, **spawn: Any) -> ExecResult:
+        """Runs ``script`` in a fresh terminal, kills it (also on failure) and returns the ExecResult."""
+        return _run(self._inner.run_script(script, agent_id, timeout=timeout, **spawn))
 
     def batch_execute(self, commands: Sequence[Command | tuple[Terminal | _AsyncTerminal | str, str]], **options: Any) -> list[BatchItem]:
         """Runs several commands."""

@@ -73,9 +73,9 @@ class TerminalInfo:
     id: str
     agent_id: str
     pid: int
-    mode: str
+    mode: ExecutionMode
     backend: str
-    state: str
+    state: TerminalState
     cols: int
     rows: int
     created_at: str

@@ -8,7 +8,10 @@
 // `waitingSince` of `awaiting_input` is when *this* wait began: a program that takes an answer and
 // asks again at once (faster than a poll) is a new wait, known by the reading process or how much
 // it has read having changed (probe.ts `readProgress`). A wait whose reader has read nothing since
-// keeps its time, so input written but not yet read never looks answered.
+// keeps its time, so input written but not yet read never looks answered. A wait counts once it
+// has been seen unchanged for WAIT_STABLE_MS: an event-loop program (node's readline) also sits in
+// epoll on the terminal for a moment between reading an answer and exiting, which is no question.
+// Until then `waitingSince` stays the last counted wait's (or is absent).
 import { type Disposer, disposer, type ExitInfo, type TerminalActivity } from '@orchflow/protocol';
 import type { PipeRunner } from '../exec/pipe-runner';
 import type { ShellSession } from '../exec/shell-session';
@@ -16,6 +19,8 @@ import { probeTerminal, readingOwnStdin, readProgress } from './probe';
 
 /** Interval of the change poll while a terminal is busy: cheap (a few /proc reads), yet prompt for a UI. */
 export const ACTIVITY_POLL_MS = 150;
+/** How long a new wait for input must be seen unchanged before `waitingSince` reports it. */
+export const WAIT_STABLE_MS = 300;
 // A line typed by hand starts its job after the shell read and parsed it: keep looking this long.
 const IDLE_GRACE_MS = 2000;
 
@@ -68,8 +73,12 @@ export class ActivityTracker {
   private exit: { info: ExitInfo; at: number } | undefined;
   /** The observation last seen and since when (for states no command explains). */
   private seen: { key: string; since: number } | undefined;
-  /** The wait for input in progress: who reads, how much it had read, since when. */
+  /** The last wait for input that counted (seen unchanged WAIT_STABLE_MS): who read, how much, since when. */
   private wait: { readerPid: number | undefined; progress: number | undefined; since: number } | undefined;
+  /** A wait seen but not yet for WAIT_STABLE_MS. */
+  private candidate:
+    | { readerPid: number | undefined; progress: number | undefined; since: number }
+    | undefined;
   private last: TerminalActivity | undefined;
   private readonly listeners = new Set<(activity: TerminalActivity) => void>();
   private timer: NodeJS.Timeout | undefined;
@@ -105,19 +114,29 @@ export class ActivityTracker {
     return state;
   }
 
-  /** When the wait for input observed now began (undefined when not waiting). */
+  /**
+   * When the last wait for input that counted began, while the terminal awaits input (undefined
+   * otherwise, or before any wait counted).
+   */
   private waitSince(
     activity: ActivityObservation['activity'],
     readerPid: number | undefined,
   ): number | undefined {
     if (activity !== 'awaiting_input') {
-      this.wait = undefined;
+      this.candidate = undefined;
       return undefined;
     }
     const progress = readerPid === undefined ? undefined : readProgress(readerPid);
-    const wait = this.wait;
-    if (!wait || wait.readerPid !== readerPid || wait.progress !== progress) {
-      this.wait = { readerPid, progress, since: Date.now() };
+    const same = (w: { readerPid: number | undefined; progress: number | undefined } | undefined) =>
+      w !== undefined && w.readerPid === readerPid && w.progress === progress;
+    const now = Date.now();
+    if (same(this.wait)) {
+      this.candidate = undefined;
+    } else if (!same(this.candidate)) {
+      this.candidate = { readerPid, progress, since: now };
+    } else if (this.candidate && now - this.candidate.since >= WAIT_STABLE_MS) {
+      this.wait = this.candidate;
+      this.candidate = undefined;
     }
     return this.wait?.since;
   }
@@ -125,12 +144,16 @@ export class ActivityTracker {
   /** An execute() starts running `text`. */
   commandStarted(text: string): void {
     this.command = { text, since: Date.now() };
+    this.wait = undefined;
+    this.candidate = undefined;
     this.kick();
   }
 
   /** The execute() in flight settled. */
   commandEnded(): void {
     this.command = undefined;
+    this.wait = undefined;
+    this.candidate = undefined;
     this.kick();
   }
 
