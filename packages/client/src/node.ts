@@ -90,6 +90,13 @@ export {
   type NodeLostReason,
   openNodesBucket,
 } from './nats/directory';
+export {
+  AckCounter,
+  DEFAULT_FLOW_WINDOW_BYTES,
+  MAX_FLOW_WINDOW_BYTES,
+  MIN_FLOW_WINDOW_BYTES,
+  SendWindow,
+} from './nats/flow-window';
 export { connectNatsNode, type NatsAuthOptions, type NatsNodeClientOptions } from './nats/node-client';
 export {
   DEFAULT_SESSION_OPEN_TIMEOUT_MS,
@@ -100,6 +107,7 @@ export {
 } from './nats/session-channel';
 export { NatsSessionChannel, type NatsSessionChannelOptions } from './nats/session-wire';
 export {
+  ACK_HEADER,
   CHUNK_HEADER,
   CLOSE_HEADER,
   CLUSTER_NAME_PATTERN,

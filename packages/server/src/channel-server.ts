@@ -10,10 +10,20 @@ import {
 } from '@orchflow/core';
 import { ErrorCode, type IpcChannel, OrchflowError } from '@orchflow/protocol';
 
+/** How a transport asks a {@link ChannelServer} to serve one connection. */
+export interface ChannelServeOptions extends ServeChannelOptions {
+  /**
+   * The connection's terminals outlive it until killed, never orphaned (REST: each request is a
+   * connection). Locally `killTerminalsOnClose: false` says it all; a cluster gateway must tell
+   * the nodes, whose sessions otherwise keep a closed session's terminals only for their grace.
+   */
+  keepTerminals?: boolean;
+}
+
 /** Serves connections' channels, and frees the terminals of connections that never came back. */
 export interface ChannelServer {
   /** Serves one connection's channel (as `serveChannel(orchestrator, channel, options)` does). */
-  serve(channel: IpcChannel, options: ServeChannelOptions): ServedChannel;
+  serve(channel: IpcChannel, options: ChannelServeOptions): ServedChannel;
   /** Kills a terminal whose connection dropped and never returned; resolves whatever happened. */
   kill(terminalId: string): Promise<unknown>;
 }
@@ -21,7 +31,7 @@ export interface ChannelServer {
 /** The ChannelServer of a local orchestrator. */
 export function localChannels(orchestrator: Orchestrator): ChannelServer {
   return {
-    serve: (channel, options) => serveChannel(orchestrator, channel, options),
+    serve: (channel, { keepTerminals: _, ...options }) => serveChannel(orchestrator, channel, options),
     kill: (terminalId) => orchestrator.kill(terminalId),
   };
 }

@@ -15,7 +15,12 @@ export {
   TokenPolicySchema,
 } from './auth';
 // What the transport servers serve: an orchestrator (`orchestrator`) or a ChannelServer (`channels`).
-export { type ChannelServer, type ChannelServerSource, localChannels } from './channel-server';
+export {
+  type ChannelServeOptions,
+  type ChannelServer,
+  type ChannelServerSource,
+  localChannels,
+} from './channel-server';
 export type { HttpMetricsOptions, HttpMetricsSetting, MetricsRegistry } from './http/http-metrics';
 export { HttpServer } from './http/http-server';
 // WebSocket and HTTP (JSON-RPC sessions, REST + SSE) servers.

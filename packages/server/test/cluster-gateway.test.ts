@@ -104,8 +104,7 @@ describe('orchflow serve --cluster: flags', () => {
       [{ ...base, tokens: 'f.json' }, /--tokens cannot be used with --cluster/],
       [{ ...base, token: 'x'.repeat(20) }, /--token cannot be used with --cluster/],
       [{ ...base, backend: 'tmux' }, /--backend\/--tmux-socket cannot be used/],
-      [{ ...base, ui: true }, /--ui cannot be used with --cluster/],
-      [{ ...base, metrics: true }, /--metrics cannot be used with --cluster/],
+      [{ ...base, metricsAuth: 'token' }, /--metrics-auth token with --cluster needs --metrics-token/],
       [{ ...base, record: '/tmp/r' }, /--record cannot be used with --cluster/],
       [{ ...base, auditLog: '/tmp/a' }, /--audit-log cannot be used with --cluster/],
       [{ ...base, maxTerminals: 3 }, /--max-terminals cannot be used/],
@@ -135,16 +134,16 @@ describe('orchflow serve --cluster: flags', () => {
   });
 
   it('exits 2 with one line for a bad combination', async () => {
-    const [policy, ui, stray] = await Promise.all([
+    const [policy, record, stray] = await Promise.all([
       runCli(['serve', '--cluster', 'nats://127.0.0.1:1', '--ws', '0', '--policy', 'trusted']),
-      runCli(['serve', '--cluster', 'nats://127.0.0.1:1', '--http', '0', '--ui']),
+      runCli(['serve', '--cluster', 'nats://127.0.0.1:1', '--http', '0', '--record', '/tmp/r']),
       runCli(['serve', '--ws', '0', '--nats-token', 'abc']),
     ]);
     expect(policy.code).toBe(2);
     expect(policy.stderr).toMatch(/^orchflow: --policy cannot be used with --cluster/);
     expect(policy.stderr.trim().split('\n')).toHaveLength(1);
-    expect(ui.code).toBe(2);
-    expect(ui.stderr).toMatch(/--ui cannot be used with --cluster/);
+    expect(record.code).toBe(2);
+    expect(record.stderr).toMatch(/--record cannot be used with --cluster/);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toMatch(/--nats-token configures the gateway's NATS connection/);
   }, 60_000);

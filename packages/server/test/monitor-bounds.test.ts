@@ -46,4 +46,19 @@ describe('LoginLimiter', () => {
     expect(limiter.retryAfterMs('c')).toBe(60_000);
     expect(limiter.retryAfterMs('b')).toBe(0);
   });
+
+  it('forgives one failure of an address (a login counted while judged, then accepted)', () => {
+    const limiter = new LoginLimiter({ maxFailures: 2, windowMs: 60_000, maxAddresses: 10 });
+    limiter.fail('a');
+    limiter.fail('a');
+    expect(limiter.retryAfterMs('a')).toBeGreaterThan(0);
+    limiter.forgive('a');
+    expect(limiter.retryAfterMs('a')).toBe(0);
+    // Nothing to forgive: no count goes below zero, and an unknown address gains no entry.
+    limiter.forgive('a');
+    limiter.forgive('a');
+    limiter.forgive('z');
+    limiter.fail('a');
+    expect(limiter.retryAfterMs('a')).toBe(0);
+  });
 });

@@ -29,6 +29,7 @@ import {
   type UnsubscribeResult,
 } from '@orchflow/protocol';
 import type { ZodType } from 'zod';
+import { DEFAULT_ROUTER_BACKLOG_BYTES, OutboundBacklog } from './backlog';
 import { batchInCluster, ClusterTransactions } from './batches';
 import { defaultNodeCapabilities, UNVERIFIED_PRINCIPAL } from './defaults';
 import { nodeLost, readOnly, terminalNotFound, unavailable } from './errors';
@@ -70,6 +71,11 @@ export interface ClusterChannelOptions {
    * otherwise (a gateway) with `Unavailable` (`link-closed`).
    */
   local?: boolean;
+  /**
+   * Output bytes the router lets wait for its reader before it stops reading its nodes (their
+   * flow windows then pause the terminals). Default {@link DEFAULT_ROUTER_BACKLOG_BYTES}.
+   */
+  backlogBytes?: number;
 }
 
 type Handler = (params: never, context: RequestContext) => unknown;
@@ -89,12 +95,21 @@ export class ClusterChannel implements IpcChannel {
   private principal: Principal | undefined;
   private initialized = false;
   private shuttingDown: Promise<void> | undefined;
+  private readonly backlog: OutboundBacklog;
 
   constructor(
     private readonly links: ClusterLinks,
     private readonly options: ClusterChannelOptions = {},
   ) {
     [this.client, this.inner] = DirectChannel.pair();
+    const backlogBytes = options.backlogBytes ?? DEFAULT_ROUTER_BACKLOG_BYTES;
+    if (!Number.isSafeInteger(backlogBytes) || backlogBytes <= 0) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `backlogBytes must be a positive whole number of bytes (got ${backlogBytes})`,
+      );
+    }
+    this.backlog = new OutboundBacklog(backlogBytes);
     this.router = {
       live: () => links.nodes(),
       link: (nodeId) => this.link(nodeId),
@@ -108,6 +123,7 @@ export class ClusterChannel implements IpcChannel {
       closed: (link) => this.linkClosed(link),
       error: options.onError,
       local: options.local === true,
+      pace: () => this.backlog.full(),
     };
     this.peer = new RpcPeer(this.inner, {
       onUnhandledRequest: (method, params, context) => this.routeByTerminal(method, params, context),
@@ -133,8 +149,15 @@ export class ClusterChannel implements IpcChannel {
   }
 
   /** The router's next message to the client. */
-  receive(): Promise<JsonRpcMessage> {
-    return this.client.receive();
+  async receive(): Promise<JsonRpcMessage> {
+    const message = await this.client.receive();
+    this.backlog.taken(message);
+    return message;
+  }
+
+  /** Output bytes the router holds for its reader (bounded: see the `backlogBytes` option). */
+  get pendingOutputBytes(): number {
+    return this.backlog.size;
   }
 
   /** Closes the channel and every node session. */
@@ -144,8 +167,11 @@ export class ClusterChannel implements IpcChannel {
   }
 
   /** Iterates the router's messages until the channel closes. */
-  [Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
-    return this.client[Symbol.asyncIterator]();
+  async *[Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
+    for await (const message of this.client) {
+      this.backlog.taken(message);
+      yield message;
+    }
   }
 
   private register(): void {
@@ -328,6 +354,7 @@ export class ClusterChannel implements IpcChannel {
       const id = (forwarded as { subscriptionId?: unknown } | undefined)?.subscriptionId;
       if (typeof id === 'string') this.router.book.unsubscribe(id);
     }
+    this.backlog.added({ jsonrpc: '2.0', method, params: forwarded } as JsonRpcMessage);
     this.peer.notify(method, forwarded).catch(() => undefined);
   }
 
@@ -369,6 +396,7 @@ export class ClusterChannel implements IpcChannel {
   private shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       for (const stop of this.stopEvents) stop();
+      this.backlog.close();
       const links = [...this.nodeLinks.values()];
       this.nodeLinks.clear();
       await this.peer.close();

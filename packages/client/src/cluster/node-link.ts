@@ -13,6 +13,7 @@ import {
   type RequestOptions,
   RpcPeer,
 } from '@orchflow/protocol';
+import { pacedChannel } from './backlog';
 import { nodeLost, unavailable } from './errors';
 import type { ClusterLinks } from './links';
 
@@ -31,6 +32,11 @@ export interface NodeLinkHooks {
    * (`link-closed`, retryable): its caller's connection is fine.
    */
   readonly local?: boolean;
+  /**
+   * Undefined while the router's reader keeps up; else a promise that resolves once it caught up.
+   * The link reads its node only then (see backlog.ts).
+   */
+  pace?(): Promise<void> | undefined;
 }
 
 /** An initialized session to one node. */
@@ -115,7 +121,8 @@ export class NodeLink {
       );
       throw this.lost ? nodeLost(this.nodeId) : asUnreachable(this.nodeId, error);
     });
-    const peer = new RpcPeer(channel, {
+    const pace = this.hooks.pace;
+    const peer = new RpcPeer(pace ? pacedChannel(channel, pace) : channel, {
       defaultTimeoutMs: 0,
       onUnhandledNotification: (method, params) => this.hooks.notification(this.nodeId, method, params),
       onClose: () => {

@@ -16,7 +16,10 @@ import { DEFAULT_SESSION_OPEN_TIMEOUT_MS, type NodeSessionOptions, openNodeSessi
 
 /** Options of {@link NatsClusterLinks}. */
 export interface NatsClusterLinksOptions
-  extends Pick<NodeSessionOptions, 'openTimeoutMs' | 'maxMessageBytes' | 'binaryOutput'> {
+  extends Pick<
+    NodeSessionOptions,
+    'openTimeoutMs' | 'maxMessageBytes' | 'binaryOutput' | 'keepTerminals' | 'flowWindowBytes'
+  > {
   /** Cluster name. Default `orchflow`. */
   cluster?: string;
   /** orchflow token each node checks when a session opens (and again in `initialize`). */
@@ -55,7 +58,9 @@ export class NatsClusterLinks implements ClusterLinks {
 
   /** A new session to `nodeId` (reconnecting unless `reconnect: false`); Unavailable when unreachable. */
   open(nodeId: string): Promise<IpcChannel> {
-    const { cluster, token, openTimeoutMs, maxMessageBytes, binaryOutput, reconnect } = this.options;
+    const { cluster, token, openTimeoutMs, maxMessageBytes, binaryOutput, keepTerminals, flowWindowBytes } =
+      this.options;
+    const reconnect = this.options.reconnect;
     const connect = async () => {
       // Not while NATS is reconnecting: the request would be lost and wait out its timeout.
       await this.gate.ready(openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS);
@@ -66,6 +71,8 @@ export class NatsClusterLinks implements ClusterLinks {
         openTimeoutMs,
         maxMessageBytes,
         binaryOutput,
+        keepTerminals,
+        flowWindowBytes,
       });
     };
     return reconnect === false ? connect() : ReconnectingChannel.open(connect, reconnect ?? {});

@@ -11,6 +11,7 @@ import { ChannelClosedError, ErrorCode, OrchflowError } from '@orchflow/protocol
 import { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './chunking';
 import { loadNats } from './connect';
+import { DEFAULT_FLOW_WINDOW_BYTES, MAX_FLOW_WINDOW_BYTES, MIN_FLOW_WINDOW_BYTES } from './flow-window';
 import { NatsSessionChannel } from './session-wire';
 import { checkNodeId, clusterSubjects, DEFAULT_CLUSTER_NAME } from './subjects';
 
@@ -37,6 +38,19 @@ export interface NodeSessionOptions {
    * predates it sends JSON, which is read all the same.
    */
   binaryOutput?: boolean;
+  /**
+   * The session's terminals outlive it until they are killed, as REST terminals do on a single
+   * server, instead of waiting out the node's reconnect grace when the session ends. For a
+   * gateway's REST requests (each request is a session); default false.
+   */
+  keepTerminals?: boolean;
+  /**
+   * Flow control of what the node sends: at most this many bytes unacknowledged by this side's
+   * reader (see flow-window.ts), so a reader that falls behind pauses the terminal instead of
+   * filling this process's memory. Default {@link DEFAULT_FLOW_WINDOW_BYTES}; `false` turns it off.
+   * A node that predates it sends without a window.
+   */
+  flowWindowBytes?: number | false;
 }
 
 /** The node's answer to a session-open request. */
@@ -45,6 +59,8 @@ const OpenReplySchema = z.union([
     session: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
     maxPayload: z.number().int().positive(),
     sessionTtlMs: z.number().int().positive().optional(),
+    /** The window the node agreed to keep (absent: it sends without one). */
+    flowWindow: z.number().int().positive().optional(),
   }),
   z.object({ error: z.object({ code: z.number(), message: z.string(), data: z.unknown().optional() }) }),
 ]);
@@ -63,8 +79,15 @@ export async function openNodeSession(
   // Subscribed before the request goes out (same connection, so the server sees it first).
   const sub = nc.subscribe(inbox, { callback: (_error, msg) => channel?.handle(msg) });
   let reply: z.infer<typeof OpenReplySchema>;
+  const window = checkFlowWindow(options.flowWindowBytes);
   try {
-    const body = JSON.stringify({ token: options.token, inbox, binaryOutput: options.binaryOutput ?? true });
+    const body = JSON.stringify({
+      token: options.token,
+      inbox,
+      binaryOutput: options.binaryOutput ?? true,
+      ...(options.keepTerminals ? { keepTerminals: true } : {}),
+      ...(window === false ? {} : { flowWindow: window }),
+    });
     const answer = await nc.request(subjects.connect(nodeId), body, {
       timeout: options.openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS,
     });
@@ -86,6 +109,8 @@ export async function openNodeSession(
     ttlMs: reply.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     peerName: `node '${nodeId}'`,
+    // A quarter of the window: the node never waits long for room while this side keeps reading.
+    ackEveryBytes: reply.flowWindow === undefined ? undefined : Math.max(1, Math.floor(reply.flowWindow / 4)),
     onClosed: () => {
       stopWatching();
       sub.unsubscribe();
@@ -160,4 +185,17 @@ export function watchConnection(nc: NatsConnection, lost: (reason: Error) => voi
     stopped = true;
     status.stop();
   };
+}
+
+/** The window to ask for: the option checked (InvalidParams outside the allowed range), or false. */
+function checkFlowWindow(value: number | false | undefined): number | false {
+  if (value === false) return false;
+  const bytes = value ?? DEFAULT_FLOW_WINDOW_BYTES;
+  if (!Number.isInteger(bytes) || bytes < MIN_FLOW_WINDOW_BYTES || bytes > MAX_FLOW_WINDOW_BYTES) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `flowWindowBytes must be a whole number from ${MIN_FLOW_WINDOW_BYTES} to ${MAX_FLOW_WINDOW_BYTES} (or false), not ${value}`,
+    );
+  }
+  return bytes;
 }

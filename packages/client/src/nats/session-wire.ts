@@ -7,6 +7,8 @@
 // frame of the WebSocket subprotocol, so its text is neither JSON-escaped by the node nor parsed by
 // the client. No header marks it (NATS headers cost per message): that frame starts with its
 // header's 4-byte big-endian length, so its first byte is 0, which no JSON text starts with.
+// With `sendWindow` / `ackEveryBytes` the session is flow-controlled (flow-window.ts): the reader's
+// side acknowledges what was taken with an empty `Orchflow-Ack: <total bytes>` message.
 // Whoever owns the NATS subscription passes each of its messages to `handle()`.
 
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
@@ -19,7 +21,8 @@ import {
 import { decodeBinaryOutput } from '../transports/websocket-binary';
 import { ChunkAssembler, splitMessage } from './chunking';
 import type { NatsModule } from './connect';
-import { CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
+import { AckCounter, SendWindow } from './flow-window';
+import { ACK_HEADER, CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
 
 /** Options of {@link NatsSessionChannel}. */
 export interface NatsSessionChannelOptions {
@@ -46,6 +49,10 @@ export interface NatsSessionChannelOptions {
   encodeOutput?: (message: JsonRpcMessage) => Uint8Array | undefined;
   /** Called once when the channel closes, with the reason. */
   onClosed?: (reason: Error) => void;
+  /** Most unacknowledged bytes this side sends (the peer acknowledges); undefined: no limit. */
+  sendWindowBytes?: number;
+  /** Acknowledge the bytes taken by this side's reader every this many (the peer has a window). */
+  ackEveryBytes?: number;
 }
 
 const encoder = new TextEncoder();
@@ -62,9 +69,17 @@ export class NatsSessionChannel implements IpcChannel {
   private reason: Error | undefined;
   private readonly ended: Promise<void>;
   private markEnded!: () => void;
+  private readonly window: SendWindow | undefined;
+  private readonly acks: AckCounter | undefined;
 
   constructor(private readonly options: NatsSessionChannelOptions) {
     this.assembler = new ChunkAssembler(options.maxMessageBytes);
+    if (options.sendWindowBytes !== undefined) this.window = new SendWindow(options.sendWindowBytes);
+    if (options.ackEveryBytes !== undefined) {
+      this.acks = new AckCounter(options.ackEveryBytes, (total) =>
+        this.sendControl(ACK_HEADER, String(total)),
+      );
+    }
     this.ended = new Promise((resolve) => {
       this.markEnded = resolve;
     });
@@ -83,9 +98,35 @@ export class NatsSessionChannel implements IpcChannel {
     return this.reason;
   }
 
-  /** Publishes one message (split when too large for one NATS message). */
+  /** Bytes sent and not yet acknowledged by the peer (0 without a window). */
+  get unacknowledgedBytes(): number {
+    return this.window?.inFlight ?? 0;
+  }
+
+  /**
+   * Publishes one message (split when too large for one NATS message). With a send window it
+   * first waits, in order, for the peer to acknowledge enough of what was sent.
+   */
   async send(message: JsonRpcMessage): Promise<void> {
     if (this.closed || this.options.nc.isClosed()) throw new ChannelClosedError();
+    const window = this.window;
+    if (window && !window.open) await window.wait();
+    let published = { bytes: 0, parts: 0 };
+    try {
+      if (this.closed || this.options.nc.isClosed()) throw new ChannelClosedError();
+      published = this.publish(message);
+    } finally {
+      window?.done(published.bytes);
+    }
+    // A split message is large: wait until NATS took it, so a big stream cannot pile up in memory
+    // (but not past the session's end: while NATS reconnects a flush waits for its return).
+    if (published.parts > 1) {
+      await Promise.race([this.options.nc.flush().catch(() => undefined), this.ended]);
+    }
+  }
+
+  /** Publishes `message` now; returns its size and how many NATS messages it took. */
+  private publish(message: JsonRpcMessage): { bytes: number; parts: number } {
     this.options.onSend?.(message);
     const binary = this.options.encodeOutput?.(message);
     const bytes = binary ?? encoder.encode(JSON.stringify(message));
@@ -101,14 +142,14 @@ export class NatsSessionChannel implements IpcChannel {
       });
     }
     this.lastSent = Date.now();
-    // A split message is large: wait until NATS took it, so a big stream cannot pile up in memory
-    // (but not past the session's end: while NATS reconnects a flush waits for its return).
-    if (parts.length > 1) await Promise.race([this.options.nc.flush().catch(() => undefined), this.ended]);
+    return { bytes: bytes.length, parts: parts.length };
   }
 
   /** The next message from the peer. */
-  receive(): Promise<JsonRpcMessage> {
-    return this.queue.receive();
+  async receive(): Promise<JsonRpcMessage> {
+    const message = await this.queue.receive();
+    this.acks?.taken(message);
+    return message;
   }
 
   /** Ends the session, telling the peer (`Orchflow-Close`); idempotent. */
@@ -132,6 +173,7 @@ export class NatsSessionChannel implements IpcChannel {
       }
     }
     this.queue.close(reason);
+    this.window?.fail(reason);
     this.markEnded();
     this.options.onClosed?.(reason);
   }
@@ -150,22 +192,44 @@ export class NatsSessionChannel implements IpcChannel {
       return;
     }
     if (headers?.get(KEEPALIVE_HEADER)) return;
+    const ack = headers?.get(ACK_HEADER);
+    if (ack) {
+      this.window?.ack(Number(ack));
+      return;
+    }
     let message: unknown;
+    let size: number;
     try {
       const whole = this.assembler.push(msg.data, headers?.get(CHUNK_HEADER) || undefined);
       if (whole === undefined) return;
+      size = whole.length;
       message = whole[0] === 0 ? decodeBinaryOutput(whole) : JSON.parse(decoder.decode(whole));
     } catch (error) {
       this.end(error as Error, `protocol error: ${(error as Error).message}`);
       return;
     }
-    if (this.options.onReceive && !this.options.onReceive(message)) return;
+    if (this.options.onReceive && !this.options.onReceive(message)) {
+      // Dropped by a limit: never read, but consumed all the same.
+      this.acks?.consumed(size);
+      return;
+    }
+    if (this.acks) {
+      if (typeof message === 'object' && message !== null) this.acks.queued(message, size);
+      else this.acks.consumed(size);
+    }
     this.queue.push(message as JsonRpcMessage);
   }
 
   /** Iterates received messages until the session ends. */
-  [Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
-    return this.queue.iterate();
+  async *[Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error === this.reason) return;
+        throw error;
+      }
+    }
   }
 
   private tick(): void {
@@ -188,6 +252,17 @@ export class NatsSessionChannel implements IpcChannel {
       } catch {
         // The connection is going away; its own close ends the session.
       }
+    }
+  }
+
+  /** An empty message carrying one control header (best effort: the connection may be going). */
+  private sendControl(name: string, value: string): void {
+    if (this.closed || this.options.nc.isClosed()) return;
+    try {
+      this.options.nc.publish(this.options.peerSubject, undefined, { headers: this.headers(name, value) });
+      this.lastSent = Date.now();
+    } catch {
+      // The connection is going away; its own close ends the session.
     }
   }
 

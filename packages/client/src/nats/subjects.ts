@@ -89,5 +89,7 @@ export function clusterSubjects(cluster: string = DEFAULT_CLUSTER_NAME): Cluster
 export const CHUNK_HEADER = 'Orchflow-Chunk';
 /** NATS header of an empty keepalive message (value `1`). */
 export const KEEPALIVE_HEADER = 'Orchflow-Keepalive';
+/** NATS header of an empty message acknowledging the bytes the reader took so far (flow-window.ts). */
+export const ACK_HEADER = 'Orchflow-Ack';
 /** NATS header of an empty message that ends a session; the value is the reason. */
 export const CLOSE_HEADER = 'Orchflow-Close';

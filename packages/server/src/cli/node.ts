@@ -14,14 +14,15 @@ import type { Command } from 'commander';
 import { TokenAuthenticator } from '../auth';
 import { ClusterNode, DEFAULT_NODE_CAPACITY } from '../cluster/node';
 import { createLogger } from '../logger';
+import { type NodeMetricsFlags, nodeMetricsSettings, startNodeMetrics } from './node-metrics';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { effectivePolicy } from './policy-flag';
 import { positiveNumber, usageError, withUsageErrors } from './recording-args';
-import { shutdownOnSignals } from './shutdown';
+import { type Stoppable, shutdownOnSignals } from './shutdown';
 import { VERSION } from './version';
 
-/** Flags of `orchflow node`. */
-export interface NodeFlags {
+/** Flags of `orchflow node` (with `--metrics-port`/`-host`/`-token`/`-auth`, see node-metrics.ts). */
+export interface NodeFlags extends NodeMetricsFlags {
   nats?: string;
   name?: string;
   capacity?: string;
@@ -29,6 +30,7 @@ export interface NodeFlags {
   clusterName?: string;
   nodeTtl?: string;
   sessionTtl?: string;
+  reconnectGrace?: string;
   tokens?: string;
   /** `--insecure-no-auth`: run without `--tokens`, every session admin. */
   insecureNoAuth?: boolean;
@@ -67,6 +69,16 @@ function whole(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/** `--reconnect-grace`: a whole number of ms, 0 allowed (kill at once). */
+function graceMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
+    throw usageError(`--reconnect-grace must be a whole number of milliseconds (0 or more), not '${value}'`);
+  }
+  return n;
+}
+
 function natsAuth(flags: NodeFlags) {
   const kinds = [flags.natsToken, flags.natsUser, flags.natsCreds].filter((x) => x !== undefined).length;
   if (kinds > 1) throw usageError('Pass one of --nats-token, --nats-user/--nats-pass or --nats-creds');
@@ -92,6 +104,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   const capacity = whole('--capacity', flags.capacity) ?? DEFAULT_NODE_CAPACITY;
   const ttlMs = whole('--node-ttl', flags.nodeTtl);
   const sessionTtlMs = whole('--session-ttl', flags.sessionTtl);
+  const reconnectGraceMs = graceMs(flags.reconnectGrace);
   const labels = parseLabels(flags.labels);
   const nats = { servers: flags.nats.split(',').map((s) => s.trim()), ...natsAuth(flags) };
   if (flags.backend !== 'direct' && flags.backend !== 'tmux') {
@@ -112,6 +125,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
         'without it anyone who can reach the cluster on NATS is admin. Pass --insecure-no-auth to run so anyway',
     );
   }
+  const metrics = nodeMetricsSettings(flags);
   const auth = flags.tokens ? await TokenAuthenticator.fromFile(flags.tokens) : undefined;
   // A node is reachable by anyone with access to the cluster's NATS subjects: a network listener.
   const chosen = await effectivePolicy(flags.policy, true);
@@ -127,6 +141,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     auditLog: audit,
     maxTerminals: capacity,
     terminalIdPrefix: `${nodeId}_`,
+    metrics: metrics !== undefined,
   });
   const node = new ClusterNode({
     orchestrator,
@@ -137,12 +152,21 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     capacity,
     ttlMs,
     sessionTtlMs,
+    reconnectGraceMs,
     auth,
     principal: auth ? undefined : { kind: 'admin', name: 'nats' },
     onError: (error) => log.warn({ err: error.message }, 'cluster node problem'),
   });
-  const shutdown = shutdownOnSignals([node], orchestrator, log);
+  const servers: Stoppable[] = [node];
+  const shutdown = shutdownOnSignals(servers, orchestrator, log);
+  let metricsUrl: string | undefined;
   try {
+    // Listening before joining: a taken port fails the start before the node is announced.
+    if (metrics) {
+      const scrape = await startNodeMetrics(metrics, { orchestrator, auth, nodeId, cluster });
+      servers.push(scrape.listener);
+      metricsUrl = scrape.url;
+    }
     await node.start();
   } catch (error) {
     shutdown.trigger('startup failed');
@@ -161,11 +185,12 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     labels,
     policy: policy.description,
     auth: open,
+    ...(metricsUrl ? { metrics: metricsUrl, metricsAuth: metrics?.auth } : {}),
   };
   if (format === 'json') log.info(fields, 'node ready');
   else {
     process.stderr.write(
-      `orchflow ${VERSION} node '${nodeId}' ready in cluster '${cluster}' on ${nats.servers.join(',')} (capacity ${capacity}, policy ${policy.description}; ${open}; Ctrl-C to stop)\n`,
+      `orchflow ${VERSION} node '${nodeId}' ready in cluster '${cluster}' on ${nats.servers.join(',')} (capacity ${capacity}, policy ${policy.description}; ${open}${metricsUrl ? `; metrics ${metricsUrl}` : ''}; Ctrl-C to stop)\n`,
     );
   }
   const code = await shutdown.done;
@@ -185,6 +210,10 @@ export function registerNode(program: Command, done: (code: number) => void): vo
     .option('--cluster-name <name>', `cluster (subject namespace) to join (default ${DEFAULT_CLUSTER_NAME})`)
     .option('--node-ttl <ms>', 'the node counts as gone this long after its last heartbeat (default 15000)')
     .option('--session-ttl <ms>', 'a client session silent this long is closed (default 60000)')
+    .option(
+      '--reconnect-grace <ms>',
+      "a vanished session's terminals wait this long for it to come back (default 60000; 0 kills them at once)",
+    )
     .option('--tokens <file>', 'JSON tokens file, as for orchflow serve (required unless --insecure-no-auth)')
     .option(
       '--insecure-no-auth',
@@ -202,6 +231,19 @@ export function registerNode(program: Command, done: (code: number) => void): vo
       'security policy: aiSafe, locked, standard (default), trusted or a JSON file',
     )
     .option('--audit-log <file>', 'append every decision and command end to this hash-chained JSONL file')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics at GET /metrics on this port (0 picks a free one)',
+    )
+    .option('--metrics-host <host>', 'with --metrics-port: interface to bind (default 127.0.0.1)')
+    .option(
+      '--metrics-token <token>',
+      'with --metrics-port: a bearer token (16+ characters) that may scrape /metrics, besides admin tokens of --tokens',
+    )
+    .option(
+      '--metrics-auth <mode>',
+      'with --metrics-port: token (every scrape needs a token) or loopback (loopback peers need none); default token with --tokens, else loopback',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .action(async (flags: NodeFlags) => done(await withUsageErrors('--tokens', () => runNode(flags))));

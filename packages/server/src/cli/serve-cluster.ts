@@ -2,7 +2,9 @@
 // starts (a conflict is a usage error: one line, exit 2), and the gateway's NATS options. A gateway
 // serves no local orchestrator, so everything that configures one — backend, policy, tokens (the
 // callers' tokens are forwarded to the nodes, which check them), recording, terminal cap, audit
-// log — and the monitor and /metrics (which read a local orchestrator) are refused with it.
+// log — is refused with it. /metrics serves the gateway's own metrics (cluster/gateway-metrics.ts)
+// to loopback and --metrics-token only: the gateway has no admin tokens. The monitor (--ui) is
+// served: its logins are judged by the nodes (cluster/gateway-login.ts).
 
 import { OrchflowClient } from '@orchflow/client';
 import { checkClusterName, DEFAULT_CLUSTER_NAME } from '@orchflow/client/node';
@@ -33,11 +35,6 @@ const LOCAL_ONLY: readonly [flag: string, key: string, why: string][] = [
   ],
   ['--max-terminals', 'maxTerminals', 'each node has its own --capacity'],
   ['--audit-log', 'auditLog', 'each node keeps its own --audit-log'],
-  ['--ui', 'ui', 'the monitor needs a local orchestrator; open it on a node-side orchflow serve'],
-  ['--ui-assets', 'uiAssets', 'the monitor needs a local orchestrator'],
-  ['--metrics', 'metrics', '/metrics reads a local orchestrator; scrape the nodes'],
-  ['--metrics-token', 'metricsToken', '/metrics reads a local orchestrator'],
-  ['--metrics-auth', 'metricsAuth', '/metrics reads a local orchestrator'],
   ['--record', 'record', 'terminals are recorded where they run'],
   ['--record-format', 'recordFormat', 'terminals are recorded where they run'],
   ['--record-input', 'recordInput', 'terminals are recorded where they run'],
@@ -85,6 +82,11 @@ export function gatewayOptions(
   if ((flags.backend ?? 'direct') !== 'direct' || (flags.tmuxSocket ?? 'orchflow') !== 'orchflow') {
     throw usageError(
       '--backend/--tmux-socket cannot be used with --cluster (terminals run on the nodes: orchflow node --backend)',
+    );
+  }
+  if (given.metricsAuth === 'token' && given.metricsToken === undefined) {
+    throw usageError(
+      '--metrics-auth token with --cluster needs --metrics-token: a gateway has no admin tokens of its own to scrape with',
     );
   }
   const servers = flags.cluster

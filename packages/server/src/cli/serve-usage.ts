@@ -15,6 +15,7 @@ export interface ServeUsageFlags {
   recordRetention?: string;
   metrics?: boolean;
   metricsAuth?: string;
+  metricsToken?: string;
   token?: string;
   tokens?: string;
 }
@@ -135,6 +136,10 @@ function recordingLimits(flags: ServeUsageFlags): RecordingLimits | undefined {
 }
 
 function metricsAuth(flags: ServeUsageFlags): MetricsAuth {
+  // Checked here, before a gateway connects to NATS or a server builds its orchestrator.
+  if (flags.metricsToken !== undefined && flags.metricsToken.length < 16) {
+    throw usageError('--metrics-token must be at least 16 characters long');
+  }
   if (flags.metricsAuth === undefined) {
     // Tokens someone configured mean the server is meant to be locked: loopback is not enough.
     return flags.token !== undefined || flags.tokens !== undefined ? 'token' : 'loopback';

@@ -9,6 +9,8 @@ import type { Orchestrator } from '@orchflow/core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
 import { ClusterGateway } from '../cluster/gateway';
+import { gatewayLoginVerifier } from '../cluster/gateway-login';
+import { gatewayRegistry } from '../cluster/gateway-metrics';
 import { HttpServer } from '../http/http-server';
 import { throttledLog } from '../log-throttle';
 import { createLogger } from '../logger';
@@ -207,9 +209,18 @@ export async function serve(
         port: flags.http,
         auth,
         allowedOrigins: flags.allowOrigin,
-        ui: flags.ui && (flags.uiAssets === undefined ? true : { assetsDir: flags.uiAssets }),
+        ui: flags.ui && {
+          ...(flags.uiAssets === undefined ? {} : { assetsDir: flags.uiAssets }),
+          // Through a gateway the nodes judge a login's token (cluster/gateway-login.ts).
+          ...(gateway ? { verifyLogin: gatewayLoginVerifier(gateway) } : {}),
+        },
         metrics: flags.metrics
-          ? { token: flags.metricsToken, allowLoopback: usage.metricsAuth === 'loopback' }
+          ? {
+              token: flags.metricsToken,
+              allowLoopback: usage.metricsAuth === 'loopback',
+              // A gateway serves its own registry; its auth takes any token, so none counts as admin.
+              ...(gateway ? { registry: gatewayRegistry(gateway), adminTokens: false } : {}),
+            }
           : undefined,
         onError,
       });
@@ -227,15 +238,18 @@ export async function serve(
           address: address.ui,
           connect: loginUrl
             ? 'open the one-time login link below, or log in with a token'
-            : 'log in with a token',
+            : gateway
+              ? "log in with a token from a node's --tokens (the nodes check it; a gateway has no login link)"
+              : 'log in with a token',
         });
       }
       if (flags.metrics) {
         listeners.push({
           transport: 'metrics (prometheus)',
           address: `${address.url}/metrics`,
-          connect:
-            usage.metricsAuth === 'loopback'
+          connect: gateway
+            ? `scrape ${usage.metricsAuth === 'loopback' ? 'from loopback, or ' : ''}with --metrics-token as the bearer token (the gateway's own metrics; the nodes serve theirs on --metrics-port)`
+            : usage.metricsAuth === 'loopback'
               ? 'scrape from loopback, or with an admin token or --metrics-token as the bearer token'
               : 'scrape with an admin token or --metrics-token as the bearer token (--metrics-auth token)',
         });

@@ -15,14 +15,23 @@ export interface GatewayLinkSource {
   openTimeoutMs?: number;
 }
 
-/** Links for one caller; `token()` is the caller's orchflow token (undefined: none). */
-export function gatewayLinks(source: GatewayLinkSource, token: () => string | undefined): ClusterLinks {
+/**
+ * Links for one caller; `token()` is the caller's orchflow token (undefined: none). With
+ * `keepTerminals` the node sessions keep the terminals they spawn after they end (REST requests).
+ */
+export function gatewayLinks(
+  source: GatewayLinkSource,
+  token: () => string | undefined,
+  keepTerminals = false,
+): ClusterLinks {
   const { nc, directory, cluster, openTimeoutMs } = source;
   const shared = new NatsClusterLinks(nc, directory, { cluster, openTimeoutMs });
   return {
     nodes: () => shared.nodes(),
     on: (event, listener) => shared.on(event, listener),
     open: (nodeId) =>
-      new NatsClusterLinks(nc, directory, { cluster, openTimeoutMs, token: token() }).open(nodeId),
+      new NatsClusterLinks(nc, directory, { cluster, openTimeoutMs, keepTerminals, token: token() }).open(
+        nodeId,
+      ),
   };
 }

@@ -5,8 +5,10 @@
 // session's principal work as always) and tells the links which token to open node sessions with.
 // Closing the pipe closes the cluster channel like a vanished client: nodes keep the caller's
 // terminals for their reconnect grace; a client's clean end (`$/shutdown`) is forwarded to nodes.
+// A REST request's connection (`keepTerminals`) opens node sessions whose terminals stay until
+// they are killed, as REST terminals do on a single server.
 import { ClusterChannel, type ClusterLinks } from '@orchflow/client/node';
-import type { ServeChannelOptions, ServedChannel } from '@orchflow/core';
+import type { ServedChannel } from '@orchflow/core';
 import {
   type InitializeParams,
   type IpcChannel,
@@ -14,11 +16,12 @@ import {
   OrchflowError,
   type Principal,
 } from '@orchflow/protocol';
+import type { ChannelServeOptions } from '../channel-server';
 
 /** What a pipe needs from its gateway. */
 export interface GatewayPipeSource {
-  /** Links for a caller whose token `token()` returns. */
-  links(token: () => string | undefined): ClusterLinks;
+  /** Links for a caller whose token `token()` returns (sessions that keep their terminals, or not). */
+  links(token: () => string | undefined, keepTerminals: boolean): ClusterLinks;
   /** The token a (gateway) principal stands for. */
   tokenOf(principal: Principal | undefined): string | undefined;
   /** How long list/metrics/bulk controls wait for each node. */
@@ -31,12 +34,12 @@ export interface GatewayPipeSource {
 export function pipeToCluster(
   source: GatewayPipeSource,
   channel: IpcChannel,
-  options: ServeChannelOptions,
+  options: ChannelServeOptions,
 ): ServedChannel {
   let principal: Principal | undefined;
   let token = source.tokenOf(options.principal);
   const cluster = new ClusterChannel(
-    source.links(() => token),
+    source.links(() => token, options.keepTerminals === true),
     {
       serverInfo: options.serverInfo,
       transports: options.transports,

@@ -48,7 +48,8 @@ export class ClusterGateway {
     options: ClusterGatewayOptions,
   ) {
     const source = {
-      links: (token: () => string | undefined) => gatewayLinks({ nc, directory, cluster }, token),
+      links: (token: () => string | undefined, keepTerminals: boolean) =>
+        gatewayLinks({ nc, directory, cluster }, token, keepTerminals),
       tokenOf: this.auth.tokenOf.bind(this.auth),
       fanOutTimeoutMs: options.fanOutTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs,

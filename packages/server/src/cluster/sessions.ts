@@ -6,7 +6,13 @@
 // clean `$/shutdown` releases them at once.
 import { randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { type ClusterSubjects, type NatsModule, NatsSessionChannel } from '@orchflow/client/node';
+import {
+  type ClusterSubjects,
+  MAX_FLOW_WINDOW_BYTES,
+  MIN_FLOW_WINDOW_BYTES,
+  type NatsModule,
+  NatsSessionChannel,
+} from '@orchflow/client/node';
 import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
 import {
   ChannelClosedError,
@@ -50,6 +56,10 @@ const OpenRequestSchema = z.object({
     .refine((s) => !s.includes('..') && !s.endsWith('.')),
   /** The client reads `terminal.output` as binary frames (see `encodeBinaryOutput`). */
   binaryOutput: z.boolean().optional(),
+  /** The session's terminals outlive it until killed (a gateway's REST request), no grace. */
+  keepTerminals: z.boolean().optional(),
+  /** The client acknowledges what it reads; keep at most this many bytes unacknowledged. */
+  flowWindow: z.number().int().min(MIN_FLOW_WINDOW_BYTES).max(MAX_FLOW_WINDOW_BYTES).optional(),
 });
 
 interface Session {
@@ -139,9 +149,20 @@ export class NodeSessions {
       return refuse(OrchflowError.from(error));
     }
     const id = randomBytes(16).toString('hex');
-    this.serve(id, request.inbox, principal, request.binaryOutput === true);
+    this.serve(id, request.inbox, principal, {
+      binaryOutput: request.binaryOutput === true,
+      keepTerminals: request.keepTerminals === true,
+      flowWindow: request.flowWindow,
+    });
     const maxPayload = this.o.nc.info?.max_payload ?? 1024 * 1024;
-    msg.respond(JSON.stringify({ session: id, maxPayload, sessionTtlMs: this.o.sessionTtlMs }));
+    msg.respond(
+      JSON.stringify({
+        session: id,
+        maxPayload,
+        sessionTtlMs: this.o.sessionTtlMs,
+        ...(request.flowWindow === undefined ? {} : { flowWindow: request.flowWindow }),
+      }),
+    );
   }
 
   private async authenticate(token: string | undefined): Promise<Principal> {
@@ -154,8 +175,20 @@ export class NodeSessions {
     );
   }
 
-  private serve(id: string, inbox: string, principal: Principal, binaryOutput: boolean): void {
-    const leases = this.leases.connection();
+  private serve(
+    id: string,
+    inbox: string,
+    principal: Principal,
+    {
+      binaryOutput,
+      keepTerminals,
+      flowWindow,
+    }: { binaryOutput: boolean; keepTerminals: boolean; flowWindow: number | undefined },
+  ): void {
+    // A session that keeps its terminals holds no leases: nothing is orphaned when it ends. It
+    // grants nothing a caller could not get anyway (one session per REST-style request), and the
+    // node's capacity and the principal's quotas still bound what it spawns.
+    const leases = keepTerminals ? undefined : this.leases.connection();
     const inFlight = new InFlightLimit(this.o.maxInFlight);
     const channel: NatsSessionChannel = new NatsSessionChannel({
       nc: this.o.nc,
@@ -167,6 +200,8 @@ export class NodeSessions {
       peerName: 'client',
       // The WebSocket subprotocol's frame: live output goes as the PTY's bytes, never escaped.
       encodeOutput: binaryOutput ? encodeBinaryOutput : undefined,
+      // The client's reader sets the pace: a stuck one pauses the terminal (core's flow control).
+      sendWindowBytes: flowWindow,
       onReceive: (message) => {
         const overloaded = inFlight.admit(message);
         if (overloaded) {
@@ -174,27 +209,27 @@ export class NodeSessions {
           channel.send(overloaded).catch(() => undefined);
           return false;
         }
-        leases.received(message);
+        leases?.received(message);
         return true;
       },
       onSend: (message) => {
         inFlight.settle(message);
-        leases.sent(message);
+        leases?.sent(message);
       },
     });
     const served = serveChannel(this.o.orchestrator, channel, {
       principal,
       killTerminalsOnClose: false,
-      reconnect: leases.keepsDropped,
+      reconnect: leases ? leases.keepsDropped : true,
       transports: ['nats'],
       serverInfo: this.o.serverInfo,
       onError: this.o.onError,
       // A clean end frees the session's terminals now; anything else is a drop (grace period).
-      onShutdown: () => leases.releaseNow(),
+      onShutdown: leases ? () => leases.releaseNow() : async () => 0,
     });
     this.sessions.set(id, { channel, served });
     void served.closed.then(() => {
-      leases.release();
+      leases?.release();
       this.sessions.delete(id);
     });
   }

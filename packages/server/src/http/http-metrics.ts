@@ -27,6 +27,11 @@ export interface HttpMetricsOptions {
   token?: string;
   /** Loopback peers may scrape without a token. Default true. */
   allowLoopback?: boolean;
+  /**
+   * Admin tokens of the server's `auth` may scrape. Default true; false where `auth` cannot tell an
+   * admin (a cluster gateway accepts every token to forward it): then only `token` may.
+   */
+  adminTokens?: boolean;
 }
 
 /** `HttpServerOptions.metrics`: `true` (defaults), a registry, or options. */
@@ -65,9 +70,10 @@ export function mountMetrics(
   const serve = registry;
   const token = options.token === undefined ? undefined : Buffer.from(options.token);
   const allowLoopback = options.allowLoopback ?? true;
+  const admins = options.adminTokens === false ? undefined : auth;
   return {
     async handle(request, response) {
-      authorise(request, { auth, token, allowLoopback });
+      authorise(request, { auth: admins, token, allowLoopback });
       const body = await serve.metrics();
       response.writeHead(200, {
         'Content-Type': serve.contentType,
@@ -103,6 +109,9 @@ function normalise(setting: HttpMetricsSetting): HttpMetricsOptions {
   if (options.allowLoopback !== undefined && typeof options.allowLoopback !== 'boolean') {
     throw new OrchflowError(ErrorCode.InvalidParams, 'metrics.allowLoopback must be a boolean');
   }
+  if (options.adminTokens !== undefined && typeof options.adminTokens !== 'boolean') {
+    throw new OrchflowError(ErrorCode.InvalidParams, 'metrics.adminTokens must be a boolean');
+  }
   return options;
 }
 
@@ -127,10 +136,11 @@ function authorise(
       );
     }
   }
+  const which = rules.auth ? 'an admin token or the metrics token' : 'the metrics token';
   throw new OrchflowError(
     ErrorCode.Unauthorized,
     presented === undefined
-      ? "/metrics needs 'Authorization: Bearer <token>' (an admin token or the metrics token) from a non-loopback peer"
+      ? `/metrics needs 'Authorization: Bearer <token>' (${which}) from a non-loopback peer`
       : 'The bearer token is not valid for /metrics',
   );
 }

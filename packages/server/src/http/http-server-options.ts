@@ -80,6 +80,12 @@ export interface HttpUiOptions {
   sessionIdleMs?: number;
   /** Failed logins per remote address per minute before 429. Default 10. */
   maxLoginFailures?: number;
+  /**
+   * Judges login tokens that `auth` only stands in for, resolving with the principal `/ui/session`
+   * shows; rejecting with Unauthorized fails the login. A cluster gateway asks its nodes
+   * (`gatewayLoginVerifier`). Default: `auth` decides alone.
+   */
+  verifyLogin?: (token: string) => Promise<Principal>;
 }
 
 /** Options of {@link HttpServer.createLoginCode}. */

@@ -55,6 +55,7 @@ export async function openRestConnection(
       principal,
       // REST terminals live until DELETE; a request ending says nothing about them.
       killTerminalsOnClose: false,
+      keepTerminals: true,
       transports: ['http'],
       serverInfo: options.serverInfo,
       maxStallMs: options.maxStallMs,

@@ -52,6 +52,12 @@ export class LoginLimiter {
     else window.count++;
   }
 
+  /** Takes back one failure of `address` (an attempt counted while it was judged, then accepted). */
+  forgive(address: string): void {
+    const window = this.windows.get(this.key(address, false));
+    if (window && window.count > 0) window.count--;
+  }
+
   /** The table key of `address`: its own, or the shared overflow entry when the table is full. */
   private key(address: string, adding: boolean): string {
     if (this.windows.has(address)) return address;

@@ -16,7 +16,7 @@ import type { WebSocketServer } from '../ws/ws-server';
 import { DEFAULT_LOGIN_MAX_ADDRESSES, DEFAULT_LOGIN_WINDOW_MS, LoginLimiter } from './login-limiter';
 import { setPageHeaders } from './page-headers';
 import { StaticAssets } from './static-assets';
-import { authenticateLogin } from './ui-login';
+import { authenticateLogin, type LoginVerifier } from './ui-login';
 import {
   checkUiOrigin,
   clearedSessionCookie,
@@ -39,6 +39,11 @@ export interface MonitorUiOptions extends UiOriginPolicy {
   maxSessions: number;
   sessionIdleMs: number;
   maxLoginFailures: number;
+  /**
+   * Judges login tokens that `auth` only stands in for (a cluster gateway asks its nodes; see
+   * {@link LoginVerifier}); `/ui/session` then shows the principal it resolves with.
+   */
+  verifyLogin?: LoginVerifier;
 }
 
 /** The monitor's routes on an HTTP listener. */
@@ -191,12 +196,13 @@ export class MonitorUi {
   }
 
   private async login(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    let principal: Principal;
+    let who: { principal: Principal; shown: Principal };
     try {
-      principal = await authenticateLogin(request, {
+      who = await authenticateLogin(request, {
         auth: this.options.auth,
         codes: this.codes,
         limiter: this.limiter,
+        verify: this.options.verifyLogin,
       });
     } catch (error) {
       const seconds = (OrchflowError.from(error).data as { retryAfterSeconds?: number } | undefined)
@@ -205,7 +211,7 @@ export class MonitorUi {
       sendError(response, error, 429, { 'Retry-After': String(seconds) });
       return;
     }
-    const id = this.sessions.create(principal);
+    const id = this.sessions.create(who.principal, who.shown);
     response
       .writeHead(204, { 'Set-Cookie': sessionCookie(id, overTls(request)), 'Cache-Control': 'no-store' })
       .end();
@@ -224,7 +230,7 @@ export class MonitorUi {
       sendError(response, notLoggedIn());
       return;
     }
-    sendJson(response, 200, { principal: found.session.principal });
+    sendJson(response, 200, { principal: found.session.shown });
   }
 
   private currentSession(request: IncomingMessage): { id: string; session: UiSession } | undefined {

@@ -49,6 +49,7 @@ export function mountMonitor(options: HttpServerOptions, host: string): MountedM
     maxSessions: ui.maxSessions ?? DEFAULT_UI_MAX_SESSIONS,
     sessionIdleMs: ui.sessionIdleMs ?? DEFAULT_UI_SESSION_IDLE_MS,
     maxLoginFailures: ui.maxLoginFailures ?? DEFAULT_LOGIN_MAX_FAILURES,
+    verifyLogin: ui.verifyLogin,
   });
   return { ui: monitor, sockets };
 }

@@ -18,25 +18,32 @@ export const LoginBodySchema = z.union([
   z.object({ code: z.string().min(1).max(256) }).strict(),
 ]);
 
+/**
+ * Judges a login token elsewhere (a cluster gateway asks its nodes): resolves with the principal
+ * the monitor shows for it; rejects with Unauthorized when the token is refused (a failed login),
+ * or with any other error (Unavailable: nobody to ask), answered as it is.
+ */
+export type LoginVerifier = (token: string) => Promise<Principal>;
+
 /** What a login needs. */
 export interface LoginDeps {
   auth: TokenAuthenticator | undefined;
   codes: LoginCodes;
   limiter: LoginLimiter;
+  /** Judges tokens `auth` merely accepts (see {@link LoginVerifier}); absent on a single server. */
+  verify?: LoginVerifier;
 }
 
-/** The principal a login request authenticates as; throws Unauthorized, InvalidParams or QuotaExceeded. */
-export async function authenticateLogin(request: IncomingMessage, deps: LoginDeps): Promise<Principal> {
+/** Who a login is: the session's principal, and the one `/ui/session` shows. */
+export interface LoginResult {
+  principal: Principal;
+  shown: Principal;
+}
+
+/** The principal a login request authenticates as; throws Unauthorized, InvalidParams, QuotaExceeded. */
+export async function authenticateLogin(request: IncomingMessage, deps: LoginDeps): Promise<LoginResult> {
   const address = request.socket.remoteAddress ?? 'unknown';
-  const waitMs = deps.limiter.retryAfterMs(address);
-  if (waitMs > 0) {
-    const seconds = Math.ceil(waitMs / 1000);
-    throw new OrchflowError(
-      ErrorCode.QuotaExceeded,
-      `Too many failed logins from this address; retry in ${seconds} s`,
-      { retryAfterSeconds: seconds },
-    );
-  }
+  refuseIfLimited(deps.limiter, address);
   const parsed = LoginBodySchema.safeParse(await readJsonBody(request, LOGIN_MAX_BODY_BYTES));
   if (!parsed.success) {
     throw new OrchflowError(
@@ -46,9 +53,49 @@ export async function authenticateLogin(request: IncomingMessage, deps: LoginDep
   }
   const body = parsed.data;
   const principal = 'token' in body ? deps.auth?.lookup(body.token) : deps.codes.redeem(body.code);
-  if (principal) return principal;
+  if (principal && 'token' in body && deps.verify) {
+    return { principal, shown: await verified(body.token, deps.verify, deps.limiter, address) };
+  }
+  if (principal) return { principal, shown: principal };
   deps.limiter.fail(address);
   throw new OrchflowError(ErrorCode.Unauthorized, loginRefusal('token' in body, deps.auth !== undefined));
+}
+
+/** Throws QuotaExceeded (with `retryAfterSeconds`) while `address` has too many recent failures. */
+function refuseIfLimited(limiter: LoginLimiter, address: string): void {
+  const waitMs = limiter.retryAfterMs(address);
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    throw new OrchflowError(
+      ErrorCode.QuotaExceeded,
+      `Too many failed logins from this address; retry in ${seconds} s`,
+      { retryAfterSeconds: seconds },
+    );
+  }
+}
+
+/**
+ * `verify`'s principal for `token`. Judging takes a round trip, so the attempt counts as failed
+ * while it is judged — checked again after the body, so concurrent guesses cannot outrun the
+ * limit — and is forgiven unless the token is refused.
+ */
+async function verified(
+  token: string,
+  verify: LoginVerifier,
+  limiter: LoginLimiter,
+  address: string,
+): Promise<Principal> {
+  refuseIfLimited(limiter, address);
+  limiter.fail(address);
+  try {
+    const shown = await verify(token);
+    limiter.forgive(address);
+    return shown;
+  } catch (error) {
+    const failure = OrchflowError.from(error);
+    if (failure.code !== ErrorCode.Unauthorized) limiter.forgive(address);
+    throw failure;
+  }
 }
 
 function loginRefusal(withToken: boolean, hasTokens: boolean): string {

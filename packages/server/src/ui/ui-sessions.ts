@@ -19,13 +19,20 @@ export const MAX_LOGIN_CODES = 32;
 
 /** A logged-in monitor session. */
 export interface UiSession {
+  /** Who the session acts as (the principal its WebSocket connections get). */
   readonly principal: Principal;
+  /**
+   * Who `/ui/session` says is logged in: the principal itself, or (through a cluster gateway,
+   * whose sessions act as a stand-in for the forwarded token) the principal the nodes answered.
+   */
+  readonly shown: Principal;
   /** Aborted when the session ends (logout, expiry, eviction, server stop). */
   readonly signal: AbortSignal;
 }
 
 interface SessionEntry {
   principal: Principal;
+  shown: Principal;
   controller: AbortController;
   lastSeen: number;
   sockets: number;
@@ -52,8 +59,8 @@ export class UiSessions {
     return this.entries.size;
   }
 
-  /** Starts a session for `principal`; returns its id (the cookie value). */
-  create(principal: Principal): string {
+  /** Starts a session for `principal` (reported as `shown`); returns its id (the cookie value). */
+  create(principal: Principal, shown: Principal = principal): string {
     this.expireIdle();
     while (this.entries.size >= this.options.maxSessions) {
       const oldest = this.entries.keys().next().value as string;
@@ -62,6 +69,7 @@ export class UiSessions {
     const id = secret();
     this.entries.set(digest(id), {
       principal,
+      shown,
       controller: new AbortController(),
       lastSeen: Date.now(),
       sockets: 0,
@@ -82,7 +90,7 @@ export class UiSessions {
     entry.lastSeen = Date.now();
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return { principal: entry.principal, signal: entry.controller.signal };
+    return { principal: entry.principal, shown: entry.shown, signal: entry.controller.signal };
   }
 
   /** Counts `socket` (an accepted WebSocket's connection) as keeping session `id` alive until it closes. */
