@@ -246,7 +246,18 @@ const cpu = Object.fromEntries(STREAM_SIDES.map((s) => [s, summarize(cpuPerMiB[s
 const ratio = rate.nats.p50 / rate.websocket.p50;
 
 for (const client of Object.values(clients)) await client.close();
-for (const child of children.reverse()) child.kill('SIGTERM');
+// The temp dir holds nats-server's JetStream store: remove it once every process has exited (a
+// nats-server still flushing its store makes the removal fail with ENOTEMPTY).
+await Promise.all(
+  children.reverse().map(
+    (child) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  ),
+);
 rmSync(dir, { recursive: true, force: true });
 
 if (stat) {

@@ -90,7 +90,7 @@ export {
   readRecordingIndex,
 } from './recording/reader-index';
 export type { TerminalFilter } from './registry';
-export { type Authenticate, DEFAULT_SERVER_INFO } from './rpc/initialize-handler';
+export { type Authenticate, DEFAULT_SERVER_INFO, serverCapabilities } from './rpc/initialize-handler';
 export { type ServeChannelOptions, type ServedChannel, serveChannel } from './rpc/serve-channel';
 export type { ReleaseTerminals } from './rpc/shutdown-handler';
 export { SPAWN_DANGEROUS_ENV } from './spawn-guard';

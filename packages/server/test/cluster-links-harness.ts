@@ -4,7 +4,7 @@
 // answering and the links emit `node-lost`, as the directory does when heartbeats stop),
 // revived, or made to hang (live, but its sessions never open).
 import type { ClusterLinkEvent, ClusterLinks, ClusterNodeInfo } from '@orchflow/client/node';
-import { Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
+import { Orchestrator, type ServedChannel, serveChannel, serverCapabilities } from '@orchflow/core';
 import { DirectChannel, type IpcChannel } from '@orchflow/protocol';
 
 /** How a test node is set up. */
@@ -19,6 +19,8 @@ export interface TestNodeSpec {
   announcedLoad?: number;
   /** Live, but sessions never open. */
   hang?: boolean;
+  /** Announce the node's capabilities (as `orchflow node` does), so a router need not ask. */
+  announceCapabilities?: boolean;
 }
 
 interface TestNode {
@@ -88,6 +90,9 @@ export class InProcessCluster implements ClusterLinks {
         labels: n.spec.labels ?? {},
         capacity: n.spec.capacity ?? 64,
         load: n.spec.announcedLoad ?? this.load(n.spec.id),
+        ...(n.spec.announceCapabilities
+          ? { capabilities: serverCapabilities(n.orch, { transports: ['nats'], reconnect: true }) }
+          : {}),
       }));
   }
 

@@ -306,3 +306,40 @@ describe('cluster router', { timeout: 120_000 }, () => {
     expect(links.orch('n3').read(target.id, { maxBytes: 1 << 20 }).data).not.toContain('not-2-cancelled');
   });
 });
+
+describe('cluster router: node sessions open when needed', () => {
+  it('initializes with one node when the others announce their capabilities, and opens the rest on use', async () => {
+    const specs = ['n1', 'n2', 'n3'].map((id) => ({ id, announceCapabilities: true }));
+    const { links, client } = await cluster(specs);
+    // One node judged the caller; the capabilities are every node's all the same.
+    expect([...links.opened.values()].reduce((a, b) => a + b, 0)).toBe(1);
+    expect(client.capabilities.features).toContain('cluster');
+    expect(client.capabilities.backends.length).toBeGreaterThan(0);
+    const onN3 = await client.spawnTerminal('lazy-3', { ...scripted, placement: { node: 'n3' } });
+    expect(links.opened.get('n3')).toBe(1);
+    expect((await onN3.execute('echo lazy')).stdout).toBe('lazy\n');
+    expect(links.opened.get('n3')).toBe(1);
+    // A listing asks every node: now each has one session, and none a second.
+    expect((await client.listTerminals()).map((t) => t.id)).toContain(onN3.id);
+    expect(Object.fromEntries(links.opened)).toEqual({ n1: 1, n2: 1, n3: 1 });
+  });
+
+  it('asks every node at initialize when they do not announce capabilities (older nodes)', async () => {
+    const { links } = await cluster([{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }]);
+    expect(Object.fromEntries(links.opened)).toEqual({ n1: 1, n2: 1, n3: 1 });
+  });
+
+  it('falls back to the other nodes when the one it asked first cannot answer', async () => {
+    const links = new InProcessCluster([
+      { id: 'n1', announceCapabilities: true, hang: true, announcedLoad: 0 },
+      { id: 'n2', announceCapabilities: true, announcedLoad: 5 },
+    ]);
+    onTestFinished(() => links.close());
+    const client = await OrchflowClient.fromChannel(new ClusterChannel(links, { connectTimeoutMs: 300 }), {
+      clientInfo: { name: 'fallback' },
+    });
+    onTestFinished(() => client.close());
+    expect(client.principal.kind).toBe('admin');
+    expect(Object.fromEntries(links.opened)).toEqual({ n1: 1, n2: 1 });
+  });
+});

@@ -24,6 +24,7 @@ import {
   type Principal,
   type RequestContext,
   RpcPeer,
+  type ServerCapabilities,
   type ServerInfo,
   type SubscribeResult,
   type UnsubscribeResult,
@@ -231,18 +232,15 @@ export class ClusterChannel implements IpcChannel {
     if (!version.compatible) {
       throw new OrchflowError(ErrorCode.VersionMismatch, version.reason, { serverVersion: PROTOCOL_VERSION });
     }
-    const live = this.links.nodes();
     // Each node authenticates the caller itself: the client's token goes to every node session.
     this.init = { ...params, protocolVersion: PROTOCOL_VERSION };
-    const settled = await Promise.allSettled(live.map((node) => this.link(node.id).ready));
-    const answers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const { answers, failures } = await this.openFirstSessions();
     const transports = this.options.transports ?? ['cluster'];
     const [first] = answers;
     if (!first) {
       // A refusal that says something about the caller (bad token, version) fails the connect; a
       // cluster with no node to ask (none live, or none reachable) is connected to all the same,
       // and its spawns fail with Unavailable at once until a node comes (see defaults.ts).
-      const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
       const refusal = failures.find(
         (e) => e instanceof Error && 'code' in e && e.code !== ErrorCode.Unavailable,
       );
@@ -263,9 +261,45 @@ export class ClusterChannel implements IpcChannel {
     return {
       protocolVersion: PROTOCOL_VERSION,
       serverInfo: this.options.serverInfo ?? { name: 'orchflow-cluster', version: first.serverInfo.version },
-      capabilities: mergeCapabilities(answers, transports),
+      capabilities: mergeCapabilities(
+        [...answers.map((a) => a.capabilities), ...this.announcedCapabilities()],
+        transports,
+      ),
       principal: first.principal,
     };
+  }
+
+  /**
+   * Sessions `initialize` needs: one node judges the caller (the least loaded; if it cannot, all
+   * the others at once), plus one to each live node that does not announce its capabilities.
+   * Sessions to the rest open when a call needs them, so a connection (a REST request through a
+   * gateway, say) costs one node session, not one per node.
+   */
+  private async openFirstSessions(): Promise<{ answers: InitializeResult[]; failures: unknown[] }> {
+    const live = [...this.links.nodes()].sort(
+      (a, b) => a.load / (a.capacity || 1) - b.load / (b.capacity || 1),
+    );
+    const [judge, ...rest] = live;
+    const unannounced = rest.filter((n) => n.capabilities === undefined);
+    const attempt = (ids: readonly string[]) => Promise.allSettled(ids.map((id) => this.link(id).ready));
+    let settled = await attempt(judge ? [judge.id, ...unannounced.map((n) => n.id)] : []);
+    if (settled[0]?.status !== 'fulfilled' && rest.length > 0) {
+      const others = rest.filter((n) => n.capabilities !== undefined).map((n) => n.id);
+      settled = [...settled, ...(await attempt(others))];
+    }
+    return {
+      answers: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
+      failures: settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : [])),
+    };
+  }
+
+  /** Capabilities live nodes announced, for those this connection has no session answer from. */
+  private announcedCapabilities(): ServerCapabilities[] {
+    const answered = new Set([...this.nodeLinks.values()].filter((l) => l.connected).map((l) => l.nodeId));
+    return this.links
+      .nodes()
+      .filter((n) => !answered.has(n.id) && n.capabilities !== undefined)
+      .flatMap((n) => (n.capabilities ? [n.capabilities] : []));
   }
 
   /** Any method naming a `terminalId` goes to the node owning it. */

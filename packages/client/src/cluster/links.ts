@@ -1,7 +1,7 @@
 // The seam between the cluster router and whatever finds and reaches nodes. Over NATS the
 // directory (KV watch) and session channels implement it; tests implement it over in-process
 // orchestrators and DirectChannel pairs. The router only needs these three operations.
-import type { IpcChannel } from '@orchflow/protocol';
+import type { IpcChannel, ServerCapabilities } from '@orchflow/protocol';
 
 /**
  * What the router reads of a live node. A NATS `NodeAnnouncement` has these fields (and more), so
@@ -21,6 +21,11 @@ export interface ClusterNodeInfo {
    * current (it already counts every terminal whose spawn was answered).
    */
   readonly heartbeatAt?: number;
+  /**
+   * What a session to the node reports in `initialize`, when the node announces it: the router
+   * then needs no session to this node to report the cluster's capabilities.
+   */
+  readonly capabilities?: ServerCapabilities;
 }
 
 /** The events a {@link ClusterLinks} emits: a node stopped heartbeating (or left), or (re)appeared. */

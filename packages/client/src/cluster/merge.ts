@@ -1,7 +1,7 @@
 // How the router combines the answers of several nodes into one: `initialize` capabilities (what
 // every node supports), `orchestrator.metrics` (sums), and the bulk controls (sums). Listings are
 // concatenated where they are gathered (cluster-channel.ts).
-import type { InitializeResult, MetricsResult, ServerCapabilities } from '@orchflow/protocol';
+import type { MetricsResult, ServerCapabilities } from '@orchflow/protocol';
 
 /** The feature a cluster router adds to `capabilities.features`. */
 export const CLUSTER_FEATURE = 'cluster';
@@ -12,10 +12,9 @@ export const CLUSTER_FEATURE = 'cluster';
  * cannot choose one), containment `cgroup` only when every node has it.
  */
 export function mergeCapabilities(
-  answers: readonly InitializeResult[],
+  caps: readonly ServerCapabilities[],
   transports: readonly string[],
 ): ServerCapabilities {
-  const caps = answers.map((a) => a.capabilities);
   const containments = new Set(caps.map((c) => c.containment));
   const merged: ServerCapabilities = {
     transports: [...transports],

@@ -3,6 +3,7 @@
 // `heartbeatAt`; liveness is judged by those heartbeats, not by the entry's presence, because a
 // SIGKILLed node cannot delete its key. `ClusterDirectory` times their arrival on its own clock;
 // `isLive` compares `heartbeatAt` (the node's clock) with the reader's, for one-off reads.
+import { ServerCapabilitiesSchema } from '@orchflow/protocol';
 import { z } from 'zod';
 import { NODE_ID_PATTERN } from './subjects';
 
@@ -25,6 +26,11 @@ export const NodeAnnouncementSchema = z.object({
   /** ms since the epoch of the latest heartbeat. */
   heartbeatAt: z.number(),
   ttlMs: z.number().int().positive(),
+  /**
+   * What a session to the node reports in `initialize` (absent from nodes before 0.x): lets a
+   * router report the cluster's capabilities without opening a session to every node.
+   */
+  capabilities: ServerCapabilitiesSchema.optional(),
 });
 
 /** A node's announcement; see {@link NodeAnnouncementSchema}. */

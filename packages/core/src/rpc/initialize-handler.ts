@@ -121,7 +121,20 @@ function initializeResult(
   settings: InitializeSettings,
   principal: Principal,
 ): InitializeResult {
-  const capabilities: ServerCapabilities = {
+  const capabilities = serverCapabilities(orch, settings);
+  return { protocolVersion: PROTOCOL_VERSION, serverInfo: settings.serverInfo, capabilities, principal };
+}
+
+/**
+ * What `initialize` reports as `capabilities` for a connection to `orch` over `transports`
+ * (`reconnect`: its terminals survive a dropped connection). A cluster node announces it, so a
+ * router knows every node's capabilities without a session to each.
+ */
+export function serverCapabilities(
+  orch: Orchestrator,
+  settings: { transports: readonly string[]; reconnect: boolean },
+): ServerCapabilities {
+  return {
     transports: [...settings.transports],
     executionModes: executionModes(orch),
     backends: [orch.backend.name],
@@ -129,7 +142,6 @@ function initializeResult(
     ...containmentCapabilities(),
     features: settings.reconnect ? [...SERVER_FEATURES, RECONNECT_FEATURE] : [...SERVER_FEATURES],
   };
-  return { protocolVersion: PROTOCOL_VERSION, serverInfo: settings.serverInfo, capabilities, principal };
 }
 
 // `sandboxed` runs under bubblewrap (or stronger), so it is offered only where bwrap is installed.

@@ -20,7 +20,7 @@ import {
   openNodesBucket,
   watchConnection,
 } from '@orchflow/client/node';
-import type { Orchestrator } from '@orchflow/core';
+import { type Orchestrator, serverCapabilities } from '@orchflow/core';
 import {
   ErrorCode,
   OrchflowError,
@@ -152,6 +152,11 @@ export class ClusterNode {
           protocolVersion: PROTOCOL_VERSION,
           startedAt,
           ttlMs: s.ttlMs,
+          // As a session reports them (a router merges these instead of asking every node).
+          capabilities: serverCapabilities(this.options.orchestrator, {
+            transports: ['nats'],
+            reconnect: s.reconnectGraceMs > 0,
+          }),
         },
         onError,
       );
