@@ -2,7 +2,7 @@
 // conformance suite (every area) runs the whole client API over it, with the same assertions as
 // over orchflow's own transports. Each connection is a fresh MessageChannel; the server end is
 // served with serveChannel, the client end wrapped in a ReconnectingChannel (by channelTransport).
-import { channelTransport, runConformance } from '../../../packages/server/test/conformance/run-conformance';
+import { channelTransport, runConformance } from '@orchflow/conformance';
 import { MessagePortChannel } from '../src/message-port-channel';
 
 runConformance([

@@ -4,11 +4,11 @@
 // a real cut of the client's NATS connection (`nc.reconnect()`): the node sessions end, and the
 // client reopens them and resumes its streams by offset.
 import { connectNats, OrchflowClient } from '@orchflow/client/node';
+import { RECONNECT, runConformance, type TransportCase } from '@orchflow/conformance';
 import { onTestFinished } from 'vitest';
+import { TokenAuthenticator } from '../src/auth';
 import { ClusterNode } from '../src/cluster/node';
 import { natsForTest } from './cluster-harness';
-import { RECONNECT, type TransportCase } from './conformance/harness';
-import { runConformance } from './conformance/run-conformance';
 
 const NODE = 'conf';
 
@@ -18,7 +18,12 @@ const nats: TransportCase = {
   orchestratorOptions: { terminalIdPrefix: `${NODE}_` },
   start: async (orch, auth) => {
     const server = await natsForTest();
-    const node = new ClusterNode({ nats: { servers: server.url }, orchestrator: orch, nodeId: NODE, auth });
+    const node = new ClusterNode({
+      nats: { servers: server.url },
+      orchestrator: orch,
+      nodeId: NODE,
+      auth: new TokenAuthenticator({ tokens: [...auth.tokens] }),
+    });
     onTestFinished(() => node.stop());
     await node.start();
     return async (token) => {

@@ -9,15 +9,26 @@ import { PassThrough } from 'node:stream';
 import type { HttpExchange } from '@orchflow/client';
 import { OrchflowClient, openWebSocketChannel } from '@orchflow/client';
 import { createNodeHttpExchange, createNodeWebSocket, unixSocketChannel } from '@orchflow/client/node';
+import {
+  channelTransport,
+  RECONNECT,
+  reconnecting,
+  type SuiteAuth,
+  type TransportCase,
+} from '@orchflow/conformance';
 import { ContentLengthCodec, DirectChannel } from '@orchflow/protocol';
 import { StreamChannel } from '@orchflow/protocol/node';
 import { onTestFinished } from 'vitest';
 import type WebSocket from 'ws';
+import { TokenAuthenticator } from '../../src/auth';
 import { HttpServer } from '../../src/http/http-server';
 import { StdioServer } from '../../src/stdio';
 import { UnixSocketServer } from '../../src/unix';
 import { WebSocketServer } from '../../src/ws/ws-server';
-import { channelTransport, RECONNECT, reconnecting, type TransportCase } from './harness';
+
+/** orchflow's own token checking, over the suite's tokens and principals. */
+const tokensOf = (auth: SuiteAuth): TokenAuthenticator =>
+  new TokenAuthenticator({ tokens: [...auth.tokens] });
 
 // In-process, through the same helper a custom transport's test uses (the documented path).
 const direct = channelTransport('direct', () => {
@@ -33,7 +44,7 @@ const stdio: TransportCase = {
     const toClient = new PassThrough();
     const server = new StdioServer({
       orchestrator: orch,
-      auth,
+      auth: tokensOf(auth),
       input: toServer,
       output: toClient,
     });
@@ -56,7 +67,7 @@ const unix: TransportCase = {
     const path = join(mkdtempSync(join(tmpdir(), 'orchflow-conf-')), 'orchflow.sock');
     const server = new UnixSocketServer({
       orchestrator: orch,
-      auth,
+      auth: tokensOf(auth),
       path,
       killTerminalsOnClose: false,
     });
@@ -70,7 +81,7 @@ const websocket: TransportCase = {
   name: 'websocket',
   resumable: true,
   start: async (orch, auth) => {
-    const server = new WebSocketServer({ orchestrator: orch, auth });
+    const server = new WebSocketServer({ orchestrator: orch, auth: tokensOf(auth) });
     const { url } = await server.start();
     onTestFinished(() => server.stop());
     return async (token) => {
@@ -96,7 +107,7 @@ const http: TransportCase = {
   name: 'http',
   resumable: true,
   start: async (orch, auth) => {
-    const server = new HttpServer({ orchestrator: orch, auth });
+    const server = new HttpServer({ orchestrator: orch, auth: tokensOf(auth) });
     const { url } = await server.start();
     onTestFinished(() => server.stop());
     return async (token) => {

@@ -44,4 +44,16 @@ export function runConformance(
   });
 }
 
-export { type Connect, type Connected, channelTransport, TOKENS, type TransportCase } from './harness';
+export {
+  type ChannelPair,
+  type Connect,
+  type Connected,
+  channelTransport,
+  RECONNECT,
+  reconnecting,
+  SUITE_TOKENS,
+  type SuiteAuth,
+  suiteAuth,
+  TOKENS,
+  type TransportCase,
+} from './harness';

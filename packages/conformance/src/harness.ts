@@ -2,17 +2,76 @@
 // transport under test is a `TransportCase`: given an orchestrator and the suite's token
 // authenticator, it serves the orchestrator and returns a function that connects an
 // `OrchflowClient` with a token. `channelTransport` builds one from any `IpcChannel` pair, which
-// is how a custom transport is put through the suite (see docs/transports.md).
+// is how a custom transport is put through the suite (see docs/integration-guide/custom-transport.md).
 import { existsSync } from 'node:fs';
 import { OrchflowClient, type OutputEvent, ReconnectingChannel } from '@orchflow/client';
-import { type Orchestrator, type OrchestratorOptions, serveChannel } from '@orchflow/core';
-import { type IpcChannel, isOrchflowError, isOrchflowLocalError } from '@orchflow/protocol';
+import { type Authenticate, Orchestrator, type OrchestratorOptions, serveChannel } from '@orchflow/core';
+import {
+  ErrorCode,
+  type IpcChannel,
+  isOrchflowError,
+  isOrchflowLocalError,
+  OrchflowError,
+  type Principal,
+} from '@orchflow/protocol';
 import { onTestFinished } from 'vitest';
-import type { TokenAuthenticator } from '../../src/auth';
-import { TOKENS, testAuthenticator, testOrchestrator } from '../transport-harness';
 
 /** The suite's tokens: `admin`, the agents `alice` (agent ids `alice*`) and `bob` (`bob*`), and a `viewer`. */
-export { TOKENS };
+export const TOKENS = {
+  admin: 'admin-token-0123456789abcdef',
+  alice: 'alice-token-0123456789abcdef',
+  bob: 'bob-token-0123456789abcdefgh',
+  viewer: 'viewer-token-0123456789abcdef',
+} as const;
+
+/**
+ * Who each suite token stands for, as a tokens file would say it: alice may act as `alice*`
+ * agents, bob as `bob*` agents; the viewer sees everything and controls nothing.
+ */
+export const SUITE_TOKENS: readonly { token: string; principal: Principal }[] = Object.freeze([
+  { token: TOKENS.admin, principal: { kind: 'admin' } },
+  { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
+  { token: TOKENS.bob, principal: { kind: 'agent', name: 'bob', agentIdPrefix: 'bob' } },
+  { token: TOKENS.viewer, principal: { kind: 'viewer', name: 'wall' } },
+]);
+
+/**
+ * How a transport under test admits callers: `authenticate` (for `serveChannel`) checks the suite's
+ * tokens; a server with its own token checking builds it from `tokens` (e.g. orchflow's
+ * `new TokenAuthenticator({ tokens })`).
+ */
+export interface SuiteAuth {
+  /** The suite's tokens and principals. */
+  readonly tokens: readonly { token: string; principal: Principal }[];
+  /** `initialize`'s token → its principal; throws Unauthorized for anything else. */
+  readonly authenticate: Authenticate;
+}
+
+/** The suite's {@link SuiteAuth}: one principal object per token, for the life of the test. */
+export function suiteAuth(): SuiteAuth {
+  const byToken = new Map(SUITE_TOKENS.map(({ token, principal }) => [token, { ...principal }]));
+  return {
+    tokens: SUITE_TOKENS,
+    authenticate: (params) => {
+      if (params.token === undefined || params.token === '') {
+        throw new OrchflowError(
+          ErrorCode.Unauthorized,
+          'This server requires a token; pass one in initialize',
+        );
+      }
+      const principal = byToken.get(params.token);
+      if (!principal) throw new OrchflowError(ErrorCode.Unauthorized, 'The token was not accepted');
+      return principal;
+    },
+  };
+}
+
+/** An orchestrator shut down when the test ends. */
+export function testOrchestrator(options: OrchestratorOptions = {}): Orchestrator {
+  const orch = new Orchestrator(options);
+  onTestFinished(() => orch.shutdown());
+  return orch;
+}
 
 /** A connected client and a way to cut its connection. */
 export interface Connected {
@@ -40,8 +99,8 @@ export interface TransportCase {
    * cluster node's `terminalIdPrefix` (cluster terminal ids name their node).
    */
   orchestratorOptions?: OrchestratorOptions;
-  /** Serves `orch`, authenticating with `auth` (the suite's tokens); returns how to connect. */
-  start(orch: Orchestrator, auth: TokenAuthenticator): Promise<Connect>;
+  /** Serves `orch`, admitting the suite's tokens (`auth`); returns how to connect. */
+  start(orch: Orchestrator, auth: SuiteAuth): Promise<Connect>;
 }
 
 /** Backoff for reconnecting test clients: quick, but enough attempts for a loaded machine. */
@@ -109,7 +168,7 @@ export interface Served {
 /** Serves a fresh orchestrator over `transport` and connects an admin; all torn down after the test. */
 export async function serve(transport: TransportCase, options: OrchestratorOptions = {}): Promise<Served> {
   const orch = testOrchestrator({ ...transport.orchestratorOptions, ...options });
-  const connect = await transport.start(orch, testAuthenticator());
+  const connect = await transport.start(orch, suiteAuth());
   const adminConnection = await connect(TOKENS.admin);
   return { orch, connect, admin: adminConnection.client, adminConnection };
 }
