@@ -52,6 +52,12 @@ export interface ReconnectEvents {
 /** Errors that another attempt cannot fix. */
 const FATAL_CODES = new Set<number>([ErrorCode.Unauthorized, ErrorCode.Forbidden, ErrorCode.VersionMismatch]);
 const INTERNAL_ID_PREFIX = '$orchflow.reconnect.';
+/**
+ * Messages read ahead of the client before the pump waits for it to take one. The connection's own
+ * flow control (a NATS session's window, a socket's buffers) then holds the sender back, instead of
+ * this inbox growing without bound under a client that reads slowly.
+ */
+const READ_AHEAD_MESSAGES = 16;
 
 interface Waiter {
   resolve(result: unknown): void;
@@ -72,6 +78,8 @@ export class ReconnectingChannel implements IpcChannel {
   private ready = true;
   private userClosed = false;
   private internalIds = 0;
+  /** Resolves the pump's wait for the client to take a message. */
+  private demand: (() => void) | undefined;
 
   private constructor(
     first: IpcChannel,
@@ -119,26 +127,46 @@ export class ReconnectingChannel implements IpcChannel {
   }
 
   /** The next message for the client. */
-  receive(): Promise<JsonRpcMessage> {
-    return this.inbox.receive();
+  async receive(): Promise<JsonRpcMessage> {
+    const message = await this.inbox.receive();
+    if (this.inbox.size < READ_AHEAD_MESSAGES) this.wake();
+    return message;
   }
 
   /** Closes the current connection and stops reconnecting. */
   async close(): Promise<void> {
     this.userClosed = true;
     this.inbox.close();
+    this.wake();
     await this.current.close();
   }
 
   /** Iterates messages until the channel closes. */
-  [Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
-    return this.inbox.iterate();
+  async *[Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
+    for (;;) {
+      let message: JsonRpcMessage;
+      try {
+        message = await this.receive();
+      } catch (error) {
+        if (this.inbox.closed) return;
+        throw error;
+      }
+      yield message;
+    }
   }
 
   private async pump(channel: IpcChannel): Promise<void> {
     let reason: Error = new ChannelClosedError('The connection closed');
     try {
-      for await (const message of channel) this.deliver(message);
+      for await (const message of channel) {
+        this.deliver(message);
+        // Answers to this channel's own requests (a reconnect's) are read whatever the client does.
+        while (this.inbox.size >= READ_AHEAD_MESSAGES && this.waiters.size === 0 && !this.userClosed) {
+          await new Promise<void>((resolve) => {
+            this.demand = resolve;
+          });
+        }
+      }
     } catch (error) {
       reason = error as Error;
     }
@@ -150,6 +178,12 @@ export class ReconnectingChannel implements IpcChannel {
     for (const failure of failures) this.inbox.push(failure);
     this.outbox.unshift(...resend);
     void this.reconnect(reason);
+  }
+
+  private wake(): void {
+    const demand = this.demand;
+    this.demand = undefined;
+    demand?.();
   }
 
   private deliver(message: JsonRpcMessage): void {
@@ -256,6 +290,8 @@ export class ReconnectingChannel implements IpcChannel {
         reject,
       });
     });
+    // A pump waiting for the client must read this answer.
+    this.wake();
     void channel
       .send({ jsonrpc: '2.0', id, method, params: params as Record<string, unknown> })
       .catch(() => undefined);

@@ -270,8 +270,9 @@ export class ClusterChannel implements IpcChannel {
   }
 
   /**
-   * Sessions `initialize` needs: one node judges the caller (the least loaded; if it cannot, all
-   * the others at once), plus one to each live node that does not announce its capabilities.
+   * Sessions `initialize` needs: one node judges the caller (the least loaded; if it cannot answer,
+   * all the others at once; its refusal is final), plus one to each live node that does not
+   * announce its capabilities.
    * Sessions to the rest open when a call needs them, so a connection (a REST request through a
    * gateway, say) costs one node session, not one per node.
    */
@@ -283,7 +284,11 @@ export class ClusterChannel implements IpcChannel {
     const unannounced = rest.filter((n) => n.capabilities === undefined);
     const attempt = (ids: readonly string[]) => Promise.allSettled(ids.map((id) => this.link(id).ready));
     let settled = await attempt(judge ? [judge.id, ...unannounced.map((n) => n.id)] : []);
-    if (settled[0]?.status !== 'fulfilled' && rest.length > 0) {
+    const [verdict] = settled;
+    // A refusal about the caller is final (the nodes of a cluster share their tokens): asking the
+    // other nodes too would make every bad token cost a session per node.
+    const refused = verdict?.status === 'rejected' && refusesCaller(verdict.reason);
+    if (verdict?.status !== 'fulfilled' && !refused && rest.length > 0) {
       const others = rest.filter((n) => n.capabilities !== undefined).map((n) => n.id);
       settled = [...settled, ...(await attempt(others))];
     }
@@ -438,4 +443,12 @@ export class ClusterChannel implements IpcChannel {
     })();
     return this.shuttingDown;
   }
+}
+
+/** True for an error that says the caller may not connect (its token, its rights, its version). */
+function refusesCaller(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    code === ErrorCode.Unauthorized || code === ErrorCode.Forbidden || code === ErrorCode.VersionMismatch
+  );
 }

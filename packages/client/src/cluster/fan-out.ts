@@ -46,7 +46,7 @@ export async function fanOut<R>(
       const signal = AbortSignal.any([context.signal, deadline.signal]);
       try {
         const link = router.link(nodeId);
-        const result = await Promise.race([link.call<R>(method, params, { signal }), aborted(signal)]);
+        const result = await Promise.race([link.call<R>(method, params, { signal }, true), aborted(signal)]);
         return { nodeId, result };
       } catch (error) {
         return { nodeId, error };

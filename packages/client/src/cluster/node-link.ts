@@ -47,6 +47,10 @@ export class NodeLink {
   private lost = false;
   private ended = false;
   private initialized = false;
+  /** Calls with a deadline in flight: the link reads on while there are any (see `paced`). */
+  private urgent = 0;
+  /** Ends a paced wait early (an urgent call started). */
+  private unpace: (() => void) | undefined;
 
   constructor(
     readonly nodeId: string,
@@ -76,14 +80,46 @@ export class NodeLink {
   }
 
   /** Calls `method` on the node; failures of the link become `Unavailable`. */
-  async call<R = unknown>(method: string, params: unknown, options: RequestOptions = {}): Promise<R> {
+  async call<R = unknown>(
+    method: string,
+    params: unknown,
+    options: RequestOptions = {},
+    /** The caller waits for the answer with a deadline (fan-out): read on until it came. */
+    urgent = false,
+  ): Promise<R> {
     await this.ready;
     const peer = this.peer as RpcPeer;
+    // An answer with a deadline (a listing's, a bulk control's) may sit behind output the router's
+    // reader has not taken: read on until it came, or the node would look unreachable. The node's
+    // flow window still bounds what that lets through.
+    const timed = urgent || (options.timeoutMs ?? 0) > 0;
+    if (timed) {
+      this.urgent++;
+      this.unpace?.();
+    }
     try {
       return (await peer.request(method, params as never, { timeoutMs: 0, ...options })) as R;
     } catch (error) {
       throw this.translate(error);
+    } finally {
+      if (timed) this.urgent--;
     }
+  }
+
+  /**
+   * Undefined while the link must read on: before `initialize` was answered, or while a call with
+   * a deadline waits for its answer; else the router's pace (backlog.ts).
+   */
+  private paced(): Promise<void> | undefined {
+    if (!this.initialized || this.urgent > 0) return undefined;
+    const full = this.hooks.pace?.();
+    if (!full) return undefined;
+    return new Promise<void>((resolve) => {
+      this.unpace = resolve;
+      void full.then(resolve);
+    }).finally(() => {
+      this.unpace = undefined;
+    });
   }
 
   /** The node is gone: fail everything in flight with `Unavailable` (`node-lost`) and close. */
@@ -121,8 +157,7 @@ export class NodeLink {
       );
       throw this.lost ? nodeLost(this.nodeId) : asUnreachable(this.nodeId, error);
     });
-    const pace = this.hooks.pace;
-    const peer = new RpcPeer(pace ? pacedChannel(channel, pace) : channel, {
+    const peer = new RpcPeer(this.hooks.pace ? pacedChannel(channel, () => this.paced()) : channel, {
       defaultTimeoutMs: 0,
       onUnhandledNotification: (method, params) => this.hooks.notification(this.nodeId, method, params),
       onClose: () => {

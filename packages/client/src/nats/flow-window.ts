@@ -15,6 +15,14 @@ export const MIN_FLOW_WINDOW_BYTES = 64 * 1024;
 /** Largest window a session may agree on. */
 export const MAX_FLOW_WINDOW_BYTES = 256 * 1024 * 1024;
 
+/**
+ * Most messages that may wait for room in one session. Output waits one message per subscription
+ * (core sends the next chunk once the last one went), answers one per request in flight; a peer
+ * that keeps sending requests while acknowledging nothing would queue answers without end, so past
+ * this the session ends.
+ */
+export const MAX_WAITING_SENDS = 1024;
+
 /** The sender's side: how many bytes are unacknowledged, and who waits for room. */
 export class SendWindow {
   private sent = 0;
@@ -23,8 +31,20 @@ export class SendWindow {
   /** A waiter was let go and has not published yet: nobody may overtake it. */
   private releasing = false;
   private failure: Error | undefined;
+  /** When the peer last acknowledged something, or senders began to wait (ms since the epoch). */
+  private progressAt = Date.now();
 
   constructor(private readonly windowBytes: number) {}
+
+  /** Messages waiting for room. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /** How long senders have waited without the peer acknowledging anything (0 when nobody waits). */
+  stalledMs(now: number = Date.now()): number {
+    return this.waiting.length === 0 ? 0 : now - this.progressAt;
+  }
 
   /** Bytes sent and not yet acknowledged. */
   get inFlight(): number {
@@ -48,6 +68,7 @@ export class SendWindow {
    */
   wait(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.waiting.length === 0) this.progressAt = Date.now();
     const turn = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.release();
     return turn;
@@ -65,6 +86,7 @@ export class SendWindow {
     if (!Number.isSafeInteger(total) || total <= this.acked) return;
     // A peer cannot acknowledge what was never sent; clamp rather than grow the window.
     this.acked = Math.min(total, this.sent);
+    this.progressAt = Date.now();
     this.release();
   }
 

@@ -73,13 +73,13 @@ export async function openNodeSession(
   const nodeId = checkNodeId(options.node);
   const subjects = clusterSubjects(options.cluster ?? DEFAULT_CLUSTER_NAME);
   if (nc.isClosed()) throw new ChannelClosedError('The NATS connection is closed; connect again');
+  const window = checkFlowWindow(options.flowWindowBytes);
   const nats = await loadNats();
   const inbox = nats.createInbox();
   let channel: NatsSessionChannel | undefined;
   // Subscribed before the request goes out (same connection, so the server sees it first).
   const sub = nc.subscribe(inbox, { callback: (_error, msg) => channel?.handle(msg) });
   let reply: z.infer<typeof OpenReplySchema>;
-  const window = checkFlowWindow(options.flowWindowBytes);
   try {
     const body = JSON.stringify({
       token: options.token,

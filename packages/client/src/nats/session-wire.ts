@@ -21,7 +21,7 @@ import {
 import { decodeBinaryOutput } from '../transports/websocket-binary';
 import { ChunkAssembler, splitMessage } from './chunking';
 import type { NatsModule } from './connect';
-import { AckCounter, SendWindow } from './flow-window';
+import { AckCounter, MAX_WAITING_SENDS, SendWindow } from './flow-window';
 import { ACK_HEADER, CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
 
 /** Options of {@link NatsSessionChannel}. */
@@ -110,7 +110,16 @@ export class NatsSessionChannel implements IpcChannel {
   async send(message: JsonRpcMessage): Promise<void> {
     if (this.closed || this.options.nc.isClosed()) throw new ChannelClosedError();
     const window = this.window;
-    if (window && !window.open) await window.wait();
+    if (window && !window.open) {
+      if (window.waitingCount >= MAX_WAITING_SENDS) {
+        const error = new ChannelClosedError(
+          `The ${this.options.peerName} stopped acknowledging what it was sent (${MAX_WAITING_SENDS} messages wait); the session is closed`,
+        );
+        this.end(error, 'peer stopped acknowledging');
+        throw error;
+      }
+      await window.wait();
+    }
     let published = { bytes: 0, parts: 0 };
     try {
       if (this.closed || this.options.nc.isClosed()) throw new ChannelClosedError();
@@ -173,7 +182,12 @@ export class NatsSessionChannel implements IpcChannel {
       }
     }
     this.queue.close(reason);
-    this.window?.fail(reason);
+    // Senders waiting for room learn the session is gone as any sender would: ChannelClosed.
+    this.window?.fail(
+      reason instanceof ChannelClosedError
+        ? reason
+        : new ChannelClosedError(reason.message, { cause: reason }),
+    );
     this.markEnded();
     this.options.onClosed?.(reason);
   }
@@ -234,6 +248,15 @@ export class NatsSessionChannel implements IpcChannel {
 
   private tick(): void {
     const now = Date.now();
+    if (this.window && this.window.stalledMs(now) > this.options.ttlMs) {
+      this.end(
+        new ChannelClosedError(
+          `The ${this.options.peerName} acknowledged nothing for ${this.options.ttlMs} ms while messages waited; the session is closed`,
+        ),
+        'peer stopped acknowledging',
+      );
+      return;
+    }
     if (now - this.lastHeard > this.options.ttlMs) {
       this.end(
         new ChannelClosedError(
