@@ -1,8 +1,11 @@
 // Test helper: runs the `orchflow` CLI from source in a real child process (node + tsx), as the
 // built bin would run, so tests need no build step.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 
 /** packages/server, whose tsconfig maps @orchflow/* to their sources for tsx. */
 export const SERVER_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +21,24 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/** Spawns `orchflow ...args` like {@link spawnCli}; SIGKILLed when the test ends if still running. */
+export function cliForTest(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawnCli(args, env);
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+}
+
+/** A tokens file (`--tokens`) in a fresh temp directory holding `tokens`. */
+export async function tokensFileForTest(
+  tokens: readonly { token: string; principal: unknown }[],
+): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'orchflow-tokens-')), 'tokens.json');
+  await writeFile(file, JSON.stringify({ tokens }));
+  return file;
 }
 
 /** Runs `orchflow ...args` to completion, with `input` (default nothing) on its stdin. */

@@ -1,29 +1,16 @@
 // `orchflow node` as a real process (the CLI from source, as the built bin runs it) on a real
 // nats-server: usage errors exit 2, refused NATS credentials exit 1 with a clear line, a node
 // killed with SIGKILL is reported lost within its TTL, SIGTERM stops it gracefully.
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClusterDirectory, connectNatsNode } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type NodeFlags, runNode } from '../src/cli/node';
-import { runCli, spawnCli, waitForStderr } from './cli-run';
+import { cliForTest, runCli, tokensFileForTest, waitForStderr } from './cli-run';
 import { natsForTest, ncForTest } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
-async function tokensFile(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'orchflow-node-'));
-  const file = join(dir, 'tokens.json');
-  await writeFile(file, JSON.stringify({ tokens: [{ token: TOKENS.admin, principal: { kind: 'admin' } }] }));
-  return file;
-}
-
 function startNode(args: string[]) {
-  const child = spawnCli(['node', '--log-format', 'human', ...args]);
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  const child = cliForTest(['node', '--log-format', 'human', ...args]);
   return child;
 }
 
@@ -73,7 +60,7 @@ describe('orchflow node: usage', () => {
 describe('orchflow node: lifecycle', () => {
   it('serves sessions; SIGKILL → node-lost within the TTL; SIGTERM → key deleted', async () => {
     const nats = await natsForTest();
-    const tokens = await tokensFile();
+    const tokens = await tokensFileForTest([{ token: TOKENS.admin, principal: { kind: 'admin' } }]);
     const nc = await ncForTest(nats.url);
     const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 100 });
     onTestFinished(() => directory.close());

@@ -6,32 +6,19 @@
 // with Unavailable at once; a wrong orchflow token → Unauthorized; wrong NATS credentials → a
 // clear Unauthorized naming the credentials.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { OutputEvent, RemoteTerminal } from '@orchflow/client';
 import { OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { spawnCli, waitForStderr } from './cli-run';
+import { cliForTest, tokensFileForTest, waitForStderr } from './cli-run';
 import { natsForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 const owner = (id: string): string => id.slice(0, id.indexOf('_'));
 const scripted = { mode: 'scripted' as const };
 
-async function tokensFile(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'orchflow-cluster-client-'));
-  const file = join(dir, 'tokens.json');
-  await writeFile(file, JSON.stringify({ tokens: [{ token: TOKENS.admin, principal: { kind: 'admin' } }] }));
-  return file;
-}
-
 function startNode(args: string[]): ChildProcess {
-  const child = spawnCli(['node', '--log-format', 'human', ...args]);
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  const child = cliForTest(['node', '--log-format', 'human', ...args]);
   return child;
 }
 
@@ -56,7 +43,14 @@ describe('OrchflowClient.nats over orchflow node processes', { timeout: 240_000 
   it('spreads, labels, routes and lists; a SIGKILLed node is reported lost within its TTL', async () => {
     const nats = await natsForTest();
     const ttl = 3_000;
-    const base = ['--nats', nats.url, '--tokens', await tokensFile(), '--node-ttl', String(ttl)];
+    const base = [
+      '--nats',
+      nats.url,
+      '--tokens',
+      await tokensFileForTest([{ token: TOKENS.admin, principal: { kind: 'admin' } }]),
+      '--node-ttl',
+      String(ttl),
+    ];
     const nodes = {
       n1: startNode([...base, '--policy', 'trusted', '--name', 'n1']),
       n2: startNode([...base, '--policy', 'trusted', '--name', 'n2']),

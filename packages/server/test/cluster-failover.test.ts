@@ -7,33 +7,20 @@
 // command's own request ends with its result or a retryable error, and both nodes serve spawns
 // and executes afterwards.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { OutputEvent } from '@orchflow/client';
 import { ClusterDirectory, OrchflowClient } from '@orchflow/client/node';
 import { tmuxSessionName } from '@orchflow/mux';
 import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { spawnCli, waitForStderr } from './cli-run';
+import { cliForTest, tokensFileForTest, waitForStderr } from './cli-run';
 import { natsForTest, ncForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 const owner = (id: string): string => id.slice(0, id.indexOf('_'));
 
-async function tokensFile(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'orchflow-failover-'));
-  const file = join(dir, 'tokens.json');
-  await writeFile(file, JSON.stringify({ tokens: [{ token: TOKENS.admin, principal: { kind: 'admin' } }] }));
-  return file;
-}
-
 /** An `orchflow node` process, SIGKILLed at the test's end if still running; resolves once ready. */
 async function startNode(args: string[]) {
-  const child = spawnCli(['node', '--log-format', 'human', ...args]);
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  const child = cliForTest(['node', '--log-format', 'human', ...args]);
   await waitForStderr(child, 'ready');
   return child;
 }
@@ -64,6 +51,8 @@ function numberedLines(text: string): string[] {
     .map((line) => line.replace(/\r$/, ''))
     .filter((line) => /^line-\d+$/.test(line));
 }
+
+const tokensFile = () => tokensFileForTest([{ token: TOKENS.admin, principal: { kind: 'admin' } }]);
 
 describe('cluster failover over OrchflowClient.nats', () => {
   it('a tmux node restarted after SIGKILL re-adopts its terminals under the same ids', async () => {

@@ -3,27 +3,15 @@
 // the nodes. The control in the same test: a WebSocket caller through the same gateway that
 // vanishes (socket cut, no `$/shutdown`) loses its terminal once the node's reconnect grace ends —
 // the wait that proves the REST terminal outlived the grace.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClusterDirectory } from '@orchflow/client/node';
 import { PROTOCOL_VERSION } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { spawnCli, waitForStderr } from './cli-run';
+import { cliForTest, tokensFileForTest, waitForStderr } from './cli-run';
 import { natsForTest, ncForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 const GRACE_MS = 400;
-
-function start(args: string[]): ChildProcess {
-  const child = spawnCli(args);
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return child;
-}
 
 /** Spawns a terminal over a raw WebSocket, then cuts the socket without a clean end. */
 async function spawnAndVanish(url: string, token: string): Promise<string> {
@@ -57,16 +45,11 @@ async function spawnAndVanish(url: string, token: string): Promise<string> {
 describe('orchflow serve --cluster: REST terminals', () => {
   it('live until DELETE, while a vanished WebSocket caller loses its terminal after the grace', async () => {
     const nats = await natsForTest();
-    const dir = await mkdtemp(join(tmpdir(), 'orchflow-gateway-rest-'));
-    const tokens = join(dir, 'tokens.json');
-    await writeFile(
-      tokens,
-      JSON.stringify({ tokens: [{ token: TOKENS.admin, principal: { kind: 'admin' } }] }),
-    );
+    const tokens = await tokensFileForTest([{ token: TOKENS.admin, principal: { kind: 'admin' } }]);
     const nc = await ncForTest(nats.url);
     const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 100 });
     onTestFinished(() => directory.close());
-    const node = start([
+    const node = cliForTest([
       'node',
       '--log-format',
       'human',
@@ -83,7 +66,7 @@ describe('orchflow serve --cluster: REST terminals', () => {
     ]);
     await waitForStderr(node, 'ready');
     await until(() => directory.nodes().length === 1, 'the node announced');
-    const gatewayProcess = start([
+    const gatewayProcess = cliForTest([
       'serve',
       '--log-format',
       'human',

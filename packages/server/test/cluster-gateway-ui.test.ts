@@ -4,43 +4,20 @@
 // counts toward the login limit; /ui/session shows the principal the node answered; the page's
 // WebSocket (session cookie, own Origin) reaches the cluster as that token, so an agent sees and
 // controls only its own terminals. With no live node a login is 503, never a session.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClusterDirectory } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { spawnCli, waitForStderr } from './cli-run';
+import { cliForTest, tokensFileForTest, waitForStderr } from './cli-run';
 import { natsForTest, ncForTest, until } from './cluster-harness';
 import { codeOf, fakeMonitorBuild, login, page, pageClient } from './monitor-harness';
 import { TOKENS } from './transport-harness';
 
 const ALICE = { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } as const;
 
-async function tokensFile(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'orchflow-gateway-ui-'));
-  const file = join(dir, 'tokens.json');
-  const tokens = [
-    { token: TOKENS.admin, principal: { kind: 'admin', name: 'ops' } },
-    { token: TOKENS.alice, principal: ALICE },
-  ];
-  await writeFile(file, JSON.stringify({ tokens }));
-  return file;
-}
-
-function start(args: string[]): ChildProcess {
-  const child = spawnCli(args);
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return child;
-}
-
 /** Starts the gateway with the monitor; its HTTP URL and banner. */
 async function startGateway(natsUrl: string): Promise<{ url: string; banner: string }> {
   const { assetsDir } = await fakeMonitorBuild();
-  const child = start([
+  const child = cliForTest([
     'serve',
     '--log-format',
     'human',
@@ -64,14 +41,17 @@ describe('orchflow serve --cluster --ui', { timeout: 120_000 }, () => {
     const nc = await ncForTest(nats.url);
     const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 100 });
     onTestFinished(() => directory.close());
-    const node = start([
+    const node = cliForTest([
       'node',
       '--log-format',
       'human',
       '--nats',
       nats.url,
       '--tokens',
-      await tokensFile(),
+      await tokensFileForTest([
+        { token: TOKENS.admin, principal: { kind: 'admin', name: 'ops' } },
+        { token: TOKENS.alice, principal: ALICE },
+      ]),
       '--policy',
       'trusted',
       '--name',

@@ -3,40 +3,17 @@
 // exactly as they use one server; terminals land on both nodes; listings gather both; the caller's
 // token is checked by the nodes (a wrong one, or none, is refused with the node's Unauthorized,
 // an agent token cannot act as another agent); flags that need a local orchestrator exit 2.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClusterDirectory, OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { gatewayOptions } from '../src/cli/serve-cluster';
-import { runCli, spawnCli, waitForStderr } from './cli-run';
+import { cliForTest, runCli, tokensFileForTest, waitForStderr } from './cli-run';
 import { natsForTest, ncForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
-async function tokensFile(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'orchflow-gateway-'));
-  const file = join(dir, 'tokens.json');
-  const tokens = [
-    { token: TOKENS.admin, principal: { kind: 'admin' } },
-    { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
-  ];
-  await writeFile(file, JSON.stringify({ tokens }));
-  return file;
-}
-
-function start(args: string[]): ChildProcess {
-  const child = spawnCli(args);
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return child;
-}
-
 /** The gateway's listener URLs, read from its ready banner. */
 async function startGateway(args: string[]): Promise<{ ws: string; http: string; banner: string }> {
-  const child = start(['serve', '--log-format', 'human', '--ws', '0', '--http', '0', ...args]);
+  const child = cliForTest(['serve', '--log-format', 'human', '--ws', '0', '--http', '0', ...args]);
   const banner = await waitForStderr(child, 'policy');
   const ws = /ws:\/\/127\.0\.0\.1:\d+/.exec(banner)?.[0];
   const http = /http:\/\/127\.0\.0\.1:\d+/.exec(banner)?.[0];
@@ -152,7 +129,10 @@ describe('orchflow serve --cluster: flags', () => {
 describe('orchflow serve --cluster: a gateway to two nodes', () => {
   it('serves WebSocket, HTTP sessions and REST through the cluster; nodes check the tokens', async () => {
     const nats = await natsForTest();
-    const tokens = await tokensFile();
+    const tokens = await tokensFileForTest([
+      { token: TOKENS.admin, principal: { kind: 'admin' } },
+      { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
+    ]);
     const nc = await ncForTest(nats.url);
     const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 100 });
     onTestFinished(() => directory.close());
@@ -167,8 +147,8 @@ describe('orchflow serve --cluster: a gateway to two nodes', () => {
       '--policy',
       'trusted',
     ];
-    const n1 = start([...node, '--name', 'gw-n1']);
-    const n2 = start([...node, '--name', 'gw-n2']);
+    const n1 = cliForTest([...node, '--name', 'gw-n1']);
+    const n2 = cliForTest([...node, '--name', 'gw-n2']);
     await Promise.all([waitForStderr(n1, 'ready'), waitForStderr(n2, 'ready')]);
     await until(() => directory.nodes().length === 2, 'both nodes announced');
 

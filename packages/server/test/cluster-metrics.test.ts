@@ -4,42 +4,20 @@
 // is `serve --metrics`'s; a gateway's `--metrics` serves the live node count and its connections,
 // read at scrape time, to the metrics token only; misused flags exit 2 with one line.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClusterDirectory, OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseScrape, promtool, sampleSum } from '../../core/test/metrics-scrape';
 import { type NodeFlags, runNode } from '../src/cli/node';
-import { runCli, spawnCli, waitForStderr } from './cli-run';
+import { cliForTest, runCli, tokensFileForTest, waitForStderr } from './cli-run';
 import { natsForTest, ncForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 
-async function tokensFile(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'orchflow-cluster-metrics-'));
-  const file = join(dir, 'tokens.json');
-  const tokens = [
-    { token: TOKENS.admin, principal: { kind: 'admin' } },
-    { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
-  ];
-  await writeFile(file, JSON.stringify({ tokens }));
-  return file;
-}
-
-function start(args: string[]): ChildProcess {
-  const child = spawnCli(args);
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return child;
-}
-
 /** Starts `orchflow node …`; resolves with its /metrics URL from the ready line. */
 async function startNode(args: string[]): Promise<{ child: ChildProcess; metrics: string }> {
-  const child = start(['node', '--log-format', 'human', ...args]);
+  const child = cliForTest(['node', '--log-format', 'human', ...args]);
   const ready = await waitForStderr(child, 'Ctrl-C to stop');
   const metrics = /; metrics (http:\/\/127\.0\.0\.1:\d+\/metrics);/.exec(ready)?.[1];
   if (!metrics) throw new Error(`no metrics address in the ready line: ${ready}`);
@@ -109,7 +87,10 @@ describe('cluster metrics: flags', () => {
 describe('cluster metrics: nodes and a gateway', () => {
   it('nodes serve their scrape on --metrics-port; the gateway serves live nodes and connections', async () => {
     const nats = await natsForTest();
-    const tokens = await tokensFile();
+    const tokens = await tokensFileForTest([
+      { token: TOKENS.admin, principal: { kind: 'admin' } },
+      { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
+    ]);
     const nc = await ncForTest(nats.url);
     const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 100 });
     onTestFinished(() => directory.close());
@@ -132,7 +113,7 @@ describe('cluster metrics: nodes and a gateway', () => {
     const before = (await samplesOf(n1.metrics, METRICS_TOKEN)).samples;
     const spawnsBefore = sampleSum(before, 'orchflow_terminal_spawns_total', { outcome: 'ok' });
 
-    const gatewayChild = start([
+    const gatewayChild = cliForTest([
       'serve',
       '--log-format',
       'human',

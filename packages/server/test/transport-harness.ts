@@ -3,6 +3,7 @@
 // raw `ws` socket for speaking malformed protocol at the server.
 import { OrchflowClient } from '@orchflow/client';
 import { createNodeWebSocket } from '@orchflow/client/node';
+import { SUITE_TOKENS, TOKENS } from '@orchflow/conformance';
 import { Orchestrator, type OrchestratorOptions } from '@orchflow/core';
 import { PROTOCOL_VERSION } from '@orchflow/protocol';
 import { onTestFinished } from 'vitest';
@@ -13,24 +14,12 @@ import type { HttpServerOptions } from '../src/http/http-server-options';
 import { WebSocketServer } from '../src/ws/ws-server';
 import type { WebSocketServerOptions } from '../src/ws/ws-server-options';
 
-/** Tokens every test server accepts. */
-export const TOKENS = {
-  admin: 'admin-token-0123456789abcdef',
-  alice: 'alice-token-0123456789abcdef',
-  bob: 'bob-token-0123456789abcdefgh',
-  viewer: 'viewer-token-0123456789abcdef',
-} as const;
+/** Tokens every test server accepts: the conformance suite's (admin, alice, bob, viewer). */
+export { TOKENS };
 
 /** alice may act as `alice*` agents, bob as `bob*` agents; the viewer sees everything, controls nothing. */
 export function testAuthenticator(): TokenAuthenticator {
-  return new TokenAuthenticator({
-    tokens: [
-      { token: TOKENS.admin, principal: { kind: 'admin' } },
-      { token: TOKENS.alice, principal: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' } },
-      { token: TOKENS.bob, principal: { kind: 'agent', name: 'bob', agentIdPrefix: 'bob' } },
-      { token: TOKENS.viewer, principal: { kind: 'viewer', name: 'wall' } },
-    ],
-  });
+  return new TokenAuthenticator({ tokens: SUITE_TOKENS.map((entry) => ({ ...entry })) });
 }
 
 /** An orchestrator shut down when the test ends. */
