@@ -50,15 +50,28 @@ describe('LoginLimiter', () => {
   it('forgives one failure of an address (a login counted while judged, then accepted)', () => {
     const limiter = new LoginLimiter({ maxFailures: 2, windowMs: 60_000, maxAddresses: 10 });
     limiter.fail('a');
-    limiter.fail('a');
+    const judged = limiter.fail('a');
     expect(limiter.retryAfterMs('a')).toBeGreaterThan(0);
-    limiter.forgive('a');
+    limiter.forgive('a', judged);
     expect(limiter.retryAfterMs('a')).toBe(0);
     // Nothing to forgive: no count goes below zero, and an unknown address gains no entry.
-    limiter.forgive('a');
-    limiter.forgive('a');
-    limiter.forgive('z');
+    limiter.forgive('a', judged);
+    limiter.forgive('a', judged);
+    limiter.forgive('z', judged);
     limiter.fail('a');
     expect(limiter.retryAfterMs('a')).toBe(0);
+  });
+
+  it('never forgives into a window that replaced the one the attempt was counted in', () => {
+    let now = 0;
+    const limiter = new LoginLimiter({ maxFailures: 2, windowMs: 60_000, maxAddresses: 10, now: () => now });
+    const judged = limiter.fail('a');
+    // The judging outlived the window; meanwhile two real failures fill a new one.
+    now = 60_000;
+    limiter.fail('a');
+    limiter.fail('a');
+    expect(limiter.retryAfterMs('a')).toBeGreaterThan(0);
+    limiter.forgive('a', judged);
+    expect(limiter.retryAfterMs('a')).toBeGreaterThan(0);
   });
 });

@@ -42,20 +42,28 @@ export class LoginLimiter {
     return window.count >= this.options.maxFailures ? left : 0;
   }
 
-  /** Records a failed attempt from `address`. */
-  fail(address: string): void {
+  /** Records a failed attempt from `address`; returns the window it was counted in (for `forgive`). */
+  fail(address: string): object {
     const key = this.key(address, true);
     const now = this.now();
     const window = this.windows.get(key);
-    if (!window || now - window.start >= this.options.windowMs)
-      this.windows.set(key, { count: 1, start: now });
-    else window.count++;
+    if (!window || now - window.start >= this.options.windowMs) {
+      const fresh = { count: 1, start: now };
+      this.windows.set(key, fresh);
+      return fresh;
+    }
+    window.count++;
+    return window;
   }
 
-  /** Takes back one failure of `address` (an attempt counted while it was judged, then accepted). */
-  forgive(address: string): void {
+  /**
+   * Takes back one failure of `address` counted in `counted` (what `fail` returned: an attempt
+   * counted while it was judged, then accepted). Nothing when that window has since been replaced,
+   * so a failure of the new window is never erased.
+   */
+  forgive(address: string, counted: object): void {
     const window = this.windows.get(this.key(address, false));
-    if (window && window.count > 0) window.count--;
+    if (window && window === counted && window.count > 0) window.count--;
   }
 
   /** The table key of `address`: its own, or the shared overflow entry when the table is full. */

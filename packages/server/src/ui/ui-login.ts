@@ -86,14 +86,14 @@ async function verified(
   address: string,
 ): Promise<Principal> {
   refuseIfLimited(limiter, address);
-  limiter.fail(address);
+  const counted = limiter.fail(address);
   try {
     const shown = await verify(token);
-    limiter.forgive(address);
+    limiter.forgive(address, counted);
     return shown;
   } catch (error) {
     const failure = OrchflowError.from(error);
-    if (failure.code !== ErrorCode.Unauthorized) limiter.forgive(address);
+    if (failure.code !== ErrorCode.Unauthorized) limiter.forgive(address, counted);
     throw failure;
   }
 }
