@@ -21,14 +21,15 @@ export class OutboundBacklog {
     return this.bytes;
   }
 
-  /** Counts a message handed to the reader's queue. */
-  added(message: JsonRpcMessage): void {
-    this.bytes += outputBytes(message);
+  /** Counts a notification handed to the reader's queue. */
+  added(method: string, params: unknown): void {
+    this.bytes += outputBytes(method, params);
   }
 
   /** Counts a message the reader took; lets node reads go on once the backlog halved. */
   taken(message: JsonRpcMessage): void {
-    const bytes = outputBytes(message);
+    const { method, params } = message as { method?: unknown; params?: unknown };
+    const bytes = outputBytes(method, params);
     if (bytes === 0) return;
     this.bytes -= bytes;
     if (this.bytes <= this.highWaterBytes / 2) this.release();
@@ -53,10 +54,10 @@ export class OutboundBacklog {
   }
 }
 
-/** The output text a message carries (a `terminal.output` notification's `data`), else 0. */
-function outputBytes(message: JsonRpcMessage): number {
-  const { method, params } = message as { method?: unknown; params?: { data?: unknown } };
-  return method === 'terminal.output' && typeof params?.data === 'string' ? params.data.length : 0;
+/** The output text a notification carries (a `terminal.output`'s `data`), else 0. */
+function outputBytes(method: unknown, params: unknown): number {
+  const data = (params as { data?: unknown } | undefined)?.data;
+  return method === 'terminal.output' && typeof data === 'string' ? data.length : 0;
 }
 
 /** `channel`, whose `receive()` first waits while `full()` says the reader is behind. */

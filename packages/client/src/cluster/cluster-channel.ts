@@ -24,7 +24,6 @@ import {
   type Principal,
   type RequestContext,
   RpcPeer,
-  type ServerCapabilities,
   type ServerInfo,
   type SubscribeResult,
   type UnsubscribeResult,
@@ -35,6 +34,7 @@ import { batchInCluster, ClusterTransactions } from './batches';
 import { defaultNodeCapabilities, UNVERIFIED_PRINCIPAL } from './defaults';
 import { nodeLost, readOnly, terminalNotFound, unavailable } from './errors';
 import { bulkControl, listCluster, metricsOfCluster } from './fan-out';
+import { openFirstSessions } from './first-sessions';
 import {
   clientNotificationParams,
   clusterSubscriptionId,
@@ -234,7 +234,10 @@ export class ClusterChannel implements IpcChannel {
     }
     // Each node authenticates the caller itself: the client's token goes to every node session.
     this.init = { ...params, protocolVersion: PROTOCOL_VERSION };
-    const { answers, failures } = await this.openFirstSessions();
+    const { answers, failures, capabilities } = await openFirstSessions(
+      this.links.nodes(),
+      (nodeId) => this.link(nodeId).ready,
+    );
     const transports = this.options.transports ?? ['cluster'];
     const [first] = answers;
     if (!first) {
@@ -261,50 +264,9 @@ export class ClusterChannel implements IpcChannel {
     return {
       protocolVersion: PROTOCOL_VERSION,
       serverInfo: this.options.serverInfo ?? { name: 'orchflow-cluster', version: first.serverInfo.version },
-      capabilities: mergeCapabilities(
-        [...answers.map((a) => a.capabilities), ...this.announcedCapabilities()],
-        transports,
-      ),
+      capabilities: mergeCapabilities(capabilities, transports),
       principal: first.principal,
     };
-  }
-
-  /**
-   * Sessions `initialize` needs: one node judges the caller (the least loaded; if it cannot answer,
-   * all the others at once; its refusal is final), plus one to each live node that does not
-   * announce its capabilities.
-   * Sessions to the rest open when a call needs them, so a connection (a REST request through a
-   * gateway, say) costs one node session, not one per node.
-   */
-  private async openFirstSessions(): Promise<{ answers: InitializeResult[]; failures: unknown[] }> {
-    const live = [...this.links.nodes()].sort(
-      (a, b) => a.load / (a.capacity || 1) - b.load / (b.capacity || 1),
-    );
-    const [judge, ...rest] = live;
-    const unannounced = rest.filter((n) => n.capabilities === undefined);
-    const attempt = (ids: readonly string[]) => Promise.allSettled(ids.map((id) => this.link(id).ready));
-    let settled = await attempt(judge ? [judge.id, ...unannounced.map((n) => n.id)] : []);
-    const [verdict] = settled;
-    // A refusal about the caller is final (the nodes of a cluster share their tokens): asking the
-    // other nodes too would make every bad token cost a session per node.
-    const refused = verdict?.status === 'rejected' && refusesCaller(verdict.reason);
-    if (verdict?.status !== 'fulfilled' && !refused && rest.length > 0) {
-      const others = rest.filter((n) => n.capabilities !== undefined).map((n) => n.id);
-      settled = [...settled, ...(await attempt(others))];
-    }
-    return {
-      answers: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
-      failures: settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : [])),
-    };
-  }
-
-  /** Capabilities live nodes announced, for those this connection has no session answer from. */
-  private announcedCapabilities(): ServerCapabilities[] {
-    const answered = new Set([...this.nodeLinks.values()].filter((l) => l.connected).map((l) => l.nodeId));
-    return this.links
-      .nodes()
-      .filter((n) => !answered.has(n.id) && n.capabilities !== undefined)
-      .flatMap((n) => (n.capabilities ? [n.capabilities] : []));
   }
 
   /** Any method naming a `terminalId` goes to the node owning it. */
@@ -393,7 +355,7 @@ export class ClusterChannel implements IpcChannel {
       const id = (forwarded as { subscriptionId?: unknown } | undefined)?.subscriptionId;
       if (typeof id === 'string') this.router.book.unsubscribe(id);
     }
-    this.backlog.added({ jsonrpc: '2.0', method, params: forwarded } as JsonRpcMessage);
+    this.backlog.added(method, forwarded);
     this.peer.notify(method, forwarded).catch(() => undefined);
   }
 
@@ -443,12 +405,4 @@ export class ClusterChannel implements IpcChannel {
     })();
     return this.shuttingDown;
   }
-}
-
-/** True for an error that says the caller may not connect (its token, its rights, its version). */
-function refusesCaller(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return (
-    code === ErrorCode.Unauthorized || code === ErrorCode.Forbidden || code === ErrorCode.VersionMismatch
-  );
 }
