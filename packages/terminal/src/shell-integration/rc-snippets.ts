@@ -66,11 +66,17 @@ eval ${spliced}
 unset ${KEY_VAR}`;
 }
 
+// The bytes a cwd keeps as they are, spelled out: a range such as `a-z` in a bracket expression
+// follows the locale's collation, which may take in letters outside ASCII.
+const CWD_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._~-';
+
 /**
  * A shell function `__orchflow_encode_cwd` that sets `__orchflow_cwd` to `$PWD` with every byte
- * outside `[A-Za-z0-9/._~-]` as `%XX` (see decodeCwdField). bash and zsh loop over the bytes in
- * the shell (no fork per prompt); POSIX sh has no byte access and uses `od`. `printf` is the
- * builtin (`builtin`/`command`), so a user function shadowing it changes nothing.
+ * outside `[A-Za-z0-9/._~-]` as `%XX` (see decodeCwdField). bash and zsh take a path without
+ * such a byte as it is (one pattern match; their loop costs ~5 µs a character at every prompt)
+ * and loop over the bytes of any other in the shell (no fork per prompt); POSIX sh has no byte
+ * access and uses `od`. `printf` is the builtin (`builtin`/`command`), so a user function
+ * shadowing it changes nothing.
  */
 export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
   // A cwd over 4096 bytes is left out (the orchestrator reads the cwd from /proc anyway): the
@@ -86,6 +92,10 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
   }
   if (shell === 'bash') {
     return `__orchflow_encode_cwd() {
+  case $PWD in
+    *[!${CWD_SAFE}]*) ;;
+    *) ((\${#PWD} > 4096)) && __orchflow_cwd= || __orchflow_cwd=$PWD; return ;;
+  esac
   local LC_ALL=C s=$PWD c i
   __orchflow_cwd=
   ((\${#s} > 4096)) && return
@@ -101,6 +111,10 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
   // zsh indexes from 1, and `emulate -L zsh` keeps user options (KSH_ARRAYS, …) out of the loop.
   return `__orchflow_encode_cwd() {
   emulate -L zsh
+  case $PWD in
+    (*[!${CWD_SAFE}]*) ;;
+    (*) if ((\${#PWD} > 4096)); then typeset -g __orchflow_cwd=; else typeset -g __orchflow_cwd=$PWD; fi; return ;;
+  esac
   local LC_ALL=C s=$PWD c i
   typeset -g __orchflow_cwd=
   ((\${#s} > 4096)) && return
