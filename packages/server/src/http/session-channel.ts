@@ -17,7 +17,7 @@ import {
 import { InFlightLimit } from '../limits/in-flight-limit';
 import type { TrafficObserver } from '../ws/terminal-leases';
 import { type SessionEventLimits, SessionEvents } from './session-events';
-import { SseWriter, sseEvent } from './sse-writer';
+import { SseWriter, sseEvent, sseEventBytes } from './sse-writer';
 
 /** Limits and hooks of one {@link HttpSessionChannel}. */
 export interface HttpSessionChannelOptions extends SessionEventLimits {
@@ -92,7 +92,7 @@ export class HttpSessionChannel implements IpcChannel {
       return Promise.resolve();
     }
     try {
-      return this.events.append((id) => sseEvent(undefined, message, id));
+      return this.events.append((id) => sseEventBytes(undefined, message, id));
     } catch (error) {
       if (isOrchflowError(error)) this.options.onOverloaded(error);
       return Promise.reject(new ChannelClosedError('Client disconnected for not reading its events'));
@@ -176,7 +176,7 @@ export class HttpSessionChannel implements IpcChannel {
         await this.events.appended();
         continue;
       }
-      await stream.writer.write(event.text);
+      await stream.writer.write(event.block);
       if (this.stream !== stream || stream.writer.ended) return;
       this.events.markWritten(cursor);
       cursor++;

@@ -9,10 +9,30 @@ export const SSE_KEEPALIVE_MS = 15_000;
 
 /** One SSE event as text: `event:` (omitted for the default `message`), `id:`, one `data:` line. */
 export function sseEvent(name: string | undefined, data: unknown, id?: number): string {
+  return `${sseHead(name, id)}${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * {@link sseEvent} as UTF-8 bytes, encoded piece by piece: joining a long event's JSON to its
+ * head first would copy it once more as text.
+ */
+export function sseEventBytes(name: string | undefined, data: unknown, id?: number): Buffer {
+  const head = sseHead(name, id);
+  const json = JSON.stringify(data);
+  const headBytes = Buffer.byteLength(head);
+  const jsonBytes = Buffer.byteLength(json);
+  const block = Buffer.allocUnsafe(headBytes + jsonBytes + 2);
+  block.write(head, 0, 'utf8');
+  block.write(json, headBytes, 'utf8');
+  block.write('\n\n', headBytes + jsonBytes, 'latin1');
+  return block;
+}
+
+// JSON.stringify escapes newlines, so the data always fits one `data:` line after this head.
+function sseHead(name: string | undefined, id: number | undefined): string {
   const eventLine = name === undefined ? '' : `event: ${name}\n`;
   const idLine = id === undefined ? '' : `id: ${id}\n`;
-  // JSON.stringify escapes newlines, so the data always fits one `data:` line.
-  return `${eventLine}${idLine}data: ${JSON.stringify(data)}\n\n`;
+  return `${eventLine}${idLine}data: `;
 }
 
 /** Writes to a response in order, waiting for 'drain' with a single listener pair at a time. */
@@ -31,8 +51,8 @@ export class SseWriter {
     return this.response.destroyed || this.response.writableEnded;
   }
 
-  /** Writes `text`; resolves once the socket took it (drained) or closed. */
-  async write(text: string): Promise<void> {
+  /** Writes `text` (or its UTF-8 bytes); resolves once the socket took it (drained) or closed. */
+  async write(text: string | Uint8Array): Promise<void> {
     while (this.waiting) await this.waiting;
     const response = this.response;
     if (this.ended || response.write(text)) return;
