@@ -19,6 +19,8 @@ export const BUFFER_BYTES = 16 * 1024;
 export class CastFile {
   private fd: number | undefined;
   private buffer = Buffer.allocUnsafe(BUFFER_BYTES * 2);
+  // Reused for lines longer than `buffer` (a long output chunk), grown to the longest one seen.
+  private scratch: Buffer | undefined;
   private pendingBytes = 0;
   /** Bytes safely in the file (each write ends at a line end). */
   private written = 0;
@@ -64,8 +66,8 @@ export class CastFile {
       if (!this.flush()) return -1;
       // A line longer than the buffer goes out on its own.
       if (bytes > this.buffer.length) {
-        const own = Buffer.allocUnsafe(bytes);
-        return this.writeOut(own.subarray(0, encodeLine(line, own, 0))) ? at : -1;
+        if (!this.scratch || this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(bytes);
+        return this.writeOut(this.scratch.subarray(0, encodeLine(line, this.scratch, 0))) ? at : -1;
       }
     }
     this.pendingBytes = encodeLine(line, this.buffer, this.pendingBytes);
