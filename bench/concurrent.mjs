@@ -7,12 +7,16 @@
 // keep the same number of spawn+echo sequences in flight. A kill-all phase follows (orchflow:
 // `kill()` of all 1000 at once; raw: SIGKILL each pty), timed with the peak RSS it reaches; it is
 // reported but has no goal of its own. `--quick` still opens 1000 terminals, with one run per side.
+// Beside wall time each side reports the CPU it took per terminal in the orchestrating process and
+// in the terminals' own processes (their shells, and whatever ran before the shell in them): with
+// 50 spawns in flight on a few cores, wall time is mostly the sum of the two.
 // Goals: wall time ≤ 1.3× the baseline; orchestrating-process peak RSS ≤ 120 MB (both orchflow sides).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { childPids, processCpuMs } from './lib/proc.mjs';
 import { arg, printTable, quick, RssSampler, round, summarize, writeResults } from './lib/stats.mjs';
 
 const COUNT = Number(arg('count', 1000));
@@ -70,6 +74,12 @@ async function directBackend() {
   return (await import(pathToFileURL(mux).href)).DirectBackend;
 }
 
+/** CPU ms the live children of this process have used: the terminals' processes. */
+function childrenCpuMs() {
+  // A child that exited meanwhile counts as nothing.
+  return childPids().reduce((sum, pid) => sum + (processCpuMs(pid) || 0), 0);
+}
+
 /** Child: opens COUNT terminals of one side and prints its measurements as JSON. */
 async function measure(mode) {
   const side = sides[mode];
@@ -77,6 +87,7 @@ async function measure(mode) {
   const latencies = [];
   const open = [];
   let next = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const worker = async () => {
     while (next < COUNT) {
@@ -90,11 +101,13 @@ async function measure(mode) {
   const wallMs = performance.now() - t0;
   const memory = rss.stop();
   const kernelPeak = kernelPeakRss();
+  const { user, system } = process.cpuUsage(cpu0);
+  const cpuMs = { orchestrator: (user + system) / 1000, shells: childrenCpuMs() };
   const t1 = performance.now();
   await Promise.all(open.map((terminal) => terminal.kill()));
   const teardownMs = performance.now() - t1;
   const teardownPeakRss = kernelPeakRss();
-  const result = { mode, wallMs, teardownMs, latency: summarize(latencies), ...memory };
+  const result = { mode, wallMs, cpuMs, teardownMs, latency: summarize(latencies), ...memory };
   process.stdout.write(`${JSON.stringify({ ...result, kernelPeakRss: kernelPeak, teardownPeakRss })}\n`);
   await sides.orchestrator.orch?.shutdown();
 }
@@ -121,7 +134,7 @@ async function compare() {
       const run = await child(mode);
       runs[mode].push(run);
       console.log(
-        `${mode}: ${round(run.wallMs, 0)} ms wall, peak RSS ${round(run.kernelPeakRss / 1e6, 1)} MB (with teardown ${round(run.teardownPeakRss / 1e6, 1)} MB), teardown ${round(run.teardownMs, 0)} ms`,
+        `${mode}: ${round(run.wallMs, 0)} ms wall, CPU ${round(run.cpuMs.orchestrator, 0)} ms here + ${round(run.cpuMs.shells, 0)} ms in its shells, peak RSS ${round(run.kernelPeakRss / 1e6, 1)} MB (with teardown ${round(run.teardownPeakRss / 1e6, 1)} MB), teardown ${round(run.teardownMs, 0)} ms`,
       );
     }
   }
@@ -129,8 +142,12 @@ async function compare() {
   const peakMB = (list) => summarize(list.map((r) => r.kernelPeakRss / 1e6));
   const teardown = (list) => summarize(list.map((r) => r.teardownMs));
   const teardownPeakMB = (list) => summarize(list.map((r) => r.teardownPeakRss / 1e6));
+  // CPU per terminal, split where it is spent: orchflow adds to both sides of the fork.
+  const cpuHere = (list) => summarize(list.map((r) => r.cpuMs.orchestrator / COUNT));
+  const cpuShells = (list) => summarize(list.map((r) => r.cpuMs.shells / COUNT));
   const side = (list) => ({
     wallMs: wall(list),
+    cpuMsPerTerminal: { orchestrator: cpuHere(list), shells: cpuShells(list) },
     peakRssMB: peakMB(list),
     teardownMs: teardown(list),
     peakRssWithTeardownMB: teardownPeakMB(list),
@@ -146,6 +163,8 @@ async function compare() {
     orchestratorWall: coreRatio <= GOAL_RATIO,
     orchestratorRss: core.peakRssMB.max <= GOAL_RSS_MB,
   };
+  const cpuCell = (stat) =>
+    `${round(stat.cpuMsPerTerminal.orchestrator.p50, 1)} + ${round(stat.cpuMsPerTerminal.shells.p50, 1)}`;
   const latencyRow = (list) =>
     list.map((r) => `${round(r.latency.p50, 1)}/${round(r.latency.p95, 1)}`).join(', ');
   printTable(`${COUNT} concurrent terminals, one echo each (${IN_FLIGHT} in flight, ${RUNS} runs per side)`, [
@@ -154,6 +173,7 @@ async function compare() {
       'wall p50 (ms)',
       'wall max (ms)',
       'per-terminal p50/p95 (ms)',
+      'CPU/terminal here + shells (ms)',
       'peak RSS max (MB)',
       'kill-all p50 (ms)',
       'peak RSS with kill-all (MB)',
@@ -163,6 +183,7 @@ async function compare() {
       round(base.wallMs.p50, 0),
       round(base.wallMs.max, 0),
       latencyRow(runs.raw),
+      cpuCell(base),
       round(base.peakRssMB.max, 1),
       round(base.teardownMs.p50, 0),
       round(base.peakRssWithTeardownMB.max, 1),
@@ -175,6 +196,7 @@ async function compare() {
       round(stat.wallMs.p50, 0),
       round(stat.wallMs.max, 0),
       latencyRow(list),
+      cpuCell(stat),
       round(stat.peakRssMB.max, 1),
       round(stat.teardownMs.p50, 0),
       round(stat.peakRssWithTeardownMB.max, 1),
@@ -183,6 +205,7 @@ async function compare() {
       'ratio Terminal / Orchestrator',
       `${round(ratio, 2)}× / ${round(coreRatio, 2)}×`,
       `${round(orch.wallMs.max / base.wallMs.max, 2)}× / ${round(core.wallMs.max / base.wallMs.max, 2)}×`,
+      '',
       '',
       '',
       `${round(orch.teardownMs.p50 / base.teardownMs.p50, 1)}× / ${round(core.teardownMs.p50 / base.teardownMs.p50, 1)}×`,

@@ -4,7 +4,8 @@
 //    the BUILT CLI over stdio (`orchflow serve --stdio` as a supervised sidecar), a Unix socket,
 //    WebSocket and HTTP (a JSON-RPC session: POST `/v1/rpc` + one SSE stream; one
 //    `orchflow serve --unix … --ws 0 --http 0` child process, token auth, loopback). The servers
-//    run in their own processes, as they would in use; the order of the sides rotates.
+//    run in their own processes, as they would in use; the order of the sides rotates, after every
+//    command or (`--block N`) after N commands in a row on a side.
 // 2. 256 MiB (`head -c … | tr '\0' x`) streamed to a consumer that counts bytes: in-process
 //    (`orch.streamOutput`) vs a WebSocket and an HTTP client (`terminal.stream()`), rotating, each
 //    run on a fresh terminal, timed from `execute` until the consumer has every byte up to the end
@@ -14,13 +15,14 @@
 // or `--only streaming` runs one part and writes `transports-<part>.json` instead.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator } from '@orchflow/core';
 import { SecurityPresets } from '@orchflow/security';
+import { childPids, processCpuMs } from './lib/proc.mjs';
 import {
   arg,
   overheadOf,
@@ -37,6 +39,11 @@ const ITERATIONS = quick ? 200 : 1000;
 const BYTES = Number(arg('bytes', quick ? 32 * 2 ** 20 : 256 * 2 ** 20));
 const STREAM_RUNS = Number(arg('runs', quick ? 2 : 4));
 const ONLY = arg('only', 'all');
+// Round trips per side before the next side's turn: 1 (default) rotates the sides every command,
+// so each side's server has idled through the other sides' commands; a larger block measures
+// back-to-back commands on a process that is already awake.
+const BLOCK = Number(arg('block', 1));
+if (!Number.isInteger(BLOCK) || BLOCK < 1) throw new Error(`--block ${BLOCK}: use a whole number ≥ 1`);
 if (!['all', 'roundtrip', 'streaming'].includes(ONLY))
   throw new Error(`--only ${ONLY}: use roundtrip or streaming`);
 const RUN_ROUNDTRIP = ONLY !== 'streaming';
@@ -123,26 +130,9 @@ async function open(side) {
   };
 }
 
-/** CPU ms used so far by process `pid` (utime + stime from `/proc`; NaN when unreadable). */
-function procCpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, in clock ticks; USER_HZ is 100 on every Linux.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
 /** The pid of the stdio sidecar: this process's child started with `--stdio`. */
 function stdioPid() {
-  for (const task of readdirSync('/proc/self/task')) {
-    const children = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/);
-    for (const pid of children.filter(Boolean)) {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--stdio')) return Number(pid);
-    }
-  }
-  return undefined;
+  return childPids().find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--stdio'));
 }
 const serverPidOf = {
   stdio: stdioPid(),
@@ -157,7 +147,7 @@ const serverPidOf = {
 function sideCpuMs(side) {
   const own = process.cpuUsage();
   const pid = serverPidOf[side];
-  return (own.user + own.system) / 1000 + (pid === undefined ? 0 : procCpuMs(pid));
+  return (own.user + own.system) / 1000 + (pid === undefined ? 0 : processCpuMs(pid));
 }
 
 // 1. Round trips.
@@ -166,16 +156,20 @@ const cpuTotal = Object.fromEntries(SIDES.map((s) => [s, 0]));
 if (RUN_ROUNDTRIP) {
   const terminals = {};
   for (const side of SIDES) terminals[side] = await open(side);
-  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
-    for (const side of order(i)) {
-      const cpu0 = sideCpuMs(side);
-      const t0 = performance.now();
-      const result = await terminals[side].execute('true');
-      const ms = performance.now() - t0;
-      if (result.exitCode !== 0) throw new Error(`${side}: true exited ${result.exitCode}`);
-      if (i >= WARMUP) samples[side].push(ms);
-      await settle();
-      if (i >= WARMUP) cpuTotal[side] += sideCpuMs(side) - cpu0;
+  const done = Object.fromEntries(SIDES.map((s) => [s, 0]));
+  for (let round = 0; round < Math.ceil((WARMUP + ITERATIONS) / BLOCK); round++) {
+    for (const side of order(round)) {
+      for (let j = 0; j < BLOCK && done[side] < WARMUP + ITERATIONS; j++) {
+        const measured = done[side]++ >= WARMUP;
+        const cpu0 = sideCpuMs(side);
+        const t0 = performance.now();
+        const result = await terminals[side].execute('true');
+        const ms = performance.now() - t0;
+        if (result.exitCode !== 0) throw new Error(`${side}: true exited ${result.exitCode}`);
+        if (measured) samples[side].push(ms);
+        await settle();
+        if (measured) cpuTotal[side] += sideCpuMs(side) - cpu0;
+      }
     }
   }
   await Promise.all(SIDES.map((s) => terminals[s].kill()));
@@ -192,15 +186,7 @@ const producer = `head -c ${BYTES} /dev/zero | tr '\\0' x`;
  */
 function cpuMs() {
   const own = process.cpuUsage();
-  try {
-    const stat = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, in clock ticks; USER_HZ is 100 on every Linux.
-    const serverMs = (Number(fields[11]) + Number(fields[12])) * 10;
-    return (own.user + own.system) / 1000 + serverMs;
-  } catch {
-    return Number.NaN;
-  }
+  return (own.user + own.system) / 1000 + processCpuMs(server.child.pid);
 }
 async function streamRun(side) {
   const t = await open(side);
@@ -264,6 +250,7 @@ const results = {
     only: ONLY,
     warmup: WARMUP,
     iterations: ITERATIONS,
+    block: BLOCK,
     bytes: BYTES,
     streamRuns: STREAM_RUNS,
     producer,
@@ -276,7 +263,7 @@ if (RUN_ROUNDTRIP) {
   const overhead = (side) => overheadOf(stat, side, 'inProcess');
   for (const side of REMOTE) pass[side] = overhead(side).p50 <= GOAL_OVERHEAD_MS;
   printOverheadTable(
-    `execute('true') round trip per transport (${ITERATIONS} iterations per side, ms)`,
+    `execute('true') round trip per transport (${ITERATIONS} iterations per side${BLOCK > 1 ? ` in blocks of ${BLOCK}` : ''}, ms)`,
     SIDES,
     label,
     stat,

@@ -1,0 +1,30 @@
+// CPU time of processes from Linux `/proc`, for benchmarks that count what other processes spent.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU ms (user + system) process `pid` has used so far; NaN when it cannot be read. */
+export function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // utime and stime are the 12th and 13th fields after the command's closing parenthesis, in
+    // clock ticks; USER_HZ is 100 on every Linux.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Pids of this process's live children (of every thread). */
+export function childPids() {
+  const pids = [];
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      pids.push(
+        ...readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
+      );
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return pids.map(Number);
+}
