@@ -67,7 +67,10 @@ unset ${KEY_VAR}`;
 }
 
 // The bytes a cwd keeps as they are, spelled out: a range such as `a-z` in a bracket expression
-// follows the locale's collation, which may take in letters outside ASCII.
+// follows the locale's collation, which may take in letters outside ASCII. bash's match is
+// trusted only without `nocasematch`: in a UTF-8 locale it folds some other letters (the Kelvin
+// sign, `İ`) to ASCII ones, and such a cwd would put bytes the marker parser refuses into the
+// marker; the byte loop runs in the C locale.
 const CWD_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._~-';
 
 /**
@@ -85,7 +88,7 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
     return `__orchflow_encode_cwd() {
   if [ \${#PWD} -gt 4096 ]; then __orchflow_cwd=; return; fi
   case $PWD in
-    *[!A-Za-z0-9/._~-]*) __orchflow_cwd=$(command printf '%s' "$PWD" | od -An -v -tx1 | tr -d ' \\n' | sed 's/../%&/g') ;;
+    *[!${CWD_SAFE}]*) __orchflow_cwd=$(command printf '%s' "$PWD" | od -An -v -tx1 | tr -d ' \\n' | sed 's/../%&/g') ;;
     *) __orchflow_cwd=$PWD ;;
   esac
 }`;
@@ -94,7 +97,10 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
     return `__orchflow_encode_cwd() {
   case $PWD in
     *[!${CWD_SAFE}]*) ;;
-    *) ((\${#PWD} > 4096)) && __orchflow_cwd= || __orchflow_cwd=$PWD; return ;;
+    *) if ! builtin shopt -q nocasematch; then
+      ((\${#PWD} > 4096)) && __orchflow_cwd= || __orchflow_cwd=$PWD
+      return
+    fi ;;
   esac
   local LC_ALL=C s=$PWD c i
   __orchflow_cwd=
