@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { eventLine, lineBytes } from '../src/recording/asciicast';
-import { BUFFER_BYTES, CastFile } from '../src/recording/cast-file';
+import { BUFFER_BYTES, CastFile, SCRATCH_MAX_BYTES } from '../src/recording/cast-file';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-test('writes long and short lines in order and exactly, reusing its scratch buffer', () => {
+test('writes long and short lines in order and exactly, through its scratch buffer or their own', () => {
   const dir = mkdtempSync(join(tmpdir(), 'orchflow-cast-file-'));
   dirs.push(dir);
   const errors: Error[] = [];
@@ -24,6 +24,9 @@ test('writes long and short lines in order and exactly, reusing its scratch buff
     'y'.repeat(BUFFER_BYTES * 3),
     '\x1b[31m😀\x1b[0m',
     'z'.repeat(BUFFER_BYTES * 2 + 1),
+    // Past the scratch buffer's cap: a buffer of its own; the scratch buffer serves the next one.
+    'w'.repeat(SCRATCH_MAX_BYTES + 10),
+    'v'.repeat(BUFFER_BYTES * 3),
   ];
   let offset = 0;
   texts.forEach((text, i) => {

@@ -14,12 +14,16 @@ import type { CastLine } from './asciicast';
 export const FLUSH_INTERVAL_MS = 100;
 /** Buffered bytes that are written at once, without waiting for the timer. */
 export const BUFFER_BYTES = 16 * 1024;
+/** Longest line written through the reused scratch buffer. */
+export const SCRATCH_MAX_BYTES = 256 * 1024;
 
 /** An append-only file of asciicast lines. */
 export class CastFile {
   private fd: number | undefined;
   private buffer = Buffer.allocUnsafe(BUFFER_BYTES * 2);
-  // Reused for lines longer than `buffer` (a long output chunk), grown to the longest one seen.
+  // Reused for lines longer than `buffer` (a long output chunk) up to SCRATCH_MAX_BYTES; a longer
+  // one (the scrollback written at the start, a large paste) gets a buffer of its own, so no file
+  // keeps that much memory for its whole life.
   private scratch: Buffer | undefined;
   private pendingBytes = 0;
   /** Bytes safely in the file (each write ends at a line end). */
@@ -66,8 +70,13 @@ export class CastFile {
       if (!this.flush()) return -1;
       // A line longer than the buffer goes out on its own.
       if (bytes > this.buffer.length) {
-        if (!this.scratch || this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(bytes);
-        return this.writeOut(this.scratch.subarray(0, encodeLine(line, this.scratch, 0))) ? at : -1;
+        let out: Buffer;
+        if (bytes > SCRATCH_MAX_BYTES) out = Buffer.allocUnsafe(bytes);
+        else {
+          if (!this.scratch || this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(bytes);
+          out = this.scratch;
+        }
+        return this.writeOut(out.subarray(0, encodeLine(line, out, 0))) ? at : -1;
       }
     }
     this.pendingBytes = encodeLine(line, this.buffer, this.pendingBytes);

@@ -21,7 +21,9 @@ export function sseEventBytes(name: string | undefined, data: unknown, id?: numb
   const json = JSON.stringify(data);
   const headBytes = Buffer.byteLength(head);
   const jsonBytes = Buffer.byteLength(json);
-  const block = Buffer.allocUnsafe(headBytes + jsonBytes + 2);
+  // Its own memory, not a slice of Node's shared pool: events are kept for replay, and a small
+  // one would keep a whole 8 KiB pool slab alive.
+  const block = Buffer.allocUnsafeSlow(headBytes + jsonBytes + 2);
   block.write(head, 0, 'utf8');
   block.write(json, headBytes, 'utf8');
   block.write('\n\n', headBytes + jsonBytes, 'latin1');
