@@ -110,6 +110,8 @@ describe('audit principal', () => {
       .withSecurityPolicy({ deniedCommands: ['rm'] })
       .withAuditLog(audit)
       .build();
+    // The first holds the log before the second opens it: built together, either may win the lock.
+    await orch.ready();
     const second = Orchestrator.builder()
       .withSecurityPolicy({ deniedCommands: ['rm'] })
       .withAuditLog(audit)
