@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { childPids, processCpuMs } from './lib/proc.mjs';
+import { childPids, taskCpuMs } from './lib/proc.mjs';
 import { arg, printTable, quick, RssSampler, round, summarize, writeResults } from './lib/stats.mjs';
 
 const COUNT = Number(arg('count', 1000));
@@ -74,10 +74,10 @@ async function directBackend() {
   return (await import(pathToFileURL(mux).href)).DirectBackend;
 }
 
-/** CPU ms the live children of this process have used: the terminals' processes. */
+/** CPU ms the live children of this process have used: the terminals' (single-threaded) processes. */
 function childrenCpuMs() {
   // A child that exited meanwhile counts as nothing.
-  return childPids().reduce((sum, pid) => sum + (processCpuMs(pid) || 0), 0);
+  return childPids().reduce((sum, pid) => sum + (taskCpuMs(pid) || 0), 0);
 }
 
 /** Child: opens COUNT terminals of one side and prints its measurements as JSON. */
