@@ -62,17 +62,18 @@ describe.each(shells)('%s encodes the cwd of its marker', (shell) => {
       if (/^[A-Za-z0-9/._~-]*$/.test(dir)) expect(field).toBe(dir);
     }
   });
+});
 
-  // The point of the pattern match: a plain cwd never enters the per-character loop.
-  test.skipIf(shell === 'sh')('takes a plain cwd without the per-character loop', () => {
+// bash and zsh only: sh (dash) has no per-character loop, and cannot cd past PATH_MAX.
+describe.each((['bash', 'zsh'] as const).filter(hasShell))('%s prompt hook', (shell) => {
+  test('takes a plain cwd without the per-character loop', () => {
     const [plain, spaced] = [join(root, 'trace-plain'), join(root, 'trace spaced')];
     for (const dir of [plain, spaced]) mkdirSync(dir, { recursive: true });
-    expect(traceIn(shell as 'bash' | 'zsh', plain)).not.toMatch(/__orchflow_cwd\+=/);
-    expect(traceIn(shell as 'bash' | 'zsh', spaced)).toMatch(/__orchflow_cwd\+=/);
+    expect(traceIn(shell, plain)).not.toMatch(/__orchflow_cwd\+=/);
+    expect(traceIn(shell, spaced)).toMatch(/__orchflow_cwd\+=/);
   });
 
-  // dash cannot cd past PATH_MAX; its function checks the length first, as before.
-  test.skipIf(shell === 'sh')('leaves out a cwd over 4096 bytes', () => {
+  test('leaves out a cwd over 4096 bytes', () => {
     // Past PATH_MAX, so made one relative step at a time.
     const step = 'd'.repeat(200);
     const enter = `cd "$1" && for i in ${' 1'.repeat(22)}; do mkdir -p ${step} && cd ${step} || exit 1; done`;

@@ -70,12 +70,7 @@ export class CastFile {
       if (!this.flush()) return -1;
       // A line longer than the buffer goes out on its own.
       if (bytes > this.buffer.length) {
-        let out: Buffer;
-        if (bytes > SCRATCH_MAX_BYTES) out = Buffer.allocUnsafe(bytes);
-        else {
-          if (!this.scratch || this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(bytes);
-          out = this.scratch;
-        }
+        const out = bytes > SCRATCH_MAX_BYTES ? Buffer.allocUnsafe(bytes) : this.scratchOf(bytes);
         return this.writeOut(out.subarray(0, encodeLine(line, out, 0))) ? at : -1;
       }
     }
@@ -90,6 +85,12 @@ export class CastFile {
       this.timer.unref?.();
     }
     return at;
+  }
+
+  /** The reused scratch buffer, grown to hold `bytes`. */
+  private scratchOf(bytes: number): Buffer {
+    if (!this.scratch || this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(bytes);
+    return this.scratch;
   }
 
   /** Writes the buffer; false when the file failed (now or before). */

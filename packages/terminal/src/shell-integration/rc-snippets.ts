@@ -83,7 +83,8 @@ const CWD_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  */
 export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
   // A cwd over 4096 bytes is left out (the orchestrator reads the cwd from /proc anyway): the
-  // marker then stays one short write that no other program's output can land inside.
+  // marker then stays one short write that no other program's output can land inside. bash and
+  // zsh count characters in `\${#PWD}` (never more than bytes), so the loop checks bytes again.
   if (shell === 'sh') {
     return `__orchflow_encode_cwd() {
   if [ \${#PWD} -gt 4096 ]; then __orchflow_cwd=; return; fi
@@ -95,12 +96,10 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
   }
   if (shell === 'bash') {
     return `__orchflow_encode_cwd() {
+  ((\${#PWD} > 4096)) && { __orchflow_cwd=; return; }
   case $PWD in
     *[!${CWD_SAFE}]*) ;;
-    *) if ! builtin shopt -q nocasematch; then
-      ((\${#PWD} > 4096)) && __orchflow_cwd= || __orchflow_cwd=$PWD
-      return
-    fi ;;
+    *) builtin shopt -q nocasematch || { __orchflow_cwd=$PWD; return; } ;;
   esac
   local LC_ALL=C s=$PWD c i
   __orchflow_cwd=
@@ -117,9 +116,10 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
   // zsh indexes from 1, and `emulate -L zsh` keeps user options (KSH_ARRAYS, …) out of the loop.
   return `__orchflow_encode_cwd() {
   emulate -L zsh
+  ((\${#PWD} > 4096)) && { typeset -g __orchflow_cwd=; return; }
   case $PWD in
     (*[!${CWD_SAFE}]*) ;;
-    (*) if ((\${#PWD} > 4096)); then typeset -g __orchflow_cwd=; else typeset -g __orchflow_cwd=$PWD; fi; return ;;
+    (*) typeset -g __orchflow_cwd=$PWD; return ;;
   esac
   local LC_ALL=C s=$PWD c i
   typeset -g __orchflow_cwd=
