@@ -150,6 +150,63 @@ describe('WebSocketServer: binary terminal output', () => {
     }
   }, 60_000);
 
+  it('keeps every byte exact when frames wait behind a reader that stopped reading', async () => {
+    // Four subscriptions on one connection have a frame in flight each while the client does not
+    // read: frame memory reused before the socket wrote it would corrupt one of them.
+    const { url } = await startWs();
+    let socket: WebSocket | undefined;
+    const make = createNodeWebSocket({ token: TOKENS.admin });
+    const client = await connectWebSocket(url, {
+      token: TOKENS.admin,
+      reconnect: false,
+      binaryOutput: true,
+      createSocket: (address, protocols) => {
+        socket = make(address, protocols) as unknown as WebSocket;
+        return socket as unknown as WebSocketLike;
+      },
+    });
+    try {
+      const terminal = await client.spawnTerminal('paused');
+      const { endOffset: start } = await terminal.read({ maxBytes: 1 });
+      let ready = 0;
+      const collect = async () => {
+        const chunks: string[] = [];
+        // The last few characters, to spot the markers without rescanning megabytes per chunk.
+        let tail = '';
+        let seenReady = false;
+        for await (const event of terminal.stream({ fromOffset: start })) {
+          if (event.type !== 'data') throw new Error(`unexpected ${event.type} event`);
+          chunks.push(event.data);
+          tail = (tail + event.data).slice(-64);
+          if (!seenReady && chunks.join('').includes('READY\r\n')) {
+            seenReady = true;
+            ready++;
+          }
+          if (tail.includes('SEQ-DONE\r\n')) break;
+        }
+        return chunks.join('');
+      };
+      const streams = [collect(), collect(), collect(), collect()];
+      await terminal.write("echo READ''Y\n");
+      await expect.poll(() => ready, { timeout: 10_000 }).toBe(streams.length);
+      socket?.pause();
+      // ~6.9 MB per subscription: more than loopback's socket buffers hold, so writes wait.
+      const written = terminal.write("seq 1 1000000; echo SEQ-''DONE\n");
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      socket?.resume();
+      await written;
+      const texts = await Promise.all(streams);
+      for (const text of texts) {
+        const lines = text.split('\r\n').filter((line) => /^\d+$/.test(line));
+        expect(lines.findIndex((line, i) => line !== String(i + 1))).toBe(-1);
+        expect(lines.length).toBe(1_000_000);
+      }
+      for (const text of texts) expect(text === texts[0]).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
   it('keeps JSON text frames when the server turns binary output off', async () => {
     const { url } = await startWs({ binaryOutput: false });
     const { client, frames } = await connect(url, true);

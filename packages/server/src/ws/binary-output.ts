@@ -4,6 +4,7 @@
 // JSON without `params.data`, then `data` as raw UTF-8 — for live output, the PTY's own bytes,
 // never decoded on the server. It exists because JSON-escaping a large
 // output string and encoding the frame was the main per-MiB cost of WebSocket streaming.
+import { Buffer } from 'node:buffer';
 import type { JsonRpcMessage } from '@orchflow/protocol';
 import { rawOutputOf } from '@orchflow/terminal/internal';
 
@@ -32,19 +33,23 @@ export function selectProtocol(offered: ReadonlySet<string>, binaryOutput: boole
  * single `terminal.output` with UTF-8 text (base64 output keeps its JSON form), and text holding
  * lone surrogates, which UTF-8 cannot carry but JSON escapes.
  */
-export function encodeBinaryOutput(message: JsonRpcMessage): Buffer | undefined {
+export function encodeBinaryOutput(
+  message: JsonRpcMessage,
+  /** Memory for the frame (e.g. a {@link FramePool}'s `take`); fresh by default. */
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+): Buffer | undefined {
   if (Array.isArray(message) || !('method' in message) || message.method !== 'terminal.output') {
     return undefined;
   }
   const params = message.params;
   if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
   const raw = rawOutputOf(params);
-  if (raw) return rawFrame(message, params as Record<string, unknown>, raw);
+  if (raw) return rawFrame(message, params as Record<string, unknown>, raw, alloc);
   const { data, ...rest } = params as Record<string, unknown>;
   if (typeof data !== 'string' || (rest.encoding ?? 'utf8') !== 'utf8' || !wellFormed(data)) return undefined;
   const header = JSON.stringify({ ...message, params: rest });
   const headerBytes = Buffer.byteLength(header);
-  const frame = Buffer.allocUnsafe(LENGTH_BYTES + headerBytes + Buffer.byteLength(data));
+  const frame = alloc(LENGTH_BYTES + headerBytes + Buffer.byteLength(data));
   frame.writeUInt32BE(headerBytes, 0);
   frame.write(header, LENGTH_BYTES, 'utf8');
   frame.write(data, LENGTH_BYTES + headerBytes, 'utf8');
@@ -56,12 +61,17 @@ export function encodeBinaryOutput(message: JsonRpcMessage): Buffer | undefined 
  * they came from the PTY, and `data` is never decoded here (reading it would decode it). Bytes that
  * are not valid UTF-8 decode on the client to the same U+FFFD the server's decoder would produce.
  */
-function rawFrame(message: object, params: Record<string, unknown>, raw: Uint8Array): Buffer {
+function rawFrame(
+  message: object,
+  params: Record<string, unknown>,
+  raw: Uint8Array,
+  alloc: (size: number) => Buffer,
+): Buffer {
   const rest: Record<string, unknown> = {};
   for (const key of Object.keys(params)) if (key !== 'data') rest[key] = params[key];
   const header = JSON.stringify({ ...message, params: rest });
   const headerBytes = Buffer.byteLength(header);
-  const frame = Buffer.allocUnsafe(LENGTH_BYTES + headerBytes + raw.byteLength);
+  const frame = alloc(LENGTH_BYTES + headerBytes + raw.byteLength);
   frame.writeUInt32BE(headerBytes, 0);
   frame.write(header, LENGTH_BYTES, 'utf8');
   frame.set(raw, LENGTH_BYTES + headerBytes);

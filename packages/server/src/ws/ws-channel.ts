@@ -17,7 +17,10 @@ import {
 import type { RawData, WebSocket } from 'ws';
 import { InFlightLimit } from '../limits/in-flight-limit';
 import { encodeBinaryOutput } from './binary-output';
+import { framePool } from './frame-pool';
 import type { TrafficObserver } from './terminal-leases';
+
+const takeFrame = (size: number) => framePool.take(size);
 
 /** Close code sent when a client is closed for breaking a limit (RFC 6455 "policy violation"). */
 export const WS_CLOSE_POLICY = 1008;
@@ -71,9 +74,11 @@ export class WebSocketChannel implements IpcChannel {
     this.inFlight.settle(message);
     this.options.observer?.sent(message);
     return new Promise((resolve, reject) => {
-      const binary = this.options.binaryOutput ? encodeBinaryOutput(message) : undefined;
+      const binary = this.options.binaryOutput ? encodeBinaryOutput(message, takeFrame) : undefined;
       const frame = binary ?? JSON.stringify(message);
       this.socket.send(frame, { binary: binary !== undefined }, (error) => {
+        // `ws` calls back once the socket is done with the frame (written or failed): reusable.
+        if (binary) framePool.give(binary);
         if (error) reject(new ChannelClosedError(`Send failed: ${error.message}`, { cause: error }));
         else resolve();
         const pending = this.closeAfterSend;
