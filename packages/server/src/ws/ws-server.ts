@@ -66,6 +66,9 @@ export class WebSocketServer {
       maxPayload: options.maxPayloadBytes ?? DEFAULT_WS_MAX_PAYLOAD_BYTES,
       // Without this `ws` accepts whatever subprotocol a client offers first.
       handleProtocols: (offered) => selectProtocol(offered, options.binaryOutput !== false),
+      // `ws`'s default, made explicit: output frames come from a pool (frame-pool.ts) whose reuse
+      // was checked against the uncompressed send path, where a frame goes to the socket as is.
+      perMessageDeflate: false,
     });
     this.http = createServer((_request, response) => {
       response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
