@@ -1,6 +1,7 @@
 // One sidecar process: spawned with piped stdin/stdout carrying Content-Length frames, its stderr
 // passed through or kept as a short tail for error messages, and its exit observed.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { ChannelClosedError, ContentLengthCodec } from '@orchflow/protocol';
 import { StreamChannel } from '@orchflow/protocol/node';
 
@@ -18,10 +19,13 @@ export interface SidecarCommand {
   /** Environment. Default: this process's. */
   env?: NodeJS.ProcessEnv;
   /**
-   * Start the sidecar in a process group of its own (default true), so a Ctrl-C typed at this
+   * Start the sidecar in a session and process group of its own, so a Ctrl-C typed at this
    * program's terminal reaches this program alone, which decides what to interrupt; `false`
    * shares this program's group, and the sidecar shuts down (killing its terminals) on that
    * Ctrl-C too. Either way it ends when this process's pipes close, so it never outlives it.
+   * Default: true where this process has a controlling terminal (a Ctrl-C could reach the
+   * sidecar), else false — on Linux a session of its own is also a scheduling group of its own
+   * (autogroup), which added ~0.3 ms to each request's round trip.
    */
   detached?: boolean;
   /** `inherit` passes the sidecar's logs to this stderr; `pipe` (default) keeps only a tail. */
@@ -47,13 +51,29 @@ export interface SidecarProcess {
   readonly exited: Promise<SidecarExit>;
 }
 
+/**
+ * Whether a sidecar starts in a session of its own unless told: only where a Ctrl-C typed at a
+ * terminal could reach it, i.e. where this process has a controlling terminal (and on Windows,
+ * where `detached` means something else and stays as it was).
+ */
+export function defaultDetached(): boolean {
+  if (process.platform === 'win32') return true;
+  try {
+    closeSync(openSync('/dev/tty', 'r'));
+    return true;
+  } catch {
+    // ENXIO: no controlling terminal (a service, a CI job, an editor's extension host).
+    return false;
+  }
+}
+
 /** Spawns the sidecar; rejects with a clear message when it cannot be started at all. */
 export function spawnSidecar(command: SidecarCommand): Promise<SidecarProcess> {
   const child = spawn(command.command, command.args ?? [], {
     cwd: command.cwd,
     env: command.env,
     stdio: ['pipe', 'pipe', command.stderr === 'inherit' ? 'inherit' : 'pipe'],
-    detached: command.detached ?? true,
+    detached: command.detached ?? defaultDetached(),
   });
   let tail = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
