@@ -31,12 +31,14 @@ export async function connect(backend: Backend, maxParallel: number): Promise<Co
       };
     }
     case 'stdio': {
-      // The client starts the sidecar in a process group of its own, so a Ctrl-C typed in the
-      // terminal reaches orchflow-par alone: it interrupts its jobs and reads their exit statuses
-      // before the sidecar goes (which it does with our stdin).
+      // The sidecar in a session and process group of its own, so a SIGINT to ours (Ctrl-C typed
+      // in the terminal, or a supervisor signalling the group) reaches orchflow-par alone: it
+      // interrupts its jobs and reads their exit statuses before the sidecar goes (which it does
+      // with our stdin). The client's default does this only with a controlling terminal.
       const client = await NodeClient.stdio({
         command: process.execPath,
         args: [orchflowCli(), 'serve', '--stdio'],
+        detached: true,
       });
       return { client, where: 'a sidecar (orchflow serve --stdio)', close: () => client.close() };
     }
