@@ -7,7 +7,9 @@
 // 1. `execute('true')` on a warm terminal, 1000 per side, alternating (the order flips each time).
 // 2. Throughput: 64 MiB (`head -c … | tr '\0' x`) through `execute` on a fresh terminal per run,
 //    timed until the result; sides alternate.
-// Goals: ≤ 0.2 ms p50 added to the round trip; ≤ 10 % throughput cost.
+// Goals: ≤ 0.2 ms p50 added to the round trip; ≤ 10 % throughput cost. `--each` adds three sides
+// with one of the three on (`recording`, `metrics`, `tracing`), to show what each costs, and
+// writes `observability-each.json` instead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +36,17 @@ const BYTES = Number(arg('bytes', quick ? 16 * 2 ** 20 : 64 * 2 ** 20));
 const RUNS = Number(arg('runs', quick ? 2 : 5));
 const GOAL_ADDED_MS = 0.2;
 const GOAL_THROUGHPUT_COST = 0.1;
-const SIDES = ['off', 'on'];
-const label = { off: 'recording, metrics, traces off', on: 'recording + metrics + traces on' };
+const EACH = process.argv.includes('--each');
+const SIDES = EACH ? ['off', 'recording', 'metrics', 'tracing', 'on'] : ['off', 'on'];
+const label = {
+  off: 'recording, metrics, traces off',
+  recording: 'recording only',
+  metrics: 'metrics only',
+  tracing: 'traces only',
+  on: 'recording + metrics + traces on',
+};
+/** Sides whose spans go to the SDK. */
+const TRACED = new Set(['tracing', 'on']);
 const producer = `head -c ${BYTES} /dev/zero | tr '\\0' x`;
 
 // Spans go to the SDK only while `tracing` is true (the `on` side is running).
@@ -67,18 +78,20 @@ trace.setGlobalTracerProvider({
 
 const metrics = new MetricsPlugin();
 const dir = mkdtempSync(join(tmpdir(), 'orchflow-bench-observability-'));
+const builder = () => Orchestrator.builder().withSecurityPolicy(SecurityPresets.trusted);
 const orchestrators = {
-  off: Orchestrator.builder().withSecurityPolicy(SecurityPresets.trusted).build(),
-  on: Orchestrator.builder()
-    .withSecurityPolicy(SecurityPresets.trusted)
-    .withRecording({ dir, all: true })
-    .withMetrics(metrics)
-    .build(),
+  off: builder().build(),
+  on: builder().withRecording({ dir, all: true }).withMetrics(metrics).build(),
 };
+if (EACH) {
+  orchestrators.recording = builder().withRecording({ dir, all: true }).build();
+  orchestrators.metrics = builder().withMetrics(new MetricsPlugin()).build();
+  orchestrators.tracing = builder().build();
+}
 for (const orch of Object.values(orchestrators)) await orch.ready();
 
 async function run(side, fn) {
-  tracing = side === 'on';
+  tracing = TRACED.has(side);
   try {
     return await fn(orchestrators[side]);
   } finally {
@@ -89,7 +102,7 @@ async function run(side, fn) {
 // 1. Round trips.
 const terminals = {};
 for (const side of SIDES) terminals[side] = await orchestrators[side].spawnTerminal(`bench-${side}`);
-const samples = { off: [], on: [] };
+const samples = Object.fromEntries(SIDES.map((side) => [side, []]));
 for (let i = 0; i < WARMUP + ITERATIONS; i++) {
   for (const side of i % 2 === 0 ? SIDES : [...SIDES].reverse()) {
     const t0 = performance.now();
@@ -103,7 +116,7 @@ for (let i = 0; i < WARMUP + ITERATIONS; i++) {
 for (const side of SIDES) await terminals[side].kill();
 
 // 2. Throughput.
-const rates = { off: [], on: [] };
+const rates = Object.fromEntries(SIDES.map((side) => [side, []]));
 async function throughputRun(side) {
   const t = await orchestrators[side].spawnTerminal(`bench-${side}-tp`);
   collectGarbage();
@@ -132,10 +145,17 @@ const stat = Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
 const added = overheadOf(stat, 'on', 'off');
 printOverheadTable(`execute('true') round trip (${ITERATIONS} per side, ms)`, SIDES, label, stat, 'off');
 const rate = Object.fromEntries(SIDES.map((s) => [s, summarize(rates[s])]));
-const cost = 1 - rate.on.p50 / rate.off.p50;
+const costOf = (side) => 1 - rate[side].p50 / rate.off.p50;
+const cost = costOf('on');
 printTable(`throughput of ${BYTES / 2 ** 20} MiB through execute (${RUNS} runs per side, MiB/s)`, [
-  ['side', 'p50', 'worst', 'best'],
-  ...SIDES.map((s) => [label[s], round(rate[s].p50, 1), round(rate[s].min, 1), round(rate[s].max, 1)]),
+  ['side', 'p50', 'worst', 'best', 'cost p50'],
+  ...SIDES.map((s) => [
+    label[s],
+    round(rate[s].p50, 1),
+    round(rate[s].min, 1),
+    round(rate[s].max, 1),
+    s === 'off' ? '' : `${round(costOf(s) * 100, 1)} %`,
+  ]),
 ]);
 const verdict = (ok) => (ok ? 'pass' : 'miss');
 console.log(
@@ -145,12 +165,15 @@ console.log(
   `goal: ≤ ${GOAL_THROUGHPUT_COST * 100} % throughput cost → ${verdict(cost <= GOAL_THROUGHPUT_COST)} (${round(cost * 100, 1)} %)`,
 );
 console.log(`spans exported: ${exported}; metrics scrape: ${scrape.length} bytes`);
-writeResults('observability', {
-  params: { warmup: WARMUP, iterations: ITERATIONS, bytes: BYTES, runs: RUNS, producer },
+writeResults(EACH ? 'observability-each' : 'observability', {
+  params: { each: EACH, warmup: WARMUP, iterations: ITERATIONS, bytes: BYTES, runs: RUNS, producer },
   unit: 'ms',
   roundTrip: stat,
   addedMs: added,
   throughputMiBs: rate,
   throughputCost: round(cost, 3),
+  ...(EACH && {
+    throughputCostBySide: Object.fromEntries(SIDES.slice(1).map((side) => [side, round(costOf(side), 3)])),
+  }),
   spansExported: exported,
 });
