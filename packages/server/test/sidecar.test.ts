@@ -20,7 +20,9 @@ describe('sidecarCommand', () => {
     }
   });
 
-  it('runs the sidecar in its own process group, so a Ctrl-C at the app does not reach it', async () => {
+  // The default (own group only where the app has a controlling terminal) is tested in the
+  // client's sidecar-session.test.ts, under setsid and script.
+  it('runs the sidecar in its own process group when detached, so a Ctrl-C at the app does not reach it', async () => {
     const pgid = (pid: number) =>
       Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
     const started: number[] = [];
@@ -28,7 +30,7 @@ describe('sidecarCommand', () => {
       if (event.type === 'started') started.push(event.pid);
     };
     for (const [detached, own] of [
-      [undefined, true],
+      [true, true],
       [false, false],
     ] as const) {
       started.length = 0;
