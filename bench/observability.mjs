@@ -49,7 +49,7 @@ const label = {
 const TRACED = new Set(['tracing', 'on']);
 const producer = `head -c ${BYTES} /dev/zero | tr '\\0' x`;
 
-// Spans go to the SDK only while `tracing` is true (the `on` side is running).
+// Spans go to the SDK only while `tracing` is true (a side in TRACED is running).
 let tracing = false;
 let exported = 0;
 const sdk = new BasicTracerProvider({
