@@ -21,6 +21,7 @@ import type { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown } from './errors';
 import type { EventBus } from './event-bus';
 import { shellGroupAtPrompt, shellGroupOfAdopted } from './foreground';
+import { outputEvent } from './output-event';
 import type { PluginHost } from './plugins';
 import { forwardCommands } from './recording/command-events';
 import { type TerminalRecord, TerminalRegistry } from './registry';
@@ -153,16 +154,9 @@ export class TerminalLifecycle {
     };
     registry.add(record);
     record.disposers.push(
-      // `chunk.data` is decoded on first read: only when someone listens for output events.
       session.onData((chunk) => {
-        if (events.wants('terminal.output')) {
-          events.emit('terminal.output', {
-            terminalId: record.id,
-            agentId,
-            data: chunk.data,
-            offset: chunk.offset,
-          });
-        }
+        if (events.wants('terminal.output'))
+          events.emit('terminal.output', outputEvent(record.id, agentId, chunk));
       }),
       session.onExit((info) => this.onExit(record, info)),
       forwardCommands(record, events),

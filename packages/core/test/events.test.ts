@@ -1,10 +1,13 @@
 // Typed `on(...)` events and `subscribeEvents()` streams, including the bounded queue.
+
+import { rawOutputOf } from '@orchflow/terminal/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CommandEndEvent,
   type CommandStartEvent,
   Orchestrator,
   type OrchestratorEvent,
+  type TerminalOutputEvent,
 } from '../src/index';
 import { waitFor } from './helpers';
 
@@ -37,6 +40,26 @@ describe('events', () => {
     await waitFor(() => output.includes('event-42'), 'output event');
     await t.kill();
     expect(exits).toMatchObject([{ terminalId: t.id, agentId: 'ev' }]);
+  });
+
+  it('terminal.output carries the chunk bytes (rawOutputOf) and serializes as plain text', async () => {
+    orch = new Orchestrator();
+    const events: TerminalOutputEvent[] = [];
+    orch.on('terminal.output', (e) => events.push(e));
+    const t = await orch.spawnTerminal('ev');
+    await t.execute("printf 'bytes-\\342\\202\\254-%s\\n' end");
+    await waitFor(() => events.some((e) => e.data.includes('bytes-€-end')), 'output event');
+    await t.kill();
+    const event = events.find((e) => e.data.includes('bytes-€-end')) as TerminalOutputEvent;
+    expect(Buffer.from(rawOutputOf(event) ?? []).toString('utf8')).toBe(event.data);
+    // Listeners, spreads and JSON see what they always saw: no bytes among the fields.
+    expect(Object.keys({ ...event }).sort()).toEqual(['agentId', 'data', 'offset', 'terminalId']);
+    expect(JSON.parse(JSON.stringify(event))).toEqual({
+      terminalId: t.id,
+      agentId: 'ev',
+      data: event.data,
+      offset: event.offset,
+    });
   });
 
   it('reports a failed command in command.end with its error', async () => {

@@ -220,6 +220,21 @@ describe('a recorded terminal', { timeout: 60_000 }, () => {
     expect(text).not.toContain('\uFFFD');
   });
 
+  test('control bytes, quotes, backslashes and invalid UTF-8 are recorded as the terminal decodes them', async () => {
+    orch = Orchestrator.builder().withRecording({ dir, all: true }).build();
+    const t = await orch.spawnTerminal('bytes');
+    // Valid chunks are written from their bytes, a chunk with invalid UTF-8 through the decoder
+    // (the pauses put each printf in an output batch of its own).
+    await t.execute(
+      String.raw`printf 'a\001b"c\\d\033[1me\tf'; sleep 0.1; printf '\377\376g€'; sleep 0.1; printf 'h\037i\n'`,
+    );
+    const scrollback = orch.read(t.id, { fromOffset: 0 }).data;
+    await t.kill();
+    const text = output(readCast(join(dir, 'bytes', `${t.id}.cast`)).events);
+    expect(scrollback).toContain('a\u0001b"c\\d\u001b[1me\tf\uFFFD\uFFFDg€h\u001fi');
+    expect(text.startsWith(scrollback)).toBe(true);
+  });
+
   test('holds exactly the output of the terminal, including what it printed before it was announced', async () => {
     orch = Orchestrator.builder().withRecording({ dir, all: true }).build();
     // A "bash" that prints a banner well before its first prompt: the banner is flushed to

@@ -5,3 +5,4 @@
 
 export { ChannelFeed, type ChannelFeedOptions, type FeedNotification } from './output/channel-feed';
 export { attachRawOutput, rawOutputOf } from './output/raw-output';
+export { utf8Decoder } from './output/utf8';

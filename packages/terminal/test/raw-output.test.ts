@@ -59,14 +59,22 @@ describe('raw live output', () => {
     });
   });
 
-  it('gives onData listeners the same text, decoded once', () => {
+  it('gives onData listeners the same text, decoded once, and the bytes without decoding', () => {
     const p = pipeline();
     const decode = vi.spyOn(utf8Decoder, 'decode');
     const seen: string[] = [];
+    const raw: (Uint8Array | undefined)[] = [];
+    let decodedForRaw = -1;
+    p.onData((chunk) => {
+      raw.push(rawOutputOf(chunk));
+      decodedForRaw = decode.mock.calls.length;
+    });
     p.onData((chunk) => seen.push(chunk.data));
     p.onData((chunk) => seen.push(chunk.data));
     p.push(BYTES.slice());
     p.end();
+    expect(raw).toEqual([BYTES]);
+    expect(decodedForRaw).toBe(0);
     expect(seen).toEqual([TEXT, TEXT]);
     expect(decode).toHaveBeenCalledTimes(1);
   });

@@ -2,6 +2,7 @@
 // one JSON header line, then one JSON array per event line. v2 events carry the time since the
 // recording started; v3 events the interval since the previous event, and v3 ends with an `x`
 // (exit) event. Pure functions: the file side lives in cast-file.ts.
+import { type JsonBytes, jsonBytesLength } from './json-bytes';
 
 /** asciicast version written: `v2` (default; what asciinema 2.x plays) or `v3`. */
 export type CastFormat = 'v2' | 'v3';
@@ -58,23 +59,29 @@ export function seconds(value: number): number {
 
 /**
  * One event line (without its newline). `time` is seconds since the recording started (v2), or
- * since the previous event (v3: the caller passes the interval).
+ * since the previous event (v3: the caller passes the interval). `data` is the text, or its JSON
+ * string literal already made from bytes (json-bytes.ts).
  */
-export function eventLine(time: number, code: CastEventCode, data: string): CastLine {
-  return [`[${seconds(time)}, ${JSON.stringify(code)}, `, JSON.stringify(data), ']'];
+export function eventLine(time: number, code: CastEventCode, data: string | JsonBytes): CastLine {
+  return [
+    `[${seconds(time)}, ${JSON.stringify(code)}, `,
+    typeof data === 'string' ? JSON.stringify(data) : data,
+    ']',
+  ];
 }
 
 /**
  * One event line in pieces (head, JSON string, `]`), written into the file's buffer one after the
  * other, so a long output chunk is never copied into a joined string first.
  */
-export type CastLine = readonly string[];
+export type CastLine = readonly (string | JsonBytes)[];
 
 /** The UTF-8 bytes of `line` plus its newline. */
 export function lineBytes(line: CastLine | string): number {
   if (typeof line === 'string') return Buffer.byteLength(line) + 1;
   let bytes = 1;
-  for (const part of line) bytes += Buffer.byteLength(part);
+  for (const part of line)
+    bytes += typeof part === 'string' ? Buffer.byteLength(part) : jsonBytesLength(part);
   return bytes;
 }
 

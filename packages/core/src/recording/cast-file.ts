@@ -9,6 +9,7 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CastLine } from './asciicast';
+import { writeJsonBytes } from './json-bytes';
 
 /** Longest time a line waits in the buffer, in ms. */
 export const FLUSH_INTERVAL_MS = 100;
@@ -159,7 +160,12 @@ export class CastFile {
 function encodeLine(line: string | CastLine, buffer: Buffer, at: number): number {
   let end = at;
   if (typeof line === 'string') end += buffer.write(line, end, 'utf8');
-  else for (const part of line) end += buffer.write(part, end, 'utf8');
+  else {
+    for (const part of line) {
+      if (typeof part === 'string') end += buffer.write(part, end, 'utf8');
+      else end = writeJsonBytes(part, buffer, end);
+    }
+  }
   buffer[end] = 0x0a;
   return end + 1;
 }

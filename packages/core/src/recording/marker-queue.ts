@@ -2,6 +2,7 @@
 // batched output around it reaches listeners (≤ 16 ms later, or much later under flow control), so
 // each marker carries the output offset of its moment and waits until the output up to there has
 // been written; a chunk that spans a marker's offset is split there (on a character boundary).
+// Output is handled as the terminal's bytes (a chunk ends on a character boundary).
 import type { CommandRecord } from '@orchflow/protocol';
 
 /** A command start or end waiting for its place in the output. */
@@ -16,25 +17,24 @@ export interface PendingMarker {
 
 /** What the queue writes through. */
 export interface MarkerSink {
-  output(time: number, data: string): void;
+  output(time: number, bytes: Uint8Array): void;
   marker(marker: PendingMarker): void;
 }
 
 /** Orders markers into the output stream of one terminal. */
 export class MarkerQueue {
   private readonly queue: PendingMarker[] = [];
-  /** Offset and text of the last chunk seen, so its end is computed only when a marker asks. */
-  private lastOffset = 0;
-  private lastData = '';
+  /** Where the output seen so far ends. */
+  private end = 0;
 
   /** A queue whose output so far ends at `offset` (output before the recording started). */
   constructor(offset: number) {
-    this.lastOffset = offset;
+    this.end = offset;
   }
 
   /** A marker: written at once when its output has been seen, else queued. */
   add(marker: PendingMarker, sink: MarkerSink): void {
-    if (this.queue.length === 0 && marker.offset <= this.lastOffset + Buffer.byteLength(this.lastData)) {
+    if (this.queue.length === 0 && marker.offset <= this.end) {
       sink.marker(marker);
     } else {
       this.queue.push(marker);
@@ -42,25 +42,22 @@ export class MarkerQueue {
   }
 
   /** An output chunk at `offset`: written around the markers that fall within it. */
-  output(offset: number, data: string, now: number, sink: MarkerSink): void {
-    this.lastOffset = offset;
-    this.lastData = data;
-    const first = this.queue[0];
-    if (!first) {
-      sink.output(now, data);
+  output(offset: number, bytes: Uint8Array, now: number, sink: MarkerSink): void {
+    const end = offset + bytes.length;
+    this.end = end;
+    if (this.queue.length === 0) {
+      sink.output(now, bytes);
       return;
     }
-    const bytes = Buffer.from(data, 'utf8');
-    const end = offset + bytes.length;
     let cut = 0;
     for (let next = this.queue[0]; next && next.offset <= end; next = this.queue[0]) {
       this.queue.shift();
       const at = charStart(bytes, Math.max(cut, next.offset - offset));
-      if (at > cut) sink.output(Math.min(now, next.time), bytes.toString('utf8', cut, at));
+      if (at > cut) sink.output(Math.min(now, next.time), bytes.subarray(cut, at));
       cut = at;
       sink.marker(next);
     }
-    if (cut < bytes.length) sink.output(now, cut === 0 ? data : bytes.toString('utf8', cut));
+    if (cut < bytes.length) sink.output(now, cut === 0 ? bytes : bytes.subarray(cut));
   }
 
   /** Writes every queued marker (the terminal exited: no more output will come). */

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { rawOutputOf } from '@orchflow/terminal/internal';
 import type { TerminalSpawnEvent } from '../events';
 import type { Orchestrator } from '../orchestrator';
 import type { OrchflowPlugin, PluginContext } from '../plugins';
@@ -83,8 +84,8 @@ export class RecordingPlugin implements OrchflowPlugin {
     this.report = ctx.reportError;
     const orch = ctx.orchestrator;
     orch.on('terminal.spawn', (event) => this.start(event));
-    orch.on('terminal.output', ({ terminalId, offset, data }) =>
-      this.recorders.get(terminalId)?.output(offset, data),
+    orch.on('terminal.output', (event) =>
+      this.recorders.get(event.terminalId)?.output(event.offset, rawOutputOf(event) ?? event.data),
     );
     orch.on('terminal.command', ({ terminalId, type, record, outputOffset }) =>
       this.recorders.get(terminalId)?.command(type, record, outputOffset),

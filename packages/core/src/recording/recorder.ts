@@ -5,6 +5,7 @@
 // limit` marker; the directory's budget is asked before every line. A write error stops this recording only (reported once).
 import { existsSync } from 'node:fs';
 import type { CommandRecord } from '@orchflow/protocol';
+import { utf8Decoder } from '@orchflow/terminal/internal';
 import {
   type CastEventCode,
   type CastLine,
@@ -20,6 +21,7 @@ import {
 } from './asciicast';
 import { CastFile } from './cast-file';
 import { CommandIndex } from './index-file';
+import { type JsonBytes, jsonBytesOf } from './json-bytes';
 import { MarkerQueue, type MarkerSink, type PendingMarker } from './marker-queue';
 import type { RecordedTerminal, RecorderSettings } from './settings';
 
@@ -47,7 +49,8 @@ export class TerminalRecorder {
   private partClosed = false;
   private readonly markers: MarkerQueue;
   private readonly sink: MarkerSink = {
-    output: (time, data) => void this.event(time, 'o', data),
+    // Valid UTF-8 is written from the bytes; other bytes are decoded (U+FFFD) and escaped as text.
+    output: (time, bytes) => void this.event(time, 'o', jsonBytesOf(bytes) ?? textOf(bytes)),
     marker: (marker) => this.marker(marker),
   };
   /** Bytes of the current file counted against the directory. */
@@ -85,19 +88,21 @@ export class TerminalRecorder {
     return this.stopped;
   }
 
-  /** Output at absolute `offset`; output already in the backlog is skipped. */
-  output(offset: number, data: string): void {
+  /**
+   * Output at absolute `offset`, as the terminal's bytes (a chunk ending on a character boundary)
+   * or as text; output already in the backlog is skipped.
+   */
+  output(offset: number, data: Uint8Array | string): void {
     if (this.stopped) return;
-    let text = data;
+    let bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let at = offset;
     if (offset < this.skipUntil) {
-      const bytes = Buffer.from(data, 'utf8');
       const skip = this.skipUntil - offset;
       if (skip >= bytes.length) return;
-      text = bytes.toString('utf8', skip);
+      bytes = bytes.subarray(skip);
       at = this.skipUntil;
     }
-    this.markers.output(at, text, this.now(), this.sink);
+    this.markers.output(at, bytes, this.now(), this.sink);
   }
 
   /** A command started or ended; `outputOffset` is where its marker goes in the output. */
@@ -166,7 +171,7 @@ export class TerminalRecorder {
     return performance.now() / 1000;
   }
 
-  private line(time: number, code: CastEventCode, data: string): CastLine {
+  private line(time: number, code: CastEventCode, data: string | JsonBytes): CastLine {
     return eventLine(this.settings.format === 'v2' ? time : time - this.lastTime, code, data);
   }
 
@@ -174,22 +179,24 @@ export class TerminalRecorder {
    * Writes one event (at `time`, seconds of `performance.now()`) within the limits; returns its
    * byte offset, or -1 when nothing was written.
    */
-  private event(time: number, code: CastEventCode, data: string): number {
+  private event(time: number, code: CastEventCode, data: string | JsonBytes): number {
     if (this.stopped) return -1;
     const t = Math.max(time - this.startSec, this.lastTime);
     const line = this.line(t, code, data);
     const bytes = lineBytes(line);
     const verdict = this.check(bytes);
     if (verdict === 'ok') return this.put(t, line, bytes);
-    let rest = data;
+    // Over a limit (once per file at most): the cut is found on the text.
+    let rest = typeof data === 'string' ? data : textOf(data.source);
     if (code === 'o' || code === 'i') {
       // Write what fits of a long chunk here; the rest goes to the next file, or is cut off.
-      const cut = this.fittingPrefix(t, code, data);
+      const text = rest;
+      const cut = this.fittingPrefix(t, code, text);
       if (cut > 0) {
-        const head = this.line(t, code, data.slice(0, cut));
+        const head = this.line(t, code, text.slice(0, cut));
         const headBytes = lineBytes(head);
         if (this.check(headBytes) === 'ok') this.put(t, head, headBytes);
-        rest = data.slice(cut);
+        rest = text.slice(cut);
       }
     }
     if (verdict === 'file' && this.settings.rotate && this.part < 10_000) {
@@ -311,4 +318,9 @@ export class TerminalRecorder {
     this.settings.directory.adjust(this.file.close() - this.accounted);
     this.settings.onError(error, this.file.path);
   }
+}
+
+/** `bytes` decoded as the terminal decodes its output (invalid sequences become U+FFFD). */
+function textOf(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
 }

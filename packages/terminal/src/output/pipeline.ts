@@ -4,7 +4,7 @@
 import type { Disposer, OutputChunk, ReadResult, Snapshot } from '@orchflow/protocol';
 import { disposer, ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_BYTES, OutputBatcher } from './batcher';
-import { lazyText } from './raw-output';
+import { attachRawOutput, lazyText } from './raw-output';
 import { OutputRing, type RingReadOptions } from './ring';
 import { HeadlessScreen } from './screen';
 import {
@@ -185,12 +185,16 @@ export class OutputPipeline {
     // Decoded only if a listener reads `data`, once for all of them (see raw-output.ts).
     const text = lazyText(bytes);
     if (this.dataListeners.size > 0) {
-      const chunk: OutputChunk = {
-        get data() {
-          return text();
+      // The bytes ride along for listeners that write them as they are (rawOutputOf).
+      const chunk: OutputChunk = attachRawOutput(
+        {
+          get data() {
+            return text();
+          },
+          offset,
         },
-        offset,
-      };
+        bytes,
+      );
       for (const listener of this.dataListeners) listener(chunk);
     }
     this.subscribers.dispatch({ offset, length: bytes.length, bytes, text });
