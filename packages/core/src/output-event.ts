@@ -3,19 +3,14 @@
 // (`rawOutputOf`): a recording writes them as they are, so a terminal whose output only a
 // recorder hears never has it decoded to text.
 import type { OutputChunk } from '@orchflow/protocol';
-import { attachRawOutput, rawOutputOf } from '@orchflow/terminal/internal';
+import { attachRawOutput, defineLazyData, rawOutputOf } from '@orchflow/terminal/internal';
 import type { TerminalOutputEvent } from './events';
 
 /** The event for `chunk` of terminal `terminalId`. */
 export function outputEvent(terminalId: string, agentId: string, chunk: OutputChunk): TerminalOutputEvent {
-  const event: TerminalOutputEvent = {
-    terminalId,
-    agentId,
-    get data() {
-      return chunk.data;
-    },
-    offset: chunk.offset,
-  };
+  // Not a getter in an object literal: see defineLazyData.
+  const event = defineLazyData({ terminalId, agentId }, () => chunk.data) as TerminalOutputEvent;
+  event.offset = chunk.offset;
   const bytes = rawOutputOf(chunk);
   return bytes ? attachRawOutput(event, bytes) : event;
 }

@@ -4,5 +4,5 @@
 // `Orchestrator.streamOutput`, `serveChannel` or `OrchflowClient`.
 
 export { ChannelFeed, type ChannelFeedOptions, type FeedNotification } from './output/channel-feed';
-export { attachRawOutput, rawOutputOf } from './output/raw-output';
+export { attachRawOutput, defineLazyData, rawOutputOf } from './output/raw-output';
 export { utf8Decoder } from './output/utf8';

@@ -10,7 +10,7 @@
 // output beside the send in flight) and, if the ring rotates past it, it gets `terminal.gap` and
 // continues from the ring's start.
 import type { ExitInfo } from '@orchflow/protocol';
-import { attachRawOutput } from './raw-output';
+import { attachRawOutput, defineLazyData } from './raw-output';
 import {
   type DataEvent,
   DEFAULT_HIGH_WATER_MARK,
@@ -247,15 +247,11 @@ function outputParams(
 ): Extract<FeedNotification, { method: 'terminal.output' }>['params'] {
   const { offset, nextOffset, bytes } = event;
   if (!bytes) return { ...base, data: event.data, offset, nextOffset };
-  return attachRawOutput(
-    {
-      ...base,
-      get data() {
-        return event.data;
-      },
-      offset,
-      nextOffset,
-    },
-    bytes,
-  );
+  const params = defineLazyData({ ...base }, () => event.data) as Extract<
+    FeedNotification,
+    { method: 'terminal.output' }
+  >['params'];
+  params.offset = offset;
+  params.nextOffset = nextOffset;
+  return attachRawOutput(params, bytes);
 }

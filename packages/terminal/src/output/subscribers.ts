@@ -4,6 +4,7 @@
 // most `highWaterMark` unacknowledged bytes; the producer is paused while any such subscriber is
 // that far behind and resumed once all are back under their low watermark.
 import { ErrorCode, OrchflowError, type OutputChunk } from '@orchflow/protocol';
+import { defineLazyData } from './raw-output';
 import type { OutputRing } from './ring';
 
 /** Default credit of a manual-ack subscriber. */
@@ -265,13 +266,8 @@ export class SubscriberSet {
  */
 function freshEvent(fresh: FreshChunk): DataEvent {
   const { text, bytes, offset, length } = fresh;
-  const event: DataEvent = {
-    type: 'data',
-    get data() {
-      return text();
-    },
-    offset,
-    nextOffset: offset + length,
-  };
+  const event: DataEvent = defineLazyData({ type: 'data' as const }, text) as DataEvent;
+  event.offset = offset;
+  event.nextOffset = offset + length;
   return Object.defineProperty(event, 'bytes', { value: bytes });
 }
