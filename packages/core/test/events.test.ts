@@ -57,13 +57,18 @@ describe('events', () => {
     expect(events.length).toBeGreaterThan(1);
     expect(new Set(events.map((e) => Object.getOwnPropertyDescriptor(e, 'data')?.get)).size).toBe(1);
     // Listeners, spreads and JSON see what they always saw: no bytes among the fields.
-    expect(Object.keys({ ...event }).sort()).toEqual(['agentId', 'data', 'offset', 'terminalId']);
+    expect(Reflect.ownKeys({ ...event })).toEqual(['terminalId', 'agentId', 'data', 'offset']);
     expect(JSON.parse(JSON.stringify(event))).toEqual({
       terminalId: t.id,
       agentId: 'ev',
       data: event.data,
       offset: event.offset,
     });
+    // A listener may rewrite data, as when it was a plain value; the bytes no longer match then.
+    event.data = 'rewritten';
+    expect(event.data).toBe('rewritten');
+    expect(rawOutputOf(event)).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(event)).data).toBe('rewritten');
   });
 
   it('reports a failed command in command.end with its error', async () => {

@@ -58,6 +58,30 @@ describe('JSON string literals from UTF-8 bytes', () => {
     );
   });
 
+  test('sequences at the edges of UTF-8: overlong, surrogates, past U+10FFFF, BOM, U+2028, DEL', () => {
+    const invalid = [
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xc0, 0x80],
+      [0xe0, 0x80, 0x80],
+      [0xc3],
+      [0x80],
+    ];
+    for (const bytes of invalid) expect(written(Uint8Array.from(bytes)), String(bytes)).toBeUndefined();
+    const valid = [
+      [0xef, 0xbb, 0xbf],
+      [0xe2, 0x80, 0xa8],
+      [0xe2, 0x80, 0xa9],
+      [0x7f],
+      [0xf4, 0x8f, 0xbf, 0xbf],
+      [0xc2, 0x80],
+    ];
+    for (const bytes of valid) {
+      const array = Uint8Array.from([0x22, ...bytes, 0x0a]);
+      expect(written(array), String(bytes)).toEqual(viaText(array));
+    }
+  });
+
   test('a view into a larger buffer writes only its own bytes', () => {
     const whole = Buffer.from('before"\r\n€after', 'utf8');
     const view = whole.subarray(6, 12);

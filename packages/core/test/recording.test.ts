@@ -1,6 +1,7 @@
 // Recording terminals as asciicast files, on real bash PTYs: header, output, one marker per
 // command (executed and typed), resize, input only when asked, the sidecar index pointing at the
 // failing command's marker, v3 intervals and exit event, policy and option errors.
+import { isUtf8 } from 'node:buffer';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -230,7 +231,10 @@ describe('a recorded terminal', { timeout: 60_000 }, () => {
     );
     const scrollback = orch.read(t.id, { fromOffset: 0 }).data;
     await t.kill();
-    const text = output(readCast(join(dir, 'bytes', `${t.id}.cast`)).events);
+    const path = join(dir, 'bytes', `${t.id}.cast`);
+    // The file itself is UTF-8 (read back as UTF-8, raw invalid bytes would pass as U+FFFD too).
+    expect(isUtf8(readFileSync(path))).toBe(true);
+    const text = output(readCast(path).events);
     expect(scrollback).toContain('a\u0001b"c\\d\u001b[1me\tf\uFFFD\uFFFDg€h\u001fi');
     expect(text.startsWith(scrollback)).toBe(true);
   });

@@ -48,8 +48,9 @@ export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<
       else if (field === 'data') current.data.push(value);
       else if (field === 'id') current.id = value;
     }
-    // A copy: the chunk may be reused by its source, and a large one is not kept alive by it.
-    if (start < chunk.length) parts.push(chunk.slice(start));
+    // A copy (a Buffer's slice would be a view): the chunk may be reused by its source, and a
+    // large one is not kept alive by a short unfinished line.
+    if (start < chunk.length) parts.push(new Uint8Array(chunk.subarray(start)));
   }
 }
 

@@ -186,7 +186,9 @@ export class OutputPipeline {
     const text = lazyText(bytes);
     if (this.dataListeners.size > 0) {
       // The bytes ride along for listeners that write them as they are (rawOutputOf).
-      const chunk: OutputChunk = attachRawOutput(defineLazyData({ offset }, text), bytes);
+      const chunk = defineLazyData({}, text) as OutputChunk;
+      chunk.offset = offset;
+      attachRawOutput(chunk, bytes);
       for (const listener of this.dataListeners) listener(chunk);
     }
     this.subscribers.dispatch({ offset, length: bytes.length, bytes, text });

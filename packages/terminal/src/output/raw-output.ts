@@ -23,14 +23,20 @@ export function lazyText(bytes: Uint8Array): () => string {
 
 // `data` is an own, enumerable accessor (JSON, spreads and structuredClone see a plain string),
 // and every holder shares this one getter, which finds its text through a symbol. A getter written
-// in an object literal is a new function per object: V8 (11, Node 20) then gives each object a map
-// of its own, in the old generation, and through it the getter's closure — with the decoded text
+// in an object literal is a new function per object, held by an accessor pair that V8 (11, Node
+// 20) allocates in the old generation: through it the getter's closure — with the decoded text
 // once it was read — survived every young-generation collection until the next full one. Streaming
 // 128 MiB to a listener that read `data` cost 1.1 s of scavenges that way, 40 ms with this getter.
+// Assigning `data` (a listener that rewrites an event) makes it a plain value, as it was before
+// it was lazy, and drops the raw bytes, which no longer match it.
 const LAZY_TEXT = Symbol('orchflow.lazyText');
 const DATA: PropertyDescriptor = {
   get(this: { [LAZY_TEXT]: () => string }): string {
     return this[LAZY_TEXT]();
+  },
+  set(this: object, value: unknown): void {
+    rawBytes.delete(this);
+    Object.defineProperty(this, 'data', { value, writable: true, enumerable: true, configurable: true });
   },
   enumerable: true,
   configurable: true,
