@@ -4,10 +4,9 @@
 // Latin-1 (one character per byte, a plain copy) and escaped by `JSON.stringify`, which escapes
 // exactly the bytes below 0x20, `"` and `\` — all ASCII, so the same as in the decoded text — and
 // leaves the bytes of multi-byte characters (0x80–0xFF as Latin-1) alone; written back as Latin-1
-// they are the original bytes. A recording writes every output chunk this way: decoding to text,
-// escaping and encoding back per chunk cost more, and the decoded text of every chunk outlived a
-// young-generation collection while output streamed (most of the garbage collector's work in a
-// profile of 64 MiB through a recorded terminal). Only valid UTF-8 is written this way: invalid
+// they are the original bytes. A recording writes every output chunk this way, where decoding to
+// text, escaping and encoding back made two strings and two UTF-8 passes per chunk (recording's
+// CPU ~5 → ~3 ms per MiB, docs/performance.md). Only valid UTF-8 is written this way: invalid
 // bytes must become U+FFFD as the decoder makes them, so those chunks are decoded as text.
 import { isUtf8 } from 'node:buffer';
 
@@ -28,8 +27,9 @@ export type JsonBytes =
 export function jsonBytesOf(bytes: Uint8Array): JsonBytes | undefined {
   if (!isUtf8(bytes)) return undefined;
   let i = 0;
-  // Output with line ends stops this within a line; V8's JSON.stringify costs ~1 ns per
-  // character even where nothing needs escaping, this scan about half of that.
+  // Output with line ends stops this scan within its first line. Where nothing needs escaping,
+  // the scan (~0.9 ns per byte) and one copy replace JSON.stringify (~1.1 ns per character in
+  // V8 11, escapes or not) and its two Latin-1 copies.
   while (i < bytes.length && ESCAPED[bytes[i] as number] === 0) i++;
   if (i === bytes.length) return { source: bytes, plain: bytes };
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');

@@ -50,9 +50,9 @@ const DATA: PropertyDescriptor = {
 export function defineLazyData<T extends object>(
   holder: T,
   text: () => string,
-): T & { readonly data: string } {
+): T & { data: string } {
   Object.defineProperty(holder, LAZY_TEXT, { value: text });
-  return Object.defineProperty(holder, 'data', DATA) as T & { readonly data: string };
+  return Object.defineProperty(holder, 'data', DATA) as T & { data: string };
 }
 
 /** Records that `holder.data` is the UTF-8 decoding of `bytes`; returns `holder`. */
