@@ -47,10 +47,7 @@ const DATA: PropertyDescriptor = {
  * returns `holder`. Define the properties before `data` first and those after it next, so every
  * holder of a kind has the same shape.
  */
-export function defineLazyData<T extends object>(
-  holder: T,
-  text: () => string,
-): T & { data: string } {
+export function defineLazyData<T extends object>(holder: T, text: () => string): T & { data: string } {
   Object.defineProperty(holder, LAZY_TEXT, { value: text });
   return Object.defineProperty(holder, 'data', DATA) as T & { data: string };
 }
