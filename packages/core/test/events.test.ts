@@ -1,5 +1,4 @@
 // Typed `on(...)` events and `subscribeEvents()` streams, including the bounded queue.
-
 import { rawOutputOf } from '@orchflow/terminal/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

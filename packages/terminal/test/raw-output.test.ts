@@ -26,6 +26,20 @@ function pipeline(): OutputPipeline {
   return p;
 }
 
+/** A channel feed of terminal 't1' on `p`'s output, collecting what it sends. */
+function feedOf(p: OutputPipeline): { feed: ChannelFeed; sent: FeedNotification[] } {
+  const sent: FeedNotification[] = [];
+  const feed = new ChannelFeed({
+    terminalId: 't1',
+    exited: new Promise(() => {}),
+    notify: async (note) => {
+      sent.push(note);
+    },
+  });
+  feed.attach(p.subscribe({ manualAck: true }, feed.push));
+  return { feed, sent };
+}
+
 // Multi-byte characters, a byte-order mark and bytes that are not UTF-8 at all.
 const BYTES = Uint8Array.from([0xef, 0xbb, 0xbf, ...Buffer.from('héllo ✓ 🎉 '), 0xff, 0xfe, 0x80, 0x41]);
 const TEXT = '\uFEFFhéllo ✓ 🎉 \uFFFD\uFFFD\uFFFDA';
@@ -98,15 +112,7 @@ describe('raw live output', () => {
   it('attaches the raw bytes to a feed notification without decoding them', async () => {
     const p = pipeline();
     const decode = vi.spyOn(utf8Decoder, 'decode');
-    const sent: FeedNotification[] = [];
-    const feed = new ChannelFeed({
-      terminalId: 't1',
-      exited: new Promise(() => {}),
-      notify: async (note) => {
-        sent.push(note);
-      },
-    });
-    feed.attach(p.subscribe({ manualAck: true }, feed.push));
+    const { feed, sent } = feedOf(p);
     p.push(BYTES.slice());
     p.end();
     await vi.waitFor(() => expect(sent.length).toBeGreaterThan(0));
@@ -121,6 +127,7 @@ describe('raw live output', () => {
     expect(rawOutputOf(wire.params)).toBeUndefined();
     feed.close();
   });
+
   it('gives every holder of lazily decoded text the same getter', async () => {
     // A getter written in an object literal is a new function per chunk, and V8 gives each such
     // getter an accessor pair in the old generation: the decoded text of every chunk read then
@@ -130,17 +137,9 @@ describe('raw live output', () => {
     pipelines.push(p);
     const chunks: object[] = [];
     const events: StreamEvent[] = [];
-    const notes: FeedNotification[] = [];
     p.onData((chunk) => chunks.push(chunk));
     p.subscribe({}, (event) => events.push(event));
-    const feed = new ChannelFeed({
-      terminalId: 't1',
-      exited: new Promise(() => {}),
-      notify: async (note) => {
-        notes.push(note);
-      },
-    });
-    feed.attach(p.subscribe({ manualAck: true }, feed.push));
+    const { feed, sent: notes } = feedOf(p);
     p.push(Buffer.from('one'));
     p.push(Buffer.from('two'));
     p.end();
