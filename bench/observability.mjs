@@ -10,6 +10,7 @@
 // Goals: ≤ 0.2 ms p50 added to the round trip; ≤ 10 % throughput cost. `--each` adds three sides
 // with one of the three on (`recording`, `metrics`, `tracing`), to show what each costs, and
 // writes `observability-each.json` instead.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +120,9 @@ for (const side of SIDES) await terminals[side].kill();
 const rates = Object.fromEntries(SIDES.map((side) => [side, []]));
 async function throughputRun(side) {
   const t = await orchestrators[side].spawnTerminal(`bench-${side}-tp`);
+  // The kernel writes earlier runs' recordings back to disk ~30 s after they were written, on the
+  // same two cores: done now, untimed, it cannot land in some later run of either side.
+  execFileSync('sync');
   collectGarbage();
   const t0 = performance.now();
   const result = await run(side, () => t.execute(producer, { maxOutputBytes: 64 * 1024 }));

@@ -88,3 +88,111 @@ describe('JSON string literals from UTF-8 bytes', () => {
     expect(written(view)).toEqual(viaText(view));
   });
 });
+
+// The scan reads long chunks four bytes at a time, from a multiple of 4 in their memory: these put
+// every byte that needs escaping, and every near miss, at every position of chunks starting at
+// each offset of their memory, short ones and ones long enough for words with every tail length.
+describe('the scan for a byte to escape, at any position and any offset', () => {
+  const TO_ESCAPE = [...Array.from({ length: 0x20 }, (_, byte) => byte), 0x22, 0x5c];
+  const LENGTHS = [1, 2, 3, 4, 5, 41, 191, 192, 193, 194, 195, 263];
+  /** ASCII near misses in a cycle of 7, so that words hold them in every order. */
+  const FILLER = [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x78];
+
+  /**
+   * `content` at `offset` in memory of its own, between bytes that need escaping, so that a scan
+   * reading outside its chunk finds one.
+   */
+  function chunkAt(offset: number, content: Uint8Array): Buffer {
+    const memory = Buffer.alloc(offset + content.length + 4, 0x0a);
+    memory.set(content, offset);
+    const chunk = memory.subarray(offset, offset + content.length);
+    expect(chunk.byteOffset).toBe(offset);
+    return chunk;
+  }
+  const filler = (length: number) =>
+    Uint8Array.from({ length }, (_, i) => FILLER[i % FILLER.length] as number);
+
+  test('near misses alone are not escaped, and the bytes around a chunk are not read', () => {
+    for (let offset = 0; offset < 4; offset++) {
+      for (const length of LENGTHS) {
+        const chunk = chunkAt(offset, filler(length));
+        expect(jsonBytesOf(chunk)?.plain, `offset ${offset}, length ${length}`).toBe(chunk);
+      }
+    }
+  });
+
+  test('every byte to escape is found at every position', () => {
+    const missed: string[] = [];
+    for (let offset = 0; offset < 4; offset++) {
+      for (const length of LENGTHS) {
+        const chunk = chunkAt(offset, filler(length));
+        for (let at = 0; at < length; at++) {
+          const before = chunk[at] as number;
+          for (const byte of TO_ESCAPE) {
+            chunk[at] = byte;
+            const literal = jsonBytesOf(chunk);
+            if (literal?.latin1 !== JSON.stringify(chunk.toString('latin1'))) {
+              missed.push(`0x${byte.toString(16)} at ${at} of ${length}, offset ${offset}`);
+            }
+          }
+          chunk[at] = before;
+        }
+      }
+    }
+    expect(missed).toEqual([]);
+  });
+
+  test('bytes of multi-byte characters with the low bits of a byte to escape are not escaped', () => {
+    // 0x80–0x9F, 0xA2 and 0xDC are 0x00–0x1F, `"` and `\` with the top bit set. (0xFF never
+    // appears in UTF-8: isUtf8 refuses it before the scan.)
+    const characters = [
+      '\u0080', // c2 80
+      '\u009f', // c2 9f
+      '\u00a2', // c2 a2
+      '\u00dc', // c3 9c
+      '\u00ff', // c3 bf
+      '\u071c', // dc 9c
+      '\u0722', // dc a2
+      '\u07ff', // df bf
+      '\u2028', // e2 80 a8
+      '\ufeff', // ef bb bf
+      '\uffff', // ef bf bf
+      '\u{1f600}', // f0 9f 98 80
+      '\u{10ffff}', // f4 8f bf bf
+    ];
+    const flagged: string[] = [];
+    for (const character of characters) {
+      const encoded = Buffer.from(character, 'utf8');
+      for (let offset = 0; offset < 4; offset++) {
+        for (const length of LENGTHS) {
+          const chunk = chunkAt(offset, filler(length));
+          for (let at = 0; at + encoded.length <= length; at++) {
+            const before = Buffer.from(chunk.subarray(at, at + encoded.length));
+            chunk.set(encoded, at);
+            if (jsonBytesOf(chunk)?.plain !== chunk) {
+              flagged.push(`${encoded.toString('hex')} at ${at} of ${length}, offset ${offset}`);
+            }
+            chunk.set(before, at);
+          }
+        }
+      }
+    }
+    expect(flagged).toEqual([]);
+  });
+
+  test('a long chunk with nothing to escape but its first, middle or last byte', () => {
+    const length = 65536 + 3;
+    for (let offset = 0; offset < 4; offset++) {
+      const chunk = chunkAt(offset, filler(length));
+      expect(jsonBytesOf(chunk)?.plain).toBe(chunk);
+      for (const at of [0, 127, 128, 129, 130, 131, 32768, length - 4, length - 3, length - 2, length - 1]) {
+        const before = chunk[at] as number;
+        chunk[at] = 0x5c;
+        expect(jsonBytesOf(chunk)?.latin1, `at ${at}, offset ${offset}`).toBe(
+          JSON.stringify(chunk.toString('latin1')),
+        );
+        chunk[at] = before;
+      }
+    }
+  });
+});
