@@ -3,13 +3,13 @@
 //    Orchestrator (`handle.execute`), `OrchflowClient.direct` (in-memory channel), and a client of
 //    the BUILT CLI over stdio (`orchflow serve --stdio` as a supervised sidecar), a Unix socket,
 //    WebSocket and HTTP (a JSON-RPC session: POST `/v1/rpc` + one SSE stream; one
-//    `orchflow serve --unix … --ws 0 --http 0` child process, token auth, loopback). The servers
-//    run in their own processes, as they would in use; the order of the sides rotates, after every
-//    command or (`--block N`) after N commands in a row on a side.
+//    `orchflow serve` child process per transport, token auth, loopback). The servers run in
+//    their own processes, as they would in use, one each so that all idle alike; the order of the
+//    sides rotates, after every command or (`--block N`) after N commands in a row on a side.
 // 2. 256 MiB (`head -c … | tr '\0' x`) streamed to a consumer that counts bytes: in-process
 //    (`orch.streamOutput`) vs a WebSocket and an HTTP client (`terminal.stream()`), rotating, each
 //    run on a fresh terminal, timed from `execute` until the consumer has every byte up to the end
-//    offset; also the CPU time this process and the server spent per MiB (steadier than rates).
+//    offset; also the CPU time this process and the side's server spent per MiB (steadier than rates).
 // Goals: transport overhead ≤ 0.7 ms p50 over in-process on stdio, Unix socket, WebSocket and
 // HTTP; streaming ≥ 0.8× the in-process rate over WebSocket, ≥ 0.7× over HTTP. `--only roundtrip`
 // or `--only streaming` runs one part and writes `transports-<part>.json` instead.
@@ -67,19 +67,30 @@ const token = randomBytes(24).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'orchflow-bench-transports-'));
 const socketPath = join(dir, 'orchflow.sock');
 
-/** Starts `orchflow serve --unix … --ws 0 --http 0`; resolves with the process and its URLs. */
-function startServer() {
-  const args = [cli, 'serve', '--unix', socketPath, '--ws', '0', '--http', '0', '--token', token];
-  // The same policy on every side (see POLICY); the human banner names the URLs even when silent.
+/**
+ * Starts `orchflow serve` with one listener (`unix`, `websocket` or `http`); resolves with the
+ * process and its address. One process per transport, as the stdio sidecar is one: a process that
+ * idles through the other sides' commands answers more slowly (a Unix server shared with two more
+ * sides measured 0.2–0.3 ms faster than an otherwise equal stdio sidecar), so every remote side
+ * gets a server that idles alike.
+ */
+function startServer(kind) {
+  const listener = { unix: ['--unix', socketPath], websocket: ['--ws', '0'], http: ['--http', '0'] }[kind];
+  const args = [cli, 'serve', ...listener, '--token', token];
+  // The same policy on every side (see POLICY); the human banner names the address even when silent.
   args.push('--policy', 'trusted', '--log-level', 'silent', '--log-format', 'human');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const pattern = {
+    unix: /unix socket/,
+    websocket: /websocket\s+(ws:\/\/\S+)/,
+    http: /http\s+(http:\/\/\S+)/,
+  }[kind];
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr.on('data', (data) => {
       err += data;
-      const url = /websocket\s+(ws:\/\/\S+)/.exec(err)?.[1];
-      const httpUrl = /http\s+(http:\/\/\S+)/.exec(err)?.[1];
-      if (url && httpUrl && err.includes('unix socket')) resolve({ child, url, httpUrl });
+      const match = pattern.exec(err);
+      if (match) resolve({ child, url: match[1] });
     });
     child.once('exit', (code) => reject(new Error(`orchflow serve exited ${code}: ${err}`)));
   });
@@ -98,7 +109,11 @@ function order(i) {
 // defaults to `standard`), so the in-process orchestrator gets the servers' `trusted` too.
 const orch = Orchestrator.builder().withSecurityPolicy(SecurityPresets.trusted).build();
 await orch.ready();
-const server = await startServer();
+const servers = {
+  unix: await startServer('unix'),
+  websocket: await startServer('websocket'),
+  http: await startServer('http'),
+};
 const clients = {
   direct: await OrchflowClient.direct(orch),
   stdio: await OrchflowClient.stdio({
@@ -106,8 +121,8 @@ const clients = {
     args: [cli, 'serve', '--stdio', '--policy', 'trusted', '--log-level', 'silent'],
   }),
   unix: await OrchflowClient.unixSocket(socketPath, { token }),
-  websocket: await OrchflowClient.websocket(server.url, { token }),
-  http: await OrchflowClient.http(server.httpUrl, { token }),
+  websocket: await OrchflowClient.websocket(servers.websocket.url, { token }),
+  http: await OrchflowClient.http(servers.http.url, { token }),
 };
 
 /** A fresh terminal on `side`: `{ run, read, stream, kill }`, the same shape for every side. */
@@ -136,9 +151,9 @@ function stdioPid() {
 }
 const serverPidOf = {
   stdio: stdioPid(),
-  unix: server.child.pid,
-  websocket: server.child.pid,
-  http: server.child.pid,
+  unix: servers.unix.child.pid,
+  websocket: servers.websocket.child.pid,
+  http: servers.http.child.pid,
 };
 /**
  * CPU ms of this process plus the side's server process. Under load the round-trip times measure
@@ -179,14 +194,13 @@ if (RUN_ROUNDTRIP) {
 const producer = `head -c ${BYTES} /dev/zero | tr '\\0' x`;
 
 /**
- * CPU milliseconds used so far by this process plus the server's (Linux `/proc`; NaN elsewhere).
+ * CPU milliseconds used so far by this process plus `side`'s server (Linux `/proc`; NaN elsewhere).
  * Wall-clock rates swing with the machine's load; the CPU each side's orchflow processes spend
  * per MiB does not, so it shows whether a change made the path cheaper. The shell, `head` and
  * `tr` are left out: they are the same work on both sides.
  */
-function cpuMs() {
-  const own = process.cpuUsage();
-  return (own.user + own.system) / 1000 + processCpuMs(server.child.pid);
+function cpuMs(side) {
+  return sideCpuMs(side);
 }
 async function streamRun(side) {
   const t = await open(side);
@@ -199,7 +213,7 @@ async function streamRun(side) {
     reached = resolve;
   });
   const t0 = performance.now();
-  const cpu0 = cpuMs();
+  const cpu0 = cpuMs(side);
   const consume = (async () => {
     for await (const event of t.stream(from)) {
       if (event.type === 'gap') gaps += event.to - event.from;
@@ -213,7 +227,7 @@ async function streamRun(side) {
   if (cursor >= target) reached();
   await caughtUp;
   const ms = performance.now() - t0;
-  const cpu = cpuMs() - cpu0;
+  const cpu = cpuMs(side) - cpu0;
   await t.kill();
   await consume;
   if (result.exitCode !== 0) throw new Error(`${side}: producer exited ${result.exitCode}`);
@@ -238,8 +252,10 @@ if (RUN_STREAMING) {
 }
 
 for (const side of ['direct', ...REMOTE]) await clients[side].close();
-server.child.kill('SIGTERM');
-await new Promise((resolve) => server.child.once('exit', resolve));
+for (const { child } of Object.values(servers)) {
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
 await orch.shutdown();
 rmSync(dir, { recursive: true, force: true });
 
