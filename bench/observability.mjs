@@ -6,7 +6,8 @@
 // so a switch in front of it hands `on`'s spans to the SDK and `off`'s to the no-op tracer.
 // 1. `execute('true')` on a warm terminal, 1000 per side, alternating (the order flips each time).
 // 2. Throughput: 64 MiB (`head -c … | tr '\0' x`) through `execute` on a fresh terminal per run,
-//    timed until the result; sides alternate.
+//    timed until the result, with this process's CPU per MiB (steadier than the rates); sides
+//    alternate, and the disk is synced (untimed) before each run.
 // Goals: ≤ 0.2 ms p50 added to the round trip; ≤ 10 % throughput cost. `--each` adds three sides
 // with one of the three on (`recording`, `metrics`, `tracing`), to show what each costs, and
 // writes `observability-each.json` instead.
@@ -34,7 +35,7 @@ import {
 const WARMUP = quick ? 30 : 100;
 const ITERATIONS = quick ? 200 : 1000;
 const BYTES = Number(arg('bytes', quick ? 16 * 2 ** 20 : 64 * 2 ** 20));
-const RUNS = Number(arg('runs', quick ? 2 : 5));
+const RUNS = Number(arg('runs', quick ? 2 : 8));
 const GOAL_ADDED_MS = 0.2;
 const GOAL_THROUGHPUT_COST = 0.1;
 const EACH = process.argv.includes('--each');
@@ -118,25 +119,33 @@ for (const side of SIDES) await terminals[side].kill();
 
 // 2. Throughput.
 const rates = Object.fromEntries(SIDES.map((side) => [side, []]));
+// This process's CPU per MiB (every thread: the orchestrator, the garbage collector's helpers, the
+// policy worker). Rates swing with what else the two cores run; CPU per MiB moves much less, so it
+// says what a feature costs when the rates of a few runs cannot.
+const cpuPerMiB = Object.fromEntries(SIDES.map((side) => [side, []]));
 async function throughputRun(side) {
   const t = await orchestrators[side].spawnTerminal(`bench-${side}-tp`);
   // The kernel writes earlier runs' recordings back to disk ~30 s after they were written, on the
   // same two cores: done now, untimed, it cannot land in some later run of either side.
   execFileSync('sync');
   collectGarbage();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await run(side, () => t.execute(producer, { maxOutputBytes: 64 * 1024 }));
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await t.kill();
   if (result.exitCode !== 0) throw new Error(`${side}: producer exited ${result.exitCode}`);
-  return BYTES / 2 ** 20 / (ms / 1000);
+  const mib = BYTES / 2 ** 20;
+  return { rate: mib / (ms / 1000), cpu: (cpu.user + cpu.system) / 1000 / mib };
 }
 for (const side of SIDES) await throughputRun(side);
 for (let i = 0; i < RUNS; i++) {
   for (const side of i % 2 === 0 ? SIDES : [...SIDES].reverse()) {
-    const rate = await throughputRun(side);
+    const { rate, cpu } = await throughputRun(side);
     rates[side].push(rate);
-    console.log(`${side}: ${round(rate, 1)} MiB/s`);
+    cpuPerMiB[side].push(cpu);
+    console.log(`${side}: ${round(rate, 1)} MiB/s, ${round(cpu, 2)} CPU ms/MiB`);
   }
 }
 
@@ -149,16 +158,20 @@ const stat = Object.fromEntries(SIDES.map((s) => [s, summarize(samples[s])]));
 const added = overheadOf(stat, 'on', 'off');
 printOverheadTable(`execute('true') round trip (${ITERATIONS} per side, ms)`, SIDES, label, stat, 'off');
 const rate = Object.fromEntries(SIDES.map((s) => [s, summarize(rates[s])]));
+const cpuStat = Object.fromEntries(SIDES.map((s) => [s, summarize(cpuPerMiB[s])]));
 const costOf = (side) => 1 - rate[side].p50 / rate.off.p50;
+const cpuCostOf = (side) => cpuStat[side].p50 / cpuStat.off.p50 - 1;
 const cost = costOf('on');
 printTable(`throughput of ${BYTES / 2 ** 20} MiB through execute (${RUNS} runs per side, MiB/s)`, [
-  ['side', 'p50', 'worst', 'best', 'cost p50'],
+  ['side', 'p50', 'worst', 'best', 'cost p50', 'CPU ms/MiB p50', 'CPU added'],
   ...SIDES.map((s) => [
     label[s],
     round(rate[s].p50, 1),
     round(rate[s].min, 1),
     round(rate[s].max, 1),
     s === 'off' ? '' : `${round(costOf(s) * 100, 1)} %`,
+    round(cpuStat[s].p50, 2),
+    s === 'off' ? '' : `${round(cpuCostOf(s) * 100, 1)} %`,
   ]),
 ]);
 const verdict = (ok) => (ok ? 'pass' : 'miss');
@@ -176,8 +189,11 @@ writeResults(EACH ? 'observability-each' : 'observability', {
   addedMs: added,
   throughputMiBs: rate,
   throughputCost: round(cost, 3),
+  cpuMsPerMiB: cpuStat,
+  cpuCost: round(cpuCostOf('on'), 3),
   ...(EACH && {
     throughputCostBySide: Object.fromEntries(SIDES.slice(1).map((side) => [side, round(costOf(side), 3)])),
+    cpuCostBySide: Object.fromEntries(SIDES.slice(1).map((side) => [side, round(cpuCostOf(side), 3)])),
   }),
   spansExported: exported,
 });
