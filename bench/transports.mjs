@@ -156,8 +156,10 @@ const serverPidOf = {
   http: servers.http.child.pid,
 };
 /**
- * CPU ms of this process plus the side's server process. Under load the round-trip times measure
- * mostly waiting for a core; the CPU orchflow's processes spend per command does not move with it.
+ * CPU ms of this process plus the side's server process (Linux `/proc`; NaN elsewhere). Under load
+ * the round-trip times and stream rates measure mostly waiting for a core; the CPU orchflow's
+ * processes spend per command or per MiB does not move with it. The shell, `head` and `tr` are
+ * left out: they are the same work on every side.
  */
 function sideCpuMs(side) {
   const own = process.cpuUsage();
@@ -193,15 +195,6 @@ if (RUN_ROUNDTRIP) {
 // 2. Streaming.
 const producer = `head -c ${BYTES} /dev/zero | tr '\\0' x`;
 
-/**
- * CPU milliseconds used so far by this process plus `side`'s server (Linux `/proc`; NaN elsewhere).
- * Wall-clock rates swing with the machine's load; the CPU each side's orchflow processes spend
- * per MiB does not, so it shows whether a change made the path cheaper. The shell, `head` and
- * `tr` are left out: they are the same work on both sides.
- */
-function cpuMs(side) {
-  return sideCpuMs(side);
-}
 async function streamRun(side) {
   const t = await open(side);
   const from = await t.endOffset();
@@ -213,7 +206,7 @@ async function streamRun(side) {
     reached = resolve;
   });
   const t0 = performance.now();
-  const cpu0 = cpuMs(side);
+  const cpu0 = sideCpuMs(side);
   const consume = (async () => {
     for await (const event of t.stream(from)) {
       if (event.type === 'gap') gaps += event.to - event.from;
@@ -227,7 +220,7 @@ async function streamRun(side) {
   if (cursor >= target) reached();
   await caughtUp;
   const ms = performance.now() - t0;
-  const cpu = cpuMs(side) - cpu0;
+  const cpu = sideCpuMs(side) - cpu0;
   await t.kill();
   await consume;
   if (result.exitCode !== 0) throw new Error(`${side}: producer exited ${result.exitCode}`);
