@@ -9,16 +9,10 @@
 // CPU ~5 → ~3 ms per MiB, docs/performance.md). Only valid UTF-8 is written this way: invalid
 // bytes must become U+FFFD as the decoder makes them, so those chunks are decoded as text.
 //
-// The scan for a byte to escape reads four bytes at a time (a word of an Int32Array over the same
-// memory) once past the first line's worth: over output with nothing to escape it was the
-// recorder's largest cost after the copy (~0.95 ms per MiB in a profile of the orchestrator).
-// Measured on Node 20 (V8 11.3), best of 9, the scan alone: 64 KiB with nothing to escape 0.81 →
-// 0.24 ns per byte at byteOffsets 0–3 alike (the whole function 0.91 → 0.25); terminal output
-// whose first escape (colour, line end) is ~17 or ~43 bytes in 18.0 → 14.3 and 39 → 35 ns per
-// chunk; 1 KiB 840 → 380 ns; 4 bytes 4.6 → 6.0 ns (the whole function 31 → 30 ns). Tried and
-// dropped: Uint32Array (the same), two words per test (~0.22 ns per byte, more code for little),
-// comparisons instead of the table (the same), a regular expression over the Latin-1 string
-// (~0.8 ns per byte, and the string is made even when nothing needs escaping).
+// The scan for a byte to escape reads four bytes at a time past the first line's worth: on output
+// with nothing to escape it was most of the recorder's own CPU (the recorder alone 2.0 → 0.8 ms
+// per MiB; the scan 0.81 → 0.24 ns per byte, no slower where an escape comes early). What else
+// was tried is in docs/performance.md.
 import { isUtf8 } from 'node:buffer';
 
 /** 1 for each byte JSON escapes (below 0x20, `"`, `\`). */
