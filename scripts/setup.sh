@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Shells and tools the test suite drives for real (python3: programs that attack the shell integration).
-# perl, which every terminal is launched through, is Essential on Debian and always there.
+# gcc, libc6-dev: @orchflow/terminal compiles its native launcher, which every terminal is started
+# through, when it is installed (perl, Essential on Debian, runs the launcher where it was not).
 # chromium: the web monitor's end-to-end tests drive it through playwright-core (which cannot
 # download its own browsers here).
 # asciinema: recordings must play in it unchanged; prometheus: its promtool checks /metrics.
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 # neovim: the neovim example's plugin is tested in a real `nvim --headless`.
 # python3-*, mypy: the Python client (clients/python) is tested, type-checked and built with Debian's
 # Python (/usr/bin/python3), since PyPI is not reachable from CI.
-SYSTEM_PACKAGES=(tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium asciinema prometheus nats-server
+SYSTEM_PACKAGES=(gcc libc6-dev tmux zsh procps bubblewrap curl netcat-openbsd python3 chromium asciinema prometheus nats-server
   neovim python3-pytest python3-pytest-asyncio python3-websockets mypy python3-build python3-hatchling python3-venv)
 
 missing=()

@@ -6,7 +6,7 @@
 // browser bundle of the installed @orchflow/client. Needs the packages built (`pnpm check:packages`
 // does that first in `pnpm test`). Prints what failed, names file:line for a block, exits 1.
 // Usage: node tests/first-contact/run.mjs [--keep]
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,10 @@ async function main(tmp) {
     `blocks: ${counts.run} run, ${counts.typecheck} type-checked, ${counts.skip} skipped, ${failures.length} failed`,
   );
   failures.push(...cliFailures, ...(await bundleSize(projDir, env)));
+  // npm ran @orchflow/terminal's install script, which compiles the launcher every terminal starts
+  // through (without it terminals fall back to perl's, a few ms slower per process).
+  const launcher = join(projDir, 'node_modules', '@orchflow', 'terminal', 'native', 'orchflow-launch');
+  if (!existsSync(launcher)) failures.push(`npm install did not compile the native launcher (${launcher})`);
   return failures;
 }
 

@@ -15,9 +15,9 @@ import {
   ownerTag,
   persistentCgroupName,
 } from '../src/containment/cgroup-fs';
-import { createLauncher, findPerl } from '../src/containment/launcher';
+import { hostSupport } from '../src/containment/host';
+import type { Launcher } from '../src/containment/launcher';
 import { OWNER_FILE, reapLeftovers } from '../src/containment/reaper';
-import { filterArch } from '../src/containment/seccomp-filter';
 import { eventually } from './containment-helpers';
 
 const all = discoverHierarchies();
@@ -53,7 +53,7 @@ afterAll(async () => {
 function cgroupWithSleeper(name: string, parents: CgroupHierarchy[]): ChildProcess {
   const dirs = parents.map((h) => join(h.parent, name));
   for (const dir of dirs) mkdirSync(dir);
-  const launcher = createLauncher(findPerl() as string, filterArch());
+  const launcher = hostSupport().launcher as Launcher;
   const run = launcher.wrap(
     { file: '/bin/sleep', args: ['300'], env: {} },
     { cgroupProcs: dirs.map((d) => join(d, 'cgroup.procs')), injectionGuard: false },

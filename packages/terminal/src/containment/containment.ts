@@ -72,7 +72,7 @@ export class Containment {
     if (!host.launcher) {
       if (options.strict) {
         throw spawnFailed(
-          `The security policy needs orchflow's launcher (it closes the orchestrator's file descriptors and blocks TIOCSTI) but ${host.launcherMissing}; install perl, ${policyHint}`,
+          `The security policy needs orchflow's launcher (it closes the orchestrator's file descriptors and blocks TIOCSTI) but ${host.launcherMissing}; ${policyHint}`,
           { reason: host.launcherMissing },
         );
       }

@@ -1,5 +1,5 @@
-// What this host can do for terminal containment, found out once per process: whether the
-// launcher runs (perl), whether it can install the seccomp filter, and which cgroup hierarchies
+// What this host can do for terminal containment, found out once per process: which form of the
+// launcher runs (the compiled one, else perl; `ORCHFLOW_LAUNCHER=perl|native` forces one), whether it can install the seccomp filter, and which cgroup hierarchies
 // terminal cgroups can be made in and joined (probed for real: a cgroup is made, the launcher
 // joins it and runs /bin/true, the cgroup is removed). `ORCHFLOW_CONTAINMENT` overrides the
 // choice: `process-tree` (no cgroups), `cgroup-v1` / `cgroup-v2` (only that kind), `auto`.
@@ -7,7 +7,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CgroupPlan, rmdirQuietly, TerminalCgroup } from './cgroup';
 import { type CgroupHierarchy, cgroupName, discoverHierarchies, ownerTag } from './cgroup-fs';
-import { createLauncher, findPerl, type Launcher, probeLauncher } from './launcher';
+import {
+  createNativeLauncher,
+  createPerlLauncher,
+  findNativeLauncher,
+  findPerl,
+  type Launcher,
+  probeLauncher,
+} from './launcher';
 import { filterArch } from './seccomp-filter';
 
 /** How a terminal's processes are held together and killed. */
@@ -19,9 +26,12 @@ export type ContainmentPreference = 'auto' | 'process-tree' | 'cgroup-v1' | 'cgr
 /** The environment variable that forces a containment kind (for diagnosis and tests). */
 export const CONTAINMENT_ENV = 'ORCHFLOW_CONTAINMENT';
 
+/** The environment variable that picks the launcher's form: `native`, `perl` or `auto` (default). */
+export const LAUNCHER_ENV = 'ORCHFLOW_LAUNCHER';
+
 /** This host's containment, as probed. */
 export interface HostSupport {
-  /** The launcher, when perl is installed. */
+  /** The launcher: the compiled one where it runs, else perl's; undefined when neither is here. */
   launcher: Launcher | undefined;
   /** Why there is no launcher (fd hygiene and the seccomp filter then do not apply). */
   launcherMissing?: string;
@@ -35,7 +45,7 @@ export interface HostSupport {
   cgroupsMissing?: string;
 }
 
-const cache = new Map<ContainmentPreference, HostSupport>();
+const cache = new Map<string, HostSupport>();
 
 /** The containment preference from {@link CONTAINMENT_ENV} (default `auto`). */
 export function containmentPreference(env = process.env): ContainmentPreference {
@@ -105,15 +115,45 @@ function probeCgroups(
   }
 }
 
+/**
+ * The launcher `want` asks for (see {@link LAUNCHER_ENV}): `auto` takes the compiled one if it
+ * runs here (a binary built for another machine may not), else perl's.
+ */
+function chooseLauncher(
+  want: string | undefined,
+  arch: ReturnType<typeof filterArch>,
+): { launcher?: Launcher; missing?: string } {
+  const rebuild = 'a C compiler (gcc) and `npm rebuild @orchflow/terminal` compile it';
+  if (want !== 'perl') {
+    const path = findNativeLauncher();
+    const native = path ? createNativeLauncher(path, arch) : undefined;
+    const why = native ? probeLauncher(native, { cgroupProcs: [], injectionGuard: false }) : undefined;
+    if (native && why === undefined) return { launcher: native };
+    if (want === 'native') {
+      const missing = native
+        ? `the native launcher ${path} does not run: ${why}`
+        : 'the native launcher is not compiled';
+      return { missing: `${missing} (${LAUNCHER_ENV}=native; ${rebuild})` };
+    }
+  }
+  const perl = findPerl();
+  if (perl) return { launcher: createPerlLauncher(perl, arch) };
+  return {
+    missing: `neither the native launcher nor perl is here (install perl-base, or ${rebuild})`,
+  };
+}
+
 /** Probes this host once per preference (synchronously, some tens of ms the first time). */
 export function hostSupport(preference: ContainmentPreference = containmentPreference()): HostSupport {
-  const cached = cache.get(preference);
+  const want = process.env[LAUNCHER_ENV];
+  const key = `${preference} ${want}`;
+  const cached = cache.get(key);
   if (cached) return cached;
   const support: HostSupport = { launcher: undefined, injectionGuard: false, cgroups: undefined };
-  const perl = findPerl();
   const arch = filterArch();
-  if (perl) support.launcher = createLauncher(perl, arch);
-  else support.launcherMissing = 'perl is not installed (it runs the launcher; install perl-base)';
+  const chosen = chooseLauncher(want, arch);
+  support.launcher = chosen.launcher;
+  support.launcherMissing = chosen.missing;
   if (!support.launcher) support.injectionGuardMissing = support.launcherMissing;
   else if (!arch)
     support.injectionGuardMissing = `no seccomp filter is built for architecture ${process.arch}`;
@@ -142,6 +182,6 @@ export function hostSupport(preference: ContainmentPreference = containmentPrefe
     failures.push(outcome);
   }
   if (!support.cgroups && failures.length > 0) support.cgroupsMissing = failures.join('; ');
-  cache.set(preference, support);
+  cache.set(key, support);
   return support;
 }

@@ -1,7 +1,6 @@
 // The launcher every terminal process is exec'd through (the PTY shell, each scripted-mode
-// `shell -c`, and whatever isolation wrapper runs them). It is a few lines of perl (perl-base is
-// Essential on Debian and Ubuntu; `perl -e` starts in milliseconds) that, in one process which
-// keeps its pid, session and process group:
+// `shell -c`, and whatever isolation wrapper runs them). In one process which keeps its pid,
+// session and process group, it:
 //   1. joins the terminal's cgroups (writes its pid to each `cgroup.procs`), so nothing it starts
 //      can leave them by forking, setsid or double-forking;
 //   2. marks every fd above 2 close-on-exec (close_range, else one by one from /proc/self/fd):
@@ -11,8 +10,15 @@
 //      no_new_privs first when not root (the kernel requires one of the two);
 //   4. execs the rest of its argv.
 // Any failure prints `orchflow-launch: …` and exits 126 before the target runs.
+// It comes in two forms with one argv: `native/orchflow-launch`, compiled from native/launcher.c
+// when the package is installed or built (a C compiler is needed), and a few lines of perl
+// (perl-base is Essential on Debian and Ubuntu) where that binary is missing. The native form is
+// preferred: perl's start-up is ~6 ms of CPU per terminal process, which a thousand concurrent
+// spawns on two cores feel (docs/performance.md).
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isExecutableFile } from '../spawn-options';
 import { encodeProgram, FILTER_ARCHES, type FilterArch, injectionGuardProgram } from './seccomp-filter';
 
@@ -60,9 +66,14 @@ export interface LaunchSteps {
   injectionGuard: boolean;
 }
 
-/** The launcher for this machine: where perl is and which filter applies. */
+/** Which form of the launcher runs (see the module header). */
+export type LauncherKind = 'native' | 'perl';
+
+/** The launcher for this machine: which form, the program that runs, and which filter applies. */
 export interface Launcher {
-  perl: string;
+  kind: LauncherKind;
+  /** `orchflow-launch` or the perl interpreter. */
+  program: string;
   arch: FilterArch | undefined;
   /** `target` run through the launcher doing `steps`. */
   wrap(target: LaunchArgv, steps: LaunchSteps): LaunchArgv;
@@ -86,36 +97,76 @@ function stashPerlEnv(env: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** A launcher using `perl` on `arch` (undefined arch: no filter can be built). */
-export function createLauncher(perl: string, arch: FilterArch | undefined): Launcher {
-  const script = launcherScript(arch ?? 'x64');
+// Built ESM and vitest have import.meta.url, built CJS __filename.
+const url = (import.meta as { url?: string }).url;
+const anchor = url ? fileURLToPath(url) : __filename;
+
+/**
+ * The compiled launcher, when the package has one that is safe to run: a regular executable file
+ * owned by root or by this user and writable by no one else (whoever can rewrite it runs code in
+ * every terminal). It sits in the package's `native/` directory, beside `dist/` (one level up from
+ * the bundle) or `src/` (two levels up from this file, in tests): `roots` are where to look.
+ */
+export function findNativeLauncher(
+  roots = [join(dirname(anchor), '..'), join(dirname(anchor), '..', '..')],
+): string | undefined {
+  for (const root of roots) {
+    const path = join(root, 'native', 'orchflow-launch');
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st?.isFile() || (st.mode & 0o022) !== 0 || (st.mode & 0o100) === 0) continue;
+    if (st.uid !== 0 && st.uid !== process.geteuid?.()) continue;
+    return path;
+  }
+  return undefined;
+}
+
+/** The launcher's argv after its program (and, for perl, its script): the same for both forms. */
+function launchArgs(filterHex: string, target: LaunchArgv, steps: LaunchSteps): string[] {
+  return [
+    steps.injectionGuard ? filterHex : '',
+    String(steps.cgroupProcs.length),
+    ...steps.cgroupProcs,
+    target.file,
+    ...target.args,
+  ];
+}
+
+function createLauncher(
+  kind: LauncherKind,
+  program: string,
+  arch: FilterArch | undefined,
+  form: (args: string[], env: Record<string, string>) => LaunchArgv,
+): Launcher {
   const filterHex = arch ? encodeProgram(injectionGuardProgram(arch)).toString('hex') : '';
   return {
-    perl,
+    kind,
+    program,
     arch,
     wrap(target, steps) {
       if (steps.injectionGuard && !arch)
         throw new Error(`no seccomp filter for architecture ${process.arch}`);
-      return {
-        file: perl,
-        args: [
-          '-e',
-          script,
-          '--',
-          steps.injectionGuard ? filterHex : '',
-          String(steps.cgroupProcs.length),
-          ...steps.cgroupProcs,
-          target.file,
-          ...target.args,
-        ],
-        env: stashPerlEnv(target.env),
-      };
+      return form(launchArgs(filterHex, target, steps), target.env);
     },
   };
 }
 
+/** The compiled launcher at `path` on `arch` (undefined arch: no filter can be built). */
+export function createNativeLauncher(path: string, arch: FilterArch | undefined): Launcher {
+  return createLauncher('native', path, arch, (args, env) => ({ file: path, args, env }));
+}
+
+/** The launcher run by `perl` on `arch` (undefined arch: no filter can be built). */
+export function createPerlLauncher(perl: string, arch: FilterArch | undefined): Launcher {
+  const script = launcherScript(arch ?? 'x64');
+  return createLauncher('perl', perl, arch, (args, env) => ({
+    file: perl,
+    args: ['-e', script, '--', ...args],
+    env: stashPerlEnv(env),
+  }));
+}
+
 /**
- * Runs `/bin/true` (or `true` found next to perl) through `launcher` doing `steps`, synchronously;
+ * Runs `/bin/true` through `launcher` doing `steps`, synchronously;
  * resolves to undefined when it worked, else to why not (the launcher's own message).
  */
 export function probeLauncher(launcher: Launcher, steps: LaunchSteps): string | undefined {
@@ -123,7 +174,7 @@ export function probeLauncher(launcher: Launcher, steps: LaunchSteps): string | 
   if (!truePath) return 'no /bin/true to probe the launcher with';
   const run = launcher.wrap({ file: truePath, args: [], env: {} }, steps);
   const result = spawnSync(run.file, run.args, { env: run.env, encoding: 'utf8', timeout: 10_000 });
-  if (result.error) return `cannot run ${launcher.perl}: ${result.error.message}`;
+  if (result.error) return `cannot run ${launcher.program}: ${result.error.message}`;
   if (result.status === 0) return undefined;
   const said = result.stderr.trim().replace(/^orchflow-launch: /, '');
   return said || `the launcher exited with ${result.status ?? result.signal}`;
