@@ -165,4 +165,34 @@ describe('OutputRing', () => {
       expect((error as Error).message).toMatch(/endOffset/);
     }
   });
+
+  it('grows towards its capacity keeping every byte at its offset, whatever the append sizes', () => {
+    // Capacities below, at and above the first allocation (16 KiB); appends from 1 byte to more
+    // than the capacity, so growth, wrapping and oversized appends all meet. The byte at absolute
+    // offset o is o % 251, so what the ring must hold is known without keeping a copy.
+    for (const [seed, capacity] of [
+      [1, 1000],
+      [2, 16 * 1024],
+      [3, 16 * 1024 + 1],
+      [4, 100_000],
+      [5, 1 << 20],
+    ] as const) {
+      const pick = rng(seed);
+      const ring = new OutputRing(capacity);
+      let end = 0;
+      for (let step = 0; step < 40; step++) {
+        const size = [1, 7, 4096, 16 * 1024, capacity - 1, capacity + 3][pick(6)] as number;
+        const chunk = new Uint8Array(size);
+        for (let i = 0; i < size; i++) chunk[i] = (end + i) % 251;
+        ring.append(chunk);
+        end += size;
+        const start = Math.max(0, end - capacity);
+        expect([ring.startOffset, ring.endOffset]).toEqual([start, end]);
+        const held = ring.readBytes(0, end);
+        expect(held.length).toBe(end - start);
+        const wrong = held.findIndex((byte, i) => byte !== (start + i) % 251);
+        expect({ capacity, step, wrong }).toEqual({ capacity, step, wrong: -1 });
+      }
+    }
+  });
 });

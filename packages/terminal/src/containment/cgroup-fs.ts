@@ -104,10 +104,16 @@ function readWords(path: string): string[] {
   }
 }
 
-/** Identifies this process across pid reuse: `<pid>-<start time in clock ticks>`. */
+// This process's tag: read once, as its start time never changes (every spawn asks for it).
+let ownTag: string | undefined;
+
+/** Identifies a process (default: this one) across pid reuse: `<pid>-<start time in clock ticks>`. */
 export function ownerTag(pid = process.pid): string | undefined {
+  if (pid === process.pid && ownTag?.startsWith(`${pid}-`)) return ownTag;
   const start = readProcStat(pid)?.startTime;
-  return start === undefined ? undefined : `${pid}-${start}`;
+  const tag = start === undefined ? undefined : `${pid}-${start}`;
+  if (pid === process.pid) ownTag = tag;
+  return tag;
 }
 
 /** True while the process a tag from {@link ownerTag} names is alive. */

@@ -1,6 +1,7 @@
 // The scrollback of one terminal: a fixed-size byte ring addressed by absolute offsets (bytes
-// since the terminal started). Memory is the capacity, allocated once; reads decode UTF-8 without
-// splitting a character at either edge and say when the asked-for range has rotated out.
+// since the terminal started). Memory grows with the output up to the capacity (see append);
+// reads decode UTF-8 without splitting a character at either edge and say when the asked-for
+// range has rotated out.
 import { ErrorCode, OrchflowError, type ReadResult } from '@orchflow/protocol';
 import { completeLength, isContinuation, sequenceLength, utf8Decoder } from './utf8';
 
@@ -12,9 +13,19 @@ export interface RingReadOptions {
   maxBytes?: number;
 }
 
+/** Bytes a ring starts with: a shell's prompt and a few commands' output fit. */
+const INITIAL_BYTES = 16 * 1024;
+
+/** Memory of `bytes` that is not zero-filled (see the constructor). */
+function uninitialized(bytes: number): Uint8Array {
+  const raw = Buffer.allocUnsafeSlow(bytes);
+  return new Uint8Array(raw.buffer, raw.byteOffset, bytes);
+}
+
 /** A bounded byte ring with absolute offsets; a write larger than capacity keeps only its tail. */
 export class OutputRing {
-  private readonly buffer: Uint8Array;
+  // Until it is `capacity` long, it holds every byte written so far, at its own offset.
+  private buffer: Uint8Array;
   private end = 0;
 
   /** Retains the newest `capacity` bytes. */
@@ -25,11 +36,12 @@ export class OutputRing {
         `Ring capacity must be a positive integer, got ${capacity}`,
       );
     }
-    // Not zero-filled: every spawn allocates a ring (1 MiB by default) and zero-filling it was ~⅓ ms
-    // of the spawn path, while no read ever looks at a byte before it was written (reads clamp to
-    // [startOffset, endOffset)). A plain Uint8Array view, so `slice` in readBytes still copies.
-    const raw = Buffer.allocUnsafeSlow(capacity);
-    this.buffer = new Uint8Array(raw.buffer, raw.byteOffset, capacity);
+    // Small at first: a terminal that prints little never holds its whole capacity (1 MiB by
+    // default), and a thousand rings of a mapping each made every fork of the orchestrator (each
+    // spawn) copy a thousand mappings. Not zero-filled: no read ever looks at a byte before it was
+    // written (reads clamp to [startOffset, endOffset)). A plain Uint8Array view, so `slice` in
+    // readBytes still copies.
+    this.buffer = uninitialized(Math.min(capacity, INITIAL_BYTES));
   }
 
   /** Offset of the oldest retained byte. */
@@ -49,11 +61,22 @@ export class OutputRing {
       this.end += src.length - this.capacity;
       src = src.subarray(src.length - this.capacity);
     }
+    if (this.buffer.length < this.capacity && this.end + src.length > this.buffer.length)
+      this.grow(src.length);
     const pos = this.end % this.capacity;
     const first = Math.min(src.length, this.capacity - pos);
     this.buffer.set(src.subarray(0, first), pos);
     if (first < src.length) this.buffer.set(src.subarray(first), 0);
     this.end += src.length;
+  }
+
+  // Doubles (at least) towards the capacity, keeping every byte at its offset: below the capacity
+  // nothing has wrapped, so offset = index.
+  private grow(incoming: number): void {
+    const needed = Math.min(this.end + incoming, this.capacity);
+    const next = uninitialized(Math.min(this.capacity, Math.max(needed, this.buffer.length * 2)));
+    next.set(this.buffer.subarray(0, Math.min(this.end, this.buffer.length)));
+    this.buffer = next;
   }
 
   /** A copy of the retained bytes in [from, to), clamped to what the ring holds. */
