@@ -159,6 +159,11 @@ describe('the launcher', () => {
       expect(findNativeLauncher([root])).toBeUndefined();
       chmodSync(copy, 0o644);
       expect(findNativeLauncher([root])).toBeUndefined();
+      chmodSync(copy, 0o755);
+      chmodSync(join(root, 'native'), 0o777);
+      expect(findNativeLauncher([root])).toBeUndefined();
+      chmodSync(join(root, 'native'), 0o755);
+      expect(findNativeLauncher([root])).toBe(copy);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

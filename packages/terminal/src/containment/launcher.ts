@@ -16,7 +16,7 @@
 // preferred: perl's start-up is ~6 ms of CPU per terminal process, which a thousand concurrent
 // spawns on two cores feel (docs/performance.md).
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isExecutableFile } from '../spawn-options';
@@ -103,18 +103,22 @@ const anchor = url ? fileURLToPath(url) : __filename;
 
 /**
  * The compiled launcher, when the package has one that is safe to run: a regular executable file
- * owned by root or by this user and writable by no one else (whoever can rewrite it runs code in
- * every terminal). It sits in the package's `native/` directory, beside `dist/` (one level up from
+ * that, like its directory, is owned by root or by this user and writable by no one else (whoever
+ * can replace it runs code in every terminal). It sits in the package's `native/` directory, beside `dist/` (one level up from
  * the bundle) or `src/` (two levels up from this file, in tests): `roots` are where to look.
  */
 export function findNativeLauncher(
-  roots = [join(dirname(anchor), '..'), join(dirname(anchor), '..', '..')],
+  roots = [join(dirname(anchor), anchor.endsWith('.ts') ? '../..' : '..')],
 ): string | undefined {
+  const trusted = (st: Stats | undefined): st is Stats =>
+    st !== undefined && (st.mode & 0o022) === 0 && (st.uid === 0 || st.uid === process.geteuid?.());
   for (const root of roots) {
-    const path = join(root, 'native', 'orchflow-launch');
+    const dir = join(root, 'native');
+    const path = join(dir, 'orchflow-launch');
+    // The directory too: whoever may write to it can put another file in the binary's place.
     const st = statSync(path, { throwIfNoEntry: false });
-    if (!st?.isFile() || (st.mode & 0o022) !== 0 || (st.mode & 0o100) === 0) continue;
-    if (st.uid !== 0 && st.uid !== process.geteuid?.()) continue;
+    if (!trusted(st) || !st.isFile() || (st.mode & 0o100) === 0) continue;
+    if (!trusted(statSync(dir, { throwIfNoEntry: false }))) continue;
     return path;
   }
   return undefined;
