@@ -6,7 +6,7 @@
 // browser bundle of the installed @orchflow/client. Needs the packages built (`pnpm check:packages`
 // does that first in `pnpm test`). Prints what failed, names file:line for a block, exits 1.
 // Usage: node tests/first-contact/run.mjs [--keep]
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,8 +94,11 @@ async function main(tmp) {
   failures.push(...cliFailures, ...(await bundleSize(projDir, env)));
   // npm ran @orchflow/terminal's install script, which compiles the launcher every terminal starts
   // through (without it terminals fall back to perl's, a few ms slower per process).
+  // It is run only when neither it nor its directory is writable by group or others.
   const launcher = join(projDir, 'node_modules', '@orchflow', 'terminal', 'native', 'orchflow-launch');
   if (!existsSync(launcher)) failures.push(`npm install did not compile the native launcher (${launcher})`);
+  else if ([launcher, dirname(launcher)].some((path) => (statSync(path).mode & 0o022) !== 0))
+    failures.push(`the native launcher or its directory is writable by others (${launcher})`);
   return failures;
 }
 

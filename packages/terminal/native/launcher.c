@@ -5,7 +5,9 @@
  *   1. joins the terminal's cgroups (writes its pid to each `cgroup.procs`);
  *   2. marks every fd above 2 close-on-exec (close_range, else each fd listed in /proc/self/fd);
  *   3. installs the seccomp filter it is given (setting no_new_privs first when not root);
- *   4. execs the rest of its argv (searched in PATH when it has no slash, like perl's exec).
+ *   4. restores the variables the orchestrator stashed (ORCHFLOW_LAUNCH_STASH_<NAME>: LD_*,
+ *      PERL*, ... which a dynamically linked launcher would act on before step 2) and execs the
+ *      rest of its argv (searched in PATH when it has no slash, like perl's exec).
  * argv: <filter as hex, or ""> <n> <n cgroup.procs paths> <program> <args...>
  * Any failure prints `orchflow-launch: ...` and exits 126 before the program runs.
  */
@@ -88,11 +90,42 @@ static void install_filter(const char *hex) {
     .len = (unsigned short)(bytes / sizeof(struct sock_filter)),
     .filter = (struct sock_filter *)program,
   };
+  /* The kernel takes a filter from a process with CAP_SYS_ADMIN or no_new_privs; root in a
+     container usually lacks the capability, so root sets no_new_privs when refused. */
   if (getuid() != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     fail("cannot set no_new_privs: %s", strerror(errno));
-  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) != 0)
-    fail("cannot install the seccomp filter: %s", strerror(errno));
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) != 0) {
+    if (errno != EACCES || getuid() != 0) fail("cannot install the seccomp filter: %s", strerror(errno));
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("cannot set no_new_privs: %s", strerror(errno));
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) != 0)
+      fail("cannot install the seccomp filter: %s", strerror(errno));
+  }
   free(program);
+}
+
+#define STASH_PREFIX "ORCHFLOW_LAUNCH_STASH_"
+
+/* Moves each ORCHFLOW_LAUNCH_STASH_<NAME>=value back to <NAME>=value. */
+static void restore_stashed(void) {
+  extern char **environ;
+  size_t prefix = strlen(STASH_PREFIX);
+  for (;;) {
+    char *found = NULL;
+    for (char **entry = environ; *entry; entry++) {
+      if (strncmp(*entry, STASH_PREFIX, prefix) == 0 && strchr(*entry + prefix, '=') > *entry + prefix) {
+        found = *entry;
+        break;
+      }
+    }
+    if (!found) return;
+    char *stashed = strdup(found);
+    if (!stashed) fail("out of memory");
+    char *equals = strchr(stashed, '=');
+    *equals = '\0';
+    if (unsetenv(stashed) != 0 || setenv(stashed + prefix, equals + 1, 1) != 0)
+      fail("cannot restore %s: %s", stashed + prefix, strerror(errno));
+    free(stashed);
+  }
 }
 
 int main(int argc, char **argv) {
@@ -105,6 +138,7 @@ int main(int argc, char **argv) {
   for (long i = 0; i < n; i++) join_cgroup(argv[3 + i]);
   close_inherited();
   if (argv[1][0] != '\0') install_filter(argv[1]);
+  restore_stashed();
   char **target = argv + 3 + n;
   execvp(target[0], target);
   fail("cannot run %s: %s", target[0], strerror(errno));

@@ -15,28 +15,40 @@ const source = join(native, 'launcher.c');
 const target = join(native, 'orchflow-launch');
 // Written beside the target and renamed over it, so a running orchestrator never sees half a file.
 const partial = `${target}.${process.pid}.tmp`;
-const compiler = process.env.CC || 'cc';
+// `CC` may carry words of its own (`ccache gcc`).
+const [compiler, ...compilerArgs] = (process.env.CC || 'cc').trim().split(/\s+/);
 const flags = ['-O2', '-Wall', '-Wextra', '-s', '-o', partial, source];
 
 function compile(extra) {
-  execFileSync(compiler, [...extra, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(compiler, [...compilerArgs, ...extra, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** The line of a compiler's output that says what went wrong. */
+function firstError(error) {
+  const lines = String(error.stderr || error.message)
+    .trim()
+    .split('\n');
+  return lines.find((line) => /error/i.test(line)) ?? lines[0];
 }
 
 try {
   // Static when the C library's archive is installed: no dynamic loader on every terminal start.
   try {
     compile(['-static']);
-  } catch {
+  } catch (error) {
     compile([]);
+    console.warn(
+      `@orchflow/terminal: the native launcher is linked dynamically (no static C library: ${firstError(error)}); install libc6-dev for a static one`,
+    );
   }
   chmodSync(partial, 0o755);
+  // Not writable by the group either (a umask of 002): the launcher is not run from a directory
+  // others may write to (src/containment/launcher.ts).
+  chmodSync(native, 0o755);
   renameSync(partial, target);
 } catch (error) {
   rmSync(partial, { force: true });
-  const why = String(error.stderr || error.message)
-    .trim()
-    .split('\n')[0];
-  const message = `@orchflow/terminal: the native launcher was not compiled (${compiler}: ${why}); terminals will start through perl instead`;
+  const message = `@orchflow/terminal: the native launcher was not compiled (${[compiler, ...compilerArgs].join(' ')}: ${firstError(error)}); terminals will start through perl instead`;
   if (strict) {
     console.error(message);
     process.exit(1);

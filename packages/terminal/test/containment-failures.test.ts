@@ -18,13 +18,21 @@ import {
   persistentCgroupName,
 } from '../src/containment/cgroup-fs';
 import { Containment } from '../src/containment/containment';
-import { candidatePlans, type HostSupport, hostSupport, LAUNCHER_ENV } from '../src/containment/host';
+import {
+  candidatePlans,
+  chooseLauncher,
+  type HostSupport,
+  hostSupport,
+  LAUNCHER_ENV,
+} from '../src/containment/host';
 import {
   createNativeLauncher,
   createPerlLauncher,
   findNativeLauncher,
   findPerl,
   type Launcher,
+  lookUpNativeLauncher,
+  type NativeLauncherLookup,
   probeLauncher,
 } from '../src/containment/launcher';
 import { filterArch } from '../src/containment/seccomp-filter';
@@ -130,7 +138,7 @@ describe('the launcher', () => {
     expect(real.launcher?.kind).toBe('native');
   });
 
-  it(`is perl's when ${LAUNCHER_ENV}=perl, and a missing native one is said so`, () => {
+  it(`is perl's when ${LAUNCHER_ENV}=perl`, () => {
     process.env[LAUNCHER_ENV] = 'perl';
     try {
       expect(hostSupport().launcher?.kind).toBe('perl');
@@ -138,6 +146,32 @@ describe('the launcher', () => {
       delete process.env[LAUNCHER_ENV];
     }
     expect(hostSupport().launcher?.kind).toBe('native');
+  });
+
+  it('falls back to perl, saying why when a compiled launcher is there but may not or cannot run', () => {
+    const arch = filterArch();
+    const choose = (want: string | undefined, native: NativeLauncherLookup, withPerl = true) =>
+      chooseLauncher(want, arch, { native, perl: withPerl ? perl : undefined });
+    const notCompiled = { missing: 'the native launcher is not compiled' };
+    expect(choose(undefined, notCompiled)).toMatchObject({ launcher: { kind: 'perl' } });
+    expect(choose(undefined, notCompiled).fallback).toBeUndefined();
+    const untrusted = { missing: '/x/native is writable by its group or others', untrusted: true };
+    expect(choose(undefined, untrusted)).toMatchObject({
+      launcher: { kind: 'perl' },
+      fallback: '/x/native is writable by its group or others',
+    });
+    expect(choose(undefined, { path: '/nonexistent/orchflow-launch' }).fallback).toMatch(
+      /^the native launcher \/nonexistent\/orchflow-launch does not run: cannot run/,
+    );
+    expect(choose('native', notCompiled)).toEqual({
+      missing: expect.stringMatching(/^the native launcher is not compiled \(ORCHFLOW_LAUNCHER=native; /),
+    });
+    expect(choose(undefined, notCompiled, false).missing).toMatch(/^neither the native launcher nor perl/);
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    Containment.create({}, { ...real, launcherFallback: 'a reason (test)', cgroups: undefined });
+    expect(String(warn.mock.calls[0]?.[0])).toContain(
+      "perl's launcher, a few ms slower per process: a reason (test)",
+    );
   });
 
   it('reports a missing perl interpreter', () => {
@@ -161,7 +195,10 @@ describe('the launcher', () => {
       expect(findNativeLauncher([root])).toBeUndefined();
       chmodSync(copy, 0o755);
       chmodSync(join(root, 'native'), 0o777);
-      expect(findNativeLauncher([root])).toBeUndefined();
+      expect(lookUpNativeLauncher([root])).toEqual({
+        missing: `${join(root, 'native')} is writable by its group or others`,
+        untrusted: true,
+      });
       chmodSync(join(root, 'native'), 0o755);
       expect(findNativeLauncher([root])).toBe(copy);
     } finally {
@@ -201,6 +238,54 @@ describe.each([
       stdout: 'zero|one two|-MNoSuchModuleAnywhere|0',
       stderr: '',
     });
+  });
+
+  it('hands the variables that steer perl and the C library to the target, not to itself', () => {
+    const env = {
+      PERL5LIB: '/x',
+      LD_BIND_NOW: '1',
+      GLIBC_TUNABLES: 'glibc.malloc.check=0',
+      GCONV_PATH: '/y',
+    };
+    const argv = make().wrap(
+      { file: '/bin/true', args: [], env },
+      { cgroupProcs: [], injectionGuard: false },
+    );
+    expect(Object.keys(argv.env).sort()).toEqual(
+      Object.keys(env)
+        .map((k) => `ORCHFLOW_LAUNCH_STASH_${k}`)
+        .sort(),
+    );
+    const r = run('printf "%s|%s|%s|%s" "$PERL5LIB" "$LD_BIND_NOW" "$GLIBC_TUNABLES" "$GCONV_PATH"', env);
+    expect(r.stdout).toBe('/x|1|glibc.malloc.check=0|/y');
+  });
+
+  it('finds a target without a slash in PATH', () => {
+    const argv = make().wrap(
+      { file: 'sh', args: ['-c', 'echo found'], env: { PATH: '/usr/bin:/bin' } },
+      { cgroupProcs: [], injectionGuard: false },
+    );
+    expect(spawnSync(argv.file, argv.args, { env: argv.env, encoding: 'utf8' }).stdout).toBe('found\n');
+  });
+
+  // Docker's default: root without CAP_SYS_ADMIN may install a filter only with no_new_privs.
+  it.runIf(process.getuid?.() === 0)('installs the filter as root without CAP_SYS_ADMIN', () => {
+    const argv = make().wrap(
+      {
+        file: 'python3',
+        args: [
+          '-c',
+          'import fcntl, termios\ntry:\n    fcntl.ioctl(1, termios.TIOCSTI, b"x")\nexcept OSError as e:\n    print(e.errno)',
+        ],
+        env: { PATH: process.env.PATH ?? '' },
+      },
+      { cgroupProcs: [], injectionGuard: true },
+    );
+    const r = spawnSync('setpriv', ['--bounding-set=-sys_admin', '--', argv.file, ...argv.args], {
+      env: argv.env,
+      encoding: 'utf8',
+    });
+    expect({ stdout: r.stdout, stderr: r.stderr }).toEqual({ stdout: '1\n', stderr: '' });
   });
 
   it('passes on no fd above 2', () => {

@@ -77,7 +77,12 @@ export class Containment {
         );
       }
       warnOnce(`terminals start without fd hygiene or the TIOCSTI guard: ${host.launcherMissing}`);
-    } else if (!host.injectionGuard) {
+    } else if (host.launcherFallback) {
+      warnOnce(
+        `terminals start through perl's launcher, a few ms slower per process: ${host.launcherFallback}`,
+      );
+    }
+    if (host.launcher && !host.injectionGuard) {
       if (options.strict) {
         throw spawnFailed(
           `The security policy needs TIOCSTI/TIOCLINUX blocked, but the seccomp filter cannot be installed here: ${host.injectionGuardMissing}; ${policyHint}, or set the sysctl dev.tty.legacy_tiocsti=0 and use a kernel with seccomp`,

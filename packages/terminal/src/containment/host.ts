@@ -10,9 +10,10 @@ import { type CgroupHierarchy, cgroupName, discoverHierarchies, ownerTag } from 
 import {
   createNativeLauncher,
   createPerlLauncher,
-  findNativeLauncher,
   findPerl,
   type Launcher,
+  lookUpNativeLauncher,
+  type NativeLauncherLookup,
   probeLauncher,
 } from './launcher';
 import { filterArch } from './seccomp-filter';
@@ -35,6 +36,8 @@ export interface HostSupport {
   launcher: Launcher | undefined;
   /** Why there is no launcher (fd hygiene and the seccomp filter then do not apply). */
   launcherMissing?: string;
+  /** Why perl's launcher runs although a compiled one is there (see {@link chooseLauncher}). */
+  launcherFallback?: string;
   /** True when the launcher installs the TIOCSTI/TIOCLINUX filter here. */
   injectionGuard: boolean;
   /** Why the filter cannot be installed. */
@@ -115,32 +118,42 @@ function probeCgroups(
   }
 }
 
+/** What {@link chooseLauncher} found. */
+export interface LauncherChoice {
+  launcher?: Launcher;
+  /** Why there is no launcher at all. */
+  missing?: string;
+  /** Why `auto` runs perl's although a compiled launcher is there (worth a warning). */
+  fallback?: string;
+}
+
 /**
  * The launcher `want` asks for (see {@link LAUNCHER_ENV}): `auto` takes the compiled one if it
- * runs here (a binary built for another machine may not), else perl's.
+ * may and does run here (a binary built for another machine may not), else perl's.
  */
-function chooseLauncher(
+export function chooseLauncher(
   want: string | undefined,
   arch: ReturnType<typeof filterArch>,
-): { launcher?: Launcher; missing?: string } {
+  found: { native: NativeLauncherLookup; perl: string | undefined } = {
+    native: lookUpNativeLauncher(),
+    perl: findPerl(),
+  },
+): LauncherChoice {
+  const { native, perl } = found;
   const rebuild = 'a C compiler (gcc) and `npm rebuild @orchflow/terminal` compile it';
+  let problem: string | undefined;
   if (want !== 'perl') {
-    const path = findNativeLauncher();
-    const native = path ? createNativeLauncher(path, arch) : undefined;
-    const why = native ? probeLauncher(native, { cgroupProcs: [], injectionGuard: false }) : undefined;
-    if (native && why === undefined) return { launcher: native };
-    if (want === 'native') {
-      const missing = native
-        ? `the native launcher ${path} does not run: ${why}`
-        : 'the native launcher is not compiled';
-      return { missing: `${missing} (${LAUNCHER_ENV}=native; ${rebuild})` };
-    }
+    if ('path' in native) {
+      const launcher = createNativeLauncher(native.path, arch);
+      problem = probeLauncher(launcher, { cgroupProcs: [], injectionGuard: false });
+      if (problem === undefined) return { launcher };
+      problem = `the native launcher ${native.path} does not run: ${problem}`;
+    } else problem = native.missing;
+    if (want === 'native') return { missing: `${problem} (${LAUNCHER_ENV}=native; ${rebuild})` };
   }
-  const perl = findPerl();
-  if (perl) return { launcher: createPerlLauncher(perl, arch) };
-  return {
-    missing: `neither the native launcher nor perl is here (install perl-base, or ${rebuild})`,
-  };
+  const fallback = want !== 'perl' && ('path' in native || native.untrusted) ? problem : undefined;
+  if (perl) return { launcher: createPerlLauncher(perl, arch), fallback };
+  return { missing: `neither the native launcher nor perl is here (install perl-base, or ${rebuild})` };
 }
 
 /** Probes this host once per preference (synchronously, some tens of ms the first time). */
@@ -154,6 +167,7 @@ export function hostSupport(preference: ContainmentPreference = containmentPrefe
   const chosen = chooseLauncher(want, arch);
   support.launcher = chosen.launcher;
   support.launcherMissing = chosen.missing;
+  support.launcherFallback = chosen.fallback;
   if (!support.launcher) support.injectionGuardMissing = support.launcherMissing;
   else if (!arch)
     support.injectionGuardMissing = `no seccomp filter is built for architecture ${process.arch}`;

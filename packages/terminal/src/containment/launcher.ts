@@ -25,7 +25,7 @@ import { encodeProgram, FILTER_ARCHES, type FilterArch, injectionGuardProgram } 
 // Where perl is looked for; PATH is not used: an agent's PATH must not pick the launcher.
 const PERL_CANDIDATES = ['/usr/bin/perl', '/bin/perl', '/usr/local/bin/perl'];
 
-/** Prefix under which the launcher receives the PERL* variables it must not read itself. */
+/** Prefix under which the launcher receives the variables it must not act on itself (isStashed). */
 const STASH_PREFIX = 'ORCHFLOW_LAUNCH_STASH_';
 
 function launcherScript(arch: FilterArch): string {
@@ -44,7 +44,8 @@ function launcherScript(arch: FilterArch): string {
     `  $< == 0 or syscall(${prctl}, 38, 1, 0, 0, 0) == 0 or fail("cannot set no_new_privs: $!");`,
     '  my $prog = pack("H*", $bpf);',
     '  my $fprog = pack("S x![P] P", length($prog) / 8, $prog);',
-    `  syscall(${prctl}, 22, 2, $fprog) == 0 or fail("cannot install the seccomp filter: $!");`,
+    // Root without CAP_SYS_ADMIN (a container) is refused (EACCES) until it sets no_new_privs.
+    `  syscall(${prctl}, 22, 2, $fprog) == 0 or ($< == 0 && $! == 13 && syscall(${prctl}, 38, 1, 0, 0, 0) == 0 && syscall(${prctl}, 22, 2, $fprog) == 0) or fail("cannot install the seccomp filter: $!");`,
     '}',
     `for (keys %ENV) { $ENV{$1} = delete $ENV{$_} if /^${STASH_PREFIX}(.+)$/ }`,
     'exec { $ARGV[0] } @ARGV or fail("cannot run $ARGV[0]: $!");',
@@ -85,15 +86,21 @@ export function findPerl(): string | undefined {
 }
 
 /**
- * Perl reads PERL5OPT, PERL5LIB and friends at startup, which would let a terminal's env load
- * code into the launcher before the filter is in place: they travel under a stash prefix and
- * are restored just before the exec.
+ * Variables a launcher must not act on before it has closed the orchestrator's fds and installed
+ * the filter: PERL5OPT, PERL5LIB and friends load code into perl, LD_PRELOAD and LD_AUDIT into any
+ * dynamically linked program (perl, or a native launcher built without `-static`), GCONV_PATH and
+ * GLIBC_TUNABLES steer the C library. They travel under a stash prefix, and the launcher restores
+ * them just before the exec, so the terminal's programs get them as given.
  */
-function stashPerlEnv(env: Record<string, string>): Record<string, string> {
+function isStashed(name: string): boolean {
+  return (
+    name.startsWith('PERL') || name.startsWith('LD_') || name === 'GCONV_PATH' || name === 'GLIBC_TUNABLES'
+  );
+}
+
+function stashLoaderEnv(env: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    out[key.startsWith('PERL') ? `${STASH_PREFIX}${key}` : key] = value;
-  }
+  for (const [key, value] of Object.entries(env)) out[isStashed(key) ? `${STASH_PREFIX}${key}` : key] = value;
   return out;
 }
 
@@ -101,27 +108,50 @@ function stashPerlEnv(env: Record<string, string>): Record<string, string> {
 const url = (import.meta as { url?: string }).url;
 const anchor = url ? fileURLToPath(url) : __filename;
 
+/** Where the compiled launcher is, or why there is none that may run. */
+export type NativeLauncherLookup = { path: string } | { missing: string; untrusted?: boolean };
+
 /**
  * The compiled launcher, when the package has one that is safe to run: a regular executable file
  * that, like its directory, is owned by root or by this user and writable by no one else (whoever
- * can replace it runs code in every terminal). It sits in the package's `native/` directory, beside `dist/` (one level up from
- * the bundle) or `src/` (two levels up from this file, in tests): `roots` are where to look.
+ * can replace it runs code in every terminal). It sits in the package's `native/` directory,
+ * beside `dist/` (one level up from the bundle) or `src/` (two levels up from this file, in
+ * tests): `roots` are where to look.
  */
-export function findNativeLauncher(
+export function lookUpNativeLauncher(
   roots = [join(dirname(anchor), anchor.endsWith('.ts') ? '../..' : '..')],
-): string | undefined {
-  const trusted = (st: Stats | undefined): st is Stats =>
-    st !== undefined && (st.mode & 0o022) === 0 && (st.uid === 0 || st.uid === process.geteuid?.());
+): NativeLauncherLookup {
+  const owners = `root or uid ${process.geteuid?.()}`;
+  const problem = (what: string, st: Stats | undefined): string | undefined => {
+    if (!st) return `${what} does not exist`;
+    if ((st.mode & 0o022) !== 0) return `${what} is writable by its group or others`;
+    if (st.uid !== 0 && st.uid !== process.geteuid?.())
+      return `${what} is owned by uid ${st.uid}, not ${owners}`;
+    return undefined;
+  };
+  let untrusted: string | undefined;
   for (const root of roots) {
     const dir = join(root, 'native');
     const path = join(dir, 'orchflow-launch');
-    // The directory too: whoever may write to it can put another file in the binary's place.
     const st = statSync(path, { throwIfNoEntry: false });
-    if (!trusted(st) || !st.isFile() || (st.mode & 0o100) === 0) continue;
-    if (!trusted(statSync(dir, { throwIfNoEntry: false }))) continue;
-    return path;
+    if (!st) continue;
+    // The directory too: whoever may write to it can put another file in the binary's place.
+    const why =
+      problem(path, st) ??
+      (!st.isFile() || (st.mode & 0o100) === 0 ? `${path} is not an executable file` : undefined) ??
+      problem(dir, statSync(dir, { throwIfNoEntry: false }));
+    if (why === undefined) return { path };
+    untrusted ??= why;
   }
-  return undefined;
+  return untrusted
+    ? { missing: untrusted, untrusted: true }
+    : { missing: 'the native launcher is not compiled' };
+}
+
+/** The path of the compiled launcher that may run (see {@link lookUpNativeLauncher}). */
+export function findNativeLauncher(roots?: string[]): string | undefined {
+  const found = lookUpNativeLauncher(roots);
+  return 'path' in found ? found.path : undefined;
 }
 
 /** The launcher's argv after its program (and, for perl, its script): the same for both forms. */
@@ -156,7 +186,11 @@ function createLauncher(
 
 /** The compiled launcher at `path` on `arch` (undefined arch: no filter can be built). */
 export function createNativeLauncher(path: string, arch: FilterArch | undefined): Launcher {
-  return createLauncher('native', path, arch, (args, env) => ({ file: path, args, env }));
+  return createLauncher('native', path, arch, (args, env) => ({
+    file: path,
+    args,
+    env: stashLoaderEnv(env),
+  }));
 }
 
 /** The launcher run by `perl` on `arch` (undefined arch: no filter can be built). */
@@ -165,7 +199,7 @@ export function createPerlLauncher(perl: string, arch: FilterArch | undefined): 
   return createLauncher('perl', perl, arch, (args, env) => ({
     file: perl,
     args: ['-e', script, '--', ...args],
-    env: stashPerlEnv(env),
+    env: stashLoaderEnv(env),
   }));
 }
 
