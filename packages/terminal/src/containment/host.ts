@@ -1,8 +1,9 @@
 // What this host can do for terminal containment, found out once per process: which form of the
-// launcher runs (the compiled one, else perl; `ORCHFLOW_LAUNCHER=perl|native` forces one), whether it can install the seccomp filter, and which cgroup hierarchies
-// terminal cgroups can be made in and joined (probed for real: a cgroup is made, the launcher
-// joins it and runs /bin/true, the cgroup is removed). `ORCHFLOW_CONTAINMENT` overrides the
-// choice: `process-tree` (no cgroups), `cgroup-v1` / `cgroup-v2` (only that kind), `auto`.
+// launcher runs (the compiled one, else perl; `ORCHFLOW_LAUNCHER=perl|native` forces one), whether
+// it can install the seccomp filter, and which cgroup hierarchies terminal cgroups can be made in
+// and joined (probed for real: a cgroup is made, the launcher joins it and runs /bin/true, the
+// cgroup is removed). `ORCHFLOW_CONTAINMENT` overrides the choice: `process-tree` (no cgroups),
+// `cgroup-v1` / `cgroup-v2` (only that kind), `auto`.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CgroupPlan, rmdirQuietly, TerminalCgroup } from './cgroup';

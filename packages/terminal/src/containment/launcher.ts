@@ -7,8 +7,10 @@
 //      node-pty opens PTY masters without O_CLOEXEC, so without this a shell inherits the masters
 //      of every terminal spawned before it and can type into them;
 //   3. installs the seccomp filter (seccomp-filter.ts) denying TIOCSTI/TIOCLINUX, setting
-//      no_new_privs first when not root (the kernel requires one of the two);
-//   4. execs the rest of its argv.
+//      no_new_privs first when not root, or when root lacks CAP_SYS_ADMIN (the kernel requires
+//      one of the two);
+//   4. restores the variables that were kept from it (see isStashed) and execs the rest of its
+//      argv.
 // Any failure prints `orchflow-launch: …` and exits 126 before the target runs.
 // It comes in two forms with one argv: `native/orchflow-launch`, compiled from native/launcher.c
 // when the package is installed or built (a C compiler is needed), and a few lines of perl
