@@ -150,12 +150,6 @@ export function lookUpNativeLauncher(
     : { missing: 'the native launcher is not compiled' };
 }
 
-/** The path of the compiled launcher that may run (see {@link lookUpNativeLauncher}). */
-export function findNativeLauncher(roots?: string[]): string | undefined {
-  const found = lookUpNativeLauncher(roots);
-  return 'path' in found ? found.path : undefined;
-}
-
 /** The launcher's argv after its program (and, for perl, its script): the same for both forms. */
 function launchArgs(filterHex: string, target: LaunchArgv, steps: LaunchSteps): string[] {
   return [
