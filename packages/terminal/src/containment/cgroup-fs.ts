@@ -109,7 +109,7 @@ let ownTag: string | undefined;
 
 /** Identifies a process (default: this one) across pid reuse: `<pid>-<start time in clock ticks>`. */
 export function ownerTag(pid = process.pid): string | undefined {
-  if (pid === process.pid && ownTag?.startsWith(`${pid}-`)) return ownTag;
+  if (pid === process.pid && ownTag) return ownTag;
   const start = readProcStat(pid)?.startTime;
   const tag = start === undefined ? undefined : `${pid}-${start}`;
   if (pid === process.pid) ownTag = tag;
