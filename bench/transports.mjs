@@ -80,6 +80,8 @@ function startServer(kind) {
   // The same policy on every side (see POLICY); the human banner names the address even when silent.
   args.push('--policy', 'trusted', '--log-level', 'silent', '--log-format', 'human');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A run that fails (throws) must not leave its servers behind.
+  process.once('exit', () => child.kill('SIGTERM'));
   const pattern = {
     unix: /unix socket/,
     websocket: /websocket\s+(ws:\/\/\S+)/,

@@ -108,12 +108,14 @@ describe('HttpChannel', () => {
     expect(chunks.map((c) => c.data).join('')).toBe(all.data);
   }, 60_000);
 
-  it('reports an unreachable server as ChannelClosed', async () => {
+  it('reports an unreachable server as ChannelClosed, saying which address it could not reach', async () => {
     const url = await serve();
-    const error = await OrchflowClient.http(url.replace(/:\d+$/, ':1')).then(
+    const unreachable = url.replace(/:\d+$/, ':1');
+    const error = await OrchflowClient.http(unreachable).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
+    expect((error as Error).message).toContain(`Could not reach ${unreachable}/v1/rpc`);
   });
 });

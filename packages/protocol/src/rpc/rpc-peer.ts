@@ -194,7 +194,10 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
       try {
         value = await this.channel.receive();
       } catch (error) {
-        if (!isChannelClosed(error)) {
+        // A transport that closed for a reason ("could not reach …") says why; pending requests
+        // get that, not a bare "closed".
+        if (isChannelClosed(error)) reason = asError(error);
+        else {
           this.report(asError(error));
           reason = new ChannelClosedError('Channel failed and was closed; open a new connection', {
             cause: error,

@@ -3,6 +3,9 @@
 // instead of the response buffering without bound. Shared by the terminal output stream and the
 // JSON-RPC session stream.
 import type { ServerResponse } from 'node:http';
+import type { JsonRpcMessage } from '@orchflow/protocol';
+import { rawOutputOf } from '@orchflow/terminal/internal';
+import { jsonUtf8MaxLength, writeJsonUtf8 } from './json-utf8';
 
 /** Interval of SSE comment lines that keep proxies from closing an idle stream. */
 export const SSE_KEEPALIVE_MS = 15_000;
@@ -18,6 +21,8 @@ export function sseEvent(name: string | undefined, data: unknown, id?: number): 
  */
 export function sseEventBytes(name: string | undefined, data: unknown, id?: number): Buffer {
   const head = sseHead(name, id);
+  const raw = rawOutputEvent(head, data);
+  if (raw) return raw;
   const json = JSON.stringify(data);
   const headBytes = Buffer.byteLength(head);
   const jsonBytes = Buffer.byteLength(json);
@@ -28,6 +33,44 @@ export function sseEventBytes(name: string | undefined, data: unknown, id?: numb
   block.write(json, headBytes, 'utf8');
   block.write('\n\n', headBytes + jsonBytes, 'latin1');
   return block;
+}
+
+// Scratch memory for an event written from raw bytes before its exact length is known; kept
+// between events up to this size (a batch of output is at most 64 KiB, its worst case 384 KiB).
+const SCRATCH_KEPT_BYTES = 1 << 20;
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * The event of a `terminal.output` notification that carries the PTY's raw bytes
+ * (`rawOutputOf`), with `data` written from them (see json-utf8.ts) instead of decoded, escaped and
+ * encoded again; undefined for any other message. The JSON has `data` last; readers parse it.
+ */
+function rawOutputEvent(head: string, message: unknown): Buffer | undefined {
+  const { method, params } = (message ?? {}) as Partial<{ method: unknown; params: unknown }>;
+  if (method !== 'terminal.output' || typeof params !== 'object' || params === null) return undefined;
+  const bytes = rawOutputOf(params);
+  if (!bytes) return undefined;
+  // `data` is spliced in at the end of `params`, so `params` must be the message's last key (as
+  // every notification is built) and keep another key before it; anything else goes the plain way.
+  const keys = Object.keys(message as object);
+  if (keys[keys.length - 1] !== 'params') return undefined;
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(params))
+    if (key !== 'data') rest[key] = (params as Record<string, unknown>)[key];
+  if (Object.keys(rest).length === 0) return undefined;
+  const envelope = JSON.stringify({ ...(message as JsonRpcMessage), params: rest });
+  const before = `${head}${envelope.slice(0, -2)},"data":`;
+  const max = Buffer.byteLength(before) + jsonUtf8MaxLength(bytes.length) + 4;
+  if (scratch.length < max) scratch = Buffer.allocUnsafeSlow(max);
+  const out = scratch;
+  let at = out.write(before, 0, 'utf8');
+  at = writeJsonUtf8(bytes, out, at);
+  at += out.write('}}\n\n', at, 'latin1');
+  if (scratch.length > SCRATCH_KEPT_BYTES) scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  // Its own memory (see sseEventBytes): the scratch is reused by the next event.
+  const event = Buffer.allocUnsafeSlow(at);
+  event.set(out.subarray(0, at));
+  return event;
 }
 
 // JSON.stringify escapes newlines, so the data always fits one `data:` line after this head.
