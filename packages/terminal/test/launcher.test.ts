@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Containment } from '../src/containment/containment';
-import { chooseLauncher, hostSupport, LAUNCHER_ENV } from '../src/containment/host';
+import {
+  CONTAINMENT_ENV,
+  chooseLauncher,
+  hostSupport,
+  ignoredSettings,
+  LAUNCHER_ENV,
+} from '../src/containment/host';
 import {
   createNativeLauncher,
   createPerlLauncher,
@@ -73,6 +79,17 @@ describe('the launcher', () => {
     expect(String(warn.mock.calls[0]?.[0])).toContain(
       "perl's launcher, a few ms slower per process: a reason (test)",
     );
+  });
+
+  it('warns about a setting it does not understand instead of ignoring it silently', () => {
+    expect(ignoredSettings({ [LAUNCHER_ENV]: 'natvie', [CONTAINMENT_ENV]: 'cgroupv2' })).toEqual([
+      `${CONTAINMENT_ENV}="cgroupv2" is not one of auto, process-tree, cgroup-v1, cgroup-v2; auto is used`,
+      `${LAUNCHER_ENV}="natvie" is not one of auto, native, perl; auto is used`,
+    ]);
+    expect(ignoredSettings({ [LAUNCHER_ENV]: 'perl', [CONTAINMENT_ENV]: '' })).toEqual([]);
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    Containment.create({}, { ...real, ignoredSettings: ['a setting (test)'], cgroups: undefined });
+    expect(warn.mock.calls.map((call) => String(call[0]))).toContain('orchflow: a setting (test)');
   });
 
   it('reports a missing perl interpreter', () => {

@@ -68,6 +68,7 @@ export class Containment {
   static create(options: ContainmentOptions = {}, host: HostSupport = hostSupport()): Containment {
     // Terminals spawned without an Orchestrator reap what a dead predecessor left too.
     void initContainment();
+    for (const problem of host.ignoredSettings ?? []) warnOnce(problem);
     const policyHint = "or run the terminal without an isolating security policy (isolationLevel 'none')";
     if (!host.launcher) {
       if (options.strict) {

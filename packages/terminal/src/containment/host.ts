@@ -39,6 +39,8 @@ export interface HostSupport {
   launcherMissing?: string;
   /** Why perl's launcher runs although a compiled one is there (see {@link chooseLauncher}). */
   launcherFallback?: string;
+  /** Settings in the environment that are not understood and count as `auto` (see {@link ignoredSettings}). */
+  ignoredSettings?: string[];
   /** True when the launcher installs the TIOCSTI/TIOCLINUX filter here. */
   injectionGuard: boolean;
   /** Why the filter cannot be installed. */
@@ -55,6 +57,29 @@ const cache = new Map<string, HostSupport>();
 export function containmentPreference(env = process.env): ContainmentPreference {
   const value = env[CONTAINMENT_ENV];
   return value === 'process-tree' || value === 'cgroup-v1' || value === 'cgroup-v2' ? value : 'auto';
+}
+
+const CONTAINMENT_VALUES = ['auto', 'process-tree', 'cgroup-v1', 'cgroup-v2'];
+const LAUNCHER_VALUES = ['auto', 'native', 'perl'];
+
+/**
+ * What is wrong with {@link CONTAINMENT_ENV} and {@link LAUNCHER_ENV} in `env`: a value that is
+ * neither unset, empty nor one of theirs counts as `auto`, and a typo should not do so silently.
+ */
+export function ignoredSettings(env: NodeJS.ProcessEnv = process.env): string[] {
+  const problems: string[] = [];
+  for (const [name, values] of [
+    [CONTAINMENT_ENV, CONTAINMENT_VALUES],
+    [LAUNCHER_ENV, LAUNCHER_VALUES],
+  ] as const) {
+    const value = env[name];
+    if (value && !values.includes(value)) {
+      problems.push(
+        `${name}=${JSON.stringify(value).slice(0, 80)} is not one of ${values.join(', ')}; auto is used`,
+      );
+    }
+  }
+  return problems;
 }
 
 /**
@@ -164,6 +189,8 @@ export function hostSupport(preference: ContainmentPreference = containmentPrefe
   const cached = cache.get(key);
   if (cached) return cached;
   const support: HostSupport = { launcher: undefined, injectionGuard: false, cgroups: undefined };
+  const ignored = ignoredSettings();
+  if (ignored.length > 0) support.ignoredSettings = ignored;
   const arch = filterArch();
   const chosen = chooseLauncher(want, arch);
   support.launcher = chosen.launcher;
