@@ -34,7 +34,10 @@ import {
   writeResults,
 } from './lib/stats.mjs';
 
-const WARMUP = quick ? 30 : 100;
+// Commands per side before measuring. The servers' code takes ~2000 commands to warm up fully
+// (their CPU per command halves meanwhile), so `--warmup 2000` measures the steady state.
+const WARMUP = Number(arg('warmup', quick ? 30 : 100));
+if (!Number.isInteger(WARMUP) || WARMUP < 0) throw new Error(`--warmup ${WARMUP}: use a whole number ≥ 0`);
 const ITERATIONS = quick ? 200 : 1000;
 const BYTES = Number(arg('bytes', quick ? 32 * 2 ** 20 : 256 * 2 ** 20));
 const STREAM_RUNS = Number(arg('runs', quick ? 2 : 4));

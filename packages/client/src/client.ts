@@ -159,10 +159,13 @@ export class OrchflowClient {
    */
   static http(url: string, options: HttpClientOptions = {}): Promise<OrchflowClient> {
     const { token, fetch, exchange, reconnect, onError } = options;
-    return OrchflowClient.fromChannel(
-      new HttpChannel(url, { token, fetch, exchange, reconnect, onError }),
-      options,
-    );
+    let channel: HttpChannel;
+    try {
+      channel = new HttpChannel(url, { token, fetch, exchange, reconnect, onError });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return OrchflowClient.fromChannel(channel, options);
   }
 
   /** The server's name and version. */

@@ -3,7 +3,7 @@
 // with `Last-Event-ID` so streamed output arrives with no byte lost or repeated, and reports an
 // unreachable server as the local ChannelClosed error.
 import { Orchestrator } from '@orchflow/core';
-import { ErrorCode, PROTOCOL_VERSION } from '@orchflow/protocol';
+import { ErrorCode, type OrchflowError, PROTOCOL_VERSION } from '@orchflow/protocol';
 import { HttpServer } from '@orchflow/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { isOrchflowLocalError, OrchflowClient, type OutputDataEvent } from '../src';
@@ -117,5 +117,18 @@ describe('HttpChannel', () => {
     );
     expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
     expect((error as Error).message).toContain(`Could not reach ${unreachable}/v1/rpc`);
+  });
+
+  it('refuses a URL with credentials or no URL at all, without repeating the password', async () => {
+    const refusal = (url: string) =>
+      OrchflowClient.http(url).then(
+        () => undefined,
+        (e: unknown) => e as OrchflowError,
+      );
+    const withPassword = await refusal('http://bob:s3cret@127.0.0.1:1');
+    expect(withPassword?.code).toBe(ErrorCode.InvalidParams);
+    expect(withPassword?.message).toContain('give the token as { token }');
+    expect(withPassword?.message).not.toContain('s3cret');
+    expect((await refusal('127.0.0.1:8080'))?.message).toBe('Not a URL: "127.0.0.1:8080"');
   });
 });

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { jsonUtf8MaxLength, writeJsonUtf8 } from '../src/http/json-utf8';
 import { sseEventBytes } from '../src/http/sse-writer';
 
-const decoder = new TextDecoder();
+// The terminal's decoder: a BOM is text, not a marker to drop.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The bytes writeJsonUtf8 should produce: the UTF-8 of JSON.stringify of the decoded text. */
 function expected(bytes: Uint8Array): Buffer {
@@ -77,6 +78,14 @@ describe('writeJsonUtf8', () => {
     expect(firstMismatch(randomRuns(400, 7))).toBeUndefined();
   });
 
+  it('keeps a byte order mark as U+FEFF, as the terminal decodes it', () => {
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf, 0x41);
+    expect(written(bom).toString('utf8')).toBe('"\ufeffA"');
+    expect(
+      firstMismatch([bom, Uint8Array.of(0x41, 0xef, 0xbb, 0xbf), Uint8Array.of(0xef, 0xbb)]),
+    ).toBeUndefined();
+  });
+
   it('stays within jsonUtf8MaxLength in the worst case', () => {
     const controls = new Uint8Array(1000).fill(0x01);
     expect(written(controls).length).toBe(jsonUtf8MaxLength(controls.length));
@@ -127,6 +136,27 @@ describe('sseEventBytes of live output', () => {
       params: { terminalId: 't-1', data: 'a}b' },
       extra: { x: {} },
     });
+  });
+
+  it('sends the plain way what the splice could get wrong: nothing else in params, or a toJSON', () => {
+    const bytes = Buffer.from('hi\n');
+    const lazy = (base: object) =>
+      attachRawOutput(
+        defineLazyData(base, () => 'hi\n'),
+        bytes,
+      );
+    const cases = [
+      { jsonrpc: '2.0', method: 'terminal.output', params: lazy({ terminalId: undefined }) },
+      {
+        jsonrpc: '2.0',
+        method: 'terminal.output',
+        params: lazy({ terminalId: 't', toJSON: () => ({ data: 'other' }) }),
+      },
+    ];
+    for (const message of cases) {
+      const event = sseEventBytes(undefined, message, 1).toString('utf8');
+      expect(JSON.parse(event.slice('id: 1\ndata: '.length))).toEqual(JSON.parse(JSON.stringify(message)));
+    }
   });
 
   it('gives each event memory of its own, not the scratch it was written in', () => {

@@ -83,8 +83,12 @@ describe('the launcher', () => {
 
   it('warns about a setting it does not understand instead of ignoring it silently', () => {
     expect(ignoredSettings({ [LAUNCHER_ENV]: 'natvie', [CONTAINMENT_ENV]: 'cgroupv2' })).toEqual([
-      `${CONTAINMENT_ENV}="cgroupv2" is not one of auto, process-tree, cgroup-v1, cgroup-v2; auto is used`,
-      `${LAUNCHER_ENV}="natvie" is not one of auto, native, perl; auto is used`,
+      `${CONTAINMENT_ENV}=cgroupv2 is not one of auto, process-tree, cgroup-v1, cgroup-v2; auto is used`,
+      `${LAUNCHER_ENV}=natvie is not one of auto, native, perl; auto is used`,
+    ]);
+    // Not a word: possibly a secret pasted into the wrong variable, so only its length is told.
+    expect(ignoredSettings({ [LAUNCHER_ENV]: 'ghp_0123456789abcdefghijklmnopqrstuvwxyz' })).toEqual([
+      `${LAUNCHER_ENV} (a value of 40 characters) is not one of auto, native, perl; auto is used`,
     ]);
     expect(ignoredSettings({ [LAUNCHER_ENV]: 'perl', [CONTAINMENT_ENV]: '' })).toEqual([]);
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);

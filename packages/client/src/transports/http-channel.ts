@@ -69,6 +69,7 @@ export class HttpChannel implements IpcChannel {
     url: string,
     private readonly options: HttpChannelOptions = {},
   ) {
+    checkUrl(url);
     this.endpoint = `${url.replace(/\/+$/, '')}/v1/rpc`;
     this.token = options.token;
     this.http = options.exchange ?? fetchExchange(options.fetch ?? globalThis.fetch.bind(globalThis));
@@ -268,6 +269,26 @@ export class HttpChannel implements IpcChannel {
     if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
     if (this.session !== undefined) headers[HTTP_SESSION_HEADER] = this.session;
     return headers;
+  }
+}
+
+/**
+ * Refuses a URL that is not one (absolute, or relative to the page in a browser), or that carries credentials: the server takes a bearer token
+ * (`{ token }`), and a password in the URL would be repeated in every error that names it.
+ */
+function checkUrl(url: string): void {
+  let parsed: URL;
+  try {
+    // In a page, a relative URL is the page's server, as it is for fetch.
+    parsed = new URL(url, (globalThis as { location?: { href?: string } }).location?.href);
+  } catch {
+    throw new OrchflowError(ErrorCode.InvalidParams, `Not a URL: ${JSON.stringify(url.slice(0, 200))}`);
+  }
+  if (parsed.username || parsed.password) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      'The server URL carries a user name or password: give the token as { token } instead (it travels in the Authorization header)',
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 // A JSON string literal written straight from UTF-8 bytes: the same text as
-// `JSON.stringify(new TextDecoder().decode(bytes))`, encoded as UTF-8, without decoding the bytes
+// `JSON.stringify(utf8Decoder.decode(bytes))` (terminal's decoder, which keeps a leading BOM as
+// U+FEFF: `new TextDecoder('utf-8', { ignoreBOM: true })`), encoded as UTF-8, without decoding the bytes
 // to a string and encoding the JSON back. SSE events carry live terminal output this way: decoding
 // each chunk, escaping it as a string and encoding that again cost the HTTP stream most of its
 // CPU, and each step left a chunk-sized string for the garbage collector.

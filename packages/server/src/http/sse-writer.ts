@@ -52,12 +52,15 @@ function rawOutputEvent(head: string, message: unknown): Buffer | undefined {
   if (!bytes) return undefined;
   // `data` is spliced in at the end of `params`, so `params` must be the message's last key (as
   // every notification is built) and keep another key before it; anything else goes the plain way.
+  // A toJSON would replace what is written, and params that write as `{}` leave no key to follow.
   const keys = Object.keys(message as object);
-  if (keys[keys.length - 1] !== 'params') return undefined;
+  if (keys[keys.length - 1] !== 'params' || 'toJSON' in (message as object) || 'toJSON' in params) {
+    return undefined;
+  }
   const rest: Record<string, unknown> = {};
   for (const key of Object.keys(params))
     if (key !== 'data') rest[key] = (params as Record<string, unknown>)[key];
-  if (Object.keys(rest).length === 0) return undefined;
+  if (JSON.stringify(rest) === '{}') return undefined;
   const envelope = JSON.stringify({ ...(message as JsonRpcMessage), params: rest });
   const before = `${head}${envelope.slice(0, -2)},"data":`;
   const max = Buffer.byteLength(before) + jsonUtf8MaxLength(bytes.length) + 4;

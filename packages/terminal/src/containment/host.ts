@@ -74,9 +74,9 @@ export function ignoredSettings(env: NodeJS.ProcessEnv = process.env): string[] 
   ] as const) {
     const value = env[name];
     if (value && !values.includes(value)) {
-      problems.push(
-        `${name}=${JSON.stringify(value).slice(0, 80)} is not one of ${values.join(', ')}; auto is used`,
-      );
+      // A short word is quoted (a typo); anything else might be a secret pasted in the wrong place.
+      const shown = /^[\w.-]{1,24}$/.test(value) ? `=${value}` : ` (a value of ${value.length} characters)`;
+      problems.push(`${name}${shown} is not one of ${values.join(', ')}; auto is used`);
     }
   }
   return problems;
