@@ -5,7 +5,8 @@
 //    WebSocket and HTTP (a JSON-RPC session: POST `/v1/rpc` + one SSE stream; one
 //    `orchflow serve` child process per transport, token auth, loopback). The servers run in
 //    their own processes, as they would in use, one each so that all idle alike; the order of the
-//    sides rotates, after every command or (`--block N`) after N commands in a row on a side.
+//    sides rotates, after every command or (`--block N`) after N commands in a row on a side,
+//    after `--warmup N` commands per side (default 100; 2000 measures warm servers).
 // 2. 256 MiB (`head -c … | tr '\0' x`) streamed to a consumer that counts bytes: in-process
 //    (`orch.streamOutput`) vs a WebSocket and an HTTP client (`terminal.stream()`), rotating, each
 //    run on a fresh terminal, timed from `execute` until the consumer has every byte up to the end
