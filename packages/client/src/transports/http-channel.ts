@@ -273,8 +273,9 @@ export class HttpChannel implements IpcChannel {
 }
 
 /**
- * Refuses a URL that is not one (absolute, or relative to the page in a browser), or that carries credentials: the server takes a bearer token
- * (`{ token }`), and a password in the URL would be repeated in every error that names it.
+ * Refuses a URL that is not one (absolute, or relative to the page in a browser) or that carries
+ * credentials: the server takes a bearer token (`{ token }`), and a password in the URL would be
+ * repeated in every error that names it.
  */
 function checkUrl(url: string): void {
   let parsed: URL;
