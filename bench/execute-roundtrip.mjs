@@ -3,7 +3,7 @@
 // up for the whole run and the two sides alternate, swapping order every iteration.
 // Goal: p50 overhead ≤ 0.5 ms.
 import { Terminal } from '@orchflow/terminal';
-import { RawBash } from './lib/raw-bash.mjs';
+import { LINE_EDITING, RawBash } from './lib/raw-bash.mjs';
 import { printTable, quick, round, summarize, writeResults } from './lib/stats.mjs';
 
 const WARMUP = quick ? 30 : 100;
@@ -30,7 +30,7 @@ async function timeRaw(shell) {
 // Lets the shell that just finished print its prompt before the other side is timed.
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1));
 
-const terminal = await Terminal.spawn({ shell: 'bash' });
+const terminal = await Terminal.spawn({ shell: 'bash', lineEditing: LINE_EDITING });
 const raw = await RawBash.spawn();
 const samples = { raw: [], orchflow: [] };
 for (let i = 0; i < WARMUP + ITERATIONS; i++) {

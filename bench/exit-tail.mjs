@@ -5,7 +5,7 @@
 // discards what the reader has not read yet. Prints one line per run and writes
 // bench/results/exit-tail.json. Flags: --bytes N (default 32 MiB), --runs N (default 5).
 import { Terminal } from '@orchflow/terminal';
-import { RawBash } from './lib/raw-bash.mjs';
+import { LINE_EDITING, RawBash } from './lib/raw-bash.mjs';
 import { arg, quick, writeResults } from './lib/stats.mjs';
 
 const BYTES = Number(arg('bytes', quick ? 8 * 2 ** 20 : 32 * 2 ** 20));
@@ -20,7 +20,7 @@ const countZ = (text) => {
 };
 
 async function orchflow() {
-  const terminal = await Terminal.spawn({ shell: 'bash' });
+  const terminal = await Terminal.spawn({ shell: 'bash', lineEditing: LINE_EDITING });
   let received = 0;
   const ended = new Promise((resolve) => {
     // Acknowledged like a real consumer, so flow control is in play as it would be in use.

@@ -3,7 +3,7 @@
 // alternate, swapping order every iteration; each shell is killed (untimed) before the next spawn.
 // Goal: orchflow ≤ 1.3× the baseline.
 import { Terminal } from '@orchflow/terminal';
-import { RawBash } from './lib/raw-bash.mjs';
+import { LINE_EDITING, RawBash } from './lib/raw-bash.mjs';
 import { printTable, quick, round, summarize, writeResults } from './lib/stats.mjs';
 
 const WARMUP = quick ? 3 : 5;
@@ -12,7 +12,7 @@ const GOAL_RATIO = 1.3;
 
 async function timeOrchflow() {
   const t0 = performance.now();
-  const terminal = await Terminal.spawn({ shell: 'bash' });
+  const terminal = await Terminal.spawn({ shell: 'bash', lineEditing: LINE_EDITING });
   const ms = performance.now() - t0;
   await terminal.kill();
   return ms;

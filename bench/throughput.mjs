@@ -8,7 +8,7 @@
 // leader's exit hangs the PTY up, and Linux then discards output the reader has not read yet.)
 // Goals: orchflow ≥ 0.8× the baseline's throughput, peak RSS growth ≤ 64 MiB.
 import { Terminal } from '@orchflow/terminal';
-import { RawBash } from './lib/raw-bash.mjs';
+import { LINE_EDITING, RawBash } from './lib/raw-bash.mjs';
 import {
   arg,
   collectGarbage,
@@ -46,7 +46,7 @@ async function runRaw(bytes) {
 }
 
 async function runOrchflow(bytes) {
-  const terminal = await Terminal.spawn({ shell: 'bash' });
+  const terminal = await Terminal.spawn({ shell: 'bash', lineEditing: LINE_EDITING });
   collectGarbage();
   const rss = new RssSampler();
   let received = 0;

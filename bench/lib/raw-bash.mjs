@@ -7,6 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node-pty';
 
+/**
+ * `--line-editing`: the raw bash keeps readline and orchflow's terminals get `lineEditing: true`
+ * (as before orchflow turned the editor off by default). Without it neither side has an editor:
+ * a program that types whole lines gains nothing from one, and readline reads them a character at
+ * a time.
+ */
+export const LINE_EDITING = process.argv.includes('--line-editing');
+
 const DONE = '\x1b]777;raw-done;';
 const READY = '\x1b]777;raw-ready\x07';
 
@@ -46,7 +54,8 @@ export class RawBash {
 
   /** Spawns bash with the marker rc; resolves at its first "ready" marker. */
   static async spawn({ cols = 80, rows = 24, cwd = process.cwd() } = {}) {
-    const pty = spawn('bash', ['--noprofile', '--rcfile', rcFile(), '-i'], {
+    const editing = LINE_EDITING ? [] : ['--noediting'];
+    const pty = spawn('bash', ['--noprofile', ...editing, '--rcfile', rcFile(), '-i'], {
       name: 'xterm-256color',
       cols,
       rows,

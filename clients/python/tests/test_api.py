@@ -61,6 +61,14 @@ async def test_terminal_session_kills_on_exit(orch: Orchestrator) -> None:
     assert all(t.state == "exited" for t in after)
 
 
+async def test_the_shells_line_editor_is_off_unless_asked(orch: Orchestrator) -> None:
+    probe = "[[ -o emacs || -o vi ]] && echo editor-on || echo editor-off"
+    async with orch.terminal_session("agent-editor") as plain:
+        assert (await plain.execute(probe, timeout=20)).stdout == "editor-off\n"
+    async with orch.terminal_session("agent-editor", line_editing=True) as editing:
+        assert (await editing.execute(probe, timeout=20)).stdout == "editor-on\n"
+
+
 async def test_write_resize_snapshot_read(orch: Orchestrator) -> None:
     async with orch.terminal_session("agent-io", cols=80, rows=24) as terminal:
         assert await terminal.resize(100, 30) == (100, 30)

@@ -59,7 +59,7 @@ export async function startPtyHost(
   spawnPty: PtyFactory = spawnNodePty,
 ): Promise<PtyHost> {
   const nonce = createNonce();
-  const integration = installShellIntegration(opts.kind, opts.args, opts.env);
+  const integration = installShellIntegration(opts.kind, opts.args, opts.env, opts.lineEditing);
   let pty: PtyProcess;
   let run: LaunchCommand | undefined;
   let containment: Containment | undefined;
@@ -176,6 +176,7 @@ function wire(
       return shellPid;
     },
     dir,
+    lineEditing: opts.lineEditing,
     initialCwd: opts.cwd,
     pipeline,
     redaction: opts.redaction,

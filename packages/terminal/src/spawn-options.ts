@@ -69,6 +69,8 @@ export interface ResolvedSpawnOptions {
   mode: NonNullable<TerminalConfig['mode']>;
   /** Undefined: the pipeline's default (1 MiB). */
   scrollbackBytes: number | undefined;
+  /** The shell's line editor at its prompt (TerminalConfig.lineEditing); default false. */
+  lineEditing: boolean;
   /** Starts the shell under a wrapper (isolation); undefined: spawned directly. */
   launch?: LaunchWrapper;
   /** `auto` (default): the terminal gets its own cgroup where the host allows; `process-tree`: never. */
@@ -159,6 +161,7 @@ export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOption
     name: config.name,
     mode,
     scrollbackBytes: config.scrollbackBytes,
+    lineEditing: config.lineEditing ?? false,
   };
 }
 
@@ -182,5 +185,6 @@ export function resumedSpawnOptions(
     name: config.name,
     mode: config.mode ?? 'interactive',
     scrollbackBytes: config.scrollbackBytes,
+    lineEditing: config.lineEditing ?? false,
   };
 }

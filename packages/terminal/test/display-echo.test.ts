@@ -22,6 +22,12 @@ vi.mock('../src/exec/encode', async (importOriginal) => {
 });
 
 const shells = ['bash', 'zsh', 'sh'].filter(hasShell);
+// bash and zsh with and without their line editor (readline, zle): the echo differs in each.
+const cases = shells.flatMap((shell) =>
+  shell === 'sh'
+    ? [{ shell, lineEditing: false }]
+    : [false, true].map((lineEditing) => ({ shell, lineEditing })),
+);
 // sh's PS1 only prints the done marker: its prompt is empty. bash and zsh show `#`/`$`/`%`.
 const PROMPT: Record<string, string> = { bash: '[#$] ', zsh: '[#%] ', sh: '' };
 const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
@@ -39,8 +45,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function spawn(shell: string): Promise<Terminal> {
-  const t = await Terminal.spawn({ shell, cwd: dir, cols: 80, rows: 24 });
+async function spawn(shell: string, lineEditing = false): Promise<Terminal> {
+  const t = await Terminal.spawn({ shell, cwd: dir, cols: 80, rows: 24, lineEditing });
   spawned.push(t);
   return t;
 }
@@ -56,9 +62,9 @@ function expectNoMachinery(text: string): void {
   for (const token of typed.tokens) expect(text).not.toContain(token);
 }
 
-describe.each(shells)('%s', (shell) => {
+describe.each(cases)('$shell, line editing $lineEditing', ({ shell, lineEditing }) => {
   test('the prompt, the command as written and its output; stdout unchanged', async () => {
-    const t = await spawn(shell);
+    const t = await spawn(shell, lineEditing);
     const r = await t.execute('echo hi');
     expect(r.stdout).toBe('hi\n');
     const text = scrollback(t);
@@ -72,7 +78,7 @@ describe.each(shells)('%s', (shell) => {
   });
 
   test('a multi-line command shows as a pasted block', async () => {
-    const t = await spawn(shell);
+    const t = await spawn(shell, lineEditing);
     const r = await t.execute('echo one\necho two');
     expect(r.stdout).toBe('one\ntwo\n');
     const lines = (await t.snapshot()).lines;
@@ -87,7 +93,7 @@ describe.each(shells)('%s', (shell) => {
   });
 
   test('a command longer than the inline limit (typed as a file reference) shows as written', async () => {
-    const t = await spawn(shell);
+    const t = await spawn(shell, lineEditing);
     const word = 'y'.repeat(2100);
     const r = await t.execute(`echo ${word}`);
     expect(r.stdout).toBe(`${word}\n`);
@@ -98,7 +104,7 @@ describe.each(shells)('%s', (shell) => {
   });
 
   test('control characters of the command are shown in caret notation, not sent to viewers', async () => {
-    const t = await spawn(shell);
+    const t = await spawn(shell, lineEditing);
     const r = await t.execute('echo ok # \x1b[2J\x07');
     expect(r.stdout).toBe('ok\n');
     const text = scrollback(t);
@@ -109,7 +115,7 @@ describe.each(shells)('%s', (shell) => {
   });
 
   test('what is typed by hand keeps its own echo', async () => {
-    const t = await spawn(shell);
+    const t = await spawn(shell, lineEditing);
     await t.execute('true');
     t.write('echo by-hand\r');
     await t.execute('echo after');

@@ -15,16 +15,23 @@ const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 // tracestate may hold characters a shell would act on: they must arrive verbatim.
 const TS = "congo=t61rcWkgMzE,odd=a'b$c;d`e";
 
+// bash and zsh get the variables typed on the line without a line editor, through a file with one.
 describe.each([
-  ...shells.map((shell) => ({ shell, mode: 'interactive' as const })),
-  { shell: 'bash', mode: 'scripted' as const },
-])('env for one command ($shell, $mode)', ({ shell, mode }) => {
+  ...shells.flatMap((shell) =>
+    (shell === 'sh' ? [false] : [false, true]).map((lineEditing) => ({
+      shell,
+      mode: 'interactive' as const,
+      lineEditing,
+    })),
+  ),
+  { shell: 'bash', mode: 'scripted' as const, lineEditing: false },
+])('env for one command ($shell, $mode, line editing $lineEditing)', ({ shell, mode, lineEditing }) => {
   let t: Terminal;
   let dir: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'orchflow-exec-env-'));
-    t = await Terminal.spawn({ shell, cwd: dir, cols: 80, rows: 24, mode });
+    t = await Terminal.spawn({ shell, cwd: dir, cols: 80, rows: 24, mode, lineEditing });
   });
 
   afterAll(async () => {
@@ -37,9 +44,9 @@ describe.each([
     const seen = await t.execute('printenv TRACEPARENT; sh -c \'printf "%s\\n" "$TRACESTATE"\'', { env });
     expect(seen.stdout).toBe(`${TP}\n${TS}\n`);
     expect(seen.exitCode).toBe(0);
-    // Viewers see the command as written, not the assignments that carry the variables.
+    // Viewers see the command as written, not the words or assignments that carry the variables.
     if (mode === 'interactive') expect(t.read().data).not.toContain('command eval');
-    if (mode === 'interactive') expect(t.read().data).not.toContain('export TRACEPARENT');
+    if (mode === 'interactive') expect(t.read().data).not.toContain('TRACEPARENT=');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
     const after = await t.execute('printenv TRACEPARENT; echo "[${TRACEPARENT-unset}]"');
     expect(after.stdout).toBe('[unset]\n');
@@ -77,6 +84,12 @@ describe.each([
     expect(readdirSync(dir).filter((name) => name.startsWith('pwned'))).toEqual([]);
   });
 
+  test('values too long to type on the line (bash, zsh: through the env file) arrive verbatim', async () => {
+    const wide = `é${'ü'.repeat(499)}`;
+    const r = await t.execute('printf "%s\\n" "$WIDE"', { env: { WIDE: wide, TRACEPARENT: TP } });
+    expect(r.stdout).toBe(`${wide}\n`);
+  });
+
   test('a long command (sent through a file) gets the variables too', async () => {
     const long = `echo ${'x'.repeat(3000)} >/dev/null; printenv TRACEPARENT`;
     const r = await t.execute(long, { env: { TRACEPARENT: TP } });
@@ -112,10 +125,14 @@ describe('env is checked', () => {
 
 // The shell's own variables may be anything a command made them; the command's env never breaks
 // the line it is on and puts back exactly what was there.
-describe.each(['bash', 'zsh'].filter(hasShell))('env over the shell’s own variables (%s)', (shell) => {
+describe.each(
+  ['bash', 'zsh']
+    .filter(hasShell)
+    .flatMap((shell) => [false, true].map((lineEditing) => ({ shell, lineEditing }))),
+)('env over the shell’s own variables ($shell, line editing $lineEditing)', ({ shell, lineEditing }) => {
   let t: Terminal;
   beforeAll(async () => {
-    t = await Terminal.spawn({ shell, cols: 80, rows: 24 });
+    t = await Terminal.spawn({ shell, cols: 80, rows: 24, lineEditing });
   });
   afterAll(async () => {
     await t?.kill();

@@ -201,6 +201,37 @@ describe('encodeCommand', () => {
     // The token is typed into the shell: only hex is ever accepted.
     expect(() => encodeCommand('bash', 'true', '1; rm x', write)).toThrow(/token/);
   });
+
+  test("a command's env: typed after the token, or through the env file when typing is dear or too long", () => {
+    const written: string[] = [];
+    const handOff = (typed: boolean) => ({
+      typed,
+      write: (text: string) => {
+        written.push(text);
+        return { id: 1, path: '/tmp/x/env-1' };
+      },
+    });
+    const env = { TRACEPARENT: '00-ab-cd-01', TS: "a'b c" };
+    const typedArm = "__orchflow_arm c0ffee $'TRACEPARENT=00-ab-cd-01' $'TS=a\\x27b c' 2>/dev/null; ";
+    expect(encodeCommand('bash', 'true', 'c0ffee', () => '', env, handOff(true)).line).toBe(
+      `${typedArm}eval $'true'`,
+    );
+    expect(encodeCommand('zsh', 'true', 'c0ffee', () => '', env).line).toBe(`${typedArm}eval $'true'`);
+    expect(written).toEqual([]);
+    const fileArm = '__orchflow_arm c0ffee 1 2>/dev/null; ';
+    expect(encodeCommand('zsh', 'true', 'c0ffee', () => '', env, handOff(false)).line).toBe(
+      `${fileArm}eval $'true'`,
+    );
+    // 400 characters of é: 800 bytes, each typed as \xHH — over TYPED_ENV_LIMIT, so the file.
+    const wide = { V: 'é'.repeat(400) };
+    expect(encodeCommand('bash', 'true', 'c0ffee', () => '', wide, handOff(true)).line).toBe(
+      `${fileArm}eval $'true'`,
+    );
+    expect(written).toEqual(["TRACEPARENT=00-ab-cd-01\nTS=a'b c\n.\n", `V=${'é'.repeat(400)}\n.\n`]);
+    expect(encodeCommand('sh', 'true', '7', () => '', { A: "x'y" }).line).toBe(
+      "{ __orchflow_arm 7; } 2>/dev/null; A='x'\\''y' command eval 'true'",
+    );
+  });
 });
 
 describe('cleanTerminalOutput: spinners and progress bars', () => {

@@ -358,6 +358,7 @@ class Orchestrator:
         mode: Literal["interactive", "scripted", "sandboxed"] | None = None,
         scrollback_bytes: int | None = None,
         recording: bool | None = None,
+        line_editing: bool | None = None,
     ) -> Terminal:
         """Spawns a terminal owned by ``agent_id`` (``TerminalConfig`` fields as keyword arguments)."""
         config: dict[str, Any] = {}
@@ -383,6 +384,8 @@ class Orchestrator:
             config["scrollbackBytes"] = check.positive_int(scrollback_bytes, "scrollback_bytes")
         if recording is not None:
             config["recording"] = recording
+        if line_editing is not None:
+            config["lineEditing"] = line_editing
         params: dict[str, Any] = {"agentId": check.ident(agent_id, "agent_id")}
         if config:
             params["config"] = config

@@ -7,27 +7,30 @@
 // markers carry it) and prints the start marker (see shell-integration/*).
 //
 // A command's own environment (`ExecOptions.env`, e.g. TRACEPARENT) holds for that command only
-// while cwd, variables and functions still persist. bash and zsh read it from a private file the
-// arm names (`__orchflow_arm <token> <n>`; see shell-integration/command-env), which costs a few
-// µs where typing a traceparent costs the line editor ~0.5 ms. sh (and a caller without a file
-// writer) gets a prefix assignment on the `eval`: `NAME='v' command eval …` (`command` keeps the
-// assignment temporary even for a special builtin, as POSIX and bash's posix mode want); zsh makes
-// such an assignment temporary but does not export it, so its eval starts with `export NAME;`.
+// while cwd, variables and functions still persist. In bash and zsh the arm exports it and the
+// prompt hook puts back what it replaced (see shell-integration/command-env). Without a line
+// editor the variables are typed after the token as quoted words (`__orchflow_arm <token>
+// $'NAME=value'…`): the tty hands the shell the whole line at once, and words are expanded, never
+// evaluated. A line editor reads a typed character at a time (~7 µs each here, ~0.5 ms for a
+// traceparent), so there — and for variables too long to type — they go through a private file
+// the arm names (`__orchflow_arm <token> <n>`), read with one builtin. sh gets a prefix
+// assignment on the `eval`: `NAME='v' command eval …` (`command` keeps the assignment temporary
+// even for a special builtin, as POSIX and bash's posix mode want).
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { commandEnvFile } from '../shell-integration/command-env';
 import type { ShellKind } from '../spawn-options';
 
 /**
  * Longest encoded command typed inline. Well below the 4096-byte canonical line limit of a PTY in
- * cooked mode (sh reads in cooked mode), and it keeps readline's redisplay of the echo cheap.
+ * cooked mode (sh, and bash and zsh without a line editor, read in cooked mode), and it keeps a
+ * line editor's redisplay of the echo cheap.
  */
 export const INLINE_COMMAND_LIMIT = 2048;
 
 // Silent even when the function is gone (`unset -f`): the command then runs without a start
 // marker. bash gets no `{ …; }` group here: after a parse error inside `eval` (an unmatched quote)
 // bash 5.2 rejects the next line's group with "syntax error near unexpected token `}'".
-const arm = (token: string, envId = ''): string =>
-  `__orchflow_arm ${token}${envId && ` ${envId}`} 2>/dev/null; `;
+const arm = (token: string, env = ''): string => `__orchflow_arm ${token}${env && ` ${env}`} 2>/dev/null; `;
 // sh traces a plain call under `set -x` (zsh and bash hooks switch tracing off themselves, and
 // a trace line before the arm's start marker is not captured anyway).
 const shArm = (token: string): string => `{ __orchflow_arm ${token}; } 2>/dev/null; `;
@@ -41,6 +44,24 @@ export interface EncodedCommand {
 
 /** Stores a command's variables in the env file; returns its number (what the arm reads) and path. */
 export type EnvFileWriter = (text: string) => { id: number; path: string };
+
+/** How a command's own variables reach bash or zsh. */
+export interface EnvHandOff {
+  /** Writes the env file the arm reads. */
+  write: EnvFileWriter;
+  /**
+   * Type them after the arm's token instead when they fit in {@link TYPED_ENV_LIMIT}: for a shell
+   * that reads whole lines (no line editor), where a typed character costs nothing.
+   */
+  typed: boolean;
+}
+
+/**
+ * Longest quoted variables typed on the line (bash, zsh). With the inline command limit it keeps
+ * the line under the 4096 bytes a tty reads as one line in cooked mode; longer ones (non-ASCII
+ * values take 4 bytes per byte quoted) go through the env file.
+ */
+export const TYPED_ENV_LIMIT = 1536;
 
 /** `$'…'` quoting: printable ASCII except `\` and `'` kept, newline as `\n`, other bytes `\xHH`. */
 export function ansiCQuote(text: string): string {
@@ -66,8 +87,9 @@ const PLAIN_FOR_SH = /^[\n\x20-\x7e\u0080-\u{10ffff}]*$/u;
 /**
  * Encodes `command` for a shell of `kind`, armed with the command's `token` (hex). `writeFile`
  * stores text in the terminal's private directory and returns its path (used for long or
- * non-plain commands). `env` (checked by `checkExecEnv`) is set for this command only, through
- * `writeEnv`'s file in bash and zsh when it is given.
+ * non-plain commands). `env` (checked by `checkExecEnv`) is set for this command only: in bash
+ * and zsh by the arm, from words typed after the token or from `handOff`'s file (see
+ * {@link EnvHandOff}; without one, always typed); in sh by a prefix assignment.
  */
 export function encodeCommand(
   kind: ShellKind,
@@ -75,16 +97,15 @@ export function encodeCommand(
   token: string,
   writeFile: (text: string) => string,
   env?: Readonly<Record<string, string>>,
-  writeEnv?: EnvFileWriter,
+  handOff?: EnvHandOff,
 ): EncodedCommand {
   if (!/^[0-9a-f]{1,32}$/.test(token)) throw new Error(`invalid command token '${token}'`);
   if (command.includes('\0')) {
     throw new OrchflowError(ErrorCode.InvalidParams, 'Command contains a NUL byte, which no shell can run');
   }
   const names = env ? Object.keys(env) : [];
-  const quote = kind === 'sh' ? singleQuote : ansiCQuote;
-  const assign = names.map((name) => `${name}=${quote(env?.[name] ?? '')} `).join('');
   if (kind === 'sh') {
+    const assign = names.map((name) => `${name}=${singleQuote(env?.[name] ?? '')} `).join('');
     const run = names.length > 0 ? `${assign}command ` : '';
     const quoted = singleQuote(command);
     if (PLAIN_FOR_SH.test(command) && Buffer.byteLength(quoted) <= INLINE_COMMAND_LIMIT) {
@@ -93,15 +114,16 @@ export function encodeCommand(
     const file = writeFile(command);
     return { line: `${shArm(token)}${run}. ${singleQuote(file)}`, file };
   }
-  let evalWord = 'eval ';
   let armed = arm(token);
-  if (names.length > 0 && writeEnv && env) {
-    armed = arm(token, String(writeEnv(commandEnvFile(env)).id));
-  } else if (names.length > 0) {
-    evalWord = kind === 'zsh' ? `${assign}eval 'export ${names.join(' ')};' ` : `${assign}command eval `;
+  if (names.length > 0 && env) {
+    const typed = names.map((name) => ansiCQuote(`${name}=${env[name]}`)).join(' ');
+    armed =
+      !handOff || (handOff.typed && typed.length <= TYPED_ENV_LIMIT)
+        ? arm(token, typed)
+        : arm(token, String(handOff.write(commandEnvFile(env)).id));
   }
   const quoted = ansiCQuote(command);
-  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${armed}${evalWord}${quoted}`, file: undefined };
+  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${armed}eval ${quoted}`, file: undefined };
   const file = writeFile(command);
-  return { line: `${armed}${evalWord}"$(<${singleQuote(file)})"`, file };
+  return { line: `${armed}eval "$(<${singleQuote(file)})"`, file };
 }

@@ -44,6 +44,9 @@ const FAST_RECHECKS = 50;
 // How long (in 1 ms steps) the key waits for the shell to sit in its `read -s`.
 const KEY_WAIT_ATTEMPTS = 2000;
 const recheckDelayMs = (attempt: number): number => (attempt < FAST_RECHECKS ? 2 : 50);
+// After a ^C typed at the prompt, how long the shell gets to show its prompt again (it normally
+// takes well under a millisecond) before commands are typed anyway.
+const INTERRUPT_PROMPT_WAIT_MS = 5000;
 
 /** What a shell session needs from the terminal that hosts it. */
 export interface ShellSessionHost {
@@ -68,6 +71,11 @@ export interface ShellSessionHost {
   redaction?: TerminalRedaction;
   /** How long a held possible start of a secret waits before it is released (default: one batch). */
   redactionHoldMs?: number;
+  /**
+   * The shell reads typed lines with its line editor, a character at a time (TerminalConfig
+   * lineEditing): a command's own variables then go through a file rather than on the line.
+   */
+  lineEditing?: boolean;
   write(data: string): void;
   /** The shell ignores interrupts: kill the terminal. */
   killTerminal(): void;
@@ -88,6 +96,8 @@ export class ShellSession {
   /** The last command ended without the shell's markers, and none have come since. */
   private lost = false;
   private readyWaiters: Array<() => void> = [];
+  /** Set while waiting for the prompt after a ^C typed at it (awaitPromptAfterInterrupt). */
+  private interruptWait: NodeJS.Timeout | undefined;
   private exitInfo: ExitInfo | undefined;
   private closing = false;
   private fileCounter = 0;
@@ -149,8 +159,22 @@ export class ShellSession {
     // `ready` says the shell is at its prompt with nothing typed or in flight.
     this.history.typed(data, this.ready && !this.closing && !this.exitInfo, this.cwd);
     if (text.includes('\r') || text.includes('\n')) this.ready = false;
+    // An interrupt at the prompt: the shell throws away what it has read of the next line when
+    // it handles the signal, so nothing is typed until it shows its prompt again.
+    else if (this.ready && text.includes('\x03')) this.awaitPromptAfterInterrupt();
     // Its echo would mix with the typed line's: show both as they come.
     this.echo.release();
+  }
+
+  private awaitPromptAfterInterrupt(): void {
+    this.ready = false;
+    clearTimeout(this.interruptWait);
+    // A shell that takes ^C as a plain character (`stty -isig`) draws no prompt for it.
+    this.interruptWait = setTimeout(() => {
+      this.interruptWait = undefined;
+      if (!this.ready && !this.exitInfo && this.running?.phase !== 'typed') this.promptReady();
+    }, INTERRUPT_PROMPT_WAIT_MS);
+    this.interruptWait.unref();
   }
 
   /**
@@ -163,6 +187,7 @@ export class ShellSession {
 
   /** The PTY has exited and drained: settles the command in flight. */
   handleExit(info: ExitInfo): void {
+    clearTimeout(this.interruptWait);
     const rest = this.parser.flush();
     if (rest.length > 0) this.handleOutput(rest);
     if (this.redacting) {
@@ -203,7 +228,10 @@ export class ShellSession {
     const token = createToken();
     const write = (text: string): string => this.writeCommandFile(text);
     const writeEnv = (text: string) => this.envFile.write(text);
-    const encoded = encodeCommand(this.host.kind, command, token, write, options.env, writeEnv);
+    const encoded = encodeCommand(this.host.kind, command, token, write, options.env, {
+      write: writeEnv,
+      typed: !this.host.lineEditing,
+    });
     return new Promise<ExecResult>((resolve, reject) => {
       const offset = this.host.pipeline.endOffset;
       // The bytes were redacted on the way in; this catches a secret that only escape sequences
@@ -361,6 +389,8 @@ export class ShellSession {
 
   /** The shell is at its prompt: wake those waiting for it and type the next command. */
   private promptReady(): void {
+    clearTimeout(this.interruptWait);
+    this.interruptWait = undefined;
     this.ready = true;
     for (const wake of this.readyWaiters.splice(0)) wake();
     if (this.running?.phase === 'waiting') this.type(this.running);

@@ -7,9 +7,10 @@
 //   command's token) just before each prompt. PROMPT_COMMAND and the functions are readonly, so a
 //   command can neither remove nor redefine them; they are called inside `{ …; } 2>/dev/null`, so
 //   `set -x` does not even trace the call.
-// - Every typed command line starts with `__orchflow_arm <token> [<n>]`, which takes the command's
-//   token, exports the command's own variables from env file <n> (see command-env), and prints the
-//   keyed start marker. The prompt hook restores what those variables replaced.
+// - Every typed command line starts with `__orchflow_arm <token> [<n> | NAME=value…]`, which takes
+//   the command's token, exports the command's own variables (typed after it, or from env file <n>;
+//   see command-env), and prints the keyed start marker. The prompt hook restores what those
+//   variables replaced.
 // - Hooks call `builtin printf`/`builtin set`, so user functions named `printf` change nothing,
 //   and run with allexport/xtrace/errexit/nounset off (`local -`): under `set -a` the token the
 //   arm assigns would otherwise be exported to every later program.
@@ -30,7 +31,11 @@ __orchflow_arm() {
   builtin local -
   builtin set +aeux
   case $1 in '' | *[!0-9a-f]*) ;; *) ${TOKEN_VAR}=$1 ;; esac
-  case $2 in '' | *[!0-9]*) ;; *) __orchflow_env_in "$2" ;; esac
+  case $2 in
+    '') ;;
+    *[!0-9]*) builtin shift; __orchflow_env_args "$@" ;;
+    *) __orchflow_env_in "$2" ;;
+  esac
   builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}"
 }`;
 
@@ -45,7 +50,7 @@ ${TOKEN_VAR}=0
 ${encodeCwdFunction('bash')}
 ${commandEnvFunctions('bash', dir)}
 ${defineWithKey('bash', HOOKS)}
-builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_in __orchflow_env_out
+builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_args __orchflow_env_in __orchflow_env_out
 PROMPT_COMMAND='{ __orchflow_prompt; } 2>/dev/null'
 builtin readonly PROMPT_COMMAND
 PS1='\\$ '

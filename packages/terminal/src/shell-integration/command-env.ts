@@ -1,18 +1,18 @@
 // Hook functions that give one command its own environment (`ExecOptions.env`, e.g. a traced
-// command's TRACEPARENT) in bash and zsh without typing the values: typing costs the line editor
-// about 7 µs per character (a W3C traceparent assignment ~0.5 ms per command), reading a private
-// file with the `read` builtin costs no fork and a few µs. The orchestrator writes `NAME=value`
-// lines, then a `.` line, to `<dir>/env-<n>` and types `__orchflow_arm <token> <n>`; the arm exports each variable
+// command's TRACEPARENT) in bash and zsh. `__orchflow_env_args NAME=value…` exports each variable
 // and remembers what it replaced (unset, set, or set and exported), and the prompt hook puts that
 // back before the done marker, so the shell and the next command never see the variables, as
-// with a prefix assignment.
+// with a prefix assignment. The arm passes it the words typed after the token (a shell without a
+// line editor reads the whole line at once), or, as `__orchflow_env_in <n>`, the lines of the
+// private file `<dir>/env-<n>` up to a `.` line (a line editor reads typed characters one at a
+// time, ~7 µs each; reading the file is one builtin and no fork).
 // The file and the shell's variables are the terminal's, so a command could have changed them:
 // only a regular file is read, names are checked again, and a variable that is not a plain scalar
 // (readonly, integer, array, a bash nameref — assigning to those can fail the whole line in zsh or
 // evaluate code in bash) is left alone, on the way in and on the way back. Values are assigned,
-// never evaluated; nothing here `eval`s a variable; `continue` is not used (a function may shadow
-// it in bash). zsh runs these under `emulate -L zsh`, so the user's options (KSH_ARRAYS,
-// SH_WORD_SPLIT, NO_UNSET) do not change how they read.
+// never evaluated; nothing here `eval`s a variable; `continue` and `break` are not used (a function
+// may shadow them in bash). zsh runs these under `emulate -L zsh`, so the user's options
+// (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change how they read.
 // sh keeps the typed prefix assignment: its prompt hook runs in a subshell (`PS1='$(…)'`), which
 // cannot restore anything, and sh reads whole lines, so length costs it little.
 
@@ -24,13 +24,14 @@ const NAME_CASE = `'' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*`;
 
 function bashFunctions(file: string): string {
   return `${SAVED}=()
-__orchflow_env_in() {
+__orchflow_env_args() {
   builtin local __orchflow_l __orchflow_n __orchflow_a
-  [[ -f ${file} && ! -L ${file} ]] || builtin return 0
-  while IFS= builtin read -r __orchflow_l && [[ $__orchflow_l != . ]]; do
+  while (($#)) && [[ $1 != . ]]; do
+    __orchflow_l=$1
+    builtin shift
     __orchflow_n=\${__orchflow_l%%=*}
     case $__orchflow_n in ${NAME_CASE}) ;; *)
-      if [[ ! -R $__orchflow_n ]]; then
+      if [[ $__orchflow_n != "$__orchflow_l" && ! -R $__orchflow_n ]]; then
         __orchflow_a=\${!__orchflow_n@a}
         if [[ $__orchflow_a == '' || $__orchflow_a == x ]]; then
           if [[ -v $__orchflow_n ]]; then ${SAVED}+=("$__orchflow_n" "\${__orchflow_a:-s}" "\${!__orchflow_n}")
@@ -39,7 +40,13 @@ __orchflow_env_in() {
         fi
       fi ;;
     esac
-  done < ${file}
+  done
+}
+__orchflow_env_in() {
+  builtin local -a __orchflow_ls
+  [[ -f ${file} && ! -L ${file} ]] || builtin return 0
+  builtin mapfile -t __orchflow_ls < ${file}
+  __orchflow_env_args "\${__orchflow_ls[@]}"
 }
 __orchflow_env_out() {
   builtin local __orchflow_i __orchflow_n __orchflow_f __orchflow_a
@@ -66,12 +73,14 @@ __orchflow_env_out() {
 function zshFunctions(file: string): string {
   // ${(tP)n}: the type of the variable named by n ('' when unset); only plain scalars are touched.
   return `typeset -ga ${SAVED}=()
-__orchflow_env_in() {
+__orchflow_env_args() {
   emulate -L zsh
   local __orchflow_l __orchflow_n
-  [[ -f ${file} && ! -L ${file} ]] || return 0
-  while IFS= read -r __orchflow_l && [[ $__orchflow_l != . ]]; do
+  while (( $# )) && [[ $1 != . ]]; do
+    __orchflow_l=$1
+    builtin shift
     __orchflow_n=\${__orchflow_l%%=*}
+    [[ $__orchflow_n == "$__orchflow_l" ]] && __orchflow_n=
     case $__orchflow_n in (${NAME_CASE}) ;; (*)
       case \${(tP)__orchflow_n} in
         ('') ${SAVED}+=("$__orchflow_n" u '') ;;
@@ -81,7 +90,15 @@ __orchflow_env_in() {
       esac
       [[ -n $__orchflow_n ]] && typeset -gx "$__orchflow_n=\${__orchflow_l#*=}" ;;
     esac
-  done < ${file}
+  done
+}
+__orchflow_env_in() {
+  emulate -L zsh
+  local -a __orchflow_ls
+  local __orchflow_l
+  [[ -f ${file} && ! -L ${file} ]] || return 0
+  while IFS= read -r __orchflow_l && [[ $__orchflow_l != . ]]; do __orchflow_ls+=("$__orchflow_l"); done < ${file}
+  __orchflow_env_args "\${__orchflow_ls[@]}"
 }
 __orchflow_env_out() {
   emulate -L zsh

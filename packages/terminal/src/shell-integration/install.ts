@@ -23,11 +23,15 @@ export interface ShellIntegration {
   dispose(): void;
 }
 
-/** Writes the rc for `kind` into a fresh private directory. */
+/**
+ * Writes the rc for `kind` into a fresh private directory. Without `lineEditing`, bash and zsh
+ * start without their line editor (`--noediting`, `+Z`) before `extraArgs`, which may turn it on.
+ */
 export function installShellIntegration(
   kind: ShellKind,
   extraArgs: readonly string[],
   baseEnv: Readonly<Record<string, string>>,
+  lineEditing = false,
 ): ShellIntegration {
   const dir = mkdtempSync(join(tmpdir(), 'orchflow-sh-'));
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
@@ -42,13 +46,14 @@ export function installShellIntegration(
       // readline reads ~/.inputrc even with --noprofile --rcfile: a macro written there by one
       // agent would rewrite every line orchflow types into later terminals.
       const env = { INPUTRC: '/dev/null' };
-      return { dir, dispose, args: ['--noprofile', '--rcfile', rc, ...extraArgs, '-i'], env };
+      const editing = lineEditing ? [] : ['--noediting'];
+      return { dir, dispose, args: ['--noprofile', ...editing, '--rcfile', rc, ...extraArgs, '-i'], env };
     }
     case 'zsh': {
       write('.zshrc', zshRcScript(dir));
       const env: Record<string, string> = { ZDOTDIR: dir };
       if (baseEnv.ZDOTDIR !== undefined) env[USER_ZDOTDIR_VAR] = baseEnv.ZDOTDIR;
-      return { dir, dispose, args: ['-d', ...extraArgs, '-i'], env };
+      return { dir, dispose, args: ['-d', ...(lineEditing ? [] : ['+Z']), ...extraArgs, '-i'], env };
     }
     case 'sh': {
       const rc = write('shrc', shRcScript());
