@@ -24,8 +24,11 @@ import type { AdmitOptions, CallContext } from './commands';
 import { shellHoldsTerminal } from './foreground';
 import type { TerminalRecord } from './registry';
 
-/** Longest command line raw input may type at a shell's prompt, in bytes. */
-export const MAX_RAW_LINE_BYTES = 4096;
+/**
+ * Longest command line raw input may type at a shell's prompt, in bytes: a tty in cooked mode (a
+ * shell without a line editor) keeps 4095 and the line end, and would run a longer line cut short.
+ */
+export const MAX_RAW_LINE_BYTES = 4095;
 
 /** What the judge needs from the orchestrator. */
 export interface RawInputDeps {

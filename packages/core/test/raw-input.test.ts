@@ -15,6 +15,7 @@ import {
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ConnectionPolicy } from '../src/connection-policy';
 import { Orchestrator, type SecurityAlertEvent, type TerminalHandle } from '../src/index';
+import { MAX_RAW_LINE_BYTES } from '../src/raw-input';
 import { serveChannel } from '../src/rpc/serve-channel';
 import { expectCode, rejection, waitFor } from './helpers';
 
@@ -130,6 +131,13 @@ describe('raw input under a policy that restricts commands', () => {
     await denied(term.write('echo ok; ls \\\r'), /^raw-input:incomplete-line$/);
     await denied(term.write("echo 'open\r"), /^raw-input:incomplete-line$/);
     await denied(term.write(`echo ${'a'.repeat(5000)}`), /^raw-input:line-too-long$/);
+    // The longest line allowed runs whole: the tty of a shell without a line editor keeps 4095
+    // bytes of a line, and would run a longer one cut short.
+    const whole = `echo ${'a'.repeat(MAX_RAW_LINE_BYTES - 16)} tail-whole`;
+    expect(Buffer.byteLength(whole)).toBe(MAX_RAW_LINE_BYTES);
+    await denied(term.write(`${whole}x\r`), /^raw-input:line-too-long$/);
+    await term.write(`${whole}\r`);
+    await output(o, term, 'a tail-whole\r\n');
     // A refusal drops the partial line: what follows starts a fresh one.
     await term.write('shred');
     await term.write('\x7f\x7f\x7f\x7f\x7fecho edited\r');

@@ -176,14 +176,15 @@ function wire(
       return shellPid;
     },
     dir,
-    lineEditing: opts.lineEditing,
+    // zsh always keeps zle (see shell-integration/install); sh has no line editor.
+    lineEditing: opts.kind === 'zsh' || (opts.kind === 'bash' && opts.lineEditing),
     initialCwd: opts.cwd,
     pipeline,
     redaction: opts.redaction,
     redactionHoldMs: opts.redactionHoldMs,
     // The session types command lines only at a prompt, so Ctrl-U there only clears what a person typed.
     write: (data) =>
-      pty.write(pty.sharedInput && data.length > 1 && data.endsWith('\r') ? `\x15${data}` : data),
+      pty.write(pty.sharedInput && data.length > 1 && /[\r\n]$/.test(data) ? `\x15${data}` : data),
     killTerminal: () => void killProcessTree(pty.pid).catch(() => undefined),
   });
   pty.onData((bytes) => session.handleData(bytes));

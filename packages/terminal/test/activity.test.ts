@@ -4,6 +4,7 @@
 // shows a program reading only once it got there, which takes a moment under load.
 import type { TerminalActivity } from '@orchflow/protocol';
 import { describe, expect, test } from 'vitest';
+import { type ActivityObservation, ActivityTracker } from '../src/activity/tracker';
 import type { Terminal } from '../src/terminal';
 import { terminalFixture } from './fixture';
 
@@ -216,5 +217,37 @@ describe('a scripted (pipe) terminal', { timeout: 60_000 }, () => {
     t.write('hello\n\x04');
     expect((await run).stdout).toBe('hello\n');
     expect(t.activity().activity).toBe('idle');
+  });
+});
+
+// A shell without a line editor waits for its next command line in read(2), as `read x` does: a
+// poll can see it there before the done marker in the PTY has been read. Such a read counts only
+// when it is still there after a turn of the event loop (which reads the PTY).
+describe('the shell itself reading between its markers', () => {
+  const turn = () => new Promise((r) => setImmediate(() => setImmediate(() => setImmediate(r))));
+  const reading: ActivityObservation = { activity: 'awaiting_input', readerPid: 7, shellReads: true };
+
+  test('is running at first, and awaiting input once seen again after an event-loop turn', async () => {
+    const tracker = new ActivityTracker('t1', () => reading);
+    tracker.commandStarted('read x');
+    expect(tracker.current().activity).toBe('running');
+    await turn();
+    expect(tracker.current()).toMatchObject({ activity: 'awaiting_input', command: 'read x' });
+  });
+
+  test('never reaches listeners when the marker came meanwhile', async () => {
+    let observation: ActivityObservation = reading;
+    const tracker = new ActivityTracker('t2', () => observation);
+    tracker.commandStarted('true');
+    const heard: string[] = [];
+    const stop = tracker.onChange((state) => heard.push(state.activity));
+    expect(tracker.current().activity).toBe('running');
+    // The done marker is read: the command ended, the shell is at its prompt.
+    observation = { activity: 'idle' };
+    tracker.commandEnded();
+    await turn();
+    expect(tracker.current().activity).toBe('idle');
+    expect(heard).not.toContain('awaiting_input');
+    stop.dispose();
   });
 });

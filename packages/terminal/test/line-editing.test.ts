@@ -1,26 +1,41 @@
-// TerminalConfig.lineEditing: bash and zsh start without their line editor unless asked, so typed
-// lines are read whole by the tty's line discipline. Real PTYs: which editor runs, that commands
-// and hand-typed lines behave the same either way, and the tty's own editing keys without one.
-import { afterEach, describe, expect, test } from 'vitest';
+// TerminalConfig.lineEditing: bash starts without readline unless asked, so typed lines are read
+// whole by the tty's line discipline; zsh keeps zle. Real PTYs: which editor runs, that commands
+// and hand-typed lines behave the same either way, the tty's own editing keys without one, and
+// an interrupt written at the prompt.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Terminal } from '../src/terminal';
 import { hasShell } from './fixture';
 
-const shells = ['bash', 'zsh'].filter(hasShell);
-// How each shell says whether its line editor is on.
-const EDITOR_ON: Record<string, string> = {
-  bash: '[[ -o emacs || -o vi ]] && echo editor-on || echo editor-off',
-  zsh: '[[ -o zle ]] && echo editor-on || echo editor-off',
-};
-
+const BASH_EDITOR = '[[ -o emacs || -o vi ]] && echo editor-on || echo editor-off';
+const ZSH_EDITOR = '[[ -o zle ]] && echo editor-on || echo editor-off';
 const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
 
+// Every shell and editor setting that differs: bash with and without readline, zsh, sh.
+const cases = [
+  { shell: 'bash', lineEditing: false },
+  { shell: 'bash', lineEditing: true },
+  ...['zsh', 'sh'].filter(hasShell).map((shell) => ({ shell, lineEditing: false })),
+];
+// The shells that read typed lines through the tty.
+const withoutEditor = cases.filter((c) => c.shell !== 'zsh' && !c.lineEditing).map((c) => c.shell);
+
+let dir: string;
 const spawned: Terminal[] = [];
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'orchflow-line-editing-'));
+});
 afterEach(async () => {
   await Promise.all(spawned.splice(0).map((t) => t.kill()));
 });
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function spawn(shell: string, lineEditing?: boolean, args?: string[]): Promise<Terminal> {
-  const t = await Terminal.spawn({ shell, lineEditing, args, cols: 80, rows: 24 });
+  const t = await Terminal.spawn({ shell, lineEditing, args, cwd: dir, cols: 80, rows: 24 });
   spawned.push(t);
   return t;
 }
@@ -38,73 +53,90 @@ async function afterTyping(t: Terminal, keys: string): Promise<string> {
   return t.read({ fromOffset: from }).data;
 }
 
-describe.each(shells)('%s', (shell) => {
-  test('starts without its line editor by default, with it when asked', async () => {
-    const plain = await spawn(shell);
-    expect((await plain.execute(EDITOR_ON[shell] as string)).stdout).toBe('editor-off\n');
-    const editing = await spawn(shell, true);
-    expect((await editing.execute(EDITOR_ON[shell] as string)).stdout).toBe('editor-on\n');
+describe('which line editor runs', () => {
+  test('bash starts without readline by default, with it when asked or when its arguments say', async () => {
+    expect((await (await spawn('bash')).execute(BASH_EDITOR)).stdout).toBe('editor-off\n');
+    expect((await (await spawn('bash', true)).execute(BASH_EDITOR)).stdout).toBe('editor-on\n');
+    // Arguments given for the shell come after orchflow's.
+    const t = await spawn('bash', false, ['-o', 'emacs']);
+    expect((await t.execute(BASH_EDITOR)).stdout).toBe('editor-on\n');
   });
 
-  test('arguments given for the shell come after orchflow’s and can turn the editor back on', async () => {
-    const t = await spawn(shell, false, shell === 'bash' ? ['-o', 'emacs'] : ['-Z']);
-    expect((await t.execute(EDITOR_ON[shell] as string)).stdout).toBe('editor-on\n');
+  test.skipIf(!hasShell('zsh'))('zsh keeps zle either way', async () => {
+    expect((await (await spawn('zsh')).execute(ZSH_EDITOR)).stdout).toBe('editor-on\n');
+    expect((await (await spawn('zsh', false)).execute(ZSH_EDITOR)).stdout).toBe('editor-on\n');
+  });
+});
+
+describe.each(cases)('$shell, line editing $lineEditing', ({ shell, lineEditing }) => {
+  test('commands, exit codes, a command’s env, long lines, a line typed by hand', async () => {
+    const t = await spawn(shell, lineEditing);
+    expect(await t.execute('echo one; false')).toMatchObject({ stdout: 'one\n', exitCode: 1 });
+    expect((await t.execute('echo "$TRACEPARENT"', { env: { TRACEPARENT: '00-ab-cd-01' } })).stdout).toBe(
+      '00-ab-cd-01\n',
+    );
+    expect((await t.execute('echo "[$TRACEPARENT]"')).stdout).toBe('[]\n');
+    // Typed inline (under the 2048-character limit), far over an 80-column line.
+    const word = 'x'.repeat(1900);
+    expect((await t.execute(`echo ${word}`)).stdout).toBe(`${word}\n`);
+    expect(await afterTyping(t, 'echo by-hand\r')).toMatch(/\r\nby-hand\r\n/);
   });
 
-  test.each([false, true])(
-    'line editing %s: commands, exit codes, a command’s env, long lines',
-    async (lineEditing) => {
-      const t = await spawn(shell, lineEditing);
-      expect(await t.execute('echo one; false')).toMatchObject({ stdout: 'one\n', exitCode: 1 });
-      expect((await t.execute('echo "$TRACEPARENT"', { env: { TRACEPARENT: '00-ab-cd-01' } })).stdout).toBe(
-        '00-ab-cd-01\n',
-      );
-      expect((await t.execute('echo "[$TRACEPARENT]"')).stdout).toBe('[]\n');
-      // Typed inline (under the 2048-character limit), far over an 80-column line.
-      const word = 'x'.repeat(1900);
-      expect((await t.execute(`echo ${word}`)).stdout).toBe(`${word}\n`);
-      const typed = await afterTyping(t, 'echo by-hand\r');
-      expect(typed).toMatch(/\r\nby-hand\r\n/);
-    },
-  );
+  test('a command typed right after a ^C at the prompt runs, whole', async () => {
+    const t = await spawn(shell, lineEditing);
+    await t.execute('true');
+    // Handling the interrupt, bash and sh throw away what they have read of the next line: the
+    // session waits for the prompt (and its done marker) they show after it. Typed before that
+    // marker, the line's echo would be shown with its machinery: the marker came before the
+    // line's start marker. zsh's zle draws no new prompt through its hooks, so nothing is waited
+    // for and the line may show as typed. Twice, as an agent might.
+    for (let i = 0; i < 2; i++) {
+      const shown = await afterTyping(t, 'echo never-run\x03');
+      expect(shown).not.toMatch(/never-run\r\n/);
+      if (shell === 'zsh') continue;
+      expect(shown.replace(CSI, '')).toMatch(/echo typed-done\r\ntyped-done\r\n/);
+      expect(shown).not.toContain('__orchflow');
+    }
+    expect(await t.execute('echo still-fine')).toMatchObject({ stdout: 'still-fine\n', exitCode: 0 });
+  });
 
   test('an interrupt still stops a loop the shell runs itself', async () => {
-    const t = await spawn(shell);
+    const t = await spawn(shell, lineEditing);
     const r = await t.execute('while :; do :; done', { timeoutMs: 300 });
     expect(r.timedOut).toBe(true);
     expect(await t.execute('echo alive')).toMatchObject({ stdout: 'alive\n', exitCode: 0 });
   });
 });
 
-// sh has no line editor at all: the same keys, the same results.
-describe.each([...shells, 'sh'])('%s without an editor', (shell) => {
-  test('the tty’s Backspace, Ctrl-W, Ctrl-U and Ctrl-C edit a typed line', async () => {
+describe.each(withoutEditor)('%s without a line editor', (shell) => {
+  test('the tty’s Backspace, Ctrl-W and Ctrl-U edit a typed line', async () => {
     const t = await spawn(shell);
     await t.execute('true');
     expect(await afterTyping(t, 'echo abX\x7fc\r')).toMatch(/\r\nabc\r\n/);
     expect(await afterTyping(t, 'echo gone\x17kept\r')).toMatch(/\r\nkept\r\n/);
     expect(await afterTyping(t, 'junk-command\x15echo after-kill\r')).toMatch(/\r\nafter-kill\r\n/);
   });
-});
 
-const cases = [
-  ...shells.flatMap((shell) => [false, true].map((lineEditing) => ({ shell, lineEditing }))),
-  { shell: 'sh', lineEditing: false },
-];
-describe.each(cases)('$shell, line editing $lineEditing', ({ shell, lineEditing }) => {
-  test('a command typed right after a ^C at the prompt runs, whole', async () => {
-    const t = await spawn(shell, lineEditing);
-    await t.execute('true');
-    // Handling the interrupt, the shell throws away what it has read of the next line (zsh
-    // without zle even the whole next line): the session waits for the prompt (and its done
-    // marker) the shell shows after it. Typed before that marker, the line's echo would be shown
-    // with its machinery: the marker came before the line's start marker. Twice, as an agent might.
-    for (let i = 0; i < 2; i++) {
-      const shown = await afterTyping(t, 'echo never-run\x03');
-      expect(shown).not.toMatch(/never-run\r\n/);
-      expect(shown.replace(CSI, '')).toMatch(/echo typed-done\r\ntyped-done\r\n/);
-      expect(shown).not.toContain('__orchflow');
-    }
-    expect(await t.execute('echo still-fine')).toMatchObject({ stdout: 'still-fine\n', exitCode: 0 });
+  test('commands still run after a program left the tty without CR-to-LF mapping', async () => {
+    const t = await spawn(shell);
+    await t.execute('stty -icrnl');
+    expect(await t.execute('echo after-icrnl', { timeoutMs: 3000 })).toMatchObject({
+      stdout: 'after-icrnl\n',
+      timedOut: false,
+    });
+    await t.execute('stty icrnl');
   });
+
+  test('a ^C the shell draws no prompt for never gets a command typed into the program that follows', async () => {
+    const t = await spawn(shell);
+    const log = join(dir, `typed-into-cat-${shell}`);
+    // The user's own trap takes the interrupt: no new prompt, so the session's wait runs out —
+    // but by then a line typed by hand has started `cat`, which must not receive the command.
+    await t.execute("trap 'echo got-int' INT");
+    t.write('\x03');
+    t.write(`sleep 0.5; cat > ${log}\r`);
+    const r = await t.execute('echo after', { timeoutMs: 6500 });
+    expect(r.timedOut).toBe(true);
+    expect(readFileSync(log, 'utf8')).toBe('');
+  }, 15_000);
 });

@@ -4,7 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { OutputCapture } from '../src/exec/capture';
 import { cleanTerminalOutput, stripAnsi } from '../src/exec/clean';
-import { ansiCQuote, encodeCommand, INLINE_COMMAND_LIMIT, singleQuote } from '../src/exec/encode';
+import {
+  ansiCQuote,
+  encodeCommand,
+  INLINE_COMMAND_LIMIT,
+  singleQuote,
+  TYPED_LINE_LIMIT,
+} from '../src/exec/encode';
 import { MarkerParser, type ParsedPiece } from '../src/exec/marker-parser';
 import { createNonce, decodeCwdField } from '../src/shell-integration/marker-format';
 
@@ -231,6 +237,20 @@ describe('encodeCommand', () => {
     expect(encodeCommand('sh', 'true', '7', () => '', { A: "x'y" }).line).toBe(
       "{ __orchflow_arm 7; } 2>/dev/null; A='x'\\''y' command eval 'true'",
     );
+  });
+
+  test('sh: a line the tty would cut (cooked mode, 4095 bytes) is never typed', () => {
+    const write = () => '/tmp/x/command-1';
+    // 500 quotes become 2000 bytes quoted; with a 2000-byte command the line would be over 4000.
+    const env = { TRACESTATE: "'".repeat(500) };
+    const command = `echo ${'y'.repeat(1990)}`;
+    const { line, file } = encodeCommand('sh', command, '7', write, env);
+    expect(file).toBe('/tmp/x/command-1');
+    expect(line.endsWith(". '/tmp/x/command-1'")).toBe(true);
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(TYPED_LINE_LIMIT);
+    // Values that alone fill the line are refused rather than typed cut short.
+    const huge = { A: "'".repeat(1000) };
+    expect(() => encodeCommand('sh', 'true', '7', write, huge)).toThrow(/does not fit/);
   });
 });
 

@@ -55,11 +55,11 @@ export const TerminalConfigSchema = z.object({
   /** Execution mode. Default: `interactive` (PTY). `scripted` uses pipes; `sandboxed` runs under bubblewrap. */
   mode: ExecutionModeSchema.optional(),
   /**
-   * The shell's own line editor at its prompt (bash's readline, zsh's zle): cursor keys, Tab
-   * completion and redrawing for a person typing there. Default `false`: lines, whether orchflow
-   * types them for `execute` or a person does, are read whole by the terminal's line discipline,
-   * where Backspace, Ctrl-U, Ctrl-W and Ctrl-C still work. The editor reads a typed line one
-   * character at a time, which made every `execute` about 0.4 ms slower. POSIX sh has none either way.
+   * bash's line editor (readline) at its prompt: cursor keys, Tab completion and redrawing for a
+   * person typing there. Default `false`: lines, whether orchflow types them for `execute` or a
+   * person does, are read whole by the terminal's line discipline, where Backspace, Ctrl-U, Ctrl-W
+   * and Ctrl-C still work; readline reads a typed line one character at a time, which made every
+   * `execute` about 0.4 ms slower. zsh keeps zle either way; POSIX sh has no line editor.
    */
   lineEditing: z.boolean().optional(),
   /** Bytes of output retained for `read()`. Default 1 MiB. */

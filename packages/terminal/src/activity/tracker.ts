@@ -32,6 +32,12 @@ export interface ActivityObservation {
   foregroundPid?: number;
   /** With `awaiting_input`: the process blocked reading, when known. */
   readerPid?: number;
+  /**
+   * The reader is the shell itself, between its markers (`read x` as the command). A shell without
+   * a line editor reads its next command line the same way, so this counts only once confirmed:
+   * see ActivityTracker.current.
+   */
+  shellReads?: boolean;
 }
 
 /** Observes a live terminal; `inFlight` says whether an execute() runs on it. */
@@ -52,7 +58,7 @@ export function ptyActivitySource(session: ShellSession): ActivitySource {
         : { activity: 'running', foregroundPid };
     // The shell holds the terminal: its read is the command's (`read x`) only between the markers.
     if (commandRunning && view.readingTerminal)
-      return { activity: 'awaiting_input', foregroundPid, readerPid };
+      return { activity: 'awaiting_input', foregroundPid, readerPid, shellReads: true };
     return { activity: inFlight ? 'running' : 'idle', foregroundPid };
   };
 }
@@ -83,6 +89,9 @@ export class ActivityTracker {
   private readonly listeners = new Set<(activity: TerminalActivity) => void>();
   private timer: NodeJS.Timeout | undefined;
   private kickedAt = 0;
+  /** The shell was seen reading between its markers again after a turn of the event loop. */
+  private shellReadConfirmed = false;
+  private confirming = false;
 
   /** Tracks terminal `terminalId`, observed through `source`. */
   constructor(
@@ -98,7 +107,17 @@ export class ActivityTracker {
       const since = new Date(at).toISOString();
       return { terminalId, activity: 'exited', since, exitCode: info.exitCode, signal: info.signal };
     }
-    const { activity, foregroundPid, readerPid } = this.source(this.command !== undefined);
+    let { activity, foregroundPid, readerPid, shellReads } = this.source(this.command !== undefined);
+    if (!shellReads) this.shellReadConfirmed = false;
+    else if (!this.shellReadConfirmed) {
+      // The shell reading between its markers may already sit at its next prompt, with the done
+      // marker still unread in the PTY (a shell without a line editor reads its command line with
+      // read(2), as `read x` does). Running, until it is seen so after a turn of the event loop
+      // that reads the PTY's output.
+      activity = 'running';
+      readerPid = undefined;
+      this.confirmShellRead();
+    }
     const key = `${activity}:${foregroundPid ?? ''}`;
     if (this.seen?.key !== key) this.seen = { key, since: Date.now() };
     const command = activity === 'idle' ? undefined : this.command;
@@ -139,6 +158,23 @@ export class ActivityTracker {
       this.candidate = undefined;
     }
     return this.wait?.since;
+  }
+
+  /**
+   * Looks again once an I/O phase of the event loop has passed (two `setImmediate` turns): the
+   * PTY's pending output, a done marker included, has been read by then.
+   */
+  private confirmShellRead(): void {
+    if (this.confirming) return;
+    this.confirming = true;
+    setImmediate(() =>
+      setImmediate(() => {
+        this.confirming = false;
+        if (this.exit || !this.source(this.command !== undefined).shellReads) return;
+        this.shellReadConfirmed = true;
+        if (this.listeners.size > 0) this.emitIfChanged();
+      }),
+    );
   }
 
   /** An execute() starts running `text`. */

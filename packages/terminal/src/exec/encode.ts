@@ -27,6 +27,9 @@ import type { ShellKind } from '../spawn-options';
  */
 export const INLINE_COMMAND_LIMIT = 2048;
 
+/** Longest line typed at all: a tty in cooked mode reads at most 4095 bytes and the Enter as one line. */
+export const TYPED_LINE_LIMIT = 4000;
+
 // Silent even when the function is gone (`unset -f`): the command then runs without a start
 // marker. bash gets no `{ …; }` group here: after a parse error inside `eval` (an unmatched quote)
 // bash 5.2 rejects the next line's group with "syntax error near unexpected token `}'".
@@ -108,11 +111,25 @@ export function encodeCommand(
     const assign = names.map((name) => `${name}=${singleQuote(env?.[name] ?? '')} `).join('');
     const run = names.length > 0 ? `${assign}command ` : '';
     const quoted = singleQuote(command);
-    if (PLAIN_FOR_SH.test(command) && Buffer.byteLength(quoted) <= INLINE_COMMAND_LIMIT) {
-      return { line: `${shArm(token)}${run}eval ${quoted}`, file: undefined };
+    const inline = `${shArm(token)}${run}eval ${quoted}`;
+    if (
+      PLAIN_FOR_SH.test(command) &&
+      Buffer.byteLength(quoted) <= INLINE_COMMAND_LIMIT &&
+      Buffer.byteLength(inline) <= TYPED_LINE_LIMIT
+    ) {
+      return { line: inline, file: undefined };
+    }
+    // The variables stay on the line (sh has no hook that could restore them): they must fit,
+    // with room for the file's path in the terminal's private directory.
+    const sourced = `${shArm(token)}${run}. `;
+    if (Buffer.byteLength(sourced) + 512 > TYPED_LINE_LIMIT) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `The command's env does not fit on a line sh reads (${TYPED_LINE_LIMIT} bytes quoted); pass shorter values`,
+      );
     }
     const file = writeFile(command);
-    return { line: `${shArm(token)}${run}. ${singleQuote(file)}`, file };
+    return { line: `${sourced}${singleQuote(file)}`, file };
   }
   let armed = arm(token);
   if (names.length > 0 && env) {

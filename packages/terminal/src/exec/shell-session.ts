@@ -72,8 +72,9 @@ export interface ShellSessionHost {
   /** How long a held possible start of a secret waits before it is released (default: one batch). */
   redactionHoldMs?: number;
   /**
-   * The shell reads typed lines with its line editor, a character at a time (TerminalConfig
-   * lineEditing): a command's own variables then go through a file rather than on the line.
+   * The shell reads typed lines with its line editor, a character at a time (zsh's zle, bash's
+   * readline with TerminalConfig.lineEditing): a command's own variables then go through a file
+   * rather than on the line. Otherwise the tty's line discipline reads them (cooked mode).
    */
   lineEditing?: boolean;
   write(data: string): void;
@@ -158,10 +159,17 @@ export class ShellSession {
     const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     // `ready` says the shell is at its prompt with nothing typed or in flight.
     this.history.typed(data, this.ready && !this.closing && !this.exitInfo, this.cwd);
-    if (text.includes('\r') || text.includes('\n')) this.ready = false;
-    // An interrupt at the prompt: the shell throws away what it has read of the next line when
-    // it handles the signal, so nothing is typed until it shows its prompt again.
-    else if (this.ready && text.includes('\x03')) this.awaitPromptAfterInterrupt();
+    if (text.includes('\r') || text.includes('\n')) {
+      this.ready = false;
+      // Whatever that line starts, it is its done marker that says the prompt is back.
+      clearTimeout(this.interruptWait);
+      this.interruptWait = undefined;
+    }
+    // An interrupt at bash's or sh's prompt: handling it, the shell throws away what it has read
+    // of the next line, so nothing is typed until the prompt (and done marker) it shows after it.
+    // zsh's zle takes the interrupt without a new prompt hook run: nothing to wait for there.
+    else if (this.ready && this.host.kind !== 'zsh' && text.includes('\x03'))
+      this.awaitPromptAfterInterrupt();
     // Its echo would mix with the typed line's: show both as they come.
     this.echo.release();
   }
@@ -169,10 +177,12 @@ export class ShellSession {
   private awaitPromptAfterInterrupt(): void {
     this.ready = false;
     clearTimeout(this.interruptWait);
-    // A shell that takes ^C as a plain character (`stty -isig`) draws no prompt for it.
+    // A shell that draws no prompt for it (a `trap … INT` of the user's; `stty -isig`, which makes
+    // ^C a plain character) is typed to anyway — if the kernel says it still waits for input.
     this.interruptWait = setTimeout(() => {
       this.interruptWait = undefined;
-      if (!this.ready && !this.exitInfo && this.running?.phase !== 'typed') this.promptReady();
+      if (this.ready || this.exitInfo || this.running?.phase === 'typed') return;
+      if (!this.host.verify || shellState(this.host.shellPid) === 'idle') this.promptReady();
     }, INTERRUPT_PROMPT_WAIT_MS);
     this.interruptWait.unref();
   }
@@ -256,7 +266,9 @@ export class ShellSession {
     this.baseline = commandBaseline(this.host.shellPid);
     // A shell that lost its hooks sends no start marker to end the hold.
     if (!this.lost) this.echo.begin(run.line, run.token, run.command);
-    this.host.write(`${run.line}\r`);
+    // Without a line editor the tty ends the line: LF does even when a program left the tty
+    // without CR-to-LF mapping (`stty -icrnl`, a raw-mode program that crashed).
+    this.host.write(`${run.line}${this.host.lineEditing ? '\r' : '\n'}`);
   }
 
   private handleOutput(bytes: Uint8Array): void {

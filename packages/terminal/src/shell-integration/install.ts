@@ -24,8 +24,9 @@ export interface ShellIntegration {
 }
 
 /**
- * Writes the rc for `kind` into a fresh private directory. Without `lineEditing`, bash and zsh
- * start without their line editor (`--noediting`, `+Z`) before `extraArgs`, which may turn it on.
+ * Writes the rc for `kind` into a fresh private directory. Without `lineEditing`, bash starts
+ * without readline (`--noediting`, before `extraArgs`, which may turn it on). zsh keeps zle: without
+ * it, zsh drops the line typed after an interrupt at its prompt.
  */
 export function installShellIntegration(
   kind: ShellKind,
@@ -53,7 +54,7 @@ export function installShellIntegration(
       write('.zshrc', zshRcScript(dir));
       const env: Record<string, string> = { ZDOTDIR: dir };
       if (baseEnv.ZDOTDIR !== undefined) env[USER_ZDOTDIR_VAR] = baseEnv.ZDOTDIR;
-      return { dir, dispose, args: ['-d', ...(lineEditing ? [] : ['+Z']), ...extraArgs, '-i'], env };
+      return { dir, dispose, args: ['-d', ...extraArgs, '-i'], env };
     }
     case 'sh': {
       const rc = write('shrc', shRcScript());

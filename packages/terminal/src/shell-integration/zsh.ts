@@ -21,26 +21,6 @@ export const USER_ZDOTDIR_VAR = 'ORCHFLOW_USER_ZDOTDIR';
 // allexport, xtrace, errexit and nounset before the statement holding it could be traced.
 const QUIET = `__orchflow_o=\${options[localoptions]::=on}\${options[allexport]::=off}\${options[xtrace]::=off}\${options[errexit]::=off}\${options[nounset]::=off}`;
 
-// Set from the prompt hook until a command line starts: the shell is reading a line.
-const IDLE_VAR = '__orchflow_idle';
-
-// An interrupt at the prompt prints the prompt hook's done marker, which the session waits for
-// after a ^C typed there before it types a command (bash and sh draw their prompt again, zsh does
-// not run precmd). With zle the interrupt then goes on as usual (zle throws the line away).
-// Without zle, zsh would drop the next line it reads after the interrupt — the next command
-// orchflow types would never run; the tty has already discarded the half-typed line, so there
-// the interrupt is taken as handled, with a new line. Anywhere else (a loop or \`read\` in the
-// shell itself) it interrupts as usual. A command that defines its own TRAPINT or \`trap … INT\`
-// replaces this.
-const TRAPINT = `TRAPINT() {
-  if [[ -n $${IDLE_VAR} ]]; then
-    [[ -o zle ]] || builtin print
-    __orchflow_precmd
-    [[ -o zle ]] || return 0
-  fi
-  return $((128 + $1))
-}`;
-
 const START = `builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}"`;
 
 const HOOKS = `__orchflow_precmd() {
@@ -48,16 +28,13 @@ const HOOKS = `__orchflow_precmd() {
   ((\${#__orchflow_saved})) && __orchflow_env_out
   __orchflow_encode_cwd
   builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$s" "$__orchflow_cwd"
-  typeset -g ${IDLE_VAR}=1
 }
 __orchflow_preexec() {
   local ${QUIET}
-  typeset -g ${IDLE_VAR}=
   ${START}
 }
 __orchflow_arm() {
   local ${QUIET}
-  typeset -g ${IDLE_VAR}=
   [[ -n $1 && $1 != *[^0-9a-f]* ]] && typeset -g ${TOKEN_VAR}=$1
   if [[ -n $2 && $2 != *[^0-9]* ]]; then __orchflow_env_in "$2"
   elif [[ -n $2 ]]; then builtin shift; __orchflow_env_args "$@"; fi
@@ -71,13 +48,12 @@ if [[ -n \${${USER_ZDOTDIR_VAR}+x} ]]; then ZDOTDIR=$${USER_ZDOTDIR_VAR}; else u
 unset ${USER_ZDOTDIR_VAR} HISTFILE
 unsetopt BANG_HIST PROMPT_SP BEEP
 unset zle_bracketed_paste
-typeset -g ${TOKEN_VAR}=0 ${IDLE_VAR}=
+typeset -g ${TOKEN_VAR}=0
 ${encodeCwdFunction('zsh')}
 ${commandEnvFunctions('zsh', dir)}
 ${defineWithKey('zsh', HOOKS)}
 typeset -gr precmd_functions=(__orchflow_precmd $precmd_functions)
 typeset -gr preexec_functions=(__orchflow_preexec $preexec_functions)
-${TRAPINT}
 PS1='%# '
 `;
 }
