@@ -18,7 +18,7 @@ import { foregroundProcessGroup, killProcessTree } from './process/tree';
 import type { PtyFactory, PtyProcess } from './pty-process';
 import { installShellIntegration } from './shell-integration/install';
 import { createNonce } from './shell-integration/marker-format';
-import type { LaunchCommand, ResolvedSpawnOptions } from './spawn-options';
+import { type LaunchCommand, type ResolvedSpawnOptions, runsLineEditor } from './spawn-options';
 
 /** A running PTY shell with its session and pipeline. */
 export interface PtyHost {
@@ -59,7 +59,8 @@ export async function startPtyHost(
   spawnPty: PtyFactory = spawnNodePty,
 ): Promise<PtyHost> {
   const nonce = createNonce();
-  const integration = installShellIntegration(opts.kind, opts.args, opts.env, opts.lineEditing);
+  const lineEditor = runsLineEditor(opts.kind, opts.lineEditing);
+  const integration = installShellIntegration(opts.kind, opts.args, opts.env, lineEditor);
   let pty: PtyProcess;
   let run: LaunchCommand | undefined;
   let containment: Containment | undefined;
@@ -176,8 +177,7 @@ function wire(
       return shellPid;
     },
     dir,
-    // zsh always keeps zle (see shell-integration/install); sh has no line editor.
-    lineEditing: opts.kind === 'zsh' || (opts.kind === 'bash' && opts.lineEditing),
+    lineEditing: runsLineEditor(opts.kind, opts.lineEditing),
     initialCwd: opts.cwd,
     pipeline,
     redaction: opts.redaction,

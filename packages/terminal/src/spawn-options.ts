@@ -69,7 +69,7 @@ export interface ResolvedSpawnOptions {
   mode: NonNullable<TerminalConfig['mode']>;
   /** Undefined: the pipeline's default (1 MiB). */
   scrollbackBytes: number | undefined;
-  /** The shell's line editor at its prompt (TerminalConfig.lineEditing); default false. */
+  /** TerminalConfig.lineEditing (default false); whether the shell has one: {@link runsLineEditor}. */
   lineEditing: boolean;
   /** Starts the shell under a wrapper (isolation); undefined: spawned directly. */
   launch?: LaunchWrapper;
@@ -187,4 +187,12 @@ export function resumedSpawnOptions(
     scrollbackBytes: config.scrollbackBytes,
     lineEditing: config.lineEditing ?? false,
   };
+}
+
+/**
+ * Whether the shell reads typed lines through its own line editor: zsh always (without zle it
+ * drops the line typed after an interrupt at its prompt), bash only with `lineEditing`, sh never.
+ */
+export function runsLineEditor(kind: ShellKind, lineEditing: boolean): boolean {
+  return kind === 'zsh' || (kind === 'bash' && lineEditing);
 }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TerminalConfig } from '@orchflow/protocol';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Terminal } from '../src/terminal';
 
@@ -17,10 +18,14 @@ export function hasShell(name: string): boolean {
   }
 }
 
-/** Registers the hooks; `dir()` is the temp directory, `spawn()` a bash terminal in it. */
+/**
+ * Registers the hooks; `dir()` is the temp directory, `spawn()` a bash terminal in it, and
+ * `spawnWith()` any terminal (in that directory unless the config says otherwise).
+ */
 export function terminalFixture(prefix: string): {
   dir: () => string;
   spawn: (mode?: 'interactive' | 'scripted') => Promise<Terminal>;
+  spawnWith: (config: TerminalConfig) => Promise<Terminal>;
 } {
   let dir = '';
   const spawned: Terminal[] = [];
@@ -33,12 +38,14 @@ export function terminalFixture(prefix: string): {
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
+  const spawnWith = async (config: TerminalConfig): Promise<Terminal> => {
+    const t = await Terminal.spawn({ cwd: dir, ...config });
+    spawned.push(t);
+    return t;
+  };
   return {
     dir: () => dir,
-    spawn: async (mode = 'interactive') => {
-      const t = await Terminal.spawn({ shell: 'bash', cwd: dir, mode });
-      spawned.push(t);
-      return t;
-    },
+    spawn: (mode = 'interactive') => spawnWith({ shell: 'bash', mode }),
+    spawnWith,
   };
 }

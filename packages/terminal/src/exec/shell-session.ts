@@ -23,15 +23,16 @@ import { ShellHistory } from '../history/shell-history';
 import type { OutputPipeline } from '../output/pipeline';
 import { RedactingSink, type TerminalRedaction } from '../output/redaction';
 import { readProcStat } from '../process/procfs';
-import { foregroundProcessGroup } from '../process/tree';
 import { createToken } from '../shell-integration/marker-format';
 import type { ShellKind } from '../spawn-options';
 import { encodeCommand } from './encode';
 import { CommandEnvFile } from './env-file';
 import { type CommandBaseline, commandBaseline, ForegroundInterrupt } from './interrupt';
+import { InterruptPromptWait } from './interrupt-prompt-wait';
+import { typeKeyWhenReading } from './key-handoff';
 import { type MarkerEvent, MarkerParser } from './marker-parser';
 import { type ExecOptions, execCancelled, terminalExited } from './options';
-import { readingTerminal, shellCwd, shellState } from './prompt-check';
+import { shellCwd, shellState } from './prompt-check';
 import { type CommandEnd, PtyCommand } from './pty-command';
 import { TypedEcho } from './typed-echo';
 import { Watchdog } from './watchdog';
@@ -41,12 +42,7 @@ import { Watchdog } from './watchdog';
 // the terminal, or a newer marker comes. Never believed while busy: a shell made to print the
 // marker could otherwise spin in a loop until the marker is accepted.
 const FAST_RECHECKS = 50;
-// How long (in 1 ms steps) the key waits for the shell to sit in its `read -s`.
-const KEY_WAIT_ATTEMPTS = 2000;
 const recheckDelayMs = (attempt: number): number => (attempt < FAST_RECHECKS ? 2 : 50);
-// After a ^C typed at the prompt, how long the shell gets to show its prompt again (it normally
-// takes well under a millisecond) before commands are typed anyway.
-const INTERRUPT_PROMPT_WAIT_MS = 5000;
 
 /** What a shell session needs from the terminal that hosts it. */
 export interface ShellSessionHost {
@@ -97,8 +93,15 @@ export class ShellSession {
   /** The last command ended without the shell's markers, and none have come since. */
   private lost = false;
   private readyWaiters: Array<() => void> = [];
-  /** Set while waiting for the prompt after a ^C typed at it (awaitPromptAfterInterrupt). */
-  private interruptWait: NodeJS.Timeout | undefined;
+  /**
+   * The wait for the prompt after a ^C typed at it. A shell that draws none (a `trap … INT` of the
+   * user's; `stty -isig`, which makes ^C a plain character) is typed to anyway when it runs out —
+   * if the kernel says it still waits for input.
+   */
+  private readonly interruptWait = new InterruptPromptWait(() => {
+    if (this.ready || this.exitInfo || this.running?.phase === 'typed') return;
+    if (!this.host.verify || shellState(this.host.shellPid) === 'idle') this.promptReady();
+  });
   private exitInfo: ExitInfo | undefined;
   private closing = false;
   private fileCounter = 0;
@@ -162,29 +165,17 @@ export class ShellSession {
     if (text.includes('\r') || text.includes('\n')) {
       this.ready = false;
       // Whatever that line starts, it is its done marker that says the prompt is back.
-      clearTimeout(this.interruptWait);
-      this.interruptWait = undefined;
+      this.interruptWait.cancel();
     }
-    // An interrupt at bash's or sh's prompt: handling it, the shell throws away what it has read
-    // of the next line, so nothing is typed until the prompt (and done marker) it shows after it.
-    // zsh's zle takes the interrupt without a new prompt hook run: nothing to wait for there.
-    else if (this.ready && this.host.kind !== 'zsh' && text.includes('\x03'))
-      this.awaitPromptAfterInterrupt();
+    // An interrupt at the prompt: handling it, the shell throws away what it has read of the next
+    // line (zsh's zle too, even a first byte read just before), so nothing is typed until the
+    // prompt (and done marker) it shows after it.
+    else if (this.ready && text.includes('\x03')) {
+      this.ready = false;
+      this.interruptWait.start();
+    }
     // Its echo would mix with the typed line's: show both as they come.
     this.echo.release();
-  }
-
-  private awaitPromptAfterInterrupt(): void {
-    this.ready = false;
-    clearTimeout(this.interruptWait);
-    // A shell that draws no prompt for it (a `trap … INT` of the user's; `stty -isig`, which makes
-    // ^C a plain character) is typed to anyway — if the kernel says it still waits for input.
-    this.interruptWait = setTimeout(() => {
-      this.interruptWait = undefined;
-      if (this.ready || this.exitInfo || this.running?.phase === 'typed') return;
-      if (!this.host.verify || shellState(this.host.shellPid) === 'idle') this.promptReady();
-    }, INTERRUPT_PROMPT_WAIT_MS);
-    this.interruptWait.unref();
   }
 
   /**
@@ -197,7 +188,7 @@ export class ShellSession {
 
   /** The PTY has exited and drained: settles the command in flight. */
   handleExit(info: ExitInfo): void {
-    clearTimeout(this.interruptWait);
+    this.interruptWait.cancel();
     const rest = this.parser.flush();
     if (rest.length > 0) this.handleOutput(rest);
     if (this.redacting) {
@@ -296,7 +287,14 @@ export class ShellSession {
     if (marker.kind === 'keyRequest') {
       // Only during startup, once: later requests are printed output like any other.
       this.parser.acceptKeyRequest = false;
-      this.sendKey(0);
+      const { kind, shellPid, nonce } = this.host;
+      typeKeyWhenReading({
+        kind,
+        shellPid,
+        nonce,
+        write: (d) => this.host.write(d),
+        exited: () => !!this.exitInfo,
+      });
       return;
     }
     this.parser.acceptKeyRequest = false;
@@ -357,24 +355,6 @@ export class ShellSession {
   }
 
   /**
-   * Types the key once the shell sits in its `read -s` (echo off from then on), so the key is
-   * never echoed into the output. The shell is found as the terminal's foreground group (a
-   * wrapper such as bwrap may be the PTY's child). Where the kernel does not say, or after
-   * {@link KEY_WAIT_ATTEMPTS}, the key is typed anyway: sh's rc switched echo off with `stty`
-   * before asking.
-   */
-  private sendKey(attempt: number): void {
-    if (this.exitInfo) return;
-    const pid = foregroundProcessGroup(this.host.shellPid) ?? this.host.shellPid;
-    const reading = this.host.kind === 'sh' ? undefined : readingTerminal(pid);
-    if (reading === false && attempt < KEY_WAIT_ATTEMPTS) {
-      setTimeout(() => this.sendKey(attempt + 1), 1);
-      return;
-    }
-    this.host.write(`${this.host.nonce}\r`);
-  }
-
-  /**
    * The done marker of the command in flight: settle it if the kernel agrees that the shell holds
    * the terminal. A foreground job still holding it means the marker was printed on the shell's
    * behalf while its command runs: it is dropped, and the real one will follow. A busy shell is
@@ -401,8 +381,7 @@ export class ShellSession {
 
   /** The shell is at its prompt: wake those waiting for it and type the next command. */
   private promptReady(): void {
-    clearTimeout(this.interruptWait);
-    this.interruptWait = undefined;
+    this.interruptWait.cancel();
     this.ready = true;
     for (const wake of this.readyWaiters.splice(0)) wake();
     if (this.running?.phase === 'waiting') this.type(this.running);

@@ -24,15 +24,15 @@ export interface ShellIntegration {
 }
 
 /**
- * Writes the rc for `kind` into a fresh private directory. Without `lineEditing`, bash starts
- * without readline (`--noediting`, before `extraArgs`, which may turn it on). zsh keeps zle: without
- * it, zsh drops the line typed after an interrupt at its prompt.
+ * Writes the rc for `kind` into a fresh private directory. Without `lineEditor` (see
+ * `runsLineEditor`), bash starts without readline (`--noediting`, before `extraArgs`, which may turn
+ * it on). zsh always keeps zle.
  */
 export function installShellIntegration(
   kind: ShellKind,
   extraArgs: readonly string[],
   baseEnv: Readonly<Record<string, string>>,
-  lineEditing = false,
+  lineEditor = false,
 ): ShellIntegration {
   const dir = mkdtempSync(join(tmpdir(), 'orchflow-sh-'));
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
@@ -47,7 +47,7 @@ export function installShellIntegration(
       // readline reads ~/.inputrc even with --noprofile --rcfile: a macro written there by one
       // agent would rewrite every line orchflow types into later terminals.
       const env = { INPUTRC: '/dev/null' };
-      const editing = lineEditing ? [] : ['--noediting'];
+      const editing = lineEditor ? [] : ['--noediting'];
       return { dir, dispose, args: ['--noprofile', ...editing, '--rcfile', rc, ...extraArgs, '-i'], env };
     }
     case 'zsh': {
