@@ -10,13 +10,17 @@
 // only a regular file is read, names are checked again, and a variable that is not a plain scalar
 // (readonly, integer, array, a bash nameref — assigning to those can fail the whole line in zsh or
 // evaluate code in bash) is left alone, on the way in and on the way back. Values are assigned,
-// never evaluated; nothing here `eval`s a variable; `continue` and `break` are not used (a function
-// may shadow them in bash). zsh runs these under `emulate -L zsh`, so the user's options
+// never evaluated; nothing here `eval`s a variable; `continue` and `break` are not used and
+// `return` only as `builtin return` (a function may shadow them in bash). bash's are kept to few
+// statements: each costs a few µs on a cold shell, per command. zsh runs these under `emulate -L zsh`, so the user's options
 // (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change how they read.
 // sh keeps the typed prefix assignment: its prompt hook runs in a subshell (`PS1='$(…)'`), which
 // cannot restore anything, and sh reads whole lines, so length costs it little.
 
-/** Name of the saved-state array (name, how it was, old value per variable). Not exported. */
+/**
+ * Name of the saved-state array (name, how it was, old value per variable). How it was: `u` unset,
+ * `s` set, `x` (zsh) or `sx` (bash: `s` and the variable's attributes) set and exported. Not exported.
+ */
 const SAVED = '__orchflow_saved';
 
 // A name the file may set: a shell identifier that is not orchflow's own.
@@ -25,20 +29,17 @@ const NAME_CASE = `'' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*`;
 function bashFunctions(file: string): string {
   return `${SAVED}=()
 __orchflow_env_args() {
-  builtin local __orchflow_l __orchflow_n __orchflow_a
-  while (($#)) && [[ $1 != . ]]; do
-    __orchflow_l=$1
-    builtin shift
+  builtin local __orchflow_l __orchflow_n
+  for __orchflow_l; do
+    [[ $__orchflow_l == . ]] && builtin return 0
     __orchflow_n=\${__orchflow_l%%=*}
     case $__orchflow_n in ${NAME_CASE}) ;; *)
-      if [[ $__orchflow_n != "$__orchflow_l" && ! -R $__orchflow_n ]]; then
-        __orchflow_a=\${!__orchflow_n@a}
-        if [[ $__orchflow_a == '' || $__orchflow_a == x ]]; then
-          if [[ -v $__orchflow_n ]]; then ${SAVED}+=("$__orchflow_n" "\${__orchflow_a:-s}" "\${!__orchflow_n}")
+      [[ $__orchflow_n != "$__orchflow_l" && ! -R $__orchflow_n ]] && case \${!__orchflow_n@a} in
+        '' | x)
+          if [[ -v $__orchflow_n ]]; then ${SAVED}+=("$__orchflow_n" "s\${!__orchflow_n@a}" "\${!__orchflow_n}")
           else ${SAVED}+=("$__orchflow_n" u ''); fi
-          builtin declare -gx "$__orchflow_n=\${__orchflow_l#*=}"
-        fi
-      fi ;;
+          builtin declare -gx "$__orchflow_n=\${__orchflow_l#*=}" ;;
+      esac ;;
     esac
   done
 }
@@ -59,7 +60,7 @@ __orchflow_env_out() {
         if [[ $__orchflow_a == '' || $__orchflow_a == x ]]; then
           case $__orchflow_f in
             u) builtin unset -v "$__orchflow_n" ;;
-            x) builtin declare -gx "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
+            sx) builtin declare -gx "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
             s) builtin declare -g +x "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
           esac
         fi
