@@ -165,3 +165,58 @@ describe.each([
     expect((await t.execute('echo "${TRACEPARENT-unset}"')).stdout).toBe('unset\n');
   });
 });
+
+// Earlier commands in the same shell can change what the hooks run on: builtins disabled or
+// shadowed, shell options, attributes of orchflow's own variables. None of it may run code the
+// command did not hold, hand a command another command's variables, or leave them behind.
+describe.each([false, true])('bash env hooks against a prepared shell (line editing %s)', (lineEditing) => {
+  let t: Terminal;
+  let dir: string;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not a template.
+  const show = 'printenv TRACEPARENT OLD; echo "[${TRACEPARENT-unset} ${OLD-unset}]"';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'orchflow-exec-env-hooks-'));
+    t = await Terminal.spawn({ shell: 'bash', cwd: dir, lineEditing });
+  });
+
+  afterAll(async () => {
+    await t?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('with `return` disabled, a command gets only its own variables (not an older env file’s lines)', async () => {
+    // A longer env first: the file is rewritten in place, so its old lines stay past the `.` line.
+    await t.execute('true', { env: { A: 'x'.repeat(40), OLD: 'stale', TRACEPARENT: 'stale' } });
+    await t.execute('enable -n return');
+    // Shorter than the first, so the stale lines stay in the file.
+    const r = await t.execute(show, { env: { TRACEPARENT: 'fresh' } });
+    expect(r.stdout).toBe('fresh\n[fresh unset]\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "${TRACEPARENT-unset}"')).stdout).toBe('unset\n');
+    await t.execute('enable return');
+  });
+
+  test('a skipped variable leaves no failed status behind for an ERR trap', async () => {
+    const log = join(dir, 'err-trap');
+    await t.execute(`set -E; trap 'echo fired >> ${log}' ERR; declare -n TRACEPARENT=elsewhere`);
+    expect((await t.execute('echo ran', { env: { TRACEPARENT: TP } })).stdout).toBe('ran\n');
+    await t.execute('trap - ERR; set +E; unset -n TRACEPARENT');
+    expect(readdirSync(dir)).not.toContain('err-trap');
+  });
+
+  test('localvar_inherit and attributes on the hooks’ own variables run nothing and lose nothing', async () => {
+    const pwned = join(dir, 'pwned');
+    const value = `a[$(touch ${pwned})]`;
+    await t.execute(
+      'shopt -s localvar_inherit; declare -gi __orchflow_n __orchflow_l __orchflow_p __orchflow_f __orchflow_a',
+    );
+    await t.execute('declare -gl __orchflow_i; declare -gai __orchflow_saved; declare -gi s c i');
+    const r = await t.execute('printenv TRACEPARENT', { env: { TRACEPARENT: value } });
+    expect(r.stdout).toBe(`${value}\n`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "${TRACEPARENT-unset}"')).stdout).toBe('unset\n');
+    await t.execute(`mkdir -p '${dir}/a b' && cd '${dir}/a b' && cd ..`);
+    expect(readdirSync(dir)).not.toContain('pwned');
+  });
+});

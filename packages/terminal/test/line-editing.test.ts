@@ -124,3 +124,32 @@ describe.each(withoutEditor)('%s without a line editor', (shell) => {
     expect(readFileSync(log, 'utf8')).toBe('');
   }, 15_000);
 });
+
+test('a ^C whose trap runs a job past the 5 s wait: the command runs once the shell is back at its prompt', async () => {
+  const t = await spawn('bash');
+  await t.execute("trap 'sleep 6' INT");
+  t.write('\x03');
+  // No prompt is drawn after the trap, and at 5 s the shell is still in `sleep`: the session asks
+  // again until it waits for input.
+  const r = await t.execute('echo after-trap', { timeoutMs: 9000 });
+  expect(r).toMatchObject({ stdout: 'after-trap\n', exitCode: 0, timedOut: false });
+}, 15_000);
+
+test.skipIf(!hasShell('zsh'))(
+  'a ^C written as soon as zsh is spawned: the next command runs, whole',
+  async () => {
+    // The first prompt's marker comes while zsh still sets up zle; a ^C then gets no prompt hook, and
+    // zle drops the first byte it reads after it. Spawning resolves once zsh reads (3 in 12 hung
+    // without that), and a line typed after the 5 s fallback starts with a space zle may drop.
+    for (let i = 0; i < 8; i++) {
+      const t = await spawn('zsh');
+      t.write('\x03');
+      expect(await t.execute('echo ok', { timeoutMs: 8000 })).toMatchObject({
+        stdout: 'ok\n',
+        timedOut: false,
+      });
+      await t.kill();
+    }
+  },
+  30_000,
+);

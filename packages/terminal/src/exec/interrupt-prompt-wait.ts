@@ -15,13 +15,13 @@ export class InterruptPromptWait {
     private readonly waitMs = INTERRUPT_PROMPT_WAIT_MS,
   ) {}
 
-  /** Starts (or restarts) the wait. */
-  start(): void {
+  /** Starts (or restarts) the wait: `ms`, or the full wait. */
+  start(ms = this.waitMs): void {
     this.cancel();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.onTimeout();
-    }, this.waitMs);
+    }, ms);
     this.timer.unref();
   }
 

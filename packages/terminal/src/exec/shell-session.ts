@@ -42,6 +42,10 @@ import { Watchdog } from './watchdog';
 // the terminal, or a newer marker comes. Never believed while busy: a shell made to print the
 // marker could otherwise spin in a loop until the marker is accepted.
 const FAST_RECHECKS = 50;
+// A prompt with no command of ours waits at most this many rechecks (~2.6 s) for the shell to read.
+const IDLE_RECHECKS = FAST_RECHECKS + 50;
+// After the wait for the prompt after a ^C ran out with the shell busy: how often it is asked again.
+const INTERRUPT_RECHECK_MS = 200;
 const recheckDelayMs = (attempt: number): number => (attempt < FAST_RECHECKS ? 2 : 50);
 
 /** What a shell session needs from the terminal that hosts it. */
@@ -93,6 +97,10 @@ export class ShellSession {
   /** The last command ended without the shell's markers, and none have come since. */
   private lost = false;
   private readyWaiters: Array<() => void> = [];
+  /** The next typed line starts with a space (after the ^C wait ran out; see interruptWait). */
+  private leadingSpace = false;
+  /** Set while a prompt waits for the shell to sit in its read (readyWhenIdle). */
+  private idleRecheck: NodeJS.Timeout | undefined;
   /**
    * The wait for the prompt after a ^C typed at it. A shell that draws none (a `trap … INT` of the
    * user's; `stty -isig`, which makes ^C a plain character) is typed to anyway when it runs out —
@@ -100,7 +108,14 @@ export class ShellSession {
    */
   private readonly interruptWait = new InterruptPromptWait(() => {
     if (this.ready || this.exitInfo || this.running?.phase === 'typed') return;
-    if (!this.host.verify || shellState(this.host.shellPid) === 'idle') this.promptReady();
+    if (!this.host.verify || shellState(this.host.shellPid) === 'idle') {
+      // An interrupt zle took before it was reading (no prompt hook ran for it) makes zle drop the
+      // first byte it reads next: the line typed now starts with a space it may lose.
+      this.leadingSpace = true;
+      this.promptReady();
+    }
+    // Still busy (a trap that runs a job): asked again until it waits for input or a marker comes.
+    else this.interruptWait.start(INTERRUPT_RECHECK_MS);
   });
   private exitInfo: ExitInfo | undefined;
   private closing = false;
@@ -164,13 +179,15 @@ export class ShellSession {
     this.history.typed(data, this.ready && !this.closing && !this.exitInfo, this.cwd);
     if (text.includes('\r') || text.includes('\n')) {
       this.ready = false;
+      this.cancelIdleRecheck();
       // Whatever that line starts, it is its done marker that says the prompt is back.
       this.interruptWait.cancel();
     }
     // An interrupt at the prompt: handling it, the shell throws away what it has read of the next
     // line (zsh's zle too, even a first byte read just before), so nothing is typed until the
     // prompt (and done marker) it shows after it.
-    else if (this.ready && text.includes('\x03')) {
+    else if ((this.ready || this.idleRecheck) && text.includes('\x03')) {
+      this.cancelIdleRecheck();
       this.ready = false;
       this.interruptWait.start();
     }
@@ -189,6 +206,7 @@ export class ShellSession {
   /** The PTY has exited and drained: settles the command in flight. */
   handleExit(info: ExitInfo): void {
     this.interruptWait.cancel();
+    this.cancelIdleRecheck();
     const rest = this.parser.flush();
     if (rest.length > 0) this.handleOutput(rest);
     if (this.redacting) {
@@ -259,7 +277,9 @@ export class ShellSession {
     if (!this.lost) this.echo.begin(run.line, run.token, run.command);
     // Without a line editor the tty ends the line: LF does even when a program left the tty
     // without CR-to-LF mapping (`stty -icrnl`, a raw-mode program that crashed).
-    this.host.write(`${run.line}${this.host.lineEditing ? '\r' : '\n'}`);
+    const lead = this.leadingSpace ? ' ' : '';
+    this.leadingSpace = false;
+    this.host.write(`${lead}${run.line}${this.host.lineEditing ? '\r' : '\n'}`);
   }
 
   private handleOutput(bytes: Uint8Array): void {
@@ -317,6 +337,8 @@ export class ShellSession {
       clearTimeout(run.recheck);
       run.recheck = undefined;
     }
+    // A newer marker: whatever it says replaces the prompt that was waited on.
+    this.cancelIdleRecheck();
     switch (marker.kind) {
       case 'start':
         this.ready = false;
@@ -342,13 +364,14 @@ export class ShellSession {
         ) {
           // Before the first prompt no command has run that could print a marker; and a shell
           // started by a wrapper is not known by its pid until then (see pty-host).
-          if (!this.started) {
+          const first = !this.started;
+          if (first) {
             this.started = true;
             this.host.onFirstPrompt?.();
           }
           this.history.promptReturned(marker.status);
           this.cwd = (this.host.verify ? shellCwd(this.host.shellPid) : undefined) ?? marker.cwd ?? this.cwd;
-          this.promptReady();
+          this.readyWhenIdle(0, first);
         }
         return;
     }
@@ -377,6 +400,29 @@ export class ShellSession {
     this.cwd = cwd ?? run.done.cwd ?? this.cwd;
     this.settle(run, { exitCode: run.done.status, signal: null });
     this.promptReady();
+  }
+
+  /**
+   * A prompt with no command of ours in flight (the first one, or after a line typed by hand): ready
+   * once the shell waits for input. Right after its marker, zsh may still be setting up zle: a ^C
+   * written then gets no prompt of its own, and zle drops the first byte typed after it (the next
+   * command's). A shell still busy after {@link IDLE_RECHECKS} is taken as ready (as before), and
+   * so is the first prompt whatever the kernel says of jobs (as the marker's check, above).
+   */
+  private readyWhenIdle(attempt: number, first: boolean): void {
+    this.idleRecheck = undefined;
+    const state = this.host.verify ? shellState(this.host.shellPid) : 'unknown';
+    if (state === 'busy' && attempt < IDLE_RECHECKS) {
+      this.idleRecheck = setTimeout(() => this.readyWhenIdle(attempt + 1, first), recheckDelayMs(attempt));
+      return;
+    }
+    // A job took the terminal meanwhile: its end brings the next marker.
+    if (state !== 'job' || first) this.promptReady();
+  }
+
+  private cancelIdleRecheck(): void {
+    clearTimeout(this.idleRecheck);
+    this.idleRecheck = undefined;
   }
 
   /** The shell is at its prompt: wake those waiting for it and type the next command. */

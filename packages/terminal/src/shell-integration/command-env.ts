@@ -11,8 +11,12 @@
 // (readonly, integer, array, a bash nameref — assigning to those can fail the whole line in zsh or
 // evaluate code in bash) is left alone, on the way in and on the way back. Values are assigned,
 // never evaluated; nothing here `eval`s a variable; `continue` and `break` are not used and
-// `return` only as `builtin return` (a function may shadow them in bash). bash's are kept to few
-// statements: each costs a few µs on a cold shell, per command. zsh runs these under `emulate -L zsh`, so the user's options
+// `return` only as `builtin return` (a function may shadow them in bash), and nothing relies on it
+// working (`enable -n return`): the walk over the env file's lines stops at the `.` line by making
+// every later name one that is skipped. bash's locals are unset right after `local` (with
+// `shopt -s localvar_inherit` they would take a global's attributes, `-i` evaluating what is
+// assigned), and the saved-state array is made a plain array again, or nothing is set when it
+// cannot be. Each bash statement costs a few µs on a cold shell, per command. zsh runs these under `emulate -L zsh`, so the user's options
 // (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change how they read.
 // sh keeps the typed prefix assignment: its prompt hook runs in a subshell (`PS1='$(…)'`), which
 // cannot restore anything, and sh reads whole lines, so length costs it little.
@@ -29,10 +33,13 @@ const NAME_CASE = `'' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*`;
 function bashFunctions(file: string): string {
   return `${SAVED}=()
 __orchflow_env_args() {
-  builtin local __orchflow_l __orchflow_n
+  builtin local __orchflow_l __orchflow_n __orchflow_p
+  builtin unset -v __orchflow_l __orchflow_n __orchflow_p
+  [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]] || { builtin unset -v ${SAVED}; ${SAVED}=(); }
+  [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]] || __orchflow_p=__orchflow
   for __orchflow_l; do
-    [[ $__orchflow_l == . ]] && builtin return 0
-    __orchflow_n=\${__orchflow_l%%=*}
+    [[ $__orchflow_l == . ]] && __orchflow_p=__orchflow
+    __orchflow_n=$__orchflow_p\${__orchflow_l%%=*}
     case $__orchflow_n in ${NAME_CASE}) ;; *)
       [[ $__orchflow_n != "$__orchflow_l" && ! -R $__orchflow_n ]] && case \${!__orchflow_n@a} in
         '' | x)
@@ -42,15 +49,19 @@ __orchflow_env_args() {
       esac ;;
     esac
   done
+  [[ -n 0 ]]
 }
 __orchflow_env_in() {
   builtin local -a __orchflow_ls
-  [[ -f ${file} && ! -L ${file} ]] || builtin return 0
-  builtin mapfile -t __orchflow_ls < ${file}
-  __orchflow_env_args "\${__orchflow_ls[@]}"
+  builtin unset -v __orchflow_ls
+  if [[ -f ${file} && ! -L ${file} ]]; then
+    builtin mapfile -t __orchflow_ls < ${file}
+    __orchflow_env_args "\${__orchflow_ls[@]}"
+  fi
 }
 __orchflow_env_out() {
   builtin local __orchflow_i __orchflow_n __orchflow_f __orchflow_a
+  builtin unset -v __orchflow_i __orchflow_n __orchflow_f __orchflow_a
   for ((__orchflow_i = \${#${SAVED}[@]} - 3; __orchflow_i >= 0; __orchflow_i -= 3)); do
     __orchflow_n=\${${SAVED}[__orchflow_i]}
     __orchflow_f=\${${SAVED}[__orchflow_i + 1]}

@@ -95,15 +95,19 @@ export function encodeCwdFunction(shell: 'bash' | 'zsh' | 'sh'): string {
 }`;
   }
   if (shell === 'bash') {
+    // `builtin return` (and nothing relying on it), and the unset after `local`: see command-env.ts.
     return `__orchflow_encode_cwd() {
-  ((\${#PWD} > 4096)) && { __orchflow_cwd=; return; }
+  ((\${#PWD} > 4096)) && { __orchflow_cwd=; builtin return; }
   case $PWD in
     *[!${CWD_SAFE}]*) ;;
-    *) builtin shopt -q nocasematch || { __orchflow_cwd=$PWD; return; } ;;
+    *) builtin shopt -q nocasematch || { __orchflow_cwd=$PWD; builtin return; } ;;
   esac
-  local LC_ALL=C s=$PWD c i
+  builtin local LC_ALL s c i
+  builtin unset -v LC_ALL s c i
+  LC_ALL=C
+  s=$PWD
+  ((\${#s} > 4096)) && s=
   __orchflow_cwd=
-  ((\${#s} > 4096)) && return
   for ((i = 0; i < \${#s}; i++)); do
     c=\${s:i:1}
     case $c in
