@@ -16,8 +16,9 @@
 // every later name one that is skipped. bash's locals are unset right after `local` (with
 // `shopt -s localvar_inherit` they would take a global's attributes, `-i` evaluating what is
 // assigned), and the saved-state array is made a plain array again, or nothing is set when it
-// cannot be. Each bash statement costs a few µs on a cold shell, per command. zsh runs these under `emulate -L zsh`, so the user's options
-// (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change how they read.
+// cannot be. Each bash statement costs a few µs on a cold shell, per command. zsh runs these
+// under `emulate -L zsh`, so the user's options (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change
+// how they read.
 // sh keeps the typed prefix assignment: its prompt hook runs in a subshell (`PS1='$(…)'`), which
 // cannot restore anything, and sh reads whole lines, so length costs it little.
 
