@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Terminal } from '../src/terminal';
-import { hasShell } from './fixture';
+import { hasShell, terminalFixture } from './fixture';
 
 const shells = ['bash', 'zsh', 'sh'].filter(hasShell);
 const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -170,42 +170,35 @@ describe.each([
 // shadowed, shell options, attributes of orchflow's own variables. None of it may run code the
 // command did not hold, hand a command another command's variables, or leave them behind.
 describe.each([false, true])('bash env hooks against a prepared shell (line editing %s)', (lineEditing) => {
-  let t: Terminal;
-  let dir: string;
+  const fixture = terminalFixture('exec-env-hooks');
+  const spawn = () => fixture.spawnWith({ shell: 'bash', lineEditing });
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not a template.
   const show = 'printenv TRACEPARENT OLD; echo "[${TRACEPARENT-unset} ${OLD-unset}]"';
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'orchflow-exec-env-hooks-'));
-    t = await Terminal.spawn({ shell: 'bash', cwd: dir, lineEditing });
-  });
-
-  afterAll(async () => {
-    await t?.kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   test('with `return` disabled, a command gets only its own variables (not an older env file’s lines)', async () => {
-    // A longer env first: the file is rewritten in place, so its old lines stay past the `.` line.
-    await t.execute('true', { env: { A: 'x'.repeat(40), OLD: 'stale', TRACEPARENT: 'stale' } });
+    const t = await spawn();
+    // Both go through the env file (too long to type quoted: 8 characters per `é`). The file is
+    // rewritten in place, and the second is shorter: the first's last lines stay past its `.` line.
+    await t.execute('true', { env: { A: 'é'.repeat(500), OLD: 'stale', TRACEPARENT: 'stale' } });
     await t.execute('enable -n return');
-    // Shorter than the first, so the stale lines stay in the file.
-    const r = await t.execute(show, { env: { TRACEPARENT: 'fresh' } });
+    const r = await t.execute(show, { env: { B: 'é'.repeat(400), TRACEPARENT: 'fresh' } });
     expect(r.stdout).toBe('fresh\n[fresh unset]\n');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
     expect((await t.execute('echo "${TRACEPARENT-unset}"')).stdout).toBe('unset\n');
-    await t.execute('enable return');
   });
 
   test('a skipped variable leaves no failed status behind for an ERR trap', async () => {
+    const t = await spawn();
+    const dir = fixture.dir();
     const log = join(dir, 'err-trap');
     await t.execute(`set -E; trap 'echo fired >> ${log}' ERR; declare -n TRACEPARENT=elsewhere`);
     expect((await t.execute('echo ran', { env: { TRACEPARENT: TP } })).stdout).toBe('ran\n');
-    await t.execute('trap - ERR; set +E; unset -n TRACEPARENT');
     expect(readdirSync(dir)).not.toContain('err-trap');
   });
 
   test('localvar_inherit and attributes on the hooks’ own variables run nothing and lose nothing', async () => {
+    const t = await spawn();
+    const dir = fixture.dir();
     const pwned = join(dir, 'pwned');
     const value = `a[$(touch ${pwned})]`;
     await t.execute(
