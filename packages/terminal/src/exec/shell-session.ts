@@ -28,25 +28,19 @@ import type { ShellKind } from '../spawn-options';
 import { encodeCommand } from './encode';
 import { CommandEnvFile } from './env-file';
 import { type CommandBaseline, commandBaseline, ForegroundInterrupt } from './interrupt';
-import { InterruptPromptWait } from './interrupt-prompt-wait';
 import { typeKeyWhenReading } from './key-handoff';
 import { type MarkerEvent, MarkerParser } from './marker-parser';
 import { type ExecOptions, execCancelled, terminalExited } from './options';
 import { shellCwd, shellState } from './prompt-check';
+import { PromptGate, recheckDelayMs } from './prompt-gate';
 import { type CommandEnd, PtyCommand } from './pty-command';
 import { TypedEcho } from './typed-echo';
 import { Watchdog } from './watchdog';
 
 // A shell that is busy right after its done marker (still printing its prompt, or about to start
-// a job) is asked again: quickly at first, then every 50 ms, until it waits for input, a job takes
-// the terminal, or a newer marker comes. Never believed while busy: a shell made to print the
-// marker could otherwise spin in a loop until the marker is accepted.
-const FAST_RECHECKS = 50;
-// A prompt with no command of ours waits at most this many rechecks (~2.6 s) for the shell to read.
-const IDLE_RECHECKS = FAST_RECHECKS + 50;
-// After the wait for the prompt after a ^C ran out with the shell busy: how often it is asked again.
-const INTERRUPT_RECHECK_MS = 200;
-const recheckDelayMs = (attempt: number): number => (attempt < FAST_RECHECKS ? 2 : 50);
+// a job) is asked again (recheckDelayMs) until it waits for input, a job takes the terminal, or a
+// newer marker comes. Never believed while busy: a shell made to print the marker could otherwise
+// spin in a loop until the marker is accepted.
 
 /** What a shell session needs from the terminal that hosts it. */
 export interface ShellSessionHost {
@@ -90,33 +84,17 @@ export class ShellSession {
   readonly history: ShellHistory;
   private readonly parser: MarkerParser;
   private running: PtyCommand | undefined;
-  /** The shell shows its prompt and nothing typed by hand runs. */
-  private ready = false;
+  /** When the shell may be typed to (prompt-gate.ts). */
+  private readonly prompt = new PromptGate({
+    shellState: () => (this.host.verify ? shellState(this.host.shellPid) : 'unknown'),
+    onReady: () => {
+      if (this.running?.phase === 'waiting') this.type(this.running);
+    },
+  });
   /** The shell has shown its first prompt: from then on, markers are checked against the kernel. */
   private started = false;
   /** The last command ended without the shell's markers, and none have come since. */
   private lost = false;
-  private readyWaiters: Array<() => void> = [];
-  /** The next typed line starts with a space (after the ^C wait ran out; see interruptWait). */
-  private leadingSpace = false;
-  /** Set while a prompt waits for the shell to sit in its read (readyWhenIdle). */
-  private idleRecheck: NodeJS.Timeout | undefined;
-  /**
-   * The wait for the prompt after a ^C typed at it. A shell that draws none (a `trap … INT` of the
-   * user's; `stty -isig`, which makes ^C a plain character) is typed to anyway when it runs out —
-   * if the kernel says it still waits for input.
-   */
-  private readonly interruptWait = new InterruptPromptWait(() => {
-    if (this.ready || this.exitInfo || this.running?.phase === 'typed') return;
-    if (!this.host.verify || shellState(this.host.shellPid) === 'idle') {
-      // An interrupt zle took before it was reading (no prompt hook ran for it) makes zle drop the
-      // first byte it reads next: the line typed now starts with a space it may lose.
-      this.leadingSpace = true;
-      this.promptReady();
-    }
-    // Still busy (a trap that runs a job): asked again until it waits for input or a marker comes.
-    else this.interruptWait.start(INTERRUPT_RECHECK_MS);
-  });
   private exitInfo: ExitInfo | undefined;
   private closing = false;
   private fileCounter = 0;
@@ -155,8 +133,7 @@ export class ShellSession {
 
   /** Resolves at the shell's first "prompt ready" marker. */
   whenReady(): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    return this.prompt.whenReady();
   }
 
   /** Feeds raw PTY bytes: markers are consumed, everything else goes to the pipeline. */
@@ -176,21 +153,11 @@ export class ShellSession {
   noteInput(data: string | Uint8Array): void {
     const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     // `ready` says the shell is at its prompt with nothing typed or in flight.
-    this.history.typed(data, this.ready && !this.closing && !this.exitInfo, this.cwd);
-    if (text.includes('\r') || text.includes('\n')) {
-      this.ready = false;
-      this.cancelIdleRecheck();
-      // Whatever that line starts, it is its done marker that says the prompt is back.
-      this.interruptWait.cancel();
-    }
-    // An interrupt at the prompt: handling it, the shell throws away what it has read of the next
-    // line (zsh's zle too, even a first byte read just before), so nothing is typed until the
-    // prompt (and done marker) it shows after it.
-    else if ((this.ready || this.idleRecheck) && text.includes('\x03')) {
-      this.cancelIdleRecheck();
-      this.ready = false;
-      this.interruptWait.start();
-    }
+    this.history.typed(data, this.prompt.ready && !this.closing && !this.exitInfo, this.cwd);
+    // Whatever a line starts, it is its done marker that says the prompt is back. An interrupt at
+    // the prompt: handling it, the shell throws away what it has read of the next line (zsh's zle
+    // too, even a first byte read just before), so nothing is typed until the prompt it shows after.
+    this.prompt.typedByHand(text);
     // Its echo would mix with the typed line's: show both as they come.
     this.echo.release();
   }
@@ -205,8 +172,6 @@ export class ShellSession {
 
   /** The PTY has exited and drained: settles the command in flight. */
   handleExit(info: ExitInfo): void {
-    this.interruptWait.cancel();
-    this.cancelIdleRecheck();
     const rest = this.parser.flush();
     if (rest.length > 0) this.handleOutput(rest);
     if (this.redacting) {
@@ -224,7 +189,7 @@ export class ShellSession {
     } else if (run) {
       this.settle(run, { exitCode: info.exitCode, signal: info.signal, shellExited: true });
     }
-    for (const wake of this.readyWaiters.splice(0)) wake();
+    this.prompt.exited();
   }
 
   /**
@@ -235,7 +200,7 @@ export class ShellSession {
   execute(command: string, options: ExecOptions): Promise<ExecResult> {
     if (this.exitInfo) return Promise.reject(terminalExited(this.exitInfo));
     if (options.signal?.aborted) return Promise.reject(execCancelled(undefined));
-    if (this.lost && !this.ready && options.timeoutMs === undefined && !options.signal) {
+    if (this.lost && !this.prompt.ready && options.timeoutMs === undefined && !options.signal) {
       return Promise.reject(
         new OrchflowError(
           ErrorCode.InvalidState,
@@ -263,7 +228,7 @@ export class ShellSession {
       run.command = command;
       this.running = run;
       run.watchdog = new Watchdog(options, () => this.stop(run));
-      if (this.running === run && this.ready) this.type(run);
+      if (this.running === run && this.prompt.ready) this.type(run);
     });
   }
 
@@ -271,14 +236,12 @@ export class ShellSession {
     this.history.executeTyped(run.command, this.cwd);
     run.phase = 'typed';
     run.restartCapture(this.host.pipeline.endOffset);
-    this.ready = false;
+    const lead = this.prompt.commandTyped();
     this.baseline = commandBaseline(this.host.shellPid);
     // A shell that lost its hooks sends no start marker to end the hold.
     if (!this.lost) this.echo.begin(run.line, run.token, run.command);
     // Without a line editor the tty ends the line: LF does even when a program left the tty
     // without CR-to-LF mapping (`stty -icrnl`, a raw-mode program that crashed).
-    const lead = this.leadingSpace ? ' ' : '';
-    this.leadingSpace = false;
     this.host.write(`${lead}${run.line}${this.host.lineEditing ? '\r' : '\n'}`);
   }
 
@@ -337,11 +300,9 @@ export class ShellSession {
       clearTimeout(run.recheck);
       run.recheck = undefined;
     }
-    // A newer marker: whatever it says replaces the prompt that was waited on.
-    this.cancelIdleRecheck();
     switch (marker.kind) {
       case 'start':
-        this.ready = false;
+        this.prompt.commandStarted();
         if (run) {
           run.sawStart = true;
           run.done = undefined;
@@ -353,6 +314,8 @@ export class ShellSession {
         return;
       case 'done':
         this.lost = false;
+        // A newer marker: whatever it says replaces the prompt that was waited on.
+        this.prompt.markerSeen();
         if (run) {
           // A newer done marker: the earlier one was not the end, and what followed it is output.
           run.releaseHeld();
@@ -371,7 +334,7 @@ export class ShellSession {
           }
           this.history.promptReturned(marker.status);
           this.cwd = (this.host.verify ? shellCwd(this.host.shellPid) : undefined) ?? marker.cwd ?? this.cwd;
-          this.readyWhenIdle(0, first);
+          this.prompt.promptShown(first);
         }
         return;
     }
@@ -399,38 +362,7 @@ export class ShellSession {
     const cwd = this.host.verify ? shellCwd(this.host.shellPid) : undefined;
     this.cwd = cwd ?? run.done.cwd ?? this.cwd;
     this.settle(run, { exitCode: run.done.status, signal: null });
-    this.promptReady();
-  }
-
-  /**
-   * A prompt with no command of ours in flight (the first one, or after a line typed by hand): ready
-   * once the shell waits for input. Right after its marker, zsh may still be setting up zle: a ^C
-   * written then gets no prompt of its own, and zle drops the first byte typed after it (the next
-   * command's). A shell still busy after {@link IDLE_RECHECKS} is taken as ready (as before), and
-   * so is the first prompt whatever the kernel says of jobs (as the marker's check, above).
-   */
-  private readyWhenIdle(attempt: number, first: boolean): void {
-    this.idleRecheck = undefined;
-    const state = this.host.verify ? shellState(this.host.shellPid) : 'unknown';
-    if (state === 'busy' && attempt < IDLE_RECHECKS) {
-      this.idleRecheck = setTimeout(() => this.readyWhenIdle(attempt + 1, first), recheckDelayMs(attempt));
-      return;
-    }
-    // A job took the terminal meanwhile: its end brings the next marker.
-    if (state !== 'job' || first) this.promptReady();
-  }
-
-  private cancelIdleRecheck(): void {
-    clearTimeout(this.idleRecheck);
-    this.idleRecheck = undefined;
-  }
-
-  /** The shell is at its prompt: wake those waiting for it and type the next command. */
-  private promptReady(): void {
-    this.interruptWait.cancel();
-    this.ready = true;
-    for (const wake of this.readyWaiters.splice(0)) wake();
-    if (this.running?.phase === 'waiting') this.type(this.running);
+    this.prompt.commandDone();
   }
 
   private stop(run: PtyCommand): void {
