@@ -1,10 +1,11 @@
 // Terminal lifecycle on real PTYs: spawn errors, agent env defaults, resize, streaming, pause,
 // kill of the whole process tree, exit and cleanup.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutputChunk } from '@orchflow/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { absolutePathEntries } from '../src/env';
 import { readProcStat } from '../src/process/procfs';
 import { Terminal } from '../src/terminal';
 
@@ -100,6 +101,32 @@ describe('a running terminal', () => {
       expect((await own.execute('echo "$PAGER $TERM"')).stdout).toBe('less xterm\n');
     } finally {
       await own.kill();
+    }
+  });
+
+  test("an inherited PATH's relative and empty entries are dropped: a command never resolves in the cwd", async () => {
+    expect(absolutePathEntries('./node_modules/.bin:/usr/bin::/bin:')).toBe('/usr/bin:/bin');
+    expect(absolutePathEntries('.:bin:')).toBe('/usr/local/bin:/usr/bin:/bin');
+    // A repository the agent cd's into ships its own `ls`; `pnpm exec` puts ./node_modules/.bin first.
+    const repo = join(dir, 'repo');
+    mkdirSync(join(repo, 'node_modules', '.bin'), { recursive: true });
+    writeFileSync(join(repo, 'node_modules', '.bin', 'ls'), '#!/bin/sh\necho hijacked\n', { mode: 0o755 });
+    writeFileSync(join(repo, 'ls'), '#!/bin/sh\necho hijacked\n', { mode: 0o755 });
+    const inherited = process.env.PATH;
+    process.env.PATH = `./node_modules/.bin::${inherited}`;
+    let spawned: Terminal | undefined;
+    try {
+      spawned = await Terminal.spawn({ shell: 'bash', cwd: repo });
+    } finally {
+      process.env.PATH = inherited;
+    }
+    try {
+      const r = await spawned.execute('ls -1; echo "$PATH"');
+      expect(r.stdout).not.toContain('hijacked');
+      expect(r.stdout).toMatch(/^ls\nnode_modules\n\//);
+      expect(r.stdout).not.toMatch(/(^|:)(\.[^:]*|)(:|\n)/m);
+    } finally {
+      await spawned.kill();
     }
   });
 
