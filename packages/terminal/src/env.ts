@@ -22,19 +22,27 @@ export const AGENT_ENV_DEFAULTS: Readonly<Record<string, string>> = {
 // COLUMNS/LINES inherited from a parent terminal would override the PTY's real size in ncurses.
 const DROPPED = ['HISTFILE', 'COLUMNS', 'LINES'];
 
-// Where a PATH that keeps no absolute entry leads instead (bash's built-in default ends in `.`).
-const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** The PATH of a terminal whose inherited PATH has no absolute entry, or that inherits none. */
+export const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 /**
- * `path` without its relative and empty entries. Such an entry (`./node_modules/.bin`, which
- * `pnpm exec` puts first; an empty one, which means the current directory) makes a command's name
- * resolve inside whatever directory the terminal is in: `ls` in a cloned repository could run that
+ * `path` without the entries that resolve against the current directory: relative ones
+ * (`./node_modules/.bin`, which `pnpm exec` puts first), empty ones (the current directory itself)
+ * and those under `/proc` (`/proc/self/cwd/bin`). With one of them a command's name resolves
+ * inside whatever directory the terminal is in: `ls` in a cloned repository could run that
  * repository's `node_modules/.bin/ls`, which a policy allowing `ls` never judged (policies deny
- * `export PATH=…` for the same reason). zsh also aborts a command looked up through a relative
- * entry from a directory deeper than PATH_MAX.
+ * `export PATH=…` for the same reason); zsh also aborts a command looked up through a relative
+ * entry from a directory deeper than PATH_MAX. A `~/…` entry, which bash expands, is expanded
+ * against `home` (dropped without one). No entry left, or no PATH at all: {@link FALLBACK_PATH}
+ * (bash's own default would end in `.`).
  */
-export function absolutePathEntries(path: string): string {
-  const kept = path.split(':').filter((entry) => entry.startsWith('/'));
+export function absolutePathEntries(path: string | undefined, home?: string): string {
+  const kept: string[] = [];
+  for (const entry of (path ?? '').split(':')) {
+    const absolute = entry.startsWith('~/') && home?.startsWith('/') ? `${home}${entry.slice(1)}` : entry;
+    if (absolute.startsWith('/') && absolute !== '/proc' && !absolute.startsWith('/proc/'))
+      kept.push(absolute);
+  }
   return kept.length > 0 ? kept.join(':') : FALLBACK_PATH;
 }
 
@@ -50,7 +58,7 @@ export function buildTerminalEnv(
   for (const [key, value] of Object.entries(inherited)) {
     if (value !== undefined && !DROPPED.includes(key)) env[key] = value;
   }
-  if (env.PATH !== undefined) env.PATH = absolutePathEntries(env.PATH);
+  env.PATH = absolutePathEntries(env.PATH, env.HOME);
   Object.assign(env, AGENT_ENV_DEFAULTS);
   if (env.LANG === undefined && env.LC_ALL === undefined) env.LANG = 'C.UTF-8';
   return Object.assign(env, overrides);

@@ -4,6 +4,7 @@
 // an interrupt written at the prompt.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, test } from 'vitest';
 import type { Terminal } from '../src/terminal';
 import { hasShell, terminalFixture } from './fixture';
@@ -134,6 +135,29 @@ test('a ^C whose trap runs a job past the 5 s wait: the command runs once the sh
   const r = await t.execute('echo after-trap', { timeoutMs: 9000 });
   expect(r).toMatchObject({ stdout: 'after-trap\n', exitCode: 0, timedOut: false });
 }, 15_000);
+
+test('a ^C whose trap ends the shell during the wait: the waiting command is refused, never reported run', async () => {
+  const t = await spawn('bash');
+  await t.execute("trap 'sleep 5.3; exit 0' INT");
+  t.write('\x03');
+  // At 5 s the trap's `sleep` runs; at 5.3 s the shell is gone from the kernel's view before its
+  // exit arrives here. Typing then would have the exit settle a command that never ran.
+  await expect(t.execute('echo never', { timeoutMs: 9000 })).rejects.toMatchObject({
+    code: ErrorCode.TerminalExited,
+  });
+  expect(t.history().some((entry) => entry.command === 'echo never')).toBe(false);
+}, 15_000);
+
+describe.each(withoutEditor)('%s with `stty -isig`', (shell) => {
+  test('a ^C at the prompt is a plain character in the line; the command typed after the wait clears it', async () => {
+    const t = await spawn(shell);
+    await t.execute('stty -isig');
+    t.write('\x03');
+    const r = await t.execute('echo after-isig', { timeoutMs: 9000 });
+    expect(r).toMatchObject({ stdout: 'after-isig\n', exitCode: 0, timedOut: false });
+    expect(await t.execute('stty isig; echo next')).toMatchObject({ stdout: 'next\n', exitCode: 0 });
+  }, 15_000);
+});
 
 test.skipIf(!hasShell('zsh'))(
   'a ^C written as soon as zsh is spawned: the next command runs, whole',

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { ShellState } from '../src/exec/prompt-check';
 import { PromptGate } from '../src/exec/prompt-gate';
 
-function gate(initial: ShellState = 'idle') {
-  const shell = { state: initial, readies: 0 };
+function gate(initial: ShellState | undefined = 'idle') {
+  const shell: { state: ShellState | undefined; readies: number } = { state: initial, readies: 0 };
   const g = new PromptGate({
     shellState: () => shell.state,
     onReady: () => {
@@ -94,7 +94,7 @@ describe('a ^C typed at the prompt', () => {
     expect(g.ready).toBe(false);
   });
 
-  test('without a prompt after it, the shell is typed to once it reads, after a space', async () => {
+  test('without a prompt after it, the shell is typed to once it reads, after Ctrl-U and a space', async () => {
     const { g, shell } = gate();
     g.promptShown(false);
     g.typedByHand('\x03');
@@ -108,17 +108,29 @@ describe('a ^C typed at the prompt', () => {
     await vi.advanceTimersByTimeAsync(200);
     expect(g.ready).toBe(true);
     expect(shell.readies).toBe(2);
-    expect(g.commandTyped()).toBe(' ');
+    expect(g.commandTyped()).toBe('\x15 ');
     expect(g.commandTyped()).toBe('');
   });
 
   test('a shell the kernel cannot be asked about is typed to when the wait runs out', async () => {
+    const { g, shell } = gate(undefined);
+    g.promptShown(false);
+    g.typedByHand('\x03');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(g.ready).toBe(true);
+    expect(shell.readies).toBe(2);
+  });
+
+  test('a shell the kernel no longer shows (exiting) is not typed to: its exit ends the wait', async () => {
     const { g, shell } = gate();
     g.promptShown(false);
     g.typedByHand('\x03');
     shell.state = 'unknown';
-    await vi.advanceTimersByTimeAsync(5000);
-    expect(g.ready).toBe(true);
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(g.ready).toBe(false);
+    g.exited();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(shell.readies).toBe(1);
   });
 
   test('the space is dropped once the shell has read since: at a marker or a typed line', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutputChunk } from '@orchflow/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { absolutePathEntries } from '../src/env';
+import { absolutePathEntries, buildTerminalEnv, FALLBACK_PATH } from '../src/env';
 import { readProcStat } from '../src/process/procfs';
 import { Terminal } from '../src/terminal';
 
@@ -106,7 +106,11 @@ describe('a running terminal', () => {
 
   test("an inherited PATH's relative and empty entries are dropped: a command never resolves in the cwd", async () => {
     expect(absolutePathEntries('./node_modules/.bin:/usr/bin::/bin:')).toBe('/usr/bin:/bin');
-    expect(absolutePathEntries('.:bin:')).toBe('/usr/local/bin:/usr/bin:/bin');
+    expect(absolutePathEntries('/proc/self/cwd:/proc:~/bin:/bin', '/home/a')).toBe('/home/a/bin:/bin');
+    expect(absolutePathEntries('~/bin:/bin')).toBe('/bin');
+    expect(absolutePathEntries('.:bin:')).toBe(FALLBACK_PATH);
+    expect(absolutePathEntries(undefined)).toBe(FALLBACK_PATH);
+    expect(buildTerminalEnv({}, { HOME: '/h' }).PATH).toBe(FALLBACK_PATH);
     // A repository the agent cd's into ships its own `ls`; `pnpm exec` puts ./node_modules/.bin first.
     const repo = join(dir, 'repo');
     mkdirSync(join(repo, 'node_modules', '.bin'), { recursive: true });

@@ -24,8 +24,11 @@ export const recheckDelayMs = (attempt: number): number => (attempt < FAST_RECHE
 
 /** What the gate needs from the session. */
 export interface PromptGateHost {
-  /** The kernel's view of the shell ('unknown' where it cannot be asked, as in a container). */
-  shellState(): ShellState;
+  /**
+   * The kernel's view of the shell; undefined where it cannot be asked (a container's shell, whose
+   * /proc is elsewhere). 'unknown' is a shell the kernel no longer shows (it is exiting).
+   */
+  shellState(): ShellState | undefined;
   /** The prompt became ready: type the command that waits, if one does. */
   onReady(): void;
 }
@@ -36,8 +39,8 @@ export class PromptGate {
   private waiters: Array<() => void> = [];
   /** Set while a prompt waits for the shell to sit in its read. */
   private idleRecheck: NodeJS.Timeout | undefined;
-  /** The next typed command starts with a space (see {@link interruptWaitRanOut}). */
-  private leadingSpace = false;
+  /** The next typed command starts with Ctrl-U and a space (see {@link interruptWaitRanOut}). */
+  private lineLead = false;
   private readonly interruptWait = new InterruptPromptWait(() => this.interruptWaitRanOut());
 
   constructor(private readonly host: PromptGateHost) {}
@@ -81,14 +84,14 @@ export class PromptGate {
    */
   markerSeen(): void {
     this.cancelIdleRecheck();
-    this.leadingSpace = false;
+    this.lineLead = false;
   }
 
-  /** Our command is being typed; returns what goes before its line (a space, or nothing). */
+  /** Our command is being typed; returns what goes before its line (Ctrl-U and a space, or nothing). */
   commandTyped(): string {
     this.isReady = false;
-    const lead = this.leadingSpace ? ' ' : '';
-    this.leadingSpace = false;
+    const lead = this.lineLead ? '\x15 ' : '';
+    this.lineLead = false;
     return lead;
   }
 
@@ -99,7 +102,7 @@ export class PromptGate {
   typedByHand(text: string | Buffer): void {
     if (text.includes('\r') || text.includes('\n')) {
       this.isReady = false;
-      this.leadingSpace = false;
+      this.lineLead = false;
       this.cancelIdleRecheck();
       this.interruptWait.cancel();
     } else if ((this.isReady || this.idleRecheck) && text.includes('\x03')) {
@@ -118,7 +121,7 @@ export class PromptGate {
 
   private readyWhenIdle(attempt: number, first: boolean): void {
     this.idleRecheck = undefined;
-    const state = this.host.shellState();
+    const state = this.host.shellState() ?? 'unknown';
     if (state === 'busy' && attempt < IDLE_RECHECKS) {
       this.idleRecheck = setTimeout(() => this.readyWhenIdle(attempt + 1, first), recheckDelayMs(attempt));
       return;
@@ -128,20 +131,23 @@ export class PromptGate {
   }
 
   /**
-   * No prompt came after a ^C typed at it. A shell that reads is typed to anyway; one still busy
-   * or running a job (a trap's) is asked again until it reads or a marker comes.
+   * No prompt came after a ^C typed at it. A shell that reads (or one the kernel cannot be asked
+   * about) is typed to anyway; one still busy, running a job (a trap's) or exiting is asked again
+   * until it reads, a marker comes or its exit ends the wait.
    */
   private interruptWaitRanOut(): void {
     if (this.isReady) return;
     const state = this.host.shellState();
-    if (state === 'busy' || state === 'job') {
+    if (state !== undefined && state !== 'idle') {
       this.interruptWait.start(INTERRUPT_RECHECK_MS);
       return;
     }
-    // An interrupt zle took before it was reading (no prompt hook ran for it) makes zle drop the
-    // first byte it reads next: the line typed now starts with a space it may lose. Any marker or
-    // line before that line means the shell has read since, and the space is not needed.
-    this.leadingSpace = true;
+    // The line typed now starts with Ctrl-U and a space. Ctrl-U clears what the shell holds of a
+    // line: a ^C that `stty -isig` left in the tty's line as a plain character. The space is for
+    // zsh: an interrupt zle took before it was reading (no prompt hook ran for it) makes zle drop
+    // the first byte it reads next. Any marker or line before that line means the shell has read
+    // since, and neither is needed.
+    this.lineLead = true;
     this.becomeReady();
   }
 

@@ -86,9 +86,10 @@ export class ShellSession {
   private running: PtyCommand | undefined;
   /** When the shell may be typed to (prompt-gate.ts). */
   private readonly prompt = new PromptGate({
-    shellState: () => (this.host.verify ? shellState(this.host.shellPid) : 'unknown'),
+    shellState: () => (this.host.verify ? shellState(this.host.shellPid) : undefined),
+    // Nothing is typed into a shell that is exiting or being killed: its command never ran.
     onReady: () => {
-      if (this.running?.phase === 'waiting') this.type(this.running);
+      if (this.running?.phase === 'waiting' && !this.closing && !this.exitInfo) this.type(this.running);
     },
   });
   /** The shell has shown its first prompt: from then on, markers are checked against the kernel. */
