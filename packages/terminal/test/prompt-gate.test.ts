@@ -157,4 +157,5 @@ test("the shell's exit lets waiters go and stops every wait", async () => {
   await vi.advanceTimersByTimeAsync(10_000);
   expect(shell.readies).toBe(0);
   expect(g.ready).toBe(false);
+  await expect(g.whenReady()).resolves.toBeUndefined();
 });

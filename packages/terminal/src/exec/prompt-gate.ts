@@ -36,6 +36,7 @@ export interface PromptGateHost {
 /** The prompt's readiness for typing, and the waits in front of it. */
 export class PromptGate {
   private isReady = false;
+  private ended = false;
   private waiters: Array<() => void> = [];
   /** Set while a prompt waits for the shell to sit in its read. */
   private idleRecheck: NodeJS.Timeout | undefined;
@@ -52,7 +53,7 @@ export class PromptGate {
 
   /** Resolves once the prompt is ready (at once if it is), or at the shell's exit. */
   whenReady(): Promise<void> {
-    if (this.isReady) return Promise.resolve();
+    if (this.isReady || this.ended) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -114,6 +115,7 @@ export class PromptGate {
 
   /** The shell exited: no more waits, and those waiting for the prompt are let go. */
   exited(): void {
+    this.ended = true;
     this.interruptWait.cancel();
     this.cancelIdleRecheck();
     for (const wake of this.waiters.splice(0)) wake();
