@@ -20,7 +20,9 @@ export const AGENT_ENV_DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 // COLUMNS/LINES inherited from a parent terminal would override the PTY's real size in ncurses.
-const DROPPED = ['HISTFILE', 'COLUMNS', 'LINES'];
+// CDPATH would send `cd x` somewhere other than ./x — not where a policy's path rules judged it to
+// go (they refuse commands that assign it) — and make `cd` print where it went into the output.
+const DROPPED = ['HISTFILE', 'COLUMNS', 'LINES', 'CDPATH'];
 
 /** The PATH of a terminal whose inherited PATH has no absolute entry, or that inherits none. */
 export const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';

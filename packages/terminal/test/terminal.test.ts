@@ -104,13 +104,15 @@ describe('a running terminal', () => {
     }
   });
 
-  test("an inherited PATH's relative and empty entries are dropped: a command never resolves in the cwd", async () => {
+  test("an inherited PATH's relative and empty entries and CDPATH are dropped: a name never resolves elsewhere", async () => {
     expect(absolutePathEntries('./node_modules/.bin:/usr/bin::/bin:')).toBe('/usr/bin:/bin');
     expect(absolutePathEntries('/proc/self/cwd:/proc:~/bin:/bin', '/home/a')).toBe('/home/a/bin:/bin');
     expect(absolutePathEntries('~/bin:/bin')).toBe('/bin');
     expect(absolutePathEntries('.:bin:')).toBe(FALLBACK_PATH);
     expect(absolutePathEntries(undefined)).toBe(FALLBACK_PATH);
     expect(buildTerminalEnv({}, { HOME: '/h' }).PATH).toBe(FALLBACK_PATH);
+    // Nor does an inherited CDPATH send `cd` elsewhere than the policy judged.
+    expect(buildTerminalEnv({}, { CDPATH: '/etc', PATH: '/bin' }).CDPATH).toBeUndefined();
     // A repository the agent cd's into ships its own `ls`; `pnpm exec` puts ./node_modules/.bin first.
     const repo = join(dir, 'repo');
     mkdirSync(join(repo, 'node_modules', '.bin'), { recursive: true });
@@ -118,17 +120,21 @@ describe('a running terminal', () => {
     writeFileSync(join(repo, 'ls'), '#!/bin/sh\necho hijacked\n', { mode: 0o755 });
     const inherited = process.env.PATH;
     process.env.PATH = `./node_modules/.bin::${inherited}`;
+    process.env.CDPATH = '/usr';
     let spawned: Terminal | undefined;
     try {
       spawned = await Terminal.spawn({ shell: 'bash', cwd: repo });
     } finally {
       process.env.PATH = inherited;
+      delete process.env.CDPATH;
     }
     try {
       const r = await spawned.execute('ls -1; echo "$PATH"');
       expect(r.stdout).not.toContain('hijacked');
       expect(r.stdout).toMatch(/^ls\nnode_modules\n\//);
       expect(r.stdout).not.toMatch(/(^|:)(\.[^:]*|)(:|\n)/m);
+      // `cd lib` means ./lib (there is none), not /usr/lib through the inherited CDPATH.
+      expect((await spawned.execute('cd lib 2>/dev/null; pwd')).stdout).toBe(`${repo}\n`);
     } finally {
       await spawned.kill();
     }
