@@ -1,14 +1,19 @@
 // Secret redaction in the orchestrator: each terminal's redactor (its policies' secrets and
 // patterns plus its own `secretEnv`, see `redactorForPolicy`) is built at spawn and handed to the
 // backend, which applies it to the terminal's output at the source. The same redactor cleans the
-// terminal's audit entries (command text, reasons, errors; MCP's tool entries too, through
+// terminal's audit entries (command text, the programs found in it, cwd, rules, reasons, errors;
+// MCP's tool entries too, through
 // `Orchestrator.redactAuditRecord`), denial reasons and security alerts; entries of a terminal
 // without one (adopted from an earlier process, or an id no terminal has) get the orchestrator
 // policy's.
 import type { TerminalConfig } from '@orchflow/protocol';
 import { type AuditRecord, type Redactor, redactorForPolicy, type SecurityPolicy } from '@orchflow/security';
 
-const REDACTED_FIELDS = ['command', 'reason', 'error'] as const;
+// Every field of an entry that holds text from the command or its terminal: the command itself,
+// and what the policy took from it (the programs it names — a token pasted as a command is one —,
+// the cwd, the rule and reason that quote a path or a word).
+const REDACTED_FIELDS = ['command', 'cwd', 'rule', 'reason', 'error'] as const;
+const REDACTED_LISTS = ['programs'] as const;
 
 /** Most characters of a command a denial reason quotes (`'<text.slice(0, 80)>'` in @orchflow/security). */
 export const DENIAL_QUOTE_CHARS = 80;
@@ -54,8 +59,9 @@ export class TerminalRedactions {
   }
 
   /**
-   * An audit entry with its free-text fields redacted (the same object when nothing changes). In
-   * an MCP `tool` entry the terminal id is redacted too: it is an argument the client typed.
+   * An audit entry with its free-text fields (and the `programs` list) redacted (the same object
+   * when nothing changes). In an MCP `tool` entry the terminal id is redacted too: it is an
+   * argument the client typed.
    */
   entry<T extends AuditRecord>(record: T): T {
     const redactor = this.of('terminalId' in record ? record.terminalId : undefined);
@@ -68,6 +74,14 @@ export class TerminalRedactions {
       if (typeof value !== 'string') continue;
       const clean = redactor.redact(value);
       if (clean === value) continue;
+      out ??= { ...fields };
+      out[key] = clean;
+    }
+    for (const key of REDACTED_LISTS) {
+      const list = fields[key];
+      if (!Array.isArray(list)) continue;
+      const clean = list.map((item) => (typeof item === 'string' ? redactor.redact(item) : item));
+      if (clean.every((item, i) => item === list[i])) continue;
       out ??= { ...fields };
       out[key] = clean;
     }

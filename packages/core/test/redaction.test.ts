@@ -72,6 +72,8 @@ describe('redaction in the orchestrator', () => {
     const result = await term.execute(`echo "${DEPLOY}"`);
     expect(result.stdout).toBe('[REDACTED:deploy]\n');
     expectCode(await rejection(term.execute(`rm -f ${DEPLOY}`)), ErrorCode.PolicyDenied);
+    // Pasted as a command: the policy lists it among the programs the line runs.
+    await term.execute(`${DEPLOY} --x 2>/dev/null || true`);
     expect(term.history()[0]?.command).toBe('echo "[REDACTED:deploy]"');
     await orch.shutdown();
     const text = readFileSync(audit, 'utf8');
@@ -84,7 +86,12 @@ describe('redaction in the orchestrator', () => {
       'decision:echo "[REDACTED:deploy]"',
       'end:echo "[REDACTED:deploy]"',
       'decision:rm -f [REDACTED:deploy]',
+      'decision:[REDACTED:deploy] --x 2>/dev/null || true',
+      'end:[REDACTED:deploy] --x 2>/dev/null || true',
     ]);
+    expect(entries.find((e) => e.kind === 'decision' && e.command.endsWith('|| true'))).toMatchObject({
+      programs: ['[REDACTED:deploy]', 'true'],
+    });
     expect((await verifyAuditLog(audit)).ok).toBe(true);
     expect(alerts.map((a) => a.command)).toEqual(['rm -f [REDACTED:deploy]']);
   });

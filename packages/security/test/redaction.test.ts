@@ -82,6 +82,28 @@ describe('redact (whole texts)', () => {
     expect(r.redact('apiVersion: v1\nclusters: secret-cluster')).toBe('[REDACTED:KUBECONFIG]');
   });
 
+  it('matches a CRLF secret as the PTY prints it (\\r\\r\\n) and as cleaned output has it (\\n)', () => {
+    const r = createRedactor({
+      builtins: false,
+      secrets: [{ name: 'WIN', value: 'line-one-secret\r\nline-two' }],
+    });
+    expect(r.redact('> line-one-secret\r\r\nline-two <')).toBe('> [REDACTED:WIN] <');
+    expect(r.redact('> line-one-secret\nline-two <')).toBe('> [REDACTED:WIN] <');
+    expect(r.redact('> line-one-secret\r\nline-two <')).toBe('> [REDACTED:WIN] <');
+  });
+
+  it("matches a secret as the terminal typed it in a command line: $'…' escapes and sh quoting", () => {
+    const value = "p4ss'w\\ord-tök€n";
+    const r = createRedactor({ builtins: false, secrets: [{ name: 'PW', value }] });
+    // bash and zsh: `eval $'echo \'p4ss\x27w\x5cord-t\xc3\xb6k\xe2\x82\xacn\''`
+    expect(r.redact("eval $'echo p4ss\\x27w\\x5cord-t\\xc3\\xb6k\\xe2\\x82\\xacn'")).toBe(
+      "eval $'echo [REDACTED:PW]'",
+    );
+    // sh: `eval 'echo p4ss'\''w\ord-tök€n'`
+    expect(r.redact("eval 'echo p4ss'\\''w\\ord-tök€n'")).toBe("eval 'echo [REDACTED:PW]'");
+    expect(r.redact(`x ${value} y`)).toBe('x [REDACTED:PW] y');
+  });
+
   it('is empty with builtins off and nothing else', () => {
     expect(createRedactor({ builtins: false }).empty).toBe(true);
     expect(createRedactor({ builtins: false }).redact(AWS)).toBe(AWS);

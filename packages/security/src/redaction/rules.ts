@@ -101,8 +101,11 @@ export function literalRule(secret: RedactionSecret): Rule {
 /**
  * The rules of one literal secret: its exact bytes, plus the forms a terminal prints it in. A PTY
  * turns every `\n` it outputs into `\r\n` (ONLCR), so a multi-line secret (or one read from a
- * file with its final newline) is also matched that way; and a value with surrounding whitespace
- * is also matched without it, since programs print tokens trimmed.
+ * file with its final newline) is also matched that way — a CRLF one as `\r\r\n` — and as the
+ * cleaned output of a command has it (`\n` alone); a value with surrounding whitespace is also
+ * matched without it, since programs print tokens trimmed. And a command line typed with the
+ * secret in it shows it quoted as the terminal typed it (`$'…'` with `\xHH` escapes in bash and
+ * zsh, `'\''` for a quote in sh), should that line's echo reach the output.
  */
 export function literalRules(secret: RedactionSecret): Rule[] {
   const exact = literalRule(secret);
@@ -111,10 +114,29 @@ export function literalRules(secret: RedactionSecret): Rule[] {
   const trimmed = value.trim();
   if (trimmed !== value && trimmed.length >= MIN_SECRET_LENGTH) variants.add(trimmed);
   for (const text of [value, ...variants]) {
-    if (text.includes('\n')) variants.add(text.replace(/\r?\n/g, '\r\n'));
+    if (text.includes('\n')) {
+      variants.add(text.replace(/\r?\n/g, '\r\n'));
+      variants.add(text.replace(/\n/g, '\r\n'));
+      variants.add(text.replace(/\r+\n/g, '\n'));
+    }
+    variants.add(ansiCQuoted(text));
+    variants.add(text.replaceAll("'", "'\\''"));
   }
   variants.delete(value);
   return [exact, ...[...variants].map((text) => ({ ...exact, bytes: Buffer.from(text, 'utf8') }))];
+}
+
+// What is between `$'` and `'` when the terminal types `text` (the same quoting as
+// @orchflow/terminal's encode.ts): printable ASCII except `\` and `'` as is, newline as `\n`,
+// every other byte `\xHH`.
+function ansiCQuoted(text: string): string {
+  let out = '';
+  for (const b of Buffer.from(text, 'utf8')) {
+    if (b === 0x0a) out += '\\n';
+    else if (b >= 0x20 && b <= 0x7e && b !== 0x5c && b !== 0x27) out += String.fromCharCode(b);
+    else out += `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return out;
 }
 
 /** Compiles one pattern; throws InvalidParams naming what to change. */
