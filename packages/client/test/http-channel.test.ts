@@ -108,6 +108,58 @@ describe('HttpChannel', () => {
     expect(chunks.map((c) => c.data).join('')).toBe(all.data);
   }, 60_000);
 
+  it('a POST whose connection drops fails only its requests (ChannelClosed); the session goes on', async () => {
+    const url = await serve();
+    let armed = false;
+    const flaky: typeof fetch = async (input, init) => {
+      if (armed && init?.method === 'POST' && String(init.body).includes('echo lost')) {
+        armed = false;
+        throw new TypeError('fetch failed');
+      }
+      return fetch(input, init);
+    };
+    const client = await OrchflowClient.http(url, { fetch: flaky });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('flaky');
+    armed = true;
+    const lost = await terminal.execute('echo lost').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isOrchflowLocalError(lost) && lost.code).toBe(ErrorCode.ChannelClosed);
+    expect((lost as Error).message).toContain('whether the server took the message is unknown');
+    expect((await terminal.execute('echo next')).stdout).toBe('next\n');
+  }, 30_000);
+
+  it('sends a cancellation again when its POST drops or gets 429: the aborted command is interrupted', async () => {
+    const url = await serve();
+    let drops = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST' && String(init.body).includes('$/cancelRequest')) {
+        drops++;
+        if (drops === 1) throw new TypeError('fetch failed');
+        // A server at its request limit (as when streams fill it).
+        if (drops === 2)
+          return Response.json({ error: { code: ErrorCode.Overloaded, message: 'busy' } }, { status: 429 });
+      }
+      return fetch(input, init);
+    };
+    const client = await OrchflowClient.http(url, { fetch: flaky });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('cancel');
+    const abort = new AbortController();
+    const running = terminal.execute('sleep 2; echo ran-to-the-end', { signal: abort.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    abort.abort();
+    await expect(running).rejects.toMatchObject({ code: ErrorCode.Cancelled });
+    // Interrupted, not left to run: the next command runs at once and nothing finished meanwhile.
+    const started = Date.now();
+    expect((await terminal.execute('echo after')).stdout).toBe('after\n');
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(drops).toBe(3);
+    expect((await terminal.read({ fromOffset: 0 })).data).not.toMatch(/(^|\n)ran-to-the-end\r\n/);
+  }, 30_000);
+
   it('reports an unreachable server as ChannelClosed, saying which address it could not reach', async () => {
     const url = await serve();
     const unreachable = url.replace(/:\d+$/, ':1');

@@ -512,6 +512,15 @@ export class Orchestrator {
   }
 
   /**
+   * `text` with the secrets of terminal `terminalId` (else of the orchestrator's policy) redacted:
+   * for text a front builds from a terminal's output after it left the terminal, such as the MCP
+   * server's plain text, where removing colour codes can join a secret the bytes kept apart.
+   */
+  redactTerminalText(terminalId: string, text: string): string {
+    return this.security.redactions.redact(terminalId, text);
+  }
+
+  /**
    * Kills every terminal (whole process trees), disposes the backend, ends event streams and
    * stops serving channels. Idempotent; afterwards every call fails with InvalidState.
    */

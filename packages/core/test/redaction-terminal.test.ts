@@ -95,6 +95,11 @@ describe('interactive terminal', () => {
     // As `rg`/`grep --color` print a match: an escape sequence inside the secret's bytes.
     const result = await terminal.execute(`printf 'tok-p\\033[1;31mäss€wörd😀-42\\033[0m\\n'`);
     expect(result.stdout).toBe('[REDACTED:TOKEN]\n');
+    // The screen draws it whole, as does a bare \r that overwrote nothing of it.
+    await terminal.execute(`printf 'tok-päss€wö\\rtok-päss€wörd😀-42\\n'`);
+    const screen = (await terminal.snapshot()).lines.join('\n');
+    expect(screen).not.toContain(TOKEN);
+    expect(screen.match(/\[REDACTED:TOKEN\]/g)?.length).toBeGreaterThanOrEqual(2);
   });
 
   it('does not lose a held prefix printed just before the shell exits', async () => {

@@ -3,7 +3,6 @@
 // `waitFor` sleeps until the command ends, a pattern appears, output goes quiet, or the time is up,
 // woken by output and completion rather than by polling.
 import type { ExecResult } from '@orchflow/protocol';
-import { plainText } from './output';
 import type { CommandRecord, TerminalRecord } from './terminal-record';
 
 /** Options of {@link startCommand}. */
@@ -133,7 +132,7 @@ function holds(record: TerminalRecord, condition: WaitCondition): boolean {
       return command === undefined || ended || (condition.orAwaitingInput === true && record.awaitingInput);
     case 'output': {
       if (condition.pattern === undefined) return record.endOffset > condition.fromOffset;
-      return condition.pattern.test(plainText(record.recentOutput(condition.fromOffset)));
+      return condition.pattern.test(record.plain(record.recentOutput(condition.fromOffset)));
     }
     case 'idle':
       return ended || Date.now() - record.lastOutputAt >= condition.idleMs;

@@ -5,9 +5,13 @@ import type { Principal } from '@orchflow/protocol';
 import type { AuditToolCall } from '@orchflow/security';
 import { agentIdFor, type McpClientIdentity, type McpConnector } from './session';
 
-/** An orchestrator that redacts audit entries as its own (`Orchestrator.redactAuditRecord`). */
+/**
+ * An orchestrator that redacts audit entries as its own (`Orchestrator.redactAuditRecord`), and
+ * text from a terminal's output with that terminal's secrets (`Orchestrator.redactTerminalText`).
+ */
 export interface AuditRedacting {
   redactAuditRecord(record: AuditToolCall): AuditToolCall;
+  redactTerminalText?(terminalId: string, text: string): string;
 }
 
 /**
@@ -33,7 +37,8 @@ export function directConnector(orchestrator: DirectConnectable & Partial<AuditR
       principal,
       clientInfo: { name, version: identity.version },
     });
-    return { client, agentId };
+    const redactText = orchestrator.redactTerminalText?.bind(orchestrator);
+    return { client, agentId, ...(redactText ? { redactText } : {}) };
   };
   // Audit entries get the secrets of the terminal they name, as the orchestrator's own entries do.
   if (typeof orchestrator.redactAuditRecord === 'function') {

@@ -1,6 +1,7 @@
 // Output shaping for agents: terminal bytes become plain text (ANSI and OSC sequences removed,
 // `\r\n` → `\n`), and long text keeps its head and tail with a marker naming the bytes left out,
 // so an agent sees how a build started and how it ended and can page the middle by offset.
+import { createRedactor, type Redactor } from '@orchflow/security';
 
 /** Default cap on the output a tool returns inline: 16 KiB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024;
@@ -15,6 +16,17 @@ const ANSI_PATTERN =
 /** Terminal output as plain text: escape sequences and control bytes removed, `\n` line ends. */
 export function plainText(raw: string): string {
   return raw.replace(/\r+\n/g, '\n').replace(ANSI_PATTERN, '');
+}
+
+let builtins: Redactor | undefined;
+
+/**
+ * The redaction of plain text where the terminal's own secrets are not known (an MCP server in
+ * front of a running server): the built-in patterns only.
+ */
+export function builtinTextRedaction(_terminalId: string, text: string): string {
+  builtins ??= createRedactor();
+  return builtins.redact(text);
 }
 
 /** Text cut to at most about `maxBytes` UTF-8 bytes, keeping head and tail. */

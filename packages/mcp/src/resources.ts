@@ -2,7 +2,7 @@
 // rendered screen) and `orchflow://terminals/{id}/output` (retained output as plain text, newest
 // 64 KiB), listed per terminal the client can see.
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
-import { capText, plainText } from './output';
+import { capText } from './output';
 import type { ToolHost } from './tool-host';
 
 /** Most output the `…/output` resource returns (newest bytes). */
@@ -48,7 +48,7 @@ export function registerResources(server: McpServer, host: ToolHost): void {
       const record = await (await host.session(ctx)).record(variable(variables.id));
       const from = Math.max(0, record.endOffset - OUTPUT_RESOURCE_BYTES);
       const page = await record.terminal.read({ fromOffset: from, maxBytes: OUTPUT_RESOURCE_BYTES });
-      const text = capText(plainText(page.data), OUTPUT_RESOURCE_BYTES).text;
+      const text = capText(record.plain(page.data), OUTPUT_RESOURCE_BYTES).text;
       return { contents: [{ uri: uri.href, mimeType: 'text/plain', text }] };
     },
   );

@@ -57,6 +57,11 @@ export function identityOf(
 export interface McpConnection {
   client: OrchflowClient;
   agentId: string;
+  /**
+   * Redacts text built from a terminal's output (its plain text) with that terminal's secrets
+   * (set by `directConnector`); absent, the built-in patterns only.
+   */
+  redactText?: (terminalId: string, text: string) => string;
 }
 
 /**
@@ -125,7 +130,7 @@ export class AgentSession {
   /** Spawns a terminal for this agent and starts tracking it. */
   async spawn(config: TerminalConfig = {}): Promise<TerminalRecord> {
     const terminal = await this.client.spawnTerminal(this.agentId, config);
-    return this.track(terminal.id, TerminalRecord.open(terminal));
+    return this.track(terminal.id, TerminalRecord.open(terminal, this.connection.redactText));
   }
 
   /** The record of terminal `id`, found among the terminals this client may see. */
@@ -139,7 +144,7 @@ export class AgentSession {
         `No terminal '${id}' (call terminal_list for the terminals you can use, or terminal_spawn)`,
       );
     }
-    return this.track(id, TerminalRecord.open(this.client.handle(info)));
+    return this.track(id, TerminalRecord.open(this.client.handle(info), this.connection.redactText));
   }
 
   /** True while one of its terminals has a command in flight or a call waiting on it. */

@@ -1,6 +1,6 @@
 // The answer of `terminal_run` and `terminal_wait`: where a command stands (exited, running,
 // timed out…), its output head+tail capped, and the offsets to page the rest with `terminal_read`.
-import { capText, plainText } from './output';
+import { capText } from './output';
 import type { CommandRecord, TerminalRecord } from './terminal-record';
 
 /** Where a command stands; `idle` means no command has run in the terminal yet. */
@@ -35,7 +35,7 @@ async function runningOutput(
   const head = await record.terminal.read({ fromOffset: from, maxBytes: maxBytes });
   const end = Math.max(head.endOffset, record.endOffset);
   if (head.nextOffset >= head.endOffset) {
-    return { text: plainText(head.data), truncated: false, end: head.nextOffset };
+    return { text: record.plain(head.data), truncated: false, end: head.nextOffset };
   }
   const tail = await record.terminal.read({
     fromOffset: Math.max(head.offset + half, end - half),
@@ -44,7 +44,7 @@ async function runningOutput(
   const headText = Buffer.from(head.data).subarray(0, half).toString('utf8');
   const omitted = tail.offset - (head.offset + half);
   return {
-    text: `${plainText(headText)}\n…[${omitted} bytes omitted; terminal_read from_offset ${head.offset + half}]…\n${plainText(tail.data)}`,
+    text: `${record.plain(headText)}\n…[${omitted} bytes omitted; terminal_read from_offset ${head.offset + half}]…\n${record.plain(tail.data)}`,
     truncated: true,
     end: tail.nextOffset,
   };

@@ -4,6 +4,7 @@
 // later `terminal_wait`/`terminal_read` picks the same command up: no handle is ever lost.
 import type { RemoteTerminal } from '@orchflow/client';
 import type { Disposer, ExecResult, TerminalActivity } from '@orchflow/protocol';
+import { builtinTextRedaction, plainText } from './output';
 import { PATTERN_WINDOW_CHARS } from './pattern';
 
 /** A command started by `terminal_run`, running or finished. */
@@ -52,13 +53,22 @@ export class TerminalRecord {
   /** When input was last written through this record (ms since epoch). */
   lastInputAt = 0;
 
-  private constructor(readonly terminal: RemoteTerminal) {
+  private constructor(
+    readonly terminal: RemoteTerminal,
+    private readonly redactText: (terminalId: string, text: string) => string,
+  ) {
     this.cwd = terminal.info().cwd ?? '';
   }
 
-  /** Opens the live output feed of `terminal` and learns where its output ends. */
-  static async open(terminal: RemoteTerminal): Promise<TerminalRecord> {
-    const record = new TerminalRecord(terminal);
+  /**
+   * Opens the live output feed of `terminal` and learns where its output ends. `redactText`
+   * redacts the plain text made from its output (default: the built-in patterns).
+   */
+  static async open(
+    terminal: RemoteTerminal,
+    redactText: (terminalId: string, text: string) => string = builtinTextRedaction,
+  ): Promise<TerminalRecord> {
+    const record = new TerminalRecord(terminal, redactText);
     record.stopOutput = await terminal.onOutput((chunk) => record.onChunk(chunk));
     await record.watchActivity();
     const page = await terminal.read({ maxBytes: 1 });
@@ -70,6 +80,15 @@ export class TerminalRecord {
   /** The terminal's id. */
   get id(): string {
     return this.terminal.id;
+  }
+
+  /**
+   * `raw` output as plain text (see {@link plainText}), redacted again: removing colour codes or a
+   * bare `\r` can join a secret whose bytes they kept apart, which the terminal's own redaction
+   * of its bytes could not see.
+   */
+  plain(raw: string): string {
+    return this.redactText(this.id, plainText(raw));
   }
 
   /** True while a command started here has not ended. */

@@ -4,7 +4,7 @@
 // `terminal_run` interrupts the command.
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { startCommand, type WaitCondition, waitFor } from './commands';
-import { DEFAULT_MAX_OUTPUT_BYTES, plainText, tailOf } from './output';
+import { DEFAULT_MAX_OUTPUT_BYTES, tailOf } from './output';
 import { compilePattern } from './pattern';
 import { guarded, ok } from './results';
 import {
@@ -45,7 +45,7 @@ async function hold(
         lastAt = Date.now();
         progress(
           record.endOffset - command.startOffset,
-          tailOf(plainText(record.recentOutput(command.startOffset)), 500),
+          tailOf(record.plain(record.recentOutput(command.startOffset)), 500),
         );
       }
     : undefined;

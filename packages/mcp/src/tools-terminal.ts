@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { TerminalInfo } from '@orchflow/protocol';
 import type * as z from 'zod';
 import { inputBytes } from './keys';
-import { DEFAULT_MAX_OUTPUT_BYTES, plainText } from './output';
+import { DEFAULT_MAX_OUTPUT_BYTES } from './output';
 import { guarded, ok } from './results';
 import {
   KillInput,
@@ -59,7 +59,7 @@ export function registerRead(server: McpServer, host: ToolHost): void {
         record.cursor = Math.max(record.cursor, page.nextOffset);
         const result = {
           terminal_id: record.id,
-          data: args.raw ? page.data : plainText(page.data),
+          data: args.raw ? page.data : record.plain(page.data),
           offset: page.offset,
           next_offset: page.nextOffset,
           end_offset: page.endOffset,

@@ -34,4 +34,35 @@ describe('MCP results', { timeout: 60_000 }, () => {
       await orch.shutdown();
     }
   });
+
+  it('never join a secret that colour codes or a bare \\r kept apart in the bytes', async () => {
+    const orch = await orchestrator({
+      ...SecurityPresets.standard,
+      secrets: [{ name: 'deploy', value: DEPLOY }],
+    });
+    const { client, close } = await linkedClient(orch);
+    try {
+      // As `grep --color` prints a match, and a progress line that overwrote nothing of it.
+      const command =
+        "printf 'dpl-XYZ-\\033[01;31m2026\\033[m-secret\\n'; printf 'dpl-XYZ-2026\\r-secret\\n'";
+      const ran = structured<CommandReport>(
+        'terminal_run',
+        await client.callTool({ name: 'terminal_run', arguments: { command } }),
+      );
+      const id = ran.terminal_id;
+      const call = async (name: string, args: Record<string, unknown>) =>
+        JSON.stringify(await client.callTool({ name, arguments: { terminal_id: id, ...args } }));
+      const texts = [
+        JSON.stringify(ran),
+        await call('terminal_read', { from_offset: 0 }),
+        await call('terminal_snapshot', {}),
+        JSON.stringify(await client.readResource({ uri: `orchflow://terminals/${id}/output` })),
+      ];
+      for (const text of texts) expect(text).not.toContain(DEPLOY);
+      expect(texts[1]).toContain('[REDACTED:deploy]');
+    } finally {
+      await close();
+      await orch.shutdown();
+    }
+  });
 });

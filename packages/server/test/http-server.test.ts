@@ -184,6 +184,21 @@ describe('HttpServer: SSE', () => {
     expect(text).toContain('part-two');
   }, 30_000);
 
+  it('numbers events by bytes, also when the output holds invalid UTF-8 (U+FFFD is 3 bytes)', async () => {
+    const { url } = await startHttp();
+    const call = api(url);
+    const id = String((await call('POST', '/v1/terminals', { agentId: 'bytes' })).body.id);
+    await call('POST', `/v1/terminals/${id}/execute`, { command: "printf 'A\\377\\376B\\n'; echo END" });
+    const end = Number((await call('GET', `/v1/terminals/${id}/output?fromOffset=0`)).body.endOffset);
+    const events = await sse(
+      `${url}/v1/terminals/${id}/stream?fromOffset=0`,
+      { Authorization: `Bearer ${TOKENS.admin}` },
+      (all) => all.filter((e) => e.event === 'output').some((e) => Number(e.id) >= end),
+    );
+    // The last event's id is the end of the output, so a resume from it neither skips nor is refused.
+    expect(Number(events.filter((e) => e.event === 'output').at(-1)?.id)).toBe(end);
+  }, 30_000);
+
   it('frees a vanished SSE client’s stream and subscription', async () => {
     const { url, server } = await startHttp({ maxStallMs: 60_000 });
     const call = api(url);

@@ -95,6 +95,8 @@ export class Terminal {
   private readonly queue = new SerialQueue();
   private readonly sampler: ProcessMetricsSampler | undefined;
   private readonly tracker: ActivityTracker;
+  /** Secrets redacted from what the terminal shows (undefined: none). */
+  private readonly redaction: TerminalRedaction | undefined;
   /** The PTY shell's own history, or (scripted mode) the executes recorded here. */
   private readonly commands: CommandHistory;
   private exit: ExitInfo | undefined;
@@ -127,6 +129,7 @@ export class Terminal {
       backend.kind === 'pty' ? ptyActivitySource(backend.host.session) : pipeActivitySource(backend.runner),
     );
     const { redaction } = opts;
+    this.redaction = redaction;
     this.commands =
       backend.kind === 'pty'
         ? backend.host.session.history.commands
@@ -406,9 +409,15 @@ export class Terminal {
     return this.pipeline.subscribe(options, listener);
   }
 
-  /** The visible screen. */
-  snapshot(): Promise<Snapshot> {
-    return this.pipeline.snapshot();
+  /**
+   * The visible screen. With secrets to redact, each line is redacted again as drawn: colour codes
+   * or a bare `\r` that kept a secret's bytes apart in the output no longer do on the screen.
+   */
+  async snapshot(): Promise<Snapshot> {
+    const snap = await this.pipeline.snapshot();
+    const redaction = this.redaction;
+    if (!redaction) return snap;
+    return { ...snap, lines: snap.lines.map((line) => redaction.redact(line)) };
   }
 
   /** CPU, memory and process count of the terminal's processes (its tree, and its cgroup if it has one). */

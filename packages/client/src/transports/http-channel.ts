@@ -5,9 +5,12 @@
 // (each answered 202), and everything the server sends arrives on one SSE stream (`GET /v1/rpc`).
 // A dropped stream is reopened with `Last-Event-ID`, so nothing is lost or repeated; when that is
 // impossible (the session is gone, the server cannot replay) the channel closes with
-// `ChannelClosedError`, which fails pending requests locally: nothing is invented. `close()`
+// `ChannelClosedError`, which fails pending requests locally: nothing is invented. A POST whose
+// connection drops fails only its own requests, with the same code ("outcome unknown"); a lost
+// `$/cancelRequest` is sent again. `close()`
 // ends the session with `DELETE /v1/rpc`, which releases its terminals at once.
 import {
+  CANCEL_REQUEST_METHOD,
   ChannelClosedError,
   ErrorCode,
   type IpcChannel,
@@ -49,6 +52,9 @@ export interface HttpChannelOptions {
   /** Hears events the channel skips (malformed JSON). */
   onError?: (error: Error) => void;
 }
+
+/** Extra tries of a `$/cancelRequest` POST that dropped or got `429` (pauses 50–400 ms, ~0.75 s in all). */
+const CANCEL_RETRIES = 4;
 
 /** Statuses after which reopening the stream cannot help: no session, not allowed. */
 const FATAL_STATUSES = new Set([400, 401, 403, 404]);
@@ -122,7 +128,12 @@ export class HttpChannel implements IpcChannel {
     return this.inbox.iterate();
   }
 
-  private async post(message: JsonRpcMessage): Promise<void> {
+  /**
+   * POSTs one message. A cancellation whose POST dropped or was refused as `429` (the server at
+   * its request limit) is sent again, `retry` more times with a growing pause: sending it twice is
+   * harmless, losing it leaves the aborted command running.
+   */
+  private async post(message: JsonRpcMessage, retry = CANCEL_RETRIES): Promise<void> {
     if (this.closed) throw new ChannelClosedError();
     const opening = this.session === undefined;
     if (opening) this.takeToken(message);
@@ -135,11 +146,25 @@ export class HttpChannel implements IpcChannel {
         body: JSON.stringify(message),
       });
     } catch (error) {
-      throw this.fail(`Could not reach ${this.endpoint}: ${(error as Error).message}`, error);
+      const reason = `Could not reach ${this.endpoint}: ${(error as Error).message}`;
+      // Without a session there is nothing to keep. With one, a POST whose connection dropped
+      // (a reset, a proxy's hiccup) loses only that message: its requests fail with "connection
+      // lost, outcome unknown" and the session goes on; whether the server is gone is for the
+      // event stream's reconnect to find out, as over WebSocket.
+      if (opening) throw this.fail(reason, error);
+      if (isCancel(message) && retry > 0) return this.postAgain(message, retry);
+      // Rejecting the send fails the message's requests (RpcPeer) with this local error.
+      throw new ChannelClosedError(`${reason}; whether the server took the message is unknown`, {
+        cause: error,
+      });
     }
     if (response.status === 202) {
       response.discard();
       return;
+    }
+    if (response.status === 429 && isCancel(message) && retry > 0) {
+      response.discard();
+      return this.postAgain(message, retry);
     }
     const body = await response.text();
     if (response.status === 404 && !opening)
@@ -158,6 +183,11 @@ export class HttpChannel implements IpcChannel {
     const error =
       answer && 'error' in answer ? OrchflowError.fromJson(answer.error) : errorOf(response, body);
     for (const id of requestIds(message)) this.inbox.push({ jsonrpc: '2.0', id, error: error.toJson() });
+  }
+
+  private async postAgain(message: JsonRpcMessage, retry: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (CANCEL_RETRIES - retry)));
+    return this.post(message, retry - 1);
   }
 
   /** Reads the event stream, reopening it with `Last-Event-ID` after a drop. */
@@ -319,6 +349,12 @@ function errorOf(response: HttpAnswer, body: string): OrchflowError {
     ErrorCode.InternalError,
     `HTTP ${response.status} from the server: ${body.slice(0, 200)}`,
   );
+}
+
+/** True for a `$/cancelRequest` notification (or a batch of only those). */
+function isCancel(message: JsonRpcMessage): boolean {
+  const items = Array.isArray(message) ? message : [message];
+  return items.length > 0 && items.every((item) => 'method' in item && item.method === CANCEL_REQUEST_METHOD);
 }
 
 function requestIds(message: JsonRpcMessage): RequestId[] {

@@ -48,7 +48,12 @@ export async function serveSse(
       await headWritten;
       if (method === 'terminal.output') {
         const data = String(params.data);
-        const next = Number(params.offset) + Buffer.byteLength(data, 'utf8');
+        // The offset after the chunk's bytes: `nextOffset`, not the decoded text's length (an
+        // invalid byte decodes to U+FFFD, three bytes), or a resume would skip or refuse bytes.
+        const next =
+          typeof params.nextOffset === 'number'
+            ? params.nextOffset
+            : Number(params.offset) + Buffer.byteLength(data, 'utf8');
         await write(sseEvent('output', { data, offset: params.offset }, next));
       } else if (method === 'terminal.gap') {
         await write(sseEvent('gap', { from: params.from, to: params.to }, Number(params.to)));
