@@ -7,8 +7,8 @@
 // impossible (the session is gone, the server cannot replay) the channel closes with
 // `ChannelClosedError`, which fails pending requests locally: nothing is invented. A POST whose
 // connection drops fails only its own requests, with the same code ("outcome unknown"); a lost
-// `$/cancelRequest` is sent again. `close()`
-// ends the session with `DELETE /v1/rpc`, which releases its terminals at once.
+// `$/cancelRequest` is sent again. `close()` ends the session with `DELETE /v1/rpc`, which
+// releases its terminals at once.
 import {
   CANCEL_REQUEST_METHOD,
   ChannelClosedError,
