@@ -27,6 +27,7 @@ export { HttpServer } from './http/http-server';
 export {
   DEFAULT_HTTP_MAX_BODY_BYTES,
   DEFAULT_HTTP_MAX_CONCURRENT,
+  DEFAULT_HTTP_MAX_STREAMS,
   DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
   DEFAULT_HTTP_SESSION_TTL_MS,
   type HttpServerAddress,

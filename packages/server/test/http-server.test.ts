@@ -2,7 +2,7 @@
 // bodies carrying the orchflow code, bearer auth and agent scoping, and the SSE output stream
 // with `Last-Event-ID` resume.
 import { ErrorCode } from '@orchflow/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHttp, TOKENS, testOrchestrator } from './transport-harness';
 
 type Json = Record<string, unknown>;
@@ -197,6 +197,25 @@ describe('HttpServer: SSE', () => {
     );
     // The last event's id is the end of the output, so a resume from it neither skips nor is refused.
     expect(Number(events.filter((e) => e.event === 'output').at(-1)?.id)).toBe(end);
+  }, 30_000);
+
+  it('open streams have their own limit and never block commands (or their cancellation)', async () => {
+    const { url } = await startHttp({ maxConcurrentRequests: 2, maxStreams: 3 });
+    const call = api(url);
+    const id = String((await call('POST', '/v1/terminals', { agentId: 'streams' })).body.id);
+    const controller = new AbortController();
+    onTestFinished(() => controller.abort());
+    const open = () =>
+      fetch(`${url}/v1/terminals/${id}/stream`, {
+        headers: { Authorization: `Bearer ${TOKENS.admin}` },
+        signal: controller.signal,
+      });
+    for (let i = 0; i < 3; i++) expect((await open()).status).toBe(200);
+    const refused = await open();
+    expect([refused.status, code((await refused.json()) as Json)]).toEqual([429, ErrorCode.Overloaded]);
+    // Three streams held open, two requests allowed at once: commands still run.
+    const ran = await call('POST', `/v1/terminals/${id}/execute`, { command: 'echo still-served' });
+    expect([ran.status, ran.body.stdout]).toEqual([200, 'still-served\n']);
   }, 30_000);
 
   it('frees a vanished SSE client’s stream and subscription', async () => {

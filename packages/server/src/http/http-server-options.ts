@@ -8,8 +8,10 @@ import type { HttpMetricsSetting } from './http-metrics';
 
 /** Default largest request body: 4 MiB. */
 export const DEFAULT_HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Default requests handled at once (SSE streams included) before 429. */
+/** Default requests handled at once (open SSE streams not counted: see `maxStreams`) before 429. */
 export const DEFAULT_HTTP_MAX_CONCURRENT = 512;
+/** Default open SSE streams (session streams and REST `/stream`s together) before 429. */
+export const DEFAULT_HTTP_MAX_STREAMS = 256;
 /** Default idle time (no request, no open stream) after which a session ends: 60 s, the WebSocket grace. */
 export const DEFAULT_HTTP_SESSION_TTL_MS = DEFAULT_WS_RECONNECT_GRACE_MS;
 /** Default bytes of already written session events kept for `Last-Event-ID` resume: 4 MiB. */
@@ -31,7 +33,13 @@ export interface HttpServerOptions extends ChannelServerSource {
    */
   allowedOrigins?: readonly string[];
   maxBodyBytes?: number;
+  /**
+   * Requests handled at once before new ones get 429 `Overloaded`. Open SSE streams do not count:
+   * streams held open cannot block a command, its cancellation or a health check. Default 512.
+   */
   maxConcurrentRequests?: number;
+  /** Open SSE streams (session and REST) before new ones get 429 `Overloaded`. Default 256. */
+  maxStreams?: number;
   /** How long an SSE reader that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
   maxStallMs?: number;
   /** Open JSON-RPC sessions before new ones get Overloaded. Default 256 (as WebSocket connections). */

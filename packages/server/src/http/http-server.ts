@@ -34,6 +34,7 @@ import { ROUTES, type Route } from './http-routes';
 import {
   DEFAULT_HTTP_MAX_BODY_BYTES,
   DEFAULT_HTTP_MAX_CONCURRENT,
+  DEFAULT_HTTP_MAX_STREAMS,
   DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
   DEFAULT_HTTP_SESSION_TTL_MS,
   type HttpServerAddress,
@@ -104,7 +105,7 @@ export class HttpServer {
     });
     on('GET', '/v1/terminals/:terminalId/stream', async (request, response, found) => {
       const principal = this.principal(request);
-      this.streams++;
+      this.openStream();
       try {
         await serveSse(request, response, {
           channels,
@@ -126,7 +127,7 @@ export class HttpServer {
     );
     on('GET', '/v1/rpc', async (request, response) => {
       const principal = this.principal(request);
-      this.streams++;
+      this.openStream();
       response.once('close', () => this.streams--);
       this.sessions.stream(request, response, principal);
     });
@@ -278,7 +279,8 @@ export class HttpServer {
   /** Runs a request's handler within the concurrency limit, answering what it throws. */
   private async run(response: ServerResponse, handle: () => Promise<void>): Promise<void> {
     const limit = this.options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
-    if (this.active >= limit) {
+    // Open streams are requests that never end: they have their own limit (openStream).
+    if (this.active - this.streams >= limit) {
       sendError(
         response,
         new OrchflowError(ErrorCode.Overloaded, `The server is handling ${limit} requests; retry shortly`),
@@ -295,6 +297,18 @@ export class HttpServer {
       if (failure.code === ErrorCode.PayloadTooLarge) response.setHeader('Connection', 'close');
       sendError(response, failure, sessionErrorStatus(error));
     }
+  }
+
+  /** Counts a stream about to open; throws Overloaded at `maxStreams`. */
+  private openStream(): void {
+    const limit = this.options.maxStreams ?? DEFAULT_HTTP_MAX_STREAMS;
+    if (this.streams >= limit) {
+      throw new OrchflowError(
+        ErrorCode.Overloaded,
+        `The server holds its limit of ${limit} event streams; close one or retry later`,
+      );
+    }
+    this.streams++;
   }
 
   /** Methods under which `url` is routed (for 405's `Allow`). */
