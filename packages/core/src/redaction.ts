@@ -2,10 +2,10 @@
 // patterns plus its own `secretEnv`, see `redactorForPolicy`) is built at spawn and handed to the
 // backend, which applies it to the terminal's output at the source. The same redactor cleans the
 // terminal's audit entries (command text, the programs found in it, cwd, rules, reasons, errors;
-// MCP's tool entries too, through
-// `Orchestrator.redactAuditRecord`), denial reasons and security alerts; entries of a terminal
-// without one (adopted from an earlier process, or an id no terminal has) get the orchestrator
-// policy's.
+// MCP's tool entries too, through `Orchestrator.redactAuditRecord`), denial reasons, security
+// alerts and text a front builds from the output (`Orchestrator.redactTerminalText`); entries of a
+// terminal without one (adopted from an earlier process, or an id no terminal has) get the
+// orchestrator policy's.
 import type { TerminalConfig } from '@orchflow/protocol';
 import { type AuditRecord, type Redactor, redactorForPolicy, type SecurityPolicy } from '@orchflow/security';
 
