@@ -150,6 +150,34 @@ describe('streams', () => {
     const parts = `before ${KEY} after`.match(/.{1,7}/gs) as string[];
     expect(streamAll(redactor, parts).out).toBe('before [REDACTED:private-key] after');
   });
+
+  it('redacts a legacy encrypted PEM key (Proc-Type and DEK-Info lines), as cleaned and as a PTY prints it', () => {
+    const legacy = [
+      '-----BEGIN RSA PRIVATE KEY-----',
+      'Proc-Type: 4,ENCRYPTED',
+      'DEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF',
+      '',
+      'c2VjcmV0IGtleSBib2R5',
+      '-----END RSA PRIVATE KEY-----',
+    ];
+    for (const eol of ['\n', '\r\n']) {
+      const text = `a\n${legacy.join(eol)}\nb`;
+      expect(redactor.redact(text)).toBe('a\n[REDACTED:private-key]\nb');
+      expect(streamAll(redactor, text.match(/.{1,5}/gs) as string[]).out).toBe(
+        'a\n[REDACTED:private-key]\nb',
+      );
+    }
+  });
+
+  it('passes key headers without their END line (a grep for them) and still redacts the key that follows', () => {
+    const headers = Array.from({ length: 500 }, (_, i) => `k${i}.pem:-----BEGIN RSA PRIVATE KEY-----\n`).join(
+      '',
+    );
+    const text = `${headers}${KEY}\n`;
+    const expected = `${headers}[REDACTED:private-key]\n`;
+    expect(redactor.redact(text)).toBe(expected);
+    expect(streamAll(redactor, text.match(/.{1,4096}/gs) as string[]).out).toBe(expected);
+  });
 });
 
 describe('validation', () => {

@@ -11,10 +11,46 @@ export const PENDING = -1;
 
 // Bytes past the lead looked at before a pattern's full window is.
 const PROBE_BYTES = 8;
+// A held tail is first tested this far: most tails stop being a match's start within it, and
+// the whole tail (up to the pattern's window) is tested only when that start still holds.
+const SHORT_PREFIX = 256;
+// Latin-1 text made at a time for pattern windows (a few windows' worth, at most 64 KiB): leads
+// that occur often (a `grep` for key headers) reuse it instead of converting a window each.
+const SEGMENT_FACTOR = 4;
+const SEGMENT_BYTES = 65536;
+
+/**
+ * The buffer being scanned, seen as Latin-1 text for patterns' regexes. A segment is converted
+ * once and sliced for every window inside it, so a scan converts each byte a few times at most
+ * however many leads there are, not once per lead and window.
+ */
+export class ScanText {
+  private start = 0;
+  private text = '';
+
+  constructor(readonly buf: Buffer) {}
+
+  /** Bytes `from`..`to` as Latin-1 text. */
+  slice(from: number, to: number): string {
+    if (from < this.start || to > this.start + this.text.length) {
+      // A few times the request, so a rare lead's probe stays cheap and frequent leads reuse it.
+      const end = from + Math.max(to - from, Math.min(SEGMENT_BYTES, SEGMENT_FACTOR * (to - from)));
+      this.start = from;
+      this.text = this.buf.toString('latin1', from, Math.min(this.buf.length, end));
+    }
+    return this.text.slice(from - this.start, to - this.start);
+  }
+}
 
 /** True when `buf` holds the first `length` bytes of `bytes` at `at`. */
 export function startsWith(buf: Buffer, at: number, bytes: Buffer, length: number): boolean {
   return buf.compare(bytes, 0, length, at, at + length) === 0;
+}
+
+/** True when `window` is the start of a match: a part of it that is not rules the whole out. */
+function isMatchPrefix(prefix: RegExp, window: string): boolean {
+  if (window.length > SHORT_PREFIX && !prefix.test(window.slice(0, SHORT_PREFIX))) return false;
+  return prefix.test(window);
 }
 
 /**
@@ -22,21 +58,22 @@ export function startsWith(buf: Buffer, at: number, bytes: Buffer, length: numbe
  * PENDING when the window is incomplete and the tail could still grow into a match (its prefix
  * regex says so) or a match ends in a character whose rest has not arrived.
  */
-export function matchPattern(rule: Rule, buf: Buffer, j: number, final: boolean): number {
+export function matchPattern(rule: Rule, text: ScanText, j: number, final: boolean): number {
   const pattern = rule.pattern as NonNullable<Rule['pattern']>;
+  const buf = text.buf;
   const n = buf.length;
   const next = j + rule.bytes.length;
   if (pattern.afterLead && next < n && pattern.afterLead[buf[next] as number] === 0) return NONE;
   // A few bytes after the lead usually rule a match out: every match is at least minLength long,
   // so the first min(minLength, …) bytes must be a prefix of one. Decided whatever follows.
   const probe = Math.min(pattern.minLength, rule.bytes.length + PROBE_BYTES, n - j);
-  if (!pattern.prefix.test(buf.toString('latin1', j, j + probe))) return NONE;
+  if (!pattern.prefix.test(text.slice(j, j + probe))) return NONE;
   let window: string;
   if (!final && n - j <= pattern.maxLength) {
-    window = buf.toString('latin1', j, n);
-    if (pattern.prefix.test(window)) return PENDING;
+    window = text.slice(j, n);
+    if (isMatchPrefix(pattern.prefix, window)) return PENDING;
   } else {
-    window = buf.toString('latin1', j, Math.min(n, j + pattern.maxLength + 1));
+    window = text.slice(j, Math.min(n, j + pattern.maxLength + 1));
   }
   pattern.regex.lastIndex = 0;
   const m = pattern.regex.exec(window);

@@ -28,9 +28,14 @@ export interface RedactionPattern {
 export const BUILTIN_REDACTION_PATTERNS: readonly RedactionPattern[] = [
   { name: 'aws-access-key', regex: 'AKIA[0-9A-Z]{16}' },
   { name: 'github-token', regex: 'gh[pousr]_[A-Za-z0-9]{36,251}' },
+  // A PEM body has no `-` (base64 and line ends), so the body stops at the next `-`: a header
+  // without its END line is given up at the next header, not after a 16 KiB window (a `grep -r`
+  // for key headers would cost a window per header). Legacy encrypted keys start their body with
+  // `Proc-Type` and `DEK-Info` lines, which have dashes: the second branch.
   {
     name: 'private-key',
-    regex: '-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\\s\\S]{0,16384}?-----END [A-Z ]{0,40}PRIVATE KEY-----',
+    regex:
+      '-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----(?:[^-]{0,16384}?|\\r{0,2}\\nProc-Type: 4,ENCRYPTED\\r{0,2}\\nDEK-Info: [A-Z0-9-]{1,40},[0-9A-Fa-f]{1,64}[^-]{0,16384}?)-----END [A-Z ]{0,40}PRIVATE KEY-----',
   },
 ];
 

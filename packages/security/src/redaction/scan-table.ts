@@ -1,11 +1,12 @@
 // The scan for many rules (hundreds of secrets): one walk over the bytes with a first-byte table,
 // a second-byte check in JavaScript before any native comparison. Same decisions as scan.ts's
 // needle search, which is faster while rules are few.
-import { matchPattern, NONE, PENDING, startsWith } from './match';
+import { matchPattern, NONE, PENDING, ScanText, startsWith } from './match';
 import type { Rule, RuleSet } from './rules';
 
 /** Outcome at `j` over the rules starting with its byte; `best` receives the winner. */
-function evaluate(rules: Rule[], buf: Buffer, j: number, final: boolean, best: { rule?: Rule }): number {
+function evaluate(rules: Rule[], text: ScanText, j: number, final: boolean, best: { rule?: Rule }): number {
+  const buf = text.buf;
   const avail = buf.length - j;
   let bestLen = NONE;
   let pending = false;
@@ -17,7 +18,7 @@ function evaluate(rules: Rule[], buf: Buffer, j: number, final: boolean, best: {
     }
     if (bytes.length > 1 && buf[j + 1] !== bytes[1]) continue;
     if (!startsWith(buf, j, bytes, bytes.length)) continue;
-    const len = rule.pattern ? matchPattern(rule, buf, j, final) : bytes.length;
+    const len = rule.pattern ? matchPattern(rule, text, j, final) : bytes.length;
     if (len === PENDING) pending = true;
     else if (len > bestLen) {
       bestLen = len;
@@ -32,6 +33,7 @@ export function scanByTable(set: RuleSet, buf: Buffer, final: boolean, out: Buff
   const n = buf.length;
   const { byFirst } = set;
   const best: { rule?: Rule } = {};
+  const text = new ScanText(buf);
   let emitted = 0;
   let j = 0;
   while (j < n) {
@@ -40,7 +42,7 @@ export function scanByTable(set: RuleSet, buf: Buffer, final: boolean, out: Buff
       j++;
       continue;
     }
-    const outcome = evaluate(rules, buf, j, final, best);
+    const outcome = evaluate(rules, text, j, final, best);
     if (outcome === PENDING) {
       if (j > emitted) out.push(buf.subarray(emitted, j));
       return j;

@@ -9,7 +9,7 @@
 // incomplete and the tail could still grow into a match — is where the scan stops; everything
 // from there is held. Every earlier decision is the one the whole text would give, so any split
 // of the input yields the same output as one pass over all of it.
-import { matchPattern, NONE, PENDING } from './match';
+import { matchPattern, NONE, PENDING, ScanText } from './match';
 import type { Rule, RuleSet } from './rules';
 import { scanByTable } from './scan-table';
 
@@ -42,6 +42,7 @@ export function scan(set: RuleSet, buf: Buffer, final: boolean, out: Buffer[]): 
   const count = rules.length;
   const next = new Array<number>(count).fill(-2);
   const partials = final ? [] : partialStarts(rules, buf);
+  const text = new ScanText(buf);
   let partial = 0;
   let emitted = 0;
   let from = 0;
@@ -68,7 +69,7 @@ export function scan(set: RuleSet, buf: Buffer, final: boolean, out: Buffer[]): 
     for (let r = 0; r < count; r++) {
       if (next[r] !== j) continue;
       const rule = rules[r] as Rule;
-      const len = rule.pattern ? matchPattern(rule, buf, j, final) : rule.bytes.length;
+      const len = rule.pattern ? matchPattern(rule, text, j, final) : rule.bytes.length;
       if (len === PENDING) pending = true;
       else if (len > bestLen) {
         bestLen = len;
