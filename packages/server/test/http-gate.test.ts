@@ -111,9 +111,37 @@ describe('HttpServer: methods and JSON-RPC bodies', () => {
       headers,
       '{"jsonrpc":"2.0","id":7,"method":"$/ping"}',
     );
-    expect([sessionless.status, (sessionless.body.error as { code: number }).code]).toEqual([
-      400,
+    expect(sessionless.status).toBe(400);
+    expect(sessionless.body).toMatchObject({
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: ErrorCode.InvalidRequest },
+    });
+  });
+
+  it('refuses a JSON body declared in a charset other than UTF-8 with 415', async () => {
+    const orch = testOrchestrator();
+    const { url } = await startHttp({ auth: undefined, principal: { kind: 'admin' }, orchestrator: orch });
+    const latin1 = await send(
+      `${url}/v1/terminals`,
+      'POST',
+      { 'Content-Type': 'application/json; charset=ISO-8859-1' },
+      '{"agentId":"x"}',
+    );
+    expect([latin1.status, (latin1.body.error as { code: number }).code]).toEqual([
+      415,
       ErrorCode.InvalidRequest,
     ]);
+    expect((latin1.body.error as { message: string }).message).toMatch(
+      /UTF-8 JSON \(got charset 'iso-8859-1'\)/,
+    );
+    expect(orch.listTerminals()).toEqual([]);
+    const quoted = await send(
+      `${url}/v1/terminals`,
+      'POST',
+      { 'Content-Type': 'application/json; charset="UTF-8"' },
+      '{"agentId":"x"}',
+    );
+    expect(quoted.status).toBe(201);
   });
 });

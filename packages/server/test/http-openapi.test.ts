@@ -2,7 +2,7 @@
 // body validated (ajv, JSON Schema 2020-12) against the schema `GET /v1/openapi.json` gives for
 // that route and status; the route table, the served routes and the document name the same
 // operations; and a REST caller that hangs up cancels its command as a JSON-RPC caller can.
-import { ErrorCode } from '@orchflow/protocol';
+import { ErrorCode, PROTOCOL_VERSION } from '@orchflow/protocol';
 import { Ajv2020 } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
@@ -209,6 +209,27 @@ describe('HttpServer: OpenAPI', () => {
       'GET /v1/openapi.json',
     ]);
   }, 60_000);
+
+  it("answers POST /v1/rpc as its description says: initialize's response, JSON-RPC error bodies for 400", async () => {
+    const { url } = await startHttp();
+    const { call } = await described(url);
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'openapi' } },
+    };
+    expect((await call('POST', '/v1/rpc', '/v1/rpc', 200, initialize)).result).toBeDefined();
+    const parse = await call('POST', '/v1/rpc', '/v1/rpc', 400, '{oops');
+    expect(parse.error.code).toBe(ErrorCode.ParseError);
+    // Without a session, only `initialize`.
+    const sessionless = await call('POST', '/v1/rpc', '/v1/rpc', 400, {
+      jsonrpc: '2.0',
+      id: 7,
+      method: '$/ping',
+    });
+    expect([sessionless.id, sessionless.error.code]).toEqual([7, ErrorCode.InvalidRequest]);
+  }, 30_000);
 
   it('documents the SSE stream as text/event-stream and serves it so', async () => {
     const { url } = await startHttp();

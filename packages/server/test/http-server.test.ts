@@ -1,7 +1,7 @@
 // HttpServer as a `curl` user meets it: REST routes with JSON bodies, status codes and JSON error
 // bodies carrying the orchflow code, bearer auth and agent scoping, and the SSE output stream
 // with `Last-Event-ID` resume.
-import { ErrorCode } from '@orchflow/protocol';
+import { ErrorCode, PROTOCOL_VERSION } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHttp, TOKENS, testOrchestrator } from './transport-harness';
 
@@ -200,7 +200,7 @@ describe('HttpServer: SSE', () => {
   }, 30_000);
 
   it('open streams have their own limit and never block commands (or their cancellation)', async () => {
-    const { url } = await startHttp({ maxConcurrentRequests: 2, maxStreams: 3 });
+    const { url } = await startHttp({ maxConcurrentRequests: 2, maxStreams: 3, maxStreamsPerPrincipal: 3 });
     const call = api(url);
     const id = String((await call('POST', '/v1/terminals', { agentId: 'streams' })).body.id);
     const controller = new AbortController();
@@ -216,6 +216,58 @@ describe('HttpServer: SSE', () => {
     // Three streams held open, two requests allowed at once: commands still run.
     const ran = await call('POST', `/v1/terminals/${id}/execute`, { command: 'echo still-served' });
     expect([ran.status, ran.body.stdout]).toEqual([200, 'still-served\n']);
+  }, 30_000);
+
+  it('one token holds at most its share of the streams (half by default), so other tokens still get one', async () => {
+    const { url, server } = await startHttp({ maxStreams: 4 });
+    const id = String((await api(url)('POST', '/v1/terminals', { agentId: 'alice-share' })).body.id);
+    const controller = new AbortController();
+    onTestFinished(() => controller.abort());
+    const open = (token: string) =>
+      fetch(`${url}/v1/terminals/${id}/stream`, {
+        headers: { Authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
+    expect((await open(TOKENS.alice)).status).toBe(200);
+    expect((await open(TOKENS.alice)).status).toBe(200);
+    const refused = await open(TOKENS.alice);
+    const body = (await refused.json()) as Json;
+    expect([refused.status, code(body)]).toEqual([429, ErrorCode.Overloaded]);
+    expect((body.error as Json).message).toMatch(/already holds 2 event streams/);
+    // The pool has room for others: the viewer and the admin still stream.
+    expect((await open(TOKENS.viewer)).status).toBe(200);
+    expect((await open(TOKENS.admin)).status).toBe(200);
+    expect(server.stats()).toMatchObject({ streams: 4 });
+  }, 30_000);
+
+  it('one token holds at most its share of the JSON-RPC sessions; ending one frees its place', async () => {
+    const { url } = await startHttp({ maxSessions: 10, maxSessionsPerPrincipal: 2 });
+    const initialize = (token: string) =>
+      fetch(`${url}/v1/rpc`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'share' } },
+        }),
+      });
+    const first = await initialize(TOKENS.bob);
+    expect(first.status).toBe(200);
+    expect((await initialize(TOKENS.bob)).status).toBe(200);
+    const refused = await initialize(TOKENS.bob);
+    expect([refused.status, code((await refused.json()) as Json)]).toEqual([429, ErrorCode.Overloaded]);
+    expect((await initialize(TOKENS.alice)).status).toBe(200);
+    const ended = await fetch(`${url}/v1/rpc`, {
+      method: 'DELETE',
+      headers: {
+        Authorization: `Bearer ${TOKENS.bob}`,
+        'Orchflow-Session': String(first.headers.get('orchflow-session')),
+      },
+    });
+    expect(ended.status).toBe(204);
+    expect((await initialize(TOKENS.bob)).status).toBe(200);
   }, 30_000);
 
   it('frees a vanished SSE client’s stream and subscription', async () => {

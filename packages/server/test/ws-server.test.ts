@@ -188,6 +188,21 @@ describe('WebSocketServer: limits', () => {
     await first.close();
   });
 
+  it('gives one token at most its share of the connections (half by default); closing one frees it', async () => {
+    const { url, server } = await startWs({ maxConnections: 4 });
+    const first = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false });
+    const second = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false });
+    const error = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false }).catch((e) => e);
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Overloaded);
+    expect(String(error.message)).toMatch(/already holds 2 WebSocket connections/);
+    // Other tokens still get in, up to the server's limit.
+    const admin = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    await first.close();
+    await until(() => server.connectionCount === 2, 'the closed connection to be gone');
+    const again = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false });
+    await Promise.all([second.close(), admin.close(), again.close()]);
+  });
+
   it('allows only listed browser origins', async () => {
     const { url } = await startWs({ allowedOrigins: ['https://app.example'] });
     const refused = await rawSocket(url, { Origin: 'https://evil.example' }).catch((e: Error) => e);

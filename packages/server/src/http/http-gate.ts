@@ -36,8 +36,24 @@ export function checkOrigin(
 /** 415 for a POST without `Content-Type: application/json`. */
 export function checkContentType(request: IncomingMessage): GateRefusal | undefined {
   if (request.method !== 'POST') return undefined;
-  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/json') return undefined;
+  const [media, ...params] = (request.headers['content-type'] ?? '').split(';');
+  const type = media?.trim().toLowerCase();
+  if (type === 'application/json') {
+    // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read wrongly, not refused.
+    const charset = params
+      .map((param) => param.trim().toLowerCase())
+      .find((param) => param.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/^"(.*)"$/, '$1');
+    if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return undefined;
+    return {
+      status: 415,
+      error: new OrchflowError(
+        ErrorCode.InvalidRequest,
+        `POST bodies must be UTF-8 JSON (got charset '${charset.slice(0, 40)}'); send 'Content-Type: application/json'`,
+      ),
+    };
+  }
   return {
     status: 415,
     error: new OrchflowError(

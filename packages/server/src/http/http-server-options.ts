@@ -40,10 +40,20 @@ export interface HttpServerOptions extends ChannelServerSource {
   maxConcurrentRequests?: number;
   /** Open SSE streams (session and REST) before new ones get 429 `Overloaded`. Default 256. */
   maxStreams?: number;
+  /**
+   * Open SSE streams one principal (one token) may hold. Default: half of `maxStreams` when `auth`
+   * holds more than one token, so one token cannot lock the others out; else `maxStreams`.
+   */
+  maxStreamsPerPrincipal?: number;
   /** How long an SSE reader that stops reading may hold a terminal paused; then it goes lossy. Default 2 s. */
   maxStallMs?: number;
   /** Open JSON-RPC sessions before new ones get Overloaded. Default 256 (as WebSocket connections). */
   maxSessions?: number;
+  /**
+   * Open JSON-RPC sessions one principal (one token) may hold. Default: half of `maxSessions` when
+   * `auth` holds more than one token; else `maxSessions`.
+   */
+  maxSessionsPerPrincipal?: number;
   /**
    * Idle time after which a session that sent nothing and held no stream ends as a vanished client
    * (its terminals wait `reconnectGraceMs`, then are killed). Default 60 s.

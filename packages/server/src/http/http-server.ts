@@ -17,6 +17,7 @@ import { ErrorCode, OrchflowError, PROTOCOL_VERSION, type Principal } from '@orc
 import FindMyWay from 'find-my-way';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { channelServerOf } from '../channel-server';
+import { defaultShare, PrincipalSlots } from '../limits/principal-slots';
 import { MonitorUi } from '../ui/monitor-ui';
 import { type MountedMonitor, mountMonitor } from '../ui/mount';
 import { bearerToken } from '../ws/upgrade';
@@ -57,6 +58,7 @@ export class HttpServer {
   private readonly sessions: HttpSessions;
   private active = 0;
   private streams = 0;
+  private readonly streamShares: PrincipalSlots;
   private stopping: Promise<void> | undefined;
   private readonly monitor: MountedMonitor | undefined;
   private readonly metrics: MountedMetrics | undefined;
@@ -67,9 +69,19 @@ export class HttpServer {
     assertSafeBind(this.host, (options.auth?.size ?? 0) > 0);
     connectionAuth(options.auth, options.principal);
     const channels = channelServerOf(options, 'HttpServer');
+    const maxStreams = options.maxStreams ?? DEFAULT_HTTP_MAX_STREAMS;
+    this.streamShares = new PrincipalSlots(
+      options.maxStreamsPerPrincipal ?? defaultShare(maxStreams, options.auth),
+      'event streams',
+    );
+    const maxSessions = options.maxSessions ?? DEFAULT_WS_MAX_CONNECTIONS;
     this.sessions = new HttpSessions({
       channels,
-      maxSessions: options.maxSessions ?? DEFAULT_WS_MAX_CONNECTIONS,
+      maxSessions,
+      sessionShares: new PrincipalSlots(
+        options.maxSessionsPerPrincipal ?? defaultShare(maxSessions, options.auth),
+        'HTTP sessions',
+      ),
       ttlMs: options.sessionTtlMs ?? DEFAULT_HTTP_SESSION_TTL_MS,
       reconnectGraceMs: options.reconnectGraceMs ?? DEFAULT_WS_RECONNECT_GRACE_MS,
       maxInFlight: options.maxInFlight ?? DEFAULT_WS_MAX_IN_FLIGHT,
@@ -105,7 +117,7 @@ export class HttpServer {
     });
     on('GET', '/v1/terminals/:terminalId/stream', async (request, response, found) => {
       const principal = this.principal(request);
-      this.openStream();
+      const release = this.openStream(principal);
       try {
         await serveSse(request, response, {
           channels,
@@ -114,11 +126,11 @@ export class HttpServer {
           fromOffsetQuery: found.query.fromOffset,
           serverInfo: options.serverInfo,
           maxStallMs: options.maxStallMs,
-          onClosed: () => this.streams--,
+          onClosed: release,
         });
       } catch (error) {
         // Refused before a connection existed (bad offset): there is nothing to clean up later.
-        this.streams--;
+        release();
         throw error;
       }
     });
@@ -127,8 +139,8 @@ export class HttpServer {
     );
     on('GET', '/v1/rpc', async (request, response) => {
       const principal = this.principal(request);
-      this.openStream();
-      response.once('close', () => this.streams--);
+      const release = this.openStream(principal);
+      response.once('close', release);
       this.sessions.stream(request, response, principal);
     });
     on('DELETE', '/v1/rpc', (request, response) =>
@@ -299,8 +311,11 @@ export class HttpServer {
     }
   }
 
-  /** Counts a stream about to open; throws Overloaded at `maxStreams`. */
-  private openStream(): void {
+  /**
+   * Counts a stream about to open and returns its release (counted once); throws Overloaded at
+   * `maxStreams`, or when `principal` already holds its share.
+   */
+  private openStream(principal: Principal): () => void {
     const limit = this.options.maxStreams ?? DEFAULT_HTTP_MAX_STREAMS;
     if (this.streams >= limit) {
       throw new OrchflowError(
@@ -308,7 +323,15 @@ export class HttpServer {
         `The server holds its limit of ${limit} event streams; close one or retry later`,
       );
     }
+    const releaseShare = this.streamShares.take(principal);
     this.streams++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.streams--;
+      releaseShare();
+    };
   }
 
   /** Methods under which `url` is routed (for 405's `Allow`). */

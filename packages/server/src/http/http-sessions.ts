@@ -21,6 +21,7 @@ import {
   type ServerInfo,
 } from '@orchflow/protocol';
 import type { ChannelServer } from '../channel-server';
+import type { PrincipalSlots } from '../limits/principal-slots';
 import { TerminalLeases } from '../ws/terminal-leases';
 import { readBodyText, rpcBody } from './http-body';
 import { sendJson } from './http-errors';
@@ -33,6 +34,8 @@ export const HTTP_SESSION_HEADER = 'Orchflow-Session';
 export interface HttpSessionSettings {
   channels: ChannelServer;
   maxSessions: number;
+  /** Each principal's share of `maxSessions`. */
+  sessionShares: PrincipalSlots;
   ttlMs: number;
   reconnectGraceMs: number;
   maxInFlight: number;
@@ -111,10 +114,14 @@ export class HttpSessions {
       initialize.method !== 'initialize' ||
       (typeof id !== 'string' && typeof id !== 'number')
     ) {
-      throw new OrchflowError(
+      // A JSON-RPC error response, as every 400 of this endpoint (its OpenAPI description says so).
+      const refusal = new OrchflowError(
         ErrorCode.InvalidRequest,
         `Start a session by POSTing one 'initialize' request; send its ${HTTP_SESSION_HEADER} response header with every later request`,
       );
+      const answerId = typeof id === 'string' || typeof id === 'number' ? id : null;
+      sendJson(response, 400, { jsonrpc: '2.0', id: answerId, error: refusal.toJson() });
+      return;
     }
     if (this.sessions.size >= this.settings.maxSessions) {
       throw new OrchflowError(
@@ -122,6 +129,7 @@ export class HttpSessions {
         `The server holds its limit of ${this.settings.maxSessions} HTTP sessions; close one (DELETE /v1/rpc) or retry later`,
       );
     }
+    const releaseShare = this.settings.sessionShares.take(principal);
     const session = new HttpSession({
       ...this.settings,
       id: randomUUID(),
@@ -129,7 +137,10 @@ export class HttpSessions {
       leases: this.leases.connection(),
     });
     this.sessions.set(session.id, session);
-    void session.ended.then(() => this.sessions.delete(session.id));
+    void session.ended.then(() => {
+      this.sessions.delete(session.id);
+      releaseShare();
+    });
     const answer = await session.initialize(initialize as JsonRpcRequest);
     if ('error' in answer) {
       this.sessions.delete(session.id);

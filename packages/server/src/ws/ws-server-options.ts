@@ -33,6 +33,12 @@ export interface WebSocketServerOptions extends ChannelServerSource {
   allowedOrigins?: readonly string[];
   maxPayloadBytes?: number;
   maxConnections?: number;
+  /**
+   * Authenticated connections one principal (one token) may hold; its next `initialize` gets
+   * Overloaded. Default: half of `maxConnections` when `auth` holds more than one token, so one
+   * token cannot lock the others out; else `maxConnections`.
+   */
+  maxConnectionsPerPrincipal?: number;
   heartbeatIntervalMs?: number;
   authTimeoutMs?: number;
   maxBufferedBytes?: number;

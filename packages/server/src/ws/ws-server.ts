@@ -14,6 +14,7 @@ import type { InitializeParams, Principal } from '@orchflow/protocol';
 import { type WebSocket, WebSocketServer as WsServer } from 'ws';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { type ChannelServer, channelServerOf } from '../channel-server';
+import { defaultShare, PrincipalSlots } from '../limits/principal-slots';
 import { selectProtocol, WS_BINARY_OUTPUT_PROTOCOL } from './binary-output';
 import { type ConnectionLeases, TerminalLeases } from './terminal-leases';
 import { checkConnectionLimit, checkUpgrade, refuseUpgrade } from './upgrade';
@@ -48,6 +49,7 @@ export class WebSocketServer {
   private readonly host: string;
   private readonly channels: ChannelServer;
   private upgrading = 0;
+  private readonly connectionShares: PrincipalSlots;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -57,6 +59,11 @@ export class WebSocketServer {
     // Fails at construction, not at the first connection, when nobody could be admitted.
     connectionAuth(options.auth, options.principal);
     this.channels = channelServerOf(options, 'WebSocketServer');
+    this.connectionShares = new PrincipalSlots(
+      options.maxConnectionsPerPrincipal ??
+        defaultShare(options.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS, options.auth),
+      'WebSocket connections',
+    );
     this.leases = new TerminalLeases(
       this.channels,
       options.reconnectGraceMs ?? DEFAULT_WS_RECONNECT_GRACE_MS,
@@ -232,11 +239,13 @@ export class WebSocketServer {
     );
     authTimer.unref();
     const base = connectionAuth(this.options.auth, this.options.principal);
+    let releaseShare: (() => void) | undefined;
     const authenticate = async (params: InitializeParams): Promise<Principal> => {
       try {
         const principal =
           headerPrincipal ?? (base.authenticate ? await base.authenticate(params) : base.principal);
         if (!principal) throw new Error('no principal configured');
+        releaseShare ??= this.connectionShares.take(principal);
         clearTimeout(authTimer);
         return principal;
       } catch (error) {
@@ -269,6 +278,7 @@ export class WebSocketServer {
     void served.closed.then(() => {
       signal?.removeEventListener('abort', end);
       clearTimeout(authTimer);
+      releaseShare?.();
       leases.release();
       this.clients.delete(client);
     });
