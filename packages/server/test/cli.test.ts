@@ -24,7 +24,9 @@ describe('help and usage errors', () => {
       expect(code, commands[i]?.join(' ')).toBe(0);
       expect(stdout).toContain(`Usage: orchflow ${commands[i]?.[0] ?? ''}`);
     }
-  });
+    // Six CLIs start at once from source (tsx transpiles each cold, ~1 s of CPU apiece): on two
+    // shared cores that took 14 s beside other test files, past the default 20 s under more load.
+  }, 60_000);
 
   it('says what to do on bad usage', async () => {
     const noServer = await runCli(['ls'], { ORCHFLOW_SERVER: '' });
@@ -39,7 +41,7 @@ describe('help and usage errors', () => {
     const exposed = await runCli(['serve', '--ws', '0', '--host', '0.0.0.0']);
     expect(exposed.code).toBe(1);
     expect(exposed.stderr).toMatch(/Refusing to listen on '0\.0\.0\.0' without authentication/);
-  });
+  }, 60_000);
 });
 
 describe('audit verify', () => {
