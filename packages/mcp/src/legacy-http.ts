@@ -6,7 +6,7 @@
 // session with its own SDK server and `WebStandardStreamableHTTPServerTransport`, so each session
 // keeps its clientInfo, gets its own agent id (from its session id), can receive
 // `resources/updated` on its GET stream, and ends on DELETE, after the idle period, or when the
-// table is full and it is the least recently used session with nothing in flight.
+// table is full and it is the least recently used idle session of the token holding the most.
 import { randomUUID } from 'node:crypto';
 import {
   type AuthInfo,
@@ -70,7 +70,10 @@ export class LegacyHttpSessions {
       );
     }
     if (this.closed) return jsonRpcError(503, -32000, 'The orchflow MCP server is closing');
-    if (this.sessions.size >= this.mcp.maxSessions && !(await this.evictOne())) {
+    if (
+      this.sessions.size >= this.mcp.maxSessions &&
+      !(await this.evictOne(JSON.stringify(principal ?? null)))
+    ) {
       return jsonRpcError(
         503,
         -32000,
@@ -80,15 +83,31 @@ export class LegacyHttpSessions {
     return this.open(request, options, principal);
   }
 
-  // Most 2025 clients never send DELETE: when the table is full, the least recently used session
-  // with nothing in flight makes room (its client re-initializes on its next request's 404).
-  private async evictOne(): Promise<boolean> {
-    let oldest: [string, LegacySession] | undefined;
-    for (const entry of this.sessions) {
-      if (!entry[1].busy() && (oldest === undefined || entry[1].lastUse < oldest[1].lastUse)) oldest = entry;
+  // Most 2025 clients never send DELETE: when the table is full, a session with nothing in flight
+  // makes room (its client re-initializes on its next request's 404). It is taken from the token
+  // holding the most sessions, the one asking counted with the session it opens, and among those
+  // the least recently used: a token that keeps initializing ends its own sessions, not others'.
+  private async evictOne(asking: string): Promise<boolean> {
+    const held = new Map<string, number>([[asking, 1]]);
+    for (const { principalKey } of this.sessions.values()) {
+      held.set(principalKey, (held.get(principalKey) ?? 0) + 1);
     }
-    if (oldest === undefined) return false;
-    await this.end(oldest[0]);
+    let victim: [string, LegacySession] | undefined;
+    let victimHeld = 0;
+    for (const entry of this.sessions) {
+      if (entry[1].busy()) continue;
+      const count = held.get(entry[1].principalKey) ?? 0;
+      if (
+        victim === undefined ||
+        count > victimHeld ||
+        (count === victimHeld && entry[1].lastUse < victim[1].lastUse)
+      ) {
+        victim = entry;
+        victimHeld = count;
+      }
+    }
+    if (victim === undefined) return false;
+    await this.end(victim[0]);
     return true;
   }
 

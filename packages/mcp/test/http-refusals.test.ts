@@ -99,3 +99,62 @@ describe('MCP HTTP handler refusals', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('MCP HTTP sessions shared between tokens', { timeout: 60_000 }, () => {
+  let orch: Orchestrator;
+  let mcp: OrchflowMcpServer;
+  let handler: McpNodeHandler;
+  let http: Server;
+  let url: string;
+  // Two tokens' principals, chosen per request by a header (the server's auth would set them).
+  const principals = {
+    alice: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' },
+    mallory: { kind: 'agent', name: 'mallory', agentIdPrefix: 'mallory' },
+  } as const;
+
+  beforeAll(async () => {
+    orch = await orchestrator();
+    mcp = createMcpServer({ connect: directConnector(orch), maxSessions: 2 });
+    handler = createMcpHttpHandler(mcp);
+    http = createServer(
+      (req, res) => void handler(req, res, principals[req.headers['x-who'] as keyof typeof principals]),
+    );
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+  }, 60_000);
+  afterAll(async () => {
+    await handler?.close();
+    await new Promise((resolve) => http?.close(resolve));
+    await mcp?.close();
+    await orch?.shutdown();
+  }, 60_000);
+
+  const open = async (who: keyof typeof principals, name: string) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...HEADERS, 'x-who': who },
+      body: initialize(name),
+    });
+    await response.body?.cancel();
+    expect(response.status).toBe(200);
+    return response.headers.get('mcp-session-id') ?? '';
+  };
+  const listTools = async (who: keyof typeof principals, session: string) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...HEADERS, 'x-who': who, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
+    });
+    await response.body?.cancel();
+    return response.status;
+  };
+
+  it("a token that keeps initializing ends its own idle sessions, never another token's", async () => {
+    await open('mallory', 'm1');
+    await open('mallory', 'm2');
+    // Full: mallory holds both, so alice's initialize ends mallory's least recently used one.
+    const alice = await open('alice', 'a1');
+    for (let i = 3; i < 8; i++) await open('mallory', `m${i}`);
+    expect(await listTools('alice', alice)).toBe(200);
+  });
+});
