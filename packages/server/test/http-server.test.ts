@@ -3,7 +3,8 @@
 // with `Last-Event-ID` resume.
 import { ErrorCode, PROTOCOL_VERSION } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttp, TOKENS, testOrchestrator } from './transport-harness';
+import { HttpServer } from '../src/http/http-server';
+import { startHttp, TOKENS, testAuthenticator, testOrchestrator } from './transport-harness';
 
 type Json = Record<string, unknown>;
 
@@ -61,6 +62,19 @@ async function sse(
 }
 
 describe('HttpServer: REST', () => {
+  it('refuses limits that are not positive integers when it is built, naming the option', () => {
+    const orchestrator = testOrchestrator();
+    for (const [key, value] of [
+      ['maxStreams', 0],
+      ['maxSessionsPerPrincipal', -2],
+      ['maxBodyBytes', 1.5],
+      ['reconnectGraceMs', -1],
+    ] as const) {
+      const built = () => new HttpServer({ orchestrator, auth: testAuthenticator(), [key]: value });
+      expect(built).toThrow(new RegExp(`HttpServer: ${key} must be an integer ≥ \\d \\(got ${value}\\)`));
+    }
+  });
+
   it('spawns, executes, writes, resizes, snapshots, reads, lists and kills', async () => {
     const { url } = await startHttp();
     const call = api(url);

@@ -6,12 +6,14 @@ import { DirectBackend } from '@orchflow/mux';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { WebSocketServer } from '../src/ws/ws-server';
 import {
   droppableClient,
   errorCode,
   rawSocket,
   startWs,
   TOKENS,
+  testAuthenticator,
   testOrchestrator,
 } from './transport-harness';
 
@@ -180,6 +182,25 @@ describe('WebSocketServer: bad input', () => {
 });
 
 describe('WebSocketServer: limits', () => {
+  it('refuses limits that are not positive integers when it is built, naming the option', () => {
+    const orchestrator = testOrchestrator();
+    for (const [key, value] of [
+      ['maxConnections', 0],
+      ['maxConnectionsPerPrincipal', 1.5],
+      ['maxInFlight', -1],
+      ['reconnectGraceMs', -5],
+    ] as const) {
+      const built = () => new WebSocketServer({ orchestrator, auth: testAuthenticator(), [key]: value });
+      expect(built).toThrow(
+        new RegExp(`WebSocketServer: ${key} must be an integer ≥ \\d \\(got ${value}\\)`),
+      );
+    }
+    // A grace of 0 is valid: terminals of a dropped client are killed at once.
+    expect(
+      () => new WebSocketServer({ orchestrator, reconnectGraceMs: 0, principal: { kind: 'admin' } }),
+    ).not.toThrow();
+  });
+
   it('refuses connections beyond maxConnections with 503 / Overloaded', async () => {
     const { url } = await startWs({ maxConnections: 1 });
     const first = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });

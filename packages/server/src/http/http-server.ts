@@ -17,6 +17,7 @@ import { ErrorCode, OrchflowError, PROTOCOL_VERSION, type Principal } from '@orc
 import FindMyWay from 'find-my-way';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { channelServerOf } from '../channel-server';
+import { checkLimits } from '../limits/option-limits';
 import { defaultShare, PrincipalSlots } from '../limits/principal-slots';
 import { MonitorUi } from '../ui/monitor-ui';
 import { type MountedMonitor, mountMonitor } from '../ui/mount';
@@ -68,6 +69,23 @@ export class HttpServer {
     this.host = options.host ?? DEFAULT_HOST;
     assertSafeBind(this.host, (options.auth?.size ?? 0) > 0);
     connectionAuth(options.auth, options.principal);
+    checkLimits(
+      'HttpServer',
+      options,
+      [
+        'maxBodyBytes',
+        'maxConcurrentRequests',
+        'maxStreams',
+        'maxStreamsPerPrincipal',
+        'maxSessions',
+        'maxSessionsPerPrincipal',
+        'sessionTtlMs',
+        'maxInFlight',
+        'maxBufferedBytes',
+        'replayBufferBytes',
+      ],
+      ['reconnectGraceMs', 'maxStallMs'],
+    );
     const channels = channelServerOf(options, 'HttpServer');
     const maxStreams = options.maxStreams ?? DEFAULT_HTTP_MAX_STREAMS;
     this.streamShares = new PrincipalSlots(

@@ -14,6 +14,7 @@ import type { InitializeParams, Principal } from '@orchflow/protocol';
 import { type WebSocket, WebSocketServer as WsServer } from 'ws';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { type ChannelServer, channelServerOf } from '../channel-server';
+import { checkLimits } from '../limits/option-limits';
 import { defaultShare, PrincipalSlots } from '../limits/principal-slots';
 import { selectProtocol, WS_BINARY_OUTPUT_PROTOCOL } from './binary-output';
 import { type ConnectionLeases, TerminalLeases } from './terminal-leases';
@@ -58,6 +59,20 @@ export class WebSocketServer {
     assertSafeBind(this.host, (options.auth?.size ?? 0) > 0);
     // Fails at construction, not at the first connection, when nobody could be admitted.
     connectionAuth(options.auth, options.principal);
+    checkLimits(
+      'WebSocketServer',
+      options,
+      [
+        'maxPayloadBytes',
+        'maxConnections',
+        'maxConnectionsPerPrincipal',
+        'heartbeatIntervalMs',
+        'authTimeoutMs',
+        'maxBufferedBytes',
+        'maxInFlight',
+      ],
+      ['reconnectGraceMs', 'maxStallMs'],
+    );
     this.channels = channelServerOf(options, 'WebSocketServer');
     this.connectionShares = new PrincipalSlots(
       options.maxConnectionsPerPrincipal ??
