@@ -73,10 +73,29 @@ export async function startCommand(
   return full;
 }
 
+/** Longest a cancelled command is waited for before the tool answers anyway. */
+const CANCEL_SETTLE_MS = 10_000;
+
+/**
+ * Interrupts `command` as a cancellation (SIGINT, then the terminal's escalation) and waits for
+ * its end, at most CANCEL_SETTLE_MS.
+ */
+export async function interruptCommand(command: CommandRecord): Promise<void> {
+  command.cancelled = true;
+  command.abort.abort();
+  await Promise.race([command.settled, new Promise((r) => setTimeout(r, CANCEL_SETTLE_MS).unref())]);
+}
+
 /** What `terminal_wait` waits for. */
 export type WaitCondition =
   | { until: 'exit'; orAwaitingInput?: boolean }
-  | { until: 'output'; pattern?: RegExp; fromOffset: number }
+  | {
+      until: 'output';
+      pattern?: RegExp;
+      fromOffset: number;
+      /** The command running when the wait began: its end (with its output seen) ends the wait. */
+      during?: CommandRecord;
+    }
   | { until: 'idle'; idleMs: number };
 
 /**
@@ -98,6 +117,7 @@ export async function waitFor(
         condition.until !== 'exit' || record.current === undefined || record.current.endOffset !== undefined
       );
     }
+    if (condition.until === 'output' && outputCannotCome(record, condition.during)) return false;
     if (signal?.aborted) return false;
     const now = Date.now();
     if (now >= deadline) return false;
@@ -122,6 +142,17 @@ export async function waitFor(
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     onTick?.();
   }
+}
+
+/**
+ * True when an output wait can no longer be met: the terminal exited, or the command it began
+ * during has ended and all its output was seen. (Begun with no command running, it waits on:
+ * output of a background job may still come.)
+ */
+function outputCannotCome(record: TerminalRecord, during: CommandRecord | undefined): boolean {
+  if (record.exited) return true;
+  if (during === undefined || during.endOffset === undefined) return false;
+  return record.endOffset >= during.endOffset;
 }
 
 function holds(record: TerminalRecord, condition: WaitCondition): boolean {

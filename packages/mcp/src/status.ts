@@ -146,14 +146,16 @@ export function renderReport(report: CommandReport): string {
       : report.status === 'running'
         ? `running (handle: terminal_id ${report.terminal_id}; call terminal_wait)`
         : report.status === 'awaiting_input'
-          ? `awaiting input (answer with terminal_write, terminal_id ${report.terminal_id})`
+          ? `awaiting input (answer with terminal_write, terminal_id ${report.terminal_id}; keys ["Ctrl-C"] interrupts it)`
           : report.status === 'timed_out'
             ? 'timed out'
             : 'no command running';
   const lines = [
     `[${report.terminal_id}] ${head}${report.cancelled ? ' (cancelled)' : ''} after ${report.duration_ms} ms; cwd ${report.cwd}`,
   ];
-  if (report.condition_met === false) lines.push('(wait condition not met before timeout_ms)');
+  if (report.condition_met === false) {
+    lines.push('(wait condition not met: timeout_ms ran out, or the command or the terminal ended first)');
+  }
   if (report.error) lines.push(`ended without a result: ${report.error}`);
   if (report.output) lines.push(report.output);
   if (report.truncated)

@@ -52,6 +52,7 @@ export class TerminalRecord {
   private activity: TerminalActivity | undefined;
   /** When input was last written through this record (ms since epoch). */
   lastInputAt = 0;
+  private disposed = false;
 
   private constructor(
     readonly terminal: RemoteTerminal,
@@ -89,6 +90,11 @@ export class TerminalRecord {
    */
   plain(raw: string): string {
     return this.redactText(this.id, plainText(raw));
+  }
+
+  /** True once the terminal exited (as its activity reported) or the record was disposed. */
+  get exited(): boolean {
+    return this.disposed || this.activity?.activity === 'exited';
   }
 
   /** True while a command started here has not ended. */
@@ -152,10 +158,13 @@ export class TerminalRecord {
   get awaitingInput(): boolean {
     const activity = this.activity;
     if (activity?.activity !== 'awaiting_input' || !this.busy) return false;
-    // When this wait began (a server without `waitingSince`: when the command did).
-    const began = activity.waitingSince ?? activity.since;
-    const since = began === undefined ? Number.NaN : Date.parse(began);
-    return Number.isNaN(since) || since > this.lastInputAt;
+    // Only a wait the server counted (seen unchanged for a moment: `waitingSince`), begun after
+    // the last input written here. An uncounted one may be the shell at its next prompt with the
+    // command's done marker not yet read (under load), and `terminal_run` would hand back a
+    // finished command as awaiting input; a server without `waitingSince` reports none, as one
+    // without `terminal.activity` does, rather than a guessed one.
+    const since = activity.waitingSince === undefined ? Number.NaN : Date.parse(activity.waitingSince);
+    return !Number.isNaN(since) && since > this.lastInputAt;
   }
 
   /** Asks the server for the activity now (after writing input, notifications may lag). */
@@ -166,6 +175,7 @@ export class TerminalRecord {
 
   /** Stops the live feed. */
   dispose(): void {
+    this.disposed = true;
     this.stopOutput?.dispose();
     this.stopOutput = undefined;
     this.stopActivity?.dispose();

@@ -3,7 +3,7 @@
 // While a call holds, progress notifications carry the output tail; cancelling a held
 // `terminal_run` interrupts the command.
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
-import { startCommand, type WaitCondition, waitFor } from './commands';
+import { interruptCommand, startCommand, type WaitCondition, waitFor } from './commands';
 import { DEFAULT_MAX_OUTPUT_BYTES, tailOf } from './output';
 import { compilePattern } from './pattern';
 import { guarded, ok } from './results';
@@ -19,8 +19,6 @@ import { renderReport, reportOf } from './status';
 import type { CommandRecord, TerminalRecord } from './terminal-record';
 import { progressSender, type ToolHost, traceMetaOf } from './tool-host';
 
-/** Longest a cancelled command is waited for before the tool answers anyway. */
-const CANCEL_SETTLE_MS = 10_000;
 /** Least time between two progress notifications. */
 const PROGRESS_INTERVAL_MS = 200;
 
@@ -51,9 +49,7 @@ async function hold(
     : undefined;
   await waitFor(record, { until: 'exit', orAwaitingInput: true }, yieldMs, ctx.mcpReq.signal, tick);
   if (ctx.mcpReq.signal.aborted && command.endOffset === undefined) {
-    command.cancelled = true;
-    command.abort.abort();
-    await Promise.race([command.settled, new Promise((r) => setTimeout(r, CANCEL_SETTLE_MS).unref())]);
+    await interruptCommand(command);
   }
 }
 
@@ -79,13 +75,11 @@ export function registerRun(server: McpServer, host: ToolHost): void {
           if (!chosen.fresh && args.cwd !== undefined) await cd(record, args.cwd);
         } else {
           record = await session.record(args.terminal_id);
+          // Before the cd: a cd typed into a busy terminal would wait behind its command.
+          assertIdle(record);
           if (args.cwd !== undefined) await cd(record, args.cwd);
         }
-        if (record.busy) {
-          throw new Error(
-            `terminal ${record.id} is still running '${record.current?.command}': call terminal_wait, or terminal_write keys ["Ctrl-C"] to interrupt it`,
-          );
-        }
+        assertIdle(record);
         const maxOutputBytes = args.max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES;
         const command = await startCommand(record, args.command, {
           timeoutMs: args.timeout_ms,
@@ -97,6 +91,14 @@ export function registerRun(server: McpServer, host: ToolHost): void {
         const report = await reportOf(record, maxOutputBytes, { awaitingInput: record.awaitingInput });
         return ok(report, renderReport(report));
       }),
+  );
+}
+
+/** Throws when a command started here still runs in `record`, saying how to get past it. */
+function assertIdle(record: TerminalRecord): void {
+  if (!record.busy) return;
+  throw new Error(
+    `terminal ${record.id} is still running '${record.current?.command}': call terminal_wait, or terminal_write keys ["Ctrl-C"] to interrupt it`,
   );
 }
 
@@ -113,7 +115,7 @@ export function registerWait(server: McpServer, host: ToolHost): void {
     {
       title: 'Wait for a terminal',
       description:
-        "Waits on the server until the terminal's command exits (until: exit), new output matching pattern appears (until: output), or output stays quiet for idle_ms (until: idle), at most timeout_ms. Returns the command's status like terminal_run; condition_met is false when the time ran out.",
+        "Waits on the server until the terminal's command exits (until: exit), new output matching pattern appears (until: output), or output stays quiet for idle_ms (until: idle), at most timeout_ms. Returns the command's status like terminal_run; condition_met is false when the time ran out, or (until: output) the command or the terminal ended first.",
       inputSchema: WaitInput,
       outputSchema: CommandReportSchema,
       annotations: { readOnlyHint: true },
@@ -128,6 +130,7 @@ export function registerWait(server: McpServer, host: ToolHost): void {
             until: 'output',
             pattern: args.pattern === undefined ? undefined : compilePattern(args.pattern),
             fromOffset: record.cursor,
+            during: record.busy ? record.current : undefined,
           };
         } else if (args.until === 'idle') {
           condition = { until: 'idle', idleMs: args.idle_ms ?? DEFAULT_IDLE_MS };

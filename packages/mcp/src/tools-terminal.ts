@@ -2,9 +2,10 @@
 // rendered screen, spawn, list and kill. Writing is raw input: the orchestrator's policy decides
 // whether this client may send it (the `write` capability), not this server.
 import type { McpServer } from '@modelcontextprotocol/server';
-import type { TerminalInfo } from '@orchflow/protocol';
+import { ErrorCode, isOrchflowError, type TerminalInfo } from '@orchflow/protocol';
 import type * as z from 'zod';
-import { inputBytes } from './keys';
+import { interruptCommand } from './commands';
+import { inputBytes, KEY_BYTES } from './keys';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './output';
 import { guarded, ok } from './results';
 import {
@@ -21,6 +22,8 @@ import {
   WriteOutput,
 } from './schemas';
 import type { ToolHost } from './tool-host';
+
+const CTRL_C = KEY_BYTES['Ctrl-C'];
 
 function summary(info: TerminalInfo): z.infer<typeof TerminalSummary> {
   return {
@@ -78,7 +81,7 @@ export function registerWrite(server: McpServer, host: ToolHost): void {
     {
       title: 'Type into a terminal',
       description:
-        'Sends text and then named keys (Enter, Tab, Escape, Up, Down, Ctrl-C, …) to a terminal, e.g. to answer a prompt or drive a TUI. Raw input may be refused by the security policy.',
+        'Sends text and then named keys (Enter, Tab, Escape, Up, Down, Ctrl-C, …) to a terminal, e.g. to answer a prompt or drive a TUI. Raw input may be refused by the security policy; keys ["Ctrl-C"] alone then still interrupts a command terminal_run started.',
       inputSchema: WriteInput,
       outputSchema: WriteOutput,
       annotations: { destructiveHint: true },
@@ -89,7 +92,20 @@ export function registerWrite(server: McpServer, host: ToolHost): void {
         if (data.length === 0) throw new Error('Nothing to write: give text and/or keys');
         const record = await (await host.session(ctx)).record(args.terminal_id);
         record.lastInputAt = Date.now();
-        await record.terminal.write(data);
+        try {
+          await record.terminal.write(data);
+        } catch (error) {
+          // A policy without raw input (the `standard` one) refuses every keystroke, Ctrl-C too;
+          // a command started here is still the caller's to stop: cancelled, it gets SIGINT.
+          const command = record.current;
+          const refused = isOrchflowError(error) && error.code === ErrorCode.Forbidden;
+          if (!refused || data !== CTRL_C || !record.busy || command === undefined) throw error;
+          await interruptCommand(command);
+          return ok(
+            { terminal_id: record.id, bytes: 0 },
+            `interrupted '${command.command}' in ${record.id} (this policy refuses raw input, so the command was cancelled: SIGINT)`,
+          );
+        }
         const bytes = Buffer.byteLength(data);
         return ok({ terminal_id: record.id, bytes }, `wrote ${bytes} bytes to ${record.id}`);
       }),

@@ -181,6 +181,70 @@ describe('orchflow MCP tools (v2 client, in memory)', { timeout: 60_000 }, () =>
     expect(textOf(refused)).toContain('Raw input is not allowed by the security policy');
   });
 
+  const spawn = async () =>
+    structured<{ terminal_id: string }>(
+      'terminal_spawn',
+      await client.callTool({ name: 'terminal_spawn', arguments: {} }),
+    ).terminal_id;
+  const wait = async (args: Record<string, unknown>) =>
+    structured<CommandReport>(
+      'terminal_wait',
+      await client.callTool({ name: 'terminal_wait', arguments: args }),
+    );
+
+  it('refuses a run with cwd on a busy terminal at once, and Ctrl-C interrupts it where raw input is refused', async () => {
+    const terminal_id = await spawn();
+    const started = await run({ command: 'sleep 30', terminal_id, yield_ms: 200 });
+    expect(started.status).toBe('running');
+    const before = Date.now();
+    const busy = await client.callTool({
+      name: 'terminal_run',
+      arguments: { command: 'echo hi', terminal_id, cwd: '/tmp' },
+    });
+    expect(busy.isError).toBe(true);
+    expect(textOf(busy)).toContain("still running 'sleep 30'");
+    expect(Date.now() - before).toBeLessThan(5_000);
+    // `standard` refuses raw input; Ctrl-C alone still stops the command terminal_run started.
+    const interrupted = await client.callTool({
+      name: 'terminal_write',
+      arguments: { terminal_id, keys: ['Ctrl-C'] },
+    });
+    expect(interrupted.isError).toBeFalsy();
+    expect(textOf(interrupted)).toContain("interrupted 'sleep 30'");
+    expect(await wait({ terminal_id, until: 'exit', timeout_ms: 10_000 })).toMatchObject({
+      status: 'exited',
+      cancelled: true,
+    });
+    // Other keystrokes stay refused.
+    const typed = await client.callTool({ name: 'terminal_write', arguments: { terminal_id, text: 'id\r' } });
+    expect(typed.isError).toBe(true);
+    // The cwd was never changed behind the command's back.
+    expect((await run({ command: 'pwd', terminal_id })).output).not.toBe('/tmp\n');
+  });
+
+  it('an output wait ends when the command it waits on ends, or the terminal exits', async () => {
+    const done = await spawn();
+    await run({ command: 'sleep 1; echo bye', terminal_id: done, yield_ms: 0 });
+    const before = Date.now();
+    const ended = await wait({ terminal_id: done, until: 'output', pattern: 'NEVER', timeout_ms: 30_000 });
+    expect(ended).toMatchObject({ status: 'exited', exit_code: 0, condition_met: false });
+    const gone = await spawn();
+    await run({ command: 'sleep 1; exit 5', terminal_id: gone, yield_ms: 0 });
+    const exited = await wait({ terminal_id: gone, until: 'output', pattern: 'NEVER', timeout_ms: 30_000 });
+    expect(exited.condition_met).toBe(false);
+    expect(Date.now() - before).toBeLessThan(20_000);
+    // Begun with no command running, it waits on: a background job's output may still come.
+    const background = await spawn();
+    await run({ command: '(sleep 1; echo LATER-7) &', terminal_id: background });
+    const later = await wait({
+      terminal_id: background,
+      until: 'output',
+      pattern: 'LATER-\\d',
+      timeout_ms: 30_000,
+    });
+    expect(later.condition_met).toBe(true);
+  });
+
   it('terminal_write types text and keys; terminal_snapshot shows the screen', async () => {
     const trusted = await orchestrator(SecurityPresets.trusted);
     const linked = await linkedClient(trusted, { name: 'writer' });
