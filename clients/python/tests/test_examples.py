@@ -7,6 +7,7 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from conftest import PACKAGE, SIDECAR
 
@@ -88,3 +89,24 @@ def test_blender_script() -> None:
     assert run.returncode == 0, run.stderr
     assert "progress 3/3" in run.stdout
     assert "rendered 3 frames" in run.stdout and run.stdout.rstrip().endswith("done")
+
+
+def test_readme_api_tour(tmp_path: Path) -> None:
+    """The README's API tour runs as written, against the built sidecar in a real directory."""
+    readme = (PACKAGE / "README.md").read_text()
+    tour = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "Orchestrator.sidecar(policy=" in tour and '"/src/project"' in tour
+    script = tour.replace("Orchestrator.sidecar(policy=", f"Orchestrator.sidecar(command={SIDECAR!r}, policy=")
+    script = script.replace('"/src/project"', repr(str(tmp_path)))
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(PACKAGE / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    # pytest found no tests (exit 5), the stream showed the command's output, curl was denied.
+    assert run.stdout.startswith("5 "), run.stdout
+    assert "streamed" in run.stdout
+    assert "allowedCommands" in run.stdout or "not allowed" in run.stdout, run.stdout
