@@ -10,6 +10,17 @@ import { humanDestination } from './human-log';
 
 export type { Logger } from 'pino';
 
+/** The levels a logger takes, lowest first (`silent` logs nothing). */
+export const LOG_LEVELS: readonly LevelWithSilent[] = [
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'fatal',
+  'silent',
+];
+
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** Minimum level. Default `info` (`ORCHFLOW_LOG_LEVEL` overrides). */
@@ -22,7 +33,9 @@ export interface LoggerOptions {
 
 /** A pino logger writing JSON lines to stderr. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? (process.env.ORCHFLOW_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
+  // An unknown level in the environment is ignored rather than failing the server at start.
+  const fromEnv = LOG_LEVELS.find((known) => known === process.env.ORCHFLOW_LOG_LEVEL);
+  const level = options.level ?? fromEnv ?? 'info';
   const fd = options.fd ?? 2;
   if (options.format === 'human') {
     return pino(

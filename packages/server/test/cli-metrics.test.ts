@@ -31,10 +31,10 @@ const scrape = (url: string, token?: string) =>
 describe('serve --metrics', { timeout: 90_000 }, () => {
   it('needs --http, and --metrics-token needs --metrics; --help documents both', async () => {
     const alone = await runCli(['serve', '--metrics', '--ws', '0']);
-    expect(alone.code).toBe(1);
+    expect(alone.code).toBe(2);
     expect(alone.stderr).toContain('--metrics serves /metrics on the HTTP listener: pass --http PORT too');
     const token = await runCli(['serve', '--http', '0', '--metrics-token', METRICS_TOKEN]);
-    expect(token.code).toBe(1);
+    expect(token.code).toBe(2);
     expect(token.stderr).toContain('--metrics-token lets a scraper in to /metrics: pass --metrics too');
     const help = await runCli(['serve', '--help']);
     expect(help.stdout).toContain('--metrics ');

@@ -32,12 +32,12 @@ function listening(stderr: string): {
 describe('serve --ui', { timeout: 90_000 }, () => {
   it('needs --http, and --ui-assets needs --ui', async () => {
     const alone = await runCli(['serve', '--ui', '--ws', '0']);
-    expect(alone.code).toBe(1);
+    expect(alone.code).toBe(2);
     expect(alone.stderr).toContain(
       '--ui serves the web monitor at /ui/ on the HTTP listener: pass --http PORT too',
     );
     const assets = await runCli(['serve', '--http', '0', '--ui-assets', '/tmp']);
-    expect(assets.code).toBe(1);
+    expect(assets.code).toBe(2);
     expect(assets.stderr).toContain('pass --ui too');
   });
 

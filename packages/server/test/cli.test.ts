@@ -35,9 +35,25 @@ describe('help and usage errors', () => {
     const badPort = await runCli(['serve', '--ws', 'x']);
     expect(badPort.code).not.toBe(0);
     expect(badPort.stderr).toMatch(/not a port/);
+    // Usage errors exit 2, whether commander or orchflow finds them.
     const nothing = await runCli(['serve']);
-    expect(nothing.code).toBe(1);
+    expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/Nothing to serve/);
+    const level = await runCli(['serve', '--stdio', '--log-level', 'loud']);
+    expect([level.code, level.stderr]).toEqual([
+      2,
+      expect.stringMatching(/Allowed choices are trace, debug, info/),
+    ]);
+    const short = await runCli(['serve', '--ws', '0', '--token', 'abc']);
+    expect([short.code, short.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--token must be at least 16 characters/),
+    ]);
+    const missing = await runCli(['replay']);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      expect.stringMatching(/missing required argument 'file'/),
+    ]);
     const exposed = await runCli(['serve', '--ws', '0', '--host', '0.0.0.0']);
     expect(exposed.code).toBe(1);
     expect(exposed.stderr).toMatch(/Refusing to listen on '0\.0\.0\.0' without authentication/);

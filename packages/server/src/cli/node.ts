@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { TokenAuthenticator } from '../auth';
 import { ClusterNode, DEFAULT_NODE_CAPACITY } from '../cluster/node';
 import { createLogger } from '../logger';
+import { addLogFlags } from './log-flags';
 import { type NodeMetricsFlags, nodeMetricsSettings, startNodeMetrics } from './node-metrics';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { effectivePolicy } from './policy-flag';
@@ -200,8 +201,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
 
 /** Registers `node` on `program`. */
 export function registerNode(program: Command, done: (code: number) => void): void {
-  program
-    .command('node')
+  addLogFlags(program.command('node'))
     .description('Serve an orchestrator as a node of an orchflow cluster on NATS (see docs/cluster.md)')
     .option('--nats <urls>', 'NATS server URL(s), comma-separated, e.g. nats://HOST:4222')
     .option('--name <id>', 'node id: letters, digits, - (default: the host name)')
@@ -244,7 +244,5 @@ export function registerNode(program: Command, done: (code: number) => void): vo
       '--metrics-auth <mode>',
       'with --metrics-port: token (every scrape needs a token) or loopback (loopback peers need none); default token with --tokens, else loopback',
     )
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
-    .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .action(async (flags: NodeFlags) => done(await withUsageErrors('--tokens', () => runNode(flags))));
 }

@@ -11,6 +11,7 @@ import { registerLs } from './ls';
 import { registerMcp } from './mcp';
 import { registerNode } from './node';
 import { registerRecord } from './record';
+import { USAGE_EXIT_CODE } from './recording-args';
 import { registerReplay } from './replay';
 import { registerServe } from './serve';
 import { VERSION } from './version';
@@ -48,8 +49,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return code;
   } catch (error) {
-    // --help and --version arrive as CommanderErrors with exit code 0.
-    if (error instanceof CommanderError) return error.exitCode;
+    // --help and --version arrive as CommanderErrors with exit code 0; every other one is a
+    // usage error commander already printed (unknown option, missing or invalid value): 2.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
     reportError(error);
     return 1;
   }

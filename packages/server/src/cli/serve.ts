@@ -7,7 +7,14 @@
 import { resolve } from 'node:path';
 import type { Orchestrator } from '@orchflow/core';
 import { type Command, InvalidArgumentError } from 'commander';
-import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
+import {
+  assertSafeBind,
+  DEFAULT_HOST,
+  generateToken,
+  isLoopbackHost,
+  MIN_TOKEN_LENGTH,
+  TokenAuthenticator,
+} from '../auth';
 import { ClusterGateway } from '../cluster/gateway';
 import { gatewayLoginVerifier } from '../cluster/gateway-login';
 import { gatewayRegistry } from '../cluster/gateway-metrics';
@@ -19,10 +26,11 @@ import { UnixSocketServer } from '../unix';
 import { WebSocketServer } from '../ws/ws-server';
 import { announce, type Listener } from './banner';
 import { reportError } from './errors';
+import { addLogFlags } from './log-flags';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { launchedByNpm, watchParent } from './parent-watch';
 import { effectivePolicy } from './policy-flag';
-import { USAGE_EXIT_CODE } from './recording-args';
+import { USAGE_EXIT_CODE, usageError } from './recording-args';
 import {
   type GatewayFlagOptions,
   gatewayMcpClient,
@@ -83,9 +91,6 @@ export interface ServeFlags extends ServeClusterFlags {
 }
 
 async function authFrom(flags: ServeFlags): Promise<{ auth?: TokenAuthenticator; generated?: string }> {
-  if (flags.token && flags.tokens) {
-    throw new Error('Pass either --token or --tokens FILE, not both');
-  }
   if (flags.tokens) return { auth: await TokenAuthenticator.fromFile(flags.tokens) };
   if (flags.token) return { auth: TokenAuthenticator.single(flags.token) };
   const network = flags.ws !== undefined || flags.http !== undefined;
@@ -102,6 +107,42 @@ function logFormat(value: string | undefined): 'human' | 'json' {
   return process.stderr.isTTY ? 'human' : 'json';
 }
 
+/** Flags that need another flag, conflict, or leave nothing to listen on: usage errors (exit 2). */
+function checkServeFlags(flags: ServeFlags): void {
+  const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
+  if (flags.token !== undefined && flags.tokens !== undefined) {
+    throw usageError('Pass either --token or --tokens FILE, not both');
+  }
+  if (flags.token !== undefined && flags.token.length < MIN_TOKEN_LENGTH) {
+    throw usageError(
+      `--token must be at least ${MIN_TOKEN_LENGTH} characters (a short one can be guessed); without --token, --ws/--http generate one`,
+    );
+  }
+  if (flags.mcp && flags.http === undefined) {
+    throw usageError('--mcp serves MCP at /mcp on the HTTP listener: pass --http PORT too');
+  }
+  if (flags.sessionIdle !== undefined && !flags.mcp) {
+    throw usageError('--session-idle sets the idle period of MCP sessions: pass --mcp too');
+  }
+  if (flags.ui && flags.http === undefined) {
+    throw usageError('--ui serves the web monitor at /ui/ on the HTTP listener: pass --http PORT too');
+  }
+  if (flags.uiAssets !== undefined && !flags.ui) {
+    throw usageError('--ui-assets DIR picks the monitor build --ui serves: pass --ui too');
+  }
+  if (flags.metrics && flags.http === undefined) {
+    throw usageError('--metrics serves /metrics on the HTTP listener: pass --http PORT too');
+  }
+  if (flags.metricsToken !== undefined && !flags.metrics) {
+    throw usageError('--metrics-token lets a scraper in to /metrics: pass --metrics too');
+  }
+  if (!flags.stdio && !flags.unix && !wantsNetwork) {
+    throw usageError(
+      'Nothing to serve: pass --stdio, --unix PATH, --ws PORT and/or --http PORT (see orchflow serve --help)',
+    );
+  }
+}
+
 /**
  * Runs `orchflow serve`; resolves with the exit code after shutdown. `usage` is the flags' checked
  * values (see serve-usage.ts; computed from `flags` when not given).
@@ -111,30 +152,8 @@ export async function serve(
   usage: ServeUsage = serveUsage(flags),
   cluster: GatewayFlagOptions | undefined = gatewayOptions(flags),
 ): Promise<number> {
+  checkServeFlags(flags);
   const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
-  if (flags.mcp && flags.http === undefined) {
-    throw new Error('--mcp serves MCP at /mcp on the HTTP listener: pass --http PORT too');
-  }
-  if (flags.sessionIdle !== undefined && !flags.mcp) {
-    throw new Error('--session-idle sets the idle period of MCP sessions: pass --mcp too');
-  }
-  if (flags.ui && flags.http === undefined) {
-    throw new Error('--ui serves the web monitor at /ui/ on the HTTP listener: pass --http PORT too');
-  }
-  if (flags.uiAssets !== undefined && !flags.ui) {
-    throw new Error('--ui-assets DIR picks the monitor build --ui serves: pass --ui too');
-  }
-  if (flags.metrics && flags.http === undefined) {
-    throw new Error('--metrics serves /metrics on the HTTP listener: pass --http PORT too');
-  }
-  if (flags.metricsToken !== undefined && !flags.metrics) {
-    throw new Error('--metrics-token lets a scraper in to /metrics: pass --metrics too');
-  }
-  if (!flags.stdio && !flags.unix && !wantsNetwork) {
-    throw new Error(
-      'Nothing to serve: pass --stdio, --unix PATH, --ws PORT and/or --http PORT (see orchflow serve --help)',
-    );
-  }
   const format = logFormat(flags.logFormat);
   const log = createLogger({ level: flags.logLevel as never, format });
   const gateway = cluster ? await ClusterGateway.open(cluster) : undefined;
@@ -332,6 +351,7 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
   let usage: ServeUsage;
   let cluster: GatewayFlagOptions | undefined;
   try {
+    checkServeFlags(flags);
     usage = serveUsage(flags);
     cluster = gatewayOptions(flags);
   } catch (error) {
@@ -343,8 +363,7 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
 
 /** Registers `serve` on `program`. */
 export function registerServe(program: Command, done: (code: number) => void): void {
-  program
-    .command('serve')
+  addLogFlags(program.command('serve'))
     .description(
       'Serve an orchestrator (or, with --cluster, an orchflow cluster as a gateway) over stdio, a Unix socket, WebSocket and/or HTTP',
     )
@@ -435,8 +454,6 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .option('--nats-pass <password>', 'with --cluster: NATS password')
     .option('--nats-creds <file>', 'with --cluster: NATS credentials file (JWT + nkey)')
     .option('--nats-tls-ca <file>', 'with --cluster: CA file for a TLS connection to NATS')
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
-    .option('--log-format <format>', 'human, json or auto (human when stderr is a terminal)', 'auto')
     .addHelpText(
       'after',
       '\nWithout tokens, --stdio and --unix give every client admin rights (they are local only).\n' +
