@@ -58,13 +58,33 @@ export function seconds(value: number): number {
 }
 
 /**
+ * `String(seconds(value))`, made without V8's number-to-string cache. A fraction such as 12.345678
+ * printed by `String` or a template misses that cache and V8 (11, Node 20) allocates the new string
+ * in the old generation, one per event line; every old-generation allocation may start a full
+ * (mark-compact) collection, and with the heap near its limit a recorded terminal's output kept
+ * one running nearly all the time (more full collections, more marking on V8's helper threads).
+ * `toFixed` allocates in the young generation; below 1e9 s (≤ 15 significant digits) its digits
+ * with the trailing zeros cut are exactly what `String` prints.
+ */
+export function secondsText(value: number): string {
+  const rounded = seconds(value);
+  // 0 (in the cache), and what never comes (negative, not finite, past 31 years), as before.
+  if (!(rounded > 0 && rounded < 1e9)) return String(rounded);
+  const fixed = rounded.toFixed(6);
+  let end = fixed.length;
+  while (fixed.charCodeAt(end - 1) === 0x30) end--;
+  if (fixed.charCodeAt(end - 1) === 0x2e) end--;
+  return end === fixed.length ? fixed : fixed.slice(0, end);
+}
+
+/**
  * One event line (without its newline). `time` is seconds since the recording started (v2), or
  * since the previous event (v3: the caller passes the interval). `data` is the text, or its JSON
  * string literal already made from bytes (json-bytes.ts).
  */
 export function eventLine(time: number, code: CastEventCode, data: string | JsonBytes): CastLine {
   return [
-    `[${seconds(time)}, ${JSON.stringify(code)}, `,
+    `[${secondsText(time)}, ${JSON.stringify(code)}, `,
     typeof data === 'string' ? JSON.stringify(data) : data,
     ']',
   ];
