@@ -54,6 +54,12 @@ describe('help and usage errors', () => {
       2,
       expect.stringMatching(/missing required argument 'file'/),
     ]);
+    // A subcommand names its own help.
+    const nested = await runCli(['record', 'list']);
+    expect([nested.code, nested.stderr]).toEqual([
+      2,
+      expect.stringContaining('run orchflow record list --help'),
+    ]);
     const exposed = await runCli(['serve', '--ws', '0', '--host', '0.0.0.0']);
     expect(exposed.code).toBe(1);
     expect(exposed.stderr).toMatch(/Refusing to listen on '0\.0\.0\.0' without authentication/);

@@ -137,7 +137,10 @@ export function registerAttach(program: Command, done: (code: number) => void): 
     .command('attach')
     .description('Attach this terminal to an orchflow terminal (raw mode; detach key leaves it running)')
     .argument('<id>', "terminal id (see 'orchflow ls')")
-    .option('--server <url>', 'server (unix:/path); default $ORCHFLOW_SERVER')
+    .option(
+      '--server <url>',
+      'server: unix:/path, ws://host:port or http://host:port; default $ORCHFLOW_SERVER',
+    )
     .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
     .option('--detach-key <key>', 'key that detaches', 'ctrl-]')
     .option('--no-resize', 'do not resize the remote terminal to this window')

@@ -130,7 +130,10 @@ export function registerExec(program: Command, done: (code: number) => void): vo
     .command('exec')
     .description('Run one command in a fresh terminal and exit with its exit code')
     .argument('<command...>', "the command; put it after '--' (one argument is a shell line)")
-    .option('--server <url>', 'server to run on (unix:/path); default: in-process, or $ORCHFLOW_SERVER')
+    .option(
+      '--server <url>',
+      'server to run on: unix:/path, ws://host:port or http://host:port; default: in-process, or $ORCHFLOW_SERVER',
+    )
     .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
     .option('--agent <id>', 'agent id owning the terminal', 'cli')
     .option('--cwd <dir>', 'working directory')

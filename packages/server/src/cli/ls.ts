@@ -45,7 +45,10 @@ export function registerLs(program: Command, done: (code: number) => void): void
   program
     .command('ls')
     .description('List the terminals you may see')
-    .option('--server <url>', 'server (unix:/path); default $ORCHFLOW_SERVER')
+    .option(
+      '--server <url>',
+      'server: unix:/path, ws://host:port or http://host:port; default $ORCHFLOW_SERVER',
+    )
     .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
     .option('--agent <id>', 'only this agent’s terminals')
     .option('--json', 'print JSON instead of a table')

@@ -33,10 +33,18 @@ export function buildProgram(done: (code: number) => void): Command {
   registerReplay(program, done);
   registerRecord(program, done);
   program.addHelpText('after', '\nRun orchflow <command> --help for the options of a command.');
-  for (const command of program.commands) {
-    command.exitOverride().showHelpAfterError(`(run orchflow ${command.name()} --help for usage)`);
-  }
+  hintEachCommand(program, 'orchflow');
   return program;
+}
+
+// Each command (`record list` too) names its own --help after a usage error, and throws instead
+// of exiting.
+function hintEachCommand(parent: Command, path: string): void {
+  for (const command of parent.commands) {
+    const name = `${path} ${command.name()}`;
+    command.exitOverride().showHelpAfterError(`(run ${name} --help for usage)`);
+    hintEachCommand(command, name);
+  }
 }
 
 /** Runs the CLI on `argv` (as `process.argv`); resolves with the process exit code. */

@@ -79,7 +79,7 @@ export class OutputCapture {
     const headEnd = utf8SafeEnd(head);
     let tailStart = 0;
     while (tailStart < tail.length && ((tail[tailStart] as number) & 0xc0) === 0x80) tailStart++;
-    const notice = `\n[… ${dropped + head.length - headEnd + tailStart} bytes of output omitted; read the full output from the scrollback at outputOffset …]\n`;
+    const notice = `\n[… ${dropped + head.length - headEnd + tailStart} bytes of output omitted; the terminal's scrollback holds them from the command's output offset on, while it has room …]\n`;
     const text = clean(head.toString('utf8', 0, headEnd)) + notice + clean(tail.toString('utf8', tailStart));
     return { text, truncated: true, totalBytes: this.total };
   }
