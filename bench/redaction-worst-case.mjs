@@ -1,7 +1,8 @@
 // Benchmark: how fast the stream redactor (the built-in patterns plus three literal secrets, as a
 // terminal with a policy has it) gets through output shaped to make it work: false leads on every
 // line, `grep -r` output of private-key headers without their END line, a flood of bare headers,
-// headers each followed by 16 KiB of key-like body and no END, and real keys back to back. The
+// headers each followed by 16 KiB of key-like body and no END, real keys back to back (also as a
+// diff removing them), and legacy encrypted headers with a long body and no END. The
 // baseline is plain text through the same redactor, in the same run (rotating order, median of the
 // runs); the ratio says how much slower each shape is. Timed as CPU time of this process. The
 // terminal itself streams ~80 MiB/s here, so a shape under ~10 MiB/s would slow the terminal's
@@ -32,6 +33,10 @@ const SHAPES = {
   'bare headers back to back': fillTo('-----BEGIN PRIVATE KEY-----'),
   'header + 16 KiB body, no END': fillTo(`-----BEGIN PRIVATE KEY-----\n${'QUJD'.repeat(4096)}\n`),
   'real keys back to back': fillTo(KEY),
+  'removed keys in a diff': fillTo(KEY.replace(/^/gm, '-').slice(0, -1)),
+  'legacy encrypted headers, no END': fillTo(
+    `-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,${'0'.repeat(64)}${'A'.repeat(16300)}\n`,
+  ),
 };
 
 const redactor = createRedactor({

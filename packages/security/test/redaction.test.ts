@@ -169,14 +169,82 @@ describe('streams', () => {
     }
   });
 
-  it('passes key headers without their END line (a grep for them) and still redacts the key that follows', () => {
-    const headers = Array.from({ length: 500 }, (_, i) => `k${i}.pem:-----BEGIN RSA PRIVATE KEY-----\n`).join(
+  it('redacts a key after many headers without their END line (a grep for them), from the first header on', () => {
+    const headers = Array.from({ length: 300 }, (_, i) => `k${i}.pem:-----BEGIN RSA PRIVATE KEY-----\n`).join(
       '',
     );
-    const text = `${headers}${KEY}\n`;
-    const expected = `${headers}[REDACTED:private-key]\n`;
+    const text = `before\n${headers}${KEY}\nafter`;
+    // The body takes anything, so the match runs from the first header to the key's END: more
+    // than the key goes, never less.
+    const expected = 'before\nk0.pem:[REDACTED:private-key]\nafter';
     expect(redactor.redact(text)).toBe(expected);
     expect(streamAll(redactor, text.match(/.{1,4096}/gs) as string[]).out).toBe(expected);
+  });
+
+  it('a pattern with a wide gap decides the same in any split, with or without its tail in sight', () => {
+    const gapped = createRedactor({
+      builtins: false,
+      patterns: [
+        { name: 'any', regex: 'OPEN:[\\s\\S]{0,300}?:CLOSE' },
+        { name: 'class', regex: 'FROM<[a-z\\n]{0,400}?>TO' },
+      ],
+    });
+    const filler = (n: number) => 'abc\ndef '.repeat(n).slice(0, n);
+    const texts = [
+      `x OPEN:${filler(100)}:CLOSE y`,
+      `OPEN:${'OPEN:'.repeat(70)}:CLOSE`,
+      `OPEN:${filler(301)}:CLOSE OPEN:${filler(299)}:CLOSE`,
+      `FROM<${'ab\n'.repeat(100)}>TO FROM<${'x'.repeat(500)}>TO`,
+      `${'FROM<'.repeat(200)}abc>TO`,
+      `OPEN:${filler(290)}:CLO`,
+    ];
+    for (const text of texts) {
+      const whole = gapped.redact(text);
+      for (const size of [1, 3, 64, 257, 1000]) {
+        const parts = text.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) as string[];
+        expect(streamAll(gapped, parts).out, `${text.slice(0, 20)} in ${size}s`).toBe(whole);
+      }
+    }
+    expect(gapped.redact(texts[0] as string)).toBe('x [REDACTED:any] y');
+    expect(gapped.redact(texts[2] as string)).toBe(`OPEN:${filler(301)}:CLOSE [REDACTED:any]`);
+    expect(gapped.redact(texts[5] as string)).toBe(texts[5]);
+  });
+
+  it('redacts keys as tools print them: a removed diff, grep context, log prefixes, colour per line', () => {
+    const body = [
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+      'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==',
+    ];
+    const lines = ['-----BEGIN PRIVATE KEY-----', ...body, '-----END PRIVATE KEY-----'];
+    const legacy = [
+      '-----BEGIN RSA PRIVATE KEY-----',
+      'Proc-Type: 4,ENCRYPTED',
+      'DEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF',
+      '',
+      ...body,
+      '-----END RSA PRIVATE KEY-----',
+    ];
+    const forms: Record<string, (line: string, i: number) => string> = {
+      'a removed key in a diff': (l) => `-${l}`,
+      'an added key in a diff, coloured': (l) => `\x1b[32m+${l}\x1b[m`,
+      'grep -A context lines': (l, i) => (i === 0 ? `id.pem:${l}` : `id.pem-${l}`),
+      'grep -nA': (l, i) => `id.pem${i === 0 ? ':' : '-'}${i + 1}${i === 0 ? ':' : '-'}${l}`,
+      'docker compose logs': (l) => `myapp-web-1  | ${l}`,
+      'ISO timestamps': (l) => `2024-05-01T10:00:00.000Z ${l}`,
+      'cat -n': (l, i) => `${String(i + 1).padStart(6)}\t${l}`,
+      'YAML indentation': (l) => `    ${l}`,
+    };
+    for (const key of [lines, legacy]) {
+      for (const [form, shape] of Object.entries(forms)) {
+        for (const eol of ['\n', '\r\n']) {
+          const text = `log start${eol}${key.map(shape).join(eol)}${eol}log end`;
+          const out = redactor.redact(text);
+          expect(out, `${form}, ${JSON.stringify(eol)}`).toContain('[REDACTED:private-key]');
+          for (const secret of body) expect(out, form).not.toContain(secret);
+          expect(streamAll(redactor, text.match(/.{1,7}/gs) as string[]).out, form).toBe(out);
+        }
+      }
+    }
   });
 });
 

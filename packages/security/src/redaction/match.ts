@@ -2,7 +2,8 @@
 // each, so indices are byte offsets), only over their bounded window. A match is extended over
 // trailing UTF-8 continuation bytes, so a replacement never cuts a character in two; literals are
 // whole UTF-8 strings and leads are ASCII, so matches start on a character boundary.
-import type { Rule } from './rules';
+import { OPEN_PREFIX_CHECK } from './pattern-syntax';
+import type { Rule, RuleTail } from './rules';
 
 /** No match at this position. */
 export const NONE = 0;
@@ -11,9 +12,6 @@ export const PENDING = -1;
 
 // Bytes past the lead looked at before a pattern's full window is.
 const PROBE_BYTES = 8;
-// A held tail is first tested this far: most tails stop being a match's start within it, and
-// the whole tail (up to the pattern's window) is tested only when that start still holds.
-const SHORT_PREFIX = 256;
 // Latin-1 text made at a time for pattern windows (a few windows' worth, at most 64 KiB): leads
 // that occur often (a `grep` for key headers) reuse it instead of converting a window each.
 const SEGMENT_FACTOR = 4;
@@ -27,8 +25,29 @@ const SEGMENT_BYTES = 65536;
 export class ScanText {
   private start = 0;
   private text = '';
+  /** Per tail: the first position ≥ `from` where it matches (-1: none up to the buffer's end). */
+  private readonly tails = new Map<RuleTail, { from: number; at: number }>();
 
   constructor(readonly buf: Buffer) {}
+
+  /**
+   * The first position ≥ `from` where `tail` matches, or -1. Leads are scanned in increasing
+   * order, so each answer is kept and reused while it still holds: a scan looks at each
+   * occurrence of the tail's lead once, however many pattern leads precede it.
+   */
+  tailAt(tail: RuleTail, from: number): number {
+    const known = this.tails.get(tail);
+    if (known && known.from <= from && (known.at === -1 || known.at >= from)) return known.at;
+    const n = this.buf.length;
+    let at = this.buf.indexOf(tail.lead, from);
+    while (at !== -1) {
+      tail.regex.lastIndex = 0;
+      if (tail.regex.test(this.slice(at, Math.min(n, at + tail.maxLength)))) break;
+      at = this.buf.indexOf(tail.lead, at + 1);
+    }
+    this.tails.set(tail, { from, at });
+    return at;
+  }
 
   /** Bytes `from`..`to` as Latin-1 text. */
   slice(from: number, to: number): string {
@@ -47,10 +66,25 @@ export function startsWith(buf: Buffer, at: number, bytes: Buffer, length: numbe
   return buf.compare(bytes, 0, length, at, at + length) === 0;
 }
 
-/** True when `window` is the start of a match: a part of it that is not rules the whole out. */
-function isMatchPrefix(prefix: RegExp, window: string): boolean {
-  if (window.length > SHORT_PREFIX && !prefix.test(window.slice(0, SHORT_PREFIX))) return false;
-  return prefix.test(window);
+/**
+ * True when `window` is the start of a match (or, for a pattern with an open gap, may be: a held
+ * tail then waits for more bytes, never less safe). Its first OPEN_PREFIX_CHECK characters are
+ * tested first: most held tails stop being a match's start within them. Past that, a pattern whose
+ * wide gap takes any character needs only a look at its end (PatternTail.openPrefixLength);
+ * others test it all.
+ */
+function isMatchPrefix(pattern: NonNullable<Rule['pattern']>, window: string): boolean {
+  const { prefix, tail } = pattern;
+  if (window.length <= OPEN_PREFIX_CHECK) return prefix.test(window);
+  if (!prefix.test(window.slice(0, OPEN_PREFIX_CHECK))) return false;
+  if (tail?.openPrefixLength === undefined) return prefix.test(window);
+  if (window.length <= tail.openPrefixLength) return true;
+  // Past the longest head and the gap, a match's tail has begun within its own length of the end.
+  const first = tail.lead[0] as number;
+  for (let t = Math.max(0, window.length - tail.maxLength); t < window.length; t++) {
+    if (window.charCodeAt(t) === first && tail.prefix.test(window.slice(t))) return true;
+  }
+  return false;
 }
 
 /**
@@ -71,9 +105,14 @@ export function matchPattern(rule: Rule, text: ScanText, j: number, final: boole
   let window: string;
   if (!final && n - j <= pattern.maxLength) {
     window = text.slice(j, n);
-    if (isMatchPrefix(pattern.prefix, window)) return PENDING;
+    if (isMatchPrefix(pattern, window)) return PENDING;
   } else {
     window = text.slice(j, Math.min(n, j + pattern.maxLength + 1));
+  }
+  // Every match ends with the tail: none far enough on, no match here (without the gap's scan).
+  if (pattern.tail) {
+    const at = text.tailAt(pattern.tail, next);
+    if (at === -1 || at + pattern.tail.minLength > j + window.length) return NONE;
   }
   pattern.regex.lastIndex = 0;
   const m = pattern.regex.exec(window);

@@ -28,7 +28,40 @@ export interface PatternShape {
   source: string;
   /** Regex source matching every prefix of a match (the empty one included). */
   prefixSource: string;
+  /** What every match ends with, after its widest gap (see {@link PatternTail}); absent when none. */
+  tail?: PatternTail;
 }
+
+/**
+ * The part of a pattern after its widest gap (`-----END …` after `[\s\S]{0,16384}?`): every match
+ * ends with a match of it, so where it occurs nowhere, no match can start before. Text full of
+ * the lead and short of the tail (a `grep` for key headers) is then judged without running the
+ * regex over a gap's window at every lead.
+ */
+export interface PatternTail {
+  /** Literal text the tail starts with (≥ 2 characters). */
+  lead: string;
+  /** Regex source matching exactly the tail. */
+  source: string;
+  minLength: number;
+  maxLength: number;
+  /** Regex source matching every prefix of a tail. */
+  prefixSource: string;
+  /**
+   * Set when the gap takes any character (`[\s\S]`) and what precedes it is shorter than
+   * {@link OPEN_PREFIX_CHECK}: then text up to this long (the longest head plus the gap) whose
+   * first OPEN_PREFIX_CHECK characters start a match starts one too, the gap taking the rest;
+   * longer text does only if a tail begins in its last `maxLength` characters.
+   */
+  openPrefixLength?: number;
+}
+
+// A repetition this wide is worth skipping over by finding what follows it first.
+const MIN_GAP = 256;
+/** How much of a held tail is tested before the rest (see PatternTail.openPrefixLength). */
+export const OPEN_PREFIX_CHECK = 256;
+// Classes that take every character.
+const ANY_CHARACTER = new Set(['[\\s\\S]', '[\\S\\s]', '[\\d\\D]', '[\\D\\d]', '[\\w\\W]', '[\\W\\w]']);
 
 /** Why a pattern was refused (the caller wraps it into an OrchflowError). */
 export class PatternSyntaxError extends Error {
@@ -263,6 +296,28 @@ function leadOf(node: Node): string {
   return lead;
 }
 
+// The items after the last wide repetition of a top-level sequence, when they start with a
+// literal of at least MIN_PATTERN_LEAD characters.
+function tailOf(node: Node): PatternTail | undefined {
+  if (node.t !== 'seq') return undefined;
+  let gap = -1;
+  node.items.forEach((item, k) => {
+    if (item.t === 'rep' && lengths(item)[1] >= MIN_GAP) gap = k;
+  });
+  if (gap === -1 || gap === node.items.length - 1) return undefined;
+  const rest: Node = { t: 'seq', items: node.items.slice(gap + 1) };
+  const lead = leadOf(rest);
+  if (lead.length < MIN_PATTERN_LEAD) return undefined;
+  const [minLength, maxLength] = lengths(rest);
+  const tail: PatternTail = { lead, source: source(rest), minLength, maxLength, prefixSource: prefix(rest) };
+  const gapNode = node.items[gap] as Extract<Node, { t: 'rep' }>;
+  const headMax = lengths({ t: 'seq', items: node.items.slice(0, gap) })[1];
+  if (gapNode.node.t === 'atom' && ANY_CHARACTER.has(gapNode.node.src) && headMax < OPEN_PREFIX_CHECK) {
+    tail.openPrefixLength = headMax + gapNode.max;
+  }
+  return tail;
+}
+
 /** Longest match a pattern may have: what a stream may hold back for it. */
 export const MAX_PATTERN_MATCH = 65_536;
 /** Longest pattern source accepted. */
@@ -295,5 +350,10 @@ export function analysePattern(regex: string): PatternShape {
   // Sanity check of the generated sources (a parser gap would show here, not on live output).
   new RegExp(src, 'y');
   new RegExp(`^(?:${prefix(node)})$`);
-  return { lead, minLength, maxLength, source: src, prefixSource: prefix(node) };
+  const tail = tailOf(node);
+  if (tail) {
+    new RegExp(tail.source, 'y');
+    new RegExp(`^(?:${tail.prefixSource})$`);
+  }
+  return { lead, minLength, maxLength, source: src, prefixSource: prefix(node), ...(tail ? { tail } : {}) };
 }

@@ -28,14 +28,12 @@ export interface RedactionPattern {
 export const BUILTIN_REDACTION_PATTERNS: readonly RedactionPattern[] = [
   { name: 'aws-access-key', regex: 'AKIA[0-9A-Z]{16}' },
   { name: 'github-token', regex: 'gh[pousr]_[A-Za-z0-9]{36,251}' },
-  // A PEM body has no `-` (base64 and line ends), so the body stops at the next `-`: a header
-  // without its END line is given up at the next header, not after a 16 KiB window (a `grep -r`
-  // for key headers would cost a window per header). Legacy encrypted keys start their body with
-  // `Proc-Type` and `DEK-Info` lines, which have dashes: the second branch.
+  // Its body is anything: keys are printed with prefixes of every kind (`-` in a removed diff
+  // line, `file.pem-` in `grep -A`, timestamps, indentation, colour codes). Output full of headers
+  // without their END line stays cheap through the pattern's tail (pattern-syntax.ts PatternTail).
   {
     name: 'private-key',
-    regex:
-      '-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----(?:[^-]{0,16384}?|\\r{0,2}\\nProc-Type: 4,ENCRYPTED\\r{0,2}\\nDEK-Info: [A-Z0-9-]{1,40},[0-9A-Fa-f]{1,64}[^-]{0,16384}?)-----END [A-Z ]{0,40}PRIVATE KEY-----',
+    regex: '-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\\s\\S]{0,16384}?-----END [A-Z ]{0,40}PRIVATE KEY-----',
   },
 ];
 
@@ -59,7 +57,21 @@ export interface Rule {
     maxLength: number;
     /** 1 for each byte that may follow the lead in a match (undefined: a match may end there). */
     afterLead?: Uint8Array;
+    /** What every match ends with, when the pattern has a wide gap (see PatternTail). */
+    tail?: RuleTail;
   };
+}
+
+/** A compiled PatternTail: its lead as bytes, its regex (sticky), its lengths. */
+export interface RuleTail {
+  lead: Buffer;
+  regex: RegExp;
+  minLength: number;
+  maxLength: number;
+  /** Accepts every prefix of a tail. */
+  prefix: RegExp;
+  /** See PatternTail.openPrefixLength. */
+  openPrefixLength?: number;
 }
 
 /** Rules indexed by first byte. */
@@ -161,6 +173,14 @@ export function patternRule(pattern: RedactionPattern): Rule {
         minLength: shape.minLength,
         maxLength: shape.maxLength,
         afterLead: shape.minLength > shape.lead.length ? afterLead(shape.lead, prefix) : undefined,
+        tail: shape.tail && {
+          lead: Buffer.from(shape.tail.lead, 'latin1'),
+          regex: new RegExp(shape.tail.source, 'y'),
+          minLength: shape.tail.minLength,
+          maxLength: shape.tail.maxLength,
+          prefix: new RegExp(`^(?:${shape.tail.prefixSource})$`),
+          openPrefixLength: shape.tail.openPrefixLength,
+        },
       },
     };
   } catch (error) {
