@@ -84,19 +84,22 @@ export class LegacyHttpSessions {
   }
 
   // Most 2025 clients never send DELETE: when the table is full, a session with nothing in flight
-  // makes room (its client re-initializes on its next request's 404). It is taken from the token
-  // holding the most sessions, the one asking counted with the session it opens, and among those
-  // the least recently used: a token that keeps initializing ends its own sessions, not others'.
+  // makes room (its client re-initializes on its next request's 404). It is taken from a token
+  // holding at least as many sessions as the one asking would (its own count, the session it
+  // opens included), the most first, then the least recently used: a token that keeps initializing
+  // ends its own sessions, and when its own are all busy it is refused rather than ending a
+  // smaller token's.
   private async evictOne(asking: string): Promise<boolean> {
     const held = new Map<string, number>([[asking, 1]]);
     for (const { principalKey } of this.sessions.values()) {
       held.set(principalKey, (held.get(principalKey) ?? 0) + 1);
     }
+    const askingHolds = held.get(asking) ?? 1;
     let victim: [string, LegacySession] | undefined;
     let victimHeld = 0;
     for (const entry of this.sessions) {
-      if (entry[1].busy()) continue;
       const count = held.get(entry[1].principalKey) ?? 0;
+      if (entry[1].busy() || count < askingHolds) continue;
       if (
         victim === undefined ||
         count > victimHeld ||

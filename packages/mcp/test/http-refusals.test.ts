@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Orchestrator } from '@orchflow/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   type CommandReport,
   createMcpHttpHandler,
@@ -100,46 +100,42 @@ describe('MCP HTTP handler refusals', { timeout: 60_000 }, () => {
   });
 });
 
-describe('MCP HTTP sessions shared between tokens', { timeout: 60_000 }, () => {
-  let orch: Orchestrator;
-  let mcp: OrchflowMcpServer;
-  let handler: McpNodeHandler;
-  let http: Server;
-  let url: string;
-  // Two tokens' principals, chosen per request by a header (the server's auth would set them).
-  const principals = {
-    alice: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' },
-    mallory: { kind: 'agent', name: 'mallory', agentIdPrefix: 'mallory' },
-  } as const;
+// Two tokens' principals, chosen per request by a header (the server's auth would set them).
+const PRINCIPALS = {
+  alice: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' },
+  mallory: { kind: 'agent', name: 'mallory', agentIdPrefix: 'mallory' },
+} as const;
+type Who = keyof typeof PRINCIPALS;
 
-  beforeAll(async () => {
-    orch = await orchestrator();
-    mcp = createMcpServer({ connect: directConnector(orch), maxSessions: 2 });
-    handler = createMcpHttpHandler(mcp);
-    http = createServer(
-      (req, res) => void handler(req, res, principals[req.headers['x-who'] as keyof typeof principals]),
-    );
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
-  }, 60_000);
-  afterAll(async () => {
-    await handler?.close();
-    await new Promise((resolve) => http?.close(resolve));
-    await mcp?.close();
-    await orch?.shutdown();
-  }, 60_000);
-
-  const open = async (who: keyof typeof principals, name: string) => {
+/** An MCP HTTP handler with a table of two sessions, shut down when the test ends. */
+async function sharedTable() {
+  const orch = await orchestrator();
+  const mcp = createMcpServer({ connect: directConnector(orch), maxSessions: 2 });
+  const handler = createMcpHttpHandler(mcp);
+  const http = createServer((req, res) => void handler(req, res, PRINCIPALS[req.headers['x-who'] as Who]));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+  onTestFinished(async () => {
+    await handler.close();
+    await new Promise((resolve) => http.close(resolve));
+    await mcp.close();
+    await orch.shutdown();
+  });
+  const initializeAs = async (who: Who, name: string) => {
     const response = await fetch(url, {
       method: 'POST',
       headers: { ...HEADERS, 'x-who': who },
       body: initialize(name),
     });
     await response.body?.cancel();
-    expect(response.status).toBe(200);
-    return response.headers.get('mcp-session-id') ?? '';
+    return { status: response.status, session: response.headers.get('mcp-session-id') ?? '' };
   };
-  const listTools = async (who: keyof typeof principals, session: string) => {
+  const open = async (who: Who, name: string) => {
+    const opened = await initializeAs(who, name);
+    expect(opened.status).toBe(200);
+    return opened.session;
+  };
+  const listTools = async (who: Who, session: string) => {
     const response = await fetch(url, {
       method: 'POST',
       headers: { ...HEADERS, 'x-who': who, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
@@ -148,13 +144,40 @@ describe('MCP HTTP sessions shared between tokens', { timeout: 60_000 }, () => {
     await response.body?.cancel();
     return response.status;
   };
+  return { url, initializeAs, open, listTools };
+}
 
+describe('MCP HTTP sessions shared between tokens', { timeout: 60_000 }, () => {
   it("a token that keeps initializing ends its own idle sessions, never another token's", async () => {
+    const { open, listTools } = await sharedTable();
     await open('mallory', 'm1');
     await open('mallory', 'm2');
     // Full: mallory holds both, so alice's initialize ends mallory's least recently used one.
     const alice = await open('alice', 'a1');
     for (let i = 3; i < 8; i++) await open('mallory', `m${i}`);
     expect(await listTools('alice', alice)).toBe(200);
+  });
+
+  it("a token whose own sessions are all busy is refused, not given another token's idle one", async () => {
+    const { url, initializeAs, open, listTools } = await sharedTable();
+    const alice = await open('alice', 'a-idle');
+    const client = new Client({ name: 'm-busy', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { 'x-who': 'mallory' } } }),
+    );
+    try {
+      const running = structured<CommandReport>(
+        'terminal_run',
+        await client.callTool({ name: 'terminal_run', arguments: { command: 'sleep 30', yield_ms: 100 } }),
+      );
+      expect(running.status).toBe('running');
+      // Full (alice idle, mallory busy): mallory would hold two, alice one; mallory has none idle.
+      expect((await initializeAs('mallory', 'm2')).status).toBe(503);
+      expect(await listTools('alice', alice)).toBe(200);
+      // alice makes room by ending her own idle session.
+      expect((await initializeAs('alice', 'a2')).status).toBe(200);
+    } finally {
+      await client.close();
+    }
   });
 });
