@@ -215,13 +215,36 @@ describe('WebSocketServer: limits', () => {
     const second = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false });
     const error = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false }).catch((e) => e);
     expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Overloaded);
-    expect(String(error.message)).toMatch(/already holds 2 WebSocket connections/);
+    expect(String(error.message)).toMatch(/refused the connection \(HTTP 503\)/);
     // Other tokens still get in, up to the server's limit.
     const admin = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
     await first.close();
     await until(() => server.connectionCount === 2, 'the closed connection to be gone');
     const again = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false });
     await Promise.all([second.close(), admin.close(), again.close()]);
+  });
+
+  it('sockets that never initialize cannot fill the pool: a bearer token takes its share at upgrade', async () => {
+    const { url, server } = await startWs({
+      maxConnections: 6,
+      maxConnectionsPerPrincipal: 2,
+      maxUnauthenticated: 2,
+    });
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+    // alice's share (2) is taken at upgrade when the header names her.
+    await rawSocket(url, bearer(TOKENS.alice));
+    await rawSocket(url, bearer(TOKENS.alice));
+    const third = await rawSocket(url, bearer(TOKENS.alice)).catch((e: Error) => e);
+    expect(String(third)).toContain('503');
+    // Sockets with no token yet may hold maxUnauthenticated (2): a third is refused...
+    await rawSocket(url);
+    await rawSocket(url);
+    const anonymous = await rawSocket(url).catch((e: Error) => e);
+    expect(String(anonymous)).toContain('503');
+    expect(server.stats()).toMatchObject({ connections: 4 });
+    // ...and bob, whose header names him, still gets the last place.
+    const bob = await connectWebSocket(url, { token: TOKENS.bob, reconnect: false });
+    await bob.close();
   });
 
   it('allows only listed browser origins', async () => {

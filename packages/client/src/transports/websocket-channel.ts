@@ -190,7 +190,8 @@ const REFUSALS: Record<string, string> = {
     "the token was not accepted; use a token from the server's --token or --tokens file (client option `token`)",
   '403':
     "this page's Origin is not allowed; start the server with --allow-origin ORIGIN (option allowedOrigins)",
-  '503': 'the server is at its connection limit; retry later',
+  '503':
+    'the server is at its connection limit, or this token (or connections without one) holds its share of it; retry later',
 };
 
 /**

@@ -39,6 +39,13 @@ export interface WebSocketServerOptions extends ChannelServerSource {
    * token cannot lock the others out; else `maxConnections`.
    */
   maxConnectionsPerPrincipal?: number;
+  /**
+   * Connections that have not authenticated yet (no bearer header, no `initialize` so far) that may
+   * be open at once; past it an upgrade without a token gets 503. Default: half of
+   * `maxConnections` when `auth` is set (sockets that never authenticate cannot fill the pool),
+   * else `maxConnections`.
+   */
+  maxUnauthenticated?: number;
   heartbeatIntervalMs?: number;
   authTimeoutMs?: number;
   maxBufferedBytes?: number;

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ServedChannel } from '@orchflow/core';
-import type { InitializeParams, Principal } from '@orchflow/protocol';
+import { ErrorCode, type InitializeParams, OrchflowError, type Principal } from '@orchflow/protocol';
 import { type WebSocket, WebSocketServer as WsServer } from 'ws';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { type ChannelServer, channelServerOf } from '../channel-server';
@@ -39,6 +39,8 @@ interface Client {
   served: ServedChannel;
   leases: ConnectionLeases;
   alive: boolean;
+  /** Known from the upgrade (bearer header, monitor cookie), before any `initialize`. */
+  headerPrincipal: Principal | undefined;
 }
 
 /** JSON-RPC over WebSocket (text frames; binary `terminal.output` when negotiated) for an Orchestrator. */
@@ -50,7 +52,11 @@ export class WebSocketServer {
   private readonly host: string;
   private readonly channels: ChannelServer;
   private upgrading = 0;
+  /** Upgrades in progress with no principal yet. */
+  private upgradingAnonymous = 0;
   private readonly connectionShares: PrincipalSlots;
+  /** Connections (and upgrades) without a principal yet that may be open at once. */
+  private readonly anonymousLimit: number;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -66,6 +72,7 @@ export class WebSocketServer {
         'maxPayloadBytes',
         'maxConnections',
         'maxConnectionsPerPrincipal',
+        'maxUnauthenticated',
         'heartbeatIntervalMs',
         'authTimeoutMs',
         'maxBufferedBytes',
@@ -79,6 +86,10 @@ export class WebSocketServer {
         defaultShare(options.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS, options.auth),
       'WebSocket connections',
     );
+    const maxConnections = options.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS;
+    this.anonymousLimit =
+      options.maxUnauthenticated ??
+      ((options.auth?.size ?? 0) > 0 ? Math.max(1, Math.ceil(maxConnections / 2)) : maxConnections);
     this.leases = new TerminalLeases(
       this.channels,
       options.reconnectGraceMs ?? DEFAULT_WS_RECONNECT_GRACE_MS,
@@ -225,22 +236,61 @@ export class WebSocketServer {
     principal: Principal | undefined,
     signal?: AbortSignal,
   ): void {
+    // A principal known now (bearer header, monitor cookie) takes its share now; a socket that
+    // has not authenticated yet counts against the slots such sockets may hold. Either way one
+    // party cannot fill the whole pool with sockets that never send `initialize`.
+    let share: (() => void) | undefined;
+    try {
+      if (principal) share = this.connectionShares.take(principal);
+      else this.checkAnonymousSlots();
+    } catch (error) {
+      refuseUpgrade(socket, { status: 503, code: ErrorCode.Overloaded, message: (error as Error).message });
+      return;
+    }
     // Counted until it is a client (or failed), so concurrent upgrades cannot overshoot the limit.
     this.upgrading++;
+    if (!principal) this.upgradingAnonymous++;
     let pending = true;
     const settle = (): void => {
-      if (pending) this.upgrading--;
+      if (pending) {
+        this.upgrading--;
+        if (!principal) this.upgradingAnonymous--;
+      }
       pending = false;
     };
-    socket.once('close', settle);
+    const failed = (): void => {
+      settle();
+      share?.();
+    };
+    socket.once('close', failed);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       settle();
-      socket.off('close', settle);
-      this.accept(ws, principal, signal);
+      socket.off('close', failed);
+      this.accept(ws, principal, signal, share);
     });
   }
 
-  private accept(socket: WebSocket, headerPrincipal: Principal | undefined, signal?: AbortSignal): void {
+  /** Throws Overloaded when sockets that have not authenticated hold all the slots they may. */
+  private checkAnonymousSlots(): void {
+    const limit = this.anonymousLimit;
+    let anonymous = this.upgradingAnonymous;
+    for (const client of this.clients) {
+      if (client.headerPrincipal === undefined && client.served.principal === undefined) anonymous++;
+    }
+    if (anonymous >= limit) {
+      throw new OrchflowError(
+        ErrorCode.Overloaded,
+        `The server holds ${limit} connections that have not authenticated yet; send the token in the Authorization header, or retry later`,
+      );
+    }
+  }
+
+  private accept(
+    socket: WebSocket,
+    headerPrincipal: Principal | undefined,
+    signal?: AbortSignal,
+    share?: () => void,
+  ): void {
     const leases = this.leases.connection();
     const channel = new WebSocketChannel(socket, {
       maxInFlight: this.options.maxInFlight ?? DEFAULT_WS_MAX_IN_FLIGHT,
@@ -254,7 +304,7 @@ export class WebSocketServer {
     );
     authTimer.unref();
     const base = connectionAuth(this.options.auth, this.options.principal);
-    let releaseShare: (() => void) | undefined;
+    let releaseShare = share;
     const authenticate = async (params: InitializeParams): Promise<Principal> => {
       try {
         const principal =
@@ -281,7 +331,7 @@ export class WebSocketServer {
       // by the time its `close()` resolves. A socket that closes without it is a drop.
       onShutdown: () => leases.releaseNow(),
     });
-    const client: Client = { socket, channel, served, leases, alive: true };
+    const client: Client = { socket, channel, served, leases, alive: true, headerPrincipal };
     socket.on('pong', () => {
       client.alive = true;
     });
