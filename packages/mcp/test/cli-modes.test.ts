@@ -69,13 +69,13 @@ describe('orchflow mcp modes', { timeout: 120_000 }, () => {
       return spawnSync(command, full, { cwd, input: '', encoding: 'utf8', timeout: 90_000 });
     };
     const both = run(['mcp', '--connect', 'ws://127.0.0.1:1', '--policy', 'trusted']);
-    expect(both.status).toBe(1);
+    expect(both.status).toBe(2);
     expect(both.stderr).toContain('with --connect the server’s policy applies');
     const noHttp = run(['serve', '--mcp', '--ws', '0']);
-    expect(noHttp.status).toBe(1);
+    expect(noHttp.status).toBe(2);
     expect(noHttp.stderr).toContain('pass --http PORT too');
     const scheme = run(['mcp', '--connect', 'ftp://127.0.0.1:1']);
-    expect(scheme.status).toBe(1);
+    expect(scheme.status).toBe(2);
     expect(scheme.stderr).toContain("Unsupported --connect 'ftp://127.0.0.1:1'");
   });
 });

@@ -42,7 +42,7 @@ describe('--session-idle', { timeout: 120_000 }, () => {
     expect(serveBad.status).not.toBe(0);
     expect(serveBad.stderr).toContain("'soon' is not a session idle period");
     const noMcp = cli(['serve', '--http', '0', '--session-idle', '5m']);
-    expect(noMcp.status).toBe(1);
+    expect(noMcp.status).toBe(2);
     expect(noMcp.stderr).toContain('--session-idle sets the idle period of MCP sessions: pass --mcp too');
   });
 

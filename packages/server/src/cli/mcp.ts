@@ -6,8 +6,10 @@ import { connectUnixSocket, connectWebSocket, OrchflowClient } from '@orchflow/c
 import type { McpClientIdentity, McpConnector } from '@orchflow/mcp';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { Command } from 'commander';
+import { reportError } from './errors';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { effectivePolicy } from './policy-flag';
+import { USAGE_EXIT_CODE, usageError } from './recording-args';
 import { describeSessionIdle, parseSessionIdle } from './session-idle';
 import { VERSION } from './version';
 
@@ -47,27 +49,32 @@ export function connectFor(
   );
 }
 
+/** Flags that conflict, or a `--connect` URL no transport takes: usage errors (exit 2). */
+function checkMcpFlags(flags: McpFlags): void {
+  if (flags.connect !== undefined && flags.policy !== undefined) {
+    throw usageError(
+      '--policy applies to the embedded orchestrator; with --connect the server’s policy applies',
+    );
+  }
+  // Connections open per MCP client, on its first call: refuse a URL we cannot use now.
+  if (flags.connect !== undefined && !/^(wss?|https?):\/\/|^unix:/.test(flags.connect)) {
+    throw usageError(
+      `Unsupported --connect '${flags.connect}': use ws://host:port, http://host:port or unix:/path/to.sock`,
+    );
+  }
+}
+
 /** Runs `orchflow mcp`; resolves with the exit code once the MCP client closed stdin. */
 export async function runMcp(flags: McpFlags): Promise<number> {
   // Loaded here, not at the top: the other commands start without the MCP SDK.
   const { clientConnector, createMcpServer, directConnector, serveMcpStdio } = await import('@orchflow/mcp');
-  if (flags.connect !== undefined && flags.policy !== undefined) {
-    throw new Error(
-      '--policy applies to the embedded orchestrator; with --connect the server’s policy applies',
-    );
-  }
+  checkMcpFlags(flags);
   const audit = await openAuditLog(flags.auditLog);
   let connect: McpConnector;
   let shutdown: () => Promise<void> = async () => undefined;
   let description: string;
   if (flags.connect !== undefined) {
     const url = flags.connect;
-    // Connections open per MCP client, on its first call: refuse a URL we cannot use now.
-    if (!/^(wss?|https?):\/\/|^unix:/.test(url)) {
-      throw new Error(
-        `Unsupported --connect '${url}': use ws://host:port, http://host:port or unix:/path/to.sock`,
-      );
-    }
     connect = clientConnector((identity) => connectFor(url, flags.token, identity));
     description = `front for ${url} (the server's policy applies)`;
   } else {
@@ -134,5 +141,14 @@ export function registerMcp(program: Command, done: (code: number) => void): voi
       '\nAdd to an MCP client as the command `npx -y @orchflow/server mcp` (see docs/mcp.md).\n' +
         'Default policy: standard. Denied commands come back to the agent as tool errors naming the rule.',
     )
-    .action(async (flags: McpFlags) => done(await runMcp(flags)));
+    .action(async (flags: McpFlags) => {
+      try {
+        checkMcpFlags(flags);
+      } catch (error) {
+        reportError(error);
+        done(USAGE_EXIT_CODE);
+        return;
+      }
+      done(await runMcp(flags));
+    });
 }
