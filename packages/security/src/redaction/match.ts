@@ -18,6 +18,17 @@ const SEGMENT_FACTOR = 4;
 const SEGMENT_BYTES = 65536;
 
 /**
+ * A tail search: the first match at or after `from` is `at` (at most `to`), or there is none in
+ * `from`..`to` (`at` -1) and the tail's lead next occurs at `nextLead` (-1: nowhere after).
+ */
+interface TailSearch {
+  from: number;
+  to: number;
+  at: number;
+  nextLead: number;
+}
+
+/**
  * The buffer being scanned, seen as Latin-1 text for patterns' regexes. A segment is converted
  * once and sliced for every window inside it, so a scan converts each byte a few times at most
  * however many leads there are, not once per lead and window.
@@ -25,28 +36,43 @@ const SEGMENT_BYTES = 65536;
 export class ScanText {
   private start = 0;
   private text = '';
-  /** Per tail: the first position ≥ `from` where it matches (-1: none up to the buffer's end). */
-  private readonly tails = new Map<RuleTail, { from: number; at: number }>();
+  /** Per tail, what the last search found (see {@link ScanText.tailAt}). */
+  private readonly tails = new Map<RuleTail, TailSearch>();
 
   constructor(readonly buf: Buffer) {}
 
   /**
-   * The first position ≥ `from` where `tail` matches, or -1. Leads are scanned in increasing
-   * order, so each answer is kept and reused while it still holds: a scan looks at each
-   * occurrence of the tail's lead once, however many pattern leads precede it.
+   * The first position in `from`..`until` where `tail` matches, or -1. Leads come in increasing
+   * order, so the last search is kept and continued: a scan tests each occurrence of the tail's
+   * lead at most once, and only within some pattern lead's reach (`until`), never the whole buffer.
    */
-  tailAt(tail: RuleTail, from: number): number {
-    const known = this.tails.get(tail);
-    if (known && known.from <= from && (known.at === -1 || known.at >= from)) return known.at;
-    const n = this.buf.length;
-    let at = this.buf.indexOf(tail.lead, from);
-    while (at !== -1) {
-      tail.regex.lastIndex = 0;
-      if (tail.regex.test(this.slice(at, Math.min(n, at + tail.maxLength)))) break;
-      at = this.buf.indexOf(tail.lead, at + 1);
+  tailAt(tail: RuleTail, from: number, until: number): number {
+    const last = this.tails.get(tail);
+    let next: number;
+    if (last && last.from <= from && last.at !== -1 && last.at >= from) {
+      return last.at <= until ? last.at : -1;
     }
-    this.tails.set(tail, { from, at });
-    return at;
+    if (last && last.from <= from && last.at === -1) {
+      // Nothing matched in last.from..last.to: continue after it.
+      if (until <= last.to) return -1;
+      next = last.nextLead;
+    } else {
+      next = this.buf.indexOf(tail.lead, from);
+    }
+    while (next !== -1 && next <= until) {
+      if (next >= from && this.tailMatches(tail, next)) {
+        this.tails.set(tail, { from, to: until, at: next, nextLead: -1 });
+        return next;
+      }
+      next = this.buf.indexOf(tail.lead, next + 1);
+    }
+    this.tails.set(tail, { from, to: until, at: -1, nextLead: next });
+    return -1;
+  }
+
+  private tailMatches(tail: RuleTail, at: number): boolean {
+    tail.regex.lastIndex = 0;
+    return tail.regex.test(this.slice(at, Math.min(this.buf.length, at + tail.maxLength)));
   }
 
   /** Bytes `from`..`to` as Latin-1 text. */
@@ -110,9 +136,8 @@ export function matchPattern(rule: Rule, text: ScanText, j: number, final: boole
     window = text.slice(j, Math.min(n, j + pattern.maxLength + 1));
   }
   // Every match ends with the tail: none far enough on, no match here (without the gap's scan).
-  if (pattern.tail) {
-    const at = text.tailAt(pattern.tail, next);
-    if (at === -1 || at + pattern.tail.minLength > j + window.length) return NONE;
+  if (pattern.tail && text.tailAt(pattern.tail, next, j + window.length - pattern.tail.minLength) === -1) {
+    return NONE;
   }
   pattern.regex.lastIndex = 0;
   const m = pattern.regex.exec(window);
