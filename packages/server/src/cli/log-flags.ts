@@ -20,3 +20,9 @@ export function addLogFlags(command: Command): Command {
         .default('auto'),
     );
 }
+
+/** `--log-format`'s value for the logger: `auto` is human text on a terminal, else JSON lines. */
+export function logFormat(value: string | undefined): 'human' | 'json' {
+  if (value === 'human' || value === 'json') return value;
+  return process.stderr.isTTY ? 'human' : 'json';
+}

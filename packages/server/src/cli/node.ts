@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import { TokenAuthenticator } from '../auth';
 import { ClusterNode, DEFAULT_NODE_CAPACITY } from '../cluster/node';
 import { createLogger } from '../logger';
-import { addLogFlags } from './log-flags';
+import { addLogFlags, logFormat } from './log-flags';
 import { type NodeMetricsFlags, nodeMetricsSettings, startNodeMetrics } from './node-metrics';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { effectivePolicy } from './policy-flag';
@@ -111,12 +111,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   if (flags.backend !== 'direct' && flags.backend !== 'tmux') {
     throw usageError(`Unknown backend '${flags.backend}'; use --backend direct or --backend tmux`);
   }
-  const format =
-    flags.logFormat === 'human' || flags.logFormat === 'json'
-      ? flags.logFormat
-      : process.stderr.isTTY
-        ? 'human'
-        : 'json';
+  const format = logFormat(flags.logFormat);
   const log = createLogger({ level: flags.logLevel as never, format });
   if (!flags.tokens && !flags.insecureNoAuth) {
     // Anyone who can publish to the cluster's NATS subjects reaches the node: without tokens every

@@ -26,7 +26,7 @@ import { UnixSocketServer } from '../unix';
 import { WebSocketServer } from '../ws/ws-server';
 import { announce, type Listener } from './banner';
 import { reportError } from './errors';
-import { addLogFlags } from './log-flags';
+import { addLogFlags, logFormat } from './log-flags';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { launchedByNpm, watchParent } from './parent-watch';
 import { effectivePolicy } from './policy-flag';
@@ -99,12 +99,6 @@ async function authFrom(flags: ServeFlags): Promise<{ auth?: TokenAuthenticator;
   assertSafeBind(flags.host, false);
   const generated = generateToken();
   return { auth: TokenAuthenticator.single(generated), generated };
-}
-
-/** `--log-format`: `auto` is human text on a terminal and JSON lines otherwise. */
-function logFormat(value: string | undefined): 'human' | 'json' {
-  if (value === 'human' || value === 'json') return value;
-  return process.stderr.isTTY ? 'human' : 'json';
 }
 
 /** Flags that need another flag, conflict, or leave nothing to listen on: usage errors (exit 2). */
