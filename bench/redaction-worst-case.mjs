@@ -2,7 +2,8 @@
 // terminal with a policy has it) gets through output shaped to make it work: false leads on every
 // line, `grep -r` output of private-key headers without their END line, a flood of bare headers,
 // headers each followed by 16 KiB of key-like body and no END, real keys back to back (also as a
-// diff removing them), and legacy encrypted headers with a long body and no END. The
+// diff removing them), legacy encrypted headers with a long body and no END, and a pattern of
+// one's own at the limit of what the pattern check accepts (its own redactor). The
 // baseline is plain text through the same redactor, in the same run (rotating order, median of the
 // runs); the ratio says how much slower each shape is. Timed as CPU time of this process. The
 // terminal itself streams ~80 MiB/s here, so a shape under ~10 MiB/s would slow the terminal's
@@ -37,7 +38,12 @@ const SHAPES = {
   'legacy encrypted headers, no END': fillTo(
     `-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,${'0'.repeat(64)}${'A'.repeat(16300)}\n`,
   ),
+  // Through CUSTOM (below): a pattern of one's own whose two repetitions can share the same
+  // letters as many ways as the pattern check lets them (32 beyond the widest), on letters that
+  // never end in its `!`: every lead fails after trying them all.
+  'custom pattern at the chain limit': fillTo(`AB${'Q'.repeat(198)}`),
 };
+const CUSTOM = new Set(['custom pattern at the chain limit']);
 
 const redactor = createRedactor({
   builtins: true,
@@ -48,6 +54,8 @@ const redactor = createRedactor({
   ],
 });
 
+const custom = createRedactor({ patterns: [{ name: 'chain', regex: 'AB[A-Z]{0,100}[A-Z]{0,31}!' }] });
+
 function cpuMs(run) {
   const start = process.cpuUsage();
   run();
@@ -55,8 +63,8 @@ function cpuMs(run) {
   return (used.user + used.system) / 1000;
 }
 
-function redactStream(bytes, chunk) {
-  const stream = redactor.stream();
+function redactStream(shape, bytes, chunk) {
+  const stream = (CUSTOM.has(shape) ? custom : redactor).stream();
   let out = 0;
   for (let at = 0; at < bytes.length; at += chunk) out += stream.write(bytes.subarray(at, at + chunk)).length;
   return out + stream.flush().length;
@@ -68,7 +76,7 @@ for (let run = -1; run < RUNS; run++) {
   for (const chunk of CHUNKS) {
     const order = inputs.map((_, i) => inputs[(i + run + 1) % inputs.length]);
     for (const { shape, bytes } of order) {
-      const ms = cpuMs(() => redactStream(bytes, chunk));
+      const ms = cpuMs(() => redactStream(shape, bytes, chunk));
       if (run < 0) continue; // warm-up
       const key = `${shape}|${chunk}`;
       samples.set(key, [...(samples.get(key) ?? []), bytes.length / 1048576 / (ms / 1000)]);

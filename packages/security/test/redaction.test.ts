@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSecurityPolicy } from '../src/policy/schema';
 import { redactorForPolicy } from '../src/redaction/policy';
 import { createRedactor, type Redactor } from '../src/redaction/redactor';
+import { BUILTIN_REDACTION_PATTERNS } from '../src/redaction/rules';
 
 const GH = `ghp_${'a1B2'.repeat(9)}`;
 const AWS = 'AKIAIOSFODNN7EXAMPLE';
@@ -256,6 +257,13 @@ describe('validation', () => {
     ['AK(?:IA[0-9]{2}){3}', /repetition inside a repetition/],
     ['xy(?:a|a){0,60}b', /alternation inside a repetition/],
     ['tok_(?:[a-z0-9]|[a-f]){16,64}Z', /alternation inside a repetition/],
+    // Runs of repetitions that can share the same letters: 13^6 ways to fail per lead.
+    [`AB${'[A-Z]{0,12}'.repeat(6)}!`, /ways 13 × 13 × 13\b.*at most 32/],
+    [`AB${'[A-Z]{0,12}Q'.repeat(6)}!`, /can match the same characters/],
+    ['AB[a-z]{0,40}[0-9]{0,40}[a-z]{0,40}!', /can match the same characters/],
+    ['AB(?:[a-z]{0,20}|x)[a-z]{0,20}[a-z]{0,20}!', /can match the same characters/],
+    // `QQ` occurs at every letter of a run of Qs: it settles nothing.
+    ['AB[A-Z]{0,100}QQ[A-Z]{0,40}!', /ways 101 × 41/],
     ['(?:AK)?', /empty/],
     ['[A-Z]{4}', /2 literal characters/],
     ['a[0-9]{4}', /2 literal characters/],
@@ -272,6 +280,20 @@ describe('validation', () => {
     const message = invalidParams(() => createRedactor({ patterns: [{ name: 'p', regex }] }));
     expect(message).toMatch(reason);
     expect(message).toContain("'p'");
+  });
+
+  it('accepts repetitions a character settles between, and a chain of at most 32 ways beyond its widest', () => {
+    for (const regex of [
+      ...BUILTIN_REDACTION_PATTERNS.map((p) => p.regex),
+      'AB[a-z]{0,99}-[a-z]{0,99}-[a-z]{0,99}!',
+      'AB[A-Z]{0,30}[A-Z]{0,30}!',
+      // `QRS` occurs at most once per 3 characters: the second repetition starts 1/3 as often.
+      'AB[A-Z]{0,100}QRS[A-Z]{0,40}!',
+      'AB[\\s\\S]{0,300}?CD[A-Z]{0,32}!',
+      'sk_(?:live|test)_[0-9a-zA-Z]{24,99}',
+    ]) {
+      expect(() => createRedactor({ patterns: [{ name: 'p', regex }] }), regex).not.toThrow();
+    }
   });
 
   it('refuses short secrets, unsafe names and bad options', () => {

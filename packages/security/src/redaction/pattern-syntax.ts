@@ -7,16 +7,15 @@
 //
 // Accepted: ASCII literals and escapes, `.`, classes `[…]`, `\d \w \s` (and negations), groups
 // `(…)`/`(?:…)`, alternation, and bounded repetition `? {n} {n,m}` (lazy or greedy). Refused:
-// unbounded repetition (`* + {n,}`), repetition of something that itself repeats (the backtracking
-// that makes a regex catastrophic), anchors, `\b`, lookaround and backreferences (they look past
+// unbounded repetition (`* + {n,}`), repetition of something that itself repeats, and runs of
+// repetitions that could share the same text too many ways (the backtracking that makes a regex
+// catastrophic; see pattern-ambiguity.ts), anchors, `\b`, lookaround and backreferences (they look past
 // the match, which a stream cannot offer), non-ASCII.
 
+import { ambiguousChain, MAX_EXTRA_WAYS, type PatternNode } from './pattern-ambiguity';
+
 /** A parsed pattern node. */
-type Node =
-  | { t: 'atom'; src: string; lit?: string }
-  | { t: 'seq'; items: Node[] }
-  | { t: 'alt'; options: Node[] }
-  | { t: 'rep'; node: Node; min: number; max: number; lazy: boolean };
+type Node = PatternNode;
 
 /** What a pattern's analysis yields. */
 export interface PatternShape {
@@ -344,6 +343,12 @@ export function analysePattern(regex: string): PatternShape {
   if (lead.length < MIN_PATTERN_LEAD) {
     throw new PatternSyntaxError(
       `it must start with at least ${MIN_PATTERN_LEAD} literal characters (like AKIA or gh), so output is only searched where a match can begin`,
+    );
+  }
+  const chain = ambiguousChain(node);
+  if (chain) {
+    throw new PatternSyntaxError(
+      `repetitions that can match the same characters follow each other (ways ${chain.ways.join(' × ')}): a failing match tries every way to share text among them, ${chain.extra} times the widest one's work (at most ${MAX_EXTRA_WAYS}); put a character the first cannot match between them, or merge them into one`,
     );
   }
   const src = source(node);
