@@ -5,8 +5,10 @@
 // 2025 deployments (`isLegacyRequest` in front of a modern-only handler): `initialize` opens a
 // session with its own SDK server and `WebStandardStreamableHTTPServerTransport`, so each session
 // keeps its clientInfo, gets its own agent id (from its session id), can receive
-// `resources/updated` on its GET stream, and ends on DELETE, after the idle period, or when the
-// table is full and it is the least recently used idle session of the token holding the most.
+// `resources/updated` on its GET stream, and ends on DELETE, after the idle period, when its token
+// opens one more than its share (`maxSessionsPerPrincipal`) and it is that token's least recently
+// used idle session, or when the table is full and it is the least recently used idle session of
+// the token holding the most.
 import { randomUUID } from 'node:crypto';
 import {
   type AuthInfo,
@@ -15,7 +17,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Principal } from '@orchflow/protocol';
 import { IdleClock } from './idle';
-import type { OrchflowMcpServer } from './server';
+import { type OrchflowMcpServer, sharesExhausted } from './server';
 import { identityOf } from './session';
 
 interface LegacySession {
@@ -70,10 +72,14 @@ export class LegacyHttpSessions {
       );
     }
     if (this.closed) return jsonRpcError(503, -32000, 'The orchflow MCP server is closing');
-    if (
-      this.sessions.size >= this.mcp.maxSessions &&
-      !(await this.evictOne(JSON.stringify(principal ?? null)))
-    ) {
+    const asking = JSON.stringify(principal ?? null);
+    // Past its share (when it is less than the table) a token makes room among its own sessions only.
+    const share = this.mcp.maxSessionsPerPrincipal;
+    if (share < this.mcp.maxSessions && this.heldBy(asking) >= share && !(await this.evictOwn(asking))) {
+      const refusal = sharesExhausted(share, this.mcp.maxSessions);
+      return jsonRpcError(503, -32000, `${refusal.message} (all of them busy)`);
+    }
+    if (this.sessions.size >= this.mcp.maxSessions && !(await this.evictOne(asking))) {
       return jsonRpcError(
         503,
         -32000,
@@ -108,6 +114,24 @@ export class LegacyHttpSessions {
         victim = entry;
         victimHeld = count;
       }
+    }
+    if (victim === undefined) return false;
+    await this.end(victim[0]);
+    return true;
+  }
+
+  private heldBy(principalKey: string): number {
+    let held = 0;
+    for (const session of this.sessions.values()) if (session.principalKey === principalKey) held++;
+    return held;
+  }
+
+  // The least recently used idle session of `principalKey` ends; false when all of them are busy.
+  private async evictOwn(principalKey: string): Promise<boolean> {
+    let victim: [string, LegacySession] | undefined;
+    for (const entry of this.sessions) {
+      if (entry[1].principalKey !== principalKey || entry[1].busy()) continue;
+      if (victim === undefined || entry[1].lastUse < victim[1].lastUse) victim = entry;
     }
     if (victim === undefined) return false;
     await this.end(victim[0]);

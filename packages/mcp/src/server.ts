@@ -46,6 +46,13 @@ export interface OrchflowMcpOptions {
   /** Most MCP clients with an open session before new ones are refused. Default {@link DEFAULT_MAX_MCP_SESSIONS}. */
   maxSessions?: number;
   /**
+   * Most of those sessions one principal (one token of the HTTP server) may hold, so a token that
+   * keeps opening sessions (a new client name each time) cannot lock the others out; past it its
+   * new clients are refused with Overloaded. Default: all of `maxSessions` (`orchflow serve --mcp`
+   * passes half when it has more than one token).
+   */
+  maxSessionsPerPrincipal?: number;
+  /**
    * Closes a client's session (its orchflow connection, so its terminals are killed) after this
    * many ms without a tool or resource call, once none of its terminals runs a command or holds a
    * call. Default {@link DEFAULT_MCP_SESSION_IDLE_MS} (30 minutes); 0 never expires sessions.
@@ -67,6 +74,21 @@ export interface OrchflowMcpOptions {
 
 /** Default cap on MCP clients with an open session (each holds one orchflow connection): 64. */
 export const DEFAULT_MAX_MCP_SESSIONS = 64;
+
+function checkCount(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+    throw new OrchflowError(ErrorCode.InvalidParams, `${name} must be a whole number >= 1, got ${value}`);
+  }
+}
+
+/** The refusal of a principal's session past its share. */
+export function sharesExhausted(share: number, total: number): OrchflowError {
+  return new OrchflowError(
+    ErrorCode.Overloaded,
+    `This token already holds ${share} MCP sessions, its share of the server's ${total}; end one (or let one go idle) and retry`,
+    { limit: share },
+  );
+}
 
 /** What a serving entry knows when it builds a server instance (HTTP: the authenticated principal). */
 export interface McpServerContext {
@@ -107,9 +129,11 @@ export class OrchflowMcpServer {
   private readonly idleMs: number;
   private closed = false;
 
-  /** Throws InvalidParams for a bad `sessionIdleMs`. */
+  /** Throws InvalidParams for a bad `sessionIdleMs`, `maxSessions` or `maxSessionsPerPrincipal`. */
   constructor(private readonly options: OrchflowMcpOptions) {
     this.idleMs = checkIdleMs(options.sessionIdleMs);
+    checkCount('maxSessions', options.maxSessions);
+    checkCount('maxSessionsPerPrincipal', options.maxSessionsPerPrincipal);
   }
 
   /** True when only read-only tools are registered. */
@@ -125,6 +149,11 @@ export class OrchflowMcpServer {
   /** Most MCP clients served at once. */
   get maxSessions(): number {
     return this.options.maxSessions ?? DEFAULT_MAX_MCP_SESSIONS;
+  }
+
+  /** Most of them one principal may hold. */
+  get maxSessionsPerPrincipal(): number {
+    return Math.min(this.options.maxSessionsPerPrincipal ?? this.maxSessions, this.maxSessions);
   }
 
   /**
@@ -175,6 +204,10 @@ export class OrchflowMcpServer {
         ),
       );
     }
+    const share = this.maxSessionsPerPrincipal;
+    if (!session && share < this.maxSessions && this.heldBy(identity.principal) >= share) {
+      return Promise.reject(sharesExhausted(share, this.maxSessions));
+    }
     if (!session) {
       session = this.options.connect(identity).then((connection) => this.opened(key, connection));
       this.sessions.set(key, session);
@@ -182,6 +215,15 @@ export class OrchflowMcpServer {
     }
     this.clocks.get(key)?.touch();
     return session;
+  }
+
+  /** Sessions (opening or open) of clients with `principal`. */
+  heldBy(principal: Principal | undefined): number {
+    // Keys start with the principal (keyOfIdentity).
+    const prefix = `[${JSON.stringify(principal ?? null)},`;
+    let held = 0;
+    for (const key of this.sessions.keys()) if (key.startsWith(prefix)) held++;
+    return held;
   }
 
   /**

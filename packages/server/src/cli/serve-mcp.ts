@@ -7,13 +7,15 @@ import {
   clientConnector,
   createMcpHttpHandler,
   createMcpServer,
+  DEFAULT_MAX_MCP_SESSIONS,
   directConnector,
   type McpClientIdentity,
   type McpNodeHandler,
   type OrchflowMcpServer,
 } from '@orchflow/mcp';
 import type { AuditLog } from '@orchflow/security';
-import { isLoopbackHost } from '../auth';
+import { isLoopbackHost, type TokenAuthenticator } from '../auth';
+import { defaultShare } from '../limits/principal-slots';
 import { VERSION } from './version';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
@@ -26,12 +28,15 @@ export function mcpOverHttp(
   source: Orchestrator | ((identity: McpClientIdentity) => Promise<OrchflowClient>),
   flags: { host: string; allowOrigin?: string[]; sessionIdle?: number; audit?: AuditLog },
   onError: (error: Error) => void,
+  auth?: TokenAuthenticator,
 ): { server: OrchflowMcpServer; handler: McpNodeHandler } {
   const server = createMcpServer({
     connect: typeof source === 'function' ? clientConnector(source) : directConnector(source),
     version: VERSION,
     sessionIdleMs: flags.sessionIdle,
     auditLog: flags.audit,
+    // With several tokens each holds at most half of the sessions, as of the HTTP server's own.
+    maxSessionsPerPrincipal: defaultShare(DEFAULT_MAX_MCP_SESSIONS, auth),
   });
   const extraOrigins = (flags.allowOrigin ?? []).flatMap((origin) => {
     try {

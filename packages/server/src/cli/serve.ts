@@ -212,6 +212,7 @@ export async function serve(
             gateway ? (identity) => gatewayMcpClient(gateway, identity) : (orchestrator as Orchestrator),
             { ...flags, audit },
             onError,
+            auth,
           )
         : undefined;
       if (mcp) servers.push({ stop: () => mcp.server.close() });
