@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Orchestrator } from '@orchflow/core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CommandReport,
   createMcpHttpHandler,
@@ -17,8 +17,8 @@ import {
   type OrchflowMcpServer,
 } from '../src';
 import { orchestrator, structured } from './helpers';
+import { HEADERS, twoTokenHandler, type Who } from './two-tokens';
 
-const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const initialize = (name: string) =>
   JSON.stringify({
     jsonrpc: '2.0',
@@ -100,51 +100,15 @@ describe('MCP HTTP handler refusals', { timeout: 60_000 }, () => {
   });
 });
 
-// Two tokens' principals, chosen per request by a header (the server's auth would set them).
-const PRINCIPALS = {
-  alice: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' },
-  mallory: { kind: 'agent', name: 'mallory', agentIdPrefix: 'mallory' },
-} as const;
-type Who = keyof typeof PRINCIPALS;
-
-/** An MCP HTTP handler with a table of two sessions, shut down when the test ends. */
+/** A table of two sessions shared by two tokens. */
 async function sharedTable() {
-  const orch = await orchestrator();
-  const mcp = createMcpServer({ connect: directConnector(orch), maxSessions: 2 });
-  const handler = createMcpHttpHandler(mcp);
-  const http = createServer((req, res) => void handler(req, res, PRINCIPALS[req.headers['x-who'] as Who]));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
-  onTestFinished(async () => {
-    await handler.close();
-    await new Promise((resolve) => http.close(resolve));
-    await mcp.close();
-    await orch.shutdown();
-  });
-  const initializeAs = async (who: Who, name: string) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { ...HEADERS, 'x-who': who },
-      body: initialize(name),
-    });
-    await response.body?.cancel();
-    return { status: response.status, session: response.headers.get('mcp-session-id') ?? '' };
-  };
+  const table = await twoTokenHandler({ maxSessions: 2 });
   const open = async (who: Who, name: string) => {
-    const opened = await initializeAs(who, name);
+    const opened = await table.initializeAs(who, name);
     expect(opened.status).toBe(200);
     return opened.session;
   };
-  const listTools = async (who: Who, session: string) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { ...HEADERS, 'x-who': who, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
-    });
-    await response.body?.cancel();
-    return response.status;
-  };
-  return { url, initializeAs, open, listTools };
+  return { ...table, open };
 }
 
 describe('MCP HTTP sessions shared between tokens', { timeout: 60_000 }, () => {

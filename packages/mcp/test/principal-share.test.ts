@@ -1,37 +1,19 @@
 // One token's share of the MCP sessions (`maxSessionsPerPrincipal`): a token that keeps opening
 // clients under new names — sessionless 2026-07-28 clients or 2025-era sessions — is refused (or
 // ends its own idle session) past its share, and the other token still gets in.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type CommandReport, createMcpHttpHandler, createMcpServer, directConnector } from '../src';
+import { type CommandReport, createMcpServer, directConnector } from '../src';
 import { orchestrator, structured } from './helpers';
+import { twoTokenHandler, type Who } from './two-tokens';
 
-const PRINCIPALS = {
-  alice: { kind: 'agent', name: 'alice', agentIdPrefix: 'alice' },
-  mallory: { kind: 'agent', name: 'mallory', agentIdPrefix: 'mallory' },
-} as const;
-type Who = keyof typeof PRINCIPALS;
-
-const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-
-/** A handler with 4 sessions, 2 per principal; the principal comes from the `x-who` header. */
+/** A handler with 4 sessions, 2 per principal, and modern clients of either token. */
 async function server() {
-  const orch = await orchestrator();
-  const mcp = createMcpServer({ connect: directConnector(orch), maxSessions: 4, maxSessionsPerPrincipal: 2 });
-  const handler = createMcpHttpHandler(mcp);
-  const http = createServer((req, res) => void handler(req, res, PRINCIPALS[req.headers['x-who'] as Who]));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+  const table = await twoTokenHandler({ maxSessions: 4, maxSessionsPerPrincipal: 2 });
   const clients: Client[] = [];
   onTestFinished(async () => {
     for (const client of clients) await client.close().catch(() => undefined);
-    await handler.close();
-    await new Promise((resolve) => http.close(resolve));
-    await mcp.close();
-    await orch.shutdown();
   });
   const connect = async (
     who: Who,
@@ -40,7 +22,7 @@ async function server() {
   ) => {
     const client = new Client({ name, version: '1' }, options);
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { 'x-who': who } } }),
+      new StreamableHTTPClientTransport(new URL(table.url), { requestInit: { headers: { 'x-who': who } } }),
     );
     clients.push(client);
     return client;
@@ -50,30 +32,7 @@ async function server() {
     const text = (result.content as { type: string; text?: string }[])[0]?.text ?? '';
     return { ok: result.isError !== true, text };
   };
-  const initialize = async (who: Who, name: string) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { ...HEADERS, 'x-who': who },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name, version: '1' } },
-      }),
-    });
-    const text = await response.text();
-    return { status: response.status, text, session: response.headers.get('mcp-session-id') ?? '' };
-  };
-  const tools = async (who: Who, session: string) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { ...HEADERS, 'x-who': who, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
-    });
-    await response.body?.cancel();
-    return response.status;
-  };
-  return { connect, list, initialize, tools };
+  return { connect, list, initialize: table.initializeAs, tools: table.listTools };
 }
 
 describe('one token’s share of the MCP sessions', { timeout: 90_000 }, () => {
