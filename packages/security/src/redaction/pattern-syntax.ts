@@ -345,16 +345,16 @@ export function analysePattern(regex: string): PatternShape {
       `it must start with at least ${MIN_PATTERN_LEAD} literal characters (like AKIA or gh), so output is only searched where a match can begin`,
     );
   }
-  const chain = ambiguousChain(node);
-  if (chain) {
-    throw new PatternSyntaxError(
-      `repetitions that can match the same characters follow each other (ways ${chain.ways.join(' × ')}): a failing match tries every way to share text among them, ${chain.extra} times the widest one's work (at most ${MAX_EXTRA_WAYS}); put a character the first cannot match between them, or merge them into one`,
-    );
-  }
   const src = source(node);
   // Sanity check of the generated sources (a parser gap would show here, not on live output).
   new RegExp(src, 'y');
   new RegExp(`^(?:${prefix(node)})$`);
+  const chain = ambiguousChain(node);
+  if (chain) {
+    throw new PatternSyntaxError(
+      `repetitions that can match the same characters follow each other (ways ${chain.ways.join(' × ')}): a failing match can try ${Math.round(chain.extra)} ways to share text among them, each retrying the rest of the pattern (at most ${MAX_EXTRA_WAYS} beyond one scan of the widest); merge them into one repetition (such as {0,24} for {0,12}{0,12}) or let them match different characters`,
+    );
+  }
   const tail = tailOf(node);
   if (tail) {
     new RegExp(tail.source, 'y');
