@@ -60,9 +60,17 @@ describe('help and usage errors', () => {
       2,
       expect.stringContaining('run orchflow record list --help'),
     ]);
+    // Flag values that cannot be used are usage errors too, before anything listens.
     const exposed = await runCli(['serve', '--ws', '0', '--host', '0.0.0.0']);
-    expect(exposed.code).toBe(1);
+    expect(exposed.code).toBe(2);
     expect(exposed.stderr).toMatch(/Refusing to listen on '0\.0\.0\.0' without authentication/);
+    const policy = await runCli(['serve', '--ws', '0', '--policy', 'nonsense']);
+    expect([policy.code, policy.stderr]).toEqual([
+      2,
+      expect.stringMatching(/Cannot load policy file 'nonsense'/),
+    ]);
+    const tokens = await runCli(['serve', '--ws', '0', '--tokens', '/nonexistent/tokens.json']);
+    expect([tokens.code, tokens.stderr]).toEqual([2, expect.stringMatching(/Cannot read tokens file/)]);
   }, 60_000);
 });
 

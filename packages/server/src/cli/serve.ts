@@ -151,8 +151,10 @@ export async function serve(
   const format = logFormat(flags.logFormat);
   const log = createLogger({ level: flags.logLevel as never, format });
   const gateway = cluster ? await ClusterGateway.open(cluster) : undefined;
-  const { auth, generated } = gateway ? { auth: gateway.auth, generated: undefined } : await authFrom(flags);
-  const local = gateway ? undefined : await effectivePolicy(flags.policy, wantsNetwork);
+  const { auth, generated } = gateway
+    ? { auth: gateway.auth, generated: undefined }
+    : await flagValue(() => authFrom(flags));
+  const local = gateway ? undefined : await flagValue(() => effectivePolicy(flags.policy, wantsNetwork));
   const policy = local ?? {
     description: "each node's own (--policy of orchflow node) plus the caller's token",
   };
@@ -341,7 +343,25 @@ function recordingBanner(flags: ServeFlags): string | undefined {
   return `${resolve(flags.record)} (asciicast ${flags.recordFormat ?? 'v2'}, every terminal${notes.map((n) => `, ${n}`).join('')})`;
 }
 
-/** The action of `serve`: a usage error in the flags' values exits 2 before anything starts. */
+/** A flag's value that could not be used (a tokens or policy file, a public bind without a token). */
+class FlagValueError extends Error {
+  constructor(readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+  }
+}
+
+async function flagValue<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new FlagValueError(error);
+  }
+}
+
+/**
+ * The action of `serve`: a usage error in the flags or their values (a file that cannot be read,
+ * a public bind without a token) exits 2 before anything listens.
+ */
 async function serveCommand(flags: ServeFlags): Promise<number> {
   let usage: ServeUsage;
   let cluster: GatewayFlagOptions | undefined;
@@ -353,7 +373,13 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
     reportError(error);
     return USAGE_EXIT_CODE;
   }
-  return serve(flags, usage, cluster);
+  try {
+    return await serve(flags, usage, cluster);
+  } catch (error) {
+    if (!(error instanceof FlagValueError)) throw error;
+    reportError(error.reason);
+    return USAGE_EXIT_CODE;
+  }
 }
 
 /** Registers `serve` on `program`. */
