@@ -266,6 +266,11 @@ describe('validation', () => {
     [`AB${'(?:x|x)-'.repeat(16)}!`, /can match the same characters/],
     // Nested alternatives hide a product of repetitions.
     ['AB[a-z]{0,31}(?:[a-z]{0,31}(?:[a-z]{0,31}(?:[a-z]{0,31}|-)|-)|-)!', /can match the same characters/],
+    // Items of equal lengths end where the literal after them occurs, whatever its period.
+    [`AB${'(?:[a-z]|[a-y])qw'.repeat(22)}!`, /can match the same characters/],
+    [`AB${'(?:ab)?ab'.repeat(26)}Z`, /can match the same characters/],
+    // Few ways, but each scans 65000 characters.
+    ['AB[a-z]{0,65000}[a-z]{0,31}!', /~2080032 steps at each lead .*at most 131072/],
     [`AB${'[A-Z]{0,12}Q'.repeat(6)}!`, /can match the same characters/],
     ['AB[a-z]{0,40}[0-9]{0,40}[a-z]{0,40}!', /can match the same characters/],
     ['AB(?:[a-z]{0,20}|x)[a-z]{0,20}[a-z]{0,20}!', /can match the same characters/],
@@ -297,7 +302,7 @@ describe('validation', () => {
       // `QRS` occurs at most once per 3 characters: the second repetition starts 1/3 as often.
       'AB[A-Z]{0,100}QRS[A-Z]{0,40}!',
       // A scanner's private-key rule: the header's `{0,100}` reaches its gap only after `PRIVATE KEY`.
-      '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\\s\\S-]{64,16384}?KEY(?: BLOCK)?-----',
+      '-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY-----[\\s\\S-]{64,16384}?KEY-----',
       'eyJ[A-Za-z0-9_-]{10,500}\\.eyJ[A-Za-z0-9_-]{10,1000}\\.[A-Za-z0-9_-]{10,500}',
       'xox[baprs]-[0-9A-Za-z-]{10,72}',
       'AB[\\s\\S]{0,300}?CD[A-Z]{0,32}!',

@@ -8,15 +8,21 @@
 // `[A-Z ]{0,40}PRIVATE KEY-----`) settles where the chain ends, but not how the chain split its
 // text: every split still retries the rest of the pattern (`x?x?-` sixteen times: 2^16 ways).
 // So a chain counts the product of its items' ways over its widest single repetition (one linear
-// scan, which any pattern may cost), a literal between two items divides what reaches the second
-// by how often the literal can occur (its period: `-----END ` once per 9 characters, `QQ`
-// anywhere), and the chains' counts multiply. At most MAX_EXTRA_WAYS in all: per lead, that many
-// times one scan (at 32, ~20 MiB/s on text built for it at one lead per 200 bytes; the
-// private-key pattern counts 5). How often the lead itself can occur is not counted: see
-// "Not covered" in docs/observability.md.
+// scan, which any pattern may cost), a literal between two items lets through only the splits
+// that end where the literal occurs (at most one end position per period of the literal:
+// `-----END ` once per 9 characters, `QQ` anywhere), and the chains' counts multiply. At most
+// MAX_EXTRA_WAYS in all (at 32, ~20 MiB/s on text built for it at one lead per 200 bytes; the
+// private-key pattern counts 5), and at most MAX_STEPS_PER_LEAD steps with the widest scan
+// counted in. How often the lead itself can occur is not counted: see "Not covered" in
+// docs/observability.md.
 
 /** How many times one scan a failing match may take (one more `{0,31}`, or two `{0,4}`). */
 export const MAX_EXTRA_WAYS = 32;
+/**
+ * Steps a failing match may take at one lead: its ways times the widest repetition (the
+ * private-key pattern: 5 × 16385). A single repetition may be as wide as a match may be long.
+ */
+export const MAX_STEPS_PER_LEAD = 131_072;
 
 /** The parsed pattern nodes (see pattern-syntax.ts). */
 export type PatternNode =
@@ -66,6 +72,30 @@ function union(sets: CharSet[]): CharSet {
 function overlaps(a: CharSet, b: CharSet): boolean {
   for (let c = 0; c < 256; c++) if (a[c] && b[c]) return true;
   return false;
+}
+
+/** Shortest and longest match of `node`. */
+export function lengths(node: PatternNode): [number, number] {
+  switch (node.t) {
+    case 'atom':
+      return [1, 1];
+    case 'seq':
+      return node.items.reduce<[number, number]>(
+        ([lo, hi], item) => {
+          const [a, b] = lengths(item);
+          return [lo + a, hi + b];
+        },
+        [0, 0],
+      );
+    case 'alt': {
+      const all = node.options.map(lengths);
+      return [Math.min(...all.map((l) => l[0])), Math.max(...all.map((l) => l[1]))];
+    }
+    case 'rep': {
+      const [a, b] = lengths(node.node);
+      return [a * node.min, b * node.max];
+    }
+  }
 }
 
 /** Ways an item can match (different lengths or branches); 1: it matches one way only. */
@@ -135,21 +165,25 @@ function flatten(items: PatternNode[]): PatternNode[] {
   return items.flatMap((item) => (item.t === 'seq' ? flatten(item.items) : [item]));
 }
 
-/** A pattern whose failing match can take more than {@link MAX_EXTRA_WAYS} times one scan. */
+/** Where a pattern's failing match passes {@link MAX_EXTRA_WAYS} or {@link MAX_STEPS_PER_LEAD}. */
 export interface AmbiguousChain {
   /** Ways of each item of varying length in the chain where the count passed the limit. */
   ways: number[];
   /** The ways beyond one linear scan (settled chains' splits times the open chain's). */
   extra: number;
+  /** The widest single repetition so far (the scan). */
+  widest: number;
 }
 
 /**
  * Finds where a failing match of `node` (at any depth) takes more than {@link MAX_EXTRA_WAYS}
- * times one linear scan. Per chain, a text's split among the chain's items counts its product
- * of ways over its widest single repetition (the scan); a literal between items divides what
- * reaches it by how often it can occur (its period); and a chain that a character settles still
- * multiplies everything after it by its splits — each of them retries the rest of the pattern
- * (`x?x?-` sixteen times: 2^16 ways to fail).
+ * times one linear scan, or more than {@link MAX_STEPS_PER_LEAD} steps. Per chain, a text's
+ * split among the chain's items counts its product of ways over its widest single repetition
+ * (the scan); a chain that a character settles still multiplies everything after it by its
+ * splits — each of them retries the rest of the pattern (`x?x?-` sixteen times: 2^16 ways). A
+ * literal between two items lets through only the splits that end where it occurs: of the
+ * chain's possible end positions (its items' spread of lengths) at most one per period of the
+ * literal, each reached by at most the chain's ways over its widest.
  */
 export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
   if (node.t === 'alt') {
@@ -162,11 +196,13 @@ export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
   if (node.t !== 'seq') return undefined;
   // Splits of the chains a character settled, multiplied.
   let settled = 1;
-  // The open chain: its items' ways, what reaches its end (ways, divided by literals' periods)
-  // and its widest single repetition.
+  // The open chain: its items' ways, what reaches its end (ways, after literals), its widest
+  // single repetition, and how many positions it can end at.
   let chain: number[] = [];
   let reaching = 1;
   let widest = 1;
+  let ends = 1;
+  let widestOfAll = 1;
   let chars: CharSet = new Uint8Array(256);
   // The literal text since the chain's last item of varying length (false: not all literal).
   let run: string | false = '';
@@ -175,6 +211,7 @@ export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
     chain = [];
     reaching = 1;
     widest = 1;
+    ends = 1;
   };
   for (const item of flatten(node.items)) {
     if (item.t === 'alt') {
@@ -192,17 +229,24 @@ export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
       chars = union([chars, set]);
     }
     if (w > 1) {
-      if (chain.length > 0 && run !== false) reaching = Math.max(1, reaching / period(run));
+      if (chain.length > 0 && run !== false && run !== '') {
+        reaching = Math.min(reaching, Math.ceil(ends / period(run)) * Math.max(1, reaching / widest));
+      }
+      const [shortest, longest] = lengths(item);
       chain.push(w);
       reaching *= w;
+      ends += longest - shortest;
       widest = Math.max(widest, linear(item));
+      widestOfAll = Math.max(widestOfAll, widest);
       run = '';
     } else if (run !== false) {
       run = item.t === 'atom' && item.lit !== undefined ? run + item.lit : false;
     }
     const extra = (settled * reaching) / widest;
     // (NaN, from ways too large to count, is refused too.)
-    if (!(extra <= MAX_EXTRA_WAYS)) return { ways: [...chain], extra };
+    if (!(extra <= MAX_EXTRA_WAYS && extra * widestOfAll <= MAX_STEPS_PER_LEAD)) {
+      return { ways: [...chain], extra, widest: widestOfAll };
+    }
   }
   return undefined;
 }

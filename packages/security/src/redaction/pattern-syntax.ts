@@ -12,7 +12,13 @@
 // catastrophic; see pattern-ambiguity.ts), anchors, `\b`, lookaround and backreferences (they look past
 // the match, which a stream cannot offer), non-ASCII.
 
-import { ambiguousChain, MAX_EXTRA_WAYS, type PatternNode } from './pattern-ambiguity';
+import {
+  ambiguousChain,
+  lengths,
+  MAX_EXTRA_WAYS,
+  MAX_STEPS_PER_LEAD,
+  type PatternNode,
+} from './pattern-ambiguity';
 
 /** A parsed pattern node. */
 type Node = PatternNode;
@@ -225,29 +231,6 @@ function alternates(node: Node): boolean {
   return false;
 }
 
-function lengths(node: Node): [number, number] {
-  switch (node.t) {
-    case 'atom':
-      return [1, 1];
-    case 'seq':
-      return node.items.reduce<[number, number]>(
-        ([lo, hi], item) => {
-          const [a, b] = lengths(item);
-          return [lo + a, hi + b];
-        },
-        [0, 0],
-      );
-    case 'alt': {
-      const all = node.options.map(lengths);
-      return [Math.min(...all.map((l) => l[0])), Math.max(...all.map((l) => l[1]))];
-    }
-    case 'rep': {
-      const [a, b] = lengths(node.node);
-      return [a * node.min, b * node.max];
-    }
-  }
-}
-
 function source(node: Node): string {
   switch (node.t) {
     case 'atom':
@@ -350,9 +333,14 @@ export function analysePattern(regex: string): PatternShape {
   new RegExp(src, 'y');
   new RegExp(`^(?:${prefix(node)})$`);
   const chain = ambiguousChain(node);
-  if (chain) {
+  if (chain && !(chain.extra <= MAX_EXTRA_WAYS)) {
     throw new PatternSyntaxError(
       `repetitions that can match the same characters follow each other (ways ${chain.ways.join(' × ')}): a failing match can try ${Math.round(chain.extra)} ways to share text among them, each retrying the rest of the pattern (at most ${MAX_EXTRA_WAYS} beyond one scan of the widest); merge them into one repetition (such as {0,24} for {0,12}{0,12}) or let them match different characters`,
+    );
+  }
+  if (chain) {
+    throw new PatternSyntaxError(
+      `a failing match can take ~${Math.round(chain.extra * chain.widest)} steps at each lead (${Math.round(chain.extra)} ways to share text among repetitions that can match the same characters, times the widest repetition's ${chain.widest}; at most ${MAX_STEPS_PER_LEAD}): narrow the widest repetition or the others`,
     );
   }
   const tail = tailOf(node);
