@@ -269,6 +269,8 @@ describe('validation', () => {
     // Items of equal lengths end where the literal after them occurs, whatever its period.
     [`AB${'(?:[a-z]|[a-y])qw'.repeat(22)}!`, /can match the same characters/],
     [`AB${'(?:ab)?ab'.repeat(26)}Z`, /can match the same characters/],
+    // A wide item first does not hide the splits that pile up after it.
+    [`xy[a-z]{0,1000}${'(?:ab)?ab'.repeat(14)}!`, /can match the same characters/],
     // Few ways, but each scans 65000 characters.
     ['AB[a-z]{0,65000}[a-z]{0,31}!', /~2080032 steps at each lead .*at most 131072/],
     [`AB${'[A-Z]{0,12}Q'.repeat(6)}!`, /can match the same characters/],

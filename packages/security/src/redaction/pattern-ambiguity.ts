@@ -7,14 +7,14 @@
 // character the chain's repetitions could not match. Such a character (the `-` that ends
 // `[A-Z ]{0,40}PRIVATE KEY-----`) settles where the chain ends, but not how the chain split its
 // text: every split still retries the rest of the pattern (`x?x?-` sixteen times: 2^16 ways).
-// So a chain counts the product of its items' ways over its widest single repetition (one linear
-// scan, which any pattern may cost), a literal between two items lets through only the splits
-// that end where the literal occurs (at most one end position per period of the literal:
-// `-----END ` once per 9 characters, `QQ` anywhere), and the chains' counts multiply. At most
-// MAX_EXTRA_WAYS in all (at 32, ~20 MiB/s on text built for it at one lead per 200 bytes; the
-// private-key pattern counts 5), and at most MAX_STEPS_PER_LEAD steps with the widest scan
-// counted in. How often the lead itself can occur is not counted: see "Not covered" in
-// docs/observability.md.
+// So a chain's splits are counted as paths to the offsets where it can end (see ambiguousChain):
+// a literal between two items lets through only the paths that end where it occurs (one offset
+// per period of the literal at most: `-----END ` once per 9 characters, `QQ` anywhere), and a
+// settled chain's paths to its one end offset multiply everything after. The steps of a failing
+// match may be at most MAX_EXTRA_WAYS times one scan of the widest repetition (which any pattern
+// may cost; at 32, ~20 MiB/s on text built for it at one lead per 200 bytes; the private-key
+// pattern counts 5) and at most MAX_STEPS_PER_LEAD. How often the lead itself can occur is not
+// counted: see "Not covered" in docs/observability.md.
 
 /** How many times one scan a failing match may take (one more `{0,31}`, or two `{0,4}`). */
 export const MAX_EXTRA_WAYS = 32;
@@ -146,6 +146,26 @@ function linear(node: PatternNode): number {
   }
 }
 
+/** At most how many of an item's ways take the same length (all of them for a sequence, to be safe). */
+function sameLength(node: PatternNode): number {
+  switch (node.t) {
+    case 'atom':
+    case 'rep':
+      // A repetition's inner part has no repetition or alternative of its own.
+      return 1;
+    case 'seq':
+      return ways(node);
+    case 'alt': {
+      // Branches of plain text take one length each: only identical ones share it.
+      const literals = node.options.map(literalText);
+      if (literals.every((text) => text !== undefined)) {
+        return Math.max(...literals.map((text) => literals.filter((other) => other === text).length));
+      }
+      return node.options.reduce((sum, option) => sum + sameLength(option), 0);
+    }
+  }
+}
+
 /** The shortest match of `node` is empty (it can match nothing). */
 function optional(node: PatternNode): boolean {
   switch (node.t) {
@@ -177,13 +197,14 @@ export interface AmbiguousChain {
 
 /**
  * Finds where a failing match of `node` (at any depth) takes more than {@link MAX_EXTRA_WAYS}
- * times one linear scan, or more than {@link MAX_STEPS_PER_LEAD} steps. Per chain, a text's
- * split among the chain's items counts its product of ways over its widest single repetition
- * (the scan); a chain that a character settles still multiplies everything after it by its
- * splits — each of them retries the rest of the pattern (`x?x?-` sixteen times: 2^16 ways). A
- * literal between two items lets through only the splits that end where it occurs: of the
- * chain's possible end positions (its items' spread of lengths) at most one per period of the
- * literal, each reached by at most the chain's ways over its widest.
+ * times one scan of its widest repetition, or more than {@link MAX_STEPS_PER_LEAD} steps. A
+ * chain's splits are counted as paths to its possible end offsets: `total` in all, at most
+ * `peak` to any one offset. An item of `w` ways multiplies the total by `w` and the peak by at
+ * most `w` (or, if less, by the total times how many of its ways share one length). A literal
+ * lets through only the paths that end where it occurs, at most one offset per period of it among
+ * the chain's end offsets, each with at most the peak. A character the chain cannot match settles
+ * its end offset: at most the peak of paths got there, and each retries everything after
+ * (`x?x?-` sixteen times: 2^16 ways). The steps are the settled paths times the largest total.
  */
 export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
   if (node.t === 'alt') {
@@ -194,24 +215,25 @@ export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
     return undefined;
   }
   if (node.t !== 'seq') return undefined;
-  // Splits of the chains a character settled, multiplied.
+  // Paths to the settled chains' ends, multiplied.
   let settled = 1;
-  // The open chain: its items' ways, what reaches its end (ways, after literals), its widest
-  // single repetition, and how many positions it can end at.
+  // The open chain: its items' ways, its paths (all, and to one end offset), its end offsets.
   let chain: number[] = [];
-  let reaching = 1;
-  let widest = 1;
+  let total = 1;
+  let peak = 1;
   let ends = 1;
-  let widestOfAll = 1;
+  let largest = 1;
+  let widest = 1;
   let chars: CharSet = new Uint8Array(256);
   // The literal text since the chain's last item of varying length (false: not all literal).
   let run: string | false = '';
   const settle = () => {
-    settled *= Math.max(1, reaching / widest);
+    settled *= peak;
     chain = [];
-    reaching = 1;
-    widest = 1;
+    total = 1;
+    peak = 1;
     ends = 1;
+    largest = 1;
   };
   for (const item of flatten(node.items)) {
     if (item.t === 'alt') {
@@ -230,23 +252,23 @@ export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
     }
     if (w > 1) {
       if (chain.length > 0 && run !== false && run !== '') {
-        reaching = Math.min(reaching, Math.ceil(ends / period(run)) * Math.max(1, reaching / widest));
+        total = Math.min(total, Math.ceil(ends / period(run)) * peak);
       }
       const [shortest, longest] = lengths(item);
       chain.push(w);
-      reaching *= w;
+      peak = Math.min(peak * w, total * sameLength(item));
+      total *= w;
       ends += longest - shortest;
+      largest = Math.max(largest, total);
       widest = Math.max(widest, linear(item));
-      widestOfAll = Math.max(widestOfAll, widest);
       run = '';
     } else if (run !== false) {
       run = item.t === 'atom' && item.lit !== undefined ? run + item.lit : false;
     }
-    const extra = (settled * reaching) / widest;
+    const steps = settled * largest;
+    const extra = steps / widest;
     // (NaN, from ways too large to count, is refused too.)
-    if (!(extra <= MAX_EXTRA_WAYS && extra * widestOfAll <= MAX_STEPS_PER_LEAD)) {
-      return { ways: [...chain], extra, widest: widestOfAll };
-    }
+    if (!(extra <= MAX_EXTRA_WAYS && steps <= MAX_STEPS_PER_LEAD)) return { ways: [...chain], extra, widest };
   }
   return undefined;
 }
