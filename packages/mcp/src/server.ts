@@ -218,7 +218,7 @@ export class OrchflowMcpServer {
   }
 
   /** Sessions (opening or open) of clients with `principal`. */
-  heldBy(principal: Principal | undefined): number {
+  private heldBy(principal: Principal | undefined): number {
     // Keys start with the principal (keyOfIdentity).
     const prefix = `[${JSON.stringify(principal ?? null)},`;
     let held = 0;
