@@ -11,18 +11,18 @@
 // a literal between two items lets through only the paths that end where it occurs (one offset
 // per period of the literal at most: `-----END ` once per 9 characters, `QQ` anywhere), and a
 // settled chain's paths to its one end offset multiply everything after. The steps of a failing
-// match may be at most MAX_EXTRA_WAYS times one scan of the widest repetition (which any pattern
-// may cost; at 32, ~20 MiB/s on text built for it at one lead per 200 bytes; the private-key
-// pattern counts 5) and at most MAX_STEPS_PER_LEAD. How often the lead itself can occur is not
+// match may be at most MAX_EXTRA_WAYS times one scan of the widest item (which any pattern may
+// cost; at 48, ~15 MiB/s on text built for it at one lead per 200 bytes; the private-key pattern
+// counts 11) and at most MAX_STEPS_PER_LEAD. How often the lead itself can occur is not
 // counted: see "Not covered" in docs/observability.md.
 
-/** How many times one scan a failing match may take (one more `{0,31}`, or two `{0,4}`). */
-export const MAX_EXTRA_WAYS = 32;
+/** How many times one scan of its widest item a failing match may take (`{0,100}` then `{0,45}`: 47.5). */
+export const MAX_EXTRA_WAYS = 48;
 /**
- * Steps a failing match may take at one lead: its ways times the widest repetition (the
- * private-key pattern: 5 × 16385). A single repetition may be as wide as a match may be long.
+ * Steps a failing match may take at one lead (the private-key pattern: ~182k, 11 scans of its
+ * gap; a step is ~1 ns here). A single repetition may be as wide as a match may be long.
  */
-export const MAX_STEPS_PER_LEAD = 131_072;
+export const MAX_STEPS_PER_LEAD = 262_144;
 
 /** The parsed pattern nodes (see pattern-syntax.ts). */
 export type PatternNode =
@@ -132,20 +132,6 @@ function literalText(node: PatternNode): string | undefined {
   return text;
 }
 
-/** The widest single repetition inside `node`: what one linear scan over its text costs. */
-function linear(node: PatternNode): number {
-  switch (node.t) {
-    case 'atom':
-      return 1;
-    case 'rep':
-      return node.max - node.min + 1;
-    case 'seq':
-      return Math.max(1, ...node.items.map(linear));
-    case 'alt':
-      return Math.max(1, ...node.options.map(linear));
-  }
-}
-
 /** At most how many of an item's ways take the same length (all of them for a sequence, to be safe). */
 function sameLength(node: PatternNode): number {
   switch (node.t) {
@@ -191,20 +177,23 @@ export interface AmbiguousChain {
   ways: number[];
   /** The ways beyond one linear scan (settled chains' splits times the open chain's). */
   extra: number;
-  /** The widest single repetition so far (the scan). */
+  /** The widest single scan of an item so far. */
   widest: number;
+  /** Steps of a failing match so far. */
+  steps: number;
 }
 
 /**
  * Finds where a failing match of `node` (at any depth) takes more than {@link MAX_EXTRA_WAYS}
- * times one scan of its widest repetition, or more than {@link MAX_STEPS_PER_LEAD} steps. A
- * chain's splits are counted as paths to its possible end offsets: `total` in all, at most
- * `peak` to any one offset. An item of `w` ways multiplies the total by `w` and the peak by at
- * most `w` (or, if less, by the total times how many of its ways share one length). A literal
- * lets through only the paths that end where it occurs, at most one offset per period of it among
- * the chain's end offsets, each with at most the peak. A character the chain cannot match settles
- * its end offset: at most the peak of paths got there, and each retries everything after
- * (`x?x?-` sixteen times: 2^16 ways). The steps are the settled paths times the largest total.
+ * times one scan of its widest item, or more than {@link MAX_STEPS_PER_LEAD} steps. A chain's
+ * splits are counted as paths to its possible end offsets: `total` in all, at most `peak` to any
+ * one offset. An item of `w` ways multiplies the total by `w` and the peak by at most `w` (or, if
+ * less, by the total times how many of its ways share one length). A literal lets through only the
+ * paths that end where it occurs, at most one offset per period of it among the chain's end
+ * offsets, each with at most the peak. A character the chain cannot match settles its end offset:
+ * at most the peak of paths got there, and each retries everything after (`x?x?-` sixteen times:
+ * 2^16 ways). Every path into an item costs it a scan: its ways, or its shortest length when that
+ * is more (`[a-z]{30000}` after 2^15 settled paths), once per literal run for plain characters.
  */
 export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
   if (node.t === 'alt') {
@@ -222,18 +211,19 @@ export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
   let total = 1;
   let peak = 1;
   let ends = 1;
-  let largest = 1;
+  // Steps so far, and the widest single scan of an item.
+  let steps = 0;
   let widest = 1;
   let chars: CharSet = new Uint8Array(256);
   // The literal text since the chain's last item of varying length (false: not all literal).
   let run: string | false = '';
+  let inRun = false;
   const settle = () => {
     settled *= peak;
     chain = [];
     total = 1;
     peak = 1;
     ends = 1;
-    largest = 1;
   };
   for (const item of flatten(node.items)) {
     if (item.t === 'alt') {
@@ -242,6 +232,8 @@ export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
     }
     const set = charSet(item);
     const w = ways(item);
+    const [shortest, longest] = lengths(item);
+    const scan = Math.max(w, shortest);
     if (!overlaps(set, chars) && !optional(item)) {
       // A character the chain cannot match: where the chain ends is settled here.
       settle();
@@ -254,21 +246,24 @@ export function ambiguousChain(node: PatternNode): AmbiguousChain | undefined {
       if (chain.length > 0 && run !== false && run !== '') {
         total = Math.min(total, Math.ceil(ends / period(run)) * peak);
       }
-      const [shortest, longest] = lengths(item);
+      steps += settled * total * scan;
       chain.push(w);
       peak = Math.min(peak * w, total * sameLength(item));
       total *= w;
       ends += longest - shortest;
-      largest = Math.max(largest, total);
-      widest = Math.max(widest, linear(item));
       run = '';
-    } else if (run !== false) {
-      run = item.t === 'atom' && item.lit !== undefined ? run + item.lit : false;
+      inRun = false;
+    } else {
+      // One character: tried by every path once per run of them; a fixed repetition scans its length.
+      if (scan > 1 || !inRun) steps += settled * total * scan;
+      inRun = scan === 1;
+      if (run !== false) run = item.t === 'atom' && item.lit !== undefined ? run + item.lit : false;
     }
-    const steps = settled * largest;
+    widest = Math.max(widest, scan);
     const extra = steps / widest;
     // (NaN, from ways too large to count, is refused too.)
-    if (!(extra <= MAX_EXTRA_WAYS && steps <= MAX_STEPS_PER_LEAD)) return { ways: [...chain], extra, widest };
+    if (!(extra <= MAX_EXTRA_WAYS && steps <= MAX_STEPS_PER_LEAD))
+      return { ways: [...chain], extra, widest, steps };
   }
   return undefined;
 }

@@ -334,13 +334,14 @@ export function analysePattern(regex: string): PatternShape {
   new RegExp(`^(?:${prefix(node)})$`);
   const chain = ambiguousChain(node);
   if (chain && !(chain.extra <= MAX_EXTRA_WAYS)) {
+    const which = chain.ways.length > 0 ? ` (ways ${chain.ways.join(' × ')})` : '';
     throw new PatternSyntaxError(
-      `repetitions that can match the same characters follow each other (ways ${chain.ways.join(' × ')}): a failing match can try ${Math.round(chain.extra)} ways to share text among them, each retrying the rest of the pattern (at most ${MAX_EXTRA_WAYS} beyond one scan of the widest); merge them into one repetition (such as {0,24} for {0,12}{0,12}) or let them match different characters`,
+      `repetitions that can match the same characters follow each other${which}: a failing match can take ${Math.round(chain.extra)} times one scan of the widest part (at most ${MAX_EXTRA_WAYS}), as every way they share text retries the rest of the pattern; merge them into one repetition (such as {0,24} for {0,12}{0,12}) or let them match different characters`,
     );
   }
   if (chain) {
     throw new PatternSyntaxError(
-      `a failing match can take ~${Math.round(chain.extra * chain.widest)} steps at each lead (${Math.round(chain.extra)} ways to share text among repetitions that can match the same characters, times the widest repetition's ${chain.widest}; at most ${MAX_STEPS_PER_LEAD}): narrow the widest repetition or the others`,
+      `a failing match can take ~${Math.round(chain.steps)} steps at each lead (at most ${MAX_STEPS_PER_LEAD}): narrow its widest repetition or the ones beside it`,
     );
   }
   const tail = tailOf(node);
