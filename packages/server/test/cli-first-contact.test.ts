@@ -63,7 +63,7 @@ describe('serve: the effective policy', { timeout: 90_000 }, () => {
 
   it('refuses an unknown policy naming the presets', async () => {
     const result = await runCli(['serve', '--unix', join(dir, 'x.sock'), '--policy', 'strict']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     for (const preset of ['aiSafe', 'locked', 'standard', 'trusted']) expect(result.stderr).toContain(preset);
   });
 
