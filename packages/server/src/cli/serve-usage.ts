@@ -4,19 +4,31 @@
 import { MIN_RECORDING_BYTES, MIN_RETENTION_MS, type RecordingOptions } from '@orchflow/core';
 import { usageError } from './recording-args';
 
-/** The flags this module reads (a part of `ServeFlags`). */
+/** The flags this module reads (a part of `ServeFlags`, which extends it). */
 export interface ServeUsageFlags {
+  /** `--record DIR`: record every terminal as an asciicast file under DIR. */
   record?: string;
+  /** `--record-format v2|v3` (default v2). */
   recordFormat?: string;
+  /** `--record-input`: record keystrokes too. */
   recordInput?: boolean;
+  /** `--record-max-bytes SIZE`: largest size of one recording (`10MB`, `1GiB`, bytes). */
   recordMaxBytes?: string;
+  /** `--record-dir-max-bytes SIZE`: largest size of all recordings under DIR. */
   recordDirMaxBytes?: string;
+  /** `--record-rotate`: a full recording continues in the next file. */
   recordRotate?: boolean;
+  /** `--record-retention DURATION`: finished recordings older than this are deleted (`7d`). */
   recordRetention?: string;
+  /** Serve the Prometheus scrape at `/metrics` on the --http listener. */
   metrics?: boolean;
+  /** `--metrics-auth token|loopback`: whether loopback peers scrape /metrics without a token. */
   metricsAuth?: string;
+  /** `--metrics-token`: a bearer token that may scrape /metrics (besides admin tokens). */
   metricsToken?: string;
+  /** `--token`: the one token clients must present. */
   token?: string;
+  /** `--tokens FILE`: tokens with a principal (and policy) each. */
   tokens?: string;
 }
 

@@ -6,15 +6,8 @@
 // serve-cluster.ts and cluster/gateway.ts).
 import { resolve } from 'node:path';
 import type { Orchestrator } from '@orchflow/core';
-import { type Command, InvalidArgumentError } from 'commander';
-import {
-  assertSafeBind,
-  DEFAULT_HOST,
-  generateToken,
-  isLoopbackHost,
-  MIN_TOKEN_LENGTH,
-  TokenAuthenticator,
-} from '../auth';
+import type { Command } from 'commander';
+import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
 import { ClusterGateway } from '../cluster/gateway';
 import { gatewayLoginVerifier } from '../cluster/gateway-login';
 import { gatewayRegistry } from '../cluster/gateway-metrics';
@@ -30,65 +23,19 @@ import { addLogFlags, logFormat } from './log-flags';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { launchedByNpm, watchParent } from './parent-watch';
 import { effectivePolicy } from './policy-flag';
-import { USAGE_EXIT_CODE, usageError } from './recording-args';
+import { USAGE_EXIT_CODE } from './recording-args';
+import { type GatewayFlagOptions, gatewayMcpClient, gatewayOptions } from './serve-cluster';
 import {
-  type GatewayFlagOptions,
-  gatewayMcpClient,
-  gatewayOptions,
-  type ServeClusterFlags,
-} from './serve-cluster';
+  checkServeFlags,
+  FlagValueError,
+  flagValue,
+  parsePort,
+  parsePositiveInt,
+  type ServeFlags,
+} from './serve-flags';
 import { type ServeUsage, serveUsage } from './serve-usage';
 import { parseSessionIdle } from './session-idle';
 import { type ShutsDown, type Stoppable, shutdownOnSignals } from './shutdown';
-
-/** Flags of `orchflow serve`. */
-export interface ServeFlags extends ServeClusterFlags {
-  ws?: number;
-  http?: number;
-  host: string;
-  unix?: string;
-  stdio?: boolean;
-  policy?: string;
-  backend: string;
-  tmuxSocket?: string;
-  token?: string;
-  tokens?: string;
-  maxTerminals?: number;
-  allowOrigin?: string[];
-  /** Serve MCP (Streamable HTTP) at `/mcp` on the --http listener. */
-  mcp?: boolean;
-  /** `--audit-log FILE`: the hash-chained audit log of every decision, command and MCP call. */
-  auditLog?: string;
-  /** `--session-idle` for --mcp: idle period of an MCP client's session in ms (0 never). */
-  sessionIdle?: number;
-  /** Serve the web monitor at `/ui/` on the --http listener. */
-  ui?: boolean;
-  /** A monitor build to serve instead of @orchflow/monitor's. */
-  uiAssets?: string;
-  /** Serve the Prometheus scrape at `/metrics` on the --http listener. */
-  metrics?: boolean;
-  /** `--metrics-token`: a bearer token that may scrape /metrics (besides admin tokens). */
-  metricsToken?: string;
-  /** `--record DIR`: record every terminal as an asciicast file under DIR. */
-  record?: string;
-  /** `--record-format v2|v3` (default v2). */
-  recordFormat?: string;
-  /** `--record-input`: record keystrokes too. */
-  recordInput?: boolean;
-  /** `--record-max-bytes SIZE`: largest size of one recording (`10MB`, `1GiB`, bytes). */
-  recordMaxBytes?: string;
-  /** `--record-dir-max-bytes SIZE`: largest size of all recordings under DIR. */
-  recordDirMaxBytes?: string;
-  /** `--record-rotate`: a full recording continues in the next file. */
-  recordRotate?: boolean;
-  /** `--record-retention DURATION`: finished recordings older than this are deleted (`7d`). */
-  recordRetention?: string;
-  /** `--metrics-auth token|loopback`: whether loopback peers scrape /metrics without a token. */
-  metricsAuth?: string;
-  logLevel?: string;
-  /** `human`, `json` or `auto` (human when stderr is a terminal). */
-  logFormat?: string;
-}
 
 async function authFrom(flags: ServeFlags): Promise<{ auth?: TokenAuthenticator; generated?: string }> {
   if (flags.tokens) return { auth: await TokenAuthenticator.fromFile(flags.tokens) };
@@ -101,52 +48,15 @@ async function authFrom(flags: ServeFlags): Promise<{ auth?: TokenAuthenticator;
   return { auth: TokenAuthenticator.single(generated), generated };
 }
 
-/** Flags that need another flag, conflict, or leave nothing to listen on: usage errors (exit 2). */
-function checkServeFlags(flags: ServeFlags): void {
-  const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
-  if (flags.token !== undefined && flags.tokens !== undefined) {
-    throw usageError('Pass either --token or --tokens FILE, not both');
-  }
-  if (flags.token !== undefined && flags.token.length < MIN_TOKEN_LENGTH) {
-    throw usageError(
-      `--token must be at least ${MIN_TOKEN_LENGTH} characters (a short one can be guessed); without --token, --ws/--http generate one`,
-    );
-  }
-  if (flags.mcp && flags.http === undefined) {
-    throw usageError('--mcp serves MCP at /mcp on the HTTP listener: pass --http PORT too');
-  }
-  if (flags.sessionIdle !== undefined && !flags.mcp) {
-    throw usageError('--session-idle sets the idle period of MCP sessions: pass --mcp too');
-  }
-  if (flags.ui && flags.http === undefined) {
-    throw usageError('--ui serves the web monitor at /ui/ on the HTTP listener: pass --http PORT too');
-  }
-  if (flags.uiAssets !== undefined && !flags.ui) {
-    throw usageError('--ui-assets DIR picks the monitor build --ui serves: pass --ui too');
-  }
-  if (flags.metrics && flags.http === undefined) {
-    throw usageError('--metrics serves /metrics on the HTTP listener: pass --http PORT too');
-  }
-  if (flags.metricsToken !== undefined && !flags.metrics) {
-    throw usageError('--metrics-token lets a scraper in to /metrics: pass --metrics too');
-  }
-  if (!flags.stdio && !flags.unix && !wantsNetwork) {
-    throw usageError(
-      'Nothing to serve: pass --stdio, --unix PATH, --ws PORT and/or --http PORT (see orchflow serve --help)',
-    );
-  }
-}
-
 /**
- * Runs `orchflow serve`; resolves with the exit code after shutdown. `usage` is the flags' checked
- * values (see serve-usage.ts; computed from `flags` when not given).
+ * Runs `orchflow serve` on checked flags; resolves with the exit code after shutdown. `usage` is
+ * the flags' checked values (see serve-usage.ts), `cluster` the gateway's options with --cluster.
  */
-export async function serve(
+async function serve(
   flags: ServeFlags,
-  usage: ServeUsage = serveUsage(flags),
-  cluster: GatewayFlagOptions | undefined = gatewayOptions(flags),
+  usage: ServeUsage,
+  cluster: GatewayFlagOptions | undefined,
 ): Promise<number> {
-  checkServeFlags(flags);
   const wantsNetwork = flags.ws !== undefined || flags.http !== undefined;
   const format = logFormat(flags.logFormat);
   const log = createLogger({ level: flags.logLevel as never, format });
@@ -343,21 +253,6 @@ function recordingBanner(flags: ServeFlags): string | undefined {
   return `${resolve(flags.record)} (asciicast ${flags.recordFormat ?? 'v2'}, every terminal${notes.map((n) => `, ${n}`).join('')})`;
 }
 
-/** A flag's value that could not be used (a tokens or policy file, a public bind without a token). */
-class FlagValueError extends Error {
-  constructor(readonly reason: unknown) {
-    super(reason instanceof Error ? reason.message : String(reason));
-  }
-}
-
-async function flagValue<T>(load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    throw new FlagValueError(error);
-  }
-}
-
 /**
  * The action of `serve`: a usage error in the flags or their values (a file that cannot be read,
  * a public bind without a token) exits 2 before anything listens.
@@ -483,21 +378,4 @@ export function registerServe(program: Command, done: (code: number) => void): v
         'clients to that policy on top of --policy: a command must pass both (see docs/security.md).',
     )
     .action(async (flags: ServeFlags) => done(await serveCommand(flags)));
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new InvalidArgumentError(
-      `'${value}' is not a port; use a number from 0 to 65535 (0 picks a free one)`,
-    );
-  }
-  return port;
-}
-
-/** Parses a positive integer flag. */
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive integer`);
-  return n;
 }
