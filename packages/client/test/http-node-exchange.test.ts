@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createNodeHttpExchange } from '../src/transports/http-node-exchange';
 
-async function startServer(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
+async function startServer(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+  keepAliveTimeout?: number,
+) {
   let connections = 0;
   const server = createServer((req, res) => {
     let body = '';
@@ -17,6 +20,7 @@ async function startServer(handler: (req: IncomingMessage, body: string, res: Se
     });
     req.on('end', () => handler(req, body, res));
   });
+  if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout;
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onTestFinished(
@@ -50,6 +54,25 @@ describe('createNodeHttpExchange', () => {
     }
     expect(seen).toEqual([0, 1, 2].map((i) => `POST Bearer t application/json {"n":${i},"text":"héllo ✓"}`));
     expect(server.connections()).toBe(1);
+  });
+
+  it("gives up an idle connection before the server's announced keep-alive timeout ends it", async () => {
+    // The server closes connections idle for 2 s and says so (`Keep-Alive: timeout=2`). A client
+    // that reused one as the server closed it lost the request ("socket hang up", its outcome
+    // unknown): a client idle for 1.5 s must open a new connection instead.
+    const server = await startServer((_req, _body, res) => void res.writeHead(202).end(), 2000);
+    const http = createNodeHttpExchange();
+    const post = async () => {
+      const response = await http.send({ method: 'POST', url: server.url, headers: {}, body: '{}' });
+      expect(response.status).toBe(202);
+      expect(await response.text()).toBe('');
+    };
+    await post();
+    await post();
+    expect(server.connections()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await post();
+    expect(server.connections()).toBe(2);
   });
 
   it('returns status, headers and body of other answers', async () => {

@@ -6,9 +6,16 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { HttpAnswer, HttpExchange, HttpExchangeRequest } from './http-exchange';
 
+// How long a connection may idle between requests, at most. Node's agent shortens this to 1 s
+// before the server's announced `Keep-Alive: timeout=N` but never sets one of its own: without it
+// a connection idle past the server's close was reused, and a POST sent as the server closed it
+// failed with "socket hang up", whether the server took the message unknown.
+const IDLE_CONNECTION_MS = 30_000;
+
 /** An {@link HttpExchange} over `node:http`/`node:https` whose connections stay open between requests. */
 export function createNodeHttpExchange(): HttpExchange {
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS };
+  const agents = { http: new HttpAgent(options), https: new HttpsAgent(options) };
   // The channel sends to one or two URLs: parse each once.
   const parsed = new Map<string, URL>();
   return {
