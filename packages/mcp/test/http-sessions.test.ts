@@ -2,7 +2,8 @@
 // 2025-era clients (the v1 SDK client) each get an MCP session, hence their own agent id, even
 // under one token and one client name, and `resources/updated` on their GET stream; 2026-07-28
 // clients get updates on `subscriptions/listen` streams, only for terminals they may see; a
-// viewer token gets the read-only tools only.
+// viewer token gets the read-only tools only; with several tokens each holds at most half of the
+// 64 sessions.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
@@ -18,6 +19,8 @@ const ADMIN = 'mcp-sessions-admin-token-0123456789';
 const TEAM = 'mcp-sessions-team-token-0123456789';
 const OTHER = 'mcp-sessions-other-token-0123456789';
 const VIEWER = 'mcp-sessions-viewer-token-0123456789';
+// Only the share test uses it: the sessions of the other tests count against their tokens' shares.
+const FILLER = 'mcp-sessions-filler-token-0123456789';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -43,6 +46,7 @@ describe('MCP over Streamable HTTP: sessions, listen streams, viewers', { timeou
           { token: TEAM, principal: { kind: 'agent', name: 'team', agentIdPrefix: 'team-' } },
           { token: OTHER, principal: { kind: 'agent', name: 'other', agentIdPrefix: 'other-' } },
           { token: VIEWER, principal: { kind: 'viewer', name: 'watcher' } },
+          { token: FILLER, principal: { kind: 'agent', name: 'filler', agentIdPrefix: 'filler-' } },
         ],
       }),
     );
@@ -230,4 +234,31 @@ describe('MCP over Streamable HTTP: sessions, listen streams, viewers', { timeou
       }
     });
   }
+
+  // Last: the sessions it opens stay counted until they idle out.
+  it("gives each of the server's tokens half of its 64 sessions: the 33rd of one token is refused, others get in", async () => {
+    const list = async (client: ClientV2) => {
+      const result = await client.callTool({ name: 'terminal_list', arguments: {} });
+      return { ok: result.isError !== true, text: textOf(result) };
+    };
+    const clients: ClientV2[] = [];
+    try {
+      for (let i = 0; i < 32; i++) {
+        const client = await v2(`fill-${i}`, FILLER);
+        clients.push(client);
+        const answer = await list(client);
+        expect(answer.ok, `client ${i}: ${answer.text}`).toBe(true);
+      }
+      const extra = await v2('fill-32', FILLER);
+      clients.push(extra);
+      const refused = await list(extra);
+      expect(refused.ok).toBe(false);
+      expect(refused.text).toMatch(/already holds 32 MCP sessions, its share of the server's 64/);
+      const team = await v2('after-fill', TEAM);
+      clients.push(team);
+      expect((await list(team)).ok).toBe(true);
+    } finally {
+      for (const client of clients) await client.close().catch(() => undefined);
+    }
+  });
 });
