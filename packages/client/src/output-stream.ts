@@ -33,6 +33,8 @@ export async function* streamOutput(
   buffer.start(subscription.offset);
   const onAbort = (): void => buffer.stop();
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted while the subscribe request was in flight: the listener came too late to hear it.
+  if (signal?.aborted) onAbort();
   try {
     for (;;) {
       const event = await buffer.next();

@@ -1,6 +1,7 @@
 // Conformance, output streams: replay from an offset then live output, `end` when the terminal
-// exits, live `onOutput` listeners, ending a stream with its signal, and — on transports that
-// resume — a stream that survives a dropped connection with no byte lost or repeated.
+// exits, live `onOutput` listeners, ending a stream with its signal (also one aborted while it
+// subscribes), and — on transports that resume — a stream that survives a dropped connection with
+// no byte lost or repeated.
 import type { OutputChunk, OutputEvent } from '@orchflow/client';
 import { expect, it } from 'vitest';
 import { eventually, quietEcho, readUntil, serve, TOKENS, type TransportCase } from './harness';
@@ -65,6 +66,23 @@ export function streamTests(transport: TransportCase): void {
     abort.abort();
     await reading;
     expect(events.some((event) => event.type === 'end')).toBe(false);
+    expect((await terminal.execute('echo alive')).stdout).toBe('alive\n');
+  });
+
+  it('ends a stream whose signal aborts while it is still subscribing', async () => {
+    const { admin } = await serve(transport);
+    const terminal = await admin.spawnTerminal('conf-stream-abort-early');
+    for (let i = 0; i < 5; i++) {
+      const abort = new AbortController();
+      const reading = (async () => {
+        for await (const _ of terminal.stream({ signal: abort.signal })) {
+          // Nothing is printed: the stream has only its end to wait for.
+        }
+      })();
+      // The subscribe request is in flight now.
+      abort.abort();
+      await reading;
+    }
     expect((await terminal.execute('echo alive')).stdout).toBe('alive\n');
   });
 
