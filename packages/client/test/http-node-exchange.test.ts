@@ -2,6 +2,7 @@
 // real HTTP server on 127.0.0.1:0: bodies and headers go out, statuses, headers and bodies come
 // back, an event stream is read as it arrives and ends when its signal aborts, the connection is
 // kept alive between requests, and an unreachable server rejects like fetch does.
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -73,6 +74,49 @@ describe('createNodeHttpExchange', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await post();
     expect(server.connections()).toBe(2);
+  });
+
+  it('sends a request again when its kept-alive connection turns out closed by the server', async () => {
+    // The server runs in its own process: it closes a connection idle for 2 s while this process
+    // is busy (its event loop blocked, so the agent's idle timer cannot run first).
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        `let n = 0;
+         const s = require('node:http').createServer((req, res) => {
+           req.resume();
+           req.on('end', () => res.end(String(++n)));
+         });
+         s.keepAliveTimeout = 2000;
+         s.listen(0, '127.0.0.1', () => console.log(s.address().port));`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    onTestFinished(() => void server.kill());
+    const port = await new Promise<string>((resolve) =>
+      server.stdout.once('data', (d) => resolve(`${d}`.trim())),
+    );
+    const http = createNodeHttpExchange();
+    const post = async () => {
+      const response = await http.send({
+        method: 'POST',
+        url: `http://127.0.0.1:${port}/`,
+        headers: {},
+        body: '{}',
+      });
+      return response.text();
+    };
+    expect(await post()).toBe('1');
+    // Back in the agent's pool of idle connections.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Past the server's close of the idle connection (a moment after its 2 s).
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      // Busy, as a client parsing a large file would be.
+    }
+    // The server never saw the request on the closed connection: it counts it once.
+    expect(await post()).toBe('2');
   });
 
   it('returns status, headers and body of other answers', async () => {

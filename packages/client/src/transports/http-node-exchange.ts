@@ -34,7 +34,40 @@ export function createNodeHttpExchange(): HttpExchange {
   };
 }
 
-function exchange(
+// Errors of a kept-alive connection the server had already closed when the request went out.
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** Most tries of one request over stale kept-alive connections before a fresh one. */
+const MAX_STALE_TRIES = 4;
+
+async function exchange(
+  url: URL,
+  request: HttpExchangeRequest,
+  send: typeof httpRequest,
+  agent: HttpAgent,
+): Promise<HttpAnswer> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await exchangeOnce(url, request, send, agent);
+    } catch (error) {
+      // A kept-alive connection the server closed while this process could not notice (its event
+      // loop busy past the server's keep-alive timeout, so the agent's idle timer never ran) fails
+      // the request before a byte of answer. The server closes only connections it is not reading
+      // a request from, so it never saw this one: sending it again on a new connection is safe.
+      if (!(error instanceof StaleConnectionError) || tries >= MAX_STALE_TRIES) {
+        throw error instanceof StaleConnectionError ? error.failure : error;
+      }
+    }
+  }
+}
+
+/** A request that failed on a reused connection before any answer (see {@link exchange}). */
+class StaleConnectionError extends Error {
+  constructor(readonly failure: TypeError) {
+    super(failure.message);
+  }
+}
+
+function exchangeOnce(
   url: URL,
   { method, headers, body, signal, stream }: HttpExchangeRequest,
   send: typeof httpRequest,
@@ -48,11 +81,15 @@ function exchange(
     const abort = (): void => void req.destroy(signal?.reason);
     signal?.addEventListener('abort', abort, { once: true });
     const release = (): void => signal?.removeEventListener('abort', abort);
-    req.once('error', (error) => {
+    let answered = false;
+    req.once('error', (error: NodeJS.ErrnoException) => {
       release();
-      reject(new TypeError('fetch failed', { cause: error }));
+      const failure = new TypeError('fetch failed', { cause: error });
+      const stale = req.reusedSocket && !answered && !signal?.aborted && STALE_CONNECTION.has(error.code ?? '');
+      reject(stale ? new StaleConnectionError(failure) : failure);
     });
     req.once('response', (message: IncomingMessage) => {
+      answered = true;
       // A stream stays abortable while it is read; other bodies are read right away.
       if (stream) message.once('close', release);
       else release();
