@@ -3,6 +3,7 @@
 // `waitFor` sleeps until the command ends, a pattern appears, output goes quiet, or the time is up,
 // woken by output and completion rather than by polling.
 import type { ExecResult } from '@orchflow/protocol';
+import { PROGRESS_HEARTBEAT_MS } from './progress';
 import type { CommandRecord, TerminalRecord } from './terminal-record';
 
 /** Options of {@link startCommand}. */
@@ -101,7 +102,8 @@ export type WaitCondition =
 /**
  * Whether the condition held (false: the time ran out or the signal aborted). An `exit` wait with
  * `orAwaitingInput` also ends when the command blocks reading the terminal; that returns true
- * only if it exited.
+ * only if it exited. `onTick` runs after every wake-up, and at least every
+ * PROGRESS_HEARTBEAT_MS (it sends the call's progress).
  */
 export async function waitFor(
   record: TerminalRecord,
@@ -126,6 +128,7 @@ export async function waitFor(
     if (condition.until === 'idle') {
       sleepMs = Math.min(sleepMs, Math.max(1, record.lastOutputAt + condition.idleMs - now));
     }
+    if (onTick) sleepMs = Math.min(sleepMs, PROGRESS_HEARTBEAT_MS);
     const change = record.changed();
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;

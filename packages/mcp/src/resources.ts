@@ -3,6 +3,7 @@
 // 64 KiB), listed per terminal the client can see.
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
 import { capText } from './output';
+import { resourceGuarded } from './resource-errors';
 import type { ToolHost } from './tool-host';
 
 /** Most output the `…/output` resource returns (newest bytes). */
@@ -30,11 +31,12 @@ export function registerResources(server: McpServer, host: ToolHost): void {
     'terminal-screen',
     new ResourceTemplate('orchflow://terminals/{id}/screen', { list: list('screen') }),
     { title: 'Terminal screen', description: 'The rendered screen of a terminal', mimeType: 'text/plain' },
-    async (uri, variables, ctx) => {
-      const record = await (await host.session(ctx)).record(variable(variables.id));
-      const snap = await record.terminal.snapshot();
-      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: snap.lines.join('\n') }] };
-    },
+    (uri, variables, ctx) =>
+      resourceGuarded(uri.href, async () => {
+        const record = await (await host.session(ctx)).record(variable(variables.id));
+        const snap = await record.terminal.snapshot();
+        return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: snap.lines.join('\n') }] };
+      }),
   );
   server.registerResource(
     'terminal-output',
@@ -44,12 +46,13 @@ export function registerResources(server: McpServer, host: ToolHost): void {
       description: 'Retained output of a terminal (newest 64 KiB, plain text)',
       mimeType: 'text/plain',
     },
-    async (uri, variables, ctx) => {
-      const record = await (await host.session(ctx)).record(variable(variables.id));
-      const from = Math.max(0, record.endOffset - OUTPUT_RESOURCE_BYTES);
-      const page = await record.terminal.read({ fromOffset: from, maxBytes: OUTPUT_RESOURCE_BYTES });
-      const text = capText(record.plain(page.data), OUTPUT_RESOURCE_BYTES).text;
-      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text }] };
-    },
+    (uri, variables, ctx) =>
+      resourceGuarded(uri.href, async () => {
+        const record = await (await host.session(ctx)).record(variable(variables.id));
+        const from = Math.max(0, record.endOffset - OUTPUT_RESOURCE_BYTES);
+        const page = await record.terminal.read({ fromOffset: from, maxBytes: OUTPUT_RESOURCE_BYTES });
+        const text = capText(record.plain(page.data), OUTPUT_RESOURCE_BYTES).text;
+        return { contents: [{ uri: uri.href, mimeType: 'text/plain', text }] };
+      }),
   );
 }

@@ -114,6 +114,8 @@ export class AgentSession {
   private readonly opened = new Map<string, TerminalRecord>();
   /** The terminal `terminal_run` uses when no `terminal_id` is given. */
   private defaultId: string | undefined;
+  /** Shells spawned for runs without a `terminal_id` while the default was busy (reused). */
+  private readonly spares = new Set<string>();
 
   constructor(private readonly connection: McpConnection) {}
 
@@ -149,22 +151,41 @@ export class AgentSession {
 
   /** True while one of its terminals has a command in flight or a call waiting on it. */
   get active(): boolean {
-    for (const record of this.opened.values()) if (record.busy || record.held) return true;
+    for (const record of this.opened.values()) if (record.busy || record.claimed || record.held) return true;
     return false;
   }
 
   /**
-   * The terminal `terminal_run` uses without a `terminal_id`: the agent's default shell, or a new
-   * one when there is none yet or the default is busy with a command still running.
+   * The terminal a `terminal_run` without a `terminal_id` uses, claimed for it (see
+   * {@link TerminalRecord.claimed}; the caller releases it once its command started): the agent's
+   * default shell; while that one is busy, a free spare shell that an earlier such run spawned; else
+   * a new shell (the default if there is none yet, a spare otherwise). The default stays the
+   * default, so its `cd`s and `export`s keep applying to later runs; spares only absorb runs made
+   * in parallel, and are reused rather than spawned again.
    */
   async defaultRecord(cwd: string | undefined): Promise<{ record: TerminalRecord; fresh: boolean }> {
-    if (this.defaultId !== undefined) {
-      const record = await this.records.get(this.defaultId)?.catch(() => undefined);
-      if (record && !record.busy && record.terminal.info().state !== 'exited')
-        return { record, fresh: false };
+    for (const id of [this.defaultId, ...this.spares]) {
+      if (id === undefined) continue;
+      const record = await this.records.get(id)?.catch(() => undefined);
+      if (!record || record.exited || record.terminal.info().state === 'exited') {
+        // Gone (the agent typed `exit`): a spare, if any, becomes the default.
+        if (this.defaultId === id) this.defaultId = undefined;
+        this.spares.delete(id);
+        continue;
+      }
+      // No await between the check and the claim: a parallel call sees the claim.
+      if (!record.free) continue;
+      record.claimed = true;
+      if (this.defaultId === undefined) {
+        this.spares.delete(id);
+        this.defaultId = id;
+      }
+      return { record, fresh: false };
     }
     const record = await this.spawn(cwd === undefined ? {} : { cwd });
-    this.defaultId = record.id;
+    record.claimed = true;
+    if (this.defaultId === undefined) this.defaultId = record.id;
+    else this.spares.add(record.id);
     return { record, fresh: true };
   }
 
@@ -173,6 +194,7 @@ export class AgentSession {
     const record = this.records.get(id);
     this.records.delete(id);
     this.opened.delete(id);
+    this.spares.delete(id);
     if (this.defaultId === id) this.defaultId = undefined;
     void record?.then((r) => r.dispose()).catch(() => undefined);
   }

@@ -50,11 +50,42 @@ async function runningOutput(
   };
 }
 
+/** What {@link reportOf} adds to a report, for the call it answers. */
+export interface ReportExtra {
+  awaitingInput?: boolean;
+  conditionMet?: boolean;
+  /**
+   * For an output wait: where the output it waited for starts. When that is past the last
+   * command's end (output of a background job), the report shows the output from there instead
+   * of the command's, and moves the cursor past it, so the next wait waits for newer output.
+   */
+  outputFrom?: number;
+}
+
 /** The report for `record`'s current command (`idle` when none ran yet). */
 export async function reportOf(
   record: TerminalRecord,
   maxOutputBytes: number,
-  extra: { awaitingInput?: boolean; conditionMet?: boolean } = {},
+  extra: ReportExtra = {},
+): Promise<CommandReport> {
+  const report = await commandReport(record, maxOutputBytes, extra);
+  const from = extra.outputFrom;
+  const command = record.current;
+  if (
+    from === undefined ||
+    (command !== undefined && !(command.endOffset !== undefined && from >= command.endOffset))
+  ) {
+    return report;
+  }
+  const out = await runningOutput(record, from, maxOutputBytes);
+  record.cursor = Math.max(record.cursor, out.end);
+  return { ...report, output: out.text, truncated: out.truncated, output_offset: from, next_offset: out.end };
+}
+
+async function commandReport(
+  record: TerminalRecord,
+  maxOutputBytes: number,
+  extra: ReportExtra,
 ): Promise<CommandReport> {
   const command = record.current;
   if (command === undefined) {
@@ -146,7 +177,7 @@ export function renderReport(report: CommandReport): string {
       : report.status === 'running'
         ? `running (handle: terminal_id ${report.terminal_id}; call terminal_wait)`
         : report.status === 'awaiting_input'
-          ? `awaiting input (answer with terminal_write, terminal_id ${report.terminal_id}; keys ["Ctrl-C"] interrupts it)`
+          ? `awaiting input (answer with terminal_write, terminal_id ${report.terminal_id}; keys ["Ctrl-C"] interrupts it, also under a policy that refuses other input)`
           : report.status === 'timed_out'
             ? 'timed out'
             : 'no command running';

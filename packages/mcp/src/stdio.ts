@@ -39,6 +39,9 @@ export function serveMcpStdio(mcp: OrchflowMcpServer, options: McpStdioOptions =
   stdin.once('close', () => markClosed());
   let modern: McpServer | undefined;
   const transport = new StdioServerTransport(stdin, stdout);
+  // The transport also closes on its own (a message over its 10 MiB buffer, a broken stdout) and
+  // then only pauses stdin: without this the server would stay up answering nothing.
+  chainOnClose(transport, markClosed);
   const stopListens = watchListens(transport, mcp, () => modern);
   void closed.then(stopListens);
   const handle = serveStdio(
@@ -56,6 +59,21 @@ export function serveMcpStdio(mcp: OrchflowMcpServer, options: McpStdioOptions =
       markClosed();
     },
   };
+}
+
+/** Calls `then` after whatever `onclose` handler the SDK entry sets on `transport`. */
+function chainOnClose(transport: StdioServerTransport, then: () => void): void {
+  let handler: (() => void) | undefined;
+  Object.defineProperty(transport, 'onclose', {
+    configurable: true,
+    get: () => () => {
+      handler?.();
+      then();
+    },
+    set: (next: (() => void) | undefined) => {
+      handler = next;
+    },
+  });
 }
 
 type Deliver = (message: JSONRPCMessage, extra?: unknown) => void;

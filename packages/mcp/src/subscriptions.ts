@@ -4,8 +4,8 @@
 // Two ways in: `resources/subscribe` (2025 revisions; it belongs to one SDK server instance, i.e.
 // one connection, and ends at unsubscribe or a failed send) and 2026-07-28's
 // `subscriptions/listen` over Streamable HTTP (listen.ts).
-import type { McpServer } from '@modelcontextprotocol/server';
-import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { type McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { resourceGuarded } from './resource-errors';
 import type { TerminalRecord } from './terminal-record';
 import type { ToolHost } from './tool-host';
 
@@ -62,12 +62,12 @@ export function registerSubscriptions(server: McpServer, host: ToolHost): void {
     const uri = request.params.uri;
     const id = terminalOfUri(uri);
     if (id === undefined) {
-      throw new OrchflowError(
-        ErrorCode.InvalidParams,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
         `Cannot subscribe to '${uri}': only orchflow://terminals/{id}/output and /screen`,
       );
     }
-    const record = await (await host.session(ctx)).record(id);
+    const record = await resourceGuarded(uri, async () => (await host.session(ctx)).record(id));
     if (subscriptions.has(uri)) return {};
     const send = () => void server.server.sendResourceUpdated({ uri }).catch(() => stop(uri));
     subscriptions.set(

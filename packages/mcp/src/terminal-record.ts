@@ -103,6 +103,18 @@ export class TerminalRecord {
     return current !== undefined && current.result === undefined && current.error === undefined;
   }
 
+  /**
+   * Set while a `terminal_run` call that chose this terminal prepares its command (the `cd` to its
+   * `cwd`), before {@link busy} holds: no other run may choose it meanwhile, or the two `cd`s
+   * interleave and a command runs in the other call's directory.
+   */
+  claimed = false;
+
+  /** True when a new `terminal_run` may use it: no command in flight, none being prepared. */
+  get free(): boolean {
+    return !this.busy && !this.claimed && !this.exited && this.terminal.info().state !== 'exited';
+  }
+
   /** True while a call waits on this terminal ({@link TerminalRecord.changed} not yet settled). */
   get held(): boolean {
     return this.changeListeners.size > 0;

@@ -28,12 +28,15 @@ export function traceMetaOf(ctx: ServerContext): Record<string, string> | undefi
 /** Sends `notifications/progress` when the request carries a progress token; never throws. */
 export function progressSender(
   ctx: ServerContext,
-): ((progress: number, message: string) => void) | undefined {
+): ((progress: number, total: number, message: string) => void) | undefined {
   const token = ctx.mcpReq._meta?.progressToken;
   if (token === undefined) return undefined;
-  return (progress, message) => {
+  return (progress, total, message) => {
     void ctx.mcpReq
-      .notify({ method: 'notifications/progress', params: { progressToken: token, progress, message } })
+      .notify({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress, total, message },
+      })
       .catch(() => undefined);
   };
 }

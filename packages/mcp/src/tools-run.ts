@@ -4,8 +4,9 @@
 // `terminal_run` interrupts the command.
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { interruptCommand, startCommand, type WaitCondition, waitFor } from './commands';
-import { DEFAULT_MAX_OUTPUT_BYTES, tailOf } from './output';
+import { DEFAULT_MAX_OUTPUT_BYTES } from './output';
 import { compilePattern } from './pattern';
+import { progressTicker } from './progress';
 import { guarded, ok } from './results';
 import {
   CommandReportSchema,
@@ -17,10 +18,7 @@ import {
 } from './schemas';
 import { renderReport, reportOf } from './status';
 import type { CommandRecord, TerminalRecord } from './terminal-record';
-import { progressSender, type ToolHost, traceMetaOf } from './tool-host';
-
-/** Least time between two progress notifications. */
-const PROGRESS_INTERVAL_MS = 200;
+import { type ToolHost, traceMetaOf } from './tool-host';
 
 function quote(path: string): string {
   return `'${path.replace(/'/g, `'\\''`)}'`;
@@ -33,20 +31,7 @@ async function hold(
   yieldMs: number,
   ctx: ServerContext,
 ): Promise<void> {
-  const progress = progressSender(ctx);
-  let sent = 0;
-  let lastAt = 0;
-  const tick = progress
-    ? () => {
-        if (record.endOffset === sent || Date.now() - lastAt < PROGRESS_INTERVAL_MS) return;
-        sent = record.endOffset;
-        lastAt = Date.now();
-        progress(
-          record.endOffset - command.startOffset,
-          tailOf(record.plain(record.recentOutput(command.startOffset)), 500),
-        );
-      }
-    : undefined;
+  const tick = progressTicker(record, () => command.startOffset, yieldMs, ctx);
   await waitFor(record, { until: 'exit', orAwaitingInput: true }, yieldMs, ctx.mcpReq.signal, tick);
   if (ctx.mcpReq.signal.aborted && command.endOffset === undefined) {
     await interruptCommand(command);
@@ -68,24 +53,23 @@ export function registerRun(server: McpServer, host: ToolHost): void {
     (args, ctx) =>
       guarded(async () => {
         const session = await host.session(ctx);
-        let record: TerminalRecord;
-        if (args.terminal_id === undefined) {
-          const chosen = await session.defaultRecord(args.cwd);
-          record = chosen.record;
-          if (!chosen.fresh && args.cwd !== undefined) await cd(record, args.cwd);
-        } else {
-          record = await session.record(args.terminal_id);
-          // Before the cd: a cd typed into a busy terminal would wait behind its command.
-          assertIdle(record);
-          if (args.cwd !== undefined) await cd(record, args.cwd);
-        }
-        assertIdle(record);
+        // Claimed until its command starts (see TerminalRecord.claimed): the cd runs meanwhile.
+        const { record, fresh } =
+          args.terminal_id === undefined
+            ? await session.defaultRecord(args.cwd)
+            : { record: claim(await session.record(args.terminal_id)), fresh: false };
         const maxOutputBytes = args.max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-        const command = await startCommand(record, args.command, {
-          timeoutMs: args.timeout_ms,
-          maxOutputBytes,
-          meta: traceMetaOf(ctx),
-        });
+        let command: CommandRecord;
+        try {
+          if (!fresh && args.cwd !== undefined) await cd(record, args.cwd);
+          command = await startCommand(record, args.command, {
+            timeoutMs: args.timeout_ms,
+            maxOutputBytes,
+            meta: traceMetaOf(ctx),
+          });
+        } finally {
+          record.claimed = false;
+        }
         await hold(record, command, args.yield_ms ?? DEFAULT_YIELD_MS, ctx);
         if (command.error !== undefined && !command.cancelled) throw command.error;
         const report = await reportOf(record, maxOutputBytes, { awaitingInput: record.awaitingInput });
@@ -94,12 +78,24 @@ export function registerRun(server: McpServer, host: ToolHost): void {
   );
 }
 
-/** Throws when a command started here still runs in `record`, saying how to get past it. */
-function assertIdle(record: TerminalRecord): void {
-  if (!record.busy) return;
-  throw new Error(
-    `terminal ${record.id} is still running '${record.current?.command}': call terminal_wait, or terminal_write keys ["Ctrl-C"] to interrupt it`,
-  );
+/**
+ * Claims `record` for a run (see {@link TerminalRecord.claimed}); throws, saying how to get past
+ * it, when a command started here still runs in it or another run is starting one. Checked before
+ * the cd: a cd typed into a busy terminal would wait behind its command.
+ */
+function claim(record: TerminalRecord): TerminalRecord {
+  if (record.claimed) {
+    throw new Error(
+      `terminal ${record.id} is starting another terminal_run's command: call terminal_wait, or run in another terminal`,
+    );
+  }
+  if (record.busy) {
+    throw new Error(
+      `terminal ${record.id} is still running '${record.current?.command}': call terminal_wait, or terminal_write keys ["Ctrl-C"] to interrupt it`,
+    );
+  }
+  record.claimed = true;
+  return record;
 }
 
 async function cd(record: TerminalRecord, cwd: string): Promise<void> {
@@ -139,9 +135,13 @@ export function registerWait(server: McpServer, host: ToolHost): void {
           await record.refreshActivity();
           condition = { until: 'exit', orAwaitingInput: true };
         }
-        const met = await waitFor(record, condition, args.timeout_ms ?? DEFAULT_WAIT_MS, ctx.mcpReq.signal);
+        const timeoutMs = args.timeout_ms ?? DEFAULT_WAIT_MS;
+        const shownFrom = () => record.current?.startOffset ?? record.cursor;
+        const tick = progressTicker(record, shownFrom, timeoutMs, ctx);
+        const met = await waitFor(record, condition, timeoutMs, ctx.mcpReq.signal, tick);
         const report = await reportOf(record, args.max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES, {
           conditionMet: met,
+          ...(condition.until === 'output' ? { outputFrom: condition.fromOffset } : {}),
           // A wait until exit also ends when the command asks for input: say so, as terminal_run does.
           awaitingInput: args.until === 'exit' && !met && record.awaitingInput,
         });

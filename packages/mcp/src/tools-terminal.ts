@@ -2,7 +2,7 @@
 // rendered screen, spawn, list and kill. Writing is raw input: the orchestrator's policy decides
 // whether this client may send it (the `write` capability), not this server.
 import type { McpServer } from '@modelcontextprotocol/server';
-import { ErrorCode, isOrchflowError, type TerminalInfo } from '@orchflow/protocol';
+import { ErrorCode, isOrchflowError, OrchflowError, type TerminalInfo } from '@orchflow/protocol';
 import type * as z from 'zod';
 import { interruptCommand } from './commands';
 import { inputBytes, KEY_BYTES } from './keys';
@@ -74,6 +74,17 @@ export function registerRead(server: McpServer, host: ToolHost): void {
   );
 }
 
+/**
+ * The tool error for input the policy refuses. The server's message points at its own API
+ * (`execute()`); this one says what an MCP agent can do instead.
+ */
+function inputRefused(): OrchflowError {
+  return new OrchflowError(
+    ErrorCode.Forbidden,
+    "Raw input is not allowed by this server's security policy (keystrokes would bypass its command rules). keys [\"Ctrl-C\"] alone still interrupts a command terminal_run started. Run commands that do not prompt instead (a flag such as -y, or the answer piped in: printf 'yes\\n' | command), or ask for a policy with capabilities.canWriteRawInput: true.",
+  );
+}
+
 /** Registers `terminal_write`. */
 export function registerWrite(server: McpServer, host: ToolHost): void {
   server.registerTool(
@@ -91,6 +102,7 @@ export function registerWrite(server: McpServer, host: ToolHost): void {
         const data = inputBytes(args.text, args.keys);
         if (data.length === 0) throw new Error('Nothing to write: give text and/or keys');
         const record = await (await host.session(ctx)).record(args.terminal_id);
+        const inputBefore = record.lastInputAt;
         record.lastInputAt = Date.now();
         try {
           await record.terminal.write(data);
@@ -99,7 +111,10 @@ export function registerWrite(server: McpServer, host: ToolHost): void {
           // a command started here is still the caller's to stop: cancelled, it gets SIGINT.
           const command = record.current;
           const refused = isOrchflowError(error) && error.code === ErrorCode.Forbidden;
-          if (!refused || data !== CTRL_C || !record.busy || command === undefined) throw error;
+          // Nothing reached the program: a read it blocks in is still waiting for input.
+          if (refused) record.lastInputAt = inputBefore;
+          if (refused && data !== CTRL_C) throw inputRefused();
+          if (!refused || !record.busy || command === undefined) throw error;
           await interruptCommand(command);
           return ok(
             { terminal_id: record.id, bytes: 0 },
