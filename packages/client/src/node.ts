@@ -138,5 +138,6 @@ export {
 export {
   connectWebSocket,
   createNodeWebSocket,
+  DEFAULT_WS_LIVENESS_INTERVAL_MS,
   type NodeWebSocketOptions,
 } from './transports/websocket-node';

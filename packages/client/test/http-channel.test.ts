@@ -160,6 +160,43 @@ describe('HttpChannel', () => {
     expect((await terminal.read({ fromOffset: 0 })).data).not.toMatch(/(^|\n)ran-to-the-end\r\n/);
   }, 30_000);
 
+  it('a connection that goes silent (no FIN, no RST) fails the requests in flight with ChannelClosed', async () => {
+    const url = await serve();
+    // Once frozen, streams stop delivering without ending and nothing new is answered: what a
+    // proxy or NAT that silently drops a connection looks like.
+    let frozen = false;
+    const never = (signal?: AbortSignal | null) =>
+      new Promise<Response>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    const freezing: typeof fetch = async (input, init) => {
+      if (frozen) return never(init?.signal);
+      const response = await fetch(input, init);
+      if ((init?.method ?? 'GET') !== 'GET' || !response.body) return response;
+      const body = response.body.pipeThrough(
+        new TransformStream({
+          transform(chunk, controller) {
+            if (!frozen) controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    const client = await OrchflowClient.http(url, {
+      fetch: freezing,
+      livenessMs: 500,
+      reconnect: { initialDelayMs: 10, maxAttempts: 2 },
+    });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('silent');
+    const running = terminal.execute('sleep 30; echo done');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    frozen = true;
+    const t0 = Date.now();
+    const error = (await running.catch((e: unknown) => e)) as OrchflowError;
+    expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
+    // Silent 0.5 s, then two reopenings unanswered for 0.5 s each (~1.6 s), not the command's 30 s.
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
   it('reports an unreachable server as ChannelClosed, saying which address it could not reach', async () => {
     const url = await serve();
     const unreachable = url.replace(/:\d+$/, ':1');

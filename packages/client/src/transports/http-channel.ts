@@ -49,12 +49,23 @@ export interface HttpChannelOptions {
   exchange?: HttpExchange;
   /** Reopening a dropped event stream. */
   reconnect?: HttpStreamReconnectOptions;
+  /**
+   * Longest silence of the event stream before it counts as dropped and is reopened (the server
+   * writes a keep-alive comment every 15 s), and longest wait for a (re)opened stream's answer.
+   * A connection that dies without a FIN or RST (a NAT entry or proxy dropping it silently) is
+   * then noticed: requests in flight resume or fail with `ChannelClosed` instead of hanging.
+   * Default 45 s; 0 turns it off.
+   */
+  livenessMs?: number;
   /** Hears events the channel skips (malformed JSON). */
   onError?: (error: Error) => void;
 }
 
 /** Extra tries of a `$/cancelRequest` POST that dropped or got `429` (pauses 50–400 ms, ~0.75 s in all). */
 const CANCEL_RETRIES = 4;
+
+/** Default of {@link HttpChannelOptions.livenessMs}: three of the server's keep-alive periods. */
+export const HTTP_STREAM_LIVENESS_MS = 45_000;
 
 /** Statuses after which reopening the stream cannot help: no session, not allowed. */
 const FATAL_STATUSES = new Set([400, 401, 403, 404]);
@@ -139,11 +150,15 @@ export class HttpChannel implements IpcChannel {
     if (opening) this.takeToken(message);
     let response: HttpAnswer;
     try {
+      const livenessMs = this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS;
       response = await this.http.send({
         method: 'POST',
         url: this.endpoint,
         headers: { ...this.headers(), 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(message),
+        // The server answers at once (202 once the message is taken): one that does not answer in
+        // the liveness period is unreachable, and the messages queued behind this one must not wait.
+        ...(livenessMs > 0 ? { signal: AbortSignal.timeout(livenessMs) } : {}),
       });
     } catch (error) {
       const reason = `Could not reach ${this.endpoint}: ${(error as Error).message}`;
@@ -210,32 +225,43 @@ export class HttpChannel implements IpcChannel {
         await new Promise((resolve) => setTimeout(resolve, delay));
         if (this.closed) return;
       }
-      let response: HttpAnswer;
+      // This attempt's request: aborted by close(), or when the stream stays silent too long.
+      const attempt = new AbortController();
+      const stop = (): void => attempt.abort(this.stream.signal.reason);
+      this.stream.signal.addEventListener('abort', stop, { once: true });
+      const silence = silenceTimer(attempt, this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS);
+      let outcome: 'stop' | 'events' | 'none' | 'failed' = 'failed';
       try {
         const headers: Record<string, string> = { ...this.headers(), Accept: 'text/event-stream' };
         if (this.lastEventId !== undefined) headers['Last-Event-ID'] = this.lastEventId;
-        response = await this.http.send({
+        const response = await this.http.send({
           method: 'GET',
           url: this.endpoint,
           headers,
-          signal: this.stream.signal,
+          signal: attempt.signal,
           stream: true,
         });
-      } catch {
-        attempts++;
-        continue;
-      }
-      if (!ok(response)) {
-        const body = await response.text().catch(() => '');
-        if (FATAL_STATUSES.has(response.status)) {
-          this.fail(`The event stream was refused: ${errorOf(response, body).message}`);
-          return;
+        if (!ok(response)) {
+          const body = await response.text().catch(() => '');
+          if (FATAL_STATUSES.has(response.status)) {
+            this.fail(`The event stream was refused: ${errorOf(response, body).message}`);
+            return;
+          }
+        } else {
+          silence.arm();
+          outcome = await this.read(heard(response.body(), silence.arm), attempts, reconnect);
         }
+      } catch {
+        // Unreachable, or silent too long: counted as a failed attempt below.
+      } finally {
+        silence.stop();
+        this.stream.signal.removeEventListener('abort', stop);
+      }
+      if (outcome === 'stop') return;
+      if (outcome === 'failed') {
         attempts++;
         continue;
       }
-      const outcome = await this.read(response.body(), attempts, reconnect);
-      if (outcome === 'stop') return;
       // A stream that carried events starts a fresh count; one that ended at once counts as a failure.
       attempts = outcome === 'events' ? 1 : attempts + 1;
     }
@@ -363,4 +389,27 @@ function requestIds(message: JsonRpcMessage): RequestId[] {
     if ('method' in item && 'id' in item && item.id !== undefined) ids.push(item.id);
   }
   return ids;
+}
+
+/**
+ * Aborts `attempt` once `ms` pass without {@link arm} being called again (never when `ms` is 0);
+ * armed from the start, so an unanswered request counts too.
+ */
+function silenceTimer(attempt: AbortController, ms: number): { arm: () => void; stop: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    if (ms <= 0) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => attempt.abort(new Error(`The event stream was silent for ${ms} ms`)), ms);
+  };
+  arm();
+  return { arm, stop: () => clearTimeout(timer) };
+}
+
+/** `body`, calling `onChunk` for every chunk (keep-alive comments included). */
+async function* heard(body: AsyncIterable<Uint8Array>, onChunk: () => void): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    onChunk();
+    yield chunk;
+  }
 }

@@ -85,7 +85,8 @@ function exchangeOnce(
     req.once('error', (error: NodeJS.ErrnoException) => {
       release();
       const failure = new TypeError('fetch failed', { cause: error });
-      const stale = req.reusedSocket && !answered && !signal?.aborted && STALE_CONNECTION.has(error.code ?? '');
+      const stale =
+        req.reusedSocket && !answered && !signal?.aborted && STALE_CONNECTION.has(error.code ?? '');
       reject(stale ? new StaleConnectionError(failure) : failure);
     });
     req.once('response', (message: IncomingMessage) => {
