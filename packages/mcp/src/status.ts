@@ -70,16 +70,16 @@ export async function reportOf(
 ): Promise<CommandReport> {
   const report = await commandReport(record, maxOutputBytes, extra);
   const from = extra.outputFrom;
-  const command = record.current;
-  if (
-    from === undefined ||
-    (command !== undefined && !(command.endOffset !== undefined && from >= command.endOffset))
-  ) {
-    return report;
-  }
+  if (from === undefined || !pastLastCommand(record, from)) return report;
   const out = await runningOutput(record, from, maxOutputBytes);
   record.cursor = Math.max(record.cursor, out.end);
   return { ...report, output: out.text, truncated: out.truncated, output_offset: from, next_offset: out.end };
+}
+
+/** True when offset `from` is past the end of the terminal's last command (or none ran). */
+function pastLastCommand(record: TerminalRecord, from: number): boolean {
+  const end = record.current === undefined ? 0 : record.current.endOffset;
+  return end !== undefined && from >= end;
 }
 
 async function commandReport(

@@ -113,7 +113,10 @@ export function registerWrite(server: McpServer, host: ToolHost): void {
           const refused = isOrchflowError(error) && error.code === ErrorCode.Forbidden;
           // Nothing reached the program: a read it blocks in is still waiting for input.
           if (refused) record.lastInputAt = inputBefore;
-          if (refused && data !== CTRL_C) throw inputRefused();
+          // The policy's refusal of raw input (not a viewer's, also Forbidden) names execute().
+          if (refused && data !== CTRL_C && /^Raw input is not allowed/.test((error as Error).message)) {
+            throw inputRefused();
+          }
           if (!refused || !record.busy || command === undefined) throw error;
           await interruptCommand(command);
           return ok(
