@@ -56,6 +56,7 @@ export async function startCommand(
       .read({ fromOffset: record.endOffset, maxBytes: 1 })
       .catch(() => undefined);
     entry.endOffset = Math.max(record.endOffset, page?.endOffset ?? 0);
+    entry.endedAt = Date.now();
     record.notifyChange();
   });
   const full = Object.assign(entry, { settled: done }) as CommandRecord;

@@ -19,7 +19,10 @@ export function checkIdleMs(value: number | undefined): number {
   return value;
 }
 
-/** Calls `onIdle` once the owner went `idleMs` without {@link IdleClock.touch} while not `busy()`. */
+/**
+ * Calls `onIdle` once the owner went `idleMs` without {@link IdleClock.touch}, past its
+ * `lastActive()` time (a command's end), while not `busy()`.
+ */
 export class IdleClock {
   private lastUse = Date.now();
   private timer: NodeJS.Timeout | undefined;
@@ -28,6 +31,7 @@ export class IdleClock {
     private readonly idleMs: number,
     private readonly busy: () => boolean,
     private readonly onIdle: () => void,
+    private readonly lastActive: () => number = () => 0,
   ) {
     if (idleMs > 0) this.arm(idleMs);
   }
@@ -49,7 +53,7 @@ export class IdleClock {
   }
 
   private check(): void {
-    const left = this.lastUse + this.idleMs - Date.now();
+    const left = Math.max(this.lastUse, this.lastActive()) + this.idleMs - Date.now();
     // Used meanwhile: wait out the rest. In flight: look again a full period later.
     if (left > 0) this.arm(left);
     else if (this.busy()) this.arm(this.idleMs);

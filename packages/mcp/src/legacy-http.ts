@@ -148,8 +148,9 @@ export class LegacyHttpSessions {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         const principalKey = JSON.stringify(principal ?? null);
-        const busy = () => this.mcp.busy(identityOf(server.server.getClientVersion(), principal, id));
-        const clock = this.clockFor(id, busy);
+        const identity = () => identityOf(server.server.getClientVersion(), principal, id);
+        const busy = () => this.mcp.busy(identity());
+        const clock = this.clockFor(id, busy, () => this.mcp.lastActiveAt(identity()));
         this.sessions.set(id, { transport, principalKey, clock, lastUse: Date.now(), busy });
       },
       // DELETE from the client.
@@ -167,9 +168,9 @@ export class LegacyHttpSessions {
 
   // The MCP session ends after the idle period like its orchflow session (which may never have
   // opened: a client that initialized and went away must not hold a transport for ever).
-  private clockFor(id: string, busy: () => boolean): IdleClock | undefined {
+  private clockFor(id: string, busy: () => boolean, lastActive: () => number): IdleClock | undefined {
     if (this.mcp.sessionIdleMs === 0) return undefined;
-    return new IdleClock(this.mcp.sessionIdleMs, busy, () => void this.end(id));
+    return new IdleClock(this.mcp.sessionIdleMs, busy, () => void this.end(id), lastActive);
   }
 
   /** Ends session `id`: its transport (and GET stream) closes and its orchflow session with it. */

@@ -258,6 +258,11 @@ export class OrchflowMcpServer {
     return this.calls.has(key) || this.openedSessions.get(key)?.active === true;
   }
 
+  /** When a command of this client's session last ended (ms since epoch; 0 for none). */
+  lastActiveAt(identity: McpClientIdentity): number {
+    return this.openedSessions.get(keyOfIdentity(identity))?.lastActiveAt ?? 0;
+  }
+
   // One tool call or resource read: refused for a viewer when it controls terminals, counted for
   // idle expiry while it is served, and audited once it ended.
   private call(server: McpServer, info: CallInfo, ctx: ServerContext, run: () => unknown): unknown {
@@ -322,6 +327,7 @@ export class OrchflowMcpServer {
         this.openedSessions.delete(key);
         void session.close();
       },
+      () => session.lastActiveAt,
     );
     this.clocks.set(key, clock);
     return session;

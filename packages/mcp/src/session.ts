@@ -149,6 +149,16 @@ export class AgentSession {
     return this.track(id, TerminalRecord.open(this.client.handle(info), this.connection.redactText));
   }
 
+  /**
+   * When a command started here last ended (ms since epoch; 0 for none): an agent comes back for
+   * the result of a long command after it ended, so the idle period counts from then as well.
+   */
+  get lastActiveAt(): number {
+    let at = 0;
+    for (const record of this.opened.values()) at = Math.max(at, record.current?.endedAt ?? 0);
+    return at;
+  }
+
   /** True while one of its terminals has a command in flight or a call waiting on it. */
   get active(): boolean {
     for (const record of this.opened.values()) if (record.busy || record.claimed || record.held) return true;

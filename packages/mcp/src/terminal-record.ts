@@ -21,6 +21,8 @@ export interface CommandRecord {
   error?: unknown;
   /** Scrollback end offset once the command ended. */
   endOffset?: number;
+  /** When it ended (ms since epoch): idle expiry counts from here too. */
+  endedAt?: number;
   /** True once an MCP cancellation interrupted it. */
   cancelled?: boolean;
 }

@@ -1,10 +1,13 @@
 // Idle session expiry: a client's session that goes unused is closed (its terminals killed) and
-// the next call opens a fresh one; a command still running keeps the session open.
+// the next call opens a fresh one; a command still running keeps the session open, and the period
+// counts from the end of a command too.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Orchestrator } from '@orchflow/core';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CommandReport, createMcpServer, DEFAULT_MCP_SESSION_IDLE_MS, directConnector } from '../src';
-import { linkedClient, orchestrator, structured } from './helpers';
+import { linkedClient, orchestrator, structured, tempDir } from './helpers';
 
 const IDLE_MS = 300;
 /** Longer for the expiry test, so the check that the terminal is alive right after the call holds under load. */
@@ -73,6 +76,37 @@ describe('MCP session idle expiry', { timeout: 60_000 }, () => {
       );
       expect(waited).toMatchObject({ status: 'exited', exit_code: 0 });
       expect(waited.output).toContain('done-b');
+    } finally {
+      await close();
+    }
+  });
+
+  it('counts the idle period from the end of a long command too: its result can still be collected', async () => {
+    const idleMs = 2000;
+    const { client, close } = await linkedClient(orch, { name: 'idle-c', sessionIdleMs: idleMs });
+    const marker = join(tempDir(), 'ended');
+    try {
+      const started = structured<CommandReport>(
+        'terminal_run',
+        await client.callTool({
+          name: 'terminal_run',
+          arguments: { command: `sleep 3; echo done-c; touch ${marker}`, yield_ms: 100 },
+        }),
+      );
+      expect(started.status).toBe('running');
+      // No call meanwhile: the last one was more than an idle period before the command ends.
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(marker) && Date.now() < deadline) await sleep(25);
+      await sleep(idleMs * 0.6);
+      const waited = structured<CommandReport>(
+        'terminal_wait',
+        await client.callTool({
+          name: 'terminal_wait',
+          arguments: { terminal_id: started.terminal_id, until: 'exit', timeout_ms: 30_000 },
+        }),
+      );
+      expect(waited).toMatchObject({ status: 'exited', exit_code: 0 });
+      expect(waited.output).toContain('done-c');
     } finally {
       await close();
     }
