@@ -51,10 +51,10 @@ export interface HttpChannelOptions {
   reconnect?: HttpStreamReconnectOptions;
   /**
    * Longest silence of the event stream before it counts as dropped and is reopened (the server
-   * writes a keep-alive comment every 15 s), and longest wait for a (re)opened stream's answer.
-   * A connection that dies without a FIN or RST (a NAT entry or proxy dropping it silently) is
-   * then noticed: requests in flight resume or fail with `ChannelClosed` instead of hanging.
-   * Default 45 s; 0 turns it off.
+   * writes a keep-alive comment every 15 s; a reopening waits at most 10 s for its answer), and
+   * longest wait for a POST's answer. A connection that dies without a FIN or RST (a NAT entry or
+   * proxy dropping it silently) is then noticed: requests in flight resume or fail with
+   * `ChannelClosed` instead of hanging. Default 45 s; 0 turns it off.
    */
   livenessMs?: number;
   /** Hears events the channel skips (malformed JSON). */
@@ -66,6 +66,9 @@ const CANCEL_RETRIES = 4;
 
 /** Default of {@link HttpChannelOptions.livenessMs}: three of the server's keep-alive periods. */
 export const HTTP_STREAM_LIVENESS_MS = 45_000;
+
+/** Longest wait for the answer to a (re)opened event stream's GET. */
+const HTTP_ANSWER_WAIT_MS = 10_000;
 
 /** Statuses after which reopening the stream cannot help: no session, not allowed. */
 const FATAL_STATUSES = new Set([400, 401, 403, 404]);
@@ -229,7 +232,9 @@ export class HttpChannel implements IpcChannel {
       const attempt = new AbortController();
       const stop = (): void => attempt.abort(this.stream.signal.reason);
       this.stream.signal.addEventListener('abort', stop, { once: true });
-      const silence = silenceTimer(attempt, this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS);
+      const livenessMs = this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS;
+      // The server answers a GET at once: an answer takes at most 10 s, then silence counts.
+      const silence = silenceTimer(attempt, Math.min(livenessMs, HTTP_ANSWER_WAIT_MS));
       let outcome: 'stop' | 'events' | 'none' | 'failed' = 'failed';
       try {
         const headers: Record<string, string> = { ...this.headers(), Accept: 'text/event-stream' };
@@ -248,7 +253,7 @@ export class HttpChannel implements IpcChannel {
             return;
           }
         } else {
-          silence.arm();
+          silence.arm(livenessMs);
           outcome = await this.read(heard(response.body(), silence.arm), attempts, reconnect);
         }
       } catch {
@@ -392,14 +397,20 @@ function requestIds(message: JsonRpcMessage): RequestId[] {
 }
 
 /**
- * Aborts `attempt` once `ms` pass without {@link arm} being called again (never when `ms` is 0);
- * armed from the start, so an unanswered request counts too.
+ * Aborts `attempt` once a period passes without `arm` being called again: armed at once for
+ * `firstMs` (an unanswered request counts too); `arm(ms)` starts a period of `ms`, later calls
+ * repeat the last one; 0 never aborts.
  */
-function silenceTimer(attempt: AbortController, ms: number): { arm: () => void; stop: () => void } {
+function silenceTimer(
+  attempt: AbortController,
+  firstMs: number,
+): { arm: (ms?: number) => void; stop: () => void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (): void => {
-    if (ms <= 0) return;
+  let period = firstMs;
+  const arm = (ms = period): void => {
+    period = ms;
     clearTimeout(timer);
+    if (ms <= 0) return;
     timer = setTimeout(() => attempt.abort(new Error(`The event stream was silent for ${ms} ms`)), ms);
   };
   arm();
