@@ -95,7 +95,11 @@ describe('agent workloads (v2 client, in memory, standard policy)', { timeout: 9
     for (let i = 0; i < 10 && !shown.includes('job line 3'); i++) {
       const waited = structured<CommandReport>(
         'terminal_wait',
-        await call('terminal_wait', { terminal_id: started.terminal_id, until: 'output', timeout_ms: 10_000 }),
+        await call('terminal_wait', {
+          terminal_id: started.terminal_id,
+          until: 'output',
+          timeout_ms: 10_000,
+        }),
       );
       expect(waited.condition_met).toBe(true);
       expect(waited.output_offset).toBe(lastNext);
@@ -110,7 +114,11 @@ describe('agent workloads (v2 client, in memory, standard policy)', { timeout: 9
   it('a refused terminal_write leaves the command awaiting input and says what to do', async () => {
     const started = await run({ command: "read -p 'Continue? ' answer; echo got-$answer", yield_ms: 5000 });
     expect(started.status).toBe('awaiting_input');
-    const refused = await call('terminal_write', { terminal_id: started.terminal_id, text: 'y', keys: ['Enter'] });
+    const refused = await call('terminal_write', {
+      terminal_id: started.terminal_id,
+      text: 'y',
+      keys: ['Enter'],
+    });
     expect((refused as { isError?: boolean }).isError).toBe(true);
     expect(textOf(refused)).toContain('Run commands that do not prompt instead');
     expect(textOf(refused)).not.toContain('execute()');

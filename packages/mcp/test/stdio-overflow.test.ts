@@ -44,7 +44,9 @@ describe('orchflow mcp over stdio, oversized message', { timeout: 120_000 }, () 
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(stdout).toContain('running');
-    child.stdin.write(`{"jsonrpc":"2.0","id":2,"method":"ping","params":{"pad":"${'x'.repeat(11 * 2 ** 20)}"}}\n`);
+    child.stdin.write(
+      `{"jsonrpc":"2.0","id":2,"method":"ping","params":{"pad":"${'x'.repeat(11 * 2 ** 20)}"}}\n`,
+    );
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     const code = await exited;
     clearTimeout(timer);
