@@ -140,21 +140,31 @@ async function commandReport(
   return finishedReport(record, command, maxOutputBytes, base);
 }
 
-function finishedReport(
+/**
+ * Where `terminal_read` finds the omitted output of a command whose output starts at `start`: a
+ * long output has rotated its start out of the terminal's scrollback (the newest 1 MiB by
+ * default), and the hint must say so rather than point at bytes that are gone.
+ */
+async function readHint(record: TerminalRecord, start: number): Promise<string> {
+  const page = await record.terminal.read({ fromOffset: start, maxBytes: 1 }).catch(() => undefined);
+  const retained = page?.offset ?? start;
+  if (retained <= start) return `; terminal_read from_offset ${start}`;
+  return `; the output before offset ${retained} is no longer retained; terminal_read from_offset ${retained} for what is`;
+}
+
+async function finishedReport(
   record: TerminalRecord,
   command: CommandRecord,
   maxOutputBytes: number,
   base: Partial<CommandReport> & { terminal_id: string },
-): CommandReport {
+): Promise<CommandReport> {
   const result = command.result as NonNullable<CommandRecord['result']>;
   const start = result.outputOffset ?? command.startOffset;
   const end = command.endOffset ?? record.endOffset;
   record.cursor = Math.max(record.cursor, end);
-  const capped = capText(
-    result.stdout + result.stderr,
-    maxOutputBytes,
-    `; terminal_read from_offset ${start}`,
-  );
+  const output = result.stdout + result.stderr;
+  const hint = Buffer.byteLength(output) > maxOutputBytes ? await readHint(record, start) : '';
+  const capped = capText(output, maxOutputBytes, hint);
   return {
     ...base,
     status: result.timedOut ? 'timed_out' : 'exited',

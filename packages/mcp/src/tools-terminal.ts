@@ -69,7 +69,10 @@ export function registerRead(server: McpServer, host: ToolHost): void {
           ...(page.gap ? { gap: page.gap } : {}),
         };
         const more = page.nextOffset < page.endOffset ? `\n(more: from_offset ${page.nextOffset})` : '';
-        return ok(result, `${result.data}${more}`);
+        const gone = page.gap
+          ? `(bytes ${page.gap.from}..${page.gap.to} are no longer retained: the terminal keeps its newest output; this page starts at ${page.offset})\n`
+          : '';
+        return ok(result, `${gone}${result.data}${more}`);
       }),
   );
 }

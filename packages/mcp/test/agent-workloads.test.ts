@@ -132,6 +132,23 @@ describe('agent workloads (v2 client, in memory, standard policy)', { timeout: 9
     await call('terminal_write', { terminal_id: started.terminal_id, keys: ['Ctrl-C'] });
   });
 
+  it('says when a long output’s start is no longer retained, in the report and in terminal_read', async () => {
+    // 3 MB through a 1 MiB scrollback: its first 2 MB are gone by the time the command ends.
+    const report = await run({ command: "head -c 3000000 /dev/zero | tr '\\0' a; echo" });
+    expect(report).toMatchObject({ status: 'exited', exit_code: 0, truncated: true });
+    const retained = /before offset (\d+) is no longer retained; terminal_read from_offset (\d+)/.exec(
+      report.output,
+    );
+    expect(retained?.[1]).toBe(retained?.[2]);
+    expect(Number(retained?.[1])).toBeGreaterThan(report.output_offset);
+    const read = await call('terminal_read', {
+      terminal_id: report.terminal_id,
+      from_offset: report.output_offset,
+      max_bytes: 1024,
+    });
+    expect(textOf(read)).toMatch(/^\(bytes \d+\.\.\d+ are no longer retained/);
+  });
+
   it('answers resources of an unknown terminal with MCP’s resource-not-found error', async () => {
     for (const uri of ['orchflow://terminals/t-none/output', 'orchflow://terminals/t-none/screen']) {
       const read = await client.readResource({ uri }).then(
