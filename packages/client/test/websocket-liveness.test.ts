@@ -61,11 +61,12 @@ it('closes a connection that went silent, within two liveness periods', async ()
 
 it('keeps a quiet but live connection open', async () => {
   const proxy = await frozenProxy();
-  const { opened, closed } = open(proxy.url, 100);
+  // Five periods; a pong has a whole period (500 ms) to arrive even on a loaded machine.
+  const { opened, closed } = open(proxy.url, 500);
   await opened;
   const outcome = await Promise.race([
     closed,
-    new Promise((resolve) => setTimeout(() => resolve('open'), 1_500)),
+    new Promise((resolve) => setTimeout(() => resolve('open'), 2_500)),
   ]);
   expect(outcome).toBe('open');
 });
