@@ -182,8 +182,9 @@ describe('HttpChannel', () => {
     };
     const client = await OrchflowClient.http(url, {
       fetch: freezing,
-      livenessMs: 500,
-      reconnect: { initialDelayMs: 10, maxAttempts: 2 },
+      // Longer than any quiet moment before the freeze, even on a loaded machine.
+      livenessMs: 1000,
+      reconnect: { initialDelayMs: 10, maxAttempts: 3 },
     });
     onTestFinished(() => client.close());
     const terminal = await client.spawnTerminal('silent');
@@ -193,7 +194,7 @@ describe('HttpChannel', () => {
     const t0 = Date.now();
     const error = (await running.catch((e: unknown) => e)) as OrchflowError;
     expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
-    // Silent 0.5 s, then two reopenings unanswered for 0.5 s each (~1.6 s), not the command's 30 s.
+    // Silent 1 s, then three reopenings unanswered for 1 s each (~4 s), not the command's 30 s.
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
