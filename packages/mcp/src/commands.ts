@@ -63,6 +63,7 @@ export async function startCommand(
   // Busy from now on, before admission: a second run on this terminal must not slip in between.
   const previous = record.current;
   record.current = full;
+  record.commandStarting();
   // Admission (onStart) or the end of the command, whichever comes first: servers without the
   // executeStarted feature only tell the end; a denial rejects `execution` before any start.
   try {

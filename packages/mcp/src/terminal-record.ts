@@ -181,6 +181,14 @@ export class TerminalRecord {
     return !Number.isNaN(since) && since > this.lastInputAt;
   }
 
+  /**
+   * A command starts here: a reported wait for input belongs to the one before (an interrupted
+   * prompt whose end was not reported yet) and must not make the new one look awaiting input.
+   */
+  commandStarting(): void {
+    if (this.activity?.activity === 'awaiting_input') this.activity = undefined;
+  }
+
   /** Asks the server for the activity now (after writing input, notifications may lag). */
   async refreshActivity(): Promise<void> {
     if (!this.stopActivity) return;

@@ -114,13 +114,14 @@ export function registerWrite(server: McpServer, host: ToolHost): void {
           // a command started here is still the caller's to stop: cancelled, it gets SIGINT.
           const command = record.current;
           const refused = isOrchflowError(error) && error.code === ErrorCode.Forbidden;
-          // Nothing reached the program: a read it blocks in is still waiting for input.
-          if (refused) record.lastInputAt = inputBefore;
-          // The policy's refusal of raw input (not a viewer's, also Forbidden) names execute().
-          if (refused && data !== CTRL_C && /^Raw input is not allowed/.test((error as Error).message)) {
-            throw inputRefused();
+          if (!refused || data !== CTRL_C || !record.busy || command === undefined) {
+            // Nothing reached the program: a read it blocks in is still waiting for input.
+            if (refused) record.lastInputAt = inputBefore;
+            // The policy's refusal of raw input (not a viewer's, also Forbidden) names execute().
+            throw refused && /^Raw input is not allowed/.test((error as Error).message)
+              ? inputRefused()
+              : error;
           }
-          if (!refused || !record.busy || command === undefined) throw error;
           await interruptCommand(command);
           return ok(
             { terminal_id: record.id, bytes: 0 },

@@ -178,7 +178,7 @@ describe('orchflow MCP tools (v2 client, in memory)', { timeout: 60_000 }, () =>
       arguments: { terminal_id, keys: ['Ctrl-C'] },
     });
     expect(refused.isError).toBe(true);
-    expect(textOf(refused)).toContain('Raw input is not allowed by the security policy');
+    expect(textOf(refused)).toContain("Raw input is not allowed by this server's security policy");
   });
 
   const spawn = async () =>
