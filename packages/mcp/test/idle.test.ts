@@ -3,6 +3,7 @@
 // counts from the end of a command too.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Orchestrator } from '@orchflow/core';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,22 @@ describe('MCP session idle expiry', { timeout: 60_000 }, () => {
   }, 60_000);
 
   const alive = (id: string) => orch.listTerminals().some((t) => t.id === id && t.state !== 'exited');
+
+  /** Starts `command` and hands back its report, `running` after 100 ms. */
+  const start = async (client: Client, command: string) =>
+    structured<CommandReport>(
+      'terminal_run',
+      await client.callTool({ name: 'terminal_run', arguments: { command, yield_ms: 100 } }),
+    );
+  /** Waits for terminal `id`'s command to exit and returns the report. */
+  const waitExit = async (client: Client, id: string) =>
+    structured<CommandReport>(
+      'terminal_wait',
+      await client.callTool({
+        name: 'terminal_wait',
+        arguments: { terminal_id: id, until: 'exit', timeout_ms: 30_000 },
+      }),
+    );
 
   it('closes an idle session, kills its terminals, and opens a fresh one on the next call', async () => {
     const { client, close } = await linkedClient(orch, { name: 'idle-a', sessionIdleMs: EXPIRY_IDLE_MS });
@@ -56,24 +73,12 @@ describe('MCP session idle expiry', { timeout: 60_000 }, () => {
   it('keeps a session whose command is still running, then picks the command up', async () => {
     const { client, close } = await linkedClient(orch, { name: 'idle-b', sessionIdleMs: IDLE_MS });
     try {
-      const started = structured<CommandReport>(
-        'terminal_run',
-        await client.callTool({
-          name: 'terminal_run',
-          arguments: { command: 'sleep 3; echo done-b', yield_ms: 100 },
-        }),
-      );
+      const started = await start(client, 'sleep 3; echo done-b');
       expect(started.status).toBe('running');
       // Several idle periods pass with no call while the command runs.
       await sleep(IDLE_MS * 5);
       expect(alive(started.terminal_id)).toBe(true);
-      const waited = structured<CommandReport>(
-        'terminal_wait',
-        await client.callTool({
-          name: 'terminal_wait',
-          arguments: { terminal_id: started.terminal_id, until: 'exit', timeout_ms: 30_000 },
-        }),
-      );
+      const waited = await waitExit(client, started.terminal_id);
       expect(waited).toMatchObject({ status: 'exited', exit_code: 0 });
       expect(waited.output).toContain('done-b');
     } finally {
@@ -86,25 +91,13 @@ describe('MCP session idle expiry', { timeout: 60_000 }, () => {
     const { client, close } = await linkedClient(orch, { name: 'idle-c', sessionIdleMs: idleMs });
     const marker = join(tempDir(), 'ended');
     try {
-      const started = structured<CommandReport>(
-        'terminal_run',
-        await client.callTool({
-          name: 'terminal_run',
-          arguments: { command: `sleep 3; echo done-c; touch ${marker}`, yield_ms: 100 },
-        }),
-      );
+      const started = await start(client, `sleep 3; echo done-c; touch ${marker}`);
       expect(started.status).toBe('running');
       // No call meanwhile: the last one was more than an idle period before the command ends.
       const deadline = Date.now() + 30_000;
       while (!existsSync(marker) && Date.now() < deadline) await sleep(25);
       await sleep(idleMs * 0.6);
-      const waited = structured<CommandReport>(
-        'terminal_wait',
-        await client.callTool({
-          name: 'terminal_wait',
-          arguments: { terminal_id: started.terminal_id, until: 'exit', timeout_ms: 30_000 },
-        }),
-      );
+      const waited = await waitExit(client, started.terminal_id);
       expect(waited).toMatchObject({ status: 'exited', exit_code: 0 });
       expect(waited.output).toContain('done-c');
     } finally {

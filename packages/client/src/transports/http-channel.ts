@@ -21,6 +21,7 @@ import {
 } from '@orchflow/protocol/runtime';
 import { fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange';
 import { readSse } from './http-sse';
+import { heard, silenceTimer } from './http-stream-liveness';
 
 /** The header naming a session. */
 export const HTTP_SESSION_HEADER = 'Orchflow-Session';
@@ -394,33 +395,4 @@ function requestIds(message: JsonRpcMessage): RequestId[] {
     if ('method' in item && 'id' in item && item.id !== undefined) ids.push(item.id);
   }
   return ids;
-}
-
-/**
- * Aborts `attempt` once a period passes without `arm` being called again: armed at once for
- * `firstMs` (an unanswered request counts too); `arm(ms)` starts a period of `ms`, later calls
- * repeat the last one; 0 never aborts.
- */
-function silenceTimer(
-  attempt: AbortController,
-  firstMs: number,
-): { arm: (ms?: number) => void; stop: () => void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let period = firstMs;
-  const arm = (ms = period): void => {
-    period = ms;
-    clearTimeout(timer);
-    if (ms <= 0) return;
-    timer = setTimeout(() => attempt.abort(new Error(`The event stream was silent for ${ms} ms`)), ms);
-  };
-  arm();
-  return { arm, stop: () => clearTimeout(timer) };
-}
-
-/** `body`, calling `onChunk` for every chunk (keep-alive comments included). */
-async function* heard(body: AsyncIterable<Uint8Array>, onChunk: () => void): AsyncIterable<Uint8Array> {
-  for await (const chunk of body) {
-    onChunk();
-    yield chunk;
-  }
 }
