@@ -4,17 +4,32 @@
 // of the protocol's schemas (lengths, unknown fields); test/notification-schemas.test.ts keeps
 // them accepting whatever the protocol's own schemas accept.
 import * as z from 'zod/mini';
+import { lazyBytesOf } from './lazy-text';
 
 const offset = z.int().check(z.nonnegative());
 const subscriptionId = z.optional(z.string());
 
 /** `terminal.output` as the client reads it. */
-export const OutputParams = z.object({
-  subscriptionId,
-  data: z.string(),
-  offset,
-  nextOffset: z.optional(offset),
-});
+export interface OutputFields {
+  subscriptionId?: string;
+  data: string;
+  offset: number;
+  nextOffset?: number;
+}
+
+const OutputMeta = z.object({ subscriptionId, offset, nextOffset: z.optional(offset) });
+
+/**
+ * `terminal.output` as the client reads it. Checked as a whole rather than field by field: an
+ * object schema reads every field, and reading `data` would decode a binary frame's bytes that a
+ * reader may never want as text (see lazy-text.ts). Valid params pass through as they are.
+ */
+export const OutputParams = z.custom<OutputFields, OutputFields>(
+  (value) =>
+    z.safeParse(OutputMeta, value).success &&
+    (lazyBytesOf(value as object) !== undefined || typeof (value as { data?: unknown }).data === 'string'),
+  'terminal.output params need data (a string), offset and nextOffset (integers ≥ 0) and subscriptionId (a string)',
+);
 
 /** `terminal.gap` as the client reads it. */
 export const GapParams = z.object({ subscriptionId, from: offset, to: offset });

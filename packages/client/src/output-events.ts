@@ -8,6 +8,12 @@ export interface OutputDataEvent extends OutputChunk {
   type: 'data';
   /** Offset one past the chunk's last byte. */
   nextOffset: number;
+  /**
+   * The chunk's raw bytes ([offset, nextOffset)) when the transport carried them as bytes
+   * (WebSocket binary output frames); `data` is then decoded from them on first read. Not
+   * enumerable. Must not be modified.
+   */
+  bytes?: Uint8Array;
 }
 
 /** Output in [from, to) was not delivered (rotated out of the ring, or dropped by a slow reader). */

@@ -3,7 +3,8 @@
 // buffer here is bounded: when a slow reader lets it exceed `maxBufferedBytes`, the buffered data
 // is replaced by one explicit gap event (read the bytes back with `read()`), never dropped silently.
 import type { ExitInfo } from '@orchflow/protocol/runtime';
-import type { OutputEvent } from './output-events';
+import { copyData, lazyBytesOf } from './lazy-text';
+import type { OutputDataEvent, OutputEvent } from './output-events';
 import { utf8Length } from './output-events';
 import type { RoutedChunk, SubscriptionRouter } from './subscription-router';
 
@@ -70,7 +71,14 @@ class EventBuffer {
     // as parsing it).
     const nextOffset = chunk.nextOffset ?? chunk.offset + utf8Length(chunk.data);
     this.cursor = nextOffset;
-    this.events.push({ type: 'data', data: chunk.data, offset: chunk.offset, nextOffset });
+    const event = copyData(chunk, { type: 'data' } as OutputDataEvent);
+    event.offset = chunk.offset;
+    event.nextOffset = nextOffset;
+    const bytes = lazyBytesOf(chunk);
+    // As in the in-process stream: the raw bytes, not enumerable, so spreads and JSON see the
+    // same event whichever way the chunk came.
+    if (bytes) Object.defineProperty(event, 'bytes', { value: bytes });
+    this.events.push(event);
     this.bytes += nextOffset - chunk.offset;
     if (this.bytes > this.maxBytes) this.collapse();
     this.notify();

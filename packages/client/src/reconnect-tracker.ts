@@ -13,6 +13,7 @@ import {
   localFailure,
   type RequestId,
 } from '@orchflow/protocol/runtime';
+import { withFields } from './lazy-text';
 
 /** Methods safe to send again after a lost connection: running them twice changes nothing. */
 const RETRYABLE = new Set([
@@ -151,7 +152,8 @@ export class ReconnectTracker {
     const clientId = this.serverToClient.get(serverId);
     const subscription = clientId === undefined ? undefined : this.subscriptions.get(clientId);
     if (!subscription || clientId === undefined) return item;
-    const mapped: Fields = { ...params, subscriptionId: clientId };
+    // withFields, not a spread: a spread reads `data`, which decodes a binary frame's bytes.
+    const mapped: Fields = withFields(params as Fields, { subscriptionId: clientId });
     if (item.method === 'terminal.output') {
       const trimmed = trimSeen(mapped, subscription.next);
       if (!trimmed) return undefined;

@@ -12,6 +12,7 @@ import type {
   RpcPeer,
   TerminalActivity,
 } from '@orchflow/protocol/runtime';
+import { copyData } from './lazy-text';
 import { ActivityParams, ExitParams, FloorParams, GapParams, OutputParams } from './notification-schemas';
 
 /** A routed chunk; `nextOffset` is the server's byte offset after it (absent from older servers). */
@@ -53,7 +54,8 @@ export class SubscriptionRouter {
   constructor(private readonly peer: RpcPeer<typeof Methods>) {
     peer.onNotification('terminal.output', OutputParams, (p) => {
       if (p.subscriptionId === undefined) return;
-      const chunk: RoutedChunk = { data: p.data, offset: p.offset };
+      // copyData: text a binary frame carries as bytes stays undecoded until a reader wants it.
+      const chunk: RoutedChunk = copyData(p, { offset: p.offset } as RoutedChunk);
       if (p.nextOffset !== undefined) chunk.nextOffset = p.nextOffset;
       this.route(p.subscriptionId, { kind: 'data', chunk });
     });

@@ -3,8 +3,9 @@
 // ones are reported and skipped without ending the channel, binary frames are refused when the
 // subprotocol was not negotiated, and a server that picks no subprotocol still gets a connection.
 import type { JsonRpcMessage } from '@orchflow/protocol';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { lazyBytesOf, withFields } from '../src/lazy-text';
 import { decodeBinaryOutput, WS_BINARY_OUTPUT_PROTOCOL } from '../src/transports/websocket-binary';
 import { WebSocketClientChannel } from '../src/transports/websocket-channel';
 import { createNodeWebSocket } from '../src/transports/websocket-node';
@@ -84,6 +85,41 @@ describe('WebSocketClientChannel: binary terminal output', () => {
       method: 'terminal.output',
       params: { terminalId: 't1', data: '\uFEFFA\uFFFD\uFFFDB', offset: 0, nextOffset: 7 },
     });
+  });
+
+  it('decodes the output text only when it is read, once, and keeps it through copies', () => {
+    // Readers that only count or forward the bytes never pay for the text (docs/performance.md).
+    const decode = vi.spyOn(TextDecoder.prototype, 'decode');
+    onTestFinished(() => decode.mockRestore());
+    const body = Buffer.from('héllo ✓', 'utf8');
+    const message = decodeBinaryOutput(frame(header({ terminalId: 't1', offset: 0, nextOffset: 10 }), body));
+    const params = (message as { params: Record<string, unknown> }).params;
+    const headerOnly = decode.mock.calls.length;
+    const copy = withFields(params, { subscriptionId: 'rsub-1' });
+    expect(decode.mock.calls.length).toBe(headerOnly);
+    expect([...(lazyBytesOf(copy) ?? [])]).toEqual([...body]);
+    expect(copy.data).toBe('héllo ✓');
+    expect(params.data).toBe('héllo ✓');
+    expect(decode.mock.calls.length).toBe(headerOnly + 1);
+    // Plain data for everything that looks: JSON, spreads, equality.
+    expect(JSON.parse(JSON.stringify(params))).toEqual({
+      terminalId: 't1',
+      data: 'héllo ✓',
+      offset: 0,
+      nextOffset: 10,
+    });
+    expect({ ...copy }).toEqual({
+      terminalId: 't1',
+      subscriptionId: 'rsub-1',
+      data: 'héllo ✓',
+      offset: 0,
+      nextOffset: 10,
+    });
+    // Assigned text replaces the bytes it no longer matches.
+    params.data = 'other';
+    expect(params.data).toBe('other');
+    expect(lazyBytesOf(params)).toBeUndefined();
+    expect(copy.data).toBe('héllo ✓');
   });
 
   it('refuses binary frames when the server did not accept the subprotocol', async () => {

@@ -122,26 +122,38 @@ describe('WebSocketServer: binary terminal output', () => {
       const terminal = await binary.client.spawnTerminal('live');
       // Both from the same offset: whichever part a connection gets replayed or live, the text matches.
       const { endOffset: start } = await terminal.read({ maxBytes: 1 });
+      const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
       const live = async (t: RemoteTerminal) => {
         let text = '';
         let expected = start;
+        let withBytes = 0;
         for await (const event of t.stream({ fromOffset: start })) {
           if (event.type !== 'data') throw new Error(`unexpected ${event.type} event`);
           // Offsets follow each other without a hole or an overlap.
           expect(event.offset).toBe(expected);
           expected = event.nextOffset;
+          if (event.bytes) {
+            // A binary frame's bytes ride along, as on an in-process stream; `data` is their text.
+            withBytes++;
+            expect(event.bytes.byteLength).toBe(event.nextOffset - event.offset);
+            expect(decoder.decode(event.bytes)).toBe(event.data);
+            expect(Object.keys(event)).not.toContain('bytes');
+          }
           text += event.data;
           if (text.includes('LIVE-DONE\r\n')) break;
         }
-        return text;
+        return { text, withBytes };
       };
       const overBinary = live(terminal);
       const overJson = live(json.client.handle(terminal.info()));
       // Sent after this connection's subscribe, so most of the output reaches it live, as raw bytes.
       await terminal.execute('true');
       await terminal.write(`${SCRIPT.replace('DONE', 'LIVE-DONE')}\n`);
-      const [binaryText, jsonText] = await Promise.all([overBinary, overJson]);
-      expect(binaryText).toBe(jsonText);
+      const [overBinaryResult, overJsonResult] = await Promise.all([overBinary, overJson]);
+      const binaryText = overBinaryResult.text;
+      expect(binaryText).toBe(overJsonResult.text);
+      expect(overBinaryResult.withBytes).toBeGreaterThan(1);
+      expect(overJsonResult.withBytes).toBe(0);
       expect(binaryText).toContain('日本語 héllo 🎉 ünïcödé 3999 \uFFFD\uFFFD \uFFFD é ✓\r\n');
       expect(binary.frames.binary).toBeGreaterThan(1);
     } finally {

@@ -4,14 +4,14 @@
 // `data` as raw UTF-8 — which skips JSON-escaping the output on the server and parsing it here.
 // This file turns such a frame back into the very notification a JSON text frame would carry.
 import type { JsonRpcMessage } from '@orchflow/protocol/runtime';
+import { defineLazyText } from '../lazy-text';
 
 /** The WebSocket subprotocol under which the server may send `terminal.output` as binary frames. */
 export const WS_BINARY_OUTPUT_PROTOCOL = 'orchflow.v1+binary-output';
 /** The subprotocol of plain JSON frames, offered second so a server may decline binary output. */
 export const WS_JSON_PROTOCOL = 'orchflow.v1';
 const LENGTH_BYTES = 4;
-// ignoreBOM: a U+FEFF the program printed at the start of a chunk is output, not a marker to drop.
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const decoder = new TextDecoder();
 
 /** The `terminal.output` notification a binary frame holds; throws when it is malformed. */
 export function decodeBinaryOutput(frame: Uint8Array): JsonRpcMessage {
@@ -31,8 +31,8 @@ export function decodeBinaryOutput(frame: Uint8Array): JsonRpcMessage {
   } catch (error) {
     throw new Error(`Binary frame header is not JSON: ${(error as Error).message}`);
   }
-  const params = checkedParams(header);
-  params.data = decoder.decode(frame.subarray(headerEnd));
+  // The text is decoded when a reader asks for it: many only count or forward the bytes.
+  defineLazyText(checkedParams(header), frame.subarray(headerEnd));
   return header as JsonRpcMessage;
 }
 

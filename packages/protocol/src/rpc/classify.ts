@@ -50,6 +50,8 @@ export function classify(value: unknown): Incoming {
   const record = value as Record<string, unknown>;
   let error: z.core.$ZodError;
   if ('method' in record) {
+    const plain = plainCall(record);
+    if (plain) return plain;
     if ('id' in record) {
       const parsed = JsonRpcRequestSchema.safeParse(value);
       if (parsed.success) return { kind: 'request', message: parsed.data };
@@ -73,6 +75,27 @@ export function classify(value: unknown): Incoming {
     };
   }
   return { kind: 'invalid', id: readId(record), reason: firstIssue(error) };
+}
+
+/**
+ * A valid request or notification checked without zod, the common case: the envelope schemas
+ * would copy `params` member by member, and read each one, for every message of every peer (an
+ * output notification's `data` may be a lazily decoded getter). Anything this does not accept
+ * goes through the schemas, which name the mistake.
+ */
+function plainCall(record: Record<string, unknown>): Incoming | undefined {
+  if (record.jsonrpc !== '2.0' || typeof record.method !== 'string') return undefined;
+  const { params, id } = record;
+  if (params !== undefined && (typeof params !== 'object' || params === null)) return undefined;
+  const hasId = 'id' in record;
+  if (hasId && typeof id !== 'string' && !Number.isSafeInteger(id)) return undefined;
+  for (const key of Object.keys(record)) {
+    if (key !== 'jsonrpc' && key !== 'method' && key !== 'params' && (key !== 'id' || !hasId))
+      return undefined;
+  }
+  return hasId
+    ? { kind: 'request', message: record as JsonRpcRequest }
+    : { kind: 'notification', message: record as JsonRpcNotification };
 }
 
 function readId(record: Record<string, unknown>): RequestId | null {
