@@ -80,10 +80,11 @@ const socketPath = join(dir, 'orchflow.sock');
  */
 function startServer(kind) {
   const listener = { unix: ['--unix', socketPath], websocket: ['--ws', '0'], http: ['--http', '0'] }[kind];
-  const args = [cli, 'serve', ...listener, '--token', token];
+  const args = ['serve', ...listener, '--token', token];
   // The same policy on every side (see POLICY); the human banner names the address even when silent.
   args.push('--policy', 'trusted', '--log-level', 'silent', '--log-format', 'human');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The bin itself, as `orchflow serve` runs: it starts node with the CLI's flags (node-flags.ts).
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // A run that fails (throws) must not leave its servers behind.
   process.once('exit', () => child.kill('SIGTERM'));
   const pattern = {
@@ -123,8 +124,8 @@ const servers = {
 const clients = {
   direct: await OrchflowClient.direct(orch),
   stdio: await OrchflowClient.stdio({
-    command: process.execPath,
-    args: [cli, 'serve', '--stdio', '--policy', 'trusted', '--log-level', 'silent'],
+    command: cli,
+    args: ['serve', '--stdio', '--policy', 'trusted', '--log-level', 'silent'],
   }),
   unix: await OrchflowClient.unixSocket(socketPath, { token }),
   websocket: await OrchflowClient.websocket(servers.websocket.url, { token }),

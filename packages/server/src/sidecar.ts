@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { CLI_NODE_FLAGS } from './cli/node-flags';
 
 /** Options of {@link sidecarCommand}. */
 export interface SidecarCommandOptions {
@@ -43,11 +44,14 @@ export function cliPath(): string {
   return found;
 }
 
-/** The command line that runs `orchflow serve --stdio` of this package with the current node. */
+/**
+ * The command line that runs `orchflow serve --stdio` of this package with the current node (and
+ * the node flags the `orchflow` bin uses).
+ */
 export function sidecarCommand(options: SidecarCommandOptions = {}): SidecarCommandLine {
   return {
     command: process.execPath,
-    args: [cliPath(), 'serve', '--stdio', ...(options.args ?? [])],
+    args: [...CLI_NODE_FLAGS, cliPath(), 'serve', '--stdio', ...(options.args ?? [])],
     env: options.env,
     cwd: options.cwd,
   };

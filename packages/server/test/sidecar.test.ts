@@ -1,8 +1,10 @@
 // `OrchflowClient.stdio(sidecarCommand())`: an app starts this package's own CLI as its stdio
 // sidecar, with the running node and no `orchflow` on PATH (issue #13).
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { OrchflowClient, type SidecarEvent } from '@orchflow/client/node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { CLI_NODE_FLAGS } from '../src/cli/node-flags';
 import { cliPath, sidecarCommand } from '../src/sidecar';
 
 describe('sidecarCommand', () => {
@@ -43,5 +45,37 @@ describe('sidecarCommand', () => {
         await client.close();
       }
     }
+  });
+});
+
+describe('the orchflow bin', () => {
+  it('runs as a program: node with the CLI node flags, in the same process', async () => {
+    // What `orchflow serve` does from PATH, npx or a pnpm shim: the file itself is executed.
+    const child = spawn(cliPath(), ['serve', '--stdio', '--log-level', 'silent'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const cmdline = () => readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+    // /bin/sh execs node in place: the pid the caller holds is the server's.
+    await expect.poll(() => cmdline()[0], { timeout: 10_000 }).toMatch(/node$/);
+    expect(cmdline().slice(1, 1 + CLI_NODE_FLAGS.length)).toEqual(CLI_NODE_FLAGS);
+    expect(cmdline().slice(-4)).toEqual(['serve', '--stdio', '--log-level', 'silent']);
+    child.stdin?.end();
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  });
+
+  it('runs under node directly too, and the sidecar command passes the same flags', async () => {
+    const version = spawn(process.execPath, [cliPath(), '--version'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    version.stdout?.on('data', (chunk) => {
+      out += chunk;
+    });
+    expect(await new Promise((resolve) => version.once('exit', resolve))).toBe(0);
+    expect(out).toMatch(/^\d+\.\d+\.\d+/);
+    expect(sidecarCommand().args.slice(0, CLI_NODE_FLAGS.length)).toEqual(CLI_NODE_FLAGS);
   });
 });

@@ -1,4 +1,5 @@
-// Entry point of the `orchflow` executable (built to dist/cli.mjs with a node shebang).
+// Entry point of the `orchflow` executable (built to dist/cli.mjs, whose first lines exec node
+// with CLI_NODE_FLAGS: see tsup.config.ts and node-flags.ts).
 import { runCli } from './program';
 
 const code = await runCli(process.argv);
