@@ -58,7 +58,7 @@ describe('the orchflow bin', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     const cmdline = () => readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
-    // /bin/sh execs node in place: the pid the caller holds is the server's.
+    // sh execs node in place: the pid the caller holds is the server's.
     await expect.poll(() => cmdline()[0], { timeout: 10_000 }).toMatch(/node$/);
     expect(cmdline().slice(1, 1 + CLI_NODE_FLAGS.length)).toEqual(CLI_NODE_FLAGS);
     expect(cmdline().slice(-4)).toEqual(['serve', '--stdio', '--log-level', 'silent']);
