@@ -69,8 +69,10 @@ export {
 } from './transports/http-channel';
 export type { HttpAnswer, HttpExchange, HttpExchangeRequest } from './transports/http-exchange';
 export {
+  type WebSocketChannelOptions,
   WebSocketClientChannel,
   type WebSocketFactory,
   type WebSocketLike,
 } from './transports/websocket-channel';
 export { openWebSocketChannel, type WebSocketClientOptions } from './transports/websocket-connect';
+export { DEFAULT_WS_PING_INTERVAL_MS } from './transports/websocket-ping';

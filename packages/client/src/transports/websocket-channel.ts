@@ -12,6 +12,7 @@ import {
   OrchflowError,
 } from '@orchflow/protocol/runtime';
 import { decodeBinaryOutput, WS_BINARY_OUTPUT_PROTOCOL, WS_JSON_PROTOCOL } from './websocket-binary';
+import { isPingAnswer, PingWatchdog } from './websocket-ping';
 
 /** The part of the W3C WebSocket API the client uses. */
 export interface WebSocketLike {
@@ -40,21 +41,56 @@ const OPEN = 1;
 // What `ws` reports when a server accepted the upgrade without choosing an offered subprotocol.
 const NO_SUBPROTOCOL = 'Server sent no subprotocol';
 
+/** Options of {@link WebSocketClientChannel.connect}. */
+export interface WebSocketChannelOptions {
+  /** Time to wait for the socket to open. Default 10 s. */
+  timeoutMs?: number;
+  onError?: (error: Error) => void;
+  /** Offer `orchflow.v1+binary-output`. Default true. */
+  binaryOutput?: boolean;
+  /**
+   * Send `$/ping` after this long without a frame, and close the connection after twice as long
+   * (see websocket-ping.ts). 0 (default): off, for sockets that ping by themselves (`ws`).
+   */
+  pingIntervalMs?: number;
+}
+
+/** Close code sent when the server stopped answering pings (the 4000s are the application's). */
+const CLOSE_NO_ANSWER = 4000;
+
 /** An {@link IpcChannel} over an open {@link WebSocketLike}. */
 export class WebSocketClientChannel implements IpcChannel {
   private readonly queue = new MessageQueue();
   private readonly binaryOutput: boolean;
+  private readonly watchdog: PingWatchdog | undefined;
 
   private constructor(
     private readonly socket: WebSocketLike,
     private readonly onError: ((error: Error) => void) | undefined,
+    pingIntervalMs: number,
   ) {
     this.binaryOutput = socket.protocol === WS_BINARY_OUTPUT_PROTOCOL;
     socket.addEventListener('message', (event: { data: unknown }) => this.onMessage(event.data));
     socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
+      this.watchdog?.stop();
       const reason = event.reason ? `: ${event.reason}` : '';
       this.queue.close(new ChannelClosedError(`WebSocket closed (code ${event.code ?? 'unknown'})${reason}`));
     });
+    if (pingIntervalMs > 0) {
+      this.watchdog = new PingWatchdog(
+        pingIntervalMs,
+        (text) => socket.send(text),
+        (silentMs) => {
+          // Ended here at once: a browser may wait long for the close handshake of a dead link.
+          this.queue.close(
+            new ChannelClosedError(
+              `No frame from the server for ${silentMs} ms, not even an answer to $/ping: the connection is gone`,
+            ),
+          );
+          socket.close(CLOSE_NO_ANSWER, 'no answer to ping');
+        },
+      );
+    }
   }
 
   /**
@@ -64,7 +100,7 @@ export class WebSocketClientChannel implements IpcChannel {
   static async connect(
     url: string,
     factory: WebSocketFactory,
-    options: { timeoutMs?: number; onError?: (error: Error) => void; binaryOutput?: boolean } = {},
+    options: WebSocketChannelOptions = {},
   ): Promise<WebSocketClientChannel> {
     if (options.binaryOutput === false) return WebSocketClientChannel.open(url, factory(url), options);
     try {
@@ -84,7 +120,7 @@ export class WebSocketClientChannel implements IpcChannel {
   private static open(
     url: string,
     socket: WebSocketLike,
-    options: { timeoutMs?: number; onError?: (error: Error) => void },
+    options: WebSocketChannelOptions,
   ): Promise<WebSocketClientChannel> {
     // A Blob would need an async read and could reorder frames; `ws` keeps its Buffer default.
     if (socket.binaryType === 'blob') socket.binaryType = 'arraybuffer';
@@ -106,7 +142,7 @@ export class WebSocketClientChannel implements IpcChannel {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(new WebSocketClientChannel(socket, options.onError));
+        resolve(new WebSocketClientChannel(socket, options.onError, options.pingIntervalMs ?? 0));
       });
       socket.addEventListener('error', (event: { message?: string; error?: unknown }) =>
         fail(connectError(url, event)),
@@ -141,6 +177,7 @@ export class WebSocketClientChannel implements IpcChannel {
 
   /** Closes the socket normally; idempotent. */
   close(): Promise<void> {
+    this.watchdog?.stop();
     this.queue.close();
     if (this.socket.readyState <= OPEN) this.socket.close(1000, 'client closed');
     return Promise.resolve();
@@ -152,12 +189,15 @@ export class WebSocketClientChannel implements IpcChannel {
   }
 
   private onMessage(data: unknown): void {
+    this.watchdog?.heard();
     if (typeof data !== 'string') {
       this.onBinary(data);
       return;
     }
     try {
-      this.queue.push(JSON.parse(data) as JsonRpcMessage);
+      const message = JSON.parse(data) as JsonRpcMessage;
+      if (this.watchdog && isPingAnswer(message)) return;
+      this.queue.push(message);
     } catch (error) {
       this.onError?.(new Error(`Ignored a frame that is not JSON: ${(error as Error).message}`));
     }

@@ -5,6 +5,7 @@ import { ErrorCode, type IpcChannel, OrchflowError } from '@orchflow/protocol/ru
 import type { OrchflowClientOptions } from '../client';
 import { ReconnectingChannel, type ReconnectOptions } from '../reconnect-channel';
 import { WebSocketClientChannel, type WebSocketFactory, type WebSocketLike } from './websocket-channel';
+import { DEFAULT_WS_PING_INTERVAL_MS } from './websocket-ping';
 
 /** Options of `OrchflowClient.websocket`. */
 export interface WebSocketClientOptions extends OrchflowClientOptions {
@@ -16,6 +17,13 @@ export interface WebSocketClientOptions extends OrchflowClientOptions {
   reconnect?: ReconnectOptions | false;
   /** Offer the `orchflow.v1+binary-output` subprotocol (terminal output as binary frames). Default true. */
   binaryOutput?: boolean;
+  /**
+   * Liveness for sockets that cannot ping (a browser's): after this many ms without a frame the
+   * client sends `$/ping`, and after twice as long it gives the connection up (and reconnects), so
+   * a link that died silently does not look open. Default 15 s with the global WebSocket, 0 (off)
+   * with `createSocket` (the Node entry's `ws` socket pings at the WebSocket level instead).
+   */
+  pingIntervalMs?: number;
 }
 
 /** Connects to `url` and returns the channel (reconnecting unless `reconnect: false`). */
@@ -24,11 +32,19 @@ export async function openWebSocketChannel(
   options: WebSocketClientOptions = {},
 ): Promise<IpcChannel> {
   const factory = options.createSocket ?? globalWebSocketFactory();
+  const pingIntervalMs = options.pingIntervalMs ?? (options.createSocket ? 0 : DEFAULT_WS_PING_INTERVAL_MS);
+  if (!Number.isInteger(pingIntervalMs) || pingIntervalMs < 0) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `pingIntervalMs must be a whole number of ms ≥ 0 (got ${pingIntervalMs}); 0 turns the pings off`,
+    );
+  }
   const connect = () =>
     WebSocketClientChannel.connect(url, factory, {
       timeoutMs: options.connectTimeoutMs,
       onError: options.onError,
       binaryOutput: options.binaryOutput,
+      pingIntervalMs,
     });
   if (options.reconnect === false) return connect();
   return ReconnectingChannel.open(connect, options.reconnect ?? {});

@@ -1,0 +1,66 @@
+// Liveness for WebSockets that cannot ping: a browser's WebSocket answers the server's pings but
+// never lets the page send one or see one arrive, so a link that dies without a FIN or RST (a
+// sleeping laptop, a NAT that forgot the connection) looks open for many minutes while nothing
+// arrives. The client then sends a JSON-RPC `$/ping` request (every peer answers it) whenever a
+// whole period passed in silence, and gives the connection up when two periods pass without a
+// single frame. The answers are the watchdog's own and never reach the client's RpcPeer.
+
+/** Default of `pingIntervalMs` with a socket that cannot ping (the global WebSocket): 15 s. */
+export const DEFAULT_WS_PING_INTERVAL_MS = 15_000;
+/** Ids of the watchdog's `$/ping` requests; responses carrying one are swallowed. */
+const PING_ID_PREFIX = '$liveness-';
+
+/** Watches one connection; `heard()` on every frame, `stop()` when it closes. */
+export class PingWatchdog {
+  private lastHeard = Date.now();
+  private pings = 0;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly intervalMs: number,
+    /** Sends a text frame. */
+    private readonly send: (text: string) => void,
+    /** The connection is silent for two periods: give it up. */
+    private readonly onDead: (silentMs: number) => void,
+  ) {
+    this.timer = setInterval(() => this.tick(), intervalMs);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Something arrived. */
+  heard(): void {
+    this.lastHeard = Date.now();
+  }
+
+  /** Stops watching; idempotent. */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private tick(): void {
+    const silentMs = Date.now() - this.lastHeard;
+    if (silentMs >= 2 * this.intervalMs) {
+      this.stop();
+      this.onDead(silentMs);
+    } else if (silentMs >= this.intervalMs) {
+      try {
+        this.send(
+          JSON.stringify({ jsonrpc: '2.0', id: `${PING_ID_PREFIX}${++this.pings}`, method: '$/ping' }),
+        );
+      } catch {
+        // The socket is closing; its close event ends the channel.
+      }
+    }
+  }
+}
+
+/** True for the answer to one of the watchdog's pings (it goes no further). */
+export function isPingAnswer(message: unknown): boolean {
+  const id = (message as { id?: unknown } | null)?.id;
+  return (
+    typeof id === 'string' &&
+    id.startsWith(PING_ID_PREFIX) &&
+    !('method' in (message as object)) &&
+    ('result' in (message as object) || 'error' in (message as object))
+  );
+}
