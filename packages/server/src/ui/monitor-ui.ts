@@ -180,8 +180,8 @@ export class MonitorUi {
       return;
     }
     const found = this.currentSession(request);
-    if (!found) {
-      refusal(401, notLoggedIn());
+    if (!found || 'refused' in found) {
+      refusal(401, found?.refused ?? notLoggedIn());
       return;
     }
     this.sessions.hold(found.id, socket);
@@ -226,19 +226,29 @@ export class MonitorUi {
 
   private async session(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const found = this.currentSession(request);
-    if (!found) {
-      sendError(response, notLoggedIn());
+    if (!found || 'refused' in found) {
+      sendError(response, found?.refused ?? notLoggedIn());
       return;
     }
     sendJson(response, 200, { principal: found.session.shown });
   }
 
-  private currentSession(request: IncomingMessage): { id: string; session: UiSession } | undefined {
+  /**
+   * The session the request's cookie names. Two cookies naming two live sessions are refused:
+   * this server sets one cookie, so the other was set by another page of this host (cookies do not
+   * tell ports apart), and taking either could put the person in someone else's session.
+   */
+  private currentSession(
+    request: IncomingMessage,
+  ): { id: string; session: UiSession } | { refused: OrchflowError } | undefined {
+    let found: { id: string; session: UiSession } | undefined;
     for (const id of sessionCookies(request)) {
       const session = this.sessions.get(id);
-      if (session) return { id, session };
+      if (!session || found?.id === id) continue;
+      if (found) return { refused: twoSessions() };
+      found = { id, session };
     }
-    return undefined;
+    return found;
   }
 }
 
@@ -249,6 +259,14 @@ const ROUTES: Readonly<Record<string, string>> = {
   [`${UI_PATH}/session`]: 'GET',
   [`${UI_PATH}/ws`]: 'GET',
 };
+
+function twoSessions(): OrchflowError {
+  return new OrchflowError(
+    ErrorCode.Unauthorized,
+    'The request carries two monitor session cookies: another page on this host (another port) set one, ' +
+      "and neither is accepted. Clear this site's cookies in the browser, then log in again",
+  );
+}
 
 function notLoggedIn(): OrchflowError {
   return new OrchflowError(
