@@ -35,6 +35,7 @@ import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
 import { DEFAULT_WS_RECONNECT_GRACE_MS } from '../ws/ws-server-options';
 import { Announcer } from './announcer';
 import { serveDiscovery } from './discovery';
+import { ensureNameFree } from './name-check';
 import { NodeSessions } from './sessions';
 
 /** Default capacity (terminals) a node announces. */
@@ -140,6 +141,7 @@ export class ClusterNode {
     try {
       const subjects = clusterSubjects(s.cluster);
       const kv = await openNodesBucket(nc, s.cluster, s.ttlMs);
+      await ensureNameFree(kv, this.nodeId);
       const startedAt = Date.now();
       this.announcer = new Announcer(
         kv,

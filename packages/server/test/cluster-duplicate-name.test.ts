@@ -1,0 +1,44 @@
+// Two nodes with one name (the default is the host name) overwrote each other's announcement, and
+// the cluster flapped between them. The second now refuses to start, saying why; the first keeps
+// serving. A node that restarts after a crash (its old key still fresh, but no longer
+// heartbeating) still starts.
+import { ClusterDirectory } from '@orchflow/client/node';
+import { ErrorCode } from '@orchflow/protocol';
+import { describe, expect, it } from 'vitest';
+import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
+
+describe('ClusterNode: one name, one node', () => {
+  it('refuses to start beside a live node of its name, and the live one stays', async () => {
+    const nats = await natsForTest();
+    const nc = await ncForTest(nats.url);
+    const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 100 });
+    const events: string[] = [];
+    directory.on('node-lost', (event) => events.push(`lost ${event.id} (${event.reason})`));
+    const { node: first } = await nodeForTest(nats.url, { nodeId: 'n1', ttlMs: 900 });
+    const startedAt = first.announcement()?.startedAt;
+    await expect(nodeForTest(nats.url, { nodeId: 'n1', ttlMs: 900 })).rejects.toMatchObject({
+      code: ErrorCode.InvalidState,
+      message: expect.stringMatching(/A node named 'n1' is already running.*own --name/),
+    });
+    // The first node's announcement was never replaced, and it kept heartbeating.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const live = directory.nodes().find((n) => n.id === 'n1');
+    expect(live?.startedAt).toBe(startedAt);
+    expect(events).toEqual([]);
+  });
+
+  it('starts after a node of its name stopped heartbeating (a crash leaves the key behind)', async () => {
+    const nats = await natsForTest();
+    const { node: crashed } = await nodeForTest(nats.url, { nodeId: 'n2', ttlMs: 3_000 });
+    // Heartbeats stop but the key stays, as when the process is SIGKILLed.
+    await (crashed as unknown as { announcer: { stop(keepKey: boolean): Promise<void> } }).announcer.stop(
+      true,
+    );
+    const t0 = Date.now();
+    const { node } = await nodeForTest(nats.url, { nodeId: 'n2', ttlMs: 3_000 });
+    expect(node.announcement()?.id).toBe('n2');
+    // One heartbeat period (1 s) and some slack were spent making sure.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
+    await until(() => node.announcement() !== undefined, 'the new node announced');
+  });
+});
