@@ -67,4 +67,24 @@ describe('the grid', () => {
       expect(whole, `row-${i} appears ${whole} times (raw ${count})`).toBe(1);
     }
   });
+
+  it("shows each terminal's current state on a new connection, not the state it had before", async () => {
+    // A new connection (logging in again here; after a long outage the page opens one too) missed
+    // the activity changes made while the page had none.
+    const terminal = await m.agent.spawnTerminal('agent-new-connection');
+    const id = terminal.info().id;
+    await m.page.locator(tile(id)).waitFor();
+    const running = terminal.execute('sleep 4; echo done-while-away');
+    await m.page.waitForSelector(`${tile(id)}[data-state="running"]`, { timeout: 30_000 });
+    // Past the poll that fetches a newly listed terminal's activity a second time.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await m.page.getByRole('button', { name: 'Log out' }).click();
+    await m.page.getByTestId('login-token').waitFor();
+    await running;
+    expect((await terminal.activity()).activity).toBe('idle');
+    await m.page.getByTestId('login-token').fill(TOKENS.admin);
+    await m.page.getByTestId('login-submit').click();
+    await m.page.getByTestId('grid').waitFor();
+    await m.page.waitForSelector(`${tile(id)}[data-state="idle"]`, { timeout: 10_000 });
+  });
 });

@@ -52,6 +52,12 @@ export class Monitor {
    * between is not missed.
    */
   private newlyListed = new Set<string>();
+  /**
+   * The connection the terminal list was last fetched on. A new connection (after logging in
+   * again, or after the old one gave up during a long outage) missed every activity change in
+   * between, so its first list counts every terminal as first seen.
+   */
+  private listedOn: OrchflowClient | undefined;
   /** What this page's own takeFloor() returned, per terminal. */
   private readonly mine = new Map<string, FloorHolder>();
   /** When a terminal's floor last changed by notification, so an older poll does not undo it. */
@@ -177,7 +183,7 @@ export class Monitor {
     try {
       const listed = (await client.listTerminals()) as MonitorTerminal[];
       if (client !== this.client) return;
-      this.applyList(listed, startedAt);
+      this.applyList(listed, startedAt, client);
     } catch (error) {
       if (client === this.client && !client.isClosed)
         this.toast('error', `Listing terminals: ${describeError(error)}`);
@@ -251,9 +257,10 @@ export class Monitor {
     for (const terminal of this.terminals) void this.fetchActivity(terminal.id);
   }
 
-  private applyList(fresh: MonitorTerminal[], startedAt: number): void {
+  private applyList(fresh: MonitorTerminal[], startedAt: number, client: OrchflowClient): void {
     const listed = this.roster.update(fresh, Date.now());
-    const known = new Set(this.terminals.map((terminal) => terminal.id));
+    const known = new Set(client === this.listedOn ? this.terminals.map((terminal) => terminal.id) : []);
+    this.listedOn = client;
     const floors = { ...this.floors };
     const firstSeen = new Set<string>();
     for (const terminal of listed) {
