@@ -5,7 +5,7 @@
 import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { HttpServer } from '../src/http/http-server';
-import { codeOf, login, page, rawRequest, startMonitor, VIEWER_TOKEN } from './monitor-harness';
+import { codeOf, login, page, pageClient, rawRequest, startMonitor, VIEWER_TOKEN } from './monitor-harness';
 import { TOKENS, testOrchestrator } from './transport-harness';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -227,5 +227,32 @@ describe('monitor session bounds', () => {
     expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: second })).status).toBe(401);
     expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: first })).status).toBe(200);
     expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: third })).status).toBe(200);
+  });
+
+  it('never ends a session with an open page for a new login; an admin may end a non-admin one', async () => {
+    const { url, server } = await startMonitor({}, { maxSessions: 2 });
+    const admin = await login(url, { token: TOKENS.admin });
+    // The admin's page is open: its WebSocket makes no HTTP requests, so it soon looks least recently used.
+    await pageClient(url, admin);
+    const viewer = await login(url, { token: VIEWER_TOKEN });
+    expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: viewer })).status).toBe(200);
+    // A viewer's login ends the viewer session without a page, not the admin's open one.
+    const second = await login(url, { token: VIEWER_TOKEN });
+    expect(server.stats().monitorSessions).toBe(2);
+    expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: viewer })).status).toBe(401);
+    expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: admin })).status).toBe(200);
+    // Every session has an open page: a viewer's login is refused with a clear error...
+    await pageClient(url, second);
+    const refused = await page(url, 'POST', '/ui/login', { token: VIEWER_TOKEN });
+    expect(refused.status).toBe(429);
+    expect(codeOf(refused)).toBe(ErrorCode.Overloaded);
+    expect(JSON.stringify(refused.body)).toContain('close a monitor page or log out');
+    expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: admin })).status).toBe(200);
+    expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: second })).status).toBe(200);
+    // ...but an admin's login ends the non-admin one, so Emergency Stop stays in reach.
+    const rescuer = await login(url, { token: TOKENS.admin });
+    expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: second })).status).toBe(401);
+    expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: admin })).status).toBe(200);
+    expect((await page(url, 'GET', '/ui/session', undefined, { Cookie: rescuer })).status).toBe(200);
   });
 });

@@ -2,11 +2,14 @@
 // session id and a code are 256 random bits; only their SHA-256 digests are stored, so a lookup's
 // timing says nothing about the ids the server holds. A session ends on logout, on idle expiry (no
 // request and no open WebSocket for `idleMs`) or, when `maxSessions` are open and someone logs in,
-// as the least recently used one: a person who needs Emergency Stop can always log in. Ending a
-// session aborts its signal, which closes its WebSockets.
+// as the least recently used one without an open WebSocket: an open page makes no requests, so
+// recency alone would end the page a person is watching. When every session has an open page, an
+// admin's login ends the least recently used non-admin one (a person who needs Emergency Stop can
+// log in unless every open page is an admin's); any other login is refused. Ending a session
+// aborts its signal, which closes its WebSockets.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { Principal } from '@orchflow/protocol';
+import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 
 /** Default most open monitor sessions. */
 export const DEFAULT_UI_MAX_SESSIONS = 64;
@@ -59,12 +62,21 @@ export class UiSessions {
     return this.entries.size;
   }
 
-  /** Starts a session for `principal` (reported as `shown`); returns its id (the cookie value). */
+  /**
+   * Starts a session for `principal` (reported as `shown`); returns its id (the cookie value).
+   * Throws Overloaded when the bound is reached and no session may be ended for it.
+   */
   create(principal: Principal, shown: Principal = principal): string {
     this.expireIdle();
     while (this.entries.size >= this.options.maxSessions) {
-      const oldest = this.entries.keys().next().value as string;
-      this.end(oldest);
+      const victim = this.evictable(shown.kind === 'admin');
+      if (victim === undefined) {
+        throw new OrchflowError(
+          ErrorCode.Overloaded,
+          `The monitor holds its limit of ${this.options.maxSessions} sessions, each with an open page; close a monitor page or log out of one, then log in again`,
+        );
+      }
+      this.end(victim);
     }
     const id = secret();
     this.entries.set(digest(id), {
@@ -116,6 +128,16 @@ export class UiSessions {
   /** Ends every session (server stop). */
   clear(): void {
     for (const key of [...this.entries.keys()]) this.end(key);
+  }
+
+  /**
+   * The session a new login may end: the least recently used one without an open WebSocket; for
+   * an admin's login, failing that, the least recently used non-admin one.
+   */
+  private evictable(forAdmin: boolean): string | undefined {
+    for (const [key, entry] of this.entries) if (entry.sockets === 0) return key;
+    if (forAdmin) for (const [key, entry] of this.entries) if (entry.shown.kind !== 'admin') return key;
+    return undefined;
   }
 
   private idle(entry: SessionEntry): boolean {
