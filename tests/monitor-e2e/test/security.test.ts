@@ -73,6 +73,20 @@ describe('a read-only viewer', () => {
   });
 });
 
+describe("an agent token's session", () => {
+  it('sees its terminals but is offered no take-over (keystrokes at the floor are for admins)', async () => {
+    const terminal = await m.agent.spawnTerminal('agent-own');
+    await terminal.execute('echo own-$((2+3))');
+    await login(m.page, m.served, TOKENS.agent);
+    const id = terminal.info().id;
+    await waitForText(m.page, `${tile(id)} [data-testid="tile-output"]`, 'own-5');
+    await m.page.locator(tile(id)).click();
+    await m.page.getByTestId('focus-view').waitFor();
+    expect(await m.page.getByTestId('take-over').count()).toBe(0);
+    expect(await m.page.getByTestId('hand-back').count()).toBe(0);
+  });
+});
+
 describe('the one-time login link', () => {
   it('logs in once, keeps the code out of the address bar, and is refused the second time', async () => {
     const link = m.served.loginUrl;

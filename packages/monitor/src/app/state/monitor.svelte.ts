@@ -75,9 +75,12 @@ export class Monitor {
     return this.principal?.kind === 'admin';
   }
 
-  /** Viewers watch only; admins and agents may take a terminal's floor. */
+  /**
+   * Only admins are offered Take over: the server lets keystrokes at the floor through for an admin
+   * only, so an agent's session that took the floor would block its agent and type nothing.
+   */
   get mayTakeFloor(): boolean {
-    return this.principal !== undefined && this.principal.kind !== 'viewer';
+    return this.isAdmin;
   }
 
   /** Starts the page: a login code in the fragment first, then the session, then the connection. */
