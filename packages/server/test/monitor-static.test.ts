@@ -1,4 +1,4 @@
-// Serving the monitor's files under /ui: the index for /ui and /ui/, content types, ETag
+// Serving the monitor's files under /ui: /ui redirected to /ui/, the index there, content types, ETag
 // revalidation for the page and immutable caching for hashed assets, the page's security headers
 // (CSP, nosniff, no-referrer, no framing) on every answer, and nothing outside the assets dir:
 // `..` raw or encoded, hidden files, directories and symlinks out of it are all 404.
@@ -22,9 +22,30 @@ function expectPageHeaders(headers: Headers | Record<string, string | string[] |
 }
 
 describe('monitor static files', () => {
-  it('serves index.html for /ui and /ui/ with the CSP and security headers, revalidated by ETag', async () => {
+  it("sends /ui to /ui/, where the page's relative asset URLs resolve, keeping the query", async () => {
     const { url } = await startMonitor();
-    for (const path of ['/ui', '/ui/', '/ui/index.html', '/ui/?x=1']) {
+    for (const [path, location] of [
+      ['/ui', 'ui/'],
+      ['/ui?x=1&y=2', 'ui/?x=1&y=2'],
+    ] as const) {
+      for (const method of ['GET', 'HEAD']) {
+        const answer = await rawRequest(url, path, { method });
+        expect(answer.status, `${method} ${path}`).toBe(308);
+        expect(answer.headers.location).toBe(location);
+        expect(new URL(location, `${url}${path}`).href).toBe(`${url}/ui/${location.slice(3)}`);
+        expectPageHeaders(answer.headers);
+      }
+    }
+    // A browser (fetch) follows it to the page.
+    const followed = await fetch(`${url}/ui`);
+    expect(followed.status).toBe(200);
+    expect(followed.url).toBe(`${url}/ui/`);
+    expect(await followed.text()).toBe(INDEX_HTML);
+  });
+
+  it('serves index.html for /ui/ with the CSP and security headers, revalidated by ETag', async () => {
+    const { url } = await startMonitor();
+    for (const path of ['/ui/', '/ui/index.html', '/ui/?x=1']) {
       const response = await fetch(`${url}${path}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');

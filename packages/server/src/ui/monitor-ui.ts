@@ -158,9 +158,17 @@ export class MonitorUi {
       );
       return;
     }
+    if (path === UI_PATH) {
+      // The page loads `./assets/…`, which from `/ui` would resolve to `/assets/…`: send the browser
+      // to `/ui/` (relative, so a proxy's path prefix stays; the query is kept and a `#code=…`
+      // fragment survives a redirect).
+      const query = (request.url ?? '').slice(path.length);
+      response.writeHead(308, { Location: `${UI_PATH.slice(1)}/${query}` }).end();
+      return;
+    }
     if (!this.assets)
       throw new OrchflowError(ErrorCode.InvalidState, 'The monitor is not ready: start() the server');
-    const rawPath = path === UI_PATH ? '' : path.slice(UI_PATH.length + 1);
+    const rawPath = path.slice(UI_PATH.length + 1);
     await this.assets.serve(request, response, rawPath);
   }
 

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { sendError } from '../http/http-errors';
 
-/** The page served for `/ui` and `/ui/`. */
+/** The page served for `/ui/` (`/ui` redirects there). */
 export const INDEX_FILE = 'index.html';
 /** Cache-Control of hashed build output under `assets/`. */
 export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
