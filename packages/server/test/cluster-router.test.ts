@@ -263,6 +263,40 @@ describe('cluster router', { timeout: 120_000 }, () => {
     expect(again.filter((t) => t.id === doomed.id)).toMatchObject([{ state: 'running' }]);
   });
 
+  it('does not invent a node-lost exit for terminals that already exited or were killed', async () => {
+    const links = new InProcessCluster([{ id: 'n1' }, { id: 'n2' }]);
+    onTestFinished(() => links.close());
+    const exits: { terminalId: string; exitCode: number | null; reason?: string }[] = [];
+    const raw = await rawSession(links, (method, params) => {
+      if (method === 'terminal.exit') exits.push(params as (typeof exits)[number]);
+    });
+    const spawn = () =>
+      raw.request('terminal.spawn', { agentId: 'a', config: { placement: { node: 'n2' } } });
+    const exiting = await spawn();
+    const killed = await spawn();
+    const running = await spawn();
+    await raw.request('terminal.subscribe', { terminalId: exiting.id });
+    await raw
+      .request('terminal.execute', { terminalId: exiting.id, command: 'exit 3' })
+      .catch(() => undefined);
+    await waitFor(() => exits.some((e) => e.terminalId === exiting.id), 'the real exit');
+    await raw.request('terminal.kill', { terminalId: killed.id });
+    exits.length = 0;
+    links.kill('n2');
+    await waitFor(() => exits.length > 0, 'the node-lost exit');
+    await new Promise((r) => setTimeout(r, 300));
+    // Only the terminal still running is concluded lost.
+    expect(exits).toEqual([{ terminalId: running.id, exitCode: null, signal: null, reason: 'node-lost' }]);
+    const { terminals } = await raw.request('terminal.list', {});
+    expect(terminals.find((t) => t.id === exiting.id)).toMatchObject({ state: 'exited', exitCode: 3 });
+    expect(terminals.find((t) => t.id === exiting.id)?.exitReason).toBeUndefined();
+    expect(terminals.find((t) => t.id === killed.id)?.exitReason).toBeUndefined();
+    expect(terminals.find((t) => t.id === running.id)).toMatchObject({
+      state: 'exited',
+      exitReason: 'node-lost',
+    });
+  });
+
   it('fails at once with Unavailable when no node is live', async () => {
     const empty = new InProcessCluster();
     const started = Date.now();

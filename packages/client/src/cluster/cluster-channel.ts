@@ -195,8 +195,9 @@ export class ClusterChannel implements IpcChannel {
     this.serve('terminal.subscribe', (p, c) => this.subscribe(p, c));
     this.serve('terminal.unsubscribe', (p, c) => this.unsubscribe(p.subscriptionId, c));
     this.serve('terminal.kill', async (p, c) => {
-      const result = await this.routeByTerminal('terminal.kill', p, c);
-      r.book.forget(p.terminalId);
+      const result = (await this.routeByTerminal('terminal.kill', p, c)) as { exitCode?: number | null };
+      const nodeId = r.book.owner(p.terminalId);
+      if (nodeId !== undefined) r.book.exited(nodeId, p.terminalId, result?.exitCode ?? null);
       return result;
     });
     this.serve('$/shutdown', () => this.shutdownNodes());
@@ -352,8 +353,15 @@ export class ClusterChannel implements IpcChannel {
   private fromNode(nodeId: string, method: string, params: unknown): void {
     const forwarded = clientNotificationParams(nodeId, params);
     if (method === 'terminal.exit') {
-      const id = (forwarded as { subscriptionId?: unknown } | undefined)?.subscriptionId;
-      if (typeof id === 'string') this.router.book.unsubscribe(id);
+      const exit = forwarded as
+        | { subscriptionId?: unknown; terminalId?: unknown; exitCode?: unknown }
+        | undefined;
+      if (typeof exit?.subscriptionId === 'string') this.router.book.unsubscribe(exit.subscriptionId);
+      // A real exit: a later loss of the node must not invent a second one (`node-lost`).
+      if (typeof exit?.terminalId === 'string') {
+        const code = typeof exit.exitCode === 'number' ? exit.exitCode : null;
+        this.router.book.exited(nodeId, exit.terminalId, code);
+      }
     }
     this.backlog.added(method, forwarded);
     this.peer.notify(method, forwarded).catch(() => undefined);

@@ -51,9 +51,15 @@ export class TerminalBook {
     this.known.set(nodeId, new Map(terminals.map((t) => [t.id, t])));
   }
 
-  /** Forgets a terminal (killed). */
-  forget(terminalId: string): void {
-    for (const terminals of this.known.values()) terminals.delete(terminalId);
+  /**
+   * A terminal of `nodeId` exited (its `terminal.exit` or a kill's result passed through): a later
+   * loss of the node must not conclude a second exit for it.
+   */
+  exited(nodeId: string, terminalId: string, exitCode: number | null): void {
+    const terminals = this.known.get(nodeId);
+    const info = terminals?.get(terminalId);
+    if (!terminals || !info || info.state === 'exited') return;
+    terminals.set(terminalId, { ...info, state: 'exited', exitCode });
   }
 
   /** Records a client subscription. */
@@ -74,17 +80,20 @@ export class TerminalBook {
   }
 
   /**
-   * `nodeId` is gone: its known terminals become lost (listed as exited with `exitReason:
-   * 'node-lost'`); returns them and the subscriptions that were open on it (now dropped).
+   * `nodeId` is gone: its known terminals still running become lost (listed as exited with
+   * `exitReason: 'node-lost'`); returns them and the subscriptions that were open on it (now
+   * dropped). Terminals already seen to exit keep their real exit and are listed as such.
    */
   nodeLost(nodeId: string): { terminals: TerminalInfo[]; subscriptions: RoutedSubscription[] } {
     const subscriptions = this.subscriptionsOf(nodeId);
     for (const s of subscriptions) this.subscriptions.delete(s.subscriptionId);
-    const terminals = [...(this.known.get(nodeId)?.values() ?? [])]
+    const known = [...(this.known.get(nodeId)?.values() ?? [])];
+    const terminals = known
       .filter((t) => t.state !== 'exited')
       .map((t): TerminalInfo => ({ ...t, state: 'exited', exitCode: null, exitReason: 'node-lost' }));
+    const exited = known.filter((t) => t.state === 'exited');
     this.known.delete(nodeId);
-    this.lostNodes.set(nodeId, [...(this.lostNodes.get(nodeId) ?? []), ...terminals]);
+    this.lostNodes.set(nodeId, [...(this.lostNodes.get(nodeId) ?? []), ...exited, ...terminals]);
     return { terminals, subscriptions };
   }
 
