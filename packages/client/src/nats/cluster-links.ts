@@ -22,8 +22,11 @@ export interface NatsClusterLinksOptions
   > {
   /** Cluster name. Default `orchflow`. */
   cluster?: string;
-  /** orchflow token each node checks when a session opens (and again in `initialize`). */
-  token?: string;
+  /**
+   * orchflow token each node checks when a session opens (and again in `initialize`); a function
+   * is asked each time a session opens (a gateway learns its caller's token from `initialize`).
+   */
+  token?: string | (() => string | undefined);
   /**
    * Reopen a node's session after NATS drops and resume its streams (default, with these
    * options; their callbacks hear every node's reconnects), or `false`: a dropped session closes
@@ -58,9 +61,10 @@ export class NatsClusterLinks implements ClusterLinks {
 
   /** A new session to `nodeId` (reconnecting unless `reconnect: false`); Unavailable when unreachable. */
   open(nodeId: string): Promise<IpcChannel> {
-    const { cluster, token, openTimeoutMs, maxMessageBytes, binaryOutput, keepTerminals, flowWindowBytes } =
+    const { cluster, openTimeoutMs, maxMessageBytes, binaryOutput, keepTerminals, flowWindowBytes } =
       this.options;
     const reconnect = this.options.reconnect;
+    const token = typeof this.options.token === 'function' ? this.options.token() : this.options.token;
     const connect = async () => {
       // Not while NATS is reconnecting: the request would be lost and wait out its timeout.
       await this.gate.ready(openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS);

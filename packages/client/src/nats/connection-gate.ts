@@ -9,6 +9,7 @@ export class ConnectionGate {
   private up = true;
   private waiters = new Set<() => void>();
   private readonly status: AsyncIterable<Status> & { stop(): void };
+  private readonly release: () => void;
 
   constructor(nc: NatsConnection) {
     // `status()` returns a QueuedIterator (typed as a plain AsyncIterable), which has `stop()`.
@@ -25,8 +26,12 @@ export class ConnectionGate {
         if (event.type === 'reconnect') this.open();
       }
     })().catch(() => undefined);
-    // A closed connection never comes back: let waiters through to fail on it at once.
-    void nc.closed().then(() => this.open());
+    // A closed connection never comes back: let waiters through to fail on it at once. The
+    // connection's promise keeps its callback until the connection closes: once stopped, that
+    // callback must not keep this gate (and what waits on it) alive.
+    const opener: { gate?: ConnectionGate } = { gate: this };
+    this.release = () => delete opener.gate;
+    void nc.closed().then(() => opener.gate?.open());
   }
 
   /** Resolves once the connection is up (at once when it is), or after `timeoutMs` regardless. */
@@ -46,6 +51,7 @@ export class ConnectionGate {
   /** Stops listening to the connection's status (waiters are let through). */
   stop(): void {
     this.status.stop();
+    this.release();
     this.open();
   }
 

@@ -15,23 +15,29 @@ export interface GatewayLinkSource {
   openTimeoutMs?: number;
 }
 
+/** The links of one gateway connection; `close()` once the connection ended. */
+export interface GatewayLinks extends ClusterLinks {
+  /** Stops watching the NATS connection for this caller (the connection and directory stay). */
+  close(): void;
+}
+
 /**
- * Links for one caller; `token()` is the caller's orchflow token (undefined: none). With
- * `keepTerminals` the node sessions keep the terminals they spawn after they end (REST requests).
+ * Links for one caller; `token()` is the caller's orchflow token (undefined: none), read each time
+ * a session opens. With `keepTerminals` the node sessions keep the terminals they spawn after they
+ * end (REST requests). One NatsClusterLinks per connection, closed by `close()`: nothing of the
+ * caller (its token included) stays behind on the shared NATS connection.
  */
 export function gatewayLinks(
   source: GatewayLinkSource,
   token: () => string | undefined,
   keepTerminals = false,
-): ClusterLinks {
+): GatewayLinks {
   const { nc, directory, cluster, openTimeoutMs } = source;
-  const shared = new NatsClusterLinks(nc, directory, { cluster, openTimeoutMs });
+  const links = new NatsClusterLinks(nc, directory, { cluster, openTimeoutMs, keepTerminals, token });
   return {
-    nodes: () => shared.nodes(),
-    on: (event, listener) => shared.on(event, listener),
-    open: (nodeId) =>
-      new NatsClusterLinks(nc, directory, { cluster, openTimeoutMs, keepTerminals, token: token() }).open(
-        nodeId,
-      ),
+    nodes: () => links.nodes(),
+    on: (event, listener) => links.on(event, listener),
+    open: (nodeId) => links.open(nodeId),
+    close: () => links.close(),
   };
 }

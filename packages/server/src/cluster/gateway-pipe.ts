@@ -20,8 +20,11 @@ import type { ChannelServeOptions } from '../channel-server';
 
 /** What a pipe needs from its gateway. */
 export interface GatewayPipeSource {
-  /** Links for a caller whose token `token()` returns (sessions that keep their terminals, or not). */
-  links(token: () => string | undefined, keepTerminals: boolean): ClusterLinks;
+  /**
+   * Links for a caller whose token `token()` returns (sessions that keep their terminals, or not);
+   * closed once the connection ended.
+   */
+  links(token: () => string | undefined, keepTerminals: boolean): ClusterLinks & { close(): void };
   /** The token a (gateway) principal stands for. */
   tokenOf(principal: Principal | undefined): string | undefined;
   /** How long list/metrics/bulk controls wait for each node. */
@@ -38,16 +41,14 @@ export function pipeToCluster(
 ): ServedChannel {
   let principal: Principal | undefined;
   let token = source.tokenOf(options.principal);
-  const cluster = new ClusterChannel(
-    source.links(() => token, options.keepTerminals === true),
-    {
-      serverInfo: options.serverInfo,
-      transports: options.transports,
-      fanOutTimeoutMs: source.fanOutTimeoutMs,
-      connectTimeoutMs: source.connectTimeoutMs,
-      onError: options.onError,
-    },
-  );
+  const links = source.links(() => token, options.keepTerminals === true);
+  const cluster = new ClusterChannel(links, {
+    serverInfo: options.serverInfo,
+    transports: options.transports,
+    fanOutTimeoutMs: source.fanOutTimeoutMs,
+    connectTimeoutMs: source.connectTimeoutMs,
+    onError: options.onError,
+  });
   /** The transport's verdict on an `initialize`; false when it refused (the refusal was sent). */
   const admit = async (message: JsonRpcMessage): Promise<boolean> => {
     const init = initializeIn(message);
@@ -84,7 +85,7 @@ export function pipeToCluster(
     }
     await channel.close().catch(() => undefined);
   })();
-  const closed = Promise.all([inbound, outbound]).then(() => undefined);
+  const closed = Promise.all([inbound, outbound]).then(() => links.close());
   return {
     closed,
     get principal() {
