@@ -206,6 +206,8 @@ export class ClusterNode {
         if (nc.isClosed() || this.stopping) return;
         void waitForReconnect(nc).then((back) => {
           if (!back || this.stopping) return;
+          // The close notices sent while disconnected were lost: clients learn of it now.
+          this.sessions?.reconnected();
           void this.announcer?.put();
           arm();
         });

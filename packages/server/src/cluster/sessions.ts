@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
+  CLOSE_HEADER,
   type ClusterSubjects,
   MAX_FLOW_WINDOW_BYTES,
   MIN_FLOW_WINDOW_BYTES,
@@ -65,11 +66,19 @@ const OpenRequestSchema = z.object({
 interface Session {
   channel: NatsSessionChannel;
   served: ServedChannel;
+  /** The client's inbox (where this node publishes). */
+  inbox: string;
 }
 
 /** The node's table of open sessions. */
 export class NodeSessions {
   private readonly sessions = new Map<string, Session>();
+  /**
+   * Sessions ended because NATS dropped, by id: their client's inbox and when. The close notice
+   * sent while disconnected is lost, so their clients are told again once NATS is back
+   * (`reconnected`) and whenever they send to such a session later (for a session TTL).
+   */
+  private readonly dropped = new Map<string, { inbox: string; at: number }>();
   private readonly leases: TerminalLeases;
   private subs: Subscription[] = [];
   private stopping = false;
@@ -92,14 +101,62 @@ export class NodeSessions {
     const prefix = subjects.session(nodeId, 'x').slice(0, -1);
     this.subs.push(
       nc.subscribe(subjects.sessions(nodeId), {
-        callback: (_e, msg) => this.sessions.get(msg.subject.slice(prefix.length))?.channel.handle(msg),
+        callback: (_e, msg) => {
+          const id = msg.subject.slice(prefix.length);
+          const session = this.sessions.get(id);
+          if (session) session.channel.handle(msg);
+          else this.unknownSession(id, msg);
+        },
       }),
     );
   }
 
   /** Ends every session (NATS dropped: their messages may be lost) without waiting. */
   dropAll(reason: Error): void {
-    for (const { channel } of this.sessions.values()) channel.end(reason, 'node lost NATS');
+    this.forgetOldDrops();
+    const now = Date.now();
+    for (const [id, { channel, inbox }] of this.sessions) {
+      this.dropped.set(id, { inbox, at: now });
+      channel.end(reason, 'node lost NATS');
+    }
+  }
+
+  /**
+   * NATS is back: tells the clients of the sessions `dropAll` ended that they are closed (the
+   * notice published while disconnected was lost), so they reopen and resume at once instead of
+   * waiting out the session TTL, and within the reconnect grace that keeps their terminals.
+   */
+  reconnected(): void {
+    this.forgetOldDrops();
+    for (const { inbox } of this.dropped.values()) this.tellClosed(inbox);
+  }
+
+  /** A message for a session this node does not have: if it ended in a NATS drop, say so again. */
+  private unknownSession(id: string, msg: Msg): void {
+    const dropped = this.dropped.get(id);
+    if (!dropped || msg.headers?.get(CLOSE_HEADER)) return;
+    if (Date.now() - dropped.at > this.o.sessionTtlMs) {
+      this.dropped.delete(id);
+      return;
+    }
+    this.tellClosed(dropped.inbox);
+  }
+
+  private tellClosed(inbox: string): void {
+    if (this.o.nc.isClosed()) return;
+    try {
+      const headers = this.o.nats.headers();
+      headers.set(CLOSE_HEADER, 'node lost NATS');
+      this.o.nc.publish(inbox, undefined, { headers });
+    } catch {
+      // Best effort: the client's session TTL ends the session anyway.
+    }
+  }
+
+  /** Past a session TTL a dropped session's client has given up on it by itself. */
+  private forgetOldDrops(): void {
+    const now = Date.now();
+    for (const [id, { at }] of this.dropped) if (now - at > this.o.sessionTtlMs) this.dropped.delete(id);
   }
 
   /** Stops accepting and closes every session with `Orchflow-Close`; kills orphaned terminals. */
@@ -227,7 +284,7 @@ export class NodeSessions {
       // A clean end frees the session's terminals now; anything else is a drop (grace period).
       onShutdown: leases ? () => leases.releaseNow() : async () => 0,
     });
-    this.sessions.set(id, { channel, served });
+    this.sessions.set(id, { channel, served, inbox });
     void served.closed.then(() => {
       leases?.release();
       this.sessions.delete(id);
