@@ -275,7 +275,11 @@ describe('cluster router', { timeout: 120_000 }, () => {
     const exiting = await spawn();
     const killed = await spawn();
     const running = await spawn();
+    const unwatched = await spawn();
     await raw.request('terminal.subscribe', { terminalId: exiting.id });
+    // Nobody streams this one: the router only sees the execute that ended its shell.
+    const last = await raw.request('terminal.execute', { terminalId: unwatched.id, command: 'exit 4' });
+    expect(last.shellExited).toBe(true);
     await raw
       .request('terminal.execute', { terminalId: exiting.id, command: 'exit 3' })
       .catch(() => undefined);
@@ -291,6 +295,8 @@ describe('cluster router', { timeout: 120_000 }, () => {
     expect(terminals.find((t) => t.id === exiting.id)).toMatchObject({ state: 'exited', exitCode: 3 });
     expect(terminals.find((t) => t.id === exiting.id)?.exitReason).toBeUndefined();
     expect(terminals.find((t) => t.id === killed.id)?.exitReason).toBeUndefined();
+    expect(terminals.find((t) => t.id === unwatched.id)).toMatchObject({ state: 'exited', exitCode: 4 });
+    expect(terminals.find((t) => t.id === unwatched.id)?.exitReason).toBeUndefined();
     expect(terminals.find((t) => t.id === running.id)).toMatchObject({
       state: 'exited',
       exitReason: 'node-lost',

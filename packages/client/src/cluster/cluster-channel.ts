@@ -271,7 +271,7 @@ export class ClusterChannel implements IpcChannel {
   }
 
   /** Any method naming a `terminalId` goes to the node owning it. */
-  private routeByTerminal(method: string, params: unknown, context: RequestContext): Promise<unknown> {
+  private async routeByTerminal(method: string, params: unknown, context: RequestContext): Promise<unknown> {
     this.assertInitialized(method);
     const terminalId = (params as { terminalId?: unknown } | undefined)?.terminalId;
     if (typeof terminalId !== 'string') {
@@ -280,7 +280,18 @@ export class ClusterChannel implements IpcChannel {
         `Method '${method}' is not supported by this cluster router; check the method name and the versions`,
       );
     }
-    return this.linkForTerminal(terminalId).call(method, params, forwardOptions(context));
+    const link = this.linkForTerminal(terminalId);
+    const result = await link.call(method, params, forwardOptions(context));
+    // A command that ended the shell (`exit 4`) ended the terminal: remember it, even for a
+    // terminal nobody streams through this router (its `terminal.exit` never passes here).
+    if (method === 'terminal.execute') {
+      const executed = result as { shellExited?: unknown; exitCode?: unknown } | undefined;
+      if (executed?.shellExited === true) {
+        const code = typeof executed.exitCode === 'number' ? executed.exitCode : null;
+        this.router.book.exited(link.nodeId, terminalId, code, false);
+      }
+    }
+    return result;
   }
 
   private async subscribe(

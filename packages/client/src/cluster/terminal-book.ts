@@ -52,13 +52,14 @@ export class TerminalBook {
   }
 
   /**
-   * A terminal of `nodeId` exited (its `terminal.exit` or a kill's result passed through): a later
-   * loss of the node must not conclude a second exit for it.
+   * A terminal of `nodeId` exited (its `terminal.exit`, a kill's result, or an execute whose
+   * command ended the shell passed through): a later loss of the node must not conclude a second
+   * exit for it. Without `replace` an exit already recorded stays (a `terminal.exit` is the word).
    */
-  exited(nodeId: string, terminalId: string, exitCode: number | null): void {
+  exited(nodeId: string, terminalId: string, exitCode: number | null, replace = true): void {
     const terminals = this.known.get(nodeId);
     const info = terminals?.get(terminalId);
-    if (!terminals || !info || info.state === 'exited') return;
+    if (!terminals || !info || (info.state === 'exited' && !replace)) return;
     terminals.set(terminalId, { ...info, state: 'exited', exitCode });
   }
 
