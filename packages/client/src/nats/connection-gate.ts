@@ -9,7 +9,6 @@ export class ConnectionGate {
   private up = true;
   private waiters = new Set<() => void>();
   private readonly status: AsyncIterable<Status> & { stop(): void };
-  private readonly release: () => void;
 
   constructor(nc: NatsConnection) {
     // `status()` returns a QueuedIterator (typed as a plain AsyncIterable), which has `stop()`.
@@ -23,15 +22,13 @@ export class ConnectionGate {
           event.type === 'staleConnection'
         )
           this.up = false;
-        if (event.type === 'reconnect') this.open();
+        // A closed connection never comes back: let waiters through to fail on it at once.
+        if (event.type === 'reconnect' || event.type === 'close') this.open();
       }
     })().catch(() => undefined);
-    // A closed connection never comes back: let waiters through to fail on it at once. The
-    // connection's promise keeps its callback until the connection closes: once stopped, that
-    // callback must not keep this gate (and what waits on it) alive.
-    const opener: { gate?: ConnectionGate } = { gate: this };
-    this.release = () => delete opener.gate;
-    void nc.closed().then(() => opener.gate?.open());
+    // Not `nc.closed().then(…)`: that callback would keep this gate alive until the connection
+    // closes, long after `stop()` (one per gateway connection). A closing connection sends its
+    // status listeners `close` (above).
   }
 
   /** Resolves once the connection is up (at once when it is), or after `timeoutMs` regardless. */
@@ -51,7 +48,6 @@ export class ConnectionGate {
   /** Stops listening to the connection's status (waiters are let through). */
   stop(): void {
     this.status.stop();
-    this.release();
     this.open();
   }
 

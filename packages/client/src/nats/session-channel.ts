@@ -180,7 +180,9 @@ export function watchConnection(nc: NatsConnection, lost: (reason: Error) => voi
       if (stopped) break;
     }
   })();
-  void nc.closed().then(() => fire('closed'));
+  // A closing connection sends its status listeners `close` (above); `nc.closed()` is not used:
+  // its callback would stay (holding `lost` and the session) until the connection closes.
+  if (nc.isClosed()) queueMicrotask(() => fire('closed'));
   return () => {
     stopped = true;
     status.stop();
