@@ -4,6 +4,8 @@
 // and bulk controls; a lost node (in-flight requests fail with Unavailable, subscribers get
 // `terminal.exit` with `reason: 'node-lost'`, listings show its terminals as lost until it is
 // back); no node → Unavailable at once; cancellation reaching the right node.
+import { queryObjects, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ClusterChannel, OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError, Methods, PROTOCOL_VERSION, RpcPeer } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -301,6 +303,27 @@ describe('cluster router', { timeout: 120_000 }, () => {
       state: 'exited',
       exitReason: 'node-lost',
     });
+  });
+
+  it('leaves no abort signal alive per listing (fan-out)', async () => {
+    const { client } = await cluster([{ id: 'n1' }, { id: 'n2' }]);
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const tick = () => new Promise((r) => setTimeout(r, 20));
+    // Collected garbage only: WeakRefs (AbortSignal.any holds its sources by them) keep their
+    // targets until the current job ends, hence the ticks.
+    const live = async () => {
+      await tick();
+      gc();
+      await tick();
+      gc();
+      return queryObjects(AbortSignal, { format: 'count' }) as number;
+    };
+    for (let i = 0; i < 5; i++) await client.listTerminals();
+    const before = await live();
+    for (let i = 0; i < 60; i++) await client.listTerminals();
+    // Before the fix: the composite signal of each node stayed alive per listing (120 here).
+    expect((await live()) - before).toBeLessThan(20);
   });
 
   it('fails at once with Unavailable when no node is live', async () => {

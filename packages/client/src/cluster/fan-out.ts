@@ -44,14 +44,18 @@ export async function fanOut<R>(
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new Error('deadline')), router.fanOutTimeoutMs);
       const signal = AbortSignal.any([context.signal, deadline.signal]);
+      const abort = aborted(signal);
       try {
         const link = router.link(nodeId);
-        const result = await Promise.race([link.call<R>(method, params, { signal }, true), aborted(signal)]);
+        const result = await Promise.race([link.call<R>(method, params, { signal }, true), abort.promise]);
         return { nodeId, result };
       } catch (error) {
         return { nodeId, error };
       } finally {
         clearTimeout(timer);
+        // Node keeps a composite signal with an `abort` listener alive while its sources are (the
+        // caller's signal may live as long as its connection): leave none on it.
+        abort.stop();
       }
     }),
   );
@@ -121,10 +125,15 @@ export async function bulkControl<F extends 'killed' | 'paused' | 'resumed'>(
   return unreachable.length > 0 ? { ...total, unreachableNodes: unreachable } : total;
 }
 
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () => reject(signal.reason);
+/** Rejects with the signal's reason once it aborts; `stop()` removes its listener. */
+function aborted(signal: AbortSignal): { promise: Promise<never>; stop: () => void } {
+  let fail: () => void = () => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    fail = () => reject(signal.reason);
     if (signal.aborted) fail();
     else signal.addEventListener('abort', fail, { once: true });
   });
+  // Raced, so handled; but a rejection after `stop()` must not be reported as unhandled either.
+  promise.catch(() => undefined);
+  return { promise, stop: () => signal.removeEventListener('abort', fail) };
 }
