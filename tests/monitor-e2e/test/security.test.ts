@@ -159,3 +159,18 @@ describe('another site', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
   });
 });
+
+describe('a session that ends while its page is open', () => {
+  it('shows the login form within seconds, not after every reconnect attempt failed', async () => {
+    await login(m.page, m.served, TOKENS.admin);
+    // A second tab of the same browser shares the session cookie; logging out there ends it.
+    const other = await m.context.newPage();
+    await other.goto(`${m.served.url}/ui/`);
+    await other.getByTestId('grid').waitFor();
+    await other.getByRole('button', { name: 'Log out' }).click();
+    const t0 = Date.now();
+    await m.page.getByTestId('login-form').waitFor({ timeout: 15_000 });
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    expect(await m.page.getByRole('alert').textContent()).toContain('session ended');
+  });
+});

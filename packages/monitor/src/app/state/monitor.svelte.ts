@@ -64,6 +64,7 @@ export class Monitor {
   private readonly floorChangedAt = new Map<string, number>();
   private timers: ReturnType<typeof setInterval>[] = [];
   private polling = false;
+  private checkingSession = false;
   private retryMs = RECONNECT_MS;
 
   constructor(private readonly page: Location) {
@@ -229,6 +230,7 @@ export class Monitor {
         onNotification: (method, params) => this.onNotification(method, params),
         onReconnecting: () => {
           this.reconnecting = true;
+          void this.checkSession();
         },
         onReconnected: () => {
           this.reconnecting = false;
@@ -252,6 +254,31 @@ export class Monitor {
       this.retryLater();
     });
     await this.refresh();
+  }
+
+  /**
+   * The connection dropped. If the session is what ended (logged out in another tab, expired, the
+   * server restarted), reconnecting cannot help, and a browser cannot tell a refused WebSocket from
+   * an unreachable server: ask the session API, and show the login form now rather than after
+   * every reconnect attempt failed (about 30 s).
+   */
+  private async checkSession(): Promise<void> {
+    if (this.checkingSession) return;
+    this.checkingSession = true;
+    try {
+      if (await this.api.session()) return;
+    } catch {
+      return; // The server is unreachable: the client keeps trying.
+    } finally {
+      this.checkingSession = false;
+    }
+    const client = this.client;
+    this.client = undefined;
+    this.principal = undefined;
+    this.reconnecting = false;
+    this.loginError = 'The session ended (logged out elsewhere, or it expired): log in again.';
+    this.phase = 'login';
+    await client?.close().catch(() => undefined);
   }
 
   /** After the connection came back: activities may have changed while it was down. */
