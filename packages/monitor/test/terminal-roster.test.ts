@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GONE_RETENTION_MS, TerminalRoster } from '../src/app/lib/terminal-roster';
+import { GONE_RETENTION_MS, onlyShown, TerminalRoster } from '../src/app/lib/terminal-roster';
 import type { MonitorTerminal } from '../src/app/lib/types';
 
 const terminal = (id: string): MonitorTerminal => ({
@@ -43,5 +43,14 @@ describe('TerminalRoster', () => {
     roster.update([terminal('c')], 2);
     roster.update([terminal('d')], 3);
     expect(roster.update([], 4).map((t) => t.id)).toEqual(['c', 'd']);
+  });
+});
+
+describe('onlyShown', () => {
+  it('drops the entries of terminals no longer shown, and keeps the record when none are', () => {
+    const record = { t1: 'running', t2: 'idle' };
+    expect(onlyShown(record, new Set(['t2', 't3']))).toEqual({ t2: 'idle' });
+    expect(record).toEqual({ t1: 'running', t2: 'idle' });
+    expect(onlyShown(record, new Set(['t1', 't2']))).toBe(record);
   });
 });

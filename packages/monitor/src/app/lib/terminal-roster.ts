@@ -34,3 +34,18 @@ export class TerminalRoster {
     return [...listed, ...[...this.gone.values()].map((entry) => entry.info)];
   }
 }
+
+/**
+ * `record` without the entries of terminals not in `shown`, or `record` itself when it has none;
+ * so what the page keeps per terminal (activity, floor) is bounded as the roster is.
+ */
+export function onlyShown<T>(
+  record: Readonly<Record<string, T>>,
+  shown: ReadonlySet<string>,
+): Record<string, T> {
+  const gone = Object.keys(record).filter((id) => !shown.has(id));
+  if (gone.length === 0) return record as Record<string, T>;
+  const kept = { ...record };
+  for (const id of gone) delete kept[id];
+  return kept;
+}

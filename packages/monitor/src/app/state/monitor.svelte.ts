@@ -8,7 +8,7 @@ import { CommandRate } from '../lib/command-rate';
 import { holdsFloor, parseFloorState, parseHolder } from '../lib/floor';
 import { parseLoginCode } from '../lib/login-hash';
 import { SessionApi, websocketUrl } from '../lib/session-api';
-import { TerminalRoster } from '../lib/terminal-roster';
+import { onlyShown, TerminalRoster } from '../lib/terminal-roster';
 import type { FloorHolder, MonitorTerminal, SessionPrincipal, TerminalActivity } from '../lib/types';
 import { describeError } from './errors';
 import { openClient } from './open-client';
@@ -299,15 +299,27 @@ export class Monitor {
         floors[terminal.id] = parseHolder(terminal.floor) ?? null;
     }
     const present = new Set(listed.map((terminal) => terminal.id));
-    for (const id of Object.keys(floors)) if (!present.has(id)) delete floors[id];
     for (const id of this.handles.keys()) if (!present.has(id)) this.handles.delete(id);
-    this.floors = floors;
+    this.forgetAbsent(present);
+    this.floors = onlyShown(floors, present);
     this.terminals = listed;
     // After `terminals` is set: `handle()` finds only listed terminals.
     for (const id of new Set([...firstSeen, ...this.newlyListed]))
       if (present.has(id)) void this.fetchActivity(id);
     this.newlyListed = firstSeen;
     if (this.focusedId !== undefined && !present.has(this.focusedId)) this.focusedId = undefined;
+  }
+
+  /**
+   * Drops what is kept per terminal for terminals no longer listed, so a page left open for days
+   * over a server that spawns thousands of terminals does not grow. A notification about a
+   * terminal not listed yet is dropped too; that terminal's activity is fetched when it is listed.
+   */
+  private forgetAbsent(present: ReadonlySet<string>): void {
+    for (const id of this.floorChangedAt.keys()) if (!present.has(id)) this.floorChangedAt.delete(id);
+    for (const id of this.mine.keys()) if (!present.has(id)) this.mine.delete(id);
+    const activities = onlyShown(this.activities, present);
+    if (activities !== this.activities) this.activities = activities;
   }
 
   private async fetchActivity(id: string): Promise<void> {
