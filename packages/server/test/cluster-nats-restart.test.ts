@@ -2,9 +2,15 @@
 // and its in-flight request fails with a retryable error naming the lost NATS connection; a
 // reconnecting client opens a new session by itself and keeps its terminal (adopted within the
 // grace period); the node announces itself again once NATS is back.
-import { ClusterDirectory, connectNatsNode, openNodesBucket, parseAnnouncement } from '@orchflow/client/node';
+import {
+  ClusterDirectory,
+  connectNatsNode,
+  type OrchflowClient,
+  openNodesBucket,
+  parseAnnouncement,
+} from '@orchflow/client/node';
 import { ErrorCode, isOrchflowLocalError } from '@orchflow/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
@@ -84,4 +90,36 @@ describe('ClusterNode: nats-server restart', () => {
     watcher.close();
     await resilient.close();
   }, 90_000);
+});
+
+describe('ClusterNode: NATS refusing its credentials for a while', { timeout: 60_000 }, () => {
+  it('keeps the node trying, and serving again once the credentials fit', async () => {
+    const natsToken = 'cluster-secret';
+    const nats = await natsForTest({ token: natsToken });
+    await nodeForTest(nats.url, { nodeId: 'n1', nats: { servers: nats.url, token: natsToken } });
+    // nats-server comes back with another token, so every reconnect of the node is refused.
+    await nats.restart({ token: 'rotated-too-early' });
+    // nats.js gave reconnecting up for good after the second refusal in a row (500 ms apart).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await nats.restart({ token: natsToken });
+    let client: OrchflowClient | undefined;
+    await until(
+      async () => {
+        client = await connectNatsNode({
+          servers: nats.url,
+          nats: { token: natsToken },
+          node: 'n1',
+          token: TOKENS.admin,
+          openTimeoutMs: 1_000,
+        }).catch(() => undefined);
+        return client !== undefined;
+      },
+      'the node to answer once the token fits again',
+      15_000,
+    );
+    if (!client) throw new Error('unreachable');
+    onTestFinished(() => client?.close());
+    const terminal = await client.spawnTerminal('agent-1');
+    expect((await terminal.execute('echo served')).stdout).toBe('served\n');
+  });
 });

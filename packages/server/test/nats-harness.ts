@@ -27,8 +27,11 @@ export interface NatsServer extends AsyncDisposable {
   readonly port: number;
   /** Kills the server; `restart()` may follow. */
   kill(): Promise<void>;
-  /** Starts it again on the same port and store dir (after `kill()`, or kills it first). */
-  restart(): Promise<void>;
+  /**
+   * Starts it again on the same port and store dir (after `kill()`, or kills it first), with
+   * `changed` options (e.g. another token) in place of the first ones.
+   */
+  restart(changed?: Pick<NatsServerOptions, 'token'>): Promise<void>;
   /** Kills the server and removes its store dir. */
   stop(): Promise<void>;
   /** The server's log so far (for failure messages). */
@@ -47,17 +50,20 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const dir = await mkdtemp(join(tmpdir(), 'orchflow-nats-'));
   const args = ['-a', '127.0.0.1'];
   if (!options.noJetStream) args.push('-js', '-sd', dir);
-  if (options.token) args.push('--auth', options.token);
   if (options.user) args.push('--user', options.user.name, '--pass', options.user.pass);
   if (options.config !== undefined) {
     const file = join(dir, 'nats.conf');
     await writeFile(file, options.config);
     args.push('-c', file);
   }
+  let token = options.token;
   let logText = '';
   let child: ChildProcess | undefined;
   const launch = async (port: number): Promise<number> => {
-    const started = spawn(NATS_BIN, [...args, '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const auth = token ? ['--auth', token] : [];
+    const started = spawn(NATS_BIN, [...args, ...auth, '-p', String(port)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child = started;
     running.add(started);
     started.once('exit', () => running.delete(started));
@@ -103,7 +109,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     url: `nats://127.0.0.1:${port}`,
     port,
     kill,
-    async restart() {
+    async restart(changed = {}) {
+      if ('token' in changed) token = changed.token;
       await kill();
       await launch(port);
     },

@@ -113,6 +113,11 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
       timeout: o.connectTimeoutMs ?? 10_000,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // nats.js gives reconnecting up for good after two refusals of the credentials in a row, which
+      // left a node serving terminals it could no longer reach (a server restarted with a new
+      // config, credentials rotated in the wrong order). Keep trying: fixing the server's side
+      // brings every node and gateway back. A first connection still fails at once.
+      ignoreAuthErrorAbort: true,
     });
   } catch (error) {
     throw connectError(error as Error, servers.join(', '));
