@@ -1,8 +1,8 @@
 // Chunking and naming rules of the NATS transport, without a server: split/reassemble round
 // trips, the reassembly bound, protocol violations, and the cluster/node name checks.
-import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { ErrorCode, isOrchflowError, OrchflowError } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler, splitMessage } from '../src/nats/chunking';
+import { ChunkAssembler, oversizeReplacement, splitMessage } from '../src/nats/chunking';
 import {
   checkClusterName,
   checkNodeId,
@@ -115,5 +115,34 @@ describe('lazy loading', () => {
       const statics = text.match(/^import(?! type)[^;]*from '@nats-io\/[^']+';/gm) ?? [];
       expect(statics, file).toEqual([]);
     }
+  });
+});
+
+describe('oversizeReplacement', () => {
+  it('turns a response, or each response of a batch, into PayloadTooLarge errors', () => {
+    const one = oversizeReplacement({ jsonrpc: '2.0', id: 7, result: { stdout: 'x' } }, 300, 200);
+    expect(one).toMatchObject({
+      id: 7,
+      error: { code: ErrorCode.PayloadTooLarge, data: { bytes: 300, limit: 200 } },
+    });
+    const batch = oversizeReplacement(
+      [
+        { jsonrpc: '2.0', id: 'a', result: 1 },
+        { jsonrpc: '2.0', id: 'b', error: { code: -32603, message: 'x' } },
+      ],
+      300,
+      200,
+    ) as { id: string; error: { code: number } }[];
+    expect(batch.map((r) => [r.id, r.error.code])).toEqual([
+      ['a', ErrorCode.PayloadTooLarge],
+      ['b', ErrorCode.PayloadTooLarge],
+    ]);
+  });
+
+  it('throws PayloadTooLarge to the sender of a request or notification', () => {
+    expect(() =>
+      oversizeReplacement({ jsonrpc: '2.0', id: 1, method: 'terminal.write', params: {} }, 300, 200),
+    ).toThrow(/300 bytes, more than the 200/);
+    expect(() => oversizeReplacement({ jsonrpc: '2.0', method: 'x' }, 300, 200)).toThrow(OrchflowError);
   });
 });

@@ -102,6 +102,31 @@ describe('ClusterNode: sessions', () => {
     }
   }, 90_000);
 
+  it('fails only the request whose answer is too large for one message, and keeps the session', async () => {
+    const nats = await natsForTest();
+    const maxMessageBytes = 256 * 1024;
+    await nodeForTest(nats.url, { nodeId: 'n1', maxMessageBytes });
+    const client = await connectNatsNode({
+      servers: nats.url,
+      node: 'n1',
+      token: TOKENS.admin,
+      reconnect: false,
+      maxMessageBytes,
+    });
+    try {
+      const terminal = await client.spawnTerminal('agent');
+      const error = await terminal
+        .execute(`head -c ${512 * 1024} /dev/zero | tr '\\0' x`, { maxOutputBytes: 1024 * 1024 })
+        .catch((e: unknown) => e);
+      expect(isOrchflowError(error) && error.code).toBe(ErrorCode.PayloadTooLarge);
+      expect((error as Error).message).toMatch(/more than the 262144 one message/);
+      expect(client.isClosed).toBe(false);
+      expect((await terminal.execute('echo still-here')).stdout).toBe('still-here\n');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses a bad orchflow token with Unauthorized', async () => {
     const nats = await natsForTest();
     await nodeForTest(nats.url, { nodeId: 'n1' });

@@ -3,7 +3,7 @@
 // publishes all parts of a message back to back and NATS keeps one publisher's order, so a
 // receiver holds at most one message in reassembly; anything else is a protocol violation.
 // Reassembly is bounded: a message announced larger than `maxMessageBytes` is refused.
-import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
+import { ErrorCode, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol/runtime';
 
 /** Bytes left for headers and protocol overhead under `max_payload`. */
 export const CHUNK_HEADROOM_BYTES = 4096;
@@ -90,6 +90,42 @@ export class ChunkAssembler {
     }
     return undefined;
   }
+}
+
+/**
+ * What to send instead of `message`, `bytes` long, that the peer would refuse as larger than
+ * `maxMessageBytes` (and close the session over): a response becomes an error response naming
+ * the sizes, so only that request fails; anything else throws to its sender.
+ */
+export function oversizeReplacement(
+  message: JsonRpcMessage,
+  bytes: number,
+  maxMessageBytes: number,
+): JsonRpcMessage {
+  const what = `${bytes} bytes, more than the ${maxMessageBytes} one message over a NATS session may carry`;
+  const answers = Array.isArray(message) ? message : [message];
+  const ids = answers.map(responseId);
+  if (ids.length === 0 || ids.some((id) => id === undefined)) {
+    throw new OrchflowError(ErrorCode.PayloadTooLarge, `This message is ${what}: send less at a time`);
+  }
+  const failed = ids.map((id) => ({
+    jsonrpc: '2.0' as const,
+    id: id as string | number,
+    error: {
+      code: ErrorCode.PayloadTooLarge,
+      message: `The answer is ${what}: ask for less (e.g. terminal.read in smaller ranges, a lower maxOutputBytes)`,
+      data: { bytes, limit: maxMessageBytes },
+    },
+  }));
+  return (Array.isArray(message) ? failed : failed[0]) as JsonRpcMessage;
+}
+
+/** The id of a response (result or error), or undefined for anything else. */
+function responseId(message: unknown): string | number | undefined {
+  const m = message as { id?: unknown; method?: unknown } | null;
+  if (!m || typeof m !== 'object' || m.method !== undefined || !('result' in m || 'error' in m))
+    return undefined;
+  return typeof m.id === 'string' || typeof m.id === 'number' ? m.id : undefined;
 }
 
 function violation(what: string): OrchflowError {

@@ -19,7 +19,7 @@ import {
   MessageQueue,
 } from '@orchflow/protocol/runtime';
 import { decodeBinaryOutput } from '../transports/websocket-binary';
-import { ChunkAssembler, splitMessage } from './chunking';
+import { ChunkAssembler, DEFAULT_MAX_MESSAGE_BYTES, oversizeReplacement, splitMessage } from './chunking';
 import type { NatsModule } from './connect';
 import { AckCounter, MAX_WAITING_SENDS, SendWindow } from './flow-window';
 import { ACK_HEADER, CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
@@ -138,7 +138,11 @@ export class NatsSessionChannel implements IpcChannel {
   private publish(message: JsonRpcMessage): { bytes: number; parts: number } {
     this.options.onSend?.(message);
     const binary = this.options.encodeOutput?.(message);
-    const bytes = binary ?? encoder.encode(JSON.stringify(message));
+    let bytes = binary ?? encoder.encode(JSON.stringify(message));
+    const limit = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    if (bytes.byteLength > limit) {
+      bytes = encoder.encode(JSON.stringify(oversizeReplacement(message, bytes.byteLength, limit)));
+    }
     const parts = splitMessage(bytes, ++this.seq, this.options.maxPayload);
     try {
       for (const part of parts) {
