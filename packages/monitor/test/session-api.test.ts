@@ -29,6 +29,22 @@ describe('SessionApi', () => {
     await new Promise((resolve) => closing.close(resolve));
   });
 
+  it("learns the server's clock offset from the session answer's Date header", async () => {
+    const ahead = 7 * 60_000;
+    const ui = await fakeUi((_req, _body, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        date: new Date(Date.now() + ahead).toUTCString(),
+      });
+      res.end(JSON.stringify({ principal: { kind: 'viewer', name: 'eve' } }));
+    });
+    server = ui.server;
+    const api = new SessionApi(ui.base, (input, init) => fetch(input, init));
+    expect(api.clockOffsetMs).toBe(0);
+    await api.session();
+    expect(Math.abs(api.clockOffsetMs - ahead)).toBeLessThan(1_500);
+  });
+
   it('reads the principal of a valid session and undefined for 401', async () => {
     let valid = true;
     const ui = await fakeUi((req, _body, res) => {

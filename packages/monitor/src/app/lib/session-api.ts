@@ -1,6 +1,7 @@
 // The page's three cookie endpoints beside the WebSocket: who the session is (GET /ui/session),
 // logging in with a token or one-time code (POST /ui/login) and out (POST /ui/logout). All same
 // origin, JSON; the session cookie itself is HttpOnly and never touched by script.
+import { clockOffsetMs } from './server-clock';
 import type { SessionPrincipal } from './types';
 
 /** The `fetch` the page uses (the global one; tests pass their own). */
@@ -21,6 +22,9 @@ export class SessionError extends Error {
 
 /** The session endpoints under `base` (the page's own URL, e.g. `http://host/ui/`). */
 export class SessionApi {
+  /** How far the server's clock is ahead of the page's, from the last session answer (server-clock.ts). */
+  clockOffsetMs = 0;
+
   constructor(
     private readonly base: string,
     private readonly fetcher: Fetch,
@@ -28,7 +32,9 @@ export class SessionApi {
 
   /** The logged-in principal, or undefined when there is no valid session (401). */
   async session(): Promise<SessionPrincipal | undefined> {
+    const sentAt = Date.now();
     const response = await this.request('session', { method: 'GET' });
+    this.clockOffsetMs = clockOffsetMs(response.headers.get('date'), sentAt, Date.now());
     if (response.status === 401) return undefined;
     await this.ensureOk(response, 'Reading the session');
     const body = (await response.json()) as { principal?: SessionPrincipal };

@@ -35,6 +35,7 @@ export class Monitor {
   alerts = $state.raw<readonly ListedAlert[]>([]);
   readonly toasts = new Toasts();
   focusedId = $state<string | undefined>(undefined);
+  /** Now on the server's clock (elapsed times are of times the server sent). */
   now = $state(Date.now());
   commandsPerMinute = $state(0);
   /** True while the connection is down and the client is trying to get it back. */
@@ -335,9 +336,15 @@ export class Monitor {
   private setActivity(activity: TerminalActivity): void {
     this.activities = { ...this.activities, [activity.terminalId]: activity };
     if ((activity.activity === 'running' || activity.activity === 'awaiting_input') && activity.since) {
-      this.rate.record(`${activity.terminalId}|${activity.since}`, Date.parse(activity.since), Date.now());
-      this.commandsPerMinute = this.rate.perMinute(Date.now());
+      const now = this.serverNow();
+      this.rate.record(`${activity.terminalId}|${activity.since}`, Date.parse(activity.since), now);
+      this.commandsPerMinute = this.rate.perMinute(now);
     }
+  }
+
+  /** Now on the server's clock, which the times it sends are on. */
+  private serverNow(): number {
+    return Date.now() + this.api.clockOffsetMs;
   }
 
   private onNotification(method: string, params: unknown): void {
@@ -357,7 +364,7 @@ export class Monitor {
   }
 
   private tick(): void {
-    this.now = Date.now();
+    this.now = this.serverNow();
     this.commandsPerMinute = this.rate.perMinute(this.now);
   }
 }
