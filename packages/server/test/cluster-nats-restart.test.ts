@@ -1,9 +1,11 @@
 // A nats-server restart under a cluster node and its clients: a session without reconnect ends
 // and its in-flight request fails with a retryable error naming the lost NATS connection; a
 // reconnecting client opens a new session by itself and keeps its terminal (adopted within the
-// grace period); the node announces itself again once NATS is back.
+// grace period); the node announces itself again once NATS is back, also through a spell of
+// refused credentials, and into a bucket it creates again when the server lost its JetStream store.
 import {
   ClusterDirectory,
+  clusterSubjects,
   connectNatsNode,
   type OrchflowClient,
   openNodesBucket,
@@ -121,5 +123,50 @@ describe('ClusterNode: NATS refusing its credentials for a while', { timeout: 60
     onTestFinished(() => client?.close());
     const terminal = await client.spawnTerminal('agent-1');
     expect((await terminal.execute('echo served')).stdout).toBe('served\n');
+  });
+});
+
+describe('ClusterDirectory: nats-server back without its JetStream store', { timeout: 60_000 }, () => {
+  it('keeps the nodes: they create the bucket again, and the directory watches the new one', async () => {
+    const nats = await natsForTest();
+    const ttlMs = 3_000;
+    await nodeForTest(nats.url, { nodeId: 'n1', ttlMs });
+    const watcherNc = await ncForTest(nats.url);
+    const directory = await ClusterDirectory.open(watcherNc, { checkIntervalMs: 100 });
+    onTestFinished(() => directory.close());
+    await until(() => directory.get('n1') !== undefined, 'n1 in the directory');
+    // Put the bucket's revisions well above where a new bucket starts, then wait for a heartbeat
+    // of n1 carrying one of them.
+    const kv = await openNodesBucket(watcherNc, 'orchflow', ttlMs);
+    for (let i = 0; i < 50; i++) await kv.put(`filler-${i}`, 'not an announcement');
+    const before = directory.get('n1')?.heartbeatAt ?? 0;
+    await until(
+      () => (directory.get('n1')?.heartbeatAt ?? 0) > before,
+      'a heartbeat of n1 after the fillers',
+    );
+
+    await nats.restart({ wipeStore: true });
+    const restartedAt = Date.now();
+    // Past two TTLs: a silent watch (or one that ignores the new bucket's low revisions) has
+    // long lost n1 by then.
+    await new Promise((resolve) => setTimeout(resolve, 2.5 * ttlMs));
+    expect(directory.get('n1')?.heartbeatAt ?? 0).toBeGreaterThan(restartedAt);
+  });
+});
+
+describe('ClusterNode: nats-server back without its JetStream store, no directory watching', () => {
+  it('creates the bucket again and announces itself in it', async () => {
+    const nats = await natsForTest();
+    await nodeForTest(nats.url, { nodeId: 'n1', ttlMs: 1_500 });
+    await nats.restart({ wipeStore: true });
+    const nc = await ncForTest(nats.url);
+    const { Kvm } = await import('@nats-io/kv');
+    // `open` binds to an existing bucket only (it does not create one).
+    const read = async () => {
+      const kv = await new Kvm(nc).open(clusterSubjects('orchflow').bucket).catch(() => undefined);
+      const entry = await kv?.get('n1').catch(() => undefined);
+      return entry ? parseAnnouncement(entry.value) : undefined;
+    };
+    await until(async () => (await read())?.id === 'n1', "n1's announcement in a bucket it created", 10_000);
   });
 });

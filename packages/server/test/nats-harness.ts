@@ -29,9 +29,10 @@ export interface NatsServer extends AsyncDisposable {
   kill(): Promise<void>;
   /**
    * Starts it again on the same port and store dir (after `kill()`, or kills it first), with
-   * `changed` options (e.g. another token) in place of the first ones.
+   * `changed` options (e.g. another token) in place of the first ones; `wipeStore` empties the
+   * JetStream store first.
    */
-  restart(changed?: Pick<NatsServerOptions, 'token'>): Promise<void>;
+  restart(changed?: Pick<NatsServerOptions, 'token'> & { wipeStore?: boolean }): Promise<void>;
   /** Kills the server and removes its store dir. */
   stop(): Promise<void>;
   /** The server's log so far (for failure messages). */
@@ -112,6 +113,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     async restart(changed = {}) {
       if ('token' in changed) token = changed.token;
       await kill();
+      // The store lost (a container without a volume): JetStream comes back empty.
+      if (changed.wipeStore) await rm(join(dir, 'jetstream'), { recursive: true, force: true });
       await launch(port);
     },
     stop,

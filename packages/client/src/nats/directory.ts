@@ -9,8 +9,12 @@
 // its load), `node-lost` (no heartbeat for its TTL, its key was deleted, or it restarted: a new
 // `startedAt` under the same id means its terminals and sessions may be gone, so it is reported
 // lost and then up again).
+// A nats-server that restarts without its JetStream store (a container without a volume) comes
+// back without the bucket, and a watch of the old bucket stays silent for good. So after every
+// NATS reconnect the directory asks for the bucket: gone or created anew, it creates it if need
+// be and watches it afresh (nodes put their announcements again on their next heartbeat).
 import type { KV, KvEntry } from '@nats-io/kv';
-import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node';
+import type { NatsConnection, QueuedIterator, Status } from '@nats-io/transport-node';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
 import { DEFAULT_NODE_TTL_MS, type NodeAnnouncement, parseAnnouncement } from './announcement';
 import { clusterSubjects, DEFAULT_CLUSTER_NAME } from './subjects';
@@ -68,14 +72,23 @@ export class ClusterDirectory {
   private readonly listeners = new Map<keyof ClusterDirectoryEvents, Set<(event: never) => void>>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private watch: QueuedIterator<KvEntry> | undefined;
+  private statusEvents: (AsyncIterable<Status> & { stop(): void }) | undefined;
+  /** When the watched bucket's stream was created (a new one after a store loss). */
+  private bucketCreated: string | undefined;
+  private closed = false;
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private kv: KV,
+    private readonly reopen: () => Promise<KV>,
+  ) {}
 
   /** Opens the directory of `options.cluster`; resolves once the current entries are loaded. */
   static async open(nc: NatsConnection, options: ClusterDirectoryOptions = {}): Promise<ClusterDirectory> {
-    const kv = await openNodesBucket(nc, options.cluster ?? DEFAULT_CLUSTER_NAME, DEFAULT_NODE_TTL_MS);
-    const directory = new ClusterDirectory(kv);
+    const cluster = options.cluster ?? DEFAULT_CLUSTER_NAME;
+    const reopen = () => openNodesBucket(nc, cluster, DEFAULT_NODE_TTL_MS);
+    const directory = new ClusterDirectory(await reopen(), reopen);
     await directory.start(options.checkIntervalMs ?? 500);
+    directory.followReconnects(nc);
     return directory;
   }
 
@@ -109,16 +122,27 @@ export class ClusterDirectory {
 
   /** Stops watching. */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.watch?.stop();
+    this.statusEvents?.stop();
     this.listeners.clear();
   }
 
   private async start(checkIntervalMs: number): Promise<void> {
+    await this.watchBucket();
+    this.timer = setInterval(() => this.check(), checkIntervalMs);
+    this.timer.unref?.();
+  }
+
+  /** Watches the bucket and loads its current entries. */
+  private async watchBucket(): Promise<void> {
+    this.bucketCreated = (await this.kv.status()).streamInfo.created;
     // Watch first, then load: an update racing the load is kept by its higher revision.
-    this.watch = await this.kv.watch({ include: 'updates' });
+    const watch = await this.kv.watch({ include: 'updates' });
+    this.watch = watch;
     void (async () => {
-      for await (const entry of this.watch as QueuedIterator<KvEntry>) this.apply(entry);
+      for await (const entry of watch) this.apply(entry);
     })().catch(() => undefined);
     const keys = await this.kv.keys();
     const names: string[] = [];
@@ -127,8 +151,38 @@ export class ClusterDirectory {
       const entry = await this.kv.get(key);
       if (entry) this.apply(entry, true);
     }
-    this.timer = setInterval(() => this.check(), checkIntervalMs);
-    this.timer.unref?.();
+  }
+
+  /** After each NATS reconnect: is the bucket still the one watched? */
+  private followReconnects(nc: NatsConnection): void {
+    // `status()` returns a QueuedIterator (typed as a plain AsyncIterable), which has `stop()`.
+    const events = nc.status() as AsyncIterable<Status> & { stop(): void };
+    this.statusEvents = events;
+    void (async () => {
+      for await (const event of events) if (event.type === 'reconnect') await this.checkBucket();
+    })().catch(() => undefined);
+  }
+
+  private async checkBucket(): Promise<void> {
+    if (this.closed) return;
+    let created: string | undefined;
+    try {
+      created = (await this.kv.status()).streamInfo.created;
+    } catch {
+      // Gone (or NATS away again: then the next reconnect checks again).
+    }
+    if (created !== undefined && created === this.bucketCreated) return;
+    try {
+      const kv = await this.reopen();
+      if (this.closed) return;
+      this.watch?.stop();
+      this.kv = kv;
+      // The new bucket counts revisions from 1 again: the old ones must not hide its entries.
+      for (const entry of this.entries.values()) entry.revision = 0;
+      await this.watchBucket();
+    } catch {
+      // NATS went away again; the next reconnect checks again.
+    }
   }
 
   /** `loaded`: found at start-up rather than arriving as an update, so aged by its `heartbeatAt`. */

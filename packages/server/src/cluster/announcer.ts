@@ -1,7 +1,8 @@
 // A node's entry in the cluster's KV bucket: put at start, refreshed every `ttlMs / 3` (the
 // heartbeat), put again soon after its load changes (debounced, so a burst of spawns is one
 // write) and after NATS reconnects; deleted on a graceful stop. Load is the number of live
-// terminals, recounted from the orchestrator's spawn and exit events.
+// terminals, recounted from the orchestrator's spawn and exit events. A put that fails re-creates
+// the bucket and tries again (a nats-server that lost its JetStream store comes back without it).
 import type { KV } from '@nats-io/kv';
 import type { NodeAnnouncement } from '@orchflow/client/node';
 import type { Orchestrator } from '@orchflow/core';
@@ -18,10 +19,12 @@ export class Announcer {
   private stopped = false;
 
   constructor(
-    private readonly kv: KV,
+    private kv: KV,
     private readonly orchestrator: Orchestrator,
     base: Omit<NodeAnnouncement, 'load' | 'heartbeatAt'>,
     private readonly onError: (error: Error) => void,
+    /** Opens the bucket again, creating it if it is gone (openNodesBucket). */
+    private readonly reopen?: () => Promise<KV>,
   ) {
     this.announcement = { ...base, load: this.load(), heartbeatAt: Date.now() };
   }
@@ -47,11 +50,23 @@ export class Announcer {
   async put(): Promise<void> {
     if (this.stopped) return;
     this.announcement = this.current();
+    const value = JSON.stringify(this.announcement);
     try {
-      await this.kv.put(this.announcement.id, JSON.stringify(this.announcement));
+      await this.kv.put(this.announcement.id, value);
     } catch (error) {
-      // NATS may be reconnecting; the next heartbeat or the reconnect puts it again.
-      this.onError(error as Error);
+      // The bucket may be gone: nats-server lost its JetStream store (restarted without its
+      // volume), and without a bucket no router sees any node. Create it again and put once more.
+      // Else NATS may be reconnecting; the next heartbeat or the reconnect puts it again.
+      if (!this.reopen || this.stopped) {
+        this.onError(error as Error);
+        return;
+      }
+      try {
+        this.kv = await this.reopen();
+        await this.kv.put(this.announcement.id, value);
+      } catch {
+        this.onError(error as Error);
+      }
     }
   }
 

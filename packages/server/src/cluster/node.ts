@@ -161,6 +161,7 @@ export class ClusterNode {
           }),
         },
         onError,
+        () => openNodesBucket(nc, s.cluster, s.ttlMs),
       );
       this.sessions = new NodeSessions({
         ...s,
