@@ -14,6 +14,9 @@ export interface StartOptions {
   meta?: Record<string, string> | undefined;
 }
 
+/** Longest a cancelled command is waited for before the tool answers anyway. */
+const CANCEL_SETTLE_MS = 10_000;
+
 /**
  * Starts `command` in `record`'s terminal; resolves once the server admitted it (a denied command
  * rejects here, with the policy's error) and returns its record, which settles when it ends.
@@ -51,6 +54,10 @@ export async function startCommand(
     },
   );
   const done = settled.then(async () => {
+    // A cancellation is answered at once, while the terminal still stops the command (SIGINT,
+    // then SIGKILL after a grace period when it traps SIGINT): it has ended only once the
+    // terminal is back at its prompt.
+    if (abort.signal.aborted && entry.error !== undefined) await record.untilIdle(CANCEL_SETTLE_MS);
     // The end offset as the server sees it now: the live feed may still be catching up.
     const page = await record.terminal
       .read({ fromOffset: record.endOffset, maxBytes: 1 })
@@ -75,9 +82,6 @@ export async function startCommand(
   }
   return full;
 }
-
-/** Longest a cancelled command is waited for before the tool answers anyway. */
-const CANCEL_SETTLE_MS = 10_000;
 
 /**
  * Interrupts `command` as a cancellation (SIGINT, then the terminal's escalation) and waits for

@@ -27,6 +27,9 @@ export interface CommandRecord {
   cancelled?: boolean;
 }
 
+/** How often {@link TerminalRecord.untilIdle} asks the server. */
+const IDLE_POLL_MS = 100;
+
 interface Chunk {
   offset: number;
   data: string;
@@ -187,6 +190,21 @@ export class TerminalRecord {
    */
   commandStarting(): void {
     if (this.activity?.activity === 'awaiting_input') this.activity = undefined;
+  }
+
+  /**
+   * Resolves once the terminal no longer runs a command (back at its prompt, or exited), asking
+   * the server every {@link IDLE_POLL_MS}; after `timeoutMs` at the latest, and at once when the
+   * server does not report activity.
+   */
+  async untilIdle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.stopActivity && !this.disposed) {
+      await this.refreshActivity();
+      const activity = this.activity?.activity;
+      if ((activity !== 'running' && activity !== 'awaiting_input') || Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+    }
   }
 
   /** Asks the server for the activity now (after writing input, notifications may lag). */

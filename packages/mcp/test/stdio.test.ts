@@ -1,5 +1,6 @@
 // `orchflow mcp` over real stdio, driven by the official v2 MCP client in both protocol eras
 // (2025 handshake by default, 2026-07-28 with version negotiation): real bash, real policy.
+import { spawnSync } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,31 @@ describe.each(ERAS)('orchflow mcp over stdio, v2 client, $era', { timeout: 120_0
       await call('terminal_run', { command: 'echo usable', terminal_id: spawned.terminal_id }),
     );
     expect(after.output).toBe('usable\n');
+  });
+
+  it('reports a cancelled command that ignores SIGINT as ended only once it is gone', async () => {
+    const spawned = structured<{ terminal_id: string }>('terminal_spawn', await call('terminal_spawn', {}));
+    const abort = new AbortController();
+    const held = call(
+      'terminal_run',
+      // The subshell and its sleep ignore SIGINT: the terminal SIGKILLs them after its grace period.
+      { command: "( trap '' INT; echo armed-$((6*7)); sleep 37.25 )", terminal_id: spawned.terminal_id },
+      { signal: abort.signal },
+    );
+    await call('terminal_wait', {
+      terminal_id: spawned.terminal_id,
+      until: 'output',
+      pattern: 'armed-42',
+      timeout_ms: 60_000,
+    });
+    abort.abort();
+    await expect(held).rejects.toThrow();
+    const waited = structured<CommandReport>(
+      'terminal_wait',
+      await call('terminal_wait', { terminal_id: spawned.terminal_id, until: 'exit', timeout_ms: 30_000 }),
+    );
+    expect(waited).toMatchObject({ status: 'exited', cancelled: true });
+    expect(spawnSync('pgrep', ['-f', 'sleep 37[.]25']).status).toBe(1);
   });
 
   it('lists terminals as resources and reads their screen and output', async () => {
