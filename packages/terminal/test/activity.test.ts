@@ -4,7 +4,7 @@
 // shows a program reading only once it got there, which takes a moment under load.
 import type { TerminalActivity } from '@orchflow/protocol';
 import { describe, expect, test } from 'vitest';
-import { type ActivityObservation, ActivityTracker } from '../src/activity/tracker';
+import { ACTIVITY_POLL_MS, type ActivityObservation, ActivityTracker } from '../src/activity/tracker';
 import type { Terminal } from '../src/terminal';
 import { terminalFixture } from './fixture';
 
@@ -248,6 +248,26 @@ describe('the shell itself reading between its markers', () => {
     await turn();
     expect(tracker.current().activity).toBe('idle');
     expect(heard).not.toContain('awaiting_input');
+    stop.dispose();
+  });
+});
+
+// A command that starts and ends between two polls is still heard running, once, before idle.
+describe('a command shorter than a poll', () => {
+  test('is heard running, then idle', async () => {
+    const tracker = new ActivityTracker('t3', () => ({ activity: 'idle' }));
+    const heard: TerminalActivity[] = [];
+    const stop = tracker.onChange((state) => heard.push(state));
+    tracker.commandStarted('true');
+    tracker.commandEnded();
+    tracker.commandStarted('echo hi');
+    tracker.commandEnded();
+    await new Promise((resolve) => setTimeout(resolve, 3 * ACTIVITY_POLL_MS));
+    expect(heard.map((state) => [state.activity, state.command])).toEqual([
+      ['running', 'true'],
+      ['running', 'echo hi'],
+      ['idle', undefined],
+    ]);
     stop.dispose();
   });
 });

@@ -23,6 +23,8 @@ export const ACTIVITY_POLL_MS = 150;
 export const WAIT_STABLE_MS = 300;
 // A line typed by hand starts its job after the shell read and parsed it: keep looking this long.
 const IDLE_GRACE_MS = 2000;
+// Most commands kept to be heard running after they ended between two polls (see `unheard`).
+const MAX_UNHEARD = 32;
 
 /** One observation of a live terminal, without the terminal's bookkeeping (command, since). */
 export interface ActivityObservation {
@@ -86,6 +88,12 @@ export class ActivityTracker {
     | { readerPid: number | undefined; progress: number | undefined; since: number }
     | undefined;
   private last: TerminalActivity | undefined;
+  /**
+   * Commands started since the last change listeners heard, not yet heard running. One that
+   * ends between two polls would otherwise never be reported, and a watcher counting commands
+   * (the monitor's commands per minute) would miss every short one.
+   */
+  private unheard: { text: string; since: number }[] = [];
   private readonly listeners = new Set<(activity: TerminalActivity) => void>();
   private timer: NodeJS.Timeout | undefined;
   private kickedAt = 0;
@@ -180,6 +188,7 @@ export class ActivityTracker {
   /** An execute() starts running `text`. */
   commandStarted(text: string): void {
     this.command = { text, since: Date.now() };
+    if (this.listeners.size > 0 && this.unheard.length < MAX_UNHEARD) this.unheard.push(this.command);
     this.wait = undefined;
     this.candidate = undefined;
     this.kick();
@@ -217,6 +226,7 @@ export class ActivityTracker {
       if (this.listeners.size > 0) return;
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.unheard = [];
     });
   }
 
@@ -235,6 +245,18 @@ export class ActivityTracker {
 
   private emitIfChanged(): TerminalActivity {
     const now = this.current();
+    // Commands that started and ended between two polls: heard running first, each once. The
+    // one in flight is heard when a poll sees it run, or after it ended.
+    const unheard = this.unheard;
+    this.unheard = [];
+    for (const command of unheard) {
+      const since = new Date(command.since).toISOString();
+      if (command === this.command) {
+        if (now.command !== command.text || now.since !== since) this.unheard.push(command);
+        continue;
+      }
+      this.tell({ terminalId: this.terminalId, activity: 'running', since, command: command.text });
+    }
     const last = this.last;
     if (
       last?.activity === now.activity &&
@@ -245,14 +267,18 @@ export class ActivityTracker {
     ) {
       return now;
     }
-    this.last = now;
+    this.tell(now);
+    return now;
+  }
+
+  private tell(activity: TerminalActivity): void {
+    this.last = activity;
     for (const listener of [...this.listeners]) {
       try {
-        listener(now);
+        listener(activity);
       } catch {
         // A throwing listener must not stop the poll or the other listeners.
       }
     }
-    return now;
   }
 }
