@@ -37,6 +37,19 @@ describe('the grid', () => {
     await m.page.getByTestId('hand-back').click();
   });
 
+  it('counts every command in commands/min, the short ones too', async () => {
+    const terminal = await m.agent.spawnTerminal('agent-rate');
+    const id = terminal.info().id;
+    // Once the output shows, the tile's subscription (and so its activity feed) is open.
+    await terminal.execute('echo rate-ready');
+    await waitForText(m.page, `${tile(id)} [data-testid="tile-output"]`, 'rate-ready');
+    const before = Number(await m.page.getByTestId('header-cpm').textContent());
+    for (let i = 0; i < 6; i++) await terminal.execute('true');
+    await expect
+      .poll(async () => Number(await m.page.getByTestId('header-cpm').textContent()), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(before + 6);
+  });
+
   it('lists a policy denial as an alert naming the command', async () => {
     const terminal = await m.agent.spawnTerminal('agent-alert');
     const denied = await terminal
