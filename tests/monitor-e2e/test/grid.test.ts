@@ -37,6 +37,25 @@ describe('the grid', () => {
     await m.page.getByTestId('hand-back').click();
   });
 
+  it("echoes what a person types to a scripted terminal's command, and sends it line by line", async () => {
+    const terminal = await m.agent.spawnTerminal('agent-piped', { mode: 'scripted' });
+    const id = terminal.info().id;
+    const answered = terminal.execute('read -r answer; echo "got:$answer"');
+    await m.page.waitForSelector(`${tile(id)}[data-state="awaiting_input"]`, { timeout: 30_000 });
+    await m.page.locator(tile(id)).click();
+    await m.page.getByTestId('take-over').click();
+    await waitForText(m.page, '[data-testid="floor-holder"]', 'ops-person');
+    await m.page.getByTestId('terminal-input').click();
+    // Typed blind before: the command reads a pipe, which echoes nothing.
+    await m.page.keyboard.type('yess');
+    await m.page.keyboard.press('Backspace');
+    await waitForText(m.page, '[data-testid="focus-view"] [data-testid="tile-output"]', 'yes');
+    await m.page.keyboard.press('Enter');
+    const result = await answered;
+    expect(result.stdout).toBe('got:yes\n');
+    await m.page.getByTestId('hand-back').click();
+  });
+
   it('counts every command in commands/min, the short ones too', async () => {
     const terminal = await m.agent.spawnTerminal('agent-rate');
     const id = terminal.info().id;
