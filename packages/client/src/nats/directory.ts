@@ -180,6 +180,7 @@ export class ClusterDirectory {
       // The new bucket counts revisions from 1 again: the old ones must not hide its entries.
       for (const entry of this.entries.values()) entry.revision = 0;
       await this.watchBucket();
+      if (this.closed) this.watch?.stop();
     } catch {
       // NATS went away again; the next reconnect checks again.
     }
