@@ -79,8 +79,15 @@ describe.runIf(isRoot() && (hasBwrap || inCi))('sandbox user of a root orchestra
     expect(r.stdout).toBe(
       '65534\n65534\n65534\nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapAmb:\t0000000000000000\n',
     );
-    const uids = hostUids(term);
-    expect(uids).toContain('sleep 65534 65534 65534 65534');
+    // The background sleep may not have exec'd yet when the command returns (a loaded machine):
+    // until then it carries the shell's name.
+    const sleeping = 'sleep 65534 65534 65534 65534';
+    let uids = hostUids(term);
+    for (let tries = 0; tries < 100 && !uids.includes(sleeping); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      uids = hostUids(term);
+    }
+    expect(uids).toContain(sleeping);
     expect(uids.filter((line) => !line.endsWith(' 65534 65534 65534 65534'))).toEqual([]);
   });
 
