@@ -59,8 +59,10 @@ describe('the grid', () => {
   it('counts every command in commands/min, the short ones too', async () => {
     const terminal = await m.agent.spawnTerminal('agent-rate');
     const id = terminal.info().id;
-    // Once the output shows, the tile's subscription (and so its activity feed) is open.
+    // Once the output shows, the tile's subscription (and so its activity feed) is open. Earlier
+    // tests' tiles push this one below the fold, where xterm renders nothing: scroll to it.
     await terminal.execute('echo rate-ready');
+    await m.page.locator(tile(id)).scrollIntoViewIfNeeded();
     await waitForText(m.page, `${tile(id)} [data-testid="tile-output"]`, 'rate-ready');
     const before = Number(await m.page.getByTestId('header-cpm').textContent());
     for (let i = 0; i < 6; i++) await terminal.execute('true');
