@@ -66,6 +66,9 @@ export async function openNodesBucket(nc: NatsConnection, cluster: string, ttlMs
   }
 }
 
+/** Longest pause between checks of the bucket after a reconnect (see `recheckBucket`). */
+const RECHECK_MAX_MS = 5_000;
+
 /** Live nodes of a cluster, kept current from its KV bucket. */
 export class ClusterDirectory {
   private readonly entries = new Map<string, Entry>();
@@ -159,30 +162,42 @@ export class ClusterDirectory {
     const events = nc.status() as AsyncIterable<Status> & { stop(): void };
     this.statusEvents = events;
     void (async () => {
-      for await (const event of events) if (event.type === 'reconnect') await this.checkBucket();
+      for await (const event of events) if (event.type === 'reconnect') await this.recheckBucket(nc);
     })().catch(() => undefined);
   }
 
-  private async checkBucket(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Checks the bucket until that succeeds: a nats-server that just started may not serve
+   * JetStream yet, and no further reconnect would come to try again.
+   */
+  private async recheckBucket(nc: NatsConnection): Promise<void> {
+    for (let attempt = 0; !this.closed && !nc.isClosed(); attempt++) {
+      if (await this.checkBucket()) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(RECHECK_MAX_MS, 250 * 2 ** attempt)));
+    }
+  }
+
+  /** True once the bucket watched is the one there (re-watched if it was gone or new). */
+  private async checkBucket(): Promise<boolean> {
     let created: string | undefined;
     try {
       created = (await this.kv.status()).streamInfo.created;
     } catch {
-      // Gone (or NATS away again: then the next reconnect checks again).
+      // Gone, JetStream not ready yet, or NATS away again.
     }
-    if (created !== undefined && created === this.bucketCreated) return;
+    if (created !== undefined && created === this.bucketCreated) return true;
     try {
       const kv = await this.reopen();
-      if (this.closed) return;
+      if (this.closed) return true;
       this.watch?.stop();
       this.kv = kv;
       // The new bucket counts revisions from 1 again: the old ones must not hide its entries.
       for (const entry of this.entries.values()) entry.revision = 0;
       await this.watchBucket();
       if (this.closed) this.watch?.stop();
+      return true;
     } catch {
-      // NATS went away again; the next reconnect checks again.
+      return false;
     }
   }
 
