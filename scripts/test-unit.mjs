@@ -10,7 +10,8 @@ const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 // turbo prefixes each line of a task with `<package>:<task>: `.
 const TASK_LINE = /^(\S+?):test: ?(.*)$/;
 // Where vitest's and pytest's failure reports begin.
-const REPORT_START = /⎯+ Failed Tests \d+ ⎯+|⎯+ Unhandled Errors? ⎯+|^=+ (FAILURES|ERRORS|short test summary info) =+$/;
+const REPORT_START =
+  /⎯+ Failed Tests \d+ ⎯+|⎯+ Unhandled Errors? ⎯+|^=+ (FAILURES|ERRORS|short test summary info) =+$/;
 
 /** @type {Map<string, string[]>} the failure report of each task, as printed */
 const reports = new Map();
@@ -49,9 +50,13 @@ function lineSplitter(write) {
   };
 }
 
-const child = spawn('pnpm', ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)], {
-  stdio: ['inherit', 'pipe', 'pipe'],
-});
+const child = spawn(
+  'pnpm',
+  ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)],
+  {
+    stdio: ['inherit', 'pipe', 'pipe'],
+  },
+);
 const out = lineSplitter((chunk) => process.stdout.write(chunk));
 const err = lineSplitter((chunk) => process.stderr.write(chunk));
 child.stdout.on('data', (chunk) => out.push(chunk));

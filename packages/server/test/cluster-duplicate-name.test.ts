@@ -2,9 +2,9 @@
 // the cluster flapped between them. The second now refuses to start, saying why; the first keeps
 // serving. A node that restarts after a crash (its old key still fresh, but no longer
 // heartbeating) still starts.
-import { ClusterDirectory } from '@orchflow/client/node';
+import { ClusterDirectory, openNodesBucket } from '@orchflow/client/node';
 import { ErrorCode } from '@orchflow/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
 
 describe('ClusterNode: one name, one node', () => {
@@ -18,9 +18,10 @@ describe('ClusterNode: one name, one node', () => {
     directory.on('node-lost', (event) => {
       if (event.reason !== 'ttl') events.push(`lost ${event.id} (${event.reason})`);
     });
-    const { node: first } = await nodeForTest(nats.url, { nodeId: 'n1', ttlMs: 900 });
+    // A live node heartbeats every ttlMs / 3; a TTL of 3 s lets a loaded process be 2 s late.
+    const { node: first } = await nodeForTest(nats.url, { nodeId: 'n1', ttlMs: 3_000 });
     const startedAt = first.announcement()?.startedAt;
-    await expect(nodeForTest(nats.url, { nodeId: 'n1', ttlMs: 900 })).rejects.toMatchObject({
+    await expect(nodeForTest(nats.url, { nodeId: 'n1', ttlMs: 3_000 })).rejects.toMatchObject({
       code: ErrorCode.InvalidState,
       message: expect.stringMatching(/A node named 'n1' is already running.*own --name/),
     });
@@ -44,8 +45,31 @@ describe('ClusterNode: one name, one node', () => {
     const t0 = Date.now();
     const { node } = await nodeForTest(nats.url, { nodeId: 'n2', ttlMs: 3_000 });
     expect(node.announcement()?.id).toBe('n2');
-    // One heartbeat period (1 s) and some slack were spent making sure.
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
+    // A whole TTL without a heartbeat was spent making sure.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3_000);
     await until(() => node.announcement() !== undefined, 'the new node announced');
+  });
+
+  it('refuses beside a live node that missed a heartbeat (a loaded machine), not only a punctual one', async () => {
+    const nats = await natsForTest();
+    const ttlMs = 3_000;
+    const { node: stalled } = await nodeForTest(nats.url, { nodeId: 'n3', ttlMs });
+    // The node stops heartbeating by itself; this test heartbeats for it, one period late.
+    await (stalled as unknown as { announcer: { stop(keepKey: boolean): Promise<void> } }).announcer.stop(
+      true,
+    );
+    const kv = await openNodesBucket(await ncForTest(nats.url), 'orchflow', ttlMs);
+    const late = setTimeout(
+      async () => {
+        const entry = await kv.get('n3');
+        if (!entry) return;
+        await kv.put('n3', JSON.stringify({ ...entry.json<object>(), heartbeatAt: Date.now() }));
+      },
+      2 * (ttlMs / 3),
+    );
+    onTestFinished(() => clearTimeout(late));
+    await expect(nodeForTest(nats.url, { nodeId: 'n3', ttlMs })).rejects.toMatchObject({
+      code: ErrorCode.InvalidState,
+    });
   });
 });
