@@ -124,9 +124,7 @@ export class Monitor {
 
   /** Logs out: closes the connection and forgets the session. */
   async logout(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    await client?.close().catch(() => undefined);
+    await this.disconnect();
     await this.api.logout().catch((error: unknown) => this.toast('error', describeError(error)));
     this.principal = undefined;
     this.phase = 'login';
@@ -273,12 +271,17 @@ export class Monitor {
     } finally {
       this.checkingSession = false;
     }
-    const client = this.client;
-    this.client = undefined;
     this.principal = undefined;
-    this.reconnecting = false;
     this.loginError = 'The session ended (logged out elsewhere, or it expired): log in again.';
     this.phase = 'login';
+    await this.disconnect();
+  }
+
+  /** Closes the connection for good: the page no longer uses it nor waits for it to come back. */
+  private async disconnect(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.reconnecting = false;
     await client?.close().catch(() => undefined);
   }
 
