@@ -62,6 +62,10 @@ const err = lineSplitter((chunk) => process.stderr.write(chunk));
 child.stdout.on('data', (chunk) => out.push(chunk));
 child.stderr.on('data', (chunk) => err.push(chunk));
 
+child.on('error', (error) => {
+  process.stderr.write(`test-unit: could not run turbo: ${error.message}\n`);
+  process.exit(1);
+});
 child.on('close', (code, signal) => {
   out.end();
   err.end();
