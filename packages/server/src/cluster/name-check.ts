@@ -10,12 +10,15 @@ import type { KV } from '@nats-io/kv';
 import { parseAnnouncement } from '@orchflow/client/node';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 
+/** Longest wait for a heartbeat, whatever TTL the other announcement claims. */
+const MAX_WAIT_MS = 120_000;
+
 /** Resolves once no other live node announces `nodeId` in `kv`; rejects with InvalidState if one does. */
 export async function ensureNameFree(kv: KV, nodeId: string): Promise<void> {
   const first = await read(kv, nodeId);
   if (!first || Date.now() - first.heartbeatAt > first.ttlMs) return;
   // Counted on this machine's clock from the first read: the other node's clock may differ.
-  const deadline = Date.now() + first.ttlMs;
+  const deadline = Date.now() + Math.min(first.ttlMs, MAX_WAIT_MS);
   const pollMs = Math.max(50, Math.floor(first.ttlMs / 6));
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
