@@ -24,7 +24,10 @@ async function recorded(file: string): Promise<string[]> {
   });
 }
 
-describe('serve --audit-log', () => {
+// Each test starts the CLI up to four times in a row from source (tsx: ~4 s of CPU apiece cold):
+// it needs ~12 s on an idle 2-core machine and passed 20 s with half a core (3 of 3 runs). The
+// timeout is for a loaded machine, not for anything that waits on a clock.
+describe('serve --audit-log', { timeout: 90_000 }, () => {
   it('records allowed and denied commands in a chain audit verify accepts', async () => {
     const socket = join(dir, 'audit.sock');
     const file = join(dir, 'audit.jsonl');

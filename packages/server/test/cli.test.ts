@@ -71,7 +71,8 @@ describe('help and usage errors', () => {
     ]);
     const tokens = await runCli(['serve', '--ws', '0', '--tokens', '/nonexistent/tokens.json']);
     expect([tokens.code, tokens.stderr]).toEqual([2, expect.stringMatching(/Cannot read tokens file/)]);
-  }, 60_000);
+    // Thirteen CLIs in a row from source: 48–52 s with half a core.
+  }, 120_000);
 });
 
 describe('audit verify', () => {
