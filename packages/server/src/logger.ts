@@ -10,16 +10,9 @@ import { humanDestination } from './human-log';
 
 export type { Logger } from 'pino';
 
-/** The levels a logger takes, lowest first (`silent` logs nothing). */
-export const LOG_LEVELS: readonly LevelWithSilent[] = [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-  'silent',
-];
+import { LOG_LEVELS } from './log-levels';
+
+export { LOG_LEVELS } from './log-levels';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {

@@ -11,9 +11,9 @@ import {
   SecurityPresets,
 } from '@orchflow/security';
 import { z } from 'zod';
+import { MIN_TOKEN_LENGTH } from './token-length';
 
-/** Shortest token accepted: anything shorter is guessable. */
-export const MIN_TOKEN_LENGTH = 16;
+export { MIN_TOKEN_LENGTH } from './token-length';
 
 type PresetName = keyof typeof SecurityPresets;
 const PRESET_NAMES = Object.keys(SecurityPresets) as PresetName[];

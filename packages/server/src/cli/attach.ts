@@ -7,13 +7,12 @@ import { spawnSync } from 'node:child_process';
 import type { OrchflowClient, RemoteTerminal } from '@orchflow/client';
 import { tmuxSessionName } from '@orchflow/mux';
 import { ErrorCode, isOrchflowError, OrchflowError } from '@orchflow/protocol';
-import type { Command } from 'commander';
 import { connectTo, type ServerOptions, serverUrl } from './connect';
 
 /** Scrollback replayed on attach so the screen has context. */
 export const ATTACH_REPLAY_BYTES = 64 * 1024;
 
-interface AttachFlags extends ServerOptions {
+export interface AttachFlags extends ServerOptions {
   detachKey: string;
   resize: boolean;
   tmux?: boolean;
@@ -129,22 +128,4 @@ async function pump(client: OrchflowClient, terminal: RemoteTerminal, fromOffset
   const info = (await client.listTerminals()).find((t) => t.id === terminal.id);
   // Unknown (killed by a signal, or already removed): a failure, never a silent 0.
   return { detached: false, code: typeof info?.exitCode === 'number' ? info.exitCode : 1 };
-}
-
-/** Registers `attach` on `program`. */
-export function registerAttach(program: Command, done: (code: number) => void): void {
-  program
-    .command('attach')
-    .description('Attach this terminal to an orchflow terminal (raw mode; detach key leaves it running)')
-    .argument('<id>', "terminal id (see 'orchflow ls')")
-    .option(
-      '--server <url>',
-      'server: unix:/path, ws://host:port or http://host:port; default $ORCHFLOW_SERVER',
-    )
-    .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
-    .option('--detach-key <key>', 'key that detaches', 'ctrl-]')
-    .option('--no-resize', 'do not resize the remote terminal to this window')
-    .option('--tmux', 'attach with tmux itself to a terminal of `serve --backend tmux` (Ctrl-b d detaches)')
-    .option('--tmux-socket <name>', 'tmux socket name for --tmux', 'orchflow')
-    .action(async (id: string, flags: AttachFlags) => done(await attach(id, flags)));
 }

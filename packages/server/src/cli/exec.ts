@@ -3,9 +3,7 @@
 // --server it runs in an in-process orchestrator, which needs no server at all.
 import { constants } from 'node:os';
 import { OrchflowClient } from '@orchflow/client/node';
-import { Orchestrator } from '@orchflow/core';
 import type { ExecResult } from '@orchflow/protocol';
-import { type Command, InvalidArgumentError, Option } from 'commander';
 import { connectTo, type ServerOptions } from './connect';
 import { forwardStdin, type StdinForward } from './stdin-forward';
 import { CLIENT_INFO } from './version';
@@ -16,7 +14,7 @@ export const TIMEOUT_EXIT_CODE = 124;
 /** `exec`'s timeout when `--timeout` is not given: a forgotten command must not run forever. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 10 * 60_000;
 
-interface ExecFlags extends ServerOptions {
+export interface ExecFlags extends ServerOptions {
   agent: string;
   cwd?: string;
   timeout?: number;
@@ -47,6 +45,8 @@ async function open(flags: ExecFlags): Promise<{ client: OrchflowClient; done():
     const client = await connectTo(url, flags.token);
     return { client, done: () => client.close() };
   }
+  // Loaded only here: a run against a server needs the client alone.
+  const { Orchestrator } = await import('@orchflow/core');
   const orchestrator = Orchestrator.builder().build();
   const client = await OrchflowClient.direct(orchestrator, { clientInfo: CLIENT_INFO });
   return {
@@ -122,38 +122,4 @@ export async function exec(words: string[], flags: ExecFlags): Promise<number> {
   } finally {
     await done();
   }
-}
-
-/** Registers `exec` on `program`. */
-export function registerExec(program: Command, done: (code: number) => void): void {
-  program
-    .command('exec')
-    .description('Run one command in a fresh terminal and exit with its exit code')
-    .argument('<command...>', "the command; put it after '--' (one argument is a shell line)")
-    .option(
-      '--server <url>',
-      'server to run on: unix:/path, ws://host:port or http://host:port; default: in-process, or $ORCHFLOW_SERVER',
-    )
-    .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
-    .option('--agent <id>', 'agent id owning the terminal', 'cli')
-    .option('--cwd <dir>', 'working directory')
-    .addOption(
-      new Option('--timeout <ms>', 'hard timeout in milliseconds; 0 for none (default 600000)').argParser(
-        parseNonNegativeInt,
-      ),
-    )
-    .option('--pty', 'run in a PTY (interactive mode) instead of pipes')
-    .addHelpText(
-      'after',
-      '\nPiped stdin is forwarded to the command, then EOF; a terminal on stdin is not (the command\n' +
-        "gets EOF at once). Example: orchflow exec --server unix:/tmp/orchflow.sock -- 'make test | tail -5'",
-    )
-    .action(async (words: string[], flags: ExecFlags) => done(await exec(words, flags)));
-}
-
-/** Parses a flag that is a whole number ≥ 0. */
-function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number ≥ 0`);
-  return n;
 }

@@ -3,7 +3,7 @@
 // pino's "default level:loud must be included in custom levels". `ORCHFLOW_LOG_LEVEL` sets the
 // level when the flag is absent.
 import { type Command, Option } from 'commander';
-import { LOG_LEVELS } from '../logger';
+import { LOG_LEVELS } from '../log-levels';
 
 /** Adds the two logging flags to `command`. */
 export function addLogFlags(command: Command): Command {

@@ -1,10 +1,9 @@
 // `orchflow ls`: the terminals the caller's principal may see, as a table or JSON.
 import type { TerminalInfo } from '@orchflow/protocol';
-import type { Command } from 'commander';
 import { connectTo, type ServerOptions, serverUrl } from './connect';
 import { formatRows } from './table';
 
-interface LsFlags extends ServerOptions {
+export interface LsFlags extends ServerOptions {
   agent?: string;
   json?: boolean;
 }
@@ -38,19 +37,4 @@ export async function ls(flags: LsFlags): Promise<number> {
   } finally {
     await client.close();
   }
-}
-
-/** Registers `ls` on `program`. */
-export function registerLs(program: Command, done: (code: number) => void): void {
-  program
-    .command('ls')
-    .description('List the terminals you may see')
-    .option(
-      '--server <url>',
-      'server: unix:/path, ws://host:port or http://host:port; default $ORCHFLOW_SERVER',
-    )
-    .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
-    .option('--agent <id>', 'only this agent’s terminals')
-    .option('--json', 'print JSON instead of a table')
-    .action(async (flags: LsFlags) => done(await ls(flags)));
 }

@@ -5,12 +5,10 @@
 import { connectUnixSocket, connectWebSocket, OrchflowClient } from '@orchflow/client/node';
 import type { McpClientIdentity, McpConnector } from '@orchflow/mcp';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
-import type { Command } from 'commander';
-import { reportError } from './errors';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { effectivePolicy } from './policy-flag';
-import { USAGE_EXIT_CODE, usageError } from './recording-args';
-import { describeSessionIdle, parseSessionIdle } from './session-idle';
+import { usageError } from './recording-args';
+import { describeSessionIdle } from './session-idle';
 import { VERSION } from './version';
 
 /** Flags of `orchflow mcp`. */
@@ -50,7 +48,7 @@ export function connectFor(
 }
 
 /** Flags that conflict, or a `--connect` URL no transport takes: usage errors (exit 2). */
-function checkMcpFlags(flags: McpFlags): void {
+export function checkMcpFlags(flags: McpFlags): void {
   if (flags.connect !== undefined && flags.policy !== undefined) {
     throw usageError(
       '--policy applies to the embedded orchestrator; with --connect the server’s policy applies',
@@ -107,48 +105,4 @@ export async function runMcp(flags: McpFlags): Promise<number> {
   await shutdown();
   await audit?.close();
   return 0;
-}
-
-/** Registers `mcp` on `program`. */
-export function registerMcp(program: Command, done: (code: number) => void): void {
-  program
-    .command('mcp')
-    .description('Serve MCP on stdio: terminals for AI agents (Claude Desktop/Code, Cursor…)')
-    .option(
-      '--policy <preset|file>',
-      'security policy: aiSafe, locked, standard, trusted or a JSON file',
-      undefined,
-    )
-    .option('--read-only', 'expose only terminal_read, terminal_list, terminal_snapshot and terminal_wait')
-    .option(
-      '--connect <url>',
-      'front a running orchflow serve (ws://…, http://…, unix:/path) instead of embedding one',
-    )
-    .option('--token <token>', 'token for --connect (default $ORCHFLOW_TOKEN)')
-    .option('--backend <name>', 'terminal backend when embedded: direct or tmux', 'direct')
-    .option(
-      '--audit-log <file>',
-      'append every tool call (and, embedded, every policy decision and command end) to this hash-chained JSONL file',
-    )
-    .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
-    .option(
-      '--session-idle <duration>',
-      'close the session of a client unused this long (90s, 30m, 2h, ms; 0 = never; default 30m)',
-      parseSessionIdle,
-    )
-    .addHelpText(
-      'after',
-      '\nAdd to an MCP client as the command `npx -y @orchflow/server mcp` (see docs/mcp.md).\n' +
-        'Default policy: standard. Denied commands come back to the agent as tool errors naming the rule.',
-    )
-    .action(async (flags: McpFlags) => {
-      try {
-        checkMcpFlags(flags);
-      } catch (error) {
-        reportError(error);
-        done(USAGE_EXIT_CODE);
-        return;
-      }
-      done(await runMcp(flags));
-    });
 }

@@ -3,17 +3,17 @@
 // Commands resolve with an exit code instead of calling process.exit, so they are testable and
 // output is flushed before the process ends.
 import { Command, CommanderError } from 'commander';
-import { registerAttach } from './attach';
-import { registerAudit } from './audit';
+import { registerAttach } from './attach-command';
+import { registerAudit } from './audit-command';
 import { reportError } from './errors';
-import { registerExec } from './exec';
-import { registerLs } from './ls';
-import { registerMcp } from './mcp';
-import { registerNode } from './node';
-import { registerRecord } from './record';
+import { registerExec } from './exec-command';
+import { registerLs } from './ls-command';
+import { registerMcp } from './mcp-command';
+import { registerNode } from './node-command';
+import { registerRecord } from './record-command';
 import { USAGE_EXIT_CODE } from './recording-args';
-import { registerReplay } from './replay';
-import { registerServe } from './serve';
+import { registerReplay } from './replay-command';
+import { registerServe } from './serve-command';
 import { VERSION } from './version';
 
 /** Builds the program; `done` receives each command's exit code. */

@@ -10,16 +10,15 @@ import {
   type RecordedCommandList,
 } from '@orchflow/core';
 import { isOrchflowError } from '@orchflow/protocol';
-import type { Command } from 'commander';
 import { commandNumber, formatDuration, usageError, withUsageErrors } from './recording-args';
 import { play } from './replay';
 import { formatRows } from './table';
 
-interface ListFlags {
+export interface ListFlags {
   json?: boolean;
 }
 
-interface ShowFlags {
+export interface ShowFlags {
   command?: string;
 }
 
@@ -137,28 +136,4 @@ export async function recordShow(file: string, flags: ShowFlags): Promise<number
     if (!opened.command.ended) process.stderr.write(`orchflow: command ${n} did not end in this recording\n`);
     return 0;
   });
-}
-
-/** Registers `record list` and `record show` on `program`. */
-export function registerRecord(program: Command, done: (code: number) => void): void {
-  const record = program
-    .command('record')
-    .description('Inspect recordings (asciicast files from serve --record)');
-  record
-    .command('list')
-    .description('List the commands of a recording with exit codes, or the recordings in a directory')
-    .argument('<path>', 'a recording (.cast) or a directory of them')
-    .option('--json', 'print JSON instead of a table')
-    .addHelpText(
-      'after',
-      '\nEXIT is - for a command that had not ended when the recording stopped.\n' +
-        'Example: orchflow record list rec/agent-1/t-1.cast',
-    )
-    .action(async (path: string, flags: ListFlags) => done(await recordList(path, flags)));
-  record
-    .command('show')
-    .description("Print one command's output as recorded")
-    .argument('<file>', 'recording (.cast)')
-    .option('--command <n>', "the command's number (from 'orchflow record list'); required")
-    .action(async (file: string, flags: ShowFlags) => done(await recordShow(file, flags)));
 }

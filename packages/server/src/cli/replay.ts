@@ -9,10 +9,9 @@ import {
   type RecordingEvent,
   type RecordingHeader,
 } from '@orchflow/core';
-import type { Command } from 'commander';
 import { commandNumber, positiveNumber, withUsageErrors } from './recording-args';
 
-interface ReplayFlags {
+export interface ReplayFlags {
   command?: string;
   speed?: string;
   maxIdle?: string;
@@ -152,21 +151,4 @@ export async function replay(
       process.stderr.write(`orchflow: command ${n} did not end in this recording\n`);
     return 0;
   });
-}
-
-/** Registers `replay` on `program`. */
-export function registerReplay(program: Command, done: (code: number) => void): void {
-  program
-    .command('replay')
-    .description('Play a recording (asciicast v2/v3) in this terminal with its timing')
-    .argument('<file>', 'recording (.cast)')
-    .option('--command <n>', "play only command N (numbers from 'orchflow record list')")
-    .option('--speed <x>', 'speed factor, > 0 (2 = twice as fast)', '1')
-    .option('--max-idle <s>', "cap pauses at S seconds (default: the recording's idle_time_limit)")
-    .addHelpText(
-      'after',
-      '\nExamples:\n  orchflow replay rec/agent-1/t-1.cast --speed 2 --max-idle 1\n' +
-        '  orchflow replay rec/agent-1/t-1.cast --command 3',
-    )
-    .action(async (file: string, flags: ReplayFlags) => done(await replay(file, flags)));
 }

@@ -3,7 +3,7 @@
 // and values that only fail when used, such as a tokens or policy file (flagValue). The checks of
 // recording and metrics values are in serve-usage.ts.
 import { InvalidArgumentError } from 'commander';
-import { MIN_TOKEN_LENGTH } from '../auth';
+import { MIN_TOKEN_LENGTH } from '../auth/token-length';
 import { usageError } from './recording-args';
 import type { ServeClusterFlags } from './serve-cluster';
 import type { ServeUsageFlags } from './serve-usage';

@@ -6,8 +6,7 @@
 // serve-cluster.ts and cluster/gateway.ts).
 import { resolve } from 'node:path';
 import type { Orchestrator } from '@orchflow/core';
-import type { Command } from 'commander';
-import { assertSafeBind, DEFAULT_HOST, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
+import { assertSafeBind, generateToken, isLoopbackHost, TokenAuthenticator } from '../auth';
 import { ClusterGateway } from '../cluster/gateway';
 import { gatewayLoginVerifier } from '../cluster/gateway-login';
 import { gatewayRegistry } from '../cluster/gateway-metrics';
@@ -19,22 +18,14 @@ import { UnixSocketServer } from '../unix';
 import { WebSocketServer } from '../ws/ws-server';
 import { announce, type Listener } from './banner';
 import { reportError } from './errors';
-import { addLogFlags, logFormat } from './log-flags';
+import { logFormat } from './log-flags';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { launchedByNpm, watchParent } from './parent-watch';
 import { effectivePolicy } from './policy-flag';
 import { USAGE_EXIT_CODE } from './recording-args';
 import { type GatewayFlagOptions, gatewayMcpClient, gatewayOptions } from './serve-cluster';
-import {
-  checkServeFlags,
-  FlagValueError,
-  flagValue,
-  parsePort,
-  parsePositiveInt,
-  type ServeFlags,
-} from './serve-flags';
+import { checkServeFlags, FlagValueError, flagValue, type ServeFlags } from './serve-flags';
 import { type ServeUsage, serveUsage } from './serve-usage';
-import { parseSessionIdle } from './session-idle';
 import { type ShutsDown, type Stoppable, shutdownOnSignals } from './shutdown';
 
 async function authFrom(flags: ServeFlags): Promise<{ auth?: TokenAuthenticator; generated?: string }> {
@@ -257,7 +248,7 @@ function recordingBanner(flags: ServeFlags): string | undefined {
  * The action of `serve`: a usage error in the flags or their values (a file that cannot be read,
  * a public bind without a token) exits 2 before anything listens.
  */
-async function serveCommand(flags: ServeFlags): Promise<number> {
+export async function serveCommand(flags: ServeFlags): Promise<number> {
   let usage: ServeUsage;
   let cluster: GatewayFlagOptions | undefined;
   try {
@@ -275,107 +266,4 @@ async function serveCommand(flags: ServeFlags): Promise<number> {
     reportError(error.reason);
     return USAGE_EXIT_CODE;
   }
-}
-
-/** Registers `serve` on `program`. */
-export function registerServe(program: Command, done: (code: number) => void): void {
-  addLogFlags(program.command('serve'))
-    .description(
-      'Serve an orchestrator (or, with --cluster, an orchflow cluster as a gateway) over stdio, a Unix socket, WebSocket and/or HTTP',
-    )
-    .option('--ws <port>', 'WebSocket listener port', parsePort)
-    .option('--http <port>', 'HTTP listener port (JSON-RPC sessions, REST + SSE)', parsePort)
-    .option('--host <host>', 'interface for --ws/--http (non-loopback needs --token/--tokens)', DEFAULT_HOST)
-    .option('--unix <path>', 'Unix socket path (created with mode 0600)')
-    .option('--stdio', 'serve one client on stdin/stdout (sidecar mode; logs go to stderr)')
-    .option(
-      '--policy <preset|file>',
-      'security policy for every client: aiSafe, locked, standard, trusted or a JSON file (default: standard with --ws/--http, else trusted)',
-    )
-    .option(
-      '--backend <name>',
-      'terminal backend: direct or tmux (terminals survive a crash of the server; see docs/tmux.md)',
-      'direct',
-    )
-    .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
-    .option(
-      '--token <token>',
-      "admin token clients must present (visible in ps and to terminals' commands; prefer --tokens FILE, see docs/security.md)",
-    )
-    .option(
-      '--tokens <file>',
-      'JSON tokens file: { "tokens": [{ "token", "principal", "policy"? }] } (policy: a preset name or object)',
-    )
-    .option('--max-terminals <n>', 'cap on live terminals', parsePositiveInt)
-    .option(
-      '--audit-log <file>',
-      'append every policy decision, command end, floor keystroke and MCP call to this hash-chained JSONL file (check it with orchflow audit verify)',
-    )
-    .option(
-      '--allow-origin <origin...>',
-      'browser origins --ws/--http accept (default none: requests from web pages are refused)',
-    )
-    .option('--mcp', 'also serve MCP (Streamable HTTP) at /mcp on the --http listener, same tokens')
-    .option(
-      '--session-idle <duration>',
-      'with --mcp: close an MCP client session unused this long (90s, 30m, 2h, ms; 0 = never; default 30m)',
-      parseSessionIdle,
-    )
-    .option(
-      '--ui',
-      'also serve the web monitor at /ui/ on the --http listener; prints a one-time login link (see docs/monitor.md)',
-    )
-    .option('--ui-assets <dir>', "with --ui: serve this monitor build instead of @orchflow/monitor's")
-    .option(
-      '--metrics',
-      'also serve Prometheus metrics at /metrics on the --http listener, for an admin token or --metrics-token (and loopback peers without one, see --metrics-auth; docs/observability.md)',
-    )
-    .option(
-      '--metrics-token <token>',
-      'with --metrics: a bearer token (16+ characters) that may scrape /metrics',
-    )
-    .option(
-      '--metrics-auth <mode>',
-      'with --metrics: token (every scrape needs an admin token or --metrics-token) or loopback (loopback peers need none); default token with --token/--tokens, else loopback',
-    )
-    .option(
-      '--record <dir>',
-      'record every terminal as an asciicast file in <dir>/<agent>/<terminal>.cast, with command markers and an index (see docs/observability.md)',
-    )
-    .option('--record-format <format>', 'with --record: asciicast v2 (default; asciinema 2.x plays it) or v3')
-    .option('--record-input', 'with --record: record keystrokes too (they can hold secrets)')
-    .option(
-      '--record-max-bytes <size>',
-      'with --record: largest size of one recording (bytes, or 500KB, 10MB, 1GiB; at least 4096); a full one ends with a truncation marker',
-    )
-    .option('--record-rotate', 'with --record-max-bytes: continue a full recording in <terminal>.1.cast, …')
-    .option(
-      '--record-dir-max-bytes <size>',
-      'with --record: largest size of all recordings in <dir>; the oldest finished ones are deleted first',
-    )
-    .option(
-      '--record-retention <duration>',
-      'with --record: delete finished recordings older than this (90s, 30m, 12h, 7d, 2w), at start and periodically',
-    )
-    .option(
-      '--cluster <urls>',
-      "gateway mode: serve the orchflow cluster on these NATS servers (nats://HOST:PORT,…) instead of a local orchestrator; callers' tokens go to the nodes (see docs/cluster.md)",
-    )
-    .option(
-      '--cluster-name <name>',
-      'with --cluster: the cluster (subject namespace) to serve (default orchflow)',
-    )
-    .option('--nats-token <token>', 'with --cluster: NATS token')
-    .option('--nats-user <user>', 'with --cluster: NATS user (with --nats-pass)')
-    .option('--nats-pass <password>', 'with --cluster: NATS password')
-    .option('--nats-creds <file>', 'with --cluster: NATS credentials file (JWT + nkey)')
-    .option('--nats-tls-ca <file>', 'with --cluster: CA file for a TLS connection to NATS')
-    .addHelpText(
-      'after',
-      '\nWithout tokens, --stdio and --unix give every client admin rights (they are local only).\n' +
-        '--ws/--http without a token generate one and print it.\n' +
-        'A token\'s "policy" ("aiSafe", "locked", "standard", "trusted" or a policy object) holds its\n' +
-        'clients to that policy on top of --policy: a command must pass both (see docs/security.md).',
-    )
-    .action(async (flags: ServeFlags) => done(await serveCommand(flags)));
 }

@@ -36,10 +36,10 @@ import { DEFAULT_WS_RECONNECT_GRACE_MS } from '../ws/ws-server-options';
 import { Announcer } from './announcer';
 import { serveDiscovery } from './discovery';
 import { ensureNameFree } from './name-check';
+import { DEFAULT_NODE_CAPACITY } from './node-defaults';
 import { NodeSessions } from './sessions';
 
-/** Default capacity (terminals) a node announces. */
-export const DEFAULT_NODE_CAPACITY = 100;
+export { DEFAULT_NODE_CAPACITY } from './node-defaults';
 
 const SettingsSchema = z.object({
   nodeId: z.string(),

@@ -1,0 +1,2 @@
+/** Default capacity (terminals) a node announces. */
+export const DEFAULT_NODE_CAPACITY = 100;
