@@ -5,7 +5,10 @@
 // lists the packages it reaches.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_CLUSTER_NAME } from '@orchflow/client/node';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_NODE_CAPACITY } from '../src/cluster/node';
+import { runCli } from './cli-capture';
 import { SERVER_ROOT } from './cli-run';
 
 const STATIC_IMPORT = /^import\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
@@ -48,5 +51,14 @@ describe('the orchflow CLI', () => {
       '@orchflow/client/node',
       '@orchflow/protocol',
     ]);
+  });
+
+  it('states the defaults it no longer imports as they are (cluster name, node capacity)', async () => {
+    // Help is wrapped to the width of the output: compare with runs of spaces joined.
+    const help = async (command: string) => (await runCli([command, '--help'])).stdout.replace(/\s+/g, ' ');
+    const node = await help('node');
+    expect(node).toContain(`to join (default ${DEFAULT_CLUSTER_NAME})`);
+    expect(node).toContain(`takes (default ${DEFAULT_NODE_CAPACITY})`);
+    expect(await help('serve')).toContain(`serve (default ${DEFAULT_CLUSTER_NAME})`);
   });
 });
