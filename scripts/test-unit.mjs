@@ -17,11 +17,24 @@ const REPORT_START =
 const reports = new Map();
 /** @type {Map<string, string[]>} the `FAIL`/`FAILED` lines of each task: which tests failed */
 const failedTests = new Map();
+/** @type {Map<string, string[]>} the last lines of each task (a crash may print no report) */
+const tails = new Map();
+const TAIL_LINES = 30;
+/** @type {Set<string>} tasks turbo reports failed (`Failed:    @orchflow/x#test, …`) */
+const failedTasks = new Set();
 
 function take(line) {
-  const match = TASK_LINE.exec(line.replace(ANSI, ''));
+  const plain = line.replace(ANSI, '');
+  const failed = /^\s*Failed:\s+(.*)$/.exec(plain);
+  if (failed?.[1])
+    for (const name of failed[1].split(',')) failedTasks.add(name.trim().replace(/#test$/, ''));
+  const match = TASK_LINE.exec(plain);
   if (!match) return;
   const [, task, text] = match;
+  const tail = tails.get(task) ?? [];
+  tail.push(text);
+  if (tail.length > TAIL_LINES) tail.shift();
+  tails.set(task, tail);
   if (/^\s*(FAIL|FAILED)\s/.test(text)) {
     const names = failedTests.get(task) ?? [];
     if (!names.includes(text.trim())) names.push(text.trim());
@@ -40,7 +53,7 @@ function lineSplitter(write) {
   return {
     push(chunk) {
       write(chunk);
-      const lines = (rest + chunk.toString('utf8')).split('\n');
+      const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) take(line);
     },
@@ -57,6 +70,9 @@ const child = spawn(
     stdio: ['inherit', 'pipe', 'pipe'],
   },
 );
+// Decoded as a stream, so a character split between two reads is not mangled in `take`.
+child.stdout.setEncoding('utf8');
+child.stderr.setEncoding('utf8');
 const out = lineSplitter((chunk) => process.stdout.write(chunk));
 const err = lineSplitter((chunk) => process.stderr.write(chunk));
 child.stdout.on('data', (chunk) => out.push(chunk));
@@ -69,12 +85,18 @@ child.on('error', (error) => {
 child.on('close', (code, signal) => {
   out.end();
   err.end();
-  if (code !== 0 && (reports.size > 0 || failedTests.size > 0)) {
+  const unreported = [...failedTasks].filter((task) => !reports.has(task) && tails.has(task));
+  if (code !== 0 && (reports.size > 0 || failedTests.size > 0 || unreported.length > 0)) {
     const print = (line) => process.stdout.write(`${line}\n`);
     print('\n==================== failures, repeated from above ====================');
     for (const [task, report] of reports) {
       print(`\n---- ${task}: its failure report (first ${MAX_LINES_PER_TASK} lines) ----`);
       for (const line of report) print(line);
+    }
+    // A suite that failed without a report (a crashed worker, a failed hook outside any test).
+    for (const task of unreported) {
+      print(`\n---- ${task}: failed without a failure report; its last ${TAIL_LINES} lines ----`);
+      for (const line of tails.get(task) ?? []) print(line);
     }
     // The list of failed tests comes last: it is what a log's tail must show.
     print('\n---- failed tests ----');
