@@ -8,10 +8,14 @@ import { ClusterNode, type ClusterNodeOptions } from '../src/cluster/node';
 import { type NatsServer, type NatsServerOptions, startNatsServer } from './nats-harness';
 import { testAuthenticator } from './transport-harness';
 
-/** A nats-server killed when the test ends. */
+/** A nats-server killed when the test ends; the test fails if the server died by itself. */
 export async function natsForTest(options: NatsServerOptions = {}): Promise<NatsServer> {
   const server = await startNatsServer(options);
-  onTestFinished(() => server.stop());
+  onTestFinished(async () => {
+    const died = server.unexpectedExit();
+    await server.stop();
+    if (died) throw new Error(died);
+  });
   return server;
 }
 

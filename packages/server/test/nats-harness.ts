@@ -37,6 +37,8 @@ export interface NatsServer extends AsyncDisposable {
   stop(): Promise<void>;
   /** The server's log so far (for failure messages). */
   log(): string;
+  /** Why the server exited without being killed (e.g. a panic, with its log's end), if it did. */
+  unexpectedExit(): string | undefined;
 }
 
 const NATS_BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
@@ -60,6 +62,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   let token = options.token;
   let logText = '';
   let child: ChildProcess | undefined;
+  let unexpectedExit: string | undefined;
   const launch = async (port: number): Promise<number> => {
     const auth = token ? ['--auth', token] : [];
     const started = spawn(NATS_BIN, [...args, ...auth, '-p', String(port)], {
@@ -88,6 +91,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
           clearTimeout(timer);
           started.removeAllListeners('exit');
           started.once('exit', () => running.delete(started));
+          // On 'close', once stderr is read to its end (a panic's trace is the last thing said).
+          started.once('close', (code, signal) => {
+            // `kill()` clears `child` first: still ours means nobody asked it to stop. Said at
+            // once, since a test waiting on the dead server would only report a timeout.
+            if (child !== started) return;
+            unexpectedExit ??= `nats-server (pid ${started.pid}) exited by itself (code ${code}, signal ${signal}); its log ends:\n${logText.slice(-3_000)}`;
+            console.error(unexpectedExit);
+          });
           resolve(Number(match[1]));
         }
       });
@@ -119,6 +130,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
     stop,
     log: () => logText,
+    unexpectedExit: () => unexpectedExit,
     [Symbol.asyncDispose]: stop,
   };
 }
