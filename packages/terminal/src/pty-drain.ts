@@ -12,6 +12,7 @@
 // process and `ptyDrainStats()` (in `orchestrator.metrics` as `outputDrain`) counts the PTYs without it.
 import { closeSync, constants, openSync, write } from 'node:fs';
 import type { IPty } from 'node-pty';
+import { ownBuffer } from './own-buffer';
 
 // 2 s: the queue is at most a few dozen KiB, read in microseconds; this only bounds a stuck PTY.
 const DRAIN_TIMEOUT_MS = 2_000;
@@ -63,7 +64,7 @@ export class PtyDrain {
     private readonly slaveFd: number,
     nonce: string,
   ) {
-    this.sentinel = Buffer.from(`\x1b]633;orchflow-drained;${nonce}\x07`);
+    this.sentinel = ownBuffer(`\x1b]633;orchflow-drained;${nonce}\x07`);
   }
 
   /**

@@ -6,6 +6,8 @@
 // garbled (a cwd too long for one write, bytes of another program landing inside it): they would
 // show the key to every reader of the terminal. A marker may be split across chunks: bytes that
 // could still be the start of a valid marker are held back until they decide.
+
+import { ownBuffer } from '../own-buffer';
 import { decodeCwdField, MARKER_PREFIX, MarkerKind } from '../shell-integration/marker-format';
 
 /** A marker recognised in the output. */
@@ -20,6 +22,8 @@ export type ParsedPiece = { type: 'data'; bytes: Uint8Array } | { type: 'marker'
 
 // Shared by every parser: `held` is replaced, never written into.
 const EMPTY = Buffer.alloc(0);
+/** The bytes every marker starts with, shared by all parsers. */
+const PREFIX = ownBuffer(MARKER_PREFIX, 'latin1');
 const ESC = 0x1b;
 const BEL = 0x07;
 const SEMI = 0x3b;
@@ -34,7 +38,7 @@ type Match =
 
 /** Splits a PTY byte stream into data and the markers carrying one terminal's nonce. */
 export class MarkerParser {
-  private readonly prefix: Buffer;
+  private readonly prefix = PREFIX;
   private readonly nonce: Buffer;
   private held: Buffer = EMPTY;
   /** Recognise the key request (`ESC ] 633 ; K BEL`); the owner switches it off once answered. */
@@ -42,8 +46,7 @@ export class MarkerParser {
 
   /** Recognises only markers that carry `nonce` (the terminal's key). */
   constructor(nonce: string) {
-    this.prefix = Buffer.from(MARKER_PREFIX, 'latin1');
-    this.nonce = Buffer.from(nonce, 'latin1');
+    this.nonce = ownBuffer(nonce, 'latin1');
   }
 
   /** Parses the next chunk; held-back bytes from earlier chunks are considered first. */

@@ -14,7 +14,7 @@ export interface RingReadOptions {
 }
 
 /** Bytes a ring starts with: a shell's prompt and a few commands' output fit. */
-const INITIAL_BYTES = 16 * 1024;
+const INITIAL_BYTES = 4 * 1024;
 
 /** Memory of `bytes` that is not zero-filled (see the constructor). */
 function uninitialized(bytes: number): Uint8Array {
