@@ -1,8 +1,11 @@
 // A node's entry in the cluster's KV bucket: put at start, refreshed every `ttlMs / 3` (the
 // heartbeat), put again soon after its load changes (debounced, so a burst of spawns is one
 // write) and after NATS reconnects; deleted on a graceful stop. Load is the number of live
-// terminals, recounted from the orchestrator's spawn and exit events. A put that fails re-creates
-// the bucket and tries again (a nats-server that lost its JetStream store comes back without it).
+// terminals, recounted from the orchestrator's spawn and exit events. One put runs at a time: one
+// asked for meanwhile runs once after it, with the announcement as it is then (while NATS is away
+// a put waits out its 5 s timeout, and heartbeats would otherwise pile up behind it). A put the
+// server answers with "no stream" re-creates the bucket and tries again (a nats-server that lost
+// its JetStream store comes back without it); a timeout or a closed connection does not.
 import type { KV } from '@nats-io/kv';
 import type { NodeAnnouncement } from '@orchflow/client/node';
 import type { Orchestrator } from '@orchflow/core';
@@ -17,6 +20,10 @@ export class Announcer {
   private readonly recount = (): void => this.loadChanged();
   private announcement: NodeAnnouncement;
   private stopped = false;
+  /** The put under way, if any. */
+  private putting: Promise<void> | undefined;
+  /** A put was asked for while one ran: run one more after it. */
+  private again = false;
 
   constructor(
     private kv: KV,
@@ -46,18 +53,42 @@ export class Announcer {
     this.orchestrator.on('terminal.exit', this.recount);
   }
 
-  /** Puts the announcement now (heartbeat, or after a NATS reconnect). */
-  async put(): Promise<void> {
+  /**
+   * Puts the announcement now (heartbeat, load change, or after a NATS reconnect); resolves once
+   * it is put or failed (the failure goes to `onError`). Coalesced with a put under way.
+   */
+  put(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.putting) {
+      this.again = true;
+      return this.putting;
+    }
+    const run = async (): Promise<void> => {
+      try {
+        do {
+          this.again = false;
+          await this.putOnce();
+        } while (this.again && !this.stopped);
+      } finally {
+        this.putting = undefined;
+      }
+    };
+    this.putting = run();
+    return this.putting;
+  }
+
+  private async putOnce(): Promise<void> {
     if (this.stopped) return;
     this.announcement = this.current();
     const value = JSON.stringify(this.announcement);
     try {
       await this.kv.put(this.announcement.id, value);
     } catch (error) {
-      // The bucket may be gone: nats-server lost its JetStream store (restarted without its
-      // volume), and without a bucket no router sees any node. Create it again and put once more.
-      // Else NATS may be reconnecting; the next heartbeat or the reconnect puts it again.
-      if (!this.reopen || this.stopped) {
+      // nats.js says JetStreamNotEnabled when nothing answers on the bucket's subject: the stream
+      // is gone (nats-server lost its JetStream store: restarted without its volume), and without
+      // a bucket no router sees any node. Create it again and put once more. A timeout or a closed
+      // connection means NATS is away; the next heartbeat, or the reconnect, puts it again.
+      if (!this.reopen || this.stopped || (error as Error).name !== 'JetStreamNotEnabled') {
         this.onError(error as Error);
         return;
       }
@@ -78,6 +109,8 @@ export class Announcer {
     clearTimeout(this.debounce);
     this.orchestrator.off('terminal.spawn', this.recount);
     this.orchestrator.off('terminal.exit', this.recount);
+    // A put that lands after the delete would announce a stopped node for one more TTL.
+    await this.putting?.catch(() => undefined);
     if (!keepKey) await this.kv.delete(this.announcement.id).catch((error: Error) => this.onError(error));
   }
 
