@@ -138,8 +138,11 @@ describe('token auth over serveChannel', () => {
     return OrchflowClient.fromChannel(client, { token });
   }
 
-  it('refuses a missing or wrong token with Unauthorized', async () => {
+  it('refuses a missing, empty or wrong token with Unauthorized', async () => {
     expect(await codeOf(connect(undefined))).toBe(ErrorCode.Unauthorized);
+    // An empty token is what an unset variable gives (`token: process.env.TOKEN ?? ''`).
+    expect(await codeOf(connect(''))).toBe(ErrorCode.Unauthorized);
+    await expect(connect('')).rejects.toThrow(/requires a token/);
     expect(await codeOf(connect('wrong-token-0123456789'))).toBe(ErrorCode.Unauthorized);
   });
 

@@ -57,8 +57,11 @@ export const InitializeParamsSchema = z.object({
   /** The client's `PROTOCOL_VERSION`. */
   protocolVersion: ProtocolVersionSchema,
   clientInfo: ClientInfoSchema,
-  /** Auth token; the server maps it to a principal. Omitted on trusted in-process channels. */
-  token: z.string().min(1).max(4096).optional(),
+  /**
+   * Auth token; the server maps it to a principal. Omitted on trusted in-process channels. An
+   * empty one (an unset variable) counts as none, so the server answers Unauthorized, not InvalidParams.
+   */
+  token: z.string().max(4096).optional(),
   capabilities: ClientCapabilitiesSchema.optional(),
 });
 /** Params of `initialize`. */
