@@ -6,7 +6,6 @@
 // garbled (a cwd too long for one write, bytes of another program landing inside it): they would
 // show the key to every reader of the terminal. A marker may be split across chunks: bytes that
 // could still be the start of a valid marker are held back until they decide.
-
 import { ownBuffer } from '../own-buffer';
 import { decodeCwdField, MARKER_PREFIX, MarkerKind } from '../shell-integration/marker-format';
 
