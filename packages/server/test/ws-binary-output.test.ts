@@ -291,11 +291,16 @@ describe('encodeBinaryOutput', () => {
     expect(new Uint8Array(frame.subarray(4 + headerLength))).toEqual(bytes);
   });
 
-  it('leaves base64 output, lone surrogates and other messages to JSON', () => {
+  it('leaves base64 output, lone surrogates, text without its bytes that holds U+FFFD, and other messages to JSON', () => {
     expect(encodeBinaryOutput(output({ terminalId: 't', data: '/w==', encoding: 'base64', offset: 0 }))).toBe(
       undefined,
     );
     expect(encodeBinaryOutput(output({ terminalId: 't', data: 'a\uD800b', offset: 0 }))).toBe(undefined);
+    // U+FFFD may stand for bytes that were not UTF-8 (here one byte): encoded back, the frame would
+    // carry 3 bytes for a range of 1, and the client hands a frame's bytes out as the output's own.
+    expect(encodeBinaryOutput(output({ terminalId: 't', data: 'a\uFFFDb', offset: 0, nextOffset: 3 }))).toBe(
+      undefined,
+    );
     expect(
       encodeBinaryOutput({
         jsonrpc: '2.0',

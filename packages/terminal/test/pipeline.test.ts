@@ -75,6 +75,22 @@ describe('OutputPipeline', () => {
     expect(r.events[0]).toEqual({ type: 'data', data: 'one\nline two\n', offset: 5, nextOffset: 18 });
   });
 
+  it('hands replayed output out with its own bytes, also bytes that are not UTF-8', async () => {
+    const p = pipeline();
+    const flushed = new Promise((resolve) => p.onData(resolve));
+    // 0xff and a lone 0xc3 are not UTF-8: each decodes to U+FFFD, three bytes when encoded back.
+    const raw = Uint8Array.from([...enc.encode('a '), 0xff, 0x20, 0xc3, 0x20, ...enc.encode('é\n')]);
+    p.push(raw);
+    await flushed;
+    const r = recorder();
+    p.subscribe({ fromOffset: 0 }, r.listener);
+    const event = await r.until((e) => e.type === 'data');
+    if (event.type !== 'data') throw new Error('unreachable');
+    expect(event).toEqual({ type: 'data', data: 'a \uFFFD \uFFFD é\n', offset: 0, nextOffset: raw.length });
+    // A transport that sends bytes (WebSocket binary frames) sends these, not the text encoded back.
+    expect(event.bytes).toEqual(raw);
+  });
+
   it('pauses the producer for a manual-ack subscriber that does not ack, and resumes on ack', async () => {
     const calls: string[] = [];
     const p = pipeline({ onPause: () => calls.push('pause'), onResume: () => calls.push('resume') });

@@ -96,16 +96,18 @@ describe('raw live output', () => {
     expect(decode).toHaveBeenCalledTimes(1);
   });
 
-  it('replays retained output as decoded text without bytes', () => {
+  it('replays retained output with its bytes too, decoded only when read', () => {
     const p = pipeline();
     p.push(BYTES.slice());
     p.end();
+    const decode = vi.spyOn(utf8Decoder, 'decode');
     const events: StreamEvent[] = [];
     p.subscribe({ fromOffset: 0 }, (event) => events.push(event));
     return Promise.resolve().then(() => {
       const data = events.find((e): e is DataEvent => e.type === 'data');
+      expect(data?.bytes).toEqual(BYTES);
+      expect(decode).not.toHaveBeenCalled();
       expect(data?.data).toBe(TEXT);
-      expect(data?.bytes).toBeUndefined();
     });
   });
 

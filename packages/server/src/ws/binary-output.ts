@@ -30,8 +30,11 @@ export function selectProtocol(offered: ReadonlySet<string>, binaryOutput: boole
 
 /**
  * The binary frame of `message`, or undefined when it must stay a JSON text frame: anything but a
- * single `terminal.output` with UTF-8 text (base64 output keeps its JSON form), and text holding
- * lone surrogates, which UTF-8 cannot carry but JSON escapes.
+ * single `terminal.output` with UTF-8 text (base64 output keeps its JSON form), text holding
+ * lone surrogates, which UTF-8 cannot carry but JSON escapes, and — where the output's own bytes
+ * are not attached — text holding U+FFFD: it may stand for bytes that were not UTF-8, so its
+ * encoding would not be the bytes of [offset, nextOffset), which clients hand out as the output's
+ * own (`event.bytes`).
  */
 export function encodeBinaryOutput(
   message: JsonRpcMessage,
@@ -46,7 +49,8 @@ export function encodeBinaryOutput(
   const raw = rawOutputOf(params);
   if (raw) return rawFrame(message, params as Record<string, unknown>, raw, alloc);
   const { data, ...rest } = params as Record<string, unknown>;
-  if (typeof data !== 'string' || (rest.encoding ?? 'utf8') !== 'utf8' || !wellFormed(data)) return undefined;
+  if (typeof data !== 'string' || (rest.encoding ?? 'utf8') !== 'utf8') return undefined;
+  if (!wellFormed(data) || data.includes('\uFFFD')) return undefined;
   const header = JSON.stringify({ ...message, params: rest });
   const headerBytes = Buffer.byteLength(header);
   const frame = alloc(LENGTH_BYTES + headerBytes + Buffer.byteLength(data));

@@ -13,6 +13,17 @@ export interface RingReadOptions {
   maxBytes?: number;
 }
 
+/** A page of {@link OutputRing.readRaw}: {@link ReadResult} with the bytes in place of their text. */
+export interface RawPage {
+  /** The bytes of [offset, nextOffset), a copy. */
+  bytes: Uint8Array;
+  offset: number;
+  nextOffset: number;
+  endOffset: number;
+  /** What rotated out before `offset`, when `fromOffset` was older than the ring's start. */
+  gap?: { from: number; to: number };
+}
+
 /** Bytes a ring starts with: a shell's prompt and a few commands' output fit. */
 const INITIAL_BYTES = 4 * 1024;
 
@@ -99,6 +110,19 @@ export class OutputRing {
    * incomplete character, and `nextOffset` continues exactly where it ended.
    */
   read(options: RingReadOptions = {}): ReadResult {
+    const page = this.readRaw(options);
+    const result: ReadResult = {
+      data: utf8Decoder.decode(page.bytes),
+      offset: page.offset,
+      nextOffset: page.nextOffset,
+      endOffset: page.endOffset,
+    };
+    if (page.gap) result.gap = page.gap;
+    return result;
+  }
+
+  /** {@link read} without the decoding: the page's bytes (a copy), on the same character edges. */
+  readRaw(options: RingReadOptions = {}): RawPage {
     const from = options.fromOffset ?? this.startOffset;
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     if (!Number.isInteger(from) || from < 0 || from > this.end) {
@@ -118,14 +142,14 @@ export class OutputRing {
       const charEnd = begin + sequenceLength(byteAt(begin));
       if (charEnd <= this.end) stop = charEnd;
     }
-    const result: ReadResult = {
-      data: utf8Decoder.decode(this.readBytes(begin, stop)),
+    const page: RawPage = {
+      bytes: this.readBytes(begin, stop),
       offset: begin,
       nextOffset: stop,
       endOffset: this.end,
     };
-    if (from < this.startOffset) result.gap = { from, to: begin };
-    return result;
+    if (from < this.startOffset) page.gap = { from, to: begin };
+    return page;
   }
 
   /**

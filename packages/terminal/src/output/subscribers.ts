@@ -4,7 +4,7 @@
 // most `highWaterMark` unacknowledged bytes; the producer is paused while any such subscriber is
 // that far behind and resumed once all are back under their low watermark.
 import { ErrorCode, OrchflowError, type OutputChunk } from '@orchflow/protocol';
-import { defineLazyData } from './raw-output';
+import { defineLazyData, lazyText } from './raw-output';
 import type { OutputRing } from './ring';
 
 /** Default credit of a manual-ack subscriber. */
@@ -18,8 +18,9 @@ export interface DataEvent extends OutputChunk {
   /** Offset one past the chunk's last byte: where the next chunk starts, and what to `ack()`. */
   nextOffset: number;
   /**
-   * The chunk's raw bytes ([offset, nextOffset)) when they were at hand (live output); `data` is
-   * then decoded from them on first read. Must not be modified.
+   * The chunk's raw bytes ([offset, nextOffset)) where the producer has them — a terminal's
+   * subscribers always do, live or replayed; `data` is then decoded from them on first read. Must
+   * not be modified.
    */
   bytes?: Uint8Array;
 }
@@ -83,11 +84,14 @@ export interface StreamSource {
   ended(): boolean;
 }
 
-/** The chunk just flushed, handed out directly to subscribers that are exactly at its start. */
+/**
+ * Output for a subscriber: the chunk just flushed (handed out directly to subscribers exactly at
+ * its start), or a page read back from the ring.
+ */
 export interface FreshChunk {
   offset: number;
   length: number;
-  /** The flushed bytes; nothing writes to them afterwards. */
+  /** Its bytes; nothing writes to them afterwards. */
   bytes: Uint8Array;
   /** Their text, decoded on first call and shared by every subscriber. */
   text: () => string;
@@ -234,11 +238,11 @@ export class SubscriberSet {
       if (sub.disposed || sub.cursor >= limit) break;
       if (fresh && sub.cursor === fresh.offset && fresh.offset + fresh.length <= limit) {
         sub.cursor += fresh.length;
-        sub.listener(freshEvent(fresh));
+        sub.listener(dataEvent(fresh));
         continue;
       }
       const from = sub.cursor;
-      const page = ring.read({
+      const page = ring.readRaw({
         fromOffset: from,
         maxBytes: Math.min(limit - from, REPLAY_CHUNK_BYTES),
       });
@@ -248,8 +252,12 @@ export class SubscriberSet {
         this.gaps++;
         sub.listener({ type: 'gap', from: page.gap.from, to: page.gap.to });
       }
-      if (page.data.length > 0 && !sub.disposed) {
-        sub.listener({ type: 'data', data: page.data, offset: page.offset, nextOffset: page.nextOffset });
+      if (page.nextOffset > page.offset && !sub.disposed) {
+        // Replayed output carries its bytes like live output: a transport that sends bytes sends
+        // the ring's own (output that is not UTF-8 stays as it was), and the text is decoded only
+        // if read.
+        const { bytes, offset, nextOffset } = page;
+        sub.listener(dataEvent({ bytes, offset, length: nextOffset - offset, text: lazyText(bytes) }));
       }
     }
     const end = this.source.flushedOffset();
@@ -261,10 +269,10 @@ export class SubscriberSet {
 }
 
 /**
- * A data event of a fresh chunk whose `data` is decoded only if a listener reads it. `bytes` is not
- * enumerable: spreads, JSON and equality checks see the same event as for replayed output.
+ * A data event whose `data` is decoded only if a listener reads it. `bytes` is not enumerable:
+ * spreads, JSON and equality checks see `{ type, data, offset, nextOffset }`.
  */
-function freshEvent(fresh: FreshChunk): DataEvent {
+function dataEvent(fresh: FreshChunk): DataEvent {
   const { text, bytes, offset, length } = fresh;
   const event: DataEvent = defineLazyData({ type: 'data' as const }, text) as DataEvent;
   event.offset = offset;
