@@ -325,7 +325,10 @@ async def test_a_cancelled_stream_start_leaves_no_subscription_on_a_real_server(
         stream = terminal.stream()
         opening = asyncio.create_task(stream.start())
         deadline = time.monotonic() + 10
-        while not orch._peer._pending:  # wait until the subscribe is on the wire
+        # Wait until the subscribe is on the wire. A fast server can answer it between two looks
+        # at the pending table (it was never seen pending, and start() is done): then the answer
+        # won the race, the other path below.
+        while not orch._peer._pending and not opening.done():
             assert time.monotonic() < deadline, "the subscribe was never sent"
             await asyncio.sleep(0.001)
         opening.cancel()  # races the server's answer: either path must leave nothing subscribed
