@@ -139,6 +139,37 @@ export async function waitForText(
   );
 }
 
+/**
+ * Waits until one of the elements `selector` matches has text containing `text` (any of them, not
+ * only the first: a list may gain newer entries above it). On timeout the error lists what the
+ * elements held.
+ */
+export async function waitForTextInAny(
+  page: Page,
+  selector: string,
+  text: string,
+  timeout = 30_000,
+): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, needle]) =>
+        Array.from(document.querySelectorAll(sel as string)).some((el) =>
+          el.textContent?.includes(needle as string),
+        ),
+      [selector, text],
+      { timeout, polling: 100 },
+    );
+  } catch (error) {
+    const held = await page.$$eval(selector, (els) => els.map((el) => el.textContent?.trim() ?? ''));
+    throw new Error(
+      `No ${selector} holds '${text}' after ${timeout} ms; they hold: ${JSON.stringify(held)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
 /** The selector of one terminal's tile. */
 export function tile(terminalId: string): string {
   return `[data-testid="tile"][data-terminal-id="${terminalId}"]`;
