@@ -26,7 +26,7 @@ export {
   REDACTION_HOLD_MS,
   type TerminalRedaction,
 } from './output/redaction';
-export { OutputRing, type RingReadOptions } from './output/ring';
+export { OutputRing, type RawPage, type RingReadOptions } from './output/ring';
 export { HeadlessScreen } from './output/screen';
 export {
   type DataEvent,
