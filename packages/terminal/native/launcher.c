@@ -2,13 +2,15 @@
  * orchflow-launch: the native form of the launcher every terminal process is exec'd through
  * (see src/containment/launcher.ts, which builds its argv and holds the perl form used where this
  * was not compiled). In one process that keeps its pid, session and process group it
- *   1. joins the terminal's cgroups (writes its pid to each `cgroup.procs`);
+ *   1. joins the terminal's cgroups (writes `0`, itself, to each file given: a v1 hierarchy's
+ *      `tasks`, which moves this one thread without the kernel's cgroup-wide migration lock, or
+ *      a v2 `cgroup.procs`);
  *   2. marks every fd above 2 close-on-exec (close_range, else each fd listed in /proc/self/fd);
  *   3. installs the seccomp filter it is given (setting no_new_privs first when not root);
  *   4. restores the variables the orchestrator stashed (ORCHFLOW_LAUNCH_STASH_<NAME>: LD_*,
  *      PERL*, ... which a dynamically linked launcher would act on before step 2) and execs the
  *      rest of its argv (searched in PATH when it has no slash, like perl's exec).
- * argv: <filter as hex, or ""> <n> <n cgroup.procs paths> <program> <args...>
+ * argv: <filter as hex, or ""> <n> <n tasks or cgroup.procs paths> <program> <args...>
  * Any failure prints `orchflow-launch: ...` and exits 126 before the program runs.
  */
 #define _GNU_SOURCE
@@ -40,13 +42,13 @@ static void fail(const char *format, ...) {
   exit(126);
 }
 
-static void join_cgroup(const char *procs) {
-  char pid[32];
-  int length = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-  int fd = open(procs, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail("cannot join cgroup %s: %s", procs, strerror(errno));
-  if (write(fd, pid, (size_t)length) != length) fail("cannot join cgroup %s: %s", procs, strerror(errno));
-  if (close(fd) != 0) fail("cannot join cgroup %s: %s", procs, strerror(errno));
+/* `0` is the writer itself: its thread in `tasks`, its process in `cgroup.procs`. This program
+   never starts a thread, so either moves all of it. */
+static void join_cgroup(const char *file) {
+  int fd = open(file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail("cannot join cgroup %s: %s", file, strerror(errno));
+  if (write(fd, "0\n", 2) != 2) fail("cannot join cgroup %s: %s", file, strerror(errno));
+  if (close(fd) != 0) fail("cannot join cgroup %s: %s", file, strerror(errno));
 }
 
 /* Kernels before 5.11 have no CLOSE_RANGE_CLOEXEC: close each inherited fd instead. */
@@ -129,7 +131,7 @@ static void restore_stashed(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) fail("usage: orchflow-launch FILTER N [CGROUP.PROCS...] PROGRAM [ARGS...]");
+  if (argc < 4) fail("usage: orchflow-launch FILTER N [CGROUP-FILE...] PROGRAM [ARGS...]");
   char *end;
   errno = 0;
   long n = strtol(argv[2], &end, 10);

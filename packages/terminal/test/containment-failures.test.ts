@@ -5,6 +5,7 @@
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  type CgroupHierarchy,
   cgroupName,
   cgroupOwner,
   ownerAlive,
@@ -109,18 +110,40 @@ describe('cgroup plans and names', () => {
   const freezer = { version: 1 as const, controllers: ['freezer'], parent: '/sys/fs/cgroup/freezer' };
   const pids = { version: 1 as const, controllers: ['pids'], parent: '/sys/fs/cgroup/pids' };
 
-  it('prefers v2 cgroup.kill, then the v1 freezer, then SIGKILL rounds over v1 pids', () => {
-    const methods = (p: Parameters<typeof candidatePlans>[1], hs = [v2, freezer, pids]) =>
-      candidatePlans(hs, p).map((plan) => `${plan.primary.parent}:${plan.method}:${plan.pids?.parent}`);
+  const methods = (p: Parameters<typeof candidatePlans>[1], hs: CgroupHierarchy[] = [v2, freezer, pids]) =>
+    candidatePlans(hs, p).map((plan) => `${plan.primary.parent}:${plan.method}:${plan.pids?.parent}`);
+
+  it('prefers the v1 freezer on a hybrid host (joined without the migration lock), then v2, then SIGKILL rounds', () => {
     expect(methods('auto')).toEqual([
-      '/sys/fs/cgroup/unified:cgroup.kill:/sys/fs/cgroup/pids',
       '/sys/fs/cgroup/freezer:freezer:/sys/fs/cgroup/pids',
+      '/sys/fs/cgroup/unified:cgroup.kill:/sys/fs/cgroup/pids',
       '/sys/fs/cgroup/pids:signal:/sys/fs/cgroup/pids',
     ]);
     expect(methods('cgroup-v2')).toHaveLength(1);
     expect(methods('cgroup-v1')).toHaveLength(2);
     expect(methods('process-tree')).toEqual([]);
     expect(methods('auto', [])).toEqual([]);
+  });
+
+  it('keeps v2 first where joining it is as cheap (favordynmods) or it offers a cap the v1 plan lacks', () => {
+    const fast = { ...v2, favordynmods: true };
+    expect(methods('auto', [fast, freezer, pids])[0]).toBe(
+      '/sys/fs/cgroup/unified:cgroup.kill:/sys/fs/cgroup/pids',
+    );
+    // pids on v2 (then not mounted on v1): the freezer plan would have no pids.max.
+    const v2pids = { ...v2, controllers: ['pids'] };
+    expect(methods('auto', [v2pids, freezer])[0]).toBe(
+      '/sys/fs/cgroup/unified:cgroup.kill:/sys/fs/cgroup/unified',
+    );
+    const memory = { version: 1 as const, controllers: ['memory'], parent: '/sys/fs/cgroup/memory' };
+    const v2memory = { ...v2, controllers: ['memory'] };
+    expect(methods('auto', [v2memory, freezer, pids])[0]).toBe(
+      '/sys/fs/cgroup/unified:cgroup.kill:/sys/fs/cgroup/pids',
+    );
+    expect(methods('auto', [v2, freezer, pids, memory])[0]).toBe(
+      '/sys/fs/cgroup/freezer:freezer:/sys/fs/cgroup/pids',
+    );
+    expect(methods('auto', [v2])).toEqual(['/sys/fs/cgroup/unified:cgroup.kill:undefined']);
   });
 
   it('names cgroups after their owner, so only a dead owner’s are reaped', () => {

@@ -98,7 +98,7 @@ describe('the launcher', () => {
 
   it('reports a missing perl interpreter', () => {
     const launcher = createPerlLauncher('/nonexistent/perl', filterArch());
-    expect(probeLauncher(launcher, { cgroupProcs: [], injectionGuard: false })).toContain(
+    expect(probeLauncher(launcher, { cgroupFiles: [], injectionGuard: false })).toContain(
       'cannot run /nonexistent/perl',
     );
   });
@@ -142,7 +142,7 @@ describe.each([
         args: ['-c', script, 'zero', 'one two'],
         env: { PATH: process.env.PATH ?? '', ...env },
       },
-      { cgroupProcs: [], injectionGuard },
+      { cgroupFiles: [], injectionGuard },
     );
     return spawnSync(argv.file, argv.args, {
       env: argv.env,
@@ -171,7 +171,7 @@ describe.each([
     };
     const argv = make().wrap(
       { file: '/bin/true', args: [], env },
-      { cgroupProcs: [], injectionGuard: false },
+      { cgroupFiles: [], injectionGuard: false },
     );
     expect(Object.keys(argv.env).sort()).toEqual(
       Object.keys(env)
@@ -185,7 +185,7 @@ describe.each([
   it('finds a target without a slash in PATH', () => {
     const argv = make().wrap(
       { file: 'sh', args: ['-c', 'echo found'], env: { PATH: '/usr/bin:/bin' } },
-      { cgroupProcs: [], injectionGuard: false },
+      { cgroupFiles: [], injectionGuard: false },
     );
     expect(spawnSync(argv.file, argv.args, { env: argv.env, encoding: 'utf8' }).stdout).toBe('found\n');
   });
@@ -201,7 +201,7 @@ describe.each([
         ],
         env: { PATH: process.env.PATH ?? '' },
       },
-      { cgroupProcs: [], injectionGuard: true },
+      { cgroupFiles: [], injectionGuard: true },
     );
     const r = spawnSync('setpriv', ['--bounding-set=-sys_admin', '--', argv.file, ...argv.args], {
       env: argv.env,
@@ -234,14 +234,14 @@ except OSError as e:
 
   it('fails with its own message, before the target runs, when it cannot join a cgroup', () => {
     expect(
-      probeLauncher(make(), { cgroupProcs: ['/nonexistent/cgroup.procs'], injectionGuard: false }),
+      probeLauncher(make(), { cgroupFiles: ['/nonexistent/cgroup.procs'], injectionGuard: false }),
     ).toMatch(/^cannot join cgroup \/nonexistent\/cgroup\.procs: No such file or directory$/);
   });
 
   it('fails with its own message when the target cannot run', () => {
     const argv = make().wrap(
       { file: '/nonexistent/shell', args: [], env: {} },
-      { cgroupProcs: [], injectionGuard: false },
+      { cgroupFiles: [], injectionGuard: false },
     );
     const r = spawnSync(argv.file, argv.args, { env: argv.env, encoding: 'utf8' });
     expect(r.status).toBe(126);
@@ -257,7 +257,7 @@ except OSError as e:
       undefined,
     );
     expect(() =>
-      without.wrap({ file: '/bin/true', args: [], env: {} }, { cgroupProcs: [], injectionGuard: true }),
+      without.wrap({ file: '/bin/true', args: [], env: {} }, { cgroupFiles: [], injectionGuard: true }),
     ).toThrow(/no seccomp filter/);
   });
 

@@ -56,7 +56,7 @@ function cgroupWithSleeper(name: string, parents: CgroupHierarchy[]): ChildProce
   const launcher = hostSupport().launcher as Launcher;
   const run = launcher.wrap(
     { file: '/bin/sleep', args: ['300'], env: {} },
-    { cgroupProcs: dirs.map((d) => join(d, 'cgroup.procs')), injectionGuard: false },
+    { cgroupFiles: dirs.map((d) => join(d, 'cgroup.procs')), injectionGuard: false },
   );
   const child = spawn(run.file, run.args, { env: run.env, stdio: 'ignore', detached: true });
   children.push(child);

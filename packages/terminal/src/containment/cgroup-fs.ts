@@ -15,6 +15,11 @@ export interface CgroupHierarchy {
   controllers: readonly string[];
   /** This process's own cgroup in the hierarchy: where terminal cgroups are created. */
   parent: string;
+  /**
+   * v2 mounted with `favordynmods` (Linux ≥ 6.0): moving a process into one of its cgroups does
+   * not wait for an RCU grace period (see `TerminalCgroup.joinFiles`).
+   */
+  favordynmods?: boolean;
 }
 
 interface MountLine {
@@ -91,7 +96,14 @@ export function discoverHierarchies(): CgroupHierarchy[] {
     }
     if (!parent || seen.has(parent) || !existsSync(join(parent, 'cgroup.procs'))) continue;
     seen.add(parent);
-    found.push({ version: mount.fsType === 'cgroup2' ? 2 : 1, controllers, parent });
+    if (mount.fsType === 'cgroup2') {
+      found.push({
+        version: 2,
+        controllers,
+        parent,
+        favordynmods: mount.superOptions.includes('favordynmods'),
+      });
+    } else found.push({ version: 1, controllers, parent });
   }
   return found;
 }

@@ -13,6 +13,9 @@ import type { CgroupHierarchy } from './cgroup-fs';
 /** How a cgroup's members are killed. */
 export type KillMethod = 'cgroup.kill' | 'freezer' | 'signal';
 
+/** The file a process joins a cgroup through, by cgroup version (see `joinFiles`). */
+export const JOIN_FILES = { 1: 'tasks', 2: 'cgroup.procs' } as const;
+
 /** Which hierarchies terminal cgroups are made in. */
 export interface CgroupPlan {
   /** The hierarchy whose members are listed and killed. */
@@ -60,6 +63,8 @@ export class TerminalCgroup {
     readonly dir: string,
     /** Every directory, primary first (a memory directory is added when a cap is set). */
     private readonly allDirs: string[],
+    /** The cgroup version of each of `allDirs` (for how the launcher joins it). */
+    private readonly versions: Array<1 | 2>,
   ) {}
 
   /** Every directory, primary first. */
@@ -69,11 +74,11 @@ export class TerminalCgroup {
 
   /** Makes the directories named `name`; throws (plain Error) when one cannot be made. */
   static create(plan: CgroupPlan, name: string): TerminalCgroup {
-    const parents = [plan.primary.parent];
-    if (plan.pids && plan.pids !== plan.primary) parents.push(plan.pids.parent);
+    const hierarchies = [plan.primary];
+    if (plan.pids && plan.pids !== plan.primary) hierarchies.push(plan.pids);
     const dirs: string[] = [];
     try {
-      for (const parent of parents) {
+      for (const { parent } of hierarchies) {
         const dir = join(parent, name);
         mkdirSync(dir);
         dirs.push(dir);
@@ -82,12 +87,17 @@ export class TerminalCgroup {
       for (const dir of dirs) rmdirQuietly(dir);
       throw error;
     }
-    return new TerminalCgroup(plan, dirs[0] as string, dirs);
+    return new TerminalCgroup(
+      plan,
+      dirs[0] as string,
+      dirs,
+      hierarchies.map((h) => h.version),
+    );
   }
 
   /** A cgroup found on disk (a leftover), to be killed with `plan`'s method and removed. */
   static adopt(plan: CgroupPlan, dirs: readonly string[]): TerminalCgroup {
-    return new TerminalCgroup(plan, dirs[0] as string, [...dirs]);
+    return new TerminalCgroup(plan, dirs[0] as string, [...dirs], []);
   }
 
   /** Caps the tasks (processes and threads) in the cgroup; throws when there is no pids hierarchy. */
@@ -112,6 +122,7 @@ export class TerminalCgroup {
     if (!this.allDirs.includes(dir)) {
       mkdirSync(dir);
       this.allDirs.push(dir);
+      this.versions.push(memory.version);
     }
     if (memory.version === 2) {
       writeFileSync(join(dir, 'memory.max'), String(bytes));
@@ -125,13 +136,16 @@ export class TerminalCgroup {
   }
 
   /**
-   * The `cgroup.procs` files the launcher writes its pid to: the primary hierarchy's, and the
-   * pids and memory hierarchies' once a cap is set (each move costs the kernel a
-   * synchronisation, and counting and killing only need the primary).
+   * The files the launcher writes `0` (itself) to: the primary hierarchy's, and the pids and
+   * memory hierarchies' once a cap is set (counting and killing only need the primary). In a v1
+   * hierarchy that is `tasks`, which moves the calling thread alone — the kernel does that
+   * without its cgroup-wide migration lock, whose first taker waits out an RCU grace period
+   * (12.6 ms measured on this project's machines); the launcher is single-threaded, so the thread is the whole process. A v2 cgroup
+   * is only joined whole (`cgroup.procs`), under that lock.
    */
-  get procsFiles(): string[] {
-    const dirs = this.limited ? this.allDirs : this.allDirs.slice(0, 1);
-    return dirs.map((dir) => join(dir, 'cgroup.procs'));
+  get joinFiles(): string[] {
+    const count = this.limited ? this.versions.length : 1;
+    return this.allDirs.slice(0, count).map((dir, i) => join(dir, JOIN_FILES[this.versions[i] ?? 2]));
   }
 
   /** Pids of the live member processes. */

@@ -154,7 +154,7 @@ export class Containment {
     const target = { file, args, env };
     if (!this.host.launcher) return target;
     return this.host.launcher.wrap(target, {
-      cgroupProcs: this.cgroup?.procsFiles ?? [],
+      cgroupFiles: this.cgroup?.joinFiles ?? [],
       injectionGuard: this.host.injectionGuard,
     });
   }
@@ -225,5 +225,5 @@ export function cgroupPeersOf(pid: number): number[] {
  * inherit node-pty's PTY masters and keep those terminals open. Unchanged where there is no launcher.
  */
 export function withoutInheritedFds(command: LaunchArgv, host: HostSupport = hostSupport()): LaunchArgv {
-  return host.launcher ? host.launcher.wrap(command, { cgroupProcs: [], injectionGuard: false }) : command;
+  return host.launcher ? host.launcher.wrap(command, { cgroupFiles: [], injectionGuard: false }) : command;
 }

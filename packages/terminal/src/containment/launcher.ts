@@ -1,8 +1,9 @@
 // The launcher every terminal process is exec'd through (the PTY shell, each scripted-mode
 // `shell -c`, and whatever isolation wrapper runs them). In one process which keeps its pid,
 // session and process group, it:
-//   1. joins the terminal's cgroups (writes its pid to each `cgroup.procs`), so nothing it starts
-//      can leave them by forking, setsid or double-forking;
+//   1. joins the terminal's cgroups (writes `0`, itself, to each one's `tasks` or `cgroup.procs`;
+//      see TerminalCgroup.joinFiles), so nothing it starts can leave them by forking, setsid or
+//      double-forking;
 //   2. marks every fd above 2 close-on-exec (close_range, else one by one from /proc/self/fd):
 //      node-pty opens PTY masters without O_CLOEXEC, so without this a shell inherits the masters
 //      of every terminal spawned before it and can type into them;
@@ -36,7 +37,7 @@ function launcherScript(arch: FilterArch): string {
   return [
     'sub fail { print STDERR "orchflow-launch: @_\\n"; exit 126 }',
     'my ($bpf, $n) = splice(@ARGV, 0, 2);',
-    'for my $p (splice(@ARGV, 0, $n)) { my $f; open($f, ">", $p) && print($f "$$\\n") && close($f) or fail("cannot join cgroup $p: $!") }',
+    'for my $p (splice(@ARGV, 0, $n)) { my $f; open($f, ">", $p) && print($f "0\\n") && close($f) or fail("cannot join cgroup $p: $!") }',
     `if (syscall(${closeRange}, 3, 0xFFFFFFFF, 4) != 0) {`,
     '  opendir(my $d, "/proc/self/fd") or fail("cannot list /proc/self/fd: $!");',
     '  my $own = fileno($d);',
@@ -63,8 +64,8 @@ export interface LaunchArgv {
 
 /** What the launcher does before it execs the target. */
 export interface LaunchSteps {
-  /** `cgroup.procs` files to join (the terminal's cgroups). */
-  cgroupProcs: readonly string[];
+  /** Files to write `0` to, joining the terminal's cgroups (`TerminalCgroup.joinFiles`). */
+  cgroupFiles: readonly string[];
   /** Install the TIOCSTI/TIOCLINUX seccomp filter. */
   injectionGuard: boolean;
 }
@@ -154,8 +155,8 @@ export function lookUpNativeLauncher(
 function launchArgs(filterHex: string, target: LaunchArgv, steps: LaunchSteps): string[] {
   return [
     steps.injectionGuard ? filterHex : '',
-    String(steps.cgroupProcs.length),
-    ...steps.cgroupProcs,
+    String(steps.cgroupFiles.length),
+    ...steps.cgroupFiles,
     target.file,
     ...target.args,
   ];
