@@ -48,6 +48,16 @@ describe('which line editor runs', () => {
     expect((await t.execute(BASH_EDITOR)).stdout).toBe('editor-on\n');
   });
 
+  test('readline never switches bracketed paste on, however it was started', async () => {
+    const editors = [await spawn('bash', true), await spawn('bash', false, ['-o', 'emacs'])];
+    for (const t of editors) {
+      await t.execute('echo pasted');
+      const shown = t.read({ fromOffset: 0 }).data;
+      expect(shown).toContain('pasted');
+      expect(shown).not.toContain('\x1b[?2004h');
+    }
+  });
+
   test.skipIf(!hasShell('zsh'))('zsh keeps zle either way', async () => {
     expect((await (await spawn('zsh')).execute(ZSH_EDITOR)).stdout).toBe('editor-on\n');
     expect((await (await spawn('zsh', false)).execute(ZSH_EDITOR)).stdout).toBe('editor-on\n');
