@@ -2,7 +2,7 @@
 // output; a command blocked on `read` is flagged as needing a person; a policy denial is an alert;
 // and a reload in the middle of a stream shows the same scrollback, without duplicates or holes.
 import { describe, expect, it } from 'vitest';
-import { docScreenshot, TOKENS, tile, useMonitor, waitForText, waitForTextInAny } from './harness';
+import { docScreenshot, TOKENS, tile, useMonitor, waitForText } from './harness';
 
 const m = useMonitor(TOKENS.admin);
 
@@ -77,7 +77,7 @@ describe('the grid', () => {
       .execute('sudo rm -rf /tmp/orchflow-e2e-nothing')
       .catch((error: unknown) => error);
     expect((denied as { code?: number }).code).toBeDefined();
-    await waitForTextInAny(m.page, '[data-testid="alert"]', 'sudo rm -rf /tmp/orchflow-e2e-nothing');
+    await waitForText(m.page, '[data-testid="alert"]', 'sudo rm -rf /tmp/orchflow-e2e-nothing');
     await docScreenshot(m.page, 'alert');
   });
 

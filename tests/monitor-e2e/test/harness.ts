@@ -124,27 +124,12 @@ export function agentClient(served: Served, token: string = TOKENS.agent): Promi
   return OrchflowClient.http(served.url, { token });
 }
 
-/** Waits until the element `selector` matches has text containing `text`. */
-export async function waitForText(
-  page: Page,
-  selector: string,
-  text: string,
-  timeout = 30_000,
-): Promise<void> {
-  await page.waitForFunction(
-    ([sel, needle]) =>
-      document.querySelector(sel as string)?.textContent?.includes(needle as string) === true,
-    [selector, text],
-    { timeout, polling: 100 },
-  );
-}
-
 /**
  * Waits until one of the elements `selector` matches has text containing `text` (any of them, not
  * only the first: a list may gain newer entries above it). On timeout the error lists what the
  * elements held.
  */
-export async function waitForTextInAny(
+export async function waitForText(
   page: Page,
   selector: string,
   text: string,
