@@ -16,6 +16,7 @@ import { OutputPipeline } from './output/pipeline';
 import { redactAll } from './output/redaction';
 import { foregroundProcessGroup, killProcessTree } from './process/tree';
 import type { PtyFactory, PtyProcess } from './pty-process';
+import { shellDirBase } from './shell-integration/base-dir';
 import { installShellIntegration } from './shell-integration/install';
 import { createNonce } from './shell-integration/marker-format';
 import { type LaunchCommand, type ResolvedSpawnOptions, runsLineEditor } from './spawn-options';
@@ -60,7 +61,9 @@ export async function startPtyHost(
 ): Promise<PtyHost> {
   const nonce = createNonce();
   const lineEditor = runsLineEditor(opts.kind, opts.lineEditing);
-  const integration = installShellIntegration(opts.kind, opts.args, opts.env, lineEditor);
+  // An isolating wrapper binds the directory by path into a mount namespace of its own.
+  const base = shellDirBase(opts.launch !== undefined && opts.launch.level !== 'none');
+  const integration = installShellIntegration(opts.kind, opts.args, opts.env, lineEditor, base);
   let pty: PtyProcess;
   let run: LaunchCommand | undefined;
   let containment: Containment | undefined;

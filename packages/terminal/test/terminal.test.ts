@@ -235,7 +235,7 @@ describe('kill', () => {
     const r = await t.execute('sleep 100 & echo $!');
     const bg = Number(r.stdout.match(/^(\d+)$/m)?.[1]);
     expect(alive(bg)).toBe(true);
-    const rc = (await t.execute('echo $BASH_ARGV0; ps -o args= -p $$')).stdout;
+    const rc = (await t.execute('echo $BASH_ARGV0; ps -ww -o args= -p $$')).stdout;
     const rcfile = rc.match(/--rcfile (\S+)/)?.[1] ?? '';
     expect(existsSync(rcfile)).toBe(true);
     await t.execute('exit 0');

@@ -1,12 +1,13 @@
 // Reaping what an orchflow process that died without shutting down (SIGKILL, OOM, power cut of
 // its container) left behind: the cgroups of its terminals — with any process still in them, e.g.
-// a `nohup` job — and its terminals' shell-integration directories in the temp dir. Each carries
+// a `nohup` job — and its terminals' shell-integration directories (the temp dir, /dev/shm; see
+// shell-integration/base-dir). Each carries
 // its owner (pid and start time, see ownerTag), and only what belongs to an owner that no longer
 // runs is touched. Cgroups of persistent terminals (tmux panes) have no owner: they are removed
 // once empty, never killed.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SHELL_DIR_PREFIX, shellDirBases } from '../shell-integration/base-dir';
 import { type CgroupPlan, rmdirQuietly, TerminalCgroup } from './cgroup';
 import {
   type CgroupHierarchy,
@@ -19,8 +20,6 @@ import {
 
 /** File in a terminal's shell-integration directory naming the process that owns it. */
 export const OWNER_FILE = '.orchflow-owner';
-/** Prefix of shell-integration directories in the temp dir. */
-export const SHELL_DIR_PREFIX = 'orchflow-sh-';
 
 /** What {@link reapLeftovers} removed. */
 export interface ReapReport {
@@ -118,7 +117,7 @@ function reapShellDirs(report: ReapReport, base: string): void {
 export interface ReapOptions {
   /** Hierarchies whose `parent` directories are searched. Default: this process's own cgroups. */
   hierarchies?: readonly CgroupHierarchy[];
-  /** Directory searched for shell-integration directories. Default `os.tmpdir()`. */
+  /** Directory searched for shell-integration directories. Default: `os.tmpdir()` and /dev/shm. */
   tmpDir?: string;
 }
 
@@ -130,6 +129,6 @@ export async function reapLeftovers(options: ReapOptions = {}): Promise<ReapRepo
   } catch {
     // No cgroup filesystem to read: nothing of ours can be there either.
   }
-  reapShellDirs(report, options.tmpDir ?? tmpdir());
+  for (const base of options.tmpDir ? [options.tmpDir] : shellDirBases()) reapShellDirs(report, base);
   return report;
 }

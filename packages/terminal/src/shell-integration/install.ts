@@ -1,12 +1,12 @@
-// Puts a terminal's shell integration on disk: a private 0700 temp directory holding the
+// Puts a terminal's shell integration on disk: a private 0700 directory (see base-dir) holding the
 // generated rc for the shell kind, and the argv/env that make the shell read it. The rc holds no
 // secret (the key reaches the shell through the terminal, see rc-snippets), so the rc's path in
 // the shell's argv or environment gives nothing away. The directory also receives long command
 // texts (see exec/encode) and is removed when the terminal exits.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ShellKind } from '../spawn-options';
+import { SHELL_DIR_PREFIX } from './base-dir';
 import { bashRcScript } from './bash';
 import { shRcScript } from './sh';
 import { USER_ZDOTDIR_VAR, zshRcScript } from './zsh';
@@ -24,17 +24,18 @@ export interface ShellIntegration {
 }
 
 /**
- * Writes the rc for `kind` into a fresh private directory. Without `lineEditor` (see
- * `runsLineEditor`), bash starts without readline (`--noediting`, before `extraArgs`, which may turn
- * it on). zsh always keeps zle.
+ * Writes the rc for `kind` into a fresh private directory under `base` (`shellDirBase`). Without
+ * `lineEditor` (see `runsLineEditor`), bash starts without readline (`--noediting`, before
+ * `extraArgs`, which may turn it on). zsh always keeps zle.
  */
 export function installShellIntegration(
   kind: ShellKind,
   extraArgs: readonly string[],
   baseEnv: Readonly<Record<string, string>>,
-  lineEditor = false,
+  lineEditor: boolean,
+  base: string,
 ): ShellIntegration {
-  const dir = mkdtempSync(join(tmpdir(), 'orchflow-sh-'));
+  const dir = mkdtempSync(join(base, SHELL_DIR_PREFIX));
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
   const write = (name: string, text: string): string => {
     const path = join(dir, name);
