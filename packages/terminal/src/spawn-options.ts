@@ -97,7 +97,9 @@ function spawnFailed(message: string, data?: unknown): OrchflowError {
 /** True for a regular file this process may execute. */
 export function isExecutableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // Not throwing for a missing file: a PATH search misses in most directories, and an exception
+    // costs ~5 µs each.
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {
