@@ -140,8 +140,9 @@ export class TerminalCgroup {
    * memory hierarchies' once a cap is set (counting and killing only need the primary). In a v1
    * hierarchy that is `tasks`, which moves the calling thread alone — the kernel does that
    * without its cgroup-wide migration lock, whose first taker waits out an RCU grace period
-   * (12.6 ms measured on this project's machines); the launcher is single-threaded, so the thread is the whole process. A v2 cgroup
-   * is only joined whole (`cgroup.procs`), under that lock.
+   * (12.6 ms measured on this project's machines); the launcher is single-threaded, so the
+   * thread is the whole process. A v2 cgroup is only joined whole (`cgroup.procs`), under that
+   * lock.
    */
   get joinFiles(): string[] {
     const count = this.limited ? this.versions.length : 1;

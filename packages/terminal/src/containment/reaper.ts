@@ -1,10 +1,9 @@
 // Reaping what an orchflow process that died without shutting down (SIGKILL, OOM, power cut of
 // its container) left behind: the cgroups of its terminals — with any process still in them, e.g.
-// a `nohup` job — and its terminals' shell-integration directories (the temp dir, /dev/shm; see
-// shell-integration/base-dir). Each carries
-// its owner (pid and start time, see ownerTag), and only what belongs to an owner that no longer
-// runs is touched. Cgroups of persistent terminals (tmux panes) have no owner: they are removed
-// once empty, never killed.
+// a `nohup` job — and its terminals' shell-integration directories (in the temp dir or /dev/shm,
+// see shell-integration/base-dir). Each carries its owner (pid and start time, see ownerTag), and
+// only what belongs to an owner that no longer runs is touched. Cgroups of persistent terminals
+// (tmux panes) have no owner: they are removed once empty, never killed.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHELL_DIR_PREFIX, shellDirBases } from '../shell-integration/base-dir';
