@@ -87,7 +87,7 @@ export function ignoredSettings(env: NodeJS.ProcessEnv = process.env): string[] 
  * then SIGKILL rounds over a v1 pids cgroup. Each has the pids hierarchy for `pids.max` and the
  * memory hierarchy for a memory cap, if any. On a hybrid host `auto` puts the v1 freezer first
  * when it offers the same caps: a terminal joins v1 cgroups without the kernel's migration lock,
- * ~10 ms sooner per spawn, unless the v2 mount has `favordynmods` (TerminalCgroup.joinFiles).
+ * ~13 ms sooner per spawn, unless the v2 mount has `favordynmods` (TerminalCgroup.joinFiles).
  */
 export function candidatePlans(
   hierarchies: CgroupHierarchy[],
