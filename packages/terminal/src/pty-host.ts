@@ -5,6 +5,7 @@
 // PtyProcess: node-pty by default, or another one (a tmux pane) — and a shell that is already
 // running (re-adopted after an orchestrator restart) can be resumed with its stored key.
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { ErrorCode, type ExitInfo, OrchflowError } from '@orchflow/protocol';
 import { Containment } from './containment/containment';
 import { markOwned } from './containment/reaper';
@@ -17,7 +18,7 @@ import { redactAll } from './output/redaction';
 import { foregroundProcessGroup, killProcessTree } from './process/tree';
 import type { PtyFactory, PtyProcess } from './pty-process';
 import { shellDirBase } from './shell-integration/base-dir';
-import { installShellIntegration } from './shell-integration/install';
+import { installShellIntegration, type ShellIntegration } from './shell-integration/install';
 import { createNonce } from './shell-integration/marker-format';
 import { type LaunchCommand, type ResolvedSpawnOptions, runsLineEditor } from './spawn-options';
 
@@ -53,6 +54,34 @@ function spawnFailed(message: string, data?: unknown, cause?: unknown): Orchflow
   return new OrchflowError(ErrorCode.SpawnFailed, message, data, { cause });
 }
 
+/**
+ * The shell integration in `base`, marked as this process's when `owned`; in the temp dir when
+ * `base` (/dev/shm) refuses it (full, read-only).
+ */
+export function installIntegration(
+  opts: ResolvedSpawnOptions,
+  lineEditor: boolean,
+  base: string,
+  owned: boolean,
+): ShellIntegration {
+  const install = (dir: string): ShellIntegration => {
+    const integration = installShellIntegration(opts.kind, opts.args, opts.env, lineEditor, dir);
+    try {
+      if (owned) markOwned(integration.dir);
+    } catch (error) {
+      integration.dispose();
+      throw error;
+    }
+    return integration;
+  };
+  try {
+    return install(base);
+  } catch (error) {
+    if (base === tmpdir()) throw error;
+    return install(tmpdir());
+  }
+}
+
 /** Spawns the shell and resolves at its first prompt; rejects with SpawnFailed otherwise. */
 export async function startPtyHost(
   opts: ResolvedSpawnOptions,
@@ -61,9 +90,21 @@ export async function startPtyHost(
 ): Promise<PtyHost> {
   const nonce = createNonce();
   const lineEditor = runsLineEditor(opts.kind, opts.lineEditing);
+  // node-pty's processes end with this one; another PtyFactory's (a tmux pane) may outlive it.
+  const inProcess = spawnPty === spawnNodePty;
   // An isolating wrapper binds the directory by path into a mount namespace of its own.
-  const base = shellDirBase(opts.launch !== undefined && opts.launch.level !== 'none');
-  const integration = installShellIntegration(opts.kind, opts.args, opts.env, lineEditor, base);
+  const isolated = opts.launch !== undefined && opts.launch.level !== 'none';
+  const base = shellDirBase(isolated || !inProcess);
+  let integration: ShellIntegration;
+  try {
+    integration = installIntegration(opts, lineEditor, base, inProcess);
+  } catch (error) {
+    throw spawnFailed(
+      `Could not write the shell integration into ${base}: ${(error as Error).message}`,
+      undefined,
+      error,
+    );
+  }
   let pty: PtyProcess;
   let run: LaunchCommand | undefined;
   let containment: Containment | undefined;
@@ -72,14 +113,11 @@ export async function startPtyHost(
     run = opts.launch
       ? opts.launch.wrap({ ...direct, cwd: opts.cwd, privateDirs: [integration.dir] })
       : direct;
-    // node-pty's processes end with this one; another PtyFactory's (a tmux pane) may outlive it.
-    const inProcess = spawnPty === spawnNodePty;
     containment = Containment.create({
       mode: opts.containment,
       strict: opts.launch?.level !== undefined && opts.launch.level !== 'none',
       persistent: !inProcess,
     });
-    if (inProcess) markOwned(integration.dir);
     pty = await spawnPty({
       ...containment.wrap(run),
       cwd: opts.cwd,

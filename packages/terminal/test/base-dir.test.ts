@@ -1,17 +1,20 @@
-// Where a terminal's shell-integration directory goes: /dev/shm (a tmpfs) when the temp dir is on
-// a disk and TMPDIR is not set, else the temp dir; always the temp dir for a sandboxed terminal.
-// And the reaper finds a dead owner's directory in either place.
+// Where a terminal's shell-integration directory goes: /dev/shm (a tmpfs) for root when the temp
+// dir is on a disk and TMPDIR is not set, else the temp dir; always the temp dir for a sandboxed
+// terminal or a tmux pane, and when /dev/shm refuses. The reaper finds a dead owner's directory
+// in either place.
 import { existsSync, mkdtempSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { OWNER_FILE, reapLeftovers } from '../src/containment/reaper';
+import { installIntegration } from '../src/pty-host';
 import { SHELL_DIR_PREFIX, SHM_DIR, shellDirBase } from '../src/shell-integration/base-dir';
+import { resolveSpawnOptions } from '../src/spawn-options';
 import { Terminal } from '../src/terminal';
 
 const TMPFS_MAGIC = 0x01021994;
 const tmpfs = (dir: string) => statfsSync(dir).type === TMPFS_MAGIC;
-const diskTmp = !tmpfs(tmpdir()) && tmpfs(SHM_DIR);
+const diskTmp = !tmpfs(tmpdir()) && tmpfs(SHM_DIR) && process.getuid?.() === 0;
 const savedTmpdir = process.env.TMPDIR;
 
 afterEach(() => {
@@ -34,7 +37,18 @@ it.runIf(diskTmp && savedTmpdir === undefined)(
   },
 );
 
-it('keeps the temp dir for a sandboxed terminal and wherever TMPDIR is set', () => {
+it('falls back to the temp dir when the chosen place refuses the directory', () => {
+  const opts = resolveSpawnOptions({ shell: 'bash' });
+  const integration = installIntegration(opts, false, '/nonexistent/orchflow-base', true);
+  try {
+    expect(dirname(integration.dir)).toBe(tmpdir());
+    expect(existsSync(join(integration.dir, OWNER_FILE))).toBe(true);
+  } finally {
+    integration.dispose();
+  }
+});
+
+it('keeps the temp dir for a sandboxed terminal or a pane, and wherever TMPDIR is set', () => {
   expect(shellDirBase(true)).toBe(tmpdir());
   process.env.TMPDIR = mkdtempSync(join(tmpdir(), 'orchflow-base-'));
   expect(shellDirBase(false)).toBe(process.env.TMPDIR);

@@ -144,6 +144,10 @@ describe('cgroup plans and names', () => {
       '/sys/fs/cgroup/freezer:freezer:/sys/fs/cgroup/pids',
     );
     expect(methods('auto', [v2])).toEqual(['/sys/fs/cgroup/unified:cgroup.kill:undefined']);
+    // Before Linux 6.0 the lock-free join is not known to hold: v2 stays first.
+    const old = candidatePlans([v2, freezer, pids], 'auto', '5.15.0-91-generic')[0];
+    expect(old?.method).toBe('cgroup.kill');
+    expect(candidatePlans([v2, freezer, pids], 'auto', '6.1.0-18-amd64')[0]?.method).toBe('freezer');
   });
 
   it('names cgroups after their owner, so only a dead owner’s are reaped', () => {

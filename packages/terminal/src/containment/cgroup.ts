@@ -33,6 +33,8 @@ const POLL_MS = 5;
 const KILL_TIMEOUT_MS = 5000;
 /** How long a v1 freeze may stay FREEZING (a member in uninterruptible sleep) before SIGKILL anyway. */
 const FREEZE_WAIT_MS = 500;
+/** The same while the process exits ({@link TerminalCgroup.killSync}), where waiting blocks. */
+const EXIT_FREEZE_WAIT_MS = 20;
 
 function readPids(file: string): number[] {
   try {
@@ -177,10 +179,19 @@ export class TerminalCgroup {
       writeQuietly(join(this.dir, 'cgroup.kill'), '1');
       return;
     }
-    // A v1 freeze may still be settling: the SIGKILLs are delivered once the thaw lands.
-    if (this.plan.method === 'freezer') writeQuietly(join(this.dir, 'freezer.state'), 'FROZEN');
+    // Once frozen no member can fork between the list and the kill; the SIGKILLs are delivered
+    // once the thaw lands. A freeze usually settles in microseconds: waited for, briefly (this
+    // runs while the process exits, for every terminal).
+    const state = join(this.dir, 'freezer.state');
+    if (this.plan.method === 'freezer') {
+      writeQuietly(state, 'FROZEN');
+      const until = Date.now() + EXIT_FREEZE_WAIT_MS;
+      while (readQuietly(state) === 'FREEZING' && Date.now() < until) {
+        // Busy: nothing else runs while the process exits.
+      }
+    }
     sigkill(this.members());
-    if (this.plan.method === 'freezer') writeQuietly(join(this.dir, 'freezer.state'), 'THAWED');
+    if (this.plan.method === 'freezer') writeQuietly(state, 'THAWED');
   }
 
   /** Kills every member, then removes the directories; idempotent. */
@@ -236,6 +247,14 @@ function writeIfPresent(file: string, text: string): void {
     writeFileSync(file, text, { flag: 'r+' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function readQuietly(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
   }
 }
 

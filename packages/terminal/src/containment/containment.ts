@@ -6,9 +6,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
-import { TerminalCgroup } from './cgroup';
-import { cgroupName, ownerTag, persistentCgroupCreator, persistentCgroupName } from './cgroup-fs';
-import { type ContainmentKind, type HostSupport, hostSupport } from './host';
+import { type CgroupPlan, TerminalCgroup } from './cgroup';
+import {
+  cgroupName,
+  discoverHierarchies,
+  ownerTag,
+  persistentCgroupCreator,
+  persistentCgroupName,
+} from './cgroup-fs';
+import { type ContainmentKind, candidatePlans, type HostSupport, hostSupport } from './host';
 import { initContainment, warnOnce } from './init';
 import type { LaunchArgv } from './launcher';
 
@@ -110,10 +116,11 @@ export class Containment {
 
   /**
    * The containment of a shell that already runs (a tmux pane re-adopted after a restart): its
-   * persistent cgroup, found from /proc/<pid>/cgroup; process-tree when it has none here.
+   * persistent cgroup, found from /proc/<pid>/cgroup; process-tree when it has none here. The
+   * pane may have been made under another plan than this process's (another version, another
+   * ORCHFLOW_CONTAINMENT): the cgroup is looked for in each plan this host offers.
    */
   static adopt(pid: number, host: HostSupport = hostSupport()): Containment {
-    const plan = host.cgroups;
     let name: string | undefined;
     try {
       name = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
@@ -123,13 +130,12 @@ export class Containment {
     } catch {
       // The shell is gone.
     }
-    const parents = plan
-      ? [plan.primary.parent, ...(plan.pids && plan.pids !== plan.primary ? [plan.pids.parent] : [])]
-      : [];
-    const dirs = name ? parents.map((parent) => join(parent, name as string)) : [];
-    if (!plan || !name || !dirs.every((dir) => existsSync(dir))) {
+    const plan = name && host.cgroups ? planHolding(name, host.cgroups) : undefined;
+    if (!plan || !name)
       return new Containment('process-tree', host, { persistent: true }, undefined, undefined);
-    }
+    const dirs = [plan.primary.parent, ...(plan.pids && plan.pids !== plan.primary ? [plan.pids.parent] : [])]
+      .map((parent) => join(parent, name as string))
+      .filter((dir, i) => i === 0 || existsSync(dir));
     // A memory cgroup exists only where a cap was set.
     const memory = plan.memory && join(plan.memory.parent, name);
     if (memory && !dirs.includes(memory) && existsSync(memory)) dirs.push(memory);
@@ -226,4 +232,18 @@ export function cgroupPeersOf(pid: number): number[] {
  */
 export function withoutInheritedFds(command: LaunchArgv, host: HostSupport = hostSupport()): LaunchArgv {
   return host.launcher ? host.launcher.wrap(command, { cgroupFiles: [], injectionGuard: false }) : command;
+}
+
+/**
+ * The plan whose primary hierarchy holds the cgroup `name`: `preferred` (this process's), else
+ * another this host offers; a v2 cgroup without `cgroup.kill` is killed in SIGKILL rounds.
+ */
+function planHolding(name: string, preferred: CgroupPlan): CgroupPlan | undefined {
+  const others = candidatePlans(discoverHierarchies(), 'auto').filter(
+    (plan) => plan.primary.parent !== preferred.primary.parent,
+  );
+  const plan = [preferred, ...others].find((p) => existsSync(join(p.primary.parent, name)));
+  if (plan?.method === 'cgroup.kill' && !existsSync(join(plan.primary.parent, name, 'cgroup.kill')))
+    return { ...plan, method: 'signal' };
+  return plan;
 }

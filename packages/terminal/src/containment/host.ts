@@ -5,6 +5,7 @@
 // cgroup is removed). `ORCHFLOW_CONTAINMENT` overrides the choice: `process-tree` (no cgroups),
 // `cgroup-v1` / `cgroup-v2` (only that kind), `auto`.
 import { existsSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { type CgroupPlan, rmdirQuietly, TerminalCgroup } from './cgroup';
 import { type CgroupHierarchy, cgroupName, discoverHierarchies, ownerTag } from './cgroup-fs';
@@ -87,11 +88,13 @@ export function ignoredSettings(env: NodeJS.ProcessEnv = process.env): string[] 
  * then SIGKILL rounds over a v1 pids cgroup. Each has the pids hierarchy for `pids.max` and the
  * memory hierarchy for a memory cap, if any. On a hybrid host `auto` puts the v1 freezer first
  * when it offers the same caps: a terminal joins v1 cgroups without the kernel's migration lock,
- * ~13 ms sooner per spawn, unless the v2 mount has `favordynmods` (TerminalCgroup.joinFiles).
+ * ~13 ms sooner per spawn, unless the v2 mount has `favordynmods` (TerminalCgroup.joinFiles) or
+ * the kernel (`kernel`, os.release()) is older than 6.0, where that is not known to hold.
  */
 export function candidatePlans(
   hierarchies: CgroupHierarchy[],
   preference: ContainmentPreference,
+  kernel: string = release(),
 ): CgroupPlan[] {
   if (preference === 'process-tree') return [];
   const v1pids = hierarchies.find((h) => h.version === 1 && h.controllers.includes('pids'));
@@ -112,6 +115,7 @@ export function candidatePlans(
     v2plan !== undefined &&
     freezerPlan !== undefined &&
     !v2?.favordynmods &&
+    atLeastLinux6(kernel) &&
     !v2plan.pids === !freezerPlan.pids &&
     !v2plan.memory === !freezerPlan.memory;
   const plans = freezerFirst ? [freezerPlan, v2plan] : [v2plan, freezerPlan];
@@ -232,4 +236,10 @@ export function hostSupport(preference: ContainmentPreference = containmentPrefe
   if (!support.cgroups && failures.length > 0) support.cgroupsMissing = failures.join('; ');
   cache.set(key, support);
   return support;
+}
+
+/** True for a Linux release string (`6.1.0-18-amd64`) of version 6.0 or later. */
+function atLeastLinux6(kernel: string): boolean {
+  const major = Number(/^(\d+)\./.exec(kernel)?.[1]);
+  return Number.isInteger(major) && major >= 6;
 }

@@ -3,8 +3,11 @@
 // ext4) that is 1–2 ms of kernel time per terminal, on a tmpfs ~0.05 ms. So without an explicit
 // TMPDIR, and when /tmp is not a tmpfs itself, a directory goes to /dev/shm where that is a tmpfs
 // anyone may make entries in (sticky, like /tmp; the directory itself is private, mode 0700).
-// A sandboxed terminal's directory stays in the temp dir: the sandbox binds it by path and brings
-// a /dev/shm of its own.
+// Only for root: systemd-logind removes a user's /dev/shm entries when their last session ends
+// (RemoveIPC, on by default; root and system users are exempt), which would take the directory
+// from an orchestrator left running after a logout. The temp dir is kept for a sandboxed
+// terminal (the sandbox binds the directory by path and brings a /dev/shm of its own) and for a
+// tmux pane (it outlives this process), and taken whenever /dev/shm refuses (full, read-only).
 import { accessSync, constants, statfsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -36,12 +39,13 @@ function isSharedSticky(dir: string): boolean {
 let fastBase: string | undefined;
 
 /**
- * The directory a terminal's shell-integration directory is made in: the temp dir for a
- * sandboxed terminal, where TMPDIR is set, or where it already is a tmpfs; otherwise /dev/shm
- * when that is a usable tmpfs. Looked up once per process (TMPDIR is read each time).
+ * The directory a terminal's shell-integration directory is made in: the temp dir when asked
+ * (`keepTempDir`), where TMPDIR is set, for a user other than root, or where it already is a
+ * tmpfs; otherwise /dev/shm when that is a usable tmpfs. Looked up once per process (TMPDIR is
+ * read each time).
  */
-export function shellDirBase(sandboxed: boolean): string {
-  if (sandboxed || process.env.TMPDIR) return tmpdir();
+export function shellDirBase(keepTempDir: boolean): string {
+  if (keepTempDir || process.env.TMPDIR || process.getuid?.() !== 0) return tmpdir();
   fastBase ??= !isTmpfs(tmpdir()) && isTmpfs(SHM_DIR) && isSharedSticky(SHM_DIR) ? SHM_DIR : tmpdir();
   return fastBase;
 }
