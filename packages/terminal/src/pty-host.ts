@@ -100,7 +100,7 @@ export async function startPtyHost(
     integration = installIntegration(opts, lineEditor, base, inProcess);
   } catch (error) {
     throw spawnFailed(
-      `Could not write the shell integration into ${base}: ${(error as Error).message}`,
+      `Could not write the shell integration into ${base}: ${(error as Error).message}; free space there or set TMPDIR to a writable directory`,
       undefined,
       error,
     );

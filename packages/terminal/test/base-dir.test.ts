@@ -2,22 +2,22 @@
 // dir is on a disk and TMPDIR is not set, else the temp dir; always the temp dir for a sandboxed
 // terminal or a tmux pane, and when /dev/shm refuses. The reaper finds a dead owner's directory
 // in either place.
-import { existsSync, mkdtempSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { OWNER_FILE, reapLeftovers } from '../src/containment/reaper';
 import { installIntegration } from '../src/pty-host';
-import { SHELL_DIR_PREFIX, SHM_DIR, shellDirBase } from '../src/shell-integration/base-dir';
+import { isTmpfs, SHELL_DIR_PREFIX, SHM_DIR, shellDirBase } from '../src/shell-integration/base-dir';
 import { resolveSpawnOptions } from '../src/spawn-options';
 import { Terminal } from '../src/terminal';
 
-const TMPFS_MAGIC = 0x01021994;
-const tmpfs = (dir: string) => statfsSync(dir).type === TMPFS_MAGIC;
-const diskTmp = !tmpfs(tmpdir()) && tmpfs(SHM_DIR) && process.getuid?.() === 0;
+const diskTmp = !isTmpfs(tmpdir()) && isTmpfs(SHM_DIR) && process.getuid?.() === 0;
 const savedTmpdir = process.env.TMPDIR;
 
 afterEach(() => {
+  const set = process.env.TMPDIR;
+  if (set && set !== savedTmpdir) rmSync(set, { recursive: true, force: true });
   if (savedTmpdir === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = savedTmpdir;
 });

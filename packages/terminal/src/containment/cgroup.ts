@@ -14,7 +14,7 @@ import type { CgroupHierarchy } from './cgroup-fs';
 export type KillMethod = 'cgroup.kill' | 'freezer' | 'signal';
 
 /** The file a process joins a cgroup through, by cgroup version (see `joinFiles`). */
-export const JOIN_FILES = { 1: 'tasks', 2: 'cgroup.procs' } as const;
+const JOIN_FILES = { 1: 'tasks', 2: 'cgroup.procs' } as const;
 
 /** Which hierarchies terminal cgroups are made in. */
 export interface CgroupPlan {

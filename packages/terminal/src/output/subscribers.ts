@@ -272,8 +272,8 @@ export class SubscriberSet {
  * A data event whose `data` is decoded only if a listener reads it. `bytes` is not enumerable:
  * spreads, JSON and equality checks see `{ type, data, offset, nextOffset }`.
  */
-function dataEvent(fresh: FreshChunk): DataEvent {
-  const { text, bytes, offset, length } = fresh;
+function dataEvent(chunk: FreshChunk): DataEvent {
+  const { text, bytes, offset, length } = chunk;
   const event: DataEvent = defineLazyData({ type: 'data' as const }, text) as DataEvent;
   event.offset = offset;
   event.nextOffset = offset + length;

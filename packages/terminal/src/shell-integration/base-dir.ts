@@ -17,7 +17,8 @@ const TMPFS_MAGIC = 0x01021994;
 /** The shared-memory tmpfs of Linux. */
 export const SHM_DIR = '/dev/shm';
 
-function isTmpfs(dir: string): boolean {
+/** True when `dir` is on a tmpfs. */
+export function isTmpfs(dir: string): boolean {
   try {
     return statfsSync(dir).type === TMPFS_MAGIC;
   } catch {

@@ -37,26 +37,15 @@ export function installShellIntegration(
 ): ShellIntegration {
   const dir = mkdtempSync(join(base, SHELL_DIR_PREFIX));
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
-  try {
-    return integrationIn(dir, dispose, kind, extraArgs, baseEnv, lineEditor);
-  } catch (error) {
-    // A full or read-only file system: nothing half-written is left behind.
-    dispose();
-    throw error;
-  }
-}
-
-function integrationIn(
-  dir: string,
-  dispose: () => void,
-  kind: ShellKind,
-  extraArgs: readonly string[],
-  baseEnv: Readonly<Record<string, string>>,
-  lineEditor: boolean,
-): ShellIntegration {
   const write = (name: string, text: string): string => {
     const path = join(dir, name);
-    writeFileSync(path, text, { mode: 0o600 });
+    try {
+      writeFileSync(path, text, { mode: 0o600 });
+    } catch (error) {
+      // A full or read-only file system: nothing half-written is left behind.
+      dispose();
+      throw error;
+    }
     return path;
   };
   switch (kind) {
