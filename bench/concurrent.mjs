@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { childPids, taskCpuMs } from './lib/proc.mjs';
+import { childPids, commOf, taskCpuMs } from './lib/proc.mjs';
 import { arg, printTable, quick, RssSampler, round, summarize, writeResults } from './lib/stats.mjs';
 
 const COUNT = Number(arg('count', 1000));
@@ -74,10 +74,23 @@ async function directBackend() {
   return (await import(pathToFileURL(mux).href)).DirectBackend;
 }
 
-/** CPU ms the live children of this process have used: the terminals' (single-threaded) processes. */
+/**
+ * CPU ms the terminals' (single-threaded) processes have used — this process's live children, or
+ * those of orchflow's spawner, which forks them — and the spawner's own: work done for orchflow,
+ * counted with this process's.
+ */
 function childrenCpuMs() {
-  // A child that exited meanwhile counts as nothing.
-  return childPids().reduce((sum, pid) => sum + (taskCpuMs(pid) || 0), 0);
+  let shells = 0;
+  let spawner = 0;
+  // A process that exited meanwhile counts as nothing.
+  for (const pid of childPids()) {
+    if (commOf(pid) !== 'orchflow-spawne') shells += taskCpuMs(pid) || 0;
+    else {
+      spawner += taskCpuMs(pid) || 0;
+      for (const shell of childPids(pid)) shells += taskCpuMs(shell) || 0;
+    }
+  }
+  return { shells, spawner };
 }
 
 /** Child: opens COUNT terminals of one side and prints its measurements as JSON. */
@@ -102,7 +115,8 @@ async function measure(mode) {
   const memory = rss.stop();
   const kernelPeak = kernelPeakRss();
   const { user, system } = process.cpuUsage(cpu0);
-  const cpuMs = { orchestrator: (user + system) / 1000, shells: childrenCpuMs() };
+  const { shells, spawner } = childrenCpuMs();
+  const cpuMs = { orchestrator: (user + system) / 1000 + spawner, shells };
   const t1 = performance.now();
   await Promise.all(open.map((terminal) => terminal.kill()));
   const teardownMs = performance.now() - t1;

@@ -27,17 +27,32 @@ export function taskCpuMs(pid) {
   }
 }
 
-/** Pids of this process's live children (of every thread). */
-export function childPids() {
+/** Pids of the live children of process `pid` (default: this one), of every thread. */
+export function childPids(pid = 'self') {
   const pids = [];
-  for (const task of readdirSync('/proc/self/task')) {
+  let tasks = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return pids; // It ended meanwhile.
+  }
+  for (const task of tasks) {
     try {
       pids.push(
-        ...readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
+        ...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
       );
     } catch {
       // The thread ended meanwhile.
     }
   }
   return pids.map(Number);
+}
+
+/** The command name of process `pid` (`/proc/<pid>/comm`), or '' when it is gone. */
+export function commOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }

@@ -1,10 +1,10 @@
 // Makes a PTY's last bytes arrive. On Linux, once the last slave fd closes, reading the master can
 // return EOF while output is still queued in the kernel, so a program that writes a burst and
 // exits at once loses its tail (node-pty issues #72 and #726). We hold a slave fd of our own, so
-// the master never reaches EOF while output is queued. When node-pty tears its socket down after
-// the child exited, we first write a sentinel through our slave fd and wait for it to come out of
-// the master: a PTY keeps order, so everything the child wrote has been read by then. This also
-// covers a terminal whose reading is paused at exit: draining resumes it.
+// the master never reaches EOF while output is queued. When the child has exited (node-pty tears
+// its socket down; the spawner reports the exit), we first write a sentinel through our slave fd
+// and wait for it to come out of the master: a PTY keeps order, so everything the child wrote has
+// been read by then. This also covers a terminal whose reading is paused at exit: draining resumes it.
 //
 // `_pty` (the slave's path) and `_socket` are node-pty's private fields (1.1.0, 1.2.0-beta.15). When
 // a node-pty release changes them, the drain cannot be installed: the PTY then works with
@@ -59,12 +59,17 @@ export class PtyDrain {
   private pending: Buffer | undefined;
   private finish: (() => void) | undefined;
 
-  private constructor(
-    private readonly pty: IPty,
+  /**
+   * A drain over `slaveFd`, a blocking slave fd of the PTY that this drain now owns (it closes it
+   * when the drain ends); `resume` resumes reading the master.
+   */
+  constructor(
+    private readonly resume: () => void,
     private readonly slaveFd: number,
     nonce: string,
   ) {
     this.sentinel = ownBuffer(`\x1b]633;orchflow-drained;${nonce}\x07`);
+    stats.drained++;
   }
 
   /**
@@ -83,10 +88,9 @@ export class PtyDrain {
     } catch (error) {
       return notInstalled(`cannot open the PTY's slave ${internals._pty}: ${(error as Error).message}`);
     }
-    const drain = new PtyDrain(pty, slaveFd, nonce);
+    const drain = new PtyDrain(() => pty.resume(), slaveFd, nonce);
     const destroy = socket.destroy.bind(socket);
-    socket.destroy = (error?: Error) => drain.beforeDestroy(() => destroy(error));
-    stats.drained++;
+    socket.destroy = (error?: Error) => drain.run(() => destroy(error));
     return drain;
   }
 
@@ -109,18 +113,22 @@ export class PtyDrain {
     return data.subarray(0, data.length - keep);
   }
 
-  private beforeDestroy(destroy: () => void): void {
+  /**
+   * Reads the master until everything the PTY holds has come out, then closes the slave fd and
+   * calls `then` (once; later calls do nothing).
+   */
+  run(then: () => void): void {
     if (this.finish) return;
     const timer = setTimeout(() => this.complete(), DRAIN_TIMEOUT_MS);
     this.finish = () => {
       clearTimeout(timer);
       closeSync(this.slaveFd);
-      destroy();
+      then();
     };
     // Resume first: if reading was paused, the PTY buffer may be full, and the sentinel can only
     // go in once we read. The write is asynchronous (libuv's thread pool) for the same reason —
     // a synchronous write into a full PTY would block the very event loop that drains it.
-    this.pty.resume();
+    this.resume();
     write(this.slaveFd, this.sentinel, (error) => {
       if (error) this.complete();
     });

@@ -2,8 +2,9 @@
 // marker session over its bytes, and the output pipeline they feed. Starting it resolves at the
 // shell's first prompt; its exit resolves only after the PTY has drained, so the last bytes a
 // process wrote before exiting are in the pipeline before anyone hears of the exit. The PTY is a
-// PtyProcess: node-pty by default, or another one (a tmux pane) — and a shell that is already
-// running (re-adopted after an orchestrator restart) can be resumed with its stored key.
+// PtyProcess: one of this process by default (spawner/local-pty), or another one (a tmux pane) —
+// and a shell that is already running (re-adopted after an orchestrator restart) can be resumed
+// with its stored key.
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ErrorCode, type ExitInfo, OrchflowError } from '@orchflow/protocol';
@@ -12,7 +13,6 @@ import { markOwned } from './containment/reaper';
 import { cleanTerminalOutput } from './exec/clean';
 import { ShellSession } from './exec/shell-session';
 import { FlowGate } from './flow-gate';
-import { spawnNodePty } from './node-pty-process';
 import { OutputPipeline } from './output/pipeline';
 import { redactAll } from './output/redaction';
 import { foregroundProcessGroup, killProcessTree } from './process/tree';
@@ -21,6 +21,7 @@ import { shellDirBase } from './shell-integration/base-dir';
 import { installShellIntegration, type ShellIntegration } from './shell-integration/install';
 import { createNonce } from './shell-integration/marker-format';
 import { type LaunchCommand, type ResolvedSpawnOptions, runsLineEditor } from './spawn-options';
+import { spawnLocalPty } from './spawner/local-pty';
 
 /** A running PTY shell with its session and pipeline. */
 export interface PtyHost {
@@ -86,12 +87,12 @@ export function installIntegration(
 export async function startPtyHost(
   opts: ResolvedSpawnOptions,
   spawnTimeoutMs: number,
-  spawnPty: PtyFactory = spawnNodePty,
+  spawnPty: PtyFactory = spawnLocalPty,
 ): Promise<PtyHost> {
   const nonce = createNonce();
   const lineEditor = runsLineEditor(opts.kind, opts.lineEditing);
-  // node-pty's processes end with this one; another PtyFactory's (a tmux pane) may outlive it.
-  const inProcess = spawnPty === spawnNodePty;
+  // This process's PTYs end with it; another PtyFactory's (a tmux pane) may outlive it.
+  const inProcess = spawnPty === spawnLocalPty;
   // An isolating wrapper binds the directory by path into a mount namespace of its own.
   const isolated = opts.launch !== undefined && opts.launch.level !== 'none';
   const base = shellDirBase(isolated || !inProcess);

@@ -51,7 +51,7 @@ export interface TerminalSpawnOptions extends TerminalConfig {
   spawnTimeoutMs?: number;
   /** Starts the shell under a wrapper (resource limits, network namespace, sandbox). */
   launch?: LaunchWrapper;
-  /** Starts the PTY the shell runs in (interactive modes). Default: node-pty in this process. */
+  /** Starts the PTY the shell runs in (interactive modes). Default: a PTY of this process, its shell forked by the spawner (or node-pty). */
   spawnPty?: PtyFactory;
   /**
    * `auto` (default): the terminal gets its own cgroup where the host allows, so killing it kills

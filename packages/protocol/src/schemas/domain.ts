@@ -222,8 +222,10 @@ export const ExitInfoSchema = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
   /**
-   * Set when the exit was not observed but concluded: `'node-lost'` when the cluster node running
-   * the terminal is gone (`exitCode` and `signal` are then null). Absent for a real exit.
+   * Set when the exit was not observed but concluded (`exitCode` and `signal` are then null):
+   * `'node-lost'` when the cluster node running the terminal is gone, `'spawner-lost'` when the
+   * helper that forked the terminal's process died before it (its status died with the helper).
+   * Absent for a real exit.
    */
   reason: z.string().max(64).optional(),
 });

@@ -111,31 +111,41 @@ function stashLoaderEnv(env: Record<string, string>): Record<string, string> {
 const url = (import.meta as { url?: string }).url;
 const anchor = url ? fileURLToPath(url) : __filename;
 
-/** Where the compiled launcher is, or why there is none that may run. */
+/** Where a compiled program of the package is, or why there is none that may run. */
 export type NativeLauncherLookup = { path: string } | { missing: string; untrusted?: boolean };
 
 /**
- * The compiled launcher, when the package has one that is safe to run: a regular executable file
- * that, like its directory, is owned by root or by this user and writable by no one else (whoever
- * can replace it runs code in every terminal). It sits in the package's `native/` directory,
- * beside `dist/` (one level up from the bundle) or `src/` (two levels up from this file, in
- * tests): `roots` are where to look.
+ * The compiled launcher, when the package has one that is safe to run (see
+ * {@link lookUpNativeProgram}).
  */
-export function lookUpNativeLauncher(
+export function lookUpNativeLauncher(roots?: string[]): NativeLauncherLookup {
+  return lookUpNativeProgram('orchflow-launch', 'native launcher', roots);
+}
+
+/**
+ * The package's compiled program `name` (the launcher, the spawner), when it is safe to run: a
+ * regular executable file that, like its directory, is owned by root or by this user and writable
+ * by no one else (whoever can replace it runs code in every terminal). It sits in the package's
+ * `native/` directory, beside `dist/` (one level up from the bundle) or `src/` (two levels up from
+ * this file, in tests): `roots` are where to look.
+ */
+export function lookUpNativeProgram(
+  name: string,
+  what: string,
   roots = [join(dirname(anchor), anchor.endsWith('.ts') ? '../..' : '..')],
 ): NativeLauncherLookup {
   const owners = `root or uid ${process.geteuid?.()}`;
-  const problem = (what: string, st: Stats | undefined): string | undefined => {
-    if (!st) return `${what} does not exist`;
-    if ((st.mode & 0o022) !== 0) return `${what} is writable by its group or others`;
+  const problem = (path: string, st: Stats | undefined): string | undefined => {
+    if (!st) return `${path} does not exist`;
+    if ((st.mode & 0o022) !== 0) return `${path} is writable by its group or others`;
     if (st.uid !== 0 && st.uid !== process.geteuid?.())
-      return `${what} is owned by uid ${st.uid}, not ${owners}`;
+      return `${path} is owned by uid ${st.uid}, not ${owners}`;
     return undefined;
   };
   let untrusted: string | undefined;
   for (const root of roots) {
     const dir = join(root, 'native');
-    const path = join(dir, 'orchflow-launch');
+    const path = join(dir, name);
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st) continue;
     // The directory too: whoever may write to it can put another file in the binary's place.
@@ -146,9 +156,7 @@ export function lookUpNativeLauncher(
     if (why === undefined) return { path };
     untrusted ??= why;
   }
-  return untrusted
-    ? { missing: untrusted, untrusted: true }
-    : { missing: 'the native launcher is not compiled' };
+  return untrusted ? { missing: untrusted, untrusted: true } : { missing: `the ${what} is not compiled` };
 }
 
 /** The launcher's argv after its program (and, for perl, its script): the same for both forms. */

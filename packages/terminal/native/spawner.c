@@ -1,0 +1,243 @@
+/*
+ * orchflow-spawner: starts terminal processes on PTY slaves for an orchestrating node process, so
+ * that process never forks itself. A fork copies the page tables of the process that calls it, and
+ * node-pty's fork of a node process with a few hundred MB of address space costs ~1-3 ms of that
+ * process's CPU per terminal (plus a waiting thread per child); this program is a few hundred KB,
+ * so its fork is cheap, and it waits for all its children from one loop.
+ * See src/spawner/spawner.ts for the node side.
+ *
+ * Protocol (stdin, from node): one request per spawn, fields separated by NUL bytes:
+ *   id, slave path, cwd, file, argc, argv[0..argc), envc, env[0..envc)
+ * Replies (stdout, one line each):
+ *   "P <id> <pid>"                the process runs (its exec succeeded)
+ *   "E <id> <errno> <stage>"      it could not start; stage is what failed (open, ctty, chdir, exec)
+ *   "X <pid> <wait status>"       a process it started ended (the raw status of waitpid)
+ * It exits when its stdin closes (the node process is gone).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define MAX_REQUEST (4u << 20) /* argv + environment of one spawn: Linux's own limit is lower */
+#define MAX_FIELDS 65536
+
+extern char **environ;
+
+static char *inbuf;
+static size_t inlen;
+static char *fields[MAX_FIELDS];
+
+static void reply(const char *line, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(STDOUT_FILENO, line, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      _exit(0); /* node is gone */
+    }
+    line += w;
+    n -= (size_t)w;
+  }
+}
+
+/* The line discipline node-pty gives its PTYs, so a terminal behaves the same either way. */
+static void set_termios(int fd) {
+  struct termios t;
+  memset(&t, 0, sizeof t);
+  t.c_iflag = ICRNL | IXON | IXANY | IMAXBEL | BRKINT;
+  t.c_oflag = OPOST | ONLCR;
+  t.c_cflag = CREAD | CS8 | HUPCL;
+  t.c_lflag = ICANON | ISIG | IEXTEN | ECHO | ECHOE | ECHOK | ECHOKE | ECHOCTL;
+  t.c_cc[VEOF] = 4;
+  t.c_cc[VEOL] = 0xff;
+  t.c_cc[VEOL2] = 0xff;
+  t.c_cc[VERASE] = 0x7f;
+  t.c_cc[VWERASE] = 23;
+  t.c_cc[VKILL] = 21;
+  t.c_cc[VREPRINT] = 18;
+  t.c_cc[VINTR] = 3;
+  t.c_cc[VQUIT] = 0x1c;
+  t.c_cc[VSUSP] = 26;
+  t.c_cc[VSTART] = 17;
+  t.c_cc[VSTOP] = 19;
+  t.c_cc[VLNEXT] = 22;
+  t.c_cc[VDISCARD] = 15;
+  t.c_cc[VMIN] = 1;
+  t.c_cc[VTIME] = 0;
+  cfsetispeed(&t, B38400);
+  cfsetospeed(&t, B38400);
+  tcsetattr(fd, TCSANOW, &t);
+}
+
+struct failure {
+  int err;
+  int stage;
+};
+
+enum { STAGE_OPEN = 1, STAGE_CTTY, STAGE_CHDIR, STAGE_EXEC };
+
+/* In the child: becomes the session leader of the PTY and execs; reports why not through `out`. */
+static void child(int out, const char *slave, const char *cwd, const char *file, char **argv, char **envp) {
+  struct failure f = {0, 0};
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+  setsid();
+  int fd = open(slave, O_RDWR);
+  if (fd < 0) {
+    f = (struct failure){errno, STAGE_OPEN};
+  } else if (ioctl(fd, TIOCSCTTY, 0) < 0) {
+    f = (struct failure){errno, STAGE_CTTY};
+  } else {
+    set_termios(fd);
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fd > 2) close(fd);
+    if (cwd[0] != '\0' && chdir(cwd) < 0) {
+      f = (struct failure){errno, STAGE_CHDIR};
+    } else {
+      /* Nothing of this program's reaches the terminal's process; `out` closes on exec. */
+      syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+      environ = envp;
+      execvp(file, argv);
+      f = (struct failure){errno, STAGE_EXEC};
+    }
+  }
+  while (write(out, &f, sizeof f) < 0 && errno == EINTR) {
+  }
+  _exit(127);
+}
+
+/* Parses one complete request at the start of inbuf; returns its length, 0 if it is incomplete. */
+static size_t parse(size_t *nfields) {
+  size_t n = 0, pos = 0, need = 5;
+  while (n < need) {
+    char *end = memchr(inbuf + pos, '\0', inlen - pos);
+    if (end == NULL) return 0;
+    if (n >= MAX_FIELDS) {
+      fprintf(stderr, "orchflow-spawner: a request has more than %d fields\n", MAX_FIELDS);
+      exit(2);
+    }
+    fields[n++] = inbuf + pos;
+    pos = (size_t)(end - inbuf) + 1;
+    if (n == 5) need = 6 + strtoul(fields[4], NULL, 10); /* argv and envc */
+    else if (n == need && n == 6 + strtoul(fields[4], NULL, 10)) need += strtoul(fields[n - 1], NULL, 10);
+  }
+  *nfields = n;
+  return pos;
+}
+
+static void spawn_one(size_t n) {
+  size_t argc = strtoul(fields[4], NULL, 10);
+  char **argv = calloc(argc + 1, sizeof *argv);
+  char **envp = calloc(n - 6 - argc + 1, sizeof *envp);
+  char line[128];
+  int len;
+  if (argv == NULL || envp == NULL) {
+    fprintf(stderr, "orchflow-spawner: out of memory\n");
+    exit(2);
+  }
+  memcpy(argv, fields + 5, argc * sizeof *argv);
+  memcpy(envp, fields + 6 + argc, (n - 6 - argc) * sizeof *envp);
+  int pipefd[2];
+  struct failure f = {0, 0};
+  pid_t pid = -1;
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    f = (struct failure){errno, STAGE_EXEC};
+  } else {
+    pid = fork();
+    if (pid == 0) child(pipefd[1], fields[1], fields[2], fields[3], argv, envp);
+    close(pipefd[1]);
+    if (pid < 0) {
+      f = (struct failure){errno, STAGE_EXEC};
+    } else {
+      /* End of file: the exec succeeded. Otherwise the child says why it did not. */
+      ssize_t r;
+      while ((r = read(pipefd[0], &f, sizeof f)) < 0 && errno == EINTR) {
+      }
+      if (r != (ssize_t)sizeof f) f = (struct failure){0, 0};
+    }
+    close(pipefd[0]);
+  }
+  static const char *stages[] = {"", "open", "ctty", "chdir", "exec"};
+  if (f.stage == 0)
+    len = snprintf(line, sizeof line, "P %.40s %d\n", fields[0], (int)pid);
+  else
+    len = snprintf(line, sizeof line, "E %.40s %d %s\n", fields[0], f.err, stages[f.stage]);
+  reply(line, (size_t)len);
+  free(argv);
+  free(envp);
+}
+
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    char line[64];
+    int len = snprintf(line, sizeof line, "X %d %d\n", (int)pid, status);
+    reply(line, (size_t)len);
+  }
+}
+
+int main(void) {
+  /* Only stdin, stdout and stderr are ours; whatever else the node process left open is not. */
+  if (syscall(SYS_close_range, 3, ~0U, 0) != 0) {
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  inbuf = malloc(MAX_REQUEST);
+  if (sfd < 0 || inbuf == NULL) {
+    fprintf(stderr, "orchflow-spawner: cannot start: %s\n", strerror(errno));
+    return 2;
+  }
+  struct pollfd polled[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
+  for (;;) {
+    if (poll(polled, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 2;
+    }
+    if (polled[1].revents & POLLIN) {
+      struct signalfd_siginfo info;
+      while (read(sfd, &info, sizeof info) > 0) {
+      }
+      reap();
+    }
+    if (polled[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (inlen == MAX_REQUEST) {
+        fprintf(stderr, "orchflow-spawner: a request is larger than %u bytes\n", MAX_REQUEST);
+        return 2;
+      }
+      ssize_t r = read(STDIN_FILENO, inbuf + inlen, MAX_REQUEST - inlen);
+      if (r == 0) return 0;
+      if (r < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return 2;
+      }
+      inlen += (size_t)r;
+      size_t used, n;
+      while (inlen > 0 && (used = parse(&n)) > 0) {
+        spawn_one(n);
+        memmove(inbuf, inbuf + used, inlen - used);
+        inlen -= used;
+      }
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// Terminals are forked by orchflow-spawner, not by this process: what that must keep true — the
+// shell's tty and its lines, exit statuses, input that fills the PTY, a start that fails, and a
+// spawner that dies under running terminals.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { PtyProcess, PtySpawnRequest } from '../src/pty-process';
+import { Spawner } from '../src/spawner/spawner';
+import { exitInfo, nodePtyNative, spawnThroughSpawner } from '../src/spawner/spawner-pty';
+import { terminalFixture } from './fixture';
+
+const { dir, spawn } = terminalFixture('spawner');
+
+function request(file: string, args: string[], extra: Partial<PtySpawnRequest> = {}): PtySpawnRequest {
+  return {
+    file,
+    args,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir() },
+    cwd: dir(),
+    cols: 100,
+    rows: 30,
+    nonce: 'n',
+    dir: dir(),
+    ...extra,
+  };
+}
+
+/** Starts `request` through the process's spawner; collects its output; kills it after the test. */
+async function start(
+  req: PtySpawnRequest,
+): Promise<{ pty: PtyProcess; output: () => string; exit: Promise<unknown> }> {
+  const spawner = Spawner.shared();
+  const native = nodePtyNative();
+  if (!spawner || !native) throw new Error(`no spawner: ${Spawner.unavailableReason}`);
+  const pty = await spawnThroughSpawner(spawner, native, req);
+  const chunks: Buffer[] = [];
+  pty.onData((bytes) => chunks.push(Buffer.from(bytes)));
+  const exit = new Promise((resolve) => pty.onExit(resolve));
+  onTestFinished(async () => {
+    try {
+      process.kill(pty.pid, 'SIGKILL');
+    } catch {}
+    await exit;
+  });
+  return { pty, output: () => Buffer.concat(chunks).toString(), exit };
+}
+
+function comm(pid: number): string {
+  return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+}
+
+function parentOf(pid: number): number {
+  return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+}
+
+describe('orchflow-spawner', () => {
+  it('keeps node running only while a terminal runs (an idle spawner does not hold the event loop)', async () => {
+    // The first test of the file: no spawner runs yet in this process.
+    const pipes = () => process.getActiveResourcesInfo().filter((kind) => kind === 'PipeWrap').length;
+    const idle = pipes();
+    const { exit } = await start(request('/bin/sh', ['-c', 'sleep 0.2']));
+    expect(pipes()).toBe(idle + 1);
+    await exit;
+    expect(pipes()).toBe(idle);
+  });
+
+  it('forks a terminal shell outside this process, as the leader of its own session on its PTY', async () => {
+    const t = await spawn();
+    const [pid, sid, tty] = (await t.execute('echo $$ $(ps -o sid= -p $$) $(tty)')).stdout
+      .trim()
+      .split(/\s+/);
+    expect(comm(parentOf(Number(pid)))).toBe('orchflow-spawne');
+    expect(parentOf(parentOf(Number(pid)))).toBe(process.pid);
+    expect(Number(sid)).toBe(Number(pid));
+    expect(tty).toMatch(/^\/dev\/pts\/\d+$/);
+    // The line discipline node-pty sets up: Ctrl-C interrupts, and the size is the terminal's.
+    expect((await t.execute('stty size')).stdout.trim()).toBe('24 80');
+    expect((await t.execute('stty -a')).stdout).toMatch(/intr = \^C;.*erase = \^\?;/s);
+  });
+
+  it('reports exit codes and signals from the wait status', async () => {
+    expect(exitInfo(3 << 8)).toEqual({ exitCode: 3, signal: null });
+    expect(exitInfo(9)).toEqual({ exitCode: null, signal: 'SIGKILL' });
+    expect(exitInfo(undefined)).toEqual({ exitCode: null, signal: null, reason: 'spawner-lost' });
+    const coded = await start(request('/bin/sh', ['-c', 'printf done; exit 7']));
+    expect(await coded.exit).toEqual({ exitCode: 7, signal: null });
+    expect(coded.output()).toBe('done');
+    const killed = await start(request('/bin/sh', ['-c', 'kill -TERM $$; sleep 5']));
+    expect(await killed.exit).toEqual({ exitCode: null, signal: 'SIGTERM' });
+  });
+
+  it('delivers every byte of input larger than the PTY holds, in order, while the program reads slowly', async () => {
+    const file = join(dir(), 'input');
+    // Raw and without echo, so the bytes pass unchanged; the sleep lets the input queue fill first.
+    const { pty, exit } = await start(
+      request('/bin/sh', ['-c', `stty raw -echo; sleep 0.3; head -c 300000 > ${file}`]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const sent = Buffer.alloc(300_000);
+    for (let i = 0; i < sent.length; i++) sent[i] = 0x41 + (i % 26);
+    for (let at = 0; at < sent.length; at += 10_000) pty.write(sent.subarray(at, at + 10_000));
+    expect(await exit).toEqual({ exitCode: 0, signal: null });
+    expect(readFileSync(file).equals(sent)).toBe(true);
+  });
+
+  it('says why a program could not start, and what failed', async () => {
+    await expect(start(request(join(dir(), 'no-such-program'), []))).rejects.toThrow(
+      /cannot run the program: no such file or directory \(ENOENT\)/,
+    );
+    await expect(start(request('/bin/sh', [], { cwd: join(dir(), 'missing') }))).rejects.toThrow(
+      /cannot change to the working directory: no such file or directory \(ENOENT\)/,
+    );
+    await expect(start(request('/bin/sh', ['-c', 'true'], { env: { BAD: 'a\0b' } }))).rejects.toThrow(
+      /NUL byte/,
+    );
+    // The spawner is still there for the next one.
+    const ok = await start(request('/bin/sh', ['-c', 'exit 0']));
+    expect(await ok.exit).toEqual({ exitCode: 0, signal: null });
+  });
+
+  it('a terminal outlives a spawner that was killed: its end is still reported, and the next spawn gets a new spawner', async () => {
+    const t = await spawn();
+    const shell = Number((await t.execute('echo $$')).stdout.trim());
+    const spawnerPid = parentOf(shell);
+    expect(comm(spawnerPid)).toBe('orchflow-spawne');
+    process.kill(spawnerPid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Still a working shell.
+    expect((await t.execute('echo still here')).stdout).toBe('still here\n');
+    const next = await spawn();
+    const nextShell = Number((await next.execute('echo $$')).stdout.trim());
+    expect(parentOf(nextShell)).not.toBe(spawnerPid);
+    expect(comm(parentOf(nextShell))).toBe('orchflow-spawne');
+    // Its exit status went with the spawner; that it ended is still known.
+    execFileSync('kill', ['-KILL', String(shell)]);
+    expect(await t.exited).toEqual({ exitCode: null, signal: null, reason: 'spawner-lost' });
+  });
+});
