@@ -130,7 +130,9 @@ static void restore_stashed(void) {
   }
 }
 
-int main(int argc, char **argv) {
+/* The four steps and the exec; returns only by exiting 126. orchflow-spawner (spawner.c) includes
+   this file and runs it in the child it forked, saving a terminal's shell one exec. */
+static int launch(int argc, char **argv) {
   if (argc < 4) fail("usage: orchflow-launch FILTER N [CGROUP-FILE...] PROGRAM [ARGS...]");
   char *end;
   errno = 0;
@@ -146,3 +148,7 @@ int main(int argc, char **argv) {
   fail("cannot run %s: %s", target[0], strerror(errno));
   return 126;
 }
+
+#ifndef ORCHFLOW_LAUNCH_NO_MAIN
+int main(int argc, char **argv) { return launch(argc, argv); }
+#endif

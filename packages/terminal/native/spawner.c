@@ -7,7 +7,10 @@
  * See src/spawner/spawner.ts for the node side.
  *
  * Protocol (stdin, from node): one request per spawn, fields separated by NUL bytes:
- *   id, slave path, cwd, file, argc, argv[0..argc), envc, env[0..envc)
+ *   id, how, slave path, cwd, file, argc, argv[0..argc), envc, env[0..envc)
+ * how is "exec" (exec file with argv) or "launch": argv is the launcher's (launcher.c), whose steps
+ * (cgroups, fds, seccomp filter, stashed variables) the child runs itself before it execs the
+ * program, instead of exec'ing orchflow-launch first — one exec less per terminal.
  * Replies (stdout, one line each):
  *   "P <id> <pid>"                the process runs (its exec succeeded)
  *   "E <id> <errno> <stage>"      it could not start; stage is what failed (open, ctty, chdir, exec)
@@ -28,6 +31,9 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+
+#define ORCHFLOW_LAUNCH_NO_MAIN
+#include "launcher.c"
 
 #define MAX_REQUEST (4u << 20) /* argv + environment of one spawn: Linux's own limit is lower */
 #define MAX_FIELDS 65536
@@ -86,8 +92,11 @@ struct failure {
 
 enum { STAGE_OPEN = 1, STAGE_CTTY, STAGE_CHDIR, STAGE_EXEC };
 
-/* In the child: becomes the session leader of the PTY and execs; reports why not through `out`. */
-static void child(int out, const char *slave, const char *cwd, const char *file, char **argv, char **envp) {
+/* In the child: becomes the session leader of the PTY and execs `file`, or with no file runs the
+   launcher's steps on argv (which exec its program); reports why not through `out`. A failing
+   launcher step prints `orchflow-launch: ...` on the terminal and exits 126, as orchflow-launch does. */
+static void child(int out, const char *slave, const char *cwd, const char *file, int argc, char **argv,
+                  char **envp) {
   struct failure f = {0, 0};
   sigset_t none;
   sigemptyset(&none);
@@ -111,6 +120,7 @@ static void child(int out, const char *slave, const char *cwd, const char *file,
       /* Nothing of this program's reaches the terminal's process; `out` closes on exec. */
       syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
       environ = envp;
+      if (file == NULL) launch(argc, argv);
       execvp(file, argv);
       f = (struct failure){errno, STAGE_EXEC};
     }
@@ -120,9 +130,12 @@ static void child(int out, const char *slave, const char *cwd, const char *file,
   _exit(127);
 }
 
+/* The fields of a request, and where its argv starts. */
+enum { F_ID, F_HOW, F_SLAVE, F_CWD, F_FILE, F_ARGC, F_ARGV };
+
 /* Parses one complete request at the start of inbuf; returns its length, 0 if it is incomplete. */
 static size_t parse(size_t *nfields) {
-  size_t n = 0, pos = 0, need = 5;
+  size_t n = 0, pos = 0, need = F_ARGV, envc_at = 0;
   while (n < need) {
     char *end = memchr(inbuf + pos, '\0', inlen - pos);
     if (end == NULL) return 0;
@@ -132,25 +145,30 @@ static size_t parse(size_t *nfields) {
     }
     fields[n++] = inbuf + pos;
     pos = (size_t)(end - inbuf) + 1;
-    if (n == 5) need = 6 + strtoul(fields[4], NULL, 10); /* argv and envc */
-    else if (n == need && n == 6 + strtoul(fields[4], NULL, 10)) need += strtoul(fields[n - 1], NULL, 10);
+    if (n == F_ARGV) {
+      envc_at = F_ARGV + strtoul(fields[F_ARGC], NULL, 10);
+      need = envc_at + 1; /* through envc */
+    } else if (envc_at != 0 && n == envc_at + 1) {
+      need = n + strtoul(fields[envc_at], NULL, 10);
+    }
   }
   *nfields = n;
   return pos;
 }
 
 static void spawn_one(size_t n) {
-  size_t argc = strtoul(fields[4], NULL, 10);
+  size_t argc = strtoul(fields[F_ARGC], NULL, 10);
+  size_t envc = n - F_ARGV - argc - 1;
   char **argv = calloc(argc + 1, sizeof *argv);
-  char **envp = calloc(n - 6 - argc + 1, sizeof *envp);
+  char **envp = calloc(envc + 1, sizeof *envp);
   char line[128];
   int len;
   if (argv == NULL || envp == NULL) {
     fprintf(stderr, "orchflow-spawner: out of memory\n");
     exit(2);
   }
-  memcpy(argv, fields + 5, argc * sizeof *argv);
-  memcpy(envp, fields + 6 + argc, (n - 6 - argc) * sizeof *envp);
+  memcpy(argv, fields + F_ARGV, argc * sizeof *argv);
+  memcpy(envp, fields + F_ARGV + argc + 1, envc * sizeof *envp);
   int pipefd[2];
   struct failure f = {0, 0};
   pid_t pid = -1;
@@ -158,7 +176,10 @@ static void spawn_one(size_t n) {
     f = (struct failure){errno, STAGE_EXEC};
   } else {
     pid = fork();
-    if (pid == 0) child(pipefd[1], fields[1], fields[2], fields[3], argv, envp);
+    if (pid == 0) {
+      int launching = strcmp(fields[F_HOW], "launch") == 0;
+      child(pipefd[1], fields[F_SLAVE], fields[F_CWD], launching ? NULL : fields[F_FILE], (int)argc, argv, envp);
+    }
     close(pipefd[1]);
     if (pid < 0) {
       f = (struct failure){errno, STAGE_EXEC};
@@ -173,9 +194,9 @@ static void spawn_one(size_t n) {
   }
   static const char *stages[] = {"", "open", "ctty", "chdir", "exec"};
   if (f.stage == 0)
-    len = snprintf(line, sizeof line, "P %.40s %d\n", fields[0], (int)pid);
+    len = snprintf(line, sizeof line, "P %.40s %d\n", fields[F_ID], (int)pid);
   else
-    len = snprintf(line, sizeof line, "E %.40s %d %s\n", fields[0], f.err, stages[f.stage]);
+    len = snprintf(line, sizeof line, "E %.40s %d %s\n", fields[F_ID], f.err, stages[f.stage]);
   reply(line, (size_t)len);
   free(argv);
   free(envp);

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { lookUpNativeLauncher } from '../src/containment/launcher';
 import type { PtyProcess, PtySpawnRequest } from '../src/pty-process';
 import { Spawner } from '../src/spawner/spawner';
 import { exitInfo, nodePtyNative, spawnThroughSpawner } from '../src/spawner/spawner-pty';
@@ -102,6 +103,42 @@ describe('orchflow-spawner', () => {
     for (let at = 0; at < sent.length; at += 10_000) pty.write(sent.subarray(at, at + 10_000));
     expect(await exit).toEqual({ exitCode: 0, signal: null });
     expect(readFileSync(file).equals(sent)).toBe(true);
+  });
+
+  it("runs the launcher's steps in the child it forked when asked to start the native launcher", async () => {
+    const found = lookUpNativeLauncher();
+    if (!('path' in found)) throw new Error(found.missing);
+    // The stashed variable comes back, and the program runs without the launcher around it.
+    const ok = await start(
+      request(
+        found.path,
+        ['', '0', '/bin/sh', '-c', 'printf "%s|%s" "$LD_TESTVAR" "$(cat /proc/$PPID/comm)"'],
+        {
+          env: { PATH: '/usr/bin:/bin', ORCHFLOW_LAUNCH_STASH_LD_TESTVAR: 'kept' },
+        },
+      ),
+    );
+    expect(await ok.exit).toEqual({ exitCode: 0, signal: null });
+    expect(ok.output()).toBe('kept|orchflow-spawne');
+    // A step that fails says so on the terminal and ends it with 126, as orchflow-launch does.
+    const bad = await start(request(found.path, ['zz', '0', '/bin/sh', '-c', 'echo ran']));
+    expect(await bad.exit).toEqual({ exitCode: 126, signal: null });
+    expect(bad.output()).toContain('orchflow-launch: the seccomp filter argument is not a whole program');
+    expect(bad.output()).not.toContain('ran');
+  });
+
+  it('takes requests larger than a pipe holds, several at once', async () => {
+    // 300 KB of environment (Linux takes at most 128 KiB per variable) arrives in several reads;
+    // four requests are written back to back.
+    const big = 'v'.repeat(100_000);
+    const env = { PATH: '/usr/bin:/bin', BIG1: big, BIG2: big, BIG3: big };
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map((n) => start(request('/bin/sh', ['-c', `printf '%s:%s' ${n} "\${#BIG3}"`], { env }))),
+    );
+    for (const [i, run] of runs.entries()) {
+      expect(await run.exit).toEqual({ exitCode: 0, signal: null });
+      expect(run.output()).toBe(`${i + 1}:100000`);
+    }
   });
 
   it('says why a program could not start, and what failed', async () => {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { ReadStream } from 'node:tty';
 import type { ExitInfo } from '@orchflow/protocol';
+import { lookUpNativeLauncher } from '../containment/launcher';
 import { PtyDrain } from '../pty-drain';
 import type { PtyProcess, PtySpawnRequest } from '../pty-process';
 import { createNonce } from '../shell-integration/marker-format';
@@ -41,6 +42,17 @@ export function nodePtyNative(): NativePty | null {
     native = null;
   }
   return native;
+}
+
+let launcherPath: string | null | undefined;
+
+/** The compiled launcher's path, if there is one that may run (the spawner runs its steps). */
+function nativeLauncherPath(): string | null {
+  if (launcherPath === undefined) {
+    const found = lookUpNativeLauncher();
+    launcherPath = 'path' in found ? found.path : null;
+  }
+  return launcherPath;
 }
 
 /** Decodes a raw wait status (or its loss) into the exit a terminal reports. */
@@ -88,7 +100,14 @@ export async function spawnThroughSpawner(
   let pid: number;
   try {
     pid = await spawner.start(
-      { slave: pair.pty, cwd: request.cwd, file: request.file, argv: [request.file, ...request.args], env },
+      {
+        slave: pair.pty,
+        cwd: request.cwd,
+        file: request.file,
+        argv: [request.file, ...request.args],
+        env,
+        launch: request.file === nativeLauncherPath(),
+      },
       exited,
     );
   } catch (error) {

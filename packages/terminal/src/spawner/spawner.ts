@@ -17,6 +17,11 @@ export interface SpawnerRequest {
   file: string;
   /** The whole argv, argv[0] included. */
   argv: string[];
+  /**
+   * True when `file` is the native launcher: the spawner then runs the launcher's steps itself
+   * in the child (it is compiled with them) and execs the launcher's program directly.
+   */
+  launch: boolean;
   env: Record<string, string>;
 }
 
@@ -105,6 +110,7 @@ export class Spawner {
   /** Starts a process; resolves with its pid once it runs, rejects when it could not start. */
   start(request: SpawnerRequest, onExit: SpawnerExitListener): Promise<number> {
     const fields = [
+      request.launch ? 'launch' : 'exec',
       request.slave,
       request.cwd,
       request.file,
