@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -35,14 +36,15 @@
 #define ORCHFLOW_LAUNCH_NO_MAIN
 #include "launcher.c"
 
-#define MAX_REQUEST (4u << 20) /* argv + environment of one spawn: Linux's own limit is lower */
-#define MAX_FIELDS 65536
+/* argv + environment of one spawn: Linux's own limit is lower; node checks it (spawner.ts). */
+#define MAX_REQUEST (4u << 20)
 
 extern char **environ;
 
 static char *inbuf;
 static size_t inlen;
-static char *fields[MAX_FIELDS];
+static char **fields;
+static size_t fields_cap;
 
 static void reply(const char *line, size_t n) {
   while (n > 0) {
@@ -95,13 +97,14 @@ enum { STAGE_OPEN = 1, STAGE_CTTY, STAGE_CHDIR, STAGE_EXEC };
 /* In the child: becomes the session leader of the PTY and execs `file`, or with no file runs the
    launcher's steps on argv (which exec its program); reports why not through `out`. A failing
    launcher step prints `orchflow-launch: ...` on the terminal and exits 126, as orchflow-launch does. */
-static void child(int out, const char *slave, const char *cwd, const char *file, int argc, char **argv,
-                  char **envp) {
+static void child(int out, mode_t mask, const char *slave, const char *cwd, const char *file, int argc,
+                  char **argv, char **envp) {
   struct failure f = {0, 0};
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+  umask(mask);
   setsid();
   int fd = open(slave, O_RDWR);
   if (fd < 0) {
@@ -118,7 +121,7 @@ static void child(int out, const char *slave, const char *cwd, const char *file,
       f = (struct failure){errno, STAGE_CHDIR};
     } else {
       /* Nothing of this program's reaches the terminal's process; `out` closes on exec. */
-      syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+      close_inherited();
       environ = envp;
       if (file == NULL) launch(argc, argv);
       execvp(file, argv);
@@ -139,9 +142,13 @@ static size_t parse(size_t *nfields) {
   while (n < need) {
     char *end = memchr(inbuf + pos, '\0', inlen - pos);
     if (end == NULL) return 0;
-    if (n >= MAX_FIELDS) {
-      fprintf(stderr, "orchflow-spawner: a request has more than %d fields\n", MAX_FIELDS);
-      exit(2);
+    if (n == fields_cap) {
+      fields_cap = fields_cap ? 2 * fields_cap : 1024;
+      fields = realloc(fields, fields_cap * sizeof *fields);
+      if (fields == NULL) {
+        fprintf(stderr, "orchflow-spawner: out of memory\n");
+        exit(2);
+      }
     }
     fields[n++] = inbuf + pos;
     pos = (size_t)(end - inbuf) + 1;
@@ -154,6 +161,24 @@ static size_t parse(size_t *nfields) {
   }
   *nfields = n;
   return pos;
+}
+
+/* The orchestrating process's umask now (it may have changed since it started this program), so
+   its terminals get what node-pty's fork of it would have given them. */
+static mode_t parent_umask(void) {
+  mode_t mask = umask(022);
+  umask(mask);
+  char path[64], text[2048];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)getppid());
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return mask;
+  ssize_t r = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (r <= 0) return mask;
+  text[r] = '\0';
+  char *line = strstr(text, "\nUmask:");
+  if (line != NULL) mask = (mode_t)strtoul(line + 7, NULL, 8);
+  return mask;
 }
 
 static void spawn_one(size_t n) {
@@ -172,13 +197,14 @@ static void spawn_one(size_t n) {
   int pipefd[2];
   struct failure f = {0, 0};
   pid_t pid = -1;
+  mode_t mask = parent_umask();
   if (pipe2(pipefd, O_CLOEXEC) < 0) {
     f = (struct failure){errno, STAGE_EXEC};
   } else {
     pid = fork();
     if (pid == 0) {
       int launching = strcmp(fields[F_HOW], "launch") == 0;
-      child(pipefd[1], fields[F_SLAVE], fields[F_CWD], launching ? NULL : fields[F_FILE], (int)argc, argv, envp);
+      child(pipefd[1], mask, fields[F_SLAVE], fields[F_CWD], launching ? NULL : fields[F_FILE], (int)argc, argv, envp);
     }
     close(pipefd[1]);
     if (pid < 0) {
@@ -212,11 +238,27 @@ static void reap(void) {
   }
 }
 
+/* Kernels before 5.9 have no close_range: close each fd /proc/self/fd lists (PTY masters of the
+   orchestrating process have no close-on-exec and can be numbered far above 1024). */
+static void close_all_from_3(void) {
+  DIR *dir = opendir("/proc/self/fd");
+  if (dir == NULL) {
+    fprintf(stderr, "orchflow-spawner: cannot list /proc/self/fd: %s\n", strerror(errno));
+    exit(2);
+  }
+  int own = dirfd(dir);
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL) {
+    char *end;
+    long fd = strtol(entry->d_name, &end, 10);
+    if (*entry->d_name != '\0' && *end == '\0' && fd > 2 && fd != own) close((int)fd);
+  }
+  closedir(dir);
+}
+
 int main(void) {
   /* Only stdin, stdout and stderr are ours; whatever else the node process left open is not. */
-  if (syscall(SYS_close_range, 3, ~0U, 0) != 0) {
-    for (int fd = 3; fd < 1024; fd++) close(fd);
-  }
+  if (syscall(SYS_close_range, 3, ~0U, 0) != 0) close_all_from_3();
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   sigset_t chld;

@@ -10,12 +10,14 @@
 // a node-pty release changes them, the drain cannot be installed: the PTY then works with
 // node-pty's own behaviour, and the lost guarantee is not silent — a warning is emitted once per
 // process and `ptyDrainStats()` (in `orchestrator.metrics` as `outputDrain`) counts the PTYs without it.
-import { closeSync, constants, openSync, write } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { IPty } from 'node-pty';
 import { ownBuffer } from './own-buffer';
 
 // 2 s: the queue is at most a few dozen KiB, read in microseconds; this only bounds a stuck PTY.
 const DRAIN_TIMEOUT_MS = 2_000;
+// How soon a sentinel the PTY had no room for is written again.
+const SENTINEL_RETRY_MS = 5;
 
 interface PtyInternals {
   _pty?: string;
@@ -60,8 +62,8 @@ export class PtyDrain {
   private finish: (() => void) | undefined;
 
   /**
-   * A drain over `slaveFd`, a blocking slave fd of the PTY that this drain now owns (it closes it
-   * when the drain ends); `resume` resumes reading the master.
+   * A drain over `slaveFd`, a non-blocking slave fd of the PTY that this drain now owns (it closes
+   * it when the drain ends); `resume` resumes reading the master.
    */
   constructor(
     private readonly resume: () => void,
@@ -84,7 +86,7 @@ export class PtyDrain {
     if (typeof socket?.destroy !== 'function') return notInstalled("node-pty's IPty has no _socket.destroy");
     let slaveFd: number;
     try {
-      slaveFd = openSync(internals._pty, constants.O_RDWR | constants.O_NOCTTY);
+      slaveFd = openSync(internals._pty, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
     } catch (error) {
       return notInstalled(`cannot open the PTY's slave ${internals._pty}: ${(error as Error).message}`);
     }
@@ -120,18 +122,34 @@ export class PtyDrain {
   run(then: () => void): void {
     if (this.finish) return;
     const timer = setTimeout(() => this.complete(), DRAIN_TIMEOUT_MS);
+    let retry: NodeJS.Timeout | undefined;
     this.finish = () => {
       clearTimeout(timer);
+      clearTimeout(retry);
+      // No write of the sentinel is under way here (they are synchronous), so the fd's number
+      // cannot be reused under one.
       closeSync(this.slaveFd);
       then();
     };
     // Resume first: if reading was paused, the PTY buffer may be full, and the sentinel can only
-    // go in once we read. The write is asynchronous (libuv's thread pool) for the same reason —
-    // a synchronous write into a full PTY would block the very event loop that drains it.
+    // go in once we read. The fd is non-blocking for the same reason: where the PTY has no room
+    // (full, or output stopped with Ctrl-S) the write is tried again later instead of blocking
+    // the event loop that drains it, or a thread of libuv's pool until the timeout.
     this.resume();
-    write(this.slaveFd, this.sentinel, (error) => {
-      if (error) this.complete();
-    });
+    let written = 0;
+    const writeSentinel = () => {
+      retry = undefined;
+      try {
+        written += writeSync(this.slaveFd, this.sentinel, written);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          this.complete();
+          return;
+        }
+      }
+      if (written < this.sentinel.length) retry = setTimeout(writeSentinel, SENTINEL_RETRY_MS);
+    };
+    writeSentinel();
   }
 
   private complete(): void {

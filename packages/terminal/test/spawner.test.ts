@@ -3,9 +3,10 @@
 // spawner that dies under running terminals.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { lookUpNativeLauncher } from '../src/containment/launcher';
+import { lookUpNativeLauncher, lookUpNativeProgram } from '../src/containment/launcher';
 import type { PtyProcess, PtySpawnRequest } from '../src/pty-process';
 import { Spawner } from '../src/spawner/spawner';
 import { exitInfo, nodePtyNative, spawnThroughSpawner } from '../src/spawner/spawner-pty';
@@ -27,16 +28,20 @@ function request(file: string, args: string[], extra: Partial<PtySpawnRequest> =
   };
 }
 
-/** Starts `request` through the process's spawner; collects its output; kills it after the test. */
+/**
+ * Starts `request` through the process's spawner; collects its output (unless `listen` is false);
+ * kills it after the test.
+ */
 async function start(
   req: PtySpawnRequest,
+  listen = true,
 ): Promise<{ pty: PtyProcess; output: () => string; exit: Promise<unknown> }> {
   const spawner = Spawner.shared();
   const native = nodePtyNative();
   if (!spawner || !native) throw new Error(`no spawner: ${Spawner.unavailableReason}`);
   const pty = await spawnThroughSpawner(spawner, native, req);
   const chunks: Buffer[] = [];
-  pty.onData((bytes) => chunks.push(Buffer.from(bytes)));
+  if (listen) pty.onData((bytes) => chunks.push(Buffer.from(bytes)));
   const exit = new Promise((resolve) => pty.onExit(resolve));
   onTestFinished(async () => {
     try {
@@ -141,6 +146,84 @@ describe('orchflow-spawner', () => {
     }
   });
 
+  it('passes no fd of the orchestrating process to a terminal where the kernel has no close_range (before 5.9)', () => {
+    const found = lookUpNativeProgram('orchflow-spawner', 'spawner');
+    if (!('path' in found)) throw new Error(found.missing);
+    // A PTY master the orchestrator holds at fd 1500, inheritable (node-pty's masters have no
+    // close-on-exec); strace makes every close_range fail with ENOSYS, in the spawner and its child.
+    const driver = [
+      'import os, pty, subprocess, sys, time',
+      'master, slave = pty.openpty()',
+      'held = os.dup2(master, 1500)',
+      'name = os.ttyname(slave); os.close(slave)',
+      'p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(held,))',
+      'fields = ["1", "exec", name, "/", "/bin/sh", "3", "sh", "-c", "ls /proc/$$/fd; printf END", "1", "PATH=/bin:/usr/bin"]',
+      'p.stdin.write(b"\\0".join(f.encode() for f in fields) + b"\\0"); p.stdin.flush()',
+      'print(p.stdout.readline().decode().strip())',
+      'out = b""',
+      'while b"END" not in out: out += os.read(master, 4096)',
+      'print(" ".join(out.decode().split()))',
+      'p.stdin.close(); p.wait()',
+    ].join('\n');
+    const output = execFileSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-o',
+        '/dev/null',
+        '-e',
+        'inject=close_range:error=ENOSYS',
+        '--',
+        'python3',
+        '-c',
+        driver,
+        found.path,
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    const [reply, fds] = output.trim().split('\n');
+    expect(reply).toMatch(/^P 1 \d+$/);
+    // The shell holds its tty as 0-2, nothing else.
+    expect(fds).toBe('0 1 2 END');
+  });
+
+  it("gives the process this process's umask and working directory as they are now", async () => {
+    const before = process.umask(0o077);
+    onTestFinished(() => {
+      process.umask(before);
+    });
+    // An empty cwd means this process's, as with node-pty.
+    const run = await start(
+      request('/bin/sh', ['-c', 'printf "%s %s %s" "$(umask)" "$PWD" "$(pwd)"'], { cwd: '' }),
+    );
+    await run.exit;
+    expect(run.output()).toBe(`0077 ${process.cwd()} ${process.cwd()}`);
+  });
+
+  it('reports an exit at once when nobody reads the output', async () => {
+    const started = Date.now();
+    const { exit } = await start(request('/bin/sh', ['-c', 'echo unread; exit 5']), false);
+    expect(await exit).toEqual({ exitCode: 5, signal: null });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('drains terminals whose output was stopped (Ctrl-S) at exit without holding threads of the pool', async () => {
+    const runs = await Promise.all(
+      [1, 2, 3, 4, 5].map(async () => {
+        const run = await start(request('/bin/sh', ['-c', 'sleep 0.3']));
+        run.pty.write('\x13'); // XOFF: the PTY takes no output, the sentinel included.
+        return run;
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The exits wait out the drain's timeout; file reads (libuv's pool, 4 threads) do not.
+    const read = Date.now();
+    await readFile('/proc/self/stat');
+    expect(Date.now() - read).toBeLessThan(300);
+    for (const run of runs) expect(await run.exit).toEqual({ exitCode: 0, signal: null });
+  });
+
   it('says why a program could not start, and what failed', async () => {
     await expect(start(request(join(dir(), 'no-such-program'), []))).rejects.toThrow(
       /cannot run the program: no such file or directory \(ENOENT\)/,
@@ -151,6 +234,13 @@ describe('orchflow-spawner', () => {
     await expect(start(request('/bin/sh', ['-c', 'true'], { env: { BAD: 'a\0b' } }))).rejects.toThrow(
       /NUL byte/,
     );
+    // More than the spawner takes is refused here; a process it runs meanwhile keeps its status.
+    const running = await start(request('/bin/sh', ['-c', 'sleep 0.3; exit 7']));
+    const huge = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`V${i}`, 'x'.repeat(100_000)]));
+    await expect(start(request('/bin/sh', ['-c', 'true'], { env: huge }))).rejects.toThrow(
+      /arguments and environment take \d+ bytes; the spawner takes at most/,
+    );
+    expect(await running.exit).toEqual({ exitCode: 7, signal: null });
     // The spawner is still there for the next one.
     const ok = await start(request('/bin/sh', ['-c', 'exit 0']));
     expect(await ok.exit).toEqual({ exitCode: 0, signal: null });

@@ -1,7 +1,7 @@
 // A PtyProcess whose process the spawner forked (spawner.ts): the PTY pair is opened here with
 // node-pty's native `open` (no fork), the spawner starts the process on the slave, and this
 // process reads and writes the master as node-pty does for its own PTYs.
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { ReadStream } from 'node:tty';
@@ -70,18 +70,10 @@ export async function spawnThroughSpawner(
   request: PtySpawnRequest,
 ): Promise<PtyProcess> {
   const pair = pty.open(request.cols, request.rows);
-  let drainFd: number;
-  try {
-    // A blocking fd of our own for the drain (the one open() returns is non-blocking): the
-    // sentinel may have to wait for room in a full PTY.
-    drainFd = openSync(pair.pty, constants.O_RDWR | constants.O_NOCTTY);
-  } catch (error) {
-    closeSync(pair.master);
-    throw error;
-  } finally {
-    closeSync(pair.slave);
-  }
-  const env = { ...request.env, PWD: request.cwd, TERM: request.env.TERM ?? 'xterm-256color' };
+  // The slave fd open() returns (non-blocking) stays here for the drain; the child opens its own.
+  const drainFd = pair.slave;
+  const cwd = request.cwd || process.cwd();
+  const env = { ...request.env, PWD: cwd, TERM: request.env.TERM ?? 'xterm-256color' };
   let exit: ExitInfo | undefined;
   let onExit: ((info: ExitInfo) => void) | undefined;
   let exitedWith: number | undefined | null = null;
@@ -102,7 +94,7 @@ export async function spawnThroughSpawner(
     pid = await spawner.start(
       {
         slave: pair.pty,
-        cwd: request.cwd,
+        cwd,
         file: request.file,
         argv: [request.file, ...request.args],
         env,
@@ -150,16 +142,26 @@ class MasterSide {
     private readonly fd: number,
     drainFd: number,
   ) {
-    // Not reading until someone listens: the kernel holds the output meanwhile.
     this.socket = new ReadStream(fd);
-    this.drain = new PtyDrain(() => this.socket.resume(), drainFd, createNonce());
-    this.socket.on('data', (chunk: Buffer) => this.listener?.(this.drain.filter(chunk)));
+    this.drain = new PtyDrain(() => this.read(), drainFd, createNonce());
     // EIO once no slave is open any more; the exit comes from the spawner either way.
     this.socket.on('error', () => undefined);
   }
 
   listen(listener: (bytes: Uint8Array) => void): void {
     this.listener = listener;
+    this.read();
+  }
+
+  // Reading starts with the first listener (the kernel holds the output until then) or with the
+  // drain; every chunk goes through the drain's filter, listened to or not.
+  private read(): void {
+    if (this.socket.listenerCount('data') === 0) {
+      this.socket.on('data', (chunk: Buffer) => {
+        const bytes = this.drain.filter(chunk);
+        this.listener?.(bytes);
+      });
+    }
     this.socket.resume();
   }
 

@@ -8,6 +8,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { getSystemErrorMap } from 'node:util';
 import { lookUpNativeProgram } from '../containment/launcher';
+import { readProcStat } from '../process/procfs';
 
 /** What to start on a PTY slave. */
 export interface SpawnerRequest {
@@ -45,6 +46,8 @@ interface Pending {
 // How often a process whose spawner died is looked for (its exit status is gone with the spawner).
 const ORPHAN_POLL_MS = 200;
 const STDERR_TAIL = 1024;
+// What the spawner buffers for one request (MAX_REQUEST in native/spawner.c, less room for the id).
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024 - 64;
 
 /** One running orchflow-spawner. */
 export class Spawner {
@@ -99,7 +102,8 @@ export class Spawner {
     // EPIPE after it died: its exit is handled once, below.
     this.child.stdin.on('error', () => undefined);
     this.child.on('error', (error) => this.died(error.message));
-    this.child.on('exit', (code, signal) => this.died(signal ? `killed by ${signal}` : `exit code ${code}`));
+    // 'close', not 'exit': the lines it wrote before it ended are read first.
+    this.child.on('close', (code, signal) => this.died(signal ? `killed by ${signal}` : `exit code ${code}`));
     // Only a pending spawn or a running process keeps node running (updateRef), never the pipes.
     this.child.unref();
     unrefSocket(this.child.stderr);
@@ -119,6 +123,13 @@ export class Spawner {
       String(Object.keys(request.env).length),
       ...Object.entries(request.env).map(([key, value]) => `${key}=${value}`),
     ];
+    const bytes = fields.reduce((sum, field) => sum + Buffer.byteLength(field) + 1, 0);
+    if (bytes > MAX_REQUEST_BYTES)
+      return Promise.reject(
+        new Error(
+          `the program's arguments and environment take ${bytes} bytes; the spawner takes at most ${MAX_REQUEST_BYTES} (Linux itself allows ~2 MiB)`,
+        ),
+      );
     const bad = fields.find((field) => field.includes('\0'));
     if (bad !== undefined)
       return Promise.reject(
@@ -196,15 +207,24 @@ function unrefSocket(stream: unknown): void {
   (stream as { unref(): void }).unref();
 }
 
+/**
+ * Reports `pid`'s end once it is gone, a zombie (an orchestrator that is PID 1 or a subreaper
+ * inherits it and does not reap it) or another process under its number.
+ */
 function watchOrphan(pid: number, listener: SpawnerExitListener): void {
+  const start = readProcStat(pid)?.startTime;
+  const gone = () => {
+    const now = readProcStat(pid);
+    return now === undefined || now.state === 'Z' || now.startTime !== start;
+  };
+  if (start === undefined) {
+    listener(undefined);
+    return;
+  }
   const timer = setInterval(() => {
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') return;
-      clearInterval(timer);
-      listener(undefined);
-    }
+    if (!gone()) return;
+    clearInterval(timer);
+    listener(undefined);
   }, ORPHAN_POLL_MS);
 }
 
