@@ -299,7 +299,7 @@ export class Terminal {
   /** Sends input: keystrokes to the PTY, or the running command's stdin in scripted mode. */
   write(data: string | Uint8Array): void {
     if (this.exit) throw terminalExited(this.exit);
-    this.tracker.kick();
+    this.tracker.inputWritten();
     if (this.backend.kind === 'pipe') this.backend.runner.write(data);
     else {
       this.backend.host.session.noteInput(data);

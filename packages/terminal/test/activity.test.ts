@@ -2,9 +2,16 @@
 // execute or by hand), awaiting input while a program — or the shell's own `read` — is blocked
 // reading the terminal, and exited. States are polled for with generous deadlines: the kernel
 // shows a program reading only once it got there, which takes a moment under load.
+import { spawn as spawnChild } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { TerminalActivity } from '@orchflow/protocol';
-import { describe, expect, test } from 'vitest';
-import { ACTIVITY_POLL_MS, type ActivityObservation, ActivityTracker } from '../src/activity/tracker';
+import { describe, expect, onTestFinished, test, vi } from 'vitest';
+import {
+  ACTIVITY_POLL_MS,
+  type ActivityObservation,
+  ActivityTracker,
+  WAIT_STABLE_MS,
+} from '../src/activity/tracker';
 import type { Terminal } from '../src/terminal';
 import { terminalFixture } from './fixture';
 
@@ -269,5 +276,39 @@ describe('a command shorter than a poll', () => {
       ['idle', undefined],
     ]);
     stop.dispose();
+  });
+});
+
+// Input reaches the PTY at once, so a program can take an answer and ask again within the
+// millisecond the answer was written. That new wait must still read as begun after the input:
+// a caller that compares `waitingSince` with when it wrote (MCP's terminal_wait) would otherwise
+// never see the second question.
+describe('a wait seen in the millisecond input was written', () => {
+  test('counts as begun after the input', async () => {
+    const reader = spawnChild('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
+    onTestFinished(() => {
+      reader.kill();
+    });
+    const rchar = () => Number(/^rchar:\s*(\d+)/m.exec(readFileSync(`/proc/${reader.pid}/io`, 'utf8'))?.[1]);
+    const tracker = new ActivityTracker('t3', () => ({ activity: 'awaiting_input', readerPid: reader.pid }));
+    let clock = 1_000_000;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    onTestFinished(() => {
+      now.mockRestore();
+    });
+    tracker.commandStarted('cat');
+    tracker.current();
+    clock += WAIT_STABLE_MS;
+    expect(Date.parse(tracker.current().waitingSince ?? '')).toBe(1_000_000);
+    // The answer, and the program's next read, all in one millisecond.
+    clock += 100;
+    const inputAt = clock;
+    const before = rchar();
+    tracker.inputWritten();
+    reader.stdin?.write('answer\n');
+    while (rchar() === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    tracker.current();
+    clock += WAIT_STABLE_MS + 1;
+    expect(Date.parse(tracker.current().waitingSince ?? '')).toBeGreaterThan(inputAt);
   });
 });

@@ -8,7 +8,8 @@
 // `waitingSince` of `awaiting_input` is when *this* wait began: a program that takes an answer and
 // asks again at once (faster than a poll) is a new wait, known by the reading process or how much
 // it has read having changed (probe.ts `readProgress`). A wait whose reader has read nothing since
-// keeps its time, so input written but not yet read never looks answered. A wait counts once it
+// keeps its time, so input written but not yet read never looks answered; a new one seen in the
+// millisecond input was written counts as begun 1 ms later, after it. A wait counts once it
 // has been seen unchanged for WAIT_STABLE_MS: an event-loop program (node's readline) also sits in
 // epoll on the terminal for a moment between reading an answer and exiting, which is no question.
 // Until then `waitingSince` stays the last counted wait's (or is absent).
@@ -97,6 +98,8 @@ export class ActivityTracker {
   private readonly listeners = new Set<(activity: TerminalActivity) => void>();
   private timer: NodeJS.Timeout | undefined;
   private kickedAt = 0;
+  /** When input was last written (inputWritten). */
+  private inputAt = 0;
   /** The shell was seen reading between its markers again after a turn of the event loop. */
   private shellReadConfirmed = false;
   private confirming = false;
@@ -160,7 +163,7 @@ export class ActivityTracker {
     if (same(this.wait)) {
       this.candidate = undefined;
     } else if (!same(this.candidate)) {
-      this.candidate = { readerPid, progress, since: now };
+      this.candidate = { readerPid, progress, since: Math.max(now, this.inputAt + 1) };
     } else if (this.candidate && now - this.candidate.since >= WAIT_STABLE_MS) {
       this.wait = this.candidate;
       this.candidate = undefined;
@@ -202,7 +205,17 @@ export class ActivityTracker {
     this.kick();
   }
 
-  /** Something may have started (input was typed): poll for a while. */
+  /**
+   * Input was written: poll for a while (it may start a job), and a wait seen from now on began
+   * after it — also when the program took the input and asked again within the same millisecond
+   * (the write reaches the PTY at once), which `waitingSince`'s millisecond could not tell apart.
+   */
+  inputWritten(): void {
+    this.inputAt = Date.now();
+    this.kick();
+  }
+
+  /** Something may have started: poll for a while. */
   kick(): void {
     this.kickedAt = Date.now();
     this.schedule();
