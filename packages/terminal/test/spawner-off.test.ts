@@ -16,7 +16,7 @@ describe('without the spawner', () => {
     const parent = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${shell}/status`, 'utf8'))?.[1]);
     expect(parent).toBe(process.pid);
     expect(Spawner.shared()).toBeUndefined();
-    expect(Spawner.unavailableReason).toBe('off');
+    expect(Spawner.unavailableReason).toBe('ORCHFLOW_SPAWNER=off');
     const other = await spawn();
     other.write('exit 4\n');
     expect(await other.exited).toEqual({ exitCode: 4, signal: null });

@@ -63,7 +63,8 @@ export class Spawner {
     if (Spawner.current && !Spawner.current.dead) return Spawner.current;
     if (Spawner.unusable !== undefined) return undefined;
     if (process.platform !== 'linux' || process.env.ORCHFLOW_SPAWNER === 'off') {
-      Spawner.unusable = 'off';
+      Spawner.unusable =
+        process.platform !== 'linux' ? `not on Linux (${process.platform})` : 'ORCHFLOW_SPAWNER=off';
       return undefined;
     }
     const found = lookUpNativeProgram('orchflow-spawner', 'spawner');
