@@ -83,6 +83,9 @@ export function installIntegration(
   }
 }
 
+/** The environment a running PTY terminal's options keep: none (the shell has its own). */
+export const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Spawns the shell and resolves at its first prompt; rejects with SpawnFailed otherwise. */
 export async function startPtyHost(
   opts: ResolvedSpawnOptions,
@@ -138,7 +141,13 @@ export async function startPtyHost(
       error,
     );
   }
-  const host = wire(pty, opts, nonce, integration.dir, run, { awaitingKey: true, containment });
+  // The shell has its environment now: what the terminal keeps for its lifetime holds none of it
+  // (a copy of every variable per terminal, ~4 KB of heap each).
+  const { env: _env, ...kept } = opts;
+  const host = wire(pty, kept, nonce, integration.dir, run?.dispose ? run : undefined, {
+    awaitingKey: true,
+    containment,
+  });
   const ready = host.session.whenReady().then(() => 'ready' as const);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -180,7 +189,7 @@ export function resumePtyHost(opts: ResolvedSpawnOptions, pty: PtyProcess, resum
 
 function wire(
   pty: PtyProcess,
-  opts: ResolvedSpawnOptions,
+  opts: Omit<ResolvedSpawnOptions, 'env'>,
   nonce: string,
   dir: string,
   run: LaunchCommand | undefined,

@@ -32,7 +32,7 @@ import type { TerminalRedaction } from './output/redaction';
 import type { OutputStreamStats, StreamEvent, SubscribeOptions, Subscription } from './output/subscribers';
 import { ProcessMetricsSampler } from './process/metrics';
 import { killProcessTree } from './process/tree';
-import { type PtyHost, resumePtyHost, type ShellResume, startPtyHost } from './pty-host';
+import { NO_ENV, type PtyHost, resumePtyHost, type ShellResume, startPtyHost } from './pty-host';
 import type { PtyFactory, PtyProcess } from './pty-process';
 import {
   DEFAULT_SPAWN_TIMEOUT_MS,
@@ -173,7 +173,7 @@ export class Terminal {
     };
     if (opts.mode !== 'scripted') {
       const host = await startPtyHost(opts, spawnTimeoutMs, spawnPty);
-      return new Terminal(id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
+      return new Terminal(id, { ...opts, env: NO_ENV }, host.pipeline, { kind: 'pty', host }, host.exited);
     }
     const { runner, pipeline, gate } = startPipeHost(opts);
     return new Terminal(id, opts, pipeline, { kind: 'pipe', runner, gate }, runner.exited);
