@@ -9,6 +9,11 @@ import { createNonce } from './shell-integration/marker-format';
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
+/** The name of signal number `n` (`SIGTERM`), or `SIG<n>` for one this platform does not name. */
+export function signalName(n: number): string {
+  return signalNames.get(n) ?? `SIG${n}`;
+}
+
 /** Spawns `request` in a node-pty PTY; throws when node-pty cannot start it. */
 export function spawnNodePty(request: PtySpawnRequest): PtyProcess {
   const pty = spawn(request.file, request.args, {
@@ -39,7 +44,7 @@ export function spawnNodePty(request: PtySpawnRequest): PtyProcess {
       // the output queued in the kernel has been read, so every byte has been delivered by then.
       pty.onExit(({ exitCode, signal }) => {
         const info: ExitInfo = signal
-          ? { exitCode: null, signal: signalNames.get(signal) ?? `SIG${signal}` }
+          ? { exitCode: null, signal: signalName(signal) }
           : { exitCode, signal: null };
         listener(info);
       });

@@ -3,10 +3,10 @@
 // process reads and writes the master as node-pty does for its own PTYs.
 import { closeSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { constants as osConstants } from 'node:os';
 import { ReadStream } from 'node:tty';
 import type { ExitInfo } from '@orchflow/protocol';
 import { lookUpNativeLauncher } from '../containment/launcher';
+import { signalName } from '../node-pty-process';
 import { PtyDrain } from '../pty-drain';
 import type { PtyProcess, PtySpawnRequest } from '../pty-process';
 import { createNonce } from '../shell-integration/marker-format';
@@ -17,10 +17,6 @@ interface NativePty {
   open(cols: number, rows: number): { master: number; slave: number; pty: string };
   resize(fd: number, cols: number, rows: number, xPixels: number, yPixels: number): void;
 }
-
-const signalNames = new Map<number, string>(
-  Object.entries(osConstants.signals).map(([name, n]) => [n, name]),
-);
 
 // Built ESM and vitest have import.meta.url, built CJS __filename.
 const url = (import.meta as { url?: string }).url;
@@ -60,7 +56,7 @@ export function exitInfo(status: number | undefined): ExitInfo {
   if (status === undefined) return { exitCode: null, signal: null, reason: 'spawner-lost' };
   const signal = status & 0x7f;
   if (signal === 0) return { exitCode: (status >> 8) & 0xff, signal: null };
-  return { exitCode: null, signal: signalNames.get(signal) ?? `SIG${signal}` };
+  return { exitCode: null, signal: signalName(signal) };
 }
 
 /** Starts `request` through `spawner` on a new PTY; rejects when it cannot. */
