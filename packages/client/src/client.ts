@@ -158,10 +158,18 @@ export class OrchflowClient {
    * the server sends on one SSE stream that resumes after a drop. `close()` ends the session.
    */
   static http(url: string, options: HttpClientOptions = {}): Promise<OrchflowClient> {
-    const { token, fetch, exchange, reconnect, livenessMs, onError } = options;
+    const { token, fetch, exchange, reconnect, livenessMs, messageStream, onError } = options;
     let channel: HttpChannel;
     try {
-      channel = new HttpChannel(url, { token, fetch, exchange, reconnect, livenessMs, onError });
+      channel = new HttpChannel(url, {
+        token,
+        fetch,
+        exchange,
+        reconnect,
+        livenessMs,
+        messageStream,
+        onError,
+      });
     } catch (error) {
       return Promise.reject(error);
     }

@@ -67,7 +67,7 @@ export {
   type HttpChannelOptions,
   type HttpStreamReconnectOptions,
 } from './transports/http-channel';
-export type { HttpAnswer, HttpExchange, HttpExchangeRequest } from './transports/http-exchange';
+export type { HttpAnswer, HttpExchange, HttpExchangeRequest, HttpUpload } from './transports/http-exchange';
 export {
   type WebSocketChannelOptions,
   WebSocketClientChannel,

@@ -28,7 +28,8 @@ class NodeOrchflowClient extends BaseClient {
   /**
    * Connects to `orchflow serve --http` as one session, over `node:http` with keep-alive
    * connections (Node's global `fetch` costs about 1 ms of CPU per message) unless `fetch` or
-   * `exchange` is given.
+   * `exchange` is given; messages then go on one streamed POST (`messageStream`) once it proves
+   * to reach the server.
    */
   static override http(url: string, options: HttpClientOptions = {}): Promise<BaseClient> {
     const own = options.fetch === undefined && options.exchange === undefined;

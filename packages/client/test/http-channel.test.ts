@@ -1,23 +1,9 @@
-// The HTTP channel against a real HttpServer: it sends the client's protocol version in the
-// `initialize` POST, names its session on every later request, reopens a dropped event stream
-// with `Last-Event-ID` so streamed output arrives with no byte lost or repeated, and reports an
-// unreachable server as the local ChannelClosed error.
-import { Orchestrator } from '@orchflow/core';
 import { ErrorCode, type OrchflowError, PROTOCOL_VERSION } from '@orchflow/protocol';
-import { HttpServer } from '@orchflow/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { isOrchflowLocalError, OrchflowClient, type OutputDataEvent } from '../src';
+import { serveHttp } from './http-server-harness';
 
-async function serve(): Promise<string> {
-  const orch = Orchestrator.builder().build();
-  const server = new HttpServer({ orchestrator: orch, principal: { kind: 'admin' } });
-  const { url } = await server.start();
-  onTestFinished(async () => {
-    await server.stop();
-    await orch.shutdown();
-  });
-  return url;
-}
+const serve = async (): Promise<string> => (await serveHttp()).url;
 
 interface Sent {
   method: string;

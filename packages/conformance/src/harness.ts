@@ -90,6 +90,11 @@ export interface TransportCase {
   /** Shown in test names; should match what the server reports in `capabilities.transports`. */
   name: string;
   /**
+   * What the server reports in `capabilities.transports`, for a case that runs one transport a
+   * second way (e.g. `'http'` for HTTP sessions without the message stream). Default: `name`.
+   */
+  reports?: string;
+  /**
    * Whether a dropped connection's terminals survive so the client can come back and resume its
    * streams; the server must then list the `reconnect` feature, and the suite checks both agree.
    */

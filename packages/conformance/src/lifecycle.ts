@@ -28,7 +28,7 @@ export const CORE_FEATURES = [
 export function lifecycleTests(transport: TransportCase): void {
   it('reports this transport and the features the suite exercises in initialize', async () => {
     const { admin } = await serve(transport);
-    expect(admin.capabilities.transports).toEqual([transport.name]);
+    expect(admin.capabilities.transports).toEqual([transport.reports ?? transport.name]);
     expect(admin.capabilities.features).toEqual(expect.arrayContaining([...CORE_FEATURES]));
     expect(admin.capabilities.features.includes('reconnect')).toBe(transport.resumable);
     expect(admin.principal).toEqual({ kind: 'admin' });

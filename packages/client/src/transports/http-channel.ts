@@ -7,14 +7,17 @@
 // impossible (the session is gone, the server cannot replay) the channel closes with
 // `ChannelClosedError`, which fails pending requests locally: nothing is invented. A POST whose
 // connection drops fails only its own requests, with the same code ("outcome unknown"); a lost
-// `$/cancelRequest` is sent again. `close()` ends the session with `DELETE /v1/rpc`, which
-// releases its terminals at once.
+// `$/cancelRequest` is sent again. Where requests can stream (Node), messages go instead on one
+// long POST, one per line, once it has proven itself (http-upload-lane.ts): an HTTP request per
+// message was most of what HTTP added to a round trip. `close()` ends the session with
+// `DELETE /v1/rpc`, which releases its terminals at once.
 import {
   CANCEL_REQUEST_METHOD,
   ChannelClosedError,
   ErrorCode,
   type IpcChannel,
   type JsonRpcMessage,
+  localFailure,
   MessageQueue,
   OrchflowError,
   type RequestId,
@@ -22,6 +25,7 @@ import {
 import { fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange';
 import { readSse } from './http-sse';
 import { heard, silenceTimer } from './http-stream-liveness';
+import { HttpUploadLane } from './http-upload-lane';
 
 /** The header naming a session. */
 export const HTTP_SESSION_HEADER = 'Orchflow-Session';
@@ -58,6 +62,12 @@ export interface HttpChannelOptions {
    * `ChannelClosed` instead of hanging. Default 45 s; 0 turns it off.
    */
   livenessMs?: number;
+  /**
+   * Send messages on one streamed POST (`/v1/rpc/stream`) instead of a POST each, where the
+   * exchange can stream a request body (the Node entry's can) and the stream proves to reach the
+   * server. Default true.
+   */
+  messageStream?: boolean;
   /** Hears events the channel skips (malformed JSON). */
   onError?: (error: Error) => void;
 }
@@ -85,6 +95,7 @@ export class HttpChannel implements IpcChannel {
   private lastEventId: string | undefined;
   private posting: Promise<unknown> = Promise.resolve();
   private failed = false;
+  private lane: HttpUploadLane | undefined;
 
   constructor(
     url: string,
@@ -126,6 +137,7 @@ export class HttpChannel implements IpcChannel {
     });
     await Promise.race([this.posting, timeout]);
     clearTimeout(timer);
+    this.lane?.close();
     if (this.session === undefined || this.failed) return;
     await this.http
       .send({
@@ -150,6 +162,14 @@ export class HttpChannel implements IpcChannel {
    */
   private async post(message: JsonRpcMessage, retry = CANCEL_RETRIES): Promise<void> {
     if (this.closed) throw new ChannelClosedError();
+    if (this.lane?.ready) {
+      // Nothing was written when this fails: the message goes as a POST instead.
+      const written = await this.lane.write(message).then(
+        () => true,
+        () => false,
+      );
+      if (written) return;
+    }
     const opening = this.session === undefined;
     if (opening) this.takeToken(message);
     let response: HttpAnswer;
@@ -195,6 +215,7 @@ export class HttpChannel implements IpcChannel {
       if (opening && session) {
         this.session = session;
         void this.pump();
+        this.openLane();
       }
       return;
     }
@@ -298,9 +319,9 @@ export class HttpChannel implements IpcChannel {
           reconnect.onReconnected?.({ attempts, lastEventId: this.lastEventId });
         }
         if (event.id !== undefined) this.lastEventId = event.id;
-        const message = parse(event.data);
+        const message = parse(event.data) as JsonRpcMessage | undefined;
         if (message === undefined) this.options.onError?.(new Error('Ignored an event that is not JSON'));
-        else this.inbox.push(message as JsonRpcMessage);
+        else if (!this.lane?.answered(message)) this.inbox.push(message);
       }
     } catch {
       // Dropped (or aborted by close()); the caller decides.
@@ -309,11 +330,33 @@ export class HttpChannel implements IpcChannel {
     return delivered ? 'events' : 'none';
   }
 
+  /** Starts the message stream where the exchange can stream a request body. */
+  private openLane(): void {
+    const upload = this.http.upload?.bind(this.http);
+    if (this.options.messageStream === false || !upload) return;
+    const url = `${this.endpoint}/stream`;
+    this.lane = new HttpUploadLane({
+      open: () => upload({ url, headers: this.headers() }),
+      livenessMs: this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS,
+      onLost: (unanswered, cancellations) => {
+        // As for a POST whose connection dropped: whether the server took them is unknown.
+        const error = new ChannelClosedError(
+          `The message stream to ${url} dropped; whether the server took the request is unknown`,
+        );
+        for (const id of unanswered) this.inbox.push(localFailure({ id }, error));
+        // Sending a cancellation twice is harmless; losing it leaves the command running.
+        for (const cancel of cancellations) void this.send(cancel).catch(() => undefined);
+      },
+    });
+    this.lane.start();
+  }
+
   /** The connection is lost: closes the channel so pending requests fail with ChannelClosedError. */
   private fail(message: string, cause?: unknown): ChannelClosedError {
     const error = new ChannelClosedError(message, { cause });
     if (!this.closed) {
       this.failed = true;
+      this.lane?.close();
       this.inbox.close(error);
       this.stream.abort();
     }

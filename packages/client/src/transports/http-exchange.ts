@@ -30,9 +30,26 @@ export interface HttpAnswer {
   discard(): void;
 }
 
+/**
+ * A POST whose body is written as the channel goes (a session's message stream): Node can stream
+ * a request body over HTTP/1.1, `fetch` cannot (browsers need HTTP/2 for it).
+ */
+export interface HttpUpload {
+  /** Writes `text`; resolves once it went to the connection, rejects when it could not. */
+  write(text: string): Promise<void>;
+  /** Settles when the request is over: the server's status, or a rejection when it dropped. */
+  readonly finished: Promise<number>;
+  /** Ends the body (the server then answers `204`). */
+  end(): void;
+  /** Cuts the request. */
+  destroy(): void;
+}
+
 /** Makes the channel's HTTP requests. Rejects (like fetch) when the server cannot be reached. */
 export interface HttpExchange {
   send(request: HttpExchangeRequest): Promise<HttpAnswer>;
+  /** Starts a POST with a streamed body (absent where requests cannot stream, e.g. over fetch). */
+  upload?(request: { url: string; headers: Record<string, string> }): HttpUpload;
 }
 
 /** An {@link HttpExchange} over a WHATWG `fetch`. */

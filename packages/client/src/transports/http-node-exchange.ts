@@ -4,7 +4,7 @@
 // per request, and an HTTP session POSTs every message.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { HttpAnswer, HttpExchange, HttpExchangeRequest } from './http-exchange';
+import type { HttpAnswer, HttpExchange, HttpExchangeRequest, HttpUpload } from './http-exchange';
 
 // How long a connection may idle between requests, at most. Node's agent shortens this to 1 s
 // before the server's announced `Keep-Alive: timeout=N` but never sets one of its own: without it
@@ -13,7 +13,7 @@ import type { HttpAnswer, HttpExchange, HttpExchangeRequest } from './http-excha
 const IDLE_CONNECTION_MS = 30_000;
 
 /** An {@link HttpExchange} over `node:http`/`node:https` whose connections stay open between requests. */
-export function createNodeHttpExchange(): HttpExchange {
+export function createNodeHttpExchange(): HttpExchange & Required<Pick<HttpExchange, 'upload'>> {
   const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS };
   const agents = { http: new HttpAgent(options), https: new HttpsAgent(options) };
   // The channel sends to one or two URLs: parse each once.
@@ -31,6 +31,46 @@ export function createNodeHttpExchange(): HttpExchange {
       const secure = url.protocol === 'https:';
       return exchange(url, request, secure ? httpsRequest : httpRequest, secure ? agents.https : agents.http);
     },
+    upload({ url, headers }) {
+      return openUpload(new URL(url), headers);
+    },
+  };
+}
+
+/**
+ * A chunked POST written as the channel goes. It gets a connection of its own (no agent): a pooled
+ * one would carry the agent's idle timeout into a request that may rightly stay quiet for minutes.
+ */
+function openUpload(url: URL, headers: Record<string, string>): HttpUpload {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const req = send(url, {
+    method: 'POST',
+    agent: false,
+    headers: { ...headers, 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' },
+  });
+  req.flushHeaders();
+  const finished = new Promise<number>((resolve, reject) => {
+    req.once('error', (error) => reject(new TypeError('fetch failed', { cause: error })));
+    req.once('response', (message: IncomingMessage) => {
+      message.resume();
+      resolve(message.statusCode ?? 0);
+      // The server answers when it is done with the body: the rest of it would go nowhere.
+      message.once('end', () => req.destroy());
+    });
+  });
+  finished.catch(() => undefined);
+  return {
+    write: (text) =>
+      new Promise<void>((resolve, reject) => {
+        if (req.destroyed || req.writableEnded) {
+          reject(new TypeError('The message stream is closed'));
+          return;
+        }
+        req.write(text, (error) => (error ? reject(error) : resolve()));
+      }),
+    finished,
+    end: () => void req.end(),
+    destroy: () => void req.destroy(),
   };
 }
 

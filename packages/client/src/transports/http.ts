@@ -7,4 +7,4 @@ import type { HttpChannelOptions } from './http-channel';
 /** Options of `OrchflowClient.http`. */
 export interface HttpClientOptions
   extends OrchflowClientOptions,
-    Pick<HttpChannelOptions, 'fetch' | 'exchange' | 'reconnect' | 'livenessMs'> {}
+    Pick<HttpChannelOptions, 'fetch' | 'exchange' | 'reconnect' | 'livenessMs' | 'messageStream'> {}

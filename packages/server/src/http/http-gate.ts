@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { originAllowed } from '../ws/upgrade';
+import { NDJSON_MEDIA_TYPE, RPC_STREAM_PATH } from './rpc-upload';
 
 /** A request refused before routing: the status, the error for the body, extra headers. */
 export interface GateRefusal {
@@ -33,12 +34,16 @@ export function checkOrigin(
   };
 }
 
-/** 415 for a POST without `Content-Type: application/json`. */
+/**
+ * 415 for a POST without `Content-Type: application/json` (`application/x-ndjson` on a session's
+ * message stream). Neither is a type a page may send cross-site without a preflight.
+ */
 export function checkContentType(request: IncomingMessage): GateRefusal | undefined {
   if (request.method !== 'POST') return undefined;
   const [media, ...params] = (request.headers['content-type'] ?? '').split(';');
   const type = media?.trim().toLowerCase();
-  if (type === 'application/json') {
+  const expected = request.url?.split('?')[0] === RPC_STREAM_PATH ? NDJSON_MEDIA_TYPE : 'application/json';
+  if (type === expected) {
     // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read wrongly, not refused.
     const charset = params
       .map((param) => param.trim().toLowerCase())
@@ -50,7 +55,7 @@ export function checkContentType(request: IncomingMessage): GateRefusal | undefi
       status: 415,
       error: new OrchflowError(
         ErrorCode.InvalidRequest,
-        `POST bodies must be UTF-8 JSON (got charset '${charset.slice(0, 40)}'); send 'Content-Type: application/json'`,
+        `POST bodies must be UTF-8 JSON (got charset '${charset.slice(0, 40)}'); send 'Content-Type: ${expected}'`,
       ),
     };
   }
@@ -58,7 +63,7 @@ export function checkContentType(request: IncomingMessage): GateRefusal | undefi
     status: 415,
     error: new OrchflowError(
       ErrorCode.InvalidRequest,
-      `POST bodies must be sent with 'Content-Type: application/json' (got ${type ? `'${type}'` : 'none'})`,
+      `This POST's body must be sent with 'Content-Type: ${expected}' (got ${type ? `'${type}'` : 'none'})`,
     ),
   };
 }

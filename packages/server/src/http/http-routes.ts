@@ -27,6 +27,7 @@ import {
 } from '@orchflow/protocol';
 import { z } from 'zod';
 import { HTTP_SESSION_HEADER } from './http-sessions';
+import { NDJSON_MEDIA_TYPE, RPC_STREAM_PATH } from './rpc-upload';
 
 /** What a REST route handler gets. */
 export interface RouteInput {
@@ -49,6 +50,8 @@ export interface RouteDoc {
   headers?: Record<string, { description: string; required?: boolean }>;
   /** JSON request body. */
   body?: z.core.$ZodType;
+  /** The body's media type, when it is not `application/json` (each line of NDJSON is `body`). */
+  bodyMediaType?: string;
   /** Success status (default 200) and body: a JSON schema, an SSE stream, or nothing. */
   status?: number;
   response: z.core.$ZodType | 'event-stream' | 'empty';
@@ -270,6 +273,20 @@ export const ROUTES: readonly Route[] = [
         'Last-Event-ID': { description: 'Replay the events after this id.' },
       },
       response: 'event-stream',
+    },
+  },
+  {
+    method: 'POST',
+    path: RPC_STREAM_PATH,
+    doc: {
+      summary: "The session's messages on one streamed request body, one per line",
+      description:
+        'For clients that can stream a request body: each line is one JSON-RPC message or batch, taken in order as a POST of it to `/v1/rpc` would be; answers arrive on `GET /v1/rpc`. A line that is not JSON-RPC is answered there with `id: null`. A newer stream of the session ends this one (`409`); the end of the session ends it (`404`).',
+      headers: { [HTTP_SESSION_HEADER]: { description: 'The session.', required: true } },
+      body: JsonRpcMessageSchema,
+      bodyMediaType: NDJSON_MEDIA_TYPE,
+      status: 204,
+      response: 'empty',
     },
   },
   {

@@ -50,6 +50,7 @@ import { serveSse } from './http-sse';
 import { openApiDocument } from './openapi';
 import { openRestConnection } from './rest-connection';
 import { type Handler, serveRestRoute } from './rest-route';
+import { RPC_STREAM_PATH } from './rpc-upload';
 
 /** REST + SSE over HTTP for an Orchestrator. */
 export class HttpServer {
@@ -160,6 +161,13 @@ export class HttpServer {
       const release = this.openStream(principal);
       response.once('close', release);
       this.sessions.stream(request, response, principal);
+    });
+    // A message stream is a request that stays open, so it counts as a stream, as the GET does.
+    on('POST', RPC_STREAM_PATH, async (request, response) => {
+      const principal = this.principal(request);
+      const release = this.openStream(principal);
+      response.once('close', release);
+      this.sessions.upload(request, response, principal);
     });
     on('DELETE', '/v1/rpc', (request, response) =>
       this.sessions.remove(request, response, this.principal(request)),

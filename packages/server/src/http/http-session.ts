@@ -4,11 +4,19 @@
 // terminals are killed at once; everything else (idle past `ttlMs` with no stream, a client that
 // stopped reading, the server stopping) is a vanished client, and its terminals become orphans
 // for the reconnect grace period, exactly as when a WebSocket client drops.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServedChannel } from '@orchflow/core';
-import type { JsonRpcMessage, JsonRpcRequest, Principal, ServerInfo } from '@orchflow/protocol';
+import {
+  ErrorCode,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  OrchflowError,
+  type Principal,
+  type ServerInfo,
+} from '@orchflow/protocol';
 import type { ChannelServer } from '../channel-server';
 import type { ConnectionLeases } from '../ws/terminal-leases';
+import { receiveUpload, type Upload, type UploadTarget } from './rpc-upload';
 import { HttpSessionChannel } from './session-channel';
 import type { SessionEventLimits } from './session-events';
 
@@ -38,6 +46,7 @@ export class HttpSession {
   private readonly channel: HttpSessionChannel;
   private readonly served: ServedChannel;
   private idle: ReturnType<typeof setTimeout> | undefined;
+  private upload: Upload | undefined;
   private clean = false;
   private ending = false;
 
@@ -67,6 +76,10 @@ export class HttpSession {
     });
     this.ended = this.served.closed.then(async () => {
       this.stopIdle();
+      this.upload?.stop(
+        new OrchflowError(ErrorCode.InvalidState, `The HTTP session '${this.id}' ended; start a new one`),
+        404,
+      );
       if (this.clean) await options.leases.releaseNow();
       else options.leases.release();
     });
@@ -89,6 +102,30 @@ export class HttpSession {
   post(message: unknown): void {
     if (!this.channel.streaming) this.startIdle();
     this.channel.deliver(message);
+  }
+
+  /**
+   * Makes `request`'s body the session's message stream (see rpc-upload.ts), ending a previous one
+   * with `409`: two streams at once would leave the order of their messages undefined.
+   */
+  receive(request: IncomingMessage, response: ServerResponse, maxLineBytes: number): void {
+    this.upload?.stop(
+      new OrchflowError(ErrorCode.InvalidState, 'A newer message stream of this session replaced this one'),
+      409,
+    );
+    const session = this;
+    const target: UploadTarget = {
+      get closing() {
+        return session.closing;
+      },
+      post: (message) => this.post(message),
+      refuse: (error) => void this.channel.send({ jsonrpc: '2.0', id: null, error }).catch(() => undefined),
+    };
+    const upload = receiveUpload(request, response, target, maxLineBytes);
+    this.upload = upload;
+    response.once('close', () => {
+      if (this.upload === upload) this.upload = undefined;
+    });
   }
 
   /** Makes `response` the session's SSE stream, resuming after `lastEventId` if given. */

@@ -92,6 +92,11 @@ export class HttpSessions {
     session.attach(response, lastEventId(request.headers['last-event-id']));
   }
 
+  /** `POST /v1/rpc/stream`: the session's messages as lines of one long body (rpc-upload.ts). */
+  upload(request: IncomingMessage, response: ServerResponse, principal: Principal): void {
+    this.require(request, principal).receive(request, response, this.settings.maxBodyBytes);
+  }
+
   /** `DELETE /v1/rpc`: ends the session cleanly (its terminals are killed before the answer). */
   async remove(request: IncomingMessage, response: ServerResponse, principal: Principal): Promise<void> {
     const session = this.require(request, principal);

@@ -91,7 +91,7 @@ function operation(route: Route, bearerAuth: boolean): Json {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } },
+            content: { [doc.bodyMediaType ?? 'application/json']: { schema: jsonSchema(doc.body, 'input') } },
           },
         }
       : {}),

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { HttpExchange } from '@orchflow/client';
+import type { HttpExchange, HttpUpload } from '@orchflow/client';
 import { OrchflowClient, openWebSocketChannel } from '@orchflow/client';
 import { createNodeHttpExchange, createNodeWebSocket, unixSocketChannel } from '@orchflow/client/node';
 import {
@@ -103,27 +103,35 @@ const websocket: TransportCase = {
   },
 };
 
-const http: TransportCase = {
-  name: 'http',
-  resumable: true,
-  start: async (orch, auth) => {
-    const server = new HttpServer({ orchestrator: orch, auth: tokensOf(auth) });
-    const { url } = await server.start();
-    onTestFinished(() => server.stop());
-    return async (token) => {
-      // Node's own HTTP client (what `@orchflow/client/node` uses), with streams the test can break.
-      const stream = breakableExchange();
-      let resumes = 0;
-      const client = await OrchflowClient.http(url, {
-        token,
-        exchange: stream.exchange,
-        reconnect: { ...RECONNECT, onReconnected: () => resumes++ },
-      });
-      onTestFinished(() => client.close());
-      return { client, drop: stream.drop, resumes: () => resumes };
-    };
-  },
-};
+/**
+ * HTTP sessions through Node's own HTTP client (what `@orchflow/client/node` uses), with streams the
+ * test can break: `messageStream` says whether messages go on one streamed POST (the Node
+ * default) or as a POST each (what `fetch` clients, browsers among them, do).
+ */
+function httpCase(name: string, messageStream: boolean): TransportCase {
+  return {
+    name,
+    reports: 'http',
+    resumable: true,
+    start: async (orch, auth) => {
+      const server = new HttpServer({ orchestrator: orch, auth: tokensOf(auth) });
+      const { url } = await server.start();
+      onTestFinished(() => server.stop());
+      return async (token) => {
+        const stream = breakableExchange();
+        let resumes = 0;
+        const client = await OrchflowClient.http(url, {
+          token,
+          exchange: stream.exchange,
+          messageStream,
+          reconnect: { ...RECONNECT, onReconnected: () => resumes++ },
+        });
+        onTestFinished(() => client.close());
+        return { client, drop: stream.drop, resumes: () => resumes };
+      };
+    },
+  };
+}
 
 /**
  * A `fetch` whose session event streams (GET /v1/rpc) pass through a stream the test can break,
@@ -148,10 +156,14 @@ export function breakableStreams(): { fetch: typeof fetch; drop(): void } {
   };
 }
 
-/** The Node entry's HTTP exchange, whose event streams the test can break as `breakableStreams` does. */
+/**
+ * The Node entry's HTTP exchange, whose event streams the test can break as `breakableStreams`
+ * does; a drop cuts its message streams too, as a network drop would.
+ */
 export function breakableExchange(): { exchange: HttpExchange; drop(): void } {
   const inner = createNodeHttpExchange();
   const breakers = new Set<(error: Error) => void>();
+  const uploads = new Set<HttpUpload>();
   async function* breakable(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     const chunks = body[Symbol.asyncIterator]();
     let breaker!: (error: Error) => void;
@@ -177,13 +189,27 @@ export function breakableExchange(): { exchange: HttpExchange; drop(): void } {
         const answer = await inner.send(request);
         return request.stream ? { ...answer, body: () => breakable(answer.body()) } : answer;
       },
+      upload(request) {
+        const upload = inner.upload(request);
+        uploads.add(upload);
+        return upload;
+      },
     },
     drop: () => {
       for (const breaker of breakers) breaker(new Error('the test dropped the event stream'));
       breakers.clear();
+      for (const upload of uploads) upload.destroy();
+      uploads.clear();
     },
   };
 }
 
 /** Every transport; pass to `describe.each`. */
-export const TRANSPORTS: readonly TransportCase[] = [direct, stdio, unix, websocket, http];
+export const TRANSPORTS: readonly TransportCase[] = [
+  direct,
+  stdio,
+  unix,
+  websocket,
+  httpCase('http', true),
+  httpCase('http (a POST per message)', false),
+];

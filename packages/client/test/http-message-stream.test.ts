@@ -1,0 +1,156 @@
+// The HTTP channel's message stream (one streamed POST for all messages, Node only) against a real
+// HttpServer: used once its probe comes back, it carries every message after that; behind a proxy
+// that holds request bodies until they end (nginx's default) it never proves itself and the
+// channel stays on POSTs; a dropped or silent stream fails only its unanswered requests, with the
+// local ChannelClosed ("outcome unknown"), and the channel goes on.
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ErrorCode } from '@orchflow/protocol';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { OrchflowClient } from '../src';
+import type { HttpExchange, HttpUpload } from '../src/transports/http-exchange';
+import { createNodeHttpExchange } from '../src/transports/http-node-exchange';
+import { serveHttp } from './http-server-harness';
+
+/** The Node exchange, counting POSTs and keeping the message streams it opened. */
+function countingExchange(): { exchange: HttpExchange; posts: () => number; uploads: HttpUpload[] } {
+  const inner = createNodeHttpExchange();
+  let posts = 0;
+  const uploads: HttpUpload[] = [];
+  return {
+    exchange: {
+      send: (request) => {
+        if (request.method === 'POST') posts++;
+        return inner.send(request);
+      },
+      upload: (request) => {
+        const upload = inner.upload(request);
+        uploads.push(upload);
+        return upload;
+      },
+    },
+    posts: () => posts,
+    uploads,
+  };
+}
+
+/**
+ * A reverse proxy on 127.0.0.1:0 in front of `target`. `holdBodies`: a request reaches the server
+ * only once its whole body has arrived, as nginx forwards by default. `freeze()` stops passing on
+ * anything more of the bodies being streamed (a connection gone silent).
+ */
+async function proxy(target: string, holdBodies: boolean) {
+  const upstream = new URL(target);
+  let frozen = false;
+  const server = createServer((req, res) => {
+    const out = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer: IncomingMessage) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    res.on('close', () => out.destroy());
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      if (holdBodies) chunks.push(chunk);
+      else if (!frozen) out.write(chunk);
+    });
+    req.on('end', () => out.end(Buffer.concat(chunks)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const { port } = server.address() as AddressInfo;
+  const freeze = (): void => {
+    frozen = true;
+  };
+  return { url: `http://127.0.0.1:${port}`, freeze };
+}
+
+describe('HTTP message stream', () => {
+  it('carries every message once its probe came back', async () => {
+    const { url, server } = await serveHttp();
+    const counting = countingExchange();
+    const client = await OrchflowClient.http(url, { exchange: counting.exchange });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('stream', { shell: 'bash' });
+    await expect.poll(() => server.stats().streams).toBe(2); // the event stream and the upload
+    const before = counting.posts();
+    for (let i = 0; i < 20; i++) expect((await terminal.execute(`echo ${i}`)).stdout).toBe(`${i}\n`);
+    expect(counting.posts()).toBe(before);
+    expect(counting.uploads).toHaveLength(1);
+    await client.close();
+    await expect.poll(() => server.stats().streams).toBe(0);
+    expect(server.stats().sessions).toBe(0);
+  });
+
+  it('stays on POSTs behind a proxy that holds request bodies until they end', async () => {
+    const { url } = await serveHttp();
+    const front = await proxy(url, true);
+    const counting = countingExchange();
+    const client = await OrchflowClient.http(front.url, { exchange: counting.exchange, livenessMs: 600 });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('held', { shell: 'bash' });
+    const posts = counting.posts();
+    expect((await terminal.execute('echo one')).stdout).toBe('one\n');
+    expect(counting.posts()).toBeGreaterThan(posts);
+    // The probe's wait ran out; the channel does not try again.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await terminal.execute('echo two')).stdout).toBe('two\n');
+    expect(counting.uploads).toHaveLength(1);
+  });
+
+  it('a dropped stream fails its unanswered requests with ChannelClosed; the channel goes on', async () => {
+    const { url } = await serveHttp();
+    const counting = countingExchange();
+    const client = await OrchflowClient.http(url, { exchange: counting.exchange });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('dropped', { shell: 'bash' });
+    await expect.poll(() => counting.uploads.length).toBe(1);
+    await terminal.execute('true'); // proven by now: this went on the stream
+    const running = terminal.execute('sleep 1; echo late');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    counting.uploads[0]?.destroy();
+    const error = (await running.catch((failure: unknown) => failure)) as { code?: number; message?: string };
+    expect(error.code).toBe(ErrorCode.ChannelClosed);
+    expect(error.message).toContain('unknown');
+    // The next command goes as a POST at once (after the interrupted one ends), and a new stream opens.
+    expect((await terminal.execute('echo after')).stdout).toBe('after\n');
+    await expect.poll(() => counting.uploads.length, { timeout: 5_000 }).toBe(2);
+    expect((await terminal.execute('echo again')).stdout).toBe('again\n');
+  });
+
+  it('a stream gone silent is noticed by its probe and its requests fail with ChannelClosed', async () => {
+    const { url } = await serveHttp();
+    const front = await proxy(url, false);
+    const client = await OrchflowClient.http(front.url, {
+      exchange: countingExchange().exchange,
+      livenessMs: 900,
+    });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('silent', { shell: 'bash' });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the probe came back
+    expect((await terminal.execute('echo ok')).stdout).toBe('ok\n');
+    front.freeze();
+    const started = Date.now();
+    const code = await terminal.execute('echo lost').then(
+      () => 'answered',
+      (error: { code?: number }) => error.code,
+    );
+    expect(code).toBe(ErrorCode.ChannelClosed);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
