@@ -87,13 +87,13 @@ describe('HTTP message stream', () => {
     const client = await OrchflowClient.http(url, { exchange: counting.exchange });
     onTestFinished(() => client.close());
     const terminal = await client.spawnTerminal('stream', { shell: 'bash' });
-    await expect.poll(() => server.stats().streams).toBe(2); // the event stream and the upload
+    await expect.poll(() => server.stats().messageStreams).toBe(1);
     const before = counting.posts();
     for (let i = 0; i < 20; i++) expect((await terminal.execute(`echo ${i}`)).stdout).toBe(`${i}\n`);
     expect(counting.posts()).toBe(before);
     expect(counting.uploads).toHaveLength(1);
     await client.close();
-    await expect.poll(() => server.stats().streams).toBe(0);
+    await expect.poll(() => server.stats().streams + server.stats().messageStreams).toBe(0);
     expect(server.stats().sessions).toBe(0);
   });
 

@@ -110,11 +110,13 @@ describe('HTTP session message stream', () => {
     await second.write(line(ping(2)));
     expect((await events.next()).data).toMatchObject({ id: 2 });
     expect((await first.answer).status).toBe(409);
-    expect(server.stats().streams).toBe(2); // the event stream and the second upload
+    // One message stream per session: the replaced one is gone, and neither takes a stream's slot.
+    await expect.poll(() => server.stats().messageStreams).toBe(1);
+    expect(server.stats().streams).toBe(1);
     await fetch(`${url}/v1/rpc`, { method: 'DELETE', headers: raw.headers });
     const ended = await second.answer;
     expect([ended.status, JSON.parse(ended.body).error.code]).toEqual([404, ErrorCode.InvalidState]);
-    await expect.poll(() => server.stats().streams).toBe(0);
+    await expect.poll(() => server.stats().streams + server.stats().messageStreams).toBe(0);
   });
 
   it("needs the session's own token, an existing session and the NDJSON media type", async () => {

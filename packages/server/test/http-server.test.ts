@@ -307,6 +307,12 @@ describe('HttpServer: SSE', () => {
     while (server.stats().streams > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    expect(server.stats()).toEqual({ activeRequests: 0, streams: 0, sessions: 0, orphanedTerminals: 0 });
+    expect(server.stats()).toEqual({
+      activeRequests: 0,
+      streams: 0,
+      messageStreams: 0,
+      sessions: 0,
+      orphanedTerminals: 0,
+    });
   }, 90_000);
 });

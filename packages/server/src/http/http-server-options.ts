@@ -139,6 +139,8 @@ export interface HttpServerStats {
   activeRequests: number;
   /** Open SSE streams: per-terminal output streams and session streams. */
   streams: number;
+  /** Open message streams (`POST /v1/rpc/stream`): at most one per session. */
+  messageStreams: number;
   /** Open JSON-RPC sessions. */
   sessions: number;
   /** Terminals of ended sessions waiting for a client to adopt them. */

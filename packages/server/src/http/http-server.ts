@@ -60,6 +60,7 @@ export class HttpServer {
   private readonly sessions: HttpSessions;
   private active = 0;
   private streams = 0;
+  private messageStreams = 0;
   private readonly streamShares: PrincipalSlots;
   private stopping: Promise<void> | undefined;
   private readonly monitor: MountedMonitor | undefined;
@@ -162,12 +163,12 @@ export class HttpServer {
       response.once('close', release);
       this.sessions.stream(request, response, principal);
     });
-    // A message stream is a request that stays open, so it counts as a stream, as the GET does.
+    // A message stream stays open like an event stream, but a session holds at most one (a newer
+    // one replaces it), so `maxSessions` bounds them: they take neither a stream's nor a request's slot.
     on('POST', RPC_STREAM_PATH, async (request, response) => {
-      const principal = this.principal(request);
-      const release = this.openStream(principal);
-      response.once('close', release);
-      this.sessions.upload(request, response, principal);
+      this.sessions.upload(request, response, this.principal(request));
+      this.messageStreams++;
+      response.once('close', () => this.messageStreams--);
     });
     on('DELETE', '/v1/rpc', (request, response) =>
       this.sessions.remove(request, response, this.principal(request)),
@@ -231,6 +232,7 @@ export class HttpServer {
     return {
       activeRequests: this.active,
       streams: this.streams,
+      messageStreams: this.messageStreams,
       sessions: this.sessions.size,
       orphanedTerminals: this.sessions.orphanCount,
       ...(this.monitor
@@ -317,8 +319,9 @@ export class HttpServer {
   /** Runs a request's handler within the concurrency limit, answering what it throws. */
   private async run(response: ServerResponse, handle: () => Promise<void>): Promise<void> {
     const limit = this.options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
-    // Open streams are requests that never end: they have their own limit (openStream).
-    if (this.active - this.streams >= limit) {
+    // Open streams are requests that never end: they have their own limit (openStream), and
+    // message streams theirs (one per session).
+    if (this.active - this.streams - this.messageStreams >= limit) {
       sendError(
         response,
         new OrchflowError(ErrorCode.Overloaded, `The server is handling ${limit} requests; retry shortly`),
