@@ -1,8 +1,8 @@
 // The HTTP channel's message stream (one streamed POST for all messages, Node only) against a real
 // HttpServer: used once its probe comes back, it carries every message after that; behind a proxy
 // that holds request bodies until they end (nginx's default) it never proves itself and the
-// channel stays on POSTs; a dropped or silent stream fails only its unanswered requests, with the
-// local ChannelClosed ("outcome unknown"), and the channel goes on.
+// channel stays on POSTs; a dropped or silent stream fails only the requests no answered probe
+// vouches for, with the local ChannelClosed ("outcome unknown"), and the channel goes on.
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@orchflow/protocol';
@@ -37,7 +37,7 @@ function countingExchange(): { exchange: HttpExchange; posts: () => number; uplo
 /**
  * A reverse proxy on 127.0.0.1:0 in front of `target`. `holdBodies`: a request reaches the server
  * only once its whole body has arrived, as nginx forwards by default. `freeze()` stops passing on
- * anything more of the bodies being streamed (a connection gone silent).
+ * anything more of message streams' bodies (a connection gone silent); POSTs still pass.
  */
 async function proxy(target: string, holdBodies: boolean) {
   const upstream = new URL(target);
@@ -59,9 +59,10 @@ async function proxy(target: string, holdBodies: boolean) {
     out.on('error', () => res.destroy());
     res.on('close', () => out.destroy());
     const chunks: Buffer[] = [];
+    const stream = req.url?.startsWith('/v1/rpc/stream') ?? false;
     req.on('data', (chunk: Buffer) => {
       if (holdBodies) chunks.push(chunk);
-      else if (!frozen) out.write(chunk);
+      else if (!(frozen && stream)) out.write(chunk);
     });
     req.on('end', () => out.end(Buffer.concat(chunks)));
   });
@@ -133,7 +134,38 @@ describe('HTTP message stream', () => {
     expect((await terminal.execute('echo again')).stdout).toBe('again\n');
   });
 
-  it('a stream gone silent is noticed by its probe and its requests fail with ChannelClosed', async () => {
+  it('a request a later probe confirmed outlives the loss of its stream', async () => {
+    const { url } = await serveHttp();
+    const counting = countingExchange();
+    const client = await OrchflowClient.http(url, { exchange: counting.exchange, livenessMs: 2_000 });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('confirmed', { shell: 'bash' });
+    await terminal.execute('true');
+    const running = terminal.execute('sleep 4; echo late');
+    // Probes go out every ~0.7 s: one answered after the request says the server has it.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    counting.uploads[0]?.destroy();
+    expect((await running).stdout).toBe('late\n');
+  });
+
+  it('a stream gone silent while idle is found by its probes before a request is written on it', async () => {
+    const { url } = await serveHttp();
+    const front = await proxy(url, false);
+    const client = await OrchflowClient.http(front.url, {
+      exchange: countingExchange().exchange,
+      livenessMs: 600,
+    });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('idle', { shell: 'bash' });
+    expect((await terminal.execute('echo ok')).stdout).toBe('ok\n');
+    front.freeze();
+    // A probe goes out within 0.2 s and is given up 0.6 s later; the command then goes as a POST
+    // (written on the dead stream instead, it would fail with ChannelClosed).
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await terminal.execute('echo posted')).stdout).toBe('posted\n');
+  });
+
+  it('a stream gone silent under a request fails it with ChannelClosed within the liveness period', async () => {
     const { url } = await serveHttp();
     const front = await proxy(url, false);
     const client = await OrchflowClient.http(front.url, {
@@ -142,7 +174,6 @@ describe('HTTP message stream', () => {
     });
     onTestFinished(() => client.close());
     const terminal = await client.spawnTerminal('silent', { shell: 'bash' });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the probe came back
     expect((await terminal.execute('echo ok')).stdout).toBe('ok\n');
     front.freeze();
     const started = Date.now();

@@ -21,8 +21,8 @@ interface Upload {
 }
 
 /** Opens a message stream of `session` with `headers` (its own by default) and sends its head. */
-function openUpload(url: string, headers: Record<string, string>): Upload {
-  const req = request(`${url}/v1/rpc/stream`, {
+function openUpload(url: string, headers: Record<string, string>, path = '/v1/rpc/stream'): Upload {
+  const req = request(`${url}${path}`, {
     method: 'POST',
     headers: { ...headers, 'Content-Type': 'application/x-ndjson', 'Transfer-Encoding': 'chunked' },
   });
@@ -87,17 +87,40 @@ describe('HTTP session message stream', () => {
     expect((await events.next()).data).toMatchObject({ id: 2, result: {} });
   });
 
-  it('ends the stream with 413 at a line over the body limit; the session goes on', async () => {
+  it('ends the stream with 413 at a line over the body limit, after the lines before it; the session goes on', async () => {
     const { url, raw, events } = await session({ maxBodyBytes: 1024 });
     const upload = openUpload(url, raw.headers);
-    await upload.write(line(ping(1)));
+    // In one chunk: two whole lines, then 2 KiB without a newline, refused once past the limit.
+    upload.write(line(ping(1)) + line(ping(2)) + 'x'.repeat(2048)).catch(() => undefined);
     expect((await events.next()).data).toMatchObject({ id: 1 });
-    // No newline in 2 KiB: refused once the line passes the limit, not when it ends.
-    upload.write('x'.repeat(2048)).catch(() => undefined);
+    expect((await events.next()).data).toMatchObject({ id: 2 });
     const answer = await upload.answer;
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body).error.code).toBe(ErrorCode.PayloadTooLarge);
-    expect(await raw.post(ping(2))).toBe(202);
+    expect(await raw.post(ping(3))).toBe(202);
+    expect((await events.next()).data).toMatchObject({ id: 3 });
+  });
+
+  it('outlives the deadline other requests have to arrive whole (408)', async () => {
+    const { url, raw, events } = await session({ requestBodyTimeoutMs: 300 });
+    // A trailing slash names the same route, with the same media type.
+    const upload = openUpload(url, raw.headers, '/v1/rpc/stream/');
+    await upload.write(line(ping(1)));
+    expect((await events.next()).data).toMatchObject({ id: 1 });
+    // A POST whose body never arrives whole is answered 408 once the deadline passes.
+    const trickle = request(`${url}/v1/rpc`, {
+      method: 'POST',
+      headers: { ...raw.headers, 'Content-Type': 'application/json', 'Content-Length': '100' },
+    });
+    trickle.on('error', () => undefined);
+    const refused = new Promise<number>((resolve) =>
+      trickle.once('response', (response) => resolve(response.statusCode ?? 0)),
+    );
+    trickle.write('{"jsonrpc"');
+    expect(await refused).toBe(408);
+    trickle.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await upload.write(line(ping(2)));
     expect((await events.next()).data).toMatchObject({ id: 2 });
   });
 

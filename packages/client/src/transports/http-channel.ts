@@ -64,8 +64,8 @@ export interface HttpChannelOptions {
   livenessMs?: number;
   /**
    * Send messages on one streamed POST (`/v1/rpc/stream`) instead of a POST each, where the
-   * exchange can stream a request body (the Node entry's can) and the stream proves to reach the
-   * server. Default true.
+   * exchange can stream a request body (the Node entry's can), `livenessMs` is not 0 and the
+   * stream proves to reach the server. Default true.
    */
   messageStream?: boolean;
   /** Hears events the channel skips (malformed JSON). */
@@ -333,11 +333,13 @@ export class HttpChannel implements IpcChannel {
   /** Starts the message stream where the exchange can stream a request body. */
   private openLane(): void {
     const upload = this.http.upload?.bind(this.http);
-    if (this.options.messageStream === false || !upload) return;
+    const livenessMs = this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS;
+    // Without liveness checks a stream that died silently would hold its requests for ever.
+    if (this.options.messageStream === false || !upload || livenessMs <= 0) return;
     const url = `${this.endpoint}/stream`;
     this.lane = new HttpUploadLane({
       open: () => upload({ url, headers: this.headers() }),
-      livenessMs: this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS,
+      livenessMs,
       onLost: (unanswered, cancellations) => {
         // As for a POST whose connection dropped: whether the server took them is unknown.
         const error = new ChannelClosedError(
@@ -356,7 +358,7 @@ export class HttpChannel implements IpcChannel {
     const error = new ChannelClosedError(message, { cause });
     if (!this.closed) {
       this.failed = true;
-      this.lane?.close();
+      this.lane?.abandon();
       this.inbox.close(error);
       this.stream.abort();
     }

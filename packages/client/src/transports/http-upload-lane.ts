@@ -2,12 +2,15 @@
 // `/v1/rpc/stream` whose body carries the channel's messages, one per line, instead of a POST per
 // message. It is used only once proven: the first line is a `$/ping` whose answer must come back
 // on the event stream, so a proxy that holds request bodies until they end (nginx's default), or
-// a server without the route, leaves the channel on POSTs. While requests written on it are
-// unanswered a `$/ping` goes out every third of the liveness period; one unanswered for the whole
-// period, or the request ending, loses the lane: its unanswered requests fail locally ("outcome
-// unknown", as a POST whose connection dropped), the cancellations sent on it are sent again,
-// and the channel goes back to POSTs and opens a new lane a second later — unless three lanes in a
-// row were lost within a minute of opening: then it stays on POSTs.
+// a server without the route, leaves the channel on POSTs. Then a `$/ping` goes out every third of
+// the liveness period. The server takes lines in order, so a probe's answer also says that every
+// line written before the probe arrived: those requests are the server's, like a POST answered
+// `202`, and their answers come on the event stream whatever becomes of the lane. A probe
+// unanswered for the whole period, or the request ending, loses the lane: the requests written
+// after the last answered probe fail locally ("outcome unknown", as for a POST whose connection
+// dropped), the cancellations written after it are POSTed again, and the channel goes back to
+// POSTs and opens a new lane a second later — unless three lanes in a row were lost within a
+// minute of opening: then it stays on POSTs.
 import type { JsonRpcMessage, RequestId } from '@orchflow/protocol/runtime';
 import { CANCEL_REQUEST_METHOD, PING_METHOD } from '@orchflow/protocol/runtime';
 import type { HttpUpload } from './http-exchange';
@@ -20,16 +23,18 @@ const MAX_LOSSES = 3;
 const STEADY_MS = 60_000;
 /** Pause before a lost lane is opened again. */
 const REOPEN_MS = 1_000;
+/** How long a closed lane's body may take to end before its connection is cut. */
+const CLOSE_GRACE_MS = 2_000;
 
 /** What a lane needs from its channel. */
 export interface UploadLaneOptions {
   /** Starts the POST. */
   open(): HttpUpload;
-  /** Longest wait for a probe's answer before the lane counts as lost; 0: no limit. */
+  /** Longest wait for a probe's answer before the lane counts as lost (> 0). */
   livenessMs: number;
   /**
-   * The lane was lost: `unanswered` are the requests written on it without an answer yet,
-   * `cancellations` the `$/cancelRequest` notifications written on it for them.
+   * The lane was lost: `unanswered` are the requests written on it after its last answered probe
+   * and not answered since, `cancellations` the `$/cancelRequest` notifications written after it.
    */
   onLost(unanswered: RequestId[], cancellations: JsonRpcMessage[]): void;
 }
@@ -38,9 +43,13 @@ export interface UploadLaneOptions {
 export class HttpUploadLane {
   private upload: HttpUpload | undefined;
   private state: 'idle' | 'proving' | 'open' | 'off' = 'idle';
-  private readonly pending = new Set<RequestId>();
-  private readonly cancellations = new Map<RequestId, JsonRpcMessage>();
-  private probe: { id: string; sentAt: number } | undefined;
+  /** Lines written on the current upload (a line's number orders it against the probes). */
+  private lines = 0;
+  /** Requests written after the last answered probe and not answered yet, by line. */
+  private readonly unconfirmed = new Map<RequestId, number>();
+  /** Cancellations written after the last answered probe, with their lines. */
+  private cancellations: { line: number; message: JsonRpcMessage }[] = [];
+  private probe: { id: string; line: number; sentAt: number } | undefined;
   private probes = 0;
   private losses = 0;
   private openedAt = 0;
@@ -67,36 +76,37 @@ export class HttpUploadLane {
       return;
     }
     this.upload = upload;
+    this.lines = 0;
     upload.finished.then(
       () => this.lost(upload),
       () => this.lost(upload),
     );
     this.sendProbe();
-    if (this.options.livenessMs <= 0) return;
     this.timer = setInterval(() => this.watch(), this.options.livenessMs / 3);
-    this.timer.unref?.();
+    unref(this.timer);
   }
 
   /** Writes `message` on the lane; rejects (nothing written) when the lane is gone. */
   async write(message: JsonRpcMessage): Promise<void> {
     const upload = this.upload;
     if (!upload || this.state !== 'open') throw new Error('The message stream is not open');
+    const line = ++this.lines;
     // Counted before the write: its answer may not wait for the write's callback.
     const ids: RequestId[] = [];
     for (const item of Array.isArray(message) ? message : [message]) {
       if (!('method' in item)) continue;
       if ('id' in item && item.id !== undefined && item.id !== null) {
         ids.push(item.id);
-        this.pending.add(item.id);
+        this.unconfirmed.set(item.id, line);
       }
-      const target = item.method === CANCEL_REQUEST_METHOD ? cancelTarget(item.params) : undefined;
-      if (target !== undefined && this.pending.has(target)) this.cancellations.set(target, item);
+      if (item.method === CANCEL_REQUEST_METHOD) this.cancellations.push({ line, message: item });
     }
     try {
       await upload.write(`${JSON.stringify(message)}\n`);
     } catch (error) {
-      // Not written: the channel POSTs it instead, so it is not among the lane's unanswered.
-      for (const id of ids) this.pending.delete(id);
+      // Not written: the channel POSTs it instead, so it is none of the lane's.
+      for (const id of ids) this.unconfirmed.delete(id);
+      this.cancellations = this.cancellations.filter((cancel) => cancel.line !== line);
       this.lost(upload);
       throw error;
     }
@@ -104,55 +114,75 @@ export class HttpUploadLane {
 
   /**
    * Sees each message from the server: true for the lane's own probe answers (not the channel's),
-   * which prove the lane; answers to requests written on it are crossed off.
+   * which prove the lane and everything written before them; answered requests are crossed off.
    */
   answered(message: JsonRpcMessage): boolean {
-    if (Array.isArray(message) || 'method' in message || !('id' in message)) return false;
-    const id = message.id;
-    if (typeof id === 'string' && id.startsWith(PROBE_PREFIX)) {
-      if (this.probe?.id === id) {
-        this.probe = undefined;
-        if (this.state === 'proving') {
-          this.state = 'open';
-          this.openedAt = Date.now();
-          this.everOpen = true;
-        }
-      }
+    const probe = this.probe;
+    if (!Array.isArray(message) && !('method' in message) && isProbeId(message.id)) {
+      if (probe && probe.id === message.id) this.confirm(probe.line);
       return true;
     }
-    if (id !== null) {
-      this.pending.delete(id);
-      this.cancellations.delete(id);
+    for (const item of Array.isArray(message) ? message : [message]) {
+      if (!('method' in item) && item.id !== null && item.id !== undefined) this.unconfirmed.delete(item.id);
     }
     return false;
   }
 
   /** Ends the lane for good (the channel closes): the body ends, the server answers 204. */
   close(): void {
+    const upload = this.upload;
+    this.shutDown();
+    if (!upload) return;
+    upload.end();
+    // An unreachable server would hold the connection (and the process) until TCP gives up.
+    unref(setTimeout(() => upload.destroy(), CLOSE_GRACE_MS));
+  }
+
+  /** Ends the lane for good at once (the connection is lost). */
+  abandon(): void {
+    const upload = this.upload;
+    this.shutDown();
+    upload?.destroy();
+  }
+
+  private shutDown(): void {
     this.state = 'off';
     this.stopTimers();
-    this.upload?.end();
     this.upload = undefined;
+    this.probe = undefined;
+  }
+
+  /** The server took every line before `line`: their requests are its own now. */
+  private confirm(line: number): void {
+    this.probe = undefined;
+    for (const [id, at] of this.unconfirmed) if (at < line) this.unconfirmed.delete(id);
+    this.cancellations = this.cancellations.filter((cancel) => cancel.line > line);
+    if (this.state === 'proving') {
+      this.state = 'open';
+      this.openedAt = Date.now();
+      this.everOpen = true;
+    }
   }
 
   private sendProbe(): void {
     const upload = this.upload;
     if (!upload) return;
     const id = `${PROBE_PREFIX}${++this.probes}`;
-    this.probe = { id, sentAt: Date.now() };
+    this.probe = { id, line: ++this.lines, sentAt: Date.now() };
     const ping = { jsonrpc: '2.0', id, method: PING_METHOD, params: {} };
     upload.write(`${JSON.stringify(ping)}\n`).catch(() => this.lost(upload));
   }
 
-  /** Proves the lane again while it has requests in flight; loses it when a probe goes unanswered. */
+  /**
+   * Probes the lane every third of the liveness period, idle or not (a connection dropped by a
+   * NAT or proxy while idle is found before a request is written on it); a probe unanswered for
+   * the whole period loses it.
+   */
   private watch(): void {
     const upload = this.upload;
     if (!upload) return;
-    if (this.probe) {
-      if (Date.now() - this.probe.sentAt >= this.options.livenessMs) this.lost(upload);
-      return;
-    }
-    if (this.state === 'open' && this.pending.size > 0) this.sendProbe();
+    if (!this.probe) this.sendProbe();
+    else if (Date.now() - this.probe.sentAt >= this.options.livenessMs) this.lost(upload);
   }
 
   private lost(upload: HttpUpload): void {
@@ -162,10 +192,10 @@ export class HttpUploadLane {
     this.probe = undefined;
     this.stopTimers();
     upload.destroy();
-    const unanswered = [...this.pending];
-    const cancellations = [...this.cancellations.values()];
-    this.pending.clear();
-    this.cancellations.clear();
+    const unanswered = [...this.unconfirmed.keys()];
+    const cancellations = this.cancellations.map((cancel) => cancel.message);
+    this.unconfirmed.clear();
+    this.cancellations = [];
     // The first lane never proven stays off: the server lacks the route, or a proxy holds the
     // body. Later ones may fail their probe while the network is down: they count as drops.
     if (wasOpen && Date.now() - this.openedAt >= STEADY_MS) this.losses = 0;
@@ -173,7 +203,7 @@ export class HttpUploadLane {
     else {
       this.state = 'idle';
       this.reopen = setTimeout(() => this.start(), REOPEN_MS);
-      this.reopen.unref?.();
+      unref(this.reopen);
     }
     if (unanswered.length > 0 || cancellations.length > 0) this.options.onLost(unanswered, cancellations);
   }
@@ -186,7 +216,11 @@ export class HttpUploadLane {
   }
 }
 
-function cancelTarget(params: unknown): RequestId | undefined {
-  const id = (params as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+/** Lets the process exit while `timer` waits (Node; browsers' timers are numbers). */
+function unref(timer: unknown): void {
+  (timer as { unref?: () => void }).unref?.();
+}
+
+function isProbeId(id: unknown): boolean {
+  return typeof id === 'string' && id.startsWith(PROBE_PREFIX);
 }

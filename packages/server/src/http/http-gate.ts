@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { originAllowed } from '../ws/upgrade';
-import { NDJSON_MEDIA_TYPE, RPC_STREAM_PATH } from './rpc-upload';
+import { isMessageStream, NDJSON_MEDIA_TYPE } from './rpc-upload';
 
 /** A request refused before routing: the status, the error for the body, extra headers. */
 export interface GateRefusal {
@@ -42,7 +42,7 @@ export function checkContentType(request: IncomingMessage): GateRefusal | undefi
   if (request.method !== 'POST') return undefined;
   const [media, ...params] = (request.headers['content-type'] ?? '').split(';');
   const type = media?.trim().toLowerCase();
-  const expected = request.url?.split('?')[0] === RPC_STREAM_PATH ? NDJSON_MEDIA_TYPE : 'application/json';
+  const expected = isMessageStream(request) ? NDJSON_MEDIA_TYPE : 'application/json';
   if (type === expected) {
     // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read wrongly, not refused.
     const charset = params

@@ -34,6 +34,11 @@ export interface HttpServerOptions extends ChannelServerSource {
   allowedOrigins?: readonly string[];
   maxBodyBytes?: number;
   /**
+   * Time a request (head and body) has to arrive before it is answered `408`. Default 300 s. A
+   * session's message stream (`POST /v1/rpc/stream`) is exempt: its body lasts as long as it is used.
+   */
+  requestBodyTimeoutMs?: number;
+  /**
    * Requests handled at once before new ones get 429 `Overloaded`. Open SSE streams do not count:
    * streams held open cannot block a command, its cancellation or a health check. Default 512.
    */

@@ -28,6 +28,7 @@ import {
   DEFAULT_WS_MAX_IN_FLIGHT,
   DEFAULT_WS_RECONNECT_GRACE_MS,
 } from '../ws/ws-server-options';
+import { DEFAULT_HTTP_REQUEST_BODY_TIMEOUT_MS, enforceBodyDeadline } from './body-deadline';
 import { allowOrigin, answerPreflight, isPreflight } from './http-cors';
 import { sendError, sendJson, sendText } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
@@ -50,7 +51,7 @@ import { serveSse } from './http-sse';
 import { openApiDocument } from './openapi';
 import { openRestConnection } from './rest-connection';
 import { type Handler, serveRestRoute } from './rest-route';
-import { RPC_STREAM_PATH } from './rpc-upload';
+import { isMessageStream, RPC_STREAM_PATH } from './rpc-upload';
 
 /** REST + SSE over HTTP for an Orchestrator. */
 export class HttpServer {
@@ -76,6 +77,7 @@ export class HttpServer {
       options,
       [
         'maxBodyBytes',
+        'requestBodyTimeoutMs',
         'maxConcurrentRequests',
         'maxStreams',
         'maxStreamsPerPrincipal',
@@ -203,7 +205,12 @@ export class HttpServer {
       const handler: Handler = (request, response) => metrics.handle(request, response);
       this.router.on('GET', '/metrics', () => undefined, handler);
     }
-    this.http = createServer((request, response) => void this.dispatch(request, response));
+    // Node's requestTimeout would cut message streams; every other request gets the same deadline
+    // from dispatch (body-deadline.ts).
+    this.http = createServer(
+      { requestTimeout: 0 },
+      (request, response) => void this.dispatch(request, response),
+    );
     this.monitor = mountMonitor(options, this.host);
     const ui = this.monitor?.ui;
     if (ui) this.http.on('upgrade', (request, socket, head) => ui.upgrade(request, socket, head));
@@ -291,6 +298,10 @@ export class HttpServer {
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!isMessageStream(request)) {
+      const timeoutMs = this.options.requestBodyTimeoutMs ?? DEFAULT_HTTP_REQUEST_BODY_TIMEOUT_MS;
+      enforceBodyDeadline(request, response, timeoutMs);
+    }
     const ui = this.monitor?.ui;
     if (ui && MonitorUi.owns(request.url)) {
       await this.run(response, () => ui.handle(request, response));

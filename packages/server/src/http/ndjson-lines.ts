@@ -12,17 +12,18 @@ export class NdjsonLines {
 
   constructor(private readonly maxLineBytes: number) {}
 
-  /** The lines `chunk` completes, as text; throws PayloadTooLarge once a line passes the limit. */
-  push(chunk: Buffer): string[] {
-    const lines: string[] = [];
+  /**
+   * Hands each line `chunk` completes to `onLine`, in order; throws PayloadTooLarge once a line
+   * passes the limit (the lines before it have been handed over).
+   */
+  push(chunk: Buffer, onLine: (line: string) => void): void {
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
       this.keep(chunk.subarray(start, end));
-      lines.push(this.take());
       start = end + 1;
+      onLine(this.take());
     }
     if (start < chunk.length) this.keep(chunk.subarray(start));
-    return lines;
   }
 
   /** What followed the last newline when the body ended (a last line without its newline). */

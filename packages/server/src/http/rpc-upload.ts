@@ -26,6 +26,13 @@ export interface UploadTarget {
   refuse(error: { code: number; message: string }): void;
 }
 
+/** True for a request to a session's message stream (`POST /v1/rpc/stream`, a trailing `/` too). */
+export function isMessageStream(request: IncomingMessage): boolean {
+  if (request.method !== 'POST') return false;
+  const path = request.url?.split('?')[0]?.replace(/\/+$/, '');
+  return path === RPC_STREAM_PATH;
+}
+
 /** A message stream being read. */
 export interface Upload {
   /** Ends it: answered with `error` (and its `status`), or `204` without one. */
@@ -73,14 +80,12 @@ export function receiveUpload(
     }
   };
   const onData = (chunk: Buffer): void => {
-    let complete: string[];
     try {
-      complete = lines.push(chunk);
+      // The lines before one over the limit are taken: each is a message of its own.
+      lines.push(chunk, take);
     } catch (error) {
       stop(OrchflowError.from(error));
-      return;
     }
-    for (const line of complete) take(line);
   };
   request.on('data', onData);
   request.once('end', () => {
