@@ -98,6 +98,27 @@ describe('HTTP message stream', () => {
     expect(server.stats().sessions).toBe(0);
   });
 
+  it('sends a message over 1 Mi characters as a POST, after the lines before it', async () => {
+    const { url } = await serveHttp();
+    const counting = countingExchange();
+    const client = await OrchflowClient.http(url, { exchange: counting.exchange });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('large', { shell: 'bash' });
+    await terminal.execute('true');
+    const posts = counting.posts();
+    const written = terminal.execute('sleep 0.2; echo first');
+    // Too large to risk the stream on (the server may refuse it): answered all the same.
+    const listed = await client.listTerminals({ agentId: 'x'.repeat(1_100_000) }).then(
+      (list) => list.length,
+      (error: { code?: number }) => error.code,
+    );
+    expect(listed).not.toBe(ErrorCode.ChannelClosed);
+    expect(counting.posts()).toBe(posts + 1);
+    expect((await written).stdout).toBe('first\n');
+    expect((await terminal.execute('echo after')).stdout).toBe('after\n');
+    expect(counting.posts()).toBe(posts + 1);
+  });
+
   it('stays on POSTs behind a proxy that holds request bodies until they end', async () => {
     const { url } = await serveHttp();
     const front = await proxy(url, true);

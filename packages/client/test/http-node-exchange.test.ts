@@ -160,6 +160,37 @@ describe('createNodeHttpExchange', () => {
     await expect(chunks.next()).rejects.toThrow();
   });
 
+  it('streams an upload line by line; a write refused only when nothing of it went out', async () => {
+    let received = '';
+    let cut: (() => void) | undefined;
+    const server = createServer((req) => {
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => {
+        received += chunk;
+      });
+      cut = () => req.socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    const upload = createNodeHttpExchange().upload({ url: `http://127.0.0.1:${port}/up`, headers: {} });
+    await upload.write('{"a":1}\n');
+    await expect.poll(() => received).toBe('{"a":1}\n');
+    // Handed to the connection as it is cut: resolved (outcome unknown); the cut ends `finished`.
+    const pending = upload.write('x'.repeat(8 * 1024 * 1024));
+    cut?.();
+    await expect(pending).resolves.toBeUndefined();
+    await expect(upload.finished).rejects.toBeInstanceOf(TypeError);
+    // Once the request is over nothing is written: refused, for the caller to send it another way.
+    await expect(upload.write('{"b":2}\n')).rejects.toThrow(/closed/);
+  });
+
   it('rejects with TypeError when nothing listens, and at once for an aborted signal', async () => {
     const server = await startServer((_req, _body, res) => res.end());
     const closedUrl = server.url.replace(/:\d+\//, ':1/');

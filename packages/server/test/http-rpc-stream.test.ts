@@ -119,7 +119,28 @@ describe('HTTP session message stream', () => {
     trickle.write('{"jsonrpc"');
     expect(await refused).toBe(408);
     trickle.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Refused at once (no token) with its body unread: the deadline still ends the connection,
+    // on this route too — only a stream a session accepted is exempt.
+    const unauthorized = request(`${url}/v1/rpc/stream`, {
+      method: 'POST',
+      headers: {
+        'Orchflow-Session': raw.id,
+        'Content-Type': 'application/x-ndjson',
+        'Content-Length': '100',
+      },
+    });
+    unauthorized.on('error', () => undefined);
+    const status = new Promise<number>((resolve) =>
+      unauthorized.once('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }),
+    );
+    const cut = new Promise<void>((resolve) => unauthorized.once('close', () => resolve()));
+    unauthorized.write('{"json');
+    expect(await status).toBe(401);
+    await cut;
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await upload.write(line(ping(2)));
     expect((await events.next()).data).toMatchObject({ id: 2 });
   });

@@ -72,6 +72,12 @@ export interface HttpChannelOptions {
   onError?: (error: Error) => void;
 }
 
+/**
+ * Longest message sent on the message stream (JSON characters; 1 Mi, a quarter of the server's
+ * default body limit): a larger one goes as a POST.
+ */
+const MESSAGE_STREAM_MAX_CHARS = 1024 * 1024;
+
 /** Extra tries of a `$/cancelRequest` POST that dropped or got `429` (pauses 50–400 ms, ~0.75 s in all). */
 const CANCEL_RETRIES = 4;
 
@@ -137,7 +143,8 @@ export class HttpChannel implements IpcChannel {
     });
     await Promise.race([this.posting, timeout]);
     clearTimeout(timer);
-    this.lane?.close();
+    // The server takes the stream's last lines before the DELETE, as it would have taken POSTs.
+    await this.lane?.close();
     if (this.session === undefined || this.failed) return;
     await this.http
       .send({
@@ -163,12 +170,20 @@ export class HttpChannel implements IpcChannel {
   private async post(message: JsonRpcMessage, retry = CANCEL_RETRIES): Promise<void> {
     if (this.closed) throw new ChannelClosedError();
     if (this.lane?.ready) {
-      // Nothing was written when this fails: the message goes as a POST instead.
-      const written = await this.lane.write(message).then(
-        () => true,
-        () => false,
-      );
-      if (written) return;
+      const text = JSON.stringify(message);
+      if (text.length <= MESSAGE_STREAM_MAX_CHARS) {
+        // Rejected only when nothing was written: the message goes as a POST instead.
+        const written = await this.lane.write(message, text).then(
+          () => true,
+          () => false,
+        );
+        if (written) return;
+      } else {
+        // A message the server may refuse as too large would end the stream, and every request
+        // the server has not vouched for with it: it goes as a POST, once the lines before it
+        // are the server's (a POST could overtake them).
+        await this.lane.settle();
+      }
     }
     const opening = this.session === undefined;
     if (opening) this.takeToken(message);

@@ -35,7 +35,10 @@ export interface HttpAnswer {
  * a request body over HTTP/1.1, `fetch` cannot (browsers need HTTP/2 for it).
  */
 export interface HttpUpload {
-  /** Writes `text`; resolves once it went to the connection, rejects when it could not. */
+  /**
+   * Writes `text`. Rejects only when nothing of it was written (the request was over already);
+   * once handed to the connection it resolves, and a connection that then fails ends `finished`.
+   */
   write(text: string): Promise<void>;
   /** Settles when the request is over: the server's status, or a rejection when it dropped. */
   readonly finished: Promise<number>;

@@ -49,24 +49,45 @@ function openUpload(url: URL, headers: Record<string, string>): HttpUpload {
     headers: { ...headers, 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' },
   });
   req.flushHeaders();
+  // Over once it failed or was answered: nothing more is written. Writes handed over and not yet
+  // called back then settle too (a request that failed does not always call them back).
+  let over = false;
+  const handedOver = new Set<() => void>();
+  const finish = (): void => {
+    over = true;
+    for (const settle of handedOver) settle();
+    handedOver.clear();
+  };
   const finished = new Promise<number>((resolve, reject) => {
-    req.once('error', (error) => reject(new TypeError('fetch failed', { cause: error })));
+    req.once('error', (error) => {
+      finish();
+      reject(new TypeError('fetch failed', { cause: error }));
+    });
     req.once('response', (message: IncomingMessage) => {
+      finish();
       message.resume();
       resolve(message.statusCode ?? 0);
       // The server answers when it is done with the body: the rest of it would go nowhere.
       message.once('end', () => req.destroy());
     });
   });
+  req.once('close', finish);
   finished.catch(() => undefined);
   return {
     write: (text) =>
       new Promise<void>((resolve, reject) => {
-        if (req.destroyed || req.writableEnded) {
+        if (over || req.destroyed || req.writableEnded) {
           reject(new TypeError('The message stream is closed'));
           return;
         }
-        req.write(text, (error) => (error ? reject(error) : resolve()));
+        // Whether bytes handed over reached the server is unknown when the write then fails:
+        // that failure ends `finished`, and the lane treats the line as sent, outcome unknown.
+        const settle = (): void => {
+          handedOver.delete(settle);
+          resolve();
+        };
+        handedOver.add(settle);
+        req.write(text, settle);
       }),
     finished,
     end: () => void req.end(),

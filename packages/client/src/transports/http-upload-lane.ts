@@ -8,9 +8,11 @@
 // `202`, and their answers come on the event stream whatever becomes of the lane. A probe
 // unanswered for the whole period, or the request ending, loses the lane: the requests written
 // after the last answered probe fail locally ("outcome unknown", as for a POST whose connection
-// dropped), the cancellations written after it are POSTed again, and the channel goes back to
-// POSTs and opens a new lane a second later — unless three lanes in a row were lost within a
-// minute of opening: then it stays on POSTs.
+// dropped) — a line handed to the connection is never sent again another way —, the
+// cancellations written after it are POSTed again, and the channel goes back to POSTs and opens a
+// new lane a second later, unless three lanes in a row were lost within a minute of opening: then
+// it stays on POSTs. `settle()` lets a message that must go another way (too large) wait until the
+// server has taken every line before it.
 import type { JsonRpcMessage, RequestId } from '@orchflow/protocol/runtime';
 import { CANCEL_REQUEST_METHOD, PING_METHOD } from '@orchflow/protocol/runtime';
 import type { HttpUpload } from './http-exchange';
@@ -25,6 +27,12 @@ const STEADY_MS = 60_000;
 const REOPEN_MS = 1_000;
 /** How long a closed lane's body may take to end before its connection is cut. */
 const CLOSE_GRACE_MS = 2_000;
+
+/** A `$/cancelRequest` written on the lane, with its line. */
+interface Cancellation {
+  line: number;
+  message: JsonRpcMessage;
+}
 
 /** What a lane needs from its channel. */
 export interface UploadLaneOptions {
@@ -48,7 +56,11 @@ export class HttpUploadLane {
   /** Requests written after the last answered probe and not answered yet, by line. */
   private readonly unconfirmed = new Map<RequestId, number>();
   /** Cancellations written after the last answered probe, with their lines. */
-  private cancellations: { line: number; message: JsonRpcMessage }[] = [];
+  private cancellations: Cancellation[] = [];
+  /** The line of the last answered probe of the current upload. */
+  private confirmedLine = 0;
+  /** Callers of `settle()` waiting for the next answered probe or the loss of the lane. */
+  private waiters: (() => void)[] = [];
   private probe: { id: string; line: number; sentAt: number } | undefined;
   private probes = 0;
   private losses = 0;
@@ -77,6 +89,7 @@ export class HttpUploadLane {
     }
     this.upload = upload;
     this.lines = 0;
+    this.confirmedLine = 0;
     upload.finished.then(
       () => this.lost(upload),
       () => this.lost(upload),
@@ -86,29 +99,46 @@ export class HttpUploadLane {
     unref(this.timer);
   }
 
-  /** Writes `message` on the lane; rejects (nothing written) when the lane is gone. */
-  async write(message: JsonRpcMessage): Promise<void> {
+  /**
+   * Writes `message` (`text`, its JSON) on the lane; rejects only when nothing was written (the
+   * lane is gone), for the channel to POST it instead.
+   */
+  async write(message: JsonRpcMessage, text: string): Promise<void> {
     const upload = this.upload;
     if (!upload || this.state !== 'open') throw new Error('The message stream is not open');
     const line = ++this.lines;
     // Counted before the write: its answer may not wait for the write's callback.
     const ids: RequestId[] = [];
+    const cancels: Cancellation[] = [];
     for (const item of Array.isArray(message) ? message : [message]) {
       if (!('method' in item)) continue;
       if ('id' in item && item.id !== undefined && item.id !== null) {
         ids.push(item.id);
         this.unconfirmed.set(item.id, line);
       }
-      if (item.method === CANCEL_REQUEST_METHOD) this.cancellations.push({ line, message: item });
+      if (item.method === CANCEL_REQUEST_METHOD) cancels.push({ line, message: item });
     }
+    this.cancellations.push(...cancels);
     try {
-      await upload.write(`${JSON.stringify(message)}\n`);
+      await upload.write(`${text}\n`);
     } catch (error) {
-      // Not written: the channel POSTs it instead, so it is none of the lane's.
-      for (const id of ids) this.unconfirmed.delete(id);
-      this.cancellations = this.cancellations.filter((cancel) => cancel.line !== line);
+      // Nothing written: the channel POSTs it instead, so it is none of the lane's.
+      for (const id of ids) if (this.unconfirmed.get(id) === line) this.unconfirmed.delete(id);
+      this.cancellations = this.cancellations.filter((cancel) => !cancels.includes(cancel));
       this.lost(upload);
       throw error;
+    }
+  }
+
+  /**
+   * Resolves once the server has taken every line written so far (a probe after them came back),
+   * or the lane is gone: what is sent next by another way cannot overtake them.
+   */
+  async settle(): Promise<void> {
+    const target = this.lines;
+    while (this.upload && this.confirmedLine < target) {
+      if (!this.probe) this.sendProbe();
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
@@ -128,14 +158,24 @@ export class HttpUploadLane {
     return false;
   }
 
-  /** Ends the lane for good (the channel closes): the body ends, the server answers 204. */
-  close(): void {
+  /**
+   * Ends the lane for good (the channel closes): the body ends and the server answers `204` once
+   * it has taken every line; resolves then, or after 2 s, when the connection is cut (an
+   * unreachable server would hold it, and the process, until TCP gives up).
+   */
+  async close(): Promise<void> {
     const upload = this.upload;
     this.shutDown();
     if (!upload) return;
     upload.end();
-    // An unreachable server would hold the connection (and the process) until TCP gives up.
-    unref(setTimeout(() => upload.destroy(), CLOSE_GRACE_MS));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      unref(timer);
+    });
+    await Promise.race([upload.finished.catch(() => undefined), grace]);
+    clearTimeout(timer);
+    upload.destroy();
   }
 
   /** Ends the lane for good at once (the connection is lost). */
@@ -150,11 +190,20 @@ export class HttpUploadLane {
     this.stopTimers();
     this.upload = undefined;
     this.probe = undefined;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** The server took every line before `line`: their requests are its own now. */
   private confirm(line: number): void {
     this.probe = undefined;
+    this.confirmedLine = line;
+    this.wake();
     for (const [id, at] of this.unconfirmed) if (at < line) this.unconfirmed.delete(id);
     this.cancellations = this.cancellations.filter((cancel) => cancel.line > line);
     if (this.state === 'proving') {
@@ -196,6 +245,7 @@ export class HttpUploadLane {
     const cancellations = this.cancellations.map((cancel) => cancel.message);
     this.unconfirmed.clear();
     this.cancellations = [];
+    this.wake();
     // The first lane never proven stays off: the server lacks the route, or a proxy holds the
     // body. Later ones may fail their probe while the network is down: they count as drops.
     if (wasOpen && Date.now() - this.openedAt >= STEADY_MS) this.losses = 0;

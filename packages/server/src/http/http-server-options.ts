@@ -34,8 +34,10 @@ export interface HttpServerOptions extends ChannelServerSource {
   allowedOrigins?: readonly string[];
   maxBodyBytes?: number;
   /**
-   * Time a request (head and body) has to arrive before it is answered `408`. Default 300 s. A
-   * session's message stream (`POST /v1/rpc/stream`) is exempt: its body lasts as long as it is used.
+   * Time a request's body has to arrive, from its head, before it is answered `408` and its
+   * connection closed (Node's `requestTimeout`, which the server turns off). Default 300 s. A
+   * session's accepted message stream (`POST /v1/rpc/stream`) is exempt: its body lasts as long as
+   * the session uses it.
    */
   requestBodyTimeoutMs?: number;
   /**

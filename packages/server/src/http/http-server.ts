@@ -28,7 +28,11 @@ import {
   DEFAULT_WS_MAX_IN_FLIGHT,
   DEFAULT_WS_RECONNECT_GRACE_MS,
 } from '../ws/ws-server-options';
-import { DEFAULT_HTTP_REQUEST_BODY_TIMEOUT_MS, enforceBodyDeadline } from './body-deadline';
+import {
+  bodyDeadlineExpired,
+  DEFAULT_HTTP_REQUEST_BODY_TIMEOUT_MS,
+  enforceBodyDeadline,
+} from './body-deadline';
 import { allowOrigin, answerPreflight, isPreflight } from './http-cors';
 import { sendError, sendJson, sendText } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
@@ -51,7 +55,7 @@ import { serveSse } from './http-sse';
 import { openApiDocument } from './openapi';
 import { openRestConnection } from './rest-connection';
 import { type Handler, serveRestRoute } from './rest-route';
-import { isMessageStream, RPC_STREAM_PATH } from './rpc-upload';
+import { RPC_STREAM_PATH } from './rpc-upload';
 
 /** REST + SSE over HTTP for an Orchestrator. */
 export class HttpServer {
@@ -205,8 +209,8 @@ export class HttpServer {
       const handler: Handler = (request, response) => metrics.handle(request, response);
       this.router.on('GET', '/metrics', () => undefined, handler);
     }
-    // Node's requestTimeout would cut message streams; every other request gets the same deadline
-    // from dispatch (body-deadline.ts).
+    // Node's requestTimeout would cut message streams; dispatch gives every request the same
+    // deadline, which an accepted message stream lifts (body-deadline.ts).
     this.http = createServer(
       { requestTimeout: 0 },
       (request, response) => void this.dispatch(request, response),
@@ -298,10 +302,8 @@ export class HttpServer {
   }
 
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (!isMessageStream(request)) {
-      const timeoutMs = this.options.requestBodyTimeoutMs ?? DEFAULT_HTTP_REQUEST_BODY_TIMEOUT_MS;
-      enforceBodyDeadline(request, response, timeoutMs);
-    }
+    const timeoutMs = this.options.requestBodyTimeoutMs ?? DEFAULT_HTTP_REQUEST_BODY_TIMEOUT_MS;
+    enforceBodyDeadline(request, response, timeoutMs);
     const ui = this.monitor?.ui;
     if (ui && MonitorUi.owns(request.url)) {
       await this.run(response, () => ui.handle(request, response));
@@ -345,7 +347,10 @@ export class HttpServer {
       await handle();
     } catch (error) {
       const failure = OrchflowError.from(error);
-      if (failure.code === ErrorCode.InternalError) this.options.onError?.(error as Error);
+      // A handler whose body read failed because the deadline answered 408 has nothing to report.
+      if (failure.code === ErrorCode.InternalError && !bodyDeadlineExpired(response)) {
+        this.options.onError?.(error as Error);
+      }
       if (failure.code === ErrorCode.PayloadTooLarge) response.setHeader('Connection', 'close');
       sendError(response, failure, sessionErrorStatus(error));
     }

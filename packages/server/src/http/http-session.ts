@@ -16,6 +16,7 @@ import {
 } from '@orchflow/protocol';
 import type { ChannelServer } from '../channel-server';
 import type { ConnectionLeases } from '../ws/terminal-leases';
+import { liftBodyDeadline } from './body-deadline';
 import { receiveUpload, type Upload, type UploadTarget } from './rpc-upload';
 import { HttpSessionChannel } from './session-channel';
 import type { SessionEventLimits } from './session-events';
@@ -121,6 +122,8 @@ export class HttpSession {
       post: (message) => this.post(message),
       refuse: (error) => void this.channel.send({ jsonrpc: '2.0', id: null, error }).catch(() => undefined),
     };
+    // Its body lasts as long as the session uses it.
+    liftBodyDeadline(request);
     const upload = receiveUpload(request, response, target, maxLineBytes);
     this.upload = upload;
     response.once('close', () => {
