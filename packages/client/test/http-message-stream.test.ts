@@ -4,13 +4,12 @@
 // channel stays on POSTs; a dropped or silent stream fails only the requests no answered probe
 // vouches for, with the local ChannelClosed ("outcome unknown"), and the channel goes on.
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { OrchflowClient } from '../src';
 import type { HttpExchange, HttpUpload } from '../src/transports/http-exchange';
 import { createNodeHttpExchange } from '../src/transports/http-node-exchange';
-import { serveHttp } from './http-server-harness';
+import { listenForTest, serveHttp } from './http-server-harness';
 
 /** The Node exchange, counting POSTs and keeping the message streams it opened. */
 function countingExchange(): { exchange: HttpExchange; posts: () => number; uploads: HttpUpload[] } {
@@ -66,15 +65,7 @@ async function proxy(target: string, holdBodies: boolean) {
     });
     req.on('end', () => out.end(Buffer.concat(chunks)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as AddressInfo;
+  const port = await listenForTest(server);
   const freeze = (): void => {
     frozen = true;
   };

@@ -4,9 +4,9 @@
 // kept alive between requests, and an unreachable server rejects like fetch does.
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createNodeHttpExchange } from '../src/transports/http-node-exchange';
+import { listenForTest } from './http-server-harness';
 
 async function startServer(
   handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
@@ -23,15 +23,7 @@ async function startServer(
   });
   if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout;
   server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as AddressInfo;
+  const port = await listenForTest(server);
   return { url: `http://127.0.0.1:${port}/v1/rpc`, connections: () => connections };
 }
 
@@ -170,15 +162,7 @@ describe('createNodeHttpExchange', () => {
       });
       cut = () => req.socket.destroy();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onTestFinished(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    const { port } = server.address() as AddressInfo;
+    const port = await listenForTest(server);
     const upload = createNodeHttpExchange().upload({ url: `http://127.0.0.1:${port}/up`, headers: {} });
     await upload.write('{"a":1}\n');
     await expect.poll(() => received).toBe('{"a":1}\n');
