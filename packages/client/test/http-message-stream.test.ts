@@ -89,7 +89,7 @@ describe('HTTP message stream', () => {
     expect(server.stats().sessions).toBe(0);
   });
 
-  it('sends a message over 1 Mi characters as a POST, after the lines before it', async () => {
+  it('sends a message over 1 MiB as a POST, after the lines before it', async () => {
     const { url } = await serveHttp();
     const counting = countingExchange();
     const client = await OrchflowClient.http(url, { exchange: counting.exchange });

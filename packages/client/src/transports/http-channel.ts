@@ -73,10 +73,17 @@ export interface HttpChannelOptions {
 }
 
 /**
- * Longest message sent on the message stream (JSON characters; 1 Mi, a quarter of the server's
- * default body limit): a larger one goes as a POST.
+ * Largest message sent on the message stream (UTF-8 bytes of its JSON; 1 MiB, a quarter of the
+ * server's default body limit): a larger one goes as a POST.
  */
-const MESSAGE_STREAM_MAX_CHARS = 1024 * 1024;
+const MESSAGE_STREAM_MAX_BYTES = 1024 * 1024;
+
+/** True when `text` is at most MESSAGE_STREAM_MAX_BYTES of UTF-8 (a UTF-16 unit is 1–3 bytes). */
+function fitsMessageStream(text: string): boolean {
+  if (text.length * 3 <= MESSAGE_STREAM_MAX_BYTES) return true;
+  if (text.length > MESSAGE_STREAM_MAX_BYTES) return false;
+  return new TextEncoder().encode(text).byteLength <= MESSAGE_STREAM_MAX_BYTES;
+}
 
 /** Extra tries of a `$/cancelRequest` POST that dropped or got `429` (pauses 50–400 ms, ~0.75 s in all). */
 const CANCEL_RETRIES = 4;
@@ -136,6 +143,9 @@ export class HttpChannel implements IpcChannel {
     if (this.closed) return;
     this.inbox.close();
     this.stream.abort();
+    // Ends the message stream's body after what is being written on it (and releases a message
+    // waiting for the stream's lines to be vouched for: with the event stream gone, none can be).
+    const laneClosed = this.lane?.close();
     // The DELETE goes after the POST in flight (order), but a hung POST must not hold close() up.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise((resolve) => {
@@ -143,8 +153,8 @@ export class HttpChannel implements IpcChannel {
     });
     await Promise.race([this.posting, timeout]);
     clearTimeout(timer);
-    // The server takes the stream's last lines before the DELETE, as it would have taken POSTs.
-    await this.lane?.close();
+    // The server takes the stream's last lines (its 204) before the DELETE, as it took POSTs.
+    await laneClosed;
     if (this.session === undefined || this.failed) return;
     await this.http
       .send({
@@ -171,7 +181,7 @@ export class HttpChannel implements IpcChannel {
     if (this.closed) throw new ChannelClosedError();
     if (this.lane?.ready) {
       const text = JSON.stringify(message);
-      if (text.length <= MESSAGE_STREAM_MAX_CHARS) {
+      if (fitsMessageStream(text)) {
         // Rejected only when nothing was written: the message goes as a POST instead.
         const written = await this.lane.write(message, text).then(
           () => true,
@@ -183,6 +193,8 @@ export class HttpChannel implements IpcChannel {
         // the server has not vouched for with it: it goes as a POST, once the lines before it
         // are the server's (a POST could overtake them).
         await this.lane.settle();
+        // The wait ends early when the channel closes or fails: nothing more goes out then.
+        if (this.closed) throw new ChannelClosedError();
       }
     }
     const opening = this.session === undefined;

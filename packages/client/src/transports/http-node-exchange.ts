@@ -76,7 +76,7 @@ function openUpload(url: URL, headers: Record<string, string>): HttpUpload {
   return {
     write: (text) =>
       new Promise<void>((resolve, reject) => {
-        if (over || req.destroyed || req.writableEnded) {
+        if (over || req.destroyed || req.writableEnded || req.socket?.destroyed) {
           reject(new TypeError('The message stream is closed'));
           return;
         }

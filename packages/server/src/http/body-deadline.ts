@@ -46,13 +46,17 @@ export function enforceBodyDeadline(
       Math.min(timeoutMs, MAX_TIMER_MS),
     );
     timer.unref();
+    const socket = request.socket;
     const clear = (): void => {
       clearTimeout(timer);
       deadlines.delete(request);
+      // A kept-alive connection carries many requests: leave no listener behind on it.
+      request.off('end', clear);
+      socket.off('close', clear);
     };
     deadlines.set(request, clear);
     request.once('end', clear);
-    request.socket.once('close', clear);
+    socket.once('close', clear);
   });
 }
 
