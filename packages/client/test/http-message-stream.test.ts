@@ -72,6 +72,20 @@ async function proxy(target: string, holdBodies: boolean) {
   return { url: `http://127.0.0.1:${port}`, freeze };
 }
 
+/**
+ * A client behind a passing proxy (`proxy(url, false)`) with `livenessMs`, its message stream
+ * proven by a first command; resolves with the proxy and a bash terminal.
+ */
+async function provenBehindProxy(agentId: string, livenessMs: number) {
+  const { url } = await serveHttp();
+  const front = await proxy(url, false);
+  const client = await OrchflowClient.http(front.url, { exchange: countingExchange().exchange, livenessMs });
+  onTestFinished(() => client.close());
+  const terminal = await client.spawnTerminal(agentId, { shell: 'bash' });
+  expect((await terminal.execute('echo ok')).stdout).toBe('ok\n');
+  return { front, terminal };
+}
+
 describe('HTTP message stream', () => {
   it('carries every message once its probe came back', async () => {
     const { url, server } = await serveHttp();
@@ -161,15 +175,7 @@ describe('HTTP message stream', () => {
   });
 
   it('a stream gone silent while idle is found by its probes before a request is written on it', async () => {
-    const { url } = await serveHttp();
-    const front = await proxy(url, false);
-    const client = await OrchflowClient.http(front.url, {
-      exchange: countingExchange().exchange,
-      livenessMs: 600,
-    });
-    onTestFinished(() => client.close());
-    const terminal = await client.spawnTerminal('idle', { shell: 'bash' });
-    expect((await terminal.execute('echo ok')).stdout).toBe('ok\n');
+    const { front, terminal } = await provenBehindProxy('idle', 600);
     front.freeze();
     // A probe goes out within 0.2 s and is given up 0.6 s later; the command then goes as a POST
     // (written on the dead stream instead, it would fail with ChannelClosed).
@@ -178,15 +184,7 @@ describe('HTTP message stream', () => {
   });
 
   it('a stream gone silent under a request fails it with ChannelClosed within the liveness period', async () => {
-    const { url } = await serveHttp();
-    const front = await proxy(url, false);
-    const client = await OrchflowClient.http(front.url, {
-      exchange: countingExchange().exchange,
-      livenessMs: 900,
-    });
-    onTestFinished(() => client.close());
-    const terminal = await client.spawnTerminal('silent', { shell: 'bash' });
-    expect((await terminal.execute('echo ok')).stdout).toBe('ok\n');
+    const { front, terminal } = await provenBehindProxy('silent', 900);
     front.freeze();
     const started = Date.now();
     const code = await terminal.execute('echo lost').then(
