@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ErrorCode } from '@orchflow/protocol';
 import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { packagesReached } from '../../terminal/test/import-graph';
 import { MetricsPlugin, Orchestrator, RecordingPlugin } from '../src/index';
 import { expectCode, rejection, waitFor } from './helpers';
 import { has, parseScrape, promtool, sampleSum } from './metrics-scrape';
@@ -21,6 +22,12 @@ afterEach(async () => {
 const dir = () => mkdtempSync(join(tmpdir(), 'orchflow-metrics-'));
 
 describe('MetricsPlugin', () => {
+  it('is what loads prom-client, not importing @orchflow/core (~4.6 MB and ~40 ms a process saves)', () => {
+    expect(packagesReached(join(__dirname, '../src/index.ts')).has('prom-client')).toBe(false);
+    // The walk does reach what core imports at load time.
+    expect(packagesReached(join(__dirname, '../src/index.ts')).has('@opentelemetry/api')).toBe(true);
+  });
+
   it('counts real activity, and promtool accepts the scrape', async () => {
     const agent = 'metrics-agent-7f3a';
     orch = Orchestrator.builder()

@@ -2,40 +2,14 @@
 // `orchflow exec --server …` must not load the orchestrator, the security policy, the HTTP
 // server, pino or prom-client (loading everything made every invocation take ~0.8 s). This walks
 // the static import graph from program.ts (dynamic `import()` and `import type` excluded) and
-// lists the packages it reaches.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+// lists the packages it reaches (terminal/test/import-graph.ts).
+import { join } from 'node:path';
 import { DEFAULT_CLUSTER_NAME } from '@orchflow/client/node';
 import { describe, expect, it } from 'vitest';
+import { packagesReached } from '../../terminal/test/import-graph';
 import { DEFAULT_NODE_CAPACITY } from '../src/cluster/node';
 import { runCli } from './cli-capture';
 import { SERVER_ROOT } from './cli-run';
-
-const STATIC_IMPORT = /^import\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
-const STATIC_EXPORT_FROM = /^export\s+(?!type\s)[^'"]*?\sfrom\s+['"]([^'"]+)['"]/gm;
-
-/** The packages (and `node:` modules) `entry` reaches through static imports. */
-function packagesReached(entry: string): Set<string> {
-  const packages = new Set<string>();
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const source = readFileSync(file, 'utf8');
-    for (const pattern of [STATIC_IMPORT, STATIC_EXPORT_FROM]) {
-      for (const [, specifier] of source.matchAll(pattern)) {
-        if (!specifier) continue;
-        if (specifier.endsWith('.json')) continue;
-        if (specifier.startsWith('.')) {
-          const path = resolve(dirname(file), specifier);
-          visit(existsSync(`${path}.ts`) ? `${path}.ts` : join(path, 'index.ts'));
-        } else packages.add(specifier);
-      }
-    }
-  };
-  visit(entry);
-  return packages;
-}
 
 describe('the orchflow CLI', () => {
   it('loads no command implementation to parse its arguments or print help', () => {

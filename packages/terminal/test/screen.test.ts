@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeadlessScreen } from '../src/output/screen';
+import { packagesReached } from './import-graph';
 
 const enc = new TextEncoder();
 const screens: HeadlessScreen[] = [];
@@ -60,5 +62,12 @@ describe('HeadlessScreen', () => {
     s.resize(40, 8);
     const snap = await s.snapshot();
     expect([snap.cols, snap.rows, snap.lines.length]).toEqual([40, 8, 8]);
+  });
+});
+
+describe('the emulator module', () => {
+  it('is loaded at the first screen, not by importing the package (~5 MB and ~20 ms a process saves)', () => {
+    expect(packagesReached(join(__dirname, '../src/index.ts')).has('@xterm/headless')).toBe(false);
+    expect(packagesReached(join(__dirname, '../src/internal.ts')).has('@xterm/headless')).toBe(false);
   });
 });

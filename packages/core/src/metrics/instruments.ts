@@ -1,8 +1,9 @@
 // The Prometheus metrics orchflow exports, declared once: names (prefix `orchflow_`, base units,
 // `_total` for counters), help texts, label names and buckets. docs/observability.md lists the same
 // set; the dashboard test checks docs/grafana-dashboard.json against a real scrape.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RecordingStats } from '../recording/plugin';
+import { promClient } from './prom-client';
 
 /** Prefix of every orchflow metric (Node default metrics included). */
 export const METRIC_PREFIX = 'orchflow_';
@@ -36,6 +37,7 @@ export interface RecordingStatsSource {
 /** Registers the recording metrics, read from `source.stats()` at scrape time. */
 export function createRecordingInstruments(registry: Registry, source: RecordingStatsSource): void {
   const p = METRIC_PREFIX;
+  const { Gauge } = promClient();
   new Gauge({
     name: `${p}recordings_active`,
     help: 'Recordings being written now.',
@@ -83,6 +85,7 @@ export interface Instruments {
 
 /** A counter whose value is a total read at scrape time (it only ever grows). */
 function scrapedCounter(registry: Registry, name: string, help: string, read: () => number): Counter {
+  const { Counter } = promClient();
   return new Counter({
     name,
     help,
@@ -98,6 +101,7 @@ function scrapedCounter(registry: Registry, name: string, help: string, read: ()
 export function createInstruments(registry: Registry, source: ScrapeSource): Instruments {
   const p = METRIC_PREFIX;
   const registers = [registry];
+  const { Counter, Gauge, Histogram } = promClient();
   return {
     terminalsActive: new Gauge({
       name: `${p}terminals_active`,

@@ -5,7 +5,7 @@
 // output chunk pays for metrics. Label values come from fixed sets (labels.ts): no terminal ids,
 // agent ids or command text ever become a series.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type {
   AuditWriteEvent,
   CommandEndEvent,
@@ -23,6 +23,7 @@ import {
   type RecordingStatsSource,
 } from './instruments';
 import { exitClass, exitOutcome, methodLabel, RuleLabels, spawnOutcome, transportLabel } from './labels';
+import { promClient } from './prom-client';
 
 /** Options of {@link MetricsPlugin} (and of `withMetrics` / `OrchestratorOptions.metrics`). */
 export interface MetricsOptions {
@@ -87,7 +88,7 @@ export class MetricsPlugin implements OrchflowPlugin {
       );
     }
     this.recording = options.recording;
-    this.registry = registry ?? new Registry();
+    this.registry = registry ?? new (promClient().Registry)();
     this.defaultMetrics = defaultMetrics ?? registry === undefined;
   }
 
@@ -154,6 +155,7 @@ export class MetricsPlugin implements OrchflowPlugin {
   }
 
   private collectDefaults(): void {
+    const { collectDefaultMetrics, Gauge } = promClient();
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     // prom-client's `nodejs_active_{handles,requests,resources}_total` are gauges: a `_total` gauge
     // breaks the naming convention (promtool rejects it); their per-type gauges stay.

@@ -1,12 +1,20 @@
 // The rendered screen of a terminal, for snapshots: an @xterm/headless emulator fed with the same
-// bytes as the scrollback. Created lazily by the pipeline, so streaming-only terminals pay nothing.
+// bytes as the scrollback. Created lazily by the pipeline, so streaming-only terminals pay nothing,
+// and the emulator's module is loaded at the first screen: loading it costs a process ~5 MB of
+// memory and ~10 ms (docs/performance.md, "1000 concurrent terminals").
+import { createRequire } from 'node:module';
 import type { Snapshot } from '@orchflow/protocol';
-import * as xterm from '@xterm/headless';
+import type * as xterm from '@xterm/headless';
 
-// @xterm/headless is CommonJS whose exports Node's ESM loader cannot see by name: under Node ESM
-// the class is on the default export, under a CJS bundle it is a named export.
-const XtermTerminal: typeof xterm.Terminal =
-  xterm.Terminal ?? (xterm as unknown as { default: typeof xterm }).default.Terminal;
+// Built ESM and vitest have import.meta.url, built CJS __filename.
+const url = (import.meta as { url?: string }).url;
+let XtermTerminal: typeof xterm.Terminal | undefined;
+
+/** @xterm/headless's Terminal class, required (it is CommonJS) the first time a screen is made. */
+function xtermTerminal(): typeof xterm.Terminal {
+  XtermTerminal ??= (createRequire(url ?? __filename)('@xterm/headless') as typeof xterm).Terminal;
+  return XtermTerminal;
+}
 
 /** A headless terminal emulator whose visible screen can be snapshotted. */
 export class HeadlessScreen {
@@ -16,7 +24,7 @@ export class HeadlessScreen {
   constructor(cols: number, rows: number) {
     // Only the visible screen is ever read, so no emulator-side scrollback is kept. The buffer
     // API is still marked proposed in @xterm/headless, hence allowProposedApi.
-    this.term = new XtermTerminal({
+    this.term = new (xtermTerminal())({
       cols,
       rows,
       scrollback: 0,
