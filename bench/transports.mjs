@@ -2,18 +2,20 @@
 // 1. `execute('true')` on a warm terminal, six sides in the same run: the in-process
 //    Orchestrator (`handle.execute`), `OrchflowClient.direct` (in-memory channel), and a client of
 //    the BUILT CLI over stdio (`orchflow serve --stdio` as a supervised sidecar), a Unix socket,
-//    WebSocket and HTTP (a JSON-RPC session: one SSE stream for what the server sends, and the
-//    messages on one streamed POST as the Node client sends them, or — the last side — a POST
-//    each, as fetch clients do; one `orchflow serve` child process per side, token auth, loopback). The servers run in
+//    WebSocket and HTTP (a JSON-RPC session as the Node client speaks it: what the server sends on
+//    one stream of binary frames, the messages on one streamed POST; or — the last side — the
+//    fallback of clients that can do neither: SSE and a POST per message; one `orchflow serve`
+//    child process per side, token auth, loopback). The servers run in
 //    their own processes, as they would in use, one each so that all idle alike; the order of the
 //    sides rotates, after every command or (`--block N`) after N commands in a row on a side,
 //    after `--warmup N` commands per side (default 100; 2000 measures warm servers).
 // 2. 256 MiB (`head -c … | tr '\0' x`) streamed to a consumer that counts bytes: in-process
-//    (`orch.streamOutput`) vs a WebSocket and an HTTP client (`terminal.stream()`), rotating, each
+//    (`orch.streamOutput`) vs a WebSocket and an HTTP client (`terminal.stream()`; also the HTTP
+//    fallback, events as SSE, reported and not judged), rotating, each
 //    run on a fresh terminal, timed from `execute` until the consumer has every byte up to the end
 //    offset; also the CPU time this process and the side's server spent per MiB (steadier than rates).
 // Goals: transport overhead ≤ 0.7 ms p50 over in-process on stdio, Unix socket, WebSocket and
-// HTTP (the Node client's way; the POST-per-message side is reported, not judged); streaming ≥ 0.8× the in-process rate over WebSocket, ≥ 0.7× over HTTP. `--only roundtrip`
+// HTTP (the Node client's way; the fallback side is reported, not judged); streaming ≥ 0.8× the in-process rate over WebSocket, ≥ 0.7× over HTTP. `--only roundtrip`
 // or `--only streaming` runs one part and writes `transports-<part>.json` instead.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -65,7 +67,7 @@ const label = {
   unix: 'Unix socket',
   websocket: 'WebSocket',
   http: 'HTTP session',
-  httpPosts: 'HTTP, a POST per message',
+  httpPosts: 'HTTP fallback: POSTs, SSE',
 };
 
 const require = createRequire(import.meta.url);
@@ -135,7 +137,11 @@ const clients = {
   websocket: await OrchflowClient.websocket(servers.websocket.url, { token }),
   http: await OrchflowClient.http(servers.http.url, { token }),
   // What fetch clients (browsers) do: no streamed request body, so one POST per message.
-  httpPosts: await OrchflowClient.http(servers.httpPosts.url, { token, messageStream: false }),
+  httpPosts: await OrchflowClient.http(servers.httpPosts.url, {
+    token,
+    messageStream: false,
+    eventFormat: 'sse',
+  }),
 };
 
 /** A fresh terminal on `side`: `{ run, read, stream, kill }`, the same shape for every side. */
@@ -241,9 +247,9 @@ async function streamRun(side) {
   if (target - from < BYTES) throw new Error(`${side}: only ${target - from} of ${BYTES} bytes written`);
   return { ms, cpuMsPerMiB: cpu / ((target - from) / 2 ** 20), bytes: target - from, gapBytes: gaps };
 }
-const streamSides = ['inProcess', 'websocket', 'http'];
+const streamSides = ['inProcess', 'websocket', 'http', 'httpPosts'];
 const remoteStreams = ['websocket', 'http'];
-const streams = { inProcess: [], websocket: [], http: [] };
+const streams = { inProcess: [], websocket: [], http: [], httpPosts: [] };
 if (RUN_STREAMING) {
   for (const side of streamSides) await streamRun(side); // warmup (the full size: V8 sizes its heap)
   for (let i = 0; i < STREAM_RUNS; i++) {
@@ -337,7 +343,7 @@ if (RUN_STREAMING) {
     );
   }
   results.streamingMiBPerSec = streamStat;
-  results.streamingRatio = Object.fromEntries(remoteStreams.map((s) => [s, { p50: round(ratio(s)) }]));
+  results.streamingRatio = Object.fromEntries(streamSides.slice(1).map((s) => [s, { p50: round(ratio(s)) }]));
   results.streamingCpuMsPerMiB = Object.fromEntries(streamSides.map((s) => [s, rounded(cpu[s])]));
   results.streamingRuns = Object.fromEntries(
     streamSides.map((s) => [

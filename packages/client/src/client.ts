@@ -155,10 +155,11 @@ export class OrchflowClient {
 
   /**
    * Connects to an orchflow HTTP server as one session: messages POSTed to `/v1/rpc`, everything
-   * the server sends on one SSE stream that resumes after a drop. `close()` ends the session.
+   * the server sends on one event stream (binary frames, or SSE) that resumes after a drop.
+   * `close()` ends the session.
    */
   static http(url: string, options: HttpClientOptions = {}): Promise<OrchflowClient> {
-    const { token, fetch, exchange, reconnect, livenessMs, messageStream, onError } = options;
+    const { token, fetch, exchange, reconnect, livenessMs, messageStream, eventFormat, onError } = options;
     let channel: HttpChannel;
     try {
       channel = new HttpChannel(url, {
@@ -168,6 +169,7 @@ export class OrchflowClient {
         reconnect,
         livenessMs,
         messageStream,
+        eventFormat,
         onError,
       });
     } catch (error) {

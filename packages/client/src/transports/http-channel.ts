@@ -2,7 +2,8 @@
 // only `fetch` and streams, so it runs in browsers and Node ≥ 20 without dependencies. The first
 // message, `initialize`, is POSTed to `/v1/rpc` and answered directly; its `Orchflow-Session`
 // header names the session. Later messages are POSTed one at a time, in order, with that header
-// (each answered 202), and everything the server sends arrives on one SSE stream (`GET /v1/rpc`).
+// (each answered 202), and everything the server sends arrives on one event stream (`GET /v1/rpc`):
+// binary frames, which carry output as raw bytes (http-events.ts), or SSE from a server without them.
 // A dropped stream is reopened with `Last-Event-ID`, so nothing is lost or repeated; when that is
 // impossible (the session is gone, the server cannot replay) the channel closes with
 // `ChannelClosedError`, which fails pending requests locally: nothing is invented. A POST whose
@@ -22,8 +23,13 @@ import {
   OrchflowError,
   type RequestId,
 } from '@orchflow/protocol/runtime';
+import {
+  EVENT_FORMAT_HEADER,
+  EVENT_FRAMES_MEDIA_TYPE,
+  readSessionEvents,
+  type SessionStreamEvent,
+} from './http-events';
 import { fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange';
-import { readSse } from './http-sse';
 import { heard, silenceTimer } from './http-stream-liveness';
 import { HttpUploadLane } from './http-upload-lane';
 
@@ -68,6 +74,12 @@ export interface HttpChannelOptions {
    * stream proves to reach the server. Default true.
    */
   messageStream?: boolean;
+  /**
+   * How the server writes the session's events: `frames` (the default) asks for length-prefixed
+   * binary frames that carry terminal output as raw bytes, falling back to SSE when the server
+   * does not offer them; `sse` always uses Server-Sent Events.
+   */
+  eventFormat?: 'frames' | 'sse';
   /** Hears events the channel skips (malformed JSON). */
   onError?: (error: Error) => void;
 }
@@ -205,7 +217,13 @@ export class HttpChannel implements IpcChannel {
       response = await this.http.send({
         method: 'POST',
         url: this.endpoint,
-        headers: { ...this.headers(), 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: {
+          ...this.headers(),
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          // Asked for when the session is created: its events are encoded once, in one format.
+          ...(opening && this.options.eventFormat !== 'sse' ? { [EVENT_FORMAT_HEADER]: 'frames' } : {}),
+        },
         body: JSON.stringify(message),
         // The server answers at once (202 once the message is taken): one that does not answer in
         // the liveness period is unreachable, and the messages queued behind this one must not wait.
@@ -286,7 +304,10 @@ export class HttpChannel implements IpcChannel {
       const silence = silenceTimer(attempt, Math.min(livenessMs, HTTP_ANSWER_WAIT_MS));
       let outcome: 'stop' | 'events' | 'none' | 'failed' = 'failed';
       try {
-        const headers: Record<string, string> = { ...this.headers(), Accept: 'text/event-stream' };
+        const headers: Record<string, string> = {
+          ...this.headers(),
+          Accept: `${EVENT_FRAMES_MEDIA_TYPE}, text/event-stream`,
+        };
         if (this.lastEventId !== undefined) headers['Last-Event-ID'] = this.lastEventId;
         const response = await this.http.send({
           method: 'GET',
@@ -303,7 +324,11 @@ export class HttpChannel implements IpcChannel {
           }
         } else {
           silence.arm(livenessMs);
-          outcome = await this.read(heard(response.body(), silence.arm), attempts, reconnect);
+          const events = readSessionEvents(
+            heard(response.body(), silence.arm),
+            response.header('content-type'),
+          );
+          outcome = await this.read(events, attempts, reconnect);
         }
       } catch {
         // Unreachable, or silent too long: counted as a failed attempt below.
@@ -326,18 +351,16 @@ export class HttpChannel implements IpcChannel {
    * `error` event), else whether it carried any event.
    */
   private async read(
-    body: AsyncIterable<Uint8Array>,
+    events: AsyncIterable<SessionStreamEvent>,
     attempts: number,
     reconnect: HttpStreamReconnectOptions,
   ): Promise<'stop' | 'events' | 'none'> {
     let announced = attempts === 0;
     let delivered = false;
     try {
-      for await (const event of readSse(body)) {
-        if (event.event === 'error') {
-          this.fail(
-            `The server ended the event stream: ${OrchflowError.fromJson(parse(event.data)).message}`,
-          );
+      for await (const event of events) {
+        if (event.type === 'error') {
+          this.fail(`The server ended the event stream: ${OrchflowError.fromJson(event.error).message}`);
           return 'stop';
         }
         delivered = true;
@@ -346,8 +369,8 @@ export class HttpChannel implements IpcChannel {
           reconnect.onReconnected?.({ attempts, lastEventId: this.lastEventId });
         }
         if (event.id !== undefined) this.lastEventId = event.id;
-        const message = parse(event.data) as JsonRpcMessage | undefined;
-        if (message === undefined) this.options.onError?.(new Error('Ignored an event that is not JSON'));
+        const message = event.message;
+        if (message === undefined) this.options.onError?.(new Error('Ignored an event that is not JSON-RPC'));
         else if (!this.lane?.answered(message)) this.inbox.push(message);
       }
     } catch {

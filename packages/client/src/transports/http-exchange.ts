@@ -24,7 +24,10 @@ export interface HttpAnswer {
   header(name: string): string | null;
   /** The whole body as text. */
   text(): Promise<string>;
-  /** The body's bytes as they arrive (ends when the server ends it; throws when it drops). */
+  /**
+   * The body's bytes as they arrive (ends when the server ends it; throws when it drops). Each
+   * chunk must stay as it is once yielded: events read from it keep views of it.
+   */
   body(): AsyncIterable<Uint8Array>;
   /** Drops the body unread. */
   discard(): void;

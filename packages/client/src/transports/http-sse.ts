@@ -58,7 +58,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /** The arrays one after the other in one array. */
-function joined(arrays: readonly Uint8Array[]): Uint8Array {
+export function joined(arrays: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const array of arrays) length += array.length;
   const out = new Uint8Array(length);

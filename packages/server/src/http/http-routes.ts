@@ -26,6 +26,7 @@ import {
   WriteParamsSchema,
 } from '@orchflow/protocol';
 import { z } from 'zod';
+import { EVENT_FORMAT_HEADER } from './event-frames';
 import { HTTP_SESSION_HEADER } from './http-sessions';
 import { NDJSON_MEDIA_TYPE, RPC_STREAM_PATH } from './rpc-upload';
 
@@ -254,6 +255,10 @@ export const ROUTES: readonly Route[] = [
         'Without `Orchflow-Session`: one `initialize` request, answered here; the response header names the session. With it: any JSON-RPC message or batch, answered `202`; its answer arrives on `GET /v1/rpc`.',
       headers: {
         [HTTP_SESSION_HEADER]: { description: 'The session, as named by the initialize response.' },
+        [EVENT_FORMAT_HEADER]: {
+          description:
+            "With the initialize request: `frames` asks for the session's events as binary frames (`application/vnd.orchflow.events`) instead of SSE; the response repeats the header if granted.",
+        },
       },
       body: JsonRpcMessageSchema,
       response: JsonRpcResponseSchema,
@@ -268,6 +273,8 @@ export const ROUTES: readonly Route[] = [
     path: '/v1/rpc',
     doc: {
       summary: "The session's event stream: every JSON-RPC message the server sends, in order",
+      description:
+        'Server-Sent Events, or length-prefixed binary frames (`application/vnd.orchflow.events`, see docs/transports.md) for a session created with `Orchflow-Events: frames`.',
       headers: {
         [HTTP_SESSION_HEADER]: { description: 'The session.', required: true },
         'Last-Event-ID': { description: 'Replay the events after this id.' },

@@ -17,6 +17,7 @@ import {
 import type { ChannelServer } from '../channel-server';
 import type { ConnectionLeases } from '../ws/terminal-leases';
 import { liftBodyDeadline } from './body-deadline';
+import type { EventFormat } from './event-format';
 import { receiveUpload, type Upload, type UploadTarget } from './rpc-upload';
 import { HttpSessionChannel } from './session-channel';
 import type { SessionEventLimits } from './session-events';
@@ -31,6 +32,8 @@ export interface HttpSessionOptions extends SessionEventLimits {
   /** Idle time (no POST, no stream) after which the session ends as a vanished client. */
   ttlMs: number;
   maxInFlight: number;
+  /** How the session's events are written, as its creating request asked. */
+  eventFormat: EventFormat;
   serverInfo?: ServerInfo;
   maxStallMs?: number;
   onError?: (error: Error) => void;
@@ -131,7 +134,7 @@ export class HttpSession {
     });
   }
 
-  /** Makes `response` the session's SSE stream, resuming after `lastEventId` if given. */
+  /** Makes `response` the session's event stream, resuming after `lastEventId` if given. */
   attach(response: ServerResponse, lastEventId: number | undefined): void {
     this.channel.attach(response, lastEventId);
   }

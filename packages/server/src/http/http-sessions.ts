@@ -7,7 +7,9 @@
 //    and progress report goes out, in order, on the session's one SSE stream.
 //  - `GET /v1/rpc` (with the header) is that stream; each event's `id:` numbers it, and a client
 //    that reopens the stream with `Last-Event-ID` gets everything after that id (or an `error`
-//    event when those events are no longer held). A new GET replaces the previous stream.
+//    event when those events are no longer held). A new GET replaces the previous stream. The
+//    stream is SSE, or binary frames (event-frames.ts) when the creating POST asked for them
+//    with `Orchflow-Events: frames`; the answer to that POST then carries the same header.
 //  - `DELETE /v1/rpc` ends the session cleanly: its terminals are killed at once.
 // Every request is authenticated by its bearer token, and a session answers only the principal
 // that created it (anyone else gets 404, as for an unknown session).
@@ -23,6 +25,8 @@ import {
 import type { ChannelServer } from '../channel-server';
 import type { PrincipalSlots } from '../limits/principal-slots';
 import { TerminalLeases } from '../ws/terminal-leases';
+import { requestedEventFormat } from './event-format';
+import { EVENT_FORMAT_HEADER } from './event-frames';
 import { readBodyText, rpcBody } from './http-body';
 import { sendJson } from './http-errors';
 import { HttpSession } from './http-session';
@@ -83,7 +87,7 @@ export class HttpSessions {
       });
       return;
     }
-    await this.create(parsed.value, response, principal);
+    await this.create(parsed.value, request, response, principal);
   }
 
   /** `GET /v1/rpc`: the session's event stream. */
@@ -111,7 +115,12 @@ export class HttpSessions {
     await this.leases.killOrphans();
   }
 
-  private async create(body: unknown, response: ServerResponse, principal: Principal): Promise<void> {
+  private async create(
+    body: unknown,
+    request: IncomingMessage,
+    response: ServerResponse,
+    principal: Principal,
+  ): Promise<void> {
     const initialize = body as Partial<JsonRpcRequest>;
     const id = initialize.id;
     if (
@@ -135,8 +144,10 @@ export class HttpSessions {
       );
     }
     const releaseShare = this.settings.sessionShares.take(principal);
+    const eventFormat = requestedEventFormat(request);
     const session = new HttpSession({
       ...this.settings,
+      eventFormat,
       id: randomUUID(),
       principal,
       leases: this.leases.connection(),
@@ -153,7 +164,10 @@ export class HttpSessions {
       sendJson(response, 200, answer);
       return;
     }
-    sendJson(response, 200, answer, { [HTTP_SESSION_HEADER]: session.id });
+    sendJson(response, 200, answer, {
+      [HTTP_SESSION_HEADER]: session.id,
+      ...(eventFormat.name === 'frames' ? { [EVENT_FORMAT_HEADER]: eventFormat.name } : {}),
+    });
   }
 
   /** The session a request names; throws when it names none or one that is not there. */

@@ -16,13 +16,16 @@ import {
 } from '@orchflow/protocol';
 import { InFlightLimit } from '../limits/in-flight-limit';
 import type { TrafficObserver } from '../ws/terminal-leases';
+import type { EventFormat } from './event-format';
 import { type SessionEventLimits, SessionEvents } from './session-events';
-import { SseWriter, sseEvent, sseEventBytes } from './sse-writer';
+import { SseWriter } from './sse-writer';
 
 /** Limits and hooks of one {@link HttpSessionChannel}. */
 export interface HttpSessionChannelOptions extends SessionEventLimits {
   /** Requests answered concurrently before further ones get Overloaded. */
   maxInFlight: number;
+  /** How the session's events are written (SSE or frames). */
+  eventFormat: EventFormat;
   /** Sees the messages that pass (the server's terminal leases). */
   observer?: TrafficObserver;
   /** The client stopped reading past `maxPendingBytes`: the session must end. */
@@ -36,7 +39,7 @@ interface Stream {
   writer: SseWriter;
 }
 
-/** An {@link IpcChannel} whose client speaks POST in and SSE out. */
+/** An {@link IpcChannel} whose client speaks POST in and an event stream (SSE or frames) out. */
 export class HttpSessionChannel implements IpcChannel {
   private readonly queue = new MessageQueue();
   private readonly events: SessionEvents;
@@ -92,7 +95,7 @@ export class HttpSessionChannel implements IpcChannel {
       return Promise.resolve();
     }
     try {
-      return this.events.append((id) => sseEventBytes(undefined, message, id));
+      return this.events.append((id) => this.options.eventFormat.event(message, id));
     } catch (error) {
       if (isOrchflowError(error)) this.options.onOverloaded(error);
       return Promise.reject(new ChannelClosedError('Client disconnected for not reading its events'));
@@ -111,24 +114,25 @@ export class HttpSessionChannel implements IpcChannel {
    */
   attach(response: ServerResponse, lastEventId: number | undefined): void {
     this.detach();
+    const format = this.options.eventFormat;
     response.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Content-Type': format.contentType,
       'Cache-Control': 'no-store',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
     // Sends the head at once, so the client knows the stream is open before any event.
-    response.write('retry: 1000\n\n');
+    response.write(format.opening);
     let cursor: number;
     try {
       cursor = this.events.resumeAt(lastEventId);
     } catch (error) {
-      response.end(sseEvent('error', OrchflowError.from(error).toJson()));
+      response.end(format.error(OrchflowError.from(error).toJson()));
       return;
     }
     const stream: Stream = { response, writer: new SseWriter(response) };
     this.stream = stream;
-    stream.writer.keepAlive();
+    stream.writer.keepAlive(format.keepAlive);
     response.once('close', () => this.detach(stream));
     this.options.onStream(true);
     void this.pump(stream, cursor);
@@ -138,7 +142,7 @@ export class HttpSessionChannel implements IpcChannel {
   endStream(error: OrchflowError): void {
     const stream = this.stream;
     if (!stream) return;
-    stream.response.end(sseEvent('error', error.toJson()));
+    stream.response.end(this.options.eventFormat.error(error.toJson()));
     this.detach(stream);
   }
 

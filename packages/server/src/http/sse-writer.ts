@@ -117,10 +117,10 @@ export class SseWriter {
     await this.waiting;
   }
 
-  /** Writes a keep-alive comment every {@link SSE_KEEPALIVE_MS} until the response closes. */
-  keepAlive(): void {
+  /** Writes `text` (an SSE comment by default) every {@link SSE_KEEPALIVE_MS} until the response closes. */
+  keepAlive(text: string | Uint8Array = ': keep-alive\n\n'): void {
     const timer = setInterval(() => {
-      if (!this.busy) void this.write(': keep-alive\n\n');
+      if (!this.busy) void this.write(text);
     }, SSE_KEEPALIVE_MS);
     timer.unref();
     this.response.once('close', () => clearInterval(timer));

@@ -1,0 +1,139 @@
+// The events of an HTTP session's stream, read in either format the server writes: Server-Sent
+// Events, or the length-prefixed binary frames (`application/vnd.orchflow.events`) a client gets
+// when it creates its session with `Orchflow-Events: frames`. A frame is a 4-byte big-endian
+// length of what follows, a kind byte, the event id as an 8-byte big-endian float (0: none), then
+// the payload: 1 a JSON-RPC message as JSON, 2 a `terminal.output` notification in the WebSocket
+// binary output layout (its text decoded only when read), 3 the error ending the stream, 4 a
+// keep-alive. Output thus arrives as the PTY's bytes instead of an escaped JSON string.
+import type { JsonRpcMessage } from '@orchflow/protocol/runtime';
+import { joined, readSse } from './http-sse';
+import { decodeBinaryOutput } from './websocket-binary';
+
+/** The header asking for (and granting) frames when a session is created. */
+export const EVENT_FORMAT_HEADER = 'Orchflow-Events';
+/** The media type of a frames event stream. */
+export const EVENT_FRAMES_MEDIA_TYPE = 'application/vnd.orchflow.events';
+
+/** One event of the stream. */
+export type SessionStreamEvent =
+  /** A message; `message` is undefined when the event held no valid one. */
+  | { type: 'message'; id: string | undefined; message: JsonRpcMessage | undefined }
+  /** The server ended the stream for `error` (`{ code, message, data? }`, unchecked). */
+  | { type: 'error'; error: unknown };
+
+const HEAD_BYTES = 4 + 1 + 8;
+const KIND_MESSAGE = 1;
+const KIND_OUTPUT = 2;
+const KIND_ERROR = 3;
+const KIND_KEEP_ALIVE = 4;
+/** Largest frame accepted (the server's output events are ~64 KiB; messages are bounded too). */
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** The events of `body`, parsed as the `contentType` the server answered with. */
+export function readSessionEvents(
+  body: AsyncIterable<Uint8Array>,
+  contentType: string | null,
+): AsyncGenerator<SessionStreamEvent> {
+  const frames = contentType?.split(';')[0]?.trim().toLowerCase() === EVENT_FRAMES_MEDIA_TYPE;
+  return frames ? readFrames(body) : fromSse(body);
+}
+
+async function* fromSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SessionStreamEvent> {
+  for await (const event of readSse(body)) {
+    if (event.event === 'error') yield { type: 'error', error: parse(event.data) };
+    else yield { type: 'message', id: event.id, message: parse(event.data) as JsonRpcMessage | undefined };
+  }
+}
+
+/** Parses `body` as frames; throws on a frame that cannot be one (the stream is then dropped). */
+export async function* readFrames(body: AsyncIterable<Uint8Array>): AsyncGenerator<SessionStreamEvent> {
+  // Bytes of an unfinished frame: the chunks' ends, joined once the frame is whole.
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of body) {
+    let buffer = chunk;
+    if (pendingBytes > 0) {
+      pending.push(chunk);
+      const needed = frameEnd(pending, pendingBytes + chunk.length);
+      pendingBytes += chunk.length;
+      if (needed === undefined || pendingBytes < needed) continue;
+      buffer = joined(pending);
+      pending = [];
+      pendingBytes = 0;
+    }
+    let at = 0;
+    while (buffer.length - at >= 4) {
+      const end = at + 4 + lengthAt(buffer, at);
+      if (end > buffer.length) break;
+      // A view: the frame's output bytes stay in the chunk they arrived in, as over WebSocket.
+      const event = frameEvent(buffer.subarray(at, end));
+      if (event) yield event;
+      at = end;
+    }
+    if (at < buffer.length) {
+      // A view: the next frame is joined (copied) once whole, the only copy its bytes need.
+      const rest = buffer.subarray(at);
+      pending = [rest];
+      pendingBytes = rest.length;
+    }
+  }
+  if (pendingBytes > 0) throw new Error('The event stream ended inside a frame');
+}
+
+/** The event of one whole frame; undefined for a keep-alive. */
+function frameEvent(frame: Uint8Array): SessionStreamEvent | undefined {
+  if (frame.length < HEAD_BYTES) throw new Error(`An event frame of ${frame.length} bytes is too short`);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const kind = view.getUint8(4);
+  const id = view.getFloat64(5);
+  const payload = frame.subarray(HEAD_BYTES);
+  const eventId = id > 0 ? String(id) : undefined;
+  switch (kind) {
+    case KIND_MESSAGE:
+      return { type: 'message', id: eventId, message: parse(decoder.decode(payload)) as JsonRpcMessage };
+    case KIND_OUTPUT: {
+      let message: JsonRpcMessage | undefined;
+      try {
+        message = decodeBinaryOutput(payload);
+      } catch {
+        message = undefined;
+      }
+      return { type: 'message', id: eventId, message };
+    }
+    case KIND_ERROR:
+      return { type: 'error', error: parse(decoder.decode(payload)) };
+    case KIND_KEEP_ALIVE:
+      return undefined;
+    default:
+      // A kind this client does not know: a newer server's; what it carries is skipped.
+      return { type: 'message', id: eventId, message: undefined };
+  }
+}
+
+const decoder = new TextDecoder();
+
+function lengthAt(bytes: Uint8Array, at: number): number {
+  const length =
+    ((bytes[at] as number) * 2 ** 24 +
+      ((bytes[at + 1] as number) << 16) +
+      ((bytes[at + 2] as number) << 8) +
+      (bytes[at + 3] as number)) >>>
+    0;
+  if (length > MAX_FRAME_BYTES) throw new Error(`An event frame claims ${length} bytes`);
+  return length;
+}
+
+/** The end of the first frame in `parts` once its length is known, else undefined. */
+function frameEnd(parts: readonly Uint8Array[], total: number): number | undefined {
+  if (total < 4) return undefined;
+  const head = parts[0] as Uint8Array;
+  return 4 + lengthAt(head.length >= 4 ? head : joined(parts), 0);
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+// How a session's events go out: Server-Sent Events (the default, what any HTTP client reads) or
+// length-prefixed frames (event-frames.ts), which a client asks for when it creates the session.
+// The format is the session's, fixed at its start: events are encoded once, when sent, and kept
+// as bytes for replay.
+import type { IncomingMessage } from 'node:http';
+import type { JsonRpcMessage, OrchflowErrorJson } from '@orchflow/protocol';
+import {
+  EVENT_FORMAT_HEADER,
+  EVENT_FRAMES_MEDIA_TYPE,
+  errorFrame,
+  KEEP_ALIVE_FRAME,
+  messageFrame,
+} from './event-frames';
+import { sseEvent, sseEventBytes } from './sse-writer';
+
+/** One event stream format. */
+export interface EventFormat {
+  /** `Orchflow-Events` value of the format. */
+  name: 'sse' | 'frames';
+  /** The stream's Content-Type. */
+  contentType: string;
+  /** Written when a stream opens, before any event. */
+  opening: string | Uint8Array;
+  /** Written while the stream is idle. */
+  keepAlive: string | Uint8Array;
+  /** The event of `message`, numbered `id`. */
+  event(message: JsonRpcMessage, id: number): Uint8Array;
+  /** The last thing written before a stream ends for `error`. */
+  error(error: OrchflowErrorJson): string | Uint8Array;
+}
+
+/** Server-Sent Events: `id:` and one `data:` line of JSON per event, `event: error` at the end. */
+export const SSE_EVENTS: EventFormat = {
+  name: 'sse',
+  contentType: 'text/event-stream; charset=utf-8',
+  // The reconnection delay for EventSource-like readers; it also sends the head at once.
+  opening: 'retry: 1000\n\n',
+  keepAlive: ': keep-alive\n\n',
+  event: (message, id) => sseEventBytes(undefined, message, id),
+  error: (error) => sseEvent('error', error),
+};
+
+/** Length-prefixed frames, output as raw bytes (event-frames.ts). */
+export const FRAME_EVENTS: EventFormat = {
+  name: 'frames',
+  contentType: EVENT_FRAMES_MEDIA_TYPE,
+  // A keep-alive sends the head at once, as SSE's opening line does.
+  opening: KEEP_ALIVE_FRAME,
+  keepAlive: KEEP_ALIVE_FRAME,
+  event: messageFrame,
+  error: errorFrame,
+};
+
+/** The format a session-creating request asks for: frames for `Orchflow-Events: frames`, else SSE. */
+export function requestedEventFormat(request: IncomingMessage): EventFormat {
+  const value = request.headers[EVENT_FORMAT_HEADER.toLowerCase()];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text?.trim().toLowerCase() === FRAME_EVENTS.name ? FRAME_EVENTS : SSE_EVENTS;
+}

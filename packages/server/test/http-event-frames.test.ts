@@ -1,0 +1,198 @@
+// A session's events as binary frames (`Orchflow-Events: frames`), as a raw client meets them and
+// as the client's reader parses them: output arrives as the PTY's bytes, ids resume exactly as
+// over SSE, an expired resume ends the stream with an error frame, and a session created without
+// the header keeps SSE. The reader is checked against frames cut at every byte.
+import { PROTOCOL_VERSION } from '@orchflow/protocol';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { lazyBytesOf } from '../../client/src/lazy-text';
+import { readFrames, type SessionStreamEvent } from '../../client/src/transports/http-events';
+import { errorFrame, KEEP_ALIVE_FRAME, messageFrame } from '../src/http/event-frames';
+import { startHttp, TOKENS } from './transport-harness';
+
+const auth = { Authorization: `Bearer ${TOKENS.admin}` };
+
+/** Creates a session asking for `format`; resolves with its headers and the answer's format header. */
+async function createSession(url: string, format?: string) {
+  const response = await fetch(`${url}/v1/rpc`, {
+    method: 'POST',
+    headers: {
+      ...auth,
+      'Content-Type': 'application/json',
+      ...(format ? { 'Orchflow-Events': format } : {}),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'init',
+      method: 'initialize',
+      params: { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'raw-frames' } },
+    }),
+  });
+  await response.json();
+  const session = response.headers.get('orchflow-session');
+  if (!session) throw new Error('no session');
+  const headers = { ...auth, 'Orchflow-Session': session };
+  onTestFinished(async () => {
+    await fetch(`${url}/v1/rpc`, { method: 'DELETE', headers }).catch(() => undefined);
+  });
+  const post = async (message: unknown) => {
+    const answer = await fetch(`${url}/v1/rpc`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify(message),
+    });
+    await answer.arrayBuffer();
+    expect(answer.status).toBe(202);
+  };
+  return { headers, granted: response.headers.get('orchflow-events'), post };
+}
+
+/** Opens the event stream; resolves with its content type and its events, parsed as frames. */
+async function openFrames(url: string, headers: Record<string, string>) {
+  const controller = new AbortController();
+  onTestFinished(() => controller.abort());
+  const response = await fetch(`${url}/v1/rpc`, { headers, signal: controller.signal });
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  }
+  const events = readFrames(chunks());
+  return {
+    contentType: response.headers.get('content-type'),
+    next: async () => {
+      const { value, done } = await events.next();
+      if (done) throw new Error('the stream ended');
+      return value;
+    },
+    cut: () => controller.abort(),
+  };
+}
+
+const ping = (id: number) => ({ jsonrpc: '2.0', id, method: '$/ping', params: {} });
+
+describe('HTTP session events as frames', () => {
+  it('are granted on request, carry output as its bytes and resume after the last id', async () => {
+    const { url } = await startHttp();
+    const session = await createSession(url, 'frames');
+    expect(session.granted).toBe('frames');
+    const stream = await openFrames(url, session.headers);
+    expect(stream.contentType).toBe('application/vnd.orchflow.events');
+
+    await session.post({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'terminal.spawn',
+      params: { agentId: 'frames', config: { shell: 'bash' } },
+    });
+    const spawned = (await stream.next()) as Extract<SessionStreamEvent, { type: 'message' }>;
+    const terminalId = (spawned.message as { result: { id: string } }).result.id;
+    expect(spawned.id).toBe('1');
+    await session.post({ jsonrpc: '2.0', id: 2, method: 'terminal.subscribe', params: { terminalId } });
+    // Multi-byte output, written as the shell prints it.
+    await session.post({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'terminal.execute',
+      params: { terminalId, command: "printf 'gr\\303\\274\\303\\237e \\360\\237\\231\\202\\n'" },
+    });
+    let text = '';
+    let lastId = '';
+    let executed = false;
+    while (!executed || !text.includes('grüße 🙂')) {
+      const event = await stream.next();
+      if (event.type !== 'message' || !event.message || Array.isArray(event.message)) continue;
+      lastId = event.id ?? lastId;
+      const message = event.message as {
+        id?: number;
+        method?: string;
+        params?: { data?: string; bytes?: Uint8Array };
+      };
+      if (message.method === 'terminal.output' && message.params) {
+        // The PTY's bytes came across as they are, behind a text decoded when read.
+        expect(lazyBytesOf(message.params)).toBeInstanceOf(Uint8Array);
+        text += message.params.data ?? '';
+      }
+      if (message.id === 3) executed = true;
+    }
+    stream.cut();
+
+    // Resuming after the last id read: the next event is the one after it, whatever came meanwhile.
+    await session.post(ping(4));
+    const resumed = await openFrames(url, { ...session.headers, 'Last-Event-ID': lastId });
+    const after = await resumed.next();
+    expect(after.type).toBe('message');
+    expect(Number((after as { id: string }).id)).toBe(Number(lastId) + 1);
+  });
+
+  it('end a resume the server no longer holds with an error frame', async () => {
+    const { url } = await startHttp({ replayBufferBytes: 256 });
+    const session = await createSession(url, 'frames');
+    const stream = await openFrames(url, session.headers);
+    for (let id = 1; id <= 20; id++) await session.post(ping(id));
+    for (let id = 1; id <= 20; id++) await stream.next();
+    stream.cut();
+    const resumed = await openFrames(url, { ...session.headers, 'Last-Event-ID': '1' });
+    const ended = await resumed.next();
+    expect(ended.type).toBe('error');
+    expect((ended as { error: { message: string } }).error.message).toContain('no longer held');
+  });
+
+  it('stay SSE for a session created without the header', async () => {
+    const { url } = await startHttp();
+    const session = await createSession(url);
+    expect(session.granted).toBeNull();
+    const response = await fetch(`${url}/v1/rpc`, { headers: session.headers });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    await response.body?.cancel();
+  });
+});
+
+describe("the client's frame reader", () => {
+  const output = {
+    jsonrpc: '2.0',
+    method: 'terminal.output',
+    params: { terminalId: 't1', offset: 10, nextOffset: 24, data: 'a\u00fc🙂\r\n\u001b[0m' },
+  } as const;
+  const frames = Buffer.concat([
+    messageFrame({ jsonrpc: '2.0', id: 1, result: { ok: 'grüße' } }, 1),
+    KEEP_ALIVE_FRAME,
+    messageFrame(output, 2),
+    messageFrame([{ jsonrpc: '2.0', id: 2, result: {} }], 3),
+    errorFrame({ code: -32603, message: 'gone' }),
+  ]);
+
+  async function read(chunks: Uint8Array[]) {
+    const events = [];
+    for await (const event of readFrames(
+      (async function* () {
+        yield* chunks;
+      })(),
+    )) {
+      if (event.type === 'message' && event.message && !Array.isArray(event.message)) {
+        const params = (event.message as { params?: { data?: string } }).params;
+        // Reads the output's text, as a reader would.
+        events.push({ ...event, data: params?.data });
+      } else events.push(event);
+    }
+    return JSON.stringify(events);
+  }
+
+  it('yields the same events wherever the stream is cut', async () => {
+    const whole = await read([frames]);
+    expect(whole).toContain('grüße');
+    expect(whole).toContain('a\\u00fc🙂'.replace('\\u00fc', 'ü'));
+    for (let cut = 1; cut < frames.length; cut++) {
+      expect(await read([frames.subarray(0, cut), frames.subarray(cut)])).toBe(whole);
+    }
+    const bytes = [...frames].map((byte) => Uint8Array.of(byte));
+    expect(await read(bytes)).toBe(whole);
+  });
+
+  it('refuses a stream that ends inside a frame or claims an absurd length', async () => {
+    await expect(read([frames.subarray(0, frames.length - 1)])).rejects.toThrow('inside a frame');
+    await expect(read([Uint8Array.of(0xff, 0xff, 0xff, 0xff, 1)])).rejects.toThrow('claims');
+  });
+});
