@@ -65,8 +65,8 @@ export {
   HTTP_SESSION_HEADER,
   HttpChannel,
   type HttpChannelOptions,
-  type HttpStreamReconnectOptions,
 } from './transports/http-channel';
+export type { HttpStreamReconnectOptions } from './transports/http-event-stream';
 export type { HttpAnswer, HttpExchange, HttpExchangeRequest, HttpUpload } from './transports/http-exchange';
 export {
   type WebSocketChannelOptions,

@@ -1,7 +1,8 @@
-// A session's events as binary frames (`Orchflow-Events: frames`), as a raw client meets them and
-// as the client's reader parses them: output arrives as the PTY's bytes, ids resume exactly as
-// over SSE, an expired resume ends the stream with an error frame, and a session created without
-// the header keeps SSE. The reader is checked against frames cut at every byte.
+// A session's events as binary frames (`POST /v1/rpc?events=frames`), as a raw client meets them
+// and as the client's reader parses them: output arrives as the PTY's bytes, ids resume exactly as
+// over SSE, an expired resume ends the stream with an error frame, a reader that accepts only SSE
+// is refused, and a session created without asking keeps SSE. The reader is checked against
+// frames cut at every byte, and skips kinds it does not know.
 import { PROTOCOL_VERSION } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { lazyBytesOf } from '../../client/src/lazy-text';
@@ -11,15 +12,11 @@ import { startHttp, TOKENS } from './transport-harness';
 
 const auth = { Authorization: `Bearer ${TOKENS.admin}` };
 
-/** Creates a session asking for `format`; resolves with its headers and the answer's format header. */
+/** Creates a session asking for `format` (`?events=`); resolves with its headers and the answer's format header. */
 async function createSession(url: string, format?: string) {
-  const response = await fetch(`${url}/v1/rpc`, {
+  const response = await fetch(`${url}/v1/rpc${format ? `?events=${format}` : ''}`, {
     method: 'POST',
-    headers: {
-      ...auth,
-      'Content-Type': 'application/json',
-      ...(format ? { 'Orchflow-Events': format } : {}),
-    },
+    headers: { ...auth, 'Content-Type': 'application/json' },
     body: JSON.stringify({
       jsonrpc: '2.0',
       id: 'init',
@@ -140,13 +137,30 @@ describe('HTTP session events as frames', () => {
     expect((ended as { error: { message: string } }).error.message).toContain('no longer held');
   });
 
-  it('stay SSE for a session created without the header', async () => {
+  it('are refused (406) to a reader that accepts only SSE', async () => {
     const { url } = await startHttp();
-    const session = await createSession(url);
-    expect(session.granted).toBeNull();
-    const response = await fetch(`${url}/v1/rpc`, { headers: session.headers });
-    expect(response.headers.get('content-type')).toContain('text/event-stream');
-    await response.body?.cancel();
+    const session = await createSession(url, 'frames');
+    const refused = await fetch(`${url}/v1/rpc`, {
+      headers: { ...session.headers, Accept: 'text/event-stream' },
+    });
+    expect(refused.status).toBe(406);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      'application/vnd.orchflow.events',
+    );
+    const anything = await fetch(`${url}/v1/rpc`, { headers: { ...session.headers, Accept: '*/*' } });
+    expect(anything.headers.get('content-type')).toBe('application/vnd.orchflow.events');
+    await anything.body?.cancel();
+  });
+
+  it('stay SSE for a session created without asking (or asking for something else)', async () => {
+    const { url } = await startHttp();
+    for (const format of [undefined, 'json']) {
+      const session = await createSession(url, format);
+      expect(session.granted).toBeNull();
+      const response = await fetch(`${url}/v1/rpc`, { headers: session.headers });
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      await response.body?.cancel();
+    }
   });
 });
 
@@ -189,6 +203,15 @@ describe("the client's frame reader", () => {
     }
     const bytes = [...frames].map((byte) => Uint8Array.of(byte));
     expect(await read(bytes)).toBe(whole);
+  });
+
+  it('skips a kind it does not know, and its id', async () => {
+    const unknown = Buffer.alloc(13 + 3);
+    unknown.writeUInt32BE(unknown.length - 4, 0);
+    unknown.writeUInt8(9, 4);
+    unknown.writeDoubleBE(4, 5);
+    const events = JSON.parse(await read([Buffer.concat([unknown, frames])])) as { id?: string }[];
+    expect(events.map((event) => event.id)).toEqual(['1', '2', '3', undefined]);
   });
 
   it('refuses a stream that ends inside a frame or claims an absurd length', async () => {

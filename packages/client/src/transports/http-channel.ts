@@ -2,16 +2,17 @@
 // only `fetch` and streams, so it runs in browsers and Node ≥ 20 without dependencies. The first
 // message, `initialize`, is POSTed to `/v1/rpc` and answered directly; its `Orchflow-Session`
 // header names the session. Later messages are POSTed one at a time, in order, with that header
-// (each answered 202), and everything the server sends arrives on one event stream (`GET /v1/rpc`):
-// binary frames, which carry output as raw bytes (http-events.ts), or SSE from a server without them.
-// A dropped stream is reopened with `Last-Event-ID`, so nothing is lost or repeated; when that is
-// impossible (the session is gone, the server cannot replay) the channel closes with
-// `ChannelClosedError`, which fails pending requests locally: nothing is invented. A POST whose
-// connection drops fails only its own requests, with the same code ("outcome unknown"); a lost
-// `$/cancelRequest` is sent again. Where requests can stream (Node), messages go instead on one
-// long POST, one per line, once it has proven itself (http-upload-lane.ts): an HTTP request per
-// message was most of what HTTP added to a round trip. `close()` ends the session with
-// `DELETE /v1/rpc`, which releases its terminals at once.
+// (each answered 202), and everything the server sends arrives on one event stream
+// (`GET /v1/rpc`): binary frames, which carry output as raw bytes (http-events.ts), or SSE from a
+// server without them.
+// A dropped stream is reopened with `Last-Event-ID` (http-event-stream.ts), so nothing is lost or
+// repeated; when that is impossible (the session is gone, the server cannot replay) the channel
+// closes with `ChannelClosedError`, which fails pending requests locally: nothing is invented. A
+// POST whose connection drops fails only its own requests, with the same code ("outcome
+// unknown"); a lost `$/cancelRequest` is sent again. Where requests can stream (Node), messages
+// go instead on one long POST, one per line, once it has proven itself (http-upload-lane.ts): an
+// HTTP request per message was most of what HTTP added to a round trip. `close()` ends the
+// session with `DELETE /v1/rpc`, which releases its terminals at once.
 import {
   CANCEL_REQUEST_METHOD,
   ChannelClosedError,
@@ -23,32 +24,21 @@ import {
   OrchflowError,
   type RequestId,
 } from '@orchflow/protocol/runtime';
+import { HttpEventStream, type HttpStreamReconnectOptions } from './http-event-stream';
 import {
-  EVENT_FORMAT_HEADER,
-  EVENT_FRAMES_MEDIA_TYPE,
-  readSessionEvents,
-  type SessionStreamEvent,
-} from './http-events';
-import { fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange';
-import { heard, silenceTimer } from './http-stream-liveness';
+  answerError,
+  fetchExchange,
+  type HttpAnswer,
+  type HttpExchange,
+  isSuccess,
+  parseJson,
+} from './http-exchange';
 import { HttpUploadLane } from './http-upload-lane';
 
 /** The header naming a session. */
 export const HTTP_SESSION_HEADER = 'Orchflow-Session';
 /** How long `close()` waits for the server to confirm the end of the session: 5 s. */
 export const HTTP_CLOSE_TIMEOUT_MS = 5_000;
-
-/** How a dropped event stream is reopened. */
-export interface HttpStreamReconnectOptions {
-  /** Failed reopen attempts in a row before the channel closes. Default 8. */
-  maxAttempts?: number;
-  /** Delay before the first attempt; doubles per attempt. Default 100 ms. */
-  initialDelayMs?: number;
-  /** Largest delay between attempts. Default 2 s. */
-  maxDelayMs?: number;
-  /** Called once a reopened stream carries events again. */
-  onReconnected?: (event: { attempts: number; lastEventId: string | undefined }) => void;
-}
 
 /** Options of {@link HttpChannel}. */
 export interface HttpChannelOptions {
@@ -103,12 +93,6 @@ const CANCEL_RETRIES = 4;
 /** Default of {@link HttpChannelOptions.livenessMs}: three of the server's keep-alive periods. */
 export const HTTP_STREAM_LIVENESS_MS = 45_000;
 
-/** Longest wait for the answer to a (re)opened event stream's GET. */
-const HTTP_ANSWER_WAIT_MS = 10_000;
-
-/** Statuses after which reopening the stream cannot help: no session, not allowed. */
-const FATAL_STATUSES = new Set([400, 401, 403, 404]);
-
 /** JSON-RPC over an orchflow HTTP session. */
 export class HttpChannel implements IpcChannel {
   private readonly inbox = new MessageQueue();
@@ -117,7 +101,6 @@ export class HttpChannel implements IpcChannel {
   private readonly stream = new AbortController();
   private token: string | undefined;
   private session: string | undefined;
-  private lastEventId: string | undefined;
   private posting: Promise<unknown> = Promise.resolve();
   private failed = false;
   private lane: HttpUploadLane | undefined;
@@ -216,14 +199,10 @@ export class HttpChannel implements IpcChannel {
       const livenessMs = this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS;
       response = await this.http.send({
         method: 'POST',
-        url: this.endpoint,
-        headers: {
-          ...this.headers(),
-          'Content-Type': 'application/json',
-          Accept: 'application/json',
-          // Asked for when the session is created: its events are encoded once, in one format.
-          ...(opening && this.options.eventFormat !== 'sse' ? { [EVENT_FORMAT_HEADER]: 'frames' } : {}),
-        },
+        // Frames are asked for when the session is created (its events are encoded once, in one
+        // format), in the query: a header would fail the CORS preflight of older servers.
+        url: opening && this.options.eventFormat !== 'sse' ? `${this.endpoint}?events=frames` : this.endpoint,
+        headers: { ...this.headers(), 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(message),
         // The server answers at once (202 once the message is taken): one that does not answer in
         // the liveness period is unreachable, and the messages queued behind this one must not wait.
@@ -252,21 +231,21 @@ export class HttpChannel implements IpcChannel {
     }
     const body = await response.text();
     if (response.status === 404 && !opening)
-      throw this.fail(`The HTTP session ended: ${errorOf(response, body).message}`);
+      throw this.fail(`The HTTP session ended: ${answerError(response, body).message}`);
     const answer = jsonRpcAnswer(body);
-    if (answer && ok(response)) {
+    if (answer && isSuccess(response)) {
       const session = response.header(HTTP_SESSION_HEADER);
       this.inbox.push(answer);
       if (opening && session) {
         this.session = session;
-        void this.pump();
+        void this.readEvents();
         this.openLane();
       }
       return;
     }
     // Refused before it reached the session (auth, size, parse): its requests get the refusal.
     const error =
-      answer && 'error' in answer ? OrchflowError.fromJson(answer.error) : errorOf(response, body);
+      answer && 'error' in answer ? OrchflowError.fromJson(answer.error) : answerError(response, body);
     for (const id of requestIds(message)) this.inbox.push({ jsonrpc: '2.0', id, error: error.toJson() });
   }
 
@@ -275,109 +254,22 @@ export class HttpChannel implements IpcChannel {
     return this.post(message, retry - 1);
   }
 
-  /** Reads the event stream, reopening it with `Last-Event-ID` after a drop. */
-  private async pump(): Promise<void> {
-    const reconnect = this.options.reconnect ?? {};
-    const maxAttempts = reconnect.maxAttempts ?? 8;
-    let attempts = 0;
-    while (!this.closed) {
-      if (attempts > 0) {
-        if (attempts > maxAttempts) {
-          this.fail(
-            `The event stream of ${this.endpoint} dropped and could not be reopened (${maxAttempts} attempts)`,
-          );
-          return;
-        }
-        const delay = Math.min(
-          (reconnect.initialDelayMs ?? 100) * 2 ** (attempts - 1),
-          reconnect.maxDelayMs ?? 2_000,
-        );
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        if (this.closed) return;
-      }
-      // This attempt's request: aborted by close(), or when the stream stays silent too long.
-      const attempt = new AbortController();
-      const stop = (): void => attempt.abort(this.stream.signal.reason);
-      this.stream.signal.addEventListener('abort', stop, { once: true });
-      const livenessMs = this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS;
-      // The server answers a GET at once: an answer takes at most 10 s, then silence counts.
-      const silence = silenceTimer(attempt, Math.min(livenessMs, HTTP_ANSWER_WAIT_MS));
-      let outcome: 'stop' | 'events' | 'none' | 'failed' = 'failed';
-      try {
-        const headers: Record<string, string> = {
-          ...this.headers(),
-          Accept: `${EVENT_FRAMES_MEDIA_TYPE}, text/event-stream`,
-        };
-        if (this.lastEventId !== undefined) headers['Last-Event-ID'] = this.lastEventId;
-        const response = await this.http.send({
-          method: 'GET',
-          url: this.endpoint,
-          headers,
-          signal: attempt.signal,
-          stream: true,
-        });
-        if (!ok(response)) {
-          const body = await response.text().catch(() => '');
-          if (FATAL_STATUSES.has(response.status)) {
-            this.fail(`The event stream was refused: ${errorOf(response, body).message}`);
-            return;
-          }
-        } else {
-          silence.arm(livenessMs);
-          const events = readSessionEvents(
-            heard(response.body(), silence.arm),
-            response.header('content-type'),
-          );
-          outcome = await this.read(events, attempts, reconnect);
-        }
-      } catch {
-        // Unreachable, or silent too long: counted as a failed attempt below.
-      } finally {
-        silence.stop();
-        this.stream.signal.removeEventListener('abort', stop);
-      }
-      if (outcome === 'stop') return;
-      if (outcome === 'failed') {
-        attempts++;
-        continue;
-      }
-      // A stream that carried events starts a fresh count; one that ended at once counts as a failure.
-      attempts = outcome === 'events' ? 1 : attempts + 1;
-    }
-  }
-
-  /**
-   * Delivers one stream's events until it ends: `stop` when the channel must stop (closed, or an
-   * `error` event), else whether it carried any event.
-   */
-  private async read(
-    events: AsyncIterable<SessionStreamEvent>,
-    attempts: number,
-    reconnect: HttpStreamReconnectOptions,
-  ): Promise<'stop' | 'events' | 'none'> {
-    let announced = attempts === 0;
-    let delivered = false;
-    try {
-      for await (const event of events) {
-        if (event.type === 'error') {
-          this.fail(`The server ended the event stream: ${OrchflowError.fromJson(event.error).message}`);
-          return 'stop';
-        }
-        delivered = true;
-        if (!announced) {
-          announced = true;
-          reconnect.onReconnected?.({ attempts, lastEventId: this.lastEventId });
-        }
-        if (event.id !== undefined) this.lastEventId = event.id;
-        const message = event.message;
-        if (message === undefined) this.options.onError?.(new Error('Ignored an event that is not JSON-RPC'));
-        else if (!this.lane?.answered(message)) this.inbox.push(message);
-      }
-    } catch {
-      // Dropped (or aborted by close()); the caller decides.
-    }
-    if (this.closed) return 'stop';
-    return delivered ? 'events' : 'none';
+  /** Reads the session's event stream until the channel closes or fails. */
+  private readEvents(): Promise<void> {
+    return new HttpEventStream({
+      url: this.endpoint,
+      http: this.http,
+      signal: this.stream.signal,
+      livenessMs: this.options.livenessMs ?? HTTP_STREAM_LIVENESS_MS,
+      reconnect: this.options.reconnect ?? {},
+      closed: () => this.closed,
+      headers: () => this.headers(),
+      deliver: (message) => {
+        if (!this.lane?.answered(message)) this.inbox.push(message);
+      },
+      fail: (reason) => void this.fail(reason),
+      onError: this.options.onError,
+    }).run();
   }
 
   /** Starts the message stream where the exchange can stream a request body. */
@@ -450,32 +342,10 @@ function checkUrl(url: string): void {
   }
 }
 
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The body as a JSON-RPC message, if it is one. */
 function jsonRpcAnswer(body: string): JsonRpcMessage | undefined {
-  const value = parse(body) as { jsonrpc?: unknown } | undefined;
+  const value = parseJson(body) as { jsonrpc?: unknown } | undefined;
   return value?.jsonrpc === '2.0' ? (value as JsonRpcMessage) : undefined;
-}
-
-function ok(response: HttpAnswer): boolean {
-  return response.status >= 200 && response.status < 300;
-}
-
-/** The OrchflowError of a failed response, from its JSON error body when it has one. */
-function errorOf(response: HttpAnswer, body: string): OrchflowError {
-  const error = (parse(body) as { error?: unknown } | undefined)?.error;
-  if (error) return OrchflowError.fromJson(error);
-  return new OrchflowError(
-    ErrorCode.InternalError,
-    `HTTP ${response.status} from the server: ${body.slice(0, 200)}`,
-  );
 }
 
 /** True for a `$/cancelRequest` notification (or a batch of only those). */

@@ -1,16 +1,15 @@
 // The events of an HTTP session's stream, read in either format the server writes: Server-Sent
 // Events, or the length-prefixed binary frames (`application/vnd.orchflow.events`) a client gets
-// when it creates its session with `Orchflow-Events: frames`. A frame is a 4-byte big-endian
+// when it creates its session with `POST /v1/rpc?events=frames`. A frame is a 4-byte big-endian
 // length of what follows, a kind byte, the event id as an 8-byte big-endian float (0: none), then
 // the payload: 1 a JSON-RPC message as JSON, 2 a `terminal.output` notification in the WebSocket
 // binary output layout (its text decoded only when read), 3 the error ending the stream, 4 a
 // keep-alive. Output thus arrives as the PTY's bytes instead of an escaped JSON string.
 import type { JsonRpcMessage } from '@orchflow/protocol/runtime';
+import { parseJson } from './http-exchange';
 import { joined, readSse } from './http-sse';
 import { decodeBinaryOutput } from './websocket-binary';
 
-/** The header asking for (and granting) frames when a session is created. */
-export const EVENT_FORMAT_HEADER = 'Orchflow-Events';
 /** The media type of a frames event stream. */
 export const EVENT_FRAMES_MEDIA_TYPE = 'application/vnd.orchflow.events';
 
@@ -25,7 +24,6 @@ const HEAD_BYTES = 4 + 1 + 8;
 const KIND_MESSAGE = 1;
 const KIND_OUTPUT = 2;
 const KIND_ERROR = 3;
-const KIND_KEEP_ALIVE = 4;
 /** Largest frame accepted (the server's output events are ~64 KiB; messages are bounded too). */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
@@ -40,26 +38,30 @@ export function readSessionEvents(
 
 async function* fromSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SessionStreamEvent> {
   for await (const event of readSse(body)) {
-    if (event.event === 'error') yield { type: 'error', error: parse(event.data) };
-    else yield { type: 'message', id: event.id, message: parse(event.data) as JsonRpcMessage | undefined };
+    if (event.event === 'error') yield { type: 'error', error: parseJson(event.data) };
+    else
+      yield { type: 'message', id: event.id, message: parseJson(event.data) as JsonRpcMessage | undefined };
   }
 }
 
 /** Parses `body` as frames; throws on a frame that cannot be one (the stream is then dropped). */
 export async function* readFrames(body: AsyncIterable<Uint8Array>): AsyncGenerator<SessionStreamEvent> {
-  // Bytes of an unfinished frame: the chunks' ends, joined once the frame is whole.
+  // Bytes of an unfinished frame: the chunks' ends, joined once the frame is whole, and its
+  // length once its first four bytes are in (found once, not per chunk).
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
+  let needed: number | undefined;
   for await (const chunk of body) {
     let buffer = chunk;
     if (pendingBytes > 0) {
       pending.push(chunk);
-      const needed = frameEnd(pending, pendingBytes + chunk.length);
       pendingBytes += chunk.length;
+      if (needed === undefined && pendingBytes >= 4) needed = 4 + lengthAt(firstBytes(pending, 4), 0);
       if (needed === undefined || pendingBytes < needed) continue;
       buffer = joined(pending);
       pending = [];
       pendingBytes = 0;
+      needed = undefined;
     }
     let at = 0;
     while (buffer.length - at >= 4) {
@@ -72,15 +74,15 @@ export async function* readFrames(body: AsyncIterable<Uint8Array>): AsyncGenerat
     }
     if (at < buffer.length) {
       // A view: the next frame is joined (copied) once whole, the only copy its bytes need.
-      const rest = buffer.subarray(at);
-      pending = [rest];
-      pendingBytes = rest.length;
+      pending = [buffer.subarray(at)];
+      pendingBytes = buffer.length - at;
+      if (pendingBytes >= 4) needed = 4 + lengthAt(buffer, at);
     }
   }
   if (pendingBytes > 0) throw new Error('The event stream ended inside a frame');
 }
 
-/** The event of one whole frame; undefined for a keep-alive. */
+/** The event of one whole frame; undefined for a keep-alive or a kind not known here. */
 function frameEvent(frame: Uint8Array): SessionStreamEvent | undefined {
   if (frame.length < HEAD_BYTES) throw new Error(`An event frame of ${frame.length} bytes is too short`);
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
@@ -90,7 +92,7 @@ function frameEvent(frame: Uint8Array): SessionStreamEvent | undefined {
   const eventId = id > 0 ? String(id) : undefined;
   switch (kind) {
     case KIND_MESSAGE:
-      return { type: 'message', id: eventId, message: parse(decoder.decode(payload)) as JsonRpcMessage };
+      return { type: 'message', id: eventId, message: parseJson(decoder.decode(payload)) as JsonRpcMessage };
     case KIND_OUTPUT: {
       let message: JsonRpcMessage | undefined;
       try {
@@ -101,12 +103,11 @@ function frameEvent(frame: Uint8Array): SessionStreamEvent | undefined {
       return { type: 'message', id: eventId, message };
     }
     case KIND_ERROR:
-      return { type: 'error', error: parse(decoder.decode(payload)) };
-    case KIND_KEEP_ALIVE:
-      return undefined;
+      return { type: 'error', error: parseJson(decoder.decode(payload)) };
     default:
-      // A kind this client does not know: a newer server's; what it carries is skipped.
-      return { type: 'message', id: eventId, message: undefined };
+      // A keep-alive, or a kind this client does not know (a newer server's): skipped. Its id is
+      // not taken either; a resume then starts at it again and skips it again.
+      return undefined;
   }
 }
 
@@ -123,17 +124,15 @@ function lengthAt(bytes: Uint8Array, at: number): number {
   return length;
 }
 
-/** The end of the first frame in `parts` once its length is known, else undefined. */
-function frameEnd(parts: readonly Uint8Array[], total: number): number | undefined {
-  if (total < 4) return undefined;
-  const head = parts[0] as Uint8Array;
-  return 4 + lengthAt(head.length >= 4 ? head : joined(parts), 0);
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+/** The first `count` bytes of `parts` (which hold at least that many). */
+function firstBytes(parts: readonly Uint8Array[], count: number): Uint8Array {
+  const out = new Uint8Array(count);
+  let at = 0;
+  for (const part of parts) {
+    const take = Math.min(part.length, count - at);
+    out.set(part.subarray(0, take), at);
+    at += take;
+    if (at === count) break;
   }
+  return out;
 }

@@ -3,6 +3,7 @@
 // default, see http-node-exchange.ts). The channel needs only a status, a few headers, a text
 // body or a byte stream, so the Node side can skip building WHATWG `Response`/`Headers` objects
 // and web streams, which cost more CPU per message than the rest of a command's round trip.
+import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
 
 /** One HTTP request as the channel makes it. */
 export interface HttpExchangeRequest {
@@ -49,6 +50,30 @@ export interface HttpUpload {
   end(): void;
   /** Cuts the request. */
   destroy(): void;
+}
+
+/** True for a 2xx answer. */
+export function isSuccess(response: HttpAnswer): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+/** The OrchflowError of a failed answer, from its JSON error body when it has one. */
+export function answerError(response: HttpAnswer, body: string): OrchflowError {
+  const error = (parseJson(body) as { error?: unknown } | undefined)?.error;
+  if (error) return OrchflowError.fromJson(error);
+  return new OrchflowError(
+    ErrorCode.InternalError,
+    `HTTP ${response.status} from the server: ${body.slice(0, 200)}`,
+  );
+}
+
+/** `text` parsed as JSON, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Makes the channel's HTTP requests. Rejects (like fetch) when the server cannot be reached. */

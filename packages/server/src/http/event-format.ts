@@ -1,21 +1,16 @@
 // How a session's events go out: Server-Sent Events (the default, what any HTTP client reads) or
-// length-prefixed frames (event-frames.ts), which a client asks for when it creates the session.
+// length-prefixed frames (event-frames.ts), which a client asks for when it creates the session
+// (`POST /v1/rpc?events=frames`).
 // The format is the session's, fixed at its start: events are encoded once, when sent, and kept
 // as bytes for replay.
 import type { IncomingMessage } from 'node:http';
 import type { JsonRpcMessage, OrchflowErrorJson } from '@orchflow/protocol';
-import {
-  EVENT_FORMAT_HEADER,
-  EVENT_FRAMES_MEDIA_TYPE,
-  errorFrame,
-  KEEP_ALIVE_FRAME,
-  messageFrame,
-} from './event-frames';
+import { EVENT_FRAMES_MEDIA_TYPE, errorFrame, KEEP_ALIVE_FRAME, messageFrame } from './event-frames';
 import { sseEvent, sseEventBytes } from './sse-writer';
 
 /** One event stream format. */
 export interface EventFormat {
-  /** `Orchflow-Events` value of the format. */
+  /** The format's name (`?events=` of the creating POST, `Orchflow-Events` of its answer). */
   name: 'sse' | 'frames';
   /** The stream's Content-Type. */
   contentType: string;
@@ -51,9 +46,25 @@ export const FRAME_EVENTS: EventFormat = {
   error: errorFrame,
 };
 
-/** The format a session-creating request asks for: frames for `Orchflow-Events: frames`, else SSE. */
+/** The format a session-creating request asks for: frames for `?events=frames`, else SSE. */
 export function requestedEventFormat(request: IncomingMessage): EventFormat {
-  const value = request.headers[EVENT_FORMAT_HEADER.toLowerCase()];
-  const text = Array.isArray(value) ? value[0] : value;
-  return text?.trim().toLowerCase() === FRAME_EVENTS.name ? FRAME_EVENTS : SSE_EVENTS;
+  const query = (request.url ?? '').split('?')[1];
+  const asked = query === undefined ? null : new URLSearchParams(query).get('events');
+  return asked === FRAME_EVENTS.name ? FRAME_EVENTS : SSE_EVENTS;
+}
+
+/**
+ * False when the request's `Accept` rules out `format` (a reader that asked only for SSE from a
+ * session of frames): it would get bytes it cannot read.
+ */
+export function acceptsEventFormat(request: IncomingMessage, format: EventFormat): boolean {
+  const accept = request.headers.accept;
+  if (accept === undefined || accept === '') return true;
+  const type = format.contentType.split(';')[0] as string;
+  const wanted = new Set([type, `${type.split('/')[0]}/*`, '*/*']);
+  return accept.split(',').some((range) => {
+    const [mediaRange, ...parameters] = range.split(';');
+    const refused = parameters.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(p));
+    return !refused && wanted.has((mediaRange ?? '').trim().toLowerCase());
+  });
 }

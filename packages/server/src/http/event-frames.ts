@@ -1,5 +1,5 @@
 // A session's events as length-prefixed binary frames (`application/vnd.orchflow.events`), the
-// event stream format a client asks for when it creates the session (`Orchflow-Events: frames`).
+// event stream format a client asks for when it creates the session (`POST /v1/rpc?events=frames`).
 // SSE is text: live output had to be written as an escaped JSON string (json-utf8.ts) and parsed
 // back from one on the client, most of what the HTTP stream cost per MiB beyond the WebSocket. A
 // frame carries output as the PTY's bytes, in the WebSocket binary output frame's layout.
@@ -18,7 +18,11 @@ import { encodeBinaryOutput } from '../ws/binary-output';
 
 /** The media type of a frames event stream. */
 export const EVENT_FRAMES_MEDIA_TYPE = 'application/vnd.orchflow.events';
-/** The header a client sets to `frames` on the creating POST, which the answer repeats if granted. */
+/**
+ * The response header of a session-creating POST that says the session's events are frames. The
+ * request asks with the query `?events=frames`: a header would have to be allowed by the CORS
+ * preflight of every server a browser page talks to, including older ones, which refuse it.
+ */
 export const EVENT_FORMAT_HEADER = 'Orchflow-Events';
 
 /** The kinds of frame. */

@@ -2,20 +2,15 @@
 // with Origin and Access-Control-Request-Method) is answered before auth — browsers send it without
 // the token — with the methods the path is routed under and the headers orchflow's clients send;
 // every answer to an allowed origin names that origin and exposes `Orchflow-Session` (and
-// `Orchflow-Events`), so a page can start an HTTP session. Origins not allowed never get here: http-gate refuses them with 403,
-// as the WebSocket server refuses their upgrades, and the answer carries no CORS header.
+// `Orchflow-Events`), so a page can start an HTTP session. Origins not allowed never get here:
+// http-gate refuses them with 403, as the WebSocket server refuses their upgrades, and the answer
+// carries no CORS header.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EVENT_FORMAT_HEADER } from './event-frames';
 import { HTTP_SESSION_HEADER } from './http-sessions';
 
 /** Request headers a cross-origin page may send. */
-export const CORS_ALLOWED_HEADERS = [
-  'Authorization',
-  'Content-Type',
-  HTTP_SESSION_HEADER,
-  'Last-Event-ID',
-  EVENT_FORMAT_HEADER,
-];
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', HTTP_SESSION_HEADER, 'Last-Event-ID'];
 /** Response headers a cross-origin page may read. */
 export const CORS_EXPOSED_HEADERS = [HTTP_SESSION_HEADER, EVENT_FORMAT_HEADER];
 /** How long a browser may cache a preflight answer: 10 minutes. */

@@ -53,9 +53,12 @@ export interface RouteDoc {
   body?: z.core.$ZodType;
   /** The body's media type, when it is not `application/json` (each line of NDJSON is `body`). */
   bodyMediaType?: string;
-  /** Success status (default 200) and body: a JSON schema, an SSE stream, or nothing. */
+  /**
+   * Success status (default 200) and body: a JSON schema, an SSE stream, a session's event stream
+   * (SSE or frames), or nothing.
+   */
   status?: number;
-  response: z.core.$ZodType | 'event-stream' | 'empty';
+  response: z.core.$ZodType | 'event-stream' | 'session-events' | 'empty';
   /** Other answers with their own body (status → description and schema), e.g. `202` of `/v1/rpc`. */
   alsoAnswers?: Record<number, { description: string; schema?: z.core.$ZodType }>;
   /** False for routes that need no token. Default true. */
@@ -255,11 +258,15 @@ export const ROUTES: readonly Route[] = [
         'Without `Orchflow-Session`: one `initialize` request, answered here; the response header names the session. With it: any JSON-RPC message or batch, answered `202`; its answer arrives on `GET /v1/rpc`.',
       headers: {
         [HTTP_SESSION_HEADER]: { description: 'The session, as named by the initialize response.' },
-        [EVENT_FORMAT_HEADER]: {
-          description:
-            "With the initialize request: `frames` asks for the session's events as binary frames (`application/vnd.orchflow.events`) instead of SSE; the response repeats the header if granted.",
-        },
       },
+      query: z.object({
+        events: z
+          .enum(['frames'])
+          .optional()
+          .describe(
+            `With the initialize request: the session's events as binary frames (\`application/vnd.orchflow.events\`) instead of Server-Sent Events; the answer then carries \`${EVENT_FORMAT_HEADER}: frames\`.`,
+          ),
+      }),
       body: JsonRpcMessageSchema,
       response: JsonRpcResponseSchema,
       alsoAnswers: {
@@ -274,12 +281,12 @@ export const ROUTES: readonly Route[] = [
     doc: {
       summary: "The session's event stream: every JSON-RPC message the server sends, in order",
       description:
-        'Server-Sent Events, or length-prefixed binary frames (`application/vnd.orchflow.events`, see docs/transports.md) for a session created with `Orchflow-Events: frames`.',
+        'Server-Sent Events, or length-prefixed binary frames (`application/vnd.orchflow.events`, see docs/transports.md) for a session created with `?events=frames` (`406` when `Accept` rules that out).',
       headers: {
         [HTTP_SESSION_HEADER]: { description: 'The session.', required: true },
         'Last-Event-ID': { description: 'Replay the events after this id.' },
       },
-      response: 'event-stream',
+      response: 'session-events',
     },
   },
   {

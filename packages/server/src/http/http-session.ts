@@ -45,6 +45,8 @@ export class HttpSession {
   readonly id: string;
   /** Who the session belongs to. */
   readonly principal: Principal;
+  /** How its events are written. */
+  readonly eventFormat: EventFormat;
   /** Resolves once the session ended and its terminals were released. */
   readonly ended: Promise<void>;
   private readonly channel: HttpSessionChannel;
@@ -57,6 +59,7 @@ export class HttpSession {
   constructor(private readonly options: HttpSessionOptions) {
     this.id = options.id;
     this.principal = options.principal;
+    this.eventFormat = options.eventFormat;
     this.channel = new HttpSessionChannel({
       ...options,
       observer: options.leases,

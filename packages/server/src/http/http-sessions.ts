@@ -9,7 +9,7 @@
 //    that reopens the stream with `Last-Event-ID` gets everything after that id (or an `error`
 //    event when those events are no longer held). A new GET replaces the previous stream. The
 //    stream is SSE, or binary frames (event-frames.ts) when the creating POST asked for them
-//    with `Orchflow-Events: frames`; the answer to that POST then carries the same header.
+//    with `?events=frames`; the answer to that POST then carries `Orchflow-Events: frames`.
 //  - `DELETE /v1/rpc` ends the session cleanly: its terminals are killed at once.
 // Every request is authenticated by its bearer token, and a session answers only the principal
 // that created it (anyone else gets 404, as for an unknown session).
@@ -25,7 +25,7 @@ import {
 import type { ChannelServer } from '../channel-server';
 import type { PrincipalSlots } from '../limits/principal-slots';
 import { TerminalLeases } from '../ws/terminal-leases';
-import { requestedEventFormat } from './event-format';
+import { acceptsEventFormat, requestedEventFormat } from './event-format';
 import { EVENT_FORMAT_HEADER } from './event-frames';
 import { readBodyText, rpcBody } from './http-body';
 import { sendJson } from './http-errors';
@@ -93,6 +93,9 @@ export class HttpSessions {
   /** `GET /v1/rpc`: the session's event stream. */
   stream(request: IncomingMessage, response: ServerResponse, principal: Principal): void {
     const session = this.require(request, principal);
+    if (!acceptsEventFormat(request, session.eventFormat)) {
+      throw new NotAcceptable(session.eventFormat.contentType);
+    }
     session.attach(response, lastEventId(request.headers['last-event-id']));
   }
 
@@ -203,9 +206,22 @@ export class SessionNotFound extends OrchflowError {
   }
 }
 
-/** The HTTP status `error` needs beyond its code's usual one (404 for a missing session). */
+/** A stream whose `Accept` rules out the session's event format: HTTP 406. */
+export class NotAcceptable extends OrchflowError {
+  /** Always 406. */
+  readonly status = 406;
+  constructor(contentType: string) {
+    super(
+      ErrorCode.InvalidRequest,
+      `This session's events are ${contentType}, which the request's Accept header rules out; accept it, or create the session without ?events=frames for Server-Sent Events`,
+      { contentType },
+    );
+  }
+}
+
+/** The HTTP status `error` needs beyond its code's usual one (404 for a missing session, 406). */
 export function sessionErrorStatus(error: unknown): number | undefined {
-  return error instanceof SessionNotFound ? error.status : undefined;
+  return error instanceof SessionNotFound || error instanceof NotAcceptable ? error.status : undefined;
 }
 
 function sessionId(request: IncomingMessage): string | undefined {

@@ -4,6 +4,7 @@
 // body) use the schemas' input side, responses their output side; errors share one shape.
 import { ErrorCode, JsonRpcErrorObjectSchema } from '@orchflow/protocol';
 import { z } from 'zod';
+import { EVENT_FRAMES_MEDIA_TYPE } from './event-frames';
 import { httpStatus } from './http-errors';
 import { ROUTES, type Route, type RouteDoc } from './http-routes';
 
@@ -121,6 +122,16 @@ function success(response: RouteDoc['response']): Json {
     return {
       description: 'A Server-Sent Events stream',
       content: { 'text/event-stream': { schema: { type: 'string' } } },
+    };
+  }
+  if (response === 'session-events') {
+    return {
+      description:
+        'The session events: Server-Sent Events, or binary frames for a session created with `?events=frames`',
+      content: {
+        'text/event-stream': { schema: { type: 'string' } },
+        [EVENT_FRAMES_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary' } },
+      },
     };
   }
   return {
