@@ -137,7 +137,7 @@ describe('HTTP session events as frames', () => {
     expect((ended as { error: { message: string } }).error.message).toContain('no longer held');
   });
 
-  it('are refused (406) to a reader that accepts only SSE', async () => {
+  it('are refused (406) to a reader whose Accept rules them out, and only then', async () => {
     const { url } = await startHttp();
     const session = await createSession(url, 'frames');
     const refused = await fetch(`${url}/v1/rpc`, {
@@ -147,9 +147,22 @@ describe('HTTP session events as frames', () => {
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
       'application/vnd.orchflow.events',
     );
-    const anything = await fetch(`${url}/v1/rpc`, { headers: { ...session.headers, Accept: '*/*' } });
-    expect(anything.headers.get('content-type')).toBe('application/vnd.orchflow.events');
-    await anything.body?.cancel();
+    // The most specific range decides, whatever its case.
+    for (const accept of ['application/vnd.orchflow.events;Q=0, */*', 'application/*;q=0.0']) {
+      const ruledOut = await fetch(`${url}/v1/rpc`, { headers: { ...session.headers, Accept: accept } });
+      expect(ruledOut.status, accept).toBe(406);
+      await ruledOut.body?.cancel();
+    }
+    for (const accept of ['*/*', 'text/event-stream, application/*', 'Application/Vnd.Orchflow.Events']) {
+      const served = await fetch(`${url}/v1/rpc`, { headers: { ...session.headers, Accept: accept } });
+      expect(served.headers.get('content-type'), accept).toBe('application/vnd.orchflow.events');
+      await served.body?.cancel();
+    }
+    // An SSE session is served whatever Accept says, as it always was.
+    const sse = await createSession(url);
+    const json = await fetch(`${url}/v1/rpc`, { headers: { ...sse.headers, Accept: 'application/json' } });
+    expect(json.headers.get('content-type')).toContain('text/event-stream');
+    await json.body?.cancel();
   });
 
   it('stay SSE for a session created without asking (or asking for something else)', async () => {

@@ -54,17 +54,28 @@ export function requestedEventFormat(request: IncomingMessage): EventFormat {
 }
 
 /**
- * False when the request's `Accept` rules out `format` (a reader that asked only for SSE from a
- * session of frames): it would get bytes it cannot read.
+ * False when the request's `Accept` rules out `format`: the most specific media range that matches
+ * its type (the type itself, then its top-level type with any subtype, then any type) has `q=0`,
+ * or none matches. A reader that asked only for SSE from a session of frames would get bytes it
+ * cannot read. No `Accept`: anything goes.
  */
 export function acceptsEventFormat(request: IncomingMessage, format: EventFormat): boolean {
   const accept = request.headers.accept;
-  if (accept === undefined || accept === '') return true;
-  const type = format.contentType.split(';')[0] as string;
-  const wanted = new Set([type, `${type.split('/')[0]}/*`, '*/*']);
-  return accept.split(',').some((range) => {
+  if (accept === undefined || accept.trim() === '') return true;
+  const type = (format.contentType.split(';')[0] as string).toLowerCase();
+  const ranks = new Map([
+    [type, 3],
+    [`${type.split('/')[0]}/*`, 2],
+    ['*/*', 1],
+  ]);
+  let best = 0;
+  let accepted = false;
+  for (const range of accept.split(',')) {
     const [mediaRange, ...parameters] = range.split(';');
-    const refused = parameters.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(p));
-    return !refused && wanted.has((mediaRange ?? '').trim().toLowerCase());
-  });
+    const rank = ranks.get((mediaRange ?? '').trim().toLowerCase()) ?? 0;
+    if (rank <= best) continue;
+    best = rank;
+    accepted = !parameters.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/i.test(p));
+  }
+  return accepted;
 }

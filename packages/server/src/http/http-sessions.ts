@@ -25,7 +25,7 @@ import {
 import type { ChannelServer } from '../channel-server';
 import type { PrincipalSlots } from '../limits/principal-slots';
 import { TerminalLeases } from '../ws/terminal-leases';
-import { acceptsEventFormat, requestedEventFormat } from './event-format';
+import { acceptsEventFormat, FRAME_EVENTS, requestedEventFormat } from './event-format';
 import { EVENT_FORMAT_HEADER } from './event-frames';
 import { readBodyText, rpcBody } from './http-body';
 import { sendJson } from './http-errors';
@@ -93,8 +93,9 @@ export class HttpSessions {
   /** `GET /v1/rpc`: the session's event stream. */
   stream(request: IncomingMessage, response: ServerResponse, principal: Principal): void {
     const session = this.require(request, principal);
-    if (!acceptsEventFormat(request, session.eventFormat)) {
-      throw new NotAcceptable(session.eventFormat.contentType);
+    // Frames only: an SSE session is served whatever `Accept` says, as it always was.
+    if (session.eventFormat === FRAME_EVENTS && !acceptsEventFormat(request, FRAME_EVENTS)) {
+      throw new NotAcceptable(FRAME_EVENTS.contentType);
     }
     session.attach(response, lastEventId(request.headers['last-event-id']));
   }
