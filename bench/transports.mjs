@@ -136,7 +136,7 @@ const clients = {
   unix: await OrchflowClient.unixSocket(socketPath, { token }),
   websocket: await OrchflowClient.websocket(servers.websocket.url, { token }),
   http: await OrchflowClient.http(servers.http.url, { token }),
-  // What fetch clients (browsers) do: no streamed request body, so one POST per message.
+  // The fallback: a fetch client (no streamed request body) against a server without frames.
   httpPosts: await OrchflowClient.http(servers.httpPosts.url, {
     token,
     messageStream: false,

@@ -80,11 +80,13 @@ export interface HttpChannelOptions {
  */
 const MESSAGE_STREAM_MAX_BYTES = 1024 * 1024;
 
+const encoder = new TextEncoder();
+
 /** True when `text` is at most MESSAGE_STREAM_MAX_BYTES of UTF-8 (a UTF-16 unit is 1–3 bytes). */
 function fitsMessageStream(text: string): boolean {
   if (text.length * 3 <= MESSAGE_STREAM_MAX_BYTES) return true;
   if (text.length > MESSAGE_STREAM_MAX_BYTES) return false;
-  return new TextEncoder().encode(text).byteLength <= MESSAGE_STREAM_MAX_BYTES;
+  return encoder.encode(text).byteLength <= MESSAGE_STREAM_MAX_BYTES;
 }
 
 /** Extra tries of a `$/cancelRequest` POST that dropped or got `429` (pauses 50–400 ms, ~0.75 s in all). */

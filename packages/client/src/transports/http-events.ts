@@ -92,7 +92,11 @@ function frameEvent(frame: Uint8Array): SessionStreamEvent | undefined {
   const eventId = id > 0 ? String(id) : undefined;
   switch (kind) {
     case KIND_MESSAGE:
-      return { type: 'message', id: eventId, message: parseJson(decoder.decode(payload)) as JsonRpcMessage };
+      return {
+        type: 'message',
+        id: eventId,
+        message: parseJson(decoder.decode(payload)) as JsonRpcMessage | undefined,
+      };
     case KIND_OUTPUT: {
       let message: JsonRpcMessage | undefined;
       try {

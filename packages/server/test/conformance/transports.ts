@@ -105,12 +105,9 @@ const websocket: TransportCase = {
 
 /**
  * HTTP sessions through Node's own HTTP client (what `@orchflow/client/node` uses), with streams the
- * test can break: `messageStream` says whether messages go on one streamed POST (the Node
- * default) or as a POST each (what `fetch` clients, browsers among them, do).
- */
-/**
- * HTTP as the Node client speaks it (`fallback` false: one streamed POST for its messages, events
- * as binary frames), or as a client that can do neither does (a POST per message, SSE events).
+ * test can break: as the Node client speaks it (`fallback` false: one streamed POST for its
+ * messages, events as binary frames), or as a client gets it that can do neither, e.g. `fetch`
+ * against a server without frames (a POST per message, SSE events).
  */
 function httpCase(name: string, fallback: boolean): TransportCase {
   return {
