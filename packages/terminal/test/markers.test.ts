@@ -218,7 +218,7 @@ describe('encodeCommand', () => {
       },
     });
     const env = { TRACEPARENT: '00-ab-cd-01', TS: "a'b c" };
-    const typedArm = "__orchflow_arm c0ffee $'TRACEPARENT=00-ab-cd-01' $'TS=a\\x27b c' 2>/dev/null; ";
+    const typedArm = "__orchflow_arm c0ffee TRACEPARENT $'00-ab-cd-01' TS $'a\\x27b c' 2>/dev/null; ";
     expect(encodeCommand('bash', 'true', 'c0ffee', () => '', env, handOff(true)).line).toBe(
       `${typedArm}eval $'true'`,
     );
@@ -234,6 +234,7 @@ describe('encodeCommand', () => {
       `${fileArm}eval $'true'`,
     );
     expect(written).toEqual(["TRACEPARENT=00-ab-cd-01\nTS=a'b c\n.\n", `V=${'é'.repeat(400)}\n.\n`]);
+    expect(() => encodeCommand('bash', 'true', 'c0ffee', () => '', { 'A B': 'x' })).toThrow(/variable name/);
     expect(encodeCommand('sh', 'true', '7', () => '', { A: "x'y" }).line).toBe(
       "{ __orchflow_arm 7; } 2>/dev/null; A='x'\\''y' command eval 'true'",
     );

@@ -77,6 +77,12 @@ export function ansiCQuote(text: string): string {
   return `${out}'`;
 }
 
+/** `name` when it is a shell identifier (checkExecEnv's rule); anything else is a bug upstream. */
+function identifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid variable name '${name.slice(0, 64)}'`);
+  return name;
+}
+
 /** POSIX single quoting: `'` becomes `'\''`. */
 export function singleQuote(text: string): string {
   return `'${text.replaceAll("'", "'\\''")}'`;
@@ -133,7 +139,8 @@ export function encodeCommand(
   }
   let armed = arm(token);
   if (names.length > 0 && env) {
-    const typed = names.map((name) => ansiCQuote(`${name}=${env[name]}`)).join(' ');
+    // Name and value as two words (`__orchflow_env_args NAME value…`); names are identifiers.
+    const typed = names.map((name) => `${identifier(name)} ${ansiCQuote(env[name] ?? '')}`).join(' ');
     armed =
       !handOff || (handOff.typed && typed.length <= TYPED_ENV_LIMIT)
         ? arm(token, typed)

@@ -1,24 +1,25 @@
 // Hook functions that give one command its own environment (`ExecOptions.env`, e.g. a traced
-// command's TRACEPARENT) in bash and zsh. `__orchflow_env_args NAME=value…` exports each variable
+// command's TRACEPARENT) in bash and zsh. `__orchflow_env_args NAME value…` exports each variable
 // and remembers what it replaced (unset, set, or set and exported), and the prompt hook puts that
 // back before the done marker, so the shell and the next command never see the variables, as
 // with a prefix assignment. The arm passes it the words typed after the token (a shell without a
-// line editor reads the whole line at once), or, as `__orchflow_env_in <n>`, the lines of the
-// private file `<dir>/env-<n>` up to a `.` line (a line editor reads typed characters one at a
-// time, ~7 µs each; reading the file is one builtin and no fork).
+// line editor reads the whole line at once), or, as `__orchflow_env_in <n>`, the `NAME=value`
+// lines of the private file `<dir>/env-<n>` up to a `.` line (a line editor reads typed characters
+// one at a time, ~7 µs each; reading the file is one builtin and no fork).
 // The file and the shell's variables are the terminal's, so a command could have changed them:
 // only a regular file is read, names are checked again, and a variable that is not a plain scalar
 // (readonly, integer, array, a bash nameref — assigning to those can fail the whole line in zsh or
 // evaluate code in bash) is left alone, on the way in and on the way back. Values are assigned,
-// never evaluated; nothing here `eval`s a variable; `continue` and `break` are not used and
-// `return` only as `builtin return` (a function may shadow them in bash), and nothing relies on it
-// working (`enable -n return`): the walk over the env file's lines stops at the `.` line by making
-// every later name one that is skipped. bash's locals are unset right after `local` (with
-// `shopt -s localvar_inherit` they would take a global's attributes, `-i` evaluating what is
-// assigned), and the saved-state array is made a plain array again, or nothing is set when it
-// cannot be. Each bash statement costs a few µs on a cold shell, per command. zsh runs these
-// under `emulate -L zsh`, so the user's options (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change
-// how they read.
+// never evaluated; nothing here `eval`s a variable; `continue`, `break` and `return` are not used
+// (a function may shadow them in bash, or `enable -n return` disable it): the walk over the env
+// file's lines stops taking them at the `.` line with a flag. The bash functions that run for
+// every command with variables (env_args, env_out) keep no variables of their own, only
+// positional parameters, which carry no attributes; env_in's locals are unset right after `local`
+// (with `shopt -s localvar_inherit` they would take a global's attributes, `-i` evaluating what is
+// assigned). The saved-state array is made a plain array again, or nothing is set when it cannot
+// be. Each bash statement costs a few µs on a cold shell, per command. zsh runs these under
+// `emulate -L zsh`, so the user's options (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change how
+// they read.
 // sh keeps the typed prefix assignment: its prompt hook runs in a subshell (`PS1='$(…)'`), which
 // cannot restore anything, and sh reads whole lines, so length costs it little.
 
@@ -28,58 +29,56 @@
  */
 const SAVED = '__orchflow_saved';
 
-// A name the file may set: a shell identifier that is not orchflow's own.
+// A name the hooks may set: a shell identifier that is not orchflow's own.
 const NAME_CASE = `'' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*`;
 
 function bashFunctions(file: string): string {
+  // The saved state is prepended, so the restore walks it forwards (shifting its positional
+  // parameters) and still puts back a name's oldest value last.
   return `${SAVED}=()
 __orchflow_env_args() {
-  builtin local __orchflow_l __orchflow_n __orchflow_p
-  builtin unset -v __orchflow_l __orchflow_n __orchflow_p
   [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]] || { builtin unset -v ${SAVED}; ${SAVED}=(); }
-  [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]] || __orchflow_p=__orchflow
-  for __orchflow_l; do
-    [[ $__orchflow_l == . ]] && __orchflow_p=__orchflow
-    __orchflow_n=$__orchflow_p\${__orchflow_l%%=*}
-    case $__orchflow_n in ${NAME_CASE}) ;; *)
-      [[ $__orchflow_n != "$__orchflow_l" && ! -R $__orchflow_n ]] && case \${!__orchflow_n@a} in
+  while (($# > 1)) && [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]]; do
+    case $1 in ${NAME_CASE}) ;; *)
+      [[ ! -R $1 ]] && case \${!1@a} in
         '' | x)
-          if [[ -v $__orchflow_n ]]; then ${SAVED}+=("$__orchflow_n" "s\${!__orchflow_n@a}" "\${!__orchflow_n}")
-          else ${SAVED}+=("$__orchflow_n" u ''); fi
-          builtin declare -gx "$__orchflow_n=\${__orchflow_l#*=}" ;;
+          if [[ -v $1 ]]; then ${SAVED}=("$1" "s\${!1@a}" "\${!1}" "\${${SAVED}[@]}")
+          else ${SAVED}=("$1" u '' "\${${SAVED}[@]}"); fi
+          builtin declare -gx "$1=$2" ;;
       esac ;;
     esac
+    builtin shift 2
   done
-  [[ -n 0 ]]
 }
 __orchflow_env_in() {
-  builtin local -a __orchflow_ls
-  builtin unset -v __orchflow_ls
+  builtin local -a __orchflow_ls __orchflow_w
+  builtin local __orchflow_l __orchflow_p
+  builtin unset -v __orchflow_ls __orchflow_w __orchflow_l __orchflow_p
   if [[ -f ${file} && ! -L ${file} ]]; then
     builtin mapfile -t __orchflow_ls < ${file}
-    __orchflow_env_args "\${__orchflow_ls[@]}"
+    for __orchflow_l in "\${__orchflow_ls[@]}"; do
+      [[ $__orchflow_l == . ]] && __orchflow_p=.
+      [[ -z $__orchflow_p && $__orchflow_l == *=* ]] && __orchflow_w+=("\${__orchflow_l%%=*}" "\${__orchflow_l#*=}")
+    done
+    __orchflow_env_args "\${__orchflow_w[@]}"
   fi
 }
 __orchflow_env_out() {
-  builtin local __orchflow_i __orchflow_n __orchflow_f __orchflow_a
-  builtin unset -v __orchflow_i __orchflow_n __orchflow_f __orchflow_a
-  for ((__orchflow_i = \${#${SAVED}[@]} - 3; __orchflow_i >= 0; __orchflow_i -= 3)); do
-    __orchflow_n=\${${SAVED}[__orchflow_i]}
-    __orchflow_f=\${${SAVED}[__orchflow_i + 1]}
-    case $__orchflow_n in ${NAME_CASE}) ;; *)
-      if [[ ! -R $__orchflow_n ]]; then
-        __orchflow_a=\${!__orchflow_n@a}
-        if [[ $__orchflow_a == '' || $__orchflow_a == x ]]; then
-          case $__orchflow_f in
-            u) builtin unset -v "$__orchflow_n" ;;
-            sx) builtin declare -gx "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
-            s) builtin declare -g +x "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
-          esac
-        fi
-      fi ;;
-    esac
-  done
+  builtin set -- "\${${SAVED}[@]}"
   ${SAVED}=()
+  while (($# > 2)); do
+    case $1 in ${NAME_CASE}) ;; *)
+      [[ ! -R $1 ]] && case \${!1@a} in
+        '' | x)
+          case $2 in
+            u) builtin unset -v "$1" ;;
+            sx) builtin declare -gx "$1=$3" ;;
+            s) builtin declare -g +x "$1=$3" ;;
+          esac ;;
+      esac ;;
+    esac
+    builtin shift 3
+  done
 }`;
 }
 
@@ -88,12 +87,9 @@ function zshFunctions(file: string): string {
   return `typeset -ga ${SAVED}=()
 __orchflow_env_args() {
   emulate -L zsh
-  local __orchflow_l __orchflow_n
-  while (( $# )) && [[ $1 != . ]]; do
-    __orchflow_l=$1
-    builtin shift
-    __orchflow_n=\${__orchflow_l%%=*}
-    [[ $__orchflow_n == "$__orchflow_l" ]] && __orchflow_n=
+  local __orchflow_n
+  while (( $# > 1 )); do
+    __orchflow_n=$1
     case $__orchflow_n in (${NAME_CASE}) ;; (*)
       case \${(tP)__orchflow_n} in
         ('') ${SAVED}+=("$__orchflow_n" u '') ;;
@@ -101,8 +97,9 @@ __orchflow_env_args() {
         (scalar-export) ${SAVED}+=("$__orchflow_n" x "\${(P)__orchflow_n}") ;;
         (*) __orchflow_n= ;;
       esac
-      [[ -n $__orchflow_n ]] && typeset -gx "$__orchflow_n=\${__orchflow_l#*=}" ;;
+      [[ -n $__orchflow_n ]] && typeset -gx "$__orchflow_n=$2" ;;
     esac
+    builtin shift 2
   done
 }
 __orchflow_env_in() {
@@ -110,7 +107,9 @@ __orchflow_env_in() {
   local -a __orchflow_ls
   local __orchflow_l
   [[ -f ${file} && ! -L ${file} ]] || return 0
-  while IFS= read -r __orchflow_l && [[ $__orchflow_l != . ]]; do __orchflow_ls+=("$__orchflow_l"); done < ${file}
+  while IFS= read -r __orchflow_l && [[ $__orchflow_l != . ]]; do
+    [[ $__orchflow_l == *=* ]] && __orchflow_ls+=("\${__orchflow_l%%=*}" "\${__orchflow_l#*=}")
+  done < ${file}
   __orchflow_env_args "\${__orchflow_ls[@]}"
 }
 __orchflow_env_out() {
