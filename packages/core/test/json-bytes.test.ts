@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { jsonBytesLength, jsonBytesOf, writeJsonBytes } from '../src/recording/json-bytes';
+import { isPlainFrom, jsonBytesLength, jsonBytesOf, writeJsonBytes } from '../src/recording/json-bytes';
+import { SCAN_WINDOW, simdScanner } from '../src/recording/plain-scan';
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const strict = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
@@ -185,7 +186,25 @@ describe('the scan for a byte to escape, at any position and any offset', () => 
     for (let offset = 0; offset < 4; offset++) {
       const chunk = chunkAt(offset, filler(length));
       expect(jsonBytesOf(chunk)?.plain).toBe(chunk);
-      for (const at of [0, 127, 128, 129, 130, 131, 32768, length - 4, length - 3, length - 2, length - 1]) {
+      // The SIMD scan copies windows of SCAN_WINDOW bytes from byte 128 on and pads each to 16.
+      const windowEdges = [1, 2, 3].flatMap((w) => [-1, 0, 1, 15, 16].map((d) => 128 + w * SCAN_WINDOW + d));
+      for (const at of [
+        0,
+        127,
+        128,
+        129,
+        130,
+        131,
+        143,
+        144,
+        32768,
+        ...windowEdges,
+        length - 17,
+        length - 4,
+        length - 3,
+        length - 2,
+        length - 1,
+      ]) {
         const before = chunk[at] as number;
         chunk[at] = 0x5c;
         expect(jsonBytesOf(chunk)?.latin1, `at ${at}, offset ${offset}`).toBe(
@@ -194,5 +213,37 @@ describe('the scan for a byte to escape, at any position and any offset', () => 
         chunk[at] = before;
       }
     }
+  });
+});
+
+describe('the SIMD scan and the scan in JavaScript', () => {
+  /** Byte at a time: whether no byte of `bytes` from `from` on needs escaping. */
+  const reference = (bytes: Uint8Array, from: number): boolean =>
+    bytes.subarray(from).every((byte) => byte >= 0x20 && byte !== 0x22 && byte !== 0x5c);
+
+  test('WebAssembly SIMD is available here, so the tests above ran the SIMD scan', () => {
+    expect(simdScanner()).toBeDefined();
+  });
+
+  test('both agree with a byte-at-a-time scan on any bytes, any length, start and offset', () => {
+    const simd = simdScanner();
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 2 * SCAN_WINDOW + 40 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+        fc.nat(),
+        (offset, length, bytes, start) => {
+          const memory = Buffer.alloc(offset + length + 16, 0x0a);
+          const chunk = memory.subarray(offset, offset + length).fill(0x78);
+          for (const [at, byte] of bytes) if (length > 0) chunk[at % length] = byte;
+          const from = length === 0 ? 0 : start % length;
+          const expected = reference(chunk, from);
+          expect(isPlainFrom(chunk, from)).toBe(expected);
+          if (simd) expect(simd.plain(chunk, from)).toBe(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
