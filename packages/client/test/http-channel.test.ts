@@ -180,8 +180,37 @@ describe('HttpChannel', () => {
     const t0 = Date.now();
     const error = (await running.catch((e: unknown) => e)) as OrchflowError;
     expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
+    // The message says what went wrong last, not only that reopening failed.
+    expect(error.message).toMatch(
+      /could not be reopened \(3 attempts; the last: The event stream was silent for \d+ ms\)/,
+    );
     // Silent 1 s, then three reopenings unanswered for 1 s each (~4 s), not the command's 30 s.
     expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
+  it('a stream that cannot be reopened fails the channel naming why the last attempt failed', async () => {
+    const url = await serve();
+    const link = recordingFetch();
+    let unreachable = false;
+    const client = await OrchflowClient.http(url, {
+      // fetch's own failure: the reason is in its cause.
+      fetch: (input, init) =>
+        unreachable && (init?.method ?? 'GET') === 'GET'
+          ? Promise.reject(
+              new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') }),
+            )
+          : link.fetch(input, init),
+      reconnect: { initialDelayMs: 10, maxAttempts: 2 },
+    });
+    onTestFinished(() => client.close());
+    const terminal = await client.spawnTerminal('unreachable');
+    const running = terminal.execute('sleep 30');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    unreachable = true;
+    link.drop();
+    const error = (await running.catch((e: unknown) => e)) as OrchflowError;
+    expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
+    expect(error.message).toContain('(2 attempts; the last: fetch failed: connect ECONNREFUSED 127.0.0.1:9)');
   });
 
   it('reports an unreachable server as ChannelClosed, saying which address it could not reach', async () => {

@@ -51,6 +51,8 @@ const FATAL_STATUSES = new Set([400, 401, 403, 404]);
 /** A session's event stream, read until the channel closes or fails. */
 export class HttpEventStream {
   private lastEventId: string | undefined;
+  /** Why the last attempt failed or its stream ended: named when the channel gives up. */
+  private lastFailure = 'no answer';
 
   constructor(private readonly options: HttpEventStreamOptions) {}
 
@@ -63,7 +65,8 @@ export class HttpEventStream {
       if (attempts > 0) {
         if (attempts > maxAttempts) {
           this.options.fail(
-            `The event stream of ${this.options.url} dropped and could not be reopened (${maxAttempts} attempts)`,
+            `The event stream of ${this.options.url} dropped and could not be reopened ` +
+              `(${maxAttempts} attempts; the last: ${this.lastFailure})`,
           );
           return;
         }
@@ -109,15 +112,19 @@ export class HttpEventStream {
       });
       if (!isSuccess(response)) {
         const body = await response.text().catch(() => '');
-        if (!FATAL_STATUSES.has(response.status)) return 'failed';
+        if (!FATAL_STATUSES.has(response.status)) {
+          this.lastFailure = answerError(response, body).message;
+          return 'failed';
+        }
         this.options.fail(`The event stream was refused: ${answerError(response, body).message}`);
         return 'stop';
       }
       silence.arm(livenessMs);
       const events = readSessionEvents(heard(response.body(), silence.arm), response.header('content-type'));
-      return await this.read(events, attempts);
-    } catch {
+      return await this.read(events, attempts, attempt.signal);
+    } catch (error) {
       // Unreachable, or silent too long: a failed attempt.
+      this.lastFailure = failureOf(error, attempt.signal);
       return 'failed';
     } finally {
       silence.stop();
@@ -132,6 +139,7 @@ export class HttpEventStream {
   private async read(
     events: AsyncIterable<SessionStreamEvent>,
     attempts: number,
+    signal: AbortSignal,
   ): Promise<'stop' | 'events' | 'none'> {
     let announced = attempts === 0;
     let delivered = false;
@@ -153,10 +161,23 @@ export class HttpEventStream {
           this.options.onError?.(new Error('Ignored an event that is not JSON-RPC'));
         } else this.options.deliver(event.message);
       }
-    } catch {
+      this.lastFailure = 'the server ended the stream';
+    } catch (error) {
       // Dropped (or aborted by close()); the caller decides.
+      this.lastFailure = failureOf(error, signal);
     }
     if (this.options.closed()) return 'stop';
     return delivered ? 'events' : 'none';
   }
+}
+
+/**
+ * What ended an attempt, for the message the channel closes with: the silence timer's reason when
+ * it aborted the attempt, else the error and its cause (fetch's "fetch failed" hides the reason).
+ */
+function failureOf(error: unknown, signal: AbortSignal): string {
+  const reason = signal.aborted ? signal.reason : error;
+  if (!(reason instanceof Error)) return String(reason);
+  const cause = reason.cause instanceof Error ? `: ${reason.cause.message}` : '';
+  return `${reason.message}${cause}`;
 }
