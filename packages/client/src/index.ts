@@ -2,6 +2,7 @@
 // it imports nothing from Node; Node-only transports (stdio sidecar, Unix socket, WebSocket via `ws`)
 // live behind `@orchflow/client/node`.
 
+/** The header that names an HTTP session (the protocol's; re-exported where it was first published). */
 export {
   type BatchItemResult,
   ChannelClosedError,
@@ -13,6 +14,7 @@ export {
   type FloorHolder,
   type FloorState,
   floorHeld,
+  HTTP_SESSION_HEADER,
   isFloorHeld,
   isOrchflowError,
   isOrchflowLocalError,
@@ -60,12 +62,7 @@ export {
 } from './remote-terminal';
 export { ClientTransaction, type CommitOptions } from './transaction';
 export type { HttpClientOptions } from './transports/http';
-export {
-  HTTP_CLOSE_TIMEOUT_MS,
-  HTTP_SESSION_HEADER,
-  HttpChannel,
-  type HttpChannelOptions,
-} from './transports/http-channel';
+export { HTTP_CLOSE_TIMEOUT_MS, HttpChannel, type HttpChannelOptions } from './transports/http-channel';
 export type { HttpStreamReconnectOptions } from './transports/http-event-stream';
 export type { HttpAnswer, HttpExchange, HttpExchangeRequest, HttpUpload } from './transports/http-exchange';
 export {

@@ -22,6 +22,7 @@ export {
   OrchflowLocalError,
   RequestTimeoutError,
 } from './errors';
+export * from './http-wire';
 export * from './jsonrpc';
 export { MessageQueue } from './message-queue';
 export {

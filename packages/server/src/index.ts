@@ -1,6 +1,8 @@
 // @orchflow/server — orchflow's servers and CLI. Only what an embedder configures is exported;
 // bind checks, per-connection auth plumbing and HTTP status mapping stay inside the package.
 
+/** The header that names an HTTP session (the protocol's; re-exported where it was first published). */
+export { HTTP_SESSION_HEADER } from '@orchflow/protocol';
 // Auth, logging, stdio and Unix socket servers.
 export {
   DEFAULT_HOST,
@@ -37,7 +39,6 @@ export {
   type LoginCode,
   type LoginCodeOptions,
 } from './http/http-server-options';
-export { HTTP_SESSION_HEADER } from './http/http-sessions';
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from './logger';
 export {
   cliPath,

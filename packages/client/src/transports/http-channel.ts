@@ -17,6 +17,8 @@ import {
   CANCEL_REQUEST_METHOD,
   ChannelClosedError,
   ErrorCode,
+  EVENT_FORMAT_QUERY,
+  HTTP_SESSION_HEADER,
   type IpcChannel,
   type JsonRpcMessage,
   localFailure,
@@ -35,8 +37,6 @@ import {
 } from './http-exchange';
 import { HttpUploadLane } from './http-upload-lane';
 
-/** The header naming a session. */
-export const HTTP_SESSION_HEADER = 'Orchflow-Session';
 /** How long `close()` waits for the server to confirm the end of the session: 5 s. */
 export const HTTP_CLOSE_TIMEOUT_MS = 5_000;
 
@@ -203,7 +203,10 @@ export class HttpChannel implements IpcChannel {
         method: 'POST',
         // Frames are asked for when the session is created (its events are encoded once, in one
         // format), in the query: a header would fail the CORS preflight of older servers.
-        url: opening && this.options.eventFormat !== 'sse' ? `${this.endpoint}?events=frames` : this.endpoint,
+        url:
+          opening && this.options.eventFormat !== 'sse'
+            ? `${this.endpoint}?${EVENT_FORMAT_QUERY}=frames`
+            : this.endpoint,
         headers: { ...this.headers(), 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(message),
         // The server answers at once (202 once the message is taken): one that does not answer in

@@ -3,8 +3,8 @@
 // stays silent past the liveness period is reopened with `Last-Event-ID`, with a growing pause,
 // so nothing is lost or repeated; when that cannot work (the session is gone, the server no
 // longer holds the events, too many failed attempts) the channel is failed: nothing is invented.
-import { type JsonRpcMessage, OrchflowError } from '@orchflow/protocol/runtime';
-import { EVENT_FRAMES_MEDIA_TYPE, readSessionEvents, type SessionStreamEvent } from './http-events';
+import { EVENT_FRAMES_MEDIA_TYPE, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol/runtime';
+import { readSessionEvents, type SessionStreamEvent } from './http-events';
 import { answerError, type HttpExchange, isSuccess } from './http-exchange';
 import { heard, silenceTimer } from './http-stream-liveness';
 

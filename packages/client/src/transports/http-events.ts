@@ -4,14 +4,17 @@
 // length of what follows, a kind byte, the event id as an 8-byte big-endian float (0: none), then
 // the payload: 1 a JSON-RPC message as JSON, 2 a `terminal.output` notification in the WebSocket
 // binary output layout (its text decoded only when read), 3 the error ending the stream, 4 a
-// keep-alive. Output thus arrives as the PTY's bytes instead of an escaped JSON string.
-import type { JsonRpcMessage } from '@orchflow/protocol/runtime';
+// keep-alive (the names and numbers are @orchflow/protocol's http-wire.ts, shared with the server).
+// Output thus arrives as the PTY's bytes instead of an escaped JSON string.
+import {
+  EVENT_FRAMES_MEDIA_TYPE,
+  EventFrameKind,
+  EVENT_FRAME_HEAD_BYTES as HEAD_BYTES,
+  type JsonRpcMessage,
+} from '@orchflow/protocol/runtime';
 import { parseJson } from './http-exchange';
 import { joined, readSse } from './http-sse';
 import { decodeBinaryOutput } from './websocket-binary';
-
-/** The media type of a frames event stream. */
-export const EVENT_FRAMES_MEDIA_TYPE = 'application/vnd.orchflow.events';
 
 /** One event of the stream. */
 export type SessionStreamEvent =
@@ -20,10 +23,6 @@ export type SessionStreamEvent =
   /** The server ended the stream for `error` (`{ code, message, data? }`, unchecked). */
   | { type: 'error'; error: unknown };
 
-const HEAD_BYTES = 4 + 1 + 8;
-const KIND_MESSAGE = 1;
-const KIND_OUTPUT = 2;
-const KIND_ERROR = 3;
 /** Largest frame accepted (the server's output events are ~64 KiB; messages are bounded too). */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
@@ -91,13 +90,13 @@ function frameEvent(frame: Uint8Array): SessionStreamEvent | undefined {
   const payload = frame.subarray(HEAD_BYTES);
   const eventId = id > 0 ? String(id) : undefined;
   switch (kind) {
-    case KIND_MESSAGE:
+    case EventFrameKind.message:
       return {
         type: 'message',
         id: eventId,
         message: parseJson(decoder.decode(payload)) as JsonRpcMessage | undefined,
       };
-    case KIND_OUTPUT: {
+    case EventFrameKind.output: {
       let message: JsonRpcMessage | undefined;
       try {
         message = decodeBinaryOutput(payload);
@@ -106,7 +105,7 @@ function frameEvent(frame: Uint8Array): SessionStreamEvent | undefined {
       }
       return { type: 'message', id: eventId, message };
     }
-    case KIND_ERROR:
+    case EventFrameKind.error:
       return { type: 'error', error: parseJson(decoder.decode(payload)) };
     default:
       // A keep-alive, or a kind this client does not know (a newer server's): skipped. Its id is

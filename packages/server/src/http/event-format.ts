@@ -4,8 +4,13 @@
 // The format is the session's, fixed at its start: events are encoded once, when sent, and kept
 // as bytes for replay.
 import type { IncomingMessage } from 'node:http';
-import type { JsonRpcMessage, OrchflowErrorJson } from '@orchflow/protocol';
-import { EVENT_FRAMES_MEDIA_TYPE, errorFrame, KEEP_ALIVE_FRAME, messageFrame } from './event-frames';
+import {
+  EVENT_FORMAT_QUERY,
+  EVENT_FRAMES_MEDIA_TYPE,
+  type JsonRpcMessage,
+  type OrchflowErrorJson,
+} from '@orchflow/protocol';
+import { errorFrame, KEEP_ALIVE_FRAME, messageFrame } from './event-frames';
 import { sseEvent, sseEventBytes } from './sse-writer';
 
 /** One event stream format. */
@@ -49,7 +54,7 @@ export const FRAME_EVENTS: EventFormat = {
 /** The format a session-creating request asks for: frames for `?events=frames`, else SSE. */
 export function requestedEventFormat(request: IncomingMessage): EventFormat {
   const query = (request.url ?? '').split('?')[1];
-  const asked = query === undefined ? null : new URLSearchParams(query).get('events');
+  const asked = query === undefined ? null : new URLSearchParams(query).get(EVENT_FORMAT_QUERY);
   return asked === FRAME_EVENTS.name ? FRAME_EVENTS : SSE_EVENTS;
 }
 

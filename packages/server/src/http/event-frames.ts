@@ -11,25 +11,16 @@
 //                (binary-output.ts: a 4-byte header length, the JSON without `data`, the bytes)
 //   3 error    — the error `{ code, message, data? }` that ends the stream (no id)
 //   4 keep-alive — nothing (no id)
-// Resuming works as over SSE: the client sends the last id it has in `Last-Event-ID`.
+// Resuming works as over SSE: the client sends the last id it has in `Last-Event-ID`. The names and
+// numbers are @orchflow/protocol's (http-wire.ts), which the client reads them from too.
 import { Buffer } from 'node:buffer';
-import type { JsonRpcMessage, OrchflowErrorJson } from '@orchflow/protocol';
+import {
+  EventFrameKind,
+  EVENT_FRAME_HEAD_BYTES as HEAD_BYTES,
+  type JsonRpcMessage,
+  type OrchflowErrorJson,
+} from '@orchflow/protocol';
 import { encodeBinaryOutput } from '../ws/binary-output';
-
-/** The media type of a frames event stream. */
-export const EVENT_FRAMES_MEDIA_TYPE = 'application/vnd.orchflow.events';
-/**
- * The response header of a session-creating POST that says the session's events are frames. The
- * request asks with the query `?events=frames`: a header would have to be allowed by the CORS
- * preflight of every server a browser page talks to, including older ones, which refuse it.
- */
-export const EVENT_FORMAT_HEADER = 'Orchflow-Events';
-
-/** The kinds of frame. */
-export const FrameKind = { message: 1, output: 2, error: 3, keepAlive: 4 } as const;
-
-/** Bytes before a frame's payload: its length, kind and id. */
-const HEAD_BYTES = 4 + 1 + 8;
 
 /** The frame of one outgoing message numbered `id`, in memory of its own (events are kept for replay). */
 export function messageFrame(message: JsonRpcMessage, id: number): Buffer {
@@ -39,17 +30,17 @@ export function messageFrame(message: JsonRpcMessage, id: number): Buffer {
     block = Buffer.allocUnsafeSlow(HEAD_BYTES + size);
     return block.subarray(HEAD_BYTES);
   });
-  if (output && block) return writeHead(block, FrameKind.output, id);
-  return jsonFrame(FrameKind.message, message, id);
+  if (output && block) return writeHead(block, EventFrameKind.output, id);
+  return jsonFrame(EventFrameKind.message, message, id);
 }
 
 /** The frame that ends a stream with `error`. */
 export function errorFrame(error: OrchflowErrorJson): Buffer {
-  return jsonFrame(FrameKind.error, error, 0);
+  return jsonFrame(EventFrameKind.error, error, 0);
 }
 
 /** A keep-alive frame, written while the stream is idle so proxies keep it open. */
-export const KEEP_ALIVE_FRAME: Buffer = writeHead(Buffer.alloc(HEAD_BYTES), FrameKind.keepAlive, 0);
+export const KEEP_ALIVE_FRAME: Buffer = writeHead(Buffer.alloc(HEAD_BYTES), EventFrameKind.keepAlive, 0);
 
 function jsonFrame(kind: number, value: unknown, id: number): Buffer {
   const json = JSON.stringify(value);

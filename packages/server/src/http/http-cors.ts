@@ -6,8 +6,7 @@
 // http-gate refuses them with 403, as the WebSocket server refuses their upgrades, and the answer
 // carries no CORS header.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EVENT_FORMAT_HEADER } from './event-frames';
-import { HTTP_SESSION_HEADER } from './http-sessions';
+import { EVENT_FORMAT_HEADER, HTTP_SESSION_HEADER } from '@orchflow/protocol';
 
 /** Request headers a cross-origin page may send. */
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', HTTP_SESSION_HEADER, 'Last-Event-ID'];

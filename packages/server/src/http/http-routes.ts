@@ -7,8 +7,10 @@
 // the request's own in-process connection (see rest-connection.ts), exactly as over JSON-RPC.
 import {
   ErrorCode,
+  EVENT_FORMAT_HEADER,
   ExecuteParamsSchema,
   HistoryParamsSchema,
+  HTTP_SESSION_HEADER,
   InitializeResultSchema,
   JsonRpcErrorResponseSchema,
   JsonRpcMessageSchema,
@@ -26,8 +28,6 @@ import {
   WriteParamsSchema,
 } from '@orchflow/protocol';
 import { z } from 'zod';
-import { EVENT_FORMAT_HEADER } from './event-frames';
-import { HTTP_SESSION_HEADER } from './http-sessions';
 import { NDJSON_MEDIA_TYPE, RPC_STREAM_PATH } from './rpc-upload';
 
 /** What a REST route handler gets. */

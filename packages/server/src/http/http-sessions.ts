@@ -17,6 +17,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ErrorCode,
+  EVENT_FORMAT_HEADER,
+  HTTP_SESSION_HEADER,
   type JsonRpcRequest,
   OrchflowError,
   type Principal,
@@ -26,13 +28,9 @@ import type { ChannelServer } from '../channel-server';
 import type { PrincipalSlots } from '../limits/principal-slots';
 import { TerminalLeases } from '../ws/terminal-leases';
 import { acceptsEventFormat, FRAME_EVENTS, requestedEventFormat } from './event-format';
-import { EVENT_FORMAT_HEADER } from './event-frames';
 import { readBodyText, rpcBody } from './http-body';
 import { sendJson } from './http-errors';
 import { HttpSession } from './http-session';
-
-/** The header that names a session, in requests and in the response that created it. */
-export const HTTP_SESSION_HEADER = 'Orchflow-Session';
 
 /** Limits and settings of the sessions of one server. */
 export interface HttpSessionSettings {

@@ -2,9 +2,8 @@
 // from the route table (http-routes.ts) and the protocol's zod schemas with zod 4's JSON Schema
 // output, so a changed schema or route changes the document with it. Request parts (path, query,
 // body) use the schemas' input side, responses their output side; errors share one shape.
-import { ErrorCode, JsonRpcErrorObjectSchema } from '@orchflow/protocol';
+import { ErrorCode, EVENT_FRAMES_MEDIA_TYPE, JsonRpcErrorObjectSchema } from '@orchflow/protocol';
 import { z } from 'zod';
-import { EVENT_FRAMES_MEDIA_TYPE } from './event-frames';
 import { httpStatus } from './http-errors';
 import { ROUTES, type Route, type RouteDoc } from './http-routes';
 
