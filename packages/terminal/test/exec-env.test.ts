@@ -218,3 +218,75 @@ describe.each([false, true])('bash env hooks against a prepared shell (line edit
     expect(readdirSync(dir)).not.toContain('pwned');
   });
 });
+
+// An earlier command may disable or shadow what the hooks use, or prepare the variables they touch.
+// Whatever it did, a command's variables never outlive it (another principal's next command on the
+// same terminal must not see them), nothing in a value runs, and the hooks never hang. (Found by
+// an attacker's review: with `shift` disabled a loop over the words never ended, with `set`
+// disabled the restore read nothing.)
+describe('bash and zsh env hooks against disabled builtins and prepared variables', () => {
+  const fixture = terminalFixture('exec-env-sabotage');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not a template.
+  const after = 'echo "[${TRACEPARENT-unset} ${TRACESTATE-unset}]"; printenv TRACEPARENT TRACESTATE';
+  const cases = [
+    ...[false, true].flatMap((lineEditing) =>
+      ['enable -n set', 'enable -n shift', 'enable -n unset', 'enable -n local', 'enable -n declare'].map(
+        (prepare) => ({ shell: 'bash', lineEditing, prepare }),
+      ),
+    ),
+    ...['disable shift', 'unset() { :; }', 'typeset -gA __orchflow_saved=(TRACEPARENT x)']
+      .filter(() => hasShell('zsh'))
+      .map((prepare) => ({ shell: 'zsh', lineEditing: false, prepare })),
+  ];
+  test.each(cases)(
+    '$shell (line editing $lineEditing) after `$prepare`',
+    async ({ shell, lineEditing, prepare }) => {
+      const t = await fixture.spawnWith({ shell, lineEditing });
+      await t.execute(prepare);
+      const r = await t.execute('echo ran', {
+        env: { TRACEPARENT: 'secret-tp', TRACESTATE: 'k=v' },
+        timeoutMs: 5000,
+      });
+      expect(r).toMatchObject({ stdout: 'ran\n', exitCode: 0, timedOut: false });
+      const next = await t.execute(after, { timeoutMs: 5000 });
+      expect(next.stdout).toBe('[unset unset]\n');
+      // Nor in a variable of the hooks' own.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+      expect((await t.execute('echo "${__orchflow_w[*]}${__orchflow_ls[*]}${__orchflow_l-}"')).stdout).toBe(
+        '\n',
+      );
+    },
+  );
+
+  test.each(['bash', ...['zsh'].filter(hasShell)])(
+    '%s: a variable named like a hook’s own (s) keeps the exit code and goes',
+    async (shell) => {
+      const t = await fixture.spawnWith({ shell });
+      expect((await t.execute('false', { env: { s: '0' } })).exitCode).toBe(1);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+      expect((await t.execute('echo "[${s-unset}]"')).stdout).toBe('[unset]\n');
+    },
+  );
+
+  test('bash: a nameref declared without a target is not written through, and nothing in the value runs', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    const pwned = join(fixture.dir(), 'pwned');
+    const value = `a[$(touch ${pwned})]`;
+    await t.execute('declare -n TRACESTATE');
+    const r = await t.execute('printf "%s\\n" "$TRACESTATE"', { env: { TRACESTATE: value } });
+    expect(r.stdout).toBe(`${value}\n`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "[${TRACESTATE-unset}]"')).stdout).toBe('[unset]\n');
+    expect(readdirSync(fixture.dir())).not.toContain('pwned');
+  });
+
+  test('bash: a saved-state array made a nameref to PATH leaves PATH alone', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    const path = (await t.execute('printf "%s" "$PATH"')).stdout;
+    await t.execute('unset __orchflow_saved; declare -n __orchflow_saved=PATH');
+    expect((await t.execute('echo ran', { env: { TRACEPARENT: TP } })).stdout).toBe('ran\n');
+    expect((await t.execute('printf "%s" "$PATH"')).stdout).toBe(path);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "[${TRACEPARENT-unset}]"')).stdout).toBe('[unset]\n');
+  });
+});

@@ -3,11 +3,12 @@
 // starts the same way on every machine. The file holds no secret: the key is read from the
 // terminal at startup and written into the hook functions' bodies (see defineWithKey).
 //
-// - PROMPT_COMMAND runs `__orchflow_prompt`, which prints the done marker (`$?`, cwd, the
+// - PROMPT_COMMAND runs `__orchflow_prompt $?`, which prints the done marker (that status — an
+//   argument, so no variable of the hook's can clash with one a command's env sets —, cwd, the
 //   command's token) just before each prompt. PROMPT_COMMAND and the functions are readonly, so a
 //   command can neither remove nor redefine them; they are called inside `{ …; } 2>/dev/null`, so
 //   `set -x` does not even trace the call.
-// - Every typed command line starts with `__orchflow_arm <token> [<n> | NAME=value…]`, which takes
+// - Every typed command line starts with `__orchflow_arm <token> [<n> | NAME value…]`, which takes
 //   the command's token, exports the command's own variables (typed after it, or from env file <n>;
 //   see command-env), and prints the keyed start marker. The prompt hook restores what those
 //   variables replaced.
@@ -15,17 +16,16 @@
 //   and run with allexport/xtrace/errexit/nounset off (`local -`): under `set -a` the token the
 //   arm assigns would otherwise be exported to every later program.
 
-import { commandEnvFunctions } from './command-env';
+import { BASH_ENV_RESTORE, commandEnvFunctions } from './command-env';
 import { MarkerKind } from './marker-format';
 import { defineWithKey, encodeCwdFunction, markerFormat, TOKEN_VAR } from './rc-snippets';
 
 const HOOKS = `__orchflow_prompt() {
-  builtin local s=$?
   builtin local -
   builtin set +aeux
-  ((\${#__orchflow_saved[@]})) && __orchflow_env_out
+  ${BASH_ENV_RESTORE}
   __orchflow_encode_cwd
-  builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$s" "$__orchflow_cwd"
+  builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$1" "$__orchflow_cwd"
 }
 __orchflow_arm() {
   builtin local -
@@ -33,7 +33,7 @@ __orchflow_arm() {
   case $1 in '' | *[!0-9a-f]*) ;; *) ${TOKEN_VAR}=$1 ;; esac
   case $2 in
     '') ;;
-    *[!0-9]*) builtin shift; __orchflow_env_args "$@" ;;
+    *[!0-9]*) __orchflow_env_args "\${@:2}" ;;
     *) __orchflow_env_in "$2" ;;
   esac
   builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}"
@@ -54,8 +54,8 @@ ${TOKEN_VAR}=0
 ${encodeCwdFunction('bash')}
 ${commandEnvFunctions('bash', dir)}
 ${defineWithKey('bash', HOOKS)}
-builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_args __orchflow_env_in __orchflow_env_out
-PROMPT_COMMAND='{ __orchflow_prompt; } 2>/dev/null'
+builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_args __orchflow_env_set __orchflow_env_in __orchflow_env_out
+PROMPT_COMMAND='{ __orchflow_prompt $?; } 2>/dev/null'
 builtin readonly PROMPT_COMMAND
 PS1='\\$ '
 `;

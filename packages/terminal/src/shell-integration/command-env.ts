@@ -16,12 +16,15 @@
 // every command with variables (env_args, env_out) keep no variables of their own, only
 // positional parameters, which carry no attributes; env_in's locals are unset right after `local`
 // (with `shopt -s localvar_inherit` they would take a global's attributes, `-i` evaluating what is
-// assigned). The saved-state array is made a plain array again, or nothing is set when it cannot
+// assigned), and it reads nothing unless both worked (`enable -n local` or `unset` would leave
+// the file's values in globals, or attributes on its variables). The saved-state array is made a plain array again, or nothing is set when it cannot
 // be. Each bash statement costs a few µs on a cold shell, per command. zsh runs these under
 // `emulate -L zsh`, so the user's options (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change how
 // they read.
 // sh keeps the typed prefix assignment: its prompt hook runs in a subshell (`PS1='$(…)'`), which
 // cannot restore anything, and sh reads whole lines, so length costs it little.
+
+import { MAX_EXEC_ENV_ENTRIES } from '../exec/options';
 
 /**
  * Name of the saved-state array (name, how it was, old value per variable). How it was: `u` unset,
@@ -33,29 +36,34 @@ const SAVED = '__orchflow_saved';
 const NAME_CASE = `'' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*`;
 
 function bashFunctions(file: string): string {
-  // The saved state is prepended, so the restore walks it forwards (shifting its positional
-  // parameters) and still puts back a name's oldest value last.
+  // env_set and env_out take one variable each and call themselves with the rest (`"${@:3}"`): no
+  // loop that a disabled `shift` could keep from ending, no `set --` a disabled `set` could leave
+  // undone. Under FUNCNEST a restore never goes deeper than the assignment it undoes went.
+  // The saved state is prepended, so the restore walks it forwards and still puts back a name's
+  // oldest value last. A variable that was unset may still be a nameref without a value (`-R`
+  // and `-v` are false for it): `unset -n` clears that first, and nothing is set when it cannot.
   return `${SAVED}=()
 __orchflow_env_args() {
-  [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]] || { builtin unset -v ${SAVED}; ${SAVED}=(); }
-  while (($# > 1)) && [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]]; do
+  [[ -R ${SAVED} ]] && builtin unset -n ${SAVED}
+  [[ \${${SAVED}@a} == a ]] || { builtin unset -v ${SAVED} && ${SAVED}=(); }
+  __orchflow_env_set "$@"
+}
+__orchflow_env_set() {
+  if (($# > 1)) && [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]]; then
     case $1 in ${NAME_CASE}) ;; *)
       [[ ! -R $1 ]] && case \${!1@a} in
         '' | x)
-          if [[ -v $1 ]]; then ${SAVED}=("$1" "s\${!1@a}" "\${!1}" "\${${SAVED}[@]}")
-          else ${SAVED}=("$1" u '' "\${${SAVED}[@]}"); fi
-          builtin declare -gx "$1=$2" ;;
+          if [[ -v $1 ]]; then ${SAVED}=("$1" "s\${!1@a}" "\${!1}" "\${${SAVED}[@]}") && builtin declare -gx -- "$1=$2"
+          else builtin unset -n -- "$1" && ${SAVED}=("$1" u '' "\${${SAVED}[@]}") && builtin declare -gx -- "$1=$2"; fi ;;
       esac ;;
     esac
-    builtin shift 2
-  done
+    (($# > 3)) && __orchflow_env_set "\${@:3}"
+  fi
 }
 __orchflow_env_in() {
-  builtin local -a __orchflow_ls __orchflow_w
-  builtin local __orchflow_l __orchflow_p
-  builtin unset -v __orchflow_ls __orchflow_w __orchflow_l __orchflow_p
-  if [[ -f ${file} && ! -L ${file} ]]; then
-    builtin mapfile -t __orchflow_ls < ${file}
+  if builtin local -a __orchflow_ls __orchflow_w && builtin local __orchflow_l __orchflow_p &&
+    builtin unset -v __orchflow_ls __orchflow_w __orchflow_l __orchflow_p && [[ -f ${file} && ! -L ${file} ]]; then
+    builtin mapfile -t -n ${MAX_EXEC_ENV_ENTRIES + 1} __orchflow_ls < ${file}
     for __orchflow_l in "\${__orchflow_ls[@]}"; do
       [[ $__orchflow_l == . ]] && __orchflow_p=.
       [[ -z $__orchflow_p && $__orchflow_l == *=* ]] && __orchflow_w+=("\${__orchflow_l%%=*}" "\${__orchflow_l#*=}")
@@ -64,32 +72,45 @@ __orchflow_env_in() {
   fi
 }
 __orchflow_env_out() {
-  builtin set -- "\${${SAVED}[@]}"
-  ${SAVED}=()
-  while (($# > 2)); do
+  if (($# > 2)); then
     case $1 in ${NAME_CASE}) ;; *)
       [[ ! -R $1 ]] && case \${!1@a} in
         '' | x)
           case $2 in
-            u) builtin unset -v "$1" ;;
-            sx) builtin declare -gx "$1=$3" ;;
-            s) builtin declare -g +x "$1=$3" ;;
+            u) builtin unset -v -- "$1" || builtin declare -g +x -- "$1=" ;;
+            sx) { [[ -v $1 ]] || builtin unset -n -- "$1"; } && builtin declare -gx -- "$1=$3" ;;
+            s) { [[ -v $1 ]] || builtin unset -n -- "$1"; } && builtin declare -g +x -- "$1=$3" ;;
           esac ;;
       esac ;;
     esac
-    builtin shift 3
-  done
+    (($# > 5)) && __orchflow_env_out "\${@:4}"
+  fi
 }`;
 }
 
+/**
+ * The prompt hook's part (bash): puts back what the command's variables replaced. The saved
+ * state is only read, and only cleared, while it is a plain array (a command may have made it a
+ * nameref to another variable).
+ */
+export const BASH_ENV_RESTORE = `((\${#${SAVED}[@]})) && [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]] && {
+    __orchflow_env_out "\${${SAVED}[@]}"
+    ${SAVED}=()
+  }`;
+
 function zshFunctions(file: string): string {
   // ${(tP)n}: the type of the variable named by n ('' when unset); only plain scalars are touched.
+  // The walk is by index (a disabled `shift` cannot keep it from ending), and the saved state must
+  // be a plain array (an association would make every assignment to it fail) or nothing is set.
   return `typeset -ga ${SAVED}=()
 __orchflow_env_args() {
   emulate -L zsh
   local __orchflow_n
-  while (( $# > 1 )); do
-    __orchflow_n=$1
+  local -i __orchflow_i
+  [[ \${(t)${SAVED}} == array ]] || { builtin unset ${SAVED} && typeset -ga ${SAVED}=(); }
+  [[ \${(t)${SAVED}} == array ]] || argv=()
+  for ((__orchflow_i = 1; __orchflow_i < $# && __orchflow_i < ${2 * MAX_EXEC_ENV_ENTRIES}; __orchflow_i += 2)); do
+    __orchflow_n=\${argv[__orchflow_i]}
     case $__orchflow_n in (${NAME_CASE}) ;; (*)
       case \${(tP)__orchflow_n} in
         ('') ${SAVED}+=("$__orchflow_n" u '') ;;
@@ -97,9 +118,8 @@ __orchflow_env_args() {
         (scalar-export) ${SAVED}+=("$__orchflow_n" x "\${(P)__orchflow_n}") ;;
         (*) __orchflow_n= ;;
       esac
-      [[ -n $__orchflow_n ]] && typeset -gx "$__orchflow_n=$2" ;;
+      [[ -n $__orchflow_n ]] && typeset -gx "$__orchflow_n=\${argv[__orchflow_i + 1]}" ;;
     esac
-    builtin shift 2
   done
 }
 __orchflow_env_in() {
@@ -123,7 +143,7 @@ __orchflow_env_out() {
       case \${(tP)__orchflow_n} in
         ('' | scalar | scalar-export)
           case $__orchflow_f in
-            (u) unset "$__orchflow_n" ;;
+            (u) builtin unset "$__orchflow_n" || typeset -g +x "$__orchflow_n=" ;;
             (x) typeset -gx "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
             (s) typeset -g +x "$__orchflow_n=\${${SAVED}[__orchflow_i + 2]}" ;;
           esac ;;

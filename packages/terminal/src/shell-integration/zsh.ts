@@ -24,10 +24,10 @@ const QUIET = `__orchflow_o=\${options[localoptions]::=on}\${options[allexport]:
 const START = `builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}"`;
 
 const HOOKS = `__orchflow_precmd() {
-  local s=$? ${QUIET}
-  ((\${#__orchflow_saved})) && __orchflow_env_out
+  local __orchflow_s=$? ${QUIET}
+  ((\${#__orchflow_saved})) && [[ \${(t)__orchflow_saved} == array ]] && __orchflow_env_out
   __orchflow_encode_cwd
-  builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$s" "$__orchflow_cwd"
+  builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$__orchflow_s" "$__orchflow_cwd"
 }
 __orchflow_preexec() {
   local ${QUIET}
@@ -37,7 +37,7 @@ __orchflow_arm() {
   local ${QUIET}
   [[ -n $1 && $1 != *[^0-9a-f]* ]] && typeset -g ${TOKEN_VAR}=$1
   if [[ -n $2 && $2 != *[^0-9]* ]]; then __orchflow_env_in "$2"
-  elif [[ -n $2 ]]; then builtin shift; __orchflow_env_args "$@"; fi
+  elif [[ -n $2 ]]; then __orchflow_env_args "\${(@)argv[2,-1]}"; fi
   ${START}
 }`;
 
