@@ -6,7 +6,7 @@
 import { attachRawOutput, defineLazyData } from '@orchflow/terminal/internal';
 import { describe, expect, it } from 'vitest';
 import { jsonUtf8MaxLength, writeJsonUtf8 } from '../src/http/json-utf8';
-import { sseEventBytes } from '../src/http/sse-writer';
+import { sseEventBytes } from '../src/http/sse-events';
 
 // The terminal's decoder: a BOM is text, not a marker to drop.
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });

@@ -2,7 +2,7 @@
 // text form, for any data JSON can carry, and each event owns its memory (kept for replay, it must
 // not pin a slab of Node's shared buffer pool).
 import { describe, expect, test } from 'vitest';
-import { sseEvent, sseEventBytes } from '../src/http/sse-writer';
+import { sseEvent, sseEventBytes } from '../src/http/sse-events';
 
 const cases: [string | undefined, unknown, number | undefined][] = [
   [undefined, { jsonrpc: '2.0', id: 1, result: {} }, 1],

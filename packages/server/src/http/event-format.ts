@@ -11,7 +11,7 @@ import {
   type OrchflowErrorJson,
 } from '@orchflow/protocol';
 import { errorFrame, KEEP_ALIVE_FRAME, messageFrame } from './event-frames';
-import { sseEvent, sseEventBytes } from './sse-writer';
+import { sseEvent, sseEventBytes } from './sse-events';
 
 /** One event stream format. */
 export interface EventFormat {

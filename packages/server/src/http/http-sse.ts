@@ -10,7 +10,8 @@ import { ErrorCode, OrchflowError, type Principal, type ServerInfo } from '@orch
 import type { ChannelServer } from '../channel-server';
 import { sendError } from './http-errors';
 import { openRestConnection } from './rest-connection';
-import { SSE_KEEPALIVE_MS, SseWriter, sseEvent } from './sse-writer';
+import { sseEvent } from './sse-events';
+import { KEEPALIVE_MS, StreamWriter } from './stream-writer';
 
 /** What one SSE stream needs. */
 export interface SseRequest {
@@ -39,7 +40,7 @@ export async function serveSse(
   const headWritten = new Promise<void>((resolve) => {
     openHead = resolve;
   });
-  const writer = new SseWriter(response);
+  const writer = new StreamWriter(response);
   const write = (text: string): Promise<void> => writer.write(text);
   const connection = await openRestConnection(sse.channels, sse.principal, {
     serverInfo: sse.serverInfo,
@@ -65,7 +66,7 @@ export async function serveSse(
   });
   const keepAlive = setInterval(() => {
     if (!writer.busy) void write(': keep-alive\n\n');
-  }, SSE_KEEPALIVE_MS);
+  }, KEEPALIVE_MS);
   keepAlive.unref();
   let cleanup: Promise<void> | undefined;
   const close = (): Promise<void> => {

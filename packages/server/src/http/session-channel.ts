@@ -18,7 +18,7 @@ import { InFlightLimit } from '../limits/in-flight-limit';
 import type { TrafficObserver } from '../ws/terminal-leases';
 import type { EventFormat } from './event-format';
 import { type SessionEventLimits, SessionEvents } from './session-events';
-import { SseWriter } from './sse-writer';
+import { StreamWriter } from './stream-writer';
 
 /** Limits and hooks of one {@link HttpSessionChannel}. */
 export interface HttpSessionChannelOptions extends SessionEventLimits {
@@ -36,7 +36,7 @@ export interface HttpSessionChannelOptions extends SessionEventLimits {
 
 interface Stream {
   response: ServerResponse;
-  writer: SseWriter;
+  writer: StreamWriter;
 }
 
 /** An {@link IpcChannel} whose client speaks POST in and an event stream (SSE or frames) out. */
@@ -130,7 +130,7 @@ export class HttpSessionChannel implements IpcChannel {
       response.end(format.error(OrchflowError.from(error).toJson()));
       return;
     }
-    const stream: Stream = { response, writer: new SseWriter(response) };
+    const stream: Stream = { response, writer: new StreamWriter(response) };
     this.stream = stream;
     stream.writer.keepAlive(format.keepAlive);
     response.once('close', () => this.detach(stream));

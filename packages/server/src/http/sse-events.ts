@@ -1,14 +1,8 @@
-// Writing Server-Sent Events to a response in order: each write waits for the socket to drain,
-// with a single 'drain'/'close' listener pair at a time, so a slow reader holds the writer back
-// instead of the response buffering without bound. Shared by the terminal output stream and the
-// JSON-RPC session stream.
-import type { ServerResponse } from 'node:http';
+// Server-Sent Events as text or bytes: what the terminal output stream and a session's SSE event
+// stream write (through stream-writer.ts).
 import type { JsonRpcMessage } from '@orchflow/protocol';
 import { rawOutputOf } from '@orchflow/terminal/internal';
 import { jsonUtf8MaxLength, writeJsonUtf8 } from './json-utf8';
-
-/** Interval of SSE comment lines that keep proxies from closing an idle stream. */
-export const SSE_KEEPALIVE_MS = 15_000;
 
 /** One SSE event as text: `event:` (omitted for the default `message`), `id:`, one `data:` line. */
 export function sseEvent(name: string | undefined, data: unknown, id?: number): string {
@@ -81,48 +75,4 @@ function sseHead(name: string | undefined, id: number | undefined): string {
   const eventLine = name === undefined ? '' : `event: ${name}\n`;
   const idLine = id === undefined ? '' : `id: ${id}\n`;
   return `${eventLine}${idLine}data: `;
-}
-
-/** Writes to a response in order, waiting for 'drain' with a single listener pair at a time. */
-export class SseWriter {
-  private waiting: Promise<void> | undefined;
-
-  constructor(private readonly response: ServerResponse) {}
-
-  /** True while written text waits for the socket (a keep-alive would only add to it). */
-  get busy(): boolean {
-    return this.waiting !== undefined;
-  }
-
-  /** True once the response can take no more text. */
-  get ended(): boolean {
-    return this.response.destroyed || this.response.writableEnded;
-  }
-
-  /** Writes `text` (or its UTF-8 bytes); resolves once the socket took it (drained) or closed. */
-  async write(text: string | Uint8Array): Promise<void> {
-    while (this.waiting) await this.waiting;
-    const response = this.response;
-    if (this.ended || response.write(text)) return;
-    this.waiting = new Promise<void>((resolve) => {
-      const done = (): void => {
-        response.off('drain', done);
-        response.off('close', done);
-        this.waiting = undefined;
-        resolve();
-      };
-      response.on('drain', done);
-      response.on('close', done);
-    });
-    await this.waiting;
-  }
-
-  /** Writes `text` (an SSE comment by default) every {@link SSE_KEEPALIVE_MS} until the response closes. */
-  keepAlive(text: string | Uint8Array = ': keep-alive\n\n'): void {
-    const timer = setInterval(() => {
-      if (!this.busy) void this.write(text);
-    }, SSE_KEEPALIVE_MS);
-    timer.unref();
-    this.response.once('close', () => clearInterval(timer));
-  }
 }
