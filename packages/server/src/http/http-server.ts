@@ -13,7 +13,7 @@
 // /metrics` serves the Prometheus scrape under its own access rule (see http-metrics.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode, OrchflowError, PROTOCOL_VERSION, type Principal } from '@orchflow/protocol';
+import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 import FindMyWay from 'find-my-way';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { channelServerOf } from '../channel-server';
@@ -34,10 +34,11 @@ import {
   enforceBodyDeadline,
 } from './body-deadline';
 import { allowOrigin, answerPreflight, isPreflight } from './http-cors';
-import { sendError, sendJson, sendText } from './http-errors';
+import { sendError } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
 import { type MountedMetrics, mountMetrics } from './http-metrics';
-import { ROUTES, type Route } from './http-routes';
+import { ownHandlers } from './http-own-handlers';
+import { ROUTES } from './http-routes';
 import {
   DEFAULT_HTTP_MAX_BODY_BYTES,
   DEFAULT_HTTP_MAX_CONCURRENT,
@@ -51,11 +52,7 @@ import {
   type LoginCodeOptions,
 } from './http-server-options';
 import { HttpSessions, sessionErrorStatus } from './http-sessions';
-import { serveSse } from './http-sse';
-import { openApiDocument } from './openapi';
-import { openRestConnection } from './rest-connection';
 import { type Handler, serveRestRoute } from './rest-route';
-import { RPC_STREAM_PATH } from './rpc-upload';
 
 /** REST + SSE over HTTP for an Orchestrator. */
 export class HttpServer {
@@ -118,67 +115,17 @@ export class HttpServer {
       maxStallMs: options.maxStallMs,
       onError: options.onError,
     });
-    const own = new Map<string, Handler>();
-    const on = (method: Route['method'], path: string, handler: Handler) =>
-      own.set(`${method} ${path}`, handler);
-    on('GET', '/v1/health', async (_request, response) =>
-      sendJson(response, 200, { ok: true, protocolVersion: PROTOCOL_VERSION }),
-    );
-    let openApi: string | undefined;
-    on('GET', '/v1/openapi.json', async (_request, response) => {
-      openApi ??= JSON.stringify(
-        openApiDocument({
-          version: options.serverInfo?.version ?? PROTOCOL_VERSION,
-          bearerAuth: (options.auth?.size ?? 0) > 0,
-        }),
-      );
-      sendText(response, openApi);
+    const own = ownHandlers({
+      options,
+      channels,
+      sessions: this.sessions,
+      principal: (request) => this.principal(request),
+      openStream: (principal) => this.openStream(principal),
+      messageStreamOpened: (response) => {
+        this.messageStreams++;
+        response.once('close', () => this.messageStreams--);
+      },
     });
-    on('GET', '/v1/session', async (request, response) => {
-      const connection = await openRestConnection(channels, this.principal(request), {
-        serverInfo: options.serverInfo,
-      });
-      await connection.close();
-      sendJson(response, 200, connection.session);
-    });
-    on('GET', '/v1/terminals/:terminalId/stream', async (request, response, found) => {
-      const principal = this.principal(request);
-      const release = this.openStream(principal);
-      try {
-        await serveSse(request, response, {
-          channels,
-          principal,
-          terminalId: found.params.terminalId ?? '',
-          fromOffsetQuery: found.query.fromOffset,
-          serverInfo: options.serverInfo,
-          maxStallMs: options.maxStallMs,
-          onClosed: release,
-        });
-      } catch (error) {
-        // Refused before a connection existed (bad offset): there is nothing to clean up later.
-        release();
-        throw error;
-      }
-    });
-    on('POST', '/v1/rpc', (request, response) =>
-      this.sessions.post(request, response, this.principal(request)),
-    );
-    on('GET', '/v1/rpc', async (request, response) => {
-      const principal = this.principal(request);
-      const release = this.openStream(principal);
-      response.once('close', release);
-      this.sessions.stream(request, response, principal);
-    });
-    // A message stream stays open like an event stream, but a session holds at most one (a newer
-    // one replaces it), so `maxSessions` bounds them: they take neither a stream's nor a request's slot.
-    on('POST', RPC_STREAM_PATH, async (request, response) => {
-      this.sessions.upload(request, response, this.principal(request));
-      this.messageStreams++;
-      response.once('close', () => this.messageStreams--);
-    });
-    on('DELETE', '/v1/rpc', (request, response) =>
-      this.sessions.remove(request, response, this.principal(request)),
-    );
     // The table is the served surface: a route without a handler, or a handler without a route,
     // fails here rather than leaving a gap between the server and its OpenAPI document.
     for (const route of ROUTES) {
