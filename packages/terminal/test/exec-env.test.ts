@@ -290,3 +290,65 @@ describe('bash and zsh env hooks against disabled builtins and prepared variable
     expect((await t.execute('echo "[${TRACEPARENT-unset}]"')).stdout).toBe('[unset]\n');
   });
 });
+
+// A second attacker's review, of the hooks above.
+describe('env hooks: ERR traps, FUNCNEST, IFS, namerefs on their own state, the env file', () => {
+  const fixture = terminalFixture('exec-env-sabotage-2');
+
+  test.each([false, true])(
+    'bash (line editing %s): an ERR trap never fires inside the hooks',
+    async (lineEditing) => {
+      const t = await fixture.spawnWith({ shell: 'bash', lineEditing });
+      const log = join(fixture.dir(), `err-${lineEditing}`);
+      await t.execute(`set -E; trap 'echo "$FUNCNAME" >> ${log}' ERR`);
+      const r = await t.execute('echo ran', { env: { TRACEPARENT: TP, TRACESTATE: TS } });
+      expect(r).toMatchObject({ stdout: 'ran\n', exitCode: 0 });
+      expect(readdirSync(fixture.dir())).not.toContain(`err-${lineEditing}`);
+    },
+  );
+
+  test('bash: with FUNCNEST=3 a command with several variables still runs, and they go', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    await t.execute('FUNCNEST=3');
+    const r = await t.execute('printenv A B C', { env: { A: 'a', B: 'b', C: 'c' } });
+    expect(r).toMatchObject({ stdout: 'a\nb\nc\n', exitCode: 0 });
+    expect((await t.execute('printenv A B C || echo gone')).stdout).toBe('gone\n');
+  });
+
+  test('bash: digits in IFS do not change the exit status the prompt reports', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    await t.execute('IFS=0');
+    expect((await t.execute('(exit 10)')).exitCode).toBe(10);
+    expect((await t.execute('(exit 103)', { env: { TRACEPARENT: TP } })).exitCode).toBe(103);
+    expect((await t.execute('true')).exitCode).toBe(0);
+  });
+
+  test('bash: a readonly nameref as the hooks’ saved state runs nothing, and the command runs', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    const pwned = join(fixture.dir(), 'pwned-ro');
+    await t.execute(`x=(a b c); unset __orchflow_saved; declare -rn __orchflow_saved='x[$(touch ${pwned})]'`);
+    const r = await t.execute('echo ran', { env: { TRACEPARENT: TP } });
+    expect(r).toMatchObject({ stdout: 'ran\n', exitCode: 0 });
+    expect((await t.execute('echo "${x[*]}"')).stdout).toBe('a b c\n');
+    expect(readdirSync(fixture.dir())).not.toContain('pwned-ro');
+  });
+
+  test.skipIf(!hasShell('zsh'))(
+    'zsh: KSH_ARRAYS and an empty first element do not skip the restore',
+    async () => {
+      const t = await fixture.spawnWith({ shell: 'zsh' });
+      await t.execute("setopt KSH_ARRAYS; __orchflow_saved=('')");
+      expect((await t.execute('printenv TRACESTATE', { env: { TRACESTATE: 'k=v' } })).stdout).toBe('k=v\n');
+      expect((await t.execute('printenv TRACESTATE || echo gone')).stdout).toBe('gone\n');
+    },
+  );
+
+  test('bash with a line editor: the env file is empty once its command started', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash', lineEditing: true });
+    // What a later command can do: find the file from the hook's text, and read it.
+    const envFile = `"$(declare -f __orchflow_env_in | sed -n "s/.*-f '\\([^']*\\)'.*/\\1/p")/env-1"`;
+    const r = await t.execute(`cat ${envFile}; echo "[$TRACESTATE]"`, { env: { TRACESTATE: 'secret' } });
+    expect(r.stdout).toBe('[secret]\n');
+    expect((await t.execute(`wc -c < ${envFile}`)).stdout.trim()).toBe('0');
+  });
+});

@@ -4,7 +4,16 @@
 // where creating and removing a file per command cost ~80 µs here. The directory is the
 // terminal's, so a command may have removed or replaced the file: then it is created afresh
 // (exclusively, never through a link) rather than written where the shell no longer looks.
-import { closeSync, constants, fstatSync, lstatSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  lstatSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** The number the arm is given; the file is `env-<ENV_FILE_ID>` in the private directory. */
@@ -13,6 +22,8 @@ const ENV_FILE_ID = 1;
 /** The env file of one terminal; opened on first use, closed with the terminal. */
 export class CommandEnvFile {
   private fd: number | undefined;
+  /** True while the file holds a command's variables. */
+  private holding = false;
 
   /** The file in `dir`, the terminal's private directory. */
   constructor(private readonly dir: string) {}
@@ -28,7 +39,22 @@ export class CommandEnvFile {
     }
     // Not truncated: the text ends with a `.` line, where readers stop (a syscall less per command).
     writeSync(this.fd, text, 0, 'utf8');
+    this.holding = true;
     return { id: ENV_FILE_ID, path };
+  }
+
+  /**
+   * Empties the file once the shell has read it (its command started): the variables are that
+   * command's, and the next command on the terminal, whoever runs it, must not find them there.
+   */
+  clear(): void {
+    if (!this.holding || this.fd === undefined) return;
+    this.holding = false;
+    try {
+      ftruncateSync(this.fd, 0);
+    } catch {
+      // Gone with its directory: nothing left to read.
+    }
   }
 
   /** True when `path` is still the regular file open as `fd`. */

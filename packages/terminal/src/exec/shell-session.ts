@@ -305,6 +305,9 @@ export class ShellSession {
       case 'start':
         this.prompt.commandStarted();
         if (run) {
+          // The arm read the command's env file before printing its marker (zsh's preexec prints
+          // one with the previous token before the arm runs: that one is not run's).
+          this.envFile.clear();
           run.sawStart = true;
           run.done = undefined;
           run.restartCapture(this.host.pipeline.endOffset);
@@ -318,6 +321,8 @@ export class ShellSession {
         // A newer marker: whatever it says replaces the prompt that was waited on.
         this.prompt.markerSeen();
         if (run) {
+          // Read by now, or never to be (a line ^C dropped before its arm ran).
+          this.envFile.clear();
           // A newer done marker: the earlier one was not the end, and what followed it is output.
           run.releaseHeld();
           run.done = { status: marker.status, cwd: marker.cwd };

@@ -3,7 +3,7 @@
 // starts the same way on every machine. The file holds no secret: the key is read from the
 // terminal at startup and written into the hook functions' bodies (see defineWithKey).
 //
-// - PROMPT_COMMAND runs `__orchflow_prompt $?`, which prints the done marker (that status — an
+// - PROMPT_COMMAND runs `__orchflow_prompt "$?"`, which prints the done marker (that status — an
 //   argument, so no variable of the hook's can clash with one a command's env sets —, cwd, the
 //   command's token) just before each prompt. PROMPT_COMMAND and the functions are readonly, so a
 //   command can neither remove nor redefine them; they are called inside `{ …; } 2>/dev/null`, so
@@ -54,8 +54,8 @@ ${TOKEN_VAR}=0
 ${encodeCwdFunction('bash')}
 ${commandEnvFunctions('bash', dir)}
 ${defineWithKey('bash', HOOKS)}
-builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_args __orchflow_env_set __orchflow_env_in __orchflow_env_out
-PROMPT_COMMAND='{ __orchflow_prompt $?; } 2>/dev/null'
+builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_args __orchflow_env_set __orchflow_env_in __orchflow_env_out __orchflow_env_restore
+PROMPT_COMMAND='{ __orchflow_prompt "$?"; } 2>/dev/null'
 builtin readonly PROMPT_COMMAND
 PS1='\\$ '
 `;

@@ -35,30 +35,46 @@ const SAVED = '__orchflow_saved';
 // A name the hooks may set: a shell identifier that is not orchflow's own.
 const NAME_CASE = `'' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*`;
 
+/**
+ * `fn` called once per `step` words of the caller's arguments, at most MAX_EXEC_ENV_ENTRIES times,
+ * written out as nested `if`s: no loop a disabled `shift` could keep from ending, no `set --` a
+ * disabled `set` could leave undone, and no recursion (each call one level deeper, where FUNCNEST
+ * would abandon the command's whole line). A false `if` ends the walk and returns 0.
+ */
+function unrolled(fn: string, step: number): string {
+  const calls = Array.from(
+    { length: MAX_EXEC_ENV_ENTRIES },
+    (_, k) => `  if (($# > ${k * step + step - 1})); then ${fn} "\${@:${k * step + 1}:${step}}"\n`,
+  );
+  return `${calls.join('')}  ${'fi; '.repeat(MAX_EXEC_ENV_ENTRIES).trim()}`;
+}
+
 function bashFunctions(file: string): string {
-  // env_set and env_out take one variable each and call themselves with the rest (`"${@:3}"`): no
-  // loop that a disabled `shift` could keep from ending, no `set --` a disabled `set` could leave
-  // undone. Under FUNCNEST a restore never goes deeper than the assignment it undoes went.
   // The saved state is prepended, so the restore walks it forwards and still puts back a name's
-  // oldest value last. A variable that was unset may still be a nameref without a value (`-R`
-  // and `-v` are false for it): `unset -n` clears that first, and nothing is set when it cannot.
+  // oldest value last. A nameref is tested with `-R` before anything expands it (expanding one
+  // named `x[$(…)]` would run that); one declared without a target (`-R` and `-v` are false for
+  // it) is cleared with `unset -n` first, and nothing is set when it cannot be. Every function
+  // ends with `[[ -n 0 ]]`: a failed test as its last status would fire an ERR trap.
   return `${SAVED}=()
 __orchflow_env_args() {
   [[ -R ${SAVED} ]] && builtin unset -n ${SAVED}
-  [[ \${${SAVED}@a} == a ]] || { builtin unset -v ${SAVED} && ${SAVED}=(); }
-  __orchflow_env_set "$@"
+  if [[ ! -R ${SAVED} ]]; then
+    [[ \${${SAVED}@a} == a ]] || { builtin unset -v ${SAVED} && ${SAVED}=(); }
+    if [[ \${${SAVED}@a} == a ]]; then
+${unrolled('__orchflow_env_set', 2)}
+    fi
+  fi
+  [[ -n 0 ]]
 }
 __orchflow_env_set() {
-  if (($# > 1)) && [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]]; then
-    case $1 in ${NAME_CASE}) ;; *)
-      [[ ! -R $1 ]] && case \${!1@a} in
-        '' | x)
-          if [[ -v $1 ]]; then ${SAVED}=("$1" "s\${!1@a}" "\${!1}" "\${${SAVED}[@]}") && builtin declare -gx -- "$1=$2"
-          else builtin unset -n -- "$1" && ${SAVED}=("$1" u '' "\${${SAVED}[@]}") && builtin declare -gx -- "$1=$2"; fi ;;
-      esac ;;
-    esac
-    (($# > 3)) && __orchflow_env_set "\${@:3}"
-  fi
+  case $1 in ${NAME_CASE}) ;; *)
+    [[ ! -R $1 ]] && case \${!1@a} in
+      '' | x)
+        if [[ -v $1 ]]; then ${SAVED}=("$1" "s\${!1@a}" "\${!1}" "\${${SAVED}[@]}") && builtin declare -gx -- "$1=$2"
+        else builtin unset -n -- "$1" && ${SAVED}=("$1" u '' "\${${SAVED}[@]}") && builtin declare -gx -- "$1=$2"; fi ;;
+    esac ;;
+  esac
+  [[ -n 0 ]]
 }
 __orchflow_env_in() {
   if builtin local -a __orchflow_ls __orchflow_w && builtin local __orchflow_l __orchflow_p &&
@@ -70,30 +86,33 @@ __orchflow_env_in() {
     done
     __orchflow_env_args "\${__orchflow_w[@]}"
   fi
+  [[ -n 0 ]]
 }
 __orchflow_env_out() {
-  if (($# > 2)); then
-    case $1 in ${NAME_CASE}) ;; *)
-      [[ ! -R $1 ]] && case \${!1@a} in
-        '' | x)
-          case $2 in
-            u) builtin unset -v -- "$1" || builtin declare -g +x -- "$1=" ;;
-            sx) { [[ -v $1 ]] || builtin unset -n -- "$1"; } && builtin declare -gx -- "$1=$3" ;;
-            s) { [[ -v $1 ]] || builtin unset -n -- "$1"; } && builtin declare -g +x -- "$1=$3" ;;
-          esac ;;
-      esac ;;
-    esac
-    (($# > 5)) && __orchflow_env_out "\${@:4}"
-  fi
+${unrolled('__orchflow_env_restore', 3)}
+  [[ -n 0 ]]
+}
+__orchflow_env_restore() {
+  case $1 in ${NAME_CASE}) ;; *)
+    [[ ! -R $1 ]] && case \${!1@a} in
+      '' | x)
+        case $2 in
+          u) builtin unset -v -- "$1" || builtin declare -g +x -- "$1=" ;;
+          sx) { [[ -v $1 ]] || builtin unset -n -- "$1"; } && builtin declare -gx -- "$1=$3" ;;
+          s) { [[ -v $1 ]] || builtin unset -n -- "$1"; } && builtin declare -g +x -- "$1=$3" ;;
+        esac ;;
+    esac ;;
+  esac
+  [[ -n 0 ]]
 }`;
 }
 
 /**
  * The prompt hook's part (bash): puts back what the command's variables replaced. The saved
  * state is only read, and only cleared, while it is a plain array (a command may have made it a
- * nameref to another variable).
+ * nameref, whose expansion could run what its target's subscript holds).
  */
-export const BASH_ENV_RESTORE = `((\${#${SAVED}[@]})) && [[ \${${SAVED}@a} == a && ! -R ${SAVED} ]] && {
+export const BASH_ENV_RESTORE = `[[ ! -R ${SAVED} ]] && ((\${#${SAVED}[@]})) && [[ \${${SAVED}@a} == a ]] && {
     __orchflow_env_out "\${${SAVED}[@]}"
     ${SAVED}=()
   }`;

@@ -25,7 +25,7 @@ const START = `builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}
 
 const HOOKS = `__orchflow_precmd() {
   local __orchflow_s=$? ${QUIET}
-  ((\${#__orchflow_saved})) && [[ \${(t)__orchflow_saved} == array ]] && __orchflow_env_out
+  ((\${#__orchflow_saved[@]})) && [[ \${(t)__orchflow_saved} == array ]] && __orchflow_env_out
   __orchflow_encode_cwd
   builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$__orchflow_s" "$__orchflow_cwd"
 }
