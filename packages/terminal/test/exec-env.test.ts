@@ -329,6 +329,7 @@ describe('env hooks: ERR traps, FUNCNEST, IFS, namerefs on their own state, the 
     await t.execute(`x=(a b c); unset __orchflow_saved; declare -rn __orchflow_saved='x[$(touch ${pwned})]'`);
     const r = await t.execute('echo ran', { env: { TRACEPARENT: TP } });
     expect(r).toMatchObject({ stdout: 'ran\n', exitCode: 0 });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
     expect((await t.execute('echo "${x[*]}"')).stdout).toBe('a b c\n');
     expect(readdirSync(fixture.dir())).not.toContain('pwned-ro');
   });
