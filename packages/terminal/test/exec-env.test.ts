@@ -307,12 +307,28 @@ describe('env hooks: ERR traps, FUNCNEST, IFS, namerefs on their own state, the 
     },
   );
 
+  test.each([
+    { shell: 'bash', lineEditing: false },
+    { shell: 'bash', lineEditing: true },
+    ...['zsh'].filter(hasShell).map((shell) => ({ shell, lineEditing: false })),
+  ])(
+    '$shell (line editing $lineEditing): all sixteen variables arrive, and all go',
+    async ({ shell, lineEditing }) => {
+      const t = await fixture.spawnWith({ shell, lineEditing });
+      const names = Array.from({ length: 16 }, (_, i) => `V${i}`);
+      const env = Object.fromEntries(names.map((name, i) => [name, `value ${i}`]));
+      const r = await t.execute(`printenv ${names.join(' ')}`, { env });
+      expect(r.stdout).toBe(names.map((_, i) => `value ${i}\n`).join(''));
+      expect((await t.execute(`printenv ${names.join(' ')} || echo gone`)).stdout).toBe('gone\n');
+    },
+  );
+
   test('bash: with FUNCNEST=3 a command with several variables still runs, and they go', async () => {
     const t = await fixture.spawnWith({ shell: 'bash' });
     await t.execute('FUNCNEST=3');
-    const r = await t.execute('printenv A B C', { env: { A: 'a', B: 'b', C: 'c' } });
-    expect(r).toMatchObject({ stdout: 'a\nb\nc\n', exitCode: 0 });
-    expect((await t.execute('printenv A B C || echo gone')).stdout).toBe('gone\n');
+    const r = await t.execute('printenv A B C D', { env: { A: 'a', B: 'b', C: 'c', D: 'd' } });
+    expect(r).toMatchObject({ stdout: 'a\nb\nc\nd\n', exitCode: 0 });
+    expect((await t.execute('printenv A B C D || echo gone')).stdout).toBe('gone\n');
   });
 
   test('bash: digits in IFS do not change the exit status the prompt reports', async () => {

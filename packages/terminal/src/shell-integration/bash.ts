@@ -16,7 +16,7 @@
 //   and run with allexport/xtrace/errexit/nounset off (`local -`): under `set -a` the token the
 //   arm assigns would otherwise be exported to every later program.
 
-import { BASH_ENV_RESTORE, commandEnvFunctions } from './command-env';
+import { BASH_ENV_RESTORE, commandEnvFunctions, SHORT_WALK } from './command-env';
 import { MarkerKind } from './marker-format';
 import { defineWithKey, encodeCwdFunction, markerFormat, TOKEN_VAR } from './rc-snippets';
 
@@ -33,7 +33,9 @@ __orchflow_arm() {
   case $1 in '' | *[!0-9a-f]*) ;; *) ${TOKEN_VAR}=$1 ;; esac
   case $2 in
     '') ;;
-    *[!0-9]*) __orchflow_env_args "\${@:2}" ;;
+    *[!0-9]*)
+      __orchflow_env_args "\${@:2}"
+      if (($# > ${2 * SHORT_WALK + 2})); then __orchflow_env_more "\${@:2}"; fi ;;
     *) __orchflow_env_in "$2" ;;
   esac
   builtin printf '${markerFormat(MarkerKind.Start)}' "$${TOKEN_VAR}"
@@ -54,7 +56,7 @@ ${TOKEN_VAR}=0
 ${encodeCwdFunction('bash')}
 ${commandEnvFunctions('bash', dir)}
 ${defineWithKey('bash', HOOKS)}
-builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_args __orchflow_env_set __orchflow_env_in __orchflow_env_out __orchflow_env_restore
+builtin readonly -f __orchflow_prompt __orchflow_arm __orchflow_encode_cwd __orchflow_env_args __orchflow_env_more __orchflow_env_set __orchflow_env_in __orchflow_env_out __orchflow_env_out_more __orchflow_env_restore
 PROMPT_COMMAND='{ __orchflow_prompt "$?"; } 2>/dev/null'
 builtin readonly PROMPT_COMMAND
 PS1='\\$ '

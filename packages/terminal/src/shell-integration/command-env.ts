@@ -36,18 +36,26 @@ const SAVED = '__orchflow_saved';
 const NAME_CASE = `'' | [0-9]* | *[!A-Za-z0-9_]* | __orchflow*`;
 
 /**
- * `fn` called once per `step` words of the caller's arguments, at most MAX_EXEC_ENV_ENTRIES times,
- * written out as nested `if`s: no loop a disabled `shift` could keep from ending, no `set --` a
- * disabled `set` could leave undone, and no recursion (each call one level deeper, where FUNCNEST
- * would abandon the command's whole line). A false `if` ends the walk and returns 0.
+ * `fn` called once per `step` words of the caller's arguments, from word `from` (1-based) on, at
+ * most `count` times, written out as nested `if`s: no loop a disabled `shift` could keep from
+ * ending, no `set --` a disabled `set` could leave undone, and no recursion (each call one level
+ * deeper, where FUNCNEST would abandon the command's whole line). A false `if` ends the walk and
+ * returns 0. bash copies a function's body each time it is called, so the common case (one or two
+ * variables) runs in a short function and only more variables reach the long one.
  */
-function unrolled(fn: string, step: number): string {
-  const calls = Array.from(
-    { length: MAX_EXEC_ENV_ENTRIES },
-    (_, k) => `  if (($# > ${k * step + step - 1})); then ${fn} "\${@:${k * step + 1}:${step}}"\n`,
-  );
-  return `${calls.join('')}  ${'fi; '.repeat(MAX_EXEC_ENV_ENTRIES).trim()}`;
+function unrolled(fn: string, step: number, from: number, count: number): string {
+  const calls = Array.from({ length: count }, (_, k) => {
+    const first = from + k * step;
+    return `  if (($# > ${first + step - 2})); then ${fn} "\${@:${first}:${step}}"\n`;
+  });
+  return `${calls.join('')}  ${'fi; '.repeat(count).trim()}`;
 }
+
+/**
+ * How many variables the short hooks take; the long ones take the rest, called by the same caller
+ * (one level deep, not two, under FUNCNEST). Exported for bash.ts's arm.
+ */
+export const SHORT_WALK = 2;
 
 function bashFunctions(file: string): string {
   // The saved state is prepended, so the restore walks it forwards and still puts back a name's
@@ -61,8 +69,14 @@ __orchflow_env_args() {
   if [[ ! -R ${SAVED} ]]; then
     [[ \${${SAVED}@a} == a ]] || { builtin unset -v ${SAVED} && ${SAVED}=(); }
     if [[ \${${SAVED}@a} == a ]]; then
-${unrolled('__orchflow_env_set', 2)}
+${unrolled('__orchflow_env_set', 2, 1, SHORT_WALK)}
     fi
+  fi
+  [[ -n 0 ]]
+}
+__orchflow_env_more() {
+  if [[ ! -R ${SAVED} ]] && [[ \${${SAVED}@a} == a ]]; then
+${unrolled('__orchflow_env_set', 2, 2 * SHORT_WALK + 1, MAX_EXEC_ENV_ENTRIES - SHORT_WALK)}
   fi
   [[ -n 0 ]]
 }
@@ -85,11 +99,16 @@ __orchflow_env_in() {
       [[ -z $__orchflow_p && $__orchflow_l == *=* ]] && __orchflow_w+=("\${__orchflow_l%%=*}" "\${__orchflow_l#*=}")
     done
     __orchflow_env_args "\${__orchflow_w[@]}"
+    if ((\${#__orchflow_w[@]} > ${2 * SHORT_WALK + 1})); then __orchflow_env_more "\${__orchflow_w[@]}"; fi
   fi
   [[ -n 0 ]]
 }
 __orchflow_env_out() {
-${unrolled('__orchflow_env_restore', 3)}
+${unrolled('__orchflow_env_restore', 3, 1, SHORT_WALK)}
+  [[ -n 0 ]]
+}
+__orchflow_env_out_more() {
+${unrolled('__orchflow_env_restore', 3, 3 * SHORT_WALK + 1, MAX_EXEC_ENV_ENTRIES - SHORT_WALK)}
   [[ -n 0 ]]
 }
 __orchflow_env_restore() {
@@ -114,6 +133,7 @@ __orchflow_env_restore() {
  */
 export const BASH_ENV_RESTORE = `[[ ! -R ${SAVED} ]] && ((\${#${SAVED}[@]})) && [[ \${${SAVED}@a} == a ]] && {
     __orchflow_env_out "\${${SAVED}[@]}"
+    if ((\${#${SAVED}[@]} > ${3 * SHORT_WALK + 2})); then __orchflow_env_out_more "\${${SAVED}[@]}"; fi
     ${SAVED}=()
   }`;
 
