@@ -57,6 +57,37 @@ function unrolled(fn: string, step: number, from: number, count: number): string
  */
 export const SHORT_WALK = 2;
 
+/**
+ * bash: saves how variable `$n` was and exports it with value `$v` (`n`, `v`: positional
+ * parameter numbers), unless it is orchflow's, not a shell identifier, or not a plain scalar.
+ */
+function bashSet(n: number, v: number): string {
+  const name = `\${${n}}`;
+  const saved = `"\${${SAVED}[@]}"`;
+  return `case ${name} in ${NAME_CASE}) ;; *)
+    [[ ! -R ${name} ]] && case \${!${n}@a} in
+      '' | x)
+        if [[ -v ${name} ]]; then ${SAVED}=("${name}" "s\${!${n}@a}" "\${!${n}}" ${saved}) && builtin declare -gx -- "${name}=\${${v}}"
+        else builtin unset -n -- "${name}" && ${SAVED}=("${name}" u '' ${saved}) && builtin declare -gx -- "${name}=\${${v}}"; fi ;;
+    esac ;;
+  esac`;
+}
+
+/** bash: puts variable `$n` back as flag `$f` and old value `$o` say (positional parameter numbers). */
+function bashRestore(n: number, f: number, o: number): string {
+  const name = `\${${n}}`;
+  return `case ${name} in ${NAME_CASE}) ;; *)
+    [[ ! -R ${name} ]] && case \${!${n}@a} in
+      '' | x)
+        case \${${f}} in
+          u) builtin unset -v -- "${name}" || builtin declare -g +x -- "${name}=" ;;
+          sx) { [[ -v ${name} ]] || builtin unset -n -- "${name}"; } && builtin declare -gx -- "${name}=\${${o}}" ;;
+          s) { [[ -v ${name} ]] || builtin unset -n -- "${name}"; } && builtin declare -g +x -- "${name}=\${${o}}" ;;
+        esac ;;
+    esac ;;
+  esac`;
+}
+
 function bashFunctions(file: string): string {
   // The saved state is prepended, so the restore walks it forwards and still puts back a name's
   // oldest value last. A nameref is tested with `-R` before anything expands it (expanding one
@@ -68,8 +99,11 @@ __orchflow_env_args() {
   [[ -R ${SAVED} ]] && builtin unset -n ${SAVED}
   if [[ ! -R ${SAVED} ]]; then
     [[ \${${SAVED}@a} == a ]] || { builtin unset -v ${SAVED} && ${SAVED}=(); }
-    if [[ \${${SAVED}@a} == a ]]; then
-${unrolled('__orchflow_env_set', 2, 1, SHORT_WALK)}
+    if [[ \${${SAVED}@a} == a ]] && (($# > 1)); then
+      ${bashSet(1, 2)}
+      if (($# > 3)); then
+        ${bashSet(3, 4)}
+      fi
     fi
   fi
   [[ -n 0 ]]
@@ -81,13 +115,7 @@ ${unrolled('__orchflow_env_set', 2, 2 * SHORT_WALK + 1, MAX_EXEC_ENV_ENTRIES - S
   [[ -n 0 ]]
 }
 __orchflow_env_set() {
-  case $1 in ${NAME_CASE}) ;; *)
-    [[ ! -R $1 ]] && case \${!1@a} in
-      '' | x)
-        if [[ -v $1 ]]; then ${SAVED}=("$1" "s\${!1@a}" "\${!1}" "\${${SAVED}[@]}") && builtin declare -gx -- "$1=$2"
-        else builtin unset -n -- "$1" && ${SAVED}=("$1" u '' "\${${SAVED}[@]}") && builtin declare -gx -- "$1=$2"; fi ;;
-    esac ;;
-  esac
+  ${bashSet(1, 2)}
   [[ -n 0 ]]
 }
 __orchflow_env_in() {
@@ -104,7 +132,12 @@ __orchflow_env_in() {
   [[ -n 0 ]]
 }
 __orchflow_env_out() {
-${unrolled('__orchflow_env_restore', 3, 1, SHORT_WALK)}
+  if (($# > 2)); then
+    ${bashRestore(1, 2, 3)}
+    if (($# > 5)); then
+      ${bashRestore(4, 5, 6)}
+    fi
+  fi
   [[ -n 0 ]]
 }
 __orchflow_env_out_more() {
@@ -112,16 +145,7 @@ ${unrolled('__orchflow_env_restore', 3, 3 * SHORT_WALK + 1, MAX_EXEC_ENV_ENTRIES
   [[ -n 0 ]]
 }
 __orchflow_env_restore() {
-  case $1 in ${NAME_CASE}) ;; *)
-    [[ ! -R $1 ]] && case \${!1@a} in
-      '' | x)
-        case $2 in
-          u) builtin unset -v -- "$1" || builtin declare -g +x -- "$1=" ;;
-          sx) { [[ -v $1 ]] || builtin unset -n -- "$1"; } && builtin declare -gx -- "$1=$3" ;;
-          s) { [[ -v $1 ]] || builtin unset -n -- "$1"; } && builtin declare -g +x -- "$1=$3" ;;
-        esac ;;
-    esac ;;
-  esac
+  ${bashRestore(1, 2, 3)}
   [[ -n 0 ]]
 }`;
 }
