@@ -13,14 +13,14 @@
 // never evaluated; nothing here `eval`s a variable; `continue`, `break` and `return` are not used
 // (a function may shadow them in bash, or `enable -n return` disable it): the walk over the env
 // file's lines stops taking them at the `.` line with a flag. The bash functions that run for
-// every command with variables (env_args, env_out) keep no variables of their own, only
-// positional parameters, which carry no attributes; env_in's locals are unset right after `local`
-// (with `shopt -s localvar_inherit` they would take a global's attributes, `-i` evaluating what is
-// assigned), and it reads nothing unless both worked (`enable -n local` or `unset` would leave
-// the file's values in globals, or attributes on its variables). The saved-state array is made a plain array again, or nothing is set when it cannot
-// be. Each bash statement costs a few µs on a cold shell, per command. zsh runs these under
-// `emulate -L zsh`, so the user's options (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change how
-// they read.
+// every command with variables (env_args, env_set, env_out, env_restore) keep no variables of
+// their own, only positional parameters, which carry no attributes; env_in's locals are unset
+// right after `local` (with `shopt -s localvar_inherit` they would take a global's attributes,
+// `-i` evaluating what is assigned), and it reads nothing unless both worked (`enable -n local` or
+// `unset` would leave the file's values in globals, or attributes on its variables). The
+// saved-state array is made a plain array again, or nothing is set when it cannot be. Each bash
+// statement costs a few µs on a cold shell, per command. zsh runs these under `emulate -L zsh`,
+// so the user's options (KSH_ARRAYS, SH_WORD_SPLIT, NO_UNSET) do not change how they read.
 // sh keeps the typed prefix assignment: its prompt hook runs in a subshell (`PS1='$(…)'`), which
 // cannot restore anything, and sh reads whole lines, so length costs it little.
 
@@ -56,6 +56,19 @@ function unrolled(fn: string, step: number, from: number, count: number): string
  * (one level deep, not two, under FUNCNEST). Exported for bash.ts's arm.
  */
 export const SHORT_WALK = 2;
+
+/**
+ * `body(first)` for the first SHORT_WALK groups of `step` words, written inline (a call less per
+ * variable), each nested in a test that the caller has that group: a false test ends the walk.
+ */
+function inlineWalk(step: number, body: (first: number) => string): string {
+  let text = '';
+  for (let k = SHORT_WALK - 1; k >= 0; k--) {
+    const first = k * step + 1;
+    text = `if (($# > ${first + step - 2})); then\n${body(first)}\n${text ? `${text}\n` : ''}fi`;
+  }
+  return text;
+}
 
 /**
  * bash: saves how variable `$n` was and exports it with value `$v` (`n`, `v`: positional
@@ -99,11 +112,8 @@ __orchflow_env_args() {
   [[ -R ${SAVED} ]] && builtin unset -n ${SAVED}
   if [[ ! -R ${SAVED} ]]; then
     [[ \${${SAVED}@a} == a ]] || { builtin unset -v ${SAVED} && ${SAVED}=(); }
-    if [[ \${${SAVED}@a} == a ]] && (($# > 1)); then
-      ${bashSet(1, 2)}
-      if (($# > 3)); then
-        ${bashSet(3, 4)}
-      fi
+    if [[ \${${SAVED}@a} == a ]]; then
+${inlineWalk(2, (first) => bashSet(first, first + 1))}
     fi
   fi
   [[ -n 0 ]]
@@ -132,12 +142,7 @@ __orchflow_env_in() {
   [[ -n 0 ]]
 }
 __orchflow_env_out() {
-  if (($# > 2)); then
-    ${bashRestore(1, 2, 3)}
-    if (($# > 5)); then
-      ${bashRestore(4, 5, 6)}
-    fi
-  fi
+${inlineWalk(3, (first) => bashRestore(first, first + 1, first + 2))}
   [[ -n 0 ]]
 }
 __orchflow_env_out_more() {
