@@ -19,6 +19,7 @@
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { commandEnvFile } from '../shell-integration/command-env';
 import type { ShellKind } from '../spawn-options';
+import { ENV_NAME } from './options';
 
 /**
  * Longest encoded command typed inline. Well below the 4096-byte canonical line limit of a PTY in
@@ -79,7 +80,7 @@ export function ansiCQuote(text: string): string {
 
 /** `name` when it is a shell identifier (checkExecEnv's rule); anything else is a bug upstream. */
 function identifier(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid variable name '${name.slice(0, 64)}'`);
+  if (!ENV_NAME.test(name)) throw new Error(`invalid variable name '${name.slice(0, 64)}'`);
   return name;
 }
 

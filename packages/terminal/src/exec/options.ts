@@ -45,7 +45,8 @@ export const MAX_EXEC_ENV_CHARS = 1024;
 
 // Values are typed on the shell's input line (see encode.ts), so control characters — which the
 // line discipline or the line editor would act on — are refused rather than escaped.
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A name `ExecOptions.env` may set: a shell identifier. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_VALUE = /^[\x20-\x7e\u00a0-\u{10ffff}]*$/u;
 
 /** Checks a command's `env` option; throws InvalidParams naming the bad entry. */
