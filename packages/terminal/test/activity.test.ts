@@ -279,6 +279,17 @@ describe('a command shorter than a poll', () => {
   });
 });
 
+/** Resolves once process `pid` is `cat` asleep (in read(2), the only place cat sleeps). */
+async function blockedReading(pid: number): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS;
+  for (;;) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/^\d+ \(cat\) S /.test(stat)) return;
+    if (Date.now() > deadline) throw new Error(`cat ${pid} never blocked reading: ${stat}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 // Input reaches the PTY at once, so a program can take an answer and ask again within the
 // millisecond the answer was written. That new wait must still read as begun after the input:
 // a caller that compares `waitingSince` with when it wrote (MCP's terminal_wait) would otherwise
@@ -290,6 +301,9 @@ describe('a wait seen in the millisecond input was written', () => {
       reader.kill();
     });
     const rchar = () => Number(/^rchar:\s*(\d+)/m.exec(readFileSync(`/proc/${reader.pid}/io`, 'utf8'))?.[1]);
+    // Only once cat sleeps in its first read: until then its rchar still grows as the loader reads
+    // libraries, which the tracker (rightly) hears as a new wait, and the first one never settles.
+    await blockedReading(reader.pid ?? 0);
     const tracker = new ActivityTracker('t3', () => ({ activity: 'awaiting_input', readerPid: reader.pid }));
     let clock = 1_000_000;
     const now = vi.spyOn(Date, 'now').mockImplementation(() => clock);
