@@ -2,7 +2,6 @@
 // exit into events and plugin hooks, and killing it (whole process tree) out of the registry. A
 // caller's ConnectionPolicy, when given, also guards the spawn, caps its agent's terminals and
 // tightens the terminal's isolation.
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { MuxBackend, MuxSession } from '@orchflow/mux';
 import {
@@ -17,6 +16,7 @@ import {
   TerminalConfigSchema,
 } from '@orchflow/protocol';
 import type { IsolationLevel } from '@orchflow/security';
+import { flatUuid } from '@orchflow/terminal/internal';
 import type { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown } from './errors';
 import type { EventBus } from './event-bus';
@@ -62,7 +62,7 @@ export class TerminalLifecycle {
       { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode },
       caller,
     );
-    const id = `${this.deps.terminalIdPrefix}${randomUUID()}`;
+    const id = `${this.deps.terminalIdPrefix}${flatUuid()}`;
     const { redactions } = this.deps.security;
     // Its secrets (secretEnv, the policies' secrets and patterns) are redacted at the source.
     const redaction = redactions.create(id, terminalConfig, caller?.policy);

@@ -3,6 +3,7 @@
 // public API: names and shapes here change without notice. Users stream output through
 // `Orchestrator.streamOutput`, `serveChannel` or `OrchflowClient`.
 
+export { flatUuid } from './flat-id';
 export { ChannelFeed, type ChannelFeedOptions, type FeedNotification } from './output/channel-feed';
 export { attachRawOutput, defineLazyData, rawOutputOf } from './output/raw-output';
 export { utf8Decoder } from './output/utf8';

@@ -11,7 +11,7 @@ import { ErrorCode, type ExitInfo, OrchflowError } from '@orchflow/protocol';
 import { Containment } from './containment/containment';
 import { markOwned } from './containment/reaper';
 import { cleanTerminalOutput } from './exec/clean';
-import { ShellSession } from './exec/shell-session';
+import { ShellSession, type ShellSessionHost } from './exec/shell-session';
 import { FlowGate } from './flow-gate';
 import { OutputPipeline } from './output/pipeline';
 import { redactAll } from './output/redaction';
@@ -153,7 +153,9 @@ export async function startPtyHost(
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), spawnTimeoutMs);
   });
-  const outcome = await Promise.race([ready, host.exited.then(() => 'exited' as const), timeout]);
+  // Not raced with `host.exited`: that promise lives as long as the terminal, and the race's
+  // reactions (with the spawn timer) would stay on it. whenReady also resolves at the shell's exit.
+  const outcome = await Promise.race([ready, timeout]);
   clearTimeout(timer);
   if (outcome === 'ready' && host.pipeline.ended === false) return host;
   if (outcome === 'timeout') await killProcessTree(pty.pid, { graceMs: 500 }).catch(() => undefined);
@@ -211,8 +213,9 @@ function wire(
     onResume: () => gate.setBackpressure(false),
   });
   if (replay && replay.length > 0) pipeline.push(opts.redaction ? redactAll(opts.redaction, replay) : replay);
-  let shellPid = pty.pid;
-  const session = new ShellSession({
+  // A plain object of one shape: a getter in a literal makes V8 keep it as a dictionary (~0.8 KB
+  // per terminal, counted a thousand times over).
+  const host: ShellSessionHost = {
     kind: opts.kind,
     nonce,
     awaitingKey,
@@ -222,11 +225,9 @@ function wire(
     // namespace). Interactive shells put themselves in front of the terminal at their first
     // prompt, so the foreground group then is the shell's own pid as seen from here.
     onFirstPrompt: () => {
-      if (opts.launch) shellPid = foregroundProcessGroup(pty.pid) ?? pty.pid;
+      if (opts.launch) host.shellPid = foregroundProcessGroup(pty.pid) ?? pty.pid;
     },
-    get shellPid() {
-      return shellPid;
-    },
+    shellPid: pty.pid,
     dir,
     lineEditing: runsLineEditor(opts.kind, opts.lineEditing),
     initialCwd: opts.cwd,
@@ -237,7 +238,8 @@ function wire(
     write: (data) =>
       pty.write(pty.sharedInput && data.length > 1 && /[\r\n]$/.test(data) ? `\x15${data}` : data),
     killTerminal: () => void killProcessTree(pty.pid).catch(() => undefined),
-  });
+  };
+  const session = new ShellSession(host);
   pty.onData((bytes) => session.handleData(bytes));
   const exited = new Promise<ExitInfo>((resolve) => {
     pty.onExit((info) => {

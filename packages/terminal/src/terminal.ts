@@ -1,7 +1,7 @@
 // `Terminal`: one agent terminal. Composes the process side (a PTY shell with shell integration,
 // or a pipe runner in scripted mode), the output pipeline (scrollback, streaming, snapshots), a
 // FIFO command queue and the process-tree kill. The behaviour of each part lives in its module.
-import { randomUUID } from 'node:crypto';
+
 import {
   type CommandRecord,
   type Disposer,
@@ -25,6 +25,7 @@ import { ActivityTracker, pipeActivitySource, ptyActivitySource } from './activi
 import { checkExecEnv, type ExecOptions, execCancelled, terminalExited } from './exec/options';
 import { type PipeRunner, startPipeHost } from './exec/pipe-runner';
 import { SerialQueue } from './exec/queue';
+import { flatUuid } from './flat-id';
 import type { FlowGate } from './flow-gate';
 import { type CommandEvent, CommandHistory } from './history/command-history';
 import type { OutputPipeline } from './output/pipeline';
@@ -148,7 +149,7 @@ export class Terminal {
   /** Spawns a terminal; resolves once its shell is ready for commands. Rejects with SpawnFailed. */
   static async spawn(options: TerminalSpawnOptions = {}): Promise<Terminal> {
     const {
-      id = randomUUID(),
+      id = flatUuid(),
       spawnTimeoutMs = DEFAULT_SPAWN_TIMEOUT_MS,
       launch,
       spawnPty,

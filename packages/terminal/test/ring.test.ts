@@ -167,10 +167,13 @@ describe('OutputRing', () => {
   });
 
   it('grows towards its capacity keeping every byte at its offset, whatever the append sizes', () => {
-    // Capacities below, at and above the first allocation (4 KiB); appends from 1 byte to more
+    // Capacities below, at and above the first allocation (512 bytes); appends from 1 byte to more
     // than the capacity, so growth, wrapping and oversized appends all meet. The byte at absolute
     // offset o is o % 251, so what the ring must hold is known without keeping a copy.
     for (const [seed, capacity] of [
+      [7, 100],
+      [8, 512],
+      [9, 513],
       [1, 1000],
       [2, 4 * 1024],
       [3, 4 * 1024 + 1],

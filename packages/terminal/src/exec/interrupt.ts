@@ -136,6 +136,10 @@ export interface CommandBaseline {
   jobs: ReadonlySet<number>;
 }
 
+// Shared by every baseline of a shell without jobs (the usual case): a Set is ~150 bytes, and a
+// terminal keeps its last command's baseline.
+const NO_JOBS: ReadonlySet<number> = new Set();
+
 /**
  * The baseline of a command typed now into `shellPid`. Cheap (one small procfs read) because it
  * is taken for every command: a walk of all of /proc would cost milliseconds each time.
@@ -148,7 +152,7 @@ export function commandBaseline(shellPid: number): CommandBaseline {
   } catch {
     // No CONFIG_PROC_CHILDREN or the shell is gone: only start times tell jobs apart.
   }
-  return { typedAt: performance.now(), jobs: new Set(jobs) };
+  return { typedAt: performance.now(), jobs: jobs.length > 0 ? new Set(jobs) : NO_JOBS };
 }
 
 function kill(pid: number): void {

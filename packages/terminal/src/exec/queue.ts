@@ -2,7 +2,8 @@
 
 /** Runs queued jobs one after another, in the order they were queued. */
 export class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
+  // Undefined while nothing is queued: an idle terminal keeps no settled promise chain.
+  private tail: Promise<unknown> | undefined;
   private pending = 0;
 
   /** Number of jobs queued or running. */
@@ -13,8 +14,8 @@ export class SerialQueue {
   /** Queues `job`; it starts once every earlier job has settled (fulfilled or rejected). */
   run<T>(job: () => Promise<T>): Promise<T> {
     this.pending++;
-    const result = this.tail.then(job).finally(() => {
-      this.pending--;
+    const result = (this.tail ?? Promise.resolve()).then(job).finally(() => {
+      if (--this.pending === 0) this.tail = undefined;
     });
     this.tail = result.catch(() => undefined);
     return result;

@@ -158,5 +158,7 @@ export class TypedEcho {
     this.held = [];
     this.heldBytes = 0;
     this.command = '';
+    this.line = '';
+    this.anchor = '';
   }
 }

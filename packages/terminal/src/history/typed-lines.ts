@@ -14,11 +14,17 @@ type EscapeState = 'none' | 'esc' | 'csi' | 'ss3';
 export class TypedLines {
   private line = '';
   private escape: EscapeState = 'none';
-  private readonly decoder = new TextDecoder('utf-8');
+  // Made at the first typed bytes: a decoder holds ~1.3 KB of native memory, and most terminals
+  // (an agent's, driven by execute) are never typed into.
+  private decoder: TextDecoder | undefined;
 
   /** Feeds input; returns the lines it completed (possibly empty strings), in order. */
   feed(data: string | Uint8Array): string[] {
-    const text = typeof data === 'string' ? data : this.decoder.decode(data, { stream: true });
+    let text = data;
+    if (typeof text !== 'string') {
+      this.decoder ??= new TextDecoder('utf-8');
+      text = this.decoder.decode(text, { stream: true });
+    }
     const done: string[] = [];
     for (const ch of text) {
       if (this.skipEscape(ch)) continue;

@@ -24,8 +24,12 @@ export interface RawPage {
   gap?: { from: number; to: number };
 }
 
-/** Bytes a ring starts with: a shell's prompt and a few commands' output fit. */
-const INITIAL_BYTES = 4 * 1024;
+/**
+ * Bytes a ring starts with: a prompt and a few short commands' output fit (spawn and `echo hello`
+ * leave 23 bytes; markers never reach the ring). A thousand idle terminals held 4 MB at 4 KiB; one
+ * that prints doubles its way up, copying less than it appends.
+ */
+const INITIAL_BYTES = 512;
 
 /** Memory of `bytes` that is not zero-filled (see the constructor). */
 function uninitialized(bytes: number): Uint8Array {

@@ -35,10 +35,13 @@ function uptimeTicks(): number {
   return seconds * CLOCK_TICKS_PER_SECOND;
 }
 
+// Before the first sample: one empty map for every sampler (most terminals are never sampled).
+const NO_TICKS: ReadonlyMap<string, number> = new Map();
+
 /** Samples {@link ProcessMetrics} of one process tree; CPU is measured since the previous sample. */
 export class ProcessMetricsSampler {
   /** CPU ticks per process at the previous sample, keyed by pid and start time. */
-  private previousTicks = new Map<string, number>();
+  private previousTicks: ReadonlyMap<string, number> = NO_TICKS;
   private previousAt: bigint | undefined;
 
   /**
