@@ -222,10 +222,22 @@ __orchflow_env_out() {
 }`;
 }
 
+// Stands for the quoted directory in the functions generated once per shell: generating them
+// took ~20 KB of short-lived strings per spawn. A NUL cannot be in an rc file's text otherwise.
+const DIR_MARK = '\0dir\0';
+const generated: { bash?: string; zsh?: string } = {};
+
 /** `__orchflow_env_in <n>` and `__orchflow_env_out` for `shell`, reading files in `dir`. */
 export function commandEnvFunctions(shell: 'bash' | 'zsh', dir: string): string {
-  const file = `'${dir.replaceAll("'", "'\\''")}'/env-"$1"`;
-  return shell === 'bash' ? bashFunctions(file) : zshFunctions(file);
+  let text = generated[shell];
+  if (text === undefined) {
+    const file = `'${DIR_MARK}'/env-"$1"`;
+    text = shell === 'bash' ? bashFunctions(file) : zshFunctions(file);
+    generated[shell] = text;
+  }
+  const quoted = dir.replaceAll("'", "'\\''");
+  // A function, so `$&` or `$'` in the directory's name is not read as a replacement pattern.
+  return text.replaceAll(DIR_MARK, () => quoted);
 }
 
 /**
