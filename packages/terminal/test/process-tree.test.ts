@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -68,6 +68,52 @@ describe('parseProcStat', () => {
       startTime: 999,
       rssPages: 55,
     });
+  });
+
+  it('reads what splitting the fields reads, for every process here, and rejects short lines', () => {
+    // The field-splitting parser it replaced, as the reference.
+    const bySplit = (text: string) => {
+      const open = text.indexOf('(');
+      const close = text.lastIndexOf(')');
+      const rest = text
+        .slice(close + 1)
+        .trim()
+        .split(/\s+/);
+      if (rest.length < 22) return undefined;
+      const num = (field: number) => Number(rest[field - 3]);
+      return {
+        pid: Number(text.slice(0, open).trim()),
+        ppid: num(4),
+        pgid: num(5),
+        sid: num(6),
+        tpgid: num(8),
+        state: rest[0],
+        comm: text.slice(open + 1, close),
+        utime: num(14),
+        stime: num(15),
+        startTime: num(22),
+        rssPages: num(24),
+      };
+    };
+    let compared = 0;
+    for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      expect(parseProcStat(text)).toEqual(bySplit(text));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(3);
+    const line = '7 (x) S 1 7 7 0 -1 4194560 0 0 0 0 7 3 0 0 20 0 1 0 999 1000 55 0\n';
+    expect(parseProcStat(line)).toEqual(bySplit(line));
+    expect(parseProcStat(line)?.tpgid).toBe(-1);
+    for (let end = line.indexOf(')') + 1; end <= line.indexOf(' 55 ') + 1; end++) {
+      expect({ end, info: parseProcStat(line.slice(0, end)) }).toEqual({ end, info: undefined });
+    }
+    expect(parseProcStat(line.slice(0, line.indexOf(' 55 ') + 3))?.rssPages).toBe(55);
   });
 
   it('reads a real process whose executable name has spaces and parentheses', async () => {
