@@ -56,14 +56,14 @@ export function probeTerminal(shellPid: number): ForegroundView | undefined {
  */
 export function readProgress(pid: number): number | undefined {
   try {
-    const io = readFileSync(`/proc/${pid}/io`, 'latin1');
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
     const rchar = /^rchar:\s*(\d+)/m.exec(io)?.[1];
     if (rchar !== undefined) return Number(rchar);
   } catch {
     // Not ours to read: fall back to the scheduler's count, which anyone may read.
   }
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const switches = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1];
     return switches === undefined ? undefined : Number(switches);
   } catch {
@@ -108,7 +108,7 @@ function waitsForTerminal(pid: number): boolean {
 function epollWatchesTerminal(pid: number, epfd: number): boolean {
   let info: string;
   try {
-    info = readFileSync(`/proc/${pid}/fdinfo/${epfd}`, 'latin1');
+    info = readFileSync(`/proc/${pid}/fdinfo/${epfd}`, 'utf8');
   } catch {
     return false;
   }
@@ -150,7 +150,7 @@ function someDescendant(
 
 function childrenOf(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
       .split(' ')
       .filter((s) => s !== '')
       .map(Number);

@@ -47,7 +47,7 @@ export function shellState(pid: number): ShellState {
 function currentSyscall(pid: number): 'running' | { nr: number; fd: number } | undefined {
   try {
     // "<nr> <arg1 hex> …", or "running" for a task on (or waiting for) a CPU.
-    const text = readFileSync(`/proc/${pid}/syscall`, 'latin1');
+    const text = readFileSync(`/proc/${pid}/syscall`, 'utf8');
     if (text.startsWith('running')) return 'running';
     const [nr, arg1] = text.split(' ');
     const call = { nr: Number.parseInt(nr ?? '', 10), fd: Number.parseInt(arg1 ?? '', 16) };
