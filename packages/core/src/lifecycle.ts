@@ -62,7 +62,7 @@ export class TerminalLifecycle {
       { ...checked.data, mode: checked.data.mode ?? this.deps.executionMode },
       caller,
     );
-    const id = `${this.deps.terminalIdPrefix}${flatUuid()}`;
+    const id = flatUuid(this.deps.terminalIdPrefix);
     const { redactions } = this.deps.security;
     // Its secrets (secretEnv, the policies' secrets and patterns) are redacted at the source.
     const redaction = redactions.create(id, terminalConfig, caller?.policy);

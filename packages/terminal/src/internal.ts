@@ -1,5 +1,6 @@
-// @orchflow/terminal/internal — what @orchflow/core's RPC layer composes: the flow-controlled feed
-// that turns one terminal subscription into JSON-RPC notifications on a channel. Not part of the
+// @orchflow/terminal/internal — what @orchflow/core composes: the flow-controlled feed that turns
+// one terminal subscription into JSON-RPC notifications on a channel, raw output on events, and
+// compact ids. Not part of the
 // public API: names and shapes here change without notice. Users stream output through
 // `Orchestrator.streamOutput`, `serveChannel` or `OrchflowClient`.
 

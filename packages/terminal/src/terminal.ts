@@ -1,7 +1,6 @@
 // `Terminal`: one agent terminal. Composes the process side (a PTY shell with shell integration,
 // or a pipe runner in scripted mode), the output pipeline (scrollback, streaming, snapshots), a
 // FIFO command queue and the process-tree kill. The behaviour of each part lives in its module.
-
 import {
   type CommandRecord,
   type Disposer,

@@ -18,7 +18,7 @@ describe("the env hooks name their terminal's directory", () => {
     expect(text).not.toContain('\0');
   });
 
-  test('bash parses them', () => {
-    expect(() => execFileSync('bash', ['-n'], { input: commandEnvFunctions('bash', dir) })).not.toThrow();
+  test.each(['bash', 'zsh'] as const)('%s parses them', (shell) => {
+    expect(() => execFileSync(shell, ['-n'], { input: commandEnvFunctions(shell, dir) })).not.toThrow();
   });
 });

@@ -33,5 +33,10 @@ describe('SerialQueue', () => {
     const sixth = queue.run(job('f', 1));
     await Promise.all([fifth, sixth]);
     expect(log).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].flatMap((name) => [`start ${name}`, `end ${name}`]));
+    // Queued as the only job settles (from its caller's continuation): it still runs, once, after.
+    const eighth = queue.run(job('g', 1)).then(() => queue.run(job('h', 1)));
+    await expect(eighth).resolves.toBe('h');
+    expect(log.slice(-4)).toEqual(['start g', 'end g', 'start h', 'end h']);
+    expect(queue.size).toBe(0);
   });
 });

@@ -15,6 +15,8 @@ export class SerialQueue {
   run<T>(job: () => Promise<T>): Promise<T> {
     this.pending++;
     const result = (this.tail ?? Promise.resolve()).then(job).finally(() => {
+      // Every job queued so far has settled (this one included, bar its last microtasks): a job
+      // queued from here on may start at once.
       if (--this.pending === 0) this.tail = undefined;
     });
     this.tail = result.catch(() => undefined);

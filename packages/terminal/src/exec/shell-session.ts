@@ -132,7 +132,7 @@ export class ShellSession {
     };
   }
 
-  /** Resolves at the shell's first "prompt ready" marker. */
+  /** Resolves at the shell's first "prompt ready" marker, or at its exit (startPtyHost relies on it). */
   whenReady(): Promise<void> {
     return this.prompt.whenReady();
   }
