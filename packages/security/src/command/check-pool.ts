@@ -37,6 +37,11 @@ export const CHECK_DEADLINE_MS = 10_000;
 const POOL_SIZE = 2;
 // A check whose structures grow past this is refused (the worker dies) rather than the process.
 const WORKER_HEAP_MB = 512;
+// A worker keeps nothing of a check once it is judged (its parser and policies are all it holds),
+// yet V8 grows its young generation as it would the orchestrator's, to 16 MB semi-spaces that
+// every later check touches: ~8 MB more resident per worker than this limit allows, for a few more
+// scavenges on the largest inputs (the verdicts do not change: the work budget decides them).
+const WORKER_YOUNG_MB = 8;
 
 // Built ESM and vitest have import.meta.url, built CJS __filename (see parser.ts).
 const url = (import.meta as { url?: string }).url;
@@ -101,7 +106,7 @@ class CheckPool {
     const spec = workerSpec();
     const worker = new Worker(spec.file, {
       eval: spec.eval,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
     });
     const slot: Slot = { worker };
     worker.on('message', (reply: CheckReply) => this.answered(slot, reply));

@@ -1,21 +1,22 @@
 // The worker thread that judges commands off the orchestrator's event loop (see check-pool.ts).
-// It keeps one CommandPolicy per distinct policy it has been sent and answers each request with
+// It keeps one PolicyJudge per distinct policy it has been sent and answers each request with
 // the same PolicyDecision an in-thread check would give; tree-sitter's WASM parser loads here.
 import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import type { CheckReply, CheckRequest } from './check-pool';
-import { CommandPolicy } from './command-policy';
 import { bashParser } from './parser';
+import { PolicyJudge } from './policy-judge';
 
 // Policies are few (one per Orchestrator and connection); the cap only bounds a misuse.
 const MAX_POLICIES = 64;
-const policies = new Map<string, CommandPolicy>();
+const policies = new Map<string, PolicyJudge>();
 
-function policyFor(key: string): CommandPolicy {
+function policyFor(key: string): PolicyJudge {
   let policy = policies.get(key);
   if (!policy) {
     if (policies.size >= MAX_POLICIES) policies.clear();
-    policy = new CommandPolicy(JSON.parse(key));
+    // The key is the JSON of a policy CommandPolicy validated: it is not parsed again here.
+    policy = new PolicyJudge(JSON.parse(key));
     policies.set(key, policy);
   }
   return policy;
@@ -30,7 +31,7 @@ if (port) {
       const decision =
         request.command === undefined
           ? undefined
-          : policyFor(request.policy).judgeHere(request.command, request.options);
+          : policyFor(request.policy).judge(request.command, request.options);
       reply = { id: request.id, decision };
     } catch (error) {
       reply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
