@@ -15,7 +15,10 @@ import type { PolicyDecision } from './types';
 /** A check sent to a worker; without `command` it only loads the parser (`ready`). */
 export interface CheckRequest {
   id: number;
-  /** The validated policy as JSON (also the worker's cache key). */
+  /**
+   * The policy as JSON, validated (also the worker's cache key). The worker judges by it without
+   * validating it again: only CommandPolicy, which validated it, builds requests.
+   */
   policy: string;
   command?: string;
   options: { cwd: string; home: string };

@@ -14,11 +14,14 @@ import type { CheckOptions, PolicyDecision } from './types';
 export class CommandPolicy {
   /** The validated policy this judges by. */
   readonly policy: SecurityPolicy;
-  private json?: string;
+  // What the worker judges by, fixed now: an edit of `policy` after construction, which no
+  // worker would validate, changes nothing.
+  private readonly json: string;
 
   /** Validates `policy` (throws InvalidParams naming bad fields); its rules are prepared in the worker (policy-judge.ts). */
   constructor(policy: unknown) {
     this.policy = parseSecurityPolicy(policy);
+    this.json = JSON.stringify(this.policy);
   }
 
   /** Starts a policy worker and loads the bash parser there now rather than on the first {@link check}. */
@@ -41,7 +44,6 @@ export class CommandPolicy {
 
   // The policy as the worker receives it (and caches by).
   private key(): string {
-    this.json ??= JSON.stringify(this.policy);
     return this.json;
   }
 

@@ -1,6 +1,6 @@
 // The worker thread that judges commands off the orchestrator's event loop (see check-pool.ts).
-// It keeps one PolicyJudge per distinct policy it has been sent and answers each request with
-// the same PolicyDecision an in-thread check would give; tree-sitter's WASM parser loads here.
+// It keeps one PolicyJudge per distinct policy it has been sent (policies arrive validated, as
+// JSON) and answers each request with its PolicyDecision; tree-sitter's WASM parser loads here.
 import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import type { CheckReply, CheckRequest } from './check-pool';
