@@ -14,8 +14,8 @@ import type { CheckOptions, PolicyDecision } from './types';
 export class CommandPolicy {
   /** The validated policy this judges by. */
   readonly policy: SecurityPolicy;
-  // What the worker judges by, fixed now: an edit of `policy` after construction, which no
-  // worker would validate, changes nothing.
+  // What the worker judges by (and caches by), fixed now: an edit of `policy` after construction,
+  // which no worker would validate, changes nothing.
   private readonly json: string;
 
   /** Validates `policy` (throws InvalidParams naming bad fields); its rules are prepared in the worker (policy-judge.ts). */
@@ -26,12 +26,12 @@ export class CommandPolicy {
 
   /** Starts a policy worker and loads the bash parser there now rather than on the first {@link check}. */
   async ready(): Promise<void> {
-    await checkOffLoop({ policy: this.key(), options: { cwd: process.cwd(), home: homedir() } });
+    await checkOffLoop({ policy: this.json, options: { cwd: process.cwd(), home: homedir() } });
   }
 
   /**
    * Parses `command` and decides whether it may run; never throws for a denial. A command over
-   * {@link MAX_COMMAND_BYTES} is denied `too-large`; one the policy cannot parse or judge within
+   * `MAX_COMMAND_BYTES` is denied `too-large`; one the policy cannot parse or judge within
    * its limits (or that makes any step throw) is denied `too-complex`. The parse and judgement
    * run in a worker thread, so even the slowest command never blocks the caller's event loop.
    */
@@ -39,12 +39,7 @@ export class CommandPolicy {
     const tooLarge = sizeDenial(command);
     if (tooLarge) return tooLarge;
     const where = { cwd: options.cwd ?? process.cwd(), home: options.home ?? homedir() };
-    return (await checkOffLoop({ policy: this.key(), command, options: where })) ?? tooComplexDecision();
-  }
-
-  // The policy as the worker receives it (and caches by).
-  private key(): string {
-    return this.json;
+    return (await checkOffLoop({ policy: this.json, command, options: where })) ?? tooComplexDecision();
   }
 
   /** Like {@link check}, but rejects with a PolicyDenied {@link OrchflowError} when denied. */

@@ -4,8 +4,7 @@
 // its tty whatever it printed — or, on an event loop (node's readline: `npm init`), in an epoll
 // wait on a set that watches the tty for input. Each probe reads a bounded number of processes
 // and epoll entries, so a poll tick stays cheap however many processes a job forked.
-// /proc files are read as 'utf8', which Node (20.5 and later) decodes without a Buffer; other
-// encodings allocate a 64 KiB one per read (a /proc file reports size 0), kept until a collection.
+// /proc files are read as 'utf8' (why: process/procfs.ts).
 import { readFileSync, readlinkSync } from 'node:fs';
 import { blockedWait } from '../exec/prompt-check';
 import { readProcStat } from '../process/procfs';

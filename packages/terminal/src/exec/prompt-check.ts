@@ -4,8 +4,7 @@
 // terminal — the terminal's foreground process group is the shell's own — and sits blocked
 // reading its input, as it does at its prompt. The cwd is read from /proc, never taken from what
 // was printed.
-// /proc files are read as 'utf8', which Node (20.5 and later) decodes without a Buffer; other
-// encodings allocate a 64 KiB one per read (a /proc file reports size 0), kept until a collection.
+// /proc files are read as 'utf8' (why: process/procfs.ts).
 import { readFileSync, readlinkSync } from 'node:fs';
 import { readProcStat } from '../process/procfs';
 

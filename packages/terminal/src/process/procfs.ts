@@ -1,5 +1,8 @@
 // Reading /proc/<pid>/stat. The only parsing of procfs in this package: `comm` may contain spaces
 // and parentheses, so fields are located from the LAST ')' rather than by splitting the line.
+// Every /proc file in this package is read as 'utf8', which Node (20.5 and later) decodes without a
+// Buffer; other encodings allocate a 64 KiB one per read (a /proc file reports size 0), kept until
+// a collection.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** One process as seen in /proc/<pid>/stat. */
