@@ -13,3 +13,13 @@ describe('the policy worker', () => {
     expect(reached.has('web-tree-sitter')).toBe(true);
   });
 });
+
+// The main thread hands every command to a worker; loading the parser and web-tree-sitter there too
+// cost every importer of @orchflow/security (and @orchflow/core) ~1 MB for nothing.
+describe('the package entry', () => {
+  it('does not load the parser: only the workers judge', () => {
+    const reached = packagesReached(join(__dirname, '../src/index.ts'));
+    expect(reached.has('web-tree-sitter')).toBe(false);
+    expect(reached.has('zod')).toBe(true);
+  });
+});

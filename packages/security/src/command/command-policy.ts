@@ -6,8 +6,7 @@ import { homedir } from 'node:os';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { parseSecurityPolicy, type SecurityPolicy } from '../policy/schema';
 import { checkOffLoop } from './check-pool';
-import { tooComplexDecision } from './limits';
-import { sizeDenial } from './policy-judge';
+import { sizeDenial, tooComplexDecision } from './limits';
 import type { CheckOptions, PolicyDecision } from './types';
 
 /** Judges command lines against a {@link SecurityPolicy}; see {@link CommandPolicy.check}. */

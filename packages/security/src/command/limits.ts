@@ -1,6 +1,7 @@
 // Bounds on what the policy judges: a size limit checked before parsing, and the error that any
 // step throws when a command is beyond what it can judge. CommandPolicy turns that error, and any
-// other exception while parsing or judging, into a `too-complex` denial (fail closed).
+// other exception while parsing or judging, into a `too-complex` denial (fail closed). Nothing here
+// imports the parser: CommandPolicy checks the size on the main thread, which loads no judging code.
 import type { PolicyDecision } from './types';
 
 /** The largest command text (UTF-8 bytes) the policy judges; longer ones are denied `too-large`. */
@@ -21,6 +22,18 @@ export function tooComplexDecision(why?: string): PolicyDecision {
     allowed: false,
     rule: 'too-complex',
     reason: `the command is too complex to judge${why ? ` (${why})` : ''}; split it into simpler commands`,
+    commands: [],
+  };
+}
+
+/** The `too-large` denial of a command over {@link MAX_COMMAND_BYTES}, or undefined. */
+export function sizeDenial(command: string): PolicyDecision | undefined {
+  const bytes = Buffer.byteLength(command, 'utf8');
+  if (bytes <= MAX_COMMAND_BYTES) return undefined;
+  return {
+    allowed: false,
+    rule: 'too-large',
+    reason: `the command is ${bytes} bytes, more than the ${MAX_COMMAND_BYTES} bytes the policy judges; write long input to a file instead`,
     commands: [],
   };
 }

@@ -12,7 +12,7 @@ import { WorkBudget, withBudget } from './budget';
 import { CD_VARIABLES } from './builtins';
 import { bindHome, type HomeBound } from './home-bound';
 import { judge } from './judge';
-import { MAX_COMMAND_BYTES, TooComplexError, tooComplexDecision } from './limits';
+import { sizeDenial, TooComplexError, tooComplexDecision } from './limits';
 import { loadedBashParser } from './parser';
 import { extglobDenial } from './path-denials';
 import { Scanner } from './scanner';
@@ -33,8 +33,8 @@ export class PolicyJudge {
 
   /**
    * The decision on `command`, within the work budget (budget.ts), on this thread: blocks for as
-   * long as parsing takes. A command over {@link MAX_COMMAND_BYTES}, or one that cannot be parsed
-   * or judged within the limits, is denied (fail closed).
+   * long as parsing takes. A command over `MAX_COMMAND_BYTES` (limits.ts), or one that cannot be
+   * parsed or judged within the limits, is denied (fail closed).
    */
   judge(command: string, options: CheckOptions, budget: WorkBudget = new WorkBudget()): PolicyDecision {
     const tooLarge = sizeDenial(command);
@@ -92,16 +92,4 @@ export class PolicyJudge {
   private isDangerous(name: string): boolean {
     return this.dangerous.some((re) => re.test(name));
   }
-}
-
-/** The `too-large` denial of a command over {@link MAX_COMMAND_BYTES}, or undefined. */
-export function sizeDenial(command: string): PolicyDecision | undefined {
-  const bytes = Buffer.byteLength(command, 'utf8');
-  if (bytes <= MAX_COMMAND_BYTES) return undefined;
-  return {
-    allowed: false,
-    rule: 'too-large',
-    reason: `the command is ${bytes} bytes, more than the ${MAX_COMMAND_BYTES} bytes the policy judges; write long input to a file instead`,
-    commands: [],
-  };
 }
