@@ -4,10 +4,10 @@
 // otherwise. Also: commands that turn history expansion back on, which orchflow's rc files turn
 // off so that a line typed as raw input runs as judged.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the tables are shell text, not templates.
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CommandPolicy } from '../src/command/command-policy';
 import { SecurityPresets } from '../src/policy/presets';
 
@@ -82,7 +82,6 @@ const allowed = [
   'free -m',
   'cat mem',
   'cat ./mem.txt',
-  'ls */*/*',
   'cp "$dir/$name" out',
   'echo memory /proc',
 ];
@@ -130,6 +129,8 @@ describe("protectShellIntegration: a process's memory", () => {
 
   it('sees through a symlink into /proc made earlier, from the line and from the cwd', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orchflow-mem-'));
+    // Left behind, the link would change what globs in the temp directory match in other tests.
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     symlinkSync('/proc/self', join(dir, 'p'));
     for (const [command, cwd] of [
       [`cat ${dir}/p/mem`, '/tmp'],
@@ -141,6 +142,25 @@ describe("protectShellIntegration: a process's memory", () => {
       expect({ command, rule: decision.rule }).toEqual({ command, rule: 'shell-integration' });
     }
     expect((await check(hooksOnly, 'cat p/status', dir)).allowed).toBe(true);
+  });
+
+  it('sees a link into /proc that a glob matches, and refuses a glob with more matches than it checks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchflow-mem-glob-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+    writeFileSync(join(dir, 'a', 'b', 'c'), '');
+    expect((await check(hooksOnly, 'ls */*/*', dir)).allowed).toBe(true);
+    symlinkSync('/proc/self', join(dir, 'a', 'p'));
+    expect((await check(hooksOnly, 'ls */*/*', dir)).rule).toBe('shell-integration');
+
+    // The same link among 600 directories: the glob matches more than the checker walks, which
+    // used to count as no match at all, so the line was allowed.
+    for (let i = 0; i < 600; i++) mkdirSync(join(dir, 'many', `d${i}`), { recursive: true });
+    symlinkSync('/proc/self', join(dir, 'many', 'd599', 'p'));
+    const hidden = await check(hooksOnly, 'cat many/*/p/mem', dir);
+    expect(hidden).toMatchObject({ allowed: false, rule: 'shell-integration' });
+    expect(hidden.reason).toMatch(/'.*many\/\*\/p' matches more paths than are checked/);
+    expect((await check(hooksOnly, 'cat many/*/p/status', dir)).allowed).toBe(true);
   });
 
   it.each(allowed)('allows %j', async (command) => {

@@ -33,6 +33,14 @@ function unknownFinding(snippet: string, what: string): HookFinding {
   );
 }
 
+function tooManyFinding(snippet: string, dir: string): HookFinding {
+  return hookFinding(
+    snippet,
+    `may name a process's memory (/proc/<pid>/mem): '${dir.slice(0, 60)}' matches more paths than are checked for links into /proc, and ${WHY}; name fewer paths`,
+    false,
+  );
+}
+
 // A glob component as a plain glob: extglob and zsh groups (`@(mem)`, `m(e)m`, `(#i)MEM`) and zsh
 // exclusions (`^maps`, `m*~x`) widen to `*` or drop the exclusion (fail closed).
 function simplified(component: string): string {
@@ -166,17 +174,22 @@ export function memoryTextFindings(text: string): HookFinding[] {
 }
 
 // Whether `dir` (each directory a glob in it matches now) resolves through symlinks to one under
-// /proc where `last` names a process's memory; memoised per line, since every word may ask.
-function resolvesToMemory(dir: string, last: string, memo: Map<string, boolean>): boolean {
+// /proc where `last` names a process's memory: `unknown` when the glob matches more paths than are
+// checked (fail closed: a directory with many entries must not hide a link into /proc). Memoised
+// per line, since every word may ask.
+function resolvesToMemory(dir: string, last: string, memo: Map<string, Reach>): Reach {
   const key = `${dir}\0${last}`;
-  let hit = memo.get(key);
-  if (hit === undefined) {
-    const dirs = hasGlob(dir) ? (expandGlob(dir) ?? []) : [dir];
-    hit = dirs.some((d) => memoryShape(`${resolveReal(d)}/${last}`, true) === 'yes');
-    memo.set(key, hit);
+  let reach = memo.get(key);
+  if (reach === undefined) {
+    const dirs = hasGlob(dir) ? expandGlob(dir) : [dir];
+    if (dirs === undefined) reach = 'unknown';
+    else reach = dirs.some((d) => memoryShape(`${resolveReal(d)}/${last}`, true) === 'yes') ? 'yes' : 'no';
+    memo.set(key, reach);
   }
-  return hit;
+  return reach;
 }
+
+type Reach = 'yes' | 'no' | 'unknown';
 
 /**
  * Findings for the file words of a command line (`refs`) that reach a process's memory from one of
@@ -187,7 +200,8 @@ export function memoryPathFindings(
   refs: readonly PathRef[],
   cwds: readonly string[] | undefined,
 ): HookFinding[] {
-  const resolved = new Map<string, boolean>();
+  const resolved = new Map<string, Reach>();
+  const unsure: HookFinding[] = [];
   for (const ref of refs) {
     // Words with run-time parts are judged by shape on the line's text.
     if (ref.word.expanded) continue;
@@ -205,9 +219,11 @@ export function memoryPathFindings(
         const joined = base === '' ? text : `${base}/${text}`;
         if (memoryShape(joined, true) === 'yes') return [certainFinding(ref.text)];
         const dir = joined.slice(0, joined.lastIndexOf('/')) || '/';
-        if (resolvesToMemory(dir, last, resolved)) return [certainFinding(ref.text)];
+        const reach = resolvesToMemory(dir, last, resolved);
+        if (reach === 'yes') return [certainFinding(ref.text)];
+        if (reach === 'unknown' && unsure.length === 0) unsure.push(tooManyFinding(ref.text, dir));
       }
     }
   }
-  return [];
+  return unsure;
 }
