@@ -159,6 +159,7 @@ export class SecurityGate {
     },
   ): Promise<void> {
     CommandTrace.decided(subject.commandId, verdict.allowed);
+    if (!this.keepsLog) return;
     await this.writeTraced({
       kind: 'decision',
       ...subject,
@@ -178,6 +179,8 @@ export class SecurityGate {
     result: ExecResult | undefined,
     error?: OrchflowError,
   ): Promise<void> {
+    // Without a log, the output is not joined and hashed for nothing (a large output costs ms).
+    if (!this.keepsLog) return;
     const output = result ? result.stdout + result.stderr : '';
     await this.writeTraced({
       kind: 'end',
@@ -197,6 +200,7 @@ export class SecurityGate {
    * once on disk and rejects (fail closed: the keys are not typed) when it cannot be written.
    */
   async recordInput(subject: AuditSubject, holder: string, data: string | Uint8Array): Promise<void> {
+    if (!this.keepsLog) return;
     const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
     const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     await this.write({ kind: 'input', ...subject, command: text, source: 'floor', holder, bytes });
@@ -274,6 +278,11 @@ export class SecurityGate {
   /** Flushes and closes the audit log (only one the gate opened itself). */
   async close(): Promise<void> {
     if (typeof this.auditLog === 'string') await this.audit?.close();
+  }
+
+  /** True when records go to a log, or fail because it could not be opened (fail closed). */
+  private get keepsLog(): boolean {
+    return this.audit !== undefined || this.auditFailure !== undefined;
   }
 
   // An execute()d command's decision and end are appended inside its `orchflow.audit.write` span.
