@@ -20,3 +20,11 @@ it('works with a `using` declaration', () => {
   }
   expect(stopped).toBe(true);
 });
+
+it('refuses to run detached from its handle instead of stopping nothing', () => {
+  let stops = 0;
+  const { dispose } = disposer(() => stops++);
+  expect(() => dispose.call(new EventTarget())).toThrow(/without its handle/);
+  expect(() => dispose()).toThrow(TypeError);
+  expect(stops).toBe(0);
+});

@@ -100,6 +100,8 @@ export class Terminal {
   /** The PTY shell's own history, or (scripted mode) the executes recorded here. */
   private readonly commands: CommandHistory;
   private exit: ExitInfo | undefined;
+  /** Listeners waiting for the exit (see onExit); undefined when none wait. */
+  private exitListeners: Array<(info: ExitInfo) => void> | undefined;
   private size: { cols: number; rows: number };
 
   /** Human-readable name, if given. */
@@ -344,12 +346,23 @@ export class Terminal {
 
   /** Calls `listener` once the terminal has exited and its output is complete. */
   onExit(listener: (info: ExitInfo) => void): Disposer {
-    let active = true;
-    void this.exited.then((info) => {
-      if (active) listener(info);
-    });
+    // One reaction on `exited` for all listeners, not a promise chain each: every terminal of an
+    // orchestrator has two of them for its whole life.
+    let listeners = this.exitListeners;
+    if (listeners === undefined) {
+      const batch: Array<(info: ExitInfo) => void> = [];
+      listeners = this.exitListeners = batch;
+      void this.exited.then((info) => {
+        // A listener added from here on gets a reaction of its own.
+        this.exitListeners = undefined;
+        for (let each = batch.shift(); each !== undefined; each = batch.shift()) callAlone(each, info);
+      });
+    }
+    const list = listeners;
+    list.push(listener);
     return disposer(() => {
-      active = false;
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
     });
   }
 
@@ -465,5 +478,16 @@ function checkRedaction(
       ErrorCode.InvalidParams,
       `redactionHoldMs must be an integer 1..10000, got ${holdMs}`,
     );
+  }
+}
+
+/** Calls `listener`; a throw is rethrown on its own, after the other listeners have run. */
+function callAlone<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 }

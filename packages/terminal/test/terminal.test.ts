@@ -220,6 +220,35 @@ describe('kill', () => {
     expect(await t.kill()).toEqual(info);
   });
 
+  test('onExit: each listener once in order, none after dispose, a throw stops no other, late ones still hear', async () => {
+    const t = await Terminal.spawn({ shell: 'bash', cwd: dir });
+    const heard: string[] = [];
+    const thrown: unknown[] = [];
+    const onThrow = (error: unknown) => thrown.push(error);
+    process.on('uncaughtException', onThrow);
+    try {
+      t.onExit(() => heard.push('first'));
+      const dropped = t.onExit(() => heard.push('dropped'));
+      t.onExit(() => {
+        heard.push('throws');
+        throw new Error('listener failed');
+      });
+      t.onExit(() => heard.push('last'));
+      const twice = () => heard.push('twice');
+      t.onExit(twice);
+      t.onExit(twice);
+      dropped.dispose();
+      const info = await t.kill();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(heard).toEqual(['first', 'throws', 'last', 'twice', 'twice']);
+      expect(thrown).toEqual([new Error('listener failed')]);
+      const late = await new Promise((resolve) => t.onExit(resolve));
+      expect(late).toEqual(info);
+    } finally {
+      process.off('uncaughtException', onThrow);
+    }
+  });
+
   test('a command in flight resolves with shellExited when the terminal is killed; queued ones reject', async () => {
     const t = await Terminal.spawn({ shell: 'bash', cwd: dir });
     const running = t.execute('echo started; sleep 100');
