@@ -3,7 +3,7 @@
 // exist. Shell options persist across the commands of a terminal's shell, so an earlier line may
 // have set nocaseglob, dotglob, extglob or globstar: matching here is as if all were on (errs
 // towards "may match"). Bounded; `.` and `..` are candidates when a pattern component starts with a dot.
-import { readdirSync } from 'node:fs';
+import { type Dirent, readdirSync } from 'node:fs';
 import { RESOLVE_STEPS, spend } from './budget';
 
 const MAX_MATCHES = 512;
@@ -140,15 +140,21 @@ export function hasGlob(text: string): boolean {
 }
 
 /**
- * The existing paths absolute `pattern` matches (case-insensitively, dot names included), or
- * `undefined` when there are too many. `from` is a literal directory the pattern continues
- * (its own glob characters are not special).
+ * The existing paths absolute `pattern` matches (case-insensitively, dot names included, a `**`
+ * component as globstar), or `undefined` when there are too many. `from` is a literal directory
+ * the pattern continues (its own glob characters are not special).
  */
 export function expandGlob(pattern: string, from = ''): string[] | undefined {
   let current = [from === '/' ? '' : from];
   for (const component of pattern.split('/').slice(1)) {
     if (!hasGlob(component)) {
       current = current.map((dir) => `${dir}/${component}`);
+      continue;
+    }
+    if (component === '**') {
+      const next: string[] = [];
+      for (const dir of current) if (!globstar(dir, next)) return undefined;
+      current = next;
       continue;
     }
     const match = globMatcher(component, true);
@@ -169,6 +175,32 @@ export function expandGlob(pattern: string, from = ''): string[] | undefined {
     current = next;
   }
   return current;
+}
+
+/**
+ * A `**` component as globstar matches it (an earlier line may have turned globstar on): `dir`
+ * itself and every path below it, descending into directories but not through links to them, as
+ * bash does. Appends to `out`; false when that makes more than MAX_MATCHES (the caller gives up).
+ */
+function globstar(dir: string, out: string[]): boolean {
+  out.push(dir);
+  const pending = [dir];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(next || '/', { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    spend(RESOLVE_STEPS + entries.length, 'glob expansion');
+    for (const entry of entries) {
+      const path = `${next}/${entry.name}`;
+      out.push(path);
+      if (out.length > MAX_MATCHES) return false;
+      if (entry.isDirectory()) pending.push(path);
+    }
+  }
+  return true;
 }
 
 /**

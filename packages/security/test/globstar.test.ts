@@ -1,0 +1,93 @@
+// `**` as globstar: an earlier line (or the same one) may turn globstar on, so `**` reaches every
+// depth. The checks that resolve a glob's current matches through symlinks (forbidden paths, a
+// process's memory, names that would be options) used to expand it as one level (`*`): a link two
+// directories down was never resolved, and `cat **/klink` read ~/.ssh/id_rsa under `standard`.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CommandPolicy } from '../src/command/command-policy';
+import { SecurityPresets } from '../src/policy/presets';
+
+const root = mkdtempSync(join(tmpdir(), 'orchflow-globstar-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// A home with a key, and a workspace that reaches it only through links two levels down.
+const home = join(root, 'home');
+mkdirSync(join(home, '.ssh'), { recursive: true });
+writeFileSync(join(home, '.ssh', 'id_rsa'), 'key');
+const work = join(root, 'work');
+mkdirSync(join(work, 'a', 'b'), { recursive: true });
+writeFileSync(join(work, 'a', 'b', 'notes.txt'), '');
+symlinkSync(join(home, '.ssh', 'id_rsa'), join(work, 'a', 'b', 'klink'));
+symlinkSync(join(home, '.ssh'), join(work, 'a', 'b', 'link'));
+// A clean workspace beside it: the same commands are allowed there.
+const clean = join(root, 'clean');
+mkdirSync(join(clean, 'a', 'b'), { recursive: true });
+writeFileSync(join(clean, 'a', 'b', 'notes.txt'), '');
+
+const standard = new CommandPolicy(SecurityPresets.standard);
+const check = (policy: CommandPolicy, command: string, cwd: string) => policy.check(command, { cwd, home });
+
+describe('forbidden paths behind links deeper than one level', () => {
+  it.each([
+    'shopt -s globstar; cat **/klink',
+    'shopt -s globstar; cat **/link/id_rsa',
+    'shopt -s globstar; cat **',
+    'shopt -s globstar; cat a/**',
+    'shopt -s globstar; for f in **; do cat "$f"; done',
+    'find . -exec cat {} \\;',
+    'find . -type l -exec cat {} +',
+    'find . -maxdepth 9 -exec cat {} \\;',
+  ])('%s is refused', async (command) => {
+    const decision = await check(standard, command, work);
+    expect({ command, allowed: decision.allowed, rule: decision.rule }).toMatchObject({
+      allowed: false,
+      rule: expect.stringMatching(/^forbidden-path/),
+    });
+  });
+
+  it.each(['shopt -s globstar; cat **/*.txt', 'shopt -s globstar; cat **', 'find . -exec cat {} \\;'])(
+    '%s is allowed where no link leads out',
+    async (command) => {
+      expect((await check(standard, command, clean)).allowed).toBe(true);
+    },
+  );
+
+  it('a tree with more paths than are checked is refused, not taken as matching nothing', async () => {
+    const big = join(root, 'big');
+    for (let i = 0; i < 600; i++) mkdirSync(join(big, `d${i}`), { recursive: true });
+    const decision = await check(standard, 'shopt -s globstar; cat **/x', big);
+    expect(decision).toMatchObject({ allowed: false, rule: 'non-literal-path' });
+  });
+});
+
+describe('a process’s memory behind a link deeper than one level', () => {
+  it('cat **/p/mem is refused when a/b/p links to /proc/self', async () => {
+    const dir = join(root, 'mem');
+    mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+    symlinkSync('/proc/self', join(dir, 'a', 'b', 'p'));
+    const hooksOnly = new CommandPolicy({ dangerousVariables: [] });
+    for (const command of ['cat **/p/mem', 'shopt -s globstar; cat **/p/mem']) {
+      expect({ command, rule: (await check(hooksOnly, command, dir)).rule }).toEqual({
+        command,
+        rule: 'shell-integration',
+      });
+    }
+    expect((await check(hooksOnly, 'cat **/p/status', dir)).allowed).toBe(true);
+  });
+});
+
+describe('names that would be options, at any depth', () => {
+  it('wc -l **/*.ts is refused when a file below is named --files0-from=x.ts', async () => {
+    const dir = join(root, 'dashed');
+    mkdirSync(join(dir, 'a'), { recursive: true });
+    writeFileSync(join(dir, 'a', 'y.ts'), '');
+    const policy = new CommandPolicy({
+      allowedCommands: ['shopt', { command: 'wc', deniedOptions: ['--files0-from'] }],
+    });
+    expect((await check(policy, 'shopt -s globstar; wc -l **/*.ts', dir)).allowed).toBe(true);
+    writeFileSync(join(dir, '--files0-from=x.ts'), '');
+    expect((await check(policy, 'shopt -s globstar; wc -l **/*.ts', dir)).allowed).toBe(false);
+  });
+});
