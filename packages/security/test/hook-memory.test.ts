@@ -144,6 +144,29 @@ describe("protectShellIntegration: a process's memory", () => {
     expect((await check(hooksOnly, 'cat p/status', dir)).allowed).toBe(true);
   });
 
+  it('sees a link into /proc before a run-time part or braces too many to list', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchflow-mem-runtime-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    symlinkSync('/proc/1', join(dir, 'p'));
+    const braces = '{,}'.repeat(9);
+    for (const command of [
+      'cat p/$f',
+      'f=mem; cat p/$f',
+      'cat p/"$(echo mem)"',
+      `cat ${dir}/p/$f`,
+      `cat p/mem${braces}`,
+      'cat p/{a..z}{a..z}{a..z}',
+    ]) {
+      const decision = await check(hooksOnly, command, dir);
+      expect({ command, rule: decision.rule }).toEqual({ command, rule: 'shell-integration' });
+    }
+    for (const command of [`cat p/status${braces}`, 'cat $f', 'cat /tmp/$f', 'echo p/$f'])
+      expect({ command, allowed: (await check(hooksOnly, command, dir)).allowed }).toEqual({
+        command,
+        allowed: true,
+      });
+  });
+
   it('sees a link into /proc that a glob matches, and refuses a glob with more matches than it checks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orchflow-mem-glob-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));

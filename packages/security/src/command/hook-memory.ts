@@ -191,6 +191,47 @@ function resolvesToMemory(dir: string, last: string, memo: Map<string, Reach>): 
 
 type Reach = 'yes' | 'no' | 'unknown';
 
+// `text` with each brace group (too many alternatives to list) widened to `*`, which matches
+// whatever it may give within one component; undefined when a group holds a `/`.
+function widenedBraces(text: string): string | undefined {
+  let out = text;
+  for (let inner = /\{[^{}]*\}/g; inner.test(out); inner.lastIndex = 0) {
+    if (/\{[^{}]*\/[^{}]*\}/.test(out)) return undefined;
+    out = out.replace(inner, '*');
+  }
+  return out;
+}
+
+/**
+ * A word with run-time parts (or more brace alternatives than are listed): the line's text is
+ * judged by shape (`/proc/1/$f`), which cannot see that `p/$f` is the same word when `p` is a link
+ * to /proc/1. So the directory its literal prefix names is resolved through symlinks as it is now,
+ * and the rest of the word judged by shape from there.
+ */
+function expandedFinding(ref: PathRef, cwds: readonly string[] | undefined): HookFinding | undefined {
+  const { prefix, value } = ref.word;
+  const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  // Nothing literal to resolve (`$f`, `$d/mem`): the shape of the text is all there is.
+  if (dir === '' || !value.startsWith(dir)) return undefined;
+  const rest = widenedBraces(value.slice(dir.length));
+  const absolute = dir.startsWith('/');
+  if (!absolute && cwds === undefined) return undefined;
+  for (const base of absolute ? [''] : (cwds ?? [])) {
+    const real = resolveReal(absolute ? dir : `${base}/${dir}`);
+    // A brace group that was not listed may hold a `/`: only its place under /proc is known.
+    if (rest === undefined) {
+      if (real === '/proc' || real.startsWith('/proc/'))
+        return unknownFinding(ref.text, `'${dir}' is ${real}, and the rest of '${value}' is`);
+      continue;
+    }
+    const shape = memoryShape(`${real}/${rest}`, true);
+    if (shape === 'yes') return certainFinding(ref.text);
+    if (shape === 'maybe')
+      return unknownFinding(ref.text, `'${dir}' is ${real}, and the rest of '${value}' is`);
+  }
+  return undefined;
+}
+
 /**
  * Findings for the file words of a command line (`refs`) that reach a process's memory from one of
  * `cwds` (every directory the line may be in; `undefined` when a `cd` target is not literal),
@@ -203,8 +244,12 @@ export function memoryPathFindings(
   const resolved = new Map<string, Reach>();
   const unsure: HookFinding[] = [];
   for (const ref of refs) {
-    // Words with run-time parts are judged by shape on the line's text.
-    if (ref.word.expanded) continue;
+    if (ref.word.expanded) {
+      const finding = expandedFinding(ref, cwds);
+      if (finding?.certain) return [finding];
+      if (finding && unsure.length === 0) unsure.push(finding);
+      continue;
+    }
     for (const text of ref.word.alternatives ?? [ref.word.value]) {
       const slash = text.lastIndexOf('/');
       const last = text.slice(slash + 1);
