@@ -69,7 +69,15 @@ const memory = [
 ];
 
 // Only a run-time value could make the path a process's memory: denied, failing closed.
-const runTime = ['p=/proc/self; cat $p/mem', 'cat /tmp/$x/mem', 'cat /proc/self/$f', 'cd "$d"; cat mem'];
+const runTime = [
+  'p=/proc/self; cat $p/mem',
+  'cat /tmp/$x/mem',
+  'cat /proc/self/$f',
+  'cd "$d"; cat mem',
+  // After a `cd` to a run-time directory, `*` may match `mem` as well.
+  'cd "$d"; cat *',
+  'cd "$d"; grep key ./*',
+];
 
 const allowed = [
   'cat /proc/self/status',
@@ -84,6 +92,10 @@ const allowed = [
   'cat ./mem.txt',
   'cp "$dir/$name" out',
   'echo memory /proc',
+  // Names only, or a glob that cannot be `mem`, after a `cd` to a run-time directory.
+  'cd "$d"; ls *',
+  'cd "$d" && du -sh *',
+  'cd "$d"; cat *.txt',
 ];
 
 // Turning history expansion back on: `!!` or `^a^b` typed later would run an unjudged line.

@@ -257,7 +257,9 @@ export function memoryPathFindings(
       if (mem === 'no' || text === '') continue;
       const absolute = text.startsWith('/');
       if (!absolute && cwds === undefined) {
-        if (mem === 'yes') return [unknownFinding(ref.text, `the directory of '${text}' is`)];
+        // `*` there may be `mem` too, for a program that reads what it is given (not `ls *`).
+        if (mem === 'yes' || (mem === 'any' && !ref.namesOnly))
+          return [unknownFinding(ref.text, `the directory of '${text}' is`)];
         continue;
       }
       for (const base of absolute ? [''] : (cwds ?? [])) {
