@@ -181,6 +181,12 @@ describe('writes into program directories are refused under an allowlist (develo
     'cd /usr/local && cp /usr/bin/curl bin/cat',
     'cp tool /usr/lib/git-core/git-status',
     'cp tool /usr/libexec/x',
+    // The directory is only known at run time, and the name is a program's.
+    'cp tool "$D"/cat',
+    'cp tool "$D/cat"',
+    'echo x > "$D/cat"',
+    'cd "$D"; cp tool cat',
+    'cd "$D" && echo x > ls',
   ])('%j', async (command) => {
     await denied(developer, command, /^program-directory$/);
   });
@@ -195,6 +201,21 @@ describe('writes into program directories are refused under an allowlist (develo
   ])('stays allowed: %j', async (command) => {
     await allowed(developer, command);
   });
+
+  // An allowlist without forbidden paths has no non-literal-path rule to fall back on.
+  const copying = new CommandPolicy({ allowedCommands: ['cp', 'cat', 'echo', 'cd', 'ls'] });
+  it.each(['cp tool "$D"/cat', 'echo x > "$D/ls"', 'cd "$D"; cp tool cat', 'cd "$D" && echo x > ls'])(
+    'a run-time directory with a program name as the target is refused: %j',
+    async (command) => {
+      await denied(copying, command, /^program-directory$/);
+    },
+  );
+  it.each(['cp tool "$D"/notes.txt', 'echo x > "$out"', 'cd "$D"; cp a b.txt', 'cp "$a" "$b"'])(
+    'a run-time target that names no program stays allowed: %j',
+    async (command) => {
+      await allowed(copying, command);
+    },
+  );
 });
 
 describe("bash's /dev/tcp named by a variable or loop word (developer, networkPolicy deny)", () => {

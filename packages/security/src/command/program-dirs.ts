@@ -3,12 +3,16 @@
 // would make a later, allowed `cat` run something else. So writes — `cp`/`mv`/`ln`/`install`
 // targets, `tee`, `dd of=`, redirections (path-refs.ts) — into the system program directories,
 // into one of the checker's absolute PATH directories, or onto a parent of a system program
-// directory (`cp -r bin /usr/local`) are refused. A target known only at run time whose literal
-// part is not an absolute path cannot be placed and is left to the forbidden-path check.
+// directory (`cp -r bin /usr/local`) are refused. A target whose directory is known only at run
+// time (`"$D"/cat`, or `cat` after `cd "$D"`) cannot be placed: it is refused when its last
+// component, as written, is the name of a program in one of those directories, since `$D` may be
+// one of them. A target that is all run time (`> "$f"`) is left to the forbidden-path check.
+import { statSync } from 'node:fs';
 import { SYSTEM_PROGRAM_DIRS } from './identity';
 import { pathRefs } from './path-refs';
 import { resolveReal } from './real-paths';
 import type { Construct, Scan } from './scan';
+import type { WordValue } from './words';
 
 function under(path: string, dir: string): boolean {
   return path === dir || path.startsWith(`${dir}/`);
@@ -33,7 +37,15 @@ export function programDirWrite(
   for (const ref of writes) {
     const shown = (ref.word.expanded ? ref.word.prefix : ref.word.value).replace(/^~(?=\/|$)/, home);
     const absolute = shown.startsWith('/');
-    if (!absolute && (cwds === undefined || ref.word.expanded)) continue;
+    if (!absolute && (cwds === undefined || ref.word.expanded)) {
+      const named = programNamed(ref.word, dirs.all);
+      if (named)
+        return {
+          rule: 'program-directory',
+          reason: `'${ref.text.slice(0, 80)}' writes '${ref.word.value}', whose directory is only known at run time and may be the program directory ${named}; write to a literal path`,
+        };
+      continue;
+    }
     const targets = absolute ? [shown] : (cwds ?? []).map((c) => `${c}/${shown}`);
     for (const target of targets) {
       const real = resolveReal(target.replace(/\/+$/, '') || '/');
@@ -48,4 +60,29 @@ export function programDirWrite(
     }
   }
   return undefined;
+}
+
+// The program directory holding a program named as `word`'s last component, when that component
+// is literal and the word's directory is not; undefined otherwise.
+function programNamed(word: WordValue, dirs: readonly string[]): string | undefined {
+  const { value } = word;
+  const slash = value.lastIndexOf('/');
+  const name = value.slice(slash + 1);
+  // The name must be literal: after the last run-time part (`$D/cat`), or the whole word (`cat`).
+  if (name === '' || name === '.' || name === '..' || !literalTail(word, name)) return undefined;
+  return dirs.find((dir) => isFile(`${dir}/${name}`));
+}
+
+// Whether `name` (the word's last component) holds no run-time or glob part.
+function literalTail(word: WordValue, name: string): boolean {
+  if (word.literal) return true;
+  return !/[$`*?[{]/.test(name) && word.value.endsWith(name);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
