@@ -79,3 +79,20 @@ test('keeps every line whole and in order as its buffer grows while output strea
   expect(lines.pop()).toBe('');
   expect(lines.map((l) => JSON.parse(l))).toEqual(texts.map((text, i) => [i, 'o', text]));
 });
+
+test('gives its large buffer back when a stream stops, even right after a full write', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orchflow-cast-file-'));
+  dirs.push(dir);
+  const file = new CastFile(join(dir, 'c.cast'), (error) => {
+    throw error;
+  });
+  const size = () => (file as unknown as { buffer: Buffer }).buffer.length;
+  expect(size()).toBe(BUFFER_BYTES * 2);
+  // Exactly enough for one full write of the small buffer, then for one of the large one.
+  const line = eventLine(0, 'o', 'x'.repeat(1000));
+  while (size() === BUFFER_BYTES * 2) file.append(line, lineBytes(line));
+  expect(size()).toBe(LARGE_BUFFER_BYTES * 2);
+  await new Promise((resolve) => setTimeout(resolve, FLUSH_INTERVAL_MS * 3));
+  expect(size()).toBe(BUFFER_BYTES * 2);
+  file.close();
+});

@@ -87,16 +87,22 @@ export class CastFile {
     if (this.pendingBytes >= this.flushAt) {
       if (!this.flush()) return -1;
       if (this.flushAt === BUFFER_BYTES) this.resize(LARGE_BUFFER_BYTES);
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        // Output slowed down: a quiet file keeps no large buffer.
-        const quiet = this.pendingBytes < BUFFER_BYTES;
-        if (this.flush() && quiet && this.flushAt !== BUFFER_BYTES) this.resize(BUFFER_BYTES);
-      }, FLUSH_INTERVAL_MS);
-      this.timer.unref?.();
-    }
+      // Armed with nothing pending too, so a stream that stops here still gets its small buffer back.
+      if (this.flushAt !== BUFFER_BYTES) this.arm();
+    } else this.arm();
     return at;
+  }
+
+  /** Starts the timer that writes what is pending, unless it runs already. */
+  private arm(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // Output slowed down: a quiet file keeps no large buffer.
+      const quiet = this.pendingBytes < BUFFER_BYTES;
+      if (this.flush() && quiet && this.flushAt !== BUFFER_BYTES) this.resize(BUFFER_BYTES);
+    }, FLUSH_INTERVAL_MS);
+    this.timer.unref?.();
   }
 
   /** A buffer that writes at `flushAt` bytes; only called with nothing pending. */
