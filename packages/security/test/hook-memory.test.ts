@@ -74,9 +74,9 @@ const runTime = [
   'cat /tmp/$x/mem',
   'cat /proc/self/$f',
   'cd "$d"; cat mem',
-  // After a `cd` to a run-time directory, `*` may match `mem` as well.
-  'cd "$d"; cat *',
-  'cd "$d"; grep key ./*',
+  // `~+` and `~-` are the directories the shell is in and was in.
+  'cd -P /proc/self; cat ~+/mem',
+  'cd /proc/1; cd /; cat ~-/mem',
 ];
 
 const allowed = [
@@ -92,10 +92,11 @@ const allowed = [
   'cat ./mem.txt',
   'cp "$dir/$name" out',
   'echo memory /proc',
-  // Names only, or a glob that cannot be `mem`, after a `cd` to a run-time directory.
+  // After a `cd` to a run-time directory, a glob is not taken as `mem` (see docs/security.md).
   'cd "$d"; ls *',
-  'cd "$d" && du -sh *',
+  'cd "$d"; rm -f *',
   'cd "$d"; cat *.txt',
+  'cat ~+/notes.txt',
 ];
 
 // Turning history expansion back on: `!!` or `^a^b` typed later would run an unjudged line.

@@ -16,7 +16,8 @@ import { resolveReal } from './real-paths';
 type Match = 'yes' | 'any' | 'maybe' | 'no';
 
 const GLOB = /[*?[(]/;
-const DYNAMIC = /[$`]/;
+// `$x`, `` `…` ``, and `~+`/`~-` (bash's current and previous directories) at a word's start.
+const DYNAMIC = /[$`]|^~[+-]$/;
 // A name no pattern that means one file in particular matches (`m*` does not, `*` does).
 const PROBE = 'orchflow-probe';
 const WHY = "reading a shell's memory reveals its shell-integration key";
@@ -257,9 +258,7 @@ export function memoryPathFindings(
       if (mem === 'no' || text === '') continue;
       const absolute = text.startsWith('/');
       if (!absolute && cwds === undefined) {
-        // `*` there may be `mem` too, for a program that reads what it is given (not `ls *`).
-        if (mem === 'yes' || (mem === 'any' && !ref.namesOnly))
-          return [unknownFinding(ref.text, `the directory of '${text}' is`)];
+        if (mem === 'yes') return [unknownFinding(ref.text, `the directory of '${text}' is`)];
         continue;
       }
       for (const base of absolute ? [''] : (cwds ?? [])) {
