@@ -54,11 +54,34 @@ describe('forbidden paths behind links deeper than one level', () => {
     },
   );
 
-  it('a tree with more paths than are checked is refused, not taken as matching nothing', async () => {
+  it('a large tree is checked by its links: allowed without links out, refused with too many', async () => {
     const big = join(root, 'big');
-    for (let i = 0; i < 600; i++) mkdirSync(join(big, `d${i}`), { recursive: true });
+    for (let i = 0; i < 600; i++) {
+      mkdirSync(join(big, `d${i}`, 'src'), { recursive: true });
+      writeFileSync(join(big, `d${i}`, 'src', 'a.ts'), '');
+    }
+    // Links that stay inside the tree change nothing: every path below it is judged by its name.
+    symlinkSync(join(big, 'd1'), join(big, 'd0', 'sibling'));
+    for (const command of [
+      'shopt -s globstar; cat **/x',
+      'grep -n foo **/*.ts',
+      'find . -name "*.ts" -exec grep -l foo {} +',
+    ])
+      expect({ command, allowed: (await check(standard, command, big)).allowed }).toEqual({
+        command,
+        allowed: true,
+      });
+    // Over 512 links out of the tree are more than are resolved: refused, not taken as none.
+    for (let i = 0; i < 600; i++) symlinkSync('/usr/share', join(big, `d${i}`, 'out'));
     const decision = await check(standard, 'shopt -s globstar; cat **/x', big);
     expect(decision).toMatchObject({ allowed: false, rule: 'non-literal-path' });
+  });
+
+  it("zsh's *** (globstar through links) and **x are not expanded: refused where a link could matter", async () => {
+    for (const command of ['cat ***/id_rsa', 'cat ***/link/id_rsa', 'cat a/***/klink', 'cat **.txt']) {
+      const decision = await check(standard, command, work);
+      expect({ command, allowed: decision.allowed }).toEqual({ command, allowed: false });
+    }
   });
 });
 
@@ -68,7 +91,12 @@ describe('a process’s memory behind a link deeper than one level', () => {
     mkdirSync(join(dir, 'a', 'b'), { recursive: true });
     symlinkSync('/proc/self', join(dir, 'a', 'b', 'p'));
     const hooksOnly = new CommandPolicy({ dangerousVariables: [] });
-    for (const command of ['cat **/p/mem', 'shopt -s globstar; cat **/p/mem']) {
+    for (const command of [
+      'cat **/p/mem',
+      'shopt -s globstar; cat **/p/mem',
+      'cat ***/p/mem',
+      'cat ***/mem',
+    ]) {
       expect({ command, rule: (await check(hooksOnly, command, dir)).rule }).toEqual({
         command,
         rule: 'shell-integration',

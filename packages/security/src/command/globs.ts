@@ -3,7 +3,7 @@
 // exist. Shell options persist across the commands of a terminal's shell, so an earlier line may
 // have set nocaseglob, dotglob, extglob or globstar: matching here is as if all were on (errs
 // towards "may match"). Bounded; `.` and `..` are candidates when a pattern component starts with a dot.
-import { type Dirent, readdirSync } from 'node:fs';
+import { type Dirent, readdirSync, realpathSync } from 'node:fs';
 import { RESOLVE_STEPS, spend } from './budget';
 
 const MAX_MATCHES = 512;
@@ -139,21 +139,36 @@ export function hasGlob(text: string): boolean {
   return GLOB.test(text);
 }
 
+/** How {@link expandGlob} expands a `**` component. */
+export interface GlobstarMode {
+  /**
+   * Only the paths through which the pattern can leave the directory `**` starts from: links below
+   * it to somewhere else, and the directories above those links. For a caller that judges every
+   * path below that directory by its name already (path-guard's globReaches, the memory check's
+   * shape), so a large tree without such links stays checkable.
+   */
+  leavingOnly?: boolean;
+}
+
 /**
  * The existing paths absolute `pattern` matches (case-insensitively, dot names included, a `**`
  * component as globstar), or `undefined` when there are too many. `from` is a literal directory
- * the pattern continues (its own glob characters are not special).
+ * the pattern continues (its own glob characters are not special). zsh's `***` (globstar through
+ * links) and `**` starting a longer component (GLOB_STAR_SHORT) are not expanded: `undefined`.
  */
-export function expandGlob(pattern: string, from = ''): string[] | undefined {
+export function expandGlob(pattern: string, from = '', mode: GlobstarMode = {}): string[] | undefined {
   let current = [from === '/' ? '' : from];
   for (const component of pattern.split('/').slice(1)) {
     if (!hasGlob(component)) {
       current = current.map((dir) => `${dir}/${component}`);
       continue;
     }
-    if (component === '**') {
+    if (component.startsWith('**') || component.includes('***')) {
+      if (component !== '**') return undefined;
       const next: string[] = [];
-      for (const dir of current) if (!globstar(dir, next)) return undefined;
+      for (const dir of current) {
+        if (!(mode.leavingOnly ? leavingPaths(dir, next) : globstar(dir, next))) return undefined;
+      }
       current = next;
       continue;
     }
@@ -201,6 +216,64 @@ function globstar(dir: string, out: string[]): boolean {
     }
   }
   return true;
+}
+
+/** Entries a `**` walk for {@link GlobstarMode.leavingOnly} reads before it gives up. */
+const MAX_WALK_ENTRIES = 20_000;
+
+/**
+ * `**` from `dir` for {@link GlobstarMode.leavingOnly}: `dir`, every link below it (reached as bash
+ * walks, not through links) whose target is not below `dir` (a broken one counts), and every
+ * directory between `dir` and such a link. False when the walk reads more than MAX_WALK_ENTRIES
+ * entries, meets more than MAX_MATCHES links, or the paths are more than MAX_MATCHES.
+ */
+function leavingPaths(dir: string, out: string[]): boolean {
+  const start = out.length;
+  const found = new Set<string>([dir]);
+  let inside: string;
+  try {
+    inside = realpathSync(dir || '/');
+  } catch {
+    return true;
+  }
+  const below = (path: string) => path === inside || path.startsWith(inside === '/' ? '/' : `${inside}/`);
+  let read = 0;
+  let links = 0;
+  const pending = [dir];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(next || '/', { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    read += entries.length;
+    if (read > MAX_WALK_ENTRIES) return false;
+    // Reading names is cheap next to resolving a path: a step per 20 entries.
+    spend(RESOLVE_STEPS + Math.ceil(entries.length / 20), 'glob expansion');
+    for (const entry of entries) {
+      const path = `${next}/${entry.name}`;
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isSymbolicLink()) {
+        // Resolving is the costly part: as many links as paths may be returned, no more.
+        if (++links > MAX_MATCHES) return false;
+        spend(RESOLVE_STEPS, 'glob expansion');
+        let target: string | undefined;
+        try {
+          target = realpathSync(path);
+        } catch {
+          target = undefined;
+        }
+        if (target !== undefined && below(target)) continue;
+        for (let at = path; at.length > dir.length && !found.has(at); at = at.slice(0, at.lastIndexOf('/'))) {
+          found.add(at);
+        }
+        if (found.size > MAX_MATCHES) return false;
+      }
+    }
+  }
+  out.push(...found);
+  return out.length - start <= MAX_MATCHES;
 }
 
 /**

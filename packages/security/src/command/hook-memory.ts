@@ -182,7 +182,7 @@ function resolvesToMemory(dir: string, last: string, memo: Map<string, Reach>): 
   const key = `${dir}\0${last}`;
   let reach = memo.get(key);
   if (reach === undefined) {
-    const dirs = hasGlob(dir) ? expandGlob(dir) : [dir];
+    const dirs = hasGlob(dir) ? expandGlob(dir, '', { leavingOnly: true }) : [dir];
     if (dirs === undefined) reach = 'unknown';
     else reach = dirs.some((d) => memoryShape(`${resolveReal(d)}/${last}`, true) === 'yes') ? 'yes' : 'no';
     memo.set(key, reach);

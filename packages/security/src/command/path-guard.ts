@@ -107,7 +107,7 @@ export class PathGuard {
         globReaches(pattern, components(f.real), ref.recursive, ref.depth) && !this.pruned(ref, base, f.real),
     );
     if (reached) return reached.configured;
-    const matches = expandGlob(`/${tail}`, head);
+    const matches = expandGlob(`/${tail}`, head, { leavingOnly: true });
     if (matches === undefined) return 'unknown';
     spend(PATH_RESOLVE_STEPS * matches.length, 'paths a glob matches');
     for (const path of matches) {
