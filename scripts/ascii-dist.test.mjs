@@ -41,9 +41,21 @@ test('comments become ASCII with every column kept; code and other files are unt
 });
 
 test('non-ASCII in code fails the build and names the place', () => {
-  for (const line of ['const s = String.raw`—`;', '/* a */ const s = String.raw`—`;', ' */ String.raw`—`;']) {
+  for (const line of [
+    'const s = String.raw`—`;',
+    '/* a */ const s = String.raw`—`;',
+    'var glob = "src/**/*.ts", dash = /[—]/;',
+    'var u = "https://x", raw = String.raw`a—b`;',
+    'var u = "/* not a comment", raw = String.raw`a—b`;',
+  ]) {
     const result = run({ 'chunk.cjs': `const ok = 1;\n${line}\n` });
     assert.notEqual(result.status, 0, line);
     assert.match(result.stderr, /chunk\.cjs:2: non-ASCII character "—" outside a comment/);
   }
+});
+
+test('a template line that looks like a doc comment is code', () => {
+  const result = run({ 'x.mjs': 'const ok = 1;\nconst usage = String.raw`Usage:\n * opt — x`;\n' });
+  assert.notEqual(result.status, 0);
+  assert.match(result.stderr, /x\.mjs:3: non-ASCII character "—" outside a comment/);
 });
