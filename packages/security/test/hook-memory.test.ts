@@ -161,9 +161,17 @@ describe("protectShellIntegration: a process's memory", () => {
     const dir = mkdtempSync(join(tmpdir(), 'orchflow-mem-runtime-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     symlinkSync('/proc/1', join(dir, 'p'));
+    mkdirSync(join(dir, 'a'));
+    symlinkSync('/proc/1', join(dir, 'a', 'x'));
     const braces = '{,}'.repeat(9);
     for (const command of [
       'cat p/$f',
+      // A glob or brace group before the run-time part: each directory it is now.
+      'f=mem; cat */$f',
+      'cat ?/"$f"',
+      'cat < */$f',
+      'cat {p,x}/$f',
+      'cat a/*/$f',
       'f=mem; cat p/$f',
       'cat p/"$(echo mem)"',
       `cat ${dir}/p/$f`,
@@ -173,7 +181,7 @@ describe("protectShellIntegration: a process's memory", () => {
       const decision = await check(hooksOnly, command, dir);
       expect({ command, rule: decision.rule }).toEqual({ command, rule: 'shell-integration' });
     }
-    for (const command of [`cat p/status${braces}`, 'cat $f', 'cat /tmp/$f', 'echo p/$f'])
+    for (const command of [`cat p/status${braces}`, 'cat $f', 'cat /tmp/$f', 'echo p/$f', 'cat a/$f'])
       expect({ command, allowed: (await check(hooksOnly, command, dir)).allowed }).toEqual({
         command,
         allowed: true,

@@ -206,29 +206,39 @@ function widenedBraces(text: string): string | undefined {
 /**
  * A word with run-time parts (or more brace alternatives than are listed): the line's text is
  * judged by shape (`/proc/1/$f`), which cannot see that `p/$f` is the same word when `p` is a link
- * to /proc/1. So the directory its literal prefix names is resolved through symlinks as it is now,
- * and the rest of the word judged by shape from there.
+ * to /proc/1. So the directory before its first run-time part is resolved through symlinks as it
+ * is now (its globs matched, its brace groups as globs: `*\/$f`, `{p,x}/$f`), and the rest of the
+ * word judged by shape from each directory it is.
  */
 function expandedFinding(ref: PathRef, cwds: readonly string[] | undefined): HookFinding | undefined {
   const { prefix, value } = ref.word;
-  const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  const runtime = value.startsWith('~') ? 0 : value.search(/[$`]/);
+  const head = runtime < 0 ? value : value.slice(0, runtime);
+  let dir = widenedBraces(head.slice(0, head.lastIndexOf('/') + 1));
+  const rest = dir === undefined ? undefined : widenedBraces(value.slice(head.lastIndexOf('/') + 1));
+  // A brace group with a `/` before the run-time part: only the literal start is placed.
+  if (dir === undefined) dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
   // Nothing literal to resolve (`$f`, `$d/mem`): the shape of the text is all there is.
-  if (dir === '' || !value.startsWith(dir)) return undefined;
-  const rest = widenedBraces(value.slice(dir.length));
+  if (dir === '') return undefined;
   const absolute = dir.startsWith('/');
   if (!absolute && cwds === undefined) return undefined;
   for (const base of absolute ? [''] : (cwds ?? [])) {
-    const real = resolveReal(absolute ? dir : `${base}/${dir}`);
-    // A brace group that was not listed may hold a `/`: only its place under /proc is known.
-    if (rest === undefined) {
-      if (real === '/proc' || real.startsWith('/proc/'))
-        return unknownFinding(ref.text, `'${dir}' is ${real}, and the rest of '${value}' is`);
-      continue;
+    const joined = (absolute ? dir : `${base}/${dir}`).replace(/\/+$/, '') || '/';
+    const dirs = hasGlob(joined) ? expandGlob(joined, '', { leavingOnly: true }) : [joined];
+    if (dirs === undefined) return tooManyFinding(ref.text, joined);
+    for (const each of dirs) {
+      const real = resolveReal(each);
+      // The rest holds a brace group with a `/`: only its place under /proc is known.
+      if (rest === undefined) {
+        if (real === '/proc' || real.startsWith('/proc/'))
+          return unknownFinding(ref.text, `'${each}' is ${real}, and the rest of '${value}' is`);
+        continue;
+      }
+      const shape = memoryShape(`${real}/${rest}`, true);
+      if (shape === 'yes') return certainFinding(ref.text);
+      if (shape === 'maybe')
+        return unknownFinding(ref.text, `'${each}' is ${real}, and the rest of '${value}' is`);
     }
-    const shape = memoryShape(`${real}/${rest}`, true);
-    if (shape === 'yes') return certainFinding(ref.text);
-    if (shape === 'maybe')
-      return unknownFinding(ref.text, `'${dir}' is ${real}, and the rest of '${value}' is`);
   }
   return undefined;
 }
