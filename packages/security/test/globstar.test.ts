@@ -47,6 +47,39 @@ describe('forbidden paths behind links deeper than one level', () => {
     });
   });
 
+  it('components after ** are matched at every path: links that stay inside, and ..', async () => {
+    // proj/sub/up -> .. (inside), proj/d1/in -> ../deep and proj/deep/out -> the home.
+    const proj = join(home, 'proj');
+    mkdirSync(join(proj, 'a', 'b'), { recursive: true });
+    mkdirSync(join(proj, 'sub'));
+    mkdirSync(join(proj, 'd1'));
+    mkdirSync(join(proj, 'deep'));
+    symlinkSync('..', join(proj, 'sub', 'up'));
+    symlinkSync('../deep', join(proj, 'd1', 'in'));
+    symlinkSync(home, join(proj, 'deep', 'out'));
+    for (const command of [
+      'shopt -s globstar; cat **/../../.ssh/id_rsa',
+      'shopt -s globstar; cat **/up/../.ssh/id_rsa',
+      'cat **/*/../.ssh/id_rsa',
+      'cp -r **/up/.. /tmp/x',
+      'shopt -s globstar; cat **/in/out/.ssh/id_rsa',
+    ]) {
+      const decision = await check(standard, command, proj);
+      expect({ command, allowed: decision.allowed }).toEqual({ command, allowed: false });
+    }
+  });
+
+  it('a glob that reaches a link before the ** walks everything below the link', async () => {
+    // `*` matches `h`, a link to the home; `**` then walks the home itself, .ssh included.
+    const dir = join(root, 'via-link');
+    mkdirSync(dir);
+    symlinkSync(home, join(dir, 'h'));
+    for (const command of ['shopt -s globstar; cat */**/id_rsa', 'shopt -s globstar; cat ./*/**/id_rsa']) {
+      const decision = await check(standard, command, dir);
+      expect({ command, allowed: decision.allowed }).toEqual({ command, allowed: false });
+    }
+  });
+
   it.each(['shopt -s globstar; cat **/*.txt', 'shopt -s globstar; cat **', 'find . -exec cat {} \\;'])(
     '%s is allowed where no link leads out',
     async (command) => {
@@ -54,26 +87,29 @@ describe('forbidden paths behind links deeper than one level', () => {
     },
   );
 
-  it('a large tree is checked by its links: allowed without links out, refused with too many', async () => {
+  it('a large tree: a final ** is checked by its links, a ** with components after it is refused', async () => {
     const big = join(root, 'big');
     for (let i = 0; i < 600; i++) {
       mkdirSync(join(big, `d${i}`, 'src'), { recursive: true });
       writeFileSync(join(big, `d${i}`, 'src', 'a.ts'), '');
     }
-    // Links that stay inside the tree change nothing: every path below it is judged by its name.
+    // Links that stay inside the tree change nothing for a final `**`: every path below is
+    // judged by its name.
     symlinkSync(join(big, 'd1'), join(big, 'd0', 'sibling'));
-    for (const command of [
-      'shopt -s globstar; cat **/x',
-      'grep -n foo **/*.ts',
-      'find . -name "*.ts" -exec grep -l foo {} +',
-    ])
+    for (const command of ['shopt -s globstar; cat **', 'find . -name "*.ts" -exec grep -l foo {} +'])
       expect({ command, allowed: (await check(standard, command, big)).allowed }).toEqual({
         command,
         allowed: true,
       });
+    // Components after `**` may go anywhere through a link: every path is matched, and 1800 are
+    // more than are checked.
+    expect(await check(standard, 'grep -n foo **/*.ts', big)).toMatchObject({
+      allowed: false,
+      rule: 'non-literal-path',
+    });
     // Over 512 links out of the tree are more than are resolved: refused, not taken as none.
     for (let i = 0; i < 600; i++) symlinkSync('/usr/share', join(big, `d${i}`, 'out'));
-    const decision = await check(standard, 'shopt -s globstar; cat **/x', big);
+    const decision = await check(standard, 'shopt -s globstar; cat **', big);
     expect(decision).toMatchObject({ allowed: false, rule: 'non-literal-path' });
   });
 

@@ -172,6 +172,11 @@ describe("protectShellIntegration: a process's memory", () => {
       'cat < */$f',
       'cat {p,x}/$f',
       'cat a/*/$f',
+      // A directory name with a run-time part, a quoted `$`, the line's own directory.
+      'cat p$e/$f',
+      'exec 3< ./p$e/$f',
+      "cat 'd$'/../p/$f",
+      'cd p && cat $f',
       'f=mem; cat p/$f',
       'cat p/"$(echo mem)"',
       `cat ${dir}/p/$f`,
@@ -181,7 +186,15 @@ describe("protectShellIntegration: a process's memory", () => {
       const decision = await check(hooksOnly, command, dir);
       expect({ command, rule: decision.rule }).toEqual({ command, rule: 'shell-integration' });
     }
-    for (const command of [`cat p/status${braces}`, 'cat $f', 'cat /tmp/$f', 'echo p/$f', 'cat a/$f'])
+    for (const command of [
+      `cat p/status${braces}`,
+      'cat $f',
+      'cat $d/$f',
+      'cat /tmp/$f',
+      'echo p/$f',
+      'cat a/$f',
+      'cat q$e/$f',
+    ])
       expect({ command, allowed: (await check(hooksOnly, command, dir)).allowed }).toEqual({
         command,
         allowed: true,

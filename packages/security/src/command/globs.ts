@@ -4,6 +4,7 @@
 // have set nocaseglob, dotglob, extglob or globstar: matching here is as if all were on (errs
 // towards "may match"). Bounded; `.` and `..` are candidates when a pattern component starts with a dot.
 import { type Dirent, readdirSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { RESOLVE_STEPS, spend } from './budget';
 
 const MAX_MATCHES = 512;
@@ -142,10 +143,10 @@ export function hasGlob(text: string): boolean {
 /** How {@link expandGlob} expands a `**` component. */
 export interface GlobstarMode {
   /**
-   * Only the paths through which the pattern can leave the directory `**` starts from: links below
-   * it to somewhere else, and the directories above those links. For a caller that judges every
-   * path below that directory by its name already (path-guard's globReaches, the memory check's
-   * shape), so a large tree without such links stays checkable.
+   * For a `**` that ends the pattern, only the paths through which it can leave the directory it
+   * starts from: links below it to somewhere else, and the directories above those links. For a
+   * caller that judges every path below that directory by its name already (path-guard's
+   * globReaches, the memory check's shape), so a large tree without such links stays checkable.
    */
   leavingOnly?: boolean;
 }
@@ -158,16 +159,20 @@ export interface GlobstarMode {
  */
 export function expandGlob(pattern: string, from = '', mode: GlobstarMode = {}): string[] | undefined {
   let current = [from === '/' ? '' : from];
-  for (const component of pattern.split('/').slice(1)) {
+  const components = pattern.split('/').slice(1);
+  for (const [index, component] of components.entries()) {
     if (!hasGlob(component)) {
       current = current.map((dir) => `${dir}/${component}`);
       continue;
     }
     if (component.startsWith('**') || component.includes('***')) {
       if (component !== '**') return undefined;
+      // Only a `**` that ends the pattern: components after it may go through links that stay
+      // inside, or climb out with `..`, to places the names below never show.
+      const leaving = mode.leavingOnly === true && index === components.length - 1;
       const next: string[] = [];
       for (const dir of current) {
-        if (!(mode.leavingOnly ? leavingPaths(dir, next) : globstar(dir, next))) return undefined;
+        if (!(leaving ? leavingPaths(dir, next) : globstar(dir, next))) return undefined;
       }
       current = next;
       continue;
@@ -224,8 +229,9 @@ const MAX_WALK_ENTRIES = 20_000;
 /**
  * `**` from `dir` for {@link GlobstarMode.leavingOnly}: `dir`, every link below it (reached as bash
  * walks, not through links) whose target is not below `dir` (a broken one counts), and every
- * directory between `dir` and such a link. False when the walk reads more than MAX_WALK_ENTRIES
- * entries, meets more than MAX_MATCHES links, or the paths are more than MAX_MATCHES.
+ * directory between `dir` and such a link; every path (as {@link globstar}) when `dir` is itself
+ * reached through a link. False when the walk reads more than MAX_WALK_ENTRIES entries, meets
+ * more than MAX_MATCHES links, or the paths are more than MAX_MATCHES.
  */
 function leavingPaths(dir: string, out: string[]): boolean {
   const start = out.length;
@@ -236,6 +242,10 @@ function leavingPaths(dir: string, out: string[]): boolean {
   } catch {
     return true;
   }
+  // The names below `dir` are judged as written, below `dir` as written: when `dir` itself is
+  // reached through a link (`a/**` with `a` a link to a home), they are not where they lead, and
+  // every path is needed.
+  if (inside !== resolve(dir || '/')) return globstar(dir, out);
   const below = (path: string) => path === inside || path.startsWith(inside === '/' ? '/' : `${inside}/`);
   let read = 0;
   let links = 0;

@@ -207,19 +207,29 @@ function widenedBraces(text: string): string | undefined {
  * A word with run-time parts (or more brace alternatives than are listed): the line's text is
  * judged by shape (`/proc/1/$f`), which cannot see that `p/$f` is the same word when `p` is a link
  * to /proc/1. So the directory before its first run-time part is resolved through symlinks as it
- * is now (its globs matched, its brace groups as globs: `*\/$f`, `{p,x}/$f`), and the rest of the
- * word judged by shape from each directory it is.
+ * is now: its globs matched, its brace groups as globs (`*\/$f`, `{p,x}/$f`), a directory name
+ * with a run-time part as its literal start and a `*` (`p$e/$f` as `p*`), no directory as each
+ * directory the line may be in (`cd /proc/1 && cat $f`). The rest of the word is judged by shape
+ * from each directory it is.
  */
 function expandedFinding(ref: PathRef, cwds: readonly string[] | undefined): HookFinding | undefined {
   const { prefix, value } = ref.word;
-  const runtime = value.startsWith('~') ? 0 : value.search(/[$`]/);
-  const head = runtime < 0 ? value : value.slice(0, runtime);
-  let dir = widenedBraces(head.slice(0, head.lastIndexOf('/') + 1));
-  const rest = dir === undefined ? undefined : widenedBraces(value.slice(head.lastIndexOf('/') + 1));
+  // `~+/$f`, `~-/$f`: a directory only known at run time; the shape of the text is judged.
+  if (value.startsWith('~')) return undefined;
+  // The first run-time part after the literal prefix (a `$` in the prefix is quoted text).
+  const found = value.slice(prefix.length).search(/[$`]/);
+  const runtime = found < 0 ? value.length : prefix.length + found;
+  const before = value.lastIndexOf('/', runtime - 1) + 1;
+  const after = value.indexOf('/', runtime);
+  // A directory name with a literal start and a run-time part stands for every name with that
+  // start; one that starts with it (`$d/$f`) may be anything, and is judged from the line's directory.
+  const widen = found >= 0 && after >= 0 && runtime > before;
+  const head = widen ? `${value.slice(0, runtime)}*/` : value.slice(0, before);
+  const tail = widen ? value.slice(after + 1) : value.slice(before);
+  let dir = widenedBraces(head);
+  const rest = dir === undefined ? undefined : widenedBraces(tail);
   // A brace group with a `/` before the run-time part: only the literal start is placed.
   if (dir === undefined) dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-  // Nothing literal to resolve (`$f`, `$d/mem`): the shape of the text is all there is.
-  if (dir === '') return undefined;
   const absolute = dir.startsWith('/');
   if (!absolute && cwds === undefined) return undefined;
   for (const base of absolute ? [''] : (cwds ?? [])) {
