@@ -113,6 +113,22 @@ describe('forbidden paths behind links deeper than one level', () => {
     expect(decision).toMatchObject({ allowed: false, rule: 'non-literal-path' });
   });
 
+  it('a project of 800 files in 20 directories: ** before more components lists its directories only', async () => {
+    const repo = join(root, 'repo');
+    for (let d = 0; d < 20; d++) {
+      mkdirSync(join(repo, `m${d}`, 'src'), { recursive: true });
+      for (let f = 0; f < 20; f++) {
+        writeFileSync(join(repo, `m${d}`, 'src', `f${f}.ts`), '');
+        writeFileSync(join(repo, `m${d}`, `n${f}.md`), '');
+      }
+    }
+    for (const command of ['shopt -s globstar; cat **/*.md', 'grep -n foo **/*.ts', 'wc -l m1/**/*.ts'])
+      expect({ command, allowed: (await check(standard, command, repo)).allowed }).toEqual({
+        command,
+        allowed: true,
+      });
+  });
+
   it("zsh's *** (globstar through links) and **x are not expanded: refused where a link could matter", async () => {
     for (const command of ['cat ***/id_rsa', 'cat ***/link/id_rsa', 'cat a/***/klink', 'cat **.txt']) {
       const decision = await check(standard, command, work);

@@ -3,7 +3,7 @@
 // exist. Shell options persist across the commands of a terminal's shell, so an earlier line may
 // have set nocaseglob, dotglob, extglob or globstar: matching here is as if all were on (errs
 // towards "may match"). Bounded; `.` and `..` are candidates when a pattern component starts with a dot.
-import { type Dirent, readdirSync, realpathSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RESOLVE_STEPS, spend } from './budget';
 
@@ -171,8 +171,10 @@ export function expandGlob(pattern: string, from = '', mode: GlobstarMode = {}):
       // inside, or climb out with `..`, to places the names below never show.
       const leaving = mode.leavingOnly === true && index === components.length - 1;
       const next: string[] = [];
+      // Before more components only what can hold them counts: directories, and links.
+      const last = index === components.length - 1;
       for (const dir of current) {
-        if (!(leaving ? leavingPaths(dir, next) : globstar(dir, next))) return undefined;
+        if (!(leaving ? leavingPaths(dir, next) : globstar(dir, next, !last))) return undefined;
       }
       current = next;
       continue;
@@ -200,9 +202,10 @@ export function expandGlob(pattern: string, from = '', mode: GlobstarMode = {}):
 /**
  * A `**` component as globstar matches it (an earlier line may have turned globstar on): `dir`
  * itself and every path below it, descending into directories but not through links to them, as
- * bash does. Appends to `out`; false when that makes more than MAX_MATCHES (the caller gives up).
+ * bash does; with `dirsOnly` (more components follow), files are left out. Appends to `out`; false
+ * when that makes more than MAX_MATCHES (the caller gives up).
  */
-function globstar(dir: string, out: string[]): boolean {
+function globstar(dir: string, out: string[], dirsOnly = false): boolean {
   out.push(dir);
   const pending = [dir];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
@@ -215,12 +218,34 @@ function globstar(dir: string, out: string[]): boolean {
     spend(RESOLVE_STEPS + entries.length, 'glob expansion');
     for (const entry of entries) {
       const path = `${next}/${entry.name}`;
+      const kind = kindOf(entry, path);
+      if (dirsOnly && kind === 'other') continue;
       out.push(path);
       if (out.length > MAX_MATCHES) return false;
-      if (entry.isDirectory()) pending.push(path);
+      if (kind === 'directory') pending.push(path);
     }
   }
   return true;
+}
+
+// What a directory entry is. A file system that does not say (d_type unknown) is asked, so that a
+// directory there is walked and kept like any other.
+function kindOf(entry: Dirent, path: string): 'directory' | 'link' | 'other' {
+  if (entry.isDirectory()) return 'directory';
+  if (entry.isSymbolicLink()) return 'link';
+  const known =
+    entry.isFile() ||
+    entry.isFIFO() ||
+    entry.isSocket() ||
+    entry.isCharacterDevice() ||
+    entry.isBlockDevice();
+  if (known) return 'other';
+  try {
+    const stat = lstatSync(path);
+    return stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'link' : 'other';
+  } catch {
+    return 'other';
+  }
 }
 
 /** Entries a `**` walk for {@link GlobstarMode.leavingOnly} reads before it gives up. */
@@ -263,8 +288,9 @@ function leavingPaths(dir: string, out: string[]): boolean {
     spend(RESOLVE_STEPS + Math.ceil(entries.length / 20), 'glob expansion');
     for (const entry of entries) {
       const path = `${next}/${entry.name}`;
-      if (entry.isDirectory()) pending.push(path);
-      else if (entry.isSymbolicLink()) {
+      const kind = kindOf(entry, path);
+      if (kind === 'directory') pending.push(path);
+      else if (kind === 'link') {
         // Resolving is the costly part: as many links as paths may be returned, no more.
         if (++links > MAX_MATCHES) return false;
         spend(RESOLVE_STEPS, 'glob expansion');
