@@ -40,7 +40,8 @@ export function findExecs(
 }
 
 // What `{}` may be: each start point itself and, unless `-maxdepth 0`, anything below it within
-// the depth (a glob per level, `**` when unbounded; a run-time word under a non-literal start), so
+// the depth (a glob per level, `**` when unbounded; a run-time word under a non-literal start or
+// when the walk follows links), so
 // a forbidden path the walk reaches is judged as `cat {}` or `grep -r x {}` would open it.
 function foundPaths(words: WordValue[]): WordValue[] {
   const args = words.slice(1);
@@ -49,11 +50,17 @@ function foundPaths(words: WordValue[]): WordValue[] {
   const implicit = known.implicit;
   if (implicit && (implicit.always || starts.length === 0))
     starts.push({ value: implicit.path, literal: true, prefix: implicit.path, expanded: false });
+  // `-L` (before the start points) or `-follow`: the walk goes through links, to wherever they
+  // lead, so what lies below a start point is only known at run time.
+  const leading = args.findIndex((w) => !/^-([HLP]|O\d*)$/.test(w.value));
+  const follows =
+    args.slice(0, leading < 0 ? args.length : leading).some((w) => w.value === '-L') ||
+    args.some((w) => w.value === '-follow');
   const out: WordValue[] = [];
   for (const start of starts) {
     out.push(start);
     if (known.maxDepth === 0) continue;
-    if (!start.literal) {
+    if (!start.literal || follows) {
       out.push(runTime(`${start.value}/{}`, start.prefix));
       continue;
     }

@@ -15,8 +15,49 @@ const isDirectory = (path: string) => {
   }
 };
 
-// ln's and cp's options that take the next word as their value.
-const VALUED = new Set(['-t', '--target-directory', '-S', '--suffix']);
+/** How `ln`/`link`/`cp -s` arguments are laid out. */
+export interface LinkArgs {
+  /** Indexes (in the arguments) of the operands. */
+  operands: number[];
+  /** The directory given with `-t`/`--target-directory`, if any. */
+  into?: string;
+  /** `-n`/`-T`: a last operand naming a directory is not entered. */
+  noDeref: boolean;
+}
+
+/**
+ * The operands and target directory of `ln`/`cp -s` arguments (`argv` without the program):
+ * options with values (`-t DIR`, `-tDIR`, `-st DIR`, `--target-directory[=]DIR`, `-S SUF`), and
+ * `--` ending the options.
+ */
+export function linkArgs(argv: readonly string[]): LinkArgs {
+  const out: LinkArgs = { operands: [], noDeref: false };
+  let options = true;
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i] as string;
+    if (!options || v === '-' || !v.startsWith('-')) {
+      out.operands.push(i);
+      continue;
+    }
+    if (v === '--') options = false;
+    else if (v === '--target-directory' || v === '--suffix') {
+      if (v === '--target-directory') out.into = argv[i + 1];
+      i++;
+    } else if (v.startsWith('--target-directory=')) out.into = v.slice('--target-directory='.length);
+    else if (v === '--no-dereference' || v === '--no-target-directory') out.noDeref = true;
+    else if (!v.startsWith('--')) {
+      // A cluster of short options: `t` and `S` take the rest of the word, or the next word.
+      const at = v.slice(1).search(/[tS]/);
+      const flags = at < 0 ? v.slice(1) : v.slice(1, at + 1);
+      if (/[nT]/.test(flags)) out.noDeref = true;
+      if (at >= 0) {
+        const value = v.slice(at + 2) || argv[++i];
+        if (v[at + 1] === 't') out.into = value;
+      }
+    }
+  }
+  return out;
+}
 
 /** The links `commands` make, resolved from each directory in `cwds` (none when unknown). */
 export function lineLinks(commands: readonly FoundCommand[], cwds: readonly string[] | undefined): LineLinks {
@@ -27,32 +68,28 @@ export function lineLinks(commands: readonly FoundCommand[], cwds: readonly stri
     if (!(program === 'ln' || program === 'link' || (program === 'cp' && symbolic))) continue;
     const words = found.words.slice(1);
     if (words.some((w) => !w.literal)) continue;
-    const operands: string[] = [];
-    let into: string | undefined;
-    let noDeref = false;
-    for (let i = 0; i < words.length; i++) {
-      const v = words[i]?.value as string;
-      if (VALUED.has(v)) {
-        if (v === '-t' || v === '--target-directory') into = words[i + 1]?.value;
-        i++;
-      } else if (v.startsWith('--target-directory=')) into = v.slice(19);
-      else if (/^-[A-Za-z]*[nT]/.test(v) || v === '--no-dereference' || v === '--no-target-directory')
-        noDeref = true;
-      else if (!v.startsWith('-') || v === '-') operands.push(v);
-    }
-    const targets = into === undefined ? operands.slice(0, -1) : operands;
-    const last = into ?? operands.at(-1);
+    const values = words.map((w) => w.value);
+    const parsed = linkArgs(values);
+    const operands = parsed.operands.map((i) => values[i] as string);
+    const { into, noDeref } = parsed;
+    // One operand and no directory: the link is made in the current directory, named as its target.
+    const single = into === undefined && operands.length === 1;
+    const targets = into === undefined && !single ? operands.slice(0, -1) : operands;
+    const last = into ?? (single ? '.' : operands.at(-1));
     if (last === undefined || targets.length === 0) continue;
     for (const cwd of cwds ?? []) {
       const at = lexicalPath(last.startsWith('/') ? last : `${cwd}/${last}`);
       // `ln -s T DIR` (or `-t DIR`, several targets) makes DIR/<name of T>; without -n/-T an
       // existing directory (or a link to one) may be that DIR, so both readings are kept.
       const asDir =
-        into !== undefined || targets.length > 1 || (!noDeref && (last.endsWith('/') || isDirectory(at)));
+        into !== undefined ||
+        single ||
+        targets.length > 1 ||
+        (!noDeref && (last.endsWith('/') || isDirectory(at)));
       for (const target of targets) {
         const name = lexicalPath(target).split('/').pop() || target;
         for (const link of asDir
-          ? [`${at}/${name}`, ...(into === undefined && targets.length === 1 ? [at] : [])]
+          ? [`${at}/${name}`, ...(into === undefined && !single && targets.length === 1 ? [at] : [])]
           : [at]) {
           const dir = link.slice(0, link.lastIndexOf('/')) || '/';
           links.set(link, lexicalPath(target.startsWith('/') ? target : `${dir}/${target}`));

@@ -4,6 +4,7 @@
 // plus `ln -s` targets as seen from the link, and redirection targets. Whether a reference lands on
 // a forbidden path is path-guard.ts's to decide.
 import { type FileArgs, fileArgs } from './file-args';
+import { linkArgs } from './line-links';
 import type { FoundCommand, Redirect } from './scan';
 import type { WalkSkip } from './walk-skips';
 import type { WordValue } from './words';
@@ -108,13 +109,20 @@ function atFiles(word: WordValue): WordValue[] {
 
 // `ln -s TARGET LINK` / `cp -s`: a relative TARGET is resolved from the link's directory, and a
 // link to an ancestor of a forbidden path opens it up, so targets are judged recursively.
-function linkRefs(found: FoundCommand, operands: WordValue[]): PathRef[] {
+function linkRefs(found: FoundCommand): PathRef[] {
   const { program, argv, text } = found.command;
   const symbolic = argv.some((a) => a === '--symbolic' || a === '--symbolic-link' || /^-[A-Za-z]*s/.test(a));
   if (!(program === 'ln' || program === 'link' || (program === 'cp' && symbolic))) return [];
-  const link = operands[operands.length - 1];
+  const args = found.words.slice(1);
+  const { operands: at, into } = linkArgs(args.map((w) => w.value));
+  const operands = at.map((i) => args[i] as WordValue);
+  // `ln -s T` makes ./<name of T>; `-t DIR` takes every operand as a target.
+  const single = into === undefined && operands.length === 1;
+  const targets = into === undefined && !single ? operands.slice(0, -1) : operands;
+  const link =
+    into !== undefined ? literalWord(into) : single ? literalWord('.') : operands[operands.length - 1];
   const refs: PathRef[] = [];
-  for (const target of operands.slice(0, -1)) {
+  for (const target of targets) {
     refs.push({ word: target, access: 'read', text, recursive: true });
     if (!link?.literal || !target.literal || target.value.startsWith('/')) continue;
     const dir = link.value.includes('/') ? link.value.slice(0, link.value.lastIndexOf('/')) : '.';
@@ -180,7 +188,7 @@ export function pathRefs(commands: FoundCommand[], redirects: Redirect[]): PathR
       refs.push({ word: part, access: writes ? 'write' : 'read', text, recursive: rec });
       for (const file of atFiles(word)) refs.push({ word: file, access: 'read', text, recursive: rec });
     });
-    refs.push(...linkRefs(found, operands));
+    refs.push(...linkRefs(found));
   }
   for (const r of redirects) {
     // `>&2`, `<&0`, `>&-`: descriptor duplication, not a file.
