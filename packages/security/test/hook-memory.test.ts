@@ -69,6 +69,15 @@ const memory = [
 ];
 
 // Only a run-time value could make the path a process's memory: denied, failing closed.
+// Through a link an earlier command of the same line makes.
+const sameLineLinks = [
+  'ln -s /proc/self s; ( exec 3<s/mem; dd bs=4096 skip=1 count=1 <&3 )',
+  'ln -s /proc p; cat p/self/mem',
+  'ln -s /proc/self/task s; cat s/*/mem',
+  'ln -s /proc/self; (exec 3<self/mem)',
+  'ln -s /proc/self s; cat s/$f',
+];
+
 const runTime = [
   'p=/proc/self; cat $p/mem',
   'cat /tmp/$x/mem',
@@ -97,6 +106,8 @@ const allowed = [
   'cd "$d"; rm -f *',
   'cd "$d"; cat *.txt',
   'cat ~+/notes.txt',
+  'ln -s /proc/self s; cat s/status',
+  'ln -s src lib; cat lib/mem',
 ];
 
 // Turning history expansion back on: `!!` or `^a^b` typed later would run an unjudged line.
@@ -131,6 +142,10 @@ describe("protectShellIntegration: a process's memory", () => {
         /names a process's memory \(\/proc\/<pid>\/mem\): reading a shell's memory reveals its shell-integration key/,
       );
     }
+  });
+
+  it.each(sameLineLinks)('denies %j, through a link the line makes', async (command) => {
+    expect((await check(hooksOnly, command)).rule).toBe('shell-integration');
   });
 
   it.each(runTime)('denies %j, whose path is only known at run time', async (command) => {

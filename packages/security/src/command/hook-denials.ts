@@ -6,6 +6,7 @@
 import { hookFinding } from './hook-findings';
 import { memoryPathFindings } from './hook-memory';
 import { isHookVariable } from './hook-names';
+import { lineLinks } from './line-links';
 import { pathRefs } from './path-refs';
 import { candidateCwds } from './real-paths';
 import type { Construct, Scan } from './scan';
@@ -26,7 +27,8 @@ export function hookDenial(scan: Scan, certain: boolean): Construct | undefined 
  */
 export function memoryDenial(scan: Scan, cwd: string, home: string, certain: boolean): Construct | undefined {
   const refs = pathRefs(scan.commands, scan.redirects);
-  const found = memoryPathFindings(refs, candidateCwds(cwd, scan.cds, home)).find(
+  const cwds = candidateCwds(cwd, scan.cds, home);
+  const found = memoryPathFindings(refs, cwds, lineLinks(scan.commands, cwds)).find(
     (f) => f.certain === certain,
   );
   return found && { rule: found.rule, reason: found.reason };

@@ -6,6 +6,7 @@
 // files, resolved from each directory the line may be in and through symlinks (`cd /proc/self;
 // cat mem`, a link to /proc made earlier).
 import { expandBraces } from './braces';
+import { type LineLinks, viaLinks } from './deny-forms';
 import { expandGlob, globMatch, hasGlob } from './globs';
 import { type HookFinding, hookFinding } from './hook-findings';
 import { components } from './path-guard';
@@ -212,7 +213,11 @@ function widenedBraces(text: string): string | undefined {
  * directory the line may be in (`cd /proc/1 && cat $f`). The rest of the word is judged by shape
  * from each directory it is.
  */
-function expandedFinding(ref: PathRef, cwds: readonly string[] | undefined): HookFinding | undefined {
+function expandedFinding(
+  ref: PathRef,
+  cwds: readonly string[] | undefined,
+  links: LineLinks | undefined,
+): HookFinding | undefined {
   const { prefix, value } = ref.word;
   // `~+/$f`, `~-/$f`: a directory only known at run time; the shape of the text is judged.
   if (value.startsWith('~')) return undefined;
@@ -236,7 +241,7 @@ function expandedFinding(ref: PathRef, cwds: readonly string[] | undefined): Hoo
     const joined = (absolute ? dir : `${base}/${dir}`).replace(/\/+$/, '') || '/';
     const dirs = hasGlob(joined) ? expandGlob(joined, '', { leavingOnly: true }) : [joined];
     if (dirs === undefined) return tooManyFinding(ref.text, joined);
-    for (const each of dirs) {
+    for (const each of [...dirs, ...dirs.flatMap((d) => viaLinks(d, links))]) {
       const real = resolveReal(each);
       // The rest holds a brace group with a `/`: only its place under /proc is known.
       if (rest === undefined) {
@@ -261,12 +266,13 @@ function expandedFinding(ref: PathRef, cwds: readonly string[] | undefined): Hoo
 export function memoryPathFindings(
   refs: readonly PathRef[],
   cwds: readonly string[] | undefined,
+  links?: LineLinks,
 ): HookFinding[] {
   const resolved = new Map<string, Reach>();
   const unsure: HookFinding[] = [];
   for (const ref of refs) {
     if (ref.word.expanded) {
-      const finding = expandedFinding(ref, cwds);
+      const finding = expandedFinding(ref, cwds, links);
       if (finding?.certain) return [finding];
       if (finding && unsure.length === 0) unsure.push(finding);
       continue;
@@ -284,6 +290,9 @@ export function memoryPathFindings(
       for (const base of absolute ? [''] : (cwds ?? [])) {
         const joined = base === '' ? text : `${base}/${text}`;
         if (memoryShape(joined, true) === 'yes') return [certainFinding(ref.text)];
+        // Through a link an earlier command of the line makes (`ln -s /proc/self s; cat s/mem`).
+        if (viaLinks(joined, links).some((via) => memoryShape(via, true) === 'yes'))
+          return [certainFinding(ref.text)];
         const dir = joined.slice(0, joined.lastIndexOf('/')) || '/';
         const reach = resolvesToMemory(dir, last, resolved);
         if (reach === 'yes') return [certainFinding(ref.text)];
