@@ -227,7 +227,7 @@ function expandedFinding(
   const before = value.lastIndexOf('/', runtime - 1) + 1;
   const after = value.indexOf('/', runtime);
   // A directory name with a literal start and a run-time part stands for every name with that
-  // start; one that starts with it (`$d/$f`) may be anything, and is judged from the line's directory.
+  // start; one that starts with it (`$d/$f`) may be anything: judged from the line's directory.
   const widen = found >= 0 && after >= 0 && runtime > before;
   const head = widen ? `${value.slice(0, runtime)}*/` : value.slice(0, before);
   const tail = widen ? value.slice(after + 1) : value.slice(before);
