@@ -76,6 +76,12 @@ const sameLineLinks = [
   'ln -s /proc/self/task s; cat s/*/mem',
   'ln -s /proc/self; (exec 3<self/mem)',
   'ln -s /proc/self s; cat s/$f',
+  // Spelled with `.`, `..` or a doubled `/`, and through links to links.
+  'ln -s /proc/self s; exec 3<./s/mem',
+  'ln -s /proc/self s; exec 3<.//s/mem',
+  'mkdir -p d; ln -s /proc/self s; exec 3<d/../s/mem',
+  'ln -s /proc a; ln -s a b; ln -s b c; exec 3<c/self/mem',
+  'ln -s --ta=d /proc/self; exec 3<d/self/mem',
 ];
 
 const runTime = [

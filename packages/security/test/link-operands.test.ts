@@ -31,6 +31,11 @@ describe('links made by one-operand and target-directory forms', () => {
     'ln --symbolic ../../home; cat home/.ssh/id_rsa',
     'ln -s -- ../../home; cat home/.ssh/id_rsa',
     'ln -s ~/ && grep -R PRIVATE .',
+    // getopt takes any unambiguous start of a long option.
+    'ln -s --target d ~; cat d/home/.ssh/id_rsa',
+    'ln -s --ta=d ~; cat d/home/.ssh/id_rsa',
+    'cp --rec ~ x; cat x/.ssh/id_rsa',
+    'cp --arch ~ x',
   ])('%s is refused', async (command) => {
     const decision = await check(command);
     expect({ command, allowed: decision.allowed, rule: decision.rule }).toMatchObject({
@@ -56,6 +61,8 @@ describe('links made by one-operand and target-directory forms', () => {
       noDeref: false,
     });
     expect(linkArgs(['-s', '--', '-a', 'b'])).toEqual({ operands: [2, 3], noDeref: false });
+    expect(linkArgs(['-s', '--targ=d', 'a'])).toEqual({ operands: [2], into: 'd', noDeref: false });
+    expect(linkArgs(['-s', '--su', '.b', '--no-t', 'a', 'b'])).toEqual({ operands: [4, 5], noDeref: true });
   });
 });
 
@@ -65,6 +72,7 @@ describe('find -L / -follow with -exec', () => {
     mkdirSync(join(dir, 'a'), { recursive: true });
     symlinkSync(home, join(dir, 'a', 'h'));
     for (const command of [
+      'find -D stat -L . -name id_rsa -exec cat {} +',
       'find -L . -type f -exec cat {} +',
       'find . -follow -type f -exec cat {} +',
       'find -L . -name id_rsa -exec cat {} +',

@@ -170,19 +170,27 @@ const EVERY_NAME = /^(\*+|\?\*|\.\*|\.\?\*|\.\.\?\*|\.\?\?\*|\.\[[!^]\.\]\*|\[[!
 /** Symlinks a command line makes (`ln -s TARGET LINK`): the link's absolute path and its target's. */
 export type LineLinks = ReadonlyMap<string, string>;
 
-/** `path` seen through the line's own links, each link followed once (links to links twice). */
+/**
+ * `path` seen through the line's own links (`./s/mem`, `d/../s/mem` spelled as they are, and with
+ * `.` and `..` applied), links to links followed as far as the line made them.
+ */
 export function viaLinks(path: string, links: LineLinks | undefined): string[] {
   if (!links || links.size === 0 || !path.startsWith('/')) return [];
   const out: string[] = [];
-  let current = path;
-  for (let hop = 0; hop < 2; hop++) {
-    let next: string | undefined;
-    for (const [link, target] of links)
-      if (current === link || current.startsWith(`${link}/`))
-        next = lexicalPath(target + current.slice(link.length));
-    if (next === undefined || next === current) break;
-    out.push(next);
-    current = next;
+  const seen = new Set<string>();
+  for (const start of new Set([path, lexicalPath(path)])) {
+    let current = start;
+    for (let hop = 0; hop <= links.size; hop++) {
+      spend(links.size, 'links the line makes');
+      let next: string | undefined;
+      for (const [link, target] of links)
+        if (current === link || current.startsWith(`${link}/`))
+          next = lexicalPath(target + current.slice(link.length));
+      if (next === undefined || next === current || seen.has(next)) break;
+      seen.add(next);
+      out.push(next);
+      current = next;
+    }
   }
   return out;
 }

@@ -52,10 +52,14 @@ function foundPaths(words: WordValue[]): WordValue[] {
     starts.push({ value: implicit.path, literal: true, prefix: implicit.path, expanded: false });
   // `-L` (before the start points) or `-follow`: the walk goes through links, to wherever they
   // lead, so what lies below a start point is only known at run time.
-  const leading = args.findIndex((w) => !/^-([HLP]|O\d*)$/.test(w.value));
+  let leading = 0;
+  for (; leading < args.length; leading++) {
+    const v = args[leading]?.value ?? '';
+    if (v === '-D') leading++;
+    else if (!/^-([HLP]|O\d*)$/.test(v)) break;
+  }
   const follows =
-    args.slice(0, leading < 0 ? args.length : leading).some((w) => w.value === '-L') ||
-    args.some((w) => w.value === '-follow');
+    args.slice(0, leading).some((w) => w.value === '-L') || args.some((w) => w.value === '-follow');
   const out: WordValue[] = [];
   for (const start of starts) {
     out.push(start);

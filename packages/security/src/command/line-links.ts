@@ -40,12 +40,16 @@ export function linkArgs(argv: readonly string[]): LinkArgs {
       continue;
     }
     if (v === '--') options = false;
-    else if (v === '--target-directory' || v === '--suffix') {
-      if (v === '--target-directory') out.into = argv[i + 1];
-      i++;
-    } else if (v.startsWith('--target-directory=')) out.into = v.slice('--target-directory='.length);
-    else if (v === '--no-dereference' || v === '--no-target-directory') out.noDeref = true;
-    else if (!v.startsWith('--')) {
+    else if (v.startsWith('--')) {
+      // getopt takes any unambiguous start of a long option (`--target d`, `--ta=d`).
+      const eq = v.indexOf('=');
+      const name = longOption(eq < 0 ? v : v.slice(0, eq));
+      const value = eq < 0 ? undefined : v.slice(eq + 1);
+      if (name === '--target-directory' || name === '--suffix') {
+        const given = value ?? argv[++i];
+        if (name === '--target-directory') out.into = given;
+      } else if (name === '--no-dereference' || name === '--no-target-directory') out.noDeref = true;
+    } else {
       // A cluster of short options: `t` and `S` take the rest of the word, or the next word.
       const at = v.slice(1).search(/[tS]/);
       const flags = at < 0 ? v.slice(1) : v.slice(1, at + 1);
@@ -57,6 +61,20 @@ export function linkArgs(argv: readonly string[]): LinkArgs {
     }
   }
   return out;
+}
+
+// The long options of ln and cp that change where links go, with the shortest start of each that
+// no other option of either program shares.
+const LONG_OPTIONS: ReadonlyArray<[string, number]> = [
+  ['--target-directory', 3],
+  ['--suffix', 4],
+  ['--no-target-directory', 6],
+  ['--no-dereference', 6],
+];
+
+/** The long option `word` (an option as written, without `=value`) abbreviates, if one above. */
+function longOption(word: string): string | undefined {
+  return LONG_OPTIONS.find(([name, shortest]) => word.length >= shortest && name.startsWith(word))?.[0];
 }
 
 /** The links `commands` make, resolved from each directory in `cwds` (none when unknown). */

@@ -62,10 +62,10 @@ const WRITE_OPS = new Set(['>', '>>', '&>', '&>>', '>|', '<>', '>&']);
 function recursive(found: FoundCommand): boolean {
   if (RECURSIVE_PROGRAMS.has(found.command.program)) return true;
   const archive = found.command.program === 'cp' ? 'a' : '';
-  return found.command.argv.some(
-    (a) =>
-      a === '--recursive' || a === '--archive' || new RegExp(`^-[A-Za-z]*[rR${archive}][A-Za-z]*$`).test(a),
-  );
+  // A long option may be abbreviated (`cp --rec`, `--arch`): any start of these counts.
+  const long = (a: string) =>
+    a.length >= 4 && ['--recursive', '--archive'].some((name) => name.startsWith(a));
+  return found.command.argv.some((a) => long(a) || new RegExp(`^-[A-Za-z]*[rR${archive}][A-Za-z]*$`).test(a));
 }
 
 const literalWord = (value: string): WordValue => ({ value, literal: true, prefix: value, expanded: false });
