@@ -44,6 +44,18 @@ describe('links made by one-operand and target-directory forms', () => {
     });
   });
 
+  it('a relative target of a link whose place is a glob or brace group is only known at run time', async () => {
+    mkdirSync(join(root, 'X'), { recursive: true });
+    for (const command of [
+      `ln -s ../home ${root}/X*`,
+      `ln -s ../home ${root}/[X]`,
+      `ln -s ../home {d,${root}/X}`,
+    ]) {
+      const decision = await check(command);
+      expect({ command, allowed: decision.allowed }).toEqual({ command, allowed: false });
+    }
+  });
+
   it.each(['ln -s ../README.md', 'ln -s src/a.ts b.ts', 'ln -sf target linkname', 'ln -s -t bin ../tool'])(
     '%s stays allowed',
     async (command) => {

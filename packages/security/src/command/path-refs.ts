@@ -119,12 +119,29 @@ function linkRefs(found: FoundCommand): PathRef[] {
   // `ln -s T` makes ./<name of T>; `-t DIR` takes every operand as a target.
   const single = into === undefined && operands.length === 1;
   const targets = into === undefined && !single ? operands.slice(0, -1) : operands;
+  // A `-t` value is taken as written; with any non-literal argument it may not be.
   const link =
-    into !== undefined ? literalWord(into) : single ? literalWord('.') : operands[operands.length - 1];
+    into !== undefined
+      ? { ...literalWord(into), literal: args.every((w) => w.literal) }
+      : single
+        ? literalWord('.')
+        : operands[operands.length - 1];
   const refs: PathRef[] = [];
   for (const target of targets) {
     refs.push({ word: target, access: 'read', text, recursive: true });
-    if (!link?.literal || !target.literal || target.value.startsWith('/')) continue;
+    if (!target.literal || target.value.startsWith('/')) continue;
+    // A relative target resolves from the link's directory: where a glob, brace or run-time link
+    // operand puts it is only known at run time (`ln -s ../home $R/X*`).
+    if (!link?.literal) {
+      const value = `${link?.value ?? ''}/../${target.value}`;
+      refs.push({
+        word: { value, literal: false, prefix: '', expanded: true },
+        access: 'read',
+        text,
+        recursive: true,
+      });
+      continue;
+    }
     const dir = link.value.includes('/') ? link.value.slice(0, link.value.lastIndexOf('/')) : '.';
     for (const base of [dir, link.value]) {
       const value = `${base}/${target.value}`;
