@@ -4,7 +4,6 @@
 import {
   type CommandRecord,
   type Disposer,
-  disposer,
   ErrorCode,
   type ExecResult,
   ExecuteOptionsSchema,
@@ -24,6 +23,7 @@ import { ActivityTracker, pipeActivitySource, ptyActivitySource } from './activi
 import { checkExecEnv, type ExecOptions, execCancelled, terminalExited } from './exec/options';
 import { type PipeRunner, startPipeHost } from './exec/pipe-runner';
 import { SerialQueue } from './exec/queue';
+import { ExitListeners } from './exit-listeners';
 import { flatUuid } from './flat-id';
 import type { FlowGate } from './flow-gate';
 import { type CommandEvent, CommandHistory } from './history/command-history';
@@ -100,8 +100,8 @@ export class Terminal {
   /** The PTY shell's own history, or (scripted mode) the executes recorded here. */
   private readonly commands: CommandHistory;
   private exit: ExitInfo | undefined;
-  /** Listeners waiting for the exit (see onExit); undefined when none wait. */
-  private exitListeners: Array<(info: ExitInfo) => void> | undefined;
+  /** Listeners waiting for the exit (see onExit); made at the first. */
+  private exitListeners: ExitListeners<ExitInfo> | undefined;
   private size: { cols: number; rows: number };
 
   /** Human-readable name, if given. */
@@ -346,24 +346,8 @@ export class Terminal {
 
   /** Calls `listener` once the terminal has exited and its output is complete. */
   onExit(listener: (info: ExitInfo) => void): Disposer {
-    // One reaction on `exited` for all listeners, not a promise chain each: every terminal of an
-    // orchestrator has two of them for its whole life.
-    let listeners = this.exitListeners;
-    if (listeners === undefined) {
-      const batch: Array<(info: ExitInfo) => void> = [];
-      listeners = this.exitListeners = batch;
-      void this.exited.then((info) => {
-        // A listener added from here on gets a reaction of its own.
-        this.exitListeners = undefined;
-        for (let each = batch.shift(); each !== undefined; each = batch.shift()) callAlone(each, info);
-      });
-    }
-    const list = listeners;
-    list.push(listener);
-    return disposer(() => {
-      const at = list.indexOf(listener);
-      if (at >= 0) list.splice(at, 1);
-    });
+    this.exitListeners ??= new ExitListeners(this.exited);
+    return this.exitListeners.add(listener);
   }
 
   /**
@@ -478,16 +462,5 @@ function checkRedaction(
       ErrorCode.InvalidParams,
       `redactionHoldMs must be an integer 1..10000, got ${holdMs}`,
     );
-  }
-}
-
-/** Calls `listener`; a throw is rethrown on its own, after the other listeners have run. */
-function callAlone<T>(listener: (value: T) => void, value: T): void {
-  try {
-    listener(value);
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
   }
 }

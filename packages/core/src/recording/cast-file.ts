@@ -38,6 +38,8 @@ export class CastFile {
   /** Bytes safely in the file (each write ends at a line end). */
   private written = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Bytes of lines appended since the timer was last armed. */
+  private appended = 0;
   private error: Error | undefined;
 
   /**
@@ -75,6 +77,8 @@ export class CastFile {
   append(line: string | CastLine, bytes: number): number {
     if (this.fd === undefined) return -1;
     const at = this.size;
+    this.appended += bytes;
+    this.arm();
     if (this.pendingBytes + bytes > this.buffer.length) {
       if (!this.flush()) return -1;
       // A line longer than the buffer goes out on its own.
@@ -87,20 +91,22 @@ export class CastFile {
     if (this.pendingBytes >= this.flushAt) {
       if (!this.flush()) return -1;
       if (this.flushAt === BUFFER_BYTES) this.resize(LARGE_BUFFER_BYTES);
-      // Armed with nothing pending too, so a stream that stops here still gets its small buffer back.
-      if (this.flushAt !== BUFFER_BYTES) this.arm();
-    } else this.arm();
+    }
     return at;
   }
 
-  /** Starts the timer that writes what is pending, unless it runs already. */
+  // One timer per interval while lines come, not one per write: it writes what is pending, and
+  // gives a file that had less than BUFFER_BYTES of lines in the interval its small buffer back
+  // (running once more after a stream stops, so that one does too).
   private arm(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      // Output slowed down: a quiet file keeps no large buffer.
-      const quiet = this.pendingBytes < BUFFER_BYTES;
-      if (this.flush() && quiet && this.flushAt !== BUFFER_BYTES) this.resize(BUFFER_BYTES);
+      const quiet = this.appended < BUFFER_BYTES;
+      this.appended = 0;
+      if (!this.flush() || this.flushAt === BUFFER_BYTES) return;
+      if (quiet) this.resize(BUFFER_BYTES);
+      else this.arm();
     }, FLUSH_INTERVAL_MS);
     this.timer.unref?.();
   }
@@ -119,10 +125,6 @@ export class CastFile {
 
   /** Writes the buffer; false when the file failed (now or before). */
   flush(): boolean {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
     if (this.fd === undefined) return this.error === undefined;
     if (this.pendingBytes === 0) return true;
     const buffer = this.buffer.subarray(0, this.pendingBytes);
@@ -146,6 +148,8 @@ export class CastFile {
   /** Writes what is buffered and closes the file; returns its final size. */
   close(): number {
     this.flush();
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.fd !== undefined) {
       const fd = this.fd;
       this.fd = undefined;

@@ -207,6 +207,22 @@ export function expandGlob(pattern: string, from = '', mode: GlobstarMode = {}):
  */
 function globstar(dir: string, out: string[], dirsOnly = false): boolean {
   out.push(dir);
+  for (const listed of walkBelow(dir)) {
+    spend(RESOLVE_STEPS + listed.length, 'glob expansion');
+    for (const { path, kind } of listed) {
+      if (dirsOnly && kind === 'other') continue;
+      out.push(path);
+      if (out.length > MAX_MATCHES) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The entries below `dir`, one directory's at a time, as bash's globstar walks them: into
+ * directories, not through links; a directory that cannot be read is passed over.
+ */
+function* walkBelow(dir: string): Generator<Array<{ path: string; kind: EntryKind }>> {
   const pending = [dir];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     let entries: Dirent[];
@@ -215,22 +231,20 @@ function globstar(dir: string, out: string[], dirsOnly = false): boolean {
     } catch {
       continue;
     }
-    spend(RESOLVE_STEPS + entries.length, 'glob expansion');
-    for (const entry of entries) {
+    const listed = entries.map((entry) => {
       const path = `${next}/${entry.name}`;
-      const kind = kindOf(entry, path);
-      if (dirsOnly && kind === 'other') continue;
-      out.push(path);
-      if (out.length > MAX_MATCHES) return false;
-      if (kind === 'directory') pending.push(path);
-    }
+      return { path, kind: kindOf(entry, path) };
+    });
+    yield listed;
+    for (const { path, kind } of listed) if (kind === 'directory') pending.push(path);
   }
-  return true;
 }
+
+type EntryKind = 'directory' | 'link' | 'other';
 
 // What a directory entry is. A file system that does not say (d_type unknown) is asked, so that a
 // directory there is walked and kept like any other.
-function kindOf(entry: Dirent, path: string): 'directory' | 'link' | 'other' {
+function kindOf(entry: Dirent, path: string): EntryKind {
   if (entry.isDirectory()) return 'directory';
   if (entry.isSymbolicLink()) return 'link';
   const known =
@@ -267,45 +281,32 @@ function leavingPaths(dir: string, out: string[]): boolean {
   } catch {
     return true;
   }
-  // The names below `dir` are judged as written, below `dir` as written: when `dir` itself is
-  // reached through a link (`a/**` with `a` a link to a home), they are not where they lead, and
-  // every path is needed.
+  // Callers judge the names below `dir` as written. When `dir` is itself reached through a link
+  // (`a/**` with `a` a link to a home), those names are not where the paths lead: every path counts.
   if (inside !== resolve(dir || '/')) return globstar(dir, out);
   const below = (path: string) => path === inside || path.startsWith(inside === '/' ? '/' : `${inside}/`);
   let read = 0;
   let links = 0;
-  const pending = [dir];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(next || '/', { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    read += entries.length;
+  for (const listed of walkBelow(dir)) {
+    read += listed.length;
     if (read > MAX_WALK_ENTRIES) return false;
     // Reading names is cheap next to resolving a path: a step per 20 entries.
-    spend(RESOLVE_STEPS + Math.ceil(entries.length / 20), 'glob expansion');
-    for (const entry of entries) {
-      const path = `${next}/${entry.name}`;
-      const kind = kindOf(entry, path);
-      if (kind === 'directory') pending.push(path);
-      else if (kind === 'link') {
-        // Resolving is the costly part: as many links as paths may be returned, no more.
-        if (++links > MAX_MATCHES) return false;
-        spend(RESOLVE_STEPS, 'glob expansion');
-        let target: string | undefined;
-        try {
-          target = realpathSync(path);
-        } catch {
-          target = undefined;
-        }
-        if (target !== undefined && below(target)) continue;
-        for (let at = path; at.length > dir.length && !found.has(at); at = at.slice(0, at.lastIndexOf('/'))) {
-          found.add(at);
-        }
-        if (found.size > MAX_MATCHES) return false;
+    spend(RESOLVE_STEPS + Math.ceil(listed.length / 20), 'glob expansion');
+    for (const { path, kind } of listed) {
+      if (kind !== 'link') continue;
+      // Resolving is the costly part: as many links as paths may be returned, no more.
+      if (++links > MAX_MATCHES) return false;
+      spend(RESOLVE_STEPS, 'glob expansion');
+      let target: string | undefined;
+      try {
+        target = realpathSync(path);
+      } catch {
+        target = undefined;
       }
+      if (target !== undefined && below(target)) continue;
+      for (let at = path; at.length > dir.length && !found.has(at); at = at.slice(0, at.lastIndexOf('/')))
+        found.add(at);
+      if (found.size > MAX_MATCHES) return false;
     }
   }
   out.push(...found);

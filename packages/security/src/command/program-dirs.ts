@@ -65,18 +65,11 @@ export function programDirWrite(
 // The program directory holding a program named as `word`'s last component, when that component
 // is literal and the word's directory is not; undefined otherwise.
 function programNamed(word: WordValue, dirs: readonly string[]): string | undefined {
-  const { value } = word;
-  const slash = value.lastIndexOf('/');
-  const name = value.slice(slash + 1);
+  const name = word.value.slice(word.value.lastIndexOf('/') + 1);
   // The name must be literal: after the last run-time part (`$D/cat`), or the whole word (`cat`).
-  if (name === '' || name === '.' || name === '..' || !literalTail(word, name)) return undefined;
+  const literal = word.literal || !/[$`*?[{]/.test(name);
+  if (!literal || name === '' || name === '.' || name === '..') return undefined;
   return dirs.find((dir) => isFile(`${dir}/${name}`));
-}
-
-// Whether `name` (the word's last component) holds no run-time or glob part.
-function literalTail(word: WordValue, name: string): boolean {
-  if (word.literal) return true;
-  return !/[$`*?[{]/.test(name) && word.value.endsWith(name);
 }
 
 function isFile(path: string): boolean {
