@@ -53,19 +53,27 @@ const sides = {
   },
   orchestrator: {
     async open() {
-      const { Orchestrator } = await import('@orchflow/core');
-      // The same spawn timeout as the Terminal side: under load 1000 shells start slowly.
-      sides.orchestrator.orch ??= Orchestrator.builder()
-        .withMaxTerminals(COUNT)
-        .withBackend(new (await directBackend())({ spawnTimeoutMs: 120_000 }))
-        .build();
-      const handle = await sides.orchestrator.orch.spawnTerminal('bench', { shell: 'bash' });
+      // One orchestrator for all terminals: made once, by the first spawn (the others, in flight
+      // at the same time, wait for it rather than each making one of their own).
+      sides.orchestrator.orch ??= makeOrchestrator();
+      const orch = await sides.orchestrator.orch;
+      const handle = await orch.spawnTerminal('bench', { shell: 'bash' });
       const result = await handle.execute('echo hello');
       if (result.stdout.trim() !== 'hello') throw new Error(`orchestrator: echo printed ${result.stdout}`);
       return handle;
     },
   },
 };
+
+/** The orchestrator of the `orchestrator` side, with the Terminal side's spawn timeout. */
+async function makeOrchestrator() {
+  const { Orchestrator } = await import('@orchflow/core');
+  // The same spawn timeout as the Terminal side: under load 1000 shells start slowly.
+  return Orchestrator.builder()
+    .withMaxTerminals(COUNT)
+    .withBackend(new (await directBackend())({ spawnTimeoutMs: 120_000 }))
+    .build();
+}
 
 /** `DirectBackend` from the `@orchflow/mux` that `@orchflow/core` depends on (not a bench dependency). */
 async function directBackend() {
@@ -123,7 +131,7 @@ async function measure(mode) {
   const teardownPeakRss = kernelPeakRss();
   const result = { mode, wallMs, cpuMs, teardownMs, latency: summarize(latencies), ...memory };
   process.stdout.write(`${JSON.stringify({ ...result, kernelPeakRss: kernelPeak, teardownPeakRss })}\n`);
-  await sides.orchestrator.orch?.shutdown();
+  await (await sides.orchestrator.orch)?.shutdown();
 }
 
 /** Parent: runs the children alternately and reports. */
