@@ -26,6 +26,7 @@ import { localPythonPath } from './python-path';
 import { candidateCwds } from './real-paths';
 import { denylisted, notAllowed, redirectDenied } from './rule-denials';
 import type { Construct, Scan } from './scan';
+import { SPLIT_WORD_RULE } from './word-gaps';
 
 /** What one check judges a scan by. */
 export interface JudgeContext {
@@ -63,8 +64,12 @@ export function judge(scan: Scan, ctx: JudgeContext): Construct | undefined {
   const hazard = scan.hazards[0];
   if (strict && hazard) return hazard;
   // Where the parse may differ from bash's, a denied command or path could hide.
-  const unsure = scan.unsure[0];
-  if (unsure && (strict || bound.denied.length > 0 || !bound.paths.empty)) return unsure;
+  // A word the parser split hides its value from every rule, the memory check's included.
+  const unsure = scan.unsure.find(
+    (u) =>
+      strict || bound.denied.length > 0 || !bound.paths.empty || (protectHooks && u.rule === SPLIT_WORD_RULE),
+  );
+  if (unsure) return unsure;
   // The directories the line may run in, for deny rules about `.` or `*` (`cd / && rm -rf .`).
   const denyCwds = bound.denied.length > 0 ? candidateCwds(cwd, scan.cds, home) : [];
   const links = bound.denied.length > 0 ? lineLinks(scan.commands, denyCwds) : undefined;

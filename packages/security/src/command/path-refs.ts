@@ -90,12 +90,57 @@ function pathspecDir(word: WordValue): WordValue {
   return word.expanded ? word : literalWord(dir);
 }
 
-// The path part of an argument: the value of `--opt=x` or `if=/x`, the path glued to `-f/x`.
-function pathPart(word: WordValue): WordValue | undefined {
+// Option words longer than this are not split into tails (each tail is a path check).
+const MAX_OPTION_TAILS = 256;
+
+// The parts of an argument that may name a file: the value of `--opt=x`; the word and its value
+// for `name=x` (dd's `if=x`); and for `-…` every tail from its third character on, because a
+// short option's value may be glued on after any letter of a cluster (`-osecret/key`, `-xCsecret`,
+// `-C..`): which letter takes one is the program's to say.
+function pathParts(word: WordValue): WordValue[] {
   const v = word.value;
   const long = /^--[^=]+=/.exec(v)?.[0].length;
-  const cut = long ?? (v.startsWith('-') || /^[a-z]+=/.test(v) ? v.search(/[/~]/) : 0);
-  return cut < 0 ? undefined : sliceWord(word, cut);
+  if (long !== undefined) return long < v.length ? [sliceWord(word, long)] : [];
+  if (v.startsWith('--')) return [];
+  if (v.startsWith('-')) {
+    if (v.length > MAX_OPTION_TAILS) return [{ ...word, literal: false, expanded: true, prefix: '' }];
+    return Array.from({ length: Math.max(0, v.length - 2) }, (_, k) => sliceWord(word, k + 2));
+  }
+  const named = /^[^=/]+=/.exec(v)?.[0].length;
+  return named === undefined || named === v.length ? [word] : [word, sliceWord(word, named)];
+}
+
+// `file:` URLs name local files to the programs that fetch them (curl, git, wget, Python's urllib):
+// `file:///p`, `file://localhost/p`, `file:/p`, any case, percent-encoded, `?…`/`#…` cut off.
+const FILE_URL = /^file:(\/\/[^/?#]*)?([^?#]*)/i;
+
+function fileUrlPath(text: string): string | undefined {
+  const path = FILE_URL.exec(text)?.[2];
+  if (path === undefined) return undefined;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    // Not valid percent-encoding: the fetcher may read it some other way.
+    return undefined;
+  }
+}
+
+// The file a `file:` URL argument (or an option's `=file:` value) names, judged as a path.
+function fileUrls(word: WordValue): WordValue[] {
+  const eq = word.value.indexOf('=');
+  const starts = eq >= 0 ? [0, eq + 1] : [0];
+  const found: WordValue[] = [];
+  for (const start of starts) {
+    const url = sliceWord(word, start);
+    if (!/^file:/i.test(url.value)) continue;
+    const value = fileUrlPath(url.value);
+    const alternatives = url.alternatives?.map((a) => fileUrlPath(a) ?? a);
+    // A URL that cannot be decoded, or is only partly literal, is only known at run time.
+    if (value === undefined || !url.literal)
+      found.push({ ...url, literal: false, expanded: true, prefix: '' });
+    else found.push({ ...url, value, prefix: value, alternatives });
+  }
+  return found;
 }
 
 // A file named by `@file` or `<file` (`curl -d @f`, `--data=@f`, `-F x=@f`, `-F 'x=<f'`): the
@@ -184,6 +229,8 @@ export function pathRefs(commands: FoundCommand[], redirects: Redirect[]): PathR
     const { program, text } = found.command;
     if (PATHLESS_PROGRAMS.has(program)) continue;
     const args = found.words.slice(1);
+    for (const word of args)
+      for (const url of fileUrls(word)) refs.push({ word: url, access: 'read', text, recursive: false });
     const known = fileArgs(program, args);
     if (known) {
       refs.push(...modelledRefs(args, known, text));
@@ -195,14 +242,13 @@ export function pathRefs(commands: FoundCommand[], redirects: Redirect[]): PathR
       (w, i) => w.value === '-t' || (i > 0 && args[i - 1]?.value === '--target-directory'),
     );
     args.forEach((word, i) => {
-      const part = pathPart(word);
-      if (!part) return;
       const writes =
         program === 'tee' ||
         (program === 'dd' && word.value.startsWith('of=')) ||
         (program === 'uniq' && word === operands[1]) ||
         (WRITE_LAST.has(program) && (word === operands[operands.length - 1] || i === target + 1));
-      refs.push({ word: part, access: writes ? 'write' : 'read', text, recursive: rec });
+      for (const part of pathParts(word))
+        refs.push({ word: part, access: writes ? 'write' : 'read', text, recursive: rec });
       for (const file of atFiles(word)) refs.push({ word: file, access: 'read', text, recursive: rec });
     });
     refs.push(...linkRefs(found));

@@ -17,6 +17,7 @@ import { parseWith } from './parser';
 import { emptyScan, present, type Scan, type ScanHost } from './scan';
 import { stdinOf, substitutedOperands } from './stdin-code';
 import type { WrapperUse } from './types';
+import { splitWordFinding } from './word-gaps';
 import { type WordValue, wordValue } from './words';
 
 const MAX_DEPTH = 8;
@@ -100,6 +101,8 @@ export class Scanner {
       const hazard = evaluationHazard(tree.rootNode);
       if (hazard) this.scan.hazards.push(hazard);
       this.scan.hooks.push(...hookTreeFindings(tree.rootNode, source));
+      const split = splitWordFinding(tree.rootNode, source);
+      if (split) this.scan.unsure.push(split);
       this.text = source;
       this.carrier = carrier ? tree.rootNode.firstNamedChild?.id : undefined;
       this.visit(tree.rootNode, via, depth);

@@ -78,11 +78,13 @@ export function skipsTarget(
     }
     const name = skip.name === undefined ? undefined : plainGlob(skip.name, skip.fold ?? false);
     const path = skip.path === undefined ? undefined : plainGlob(skip.path, skip.fold ?? false);
-    const head = written.replace(/\/+$/, '') || '/';
+    // find names an entry by its start as written, plus a `/` unless the start ends in one
+    // (`.` → `./secret`, `./` → `./secret`, `.//` → `.//secret`).
+    const head = written.endsWith('/') ? written : `${written}/`;
     return rel.some((part, k) => {
       if (skip.dirOnly && k === rel.length - 1 && !directoryOrMissing(target)) return false;
       if (name && !name.test(part)) return false;
-      const printed = `${head === '/' ? '' : head}/${rel.slice(0, k + 1).join('/')}`;
+      const printed = `${head}${rel.slice(0, k + 1).join('/')}`;
       if (path && !path.test(printed)) return false;
       return name !== undefined || path !== undefined;
     });

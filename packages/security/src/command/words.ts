@@ -108,28 +108,61 @@ class Builder {
   }
 }
 
+// A tilde prefix: `~`, `~user`, `~+` or `~-`, up to a `/` (or, in an assignment's value, a `:`).
+const TILDE = /^~([A-Za-z0-9._-]*|[+-])(?=\/|$)/;
+const TILDE_IN_VALUE = /^~([A-Za-z0-9._-]*|[+-])(?=[/:]|$)/;
+// An argument shaped like an assignment: bash expands `~` after its first `=` and after each `:`.
+const ASSIGNMENT_SHAPE = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+// A tilde prefix's value: HOME for `~`, the passwd entry for `~user`; `~+`/`~-` only at run time.
+function addTilde(prefix: RegExpExecArray, out: Builder): void {
+  const who = prefix[1] ?? '';
+  const home = who === '' ? out.vars.HOME : /^[+-]$/.test(who) ? undefined : userHome(who);
+  out.add(home ?? prefix[0], home !== undefined);
+}
+
+// Unquoted text without tilde prefixes: escapes removed, globs and braces noted.
+function addUnquoted(text: string, out: Builder): void {
+  const { value, special } = unescapeUnquoted(text);
+  if (special) {
+    // The literal prefix ends where the glob or brace begins.
+    const cut = text.search(/[*?[{]/);
+    if (out.literal && cut >= 0) out.prefix += unescapeUnquoted(text.slice(0, cut)).value;
+    out.literal = false;
+    out.value += value;
+    if (out.alternatives) out.alternatives = out.alternatives.map((a) => a + value);
+  } else out.add(value, true);
+}
+
+// `if=~/x`, `a=b:~/c`: bash (outside posix mode) expands the tilde prefixes of an argument that
+// looks like an assignment, right after the first `=` and after each unquoted `:`.
+function addAssignmentShaped(text: string, out: Builder): void {
+  const eq = text.indexOf('=');
+  let at = 0;
+  for (let p = eq + 1; p < text.length; p++) {
+    if (text[p] !== '~' || (p !== eq + 1 && (text[p - 1] !== ':' || text[p - 2] === '\\'))) continue;
+    const prefix = TILDE_IN_VALUE.exec(text.slice(p));
+    if (!prefix) continue;
+    addUnquoted(text.slice(at, p), out);
+    addTilde(prefix, out);
+    at = p + prefix[0].length;
+    p = at - 1;
+  }
+  addUnquoted(text.slice(at), out);
+}
+
 function build(node: Node, out: Builder): void {
   switch (node.type) {
     case 'word':
     case 'number': {
-      // Tilde expansion: only an unquoted `~`, `~user`, `~+` or `~-` that starts the word.
-      const tilde = out.value === '' ? /^~([A-Za-z0-9._-]*|[+-])(?=\/|$)/.exec(node.text) : null;
+      // Tilde expansion: an unquoted `~`, `~user`, `~+` or `~-` that starts the word, or (in an
+      // argument shaped like an assignment) starts its value or follows a `:` in it.
+      const tilde = out.value === '' ? TILDE.exec(node.text) : null;
       if (tilde) {
-        const who = tilde[1] ?? '';
-        const home = who === '' ? out.vars.HOME : /^[+-]$/.test(who) ? undefined : userHome(who);
-        out.add(home ?? tilde[0], home !== undefined);
-        build({ type: 'word', text: node.text.slice(tilde[0].length) } as Node, out);
-        return;
-      }
-      const { value, special } = unescapeUnquoted(node.text);
-      if (special) {
-        // The literal prefix ends where the glob or brace begins.
-        const cut = node.text.search(/[*?[{]/);
-        if (out.literal && cut >= 0) out.prefix += unescapeUnquoted(node.text.slice(0, cut)).value;
-        out.literal = false;
-        out.value += value;
-        if (out.alternatives) out.alternatives = out.alternatives.map((a) => a + value);
-      } else out.add(value, true);
+        addTilde(tilde, out);
+        addUnquoted(node.text.slice(tilde[0].length), out);
+      } else if (out.value === '' && ASSIGNMENT_SHAPE.test(node.text)) addAssignmentShaped(node.text, out);
+      else addUnquoted(node.text, out);
       return;
     }
     case 'raw_string':
