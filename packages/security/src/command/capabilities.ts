@@ -5,7 +5,8 @@ import type { Capabilities } from '../policy/schema';
 import { usesNetworkByArgs } from './network-use';
 import type { Invocation } from './rules';
 import type { Construct, FoundCommand, Redirect, Scan } from './scan';
-import type { WordValue } from './words';
+import { sedUse } from './sed-script';
+import { literalWord, type WordValue } from './words';
 import { SHELLS } from './wrapper-table';
 
 /** Programs whose purpose is the network (denied when `canNetwork` is false or the network is denied). */
@@ -94,6 +95,24 @@ function uniqOperands(argv: readonly string[]): number {
   return count;
 }
 
+// What sed's script may do (sed-script.ts): a script only known at run time, or one the policy
+// cannot read, may do anything; `--sandbox` makes sed refuse `e`, `r` and `w`.
+function sedScript(inv: Invocation): ReturnType<typeof sedUse> {
+  return sedUse(inv.words ?? inv.argv.map(literalWord));
+}
+const unknownScript = (use: ReturnType<typeof sedUse>): boolean =>
+  !use.sandbox && (use.runTime || use.effects.unreadable !== undefined);
+
+function sedWrites(inv: Invocation): boolean {
+  const use = sedScript(inv);
+  return unknownScript(use) || (!use.sandbox && use.effects.writes.some((f) => !HARMLESS_TARGETS.test(f)));
+}
+
+function sedRuns(inv: Invocation): boolean {
+  const use = sedScript(inv);
+  return use.stdin || unknownScript(use) || (!use.sandbox && use.effects.runs);
+}
+
 /** The first capability an invocation needs but lacks, or `undefined`. */
 export function lackingCapability(
   inv: Invocation,
@@ -107,7 +126,8 @@ export function lackingCapability(
   if (
     !caps.canWriteFiles &&
     (WRITING_PROGRAMS.has(p) ||
-      (p === 'sed' && inv.argv.some((a) => /^-[A-Za-z]*i/.test(a) || a.startsWith('--in-place'))) ||
+      (p === 'sed' &&
+        (inv.argv.some((a) => /^-[A-Za-z]*i/.test(a) || a.startsWith('--in-place')) || sedWrites(inv))) ||
       (p === 'uniq' && uniqOperands(inv.argv) >= 2))
   ) {
     return { rule: 'capability:canWriteFiles', reason: `'${p}' writes files, which this policy denies` };
@@ -115,7 +135,7 @@ export function lackingCapability(
   if (!caps.canReadFiles && READING_PROGRAMS.has(p) && inv.argv.length > 0) {
     return { rule: 'capability:canReadFiles', reason: `'${p}' reads files, which this policy denies` };
   }
-  if (!caps.canSpawnSubprocesses && SPAWNING_PROGRAMS.has(p)) {
+  if (!caps.canSpawnSubprocesses && (SPAWNING_PROGRAMS.has(p) || (p === 'sed' && sedRuns(inv)))) {
     return {
       rule: 'capability:canSpawnSubprocesses',
       reason: `'${p}' starts a shell or a detached process, which this policy denies`,

@@ -7,6 +7,7 @@
 // `node -e`, `git -c`, `git filter-branch`). git's own forms are in git-forms.ts.
 import { gitCodeForms } from './git-forms';
 import { type CodeForm, form, type ParsedArgs, parseArgsAlternatives } from './programs';
+import { sedUse } from './sed-script';
 import { setForms } from './set-options';
 import type { WordValue } from './words';
 
@@ -199,9 +200,27 @@ function node(p: ParsedArgs, args: readonly WordValue[]): CodeForm[] {
   return forms;
 }
 
+const SANDBOX = "; GNU sed's --sandbox refuses 'e', 'r' and 'w' itself";
+
+// sed's script runs shell commands with `e` and `s///e` (sed-script.ts).
+function sedForms(args: readonly WordValue[]): CodeForm[] {
+  const use = sedUse(args);
+  if (use.stdin) return [form('inline-code', [], `'sed -f -' ${STDIN}`)];
+  if (use.sandbox) return [];
+  const why = use.effects.runs
+    ? "runs shell commands ('e' or the 'e' flag of 's')"
+    : use.runTime
+      ? "is only known at run time, so it could run shell commands ('e')"
+      : use.effects.unreadable !== undefined
+        ? `cannot be read by the policy (${use.effects.unreadable}), so it could run shell commands ('e')`
+        : undefined;
+  return why === undefined ? [] : [form('runs-code', [], `the sed script ${why}${SANDBOX}`)];
+}
+
 /** The code-running forms of `program` with arguments `args` (the words after its name). */
 export function codeForms(program: string, args: readonly WordValue[]): CodeForm[] {
   if (program === 'set') return setForms(args);
+  if (program === 'sed') return sedForms(args);
   const forms: CodeForm[] = [];
   const readings = parseArgsAlternatives(program, args);
   for (const [n, p] of readings.entries()) {

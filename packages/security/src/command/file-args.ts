@@ -5,8 +5,9 @@
 import { findFileArgs } from './file-args-find';
 import { gitFileArgs } from './file-args-git';
 import { depthOf, type Grammar, given, type Walked, walkOptions } from './option-walk';
+import { SED_GRAMMAR, sedUse } from './sed-script';
 import { grepSkips, rgSkips, type WalkSkip } from './walk-skips';
-import type { WordValue } from './words';
+import { literalWord, type WordValue } from './words';
 
 /** A word (index into the arguments) or its tail from `offset` that names a file. */
 export interface FileArg {
@@ -24,6 +25,8 @@ export interface FileArg {
 /** The file arguments of one invocation. */
 export interface FileArgs {
   paths: FileArg[];
+  /** Files named inside an argument rather than by a whole word or its tail (sed's `r FILE`). */
+  named?: { word: WordValue; write: boolean }[];
   /**
    * The directory the program works on when no path operand is given (`.`), relative to the cwd
    * or `base`; `always` when it is walked whatever the operands.
@@ -124,12 +127,28 @@ const TREE: Grammar = {
   short: 'LPIoHT',
   long: ['filelimit', 'charset', 'timefmt', 'sort', 'hintro', 'houtro'],
 };
-const SED: Grammar = { short: 'efl', attached: 'i', long: ['expression', 'file', 'line-length'] };
 const AWK: Grammar = {
   short: 'fvF',
   long: ['file', 'assign', 'field-separator', 'include', 'load'],
   posix: true,
 };
+
+// The files a sed script reads and writes (sed-script.ts). A file name with a run-time part is
+// only known at run time. What a script can do beyond that (`e` runs any command; a run-time
+// part could add commands) makes sed an interpreter: refused under an allowlist (code-forms.ts),
+// the documented limit under a denylist.
+function sedFiles(args: readonly WordValue[]): { word: WordValue; write: boolean }[] {
+  const use = sedUse(args);
+  if (use.sandbox) return [];
+  const word = (path: string): WordValue =>
+    use.runTime && /[$`]/.test(path)
+      ? { value: path, literal: false, prefix: '', expanded: true }
+      : literalWord(path);
+  return [
+    ...use.effects.reads.map((path) => ({ word: word(path), write: false })),
+    ...use.effects.writes.map((path) => ({ word: word(path), write: true })),
+  ];
+}
 
 const valueArg = (walked: Walked, names: string[], write = false): FileArg[] =>
   walked.options.flatMap((o) =>
@@ -208,11 +227,12 @@ export function fileArgs(program: string, args: readonly WordValue[]): FileArgs 
       };
     }
     case 'sed': {
-      const { walked, operands } = searchArgs(args, SED, ['e', 'f', 'expression', 'file']);
+      const { walked, operands } = searchArgs(args, SED_GRAMMAR, ['e', 'f', 'expression', 'file']);
       const inPlace = given(walked, 'i', 'in-place');
       return {
         paths: [...valueArg(walked, ['f', 'file']), ...operandArgs(operands, inPlace)],
         recursive: false,
+        named: sedFiles(args),
       };
     }
     case 'awk':

@@ -7,7 +7,7 @@ import { type FileArgs, fileArgs } from './file-args';
 import { linkArgs } from './line-links';
 import type { FoundCommand, Redirect } from './scan';
 import type { WalkSkip } from './walk-skips';
-import type { WordValue } from './words';
+import { literalWord, type WordValue } from './words';
 
 /** A word that may name a file, and whether the command writes or reads it. */
 export interface PathRef {
@@ -67,8 +67,6 @@ function recursive(found: FoundCommand): boolean {
     a.length >= 4 && ['--recursive', '--archive'].some((name) => name.startsWith(a));
   return found.command.argv.some((a) => long(a) || new RegExp(`^-[A-Za-z]*[rR${archive}][A-Za-z]*$`).test(a));
 }
-
-const literalWord = (value: string): WordValue => ({ value, literal: true, prefix: value, expanded: false });
 
 function sliceWord(word: WordValue, cut: number): WordValue {
   if (cut === 0) return word;
@@ -214,6 +212,8 @@ function modelledRefs(args: WordValue[], known: FileArgs, text: string): PathRef
     const spec = p.pathspec ? pathspecDir(sliced) : sliced;
     refs.push({ word: rebase(spec, p.base), access: p.write ? 'write' : 'read', ...walk });
   }
+  for (const n of known.named ?? [])
+    refs.push({ word: n.word, access: n.write ? 'write' : 'read', text, recursive: false });
   const starts = known.paths.filter((p) => p.operand).map((p) => args[p.index]);
   const droppable = starts.every((w) => w && !w.literal && !w.expanded && !w.alternatives);
   const implicit = known.implicit;

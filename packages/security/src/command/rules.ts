@@ -7,7 +7,7 @@
 import type { AllowRule } from '../policy/schema';
 import { type CodeForm, codeForms, mayBeOption } from './code-forms';
 import { type ParsedArgs, parseArgs } from './programs';
-import type { WordValue } from './words';
+import { literalWord, type WordValue } from './words';
 
 /** A compiled command rule. */
 export interface CommandRule {
@@ -92,8 +92,6 @@ export type AllowMatch =
    */
   | { kind: 'refused'; rule: CommandRule; why: string; code?: CodeForm['rule'] }
   | { kind: 'none' };
-
-const literalWord = (value: string): WordValue => ({ value, literal: true, prefix: value, expanded: false });
 
 // Whether `tokens` holds `seq` as consecutive tokens: the entry names that form (`python3 -c`).
 function names(tokens: readonly string[], seq: readonly string[]): boolean {

@@ -27,6 +27,14 @@ export interface WordValue {
   walk?: { start: string; skips: readonly WalkSkip[] };
 }
 
+/** A word with no expansion at all: `value` as written. */
+export const literalWord = (value: string): WordValue => ({
+  value,
+  literal: true,
+  prefix: value,
+  expanded: false,
+});
+
 let passwd: Map<string, string> | undefined;
 
 // `~user` as bash resolves it (getpwnam); /etc/passwd is what the terminal's shell sees too.
