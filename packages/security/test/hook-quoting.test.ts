@@ -82,9 +82,6 @@ describe('protectShellIntegration and quoting', () => {
 
   it.each(controls)('allows a harmless name spelled %j as an argument', async (s) => {
     const decision = await hooksOnly.check(`echo ${s}`, { cwd: '/tmp' });
-    // Some spellings (`'w'\_p`) are one word to bash that the parser splits in two: those are
-    // refused as unsure whatever they spell (word-gaps.ts), never as the hooks' name.
-    if (decision.rule === 'unsure-parse:split-word') return;
     expect({ allowed: decision.allowed, reason: decision.reason }).toMatchObject({ allowed: true });
   });
 });

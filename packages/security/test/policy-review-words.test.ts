@@ -69,20 +69,25 @@ describe('file: URLs', () => {
   );
 });
 
-describe('a word the parser splits in two', () => {
+describe('a word the parser splits in two is judged as the one word bash sees', () => {
   it.each([
-    'cat secre[\\t]/key',
-    "cat sec''\\ret/key",
-    "cat ~/.s''\\sh/id_rsa",
-    'cat /etc/shado[\\w]',
-    'echo a[\\ ]b',
-  ])('%s is refused as unsure', async (command) => {
-    await expectDenied(pathsOnly, command, 'unsure-parse:split-word');
-    await expectDenied(developer, command, /^unsure-parse:split-word$|^parse-error$/);
-  });
+    ['cat secre[\\t]/key', SECRET],
+    ["cat sec''\\ret/key", SECRET],
+    ["cat ~/.s''\\sh/id_rsa", 'forbidden-path:~/.ssh'],
+    ['cat $HOME\\/.ssh/id_rsa', 'forbidden-path:~/.ssh'],
+    ['cat /etc/shado[\\w]', 'forbidden-path:/etc/shadow'],
+    ['cat < secre[\\t]/key', SECRET],
+    ['echo x > secre[\\t]/key', SECRET],
+    ['exec 3< secre[\\t]/key; cat <&3', SECRET],
+  ])('%s', (command, rule) => expectDenied(pathsOnly, command, rule));
 
-  it("is refused where only the shell's memory is protected (`cd /proc/self && cat m''\\em`)", () =>
-    expectDenied(hooksOnly, "cd /proc/self && cat m''\\em", 'unsure-parse:split-word'));
+  it("also by the memory check (`cd /proc/self && cat m''\\em`)", () =>
+    expectDenied(hooksOnly, "cd /proc/self && cat m''\\em", 'shell-integration'));
+
+  it.each(['declare x=a[\\t]b y', 'for f in secre[\\t]/key; do cat $f; done', 'x=a[\\t]b[\\t]c cat y'])(
+    'where the pieces are not joined, the line is unsure: %s',
+    (command) => expectDenied(pathsOnly, command, 'unsure-parse:split-word'),
+  );
 
   it.each([
     'cat a[b]c',
@@ -91,7 +96,44 @@ describe('a word the parser splits in two', () => {
     'for f in a b c; do echo $f; done',
     'declare -a x=(a b c)',
     'echo one \\\n two',
+    'echo a[\\ ]b',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    'echo ${x}\\.txt',
+    "echo 'it'\\''s'",
   ])('allows %s', (command) => expectAllowed(pathsOnly, command));
+});
+
+describe('a tilde bash expands after brace expansion', () => {
+  it.each(['cat {~/.ssh/id_rsa,x}', 'cat {~,}/.ssh/id_rsa', 'cat {,~/.ssh/id_rsa}'])('%s', (command) =>
+    expectDenied(pathsOnly, command, 'forbidden-path:~/.ssh'),
+  );
+});
+
+describe('more that reached a forbidden path (a second review)', () => {
+  it.each([
+    ["curl -s 'file:///work/project/secre[t-t]/key'", 'non-literal-path'],
+    ["curl -s 'file:///work/project/s{e}cret/key'", 'non-literal-path'],
+    ['grep --rec x', SECRET],
+    ['grep --dereference-rec x .', SECRET],
+    ['grep -d rec x .', SECRET],
+    ['cat <<E"O"F\nx\nEOF\ncat secret/key', 'unsure-parse:heredoc'],
+    ["cat <<E'O'F\nx\nEOF\ncat secret/key", 'unsure-parse:heredoc'],
+    ["cat <<$'EOF'\nx\nEOF\ncat secret/key", 'unsure-parse:heredoc'],
+  ])('%j', (command, rule) => expectDenied(pathsOnly, command, rule));
+
+  it('a heredoc the parser cannot end hides the shell memory read after it too', () =>
+    expectDenied(
+      hooksOnly,
+      'cat <<E"O"F\nx\nEOF\ncd /proc/self; cat m\'\'em',
+      /^(unsure-parse:heredoc|shell-integration)$/,
+    ));
+
+  it.each([
+    "cat <<'EOF'\nx\nEOF\necho hi",
+    'cat <<EOF\nx\nEOF\necho hi',
+    'grep -rn x src',
+    'grep -n x src/a.txt',
+  ])('allows %j', (command) => expectAllowed(pathsOnly, command));
 });
 
 describe('find names entries from its start as written (`.//` → `.//secret`)', () => {

@@ -172,9 +172,18 @@ export function fileArgs(program: string, args: readonly WordValue[]): FileArgs 
     case 'egrep':
     case 'fgrep': {
       const { walked, operands } = searchArgs(args, GREP, ['e', 'f', 'regexp', 'file']);
+      // Long options and their values may be abbreviated (`--rec`, `-d rec`): any start counts.
       const recursive =
-        given(walked, 'r', 'R', 'recursive', 'dereference-recursive') ||
-        walked.options.some((o) => ['d', 'directories'].includes(o.name) && o.value === 'recurse');
+        given(walked, 'r', 'R') ||
+        walked.options.some(
+          (o) =>
+            (o.name.length >= 3 &&
+              ['recursive', 'dereference-recursive'].some((l) => l.startsWith(o.name))) ||
+            (['d', 'directories'].includes(o.name) &&
+              o.value !== undefined &&
+              o.value.length >= 2 &&
+              'recurse'.startsWith(o.value)),
+        );
       return {
         paths: [...valueArg(walked, ['f', 'file', 'exclude-from']), ...operandArgs(operands)],
         implicit: recursive ? { path: '.' } : undefined,

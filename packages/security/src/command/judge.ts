@@ -28,6 +28,9 @@ import { denylisted, notAllowed, redirectDenied } from './rule-denials';
 import type { Construct, Scan } from './scan';
 import { SPLIT_WORD_RULE } from './word-gaps';
 
+// Unsure parses refused wherever anything is protected (see judge()).
+const HIDING_RULES: ReadonlySet<string> = new Set([SPLIT_WORD_RULE, 'unsure-parse:heredoc']);
+
 /** What one check judges a scan by. */
 export interface JudgeContext {
   policy: SecurityPolicy;
@@ -64,10 +67,11 @@ export function judge(scan: Scan, ctx: JudgeContext): Construct | undefined {
   const hazard = scan.hazards[0];
   if (strict && hazard) return hazard;
   // Where the parse may differ from bash's, a denied command or path could hide.
-  // A word the parser split hides its value from every rule, the memory check's included.
+  // A word the parser split, or lines a heredoc it could not end swallowed, hide what they hold
+  // from every rule, the memory check's included.
   const unsure = scan.unsure.find(
     (u) =>
-      strict || bound.denied.length > 0 || !bound.paths.empty || (protectHooks && u.rule === SPLIT_WORD_RULE),
+      strict || bound.denied.length > 0 || !bound.paths.empty || (protectHooks && HIDING_RULES.has(u.rule)),
   );
   if (unsure) return unsure;
   // The directories the line may run in, for deny rules about `.` or `*` (`cd / && rm -rf .`).

@@ -133,8 +133,9 @@ function fileUrls(word: WordValue): WordValue[] {
     if (!/^file:/i.test(url.value)) continue;
     const value = fileUrlPath(url.value);
     const alternatives = url.alternatives?.map((a) => fileUrlPath(a) ?? a);
-    // A URL that cannot be decoded, or is only partly literal, is only known at run time.
-    if (value === undefined || !url.literal)
+    // A URL that cannot be decoded, or is only partly literal, is only known at run time; so is
+    // one with `[…]` or `{…}`, which curl expands itself (`file:///…/secre[t-t]/key`).
+    if (value === undefined || !url.literal || /[[\]{}]/.test(url.value))
       found.push({ ...url, literal: false, expanded: true, prefix: '' });
     else found.push({ ...url, value, prefix: value, alternatives });
   }

@@ -17,8 +17,8 @@ import { parseWith } from './parser';
 import { emptyScan, present, type Scan, type ScanHost } from './scan';
 import { stdinOf, substitutedOperands } from './stdin-code';
 import type { WrapperUse } from './types';
-import { splitWordFinding } from './word-gaps';
-import { type WordValue, wordValue } from './words';
+import { commandWordParts, redirectTargetParts, splitWordFinding, type WordParts } from './word-gaps';
+import { joinedWordValue, type WordValue, wordValue } from './words';
 
 const MAX_DEPTH = 8;
 
@@ -113,6 +113,16 @@ export class Scanner {
     }
   }
 
+  // A heredoc operator (`<<`, `<<-`; not `<<<`) in the text of `node`, read in the whole source
+  // (tree-sitter may cut `<<<` into `<<` and `<`).
+  private heredocIn(node: Node): boolean {
+    for (const m of node.text.matchAll(/<</g)) {
+      const at = node.startIndex + (m.index ?? 0);
+      if (this.text[at - 1] !== '<' && this.text[at + 2] !== '<') return true;
+    }
+    return false;
+  }
+
   // Code that runs when called, in whatever directory the shell is in by then.
   private later(walk: () => void): void {
     this.deferred++;
@@ -130,6 +140,13 @@ export class Scanner {
       // What tree-sitter could not parse is lexed as bash would, so that a denylist still sees
       // the substitutions in it (an allowlist refuses the parse error itself).
       if (node.isError && !hasErrorAncestor(node)) this.expansions.expand(node.text, 'unquoted', via, depth);
+      // A heredoc the parser could not end (a partly quoted delimiter, `<<E"O"F`, `<<$'EOF'`)
+      // takes every later line for its body, where bash ends it at the delimiter and runs them.
+      if (node.isError ? this.heredocIn(node) : node.type === 'heredoc_end')
+        this.scan.unsure.push({
+          rule: 'unsure-parse:heredoc',
+          reason: `a heredoc in '${(node.isError ? node.text : (node.parent?.text ?? '')).slice(0, 40)}' does not end where bash ends it; use a plain or fully quoted delimiter on a line of its own`,
+        });
     }
     if (node.childCount === 0 && node.isNamed && !OPAQUE_LEAVES.has(node.type)) {
       // Text tree-sitter left unparsed: `${x:-`cmd`}`, `${x#$(cmd)}`, `"${x:-'$(cmd)'}"`.
@@ -228,23 +245,27 @@ export class Scanner {
     };
   }
 
+  // One bash word the parser may have split into several nodes (word-gaps.ts).
+  private joined(word: WordParts): WordValue {
+    return joinedWordValue(word.parts, word.gaps, this.vars, this.lists);
+  }
+
   private redirect(node: Node): void {
     const op = present(node.children).find((c) => !c.isNamed)?.type ?? '';
-    const targets =
-      node.type === 'herestring_redirect' ? [] : present(node.childrenForFieldName('destination'));
+    const targets = node.type === 'herestring_redirect' ? [] : redirectTargetParts(node, this.text);
     for (const target of targets)
       this.scan.redirects.push({
         op,
-        target: this.word(target),
+        target: this.joined(target),
         text: node.text,
         ...(this.deferred > 0 ? { deferred: true } : {}),
       });
   }
 
   private command(node: Node, via: WrapperUse[], depth: number): void {
-    const name = node.childForFieldName('name')?.firstNamedChild;
-    if (!name) return;
-    const words = [name, ...present(node.childrenForFieldName('argument'))].map((w) => this.word(w));
+    if (!node.childForFieldName('name')?.firstNamedChild) return;
+    const parts = commandWordParts(node, this.text);
+    const words = parts.map((w) => this.joined(w));
     if (this.firstCall) {
       this.firstCall = false;
       this.lists = new Map();
@@ -255,7 +276,7 @@ export class Scanner {
     // What a shell or `source` here would read as code (stdin-code.ts), worked out when asked.
     const sources = () => ({
       stdin: stdinOf(node, (n) => this.word(n)),
-      operands: substitutedOperands(node, words, (n) => this.word(n)),
+      operands: substitutedOperands(parts, words, (n) => this.word(n)),
     });
     this.invocations.run(words, node.text, via, assignments, depth, sources);
   }

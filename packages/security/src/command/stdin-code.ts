@@ -8,6 +8,7 @@
 import type { Node } from 'web-tree-sitter';
 import { type FoundCommand, present, type ScanHost } from './scan';
 import type { WrapperUse } from './types';
+import type { WordParts } from './word-gaps';
 import type { WordValue } from './words';
 import { scanOptions } from './wrapper-options';
 import { SHELL_OPTIONS, SHELLS } from './wrapper-table';
@@ -117,16 +118,17 @@ export function stdinOf(command: Node, word: WordOf): CodeInput | undefined {
   return undefined;
 }
 
-/** The process-substitution arguments of `command` and what each produces. */
+/** The process-substitution arguments among a command's words (`parts`, valued as `words`) and what each produces. */
 export function substitutedOperands(
-  command: Node,
+  parts: readonly WordParts[],
   words: readonly WordValue[],
   word: WordOf,
 ): Map<WordValue, CodeInput> {
   const out = new Map<WordValue, CodeInput>();
-  present(command.childrenForFieldName('argument')).forEach((arg, i) => {
-    const w = words[i + 1];
-    if (arg.type !== 'process_substitution' || !w) return;
+  parts.forEach((p, i) => {
+    const w = words[i];
+    const arg = p.parts.length === 1 ? p.parts[0] : undefined;
+    if (i === 0 || arg?.type !== 'process_substitution' || !w) return;
     const inner = arg.namedChildren.filter((c): c is Node => c !== null);
     const only = inner.length === 1 ? inner[0] : undefined;
     const text = only ? printed(only, word) : undefined;

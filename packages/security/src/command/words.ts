@@ -211,8 +211,25 @@ export function wordValue(
   vars: Readonly<Record<string, string>> = {},
   lists: ListVars = new Map(),
 ): WordValue {
+  return joinedWordValue([node], [], vars, lists);
+}
+
+/**
+ * The value of one bash word that the parser split into `parts` (word-gaps.ts), with `gaps[i]`
+ * the unquoted text between `parts[i]` and `parts[i + 1]` that the parser dropped (`\ ` in
+ * `a[\ ]b`); see {@link wordValue}.
+ */
+export function joinedWordValue(
+  parts: readonly Node[],
+  gaps: readonly string[],
+  vars: Readonly<Record<string, string>> = {},
+  lists: ListVars = new Map(),
+): WordValue {
   const out = new Builder(vars, lists);
-  build(node, out);
+  parts.forEach((part, i) => {
+    if (i > 0) addUnquoted(gaps[i - 1] ?? '', out);
+    build(part, out);
+  });
   const word: WordValue = {
     value: out.value,
     literal: out.literal,
@@ -225,8 +242,18 @@ export function wordValue(
     else word.expanded = true;
   } else if (!out.expanded && BRACE.test(out.value)) {
     const alternatives = expandBraces(out.value);
-    if (alternatives) word.alternatives = alternatives;
-    else word.expanded = true;
+    if (alternatives) {
+      // bash expands braces first, then the tilde that starts each word they make (`{~/.ssh,x}`).
+      word.alternatives = alternatives.map((a) => {
+        const tilde = TILDE.exec(a);
+        if (!tilde) return a;
+        const tail = a.slice(tilde[0].length);
+        const who = tilde[1] ?? '';
+        const home = who === '' ? vars.HOME : /^[+-]$/.test(who) ? undefined : userHome(who);
+        if (home === undefined) word.expanded = true;
+        return home === undefined ? a : home + tail;
+      });
+    } else word.expanded = true;
   }
   return word;
 }
