@@ -104,6 +104,57 @@ describe('AuditLog', () => {
     expect(await verifyAuditLog(path, { expectedHead: head })).toMatchObject({ ok: false, seq: 3 });
   });
 
+  it('detects a truncated log from the recorded seq alone', async () => {
+    await writeLog(4);
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n').slice(0, 2);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    expect(await verifyAuditLog(path, { expectedHead: { seq: 4 } })).toMatchObject({
+      ok: false,
+      seq: 3,
+      reason: expect.stringMatching(/removed from the end/),
+    });
+  });
+
+  it('detects a log rewritten with a valid chain, even with entries appended after the head', async () => {
+    await writeLog(2);
+    const log = await AuditLog.open(path);
+    const head = log.head;
+    await log.close();
+    // Rewritten from scratch: every hash is valid, entry 2 says something else, and more follow.
+    writeFileSync(path, '');
+    const forged = await AuditLog.open(path);
+    await forged.append(decision(1));
+    await forged.append({ ...decision(2), command: 'echo forged' });
+    await forged.append(decision(3));
+    await forged.close();
+    expect(await verifyAuditLog(path)).toMatchObject({ ok: true, entries: 3 });
+    expect(await verifyAuditLog(path, { expectedHead: head })).toMatchObject({
+      ok: false,
+      line: 2,
+      seq: 2,
+      reason: expect.stringMatching(/rewritten/),
+    });
+  });
+
+  it('accepts a log that grew after the recorded head', async () => {
+    await writeLog(2);
+    const log = await AuditLog.open(path);
+    const head = log.head;
+    await log.append(decision(3));
+    await log.close();
+    expect(await verifyAuditLog(path, { expectedHead: head })).toMatchObject({ ok: true, entries: 3 });
+  });
+
+  it.each([
+    [{ seq: Number.NaN }, /whole number/],
+    [{ seq: -1 }, /whole number/],
+    [{ seq: 1.5 }, /whole number/],
+    [{ seq: 2, hash: 'deadbeef' }, /64 hex digits/],
+  ])('refuses the recorded head %j', async (expectedHead, message) => {
+    await writeLog(2);
+    await expect(verifyAuditLog(path, { expectedHead })).rejects.toThrow(message);
+  });
+
   it('fails closed: a log that cannot be written rejects this and every later append', async () => {
     const log = await AuditLog.open('/dev/full');
     await expect(log.append(decision(1))).rejects.toThrow(/could not be written.*fail closed/);

@@ -4,6 +4,7 @@
 // truncated entry is found.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { type AuditEntry, entryHash, GENESIS_HASH } from './entry';
 
 /** Result of {@link verifyAuditLog}. */
@@ -13,8 +14,30 @@ export type AuditVerification =
 
 /** Options of {@link verifyAuditLog}. */
 export interface VerifyAuditOptions {
-  /** The head recorded elsewhere (`AuditLog.head`): a log that ends before it was truncated. */
-  expectedHead?: { seq: number; hash: string };
+  /**
+   * The head recorded elsewhere (`AuditLog.head`): a log that ends before `seq` was truncated,
+   * and (with `hash`) one whose entry `seq` has another hash was rewritten. Entries after it are
+   * what was appended since. Throws InvalidParams for a `seq` that is not a whole number ≥ 0 or a
+   * `hash` that is not 64 hex digits.
+   */
+  expectedHead?: { seq: number; hash?: string };
+}
+
+function checkedHead(head: VerifyAuditOptions['expectedHead']): VerifyAuditOptions['expectedHead'] {
+  if (head === undefined) return undefined;
+  if (!Number.isSafeInteger(head.seq) || head.seq < 0) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `expectedHead.seq must be a whole number >= 0 (the head's seq recorded elsewhere), not ${String(head.seq)}`,
+    );
+  }
+  if (head.hash !== undefined && !/^[0-9a-f]{64}$/.test(head.hash)) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `expectedHead.hash must be the head entry's hash, 64 hex digits, not '${String(head.hash).slice(0, 80)}'`,
+    );
+  }
+  return head;
 }
 
 function problem(entry: Partial<AuditEntry>, expectedSeq: number, prevHash: string): string | undefined {
@@ -34,6 +57,7 @@ export async function verifyAuditLog(
   path: string,
   options: VerifyAuditOptions = {},
 ): Promise<AuditVerification> {
+  const expected = checkedHead(options.expectedHead);
   const lines = createInterface({
     input: createReadStream(path, 'utf8'),
     crlfDelay: Number.POSITIVE_INFINITY,
@@ -54,9 +78,17 @@ export async function verifyAuditLog(
     if (reason) return { ok: false, line: lineNo, seq: entry.seq, reason };
     seq = entry.seq as number;
     hash = entry.hash as string;
+    // The chain holds, but was it rewritten? The recorded head's entry must be the one recorded.
+    if (expected?.hash !== undefined && seq === expected.seq && hash !== expected.hash) {
+      return {
+        ok: false,
+        line: lineNo,
+        seq,
+        reason: `entry ${seq} has hash ${hash}, not the recorded head's ${expected.hash} (the log was rewritten from here or earlier)`,
+      };
+    }
   }
-  const expected = options.expectedHead;
-  if (expected && (seq < expected.seq || (seq === expected.seq && hash !== expected.hash))) {
+  if (expected && seq < expected.seq) {
     return {
       ok: false,
       line: lineNo + 1,

@@ -9,8 +9,11 @@ export function registerAudit(program: Command, done: (code: number) => void): v
     .command('verify')
     .description("Verify an audit log's hash chain; exits 1 at the first broken entry")
     .argument('<file>', 'audit log (JSON lines)')
-    .option('--expect-seq <n>', 'head seq recorded elsewhere (detects truncation)')
-    .option('--expect-hash <hash>', 'head hash recorded elsewhere')
+    .option('--expect-seq <n>', 'head seq recorded elsewhere: a log that ends before it was truncated')
+    .option(
+      '--expect-hash <hash>',
+      "that head's hash (with --expect-seq): a log whose entry there differs was rewritten",
+    )
     .action(async (file: string, flags: VerifyFlags) =>
       done(await (await import('./audit')).auditVerify(file, flags)),
     );
