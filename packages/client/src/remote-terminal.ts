@@ -4,12 +4,14 @@ import {
   type CommandRecord,
   type Disposer,
   disposer,
+  ErrorCode,
   type ExecResult,
   type ExecuteOptions,
   type ExitInfo,
   type FloorHolder,
   type FloorState,
   type Methods,
+  OrchflowError,
   type OutputChunk,
   type ReadResult,
   type RpcPeer,
@@ -145,9 +147,24 @@ export class RemoteTerminal {
         ? missingFeature(this.context.capabilities, 'cancellation', 'execute() with a signal')
         : undefined);
     if (missing) return Promise.reject(missing);
+    // JSON has no NaN or Infinity (they would arrive as null): say so here, in the words the
+    // server uses for the rest of these checks.
+    for (const name of ['timeoutMs', 'idleTimeoutMs', 'maxOutputBytes'] as const) {
+      const value: unknown = limits[name];
+      if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+        return Promise.reject(
+          new OrchflowError(
+            ErrorCode.InvalidParams,
+            `Invalid execute options at options.${name}: expected a finite number, received ${String(value)}`,
+          ),
+        );
+      }
+    }
     const timeoutMs =
       requestTimeoutMs ??
-      (limits.timeoutMs === undefined ? 0 : limits.timeoutMs + EXECUTE_RESPONSE_MARGIN_MS);
+      (limits.timeoutMs === undefined || limits.timeoutMs <= 0
+        ? 0
+        : limits.timeoutMs + EXECUTE_RESPONSE_MARGIN_MS);
     return this.context.peer.request(
       'terminal.execute',
       { terminalId: this.id, command, ...limits },

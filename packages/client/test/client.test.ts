@@ -152,3 +152,36 @@ it('runScript kills its terminal even when the command fails', async () => {
   expect(isOrchflowError(error) && error.code).toBe(ErrorCode.PolicyDenied);
   expect(killed).toEqual(['t1']);
 });
+
+it('refuses a limit JSON cannot carry (NaN, Infinity) before sending, naming the field', async () => {
+  const { server, clientEnd } = stubServer();
+  let executed = 0;
+  server.onRequest('terminal.execute', Methods['terminal.execute'].params, () => {
+    executed++;
+    return {
+      exitCode: 0,
+      signal: null,
+      stdout: '',
+      stderr: '',
+      durationMs: 0,
+      timedOut: false,
+      truncated: false,
+      cwd: '/',
+    };
+  });
+  server.start();
+  const client = await OrchflowClient.fromChannel(clientEnd);
+  const terminal = await client.spawnTerminal('a');
+  for (const [name, value] of [
+    ['timeoutMs', Number.NaN],
+    ['idleTimeoutMs', Number.POSITIVE_INFINITY],
+    ['maxOutputBytes', Number.NaN],
+  ] as const) {
+    const error = await terminal.execute('true', { [name]: value }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.InvalidParams,
+      message: `Invalid execute options at options.${name}: expected a finite number, received ${value}`,
+    });
+  }
+  expect(executed).toBe(0);
+});

@@ -67,6 +67,7 @@ export {
   PrincipalSchema,
   type ProcessMetrics,
   ProcessMetricsSchema,
+  parseExecuteRequest,
   type ReadResult,
   ReadResultSchema,
   type Snapshot,

@@ -7,13 +7,13 @@ import { canonicalJson } from '../src/audit/canonical';
 import type { AuditRecord } from '../src/audit/entry';
 import { verifyAuditLog } from '../src/audit/verify';
 
-function decision(n: number): AuditRecord {
+function decision(n: number, command = `echo ${n}`): AuditRecord {
   return {
     kind: 'decision',
     commandId: `c${n}`,
     agentId: 'a',
     terminalId: 't',
-    command: `echo ${n}`,
+    command,
     programs: ['echo'],
     cwd: '/w',
     decision: 'allow',
@@ -124,7 +124,7 @@ describe('AuditLog', () => {
     writeFileSync(path, '');
     const forged = await AuditLog.open(path);
     await forged.append(decision(1));
-    await forged.append({ ...decision(2), command: 'echo forged' });
+    await forged.append(decision(2, 'echo forged'));
     await forged.append(decision(3));
     await forged.close();
     expect(await verifyAuditLog(path)).toMatchObject({ ok: true, entries: 3 });

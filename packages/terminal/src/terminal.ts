@@ -6,12 +6,13 @@ import {
   type Disposer,
   ErrorCode,
   type ExecResult,
-  ExecuteOptionsSchema,
+  type ExecuteOptions,
   type ExecutionMode,
   type ExitInfo,
   OrchflowError,
   type OutputChunk,
   type ProcessMetrics,
+  parseExecuteRequest,
   type ReadResult,
   type Snapshot,
   type TerminalActivity,
@@ -239,13 +240,10 @@ export class Terminal {
   execute(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.exit) return Promise.reject(terminalExited(this.exit));
     const { signal, onOutput, onStart, env, ...limits } = options;
-    const checked = ExecuteOptionsSchema.safeParse(limits);
-    if (!checked.success) {
-      return Promise.reject(
-        new OrchflowError(ErrorCode.InvalidParams, `Invalid execute options: ${checked.error.message}`),
-      );
-    }
+    let checked: ExecuteOptions;
     try {
+      // The same checks and messages as `terminal.execute` on the wire.
+      checked = parseExecuteRequest(command, limits);
       checkExecEnv(env);
     } catch (error) {
       return Promise.reject(error);
@@ -254,7 +252,7 @@ export class Terminal {
     const job = this.queue.run(() => {
       started = true;
       if (this.exit) throw terminalExited(this.exit);
-      const run = { ...checked.data, signal, onOutput, onStart, env };
+      const run = { ...checked, signal, onOutput, onStart, env };
       const { backend } = this;
       this.tracker.commandStarted(command);
       const running =

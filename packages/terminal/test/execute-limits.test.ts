@@ -231,3 +231,25 @@ describe('ordering and concurrency', () => {
 test('invalid execute options reject with InvalidParams', async () => {
   await expect(t.execute('true', { timeoutMs: -1 })).rejects.toMatchObject({ codeName: 'InvalidParams' });
 });
+
+// In process as over the wire (`terminal.execute`): the same limits, and a message naming the field.
+test.each([
+  ['an empty command', '', {}, /^Invalid execute at command: Too small/],
+  [
+    'a timeout over a day',
+    'true',
+    { timeoutMs: 86_400_001 },
+    /^Invalid execute options at options\.timeoutMs: Too big/,
+  ],
+  ['an idle timeout that is not whole', 'true', { idleTimeoutMs: 1.5 }, /at options\.idleTimeoutMs: /],
+  [
+    "an output limit over the protocol's",
+    'true',
+    { maxOutputBytes: 2 ** 40 },
+    /at options\.maxOutputBytes: Too big/,
+  ],
+])('%s is refused as on the wire, naming the field', async (_what, command, options, message) => {
+  const error = await t.execute(command, options).catch((e: unknown) => e);
+  expect(error).toMatchObject({ codeName: 'InvalidParams', message: expect.stringMatching(message) });
+  expect((error as Error).message).not.toContain('[');
+});

@@ -124,10 +124,16 @@ describe.each(shells)('execute in %s', (shell) => {
     const r = await own.execute('echo bye; exit 7');
     expect(r.shellExited).toBe(true);
     expect(r.exitCode).toBe(7);
-    expect(r.stdout).toContain('bye\n');
+    // Exactly the command's output: bash's own "exit" as it leaves is not part of it.
+    expect(r.stdout).toBe('bye\n');
     expect(await own.exited).toEqual({ exitCode: 7, signal: null });
     expect(own.state).toBe('exited');
     await expect(own.execute('echo no')).rejects.toMatchObject({ codeName: 'TerminalExited' });
+  });
+
+  test("exit after output without a final newline leaves the shell's goodbye out", async () => {
+    const own = await Terminal.spawn({ shell, cwd: dir });
+    expect(await own.execute('printf "a\\nb"; exit 1')).toMatchObject({ stdout: 'a\nb', exitCode: 1 });
   });
 
   test('exec replaces the shell: shellExited with the program’s exit code', async () => {

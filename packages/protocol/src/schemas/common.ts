@@ -43,6 +43,9 @@ export const TxIdSchema = idString;
 /** An absolute byte offset into a terminal's output. */
 export const OffsetSchema = z.number().int().nonnegative();
 
+/** A shell command line: not empty, at most {@link ProtocolLimits}.maxCommandLength characters. */
+export const CommandTextSchema = z.string().min(1).max(ProtocolLimits.maxCommandLength);
+
 /** A number of milliseconds for a timeout, at most {@link ProtocolLimits}.maxTimeoutMs. */
 export const TimeoutMsSchema = z.number().int().positive().max(ProtocolLimits.maxTimeoutMs);
 

@@ -1,6 +1,9 @@
 // Domain schemas shared by every method: terminal configuration and state, execution results,
 // screen snapshots, scrollback reads. Object schemas are not strict: newer peers may add fields.
 import { z } from 'zod';
+import { ErrorCode } from '../errors';
+import { schemaError } from '../rpc/wire';
+import { CommandTextSchema, ProtocolLimits, TimeoutMsSchema } from './common';
 import { FloorHolderSchema } from './floor';
 
 /**
@@ -135,17 +138,33 @@ export const TerminalInfoSchema = z.object({
 /** What a caller sees of a terminal. */
 export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
 
-/** Options for one `execute`. */
+/** Options for one `execute` (in process and over the wire alike: `terminal.execute` extends it). */
 export const ExecuteOptionsSchema = z.object({
-  /** Hard limit for the whole command, in ms. */
-  timeoutMs: z.number().int().positive().optional(),
-  /** Limit on time without any output, in ms. */
-  idleTimeoutMs: z.number().int().positive().optional(),
+  /** Hard limit for the whole command, in ms (at most a day). */
+  timeoutMs: TimeoutMsSchema.optional(),
+  /** Limit on time without any output, in ms (at most a day). */
+  idleTimeoutMs: TimeoutMsSchema.optional(),
   /** Output kept in the result; beyond it head and tail are kept and `truncated` is set. */
-  maxOutputBytes: z.number().int().positive().optional(),
+  maxOutputBytes: z.number().int().positive().max(ProtocolLimits.maxOutputBytes).optional(),
 });
 /** Options for one `execute`. */
 export type ExecuteOptions = z.infer<typeof ExecuteOptionsSchema>;
+
+/**
+ * Checks a command line and its options as `terminal.execute` checks them on the wire, so an
+ * in-process `execute` refuses what a remote one refuses, with the same message: InvalidParams
+ * naming the first bad field (`Invalid execute options at options.timeoutMs: Too big…`, `… at
+ * command: Too small…` for an empty command). Returns the parsed options.
+ */
+export function parseExecuteRequest(command: unknown, options: unknown): ExecuteOptions {
+  const text = CommandTextSchema.safeParse(command);
+  if (!text.success) throw schemaError(ErrorCode.InvalidParams, 'Invalid execute', text.error, 'command');
+  const parsed = ExecuteOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw schemaError(ErrorCode.InvalidParams, 'Invalid execute options', parsed.error, 'options');
+  }
+  return parsed.data;
+}
 
 /** The outcome of one command. */
 export const ExecResultSchema = z.object({

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   AgentIdSchema,
+  CommandTextSchema,
   DataEncodingSchema,
   DimensionSchema,
   OffsetSchema,
@@ -13,9 +14,13 @@ import {
   SignalNameSchema,
   SubscriptionIdSchema,
   TerminalIdSchema,
-  TimeoutMsSchema,
 } from './common';
-import { TerminalConfigSchema, TerminalInfoSchema, TerminalStateSchema } from './domain';
+import {
+  ExecuteOptionsSchema,
+  TerminalConfigSchema,
+  TerminalInfoSchema,
+  TerminalStateSchema,
+} from './domain';
 
 /** Params naming one terminal (`terminal.snapshot`). */
 export const TerminalRefParamsSchema = z.object({ terminalId: TerminalIdSchema });
@@ -32,16 +37,10 @@ export const SpawnParamsSchema = z.object({
 export type SpawnParams = z.infer<typeof SpawnParamsSchema>;
 
 /** One command to run: the part shared by `terminal.execute`, batches and transactions. */
-export const ExecuteCommandSchema = z.object({
+export const ExecuteCommandSchema = ExecuteOptionsSchema.extend({
   terminalId: TerminalIdSchema,
   /** Shell command line, run in the terminal's persistent shell (interactive mode). */
-  command: z.string().min(1).max(ProtocolLimits.maxCommandLength),
-  /** Hard limit for the whole command; on expiry it gets SIGINT, then SIGKILL. Default: none. */
-  timeoutMs: TimeoutMsSchema.optional(),
-  /** Limit on time without output. Default: none. */
-  idleTimeoutMs: TimeoutMsSchema.optional(),
-  /** Output kept in the result; beyond it head and tail are kept and `truncated` is set. */
-  maxOutputBytes: z.number().int().positive().max(ProtocolLimits.maxOutputBytes).optional(),
+  command: CommandTextSchema,
 });
 /** One command to run. */
 export type ExecuteCommand = z.infer<typeof ExecuteCommandSchema>;

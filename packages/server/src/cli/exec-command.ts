@@ -3,6 +3,12 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ExecFlags } from './exec';
 
+/**
+ * The longest `--timeout`: the protocol's `ProtocolLimits.maxTimeoutMs` (a day), written out so
+ * that registering the command does not load the protocol (a test keeps the two equal).
+ */
+export const MAX_EXEC_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
 /** Registers `exec` on `program`. */
 export function registerExec(program: Command, done: (code: number) => void): void {
   program
@@ -17,24 +23,43 @@ export function registerExec(program: Command, done: (code: number) => void): vo
     .option('--agent <id>', 'agent id owning the terminal', 'cli')
     .option('--cwd <dir>', 'working directory')
     .addOption(
-      new Option('--timeout <ms>', 'hard timeout in milliseconds; 0 for none (default 600000)').argParser(
-        parseNonNegativeInt,
-      ),
+      new Option(
+        '--timeout <ms>',
+        `hard timeout in milliseconds, at most ${MAX_EXEC_TIMEOUT_MS} (a day); 0 for none (default 600000)`,
+      ).argParser(parseTimeout),
     )
     .option('--pty', 'run in a PTY (interactive mode) instead of pipes')
+    .option(
+      '--policy <preset|file>',
+      "security policy of the in-process run: aiSafe, locked, standard, trusted (default) or a JSON file; with --server the server's applies",
+    )
     .addHelpText(
       'after',
       '\nPiped stdin is forwarded to the command, then EOF; a terminal on stdin is not (the command\n' +
-        "gets EOF at once). Example: orchflow exec --server unix:/tmp/orchflow.sock -- 'make test | tail -5'",
+        'gets EOF at once). In a PTY (--pty, or a server without pipes) piped input cannot be\n' +
+        'forwarded safely: the run stops with an error instead of waiting for it.\n' +
+        "Example: orchflow exec --server unix:/tmp/orchflow.sock -- 'make test | tail -5'",
     )
-    .action(async (words: string[], flags: ExecFlags) =>
-      done(await (await import('./exec')).exec(words, flags)),
-    );
+    .action(async (words: string[], flags: ExecFlags) => {
+      if (flags.policy !== undefined) {
+        const { checkExecPolicy } = await import('./exec');
+        const problem = await checkExecPolicy(flags);
+        if (problem !== undefined) {
+          done(problem);
+          return;
+        }
+      }
+      done(await (await import('./exec')).exec(words, flags));
+    });
 }
 
-/** Parses a flag that is a whole number ≥ 0. */
-function parseNonNegativeInt(value: string): number {
+/** Parses `--timeout`: a whole number of milliseconds from 0 (none) to the protocol's maximum. */
+function parseTimeout(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a whole number ≥ 0`);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_EXEC_TIMEOUT_MS) {
+    throw new InvalidArgumentError(
+      `'${value}' is not a timeout: use whole milliseconds from 1 to ${MAX_EXEC_TIMEOUT_MS} (a day), or 0 for none`,
+    );
+  }
   return n;
 }

@@ -5,6 +5,8 @@ import { constants } from 'node:os';
 import { OrchflowClient } from '@orchflow/client/node';
 import type { ExecResult } from '@orchflow/protocol';
 import { connectTo, type ServerOptions } from './connect';
+import { reportError } from './errors';
+import { USAGE_EXIT_CODE, usageError } from './recording-args';
 import { forwardStdin, type StdinForward } from './stdin-forward';
 import { CLIENT_INFO } from './version';
 
@@ -19,6 +21,8 @@ export interface ExecFlags extends ServerOptions {
   cwd?: string;
   timeout?: number;
   pty?: boolean;
+  /** The in-process run's policy (a preset name or a JSON file); default `trusted`. */
+  policy?: string;
 }
 
 /** Quotes one argument for a POSIX shell. */
@@ -45,9 +49,14 @@ async function open(flags: ExecFlags): Promise<{ client: OrchflowClient; done():
     const client = await connectTo(url, flags.token);
     return { client, done: () => client.close() };
   }
-  // Loaded only here: a run against a server needs the client alone.
-  const { Orchestrator } = await import('@orchflow/core');
-  const orchestrator = Orchestrator.builder().build();
+  // Loaded only here: a run against a server needs the client alone. The policy defaults to
+  // `trusted`, as local serving does: it still refuses the catastrophic commands.
+  const [{ Orchestrator }, { effectivePolicy }] = await Promise.all([
+    import('@orchflow/core'),
+    import('./policy-flag'),
+  ]);
+  const { policy } = await effectivePolicy(flags.policy, false);
+  const orchestrator = Orchestrator.builder().withSecurityPolicy(policy).build();
   const client = await OrchflowClient.direct(orchestrator, { clientInfo: CLIENT_INFO });
   return {
     client,
@@ -56,6 +65,24 @@ async function open(flags: ExecFlags): Promise<{ client: OrchflowClient; done():
       await orchestrator.shutdown();
     },
   };
+}
+
+/**
+ * `--policy`'s problem as a usage error (printed; resolves with exit status 2): given with a
+ * server, whose own policy applies, or a preset name or file that cannot be loaded.
+ */
+export async function checkExecPolicy(flags: ExecFlags): Promise<number | undefined> {
+  try {
+    if (flags.server ?? process.env.ORCHFLOW_SERVER) {
+      throw usageError("--policy applies to an in-process run; with --server the server's policy applies");
+    }
+    const { effectivePolicy } = await import('./policy-flag');
+    await effectivePolicy(flags.policy, false);
+    return undefined;
+  } catch (error) {
+    reportError(error);
+    return USAGE_EXIT_CODE;
+  }
 }
 
 /**
@@ -68,6 +95,25 @@ export function execMode(pty: boolean | undefined, available: readonly string[])
   return 'interactive';
 }
 
+/**
+ * In a PTY, piped input is not forwarded (what the command leaves unread, or an EOF, would reach
+ * the shell after it). Calls `refuse` if any arrives, rather than leaving the command waiting for
+ * input that never comes; an empty stdin (`</dev/null`, an empty pipe) is fine.
+ */
+function refusePipedInput(refuse: () => void): () => void {
+  const stdin = process.stdin;
+  if (stdin.isTTY) return () => undefined;
+  const onData = (chunk: Buffer): void => {
+    if (chunk.length > 0) refuse();
+  };
+  stdin.on('data', onData);
+  stdin.on('error', () => undefined);
+  return () => {
+    stdin.off('data', onData);
+    stdin.pause();
+  };
+}
+
 /** Runs `orchflow exec`; resolves with the command's exit status. */
 export async function exec(words: string[], flags: ExecFlags): Promise<number> {
   const { client, done } = await open(flags);
@@ -78,6 +124,15 @@ export async function exec(words: string[], flags: ExecFlags): Promise<number> {
     const abort = new AbortController();
     let input: StdinForward | undefined;
     let refused: Error | undefined;
+    const unwatch =
+      mode === 'scripted'
+        ? () => undefined
+        : refusePipedInput(() => {
+            refused ??= new Error(
+              'the command runs in a PTY (--pty, or a server without pipes), where piped input is not forwarded; run it without --pty on a server with pipes, or pass the input as a file',
+            );
+            abort.abort();
+          });
     try {
       const result = await terminal
         .execute(commandLine(words), {
@@ -103,7 +158,8 @@ export async function exec(words: string[], flags: ExecFlags): Promise<number> {
           // Cancelled because its input was refused: say why, not "cancelled".
           if (refused) throw new Error(`stdin could not be forwarded to the command: ${refused.message}`);
           throw error;
-        });
+        })
+        .finally(unwatch);
       input?.stop();
       process.stdout.write(result.stdout);
       process.stderr.write(result.stderr);

@@ -1,6 +1,6 @@
 // Registers `orchflow mcp`: its flags and help. The MCP server (mcp.ts: the orchestrator or a
 // client, the MCP SDK) is loaded when the command runs, so other commands and --help do not load it.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { reportError } from './errors';
 import type { McpFlags } from './mcp';
 import { USAGE_EXIT_CODE } from './recording-args';
@@ -22,7 +22,11 @@ export function registerMcp(program: Command, done: (code: number) => void): voi
       'front a running orchflow serve (ws://…, http://…, unix:/path) instead of embedding one',
     )
     .option('--token <token>', 'token for --connect (default $ORCHFLOW_TOKEN)')
-    .option('--backend <name>', 'terminal backend when embedded: direct or tmux', 'direct')
+    .addOption(
+      new Option('--backend <name>', 'terminal backend when embedded')
+        .choices(['direct', 'tmux'])
+        .default('direct'),
+    )
     .option(
       '--audit-log <file>',
       'append every tool call (and, embedded, every policy decision and command end) to this hash-chained JSONL file',
@@ -40,8 +44,11 @@ export function registerMcp(program: Command, done: (code: number) => void): voi
     )
     .action(async (flags: McpFlags) => {
       const { checkMcpFlags, runMcp } = await import('./mcp');
+      const { effectivePolicy } = await import('./policy-flag');
       try {
         checkMcpFlags(flags);
+        // A policy that cannot be loaded is a usage error too, as for `serve`.
+        if (flags.policy !== undefined) await effectivePolicy(flags.policy, false);
       } catch (error) {
         reportError(error);
         done(USAGE_EXIT_CODE);

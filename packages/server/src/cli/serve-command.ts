@@ -1,6 +1,6 @@
 // Registers `orchflow serve`: its flags and help. The server itself (serve.ts and all it starts)
 // is loaded when the command runs, so other commands and --help do not load it.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULT_HOST } from '../auth/bind';
 import { addLogFlags } from './log-flags';
 import { parsePort, parsePositiveInt, type ServeFlags } from './serve-flags';
@@ -21,10 +21,13 @@ export function registerServe(program: Command, done: (code: number) => void): v
       '--policy <preset|file>',
       'security policy for every client: aiSafe, locked, standard, trusted or a JSON file (default: standard with --ws/--http, else trusted)',
     )
-    .option(
-      '--backend <name>',
-      'terminal backend: direct or tmux (terminals survive a crash of the server; see docs/tmux.md)',
-      'direct',
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'terminal backend (tmux: terminals survive a crash of the server; see docs/tmux.md)',
+      )
+        .choices(['direct', 'tmux'])
+        .default('direct'),
     )
     .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
     .option(

@@ -14,6 +14,8 @@ export interface CommandEnd {
   exitCode: number | null;
   signal: string | null;
   shellExited?: boolean;
+  /** The shell said `exit` (or `logout`) as it left, as interactive bash does: not the command's output. */
+  sayGoodbye?: boolean;
   /** Ended without a done marker: the shell's hooks are gone (see ExecResult.integrationLost). */
   integrationLost?: boolean;
 }
@@ -136,6 +138,9 @@ export class PtyCommand {
       const eol = stdout.indexOf('\n');
       stdout = eol < 0 ? '' : stdout.slice(eol + 1);
     }
+    // Interactive bash says "exit" (or "logout") on its terminal as it leaves, also after output
+    // without a final newline: the last such line is the shell's, not the command's.
+    if (end.sayGoodbye && end.signal === null) stdout = stdout.replace(/(exit|logout)\n$/, '');
     let signal = end.signal;
     if (signal === null && end.exitCode !== null && this.interrupt) {
       if (end.exitCode === 130 && this.interrupt.hasSent('SIGINT')) signal = 'SIGINT';

@@ -188,7 +188,12 @@ export class ShellSession {
       this.finish(run);
       run.reject(terminalExited(info));
     } else if (run) {
-      this.settle(run, { exitCode: info.exitCode, signal: info.signal, shellExited: true });
+      this.settle(run, {
+        exitCode: info.exitCode,
+        signal: info.signal,
+        shellExited: true,
+        sayGoodbye: this.host.kind === 'bash',
+      });
     }
     this.prompt.exited();
   }

@@ -1,0 +1,61 @@
+// `orchflow exec` without a server runs under a policy (`trusted` unless `--policy` says
+// otherwise), as local serving does; piped input a PTY cannot take stops the run at once instead
+// of leaving the command waiting for it; and flag values that cannot work are usage errors
+// (exit 2) on `exec`, `serve` and `mcp` alike.
+import { ProtocolLimits } from '@orchflow/protocol';
+import { describe, expect, it } from 'vitest';
+import { MAX_EXEC_TIMEOUT_MS } from '../src/cli/exec-command';
+import { runCli } from './cli-run';
+
+// Each case starts the CLI from source (tsx, ~1–4 s of CPU cold); the timeouts are for a loaded machine.
+describe('exec in-process', { timeout: 60_000 }, () => {
+  it('runs under trusted by default, which refuses the catastrophic commands', async () => {
+    // `mkfs*` is denied by every preset; `mkfsnothing` would only fail to be found if it ran.
+    const run = await runCli(['exec', '--', 'mkfsnothing /dev/null']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/denied by security policy \(deniedCommands\[\d+\]: mkfs\*\)/);
+  });
+
+  it('runs under the policy --policy names', async () => {
+    const denied = await runCli(['exec', '--policy', 'standard', '--', 'sudo -n true']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/denied by security policy \(deniedCommands\[\d+\]: sudo\)/);
+    const allowed = await runCli(['exec', '--policy', 'standard', '--', 'echo fine']);
+    expect(allowed).toMatchObject({ code: 0, stdout: 'fine\n' });
+  });
+
+  it('stops at once when input is piped to a PTY, which cannot take it', async () => {
+    const started = Date.now();
+    const run = await runCli(['exec', '--pty', '--timeout', '30000', '--', 'cat'], {}, 'piped\n');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/runs in a PTY .* piped input is not forwarded/);
+    expect(Date.now() - started).toBeLessThan(25_000);
+    const empty = await runCli(['exec', '--pty', '--', 'echo ran']);
+    expect(empty).toMatchObject({ code: 0 });
+    expect(empty.stdout).toContain('ran');
+  });
+});
+
+describe('usage errors exit 2', { timeout: 60_000 }, () => {
+  it.each([
+    [
+      ['exec', '--policy', 'standard', '--server', 'unix:/nonexistent.sock', '--', 'true'],
+      /--policy applies to an in-process run/,
+    ],
+    [['exec', '--policy', 'nonsense', '--', 'true'], /Cannot load policy file 'nonsense'/],
+    [
+      ['exec', '--timeout', '99999999999', '--', 'true'],
+      /not a timeout: use whole milliseconds from 1 to 86400000/,
+    ],
+    [['serve', '--stdio', '--backend', 'foo'], /Allowed choices are direct, tmux/],
+    [['mcp', '--backend', 'foo'], /Allowed choices are direct, tmux/],
+    [['mcp', '--policy', 'nonsense'], /Cannot load policy file 'nonsense'/],
+  ])('%j', async (args, message) => {
+    const run = await runCli(args);
+    expect([run.code, run.stderr]).toEqual([2, expect.stringMatching(message)]);
+  });
+
+  it("exec's --timeout limit is the protocol's", () => {
+    expect(MAX_EXEC_TIMEOUT_MS).toBe(ProtocolLimits.maxTimeoutMs);
+  });
+});
