@@ -185,6 +185,15 @@ export function isOrchflowLocalError(value: unknown): value is OrchflowLocalErro
   );
 }
 
+/**
+ * The {@link ErrorCode} of any orchflow error, one a server sent ({@link OrchflowError}) or one of
+ * this side ({@link OrchflowLocalError}: `ChannelClosed`, `Timeout`, …); undefined for anything
+ * else. One `switch (orchflowErrorCode(e))` covers both.
+ */
+export function orchflowErrorCode(value: unknown): number | undefined {
+  return isOrchflowError(value) || isOrchflowLocalError(value) ? value.code : undefined;
+}
+
 /** The channel is closed: nothing more can be sent or received on it. */
 export class ChannelClosedError extends OrchflowLocalError {
   override readonly name = 'ChannelClosedError';

@@ -20,6 +20,7 @@ export {
   OrchflowError,
   type OrchflowErrorJson,
   OrchflowLocalError,
+  orchflowErrorCode,
   RequestTimeoutError,
 } from './errors';
 export * from './http-wire';

@@ -8,6 +8,7 @@ import {
   isOrchflowError,
   isOrchflowLocalError,
   OrchflowError,
+  orchflowErrorCode,
   RequestTimeoutError,
 } from '../src/index';
 
@@ -59,6 +60,15 @@ describe('OrchflowError', () => {
     expect(OrchflowError.from(new RequestTimeoutError('terminal.execute', 5)).code).toBe(ErrorCode.Timeout);
     const original = new OrchflowError(ErrorCode.Forbidden, 'no');
     expect(OrchflowError.from(original)).toBe(original);
+  });
+});
+
+describe('orchflowErrorCode', () => {
+  it('gives the code of wire and local errors alike, and undefined for anything else', () => {
+    expect(orchflowErrorCode(new OrchflowError(ErrorCode.PolicyDenied, 'no'))).toBe(ErrorCode.PolicyDenied);
+    expect(orchflowErrorCode(new ChannelClosedError())).toBe(ErrorCode.ChannelClosed);
+    expect(orchflowErrorCode(new Error('plain'))).toBeUndefined();
+    expect(orchflowErrorCode({ code: ErrorCode.Timeout })).toBeUndefined();
   });
 });
 
