@@ -79,3 +79,20 @@ describe('enforce / policyDeniedError', () => {
     expect(() => new CommandPolicy({ isolationLevel: 'vm' })).toThrow(/isolationLevel/);
   });
 });
+
+describe("an allowed decision's reason", () => {
+  it('says why it was allowed: no rule refused it, and under an allowlist every command matched', async () => {
+    const open = await new CommandPolicy(SecurityPresets.standard).check('ls /', { cwd: '/tmp' });
+    expect(open).toMatchObject({
+      allowed: true,
+      rule: 'default-allow',
+      reason: 'no rule of the policy refuses it',
+    });
+    const listed = await new CommandPolicy(SecurityPresets.locked).check('ls /', { cwd: '/tmp' });
+    expect(listed).toMatchObject({
+      allowed: true,
+      rule: 'allowedCommands',
+      reason: expect.stringMatching(/matches an allowedCommands entry/),
+    });
+  });
+});

@@ -76,8 +76,16 @@ export class PolicyJudge {
         home,
       }) ?? extglobDenial(scan, bound.paths, command);
     if (denial) return { allowed: false, reason: denial.reason, rule: denial.rule, commands };
-    const allowRule = this.policy.allowedCommands === undefined ? 'default-allow' : 'allowedCommands';
-    return { allowed: true, reason: 'every command is allowed by the policy', rule: allowRule, commands };
+    // The reason says why it was allowed: no rule refused it, and under an allowlist every
+    // command matched an entry.
+    return this.policy.allowedCommands === undefined
+      ? { allowed: true, reason: 'no rule of the policy refuses it', rule: 'default-allow', commands }
+      : {
+          allowed: true,
+          reason: 'every command in it matches an allowedCommands entry and no rule refuses it',
+          rule: 'allowedCommands',
+          commands,
+        };
   }
 
   private bound(home: string): HomeBound {
