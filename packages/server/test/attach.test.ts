@@ -79,6 +79,18 @@ describe('orchflow attach', () => {
     expect(text).not.toContain('\uFFFD');
   }, 60_000);
 
+  it('types piped input, then detaches at its end and leaves the terminal running', async () => {
+    const { orch, path, id } = await serve();
+    const { child, exited } = await attach(path, id);
+    child.stdin?.end('echo piped-in\r');
+    expect(await exited).toBe(0);
+    const deadline = Date.now() + 15_000;
+    while (!orch.read(id, { fromOffset: 0 }).data.includes('piped-in\r\n') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(orch.read(id, { fromOffset: 0 }).data).toContain('piped-in\r\n');
+    expect(orch.listTerminals().find((t) => t.id === id)?.state).toBe('running');
+  }, 60_000);
+
   it("exits with the terminal's exit code, or 1 when it ended without one", async () => {
     const first = await serve();
     const own = await attach(first.path, first.id);

@@ -1,9 +1,10 @@
 // `orchflow exec` without a server runs under a policy (`trusted` unless `--policy` says
 // otherwise), as local serving does; piped input a PTY cannot take stops the run at once instead
-// of leaving the command waiting for it; and flag values that cannot work are usage errors
-// (exit 2) on `exec`, `serve` and `mcp` alike.
+// of leaving the command waiting for it; flag values that cannot work are usage errors (exit 2)
+// on `exec`, `serve` and `mcp` alike; and a listener that cannot start says what to do.
+import { type AddressInfo, createServer } from 'node:net';
 import { ProtocolLimits } from '@orchflow/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { MAX_EXEC_TIMEOUT_MS } from '../src/cli/exec-command';
 import { runCli } from './cli-run';
 
@@ -50,6 +51,7 @@ describe('usage errors exit 2', { timeout: 60_000 }, () => {
     [['serve', '--stdio', '--backend', 'foo'], /Allowed choices are direct, tmux/],
     [['mcp', '--backend', 'foo'], /Allowed choices are direct, tmux/],
     [['mcp', '--policy', 'nonsense'], /Cannot load policy file 'nonsense'/],
+    [['serve', '--ws', '47001', '--http', '47001'], /--ws and --http need different ports/],
   ])('%j', async (args, message) => {
     const run = await runCli(args);
     expect([run.code, run.stderr]).toEqual([2, expect.stringMatching(message)]);
@@ -57,5 +59,23 @@ describe('usage errors exit 2', { timeout: 60_000 }, () => {
 
   it("exec's --timeout limit is the protocol's", () => {
     expect(MAX_EXEC_TIMEOUT_MS).toBe(ProtocolLimits.maxTimeoutMs);
+  });
+});
+
+describe('a listener that cannot start says what to do', { timeout: 60_000 }, () => {
+  it('names a port in use and the fix', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const { port } = taken.address() as AddressInfo;
+    const run = await runCli(['serve', '--ws', String(port)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/EADDRINUSE.*pick another one, or 0 for a free one/);
+  });
+
+  it('says that the directory of a --unix socket does not exist', async () => {
+    const run = await runCli(['serve', '--unix', '/nonexistent-orchflow-dir/s.sock']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the directory \/nonexistent-orchflow-dir does not exist/);
   });
 });

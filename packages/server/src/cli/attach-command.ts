@@ -17,6 +17,11 @@ export function registerAttach(program: Command, done: (code: number) => void): 
     .option('--no-resize', 'do not resize the remote terminal to this window')
     .option('--tmux', 'attach with tmux itself to a terminal of `serve --backend tmux` (Ctrl-b d detaches)')
     .option('--tmux-socket <name>', 'tmux socket name for --tmux', 'orchflow')
+    .addHelpText(
+      'after',
+      '\nInput piped in instead of a terminal (echo ls | orchflow attach ID) is typed as it comes,\n' +
+        'and its end detaches (</dev/null: the recent output, then detached).',
+    )
     .action(async (id: string, flags: AttachFlags) =>
       done(await (await import('./attach')).attach(id, flags)),
     );

@@ -3,6 +3,7 @@
 // detach key (Ctrl-] by default) leaves it running. Exits with the terminal's exit code if it ends
 // (1 when it is unknown). Keystrokes are decoded as a UTF-8 stream, so a character split across
 // reads arrives whole; input the server refuses (a policy without raw input) is reported once.
+// Input piped in (not a terminal) is typed as it comes, and its end detaches.
 import { spawnSync } from 'node:child_process';
 import type { OrchflowClient, RemoteTerminal } from '@orchflow/client';
 import { tmuxSessionName } from '@orchflow/mux';
@@ -76,13 +77,17 @@ export async function attach(id: string, flags: AttachFlags): Promise<number> {
     process.stderr.write(`[attached to ${id}; ${flags.detachKey} detaches]\r\n`);
     const decoder = new TextDecoder('utf-8');
     const refused = onceReporter(flags.detachKey);
+    let written: Promise<void> = Promise.resolve();
     const detached = new Promise<Ending>((resolve) => {
       stdin.on('data', (chunk: Buffer) => {
         const at = chunk.indexOf(detach);
         const input = decoder.decode(at === -1 ? chunk : chunk.subarray(0, at), { stream: at === -1 });
-        if (input.length > 0) void terminal.write(input).catch(refused);
+        if (input.length > 0) written = terminal.write(input).catch(refused);
         if (at !== -1) resolve({ detached: true, code: 0 });
       });
+      // Input from a pipe or a file: typed in, then detached at its end (a terminal's never ends),
+      // once the last write has been answered.
+      stdin.once('end', () => void written.then(() => resolve({ detached: true, code: 0 })));
       stdin.resume();
     });
     const from = Math.max(0, endOffset - ATTACH_REPLAY_BYTES);

@@ -58,6 +58,11 @@ export function checkServeFlags(flags: ServeFlags): void {
   if (flags.uiAssets !== undefined && !flags.ui) {
     throw usageError('--ui-assets DIR picks the monitor build --ui serves: pass --ui too');
   }
+  if (flags.ws !== undefined && flags.ws !== 0 && flags.ws === flags.http) {
+    throw usageError(
+      `--ws and --http need different ports, not both ${flags.ws} (0 picks a free one for each)`,
+    );
+  }
   if (flags.metrics && flags.http === undefined) {
     throw usageError('--metrics serves /metrics on the HTTP listener: pass --http PORT too');
   }

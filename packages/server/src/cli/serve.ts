@@ -18,6 +18,7 @@ import { UnixSocketServer } from '../unix';
 import { WebSocketServer } from '../ws/ws-server';
 import { announce, type Listener } from './banner';
 import { reportError } from './errors';
+import { explainListenError } from './listen-errors';
 import { logFormat } from './log-flags';
 import { buildOrchestrator, openAuditLog } from './orchestrator';
 import { launchedByNpm, watchParent } from './parent-watch';
@@ -189,7 +190,7 @@ async function serve(
   } catch (error) {
     shutdown.trigger('startup failed');
     await shutdown.done;
-    throw error;
+    throw explainListenError(error, flags.unix);
   }
   announce(
     {
