@@ -156,3 +156,18 @@ it('reports a sidecar that cannot be started', async () => {
     /command not found/,
   );
 });
+
+it('says a sidecar that dies before its first initialize is not restarted (a bad flag)', async () => {
+  const log = recorder();
+  const error = await OrchflowClient.stdio({
+    ...sidecar,
+    args: [...(sidecar.args ?? []), '--policy', 'no-such-policy-file'],
+    onEvent: log.onEvent,
+  }).catch((e: unknown) => e);
+  expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
+  expect((error as Error).message).toMatch(
+    /died \(exit code 2.*before it answered 'initialize'; it was not restarted: check its command line/,
+  );
+  expect(log.events.filter((e) => e.type === 'started')).toHaveLength(1);
+  expect(log.events.some((e) => e.type === 'restarting')).toBe(false);
+}, 60_000);

@@ -65,6 +65,8 @@ export class SidecarChannel implements IpcChannel {
   private ready: Promise<SidecarProcess>;
   private reinitialized: ((message: Wire) => void) | undefined;
   private closing: Promise<void> | undefined;
+  /** The first sidecar answered `initialize` (before that, a death is its start failing). */
+  private started = false;
 
   private constructor(
     private readonly command: SidecarCommand,
@@ -138,6 +140,7 @@ export class SidecarChannel implements IpcChannel {
     if (m.method !== undefined || (typeof m.id !== 'string' && typeof m.id !== 'number')) return;
     const request = this.inFlight.get(m.id);
     this.inFlight.delete(m.id);
+    if (request?.method === 'initialize' && m.result !== undefined) this.started = true;
     if (request?.method === 'terminal.subscribe' && m.result) {
       const { subscriptionId } = m.result as { subscriptionId: string };
       this.subscriptions.set(subscriptionId, (request.params as { terminalId: string }).terminalId);
@@ -167,6 +170,18 @@ export class SidecarChannel implements IpcChannel {
     // A sidecar that dies while being restarted is restart()'s to retry (no request reached it).
     if (expected || this.restarting) return;
     const reason = `The orchflow sidecar (pid ${sidecar.pid}) died (${describeExit(exit)})`;
+    if (!this.started) {
+      // It never started: the same command would fail the same way (a bad flag exits 2).
+      const error = new ChannelClosedError(
+        `${reason} before it answered 'initialize'; it was not restarted: check its command line and its stderr`,
+      );
+      for (const [id] of this.inFlight) this.inbox.push(localFailure({ id }, error));
+      this.inFlight.clear();
+      this.ready = Promise.reject(error);
+      this.ready.catch(() => undefined);
+      this.giveUp(error.message);
+      return;
+    }
     // Local failures, not server answers: the sidecar said nothing, it died.
     for (const [id, request] of this.inFlight) {
       const lost = new ChannelClosedError(
