@@ -6,6 +6,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { ProtocolLimits } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MAX_EXEC_TIMEOUT_MS } from '../src/cli/exec-command';
+import { parseOrigin } from '../src/cli/serve-flags';
 import { runCli } from './cli-run';
 
 // Each case starts the CLI from source (tsx, ~1–4 s of CPU cold); the timeouts are for a loaded machine.
@@ -52,9 +53,17 @@ describe('usage errors exit 2', { timeout: 60_000 }, () => {
     [['mcp', '--backend', 'foo'], /Allowed choices are direct, tmux/],
     [['mcp', '--policy', 'nonsense'], /Cannot load policy file 'nonsense'/],
     [['serve', '--ws', '47001', '--http', '47001'], /--ws and --http need different ports/],
+    [['serve', '--ws', '0', '--allow-origin', 'notanorigin'], /'notanorigin' is not an origin/],
+    [['serve', '--ws', '0', '--allow-origin', 'http://x.example/path'], /is not an origin/],
+    [['ls', '--agent', ''], /give an agent id/],
   ])('%j', async (args, message) => {
     const run = await runCli(args);
     expect([run.code, run.stderr]).toEqual([2, expect.stringMatching(message)]);
+  });
+
+  it('takes origins as browsers send them, http(s) ones spelled as browsers do', () => {
+    expect(parseOrigin('HTTP://LOCALHOST:80')).toEqual(['http://localhost']);
+    expect(parseOrigin('vscode-webview://abc', ['*'])).toEqual(['*', 'vscode-webview://abc']);
   });
 
   it("exec's --timeout limit is the protocol's", () => {

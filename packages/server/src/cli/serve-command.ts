@@ -3,7 +3,7 @@
 import { type Command, Option } from 'commander';
 import { DEFAULT_HOST } from '../auth/bind';
 import { addLogFlags } from './log-flags';
-import { parsePort, parsePositiveInt, type ServeFlags } from './serve-flags';
+import { parseOrigin, parsePort, parsePositiveInt, type ServeFlags } from './serve-flags';
 import { parseSessionIdle } from './session-idle';
 
 /** Registers `serve` on `program`. */
@@ -45,7 +45,8 @@ export function registerServe(program: Command, done: (code: number) => void): v
     )
     .option(
       '--allow-origin <origin...>',
-      'browser origins --ws/--http accept (default none: requests from web pages are refused)',
+      'browser origins --ws/--http accept, as scheme://host[:port] (default none: requests from web pages are refused)',
+      parseOrigin,
     )
     .option('--mcp', 'also serve MCP (Streamable HTTP) at /mcp on the --http listener, same tokens')
     .option(

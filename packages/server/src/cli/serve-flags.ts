@@ -92,6 +92,23 @@ export async function flagValue<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Collects one `--allow-origin` value: an origin as a page's `Origin` header carries it,
+ * `scheme://host[:port]` with no path, query or credentials (`http://localhost:5173`, an editor's
+ * `vscode-webview://…`), or `*`.
+ */
+export function parseOrigin(value: string, previous: string[] = []): string[] {
+  if (value === '*') return [...previous, value];
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]+$/i.test(value)) {
+    throw new InvalidArgumentError(
+      `'${value}' is not an origin; write it as a browser sends it, such as http://localhost:5173 or https://app.example.com (no path)`,
+    );
+  }
+  // http(s) origins as browsers spell them (lower case, no default port).
+  const origin = /^https?:/i.test(value) ? new URL(value).origin : value;
+  return [...previous, origin];
+}
+
 /** Parses a port flag (0 picks a free one). */
 export function parsePort(value: string): number {
   const port = Number(value);
