@@ -7,7 +7,7 @@ import { ProtocolLimits } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MAX_EXEC_TIMEOUT_MS } from '../src/cli/exec-command';
 import { parseOrigin } from '../src/cli/serve-flags';
-import { runCli } from './cli-run';
+import { runCli, spawnCli, waitForStderr } from './cli-run';
 
 // Each case starts the CLI from source (tsx, ~1–4 s of CPU cold); the timeouts are for a loaded machine.
 describe('exec in-process', { timeout: 60_000 }, () => {
@@ -86,5 +86,34 @@ describe('a listener that cannot start says what to do', { timeout: 60_000 }, ()
     const run = await runCli(['serve', '--unix', '/nonexistent-orchflow-dir/s.sock']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/the directory \/nonexistent-orchflow-dir does not exist/);
+  });
+});
+
+describe('--server naming the wrong kind of listener says which to use', { timeout: 90_000 }, () => {
+  it('ws:// to an HTTP listener, http:// to a WebSocket one, and a route in the URL', async () => {
+    const server = spawnCli(['serve', '--ws', '0', '--http', '0', '--token', 't'.repeat(24)]);
+    const exited = new Promise((resolve) => server.once('close', resolve));
+    onTestFinished(async () => {
+      server.kill('SIGTERM');
+      await exited;
+    });
+    const started = await waitForStderr(server, '"listening"');
+    const line = JSON.parse(started.split('\n').find((text) => text.includes('"listening"')) ?? '');
+    const at = (transport: string) =>
+      (line.listeners as { transport: string; address: string }[]).find((l) => l.transport === transport)
+        ?.address ?? '';
+    const ws = at('websocket');
+    const http = at('http');
+    const token = ['--token', 't'.repeat(24)];
+    const wsAsHttp = await runCli(['ls', '--server', ws.replace(/^ws:/, 'http:'), ...token]);
+    expect(wsAsHttp.stderr).toMatch(/a WebSocket listener\? use ws:\/\/host:port/);
+    const httpAsWs = await runCli(['ls', '--server', http.replace(/^http:/, 'ws:'), ...token]);
+    expect(httpAsWs.stderr).toMatch(/an HTTP listener\? use http:\/\/host:port/);
+    const route = await runCli(['ls', '--server', `${http}/v1`, ...token]);
+    expect([route.code, route.stderr]).toEqual([
+      1,
+      expect.stringMatching(/names a route; give the server's address without \/v1/),
+    ]);
+    expect((await runCli(['ls', '--server', http, ...token])).code).toBe(0);
   });
 });
