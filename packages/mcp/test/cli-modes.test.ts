@@ -1,7 +1,7 @@
 // `orchflow mcp` modes: `--connect` fronts a running `orchflow serve` (same terminals, the
 // server's token), `--read-only` registers only the read tools, and bad flag combinations fail
 // with a message saying what to do.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { OrchflowClient } from '@orchflow/client/node';
@@ -61,6 +61,25 @@ describe('orchflow mcp modes', { timeout: 120_000 }, () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('--connect warns at start when the server cannot be used, and says why', async () => {
+    const { command, args, cwd } = cliCommand(['mcp', '--connect', 'ws://127.0.0.1:1']);
+    const child = spawn(command, args, { cwd, env: cliEnv(), stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    const warned = new Promise<void>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('warning:')) resolve();
+      });
+    });
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    await warned;
+    child.stdin?.end();
+    await exited;
+    expect(stderr).toMatch(
+      /warning: cannot use ws:\/\/127\.0\.0\.1:1 now \(.*ECONNREFUSED.*\); tool calls fail/,
+    );
   });
 
   it('refuses --policy with --connect, --mcp without --http and an unknown --connect scheme', () => {

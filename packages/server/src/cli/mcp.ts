@@ -25,6 +25,22 @@ export interface McpFlags {
   sessionIdle?: number;
 }
 
+/**
+ * Tries the `--connect` server once at start: connections open per MCP client on its first call,
+ * so a wrong URL or token would otherwise show only then. Unreachable is a warning, not a failure
+ * (the server may come up after the MCP client started this one).
+ */
+async function probe(url: string, token: string | undefined): Promise<void> {
+  try {
+    const client = await connectFor(url, token, { name: 'start-up check', version: '0' });
+    await client.close();
+  } catch (error) {
+    process.stderr.write(
+      `orchflow mcp: warning: cannot use ${url} now (${(error as Error).message}); tool calls fail until it answers with this token\n`,
+    );
+  }
+}
+
 /** The policy `orchflow mcp` runs under when `--policy` is omitted. */
 export const MCP_DEFAULT_POLICY = 'standard';
 
@@ -98,6 +114,7 @@ export async function runMcp(flags: McpFlags): Promise<number> {
   process.stderr.write(
     `orchflow mcp: serving MCP on stdio, ${description}${flags.readOnly ? ', read-only tools' : ''}, ${describeSessionIdle(mcp.sessionIdleMs)}\n`,
   );
+  if (flags.connect !== undefined) void probe(flags.connect, flags.token);
   await handle.closed;
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
