@@ -35,35 +35,42 @@ const between = (a: Node, b: Node, source: string): string =>
   source.slice(a.endIndex, b.startIndex).replace(/\\\n/g, '');
 const isBlank = (gap: string): boolean => /^[ \t]+$/.test(gap);
 
-/**
- * The name and arguments of `command` as bash's words: neighbours with no blank between them are
- * one word (a redirection or an assignment between two pieces keeps them apart).
- */
-export function commandWordParts(command: Node, source: string): WordParts[] {
+// Neighbours with no blank between them, only joinable text, and no parse error are one word;
+// an undefined entry (a redirection or an assignment between two pieces) keeps them apart.
+function joinNeighbours(nodes: readonly (Node | undefined)[], source: string): WordParts[] {
   const words: WordParts[] = [];
-  const args = new Set(command.childrenForFieldName('argument').map((a) => a?.id));
   let last: Node | undefined;
-  for (const child of command.namedChildren) {
-    if (!child || (child.type !== 'command_name' && !args.has(child.id))) {
-      last = undefined;
-      continue;
-    }
-    const node = child.type === 'command_name' ? child.firstNamedChild : child;
+  for (const node of nodes) {
     if (!node) {
       last = undefined;
       continue;
     }
-    const gap = last ? between(last, child, source) : ' ';
+    const gap = last ? between(last, node, source) : ' ';
     const word = words[words.length - 1];
     // What does not parse stays as the parser has it (extended globs: `cat @(secret)/key`).
-    const parsed = !child.hasError && !last?.hasError;
+    const parsed = !node.hasError && !last?.hasError;
     if (word && parsed && !isBlank(gap) && JOINABLE.test(gap)) {
       word.parts.push(node);
       word.gaps.push(gap);
     } else words.push({ parts: [node], gaps: [] });
-    last = child;
+    last = node;
   }
   return words;
+}
+
+/** The name and arguments of `command` as bash's words (see the module header). */
+export function commandWordParts(command: Node, source: string): WordParts[] {
+  const args = new Set(command.childrenForFieldName('argument').map((a) => a?.id));
+  const nodes = command.namedChildren.map((child) =>
+    !child
+      ? undefined
+      : child.type === 'command_name'
+        ? (child.firstNamedChild ?? undefined)
+        : args.has(child.id)
+          ? child
+          : undefined,
+  );
+  return joinNeighbours(nodes, source);
 }
 
 /**
@@ -72,19 +79,10 @@ export function commandWordParts(command: Node, source: string): WordParts[] {
  * own, judged as targets too, as before.
  */
 export function redirectTargetParts(redirect: Node, source: string): WordParts[] {
-  const words: WordParts[] = [];
-  let last: Node | undefined;
-  for (const target of redirect.childrenForFieldName('destination')) {
-    if (!target) continue;
-    const gap = last ? between(last, target, source) : ' ';
-    const word = words[words.length - 1];
-    if (word && !isBlank(gap) && JOINABLE.test(gap)) {
-      word.parts.push(target);
-      word.gaps.push(gap);
-    } else words.push({ parts: [target], gaps: [] });
-    last = target;
-  }
-  return words;
+  return joinNeighbours(
+    redirect.childrenForFieldName('destination').map((t) => t ?? undefined),
+    source,
+  );
 }
 
 function finding(a: Node, b: Node, source: string): Construct {
