@@ -146,3 +146,19 @@ describe('find names entries from its start as written (`.//` → `.//secret`)',
     'find /work/project/ -path /work/project/secret -prune -o -type f -exec wc -l {} +',
   ])('allows %s, whose prune matches what find prints', (command) => expectAllowed(developer, command));
 });
+
+describe('a third review', () => {
+  it.each([
+    ['cat secre[t\\]]/key', SECRET],
+    ["cat secre[t']']/key", SECRET],
+    ['cat ~/.ss[h\\]]/id_rsa', /^forbidden-path:~\/\.ssh$|^non-literal-path$/],
+    ['cat ~+0/secret/key', 'non-literal-path'],
+    ['cat ~-1/.ssh/id_rsa', 'non-literal-path'],
+    ['echo $(<secre[\\t]/key)', 'unsure-parse:split-word'],
+  ])('%s', (command, rule) => expectDenied(pathsOnly, command, rule));
+
+  it.each(['cat src/[ab].txt', 'ls [!x]*', 'cat s[]]x', "cat 'a[b]'", 'grep -rn "[a-z]" src'])(
+    'allows %s',
+    (command) => expectAllowed(pathsOnly, command),
+  );
+});

@@ -39,6 +39,9 @@ describe('reading a sed script', () => {
     ['l 5', {}],
     ['# a comment\np', {}],
     ['1e id', { runs: true }],
+    [':a e id', { runs: true }],
+    ['v 4.2 e id', { runs: true }],
+    [':x w out', { writes: ['out'] }],
     ['s/x/id/e', { runs: true }],
     ['2q;s/a/b/e', { runs: true }],
     ['s/a/b/ ; e ls', { runs: true }],
@@ -102,6 +105,14 @@ describe('sed under an allowlist that allows it', () => {
     ['sed "s/$X/b/" src/a.txt', 'runs-code'],
     ["sed 'k' src/a.txt", 'runs-code'],
     ['sed -f - src/a.txt', 'inline-code'],
+    ["sed -n ':a e touch x' src/a.txt", 'runs-code'],
+    ["sed -n 'v 4.2 e touch x' src/a.txt", 'runs-code'],
+    ["sed {#,-e,'1e touch x'} src/a.txt", 'runs-code'],
+    ['sed \'s/a/b/\' "$f"', 'runs-code'],
+    ['sed -f /dev//stdin src/a.txt', 'inline-code'],
+    ['sed -f /dev/./stdin src/a.txt', 'inline-code'],
+    ['sed -f /dev/fd/3 src/a.txt', 'inline-code'],
+    ["sed --i 's/a/b/' src/a.txt", 'capability:canWriteFiles'],
     ["sed 'r secret/key' src/a.txt", SECRET],
     ["sed '1w out.txt' src/a.txt", 'capability:canWriteFiles'],
   ])('refuses %s', (command, rule) => expectDenied(lockedWithSed, command, rule));
@@ -115,6 +126,8 @@ describe('sed under an allowlist that allows it', () => {
     "sed -n '1,5p' src/a.txt",
     "sed 's/a/b/w /dev/stdout' src/a.txt",
     "sed --sandbox '1e id' src/a.txt",
+    'sed -f script.sed src/a.txt',
+    "sed 's/a/b/' src/*.txt",
   ])('allows %s', (command) => expectAllowed(lockedWithSed, command));
 });
 

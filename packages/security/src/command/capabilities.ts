@@ -103,6 +103,12 @@ function sedScript(inv: Invocation): ReturnType<typeof sedUse> {
 const unknownScript = (use: ReturnType<typeof sedUse>): boolean =>
   !use.sandbox && (use.runTime || use.effects.unreadable !== undefined);
 
+// `-i`, `-ni`, `--in-place[=SUFFIX]`, and any start of it getopt takes (`--i`, `--in`).
+function sedInPlace(arg: string): boolean {
+  const long = /^--([^=]+)/.exec(arg)?.[1];
+  return /^-[A-Za-z]*i/.test(arg) || (long !== undefined && 'in-place'.startsWith(long));
+}
+
 function sedWrites(inv: Invocation): boolean {
   const use = sedScript(inv);
   return unknownScript(use) || (!use.sandbox && use.effects.writes.some((f) => !HARMLESS_TARGETS.test(f)));
@@ -126,8 +132,7 @@ export function lackingCapability(
   if (
     !caps.canWriteFiles &&
     (WRITING_PROGRAMS.has(p) ||
-      (p === 'sed' &&
-        (inv.argv.some((a) => /^-[A-Za-z]*i/.test(a) || a.startsWith('--in-place')) || sedWrites(inv))) ||
+      (p === 'sed' && (inv.argv.some(sedInPlace) || sedWrites(inv))) ||
       (p === 'uniq' && uniqOperands(inv.argv) >= 2))
   ) {
     return { rule: 'capability:canWriteFiles', reason: `'${p}' writes files, which this policy denies` };

@@ -4,6 +4,7 @@
 // `s` and `y` with any delimiter and bracket expressions, comments). A script this reader cannot
 // follow is `unreadable`, and the policy then judges it as if it did everything (fail closed).
 // `--sandbox` makes sed itself refuse `e`, `r` and `w`.
+import { mayBeOption } from './code-forms';
 import { type Grammar, given, walkOptions } from './option-walk';
 import type { WordValue } from './words';
 
@@ -88,7 +89,10 @@ class Reader {
       return this.end();
     }
     if (LABELLED.has(cmd)) {
-      while (this.i < this.text.length && !/[;\n]/.test(this.text[this.i] as string)) this.i++;
+      // GNU sed ends a label (or `v`'s version) at a blank, `;` or newline; what follows a blank
+      // is the next command (`:a e cmd` runs cmd).
+      this.blanks();
+      while (this.i < this.text.length && !/[ \t;\n]/.test(this.text[this.i] as string)) this.i++;
       return true;
     }
     switch (cmd) {
@@ -266,9 +270,13 @@ export function sedUse(args: readonly WordValue[]): SedUse {
   const sandbox = given(walked, 'sandbox');
   const scripts = walked.options.filter((o) => o.name === 'e' || o.name === 'expression');
   const files = walked.options.filter((o) => o.name === 'f' || o.name === 'file');
-  const stdin = files.some(
-    (o) => o.value === '-' || /^\/(dev\/stdin|dev\/fd\/0|proc\/self\/fd\/0)$/.test(o.value ?? ''),
-  );
+  // A script file under /dev or /proc (stdin, a heredoc's or a substitution's descriptor), or one
+  // only known at run time, is code in no file the policy can see.
+  const stdin = files.some((o) => {
+    const word = o.valueAt ? args[o.valueAt.index] : undefined;
+    const path = (o.value ?? '').replace(/\/(\.\/)+/g, '/').replace(/\/{2,}/g, '/');
+    return o.value === '-' || !word?.literal || /^\/(dev|proc)\//.test(path);
+  });
   const words: (WordValue | undefined)[] =
     scripts.length > 0
       ? scripts.map((o) => (o.valueAt ? args[o.valueAt.index] : undefined))
@@ -277,6 +285,10 @@ export function sedUse(args: readonly WordValue[]): SedUse {
         : [args[walked.operands[0] ?? -1]];
   // Each `-e` adds a line; a value glued to its option (`-es/a/b/`) starts after it.
   const texts = scripts.length > 0 ? scripts.map((o) => o.value ?? '') : words.map((w) => w?.value ?? '');
-  const runTime = words.some((w) => w !== undefined && !w.literal && w.expanded);
+  // A word that brace-expands into several, or that could turn into an option at run time (GNU
+  // sed takes options anywhere: `"$f"` may be `-e1e cmd`), changes which words are the script.
+  const runTime =
+    words.some((w) => w !== undefined && !w.literal && w.expanded) ||
+    args.some((w) => w.alternatives !== undefined || mayBeOption(w));
   return { sandbox, stdin, runTime, effects: sedEffects(texts.join('\n')) };
 }

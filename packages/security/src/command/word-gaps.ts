@@ -100,7 +100,10 @@ function unjoined(node: Node, a: Node, b: Node, source: string): boolean {
   if (REDIRECTS.has(node.type)) return !JOINABLE.test(gap);
   if (node.type !== 'command') return true;
   // Words of a command are joined (commandWordParts) unless an assignment takes part or the
-  // dropped text is more than escapes and word characters.
+  // dropped text is more than escapes and word characters. A word touching the end of a
+  // redirection is the rest of its target (`$(<secre[\t]/key)`); a redirection's operator may
+  // touch the word before it (`cat x>y`).
+  if (REDIRECTS.has(a.type) && gap === '' && !NOT_WORDS.has(b.type)) return true;
   if (NOT_WORDS.has(a.type) || NOT_WORDS.has(b.type)) return false;
   return a.type === 'variable_assignment' || b.type === 'variable_assignment' || !JOINABLE.test(gap);
 }

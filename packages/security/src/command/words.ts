@@ -117,15 +117,16 @@ class Builder {
 }
 
 // A tilde prefix: `~`, `~user`, `~+` or `~-`, up to a `/` (or, in an assignment's value, a `:`).
-const TILDE = /^~([A-Za-z0-9._-]*|[+-])(?=\/|$)/;
-const TILDE_IN_VALUE = /^~([A-Za-z0-9._-]*|[+-])(?=[/:]|$)/;
+// `~+N`/`~-N` name the directory stack's entries: only known at run time, like `~+`/`~-`.
+const TILDE = /^~([A-Za-z0-9._-]*|[+-]\d*)(?=\/|$)/;
+const TILDE_IN_VALUE = /^~([A-Za-z0-9._-]*|[+-]\d*)(?=[/:]|$)/;
 // An argument shaped like an assignment: bash expands `~` after its first `=` and after each `:`.
 const ASSIGNMENT_SHAPE = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 // A tilde prefix's value: HOME for `~`, the passwd entry for `~user`; `~+`/`~-` only at run time.
 function addTilde(prefix: RegExpExecArray, out: Builder): void {
   const who = prefix[1] ?? '';
-  const home = who === '' ? out.vars.HOME : /^[+-]$/.test(who) ? undefined : userHome(who);
+  const home = who === '' ? out.vars.HOME : /^[+-]\d*$/.test(who) ? undefined : userHome(who);
   out.add(home ?? prefix[0], home !== undefined);
 }
 
@@ -201,6 +202,25 @@ function build(node: Node, out: Builder): void {
   }
 }
 
+// True when a bracket expression of `source` (a word as written) holds a backslash, a quote or
+// an expansion: bash reads such a bracket differently from its quote-removed text.
+function quotedInBracket(source: string): boolean {
+  let open = -1;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (open >= 0) {
+      if (c === '\\' || c === "'" || c === '"' || c === '$' || c === '`') return true;
+      // `]` right after `[`, `[!` or `[^` is a member, not the end.
+      if (c === ']' && i > open + 1 && !(i === open + 2 && /[!^]/.test(source[open + 1] as string)))
+        open = -1;
+    } else if (c === '\\') i++;
+    else if (c === "'") i = source.indexOf("'", i + 1) < 0 ? source.length : source.indexOf("'", i + 1);
+    else if (c === '"') i = source.indexOf('"', i + 1) < 0 ? source.length : source.indexOf('"', i + 1);
+    else if (c === '[') open = i;
+  }
+  return false;
+}
+
 /**
  * The value of a word node after quote removal, and whether it is a literal; `vars` are
  * variables whose value is known (`HOME`, which also drives tilde expansion), `lists` variables
@@ -233,8 +253,13 @@ export function joinedWordValue(
   const word: WordValue = {
     value: out.value,
     literal: out.literal,
+    // A bracket expression with quoting inside (`[t\]]`, `[t']']`) is one set to bash, but its
+    // quote-removed value reads as another: judged as only known at run time.
+    expanded:
+      out.expanded ||
+      (!out.literal &&
+        quotedInBracket(parts.map((p, i) => (i > 0 ? (gaps[i - 1] ?? '') : '') + p.text).join(''))),
     prefix: out.prefix,
-    expanded: out.expanded,
   };
   if (out.alternatives) {
     // Brace expansion around a list variable is not followed: only run time knows.
@@ -249,7 +274,7 @@ export function joinedWordValue(
         if (!tilde) return a;
         const tail = a.slice(tilde[0].length);
         const who = tilde[1] ?? '';
-        const home = who === '' ? vars.HOME : /^[+-]$/.test(who) ? undefined : userHome(who);
+        const home = who === '' ? vars.HOME : /^[+-]\d*$/.test(who) ? undefined : userHome(who);
         if (home === undefined) word.expanded = true;
         return home === undefined ? a : home + tail;
       });
