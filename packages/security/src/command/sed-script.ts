@@ -256,7 +256,7 @@ export function sedEffects(script: string): SedEffects {
 export interface SedUse {
   /** `--sandbox`: sed refuses `e`, `r` and `w` itself. */
   sandbox: boolean;
-  /** The script comes from standard input (`-f -`, `-f /dev/stdin`). */
+  /** A script file that is no file the policy can see: stdin or a descriptor (`-f -`, `-f /dev/…`, `/proc/…`), or a run-time path. */
   stdin: boolean;
   /** A part of the script is only known at run time. */
   runTime: boolean;
