@@ -9,7 +9,7 @@ import { gitCodeForms } from './git-forms';
 import { type CodeForm, form, type ParsedArgs, parseArgsAlternatives } from './programs';
 import { sedUse } from './sed-script';
 import { setForms } from './set-options';
-import type { WordValue } from './words';
+import { mayBeOption, type WordValue } from './words';
 
 export type { CodeForm } from './programs';
 
@@ -50,17 +50,6 @@ const NODE_INFO = new Set([
 const NODE_MODULE_OPTIONS = ['import', 'require', 'r', 'experimental-loader', 'loader', 'test-reporter'];
 const STDIN =
   'reads its program from standard input (a pipe, a heredoc or the terminal), which the policy cannot see';
-
-/**
- * Whether a word could turn into an option at run time: an expansion (also word-split), or a glob
- * or brace expansion that may produce a name starting with `-`.
- */
-export function mayBeOption(word: WordValue): boolean {
-  if (word.literal || word.dashFree) return false;
-  if (word.expanded) return true;
-  if (word.alternatives) return word.alternatives.some((a) => a.startsWith('-'));
-  return word.prefix === '' || word.prefix.startsWith('-');
-}
 
 // A script operand that names standard input or a pipe (`/dev/stdin`, `/dev/fd/0`,
 // `/proc/self/fd/0`, `<(echo code)`): the code comes from stdin or a substitution, like `-`.

@@ -4,10 +4,9 @@
 // `-name secret -prune`, `-type d -name secret -prune`, `\( -path ./a -o -path ./b \) -prune`).
 // `-depth` (and `-delete`, which implies it) or `-mindepth` make `-prune` ineffective or skipped,
 // so then nothing counts as pruned.
-import { mayBeOption } from './code-forms';
 import type { FileArgs } from './file-args';
 import { plainSkip, type WalkSkip } from './walk-skips';
-import type { WordValue } from './words';
+import { mayBeOption, type WordValue } from './words';
 
 const CONTENT = new Set(['-exec', '-execdir', '-ok', '-okdir', '-delete']);
 const NO_PRUNE = new Set(['-depth', '-d', '-delete', '-mindepth']);

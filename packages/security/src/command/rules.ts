@@ -5,9 +5,9 @@
 // An allow entry may also name options it does not allow (`git log` without `--output`) or
 // require the arguments to be exactly its own (`make test` and nothing more).
 import type { AllowRule } from '../policy/schema';
-import { type CodeForm, codeForms, mayBeOption } from './code-forms';
+import { type CodeForm, codeForms } from './code-forms';
 import { type ParsedArgs, parseArgs } from './programs';
-import { literalWord, type WordValue } from './words';
+import { literalWord, mayBeOption, type WordValue } from './words';
 
 /** A compiled command rule. */
 export interface CommandRule {

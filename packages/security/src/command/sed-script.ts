@@ -4,9 +4,8 @@
 // `s` and `y` with any delimiter and bracket expressions, comments). A script this reader cannot
 // follow is `unreadable`, and the policy then judges it as if it did everything (fail closed).
 // `--sandbox` makes sed itself refuse `e`, `r` and `w`.
-import { mayBeOption } from './code-forms';
 import { type Grammar, given, walkOptions } from './option-walk';
-import type { WordValue } from './words';
+import { mayBeOption, type WordValue } from './words';
 
 /** sed's options that take a value (GNU sed 4). */
 export const SED_GRAMMAR: Grammar = {
@@ -154,26 +153,28 @@ class Reader {
         this.i++;
       }
       this.i++;
-      if (!this.pattern(delimiter)) return false;
+      if (!this.until(delimiter, true)) return false;
       while (text[this.i] === 'I' || text[this.i] === 'M') this.i++;
     }
     return true;
   }
 
-  // A regular expression up to its unescaped delimiter; a bracket expression may hold the delimiter.
-  private pattern(delimiter: string): boolean {
+  // Text up to its unescaped delimiter: a regular expression (where a bracket expression may
+  // hold the delimiter) or an s/y replacement (an escaped newline is text there).
+  private until(delimiter: string, regex: boolean): boolean {
     const { text } = this;
+    const what = regex ? 'a regular expression' : 'an s or y command';
     while (this.i < text.length) {
       const c = text[this.i] as string;
       if (c === '\\') this.i += 2;
-      else if (c === '\n') return this.fail('a newline inside a regular expression');
-      else if (c === '[') this.bracket();
+      else if (c === '\n') return this.fail(`a newline inside ${what}`);
+      else if (regex && c === '[') this.bracket();
       else if (c === delimiter) {
         this.i++;
         return true;
       } else this.i++;
     }
-    return this.fail('an unterminated regular expression');
+    return this.fail(`an unterminated ${regex ? 'regular expression' : 's or y command'}`);
   }
 
   // `[…]`, with `]` first taken literally and `[:class:]`, `[.x.]`, `[=x=]` inside.
@@ -192,21 +193,6 @@ class Reader {
     this.i++;
   }
 
-  // Replacement or transliteration text up to the unescaped delimiter (an escaped newline is text).
-  private plain(delimiter: string): boolean {
-    const { text } = this;
-    while (this.i < text.length) {
-      const c = text[this.i] as string;
-      if (c === '\\') this.i += 2;
-      else if (c === '\n') return this.fail('a newline inside an s or y command');
-      else if (c === delimiter) {
-        this.i++;
-        return true;
-      } else this.i++;
-    }
-    return this.fail('an unterminated s or y command');
-  }
-
   private delimiter(): string | undefined {
     const d = this.text[this.i++];
     return d === undefined || d === '\n' || d === '\\' ? undefined : d;
@@ -215,7 +201,7 @@ class Reader {
   private substitute(): boolean {
     const d = this.delimiter();
     if (d === undefined) return this.fail('the delimiter of an s command');
-    if (!this.pattern(d) || !this.plain(d)) return false;
+    if (!this.until(d, true) || !this.until(d, false)) return false;
     for (;;) {
       const f = this.text[this.i];
       if (f === undefined) return true;
@@ -233,7 +219,7 @@ class Reader {
   private transliterate(): boolean {
     const d = this.delimiter();
     if (d === undefined) return this.fail('the delimiter of a y command');
-    return this.plain(d) && this.plain(d) && this.end();
+    return this.until(d, false) && this.until(d, false) && this.end();
   }
 
   // `a text`, `a\` then lines; a line ending in an odd number of backslashes goes on.

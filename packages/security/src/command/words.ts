@@ -35,6 +35,17 @@ export const literalWord = (value: string): WordValue => ({
   expanded: false,
 });
 
+/**
+ * Whether a word could turn into an option at run time: an expansion (also word-split), or a glob
+ * or brace expansion that may produce a name starting with `-`.
+ */
+export function mayBeOption(word: WordValue): boolean {
+  if (word.literal || word.dashFree) return false;
+  if (word.expanded) return true;
+  if (word.alternatives) return word.alternatives.some((a) => a.startsWith('-'));
+  return word.prefix === '' || word.prefix.startsWith('-');
+}
+
 let passwd: Map<string, string> | undefined;
 
 // `~user` as bash resolves it (getpwnam); /etc/passwd is what the terminal's shell sees too.
