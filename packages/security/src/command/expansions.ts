@@ -17,6 +17,9 @@ import {
 } from './substitutions';
 import type { WrapperUse } from './types';
 
+/** The rule of a heredoc the parser may end elsewhere than bash (its later lines could hide commands). */
+export const HEREDOC_RULE = 'unsure-parse:heredoc';
+
 /** The expansions of one scan that tree-sitter's tree does not show; see the module header. */
 export class Expansions {
   constructor(private readonly host: ScanHost) {}
@@ -58,7 +61,7 @@ export class Expansions {
         : undefined;
     if (delimiter === undefined || region === undefined) {
       this.host.scan.unsure.push({
-        rule: 'unsure-parse:heredoc',
+        rule: HEREDOC_RULE,
         reason: `the heredoc '${node.text.slice(0, 40)}' may not end where bash ends it; use a plain delimiter on a line of its own`,
       });
       if (body && !delimiter?.quoted) this.expand(body.text, 'heredoc', via, depth);

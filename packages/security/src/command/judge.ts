@@ -16,6 +16,7 @@ import {
   networkDeviceUse,
 } from './capabilities';
 import { configWrite } from './config-writes';
+import { HEREDOC_RULE } from './expansions';
 import { namesDashFiles } from './glob-options';
 import type { HomeBound } from './home-bound';
 import { hookDenial, memoryDenial } from './hook-denials';
@@ -29,7 +30,7 @@ import type { Construct, Scan } from './scan';
 import { SPLIT_WORD_RULE } from './word-gaps';
 
 // Unsure parses refused wherever anything is protected (see judge()).
-const HIDING_RULES: ReadonlySet<string> = new Set([SPLIT_WORD_RULE, 'unsure-parse:heredoc']);
+const HIDING_RULES: ReadonlySet<string> = new Set([SPLIT_WORD_RULE, HEREDOC_RULE]);
 
 /** What one check judges a scan by. */
 export interface JudgeContext {

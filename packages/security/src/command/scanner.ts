@@ -7,7 +7,7 @@ import type { Node, Parser } from 'web-tree-sitter';
 import { spend } from './budget';
 import { joinContinuations } from './continuations';
 import { evaluationHazard } from './evaluation';
-import { Expansions } from './expansions';
+import { Expansions, HEREDOC_RULE } from './expansions';
 import { hookTreeFindings } from './hook-tree';
 import { Invocations } from './invocations';
 import { TooComplexError } from './limits';
@@ -144,7 +144,7 @@ export class Scanner {
       // takes every later line for its body, where bash ends it at the delimiter and runs them.
       if (node.isError ? this.heredocIn(node) : node.type === 'heredoc_end')
         this.scan.unsure.push({
-          rule: 'unsure-parse:heredoc',
+          rule: HEREDOC_RULE,
           reason: `a heredoc in '${(node.isError ? node.text : (node.parent?.text ?? '')).slice(0, 40)}' does not end where bash ends it; use a plain or fully quoted delimiter on a line of its own`,
         });
     }
