@@ -191,10 +191,10 @@ describe.each([false, true])('bash env hooks against a prepared shell (line edit
     const t = await spawn();
     const dir = fixture.dir();
     const log = join(dir, 'err-trap');
-    await t.execute(`set -E; trap 'echo fired >> ${log}' ERR; declare -n TRACEPARENT=elsewhere`);
+    await t.execute(`set -E; trap 'echo fired >> ${log}' ERR; declare -n TRACESTATE=elsewhere`);
     // The nameref is left alone: the variable it names is not written, not even for the command.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
-    const r = await t.execute('echo "ran ${elsewhere-unset}"', { env: { TRACEPARENT: TP } });
+    const r = await t.execute('echo "ran ${elsewhere-unset}"', { env: { TRACESTATE: TS } });
     expect(r.stdout).toBe('ran unset\n');
     expect(readdirSync(dir)).not.toContain('err-trap');
   });
@@ -216,6 +216,73 @@ describe.each([false, true])('bash env hooks against a prepared shell (line edit
     expect((await t.execute('echo "${TRACEPARENT-unset}"')).stdout).toBe('unset\n');
     await t.execute(`mkdir -p '${dir}/a b' && cd '${dir}/a b' && cd ..`);
     expect(readdirSync(dir)).not.toContain('pwned');
+  });
+});
+
+// bash without a line editor gets a W3C TRACEPARENT as a prefix assignment of the command's
+// `command eval` (encode.ts): bash keeps it for the command only, whatever the shell made of the
+// variable, and nothing in the shell's state can make the assignment run code.
+describe('bash: a traceparent as a prefix assignment', () => {
+  const fixture = terminalFixture('exec-env-prefix');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell expansions, not a template.
+  const show = 'printenv TRACEPARENT; echo "[${TRACEPARENT-unset}]"';
+
+  test('it is typed on the line, not handed to the arm; other variables still are', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    const r = await t.execute(show, { env: { TRACEPARENT: TP, TRACESTATE: TS } });
+    expect(r.stdout).toBe(`${TP}\n[${TP}]\n`);
+    // The arm saved nothing for TRACEPARENT (the saved state names only TRACESTATE).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    const saved = await t.execute('printf "%s\\n" "${__orchflow_saved[@]}"', { env: { TRACEPARENT: TP } });
+    expect(saved.stdout).toBe('\n');
+    expect((await t.execute(show)).stdout).toBe('[unset]\n');
+  });
+
+  test('in posix mode, under set -u, and over an integer or array variable it holds for the command only', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    await t.execute('set -o posix; set -u');
+    expect((await t.execute(show, { env: { TRACEPARENT: TP } })).stdout).toBe(`${TP}\n[${TP}]\n`);
+    expect((await t.execute(show)).stdout).toBe('[unset]\n');
+    await t.execute('set +o posix; declare -i TRACEPARENT=7');
+    expect((await t.execute(show, { env: { TRACEPARENT: TP } })).stdout).toBe(`${TP}\n[${TP}]\n`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "${TRACEPARENT@a} $TRACEPARENT"')).stdout).toBe('i 7\n');
+    await t.execute('unset TRACEPARENT; TRACEPARENT=(a b)');
+    expect((await t.execute('printenv TRACEPARENT', { env: { TRACEPARENT: TP } })).stdout).toBe(`${TP}\n`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "${TRACEPARENT[*]}"')).stdout).toBe('a b\n');
+  });
+
+  test('through a nameref it gives the named variable the traceparent for the command only, and runs nothing', async () => {
+    // What the policy refuses under protectShellIntegration (`declare -n`), done here without one.
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    const pwned = join(fixture.dir(), 'pwned-prefix');
+    await t.execute(`x=(a b); declare -n TRACEPARENT='x[$(touch ${pwned})]'`);
+    expect((await t.execute('echo ran', { env: { TRACEPARENT: TP } })).stdout).toBe('ran\n');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "${x[*]}"')).stdout).toBe('a b\n');
+    expect(readdirSync(fixture.dir())).not.toContain('pwned-prefix');
+    await t.execute('unset -n TRACEPARENT; declare -n TRACEPARENT=elsewhere');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    const through = await t.execute('echo "[${elsewhere-unset}]"', { env: { TRACEPARENT: TP } });
+    expect(through.stdout).toBe(`[${TP}]\n`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    expect((await t.execute('echo "[${elsewhere-unset}]"')).stdout).toBe('[unset]\n');
+  });
+
+  test('a readonly TRACEPARENT (refused by the policy under protectShellIntegration): bash says so and runs the command', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    await t.execute('readonly TRACEPARENT=fixed');
+    const r = await t.execute('echo "ran $TRACEPARENT"', { env: { TRACEPARENT: TP } });
+    expect(r.stdout).toMatch(/TRACEPARENT: readonly variable\r?\nran fixed\n$/);
+  });
+
+  test('a value that is not a traceparent goes through the arm', async () => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    await t.execute('declare -n TRACEPARENT=elsewhere');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template.
+    const r = await t.execute('echo "[${elsewhere-unset}]"', { env: { TRACEPARENT: `${TP}-extra` } });
+    expect(r.stdout).toBe('[unset]\n');
   });
 });
 

@@ -240,6 +240,41 @@ describe('encodeCommand', () => {
     );
   });
 
+  test('bash: a W3C traceparent is a prefix assignment of the eval when typed; the rest goes to the arm', () => {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const typed = { typed: true, write: () => ({ id: 1, path: '/tmp/x/env-1' }) };
+    const fileOnly = { ...typed, typed: false };
+    expect(encodeCommand('bash', 'true', 'c0ffee', () => '', { TRACEPARENT: tp }, typed).line).toBe(
+      `__orchflow_arm c0ffee 2>/dev/null; TRACEPARENT=${tp} command eval $'true'`,
+    );
+    expect(
+      encodeCommand('bash', 'true', 'c0ffee', () => '', { TRACEPARENT: tp, TS: 'k=v' }, typed).line,
+    ).toBe(`__orchflow_arm c0ffee TS $'k=v' 2>/dev/null; TRACEPARENT=${tp} command eval $'true'`);
+    // A long command is read from its file by the same prefixed eval.
+    const long = encodeCommand(
+      'bash',
+      'x'.repeat(3000),
+      'c0ffee',
+      () => '/tmp/x/c',
+      { TRACEPARENT: tp },
+      typed,
+    );
+    expect(long.line).toBe(
+      `__orchflow_arm c0ffee 2>/dev/null; TRACEPARENT=${tp} command eval "$(<'/tmp/x/c')"`,
+    );
+    // With a line editor (typing is dear), in zsh, or with any other value: the arm, as before.
+    for (const [kind, env, handOff] of [
+      ['bash', { TRACEPARENT: tp }, fileOnly],
+      ['zsh', { TRACEPARENT: tp }, typed],
+      ['bash', { TRACEPARENT: tp.toUpperCase() }, typed],
+      ['bash', { TRACEPARENT: `${tp}-x` }, typed],
+    ] as const) {
+      expect(encodeCommand(kind, 'true', 'c0ffee', () => '', env, handOff).line).not.toContain(
+        'command eval',
+      );
+    }
+  });
+
   test('sh: a line the tty would cut (cooked mode, 4095 bytes) is never typed', () => {
     const write = () => '/tmp/x/command-1';
     // 500 quotes become 2000 bytes quoted; with a 2000-byte command the line would be over 4000.

@@ -59,6 +59,13 @@ function declaration(program: string, args: WordValue[], text: string): HookFind
     return dumps(text, 'lists every variable or function with its value');
   if (flags.has('n'))
     return hookFinding(text, 'declares a nameref, which a later command can point at any variable', false);
+  // A traced command's TRACEPARENT is a prefix assignment of the line orchflow types (encode.ts),
+  // which a readonly TRACEPARENT turns into an error (and under `set -e` the shell's exit).
+  if ((program === 'readonly' || flags.has('r')) && !flags.has('f')) {
+    const traced = names.find((w) => literalName(w) && nameOf(w) === 'TRACEPARENT');
+    if (traced)
+      return hookFinding(text, 'makes TRACEPARENT readonly, which orchflow sets for traced commands', true);
+  }
   return byName(names, text);
 }
 

@@ -10,12 +10,14 @@
 // while cwd, variables and functions still persist. In bash and zsh the arm exports it and the
 // prompt hook puts back what it replaced (see shell-integration/command-env). Without a line
 // editor the variables are typed after the token as quoted words (`__orchflow_arm <token>
-// $'NAME=value'…`): the tty hands the shell the whole line at once, and words are expanded, never
+// NAME $'value'…`): the tty hands the shell the whole line at once, and words are expanded, never
 // evaluated. A line editor reads a typed character at a time (~7 µs each here, ~0.5 ms for a
 // traceparent), so there — and for variables too long to type — they go through a private file
 // the arm names (`__orchflow_arm <token> <n>`), read with one builtin. sh gets a prefix
 // assignment on the `eval`: `NAME='v' command eval …` (`command` keeps the assignment temporary
-// even for a special builtin, as POSIX and bash's posix mode want).
+// even for a special builtin, as POSIX and bash's posix mode want). So does a traced command's
+// W3C TRACEPARENT in bash without a line editor (see traceparentPrefix), the common case whose
+// cost issue #16 bounds.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { commandEnvFile } from '../shell-integration/command-env';
 import type { ShellKind } from '../spawn-options';
@@ -139,16 +141,43 @@ export function encodeCommand(
     return { line: `${sourced}${singleQuote(file)}`, file };
   }
   let armed = arm(token);
+  let run = 'eval';
   if (names.length > 0 && env) {
+    const typing = !handOff || handOff.typed;
+    const prefixed = kind === 'bash' && typing ? traceparentPrefix(env) : '';
+    const rest = prefixed ? names.filter((name) => name !== 'TRACEPARENT') : names;
+    if (prefixed) run = `${prefixed}command eval`;
     // Name and value as two words (`__orchflow_env_args NAME value…`); names are identifiers.
-    const typed = names.map((name) => `${identifier(name)} ${ansiCQuote(env[name] ?? '')}`).join(' ');
-    armed =
-      !handOff || (handOff.typed && typed.length <= TYPED_ENV_LIMIT)
-        ? arm(token, typed)
-        : arm(token, String(handOff.write(commandEnvFile(env)).id));
+    const typed = rest.map((name) => `${identifier(name)} ${ansiCQuote(env[name] ?? '')}`).join(' ');
+    if (rest.length === 0) armed = arm(token);
+    else if (!handOff || (handOff.typed && typed.length <= TYPED_ENV_LIMIT)) armed = arm(token, typed);
+    else {
+      const own = Object.fromEntries(rest.map((name) => [name, env[name] ?? '']));
+      armed = arm(token, String(handOff.write(commandEnvFile(own)).id));
+    }
   }
   const quoted = ansiCQuote(command);
-  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${armed}eval ${quoted}`, file: undefined };
+  if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${armed}${run} ${quoted}`, file: undefined };
   const file = writeFile(command);
-  return { line: `${armed}eval "$(<${singleQuote(file)})"`, file };
+  return { line: `${armed}${run} "$(<${singleQuote(file)})"`, file };
+}
+
+/** A W3C `traceparent` exactly: version, trace id, parent id and flags, lowercase hex. */
+const TRACEPARENT_VALUE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * `TRACEPARENT=<value> ` when `env` holds a W3C traceparent, for bash's typed line: a prefix
+ * assignment of the command's `command eval`, which bash itself keeps for that command only
+ * (`command` keeps it temporary in posix mode too) at no cost, where the arm's checks cost a
+ * traced command ~0.09 ms. The checks are not needed for this value: a temporary assignment
+ * neither applies an integer attribute nor expands a nameref's subscript, so nothing in the shell
+ * can make it run code; through a nameref it would give another variable a value of hex digits
+ * and dashes for one command (the policy refuses namerefs under protectShellIntegration, and a
+ * command that can declare one can set that variable itself); and a readonly TRACEPARENT, which
+ * makes bash print an error and run the command with its old value (exit under `set -e`), is
+ * refused by the same rule. Every other variable still goes through the arm.
+ */
+function traceparentPrefix(env: Readonly<Record<string, string>>): string {
+  const value = env.TRACEPARENT;
+  return value !== undefined && TRACEPARENT_VALUE.test(value) ? `TRACEPARENT=${value} ` : '';
 }

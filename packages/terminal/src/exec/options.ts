@@ -29,7 +29,10 @@ export interface ExecOptions extends ExecuteOptions {
    * environment and the next command do not). Made for small values such as a W3C `TRACEPARENT`:
    * names are shell identifiers, values printable text (no control characters), at most
    * {@link MAX_EXEC_ENV_ENTRIES} entries and {@link MAX_EXEC_ENV_CHARS} characters in all. In-process
-   * only (not a wire option): whoever sets it is trusted like the terminal's spawner.
+   * only (not a wire option): whoever sets it is trusted like the terminal's spawner. A variable
+   * the shell made readonly, integer, an array or a nameref is left alone, except a W3C
+   * `TRACEPARENT` in bash without a line editor: bash gets it as a prefix assignment (see
+   * docs/observability.md, "Trace context out").
    */
   env?: Readonly<Record<string, string>> | undefined;
 }
