@@ -277,6 +277,21 @@ describe('bash: a traceparent as a prefix assignment', () => {
     expect(r.stdout).toMatch(/TRACEPARENT: readonly variable\r?\nran fixed\n$/);
   });
 
+  test.each([
+    'declare -x TRACEPARENT',
+    'typeset -x TRACEPARENT',
+    'declare -u TRACEPARENT; declare -x TRACEPARENT',
+    'f() { :; }; builtin declare -x TRACEPARENT',
+  ])('`%s` in the command (bash copies the value into a global) leaves nothing behind', async (command) => {
+    const t = await fixture.spawnWith({ shell: 'bash' });
+    const r = await t.execute(`${command}; printenv TRACEPARENT`, { env: { TRACEPARENT: TP } });
+    expect(r.stdout.toLowerCase()).toBe(`${TP}\n`);
+    expect((await t.execute(show)).stdout).toBe('[unset]\n');
+    // A value the command gave it itself stays, as it would for an untraced command.
+    await t.execute('declare -x TRACEPARENT=mine', { env: { TRACEPARENT: TP } });
+    expect((await t.execute(show)).stdout.toLowerCase()).toBe('mine\n[mine]\n');
+  });
+
   test('a value that is not a traceparent goes through the arm', async () => {
     const t = await fixture.spawnWith({ shell: 'bash' });
     await t.execute('declare -n TRACEPARENT=elsewhere');

@@ -62,7 +62,8 @@ function declaration(program: string, args: WordValue[], text: string): HookFind
   // A traced command's TRACEPARENT is a prefix assignment of the line orchflow types (encode.ts),
   // which a readonly TRACEPARENT turns into an error (and under `set -e` the shell's exit).
   if ((program === 'readonly' || flags.has('r')) && !flags.has('f')) {
-    const traced = names.find((w) => literalName(w) && nameOf(w) === 'TRACEPARENT');
+    // `declare -r 'TRACEPARENT[0]'` makes the whole variable readonly.
+    const traced = names.find((w) => literalName(w) && nameOf(w).replace(/\[.*$/s, '') === 'TRACEPARENT');
     if (traced)
       return hookFinding(text, 'makes TRACEPARENT readonly, which orchflow sets for traced commands', true);
   }

@@ -143,18 +143,19 @@ export function encodeCommand(
   let armed = arm(token);
   let run = 'eval';
   if (names.length > 0 && env) {
-    const typing = !handOff || handOff.typed;
-    const prefixed = kind === 'bash' && typing ? traceparentPrefix(env) : '';
-    const rest = prefixed ? names.filter((name) => name !== 'TRACEPARENT') : names;
-    if (prefixed) run = `${prefixed}command eval`;
     // Name and value as two words (`__orchflow_env_args NAME value…`); names are identifiers.
-    const typed = rest.map((name) => `${identifier(name)} ${ansiCQuote(env[name] ?? '')}`).join(' ');
-    if (rest.length === 0) armed = arm(token);
-    else if (!handOff || (handOff.typed && typed.length <= TYPED_ENV_LIMIT)) armed = arm(token, typed);
-    else {
-      const own = Object.fromEntries(rest.map((name) => [name, env[name] ?? '']));
-      armed = arm(token, String(handOff.write(commandEnvFile(own)).id));
-    }
+    const words = (list: string[]) =>
+      list.map((name) => `${identifier(name)} ${ansiCQuote(env[name] ?? '')}`).join(' ');
+    const typing = !handOff || handOff.typed;
+    const traceparent = kind === 'bash' && typing ? prefixedTraceparent(env) : undefined;
+    const rest = words(names.filter((name) => name !== 'TRACEPARENT'));
+    const typed = words(names);
+    if (traceparent && rest.length <= TYPED_ENV_LIMIT) {
+      // The arm notes the value for the prompt hook (shell-integration/bash.ts), then takes the rest.
+      run = `TRACEPARENT=${traceparent} command eval`;
+      armed = arm(token, rest ? `${traceparent} ${rest}` : traceparent);
+    } else if (!handOff || (handOff.typed && typed.length <= TYPED_ENV_LIMIT)) armed = arm(token, typed);
+    else armed = arm(token, String(handOff.write(commandEnvFile(env)).id));
   }
   const quoted = ansiCQuote(command);
   if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${armed}${run} ${quoted}`, file: undefined };
@@ -166,18 +167,20 @@ export function encodeCommand(
 const TRACEPARENT_VALUE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
- * `TRACEPARENT=<value> ` when `env` holds a W3C traceparent, for bash's typed line: a prefix
+ * `env`'s TRACEPARENT when it is a W3C traceparent, for bash's typed line: made a prefix
  * assignment of the command's `command eval`, which bash itself keeps for that command only
  * (`command` keeps it temporary in posix mode too) at no cost, where the arm's checks cost a
  * traced command ~0.09 ms. The checks are not needed for this value: a temporary assignment
  * neither applies an integer attribute nor expands a nameref's subscript, so nothing in the shell
  * can make it run code; through a nameref it would give another variable a value of hex digits
  * and dashes for one command (the policy refuses namerefs under protectShellIntegration, and a
- * command that can declare one can set that variable itself); and a readonly TRACEPARENT, which
- * makes bash print an error and run the command with its old value (exit under `set -e`), is
- * refused by the same rule. Every other variable still goes through the arm.
+ * command that can declare one can set that variable itself); a readonly TRACEPARENT, which makes
+ * bash print an error and run the command with its old value (skip it in posix mode, exit under
+ * `set -e`), is refused by the same rule; and the copy a top-level `declare -x TRACEPARENT` makes
+ * of the value is removed by the prompt hook (shell-integration/bash.ts). Every other variable
+ * still goes through the arm.
  */
-function traceparentPrefix(env: Readonly<Record<string, string>>): string {
+function prefixedTraceparent(env: Readonly<Record<string, string>>): string | undefined {
   const value = env.TRACEPARENT;
-  return value !== undefined && TRACEPARENT_VALUE.test(value) ? `TRACEPARENT=${value} ` : '';
+  return value !== undefined && TRACEPARENT_VALUE.test(value) ? value : undefined;
 }

@@ -8,10 +8,11 @@
 //   command's token) just before each prompt. PROMPT_COMMAND and the functions are readonly, so a
 //   command can neither remove nor redefine them; they are called inside `{ …; } 2>/dev/null`, so
 //   `set -x` does not even trace the call.
-// - Every typed command line starts with `__orchflow_arm <token> [<n> | NAME value…]`, which takes
-//   the command's token, exports the command's own variables (typed after it, or from env file <n>;
-//   see command-env), and prints the keyed start marker. The prompt hook restores what those
-//   variables replaced.
+// - Every typed command line starts with `__orchflow_arm <token> [<traceparent>] [<n> | NAME
+//   value…]`, which takes the command's token, exports the command's own variables (typed after
+//   it, or from env file <n>; see command-env), and prints the keyed start marker. The prompt hook
+//   restores what those variables replaced. A traceparent there is the value of the line's
+//   `TRACEPARENT=… command eval` prefix (encode.ts), noted for the prompt hook.
 // - Hooks call `builtin printf`/`builtin set`, so user functions named `printf` change nothing,
 //   and run with allexport/xtrace/errexit/nounset off (`local -`): under `set -a` the token the
 //   arm assigns would otherwise be exported to every later program.
@@ -20,10 +21,20 @@ import { BASH_ENV_RESTORE, commandEnvFunctions, SHORT_WALK } from './command-env
 import { MarkerKind } from './marker-format';
 import { defineWithKey, encodeCwdFunction, markerFormat, TOKEN_VAR } from './rc-snippets';
 
+// The traceparent a command got as a prefix assignment (encode.ts), for the prompt hook: a
+// top-level `declare -x TRACEPARENT` (or `typeset -x`) in the command copies bash's temporary
+// value into a global, which must not reach the next command. That copy, and only it, holds
+// this value (a fresh span id); the hook unsets it. Compared lowercased (`declare -u` before).
+const TRACEPARENT_VAR = '__orchflow_tp';
+
 const HOOKS = `__orchflow_prompt() {
   builtin local -
   builtin set +aeux
   ${BASH_ENV_RESTORE}
+  if [[ -n $${TRACEPARENT_VAR} ]]; then
+    if [[ ! -R TRACEPARENT && \${TRACEPARENT,,} == "$${TRACEPARENT_VAR}" ]]; then builtin unset -v TRACEPARENT; fi
+    ${TRACEPARENT_VAR}=
+  fi
   __orchflow_encode_cwd
   builtin printf '${markerFormat(MarkerKind.Done)}' "$${TOKEN_VAR}" "$1" "$__orchflow_cwd"
 }
@@ -33,6 +44,12 @@ __orchflow_arm() {
   case $1 in '' | *[!0-9a-f]*) ;; *) ${TOKEN_VAR}=$1 ;; esac
   case $2 in
     '') ;;
+    [0-9a-f][0-9a-f]-*)
+      ${TRACEPARENT_VAR}=$2
+      if [[ -n $3 ]]; then
+        __orchflow_env_args "\${@:3}"
+        if (($# > ${2 * SHORT_WALK + 3})); then __orchflow_env_more "\${@:3}"; fi
+      fi ;;
     *[!0-9]*)
       __orchflow_env_args "\${@:2}"
       if (($# > ${2 * SHORT_WALK + 2})); then __orchflow_env_more "\${@:2}"; fi ;;
