@@ -101,6 +101,8 @@ const variables = [
   'echo ${functions[f]}',
   'echo $BASH_ENV',
   'ENV=/tmp/x sh',
+  'FUNCNEST=1',
+  'declare -i FUNCNEST=2',
 ];
 
 // Builtins that dump, remove, trace or hijack what the hooks run.

@@ -10,7 +10,8 @@ export const SHELL_INTEGRATION_PREFIX = '__orchflow';
  * Variables orchflow's shell integration runs or prints through, and every other string the shell
  * runs as code on its own (prompt strings expand `$(…)`): bash's `PS0`–`PS4` and `PROMPT_COMMAND`,
  * zsh's prompt names, hook arrays and the special parameters that list function bodies and
- * history, mail-check messages, and the start-up files `BASH_ENV`/`ENV`. Reading, assigning,
+ * history, mail-check messages, the start-up files `BASH_ENV`/`ENV`, and bash's `FUNCNEST`
+ * (a low limit stops the hooks). Reading, assigning,
  * declaring or unsetting one is denied while the rule is on.
  */
 export const SHELL_INTEGRATION_VARIABLES: readonly string[] = [
@@ -47,6 +48,9 @@ export const SHELL_INTEGRATION_VARIABLES: readonly string[] = [
   'historywords',
   'BASH_ENV',
   'ENV',
+  // The hooks call each other up to three levels deep: a FUNCNEST under that aborts the prompt
+  // hook before its done marker, and the command's execute() never ends.
+  'FUNCNEST',
 ];
 
 const VARIABLES = new Set(SHELL_INTEGRATION_VARIABLES);
