@@ -1,13 +1,11 @@
 // Conformance, batches and transactions: results line up with the commands, `stopOnError`
 // cancels the rest, a committed transaction runs every command, a transaction with one denied
 // command runs none, and a rolled-back transaction cannot be committed.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OrchestratorOptions } from '@orchflow/core';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
-import { codeOf, exists, rejection, serve, type TransportCase } from './harness';
+import { codeOf, exists, rejection, scratchDir, serve, type TransportCase } from './harness';
 
 /** A plugin that refuses any command containing `DENYME` (a policy denial without policy parsing). */
 export const DENY_PLUGIN: OrchestratorOptions = {
@@ -80,7 +78,7 @@ export function batchTests(transport: TransportCase): void {
   it('runs none of a transaction whose commands are not all admitted (PolicyDenied)', async () => {
     const { admin } = await serve(transport, DENY_PLUGIN);
     const terminal = await admin.spawnTerminal('conf-tx-deny');
-    const marker = join(mkdtempSync(join(tmpdir(), 'orchflow-conf-tx-')), 'ran');
+    const marker = join(scratchDir('orchflow-conf-tx-'), 'ran');
     const tx = await admin.transaction();
     const error = await rejection(
       tx.commit([

@@ -4,13 +4,20 @@
 // client is closed. Forbidden, InvalidState and the request timeout are asserted in their areas
 // (scoping, batch, execute). Codes the client cannot provoke (ParseError, InvalidRequest,
 // MethodNotFound, NotInitialized, VersionMismatch) are covered by the protocol and server tests.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
 import { DENY_PLUGIN } from './batch';
-import { codeOf, eventually, exists, rejection, serve, TOKENS, type TransportCase } from './harness';
+import {
+  codeOf,
+  eventually,
+  exists,
+  rejection,
+  scratchDir,
+  serve,
+  TOKENS,
+  type TransportCase,
+} from './harness';
 
 /** Registers the error-code tests for `transport`. */
 export function errorTests(transport: TransportCase): void {
@@ -46,7 +53,7 @@ export function errorTests(transport: TransportCase): void {
   it('refuses a denied command with PolicyDenied, naming the reason, and runs nothing', async () => {
     const { admin } = await serve(transport, DENY_PLUGIN);
     const terminal = await admin.spawnTerminal('conf-policy');
-    const marker = join(mkdtempSync(join(tmpdir(), 'orchflow-conf-deny-')), 'ran');
+    const marker = join(scratchDir('orchflow-conf-deny-'), 'ran');
     const error = await rejection(terminal.execute(`touch ${marker} # DENYME`));
     expect(isOrchflowError(error) && error.code).toBe(ErrorCode.PolicyDenied);
     expect((error as Error).message).toContain('DENYME is refused');

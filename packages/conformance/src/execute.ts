@@ -2,13 +2,12 @@
 // `onOutput` chunks and the start notice, an abort that really interrupts the command (its
 // process is gone and what it would have done later never happens), and the client's own
 // request timeout.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutputChunk } from '@orchflow/client';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
-import { eventually, exists, rejection, serve, type TransportCase } from './harness';
+import { eventually, exists, rejection, scratchDir, serve, type TransportCase } from './harness';
 import { alive } from './terminals';
 
 /** Registers the execute tests for `transport`. */
@@ -60,7 +59,7 @@ export function executeTests(transport: TransportCase): void {
   it('interrupts an aborted command: Cancelled, its process gone, its later work never done', async () => {
     const { admin } = await serve(transport);
     const terminal = await admin.spawnTerminal('conf-abort');
-    const dir = mkdtempSync(join(tmpdir(), 'orchflow-conf-abort-'));
+    const dir = scratchDir('orchflow-conf-abort-');
     const marker = join(dir, 'marker');
     const pidFile = join(dir, 'pid');
     const abort = new AbortController();

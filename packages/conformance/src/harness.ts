@@ -3,7 +3,9 @@
 // authenticator, it serves the orchestrator and returns a function that connects an
 // `OrchflowClient` with a token. `channelTransport` builds one from any `IpcChannel` pair, which
 // is how a custom transport is put through the suite (see docs/integration-guide/custom-transport.md).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OrchflowClient, type OutputEvent, ReconnectingChannel } from '@orchflow/client';
 import { type Authenticate, Orchestrator, type OrchestratorOptions, serveChannel } from '@orchflow/core';
 import {
@@ -207,6 +209,13 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A fresh directory under the system's temp dir, removed once the current test has finished. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** True once `path` exists. */

@@ -3,12 +3,19 @@
 // terminals before it resolves (their quota is free at once); a dropped connection keeps its
 // terminals and running commands exactly when the connection lists `reconnect`, and kills them
 // otherwise — the capability is checked against what is observed.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
-import { codeOf, eventually, exists, rejection, serve, TOKENS, type TransportCase } from './harness';
+import {
+  codeOf,
+  eventually,
+  exists,
+  rejection,
+  scratchDir,
+  serve,
+  TOKENS,
+  type TransportCase,
+} from './harness';
 import { alive, backgroundChild } from './terminals';
 
 /** The features every orchflow connection offers; each is exercised by this suite. */
@@ -56,7 +63,7 @@ export function lifecycleTests(transport: TransportCase): void {
     const connection = await connect(TOKENS.admin);
     const reconnect = connection.client.capabilities.features.includes('reconnect');
     const terminal = await connection.client.spawnTerminal('conf-drop');
-    const dir = mkdtempSync(join(tmpdir(), 'orchflow-conf-drop-'));
+    const dir = scratchDir('orchflow-conf-drop-');
     const started = join(dir, 'started');
     const finished = join(dir, 'finished');
     const running = terminal.execute(`touch ${started}; sleep 1; echo FINISHED > ${finished}`);

@@ -1,18 +1,28 @@
 // Shared setup of the isolation tests: a terminal under a given isolation spec, a loopback HTTP
 // server outside any namespace, and whether this host can enforce a process limit.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostContainment, listProcessTree, type ProcInfo, Terminal } from '@orchflow/terminal';
+import { afterAll } from 'vitest';
 import { createLaunchWrapper } from '../src/isolation/launch';
 import { isRoot } from '../src/isolation/limits';
 import type { IsolationSpec } from '../src/isolation/types';
 
-/** A fresh workspace directory. */
+// Workspaces made while a test file runs, removed after its last test (its terminals are gone
+// by then: this hook, registered when the file imports this module, runs after the file's own).
+const workspaces: string[] = [];
+afterAll(() => {
+  for (const dir of workspaces.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh workspace directory, removed after the test file. */
 export function workspace(): string {
-  return mkdtempSync(join(tmpdir(), 'orchflow-iso-'));
+  const dir = mkdtempSync(join(tmpdir(), 'orchflow-iso-'));
+  workspaces.push(dir);
+  return dir;
 }
 
 /**

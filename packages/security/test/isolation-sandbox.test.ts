@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Terminal } from '@orchflow/terminal';
@@ -67,9 +67,10 @@ describe.skipIf(!hasBwrap && !inCi)("isolationLevel 'sandbox' (bubblewrap)", () 
   });
 
   it('makes forbidden directories unreadable and forbidden files empty', async () => {
-    const secrets = mkdtempSync(join(tmpdir(), 'orchflow-secret-'));
+    const secrets = join(workspace(), 'secrets');
+    mkdirSync(secrets);
     writeFileSync(join(secrets, 'key'), 'TOP-SECRET');
-    const file = join(mkdtempSync(join(tmpdir(), 'orchflow-secret-file-')), 'token');
+    const file = join(workspace(), 'token');
     writeFileSync(file, 'TOKEN-VALUE');
     term = await isolatedTerminal({ level: 'sandbox', forbiddenPaths: [secrets, file] });
     const r = await term.execute(`cat ${secrets}/key; ls ${secrets}; cat ${file}; echo end`);
@@ -79,7 +80,7 @@ describe.skipIf(!hasBwrap && !inCi)("isolationLevel 'sandbox' (bubblewrap)", () 
   });
 
   it('refuses a workspace inside a forbidden path', async () => {
-    const parent = mkdtempSync(join(tmpdir(), 'orchflow-forbidden-'));
+    const parent = workspace();
     const ws = join(parent, 'ws');
     mkdirSync(ws);
     await expect(

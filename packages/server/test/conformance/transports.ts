@@ -2,7 +2,7 @@
 // suite's orchestrator and connects `OrchflowClient`s with a token — direct (DirectChannel),
 // stdio (StdioServer over pipes), Unix socket, WebSocket and HTTP sessions. Every connection can
 // be cut abruptly (`drop`); all but stdio's single pipe then reconnect and resume.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -64,7 +64,9 @@ const unix: TransportCase = {
   name: 'unix',
   resumable: true,
   start: async (orch, auth) => {
-    const path = join(mkdtempSync(join(tmpdir(), 'orchflow-conf-')), 'orchflow.sock');
+    const dir = mkdtempSync(join(tmpdir(), 'orchflow-conf-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'orchflow.sock');
     const server = new UnixSocketServer({
       orchestrator: orch,
       auth: tokensOf(auth),
