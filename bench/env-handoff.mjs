@@ -1,8 +1,11 @@
 // Benchmark: what a command's own environment (`execute(cmd, { env })`, a traced command's
-// TRACEPARENT) costs on a bare bash `Terminal` (issue #16's latency goal turns on it). Four
+// TRACEPARENT) costs on a bare bash `Terminal` (issue #16's latency goal turns on it). Five
 // terminals, alternating, `execute('true')` each:
 // - `plain`: no env;
-// - `typed`: env typed after the arm's token (the default: bash without readline);
+// - `typed`: a TRACEPARENT, typed as a prefix assignment of the command's `command eval` (the
+//   default: bash without readline; what a traced command gets);
+// - `typed, hooks`: a TRACESTATE instead, typed after the arm's token and checked by the hooks
+//   (every variable but a W3C traceparent goes this way);
 // - `readline`: no env, bash with readline (`lineEditing: true`), the baseline of the next;
 // - `readline + file`: env through the private env file (what a shell with a line editor gets).
 // Reported: p50/p95 per side, the added p50 of each env side over its baseline, and the shell's
@@ -17,6 +20,7 @@ const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const sides = {
   plain: { lineEditing: false, env: undefined, baseline: undefined },
   typed: { lineEditing: false, env: { TRACEPARENT }, baseline: 'plain' },
+  'typed, hooks': { lineEditing: false, env: { TRACESTATE: 'congo=t61rcWkgMzE' }, baseline: 'plain' },
   readline: { lineEditing: true, env: undefined, baseline: undefined },
   'readline + file': { lineEditing: true, env: { TRACEPARENT }, baseline: 'readline' },
 };
