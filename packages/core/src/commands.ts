@@ -106,17 +106,18 @@ export class CommandRunner {
       record.session.pid,
       tracesCommandLine(security.securityPolicy, caller?.policy),
     );
-    const decision = await CommandTrace.policyCheck(options.trace, () =>
-      this.judge(command, cwd, options.preceding ?? [], caller),
-    );
+    // Without a policy to judge it there is no decision, and (untraced) no check to wait for.
+    const decision =
+      options.trace || security.judges(caller)
+        ? await CommandTrace.policyCheck(options.trace, () =>
+            this.judge(command, cwd, options.preceding ?? [], caller),
+          )
+        : undefined;
     if (decision && !decision.allowed) await this.refuseDecision(subject, record, cwd, decision);
-    const denial = await plugins.admit({
-      command,
-      terminalId: record.id,
-      agentId: record.agentId,
-      cwd,
-      decision,
-    });
+    const denial =
+      plugins.size === 0
+        ? undefined
+        : await plugins.admit({ command, terminalId: record.id, agentId: record.agentId, cwd, decision });
     if (denial) {
       // A plugin's reason may quote the command too.
       const reason = security.redactions.denialReason(record.id, denial.reason);
@@ -130,13 +131,14 @@ export class CommandRunner {
       );
     }
     try {
-      await security.recordDecision(subject, cwd, {
+      const recorded = security.recordDecision(subject, cwd, {
         allowed: true,
         rule: decision?.rule,
         reason: decision?.reason,
         decision,
         isolation: record.isolation,
       });
+      if (recorded) await recorded;
     } catch (error) {
       const failure = OrchflowError.from(error);
       this.alert(subject, 'critical', failure.message, 'audit-log');
@@ -203,42 +205,47 @@ export class CommandRunner {
     } catch (error) {
       const failure = OrchflowError.from(error);
       const durationMs = performance.now() - began;
-      events.emit('command.end', {
-        ...start,
-        durationMs,
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        truncated: false,
-        error: failure.toJson(),
-      });
-      await this.recordEnd(subject, durationMs, undefined, failure);
+      if (events.wants('command.end')) {
+        events.emit('command.end', {
+          ...start,
+          durationMs,
+          exitCode: null,
+          signal: null,
+          timedOut: false,
+          truncated: false,
+          error: failure.toJson(),
+        });
+      }
+      const recorded = this.recordEnd(subject, durationMs, undefined, failure);
+      if (recorded) await recorded;
       throw failure;
     }
-    events.emit('command.end', {
-      ...start,
-      durationMs: result.durationMs,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      timedOut: result.timedOut,
-      truncated: result.truncated,
-    });
-    await this.recordEnd(subject, result.durationMs, result);
+    if (events.wants('command.end')) {
+      events.emit('command.end', {
+        ...start,
+        durationMs: result.durationMs,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        timedOut: result.timedOut,
+        truncated: result.truncated,
+      });
+    }
+    const recorded = this.recordEnd(subject, result.durationMs, result);
+    if (recorded) await recorded;
     return result;
   }
 
   // The command already ran; a log that fails now refuses the next command, not this result.
-  private async recordEnd(
+  // Undefined without an audit log: nothing to wait for.
+  private recordEnd(
     subject: AuditSubject,
     durationMs: number,
     result: ExecResult | undefined,
     error?: OrchflowError,
-  ): Promise<void> {
-    try {
-      await this.deps.security.recordEnd(subject, durationMs, result, error);
-    } catch (failure) {
+  ): Promise<void> | undefined {
+    return this.deps.security.recordEnd(subject, durationMs, result, error)?.catch((failure: unknown) => {
       this.alert(subject, 'critical', OrchflowError.from(failure).message, 'audit-log');
-    }
+    });
   }
 
   /**

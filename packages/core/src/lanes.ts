@@ -11,8 +11,6 @@ function cancelledBeforeStart(): OrchflowError {
   );
 }
 
-const ignore = (): void => undefined;
-
 /** One FIFO lane of admission + execution per terminal id. */
 export class TerminalLanes {
   private readonly tails = new Map<string, Promise<void>>();
@@ -28,11 +26,12 @@ export class TerminalLanes {
       if (signal?.aborted) throw cancelledBeforeStart();
       return job();
     });
-    const tail = result.then(ignore, ignore);
-    this.tails.set(terminalId, tail);
-    void tail.then(() => {
+    // Once the job settled, the lane is dropped unless a later job queued behind it.
+    const settled = (): void => {
       if (this.tails.get(terminalId) === tail) this.tails.delete(terminalId);
-    });
+    };
+    const tail: Promise<void> = result.then(settled, settled);
+    this.tails.set(terminalId, tail);
     if (!signal) return result;
     return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => {

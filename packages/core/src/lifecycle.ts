@@ -1,7 +1,10 @@
 // Terminal lifecycle: spawning a session on the backend within the quotas, wiring its output and
 // exit into events and plugin hooks, and killing it (whole process tree) out of the registry. A
 // caller's ConnectionPolicy, when given, also guards the spawn, caps its agent's terminals and
-// tightens the terminal's isolation.
+// tightens the terminal's isolation. A terminal's output and command history reach the bus through
+// taps attached only once someone listens for them: an untapped terminal makes no event object per
+// output chunk nor a copy of its history per command, and holds no listener for them (~0.7 KB of
+// heap each; "1000 concurrent terminals" in docs/performance.md).
 import { resolve } from 'node:path';
 import type { MuxBackend, MuxSession } from '@orchflow/mux';
 import {
@@ -44,7 +47,10 @@ export interface LifecycleDeps {
 /** Spawns and kills registered terminals. */
 export class TerminalLifecycle {
   /** A lifecycle over the orchestrator's backend, registry, events and plugins. */
-  constructor(private readonly deps: LifecycleDeps) {}
+  constructor(private readonly deps: LifecycleDeps) {
+    deps.events.onListen('terminal.output', () => this.tapAll());
+    deps.events.onListen('terminal.command', () => this.tapAll());
+  }
 
   /**
    * Spawns a session for `agentId` and registers it, held to `caller`'s policy too when given;
@@ -87,7 +93,7 @@ export class TerminalLifecycle {
       throw orchestratorShutDown();
     }
     const isolation = this.deps.security.isolationLevel(caller, terminalConfig.mode);
-    const record = await this.register(session, agentId, new Date(), isolation, shellGroupAtPrompt(session), {
+    const record = await this.register(session, agentId, Date.now(), isolation, shellGroupAtPrompt(session), {
       recording: terminalConfig.recording,
     });
     // Kept for the audit entries of its commands until it leaves the registry.
@@ -127,7 +133,13 @@ export class TerminalLifecycle {
       if (registry.list().some((r) => r.id === info.id)) continue;
       const session = await backend.attach(info.id);
       adopted.push(
-        await this.register(session, info.agentId, info.createdAt, undefined, shellGroupOfAdopted(session)),
+        await this.register(
+          session,
+          info.agentId,
+          info.createdAt.getTime(),
+          undefined,
+          shellGroupOfAdopted(session),
+        ),
       );
     }
     return adopted;
@@ -136,7 +148,7 @@ export class TerminalLifecycle {
   private async register(
     session: MuxSession,
     agentId: string,
-    createdAt = new Date(),
+    createdAt = Date.now(),
     isolation?: IsolationLevel,
     shellGroup?: number,
     spawned: { recording?: TerminalConfig['recording'] } = {},
@@ -151,16 +163,16 @@ export class TerminalLifecycle {
       isolation,
       shellGroup,
       disposers: [],
+      // Set on the first ask; here so that setting it needs no out-of-object property store.
+      handle: undefined,
     };
     registry.add(record);
-    record.disposers.push(
-      session.onData((chunk) => {
-        if (events.wants('terminal.output'))
-          events.emit('terminal.output', outputEvent(record.id, agentId, chunk));
-      }),
-      session.onExit((info) => this.onExit(record, info)),
-      forwardCommands(record, events),
-    );
+    // Its disposer is not kept (~0.15 KB a terminal): onExit ignores a record that left the
+    // registry, as if the listener had been removed with it.
+    session.onExit(this.exitListener(record));
+    this.tap(record);
+    // Its info is made for someone who hears of the spawn, else not at all.
+    if (!events.wants('terminal.spawn') && plugins.size === 0) return record;
     const info = TerminalRegistry.info(record);
     events.emit(
       'terminal.spawn',
@@ -168,6 +180,31 @@ export class TerminalLifecycle {
     );
     await plugins.notify('onTerminalSpawn', info);
     return record;
+  }
+
+  /** Attaches the taps of `record` that someone listens for and it does not have yet. */
+  private tap(record: TerminalRecord): void {
+    const { events } = this.deps;
+    if (!record.tapsOutput && events.wants('terminal.output')) {
+      record.tapsOutput = true;
+      record.disposers.push(
+        record.session.onData((chunk) => {
+          if (events.wants('terminal.output'))
+            events.emit('terminal.output', outputEvent(record.id, record.agentId, chunk));
+        }),
+      );
+    }
+    if (!record.tapsCommands && events.wants('terminal.command')) {
+      record.tapsCommands = true;
+      record.disposers.push(forwardCommands(record, events));
+    }
+  }
+
+  // Someone started listening: every live terminal gets the taps it lacks.
+  private tapAll(): void {
+    for (const record of this.deps.registry.list()) {
+      if (record.session.exitInfo === undefined) this.tap(record);
+    }
   }
 
   /** Resizes a terminal and emits `terminal.resize`; returns the size now in effect. */
@@ -194,7 +231,13 @@ export class TerminalLifecycle {
     return info;
   }
 
+  // Made here, not in register: a closure there would keep its scopes alive with the terminal.
+  private exitListener(record: TerminalRecord): (info: ExitInfo) => void {
+    return (info) => this.onExit(record, info);
+  }
+
   private onExit(record: TerminalRecord, info: ExitInfo): void {
+    if (!this.deps.registry.has(record)) return;
     this.deps.registry.retainExited(record);
     this.deps.events.emit('terminal.exit', { terminalId: record.id, agentId: record.agentId, ...info });
     void this.deps.plugins.notify('onTerminalExit', TerminalRegistry.info(record), info.exitCode);

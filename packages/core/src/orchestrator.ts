@@ -81,7 +81,6 @@ export class Orchestrator {
   private readonly lifecycle: TerminalLifecycle;
   private readonly rawInput: RawInputJudge;
   private readonly floors: FloorControl;
-  private readonly handles = new WeakMap<TerminalRecord, TerminalHandle>();
   private readonly startedAt = performance.now();
   private readonly initialized: Promise<void>;
   private readonly serving: ChannelServing;
@@ -552,12 +551,8 @@ export class Orchestrator {
   }
 
   private handleOf(record: TerminalRecord): TerminalHandle {
-    let handle = this.handles.get(record);
-    if (!handle) {
-      handle = new TerminalHandle(this, record.id, record.agentId, record.session);
-      this.handles.set(record, handle);
-    }
-    return handle;
+    record.handle ??= new TerminalHandle(this, record.id, record.agentId, record.session);
+    return record.handle;
   }
 
   private assertOpen(): void {

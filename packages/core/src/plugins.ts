@@ -82,6 +82,11 @@ export class PluginHost {
     private readonly report: PluginErrorReporter,
   ) {}
 
+  /** How many plugins are registered. */
+  get size(): number {
+    return this.plugins.length;
+  }
+
   /** Names of the registered plugins, in order. */
   get names(): string[] {
     return this.plugins.map((p) => p.metadata.name);

@@ -50,7 +50,12 @@ interface TerminalInput {
 }
 
 // Judges only whether a line is one complete command (an allowlist is what reports parse errors).
-const COMPLETENESS = new CommandPolicy({ allowedCommands: ['*'], dangerousVariables: [] });
+// Made on first use, as only judged raw input needs it: validating its policy costs ~10 ms at import.
+let completeness: CommandPolicy | undefined;
+function completenessPolicy(): CommandPolicy {
+  completeness ??= new CommandPolicy({ allowedCommands: ['*'], dangerousVariables: [] });
+  return completeness;
+}
 
 function refused(record: TerminalRecord, rule: string, message: string, command?: string): OrchflowError {
   return new OrchflowError(ErrorCode.PolicyDenied, message, {
@@ -206,7 +211,7 @@ export class RawInputJudge {
       this.type(record, end);
       return;
     }
-    const complete = await COMPLETENESS.check(line);
+    const complete = await completenessPolicy().check(line);
     if (!complete.allowed && complete.rule === 'parse-error') {
       throw refused(
         record,

@@ -8,6 +8,7 @@ import type { Disposer, TerminalInfo, TerminalState } from '@orchflow/protocol';
 import type { IsolationLevel } from '@orchflow/security';
 import type { OutputStreamStats } from '@orchflow/terminal';
 import { type QuotaName, quotaExceeded, terminalNotFound } from './errors';
+import type { TerminalHandle } from './handle';
 
 /** One registered terminal. */
 export interface TerminalRecord {
@@ -15,14 +16,21 @@ export interface TerminalRecord {
   readonly agentId: string;
   readonly session: MuxSession;
   readonly backend: string;
-  readonly createdAt: Date;
+  /** When it was created (ms since the epoch: a number takes a tenth of a Date's heap). */
+  readonly createdAt: number;
   /** The isolation level it was spawned with; unknown for sessions adopted from an earlier process. */
   readonly isolation?: IsolationLevel;
   /** The shell's process group (see foreground.ts); undefined when it cannot be told. */
   readonly shellGroup?: number;
   /** Listeners to drop when the terminal leaves the registry. */
   readonly disposers: Disposer[];
+  /** True once its output reaches the bus as `terminal.output` events (see lifecycle.ts). */
+  tapsOutput?: boolean;
+  /** True once its command history reaches the bus as `terminal.command` events. */
+  tapsCommands?: boolean;
   removalTimer?: ReturnType<typeof setTimeout>;
+  /** What `spawnTerminal` and `getTerminal` return for it, made on the first ask. */
+  handle?: TerminalHandle;
 }
 
 /** Filter of `listTerminals`. */
@@ -103,9 +111,10 @@ export class TerminalRegistry {
   /** Live (not exited) terminals, of one agent or of all. */
   liveCount(agentId?: string): number {
     let n = 0;
-    for (const r of this.records.values()) {
+    // forEach rather than an iterator: this runs over every terminal at each spawn.
+    this.records.forEach((r) => {
       if (r.session.exitInfo === undefined && (agentId === undefined || r.agentId === agentId)) n++;
-    }
+    });
     return n;
   }
 
@@ -168,7 +177,7 @@ export class TerminalRegistry {
       state: session.state,
       cols: session.cols,
       rows: session.rows,
-      createdAt: record.createdAt.toISOString(),
+      createdAt: new Date(record.createdAt).toISOString(),
       shell: session.shell,
       cwd: session.cwd,
       // A session type from before `canPause` existed can be paused.

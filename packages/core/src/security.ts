@@ -36,8 +36,13 @@ import { matchingGlob, realOrResolved, SPAWN_DANGEROUS_ENV, SpawnGuard } from '.
 import { CommandTrace } from './tracing/command-trace';
 
 // The isolation settings of a terminal no policy holds (network, no limits, nothing forbidden):
-// what a `sandboxed` terminal gets around the sandbox itself when there is no policy.
-const UNRESTRICTED = parseSecurityPolicy({});
+// what a `sandboxed` terminal gets around the sandbox itself when there is no policy. Made on
+// first use: validating a policy compiles the schema's parser (~10 ms and ~50 KB at import).
+let unrestricted: SecurityPolicy | undefined;
+function unrestrictedPolicy(): SecurityPolicy {
+  unrestricted ??= parseSecurityPolicy({});
+  return unrestricted;
+}
 
 /** Who a command is for, as the audit log records it. */
 export interface AuditSubject {
@@ -99,7 +104,7 @@ export class SecurityGate {
     result = applyRecordingPolicy(result, this.securityPolicy, caller?.policy);
     if (result.mode === 'sandboxed') {
       // With or without a policy, a sandboxed terminal's cwd is bound writable into the sandbox.
-      const guard = this.spawnGuard ?? new SpawnGuard(UNRESTRICTED);
+      const guard = this.spawnGuard ?? new SpawnGuard(unrestrictedPolicy());
       guard.checkWorkspace(realOrResolved(result.cwd ?? process.cwd()), 'sandbox');
     }
     return result;
@@ -129,6 +134,11 @@ export class SecurityGate {
     await this.policy?.ready();
   }
 
+  /** False when neither the orchestrator nor `caller` has a policy: `check` then resolves undefined. */
+  judges(caller?: ConnectionPolicy): boolean {
+    return this.policy !== undefined || caller !== undefined;
+  }
+
   /**
    * The verdict on `command` run in `cwd`: the orchestrator policy's denial if it denies, else the
    * caller's denial if it denies, else an allowing decision (the orchestrator's when it has a
@@ -145,8 +155,11 @@ export class SecurityGate {
     return theirs.allowed ? (own ?? theirs) : theirs;
   }
 
-  /** Records a decision; resolves once it is on disk. Rejects (fail closed) when it cannot be written. */
-  async recordDecision(
+  /**
+   * Records a decision; resolves once it is on disk. Rejects (fail closed) when it cannot be
+   * written. Without an audit log there is nothing to wait for: undefined.
+   */
+  recordDecision(
     subject: AuditSubject,
     cwd: string | undefined,
     verdict: {
@@ -157,10 +170,10 @@ export class SecurityGate {
       /** The terminal's isolation level; default the orchestrator policy's. */
       isolation?: IsolationLevel;
     },
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     CommandTrace.decided(subject.commandId, verdict.allowed);
-    if (!this.keepsLog) return;
-    await this.writeTraced({
+    if (!this.keepsLog) return undefined;
+    return this.writeTraced({
       kind: 'decision',
       ...subject,
       cwd,
@@ -172,17 +185,20 @@ export class SecurityGate {
     });
   }
 
-  /** Records how an admitted command ended (its output's size and SHA-256). */
-  async recordEnd(
+  /**
+   * Records how an admitted command ended (its output's size and SHA-256); undefined without an
+   * audit log (nothing to wait for).
+   */
+  recordEnd(
     subject: AuditSubject,
     durationMs: number,
     result: ExecResult | undefined,
     error?: OrchflowError,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     // Without a log, the output is not joined and hashed for nothing (a large output costs ms).
-    if (!this.keepsLog) return;
+    if (!this.keepsLog) return undefined;
     const output = result ? result.stdout + result.stderr : '';
-    await this.writeTraced({
+    return this.writeTraced({
       kind: 'end',
       ...subject,
       exitCode: result?.exitCode ?? null,
@@ -224,7 +240,7 @@ export class SecurityGate {
       (name) => policies.length === 0 || matchingGlob(name, dangerous) === undefined,
     );
     const placement = { workspace: cwd, keepEnv };
-    const specs = (policies.length > 0 ? policies : [UNRESTRICTED]).map((p) =>
+    const specs = (policies.length > 0 ? policies : [unrestrictedPolicy()]).map((p) =>
       isolationSpecFor(p, placement),
     );
     const [first, second] = specs as [IsolationSpec, IsolationSpec | undefined];
@@ -267,10 +283,9 @@ export class SecurityGate {
     defaultMs: number | undefined,
     caller?: ConnectionPolicy,
   ): number | undefined {
-    const caps = [this.securityPolicy?.resourceLimits.executionTimeoutMs, caller?.timeoutCapMs].filter(
-      (c): c is number => c !== undefined,
-    );
-    const cap = caps.length > 0 ? Math.min(...caps) : undefined;
+    const own = this.securityPolicy?.resourceLimits.executionTimeoutMs;
+    const theirs = caller?.timeoutCapMs;
+    const cap = own === undefined ? theirs : theirs === undefined ? own : Math.min(own, theirs);
     const wanted = requested ?? defaultMs ?? cap;
     return wanted !== undefined && cap !== undefined ? Math.min(wanted, cap) : wanted;
   }

@@ -70,6 +70,25 @@ describe('events', () => {
     expect(JSON.parse(JSON.stringify(event)).data).toBe('rewritten');
   });
 
+  it('output and command events reach listeners and streams added after the terminal spawned', async () => {
+    orch = new Orchestrator();
+    const t = await orch.spawnTerminal('ev');
+    await t.execute('echo before-anyone-listens');
+    let output = '';
+    orch.on('terminal.output', (e) => (output += e.data));
+    const stream = orch.subscribeEvents({ types: ['terminal.command'] });
+    await t.execute('echo late-$((6*7))');
+    await waitFor(() => output.includes('late-42'), 'output event');
+    const commands: string[] = [];
+    for await (const event of stream) {
+      if (event.type !== 'terminal.command') continue;
+      commands.push(`${event.data.type} ${event.data.record.command}`);
+      if (event.data.type === 'end') break;
+    }
+    expect(commands).toEqual(['start echo late-$((6*7))', 'end echo late-$((6*7))']);
+    await t.kill();
+  });
+
   it('reports a failed command in command.end with its error', async () => {
     orch = new Orchestrator();
     const ends: CommandEndEvent[] = [];

@@ -1,6 +1,8 @@
 // Tracing that is off costs the command nothing visible: without an OpenTelemetry SDK (the API's
 // no-op tracer) and with an SDK that samples nothing, no span is recorded and the command's
-// environment gets no TRACEPARENT, even when the request carried trace context.
+// environment gets no TRACEPARENT, even when the request carried trace context; and importing
+// @orchflow/core does not load the API at all (see src/tracing/otel.ts).
+import { join } from 'node:path';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -11,6 +13,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { DirectChannel, Methods, PROTOCOL_VERSION, RpcPeer } from '@orchflow/protocol';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { packagesReached } from '../../terminal/test/import-graph';
 import { Orchestrator } from '../src/orchestrator';
 import { serveChannel } from '../src/rpc/serve-channel';
 
@@ -37,6 +40,10 @@ async function runBoth(): Promise<string[]> {
 }
 
 describe('without an SDK', () => {
+  it('importing @orchflow/core does not load the OpenTelemetry API', () => {
+    expect(packagesReached(join(__dirname, '../src/index.ts')).has('@opentelemetry/api')).toBe(false);
+  });
+
   it('the command gets no TRACEPARENT, also when the request carried one', async () => {
     expect(await runBoth()).toEqual(['[unset]\n', '[unset]\n']);
   });

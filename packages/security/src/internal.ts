@@ -1,16 +1,11 @@
 // @orchflow/security/internal — building blocks other orchflow packages (core) compose into the
 // orchestrator's enforcement. Not part of the public API: names and shapes here change without notice.
-// Users configure all of this through a SecurityPolicy and `@orchflow/core`.
+// Users configure all of this through a SecurityPolicy and `@orchflow/core`. The command judge's
+// tables (programs, safe variables) stay out: they live in the policy worker's code, and a
+// re-export here made every importer (each Orchestrator process) load and build them too.
 
 export { canonicalJson } from './audit/canonical';
 export { entryHash, GENESIS_HASH, sha256Hex } from './audit/entry';
-export { SAFE_ENVIRONMENT, SHELL_CONTROL_VARIABLES } from './command/assignments';
-export {
-  NETWORK_PROGRAMS,
-  READING_PROGRAMS,
-  SPAWNING_PROGRAMS,
-  WRITING_PROGRAMS,
-} from './command/capabilities';
 export { policyDeniedError } from './command/command-policy';
 export { SHELL_INTEGRATION_PREFIX } from './command/hook-names';
 export { KEPT_ENV_VARS, scrubEnv } from './isolation/environment';

@@ -1,9 +1,8 @@
 // What every served request reports, from the one `serve` wrapper all handlers are registered
 // through: an OpenTelemetry SERVER span (tracing/rpc-span.ts) whose context the handler runs in,
 // and the `rpc.request` event (method, transport, duration, outcome) that metrics count. Neither
-// costs more than a listener check and a no-op tracer call when nobody listens and no SDK is
-// registered: the handler is then called directly.
-import { context } from '@opentelemetry/api';
+// costs more than a listener check and a look-up of the OpenTelemetry API's global entry when
+// nobody listens and no SDK is registered: the handler is then called directly.
 import { OrchflowError, type RequestContext } from '@orchflow/protocol';
 import type { EventBus } from '../event-bus';
 import { endRpcSpan, startRpcSpan } from '../tracing/rpc-span';
@@ -35,7 +34,7 @@ export function requestTelemetry(bus: EventBus | undefined, transport: string): 
     };
     let running: ReturnType<typeof handle>;
     try {
-      running = traced ? context.with(traced.context, handle) : handle();
+      running = traced ? traced.api.context.with(traced.context, handle) : handle();
     } catch (error) {
       finish(error, true);
       throw error;

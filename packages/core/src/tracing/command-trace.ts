@@ -4,18 +4,12 @@
 // append to the audit log for it). The span is INTERNAL: over RPC the request's own SERVER span
 // (see rpc-span.ts) is its parent, and in process the app's active span is. When no SDK is
 // registered (or the span is not sampled) the span does not record, nothing else is done and the
-// command runs exactly as untraced — no TRACEPARENT in its environment either.
-import {
-  type Attributes,
-  type Context,
-  context,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from '@opentelemetry/api';
+// command runs exactly as untraced — no TRACEPARENT in its environment either. Until anything is
+// registered with the OpenTelemetry API the API is not even loaded (see otel.ts).
+import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { ErrorCode, type ExecResult, isOrchflowError } from '@orchflow/protocol';
 import type { PolicyDecision } from '@orchflow/security';
+import { type Otel, registeredOtel } from './otel';
 import { traceEnvironment } from './trace-context';
 import { orchflowTracer } from './tracer';
 
@@ -46,10 +40,11 @@ export class CommandTrace {
   private quotesCommand = false;
 
   private constructor(
+    private readonly api: Otel,
     private readonly span: Span,
     parent: Context,
   ) {
-    this.context = trace.setSpan(parent, span);
+    this.context = api.trace.setSpan(parent, span);
   }
 
   /**
@@ -60,21 +55,24 @@ export class CommandTrace {
     terminalId: string,
     run: (trace: CommandTrace | undefined) => Promise<ExecResult>,
   ): Promise<ExecResult> {
-    const parent = context.active();
+    const api = registeredOtel();
+    // Nothing registered with the API: its span could not record.
+    if (api === undefined) return run(undefined);
+    const parent = api.context.active();
     const attributes = { 'orchflow.terminal.id': terminalId };
-    const span = orchflowTracer().startSpan(
+    const span = orchflowTracer(api).startSpan(
       EXECUTE_SPAN_NAME,
-      { kind: SpanKind.INTERNAL, attributes },
+      { kind: api.SpanKind.INTERNAL, attributes },
       parent,
     );
     if (!span.isRecording()) {
       span.end();
       return run(undefined);
     }
-    const traced = new CommandTrace(span, parent);
+    const traced = new CommandTrace(api, span, parent);
     let running: Promise<ExecResult>;
     try {
-      running = context.with(traced.context, () => run(traced));
+      running = api.context.with(traced.context, () => run(traced));
     } catch (error) {
       traced.failed(error);
       throw error;
@@ -161,12 +159,17 @@ export class CommandTrace {
     step: () => Promise<T>,
     annotate?: (span: Span, value: T) => void,
   ): Promise<T> {
-    const span = orchflowTracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes }, this.context);
+    const { api } = this;
+    const span = orchflowTracer(api).startSpan(
+      name,
+      { kind: api.SpanKind.INTERNAL, attributes },
+      this.context,
+    );
     let running: Promise<T>;
     try {
-      running = context.with(trace.setSpan(this.context, span), step);
+      running = api.context.with(api.trace.setSpan(this.context, span), step);
     } catch (error) {
-      endWithError(span, error, this.quotesCommand);
+      endWithError(api, span, error, this.quotesCommand);
       throw error;
     }
     return running.then(
@@ -176,7 +179,7 @@ export class CommandTrace {
         return value;
       },
       (error: unknown) => {
-        endWithError(span, error, this.quotesCommand);
+        endWithError(api, span, error, this.quotesCommand);
         throw error;
       },
     );
@@ -196,7 +199,7 @@ export class CommandTrace {
         : result.exitCode !== 0
           ? `Command exited with code ${result.exitCode ?? 'unknown'}`
           : undefined;
-    if (failure !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: failure });
+    if (failure !== undefined) span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: failure });
     span.end();
   }
 
@@ -207,7 +210,7 @@ export class CommandTrace {
       const rule = (error.data as { rule?: unknown } | undefined)?.rule;
       if (typeof rule === 'string') this.span.setAttribute('orchflow.policy.rule', rule);
     }
-    endWithError(this.span, error, this.quotesCommand);
+    endWithError(this.api, this.span, error, this.quotesCommand);
   }
 
   private forget(): void {
@@ -217,7 +220,7 @@ export class CommandTrace {
 }
 
 /** Ends `span` as failed with `error`; its message and exception event only when `detailed`. */
-function endWithError(span: Span, error: unknown, detailed: boolean): void {
+function endWithError(api: Otel, span: Span, error: unknown, detailed: boolean): void {
   if (isOrchflowError(error)) span.setAttribute('orchflow.error.code', error.code);
   let message =
     error instanceof Error ? `${error.name} ${isOrchflowError(error) ? error.code : ''}`.trim() : 'Error';
@@ -225,6 +228,6 @@ function endWithError(span: Span, error: unknown, detailed: boolean): void {
     message = error instanceof Error ? error.message : String(error);
     if (error instanceof Error) span.recordException(error);
   }
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.setStatus({ code: api.SpanStatusCode.ERROR, message });
   span.end();
 }

@@ -3,8 +3,9 @@
 // response `rpc.jsonrpc.error_code`. A W3C `traceparent` in the request's `_meta` makes the
 // caller's span its parent (see trace-context.ts); without one the request starts its own trace.
 // Error messages stay out of the span: a denial's message can quote the command it refused.
-import { type Context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import type { RequestContext } from '@orchflow/protocol';
+import { type Otel, registeredOtel } from './otel';
 import { extractTraceContext } from './trace-context';
 import { orchflowTracer } from './tracer';
 
@@ -12,6 +13,8 @@ import { orchflowTracer } from './tracer';
 export interface RpcSpan {
   span: Span;
   context: Context;
+  /** The OpenTelemetry API the span came from. */
+  api: Otel;
 }
 
 /** Starts the span of request `request` (of `method`, over `transport`); undefined when not recording. */
@@ -20,12 +23,15 @@ export function startRpcSpan(
   request: RequestContext,
   transport: string,
 ): RpcSpan | undefined {
-  const tracer = orchflowTracer();
+  const api = registeredOtel();
+  // Nothing registered with the API: its span could not record, whatever parent `_meta` names.
+  if (api === undefined) return undefined;
+  const tracer = orchflowTracer(api);
   const parent = extractTraceContext(request.meta);
   const span = tracer.startSpan(
     method,
     {
-      kind: SpanKind.SERVER,
+      kind: api.SpanKind.SERVER,
       attributes: {
         'rpc.system': 'jsonrpc',
         'rpc.method': method,
@@ -40,14 +46,14 @@ export function startRpcSpan(
     span.end();
     return undefined;
   }
-  return { span, context: trace.setSpan(parent, span) };
+  return { span, context: api.trace.setSpan(parent, span), api };
 }
 
 /** Ends a request's span: successful, or failed with JSON-RPC error `errorCode`. */
-export function endRpcSpan({ span }: RpcSpan, errorCode: number | undefined): void {
+export function endRpcSpan({ span, api }: RpcSpan, errorCode: number | undefined): void {
   if (errorCode !== undefined) {
     span.setAttribute('rpc.jsonrpc.error_code', errorCode);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: `JSON-RPC error ${errorCode}` });
+    span.setStatus({ code: api.SpanStatusCode.ERROR, message: `JSON-RPC error ${errorCode}` });
   }
   span.end();
 }

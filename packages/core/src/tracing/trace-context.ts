@@ -4,15 +4,8 @@
 // propagator, so whatever propagator the app registered applies; the API's default propagator is a
 // no-op, and @opentelemetry/core's W3C propagator is not a dependency of orchflow, so a
 // `traceparent` no registered propagator understood is parsed here, strictly per the W3C spec.
-import {
-  type Context,
-  createTraceState,
-  propagation,
-  ROOT_CONTEXT,
-  type SpanContext,
-  type TextMapGetter,
-  trace,
-} from '@opentelemetry/api';
+import type { Context, SpanContext, TextMapGetter } from '@opentelemetry/api';
+import { otelApi } from './otel';
 
 // version-traceid-parentid-flags, lowercase hex. Version ff is invalid; version 00 has nothing
 // after the flags; a later version may append fields after a dash (read as version 00).
@@ -47,7 +40,7 @@ export function parseTraceparent(traceparent: unknown, tracestate?: unknown): Sp
     isRemote: true,
   };
   if (typeof tracestate === 'string' && tracestate.length > 0 && tracestate.length <= MAX_TRACESTATE) {
-    context.traceState = createTraceState(tracestate);
+    context.traceState = otelApi().createTraceState(tracestate);
   }
   return context;
 }
@@ -77,9 +70,10 @@ const metaGetter: TextMapGetter<Readonly<Record<string, unknown>>> = {
  */
 export function extractTraceContext(
   meta: Readonly<Record<string, unknown>> | undefined,
-  base: Context = ROOT_CONTEXT,
+  base: Context = otelApi().ROOT_CONTEXT,
 ): Context {
   if (meta === undefined) return base;
+  const { propagation, trace } = otelApi();
   const extracted = propagation.extract(base, meta, metaGetter);
   if (extracted !== base && trace.getSpanContext(extracted) !== undefined) return extracted;
   const remote = parseTraceparent(metaGetter.get(meta, 'traceparent'), metaGetter.get(meta, 'tracestate'));
