@@ -243,9 +243,15 @@ export class CommandRunner {
     result: ExecResult | undefined,
     error?: OrchflowError,
   ): Promise<void> | undefined {
-    return this.deps.security.recordEnd(subject, durationMs, result, error)?.catch((failure: unknown) => {
+    const alert = (failure: unknown): void =>
       this.alert(subject, 'critical', OrchflowError.from(failure).message, 'audit-log');
-    });
+    try {
+      return this.deps.security.recordEnd(subject, durationMs, result, error)?.catch(alert);
+    } catch (failure) {
+      // Thrown before the write began (a span processor that throws): the same alert, not a throw.
+      alert(failure);
+      return undefined;
+    }
   }
 
   /**

@@ -46,6 +46,9 @@ export interface LifecycleDeps {
 
 /** Spawns and kills registered terminals. */
 export class TerminalLifecycle {
+  /** True while a live terminal may lack a tap (see tapAll). */
+  private untapped = false;
+
   /** A lifecycle over the orchestrator's backend, registry, events and plugins. */
   constructor(private readonly deps: LifecycleDeps) {
     deps.events.onListen('terminal.output', () => this.tapAll());
@@ -136,7 +139,7 @@ export class TerminalLifecycle {
         await this.register(
           session,
           info.agentId,
-          info.createdAt.getTime(),
+          adoptedCreatedAt(info.createdAt),
           undefined,
           shellGroupOfAdopted(session),
         ),
@@ -163,7 +166,9 @@ export class TerminalLifecycle {
       isolation,
       shellGroup,
       disposers: [],
-      // Set on the first ask; here so that setting it needs no out-of-object property store.
+      // Set later; here so that setting them needs no out-of-object property store.
+      tapsOutput: false,
+      tapsCommands: false,
       handle: undefined,
     };
     registry.add(record);
@@ -198,10 +203,15 @@ export class TerminalLifecycle {
       record.tapsCommands = true;
       record.disposers.push(forwardCommands(record, events));
     }
+    // A terminal left without a tap is what tapAll looks for.
+    if (!record.tapsOutput || !record.tapsCommands) this.untapped = true;
   }
 
-  // Someone started listening: every live terminal gets the taps it lacks.
+  // Someone started listening: every live terminal gets the taps it lacks. Skipped while every
+  // terminal has both (a listener added per terminal would otherwise scan them all each time).
   private tapAll(): void {
+    if (!this.untapped) return;
+    this.untapped = false;
     for (const record of this.deps.registry.list()) {
       if (record.session.exitInfo === undefined) this.tap(record);
     }
@@ -242,4 +252,10 @@ export class TerminalLifecycle {
     this.deps.events.emit('terminal.exit', { terminalId: record.id, agentId: record.agentId, ...info });
     void this.deps.plugins.notify('onTerminalExit', TerminalRegistry.info(record), info.exitCode);
   }
+}
+
+/** When an adopted session was created; now when its metadata holds no valid date. */
+function adoptedCreatedAt(createdAt: Date): number {
+  const ms = createdAt.getTime();
+  return Number.isFinite(ms) ? ms : Date.now();
 }
