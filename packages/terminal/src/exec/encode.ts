@@ -16,7 +16,7 @@
 // the arm names (`__orchflow_arm <token> <n>`), read with one builtin. sh gets a prefix
 // assignment on the `eval`: `NAME='v' command eval …` (`command` keeps the assignment temporary
 // even for a special builtin, as POSIX and bash's posix mode want). So does a traced command's
-// W3C TRACEPARENT in bash without a line editor (see traceparentPrefix), the common case whose
+// W3C TRACEPARENT in bash without a line editor (see prefixedTraceparent), the common case whose
 // cost issue #16 bounds.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { commandEnvFile } from '../shell-integration/command-env';
