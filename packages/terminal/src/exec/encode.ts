@@ -148,14 +148,18 @@ export function encodeCommand(
       list.map((name) => `${identifier(name)} ${ansiCQuote(env[name] ?? '')}`).join(' ');
     const typing = !handOff || handOff.typed;
     const traceparent = kind === 'bash' && typing ? prefixedTraceparent(env) : undefined;
-    const rest = words(names.filter((name) => name !== 'TRACEPARENT'));
-    const typed = words(names);
+    const rest = traceparent ? words(names.filter((name) => name !== 'TRACEPARENT')) : '';
     if (traceparent && rest.length <= TYPED_ENV_LIMIT) {
       // The arm notes the value for the prompt hook (shell-integration/bash.ts), then takes the rest.
       run = `TRACEPARENT=${traceparent} command eval`;
       armed = arm(token, rest ? `${traceparent} ${rest}` : traceparent);
-    } else if (!handOff || (handOff.typed && typed.length <= TYPED_ENV_LIMIT)) armed = arm(token, typed);
-    else armed = arm(token, String(handOff.write(commandEnvFile(env)).id));
+    } else {
+      const typed = words(names);
+      armed =
+        !handOff || (handOff.typed && typed.length <= TYPED_ENV_LIMIT)
+          ? arm(token, typed)
+          : arm(token, String(handOff.write(commandEnvFile(env)).id));
+    }
   }
   const quoted = ansiCQuote(command);
   if (quoted.length <= INLINE_COMMAND_LIMIT) return { line: `${armed}${run} ${quoted}`, file: undefined };
