@@ -25,6 +25,10 @@ describe('bash: a traceparent as a prefix assignment', () => {
     const saved = await t.execute('printf "%s\\n" "${__orchflow_saved[@]}"', { env: { TRACEPARENT: TP } });
     expect(saved.stdout).toBe('\n');
     expect((await t.execute(show)).stdout).toBe('[unset]\n');
+    // The prefix expands what the arm noted: each command gets its own value, never the last one's.
+    const next = TP.replace('b7ad6b7169203331', '00f067aa0ba902b7');
+    expect((await t.execute(show, { env: { TRACEPARENT: next } })).stdout).toBe(`${next}\n[${next}]\n`);
+    expect((await t.execute(show, { env: { TRACEPARENT: TP } })).stdout).toBe(`${TP}\n[${TP}]\n`);
   });
 
   test('in posix mode, under set -u, and over an integer or array variable it holds for the command only', async () => {

@@ -245,11 +245,13 @@ describe('encodeCommand', () => {
     const typed = { typed: true, write: () => ({ id: 1, path: '/tmp/x/env-1' }) };
     const fileOnly = { ...typed, typed: false };
     expect(encodeCommand('bash', 'true', 'c0ffee', () => '', { TRACEPARENT: tp }, typed).line).toBe(
-      `__orchflow_arm c0ffee ${tp} 2>/dev/null; TRACEPARENT=${tp} command eval $'true'`,
+      `__orchflow_arm c0ffee ${tp} 2>/dev/null; TRACEPARENT=$__orchflow_tp command eval $'true'`,
     );
     expect(
       encodeCommand('bash', 'true', 'c0ffee', () => '', { TRACEPARENT: tp, TS: 'k=v' }, typed).line,
-    ).toBe(`__orchflow_arm c0ffee ${tp} TS $'k=v' 2>/dev/null; TRACEPARENT=${tp} command eval $'true'`);
+    ).toBe(
+      `__orchflow_arm c0ffee ${tp} TS $'k=v' 2>/dev/null; TRACEPARENT=$__orchflow_tp command eval $'true'`,
+    );
     // A long command is read from its file by the same prefixed eval.
     const long = encodeCommand(
       'bash',
@@ -260,7 +262,7 @@ describe('encodeCommand', () => {
       typed,
     );
     expect(long.line).toBe(
-      `__orchflow_arm c0ffee ${tp} 2>/dev/null; TRACEPARENT=${tp} command eval "$(<'/tmp/x/c')"`,
+      `__orchflow_arm c0ffee ${tp} 2>/dev/null; TRACEPARENT=$__orchflow_tp command eval "$(<'/tmp/x/c')"`,
     );
     // Other variables too long to type: all of them through the env file, the traceparent too.
     const wide = encodeCommand(

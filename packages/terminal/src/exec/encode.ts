@@ -19,6 +19,7 @@
 // W3C TRACEPARENT in bash without a line editor (see prefixedTraceparent), the common case whose
 // cost issue #16 bounds.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { TRACEPARENT_VAR } from '../shell-integration/bash';
 import { commandEnvFile } from '../shell-integration/command-env';
 import type { ShellKind } from '../spawn-options';
 import { ENV_NAME } from './options';
@@ -150,8 +151,10 @@ export function encodeCommand(
     const traceparent = kind === 'bash' && typing ? prefixedTraceparent(env) : undefined;
     const rest = traceparent ? words(names.filter((name) => name !== 'TRACEPARENT')) : '';
     if (traceparent && rest.length <= TYPED_ENV_LIMIT) {
-      // The arm notes the value for the prompt hook (shell-integration/bash.ts), then takes the rest.
-      run = `TRACEPARENT=${traceparent} command eval`;
+      // The arm notes the value (shell-integration/bash.ts), then takes the rest; the prefix
+      // expands it, so the line carries it once: every byte typed costs the round trip ~0.4 µs
+      // (the tty echoes it a byte at a time).
+      run = `TRACEPARENT=$${TRACEPARENT_VAR} command eval`;
       armed = arm(token, rest ? `${traceparent} ${rest}` : traceparent);
     } else {
       const typed = words(names);

@@ -11,8 +11,8 @@
 // - Every typed command line starts with `__orchflow_arm <token> [<traceparent>] [<n> | NAME
 //   value…]`, which takes the command's token, exports the command's own variables (typed after
 //   it, or from env file <n>; see command-env), and prints the keyed start marker. The prompt hook
-//   restores what those variables replaced. A traceparent there is the value of the line's
-//   `TRACEPARENT=… command eval` prefix (encode.ts), noted for the prompt hook.
+//   restores what those variables replaced. A traceparent there is noted for the line's
+//   `TRACEPARENT=$__orchflow_tp command eval` prefix (encode.ts) and for the prompt hook.
 // - Hooks call `builtin printf`/`builtin set`, so user functions named `printf` change nothing,
 //   and run with allexport/xtrace/errexit/nounset off (`local -`): under `set -a` the token the
 //   arm assigns would otherwise be exported to every later program.
@@ -21,11 +21,15 @@ import { BASH_ENV_RESTORE, commandEnvFunctions, SHORT_WALK } from './command-env
 import { MarkerKind } from './marker-format';
 import { defineWithKey, encodeCwdFunction, markerFormat, TOKEN_VAR } from './rc-snippets';
 
-// The traceparent a command got as a prefix assignment (encode.ts), for the prompt hook: a
-// top-level `declare -x TRACEPARENT` (or `typeset -x`) in the command copies bash's temporary
-// value into a global, which must not reach the next command. That copy, and only it, holds
-// this value (a fresh span id); the hook unsets it. Compared lowercased (`declare -u` before).
-const TRACEPARENT_VAR = '__orchflow_tp';
+/**
+ * Where the arm keeps the traceparent a command gets as a prefix assignment: the line's
+ * `TRACEPARENT=$__orchflow_tp command eval` (encode.ts) expands it, so the value is typed once.
+ * The prompt hook needs it too: a top-level `declare -x TRACEPARENT` (or `typeset -x`) in the
+ * command copies bash's temporary value into a global, which must not reach the next command.
+ * That copy, and only it, holds this value (a fresh span id); the hook unsets it. Compared
+ * lowercased (`declare -u` before).
+ */
+export const TRACEPARENT_VAR = '__orchflow_tp';
 
 const HOOKS = `__orchflow_prompt() {
   builtin local -
