@@ -4,14 +4,19 @@
 // it): a reader sees the old index or the new one, never half of one. The whole index is rewritten
 // each time, so it is written at most once per INDEX_WRITE_INTERVAL_MS (a command that ends after a
 // quiet second is indexed at once; a burst of commands waits for the next write) and when the file
-// closes. The index is a shortcut, never the truth: readers also scan the markers after its last
-// entry, so an index a crash left behind is still right about what it lists.
+// closes — and a large index less often still (one second per INDEX_BYTES_PER_SECOND of it), so a
+// terminal that runs commands for hours does not spend ever more of each second rewriting it. Each
+// command is serialised once, when it is added. The index is a shortcut, never the truth: readers
+// also scan the markers after its last entry, so an index a crash left behind (or one not yet
+// rewritten) is still right about what it lists.
 import { renameSync, writeFileSync } from 'node:fs';
 import type { CastFormat } from './asciicast';
 import { indexPathFor } from './directory';
 
 /** Shortest time between two rewrites of an index, in ms. */
 export const INDEX_WRITE_INTERVAL_MS = 1000;
+/** Index bytes per second of wait between rewrites, once an index is over this size. */
+export const INDEX_BYTES_PER_SECOND = 1024 * 1024;
 
 /** One command of a recording's index. */
 export interface IndexedCommand {
@@ -39,7 +44,8 @@ export interface IndexListener {
 
 /** The commands of one recording file, and their index file. */
 export class CommandIndex {
-  private readonly commands: IndexedCommand[] = [];
+  /** Each command's JSON, made once. */
+  private readonly entries: string[] = [];
   private size = 0;
   private lastWrite = Number.NEGATIVE_INFINITY;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -68,9 +74,9 @@ export class CommandIndex {
   /** Adds an ended command; the file is rewritten now or within INDEX_WRITE_INTERVAL_MS. */
   add(command: IndexedCommand): void {
     if (this.closed) return;
-    this.commands.push(command);
+    this.entries.push(JSON.stringify(command));
     this.dirty = true;
-    const wait = this.lastWrite + INDEX_WRITE_INTERVAL_MS - performance.now();
+    const wait = this.lastWrite + this.interval() - performance.now();
     if (wait <= 0) this.write();
     else if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -79,6 +85,11 @@ export class CommandIndex {
       }, wait);
       this.timer.unref?.();
     }
+  }
+
+  /** Time between two rewrites: INDEX_WRITE_INTERVAL_MS, longer for an index over 1 MiB. */
+  private interval(): number {
+    return Math.max(INDEX_WRITE_INTERVAL_MS, (this.size / INDEX_BYTES_PER_SECOND) * 1000);
   }
 
   /** Writes what is pending; no more commands are taken. */
@@ -99,13 +110,14 @@ export class CommandIndex {
     this.listener.beforeWrite();
     // Writing the recording failed and closed it (and this index) meanwhile.
     if (this.closed) return;
-    const text = `${JSON.stringify({
+    const head = JSON.stringify({
       version: 1,
       format: this.format === 'v2' ? 'asciicast-v2' : 'asciicast-v3',
       terminalId: this.terminalId,
       agentId: this.agentId,
-      commands: this.commands,
-    })}\n`;
+    });
+    // The same document JSON.stringify would make of { …head, commands }.
+    const text = `${head.slice(0, -1)},"commands":[${this.entries.join(',')}]}\n`;
     const tmp = `${this.path}.tmp`;
     try {
       writeFileSync(tmp, text, { mode: 0o600 });
