@@ -16,7 +16,9 @@
 //    offset; also the CPU time this process and the side's server spent per MiB (steadier than rates).
 // Goals: transport overhead ≤ 0.7 ms p50 over in-process on stdio, Unix socket, WebSocket and
 // HTTP (the Node client's way; the fallback side is reported, not judged); streaming ≥ 0.8× the in-process rate over WebSocket, ≥ 0.7× over HTTP. `--only roundtrip`
-// or `--only streaming` runs one part and writes `transports-<part>.json` instead.
+// or `--only streaming` runs one part and writes `transports-<part>.json` instead. `--sides a,b`
+// runs only those round-trip sides (e.g. `--sides inProcess,http`: one transport and its baseline,
+// with no other server running commands between two of its own).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -57,9 +59,12 @@ const RUN_ROUNDTRIP = ONLY !== 'streaming';
 const RUN_STREAMING = ONLY !== 'roundtrip';
 const GOAL_OVERHEAD_MS = 0.7;
 const GOAL_STREAM_RATIO = { websocket: 0.8, http: 0.7 };
-const SIDES = ['inProcess', 'direct', 'stdio', 'unix', 'websocket', 'http', 'httpPosts'];
+const ALL_SIDES = ['inProcess', 'direct', 'stdio', 'unix', 'websocket', 'http', 'httpPosts'];
+const SIDES = arg('sides', ALL_SIDES.join(',')).split(',');
+if (SIDES[0] !== 'inProcess' || SIDES.some((s) => !ALL_SIDES.includes(s)))
+  throw new Error(`--sides ${SIDES}: inProcess first, then any of ${ALL_SIDES.slice(1).join(', ')}`);
 const REMOTE = ['stdio', 'unix', 'websocket', 'http', 'httpPosts'];
-const JUDGED = ['stdio', 'unix', 'websocket', 'http'];
+const JUDGED = ['stdio', 'unix', 'websocket', 'http'].filter((s) => SIDES.includes(s));
 const label = {
   inProcess: 'in-process Orchestrator',
   direct: 'OrchflowClient.direct',

@@ -152,8 +152,7 @@ export function encodeCommand(
     const rest = traceparent ? words(names.filter((name) => name !== 'TRACEPARENT')) : '';
     if (traceparent && rest.length <= TYPED_ENV_LIMIT) {
       // The arm notes the value (shell-integration/bash.ts), then takes the rest; the prefix
-      // expands it, so the line carries it once: every byte typed costs the round trip ~0.4 µs
-      // (the tty echoes it a byte at a time).
+      // expands it, so the line carries it once (~0.1 µs of the round trip per byte typed).
       run = `TRACEPARENT=$${TRACEPARENT_VAR} command eval`;
       armed = arm(token, rest ? `${traceparent} ${rest}` : traceparent);
     } else {
