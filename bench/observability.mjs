@@ -68,13 +68,22 @@ const sdk = new BasicTracerProvider({
 // The API's own no-op tracer (the proxy's delegate before any SDK is registered).
 const noop = trace.getTracerProvider().getDelegate().getTracer('noop');
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+// One switch per tracer, made once (as the SDK caches its tracers): the benchmark's switch must
+// not add work per span that an app's registered SDK would not do.
+const switches = new Map();
 trace.setGlobalTracerProvider({
   getTracer(name, version, options) {
-    const real = sdk.getTracer(name, version, options);
-    return {
-      startSpan: (...args) => (tracing ? real : noop).startSpan(...args),
-      startActiveSpan: (...args) => (tracing ? real : noop).startActiveSpan(...args),
-    };
+    const key = `${name}@${version ?? ''}`;
+    let tracer = switches.get(key);
+    if (!tracer) {
+      const real = sdk.getTracer(name, version, options);
+      tracer = {
+        startSpan: (...args) => (tracing ? real : noop).startSpan(...args),
+        startActiveSpan: (...args) => (tracing ? real : noop).startActiveSpan(...args),
+      };
+      switches.set(key, tracer);
+    }
+    return tracer;
   },
 });
 
