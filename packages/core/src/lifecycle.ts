@@ -44,15 +44,18 @@ export interface LifecycleDeps {
   stopping: () => boolean;
 }
 
+/** The taps a terminal record gets once someone listens: its output, its commands. */
+type TapKind = 'output' | 'commands';
+
 /** Spawns and kills registered terminals. */
 export class TerminalLifecycle {
-  /** True while a live terminal may lack a tap (see tapAll). */
-  private untapped = false;
+  /** Per kind of tap: true while a live terminal may lack it (see tapAll). */
+  private readonly lacking: Record<TapKind, boolean> = { output: false, commands: false };
 
   /** A lifecycle over the orchestrator's backend, registry, events and plugins. */
   constructor(private readonly deps: LifecycleDeps) {
-    deps.events.onListen('terminal.output', () => this.tapAll());
-    deps.events.onListen('terminal.command', () => this.tapAll());
+    deps.events.onListen('terminal.output', () => this.tapAll('output'));
+    deps.events.onListen('terminal.command', () => this.tapAll('commands'));
   }
 
   /**
@@ -204,14 +207,16 @@ export class TerminalLifecycle {
       record.disposers.push(forwardCommands(record, events));
     }
     // A terminal left without a tap is what tapAll looks for.
-    if (!record.tapsOutput || !record.tapsCommands) this.untapped = true;
+    if (!record.tapsOutput) this.lacking.output = true;
+    if (!record.tapsCommands) this.lacking.commands = true;
   }
 
-  // Someone started listening: every live terminal gets the taps it lacks. Skipped while every
-  // terminal has both (a listener added per terminal would otherwise scan them all each time).
-  private tapAll(): void {
-    if (!this.untapped) return;
-    this.untapped = false;
+  // Someone started listening for `kind`: every live terminal gets the taps it lacks. Skipped
+  // while every terminal has that tap (a listener added per terminal would otherwise scan them
+  // all each time, also when nobody ever listens for the other kind).
+  private tapAll(kind: TapKind): void {
+    if (!this.lacking[kind]) return;
+    this.lacking[kind] = false;
     for (const record of this.deps.registry.list()) {
       if (record.session.exitInfo === undefined) this.tap(record);
     }

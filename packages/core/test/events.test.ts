@@ -89,6 +89,24 @@ describe('events', () => {
     await t.kill();
   });
 
+  it('listeners added one by one scan the terminals once per kind, even when the other kind is never heard', async () => {
+    orch = new Orchestrator();
+    await orch.spawnTerminal('ev');
+    await orch.spawnTerminal('ev');
+    // The registry is internal; counting its scans is what this test is about.
+    const registry = (orch as unknown as { registry: { list(): unknown[] } }).registry;
+    const list = registry.list.bind(registry);
+    let scans = 0;
+    registry.list = () => {
+      scans++;
+      return list();
+    };
+    for (let i = 0; i < 5; i++) orch.on('terminal.output', () => undefined);
+    expect(scans).toBe(1);
+    for (let i = 0; i < 5; i++) orch.on('terminal.command', () => undefined);
+    expect(scans).toBe(2);
+  });
+
   it('reports a failed command in command.end with its error', async () => {
     orch = new Orchestrator();
     const ends: CommandEndEvent[] = [];
