@@ -108,6 +108,7 @@ export class OrchflowClient {
     options: OrchflowClientOptions = {},
   ): Promise<OrchflowClient> {
     let router: SubscriptionRouter | undefined;
+    let offered: ServerCapabilities | undefined;
     // No `methods`: results from the server are typed but not re-validated against the protocol's
     // full schemas, which would pull classic zod into the browser bundle; the JSON-RPC envelope
     // and the notifications the client acts on are still checked (notification-schemas.ts).
@@ -119,7 +120,7 @@ export class OrchflowClient {
         if ('subscriptionId' in target) router?.fail(target.subscriptionId, error);
       },
     });
-    router = new SubscriptionRouter(peer);
+    router = new SubscriptionRouter(peer, () => offered);
     try {
       const handshake = await peer.request('initialize', {
         protocolVersion: PROTOCOL_VERSION,
@@ -128,6 +129,7 @@ export class OrchflowClient {
       });
       const version = checkProtocolVersion(handshake.protocolVersion);
       if (!version.compatible) throw new OrchflowError(ErrorCode.VersionMismatch, version.reason);
+      offered = handshake.capabilities;
       return new OrchflowClient(peer, router, handshake);
     } catch (error) {
       await peer.close();
@@ -264,6 +266,8 @@ export class OrchflowClient {
    * command: a denied program rejects, e.g. with PolicyDenied) and returns a session to talk to it.
    */
   async runInteractive(program: string, options: RunInteractiveOptions = {}): Promise<InteractiveSession> {
+    // Checked before the spawn: the session's output comes through a subscription.
+    requireFeature(this.capabilities, 'subscriptions', 'runInteractive()');
     const terminal = await this.spawnTerminal(options.agentId ?? 'interactive', options.config);
     try {
       return await InteractiveSession.start(terminal, program, {

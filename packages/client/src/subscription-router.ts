@@ -10,8 +10,10 @@ import type {
   Methods,
   OutputChunk,
   RpcPeer,
+  ServerCapabilities,
   TerminalActivity,
 } from '@orchflow/protocol/runtime';
+import { missingFeature } from './features';
 import { copyData } from './lazy-text';
 import { ActivityParams, ExitParams, FloorParams, GapParams, OutputParams } from './notification-schemas';
 
@@ -38,6 +40,9 @@ export interface OpenSubscription {
   close(): Promise<void>;
 }
 
+// What needs the `subscriptions` feature, for the Unsupported error's message.
+const SUBSCRIBING = 'Live output (stream(), onOutput(), onExit(), onActivity(), onFloor())';
+
 type Held =
   | { kind: 'data'; chunk: RoutedChunk }
   | { kind: 'gap'; from: number; to: number }
@@ -51,7 +56,12 @@ export class SubscriptionRouter {
   private readonly activity = new Map<string, Set<(activity: TerminalActivity) => void>>();
   private readonly floor = new Map<string, Set<(state: FloorState) => void>>();
 
-  constructor(private readonly peer: RpcPeer<typeof Methods>) {
+  constructor(
+    private readonly peer: RpcPeer<typeof Methods>,
+    /** What the connection offers, once `initialize` said so (undefined before). */
+    private readonly offered: () => Pick<ServerCapabilities, 'features' | 'transports'> | undefined = () =>
+      undefined,
+  ) {
     peer.onNotification('terminal.output', OutputParams, (p) => {
       if (p.subscriptionId === undefined) return;
       // copyData: text a binary frame carries as bytes stays undecoded until a reader wants it.
@@ -84,6 +94,11 @@ export class SubscriptionRouter {
     fromOffset: number | undefined,
     sink: SubscriptionSink,
   ): Promise<OpenSubscription> {
+    // Every live listener comes through here: without the feature, say so instead of sending a
+    // method the server may not know (MethodNotFound) or never answer with output.
+    const offered = this.offered();
+    const missing = offered && missingFeature(offered, 'subscriptions', SUBSCRIBING);
+    if (missing) throw missing;
     this.subscribing++;
     let result: { subscriptionId: string; offset: number };
     try {

@@ -51,7 +51,7 @@ function scriptedServer(log: string[]): () => Promise<IpcChannel> {
           executionModes: ['interactive' as const],
           backends: ['direct'],
           isolationLevels: ['none' as const],
-          features: [],
+          features: ['subscriptions'],
         },
         principal: { kind: 'admin' as const },
       };

@@ -17,7 +17,10 @@ export function terminalInfo(agentId = 'a'): TerminalInfo {
   };
 }
 
-/** The `initialize` result of an admin connection on `transport` that lists `features`. */
+/**
+ * The `initialize` result of an admin connection on `transport` that lists `features` (default:
+ * `subscriptions` alone, which the stubs that push output answer).
+ */
 export function handshake(
   options: { protocolVersion?: string; transport?: string; features?: string[] } = {},
 ): InitializeResult {
@@ -29,7 +32,7 @@ export function handshake(
       executionModes: ['interactive'],
       backends: ['direct'],
       isolationLevels: ['none'],
-      features: options.features ?? [],
+      features: options.features ?? ['subscriptions'],
     },
     principal: { kind: 'admin' },
   };

@@ -23,12 +23,16 @@ const RESULT = {
 async function connect(
   transport: string,
   features: string[],
-): Promise<{ client: OrchflowClient; calls: string[] }> {
+): Promise<{ client: OrchflowClient; calls: string[]; spawns: () => number }> {
   const [clientEnd, serverEnd] = DirectChannel.pair();
   const server = new RpcPeer(serverEnd, { methods: Methods });
   const calls: string[] = [];
+  let spawned = 0;
   server.onRequest('initialize', Methods.initialize.params, () => handshake({ transport, features }));
-  server.onRequest('terminal.spawn', Methods['terminal.spawn'].params, () => INFO);
+  server.onRequest('terminal.spawn', Methods['terminal.spawn'].params, () => {
+    spawned++;
+    return INFO;
+  });
   const answer = (method: keyof typeof Methods, result: unknown): void => {
     server.onRequest(method, Methods[method].params as never, () => {
       calls.push(method);
@@ -47,13 +51,15 @@ async function connect(
   answer('orchestrator.pauseAll', { paused: 0 });
   answer('orchestrator.resumeAll', { resumed: 0 });
   answer('orchestrator.killAll', { killed: 0 });
+  answer('terminal.subscribe', { subscriptionId: 'sub-1', offset: 0 });
+  answer('terminal.unsubscribe', { closed: true });
   server.start();
   const client = await OrchflowClient.fromChannel(clientEnd);
   onTestFinished(async () => {
     await client.close();
     await server.close();
   });
-  return { client, calls };
+  return { client, calls, spawns: () => spawned };
 }
 
 async function unsupported(
@@ -70,7 +76,7 @@ async function unsupported(
 }
 
 it('refuses each call whose feature is not offered with Unsupported naming feature and transport', async () => {
-  const { client, calls } = await connect('carrier-pigeon', []);
+  const { client, calls, spawns } = await connect('carrier-pigeon', []);
   const terminal = await client.spawnTerminal('a');
   const cases: [Promise<unknown>, string][] = [
     [client.batchExecute([{ terminalId: 't1', command: 'true' }]), 'batchExecute'],
@@ -87,6 +93,21 @@ it('refuses each call whose feature is not offered with Unsupported naming featu
     expect(error).toMatchObject({ feature, transport: 'carrier-pigeon' });
     expect(error.message).toContain('carrier-pigeon');
   }
+  // Every live listener needs a subscription; runInteractive checks before it spawns a terminal.
+  const live: Promise<unknown>[] = [
+    terminal.stream()[Symbol.asyncIterator]().next(),
+    terminal.onOutput(() => undefined),
+    terminal.onExit(() => undefined),
+    terminal.onActivity(() => undefined),
+    terminal.onFloor(() => undefined),
+  ];
+  for (const call of live) {
+    expect(await unsupported(call)).toMatchObject({ feature: 'subscriptions', transport: 'carrier-pigeon' });
+  }
+  const interactive = await unsupported(client.runInteractive('cat'));
+  expect(interactive).toMatchObject({ feature: 'subscriptions' });
+  expect(interactive.message).toContain('runInteractive()');
+  expect(spawns()).toBe(1);
   // Nothing was sent for them; a plain execute still works.
   expect(calls).toEqual([]);
   expect(await terminal.execute('true')).toMatchObject({ exitCode: 0 });
@@ -101,6 +122,7 @@ it('makes each call once its feature is offered', async () => {
     'emergencyControls',
     'executeProgress',
     'cancellation',
+    'subscriptions',
   ];
   const { client, calls } = await connect('direct', features);
   const terminal = await client.spawnTerminal('a');
@@ -111,6 +133,8 @@ it('makes each call once its feature is offered', async () => {
   await client.resumeAll();
   await client.killAll();
   await terminal.execute('true', { onOutput: () => undefined, signal: new AbortController().signal });
+  (await terminal.onOutput(() => undefined)).dispose();
+  await expect.poll(() => calls.at(-1)).toBe('terminal.unsubscribe');
   expect(calls).toEqual([
     'terminal.batchExecute',
     'tx.begin',
@@ -119,5 +143,7 @@ it('makes each call once its feature is offered', async () => {
     'orchestrator.resumeAll',
     'orchestrator.killAll',
     'terminal.execute',
+    'terminal.subscribe',
+    'terminal.unsubscribe',
   ]);
 });
