@@ -37,6 +37,7 @@ export {
   type BatchItem,
   CANCEL_REQUEST_METHOD,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_BATCH_MESSAGES,
   type NotificationHandler,
   PING_METHOD,
   PROGRESS_METHOD,

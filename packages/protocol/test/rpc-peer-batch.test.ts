@@ -4,6 +4,7 @@ import type { IpcChannel } from '../src/channel';
 import { DirectChannel } from '../src/direct-channel';
 import { ErrorCode, type OrchflowError } from '../src/errors';
 import { type JsonRpcMessage, type JsonRpcResponse, JsonRpcResponseSchema } from '../src/jsonrpc';
+import { MAX_BATCH_MESSAGES } from '../src/rpc/options';
 import { RpcPeer } from '../src/rpc/rpc-peer';
 
 /** Counts the batches a peer sends, to prove requestBatch uses one message. */
@@ -31,7 +32,8 @@ class BatchCountingChannel implements IpcChannel {
 function rawServer() {
   const [peerEnd, raw] = DirectChannel.pair();
   const notes: number[] = [];
-  const server = new RpcPeer(peerEnd);
+  const reported: Error[] = [];
+  const server = new RpcPeer(peerEnd, { onError: (error) => reported.push(error) });
   server.onRequest('double', z.object({ n: z.number() }), async ({ n }) => {
     // Answer later than the following requests so the batch must wait for every slot.
     await new Promise((resolve) => setImmediate(resolve));
@@ -42,7 +44,7 @@ function rawServer() {
     notes.push(n);
   });
   server.start();
-  return { server, raw, notes };
+  return { server, raw, notes, reported };
 }
 
 describe('RpcPeer batches', () => {
@@ -78,6 +80,53 @@ describe('RpcPeer batches', () => {
       id: null,
       error: { code: ErrorCode.InvalidRequest },
     });
+  });
+
+  it('refuses a batch over MAX_BATCH_MESSAGES whole, with one error and one report', async () => {
+    const { raw, notes, reported } = rawServer();
+    const batch = [
+      { jsonrpc: '2.0', method: 'note', params: { n: 1 } },
+      ...Array.from({ length: MAX_BATCH_MESSAGES }, () => 1),
+    ];
+    await raw.send(batch as never);
+    const reply = await raw.receive();
+    expect(reply).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: ErrorCode.InvalidRequest } });
+    expect((reply as { error: { message: string } }).error.message).toContain(
+      `a batch of ${MAX_BATCH_MESSAGES + 1} messages is over the limit of ${MAX_BATCH_MESSAGES}`,
+    );
+    expect(notes).toEqual([]);
+    expect(reported).toHaveLength(1);
+    // The peer goes on: the next message is answered.
+    await raw.send({ jsonrpc: '2.0', id: 'after', method: 'now' });
+    expect(await raw.receive()).toEqual({ jsonrpc: '2.0', id: 'after', result: 'now' });
+  });
+
+  it('answers each invalid entry of a batch but reports them once', async () => {
+    const { raw, reported } = rawServer();
+    await raw.send([
+      ...Array.from({ length: MAX_BATCH_MESSAGES - 1 }, () => 1),
+      { jsonrpc: '2.0', id: 1, method: 'now' },
+    ] as never);
+    const reply = (await raw.receive()) as JsonRpcResponse[];
+    expect(reply).toHaveLength(MAX_BATCH_MESSAGES);
+    expect(reply.filter((r) => 'error' in r && r.error.code === ErrorCode.InvalidRequest)).toHaveLength(
+      MAX_BATCH_MESSAGES - 1,
+    );
+    expect(reply).toContainEqual({ jsonrpc: '2.0', id: 1, result: 'now' });
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.message).toContain(`and ${MAX_BATCH_MESSAGES - 2} more invalid entries`);
+  });
+
+  it('refuses to send a batch over MAX_BATCH_MESSAGES, sending nothing', async () => {
+    const [clientEnd, serverEnd] = DirectChannel.pair();
+    const counting = new BatchCountingChannel(clientEnd);
+    const client = new RpcPeer(counting);
+    const items = Array.from({ length: MAX_BATCH_MESSAGES + 1 }, () => ({ method: 'now' }));
+    await expect(client.requestBatch(items)).rejects.toMatchObject({ code: ErrorCode.InvalidParams });
+    expect(counting.batches).toBe(0);
+    expect(client.pendingCount).toBe(0);
+    await client.close();
+    await serverEnd.close();
   });
 
   it('sends nothing back for a batch of notifications only', async () => {

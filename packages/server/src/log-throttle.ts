@@ -1,6 +1,7 @@
 // Rate limiting for log lines a remote peer can trigger at will (one per malformed frame): at
 // most `burst` lines per window, then one summary line with the count of those suppressed, so a
 // misbehaving client cannot fill the disk through the server's log.
+import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 
 /** Options of {@link throttledLog}. */
 export interface LogThrottleOptions {
@@ -42,4 +43,17 @@ export function throttledLog(write: LogLine, options: LogThrottleOptions = {}): 
       suppressed = 0;
     } else write(fields, message);
   };
+}
+
+// What a client's invalid message produces: its own fault, not the server's.
+const CLIENT_FAULTS: ReadonlySet<number> = new Set([
+  ErrorCode.ParseError,
+  ErrorCode.InvalidRequest,
+  ErrorCode.InvalidParams,
+  ErrorCode.MethodNotFound,
+]);
+
+/** True for errors a peer causes by what it sends (unparseable or invalid JSON-RPC). */
+export function isClientFault(error: Error): boolean {
+  return isOrchflowError(error) && CLIENT_FAULTS.has(error.code);
 }

@@ -79,6 +79,9 @@ describe('HttpServer: REST', () => {
     const { url } = await startHttp();
     const call = api(url);
     expect(await call('GET', '/v1/health')).toMatchObject({ status: 200, body: { ok: true } });
+    // A probe asking with HEAD gets the same status, without a body.
+    const head = await fetch(`${url}/v1/health`, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([200, '']);
     const spawned = await call('POST', '/v1/terminals', { agentId: 'curl', config: { cols: 80, rows: 24 } });
     expect(spawned.status).toBe(201);
     const id = String(spawned.body.id);

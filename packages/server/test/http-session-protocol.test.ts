@@ -111,6 +111,25 @@ describe('HTTP sessions: the event stream', () => {
     expect((await again.next()).id).toBe('3');
   });
 
+  it('refuses a Last-Event-ID that is not a safe integer with 400, quoting a bounded part of it', async () => {
+    const { url } = await startHttp();
+    const session = await rawSession(url, TOKENS.admin);
+    for (const value of ['abc', '-1', '1.5', '9'.repeat(5000)]) {
+      const response = await fetch(`${url}/v1/rpc`, {
+        headers: {
+          Authorization: `Bearer ${TOKENS.admin}`,
+          'Orchflow-Session': session.id,
+          'Last-Event-ID': value,
+        },
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: { code: number; message: string } };
+      expect(body.error.code).toBe(ErrorCode.InvalidParams);
+      expect(body.error.message).toContain('Last-Event-ID must be an event id');
+      expect(body.error.message.length).toBeLessThan(200);
+    }
+  });
+
   it('says so with an error event when the events asked for are no longer held', async () => {
     const { url } = await startHttp({ replayBufferBytes: 1 });
     const session = await rawSession(url, TOKENS.admin);

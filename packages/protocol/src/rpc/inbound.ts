@@ -8,7 +8,7 @@ import { BatchCollector } from './batch-collector';
 import { classify } from './classify';
 import type { Dispatcher, ResponseSink } from './dispatcher';
 import { type LocalFailure, localFailureOf } from './local-failure';
-import { CANCEL_REQUEST_METHOD, PING_METHOD, PROGRESS_METHOD } from './options';
+import { CANCEL_REQUEST_METHOD, MAX_BATCH_MESSAGES, PING_METHOD, PROGRESS_METHOD } from './options';
 import type { PendingRequests } from './pending-requests';
 import {
   CancelParamsSchema,
@@ -43,12 +43,33 @@ export class Inbound {
       this.invalid(null, 'an empty array is not a valid batch', sendOne);
       return;
     }
+    if (value.length > MAX_BATCH_MESSAGES) {
+      this.invalid(
+        null,
+        `a batch of ${value.length} messages is over the limit of ${MAX_BATCH_MESSAGES}; none of it was handled: send fewer at a time`,
+        sendOne,
+      );
+      return;
+    }
     const batch = new BatchCollector((responses) => this.deps.send(responses as JsonRpcMessage));
-    for (const item of value) this.handleSingle(item, () => batch.reserve());
+    // Invalid entries are each answered, but reported once per batch (a log line per entry would
+    // let one message write thousands).
+    const invalid = { count: 0, first: '' };
+    for (const item of value) this.handleSingle(item, () => batch.reserve(), invalid);
     batch.seal();
+    if (invalid.count > 0) {
+      const more = invalid.count > 1 ? ` (and ${invalid.count - 1} more invalid entries in the batch)` : '';
+      this.deps.report(
+        new OrchflowError(ErrorCode.InvalidRequest, `Invalid JSON-RPC message: ${invalid.first}${more}`),
+      );
+    }
   }
 
-  private handleSingle(value: unknown, reserve: () => ResponseSink): void {
+  private handleSingle(
+    value: unknown,
+    reserve: () => ResponseSink,
+    batchInvalid?: { count: number; first: string },
+  ): void {
     const local = localFailureOf(value);
     if (local) {
       if ('id' in local.target) this.deps.pending.fail(local.target.id, local.error);
@@ -73,7 +94,12 @@ export class Inbound {
         this.handleResponse(incoming.message);
         break;
       case 'invalid':
-        this.invalid(incoming.id, incoming.reason, reserve());
+        if (!batchInvalid) {
+          this.invalid(incoming.id, incoming.reason, reserve());
+          break;
+        }
+        if (batchInvalid.count++ === 0) batchInvalid.first = incoming.reason;
+        reserve()(errorResponse(incoming.id, invalidRequest(incoming.reason).toJson()));
         break;
     }
   }
@@ -115,8 +141,12 @@ export class Inbound {
   }
 
   private invalid(id: RequestId | null, reason: string, sink: ResponseSink): void {
-    const error = new OrchflowError(ErrorCode.InvalidRequest, `Invalid JSON-RPC message: ${reason}`);
+    const error = invalidRequest(reason);
     this.deps.report(error);
     sink(errorResponse(id, error.toJson()));
   }
+}
+
+function invalidRequest(reason: string): OrchflowError {
+  return new OrchflowError(ErrorCode.InvalidRequest, `Invalid JSON-RPC message: ${reason}`);
 }

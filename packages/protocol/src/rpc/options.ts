@@ -16,6 +16,13 @@ export const PROGRESS_METHOD = '$/progress';
 /** Liveness request; answered with `{ pong: true, time }` unless a handler for it is registered. */
 export const PING_METHOD = '$/ping';
 
+/**
+ * Most messages one JSON-RPC batch may hold: 1024. A longer batch is answered with one
+ * InvalidRequest error (`id: null`) and none of it is handled, so a small message full of invalid
+ * entries cannot make a peer build, log and send an error per entry (~70 times its own size).
+ */
+export const MAX_BATCH_MESSAGES = 1024;
+
 /** Options of one outgoing request. */
 export interface RequestOptions<R = unknown> {
   /**

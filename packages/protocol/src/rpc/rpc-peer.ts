@@ -19,6 +19,7 @@ import {
   type BatchItem,
   CANCEL_REQUEST_METHOD,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_BATCH_MESSAGES,
   type NotificationHandler,
   PING_METHOD,
   PROGRESS_METHOD,
@@ -109,8 +110,18 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
     }
   }
 
-  /** Sends several requests and notifications as one JSON-RPC batch; results line up with `items`. */
+  /**
+   * Sends several requests and notifications as one JSON-RPC batch; results line up with `items`.
+   * Rejects with InvalidParams, sending nothing, for more than {@link MAX_BATCH_MESSAGES} items
+   * (a peer refuses such a batch whole).
+   */
   async requestBatch(items: readonly BatchItem[]): Promise<PromiseSettledResult<unknown>[]> {
+    if (items.length > MAX_BATCH_MESSAGES) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `A batch holds at most ${MAX_BATCH_MESSAGES} messages (got ${items.length}): split it`,
+      );
+    }
     this.start();
     const messages: JsonRpcMessage[] = [];
     const ids: (string | number)[] = [];

@@ -11,7 +11,7 @@ import { ClusterGateway } from '../cluster/gateway';
 import { gatewayLoginVerifier } from '../cluster/gateway-login';
 import { gatewayRegistry } from '../cluster/gateway-metrics';
 import { HttpServer } from '../http/http-server';
-import { throttledLog } from '../log-throttle';
+import { isClientFault, throttledLog } from '../log-throttle';
 import { createLogger } from '../logger';
 import { StdioServer } from '../stdio';
 import { UnixSocketServer } from '../unix';
@@ -108,8 +108,14 @@ async function serve(
       });
     }
     if (flags.http !== undefined) {
+      // As over WebSocket, a client can send invalid messages at will: rate-limited, and at warn
+      // level when the fault is the client's (an invalid message), at error level otherwise.
+      const invalid = throttledLog((fields, message) => log.warn(fields, message));
+      const failed = throttledLog((fields, message) => log.error(fields, message));
       const onError = (error: Error) =>
-        log.error({ err: error.message, transport: 'http' }, 'request failed');
+        isClientFault(error)
+          ? invalid({ err: error.message, transport: 'http' }, 'invalid message from a client')
+          : failed({ err: error.message, transport: 'http' }, 'request failed');
       // Loaded only for --mcp: serving without it does not pay for the MCP SDK.
       const mcp = flags.mcp
         ? (await import('./serve-mcp')).mcpOverHttp(

@@ -141,6 +141,8 @@ export class HttpServer {
       if (!handler) throw new Error(`HttpServer: no handler for route ${key}`);
       own.delete(key);
       this.router.on(route.method, route.path, () => undefined, handler);
+      // Health probes often ask with HEAD: the same answer, without its body (node drops it).
+      if (key === 'GET /v1/health') this.router.on('HEAD', route.path, () => undefined, handler);
     }
     if (own.size > 0) throw new Error(`HttpServer: not in the route table: ${[...own.keys()].join(', ')}`);
     const mcp = options.mcp;

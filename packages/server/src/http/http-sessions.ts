@@ -232,9 +232,14 @@ function sessionId(request: IncomingMessage): string | undefined {
 function lastEventId(value: string | string[] | undefined): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   if (text === undefined || text === '') return undefined;
-  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
   throw new OrchflowError(
     ErrorCode.InvalidParams,
-    `Last-Event-ID must be an event id (an integer), got '${text}'`,
+    `Last-Event-ID must be an event id (an integer up to ${Number.MAX_SAFE_INTEGER}), got '${clip(text)}'`,
   );
+}
+
+/** `text` cut to 40 characters for an error message (a header can be kilobytes long). */
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

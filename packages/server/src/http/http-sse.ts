@@ -99,9 +99,10 @@ export async function serveSse(
 function parseOffset(value: string | string[] | undefined, what: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const text = Array.isArray(value) ? value[0] : value;
-  if (text !== undefined && /^\d+$/.test(text)) return Number(text);
+  if (text !== undefined && /^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+  const shown = String(text);
   throw new OrchflowError(
     ErrorCode.InvalidParams,
-    `${what} must be a byte offset (a non-negative integer), got '${String(text)}'`,
+    `${what} must be a byte offset (a non-negative integer up to ${Number.MAX_SAFE_INTEGER}), got '${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}'`,
   );
 }
