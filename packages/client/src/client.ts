@@ -264,6 +264,8 @@ export class OrchflowClient {
   /**
    * Starts `program` in a fresh terminal as a command without a timeout (admitted like any
    * command: a denied program rejects, e.g. with PolicyDenied) and returns a session to talk to it.
+   * Talking to it writes raw input, which needs a policy that allows `canWriteRawInput` (the
+   * `standard` policy of a network listener does not: `write()` then fails with Forbidden).
    */
   async runInteractive(program: string, options: RunInteractiveOptions = {}): Promise<InteractiveSession> {
     // Checked before the spawn: the session's output comes through a subscription.
