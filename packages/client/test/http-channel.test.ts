@@ -1,4 +1,6 @@
+import { Orchestrator } from '@orchflow/core';
 import { ErrorCode, type OrchflowError, PROTOCOL_VERSION } from '@orchflow/protocol';
+import { WebSocketServer } from '@orchflow/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { isOrchflowLocalError, OrchflowClient, type OutputDataEvent } from '../src';
 import { serveHttp } from './http-server-harness';
@@ -222,6 +224,24 @@ describe('HttpChannel', () => {
     );
     expect(isOrchflowLocalError(error) && error.code).toBe(ErrorCode.ChannelClosed);
     expect((error as Error).message).toContain(`Could not reach ${unreachable}/v1/rpc`);
+  });
+
+  it('reports a URL that is not an orchflow HTTP server as Unavailable, naming the status', async () => {
+    // A WebSocket endpoint: the URL a user mixes up most easily with the HTTP listener's.
+    const orchestrator = Orchestrator.builder().build();
+    const ws = new WebSocketServer({ orchestrator, principal: { kind: 'admin' } });
+    const { url } = await ws.start();
+    onTestFinished(async () => {
+      await ws.stop();
+      await orchestrator.shutdown();
+    });
+    const error = await OrchflowClient.http(url.replace(/^ws:/, 'http:')).then(
+      () => undefined,
+      (e: unknown) => e as OrchflowError,
+    );
+    expect(error?.code).toBe(ErrorCode.Unavailable);
+    expect(error?.data).toMatchObject({ reason: 'not-orchflow', status: 426 });
+    expect(error?.message).toContain('HTTP 426 from the server, not an orchflow answer');
   });
 
   it('refuses a URL with credentials or no URL at all, without repeating the password', async () => {

@@ -59,7 +59,8 @@ export const ErrorCode = {
   /**
    * Nothing can serve the request now, and trying again later may succeed: no live cluster node
    * matches (or has room for) a spawn, the node owning a terminal is gone or unreachable, or the
-   * connection to NATS is down. `data` says which (`{ reason, nodeId? }`).
+   * connection to NATS is down. `data` says which (`{ reason, nodeId? }`). The HTTP client raises it
+   * too for an answer that is not an orchflow server's (`{ reason: 'not-orchflow', status }`).
    */
   Unavailable: -32018,
 } as const;

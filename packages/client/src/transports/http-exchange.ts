@@ -57,13 +57,18 @@ export function isSuccess(response: HttpAnswer): boolean {
   return response.status >= 200 && response.status < 300;
 }
 
-/** The OrchflowError of a failed answer, from its JSON error body when it has one. */
+/**
+ * The OrchflowError of a failed answer, from its JSON error body when it has one. Without one the
+ * answer did not come from an orchflow HTTP server (a proxy's 502, another service at that URL, a
+ * WebSocket endpoint's 426): `Unavailable`, naming the status, never a server's InternalError.
+ */
 export function answerError(response: HttpAnswer, body: string): OrchflowError {
   const error = (parseJson(body) as { error?: unknown } | undefined)?.error;
   if (error) return OrchflowError.fromJson(error);
   return new OrchflowError(
-    ErrorCode.InternalError,
-    `HTTP ${response.status} from the server: ${body.slice(0, 200)}`,
+    ErrorCode.Unavailable,
+    `HTTP ${response.status} from the server, not an orchflow answer (is the URL an orchflow HTTP server's, and is it up?): ${body.slice(0, 200)}`,
+    { reason: 'not-orchflow', status: response.status },
   );
 }
 
