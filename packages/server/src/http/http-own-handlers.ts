@@ -22,8 +22,11 @@ export interface OwnHandlerContext {
   sessions: HttpSessions;
   /** The principal of a request's token; throws Unauthorized without a valid one. */
   principal(request: IncomingMessage): Principal;
-  /** Counts an event stream about to open (throws Overloaded past the limits); returns its release. */
-  openStream(principal: Principal): () => void;
+  /**
+   * Counts an event stream about to open on `response` (throws Overloaded past the limits), giving
+   * back the request share `response` held: a stream counts against stream shares. Returns its release.
+   */
+  openStream(principal: Principal, response: ServerResponse): () => void;
   /** A message stream was accepted on `response`: counted until it closes. */
   messageStreamOpened(response: ServerResponse): void;
 }
@@ -56,7 +59,7 @@ export function ownHandlers(ctx: OwnHandlerContext): Map<string, Handler> {
   });
   on('GET', '/v1/terminals/:terminalId/stream', async (request, response, found) => {
     const principal = ctx.principal(request);
-    const release = ctx.openStream(principal);
+    const release = ctx.openStream(principal, response);
     try {
       await serveSse(request, response, {
         channels,
@@ -76,7 +79,7 @@ export function ownHandlers(ctx: OwnHandlerContext): Map<string, Handler> {
   on('POST', '/v1/rpc', (request, response) => ctx.sessions.post(request, response, ctx.principal(request)));
   on('GET', '/v1/rpc', async (request, response) => {
     const principal = ctx.principal(request);
-    const release = ctx.openStream(principal);
+    const release = ctx.openStream(principal, response);
     response.once('close', release);
     ctx.sessions.stream(request, response, principal);
   });

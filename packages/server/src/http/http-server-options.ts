@@ -45,6 +45,12 @@ export interface HttpServerOptions extends ChannelServerSource {
    * streams held open cannot block a command, its cancellation or a health check. Default 512.
    */
   maxConcurrentRequests?: number;
+  /**
+   * Requests one principal (one token) may have in progress at once. Default: half of
+   * `maxConcurrentRequests` when `auth` holds more than one token, so one token holding requests
+   * open (slow bodies, long commands) cannot lock the others out; else `maxConcurrentRequests`.
+   */
+  maxConcurrentRequestsPerPrincipal?: number;
   /** Open SSE streams (session and REST) before new ones get 429 `Overloaded`. Default 256. */
   maxStreams?: number;
   /**

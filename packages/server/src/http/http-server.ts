@@ -64,6 +64,10 @@ export class HttpServer {
   private streams = 0;
   private messageStreams = 0;
   private readonly streamShares: PrincipalSlots;
+  private readonly requestShares: PrincipalSlots;
+  // A request's release of its principal's share: a request that becomes a stream gives it back
+  // (streams have shares of their own), so open streams cannot use up a token's requests.
+  private readonly requestShareOf = new WeakMap<ServerResponse, () => void>();
   private stopping: Promise<void> | undefined;
   private readonly monitor: MountedMonitor | undefined;
   private readonly metrics: MountedMetrics | undefined;
@@ -80,6 +84,7 @@ export class HttpServer {
         'maxBodyBytes',
         'requestBodyTimeoutMs',
         'maxConcurrentRequests',
+        'maxConcurrentRequestsPerPrincipal',
         'maxStreams',
         'maxStreamsPerPrincipal',
         'maxSessions',
@@ -96,6 +101,11 @@ export class HttpServer {
     this.streamShares = new PrincipalSlots(
       options.maxStreamsPerPrincipal ?? defaultShare(maxStreams, options.auth),
       'event streams',
+    );
+    const maxRequests = options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
+    this.requestShares = new PrincipalSlots(
+      options.maxConcurrentRequestsPerPrincipal ?? defaultShare(maxRequests, options.auth),
+      'requests in progress',
     );
     const maxSessions = options.maxSessions ?? DEFAULT_WS_MAX_CONNECTIONS;
     this.sessions = new HttpSessions({
@@ -120,10 +130,15 @@ export class HttpServer {
       channels,
       sessions: this.sessions,
       principal: (request) => this.principal(request),
-      openStream: (principal) => this.openStream(principal),
+      openStream: (principal, response) => {
+        const release = this.openStream(principal);
+        this.requestShareOf.get(response)?.();
+        return release;
+      },
       messageStreamOpened: (response) => {
         this.messageStreams++;
         response.once('close', () => this.messageStreams--);
+        this.requestShareOf.get(response)?.();
       },
     });
     // The table is the served surface: a route without a handler, or a handler without a route,
@@ -273,13 +288,22 @@ export class HttpServer {
       this.refuse(response, refusal ?? unrouted(request, this.methodsOf(request.url ?? '/')));
       return;
     }
-    await this.run(response, () =>
-      (found.store as Handler)(request, response, { params: found.params, query: found.searchParams }),
+    await this.run(
+      response,
+      () => (found.store as Handler)(request, response, { params: found.params, query: found.searchParams }),
+      this.identify(request),
     );
   }
 
-  /** Runs a request's handler within the concurrency limit, answering what it throws. */
-  private async run(response: ServerResponse, handle: () => Promise<void>): Promise<void> {
+  /**
+   * Runs a request's handler within the concurrency limit (and, for a request with a valid token,
+   * within its principal's share of it), answering what it throws.
+   */
+  private async run(
+    response: ServerResponse,
+    handle: () => Promise<void>,
+    principal?: Principal,
+  ): Promise<void> {
     const limit = this.options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
     // Open streams are requests that never end: they have their own limit (openStream), and
     // message streams theirs (one per session).
@@ -290,8 +314,19 @@ export class HttpServer {
       );
       return;
     }
+    if (principal) {
+      try {
+        this.requestShareOf.set(response, this.requestShares.take(principal));
+      } catch (error) {
+        sendError(response, OrchflowError.from(error));
+        return;
+      }
+    }
     this.active++;
-    response.once('close', () => this.active--);
+    response.once('close', () => {
+      this.active--;
+      this.requestShareOf.get(response)?.();
+    });
     try {
       await handle();
     } catch (error) {
@@ -337,6 +372,15 @@ export class HttpServer {
   private refuse(response: ServerResponse, refusal: GateRefusal): void {
     response.setHeader('Connection', 'close');
     sendError(response, refusal.error, refusal.status, refusal.headers);
+  }
+
+  /** The principal of a request's token, or undefined (no valid one: its handler answers 401). */
+  private identify(request: IncomingMessage): Principal | undefined {
+    try {
+      return this.principal(request);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The principal of a request's bearer token; throws Unauthorized without a valid one. */
