@@ -10,6 +10,9 @@ const { port1, port2 } = new MessageChannel();
 const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
   workerData: { entry: new URL('./orchestrator-worker.ts', import.meta.url).href, port: port2 },
   transferList: [port2],
+  // A terminal's PTY is opened by node-pty's native code, not by `fs.open`; a worker that tracks
+  // its fds would warn when orchflow closes one ("closed but not opened in unmanaged mode").
+  trackUnmanagedFds: false,
 });
 worker.once('error', (error) => {
   console.error('orchestrator worker failed:', error);
