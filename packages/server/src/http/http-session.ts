@@ -55,6 +55,7 @@ export class HttpSession {
   private upload: Upload | undefined;
   private clean = false;
   private ending = false;
+  private endReason: string | undefined;
 
   constructor(private readonly options: HttpSessionOptions) {
     this.id = options.id;
@@ -64,6 +65,7 @@ export class HttpSession {
       ...options,
       observer: options.leases,
       onOverloaded: (error) => {
+        this.endReason ??= `it was dropped for not reading its events (${error.message})`;
         this.channel.endStream(error);
         void this.close(false);
       },
@@ -91,6 +93,11 @@ export class HttpSession {
       else options.leases.release();
     });
     this.startIdle();
+  }
+
+  /** Why the session ended, for a later request that names it; undefined while it lives. */
+  get reason(): string | undefined {
+    return this.endReason;
   }
 
   /** True once the session is ending: it takes no more requests. */
@@ -147,6 +154,7 @@ export class HttpSession {
     if (!this.ending) {
       this.ending = true;
       this.clean = clean;
+      this.endReason ??= clean ? 'it was closed by its client' : 'it ended';
     }
     // A vanished client's commands keep running under the leases (closing the channel, unlike
     // closing the peer, leaves their handlers alone); a clean end interrupts them with the kill.
@@ -158,7 +166,10 @@ export class HttpSession {
   private startIdle(): void {
     this.stopIdle();
     if (this.closing || !Number.isFinite(this.options.ttlMs)) return;
-    this.idle = setTimeout(() => void this.close(false), this.options.ttlMs);
+    this.idle = setTimeout(() => {
+      this.endReason ??= `it sent nothing and held no event stream for the server's session TTL (${this.options.ttlMs} ms)`;
+      void this.close(false);
+    }, this.options.ttlMs);
     this.idle.unref();
   }
 

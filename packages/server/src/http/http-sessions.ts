@@ -52,6 +52,8 @@ export interface HttpSessionSettings {
 /** The live sessions of one `HttpServer`. */
 export class HttpSessions {
   private readonly sessions = new Map<string, HttpSession>();
+  // Why recently ended sessions ended, by id (oldest first), with the principal that owned each.
+  private readonly endedSessions = new Map<string, { principal: Principal; reason: string }>();
   private readonly leases: TerminalLeases;
 
   constructor(private readonly settings: HttpSessionSettings) {
@@ -157,6 +159,7 @@ export class HttpSessions {
     this.sessions.set(session.id, session);
     void session.ended.then(() => {
       this.sessions.delete(session.id);
+      this.remember(session);
       releaseShare();
     });
     const answer = await session.initialize(initialize as JsonRpcRequest);
@@ -185,21 +188,46 @@ export class HttpSessions {
   }
 
   private find(id: string, principal: Principal): HttpSession {
-    const session = this.sessions.get(id);
-    // Another principal's session is reported exactly like a missing one.
-    if (!session || session.closing || session.principal !== principal) throw new SessionNotFound(id);
+    const found = this.sessions.get(id);
+    // Another principal's session is reported exactly like a missing one, with no reason.
+    const session = found?.principal === principal ? found : undefined;
+    if (!session || session.closing) {
+      const ended = this.endedSessions.get(id);
+      throw new SessionNotFound(
+        id,
+        session?.reason ?? (ended?.principal === principal ? ended.reason : undefined),
+      );
+    }
     return session;
   }
+
+  /** Keeps why `session` ended, for its client's next request (the newest ENDED_KEPT sessions). */
+  private remember(session: HttpSession): void {
+    this.endedSessions.set(session.id, {
+      principal: session.principal,
+      reason: session.reason ?? 'it ended',
+    });
+    if (this.endedSessions.size > ENDED_KEPT) {
+      const oldest = this.endedSessions.keys().next().value;
+      if (oldest !== undefined) this.endedSessions.delete(oldest);
+    }
+  }
 }
+
+// Ended sessions whose end reason is kept: ~200 bytes each.
+const ENDED_KEPT = 1024;
 
 /** A session that does not exist (any more) for this caller: HTTP 404. */
 export class SessionNotFound extends OrchflowError {
   /** Always 404: the client must start a new session. */
   readonly status = 404;
-  constructor(id: string) {
+  /** `reason`: why the session ended, when the server still knows (and the caller owned it). */
+  constructor(id: string, reason?: string) {
     super(
       ErrorCode.InvalidState,
-      `No HTTP session '${id}': it was closed, stayed idle past the server's session TTL, or the server restarted; start a new one with an initialize POST`,
+      reason === undefined
+        ? `No HTTP session '${id}': it was closed, stayed idle past the server's session TTL, or the server restarted; start a new one with an initialize POST`
+        : `The HTTP session '${id}' has ended: ${reason}; start a new one with an initialize POST`,
       { session: id },
     );
   }

@@ -110,10 +110,18 @@ export class HttpSessionChannel implements IpcChannel {
   /**
    * Makes `response` the session's stream (ending any previous one) and writes events from after
    * `lastEventId`, or from the first unwritten one. A resume that cannot be served gets one
-   * `error` event `{ code, message }` and the stream ends.
+   * `error` event `{ code, message }` and the stream ends; the session's current stream stays.
    */
   attach(response: ServerResponse, lastEventId: number | undefined): void {
-    this.detach();
+    // Checked first: a resume that cannot be served leaves the stream the session has alone.
+    let cursor = 0;
+    let refusal: OrchflowError | undefined;
+    try {
+      cursor = this.events.resumeAt(lastEventId);
+    } catch (error) {
+      refusal = OrchflowError.from(error);
+    }
+    if (!refusal) this.detach();
     const format = this.options.eventFormat;
     response.writeHead(200, {
       'Content-Type': format.contentType,
@@ -123,11 +131,8 @@ export class HttpSessionChannel implements IpcChannel {
     });
     // Sends the head at once, so the client knows the stream is open before any event.
     response.write(format.opening);
-    let cursor: number;
-    try {
-      cursor = this.events.resumeAt(lastEventId);
-    } catch (error) {
-      response.end(format.error(OrchflowError.from(error).toJson()));
+    if (refusal) {
+      response.end(format.error(refusal.toJson()));
       return;
     }
     const stream: Stream = { response, writer: new StreamWriter(response) };
