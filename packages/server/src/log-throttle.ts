@@ -57,3 +57,11 @@ const CLIENT_FAULTS: ReadonlySet<number> = new Set([
 export function isClientFault(error: Error): boolean {
   return isOrchflowError(error) && CLIENT_FAULTS.has(error.code);
 }
+
+/** Longest error text a peer-triggered log line carries. */
+export const LOG_TEXT_MAX = 500;
+
+/** `text` cut to {@link LOG_TEXT_MAX} characters: a peer chooses much of it (ids, method names). */
+export function clipForLog(text: string): string {
+  return text.length > LOG_TEXT_MAX ? `${text.slice(0, LOG_TEXT_MAX)}… (${text.length} characters)` : text;
+}

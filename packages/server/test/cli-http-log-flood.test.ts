@@ -31,6 +31,13 @@ it('rate-limits the log lines of invalid messages over HTTP, at warn level', {
   const created = await fetch(`${url}/v1/rpc`, { method: 'POST', headers, body: JSON.stringify(initialize) });
   const session = created.headers.get('orchflow-session') ?? '';
   expect(session).not.toBe('');
+  // A peer chooses much of a line's text: here a 100 000-character id.
+  const long = await fetch(`${url}/v1/rpc`, {
+    method: 'POST',
+    headers: { ...headers, 'Orchflow-Session': session },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 'A'.repeat(100_000), result: 1 }),
+  });
+  expect(long.status).toBeLessThan(300);
   // 60 messages, each a batch of 100 invalid entries: 6000 invalid entries in all.
   for (let i = 0; i < 60; i++) {
     const posted = await fetch(`${url}/v1/rpc`, {
@@ -42,9 +49,10 @@ it('rate-limits the log lines of invalid messages over HTTP, at warn level', {
   }
   server.kill('SIGTERM');
   await exited;
-  const invalid = stderr
-    .split('\n')
-    .filter((text) => text.startsWith('{'))
+  const lines = stderr.split('\n').filter((text) => text.startsWith('{'));
+  for (const text of lines) expect(text.length).toBeLessThan(2000);
+  expect(lines.some((text) => /unknown request id .*A… \(\d+ characters\)/.test(text))).toBe(true);
+  const invalid = lines
     .map((text) => JSON.parse(text) as { level: number; msg: string; err?: string })
     .filter((entry) => entry.err?.includes('Invalid JSON-RPC message'));
   expect(invalid.length).toBeGreaterThan(0);

@@ -81,6 +81,10 @@ describe('HTTP requests in progress per token', () => {
       'This token already holds 2 requests in progress',
     );
     expect((await list(TOKENS.bob)).status).toBe(200);
+    // A health probe that happens to send her token is not charged to her.
+    expect(
+      (await fetch(`${url}/v1/health`, { headers: { Authorization: `Bearer ${TOKENS.alice}` } })).status,
+    ).toBe(200);
     // Her slots come back when those requests end.
     for (const socket of held) socket.destroy();
     await expect.poll(async () => (await list(TOKENS.alice)).status).toBe(200);

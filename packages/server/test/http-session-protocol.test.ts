@@ -140,6 +140,18 @@ describe('HTTP sessions: the event stream', () => {
     expect(await healthy.next()).toMatchObject({ id: '1', data: { id: 1 } });
   });
 
+  it('cuts the session’s stream when a resume asks for events no longer held (its client lost it)', async () => {
+    const { url } = await startHttp({ replayBufferBytes: 1 });
+    const session = await rawSession(url, TOKENS.admin);
+    const old = await session.stream();
+    for (const id of [1, 2, 3]) await session.post(ping(id));
+    for (let i = 0; i < 3; i++) await old.next();
+    const lost = await session.stream('1');
+    expect(await lost.next()).toMatchObject({ event: 'error', data: { code: ErrorCode.InvalidState } });
+    // The stream that may only look open here is cut, so the session's TTL can run.
+    await expect(old.next()).rejects.toThrow();
+  });
+
   it('says why a session ended to its owner’s next request, and nothing to anyone else', async () => {
     const { url, server } = await startHttp({ maxBufferedBytes: 4096, sessionTtlMs: 400 });
     const unread = await rawSession(url, TOKENS.alice);

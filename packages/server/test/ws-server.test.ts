@@ -220,6 +220,12 @@ describe('WebSocketServer: bad input', () => {
     const refused = await raw.next();
     expect(refused).toMatchObject({ id: 1, error: { code: ErrorCode.InvalidRequest } });
     expect(String((refused.error as { message: string }).message)).toContain('already in flight');
+    // Nor do messages that are no requests but carry its id: they are answered with id null.
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 1 }));
+    raw.send(JSON.stringify({ jsonrpc: '2.0', id: 1, error: 'x' }));
+    for (let i = 0; i < 2; i++) {
+      expect(await raw.next()).toMatchObject({ id: null, error: { code: ErrorCode.InvalidRequest } });
+    }
     // Request 1 still holds its place: with 2 allowed, 2 is admitted and 3 is Overloaded.
     raw.send(execute(2));
     raw.send(execute(3));

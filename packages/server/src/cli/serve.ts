@@ -11,7 +11,7 @@ import { ClusterGateway } from '../cluster/gateway';
 import { gatewayLoginVerifier } from '../cluster/gateway-login';
 import { gatewayRegistry } from '../cluster/gateway-metrics';
 import { HttpServer } from '../http/http-server';
-import { isClientFault, throttledLog } from '../log-throttle';
+import { clipForLog, isClientFault, throttledLog } from '../log-throttle';
 import { createLogger } from '../logger';
 import { StdioServer } from '../stdio';
 import { UnixSocketServer } from '../unix';
@@ -90,7 +90,8 @@ async function serve(
     if (flags.ws !== undefined) {
       // A client can send malformed frames at will: their log lines are rate-limited.
       const warn = throttledLog((fields, message) => log.warn(fields, message));
-      const onError = (error: Error) => warn({ err: error.message, transport: 'ws' }, 'connection error');
+      const onError = (error: Error) =>
+        warn({ err: clipForLog(error.message), transport: 'ws' }, 'connection error');
       const ws = new WebSocketServer({
         ...target,
         host: flags.host,
@@ -114,8 +115,8 @@ async function serve(
       const failed = throttledLog((fields, message) => log.error(fields, message));
       const onError = (error: Error) =>
         isClientFault(error)
-          ? invalid({ err: error.message, transport: 'http' }, 'invalid message from a client')
-          : failed({ err: error.message, transport: 'http' }, 'request failed');
+          ? invalid({ err: clipForLog(error.message), transport: 'http' }, 'invalid message from a client')
+          : failed({ err: clipForLog(error.message), transport: 'http' }, 'request failed');
       // Loaded only for --mcp: serving without it does not pay for the MCP SDK.
       const mcp = flags.mcp
         ? (await import('./serve-mcp')).mcpOverHttp(

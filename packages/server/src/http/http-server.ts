@@ -68,6 +68,8 @@ export class HttpServer {
   // A request's release of its principal's share: a request that becomes a stream gives it back
   // (streams have shares of their own), so open streams cannot use up a token's requests.
   private readonly requestShareOf = new WeakMap<ServerResponse, () => void>();
+  // Handlers of routes that need no token (health, the OpenAPI document): never charged to one.
+  private readonly openHandlers = new WeakSet<Handler>();
   private stopping: Promise<void> | undefined;
   private readonly monitor: MountedMonitor | undefined;
   private readonly metrics: MountedMetrics | undefined;
@@ -156,6 +158,7 @@ export class HttpServer {
       if (!handler) throw new Error(`HttpServer: no handler for route ${key}`);
       own.delete(key);
       this.router.on(route.method, route.path, () => undefined, handler);
+      if (route.doc.auth === false) this.openHandlers.add(handler);
       // Health probes often ask with HEAD: the same answer, without its body (node drops it).
       if (key === 'GET /v1/health') this.router.on('HEAD', route.path, () => undefined, handler);
     }
@@ -163,7 +166,11 @@ export class HttpServer {
     const mcp = options.mcp;
     if (mcp) {
       // MCP is its own protocol, not a REST route: outside the route table and the OpenAPI document.
-      const handler: Handler = (request, response) => mcp(request, response, this.principal(request));
+      const handler: Handler = (request, response) => {
+        // A GET is the session's long-lived event stream: it holds no share of the token's requests.
+        if (request.method === 'GET') this.requestShareOf.get(response)?.();
+        return mcp(request, response, this.principal(request));
+      };
       this.router.on(['GET', 'POST', 'DELETE'], '/mcp', () => undefined, handler);
     }
     if (options.metrics !== undefined) {
@@ -291,7 +298,7 @@ export class HttpServer {
     await this.run(
       response,
       () => (found.store as Handler)(request, response, { params: found.params, query: found.searchParams }),
-      this.identify(request),
+      this.openHandlers.has(found.store as Handler) ? undefined : this.identify(request),
     );
   }
 

@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import {
   ChannelClosedError,
+  ErrorCode,
   type IpcChannel,
   isOrchflowError,
   type JsonRpcMessage,
@@ -110,10 +111,11 @@ export class HttpSessionChannel implements IpcChannel {
   /**
    * Makes `response` the session's stream (ending any previous one) and writes events from after
    * `lastEventId`, or from the first unwritten one. A resume that cannot be served gets one
-   * `error` event `{ code, message }` and the stream ends; the session's current stream stays.
+   * `error` event `{ code, message }` and the stream ends; the session's current stream stays
+   * when the id asked for was never sent.
    */
   attach(response: ServerResponse, lastEventId: number | undefined): void {
-    // Checked first: a resume that cannot be served leaves the stream the session has alone.
+    // Checked first: a resume asking for an id never sent leaves the session's stream alone.
     let cursor = 0;
     let refusal: OrchflowError | undefined;
     try {
@@ -121,7 +123,9 @@ export class HttpSessionChannel implements IpcChannel {
     } catch (error) {
       refusal = OrchflowError.from(error);
     }
-    if (!refusal) this.detach();
+    // An id never sent is the request's own mistake; events no longer held mean the client lost
+    // its stream, which may still look open here: that one is cut as before, so the TTL can run.
+    if (refusal?.code !== ErrorCode.InvalidParams) this.detach();
     const format = this.options.eventFormat;
     response.writeHead(200, {
       'Content-Type': format.contentType,

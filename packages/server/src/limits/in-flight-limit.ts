@@ -5,8 +5,9 @@
 // request stops counting once its response goes out.
 // The answers `admit` makes never settle anything: a refused request was never counted, and one
 // that reuses the id of a request still running must not free that request's place (each such
-// duplicate would otherwise let one more request past the cap). A batch longer than the protocol
-// allows is refused whole, before any of it is counted.
+// duplicate would otherwise let one more request past the cap); neither may a message that is no
+// request but carries such an id. A batch longer than the protocol allows is refused whole, before
+// any of it is counted.
 import {
   ErrorCode,
   type JsonRpcErrorResponse,
@@ -47,11 +48,19 @@ export class InFlightLimit {
       });
     }
     const ids = requestIds(message);
+    // A message that is no request but carries an in-flight id (`{"id":1}`, a malformed response)
+    // would be answered with that id, and the answer would free the request's place.
+    if (otherIds(message).some((id) => this.ids.has(id))) {
+      const text = 'A message of this connection that is not a request carries the id of a request in flight';
+      return this.refuseAll(message, ids, ErrorCode.InvalidRequest, text, true);
+    }
     if (ids.length === 0) return undefined;
     const seen = new Set<RequestId>();
     const reused = ids.find((id) => this.ids.has(id) || seen.size === seen.add(id).size);
     if (reused !== undefined) {
-      const text = `Request id ${JSON.stringify(reused)} is already in flight on this connection; give every request its own id`;
+      // The id is not quoted: it is the sender's, of any length, and each answer would repeat it.
+      const text =
+        'A request id of this message is already in flight on this connection; give every request its own id';
       return this.refuseAll(message, ids, ErrorCode.InvalidRequest, text);
     }
     if (this.ids.size + ids.length > this.max) {
@@ -70,8 +79,15 @@ export class InFlightLimit {
     }
   }
 
-  private refuseAll(message: unknown, ids: RequestId[], code: number, text: string): JsonRpcMessage {
-    const answers: JsonRpcErrorResponse[] = ids.map((id) => ({
+  /** One answer per request of `message` (and, with `unnamed`, one with `id: null` besides). */
+  private refuseAll(
+    message: unknown,
+    ids: RequestId[],
+    code: number,
+    text: string,
+    unnamed = false,
+  ): JsonRpcMessage {
+    const answers: JsonRpcErrorResponse[] = [...ids, ...(unnamed ? [null] : [])].map((id) => ({
       jsonrpc: '2.0',
       id,
       error: { code, message: text },
@@ -87,11 +103,24 @@ export class InFlightLimit {
 
 /** Ids of the requests (not notifications or responses) in a parsed message. */
 export function requestIds(message: unknown): RequestId[] {
+  return idsOf(message, true);
+}
+
+/** Ids carried by the items of a parsed message that are not requests (responses, junk). */
+function otherIds(message: unknown): RequestId[] {
+  return idsOf(message, false);
+}
+
+function idsOf(message: unknown, requests: boolean): RequestId[] {
   const ids: RequestId[] = [];
   for (const item of Array.isArray(message) ? message : [message]) {
-    if (typeof item !== 'object' || item === null || !('method' in item)) continue;
+    if (typeof item !== 'object' || item === null) continue;
+    const isRequest = 'method' in item;
+    if (isRequest !== requests) continue;
     const id = (item as { id?: unknown }).id;
-    if (typeof id === 'string' || typeof id === 'number') ids.push(id);
+    // As JSON-RPC ids are read (RequestIdSchema): another number is answered with `id: null`, so
+    // counting it would hold a place no answer ever frees.
+    if (typeof id === 'string' || Number.isSafeInteger(id)) ids.push(id as RequestId);
   }
   return ids;
 }
