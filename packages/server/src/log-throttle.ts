@@ -2,6 +2,7 @@
 // most `burst` lines per window, then one summary line with the count of those suppressed, so a
 // misbehaving client cannot fill the disk through the server's log.
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { clipText } from './clip-text';
 
 /** Options of {@link throttledLog}. */
 export interface LogThrottleOptions {
@@ -63,5 +64,5 @@ export const LOG_TEXT_MAX = 500;
 
 /** `text` cut to {@link LOG_TEXT_MAX} characters: a peer chooses much of it (ids, method names). */
 export function clipForLog(text: string): string {
-  return text.length > LOG_TEXT_MAX ? `${text.slice(0, LOG_TEXT_MAX)}… (${text.length} characters)` : text;
+  return clipText(text, LOG_TEXT_MAX);
 }

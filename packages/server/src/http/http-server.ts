@@ -19,6 +19,7 @@ import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { channelServerOf } from '../channel-server';
 import { checkLimits } from '../limits/option-limits';
 import { defaultShare, PrincipalSlots } from '../limits/principal-slots';
+import { RequestShares } from '../limits/request-shares';
 import { MonitorUi } from '../ui/monitor-ui';
 import { type MountedMonitor, mountMonitor } from '../ui/mount';
 import { bearerToken } from '../ws/upgrade';
@@ -64,10 +65,7 @@ export class HttpServer {
   private streams = 0;
   private messageStreams = 0;
   private readonly streamShares: PrincipalSlots;
-  private readonly requestShares: PrincipalSlots;
-  // A request's release of its principal's share: a request that becomes a stream gives it back
-  // (streams have shares of their own), so open streams cannot use up a token's requests.
-  private readonly requestShareOf = new WeakMap<ServerResponse, () => void>();
+  private readonly requestShares: RequestShares;
   // Handlers of routes that need no token (health, the OpenAPI document): never charged to one.
   private readonly openHandlers = new WeakSet<Handler>();
   private stopping: Promise<void> | undefined;
@@ -105,9 +103,8 @@ export class HttpServer {
       'event streams',
     );
     const maxRequests = options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
-    this.requestShares = new PrincipalSlots(
+    this.requestShares = new RequestShares(
       options.maxConcurrentRequestsPerPrincipal ?? defaultShare(maxRequests, options.auth),
-      'requests in progress',
     );
     const maxSessions = options.maxSessions ?? DEFAULT_WS_MAX_CONNECTIONS;
     this.sessions = new HttpSessions({
@@ -134,13 +131,13 @@ export class HttpServer {
       principal: (request) => this.principal(request),
       openStream: (principal, response) => {
         const release = this.openStream(principal);
-        this.requestShareOf.get(response)?.();
+        this.requestShares.giveBack(response);
         return release;
       },
       messageStreamOpened: (response) => {
         this.messageStreams++;
         response.once('close', () => this.messageStreams--);
-        this.requestShareOf.get(response)?.();
+        this.requestShares.giveBack(response);
       },
     });
     // The table is the served surface: a route without a handler, or a handler without a route,
@@ -168,7 +165,7 @@ export class HttpServer {
       // MCP is its own protocol, not a REST route: outside the route table and the OpenAPI document.
       const handler: Handler = (request, response) => {
         // A GET is the session's long-lived event stream: it holds no share of the token's requests.
-        if (request.method === 'GET') this.requestShareOf.get(response)?.();
+        if (request.method === 'GET') this.requestShares.giveBack(response);
         return mcp(request, response, this.principal(request));
       };
       this.router.on(['GET', 'POST', 'DELETE'], '/mcp', () => undefined, handler);
@@ -321,19 +318,14 @@ export class HttpServer {
       );
       return;
     }
-    if (principal) {
-      try {
-        this.requestShareOf.set(response, this.requestShares.take(principal));
-      } catch (error) {
-        sendError(response, OrchflowError.from(error));
-        return;
-      }
+    try {
+      if (principal) this.requestShares.charge(response, principal);
+    } catch (error) {
+      sendError(response, OrchflowError.from(error));
+      return;
     }
     this.active++;
-    response.once('close', () => {
-      this.active--;
-      this.requestShareOf.get(response)?.();
-    });
+    response.once('close', () => this.active--);
     try {
       await handle();
     } catch (error) {

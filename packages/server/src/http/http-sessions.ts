@@ -25,6 +25,7 @@ import {
   type ServerInfo,
 } from '@orchflow/protocol';
 import type { ChannelServer } from '../channel-server';
+import { clipText } from '../clip-text';
 import type { PrincipalSlots } from '../limits/principal-slots';
 import { TerminalLeases } from '../ws/terminal-leases';
 import { acceptsEventFormat, FRAME_EVENTS, requestedEventFormat } from './event-format';
@@ -263,11 +264,6 @@ function lastEventId(value: string | string[] | undefined): number | undefined {
   if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
   throw new OrchflowError(
     ErrorCode.InvalidParams,
-    `Last-Event-ID must be an event id (an integer up to ${Number.MAX_SAFE_INTEGER}), got '${clip(text)}'`,
+    `Last-Event-ID must be an event id (an integer up to ${Number.MAX_SAFE_INTEGER}), got '${clipText(text, 40)}'`,
   );
-}
-
-/** `text` cut to 40 characters for an error message (a header can be kilobytes long). */
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

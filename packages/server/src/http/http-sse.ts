@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, OrchflowError, type Principal, type ServerInfo } from '@orchflow/protocol';
 import type { ChannelServer } from '../channel-server';
+import { clipText } from '../clip-text';
 import { sendError } from './http-errors';
 import { openRestConnection } from './rest-connection';
 import { sseEvent } from './sse-events';
@@ -100,9 +101,8 @@ function parseOffset(value: string | string[] | undefined, what: string): number
   if (value === undefined || value === '') return undefined;
   const text = Array.isArray(value) ? value[0] : value;
   if (text !== undefined && /^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
-  const shown = String(text);
   throw new OrchflowError(
     ErrorCode.InvalidParams,
-    `${what} must be a byte offset (a non-negative integer up to ${Number.MAX_SAFE_INTEGER}), got '${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}'`,
+    `${what} must be a byte offset (a non-negative integer up to ${Number.MAX_SAFE_INTEGER}), got '${clipText(String(text), 40)}'`,
   );
 }
