@@ -140,6 +140,31 @@ describe('HTTP sessions: the event stream', () => {
     expect(await healthy.next()).toMatchObject({ id: '1', data: { id: 1 } });
   });
 
+  it('says why a session ended to its owner’s next request, and nothing to anyone else', async () => {
+    const { url, server } = await startHttp({ maxBufferedBytes: 4096, sessionTtlMs: 400 });
+    const unread = await rawSession(url, TOKENS.alice);
+    // No stream is open: the answers pile up until the session is dropped for not reading.
+    let status = 202;
+    for (let id = 0; status === 202 && id < 1000; id++) status = await unread.post(ping(id));
+    const reason = async (headers: Record<string, string>) => {
+      const response = await fetch(`${url}/v1/rpc`, {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: JSON.stringify(ping('again')),
+      });
+      expect(response.status).toBe(404);
+      return ((await response.json()) as { error: { message: string } }).error.message;
+    };
+    await expect.poll(() => reason(unread.headers)).toContain('dropped for not reading its events');
+    // Bob names Alice's session: he learns nothing about it.
+    const bob = { ...unread.headers, Authorization: `Bearer ${TOKENS.bob}` };
+    expect(await reason(bob)).toContain('it was closed, stayed idle past the server');
+    // A session left alone ends after its TTL; asking before would keep it alive.
+    const idle = await rawSession(url, TOKENS.alice);
+    await expect.poll(() => server.stats().sessions, { timeout: 10_000 }).toBe(0);
+    expect(await reason(idle.headers)).toContain("the server's session TTL (400 ms)");
+  });
+
   it('says so with an error event when the events asked for are no longer held, and cuts the old stream', async () => {
     const { url } = await startHttp({ replayBufferBytes: 1 });
     const session = await rawSession(url, TOKENS.admin);
