@@ -1,6 +1,7 @@
 // How an MCP client's orchflow connection is opened: in-process to an embedded orchestrator
 // (`directConnector`), or through `@orchflow/client` to a running server (`clientConnector`).
 import { type DirectConnectable, OrchflowClient } from '@orchflow/client';
+import { ConnectionPolicy } from '@orchflow/core';
 import type { Principal } from '@orchflow/protocol';
 import type { AuditToolCall } from '@orchflow/security';
 import { agentIdFor, type McpClientIdentity, type McpConnector } from './session';
@@ -27,12 +28,15 @@ export function directConnector(orchestrator: DirectConnectable & Partial<AuditR
     const agentId = agentIdFor(identity);
     const name = `mcp:${identity.name}`;
     const token = identity.principal;
-    const principal: Principal =
+    const renamed: Principal =
       token === undefined
         ? { kind: 'agent', name, agentIds: [agentId] }
         : token.kind === 'agent' && token.agentIdPrefix !== undefined
           ? { kind: 'agent', name: token.name ? `${token.name}/${name}` : name, agentIds: [agentId] }
           : { ...token, name: token.name ? `${token.name}/${name}` : name };
+    // The token's own policy is a mark the copy above does not carry: bind it again, or every
+    // command through MCP would escape it.
+    const principal = ConnectionPolicy.of(token)?.bind(renamed) ?? renamed;
     const client = await OrchflowClient.direct(orchestrator, {
       principal,
       clientInfo: { name, version: identity.version },

@@ -17,12 +17,13 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Principal } from '@orchflow/protocol';
 import { IdleClock } from './idle';
+import { principalKey } from './principal-key';
 import { type OrchflowMcpServer, sharesExhausted } from './server';
 import { identityOf } from './session';
 
 interface LegacySession {
   transport: WebStandardStreamableHTTPServerTransport;
-  /** The token principal that opened it (JSON); every later request must come with the same one. */
+  /** The token principal that opened it (`principalKey`); every later request must come with the same one. */
   principalKey: string;
   clock?: IdleClock;
   /** When a request last came in (ms since epoch). */
@@ -57,7 +58,7 @@ export class LegacyHttpSessions {
     if (id !== null) {
       const session = this.sessions.get(id);
       // Another token's session is answered like an unknown one: its existence does not leak.
-      if (!session || session.principalKey !== JSON.stringify(principal ?? null)) {
+      if (!session || session.principalKey !== principalKey(principal)) {
         return jsonRpcError(404, -32001, 'Session not found: initialize a new MCP session');
       }
       session.clock?.touch();
@@ -72,7 +73,7 @@ export class LegacyHttpSessions {
       );
     }
     if (this.closed) return jsonRpcError(503, -32000, 'The orchflow MCP server is closing');
-    const asking = JSON.stringify(principal ?? null);
+    const asking = principalKey(principal);
     // Past its share (when it is less than the table) a token makes room among its own sessions only.
     const share = this.mcp.maxSessionsPerPrincipal;
     if (share < this.mcp.maxSessions && this.heldBy(asking) >= share && !(await this.evictOwn(asking))) {
@@ -147,11 +148,11 @@ export class LegacyHttpSessions {
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        const principalKey = JSON.stringify(principal ?? null);
+        const key = principalKey(principal);
         const identity = () => identityOf(server.server.getClientVersion(), principal, id);
         const busy = () => this.mcp.busy(identity());
         const clock = this.clockFor(id, busy, () => this.mcp.lastActiveAt(identity()));
-        this.sessions.set(id, { transport, principalKey, clock, lastUse: Date.now(), busy });
+        this.sessions.set(id, { transport, principalKey: key, clock, lastUse: Date.now(), busy });
       },
       // DELETE from the client.
       onsessionclosed: (id) => this.end(id),

@@ -9,6 +9,7 @@ import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 import { auditedRun, builtinAuditRedaction, type McpAuditRedaction, type McpAuditSink } from './audit';
 import { checkIdleMs, IdleClock } from './idle';
 import { type CallInfo, wrapHandlers } from './in-flight';
+import { principalKey } from './principal-key';
 import { registerResources } from './resources';
 import { toolError } from './results';
 import {
@@ -112,7 +113,7 @@ function principalOf(ctx: ServerContext): Principal | undefined {
 
 /** The session key of an identity: one session per token principal, client name and MCP session. */
 function keyOfIdentity(identity: McpClientIdentity): string {
-  return JSON.stringify([identity.principal ?? null, identity.name, identity.session ?? null]);
+  return JSON.stringify([principalKey(identity.principal), identity.name, identity.session ?? null]);
 }
 
 /**
@@ -220,7 +221,7 @@ export class OrchflowMcpServer {
   /** Sessions (opening or open) of clients with `principal`. */
   private heldBy(principal: Principal | undefined): number {
     // Keys start with the principal (keyOfIdentity).
-    const prefix = `[${JSON.stringify(principal ?? null)},`;
+    const prefix = `[${JSON.stringify(principalKey(principal))},`;
     let held = 0;
     for (const key of this.sessions.keys()) if (key.startsWith(prefix)) held++;
     return held;
