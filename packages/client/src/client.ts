@@ -369,7 +369,7 @@ function completeOrThrow<F extends string>(
   if (unreachable.length === 0) return result[field];
   throw new OrchflowError(
     ErrorCode.Unavailable,
-    `${method} reached only part of the cluster: ${result[field]} terminal(s) ${field}, but node(s) ${unreachable.join(', ')} did not answer in time, so their terminals were not; retry, or check those nodes`,
+    `${method} reached only part of the cluster: ${result[field]} terminal(s) ${field}, but node(s) ${unreachable.join(', ')} did not answer in time or were lost while running terminals, so their terminals may or may not have been ${field}; retry, or check those nodes`,
     { reason: 'partial', [field]: result[field], unreachableNodes: unreachable },
   );
 }

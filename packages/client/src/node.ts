@@ -51,7 +51,7 @@ export {
 } from './cluster/cluster-channel';
 export { defaultNodeCapabilities, NODE_DEFAULT_FEATURES, UNVERIFIED_PRINCIPAL } from './cluster/defaults';
 export type { UnavailableReason } from './cluster/errors';
-export type { ClusterLinkEvent, ClusterLinks, ClusterNodeInfo } from './cluster/links';
+export type { ClusterLinkEvent, ClusterLinkNode, ClusterLinks, ClusterNodeInfo } from './cluster/links';
 export { CLUSTER_FEATURE } from './cluster/merge';
 // orchflow cluster over NATS: names, announcements, chunking, sessions with one node, the node
 // directory. The NATS client modules are loaded with `import()` only when one of these connects.

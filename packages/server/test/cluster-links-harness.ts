@@ -3,7 +3,7 @@
 // directory and session channels implement in production). A node can be "killed" (it stops
 // answering and the links emit `node-lost`, as the directory does when heartbeats stop),
 // revived, or made to hang (live, but its sessions never open).
-import type { ClusterLinkEvent, ClusterLinks, ClusterNodeInfo } from '@orchflow/client/node';
+import type { ClusterLinkEvent, ClusterLinkNode, ClusterLinks, ClusterNodeInfo } from '@orchflow/client/node';
 import { Orchestrator, type ServedChannel, serveChannel, serverCapabilities } from '@orchflow/core';
 import { DirectChannel, type IpcChannel } from '@orchflow/protocol';
 
@@ -33,7 +33,7 @@ interface TestNode {
 /** A set of in-process nodes and the `ClusterLinks` over them. */
 export class InProcessCluster implements ClusterLinks {
   private readonly members = new Map<string, TestNode>();
-  private readonly listeners = new Map<ClusterLinkEvent, Set<(node: { id: string }) => void>>();
+  private readonly listeners = new Map<ClusterLinkEvent, Set<(node: ClusterLinkNode) => void>>();
   /** Sessions opened per node (to check laziness and routing). */
   readonly opened = new Map<string, number>();
 
@@ -66,12 +66,15 @@ export class InProcessCluster implements ClusterLinks {
       .filter((t) => t.state !== 'exited').length;
   }
 
-  /** Node `id` stops answering and is declared lost (its terminals keep running, unreachable). */
-  kill(id: string): void {
+  /**
+   * Node `id` stops answering and is declared lost (its terminals keep running, unreachable), for
+   * `reason` as the directory gives it (none: as links that give no reason).
+   */
+  kill(id: string, reason?: 'ttl' | 'deleted' | 'restarted'): void {
     const node = this.members.get(id);
     if (!node) throw new Error(`no test node ${id}`);
     node.live = false;
-    this.emit('node-lost', id);
+    this.emit('node-lost', id, reason);
   }
 
   /** Node `id` is back (as a tmux node that re-adopted its terminals would be). */
@@ -96,7 +99,7 @@ export class InProcessCluster implements ClusterLinks {
       }));
   }
 
-  on(event: ClusterLinkEvent, listener: (node: { id: string }) => void): () => void {
+  on(event: ClusterLinkEvent, listener: (node: ClusterLinkNode) => void): () => void {
     const set = this.listeners.get(event) ?? new Set();
     set.add(listener);
     this.listeners.set(event, set);
@@ -124,7 +127,7 @@ export class InProcessCluster implements ClusterLinks {
     );
   }
 
-  private emit(event: ClusterLinkEvent, id: string): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])]) listener({ id });
+  private emit(event: ClusterLinkEvent, id: string, reason?: string): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) listener(reason ? { id, reason } : { id });
   }
 }

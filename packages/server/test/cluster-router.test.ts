@@ -211,6 +211,40 @@ describe('cluster router', { timeout: 120_000 }, () => {
     expect([links.load('n1'), links.load('n2'), links.load('n3')]).toEqual([0, 0, 0]);
   });
 
+  it('an emergency stop does not look complete while a node lost with running terminals is away', async () => {
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }]);
+    const stalled = await client.spawnTerminal('a', { ...scripted, placement: { node: 'n2' } });
+    await client.spawnTerminal('a', { ...scripted, placement: { node: 'n1' } });
+    await client.spawnTerminal('b', { ...scripted, placement: { node: 'n3' } });
+    // n2 stops heartbeating but is only stalled: its terminal still runs, out of reach.
+    links.kill('n2', 'ttl');
+    const missed = await client.killAll().catch((error: unknown) => error);
+    expect(isOrchflowError(missed) && missed.code).toBe(ErrorCode.Unavailable);
+    expect((missed as { data: unknown }).data).toEqual({
+      reason: 'partial',
+      killed: 2,
+      unreachableNodes: ['n2'],
+    });
+    expect((missed as Error).message).toMatch(/may or may not/);
+    expect(links.load('n2')).toBe(1);
+    // Another agent's emergency stop never had a terminal there.
+    await client.spawnTerminal('b', { ...scripted, placement: { node: 'n1' } });
+    expect(await client.killAll('b')).toBe(1);
+    // Back, it is reached again, and the stop is complete.
+    links.revive('n2');
+    expect(await client.killAll()).toBe(1);
+    expect(links.load('n2')).toBe(0);
+    expect((await client.listTerminals()).find((t) => t.id === stalled.id)?.state).not.toBe('running');
+  });
+
+  it('a node that left cleanly does not make an emergency stop partial', async () => {
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }]);
+    await client.spawnTerminal('a', { ...scripted, placement: { node: 'n2' } });
+    await client.spawnTerminal('a', { ...scripted, placement: { node: 'n1' } });
+    links.kill('n2', 'deleted');
+    expect(await client.killAll()).toBe(1);
+  });
+
   it('fails in-flight requests of a lost node, tells subscribers, lists its terminals as lost', async () => {
     const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }]);
     const doomed = await client.spawnTerminal('doomed', { placement: { node: 'n2' } });

@@ -133,7 +133,7 @@ export class ClusterChannel implements IpcChannel {
     });
     this.register();
     this.stopEvents = [
-      links.on('node-lost', (node) => this.nodeLost(node.id)),
+      links.on('node-lost', (node) => this.nodeLost(node.id, node.reason)),
       links.on('node-up', (node) => this.router.book.nodeUp(node.id)),
     ];
     this.peer.start();
@@ -378,10 +378,12 @@ export class ClusterChannel implements IpcChannel {
     this.peer.notify(method, forwarded).catch(() => undefined);
   }
 
-  private nodeLost(nodeId: string): void {
+  private nodeLost(nodeId: string, reason: string | undefined): void {
     const { book, planner } = this.router;
     planner.forget(nodeId);
-    const { terminals, subscriptions } = book.nodeLost(nodeId);
+    // A node that left cleanly or restarted took its terminals' old processes with it.
+    const mayStillRun = reason !== 'deleted' && reason !== 'restarted';
+    const { terminals, subscriptions } = book.nodeLost(nodeId, mayStillRun);
     const lost = { exitCode: null, signal: null, reason: 'node-lost' };
     const told = new Set<string>();
     for (const s of subscriptions) {

@@ -115,7 +115,12 @@ export async function bulkControl<F extends 'killed' | 'paused' | 'resumed'>(
   params: unknown,
   context: RequestContext,
 ): Promise<Record<F, number> & Pick<KillAllResult, 'unreachableNodes'>> {
-  const { answers, unreachable } = await fanOut<Record<F, number>>(router, method, params, context);
+  const fanned = await fanOut<Record<F, number>>(router, method, params, context);
+  const { answers } = fanned;
+  // A node lost while it ran terminals may only be stalled (or, with tmux, have kept them): they
+  // may still run, and this call could not reach them.
+  const agentId = (params as { agentId?: string } | undefined)?.agentId;
+  const unreachable = [...new Set([...fanned.unreachable, ...router.book.unreachedLost(agentId)])];
   const total = {
     [field]: sumField(
       answers.map((a) => a.result),

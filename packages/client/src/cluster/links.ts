@@ -31,12 +31,24 @@ export interface ClusterNodeInfo {
 /** The events a {@link ClusterLinks} emits: a node stopped heartbeating (or left), or (re)appeared. */
 export type ClusterLinkEvent = 'node-lost' | 'node-up';
 
+/** The node a {@link ClusterLinkEvent} is about. */
+export interface ClusterLinkNode {
+  readonly id: string;
+  /** Why a `node-lost` node counts as lost (see {@link ClusterLinks.on}). */
+  readonly reason?: string;
+}
+
 /** How the router finds live nodes and opens a session to one. */
 export interface ClusterLinks {
   /** The nodes that are live now. */
   nodes(): readonly ClusterNodeInfo[];
-  /** Calls `listener` on every `event`; returns the function that stops it. */
-  on(event: ClusterLinkEvent, listener: (node: { readonly id: string }) => void): () => void;
+  /**
+   * Calls `listener` on every `event`; returns the function that stops it. A `node-lost` may say
+   * why: `ttl` (no heartbeat within its TTL: dead, or stalled and still running its terminals),
+   * `deleted` (it left cleanly) or `restarted` (a new process under its name). Without a reason
+   * the router assumes the node may still run its terminals.
+   */
+  on(event: ClusterLinkEvent, listener: (node: ClusterLinkNode) => void): () => void;
   /**
    * A new session channel to `nodeId`, not yet initialized (the router sends `initialize` on it).
    * Rejects (ideally with `OrchflowError(Unavailable)`) when the node cannot be reached.

@@ -18,6 +18,8 @@ export class TerminalBook {
   private readonly known = new Map<string, Map<string, TerminalInfo>>();
   private readonly subscriptions = new Map<string, RoutedSubscription>();
   private readonly lostNodes = new Map<string, TerminalInfo[]>();
+  /** Lost nodes that may still run terminals they ran when lost (stalled past their TTL, tmux). */
+  private readonly maybeRunning = new Set<string>();
 
   /** The node owning `terminalId`: its id prefix, else the node it was seen on. */
   owner(terminalId: string): string | undefined {
@@ -84,8 +86,12 @@ export class TerminalBook {
    * `nodeId` is gone: its known terminals still running become lost (listed as exited with
    * `exitReason: 'node-lost'`); returns them and the subscriptions that were open on it (now
    * dropped). Terminals already seen to exit keep their real exit and are listed as such.
+   * `mayStillRun`: the node may be stalled rather than dead, so those terminals may still run.
    */
-  nodeLost(nodeId: string): { terminals: TerminalInfo[]; subscriptions: RoutedSubscription[] } {
+  nodeLost(
+    nodeId: string,
+    mayStillRun = true,
+  ): { terminals: TerminalInfo[]; subscriptions: RoutedSubscription[] } {
     const subscriptions = this.subscriptionsOf(nodeId);
     for (const s of subscriptions) this.subscriptions.delete(s.subscriptionId);
     const known = [...(this.known.get(nodeId)?.values() ?? [])];
@@ -95,12 +101,26 @@ export class TerminalBook {
     const exited = known.filter((t) => t.state === 'exited');
     this.known.delete(nodeId);
     this.lostNodes.set(nodeId, [...(this.lostNodes.get(nodeId) ?? []), ...exited, ...terminals]);
+    if (mayStillRun && terminals.length > 0) this.maybeRunning.add(nodeId);
     return { terminals, subscriptions };
   }
 
   /** `nodeId` is live again: its own listing speaks for its terminals from now on. */
   nodeUp(nodeId: string): void {
     this.lostNodes.delete(nodeId);
+    this.maybeRunning.delete(nodeId);
+  }
+
+  /**
+   * Lost nodes that may still run terminals (of `agentId`, when given) that were running when they
+   * were lost: a bulk control cannot reach them, so it must not look complete while they are away.
+   */
+  unreachedLost(agentId: string | undefined): string[] {
+    return [...this.maybeRunning].filter((nodeId) =>
+      (this.lostNodes.get(nodeId) ?? []).some(
+        (t) => t.exitReason === 'node-lost' && (agentId === undefined || t.agentId === agentId),
+      ),
+    );
   }
 
   /** Terminals of lost nodes that match `filter`, for `terminal.list`. */

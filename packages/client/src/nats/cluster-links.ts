@@ -8,7 +8,7 @@
 // declared lost by the directory (its TTL), which closes the link and stops the reconnecting.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { IpcChannel } from '@orchflow/protocol/runtime';
-import type { ClusterLinkEvent, ClusterLinks, ClusterNodeInfo } from '../cluster/links';
+import type { ClusterLinkEvent, ClusterLinkNode, ClusterLinks, ClusterNodeInfo } from '../cluster/links';
 import { ReconnectingChannel, type ReconnectOptions } from '../reconnect-channel';
 import { ConnectionGate } from './connection-gate';
 import type { ClusterDirectory } from './directory';
@@ -53,7 +53,7 @@ export class NatsClusterLinks implements ClusterLinks {
   }
 
   /** `node-up` when a node becomes live, `node-lost` when its heartbeat expires or its key goes. */
-  on(event: ClusterLinkEvent, listener: (node: { readonly id: string }) => void): () => void {
+  on(event: ClusterLinkEvent, listener: (node: ClusterLinkNode) => void): () => void {
     return event === 'node-up'
       ? this.directory.on('node-up', listener)
       : this.directory.on('node-lost', listener);
