@@ -18,6 +18,7 @@ from orchflow import (
     OutputEnd,
     PolicyDenied,
     PROTOCOL_VERSION,
+    TerminalList,
 )
 
 
@@ -67,6 +68,19 @@ async def test_the_shells_line_editor_is_off_unless_asked(orch: Orchestrator) ->
         assert (await plain.execute(probe, timeout=20)).stdout == "editor-off\n"
     async with orch.terminal_session("agent-editor", line_editing=True) as editing:
         assert (await editing.execute(probe, timeout=20)).stdout == "editor-on\n"
+
+
+async def test_a_single_server_takes_and_ignores_a_placement(orch: Orchestrator) -> None:
+    placement = {"labels": {"gpu": "1"}, "node": "node-a"}
+    async with orch.terminal_session("agent-placed", placement=placement) as terminal:
+        assert (await terminal.execute("echo placed", timeout=20)).stdout == "placed\n"
+        listed = await orch.list_terminals(agent_id="agent-placed")
+        assert isinstance(listed, TerminalList) and listed.unreachable_nodes == []
+        assert [t.id for t in listed] == [terminal.id]
+    # The server checks the placement's shape (its schema is strict).
+    with pytest.raises(InvalidParams) as bad:
+        await orch.spawn_terminal("agent-placed", placement={"label": {"gpu": "1"}})
+    assert not bad.value.local and "placement" in bad.value.message
 
 
 async def test_write_resize_snapshot_read(orch: Orchestrator) -> None:

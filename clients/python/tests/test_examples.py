@@ -92,15 +92,15 @@ def test_blender_script() -> None:
 
 
 def test_readme_api_tour(tmp_path: Path) -> None:
-    """The README's API tour runs as written, against the built sidecar in a real directory."""
+    """The README's API tour runs as written (only the sidecar command is this repository's built one)."""
     readme = (PACKAGE / "README.md").read_text()
     tour = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    assert "Orchestrator.sidecar(policy=" in tour and '"/src/project"' in tour
+    assert "Orchestrator.sidecar(policy=" in tour
     script = tour.replace("Orchestrator.sidecar(policy=", f"Orchestrator.sidecar(command={SIDECAR!r}, policy=")
-    script = script.replace('"/src/project"', repr(str(tmp_path)))
     run = subprocess.run(
         [sys.executable, "-c", script],
-        env={**os.environ, "PYTHONPATH": str(PACKAGE / "src")},
+        # TMPDIR: the directory the tour makes for its project lands in (and goes with) tmp_path.
+        env={**os.environ, "PYTHONPATH": str(PACKAGE / "src"), "TMPDIR": str(tmp_path)},
         capture_output=True,
         text=True,
         timeout=120,
@@ -110,3 +110,12 @@ def test_readme_api_tour(tmp_path: Path) -> None:
     assert run.stdout.startswith("5 "), run.stdout
     assert "streamed" in run.stdout
     assert "allowedCommands" in run.stdout or "not allowed" in run.stdout, run.stdout
+    assert [path.name.startswith("orchflow-tour-") for path in tmp_path.iterdir() if path.is_dir()] == [True]
+
+
+def test_readme_lists_the_cluster_arguments() -> None:
+    """The API list names ``placement`` (spawn_terminal) and ``unreachable_nodes`` (list_terminals)."""
+    readme = (PACKAGE / "README.md").read_text()
+    terminals = readme.split("- **Terminals**:", 1)[1].split("\n- **", 1)[0]
+    assert "line_editing=, placement=)" in terminals
+    assert "`placement={" in terminals and "TerminalList" in terminals and "`unreachable_nodes`" in terminals

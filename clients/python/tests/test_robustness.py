@@ -1,4 +1,5 @@
-"""Failure paths: raising callbacks, malformed frames, timeouts, cancelled subscribes, broken handshakes.
+"""Failure paths: raising callbacks, malformed frames, timeouts, cancelled subscribes, broken handshakes,
+and what a cluster gateway adds (placement, partial answers).
 
 Most tests talk to a scripted peer on the other end of a real socketpair (the malformed input
 they need is exactly what a real server never sends); the rest use a real `orchflow serve`.
@@ -12,6 +13,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -23,7 +25,9 @@ from orchflow import (
     InvalidParams,
     Orchestrator,
     PayloadTooLarge,
+    PROTOCOL_VERSION,
     PolicyDenied,
+    TerminalList,
     TerminalNotFound,
     Timeout,
     Unavailable,
@@ -32,6 +36,7 @@ from orchflow.client import _complete_or_raise
 from orchflow.framing import FrameDecoder, encode_frame
 from orchflow.rpc import RpcPeer
 from orchflow.streams import OutputStream, SubscriptionRouter
+from orchflow.transports.base import Transport
 from orchflow.transports.stream import StreamTransport
 from orchflow.transports.websocket import open_websocket
 
@@ -354,6 +359,9 @@ def test_partial_emergency_controls_raise_unavailable() -> None:
         _complete_or_raise("pauseAll", "paused", {"paused": 2, "unreachableNodes": ["node-b"]})
     assert partial.value.data == {"reason": "partial", "paused": 2, "unreachableNodes": ["node-b"]}
     assert "node-b" in partial.value.message
+    # A node that answered late may still have acted: the message must not claim either outcome.
+    assert "may or may not have been paused" in partial.value.message
+    assert "were not" not in partial.value.message
 
 
 async def test_a_commit_that_fails_before_it_is_sent_rolls_back(unix_server: Server) -> None:
@@ -367,3 +375,79 @@ async def test_a_commit_that_fails_before_it_is_sent_rolls_back(unix_server: Ser
         with pytest.raises(Exception) as gone:
             await orch._peer.request("tx.rollback", {"txId": tx.id})
         assert not isinstance(gone.value, (ChannelClosed, Timeout, TerminalNotFound)), gone.value
+
+
+# ---------------------------------------------------------------- what a cluster gateway adds: placement, partial lists
+
+TERMINAL_INFO = {
+    "id": "t-1", "agentId": "gpu-agent", "pid": 42, "mode": "interactive", "backend": "direct",
+    "state": "running", "cols": 80, "rows": 24, "createdAt": "2026-01-01T00:00:00.000Z",
+}
+
+
+async def gateway_client(transport: StreamTransport, fake: FakePeer) -> Orchestrator:
+    """An Orchestrator connected over the socketpair, the fake peer answering the handshake as a gateway would."""
+
+    async def connector() -> Transport:
+        return transport
+
+    opening = asyncio.create_task(Orchestrator._open(connector, None, "test", 10.0, None))
+    init = await fake.next_message()
+    capabilities = {"transports": ["test"], "executionModes": ["interactive"], "backends": [], "isolationLevels": [], "features": []}
+    await fake.send({
+        "jsonrpc": "2.0",
+        "id": init["id"],
+        "result": {
+            "protocolVersion": PROTOCOL_VERSION,
+            "serverInfo": {"name": "gateway", "version": "1"},
+            "capabilities": capabilities,
+            "principal": {"kind": "admin"},
+        },
+    })
+    return await asyncio.wait_for(opening, 10)
+
+
+async def test_spawn_terminal_sends_the_placement(pair: tuple[StreamTransport, FakePeer]) -> None:
+    transport, fake = pair
+    orch = await gateway_client(transport, fake)
+    # Any mapping (this one is not JSON-serializable as it is) goes out as TerminalConfig.placement.
+    placement = MappingProxyType({"labels": MappingProxyType({"gpu": "1"}), "node": "node-a"})
+    spawning = asyncio.create_task(orch.spawn_terminal("gpu-agent", cols=100, placement=placement))
+    request = await fake.next_message()
+    assert request["method"] == "terminal.spawn"
+    assert request["params"] == {
+        "agentId": "gpu-agent",
+        "config": {"cols": 100, "placement": {"labels": {"gpu": "1"}, "node": "node-a"}},
+    }
+    await fake.send({"jsonrpc": "2.0", "id": request["id"], "result": TERMINAL_INFO})
+    terminal = await asyncio.wait_for(spawning, 10)
+    assert terminal.id == "t-1"
+    labels_only = asyncio.create_task(orch.spawn_terminal("gpu-agent", placement={"labels": {"region": "eu"}}))
+    request = await fake.next_message()
+    assert request["params"]["config"] == {"placement": {"labels": {"region": "eu"}}}
+    await fake.send({"jsonrpc": "2.0", "id": request["id"], "result": TERMINAL_INFO})
+    await asyncio.wait_for(labels_only, 10)
+    await orch.close()
+
+
+async def test_list_terminals_keeps_the_unreachable_nodes_of_a_partial_listing(pair: tuple[StreamTransport, FakePeer]) -> None:
+    transport, fake = pair
+    orch = await gateway_client(transport, fake)
+    answers: list[dict[str, Any]] = [
+        {"terminals": [TERMINAL_INFO], "unreachableNodes": ["node-b", "node-c"]},
+        {"terminals": [TERMINAL_INFO]},  # every node answered (or a single server)
+    ]
+    listed: list[TerminalList] = []
+    for answer in answers:
+        listing = asyncio.create_task(orch.list_terminals(agent_id="gpu-agent"))
+        request = await fake.next_message()
+        assert request["method"] == "terminal.list" and request["params"] == {"agentId": "gpu-agent"}
+        await fake.send({"jsonrpc": "2.0", "id": request["id"], "result": answer})
+        listed.append(await asyncio.wait_for(listing, 10))
+    partial, complete = listed
+    assert isinstance(partial, TerminalList) and isinstance(partial, list)
+    assert [t.id for t in partial] == ["t-1"] and partial.unreachable_nodes == ["node-b", "node-c"]
+    assert "unreachable_nodes=['node-b', 'node-c']" in repr(partial)
+    assert complete.unreachable_nodes == [] and [t.id for t in complete] == ["t-1"]
+    assert TerminalList() == [] and TerminalList().unreachable_nodes == []
+    await orch.close()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
+from typing import Any
 
 import pytest
 from conftest import ADMIN_TOKEN, Server
 
-from orchflow import OutputData, TerminalNotFound
-from orchflow.sync import Orchestrator
+import orchflow
+from orchflow import OutputData, TerminalList, TerminalNotFound
+from orchflow.sync import Orchestrator, Terminal
 
 
 def test_sync_facade_over_websocket(ws_server: Server) -> None:
@@ -66,3 +69,39 @@ def test_sync_facade_over_a_unix_socket(unix_server: Server) -> None:
         assert orch.list_terminals("sync-script") == []
         assert orch.kill_all("sync-unix") == 1
         assert 0 < orch.ping() < 5
+
+
+@pytest.mark.parametrize(
+    ("sync_method", "async_method"),
+    [
+        (Orchestrator.spawn_terminal, orchflow.Orchestrator.spawn_terminal),
+        (Orchestrator.list_terminals, orchflow.Orchestrator.list_terminals),
+        (Orchestrator.metrics, orchflow.Orchestrator.metrics),
+        (Terminal.execute, orchflow.Terminal.execute),
+    ],
+)
+def test_sync_facade_mirrors_the_async_signatures(sync_method: Any, async_method: Any) -> None:
+    """Keyword for keyword, same kinds and defaults: mypy sees a misspelled keyword, nothing is missing."""
+
+    def shape(method: Any) -> list[tuple[str, Any, Any]]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(method).parameters.values()]
+
+    assert shape(sync_method) == shape(async_method)
+    assert inspect.signature(sync_method).return_annotation == inspect.signature(async_method).return_annotation
+
+
+def test_sync_facade_forwards_every_keyword(unix_server: Server) -> None:
+    with Orchestrator.connect(unix_server.url) as orch:
+        terminal = orch.spawn_terminal("sync-keywords", placement={"labels": {"gpu": "1"}}, cols=90)
+        assert terminal.info.cols == 90
+        started: list[int] = []
+        result = terminal.execute("echo kw", timeout=20, wait_for_floor=True, on_start=started.append, request_timeout=25)
+        assert result.stdout == "kw\n" and len(started) == 1
+        with pytest.raises(orchflow.Timeout) as late:
+            terminal.execute("sleep 20", request_timeout=0.3)
+        assert late.value.local
+        listed = orch.list_terminals("sync-keywords")
+        assert isinstance(listed, TerminalList) and listed.unreachable_nodes == []
+        assert terminal.id in orch.metrics(include_processes=True)["processes"]
+        assert "processes" not in orch.metrics()
+        assert orch.kill_all("sync-keywords") == 1

@@ -64,6 +64,7 @@ from .types import (
     SecurityAlert,
     Snapshot,
     TerminalInfo,
+    TerminalList,
 )
 from .version import PROTOCOL_VERSION, __version__
 
@@ -112,6 +113,7 @@ __all__ = [
     "Terminal",
     "TerminalExited",
     "TerminalInfo",
+    "TerminalList",
     "TerminalNotFound",
     "Timeout",
     "TokenEntry",

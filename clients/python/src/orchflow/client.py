@@ -37,7 +37,7 @@ from .transaction import Transaction, commands_to_wire
 from .transports.base import Transport
 from .transports.stdio import SidecarCommand, resolve_sidecar_command, start_sidecar
 from .transports.unix import open_unix
-from .types import BatchItem, Command, ExecResult, SecurityAlert, TerminalInfo
+from .types import BatchItem, Command, ExecResult, SecurityAlert, TerminalInfo, TerminalList
 from .version import PROTOCOL_VERSION, __version__, protocol_mismatch
 
 #: Seconds ``close()`` waits for the server to release the connection's terminals.
@@ -359,8 +359,14 @@ class Orchestrator:
         scrollback_bytes: int | None = None,
         recording: bool | None = None,
         line_editing: bool | None = None,
+        placement: Mapping[str, Any] | None = None,
     ) -> Terminal:
-        """Spawns a terminal owned by ``agent_id`` (``TerminalConfig`` fields as keyword arguments)."""
+        """Spawns a terminal owned by ``agent_id`` (``TerminalConfig`` fields as keyword arguments).
+
+        ``placement`` says where a cluster (``orchflow node`` processes behind a router or gateway) runs it:
+        ``{"labels": {"gpu": "a100"}}`` for a live node carrying every one of those labels (exact
+        values), ``{"node": "node-a"}`` for that node only, or both. A single server ignores it.
+        """
         config: dict[str, Any] = {}
         if cwd is not None:
             config["cwd"] = os.fspath(cwd)
@@ -386,6 +392,8 @@ class Orchestrator:
             config["recording"] = recording
         if line_editing is not None:
             config["lineEditing"] = line_editing
+        if placement is not None:
+            config["placement"] = _placement(placement)
         params: dict[str, Any] = {"agentId": check.ident(agent_id, "agent_id")}
         if config:
             params["config"] = config
@@ -412,15 +420,19 @@ class Orchestrator:
 
     async def list_terminals(
         self, agent_id: str | None = None, state: Literal["starting", "running", "paused", "exited"] | None = None
-    ) -> list[TerminalInfo]:
-        """The terminals this client may see, optionally narrowed."""
+    ) -> TerminalList:
+        """The terminals this client may see, optionally narrowed.
+
+        A :class:`~orchflow.types.TerminalList` (a ``list``): from a cluster its ``unreachable_nodes``
+        names the live nodes that did not answer in time, whose terminals are missing from it.
+        """
         params: dict[str, Any] = {}
         if agent_id is not None:
             params["agentId"] = check.ident(agent_id, "agent_id")
         if state is not None:
             params["state"] = state
         result = await self._peer.request("terminal.list", params, timeout=self._request_timeout)
-        return [TerminalInfo.from_wire(item) for item in result["terminals"]]
+        return TerminalList.from_wire(result)
 
     async def batch_execute(
         self,
@@ -625,10 +637,19 @@ def _complete_or_raise(method: str, field: str, result: Any) -> int:
     nodes = ", ".join(str(node) for node in unreachable)
     raise Unavailable(
         f"{method} reached only part of the cluster: {count} terminal(s) {field}, but node(s) {nodes} "
-        "did not answer in time, so their terminals were not; retry, or check those nodes",
+        f"did not answer in time or were lost while running terminals, so their terminals may or may not "
+        f"have been {field}; retry, or check those nodes",
         data={"reason": "partial", field: count, "unreachableNodes": list(unreachable)},
         local=False,
     )
+
+
+def _placement(placement: Mapping[str, Any]) -> dict[str, Any]:
+    """``TerminalConfig.placement`` as sent: a plain-dict copy (``labels`` too). The server checks its shape."""
+    wire = dict(placement)
+    if isinstance(wire.get("labels"), Mapping):
+        wire["labels"] = dict(wire["labels"])
+    return wire
 
 
 def _agent(agent_id: str | None) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from . import client as _client
 from .client import ConnectOptions
@@ -35,6 +36,7 @@ from .types import (
     SecurityAlert,
     Snapshot,
     TerminalInfo,
+    TerminalList,
     TerminalState,
 )
 
@@ -112,12 +114,25 @@ class Terminal:
         timeout: float | None = None,
         idle_timeout: float | None = None,
         max_output_bytes: int | None = None,
+        wait_for_floor: bool = False,
         on_output: Callable[[OutputData], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
+        request_timeout: float | None = None,
     ) -> ExecResult:
-        """Runs a command and returns its result; Ctrl-C interrupts it on the server. ``on_output`` runs on the loop thread."""
+        """Runs a command and returns its result; Ctrl-C interrupts it on the server (arguments as in the async API).
+
+        ``on_output`` and ``on_start`` run on the loop thread.
+        """
         return _run(
             self._inner.execute(
-                command, timeout=timeout, idle_timeout=idle_timeout, max_output_bytes=max_output_bytes, on_output=on_output
+                command,
+                timeout=timeout,
+                idle_timeout=idle_timeout,
+                max_output_bytes=max_output_bytes,
+                wait_for_floor=wait_for_floor,
+                on_output=on_output,
+                on_start=on_start,
+                request_timeout=request_timeout,
             )
         )
 
@@ -229,9 +244,45 @@ class Orchestrator:
         """What this connection offers."""
         return self._inner.features
 
-    def spawn_terminal(self, agent_id: str, **spawn: Any) -> Terminal:
-        """Spawns a terminal (keyword arguments as in the async API)."""
-        return Terminal(_run(self._inner.spawn_terminal(agent_id, **spawn)))
+    def spawn_terminal(
+        self,
+        agent_id: str,
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        shell: str | None = None,
+        args: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        secret_env: Mapping[str, str] | None = None,
+        cols: int | None = None,
+        rows: int | None = None,
+        name: str | None = None,
+        mode: Literal["interactive", "scripted", "sandboxed"] | None = None,
+        scrollback_bytes: int | None = None,
+        recording: bool | None = None,
+        line_editing: bool | None = None,
+        placement: Mapping[str, Any] | None = None,
+    ) -> Terminal:
+        """Spawns a terminal (keyword arguments as in the async API, ``placement`` included)."""
+        return Terminal(
+            _run(
+                self._inner.spawn_terminal(
+                    agent_id,
+                    cwd=cwd,
+                    shell=shell,
+                    args=args,
+                    env=env,
+                    secret_env=secret_env,
+                    cols=cols,
+                    rows=rows,
+                    name=name,
+                    mode=mode,
+                    scrollback_bytes=scrollback_bytes,
+                    recording=recording,
+                    line_editing=line_editing,
+                    placement=placement,
+                )
+            )
+        )
 
     @contextlib.contextmanager
     def terminal_session(self, agent_id: str, **spawn: Any) -> Iterator[Terminal]:
@@ -248,8 +299,11 @@ class Orchestrator:
         """A handle on an existing terminal (by info or id)."""
         return Terminal(self._inner.terminal(terminal))
 
-    def list_terminals(self, agent_id: str | None = None, state: TerminalState | None = None) -> list[TerminalInfo]:
-        """The visible terminals, optionally narrowed to one agent or one state."""
+    def list_terminals(self, agent_id: str | None = None, state: TerminalState | None = None) -> TerminalList:
+        """The visible terminals, optionally narrowed to one agent or one state.
+
+        A ``list`` whose ``unreachable_nodes`` names the cluster nodes that did not answer in time.
+        """
         return _run(self._inner.list_terminals(agent_id, state))
 
     def run_script(self, script: str, agent_id: str = "script", *, timeout: float | None = None, **spawn: Any) -> ExecResult:
@@ -283,9 +337,9 @@ class Orchestrator:
         """Resumes every paused terminal (admin)."""
         return _run(self._inner.resume_all(agent_id))
 
-    def metrics(self) -> dict[str, Any]:
-        """Orchestrator metrics."""
-        return _run(self._inner.metrics())
+    def metrics(self, include_processes: bool = False) -> dict[str, Any]:
+        """Orchestrator metrics (``include_processes`` also samples every terminal's process tree)."""
+        return _run(self._inner.metrics(include_processes))
 
     def ping(self) -> float:
         """Round trip in seconds."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
@@ -106,6 +107,33 @@ class TerminalInfo:
             cwd=raw.get("cwd"),
             pausable=raw.get("pausable"),
             floor=raw.get("floor"),
+        )
+
+
+class TerminalList(list[TerminalInfo]):
+    """What ``list_terminals()`` returns: a ``list`` of :class:`TerminalInfo` that also carries ``unreachable_nodes``.
+
+    From a cluster gateway or router the listing may be partial: ``unreachable_nodes`` names the
+    live nodes that did not answer in time, so their terminals are missing from the list. It is
+    empty from a single server and when every node answered.
+    """
+
+    def __init__(self, terminals: Iterable[TerminalInfo] = (), unreachable_nodes: Iterable[str] = ()) -> None:
+        super().__init__(terminals)
+        #: Live cluster nodes that did not answer in time (their terminals are not listed).
+        self.unreachable_nodes: list[str] = list(unreachable_nodes)
+
+    def __repr__(self) -> str:
+        if not self.unreachable_nodes:
+            return f"TerminalList({list.__repr__(self)})"
+        return f"TerminalList({list.__repr__(self)}, unreachable_nodes={self.unreachable_nodes!r})"
+
+    @classmethod
+    def from_wire(cls, raw: dict[str, Any]) -> TerminalList:
+        """Builds it from ``terminal.list``'s result (``{terminals, unreachableNodes?}``)."""
+        return cls(
+            (TerminalInfo.from_wire(item) for item in raw["terminals"]),
+            (str(node) for node in raw.get("unreachableNodes") or ()),
         )
 
 
