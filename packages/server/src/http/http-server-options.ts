@@ -107,6 +107,12 @@ export interface HttpUiOptions {
   assetsDir?: string;
   /** Open monitor sessions; a login past it ends the least recently used one. Default 64. */
   maxSessions?: number;
+  /**
+   * Monitor sessions one principal (one token) may hold; its login past it ends its own least
+   * recently used session, so one token cannot lock the others out. Default: half of
+   * `maxSessions` (rounded up) when `auth` holds more than one token; else `maxSessions`.
+   */
+  maxSessionsPerPrincipal?: number;
   /** Idle time (no request, no open WebSocket) after which a monitor session ends. Default 30 min. */
   sessionIdleMs?: number;
   /** Failed logins per remote address per minute before 429. Default 10. */

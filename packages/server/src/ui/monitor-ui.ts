@@ -36,7 +36,13 @@ export interface MonitorUiOptions extends UiOriginPolicy {
   /** The principal of a server without tokens (what its login codes stand for by default). */
   principal: Principal | undefined;
   webSocket: WebSocketServer;
+  /** Open monitor sessions; a login past it ends the least recently used one without an open page. */
   maxSessions: number;
+  /**
+   * Monitor sessions one principal (one token) may hold; its login past it ends its own least
+   * recently used session, so one token cannot lock the others out. Default `maxSessions`.
+   */
+  maxSessionsPerPrincipal?: number;
   sessionIdleMs: number;
   maxLoginFailures: number;
   /**
@@ -54,7 +60,11 @@ export class MonitorUi {
   private readonly limiter: LoginLimiter;
 
   constructor(private readonly options: MonitorUiOptions) {
-    this.sessions = new UiSessions({ maxSessions: options.maxSessions, idleMs: options.sessionIdleMs });
+    this.sessions = new UiSessions({
+      maxSessions: options.maxSessions,
+      maxSessionsPerPrincipal: options.maxSessionsPerPrincipal,
+      idleMs: options.sessionIdleMs,
+    });
     this.limiter = new LoginLimiter({
       maxFailures: options.maxLoginFailures,
       windowMs: DEFAULT_LOGIN_WINDOW_MS,

@@ -4,6 +4,7 @@
 // `assetsDir` is given, and only at start, so a server without the monitor never loads it.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { HttpServerOptions } from '../http/http-server-options';
+import { defaultShare } from '../limits/principal-slots';
 import { WebSocketServer } from '../ws/ws-server';
 import { DEFAULT_LOGIN_MAX_FAILURES } from './login-limiter';
 import { MonitorUi } from './monitor-ui';
@@ -19,7 +20,12 @@ export interface MountedMonitor {
 export function mountMonitor(options: HttpServerOptions, host: string): MountedMonitor | undefined {
   if (!options.ui) return undefined;
   const ui = options.ui === true ? {} : options.ui;
-  for (const key of ['maxSessions', 'sessionIdleMs', 'maxLoginFailures'] as const) {
+  for (const key of [
+    'maxSessions',
+    'maxSessionsPerPrincipal',
+    'sessionIdleMs',
+    'maxLoginFailures',
+  ] as const) {
     const value = ui[key];
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
       throw new OrchflowError(ErrorCode.InvalidParams, `ui.${key} must be a positive integer (got ${value})`);
@@ -39,6 +45,7 @@ export function mountMonitor(options: HttpServerOptions, host: string): MountedM
     serverInfo: options.serverInfo,
     onError: options.onError,
   });
+  const maxSessions = ui.maxSessions ?? DEFAULT_UI_MAX_SESSIONS;
   const monitor = new MonitorUi({
     assetsDir: ui.assetsDir ?? (async () => (await import('@orchflow/monitor')).monitorAssetsDir()),
     auth: options.auth,
@@ -46,7 +53,10 @@ export function mountMonitor(options: HttpServerOptions, host: string): MountedM
     bindHost: host,
     allowedOrigins: options.allowedOrigins ?? [],
     webSocket: sockets,
-    maxSessions: ui.maxSessions ?? DEFAULT_UI_MAX_SESSIONS,
+    maxSessions,
+    // Like the server's other pools: half for each token when there are several, so one token
+    // logging in again and again cannot take every session.
+    maxSessionsPerPrincipal: ui.maxSessionsPerPrincipal ?? defaultShare(maxSessions, options.auth),
     sessionIdleMs: ui.sessionIdleMs ?? DEFAULT_UI_SESSION_IDLE_MS,
     maxLoginFailures: ui.maxLoginFailures ?? DEFAULT_LOGIN_MAX_FAILURES,
     verifyLogin: ui.verifyLogin,

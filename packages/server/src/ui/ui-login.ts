@@ -1,6 +1,8 @@
 // `POST /ui/login`: an orchflow token or a one-time login code in, a session cookie out. The body
 // is checked before anything is looked up; an address with too many recent failures is refused
-// before its attempt is judged, so it learns nothing from further guesses.
+// before its attempt is judged, so it learns nothing from further guesses. The limit is checked
+// again once the body is in, and the attempt counts as failed until it is accepted: a body can
+// arrive long after the first check, and requests sent together with late bodies all passed it.
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 import { z } from 'zod';
@@ -52,13 +54,18 @@ export async function authenticateLogin(request: IncomingMessage, deps: LoginDep
     );
   }
   const body = parsed.data;
+  // Again, now the body is in; and counted before the lookup, forgiven only once accepted.
+  refuseIfLimited(deps.limiter, address);
+  const counted = deps.limiter.fail(address);
   const principal = 'token' in body ? deps.auth?.lookup(body.token) : deps.codes.redeem(body.code);
-  if (principal && 'token' in body && deps.verify) {
-    return { principal, shown: await verified(body.token, deps.verify, deps.limiter, address) };
+  if (!principal) {
+    throw new OrchflowError(ErrorCode.Unauthorized, loginRefusal('token' in body, deps.auth !== undefined));
   }
-  if (principal) return { principal, shown: principal };
-  deps.limiter.fail(address);
-  throw new OrchflowError(ErrorCode.Unauthorized, loginRefusal('token' in body, deps.auth !== undefined));
+  if ('token' in body && deps.verify) {
+    return { principal, shown: await verified(body.token, deps.verify, deps.limiter, address, counted) };
+  }
+  deps.limiter.forgive(address, counted);
+  return { principal, shown: principal };
 }
 
 /** Throws QuotaExceeded (with `retryAfterSeconds`) while `address` has too many recent failures. */
@@ -75,18 +82,17 @@ function refuseIfLimited(limiter: LoginLimiter, address: string): void {
 }
 
 /**
- * `verify`'s principal for `token`. Judging takes a round trip, so the attempt counts as failed
- * while it is judged — checked again after the body, so concurrent guesses cannot outrun the
- * limit — and is forgiven unless the token is refused.
+ * `verify`'s principal for `token`. Judging takes a round trip, and the attempt (`counted`) stays
+ * counted as failed while it is judged, so concurrent guesses cannot outrun the limit; it is
+ * forgiven unless the token is refused.
  */
 async function verified(
   token: string,
   verify: LoginVerifier,
   limiter: LoginLimiter,
   address: string,
+  counted: object,
 ): Promise<Principal> {
-  refuseIfLimited(limiter, address);
-  const counted = limiter.fail(address);
   try {
     const shown = await verify(token);
     limiter.forgive(address, counted);

@@ -5,8 +5,11 @@
 // as the least recently used one without an open WebSocket: an open page makes no requests, so
 // recency alone would end the page a person is watching. When every session has an open page, an
 // admin's login ends the least recently used non-admin one (a person who needs Emergency Stop can
-// log in unless every open page is an admin's); any other login is refused. Ending a session
-// aborts its signal, which closes its WebSockets.
+// log in unless every open page is an admin's); any other login is refused. So that one token
+// cannot hold every session and lock the others out, a principal holds at most
+// `maxSessionsPerPrincipal`: its login past that ends its own least recently used session (one
+// without an open page first), never someone else's. Ending a session aborts its signal, which
+// closes its WebSockets.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
@@ -55,7 +58,25 @@ export class UiSessions {
   // Insertion order is recency order: a touched session is moved to the end.
   private readonly entries = new Map<string, SessionEntry>();
 
-  constructor(private readonly options: { maxSessions: number; idleMs: number }) {}
+  constructor(
+    private readonly options: {
+      maxSessions: number;
+      /**
+       * Sessions one principal (one token: principals are told apart by identity) may hold; its
+       * login past it ends its own least recently used one. Default `maxSessions`.
+       */
+      maxSessionsPerPrincipal?: number;
+      idleMs: number;
+    },
+  ) {
+    const share = options.maxSessionsPerPrincipal;
+    if (share !== undefined && !(Number.isInteger(share) && share > 0)) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `maxSessionsPerPrincipal must be a positive integer (got ${share}); leave it out to share all of maxSessions`,
+      );
+    }
+  }
 
   /** Open sessions. */
   get size(): number {
@@ -64,10 +85,18 @@ export class UiSessions {
 
   /**
    * Starts a session for `principal` (reported as `shown`); returns its id (the cookie value).
-   * Throws Overloaded when the bound is reached and no session may be ended for it.
+   * Ends `principal`'s own least recently used session when it holds its share. Throws Overloaded
+   * when the bound is reached and no session may be ended for it.
    */
   create(principal: Principal, shown: Principal = principal): string {
     this.expireIdle();
+    const share = this.options.maxSessionsPerPrincipal ?? this.options.maxSessions;
+    const own = this.sessionsOf(principal);
+    while (own.length >= share) {
+      const victim = own.find((key) => this.entries.get(key)?.sockets === 0) ?? (own[0] as string);
+      own.splice(own.indexOf(victim), 1);
+      this.end(victim);
+    }
     while (this.entries.size >= this.options.maxSessions) {
       const victim = this.evictable(shown.kind === 'admin');
       if (victim === undefined) {
@@ -138,6 +167,13 @@ export class UiSessions {
     for (const [key, entry] of this.entries) if (entry.sockets === 0) return key;
     if (forAdmin) for (const [key, entry] of this.entries) if (entry.shown.kind !== 'admin') return key;
     return undefined;
+  }
+
+  /** Keys of `principal`'s sessions, least recently used first. */
+  private sessionsOf(principal: Principal): string[] {
+    const keys: string[] = [];
+    for (const [key, entry] of this.entries) if (entry.principal === principal) keys.push(key);
+    return keys;
   }
 
   private idle(entry: SessionEntry): boolean {
