@@ -54,6 +54,39 @@ describe('timeouts', () => {
     expect((await t.execute('echo alive')).stdout).toBe('alive\n');
   });
 
+  test('nothing after a SIGKILLed job runs: the shell abandons the rest of the line', async () => {
+    const after = join(dir, 'after-sigkill');
+    const r = await t.execute(`(trap '' INT; sleep 30); touch ${after}; echo tail`, { timeoutMs: 300 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: 137, signal: 'SIGKILL' });
+    expect(r.stdout).not.toContain('tail');
+    expect(existsSync(after)).toBe(false);
+    expect((await t.execute('echo alive')).stdout).toBe('alive\n');
+  });
+
+  test('zsh abandons the rest of the line after a SIGKILLed job too', async () => {
+    const zsh = await Terminal.spawn({ shell: 'zsh', cwd: dir });
+    onTestFinished(() => zsh.kill().then(() => undefined));
+    const after = join(dir, 'after-zsh');
+    const r = await zsh.execute(`(trap '' INT; sleep 30); touch ${after}; echo tail`, { timeoutMs: 300 });
+    // zsh reports the abandoned line as interrupted (130).
+    expect(r).toMatchObject({ timedOut: true, exitCode: 130 });
+    expect(r.stdout).not.toContain('tail');
+    expect(existsSync(after)).toBe(false);
+    expect((await zsh.execute('echo alive')).stdout).toBe('alive\n');
+  });
+
+  test('a shell that ignores SIGINT is ended rather than left to run the rest of the line', async () => {
+    const own = await Terminal.spawn({ shell: 'bash', cwd: dir });
+    onTestFinished(() => own.kill().then(() => undefined));
+    await own.execute("trap '' INT");
+    const after = join(dir, 'after-ignored');
+    const r = await own.execute(`sleep 30; touch ${after}; echo tail`, { timeoutMs: 300 });
+    expect(r.timedOut).toBe(true);
+    expect(r.stdout).not.toContain('tail');
+    await own.exited;
+    expect(existsSync(after)).toBe(false);
+  });
+
   test('a builtin loop in the shell itself is interrupted with ^C', async () => {
     const r = await t.execute('while :; do :; done', { timeoutMs: 300 });
     expect(r).toMatchObject({ timedOut: true, exitCode: 130 });

@@ -6,6 +6,12 @@
 // puts each background job (`sleep 99 &`) in a process group of its own, which no signal to the
 // interrupted foreground group reaches.
 //
+// A job SIGKILLed would leave the shell to go on with the rest of the command line
+// (`slow; rm -rf out` runs the `rm`): only a shell that is interrupted itself abandons the line
+// once its job is gone. So the shell gets a SIGINT of its own just before its job's SIGKILL. A
+// shell that ignores SIGINT (`trap '' INT`) cannot be made to abandon the line: its terminal is
+// ended instead, before the job is, so nothing after the timed-out job runs.
+//
 // A ^C typed before the shell has read the command line would not interrupt the command: the
 // line discipline flushes the terminal's input along with it (no `noflsh`), so the line is dropped
 // unread and the shell merely redraws its prompt. So until the shell has taken the line (its start
@@ -41,6 +47,12 @@ export interface InterruptTarget {
   write(data: string): void;
   /** The shell ignores every interrupt; end the terminal. */
   onWedged(): void;
+  /**
+   * A job had to be SIGKILLed but the shell ignores SIGINT, so it would have run the rest of the
+   * command line: the shell was SIGKILLed; end the terminal (its other processes with it).
+   * Absent: `onWedged`.
+   */
+  onUninterruptible?(): void;
 }
 
 /** An escalating interrupt in progress; the caller disposes it when the command completes. */
@@ -101,6 +113,18 @@ export class ForegroundInterrupt {
       const attempts = this.groupAttempts.get(group) ?? 0;
       this.groupAttempts.set(group, attempts + 1);
       const signal: NodeJS.Signals = attempts < ATTEMPTS ? 'SIGINT' : 'SIGKILL';
+      if (signal === 'SIGKILL') {
+        if (ignoresSigint(shellPid)) {
+          // SIGKILL, at once and before the job: an interactive shell ignores SIGTERM, and would
+          // start the next command of the line the moment its job ended.
+          clearTimeout(this.timer);
+          kill(shellPid);
+          (this.target.onUninterruptible ?? this.target.onWedged)();
+          return;
+        }
+        // Interrupted while it waits, the shell abandons the command line once the job is gone.
+        signalShell(shellPid);
+      }
       try {
         process.kill(-group, signal);
         this.sent.add(signal);
@@ -153,6 +177,27 @@ export function commandBaseline(shellPid: number): CommandBaseline {
     // No CONFIG_PROC_CHILDREN or the shell is gone: only start times tell jobs apart.
   }
   return { typedAt: performance.now(), jobs: jobs.length > 0 ? new Set(jobs) : NO_JOBS };
+}
+
+// SIGINT's bit in /proc's signal masks.
+const SIGINT_BIT = 1n << 1n;
+
+/** True when `pid` ignores SIGINT (`SigIgn` in /proc/<pid>/status); false when that cannot be read. */
+export function ignoresSigint(pid: number): boolean {
+  try {
+    const match = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match !== null && (BigInt(`0x${match[1]}`) & SIGINT_BIT) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+function signalShell(shellPid: number): void {
+  try {
+    process.kill(shellPid, 'SIGINT');
+  } catch {
+    // ESRCH: the shell is gone; its terminal's exit settles the command.
+  }
 }
 
 function kill(pid: number): void {

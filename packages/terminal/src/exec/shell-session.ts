@@ -394,6 +394,10 @@ export class ShellSession {
         this.host.write(data);
       },
       onWedged: () => this.wedged(run),
+      // The rest of the command line must not run after the timed-out job: only ending the shell stops it.
+      onUninterruptible: () => {
+        if (this.running === run) this.host.killTerminal();
+      },
     });
   }
 
