@@ -86,6 +86,12 @@ describe('a PTY terminal', { timeout: 60_000 }, () => {
       `node -e "require('readline').createInterface({ input: process.stdin }).question('name? ', () => process.exit(0))"`,
       'hello\r',
     ],
+    ["python3's REPL (GNU readline waits in pselect6)", 'python3 -q', 'exit()\r'],
+    [
+      'a poll(2) without a timeout',
+      `python3 -c 'import select, sys; p = select.poll(); p.register(0, select.POLLIN); p.poll(); input()'`,
+      'hello\r',
+    ],
   ])(
     'awaits input while %s reads the terminal, and is idle once it got its line',
     async (_name, command, input) => {
@@ -151,6 +157,27 @@ describe('a PTY terminal', { timeout: 60_000 }, () => {
     // An event loop waiting in epoll on its way out is no new question.
     const late = heard.filter((s) => Date.parse(s.waitingSince ?? '') >= secondAnswer);
     expect(late).toEqual([]);
+  });
+
+  test.each([
+    [
+      'a select with a timeout (a program that also works on a clock)',
+      'import select, sys; select.select([sys.stdin], [], [], 30)',
+    ],
+    [
+      'a select on the terminal and a socket',
+      'import select, socket, sys; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); select.select([sys.stdin, s], [], [])',
+    ],
+  ])('keeps %s running, not awaiting input', async (_name, program) => {
+    const t = await spawn();
+    const run = t.execute(`python3 -c '${program}; print("wo" + "ke")'`, { timeoutMs: 60_000 });
+    expect(await waitForActivity(t, 'running')).toMatchObject({ activity: 'running' });
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(t.activity().activity).toBe('running');
+    }
+    t.write('x\r');
+    expect((await run).stdout).toContain('woke');
   });
 
   test('keeps a server that also listens for keys running, not awaiting input', async () => {

@@ -2,7 +2,8 @@
 // tpgid in /proc/<shell>/stat against the shell's own group) and whether a process of that group
 // waits for the terminal. No prompt is parsed: a program waiting for a line sits in read(2) on
 // its tty whatever it printed — or, on an event loop (node's readline: `npm init`), in an epoll
-// wait on a set that watches the tty for input. Each probe reads a bounded number of processes
+// wait on a set that watches the tty for input, or (GNU readline: python's REPL, psql, gdb) in a
+// select or poll without a timeout on such a set. Each probe reads a bounded number of processes
 // and epoll entries, so a poll tick stays cheap however many processes a job forked.
 // /proc files are read as 'utf8' (why: process/procfs.ts).
 import { readFileSync, readlinkSync } from 'node:fs';
@@ -103,6 +104,12 @@ export function readingOwnStdin(rootPid: number): number | undefined {
 function waitsForTerminal(pid: number): boolean {
   const wait = blockedWait(pid);
   if (wait?.kind === 'read') return isTerminal(wait.target);
+  // A poll or select without a timeout (readline's wait) watches its fds for input only.
+  if (wait?.kind === 'poll')
+    return watchesTerminal(
+      pid,
+      wait.fds.map((fd) => ({ fd, input: true })),
+    );
   return wait?.kind === 'epoll' && epollWatchesTerminal(pid, wait.epfd);
 }
 
@@ -116,8 +123,19 @@ function epollWatchesTerminal(pid: number, epfd: number): boolean {
   // One line per watched fd: "tfd:        7 events:       19 data: …" (events in hex).
   const entries = [...info.matchAll(/^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/gm)];
   if (entries.length > MAX_EPOLL_ENTRIES) return false;
+  return watchesTerminal(
+    pid,
+    entries.map(([, fd, events]) => ({
+      fd: Number(fd),
+      input: (Number.parseInt(events ?? '0', 16) & EPOLLIN) !== 0,
+    })),
+  );
+}
+
+/** True when `pid` watches a terminal for input among `watched`, and no socket at all. */
+function watchesTerminal(pid: number, watched: readonly { fd: number; input: boolean }[]): boolean {
   let terminal = false;
-  for (const [, fd, events] of entries) {
+  for (const { fd, input } of watched) {
     let target: string;
     try {
       target = readlinkSync(`/proc/${pid}/fd/${fd}`);
@@ -125,7 +143,7 @@ function epollWatchesTerminal(pid: number, epfd: number): boolean {
       continue;
     }
     if (target.startsWith('socket:')) return false;
-    if (Number.parseInt(events ?? '0', 16) & EPOLLIN && isTerminal(target)) terminal = true;
+    if (input && isTerminal(target)) terminal = true;
   }
   return terminal;
 }
