@@ -187,6 +187,8 @@ describe('OrchflowClient.nats over orchflow node processes', { timeout: 240_000 
       );
       expect(error.code).toBe(ErrorCode.Unauthorized);
       expect(error.message).toMatch(/refused the credentials/);
+      // A library caller is told about its own options, not only the CLI's flags.
+      expect(error.message).toMatch(/'nats' option's token, user and pass/);
       expect(error.data.reason).toBe('nats-auth');
     }
     const bad = await failure(OrchflowClient.nats({ token: TOKENS.admin }));

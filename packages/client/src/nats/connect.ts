@@ -140,7 +140,7 @@ function connectError(error: Error, servers: string): OrchflowError {
   if (text.includes('authorization') || text.includes('authentication')) {
     return new OrchflowError(
       ErrorCode.Unauthorized,
-      `NATS at ${servers} refused the credentials (${error.message}); check --nats-token/--nats-user/--nats-pass/--nats-creds`,
+      `NATS at ${servers} refused the credentials (${error.message}); check them: the 'nats' option's token, user and pass, credsFile or nkeySeed (the CLI's --nats-token, --nats-user and --nats-pass, --nats-creds)`,
       { reason: 'nats-auth' },
       { cause: error },
     );
