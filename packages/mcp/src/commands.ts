@@ -3,6 +3,7 @@
 // `waitFor` sleeps until the command ends, a pattern appears, output goes quiet, or the time is up,
 // woken by output and completion rather than by polling.
 import type { ExecResult } from '@orchflow/protocol';
+import { testPattern } from './pattern-pool';
 import { PROGRESS_HEARTBEAT_MS } from './progress';
 import type { CommandRecord, TerminalRecord } from './terminal-record';
 
@@ -119,16 +120,27 @@ export async function waitFor(
   onTick?: () => void,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const probe =
+    condition.until === 'output' && condition.pattern !== undefined
+      ? new PatternProbe(record, condition.pattern, condition.fromOffset)
+      : undefined;
   for (;;) {
-    if (holds(record, condition)) {
+    const seenOffset = record.endOffset;
+    if (probe ? await probe.matches() : holds(record, condition)) {
       return (
         condition.until !== 'exit' || record.current === undefined || record.current.endOffset !== undefined
       );
     }
-    if (condition.until === 'output' && outputCannotCome(record, condition.during)) return false;
     if (signal?.aborted) return false;
     const now = Date.now();
     if (now >= deadline) return false;
+    // Output that came while the pattern was tested (off the event loop) woke nobody: test it
+    // now, before deciding that no more can come.
+    if (record.endOffset !== seenOffset) {
+      onTick?.();
+      continue;
+    }
+    if (condition.until === 'output' && outputCannotCome(record, condition.during)) return false;
     // Sleep until something changes; idle waits also wake when the quiet period would be over.
     let sleepMs = deadline - now;
     if (condition.until === 'idle') {
@@ -164,16 +176,39 @@ function outputCannotCome(record: TerminalRecord, during: CommandRecord | undefi
   return record.endOffset >= during.endOffset;
 }
 
+/**
+ * An output wait's pattern, tested in a worker thread (pattern-pool.ts) against the new output,
+ * bounded by the window as before: a pattern never runs on the event loop, however slow it is on
+ * the text. A test that overruns its deadline rejects (InvalidParams), failing the wait. The same
+ * text is not tested twice (a wake-up without new output).
+ */
+class PatternProbe {
+  private tested: string | undefined;
+
+  constructor(
+    private readonly record: TerminalRecord,
+    private readonly pattern: RegExp,
+    private readonly fromOffset: number,
+  ) {}
+
+  async matches(): Promise<boolean> {
+    const text = this.record.plain(this.record.recentOutput(this.fromOffset));
+    if (text === this.tested) return false;
+    const matched = await testPattern(this.pattern, text);
+    this.tested = text;
+    return matched;
+  }
+}
+
+/** Whether `condition` holds now, for every condition but an output pattern (see PatternProbe). */
 function holds(record: TerminalRecord, condition: WaitCondition): boolean {
   const command = record.current;
   const ended = command !== undefined && command.endOffset !== undefined;
   switch (condition.until) {
     case 'exit':
       return command === undefined || ended || (condition.orAwaitingInput === true && record.awaitingInput);
-    case 'output': {
-      if (condition.pattern === undefined) return record.endOffset > condition.fromOffset;
-      return condition.pattern.test(record.plain(record.recentOutput(condition.fromOffset)));
-    }
+    case 'output':
+      return record.endOffset > condition.fromOffset;
     case 'idle':
       return ended || Date.now() - record.lastOutputAt >= condition.idleMs;
   }

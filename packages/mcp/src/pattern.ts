@@ -1,7 +1,10 @@
 // `terminal_wait { until: 'output', pattern }`: the agent's regex runs on the server against new
-// output, so its cost must stay bounded. JavaScript regexes cannot be interrupted, so the bound
-// is on the inputs: a short pattern, no nested quantifiers (the shape behind catastrophic
-// backtracking, e.g. `(a+)+`), and a bounded window of text per test.
+// output, so its cost must stay bounded. JavaScript regexes cannot be interrupted and no check of
+// a pattern's source tells every slow one (`(a|a)*c`, `.*.*.*x`), so the pattern is only parsed
+// here, on the event loop (linear in its length); every test against output runs in a worker
+// thread with a deadline (pattern-pool.ts), on a bounded window of text. Patterns with nested
+// quantifiers (`(a+)+`, the best-known catastrophic shape) are still refused up front, with a
+// clearer message than the deadline's.
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 
 /** Longest pattern accepted, in characters. */
