@@ -7,9 +7,11 @@
 // lazily, at the first test, which happens here in the worker) and copies the text, at most the
 // 64 KiB window, to a worker. A worker that has not answered within PATTERN_DEADLINE_MS is
 // terminated (the next test starts a fresh one) and the test fails with InvalidParams. Up to
-// POOL_SIZE workers, started on demand, so one slow pattern does not hold up other waits' tests.
+// POOL_SIZE workers (security's DeadlinePool, which the policy check runs on too), so one slow
+// pattern does not hold up other waits' tests.
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { DeadlinePool } from '@orchflow/security/internal';
 
 /** Longest one test of a pattern against the output may take before the wait fails. */
 export const PATTERN_DEADLINE_MS = 1_000;
@@ -46,7 +48,6 @@ parentPort.on('message', (job) => {
 `;
 
 interface TestRequest {
-  id: number;
   source: string;
   flags: string;
   text: string;
@@ -58,128 +59,45 @@ interface TestReply {
   error?: string;
 }
 
-interface Job {
-  request: TestRequest;
-  resolve: (matched: boolean) => void;
-  reject: (error: OrchflowError) => void;
+let pool: DeadlinePool<TestRequest, TestReply> | undefined;
+
+function startWorker(): Worker {
+  return new Worker(WORKER_SOURCE, {
+    eval: true,
+    // The worker needs nothing of the process's environment (which may hold secrets).
+    env: {},
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+  });
 }
-
-interface Slot {
-  worker: Worker;
-  job?: Job;
-  timer?: NodeJS.Timeout;
-}
-
-/** The error of a test: the pattern is what the agent can change, so InvalidParams, quoting it. */
-function patternError(request: TestRequest, what: string): OrchflowError {
-  return new OrchflowError(ErrorCode.InvalidParams, `pattern '${request.source}' ${what}`);
-}
-
-class PatternPool {
-  private readonly slots = new Set<Slot>();
-  private readonly idle: Slot[] = [];
-  private readonly queue: Job[] = [];
-  private nextId = 1;
-
-  run(source: string, flags: string, text: string): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, source, flags, text }, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    while (this.queue.length > 0) {
-      const slot = this.idle.pop() ?? (this.slots.size < POOL_SIZE ? this.spawn() : undefined);
-      if (!slot) return;
-      this.assign(slot, this.queue.shift() as Job);
-    }
-  }
-
-  private spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      // The worker needs nothing of the process's environment (which may hold secrets).
-      env: {},
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
-    });
-    const slot: Slot = { worker };
-    worker.on('message', (reply: TestReply) => this.answered(slot, reply));
-    worker.on('error', (error: Error & { code?: string }) => {
-      const job = slot.job;
-      if (job && error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        this.lost(slot, patternError(job.request, 'ran out of memory on the output; simplify it'));
-      } else {
-        this.lost(
-          slot,
-          new OrchflowError(ErrorCode.InternalError, `testing the pattern failed: ${error.message}`),
-        );
-      }
-    });
-    worker.on('exit', (code) =>
-      this.lost(
-        slot,
-        new OrchflowError(ErrorCode.InternalError, `the pattern worker exited with code ${code}`),
-      ),
-    );
-    this.slots.add(slot);
-    return slot;
-  }
-
-  private assign(slot: Slot, job: Job): void {
-    slot.job = job;
-    // Referenced only while it works: an idle pool never keeps a process alive.
-    slot.worker.ref();
-    slot.timer = setTimeout(() => {
-      this.lost(
-        slot,
-        patternError(
-          job.request,
-          `took longer than ${PATTERN_DEADLINE_MS} ms on the output (${job.request.text.length} characters); simplify it: avoid alternatives or repetitions that can match the same text, such as (a|a)* or .*.*`,
-        ),
-      );
-      void slot.worker.terminate();
-    }, PATTERN_DEADLINE_MS);
-    slot.worker.postMessage(job.request);
-  }
-
-  private answered(slot: Slot, reply: TestReply): void {
-    const job = slot.job;
-    if (!job || reply.id !== job.request.id) return;
-    this.release(slot);
-    if (reply.error === undefined) job.resolve(reply.matched === true);
-    else job.reject(patternError(job.request, `failed on the output: ${reply.error}; simplify it`));
-    this.idle.push(slot);
-    this.pump();
-  }
-
-  // The worker is gone (deadline, crash, out of memory): its test fails, and the next test
-  // starts a fresh worker.
-  private lost(slot: Slot, error: OrchflowError): void {
-    if (!this.slots.delete(slot)) return;
-    const at = this.idle.indexOf(slot);
-    if (at >= 0) this.idle.splice(at, 1);
-    const job = slot.job;
-    this.release(slot);
-    job?.reject(error);
-    this.pump();
-  }
-
-  private release(slot: Slot): void {
-    clearTimeout(slot.timer);
-    slot.job = undefined;
-    slot.timer = undefined;
-    slot.worker.unref();
-  }
-}
-
-let pool: PatternPool | undefined;
 
 /**
  * Whether `pattern` matches `text`, tested in a worker thread. Rejects with InvalidParams when the
  * test takes longer than {@link PATTERN_DEADLINE_MS} (or the pattern fails on the text).
  */
-export function testPattern(pattern: RegExp, text: string): Promise<boolean> {
-  pool ??= new PatternPool();
-  return pool.run(pattern.source, pattern.flags, text);
+export async function testPattern(pattern: RegExp, text: string): Promise<boolean> {
+  pool ??= new DeadlinePool({ start: startWorker, size: POOL_SIZE, deadlineMs: PATTERN_DEADLINE_MS });
+  const outcome = await pool.run({ source: pattern.source, flags: pattern.flags, text });
+  // The pattern is what the agent can change: InvalidParams, quoting it.
+  const refused = (what: string) =>
+    new OrchflowError(ErrorCode.InvalidParams, `pattern '${pattern.source}' ${what}`);
+  if ('reply' in outcome) {
+    const { reply } = outcome;
+    if (reply.error === undefined) return reply.matched === true;
+    throw refused(`failed on the output: ${reply.error}; simplify it`);
+  }
+  const { lost } = outcome;
+  if (lost.kind === 'deadline') {
+    throw refused(
+      `took longer than ${lost.ms} ms on the output (${text.length} characters); simplify it: avoid alternatives or repetitions that can match the same text, such as (a|a)* or .*.*`,
+    );
+  }
+  if (lost.kind === 'error' && lost.error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    throw refused('ran out of memory on the output; simplify it');
+  }
+  throw new OrchflowError(
+    ErrorCode.InternalError,
+    lost.kind === 'error'
+      ? `testing the pattern failed: ${lost.error.message}`
+      : `the pattern worker exited with code ${lost.code}`,
+  );
 }

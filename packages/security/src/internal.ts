@@ -18,3 +18,9 @@ export {
   SANDBOX_USER_ENV,
   type SandboxUser,
 } from './isolation/sandbox-user';
+export {
+  DeadlinePool,
+  type DeadlinePoolOptions,
+  type PoolLoss,
+  type PoolOutcome,
+} from './worker-pool/deadline-pool';

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { DeadlinePool, type PoolLoss } from '../worker-pool/deadline-pool';
 import { tooComplexDecision } from './limits';
 import type { PolicyDecision } from './types';
 
@@ -73,98 +74,33 @@ function workerSpec(): { file: string; eval: boolean } {
   };
 }
 
-interface Job {
-  request: CheckRequest;
-  resolve: (decision: PolicyDecision | undefined) => void;
+let pool: DeadlinePool<Omit<CheckRequest, 'id'>, CheckReply> | undefined;
+
+function startWorker(): Worker {
+  const spec = workerSpec();
+  return new Worker(spec.file, {
+    eval: spec.eval,
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+  });
 }
-
-interface Slot {
-  worker: Worker;
-  job?: Job;
-  timer?: NodeJS.Timeout;
-}
-
-class CheckPool {
-  private readonly slots = new Set<Slot>();
-  private readonly idle: Slot[] = [];
-  private readonly queue: Job[] = [];
-  private nextId = 1;
-
-  run(request: Omit<CheckRequest, 'id'>): Promise<PolicyDecision | undefined> {
-    return new Promise((resolve) => {
-      this.queue.push({ request: { ...request, id: this.nextId++ }, resolve });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    while (this.queue.length > 0) {
-      const slot = this.idle.pop() ?? (this.slots.size < POOL_SIZE ? this.spawn() : undefined);
-      if (!slot) return;
-      this.assign(slot, this.queue.shift() as Job);
-    }
-  }
-
-  private spawn(): Slot {
-    const spec = workerSpec();
-    const worker = new Worker(spec.file, {
-      eval: spec.eval,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
-    });
-    const slot: Slot = { worker };
-    worker.on('message', (reply: CheckReply) => this.answered(slot, reply));
-    worker.on('error', (error) => this.lost(slot, `the policy worker failed: ${error.message}`));
-    worker.on('exit', (code) => this.lost(slot, `the policy worker exited with code ${code}`));
-    this.slots.add(slot);
-    return slot;
-  }
-
-  private assign(slot: Slot, job: Job): void {
-    slot.job = job;
-    // Referenced only while it works: an idle pool never keeps a process alive.
-    slot.worker.ref();
-    slot.timer = setTimeout(() => {
-      this.lost(slot, `judging it took longer than ${CHECK_DEADLINE_MS / 1000} s`);
-      void slot.worker.terminate();
-    }, CHECK_DEADLINE_MS);
-    slot.worker.postMessage(job.request);
-  }
-
-  private answered(slot: Slot, reply: CheckReply): void {
-    const job = slot.job;
-    if (!job || reply.id !== job.request.id) return;
-    this.release(slot);
-    job.resolve(reply.error === undefined ? reply.decision : tooComplexDecision(reply.error));
-    if (reply.retire) {
-      this.slots.delete(slot);
-      void slot.worker.terminate();
-    } else this.idle.push(slot);
-    this.pump();
-  }
-
-  // The worker is gone (crash, out of memory, deadline): its check fails closed.
-  private lost(slot: Slot, why: string): void {
-    if (!this.slots.delete(slot)) return;
-    const at = this.idle.indexOf(slot);
-    if (at >= 0) this.idle.splice(at, 1);
-    const job = slot.job;
-    this.release(slot);
-    job?.resolve(tooComplexDecision(why));
-    this.pump();
-  }
-
-  private release(slot: Slot): void {
-    clearTimeout(slot.timer);
-    slot.job = undefined;
-    slot.timer = undefined;
-    slot.worker.unref();
-  }
-}
-
-let pool: CheckPool | undefined;
 
 /** Judges `request` in a worker thread; `undefined` for a request without a command. */
-export function checkOffLoop(request: Omit<CheckRequest, 'id'>): Promise<PolicyDecision | undefined> {
-  pool ??= new CheckPool();
-  return pool.run(request);
+export async function checkOffLoop(request: Omit<CheckRequest, 'id'>): Promise<PolicyDecision | undefined> {
+  pool ??= new DeadlinePool({
+    start: startWorker,
+    size: POOL_SIZE,
+    deadlineMs: CHECK_DEADLINE_MS,
+    retires: (reply) => reply.retire === true,
+  });
+  const outcome = await pool.run(request);
+  // A worker that could not judge, crashed, ran out of memory or overran fails the check closed.
+  if ('lost' in outcome) return tooComplexDecision(lossText(outcome.lost));
+  const { reply } = outcome;
+  return reply.error === undefined ? reply.decision : tooComplexDecision(reply.error);
+}
+
+function lossText(loss: PoolLoss): string {
+  if (loss.kind === 'deadline') return `judging it took longer than ${loss.ms / 1000} s`;
+  if (loss.kind === 'error') return `the policy worker failed: ${loss.error.message}`;
+  return `the policy worker exited with code ${loss.code}`;
 }
