@@ -68,16 +68,20 @@ describe('testPattern (worker with a deadline)', { timeout: 30_000 }, () => {
       expect((error as { code: number }).code).toBe(ErrorCode.InvalidParams);
       expect((error as Error).message).toContain(`took longer than ${PATTERN_DEADLINE_MS} ms on the output`);
       expect((error as Error).message).toContain('simplify it');
-      expect(tookMs).toBeLessThan(PATTERN_DEADLINE_MS + 3_000);
-      expect(maxLagMs).toBeLessThan(250);
+      expect(tookMs).toBeLessThan(PATTERN_DEADLINE_MS + 5_000);
+      // On the event loop these take seconds to minutes; a busy CI machine lags far less.
+      expect(maxLagMs).toBeLessThan(2_000);
     });
   }
 
   it('keeps answering other tests while one overruns, and after it', async () => {
-    const slow = rejection(testPattern(compilePattern('(a|a)*c'), 'a'.repeat(40)));
-    const began = performance.now();
+    let slowSettled = false;
+    const slow = rejection(testPattern(compilePattern('(a|a)*c'), 'a'.repeat(40))).finally(() => {
+      slowSettled = true;
+    });
     expect(await testPattern(compilePattern('READY'), 'x\nREADY\n')).toBe(true);
-    expect(performance.now() - began).toBeLessThan(PATTERN_DEADLINE_MS);
+    // Answered by the second worker while the first still runs the slow pattern.
+    expect(slowSettled).toBe(false);
     expect(isOrchflowError(await slow)).toBe(true);
     // The overrunning worker was replaced.
     expect(await testPattern(compilePattern('a+c'), 'aaac')).toBe(true);
@@ -141,8 +145,8 @@ describe('terminal_wait with a catastrophic pattern', { timeout: 90_000 }, () =>
       expect(textOf(value.result)).toContain(`took longer than ${PATTERN_DEADLINE_MS} ms on the output`);
       expect(value.tookMs).toBeLessThan(1_000 + PATTERN_DEADLINE_MS + 6_000);
       expect(value.list.isError).toBeFalsy();
-      expect(value.listMs).toBeLessThan(500);
-      expect(maxLagMs).toBeLessThan(250);
+      expect(value.listMs).toBeLessThan(3_000);
+      expect(maxLagMs).toBeLessThan(2_000);
       await client.callTool({ name: 'terminal_kill', arguments: { terminal_id: started.terminal_id } });
     });
   }
