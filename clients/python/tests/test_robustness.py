@@ -27,6 +27,7 @@ from orchflow import (
     PayloadTooLarge,
     PROTOCOL_VERSION,
     PolicyDenied,
+    TerminalInfo,
     TerminalList,
     TerminalNotFound,
     Timeout,
@@ -449,5 +450,9 @@ async def test_list_terminals_keeps_the_unreachable_nodes_of_a_partial_listing(p
     assert [t.id for t in partial] == ["t-1"] and partial.unreachable_nodes == ["node-b", "node-c"]
     assert "unreachable_nodes=['node-b', 'node-c']" in repr(partial)
     assert complete.unreachable_nodes == [] and [t.id for t in complete] == ["t-1"]
+    assert partial[0].exit_reason is None
+    # A terminal of a lost node is listed exited, with why.
+    lost = TerminalInfo.from_wire({**TERMINAL_INFO, "state": "exited", "exitCode": None, "exitReason": "node-lost"})
+    assert lost.state == "exited" and lost.exit_reason == "node-lost"
     assert TerminalList() == [] and TerminalList().unreachable_nodes == []
     await orch.close()

@@ -87,6 +87,9 @@ class TerminalInfo:
     pausable: bool | None = None
     #: Who holds the floor (``{name, kind, since}``), when someone does.
     floor: dict[str, Any] | None = None
+    #: Why an exited terminal counts as exited when its exit was concluded, not seen:
+    #: ``"node-lost"`` for a terminal of a cluster node that is gone (it may come back).
+    exit_reason: str | None = None
 
     @classmethod
     def from_wire(cls, raw: dict[str, Any]) -> TerminalInfo:
@@ -107,6 +110,7 @@ class TerminalInfo:
             cwd=raw.get("cwd"),
             pausable=raw.get("pausable"),
             floor=raw.get("floor"),
+            exit_reason=raw.get("exitReason"),
         )
 
 
