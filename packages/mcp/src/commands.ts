@@ -2,8 +2,8 @@
 // in the terminal's record (so a yielded `terminal_run` can be picked up by `terminal_wait`);
 // `waitFor` sleeps until the command ends, a pattern appears, output goes quiet, or the time is up,
 // woken by output and completion rather than by polling.
-import type { ExecResult } from '@orchflow/protocol';
-import { testPattern } from './pattern-pool';
+import { ErrorCode, type ExecResult, OrchflowError } from '@orchflow/protocol';
+import { PATTERN_DEADLINE_MS, testPattern } from './pattern-pool';
 import { PROGRESS_HEARTBEAT_MS } from './progress';
 import type { CommandRecord, TerminalRecord } from './terminal-record';
 
@@ -176,26 +176,49 @@ function outputCannotCome(record: TerminalRecord, during: CommandRecord | undefi
   return record.endOffset >= during.endOffset;
 }
 
+/** The share of a wait's time its pattern tests may take (see PatternProbe). */
+const PATTERN_SHARE = 0.25;
+
 /**
  * An output wait's pattern, tested in a worker thread (pattern-pool.ts) against the new output,
  * bounded by the window as before: a pattern never runs on the event loop, however slow it is on
  * the text. A test that overruns its deadline rejects (InvalidParams), failing the wait. The same
- * text is not tested twice (a wake-up without new output).
+ * text is not tested twice (a wake-up without new output). And a pattern just under the deadline,
+ * tested again at every chunk of a long wait, would keep a worker (a core) busy for the whole wait:
+ * a wait's tests may use at most a quarter of the time it has lasted, after a first allowance of
+ * one deadline, or the wait fails (InvalidParams) — an ordinary pattern takes well under 1 %.
  */
-class PatternProbe {
+export class PatternProbe {
   private tested: string | undefined;
+  private spentMs = 0;
+  private readonly began: number;
 
   constructor(
-    private readonly record: TerminalRecord,
+    private readonly record: Pick<TerminalRecord, 'plain' | 'recentOutput'>,
     private readonly pattern: RegExp,
     private readonly fromOffset: number,
-  ) {}
+    /** The test (a worker's, see pattern-pool.ts) and the clock; replaceable for tests. */
+    private readonly test: typeof testPattern = testPattern,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.began = now();
+  }
 
+  /** Whether the pattern matches the output so far; rejects (InvalidParams) past the deadline or the share. */
   async matches(): Promise<boolean> {
     const text = this.record.plain(this.record.recentOutput(this.fromOffset));
     if (text === this.tested) return false;
-    const matched = await testPattern(this.pattern, text);
+    const matched = await this.test(this.pattern, text, (ms) => {
+      this.spentMs += ms;
+    });
     this.tested = text;
+    const allowedMs = PATTERN_DEADLINE_MS + PATTERN_SHARE * (this.now() - this.began);
+    if (!matched && this.spentMs > allowedMs) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `pattern '${this.pattern.source}' spent ${Math.round(this.spentMs)} ms testing the output of this wait, more than ${PATTERN_SHARE * 100} % of the time it waited; simplify it: avoid alternatives or repetitions that can match the same text, such as (a|a)* or .*.*`,
+      );
+    }
     return matched;
   }
 }

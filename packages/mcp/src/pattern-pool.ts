@@ -39,7 +39,9 @@ parentPort.on('message', (job) => {
       key = wanted;
     }
     regex.lastIndex = 0;
-    reply = { id: job.id, matched: regex.test(job.text) };
+    const began = performance.now();
+    const matched = regex.test(job.text);
+    reply = { id: job.id, matched, ms: performance.now() - began };
   } catch (error) {
     reply = { id: job.id, error: String((error && error.message) || error) };
   }
@@ -56,6 +58,8 @@ interface TestRequest {
 interface TestReply {
   id: number;
   matched?: boolean;
+  /** How long the test took in the worker. */
+  ms?: number;
   error?: string;
 }
 
@@ -73,8 +77,13 @@ function startWorker(): Worker {
 /**
  * Whether `pattern` matches `text`, tested in a worker thread. Rejects with InvalidParams when the
  * test takes longer than {@link PATTERN_DEADLINE_MS} (or the pattern fails on the text).
+ * `spent` hears how long the test ran in the worker, in ms.
  */
-export async function testPattern(pattern: RegExp, text: string): Promise<boolean> {
+export async function testPattern(
+  pattern: RegExp,
+  text: string,
+  spent?: (ms: number) => void,
+): Promise<boolean> {
   pool ??= new DeadlinePool({ start: startWorker, size: POOL_SIZE, deadlineMs: PATTERN_DEADLINE_MS });
   const outcome = await pool.run({ source: pattern.source, flags: pattern.flags, text });
   // The pattern is what the agent can change: InvalidParams, quoting it.
@@ -82,6 +91,7 @@ export async function testPattern(pattern: RegExp, text: string): Promise<boolea
     new OrchflowError(ErrorCode.InvalidParams, `pattern '${pattern.source}' ${what}`);
   if ('reply' in outcome) {
     const { reply } = outcome;
+    spent?.(reply.ms ?? 0);
     if (reply.error === undefined) return reply.matched === true;
     throw refused(`failed on the output: ${reply.error}; simplify it`);
   }

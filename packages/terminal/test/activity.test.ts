@@ -180,6 +180,18 @@ describe('a PTY terminal', { timeout: 60_000 }, () => {
     expect((await run).stdout).toContain('woke');
   });
 
+  test('keeps a program that relays another terminal running while what it runs works (script)', async () => {
+    const t = await spawn();
+    // script(1) polls the terminal, its own PTY's master and a signalfd, all for input.
+    const run = t.execute(`script -q -c 'sleep 2; echo relayed' /dev/null`, { timeoutMs: 60_000 });
+    expect(await waitForActivity(t, 'running')).toMatchObject({ activity: 'running' });
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      expect(t.activity().activity).toBe('running');
+    }
+    expect((await run).stdout).toContain('relayed');
+  });
+
   test('keeps a server that also listens for keys running, not awaiting input', async () => {
     const t = await spawn();
     const server =

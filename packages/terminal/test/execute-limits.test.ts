@@ -8,6 +8,7 @@ import { isOrchflowError } from '@orchflow/protocol';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { cleanTerminalOutput } from '../src/exec/clean';
 import { Terminal } from '../src/terminal';
+import { hasShell } from './fixture';
 
 let dir: string;
 let t: Terminal;
@@ -63,7 +64,7 @@ describe('timeouts', () => {
     expect((await t.execute('echo alive')).stdout).toBe('alive\n');
   });
 
-  test('zsh abandons the rest of the line after a SIGKILLed job too', async () => {
+  test.runIf(hasShell('zsh'))('zsh abandons the rest of the line after a SIGKILLed job too', async () => {
     const zsh = await Terminal.spawn({ shell: 'zsh', cwd: dir });
     onTestFinished(() => zsh.kill().then(() => undefined));
     const after = join(dir, 'after-zsh');

@@ -4,8 +4,12 @@
 // while they work (an idle pool never keeps a process alive), and one that overruns the deadline,
 // fails or exits is dropped — terminated if need be — and its job reported lost; the next job
 // starts a fresh worker. Jobs wait in order for a free worker, and a job's deadline starts when a
-// worker takes it.
+// worker takes it — for a fresh worker, once it is running: starting a thread takes tens of
+// milliseconds, more on a loaded machine, and that is not the job's doing.
 import type { Worker } from 'node:worker_threads';
+
+// How long a fresh worker may take to come up, beyond the deadline, before its job is lost.
+const STARTUP_ALLOWANCE_MS = 10_000;
 
 /** Why a job got no answer. */
 export type PoolLoss =
@@ -35,6 +39,8 @@ interface Job<Reply> {
 
 interface Slot<Reply> {
   worker: Worker;
+  /** The worker's thread runs (its `online` came). */
+  online: boolean;
   job?: Job<Reply>;
   timer?: NodeJS.Timeout;
 }
@@ -58,7 +64,17 @@ export class DeadlinePool<Request extends object, Reply extends { id: number }> 
 
   private pump(): void {
     while (this.queue.length > 0) {
-      const slot = this.idle.pop() ?? (this.slots.size < this.options.size ? this.spawn() : undefined);
+      let slot = this.idle.pop();
+      if (!slot && this.slots.size < this.options.size) {
+        try {
+          slot = this.spawn();
+        } catch (error) {
+          // No worker could be started (no threads left, a bad worker file): this job is lost,
+          // not left queued, and nothing is thrown from a timer or an event handler.
+          (this.queue.shift() as Job<Reply>).settle({ lost: { kind: 'error', error: error as Error } });
+          continue;
+        }
+      }
       if (!slot) return;
       this.assign(slot, this.queue.shift() as Job<Reply>);
     }
@@ -66,7 +82,13 @@ export class DeadlinePool<Request extends object, Reply extends { id: number }> 
 
   private spawn(): Slot<Reply> {
     const worker = this.options.start();
-    const slot: Slot<Reply> = { worker };
+    const slot: Slot<Reply> = { worker, online: false };
+    worker.once('online', () => {
+      slot.online = true;
+      if (!slot.job) return;
+      clearTimeout(slot.timer);
+      this.startDeadline(slot, 0);
+    });
     worker.on('message', (reply: Reply) => this.answered(slot, reply));
     worker.on('error', (error: Error) => this.lost(slot, { kind: 'error', error }));
     worker.on('exit', (code: number) => this.lost(slot, { kind: 'exit', code }));
@@ -77,12 +99,17 @@ export class DeadlinePool<Request extends object, Reply extends { id: number }> 
   private assign(slot: Slot<Reply>, job: Job<Reply>): void {
     slot.job = job;
     slot.worker.ref();
+    // A thread that never comes up must not hold its job forever either.
+    this.startDeadline(slot, slot.online ? 0 : STARTUP_ALLOWANCE_MS);
+    slot.worker.postMessage(job.request);
+  }
+
+  private startDeadline(slot: Slot<Reply>, allowanceMs: number): void {
     const ms = this.options.deadlineMs;
     slot.timer = setTimeout(() => {
       this.lost(slot, { kind: 'deadline', ms });
       void slot.worker.terminate();
-    }, ms);
-    slot.worker.postMessage(job.request);
+    }, ms + allowanceMs);
   }
 
   private answered(slot: Slot<Reply>, reply: Reply): void {

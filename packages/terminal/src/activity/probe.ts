@@ -28,6 +28,9 @@ export interface ForegroundView {
   readerPid?: number;
 }
 
+// The master side of a pseudo-terminal, as /proc/<pid>/fd links name it.
+const PTY_MASTER = /^\/dev\/(pts\/)?ptmx$/;
+
 const isTerminal = (target: string | undefined): boolean =>
   target !== undefined && /^\/dev\/(pts\/|tty|console)/.test(target);
 
@@ -132,7 +135,11 @@ function epollWatchesTerminal(pid: number, epfd: number): boolean {
   );
 }
 
-/** True when `pid` watches a terminal for input among `watched`, and no socket at all. */
+/**
+ * True when `pid` watches a terminal for input among `watched`, and no socket and no terminal's
+ * master side at all: a program that relays another terminal (`script`, `asciinema rec`,
+ * `unbuffer`, expect) waits on the same set while the program it runs works.
+ */
 function watchesTerminal(pid: number, watched: readonly { fd: number; input: boolean }[]): boolean {
   let terminal = false;
   for (const { fd, input } of watched) {
@@ -142,7 +149,7 @@ function watchesTerminal(pid: number, watched: readonly { fd: number; input: boo
     } catch {
       continue;
     }
-    if (target.startsWith('socket:')) return false;
+    if (target.startsWith('socket:') || PTY_MASTER.test(target)) return false;
     if (input && isTerminal(target)) terminal = true;
   }
   return terminal;

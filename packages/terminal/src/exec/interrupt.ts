@@ -10,7 +10,8 @@
 // (`slow; rm -rf out` runs the `rm`): only a shell that is interrupted itself abandons the line
 // once its job is gone. So the shell gets a SIGINT of its own just before its job's SIGKILL. A
 // shell that ignores SIGINT (`trap '' INT`) cannot be made to abandon the line: its terminal is
-// ended instead, before the job is, so nothing after the timed-out job runs.
+// ended instead, before the job is, so nothing after the timed-out job runs. A shell with a SIGINT
+// trap of its own runs it and goes on; /proc cannot tell that trap from the shell's own handler.
 //
 // A ^C typed before the shell has read the command line would not interrupt the command: the
 // line discipline flushes the terminal's input along with it (no `noflsh`), so the line is dropped

@@ -65,15 +65,26 @@ export function shellState(pid: number): ShellState {
   return call.nr !== calls.read || isTerminal(pid, call.fd) ? 'idle' : 'busy';
 }
 
-function currentSyscall(pid: number): 'running' | { nr: number; fd: number; args: number[] } | undefined {
+/** A blocked system call as /proc tells it: its number, its six arguments, and the line itself. */
+interface Syscall {
+  nr: number;
+  /** The first argument as a number (the fd of a read). */
+  fd: number;
+  /** The arguments as the registers hold them (a C library may sign-extend an int: `-1` is 2^64 - 1). */
+  args: bigint[];
+  text: string;
+}
+
+function currentSyscall(pid: number): 'running' | Syscall | undefined {
   try {
     // "<nr> <arg1 hex> … <arg6 hex> <sp> <pc>", or "running" for a task on (or waiting for) a CPU.
     const text = readFileSync(`/proc/${pid}/syscall`, 'utf8');
     if (text.startsWith('running')) return 'running';
     const [nr, ...rest] = text.trim().split(' ');
-    // User-space addresses (below 2^47) are exact as numbers.
-    const args = rest.slice(0, 6).map((arg) => Number.parseInt(arg, 16));
-    const call = { nr: Number.parseInt(nr ?? '', 10), fd: args[0] ?? Number.NaN, args };
+    const args = rest.slice(0, 6).map((arg) => (/^0x[0-9a-f]+$/.test(arg) ? BigInt(arg) : -1n));
+    const first = args[0] ?? -1n;
+    const fd = first >= 0n && first < 2n ** 31n ? Number(first) : Number.NaN;
+    const call = { nr: Number.parseInt(nr ?? '', 10), fd, args, text };
     return Number.isInteger(call.nr) ? call : undefined;
   } catch {
     return undefined;
@@ -117,7 +128,12 @@ export function blockedWait(pid: number): BlockedWait | undefined {
   const call = calls ? currentSyscall(pid) : undefined;
   if (!calls || call === undefined || call === 'running') return undefined;
   if (calls.epoll.has(call.nr)) return { kind: 'epoll', epfd: call.fd };
-  if (call.nr !== calls.read) return pollWait(pid, calls, call.nr, call.args);
+  if (call.nr !== calls.read) {
+    const wait = pollWait(pid, calls, call);
+    // The memory was read after the system call was: only if the process still sits in the same
+    // call were its fd sets the ones it waits on.
+    return wait && syscallText(pid) === call.text ? wait : undefined;
+  }
   try {
     return { kind: 'read', target: readlinkSync(`/proc/${pid}/fd/${call.fd}`) };
   } catch {
@@ -131,12 +147,17 @@ export function blockedWait(pid: number): BlockedWait | undefined {
  * timeout is a program that also works on a clock (top's refresh, an editor's autosave): not a
  * wait for input.
  */
-function pollWait(pid: number, calls: Syscalls, nr: number, args: number[]): BlockedWait | undefined {
-  const [a1 = 0, a2 = 0, a3 = 0, , a5 = 0] = args;
+function pollWait(pid: number, calls: Syscalls, call: Syscall): BlockedWait | undefined {
+  const { nr } = call;
+  const [p1 = 0n, p2 = 0n, p3 = 0n, , p5 = 0n] = call.args;
+  // Counts and addresses; user-space addresses are below 2^47, exact as numbers.
+  const a1 = p1 < 2n ** 53n ? Number(p1) : -1;
+  const a2 = p2 < 2n ** 53n ? Number(p2) : -1;
   if (nr === calls.poll || nr === calls.ppoll) {
-    // poll(fds, nfds, timeout ms: negative waits forever); ppoll(fds, nfds, timespec or NULL, …).
-    const forever = nr === calls.poll ? (a3 | 0) < 0 : a3 === 0;
-    if (!forever || a2 < 1 || a2 > MAX_POLLED_FDS) return undefined;
+    // poll(fds, nfds, timeout ms: negative waits forever, as an int whatever the register's upper
+    // half holds); ppoll(fds, nfds, timespec or NULL, …).
+    const forever = nr === calls.poll ? BigInt.asIntN(32, p3) < 0n : p3 === 0n;
+    if (!forever || a1 < 0 || a2 < 1 || a2 > MAX_POLLED_FDS) return undefined;
     const memory = readMemory(pid, a1, a2 * 8);
     if (!memory) return undefined;
     const fds: number[] = [];
@@ -148,7 +169,7 @@ function pollWait(pid: number, calls: Syscalls, nr: number, args: number[]): Blo
   }
   if (nr === calls.select || nr === calls.pselect6) {
     // select(nfds, readfds, writefds, exceptfds, timeout or NULL); pselect6 likewise.
-    if (a5 !== 0 || a2 === 0 || a1 < 1 || a1 > 1024) return undefined;
+    if (p5 !== 0n || a2 <= 0 || a1 < 1 || a1 > 1024) return undefined;
     const memory = readMemory(pid, a2, Math.ceil(a1 / 8));
     if (!memory) return undefined;
     const fds: number[] = [];
@@ -158,6 +179,15 @@ function pollWait(pid: number, calls: Syscalls, nr: number, args: number[]): Blo
     return fds.length > MAX_POLLED_FDS ? undefined : { kind: 'poll', fds };
   }
   return undefined;
+}
+
+/** /proc/<pid>/syscall as it reads now. */
+function syscallText(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/syscall`, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** `length` bytes of `pid`'s memory at `address` (needs the access /proc/<pid>/syscall needs too). */
