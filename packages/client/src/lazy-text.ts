@@ -75,7 +75,14 @@ export function copyData<T extends object>(from: { data: string }, to: T): T & {
  * would read it, and so decode it).
  */
 export function withFields<T extends object>(fields: T, overrides: Partial<T>): T {
-  if (!(fields as Holder)[SOURCE]) return { ...fields, ...overrides };
-  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(fields)) as T;
-  return Object.assign(copy, overrides);
+  const source = (fields as Holder)[SOURCE];
+  if (!source) return { ...fields, ...overrides };
+  // Every field but `data` as a plain value, then `data` lazy again. Copying the property
+  // descriptors instead cost ~20 µs per output chunk (the copy became a dictionary-mode object).
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) {
+    if (key !== 'data') copy[key] = (fields as Record<string, unknown>)[key];
+  }
+  Object.assign(copy, overrides);
+  return define(copy, source) as T;
 }

@@ -17,19 +17,29 @@ export interface OutputFields {
   nextOffset?: number;
 }
 
-const OutputMeta = z.object({ subscriptionId, offset, nextOffset: z.optional(offset) });
+const isOffset = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 
 /**
  * `terminal.output` as the client reads it. Checked as a whole rather than field by field: an
  * object schema reads every field, and reading `data` would decode a binary frame's bytes that a
- * reader may never want as text (see lazy-text.ts). Valid params pass through as they are.
+ * reader may never want as text (see lazy-text.ts). Checked by hand, not with a second schema:
+ * this runs for every output chunk. Valid params pass through as they are.
  */
-export const OutputParams = z.custom<OutputFields, OutputFields>(
-  (value) =>
-    z.safeParse(OutputMeta, value).success &&
-    (lazyBytesOf(value as object) !== undefined || typeof (value as { data?: unknown }).data === 'string'),
-  'terminal.output params need data (a string), offset and nextOffset (integers ≥ 0) and subscriptionId (a string)',
-);
+export const OutputParams = z.custom<OutputFields, OutputFields>((value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const params = value as {
+    subscriptionId?: unknown;
+    offset?: unknown;
+    nextOffset?: unknown;
+    data?: unknown;
+  };
+  return (
+    (params.subscriptionId === undefined || typeof params.subscriptionId === 'string') &&
+    isOffset(params.offset) &&
+    (params.nextOffset === undefined || isOffset(params.nextOffset)) &&
+    (lazyBytesOf(params) !== undefined || typeof params.data === 'string')
+  );
+}, 'terminal.output params need data (a string), offset and nextOffset (integers ≥ 0) and subscriptionId (a string)');
 
 /** `terminal.gap` as the client reads it. */
 export const GapParams = z.object({ subscriptionId, from: offset, to: offset });
