@@ -78,6 +78,9 @@ def test_sync_facade_over_a_unix_socket(unix_server: Server) -> None:
         (Orchestrator.list_terminals, orchflow.Orchestrator.list_terminals),
         (Orchestrator.metrics, orchflow.Orchestrator.metrics),
         (Terminal.execute, orchflow.Terminal.execute),
+        (Orchestrator.connect, orchflow.Orchestrator.connect),
+        (Orchestrator.sidecar, orchflow.Orchestrator.sidecar),
+        (Orchestrator.batch_execute, orchflow.Orchestrator.batch_execute),
     ],
 )
 def test_sync_facade_mirrors_the_async_signatures(sync_method: Any, async_method: Any) -> None:

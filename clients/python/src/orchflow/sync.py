@@ -21,7 +21,8 @@ from concurrent.futures import Future
 from typing import Any, Literal, TypeVar
 
 from . import client as _client
-from .client import ConnectOptions
+from .client import ConnectOptions, ReconnectOptions
+from .policy import PolicyLike
 from .streams import OutputStream
 from .terminal import Terminal as _AsyncTerminal
 from .transaction import Transaction as _AsyncTransaction
@@ -220,14 +221,66 @@ class Orchestrator:
         self._inner = inner
 
     @classmethod
-    def connect(cls, url_or_options: str | ConnectOptions, **kwargs: Any) -> Orchestrator:
-        """Connects to a running server (``ws://``, ``wss://``, ``unix:PATH``)."""
-        return cls(_run(_client.Orchestrator.connect(url_or_options, **kwargs)))
+    def connect(
+        cls,
+        url_or_options: str | ConnectOptions,
+        *,
+        token: str | None = None,
+        client_name: str | None = None,
+        request_timeout: float | None = None,
+        reconnect: ReconnectOptions | bool | None = None,
+    ) -> Orchestrator:
+        """Connects to a running server (``ws://``, ``wss://``, ``unix:PATH``; arguments as in the async API)."""
+        return cls(
+            _run(
+                _client.Orchestrator.connect(
+                    url_or_options,
+                    token=token,
+                    client_name=client_name,
+                    request_timeout=request_timeout,
+                    reconnect=reconnect,
+                )
+            )
+        )
 
     @classmethod
-    def sidecar(cls, command: Sequence[str] | None = None, **kwargs: Any) -> Orchestrator:
-        """Starts and connects to an ``orchflow serve --stdio`` sidecar."""
-        return cls(_run(_client.Orchestrator.sidecar(command, **kwargs)))
+    def sidecar(
+        cls,
+        command: Sequence[str] | None = None,
+        *,
+        policy: PolicyLike | None = None,
+        tokens_file: str | None = None,
+        token: str | None = None,
+        extra_args: Sequence[str] = (),
+        cwd: str | None = None,
+        env: Mapping[str, str] | None = None,
+        inherit_stderr: bool = False,
+        client_name: str = "orchflow-python",
+        request_timeout: float = 30.0,
+        max_restarts: int = 3,
+        restart_window: float = 60.0,
+        stop_grace: float = 3.0,
+    ) -> Orchestrator:
+        """Starts and connects to an ``orchflow serve --stdio`` sidecar (arguments as in the async API)."""
+        return cls(
+            _run(
+                _client.Orchestrator.sidecar(
+                    command,
+                    policy=policy,
+                    tokens_file=tokens_file,
+                    token=token,
+                    extra_args=extra_args,
+                    cwd=cwd,
+                    env=env,
+                    inherit_stderr=inherit_stderr,
+                    client_name=client_name,
+                    request_timeout=request_timeout,
+                    max_restarts=max_restarts,
+                    restart_window=restart_window,
+                    stop_grace=stop_grace,
+                )
+            )
+        )
 
     @property
     def aio(self) -> _client.Orchestrator:
@@ -310,8 +363,15 @@ class Orchestrator:
         """Runs ``script`` in a fresh terminal, kills it (also on failure) and returns the ExecResult."""
         return _run(self._inner.run_script(script, agent_id, timeout=timeout, **spawn))
 
-    def batch_execute(self, commands: Sequence[Command | tuple[Terminal | _AsyncTerminal | str, str]], **options: Any) -> list[BatchItem]:
-        """Runs several commands."""
+    def batch_execute(
+        self,
+        commands: Sequence[Command | tuple[Terminal | _AsyncTerminal | str, str]],
+        *,
+        mode: Literal["sequential", "parallel"] | None = None,
+        stop_on_error: bool | None = None,
+        wait_for_floor: bool | None = None,
+    ) -> list[BatchItem]:
+        """Runs several commands (arguments as in the async API)."""
         converted: list[Command | tuple[_AsyncTerminal | str, str]] = []
         for entry in commands:
             if isinstance(entry, Command):
@@ -319,7 +379,9 @@ class Orchestrator:
             else:
                 target, command = entry
                 converted.append((target.id if isinstance(target, Terminal) else target, command))
-        return _run(self._inner.batch_execute(converted, **options))
+        return _run(
+            self._inner.batch_execute(converted, mode=mode, stop_on_error=stop_on_error, wait_for_floor=wait_for_floor)
+        )
 
     def transaction(self) -> Transaction:
         """Opens a transaction."""
