@@ -104,10 +104,12 @@ export async function testPattern(
   if (lost.kind === 'error' && lost.error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
     throw refused('ran out of memory on the output; simplify it');
   }
-  throw new OrchflowError(
-    ErrorCode.InternalError,
+  const what =
     lost.kind === 'error'
       ? `testing the pattern failed: ${lost.error.message}`
-      : `the pattern worker exited with code ${lost.code}`,
+      : `the pattern worker exited with code ${lost.code}`;
+  throw new OrchflowError(
+    ErrorCode.InternalError,
+    `${what}; wait again (a fresh worker takes the next test)`,
   );
 }

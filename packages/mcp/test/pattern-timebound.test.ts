@@ -152,32 +152,18 @@ describe('terminal_wait with a catastrophic pattern', { timeout: 90_000 }, () =>
       command: 'echo one; sleep 0.3; echo READY-7; sleep 0.3; echo two',
       yield_ms: 0,
     });
-    const matched = structured<CommandReport>(
-      'terminal_wait',
-      await client.callTool({
-        name: 'terminal_wait',
-        arguments: {
-          terminal_id: started.terminal_id,
-          until: 'output',
-          pattern: '^READY-\\d+$',
-          timeout_ms: 30_000,
-        },
-      }),
-    );
+    const wait = async (pattern: string) =>
+      structured<CommandReport>(
+        'terminal_wait',
+        await client.callTool({
+          name: 'terminal_wait',
+          arguments: { terminal_id: started.terminal_id, until: 'output', pattern, timeout_ms: 30_000 },
+        }),
+      );
+    const matched = await wait('^READY-\\d+$');
     expect(matched.condition_met).toBe(true);
     expect(matched.output).toContain('READY-7');
-    const never = structured<CommandReport>(
-      'terminal_wait',
-      await client.callTool({
-        name: 'terminal_wait',
-        arguments: {
-          terminal_id: started.terminal_id,
-          until: 'output',
-          pattern: 'NEVER',
-          timeout_ms: 30_000,
-        },
-      }),
-    );
+    const never = await wait('NEVER');
     // The command ended with all its output seen: the wait ends unmet, without waiting it out.
     expect(never.condition_met).toBe(false);
     expect(never.status).toBe('exited');

@@ -7,7 +7,7 @@
 // and epoll entries, so a poll tick stays cheap however many processes a job forked.
 // /proc files are read as 'utf8' (why: process/procfs.ts).
 import { readFileSync, readlinkSync } from 'node:fs';
-import { blockedWait } from '../exec/prompt-check';
+import { blockedWait } from '../process/blocked-wait';
 import { readProcStat } from '../process/procfs';
 
 /** Processes a probe examines at most (the foreground group's, found from the root down). */
