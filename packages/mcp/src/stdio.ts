@@ -8,6 +8,10 @@ import type { JSONRPCMessage, McpServer, ServerNotifier } from '@modelcontextpro
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ListenWatcher } from './listen';
 import type { OrchflowMcpServer } from './server';
+import { reportParseErrors } from './stdio-parse-errors';
+
+/** The SDK stdio reader's buffer: a line longer than this closes the connection. */
+const SDK_READ_BUFFER_BYTES = 10 * 1024 * 1024;
 
 /** Options of {@link serveMcpStdio}. */
 export interface McpStdioOptions {
@@ -15,7 +19,10 @@ export interface McpStdioOptions {
   stdin?: Readable;
   /** Default `process.stdout`. */
   stdout?: Writable;
-  /** Hears transport and protocol errors (reporting only). */
+  /**
+   * Hears transport and protocol errors (reporting only), including each stdin line that is not
+   * JSON (the client is also answered with JSON-RPC's -32700 for it).
+   */
   onError?: (error: Error) => void;
 }
 
@@ -42,8 +49,19 @@ export function serveMcpStdio(mcp: OrchflowMcpServer, options: McpStdioOptions =
   // The transport also closes on its own (a message over its 10 MiB buffer, a broken stdout) and
   // then only pauses stdin: without this the server would stay up answering nothing.
   chainOnClose(transport, markClosed);
+  // Lines the SDK drops are answered and reported (briefly) by reportParseErrors below.
+  dropSchemaErrors(transport);
   const stopListens = watchListens(transport, mcp, () => modern);
-  void closed.then(stopListens);
+  const stopParseErrors = reportParseErrors(
+    stdin,
+    stdout,
+    (error) => options.onError?.(error),
+    SDK_READ_BUFFER_BYTES,
+  );
+  void closed.then(() => {
+    stopListens();
+    stopParseErrors();
+  });
   const handle = serveStdio(
     (ctx) => {
       const server = mcp.createServer();
@@ -71,6 +89,24 @@ function chainOnClose(transport: StdioServerTransport, then: () => void): void {
       then();
     },
     set: (next: (() => void) | undefined) => {
+      handler = next;
+    },
+  });
+}
+
+/**
+ * Keeps the schema rejections of the transport's reader (a line that is JSON but not a JSON-RPC
+ * message, reported as a dump of every union branch's issues) from the entry's `onerror`: the
+ * parse-error watcher answers and reports those lines itself. Other errors pass through.
+ */
+function dropSchemaErrors(transport: StdioServerTransport): void {
+  let handler: ((error: Error) => void) | undefined;
+  Object.defineProperty(transport, 'onerror', {
+    configurable: true,
+    get: () => (error: Error) => {
+      if (!Array.isArray((error as { issues?: unknown }).issues)) handler?.(error);
+    },
+    set: (next: ((error: Error) => void) | undefined) => {
       handler = next;
     },
   });
