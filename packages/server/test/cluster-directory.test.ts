@@ -1,7 +1,8 @@
 // ClusterDirectory's liveness on a real nats-server, fed by hand-written announcements in the KV
 // bucket: a node whose clock is far behind is live from its next heartbeat on, one whose clock is
 // far ahead is still declared lost when its heartbeats stop, and a node that restarts under the
-// same id (a new `startedAt`) is reported lost ('restarted') and then up, not merely updated.
+// same id (a new `startedAt`) is reported lost ('restarted') and then up, not merely updated; a node
+// lost by its TTL whose key is deleted afterwards (forgotten) is reported again, 'deleted'.
 import { ClusterDirectory, type NodeAnnouncement, openNodesBucket } from '@orchflow/client/node';
 import { describe, expect, it } from 'vitest';
 import { natsForTest, ncForTest, until } from './cluster-harness';
@@ -30,7 +31,7 @@ async function setup() {
   const nc = await ncForTest(nats.url);
   const kv = await openNodesBucket(nc, 'orchflow', TTL_MS);
   const put = (a: NodeAnnouncement) => kv.put(a.id, JSON.stringify(a));
-  return { nc, put };
+  return { nc, put, kv };
 }
 
 describe('ClusterDirectory: liveness on its own clock', () => {
@@ -70,6 +71,27 @@ describe('ClusterDirectory: liveness on its own clock', () => {
     await put(announcement('dead', { heartbeatAt: Date.now() - 10 * TTL_MS }));
     const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 50 });
     expect(directory.get('dead')).toBeUndefined();
+    directory.close();
+  });
+
+  it('a node lost by its TTL and then deleted is reported again as deleted (forgotten)', async () => {
+    const { nc, put, kv } = await setup();
+    const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 50 });
+    const lost: string[] = [];
+    directory.on('node-lost', (event) => lost.push(`${event.id}:${event.reason}`));
+    await put(announcement('gone'));
+    await until(() => directory.get('gone') !== undefined, 'the node live');
+    // Its heartbeats stop (no further put): lost by its TTL.
+    await until(() => lost.length === 1, 'the node lost', 20_000);
+    expect(lost).toEqual(['gone:ttl']);
+    await kv.delete('gone');
+    await until(() => lost.length === 2, 'the deletion seen');
+    expect(lost).toEqual(['gone:ttl', 'gone:deleted']);
+    // Deleting a key the directory never saw says nothing.
+    await kv.delete('never-seen');
+    await put(announcement('marker'));
+    await until(() => directory.get('marker') !== undefined, 'a later update');
+    expect(lost).toEqual(['gone:ttl', 'gone:deleted']);
     directory.close();
   });
 

@@ -237,6 +237,24 @@ describe('cluster router', { timeout: 120_000 }, () => {
     expect((await client.listTerminals()).find((t) => t.id === stalled.id)?.state).not.toBe('running');
   });
 
+  it('a node lost by its TTL and then forgotten (its key deleted) no longer makes a stop partial', async () => {
+    const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }]);
+    await client.spawnTerminal('a', { ...scripted, placement: { node: 'n2' } });
+    await client.spawnTerminal('a', { ...scripted, placement: { node: 'n1' } });
+    links.kill('n2', 'ttl');
+    expect(
+      ((await failure(client.killAll())).data as { unreachableNodes: string[] }).unreachableNodes,
+    ).toEqual(['n2']);
+    // An operator deletes the dead node's key: the directory reports it `deleted`.
+    links.kill('n2', 'deleted');
+    expect(await client.killAll()).toBe(0);
+    // Its terminal stays listed as lost, not running.
+    const listed = await client.listTerminals();
+    expect(listed.filter((t) => t.id.startsWith('n2_')).map((t) => [t.state, t.exitReason])).toEqual([
+      ['exited', 'node-lost'],
+    ]);
+  });
+
   it('a node that left cleanly does not make an emergency stop partial', async () => {
     const { links, client } = await cluster([{ id: 'n1' }, { id: 'n2' }]);
     await client.spawnTerminal('a', { ...scripted, placement: { node: 'n2' } });

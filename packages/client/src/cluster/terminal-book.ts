@@ -102,6 +102,8 @@ export class TerminalBook {
     this.known.delete(nodeId);
     this.lostNodes.set(nodeId, [...(this.lostNodes.get(nodeId) ?? []), ...exited, ...terminals]);
     if (mayStillRun && terminals.length > 0) this.maybeRunning.add(nodeId);
+    // A node lost by its TTL and then deleted (forgotten) or restarted: nothing of it runs now.
+    if (!mayStillRun) this.maybeRunning.delete(nodeId);
     return { terminals, subscriptions };
   }
 

@@ -8,7 +8,8 @@
 // Events: `node-up` (a node became live), `node-updated` (a live node's announcement changed, e.g.
 // its load), `node-lost` (no heartbeat for its TTL, its key was deleted, or it restarted: a new
 // `startedAt` under the same id means its terminals and sessions may be gone, so it is reported
-// lost and then up again).
+// lost and then up again). A node lost by its TTL is reported again, `deleted`, if its key is
+// deleted afterwards: an operator forgetting a node that is gone for good.
 // A nats-server that restarts without its JetStream store (a container without a volume) comes
 // back without the bucket, and a watch of the old bucket stays silent for good. So after every
 // NATS reconnect the directory asks for the bucket: gone or created anew, it creates it if need
@@ -34,6 +35,7 @@ export type NodeLostReason = 'ttl' | 'deleted' | 'restarted';
 export interface ClusterDirectoryEvents {
   'node-up': NodeAnnouncement;
   'node-updated': NodeAnnouncement;
+  /** A live node was lost; or (`deleted`) a node lost earlier by its TTL had its key deleted. */
   'node-lost': { id: string; reason: NodeLostReason; last: NodeAnnouncement };
 }
 
@@ -207,7 +209,9 @@ export class ClusterDirectory {
     if (known && known.revision >= entry.revision) return;
     if (entry.operation !== 'PUT') {
       this.entries.delete(entry.key);
-      if (known?.live) this.emit('node-lost', { id: entry.key, reason: 'deleted', last: known.announcement });
+      // Also for a node already lost by its TTL: deleting its key is how an operator says it is
+      // gone for good (its terminals then no longer count as possibly running).
+      if (known) this.emit('node-lost', { id: entry.key, reason: 'deleted', last: known.announcement });
       return;
     }
     const announcement = parseAnnouncement(entry.value);
