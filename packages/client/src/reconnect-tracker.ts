@@ -46,12 +46,18 @@ type Fields = Record<string, unknown>;
 
 /** Protocol state a reconnecting channel carries from one connection to the next. */
 export class ReconnectTracker {
-  /** Params of the client's `initialize`, replayed on every new connection. */
-  initParams: Fields | undefined;
+  // An ES private field, not `private`: it holds the token, which must not show in
+  // `util.inspect`/`JSON.stringify` of a client (loggers serialise objects they are handed).
+  #initParams: Fields | undefined;
   private readonly pending = new Map<RequestId, Pending>();
   private readonly subscriptions = new Map<string, TrackedSubscription>();
   private readonly serverToClient = new Map<string, string>();
   private counter = 0;
+
+  /** Params of the client's `initialize`, replayed on every new connection. */
+  get initParams(): Fields | undefined {
+    return this.#initParams;
+  }
 
   /** Records an outgoing message; returns it with subscription ids mapped to the server's. */
   outgoing(message: JsonRpcMessage, sent: boolean): JsonRpcMessage {
@@ -119,7 +125,7 @@ export class ReconnectTracker {
   private outgoingOne(item: JsonRpcSingleMessage, sent: boolean): JsonRpcSingleMessage {
     if (!('method' in item)) return item;
     const params = (item.params ?? {}) as Fields;
-    if (item.method === 'initialize') this.initParams = params;
+    if (item.method === 'initialize') this.#initParams = params;
     if (item.method === 'terminal.unsubscribe' && typeof params.subscriptionId === 'string') {
       const clientId = params.subscriptionId;
       this.subscriptions.delete(clientId);

@@ -38,12 +38,19 @@ export interface NatsClusterLinksOptions
 /** The `ClusterLinks` of a cluster reached over NATS. */
 export class NatsClusterLinks implements ClusterLinks {
   private readonly gate: ConnectionGate;
+  private readonly options: Omit<NatsClusterLinksOptions, 'token'>;
+  // An ES private field, not `private`: the token must not show in `util.inspect` or
+  // `JSON.stringify` of a client (loggers serialise objects they are handed).
+  readonly #token: NatsClusterLinksOptions['token'];
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly directory: ClusterDirectory,
-    private readonly options: NatsClusterLinksOptions = {},
+    options: NatsClusterLinksOptions = {},
   ) {
+    const { token, ...rest } = options;
+    this.options = rest;
+    this.#token = token;
     this.gate = new ConnectionGate(nc);
   }
 
@@ -64,7 +71,7 @@ export class NatsClusterLinks implements ClusterLinks {
     const { cluster, openTimeoutMs, maxMessageBytes, binaryOutput, keepTerminals, flowWindowBytes } =
       this.options;
     const reconnect = this.options.reconnect;
-    const token = typeof this.options.token === 'function' ? this.options.token() : this.options.token;
+    const token = typeof this.#token === 'function' ? this.#token() : this.#token;
     const connect = async () => {
       // Not while NATS is reconnecting: the request would be lost and wait out its timeout.
       await this.gate.ready(openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS);

@@ -101,19 +101,21 @@ export class HttpChannel implements IpcChannel {
   private readonly endpoint: string;
   private readonly http: HttpExchange;
   private readonly stream = new AbortController();
-  private token: string | undefined;
+  // ES private fields, not `private`: a bearer token must not show in `util.inspect` or
+  // `JSON.stringify` of a client (loggers serialise objects they are handed).
+  #token: string | undefined;
+  private readonly options: Omit<HttpChannelOptions, 'token'>;
   private session: string | undefined;
   private posting: Promise<unknown> = Promise.resolve();
   private failed = false;
   private lane: HttpUploadLane | undefined;
 
-  constructor(
-    url: string,
-    private readonly options: HttpChannelOptions = {},
-  ) {
+  constructor(url: string, options: HttpChannelOptions = {}) {
     checkUrl(url);
+    const { token, ...rest } = options;
+    this.options = rest;
     this.endpoint = `${url.replace(/\/+$/, '')}/v1/rpc`;
-    this.token = options.token;
+    this.#token = token;
     this.http = options.exchange ?? fetchExchange(options.fetch ?? globalThis.fetch.bind(globalThis));
   }
 
@@ -315,12 +317,12 @@ export class HttpChannel implements IpcChannel {
   private takeToken(message: JsonRpcMessage): void {
     const params = !Array.isArray(message) && 'params' in message ? message.params : undefined;
     const token = (params as { token?: unknown } | undefined)?.token;
-    if (typeof token === 'string') this.token ??= token;
+    if (typeof token === 'string') this.#token ??= token;
   }
 
   private headers(): Record<string, string> {
     const headers: Record<string, string> = {};
-    if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
+    if (this.#token !== undefined) headers.Authorization = `Bearer ${this.#token}`;
     if (this.session !== undefined) headers[HTTP_SESSION_HEADER] = this.session;
     return headers;
   }
