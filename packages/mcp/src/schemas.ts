@@ -72,6 +72,7 @@ export const CommandReportSchema = z.object({
   cancelled: z.boolean().optional(),
   error: z.string().optional(),
   condition_met: z.boolean().optional(),
+  shell_exited: z.boolean().optional(),
 });
 
 /** `terminal_wait` input. */

@@ -23,6 +23,11 @@ export interface CommandReport {
   /** Why the command ended without a result (cancelled, terminal gone). */
   error?: string;
   condition_met?: boolean;
+  /**
+   * True when the command ended its shell (`exit`, `exec`): that terminal is gone, and the next
+   * run without `terminal_id` starts a fresh shell (cwd, env and functions reset).
+   */
+  shell_exited?: boolean;
 }
 
 /** Output of a command still running: head and tail of its scrollback, as plain text. */
@@ -176,6 +181,7 @@ async function finishedReport(
     next_offset: end,
     cwd: result.cwd,
     duration_ms: Math.round(result.durationMs),
+    ...(result.shellExited ? { shell_exited: true } : {}),
   };
 }
 
@@ -198,6 +204,11 @@ export function renderReport(report: CommandReport): string {
     lines.push('(wait condition not met: timeout_ms ran out, or the command or the terminal ended first)');
   }
   if (report.error) lines.push(`ended without a result: ${report.error}`);
+  if (report.shell_exited) {
+    lines.push(
+      '(the command ended the shell: this terminal is gone; the next terminal_run without terminal_id starts a fresh shell, with cwd and env reset)',
+    );
+  }
   if (report.output) lines.push(report.output);
   if (report.truncated)
     lines.push(`(output truncated; offsets ${report.output_offset}..${report.next_offset})`);

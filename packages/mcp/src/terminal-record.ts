@@ -97,9 +97,15 @@ export class TerminalRecord {
     return this.redactText(this.id, plainText(raw));
   }
 
-  /** True once the terminal exited (as its activity reported) or the record was disposed. */
+  /**
+   * True once the terminal exited (as its activity reported, or as its last command's result said:
+   * that arrives before the exit event, and a run right after must not pick this shell) or the
+   * record was disposed.
+   */
   get exited(): boolean {
-    return this.disposed || this.activity?.activity === 'exited';
+    return (
+      this.disposed || this.activity?.activity === 'exited' || this.current?.result?.shellExited === true
+    );
   }
 
   /** True while a command started here has not ended. */
