@@ -359,6 +359,48 @@ describe('WebSocketServer: faults', () => {
     await second.close();
   });
 
+  it('lets only the same token adopt an orphan: a viewer or another agent cannot take it and kill it', async () => {
+    const { url, server, orch } = await startWs({ reconnectGraceMs: 60_000 });
+    const { client: first, drop } = await droppableClient(url, TOKENS.alice);
+    const terminal = await first.spawnTerminal('alice-1');
+    drop();
+    await until(() => server.orphanedTerminalCount === 1, 'the terminal to be orphaned');
+    // The viewer may read it, and bob may name it in a call that succeeds ($/ping ignores it); each
+    // then ends cleanly, which kills what its connection holds.
+    const viewer = await connectWebSocket(url, { token: TOKENS.viewer, reconnect: false });
+    await viewer.handle(terminal.info()).read();
+    await viewer.close();
+    const bob = await rawSocket(url);
+    await bob.initialize(TOKENS.bob);
+    bob.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: '$/ping', params: { terminalId: terminal.id } }),
+    );
+    expect((await bob.next()).result).toBeDefined();
+    bob.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: '$/shutdown' }));
+    expect((await bob.next()).result).toEqual(expect.objectContaining({ released: 0 }));
+    expect(orch.listTerminals({ state: 'running' }).map((t) => t.id)).toEqual([terminal.id]);
+    expect(server.orphanedTerminalCount).toBe(1);
+    // Its owner comes back and adopts it.
+    const back = await connectWebSocket(url, { token: TOKENS.alice, reconnect: false });
+    expect((await back.handle(terminal.info()).execute('echo mine')).stdout).toBe('mine\n');
+    expect(server.orphanedTerminalCount).toBe(0);
+    await back.close();
+    expect(orch.listTerminals({ state: 'running' })).toEqual([]);
+  });
+
+  it('keeps nothing for requests whose id no answer can carry back', async () => {
+    const { url, server } = await startWs();
+    const raw = await rawSocket(url);
+    await raw.initialize(TOKENS.admin);
+    // Answered with `id: null`: a tracked id would stay for the connection's life.
+    for (const id of [[1], { big: 'x'.repeat(1000) }, 1.5])
+      raw.send(JSON.stringify({ jsonrpc: '2.0', id, method: 'terminal.read', params: { terminalId: 't' } }));
+    for (let i = 0; i < 3; i++) expect((await raw.next()).id).toBeNull();
+    const [client] = [...(server as unknown as { clients: Set<{ leases: object }> }).clients];
+    const leases = client?.leases as unknown as { touches: Map<unknown, unknown>; spawns: Set<unknown> };
+    expect([leases.touches.size, leases.spawns.size]).toEqual([0, 0]);
+  });
+
   it('serves 50 concurrent clients for a bounded time with no errors and no lost output', async () => {
     // 50 shells starting at once on a loaded 2-core machine can take longer than the default 10 s
     // to show their first prompt; this test is about losing nothing, so they get a minute.

@@ -245,7 +245,7 @@ export class NodeSessions {
     // A session that keeps its terminals holds no leases: nothing is orphaned when it ends. It
     // grants nothing a caller could not get anyway (one session per REST-style request), and the
     // node's capacity and the principal's quotas still bound what it spawns.
-    const leases = keepTerminals ? undefined : this.leases.connection();
+    const leases = keepTerminals ? undefined : this.leases.connection(principal);
     const inFlight = new InFlightLimit(this.o.maxInFlight);
     const channel: NatsSessionChannel = new NatsSessionChannel({
       nc: this.o.nc,

@@ -155,7 +155,7 @@ export class HttpSessions {
       eventFormat,
       id: randomUUID(),
       principal,
-      leases: this.leases.connection(),
+      leases: this.leases.connection(principal),
     });
     this.sessions.set(session.id, session);
     void session.ended.then(() => {

@@ -312,6 +312,7 @@ export class WebSocketServer {
         if (!principal) throw new Error('no principal configured');
         releaseShare ??= this.connectionShares.take(principal);
         clearTimeout(authTimer);
+        leases.bind(principal);
         return principal;
       } catch (error) {
         // One guess per connection: the refusal goes out, then the socket closes.
