@@ -11,7 +11,7 @@ export const USAGE = `Usage:
   orchflow-par [options] --each PATTERN -- COMMAND... run COMMAND once in every matching directory
 
 Options:
-  -n, --jobs N            number of copies of COMMAND (each sees ORCHFLOW_PAR_INDEX=1..N)
+  -n, --jobs N            number of copies of COMMAND (each sees PAR_INDEX=1..N)
   -e, --each PATTERN      directories to run in, e.g. 'packages/*' (* and ? match within one
                           path segment); repeatable; unquoted shell-expanded lists work too
   -p, --max-parallel N    jobs running at once (default: CPU count, ${availableParallelism()} here)

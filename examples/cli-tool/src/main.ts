@@ -76,7 +76,9 @@ function planJobs(command: string, target: ParOptions['target'], cwd: string): J
       label: `#${i + 1}`,
       command,
       cwd,
-      env: { ORCHFLOW_PAR_INDEX: String(i + 1) },
+      // Not ORCHFLOW_*: the standard and locked policies reserve that namespace and refuse to
+      // spawn a terminal that sets it, so every job would fail on a default `orchflow serve --ws`.
+      env: { PAR_INDEX: String(i + 1) },
     }));
   }
   const dirs = expandDirectories(target.patterns, cwd);

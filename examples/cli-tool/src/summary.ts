@@ -1,6 +1,7 @@
 // The table printed after the jobs: one row per job with its status, exit code and duration,
-// then one line naming the jobs that did not pass.
+// then one line naming the jobs that did not pass (see failures.ts).
 import { formatDuration } from './duration';
+import { describeFailures } from './failures';
 import type { JobResult } from './jobs';
 import type { Style } from './output';
 
@@ -34,22 +35,9 @@ export function formatSummary(results: JobResult[], style: Style): string {
     bad.length === 0
       ? style.paint(`all ${results.length} jobs passed`, 32)
       : style.paint(
-          `${bad.length} of ${results.length} jobs did not pass: ${bad.map(describe).join(', ')}`,
+          `${bad.length} of ${results.length} jobs did not pass: ${describeFailures(results).join(', ')}`,
           31,
         ),
   );
   return `${out.join('\n')}\n`;
-}
-
-function describe(r: JobResult): string {
-  switch (r.status) {
-    case 'failed':
-      return `${r.job.label} (exit ${r.exitCode ?? r.signal ?? '?'})`;
-    case 'timeout':
-      return `${r.job.label} (timed out)`;
-    case 'aborted':
-      return `${r.job.label} (${r.reason ?? 'aborted'})`;
-    default:
-      return `${r.job.label} (${r.reason ?? r.status})`;
-  }
 }

@@ -5,9 +5,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Orchestrator } from '@orchflow/core';
-import { TokenAuthenticator, WebSocketServer } from '@orchflow/server';
+import { TokenAuthenticator, TokenPolicySchema, WebSocketServer } from '@orchflow/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobResult } from '../src/jobs';
 import { createStyle, LinePrefixer } from '../src/output';
+import { formatSummary } from '../src/summary';
 import { killSpawned, runMain, spawnBin } from './helpers';
 
 let root: string;
@@ -33,10 +35,7 @@ function row(stdout: string, label: string): string[] {
 
 describe.concurrent('orchflow-par (the executable)', () => {
   it('runs N copies, prefixes live output, prints the summary and exits 1 naming the failures', async () => {
-    const run = spawnBin(
-      ['-n', '3', '--', 'echo "hello $ORCHFLOW_PAR_INDEX"; exit $((ORCHFLOW_PAR_INDEX - 1))'],
-      root,
-    );
+    const run = spawnBin(['-n', '3', '--', 'echo "hello $PAR_INDEX"; exit $((PAR_INDEX - 1))'], root);
     expect(await run.exit).toBe(1);
     const out = run.output();
     for (const i of [1, 2, 3]) expect(out).toContain(`#${i} | hello ${i}\n`);
@@ -76,7 +75,7 @@ describe.concurrent('orchflow-par (the executable)', () => {
 
 describe('orchflow-par (embedded, through main)', () => {
   it('exits 0 when every job passes', async () => {
-    const run = await runMain(['-n', '2', '--', 'echo "ok $ORCHFLOW_PAR_INDEX"'], root);
+    const run = await runMain(['-n', '2', '--', 'echo "ok $PAR_INDEX"'], root);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('#1 | ok 1\n');
     expect(run.stdout).toContain('#2 | ok 2\n');
@@ -108,19 +107,12 @@ describe('orchflow-par (embedded, through main)', () => {
     // A barrier: each job announces itself, then waits until all three have — only possible in parallel.
     const barrier = join(root, 'barrier');
     mkdirSync(barrier);
-    const wait = `touch ${barrier}/$ORCHFLOW_PAR_INDEX; for i in $(seq 200); do [ $(ls ${barrier} | wc -l) -ge 3 ] && exit 0; sleep 0.1; done; exit 1`;
+    const wait = `touch ${barrier}/$PAR_INDEX; for i in $(seq 200); do [ $(ls ${barrier} | wc -l) -ge 3 ] && exit 0; sleep 0.1; done; exit 1`;
     const parallel = await runMain(['-n', '3', '-p', '3', '--', wait], root);
     expect(parallel.code).toBe(0);
 
     const serial = await runMain(
-      [
-        '-n',
-        '3',
-        '-p',
-        '1',
-        '--',
-        'echo "start $ORCHFLOW_PAR_INDEX"; sleep 0.2; echo "end $ORCHFLOW_PAR_INDEX"',
-      ],
+      ['-n', '3', '-p', '1', '--', 'echo "start $PAR_INDEX"; sleep 0.2; echo "end $PAR_INDEX"'],
       root,
     );
     expect(serial.code).toBe(0);
@@ -154,7 +146,7 @@ describe('orchflow-par (embedded, through main)', () => {
     mkdirSync(ready);
     const controller = new AbortController();
     const running = runMain(
-      ['-n', '2', '--', `touch ${ready}/$ORCHFLOW_PAR_INDEX; sleep 30`],
+      ['-n', '2', '--', `touch ${ready}/$PAR_INDEX; sleep 30`],
       root,
       controller.signal,
     );
@@ -199,7 +191,7 @@ describe.concurrent('orchflow-par against servers', () => {
     const { url } = await server.start();
     try {
       const run = await runMain(
-        ['--connect', url, '--token', token, '-n', '2', '--', 'echo "served $ORCHFLOW_PAR_INDEX"'],
+        ['--connect', url, '--token', token, '-n', '2', '--', 'echo "served $PAR_INDEX"'],
         root,
       );
       expect(run.code).toBe(0);
@@ -217,15 +209,63 @@ describe.concurrent('orchflow-par against servers', () => {
     }
   });
 
+  it('-n runs on a server under the standard policy (what `orchflow serve --ws` enforces by default)', async () => {
+    // The preset by name, as a tokens file or `--policy standard` names it: the same object as
+    // SecurityPresets.standard, without making @orchflow/security a dependency of this example.
+    const policy = TokenPolicySchema.parse('standard');
+    const token = 'orchflow-par-standard-token-0123456789';
+    const orchestrator = Orchestrator.builder().withSecurityPolicy(policy).build();
+    const server = new WebSocketServer({ orchestrator, auth: TokenAuthenticator.single(token) });
+    const { url } = await server.start();
+    try {
+      const run = await runMain(
+        ['--connect', url, '--token', token, '-n', '3', '--', 'echo "standard $PAR_INDEX"'],
+        root,
+      );
+      // The summary first: when the server refuses the jobs, its last line says why.
+      expect(run.stdout).toContain('all 3 jobs passed');
+      for (const i of [1, 2, 3]) expect(run.stdout).toContain(`#${i} | standard ${i}\n`);
+      expect(run.code).toBe(0);
+    } finally {
+      await server.stop();
+      await orchestrator.shutdown();
+    }
+  });
+
   it('--stdio spawns orchflow serve --stdio and runs the jobs there', async () => {
-    const run = await runMain(
-      ['--stdio', '-n', '2', '--', 'echo "sidecar $ORCHFLOW_PAR_INDEX"; exit 3'],
-      root,
-    );
+    const run = await runMain(['--stdio', '-n', '2', '--', 'echo "sidecar $PAR_INDEX"; exit 3'], root);
     expect(run.stderr).toContain('orchflow serve --stdio');
     expect(run.stdout).toContain('#1 | sidecar 1\n');
     expect(row(run.stdout, '#2').slice(1, 3)).toEqual(['failed', '3']);
     expect(run.code).toBe(1);
+  });
+});
+
+describe('summary', () => {
+  const result = (label: string, status: JobResult['status'], reason?: string): JobResult => ({
+    job: { label, command: 'true' },
+    status,
+    exitCode: status === 'failed' ? 1 : null,
+    signal: null,
+    durationMs: 5,
+    reason,
+  });
+
+  it('shows an error repeated by several jobs once, keeping a status row per job', () => {
+    const refused = 'Environment variable X may not be set when spawning a terminal';
+    const results = [
+      result('#1', 'error', refused),
+      result('#2', 'failed'),
+      result('#3', 'error', refused),
+      result('#4', 'error', 'connection lost'),
+      ...['#5', '#6', '#7'].map((label) => result(label, 'error', refused)),
+    ];
+    const summary = formatSummary(results, createStyle(false));
+    expect(summary.split(refused)).toHaveLength(2);
+    for (const label of ['#1', '#2', '#3', '#4', '#5', '#6', '#7']) expect(row(summary, label)).toBeDefined();
+    expect(summary).toContain(
+      `7 of 7 jobs did not pass: #1 (${refused}; same error for #3, #5–#7), #2 (exit 1), #4 (connection lost)`,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 // orchflow embedded in a process, the way an editor plugin or agent framework would use it:
 // no server, no IPC — the orchestrator runs real terminals right here.
+import { rmSync } from 'node:fs';
 import { OrchflowClient } from '@orchflow/client';
 import { Orchestrator } from '@orchflow/core';
 import { isOrchflowError } from '@orchflow/protocol';
@@ -15,15 +16,21 @@ const orchestrator = Orchestrator.builder()
   .withPlugin(aiSafetyPlugin)
   .build();
 
+// A throwaway project: deleted when the demo ends, also when it fails.
+let project: string | undefined;
 try {
-  const project = createSampleProject();
+  project = createSampleProject();
   const terminal = await orchestrator.spawnTerminal('worker-1', { cwd: project });
-  console.log(`spawned ${terminal.id} for agent worker-1 in ${project}`);
+  console.log(`spawned ${terminal.id} for agent worker-1 in ${project} (deleted at the end)`);
 
-  heading('1. run the test suite in a persistent shell');
+  // The sample's mul() adds instead (see project.ts), so the run has a failure and an exit code
+  // worth showing; without saying so the output reads like a broken example.
+  heading('1. run the test suite in a persistent shell (one test fails on purpose)');
   const run = await terminal.execute('node --test', { timeoutMs: 60_000 });
   console.log(run.stdout.trimEnd());
-  console.log(`→ exit code ${run.exitCode} in ${run.durationMs.toFixed(0)} ms`);
+  console.log(
+    `→ exit code ${run.exitCode} in ${run.durationMs.toFixed(0)} ms — expected: 'multiplies' fails on purpose (the sample's mul() adds, 3 + 4 = 7, not 12)`,
+  );
 
   heading('2. the shell persists: cwd, variables and functions survive between commands');
   await terminal.execute('export GREETING=hello; greet() { echo "$GREETING from $(basename "$PWD")"; }');
@@ -53,5 +60,7 @@ try {
   heading('metrics');
   console.log(`${metrics.commandsExecuted} commands run, ${metrics.terminals.total} terminals open`);
 } finally {
+  // Shut down first: the terminal's shell runs in the project directory.
   await orchestrator.shutdown();
+  if (project !== undefined) rmSync(project, { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import { Orchestrator } from '@orchflow/core';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { SecurityPresets } from '@orchflow/security';
 import { parseDocument, renderDocument } from './document';
-import { runBlocks } from './runner';
+import { type BlockResult, runBlocks } from './runner';
 import { FileChangedError, replaceIfUnchanged } from './write-back';
 
 /** Printed by `--help` and after a usage error. */
@@ -73,10 +73,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       cwd: dirname(resolve(args.file)),
       timeoutMs: args.timeoutMs,
       keepGoing: args.keepGoing,
-      onBlock: (block, result) =>
-        io.stderr(
-          `${result.ok ? 'ok  ' : 'FAIL'} line ${block.line}: ${result.output.status} (${Math.round(result.durationMs)} ms)\n`,
-        ),
+      onBlock: (block, result) => io.stderr(`${progressLine(block.line, result)}\n`),
     });
   } catch (error) {
     // The terminal could not be spawned (e.g. the directory is gone): nothing ran, nothing is written.
@@ -122,6 +119,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
     `${args.file}: ${doc.blocks.length} block(s), ${failed} failed, ${updated === source ? 'unchanged' : `${stale.length} output(s) updated`}\n`,
   );
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * `ok   line 12: exit 0 (170 ms)`, or for a block that did not run, why — a refusal would otherwise
+ * show only in the file: `FAIL line 12: not run — denied by policy: <rule>: <reason>`.
+ */
+function progressLine(line: number, result: BlockResult): string {
+  const head = `${result.ok ? 'ok  ' : 'FAIL'} line ${line}: ${result.output.status}`;
+  if (result.notRunReason !== undefined) return `${head} — ${result.notRunReason}`;
+  return `${head} (${Math.round(result.durationMs)} ms)`;
 }
 
 /** The policies --policy accepts: presets of @orchflow/security. */

@@ -1,6 +1,6 @@
 // Runs a document's orchflow blocks one after another in ONE persistent terminal, so `cd`,
 // variables and functions carry from block to block as in a notebook; returns each block's output.
-import type { OrchflowClient, RemoteTerminal } from '@orchflow/client';
+import { type OrchflowClient, policyDenial, type RemoteTerminal } from '@orchflow/client';
 import type { BlockOutput, RunnableBlock } from './document';
 
 /** Options of {@link runBlocks}. */
@@ -21,6 +21,11 @@ export interface BlockResult {
   /** The exit status matched the block's `exit=` (default 0). */
   ok: boolean;
   durationMs: number;
+  /**
+   * Why a block was `not run`, on one line for the console (the output written to the file has
+   * the full message): `denied by policy: <rule>: <reason>`, or the error.
+   */
+  notRunReason?: string;
 }
 
 /** The outputs by block index; blocks not run (after a failure) are undefined. */
@@ -72,12 +77,16 @@ async function runOne(
       durationMs: result.durationMs,
     };
   } catch (error) {
-    // E.g. an earlier block ran `exit` and the shell is gone: record why, in place of output.
+    // Refused by the policy, or the shell is gone (an earlier block ran `exit`): record why, in
+    // place of output.
     const message = error instanceof Error ? error.message : String(error);
+    const denial = policyDenial(error);
+    const reason = denial ? `denied by policy: ${denial.rule}: ${denial.reason}` : message;
     return {
       output: { status: 'not run', text: message },
       ok: false,
       durationMs: performance.now() - started,
+      notRunReason: reason.replace(/\s+/g, ' ').trim(),
     };
   }
 }

@@ -50,6 +50,26 @@ describe('orchflow-md --policy', () => {
     expect(run.code).toBe(1);
     expect(run.text).toMatch(/<!-- orchflow-output: not run -->\n```text\n.*sudo/);
     expect(run.text).toContain(`${fence}text\nafter\n${fence}`);
+    // The reason is on the console too, on the block's one progress line, not only in the file.
+    const refused = run.stderr.split('\n').find((line) => line.startsWith('FAIL line 1:'));
+    expect(refused).toMatch(/^FAIL line 1: not run — denied by policy: \S.*: .*sudo/);
+  });
+
+  it('standard refuses a cd to a variable (unknown cwd) and accepts the same block with literal paths', async () => {
+    const dir = dirname(tempDoc(''));
+    const block = (cd: string) =>
+      `${fence}orchflow\n${cd}\nprintf 'pear\\n' > fruit.txt\nwc -l < fruit.txt\n${fence}\n`;
+    const variable = await runMd(tempDoc(block(`WORK=${dir}\ncd "$WORK"`)), '--policy', 'standard');
+    expect(variable.code).toBe(1);
+    expect(variable.stderr).toContain(
+      'FAIL line 1: not run — denied by policy: forbidden-path:unknown-cwd: ',
+    );
+    expect(existsSync(join(dir, 'fruit.txt'))).toBe(false);
+
+    const literal = await runMd(tempDoc(block(`cd ${dir}`)), '--policy', 'standard');
+    expect(literal.stderr).toMatch(/^ok {3}line 1: exit 0/m);
+    expect(literal.code).toBe(0);
+    expect(readFileSync(join(dir, 'fruit.txt'), 'utf8')).toBe('pear\n');
   });
 
   it('locked runs read-only commands and refuses one that writes a file', async () => {
