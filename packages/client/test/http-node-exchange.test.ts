@@ -28,6 +28,41 @@ async function startServer(
 }
 
 describe('createNodeHttpExchange', () => {
+  it('aborting a stream whose answer already arrived whole does not throw on its pooled connection', async () => {
+    const server = await startServer((_req, _body, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' }).end('data: last\n\n');
+    });
+    const errors: unknown[] = [];
+    const onUncaught = (error: unknown) => errors.push(error);
+    process.on('uncaughtException', onUncaught);
+    onTestFinished(() => void process.off('uncaughtException', onUncaught));
+    const http = createNodeHttpExchange();
+    const stop = new AbortController();
+    const response = await http.send({
+      method: 'GET',
+      url: server.url,
+      headers: {},
+      signal: stop.signal,
+      stream: true,
+    });
+    const chunks: string[] = [];
+    const body = response.body() as NodeJS.ReadableStream;
+    // What the channel does when the stream's last event says it ended: it stops, aborting the
+    // request as it reads that event, though the answer is already complete (one TCP read).
+    await new Promise<void>((resolve) => {
+      body.once('data', (chunk: Buffer) => {
+        chunks.push(chunk.toString());
+        stop.abort();
+        resolve();
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(chunks.join('')).toBe('data: last\n\n');
+    expect(errors).toEqual([]);
+    // The connection is still good for the next request.
+    expect((await http.send({ method: 'GET', url: server.url, headers: {} })).status).toBe(200);
+  });
+
   it('sends method, headers and body and keeps one connection for sequential requests', async () => {
     const seen: string[] = [];
     const server = await startServer((req, body, res) => {

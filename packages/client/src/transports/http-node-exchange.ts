@@ -139,7 +139,13 @@ function exchangeOnce(
   if (body !== undefined) outgoing['content-length'] = `${Buffer.byteLength(body)}`;
   return new Promise<HttpAnswer>((resolve, reject) => {
     const req = send(url, { method, headers: outgoing, agent });
-    const abort = (): void => void req.destroy(signal?.reason);
+    // Not once the answer was read to its end: its kept-alive socket is back in the agent's pool
+    // then, without the request's error listener, and destroying it with a reason threw that
+    // reason as an uncaught 'error' (a stream the server ended, then aborted by the channel).
+    let response: IncomingMessage | undefined;
+    const abort = (): void => {
+      if (!response?.complete) req.destroy(signal?.reason);
+    };
     signal?.addEventListener('abort', abort, { once: true });
     const release = (): void => signal?.removeEventListener('abort', abort);
     let answered = false;
@@ -152,9 +158,12 @@ function exchangeOnce(
     });
     req.once('response', (message: IncomingMessage) => {
       answered = true;
+      response = message;
       // A stream stays abortable while it is read; other bodies are read right away.
-      if (stream) message.once('close', release);
-      else release();
+      if (stream) {
+        message.once('end', release);
+        message.once('close', release);
+      } else release();
       resolve(answer(message));
     });
     req.end(body);
