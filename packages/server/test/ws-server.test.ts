@@ -388,6 +388,25 @@ describe('WebSocketServer: faults', () => {
     expect(orch.listTerminals({ state: 'running' })).toEqual([]);
   });
 
+  it('answers a result over the 16 MiB backlog budget with PayloadTooLarge, not a queued giant frame', async () => {
+    const { url } = await startWs();
+    const client = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false });
+    const terminal = await client.spawnTerminal('big');
+    const error = await terminal
+      .execute(`head -c ${20 * 2 ** 20} /dev/zero | tr '\\0' x`, { maxOutputBytes: 32 * 2 ** 20 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.PayloadTooLarge);
+    expect((error as Error).message).toMatch(
+      /over this connection's limit of 16777216 bytes.*terminal\.read/,
+    );
+    // The connection and the terminal go on; a smaller maxOutputBytes keeps head and tail.
+    expect((await terminal.execute('echo alive')).stdout).toBe('alive\n');
+    await client.close();
+  });
+
   it('keeps nothing for requests whose id no answer can carry back', async () => {
     const { url, server } = await startWs();
     const raw = await rawSocket(url);

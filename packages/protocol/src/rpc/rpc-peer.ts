@@ -28,6 +28,7 @@ import {
   type RpcPeerOptions,
 } from './options';
 import { normalizeTimeout, notificationMessage, prepareRequest, sendFailure } from './outgoing';
+import { oversizedReplacement } from './oversized-response';
 import { PendingRequests } from './pending-requests';
 import { asError, isChannelClosed } from './wire';
 
@@ -227,10 +228,14 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
     await this.channel.close().catch(() => undefined);
   }
 
-  private send(message: JsonRpcMessage): void {
+  private send(message: JsonRpcMessage, replacing = false): void {
     if (this.closeReason) return;
     this.transmit(message).catch((error: unknown) => {
-      if (!isChannelClosed(error)) this.report(asError(error));
+      // Too large to carry: its requests still get an answer, saying so (once: a limit too small
+      // even for that answer is reported instead).
+      const instead = replacing ? undefined : oversizedReplacement(message, error);
+      if (instead) this.send(instead, true);
+      else if (!isChannelClosed(error)) this.report(asError(error));
     });
   }
 

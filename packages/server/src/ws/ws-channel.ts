@@ -8,6 +8,7 @@
 import {
   ChannelClosedError,
   ErrorCode,
+  FrameTooLargeError,
   type IpcChannel,
   type JsonRpcErrorResponse,
   type JsonRpcMessage,
@@ -64,18 +65,24 @@ export class WebSocketChannel implements IpcChannel {
   /** Sends one message as one frame; resolves once the frame was written to the socket. */
   send(message: JsonRpcMessage): Promise<void> {
     if (this.closed) return Promise.reject(new ChannelClosedError());
-    if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
-      this.closeWith(
-        WS_CLOSE_POLICY,
-        `client is not reading: more than ${this.options.maxBufferedBytes} bytes queued`,
-      );
+    const limit = this.options.maxBufferedBytes;
+    if (this.socket.bufferedAmount > limit) {
+      this.closeWith(WS_CLOSE_POLICY, `client is not reading: more than ${limit} bytes queued`);
       return Promise.reject(new ChannelClosedError('Client disconnected for not reading its messages'));
+    }
+    const binary = this.options.binaryOutput ? encodeBinaryOutput(message, takeFrame) : undefined;
+    const frame = binary ?? JSON.stringify(message);
+    // One message past the whole backlog budget is refused before it is queued (RpcPeer answers
+    // its requests PayloadTooLarge instead): queued, it would hold its size for a client that
+    // never reads until the next send noticed (a batch of reads made one reply of hundreds of MiB).
+    const size = sizeOf(frame, limit);
+    if (size > limit) {
+      if (binary) framePool.give(binary);
+      return Promise.reject(new FrameTooLargeError(size, limit));
     }
     this.inFlight.settle(message);
     this.options.observer?.sent(message);
     return new Promise((resolve, reject) => {
-      const binary = this.options.binaryOutput ? encodeBinaryOutput(message, takeFrame) : undefined;
-      const frame = binary ?? JSON.stringify(message);
       this.socket.send(frame, { binary: binary !== undefined }, (error) => {
         // `ws` calls back once the socket is done with the frame (written or failed): reusable.
         if (binary) framePool.give(binary);
@@ -153,6 +160,12 @@ export class WebSocketChannel implements IpcChannel {
     // Best effort: if the socket closes meanwhile there is nobody left to tell.
     this.send(response).catch(() => undefined);
   }
+}
+
+/** Bytes of `frame`; a string counted exactly only when it could be over `limit` (UTF-8 ≤ 3 per unit). */
+function sizeOf(frame: string | Buffer, limit: number): number {
+  if (typeof frame !== 'string') return frame.length;
+  return frame.length * 3 <= limit ? frame.length : Buffer.byteLength(frame);
 }
 
 function rawToString(data: RawData): string {
