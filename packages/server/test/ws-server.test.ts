@@ -1,6 +1,8 @@
 // WebSocketServer end to end over real sockets: the handshake and auth (header, initialize token,
 // agent scoping), bad input of every kind, limits (frame size, connections,
 // origins), heartbeats, and what happens to terminals when a client vanishes.
+
+import { connect } from 'node:net';
 import { connectWebSocket } from '@orchflow/client/node';
 import { DirectBackend } from '@orchflow/mux';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
@@ -223,6 +225,65 @@ describe('WebSocketServer: limits', () => {
     // ...and bob, whose header names him, still gets the last place.
     const bob = await connectWebSocket(url, { token: TOKENS.bob, reconnect: false });
     await bob.close();
+  });
+
+  it('by default one token and the sockets with no token cannot fill the pool between them', async () => {
+    const { url } = await startWs({ maxConnections: 8 });
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+    // alice holds her half (4); sockets with no token hold theirs, a quarter (2)...
+    for (let i = 0; i < 4; i++) await rawSocket(url, bearer(TOKENS.alice));
+    await rawSocket(url);
+    await rawSocket(url);
+    expect(String(await rawSocket(url).catch((e: Error) => e))).toContain('503');
+    // ...so bob still gets in, by header and by initialize.
+    await rawSocket(url, bearer(TOKENS.bob));
+    const bob = await connectWebSocket(url, { token: TOKENS.bob, reconnect: false });
+    await bob.close();
+  });
+
+  it('closes a socket with no token that sends a large frame or many frames, unparsed', async () => {
+    const { url } = await startWs();
+    const closed = (socket: WebSocket) =>
+      new Promise<number>((resolve) => socket.once('close', (code: number) => resolve(code)));
+    const big = new WebSocket(url);
+    await new Promise((resolve) => big.once('open', resolve));
+    const bigClosed = closed(big);
+    const answers: string[] = [];
+    big.on('message', (data) => answers.push(String(data)));
+    big.send(`[${'1,'.repeat(100_000)}1]`);
+    expect(await bigClosed).toBe(1008);
+    expect(answers).toEqual([]);
+    const chatty = new WebSocket(url);
+    await new Promise((resolve) => chatty.once('open', resolve));
+    const chattyClosed = closed(chatty);
+    for (let i = 0; i < 40; i++) chatty.send('{}');
+    expect(await chattyClosed).toBe(1008);
+    // One that authenticates first is not limited so.
+    const raw = await rawSocket(url);
+    await raw.initialize(TOKENS.admin);
+    raw.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 9, method: '$/ping', params: { pad: 'x'.repeat(200_000) } }),
+    );
+    expect((await raw.next()).id).toBe(9);
+  });
+
+  it('cuts a socket that does not answer the close handshake (it held its partial frame for 30 s)', async () => {
+    const { url } = await startWs({ authTimeoutMs: 100 });
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    // A masked text frame announcing 1 MiB, of which only a little is sent: then silence.
+    const header = Buffer.from([0x81, 0xff, 0, 0, 0, 0, 0, 0x10, 0, 0, 1, 2, 3, 4]);
+    socket.write(Buffer.concat([header, Buffer.alloc(1000)]));
+    socket.resume();
+    const started = Date.now();
+    await new Promise((resolve) => socket.once('close', resolve));
+    // The auth timeout (0.1 s) sends the close; the handshake gets 2 s before the cut.
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('allows only listed browser origins', async () => {

@@ -38,19 +38,33 @@ export interface WebSocketChannelOptions {
   observer?: TrafficObserver;
   /** Send `terminal.output` as binary frames (the client accepted `orchflow.v1+binary-output`). */
   binaryOutput?: boolean;
+  /**
+   * Limits of a socket that has not authenticated yet ({@link WebSocketChannel.authenticated} lifts
+   * them): larger frames, or more of them, close it unread. Absent: none (authenticated at upgrade).
+   */
+  unauthenticated?: { maxFrameBytes: number; maxFrames: number };
 }
+
+/**
+ * How long a closed socket may take to answer the close handshake before it is cut: a peer that
+ * never answers (or stalls inside a frame) would otherwise hold the socket, and what it buffered,
+ * for `ws`'s 30 s.
+ */
+export const WS_CLOSE_HANDSHAKE_MS = 2_000;
 
 /** An {@link IpcChannel} over a server-side `ws` socket. */
 export class WebSocketChannel implements IpcChannel {
   private readonly queue = new MessageQueue();
   private readonly inFlight: InFlightLimit;
   private closeAfterSend: { code: number; reason: string } | undefined;
+  private preAuth: { maxFrameBytes: number; maxFrames: number; frames: number } | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly options: WebSocketChannelOptions,
   ) {
     this.inFlight = new InFlightLimit(options.maxInFlight);
+    this.preAuth = options.unauthenticated && { ...options.unauthenticated, frames: 0 };
     socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     socket.once('close', () => this.queue.close());
     // 'error' precedes 'close'; without a listener it would be thrown as uncaught.
@@ -105,6 +119,11 @@ export class WebSocketChannel implements IpcChannel {
     return Promise.resolve();
   }
 
+  /** The client authenticated: the limits of an unauthenticated socket no longer apply. */
+  authenticated(): void {
+    this.preAuth = undefined;
+  }
+
   /** Closes with `code` once the next message (e.g. an Unauthorized response) went out. */
   closeAfterNextSend(code: number, reason: string): void {
     this.closeAfterSend = { code, reason };
@@ -115,6 +134,9 @@ export class WebSocketChannel implements IpcChannel {
     this.queue.close();
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       this.socket.close(code, reason);
+      const cut = setTimeout(() => this.socket.terminate(), WS_CLOSE_HANDSHAKE_MS);
+      cut.unref();
+      this.socket.once('close', () => clearTimeout(cut));
     }
   }
 
@@ -125,6 +147,17 @@ export class WebSocketChannel implements IpcChannel {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
+    const preAuth = this.preAuth;
+    if (preAuth) {
+      // Checked before parsing: a socket with no token gets no megabytes of JSON parsed for it.
+      if (rawSize(data) > preAuth.maxFrameBytes || ++preAuth.frames > preAuth.maxFrames) {
+        this.closeWith(
+          WS_CLOSE_POLICY,
+          `send initialize (with the token) first: at most ${preAuth.maxFrames} frames of ${preAuth.maxFrameBytes} bytes before it`,
+        );
+        return;
+      }
+    }
     if (isBinary) {
       this.reject(
         null,
@@ -166,6 +199,11 @@ export class WebSocketChannel implements IpcChannel {
 function sizeOf(frame: string | Buffer, limit: number): number {
   if (typeof frame !== 'string') return frame.length;
   return frame.length * 3 <= limit ? frame.length : Buffer.byteLength(frame);
+}
+
+function rawSize(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
+  return data.byteLength;
 }
 
 function rawToString(data: RawData): string {

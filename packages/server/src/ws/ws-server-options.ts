@@ -12,6 +12,13 @@ export const DEFAULT_WS_MAX_CONNECTIONS = 256;
 export const DEFAULT_WS_HEARTBEAT_MS = 30_000;
 /** Default time a connection has to authenticate with `initialize`: short, it holds a slot. */
 export const DEFAULT_WS_AUTH_TIMEOUT_MS = 5_000;
+/**
+ * Largest frame a socket may send before it authenticated (`initialize` is well under 1 KiB): a
+ * socket with no token must not have the server parse megabytes of JSON for it.
+ */
+export const WS_UNAUTHENTICATED_MAX_FRAME_BYTES = 64 * 1024;
+/** Frames a socket may send before it authenticated; past it, it is closed. */
+export const WS_UNAUTHENTICATED_MAX_FRAMES = 16;
 /** Default bytes queued for a client that does not read before it is dropped: 16 MiB. */
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Default requests in flight per connection before Overloaded. */
@@ -41,9 +48,9 @@ export interface WebSocketServerOptions extends ChannelServerSource {
   maxConnectionsPerPrincipal?: number;
   /**
    * Connections that have not authenticated yet (no bearer header, no `initialize` so far) that may
-   * be open at once; past it an upgrade without a token gets 503. Default: half of
-   * `maxConnections` when `auth` is set (sockets that never authenticate cannot fill the pool),
-   * else `maxConnections`.
+   * be open at once; past it an upgrade without a token gets 503. Default: a quarter of
+   * `maxConnections` when `auth` is set — sockets that never authenticate cannot fill the pool, and
+   * one token's share (half) plus them leaves room for every other token — else `maxConnections`.
    */
   maxUnauthenticated?: number;
   heartbeatIntervalMs?: number;

@@ -31,6 +31,8 @@ import {
   type WebSocketServerAddress,
   type WebSocketServerOptions,
   type WebSocketServerStats,
+  WS_UNAUTHENTICATED_MAX_FRAME_BYTES,
+  WS_UNAUTHENTICATED_MAX_FRAMES,
 } from './ws-server-options';
 
 interface Client {
@@ -89,7 +91,7 @@ export class WebSocketServer {
     const maxConnections = options.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS;
     this.anonymousLimit =
       options.maxUnauthenticated ??
-      ((options.auth?.size ?? 0) > 0 ? Math.max(1, Math.ceil(maxConnections / 2)) : maxConnections);
+      ((options.auth?.size ?? 0) > 0 ? Math.max(1, Math.ceil(maxConnections / 4)) : maxConnections);
     this.leases = new TerminalLeases(
       this.channels,
       options.reconnectGraceMs ?? DEFAULT_WS_RECONNECT_GRACE_MS,
@@ -297,6 +299,9 @@ export class WebSocketServer {
       maxBufferedBytes: this.options.maxBufferedBytes ?? DEFAULT_WS_MAX_BUFFERED_BYTES,
       observer: leases,
       binaryOutput: socket.protocol === WS_BINARY_OUTPUT_PROTOCOL,
+      unauthenticated: headerPrincipal
+        ? undefined
+        : { maxFrameBytes: WS_UNAUTHENTICATED_MAX_FRAME_BYTES, maxFrames: WS_UNAUTHENTICATED_MAX_FRAMES },
     });
     const authTimer = setTimeout(
       () => channel.closeWith(WS_CLOSE_POLICY, 'no initialize received in time'),
@@ -313,6 +318,7 @@ export class WebSocketServer {
         releaseShare ??= this.connectionShares.take(principal);
         clearTimeout(authTimer);
         leases.bind(principal);
+        channel.authenticated();
         return principal;
       } catch (error) {
         // One guess per connection: the refusal goes out, then the socket closes.
