@@ -286,6 +286,24 @@ describe('WebSocketServer: limits', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it('closes TCP connections past maxConnections plus 64 for upgrades in progress', async () => {
+    const { url } = await startWs({ maxConnections: 2 });
+    const { port } = new URL(url);
+    const sockets: ReturnType<typeof connect>[] = [];
+    try {
+      for (let i = 0; i < 66; i++) {
+        const socket = connect(Number(port), '127.0.0.1');
+        sockets.push(socket);
+        await new Promise((resolve) => socket.once('connect', resolve));
+      }
+      const extra = connect(Number(port), '127.0.0.1');
+      sockets.push(extra);
+      await new Promise((resolve) => extra.once('close', resolve));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
   it('allows only listed browser origins', async () => {
     const { url } = await startWs({ allowedOrigins: ['https://app.example'] });
     const refused = await rawSocket(url, { Origin: 'https://evil.example' }).catch((e: Error) => e);

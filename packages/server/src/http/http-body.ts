@@ -1,9 +1,12 @@
 // Reading a request's JSON body within a size limit: too large is PayloadTooLarge (413), not JSON
 // or not an object is InvalidParams (400); `/v1/rpc` bodies (one JSON-RPC message or a batch) get
 // JSON-RPC ParseError / InvalidRequest. An empty body is `{}`, so a bodiless POST (with
-// `Content-Type: application/json`, which every POST needs) works.
+// `Content-Type: application/json`, which every POST needs) works. The bytes of a body still
+// arriving count against its token's budget (body-budget.ts): a token holding too many stalled
+// bodies is refused with Overloaded (429) instead of holding `maxBodyBytes` per request.
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { holdBody } from './body-budget';
 
 /** Reads and parses the body as a JSON object; rejects past `limit` bytes. */
 export async function readJsonBody(
@@ -27,16 +30,25 @@ export async function readJsonBody(
   return value as Record<string, unknown>;
 }
 
-/** The body as trimmed UTF-8 text; rejects past `limit` bytes. */
+/**
+ * The body as trimmed UTF-8 text; rejects past `limit` bytes (PayloadTooLarge), and past the bytes
+ * the request's token may hold in bodies still arriving (Overloaded, see body-budget.ts).
+ */
 export async function readBodyText(request: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const hold = holdBody(request, limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      hold.hold(size);
+      chunks.push(chunk);
+    }
+  } finally {
+    hold.release();
   }
   return Buffer.concat(chunks).toString('utf8').trim();
 }

@@ -12,6 +12,10 @@ export const DEFAULT_HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_HTTP_MAX_CONCURRENT = 512;
 /** Default open SSE streams (session streams and REST `/stream`s together) before 429. */
 export const DEFAULT_HTTP_MAX_STREAMS = 256;
+/** Default of {@link HttpServerOptions.maxConnections}: the request and stream pools, the monitor's sockets, headroom. */
+export const DEFAULT_HTTP_MAX_CONNECTIONS = 1024;
+/** How long a connection may take to send a request's headers (Node's default is 60 s). */
+export const HTTP_HEADERS_TIMEOUT_MS = 20_000;
 /** Default idle time (no request, no open stream) after which a session ends: 60 s, the WebSocket grace. */
 export const DEFAULT_HTTP_SESSION_TTL_MS = DEFAULT_WS_RECONNECT_GRACE_MS;
 /** Default bytes of already written session events kept for `Last-Event-ID` resume: 4 MiB. */
@@ -53,6 +57,12 @@ export interface HttpServerOptions extends ChannelServerSource {
   maxConcurrentRequestsPerPrincipal?: number;
   /** Open SSE streams (session and REST) before new ones get 429 `Overloaded`. Default 256. */
   maxStreams?: number;
+  /**
+   * TCP connections open at once (idle kept-alive ones and the monitor's WebSockets included);
+   * past it a new one is closed as it arrives, so connections that send nothing cannot take the
+   * file descriptors terminals need. Default 1024.
+   */
+  maxConnections?: number;
   /**
    * Open SSE streams one principal (one token) may hold. Default: half of `maxStreams` when `auth`
    * holds more than one token, so one token cannot lock the others out; else `maxStreams`.

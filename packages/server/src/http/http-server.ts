@@ -43,9 +43,11 @@ import { ROUTES } from './http-routes';
 import {
   DEFAULT_HTTP_MAX_BODY_BYTES,
   DEFAULT_HTTP_MAX_CONCURRENT,
+  DEFAULT_HTTP_MAX_CONNECTIONS,
   DEFAULT_HTTP_MAX_STREAMS,
   DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
   DEFAULT_HTTP_SESSION_TTL_MS,
+  HTTP_HEADERS_TIMEOUT_MS,
   type HttpServerAddress,
   type HttpServerOptions,
   type HttpServerStats,
@@ -87,6 +89,7 @@ export class HttpServer {
         'maxConcurrentRequestsPerPrincipal',
         'maxStreams',
         'maxStreamsPerPrincipal',
+        'maxConnections',
         'maxSessions',
         'maxSessionsPerPrincipal',
         'sessionTtlMs',
@@ -180,9 +183,12 @@ export class HttpServer {
     // Node's requestTimeout would cut message streams; dispatch gives every request the same
     // deadline, which an accepted message stream lifts (body-deadline.ts).
     this.http = createServer(
-      { requestTimeout: 0 },
+      { requestTimeout: 0, headersTimeout: HTTP_HEADERS_TIMEOUT_MS },
       (request, response) => void this.dispatch(request, response),
     );
+    // Past it Node closes new connections at once: idle ones cannot run the process out of file
+    // descriptors (a spawn then failed with EMFILE).
+    this.http.maxConnections = options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
     this.monitor = mountMonitor(options, this.host);
     const ui = this.monitor?.ui;
     if (ui) this.http.on('upgrade', (request, socket, head) => ui.upgrade(request, socket, head));

@@ -21,6 +21,7 @@ import type { EventFormat } from './event-format';
 import { receiveUpload, type Upload, type UploadTarget } from './rpc-upload';
 import { HttpSessionChannel } from './session-channel';
 import type { SessionEventLimits } from './session-events';
+import { DEFAULT_PARTIAL_LINE_IDLE_MS, guardUpload } from './upload-guard';
 
 /** What a session needs from its server. */
 export interface HttpSessionOptions extends SessionEventLimits {
@@ -135,9 +136,14 @@ export class HttpSession {
       post: (message) => this.post(message),
       refuse: (error) => void this.channel.send({ jsonrpc: '2.0', id: null, error }).catch(() => undefined),
     };
-    // Its body lasts as long as the session uses it.
+    // Its body lasts as long as the session uses it; a line left unfinished does not (upload-guard.ts).
     liftBodyDeadline(request);
     const upload = receiveUpload(request, response, target, maxLineBytes);
+    guardUpload(request, response, {
+      maxLineBytes,
+      idleMs: DEFAULT_PARTIAL_LINE_IDLE_MS,
+      stop: (error, status) => upload.stop(error, status),
+    });
     this.upload = upload;
     response.once('close', () => {
       if (this.upload === upload) this.upload = undefined;

@@ -5,6 +5,16 @@ import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 
 const NEWLINE = 0x0a;
 
+/**
+ * The bytes of the unfinished last line once `chunk` arrived after `previous` such bytes: what a
+ * {@link NdjsonLines} holds then (looked up from the chunk's end, so a chunk that ends its lines
+ * costs nothing to measure).
+ */
+export function partialLineBytes(previous: number, chunk: Buffer): number {
+  const newline = chunk.lastIndexOf(NEWLINE);
+  return newline === -1 ? previous + chunk.length : chunk.length - newline - 1;
+}
+
 /** Collects chunks of a body and hands back its complete lines. */
 export class NdjsonLines {
   private pending: Buffer[] = [];

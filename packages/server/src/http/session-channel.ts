@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import {
   ChannelClosedError,
   ErrorCode,
+  FrameTooLargeError,
   type IpcChannel,
   isOrchflowError,
   type JsonRpcMessage,
@@ -98,6 +99,7 @@ export class HttpSessionChannel implements IpcChannel {
     try {
       return this.events.append((id) => this.options.eventFormat.event(message, id));
     } catch (error) {
+      if (error instanceof FrameTooLargeError) return Promise.reject(error);
       if (isOrchflowError(error)) this.options.onOverloaded(error);
       return Promise.reject(new ChannelClosedError('Client disconnected for not reading its events'));
     }

@@ -19,6 +19,10 @@ export const DEFAULT_WS_AUTH_TIMEOUT_MS = 5_000;
 export const WS_UNAUTHENTICATED_MAX_FRAME_BYTES = 64 * 1024;
 /** Frames a socket may send before it authenticated; past it, it is closed. */
 export const WS_UNAUTHENTICATED_MAX_FRAMES = 16;
+/** TCP connections the WebSocket listener accepts beyond `maxConnections` (upgrades being refused). */
+export const WS_UPGRADE_HEADROOM = 64;
+/** How long a connection may take to send its upgrade request's headers. */
+export const WS_UPGRADE_HEADERS_TIMEOUT_MS = 10_000;
 /** Default bytes queued for a client that does not read before it is dropped: 16 MiB. */
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Default requests in flight per connection before Overloaded. */

@@ -33,6 +33,8 @@ import {
   type WebSocketServerStats,
   WS_UNAUTHENTICATED_MAX_FRAME_BYTES,
   WS_UNAUTHENTICATED_MAX_FRAMES,
+  WS_UPGRADE_HEADERS_TIMEOUT_MS,
+  WS_UPGRADE_HEADROOM,
 } from './ws-server-options';
 
 interface Client {
@@ -105,10 +107,14 @@ export class WebSocketServer {
       // was checked against the uncompressed send path, where a frame goes to the socket as is.
       perMessageDeflate: false,
     });
-    this.http = createServer((_request, response) => {
+    this.http = createServer({ headersTimeout: WS_UPGRADE_HEADERS_TIMEOUT_MS }, (_request, response) => {
       response.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
       response.end('This is an orchflow WebSocket endpoint; connect with a WebSocket client\n');
     });
+    // TCP connections, upgraded or not: past it Node closes new ones at once, so sockets that never
+    // upgrade cannot run the process out of file descriptors. Upgrades beyond `maxConnections`
+    // are refused with 503 before this.
+    this.http.maxConnections = maxConnections + WS_UPGRADE_HEADROOM;
     this.http.on('upgrade', (request, socket, head) => this.onUpgrade(request, socket, head));
   }
 
