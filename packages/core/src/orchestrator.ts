@@ -246,6 +246,8 @@ export class Orchestrator {
   write(terminalId: string, data: string | Uint8Array, context: CallContext = {}): Promise<void> {
     this.assertOpen();
     const record = this.registry.get(terminalId);
+    // Before the policy's word: that the terminal is gone is what the caller needs to know.
+    if (record.session.exitInfo) throw terminalExited(record.id, record.session.exitInfo);
     this.floors.assertClear(record.id, context.floorKey);
     const holder = this.floors.claimOf(record.id, context.floorKey);
     const admin = holder?.kind === 'admin';

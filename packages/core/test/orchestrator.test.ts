@@ -1,6 +1,7 @@
 // Spawning, executing and the terminal registry: handles, agent ownership, lookups, raw I/O,
 // exited-terminal retention, builder validation.
 import { ErrorCode } from '@orchflow/protocol';
+import { SecurityPresets } from '@orchflow/security';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Orchestrator } from '../src/index';
 import { alive, expectCode, rejection, waitFor } from './helpers';
@@ -99,6 +100,15 @@ describe('Orchestrator terminals', () => {
     expectCode(await rejection(term.execute('echo')), ErrorCode.TerminalExited);
     expect(await term.kill()).toEqual({ exitCode: 4, signal: null });
     expect(orch.listTerminals()).toEqual([]);
+  });
+
+  it('says a write to an exited terminal failed because it exited, also under a policy without raw input', async () => {
+    orch = Orchestrator.builder().withSecurityPolicy(SecurityPresets.standard).build();
+    const term = await orch.spawnTerminal('x');
+    await term.execute('exit 4').catch(() => undefined);
+    await term.exited;
+    // The policy refuses raw input, but the terminal being gone is what the caller must hear.
+    expectCode(await rejection(Promise.resolve().then(() => term.write('ls\n'))), ErrorCode.TerminalExited);
   });
 
   it('removes exited terminals after the retention time', async () => {

@@ -97,7 +97,10 @@ describe('exec: stdin, timeouts and modes', { timeout: 90_000 }, () => {
     await startServer(['--unix', socket, '--policy', 'standard'], '"listening"');
     const result = await runCli(['exec', '--server', `unix:${socket}`, '--', 'cat'], {}, 'hi\n');
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/stdin could not be forwarded to the command: Raw input is not allowed/);
+    // In the words of a person at a shell: what to do, not the API's advice.
+    expect(result.stderr).toMatch(
+      /piped stdin cannot reach the command: the server's policy refuses raw input\. .*<\/dev\/null.*--policy trusted/,
+    );
     // Nothing piped: the refused EOF does not stop a command that never reads stdin.
     const plain = await runCli(['exec', '--server', `unix:${socket}`, '--', 'echo', 'runs']);
     expect(plain).toMatchObject({ code: 0, stdout: 'runs\n' });

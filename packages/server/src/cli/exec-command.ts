@@ -21,7 +21,10 @@ export function registerExec(program: Command, done: (code: number) => void): vo
     )
     .option('--token <token>', 'auth token (default $ORCHFLOW_TOKEN)')
     .option('--agent <id>', 'agent id owning the terminal', 'cli')
-    .option('--cwd <dir>', 'working directory')
+    .option(
+      '--cwd <dir>',
+      "working directory (default: this one in-process; with --server the server's own, so pass --cwd \"$PWD\" to run here)",
+    )
     .addOption(
       new Option(
         '--timeout <ms>',

@@ -3,7 +3,7 @@
 // --server it runs in an in-process orchestrator, which needs no server at all.
 import { constants } from 'node:os';
 import { OrchflowClient } from '@orchflow/client/node';
-import type { ExecResult } from '@orchflow/protocol';
+import { type ExecResult, isOrchflowError } from '@orchflow/protocol';
 import { connectTo, type ServerOptions } from './connect';
 import { reportError } from './errors';
 import { USAGE_EXIT_CODE, usageError } from './recording-args';
@@ -114,6 +114,12 @@ function refusePipedInput(refuse: () => void): () => void {
   };
 }
 
+/** The policy's refusal of raw input (`capabilities.canWriteRawInput`), which piped stdin needs. */
+function refusesRawInput(error: Error): boolean {
+  const rule = isOrchflowError(error) ? (error.data as { rule?: unknown } | undefined)?.rule : undefined;
+  return typeof rule === 'string' && rule.endsWith('capabilities.canWriteRawInput');
+}
+
 /** Runs `orchflow exec`; resolves with the command's exit status. */
 export async function exec(words: string[], flags: ExecFlags): Promise<number> {
   const { client, done } = await open(flags);
@@ -155,7 +161,13 @@ export async function exec(words: string[], flags: ExecFlags): Promise<number> {
           },
         })
         .catch((error: unknown) => {
-          // Cancelled because its input was refused: say why, not "cancelled".
+          // Cancelled because its input was refused: say why, not "cancelled", and what a person at
+          // the shell can do about it (the policy's own text speaks to API callers).
+          if (refused && refusesRawInput(refused)) {
+            throw new Error(
+              "piped stdin cannot reach the command: the server's policy refuses raw input. Run it without piped input (</dev/null), pass the input as a file, or start the server with --policy trusted",
+            );
+          }
           if (refused) throw new Error(`stdin could not be forwarded to the command: ${refused.message}`);
           throw error;
         })
