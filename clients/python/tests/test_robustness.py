@@ -240,6 +240,19 @@ async def test_a_sidecar_that_breaks_framing_is_killed_and_named(tmp_path: Any) 
     assert time.monotonic() - started < 20
 
 
+async def test_a_sidecar_that_dies_at_once_is_named_and_a_failing_npx_says_what_to_do(tmp_path: Any) -> None:
+    # What a clone without `orchflow` on PATH hits: the npx fallback, with @orchflow/server not on npm.
+    npx = tmp_path / "npx"
+    npx.write_text("#!/bin/sh\necho 'sh: 1: orchflow: not found' >&2\nexit 127\n")
+    npx.chmod(0o755)
+    with pytest.raises(ChannelClosed) as failed:
+        await Orchestrator.sidecar([str(npx), "--yes", "-p", "@orchflow/server", "orchflow"], max_restarts=0)
+    message = failed.value.message
+    assert f"`{npx} --yes -p @orchflow/server orchflow`" in message
+    assert "exit code 127" in message and "orchflow: not found" in message
+    assert "put `orchflow` on PATH" in message and "packages/server/dist/cli.mjs" in message
+
+
 # ---------------------------------------------------------------- timeouts (3) and reconnect failures (2)
 
 

@@ -8,6 +8,7 @@ by the client, which reconnects through :func:`start_sidecar` again.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -98,7 +99,20 @@ class SidecarProcess(StreamTransport):
                 await asyncio.wait({self._stderr_task}, timeout=0.5)
             lines = [line for line in self._tail.strip().splitlines() if line.strip()]
             tail = " | ".join(lines[-8:])
-            self.set_end(f"the orchflow sidecar (pid {self.pid}) ended: {how}" + (f"; its last stderr: {tail}" if tail else ""))
+            argv = " ".join(self.command.argv)
+            hint = ""
+            if self.command.argv and os.path.basename(self.command.argv[0]) == "npx":
+                # The fallback when `orchflow` is not on PATH: npx fails like this while
+                # @orchflow/server is not on npm (or offline).
+                hint = (
+                    "; npx could not run @orchflow/server: put `orchflow` on PATH, or pass "
+                    "command=['node', '/path/to/orchflow/packages/server/dist/cli.mjs', 'serve', '--stdio']"
+                )
+            self.set_end(
+                f"the orchflow sidecar (pid {self.pid}, `{argv}`) ended: {how}"
+                + (f"; its last stderr: {tail}" if tail else "")
+                + hint
+            )
         return message
 
     async def close(self) -> None:
