@@ -61,7 +61,7 @@ describe('--session-idle', { timeout: 120_000 }, () => {
     try {
       const [first, second] = await twoRuns(client);
       expect(second).not.toBe(first);
-      expect(stderr).toContain('idle sessions close after 1000 ms');
+      expect(stderr).toContain('idle sessions close after 1s');
     } finally {
       await client.close();
     }

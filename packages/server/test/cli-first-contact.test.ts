@@ -43,6 +43,16 @@ describe('serve: the effective policy', { timeout: 90_000 }, () => {
     expect(denied.stderr).toMatch(/PolicyDenied/);
   });
 
+  it("names the CLI's own options when a token is refused", async () => {
+    const started = await startServer(['--ws', '0', '--token', 'right-token-0123456789'], '"listening"');
+    const line = JSON.parse(started.split('\n').find((text) => text.includes('"listening"')) ?? '');
+    const url = line.listeners.find((l: { transport: string }) => l.transport === 'websocket').address;
+    const refused = await runCli(['ls', '--server', url, '--token', 'wrong-token-0123456789']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/not accepted.*\(--token or \$ORCHFLOW_TOKEN\).*Unauthorized/);
+    expect(refused.stderr).not.toContain('client option');
+  });
+
   it('defaults to standard with a network listener and to trusted when local only, in JSON off a terminal', async () => {
     const network = await startServer(['--ws', '0', '--unix', join(dir, 'net.sock')], '"listening"');
     const line = JSON.parse(network.split('\n').find((text) => text.includes('"listening"')) ?? '');

@@ -13,6 +13,7 @@ import {
   droppableClient,
   errorCode,
   rawSocket,
+  startHttp,
   startWs,
   TOKENS,
   testAuthenticator,
@@ -187,6 +188,13 @@ describe('WebSocketServer: limits', () => {
     const error = await connectWebSocket(url, { token: TOKENS.admin, reconnect: false }).catch((e) => e);
     expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Overloaded);
     await first.close();
+  });
+
+  it('says to use the HTTP client when a WebSocket client is pointed at an HTTP listener', async () => {
+    const { url } = await startHttp();
+    const target = url.replace(/^http/, 'ws');
+    const error = await connectWebSocket(target, { token: TOKENS.admin, reconnect: false }).catch((e) => e);
+    expect(String(error.message)).toContain(`OrchflowClient.http('${url}')`);
   });
 
   it('gives one token at most its share of the connections (half by default); closing one frees it', async () => {

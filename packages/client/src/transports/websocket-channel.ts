@@ -256,5 +256,10 @@ function connectError(url: string, event: { message?: string; error?: unknown })
       { status: Number(status) },
     );
   }
-  return new ChannelClosedError(`Could not connect to ${url}: ${text}`);
+  // Something answered HTTP there but serves no WebSocket: most often orchflow's HTTP listener.
+  const hint =
+    status === '404' || status === '400'
+      ? ` (nothing serves orchflow's WebSocket there: if it is an orchflow HTTP listener, from \`serve --http\`, connect with OrchflowClient.http('${url.replace(/^ws/, 'http')}') instead; the WebSocket listener is \`serve --ws\`)`
+      : '';
+  return new ChannelClosedError(`Could not connect to ${url}: ${text}${hint}`);
 }

@@ -57,7 +57,8 @@ export function judgePaths(scan: Scan, guard: PathGuard, cwd: string, home: stri
         reason: `'${ref.word.value}' in '${ref.text}' is only known at run time (or matches too many files), so whether it reaches a forbidden path cannot be checked; use a literal path`,
       };
     if (hit) {
-      const verb = ref.access === 'write' ? 'writes' : 'reads';
+      // "uses", not "reads": an operand not known to be written may be read, removed, moved…
+      const verb = ref.access === 'write' ? 'writes' : 'uses';
       return {
         rule: `forbidden-path:${hit}`,
         reason: `'${ref.text}' ${verb} '${ref.word.value}', which is under the forbidden path ${hit}`,

@@ -60,19 +60,19 @@ export function announce(banner: Banner, format: 'human' | 'json', log: Logger):
   const stop = banner.stdio ? 'stops when stdin closes' : 'Ctrl-C to stop';
   const what = banner.gateway ? `gateway to ${banner.gateway.split(' (')[0]}` : 'serving';
   const out = [`orchflow ${VERSION} ${what} (${stop})`];
+  // One column for every label, as wide as the longest ("mcp (streamable http)").
+  const width = Math.max(12, ...banner.listeners.map((l) => l.transport.length));
+  const row = (label: string, text: string) => out.push(`  ${label.padEnd(width)} ${text}`);
   for (const { transport, address, connect } of banner.listeners) {
     const where = address === undefined ? '' : `${address}   `;
-    out.push(`  ${transport.padEnd(12)} ${where}connect: ${connect}`);
+    row(transport, `${where}connect: ${connect}`);
   }
-  if (banner.gateway) out.push(`  ${'cluster'.padEnd(12)} ${banner.gateway}`);
-  out.push(`  ${'policy'.padEnd(12)} ${banner.policy}`);
-  if (banner.recording) out.push(`  ${'recording'.padEnd(12)} ${banner.recording}`);
-  if (banner.generatedToken) {
-    out.push(`  ${'token'.padEnd(12)} ${banner.generatedToken}   (clients pass it as --token / { token })`);
-  }
-  if (banner.loginUrl) {
-    out.push(`  ${'login link'.padEnd(12)} ${banner.loginUrl}   (works once, for 10 minutes)`);
-  }
+  if (banner.gateway) row('cluster', banner.gateway);
+  row('policy', banner.policy);
+  if (banner.recording) row('recording', banner.recording);
+  if (banner.generatedToken)
+    row('token', `${banner.generatedToken}   (clients pass it as --token / { token })`);
+  if (banner.loginUrl) row('login link', `${banner.loginUrl}   (works once, for 10 minutes)`);
   if (banner.publicHost) out.push(`  warning: listening on ${banner.publicHost}, reachable from the network`);
   process.stderr.write(`${out.join('\n')}\n`);
 }

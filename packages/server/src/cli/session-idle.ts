@@ -23,5 +23,17 @@ export function parseSessionIdle(value: string): number {
 
 /** How the start-up line describes the idle period. */
 export function describeSessionIdle(ms: number): string {
-  return ms === 0 ? 'sessions never expire' : `idle sessions close after ${ms} ms`;
+  return ms === 0 ? 'sessions never expire' : `idle sessions close after ${asDuration(ms)}`;
+}
+
+/** `30m`, `90s`, `2h`, `1500ms`: the largest unit `--session-idle` takes that divides `ms` evenly. */
+function asDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }

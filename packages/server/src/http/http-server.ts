@@ -403,7 +403,7 @@ export class HttpServer {
       ErrorCode.Unauthorized,
       header === undefined
         ? "This server requires a token: send 'Authorization: Bearer <token>'"
-        : 'The bearer token is missing, malformed or not valid for this server',
+        : "The bearer token was not accepted (or the header is not 'Authorization: Bearer <token>'); use a token from the server's --token or --tokens file",
     );
   }
 }
