@@ -148,12 +148,12 @@ describe('harmless builtins under locked', () => {
   });
 
   it.each([
-    ['set -k', 'runs-code'],
-    ['set -o keyword', 'runs-code'],
+    ['set -k', 'shell-option:keyword'],
+    ['set -o keyword', 'shell-option:keyword'],
     ['set -a', 'runs-code'],
-    ['set +o interactive-comments', 'runs-code'],
-    ['set -o posix', 'runs-code'],
-    ['set $OPTS', 'runs-code'],
+    ['set +o interactive-comments', 'shell-option:interactive-comments'],
+    ['set -o posix', 'shell-option:posix'],
+    ['set $OPTS', 'shell-option:non-literal'],
     ['read PATH', 'dangerous-assignment:PATH'],
     ['eval ls', 'eval'],
     ['source ./env.sh', 'allowedCommands: no match'],

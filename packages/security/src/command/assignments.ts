@@ -1,8 +1,12 @@
 // Which variables a builtin assigns, which variable names the command policy protects, and the
 // verdict on one assignment. Bash assigns variables in many more places than `NAME=value`:
-// `printf -v`, `read`, `mapfile`, `getopts`, `declare`/`export`/`local`/`readonly`/`typeset`
-// (whose arguments may be quoted), namerefs, `export -f` (an environment entry
-// `BASH_FUNC_name%%`) and `for NAME in`.
+// `printf -v`, `read`, `mapfile`, `getopts`, `wait -p`, `declare`/`export`/`local`/`readonly`/
+// `typeset` (whose arguments may be quoted), namerefs, `export -f` (an environment entry
+// `BASH_FUNC_name%%`), `for NAME in`, arithmetic (`let`, an integer declaration's value, a
+// subscript) and the forms implicit-assignments.ts finds (`${NAME:=word}`, `((NAME = 1))`,
+// `{NAME}>file`, `coproc NAME`). `unset PATH` counts as assigning PATH: with PATH unset, bash
+// looks a command name up in the current directory (`ls` runs `./ls`).
+import { arithmeticTargets } from './implicit-assignments';
 import type { Construct, FoundAssignment } from './scan';
 import type { WordValue } from './words';
 
@@ -87,10 +91,12 @@ export function assignmentDenial(
   dangerous: readonly RegExp[],
 ): Construct | undefined {
   const denied = { rule: `dangerous-assignment:${a.name}` };
+  // `unset PATH` is judged as an assignment (see the module comment); its reason says what it does.
+  const sets = /^\s*unset\b/.test(a.text) ? 'unsets' : 'sets';
   if (dangerous.some((re) => re.test(a.name)))
     return {
       ...denied,
-      reason: `'${a.text}' sets ${a.name}, which changes what the shell or programs load or run`,
+      reason: `'${a.text}' ${sets} ${a.name}, which changes what the shell or programs load or run`,
     };
   // Under an allowlist, environment-style names steer allowed programs (GIT_PAGER, GOFLAGS …).
   const environmentStyle = a.exported || /^[A-Z_][A-Z0-9_]*$/.test(a.name);
@@ -174,12 +180,49 @@ function declaration(program: string, words: WordValue[]): BuiltinAssignments {
     targets.push(target(left, exported));
     // A nameref's value is the name later assignments through it will set.
     if (flags.has('n') && eq >= 0) targets.push(target({ ...w, value: w.value.slice(eq + 1) }, exported));
+    // An integer's value is evaluated as arithmetic, which may assign (`declare -i n=PATH=1`).
+    if (flags.has('i') && eq >= 0) targets.push(...arithmeticTargets(w.value.slice(eq + 1)).map(evaluated));
   }
   return { targets, flags };
 }
 
-/** The variables `words` (program first) assigns when it is an assigning builtin. */
+// A variable assigned by arithmetic the builtin evaluates.
+function evaluated(name: string): Target {
+  return { name, written: name, exported: false };
+}
+
+// Unsetting these changes what later commands run: without PATH, bash looks command names up in
+// the current directory.
+const UNSET_CHANGES: ReadonlySet<string> = new Set(['PATH']);
+
+// What arithmetic in the subscript of a name as written assigns (`read 'a[PATH=1]'`).
+function inSubscript(written: string | undefined): Target[] {
+  const open = written?.indexOf('[') ?? -1;
+  return written && open > 0 ? arithmeticTargets(written.slice(open)).map(evaluated) : [];
+}
+
+function unset(words: WordValue[]): Target[] {
+  const { ops } = operands(words, '');
+  if (words.slice(1, words.length - ops.length).some((w) => /^-[a-z]*f/.test(w.value))) return [];
+  const literal = ops.filter((w) => w.literal);
+  return [
+    ...literal.filter((w) => UNSET_CHANGES.has(w.value)).map((w) => target(w, false)),
+    ...literal.flatMap((w) => inSubscript(w.value)),
+  ];
+}
+
+/**
+ * The variables `words` (program first) assigns when it is an assigning builtin, with what
+ * arithmetic in its names' subscripts assigns.
+ */
 export function builtinAssignments(program: string, words: WordValue[]): BuiltinAssignments | undefined {
+  const assigned = namedAssignments(program, words);
+  if (!assigned) return undefined;
+  const subscripts = assigned.targets.flatMap((t) => inSubscript(t.written));
+  return subscripts.length === 0 ? assigned : { ...assigned, targets: [...assigned.targets, ...subscripts] };
+}
+
+function namedAssignments(program: string, words: WordValue[]): BuiltinAssignments | undefined {
   const flags = new Set<string>();
   if (DECLARATIONS.has(program)) return declaration(program, words);
   if (program === 'printf') {
@@ -203,5 +246,14 @@ export function builtinAssignments(program: string, words: WordValue[]): Builtin
     const p = operands(words, 'p').opts.get('p');
     return { targets: p ? [target(p, false)] : [], flags };
   }
+  if (program === 'let')
+    return {
+      targets: words
+        .slice(1)
+        .flatMap((w) => arithmeticTargets(w.value))
+        .map(evaluated),
+      flags,
+    };
+  if (program === 'unset') return { targets: unset(words), flags };
   return undefined;
 }

@@ -93,29 +93,5 @@ export function cdTarget(name: string, words: WordValue[]): string | undefined {
   return target.value;
 }
 
-// shopt options that make `cd` (or a bare directory name) go somewhere other than its operand
-// says: a variable's value, a spelling correction, a directory typed as a command. They persist
-// for later lines, which the check cannot see.
-const CD_OPTIONS = new Set(['cdable_vars', 'cdspell', 'autocd', 'dirspell']);
-
-/**
- * The construct of a `shopt -s` that sets an option changing where `cd` goes (or whose name is
- * only known at run time); refused where forbidden paths or deny rules are judged.
- */
-export function cdOptionChange(words: WordValue[]): Construct | undefined {
-  const args = words.slice(1);
-  if (!args.some((w) => !w.literal || /^-[a-z]*s/.test(w.value))) return undefined;
-  for (const w of args) {
-    if (w.literal && w.value.startsWith('-')) continue;
-    const name = w.literal ? w.value : undefined;
-    if (name === undefined || CD_OPTIONS.has(name))
-      return {
-        rule: `shell-option:${name ?? 'non-literal'}`,
-        reason: `'shopt -s ${w.value}' ${name === undefined ? 'sets an option only known at run time, which may be one that' : 'is an option that'} makes later 'cd's go where their operand does not say (cdable_vars, cdspell, autocd, dirspell), so forbidden paths and deny rules about directories could not be judged`,
-      };
-  }
-  return undefined;
-}
-
 /** Variables whose assignment changes where a later `cd` goes (`CDPATH` search, `cd` alone → `$HOME`). */
 export const CD_VARIABLES: ReadonlySet<string> = new Set(['CDPATH', 'HOME']);

@@ -5,6 +5,7 @@
 // denied command hidden in it is still seen; where our lexing may cut differently from bash, the
 // line is marked unsure (refused under an allowlist and whenever something is denied).
 import type { Node } from 'web-tree-sitter';
+import { parameterAssignments } from './implicit-assignments';
 import { heredocBody, quoteContext } from './opaque';
 import { present, type ScanHost } from './scan';
 import {
@@ -93,6 +94,9 @@ export class Expansions {
   // A `${…}` tree-sitter cannot parse: its word is lexed for substitutions, and any indirection,
   // prompt expansion or offset fails closed under an allowlist (evaluation.ts cannot see it).
   private unparsedParameter(text: string, ctx: QuoteContext, via: WrapperUse[], depth: number): void {
+    // A `${…}` tree-sitter keeps as text (the pattern of `${x/${PATH:=a}/b}`) still assigns.
+    for (const name of parameterAssignments(text))
+      this.host.scan.assignments.push({ name, text: text.slice(0, 80), exported: false });
     if (!/^\$\{#?[A-Za-z_][A-Za-z0-9_]*(\[[0-9@*]\])?([:#%/^,]?[-=?+#%/^,]|\})/.test(text))
       this.host.scan.hazards.push({
         rule: 'evaluated-string',

@@ -4,10 +4,12 @@
 // words are a command string, `alias`/`trap` code runs later, `hash -p` rebinds a name; what later
 // uses of such a name run is walked as a probe (judged against the denylist only). An unsupported
 // wrapper's possible wrapped commands are guessed for the denylist.
-import { CD_VARIABLES, cdOptionChange, cdTarget, judgeBuiltin } from './builtins';
+import { aliasWords } from './alias-words';
+import { CD_VARIABLES, cdTarget, judgeBuiltin } from './builtins';
 import { findExecs } from './find-exec';
 import { hookBuiltinFinding, unknownCommandFinding } from './hook-builtins';
 import type { Construct, FoundCommand, ScanHost } from './scan';
+import { shellStateChange } from './shell-state';
 import { type CodeSources, readCode } from './stdin-code';
 import type { ParsedCommand, WrapperUse } from './types';
 import type { WordValue } from './words';
@@ -78,10 +80,8 @@ export class Invocations {
         moved.some((n) => n !== undefined && CD_VARIABLES.has(n)) ? undefined : cdTarget(name, words),
       );
     }
-    if (name === 'shopt') {
-      const option = cdOptionChange(words);
-      if (option) scan.unsure.push(option);
-    }
+    const stateChange = shellStateChange(name, words);
+    if (stateChange) scan.unsure.push(stateChange);
     if (name === 'find') {
       this.record(found);
       for (const exec of findExecs(words)) {
@@ -177,16 +177,14 @@ export class Invocations {
   private hook(found: FoundCommand, words: WordValue[], via: WrapperUse[], depth: number): void {
     const name = found.command.program;
     const args = words.slice(1).filter((w, i) => !(i === 0 && w.value === '--'));
-    const code =
-      name === 'alias'
-        ? args.flatMap((w) =>
-            ASSIGNMENT.exec(w.value) ? [{ ...w, value: ASSIGNMENT.exec(w.value)?.[2] ?? '' }] : [],
-          )
-        : args.length > 1 &&
-            !/^-[pl]$/.test(args[0]?.value ?? '') &&
-            !['', '-'].includes(args[0]?.value ?? '')
-          ? args.slice(0, 1)
-          : [];
+    // Every definition counts, whatever its name (`alias s-x='sudo -i'`); see alias-words.ts.
+    const aliases = name === 'alias' ? aliasWords(words.slice(1), found.command.text) : undefined;
+    if (aliases?.hazard) this.host.scan.unsure.push(aliases.hazard);
+    const code = aliases
+      ? aliases.values
+      : args.length > 1 && !/^-[pl]$/.test(args[0]?.value ?? '') && !['', '-'].includes(args[0]?.value ?? '')
+        ? args.slice(0, 1)
+        : [];
     if (code.length > 0) {
       found.construct = {
         rule: name,
@@ -250,6 +248,8 @@ export class Invocations {
     for (let i = 1; i < words.length; i++) {
       const word = words[i] as WordValue;
       if (word.value.startsWith('-')) continue;
+      const stateChange = word.literal && shellStateChange(basename(word.value), words.slice(i));
+      if (stateChange) this.host.scan.unsure.push(stateChange);
       out.push(this.found(words.slice(i), word.value, [...via, self], []).command);
       if (/\s/.test(word.value)) {
         const commands = this.host.scan.commands;

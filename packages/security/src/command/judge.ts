@@ -27,10 +27,13 @@ import { localPythonPath } from './python-path';
 import { candidateCwds } from './real-paths';
 import { denylisted, notAllowed, redirectDenied } from './rule-denials';
 import type { Construct, Scan } from './scan';
+import { rewritesLines } from './shell-state';
 import { SPLIT_WORD_RULE } from './word-gaps';
 
-// Unsure parses refused wherever anything is protected (see judge()).
+// Unsure parses refused wherever anything is protected (see judge()), and changes to how the shell
+// reads later lines that make it run other text than the one judged (shell-state.ts).
 const HIDING_RULES: ReadonlySet<string> = new Set([SPLIT_WORD_RULE, HEREDOC_RULE]);
+const hides = (rule: string): boolean => HIDING_RULES.has(rule) || rewritesLines(rule);
 
 /** What one check judges a scan by. */
 export interface JudgeContext {
@@ -71,8 +74,7 @@ export function judge(scan: Scan, ctx: JudgeContext): Construct | undefined {
   // A word the parser split, or lines a heredoc it could not end swallowed, hide what they hold
   // from every rule, the memory check's included.
   const unsure = scan.unsure.find(
-    (u) =>
-      strict || bound.denied.length > 0 || !bound.paths.empty || (protectHooks && HIDING_RULES.has(u.rule)),
+    (u) => strict || bound.denied.length > 0 || !bound.paths.empty || (protectHooks && hides(u.rule)),
   );
   if (unsure) return unsure;
   // The directories the line may run in, for deny rules about `.` or `*` (`cd / && rm -rf .`).

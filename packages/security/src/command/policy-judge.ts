@@ -16,6 +16,7 @@ import { sizeDenial, TooComplexError, tooComplexDecision } from './limits';
 import { loadedBashParser } from './parser';
 import { extglobDenial } from './path-denials';
 import { Scanner } from './scanner';
+import { PARSE_MODE_VARIABLES } from './shell-options';
 import type { CheckOptions, PolicyDecision } from './types';
 
 /** Judges command lines by a policy that `parseSecurityPolicy` has already validated. */
@@ -26,9 +27,12 @@ export class PolicyJudge {
   /** Prepares the rules of `policy` (validated: nothing here checks it). */
   constructor(readonly policy: SecurityPolicy) {
     // An empty `dangerousVariables` is the opt-out from assignment checks; otherwise the shell's
-    // own control variables are always protected.
+    // own control variables, and those that change how it parses (POSIXLY_CORRECT), are always
+    // protected.
     const names = policy.dangerousVariables;
-    this.dangerous = (names.length === 0 ? [] : [...names, ...SHELL_CONTROL_VARIABLES]).map(nameGlob);
+    this.dangerous = (
+      names.length === 0 ? [] : [...names, ...SHELL_CONTROL_VARIABLES, ...PARSE_MODE_VARIABLES]
+    ).map(nameGlob);
   }
 
   /**

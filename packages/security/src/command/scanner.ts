@@ -9,6 +9,7 @@ import { joinContinuations } from './continuations';
 import { evaluationHazard } from './evaluation';
 import { Expansions, HEREDOC_RULE } from './expansions';
 import { hookTreeFindings } from './hook-tree';
+import { nodeAssignments, timedAssignments, unparsedAssignments } from './implicit-assignments';
 import { Invocations } from './invocations';
 import { TooComplexError } from './limits';
 import { loopBinding } from './loops';
@@ -101,6 +102,7 @@ export class Scanner {
       const hazard = evaluationHazard(tree.rootNode);
       if (hazard) this.scan.hazards.push(hazard);
       this.scan.hooks.push(...hookTreeFindings(tree.rootNode, source));
+      this.scan.assignments.push(...unparsedAssignments(tree.rootNode, source));
       const split = splitWordFinding(tree.rootNode, source);
       if (split) this.scan.unsure.push(split);
       this.text = source;
@@ -153,6 +155,8 @@ export class Scanner {
       const ctx = quoteContext(node);
       if (node.type !== 'raw_string' || ctx === 'dquote') this.expansions.expand(node.text, ctx, via, depth);
     }
+    // `${NAME:=word}`, arithmetic `NAME=1`: assignments like any other (implicit-assignments.ts).
+    this.scan.assignments.push(...nodeAssignments(node));
     switch (node.type) {
       case 'command':
         if (node.id !== this.carrier) this.command(node, via, depth);
@@ -264,15 +268,23 @@ export class Scanner {
 
   private command(node: Node, via: WrapperUse[], depth: number): void {
     if (!node.childForFieldName('name')?.firstNamedChild) return;
-    const parts = commandWordParts(node, this.text);
+    const all = commandWordParts(node, this.text);
+    // After the reserved word `time`, prefix assignments are the timed command's (`time CDPATH=/x
+    // cd y` moves the shell), not a program and its arguments: they go with the command's own.
+    const raw = all.map((w) => this.text.slice(w.parts[0]?.startIndex, w.parts.at(-1)?.endIndex));
+    const timed = new Set(timedAssignments(raw));
+    const parts = all.filter((_, i) => !timed.has(i));
     const words = parts.map((w) => this.joined(w));
     if (this.firstCall) {
       this.firstCall = false;
       this.lists = new Map();
     }
-    const assignments = present(node.namedChildren)
-      .filter((c) => c.type === 'variable_assignment')
-      .map((a) => a.text);
+    const assignments = [
+      ...present(node.namedChildren)
+        .filter((c) => c.type === 'variable_assignment')
+        .map((a) => a.text),
+      ...raw.filter((_, i) => timed.has(i)),
+    ];
     // What a shell or `source` here would read as code (stdin-code.ts), worked out when asked.
     const sources = () => ({
       stdin: stdinOf(node, (n) => this.word(n)),

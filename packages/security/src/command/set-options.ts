@@ -4,12 +4,16 @@
 // `./x`), `-a`/`allexport` exports every later assignment, `+o interactive-comments` turns `#` into
 // a word (the text after it, which the parser took for a comment, runs), `posix` and `onecmd`
 // change how later lines parse or whether the terminal survives. Only options known to change none
-// of that are allowed; any other is a `runs-code` form an allow entry can name (`set -k`).
+// of that are allowed; any other is a `runs-code` form an allow entry can name (`set -a`). Those
+// that change how bash parses later lines (`-k`, `+o interactive-comments`, `-o posix`) are refused
+// before this wherever commands are restricted (`shell-option:NAME`, shell-options.ts), so no
+// entry allows them.
 import { type CodeForm, form } from './programs';
+import { setChanges } from './shell-options';
 import type { WordValue } from './words';
 
-// Option letters and names that only make the shell stricter, louder or quieter.
-const SAFE_LETTERS = new Set([...'euxvfCbhBPET']);
+// Options that only make the shell stricter, louder or quieter (by their `set -o` names: `-e` is
+// errexit), on or off.
 const SAFE_NAMES = new Set([
   'errexit',
   'nounset',
@@ -36,24 +40,13 @@ const unsafe = (what: string, names: string[]): CodeForm =>
     `'set ${names.join(' ')}' ${what}, which the policy cannot follow into later lines`,
   );
 
-/** The forms of `set ARGS` that change how later lines are read or run (see the module comment). */
+/**
+ * The forms of `set ARGS` that change how later lines are read or run (see the module comment),
+ * with options read as bash's `set` reads them (shell-options.ts: `-ok keyword` sets `-k` too).
+ */
 export function setForms(args: readonly WordValue[]): CodeForm[] {
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i] as WordValue;
-    if (!w.literal) return [unsafe('sets an option known only at run time', [w.value])];
-    // `set -- a b`, `set a b`: positional parameters from here on.
-    if (w.value === '--' || w.value === '-' || !/^[-+]/.test(w.value)) return [];
-    for (const letter of w.value.slice(1)) {
-      if (letter === 'o') {
-        const name = args[i + 1];
-        // `set -o` / `set +o` alone list the options.
-        if (name === undefined) return [];
-        if (!name.literal || !SAFE_NAMES.has(name.value))
-          return [unsafe('changes a shell option', [`${w.value[0]}o`, name.value])];
-        i++;
-      } else if (!SAFE_LETTERS.has(letter))
-        return [unsafe('changes a shell option', [`${w.value[0]}${letter}`])];
-    }
-  }
-  return [];
+  const { changes, unknown } = setChanges(args);
+  const change = changes.find((c) => c.name === undefined || !SAFE_NAMES.has(c.name));
+  if (change) return [unsafe('changes a shell option', change.written)];
+  return unknown ? [unsafe('sets an option known only at run time', [unknown.value])] : [];
 }

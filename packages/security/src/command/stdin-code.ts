@@ -7,11 +7,11 @@
 // not allow shells anyway. A shell on the terminal's own stdin is interactive and not judged here.
 import type { Node } from 'web-tree-sitter';
 import { type FoundCommand, present, type ScanHost } from './scan';
+import { scanShellOptions } from './shell-options';
 import type { WrapperUse } from './types';
 import type { WordParts } from './word-gaps';
 import type { WordValue } from './words';
-import { scanOptions } from './wrapper-options';
-import { SHELL_OPTIONS, SHELLS } from './wrapper-table';
+import { SHELLS } from './wrapper-table';
 
 /** Code a shell reads: literal text, or something not known until it runs (described in `what`). */
 export type CodeInput = { kind: 'text'; text: string } | { kind: 'unknown'; what: string };
@@ -161,7 +161,7 @@ export function codeRead(program: string, words: WordValue[], sources: CodeSourc
     return operand ? operandCode(operand, sources) : undefined;
   }
   if (!SHELLS.has(program)) return undefined;
-  const scan = scanOptions(words, 1, SHELL_OPTIONS);
+  const scan = scanShellOptions(words);
   if ('error' in scan || scan.seen.has('c')) return undefined;
   const operand = words[scan.next];
   if (scan.seen.has('s') || !operand || operand.value === '-') return sources.stdin;

@@ -5,6 +5,7 @@
 // unsupported rather than misread.
 import { envSplit } from './env-split';
 import { runTime } from './find-exec';
+import { scanShellOptions } from './shell-options';
 import type { WordValue } from './words';
 import { execAfter, type OptionScan, optionFiles, scanOptions, type Unwrapped } from './wrapper-options';
 
@@ -52,17 +53,12 @@ export const SHELLS: ReadonlySet<string> = new Set([
   'fish',
 ]);
 
-/** The options of a shell (bash's, which the others' are a subset of). */
-export const SHELL_OPTIONS = {
-  flags: 'abcefhiklmnprstuvxBCEHPT',
-  withArg: 'oO',
-  longFlags: ['login', 'norc', 'noprofile', 'posix', 'noediting', 'restricted', 'verbose', 'debugger'],
-  longWithArg: ['rcfile', 'init-file'],
-};
-
-/** A shell is a wrapper only with -c; otherwise it runs a script file, its argument (`undefined`). */
+/**
+ * A shell is a wrapper only with -c; otherwise it runs a script file, its argument (`undefined`).
+ * Its options are read as bash reads them (`+x`, `-o NAME` in a cluster; see shell-options.ts).
+ */
 export function shell(words: WordValue[]): Unwrapped | undefined {
-  const scan = scanOptions(words, 1, SHELL_OPTIONS);
+  const scan = scanShellOptions(words);
   if ('error' in scan) return { kind: 'unsupported', why: scan.error };
   if (!scan.seen.has('c')) return undefined;
   const code = words[scan.next];
