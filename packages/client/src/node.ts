@@ -58,6 +58,7 @@ export { CLUSTER_FEATURE } from './cluster/merge';
 export {
   DEFAULT_NODE_TTL_MS,
   isLive,
+  MAX_NODE_TTL_MS,
   type NodeAnnouncement,
   NodeAnnouncementSchema,
   parseAnnouncement,

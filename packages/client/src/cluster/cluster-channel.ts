@@ -95,6 +95,8 @@ export class ClusterChannel implements IpcChannel {
   /** Who the nodes took the client to be; undefined while no node has authenticated it. */
   private principal: Principal | undefined;
   private initialized = false;
+  /** A notification for another terminal than its subscription's was reported (see `fromNode`). */
+  private reportedStray = false;
   private shuttingDown: Promise<void> | undefined;
   private readonly backlog: OutboundBacklog;
 
@@ -363,6 +365,7 @@ export class ClusterChannel implements IpcChannel {
 
   private fromNode(nodeId: string, method: string, params: unknown): void {
     const forwarded = clientNotificationParams(nodeId, params);
+    if (!this.forItsSubscription(method, forwarded)) return;
     if (method === 'terminal.exit') {
       const exit = forwarded as
         | { subscriptionId?: unknown; terminalId?: unknown; exitCode?: unknown }
@@ -376,6 +379,35 @@ export class ClusterChannel implements IpcChannel {
     }
     this.backlog.added(method, forwarded);
     this.peer.notify(method, forwarded).catch(() => undefined);
+  }
+
+  /**
+   * False for a subscription's notification (output, exit, gap) about another terminal than the
+   * subscription's: a node's subscription ids are counters of its session (`sub-1`), so another
+   * session's notifications, were they to arrive on this one, would name this one's subscriptions.
+   * Reported once. A subscription not (yet) in the book is let through: its output may come before
+   * the router has seen the node's answer to `terminal.subscribe`.
+   */
+  private forItsSubscription(method: string, params: unknown): boolean {
+    if (method !== 'terminal.output' && method !== 'terminal.exit' && method !== 'terminal.gap') return true;
+    const { subscriptionId, terminalId } = (params ?? {}) as {
+      subscriptionId?: unknown;
+      terminalId?: unknown;
+    };
+    if (typeof subscriptionId !== 'string') return true;
+    const subscription = this.router.book.subscription(subscriptionId);
+    if (!subscription || subscription.terminalId === terminalId) return true;
+    if (!this.reportedStray) {
+      this.reportedStray = true;
+      this.options.onError?.(
+        new OrchflowError(
+          ErrorCode.InvalidState,
+          `A '${method}' for subscription '${subscriptionId}' named terminal '${String(terminalId)}', not the subscription's '${subscription.terminalId}'; dropped (further ones are dropped without a word)`,
+          { reason: 'foreign-notification', subscriptionId },
+        ),
+      );
+    }
+    return false;
   }
 
   private nodeLost(nodeId: string, reason: string | undefined): void {

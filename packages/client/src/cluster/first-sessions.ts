@@ -1,9 +1,12 @@
 // Which node sessions a router's `initialize` opens. One node judges the caller (the least loaded;
-// if it cannot answer, all the others at once; its refusal of the caller is final, since the nodes
-// of a cluster share their tokens — asking every node would make each bad token cost a session per
-// node), plus one to each live node that does not announce its capabilities (nodes of earlier
-// versions). Sessions to the rest open when a call needs them, so a connection (a REST request
-// through a gateway, say) costs one node session, not one per node.
+// if it cannot answer, all the others at once), plus one to each live node that does not announce
+// its capabilities (nodes of earlier versions). Sessions to the rest open when a call needs them, so
+// a connection (a REST request through a gateway, say) costs one node session, not one per node.
+// A refusal of the caller is asked again of the next nodes by load, one at a time, up to
+// MAX_JUDGES nodes in all: anyone who can write the node directory can announce a node at load 0,
+// which would be asked first, and its refusal alone must not shut every client out. The nodes of a
+// cluster share their tokens, so a bad token is refused by all of them: bounded, it costs at most
+// MAX_JUDGES sessions, not one per node.
 import { ErrorCode, type InitializeResult, type ServerCapabilities } from '@orchflow/protocol';
 import type { ClusterNodeInfo } from './links';
 
@@ -14,6 +17,9 @@ export interface FirstSessions {
   /** Capabilities of the nodes that answered, and those the others announced. */
   capabilities: ServerCapabilities[];
 }
+
+/** Most nodes asked to judge the caller before their refusal stands. */
+export const MAX_JUDGES = 3;
 
 /** Opens the sessions `initialize` needs among `live`; `ready(id)` opens (or reuses) one. */
 export async function openFirstSessions(
@@ -28,22 +34,30 @@ export async function openFirstSessions(
       outcome,
     }));
   let tried = await attempt(judge ? [judge, ...rest.filter((n) => n.capabilities === undefined)] : []);
-  const verdict = tried[0]?.outcome;
-  const refused = verdict?.status === 'rejected' && refusesCaller(verdict.reason);
-  if (verdict?.status !== 'fulfilled' && !refused) {
-    tried = [...tried, ...(await attempt(rest.filter((n) => n.capabilities !== undefined)))];
+  // Nodes of earlier versions were asked with the judge; the others wait their turn, by load.
+  const waiting = rest.filter((n) => n.capabilities !== undefined);
+  let verdict = tried[0]?.outcome;
+  const answered = () => tried.some(({ outcome }) => outcome.status === 'fulfilled');
+  for (let judges = 1; judges < MAX_JUDGES && waiting.length > 0; judges++) {
+    if (verdict?.status !== 'rejected' || !refusesCaller(verdict.reason) || answered()) break;
+    const next = await attempt(waiting.splice(0, 1));
+    tried = [...tried, ...next];
+    verdict = next[0]?.outcome;
   }
-  const answered = new Map(
+  if (verdict?.status === 'rejected' && !refusesCaller(verdict.reason)) {
+    tried = [...tried, ...(await attempt(waiting))];
+  }
+  const answers = new Map(
     tried.flatMap(({ node, outcome }) => (outcome.status === 'fulfilled' ? [[node.id, outcome.value]] : [])),
   );
   return {
-    answers: [...answered.values()],
+    answers: [...answers.values()],
     failures: tried.flatMap(({ outcome }) =>
       outcome.status === 'rejected' ? [outcome.reason as unknown] : [],
     ),
     capabilities: [
-      ...[...answered.values()].map((a) => a.capabilities),
-      ...live.flatMap((n) => (!answered.has(n.id) && n.capabilities ? [n.capabilities] : [])),
+      ...[...answers.values()].map((a) => a.capabilities),
+      ...live.flatMap((n) => (!answers.has(n.id) && n.capabilities ? [n.capabilities] : [])),
     ],
   };
 }

@@ -70,6 +70,11 @@ export class TerminalBook {
     this.subscriptions.set(subscription.subscriptionId, subscription);
   }
 
+  /** The open client subscription `subscriptionId`, or undefined. */
+  subscription(subscriptionId: string): RoutedSubscription | undefined {
+    return this.subscriptions.get(subscriptionId);
+  }
+
   /** Removes a client subscription; returns it if it was open. */
   unsubscribe(subscriptionId: string): RoutedSubscription | undefined {
     const subscription = this.subscriptions.get(subscriptionId);

@@ -10,6 +10,17 @@ import { NODE_ID_PATTERN } from './subjects';
 /** Default time after the last heartbeat at which a node counts as gone. */
 export const DEFAULT_NODE_TTL_MS = 15_000;
 
+/**
+ * Longest TTL a reader takes from an announcement: 10 minutes. Anyone who can write the bucket can
+ * announce a node, and a reader keeps a node live for its TTL after its last heartbeat, whether or
+ * not its entry is still there (a bucket's entries expire without a notice to watchers): an
+ * unbounded TTL (2^31−1 ms) kept a fake node live, and every `killAll` partial for want of it, for
+ * 24.8 days. A longer TTL counts as this one, so a node announcing more is lost 10 minutes after
+ * its last heartbeat (and, heartbeating every third of its TTL, looks lost between heartbeats
+ * once its TTL exceeds 30 minutes).
+ */
+export const MAX_NODE_TTL_MS = 600_000;
+
 /** Schema of a node announcement (the KV value and the discovery reply). */
 export const NodeAnnouncementSchema = z.object({
   id: z.string().regex(NODE_ID_PATTERN),
@@ -25,7 +36,12 @@ export const NodeAnnouncementSchema = z.object({
   startedAt: z.number(),
   /** ms since the epoch of the latest heartbeat. */
   heartbeatAt: z.number(),
-  ttlMs: z.number().int().positive(),
+  /** Read as at most {@link MAX_NODE_TTL_MS}. */
+  ttlMs: z
+    .number()
+    .int()
+    .positive()
+    .transform((ttl) => Math.min(ttl, MAX_NODE_TTL_MS)),
   /**
    * What a session to the node reports in `initialize` (absent from nodes before 0.x): lets a
    * router report the cluster's capabilities without opening a session to every node.
@@ -47,7 +63,11 @@ export function parseAnnouncement(data: Uint8Array | string): NodeAnnouncement |
   }
 }
 
-/** True while the node's last heartbeat is at most its `ttlMs` old by the reader's clock (assumes synced clocks). */
+/**
+ * True while the node's last heartbeat is at most its `ttlMs` (at most {@link MAX_NODE_TTL_MS})
+ * old by the reader's clock (assumes synced clocks).
+ */
 export function isLive(announcement: NodeAnnouncement, now: number = Date.now()): boolean {
-  return now - announcement.heartbeatAt <= announcement.ttlMs;
+  // Capped here too: an announcement may be built by hand rather than parsed.
+  return now - announcement.heartbeatAt <= Math.min(announcement.ttlMs, MAX_NODE_TTL_MS);
 }

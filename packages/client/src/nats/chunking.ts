@@ -2,7 +2,9 @@
 // as several parts, each with an `Orchflow-Chunk: <seq>/<index>/<count>` header. A sender
 // publishes all parts of a message back to back and NATS keeps one publisher's order, so a
 // receiver holds at most one message in reassembly; anything else is a protocol violation.
-// Reassembly is bounded: a message announced larger than `maxMessageBytes` is refused.
+// Reassembly is bounded: a message announced larger than `maxMessageBytes` is refused, and a
+// receiver serving many peers (a node's sessions) can share one `ReassemblyBudget` among their
+// assemblers, so the bytes held in partly received messages stay bounded across all of them.
 import { ErrorCode, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol/runtime';
 
 /** Bytes left for headers and protocol overhead under `max_payload`. */
@@ -34,11 +36,41 @@ export function splitMessage(data: Uint8Array, seq: number, maxPayload: number):
   return parts;
 }
 
+/**
+ * Bytes that may be held in partly reassembled messages, shared by several {@link ChunkAssembler}s
+ * (a node's sessions): each part a message is still waiting to complete is taken from it before
+ * the assembler keeps the part, and given back when the message completes or is dropped.
+ */
+export interface ReassemblyBudget {
+  /** Takes `bytes` more; throws (an OrchflowError that says why and what to do) when there is no room. */
+  take(bytes: number): void;
+  /** Gives back `bytes` taken before. */
+  release(bytes: number): void;
+}
+
 /** Puts split messages back together; one instance per direction of a session. */
 export class ChunkAssembler {
-  private current: { seq: string; count: number; parts: Uint8Array[]; bytes: number } | undefined;
+  private current:
+    | { seq: string; count: number; parts: Uint8Array[]; bytes: number; lastPartAt: number }
+    | undefined;
 
-  constructor(private readonly maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES) {}
+  /** `budget`, when given, bounds the bytes held in an incomplete message together with other assemblers'. */
+  constructor(
+    private readonly maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES,
+    private readonly budget?: ReassemblyBudget,
+  ) {}
+
+  /** How long ago the last part of an incomplete message arrived, or undefined when none waits. */
+  waitingMs(now: number = Date.now()): number | undefined {
+    return this.current === undefined ? undefined : now - this.current.lastPartAt;
+  }
+
+  /** Drops an incomplete message (its session ended), giving its bytes back to the budget. */
+  discard(): void {
+    const current = this.current;
+    this.current = undefined;
+    if (current) this.budget?.release(current.bytes);
+  }
 
   /** Takes one NATS message; returns the whole message once complete, else undefined. Throws on a violation. */
   push(data: Uint8Array, chunk: string | undefined): Uint8Array | undefined {
@@ -60,18 +92,24 @@ export class ChunkAssembler {
     if (data.byteLength === 0) throw violation(`Orchflow-Chunk '${chunk}' carries no bytes`);
     if (index === 0) {
       if (this.current) throw violation('a new split message began before the previous one ended');
-      this.current = { seq, count, parts: [], bytes: 0 };
+      this.current = { seq, count, parts: [], bytes: 0, lastPartAt: Date.now() };
     }
     const current = this.current;
     if (!current || current.seq !== seq || current.count !== count || current.parts.length !== index) {
       throw violation(`Orchflow-Chunk '${chunk}' arrived out of order`);
     }
+    this.checkSize(current.bytes + data.byteLength);
+    // Taken before the copy is made (a refusal throws and keeps nothing); `bytes` counts only what
+    // was taken, so `discard` gives back exactly that.
+    this.budget?.take(data.byteLength);
     current.bytes += data.byteLength;
-    this.checkSize(current.bytes);
+    current.lastPartAt = Date.now();
     // Copied: the NATS client may reuse the buffer behind `data`.
     current.parts.push(data.slice());
     if (current.parts.length < count) return undefined;
     this.current = undefined;
+    // The whole message is the receiver's now (parsed and queued like any other message).
+    this.budget?.release(current.bytes);
     const whole = new Uint8Array(current.bytes);
     let offset = 0;
     for (const part of current.parts) {

@@ -46,6 +46,18 @@ export const NatsConnectOptionsSchema = z
     cluster: z.string().optional(),
     /** How long the first connect may take. Default 10 s. */
     connectTimeoutMs: z.number().int().positive().optional(),
+    /**
+     * Subject prefix of this connection's inboxes (replies and session inboxes), instead of
+     * `_INBOX`: with a prefix per NATS user, permissions can keep each user's replies its own
+     * (see docs/cluster.md, Security). Nodes accept it once told (`--allow-inbox-prefix`).
+     */
+    inboxPrefix: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
+        'inboxPrefix: subject tokens separated by dots, no wildcards',
+      )
+      .optional(),
   })
   .strict()
   .refine((o) => o.pass === undefined || o.user !== undefined, {
@@ -110,6 +122,7 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
       authenticator,
       tls: o.tls === true ? {} : o.tls === false ? undefined : o.tls,
       name: o.name,
+      inboxPrefix: o.inboxPrefix,
       timeout: o.connectTimeoutMs ?? 10_000,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,

@@ -4,7 +4,8 @@
 // killed with SIGKILL never deletes its key. Liveness is measured on this process's own clock:
 // a node is lost when no heartbeat of it has *arrived* for its TTL. Only entries found at start-up
 // are aged by their `heartbeatAt` (the node's clock), clamped to one TTL, so a node whose clock is
-// skewed is judged right from its next heartbeat on, and never later than one TTL.
+// skewed is judged right from its next heartbeat on, and never later than one TTL. A TTL counts
+// as at most 10 minutes (`MAX_NODE_TTL_MS`): anyone who can write the bucket can announce a node.
 // Events: `node-up` (a node became live), `node-updated` (a live node's announcement changed, e.g.
 // its load), `node-lost` (no heartbeat for its TTL, its key was deleted, or it restarted: a new
 // `startedAt` under the same id means its terminals and sessions may be gone, so it is reported

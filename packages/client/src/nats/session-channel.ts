@@ -5,14 +5,19 @@
 // silent for the session TTL, and when the NATS connection drops or closes: messages published
 // while NATS is away are lost, so the session cannot be trusted after it; the error is Unavailable
 // (retryable) and `connectNatsNode` reconnects and resumes streams by offset on a new session.
+// The inbox is a plain subject, and whoever opens a session names the inbox the node publishes to:
+// a token holder who learned another client's inbox could have a node send that client its own
+// session's output, answers and close notice. Nodes name the session on every message
+// (`Orchflow-Session`), so a message naming another session is dropped here; a node of an earlier
+// version names none, and then nothing is checked.
 
-import type { NatsConnection, Status } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Status } from '@nats-io/transport-node';
 import { ChannelClosedError, ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
 import { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './chunking';
 import { loadNats } from './connect';
 import { DEFAULT_FLOW_WINDOW_BYTES, MAX_FLOW_WINDOW_BYTES, MIN_FLOW_WINDOW_BYTES } from './flow-window';
-import { NatsSessionChannel } from './session-wire';
+import { NatsSessionChannel, SESSION_HEADER } from './session-wire';
 import { checkNodeId, clusterSubjects, DEFAULT_CLUSTER_NAME } from './subjects';
 
 /** Default session TTL: a session silent this long is closed (keepalives go every third). */
@@ -51,6 +56,12 @@ export interface NodeSessionOptions {
    * A node that predates it sends without a window.
    */
   flowWindowBytes?: number | false;
+  /**
+   * Hears, once per session, that a message of another session arrived on this session's inbox
+   * and was dropped (someone opened a session naming this inbox); further ones are dropped without
+   * a word. Default: a process warning (`process.emitWarning`).
+   */
+  onForeignMessage?: (warning: OrchflowError) => void;
 }
 
 /** The node's answer to a session-open request. */
@@ -75,10 +86,17 @@ export async function openNodeSession(
   if (nc.isClosed()) throw new ChannelClosedError('The NATS connection is closed; connect again');
   const window = checkFlowWindow(options.flowWindowBytes);
   const nats = await loadNats();
-  const inbox = nats.createInbox();
+  // In the connection's inbox namespace, as its own requests' inboxes are: its NATS permissions
+  // are likely to allow that one (a node accepts `_INBOX.…` and the prefixes it was given).
+  const inbox = nats.createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
   let channel: NatsSessionChannel | undefined;
+  let accept: ((msg: Msg) => boolean) | undefined;
   // Subscribed before the request goes out (same connection, so the server sees it first).
-  const sub = nc.subscribe(inbox, { callback: (_error, msg) => channel?.handle(msg) });
+  const sub = nc.subscribe(inbox, {
+    callback: (_error, msg) => {
+      if (channel && accept?.(msg)) channel.handle(msg);
+    },
+  });
   let reply: z.infer<typeof OpenReplySchema>;
   try {
     const body = JSON.stringify({
@@ -100,6 +118,7 @@ export async function openNodeSession(
     sub.unsubscribe();
     throw OrchflowError.fromJson(reply.error);
   }
+  accept = ownSession(reply.session, nodeId, options.onForeignMessage ?? processWarning);
   const stopWatching = watchConnection(nc, (reason) => channel?.end(reason, 'client lost NATS'));
   channel = new NatsSessionChannel({
     nc,
@@ -117,6 +136,48 @@ export async function openNodeSession(
     },
   });
   return channel;
+}
+
+/**
+ * A filter of the inbox's messages that keeps those of `session`: a message naming another
+ * session is dropped (and reported once). Once one message named the session, the node is known
+ * to name it on every message, so one naming none is dropped too; before that (a node of an
+ * earlier version names none) nothing is checked.
+ */
+function ownSession(
+  session: string,
+  nodeId: string,
+  report: (warning: OrchflowError) => void,
+): (msg: Msg) => boolean {
+  let named = false;
+  let reported = false;
+  return (msg) => {
+    const from = msg.headers?.get(SESSION_HEADER) || undefined;
+    if (from === session) {
+      named = true;
+      return true;
+    }
+    if (from === undefined && !named) return true;
+    if (!reported) {
+      reported = true;
+      const warning = new OrchflowError(
+        ErrorCode.InvalidState,
+        `A message of another session arrived on the inbox of this client's session with node '${nodeId}' and was dropped: someone who knows the inbox opened a session naming it. Further ones are dropped without a word; keep others from reading client inboxes with NATS permissions (docs/cluster.md, Security)`,
+        { reason: 'foreign-session', nodeId },
+      );
+      try {
+        report(warning);
+      } catch {
+        // The caller's listener must not break the NATS subscription's delivery.
+      }
+    }
+    return false;
+  };
+}
+
+/** The default report of a foreign message: a process warning (Node prints it to stderr). */
+function processWarning(warning: OrchflowError): void {
+  process.emitWarning(warning.message, { type: 'OrchflowWarning', code: 'ORCHFLOW_FOREIGN_SESSION' });
 }
 
 function openError(error: unknown, nodeId: string): Error {

@@ -9,17 +9,27 @@
 // header's 4-byte big-endian length, so its first byte is 0, which no JSON text starts with.
 // With `sendWindow` / `ackEveryBytes` the session is flow-controlled (flow-window.ts): the reader's
 // side acknowledges what was taken with an empty `Orchflow-Ack: <total bytes>` message.
-// Whoever owns the NATS subscription passes each of its messages to `handle()`.
+// Whoever owns the NATS subscription passes each of its messages to `handle()`. A receiver serving
+// many peers (a node) bounds what their incomplete split messages hold together with
+// `reassemblyBudget`, and ends a session whose split message stops arriving with `partTimeoutMs`.
 
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import {
   ChannelClosedError,
+  ErrorCode,
   type IpcChannel,
+  isOrchflowError,
   type JsonRpcMessage,
   MessageQueue,
 } from '@orchflow/protocol/runtime';
 import { decodeBinaryOutput } from '../transports/websocket-binary';
-import { ChunkAssembler, DEFAULT_MAX_MESSAGE_BYTES, oversizeReplacement, splitMessage } from './chunking';
+import {
+  ChunkAssembler,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  oversizeReplacement,
+  type ReassemblyBudget,
+  splitMessage,
+} from './chunking';
 import type { NatsModule } from './connect';
 import { AckCounter, MAX_WAITING_SENDS, SendWindow } from './flow-window';
 import { ACK_HEADER, CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
@@ -42,6 +52,8 @@ export interface NatsSessionChannelOptions {
   onReceive?: (message: unknown) => boolean;
   /** Sees each outgoing message before it is published. */
   onSend?: (message: JsonRpcMessage) => void;
+  /** Sent in {@link SESSION_HEADER} on every message this side publishes (the node's side). */
+  sessionId?: string;
   /**
    * The binary output frame of a message, or undefined to send it as JSON (the node's
    * `encodeBinaryOutput`, for a client that asked for binary output). Receiving needs no option.
@@ -53,7 +65,28 @@ export interface NatsSessionChannelOptions {
   sendWindowBytes?: number;
   /** Acknowledge the bytes taken by this side's reader every this many (the peer has a window). */
   ackEveryBytes?: number;
+  /**
+   * Shared bound of the bytes held in incomplete split messages (a node's, over all its sessions):
+   * a part that does not fit ends the session with the budget's reason. Default: none (only
+   * `maxMessageBytes` per message).
+   */
+  reassemblyBudget?: ReassemblyBudget;
+  /**
+   * An incomplete split message whose next part has not come for this long ends the session (a
+   * sender publishes a message's parts back to back, so a gap means a broken or hostile peer,
+   * which must not hold the bytes for as long as it sends keepalives). Checked every sixth of
+   * `ttlMs`. Default: none.
+   */
+  partTimeoutMs?: number;
 }
+
+/**
+ * NATS header naming the session of every message a node publishes to a client's inbox (nodes of
+ * earlier versions send none). An inbox is a plain subject that anyone opening a session may name,
+ * so this is how a client tells its own session's messages from another session's sent to the
+ * same inbox (see session-channel.ts).
+ */
+export const SESSION_HEADER = 'Orchflow-Session';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -71,9 +104,10 @@ export class NatsSessionChannel implements IpcChannel {
   private markEnded!: () => void;
   private readonly window: SendWindow | undefined;
   private readonly acks: AckCounter | undefined;
+  private stamped: ReturnType<NatsModule['headers']> | undefined;
 
   constructor(private readonly options: NatsSessionChannelOptions) {
-    this.assembler = new ChunkAssembler(options.maxMessageBytes);
+    this.assembler = new ChunkAssembler(options.maxMessageBytes, options.reassemblyBudget);
     if (options.sendWindowBytes !== undefined) this.window = new SendWindow(options.sendWindowBytes);
     if (options.ackEveryBytes !== undefined) {
       this.acks = new AckCounter(options.ackEveryBytes, (total) =>
@@ -146,7 +180,7 @@ export class NatsSessionChannel implements IpcChannel {
     const parts = splitMessage(bytes, ++this.seq, this.options.maxPayload);
     try {
       for (const part of parts) {
-        const headers = part.chunk === undefined ? undefined : this.headers(CHUNK_HEADER, part.chunk);
+        const headers = part.chunk === undefined ? this.stamp() : this.headers(CHUNK_HEADER, part.chunk);
         this.options.nc.publish(this.options.peerSubject, part.data, headers ? { headers } : undefined);
       }
     } catch (error) {
@@ -176,6 +210,8 @@ export class NatsSessionChannel implements IpcChannel {
     if (this.reason) return;
     this.reason = reason;
     clearInterval(this.timer);
+    // A half-received message is nobody's now: its bytes go back to a shared budget at once.
+    this.assembler.discard();
     if (announce !== undefined && !this.options.nc.isClosed()) {
       try {
         this.options.nc.publish(this.options.peerSubject, undefined, {
@@ -223,7 +259,10 @@ export class NatsSessionChannel implements IpcChannel {
       size = whole.length;
       message = whole[0] === 0 ? decodeBinaryOutput(whole) : JSON.parse(decoder.decode(whole));
     } catch (error) {
-      this.end(error as Error, `protocol error: ${(error as Error).message}`);
+      // A full budget is no protocol error of the peer's: its reason goes to the peer as it is.
+      const overloaded = isOrchflowError(error) && error.code === ErrorCode.Overloaded;
+      const text = (error as Error).message;
+      this.end(error as Error, overloaded ? text : `protocol error: ${text}`);
       return;
     }
     if (this.options.onReceive && !this.options.onReceive(message)) {
@@ -258,6 +297,17 @@ export class NatsSessionChannel implements IpcChannel {
           `The ${this.options.peerName} acknowledged nothing for ${this.options.ttlMs} ms while messages waited; the session is closed`,
         ),
         'peer stopped acknowledging',
+      );
+      return;
+    }
+    const waiting = this.assembler.waitingMs(now);
+    const partTimeout = this.options.partTimeoutMs;
+    if (partTimeout !== undefined && waiting !== undefined && waiting > partTimeout) {
+      this.end(
+        new ChannelClosedError(
+          `The ${this.options.peerName} sent part of a split message and then no further part for ${partTimeout} ms; the session is closed`,
+        ),
+        `split message incomplete for ${partTimeout} ms`,
       );
       return;
     }
@@ -296,6 +346,16 @@ export class NatsSessionChannel implements IpcChannel {
   private headers(name: string, value: string) {
     const headers = this.options.nats.headers();
     headers.set(name, value);
+    if (this.options.sessionId !== undefined) headers.set(SESSION_HEADER, this.options.sessionId);
     return headers;
+  }
+
+  /** Headers of a whole message: the session's stamp, or none. */
+  private stamp() {
+    const id = this.options.sessionId;
+    if (id === undefined) return undefined;
+    // One object for them all: nats.js encodes the headers when publishing and keeps nothing.
+    this.stamped ??= this.headers(SESSION_HEADER, id);
+    return this.stamped;
   }
 }

@@ -23,7 +23,7 @@ export function registerExec(program: Command, done: (code: number) => void): vo
     .option('--agent <id>', 'agent id owning the terminal', 'cli')
     .option(
       '--cwd <dir>',
-      "working directory (default: this one in-process; with --server the server's own, so pass --cwd \"$PWD\" to run here)",
+      'working directory (default: this one in-process; with --server the server\'s own, so pass --cwd "$PWD" to run here)',
     )
     .addOption(
       new Option(

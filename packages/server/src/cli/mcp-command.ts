@@ -40,7 +40,7 @@ export function registerMcp(program: Command, done: (code: number) => void): voi
     .addHelpText(
       'after',
       '\nAdd to an MCP client as the command `npx -y @orchflow/server mcp`, or from a built clone\n' +
-      '`node <clone>/packages/server/dist/cli.mjs mcp` (see docs/mcp.md).\n' +
+        '`node <clone>/packages/server/dist/cli.mjs mcp` (see docs/mcp.md).\n' +
         'Default policy: standard. Denied commands come back to the agent as tool errors naming the rule.',
     )
     .action(async (flags: McpFlags) => {

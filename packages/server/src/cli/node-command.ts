@@ -1,7 +1,7 @@
 // Registers `orchflow node`: its flags and help. The node itself (node.ts: the orchestrator, NATS,
 // the cluster code) is loaded when the command runs, so other commands and --help do not load it.
 import type { Command } from 'commander';
-import { DEFAULT_NODE_CAPACITY } from '../cluster/node-defaults';
+import { DEFAULT_NODE_CAPACITY, DEFAULT_NODE_MAX_SESSIONS } from '../cluster/node-defaults';
 import { addLogFlags } from './log-flags';
 import type { NodeFlags } from './node';
 import { withUsageErrors } from './recording-args';
@@ -21,6 +21,10 @@ export function registerNode(program: Command, done: (code: number) => void): vo
       '--reconnect-grace <ms>',
       "a vanished session's terminals wait this long for it to come back (default 60000; 0 kills them at once)",
     )
+    .option(
+      '--max-sessions <n>',
+      `client sessions open at once (default ${DEFAULT_NODE_MAX_SESSIONS}); with several tokens each token may hold half`,
+    )
     .option('--tokens <file>', 'JSON tokens file, as for orchflow serve (required unless --insecure-no-auth)')
     .option(
       '--insecure-no-auth',
@@ -31,6 +35,15 @@ export function registerNode(program: Command, done: (code: number) => void): vo
     .option('--nats-pass <password>', 'NATS password')
     .option('--nats-creds <file>', 'NATS credentials file (JWT + nkey)')
     .option('--nats-tls-ca <file>', 'CA file for a TLS connection to NATS')
+    .option(
+      '--nats-inbox-prefix <prefix>',
+      "prefix of the node's own NATS inboxes instead of _INBOX (so its user need not read _INBOX.>)",
+    )
+    .option(
+      '--allow-inbox-prefix <prefix>',
+      'a session inbox prefix clients may use besides _INBOX. (their inboxPrefix); repeatable',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--backend <name>', 'terminal backend: direct or tmux', 'direct')
     .option('--tmux-socket <name>', 'tmux socket name for --backend tmux', 'orchflow')
     .option(

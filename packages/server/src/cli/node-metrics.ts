@@ -85,6 +85,8 @@ export interface NodeMetricsTarget {
   auth?: TokenAuthenticator;
   nodeId: string;
   cluster: string;
+  /** Client sessions the node holds open now (read at scrape time). */
+  sessions?: () => number;
 }
 
 /** Starts the node's metrics listener; resolves with it and its `/metrics` URL. */
@@ -104,6 +106,17 @@ export async function startNodeMetrics(
     labelNames: ['node', 'cluster', 'version'],
     registers: [plugin.registry],
   }).set({ node: target.nodeId, cluster: target.cluster, version: VERSION }, 1);
+  const sessions = target.sessions;
+  if (sessions) {
+    new Gauge({
+      name: 'orchflow_cluster_node_sessions_open',
+      help: 'Client sessions this node holds open now (bounded by --max-sessions).',
+      registers: [plugin.registry],
+      collect() {
+        this.set(sessions());
+      },
+    });
+  }
   const listener = new MetricsListener({
     host: settings.host,
     port: settings.port,

@@ -8,6 +8,7 @@ import {
   checkClusterName,
   checkNodeId,
   DEFAULT_CLUSTER_NAME,
+  MAX_NODE_TTL_MS,
   nodeIdFromHostname,
 } from '@orchflow/client/node';
 import { TokenAuthenticator } from '../auth';
@@ -31,6 +32,8 @@ export interface NodeFlags extends NodeMetricsFlags {
   nodeTtl?: string;
   sessionTtl?: string;
   reconnectGrace?: string;
+  /** `--max-sessions`: client sessions open at once. */
+  maxSessions?: string;
   tokens?: string;
   /** `--insecure-no-auth`: run without `--tokens`, every session admin. */
   insecureNoAuth?: boolean;
@@ -39,6 +42,8 @@ export interface NodeFlags extends NodeMetricsFlags {
   natsPass?: string;
   natsCreds?: string;
   natsTlsCa?: string;
+  natsInboxPrefix?: string;
+  allowInboxPrefix?: string[];
   backend: string;
   tmuxSocket?: string;
   policy?: string;
@@ -92,6 +97,7 @@ function natsAuth(flags: NodeFlags) {
     pass: flags.natsPass,
     credsFile: flags.natsCreds,
     tls: flags.natsTlsCa === undefined ? undefined : { caFile: flags.natsTlsCa },
+    inboxPrefix: flags.natsInboxPrefix,
   };
 }
 
@@ -103,8 +109,14 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   const cluster = checkClusterName(flags.clusterName ?? DEFAULT_CLUSTER_NAME);
   const capacity = whole('--capacity', flags.capacity) ?? DEFAULT_NODE_CAPACITY;
   const ttlMs = whole('--node-ttl', flags.nodeTtl);
+  if (ttlMs !== undefined && ttlMs > MAX_NODE_TTL_MS) {
+    throw usageError(
+      `--node-ttl ${ttlMs}: at most ${MAX_NODE_TTL_MS} (10 minutes); directories read a longer one as that`,
+    );
+  }
   const sessionTtlMs = whole('--session-ttl', flags.sessionTtl);
   const reconnectGraceMs = graceMs(flags.reconnectGrace);
+  const maxSessions = whole('--max-sessions', flags.maxSessions);
   const labels = parseLabels(flags.labels);
   const nats = { servers: flags.nats.split(',').map((s) => s.trim()), ...natsAuth(flags) };
   if (flags.backend !== 'direct' && flags.backend !== 'tmux') {
@@ -148,6 +160,8 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     ttlMs,
     sessionTtlMs,
     reconnectGraceMs,
+    maxSessions,
+    inboxPrefixes: flags.allowInboxPrefix,
     auth,
     principal: auth ? undefined : { kind: 'admin', name: 'nats' },
     onError: (error) => log.warn({ err: error.message }, 'cluster node problem'),
@@ -158,7 +172,13 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   try {
     // Listening before joining: a taken port fails the start before the node is announced.
     if (metrics) {
-      const scrape = await startNodeMetrics(metrics, { orchestrator, auth, nodeId, cluster });
+      const scrape = await startNodeMetrics(metrics, {
+        orchestrator,
+        auth,
+        nodeId,
+        cluster,
+        sessions: () => node.sessionCount,
+      });
       servers.push(scrape.listener);
       metricsUrl = scrape.url;
     }

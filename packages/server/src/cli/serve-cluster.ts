@@ -22,6 +22,7 @@ export interface ServeClusterFlags {
   natsPass?: string;
   natsCreds?: string;
   natsTlsCa?: string;
+  natsInboxPrefix?: string;
 }
 
 /** The serve flags that make no sense without a local orchestrator, and why. */
@@ -54,6 +55,7 @@ const NATS_ONLY: readonly [flag: string, key: keyof ServeClusterFlags][] = [
   ['--nats-pass', 'natsPass'],
   ['--nats-creds', 'natsCreds'],
   ['--nats-tls-ca', 'natsTlsCa'],
+  ['--nats-inbox-prefix', 'natsInboxPrefix'],
 ];
 
 /**
@@ -120,6 +122,7 @@ export function gatewayOptions(
       pass: flags.natsPass,
       credsFile: flags.natsCreds,
       tls: flags.natsTlsCa === undefined ? undefined : { caFile: flags.natsTlsCa },
+      inboxPrefix: flags.natsInboxPrefix,
     },
   };
 }

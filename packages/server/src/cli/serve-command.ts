@@ -103,6 +103,10 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .option('--nats-pass <password>', 'with --cluster: NATS password')
     .option('--nats-creds <file>', 'with --cluster: NATS credentials file (JWT + nkey)')
     .option('--nats-tls-ca <file>', 'with --cluster: CA file for a TLS connection to NATS')
+    .option(
+      '--nats-inbox-prefix <prefix>',
+      "with --cluster: prefix of the gateway's NATS inboxes instead of _INBOX (nodes need --allow-inbox-prefix)",
+    )
     .addHelpText(
       'after',
       '\nWithout tokens, --stdio and --unix give every client admin rights (they are local only).\n' +

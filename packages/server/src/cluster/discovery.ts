@@ -4,6 +4,7 @@
 // nodes. Only discovery is implemented (no `$SRV.STATS`): @nats-io/services is pre-release only.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ClusterSubjects, NodeAnnouncement } from '@orchflow/client/node';
+import { answerable } from './reply-subject';
 
 /** The micro service name nodes use. */
 export const MICRO_SERVICE_NAME = 'orchflow';
@@ -16,7 +17,13 @@ export function serveDiscovery(
 ): Subscription[] {
   const subs: Subscription[] = [];
   const answer = (subject: string, body: () => unknown): void => {
-    subs.push(nc.subscribe(subject, { callback: (_error, msg) => void msg.respond(JSON.stringify(body())) }));
+    subs.push(
+      nc.subscribe(subject, {
+        callback: (_error, msg) => {
+          if (answerable(msg.reply)) msg.respond(JSON.stringify(body()));
+        },
+      }),
+    );
   };
   answer(subjects.discover, current);
   const base = (a: NodeAnnouncement) => ({

@@ -15,6 +15,7 @@ import {
   DEFAULT_NODE_TTL_MS,
   DEFAULT_SESSION_TTL_MS,
   loadNats,
+  MAX_NODE_TTL_MS,
   type NatsConnectOptions,
   type NodeAnnouncement,
   openNodesBucket,
@@ -37,20 +38,29 @@ import { Announcer } from './announcer';
 import { serveDiscovery } from './discovery';
 import { ensureNameFree } from './name-check';
 import { DEFAULT_NODE_CAPACITY } from './node-defaults';
+import { nodeSessionLimitSettings } from './session-limits';
 import { NodeSessions } from './sessions';
 
-export { DEFAULT_NODE_CAPACITY } from './node-defaults';
+export { DEFAULT_NODE_CAPACITY, DEFAULT_NODE_MAX_SESSIONS } from './node-defaults';
 
 const SettingsSchema = z.object({
   nodeId: z.string(),
   cluster: z.string().default(DEFAULT_CLUSTER_NAME),
   labels: z.record(z.string().regex(/^[A-Za-z0-9_./-]{1,64}$/), z.string().max(256)).default({}),
   capacity: z.number().int().nonnegative().default(DEFAULT_NODE_CAPACITY),
-  ttlMs: z.number().int().min(300).default(DEFAULT_NODE_TTL_MS),
+  // Directories read a longer TTL as this cap (a fake entry must not stay "live" for weeks).
+  ttlMs: z.number().int().min(300).max(MAX_NODE_TTL_MS).default(DEFAULT_NODE_TTL_MS),
+  inboxPrefixes: z.array(z.string()).default([]),
   sessionTtlMs: z.number().int().min(300).default(DEFAULT_SESSION_TTL_MS),
   reconnectGraceMs: z.number().nonnegative().default(DEFAULT_WS_RECONNECT_GRACE_MS),
   maxInFlight: z.number().int().positive().default(DEFAULT_MAX_IN_FLIGHT),
   maxMessageBytes: z.number().int().positive().default(DEFAULT_MAX_MESSAGE_BYTES),
+  // Defaults in session-limits.ts (the per-token shares depend on the tokens).
+  maxSessions: z.number().int().positive().optional(),
+  maxSessionsPerPrincipal: z.number().int().positive().optional(),
+  initializeTimeoutMs: z.number().int().positive().optional(),
+  reassemblyBudgetBytes: z.number().int().positive().optional(),
+  partTimeoutMs: z.number().int().positive().optional(),
 });
 
 /** Options of {@link ClusterNode}. */
@@ -67,8 +77,13 @@ export interface ClusterNodeOptions {
   labels?: Record<string, string>;
   /** Terminals the node offers. Default {@link DEFAULT_NODE_CAPACITY}. */
   capacity?: number;
-  /** A node silent this long counts as gone. Default 15 s. */
+  /** A node silent this long counts as gone. Default 15 s, at most 10 minutes. */
   ttlMs?: number;
+  /**
+   * Inbox prefixes sessions may use besides `_INBOX.` (clients connected with `inboxPrefix`, one
+   * per NATS user); a session asking for any other inbox is refused.
+   */
+  inboxPrefixes?: readonly string[];
   /** A session silent this long is closed. Default 60 s. */
   sessionTtlMs?: number;
   /** How long terminals of a vanished session wait for a client to adopt them. Default 60 s. */
@@ -79,6 +94,24 @@ export interface ClusterNodeOptions {
   principal?: Principal;
   maxInFlight?: number;
   maxMessageBytes?: number;
+  /** Sessions open at once; a request for another is refused (Overloaded). Default {@link DEFAULT_NODE_MAX_SESSIONS}. */
+  maxSessions?: number;
+  /**
+   * Sessions one principal (one token) may hold. Default: half of `maxSessions` when `auth` holds
+   * more than one token, so one token cannot lock the others out; else `maxSessions`.
+   */
+  maxSessionsPerPrincipal?: number;
+  /** A session that has not completed `initialize` this long after it opened is closed. Default 10 s. */
+  initializeTimeoutMs?: number;
+  /**
+   * Bytes all sessions' split messages still arriving may hold together; a part past it closes
+   * its session (Overloaded). One principal's sessions may hold half of it when `auth` holds more
+   * than one token (never less than `maxMessageBytes`). Default 4 × `maxMessageBytes` (64 MiB);
+   * at least `maxMessageBytes`.
+   */
+  reassemblyBudgetBytes?: number;
+  /** A split message whose next part does not come this long closes its session. Default 30 s. */
+  partTimeoutMs?: number;
   serverInfo?: ServerInfo;
   /** Hears problems the node recovers from (KV put failures, protocol errors). */
   onError?: (error: Error) => void;
@@ -106,6 +139,8 @@ export class ClusterNode {
       );
     }
     this.settings = parsed.data;
+    // Fails here rather than at start(): a reassembly budget smaller than one message.
+    nodeSessionLimitSettings({ ...this.settings, nodeId: options.nodeId });
     this.nodeId = checkNodeId(options.nodeId);
     clusterSubjects(this.settings.cluster);
     if (!options.connection && !options.nats) {
@@ -124,6 +159,11 @@ export class ClusterNode {
   /** Number of open sessions. */
   get sessionCount(): number {
     return this.sessions?.size ?? 0;
+  }
+
+  /** Bytes the node's sessions hold now in split messages still arriving. */
+  get reassemblyBytes(): number {
+    return this.sessions?.reassemblyBytes ?? 0;
   }
 
   /** Connects, opens the bucket, starts serving and announces the node. */

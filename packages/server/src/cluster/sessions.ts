@@ -3,7 +3,9 @@
 // same principals and per-token policies), and the session is served with `serveChannel` like a
 // WebSocket connection: terminals of a session that vanishes (closed, NATS lost, or silent for
 // the session TTL) wait `reconnectGraceMs` for a client to come back and adopt them, while a
-// clean `$/shutdown` releases them at once.
+// clean `$/shutdown` releases them at once. session-limits.ts bounds what the sessions hold: how
+// many are open (per node and per token), how long one may stay without `initialize`, and the
+// bytes their split messages still arriving occupy.
 import { randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
@@ -28,9 +30,11 @@ import { connectionAuth } from '../auth';
 import { InFlightLimit } from '../limits/in-flight-limit';
 import { encodeBinaryOutput } from '../ws/binary-output';
 import { TerminalLeases } from '../ws/terminal-leases';
+import { answerable } from './reply-subject';
+import { NodeSessionLimits, type SessionLimitOptions } from './session-limits';
 
-/** Settings of {@link NodeSessions}. */
-export interface NodeSessionsOptions {
+/** Settings of {@link NodeSessions}; the session limits are {@link SessionLimitOptions}. */
+export interface NodeSessionsOptions extends SessionLimitOptions {
   orchestrator: Orchestrator;
   nc: NatsConnection;
   nats: NatsModule;
@@ -45,7 +49,30 @@ export interface NodeSessionsOptions {
   maxMessageBytes: number;
   serverInfo?: ServerInfo;
   onError: (error: Error) => void;
+  /**
+   * Inbox namespaces accepted besides {@link DEFAULT_INBOX_PREFIX}, for clients whose NATS
+   * connection has a custom `inboxPrefix` (e.g. `acme.inbox`: inboxes `acme.inbox.<id>`). Each is
+   * one or more concrete subject tokens, outside `$…` and the clusters' subjects (`orchflow.…`).
+   */
+  inboxPrefixes?: readonly string[];
 }
+
+/**
+ * The inbox namespace a session-open request may name by default: nats.js's own (`createInbox()`),
+ * which clients use. The node publishes a session's every message to its inbox, so an inbox
+ * anywhere else would let a token holder make the node publish to any subject: another cluster's,
+ * or an application's.
+ */
+export const DEFAULT_INBOX_PREFIX = '_INBOX';
+
+/**
+ * The header naming the session on each message to its client: the client's `SESSION_HEADER`
+ * (session-wire.ts), which `NatsSessionChannel` sets on the messages it sends itself.
+ */
+const SESSION_HEADER = 'Orchflow-Session';
+
+/** One concrete subject: no wildcards, no empty tokens, nothing system (`$…`). */
+const CONCRETE_SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 const OpenRequestSchema = z.object({
   token: z.string().optional(),
@@ -80,11 +107,17 @@ export class NodeSessions {
    */
   private readonly dropped = new Map<string, { inbox: string; at: number }>();
   private readonly leases: TerminalLeases;
+  private readonly limits: NodeSessionLimits;
   private subs: Subscription[] = [];
   private stopping = false;
 
+  /** The inbox namespaces sessions may name, each with its trailing `.`. */
+  private readonly inboxPrefixes: readonly string[];
+
   constructor(private readonly o: NodeSessionsOptions) {
+    this.inboxPrefixes = inboxNamespaces(o.inboxPrefixes ?? [], o.subjects.prefix);
     this.leases = new TerminalLeases(o.orchestrator, o.reconnectGraceMs);
+    this.limits = new NodeSessionLimits(o);
     // Fails now, not at the first session, when nobody could be admitted.
     connectionAuth(o.auth, o.principal);
   }
@@ -92,6 +125,11 @@ export class NodeSessions {
   /** Open sessions. */
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Bytes held now in split messages still arriving, over all sessions. */
+  get reassemblyBytes(): number {
+    return this.limits.reassemblyBytes;
   }
 
   /** Subscribes the node's connect and session subjects. */
@@ -128,7 +166,7 @@ export class NodeSessions {
    */
   reconnected(): void {
     this.forgetOldDrops();
-    for (const { inbox } of this.dropped.values()) this.tellClosed(inbox);
+    for (const [id, { inbox }] of this.dropped) this.tellClosed(id, inbox);
   }
 
   /** A message for a session this node does not have: if it ended in a NATS drop, say so again. */
@@ -139,14 +177,16 @@ export class NodeSessions {
       this.dropped.delete(id);
       return;
     }
-    this.tellClosed(dropped.inbox);
+    this.tellClosed(id, dropped.inbox);
   }
 
-  private tellClosed(inbox: string): void {
+  private tellClosed(id: string, inbox: string): void {
     if (this.o.nc.isClosed()) return;
     try {
       const headers = this.o.nats.headers();
       headers.set(CLOSE_HEADER, 'node lost NATS');
+      // As on every message of the session: the client ignores notices naming another session.
+      headers.set(SESSION_HEADER, id);
       this.o.nc.publish(inbox, undefined, { headers });
     } catch {
       // Best effort: the client's session TTL ends the session anyway.
@@ -173,6 +213,8 @@ export class NodeSessions {
   }
 
   private async open(msg: Msg): Promise<void> {
+    // Nobody to answer, or an answer the node must not publish (reply-subject.ts): ignored.
+    if (!answerable(msg.reply)) return;
     const refuse = (error: OrchflowError): void => {
       msg.respond(JSON.stringify({ error: error.toJson() }));
     };
@@ -199,14 +241,32 @@ export class NodeSessions {
         new OrchflowError(ErrorCode.InvalidParams, 'The inbox must not be a subject of the cluster itself'),
       );
     }
+    if (!this.inboxPrefixes.some((prefix) => request.inbox.startsWith(prefix))) {
+      const names = this.inboxPrefixes.map((prefix) => `${prefix}…`).join(', ');
+      return refuse(
+        new OrchflowError(
+          ErrorCode.InvalidParams,
+          `The inbox '${request.inbox}' is not in an inbox namespace this node publishes to (${names}); use the NATS client's inboxes, or start the node with the client's inbox prefix`,
+          { reason: 'inbox-namespace', inboxPrefixes: this.inboxPrefixes.map((p) => p.slice(0, -1)) },
+        ),
+      );
+    }
     let principal: Principal;
     try {
       principal = await this.authenticate(request.token);
     } catch (error) {
       return refuse(OrchflowError.from(error));
     }
+    // Counted once the token is known (the share is per token), and in the same turn as the
+    // session is added, so concurrent requests cannot all pass one check.
+    let release: () => void;
+    try {
+      release = this.limits.admit(principal);
+    } catch (error) {
+      return refuse(OrchflowError.from(error));
+    }
     const id = randomBytes(16).toString('hex');
-    this.serve(id, request.inbox, principal, {
+    this.serve(id, request.inbox, principal, release, {
       binaryOutput: request.binaryOutput === true,
       keepTerminals: request.keepTerminals === true,
       flowWindow: request.flowWindow,
@@ -236,6 +296,7 @@ export class NodeSessions {
     id: string,
     inbox: string,
     principal: Principal,
+    release: () => void,
     {
       binaryOutput,
       keepTerminals,
@@ -255,10 +316,14 @@ export class NodeSessions {
       ttlMs: this.o.sessionTtlMs,
       maxMessageBytes: this.o.maxMessageBytes,
       peerName: 'client',
+      // On every message: the inbox may be shared, so the client keeps only its session's.
+      sessionId: id,
       // The WebSocket subprotocol's frame: live output goes as the PTY's bytes, never escaped.
       encodeOutput: binaryOutput ? encodeBinaryOutput : undefined,
       // The client's reader sets the pace: a stuck one pauses the terminal (core's flow control).
       sendWindowBytes: flowWindow,
+      reassemblyBudget: this.limits.budget(principal),
+      partTimeoutMs: this.limits.partTimeoutMs,
       onReceive: (message) => {
         const overloaded = inFlight.admit(message);
         if (overloaded) {
@@ -285,9 +350,47 @@ export class NodeSessions {
       onShutdown: leases ? () => leases.releaseNow() : async () => 0,
     });
     this.sessions.set(id, { channel, served, inbox });
+    // Every client sends `initialize` as soon as the session opens: one that has not by now only
+    // holds a slot of the node's (and of its token's share).
+    const initializeBy = this.limits.initializeTimeoutMs;
+    const deadline = setTimeout(() => {
+      if (served.principal !== undefined) return;
+      channel.end(
+        new ChannelClosedError(`The client did not initialize the session within ${initializeBy} ms`),
+        `not initialized within ${initializeBy} ms`,
+      );
+    }, initializeBy);
+    deadline.unref?.();
     void served.closed.then(() => {
+      clearTimeout(deadline);
       leases?.release();
       this.sessions.delete(id);
+      release();
     });
   }
+}
+
+/**
+ * The accepted inbox namespaces, each with its trailing `.`: the default one plus `extra`;
+ * throws InvalidParams for a prefix that is not concrete or lies in `$…` or the cluster's subjects.
+ */
+function inboxNamespaces(extra: readonly string[], clusterPrefix: string): string[] {
+  // Every cluster's subjects (`orchflow.<cluster>.…`), not only this one's: two clusters may share
+  // a NATS server, and neither's node should publish into the other's.
+  const root = clusterPrefix.split('.')[0] as string;
+  for (const prefix of extra) {
+    const valid =
+      typeof prefix === 'string' &&
+      prefix.length <= 128 &&
+      CONCRETE_SUBJECT.test(prefix) &&
+      prefix !== root &&
+      !prefix.startsWith(`${root}.`);
+    if (!valid) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `Invalid inbox prefix '${String(prefix)}': use one or more subject tokens of letters, digits, '_' or '-' separated by '.', outside '$…' and the clusters' own subjects (${root}.…)`,
+      );
+    }
+  }
+  return [...new Set([DEFAULT_INBOX_PREFIX, ...extra])].map((prefix) => `${prefix}.`);
 }
