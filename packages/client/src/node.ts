@@ -68,6 +68,7 @@ export {
   ChunkAssembler,
   type ChunkPart,
   DEFAULT_MAX_MESSAGE_BYTES,
+  type ReassemblyBudget,
   splitMessage,
 } from './nats/chunking';
 // The whole cluster over NATS as one client (`OrchflowClient.nats`) and the router's NATS links
@@ -107,7 +108,7 @@ export {
   openNodeSession,
   watchConnection,
 } from './nats/session-channel';
-export { NatsSessionChannel, type NatsSessionChannelOptions } from './nats/session-wire';
+export { NatsSessionChannel, type NatsSessionChannelOptions, SESSION_HEADER } from './nats/session-wire';
 export {
   ACK_HEADER,
   CHUNK_HEADER,

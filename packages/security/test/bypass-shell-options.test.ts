@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CommandPolicy } from '../src/command/command-policy';
 import { SecurityPresets } from '../src/policy/presets';
+import { check, expectAllowed, expectRefused, HOME } from './policy-expect';
 
 const standard = new CommandPolicy(SecurityPresets.standard);
 const locked = new CommandPolicy(SecurityPresets.locked);
@@ -17,27 +18,7 @@ const trusted = new CommandPolicy(SecurityPresets.trusted);
 const hooksOnly = new CommandPolicy({});
 // Nothing is restricted.
 const open = new CommandPolicy({ protectShellIntegration: false, dangerousVariables: [] });
-const HOME = '/home/agent';
 const CANARY = `cat ${HOME}/.ssh/orchflow-canary`;
-
-const check = (policy: CommandPolicy, command: string) => policy.check(command, { cwd: '/tmp', home: HOME });
-
-async function expectRefused(policy: CommandPolicy, command: string, rule: string): Promise<void> {
-  const decision = await check(policy, command);
-  expect({ command, allowed: decision.allowed, rule: decision.rule }).toEqual({
-    command,
-    allowed: false,
-    rule,
-  });
-}
-
-async function expectAllowed(policy: CommandPolicy, command: string): Promise<void> {
-  const decision = await check(policy, command);
-  expect({ command, allowed: decision.allowed, rule: decision.rule }).toMatchObject({
-    command,
-    allowed: true,
-  });
-}
 
 // What bash itself makes of a line, the reference for every spelling below: whether comments and
 // posix mode are on after it, and whether keyword mode is (an assignment word after a command's

@@ -3,9 +3,10 @@
 // the judged `cat /ro#oot/.ssh/key` reaches bash as `cat /root/.ssh/key`. Changing special
 // characters, canonical mode or input processing is refused wherever commands are restricted, also
 // through wrappers; reading the settings, echo and output settings and the window size stay allowed.
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { CommandPolicy } from '../src/command/command-policy';
 import { SecurityPresets } from '../src/policy/presets';
+import { expectAllowed, expectRefused } from './policy-expect';
 
 const standard = new CommandPolicy(SecurityPresets.standard);
 const locked = new CommandPolicy(SecurityPresets.locked);
@@ -14,26 +15,6 @@ const hooksOnly = new CommandPolicy({});
 const open = new CommandPolicy({ protectShellIntegration: false, dangerousVariables: [] });
 // An allowlist that names stty: the settings are refused even so.
 const allowsStty = new CommandPolicy({ allowedCommands: ['stty', 'cat'] });
-const HOME = '/home/agent';
-
-const check = (policy: CommandPolicy, command: string) => policy.check(command, { cwd: '/tmp', home: HOME });
-
-async function expectRefused(policy: CommandPolicy, command: string, rule: string): Promise<void> {
-  const decision = await check(policy, command);
-  expect({ command, allowed: decision.allowed, rule: decision.rule }).toEqual({
-    command,
-    allowed: false,
-    rule,
-  });
-}
-
-async function expectAllowed(policy: CommandPolicy, command: string): Promise<void> {
-  const decision = await check(policy, command);
-  expect({ command, allowed: decision.allowed, rule: decision.rule }).toMatchObject({
-    command,
-    allowed: true,
-  });
-}
 
 describe('stty settings that edit input', () => {
   it('the erase bypass stops at its first line', async () => {

@@ -280,11 +280,12 @@ describe('the client end of a session', { timeout: 60_000 }, () => {
   const note = (text: string) =>
     encoder.encode(JSON.stringify({ jsonrpc: '2.0', method: 'note', params: { text } }));
 
-  it('drops messages naming another session (reported once), then unnamed ones too', async () => {
+  /** A session opened on a fake node answering as `session`: the client's channel and what it warned. */
+  async function fakeSession(session: string) {
     const nats = await natsForTest();
     const nc = await ncForTest(nats.url);
     const node = await ncForTest(nats.url);
-    const inboxes = await fakeNode(node, 'mine');
+    const inboxes = await fakeNode(node, session);
     const warnings: Error[] = [];
     const channel = await openNodeSession(nc, {
       node: 'fake',
@@ -292,7 +293,11 @@ describe('the client end of a session', { timeout: 60_000 }, () => {
       onForeignMessage: (warning) => warnings.push(warning),
     });
     onTestFinished(() => channel.close());
-    const inbox = inboxes[0] as string;
+    return { node, channel, warnings, inbox: inboxes[0] as string };
+  }
+
+  it('drops messages naming another session (reported once), then unnamed ones too', async () => {
+    const { node, channel, warnings, inbox } = await fakeSession('mine');
     const { headers } = await loadNats();
     const publish = (data: Uint8Array, fields: Record<string, string>) => {
       const h = headers();
@@ -317,19 +322,9 @@ describe('the client end of a session', { timeout: 60_000 }, () => {
   });
 
   it('reads a node of an earlier version, which names no session', async () => {
-    const nats = await natsForTest();
-    const nc = await ncForTest(nats.url);
-    const node = await ncForTest(nats.url);
-    const inboxes = await fakeNode(node, 'old');
-    const warnings: Error[] = [];
-    const channel = await openNodeSession(nc, {
-      node: 'fake',
-      token: TOKENS.admin,
-      onForeignMessage: (warning) => warnings.push(warning),
-    });
-    onTestFinished(() => channel.close());
-    node.publish(inboxes[0] as string, note('a'));
-    node.publish(inboxes[0] as string, note('b'));
+    const { node, channel, warnings, inbox } = await fakeSession('old');
+    node.publish(inbox, note('a'));
+    node.publish(inbox, note('b'));
     expect(await channel.receive()).toMatchObject({ params: { text: 'a' } });
     expect(await channel.receive()).toMatchObject({ params: { text: 'b' } });
     expect(warnings).toHaveLength(0);

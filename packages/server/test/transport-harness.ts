@@ -5,8 +5,8 @@ import { OrchflowClient } from '@orchflow/client';
 import { createNodeWebSocket } from '@orchflow/client/node';
 import { SUITE_TOKENS, TOKENS } from '@orchflow/conformance';
 import { Orchestrator, type OrchestratorOptions } from '@orchflow/core';
-import { PROTOCOL_VERSION } from '@orchflow/protocol';
-import { onTestFinished } from 'vitest';
+import { ErrorCode, isOrchflowError, PROTOCOL_VERSION } from '@orchflow/protocol';
+import { expect, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { TokenAuthenticator } from '../src/auth';
 import { HttpServer } from '../src/http/http-server';
@@ -130,4 +130,35 @@ export async function droppableClient(
   onTestFinished(() => client.close());
   // terminate(): the socket is destroyed, no close frame, no `$/shutdown`: what a network cut looks like.
   return { client, drop: () => socket?.terminate() };
+}
+
+/**
+ * Runs a command whose result (20 MB of output, `maxOutputBytes` 32 MiB) is over every transport's
+ * 16 MiB per-message limit on `client`: expects `PayloadTooLarge` saying how to ask for less, and
+ * the connection and terminal to go on.
+ */
+export async function expectOversizedAnswerRefused(client: OrchflowClient): Promise<void> {
+  const terminal = await client.spawnTerminal('big');
+  const error = await terminal
+    .execute(`head -c ${20 * 2 ** 20} /dev/zero | tr '\\0' x`, { maxOutputBytes: 32 * 2 ** 20 })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  expect(isOrchflowError(error) && error.code).toBe(ErrorCode.PayloadTooLarge);
+  expect((error as Error).message).toMatch(/over this connection's limit of 16777216 bytes.*terminal\.read/);
+  expect((await terminal.execute('echo alive')).stdout).toBe('alive\n');
+}
+
+/** Resolves once `check` holds, polling every 25 ms; fails naming `what` after `timeoutMs`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

@@ -4,6 +4,7 @@
 // memory; without these bounds a few thousand session requests, or a few dozen sessions each
 // holding 15 of 16 parts of a 16 MiB message, ran a node out of memory. The shares keep one token
 // from taking it all, as the WebSocket and HTTP servers' do (principal-slots.ts).
+import type { ReassemblyBudget } from '@orchflow/client/node';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 import type { TokenAuthenticator } from '../auth';
 import { defaultShare, PrincipalSlots } from '../limits/principal-slots';
@@ -74,14 +75,6 @@ export function nodeSessionLimitSettings(o: NodeSessionLimitsOptions): NodeSessi
   };
 }
 
-/** The part of the reassembly budget one session draws on (see `ReassemblyBudget` in @orchflow/client). */
-export interface SessionReassemblyBudget {
-  /** Takes `bytes` more; throws Overloaded (the session is then closed) when there is no room. */
-  take(bytes: number): void;
-  /** Gives back `bytes` taken before. */
-  release(bytes: number): void;
-}
-
 const MIB = 1024 * 1024;
 
 /** The node-wide and per-token bounds on sessions and on bytes of split messages being reassembled. */
@@ -150,7 +143,7 @@ export class NodeSessionLimits {
   }
 
   /** The reassembly budget the sessions of `principal` draw on: the node's total and the token's share. */
-  budget(principal: Principal): SessionReassemblyBudget {
+  budget(principal: Principal): ReassemblyBudget {
     return {
       take: (bytes) => this.take(principal, bytes),
       release: (bytes) => this.release(principal, bytes),

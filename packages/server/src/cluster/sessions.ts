@@ -15,6 +15,7 @@ import {
   MIN_FLOW_WINDOW_BYTES,
   type NatsModule,
   NatsSessionChannel,
+  SESSION_HEADER,
 } from '@orchflow/client/node';
 import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
 import {
@@ -64,12 +65,6 @@ export interface NodeSessionsOptions extends SessionLimitOptions {
  * or an application's.
  */
 export const DEFAULT_INBOX_PREFIX = '_INBOX';
-
-/**
- * The header naming the session on each message to its client: the client's `SESSION_HEADER`
- * (session-wire.ts), which `NatsSessionChannel` sets on the messages it sends itself.
- */
-const SESSION_HEADER = 'Orchflow-Session';
 
 /** One concrete subject: no wildcards, no empty tokens, nothing system (`$…`). */
 const CONCRETE_SUBJECT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
