@@ -1,7 +1,10 @@
 // `OrchflowClient.stdio(sidecarCommand())`: an app starts this package's own CLI as its stdio
 // sidecar, with the running node and no `orchflow` on PATH (issue #13).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OrchflowClient, type SidecarEvent } from '@orchflow/client/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI_NODE_FLAGS } from '../src/cli/node-flags';
@@ -49,9 +52,22 @@ describe('sidecarCommand', () => {
 });
 
 describe('the orchflow bin', () => {
+  // What npm and pnpm link as `orchflow` (package.json `bin`): a file outside dist/, so a workspace
+  // install can link it before the first build.
+  const binPath = fileURLToPath(new URL('../bin/orchflow.mjs', import.meta.url));
+
+  it('is the package.json bin and execs node with the CLI node flags, as dist/cli.mjs does', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(pkg.bin).toEqual({ orchflow: './bin/orchflow.mjs' });
+    expect(pkg.files).toContain('bin');
+    const execLine = (path: string) => readFileSync(path, 'utf8').split('\n')[1];
+    expect(execLine(binPath)).toBe(`':' //; exec node ${CLI_NODE_FLAGS.join(' ')} "$0" "$@"`);
+    expect(execLine(cliPath())).toBe(execLine(binPath));
+  });
+
   it('runs as a program: node with the CLI node flags, in the same process', async () => {
     // What `orchflow serve` does from PATH, npx or a pnpm shim: the file itself is executed.
-    const child = spawn(cliPath(), ['serve', '--stdio', '--log-level', 'silent'], {
+    const child = spawn(binPath, ['serve', '--stdio', '--log-level', 'silent'], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     onTestFinished(() => {
@@ -62,20 +78,51 @@ describe('the orchflow bin', () => {
     await expect.poll(() => cmdline()[0], { timeout: 10_000 }).toMatch(/node$/);
     expect(cmdline().slice(1, 1 + CLI_NODE_FLAGS.length)).toEqual(CLI_NODE_FLAGS);
     expect(cmdline().slice(-4)).toEqual(['serve', '--stdio', '--log-level', 'silent']);
+    // It answers as the server: the bin ran dist/cli.mjs.
+    const client = await OrchflowClient.stdio({
+      command: binPath,
+      args: ['serve', '--stdio', '--log-level', 'silent'],
+    });
+    try {
+      expect((await client.runScript('echo via-bin')).stdout).toBe('via-bin\n');
+    } finally {
+      await client.close();
+    }
     child.stdin?.end();
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
   });
 
   it('runs under node directly too, and the sidecar command passes the same flags', async () => {
-    const version = spawn(process.execPath, [cliPath(), '--version'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    version.stdout?.on('data', (chunk) => {
-      out += chunk;
-    });
-    expect(await new Promise((resolve) => version.once('exit', resolve))).toBe(0);
-    expect(out).toMatch(/^\d+\.\d+\.\d+/);
+    for (const path of [binPath, cliPath()]) {
+      const { code, out } = await run(process.execPath, [path, '--version']);
+      expect(code).toBe(0);
+      expect(out).toMatch(/^\d+\.\d+\.\d+/);
+    }
     expect(sidecarCommand().args.slice(0, CLI_NODE_FLAGS.length)).toEqual(CLI_NODE_FLAGS);
   });
+
+  it('says to build first when dist/ is missing (a fresh clone), instead of a module stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchflow-bin-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(binPath, join(dir, 'bin', 'orchflow.mjs'));
+    const { code, err } = await run(join(dir, 'bin', 'orchflow.mjs'), ['--version']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/the CLI is not built .*run `pnpm build` first/);
+    expect(err).not.toMatch(/ERR_MODULE_NOT_FOUND|at /);
+  });
 });
+
+/** Runs a program to its end; resolves with its exit code, stdout and stderr. */
+function run(command: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    err += chunk;
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, out, err })));
+}
