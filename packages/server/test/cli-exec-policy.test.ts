@@ -5,6 +5,7 @@
 import { type AddressInfo, createServer } from 'node:net';
 import { ProtocolLimits } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { EXEC_DENIED_EXIT_CODE, EXEC_FAILED_EXIT_CODE } from '../src/cli/exec';
 import { MAX_EXEC_TIMEOUT_MS } from '../src/cli/exec-command';
 import { parseOrigin } from '../src/cli/serve-flags';
 import { runCli, spawnCli, waitForStderr } from './cli-run';
@@ -14,13 +15,13 @@ describe('exec in-process', { timeout: 60_000 }, () => {
   it('runs under trusted by default, which refuses the catastrophic commands', async () => {
     // `mkfs*` is denied by every preset; `mkfsnothing` would only fail to be found if it ran.
     const run = await runCli(['exec', '--', 'mkfsnothing /dev/null']);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXEC_DENIED_EXIT_CODE);
     expect(run.stderr).toMatch(/denied by security policy \(deniedCommands\[\d+\]: mkfs\*\)/);
   });
 
   it('runs under the policy --policy names', async () => {
     const denied = await runCli(['exec', '--policy', 'standard', '--', 'sudo -n true']);
-    expect(denied.code).toBe(1);
+    expect(denied.code).toBe(EXEC_DENIED_EXIT_CODE);
     expect(denied.stderr).toMatch(/denied by security policy \(deniedCommands\[\d+\]: sudo\)/);
     const allowed = await runCli(['exec', '--policy', 'standard', '--', 'echo fine']);
     expect(allowed).toMatchObject({ code: 0, stdout: 'fine\n' });
@@ -29,12 +30,40 @@ describe('exec in-process', { timeout: 60_000 }, () => {
   it('stops at once when input is piped to a PTY, which cannot take it', async () => {
     const started = Date.now();
     const run = await runCli(['exec', '--pty', '--timeout', '30000', '--', 'cat'], {}, 'piped\n');
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXEC_FAILED_EXIT_CODE);
     expect(run.stderr).toMatch(/runs in a PTY .* piped input is not forwarded/);
     expect(Date.now() - started).toBeLessThan(25_000);
     const empty = await runCli(['exec', '--pty', '--', 'echo ran']);
     expect(empty).toMatchObject({ code: 0 });
     expect(empty.stdout).toContain('ran');
+  });
+
+  it("exits with the command's own status, which a script can tell from orchflow's failures", async () => {
+    expect((await runCli(['exec', '--', 'false'])).code).toBe(1);
+    expect((await runCli(['exec', '--', 'exit 7'])).code).toBe(7);
+  });
+});
+
+describe('exec against a server it cannot use', { timeout: 60_000 }, () => {
+  it('exits 125 when nothing listens at --server', async () => {
+    const run = await runCli(['exec', '--server', 'unix:/nonexistent/orchflow.sock', '--', 'true']);
+    expect(run.code).toBe(EXEC_FAILED_EXIT_CODE);
+    expect(run.stderr).toMatch(/orchflow: .*nonexistent\/orchflow\.sock/);
+  });
+
+  it('exits 125 when the server refuses the token', async () => {
+    const server = spawnCli(['serve', '--ws', '0', '--token', 'a'.repeat(32)]);
+    const exited = new Promise((resolve) => server.once('close', resolve));
+    onTestFinished(async () => {
+      server.kill('SIGTERM');
+      await exited;
+    });
+    const started = await waitForStderr(server, '"listening"');
+    const line = JSON.parse(started.split('\n').find((text) => text.includes('"listening"')) ?? '');
+    const url = (line.listeners as { address: string }[])[0]?.address ?? '';
+    const run = await runCli(['exec', '--server', url, '--token', 'b'.repeat(32), '--', 'true']);
+    expect(run.code).toBe(EXEC_FAILED_EXIT_CODE);
+    expect(run.stderr).toMatch(/--token or \$ORCHFLOW_TOKEN/);
   });
 });
 

@@ -39,7 +39,7 @@ describe('serve: the effective policy', { timeout: 90_000 }, () => {
     expect(banner).toMatch(/policy\s+standard \(preset\)/);
     expect(banner).toContain('Ctrl-C to stop');
     const denied = await runCli(['exec', '--server', `unix:${socket}`, '--', 'sudo true']);
-    expect(denied.code).toBe(1);
+    expect(denied.code).toBe(126);
     expect(denied.stderr).toMatch(/PolicyDenied/);
   });
 
@@ -106,7 +106,7 @@ describe('exec: stdin, timeouts and modes', { timeout: 90_000 }, () => {
     // standard refuses raw input (terminal.write), which is how stdin reaches the command.
     await startServer(['--unix', socket, '--policy', 'standard'], '"listening"');
     const result = await runCli(['exec', '--server', `unix:${socket}`, '--', 'cat'], {}, 'hi\n');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(125);
     // In the words of a person at a shell: what to do, not the API's advice.
     expect(result.stderr).toMatch(
       /piped stdin cannot reach the command: the server's policy refuses raw input\. .*<\/dev\/null.*--policy trusted/,

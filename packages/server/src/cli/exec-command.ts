@@ -41,6 +41,9 @@ export function registerExec(program: Command, done: (code: number) => void): vo
       '\nPiped stdin is forwarded to the command, then EOF; a terminal on stdin is not (the command\n' +
         'gets EOF at once). In a PTY (--pty, or a server without pipes) piped input cannot be\n' +
         'forwarded safely: the run stops with an error instead of waiting for it.\n' +
+        "Exit status: the command's own; 124 when it timed out; 128+N when signal N ended it; 125 when\n" +
+        'orchflow could not run it (no server, a refused token, a lost connection); 126 when the\n' +
+        'security policy refused it; 2 for a usage error.\n' +
         "Example: orchflow exec --server unix:/tmp/orchflow.sock -- 'make test | tail -5'",
     )
     .action(async (words: string[], flags: ExecFlags) => {

@@ -1,9 +1,11 @@
 // `orchflow exec [--server URL] -- CMD`: runs one command in a fresh terminal, its stdin fed from
-// ours, and exits with its exit code (124 on timeout, 128+N when killed by signal N). Without
-// --server it runs in an in-process orchestrator, which needs no server at all.
+// ours, and exits with its exit code (124 on timeout, 128+N when killed by signal N; 125 when
+// orchflow could not run it, 126 when the policy refused it, as `docker run` and `env` do, so a
+// script can tell a failed command from a command that never ran). Without --server it runs in an
+// in-process orchestrator, which needs no server at all.
 import { constants } from 'node:os';
 import { OrchflowClient } from '@orchflow/client/node';
-import { type ExecResult, isOrchflowError } from '@orchflow/protocol';
+import { ErrorCode, type ExecResult, isOrchflowError } from '@orchflow/protocol';
 import { connectTo, type ServerOptions } from './connect';
 import { reportError } from './errors';
 import { USAGE_EXIT_CODE, usageError } from './recording-args';
@@ -12,6 +14,12 @@ import { CLIENT_INFO } from './version';
 
 /** Exit status of a command that timed out (as coreutils `timeout`). */
 export const TIMEOUT_EXIT_CODE = 124;
+
+/** Exit status when orchflow itself failed: no server, a refused token, a lost connection. */
+export const EXEC_FAILED_EXIT_CODE = 125;
+
+/** Exit status when the security policy refused the command (it never ran). */
+export const EXEC_DENIED_EXIT_CODE = 126;
 
 /** `exec`'s timeout when `--timeout` is not given: a forgotten command must not run forever. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 10 * 60_000;
@@ -120,8 +128,22 @@ function refusesRawInput(error: Error): boolean {
   return typeof rule === 'string' && rule.endsWith('capabilities.canWriteRawInput');
 }
 
-/** Runs `orchflow exec`; resolves with the command's exit status. */
+/**
+ * Runs `orchflow exec`; resolves with the command's exit status, or reports why it could not run
+ * and resolves with {@link EXEC_DENIED_EXIT_CODE} or {@link EXEC_FAILED_EXIT_CODE}.
+ */
 export async function exec(words: string[], flags: ExecFlags): Promise<number> {
+  try {
+    return await run(words, flags);
+  } catch (error) {
+    reportError(error);
+    return isOrchflowError(error) && error.code === ErrorCode.PolicyDenied
+      ? EXEC_DENIED_EXIT_CODE
+      : EXEC_FAILED_EXIT_CODE;
+  }
+}
+
+async function run(words: string[], flags: ExecFlags): Promise<number> {
   const { client, done } = await open(flags);
   const timeoutMs = flags.timeout === 0 ? undefined : (flags.timeout ?? DEFAULT_EXEC_TIMEOUT_MS);
   try {
