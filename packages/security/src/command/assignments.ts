@@ -13,7 +13,8 @@ import type { WordValue } from './words';
 /**
  * Variables that steer the shell itself: prompts and hooks that run code (`PS0`–`PS4`,
  * `PROMPT_COMMAND`), files it reads or writes (`BASH_ENV`, `ENV`, `HISTFILE`), how it finds and
- * splits things (`PATH`, `CDPATH`, `HOME`, `IFS`, `GLOBIGNORE`), and loader variables. Assigning
+ * splits things (`PATH`, `CDPATH`, `HOME`, `IFS`, `GLOBIGNORE`), loader variables, and when it
+ * exits (`TMOUT`). Assigning
  * one is denied unless the policy's `dangerousVariables` is empty (an explicit opt-out).
  */
 export const SHELL_CONTROL_VARIABLES: readonly string[] = [
@@ -47,6 +48,9 @@ export const SHELL_CONTROL_VARIABLES: readonly string[] = [
   // What a command name runs: aliases and the command hash table.
   'BASH_ALIASES',
   'BASH_CMDS',
+  // How long the interactive shell waits for a line before it exits: the terminal's session ends
+  // later, while it is idle.
+  'TMOUT',
 ];
 
 /**
@@ -81,6 +85,12 @@ export function nameGlob(pattern: string): RegExp {
 
 const SAFE_NAMES = SAFE_ENVIRONMENT.map(nameGlob);
 
+// What assigning a protected variable does, where it is not changing what is loaded or run.
+const EFFECT: Readonly<Record<string, string>> = {
+  TMOUT:
+    "makes the terminal's shell exit once it has waited that many seconds for a line, ending the session",
+};
+
 /**
  * The denial of assignment `a`: a name in `dangerous` (the policy's `dangerousVariables` as name
  * globs), or under an allowlist (`strict`) any environment-style name outside SAFE_ENVIRONMENT.
@@ -96,7 +106,7 @@ export function assignmentDenial(
   if (dangerous.some((re) => re.test(a.name)))
     return {
       ...denied,
-      reason: `'${a.text}' ${sets} ${a.name}, which changes what the shell or programs load or run`,
+      reason: `'${a.text}' ${sets} ${a.name}, which ${EFFECT[a.name] ?? 'changes what the shell or programs load or run'}`,
     };
   // Under an allowlist, environment-style names steer allowed programs (GIT_PAGER, GOFLAGS …).
   const environmentStyle = a.exported || /^[A-Z_][A-Z0-9_]*$/.test(a.name);

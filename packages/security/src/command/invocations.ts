@@ -9,7 +9,7 @@ import { CD_VARIABLES, cdTarget, judgeBuiltin } from './builtins';
 import { findExecs } from './find-exec';
 import { hookBuiltinFinding, unknownCommandFinding } from './hook-builtins';
 import type { Construct, FoundCommand, ScanHost } from './scan';
-import { shellStateChange } from './shell-state';
+import { argv0Change, shellStateChange } from './shell-state';
 import { type CodeSources, readCode } from './stdin-code';
 import type { ParsedCommand, WrapperUse } from './types';
 import type { WordValue } from './words';
@@ -119,6 +119,7 @@ export class Invocations {
           if (match?.[1]) scan.assignments.push({ name: match[1], text: a, exported: true });
         }
         if (how.chdir !== undefined) scan.cds.push(how.chdir);
+        if (how.argv0) this.renamed(found, name, how.argv0, words[how.start] as WordValue);
         // A file the wrapper opens itself is judged like a redirection of the wrapped command.
         for (const f of how.files ?? [])
           scan.redirects.push({ op: f.write ? '>' : '<', target: f.word, text });
@@ -158,6 +159,19 @@ export class Invocations {
         this.record(found);
         return;
     }
+  }
+
+  // `exec -a NAME PROGRAM`: programs that act on the name they run under (git's `git-…`, busybox's
+  // applets, bash named `sh`) may run other than the program an allowlist judges, so the wrapper
+  // fails closed there; bash named `sh` starts in posix mode, refused wherever commands are.
+  private renamed(found: FoundCommand, wrapper: string, argv0: WordValue, program: WordValue): void {
+    found.construct ??= {
+      rule: `unsupported-wrapper:${wrapper}`,
+      reason: `'${found.command.text.slice(0, 80)}' runs a program under another name ('${argv0.value}'), which programs such as git, busybox or bash act on; the policy judges a program by its own name`,
+    };
+    this.record(found);
+    const posix = argv0Change(wrapper, argv0, program);
+    if (posix) this.host.scan.unsure.push(posix);
   }
 
   /** Records what a builtin assigns; returns what fails closed under an allowlist. */

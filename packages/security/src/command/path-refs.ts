@@ -223,19 +223,26 @@ function modelledRefs(args: WordValue[], known: FileArgs, text: string): PathRef
   return refs;
 }
 
-// An alias's value is also text that can land after another alias whose value ends in a blank
-// (`alias c='cat ' k='~/.ssh/key'`, then `c k`), where its command name is an argument: so the
-// command names in an alias's code that may name a file (a `/`, a `~`, a run-time part) are
-// judged as paths too, read by a command that may walk directories. Defining such a first alias
-// is refused (alias-words.ts), but one may come from the shell's startup files (`alias
-// xargs='xargs '`); and `alias k=/root/key` was refused already (as `alias`'s argument) while
-// `k='~/…'`, `k='$HOME/…'` or `k='/ro""ot/…'` were not. A bare name (`alias g='gh pr list'`)
-// is looked up in PATH where it runs as a command, so it is not judged as a file.
-function aliasNameRefs(found: FoundCommand): PathRef[] {
+// A command name with a `/` is a file bash opens and runs (`~/.ssh/x`, `/root/run.sh`,
+// `../bin/tool`), so it is judged like an argument that names a file; a bare name is looked up in
+// PATH, which the assignment rules protect. An alias's value is also text that can land after
+// another alias whose value ends in a blank (`alias c='cat ' k='~/.ssh/key'`, then `c k`), where
+// its command name is an argument: so the command names in an alias's code that may name a file
+// (a `/`, a `~`, a run-time part) are judged as paths read by a command that may walk directories.
+// Defining such a first alias is refused (alias-words.ts), but one may come from the shell's
+// startup files (`alias xargs='xargs '`); and `alias k=/root/key` was refused already (as
+// `alias`'s argument) while `k='~/…'`, `k='$HOME/…'` or `k='/ro""ot/…'` were not. A bare name
+// (`alias g='gh pr list'`) is looked up in PATH where it runs as a command, so it is not judged.
+function programRefs(found: FoundCommand): PathRef[] {
   const name = found.words[0];
-  if (!name || !found.command.via?.some((v) => v.program === 'alias')) return [];
-  const fileLike = !name.literal || name.value.includes('/') || name.value.startsWith('~');
-  return fileLike ? [{ word: name, access: 'read', text: found.command.text, recursive: true }] : [];
+  if (!name) return [];
+  const text = found.command.text;
+  if (found.command.via?.some((v) => v.program === 'alias')) {
+    const fileLike = !name.literal || name.value.includes('/') || name.value.startsWith('~');
+    return fileLike ? [{ word: name, access: 'read', text, recursive: true }] : [];
+  }
+  const shown = name.expanded ? name.prefix : name.value;
+  return shown.includes('/') ? [{ word: name, access: 'read', text, recursive: false }] : [];
 }
 
 /** The words of commands and redirections that may name files. */
@@ -243,7 +250,7 @@ export function pathRefs(commands: FoundCommand[], redirects: Redirect[]): PathR
   const refs: PathRef[] = [];
   for (const found of commands) {
     const { program, text } = found.command;
-    refs.push(...aliasNameRefs(found));
+    refs.push(...programRefs(found));
     if (PATHLESS_PROGRAMS.has(program)) continue;
     const args = found.words.slice(1);
     for (const word of args)

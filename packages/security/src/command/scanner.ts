@@ -15,7 +15,7 @@ import { TooComplexError } from './limits';
 import { loopBinding } from './loops';
 import { hasErrorAncestor, OPAQUE_LEAVES, quoteContext } from './opaque';
 import { parseWith } from './parser';
-import { quotedExpansionFinding } from './quoted-expansion';
+import { posixQuoteFinding } from './quoted-expansion';
 import { emptyScan, present, type Scan, type ScanHost } from './scan';
 import { stdinOf, substitutedOperands } from './stdin-code';
 import type { WrapperUse } from './types';
@@ -106,7 +106,7 @@ export class Scanner {
       this.scan.assignments.push(...unparsedAssignments(tree.rootNode, source));
       const split = splitWordFinding(tree.rootNode, source);
       if (split) this.scan.unsure.push(split);
-      const quoted = quotedExpansionFinding(tree.rootNode);
+      const quoted = posixQuoteFinding(tree.rootNode);
       if (quoted) this.scan.unsure.push(quoted);
       this.text = source;
       this.carrier = carrier ? tree.rootNode.firstNamedChild?.id : undefined;

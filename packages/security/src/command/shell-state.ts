@@ -38,6 +38,52 @@ export function shellStateChange(program: string, words: readonly WordValue[]): 
   return ttySettingChange(program, words);
 }
 
+// bash's name for itself when run under another: the base name of argv[0], without the `-` a
+// login shell's name starts with (`-sh`, `-/bin/sh`).
+function ownName(argv0: string): string {
+  const base = argv0.slice(argv0.lastIndexOf('/') + 1);
+  return argv0.startsWith('-') && base.startsWith('-') ? base.slice(1) : base;
+}
+
+const POSIX_REASON = `changes how bash parses later lines (single quotes inside a double-quoted '\${…}' no longer quote, so '"\${x:-'}"; cmd; "'}"' runs cmd)`;
+
+/**
+ * The refusal of running `program` (a word) under the name `argv0` (`exec -a NAME`, `env -a NAME`;
+ * `wrapper` names the wrapper): bash named `sh` starts in posix mode, as with `--posix`, and a name
+ * only known at run time could be `sh`.
+ */
+export function argv0Change(wrapper: string, argv0: WordValue, program: WordValue): Construct | undefined {
+  const value = program.value.replace(/\/+$/, '');
+  if (!program.literal || value.slice(value.lastIndexOf('/') + 1) !== 'bash') return undefined;
+  const written = `${wrapper} -a ${argv0.value} ${program.value}`;
+  if (!argv0.literal)
+    return {
+      rule: 'shell-option:non-literal',
+      reason: `'${written}' gives bash a name only known at run time: named 'sh', bash starts in posix mode, which ${POSIX_REASON}; write the name literally`,
+    };
+  if (ownName(argv0.value) !== 'sh') return undefined;
+  return {
+    rule: 'shell-option:posix',
+    reason: `'${written}' starts bash in posix mode (bash named sh acts as sh), which ${POSIX_REASON}`,
+  };
+}
+
+/** Shells that read the lines typed after them as a POSIX shell: bash in posix mode where sh is bash, or dash. */
+const POSIX_SHELLS: ReadonlySet<string> = new Set(['sh', 'dash']);
+
+/**
+ * The refusal of `program`, a shell that reads the terminal's later lines itself (no code string,
+ * script or other stdin), when it reads them as a POSIX shell: where sh is bash it runs in posix
+ * mode, and dash reads quotes otherwise than bash.
+ */
+export function terminalShellChange(program: string): Construct | undefined {
+  if (!POSIX_SHELLS.has(program)) return undefined;
+  return {
+    rule: 'shell-option:posix',
+    reason: `'${program}' reads the lines typed after it as a POSIX shell (bash in posix mode where sh is bash, or dash), not as bash, which the policy judges them by; run code with '${program} -c' or a script instead`,
+  };
+}
+
 /**
  * Whether a refusal of {@link shellStateChange} hides text from every rule (the line bash runs is
  * not the line judged), so that it is refused wherever anything is protected, orchflow's shell

@@ -6,15 +6,20 @@
 // heredoc), the code cannot be judged: a denylist refuses it (invocations.ts), an allowlist does
 // not allow shells anyway. A shell on the terminal's own stdin is interactive and not judged here.
 import type { Node } from 'web-tree-sitter';
+import { echoed, printfed } from './printed';
 import { type FoundCommand, present, type ScanHost } from './scan';
 import { scanShellOptions } from './shell-options';
+import { terminalShellChange } from './shell-state';
 import type { WrapperUse } from './types';
 import type { WordParts } from './word-gaps';
 import type { WordValue } from './words';
 import { SHELLS } from './wrapper-table';
 
-/** Code a shell reads: literal text, or something not known until it runs (described in `what`). */
-export type CodeInput = { kind: 'text'; text: string } | { kind: 'unknown'; what: string };
+/**
+ * Code a shell reads: literal text (each way it may read, see printed.ts), or something not known
+ * until it runs (described in `what`).
+ */
+export type CodeInput = { kind: 'text'; texts: string[] } | { kind: 'unknown'; what: string };
 
 /** Where one command's stdin and process-substitution operands come from. */
 export interface CodeSources {
@@ -31,12 +36,9 @@ const OTHER_FD_PATH = /^\/+(dev\/+fd|proc\/+[^/]+\/+fd)\/+\d+\/*$/;
 // Where the walk up from a command stops: what is above runs with its own stdin or later.
 const BOUNDARY = new Set(['program', 'command_substitution', 'process_substitution', 'function_definition']);
 
-function backslashed(text: string): string {
-  return text.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
-}
-
-// What an `echo`/`printf` of literal words prints; `undefined` for anything else.
-function printed(node: Node, word: WordOf): string | undefined {
+// What an `echo`/`printf` of literal words prints, in each reading (printed.ts); `undefined` for
+// anything else.
+function printed(node: Node, word: WordOf): string[] | undefined {
   const body = node.type === 'redirected_statement' ? node.childForFieldName('body') : node;
   if (body?.type !== 'command') return undefined;
   const name = body.childForFieldName('name');
@@ -44,30 +46,21 @@ function printed(node: Node, word: WordOf): string | undefined {
   if (!name || args.some((a) => !a.literal || a.expanded)) return undefined;
   if (name.text === 'echo') {
     let i = 0;
-    let escapes = false;
-    while (/^-[neE]+$/.test(args[i]?.value ?? '')) escapes ||= (args[i++] as WordValue).value.includes('e');
-    const text = args
-      .slice(i)
-      .map((a) => a.value)
-      .join(' ');
-    return `${escapes ? backslashed(text) : text}\n`;
+    while (/^-[neE]+$/.test(args[i]?.value ?? '')) i++;
+    return echoed(args.slice(i).map((a) => a.value));
   }
   if (name.text !== 'printf' || args.length === 0) return undefined;
-  const format = backslashed((args[0] as WordValue).value);
-  if (/%[^s%]/.test(format)) return undefined;
-  const values = args.slice(1).map((a) => a.value);
-  let out = '';
-  // printf repeats its format while arguments are left.
-  do out += format.replace(/%([s%])/g, (_, c: string) => (c === '%' ? '%' : (values.shift() ?? '')));
-  while (values.length > 0 && format.includes('%s'));
-  return out;
+  return printfed(
+    (args[0] as WordValue).value,
+    args.slice(1).map((a) => a.value),
+  );
 }
 
 function produced(node: Node, word: WordOf): CodeInput {
-  const text = printed(node, word);
-  return text === undefined
+  const texts = printed(node, word);
+  return texts === undefined
     ? { kind: 'unknown', what: `the output of '${node.text.slice(0, 60)}'` }
-    : { kind: 'text', text };
+    : { kind: 'text', texts };
 }
 
 // The stdin a redirection gives, or `undefined` when it is not about stdin.
@@ -76,7 +69,7 @@ function redirected(r: Node, word: WordOf): CodeInput | undefined {
     const value = r.namedChildren.find((c) => c !== null);
     const w = value ? word(value) : undefined;
     return w?.literal && !w.expanded
-      ? { kind: 'text', text: `${w.value}\n` }
+      ? { kind: 'text', texts: [`${w.value}\n`] }
       : { kind: 'unknown', what: `the here-string '${r.text.slice(0, 60)}'` };
   }
   if (r.type === 'heredoc_redirect') {
@@ -86,14 +79,14 @@ function redirected(r: Node, word: WordOf): CodeInput | undefined {
     const text = body?.text ?? '';
     if (!quoted && /[$`\\]/.test(text)) return { kind: 'unknown', what: 'a heredoc that expands words' };
     const strip = r.text.startsWith('<<-') ? text.replace(/^\t+/gm, '') : text;
-    return { kind: 'text', text: strip };
+    return { kind: 'text', texts: [strip] };
   }
   if (r.type !== 'file_redirect') return undefined;
   const fd = r.children.find((c) => c?.type === 'file_descriptor')?.text;
   const op = r.children.find((c) => c !== null && !c.isNamed)?.type ?? '';
   if ((fd !== undefined && fd !== '0') || !['<', '<>', '<&'].includes(op)) return undefined;
   const target = r.childForFieldName('destination');
-  if (op === '<' && target && word(target).value === '/dev/null') return { kind: 'text', text: '' };
+  if (op === '<' && target && word(target).value === '/dev/null') return { kind: 'text', texts: [''] };
   return { kind: 'unknown', what: `'${r.text.slice(0, 60)}'` };
 }
 
@@ -131,12 +124,12 @@ export function substitutedOperands(
     if (i === 0 || arg?.type !== 'process_substitution' || !w) return;
     const inner = arg.namedChildren.filter((c): c is Node => c !== null);
     const only = inner.length === 1 ? inner[0] : undefined;
-    const text = only ? printed(only, word) : undefined;
+    const texts = only ? printed(only, word) : undefined;
     out.set(
       w,
-      text === undefined
+      texts === undefined
         ? { kind: 'unknown', what: `the output of '${arg.text.slice(0, 60)}'` }
-        : { kind: 'text', text },
+        : { kind: 'text', texts },
     );
   });
   return out;
@@ -169,9 +162,21 @@ export function codeRead(program: string, words: WordValue[], sources: CodeSourc
 }
 
 /**
+ * Whether the shell `program` reads the terminal's later lines itself: no `-c`, no script, and
+ * stdin (or `/dev/stdin` as its script) left to the terminal.
+ */
+function readsTerminal(program: string, words: WordValue[], sources: CodeSources): boolean {
+  if (!SHELLS.has(program) || sources.stdin !== undefined) return false;
+  const scan = scanShellOptions(words);
+  if ('error' in scan || scan.seen.has('c')) return false;
+  const operand = words[scan.next];
+  return scan.seen.has('s') || !operand || operand.value === '-' || STDIN_PATH.test(operand.value);
+}
+
+/**
  * For a shell or `source` (`found`): literal code it reads from stdin or a process substitution is
  * walked like a `-c` string; code that is not known is recorded as a construct that a denylist
- * refuses too (Scan.unsure).
+ * refuses too (Scan.unsure), and so is a POSIX sh left reading the terminal's later lines.
  */
 export function readCode(
   host: ScanHost,
@@ -183,8 +188,11 @@ export function readCode(
 ): void {
   const name = found.command.program;
   if (!SHELLS.has(name) && name !== 'source' && name !== '.') return;
-  const code = codeRead(name, words, sources());
-  if (code?.kind === 'text') host.source(code.text, via, depth + 1);
+  const from = sources();
+  const terminal = terminalShellChange(name);
+  if (terminal && readsTerminal(name, words, from)) host.scan.unsure.push(terminal);
+  const code = codeRead(name, words, from);
+  if (code?.kind === 'text') for (const text of code.texts) host.source(text, via, depth + 1);
   else if (code) {
     found.construct ??= {
       rule: 'non-literal-command',

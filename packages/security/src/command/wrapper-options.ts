@@ -19,6 +19,8 @@ export type Unwrapped =
       words?: WordValue[];
       /** Files the wrapper itself opens (`xargs -a f` reads, `time -o f` writes), as redirections. */
       files?: Array<{ word: WordValue; write: boolean }>;
+      /** The name the wrapped program is given as its argv[0] (`exec -a NAME`, `env -a NAME`). */
+      argv0?: WordValue;
     }
   /** The wrapper runs a shell code string (`bash -c`, `env -S`). */
   | { kind: 'code'; code: WordValue; end: number }

@@ -30,6 +30,13 @@ function xargs(words: WordValue[], scan: OptionScan): Unwrapped {
   return { ...result, words: input, files };
 }
 
+// `exec -a NAME`, `env -a NAME`/`--argv0=NAME`: the wrapped program runs under another name.
+function named(words: WordValue[], scan: OptionScan, result: Unwrapped, names: string[]): Unwrapped {
+  if (result.kind !== 'exec') return result;
+  const argv0 = optionFiles(words, scan, names)[0];
+  return argv0 ? { ...result, argv0 } : result;
+}
+
 // `time -o FILE` writes its report to FILE (`-a` appends).
 function timeWrapper(words: WordValue[], scan: OptionScan): Unwrapped {
   const result = execAfter(words, scan);
@@ -72,7 +79,7 @@ export const WRAPPER_TABLE: Readonly<Record<string, (words: WordValue[]) => Unwr
     if (split) return split;
     const scan = scanOptions(words, 1, {
       flags: '0iv',
-      withArg: 'uCSP',
+      withArg: 'uCSPa',
       longFlags: [
         'ignore-environment',
         'null',
@@ -82,13 +89,13 @@ export const WRAPPER_TABLE: Readonly<Record<string, (words: WordValue[]) => Unwr
         'block-signal',
         'list-signal-handling',
       ],
-      longWithArg: ['unset', 'chdir', 'split-string'],
+      longWithArg: ['unset', 'chdir', 'split-string', 'argv0'],
     });
     // `env -` is an old spelling of `env -i`.
     const fixed =
       !('error' in scan) && words[scan.next]?.value === '-' ? { ...scan, next: scan.next + 1 } : scan;
     if (!('error' in fixed)) {
-      const result = execAfter(words, fixed, { assignments: true });
+      const result = named(words, fixed, execAfter(words, fixed, { assignments: true }), ['a', 'argv0']);
       const chdir = fixed.seen.get('C') ?? fixed.seen.get('chdir');
       return result.kind === 'exec' && typeof chdir === 'string' ? { ...result, chdir } : result;
     }
@@ -152,7 +159,10 @@ export const WRAPPER_TABLE: Readonly<Record<string, (words: WordValue[]) => Unwr
     execAfter(words, scanOptions(words, 1, { withArg: 'ioe', longWithArg: ['input', 'output', 'error'] })),
   command: (words) => execAfter(words, scanOptions(words, 1, { flags: 'pvV' })),
   builtin: (words) => execAfter(words, scanOptions(words, 1, {})),
-  exec: (words) => execAfter(words, scanOptions(words, 1, { flags: 'cl', withArg: 'a' })),
+  exec: (words) => {
+    const scan = scanOptions(words, 1, { flags: 'cl', withArg: 'a' });
+    return named(words, scan, execAfter(words, scan), ['a']);
+  },
   time: (words) =>
     timeWrapper(
       words,
