@@ -4,11 +4,17 @@
 import type { MuxBackend } from '@orchflow/mux';
 import type { ExecutionMode, IpcChannel } from '@orchflow/protocol';
 import type { AuditLog, SecurityPolicyInput } from '@orchflow/security';
+import { checkKeys } from './known-keys';
 import type { MetricsOptions, MetricsPlugin } from './metrics/plugin';
-import type { OrchestratorOptions } from './options';
+import { ORCHESTRATOR_OPTION_KEYS, type OrchestratorOptions, type SecurityPresetName } from './options';
 import { Orchestrator } from './orchestrator';
 import type { OrchflowPlugin } from './plugins';
 import type { RecordingOptions } from './recording/options';
+
+// `plugins` and `channels` are the builder's lists: withOptions would replace them.
+const BUILDER_OPTION_KEYS: ReadonlySet<string> = new Set(
+  [...ORCHESTRATOR_OPTION_KEYS].filter((key) => key !== 'plugins' && key !== 'channels'),
+);
 
 /** Builds an {@link Orchestrator}: `Orchestrator.builder().withMaxTerminals(10).build()`. */
 export class OrchestratorBuilder {
@@ -41,8 +47,12 @@ export class OrchestratorBuilder {
     return this;
   }
 
-  /** Enforces `policy` (a preset or your own); `build()` throws InvalidParams naming any bad field. */
-  withSecurityPolicy(policy: SecurityPolicyInput): this {
+  /**
+   * Enforces `policy`: your own, a preset object (`SecurityPresets.standard`) or a preset's name
+   * (`'standard'`, `'trusted'`, `'locked'`, `'aiSafe'`); `build()` throws InvalidParams naming any
+   * bad field or an unknown preset name.
+   */
+  withSecurityPolicy(policy: SecurityPolicyInput | SecurityPresetName): this {
     this.options.securityPolicy = policy;
     return this;
   }
@@ -95,8 +105,13 @@ export class OrchestratorBuilder {
     return this;
   }
 
-  /** Any other options (retention, plugin timeout, event queue size, transaction limits). */
+  /**
+   * Any other options (retention, plugin timeout, event queue size, transaction limits). Throws
+   * InvalidParams at once for a key `OrchestratorOptions` does not have (naming the key it
+   * probably meant), and for `plugins` / `channels` (use `withPlugin` / `withChannel`).
+   */
   withOptions(options: Omit<OrchestratorOptions, 'plugins' | 'channels'>): this {
+    checkKeys('builder options (withOptions)', options, BUILDER_OPTION_KEYS);
     Object.assign(this.options, options);
     return this;
   }

@@ -232,6 +232,10 @@ export class CommandRunner {
     }
     const recorded = this.recordEnd(subject, result.durationMs, result);
     if (recorded) await recorded;
+    // The command ended the shell (`exit 3`): the result says so only once the terminal is
+    // exited everywhere — its state, exit code and `exited`, and `terminal.exit` — not ~20 ms
+    // later, when its process tree is reaped (bounded: that reaping escalates to SIGKILL).
+    if (result.shellExited) await record.session.exited;
     return result;
   }
 

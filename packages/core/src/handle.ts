@@ -13,7 +13,8 @@ import type {
   TerminalActivity,
   TerminalInfo,
 } from '@orchflow/protocol';
-import type { ExecOptions, StreamEvent } from '@orchflow/terminal';
+import type { StreamEvent } from '@orchflow/terminal';
+import type { OrchestratorExecOptions } from './events';
 import type { Orchestrator } from './orchestrator';
 import type { StreamOutputOptions } from './output-stream';
 
@@ -39,8 +40,11 @@ export class TerminalHandle {
     return this.session.exited;
   }
 
-  /** Runs a command (admitted like `orch.execute`). */
-  execute(command: string, options?: ExecOptions): Promise<ExecResult> {
+  /**
+   * Runs a command (admitted like `orch.execute`, with the same options: `onStart` gets the
+   * command's `command.start` event; an unknown option, or `env`, is refused with InvalidParams).
+   */
+  execute(command: string, options?: OrchestratorExecOptions): Promise<ExecResult> {
     return this.orch.execute(this.id, command, options);
   }
 

@@ -7,8 +7,10 @@ import {
   parseSecurityPolicy,
   type SecurityPolicy,
   type SecurityPolicyInput,
+  SecurityPresets,
 } from '@orchflow/security';
 import { invalidParams } from './errors';
+import { checkKeys, knownKeys, nearest } from './known-keys';
 import type { MetricsSetting } from './metrics/option';
 import type { OrchflowPlugin } from './plugins';
 import type { RecordingOptions } from './recording/options';
@@ -34,7 +36,13 @@ export const DEFAULT_TRANSACTION_TTL_MS = 10 * 60_000;
  */
 export const TERMINAL_ID_PREFIX_PATTERN = /^[A-Za-z0-9-]{1,48}_$/;
 
-/** Options of `new Orchestrator(options)`; every field has a default. */
+/** The name of a policy in `SecurityPresets` (`'trusted'`, `'standard'`, `'locked'`, `'aiSafe'`). */
+export type SecurityPresetName = keyof typeof SecurityPresets;
+
+/**
+ * Options of `new Orchestrator(options)`; every field has a default. An unknown key is refused
+ * with InvalidParams naming it (and the key it probably meant), never ignored.
+ */
 export interface OrchestratorOptions {
   /** Runs the terminals. Default: a new `DirectBackend`. */
   backend?: MuxBackend;
@@ -46,9 +54,10 @@ export interface OrchestratorOptions {
   executionMode?: ExecutionMode;
   /**
    * Enforced on every command, spawn and raw write (see docs/security.md); validated when the
-   * orchestrator is built (InvalidParams naming the bad fields). Default: no policy.
+   * orchestrator is built (InvalidParams naming the bad fields). A policy object, or the name of
+   * one of `SecurityPresets` (`'standard'`, `'trusted'`, `'locked'`, `'aiSafe'`). Default: no policy.
    */
-  securityPolicy?: SecurityPolicyInput;
+  securityPolicy?: SecurityPolicyInput | SecurityPresetName;
   /** Append-only audit log (a JSONL path, or an open AuditLog): every decision and command end. */
   auditLog?: string | AuditLog;
   /** Plugins, run in this order. */
@@ -85,6 +94,28 @@ export interface OrchestratorOptions {
   terminalIdPrefix?: string;
 }
 
+/** Every key of {@link OrchestratorOptions}. */
+export const ORCHESTRATOR_OPTION_KEYS = knownKeys<OrchestratorOptions>({
+  backend: true,
+  maxTerminals: true,
+  maxTerminalsPerAgent: true,
+  executionMode: true,
+  securityPolicy: true,
+  auditLog: true,
+  plugins: true,
+  defaultTimeoutMs: true,
+  exitedRetentionMs: true,
+  maxRetainedExited: true,
+  pluginTimeoutMs: true,
+  eventQueueSize: true,
+  maxOpenTransactions: true,
+  transactionTtlMs: true,
+  channels: true,
+  recording: true,
+  metrics: true,
+  terminalIdPrefix: true,
+});
+
 /** Checks a limit given by the caller: a positive integer, or undefined. */
 export function checkLimit(name: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
@@ -111,10 +142,14 @@ export interface ResolvedOptions {
   terminalIdPrefix: string;
 }
 
-/** Applies defaults; throws InvalidParams for a limit that is not a positive integer or an invalid policy. */
+/**
+ * Applies defaults; throws InvalidParams for an unknown key, a limit that is not a positive
+ * integer, or an invalid policy (or unknown preset name).
+ */
 export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
+  checkKeys('orchestrator options', options, ORCHESTRATOR_OPTION_KEYS);
   const securityPolicy =
-    options.securityPolicy === undefined ? undefined : parseSecurityPolicy(options.securityPolicy);
+    options.securityPolicy === undefined ? undefined : resolveSecurityPolicy(options.securityPolicy);
   const policyPerAgent = securityPolicy?.maxTerminalsPerAgent;
   const limits = {
     maxTerminals: options.maxTerminals,
@@ -167,4 +202,21 @@ function checkTerminalIdPrefix(prefix: string | undefined): string {
     );
   }
   return prefix;
+}
+
+const PRESET_NAMES: ReadonlySet<string> = new Set(Object.keys(SecurityPresets));
+
+/**
+ * The validated policy `policy` is or names (a key of `SecurityPresets`); throws InvalidParams for
+ * an invalid policy or an unknown preset name.
+ */
+export function resolveSecurityPolicy(policy: SecurityPolicyInput | SecurityPresetName): SecurityPolicy {
+  if (typeof policy !== 'string') return parseSecurityPolicy(policy);
+  if (Object.hasOwn(SecurityPresets, policy)) return SecurityPresets[policy];
+  const meant = nearest(policy, PRESET_NAMES);
+  throw invalidParams(
+    `Unknown security policy preset ${JSON.stringify(policy)}${meant ? ` (did you mean '${meant}'?)` : ''}; ` +
+      `use one of ${[...PRESET_NAMES].join(', ')} or a policy object`,
+    { securityPolicy: policy, presets: [...PRESET_NAMES] },
+  );
 }

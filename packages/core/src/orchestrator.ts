@@ -39,6 +39,14 @@ import {
 } from '@orchflow/terminal';
 import { type BatchExecuteOptions, type BatchOptions, runBatch } from './batch';
 import { OrchestratorBuilder } from './builder';
+import {
+  bulkFilter,
+  checkBatchKeys,
+  checkExecuteOptions,
+  checkListFilter,
+  checkOptionKeys,
+  checkTerminalConfigKeys,
+} from './call-checks';
 import { type CallContext, CommandRunner } from './commands';
 import { connect } from './connect';
 import { ConnectionPolicy } from './connection-policy';
@@ -190,6 +198,7 @@ export class Orchestrator {
     this.assertOpen();
     await this.initialized;
     try {
+      checkTerminalConfigKeys(config);
       return this.handleOf(
         await this.lifecycle.spawn(agentId, config, ConnectionPolicy.of(context.principal)),
       );
@@ -211,8 +220,12 @@ export class Orchestrator {
     return this.infoOf(this.registry.get(id));
   }
 
-  /** Registered terminals (live, and exited ones still retained), oldest first. */
+  /**
+   * Registered terminals (live, and exited ones still retained), oldest first. Throws
+   * InvalidParams for a filter other than `{ agentId?, state? }`.
+   */
   listTerminals(filter: TerminalFilter = {}): TerminalInfo[] {
+    checkListFilter(filter);
     return this.registry.list(filter).map((r) => this.infoOf(r));
   }
 
@@ -221,6 +234,8 @@ export class Orchestrator {
    * terminal; rejects with PolicyDenied etc. The policy's `executionTimeoutMs` caps `timeoutMs`.
    * A terminal's commands are admitted one at a time, each once the earlier ones have finished,
    * against the directory they left. `context.principal` is who asks (recorded in the audit log).
+   * Options other than those of {@link OrchestratorExecOptions} — a misspelt one, or `env`, which
+   * the orchestrator does not take — are refused with InvalidParams before anything is admitted.
    */
   async execute(
     terminalId: string,
@@ -229,8 +244,9 @@ export class Orchestrator {
     context?: CallContext,
   ): Promise<ExecResult> {
     this.assertOpen();
+    const checked = checkExecuteOptions(options);
     await this.initialized;
-    return this.commands.execute(terminalId, command, options, context);
+    return this.commands.execute(terminalId, command, checked, context);
   }
 
   /**
@@ -270,6 +286,7 @@ export class Orchestrator {
    */
   takeFloor(terminalId: string, holder: FloorClaim, options: { force?: boolean } = {}): FloorState {
     this.assertOpen();
+    checkOptionKeys('takeFloor', options);
     const record = this.registry.get(terminalId);
     if (record.session.exitInfo) throw terminalExited(record.id, record.session.exitInfo);
     return this.floors.take(record.id, record.agentId, checkedClaim(holder), options.force === true);
@@ -343,6 +360,7 @@ export class Orchestrator {
   /** Reads a terminal's retained output by absolute offset. */
   read(terminalId: string, options: { fromOffset?: number; maxBytes?: number } = {}): ReadResult {
     this.assertOpen();
+    checkOptionKeys('read', options);
     return this.registry.get(terminalId).session.read(options);
   }
 
@@ -354,6 +372,7 @@ export class Orchestrator {
    */
   streamOutput(terminalId: string, options: StreamOutputOptions = {}): AsyncIterable<StreamEvent> {
     this.assertOpen();
+    checkOptionKeys('streamOutput', options);
     return outputIterable(this.registry.get(terminalId).session, options);
   }
 
@@ -378,6 +397,7 @@ export class Orchestrator {
    */
   subscribeEvents(options: SubscribeEventsOptions = {}): EventStream {
     this.assertOpen();
+    checkOptionKeys('subscribeEvents', options);
     return this.events.subscribe(options);
   }
 
@@ -406,6 +426,7 @@ export class Orchestrator {
     context?: CallContext,
   ): Promise<BatchItemResult[]> {
     this.assertOpen();
+    checkBatchKeys('batch', commands, options);
     const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
     if (!checked.success) throw invalidParams(`Invalid batch: ${checked.error.message}`);
     await this.initialized;
@@ -434,6 +455,7 @@ export class Orchestrator {
     context?: CallContext,
   ): Promise<TxCommitResult> {
     this.assertOpen();
+    checkBatchKeys('transaction', commands, options);
     const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
     if (!checked.success) throw invalidParams(`Invalid transaction: ${checked.error.message}`);
     await this.initialized;
@@ -452,31 +474,43 @@ export class Orchestrator {
   }
 
   /**
-   * Pauses every running terminal (of one agent if given) that can be paused without losing
-   * output (tmux terminals cannot); returns how many were paused.
+   * Pauses every running terminal (of one agent if given: its id, or `{ agentId }`) that can be
+   * paused without losing output (tmux terminals cannot); returns how many were paused. Throws
+   * InvalidParams for any other filter (an unknown key, an invalid agent id): it never falls back
+   * to every terminal.
    */
-  pauseAll(filter: BulkControlParams = {}): number {
+  pauseAll(filter?: string | BulkControlParams): number {
     this.assertOpen();
+    const { agentId } = bulkFilter('pauseAll', filter);
     const targets = this.registry
-      .list({ agentId: filter.agentId, state: 'running' })
+      .list({ agentId, state: 'running' })
       // A session type from before `canPause` existed can be paused.
       .filter((r) => r.session.canPause !== false);
     for (const r of targets) r.session.pause();
     return targets.length;
   }
 
-  /** Resumes every paused terminal (of one agent if given); returns how many were resumed. */
-  resumeAll(filter: BulkControlParams = {}): number {
+  /**
+   * Resumes every paused terminal (of one agent if given: its id, or `{ agentId }`); returns how
+   * many were resumed. Throws InvalidParams for any other filter, as `pauseAll`.
+   */
+  resumeAll(filter?: string | BulkControlParams): number {
     this.assertOpen();
-    const targets = this.registry.list({ agentId: filter.agentId, state: 'paused' });
+    const { agentId } = bulkFilter('resumeAll', filter);
+    const targets = this.registry.list({ agentId, state: 'paused' });
     for (const r of targets) r.session.resume();
     return targets.length;
   }
 
-  /** Kills every terminal (of one agent if given) and removes them; returns how many were live. */
-  async killAll(filter: BulkControlParams = {}): Promise<number> {
+  /**
+   * Kills every terminal (of one agent if given: its id, or `{ agentId }`) and removes them;
+   * returns how many were live. Rejects with InvalidParams, killing nothing, for any other filter
+   * (an unknown key, an invalid agent id such as `''`): it never falls back to every terminal.
+   */
+  async killAll(filter?: string | BulkControlParams): Promise<number> {
     this.assertOpen();
-    const targets = this.registry.list({ agentId: filter.agentId });
+    const { agentId } = bulkFilter('killAll', filter);
+    const targets = this.registry.list({ agentId });
     const live = targets.filter((r) => r.session.exitInfo === undefined).length;
     await Promise.all(targets.map((r) => this.lifecycle.kill(r).catch(() => undefined)));
     return live;
@@ -485,6 +519,7 @@ export class Orchestrator {
   /** Terminal counts, commands run, uptime and, with `includeProcesses`, per-terminal process use. */
   async metrics(options: MetricsParams = {}): Promise<MetricsResult> {
     this.assertOpen();
+    checkOptionKeys('metrics', options);
     const uptimeMs = performance.now() - this.startedAt;
     return collectMetrics(
       this.registry.list(),

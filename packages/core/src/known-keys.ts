@@ -1,0 +1,127 @@
+// Unknown option keys are refused, not dropped: `{ timeout: 500 }` (for `timeoutMs`) would
+// otherwise run a command with no timeout at all. Each public entry point that takes an options
+// object lists its keys once, typed against its options type so a key added there must be listed
+// here too (a missing one fails the typecheck), and checks the caller's object against that list:
+// InvalidParams naming the unknown key and, for a near miss, the key that was probably meant.
+import { invalidParams } from './errors';
+
+/** The keys an options object may have. */
+export type KnownKeys = ReadonlySet<string>;
+
+/**
+ * The key set of options type `T`: `keys` must name every key of `T` (the typecheck says which is
+ * missing) and nothing else.
+ */
+export function knownKeys<T extends object>(
+  keys: { readonly [K in keyof Required<T> & string]: true },
+): KnownKeys {
+  return new Set(Object.keys(keys));
+}
+
+/** The same set with `more` keys (accepted, and either used or deliberately stripped by the caller). */
+export function withKeys(known: KnownKeys, ...more: string[]): KnownKeys {
+  return new Set([...known, ...more]);
+}
+
+// Spellings that are not typos of the right key but another word for it.
+const ALIASES: Readonly<Record<string, string>> = {
+  timeout: 'timeoutMs',
+  idleTimeout: 'idleTimeoutMs',
+  idle: 'idleTimeoutMs',
+  maxOutput: 'maxOutputBytes',
+  maxBytes: 'maxOutputBytes',
+  agent: 'agentId',
+  policy: 'securityPolicy',
+  security: 'securityPolicy',
+  mode: 'executionMode',
+  audit: 'auditLog',
+  progress: 'onOutput',
+};
+
+/**
+ * Throws InvalidParams when `value` is not a plain object (undefined passes: no options), or names
+ * a key outside `known`. `what` names the options in the message (`execute options`). Keys of
+ * `passThrough` (fields of a wire schema that a layer above hands on as they were parsed) pass
+ * while their value is undefined, and are unknown keys otherwise.
+ */
+export function checkKeys(what: string, value: unknown, known: KnownKeys, passThrough?: KnownKeys): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidParams(`Invalid ${what}: expected an object, got ${describe(value)}`, {
+      value: describe(value),
+    });
+  }
+  const record = value as Record<string, unknown>;
+  const isUnknown = (key: string): boolean =>
+    !known.has(key) && !(passThrough?.has(key) === true && record[key] === undefined);
+  // A loop without an array: this runs on every execute.
+  for (const key in record) {
+    if (Object.hasOwn(record, key) && isUnknown(key)) throw unknownKey(what, key, record, known, isUnknown);
+  }
+}
+
+function unknownKey(
+  what: string,
+  key: string,
+  value: object,
+  known: KnownKeys,
+  isUnknown: (key: string) => boolean,
+): Error {
+  const unknown = Object.keys(value).filter(isUnknown);
+  const suggestion = nearest(key, known);
+  const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
+  const others = unknown.length > 1 ? `; also unknown: ${unknown.slice(1).join(', ')}` : '';
+  return invalidParams(
+    `Unknown key '${key}' in ${what}${hint}${others}. Known keys: ${[...known].join(', ')}`,
+    suggestion === undefined
+      ? { unknownKeys: unknown, knownKeys: [...known] }
+      : { unknownKeys: unknown, suggestion, knownKeys: [...known] },
+  );
+}
+
+/** The known key `key` probably meant: an alias, a different case, a prefix, or a small typo. */
+export function nearest(key: string, known: KnownKeys): string | undefined {
+  const alias = ALIASES[key];
+  if (alias !== undefined && known.has(alias)) return alias;
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const c = candidate.toLowerCase();
+    if (c === lower) return candidate;
+    // `timeout` for `timeoutMs`, `maxTerminal` for `maxTerminals`.
+    const distance = lower.length >= 4 && c.startsWith(lower) ? 0.5 : editDistance(lower, c);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  // At most two edits, and fewer than a third of the key: `cols` is no typo of `cwd`.
+  return bestDistance <= Math.min(2, Math.floor(key.length / 3)) || bestDistance === 0.5 ? best : undefined;
+}
+
+/** Levenshtein distance (the strings are option names: short). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** A short description of a non-object value for an error message. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 64))}`;
+  return typeof value === 'object' || typeof value === 'function' ? typeof value : String(value);
+}
