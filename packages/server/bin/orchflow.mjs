@@ -1,5 +1,5 @@
 #!/usr/bin/env sh
-':' //; exec node --max-semi-space-size=8 "$0" "$@"
+':' //; exec node --max-semi-space-size=1 "$0" "$@"
 // The `orchflow` executable as npm and pnpm link it. Its first two lines are those of dist/cli.mjs
 // (see tsup.config.ts: sh execs node with the CLI's node flags on this same file; node skips the
 // hashbang and reads the second line as a string and a comment). It lives outside dist/ so that
