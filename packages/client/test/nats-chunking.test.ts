@@ -1,8 +1,18 @@
 // Chunking and naming rules of the NATS transport, without a server: split/reassemble round
-// trips, the reassembly bound, protocol violations, and the cluster/node name checks.
-import { ErrorCode, isOrchflowError, OrchflowError } from '@orchflow/protocol';
+// trips, the reassembly bound and budget (a message the budget has no room for is refused alone,
+// with the ids of the requests in it read from its parts as they pass), protocol violations, and
+// the cluster/node name checks.
+import { ErrorCode, isOrchflowError, OrchflowError, type RequestId } from '@orchflow/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler, oversizeReplacement, splitMessage } from '../src/nats/chunking';
+import {
+  ChunkAssembler,
+  COUNTED_WHOLE_MESSAGE_BYTES,
+  oversizeReplacement,
+  type ReassemblyBudget,
+  splitMessage,
+} from '../src/nats/chunking';
+import { RequestIdScanner } from '../src/nats/request-ids';
 import {
   checkClusterName,
   checkNodeId,
@@ -144,5 +154,143 @@ describe('oversizeReplacement', () => {
       oversizeReplacement({ jsonrpc: '2.0', id: 1, method: 'terminal.write', params: {} }, 300, 200),
     ).toThrow(/300 bytes, more than the 200/);
     expect(() => oversizeReplacement({ jsonrpc: '2.0', method: 'x' }, 300, 200)).toThrow(OrchflowError);
+  });
+});
+
+/** A budget of `limit` bytes that counts what it holds. */
+function countingBudget(limit: number): ReassemblyBudget & { held: number } {
+  const budget = {
+    held: 0,
+    take(bytes: number) {
+      if (budget.held + bytes > limit) throw new OrchflowError(ErrorCode.Overloaded, 'no room', { limit });
+      budget.held += bytes;
+    },
+    release(bytes: number) {
+      budget.held -= bytes;
+    },
+  };
+  return budget;
+}
+
+const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+describe('ChunkAssembler with a budget', () => {
+  it('refuses a split message that does not fit alone: parts dropped, its requests named at its last part', () => {
+    const budget = countingBudget(150_000);
+    const assembler = new ChunkAssembler(16 * 1024 * 1024, budget);
+    const request = {
+      jsonrpc: '2.0',
+      id: 42,
+      method: 'terminal.write',
+      params: { data: 'x'.repeat(300_000) },
+    };
+    const parts = splitMessage(text(request), 1, 65_536);
+    expect(parts.length).toBe(5);
+    const results = parts.map((p) => assembler.receive(p.data, p.chunk));
+    // Two parts fitted; the third did not: what was held went back, and nothing more is taken.
+    expect(results.slice(0, 4)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(budget.held).toBe(0);
+    const refused = results[4]?.refused;
+    expect(refused?.error.code).toBe(ErrorCode.Overloaded);
+    expect(refused?.answer()).toEqual({ jsonrpc: '2.0', id: 42, error: refused?.error.toJson() });
+    // The session goes on: the next message is received (and counted until given back).
+    const next = splitMessage(
+      text({ jsonrpc: '2.0', id: 43, method: 'x', params: 'y'.repeat(100_000) }),
+      2,
+      65_536,
+    );
+    const last = next.map((p) => assembler.receive(p.data, p.chunk)).at(-1);
+    expect(last?.held).toBe(last?.data?.byteLength);
+    expect(budget.held).toBe(last?.data?.byteLength);
+  });
+
+  it('counts a whole message over 64 KiB from its arrival, and refuses it when there is no room', () => {
+    const budget = countingBudget(100_000);
+    const assembler = new ChunkAssembler(16 * 1024 * 1024, budget);
+    expect(assembler.receive(new Uint8Array(COUNTED_WHOLE_MESSAGE_BYTES), undefined)?.held).toBe(0);
+    const big = text({ jsonrpc: '2.0', id: 'w', method: 'terminal.write', params: 'z'.repeat(70_000) });
+    expect(assembler.receive(big, undefined)?.held).toBe(big.byteLength);
+    const batch = text([
+      { jsonrpc: '2.0', id: 1, method: 'a', params: 'z'.repeat(40_000) },
+      { jsonrpc: '2.0', method: 'notified' },
+      { jsonrpc: '2.0', id: 2, method: 'b', params: 'z'.repeat(40_000) },
+    ]);
+    const refused = assembler.receive(batch, undefined)?.refused;
+    expect(((refused?.answer() ?? []) as { id: RequestId }[]).map((r) => r.id)).toEqual([1, 2]);
+    expect(budget.held).toBe(big.byteLength);
+    // Discarding an incomplete message gives its parts back.
+    const parts = splitMessage(new Uint8Array(20_000), 3, 8_192);
+    assembler.receive(parts[0]?.data as Uint8Array, parts[0]?.chunk);
+    expect(budget.held).toBe(big.byteLength + (parts[0]?.data.byteLength ?? 0));
+    assembler.discard();
+    expect(budget.held).toBe(big.byteLength);
+  });
+});
+
+/** The requests of a parsed message as a receiver counts them (in-flight-limit.ts), each once. */
+function referenceIds(message: unknown): RequestId[] {
+  const ids: RequestId[] = [];
+  for (const item of Array.isArray(message) ? message : [message]) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item) || !('method' in item)) continue;
+    const id = (item as { id?: unknown }).id;
+    if ((typeof id === 'string' || Number.isSafeInteger(id)) && !ids.includes(id as RequestId))
+      ids.push(id as RequestId);
+  }
+  return ids;
+}
+
+/** Scans `json` fed in pieces of the given sizes (cycled). */
+function scan(json: string, sizes: number[] = [1]) {
+  const bytes = new TextEncoder().encode(json);
+  const scanner = new RequestIdScanner();
+  for (let at = 0, i = 0; at < bytes.length; i++) {
+    const size = Math.max(1, sizes[i % sizes.length] ?? 1);
+    scanner.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return scanner.result();
+}
+
+describe('RequestIdScanner', () => {
+  it('finds the requests of a message or a batch, and nothing else', () => {
+    expect(
+      scan('{"jsonrpc":"2.0","id":7,"method":"x","params":{"id":9,"method":"y","s":"}\\"{,:"}}'),
+    ).toEqual({ batch: false, ids: [7] });
+    expect(scan(' { "method" : "m" , "id" : "a\\"b}" } ')).toEqual({ batch: false, ids: ['a"b}'] });
+    expect(scan('{"\\u0069d":4,"method":"m"}').ids).toEqual([4]);
+    expect(scan('{"jsonrpc":"2.0","method":"notified"}').ids).toEqual([]);
+    expect(scan('{"jsonrpc":"2.0","id":3,"result":{}}').ids).toEqual([]);
+    for (const id of ['1.5', '9007199254740993', 'null', '{"a":1}', '[1]', 'true'])
+      expect(scan(`{"method":"m","id":${id}}`).ids, id).toEqual([]);
+    const batch =
+      '[{"id":1,"method":"a"},{"method":"n"},{"id":"x","method":"b","params":[1,{"id":2,"method":"c"}]},5,"s",[{"id":3,"method":"c"}],{"id":1,"method":"dup"}]';
+    expect(scan(batch)).toEqual({ batch: true, ids: [1, 'x'] });
+    expect(scan('"just a string"')).toEqual({ batch: false, ids: [] });
+    expect(scan('{"method":"m","id":12,"params":"unterminated').ids).toEqual([]);
+  });
+
+  it('agrees with JSON.parse on any message, however it is cut', () => {
+    const id = fc.oneof(fc.integer(), fc.string(), fc.double(), fc.constant(null), fc.boolean());
+    const item = fc.oneof(
+      fc.record(
+        { jsonrpc: fc.constant('2.0'), id, method: fc.string(), params: fc.jsonValue() },
+        { requiredKeys: [] },
+      ),
+      fc.jsonValue(),
+    );
+    const message = fc.oneof(item, fc.array(item, { maxLength: 8 }));
+    fc.assert(
+      fc.property(
+        message,
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
+        (m, sizes) => {
+          const json = JSON.stringify(m);
+          const result = scan(json, sizes);
+          expect(result.ids).toEqual(referenceIds(JSON.parse(json)));
+          expect(result.batch).toBe(Array.isArray(m));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

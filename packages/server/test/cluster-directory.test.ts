@@ -2,10 +2,12 @@
 // bucket: a node whose clock is far behind is live from its next heartbeat on, one whose clock is
 // far ahead is still declared lost when its heartbeats stop, and a node that restarts under the
 // same id (a new `startedAt`) is reported lost ('restarted') and then up, not merely updated; a node
-// lost by its TTL whose key is deleted afterwards (forgotten) is reported again, 'deleted'.
+// lost by its TTL whose key is deleted afterwards (forgotten) is reported again, 'deleted'. A bucket
+// deleted while everyone stays connected is noticed and watched anew: the nodes' next heartbeats
+// (into the bucket they create again) and a node started afterwards are seen.
 import { ClusterDirectory, type NodeAnnouncement, openNodesBucket } from '@orchflow/client/node';
-import { describe, expect, it } from 'vitest';
-import { natsForTest, ncForTest, until } from './cluster-harness';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
 
 // Long enough that a loaded machine's stalls do not expire a node a test expects live.
 const TTL_MS = 3_000;
@@ -111,5 +113,35 @@ describe('ClusterDirectory: liveness on its own clock', () => {
     expect(events).toEqual(['lost:restarted:1', 'up:2']);
     expect(directory.get('n1')?.startedAt).toBe(2);
     directory.close();
+  });
+});
+
+describe('ClusterDirectory: a bucket deleted under it', { timeout: 60_000 }, () => {
+  it('is noticed while NATS stays connected and watched anew: nodes announced into the new one are seen', async () => {
+    const nats = await natsForTest();
+    await nodeForTest(nats.url, { nodeId: 'n1', ttlMs: TTL_MS });
+    const nc = await ncForTest(nats.url);
+    const kv = await openNodesBucket(nc, 'orchflow', TTL_MS);
+    // A bucket with some history, as a cluster's is after a while of heartbeats: nats.js's own
+    // recovery of the watch resumes at the old bucket's sequence, which a new bucket reaches late.
+    for (let i = 0; i < 300; i++) await kv.put('history', String(i));
+    await kv.delete('history');
+    const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 50, bucketCheckIntervalMs: 100 });
+    onTestFinished(() => directory.close());
+    await until(() => directory.get('n1') !== undefined, 'n1 live');
+    const up: string[] = [];
+    directory.on('node-up', (a) => up.push(a.id));
+
+    await kv.destroy();
+    // n1 puts its announcement into a bucket it creates again; n2 starts on that bucket.
+    await nodeForTest(nats.url, { nodeId: 'n2', ttlMs: TTL_MS, labels: { after: 'delete' } });
+    // nats.js alone would watch the new bucket from the old one's sequence (300 and more), which
+    // it reaches only after minutes of heartbeats.
+    await until(() => directory.get('n2') !== undefined, 'n2, announced into the new bucket', 20_000);
+    expect(directory.get('n2')?.labels).toEqual({ after: 'delete' });
+    expect(up).toContain('n2');
+    // Updates of the new bucket keep arriving: n1's heartbeats keep it live past its TTL.
+    const n1Seen = directory.get('n1')?.heartbeatAt ?? 0;
+    await until(() => (directory.get('n1')?.heartbeatAt ?? 0) > n1Seen, "a newer heartbeat of n1's", 20_000);
   });
 });

@@ -3,7 +3,8 @@
 // messages. Through the cluster router: a reader that stops reading holds a bounded backlog in
 // the router, the node pauses the terminal and, once the stall limit passes, demotes the
 // subscription to lossy delivery — the reader then gets a `terminal.gap` notice, as a stuck
-// WebSocket client of a single server does — instead of the router buffering without bound.
+// WebSocket client of a single server does — instead of the router buffering without bound. A
+// reader that never acknowledges ends its session once too many messages, or too many bytes, wait.
 import {
   ClusterChannel,
   ClusterDirectory,
@@ -102,6 +103,19 @@ describe('NatsSessionChannel flow window', () => {
       }
     }
     expect(String(ended)).toMatch(/peer stopped acknowledging/);
+  }, 30_000);
+
+  it('ends the session when more than 16 MiB would wait for a reader that never acknowledges', async () => {
+    const { sender } = await windowPair(64 * KiB);
+    // Large answers to requests in flight: far fewer than MAX_WAITING_SENDS, yet 24 MiB.
+    const outcomes: Promise<unknown>[] = [];
+    for (let i = 0; i < 24; i++)
+      outcomes.push(sender.send(part(i, 1024 * KiB)).catch((error: unknown) => error));
+    const failed = (await Promise.all(outcomes)).filter((o) => o instanceof Error) as Error[];
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((e) => e.name === 'ChannelClosedError')).toBe(true);
+    expect(failed.some((e) => /more than 16777216 bytes wait/.test(e.message))).toBe(true);
+    expect(sender.closed).toBe(true);
   }, 30_000);
 
   it('ends the session when the reader acknowledges nothing for the session TTL while sends wait', async () => {

@@ -18,7 +18,7 @@ describe('cluster gateway connections', { timeout: 60_000 }, () => {
     onTestFinished(() => gateway.stop());
     await until(() => gateway.nodes().some((n) => n.id === 'n1'), 'node n1 in the directory');
     // The status listeners of the gateway's NATS connection (nats.js keeps them in this array).
-    const nc = (gateway as unknown as { nc: { protocol: { listeners: unknown[] } } }).nc;
+    const nc = gateway.natsConnection as unknown as { protocol: { listeners: unknown[] } };
     const listeners = () => nc.protocol.listeners.length;
     const baseline = listeners();
     const connect = async (keepTerminals: boolean) => {

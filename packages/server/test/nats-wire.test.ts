@@ -1,9 +1,16 @@
 // The NATS session wire on a real nats-server: messages larger than max_payload cross in both
 // directions in Orchflow-Chunk parts and arrive intact; Orchflow-Close and a silent peer end the
-// channel with a clear reason; NATS credentials are passed through (user/password) and refused
-// ones give Unauthorized.
-import { connectNats, connectNatsNode, loadNats, NatsSessionChannel } from '@orchflow/client/node';
-import { ErrorCode, isOrchflowError, type JsonRpcMessage } from '@orchflow/protocol';
+// channel with a clear reason; a receiver's reassembly budget counts a large message until its
+// requests are answered and refuses one it has no room for alone; NATS credentials are passed
+// through (user/password) and refused ones give Unauthorized.
+import {
+  connectNats,
+  connectNatsNode,
+  loadNats,
+  NatsSessionChannel,
+  type ReassemblyBudget,
+} from '@orchflow/client/node';
+import { ErrorCode, isOrchflowError, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, nodeForTest } from './cluster-harness';
 import { TOKENS } from './transport-harness';
@@ -59,6 +66,92 @@ describe('NatsSessionChannel', () => {
     // a stops ticking (as a SIGKILLed peer would); b keeps its own keepalives going.
     a.end(new Error('simulated death'), undefined);
     await expect(b.receive()).rejects.toThrow(/sent nothing for 600 ms/);
+  });
+});
+
+describe('NatsSessionChannel: a receiver with a reassembly budget', () => {
+  /** A sender and a receiver whose budget holds `limit` bytes; messages go in 64 KiB parts. */
+  async function budgetedPair(url: string, limit: number) {
+    const nats = await loadNats();
+    const nc = await connectNats({ servers: url });
+    onTestFinished(() => nc.close());
+    const budget = {
+      held: 0,
+      take(bytes: number) {
+        if (budget.held + bytes > limit) {
+          throw new OrchflowError(ErrorCode.Overloaded, 'The budget is full', {
+            reason: 'reassembly-budget',
+          });
+        }
+        budget.held += bytes;
+      },
+      release(bytes: number) {
+        budget.held -= bytes;
+      },
+    } satisfies ReassemblyBudget & { held: number };
+    const sent: JsonRpcMessage[] = [];
+    const common = { nc, nats, maxPayload: 65_536, ttlMs: 60_000, peerName: 'peer' };
+    const sender = new NatsSessionChannel({ ...common, peerSubject: 'budget.receiver' });
+    const receiver = new NatsSessionChannel({
+      ...common,
+      peerSubject: 'budget.sender',
+      reassemblyBudget: budget,
+      onSend: (message) => sent.push(message),
+    });
+    onTestFinished(() => sender.close());
+    nc.subscribe('budget.sender', { callback: (_e, msg) => sender.handle(msg) });
+    nc.subscribe('budget.receiver', { callback: (_e, msg) => receiver.handle(msg) });
+    await nc.flush();
+    return { sender, receiver, budget, sent };
+  }
+
+  const request = (id: number, bytes: number): JsonRpcMessage => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'terminal.write',
+    params: { terminalId: 't', data: 'x'.repeat(bytes) },
+  });
+
+  it('counts a large request until it is answered, and refuses one with no room alone', async () => {
+    const server = await natsForTest();
+    const { sender, receiver, budget, sent } = await budgetedPair(server.url, 400_000);
+    await sender.send(request(1, 200_000));
+    expect(await receiver.receive()).toMatchObject({ id: 1 });
+    // Read, but still being handled: still counted.
+    const first = budget.held;
+    expect(first).toBeGreaterThan(200_000);
+    // A large notification counts until the reader took it.
+    await sender.send({ jsonrpc: '2.0', method: 'test.big', params: { text: 'n'.repeat(150_000) } });
+    expect(await receiver.receive()).toMatchObject({ method: 'test.big' });
+    expect(budget.held).toBe(first);
+    // No room for this one: it alone is refused, its request answered with the budget's error.
+    await sender.send(request(2, 250_000));
+    expect(await sender.receive()).toMatchObject({
+      id: 2,
+      error: { code: ErrorCode.Overloaded, data: { reason: 'reassembly-budget' } },
+    });
+    // The refusal was never the receiver's answer (its onSend would count request 2 answered).
+    expect(sent).toEqual([]);
+    expect(budget.held).toBe(first);
+    // The session goes on, in order: the next message is the next one read.
+    await sender.send({ jsonrpc: '2.0', id: 3, method: 'small' });
+    expect(await receiver.receive()).toMatchObject({ id: 3, method: 'small' });
+    // A refusal carrying request 1's id (a request that reused it) frees nothing.
+    await receiver.sendRefusal({
+      jsonrpc: '2.0',
+      id: 1,
+      error: { code: ErrorCode.InvalidRequest, message: 'dup' },
+    });
+    expect(budget.held).toBe(first);
+    // Its answer does.
+    await receiver.send({ jsonrpc: '2.0', id: 1, result: { written: 1 } });
+    expect(budget.held).toBe(0);
+    // A request still unanswered when the session ends is given back too.
+    await sender.send(request(4, 200_000));
+    expect(await receiver.receive()).toMatchObject({ id: 4 });
+    expect(budget.held).toBeGreaterThan(200_000);
+    receiver.end(new Error('gone'), undefined);
+    expect(budget.held).toBe(0);
   });
 });
 

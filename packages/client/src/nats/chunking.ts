@@ -4,8 +4,13 @@
 // receiver holds at most one message in reassembly; anything else is a protocol violation.
 // Reassembly is bounded: a message announced larger than `maxMessageBytes` is refused, and a
 // receiver serving many peers (a node's sessions) can share one `ReassemblyBudget` among their
-// assemblers, so the bytes held in partly received messages stay bounded across all of them.
+// assemblers, so the bytes held in large messages stay bounded across all of them: a split
+// message's parts while it arrives, and then the whole message (as a whole message larger than
+// COUNTED_WHOLE_MESSAGE_BYTES from its arrival) until its receiver is done with it. A message that
+// does not fit is refused alone: its parts are dropped as they come (only the ids of the requests
+// in it are read, to answer them) and the session goes on.
 import { ErrorCode, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol/runtime';
+import { RequestIdScanner, type ScannedRequests } from './request-ids';
 
 /** Bytes left for headers and protocol overhead under `max_payload`. */
 export const CHUNK_HEADROOM_BYTES = 4096;
@@ -13,6 +18,11 @@ export const CHUNK_HEADROOM_BYTES = 4096;
 const MIN_PART_BYTES = 1024;
 /** Default bound of a reassembled message (the protocol's largest frame). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * A message that arrives whole counts against a {@link ReassemblyBudget} when it is larger than
+ * this (64 KiB); smaller ones are bounded by the receiver's other limits (requests in flight).
+ */
+export const COUNTED_WHOLE_MESSAGE_BYTES = 64 * 1024;
 
 /** One NATS message's worth of a (possibly split) orchflow message. */
 export interface ChunkPart {
@@ -37,9 +47,11 @@ export function splitMessage(data: Uint8Array, seq: number, maxPayload: number):
 }
 
 /**
- * Bytes that may be held in partly reassembled messages, shared by several {@link ChunkAssembler}s
- * (a node's sessions): each part a message is still waiting to complete is taken from it before
- * the assembler keeps the part, and given back when the message completes or is dropped.
+ * Bytes that may be held in large received messages, shared by several {@link ChunkAssembler}s
+ * (a node's sessions): each part of a split message is taken from it before the assembler keeps
+ * the part, and a whole message larger than {@link COUNTED_WHOLE_MESSAGE_BYTES} when it arrives;
+ * a complete message's bytes stay taken until its receiver gives them back (see
+ * {@link ChunkAssembler.receive}), a dropped one's are given back at once.
  */
 export interface ReassemblyBudget {
   /** Takes `bytes` more; throws (an OrchflowError that says why and what to do) when there is no room. */
@@ -48,10 +60,46 @@ export interface ReassemblyBudget {
   release(bytes: number): void;
 }
 
+/** A message refused because the budget had no room for it: why, and the requests it carried. */
+export class RefusedMessage {
+  constructor(
+    /** The budget's refusal (Overloaded). */
+    readonly error: OrchflowError,
+    /** The requests in the message, to be answered with `error`. */
+    readonly requests: ScannedRequests,
+  ) {}
+
+  /** The answer to the message: one error response per request (an array for a batch), or none. */
+  answer(): JsonRpcMessage | undefined {
+    const { batch, ids } = this.requests;
+    const error = this.error.toJson();
+    const answers = ids.map((id) => ({ jsonrpc: '2.0' as const, id, error }));
+    if (answers.length === 0) return undefined;
+    return (batch ? answers : answers[0]) as JsonRpcMessage;
+  }
+}
+
+/** What {@link ChunkAssembler.receive} makes of one NATS message. */
+export type Received =
+  /** A whole message; `held` of its bytes stay taken from the budget until given back. */
+  | { data: Uint8Array; held: number; refused?: undefined }
+  /** A message the budget had no room for, dropped (its last part, or a whole one, arrived). */
+  | { refused: RefusedMessage; data?: undefined; held?: undefined };
+
 /** Puts split messages back together; one instance per direction of a session. */
 export class ChunkAssembler {
   private current:
-    | { seq: string; count: number; parts: Uint8Array[]; bytes: number; lastPartAt: number }
+    | {
+        seq: string;
+        count: number;
+        /** Parts received so far (how many, when `refused`: then none are kept). */
+        index: number;
+        parts: Uint8Array[];
+        bytes: number;
+        lastPartAt: number;
+        /** Set once the budget refused the message: its parts are read for request ids, not kept. */
+        refused?: { error: OrchflowError; scanner: RequestIdScanner };
+      }
     | undefined;
 
   /** `budget`, when given, bounds the bytes held in an incomplete message together with other assemblers'. */
@@ -72,11 +120,35 @@ export class ChunkAssembler {
     if (current) this.budget?.release(current.bytes);
   }
 
-  /** Takes one NATS message; returns the whole message once complete, else undefined. Throws on a violation. */
+  /**
+   * Takes one NATS message; returns the whole message once complete, else undefined. Throws on a
+   * violation, and (for a caller with a budget, which uses {@link receive}) when the budget refuses.
+   */
   push(data: Uint8Array, chunk: string | undefined): Uint8Array | undefined {
+    const received = this.receive(data, chunk);
+    if (received?.refused) throw received.refused.error;
+    return received?.data;
+  }
+
+  /**
+   * Takes one NATS message: undefined while a split message is incomplete; else the whole message
+   * (`held`: its bytes that stay taken from the budget, which the caller gives back once done with
+   * the message), or, when the budget had no room for it, the refusal (nothing held). Throws an
+   * OrchflowError on a protocol violation or a message larger than `maxMessageBytes`.
+   */
+  receive(data: Uint8Array, chunk: string | undefined): Received | undefined {
     if (chunk === undefined || chunk === '') {
       if (this.current) throw violation('a whole message arrived in the middle of a split one');
-      return this.checkSize(data.byteLength) ?? data;
+      this.checkSize(data.byteLength);
+      if (!this.budget || data.byteLength <= COUNTED_WHOLE_MESSAGE_BYTES) return { data, held: 0 };
+      try {
+        this.budget.take(data.byteLength);
+      } catch (error) {
+        const scanner = new RequestIdScanner();
+        scanner.push(data);
+        return { refused: new RefusedMessage(OrchflowError.from(error), scanner.result()) };
+      }
+      return { data, held: data.byteLength };
     }
     const match = /^(\d+)\/(\d+)\/(\d+)$/.exec(chunk);
     if (!match) throw violation(`malformed Orchflow-Chunk header '${chunk}'`);
@@ -92,31 +164,56 @@ export class ChunkAssembler {
     if (data.byteLength === 0) throw violation(`Orchflow-Chunk '${chunk}' carries no bytes`);
     if (index === 0) {
       if (this.current) throw violation('a new split message began before the previous one ended');
-      this.current = { seq, count, parts: [], bytes: 0, lastPartAt: Date.now() };
+      this.current = { seq, count, index: 0, parts: [], bytes: 0, lastPartAt: Date.now() };
     }
     const current = this.current;
-    if (!current || current.seq !== seq || current.count !== count || current.parts.length !== index) {
+    if (!current || current.seq !== seq || current.count !== count || current.index !== index) {
       throw violation(`Orchflow-Chunk '${chunk}' arrived out of order`);
     }
-    this.checkSize(current.bytes + data.byteLength);
-    // Taken before the copy is made (a refusal throws and keeps nothing); `bytes` counts only what
-    // was taken, so `discard` gives back exactly that.
-    this.budget?.take(data.byteLength);
-    current.bytes += data.byteLength;
+    current.index++;
     current.lastPartAt = Date.now();
+    if (current.refused) {
+      // Dropped as it comes: only its requests' ids are read (and no size is counted).
+      current.refused.scanner.push(data);
+      return this.refusedEnd(current);
+    }
+    this.checkSize(current.bytes + data.byteLength);
+    // Taken before the copy is made (a refusal keeps nothing); `bytes` counts only what was taken,
+    // so `discard` gives back exactly that.
+    try {
+      this.budget?.take(data.byteLength);
+    } catch (error) {
+      // Refused alone: what it held goes back now, the rest of it is read for ids only.
+      const scanner = new RequestIdScanner();
+      for (const part of current.parts) scanner.push(part);
+      scanner.push(data);
+      this.budget?.release(current.bytes);
+      current.parts = [];
+      current.bytes = 0;
+      current.refused = { error: OrchflowError.from(error), scanner };
+      return this.refusedEnd(current);
+    }
+    current.bytes += data.byteLength;
     // Copied: the NATS client may reuse the buffer behind `data`.
     current.parts.push(data.slice());
-    if (current.parts.length < count) return undefined;
+    if (current.index < count) return undefined;
     this.current = undefined;
-    // The whole message is the receiver's now (parsed and queued like any other message).
-    this.budget?.release(current.bytes);
+    // The whole message is the receiver's now, still counted: the receiver gives its bytes back.
     const whole = new Uint8Array(current.bytes);
     let offset = 0;
     for (const part of current.parts) {
       whole.set(part, offset);
       offset += part.byteLength;
     }
-    return whole;
+    return { data: whole, held: this.budget ? current.bytes : 0 };
+  }
+
+  /** The refusal once a refused message's last part came, else undefined. */
+  private refusedEnd(current: NonNullable<ChunkAssembler['current']>): Received | undefined {
+    const refused = current.refused;
+    if (!refused || current.index < current.count) return undefined;
+    this.current = undefined;
+    return { refused: new RefusedMessage(refused.error, refused.scanner.result()) };
   }
 
   private checkSize(bytes: number): undefined {

@@ -39,18 +39,21 @@ export interface NatsClusterLinksOptions
 export class NatsClusterLinks implements ClusterLinks {
   private readonly gate: ConnectionGate;
   private readonly options: Omit<NatsClusterLinksOptions, 'token'>;
-  // An ES private field, not `private`: the token must not show in `util.inspect` or
-  // `JSON.stringify` of a client (loggers serialise objects they are handed).
+  // ES private fields, not `private`: neither the token nor the NATS connection (whose options
+  // hold the NATS credentials) may show in `util.inspect` or `JSON.stringify` of a client
+  // (loggers serialise objects they are handed).
   readonly #token: NatsClusterLinksOptions['token'];
+  readonly #nc: NatsConnection;
 
   constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
     private readonly directory: ClusterDirectory,
     options: NatsClusterLinksOptions = {},
   ) {
     const { token, ...rest } = options;
     this.options = rest;
     this.#token = token;
+    this.#nc = nc;
     this.gate = new ConnectionGate(nc);
   }
 
@@ -75,7 +78,7 @@ export class NatsClusterLinks implements ClusterLinks {
     const connect = async () => {
       // Not while NATS is reconnecting: the request would be lost and wait out its timeout.
       await this.gate.ready(openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS);
-      return openNodeSession(this.nc, {
+      return openNodeSession(this.#nc, {
         node: nodeId,
         cluster,
         token,

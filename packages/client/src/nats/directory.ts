@@ -12,9 +12,13 @@
 // lost and then up again). A node lost by its TTL is reported again, `deleted`, if its key is
 // deleted afterwards: an operator forgetting a node that is gone for good.
 // A nats-server that restarts without its JetStream store (a container without a volume) comes
-// back without the bucket, and a watch of the old bucket stays silent for good. So after every
-// NATS reconnect the directory asks for the bucket: gone or created anew, it creates it if need
-// be and watches it afresh (nodes put their announcements again on their next heartbeat).
+// back without the bucket, and so does a bucket someone deleted (`nats kv rm`, a stream delete)
+// while everyone stayed connected; a watch of the old bucket stays silent for good (nats.js
+// re-creates its consumer at the old bucket's sequence, which the new bucket reaches only after
+// as many writes). So after every NATS reconnect, and every `bucketCheckIntervalMs` while
+// connected, the directory asks for the bucket (one small JetStream API request): gone or created
+// anew, it creates it if need be and watches it afresh (nodes put their announcements again on
+// their next heartbeat).
 import type { KV, KvEntry } from '@nats-io/kv';
 import type { NatsConnection, QueuedIterator, Status } from '@nats-io/transport-node';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol/runtime';
@@ -27,7 +31,18 @@ export interface ClusterDirectoryOptions {
   cluster?: string;
   /** How often liveness is checked. Default 500 ms. */
   checkIntervalMs?: number;
+  /**
+   * How often the bucket is checked to be the one watched (deleted or created anew: re-watched),
+   * besides after every NATS reconnect. Default {@link DEFAULT_BUCKET_CHECK_INTERVAL_MS}.
+   */
+  bucketCheckIntervalMs?: number;
 }
+
+/**
+ * Default of {@link ClusterDirectoryOptions.bucketCheckIntervalMs}: 5 s, a third of the default
+ * node TTL, so that a deleted bucket is watched anew before its live nodes look lost.
+ */
+export const DEFAULT_BUCKET_CHECK_INTERVAL_MS = 5_000;
 
 /** Why a node counts as lost. */
 export type NodeLostReason = 'ttl' | 'deleted' | 'restarted';
@@ -77,24 +92,42 @@ export class ClusterDirectory {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Map<keyof ClusterDirectoryEvents, Set<(event: never) => void>>();
   private timer: ReturnType<typeof setInterval> | undefined;
-  private watch: QueuedIterator<KvEntry> | undefined;
+  private bucketTimer: ReturnType<typeof setInterval> | undefined;
+  // ES private fields, not `private`: the connection, the bucket and its watch hold the NATS
+  // credentials (nats.js keeps them in the connection's options), and loggers print what they are
+  // handed (`util.inspect`, `JSON.stringify`).
+  readonly #nc: NatsConnection;
+  #kv: KV;
+  #watch: QueuedIterator<KvEntry> | undefined;
   private statusEvents: (AsyncIterable<Status> & { stop(): void }) | undefined;
   /** When the watched bucket's stream was created (a new one after a store loss). */
   private bucketCreated: string | undefined;
+  /** False while NATS is away (between a disconnect and the reconnect). */
+  private connected = true;
+  /** The check of the bucket under way, if any; `checkAgain`: one more was asked for meanwhile. */
+  private checking: Promise<void> | undefined;
+  private checkAgain = false;
   private closed = false;
 
   private constructor(
-    private kv: KV,
+    nc: NatsConnection,
+    kv: KV,
     private readonly reopen: () => Promise<KV>,
-  ) {}
+  ) {
+    this.#nc = nc;
+    this.#kv = kv;
+  }
 
   /** Opens the directory of `options.cluster`; resolves once the current entries are loaded. */
   static async open(nc: NatsConnection, options: ClusterDirectoryOptions = {}): Promise<ClusterDirectory> {
     const cluster = options.cluster ?? DEFAULT_CLUSTER_NAME;
     const reopen = () => openNodesBucket(nc, cluster, DEFAULT_NODE_TTL_MS);
-    const directory = new ClusterDirectory(await reopen(), reopen);
-    await directory.start(options.checkIntervalMs ?? 500);
-    directory.followReconnects(nc);
+    const directory = new ClusterDirectory(nc, await reopen(), reopen);
+    await directory.start(
+      options.checkIntervalMs ?? 500,
+      options.bucketCheckIntervalMs ?? DEFAULT_BUCKET_CHECK_INTERVAL_MS,
+    );
+    directory.followConnection();
     return directory;
   }
 
@@ -130,51 +163,94 @@ export class ClusterDirectory {
   close(): void {
     this.closed = true;
     clearInterval(this.timer);
-    this.watch?.stop();
+    clearInterval(this.bucketTimer);
+    this.stopWatch();
     this.statusEvents?.stop();
     this.listeners.clear();
   }
 
-  private async start(checkIntervalMs: number): Promise<void> {
+  private async start(checkIntervalMs: number, bucketCheckIntervalMs: number): Promise<void> {
     await this.watchBucket();
     this.timer = setInterval(() => this.check(), checkIntervalMs);
     this.timer.unref?.();
+    // Not while NATS is away: the reconnect checks the bucket anyway.
+    this.bucketTimer = setInterval(
+      () => {
+        if (this.connected && this.checking === undefined) this.checkBucketSoon();
+      },
+      Math.max(50, bucketCheckIntervalMs),
+    );
+    this.bucketTimer.unref?.();
   }
 
   /** Watches the bucket and loads its current entries. */
   private async watchBucket(): Promise<void> {
-    this.bucketCreated = (await this.kv.status()).streamInfo.created;
+    this.bucketCreated = (await this.#kv.status()).streamInfo.created;
     // Watch first, then load: an update racing the load is kept by its higher revision.
-    const watch = await this.kv.watch({ include: 'updates' });
-    this.watch = watch;
+    const watch = await this.#kv.watch({ include: 'updates' });
+    this.#watch = watch;
     void (async () => {
       for await (const entry of watch) this.apply(entry);
-    })().catch(() => undefined);
-    const keys = await this.kv.keys();
+    })()
+      .catch(() => undefined)
+      // nats.js ends a watch it gave up on (its consumer could not be created again): check the
+      // bucket now rather than at the next tick. A watch stopped here (replaced, closed) is not.
+      .then(() => {
+        if (this.#watch !== watch || this.closed) return;
+        this.#watch = undefined;
+        this.checkBucketSoon();
+      });
+    const keys = await this.#kv.keys();
     const names: string[] = [];
     for await (const key of keys) names.push(key);
     for (const key of names) {
-      const entry = await this.kv.get(key);
+      const entry = await this.#kv.get(key);
       if (entry) this.apply(entry, true);
     }
   }
 
-  /** After each NATS reconnect: is the bucket still the one watched? */
-  private followReconnects(nc: NatsConnection): void {
+  /** Follows the connection: after each NATS reconnect, is the bucket still the one watched? */
+  private followConnection(): void {
     // `status()` returns a QueuedIterator (typed as a plain AsyncIterable), which has `stop()`.
-    const events = nc.status() as AsyncIterable<Status> & { stop(): void };
+    const events = this.#nc.status() as AsyncIterable<Status> & { stop(): void };
     this.statusEvents = events;
     void (async () => {
-      for await (const event of events) if (event.type === 'reconnect') await this.recheckBucket(nc);
+      for await (const event of events) {
+        if (event.type === 'disconnect' || event.type === 'staleConnection') this.connected = false;
+        if (event.type === 'reconnect') {
+          this.connected = true;
+          this.checkBucketSoon();
+        }
+      }
     })().catch(() => undefined);
+  }
+
+  /** Checks the bucket now, or once more after the check under way (one check runs at a time). */
+  private checkBucketSoon(): void {
+    if (this.checking) {
+      this.checkAgain = true;
+      return;
+    }
+    this.checking = (async () => {
+      do {
+        this.checkAgain = false;
+        await this.recheckBucket();
+      } while (this.checkAgain && !this.closed);
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.checking = undefined;
+        // Asked for after the loop's last look (a reconnect just then): not lost.
+        if (this.checkAgain && !this.closed) this.checkBucketSoon();
+      });
   }
 
   /**
    * Checks the bucket until that succeeds: a nats-server that just started may not serve
    * JetStream yet, and no further reconnect would come to try again.
    */
-  private async recheckBucket(nc: NatsConnection): Promise<void> {
-    for (let attempt = 0; !this.closed && !nc.isClosed(); attempt++) {
+  private async recheckBucket(): Promise<void> {
+    for (let attempt = 0; !this.closed && !this.#nc.isClosed(); attempt++) {
       if (await this.checkBucket()) return;
       await new Promise((resolve) => setTimeout(resolve, Math.min(RECHECK_MAX_MS, 250 * 2 ** attempt)));
     }
@@ -184,24 +260,32 @@ export class ClusterDirectory {
   private async checkBucket(): Promise<boolean> {
     let created: string | undefined;
     try {
-      created = (await this.kv.status()).streamInfo.created;
+      created = (await this.#kv.status()).streamInfo.created;
     } catch {
       // Gone, JetStream not ready yet, or NATS away again.
     }
-    if (created !== undefined && created === this.bucketCreated) return true;
+    // The same bucket, still watched: nothing to do.
+    if (created !== undefined && created === this.bucketCreated && this.#watch !== undefined) return true;
     try {
       const kv = await this.reopen();
       if (this.closed) return true;
-      this.watch?.stop();
-      this.kv = kv;
+      this.stopWatch();
+      this.#kv = kv;
       // The new bucket counts revisions from 1 again: the old ones must not hide its entries.
       for (const entry of this.entries.values()) entry.revision = 0;
       await this.watchBucket();
-      if (this.closed) this.watch?.stop();
+      if (this.closed) this.stopWatch();
       return true;
     } catch {
       return false;
     }
+  }
+
+  /** Stops the watch (it then reports nothing, and its end asks for no check). */
+  private stopWatch(): void {
+    const watch = this.#watch;
+    this.#watch = undefined;
+    watch?.stop();
   }
 
   /** `loaded`: found at start-up rather than arriving as an update, so aged by its `heartbeatAt`. */

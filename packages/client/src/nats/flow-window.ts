@@ -23,6 +23,15 @@ export const MAX_FLOW_WINDOW_BYTES = 256 * 1024 * 1024;
  */
 export const MAX_WAITING_SENDS = 1024;
 
+/**
+ * Most bytes that may wait for room in one session (16 MiB, what a WebSocket server buffers for a
+ * client that does not read). Answers to requests in flight wait too, and each may be large (a
+ * `terminal.read` of a big scrollback): a peer that asks for many and acknowledges nothing would
+ * make the sender hold hundreds of MiB per session, so past this the session ends. One message
+ * alone may be larger (nothing else waits then): it must still go.
+ */
+export const MAX_WAITING_BYTES = 16 * 1024 * 1024;
+
 /** The sender's side: how many bytes are unacknowledged, and who waits for room. */
 export class SendWindow {
   private sent = 0;

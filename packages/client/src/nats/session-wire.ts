@@ -10,17 +10,22 @@
 // With `sendWindow` / `ackEveryBytes` the session is flow-controlled (flow-window.ts): the reader's
 // side acknowledges what was taken with an empty `Orchflow-Ack: <total bytes>` message.
 // Whoever owns the NATS subscription passes each of its messages to `handle()`. A receiver serving
-// many peers (a node) bounds what their incomplete split messages hold together with
-// `reassemblyBudget`, and ends a session whose split message stops arriving with `partTimeoutMs`.
+// many peers (a node) bounds what their large messages hold together with `reassemblyBudget`: a
+// split message's parts while it arrives, then the whole message (and a whole one larger than
+// COUNTED_WHOLE_MESSAGE_BYTES) until every request in it was answered, or, carrying none, until the
+// reader took it. A message the budget has no room for is refused alone: its requests are answered
+// with the budget's error (Overloaded) and the session goes on. Answers that refuse a message the
+// receiver dropped (`sendRefusal`) answer nothing the budget counts: a request reusing the id of
+// one still running must not free what that one holds. It ends a session whose split message
+// stops arriving with `partTimeoutMs`.
 
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import {
   ChannelClosedError,
-  ErrorCode,
   type IpcChannel,
-  isOrchflowError,
   type JsonRpcMessage,
   MessageQueue,
+  type RequestId,
 } from '@orchflow/protocol/runtime';
 import { decodeBinaryOutput } from '../transports/websocket-binary';
 import {
@@ -28,10 +33,11 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   oversizeReplacement,
   type ReassemblyBudget,
+  type RefusedMessage,
   splitMessage,
 } from './chunking';
 import type { NatsModule } from './connect';
-import { AckCounter, MAX_WAITING_SENDS, SendWindow } from './flow-window';
+import { AckCounter, MAX_WAITING_BYTES, MAX_WAITING_SENDS, SendWindow } from './flow-window';
 import { ACK_HEADER, CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
 
 /** Options of {@link NatsSessionChannel}. */
@@ -66,9 +72,11 @@ export interface NatsSessionChannelOptions {
   /** Acknowledge the bytes taken by this side's reader every this many (the peer has a window). */
   ackEveryBytes?: number;
   /**
-   * Shared bound of the bytes held in incomplete split messages (a node's, over all its sessions):
-   * a part that does not fit ends the session with the budget's reason. Default: none (only
-   * `maxMessageBytes` per message).
+   * Shared bound of the bytes held in large received messages (a node's, over all its sessions):
+   * split messages from their first part, whole ones larger than COUNTED_WHOLE_MESSAGE_BYTES, each
+   * until every request in it was answered (one carrying none: until the reader took it). A
+   * message that does not fit is dropped and its requests answered with the budget's error; the
+   * session goes on. Default: none (only `maxMessageBytes` per message).
    */
   reassemblyBudget?: ReassemblyBudget;
   /**
@@ -105,8 +113,19 @@ export class NatsSessionChannel implements IpcChannel {
   private readonly window: SendWindow | undefined;
   private readonly acks: AckCounter | undefined;
   private stamped: ReturnType<NatsModule['headers']> | undefined;
+  /** Received messages the budget still counts, by the id of each request in them not yet answered. */
+  private readonly held = new Map<RequestId, { bytes: number; unanswered: number }>();
+  /** Bytes the budget counts of each queued message until the reader takes it (0: none), in queue order. */
+  private readonly heldUntilRead: number[] = [];
+  /** Bytes of the messages waiting for room in the send window (encoded while they wait). */
+  private waitingBytes = 0;
+  // An ES private field, not `private`: the options hold the NATS connection, whose own options
+  // hold its credentials (token, user and password), and loggers print what they are handed
+  // (`util.inspect`, `JSON.stringify`).
+  readonly #options: NatsSessionChannelOptions;
 
-  constructor(private readonly options: NatsSessionChannelOptions) {
+  constructor(options: NatsSessionChannelOptions) {
+    this.#options = options;
     this.assembler = new ChunkAssembler(options.maxMessageBytes, options.reassemblyBudget);
     if (options.sendWindowBytes !== undefined) this.window = new SendWindow(options.sendWindowBytes);
     if (options.ackEveryBytes !== undefined) {
@@ -141,47 +160,87 @@ export class NatsSessionChannel implements IpcChannel {
    * Publishes one message (split when too large for one NATS message). With a send window it
    * first waits, in order, for the peer to acknowledge enough of what was sent.
    */
-  async send(message: JsonRpcMessage): Promise<void> {
-    if (this.closed || this.options.nc.isClosed()) throw new ChannelClosedError();
+  send(message: JsonRpcMessage): Promise<void> {
+    return this.deliver(message, true, true);
+  }
+
+  /**
+   * Sends the answer that refuses a message this side dropped (its `onReceive` said no): like
+   * {@link send}, except that the answer frees nothing the reassembly budget counts for requests
+   * still running (its ids may be theirs: a request that reused one).
+   */
+  sendRefusal(message: JsonRpcMessage): Promise<void> {
+    return this.deliver(message, false, true);
+  }
+
+  /** `settles`: the message answers requests received (their held bytes go back); `seen`: `onSend` sees it. */
+  private async deliver(message: JsonRpcMessage, settles: boolean, seen: boolean): Promise<void> {
+    if (this.closed || this.#options.nc.isClosed()) throw new ChannelClosedError();
     const window = this.window;
+    let encoded: Uint8Array | undefined;
     if (window && !window.open) {
       if (window.waitingCount >= MAX_WAITING_SENDS) {
         const error = new ChannelClosedError(
-          `The ${this.options.peerName} stopped acknowledging what it was sent (${MAX_WAITING_SENDS} messages wait); the session is closed`,
+          `The ${this.#options.peerName} stopped acknowledging what it was sent (${MAX_WAITING_SENDS} messages wait); the session is closed`,
         );
         this.end(error, 'peer stopped acknowledging');
         throw error;
       }
-      await window.wait();
+      // Encoded now, so that what waits is counted (and held once, as bytes).
+      encoded = this.encode(message);
+      const size = encoded.byteLength;
+      if (window.waitingCount > 0 && this.waitingBytes + size > MAX_WAITING_BYTES) {
+        const error = new ChannelClosedError(
+          `The ${this.#options.peerName} stopped acknowledging what it was sent (more than ${MAX_WAITING_BYTES} bytes wait); the session is closed`,
+        );
+        this.end(error, 'peer stopped acknowledging');
+        throw error;
+      }
+      this.waitingBytes += size;
+      try {
+        await window.wait();
+      } finally {
+        this.waitingBytes -= size;
+      }
     }
     let published = { bytes: 0, parts: 0 };
     try {
-      if (this.closed || this.options.nc.isClosed()) throw new ChannelClosedError();
-      published = this.publish(message);
+      if (this.closed || this.#options.nc.isClosed()) throw new ChannelClosedError();
+      published = this.publish(message, settles, seen, encoded);
     } finally {
       window?.done(published.bytes);
     }
     // A split message is large: wait until NATS took it, so a big stream cannot pile up in memory
     // (but not past the session's end: while NATS reconnects a flush waits for its return).
     if (published.parts > 1) {
-      await Promise.race([this.options.nc.flush().catch(() => undefined), this.ended]);
+      await Promise.race([this.#options.nc.flush().catch(() => undefined), this.ended]);
     }
   }
 
-  /** Publishes `message` now; returns its size and how many NATS messages it took. */
-  private publish(message: JsonRpcMessage): { bytes: number; parts: number } {
-    this.options.onSend?.(message);
-    const binary = this.options.encodeOutput?.(message);
-    let bytes = binary ?? encoder.encode(JSON.stringify(message));
-    const limit = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    if (bytes.byteLength > limit) {
-      bytes = encoder.encode(JSON.stringify(oversizeReplacement(message, bytes.byteLength, limit)));
-    }
-    const parts = splitMessage(bytes, ++this.seq, this.options.maxPayload);
+  /** The bytes `message` goes as: its binary frame or JSON, or the answer that replaces it when too large. */
+  private encode(message: JsonRpcMessage): Uint8Array {
+    const binary = this.#options.encodeOutput?.(message);
+    const bytes = binary ?? encoder.encode(JSON.stringify(message));
+    const limit = this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    if (bytes.byteLength <= limit) return bytes;
+    return encoder.encode(JSON.stringify(oversizeReplacement(message, bytes.byteLength, limit)));
+  }
+
+  /** Publishes `message` (as `encoded`, if it was) now; returns its size and how many NATS messages it took. */
+  private publish(
+    message: JsonRpcMessage,
+    settles: boolean,
+    seen: boolean,
+    encoded?: Uint8Array,
+  ): { bytes: number; parts: number } {
+    if (seen) this.#options.onSend?.(message);
+    if (settles && this.held.size > 0) this.settle(message);
+    const bytes = encoded ?? this.encode(message);
+    const parts = splitMessage(bytes, ++this.seq, this.#options.maxPayload);
     try {
       for (const part of parts) {
         const headers = part.chunk === undefined ? this.stamp() : this.headers(CHUNK_HEADER, part.chunk);
-        this.options.nc.publish(this.options.peerSubject, part.data, headers ? { headers } : undefined);
+        this.#options.nc.publish(this.#options.peerSubject, part.data, headers ? { headers } : undefined);
       }
     } catch (error) {
       throw new ChannelClosedError(`Publishing to NATS failed: ${(error as Error).message}`, {
@@ -195,6 +254,10 @@ export class NatsSessionChannel implements IpcChannel {
   /** The next message from the peer. */
   async receive(): Promise<JsonRpcMessage> {
     const message = await this.queue.receive();
+    if (this.#options.reassemblyBudget) {
+      const bytes = this.heldUntilRead.shift() ?? 0;
+      if (bytes > 0) this.#options.reassemblyBudget.release(bytes);
+    }
     this.acks?.taken(message);
     return message;
   }
@@ -210,11 +273,13 @@ export class NatsSessionChannel implements IpcChannel {
     if (this.reason) return;
     this.reason = reason;
     clearInterval(this.timer);
-    // A half-received message is nobody's now: its bytes go back to a shared budget at once.
+    // A half-received message is nobody's now: its bytes go back to a shared budget at once, and so
+    // do those of messages whose requests will never be answered on this session.
     this.assembler.discard();
-    if (announce !== undefined && !this.options.nc.isClosed()) {
+    this.releaseHeld();
+    if (announce !== undefined && !this.#options.nc.isClosed()) {
       try {
-        this.options.nc.publish(this.options.peerSubject, undefined, {
+        this.#options.nc.publish(this.#options.peerSubject, undefined, {
           headers: this.headers(CLOSE_HEADER, announce),
         });
       } catch {
@@ -229,7 +294,7 @@ export class NatsSessionChannel implements IpcChannel {
         : new ChannelClosedError(reason.message, { cause: reason }),
     );
     this.markEnded();
-    this.options.onClosed?.(reason);
+    this.#options.onClosed?.(reason);
   }
 
   /** Takes one NATS message from the peer. */
@@ -240,7 +305,7 @@ export class NatsSessionChannel implements IpcChannel {
     const closing = headers?.get(CLOSE_HEADER);
     if (closing) {
       this.end(
-        new ChannelClosedError(`The ${this.options.peerName} closed the session: ${closing}`),
+        new ChannelClosedError(`The ${this.#options.peerName} closed the session: ${closing}`),
         undefined,
       );
       return;
@@ -251,30 +316,89 @@ export class NatsSessionChannel implements IpcChannel {
       this.window?.ack(Number(ack));
       return;
     }
-    let message: unknown;
-    let size: number;
+    let received: ReturnType<ChunkAssembler['receive']>;
     try {
-      const whole = this.assembler.push(msg.data, headers?.get(CHUNK_HEADER) || undefined);
-      if (whole === undefined) return;
-      size = whole.length;
-      message = whole[0] === 0 ? decodeBinaryOutput(whole) : JSON.parse(decoder.decode(whole));
+      received = this.assembler.receive(msg.data, headers?.get(CHUNK_HEADER) || undefined);
     } catch (error) {
-      // A full budget is no protocol error of the peer's: its reason goes to the peer as it is.
-      const overloaded = isOrchflowError(error) && error.code === ErrorCode.Overloaded;
-      const text = (error as Error).message;
-      this.end(error as Error, overloaded ? text : `protocol error: ${text}`);
+      this.end(error as Error, `protocol error: ${(error as Error).message}`);
       return;
     }
-    if (this.options.onReceive && !this.options.onReceive(message)) {
+    if (received === undefined) return;
+    if (received.refused) {
+      this.refuse(received.refused);
+      return;
+    }
+    const { data: whole, held } = received;
+    const size = whole.length;
+    let message: unknown;
+    try {
+      message = whole[0] === 0 ? decodeBinaryOutput(whole) : JSON.parse(decoder.decode(whole));
+    } catch (error) {
+      this.#options.reassemblyBudget?.release(held);
+      this.end(error as Error, `protocol error: ${(error as Error).message}`);
+      return;
+    }
+    if (this.#options.onReceive && !this.#options.onReceive(message)) {
       // Dropped by a limit: never read, but consumed all the same.
+      this.#options.reassemblyBudget?.release(held);
       this.acks?.consumed(size);
+      return;
+    }
+    if (this.closed) {
+      // Ended meanwhile (a refusal the peer had no room for): nothing will answer it.
+      this.#options.reassemblyBudget?.release(held);
       return;
     }
     if (this.acks) {
       if (typeof message === 'object' && message !== null) this.acks.queued(message, size);
       else this.acks.consumed(size);
     }
+    if (this.#options.reassemblyBudget) this.heldUntilRead.push(this.holdUntilAnswered(message, held));
     this.queue.push(message as JsonRpcMessage);
+  }
+
+  /**
+   * Keeps `bytes` of a received message counted until every request in it was answered; returns
+   * what is to be counted until the reader takes it instead (a message without requests).
+   */
+  private holdUntilAnswered(message: unknown, bytes: number): number {
+    if (bytes === 0) return 0;
+    const ids = new Set(requestIdsOf(message));
+    // A request id already counted (a receiver without an in-flight limit let a duplicate through):
+    // held until read, so that one answer cannot free two messages.
+    if (ids.size === 0 || [...ids].some((id) => this.held.has(id))) return bytes;
+    const entry = { bytes, unanswered: ids.size };
+    for (const id of ids) this.held.set(id, entry);
+    return 0;
+  }
+
+  /** Gives back what the budget counts for the requests `message` answers. */
+  private settle(message: JsonRpcMessage): void {
+    for (const item of Array.isArray(message) ? message : [message]) {
+      if (typeof item !== 'object' || item === null || 'method' in item || !('id' in item)) continue;
+      const id = (item as { id: unknown }).id as RequestId;
+      const entry = this.held.get(id);
+      if (!entry) continue;
+      this.held.delete(id);
+      if (--entry.unanswered === 0) this.#options.reassemblyBudget?.release(entry.bytes);
+    }
+  }
+
+  /** The session ended: nothing received is counted any more. */
+  private releaseHeld(): void {
+    const budget = this.#options.reassemblyBudget;
+    if (!budget) return;
+    const entries = new Set(this.held.values());
+    this.held.clear();
+    for (const entry of entries) budget.release(entry.bytes);
+    for (const bytes of this.heldUntilRead.splice(0)) if (bytes > 0) budget.release(bytes);
+  }
+
+  /** A message the budget had no room for: its requests get the budget's error; the session goes on. */
+  private refuse(refused: RefusedMessage): void {
+    const answer = refused.answer();
+    // Not seen by `onSend`: these requests were never admitted, so nothing may count them answered.
+    if (answer) this.deliver(answer, false, false).catch(() => undefined);
   }
 
   /** Iterates received messages until the session ends. */
@@ -291,39 +415,39 @@ export class NatsSessionChannel implements IpcChannel {
 
   private tick(): void {
     const now = Date.now();
-    if (this.window && this.window.stalledMs(now) > this.options.ttlMs) {
+    if (this.window && this.window.stalledMs(now) > this.#options.ttlMs) {
       this.end(
         new ChannelClosedError(
-          `The ${this.options.peerName} acknowledged nothing for ${this.options.ttlMs} ms while messages waited; the session is closed`,
+          `The ${this.#options.peerName} acknowledged nothing for ${this.#options.ttlMs} ms while messages waited; the session is closed`,
         ),
         'peer stopped acknowledging',
       );
       return;
     }
     const waiting = this.assembler.waitingMs(now);
-    const partTimeout = this.options.partTimeoutMs;
+    const partTimeout = this.#options.partTimeoutMs;
     if (partTimeout !== undefined && waiting !== undefined && waiting > partTimeout) {
       this.end(
         new ChannelClosedError(
-          `The ${this.options.peerName} sent part of a split message and then no further part for ${partTimeout} ms; the session is closed`,
+          `The ${this.#options.peerName} sent part of a split message and then no further part for ${partTimeout} ms; the session is closed`,
         ),
         `split message incomplete for ${partTimeout} ms`,
       );
       return;
     }
-    if (now - this.lastHeard > this.options.ttlMs) {
+    if (now - this.lastHeard > this.#options.ttlMs) {
       this.end(
         new ChannelClosedError(
-          `The ${this.options.peerName} sent nothing for ${this.options.ttlMs} ms; the session is closed`,
+          `The ${this.#options.peerName} sent nothing for ${this.#options.ttlMs} ms; the session is closed`,
         ),
         'session expired',
       );
       return;
     }
-    if (now - this.lastSent >= this.options.ttlMs / 3 && !this.options.nc.isClosed()) {
+    if (now - this.lastSent >= this.#options.ttlMs / 3 && !this.#options.nc.isClosed()) {
       this.lastSent = now;
       try {
-        this.options.nc.publish(this.options.peerSubject, undefined, {
+        this.#options.nc.publish(this.#options.peerSubject, undefined, {
           headers: this.headers(KEEPALIVE_HEADER, '1'),
         });
       } catch {
@@ -334,9 +458,9 @@ export class NatsSessionChannel implements IpcChannel {
 
   /** An empty message carrying one control header (best effort: the connection may be going). */
   private sendControl(name: string, value: string): void {
-    if (this.closed || this.options.nc.isClosed()) return;
+    if (this.closed || this.#options.nc.isClosed()) return;
     try {
-      this.options.nc.publish(this.options.peerSubject, undefined, { headers: this.headers(name, value) });
+      this.#options.nc.publish(this.#options.peerSubject, undefined, { headers: this.headers(name, value) });
       this.lastSent = Date.now();
     } catch {
       // The connection is going away; its own close ends the session.
@@ -344,18 +468,29 @@ export class NatsSessionChannel implements IpcChannel {
   }
 
   private headers(name: string, value: string) {
-    const headers = this.options.nats.headers();
+    const headers = this.#options.nats.headers();
     headers.set(name, value);
-    if (this.options.sessionId !== undefined) headers.set(SESSION_HEADER, this.options.sessionId);
+    if (this.#options.sessionId !== undefined) headers.set(SESSION_HEADER, this.#options.sessionId);
     return headers;
   }
 
   /** Headers of a whole message: the session's stamp, or none. */
   private stamp() {
-    const id = this.options.sessionId;
+    const id = this.#options.sessionId;
     if (id === undefined) return undefined;
     // One object for them all: nats.js encodes the headers when publishing and keeps nothing.
     this.stamped ??= this.headers(SESSION_HEADER, id);
     return this.stamped;
   }
+}
+
+/** Ids of the requests (items with a `method` and a string or safe-integer id) of a parsed message. */
+function requestIdsOf(message: unknown): RequestId[] {
+  const ids: RequestId[] = [];
+  for (const item of Array.isArray(message) ? message : [message]) {
+    if (typeof item !== 'object' || item === null || !('method' in item)) continue;
+    const id = (item as { id?: unknown }).id;
+    if (typeof id === 'string' || Number.isSafeInteger(id)) ids.push(id as RequestId);
+  }
+  return ids;
 }

@@ -25,14 +25,19 @@ export class Announcer {
   /** A put was asked for while one ran: run one more after it. */
   private again = false;
 
+  // An ES private field, not `private`: the bucket holds the NATS connection, whose options hold
+  // its credentials, and loggers print what they are handed (`util.inspect`, `JSON.stringify`).
+  #kv: KV;
+
   constructor(
-    private kv: KV,
+    kv: KV,
     private readonly orchestrator: Orchestrator,
     base: Omit<NodeAnnouncement, 'load' | 'heartbeatAt'>,
     private readonly onError: (error: Error) => void,
     /** Opens the bucket again, creating it if it is gone (openNodesBucket). */
     private readonly reopen?: () => Promise<KV>,
   ) {
+    this.#kv = kv;
     this.announcement = { ...base, load: this.load(), heartbeatAt: Date.now() };
   }
 
@@ -82,7 +87,7 @@ export class Announcer {
     this.announcement = this.current();
     const value = JSON.stringify(this.announcement);
     try {
-      await this.kv.put(this.announcement.id, value);
+      await this.#kv.put(this.announcement.id, value);
     } catch (error) {
       // nats.js says JetStreamNotEnabled when nothing answers on the bucket's subject: the stream
       // is gone (nats-server lost its JetStream store: restarted without its volume), and without
@@ -93,8 +98,8 @@ export class Announcer {
         return;
       }
       try {
-        this.kv = await this.reopen();
-        await this.kv.put(this.announcement.id, value);
+        this.#kv = await this.reopen();
+        await this.#kv.put(this.announcement.id, value);
       } catch {
         this.onError(error as Error);
       }
@@ -111,7 +116,7 @@ export class Announcer {
     this.orchestrator.off('terminal.exit', this.recount);
     // A put that lands after the delete would announce a stopped node for one more TTL.
     await this.putting?.catch(() => undefined);
-    if (!keepKey) await this.kv.delete(this.announcement.id).catch((error: Error) => this.onError(error));
+    if (!keepKey) await this.#kv.delete(this.announcement.id).catch((error: Error) => this.onError(error));
   }
 
   private loadChanged(): void {

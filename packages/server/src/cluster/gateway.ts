@@ -40,13 +40,17 @@ export class ClusterGateway {
   readonly channels: ChannelServer;
   private readonly served = new Set<ServedChannel>();
   private stopping: Promise<void> | undefined;
+  // An ES private field, not `private`: nats.js keeps the NATS credentials in the connection's
+  // options, and loggers print what they are handed (`util.inspect`, `JSON.stringify`).
+  readonly #nc: NatsConnection;
 
   private constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
     private readonly directory: ClusterDirectory,
     readonly cluster: string,
     options: ClusterGatewayOptions,
   ) {
+    this.#nc = nc;
     const source = {
       links: (token: () => string | undefined, keepTerminals: boolean) =>
         gatewayLinks({ nc, directory, cluster }, token, keepTerminals),
@@ -83,6 +87,11 @@ export class ClusterGateway {
     return this.directory.nodes();
   }
 
+  /** @internal The gateway's NATS connection (for tests; kept out of `util.inspect` and JSON). */
+  get natsConnection(): NatsConnection {
+    return this.#nc;
+  }
+
   /** Open client connections. */
   get connectionCount(): number {
     return this.served.size;
@@ -93,7 +102,7 @@ export class ClusterGateway {
     this.stopping ??= (async () => {
       await Promise.allSettled([...this.served].map((served) => served.close()));
       this.directory.close();
-      await this.nc.drain().catch(() => this.nc.close());
+      await this.#nc.drain().catch(() => this.#nc.close());
     })();
     return this.stopping;
   }

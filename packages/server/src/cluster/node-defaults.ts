@@ -16,10 +16,11 @@ export const DEFAULT_NODE_MAX_SESSIONS = 512;
 export const DEFAULT_NODE_INITIALIZE_TIMEOUT_MS = 10_000;
 /**
  * How many of the largest messages (`maxMessageBytes`, 16 MiB by default) a node's sessions may
- * hold half-received at once, all together: the node's reassembly budget is this many times
- * `maxMessageBytes` (64 MiB by default). A split message's parts arrive back to back, so even a
- * busy node rarely holds more than one at a time; four keeps a few large writes from different
- * clients going while a node with hundreds of sessions never holds gigabytes for them.
+ * hold at once, all together, arriving or being handled: the node's reassembly budget is this
+ * many times `maxMessageBytes` (64 MiB by default). A split message's parts arrive back to back
+ * and most large requests (writes) are answered at once, so even a busy node rarely holds more
+ * than one at a time; four keeps a few large writes from different clients going while a node
+ * with hundreds of sessions never holds gigabytes for them.
  */
 export const NODE_REASSEMBLY_MESSAGES = 4;
 /**

@@ -104,10 +104,11 @@ export interface ClusterNodeOptions {
   /** A session that has not completed `initialize` this long after it opened is closed. Default 10 s. */
   initializeTimeoutMs?: number;
   /**
-   * Bytes all sessions' split messages still arriving may hold together; a part past it closes
-   * its session (Overloaded). One principal's sessions may hold half of it when `auth` holds more
-   * than one token (never less than `maxMessageBytes`). Default 4 × `maxMessageBytes` (64 MiB);
-   * at least `maxMessageBytes`.
+   * Bytes all sessions' large messages may hold together: a split message from its first part, a
+   * whole one of more than 64 KiB from its arrival, each until every request in it was answered. A
+   * message past it is refused (its requests answered Overloaded); the session goes on. One
+   * principal's sessions may hold half of it when `auth` holds more than one token (never less
+   * than `maxMessageBytes`). Default 4 × `maxMessageBytes` (64 MiB); at least `maxMessageBytes`.
    */
   reassemblyBudgetBytes?: number;
   /** A split message whose next part does not come this long closes its session. Default 30 s. */
@@ -121,14 +122,19 @@ export interface ClusterNodeOptions {
 export class ClusterNode {
   readonly nodeId: string;
   private readonly settings: z.output<typeof SettingsSchema>;
-  private nc: NatsConnection | undefined;
+  // ES private fields, not `private`: the options hold the NATS credentials (`nats.token`,
+  // `nats.pass`…) and the connection and its subscriptions hold them too (nats.js keeps them in
+  // its options), and loggers print what they are handed (`util.inspect`, `JSON.stringify`).
+  readonly #options: ClusterNodeOptions;
+  #nc: NatsConnection | undefined;
+  #subs: Subscription[] = [];
   private announcer: Announcer | undefined;
   private sessions: NodeSessions | undefined;
-  private subs: Subscription[] = [];
   private stopWatch: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly options: ClusterNodeOptions) {
+  constructor(options: ClusterNodeOptions) {
+    this.#options = options;
     const parsed = SettingsSchema.safeParse(options);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -161,7 +167,7 @@ export class ClusterNode {
     return this.sessions?.size ?? 0;
   }
 
-  /** Bytes the node's sessions hold now in split messages still arriving. */
+  /** Bytes the node's sessions hold now in large messages (still arriving, or not yet answered). */
   get reassemblyBytes(): number {
     return this.sessions?.reassemblyBytes ?? 0;
   }
@@ -169,15 +175,15 @@ export class ClusterNode {
   /** Connects, opens the bucket, starts serving and announces the node. */
   async start(): Promise<NodeAnnouncement> {
     const s = this.settings;
-    const onError = this.options.onError ?? (() => undefined);
+    const onError = this.#options.onError ?? (() => undefined);
     const nc =
-      this.options.connection ??
+      this.#options.connection ??
       (await connectNats({
-        ...(this.options.nats as NatsConnectOptions),
+        ...(this.#options.nats as NatsConnectOptions),
         cluster: s.cluster,
-        name: this.options.nats?.name ?? `orchflow-node-${this.nodeId}`,
+        name: this.#options.nats?.name ?? `orchflow-node-${this.nodeId}`,
       }));
-    this.nc = nc;
+    this.#nc = nc;
     try {
       const subjects = clusterSubjects(s.cluster);
       const kv = await openNodesBucket(nc, s.cluster, s.ttlMs);
@@ -185,7 +191,7 @@ export class ClusterNode {
       const startedAt = Date.now();
       this.announcer = new Announcer(
         kv,
-        this.options.orchestrator,
+        this.#options.orchestrator,
         {
           id: this.nodeId,
           labels: s.labels,
@@ -195,7 +201,7 @@ export class ClusterNode {
           startedAt,
           ttlMs: s.ttlMs,
           // As a session reports them (a router merges these instead of asking every node).
-          capabilities: serverCapabilities(this.options.orchestrator, {
+          capabilities: serverCapabilities(this.#options.orchestrator, {
             transports: ['nats'],
             reconnect: s.reconnectGraceMs > 0,
           }),
@@ -205,19 +211,19 @@ export class ClusterNode {
       );
       this.sessions = new NodeSessions({
         ...s,
-        orchestrator: this.options.orchestrator,
+        orchestrator: this.#options.orchestrator,
         nc,
         nats: await loadNats(),
         subjects,
         nodeId: this.nodeId,
-        auth: this.options.auth,
-        principal: this.options.principal,
-        serverInfo: this.options.serverInfo,
+        auth: this.#options.auth,
+        principal: this.#options.principal,
+        serverInfo: this.#options.serverInfo,
         onError,
       });
       this.sessions.start();
       const announcer = this.announcer;
-      this.subs = serveDiscovery(nc, subjects, () => announcer.current());
+      this.#subs = serveDiscovery(nc, subjects, () => announcer.current());
       await nc.flush();
       await announcer.start();
       this.watchNats(nc);
@@ -259,11 +265,11 @@ export class ClusterNode {
 
   private async shutdown(): Promise<void> {
     this.stopWatch?.();
-    for (const sub of this.subs) sub.unsubscribe();
+    for (const sub of this.#subs) sub.unsubscribe();
     await this.announcer?.stop();
     await this.sessions?.stop();
-    if (this.nc && !this.options.connection && !this.nc.isClosed()) {
-      await this.nc.drain().catch(() => this.nc?.close());
+    if (this.#nc && !this.#options.connection && !this.#nc.isClosed()) {
+      await this.#nc.drain().catch(() => this.#nc?.close());
     }
   }
 }

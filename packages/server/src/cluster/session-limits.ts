@@ -1,9 +1,13 @@
 // What a node's sessions may hold, together: how many are open (per node and per token) and how
-// many bytes their split messages still arriving occupy. Anyone with a token — a viewer's
-// included — can ask a node for sessions and send it parts of a message, and each costs the node
-// memory; without these bounds a few thousand session requests, or a few dozen sessions each
-// holding 15 of 16 parts of a 16 MiB message, ran a node out of memory. The shares keep one token
-// from taking it all, as the WebSocket and HTTP servers' do (principal-slots.ts).
+// many bytes their large messages occupy — a split message from its first part, a whole one of
+// more than 64 KiB from its arrival, each until every request in it was answered (see
+// session-wire.ts). Anyone with a token — a viewer's included — can ask a node for sessions and
+// send it large messages, and each costs the node memory; without these bounds a few thousand
+// session requests, a few dozen sessions each holding 15 of 16 parts of a 16 MiB message, or
+// sessions each keeping 256 large requests running, ran a node out of memory. A message the
+// budget has no room for is refused alone (its requests answered Overloaded), not its session. The
+// shares keep one token from taking it all, as the WebSocket and HTTP servers' do
+// (principal-slots.ts).
 import type { ReassemblyBudget } from '@orchflow/client/node';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 import type { TokenAuthenticator } from '../auth';
@@ -23,7 +27,7 @@ export interface SessionLimitOptions {
   maxSessionsPerPrincipal?: number;
   /** Time a session has to complete `initialize`. Default {@link DEFAULT_NODE_INITIALIZE_TIMEOUT_MS}. */
   initializeTimeoutMs?: number;
-  /** Bytes all sessions' incomplete split messages may hold. Default 4 × `maxMessageBytes`. */
+  /** Bytes all sessions' large messages (arriving or not yet answered) may hold. Default 4 × `maxMessageBytes`. */
   reassemblyBudgetBytes?: number;
   /** Time the next part of a split message may take. Default {@link DEFAULT_NODE_PART_TIMEOUT_MS}. */
   partTimeoutMs?: number;
@@ -55,7 +59,7 @@ export function nodeSessionLimitSettings(o: NodeSessionLimitsOptions): NodeSessi
   const maxSessions = o.maxSessions ?? DEFAULT_NODE_MAX_SESSIONS;
   const reassemblyBytes = o.reassemblyBudgetBytes ?? NODE_REASSEMBLY_MESSAGES * o.maxMessageBytes;
   if (reassemblyBytes < o.maxMessageBytes) {
-    // Such a node would close every session that sends a message of the size it accepts.
+    // Such a node would refuse every message of the size it accepts.
     throw new OrchflowError(
       ErrorCode.InvalidParams,
       `Invalid cluster node option 'reassemblyBudgetBytes': ${reassemblyBytes} is less than maxMessageBytes (${o.maxMessageBytes})`,
@@ -77,7 +81,7 @@ export function nodeSessionLimitSettings(o: NodeSessionLimitsOptions): NodeSessi
 
 const MIB = 1024 * 1024;
 
-/** The node-wide and per-token bounds on sessions and on bytes of split messages being reassembled. */
+/** The node-wide and per-token bounds on sessions and on bytes of large messages held. */
 export class NodeSessionLimits {
   private open = 0;
   private readonly shares: PrincipalSlots;
@@ -105,7 +109,7 @@ export class NodeSessionLimits {
     return this.open;
   }
 
-  /** Bytes held in incomplete split messages now, over all sessions. */
+  /** Bytes held in large messages now (still arriving, or not yet answered), over all sessions. */
   get reassemblyBytes(): number {
     return this.held;
   }
@@ -155,7 +159,7 @@ export class NodeSessionLimits {
     if (this.held + bytes > reassemblyBytes) {
       throw new OrchflowError(
         ErrorCode.Overloaded,
-        `Node '${nodeId}' holds its limit of ${mib(reassemblyBytes)} in large messages still arriving from its sessions, so this session is closed; send large messages again later, or fewer at once`,
+        `Node '${nodeId}' holds its limit of ${mib(reassemblyBytes)} in large messages from its sessions (still arriving, or not yet answered), so this message was refused; send it again later, or fewer large messages at once`,
         { reason: 'reassembly-budget', limit: reassemblyBytes, nodeId },
       );
     }
@@ -163,7 +167,7 @@ export class NodeSessionLimits {
     if (mine + bytes > reassemblyBytesPerPrincipal) {
       throw new OrchflowError(
         ErrorCode.Overloaded,
-        `This token's sessions on node '${nodeId}' hold ${mib(reassemblyBytesPerPrincipal)} in large messages still arriving, its share of the node's ${mib(reassemblyBytes)}, so this session is closed; send large messages one at a time`,
+        `This token's sessions on node '${nodeId}' hold ${mib(reassemblyBytesPerPrincipal)} in large messages (still arriving, or not yet answered), its share of the node's ${mib(reassemblyBytes)}, so this message was refused; send large messages one at a time, or again once earlier ones were answered`,
         { reason: 'reassembly-budget-per-token', limit: reassemblyBytesPerPrincipal, nodeId },
       );
     }

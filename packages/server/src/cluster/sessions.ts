@@ -5,7 +5,7 @@
 // the session TTL) wait `reconnectGraceMs` for a client to come back and adopt them, while a
 // clean `$/shutdown` releases them at once. session-limits.ts bounds what the sessions hold: how
 // many are open (per node and per token), how long one may stay without `initialize`, and the
-// bytes their split messages still arriving occupy.
+// bytes their large messages occupy, from their first part until they are answered.
 import { randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
@@ -103,13 +103,17 @@ export class NodeSessions {
   private readonly dropped = new Map<string, { inbox: string; at: number }>();
   private readonly leases: TerminalLeases;
   private readonly limits: NodeSessionLimits;
-  private subs: Subscription[] = [];
   private stopping = false;
+  // ES private fields, not `private`: the options and the subscriptions hold the NATS connection,
+  // whose options hold its credentials, and loggers print what they are handed (`util.inspect`).
+  readonly #o: NodeSessionsOptions;
+  #subs: Subscription[] = [];
 
   /** The inbox namespaces sessions may name, each with its trailing `.`. */
   private readonly inboxPrefixes: readonly string[];
 
-  constructor(private readonly o: NodeSessionsOptions) {
+  constructor(o: NodeSessionsOptions) {
+    this.#o = o;
     this.inboxPrefixes = inboxNamespaces(o.inboxPrefixes ?? [], o.subjects.prefix);
     this.leases = new TerminalLeases(o.orchestrator, o.reconnectGraceMs);
     this.limits = new NodeSessionLimits(o);
@@ -122,17 +126,17 @@ export class NodeSessions {
     return this.sessions.size;
   }
 
-  /** Bytes held now in split messages still arriving, over all sessions. */
+  /** Bytes held now in large messages (still arriving, or not yet answered), over all sessions. */
   get reassemblyBytes(): number {
     return this.limits.reassemblyBytes;
   }
 
   /** Subscribes the node's connect and session subjects. */
   start(): void {
-    const { nc, subjects, nodeId } = this.o;
-    this.subs.push(nc.subscribe(subjects.connect(nodeId), { callback: (_e, msg) => void this.open(msg) }));
+    const { nc, subjects, nodeId } = this.#o;
+    this.#subs.push(nc.subscribe(subjects.connect(nodeId), { callback: (_e, msg) => void this.open(msg) }));
     const prefix = subjects.session(nodeId, 'x').slice(0, -1);
-    this.subs.push(
+    this.#subs.push(
       nc.subscribe(subjects.sessions(nodeId), {
         callback: (_e, msg) => {
           const id = msg.subject.slice(prefix.length);
@@ -168,7 +172,7 @@ export class NodeSessions {
   private unknownSession(id: string, msg: Msg): void {
     const dropped = this.dropped.get(id);
     if (!dropped || msg.headers?.get(CLOSE_HEADER)) return;
-    if (Date.now() - dropped.at > this.o.sessionTtlMs) {
+    if (Date.now() - dropped.at > this.#o.sessionTtlMs) {
       this.dropped.delete(id);
       return;
     }
@@ -176,13 +180,13 @@ export class NodeSessions {
   }
 
   private tellClosed(id: string, inbox: string): void {
-    if (this.o.nc.isClosed()) return;
+    if (this.#o.nc.isClosed()) return;
     try {
-      const headers = this.o.nats.headers();
+      const headers = this.#o.nats.headers();
       headers.set(CLOSE_HEADER, 'node lost NATS');
       // As on every message of the session: the client ignores notices naming another session.
       headers.set(SESSION_HEADER, id);
-      this.o.nc.publish(inbox, undefined, { headers });
+      this.#o.nc.publish(inbox, undefined, { headers });
     } catch {
       // Best effort: the client's session TTL ends the session anyway.
     }
@@ -191,14 +195,14 @@ export class NodeSessions {
   /** Past a session TTL a dropped session's client has given up on it by itself. */
   private forgetOldDrops(): void {
     const now = Date.now();
-    for (const [id, { at }] of this.dropped) if (now - at > this.o.sessionTtlMs) this.dropped.delete(id);
+    for (const [id, { at }] of this.dropped) if (now - at > this.#o.sessionTtlMs) this.dropped.delete(id);
   }
 
   /** Stops accepting and closes every session with `Orchflow-Close`; kills orphaned terminals. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const sub of this.subs) sub.unsubscribe();
-    this.subs = [];
+    for (const sub of this.#subs) sub.unsubscribe();
+    this.#subs = [];
     const closing = [...this.sessions.values()].map(({ channel, served }) => {
       channel.end(new ChannelClosedError('The node is stopping'), 'node stopping');
       return served.closed.catch(() => undefined);
@@ -217,7 +221,7 @@ export class NodeSessions {
       return refuse(
         new OrchflowError(ErrorCode.Unavailable, 'The node is stopping', {
           reason: 'stopping',
-          nodeId: this.o.nodeId,
+          nodeId: this.#o.nodeId,
         }),
       );
     let request: z.infer<typeof OpenRequestSchema>;
@@ -231,7 +235,7 @@ export class NodeSessions {
         ),
       );
     }
-    if (request.inbox.startsWith(`${this.o.subjects.prefix}.`)) {
+    if (request.inbox.startsWith(`${this.#o.subjects.prefix}.`)) {
       return refuse(
         new OrchflowError(ErrorCode.InvalidParams, 'The inbox must not be a subject of the cluster itself'),
       );
@@ -266,19 +270,19 @@ export class NodeSessions {
       keepTerminals: request.keepTerminals === true,
       flowWindow: request.flowWindow,
     });
-    const maxPayload = this.o.nc.info?.max_payload ?? 1024 * 1024;
+    const maxPayload = this.#o.nc.info?.max_payload ?? 1024 * 1024;
     msg.respond(
       JSON.stringify({
         session: id,
         maxPayload,
-        sessionTtlMs: this.o.sessionTtlMs,
+        sessionTtlMs: this.#o.sessionTtlMs,
         ...(request.flowWindow === undefined ? {} : { flowWindow: request.flowWindow }),
       }),
     );
   }
 
   private async authenticate(token: string | undefined): Promise<Principal> {
-    const { auth, principal } = this.o;
+    const { auth, principal } = this.#o;
     if (auth && auth.size > 0) return auth.authenticate({ token });
     if (principal) return principal;
     throw new OrchflowError(
@@ -302,14 +306,14 @@ export class NodeSessions {
     // grants nothing a caller could not get anyway (one session per REST-style request), and the
     // node's capacity and the principal's quotas still bound what it spawns.
     const leases = keepTerminals ? undefined : this.leases.connection(principal);
-    const inFlight = new InFlightLimit(this.o.maxInFlight);
+    const inFlight = new InFlightLimit(this.#o.maxInFlight);
     const channel: NatsSessionChannel = new NatsSessionChannel({
-      nc: this.o.nc,
-      nats: this.o.nats,
+      nc: this.#o.nc,
+      nats: this.#o.nats,
       peerSubject: inbox,
-      maxPayload: this.o.nc.info?.max_payload ?? 1024 * 1024,
-      ttlMs: this.o.sessionTtlMs,
-      maxMessageBytes: this.o.maxMessageBytes,
+      maxPayload: this.#o.nc.info?.max_payload ?? 1024 * 1024,
+      ttlMs: this.#o.sessionTtlMs,
+      maxMessageBytes: this.#o.maxMessageBytes,
       peerName: 'client',
       // On every message: the inbox may be shared, so the client keeps only its session's.
       sessionId: id,
@@ -322,8 +326,9 @@ export class NodeSessions {
       onReceive: (message) => {
         const overloaded = inFlight.admit(message);
         if (overloaded) {
-          // Best effort: a client that vanished meanwhile has nobody left to tell.
-          channel.send(overloaded).catch(() => undefined);
+          // Best effort: a client that vanished meanwhile has nobody left to tell. A refusal: its
+          // ids may be those of requests still running, whose large messages stay counted.
+          channel.sendRefusal(overloaded).catch(() => undefined);
           return false;
         }
         leases?.received(message);
@@ -334,13 +339,13 @@ export class NodeSessions {
         leases?.sent(message);
       },
     });
-    const served = serveChannel(this.o.orchestrator, channel, {
+    const served = serveChannel(this.#o.orchestrator, channel, {
       principal,
       killTerminalsOnClose: false,
       reconnect: leases ? leases.keepsDropped : true,
       transports: ['nats'],
-      serverInfo: this.o.serverInfo,
-      onError: this.o.onError,
+      serverInfo: this.#o.serverInfo,
+      onError: this.#o.onError,
       // A clean end frees the session's terminals now; anything else is a drop (grace period).
       onShutdown: leases ? () => leases.releaseNow() : async () => 0,
     });
