@@ -1,7 +1,8 @@
 // Runs orchflow-md for real (an embedded orchestrator, a real shell in a PTY) on temp copies.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { main } from '../src/main';
 
 /** What one run printed and returned, and the file afterwards. */
@@ -12,9 +13,14 @@ export interface Run {
   text: string;
 }
 
-/** Writes `text` to a fresh temp file and returns its path. */
+/**
+ * Writes `text` to a fresh temp file and returns its path; its directory is removed when the
+ * calling test finishes (call it inside a test).
+ */
 export function tempDoc(text: string, name = 'doc.md'): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'orchflow-md-test-')), name);
+  const dir = mkdtempSync(join(tmpdir(), 'orchflow-md-test-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, name);
   writeFileSync(path, text);
   return path;
 }

@@ -27,6 +27,13 @@ export * from './http-wire';
 export * from './jsonrpc';
 export { MessageQueue } from './message-queue';
 export {
+  type InternalErrorDetail,
+  type InternalErrorReport,
+  type InternalFailure,
+  internalErrorId,
+  internalFailure,
+} from './rpc/internal-error';
+export {
   type LocalFailure,
   type LocalFailureTarget,
   localFailure,

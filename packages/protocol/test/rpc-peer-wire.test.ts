@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DirectChannel } from '../src/direct-channel';
-import { ErrorCode } from '../src/errors';
+import { ErrorCode, OrchflowError } from '../src/errors';
 import {
   type JsonRpcMessage,
   JsonRpcNotificationSchema,
@@ -10,6 +10,7 @@ import {
   JsonRpcResponseSchema,
   RequestIdSchema,
 } from '../src/jsonrpc';
+import { type InternalErrorReport, internalErrorId } from '../src/rpc/internal-error';
 import { RpcPeer } from '../src/rpc/rpc-peer';
 
 /** A peer serving `echo`, faced by a raw channel end the test writes anything into. */
@@ -45,17 +46,21 @@ describe('RpcPeer facing malformed input', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
-  it('keeps the wire error to code and message, with no stack', async () => {
-    const { peer, raw, send } = exposedPeer();
+  it('keeps the wire error to code, message and an error id, with no stack', async () => {
+    const { peer, raw, send, errors } = exposedPeer();
     peer.onRequest('boom', z.undefined(), () => {
       throw new Error('kaput');
     });
     await send({ jsonrpc: '2.0', id: 1, method: 'boom' });
-    expect(await raw.receive()).toEqual({
+    const reply = (await raw.receive()) as { error: { data: { errorId: string } } };
+    expect(reply).toEqual({
       jsonrpc: '2.0',
       id: 1,
-      error: { code: ErrorCode.InternalError, message: 'kaput' },
+      error: { code: ErrorCode.InternalError, message: 'kaput', data: { errorId: expect.any(String) } },
     });
+    expect(JSON.stringify(reply)).not.toContain(' at ');
+    const report = errors.find((e) => internalErrorId(e) === reply.error.data.errorId);
+    expect(report?.message).toContain('kaput');
   });
 
   it('reports responses for unknown ids without answering them', async () => {
@@ -175,5 +180,98 @@ describe('RpcPeer property: arbitrary input never breaks it', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('RpcPeer internal errors for remote callers (internalErrorDetail: redacted)', () => {
+  function redactingPeer() {
+    const [peerEnd, raw] = DirectChannel.pair();
+    const errors: Error[] = [];
+    const peer = new RpcPeer(peerEnd, { onError: (e) => errors.push(e), internalErrorDetail: 'redacted' });
+    peer.start();
+    const send = (value: unknown) => raw.send(value as JsonRpcMessage);
+    return { peer, raw, send, errors };
+  }
+  type ErrorReply = { error: { code: number; message: string; data: Record<string, unknown> } };
+
+  it('answers an exception with the method and an error id; the report has the message, data and stack', async () => {
+    const { peer, raw, send, errors } = redactingPeer();
+    peer.onRequest('terminal.spawn', z.unknown(), () => {
+      throw new Error("EMFILE: too many open files, open '/tmp/orchflow-sh-x1/bashrc'");
+    });
+    await send({ jsonrpc: '2.0', id: 1, method: 'terminal.spawn', params: {} });
+    const reply = (await raw.receive()) as ErrorReply;
+    const { errorId } = reply.error.data;
+    expect(reply.error).toEqual({
+      code: ErrorCode.InternalError,
+      message: `'terminal.spawn' failed on the server with an internal error (error id ${errorId}). Retrying may help; if it keeps failing, give the server's operator this error id: the server's log has the cause under it`,
+      data: { errorId },
+    });
+    expect(errorId).toMatch(/^[0-9a-f]{12}$/);
+    expect(JSON.stringify(reply)).not.toMatch(/orchflow-sh|EMFILE|\bat /);
+    expect(errors).toHaveLength(1);
+    const report = errors[0] as OrchflowError;
+    expect(internalErrorId(report)).toBe(errorId);
+    expect(report.message).toContain("open '/tmp/orchflow-sh-x1/bashrc'");
+    expect((report.data as InternalErrorReport).request).toBe("'terminal.spawn'");
+    expect((report.cause as Error).stack).toMatch(/\n\s+at /);
+  });
+
+  it('hides the message and data of an OrchflowError(InternalError) but keeps a denial', async () => {
+    const { peer, raw, send, errors } = redactingPeer();
+    const denial = {
+      code: ErrorCode.PolicyDenied,
+      message: "Command 'rm' is denied",
+      data: { rule: 'deniedCommands' },
+    };
+    peer.onRequest('terminal.execute', z.unknown(), () => {
+      throw new OrchflowError(
+        ErrorCode.InternalError,
+        "Audit log '/var/log/orchflow/audit.jsonl' could not be written",
+        {
+          path: '/var/log/orchflow/audit.jsonl',
+          denial,
+        },
+      );
+    });
+    await send({ jsonrpc: '2.0', id: 2, method: 'terminal.execute', params: {} });
+    const reply = (await raw.receive()) as ErrorReply;
+    expect(reply.error.data).toEqual({ errorId: expect.stringMatching(/^[0-9a-f]{12}$/), denial });
+    expect(JSON.stringify(reply)).not.toContain('/var/log');
+    expect((errors[0] as OrchflowError).data).toMatchObject({
+      errorId: reply.error.data.errorId,
+      data: { path: '/var/log/orchflow/audit.jsonl' },
+    });
+  });
+
+  it('passes every other error code unchanged, without reporting it', async () => {
+    const { peer, raw, send, errors } = redactingPeer();
+    peer.onRequest('terminal.spawn', z.unknown(), () => {
+      throw new OrchflowError(ErrorCode.SpawnFailed, "Working directory '/nope' does not exist", {
+        cwd: '/nope',
+      });
+    });
+    await send({ jsonrpc: '2.0', id: 3, method: 'terminal.spawn', params: {} });
+    expect(await raw.receive()).toEqual({
+      jsonrpc: '2.0',
+      id: 3,
+      error: {
+        code: ErrorCode.SpawnFailed,
+        message: "Working directory '/nope' does not exist",
+        data: { cwd: '/nope' },
+      },
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps the error id of an InternalError relayed from another peer', async () => {
+    const { peer, raw, send } = redactingPeer();
+    peer.onRequest('relay', z.unknown(), () => {
+      throw new OrchflowError(ErrorCode.InternalError, 'upstream detail', { errorId: 'abcdefabcdef' });
+    });
+    await send({ jsonrpc: '2.0', id: 4, method: 'relay', params: {} });
+    const reply = (await raw.receive()) as ErrorReply;
+    expect(reply.error.data).toEqual({ errorId: 'abcdefabcdef' });
+    expect(reply.error.message).not.toContain('upstream detail');
   });
 });

@@ -74,7 +74,7 @@ describe('RpcPeer requests', () => {
     expect(error.message).toContain("'no.such.method'");
   });
 
-  it('turns a plain thrown Error into -32603 keeping its message, and reports it locally', async () => {
+  it('turns a plain thrown Error into -32603 keeping its message with an error id, and reports it locally', async () => {
     const { client, server, errors } = connect();
     server.onRequest('boom', z.undefined(), async () => {
       throw new TypeError('disk on fire');
@@ -83,8 +83,9 @@ describe('RpcPeer requests', () => {
     const error = await rejection(client.request('boom'));
     expect(error.code).toBe(ErrorCode.InternalError);
     expect(error.message).toBe('disk on fire');
-    expect(error.data).toBeUndefined();
-    expect(errors.some((e) => (e.cause as Error | undefined)?.message === 'disk on fire')).toBe(true);
+    expect(error.data).toEqual({ errorId: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    const report = errors.find((e) => (e.cause as Error | undefined)?.message === 'disk on fire');
+    expect((report as OrchflowError | undefined)?.data).toMatchObject(error.data as object);
   });
 
   it('rejects a result that fails resultSchema with InternalError carrying the issues', async () => {

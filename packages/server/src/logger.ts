@@ -66,7 +66,11 @@ export function loggedChannel(channel: IpcChannel, log: Logger): IpcChannel {
     return message;
   };
   const logResponse = (message: JsonRpcMessage): void => {
-    const m = message as { id?: unknown; method?: unknown; error?: { code?: unknown; message?: unknown } };
+    const m = message as {
+      id?: unknown;
+      method?: unknown;
+      error?: { code?: unknown; message?: unknown; data?: { errorId?: unknown } };
+    };
     if (m.method !== undefined || (typeof m.id !== 'string' && typeof m.id !== 'number')) return;
     const request = started.get(m.id);
     started.delete(m.id);
@@ -79,7 +83,14 @@ export function loggedChannel(channel: IpcChannel, log: Logger): IpcChannel {
       log.debug(fields, 'request done');
       return;
     }
-    const failed = { ...fields, code: m.error.code, error: m.error.message };
+    // An internal failure's id: its own error-level line (from onError) has the detail.
+    const errorId = m.error.data?.errorId;
+    const failed = {
+      ...fields,
+      code: m.error.code,
+      error: m.error.message,
+      ...(typeof errorId === 'string' ? { errorId } : {}),
+    };
     if (m.error.code === ErrorCode.InternalError) log.warn(failed, 'request failed');
     else log.info(failed, 'request refused');
   };

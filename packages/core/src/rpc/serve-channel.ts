@@ -3,7 +3,14 @@
 // ConnectionPolicy (if any) holds every call to a second security policy; when the
 // channel closes, its subscriptions end, its open transactions roll back and (by default) the
 // terminals spawned through it are killed, so a vanished client leaves no processes behind.
-import { type IpcChannel, Methods, type Principal, RpcPeer, type ServerInfo } from '@orchflow/protocol';
+import {
+  type InternalErrorDetail,
+  type IpcChannel,
+  Methods,
+  type Principal,
+  RpcPeer,
+  type ServerInfo,
+} from '@orchflow/protocol';
 import { ConnectionPolicy } from '../connection-policy';
 import { eventBusOf } from '../event-access';
 import type { Orchestrator } from '../orchestrator';
@@ -59,8 +66,21 @@ export interface ServeChannelOptions {
   serverInfo?: ServerInfo;
   /** Reported as `capabilities.transports`. Default `['direct']`. */
   transports?: readonly string[];
-  /** Hears protocol problems and handler failures (must not throw). */
+  /**
+   * Hears protocol problems and handlers' internal failures (must not throw). An internal failure
+   * arrives as an `OrchflowError` (InternalError) with the full message, `data` an
+   * `InternalErrorReport` whose `errorId` is the one its caller was given, and what was thrown as
+   * `cause`: log all of it, so an operator can find a failure a client reports by its id.
+   */
   onError?: (error: Error) => void;
+  /**
+   * What a caller learns of a handler's internal failure (an exception, or an InternalError such
+   * as an audit log that cannot be written): `full` (default, right for in-process and trusted
+   * local channels) sends its message and data; `redacted` (what orchflow's network transports
+   * use) sends only which request failed. Both add the error id (`data.errorId`) that `onError`
+   * hears too. Every other error code is meant for the caller and passes unchanged.
+   */
+  internalErrorDetail?: InternalErrorDetail;
   /**
    * Slow-consumer rule: how long one output subscription may hold its terminal paused without
    * progress before it is demoted to lossy delivery. Default 2 s (`DEFAULT_MAX_STALL_MS`).
@@ -91,6 +111,7 @@ export function serveChannel(
   const peer = new RpcPeer(channel, {
     methods: Methods,
     onError: options.onError,
+    internalErrorDetail: options.internalErrorDetail,
     onClose: () => void connection?.close(killTerminals),
     // A dropped connection must not interrupt a build whose terminal waits for the client.
     abortHandlersOnClose: killTerminals,

@@ -2,9 +2,10 @@
 // requests in flight with their AbortControllers. Every request gets exactly one response through
 // its sink — a result, the handler's error, or Cancelled when `$/cancelRequest` wins the race.
 import type { z } from 'zod';
-import { ErrorCode, isOrchflowError, isOrchflowLocalError, OrchflowError } from '../errors';
+import { ErrorCode, OrchflowError } from '../errors';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, RequestId } from '../jsonrpc';
 import type { ProgressToken } from '../schemas/common';
+import { type InternalErrorDetail, internalFailure } from './internal-error';
 import type { NotificationHandler, RequestContext, RequestHandler, UnhandledRequestHandler } from './options';
 import {
   asError,
@@ -26,6 +27,8 @@ export interface DispatcherHooks {
   report(error: Error): void;
   onUnhandledRequest: UnhandledRequestHandler | undefined;
   onUnhandledNotification: ((method: string, params: unknown) => void) | undefined;
+  /** How much an InternalError answer tells the caller (see internal-error.ts). */
+  internalErrorDetail: InternalErrorDetail;
 }
 
 interface Registered<H> {
@@ -127,19 +130,12 @@ export class Dispatcher {
     void this.run(registered, fallback, method, params, context).then(
       (result) => finish(successResponse(id, result)),
       (error: unknown) => {
-        if (!done && !isOrchflowError(error) && !isOrchflowLocalError(error)) {
-          this.hooks.report(
-            new OrchflowError(
-              ErrorCode.InternalError,
-              `Handler of '${method}' threw; the caller got InternalError '${toWireError(error).message}'`,
-              undefined,
-              {
-                cause: error,
-              },
-            ),
-          );
-        }
-        finish(errorResponse(id, toWireError(error)));
+        // An internal failure gets an error id, in the answer and in the report (with the full
+        // detail and the thrown value); any other error is the caller's and goes as it is.
+        const named = method.length > 100 ? `${method.slice(0, 100)}…` : method;
+        const failure = internalFailure(error, `'${named}'`, this.hooks.internalErrorDetail);
+        if (failure && !done) this.hooks.report(failure.report);
+        finish(errorResponse(id, failure ? failure.answer : toWireError(error)));
       },
     );
   }

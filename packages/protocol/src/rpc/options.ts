@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { RequestId } from '../jsonrpc';
 import type { ProgressToken } from '../schemas/common';
+import type { InternalErrorDetail } from './internal-error';
 import type { LocalFailure } from './local-failure';
 import type { MethodMap } from './method-map';
 
@@ -98,9 +99,19 @@ export interface RpcPeerOptions<M extends MethodMap = MethodMap> {
   onUnhandledNotification?: (method: string, params: unknown) => void;
   /**
    * Hears what JSON-RPC says to drop silently (malformed input, unknown notifications, responses
-   * for unknown ids) and errors that handlers threw. Must not throw; if it does, it is ignored.
+   * for unknown ids) and the internal failures of handlers: for each, an `OrchflowError`
+   * (InternalError) whose `data` is an `InternalErrorReport` (`errorId`, the request, the failure's
+   * own data) and whose `cause` is what the handler threw. Must not throw; if it does, it is ignored.
    */
   onError?: (error: Error) => void;
+  /**
+   * How much a handler's internal failure (an exception, or an `OrchflowError` with code
+   * InternalError) tells the caller. `full` (default): its message and data. `redacted`: only
+   * which request failed; for callers on other hosts, who must not learn host paths or pids.
+   * Either way the answer's `data.errorId` matches the report to `onError`; other error codes are
+   * the caller's and always pass unchanged.
+   */
+  internalErrorDetail?: InternalErrorDetail;
   /** Called once when the peer closes, with the reason (a `ChannelClosedError`). */
   onClose?: (reason: Error) => void;
   /**

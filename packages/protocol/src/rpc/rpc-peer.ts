@@ -62,6 +62,7 @@ export class RpcPeer<M extends MethodMap = MethodMap, N extends NotificationMap 
       report: (error) => this.report(error),
       onUnhandledRequest: options.onUnhandledRequest,
       onUnhandledNotification: options.onUnhandledNotification,
+      internalErrorDetail: options.internalErrorDetail ?? 'full',
     });
     this.inbound = new Inbound({
       dispatcher: this.dispatcher,

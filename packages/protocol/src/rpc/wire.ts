@@ -43,6 +43,8 @@ export function errorResponse(id: RequestId | null, error: OrchflowErrorJson): J
 /**
  * The wire form of anything a handler threw. Only an `OrchflowError` chooses its code; local
  * errors map via `OrchflowError.from`; anything else is InternalError with its message, no stack.
+ * A served request's InternalError goes out through `internalFailure` (internal-error.ts), which
+ * adds its error id and, for remote callers, replaces the message.
  */
 export function toWireError(error: unknown): OrchflowErrorJson {
   if (isOrchflowError(error) || isOrchflowLocalError(error)) return OrchflowError.from(error).toJson();

@@ -1,9 +1,10 @@
 // `serve --http PORT --mcp`: an MCP server (from @orchflow/mcp) on the same orchestrator, mounted
 // at /mcp on the HTTP listener behind its bearer tokens. Origins: localhost pages and those
 // --allow-origin lists; on a loopback bind the Host header must name loopback too (DNS rebinding).
-import type { OrchflowClient } from '@orchflow/client';
-import type { Orchestrator } from '@orchflow/core';
+import type { DirectConnectable, OrchflowClient } from '@orchflow/client';
+import { type Orchestrator, serveChannel } from '@orchflow/core';
 import {
+  type AuditRedacting,
   clientConnector,
   createMcpHttpHandler,
   createMcpServer,
@@ -13,6 +14,7 @@ import {
   type McpNodeHandler,
   type OrchflowMcpServer,
 } from '@orchflow/mcp';
+import { DirectChannel } from '@orchflow/protocol';
 import type { AuditLog } from '@orchflow/security';
 import { isLoopbackHost, type TokenAuthenticator } from '../auth';
 import { defaultShare } from '../limits/principal-slots';
@@ -31,7 +33,10 @@ export function mcpOverHttp(
   auth?: TokenAuthenticator,
 ): { server: OrchflowMcpServer; handler: McpNodeHandler } {
   const server = createMcpServer({
-    connect: typeof source === 'function' ? clientConnector(source) : directConnector(source),
+    connect:
+      typeof source === 'function'
+        ? clientConnector(source)
+        : directConnector(remoteConnections(source, onError)),
     version: VERSION,
     sessionIdleMs: flags.sessionIdle,
     auditLog: flags.audit,
@@ -51,4 +56,26 @@ export function mcpOverHttp(
     onError,
   });
   return { server, handler };
+}
+
+/**
+ * `orchestrator` as the MCP sessions of HTTP clients connect to it: in process, but for a remote
+ * client, so an internal failure reaches it (in a tool's error text) only as what failed and an
+ * error id, as over the other network transports, and `onError` hears the detail under that id.
+ */
+function remoteConnections(
+  orchestrator: Orchestrator,
+  onError: (error: Error) => void,
+): DirectConnectable & AuditRedacting {
+  return {
+    connect: (principal) => {
+      // Refused the orchestrator's own way once it has shut down.
+      if (orchestrator.isShutDown) return orchestrator.connect(principal);
+      const [client, server] = DirectChannel.pair();
+      serveChannel(orchestrator, server, { principal, internalErrorDetail: 'redacted', onError });
+      return client;
+    },
+    redactAuditRecord: (record) => orchestrator.redactAuditRecord(record),
+    redactTerminalText: (terminalId, text) => orchestrator.redactTerminalText(terminalId, text),
+  };
 }

@@ -11,6 +11,7 @@ import { ClusterGateway } from '../cluster/gateway';
 import { gatewayLoginVerifier } from '../cluster/gateway-login';
 import { gatewayRegistry } from '../cluster/gateway-metrics';
 import { HttpServer } from '../http/http-server';
+import { INTERNAL_ERROR_LOG_BURST, logInternalErrors } from '../internal-error-log';
 import { clipForLog, isClientFault, throttledLog } from '../log-throttle';
 import { createLogger } from '../logger';
 import { StdioServer } from '../stdio';
@@ -75,6 +76,10 @@ async function serve(
   const listeners: Listener[] = [];
   let loginUrl: string | undefined;
   const shutdown = shutdownOnSignals(servers, gateway ?? (orchestrator as ShutsDown), log);
+  // Internal failures, in full with the error id their client was given; rate-limited apart from
+  // the protocol noise a client can cause, so a burst of that cannot hide them.
+  const internalErrorLog = () =>
+    throttledLog((fields, message) => log.error(fields, message), { burst: INTERNAL_ERROR_LOG_BURST });
   if (launchedByNpm()) watchParent(() => shutdown.trigger('parent process (npx) exited'));
   try {
     if (flags.unix) {
@@ -90,8 +95,11 @@ async function serve(
     if (flags.ws !== undefined) {
       // A client can send malformed frames at will: their log lines are rate-limited.
       const warn = throttledLog((fields, message) => log.warn(fields, message));
-      const onError = (error: Error) =>
-        warn({ err: clipForLog(error.message), transport: 'ws' }, 'connection error');
+      const onError = logInternalErrors(
+        internalErrorLog(),
+        (error) => warn({ err: clipForLog(error.message), transport: 'ws' }, 'connection error'),
+        { transport: 'ws' },
+      );
       const ws = new WebSocketServer({
         ...target,
         host: flags.host,
@@ -113,10 +121,14 @@ async function serve(
       // level when the fault is the client's (an invalid message), at error level otherwise.
       const invalid = throttledLog((fields, message) => log.warn(fields, message));
       const failed = throttledLog((fields, message) => log.error(fields, message));
-      const onError = (error: Error) =>
-        isClientFault(error)
-          ? invalid({ err: clipForLog(error.message), transport: 'http' }, 'invalid message from a client')
-          : failed({ err: clipForLog(error.message), transport: 'http' }, 'request failed');
+      const onError = logInternalErrors(
+        internalErrorLog(),
+        (error) =>
+          isClientFault(error)
+            ? invalid({ err: clipForLog(error.message), transport: 'http' }, 'invalid message from a client')
+            : failed({ err: clipForLog(error.message), transport: 'http' }, 'request failed'),
+        { transport: 'http' },
+      );
       // Loaded only for --mcp: serving without it does not pay for the MCP SDK.
       const mcp = flags.mcp
         ? (await import('./serve-mcp')).mcpOverHttp(

@@ -53,6 +53,7 @@ export function ownHandlers(ctx: OwnHandlerContext): Map<string, Handler> {
   on('GET', '/v1/session', async (request, response) => {
     const connection = await openRestConnection(channels, ctx.principal(request), {
       serverInfo: options.serverInfo,
+      onError: options.onError,
     });
     await connection.close();
     sendJson(response, 200, connection.session);
@@ -68,6 +69,7 @@ export function ownHandlers(ctx: OwnHandlerContext): Map<string, Handler> {
         fromOffsetQuery: found.query.fromOffset,
         serverInfo: options.serverInfo,
         maxStallMs: options.maxStallMs,
+        onError: options.onError,
         onClosed: release,
       });
     } catch (error) {

@@ -107,7 +107,12 @@ export interface HttpServerOptions extends ChannelServerSource {
    * `allowLoopback`). Loopback peers scrape without a token; others need an admin or the metrics token.
    */
   metrics?: HttpMetricsSetting;
-  /** Hears failures that became 500 responses. */
+  /**
+   * Hears protocol problems and internal failures. A client gets an internal failure (code
+   * InternalError, HTTP 500) only as what failed and an error id (`data.errorId`); this hook gets
+   * it in full: an `OrchflowError` whose `data` is an `InternalErrorReport` with the same
+   * `errorId`, and what was thrown (with its stack) as `cause`. Log it, so the id leads there.
+   */
   onError?: (error: Error) => void;
 }
 

@@ -13,10 +13,17 @@
 // /metrics` serves the Prometheus scrape under its own access rule (see http-metrics.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
+import {
+  ErrorCode,
+  internalErrorId,
+  internalFailure,
+  OrchflowError,
+  type Principal,
+} from '@orchflow/protocol';
 import FindMyWay from 'find-my-way';
 import { assertSafeBind, connectionAuth, DEFAULT_HOST } from '../auth';
 import { channelServerOf } from '../channel-server';
+import { clipText } from '../clip-text';
 import { checkLimits } from '../limits/option-limits';
 import { defaultShare, PrincipalSlots } from '../limits/principal-slots';
 import { RequestShares } from '../limits/request-shares';
@@ -153,6 +160,7 @@ export class HttpServer {
               channels,
               serverInfo: options.serverInfo,
               maxBodyBytes: options.maxBodyBytes ?? DEFAULT_HTTP_MAX_BODY_BYTES,
+              onError: options.onError,
             })
         : own.get(key);
       if (!handler) throw new Error(`HttpServer: no handler for route ${key}`);
@@ -280,7 +288,7 @@ export class HttpServer {
     enforceBodyDeadline(request, response, timeoutMs);
     const ui = this.monitor?.ui;
     if (ui && MonitorUi.owns(request.url)) {
-      await this.run(response, () => ui.handle(request, response));
+      await this.run(request, response, () => ui.handle(request, response));
       return;
     }
     const found = this.router.find(request.method as 'GET', request.url ?? '/');
@@ -299,6 +307,7 @@ export class HttpServer {
       return;
     }
     await this.run(
+      request,
       response,
       () => (found.store as Handler)(request, response, { params: found.params, query: found.searchParams }),
       this.openHandlers.has(found.store as Handler) ? undefined : this.identify(request),
@@ -310,6 +319,7 @@ export class HttpServer {
    * within its principal's share of it), answering what it throws.
    */
   private async run(
+    request: IncomingMessage,
     response: ServerResponse,
     handle: () => Promise<void>,
     principal?: Principal,
@@ -335,14 +345,27 @@ export class HttpServer {
     try {
       await handle();
     } catch (error) {
-      const failure = OrchflowError.from(error);
-      // A handler whose body read failed because the deadline answered 408 has nothing to report.
-      if (failure.code === ErrorCode.InternalError && !bodyDeadlineExpired(response)) {
-        this.options.onError?.(error as Error);
-      }
+      const failure = this.answerFor(error, request, response);
       if (failure.code === ErrorCode.PayloadTooLarge) response.setHeader('Connection', 'close');
       sendError(response, failure, sessionErrorStatus(error));
     }
+  }
+
+  /**
+   * What a request that failed with `error` is answered. An internal failure gets an error id and
+   * is reported in full to onError; the client learns only the request and the id. One from a
+   * REST call's dispatcher has both already (its `data.errorId`); the others (the route's own code
+   * threw) get them here.
+   */
+  private answerFor(error: unknown, request: IncomingMessage, response: ServerResponse): OrchflowError {
+    const failure = OrchflowError.from(error);
+    if (failure.code !== ErrorCode.InternalError || internalErrorId(error) !== undefined) return failure;
+    const path = clipText((request.url ?? '/').split('?')[0] ?? '/', 200);
+    const internal = internalFailure(error, `${request.method} ${path}`, 'redacted');
+    if (!internal) return failure;
+    // A handler whose body read failed because the deadline answered 408 has nothing to report.
+    if (!bodyDeadlineExpired(response)) this.options.onError?.(internal.report);
+    return OrchflowError.fromJson(internal.answer);
   }
 
   /**

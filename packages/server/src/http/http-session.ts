@@ -80,6 +80,8 @@ export class HttpSession {
       transports: ['http'],
       serverInfo: options.serverInfo,
       onError: options.onError,
+      // A remote client: an internal failure tells it only what failed and its error id.
+      internalErrorDetail: 'redacted',
       maxStallMs: options.maxStallMs,
       // `$/shutdown` is a clean end, like a DELETE: the session's terminals go at once.
       onShutdown: () => options.leases.releaseNow(),

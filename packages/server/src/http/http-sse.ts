@@ -26,6 +26,8 @@ export interface SseRequest {
   maxStallMs?: number;
   /** Called once the stream's connection is cleaned up (its subscription disposed). */
   onClosed?: () => void;
+  /** Hears internal failures (see `HttpServerOptions.onError`). */
+  onError?: (error: Error) => void;
 }
 
 /** Serves the stream until the terminal exits or the client goes away. */
@@ -46,6 +48,7 @@ export async function serveSse(
   const connection = await openRestConnection(sse.channels, sse.principal, {
     serverInfo: sse.serverInfo,
     maxStallMs: sse.maxStallMs,
+    onError: sse.onError,
     sink: async (method, params) => {
       await headWritten;
       if (method === 'terminal.output') {

@@ -30,6 +30,8 @@ export interface RestConnectionOptions {
   serverInfo?: ServerInfo;
   /** Slow-consumer rule of the connection's subscriptions. */
   maxStallMs?: number;
+  /** Hears the connection's internal failures (with their error ids; see `serveChannel`). */
+  onError?: (error: Error) => void;
 }
 
 /** A one-principal in-process connection to an orchestrator (or a gateway's cluster). */
@@ -59,6 +61,9 @@ export async function openRestConnection(
       transports: ['http'],
       serverInfo: options.serverInfo,
       maxStallMs: options.maxStallMs,
+      onError: options.onError,
+      // A remote client: an internal failure tells it only what failed and its error id.
+      internalErrorDetail: 'redacted',
     },
   );
   // No client-side timeout: a REST execute is bounded by its own `timeoutMs`, as over JSON-RPC.

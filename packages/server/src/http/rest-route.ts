@@ -24,6 +24,8 @@ export interface RestDeps {
   channels: ChannelServer;
   serverInfo?: ServerInfo;
   maxBodyBytes: number;
+  /** Hears internal failures (see `HttpServerOptions.onError`). */
+  onError?: (error: Error) => void;
 }
 
 /** Runs `route` (which has a `handle`) for `principal` and writes its result. */
@@ -35,7 +37,10 @@ export async function serveRestRoute(
   found: Found,
   deps: RestDeps,
 ): Promise<void> {
-  const connection = await openRestConnection(deps.channels, principal, { serverInfo: deps.serverInfo });
+  const connection = await openRestConnection(deps.channels, principal, {
+    serverInfo: deps.serverInfo,
+    onError: deps.onError,
+  });
   // A client that hangs up before the answer cancels the call, as `$/cancelRequest` does over
   // JSON-RPC: a REST execute whose caller is gone is interrupted rather than left running.
   const hangUp = new AbortController();

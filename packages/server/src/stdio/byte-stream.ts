@@ -9,6 +9,7 @@ import { StreamChannel, type StreamPair } from '@orchflow/protocol/node';
 import { connectionAuth, LOCAL_DEFAULT_PRINCIPAL } from '../auth/connection-auth';
 import type { TokenAuthenticator } from '../auth/token-authenticator';
 import { type ChannelServerSource, channelServerOf } from '../channel-server';
+import { logInternalErrors } from '../internal-error-log';
 import { BackpressureChannel } from '../limits/backpressure-channel';
 import { DEFAULT_MAX_IN_FLIGHT } from '../limits/in-flight-limit';
 import { type Logger, loggedChannel, nextConnectionLabel, silentLogger } from '../logger';
@@ -72,7 +73,13 @@ export function serveByteStream(
     serverInfo: options.serverInfo,
     transports: [transport],
     maxStallMs: options.maxStallMs,
-    onError: (error) => log.debug({ err: error.message }, 'protocol error answered'),
+    // A stdio client is the sidecar's own parent on this host: it may see an internal failure
+    // in full. A Unix socket's client may be another user's process: what failed and an id only.
+    internalErrorDetail: transport === 'stdio' ? 'full' : 'redacted',
+    onError: logInternalErrors(
+      (fields, message) => log.error(fields, message),
+      (error) => log.debug({ err: error.message }, 'protocol error answered'),
+    ),
   });
   log.info('connection opened');
   void served.closed.then(() => log.info('connection closed'));

@@ -68,7 +68,12 @@ export interface WebSocketServerOptions extends ChannelServerSource {
   /** Accept the `orchflow.v1+binary-output` subprotocol (terminal output as binary frames). Default true. */
   binaryOutput?: boolean;
   serverInfo?: ServerInfo;
-  /** Hears protocol problems and handler failures. */
+  /**
+   * Hears protocol problems and internal failures. A client gets an internal failure (code
+   * InternalError) only as what failed and an error id (`data.errorId`); this hook gets it in
+   * full: an `OrchflowError` whose `data` is an `InternalErrorReport` with the same `errorId`, and
+   * what was thrown (with its stack) as `cause`. Log it, so the id leads there.
+   */
   onError?: (error: Error) => void;
 }
 

@@ -339,6 +339,8 @@ export class WebSocketServer {
       transports: ['websocket'],
       serverInfo: this.options.serverInfo,
       onError: this.options.onError,
+      // A remote client: an internal failure tells it only what failed and its error id.
+      internalErrorDetail: 'redacted',
       maxStallMs: this.options.maxStallMs,
       // The client's clean end: its terminals go now, before the answer, so quotas are free
       // by the time its `close()` resolves. A socket that closes without it is a drop.
