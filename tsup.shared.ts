@@ -20,6 +20,10 @@ export function libraryConfig(entry: Record<string, string>): Options {
     esbuildOptions(options) {
       options.sourcesContent = false;
     },
+    // Classes keep their names: bundling renames a class that refers to itself (`OrchflowError`
+    // became `_OrchflowError`), which is what an uncaught error and `util.inspect` print. Costs a
+    // `__name(...)` call per class and function: about 2% of the client's gzipped browser bundle.
+    keepNames: true,
     clean: true,
     splitting: true,
     treeshake: true,

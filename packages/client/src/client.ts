@@ -30,6 +30,7 @@ import type { DirectConnectable } from './connectable';
 import { requireFeature } from './features';
 import { InteractiveSession } from './interactive-session';
 import { AlertParams } from './notification-schemas';
+import { assertKnownCommands, assertKnownOptions } from './option-keys';
 import { type RemoteExecuteOptions, RemoteTerminal } from './remote-terminal';
 import { SubscriptionRouter } from './subscription-router';
 import { ClientTransaction } from './transaction';
@@ -79,6 +80,13 @@ export interface RunScriptOptions extends Omit<RemoteExecuteOptions, 'signal'> {
   /** Aborting interrupts the script; the terminal is killed either way. */
   signal?: AbortSignal;
 }
+
+/**
+ * Which terminals an emergency control ({@link OrchflowClient.pauseAll}, `resumeAll`, `killAll`)
+ * acts on: one agent's, named by its id or as `{ agentId }` (the form core's `Orchestrator` takes),
+ * or every terminal the caller may control when omitted (or `{}`).
+ */
+export type BulkControlTarget = string | { agentId?: string | undefined };
 
 /** Options of {@link OrchflowClient.runInteractive}. */
 export interface RunInteractiveOptions {
@@ -207,6 +215,7 @@ export class OrchflowClient {
 
   /** Spawns a terminal owned by `agentId`. */
   async spawnTerminal(agentId: string, config?: TerminalConfig): Promise<RemoteTerminal> {
+    if (config !== undefined) assertKnownOptions('config', config);
     const info = await this.peer.request('terminal.spawn', { agentId, config });
     return this.handle(info);
   }
@@ -225,6 +234,7 @@ export class OrchflowClient {
    * terminals of lost nodes are listed `exited` with `exitReason: 'node-lost'`.
    */
   async listTerminals(filter: ListParams = {}): Promise<TerminalList> {
+    assertKnownOptions('list', filter);
     const { terminals, unreachableNodes } = await this.peer.request('terminal.list', filter);
     const list: TerminalList = terminals;
     if (unreachableNodes !== undefined) list.unreachableNodes = unreachableNodes;
@@ -234,6 +244,8 @@ export class OrchflowClient {
   /** Runs several commands; results line up with `commands`. */
   async batchExecute(commands: ExecuteCommand[], options: BatchOptions = {}): Promise<BatchItemResult[]> {
     requireFeature(this.capabilities, 'batchExecute', 'batchExecute()');
+    assertKnownOptions('batch', options);
+    assertKnownCommands(commands);
     const { results } = await this.peer.request(
       'terminal.batchExecute',
       { commands, ...options },
@@ -252,6 +264,9 @@ export class OrchflowClient {
   /** Runs `script` in a fresh terminal, kills the terminal (also on failure) and returns the result. */
   async runScript(script: string, options: RunScriptOptions = {}): Promise<ExecResult> {
     const { agentId = 'script', config, ...execute } = options;
+    // Refused before the throwaway terminal is spawned (execute() would refuse them after).
+    assertKnownOptions('execute', execute);
+    if (config !== undefined) assertKnownOptions('config', config);
     const terminal = await this.spawnTerminal(agentId, config);
     try {
       return await terminal.execute(script, execute);
@@ -270,6 +285,7 @@ export class OrchflowClient {
   async runInteractive(program: string, options: RunInteractiveOptions = {}): Promise<InteractiveSession> {
     // Checked before the spawn: the session's output comes through a subscription.
     requireFeature(this.capabilities, 'subscriptions', 'runInteractive()');
+    if (options.config !== undefined) assertKnownOptions('config', options.config);
     const terminal = await this.spawnTerminal(options.agentId ?? 'interactive', options.config);
     try {
       return await InteractiveSession.start(terminal, program, {
@@ -284,44 +300,46 @@ export class OrchflowClient {
   /** Orchestrator metrics (for an agent principal: its own terminals only). */
   async metrics(options: { includeProcesses?: boolean } = {}): Promise<MetricsResult> {
     requireFeature(this.capabilities, 'metrics', 'metrics()');
+    assertKnownOptions('metrics', options);
     return this.peer.request('orchestrator.metrics', options);
   }
 
   /**
-   * Pauses output reading of every terminal (or one agent's); admin only. Returns how many. In a
-   * cluster, nodes that did not answer make it fail with `Unavailable` (`data.unreachableNodes`,
-   * `data.paused`): the others are paused, but an emergency control must not look complete.
+   * Pauses output reading of every terminal, or of one agent's (`pauseAll('agent-1')` or
+   * `pauseAll({ agentId: 'agent-1' })`); admin only. Returns how many. In a cluster, nodes that
+   * did not answer make it fail with `Unavailable` (`data.unreachableNodes`, `data.paused`): the
+   * others are paused, but an emergency control must not look complete.
    */
-  async pauseAll(agentId?: string): Promise<number> {
+  async pauseAll(target?: BulkControlTarget): Promise<number> {
     requireFeature(this.capabilities, 'emergencyControls', 'pauseAll()');
-    return completeOrThrow(
-      'pauseAll',
-      'paused',
-      await this.peer.request('orchestrator.pauseAll', { agentId }),
-    );
-  }
-
-  /** Resumes every paused terminal (or one agent's); admin only. Returns how many. As `pauseAll` in a cluster. */
-  async resumeAll(agentId?: string): Promise<number> {
-    requireFeature(this.capabilities, 'emergencyControls', 'resumeAll()');
-    return completeOrThrow(
-      'resumeAll',
-      'resumed',
-      await this.peer.request('orchestrator.resumeAll', { agentId }),
-    );
+    const params = bulkParams(target);
+    return completeOrThrow('pauseAll', 'paused', await this.peer.request('orchestrator.pauseAll', params));
   }
 
   /**
-   * Kills every terminal (or one agent's); admin only. Returns how many. In a cluster, nodes that
-   * did not answer make it fail with `Unavailable` (`data.unreachableNodes`, `data.killed`): their
-   * terminals may still run.
+   * Resumes every paused terminal, or one agent's (its id or `{ agentId }`); admin only. Returns
+   * how many. As `pauseAll` in a cluster.
    */
-  async killAll(agentId?: string): Promise<number> {
+  async resumeAll(target?: BulkControlTarget): Promise<number> {
+    requireFeature(this.capabilities, 'emergencyControls', 'resumeAll()');
+    const params = bulkParams(target);
+    return completeOrThrow('resumeAll', 'resumed', await this.peer.request('orchestrator.resumeAll', params));
+  }
+
+  /**
+   * Kills every terminal, or one agent's (`killAll('agent-1')` or `killAll({ agentId: 'agent-1' })`);
+   * admin only. Returns how many. A target with any other key is refused (InvalidParams) before
+   * anything is sent: a misspelt `agentId` must not widen the kill to every terminal. In a
+   * cluster, nodes that did not answer make it fail with `Unavailable` (`data.unreachableNodes`,
+   * `data.killed`): their terminals may still run.
+   */
+  async killAll(target?: BulkControlTarget): Promise<number> {
     requireFeature(this.capabilities, 'emergencyControls', 'killAll()');
+    const params = bulkParams(target);
     return completeOrThrow(
       'killAll',
       'killed',
-      await this.peer.request('orchestrator.killAll', { agentId }, { timeoutMs: 0 }),
+      await this.peer.request('orchestrator.killAll', params, { timeoutMs: 0 }),
     );
   }
 
@@ -354,6 +372,21 @@ export class OrchflowClient {
     }
     await this.peer.close();
   }
+}
+
+/** The params of a bulk control for `target`; throws InvalidParams for anything but an id or `{ agentId }`. */
+function bulkParams(target: BulkControlTarget | undefined): { agentId?: string } {
+  if (target === undefined || typeof target === 'string')
+    return target === undefined ? {} : { agentId: target };
+  assertKnownOptions('bulk', target);
+  const { agentId } = target;
+  if (agentId !== undefined && typeof agentId !== 'string') {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `A bulk control's agentId must be a string, received ${typeof agentId}`,
+    );
+  }
+  return agentId === undefined ? {} : { agentId };
 }
 
 /**

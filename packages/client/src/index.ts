@@ -3,34 +3,46 @@
 // live behind `@orchflow/client/node`.
 
 /** The header that names an HTTP session (the protocol's; re-exported where it was first published). */
+// Errors: the protocol's error surface, the same from `@orchflow/client/node` (which re-exports
+// this whole entry), so one import covers the checks README and docs name.
 export {
   type BatchItemResult,
   ChannelClosedError,
   type Disposer,
   ErrorCode,
+  type ErrorCodeValue,
   type ExecResult,
   type ExitInfo,
+  errorCodeName,
   type FloorHeldData,
   type FloorHolder,
   type FloorState,
+  FrameTooLargeError,
+  FramingError,
   floorHeld,
   HTTP_SESSION_HEADER,
   isFloorHeld,
   isOrchflowError,
   isOrchflowLocalError,
   isPolicyDenied,
+  type LocalErrorCode,
   OrchflowError,
+  type OrchflowErrorJson,
+  OrchflowLocalError,
   type OutputChunk,
+  orchflowErrorCode,
   type PolicyDeniedData,
   type Principal,
   policyDenial,
   type ReadResult,
+  RequestTimeoutError,
   type Snapshot,
   type TerminalConfig,
   type TerminalInfo,
 } from '@orchflow/protocol/runtime';
 export {
   type BatchOptions,
+  type BulkControlTarget,
   CLOSE_TIMEOUT_MS,
   DEFAULT_CLIENT_INFO,
   type DirectClientOptions,
@@ -41,6 +53,7 @@ export {
   type TerminalList,
 } from './client';
 export type { DirectConnectable } from './connectable';
+export { isAnyOrchflowError } from './errors';
 export {
   DEFAULT_WAIT_FOR_TIMEOUT_MS,
   INTERACTIVE_TAIL_CHARS,

@@ -39,10 +39,13 @@ class NodeOrchflowClient extends BaseClient {
 
 /** `OrchflowClient` with the Node-only constructors (`stdio`, `unixSocket`, `websocket` over `ws`, `nats`). */
 export const OrchflowClient: typeof NodeOrchflowClient = NodeOrchflowClient;
+// The class itself as a type: the API reference documents its constructors under this name.
+export type { NodeOrchflowClient };
 /** A connection to an orchflow server; the same API over every transport. */
 export type OrchflowClient = BaseClient;
 
 // Cluster router: a whole orchflow cluster as one IpcChannel (placement, routing, fan-out)
+export { DEFAULT_ROUTER_BACKLOG_BYTES } from './cluster/backlog';
 export {
   ClusterChannel,
   type ClusterChannelOptions,
@@ -53,6 +56,9 @@ export { defaultNodeCapabilities, NODE_DEFAULT_FEATURES, UNVERIFIED_PRINCIPAL } 
 export type { UnavailableReason } from './cluster/errors';
 export type { ClusterLinkEvent, ClusterLinkNode, ClusterLinks, ClusterNodeInfo } from './cluster/links';
 export { CLUSTER_FEATURE } from './cluster/merge';
+// Everything the root entry exports (errors and their checks, RemoteTerminal, options and event
+// types…), so a Node program imports from this entry alone; its own OrchflowClient above wins.
+export * from './index';
 // orchflow cluster over NATS: names, announcements, chunking, sessions with one node, the node
 // directory. The NATS client modules are loaded with `import()` only when one of these connects.
 export {
@@ -67,6 +73,7 @@ export {
   CHUNK_HEADROOM_BYTES,
   ChunkAssembler,
   type ChunkPart,
+  COUNTED_WHOLE_MESSAGE_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
   type ReassemblyBudget,
   splitMessage,
@@ -90,6 +97,7 @@ export {
   ClusterDirectory,
   type ClusterDirectoryEvents,
   type ClusterDirectoryOptions,
+  DEFAULT_BUCKET_CHECK_INTERVAL_MS,
   type NodeLostReason,
   openNodesBucket,
 } from './nats/directory';

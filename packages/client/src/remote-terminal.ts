@@ -10,6 +10,7 @@ import {
   type ExitInfo,
   type FloorHolder,
   type FloorState,
+  isOrchflowError,
   type Methods,
   OrchflowError,
   type OutputChunk,
@@ -22,6 +23,7 @@ import {
 } from '@orchflow/protocol/runtime';
 import { missingFeature } from './features';
 import { ProgressParams } from './notification-schemas';
+import { unknownOption } from './option-keys';
 import type { OutputEvent } from './output-events';
 import { type StreamOptions, streamOutput } from './output-stream';
 import type { OpenSubscription, SubscriptionRouter } from './subscription-router';
@@ -94,7 +96,17 @@ export class RemoteTerminal {
     return this.current.agentId;
   }
 
-  /** What this handle last learned about the terminal (at spawn, resize, kill and floor changes). */
+  /**
+   * What this handle last learned about the terminal: a cached copy, not a query (it costs no
+   * round trip, and it can be stale). It starts as the info the handle was made with (the spawn's
+   * answer, or a `listTerminals()` entry) and is updated by this handle's calls and what they
+   * bring back: `resize()`, `kill()`, floor changes, an `execute()` whose command ended the shell
+   * (`shellExited: true`: `state: 'exited'`, `exitCode` the shell's status) or that was refused
+   * with `TerminalExited`, and the `terminal.exit` notification while a live subscription is
+   * open (`onOutput`, `onExit`, `onActivity` or `onFloor`). A terminal killed by someone else, or
+   * one that exits while nothing listens, still shows `running` here until one of these happens:
+   * for the server's current view call `client.listTerminals()`, or `activity()`.
+   */
   info(): TerminalInfo {
     return { ...this.current };
   }
@@ -134,8 +146,15 @@ export class RemoteTerminal {
     return this.watch(this.context.router.onFloor(this.id, (state) => listener(this.learnFloor(state))));
   }
 
-  /** Runs a command in the terminal's persistent shell and resolves with its result. */
+  /**
+   * Runs a command in the terminal's persistent shell and resolves with its result. An option
+   * this method does not know (`timeout` for `timeoutMs`, say) is refused with InvalidParams
+   * naming it, before anything is sent. A result with `shellExited: true` (`exit`, `exec`), or a
+   * refusal with `TerminalExited`, also marks the handle's {@link info} exited.
+   */
   execute(command: string, options: RemoteExecuteOptions = {}): Promise<ExecResult> {
+    const unknown = unknownOption('execute', options);
+    if (unknown) return Promise.reject(unknown);
     const { onOutput, onStart, signal, requestTimeoutMs, meta, ...limits } = options;
     // Without these features chunks would silently never come, and an abort would reject while
     // the command ran on (`onStart` needs no check: it is documented to fire only where offered).
@@ -165,16 +184,30 @@ export class RemoteTerminal {
       (limits.timeoutMs === undefined || limits.timeoutMs <= 0
         ? 0
         : limits.timeoutMs + EXECUTE_RESPONSE_MARGIN_MS);
-    return this.context.peer.request(
-      'terminal.execute',
-      { terminalId: this.id, command, ...limits },
-      {
-        timeoutMs,
-        signal,
-        onProgress: onOutput || onStart ? (value) => deliverProgress(value, onOutput, onStart) : undefined,
-        ...(meta ? { meta } : {}),
-      },
-    );
+    return this.context.peer
+      .request(
+        'terminal.execute',
+        { terminalId: this.id, command, ...limits },
+        {
+          timeoutMs,
+          signal,
+          onProgress: onOutput || onStart ? (value) => deliverProgress(value, onOutput, onStart) : undefined,
+          ...(meta ? { meta } : {}),
+        },
+      )
+      .then(
+        (result) => {
+          // The command ended the shell: the terminal exits with it, with the shell's status.
+          if (result.shellExited) this.learnExit({ exitCode: result.exitCode, signal: result.signal });
+          return result;
+        },
+        (error: unknown) => {
+          if (isOrchflowError(error) && error.code === ErrorCode.TerminalExited) {
+            this.learnExit(exitOf(error.data));
+          }
+          throw error;
+        },
+      );
   }
 
   /**
@@ -233,6 +266,8 @@ export class RemoteTerminal {
 
   /** Reads retained output by absolute byte offset. */
   read(options: { fromOffset?: number; maxBytes?: number } = {}): Promise<ReadResult> {
+    const unknown = unknownOption('read', options);
+    if (unknown) return Promise.reject(unknown);
     return this.context.peer.request('terminal.read', { terminalId: this.id, ...options });
   }
 
@@ -312,6 +347,8 @@ export class RemoteTerminal {
   }
 
   private learnExit(exit: ExitInfo): void {
+    // Already known exited (a kill, the exit notification): keep what was learned first.
+    if (this.current.state === 'exited' && exit.reason === undefined && exit.exitCode === null) return;
     const { exitReason: _previous, ...rest } = this.current;
     const ended: TerminalInfo = { ...rest, state: 'exited', exitCode: exit.exitCode };
     this.current = exit.reason === undefined ? ended : { ...ended, exitReason: exit.reason };
@@ -330,6 +367,18 @@ export class RemoteTerminal {
     this.live = undefined;
     void live?.then((subscription) => subscription.close()).catch(() => undefined);
   }
+}
+
+/** The exit a `TerminalExited` error's `data` describes (`{ exitCode, signal }`); unknown parts null. */
+function exitOf(data: unknown): ExitInfo {
+  const { exitCode, signal } = (typeof data === 'object' && data !== null ? data : {}) as Record<
+    string,
+    unknown
+  >;
+  return {
+    exitCode: typeof exitCode === 'number' && Number.isInteger(exitCode) ? exitCode : null,
+    signal: typeof signal === 'string' ? signal : null,
+  };
 }
 
 function deliverProgress(

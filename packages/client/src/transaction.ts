@@ -9,6 +9,7 @@ import type {
   TxCommitParams,
   TxRollbackResult,
 } from '@orchflow/protocol/runtime';
+import { assertKnownCommands, assertKnownOptions } from './option-keys';
 
 /** Options of {@link ClientTransaction.commit}: `tx.commit`'s params but the id and commands. */
 export type CommitOptions = Omit<TxCommitParams, 'txId' | 'commands'>;
@@ -38,6 +39,8 @@ export class ClientTransaction {
    * commands in that order.
    */
   async commit(commands: ExecuteCommand[] = [], options: CommitOptions = {}): Promise<BatchItemResult[]> {
+    assertKnownOptions('commit', options);
+    assertKnownCommands([...this.queued, ...commands]);
     const { results } = await this.peer.request(
       'tx.commit',
       { txId: this.id, commands: [...this.queued, ...commands], ...options },

@@ -42,3 +42,13 @@ it.each(['index.mjs', 'index.cjs'])('%s imports only @orchflow/protocol/runtime 
   expect(imports).toContain('@orchflow/protocol/runtime');
   expect(imports.filter((spec) => !BROWSER_IMPORTS.includes(spec))).toEqual([]);
 });
+
+// Bundling renames a class that refers to itself (`class _OrchflowClient`), and that name is what
+// `util.inspect` and an uncaught error print; the shared build config keeps names (keepNames).
+it.each(['index.mjs', 'index.cjs'])('%s keeps the names of its classes', (entry) => {
+  const script = entry.endsWith('.mjs')
+    ? `import('./dist/${entry}').then((m) => console.log(m.OrchflowClient.name, m.RemoteTerminal.name))`
+    : `const m = require('./dist/${entry}'); console.log(m.OrchflowClient.name, m.RemoteTerminal.name)`;
+  const names = execFileSync(process.execPath, ['-e', script], { cwd: packageRoot, encoding: 'utf8' });
+  expect(names.trim()).toBe('OrchflowClient RemoteTerminal');
+});

@@ -3,6 +3,7 @@
 // object lists its keys once, typed against its options type so a key added there must be listed
 // here too (a missing one fails the typecheck), and checks the caller's object against that list:
 // InvalidParams naming the unknown key and, for a near miss, the key that was probably meant.
+import { suggestKey } from '@orchflow/protocol';
 import { invalidParams } from './errors';
 
 /** The keys an options object may have. */
@@ -22,21 +23,6 @@ export function knownKeys<T extends object>(
 export function withKeys(known: KnownKeys, ...more: string[]): KnownKeys {
   return new Set([...known, ...more]);
 }
-
-// Spellings that are not typos of the right key but another word for it.
-const ALIASES: Readonly<Record<string, string>> = {
-  timeout: 'timeoutMs',
-  idleTimeout: 'idleTimeoutMs',
-  idle: 'idleTimeoutMs',
-  maxOutput: 'maxOutputBytes',
-  maxBytes: 'maxOutputBytes',
-  agent: 'agentId',
-  policy: 'securityPolicy',
-  security: 'securityPolicy',
-  mode: 'executionMode',
-  audit: 'auditLog',
-  progress: 'onOutput',
-};
 
 /**
  * Throws InvalidParams when `value` is not a plain object (undefined passes: no options), or names
@@ -68,7 +54,7 @@ function unknownKey(
   isUnknown: (key: string) => boolean,
 ): Error {
   const unknown = Object.keys(value).filter(isUnknown);
-  const suggestion = nearest(key, known);
+  const suggestion = suggestKey(key, known);
   const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
   const others = unknown.length > 1 ? `; also unknown: ${unknown.slice(1).join(', ')}` : '';
   return invalidParams(
@@ -77,45 +63,6 @@ function unknownKey(
       ? { unknownKeys: unknown, knownKeys: [...known] }
       : { unknownKeys: unknown, suggestion, knownKeys: [...known] },
   );
-}
-
-/** The known key `key` probably meant: an alias, a different case, a prefix, or a small typo. */
-export function nearest(key: string, known: KnownKeys): string | undefined {
-  const alias = ALIASES[key];
-  if (alias !== undefined && known.has(alias)) return alias;
-  const lower = key.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const c = candidate.toLowerCase();
-    if (c === lower) return candidate;
-    // `timeout` for `timeoutMs`, `maxTerminal` for `maxTerminals`.
-    const distance = lower.length >= 4 && c.startsWith(lower) ? 0.5 : editDistance(lower, c);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  // At most two edits, and fewer than a third of the key: `cols` is no typo of `cwd`.
-  return bestDistance <= Math.min(2, Math.floor(key.length / 3)) || bestDistance === 0.5 ? best : undefined;
-}
-
-/** Levenshtein distance (the strings are option names: short). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(
-        (previous[j] as number) + 1,
-        (current[j - 1] as number) + 1,
-        (previous[j - 1] as number) + cost,
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
 }
 
 /** A short description of a non-object value for an error message. */

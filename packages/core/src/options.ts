@@ -1,7 +1,7 @@
 // Orchestrator options and their defaults, shared by `new Orchestrator(options)` and the builder.
 
 import type { MuxBackend } from '@orchflow/mux';
-import { type ExecutionMode, ExecutionModeSchema, type IpcChannel } from '@orchflow/protocol';
+import { type ExecutionMode, ExecutionModeSchema, type IpcChannel, suggestKey } from '@orchflow/protocol';
 import {
   type AuditLog,
   parseSecurityPolicy,
@@ -10,7 +10,7 @@ import {
   SecurityPresets,
 } from '@orchflow/security';
 import { invalidParams } from './errors';
-import { checkKeys, knownKeys, nearest } from './known-keys';
+import { checkKeys, knownKeys } from './known-keys';
 import type { MetricsSetting } from './metrics/option';
 import type { OrchflowPlugin } from './plugins';
 import type { RecordingOptions } from './recording/options';
@@ -213,7 +213,7 @@ const PRESET_NAMES: ReadonlySet<string> = new Set(Object.keys(SecurityPresets));
 export function resolveSecurityPolicy(policy: SecurityPolicyInput | SecurityPresetName): SecurityPolicy {
   if (typeof policy !== 'string') return parseSecurityPolicy(policy);
   if (Object.hasOwn(SecurityPresets, policy)) return SecurityPresets[policy];
-  const meant = nearest(policy, PRESET_NAMES);
+  const meant = suggestKey(policy, PRESET_NAMES);
   throw invalidParams(
     `Unknown security policy preset ${JSON.stringify(policy)}${meant ? ` (did you mean '${meant}'?)` : ''}; ` +
       `use one of ${[...PRESET_NAMES].join(', ')} or a policy object`,

@@ -92,18 +92,19 @@ export class OrchflowError extends Error {
   override readonly name: string = 'OrchflowError';
   /** The numeric JSON-RPC error code (see {@link ErrorCode}). */
   readonly code: number;
+  /**
+   * The symbolic name of this error's code, e.g. `'PolicyDenied'` (`'UnknownError'` for a code
+   * orchflow does not list). An own property, so logs, `util.inspect` and `JSON.stringify` show it.
+   */
+  readonly codeName: string;
   /** Structured details (e.g. zod issues for invalid params, the policy rule that denied). */
   readonly data: unknown;
 
   constructor(code: number, message: string, data?: unknown, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+    this.codeName = errorCodeName(code) ?? 'UnknownError';
     this.data = data;
-  }
-
-  /** The symbolic name of this error's code, e.g. `'PolicyDenied'`. */
-  get codeName(): string {
-    return errorCodeName(this.code) ?? 'UnknownError';
   }
 
   /** The wire form, as placed in a JSON-RPC error response. */
@@ -165,15 +166,13 @@ export class OrchflowLocalError extends Error {
   override readonly name: string = 'OrchflowLocalError';
   /** The numeric code naming the failure (see {@link ErrorCode}). */
   readonly code: LocalErrorCode;
+  /** The symbolic name of this error's code, e.g. `'ChannelClosed'`; an own property, as on {@link OrchflowError}. */
+  readonly codeName: string;
 
   constructor(code: LocalErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-  }
-
-  /** The symbolic name of this error's code, e.g. `'ChannelClosed'`. */
-  get codeName(): string {
-    return errorCodeName(this.code) ?? 'UnknownError';
+    this.codeName = errorCodeName(code) ?? 'UnknownError';
   }
 }
 

@@ -71,3 +71,4 @@ export * from './schemas/policy-denied';
 export type * from './schemas/rpc';
 export type * from './schemas/terminal-methods';
 export * from './schemas/version';
+export { suggestKey } from './suggest-key';

@@ -1,5 +1,6 @@
-// Invalid input is rejected with a zod issue whose path names the offending field, and unknown
-// fields from newer peers are accepted (and dropped) rather than rejected.
+// Invalid input is rejected with a zod issue whose path names the offending field. Unknown fields
+// from newer peers are accepted (and dropped) in read-only params, results and notifications; the
+// params of methods that act on terminals refuse them, naming the key (docs/protocol.md).
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { ProtocolLimits } from '../src/schemas/common';
@@ -182,23 +183,80 @@ describe('invalid input', () => {
 });
 
 describe('forward compatibility', () => {
-  it('accepts and drops unknown fields in params, results and notifications', () => {
-    expect(Methods['terminal.execute'].params.parse({ ...exec, priority: 'high' })).toEqual(exec);
+  it('accepts and drops unknown fields in read-only params, results and notifications', () => {
+    expect(Methods['terminal.list'].params.parse({ agentId: 'a', sort: 'name' })).toEqual({ agentId: 'a' });
+    expect(Methods['terminal.read'].params.parse({ terminalId: 't', follow: true })).toEqual({
+      terminalId: 't',
+    });
     expect(Methods['terminal.write'].result.parse({ bytesWritten: 3, flushed: true })).toEqual({
       bytesWritten: 3,
     });
-    const spawn = Methods['terminal.spawn'].params.parse({ agentId: 'a', config: { gpu: true } });
-    expect(spawn).toEqual({ agentId: 'a', config: {} });
     const output = Notifications['terminal.output'].parse({ terminalId: 't', data: 'x', offset: 0, seq: 1 });
     expect(output).toEqual({ terminalId: 't', data: 'x', offset: 0 });
+    const initialize = Methods.initialize.params.parse({
+      protocolVersion: '1.0.0',
+      clientInfo: { name: 'c', vendor: 'x' },
+      locale: 'en',
+    });
+    expect(initialize).toEqual({ protocolVersion: '1.0.0', clientInfo: { name: 'c' } });
   });
 
   it('still type-checks known fields next to unknown ones', () => {
-    const paths = issuePaths(Methods['terminal.execute'].params, {
+    const paths = issuePaths(Methods['terminal.list'].params, { sort: 'name', state: 'sleeping' });
+    expect(paths).toEqual(['state']);
+  });
+});
+
+describe('unknown keys of methods that act on terminals', () => {
+  /** Each method's params with one unknown key, and where the key sits. */
+  const cases: [MethodName, Record<string, unknown>, string][] = [
+    ['terminal.execute', { ...exec, timeout: 500 }, ''],
+    ['terminal.spawn', { agentId: 'a', config: { gpu: true } }, 'config'],
+    ['terminal.spawn', { agentId: 'a', cfg: {} }, ''],
+    ['terminal.write', { terminalId: 't', data: 'x', encode: 'base64' }, ''],
+    ['terminal.resize', { terminalId: 't', cols: 80, rows: 24, force: true }, ''],
+    ['terminal.kill', { terminalId: 't', sig: 'SIGKILL' }, ''],
+    ['terminal.batchExecute', { commands: [{ ...exec, timeout: 1 }] }, 'commands.0'],
+    ['terminal.batchExecute', { commands: [exec], stopOnErr: true }, ''],
+    ['tx.commit', { txId: 'x', commands: [exec], parallel: true }, ''],
+    ['tx.rollback', { txId: 'x', force: true }, ''],
+    ['terminal.floor.take', { terminalId: 't', forced: true }, ''],
+    ['orchestrator.killAll', { agentID: 'a' }, ''],
+    ['orchestrator.pauseAll', { agent: 'a' }, ''],
+    ['orchestrator.resumeAll', { agents: ['a'] }, ''],
+  ];
+
+  it.each(cases)('%s refuses %j (an unrecognized_keys issue)', (method, params, path) => {
+    const parsed = Methods[method].params.safeParse(params);
+    expect(parsed.success).toBe(false);
+    const issue = parsed.error?.issues[0];
+    expect(issue?.code).toBe('unrecognized_keys');
+    expect(issue?.path.join('.')).toBe(path);
+  });
+
+  it('names the key and the one probably meant, and lists the known keys', () => {
+    const message = (method: MethodName, params: unknown) =>
+      Methods[method].params.safeParse(params).error?.issues[0]?.message;
+    expect(message('terminal.execute', { ...exec, timeout: 500 })).toBe(
+      "Unknown key 'timeout' (did you mean 'timeoutMs'?). Known keys: timeoutMs, idleTimeoutMs, maxOutputBytes, terminalId, command, waitForFloor",
+    );
+    expect(message('orchestrator.killAll', { agentID: 'a' })).toMatch(
+      /^Unknown key 'agentID' \(did you mean 'agentId'\?\)/,
+    );
+    expect(message('terminal.spawn', { agentId: 'a', config: { enviroment: {} } })).toMatch(
+      /^Unknown key 'enviroment' \(did you mean 'env'\?\)/,
+    );
+    expect(message('terminal.kill', { terminalId: 't', zzz: 1, yyy: 2 })).toMatch(
+      /^Unknown key 'zzz'; also unknown: yyy\. Known keys: terminalId, signal$/,
+    );
+  });
+
+  it('still accepts every known key', () => {
+    expect(Methods['terminal.execute'].params.parse({ ...exec, timeoutMs: 5, waitForFloor: true })).toEqual({
       ...exec,
-      priority: 'high',
-      timeoutMs: '5',
+      timeoutMs: 5,
+      waitForFloor: true,
     });
-    expect(paths).toEqual(['timeoutMs']);
+    expect(Methods['orchestrator.killAll'].params.parse({})).toEqual({});
   });
 });

@@ -66,7 +66,7 @@ async function described(url: string) {
     checked.add(`${method} ${route}`);
     return value;
   };
-  return { doc, call, checked };
+  return { doc, call, checked, ajv };
 }
 
 describe('HttpServer: OpenAPI', () => {
@@ -115,7 +115,7 @@ describe('HttpServer: OpenAPI', () => {
 
   it('answers every REST call with a body its OpenAPI schema accepts', async () => {
     const { url } = await startHttp({ maxBodyBytes: 4096 });
-    const { call, checked } = await described(url);
+    const { call, checked, doc, ajv } = await described(url);
     const t = '/v1/terminals/:terminalId';
     await call('GET', '/v1/health', '/v1/health', 200, undefined, '');
     await call('GET', '/v1/session', '/v1/session', 200);
@@ -127,6 +127,15 @@ describe('HttpServer: OpenAPI', () => {
     const at = `/v1/terminals/${id}`;
     const exec = await call('POST', `${t}/execute`, `${at}/execute`, 200, { command: 'echo hi; (exit 3)' });
     expect(exec).toMatchObject({ stdout: 'hi\n', exitCode: 3 });
+    // A body with a key the method does not take: the document refuses it as the server does.
+    const typo = { command: 'sleep 5', timeout: 500 };
+    const bodySchema =
+      doc.paths[openApiPath(`${t}/execute`)].post.requestBody.content['application/json'].schema;
+    expect(ajv.validate(bodySchema, typo)).toBe(false);
+    expect(ajv.validate(bodySchema, { command: 'true', timeoutMs: 500 })).toBe(true);
+    const refused = await call('POST', `${t}/execute`, `${at}/execute`, 400, typo);
+    expect(refused.error.code).toBe(ErrorCode.InvalidParams);
+    expect(refused.error.message).toContain("Unknown key 'timeout' (did you mean 'timeoutMs'?)");
     await call('POST', `${t}/resize`, `${at}/resize`, 200, { cols: 100, rows: 30 });
     await call('POST', `${t}/input`, `${at}/input`, 200, { data: 'echo typed\r' });
     expect(await call('GET', '/v1/terminals', '/v1/terminals?agentId=rest&state=running', 200)).toMatchObject(

@@ -36,6 +36,7 @@ import {
   parseJson,
 } from './http-exchange';
 import { HttpUploadLane } from './http-upload-lane';
+import { describeNetworkError } from './network-error';
 
 /** How long `close()` waits for the server to confirm the end of the session: 5 s. */
 export const HTTP_CLOSE_TIMEOUT_MS = 5_000;
@@ -216,7 +217,7 @@ export class HttpChannel implements IpcChannel {
         ...(livenessMs > 0 ? { signal: AbortSignal.timeout(livenessMs) } : {}),
       });
     } catch (error) {
-      const reason = `Could not reach ${this.endpoint}: ${(error as Error).message}`;
+      const reason = `Could not reach ${this.endpoint}: ${describeNetworkError(error)}`;
       // Without a session there is nothing to keep. With one, a POST whose connection dropped
       // (a reset, a proxy's hiccup) loses only that message: its requests fail with "connection
       // lost, outcome unknown" and the session goes on; whether the server is gone is for the

@@ -7,6 +7,7 @@ import { EVENT_FRAMES_MEDIA_TYPE, type JsonRpcMessage, OrchflowError } from '@or
 import { readSessionEvents, type SessionStreamEvent } from './http-events';
 import { answerError, type HttpExchange, isSuccess } from './http-exchange';
 import { heard, silenceTimer } from './http-stream-liveness';
+import { describeNetworkError } from './network-error';
 
 /** How a dropped event stream is reopened. */
 export interface HttpStreamReconnectOptions {
@@ -176,8 +177,5 @@ export class HttpEventStream {
  * it aborted the attempt, else the error and its cause (fetch's "fetch failed" hides the reason).
  */
 function failureOf(error: unknown, signal: AbortSignal): string {
-  const reason = signal.aborted ? signal.reason : error;
-  if (!(reason instanceof Error)) return String(reason);
-  const cause = reason.cause instanceof Error ? `: ${reason.cause.message}` : '';
-  return `${reason.message}${cause}`;
+  return describeNetworkError(signal.aborted ? signal.reason : error);
 }

@@ -15,6 +15,7 @@ import {
   type SidecarExit,
   type SidecarProcess,
   spawnSidecar,
+  stderrSummary,
   stopSidecar,
 } from './stdio-process';
 
@@ -48,7 +49,7 @@ const REINIT_ID = '$/sidecar-reinitialize';
 
 function describeExit(exit: SidecarExit): string {
   const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-  const tail = exit.stderrTail.trim().split('\n').slice(-3).join(' | ');
+  const tail = stderrSummary(exit.stderrTail);
   return tail ? `${how}; its last stderr: ${tail}` : how;
 }
 

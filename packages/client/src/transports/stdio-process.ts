@@ -77,7 +77,12 @@ export function spawnSidecar(command: SidecarCommand): Promise<SidecarProcess> {
   });
   let tail = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    tail = (tail + text).slice(-STDERR_TAIL_CHARS);
+    tail += text;
+    if (tail.length <= STDERR_TAIL_CHARS) return;
+    tail = tail.slice(-STDERR_TAIL_CHARS);
+    // Whole lines only: a JSON log line cut at its start would read as plain text.
+    const newline = tail.indexOf('\n');
+    if (newline !== -1 && newline < tail.length - 1) tail = tail.slice(newline + 1);
   });
   const exited = new Promise<SidecarExit>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal, stderrTail: tail }));
@@ -99,6 +104,65 @@ export function spawnSidecar(command: SidecarCommand): Promise<SidecarProcess> {
       resolve({ child, pid, channel, exited });
     });
   });
+}
+
+/** Lines of a dead sidecar's stderr quoted in its exit report. */
+const QUOTED_STDERR_LINES = 3;
+
+// pino's levels (the server logs JSON lines when its stderr is not a terminal) and the words of
+// its human format (`12:03:04 INFO  listening …`): below warn, a line says nothing about a death.
+const WARN_LEVEL = 40;
+const LEVEL_NAMES: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  warning: 40,
+  error: 50,
+  fatal: 60,
+};
+const HUMAN_LINE = /^\d{2}:\d{2}:\d{2} (TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\b\s*(.*)$/;
+
+/** One stderr line as a level (undefined for plain text) and the text worth quoting. */
+function readLogLine(line: string): { level: number | undefined; text: string } {
+  const human = HUMAN_LINE.exec(line);
+  if (human) return { level: LEVEL_NAMES[(human[1] ?? '').toLowerCase()], text: human[2] ?? '' };
+  if (!line.startsWith('{')) return { level: undefined, text: line };
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return { level: undefined, text: line };
+  }
+  if (typeof record !== 'object' || record === null) return { level: undefined, text: line };
+  const { level, msg, message, err } = record as Record<string, unknown>;
+  const numeric =
+    typeof level === 'number' ? level : typeof level === 'string' ? LEVEL_NAMES[level] : undefined;
+  const said = typeof msg === 'string' ? msg : typeof message === 'string' ? message : undefined;
+  const errorText =
+    typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string'
+      ? (err as { message: string }).message
+      : undefined;
+  const text = [said, errorText].filter((part) => part !== undefined && part !== '').join(': ');
+  return { level: numeric, text: text || line };
+}
+
+/**
+ * What of a dead sidecar's stderr tail is worth quoting in its exit report: its last warning and
+ * error lines (the message of a JSON or human log line; plain text, such as a usage error, as it
+ * is), at most three, joined by ` | `. Info and debug log lines (`listening`, `connection opened`)
+ * are left out, so a sidecar that only logged those quotes nothing.
+ */
+export function stderrSummary(tail: string): string {
+  return tail
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map(readLogLine)
+    .filter(({ level }) => level === undefined || level >= WARN_LEVEL)
+    .slice(-QUOTED_STDERR_LINES)
+    .map(({ text }) => text)
+    .join(' | ');
 }
 
 /** Waits up to `graceMs` for a clean exit, then SIGTERM, then SIGKILL. */

@@ -31,6 +31,7 @@ export async function openWebSocketChannel(
   url: string,
   options: WebSocketClientOptions = {},
 ): Promise<IpcChannel> {
+  checkWebSocketUrl(url);
   const factory = options.createSocket ?? globalWebSocketFactory();
   const pingIntervalMs = options.pingIntervalMs ?? (options.createSocket ? 0 : DEFAULT_WS_PING_INTERVAL_MS);
   if (!Number.isInteger(pingIntervalMs) || pingIntervalMs < 0) {
@@ -48,6 +49,30 @@ export async function openWebSocketChannel(
     });
   if (options.reconnect === false) return connect();
   return ReconnectingChannel.open(connect, options.reconnect ?? {});
+}
+
+// http(s) URLs are taken too, as browsers' WebSocket and `ws` both take them (and mean ws(s)).
+const WEBSOCKET_SCHEMES = new Set(['ws:', 'wss:', 'http:', 'https:', 'ws+unix:']);
+
+/**
+ * Throws InvalidParams for a URL a WebSocket cannot open, saying what to write instead: the
+ * socket's own error (`SyntaxError: Invalid URL`, from deep inside the first connect) names
+ * neither the scheme that is missing nor the option that would fix it.
+ */
+export function checkWebSocketUrl(url: string): void {
+  let scheme: string | undefined;
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    scheme = undefined;
+  }
+  if (scheme !== undefined && WEBSOCKET_SCHEMES.has(scheme)) return;
+  const problem = scheme === undefined ? 'is not a URL' : `has the scheme ${scheme}`;
+  throw new OrchflowError(
+    ErrorCode.InvalidParams,
+    `WebSocket URL ${JSON.stringify(url)} ${problem}: use ws://host:port (or wss://host:port for TLS), e.g. ws://127.0.0.1:7777`,
+    { url },
+  );
 }
 
 function globalWebSocketFactory(): WebSocketFactory {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { JsonRpcErrorObjectSchema } from '../jsonrpc';
 import { ProtocolLimits, TerminalIdSchema, TxIdSchema } from './common';
 import { ExecResultSchema } from './domain';
+import { strictParams } from './strict';
 import { ExecuteCommandSchema } from './terminal-methods';
 
 /** How a batch runs: one command after another, or all at once (still serialized per terminal). */
@@ -38,7 +39,7 @@ export const BatchResultSchema = z.object({ results: z.array(BatchItemResultSche
 export type BatchResult = z.infer<typeof BatchResultSchema>;
 
 /** Params of `terminal.batchExecute`. */
-export const BatchExecuteParamsSchema = z.object({
+export const BatchExecuteParamsSchema = strictParams({
   commands: CommandListSchema,
   /** Default `sequential`. */
   mode: BatchModeSchema.optional(),
@@ -57,7 +58,7 @@ export const BatchExecuteParamsSchema = z.object({
 export type BatchExecuteParams = z.infer<typeof BatchExecuteParamsSchema>;
 
 /** Params of `tx.begin`; none are defined yet. */
-export const TxBeginParamsSchema = z.object({});
+export const TxBeginParamsSchema = strictParams({});
 /** Params of `tx.begin`. */
 export type TxBeginParams = z.infer<typeof TxBeginParamsSchema>;
 
@@ -67,7 +68,7 @@ export const TxBeginResultSchema = z.object({ txId: TxIdSchema });
 export type TxBeginResult = z.infer<typeof TxBeginResultSchema>;
 
 /** Params of `tx.commit`: the transaction's commands, admitted together and then run. */
-export const TxCommitParamsSchema = z.object({
+export const TxCommitParamsSchema = strictParams({
   txId: TxIdSchema,
   commands: CommandListSchema,
   /** Default `sequential`. */
@@ -84,7 +85,7 @@ export const TxCommitResultSchema = BatchResultSchema.extend({ txId: TxIdSchema 
 export type TxCommitResult = z.infer<typeof TxCommitResultSchema>;
 
 /** Params of `tx.rollback`. An unknown or committed `txId` fails with `ErrorCode.InvalidState`. */
-export const TxRollbackParamsSchema = z.object({ txId: TxIdSchema });
+export const TxRollbackParamsSchema = strictParams({ txId: TxIdSchema });
 /** Params of `tx.rollback`. */
 export type TxRollbackParams = z.infer<typeof TxRollbackParamsSchema>;
 

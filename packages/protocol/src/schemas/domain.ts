@@ -1,10 +1,13 @@
 // Domain schemas shared by every method: terminal configuration and state, execution results,
-// screen snapshots, scrollback reads. Object schemas are not strict: newer peers may add fields.
+// screen snapshots, scrollback reads. Results are not strict: newer peers may add fields. The option
+// objects a caller sends to act on a terminal (TerminalConfig, ExecuteOptions) are: an unknown key
+// there is refused as InvalidParams naming it (strict.ts), in process and on the wire alike.
 import { z } from 'zod';
 import { ErrorCode } from '../errors';
 import { schemaError } from '../rpc/wire';
 import { CommandTextSchema, ProtocolLimits, TimeoutMsSchema } from './common';
 import { FloorHolderSchema } from './floor';
+import { strictParams } from './strict';
 
 /**
  * How a terminal runs commands: a PTY with a persistent shell, plain pipes (`scripted`), or a PTY
@@ -40,7 +43,7 @@ export const PlacementSchema = z
 export type Placement = z.infer<typeof PlacementSchema>;
 
 /** Options for spawning a terminal; every field has an agent-friendly default. */
-export const TerminalConfigSchema = z.object({
+export const TerminalConfigSchema = strictParams({
   /** Shell program (`bash`, `zsh`, `sh`, or a path). Default: `bash`. */
   shell: z.string().min(1).optional(),
   /** Extra arguments for the shell. */
@@ -139,8 +142,13 @@ export const TerminalInfoSchema = z.object({
 export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
 
 /** Options for one `execute` (in process and over the wire alike: `terminal.execute` extends it). */
-export const ExecuteOptionsSchema = z.object({
-  /** Hard limit for the whole command, in ms (at most a day). */
+export const ExecuteOptionsSchema = strictParams({
+  /**
+   * Hard limit for the command's own run, in ms (at most a day). It counts from when the command
+   * leaves its terminal's queue: time spent waiting behind earlier commands on the same terminal
+   * is not part of it. To bound the wait as well, cancel the call (an `AbortSignal` in process,
+   * `$/cancelRequest` on the wire): a command cancelled while still queued never runs.
+   */
   timeoutMs: TimeoutMsSchema.optional(),
   /** Limit on time without any output, in ms (at most a day). */
   idleTimeoutMs: TimeoutMsSchema.optional(),
@@ -172,13 +180,28 @@ export const ExecResultSchema = z.object({
   stdout: z.string(),
   /** Separate stderr in scripted mode; empty in interactive mode (a PTY merges the streams). */
   stderr: z.string(),
-  /** Exit status; null when the command was ended by a signal or the shell went away. */
+  /**
+   * Exit status as a shell's `$?` has it: 128 + N when signal N ended the command (130 after a
+   * timeout's SIGINT, 137 after its SIGKILL; `signal` names it). Null when there is none: the
+   * shell itself went away (`shellExited`), stopped reporting (`integrationLost`), or never ran
+   * the command.
+   */
   exitCode: z.number().int().nullable(),
-  /** Signal name (e.g. `SIGINT`) when the command was ended by one, else null. */
+  /**
+   * Signal name (e.g. `SIGINT`) when the command was ended by one, else null. Interactive mode
+   * knows only the shell's `$?`: it names the signal of its own interrupt (a timeout or cancel),
+   * or the shell's when the shell went away; scripted mode names any.
+   */
   signal: z.string().nullable(),
   durationMs: z.number().nonnegative(),
   /** True when `timeoutMs` or `idleTimeoutMs` ended the command. */
   timedOut: z.boolean(),
+  /**
+   * True when the command was stopped (timeout, idle timeout or cancel) while it was blocked
+   * waiting for input — reading the terminal, or in scripted mode its stdin pipe: it was asking
+   * for something nobody typed. Absent otherwise.
+   */
+  awaitingInput: z.boolean().optional(),
   /** True when output exceeded `maxOutputBytes` and the middle was dropped. */
   truncated: z.boolean(),
   /** The shell's working directory after the command. */

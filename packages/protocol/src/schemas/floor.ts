@@ -5,6 +5,7 @@
 // floor-held.ts (zod/mini, for the browser client).
 import { z } from 'zod';
 import { TerminalIdSchema } from './common';
+import { strictParams } from './strict';
 
 /** Who holds a terminal's floor: a name a person recognises, their principal's kind, and since when. */
 export const FloorHolderSchema = z.object({
@@ -26,7 +27,7 @@ export const FloorStateSchema = z.object({
 export type FloorState = z.infer<typeof FloorStateSchema>;
 
 /** Params of `terminal.floor.take`; the result is the terminal's `FloorState`. */
-export const FloorTakeParamsSchema = z.object({
+export const FloorTakeParamsSchema = strictParams({
   terminalId: TerminalIdSchema,
   /**
    * Take the floor even though someone else holds it (they get a `terminal.floor` notification
@@ -38,6 +39,6 @@ export const FloorTakeParamsSchema = z.object({
 export type FloorTakeParams = z.infer<typeof FloorTakeParamsSchema>;
 
 /** Params of `terminal.floor.release`; the result is the terminal's `FloorState`. */
-export const FloorReleaseParamsSchema = z.object({ terminalId: TerminalIdSchema });
+export const FloorReleaseParamsSchema = strictParams({ terminalId: TerminalIdSchema });
 /** Params of `terminal.floor.release`. */
 export type FloorReleaseParams = z.infer<typeof FloorReleaseParamsSchema>;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { AgentIdSchema, TerminalIdSchema } from './common';
 import { ProcessMetricsSchema } from './domain';
+import { strictParams } from './strict';
 
 const CountSchema = z.number().int().nonnegative();
 
@@ -12,8 +13,11 @@ const CountSchema = z.number().int().nonnegative();
  */
 export const UnreachableNodesSchema = z.array(z.string());
 
-/** Params of `orchestrator.pauseAll` / `resumeAll` / `killAll`. */
-export const BulkControlParamsSchema = z.object({
+/**
+ * Params of `orchestrator.pauseAll` / `resumeAll` / `killAll`. Strict: a misspelt `agentId` would
+ * otherwise be dropped and the control would act on every terminal.
+ */
+export const BulkControlParamsSchema = strictParams({
   /** Only this agent's terminals. Default: every terminal. */
   agentId: AgentIdSchema.optional(),
 });

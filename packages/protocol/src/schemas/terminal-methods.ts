@@ -1,6 +1,8 @@
 // Params and results of the `terminal.*` methods that act on one terminal or list them.
-// Param objects are not strict: unknown fields from newer peers are accepted and dropped, while
-// known fields are type- and range-checked. No schema has defaults or transforms, so its input and
+// Params of the methods that act on a terminal (spawn, execute, write, resize, kill) are strict:
+// an unknown key is InvalidParams naming it (strict.ts). Params of the read-only methods (list,
+// snapshot, read, subscribe…) and every result accept and drop fields from newer peers. Known
+// fields are type- and range-checked everywhere. No schema has defaults or transforms, so its input and
 // output types are the same and one type serves sender and receiver; defaults are server behaviour
 // and are stated in each field's doc.
 import { z } from 'zod';
@@ -21,6 +23,7 @@ import {
   TerminalInfoSchema,
   TerminalStateSchema,
 } from './domain';
+import { strictParams } from './strict';
 
 /** Params naming one terminal (`terminal.snapshot`). */
 export const TerminalRefParamsSchema = z.object({ terminalId: TerminalIdSchema });
@@ -28,7 +31,7 @@ export const TerminalRefParamsSchema = z.object({ terminalId: TerminalIdSchema }
 export type TerminalRefParams = z.infer<typeof TerminalRefParamsSchema>;
 
 /** Params of `terminal.spawn`; the result is a `TerminalInfo`. */
-export const SpawnParamsSchema = z.object({
+export const SpawnParamsSchema = strictParams({
   /** The agent that will own the terminal; an agent principal may only use its own ids. */
   agentId: AgentIdSchema,
   config: TerminalConfigSchema.optional(),
@@ -67,7 +70,7 @@ export const ExecuteParamsSchema = ExecuteCommandSchema.extend({
 export type ExecuteParams = z.infer<typeof ExecuteParamsSchema>;
 
 /** Params of `terminal.write`: raw input, as if typed; needs the write capability. */
-export const WriteParamsSchema = z.object({
+export const WriteParamsSchema = strictParams({
   terminalId: TerminalIdSchema,
   data: z.string().max(ProtocolLimits.maxWriteLength),
   /** How `data` is encoded. Default `utf8`; `base64` for bytes that are not valid UTF-8. */
@@ -82,7 +85,7 @@ export const WriteResultSchema = z.object({ bytesWritten: z.number().int().nonne
 export type WriteResult = z.infer<typeof WriteResultSchema>;
 
 /** Params of `terminal.resize`. */
-export const ResizeParamsSchema = z.object({
+export const ResizeParamsSchema = strictParams({
   terminalId: TerminalIdSchema,
   cols: DimensionSchema,
   rows: DimensionSchema,
@@ -96,7 +99,7 @@ export const ResizeResultSchema = z.object({ cols: DimensionSchema, rows: Dimens
 export type ResizeResult = z.infer<typeof ResizeResultSchema>;
 
 /** Params of `terminal.kill`; the result is the terminal's `ExitInfo` once its tree has exited. */
-export const KillParamsSchema = z.object({
+export const KillParamsSchema = strictParams({
   terminalId: TerminalIdSchema,
   /**
    * First signal sent to the whole process tree. Default `SIGHUP` (an interactive shell ignores

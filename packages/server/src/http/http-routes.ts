@@ -77,10 +77,13 @@ export interface Route {
 const terminal = '/v1/terminals/:terminalId';
 const onTerminal = TerminalRefParamsSchema;
 
-/** `schema` without the fields the path supplies (and those REST has no use for). */
-function without(schema: z.core.$ZodObject, ...keys: string[]): z.ZodObject {
-  const shape = Object.entries(schema._zod.def.shape).filter(([key]) => !keys.includes(key));
-  return z.object(Object.fromEntries(shape));
+/**
+ * `schema` without the fields the path supplies (and those REST has no use for). As strict as
+ * `schema`: the method refuses unknown keys, so the document says so (`additionalProperties: false`).
+ */
+function without(schema: z.ZodObject, ...keys: string[]): z.ZodObject {
+  const mask = Object.fromEntries(keys.map((key) => [key, true])) as Parameters<typeof schema.omit>[0];
+  return schema.omit(mask);
 }
 
 /** `GET /v1/health`. */
