@@ -1,6 +1,6 @@
 // Adoption: an orchestrator process on TmuxBackend is killed with SIGKILL; a new Orchestrator
 // with `adopt: true` finds its terminal under the same id and agent, with the scrollback restored,
-// and runs commands in the same shell.
+// and runs commands in the same shell (its stored config may carry keys this version does not know).
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Orchestrator } from '@orchflow/core';
 import { afterAll, expect, it } from 'vitest';
 import { TmuxBackend, tmuxSessionName } from '../src/index';
+import { META_OPTION } from '../src/tmux/session-meta';
 import { alive } from './conformance';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,6 +44,18 @@ it('adopts the terminals of an orchestrator killed with SIGKILL, scrollback and 
     encoding: 'utf8',
   });
   expect(sessions.stdout.split('\n')).toContain(tmuxSessionName(id));
+  // A config key this version does not know (as one written by a newer orchflow) is dropped on
+  // adoption, not a reason to leave the session behind.
+  const target = tmuxSessionName(id);
+  const stored = spawnSync('tmux', ['-L', socketName, 'show-options', '-v', '-t', target, META_OPTION], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  const meta = JSON.parse(Buffer.from(stored, 'base64url').toString('utf8'));
+  meta.config.optionFromANewerVersion = true;
+  const rewritten = Buffer.from(JSON.stringify(meta), 'utf8').toString('base64url');
+  expect(
+    spawnSync('tmux', ['-L', socketName, 'set-option', '-t', target, META_OPTION, rewritten]).status,
+  ).toBe(0);
 
   const orch = Orchestrator.builder()
     .withBackend(new TmuxBackend({ socketName, adopt: true }))

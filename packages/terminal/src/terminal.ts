@@ -89,6 +89,9 @@ export interface TerminalResumeOptions {
 
 type Backend = { kind: 'pty'; host: PtyHost } | { kind: 'pipe'; runner: PipeRunner; gate: FlowGate };
 
+// A stored config (Terminal.resume) with the same fields, whose unknown keys are dropped.
+const STORED_CONFIG = TerminalConfigSchema.strip();
+
 /** A terminal running commands for an agent: a PTY with a persistent shell, or pipes. */
 export class Terminal {
   /** Resolves once the terminal has exited and its output is complete. */
@@ -187,7 +190,9 @@ export class Terminal {
    * ready once the shell shows a prompt; `execute()` waits for that. Throws InvalidParams.
    */
   static resume(options: TerminalResumeOptions): Terminal {
-    const parsed = TerminalConfigSchema.safeParse(options.config);
+    // Stored by whichever orchflow started the shell: a key this version does not know is dropped,
+    // not refused (refusing would leave that session unadoptable).
+    const parsed = STORED_CONFIG.safeParse(options.config);
     if (!parsed.success) {
       throw new OrchflowError(ErrorCode.InvalidParams, `Invalid terminal config: ${parsed.error.message}`, {
         issues: parsed.error.issues,
@@ -201,7 +206,10 @@ export class Terminal {
     return new Terminal(options.id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
   }
 
-  /** Pid of the shell (interactive), or of the running command in scripted mode (0 when idle). */
+  /**
+   * Pid of the shell (interactive), or in scripted mode of the running command's shell (0 while
+   * none runs: no process is kept between commands).
+   */
   get pid(): number {
     return this.backend.kind === 'pty' ? this.backend.host.pty.pid : (this.backend.runner.pid ?? 0);
   }
@@ -234,8 +242,10 @@ export class Terminal {
 
   /**
    * Runs a command after every earlier one on this terminal. Resolves with its ExecResult (also on
-   * a timeout: `timedOut: true`); rejects with TerminalExited, InvalidParams, or Cancelled when
-   * `signal` aborts (the command is interrupted first; `error.data.result` has what it printed).
+   * a timeout: `timedOut: true`, and `awaitingInput: true` when it was waiting for input); rejects
+   * with TerminalExited, InvalidParams, or Cancelled when `signal` aborts (the command is
+   * interrupted first; `error.data.result` has what it printed). Its `timeoutMs` counts from when
+   * it leaves the queue; `signal` also ends the wait in the queue (see docs/terminal.md).
    */
   execute(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.exit) return Promise.reject(terminalExited(this.exit));

@@ -32,9 +32,9 @@ test('separates stdout and stderr and reports the exit code', async () => {
   expect(t.mode).toBe('scripted');
 });
 
-test('reports a signal that ended the command', async () => {
+test('reports a signal that ended the command, and 128 + its number as the exit code', async () => {
   const r = await t.execute('kill -TERM $$');
-  expect(r).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
+  expect(r).toMatchObject({ exitCode: 143, signal: 'SIGTERM' });
 });
 
 test('runs in the configured cwd with the agent env; nothing persists between commands', async () => {
@@ -52,7 +52,7 @@ test('output flows into the pipeline for read()', async () => {
 
 test('a timeout interrupts the process group; the next command runs', async () => {
   const r = await t.execute('sleep 30 | cat', { timeoutMs: 300 });
-  expect(r).toMatchObject({ timedOut: true, signal: 'SIGINT', exitCode: null });
+  expect(r).toMatchObject({ timedOut: true, signal: 'SIGINT', exitCode: 130 });
   expect((await t.execute('echo next')).stdout).toBe('next\n');
 });
 
@@ -97,6 +97,6 @@ test('kill ends a running command and the terminal', async () => {
   while (!own.read({}).data.includes('started')) await new Promise((resolve) => setTimeout(resolve, 20));
   const info = await own.kill();
   expect(info).toEqual({ exitCode: null, signal: 'SIGHUP' });
-  expect(await running).toMatchObject({ signal: 'SIGHUP', exitCode: null });
+  expect(await running).toMatchObject({ signal: 'SIGHUP', exitCode: 129 });
   await expect(own.execute('true')).rejects.toMatchObject({ codeName: 'TerminalExited' });
 });

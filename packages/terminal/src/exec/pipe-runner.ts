@@ -1,9 +1,12 @@
 // Scripted (pipe) mode: no PTY and no persistent shell. Each execute runs `<shell> -c <command>`
 // with the terminal's cwd and env, as the leader of its own session, with separate stdout and
 // stderr pipes and a real exit code or signal. Its output also goes into the terminal's pipeline
-// so streaming and read() work as in interactive mode.
+// so streaming and read() work as in interactive mode. Its stdin is a pipe that write() feeds; a
+// command stopped while it waited on it says so (`awaitingInput`).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
+import { readingOwnStdin } from '../activity/probe';
 import { Containment } from '../containment/containment';
 import type { LaunchArgv } from '../containment/launcher';
 import { FlowGate } from '../flow-gate';
@@ -89,7 +92,7 @@ export class PipeRunner {
     }
   }
 
-  /** Feeds the running command's stdin; a `\x04` closes it. Throws when no command runs. */
+  /** Feeds the running command's stdin; a `\x04` closes it. Throws when no command runs or its stdin is closed. */
   write(data: string | Uint8Array): void {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.writableEnded) {
@@ -156,6 +159,7 @@ export class PipeRunner {
       if (this.paused) this.setPaused(true);
       // Its stdin is open from here: write() feeds it.
       if (child.pid !== undefined) options.onStart?.();
+      let awaitingInput = false;
       let escalation: NodeJS.Timeout | undefined;
       const signalGroup = (signal: NodeJS.Signals): void => {
         try {
@@ -165,6 +169,8 @@ export class PipeRunner {
         }
       };
       const watchdog = new Watchdog(options, () => {
+        // Stopped while blocked reading its stdin: it was asking for input nobody gave.
+        awaitingInput = child.pid !== undefined && readingOwnStdin(child.pid) !== undefined;
         signalGroup('SIGINT');
         escalation = setTimeout(() => signalGroup('SIGKILL'), INTERRUPT_GRACE_MS);
       });
@@ -238,13 +244,15 @@ export class PipeRunner {
         const result: ExecResult = {
           stdout: out.text,
           stderr: err.text,
-          exitCode: code,
+          // As a shell's `$?` (and interactive mode) has it: 128 + N when signal N ended it.
+          exitCode: code ?? (signal ? 128 + constants.signals[signal] : null),
           signal,
           durationMs: performance.now() - startedAt,
           timedOut: reason === 'timeout' || reason === 'idle',
           truncated: out.truncated || err.truncated,
           cwd,
           outputOffset,
+          ...(awaitingInput ? { awaitingInput: true } : {}),
         };
         if (reason === 'cancelled') reject(execCancelled(result));
         else resolve(result);

@@ -3,6 +3,7 @@
 // from the capture; and how its ExecResult is built once the session knows how it ended.
 import { TextDecoder } from 'node:util';
 import type { ExecResult } from '@orchflow/protocol';
+import type { ShellKind } from '../spawn-options';
 import { OutputCapture } from './capture';
 import { cleanTerminalOutput } from './clean';
 import type { ForegroundInterrupt } from './interrupt';
@@ -43,6 +44,10 @@ export class PtyCommand {
   ctrlCTyped = false;
   /** The command as the caller wrote it: viewers see it in place of the typed line (typed-echo.ts). */
   command = '';
+  /** The shell it runs in: zsh reports some interrupted lines differently (see {@link result}). */
+  shell: ShellKind = 'sh';
+  /** It was stopped (timeout, idle timeout, cancel) while blocked reading the terminal. */
+  awaitingInput = false;
   private captured: OutputCapture;
   private decoder = new TextDecoder();
   private pendingCtrlC = 0;
@@ -141,16 +146,26 @@ export class PtyCommand {
     // Interactive bash says "exit" (or "logout") on its terminal as it leaves, also after output
     // without a final newline: the last such line is the shell's, not the command's.
     if (end.sayGoodbye && end.signal === null) stdout = stdout.replace(/(exit|logout)\n$/, '');
-    let signal = end.signal;
-    if (signal === null && end.exitCode !== null && this.interrupt) {
-      if (end.exitCode === 130 && this.interrupt.hasSent('SIGINT')) signal = 'SIGINT';
-      if (end.exitCode === 137 && this.interrupt.hasSent('SIGKILL')) signal = 'SIGKILL';
+    let { exitCode, signal } = end;
+    if (signal === null && exitCode !== null && this.interrupt) {
+      if (this.interrupt.hasSent('SIGKILL') && (exitCode === 137 || exitCode === 130)) {
+        // The job was SIGKILLed, and the shell (interrupted just before) ended the line: bash
+        // reports the job's 137, zsh its own interrupt's 130. Both are this.
+        exitCode = 137;
+        signal = 'SIGKILL';
+      } else if (exitCode === 130 && this.interrupt.hasSent('SIGINT')) signal = 'SIGINT';
+      else if (exitCode === 2 && this.shell === 'zsh' && this.ctrlCTyped && !end.shellExited) {
+        // zsh's `eval` (which runs every typed command) returns 2 when a ^C interrupted a builtin
+        // of the shell itself (`while :; do :; done`), where its prompt would say 130.
+        exitCode = 130;
+        signal = 'SIGINT';
+      }
     }
     const reason = this.watchdog?.stopReason;
     return {
       stdout,
       stderr: '',
-      exitCode: end.exitCode,
+      exitCode,
       signal,
       durationMs: performance.now() - this.startedAt,
       timedOut: reason === 'timeout' || reason === 'idle',
@@ -159,6 +174,7 @@ export class PtyCommand {
       outputOffset: this.outputOffset,
       ...(end.shellExited ? { shellExited: true } : {}),
       ...(end.integrationLost ? { integrationLost: true } : {}),
+      ...(this.awaitingInput ? { awaitingInput: true } : {}),
     };
   }
 }

@@ -19,6 +19,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
+import { probeTerminal } from '../activity/probe';
 import { ShellHistory } from '../history/shell-history';
 import type { OutputPipeline } from '../output/pipeline';
 import { RedactingSink, type TerminalRedaction } from '../output/redaction';
@@ -232,6 +233,7 @@ export class ShellSession {
         : resolve;
       const run = new PtyCommand(token, encoded.line, encoded.file, options, offset, settle, reject);
       run.command = command;
+      run.shell = this.host.kind;
       this.running = run;
       run.watchdog = new Watchdog(options, () => this.stop(run));
       if (this.running === run && this.prompt.ready) this.type(run);
@@ -383,6 +385,39 @@ export class ShellSession {
       this.settle(run, { exitCode: null, signal: null, integrationLost: this.lost });
       return;
     }
+    const reader = this.inputReader(run);
+    if (reader !== 'shell') {
+      if (reader === 'job') run.awaitingInput = true;
+      this.interrupt(run);
+      return;
+    }
+    // The shell reads the terminal: the command's `read x` — or the shell already waits at its
+    // next prompt, the command's done marker still unread in the PTY. Once the output pending now
+    // has been read (two turns of the event loop, as ActivityTracker.confirmShellRead), a shell
+    // still reading with no done marker in is the command's.
+    setImmediate(() =>
+      setImmediate(() => {
+        if (this.running !== run) return;
+        if (this.inputReader(run) === 'shell') run.awaitingInput = true;
+        this.interrupt(run);
+      }),
+    );
+  }
+
+  /**
+   * Who is blocked reading the terminal while `run` runs (between its start and done markers):
+   * a job of the command, the shell itself, or nobody — as `Terminal.activity()` tells
+   * `awaiting_input` (activity/probe.ts). Nobody where the kernel cannot be asked.
+   */
+  private inputReader(run: PtyCommand): 'job' | 'shell' | undefined {
+    if (!this.host.verify || !this.started || this.closing || !run.sawStart || run.done) return undefined;
+    const view = probeTerminal(this.host.shellPid);
+    if (!view?.readingTerminal) return undefined;
+    return view.jobHolds ? 'job' : 'shell';
+  }
+
+  /** Interrupts the command in flight (once): SIGINT to its job, or ^C to the shell, escalating. */
+  private interrupt(run: PtyCommand): void {
     run.interrupt ??= new ForegroundInterrupt({
       shellPid: this.host.shellPid,
       baseline: this.baseline,
