@@ -8,7 +8,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { EXEC_DENIED_EXIT_CODE, EXEC_FAILED_EXIT_CODE } from '../src/cli/exec';
 import { MAX_EXEC_TIMEOUT_MS } from '../src/cli/exec-command';
 import { parseOrigin } from '../src/cli/serve-flags';
-import { runCli, spawnCli, waitForStderr } from './cli-run';
+import { listenerAddress, runCli, serveCli } from './cli-run';
 
 // Each case starts the CLI from source (tsx, ~1–4 s of CPU cold); the timeouts are for a loaded machine.
 describe('exec in-process', { timeout: 60_000 }, () => {
@@ -52,15 +52,8 @@ describe('exec against a server it cannot use', { timeout: 60_000 }, () => {
   });
 
   it('exits 125 when the server refuses the token', async () => {
-    const server = spawnCli(['serve', '--ws', '0', '--token', 'a'.repeat(32)]);
-    const exited = new Promise((resolve) => server.once('close', resolve));
-    onTestFinished(async () => {
-      server.kill('SIGTERM');
-      await exited;
-    });
-    const started = await waitForStderr(server, '"listening"');
-    const line = JSON.parse(started.split('\n').find((text) => text.includes('"listening"')) ?? '');
-    const url = (line.listeners as { address: string }[])[0]?.address ?? '';
+    const { listening } = await serveCli(['--ws', '0', '--token', 'a'.repeat(32)]);
+    const url = listenerAddress(listening, 'websocket');
     const run = await runCli(['exec', '--server', url, '--token', 'b'.repeat(32), '--', 'true']);
     expect(run.code).toBe(EXEC_FAILED_EXIT_CODE);
     expect(run.stderr).toMatch(/--token or \$ORCHFLOW_TOKEN/);
@@ -120,19 +113,9 @@ describe('a listener that cannot start says what to do', { timeout: 60_000 }, ()
 
 describe('--server naming the wrong kind of listener says which to use', { timeout: 90_000 }, () => {
   it('ws:// to an HTTP listener, http:// to a WebSocket one, and a route in the URL', async () => {
-    const server = spawnCli(['serve', '--ws', '0', '--http', '0', '--token', 't'.repeat(24)]);
-    const exited = new Promise((resolve) => server.once('close', resolve));
-    onTestFinished(async () => {
-      server.kill('SIGTERM');
-      await exited;
-    });
-    const started = await waitForStderr(server, '"listening"');
-    const line = JSON.parse(started.split('\n').find((text) => text.includes('"listening"')) ?? '');
-    const at = (transport: string) =>
-      (line.listeners as { transport: string; address: string }[]).find((l) => l.transport === transport)
-        ?.address ?? '';
-    const ws = at('websocket');
-    const http = at('http');
+    const { listening } = await serveCli(['--ws', '0', '--http', '0', '--token', 't'.repeat(24)]);
+    const ws = listenerAddress(listening, 'websocket');
+    const http = listenerAddress(listening, 'http');
     const token = ['--token', 't'.repeat(24)];
     const wsAsHttp = await runCli(['ls', '--server', ws.replace(/^ws:/, 'http:'), ...token]);
     expect(wsAsHttp.stderr).toMatch(/a WebSocket listener\? use ws:\/\/host:port/);

@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { humanLogLine } from '../src/human-log';
-import { CLI_NODE_ARGS, runCli, SERVER_ROOT, spawnCli, waitForStderr } from './cli-run';
+import {
+  CLI_NODE_ARGS,
+  listenerAddress,
+  listeningLine,
+  runCli,
+  SERVER_ROOT,
+  spawnCli,
+  waitForStderr,
+} from './cli-run';
 
 let dir: string;
 beforeAll(async () => {
@@ -45,8 +53,7 @@ describe('serve: the effective policy', { timeout: 90_000 }, () => {
 
   it("names the CLI's own options when a token is refused", async () => {
     const started = await startServer(['--ws', '0', '--token', 'right-token-0123456789'], '"listening"');
-    const line = JSON.parse(started.split('\n').find((text) => text.includes('"listening"')) ?? '');
-    const url = line.listeners.find((l: { transport: string }) => l.transport === 'websocket').address;
+    const url = listenerAddress(listeningLine(started), 'websocket');
     const refused = await runCli(['ls', '--server', url, '--token', 'wrong-token-0123456789']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/not accepted.*\(--token or \$ORCHFLOW_TOKEN\).*Unauthorized/);
@@ -55,7 +62,7 @@ describe('serve: the effective policy', { timeout: 90_000 }, () => {
 
   it('defaults to standard with a network listener and to trusted when local only, in JSON off a terminal', async () => {
     const network = await startServer(['--ws', '0', '--unix', join(dir, 'net.sock')], '"listening"');
-    const line = JSON.parse(network.split('\n').find((text) => text.includes('"listening"')) ?? '');
+    const line = listeningLine(network);
     expect(line.policy).toMatch(/^standard \(default/);
     expect(line.token).toMatch(/\S{16,}/);
     expect(line.listeners.map((l: { transport: string }) => l.transport)).toEqual([

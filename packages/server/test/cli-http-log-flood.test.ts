@@ -3,7 +3,7 @@
 // server's), so a client cannot fill the disk through the server's log.
 import { PROTOCOL_VERSION } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
-import { spawnCli, waitForStderr } from './cli-run';
+import { listenerAddress, listeningLine, spawnCli, waitForStderr } from './cli-run';
 
 const TOKEN = 'cli-log-flood-token-0123456789abcdef';
 
@@ -17,10 +17,7 @@ it('rate-limits the log lines of invalid messages over HTTP, at warn level', {
   });
   const exited = new Promise((resolve) => server.once('close', resolve));
   const started = await waitForStderr(server, '"listening"');
-  const line = JSON.parse(started.split('\n').find((text) => text.includes('"listening"')) ?? '') as {
-    listeners: { transport: string; address?: string }[];
-  };
-  const url = line.listeners.find((l) => l.transport === 'http')?.address ?? '';
+  const url = listenerAddress(listeningLine(started), 'http');
   const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
   const initialize = {
     jsonrpc: '2.0',

@@ -5,24 +5,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { runCli, spawnCli, waitForStderr } from './cli-run';
+import { listenerAddress, runCli, serveCli } from './cli-run';
 
 const METRICS_TOKEN = 'cli-metrics-token-0123456789';
 const ADMIN_TOKEN = 'cli-metrics-admin-token-0123456789abcdef';
 
 /** Starts `orchflow serve --http 0 --metrics ...extra` and resolves with the /metrics URL. */
 async function startMetrics(extra: string[]): Promise<string> {
-  const server = spawnCli(['serve', '--http', '0', '--metrics', ...extra, '--log-format', 'json']);
-  const exited = new Promise((resolve) => server.once('close', resolve));
-  onTestFinished(async () => {
-    server.kill('SIGTERM');
-    await exited;
-  });
-  const stderr = await waitForStderr(server, '"listening"');
-  const line = JSON.parse(stderr.split('\n').find((text) => text.includes('"listening"')) ?? '') as {
-    listeners: { transport: string; address?: string }[];
-  };
-  return line.listeners.find((l) => l.transport === 'metrics (prometheus)')?.address ?? '';
+  const { listening } = await serveCli(['--http', '0', '--metrics', ...extra, '--log-format', 'json']);
+  return listenerAddress(listening, 'metrics (prometheus)');
 }
 
 const scrape = (url: string, token?: string) =>
@@ -68,8 +59,7 @@ describe('serve --metrics', { timeout: 90_000 }, () => {
   it('serves /metrics and announces it, with the recorder counters under --record', async () => {
     const recordings = mkdtempSync(join(tmpdir(), 'orchflow-cli-metrics-'));
     onTestFinished(() => rmSync(recordings, { recursive: true, force: true }));
-    const server = spawnCli([
-      'serve',
+    const { listening } = await serveCli([
       '--http',
       '0',
       '--record',
@@ -80,18 +70,9 @@ describe('serve --metrics', { timeout: 90_000 }, () => {
       '--log-format',
       'json',
     ]);
-    const exited = new Promise((resolve) => server.once('close', resolve));
-    onTestFinished(async () => {
-      server.kill('SIGTERM');
-      await exited;
-    });
-    const stderr = await waitForStderr(server, '"listening"');
-    const line = JSON.parse(stderr.split('\n').find((text) => text.includes('"listening"')) ?? '') as {
-      listeners: { transport: string; address?: string }[];
-    };
-    const address = line.listeners.find((l) => l.transport === 'metrics (prometheus)')?.address;
+    const address = listenerAddress(listening, 'metrics (prometheus)');
     expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-    const scrape = await fetch(address as string);
+    const scrape = await fetch(address);
     expect(scrape.status).toBe(200);
     expect(scrape.headers.get('content-type')).toContain('text/plain');
     const text = await scrape.text();

@@ -77,3 +77,37 @@ export function waitForStderr(child: ChildProcess, needle: string): Promise<stri
     child.once('close', () => reject(new Error(`exited before printing '${needle}': ${seen}`)));
   });
 }
+
+/** The JSON start-up line of `orchflow serve` (`"msg":"listening"`, printed off a terminal). */
+export interface ListeningLine {
+  listeners: { transport: string; address: string }[];
+  [key: string]: unknown;
+}
+
+/** The start-up line in `stderr` (what {@link waitForStderr} returned for `'"listening"'`). */
+export function listeningLine(stderr: string): ListeningLine {
+  const line = stderr.split('\n').find((text) => text.includes('"listening"'));
+  if (line === undefined) throw new Error(`no "listening" line in: ${stderr}`);
+  return JSON.parse(line) as ListeningLine;
+}
+
+/** The address `listening` gives for `transport` (`websocket`, `http`, `unix socket`, …). */
+export function listenerAddress(listening: ListeningLine, transport: string): string {
+  const address = listening.listeners.find((l) => l.transport === transport)?.address;
+  if (address === undefined) throw new Error(`no ${transport} listener in ${JSON.stringify(listening)}`);
+  return address;
+}
+
+/**
+ * Starts `orchflow serve ...args` (SIGTERM and awaited when the test finishes) and resolves with
+ * its start-up line once it listens.
+ */
+export async function serveCli(args: string[]): Promise<{ server: ChildProcess; listening: ListeningLine }> {
+  const server = spawnCli(['serve', ...args]);
+  const exited = new Promise((resolve) => server.once('close', resolve));
+  onTestFinished(async () => {
+    server.kill('SIGTERM');
+    await exited;
+  });
+  return { server, listening: listeningLine(await waitForStderr(server, '"listening"')) };
+}
