@@ -7,15 +7,7 @@
 // Typed errors (SpawnFailed for the client's cwd, PolicyDenied) pass unchanged.
 import { PassThrough } from 'node:stream';
 import { OrchflowClient } from '@orchflow/client/node';
-import type { Orchestrator } from '@orchflow/core';
-import {
-  ContentLengthCodec,
-  ErrorCode,
-  type InternalErrorReport,
-  internalErrorId,
-  isOrchflowError,
-  type OrchflowError,
-} from '@orchflow/protocol';
+import { ContentLengthCodec, ErrorCode, internalErrorId } from '@orchflow/protocol';
 import { StreamChannel } from '@orchflow/protocol/node';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -25,50 +17,17 @@ import { HttpServer } from '../src/http/http-server';
 import { StdioServer } from '../src/stdio';
 import { UnixSocketServer } from '../src/unix';
 import { cliForTest } from './cli-run';
-import { startHttp, startWs, TOKENS, testAuthenticator, testOrchestrator } from './transport-harness';
+import {
+  AUDIT_LOG,
+  auditFailing,
+  expectRedacted,
+  expectReported,
+  failure,
+  jsonLogLines,
+  REDACTED,
+} from './internal-errors-harness';
+import { startHttp, startWs, TOKENS, testAuthenticator } from './transport-harness';
 import { unixFixture } from './unix-harness';
-
-const AUDIT_LOG = '/dev/full';
-const REDACTED =
-  /^'terminal\.execute' failed on the server with an internal error \(error id ([0-9a-f]{12})\)\. Retrying may help; if it keeps failing, give the server's operator this error id: the server's log has the cause under it$/;
-
-/** An orchestrator whose every command is refused because its audit log cannot be written. */
-function auditFailing(): Orchestrator {
-  return testOrchestrator({ securityPolicy: { deniedCommands: ['rm'] }, auditLog: AUDIT_LOG });
-}
-
-async function failure(promise: Promise<unknown>): Promise<OrchflowError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isOrchflowError(error)).toBe(true);
-  return error as OrchflowError;
-}
-
-/** Checks a redacted answer; returns its error id. */
-function expectRedacted(error: { code: number; message: string; data?: unknown }): string {
-  expect(error.code).toBe(ErrorCode.InternalError);
-  expect(error.message).toMatch(REDACTED);
-  const errorId = (error.data as { errorId: string }).errorId;
-  expect(error.message).toContain(errorId);
-  expect(error.data).toEqual({ errorId });
-  expect(JSON.stringify(error)).not.toMatch(/dev\/full|ENOSPC|\bat /);
-  return errorId;
-}
-
-/** The report `errors` holds for `errorId`: the full message and the log's path. */
-function expectReported(errors: Error[], errorId: string): OrchflowError {
-  const report = errors.find((e) => internalErrorId(e) === errorId) as OrchflowError | undefined;
-  expect(report, `a report with error id ${errorId}`).toBeDefined();
-  expect(report?.message).toMatch(/Audit log '\/dev\/full' could not be written \(ENOSPC/);
-  expect(report?.data).toMatchObject({
-    errorId,
-    request: "'terminal.execute'",
-    data: { path: AUDIT_LOG },
-  } satisfies InternalErrorReport);
-  return report as OrchflowError;
-}
 
 describe('internal errors over the network transports', () => {
   it('WebSocket: says what failed and an error id, not the path; onError has the detail under the id', async () => {
@@ -230,38 +189,7 @@ describe('orchflow serve logs internal errors under their id', () => {
       '--log-format',
       'json',
     ]);
-    const lines: Record<string, unknown>[] = [];
-    const waiters: {
-      check: (line: Record<string, unknown>) => boolean;
-      resolve: (line: Record<string, unknown>) => void;
-    }[] = [];
-    let partial = '';
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      partial += text;
-      const complete = partial.split('\n');
-      partial = complete.pop() ?? '';
-      for (const text of complete) {
-        if (!text.startsWith('{')) continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        lines.push(line);
-        for (const waiter of waiters.splice(0)) {
-          if (waiter.check(line)) waiter.resolve(line);
-          else waiters.push(waiter);
-        }
-      }
-    });
-    const lineWhere = (
-      check: (line: Record<string, unknown>) => boolean,
-    ): Promise<Record<string, unknown>> => {
-      const seen = lines.find(check);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.push({ check, resolve });
-        child.once('close', () =>
-          reject(new Error(`orchflow serve exited; its log: ${JSON.stringify(lines)}`)),
-        );
-      });
-    };
+    const { lineWhere } = jsonLogLines(child);
     const listening = await lineWhere((line) => line.msg === 'listening');
     const address = (transport: string) =>
       (listening.listeners as { transport: string; address: string }[]).find((l) => l.transport === transport)
