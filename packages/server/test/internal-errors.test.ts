@@ -7,7 +7,7 @@
 // Typed errors (SpawnFailed for the client's cwd, PolicyDenied) pass unchanged.
 import { PassThrough } from 'node:stream';
 import { OrchflowClient } from '@orchflow/client/node';
-import { ContentLengthCodec, ErrorCode, internalErrorId } from '@orchflow/protocol';
+import { ContentLengthCodec, ErrorCode, internalErrorId, type SecurityAlertParams } from '@orchflow/protocol';
 import { StreamChannel } from '@orchflow/protocol/node';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -26,7 +26,7 @@ import {
   jsonLogLines,
   REDACTED,
 } from './internal-errors-harness';
-import { startHttp, startWs, TOKENS, testAuthenticator } from './transport-harness';
+import { startHttp, startWs, TOKENS, testAuthenticator, until } from './transport-harness';
 import { unixFixture } from './unix-harness';
 
 describe('internal errors over the network transports', () => {
@@ -35,9 +35,22 @@ describe('internal errors over the network transports', () => {
     const { url } = await startWs({ orchestrator: auditFailing(), onError: (e) => errors.push(e) });
     const client = await OrchflowClient.websocket(url, { token: TOKENS.admin, reconnect: false });
     onTestFinished(() => client.close());
+    const alerts: SecurityAlertParams[] = [];
+    client.onSecurityAlert((alert) => alerts.push(alert));
     const terminal = await client.spawnTerminal('audit');
     const errorId = expectRedacted(await failure(terminal.execute('echo hi')));
     expectReported(errors, errorId);
+    // The critical alert that the log cannot be written says so, without the log's path or error.
+    await until(() => alerts.length > 0, 'the audit-log alert');
+    expect(alerts[0]).toEqual({
+      severity: 'critical',
+      agentId: 'audit',
+      terminalId: terminal.id,
+      command: 'echo hi',
+      rule: 'audit-log',
+      reason:
+        "The server's audit log could not be written, so commands are refused until it can be (fail closed). The server's operator finds the cause in the server's log, under the error id of each command refused for it",
+    });
 
     // A denial the log could not record: the caller still learns of its own denial.
     const denied = await failure(terminal.execute('rm -f x'));
@@ -161,8 +174,16 @@ describe('internal errors over the byte-stream transports', () => {
     );
     const client = await OrchflowClient.fromChannel(channel);
     onTestFinished(() => client.close());
+    const alerts: SecurityAlertParams[] = [];
+    client.onSecurityAlert((alert) => alerts.push(alert));
     const terminal = await client.spawnTerminal('audit');
     const error = await failure(terminal.execute('echo hi'));
+    // Its audit-log alert has the log's own error too.
+    await until(() => alerts.length > 0, 'the audit-log alert');
+    expect(alerts[0]).toMatchObject({
+      rule: 'audit-log',
+      reason: expect.stringMatching(/^Audit log '\/dev\/full' could not be written \(ENOSPC/),
+    });
     expect(error.code).toBe(ErrorCode.InternalError);
     expect(error.message).toMatch(/^Audit log '\/dev\/full' could not be written \(ENOSPC/);
     const errorId = internalErrorId(error);
