@@ -7,8 +7,15 @@
 // Typed errors (SpawnFailed for the client's cwd, PolicyDenied) pass unchanged.
 import { PassThrough } from 'node:stream';
 import { OrchflowClient } from '@orchflow/client/node';
-import { ContentLengthCodec, ErrorCode, internalErrorId, type SecurityAlertParams } from '@orchflow/protocol';
+import {
+  ContentLengthCodec,
+  ErrorCode,
+  internalErrorId,
+  type OrchflowError,
+  type SecurityAlertParams,
+} from '@orchflow/protocol';
 import { StreamChannel } from '@orchflow/protocol/node';
+import { AuditLog } from '@orchflow/security';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ChannelServer } from '../src/channel-server';
@@ -26,7 +33,7 @@ import {
   jsonLogLines,
   REDACTED,
 } from './internal-errors-harness';
-import { startHttp, startWs, TOKENS, testAuthenticator, until } from './transport-harness';
+import { startHttp, startWs, TOKENS, testAuthenticator, testOrchestrator, until } from './transport-harness';
 import { unixFixture } from './unix-harness';
 
 describe('internal errors over the network transports', () => {
@@ -240,6 +247,48 @@ describe('orchflow serve logs internal errors under their id', () => {
   });
 });
 
+/**
+ * An MCP session over `url`'s /mcp (2025-era, as most clients still are), initialized; resolves
+ * with the function that posts one message and returns its answer.
+ */
+async function mcpSession(url: string) {
+  let session: string | undefined;
+  const post = async (message: Record<string, unknown>): Promise<Record<string, unknown> | undefined> => {
+    const response = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${TOKENS.admin}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+        ...(session ? { 'mcp-session-id': session } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', ...message }),
+    });
+    session ??= response.headers.get('mcp-session-id') ?? undefined;
+    const text = await response.text();
+    if (!('id' in message)) return undefined;
+    // One JSON-RPC answer, as JSON or as the `data:` of one server-sent event.
+    const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '');
+    return JSON.parse(json) as Record<string, unknown>;
+  };
+  await post({
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+  await post({ method: 'notifications/initialized' });
+  return post;
+}
+
+/** The text of a tool call's error result, and the error id in it. */
+function toolErrorOf(answer: Record<string, unknown> | undefined): { text: string; errorId: string } {
+  const result = answer?.result as { isError?: boolean; content: { text: string }[] };
+  expect(result.isError).toBe(true);
+  const text = result.content[0]?.text ?? '';
+  return { text, errorId: /\(error id ([0-9a-f]{12})\)/.exec(text)?.[1] ?? 'no error id in the tool error' };
+}
+
 describe('internal errors over MCP (serve --http --mcp)', () => {
   it("an MCP client's tool error says what failed and an error id; onError has the detail", async () => {
     const errors: Error[] = [];
@@ -249,43 +298,38 @@ describe('internal errors over MCP (serve --http --mcp)', () => {
     const mcp = mcpOverHttp(orchestrator, { host: '127.0.0.1' }, onError, auth);
     onTestFinished(() => mcp.server.close());
     const { url } = await startHttp({ orchestrator, auth, mcp: mcp.handler, onError });
-    let session: string | undefined;
-    const post = async (message: Record<string, unknown>): Promise<Record<string, unknown> | undefined> => {
-      const response = await fetch(`${url}/mcp`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${TOKENS.admin}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2025-06-18',
-          ...(session ? { 'mcp-session-id': session } : {}),
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', ...message }),
-      });
-      session ??= response.headers.get('mcp-session-id') ?? undefined;
-      const text = await response.text();
-      if (!('id' in message)) return undefined;
-      // One JSON-RPC answer, as JSON or as the `data:` of one server-sent event.
-      const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '');
-      return JSON.parse(json) as Record<string, unknown>;
-    };
-    await post({
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    });
-    await post({ method: 'notifications/initialized' });
-    const answer = await post({
-      id: 2,
-      method: 'tools/call',
-      params: { name: 'terminal_run', arguments: { command: 'echo hi' } },
-    });
-    const result = answer?.result as { isError?: boolean; content: { text: string }[] };
-    expect(result.isError).toBe(true);
-    const text = result.content[0]?.text ?? '';
-    const errorId = /\(error id ([0-9a-f]{12})\)/.exec(text)?.[1];
+    const post = await mcpSession(url);
+    const { text, errorId } = toolErrorOf(
+      await post({
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'terminal_run', arguments: { command: 'echo hi' } },
+      }),
+    );
     expect(text).toMatch(/'terminal\.execute' failed on the server with an internal error/);
     expect(text).not.toMatch(/dev\/full|ENOSPC/);
-    expectReported(errors, errorId ?? 'no error id in the tool error');
+    expectReported(errors, errorId);
+  });
+
+  it("the MCP server's own audit log failing: the result is withheld, what failed and an id; onError has the path", async () => {
+    const errors: Error[] = [];
+    const orchestrator = testOrchestrator();
+    const onError = (e: Error) => errors.push(e);
+    const auth = testAuthenticator();
+    const audit = await AuditLog.open(AUDIT_LOG);
+    onTestFinished(() => audit.close());
+    const mcp = mcpOverHttp(orchestrator, { host: '127.0.0.1', audit }, onError, auth);
+    onTestFinished(() => mcp.server.close());
+    const { url } = await startHttp({ orchestrator, auth, mcp: mcp.handler, onError });
+    const post = await mcpSession(url);
+    const { text, errorId } = toolErrorOf(
+      await post({ id: 2, method: 'tools/call', params: { name: 'terminal_list', arguments: {} } }),
+    );
+    expect(text).toBe(
+      `Error: the audit log could not record this call, so its result is withheld: 'terminal_list' failed on the server with an internal error (error id ${errorId}). Retrying may help; if it keeps failing, give the server's operator this error id: the server's log has the cause under it`,
+    );
+    const report = errors.find((e) => internalErrorId(e) === errorId) as OrchflowError | undefined;
+    expect(report?.message).toMatch(/Audit log '\/dev\/full' could not be written \(ENOSPC/);
+    expect(report?.data).toMatchObject({ errorId, request: "'terminal_list'", data: { path: AUDIT_LOG } });
   });
 });
