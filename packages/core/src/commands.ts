@@ -15,7 +15,7 @@ import { policyDeniedError } from '@orchflow/security/internal';
 import { ConnectionPolicy } from './connection-policy';
 import { pluginDenied, terminalExited } from './errors';
 import type { EventBus } from './event-bus';
-import type { CommandStartEvent, OrchestratorExecOptions } from './events';
+import { AUDIT_LOG_ALERT_RULE, type CommandStartEvent, type OrchestratorExecOptions } from './events';
 import type { FloorControl } from './floor';
 import { TerminalLanes } from './lanes';
 import type { PluginHost } from './plugins';
@@ -141,7 +141,7 @@ export class CommandRunner {
       if (recorded) await recorded;
     } catch (error) {
       const failure = OrchflowError.from(error);
-      this.alert(subject, 'critical', failure.message, 'audit-log');
+      this.alert(subject, 'critical', failure.message, AUDIT_LOG_ALERT_RULE);
       throw failure;
     }
     return { record, subject, decision, caller, floorKey: options.floorKey };
@@ -248,7 +248,7 @@ export class CommandRunner {
     error?: OrchflowError,
   ): Promise<void> | undefined {
     const alert = (failure: unknown): void =>
-      this.alert(subject, 'critical', OrchflowError.from(failure).message, 'audit-log');
+      this.alert(subject, 'critical', OrchflowError.from(failure).message, AUDIT_LOG_ALERT_RULE);
     try {
       return this.deps.security.recordEnd(subject, durationMs, result, error)?.catch(alert);
     } catch (failure) {
@@ -371,7 +371,7 @@ export class CommandRunner {
     } catch (cause) {
       // A denial nobody can read later is an incident of its own: say so loudly, never swallow it.
       const failure = OrchflowError.from(cause);
-      this.alert(subject, 'critical', failure.message, 'audit-log');
+      this.alert(subject, 'critical', failure.message, AUDIT_LOG_ALERT_RULE);
       throw new OrchflowError(
         failure.code,
         `${error.message}. The denial could not be recorded in the audit log: ${failure.message}`,

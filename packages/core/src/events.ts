@@ -109,6 +109,13 @@ export interface CommandEndEvent extends CommandStartEvent {
 /** A security alert: a command was denied, or a plugin failed and the orchestrator failed closed. */
 export type SecurityAlertEvent = SecurityAlertParams;
 
+/**
+ * The rule of the alert raised when the audit log cannot be written. Its reason is the audit log's
+ * own error (the log's path, the OS error): connections that must not learn host details are told
+ * something else (see rpc/alert-forwarder.ts).
+ */
+export const AUDIT_LOG_ALERT_RULE = 'audit-log';
+
 /** A plugin's observer hook (`onInit`, `onTerminalSpawn`, `onTerminalExit`) threw or timed out. */
 export interface PluginErrorEvent {
   plugin: string;

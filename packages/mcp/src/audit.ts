@@ -4,8 +4,11 @@
 // error instead of its result: output is not handed out unrecorded (fail closed, as commands are).
 // An entry's error text (it may quote a command, or a typed terminal id) is redacted like the
 // orchestrator's own entries before it is cut to size: a secret cut short is no longer whole.
-import type { CallToolResult } from '@modelcontextprotocol/server';
-import type { Principal } from '@orchflow/protocol';
+// A log that cannot be written is the server's own failure (its error names the log's path): it
+// gets an error id (`internalFailure`, as an RPC handler's InternalError does), the caller is told
+// as much of it as its transport allows, and the server's onError hears it in full under that id.
+import { type CallToolResult, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { type InternalErrorDetail, internalFailure, type Principal } from '@orchflow/protocol';
 import { type AuditToolCall, createRedactor, type Redactor } from '@orchflow/security';
 
 /** Where audit entries go: an `AuditLog` from `@orchflow/security` (the orchestrator's own, to share one chain). */
@@ -100,24 +103,74 @@ function failureText(outcome: { result?: unknown; error?: unknown }): string | u
   return first?.type === 'text' ? first.text : 'error';
 }
 
+/** How the failure to write a call's audit entry is told: to its caller, and to the server. */
+export interface AuditFailureReporting {
+  /**
+   * `full` (default): the caller gets the sink's own error; `redacted` (a client on another host):
+   * only what failed. Either way with the error id `onError` hears.
+   */
+  detail?: InternalErrorDetail;
+  /** Hears the failure in full (an `InternalErrorReport`, the thrown error as `cause`). */
+  onError?: (error: Error) => void;
+}
+
+/** What the caller of `tool` is told of `error`, its audit entry's failure, and that answer's data. */
+function auditFailure(
+  error: unknown,
+  tool: string,
+  reporting: AuditFailureReporting,
+): { text: string; data?: unknown } {
+  const failure = internalFailure(error, `'${tool}'`, reporting.detail ?? 'full');
+  // A sink that threw a typed error (not an internal one) meant it for the caller.
+  if (!failure) return { text: error instanceof Error ? error.message : String(error) };
+  try {
+    reporting.onError?.(failure.report);
+  } catch {
+    // A reporting hook that throws must not turn the withheld result into a crash.
+  }
+  const { message, data } = failure.answer;
+  const text = message.includes(failure.errorId) ? message : `${message} (error id ${failure.errorId})`;
+  return { text, data };
+}
+
 /** The tool error returned instead of a result whose audit entry could not be written. */
-export function auditFailedResult(error: unknown): CallToolResult {
-  const message = error instanceof Error ? error.message : String(error);
+export function auditFailedResult(
+  error: unknown,
+  tool: string,
+  reporting: AuditFailureReporting = {},
+): CallToolResult {
+  const { text } = auditFailure(error, tool, reporting);
   return {
     content: [
       {
         type: 'text',
-        text: `Error: the audit log could not record this call, so its result is withheld: ${message}`,
+        text: `Error: the audit log could not record this call, so its result is withheld: ${text}`,
       },
     ],
     isError: true,
   };
 }
 
+/** The MCP error a resource read whose audit entry could not be written fails with. */
+function auditFailedRead(error: unknown, reporting: AuditFailureReporting): ProtocolError {
+  const { text, data } = auditFailure(error, 'resources/read', reporting);
+  return new ProtocolError(
+    ProtocolErrorCode.InternalError,
+    `The audit log could not record this read, so its result is withheld: ${text}`,
+    data,
+  );
+}
+
+/** How {@link auditedRun} redacts entries and tells of one it could not write. */
+export interface AuditedRunOptions extends AuditFailureReporting {
+  redact?: McpAuditRedaction;
+}
+
 /**
  * Runs a call and appends its audit entry (subject, outcome, duration; redacted by `redact`). When
- * the entry cannot be written (or redacted), a tool call returns {@link auditFailedResult} instead of its result and a resource read
- * fails.
+ * the entry cannot be written (or redacted), a tool call returns {@link auditFailedResult} instead
+ * of its result and a resource read fails; either way as `options` tells (see
+ * {@link AuditFailureReporting}).
  */
 export async function auditedRun(
   audit: McpAuditSink,
@@ -125,11 +178,15 @@ export async function auditedRun(
   agentId: () => string,
   isTool: boolean,
   run: () => unknown,
-  redact?: McpAuditRedaction,
+  options: AuditedRunOptions = {},
 ): Promise<unknown> {
   const startedAt = Date.now();
   const record = async (outcome: { result?: unknown; error?: unknown }) =>
-    audit.append(auditEntry({ ...subject, agentId: agentId() }, startedAt, outcome, redact));
+    audit.append(auditEntry({ ...subject, agentId: agentId() }, startedAt, outcome, options.redact));
+  const failed = (failure: unknown) => {
+    if (isTool) return auditFailedResult(failure, subject.tool, options);
+    throw auditFailedRead(failure, options);
+  };
   let result: unknown;
   try {
     result = await run();
@@ -137,16 +194,14 @@ export async function auditedRun(
     try {
       await record({ error });
     } catch (failure) {
-      if (isTool) return auditFailedResult(failure);
-      throw failure;
+      return failed(failure);
     }
     throw error;
   }
   try {
     await record({ result });
   } catch (failure) {
-    if (isTool) return auditFailedResult(failure);
-    throw failure;
+    return failed(failure);
   }
   return result;
 }

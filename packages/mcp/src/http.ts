@@ -116,7 +116,12 @@ export function createMcpHttpHandler(
   options: McpHttpHandlerOptions = {},
 ): McpNodeHandler {
   const modern = createMcpHandler(
-    (ctx) => mcp.createServer({ principal: ctx.authInfo?.extra?.principal as Principal | undefined }),
+    (ctx) =>
+      mcp.createServer({
+        principal: ctx.authInfo?.extra?.principal as Principal | undefined,
+        // A client over the network: the server's own internal failures as what failed and an id.
+        internalErrorDetail: 'redacted',
+      }),
     { legacy: 'reject', onerror: options.onError },
   );
   const legacy = new LegacyHttpSessions(mcp, options.onError);

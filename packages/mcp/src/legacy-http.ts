@@ -144,7 +144,8 @@ export class LegacyHttpSessions {
     options: { authInfo?: AuthInfo; parsedBody?: unknown },
     principal: Principal | undefined,
   ): Promise<Response> {
-    const server = this.mcp.createServer({ principal });
+    // A client over the network: the server's own internal failures as what failed and an id.
+    const server = this.mcp.createServer({ principal, internalErrorDetail: 'redacted' });
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {

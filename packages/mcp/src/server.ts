@@ -5,7 +5,7 @@
 // HTTP, plus its MCP session id for 2025-era HTTP sessions) gets its own orchflow connection and
 // agent id. Every tool call and resource read is counted (idle expiry) and audited here.
 import { CLIENT_INFO_META_KEY, McpServer, type ServerContext } from '@modelcontextprotocol/server';
-import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
+import { ErrorCode, type InternalErrorDetail, OrchflowError, type Principal } from '@orchflow/protocol';
 import { auditedRun, builtinAuditRedaction, type McpAuditRedaction, type McpAuditSink } from './audit';
 import { checkIdleMs, IdleClock } from './idle';
 import { type CallInfo, wrapHandlers } from './in-flight';
@@ -71,6 +71,14 @@ export interface OrchflowMcpOptions {
    * else {@link builtinAuditRedaction} (the built-in patterns only).
    */
   redactAudit?: McpAuditRedaction;
+  /**
+   * Hears the server's own internal failures: a call whose audit entry could not be written. Each
+   * arrives as an `OrchflowError` (InternalError) whose `data` is an `InternalErrorReport` with
+   * the error id the caller was given (a client over HTTP gets only what failed and that id; see
+   * {@link McpServerContext.internalErrorDetail}) and what was thrown as `cause`: log it, so the id
+   * leads there. Must not throw.
+   */
+  onError?: (error: Error) => void;
 }
 
 /** Default cap on MCP clients with an open session (each holds one orchflow connection): 64. */
@@ -94,6 +102,13 @@ export function sharesExhausted(share: number, total: number): OrchflowError {
 /** What a serving entry knows when it builds a server instance (HTTP: the authenticated principal). */
 export interface McpServerContext {
   principal?: Principal;
+  /**
+   * What a client of this instance learns of the server's own internal failures (see
+   * `OrchflowMcpOptions.onError`): `full` (default; stdio, whose client started the server) or
+   * `redacted` (only what failed and an error id), which `createMcpHttpHandler` always uses: its
+   * clients may be on other hosts and must not learn host paths.
+   */
+  internalErrorDetail?: InternalErrorDetail;
 }
 
 /** Tools a `viewer` principal may not call: they run, type into or start and stop terminals. */
@@ -171,7 +186,8 @@ export class OrchflowMcpServer {
       },
     );
     const host: ToolHost = { session: (ctx) => this.session(server, ctx) };
-    wrapHandlers(server, (info, ctx, run) => this.call(server, info, ctx, run));
+    const detail = context.internalErrorDetail ?? 'full';
+    wrapHandlers(server, (info, ctx, run) => this.call(server, info, ctx, run, detail));
     registerWait(server, host);
     registerRead(server, host);
     registerSnapshot(server, host);
@@ -266,7 +282,13 @@ export class OrchflowMcpServer {
 
   // One tool call or resource read: refused for a viewer when it controls terminals, counted for
   // idle expiry while it is served, and audited once it ended.
-  private call(server: McpServer, info: CallInfo, ctx: ServerContext, run: () => unknown): unknown {
+  private call(
+    server: McpServer,
+    info: CallInfo,
+    ctx: ServerContext,
+    run: () => unknown,
+    detail: InternalErrorDetail,
+  ): unknown {
     const identity = this.clientOf(server, ctx);
     if (info.kind === 'tool' && CONTROL_TOOLS.has(info.name) && identity.principal?.kind === 'viewer') {
       // Not registered for viewers (createServer); this holds even for an instance built without the principal.
@@ -291,7 +313,10 @@ export class OrchflowMcpServer {
     // The agent id as of the call's end: a first call opens the session while it runs.
     const agentId = () => this.openedSessions.get(key)?.agentId ?? agentIdFor(identity);
     const redact = this.options.redactAudit ?? this.options.connect.redactAudit ?? builtinAuditRedaction;
-    return this.during(key, () => auditedRun(audit, subject, agentId, info.kind === 'tool', run, redact));
+    const onError = this.options.onError;
+    return this.during(key, () =>
+      auditedRun(audit, subject, agentId, info.kind === 'tool', run, { redact, detail, onError }),
+    );
   }
 
   // Counts a call for its client while it is served; its end restarts the idle period too.

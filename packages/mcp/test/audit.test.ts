@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { Orchestrator } from '@orchflow/core';
+import { internalErrorId, type OrchflowError } from '@orchflow/protocol';
 import { type AuditEntry, AuditLog, SecurityPresets, verifyAuditLog } from '@orchflow/security';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandReport } from '../src';
@@ -86,10 +87,69 @@ describe('MCP audit', { timeout: 60_000 }, () => {
     try {
       const result = await reader.callTool({ name: 'terminal_list', arguments: {} });
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/audit log could not record this call.*disk full/);
+      expect(textOf(result)).toMatch(
+        /audit log could not record this call.*disk full \(error id [0-9a-f]{12}\)$/,
+      );
       expect(result.structuredContent).toBeUndefined();
     } finally {
       await closeReader();
     }
+  });
+
+  describe('a log that cannot be written, to a client that must not learn host details', () => {
+    const reports: Error[] = [];
+    let full: AuditLog;
+    let reader: Client;
+    let closeReader: () => Promise<void>;
+    beforeAll(async () => {
+      full = await AuditLog.open('/dev/full');
+      ({ client: reader, close: closeReader } = await linkedClient(orch, {
+        name: 'remote',
+        auditLog: full,
+        internalErrorDetail: 'redacted',
+        onError: (e) => reports.push(e),
+      }));
+    });
+    afterAll(async () => {
+      await closeReader?.();
+      await full?.close();
+    });
+
+    /** The report onError heard under `errorId`, with the log's path and OS error. */
+    const reportOf = (errorId: string | undefined, request: string) => {
+      const report = reports.find((e) => internalErrorId(e) === errorId) as OrchflowError | undefined;
+      expect(report?.message).toMatch(/Audit log '\/dev\/full' could not be written \(ENOSPC/);
+      expect(report?.data).toMatchObject({ errorId, request, data: { path: '/dev/full' } });
+    };
+
+    it('a tool call: its result withheld, what failed and an error id; onError has the detail', async () => {
+      const result = await reader.callTool({ name: 'terminal_list', arguments: {} });
+      expect(result.isError).toBe(true);
+      const text = textOf(result);
+      const errorId = /\(error id ([0-9a-f]{12})\)/.exec(text)?.[1];
+      expect(text).toBe(
+        `Error: the audit log could not record this call, so its result is withheld: 'terminal_list' failed on the server with an internal error (error id ${errorId}). Retrying may help; if it keeps failing, give the server's operator this error id: the server's log has the cause under it`,
+      );
+      reportOf(errorId, "'terminal_list'");
+    });
+
+    it('a resource read: fails with -32603, what failed and an error id; onError has the detail', async () => {
+      const spawned = structured<{ terminal_id: string }>(
+        'terminal_spawn',
+        await client.callTool({ name: 'terminal_spawn', arguments: {} }),
+      );
+      const error = (await reader
+        .readResource({ uri: `orchflow://terminals/${spawned.terminal_id}/output` })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as { code?: number; message?: string; data?: { errorId?: string } } | undefined;
+      expect(error?.code).toBe(-32603);
+      expect(error?.message).toMatch(
+        /The audit log could not record this read, so its result is withheld: 'resources\/read' failed on the server with an internal error \(error id [0-9a-f]{12}\)/,
+      );
+      expect(JSON.stringify(error)).not.toMatch(/dev\/full|ENOSPC/);
+      reportOf(error?.data?.errorId, "'resources/read'");
+    });
   });
 });

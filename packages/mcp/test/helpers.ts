@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { Orchestrator } from '@orchflow/core';
+import type { InternalErrorDetail } from '@orchflow/protocol';
 import { type SecurityPolicy, SecurityPresets } from '@orchflow/security';
 import { expect } from 'vitest';
 import type * as z from 'zod';
@@ -50,16 +51,24 @@ export async function orchestrator(policy: SecurityPolicy = SecurityPresets.stan
 /** A v2 MCP client linked in memory to an orchflow MCP server on `orch`. */
 export async function linkedClient(
   orch: Orchestrator,
-  options: { readOnly?: boolean; name?: string; sessionIdleMs?: number; auditLog?: McpAuditSink } = {},
+  options: {
+    readOnly?: boolean;
+    name?: string;
+    sessionIdleMs?: number;
+    auditLog?: McpAuditSink;
+    onError?: (error: Error) => void;
+    internalErrorDetail?: InternalErrorDetail;
+  } = {},
 ): Promise<{ client: Client; mcp: OrchflowMcpServer; close: () => Promise<void> }> {
   const mcp = createMcpServer({
     connect: directConnector(orch),
     readOnly: options.readOnly,
     sessionIdleMs: options.sessionIdleMs,
     auditLog: options.auditLog,
+    onError: options.onError,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const server = mcp.createServer();
+  const server = mcp.createServer({ internalErrorDetail: options.internalErrorDetail });
   await server.connect(serverSide);
   const client = new Client({ name: options.name ?? 'test-agent', version: '1.0.0' });
   await client.connect(clientSide);

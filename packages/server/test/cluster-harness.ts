@@ -26,15 +26,20 @@ export async function ncForTest(url: string, extra: { token?: string } = {}) {
   return nc;
 }
 
-/** A started node (test tokens, direct backend, ids `<nodeId>_…`) stopped when the test ends. */
+/**
+ * A started node (test tokens, direct backend, ids `<nodeId>_…`, unless `options.orchestrator` is
+ * one of the test's own) stopped when the test ends.
+ */
 export async function nodeForTest(
   url: string,
   options: Partial<ClusterNodeOptions> & { nodeId: string },
 ): Promise<{ node: ClusterNode; orch: Orchestrator }> {
-  const orch = Orchestrator.builder()
-    .withBackend(new DirectBackend())
-    .withTerminalIdPrefix(`${options.nodeId}_`)
-    .build();
+  const orch =
+    options.orchestrator ??
+    Orchestrator.builder()
+      .withBackend(new DirectBackend())
+      .withTerminalIdPrefix(`${options.nodeId}_`)
+      .build();
   await orch.ready();
   const node = new ClusterNode({
     nats: { servers: url },

@@ -7,16 +7,15 @@
 // Typed errors (SpawnFailed for the client's cwd, PolicyDenied) pass unchanged.
 import { PassThrough } from 'node:stream';
 import { OrchflowClient } from '@orchflow/client/node';
-import type { Orchestrator } from '@orchflow/core';
 import {
   ContentLengthCodec,
   ErrorCode,
-  type InternalErrorReport,
   internalErrorId,
-  isOrchflowError,
   type OrchflowError,
+  type SecurityAlertParams,
 } from '@orchflow/protocol';
 import { StreamChannel } from '@orchflow/protocol/node';
+import { AuditLog } from '@orchflow/security';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ChannelServer } from '../src/channel-server';
@@ -25,50 +24,17 @@ import { HttpServer } from '../src/http/http-server';
 import { StdioServer } from '../src/stdio';
 import { UnixSocketServer } from '../src/unix';
 import { cliForTest } from './cli-run';
-import { startHttp, startWs, TOKENS, testAuthenticator, testOrchestrator } from './transport-harness';
+import {
+  AUDIT_LOG,
+  auditFailing,
+  expectRedacted,
+  expectReported,
+  failure,
+  jsonLogLines,
+  REDACTED,
+} from './internal-errors-harness';
+import { startHttp, startWs, TOKENS, testAuthenticator, testOrchestrator, until } from './transport-harness';
 import { unixFixture } from './unix-harness';
-
-const AUDIT_LOG = '/dev/full';
-const REDACTED =
-  /^'terminal\.execute' failed on the server with an internal error \(error id ([0-9a-f]{12})\)\. Retrying may help; if it keeps failing, give the server's operator this error id: the server's log has the cause under it$/;
-
-/** An orchestrator whose every command is refused because its audit log cannot be written. */
-function auditFailing(): Orchestrator {
-  return testOrchestrator({ securityPolicy: { deniedCommands: ['rm'] }, auditLog: AUDIT_LOG });
-}
-
-async function failure(promise: Promise<unknown>): Promise<OrchflowError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isOrchflowError(error)).toBe(true);
-  return error as OrchflowError;
-}
-
-/** Checks a redacted answer; returns its error id. */
-function expectRedacted(error: { code: number; message: string; data?: unknown }): string {
-  expect(error.code).toBe(ErrorCode.InternalError);
-  expect(error.message).toMatch(REDACTED);
-  const errorId = (error.data as { errorId: string }).errorId;
-  expect(error.message).toContain(errorId);
-  expect(error.data).toEqual({ errorId });
-  expect(JSON.stringify(error)).not.toMatch(/dev\/full|ENOSPC|\bat /);
-  return errorId;
-}
-
-/** The report `errors` holds for `errorId`: the full message and the log's path. */
-function expectReported(errors: Error[], errorId: string): OrchflowError {
-  const report = errors.find((e) => internalErrorId(e) === errorId) as OrchflowError | undefined;
-  expect(report, `a report with error id ${errorId}`).toBeDefined();
-  expect(report?.message).toMatch(/Audit log '\/dev\/full' could not be written \(ENOSPC/);
-  expect(report?.data).toMatchObject({
-    errorId,
-    request: "'terminal.execute'",
-    data: { path: AUDIT_LOG },
-  } satisfies InternalErrorReport);
-  return report as OrchflowError;
-}
 
 describe('internal errors over the network transports', () => {
   it('WebSocket: says what failed and an error id, not the path; onError has the detail under the id', async () => {
@@ -76,9 +42,22 @@ describe('internal errors over the network transports', () => {
     const { url } = await startWs({ orchestrator: auditFailing(), onError: (e) => errors.push(e) });
     const client = await OrchflowClient.websocket(url, { token: TOKENS.admin, reconnect: false });
     onTestFinished(() => client.close());
+    const alerts: SecurityAlertParams[] = [];
+    client.onSecurityAlert((alert) => alerts.push(alert));
     const terminal = await client.spawnTerminal('audit');
     const errorId = expectRedacted(await failure(terminal.execute('echo hi')));
     expectReported(errors, errorId);
+    // The critical alert that the log cannot be written says so, without the log's path or error.
+    await until(() => alerts.length > 0, 'the audit-log alert');
+    expect(alerts[0]).toEqual({
+      severity: 'critical',
+      agentId: 'audit',
+      terminalId: terminal.id,
+      command: 'echo hi',
+      rule: 'audit-log',
+      reason:
+        "The server's audit log could not be written, so commands are refused until it can be (fail closed). The server's operator finds the cause in the server's log, under the error id of each command refused for it",
+    });
 
     // A denial the log could not record: the caller still learns of its own denial.
     const denied = await failure(terminal.execute('rm -f x'));
@@ -202,8 +181,16 @@ describe('internal errors over the byte-stream transports', () => {
     );
     const client = await OrchflowClient.fromChannel(channel);
     onTestFinished(() => client.close());
+    const alerts: SecurityAlertParams[] = [];
+    client.onSecurityAlert((alert) => alerts.push(alert));
     const terminal = await client.spawnTerminal('audit');
     const error = await failure(terminal.execute('echo hi'));
+    // Its audit-log alert has the log's own error too.
+    await until(() => alerts.length > 0, 'the audit-log alert');
+    expect(alerts[0]).toMatchObject({
+      rule: 'audit-log',
+      reason: expect.stringMatching(/^Audit log '\/dev\/full' could not be written \(ENOSPC/),
+    });
     expect(error.code).toBe(ErrorCode.InternalError);
     expect(error.message).toMatch(/^Audit log '\/dev\/full' could not be written \(ENOSPC/);
     const errorId = internalErrorId(error);
@@ -230,38 +217,7 @@ describe('orchflow serve logs internal errors under their id', () => {
       '--log-format',
       'json',
     ]);
-    const lines: Record<string, unknown>[] = [];
-    const waiters: {
-      check: (line: Record<string, unknown>) => boolean;
-      resolve: (line: Record<string, unknown>) => void;
-    }[] = [];
-    let partial = '';
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      partial += text;
-      const complete = partial.split('\n');
-      partial = complete.pop() ?? '';
-      for (const text of complete) {
-        if (!text.startsWith('{')) continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        lines.push(line);
-        for (const waiter of waiters.splice(0)) {
-          if (waiter.check(line)) waiter.resolve(line);
-          else waiters.push(waiter);
-        }
-      }
-    });
-    const lineWhere = (
-      check: (line: Record<string, unknown>) => boolean,
-    ): Promise<Record<string, unknown>> => {
-      const seen = lines.find(check);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.push({ check, resolve });
-        child.once('close', () =>
-          reject(new Error(`orchflow serve exited; its log: ${JSON.stringify(lines)}`)),
-        );
-      });
-    };
+    const { lineWhere } = jsonLogLines(child);
     const listening = await lineWhere((line) => line.msg === 'listening');
     const address = (transport: string) =>
       (listening.listeners as { transport: string; address: string }[]).find((l) => l.transport === transport)
@@ -291,6 +247,48 @@ describe('orchflow serve logs internal errors under their id', () => {
   });
 });
 
+/**
+ * An MCP session over `url`'s /mcp (2025-era, as most clients still are), initialized; resolves
+ * with the function that posts one message and returns its answer.
+ */
+async function mcpSession(url: string) {
+  let session: string | undefined;
+  const post = async (message: Record<string, unknown>): Promise<Record<string, unknown> | undefined> => {
+    const response = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${TOKENS.admin}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+        ...(session ? { 'mcp-session-id': session } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', ...message }),
+    });
+    session ??= response.headers.get('mcp-session-id') ?? undefined;
+    const text = await response.text();
+    if (!('id' in message)) return undefined;
+    // One JSON-RPC answer, as JSON or as the `data:` of one server-sent event.
+    const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '');
+    return JSON.parse(json) as Record<string, unknown>;
+  };
+  await post({
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+  await post({ method: 'notifications/initialized' });
+  return post;
+}
+
+/** The text of a tool call's error result, and the error id in it. */
+function toolErrorOf(answer: Record<string, unknown> | undefined): { text: string; errorId: string } {
+  const result = answer?.result as { isError?: boolean; content: { text: string }[] };
+  expect(result.isError).toBe(true);
+  const text = result.content[0]?.text ?? '';
+  return { text, errorId: /\(error id ([0-9a-f]{12})\)/.exec(text)?.[1] ?? 'no error id in the tool error' };
+}
+
 describe('internal errors over MCP (serve --http --mcp)', () => {
   it("an MCP client's tool error says what failed and an error id; onError has the detail", async () => {
     const errors: Error[] = [];
@@ -300,43 +298,38 @@ describe('internal errors over MCP (serve --http --mcp)', () => {
     const mcp = mcpOverHttp(orchestrator, { host: '127.0.0.1' }, onError, auth);
     onTestFinished(() => mcp.server.close());
     const { url } = await startHttp({ orchestrator, auth, mcp: mcp.handler, onError });
-    let session: string | undefined;
-    const post = async (message: Record<string, unknown>): Promise<Record<string, unknown> | undefined> => {
-      const response = await fetch(`${url}/mcp`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${TOKENS.admin}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2025-06-18',
-          ...(session ? { 'mcp-session-id': session } : {}),
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', ...message }),
-      });
-      session ??= response.headers.get('mcp-session-id') ?? undefined;
-      const text = await response.text();
-      if (!('id' in message)) return undefined;
-      // One JSON-RPC answer, as JSON or as the `data:` of one server-sent event.
-      const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '');
-      return JSON.parse(json) as Record<string, unknown>;
-    };
-    await post({
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-    });
-    await post({ method: 'notifications/initialized' });
-    const answer = await post({
-      id: 2,
-      method: 'tools/call',
-      params: { name: 'terminal_run', arguments: { command: 'echo hi' } },
-    });
-    const result = answer?.result as { isError?: boolean; content: { text: string }[] };
-    expect(result.isError).toBe(true);
-    const text = result.content[0]?.text ?? '';
-    const errorId = /\(error id ([0-9a-f]{12})\)/.exec(text)?.[1];
+    const post = await mcpSession(url);
+    const { text, errorId } = toolErrorOf(
+      await post({
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'terminal_run', arguments: { command: 'echo hi' } },
+      }),
+    );
     expect(text).toMatch(/'terminal\.execute' failed on the server with an internal error/);
     expect(text).not.toMatch(/dev\/full|ENOSPC/);
-    expectReported(errors, errorId ?? 'no error id in the tool error');
+    expectReported(errors, errorId);
+  });
+
+  it("the MCP server's own audit log failing: the result is withheld, what failed and an id; onError has the path", async () => {
+    const errors: Error[] = [];
+    const orchestrator = testOrchestrator();
+    const onError = (e: Error) => errors.push(e);
+    const auth = testAuthenticator();
+    const audit = await AuditLog.open(AUDIT_LOG);
+    onTestFinished(() => audit.close());
+    const mcp = mcpOverHttp(orchestrator, { host: '127.0.0.1', audit }, onError, auth);
+    onTestFinished(() => mcp.server.close());
+    const { url } = await startHttp({ orchestrator, auth, mcp: mcp.handler, onError });
+    const post = await mcpSession(url);
+    const { text, errorId } = toolErrorOf(
+      await post({ id: 2, method: 'tools/call', params: { name: 'terminal_list', arguments: {} } }),
+    );
+    expect(text).toBe(
+      `Error: the audit log could not record this call, so its result is withheld: 'terminal_list' failed on the server with an internal error (error id ${errorId}). Retrying may help; if it keeps failing, give the server's operator this error id: the server's log has the cause under it`,
+    );
+    const report = errors.find((e) => internalErrorId(e) === errorId) as OrchflowError | undefined;
+    expect(report?.message).toMatch(/Audit log '\/dev\/full' could not be written \(ENOSPC/);
+    expect(report?.data).toMatchObject({ errorId, request: "'terminal_list'", data: { path: AUDIT_LOG } });
   });
 });

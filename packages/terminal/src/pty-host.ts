@@ -83,6 +83,27 @@ export function installIntegration(
   }
 }
 
+/**
+ * Why the shell integration could not be written, for the caller: what failed and what the
+ * server's operator can do, by the error's code. Never the directory or the file: this message
+ * reaches remote clients unchanged (SpawnFailed is theirs), and the temp dir's path is the
+ * server's (TMPDIR may name a home directory); the error itself stays the SpawnFailed's cause.
+ */
+function integrationFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EMFILE':
+      return "too many open files in the server's process (EMFILE); end terminals that are no longer needed, or raise the server's open-file limit (ulimit -n)";
+    case 'ENFILE':
+      return "too many open files on the server's host (ENFILE); end terminals that are no longer needed, or raise the host's open-file limit (fs.file-max)";
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `the server's temp directory is full (${code}); free space there, or start the server with TMPDIR set to a directory with room`;
+    default:
+      return `the server's temp directory refused it (${typeof code === 'string' ? code : 'an unexpected error'}); start the server with TMPDIR set to a writable directory`;
+  }
+}
+
 /** The environment a running PTY terminal's options keep: none (the shell has its own). */
 export const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -104,7 +125,7 @@ export async function startPtyHost(
     integration = installIntegration(opts, lineEditor, base, inProcess);
   } catch (error) {
     throw spawnFailed(
-      `Could not write the shell integration into ${base}: ${(error as Error).message}; free space there or set TMPDIR to a writable directory`,
+      `Could not write the terminal's shell integration: ${integrationFailure(error)}`,
       undefined,
       error,
     );

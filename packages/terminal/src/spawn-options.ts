@@ -116,10 +116,11 @@ function findShell(shell: string, pathVar: string | undefined, cwd: string): str
   for (const dir of (pathVar ?? '').split(delimiter)) {
     if (dir && isExecutableFile(join(dir, shell))) return join(dir, shell);
   }
-  throw spawnFailed(`Shell '${shell}' was not found in PATH; install it or pass an absolute path`, {
-    shell,
-    path: pathVar,
-  });
+  // Not the PATH searched: unless the caller set it in env, it is the server's own.
+  throw spawnFailed(
+    `Shell '${shell}' was not found in PATH on the server; install it there, pass an absolute path, or set PATH in the terminal's env`,
+    { shell },
+  );
 }
 
 function checkCwd(cwd: string): void {

@@ -78,7 +78,9 @@ export interface ServeChannelOptions {
    * as an audit log that cannot be written): `full` (default, right for in-process and trusted
    * local channels) sends its message and data; `redacted` (what orchflow's network transports
    * use) sends only which request failed. Both add the error id (`data.errorId`) that `onError`
-   * hears too. Every other error code is meant for the caller and passes unchanged.
+   * hears too. Every other error code is meant for the caller and passes unchanged. `redacted`
+   * also keeps host details out of the `security.alert` raised when the audit log cannot be
+   * written: its reason then says only that, not the log's path and error.
    */
   internalErrorDetail?: InternalErrorDetail;
   /**
@@ -150,8 +152,11 @@ export function serveChannel(
   registerOrchestratorHandlers(context);
   const releaseFloors = registerFloorHandlers(context);
   registerShutdown(context, options.onShutdown);
-  const stopAlerts = forwardSecurityAlerts(orchestrator, conn, (alert) =>
-    peer.notify('security.alert', alert),
+  const stopAlerts = forwardSecurityAlerts(
+    orchestrator,
+    conn,
+    (alert) => peer.notify('security.alert', alert),
+    options.internalErrorDetail,
   );
   // `connection.open`/`close` let metrics count connections per transport.
   const bus = eventBusOf(orchestrator);

@@ -98,16 +98,17 @@ export async function runMcp(flags: McpFlags): Promise<number> {
     shutdown = () => orchestrator.shutdown();
     description = `embedded, policy ${flags.policy === undefined ? `${MCP_DEFAULT_POLICY} (default; --policy to change)` : policy.description}`;
   }
+  const onError = (error: Error) => process.stderr.write(`orchflow mcp: ${error.message}\n`);
   const mcp = createMcpServer({
     connect,
     readOnly: flags.readOnly,
     version: VERSION,
     sessionIdleMs: flags.sessionIdle,
     auditLog: audit,
+    // A call whose audit entry could not be written, with its error id (the client has both).
+    onError,
   });
-  const handle = serveMcpStdio(mcp, {
-    onError: (error) => process.stderr.write(`orchflow mcp: ${error.message}\n`),
-  });
+  const handle = serveMcpStdio(mcp, { onError });
   const stop = () => void handle.close();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -13,6 +13,8 @@ import {
 } from '@orchflow/client/node';
 import { TokenAuthenticator } from '../auth';
 import { ClusterNode, DEFAULT_NODE_CAPACITY } from '../cluster/node';
+import { INTERNAL_ERROR_LOG_BURST, logInternalErrors } from '../internal-error-log';
+import { throttledLog } from '../log-throttle';
 import { createLogger } from '../logger';
 import { logFormat } from './log-flags';
 import { type NodeMetricsFlags, nodeMetricsSettings, startNodeMetrics } from './node-metrics';
@@ -164,7 +166,13 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     inboxPrefixes: flags.allowInboxPrefix,
     auth,
     principal: auth ? undefined : { kind: 'admin', name: 'nats' },
-    onError: (error) => log.warn({ err: error.message }, 'cluster node problem'),
+    // Internal failures in full under the error id their client was given (rate-limited as
+    // `orchflow serve` does); anything else is a problem the node recovers from.
+    onError: logInternalErrors(
+      throttledLog((fields, message) => log.error(fields, message), { burst: INTERNAL_ERROR_LOG_BURST }),
+      (error) => log.warn({ err: error.message }, 'cluster node problem'),
+      { transport: 'nats' },
+    ),
   });
   const servers: Stoppable[] = [node];
   const shutdown = shutdownOnSignals(servers, orchestrator, log);

@@ -40,6 +40,8 @@ export function mcpOverHttp(
     version: VERSION,
     sessionIdleMs: flags.sessionIdle,
     auditLog: flags.audit,
+    // A call whose audit entry could not be written: in full under the error id its client got.
+    onError,
     // With several tokens each holds at most half of the sessions, as of the HTTP server's own.
     maxSessionsPerPrincipal: defaultShare(DEFAULT_MAX_MCP_SESSIONS, auth),
   });

@@ -114,7 +114,13 @@ export interface ClusterNodeOptions {
   /** A split message whose next part does not come this long closes its session. Default 30 s. */
   partTimeoutMs?: number;
   serverInfo?: ServerInfo;
-  /** Hears problems the node recovers from (KV put failures, protocol errors). */
+  /**
+   * Hears problems the node recovers from (KV put failures, protocol errors) and its sessions'
+   * internal failures. A client gets an internal failure (code InternalError) only as what failed
+   * and an error id (`data.errorId`); this hook gets it in full: an `OrchflowError` whose `data` is
+   * an `InternalErrorReport` with the same `errorId`, and what was thrown (with its stack) as
+   * `cause`. Log it, so the id leads there.
+   */
   onError?: (error: Error) => void;
 }
 

@@ -346,6 +346,9 @@ export class NodeSessions {
       transports: ['nats'],
       serverInfo: this.#o.serverInfo,
       onError: this.#o.onError,
+      // A remote client (a gateway, or OrchflowClient.nats on another host): an internal failure
+      // tells it only what failed and its error id; onError hears the detail under that id.
+      internalErrorDetail: 'redacted',
       // A clean end frees the session's terminals now; anything else is a drop (grace period).
       onShutdown: leases ? () => leases.releaseNow() : async () => 0,
     });
