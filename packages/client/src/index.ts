@@ -69,6 +69,7 @@ export {
   type ReconnectOptions,
 } from './reconnect-channel';
 export {
+  EXECUTE_CANCEL_WAIT_MS,
   EXECUTE_RESPONSE_MARGIN_MS,
   type RemoteExecuteOptions,
   RemoteTerminal,

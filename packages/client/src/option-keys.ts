@@ -16,6 +16,7 @@ export const KNOWN_OPTION_KEYS = {
     'onOutput',
     'onStart',
     'signal',
+    'cancelWaitMs',
     'requestTimeoutMs',
     'meta',
   ],

@@ -32,6 +32,13 @@ import { writeData } from './write-data';
 /** Extra time a request waits beyond a command's own `timeoutMs` before giving up on the server. */
 export const EXECUTE_RESPONSE_MARGIN_MS = 30_000;
 
+/**
+ * How long an aborted `execute()` waits by default for the server's answer, which carries the
+ * partial result: 5 s. The server interrupts the command first (SIGINT, then SIGKILL after 2 s
+ * for a command that ignores it) and the shell shows its prompt; the rest is room for the trip.
+ */
+export const EXECUTE_CANCEL_WAIT_MS = 5_000;
+
 /** Options of {@link RemoteTerminal.execute}. */
 export interface RemoteExecuteOptions extends ExecuteOptions {
   /** Receives the command's raw output (escapes not stripped) while it runs. */
@@ -41,8 +48,19 @@ export interface RemoteExecuteOptions extends ExecuteOptions {
    * the offset its output will start at or after. Servers listing the `executeStarted` feature call it.
    */
   onStart?: (offset: number) => void;
-  /** Aborting interrupts the command on the server; the call rejects with `Cancelled`. */
+  /**
+   * Aborting interrupts the command on the server; the call rejects with `Cancelled`, as in
+   * process: once the server has answered (up to `cancelWaitMs`), with the partial result of a
+   * command that had started in `error.data.result`. A command that finished before the
+   * interrupt reached it also rejects, its whole result in `error.data.result`.
+   */
   signal?: AbortSignal;
+  /**
+   * After an abort, how long to wait for the server's answer, the partial result, before
+   * rejecting with a plain `Cancelled` (no `data`); a dropped connection ends the wait too.
+   * Default {@link EXECUTE_CANCEL_WAIT_MS}; `0` rejects at once.
+   */
+  cancelWaitMs?: number;
   /**
    * While a person holds the terminal's floor, wait for them to hand it back instead of failing
    * with `FloorHeld`; `timeoutMs` bounds the wait and the command together.
@@ -155,7 +173,7 @@ export class RemoteTerminal {
   execute(command: string, options: RemoteExecuteOptions = {}): Promise<ExecResult> {
     const unknown = unknownOption('execute', options);
     if (unknown) return Promise.reject(unknown);
-    const { onOutput, onStart, signal, requestTimeoutMs, meta, ...limits } = options;
+    const { onOutput, onStart, signal, cancelWaitMs, requestTimeoutMs, meta, ...limits } = options;
     // Without these features chunks would silently never come, and an abort would reject while
     // the command ran on (`onStart` needs no check: it is documented to fire only where offered).
     const missing =
@@ -191,6 +209,7 @@ export class RemoteTerminal {
         {
           timeoutMs,
           signal,
+          cancelWaitMs: cancelWaitMs ?? EXECUTE_CANCEL_WAIT_MS,
           onProgress: onOutput || onStart ? (value) => deliverProgress(value, onOutput, onStart) : undefined,
           ...(meta ? { meta } : {}),
         },

@@ -111,6 +111,7 @@ it("keeps the client's option keys in step with the protocol's schemas", () => {
   expect(known.execute).toEqual(
     [
       ...keys(ExecuteParamsSchema, 'terminalId', 'command', 'progress'),
+      'cancelWaitMs',
       'meta',
       'onOutput',
       'onStart',

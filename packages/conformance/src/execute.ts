@@ -1,11 +1,11 @@
 // Conformance, execute: output and exit codes in a persistent shell, the hard timeout, live
 // `onOutput` chunks and the start notice, an abort that really interrupts the command (its
-// process is gone and what it would have done later never happens), and the client's own
-// request timeout.
+// process is gone and what it would have done later never happens) and hands back what it printed
+// before (`data.result`, as in process), and the client's own request timeout.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutputChunk } from '@orchflow/client';
-import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { ErrorCode, type ExecResult, isOrchflowError } from '@orchflow/protocol';
 import { expect, it } from 'vitest';
 import { eventually, exists, rejection, scratchDir, serve, type TransportCase } from './harness';
 import { alive } from './terminals';
@@ -79,6 +79,26 @@ export function executeTests(transport: TransportCase): void {
     expect(exists(marker)).toBe(false);
     await eventually(() => !alive(sleeper), 'the aborted command to be gone');
     expect(exists(marker)).toBe(false);
+  });
+
+  it("hands an aborted command's partial output back in the Cancelled error's data.result", async () => {
+    const { admin } = await serve(transport);
+    const terminal = await admin.spawnTerminal('conf-abort-partial');
+    const ready = join(scratchDir('orchflow-conf-partial-'), 'ready');
+    const abort = new AbortController();
+    const running = terminal.execute(`echo printed-before-abort; touch ${ready}; sleep 30; echo never`, {
+      signal: abort.signal,
+    });
+    running.catch(() => undefined);
+    await eventually(() => exists(ready), 'the command to print and reach its sleep');
+    abort.abort();
+    const error = await rejection(running);
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Cancelled);
+    const result = (error as { data?: { result?: ExecResult } }).data?.result;
+    expect(result?.stdout).toContain('printed-before-abort');
+    expect(result?.stdout).not.toContain('never');
+    expect(result?.exitCode).not.toBe(0);
+    expect((await terminal.execute('echo next')).stdout).toBe('next\n');
   });
 
   it('gives up on a response after requestTimeoutMs with a typed timeout error', async () => {

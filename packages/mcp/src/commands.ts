@@ -55,9 +55,9 @@ export async function startCommand(
     },
   );
   const done = settled.then(async () => {
-    // A cancellation is answered at once, while the terminal still stops the command (SIGINT,
-    // then SIGKILL after a grace period when it traps SIGINT): it has ended only once the
-    // terminal is back at its prompt.
+    // A cancellation can be answered while the terminal still stops the command (SIGINT, then
+    // SIGKILL after a grace period when it traps SIGINT; a remote client waits only so long for
+    // the server's answer): it has ended only once the terminal is back at its prompt.
     if (abort.signal.aborted && entry.error !== undefined) await record.untilIdle(CANCEL_SETTLE_MS);
     // The end offset as the server sees it now: the live feed may still be catching up.
     const page = await record.terminal

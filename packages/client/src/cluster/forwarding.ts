@@ -1,14 +1,18 @@
 // What the router passes along with a request it forwards to a node: the caller's cancellation
 // (its `$/cancelRequest` aborts the handler's signal, which sends `$/cancelRequest` to the node
-// under the node link's own id), its `_meta` (trace context), and its progress: the node's
+// under the node link's own id; the node's answer to it, an execute's partial result, is waited
+// for and passed back), its `_meta` (trace context), and its progress: the node's
 // `$/progress` values go back under the caller's token, with `requestId` (which the node knows
 // by the link's id) rewritten to the caller's request id.
 import type { RequestContext, RequestOptions } from '@orchflow/protocol';
+import { EXECUTE_CANCEL_WAIT_MS } from '../remote-terminal';
 import { ownerOf } from './errors';
 
 /** Request options that forward `context`'s cancellation, `_meta` and progress. */
 export function forwardOptions(context: RequestContext): RequestOptions {
-  const options: RequestOptions = { signal: context.signal };
+  // A caller that did not wait for the answer to its cancellation has gone already; one that does
+  // gets the node's (EXECUTE_CANCEL_WAIT_MS bounds the caller's wait, so it bounds this one too).
+  const options: RequestOptions = { signal: context.signal, cancelWaitMs: EXECUTE_CANCEL_WAIT_MS };
   if (context.meta) {
     const { progressToken: _token, ...meta } = context.meta;
     if (Object.keys(meta).length > 0) options.meta = meta;

@@ -1,8 +1,10 @@
 // The incoming side: registered request and notification handlers, params validation, and the
 // requests in flight with their AbortControllers. Every request gets exactly one response through
-// its sink — a result, the handler's error, or Cancelled when `$/cancelRequest` wins the race.
+// its sink — a result or the handler's error. `$/cancelRequest` aborts the handler's signal and
+// lets the handler answer, so a Cancelled it throws can carry data (a command's partial result);
+// whatever else an aborted handler fails with is answered as a plain Cancelled.
 import type { z } from 'zod';
-import { ErrorCode, OrchflowError } from '../errors';
+import { ErrorCode, isOrchflowError, OrchflowError } from '../errors';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, RequestId } from '../jsonrpc';
 import type { ProgressToken } from '../schemas/common';
 import { type InternalErrorDetail, internalFailure } from './internal-error';
@@ -39,7 +41,8 @@ interface Registered<H> {
 interface InFlight {
   method: string;
   controller: AbortController;
-  finish(response: JsonRpcResponse): void;
+  /** Set by `$/cancelRequest`: the Cancelled answered unless the handler throws its own. */
+  cancelled: OrchflowError | undefined;
 }
 
 /** Routes incoming requests and notifications to handlers. */
@@ -116,7 +119,8 @@ export class Dispatcher {
       this.inFlight.delete(id);
       sink(response);
     };
-    this.inFlight.set(id, { method, controller, finish });
+    const entry: InFlight = { method, controller, cancelled: undefined };
+    this.inFlight.set(id, entry);
     const context: RequestContext = {
       requestId: id,
       method,
@@ -130,6 +134,13 @@ export class Dispatcher {
     void this.run(registered, fallback, method, params, context).then(
       (result) => finish(successResponse(id, result)),
       (error: unknown) => {
+        if (entry.cancelled) {
+          // Stopped by the caller: its own Cancelled (with data) is the answer; any other failure
+          // (an AbortError, an interrupted step) is the cancellation itself, not news to report.
+          const own = isOrchflowError(error) && error.code === ErrorCode.Cancelled;
+          finish(errorResponse(id, (own ? error : entry.cancelled).toJson()));
+          return;
+        }
         // An internal failure gets an error id, in the answer and in the report (with the full
         // detail and the thrown value); any other error is the caller's and goes as it is.
         const named = method.length > 100 ? `${method.slice(0, 100)}…` : method;
@@ -169,16 +180,18 @@ export class Dispatcher {
     this.guard(() => registered.handler(parsed.data));
   }
 
-  /** Answers a request with Cancelled (unless it already finished) and aborts its handler. */
+  /**
+   * Aborts a request's handler (unless it already answered). The handler then answers: with its
+   * own Cancelled (which may carry data), its result if it had finished, or else a plain Cancelled.
+   */
   cancel(id: RequestId): void {
     const entry = this.inFlight.get(id);
-    if (!entry) return;
-    const reason = new OrchflowError(
+    if (!entry || entry.cancelled) return;
+    entry.cancelled = new OrchflowError(
       ErrorCode.Cancelled,
       `Request '${entry.method}' was cancelled by the caller`,
     );
-    entry.finish(errorResponse(id, reason.toJson()));
-    entry.controller.abort(reason);
+    entry.controller.abort(entry.cancelled);
   }
 
   /** Aborts every in-flight handler (the channel closed; their responses can no longer be sent). */

@@ -31,8 +31,20 @@ export interface RequestOptions<R = unknown> {
    * Default {@link DEFAULT_REQUEST_TIMEOUT_MS} (or the peer's `defaultTimeoutMs`).
    */
   timeoutMs?: number;
-  /** Aborting rejects the request with `OrchflowError(Cancelled)` and sends `$/cancelRequest`. */
+  /**
+   * Aborting sends `$/cancelRequest` and rejects the request with `OrchflowError(Cancelled)`: at
+   * once, or after the other side's answer when `cancelWaitMs` is given.
+   */
   signal?: AbortSignal;
+  /**
+   * After an abort, wait up to this many milliseconds for the other side to answer the cancelled
+   * request, for what it says about the stopped work: the rejection's `data` is then the data of
+   * its Cancelled answer (an execute's `{ result }`: the partial output), or `{ result }` when its
+   * answer is a result (it had finished first). The request's own timeout no longer applies. No
+   * answer in time, another error, or a closed connection: the plain Cancelled, no `data`.
+   * Default 0: reject at once.
+   */
+  cancelWaitMs?: number;
   /**
    * Receives the values of `$/progress` notifications for this request. Giving it adds
    * `_meta: { progressToken }` to the params, so params must be an object (or absent).

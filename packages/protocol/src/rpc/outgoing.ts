@@ -71,6 +71,13 @@ export function prepareRequest(
 ): { id: RequestId; message: JsonRpcRequest; promise: Promise<unknown> } {
   checkParams(method, params);
   const timeoutMs = normalizeTimeout(options.timeoutMs ?? defaults.timeoutMs);
+  const cancelWaitMs = options.cancelWaitMs ?? 0;
+  if (typeof cancelWaitMs !== 'number' || Number.isNaN(cancelWaitMs) || cancelWaitMs < 0) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `cancelWaitMs must be a number >= 0 (0: reject at once on abort); got ${String(cancelWaitMs)}`,
+    );
+  }
   if (options.signal?.aborted) throw cancelledError(method, options.signal.reason);
   const id = pending.nextRequestId();
   let wireParams = options.meta ? withMeta(method, params, options.meta) : params;
@@ -84,6 +91,7 @@ export function prepareRequest(
     onProgress: options.onProgress,
     resetTimeoutOnProgress: options.resetTimeoutOnProgress ?? false,
     resultSchema: options.resultSchema ?? defaults.resultSchema,
+    cancelWaitMs,
   });
   return { id, message, promise };
 }
