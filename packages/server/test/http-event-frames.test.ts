@@ -3,70 +3,12 @@
 // over SSE, an expired resume ends the stream with an error frame, a reader that accepts only SSE
 // is refused, and a session created without asking keeps SSE. The reader is checked against
 // frames cut at every byte, and skips kinds it does not know.
-import { PROTOCOL_VERSION } from '@orchflow/protocol';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lazyBytesOf } from '../../client/src/lazy-text';
 import { readFrames, type SessionStreamEvent } from '../../client/src/transports/http-events';
 import { errorFrame, KEEP_ALIVE_FRAME, messageFrame } from '../src/http/event-frames';
-import { startHttp, TOKENS } from './transport-harness';
-
-const auth = { Authorization: `Bearer ${TOKENS.admin}` };
-
-/** Creates a session asking for `format` (`?events=`); resolves with its headers and the answer's format header. */
-async function createSession(url: string, format?: string) {
-  const response = await fetch(`${url}/v1/rpc${format ? `?events=${format}` : ''}`, {
-    method: 'POST',
-    headers: { ...auth, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 'init',
-      method: 'initialize',
-      params: { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'raw-frames' } },
-    }),
-  });
-  await response.json();
-  const session = response.headers.get('orchflow-session');
-  if (!session) throw new Error('no session');
-  const headers = { ...auth, 'Orchflow-Session': session };
-  onTestFinished(async () => {
-    await fetch(`${url}/v1/rpc`, { method: 'DELETE', headers }).catch(() => undefined);
-  });
-  const post = async (message: unknown) => {
-    const answer = await fetch(`${url}/v1/rpc`, {
-      method: 'POST',
-      headers: { ...headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify(message),
-    });
-    await answer.arrayBuffer();
-    expect(answer.status).toBe(202);
-  };
-  return { headers, granted: response.headers.get('orchflow-events'), post };
-}
-
-/** Opens the event stream; resolves with its content type and its events, parsed as frames. */
-async function openFrames(url: string, headers: Record<string, string>) {
-  const controller = new AbortController();
-  onTestFinished(() => controller.abort());
-  const response = await fetch(`${url}/v1/rpc`, { headers, signal: controller.signal });
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  }
-  const events = readFrames(chunks());
-  return {
-    contentType: response.headers.get('content-type'),
-    next: async () => {
-      const { value, done } = await events.next();
-      if (done) throw new Error('the stream ended');
-      return value;
-    },
-    cut: () => controller.abort(),
-  };
-}
+import { createSession, openFrames } from './http-frames-harness';
+import { startHttp } from './transport-harness';
 
 const ping = (id: number) => ({ jsonrpc: '2.0', id, method: '$/ping', params: {} });
 
