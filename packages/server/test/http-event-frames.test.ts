@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { lazyBytesOf } from '../../client/src/lazy-text';
 import { readFrames, type SessionStreamEvent } from '../../client/src/transports/http-events';
 import { errorFrame, KEEP_ALIVE_FRAME, messageFrame } from '../src/http/event-frames';
-import { createSession, openFrames } from './http-frames-harness';
+import { createSession, openEvents } from './http-frames-harness';
 import { startHttp } from './transport-harness';
 
 const ping = (id: number) => ({ jsonrpc: '2.0', id, method: '$/ping', params: {} });
@@ -17,7 +17,7 @@ describe('HTTP session events as frames', () => {
     const { url } = await startHttp();
     const session = await createSession(url, 'frames');
     expect(session.granted).toBe('frames');
-    const stream = await openFrames(url, session.headers);
+    const stream = await openEvents(url, session.headers);
     expect(stream.contentType).toBe('application/vnd.orchflow.events');
 
     await session.post({
@@ -60,7 +60,7 @@ describe('HTTP session events as frames', () => {
 
     // Resuming after the last id read: the next event is the one after it, whatever came meanwhile.
     await session.post(ping(4));
-    const resumed = await openFrames(url, { ...session.headers, 'Last-Event-ID': lastId });
+    const resumed = await openEvents(url, { ...session.headers, 'Last-Event-ID': lastId });
     const after = await resumed.next();
     expect(after.type).toBe('message');
     expect(Number((after as { id: string }).id)).toBe(Number(lastId) + 1);
@@ -69,11 +69,11 @@ describe('HTTP session events as frames', () => {
   it('end a resume the server no longer holds with an error frame', async () => {
     const { url } = await startHttp({ replayBufferBytes: 256 });
     const session = await createSession(url, 'frames');
-    const stream = await openFrames(url, session.headers);
+    const stream = await openEvents(url, session.headers);
     for (let id = 1; id <= 20; id++) await session.post(ping(id));
     for (let id = 1; id <= 20; id++) await stream.next();
     stream.cut();
-    const resumed = await openFrames(url, { ...session.headers, 'Last-Event-ID': '1' });
+    const resumed = await openEvents(url, { ...session.headers, 'Last-Event-ID': '1' });
     const ended = await resumed.next();
     expect(ended.type).toBe('error');
     expect((ended as { error: { message: string } }).error.message).toContain('no longer held');

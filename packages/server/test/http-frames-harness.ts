@@ -1,8 +1,8 @@
-// Raw HTTP sessions whose events come as frames (`POST /v1/rpc?events=frames`), read with the
-// client's frame reader: shared by the tests of the frames format and of its memory reuse.
+// Raw HTTP sessions and their event streams (frames, `POST /v1/rpc?events=frames`, or SSE), read
+// with the client's reader: shared by the tests of the frames format and of event memory reuse.
 import { PROTOCOL_VERSION } from '@orchflow/protocol';
 import { expect, onTestFinished } from 'vitest';
-import { readFrames } from '../../client/src/transports/http-events';
+import { readSessionEvents } from '../../client/src/transports/http-events';
 import { TOKENS } from './transport-harness';
 
 export const auth = { Authorization: `Bearer ${TOKENS.admin}` };
@@ -38,8 +38,8 @@ export async function createSession(url: string, format?: string) {
   return { headers, granted: response.headers.get('orchflow-events'), post };
 }
 
-/** Opens the event stream; resolves with its content type and its events, parsed as frames. */
-export async function openFrames(url: string, headers: Record<string, string>) {
+/** Opens the event stream; resolves with its content type and its events, parsed as the content type says. */
+export async function openEvents(url: string, headers: Record<string, string>) {
   const controller = new AbortController();
   onTestFinished(() => controller.abort());
   const response = await fetch(`${url}/v1/rpc`, { headers, signal: controller.signal });
@@ -51,7 +51,7 @@ export async function openFrames(url: string, headers: Record<string, string>) {
       yield value;
     }
   }
-  const events = readFrames(chunks());
+  const events = readSessionEvents(chunks(), response.headers.get('content-type'));
   return {
     contentType: response.headers.get('content-type'),
     next: async () => {

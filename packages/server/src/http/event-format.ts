@@ -41,7 +41,7 @@ export const SSE_EVENTS: EventFormat = {
   // The reconnection delay for EventSource-like readers; it also sends the head at once.
   opening: 'retry: 1000\n\n',
   keepAlive: ': keep-alive\n\n',
-  event: (message, id) => sseEventBytes(undefined, message, id),
+  event: (message, id, alloc) => sseEventBytes(undefined, message, id, alloc),
   error: (error) => sseEvent('error', error),
 };
 

@@ -54,8 +54,8 @@ export class HttpSessionChannel implements IpcChannel {
   private stream: Stream | undefined;
 
   constructor(private readonly options: HttpSessionChannelOptions) {
-    // Output frames are built in pooled memory (event-frames.ts), given back once written and out
-    // of the replay window.
+    // Output events (frames or SSE) are built in pooled memory (event-frames.ts, sse-events.ts),
+    // given back once written and out of the replay window.
     this.events = new SessionEvents(options, { release: (block) => framePool.give(block) });
     this.inFlight = new InFlightLimit(options.maxInFlight);
   }
