@@ -2,7 +2,7 @@
 // and as the client's reader parses them: output arrives as the PTY's bytes, ids resume exactly as
 // over SSE, an expired resume ends the stream with an error frame, a reader that accepts only SSE
 // is refused, and a session created without asking keeps SSE. The reader is checked against
-// frames cut at every byte, and skips kinds it does not know.
+// frames cut at every byte, copies only a frame that spans chunks, and skips kinds it does not know.
 import { describe, expect, it } from 'vitest';
 import { lazyBytesOf } from '../../client/src/lazy-text';
 import { readFrames, type SessionStreamEvent } from '../../client/src/transports/http-events';
@@ -158,6 +158,28 @@ describe("the client's frame reader", () => {
     }
     const bytes = [...frames].map((byte) => Uint8Array.of(byte));
     expect(await read(bytes)).toBe(whole);
+  });
+
+  it('copies a frame that spans chunks, and only it: the frames after it stay views', async () => {
+    const first = messageFrame(output, 1);
+    const second = messageFrame({ ...output, params: { ...output.params, offset: 24 } }, 2);
+    // The second chunk has memory of its own: the end of the first frame, then the whole second.
+    const tail = new Uint8Array(first.length - 5 + second.length);
+    tail.set(first.subarray(5));
+    tail.set(second, first.length - 5);
+    const bytes: Uint8Array[] = [];
+    for await (const event of readFrames(
+      (async function* () {
+        yield first.subarray(0, 5);
+        yield tail;
+      })(),
+    )) {
+      const params = (event as { message: { params: object } }).message.params;
+      bytes.push(lazyBytesOf(params) as Uint8Array);
+    }
+    expect(bytes.map((b) => new TextDecoder().decode(b))).toEqual([output.params.data, output.params.data]);
+    expect(bytes[0]?.buffer).not.toBe(tail.buffer);
+    expect(bytes[1]?.buffer).toBe(tail.buffer);
   });
 
   it('skips a kind it does not know, and its id', async () => {
