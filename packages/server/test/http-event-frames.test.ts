@@ -2,71 +2,13 @@
 // and as the client's reader parses them: output arrives as the PTY's bytes, ids resume exactly as
 // over SSE, an expired resume ends the stream with an error frame, a reader that accepts only SSE
 // is refused, and a session created without asking keeps SSE. The reader is checked against
-// frames cut at every byte, and skips kinds it does not know.
-import { PROTOCOL_VERSION } from '@orchflow/protocol';
-import { describe, expect, it, onTestFinished } from 'vitest';
+// frames cut at every byte, copies only a frame that spans chunks, and skips kinds it does not know.
+import { describe, expect, it } from 'vitest';
 import { lazyBytesOf } from '../../client/src/lazy-text';
 import { readFrames, type SessionStreamEvent } from '../../client/src/transports/http-events';
 import { errorFrame, KEEP_ALIVE_FRAME, messageFrame } from '../src/http/event-frames';
-import { startHttp, TOKENS } from './transport-harness';
-
-const auth = { Authorization: `Bearer ${TOKENS.admin}` };
-
-/** Creates a session asking for `format` (`?events=`); resolves with its headers and the answer's format header. */
-async function createSession(url: string, format?: string) {
-  const response = await fetch(`${url}/v1/rpc${format ? `?events=${format}` : ''}`, {
-    method: 'POST',
-    headers: { ...auth, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 'init',
-      method: 'initialize',
-      params: { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'raw-frames' } },
-    }),
-  });
-  await response.json();
-  const session = response.headers.get('orchflow-session');
-  if (!session) throw new Error('no session');
-  const headers = { ...auth, 'Orchflow-Session': session };
-  onTestFinished(async () => {
-    await fetch(`${url}/v1/rpc`, { method: 'DELETE', headers }).catch(() => undefined);
-  });
-  const post = async (message: unknown) => {
-    const answer = await fetch(`${url}/v1/rpc`, {
-      method: 'POST',
-      headers: { ...headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify(message),
-    });
-    await answer.arrayBuffer();
-    expect(answer.status).toBe(202);
-  };
-  return { headers, granted: response.headers.get('orchflow-events'), post };
-}
-
-/** Opens the event stream; resolves with its content type and its events, parsed as frames. */
-async function openFrames(url: string, headers: Record<string, string>) {
-  const controller = new AbortController();
-  onTestFinished(() => controller.abort());
-  const response = await fetch(`${url}/v1/rpc`, { headers, signal: controller.signal });
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  }
-  const events = readFrames(chunks());
-  return {
-    contentType: response.headers.get('content-type'),
-    next: async () => {
-      const { value, done } = await events.next();
-      if (done) throw new Error('the stream ended');
-      return value;
-    },
-    cut: () => controller.abort(),
-  };
-}
+import { createSession, openEvents } from './http-frames-harness';
+import { startHttp } from './transport-harness';
 
 const ping = (id: number) => ({ jsonrpc: '2.0', id, method: '$/ping', params: {} });
 
@@ -75,7 +17,7 @@ describe('HTTP session events as frames', () => {
     const { url } = await startHttp();
     const session = await createSession(url, 'frames');
     expect(session.granted).toBe('frames');
-    const stream = await openFrames(url, session.headers);
+    const stream = await openEvents(url, session.headers);
     expect(stream.contentType).toBe('application/vnd.orchflow.events');
 
     await session.post({
@@ -118,7 +60,7 @@ describe('HTTP session events as frames', () => {
 
     // Resuming after the last id read: the next event is the one after it, whatever came meanwhile.
     await session.post(ping(4));
-    const resumed = await openFrames(url, { ...session.headers, 'Last-Event-ID': lastId });
+    const resumed = await openEvents(url, { ...session.headers, 'Last-Event-ID': lastId });
     const after = await resumed.next();
     expect(after.type).toBe('message');
     expect(Number((after as { id: string }).id)).toBe(Number(lastId) + 1);
@@ -127,11 +69,11 @@ describe('HTTP session events as frames', () => {
   it('end a resume the server no longer holds with an error frame', async () => {
     const { url } = await startHttp({ replayBufferBytes: 256 });
     const session = await createSession(url, 'frames');
-    const stream = await openFrames(url, session.headers);
+    const stream = await openEvents(url, session.headers);
     for (let id = 1; id <= 20; id++) await session.post(ping(id));
     for (let id = 1; id <= 20; id++) await stream.next();
     stream.cut();
-    const resumed = await openFrames(url, { ...session.headers, 'Last-Event-ID': '1' });
+    const resumed = await openEvents(url, { ...session.headers, 'Last-Event-ID': '1' });
     const ended = await resumed.next();
     expect(ended.type).toBe('error');
     expect((ended as { error: { message: string } }).error.message).toContain('no longer held');
@@ -216,6 +158,28 @@ describe("the client's frame reader", () => {
     }
     const bytes = [...frames].map((byte) => Uint8Array.of(byte));
     expect(await read(bytes)).toBe(whole);
+  });
+
+  it('copies a frame that spans chunks, and only it: the frames after it stay views', async () => {
+    const first = messageFrame(output, 1);
+    const second = messageFrame({ ...output, params: { ...output.params, offset: 24 } }, 2);
+    // The second chunk has memory of its own: the end of the first frame, then the whole second.
+    const tail = new Uint8Array(first.length - 5 + second.length);
+    tail.set(first.subarray(5));
+    tail.set(second, first.length - 5);
+    const bytes: Uint8Array[] = [];
+    for await (const event of readFrames(
+      (async function* () {
+        yield first.subarray(0, 5);
+        yield tail;
+      })(),
+    )) {
+      const params = (event as { message: { params: object } }).message.params;
+      bytes.push(lazyBytesOf(params) as Uint8Array);
+    }
+    expect(bytes.map((b) => new TextDecoder().decode(b))).toEqual([output.params.data, output.params.data]);
+    expect(bytes[0]?.buffer).not.toBe(tail.buffer);
+    expect(bytes[1]?.buffer).toBe(tail.buffer);
   });
 
   it('skips a kind it does not know, and its id', async () => {

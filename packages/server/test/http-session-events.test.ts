@@ -12,8 +12,10 @@ const encode = () => EVENT;
 /** A buffer whose visits are counted, as the session's stream pump drives it. */
 function counted(limits = { maxPendingBytes: 16 * 1024 * 1024, replayBytes: 4 * 1024 * 1024 }) {
   let visits = 0;
-  const events = new SessionEvents(limits, () => {
-    visits++;
+  const events = new SessionEvents(limits, {
+    visit: () => {
+      visits++;
+    },
   });
   /** Appends `n` events and writes each as it comes; resolves with the visits that took. */
   const pump = async (n: number): Promise<number> => {
@@ -73,5 +75,79 @@ describe('SessionEvents bookkeeping', () => {
       ...Array(6).fill('rejected'),
     ]);
     expect(events.at(5_011)).toBeUndefined();
+  });
+});
+
+describe('SessionEvents memory release', () => {
+  /** A buffer of 64-byte events holding `window` written ones, with its releases listed. */
+  function releasing(window: number, maxPendingBytes = 1024) {
+    const released: number[] = [];
+    const blocks = new Map<Uint8Array, number>();
+    const events = new SessionEvents(
+      { maxPendingBytes, replayBytes: window * 64 },
+      { release: (block) => released.push(blocks.get(block) as number) },
+    );
+    const append = () =>
+      events.append((id) => {
+        const block = new Uint8Array(64);
+        blocks.set(block, id);
+        return block;
+      });
+    return { events, released, append };
+  }
+
+  it('gives an event back once it left the replay window and its write is done, once', () => {
+    const { events, released, append } = releasing(2);
+    for (let i = 0; i < 4; i++) void append();
+    // Event 1 is written (its write done at once), 2's write is still under way when 3 and 4 are.
+    const first = events.lend(1);
+    first?.done();
+    events.markWritten(1);
+    const second = events.lend(2);
+    events.markWritten(2);
+    for (const id of [3, 4]) {
+      events.lend(id)?.done();
+      events.markWritten(id);
+    }
+    // 1 and 2 left the window; 2 stays out of the pool while its socket may read it.
+    expect(events.at(2)).toBeUndefined();
+    expect(released).toEqual([1]);
+    second?.done();
+    second?.done();
+    first?.done();
+    expect(released).toEqual([1, 2]);
+  });
+
+  it('keeps events in the window, and events lent to two writes until both are done', () => {
+    const { events, released, append } = releasing(8);
+    void append();
+    // A stream replaced mid-write: the old and the new one both write event 1.
+    const old = events.lend(1);
+    const replacement = events.lend(1);
+    events.markWritten(1);
+    replacement?.done();
+    for (let i = 0; i < 12; i++) {
+      void append();
+      events.markWritten(i + 2);
+    }
+    // Written, but held for resume: 2…5 went (4 events over the window), 1 waits for `old`.
+    expect(released).toEqual([2, 3, 4, 5]);
+    old?.done();
+    expect(released).toEqual([2, 3, 4, 5, 1]);
+  });
+
+  it('gives back what a close drops and what a full buffer refuses, not what a write holds', async () => {
+    const { events, released, append } = releasing(8, 3 * 64);
+    const pending = [append(), append(), append()];
+    // The fourth is over the pending budget: refused, and its memory comes straight back.
+    expect(() => append()).toThrow(OrchflowError);
+    expect(released).toEqual([4]);
+    const writing = events.lend(3);
+    events.close();
+    await Promise.allSettled(pending);
+    expect(released).toEqual([4, 1, 2]);
+    writing?.done();
+    expect(released).toEqual([4, 1, 2, 3]);
+    expect(events.lend(3)).toBeUndefined();
   });
 });

@@ -57,10 +57,15 @@ export async function* readFrames(body: AsyncIterable<Uint8Array>): AsyncGenerat
       pendingBytes += chunk.length;
       if (needed === undefined && pendingBytes >= 4) needed = 4 + lengthAt(firstBytes(pending, 4), 0);
       if (needed === undefined || pendingBytes < needed) continue;
-      buffer = joined(pending);
+      // Only the frame is copied: the rest of this chunk stays a view, as frames within a chunk do.
+      const end = chunk.length - (pendingBytes - needed);
+      pending[pending.length - 1] = chunk.subarray(0, end);
+      const event = frameEvent(joined(pending));
       pending = [];
       pendingBytes = 0;
       needed = undefined;
+      if (event) yield event;
+      buffer = chunk.subarray(end);
     }
     let at = 0;
     while (buffer.length - at >= 4) {

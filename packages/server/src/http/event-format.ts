@@ -3,6 +3,8 @@
 // (`POST /v1/rpc?events=frames`).
 // The format is the session's, fixed at its start: events are encoded once, when sent, and kept
 // as bytes for replay.
+
+import type { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import {
   EVENT_FORMAT_QUERY,
@@ -23,8 +25,11 @@ export interface EventFormat {
   opening: string | Uint8Array;
   /** Written while the stream is idle. */
   keepAlive: string | Uint8Array;
-  /** The event of `message`, numbered `id`. */
-  event(message: JsonRpcMessage, id: number): Uint8Array;
+  /**
+   * The event of `message`, numbered `id`; `alloc` may supply the memory of a large one (a
+   * `FramePool`'s `take`, whose memory is reused once the event is released).
+   */
+  event(message: JsonRpcMessage, id: number, alloc?: (size: number) => Buffer): Uint8Array;
   /** The last thing written before a stream ends for `error`. */
   error(error: OrchflowErrorJson): string | Uint8Array;
 }
@@ -36,7 +41,7 @@ export const SSE_EVENTS: EventFormat = {
   // The reconnection delay for EventSource-like readers; it also sends the head at once.
   opening: 'retry: 1000\n\n',
   keepAlive: ': keep-alive\n\n',
-  event: (message, id) => sseEventBytes(undefined, message, id),
+  event: (message, id, alloc) => sseEventBytes(undefined, message, id, alloc),
   error: (error) => sseEvent('error', error),
 };
 

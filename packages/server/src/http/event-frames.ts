@@ -22,12 +22,21 @@ import {
 } from '@orchflow/protocol';
 import { encodeBinaryOutput } from '../ws/binary-output';
 
-/** The frame of one outgoing message numbered `id`, in memory of its own (events are kept for replay). */
-export function messageFrame(message: JsonRpcMessage, id: number): Buffer {
+/**
+ * The frame of one outgoing message numbered `id`. An output frame is built in memory from `alloc`
+ * (by default memory of its own: events are kept for replay); the session passes its frame pool's,
+ * and gives the frame back once it left the replay window (session-events.ts).
+ */
+export function messageFrame(
+  message: JsonRpcMessage,
+  id: number,
+  alloc: (size: number) => Buffer = Buffer.allocUnsafeSlow,
+): Buffer {
   let block: Buffer | undefined;
-  // The output frame is built straight behind the room left for the head.
+  // The output frame is built straight behind the room left for the head; `block` itself (the
+  // pool's own object) is what the session gives back.
   const output = encodeBinaryOutput(message, (size) => {
-    block = Buffer.allocUnsafeSlow(HEAD_BYTES + size);
+    block = alloc(HEAD_BYTES + size);
     return block.subarray(HEAD_BYTES);
   });
   if (output && block) return writeHead(block, EventFrameKind.output, id);

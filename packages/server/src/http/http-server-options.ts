@@ -88,7 +88,11 @@ export interface HttpServerOptions extends ChannelServerSource {
   maxInFlight?: number;
   /** Bytes of events waiting for a session's stream before the session is dropped. Default 16 MiB (as WebSocket). */
   maxBufferedBytes?: number;
-  /** Bytes of written events each session keeps for `Last-Event-ID` resume. Default 4 MiB. */
+  /**
+   * Bytes of written events each session keeps for `Last-Event-ID` resume. Default 4 MiB. Large
+   * output events sit in reused 96 KiB buffers, so the memory held is up to twice this (about 1.5×
+   * for streamed output).
+   */
   replayBufferBytes?: number;
   serverInfo?: ServerInfo;
   /**

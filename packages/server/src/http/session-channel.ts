@@ -17,6 +17,7 @@ import {
   type RequestId,
 } from '@orchflow/protocol';
 import { InFlightLimit } from '../limits/in-flight-limit';
+import { framePool } from '../ws/frame-pool';
 import type { TrafficObserver } from '../ws/terminal-leases';
 import type { EventFormat } from './event-format';
 import { type SessionEventLimits, SessionEvents } from './session-events';
@@ -53,7 +54,9 @@ export class HttpSessionChannel implements IpcChannel {
   private stream: Stream | undefined;
 
   constructor(private readonly options: HttpSessionChannelOptions) {
-    this.events = new SessionEvents(options);
+    // Output events (frames or SSE) are built in pooled memory (event-frames.ts, sse-events.ts),
+    // given back once written and out of the replay window.
+    this.events = new SessionEvents(options, { release: (block) => framePool.give(block) });
     this.inFlight = new InFlightLimit(options.maxInFlight);
   }
 
@@ -97,7 +100,7 @@ export class HttpSessionChannel implements IpcChannel {
       return Promise.resolve();
     }
     try {
-      return this.events.append((id) => this.options.eventFormat.event(message, id));
+      return this.events.append((id) => this.options.eventFormat.event(message, id, takeFrame));
     } catch (error) {
       if (error instanceof FrameTooLargeError) return Promise.reject(error);
       if (isOrchflowError(error)) this.options.onOverloaded(error);
@@ -186,18 +189,21 @@ export class HttpSessionChannel implements IpcChannel {
   private async pump(stream: Stream, from: number): Promise<void> {
     let cursor = from;
     while (this.stream === stream && !this.closed) {
-      const event = this.events.at(cursor);
+      // Lent for the write: the event's memory is not reused while the socket may still read it.
+      const event = this.events.lend(cursor);
       if (!event) {
         await this.events.appended();
         continue;
       }
-      await stream.writer.write(event.block);
+      await stream.writer.write(event.block, event.done);
       if (this.stream !== stream || stream.writer.ended) return;
       this.events.markWritten(cursor);
       cursor++;
     }
   }
 }
+
+const takeFrame = (size: number) => framePool.take(size);
 
 /** The id of a single response (not a request, notification or batch). */
 function responseId(message: JsonRpcMessage): RequestId | undefined {

@@ -10,6 +10,10 @@
 // first unwritten id) and a head index (the oldest held) make each event's bookkeeping O(1)
 // amortised. Walking the held events from the start for every event written cost ~10x the CPU
 // once the replay window held ~50k small events (a `$/ping` flood).
+// An event's memory may be handed back for reuse (`release`) once it left the replay window and
+// no socket still writes it: a stream lends an event for each write (`lend`). Without reuse every
+// output frame outlived a few scavenges in the window, so its ArrayBuffer was freed only by a full
+// GC, and streaming 256 MiB ran ~55 mark-compacts (docs/performance.md, issue #12).
 import { ChannelClosedError, ErrorCode, FrameTooLargeError, OrchflowError } from '@orchflow/protocol';
 
 /** Limits of a {@link SessionEvents}. */
@@ -33,9 +37,32 @@ export interface SessionEvent {
  */
 export type SessionEventVisitor = (id: number) => void;
 
+/** Hooks of a {@link SessionEvents}. */
+export interface SessionEventHooks {
+  /** See {@link SessionEventVisitor}. */
+  visit?: SessionEventVisitor;
+  /**
+   * Takes back an event's bytes once nothing reads them any more: the event left the buffer and
+   * every write that was lent it is done. Called at most once per event.
+   */
+  release?: (block: Uint8Array) => void;
+}
+
+/** An event lent to a stream's write; `done` once the socket no longer reads its bytes. */
+export interface LentEvent extends SessionEvent {
+  /** Ends the loan (idempotent). Never called: the bytes are simply never reused. */
+  done(): void;
+}
+
 interface Entry extends SessionEvent {
   resolve(): void;
   reject(error: Error): void;
+  /** Writes of this event not done yet. */
+  lent: number;
+  /** True once the event left the buffer (trimmed, or the buffer closed). */
+  dropped: boolean;
+  /** True once its bytes went to `release`. */
+  released: boolean;
 }
 
 // Trimmed slots are dropped from the front of the array once there are this many and they are
@@ -56,10 +83,16 @@ export class SessionEvents {
   private wake: (() => void) | undefined;
   private closeError: Error | undefined;
 
+  private readonly visit: SessionEventVisitor | undefined;
+  private readonly release: ((block: Uint8Array) => void) | undefined;
+
   constructor(
     private readonly limits: SessionEventLimits,
-    private readonly visit?: SessionEventVisitor,
-  ) {}
+    hooks: SessionEventHooks = {},
+  ) {
+    this.visit = hooks.visit;
+    this.release = hooks.release;
+  }
 
   /**
    * Adds an event; the promise resolves once a stream wrote it. Throws Overloaded when pending
@@ -72,8 +105,12 @@ export class SessionEvents {
     const bytes = block.byteLength;
     // One event past the whole budget says nothing about the client's reading: it is refused on
     // its own (its requests are answered PayloadTooLarge) and the session goes on.
-    if (bytes > this.limits.maxPendingBytes) throw new FrameTooLargeError(bytes, this.limits.maxPendingBytes);
+    if (bytes > this.limits.maxPendingBytes) {
+      this.release?.(block);
+      throw new FrameTooLargeError(bytes, this.limits.maxPendingBytes);
+    }
     if (this.pendingBytes + bytes > this.limits.maxPendingBytes) {
+      this.release?.(block);
       throw new OrchflowError(
         ErrorCode.Overloaded,
         `The client is not reading its event stream: more than ${this.limits.maxPendingBytes} bytes wait for it`,
@@ -82,7 +119,7 @@ export class SessionEvents {
     this.nextId++;
     this.pendingBytes += bytes;
     const written = new Promise<void>((resolve, reject) => {
-      this.entries.push({ id, block, resolve, reject });
+      this.entries.push({ id, block, resolve, reject, lent: 0, dropped: false, released: false });
     });
     this.wake?.();
     return written;
@@ -92,6 +129,24 @@ export class SessionEvents {
   at(id: number): SessionEvent | undefined {
     if (id < this.firstHeld || id >= this.nextId) return undefined;
     return this.entries[this.slot(id)];
+  }
+
+  /**
+   * The event `id` for a stream to write, if it is held: its bytes are not released before the
+   * loan's `done`, even if the event leaves the replay window meanwhile.
+   */
+  lend(id: number): LentEvent | undefined {
+    const entry = this.at(id) as Entry | undefined;
+    if (!entry) return undefined;
+    entry.lent++;
+    let returned = false;
+    const done = (): void => {
+      if (returned) return;
+      returned = true;
+      entry.lent--;
+      this.releaseIfFree(entry);
+    };
+    return { id: entry.id, block: entry.block, done };
   }
 
   /** Resolves once an event after the current last one was appended, or the buffer closed. */
@@ -155,6 +210,7 @@ export class SessionEvents {
     // The pending events are the last ones held, from the cursor on.
     for (let index = this.slot(this.firstUnwritten); index < this.entries.length; index++)
       this.entries[index]?.reject(error);
+    for (let index = this.head; index < this.entries.length; index++) this.drop(this.entries[index] as Entry);
     this.entries = [];
     this.head = 0;
     this.firstUnwritten = this.nextId;
@@ -179,10 +235,23 @@ export class SessionEvents {
       this.entries[this.head] = undefined;
       this.head++;
       this.writtenBytes -= entry.block.byteLength;
+      this.drop(entry);
     }
     if (this.head >= COMPACT_AFTER && this.head * 2 >= this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** The event left the buffer: its bytes go back once no write holds them. */
+  private drop(entry: Entry): void {
+    entry.dropped = true;
+    this.releaseIfFree(entry);
+  }
+
+  private releaseIfFree(entry: Entry): void {
+    if (!entry.dropped || entry.lent > 0 || entry.released || !this.release) return;
+    entry.released = true;
+    this.release(entry.block);
   }
 }

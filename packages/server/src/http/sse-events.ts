@@ -11,11 +11,17 @@ export function sseEvent(name: string | undefined, data: unknown, id?: number): 
 
 /**
  * {@link sseEvent} as UTF-8 bytes, encoded piece by piece: joining a long event's JSON to its
- * head first would copy it once more as text.
+ * head first would copy it once more as text. An output event's memory comes from `alloc` (a
+ * session passes its frame pool's, see event-frames.ts).
  */
-export function sseEventBytes(name: string | undefined, data: unknown, id?: number): Buffer {
+export function sseEventBytes(
+  name: string | undefined,
+  data: unknown,
+  id?: number,
+  alloc: (size: number) => Buffer = Buffer.allocUnsafeSlow,
+): Buffer {
   const head = sseHead(name, id);
-  const raw = rawOutputEvent(head, data);
+  const raw = rawOutputEvent(head, data, alloc);
   if (raw) return raw;
   const json = JSON.stringify(data);
   const headBytes = Buffer.byteLength(head);
@@ -39,7 +45,7 @@ let scratch = Buffer.allocUnsafeSlow(64 * 1024);
  * (`rawOutputOf`), with `data` written from them (see json-utf8.ts) instead of decoded, escaped and
  * encoded again; undefined for any other message. The JSON has `data` last; readers parse it.
  */
-function rawOutputEvent(head: string, message: unknown): Buffer | undefined {
+function rawOutputEvent(head: string, message: unknown, alloc: (size: number) => Buffer): Buffer | undefined {
   const { method, params } = (message ?? {}) as Partial<{ method: unknown; params: unknown }>;
   if (method !== 'terminal.output' || typeof params !== 'object' || params === null) return undefined;
   const bytes = rawOutputOf(params);
@@ -64,8 +70,8 @@ function rawOutputEvent(head: string, message: unknown): Buffer | undefined {
   at = writeJsonUtf8(bytes, out, at);
   at += out.write('}}\n\n', at, 'latin1');
   if (scratch.length > SCRATCH_KEPT_BYTES) scratch = Buffer.allocUnsafeSlow(64 * 1024);
-  // Its own memory (see sseEventBytes): the scratch is reused by the next event.
-  const event = Buffer.allocUnsafeSlow(at);
+  // Memory of its own (see sseEventBytes) or the pool's: the scratch is reused by the next event.
+  const event = alloc(at);
   event.set(out.subarray(0, at));
   return event;
 }

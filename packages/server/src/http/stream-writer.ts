@@ -23,11 +23,20 @@ export class StreamWriter {
     return this.response.destroyed || this.response.writableEnded;
   }
 
-  /** Writes `text` (or its UTF-8 bytes); resolves once the socket took it (drained) or closed. */
-  async write(text: string | Uint8Array): Promise<void> {
+  /**
+   * Writes `text` (or its UTF-8 bytes); resolves once the socket took it (drained) or closed.
+   * `flushed` is called once the socket no longer reads the bytes (written to the kernel, failed,
+   * or never written because the response had ended) — possibly never, if the response is torn
+   * down mid-write: memory reused after it must not be reused without it.
+   */
+  async write(text: string | Uint8Array, flushed?: () => void): Promise<void> {
     while (this.waiting) await this.waiting;
     const response = this.response;
-    if (this.ended || response.write(text)) return;
+    if (this.ended) {
+      flushed?.();
+      return;
+    }
+    if (flushed ? response.write(text, () => flushed()) : response.write(text)) return;
     this.waiting = new Promise<void>((resolve) => {
       const done = (): void => {
         response.off('drain', done);
