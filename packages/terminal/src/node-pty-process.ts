@@ -30,7 +30,10 @@ export function spawnNodePty(request: PtySpawnRequest): PtyProcess {
     pid: pty.pid,
     write: (data) => pty.write(typeof data === 'string' ? data : Buffer.from(data)),
     resize: (cols, rows) => pty.resize(cols, rows),
-    pause: () => pty.pause(),
+    // Not once the process exited: its last output is then read to the end (PtyDrain).
+    pause: () => {
+      if (!drain?.draining) pty.pause();
+    },
     resume: () => pty.resume(),
     onData: (listener) => {
       // encoding: null makes node-pty hand out Buffers (its typings only know strings).

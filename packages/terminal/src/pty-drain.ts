@@ -4,7 +4,9 @@
 // the master never reaches EOF while output is queued. When the child has exited (node-pty tears
 // its socket down; the spawner reports the exit), we first write a sentinel through our slave fd
 // and wait for it to come out of the master: a PTY keeps order, so everything the child wrote has
-// been read by then. This also covers a terminal whose reading is paused at exit: draining resumes it.
+// been read by then. This also covers a terminal whose reading is paused at exit: draining resumes it,
+// and a pause asked for while it drains (a subscriber falling behind on the last chunks) is not
+// applied: it would leave the rest, and the sentinel, unread until the timeout.
 //
 // `_pty` (the slave's path) and `_socket` are node-pty's private fields (1.1.0, 1.2.0-beta.15). When
 // a node-pty release changes them, the drain cannot be installed: the PTY then works with
@@ -94,6 +96,15 @@ export class PtyDrain {
     const destroy = socket.destroy.bind(socket);
     socket.destroy = (error?: Error) => drain.run(() => destroy(error));
     return drain;
+  }
+
+  /**
+   * True from the process's exit on (once {@link run} was called): the PTY must then be read to
+   * its end, so a pause (a slow subscriber's backpressure, the user's `pause()`) no longer stops
+   * reading. What is left is bounded by the kernel's PTY buffer.
+   */
+  get draining(): boolean {
+    return this.finish !== undefined;
   }
 
   /**

@@ -4,6 +4,7 @@
 import { spawn } from 'node-pty';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Terminal } from '../src/index';
+import { spawnNodePty } from '../src/node-pty-process';
 import { PtyDrain, ptyDrainStats } from '../src/pty-drain';
 
 describe('PtyDrain', () => {
@@ -29,6 +30,30 @@ describe('PtyDrain', () => {
     // Read through the drain as the terminal does, so the kill below drains at once.
     pty.onData((data) => drain?.filter(data as unknown as Buffer));
     expect(ptyDrainStats()).toMatchObject({ drained: before.drained + 1, undrained: before.undrained });
+  });
+
+  it('reads the last output to its end when a pause comes while it drains (in-process node-pty)', async () => {
+    // As test/spawner.test.ts's: a reader that pauses on every chunk for 3 s, a program that
+    // writes 20 000 bytes and exits during the first pause.
+    const pty = spawnNodePty({
+      file: '/bin/sh',
+      args: ['-c', 'head -c 20000 /dev/zero | tr "\\0" x; exit 0'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      cwd: '/',
+      cols: 80,
+      rows: 24,
+      nonce: 'n',
+      dir: '/tmp',
+    });
+    const exited = new Promise((resolve) => pty.onExit(resolve));
+    let xs = 0;
+    pty.onData((bytes) => {
+      xs += Buffer.from(bytes).toString('latin1').split('x').length - 1;
+      pty.pause();
+      setTimeout(() => pty.resume(), 3000).unref();
+    });
+    expect(await exited).toEqual({ exitCode: 0, signal: null });
+    expect(xs).toBe(20_000);
   });
 
   it('is installed on every terminal Terminal.spawn starts', async () => {

@@ -208,6 +208,25 @@ describe('orchflow-spawner', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  it('reads the last output to its end when a pause comes while it drains at exit', async () => {
+    // A reader that pauses on every chunk and resumes 3 s later (a subscriber falling behind):
+    // the program writes 20 000 bytes (the kernel holds what is not read yet) and exits during
+    // the first pause; the drain then reads on, and the pause each drained chunk asks for must
+    // not stop it short of the end (it did: the drain's 2 s timeout ended it, the rest lost).
+    const { pty, exit } = await start(
+      request('/bin/sh', ['-c', 'head -c 20000 /dev/zero | tr "\\0" x; exit 0']),
+      false,
+    );
+    let xs = 0;
+    pty.onData((bytes) => {
+      xs += Buffer.from(bytes).toString('latin1').split('x').length - 1;
+      pty.pause();
+      setTimeout(() => pty.resume(), 3000).unref();
+    });
+    expect(await exit).toEqual({ exitCode: 0, signal: null });
+    expect(xs).toBe(20_000);
+  });
+
   it('drains terminals whose output was stopped (Ctrl-S) at exit without holding threads of the pool', async () => {
     const runs = await Promise.all(
       [1, 2, 3, 4, 5].map(async () => {

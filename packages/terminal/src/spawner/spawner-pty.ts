@@ -110,7 +110,7 @@ export async function spawnThroughSpawner(
     pid,
     write: (data) => side.write(data),
     resize: (cols, rows) => side.resize(cols, rows),
-    pause: () => side.socket.pause(),
+    pause: () => side.pause(),
     resume: () => side.socket.resume(),
     onData: (listener) => side.listen(listener),
     onExit: (listener) => {
@@ -142,6 +142,11 @@ class MasterSide {
     this.drain = new PtyDrain(() => this.read(), drainFd, createNonce());
     // EIO once no slave is open any more; the exit comes from the spawner either way.
     this.socket.on('error', () => undefined);
+  }
+
+  /** Stops reading, unless the process has exited: its last output is then read to the end. */
+  pause(): void {
+    if (!this.drain.draining) this.socket.pause();
   }
 
   listen(listener: (bytes: Uint8Array) => void): void {
