@@ -44,94 +44,21 @@ export type { NodeOrchflowClient };
 /** A connection to an orchflow server; the same API over every transport. */
 export type OrchflowClient = BaseClient;
 
-// Cluster router: a whole orchflow cluster as one IpcChannel (placement, routing, fan-out)
-export { DEFAULT_ROUTER_BACKLOG_BYTES } from './cluster/backlog';
-export {
-  ClusterChannel,
-  type ClusterChannelOptions,
-  DEFAULT_FAN_OUT_TIMEOUT_MS,
-  DEFAULT_NODE_CONNECT_TIMEOUT_MS,
-} from './cluster/cluster-channel';
-export { defaultNodeCapabilities, NODE_DEFAULT_FEATURES, UNVERIFIED_PRINCIPAL } from './cluster/defaults';
+// The whole cluster over NATS as one client (`OrchflowClient.nats`), its options and the cluster's
+// error data. The router, node sessions and directory it is built from are @orchflow/client/internal.
 export type { UnavailableReason } from './cluster/errors';
-export type { ClusterLinkEvent, ClusterLinkNode, ClusterLinks, ClusterNodeInfo } from './cluster/links';
 export { CLUSTER_FEATURE } from './cluster/merge';
 // Everything the root entry exports (errors and their checks, RemoteTerminal, options and event
 // types…), so a Node program imports from this entry alone; its own OrchflowClient above wins.
 export * from './index';
-// orchflow cluster over NATS: names, announcements, chunking, sessions with one node, the node
-// directory. The NATS client modules are loaded with `import()` only when one of these connects.
-export {
-  DEFAULT_NODE_TTL_MS,
-  isLive,
-  MAX_NODE_TTL_MS,
-  type NodeAnnouncement,
-  NodeAnnouncementSchema,
-  parseAnnouncement,
-} from './nats/announcement';
-export {
-  CHUNK_HEADROOM_BYTES,
-  ChunkAssembler,
-  type ChunkPart,
-  COUNTED_WHOLE_MESSAGE_BYTES,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  type ReassemblyBudget,
-  splitMessage,
-} from './nats/chunking';
-// The whole cluster over NATS as one client (`OrchflowClient.nats`) and the router's NATS links
 export {
   connectNatsCluster,
   type NatsClusterClientOptions,
   NatsClusterClientOptionsSchema,
 } from './nats/cluster-client';
-export { NatsClusterLinks, type NatsClusterLinksOptions } from './nats/cluster-links';
-export {
-  connectNats,
-  loadNats,
-  type NatsConnectOptions,
-  NatsConnectOptionsSchema,
-  type NatsModule,
-  parseNatsOptions,
-} from './nats/connect';
-export {
-  ClusterDirectory,
-  type ClusterDirectoryEvents,
-  type ClusterDirectoryOptions,
-  DEFAULT_BUCKET_CHECK_INTERVAL_MS,
-  type NodeLostReason,
-  openNodesBucket,
-} from './nats/directory';
-export {
-  AckCounter,
-  DEFAULT_FLOW_WINDOW_BYTES,
-  MAX_FLOW_WINDOW_BYTES,
-  MIN_FLOW_WINDOW_BYTES,
-  SendWindow,
-} from './nats/flow-window';
-export { connectNatsNode, type NatsAuthOptions, type NatsNodeClientOptions } from './nats/node-client';
-export {
-  DEFAULT_SESSION_OPEN_TIMEOUT_MS,
-  DEFAULT_SESSION_TTL_MS,
-  type NodeSessionOptions,
-  openNodeSession,
-  watchConnection,
-} from './nats/session-channel';
-export { NatsSessionChannel, type NatsSessionChannelOptions, SESSION_HEADER } from './nats/session-wire';
-export {
-  ACK_HEADER,
-  CHUNK_HEADER,
-  CLOSE_HEADER,
-  CLUSTER_NAME_PATTERN,
-  type ClusterSubjects,
-  checkClusterName,
-  checkNodeId,
-  clusterSubjects,
-  DEFAULT_CLUSTER_NAME,
-  KEEPALIVE_HEADER,
-  NODE_ID_PATTERN,
-  nodeIdFromHostname,
-  nodeOfTerminal,
-} from './nats/subjects';
+export type { NatsConnectOptions } from './nats/connect';
+export type { NatsAuthOptions } from './nats/node-client';
+export { DEFAULT_CLUSTER_NAME } from './nats/subjects';
 // HTTP sessions over `node:http` (what `OrchflowClient.http` uses here; also for custom wrappers)
 export { createNodeHttpExchange } from './transports/http-node-exchange';
 export { connectStdio, type StdioClientOptions } from './transports/stdio';

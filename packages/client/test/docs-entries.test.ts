@@ -1,5 +1,6 @@
 // The API reference (typedoc, `pnpm run docs`) documents every entry point the package exports:
-// `@orchflow/client` and `@orchflow/client/node` (connectStdio, StdioClientOptions, …).
+// `@orchflow/client` and `@orchflow/client/node` (connectStdio, StdioClientOptions, …). The
+// `./internal` entry (what @orchflow/server composes) is not public API and stays out of it.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ const json = (file: string) => JSON.parse(readFileSync(join(packageRoot, file), 
 
 it('gives typedoc an entry point for every export of package.json', () => {
   const exported = Object.entries(json('package.json').exports as Record<string, unknown>)
-    .filter(([subpath]) => subpath !== './package.json')
+    .filter(([subpath]) => subpath !== './package.json' && subpath !== './internal')
     .map(([subpath]) => (subpath === '.' ? 'src/index.ts' : `src/${subpath.slice(2)}.ts`))
     .sort();
   expect(exported).toEqual(['src/index.ts', 'src/node.ts']);

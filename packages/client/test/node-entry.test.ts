@@ -20,3 +20,20 @@ it('leaves the root OrchflowClient without the Node-only constructors', () => {
   // The rest is inherited unchanged.
   expect(NodeClient.fromChannel).toBe(RootClient.fromChannel);
 });
+
+it('keeps the cluster building blocks out of the public Node entry', async () => {
+  const nodeEntry: Record<string, unknown> = await import('../src/node');
+  const internal: Record<string, unknown> = await import('../src/internal');
+  // What a program needs for a cluster stays public; what the server composes a node from does not.
+  expect(typeof nodeEntry.connectNatsCluster).toBe('function');
+  for (const name of [
+    'ClusterChannel',
+    'ClusterDirectory',
+    'openNodeSession',
+    'connectNatsNode',
+    'splitMessage',
+  ]) {
+    expect(nodeEntry[name]).toBeUndefined();
+    expect(internal[name]).toBeDefined();
+  }
+});

@@ -2,7 +2,7 @@
 // request timeout (5 s), and a heartbeat comes every `ttlMs / 3`: puts must not pile up behind
 // one another, a mere outage must not make the node re-create the bucket (only a missing stream
 // does), and the announcement is put again once the server is back.
-import { openNodesBucket, parseAnnouncement } from '@orchflow/client/node';
+import { openNodesBucket, parseAnnouncement } from '@orchflow/client/internal';
 import { Orchestrator } from '@orchflow/core';
 import { DirectBackend } from '@orchflow/mux';
 import { PROTOCOL_VERSION } from '@orchflow/protocol';

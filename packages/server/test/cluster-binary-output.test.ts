@@ -2,7 +2,7 @@
 // byte, the header length's high byte, is 0) when the client asks, and as JSON otherwise; either way the client reads
 // exactly the bytes the terminal printed, multi-byte characters included. A third connection
 // watches the client inboxes to see which form actually crossed NATS.
-import { connectNatsNode } from '@orchflow/client/node';
+import { connectNatsNode } from '@orchflow/client/internal';
 import { describe, expect, it } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';

@@ -1,7 +1,7 @@
 // `orchflow node` as a real process (the CLI from source, as the built bin runs it) on a real
 // nats-server: usage errors exit 2, refused NATS credentials exit 1 with a clear line, a node
 // killed with SIGKILL is reported lost within its TTL, SIGTERM stops it gracefully.
-import { ClusterDirectory, connectNatsNode } from '@orchflow/client/node';
+import { ClusterDirectory, connectNatsNode } from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type NodeFlags, runNode } from '../src/cli/node';

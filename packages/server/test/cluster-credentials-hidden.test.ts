@@ -10,9 +10,9 @@ import {
   connectNats,
   connectNatsNode,
   NatsClusterLinks,
-  OrchflowClient,
   openNodeSession,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ClusterGateway } from '../src/cluster/gateway';
 import { natsForTest, nodeForTest } from './cluster-harness';

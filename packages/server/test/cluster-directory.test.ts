@@ -5,7 +5,7 @@
 // lost by its TTL whose key is deleted afterwards (forgotten) is reported again, 'deleted'. A bucket
 // deleted while everyone stays connected is noticed and watched anew: the nodes' next heartbeats
 // (into the bucket they create again) and a node started afterwards are seen.
-import { ClusterDirectory, type NodeAnnouncement, openNodesBucket } from '@orchflow/client/node';
+import { ClusterDirectory, type NodeAnnouncement, openNodesBucket } from '@orchflow/client/internal';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
 

@@ -2,7 +2,7 @@
 // the cluster flapped between them. The second now refuses to start, saying why; the first keeps
 // serving. A node that restarts after a crash (its old key still fresh, but no longer
 // heartbeating) still starts.
-import { ClusterDirectory, openNodesBucket } from '@orchflow/client/node';
+import { ClusterDirectory, openNodesBucket } from '@orchflow/client/internal';
 import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';

@@ -8,7 +8,8 @@
 // and executes afterwards.
 import { spawnSync } from 'node:child_process';
 import type { OutputEvent } from '@orchflow/client';
-import { ClusterDirectory, OrchflowClient } from '@orchflow/client/node';
+import { ClusterDirectory } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { tmuxSessionName } from '@orchflow/mux';
 import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';

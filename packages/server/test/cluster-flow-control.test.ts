@@ -12,7 +12,7 @@ import {
   loadNats,
   NatsClusterLinks,
   NatsSessionChannel,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
 import { type JsonRpcMessage, PROTOCOL_VERSION } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';

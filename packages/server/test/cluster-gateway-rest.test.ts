@@ -3,7 +3,7 @@
 // the nodes. The control in the same test: a WebSocket caller through the same gateway that
 // vanishes (socket cut, no `$/shutdown`) loses its terminal once the node's reconnect grace ends —
 // the wait that proves the REST terminal outlived the grace.
-import { ClusterDirectory } from '@orchflow/client/node';
+import { ClusterDirectory } from '@orchflow/client/internal';
 import { PROTOCOL_VERSION } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';

@@ -4,7 +4,7 @@
 // counts toward the login limit; /ui/session shows the principal the node answered; the page's
 // WebSocket (session cookie, own Origin) reaches the cluster as that token, so an agent sees and
 // controls only its own terminals. With no live node a login is 503, never a session.
-import { ClusterDirectory } from '@orchflow/client/node';
+import { ClusterDirectory } from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { cliForTest, tokensFileForTest, waitForStderr } from './cli-run';

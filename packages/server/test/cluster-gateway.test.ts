@@ -3,7 +3,9 @@
 // exactly as they use one server; terminals land on both nodes; listings gather both; the caller's
 // token is checked by the nodes (a wrong one, or none, is refused with the node's Unauthorized,
 // an agent token cannot act as another agent); flags that need a local orchestrator exit 2.
-import { ClusterDirectory, OrchflowClient } from '@orchflow/client/node';
+
+import { ClusterDirectory } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { gatewayOptions } from '../src/cli/serve-cluster';

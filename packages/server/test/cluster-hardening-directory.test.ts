@@ -4,14 +4,15 @@
 //   its last heartbeat; a reader now takes at most MAX_NODE_TTL_MS (10 minutes);
 // - one announced at load 0 is the first asked at `initialize`, and its refusal of the token made
 //   every client's connect fail; the next nodes are now asked.
+
 import {
   ClusterDirectory,
   isLive,
   type NodeAnnouncement,
-  OrchflowClient,
   openNodesBucket,
   parseAnnouncement,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';

@@ -10,9 +10,9 @@ import {
   clusterSubjects,
   loadNats,
   type NatsSessionChannel,
-  OrchflowClient,
   openNodeSession,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator } from '@orchflow/core';
 import { DirectBackend } from '@orchflow/mux';
 import { ErrorCode, isOrchflowError, PROTOCOL_VERSION } from '@orchflow/protocol';

@@ -3,7 +3,9 @@
 //   `sub-1`) but another terminal is dropped, not delivered as that subscription's output or exit;
 // - a node that refuses every caller at `initialize` (a fake node announced at load 0, asked
 //   first) cannot shut the cluster out: the next nodes by load are asked, up to three in all.
-import { ClusterChannel, OrchflowClient } from '@orchflow/client/node';
+
+import { ClusterChannel } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import {
   DirectChannel,
   ErrorCode,

@@ -1,6 +1,6 @@
 // Test helper for cluster nodes: an orchestrator with node-prefixed terminal ids served by a
 // ClusterNode on a real nats-server, stopped when the test ends.
-import { connectNats } from '@orchflow/client/node';
+import { connectNats } from '@orchflow/client/internal';
 import { Orchestrator } from '@orchflow/core';
 import { DirectBackend } from '@orchflow/mux';
 import { onTestFinished } from 'vitest';

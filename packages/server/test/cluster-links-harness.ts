@@ -3,7 +3,12 @@
 // directory and session channels implement in production). A node can be "killed" (it stops
 // answering and the links emit `node-lost`, as the directory does when heartbeats stop),
 // revived, or made to hang (live, but its sessions never open).
-import type { ClusterLinkEvent, ClusterLinkNode, ClusterLinks, ClusterNodeInfo } from '@orchflow/client/node';
+import type {
+  ClusterLinkEvent,
+  ClusterLinkNode,
+  ClusterLinks,
+  ClusterNodeInfo,
+} from '@orchflow/client/internal';
 import { Orchestrator, type ServedChannel, serveChannel, serverCapabilities } from '@orchflow/core';
 import { DirectChannel, type IpcChannel } from '@orchflow/protocol';
 

@@ -4,7 +4,8 @@
 // is `serve --metrics`'s; a gateway's `--metrics` serves the live node count and its connections,
 // read at scrape time, to the metrics token only; misused flags exit 2 with one line.
 import type { ChildProcess } from 'node:child_process';
-import { ClusterDirectory, OrchflowClient } from '@orchflow/client/node';
+import { ClusterDirectory } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseScrape, promtool, sampleSum } from '../../core/test/metrics-scrape';

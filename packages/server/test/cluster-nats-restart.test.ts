@@ -3,14 +3,15 @@
 // reconnecting client opens a new session by itself and keeps its terminal (adopted within the
 // grace period); the node announces itself again once NATS is back, also through a spell of
 // refused credentials, and into a bucket it creates again when the server lost its JetStream store.
+
 import {
   ClusterDirectory,
   clusterSubjects,
   connectNatsNode,
-  type OrchflowClient,
   openNodesBucket,
   parseAnnouncement,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
+import type { OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowLocalError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';

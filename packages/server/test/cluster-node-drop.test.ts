@@ -3,7 +3,9 @@
 // them. Once the node is connected again its clients must learn at once that their sessions are
 // gone, reopen, re-initialize and carry on with the same terminals (kept by the node's reconnect
 // grace), not wait out the session TTL.
-import { connectNats, OrchflowClient } from '@orchflow/client/node';
+
+import { connectNats } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';

@@ -6,7 +6,7 @@
 // open sessions and publish parts by hand.
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNatsNode, loadNats, openNodeSession } from '@orchflow/client/node';
+import { connectNatsNode, loadNats, openNodeSession } from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError, PROTOCOL_VERSION } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';

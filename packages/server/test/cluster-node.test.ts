@@ -7,7 +7,7 @@ import {
   connectNatsNode,
   type NodeAnnouncement,
   parseAnnouncement,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';

@@ -3,7 +3,9 @@
 // made the node act on the cluster's directory for whoever sent the request (a purge of the node
 // bucket was shown). Nodes now answer only non-`$` subjects. Also: a client's `inboxPrefix`
 // reaches its NATS connection, and a node told that prefix (`inboxPrefixes`) serves it.
-import { connectNats, OrchflowClient } from '@orchflow/client/node';
+
+import { connectNats } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, ncForTest, nodeForTest } from './cluster-harness';
 import { TOKENS } from './transport-harness';
@@ -37,7 +39,7 @@ describe('cluster node: where it answers, and per-user inbox prefixes', { timeou
   });
 
   it("passes a client's inboxPrefix to NATS, and only a node told the prefix serves it", async () => {
-    const { openNodeSession } = await import('@orchflow/client/node');
+    const { openNodeSession } = await import('@orchflow/client/internal');
     const nats = await natsForTest();
     await nodeForTest(nats.url, { nodeId: 'n1' });
     await nodeForTest(nats.url, { nodeId: 'n2', inboxPrefixes: ['_INBOX_USERS.alice'] });

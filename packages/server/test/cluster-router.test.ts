@@ -6,7 +6,8 @@
 // back); no node → Unavailable at once; cancellation reaching the right node.
 import { queryObjects, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ClusterChannel, OrchflowClient } from '@orchflow/client/node';
+import { ClusterChannel } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowError, Methods, PROTOCOL_VERSION, RpcPeer } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { InProcessCluster, type TestNodeSpec } from './cluster-links-harness';

@@ -3,7 +3,9 @@
 // reaches it through the cluster router over NATS, exactly as an application would. A "drop" is
 // a real cut of the client's NATS connection (`nc.reconnect()`): the node sessions end, and the
 // client reopens them and resumes its streams by offset.
-import { connectNats, OrchflowClient } from '@orchflow/client/node';
+
+import { connectNats } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { RECONNECT, runConformance, type TransportCase } from '@orchflow/conformance';
 import { onTestFinished } from 'vitest';
 import { TokenAuthenticator } from '../src/auth';

@@ -1,7 +1,7 @@
 // A cluster node's clients (a gateway, or OrchflowClient.nats on another host) are network
 // clients: an InternalError reaches them as what failed and an error id, never the audit log's
 // path, and the node's onError (`orchflow node`'s log, at error level) has the detail under the id.
-import { connectNatsNode } from '@orchflow/client/node';
+import { connectNatsNode } from '@orchflow/client/internal';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { cliForTest } from './cli-run';
 import { natsForTest, nodeForTest } from './cluster-harness';

@@ -9,7 +9,7 @@ import {
   loadNats,
   NatsSessionChannel,
   type ReassemblyBudget,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { natsForTest, nodeForTest } from './cluster-harness';

@@ -10,7 +10,7 @@ import {
   DEFAULT_CLUSTER_NAME,
   MAX_NODE_TTL_MS,
   nodeIdFromHostname,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
 import { TokenAuthenticator } from '../auth';
 import { ClusterNode, DEFAULT_NODE_CAPACITY } from '../cluster/node';
 import { INTERNAL_ERROR_LOG_BURST, logInternalErrors } from '../internal-error-log';

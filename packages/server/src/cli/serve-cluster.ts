@@ -7,7 +7,7 @@
 // served: its logins are judged by the nodes (cluster/gateway-login.ts).
 
 import { OrchflowClient } from '@orchflow/client';
-import { checkClusterName, DEFAULT_CLUSTER_NAME } from '@orchflow/client/node';
+import { checkClusterName, DEFAULT_CLUSTER_NAME } from '@orchflow/client/internal';
 import { DirectChannel, type Principal } from '@orchflow/protocol';
 import type { ClusterGateway, ClusterGatewayOptions } from '../cluster/gateway';
 import { usageError } from './recording-args';

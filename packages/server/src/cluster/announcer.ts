@@ -7,7 +7,7 @@
 // server answers with "no stream" re-creates the bucket and tries again (a nats-server that lost
 // its JetStream store comes back without it); a timeout or a closed connection does not.
 import type { KV } from '@nats-io/kv';
-import type { NodeAnnouncement } from '@orchflow/client/node';
+import type { NodeAnnouncement } from '@orchflow/client/internal';
 import type { Orchestrator } from '@orchflow/core';
 
 /** How long a load change may wait before it is announced. */

@@ -3,7 +3,7 @@
 // (`$SRV.PING|INFO[.orchflow[.<id>]]`), so `nats micro ls` and `nats micro info orchflow` list
 // nodes. Only discovery is implemented (no `$SRV.STATS`): @nats-io/services is pre-release only.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { ClusterSubjects, NodeAnnouncement } from '@orchflow/client/node';
+import type { ClusterSubjects, NodeAnnouncement } from '@orchflow/client/internal';
 import { answerable } from './reply-subject';
 
 /** The micro service name nodes use. */

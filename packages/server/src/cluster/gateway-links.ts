@@ -4,7 +4,7 @@
 // once the caller's `initialize` arrived, which is before the router opens any node session, so
 // it is read when a session opens; every node then authenticates the caller itself.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type ClusterDirectory, type ClusterLinks, NatsClusterLinks } from '@orchflow/client/node';
+import { type ClusterDirectory, type ClusterLinks, NatsClusterLinks } from '@orchflow/client/internal';
 
 /** What the links of one connection share with the gateway. */
 export interface GatewayLinkSource {

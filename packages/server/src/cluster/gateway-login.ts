@@ -6,7 +6,7 @@
 // still acts as the stand-in (its token is forwarded on each of the page's connections); the
 // principal the nodes answered is only what the page is shown (admin controls for an admin).
 import { OrchflowClient } from '@orchflow/client';
-import { UNVERIFIED_PRINCIPAL } from '@orchflow/client/node';
+import { UNVERIFIED_PRINCIPAL } from '@orchflow/client/internal';
 import { DirectChannel, ErrorCode, OrchflowError } from '@orchflow/protocol';
 import type { LoginVerifier } from '../ui/ui-login';
 import type { ClusterGateway } from './gateway';

@@ -7,7 +7,7 @@
 // terminals for their reconnect grace; a client's clean end (`$/shutdown`) is forwarded to nodes.
 // A REST request's connection (`keepTerminals`) opens node sessions whose terminals stay until
 // they are killed, as REST terminals do on a single server.
-import { ClusterChannel, type ClusterLinks } from '@orchflow/client/node';
+import { ClusterChannel, type ClusterLinks } from '@orchflow/client/internal';
 import type { ServedChannel } from '@orchflow/core';
 import {
   type InitializeParams,

@@ -13,7 +13,7 @@ import {
   DEFAULT_CLUSTER_NAME,
   type NatsConnectOptions,
   type NodeAnnouncement,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
 import type { ServedChannel } from '@orchflow/core';
 import type { ChannelServer } from '../channel-server';
 import { GatewayAuthenticator } from './gateway-auth';

@@ -7,7 +7,7 @@
 // TTL has passed without a change (dead): the rule directories use. Waiting only one heartbeat
 // and a little slack took a live node on a loaded machine, one heartbeat late, for a dead one.
 import type { KV } from '@nats-io/kv';
-import { parseAnnouncement } from '@orchflow/client/node';
+import { parseAnnouncement } from '@orchflow/client/internal';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 
 /** Longest wait for a heartbeat, whatever TTL the other announcement claims. */

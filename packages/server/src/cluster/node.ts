@@ -20,7 +20,7 @@ import {
   type NodeAnnouncement,
   openNodesBucket,
   watchConnection,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
 import { type Orchestrator, serverCapabilities } from '@orchflow/core';
 import {
   ErrorCode,

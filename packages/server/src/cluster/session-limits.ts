@@ -8,7 +8,7 @@
 // budget has no room for is refused alone (its requests answered Overloaded), not its session. The
 // shares keep one token from taking it all, as the WebSocket and HTTP servers' do
 // (principal-slots.ts).
-import type { ReassemblyBudget } from '@orchflow/client/node';
+import type { ReassemblyBudget } from '@orchflow/client/internal';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 import type { TokenAuthenticator } from '../auth';
 import { defaultShare, PrincipalSlots } from '../limits/principal-slots';

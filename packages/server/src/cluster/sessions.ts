@@ -16,7 +16,7 @@ import {
   type NatsModule,
   NatsSessionChannel,
   SESSION_HEADER,
-} from '@orchflow/client/node';
+} from '@orchflow/client/internal';
 import { type Orchestrator, type ServedChannel, serveChannel } from '@orchflow/core';
 import {
   ChannelClosedError,
