@@ -3,7 +3,7 @@
 // would otherwise be ignored by an older or lenient server, running the command without the limit
 // the caller meant. The lists mirror the protocol's param schemas (a test keeps them in step);
 // keeping them here keeps the browser bundle free of those schemas.
-import { ErrorCode, OrchflowError, suggestKey } from '@orchflow/protocol/runtime';
+import { ErrorCode, OrchflowError, unknownKeysError } from '@orchflow/protocol/runtime';
 
 /** The option keys each call takes, by the name its errors use. */
 export const KNOWN_OPTION_KEYS = {
@@ -54,8 +54,9 @@ export const KNOWN_OPTION_KEYS = {
 
 /**
  * InvalidParams naming the first key of `options` that `what` does not take, the key probably
- * meant and the known keys (`data: { unknownKeys, suggestion?, knownKeys }`, as core's in-process
- * checks say it), or undefined when every key is known. A key set to `undefined` counts too: JSON
+ * meant and the known keys (`data: { unknownKeys, suggestion?, knownKeys }`, `UnknownKeysData`:
+ * the data core's in-process checks give, and a server's strict params too, there beside zod's
+ * `issues`), or undefined when every key is known. A key set to `undefined` counts too: JSON
  * would drop it, but an in-process connection (`OrchflowClient.direct`) hands the object over as it
  * is, and the server refuses it there. Not an object at all is InvalidParams too.
  */
@@ -71,18 +72,9 @@ export function unknownOption(
   }
   const known: readonly string[] = KNOWN_OPTION_KEYS[what];
   const unknown = Object.keys(options).filter((key) => !known.includes(key));
-  const [key] = unknown;
-  if (key === undefined) return undefined;
-  const suggestion = suggestKey(key, known);
-  const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
-  const others = unknown.length > 1 ? `; also unknown: ${unknown.slice(1).join(', ')}` : '';
-  return new OrchflowError(
-    ErrorCode.InvalidParams,
-    `Unknown key '${key}' in ${name}${hint}${others}. Known keys: ${known.join(', ')}`,
-    suggestion === undefined
-      ? { unknownKeys: unknown, knownKeys: [...known] }
-      : { unknownKeys: unknown, suggestion, knownKeys: [...known] },
-  );
+  if (unknown.length === 0) return undefined;
+  const { message, data } = unknownKeysError(unknown, known, name);
+  return new OrchflowError(ErrorCode.InvalidParams, message, data);
 }
 
 /** Throws what {@link unknownOption} finds. */

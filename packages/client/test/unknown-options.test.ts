@@ -149,6 +149,47 @@ it('a server refuses unknown keys in terminal.execute params over JSON-RPC, nami
   expect((ok as { stdout: string }).stdout).toBe('ok\n');
 });
 
+it('an unknown key gets the same data in process and over the wire', async () => {
+  const { orch, client } = await connect();
+  const peer = new RpcPeer<typeof Methods>(await orch.connect());
+  onTestFinished(() => peer.close());
+  await peer.request('initialize', { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'raw' } });
+  const terminal = await client.spawnTerminal('typo');
+  /** The error of the same options three ways: the client's check, core's, the server's params. */
+  const threeWays = async (options: Record<string, unknown>) => ({
+    client: await failure(terminal.execute('true', options as never)),
+    core: await failure(orch.execute(terminal.id, 'true', options as never)),
+    wire: await failure(
+      peer.request('terminal.execute', { terminalId: terminal.id, command: 'true', ...options } as never),
+    ),
+  });
+  const fields = (error: OrchflowError) =>
+    Object.keys(error.data as object).filter((key) => key !== 'issues');
+
+  const typo = await threeWays({ timeout: 500 });
+  for (const error of Object.values(typo)) {
+    expect(error.data).toMatchObject({
+      unknownKeys: ['timeout'],
+      suggestion: 'timeoutMs',
+      knownKeys: expect.arrayContaining(['timeoutMs', 'idleTimeoutMs', 'maxOutputBytes']),
+    });
+    expect(fields(error)).toEqual(['unknownKeys', 'suggestion', 'knownKeys']);
+    expect(error.message).toMatch(/Unknown key 'timeout'.* \(did you mean 'timeoutMs'\?\)\. Known keys: /);
+  }
+  // The wire's data keeps zod's issues beside them.
+  expect((typo.wire.data as { issues: unknown[] }).issues).toMatchObject([
+    { code: 'unrecognized_keys', keys: ['timeout'] },
+  ]);
+
+  // No key close to `timout`: no suggestion, all unknown keys named, either way.
+  const far = await threeWays({ timout: 500, colour: 'red' });
+  for (const error of Object.values(far)) {
+    expect(error.data).toMatchObject({ unknownKeys: ['timout', 'colour'] });
+    expect(fields(error)).toEqual(['unknownKeys', 'knownKeys']);
+  }
+  expect(await terminal.history()).toEqual([]);
+});
+
 it('a server refuses unknown keys in a REST execute body with 400', async () => {
   const { url } = await serveHttp();
   const spawned = await fetch(`${url}/v1/terminals`, {
@@ -163,7 +204,8 @@ it('a server refuses unknown keys in a REST execute body with 400', async () => 
     body: JSON.stringify({ command: 'echo x', timeout: 500 }),
   });
   expect(response.status).toBe(400);
-  const body = (await response.json()) as { error: { code: number; message: string } };
+  const body = (await response.json()) as { error: { code: number; message: string; data: unknown } };
   expect(body.error.code).toBe(ErrorCode.InvalidParams);
   expect(body.error.message).toMatch(/'timeout'.*did you mean 'timeoutMs'/);
+  expect(body.error.data).toMatchObject({ unknownKeys: ['timeout'], suggestion: 'timeoutMs' });
 });

@@ -3,7 +3,7 @@
 // object lists its keys once, typed against its options type so a key added there must be listed
 // here too (a missing one fails the typecheck), and checks the caller's object against that list:
 // InvalidParams naming the unknown key and, for a near miss, the key that was probably meant.
-import { suggestKey } from '@orchflow/protocol';
+import { unknownKeysError } from '@orchflow/protocol';
 import { invalidParams } from './errors';
 
 /** The keys an options object may have. */
@@ -26,7 +26,9 @@ export function withKeys(known: KnownKeys, ...more: string[]): KnownKeys {
 
 /**
  * Throws InvalidParams when `value` is not a plain object (undefined passes: no options), or names
- * a key outside `known`. `what` names the options in the message (`execute options`). Keys of
+ * a key outside `known`: then with `data: { unknownKeys, suggestion?, knownKeys }` (protocol's
+ * `UnknownKeysData`, as the client's checks and a server's strict params over the wire give it).
+ * `what` names the options in the message (`execute options`). Keys of
  * `passThrough` (fields of a wire schema that a layer above hands on as they were parsed) pass
  * while their value is undefined, and are unknown keys otherwise.
  */
@@ -42,27 +44,18 @@ export function checkKeys(what: string, value: unknown, known: KnownKeys, passTh
     !known.has(key) && !(passThrough?.has(key) === true && record[key] === undefined);
   // A loop without an array: this runs on every execute.
   for (const key in record) {
-    if (Object.hasOwn(record, key) && isUnknown(key)) throw unknownKey(what, key, record, known, isUnknown);
+    if (Object.hasOwn(record, key) && isUnknown(key)) throw unknownKey(what, record, known, isUnknown);
   }
 }
 
 function unknownKey(
   what: string,
-  key: string,
   value: object,
   known: KnownKeys,
   isUnknown: (key: string) => boolean,
 ): Error {
-  const unknown = Object.keys(value).filter(isUnknown);
-  const suggestion = suggestKey(key, known);
-  const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
-  const others = unknown.length > 1 ? `; also unknown: ${unknown.slice(1).join(', ')}` : '';
-  return invalidParams(
-    `Unknown key '${key}' in ${what}${hint}${others}. Known keys: ${[...known].join(', ')}`,
-    suggestion === undefined
-      ? { unknownKeys: unknown, knownKeys: [...known] }
-      : { unknownKeys: unknown, suggestion, knownKeys: [...known] },
-  );
+  const { message, data } = unknownKeysError(Object.keys(value).filter(isUnknown), [...known], what);
+  return invalidParams(message, data);
 }
 
 /** A short description of a non-object value for an error message. */

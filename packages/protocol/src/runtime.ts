@@ -72,3 +72,4 @@ export type * from './schemas/rpc';
 export type * from './schemas/terminal-methods';
 export * from './schemas/version';
 export { suggestKey } from './suggest-key';
+export { type UnknownKeysData, unknownKeysError } from './unknown-keys';

@@ -3,6 +3,8 @@
 // params of methods that act on terminals refuse them, naming the key (docs/protocol.md).
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { ErrorCode } from '../src/errors';
+import { schemaError } from '../src/rpc/wire';
 import { ProtocolLimits } from '../src/schemas/common';
 import { type MethodName, Methods, type NotificationName, Notifications } from '../src/schemas/method-map';
 
@@ -249,6 +251,31 @@ describe('unknown keys of methods that act on terminals', () => {
     expect(message('terminal.kill', { terminalId: 't', zzz: 1, yyy: 2 })).toMatch(
       /^Unknown key 'zzz'; also unknown: yyy\. Known keys: terminalId, signal$/,
     );
+  });
+
+  it("puts the unknown keys, the suggestion and the known keys in an InvalidParams' data, beside the issues", () => {
+    const data = (method: MethodName, params: unknown) => {
+      const parsed = Methods[method].params.safeParse(params);
+      if (parsed.success) throw new Error(`expected ${JSON.stringify(params)} to be refused`);
+      return schemaError(ErrorCode.InvalidParams, 'Invalid params', parsed.error, 'params').data;
+    };
+    expect(data('terminal.execute', { ...exec, timeout: 500 })).toEqual({
+      unknownKeys: ['timeout'],
+      suggestion: 'timeoutMs',
+      knownKeys: ['timeoutMs', 'idleTimeoutMs', 'maxOutputBytes', 'terminalId', 'command', 'waitForFloor'],
+      issues: [expect.objectContaining({ code: 'unrecognized_keys', keys: ['timeout'], path: [] })],
+    });
+    // A nested object's keys; no suggestion when none is close.
+    expect(data('terminal.spawn', { agentId: 'a', config: { zzz: 1, yyy: 2 } })).toMatchObject({
+      unknownKeys: ['zzz', 'yyy'],
+      knownKeys: expect.arrayContaining(['cwd', 'env']),
+      issues: [{ code: 'unrecognized_keys', path: ['config'] }],
+    });
+    expect(data('terminal.spawn', { agentId: 'a', config: { zzz: 1 } })).not.toHaveProperty('suggestion');
+    // Another first problem: the issues alone.
+    expect(data('terminal.execute', { terminalId: 't-1', command: 5, timeout: 500 })).toEqual({
+      issues: expect.any(Array),
+    });
   });
 
   it('still accepts every known key', () => {

@@ -1,6 +1,7 @@
 // Test helper for cluster nodes: an orchestrator with node-prefixed terminal ids served by a
 // ClusterNode on a real nats-server, stopped when the test ends.
-import { connectNats } from '@orchflow/client/internal';
+import { connectNats, connectNatsNode } from '@orchflow/client/internal';
+import type { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator } from '@orchflow/core';
 import { DirectBackend } from '@orchflow/mux';
 import { onTestFinished } from 'vitest';
@@ -24,6 +25,13 @@ export async function ncForTest(url: string, extra: { token?: string } = {}) {
   const nc = await connectNats({ servers: url, ...extra });
   onTestFinished(() => nc.close());
   return nc;
+}
+
+/** A client of node `node` (with `token`, if any; no reconnect) closed when the test ends. */
+export async function nodeClientForTest(url: string, node: string, token?: string): Promise<OrchflowClient> {
+  const client = await connectNatsNode({ servers: url, node, token, reconnect: false });
+  onTestFinished(() => client.close());
+  return client;
 }
 
 /**

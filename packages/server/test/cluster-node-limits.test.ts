@@ -6,10 +6,10 @@
 // open sessions and publish parts by hand.
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNatsNode, loadNats, openNodeSession } from '@orchflow/client/internal';
+import { loadNats, openNodeSession } from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError, PROTOCOL_VERSION } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
+import { natsForTest, ncForTest, nodeClientForTest, nodeForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 const KIB = 1024;
@@ -125,13 +125,7 @@ describe('cluster node: sessions are bounded', { timeout: 60_000 }, () => {
     expect(refused[0]?.reply.error?.message).toMatch(/--max-sessions/);
     expect(node.sessionCount).toBe(256);
     // Another token is not locked out: a real client opens, initializes and works.
-    const client = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
-    });
-    onTestFinished(() => client.close());
+    const client = await nodeClientForTest(nats.url, 'n1', TOKENS.admin);
     const terminal = await client.spawnTerminal('agent');
     expect((await terminal.execute('echo in')).stdout).toBe('in\n');
   });
@@ -158,12 +152,7 @@ describe('cluster node: sessions are bounded', { timeout: 60_000 }, () => {
     });
     expect(full?.message).toContain("Node 'n1' holds its limit of 4 sessions (orchflow node --max-sessions)");
     // A real client is told the same at connect.
-    const error = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
-    }).catch((e: unknown) => e);
+    const error = await nodeClientForTest(nats.url, 'n1', TOKENS.admin).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: ErrorCode.Overloaded });
     // A closed session frees its slot (and its token's).
     viewer.find((s) => s.reply.session)?.close();
@@ -175,13 +164,7 @@ describe('cluster node: sessions are bounded', { timeout: 60_000 }, () => {
     const nats = await natsForTest();
     const { node } = await nodeForTest(nats.url, { nodeId: 'n1', initializeTimeoutMs: 400 });
     const nc = await ncForTest(nats.url);
-    const client = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.viewer,
-      reconnect: false,
-    });
-    onTestFinished(() => client.close());
+    const client = await nodeClientForTest(nats.url, 'n1', TOKENS.viewer);
     const bare = await rawSession(nc, TOKENS.viewer);
     bare.keepalive();
     expect(node.sessionCount).toBe(2);
@@ -303,13 +286,7 @@ describe('cluster node: large messages are bounded', { timeout: 60_000 }, () => 
       maxMessageBytes: MIB,
       reassemblyBudgetBytes: 2 * MIB,
     });
-    const client = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
-    });
-    onTestFinished(() => client.close());
+    const client = await nodeClientForTest(nats.url, 'n1', TOKENS.admin);
     const terminal = await client.spawnTerminal('agent');
     const seen: string[] = [];
     const listening = await terminal.onOutput((chunk) => seen.push(chunk.data));
@@ -340,13 +317,7 @@ describe('cluster node: large messages are bounded', { timeout: 60_000 }, () => 
     // 64 KiB NATS messages: the request goes in parts.
     const nats = await natsForTest({ config: 'max_payload: 65536\n' });
     const { node } = await nodeForTest(nats.url, { nodeId: 'n1' });
-    const client = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
-    });
-    onTestFinished(() => client.close());
+    const client = await nodeClientForTest(nats.url, 'n1', TOKENS.admin);
     const terminal = await client.spawnTerminal('agent', { mode: 'scripted' });
     let started = false;
     const abort = new AbortController();

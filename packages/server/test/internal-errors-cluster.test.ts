@@ -1,10 +1,9 @@
 // A cluster node's clients (a gateway, or OrchflowClient.nats on another host) are network
 // clients: an InternalError reaches them as what failed and an error id, never the audit log's
 // path, and the node's onError (`orchflow node`'s log, at error level) has the detail under the id.
-import { connectNatsNode } from '@orchflow/client/internal';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliForTest } from './cli-run';
-import { natsForTest, nodeForTest } from './cluster-harness';
+import { natsForTest, nodeClientForTest, nodeForTest } from './cluster-harness';
 import {
   AUDIT_LOG,
   auditFailing,
@@ -24,13 +23,7 @@ describe('internal errors over a cluster node', { timeout: 60_000 }, () => {
       orchestrator: auditFailing({ terminalIdPrefix: 'n1_' }),
       onError: (e) => errors.push(e),
     });
-    const client = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
-    });
-    onTestFinished(() => client.close());
+    const client = await nodeClientForTest(nats.url, 'n1', TOKENS.admin);
     const terminal = await client.spawnTerminal('audit');
     expectReported(errors, expectRedacted(await failure(terminal.execute('echo hi'))));
   });
@@ -51,8 +44,7 @@ describe('internal errors over a cluster node', { timeout: 60_000 }, () => {
     ]);
     const { lineWhere } = jsonLogLines(child);
     await lineWhere((line) => line.msg === 'node ready');
-    const client = await connectNatsNode({ servers: nats.url, node: 'n2', reconnect: false });
-    onTestFinished(() => client.close());
+    const client = await nodeClientForTest(nats.url, 'n2');
     const errorId = expectRedacted(await failure((await client.spawnTerminal('cli')).execute('echo hi')));
     const line = await lineWhere((l) => l.errorId === errorId);
     expect(line).toMatchObject({

@@ -20,7 +20,6 @@ import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ChannelServer } from '../src/channel-server';
 import { mcpOverHttp } from '../src/cli/serve-mcp';
-import { HttpServer } from '../src/http/http-server';
 import { StdioServer } from '../src/stdio';
 import { UnixSocketServer } from '../src/unix';
 import { cliForTest } from './cli-run';
@@ -114,9 +113,8 @@ describe('internal errors over the network transports', () => {
       },
       kill: async () => undefined,
     };
-    const server = new HttpServer({ auth: testAuthenticator(), channels, onError: (e) => errors.push(e) });
-    const { url } = await server.start();
-    onTestFinished(() => server.stop());
+    // `channels` is served in place of the harness's orchestrator.
+    const { url } = await startHttp({ channels, onError: (e) => errors.push(e) });
     const response = await fetch(`${url}/v1/terminals`, {
       headers: { Authorization: `Bearer ${TOKENS.admin}` },
     });

@@ -17,6 +17,7 @@ import {
   RequestIdSchema,
 } from '../jsonrpc';
 import type { ProgressToken } from '../schemas/common';
+import { recordedUnknownKeys } from '../unknown-keys';
 
 /** Params of `$/cancelRequest`. */
 export const CancelParamsSchema = z.object({ id: RequestIdSchema });
@@ -70,7 +71,11 @@ export function formatPath(path: readonly PropertyKey[], root = 'params'): strin
   return out;
 }
 
-/** An error whose message names the first failing field and whose data holds all zod issues. */
+/**
+ * An error whose message names the first failing field and whose data holds all zod issues; when
+ * the first is keys a strict schema does not take, the data also has `unknownKeys`, `suggestion`
+ * and `knownKeys`, as core's and the client's in-process checks give them.
+ */
 export function schemaError(
   code: number,
   what: string,
@@ -80,7 +85,9 @@ export function schemaError(
   const first = error.issues[0];
   const where = first ? ` at ${formatPath(first.path, root)}: ${first.message}` : '';
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more issue(s))` : '';
+  const unknownKeys = first ? recordedUnknownKeys(first) : undefined;
   return new OrchflowError(code, `${what}${where}${more}`, {
+    ...unknownKeys,
     issues: issuesToJson(error.issues),
   });
 }

@@ -4,9 +4,12 @@
 // refused as InvalidParams naming it, and the key probably meant. Read-only methods, results and
 // notifications stay open to fields from newer peers. See docs/protocol.md, "Unknown keys".
 import { z } from 'zod';
-import { suggestKey } from '../suggest-key';
+import { recordUnknownKeys, unknownKeysError } from '../unknown-keys';
 
-/** The message of an `unrecognized_keys` issue: each key, with the one probably meant. */
+/**
+ * The message of an `unrecognized_keys` issue: each key, with the one probably meant. Its data
+ * (`unknownKeys`, `suggestion`, `knownKeys`) is recorded for the InvalidParams answer.
+ */
 function unknownKeysMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code !== 'unrecognized_keys') return undefined;
   // `inst` is the object schema that refused the keys (after `.extend()`, the extended one).
@@ -16,12 +19,10 @@ function unknownKeysMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const known = Object.entries(shape ?? {})
     .filter(([, field]) => !refusesEveryValue(field))
     .map(([key]) => key);
-  const [key, ...others] = issue.keys as string[];
-  if (key === undefined) return undefined;
-  const suggestion = suggestKey(key, known);
-  const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
-  const also = others.length > 0 ? `; also unknown: ${others.join(', ')}` : '';
-  return `Unknown key '${key}'${hint}${also}. Known keys: ${known.join(', ')}`;
+  if (issue.keys.length === 0) return undefined;
+  const { message, data } = unknownKeysError(issue.keys, known);
+  recordUnknownKeys(issue.keys, data);
+  return message;
 }
 
 function refusesEveryValue(field: z.core.$ZodType): boolean {
