@@ -105,7 +105,7 @@ export class SecurityGate {
     if (result.mode === 'sandboxed') {
       // With or without a policy, a sandboxed terminal's cwd is bound writable into the sandbox.
       const guard = this.spawnGuard ?? new SpawnGuard(unrestrictedPolicy());
-      guard.checkWorkspace(realOrResolved(result.cwd ?? process.cwd()), 'sandbox');
+      guard.checkWorkspace(realOrResolved(result.cwd ?? process.cwd()), 'sandbox', result.cwd === undefined);
     }
     return result;
   }

@@ -10,6 +10,7 @@ import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'no
 import { ErrorCode, OrchflowError, type TerminalConfig } from '@orchflow/protocol';
 import { DANGEROUS_VARIABLES, type IsolationLevel, type SecurityPolicy } from '@orchflow/security';
 import { SANDBOX_HIDDEN_DIRS } from '@orchflow/security/internal';
+import { DEFAULT_CWD } from '@orchflow/terminal/internal';
 
 /**
  * Environment variables (`*` globs, matched case-insensitively) a caller may not set at spawn
@@ -176,7 +177,7 @@ export class SpawnGuard {
    */
   check(config: TerminalConfig): TerminalConfig {
     const cwd = realOrResolved(config.cwd ?? process.cwd());
-    this.checkCwd(cwd);
+    this.checkCwd(cwd, config.cwd === undefined);
     if (isTrustedLike(this.policy)) return config;
     // secretEnv reaches the shell's environment like env does.
     for (const name of Object.keys({ ...config.env, ...config.secretEnv })) {
@@ -194,7 +195,13 @@ export class SpawnGuard {
         `Shell arguments (${JSON.stringify(config.args)}) may not be given when spawning a terminal under this security policy: they run unchecked code (e.g. '-c'). Spawn without args and send commands with execute()`,
       );
     }
-    return { ...config, cwd, shell: this.resolveShell(config.shell ?? 'bash') };
+    // A cwd the caller did not give stays unset: the terminal starts in the server's own, and a
+    // failure there does not name that path (see DEFAULT_CWD).
+    return {
+      ...config,
+      ...(config.cwd === undefined ? {} : { cwd }),
+      shell: this.resolveShell(config.shell ?? 'bash'),
+    };
   }
 
   private resolveShell(shell: string): string {
@@ -222,22 +229,26 @@ export class SpawnGuard {
     return found ?? name;
   }
 
-  private checkCwd(cwd: string): void {
+  private checkCwd(cwd: string, isDefault: boolean): void {
     const inside = this.forbidden.find((p) => within(cwd, p));
     if (inside !== undefined) {
       throw denied(
-        `spawn-cwd:forbidden-path:${inside}`,
-        `Working directory '${cwd}' lies inside the forbidden path '${inside}'; spawn the terminal elsewhere`,
+        isDefault ? 'spawn-cwd:forbidden-path' : `spawn-cwd:forbidden-path:${inside}`,
+        isDefault
+          ? `${DEFAULT_CWD} lies inside a forbidden path of the security policy; pass a cwd elsewhere`
+          : `Working directory '${cwd}' lies inside the forbidden path '${inside}'; spawn the terminal elsewhere`,
       );
     }
-    this.checkWorkspace(cwd, this.policy.isolationLevel);
+    this.checkWorkspace(cwd, this.policy.isolationLevel, isDefault);
   }
 
   /**
    * Throws PolicyDenied (`spawn-cwd:too-wide`, `spawn-cwd:system-dir`) when `cwd` (a real path)
    * must not be bound writable into a terminal isolated at `level`; any cwd passes below `sandbox`.
+   * `isDefault`: `cwd` is the server's own, which the caller did not give; the message does not
+   * name it (nor the home directory it may be).
    */
-  checkWorkspace(cwd: string, level: IsolationLevel): void {
+  checkWorkspace(cwd: string, level: IsolationLevel, isDefault = false): void {
     if (level !== 'sandbox' && level !== 'container') return;
     const covers = [
       '/',
@@ -251,14 +262,18 @@ export class SpawnGuard {
     if (covered !== undefined) {
       throw denied(
         'spawn-cwd:too-wide',
-        `Working directory '${cwd}' would be bound writable into the ${level} and contains '${covered}' (the root, a home directory, a hidden or a forbidden path); use a project directory instead`,
+        isDefault
+          ? `${DEFAULT_CWD} would be bound writable into the ${level} and contains the root, a home directory, a hidden or a forbidden path; pass a cwd: a project directory`
+          : `Working directory '${cwd}' would be bound writable into the ${level} and contains '${covered}' (the root, a home directory, a hidden or a forbidden path); use a project directory instead`,
       );
     }
     const system = SYSTEM_DIRS.find((d) => within(cwd, d));
     if (system !== undefined) {
       throw denied(
         'spawn-cwd:system-dir',
-        `Working directory '${cwd}' is inside the system directory '${system}', which the ${level} must not bind writable; use a project directory instead`,
+        isDefault
+          ? `${DEFAULT_CWD} is inside a system directory, which the ${level} must not bind writable; pass a cwd: a project directory`
+          : `Working directory '${cwd}' is inside the system directory '${system}', which the ${level} must not bind writable; use a project directory instead`,
       );
     }
   }

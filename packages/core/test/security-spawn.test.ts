@@ -100,6 +100,38 @@ describe('spawn config under a security policy', () => {
     }
   });
 
+  it('refuses a terminal spawned without cwd in a server running in a home or system directory, without naming it', async () => {
+    const o = build({ isolationLevel: 'sandbox' });
+    const before = process.cwd();
+    for (const [serverDir, rule] of [
+      [homedir(), 'spawn-cwd:too-wide'],
+      ['/usr/share', 'spawn-cwd:system-dir'],
+    ] as const) {
+      process.chdir(serverDir);
+      let failure: unknown;
+      try {
+        failure = await rejection(o.spawnTerminal('agent', {}));
+      } finally {
+        process.chdir(before);
+      }
+      const e = expectCode(failure, ErrorCode.PolicyDenied);
+      expect(e.data).toMatchObject({ rule });
+      expect(e.message).toMatch(
+        /^The server's own working directory \(where a terminal spawned without cwd starts\) .*; pass a cwd: a project directory$/,
+      );
+      const wire = JSON.stringify({ message: e.message, data: e.data });
+      expect(wire).not.toContain(`'${serverDir}'`);
+      expect(wire).not.toContain(`'${homedir()}'`);
+      expect(wire).not.toContain("'/usr'");
+    }
+    // A cwd the caller gives is still named: it is theirs.
+    const e = expectCode(
+      await rejection(o.spawnTerminal('agent', { cwd: '/usr/share' })),
+      ErrorCode.PolicyDenied,
+    );
+    expect(e.message).toContain("Working directory '/usr/share'");
+  });
+
   it('refuses a cwd inside a forbidden path at every isolation level', async () => {
     const secret = dir();
     mkdirSync(join(secret, 'inner'));

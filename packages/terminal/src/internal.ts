@@ -5,6 +5,8 @@
 // `Orchestrator.streamOutput`, `serveChannel` or `OrchflowClient`.
 
 export { flatUuid } from './flat-id';
+export { errnoCode, errnoOfDescription, resourceShortage } from './host-failure';
 export { ChannelFeed, type ChannelFeedOptions, type FeedNotification } from './output/channel-feed';
 export { attachRawOutput, defineLazyData, rawOutputOf } from './output/raw-output';
 export { utf8Decoder } from './output/utf8';
+export { DEFAULT_CWD } from './spawn-options';

@@ -13,6 +13,7 @@ import { markOwned } from './containment/reaper';
 import { cleanTerminalOutput } from './exec/clean';
 import { ShellSession, type ShellSessionHost } from './exec/shell-session';
 import { FlowGate } from './flow-gate';
+import { errnoCode, resourceShortage } from './host-failure';
 import { OutputPipeline } from './output/pipeline';
 import { redactAll } from './output/redaction';
 import { foregroundProcessGroup, killProcessTree } from './process/tree';
@@ -22,6 +23,7 @@ import { installShellIntegration, type ShellIntegration } from './shell-integrat
 import { createNonce } from './shell-integration/marker-format';
 import { type LaunchCommand, type ResolvedSpawnOptions, runsLineEditor } from './spawn-options';
 import { spawnLocalPty } from './spawner/local-pty';
+import { SpawnerEnded, SpawnerStartError, SpawnRequestRefused } from './spawner/spawner';
 
 /** A running PTY shell with its session and pipeline. */
 export interface PtyHost {
@@ -90,18 +92,47 @@ export function installIntegration(
  * server's (TMPDIR may name a home directory); the error itself stays the SpawnFailed's cause.
  */
 function integrationFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoCode(error);
+  const shortage = resourceShortage(code);
+  if (shortage) return shortage;
   switch (code) {
-    case 'EMFILE':
-      return "too many open files in the server's process (EMFILE); end terminals that are no longer needed, or raise the server's open-file limit (ulimit -n)";
-    case 'ENFILE':
-      return "too many open files on the server's host (ENFILE); end terminals that are no longer needed, or raise the host's open-file limit (fs.file-max)";
     case 'ENOSPC':
     case 'EDQUOT':
       return `the server's temp directory is full (${code}); free space there, or start the server with TMPDIR set to a directory with room`;
     default:
-      return `the server's temp directory refused it (${typeof code === 'string' ? code : 'an unexpected error'}); start the server with TMPDIR set to a writable directory`;
+      return `the server's temp directory refused it (${code ?? 'an unexpected error'}); start the server with TMPDIR set to a writable directory`;
   }
+}
+
+/**
+ * Why the shell could not be started in a PTY, for the caller (see {@link integrationFailure}):
+ * never node-pty's or the spawner's own words, which may name the server's paths (the spawner's
+ * install location, what it printed). A request refused for its own size or bytes says so.
+ */
+function ptyStartFailure(error: unknown): string {
+  if (error instanceof SpawnRequestRefused) return error.message;
+  if (error instanceof SpawnerEnded) {
+    return `orchflow's process spawner on the server ended before it started the shell (${error.how}); retry: the next terminal starts a new spawner`;
+  }
+  const code = errnoCode(error);
+  const shortage = resourceShortage(code);
+  if (shortage) return shortage;
+  if (error instanceof SpawnerStartError) {
+    switch (error.stage) {
+      case 'chdir':
+        return `the shell could not change to its working directory (${code ?? 'an unexpected error'}); pass a cwd the server's user may enter`;
+      case 'open':
+      case 'ctty':
+        return `its PTY could not be set up (${code ?? 'an unexpected error'}); retry, and if it keeps failing, the server's operator checks the host's PTYs (/dev/pts, kernel.pty.max)`;
+      default:
+        return `the shell could not be run (${code ?? 'an unexpected error'}); pass a shell the server's user may execute`;
+    }
+  }
+  const message = error instanceof Error ? error.message : '';
+  if (/\b(open|fork)pty\(3\) failed/.test(message)) {
+    return "no PTY could be opened or no process started on the server's host; end terminals that are no longer needed, or have the server's operator raise the host's PTY limit (kernel.pty.max) or process limit (ulimit -u)";
+  }
+  return `an unexpected error (${code ?? (error instanceof Error ? error.name : typeof error)}); retry, and if it keeps failing, give the server's operator the shell and cwd, to start it on the server with the same config`;
 }
 
 /** The environment a running PTY terminal's options keep: none (the shell has its own). */
@@ -157,7 +188,7 @@ export async function startPtyHost(
     void containment?.destroy().catch(() => undefined);
     if (error instanceof OrchflowError) throw error;
     throw spawnFailed(
-      `Could not start '${opts.shellPath}' in a PTY: ${(error as Error).message}`,
+      `Could not start '${opts.shellPath}' in a PTY: ${ptyStartFailure(error)}`,
       undefined,
       error,
     );

@@ -123,25 +123,52 @@ function findShell(shell: string, pathVar: string | undefined, cwd: string): str
   );
 }
 
-function checkCwd(cwd: string): void {
+/**
+ * How a SpawnFailed names the cwd of a terminal spawned without one: the server's own working
+ * directory, a path of the server's host the caller never gave (a SpawnFailed reaches remote
+ * clients unchanged).
+ */
+export const DEFAULT_CWD = "The server's own working directory (where a terminal spawned without cwd starts)";
+
+/**
+ * The server's own working directory, where a terminal spawned without cwd starts (and against
+ * which a relative cwd resolves); SpawnFailed when it has been removed (node cannot tell it then).
+ */
+function serverCwd(): string {
+  try {
+    return process.cwd();
+  } catch (error) {
+    throw new OrchflowError(ErrorCode.SpawnFailed, `${DEFAULT_CWD} does not exist; pass a cwd`, undefined, {
+      cause: error,
+    });
+  }
+}
+
+/** Checks `cwd`, resolved from `given` (the caller's, as given: undefined for the default). */
+function checkCwd(cwd: string, given: string | undefined): void {
+  // Named as the caller gave it: a relative one resolves against the server's own directory.
+  const named = given === undefined ? DEFAULT_CWD : `Working directory '${given}'`;
+  const fix = given === undefined ? 'pass a cwd' : 'create it or pass another cwd';
+  const data = given === undefined ? undefined : { cwd: given };
   let isDir: boolean;
   try {
     isDir = statSync(cwd).isDirectory();
   } catch {
-    throw spawnFailed(`Working directory '${cwd}' does not exist; create it or pass another cwd`, { cwd });
+    throw spawnFailed(`${named} does not exist; ${fix}`, data);
   }
-  if (!isDir) throw spawnFailed(`Working directory '${cwd}' is not a directory`, { cwd });
+  if (!isDir) throw spawnFailed(`${named} is not a directory`, data);
   try {
     accessSync(cwd, constants.X_OK);
   } catch {
-    throw spawnFailed(`Working directory '${cwd}' is not accessible (no search permission)`, { cwd });
+    throw spawnFailed(`${named} is not accessible (no search permission)`, data);
   }
 }
 
 /** Applies defaults and checks that the shell and cwd exist; throws OrchflowError(SpawnFailed). */
 export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOptions {
-  const cwd = resolve(config.cwd ?? process.cwd());
-  checkCwd(cwd);
+  const given = config.cwd;
+  const cwd = given !== undefined && isAbsolute(given) ? resolve(given) : resolve(serverCwd(), given ?? '.');
+  checkCwd(cwd, config.cwd);
   // secretEnv values are variables like any other for the shell; only the output treats them apart.
   const env = buildTerminalEnv(config.secretEnv ? { ...config.env, ...config.secretEnv } : config.env);
   const mode = config.mode ?? 'interactive';

@@ -2,12 +2,14 @@
 // architecture or kernel, no pids cgroup for a task cap, a cgroup that cannot be made or joined.
 // A terminal under an isolating policy (strict) refuses to start; otherwise it starts with a
 // warning. The launcher itself, in both its forms, is tested in launcher.test.ts.
-import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { ErrorCode, isOrchflowError, type OrchflowError } from '@orchflow/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CgroupPlan } from '../src/containment/cgroup';
 import {
   type CgroupHierarchy,
   cgroupName,
   cgroupOwner,
+  discoverHierarchies,
   ownerAlive,
   ownerTag,
   persistentCgroupCreator,
@@ -88,6 +90,66 @@ describe('Containment.create where the host lacks something', () => {
     const containment = Containment.create({}, noFilter);
     const message = spawnFailed(() => containment.wrap({ file: '/bin/sh', args: [], env: {}, maxTasks: 64 }));
     expect(message).toContain('maxProcesses cannot be enforced');
+  });
+
+  it('a task cap whose pids.max may not be written (v2, pids not enabled): says why by its code, no cgroup path', async (ctx) => {
+    // A real cgroup v2 hierarchy without the pids controller: its cgroups have no pids.max, and
+    // the cgroup file system refuses to create one (EACCES), as where the pids controller was
+    // not delegated.
+    const v2 = discoverHierarchies().find((h) => h.version === 2 && !h.controllers.includes('pids'));
+    if (!v2 || !real.cgroups) return ctx.skip();
+    const host: HostSupport = { ...real, cgroups: { ...(real.cgroups as CgroupPlan), pids: v2 } };
+    let containment: Containment;
+    try {
+      containment = Containment.create({}, host);
+    } catch {
+      return ctx.skip();
+    }
+    if (containment.kind !== 'cgroup') ctx.skip();
+    try {
+      let error: unknown;
+      try {
+        containment.wrap({ file: '/bin/sh', args: [], env: {}, maxTasks: 64 });
+      } catch (e) {
+        error = e;
+      }
+      expect(isOrchflowError(error) && error.code === ErrorCode.SpawnFailed, String(error)).toBe(true);
+      const failure = error as OrchflowError;
+      expect(failure.message).toContain(
+        "no writable pids cgroup is available (the terminal's pids.max may not be written (EACCES): the cgroup is not delegated to the server's user, or the pids controller is not enabled in it)",
+      );
+      const wire = JSON.stringify(failure.toJson());
+      for (const path of ['/sys/fs/cgroup', v2.parent, real.cgroups?.primary.parent ?? '/sys']) {
+        expect(wire).not.toContain(path);
+      }
+      expect(wire).not.toMatch(/permission denied, open/);
+      expect(failure.data).toEqual({ maxProcesses: 64, mode: 'auto' });
+      // The OS error, with the cgroup's path, stays with an in-process caller as the cause.
+      expect((failure.cause as NodeJS.ErrnoException | undefined)?.code).toBe('EACCES');
+      expect(String((failure.cause as Error | undefined)?.message)).toContain(v2.parent);
+    } finally {
+      await containment.destroy();
+    }
+  });
+
+  it("a task cap where the host has no cgroup: says so without the probe's cgroup paths", () => {
+    const containment = Containment.create(
+      {},
+      {
+        ...noFilter,
+        cgroupsMissing:
+          'cannot create a cgroup under /sys/fs/cgroup/operator-slice: EACCES: permission denied',
+      },
+    );
+    let error: unknown;
+    try {
+      containment.wrap({ file: '/bin/sh', args: [], env: {}, maxTasks: 64 });
+    } catch (e) {
+      error = e;
+    }
+    const wire = JSON.stringify((error as OrchflowError).toJson());
+    expect(wire).toContain("the server's host gives this terminal no cgroup");
+    expect(wire).not.toContain('operator-slice');
   });
 
   it('falls back to process-tree, with a warning, when the cgroup cannot be made', () => {

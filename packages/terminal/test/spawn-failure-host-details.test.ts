@@ -2,12 +2,13 @@
 // what to do without the server's host details: no temp-dir path when the shell integration
 // cannot be written (the process out of file descriptors, a TMPDIR that is not a directory), and
 // not the server's PATH when a shell is not found. The program name the caller asked for stays.
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOrchflowError, type OrchflowError } from '@orchflow/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHELL_DIR_PREFIX, SHM_DIR } from '../src/shell-integration/base-dir';
+import { Spawner } from '../src/spawner/spawner';
 import { Terminal } from '../src/terminal';
 
 // Past this many open files the limit is too high to exhaust in a test (CI's is ~20 000 at most).
@@ -102,5 +103,62 @@ describe('a SpawnFailed names no host path', () => {
     for (const entry of (process.env.PATH ?? '').split(':').filter((p) => p.length > 4)) {
       expect(wire).not.toContain(entry);
     }
+  });
+
+  it("the spawner killed while it starts the shell: says so and to retry, not the spawner's path", async (ctx) => {
+    // A first terminal makes the process's spawner run and answer (else a spawner that dies is
+    // taken as unusable and node-pty forks the shell instead).
+    const first = await Terminal.spawn({ cwd: dir, shell: 'bash' });
+    await first.kill();
+    const spawner = Spawner.shared();
+    if (!spawner) ctx.skip();
+    // Its process, private to the class: the test stops it so the request waits, then kills it.
+    const pid = (spawner as unknown as { child: { pid: number; spawnfile: string } }).child.pid;
+    const path = (spawner as unknown as { child: { spawnfile: string } }).child.spawnfile;
+    process.kill(pid, 'SIGSTOP');
+    const spawning = Terminal.spawn({ cwd: dir, shell: 'bash' });
+    process.kill(pid, 'SIGKILL');
+    const error = await rejection(spawning);
+    expect(error.codeName).toBe('SpawnFailed');
+    expect(error.message).toMatch(
+      /^Could not start '\/\S*bash' in a PTY: orchflow's process spawner on the server ended before it started the shell \(killed by SIGKILL\); retry: the next terminal starts a new spawner$/,
+    );
+    expectNoHostPaths(error, path);
+    // The spawner's own report, with its path, stays with an in-process caller as the cause.
+    expect(String((error.cause as Error | undefined)?.message)).toContain(path);
+    // And the next terminal does start.
+    const next = await Terminal.spawn({ cwd: dir, shell: 'bash' });
+    await next.kill();
+  });
+
+  it("a terminal spawned without cwd, the server's own directory removed: says so without its path", async () => {
+    // The server runs in a release directory a deploy has since removed: node still reports it
+    // as the cwd, and a terminal spawned without cwd would start there.
+    const gone = mkdtempSync(join(dir, 'srv-release-'));
+    const before = process.cwd();
+    process.chdir(gone);
+    let spawning: Promise<unknown>;
+    try {
+      rmdirSync(gone);
+      spawning = Terminal.spawn({ shell: 'bash' });
+    } finally {
+      process.chdir(before);
+    }
+    const error = await rejection(spawning);
+    expect(error.codeName).toBe('SpawnFailed');
+    expect(error.message).toBe(
+      "The server's own working directory (where a terminal spawned without cwd starts) does not exist; pass a cwd",
+    );
+    expect(error.data).toBeUndefined();
+    expectNoHostPaths(error, gone, dir);
+  });
+
+  it('a relative cwd that does not exist: named as given, not resolved against the server directory', async () => {
+    const error = await rejection(Terminal.spawn({ shell: 'bash', cwd: 'no-such-project-dir' }));
+    expect(error.message).toBe(
+      "Working directory 'no-such-project-dir' does not exist; create it or pass another cwd",
+    );
+    expect(error.data).toEqual({ cwd: 'no-such-project-dir' });
+    expectNoHostPaths(error, process.cwd());
   });
 });

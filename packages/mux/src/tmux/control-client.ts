@@ -31,6 +31,9 @@ export interface ControlConnectOptions {
   hubSession: string;
 }
 
+/** How a TmuxCommandError starts when tmux itself could not be run (the rest is the OS error). */
+export const COULD_NOT_RUN = 'could not run tmux: ';
+
 /** A tmux command that failed; the message is tmux's. */
 export class TmuxCommandError extends Error {
   override name = 'TmuxCommandError';
@@ -167,7 +170,7 @@ export class ControlClient {
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-2000);
     });
     this.child.stdin.on('error', () => undefined); // EPIPE after tmux died: reported by 'close'
-    this.child.on('error', (error) => this.finish(`could not run tmux: ${error.message}`));
+    this.child.on('error', (error) => this.finish(`${COULD_NOT_RUN}${error.message}`));
     this.child.on('close', (code, signal) => {
       const why = this.stderr.trim() || `tmux exited (${signal ?? `code ${code}`})`;
       this.finish(why);

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, type ExecutionMode, OrchflowError } from '@orchflow/protocol';
 import { killProcessTree, Terminal, type TerminalSpawnOptions } from '@orchflow/terminal';
+import { errnoCode, errnoOfDescription, resourceShortage } from '@orchflow/terminal/internal';
 import type { MuxBackend } from '../backend';
 import { type LaunchLevel, sandboxes } from '../sandboxed';
 import {
@@ -15,7 +16,7 @@ import {
   type MuxSessionInfo,
   sessionInfo,
 } from '../session';
-import { ControlClient, type ControlHandlers } from './control-client';
+import { COULD_NOT_RUN, ControlClient, type ControlHandlers, TmuxCommandError } from './control-client';
 import {
   captureScrollback,
   createPane,
@@ -110,7 +111,11 @@ export class TmuxBackend implements MuxBackend {
     let shellState: Pick<SessionMeta, 'nonce' | 'dir'> | undefined;
     const spawnPty: PtyFactory = async (request) => {
       shellState = { nonce: request.nonce, dir: request.dir };
-      return this.track(client, await createPane(client, this.hub, request, id));
+      // As a SpawnFailed of its own: Terminal.spawn passes that on, where it would wrap tmux's words.
+      const ids = await createPane(client, this.hub, request, id).catch((error: unknown) => {
+        throw tmuxError(error);
+      });
+      return this.track(client, ids);
     };
     let terminal: Terminal;
     try {
@@ -345,9 +350,44 @@ function assertMode(mode: ExecutionMode, level: LaunchLevel): void {
   );
 }
 
-/** A failure talking to tmux as an OrchflowError(SpawnFailed) that says what tmux said. */
+/**
+ * A failure talking to tmux as an OrchflowError(SpawnFailed) that says what failed and what to
+ * do. Not tmux's own words: a SpawnFailed reaches remote clients unchanged, and tmux names its
+ * socket's path (`error connecting to /run/user/1000/tmux-1000/orchflow (Permission denied)`);
+ * what tmux said stays the error's `cause` for an in-process caller.
+ */
 function tmuxError(error: unknown): unknown {
   if (error instanceof OrchflowError) return error;
+  return new OrchflowError(ErrorCode.SpawnFailed, `tmux failed: ${tmuxFailure(error)}`, undefined, {
+    cause: error,
+  });
+}
+
+function tmuxFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return new OrchflowError(ErrorCode.SpawnFailed, `tmux failed: ${message}`, undefined, { cause: error });
+  if (!(error instanceof TmuxCommandError)) {
+    // This process's own file-system error: the tmux config in the server's temp directory.
+    const code = (error as NodeJS.ErrnoException).syscall ? errnoCode(error) : undefined;
+    if (code) {
+      return (
+        resourceShortage(code) ??
+        `orchflow's tmux configuration could not be written to the server's temp directory (${code}); start the server with TMPDIR set to a writable directory`
+      );
+    }
+    return `an unexpected error in orchflow's tmux backend (${error instanceof Error ? error.name : typeof error}); retry, and if it keeps failing, tell the server's operator`;
+  }
+  if (message.startsWith(COULD_NOT_RUN)) {
+    return `tmux could not be run on the server (${errnoCode(message) ?? 'an unexpected error'}); install tmux there, or use DirectBackend`;
+  }
+  if (/server exited unexpectedly|lost server/.test(message)) {
+    return 'the tmux server exited unexpectedly; retry: the next terminal starts a new one';
+  }
+  // tmux quotes the OS error's text last: `couldn't create directory /tmp/x/tmux-0 (Not a directory)`.
+  const code = errnoOfDescription(/\(([^()]+)\)\s*$/.exec(message)?.[1] ?? '');
+  const shortage = resourceShortage(code);
+  if (shortage) return shortage;
+  if (code && /^(error connecting to|couldn't create directory|no server running)/.test(message)) {
+    return `its socket on the server cannot be used (${code}); the server's operator points the backend's socket (socketPath, or socketName under TMUX_TMPDIR) at a directory the server's user may write, or removes a stale socket there`;
+  }
+  return `tmux reported ${code ? `an error (${code})` : 'an error'}, not shown here as it may name the server's paths; retry, and if it keeps failing, the server's operator runs tmux with the backend's socket on the server to see it`;
 }

@@ -48,7 +48,10 @@ export const TerminalConfigSchema = strictParams({
   shell: z.string().min(1).optional(),
   /** Extra arguments for the shell. */
   args: z.array(z.string()).optional(),
-  /** Working directory. Default: the process's cwd. */
+  /**
+   * Working directory. Default: the server process's own cwd (reported back in `TerminalInfo.cwd`;
+   * an error about it does not name it). A relative one resolves against that directory.
+   */
   cwd: z.string().min(1).optional(),
   /** Environment overrides, merged over the defaults (PAGER=cat, TERM=xterm-256color, …). */
   env: EnvSchema.optional(),

@@ -54,6 +54,11 @@ function sigkill(pids: readonly number[]): void {
   }
 }
 
+/** The plan has no pids hierarchy: the message says so, and names no path. */
+export class NoPidsHierarchy extends Error {
+  override readonly name = 'NoPidsHierarchy';
+}
+
 /** A terminal's cgroup (one directory per hierarchy of its plan). */
 export class TerminalCgroup {
   private removed = false;
@@ -105,7 +110,8 @@ export class TerminalCgroup {
   /** Caps the tasks (processes and threads) in the cgroup; throws when there is no pids hierarchy. */
   setMaxTasks(max: number): void {
     const dir = this.plan.pids && this.allDirs[this.plan.pids === this.plan.primary ? 0 : 1];
-    if (!dir) throw new Error('no pids cgroup hierarchy (v1 pids, or v2 with the pids controller enabled)');
+    if (!dir)
+      throw new NoPidsHierarchy('no pids cgroup hierarchy (v1 pids, or v2 with the pids controller enabled)');
     writeFileSync(join(dir, 'pids.max'), String(max));
     this.limited = true;
   }

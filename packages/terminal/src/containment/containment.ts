@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
-import { type CgroupPlan, TerminalCgroup } from './cgroup';
+import { errnoCode, resourceShortage } from '../host-failure';
+import { type CgroupPlan, NoPidsHierarchy, TerminalCgroup } from './cgroup';
 import {
   cgroupName,
   discoverHierarchies,
@@ -198,14 +199,48 @@ export class Containment {
 
   private limitTasks(max: number): void {
     try {
-      if (!this.cgroup) throw new Error(this.host.cgroupsMissing ?? 'this terminal has no cgroup');
+      if (!this.cgroup) throw new NoCgroup(this.host.cgroupsMissing ?? 'this terminal has no cgroup');
       this.cgroup.setMaxTasks(max);
     } catch (error) {
-      throw spawnFailed(
-        `resourceLimits.maxProcesses cannot be enforced: orchflow runs as root, where RLIMIT_NPROC does not apply, and no writable pids cgroup is available (${(error as Error).message}). Run orchflow as a non-root user, give it a writable cgroup (e.g. a container with a delegated cgroup), or remove maxProcesses from the policy`,
+      throw new OrchflowError(
+        ErrorCode.SpawnFailed,
+        `resourceLimits.maxProcesses cannot be enforced: orchflow runs as root, where RLIMIT_NPROC does not apply, and no writable pids cgroup is available (${pidsCgroupFailure(error)}). Run orchflow as a non-root user, give it a writable cgroup (e.g. a container with a delegated cgroup), or remove maxProcesses from the policy`,
         { maxProcesses: max, mode: this.options.mode ?? 'auto' },
+        // What the host said (cgroup paths, the OS error) is for an in-process caller only.
+        { cause: error },
       );
     }
+  }
+}
+
+/** The terminal has no cgroup; the message is why the host has none (it may name cgroup paths). */
+class NoCgroup extends Error {
+  override readonly name = 'NoCgroup';
+}
+
+/**
+ * Why the task cap could not be set, for the caller: a SpawnFailed reaches remote clients
+ * unchanged, so this names the failure by its error code, never the cgroup directories or the
+ * OS error that quotes them (see host-failure.ts).
+ */
+function pidsCgroupFailure(error: unknown): string {
+  if (error instanceof NoCgroup)
+    return "the server's host gives this terminal no cgroup: none is mounted, delegated to the server's user or usable by it (hostContainment().reason on the server says which)";
+  if (error instanceof NoPidsHierarchy) return error.message;
+  const code = errnoCode(error);
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `the terminal's pids.max may not be written (${code}): the cgroup is not delegated to the server's user, or the pids controller is not enabled in it`;
+    case 'EROFS':
+      return 'the cgroup file system is mounted read-only (EROFS), as in a container that is not given its cgroup';
+    case 'ENOENT':
+      return "the terminal's cgroup has no pids.max (ENOENT): the pids controller is not enabled in it";
+    default:
+      return (
+        resourceShortage(code) ??
+        `the terminal's pids.max could not be written (${code ?? 'an unexpected error'})`
+      );
   }
 }
 

@@ -37,6 +37,33 @@ export class SpawnerUnavailable extends Error {
   override readonly name = 'SpawnerUnavailable';
 }
 
+/**
+ * The spawner ended (killed, crashed) before it answered a request; its message names the
+ * spawner's path and what it printed, for the server's operator. The next request starts another.
+ */
+export class SpawnerEnded extends Error {
+  override readonly name = 'SpawnerEnded';
+  constructor(
+    message: string,
+    /** How it ended: `exit code 1`, `killed by SIGKILL`, or the error that stopped it. */
+    readonly how: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A request refused before it reached the spawner: too large, or a NUL byte in it (the caller's own). */
+export class SpawnRequestRefused extends Error {
+  override readonly name = 'SpawnRequestRefused';
+}
+
+/** The spawner could not start the process: `code` is the errno (`ENOENT`), `stage` what it was doing. */
+export class SpawnerStartError extends Error {
+  override readonly name = 'SpawnerStartError';
+  declare readonly code: string | undefined;
+  declare readonly stage: 'open' | 'ctty' | 'chdir' | 'exec';
+}
+
 interface Pending {
   resolve(pid: number): void;
   reject(error: Error): void;
@@ -127,18 +154,18 @@ export class Spawner {
     const bytes = fields.reduce((sum, field) => sum + Buffer.byteLength(field) + 1, 0);
     if (bytes > MAX_REQUEST_BYTES)
       return Promise.reject(
-        new Error(
+        new SpawnRequestRefused(
           `the program's arguments and environment take ${bytes} bytes; the spawner takes at most ${MAX_REQUEST_BYTES} (Linux itself allows ~2 MiB)`,
         ),
       );
     const bad = fields.find((field) => field.includes('\0'));
     if (bad !== undefined)
       return Promise.reject(
-        new Error(
+        new SpawnRequestRefused(
           `an argument or environment value contains a NUL byte: ${JSON.stringify(bad.slice(0, 80))}`,
         ),
       );
-    if (this.dead) return Promise.reject(new Error('the spawner has exited'));
+    if (this.dead) return Promise.reject(new SpawnerEnded('the spawner has exited', 'it had exited'));
     const id = String(this.nextId++);
     return new Promise<number>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onExit });
@@ -176,7 +203,11 @@ export class Spawner {
       request.resolve(Number(b));
     } else {
       const errno = Number(b);
-      request.reject(new Error(`${stageText(c)}: ${errnoText(errno)}`));
+      const stage = c === 'open' || c === 'ctty' || c === 'chdir' ? c : 'exec';
+      const code = getSystemErrorMap().get(-errno)?.[0];
+      request.reject(
+        Object.assign(new SpawnerStartError(`${stageText(c)}: ${errnoText(errno)}`), { code, stage }),
+      );
     }
   }
 
@@ -187,7 +218,7 @@ export class Spawner {
     const reason = `the spawner (${this.child.spawnfile}) ended: ${why}${said ? `; it said: ${said}` : ''}`;
     if (!this.answered) Spawner.unusable = reason;
     for (const request of this.pending.values())
-      request.reject(this.answered ? new Error(reason) : new SpawnerUnavailable(reason));
+      request.reject(this.answered ? new SpawnerEnded(reason, why) : new SpawnerUnavailable(reason));
     this.pending.clear();
     // Its children live on without it, and their exit status is lost with it: watch for them to go.
     for (const [pid, listener] of this.running) watchOrphan(pid, listener);
