@@ -49,7 +49,7 @@ from .policy import (
     tokens_file_json,
 )
 from .streams import OutputStream
-from .terminal import Terminal
+from .terminal import EXECUTE_STOP_WAIT, Terminal
 from .transaction import Transaction
 from .types import (
     BatchItem,
@@ -69,6 +69,7 @@ from .types import (
 from .version import PROTOCOL_VERSION, __version__
 
 __all__ = [
+    "EXECUTE_STOP_WAIT",
     "PROTOCOL_VERSION",
     "AllowRule",
     "BatchItem",

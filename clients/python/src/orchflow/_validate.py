@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TypeVar
 
 from .errors import InvalidParams
 
@@ -14,6 +15,7 @@ MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 MAX_READ_BYTES = 16 * 1024 * 1024
 MAX_DIMENSION = 1000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+E = TypeVar("E")
 
 
 def ident(value: str, what: str) -> str:
@@ -52,4 +54,11 @@ def offset(value: int, what: str) -> int:
     """A byte offset: a non-negative integer."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidParams(f"{what} must be a non-negative integer byte offset, got {value!r}", local=True)
+    return value
+
+
+def event(value: E, what: str, kind: type[E], kind_name: str) -> E:
+    """An event object of ``kind`` (``asyncio.Event``, or ``threading.Event`` in the sync facade)."""
+    if not isinstance(value, kind):
+        raise InvalidParams(f"{what} must be an {kind_name} or None, got {type(value).__name__}", local=True)
     return value

@@ -161,7 +161,11 @@ class VersionMismatch(OrchflowError):
 
 
 class Cancelled(OrchflowError):
-    """The request was cancelled (``$/cancelRequest``)."""
+    """The request was cancelled (``$/cancelRequest``).
+
+    From ``Terminal.execute(..., stop=…)``: ``data["result"]`` is the stopped command's partial
+    :class:`~orchflow.ExecResult` once the server answered, else ``data`` is ``None``.
+    """
 
     default_code = ErrorCode.CANCELLED
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ChannelClosed, InternalError, OrchflowError, Timeout, error_from_wire
+from .errors import Cancelled, ChannelClosed, InternalError, OrchflowError, Timeout, error_from_wire
 from .transports.base import Transport
 
 CANCEL_REQUEST = "$/cancelRequest"
@@ -99,19 +99,34 @@ class RpcPeer:
         on_result: Callable[[Any], None] | None = None,
         on_late_result: Callable[[Any], None] | None = None,
         internal: bool = False,
+        stop: asyncio.Event | None = None,
+        stop_wait: float = 0.0,
+        parse_stopped_result: Callable[[Any], Any] | None = None,
     ) -> Any:
         """Sends a request and waits for its result; task cancellation sends ``$/cancelRequest``.
 
         ``timeout`` is in seconds: ``None`` uses :attr:`default_timeout`, ``0`` waits without limit
         (commands, which may run for hours). ``on_late_result`` gets the result of an answer that
         arrives after this call was cancelled (a subscription to undo, say).
+
+        ``stop``: setting it sends ``$/cancelRequest`` and waits up to ``stop_wait`` seconds for the
+        server's answer (the request's own ``timeout`` no longer applies), then raises
+        :class:`~orchflow.errors.Cancelled`: with the data of the server's Cancelled answer (an
+        execute's ``{"result": …}``, the partial result), with ``{"result": result}`` when the answer
+        was a result (the work had finished first; ``parse_stopped_result`` converts it, and a
+        result it rejects counts as no answer), else (no answer in time, another error, a lost
+        connection) with no ``data``. Already set: raises before anything is sent.
         """
         if timeout is None:
             timeout = self.default_timeout
+        if stop is not None and stop.is_set():
+            raise _stopped(method, "stop was set before it was sent")
         if not internal and not self.ready.is_set():
             await self._wait_ready(method, timeout)
         if self._closed_error is not None:
             raise ChannelClosed(self._closed_error.message, local=True)
+        if stop is not None and stop.is_set():
+            raise _stopped(method, "stop was set before it was sent")
         request_id = next(self._ids)
         message_params = params
         token: str | None = None
@@ -124,33 +139,66 @@ class RpcPeer:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = _Pending(future, method, on_result, on_late_result)
         transport = self._transport
+        cancel_sent = False
+        stop_waiter: asyncio.Task[Any] | None = None
         try:
             try:
                 await transport.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": message_params})
             except ChannelClosed:
                 raise await self._send_failure(transport, request_id) from None
-            if timeout <= 0:
-                return await future
-            try:
-                return await asyncio.wait_for(future, timeout)
-            except asyncio.TimeoutError:
-                self._cancel_remote(transport, request_id)
+            if stop is None:
+                if timeout <= 0:
+                    return await future
+                try:
+                    return await asyncio.wait_for(future, timeout)
+                except asyncio.TimeoutError:
+                    raise self._timed_out(transport, request_id, method, timeout, on_late_result) from None
+            stop_waiter = asyncio.get_running_loop().create_task(stop.wait())
+            await asyncio.wait({future, stop_waiter}, timeout=timeout if timeout > 0 else None, return_when=asyncio.FIRST_COMPLETED)
+            if future.done():
+                return future.result()
+            if not stop_waiter.done():
+                raise self._timed_out(transport, request_id, method, timeout, on_late_result)
+            # Stopped: tell the server at once, then wait (bounded) for what it says about the stopped work.
+            cancel_sent = True
+            self._cancel_remote(transport, request_id)
+            local = _stopped(method, "stop was set")
+            if stop_wait > 0:
+                await asyncio.wait({future}, timeout=stop_wait)
+            if not future.done():
                 if on_late_result is not None and transport is self._transport and self._closed_error is None:
                     self._orphans[request_id] = on_late_result
-                raise Timeout(
-                    f"No answer to {method} within {timeout:g} s; the request was cancelled on the server",
-                    local=True,
-                ) from None
+                raise local
+            raise _stopped_answer(local, future, parse_stopped_result)
         except asyncio.CancelledError:
-            if not future.done() or future.cancelled():
+            if not cancel_sent and (not future.done() or future.cancelled()):
                 self._cancel_remote(transport, request_id)
                 if on_late_result is not None and transport is self._transport and self._closed_error is None:
                     self._orphans[request_id] = on_late_result
             raise
         finally:
+            if stop_waiter is not None:
+                stop_waiter.cancel()
             self._pending.pop(request_id, None)
             if token is not None:
                 self._progress.pop(token, None)
+
+    def _timed_out(
+        self,
+        transport: Transport,
+        request_id: int,
+        method: str,
+        timeout: float,
+        on_late_result: Callable[[Any], None] | None,
+    ) -> Timeout:
+        """Cancels a request nobody answered in time on the server; the error its caller raises."""
+        self._cancel_remote(transport, request_id)
+        if on_late_result is not None and transport is self._transport and self._closed_error is None:
+            self._orphans[request_id] = on_late_result
+        return Timeout(
+            f"No answer to {method} within {timeout:g} s; the request was cancelled on the server",
+            local=True,
+        )
 
     async def _send_failure(self, transport: Transport, request_id: int) -> ChannelClosed:
         """The error for a request that could not be sent: why the connection ended, once the reader knows."""
@@ -316,3 +364,34 @@ class RpcPeer:
                 )
             return
         entry.future.set_result(result)
+
+
+def _stopped(method: str, why: str) -> Cancelled:
+    """The local Cancelled of a request whose ``stop`` event was set."""
+    return Cancelled(f"Request '{method}' was cancelled: {why}", local=True)
+
+
+def _stopped_answer(
+    local: Cancelled, answer: asyncio.Future[Any], parse: Callable[[Any], Any] | None
+) -> Cancelled:
+    """What a stopped request raises once answered: the server's Cancelled data, a result that beat it, or ``local``."""
+    if answer.cancelled():
+        return local
+    error = answer.exception()
+    if error is not None:
+        if not isinstance(error, Cancelled) or error.local or error.data is None:
+            return local  # another error, or the connection was lost (ChannelClosed): no word on the work
+        data = error.data
+        if parse is not None and isinstance(data, dict) and "result" in data:
+            try:
+                data = {**data, "result": parse(data["result"])}
+            except Exception:
+                return local
+        return Cancelled(f"{local.message}; the server answered: {error.message}", data=data)
+    try:
+        result = parse(answer.result()) if parse is not None else answer.result()
+    except Exception:
+        return local
+    return Cancelled(
+        f"{local.message}; it had already completed; its result is in data['result']", data={"result": result}
+    )

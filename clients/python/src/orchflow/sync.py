@@ -13,6 +13,7 @@ Objects from this module must be used from ordinary (non-async) code.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import threading
@@ -20,6 +21,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, S
 from concurrent.futures import Future
 from typing import Any, Literal, TypeVar
 
+from . import _validate as check
 from . import client as _client
 from .client import ConnectOptions, ReconnectOptions
 from .policy import PolicyLike
@@ -42,6 +44,9 @@ from .types import (
 )
 
 T = TypeVar("T")
+
+#: How often a call given a ``threading.Event`` to stop it looks at it, in seconds (it has no callback).
+_STOP_POLL = 0.05
 
 __all__ = ["ConnectOptions", "Orchestrator", "Terminal", "Transaction"]
 
@@ -72,6 +77,27 @@ class _LoopThread:
             return future.result(timeout)
         except KeyboardInterrupt:
             # Ctrl-C in a script: cancel the call (an execute is then interrupted on the server).
+            future.cancel()
+            raise
+
+    def run_stoppable(self, start: Callable[[asyncio.Event], Coroutine[Any, Any, T]], stop: threading.Event) -> T:
+        """Runs ``start(event)`` on the loop and sets ``event`` there once ``stop`` is set (checked every 50 ms)."""
+        if threading.current_thread() is self.thread:
+            raise RuntimeError("orchflow.sync called from its own event loop; use the async API there")
+        bridge = asyncio.Event()  # bound to the loop when first awaited; set before that, it stays set
+        if stop.is_set():
+            bridge.set()
+        future: Future[T] = asyncio.run_coroutine_threadsafe(start(bridge), self.loop)
+        try:
+            while not bridge.is_set():
+                try:
+                    return future.result(_STOP_POLL)
+                except concurrent.futures.TimeoutError:
+                    if stop.is_set():
+                        self.loop.call_soon_threadsafe(bridge.set)
+                        break
+            return future.result()
+        except KeyboardInterrupt:
             future.cancel()
             raise
 
@@ -119,13 +145,18 @@ class Terminal:
         on_output: Callable[[OutputData], None] | None = None,
         on_start: Callable[[int], None] | None = None,
         request_timeout: float | None = None,
+        stop: threading.Event | None = None,
     ) -> ExecResult:
         """Runs a command and returns its result; Ctrl-C interrupts it on the server (arguments as in the async API).
 
-        ``on_output`` and ``on_start`` run on the loop thread.
+        ``on_output`` and ``on_start`` run on the loop thread. ``stop`` is a ``threading.Event``
+        (set it from another thread, a UI callback say): setting it interrupts the command and
+        raises :class:`~orchflow.Cancelled` with the partial result in ``data["result"]``, as
+        the async API's ``stop`` does (it is looked at every 50 ms).
         """
-        return _run(
-            self._inner.execute(
+
+        def start(event: asyncio.Event | None) -> Coroutine[Any, Any, ExecResult]:
+            return self._inner.execute(
                 command,
                 timeout=timeout,
                 idle_timeout=idle_timeout,
@@ -134,8 +165,13 @@ class Terminal:
                 on_output=on_output,
                 on_start=on_start,
                 request_timeout=request_timeout,
+                stop=event,
             )
-        )
+
+        if stop is None:
+            return _run(start(None))
+        check.event(stop, "stop", threading.Event, "threading.Event")
+        return _LoopThread.get().run_stoppable(start, stop)
 
     def write(self, data: str | bytes) -> int:
         """Sends input as if typed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
 
 #: Extra seconds a request waits beyond a command's own ``timeout`` before giving up on the server.
 EXECUTE_RESPONSE_MARGIN = 30.0
+
+#: Seconds an ``execute`` whose ``stop`` event was set waits for the server's answer, which carries
+#: the partial result: 5 (the TypeScript client's ``EXECUTE_CANCEL_WAIT_MS``). The server interrupts
+#: the command first (SIGINT, then SIGKILL after 2 s for a command that ignores it) and the shell
+#: shows its prompt; the rest is room for the trip.
+EXECUTE_STOP_WAIT = 5.0
 
 
 class Terminal:
@@ -53,15 +60,26 @@ class Terminal:
         on_output: Callable[[OutputData], None] | None = None,
         on_start: Callable[[int], None] | None = None,
         request_timeout: float | None = None,
+        stop: asyncio.Event | None = None,
     ) -> ExecResult:
         """Runs ``command`` in the terminal's persistent shell and returns its result.
 
         ``timeout``/``idle_timeout`` are seconds (the server interrupts the command: the result
         has ``timed_out=True``). Cancelling the task running this sends ``$/cancelRequest``: the
-        server interrupts the command (SIGINT, then SIGKILL) and the terminal stays usable.
+        server interrupts the command (SIGINT, then SIGKILL) and the terminal stays usable; the
+        task raises ``CancelledError`` at once, without the partial output.
         ``on_output`` gets the raw output while it runs; ``on_start`` the offset once admitted.
         ``request_timeout`` is how long to wait for the answer, in seconds: by default ``timeout``
         plus a margin, or no limit when the command has no ``timeout`` (0 also means no limit).
+
+        ``stop``: setting this event stops the command and hands back what it printed. The server
+        interrupts it as above; this call waits up to :data:`EXECUTE_STOP_WAIT` seconds for the
+        server's answer (``request_timeout`` no longer applies) and raises
+        :class:`~orchflow.Cancelled` whose ``data["result"]`` is the partial :class:`ExecResult`.
+        A command that finished before the interrupt reached it raises ``Cancelled`` too, its
+        whole result in ``data["result"]``. No answer in time, a command stopped before it
+        started, or a lost connection: a plain ``Cancelled`` (``data`` is ``None``). Set before
+        the call: ``Cancelled`` at once, nothing is sent. Needs the ``cancellation`` feature.
         """
         params: dict[str, Any] = {"terminalId": self.id, "command": check.command_text(command)}
         if timeout is not None:
@@ -74,12 +92,23 @@ class Terminal:
             params["waitForFloor"] = True
         if on_output is not None:
             self._orch._require("executeProgress", "execute() with on_output")
+        if stop is not None:
+            check.event(stop, "stop", asyncio.Event, "asyncio.Event")
+            self._orch._require("cancellation", "execute() with stop")
         wait = request_timeout if request_timeout is not None else (
             # No command timeout: no limit (commands may run for hours), as in the TypeScript client.
             0.0 if timeout is None else timeout + EXECUTE_RESPONSE_MARGIN
         )
         progress = _progress_handler(on_output, on_start) if (on_output or on_start) else None
-        raw = await self._orch._peer.request("terminal.execute", params, timeout=wait, on_progress=progress)
+        raw = await self._orch._peer.request(
+            "terminal.execute",
+            params,
+            timeout=wait,
+            on_progress=progress,
+            stop=stop,
+            stop_wait=EXECUTE_STOP_WAIT,
+            parse_stopped_result=ExecResult.from_wire,
+        )
         return ExecResult.from_wire(raw)
 
     async def write(self, data: str | bytes) -> int:
