@@ -42,8 +42,10 @@ async def test_stop_hands_back_the_partial_result(orch: Orchestrator) -> None:
         stopped_at = time.monotonic()
         with pytest.raises(Cancelled) as cancelled:
             await task
+        # The partial result below proves the server answered within the wait; no tighter clock
+        # bound (a loaded CI machine may take seconds to deliver SIGINT's prompt).
         waited = time.monotonic() - stopped_at
-        assert waited < 4, f"the server's answer took {waited:.1f} s"
+        assert waited < EXECUTE_STOP_WAIT + 1, f"the server's answer took {waited:.1f} s"
         error = cancelled.value
         assert isinstance(error.data, dict)
         partial = error.data["result"]
