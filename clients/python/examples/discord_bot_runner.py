@@ -4,7 +4,8 @@ Each "channel" gets its own agent terminal; messages starting with ``!`` are com
 
     !run <command>     run it in the channel's terminal, reply with the output (2000-char messages)
     !cd <dir>          change the terminal's directory
-    !stop              interrupt the command running in the channel (task cancellation → $/cancelRequest)
+    !stop              interrupt the command running in the channel, reply with its output so far
+                       (``execute(stop=…)`` → $/cancelRequest; the server answers with the partial result)
     !status            list the bot's terminals
     !reset             kill the channel's terminal
 
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # run from
 
 from _server import add_server_arguments, sidecar_command  # noqa: E402
 
-from orchflow import Orchestrator, OrchflowError, PolicyDenied, SecurityPolicy, Terminal  # noqa: E402
+from orchflow import Cancelled, ExecResult, Orchestrator, OrchflowError, PolicyDenied, SecurityPolicy, Terminal  # noqa: E402
 
 #: Discord's message size limit.
 MESSAGE_LIMIT = 2000
@@ -60,6 +61,7 @@ class Bot:
         self.orch = orch
         self.terminals: dict[str, Terminal] = {}
         self.running: dict[str, asyncio.Task[None]] = {}
+        self.stops: dict[str, asyncio.Event] = {}
 
     async def terminal_for(self, channel: str) -> Terminal:
         if channel not in self.terminals:
@@ -79,7 +81,7 @@ class Bot:
                 if task is None or task.done():
                     await reply("nothing is running")
                 else:
-                    task.cancel()
+                    self.stops[channel].set()
             elif verb == "!status":
                 listed = await self.orch.list_terminals()
                 await reply("\n".join(f"{t.name or t.id}: {t.state}" for t in listed) or "no terminals")
@@ -98,24 +100,36 @@ class Bot:
     async def run(self, channel: str, command: str, reply: Reply) -> None:
         terminal = await self.terminal_for(channel)
 
+        stop = asyncio.Event()
+
         async def job() -> None:
             try:
-                result = await terminal.execute(command)
-            except asyncio.CancelledError:
+                result = await terminal.execute(command, stop=stop)
+            except Cancelled as cancelled:
+                # `!stop`: the server interrupted the command and answered with what it printed.
+                partial = cancelled.data.get("result") if isinstance(cancelled.data, dict) else None
+                if isinstance(partial, ExecResult) and partial.stdout:
+                    await self.send_output(partial.stdout, reply)
                 await reply(f"🛑 `{command}` interrupted")
-                raise
+                return
             except PolicyDenied as denied:
                 await reply(f"⛔ denied by policy ({denied.rule}): {denied.reason}")
                 return
             status = "✅" if result.ok else ("⏱️ timed out" if result.timed_out else f"❌ exit {result.exit_code}")
-            body = result.stdout or "(no output)"
-            for start in range(0, len(body), MESSAGE_LIMIT - 20):
-                await reply(body[start : start + MESSAGE_LIMIT - 20])
+            await self.send_output(result.stdout or "(no output)", reply)
             await reply(f"{status} `{command}` in {result.duration:.2f}s")
 
         task = asyncio.create_task(job())
+        self.stops[channel] = stop
         self.running[channel] = task
         await asyncio.sleep(0)  # started; the console keeps reading (so `!stop` can arrive)
+
+
+    @staticmethod
+    async def send_output(body: str, reply: Reply) -> None:
+        """Sends ``body`` in messages that fit Discord's limit."""
+        for start in range(0, len(body), MESSAGE_LIMIT - 20):
+            await reply(body[start : start + MESSAGE_LIMIT - 20])
 
 
 async def main() -> None:

@@ -6,6 +6,7 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,9 +63,16 @@ def test_discord_bot_runner() -> None:
         bot.expect("✅ `echo hello-from-discord`")
         bot.send("#ops !run rm -rf /tmp/orchflow-example")
         assert "deniedCommands[0]: rm" in bot.expect("[#ops] bot: ⛔ denied by policy")
-        bot.send("#general !run sleep 30")
+        # `!stop` replies with what the command printed before it: stop once it has printed.
+        started = Path(tempfile.mkdtemp()) / "started"
+        bot.send(f"#general !run echo before-stop; echo yes > {started}; sleep 30")
+        deadline = time.monotonic() + 30
+        while not started.exists():
+            assert time.monotonic() < deadline, f"the command never started; got {bot.lines}"
+            time.sleep(0.05)
         bot.send("#general !stop")
-        bot.expect("🛑 `sleep 30` interrupted")
+        bot.expect("[#general] bot: before-stop")
+        bot.expect("🛑 `echo before-stop;")
         t0 = time.monotonic()
         bot.send("#general !run echo after-stop")
         bot.expect("✅ `echo after-stop`")
