@@ -26,12 +26,14 @@ import {
   type TerminalConfig,
   type TerminalInfo,
 } from '@orchflow/protocol/runtime';
+import { type BulkControlTarget, bulkParams, completeOrThrow } from './bulk-controls';
 import type { DirectConnectable } from './connectable';
 import { requireFeature } from './features';
 import { InteractiveSession } from './interactive-session';
 import { AlertParams } from './notification-schemas';
 import { assertKnownCommands, assertKnownOptions } from './option-keys';
-import { type RemoteExecuteOptions, RemoteTerminal } from './remote-terminal';
+import type { RemoteExecuteOptions } from './remote-execute';
+import { RemoteTerminal } from './remote-terminal';
 import { SubscriptionRouter } from './subscription-router';
 import { ClientTransaction } from './transaction';
 import type { HttpClientOptions } from './transports/http';
@@ -81,12 +83,8 @@ export interface RunScriptOptions extends Omit<RemoteExecuteOptions, 'signal'> {
   signal?: AbortSignal;
 }
 
-/**
- * Which terminals an emergency control ({@link OrchflowClient.pauseAll}, `resumeAll`, `killAll`)
- * acts on: one agent's, named by its id or as `{ agentId }` (the form core's `Orchestrator` takes),
- * or every terminal the caller may control when omitted (or `{}`).
- */
-export type BulkControlTarget = string | { agentId?: string | undefined };
+// Defined beside the checks of its value; exported here, with the methods that take it.
+export type { BulkControlTarget } from './bulk-controls';
 
 /** Options of {@link OrchflowClient.runInteractive}. */
 export interface RunInteractiveOptions {
@@ -372,37 +370,4 @@ export class OrchflowClient {
     }
     await this.peer.close();
   }
-}
-
-/** The params of a bulk control for `target`; throws InvalidParams for anything but an id or `{ agentId }`. */
-function bulkParams(target: BulkControlTarget | undefined): { agentId?: string } {
-  if (target === undefined || typeof target === 'string')
-    return target === undefined ? {} : { agentId: target };
-  assertKnownOptions('bulk', target);
-  const { agentId } = target;
-  if (agentId !== undefined && typeof agentId !== 'string') {
-    throw new OrchflowError(
-      ErrorCode.InvalidParams,
-      `A bulk control's agentId must be a string, received ${typeof agentId}`,
-    );
-  }
-  return agentId === undefined ? {} : { agentId };
-}
-
-/**
- * The count of a bulk control, or `Unavailable` when some cluster nodes did not answer: a partial
- * emergency stop must be loud, and the error's `data` still says what was done.
- */
-function completeOrThrow<F extends string>(
-  method: string,
-  field: F,
-  result: Record<F, number> & { unreachableNodes?: string[] | undefined },
-): number {
-  const unreachable = result.unreachableNodes ?? [];
-  if (unreachable.length === 0) return result[field];
-  throw new OrchflowError(
-    ErrorCode.Unavailable,
-    `${method} reached only part of the cluster: ${result[field]} terminal(s) ${field}, but node(s) ${unreachable.join(', ')} did not answer in time or were lost while running terminals, so their terminals may or may not have been ${field}; retry, or check those nodes`,
-    { reason: 'partial', [field]: result[field], unreachableNodes: unreachable },
-  );
 }

@@ -16,8 +16,6 @@ import {
   type ReadResult,
   type Snapshot,
   type TerminalActivity,
-  type TerminalConfig,
-  TerminalConfigSchema,
   type TerminalState,
 } from '@orchflow/protocol';
 import { ActivityTracker, pipeActivitySource, ptyActivitySource } from './activity/tracker';
@@ -25,7 +23,6 @@ import { checkExecEnv, type ExecOptions, execCancelled, terminalExited } from '.
 import { type PipeRunner, startPipeHost } from './exec/pipe-runner';
 import { SerialQueue } from './exec/queue';
 import { ExitListeners } from './exit-listeners';
-import { flatUuid } from './flat-id';
 import type { FlowGate } from './flow-gate';
 import { type CommandEvent, CommandHistory } from './history/command-history';
 import type { OutputPipeline } from './output/pipeline';
@@ -33,64 +30,19 @@ import type { TerminalRedaction } from './output/redaction';
 import type { OutputStreamStats, StreamEvent, SubscribeOptions, Subscription } from './output/subscribers';
 import { ProcessMetricsSampler } from './process/metrics';
 import { killProcessTree } from './process/tree';
-import { NO_ENV, type PtyHost, resumePtyHost, type ShellResume, startPtyHost } from './pty-host';
-import type { PtyFactory, PtyProcess } from './pty-process';
+import { NO_ENV, type PtyHost, resumePtyHost, startPtyHost } from './pty-host';
+import type { ResolvedSpawnOptions, ShellKind } from './spawn-options';
 import {
-  DEFAULT_SPAWN_TIMEOUT_MS,
-  type LaunchWrapper,
-  type ResolvedSpawnOptions,
-  resolveSpawnOptions,
-  resumedSpawnOptions,
-  type ShellKind,
-} from './spawn-options';
+  checkResumeOptions,
+  checkSpawnOptions,
+  type TerminalResumeOptions,
+  type TerminalSpawnOptions,
+} from './terminal-options';
 
-/** Options of {@link Terminal.spawn}: a TerminalConfig plus in-process settings. */
-export interface TerminalSpawnOptions extends TerminalConfig {
-  /** Terminal id. Default: a random UUID. */
-  id?: string;
-  /** Time the shell gets to show its first prompt. Default {@link DEFAULT_SPAWN_TIMEOUT_MS}. */
-  spawnTimeoutMs?: number;
-  /** Starts the shell under a wrapper (resource limits, network namespace, sandbox). */
-  launch?: LaunchWrapper;
-  /** Starts the PTY the shell runs in (interactive modes). Default: a PTY of this process, its shell forked by the spawner (or node-pty). */
-  spawnPty?: PtyFactory;
-  /**
-   * `auto` (default): the terminal gets its own cgroup where the host allows, so killing it kills
-   * every process it started; `process-tree`: only its session and process tree (see docs/terminal.md).
-   */
-  containment?: 'auto' | 'process-tree';
-  /**
-   * Secrets to redact from everything the terminal shows — scrollback, streams, snapshots,
-   * ExecResult, history — at the source: `createRedactor(...)` of `@orchflow/security`. Required
-   * when `secretEnv` is given. The Orchestrator builds it from its policy and the config.
-   */
-  redaction?: TerminalRedaction;
-  /** How long a held possible start of a secret waits for more bytes: 1..10000 ms, default 16 (one batch). */
-  redactionHoldMs?: number;
-}
-
-/** Options of {@link Terminal.resume}: a shell that already runs with orchflow's integration. */
-export interface TerminalResumeOptions {
-  /** Terminal id. */
-  id: string;
-  /** The configuration the terminal was created with. */
-  config: TerminalConfig;
-  /** Absolute path of its shell. */
-  shellPath: string;
-  /** Its shell integration. */
-  kind: ShellKind;
-  /** The PTY it runs in. */
-  pty: PtyProcess;
-  /** Its stored integration state (nonce, private dir, cwd) and output to restore. */
-  shell: ShellResume;
-  /** Secrets to redact from its output (see {@link TerminalSpawnOptions.redaction}). */
-  redaction?: TerminalRedaction;
-}
+// Defined beside their checks; exported here, with the class that takes them.
+export type { TerminalResumeOptions, TerminalSpawnOptions } from './terminal-options';
 
 type Backend = { kind: 'pty'; host: PtyHost } | { kind: 'pipe'; runner: PipeRunner; gate: FlowGate };
-
-// A stored config (Terminal.resume) with the same fields, whose unknown keys are dropped.
-const STORED_CONFIG = TerminalConfigSchema.strip();
 
 /** A terminal running commands for an agent: a PTY with a persistent shell, or pipes. */
 export class Terminal {
@@ -153,30 +105,7 @@ export class Terminal {
 
   /** Spawns a terminal; resolves once its shell is ready for commands. Rejects with SpawnFailed. */
   static async spawn(options: TerminalSpawnOptions = {}): Promise<Terminal> {
-    const {
-      id = flatUuid(),
-      spawnTimeoutMs = DEFAULT_SPAWN_TIMEOUT_MS,
-      launch,
-      spawnPty,
-      containment,
-      redaction,
-      redactionHoldMs,
-      ...rest
-    } = options;
-    const parsed = TerminalConfigSchema.safeParse(rest);
-    if (!parsed.success) {
-      throw new OrchflowError(ErrorCode.InvalidParams, `Invalid terminal config: ${parsed.error.message}`, {
-        issues: parsed.error.issues,
-      });
-    }
-    checkRedaction(parsed.data, redaction, redactionHoldMs);
-    const opts: ResolvedSpawnOptions = {
-      ...resolveSpawnOptions(parsed.data),
-      launch,
-      containment,
-      redaction,
-      redactionHoldMs,
-    };
+    const { id, spawnTimeoutMs, spawnPty, opts } = checkSpawnOptions(options);
     if (opts.mode !== 'scripted') {
       const host = await startPtyHost(opts, spawnTimeoutMs, spawnPty);
       return new Terminal(id, { ...opts, env: NO_ENV }, host.pipeline, { kind: 'pty', host }, host.exited);
@@ -190,18 +119,7 @@ export class Terminal {
    * ready once the shell shows a prompt; `execute()` waits for that. Throws InvalidParams.
    */
   static resume(options: TerminalResumeOptions): Terminal {
-    // Stored by whichever orchflow started the shell: a key this version does not know is dropped,
-    // not refused (refusing would leave that session unadoptable).
-    const parsed = STORED_CONFIG.safeParse(options.config);
-    if (!parsed.success) {
-      throw new OrchflowError(ErrorCode.InvalidParams, `Invalid terminal config: ${parsed.error.message}`, {
-        issues: parsed.error.issues,
-      });
-    }
-    const opts = {
-      ...resumedSpawnOptions(parsed.data, options.shellPath, options.kind),
-      redaction: options.redaction,
-    };
+    const opts = checkResumeOptions(options);
     const host = resumePtyHost(opts, options.pty, options.shell);
     return new Terminal(options.id, opts, host.pipeline, { kind: 'pty', host }, host.exited);
   }
@@ -450,25 +368,5 @@ export class Terminal {
 
   private get gate(): FlowGate {
     return this.backend.kind === 'pty' ? this.backend.host.gate : this.backend.gate;
-  }
-}
-
-/** Throws InvalidParams for `secretEnv` without a redaction, or a hold time out of range. */
-function checkRedaction(
-  config: TerminalConfig,
-  redaction: TerminalRedaction | undefined,
-  holdMs: number | undefined,
-): void {
-  if (config.secretEnv && Object.keys(config.secretEnv).length > 0 && !redaction) {
-    throw new OrchflowError(
-      ErrorCode.InvalidParams,
-      'secretEnv needs a redaction to keep its values out of the output: pass `redaction: createRedactor({ secrets })` from @orchflow/security, or spawn through an Orchestrator (it builds one)',
-    );
-  }
-  if (holdMs !== undefined && !(Number.isInteger(holdMs) && holdMs >= 1 && holdMs <= 10_000)) {
-    throw new OrchflowError(
-      ErrorCode.InvalidParams,
-      `redactionHoldMs must be an integer 1..10000, got ${holdMs}`,
-    );
   }
 }

@@ -5,7 +5,7 @@
 // `$/progress` values go back under the caller's token, with `requestId` (which the node knows
 // by the link's id) rewritten to the caller's request id.
 import type { RequestContext, RequestOptions } from '@orchflow/protocol';
-import { EXECUTE_CANCEL_WAIT_MS } from '../remote-terminal';
+import { EXECUTE_CANCEL_WAIT_MS } from '../remote-execute';
 import { ownerOf } from './errors';
 
 /** Request options that forward `context`'s cancellation, `_meta` and progress. */

@@ -26,7 +26,6 @@ import { channelServerOf } from '../channel-server';
 import { clipText } from '../clip-text';
 import { checkLimits } from '../limits/option-limits';
 import { defaultShare, PrincipalSlots } from '../limits/principal-slots';
-import { RequestShares } from '../limits/request-shares';
 import { MonitorUi } from '../ui/monitor-ui';
 import { type MountedMonitor, mountMonitor } from '../ui/mount';
 import { bearerToken } from '../ws/upgrade';
@@ -41,6 +40,7 @@ import {
   DEFAULT_HTTP_REQUEST_BODY_TIMEOUT_MS,
   enforceBodyDeadline,
 } from './body-deadline';
+import { HttpConcurrency } from './http-concurrency';
 import { allowOrigin, answerPreflight, isPreflight } from './http-cors';
 import { sendError } from './http-errors';
 import { checkContentType, checkOrigin, type GateRefusal, ROUTED_METHODS, unrouted } from './http-gate';
@@ -49,9 +49,7 @@ import { ownHandlers } from './http-own-handlers';
 import { ROUTES } from './http-routes';
 import {
   DEFAULT_HTTP_MAX_BODY_BYTES,
-  DEFAULT_HTTP_MAX_CONCURRENT,
   DEFAULT_HTTP_MAX_CONNECTIONS,
-  DEFAULT_HTTP_MAX_STREAMS,
   DEFAULT_HTTP_REPLAY_BUFFER_BYTES,
   DEFAULT_HTTP_SESSION_TTL_MS,
   HTTP_HEADERS_TIMEOUT_MS,
@@ -70,11 +68,7 @@ export class HttpServer {
   private readonly router = FindMyWay({ ignoreTrailingSlash: true });
   private readonly host: string;
   private readonly sessions: HttpSessions;
-  private active = 0;
-  private streams = 0;
-  private messageStreams = 0;
-  private readonly streamShares: PrincipalSlots;
-  private readonly requestShares: RequestShares;
+  private readonly concurrency: HttpConcurrency;
   // Handlers of routes that need no token (health, the OpenAPI document): never charged to one.
   private readonly openHandlers = new WeakSet<Handler>();
   private stopping: Promise<void> | undefined;
@@ -107,15 +101,7 @@ export class HttpServer {
       ['reconnectGraceMs', 'maxStallMs'],
     );
     const channels = channelServerOf(options, 'HttpServer');
-    const maxStreams = options.maxStreams ?? DEFAULT_HTTP_MAX_STREAMS;
-    this.streamShares = new PrincipalSlots(
-      options.maxStreamsPerPrincipal ?? defaultShare(maxStreams, options.auth),
-      'event streams',
-    );
-    const maxRequests = options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
-    this.requestShares = new RequestShares(
-      options.maxConcurrentRequestsPerPrincipal ?? defaultShare(maxRequests, options.auth),
-    );
+    this.concurrency = new HttpConcurrency(options);
     const maxSessions = options.maxSessions ?? DEFAULT_WS_MAX_CONNECTIONS;
     this.sessions = new HttpSessions({
       channels,
@@ -139,16 +125,8 @@ export class HttpServer {
       channels,
       sessions: this.sessions,
       principal: (request) => this.principal(request),
-      openStream: (principal, response) => {
-        const release = this.openStream(principal);
-        this.requestShares.giveBack(response);
-        return release;
-      },
-      messageStreamOpened: (response) => {
-        this.messageStreams++;
-        response.once('close', () => this.messageStreams--);
-        this.requestShares.giveBack(response);
-      },
+      openStream: (principal, response) => this.concurrency.openStream(principal, response),
+      messageStreamOpened: (response) => this.concurrency.messageStreamOpened(response),
     });
     // The table is the served surface: a route without a handler, or a handler without a route,
     // fails here rather than leaving a gap between the server and its OpenAPI document.
@@ -176,7 +154,7 @@ export class HttpServer {
       // MCP is its own protocol, not a REST route: outside the route table and the OpenAPI document.
       const handler: Handler = (request, response) => {
         // A GET is the session's long-lived event stream: it holds no share of the token's requests.
-        if (request.method === 'GET') this.requestShares.giveBack(response);
+        if (request.method === 'GET') this.concurrency.giveBack(response);
         return mcp(request, response, this.principal(request));
       };
       this.router.on(['GET', 'POST', 'DELETE'], '/mcp', () => undefined, handler);
@@ -223,9 +201,7 @@ export class HttpServer {
   /** Counts of what the server holds (all 0 once every client has gone). */
   stats(): HttpServerStats {
     return {
-      activeRequests: this.active,
-      streams: this.streams,
-      messageStreams: this.messageStreams,
+      ...this.concurrency.counts(),
       sessions: this.sessions.size,
       orphanedTerminals: this.sessions.orphanCount,
       ...(this.monitor
@@ -315,8 +291,7 @@ export class HttpServer {
   }
 
   /**
-   * Runs a request's handler within the concurrency limit (and, for a request with a valid token,
-   * within its principal's share of it), answering what it throws.
+   * Runs a request's handler if the server admits it (http-concurrency.ts), answering what it throws.
    */
   private async run(
     request: IncomingMessage,
@@ -324,24 +299,7 @@ export class HttpServer {
     handle: () => Promise<void>,
     principal?: Principal,
   ): Promise<void> {
-    const limit = this.options.maxConcurrentRequests ?? DEFAULT_HTTP_MAX_CONCURRENT;
-    // Open streams are requests that never end: they have their own limit (openStream), and
-    // message streams theirs (one per session).
-    if (this.active - this.streams - this.messageStreams >= limit) {
-      sendError(
-        response,
-        new OrchflowError(ErrorCode.Overloaded, `The server is handling ${limit} requests; retry shortly`),
-      );
-      return;
-    }
-    try {
-      if (principal) this.requestShares.charge(response, principal);
-    } catch (error) {
-      sendError(response, OrchflowError.from(error));
-      return;
-    }
-    this.active++;
-    response.once('close', () => this.active--);
+    if (!this.concurrency.admit(response, principal)) return;
     try {
       await handle();
     } catch (error) {
@@ -366,29 +324,6 @@ export class HttpServer {
     // A handler whose body read failed because the deadline answered 408 has nothing to report.
     if (!bodyDeadlineExpired(response)) this.options.onError?.(internal.report);
     return OrchflowError.fromJson(internal.answer);
-  }
-
-  /**
-   * Counts a stream about to open and returns its release (counted once); throws Overloaded at
-   * `maxStreams`, or when `principal` already holds its share.
-   */
-  private openStream(principal: Principal): () => void {
-    const limit = this.options.maxStreams ?? DEFAULT_HTTP_MAX_STREAMS;
-    if (this.streams >= limit) {
-      throw new OrchflowError(
-        ErrorCode.Overloaded,
-        `The server holds its limit of ${limit} event streams; close one or retry later`,
-      );
-    }
-    const releaseShare = this.streamShares.take(principal);
-    this.streams++;
-    let open = true;
-    return () => {
-      if (!open) return;
-      open = false;
-      this.streams--;
-      releaseShare();
-    };
   }
 
   /** Methods under which `url` is routed (for 405's `Allow`). */

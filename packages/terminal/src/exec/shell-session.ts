@@ -19,16 +19,15 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
-import { probeTerminal } from '../activity/probe';
 import { ShellHistory } from '../history/shell-history';
 import type { OutputPipeline } from '../output/pipeline';
 import { RedactingSink, type TerminalRedaction } from '../output/redaction';
-import { readProcStat } from '../process/procfs';
 import { createToken } from '../shell-integration/marker-format';
 import type { ShellKind } from '../spawn-options';
+import { CommandStop } from './command-stop';
 import { encodeCommand } from './encode';
 import { CommandEnvFile } from './env-file';
-import { type CommandBaseline, commandBaseline, ForegroundInterrupt } from './interrupt';
+import { type CommandBaseline, commandBaseline } from './interrupt';
 import { typeKeyWhenReading } from './key-handoff';
 import { type MarkerEvent, MarkerParser } from './marker-parser';
 import { type ExecOptions, execCancelled, terminalExited } from './options';
@@ -107,6 +106,20 @@ export class ShellSession {
   private readonly echo = new TypedEcho((bytes) => this.emit(bytes));
   /** Display bytes pass through it when the terminal has secrets; undefined keeps the plain path. */
   private readonly redacting: RedactingSink | undefined;
+  /** Stops the command in flight when its watchdog fires (command-stop.ts). */
+  private readonly stopper = new CommandStop({
+    shellPid: () => this.host.shellPid,
+    isRunning: (run) => this.running === run,
+    canProbe: () => this.host.verify && this.started && !this.closing,
+    integrationLost: () => this.lost,
+    baseline: () => this.baseline,
+    write: (data) => this.host.write(data),
+    killTerminal: () => this.host.killTerminal(),
+    settle: (run, end) => this.settle(run, end),
+    loseIntegration: () => {
+      this.lost = true;
+    },
+  });
 
   /** Starts parsing; the shell is ready once its first prompt marker arrives. */
   constructor(private readonly host: ShellSessionHost) {
@@ -235,7 +248,7 @@ export class ShellSession {
       run.command = command;
       run.shell = this.host.kind;
       this.running = run;
-      run.watchdog = new Watchdog(options, () => this.stop(run));
+      run.watchdog = new Watchdog(options, () => this.stopper.stop(run));
       if (this.running === run && this.prompt.ready) this.type(run);
     });
   }
@@ -376,80 +389,6 @@ export class ShellSession {
     this.cwd = cwd ?? run.done.cwd ?? this.cwd;
     this.settle(run, { exitCode: run.done.status, signal: null });
     this.prompt.commandDone();
-  }
-
-  private stop(run: PtyCommand): void {
-    if (this.running !== run) return;
-    if (run.phase === 'waiting') {
-      // Never typed: the shell is busy with something else, or no longer shows our prompt.
-      this.settle(run, { exitCode: null, signal: null, integrationLost: this.lost });
-      return;
-    }
-    const reader = this.inputReader(run);
-    if (reader !== 'shell') {
-      if (reader === 'job') run.awaitingInput = true;
-      this.interrupt(run);
-      return;
-    }
-    // The shell reads the terminal: the command's `read x` — or the shell already waits at its
-    // next prompt, the command's done marker still unread in the PTY. Once the output pending now
-    // has been read (two turns of the event loop, as ActivityTracker.confirmShellRead), a shell
-    // still reading with no done marker in is the command's.
-    setImmediate(() =>
-      setImmediate(() => {
-        if (this.running !== run) return;
-        if (this.inputReader(run) === 'shell') run.awaitingInput = true;
-        this.interrupt(run);
-      }),
-    );
-  }
-
-  /**
-   * Who is blocked reading the terminal while `run` runs (between its start and done markers):
-   * a job of the command, the shell itself, or nobody — as `Terminal.activity()` tells
-   * `awaiting_input` (activity/probe.ts). Nobody where the kernel cannot be asked.
-   */
-  private inputReader(run: PtyCommand): 'job' | 'shell' | undefined {
-    if (!this.host.verify || !this.started || this.closing || !run.sawStart || run.done) return undefined;
-    const view = probeTerminal(this.host.shellPid);
-    if (!view?.readingTerminal) return undefined;
-    return view.jobHolds ? 'job' : 'shell';
-  }
-
-  /** Interrupts the command in flight (once): SIGINT to its job, or ^C to the shell, escalating. */
-  private interrupt(run: PtyCommand): void {
-    run.interrupt ??= new ForegroundInterrupt({
-      shellPid: this.host.shellPid,
-      baseline: this.baseline,
-      // Before its start marker the line may still be unread, and a ^C would flush it (see
-      // interrupt.ts); a shell that lost its hooks sends none, so it is not waited for.
-      commandStarted: () => run.sawStart || this.lost,
-      write: (data) => {
-        if (data === '\x03') run.expectCtrlCEcho();
-        this.host.write(data);
-      },
-      onWedged: () => this.wedged(run),
-      // The rest of the command line must not run after the timed-out job: only ending the shell stops it.
-      onUninterruptible: () => {
-        if (this.running === run) this.host.killTerminal();
-      },
-    });
-  }
-
-  /**
-   * Every interrupt failed. A shell that is busy (a builtin loop ignoring SIGINT) is killed with
-   * its terminal; a shell that sleeps is waiting for input at a prompt that prints no markers —
-   * integration is lost, and killing the terminal would destroy a shell that still works.
-   */
-  private wedged(run: PtyCommand): void {
-    if (this.running !== run) return;
-    const state = readProcStat(this.host.shellPid)?.state;
-    if (state === 'S') {
-      this.lost = true;
-      this.settle(run, { exitCode: null, signal: null, integrationLost: true });
-    } else {
-      this.host.killTerminal();
-    }
   }
 
   private finish(run: PtyCommand): void {
