@@ -2,9 +2,8 @@
 // byte, the header length's high byte, is 0) when the client asks, and as JSON otherwise; either way the client reads
 // exactly the bytes the terminal printed, multi-byte characters included. A third connection
 // watches the client inboxes to see which form actually crossed NATS.
-import { connectNatsNode } from '@orchflow/client/internal';
 import { describe, expect, it } from 'vitest';
-import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
+import { natsForTest, ncForTest, nodeClientForTest, nodeForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 const LINE = 'héllo ✓ 𝄞 — wörld';
@@ -22,35 +21,25 @@ async function streamOver(binaryOutput: boolean) {
     },
   });
   await watcher.flush();
-  const client = await connectNatsNode({
-    servers: nats.url,
-    node: 'n1',
-    token: TOKENS.admin,
-    reconnect: false,
-    binaryOutput,
+  const client = await nodeClientForTest(nats.url, 'n1', TOKENS.admin, { binaryOutput });
+  const terminal = await client.spawnTerminal('agent');
+  let streamed = '';
+  const stop = await terminal.onOutput((chunk) => {
+    streamed += chunk.data;
   });
-  try {
-    const terminal = await client.spawnTerminal('agent');
-    let streamed = '';
-    const stop = await terminal.onOutput((chunk) => {
-      streamed += chunk.data;
-    });
-    const result = await terminal.execute(`for i in 1 2 3; do echo "${LINE} $i"; done`);
-    expect(result.stdout).toBe(`${LINE} 1\n${LINE} 2\n${LINE} 3\n`);
-    await until(() => streamed.includes(`${LINE} 3`), 'the streamed lines');
-    stop.dispose();
-    for (const i of [1, 2, 3]) expect(streamed).toContain(`${LINE} ${i}\r\n`);
-    // Replayed from offset 0 (scrollback, not live): the same bytes.
-    let replayed = '';
-    for await (const event of terminal.stream({ fromOffset: 0 })) {
-      if (event.type === 'data') replayed += event.data;
-      if (replayed.includes(`${LINE} 3\r\n`)) break;
-    }
-    expect(replayed).toContain(`${LINE} 1\r\n${LINE} 2\r\n${LINE} 3\r\n`);
-    return seen;
-  } finally {
-    await client.close();
+  const result = await terminal.execute(`for i in 1 2 3; do echo "${LINE} $i"; done`);
+  expect(result.stdout).toBe(`${LINE} 1\n${LINE} 2\n${LINE} 3\n`);
+  await until(() => streamed.includes(`${LINE} 3`), 'the streamed lines');
+  stop.dispose();
+  for (const i of [1, 2, 3]) expect(streamed).toContain(`${LINE} ${i}\r\n`);
+  // Replayed from offset 0 (scrollback, not live): the same bytes.
+  let replayed = '';
+  for await (const event of terminal.stream({ fromOffset: 0 })) {
+    if (event.type === 'data') replayed += event.data;
+    if (replayed.includes(`${LINE} 3\r\n`)) break;
   }
+  expect(replayed).toContain(`${LINE} 1\r\n${LINE} 2\r\n${LINE} 3\r\n`);
+  return seen;
 }
 
 describe('NATS node sessions: terminal.output framing', () => {

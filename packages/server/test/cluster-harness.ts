@@ -1,6 +1,6 @@
 // Test helper for cluster nodes: an orchestrator with node-prefixed terminal ids served by a
 // ClusterNode on a real nats-server, stopped when the test ends.
-import { connectNats, connectNatsNode } from '@orchflow/client/internal';
+import { connectNats, connectNatsNode, type NatsNodeClientOptions } from '@orchflow/client/internal';
 import type { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator } from '@orchflow/core';
 import { DirectBackend } from '@orchflow/mux';
@@ -27,9 +27,17 @@ export async function ncForTest(url: string, extra: { token?: string } = {}) {
   return nc;
 }
 
-/** A client of node `node` (with `token`, if any; no reconnect) closed when the test ends. */
-export async function nodeClientForTest(url: string, node: string, token?: string): Promise<OrchflowClient> {
-  const client = await connectNatsNode({ servers: url, node, token, reconnect: false });
+/**
+ * A client of node `node` (with `token`, if any, and `options`; no reconnect) closed when the test
+ * ends.
+ */
+export async function nodeClientForTest(
+  url: string,
+  node: string,
+  token?: string,
+  options: Omit<NatsNodeClientOptions, 'servers' | 'connection' | 'node' | 'token' | 'reconnect'> = {},
+): Promise<OrchflowClient> {
+  const client = await connectNatsNode({ ...options, servers: url, node, token, reconnect: false });
   onTestFinished(() => client.close());
   return client;
 }

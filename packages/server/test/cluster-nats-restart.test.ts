@@ -14,7 +14,7 @@ import {
 import type { OrchflowClient } from '@orchflow/client/node';
 import { ErrorCode, isOrchflowLocalError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
+import { natsForTest, ncForTest, nodeClientForTest, nodeForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 describe('ClusterNode: nats-server restart', () => {
@@ -22,12 +22,7 @@ describe('ClusterNode: nats-server restart', () => {
     const nats = await natsForTest();
     const ttlMs = 3_000;
     await nodeForTest(nats.url, { nodeId: 'n1', ttlMs });
-    const plain = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
-    });
+    const plain = await nodeClientForTest(nats.url, 'n1', TOKENS.admin);
     const resilient = await connectNatsNode({
       servers: nats.url,
       node: 'n1',

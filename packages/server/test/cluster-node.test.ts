@@ -10,7 +10,7 @@ import {
 } from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
-import { natsForTest, ncForTest, nodeForTest, until } from './cluster-harness';
+import { natsForTest, ncForTest, nodeClientForTest, nodeForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 describe('ClusterNode: announcement and discovery', () => {
@@ -47,12 +47,7 @@ describe('ClusterNode: announcement and discovery', () => {
     const nc = await ncForTest(nats.url);
     const directory = await ClusterDirectory.open(nc, { checkIntervalMs: 100 });
     const { node } = await nodeForTest(nats.url, { nodeId: 'n2' });
-    const client = await connectNatsNode({
-      servers: nats.url,
-      node: 'n2',
-      token: TOKENS.admin,
-      reconnect: false,
-    });
+    const client = await nodeClientForTest(nats.url, 'n2', TOKENS.admin);
     await client.spawnTerminal('a');
     await client.spawnTerminal('b');
     await until(() => directory.get('n2')?.load === 2, 'load 2 announced');
@@ -69,82 +64,56 @@ describe('ClusterNode: sessions', () => {
   it('spawns, executes, streams output, and carries a 3 MiB message in chunks', async () => {
     const nats = await natsForTest();
     await nodeForTest(nats.url, { nodeId: 'n1' });
-    const client = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
+    const client = await nodeClientForTest(nats.url, 'n1', TOKENS.admin);
+    expect(client.capabilities.transports).toEqual(['nats']);
+    const terminal = await client.spawnTerminal('agent');
+    expect(terminal.id.startsWith('n1_')).toBe(true);
+    const result = await terminal.execute('echo hi');
+    expect(result).toMatchObject({ stdout: 'hi\n', exitCode: 0 });
+
+    let streamed = '';
+    const stop = await terminal.onOutput((chunk) => {
+      streamed += typeof chunk.data === 'string' ? chunk.data : Buffer.from(chunk.data).toString();
     });
-    try {
-      expect(client.capabilities.transports).toEqual(['nats']);
-      const terminal = await client.spawnTerminal('agent');
-      expect(terminal.id.startsWith('n1_')).toBe(true);
-      const result = await terminal.execute('echo hi');
-      expect(result).toMatchObject({ stdout: 'hi\n', exitCode: 0 });
+    await terminal.execute('echo streamed-$((6*7))');
+    await until(() => streamed.includes('streamed-42'), 'streamed output');
+    stop.dispose();
 
-      let streamed = '';
-      const stop = await terminal.onOutput((chunk) => {
-        streamed += typeof chunk.data === 'string' ? chunk.data : Buffer.from(chunk.data).toString();
-      });
-      await terminal.execute('echo streamed-$((6*7))');
-      await until(() => streamed.includes('streamed-42'), 'streamed output');
-      stop.dispose();
-
-      const size = 3 * 1024 * 1024;
-      const big = await terminal.execute(`head -c ${size} /dev/zero | tr '\\0' x; echo`, {
-        maxOutputBytes: 8 * 1024 * 1024,
-        timeoutMs: 60_000,
-      });
-      expect(big.stdout.length).toBe(size + 1);
-      expect(/^x+\n$/.test(big.stdout)).toBe(true);
-    } finally {
-      await client.close();
-    }
+    const size = 3 * 1024 * 1024;
+    const big = await terminal.execute(`head -c ${size} /dev/zero | tr '\\0' x; echo`, {
+      maxOutputBytes: 8 * 1024 * 1024,
+      timeoutMs: 60_000,
+    });
+    expect(big.stdout.length).toBe(size + 1);
+    expect(/^x+\n$/.test(big.stdout)).toBe(true);
   }, 90_000);
 
   it('fails only the request whose answer is too large for one message, and keeps the session', async () => {
     const nats = await natsForTest();
     const maxMessageBytes = 256 * 1024;
     await nodeForTest(nats.url, { nodeId: 'n1', maxMessageBytes });
-    const client = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
-      maxMessageBytes,
-    });
-    try {
-      const terminal = await client.spawnTerminal('agent');
-      const error = await terminal
-        .execute(`head -c ${512 * 1024} /dev/zero | tr '\\0' x`, { maxOutputBytes: 1024 * 1024 })
-        .catch((e: unknown) => e);
-      expect(isOrchflowError(error) && error.code).toBe(ErrorCode.PayloadTooLarge);
-      expect((error as Error).message).toMatch(/more than the 262144 one message/);
-      expect(client.isClosed).toBe(false);
-      expect((await terminal.execute('echo still-here')).stdout).toBe('still-here\n');
-    } finally {
-      await client.close();
-    }
+    const client = await nodeClientForTest(nats.url, 'n1', TOKENS.admin, { maxMessageBytes });
+    const terminal = await client.spawnTerminal('agent');
+    const error = await terminal
+      .execute(`head -c ${512 * 1024} /dev/zero | tr '\\0' x`, { maxOutputBytes: 1024 * 1024 })
+      .catch((e: unknown) => e);
+    expect(isOrchflowError(error) && error.code).toBe(ErrorCode.PayloadTooLarge);
+    expect((error as Error).message).toMatch(/more than the 262144 one message/);
+    expect(client.isClosed).toBe(false);
+    expect((await terminal.execute('echo still-here')).stdout).toBe('still-here\n');
   });
 
   it('refuses a bad orchflow token with Unauthorized', async () => {
     const nats = await natsForTest();
     await nodeForTest(nats.url, { nodeId: 'n1' });
-    const error = await connectNatsNode({
-      servers: nats.url,
-      node: 'n1',
-      token: 'wrong-token-0123456789',
-      reconnect: false,
-    }).catch((e) => e);
+    const error = await nodeClientForTest(nats.url, 'n1', 'wrong-token-0123456789').catch((e) => e);
     expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Unauthorized);
   });
 
   it('fails at once with Unavailable when no node answers', async () => {
     const nats = await natsForTest();
     const started = Date.now();
-    const error = await connectNatsNode({ servers: nats.url, node: 'ghost', reconnect: false }).catch(
-      (e) => e,
-    );
+    const error = await nodeClientForTest(nats.url, 'ghost').catch((e) => e);
     expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Unavailable);
     expect(error.data).toEqual({ reason: 'no-node', nodeId: 'ghost' });
     expect(Date.now() - started).toBeLessThan(3_000);

@@ -3,16 +3,10 @@
 // channel with a clear reason; a receiver's reassembly budget counts a large message until its
 // requests are answered and refuses one it has no room for alone; NATS credentials are passed
 // through (user/password) and refused ones give Unauthorized.
-import {
-  connectNats,
-  connectNatsNode,
-  loadNats,
-  NatsSessionChannel,
-  type ReassemblyBudget,
-} from '@orchflow/client/internal';
+import { connectNats, loadNats, NatsSessionChannel, type ReassemblyBudget } from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { natsForTest, nodeForTest } from './cluster-harness';
+import { natsForTest, nodeClientForTest, nodeForTest } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 async function linkedPair(
@@ -162,19 +156,12 @@ describe('NATS credentials', () => {
       nodeId: 'n1',
       nats: { servers: server.url, user: 'orch', pass: 'secret-pass' },
     });
-    const client = await connectNatsNode({
-      servers: server.url,
+    const client = await nodeClientForTest(server.url, 'n1', TOKENS.admin, {
       nats: { user: 'orch', pass: 'secret-pass' },
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
     });
     expect((await client.spawnTerminal('x')).id).toMatch(/^n1_/);
-    await client.close();
     for (const nats of [{ user: 'orch', pass: 'wrong' }, {}]) {
-      const error = await connectNatsNode({ servers: server.url, nats, node: 'n1', reconnect: false }).catch(
-        (e) => e,
-      );
+      const error = await nodeClientForTest(server.url, 'n1', undefined, { nats }).catch((e) => e);
       expect(isOrchflowError(error) && error.code, JSON.stringify(nats)).toBe(ErrorCode.Unauthorized);
       expect(error.message).toMatch(/refused the credentials/);
     }
@@ -195,12 +182,8 @@ describe('NATS credentials', () => {
       nats: { servers: server.url, user: 'node', pass: 'nodepass' },
     });
     const started = Date.now();
-    const error = await connectNatsNode({
-      servers: server.url,
+    const error = await nodeClientForTest(server.url, 'n1', TOKENS.admin, {
       nats: { user: 'client', pass: 'clientpass' },
-      node: 'n1',
-      token: TOKENS.admin,
-      reconnect: false,
     }).catch((e) => e);
     expect(isOrchflowError(error) && error.code).toBe(ErrorCode.Forbidden);
     expect(error.data).toEqual({ reason: 'nats-permission', nodeId: 'n1' });
