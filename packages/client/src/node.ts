@@ -56,7 +56,7 @@ export {
   type NatsClusterClientOptions,
   NatsClusterClientOptionsSchema,
 } from './nats/cluster-client';
-export type { NatsConnectOptions } from './nats/connect';
+export { type NatsConnectOptions, NatsConnectOptionsSchema } from './nats/connect';
 export type { NatsAuthOptions } from './nats/node-client';
 export { DEFAULT_CLUSTER_NAME } from './nats/subjects';
 // HTTP sessions over `node:http` (what `OrchflowClient.http` uses here; also for custom wrappers)
