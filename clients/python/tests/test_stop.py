@@ -7,14 +7,15 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from conftest import Server, start_server, stop_server
 
 import orchflow
-from orchflow import EXECUTE_STOP_WAIT, Cancelled, ExecResult, InvalidParams, Orchestrator, OutputData
+from orchflow import EXECUTE_STOP_WAIT, Cancelled, ExecResult, InvalidParams, Orchestrator, OutputData, Terminal
 
 # Prints a marker the typed command line does not contain (the raw output echoes the command).
 PRINT_THEN_SLEEP = 'echo "started-$((6*7))"; sleep 30'
@@ -88,53 +89,49 @@ async def test_stop_must_be_an_asyncio_event(unix_orch: Orchestrator) -> None:
         assert invalid.value.local and "asyncio.Event" in invalid.value.message
 
 
-async def test_no_answer_in_time_raises_a_plain_cancelled(workdir: Path) -> None:
-    """A server that cannot answer (stopped with SIGSTOP): after EXECUTE_STOP_WAIT, the local Cancelled."""
-    socket = workdir / "stop-frozen.sock"
+@asynccontextmanager
+async def stopping_on_a_frozen_server(workdir: Path, name: str) -> AsyncIterator[tuple[Server, Terminal, asyncio.Task[ExecResult]]]:
+    """A command that printed, on a server then frozen with SIGSTOP, with its ``stop`` set: it cannot answer."""
+    socket = workdir / f"{name}.sock"
     server: Server = start_server(["--unix", str(socket)], workdir)
     try:
         async with await Orchestrator.connect(f"unix:{socket}") as orch:
-            terminal = await orch.spawn_terminal("agent-frozen")
+            terminal = await orch.spawn_terminal(name)
             stop, printed = asyncio.Event(), asyncio.Event()
             task = asyncio.create_task(terminal.execute(PRINT_THEN_SLEEP, on_output=set_when_printed(printed), stop=stop))
             await asyncio.wait_for(printed.wait(), 20)
             os.kill(server.process.pid, signal.SIGSTOP)
             stop.set()
-            stopped_at = time.monotonic()
-            try:
-                with pytest.raises(Cancelled) as cancelled:
-                    await task
-                waited = time.monotonic() - stopped_at
-            finally:
-                os.kill(server.process.pid, signal.SIGCONT)
-            assert EXECUTE_STOP_WAIT - 0.5 <= waited < EXECUTE_STOP_WAIT + 3
-            assert cancelled.value.local and cancelled.value.data is None
-            # The server got the cancel once it ran again; its late answer is dropped quietly.
-            assert (await terminal.execute("echo thawed", timeout=20)).stdout == "thawed\n"
+            yield server, terminal, task
     finally:
         stop_server(server)
+
+
+async def test_no_answer_in_time_raises_a_plain_cancelled(workdir: Path) -> None:
+    """A server that cannot answer (stopped with SIGSTOP): after EXECUTE_STOP_WAIT, the local Cancelled."""
+    async with stopping_on_a_frozen_server(workdir, "agent-frozen") as (server, terminal, task):
+        stopped_at = time.monotonic()
+        try:
+            with pytest.raises(Cancelled) as cancelled:
+                await task
+            waited = time.monotonic() - stopped_at
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        assert EXECUTE_STOP_WAIT - 0.5 <= waited < EXECUTE_STOP_WAIT + 3
+        assert cancelled.value.local and cancelled.value.data is None
+        # The server got the cancel once it ran again; its late answer is dropped quietly.
+        assert (await terminal.execute("echo thawed", timeout=20)).stdout == "thawed\n"
 
 
 async def test_a_lost_connection_while_stopping_raises_a_plain_cancelled(workdir: Path) -> None:
-    socket = workdir / "stop-lost.sock"
-    server: Server = start_server(["--unix", str(socket)], workdir)
-    try:
-        async with await Orchestrator.connect(f"unix:{socket}") as orch:
-            terminal = await orch.spawn_terminal("agent-lost")
-            stop, printed = asyncio.Event(), asyncio.Event()
-            task = asyncio.create_task(terminal.execute(PRINT_THEN_SLEEP, on_output=set_when_printed(printed), stop=stop))
-            await asyncio.wait_for(printed.wait(), 20)
-            os.kill(server.process.pid, signal.SIGSTOP)  # it cannot answer the cancel before it dies
-            stop.set()
-            await asyncio.sleep(0.3)
-            stopped_at = time.monotonic()
-            server.process.kill()
-            with pytest.raises(Cancelled) as cancelled:
-                await task
-            assert time.monotonic() - stopped_at < EXECUTE_STOP_WAIT - 1, "a lost connection ends the wait"
-            assert cancelled.value.local and cancelled.value.data is None
-    finally:
-        stop_server(server)
+    async with stopping_on_a_frozen_server(workdir, "agent-lost") as (server, _terminal, task):
+        await asyncio.sleep(0.3)  # frozen: it cannot answer the cancel before it dies
+        stopped_at = time.monotonic()
+        server.process.kill()
+        with pytest.raises(Cancelled) as cancelled:
+            await task
+        assert time.monotonic() - stopped_at < EXECUTE_STOP_WAIT - 1, "a lost connection ends the wait"
+        assert cancelled.value.local and cancelled.value.data is None
 
 
 def test_sync_stop_takes_a_threading_event(unix_server: Server) -> None:
