@@ -8,10 +8,10 @@
 import type { ChildProcess } from 'node:child_process';
 import type { OutputEvent, RemoteTerminal } from '@orchflow/client';
 import { OrchflowClient } from '@orchflow/client/node';
-import { ErrorCode, isOrchflowError } from '@orchflow/protocol';
+import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { cliForTest, tokensFileForTest, waitForStderr } from './cli-run';
-import { natsForTest, until } from './cluster-harness';
+import { failure, natsForTest, until } from './cluster-harness';
 import { TOKENS } from './transport-harness';
 
 const owner = (id: string): string => id.slice(0, id.indexOf('_'));
@@ -20,17 +20,6 @@ const scripted = { mode: 'scripted' as const };
 function startNode(args: string[]): ChildProcess {
   const child = cliForTest(['node', '--log-format', 'human', ...args]);
   return child;
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-    },
-    (e: unknown) => e,
-  );
-  expect(isOrchflowError(error), String(error)).toBe(true);
-  return error as { code: number; message: string; data: Record<string, unknown> };
 }
 
 async function client(url: string, token: string = TOKENS.admin): Promise<OrchflowClient> {

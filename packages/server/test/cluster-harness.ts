@@ -4,7 +4,8 @@ import { connectNats, connectNatsNode, type NatsNodeClientOptions } from '@orchf
 import type { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator } from '@orchflow/core';
 import { DirectBackend } from '@orchflow/mux';
-import { onTestFinished } from 'vitest';
+import { isOrchflowError } from '@orchflow/protocol';
+import { expect, onTestFinished } from 'vitest';
 import { ClusterNode, type ClusterNodeOptions } from '../src/cluster/node';
 import { type NatsServer, type NatsServerOptions, startNatsServer } from './nats-harness';
 import { testAuthenticator } from './transport-harness';
@@ -82,4 +83,18 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** The OrchflowError `promise` rejects with; fails the test if it resolves or rejects otherwise. */
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: number; message: string; data: Record<string, unknown> }> {
+  const error = await promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (e: unknown) => e,
+  );
+  expect(isOrchflowError(error), String(error)).toBe(true);
+  return error as { code: number; message: string; data: Record<string, unknown> };
 }

@@ -3,14 +3,17 @@
 // directory and session channels implement in production). A node can be "killed" (it stops
 // answering and the links emit `node-lost`, as the directory does when heartbeats stop),
 // revived, or made to hang (live, but its sessions never open).
-import type {
-  ClusterLinkEvent,
-  ClusterLinkNode,
-  ClusterLinks,
-  ClusterNodeInfo,
+import {
+  ClusterChannel,
+  type ClusterLinkEvent,
+  type ClusterLinkNode,
+  type ClusterLinks,
+  type ClusterNodeInfo,
 } from '@orchflow/client/internal';
+import { OrchflowClient } from '@orchflow/client/node';
 import { Orchestrator, type ServedChannel, serveChannel, serverCapabilities } from '@orchflow/core';
-import { DirectChannel, type IpcChannel } from '@orchflow/protocol';
+import { DirectChannel, type IpcChannel, Methods, PROTOCOL_VERSION, RpcPeer } from '@orchflow/protocol';
+import { onTestFinished } from 'vitest';
 
 /** How a test node is set up. */
 export interface TestNodeSpec {
@@ -135,4 +138,36 @@ export class InProcessCluster implements ClusterLinks {
   private emit(event: ClusterLinkEvent, id: string, reason?: string): void {
     for (const listener of [...(this.listeners.get(event) ?? [])]) listener(reason ? { id, reason } : { id });
   }
+}
+
+/** The node a terminal id belongs to: `n2` for `n2_…`. */
+export const ownerNode = (id: string): string => id.slice(0, id.indexOf('_'));
+
+/** Spawn options of a terminal without a shell's prompt handshake, for tests that only place it. */
+export const scripted = { mode: 'scripted' as const };
+
+/** In-process nodes `specs` and an `OrchflowClient` routed over them; both closed when the test ends. */
+export async function clusterForTest(specs: TestNodeSpec[], options: { fanOutTimeoutMs?: number } = {}) {
+  const links = new InProcessCluster(specs);
+  onTestFinished(() => links.close());
+  const client = await OrchflowClient.fromChannel(new ClusterChannel(links, options), {
+    clientInfo: { name: 'cluster-test' },
+  });
+  onTestFinished(() => client.close());
+  return { links, client };
+}
+
+/** A raw JSON-RPC session on a new ClusterChannel (to see notifications and results as sent). */
+export async function rawClusterSession(
+  links: InProcessCluster,
+  onNotification?: (method: string, params: unknown) => void,
+) {
+  const peer = new RpcPeer(new ClusterChannel(links), {
+    methods: Methods,
+    onUnhandledNotification: onNotification,
+  });
+  onTestFinished(() => peer.close());
+  peer.start();
+  await peer.request('initialize', { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'raw' } });
+  return peer;
 }
