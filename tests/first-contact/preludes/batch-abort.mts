@@ -1,0 +1,13 @@
+// Context of a block that aborts a batch, which the docs say runs the same on an Orchestrator and
+// an OrchflowClient: it runs on both, each time in a fresh terminal.
+import { type BatchAbortedData, ErrorCode, isOrchflowError, OrchflowClient } from '@orchflow/client';
+import { Orchestrator } from '@orchflow/core';
+
+const orch = new Orchestrator();
+const client = await OrchflowClient.direct(orch);
+for (const orchOrClient of [orch, client]) {
+  const terminal = await orchOrClient.spawnTerminal('batch');
+  /* snippet */
+}
+await client.close();
+await orch.shutdown();
