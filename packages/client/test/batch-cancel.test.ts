@@ -19,7 +19,7 @@ import {
 import { afterEach, beforeEach, expect, it, onTestFinished } from 'vitest';
 import { OrchflowClient } from '../src/index';
 import { directClient } from './direct-fixture';
-import { handshake } from './stub-peer';
+import { execResult, handshake } from './stub-peer';
 
 let dir: string;
 beforeEach(() => {
@@ -109,22 +109,7 @@ it('refuses a misspelt abort option before sending anything', async () => {
   expect(commit.message).toMatch(/'cancelWait' in commit options \(did you mean 'cancelWaitMs'\?\)/);
 });
 
-const DONE: BatchItemResult[] = [
-  {
-    ok: true,
-    terminalId: 't1',
-    result: {
-      stdout: 'all\n',
-      stderr: '',
-      exitCode: 0,
-      signal: null,
-      durationMs: 1,
-      timedOut: false,
-      truncated: false,
-      cwd: '/',
-    },
-  },
-];
+const DONE: BatchItemResult[] = [{ ok: true, terminalId: 't1', result: execResult({ stdout: 'all\n' }) }];
 
 /**
  * A scripted server listing `features` whose batch and commit answer `DONE` once aborted (they had

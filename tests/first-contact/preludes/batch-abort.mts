@@ -1,3 +1,5 @@
+// biome-ignore-all lint/correctness/noUnusedImports: the block read inside this prelude uses them
+// biome-ignore-all lint/correctness/noUnusedVariables: the block read inside this prelude uses it
 // Context of a block that aborts a batch, which the docs say runs the same on an Orchestrator and
 // an OrchflowClient: it runs on both, each time in a fresh terminal.
 import { type BatchAbortedData, ErrorCode, isOrchflowError, OrchflowClient } from '@orchflow/client';
