@@ -32,6 +32,7 @@ import { requireFeature } from './features';
 import { InteractiveSession } from './interactive-session';
 import { AlertParams } from './notification-schemas';
 import { assertKnownCommands, assertKnownOptions } from './option-keys';
+import { type BatchAbortOptions, batchCancelled, batchRequestOptions } from './remote-batch';
 import type { RemoteExecuteOptions } from './remote-execute';
 import { RemoteTerminal } from './remote-terminal';
 import { SubscriptionRouter } from './subscription-router';
@@ -64,8 +65,11 @@ export interface DirectClientOptions extends OrchflowClientOptions {
   principal?: Principal;
 }
 
-/** Options of {@link OrchflowClient.batchExecute}: `terminal.batchExecute`'s params but the commands. */
-export type BatchOptions = Omit<BatchExecuteParams, 'commands'>;
+/**
+ * Options of {@link OrchflowClient.batchExecute}: `terminal.batchExecute`'s params but the
+ * commands, plus `signal` and `cancelWaitMs` to abort it (see {@link BatchAbortOptions}).
+ */
+export type BatchOptions = Omit<BatchExecuteParams, 'commands'> & BatchAbortOptions;
 
 /**
  * What {@link OrchflowClient.listTerminals} resolves with: the terminals, plus (from a cluster
@@ -239,24 +243,30 @@ export class OrchflowClient {
     return list;
   }
 
-  /** Runs several commands; results line up with `commands`. */
+  /**
+   * Runs several commands; results line up with `commands`. Aborting `options.signal` stops the
+   * batch on the server and rejects with `Cancelled`, the results so far in `error.data.results`
+   * (see {@link BatchAbortOptions.signal}).
+   */
   async batchExecute(commands: ExecuteCommand[], options: BatchOptions = {}): Promise<BatchItemResult[]> {
     requireFeature(this.capabilities, 'batchExecute', 'batchExecute()');
     assertKnownOptions('batch', options);
     assertKnownCommands(commands);
-    const { results } = await this.peer.request(
-      'terminal.batchExecute',
-      { commands, ...options },
-      { timeoutMs: 0 },
-    );
-    return results;
+    const { signal, cancelWaitMs, ...params } = options;
+    const request = batchRequestOptions(this.capabilities, 'batchExecute()', { signal, cancelWaitMs });
+    try {
+      const { results } = await this.peer.request('terminal.batchExecute', { commands, ...params }, request);
+      return results;
+    } catch (error) {
+      throw batchCancelled(error);
+    }
   }
 
   /** Opens a transaction: its commands are admitted together at commit, or none runs. */
   async transaction(): Promise<ClientTransaction> {
     requireFeature(this.capabilities, 'transactions', 'transaction()');
     const { txId } = await this.peer.request('tx.begin', {});
-    return new ClientTransaction(this.peer, txId);
+    return new ClientTransaction(this.peer, txId, this.capabilities);
   }
 
   /** Runs `script` in a fresh terminal, kills the terminal (also on failure) and returns the result. */

@@ -68,6 +68,7 @@ export {
   type ReconnectingEvent,
   type ReconnectOptions,
 } from './reconnect-channel';
+export type { BatchAbortedData, BatchAbortOptions } from './remote-batch';
 export {
   EXECUTE_CANCEL_WAIT_MS,
   EXECUTE_RESPONSE_MARGIN_MS,

@@ -38,10 +38,10 @@ export const KNOWN_OPTION_KEYS = {
   ],
   /** One command of a batch or transaction. */
   command: ['terminalId', 'command', 'timeoutMs', 'idleTimeoutMs', 'maxOutputBytes'],
-  /** `batchExecute` options. */
-  batch: ['mode', 'stopOnError', 'waitForFloor'],
-  /** `ClientTransaction.commit` options. */
-  commit: ['mode', 'stopOnError'],
+  /** `batchExecute` options: the wire options plus the client's own. */
+  batch: ['mode', 'stopOnError', 'waitForFloor', 'signal', 'cancelWaitMs'],
+  /** `ClientTransaction.commit` options: the wire options plus the client's own. */
+  commit: ['mode', 'stopOnError', 'signal', 'cancelWaitMs'],
   /** `listTerminals` filter. */
   list: ['agentId', 'state'],
   /** `metrics` options. */

@@ -11,18 +11,9 @@ import {
 } from '@orchflow/protocol';
 import { expect, it, onTestFinished } from 'vitest';
 import { EXECUTE_CANCEL_WAIT_MS, OrchflowClient } from '../src/index';
-import { handshake, terminalInfo } from './stub-peer';
+import { execResult, handshake, terminalInfo } from './stub-peer';
 
-const PARTIAL: ExecResult = {
-  stdout: 'half\n',
-  stderr: '',
-  exitCode: 130,
-  signal: 'SIGINT',
-  durationMs: 5,
-  timedOut: false,
-  truncated: false,
-  cwd: '/',
-};
+const PARTIAL: ExecResult = execResult({ stdout: 'half\n', exitCode: 130, signal: 'SIGINT', durationMs: 5 });
 
 /** What the stub server does once the execute it serves is aborted: answer `answer()` after `delayMs`, or never. */
 async function connect(onAbort: { delayMs: number; answer: () => unknown } | 'never') {

@@ -1,6 +1,11 @@
-// What the client tests' scripted server peers answer: a terminal's info and the `initialize`
-// result, with the fields a test varies as options.
-import { type InitializeResult, PROTOCOL_VERSION, type TerminalInfo } from '@orchflow/protocol';
+// What the client tests' scripted server peers answer: a terminal's info, a command's result and
+// the `initialize` result, with the fields a test varies as options.
+import {
+  type ExecResult,
+  type InitializeResult,
+  PROTOCOL_VERSION,
+  type TerminalInfo,
+} from '@orchflow/protocol';
 
 /** A running interactive terminal `t1` of agent `agentId` on the direct backend. */
 export function terminalInfo(agentId = 'a'): TerminalInfo {
@@ -35,5 +40,20 @@ export function handshake(
       features: options.features ?? ['subscriptions'],
     },
     principal: { kind: 'admin' },
+  };
+}
+
+/** A command's result: exit code 0, no output, in `/`; `fields` override. */
+export function execResult(fields: Partial<ExecResult> = {}): ExecResult {
+  return {
+    stdout: '',
+    stderr: '',
+    exitCode: 0,
+    signal: null,
+    durationMs: 1,
+    timedOut: false,
+    truncated: false,
+    cwd: '/',
+    ...fields,
   };
 }

@@ -102,8 +102,13 @@ it("keeps the client's option keys in step with the protocol's schemas", () => {
   );
   expect(known.config).toEqual(keys(TerminalConfigSchema));
   expect(known.command).toEqual(keys(ExecuteCommandSchema));
-  expect(known.batch).toEqual(keys(BatchExecuteParamsSchema, 'commands'));
-  expect(known.commit).toEqual(keys(TxCommitParamsSchema, 'commands', 'txId'));
+  // batch and commit: the wire options plus the client's own abort options.
+  expect(known.batch).toEqual(
+    [...keys(BatchExecuteParamsSchema, 'commands'), 'cancelWaitMs', 'signal'].sort(),
+  );
+  expect(known.commit).toEqual(
+    [...keys(TxCommitParamsSchema, 'commands', 'txId'), 'cancelWaitMs', 'signal'].sort(),
+  );
   expect(known.list).toEqual(keys(ListParamsSchema));
   expect(known.metrics).toEqual(keys(MetricsParamsSchema));
   expect(known.read).toEqual(keys(ReadParamsSchema, 'terminalId'));

@@ -4,20 +4,11 @@
 import { DirectChannel, ErrorCode, isOrchflowError, Methods, RpcPeer } from '@orchflow/protocol';
 import { expect, it, onTestFinished } from 'vitest';
 import { OrchflowClient } from '../src/index';
-import { handshake, terminalInfo } from './stub-peer';
+import { execResult, handshake, terminalInfo } from './stub-peer';
 
 const INFO = terminalInfo();
 
-const RESULT = {
-  stdout: '',
-  stderr: '',
-  exitCode: 0,
-  signal: null,
-  durationMs: 1,
-  timedOut: false,
-  truncated: false,
-  cwd: '/',
-};
+const RESULT = execResult();
 
 /** A client of a server on `transport` listing `features`; `calls` records the methods it received. */
 async function connect(

@@ -65,8 +65,9 @@ const BATCH_EXECUTE_OPTION_KEYS = knownKeys<BatchExecuteOptions>({
   mode: true,
   stopOnError: true,
   waitForFloor: true,
+  signal: true,
 });
-const TRANSACTION_OPTION_KEYS = knownKeys<BatchOptions>({ mode: true, stopOnError: true });
+const TRANSACTION_OPTION_KEYS = knownKeys<BatchOptions>({ mode: true, stopOnError: true, signal: true });
 
 /**
  * Throws InvalidParams for an unknown key in a batch's (`what` = `batch`) or a transaction's

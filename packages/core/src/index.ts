@@ -104,7 +104,7 @@ export type {
   /** What `streamOutput()` and `handle.stream()` yield: data, gap and end events. */
   StreamEvent,
 } from '@orchflow/terminal';
-export type { BatchExecuteOptions, BatchOptions } from './batch';
+export type { BatchAbortedData, BatchExecuteOptions, BatchOptions } from './batch';
 export { OrchestratorBuilder } from './builder';
 export type { CallContext } from './commands';
 export { connect } from './connect';

@@ -419,7 +419,11 @@ export class Orchestrator {
     return this;
   }
 
-  /** Runs several commands, each admitted on its own; one result per command, in order. */
+  /**
+   * Runs several commands, each admitted on its own; one result per command, in order. Aborting
+   * `options.signal` interrupts the running command(s), starts no more and rejects with
+   * `Cancelled` whose `data.results` has every command's outcome so far (see `BatchOptions.signal`).
+   */
   async batchExecute(
     commands: ExecuteCommand[],
     options: BatchExecuteOptions = {},
@@ -427,12 +431,13 @@ export class Orchestrator {
   ): Promise<BatchItemResult[]> {
     this.assertOpen();
     checkBatchKeys('batch', commands, options);
-    const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
+    const { signal: _signal, ...params } = options;
+    const checked = BatchExecuteParamsSchema.safeParse({ commands, ...params });
     if (!checked.success) throw invalidParams(`Invalid batch: ${checked.error.message}`);
     await this.initialized;
     const { waitForFloor } = checked.data;
-    return runBatch(checked.data.commands, options, ({ terminalId, command, ...limits }) =>
-      this.commands.execute(terminalId, command, { ...limits, waitForFloor }, context),
+    return runBatch(checked.data.commands, options, ({ terminalId, command, ...limits }, _index, signal) =>
+      this.commands.execute(terminalId, command, { ...limits, waitForFloor, signal }, context),
     );
   }
 
@@ -446,7 +451,9 @@ export class Orchestrator {
    * Admits every command first and runs them only if all were admitted (stopping at the first
    * failure unless `stopOnError: false`); if one is denied, none runs and the error names it.
    * Each command is re-checked against its terminal's live cwd right before it runs; one denied
-   * then reports PolicyDenied and the commands not yet started are skipped.
+   * then reports PolicyDenied and the commands not yet started are skipped. Aborting
+   * `options.signal` stops the commit as it stops a batch (rejecting with `Cancelled`,
+   * `data.results`); the transaction is over then, as after any other failed commit.
    */
   async commitTransaction(
     txId: string,
@@ -456,7 +463,8 @@ export class Orchestrator {
   ): Promise<TxCommitResult> {
     this.assertOpen();
     checkBatchKeys('transaction', commands, options);
-    const checked = BatchExecuteParamsSchema.safeParse({ commands, ...options });
+    const { signal: _signal, ...params } = options;
+    const checked = BatchExecuteParamsSchema.safeParse({ commands, ...params });
     if (!checked.success) throw invalidParams(`Invalid transaction: ${checked.error.message}`);
     await this.initialized;
     return this.transactions.commit(txId, checked.data.commands, options, context);

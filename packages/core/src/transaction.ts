@@ -28,7 +28,9 @@ export class Transaction {
 
   /**
    * Admits every queued command followed by `commands`, then runs them, or runs none if any is
-   * denied. Results line up with the commands in that order.
+   * denied. Results line up with the commands in that order. Aborting `options.signal` stops the
+   * commit (Cancelled, the results so far in `error.data.results`; see `BatchOptions.signal`); a
+   * commit ends the transaction whatever its outcome.
    */
   async commit(commands: ExecuteCommand[] = [], options?: BatchOptions): Promise<BatchItemResult[]> {
     const { results } = await this.orch.commitTransaction(this.id, [...this.queued, ...commands], options);

@@ -4,8 +4,12 @@
 // names the command and why. Each command is checked once more against its terminal's live cwd
 // right before it runs (another caller may have moved it meanwhile); one that fails that check
 // does not run, reports PolicyDenied, and every command not yet started is skipped (Cancelled),
-// whatever `stopOnError` says. Open transactions are bounded in number and expire, so callers
-// that never commit cannot grow memory.
+// whatever `stopOnError` says. Aborting the commit's `signal` stops it as it stops a batch:
+// during admission nothing runs; afterwards the running command(s) are interrupted and no more
+// start. Either way it rejects with Cancelled, `data.results` one outcome per command. A commit
+// ends its transaction whatever happens (denied, failed or aborted): there is nothing left to roll
+// back, since commands that ran are not undone, and a rollback after it is InvalidState. Open
+// transactions are bounded in number and expire, so callers that never commit cannot grow memory.
 import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
@@ -14,7 +18,7 @@ import {
   type TxCommitResult,
   type TxRollbackResult,
 } from '@orchflow/protocol';
-import { type BatchOptions, runBatch } from './batch';
+import { type BatchOptions, batchAborted, noneRun, runBatch } from './batch';
 import type { Admission, CallContext, CommandRunner } from './commands';
 
 /** Limits of the transaction table. */
@@ -78,9 +82,13 @@ export class TransactionManager {
   ): Promise<TxCommitResult> {
     this.expire();
     if (!this.open.delete(txId)) throw unknownTx(txId);
+    const { signal } = options;
     const admitted: Admission[] = [];
     const earlier = new Map<string, string[]>();
+    // Aborted before or during admission: none runs, every command is reported not run.
+    const abortedUnrun = (): OrchflowError => batchAborted(`Transaction ${txId}`, noneRun(commands));
     for (const [index, cmd] of commands.entries()) {
+      if (signal?.aborted) throw abortedUnrun();
       const preceding = earlier.get(cmd.terminalId) ?? [];
       try {
         admitted.push(await this.runner.admit(cmd.terminalId, cmd.command, { ...context, preceding }));
@@ -95,20 +103,22 @@ export class TransactionManager {
         );
       }
     }
+    if (signal?.aborted) throw abortedUnrun();
     let refusedAt: number | undefined;
     const results = await runBatch(
       commands,
-      { mode: options.mode, stopOnError: options.stopOnError ?? true },
-      async (cmd, index) => {
+      { mode: options.mode, stopOnError: options.stopOnError ?? true, signal },
+      async (cmd, index, signal) => {
         if (refusedAt !== undefined) throw skipped(refusedAt);
         const { command: _c, terminalId: _t, ...limits } = cmd;
         try {
-          return await this.runner.runAdmitted(admitted[index] as Admission, limits);
+          return await this.runner.runAdmitted(admitted[index] as Admission, { ...limits, signal });
         } catch (error) {
           if (OrchflowError.from(error).code === ErrorCode.PolicyDenied) refusedAt ??= index;
           throw error;
         }
       },
+      `Transaction ${txId}`,
     );
     return { txId, results };
   }

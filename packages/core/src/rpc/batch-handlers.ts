@@ -4,7 +4,15 @@
 // under its own id). A transaction is admitted as a whole, so one such command fails the commit.
 // Transactions are private to the connection that began them.
 import { randomUUID } from 'node:crypto';
-import { type BatchItemResult, ErrorCode, type ExecuteCommand } from '@orchflow/protocol';
+import {
+  type BatchItemResult,
+  ErrorCode,
+  type ExecuteCommand,
+  isOrchflowError,
+  OrchflowError,
+  type TxCommitResult,
+} from '@orchflow/protocol';
+import type { BatchAbortedData } from '../batch';
 import { terminalNotFound } from '../errors';
 import type { Connection } from './connection';
 import type { HandlerContext } from './handler-context';
@@ -12,16 +20,26 @@ import type { PrincipalScope } from './principal-scope';
 
 /** Registers batchExecute, tx.begin, tx.commit and tx.rollback. */
 export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): void {
-  serve('terminal.batchExecute', async ({ commands, mode, stopOnError, waitForFloor }, scope) => {
+  serve('terminal.batchExecute', async ({ commands, mode, stopOnError, waitForFloor }, scope, request) => {
     const hidden = hiddenCommands(orch.listTerminals(), scope, commands);
     const masked = commands.map((c, i) =>
       hidden.has(i) ? { ...c, terminalId: `hidden-${randomUUID()}` } : c,
     );
     const context = { principal: scope.principal, floorKey: conn.floorKey };
-    const options = { mode, stopOnError, waitForFloor };
-    const results = (await orch.batchExecute(masked, options, context)).map((r, i) =>
-      hidden.has(i) ? unmask(r, commands[i] as ExecuteCommand) : r,
-    );
+    // `$/cancelRequest` aborts request.signal: the batch rejects with Cancelled, `data.results`.
+    const options = { mode, stopOnError, waitForFloor, signal: request.signal };
+    const unmasked = (results: BatchItemResult[]): BatchItemResult[] =>
+      results.map((r, i) => (hidden.has(i) ? unmask(r, commands[i] as ExecuteCommand) : r));
+    let results: BatchItemResult[];
+    try {
+      results = unmasked(await orch.batchExecute(masked, options, context));
+    } catch (error) {
+      throw abortedResults(error, (partial) => {
+        const shown = unmasked(partial);
+        countExecuted(conn, shown);
+        return shown;
+      });
+    }
     countExecuted(conn, results);
     return { results };
   });
@@ -32,16 +50,24 @@ export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): vo
     return { txId };
   });
 
-  serve('tx.commit', async ({ txId, commands, mode, stopOnError }, scope) => {
+  serve('tx.commit', async ({ txId, commands, mode, stopOnError }, scope, request) => {
     conn.ownTransaction(txId);
     for (const { terminalId } of commands) conn.controllableTerminal('tx.commit', terminalId);
     conn.transactions.delete(txId);
-    const result = await orch.commitTransaction(
-      txId,
-      commands,
-      { mode, stopOnError },
-      { principal: scope.principal, floorKey: conn.floorKey },
-    );
+    let result: TxCommitResult;
+    try {
+      result = await orch.commitTransaction(
+        txId,
+        commands,
+        { mode, stopOnError, signal: request.signal },
+        { principal: scope.principal, floorKey: conn.floorKey },
+      );
+    } catch (error) {
+      throw abortedResults(error, (partial) => {
+        countExecuted(conn, partial);
+        return partial;
+      });
+    }
     countExecuted(conn, result.results);
     return result;
   });
@@ -77,6 +103,22 @@ function unmask(result: BatchItemResult, command: ExecuteCommand): BatchItemResu
     };
   }
   return { ...result, terminalId: command.terminalId };
+}
+
+/**
+ * An aborted batch's Cancelled (its `data.results`) with `seen` applied to those results; any
+ * other error as it is.
+ */
+function abortedResults(error: unknown, seen: (results: BatchItemResult[]) => BatchItemResult[]): unknown {
+  if (!isOrchflowError(error) || error.code !== ErrorCode.Cancelled) return error;
+  const data = error.data as Partial<BatchAbortedData> | undefined;
+  if (!Array.isArray(data?.results)) return error;
+  return new OrchflowError(
+    error.code,
+    error.message,
+    { ...data, results: seen(data.results) },
+    { cause: error },
+  );
 }
 
 function countExecuted(conn: Connection, results: readonly BatchItemResult[]): void {
