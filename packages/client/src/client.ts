@@ -103,7 +103,10 @@ export class OrchflowClient {
   /** Resolves (never rejects) once the connection has closed. */
   readonly closed: Promise<void>;
 
-  // Protected, not private: `@orchflow/client/node` subclasses it to add its constructors.
+  /**
+   * @internal Created by the static constructors (`fromChannel`, `direct`, `websocket`, `http`).
+   * Protected, not private: `@orchflow/client/node` subclasses it to add its constructors.
+   */
   protected constructor(
     private readonly peer: RpcPeer<typeof Methods>,
     private readonly router: SubscriptionRouter,

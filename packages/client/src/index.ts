@@ -58,6 +58,7 @@ export {
   DEFAULT_WAIT_FOR_TIMEOUT_MS,
   INTERACTIVE_TAIL_CHARS,
   InteractiveSession,
+  type InteractiveStartOptions,
 } from './interactive-session';
 export type { OutputDataEvent, OutputEndEvent, OutputEvent, OutputGapEvent } from './output-events';
 export { DEFAULT_STREAM_BUFFER_BYTES, type StreamOptions } from './output-stream';

@@ -50,6 +50,7 @@ export class RemoteTerminal {
   /** Activity and floor listeners: they keep the live subscription open, as output listeners do. */
   private watchers = 0;
 
+  /** @internal Created by the client (`spawnTerminal`, `handle`). */
   constructor(
     private readonly context: RemoteTerminalContext,
     info: TerminalInfo,

@@ -124,6 +124,7 @@ export {
   type OrchestratorEventName,
   type OrchestratorExecOptions,
   type PluginErrorEvent,
+  type RpcRequestEvent,
   type SecurityAlertEvent,
   type TerminalCommandEvent,
   type TerminalExitEvent,

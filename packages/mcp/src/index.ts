@@ -13,7 +13,13 @@ export {
 export { DEFAULT_MCP_SESSION_IDLE_MS } from './idle';
 export { inputBytes, KEY_BYTES, KEY_NAMES } from './keys';
 export { MAX_LISTEN_URIS } from './listen';
-export { capText, DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES_LIMIT, plainText } from './output';
+export {
+  type CappedText,
+  capText,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  MAX_OUTPUT_BYTES_LIMIT,
+  plainText,
+} from './output';
 export { compilePattern, MAX_PATTERN_LENGTH, PATTERN_WINDOW_CHARS } from './pattern';
 export { OUTPUT_RESOURCE_BYTES } from './resources';
 export {

@@ -200,7 +200,7 @@ export class TerminalRecord {
 
   /**
    * Resolves once the terminal no longer runs a command (back at its prompt, or exited), asking
-   * the server every {@link IDLE_POLL_MS}; after `timeoutMs` at the latest, and at once when the
+   * the server every `IDLE_POLL_MS` (100 ms); after `timeoutMs` at the latest, and at once when the
    * server does not report activity.
    */
   async untilIdle(timeoutMs: number): Promise<void> {

@@ -49,8 +49,10 @@ export function absolutePathEntries(path: string | undefined, home?: string): st
 }
 
 /**
- * The environment for a terminal: inherited env (its PATH reduced to {@link absolutePathEntries}),
- * then {@link AGENT_ENV_DEFAULTS}, then `overrides`, which are kept as given.
+ * The environment for a terminal: inherited env, its PATH reduced to absolute entries (relative,
+ * empty and `/proc` ones, which resolve against the current directory, are dropped; `~/…` is
+ * expanded against HOME; none left: `/usr/local/bin:/usr/bin:/bin`), then
+ * {@link AGENT_ENV_DEFAULTS}, then `overrides`, which are kept as given.
  */
 export function buildTerminalEnv(
   overrides: Readonly<Record<string, string>> = {},

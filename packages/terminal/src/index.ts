@@ -49,5 +49,11 @@ export {
 export { type PtyDrainStats, ptyDrainStats } from './pty-drain';
 export type { ShellResume } from './pty-host';
 export type { PtyFactory, PtyProcess, PtySpawnRequest } from './pty-process';
-export { DEFAULT_SPAWN_TIMEOUT_MS, type ShellKind } from './spawn-options';
+export {
+  DEFAULT_SPAWN_TIMEOUT_MS,
+  type LaunchCommand,
+  type LaunchTarget,
+  type LaunchWrapper,
+  type ShellKind,
+} from './spawn-options';
 export { Terminal, type TerminalResumeOptions, type TerminalSpawnOptions } from './terminal';

@@ -71,9 +71,9 @@ export function internalErrorId(error: unknown): string | undefined {
 
 /**
  * The answer and the report for a failure of `request`, when it is an internal one (anything
- * {@link toWireError} maps to InternalError); undefined for every other error, which the caller
- * gets as it is. An error that already carries an error id (an InternalError relayed from another
- * peer) keeps it.
+ * {@link OrchflowError.from} maps to InternalError); undefined for every other error, which the
+ * caller gets as it is. An error that already carries an error id (an InternalError relayed from
+ * another peer) keeps it.
  */
 export function internalFailure(
   error: unknown,

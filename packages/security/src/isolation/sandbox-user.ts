@@ -10,7 +10,11 @@ import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { dropArgs, dropUnsupported, type IdMappedDir, probeDrop, stagedPath } from './sandbox-drop';
 import { requireTool } from './tools';
 
-/** The user (and its only group) a sandbox runs its commands as when orchflow runs as root. */
+/**
+ * The user (and its only group) a sandbox runs its commands as when orchflow runs as root. Not
+ * exported publicly: the API reference shows it inline in `IsolationSpec.sandboxUser`.
+ * @inline
+ */
 export interface SandboxUser {
   uid: number;
   gid: number;

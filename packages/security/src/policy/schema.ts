@@ -82,7 +82,7 @@ export const CapabilitiesSchema = z
     canWriteFiles: z.boolean().default(true),
     canNetwork: z.boolean().default(true),
     canSpawnSubprocesses: z.boolean().default(true),
-    /** Raw keystrokes (`terminal.write`) bypass command parsing; see {@link canWriteRawInput}. */
+    /** Raw keystrokes (`terminal.write`) bypass command parsing; see {@link @orchflow/security!canWriteRawInput | canWriteRawInput}. */
     canWriteRawInput: z.boolean().optional(),
   })
   .strict();

@@ -43,7 +43,7 @@ function join(pieces: Buffer[]): Buffer {
 export class StreamRedactor {
   private held: Buffer = EMPTY;
 
-  /** A stream over `rules`. */
+  /** @internal Created by {@link Redactor.stream}. */
   constructor(private readonly rules: RuleSet) {}
 
   /** True while bytes are held back (a possible start of a secret): flush them soon. */

@@ -265,7 +265,8 @@ export function cgroupPeersOf(pid: number): number[] {
  * helper processes the orchestrator starts itself, such as a tmux server, which would otherwise
  * inherit node-pty's PTY masters and keep those terminals open. Unchanged where there is no launcher.
  */
-export function withoutInheritedFds(command: LaunchArgv, host: HostSupport = hostSupport()): LaunchArgv {
+export function withoutInheritedFds(command: LaunchArgv): LaunchArgv {
+  const host = hostSupport();
   return host.launcher ? host.launcher.wrap(command, { cgroupFiles: [], injectionGuard: false }) : command;
 }
 

@@ -55,7 +55,11 @@ function launcherScript(arch: FilterArch): string {
   ].join('\n');
 }
 
-/** A program and its environment, as spawned. */
+/**
+ * A program and its environment, as spawned. Not exported publicly: the API reference shows it
+ * inline in `withoutInheritedFds`.
+ * @inline
+ */
 export interface LaunchArgv {
   file: string;
   args: string[];

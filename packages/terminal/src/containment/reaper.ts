@@ -120,7 +120,16 @@ export interface ReapOptions {
   tmpDir?: string;
 }
 
-/** Kills and removes what dead orchflow processes left (see the module header). */
+/**
+ * Kills and removes what orchflow processes that died without shutting down left behind: their
+ * terminals' cgroups (with any process still in them) in this process's cgroup hierarchies, and
+ * their shell-integration directories in `os.tmpdir()` and /dev/shm. Only what belongs to an
+ * owner that no longer runs is touched; cgroups of persistent terminals (tmux panes) are removed
+ * once empty, never killed.
+ */
+export function reapLeftovers(): Promise<ReapReport>;
+/** @internal Searches where `options` say instead (tests). */
+export function reapLeftovers(options: ReapOptions): Promise<ReapReport>;
 export async function reapLeftovers(options: ReapOptions = {}): Promise<ReapReport> {
   const report: ReapReport = { cgroups: [], killed: [], dirs: [] };
   try {

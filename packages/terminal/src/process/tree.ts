@@ -17,7 +17,10 @@ export interface KillTreeOptions {
   graceMs?: number;
   /** How long SIGKILL is retried before giving up with an error. Default 5000 ms. */
   killTimeoutMs?: number;
-  /** The root's start time ({@link processStartTime}), so a reused pid is never killed. */
+  /**
+   * The root's start time (its {@link ProcInfo.startTime}, e.g. from {@link listProcessTree}), so
+   * a reused pid is never killed.
+   */
   rootStartTime?: number;
 }
 
