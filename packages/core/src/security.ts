@@ -105,7 +105,8 @@ export class SecurityGate {
     if (result.mode === 'sandboxed') {
       // With or without a policy, a sandboxed terminal's cwd is bound writable into the sandbox.
       const guard = this.spawnGuard ?? new SpawnGuard(unrestrictedPolicy());
-      guard.checkWorkspace(realOrResolved(result.cwd ?? process.cwd()), 'sandbox', result.cwd === undefined);
+      // Named as the caller gave it (the guard's result holds its real path).
+      guard.checkWorkspace(realOrResolved(result.cwd ?? process.cwd()), 'sandbox', config.cwd);
     }
     return result;
   }

@@ -157,7 +157,8 @@ function systemShells(): Set<string> {
 /** Checks spawn configs against one policy. */
 export class SpawnGuard {
   private readonly envGlobs: readonly string[];
-  private readonly forbidden: readonly string[];
+  /** The policy's forbidden paths: as configured (`~/.ssh`, how denials name them) and real. */
+  private readonly forbidden: readonly { configured: string; real: string }[];
 
   /** A guard for `policy` (validated); `home` expands `~` in forbidden paths. */
   constructor(
@@ -167,7 +168,10 @@ export class SpawnGuard {
     this.envGlobs = [...policy.dangerousVariables, ...SPAWN_DANGEROUS_ENV];
     const expand = (p: string): string =>
       p === '~' ? home : p.startsWith('~/') ? join(home, p.slice(2)) : p;
-    this.forbidden = policy.forbiddenPaths.map((p) => realOrResolved(expand(p)));
+    this.forbidden = policy.forbiddenPaths.map((configured) => ({
+      configured,
+      real: realOrResolved(expand(configured)),
+    }));
   }
 
   /**
@@ -177,7 +181,7 @@ export class SpawnGuard {
    */
   check(config: TerminalConfig): TerminalConfig {
     const cwd = realOrResolved(config.cwd ?? process.cwd());
-    this.checkCwd(cwd, config.cwd === undefined);
+    this.checkCwd(cwd, config.cwd);
     if (isTrustedLike(this.policy)) return config;
     // secretEnv reaches the shell's environment like env does.
     for (const name of Object.keys({ ...config.env, ...config.secretEnv })) {
@@ -229,51 +233,56 @@ export class SpawnGuard {
     return found ?? name;
   }
 
-  private checkCwd(cwd: string, isDefault: boolean): void {
-    const inside = this.forbidden.find((p) => within(cwd, p));
+  /**
+   * Throws PolicyDenied when `cwd` (a real path) lies inside a forbidden path. `given`: the cwd as
+   * the caller gave it, undefined for the server's own; denials name it so, and a forbidden path
+   * as the policy has it (`~/.ssh`): not the real paths, which are the server's (its home, its
+   * own directory a relative cwd resolves against, where symlinks lead).
+   */
+  private checkCwd(cwd: string, given: string | undefined): void {
+    const inside = this.forbidden.find((p) => within(cwd, p.real));
     if (inside !== undefined) {
       throw denied(
-        isDefault ? 'spawn-cwd:forbidden-path' : `spawn-cwd:forbidden-path:${inside}`,
-        isDefault
+        given === undefined ? 'spawn-cwd:forbidden-path' : `spawn-cwd:forbidden-path:${inside.configured}`,
+        given === undefined
           ? `${DEFAULT_CWD} lies inside a forbidden path of the security policy; pass a cwd elsewhere`
-          : `Working directory '${cwd}' lies inside the forbidden path '${inside}'; spawn the terminal elsewhere`,
+          : `Working directory '${given}' lies inside the forbidden path '${inside.configured}'; spawn the terminal elsewhere`,
       );
     }
-    this.checkWorkspace(cwd, this.policy.isolationLevel, isDefault);
+    this.checkWorkspace(cwd, this.policy.isolationLevel, given);
   }
 
   /**
    * Throws PolicyDenied (`spawn-cwd:too-wide`, `spawn-cwd:system-dir`) when `cwd` (a real path)
    * must not be bound writable into a terminal isolated at `level`; any cwd passes below `sandbox`.
-   * `isDefault`: `cwd` is the server's own, which the caller did not give; the message does not
-   * name it (nor the home directory it may be).
+   * `given`: the cwd as the caller gave it, how the message names it; undefined when `cwd` is the
+   * server's own, which the message does not name (nor the home directory it may be). What it
+   * contains is named as the caller knows it: `~` for the server's home, a forbidden path as the
+   * policy has it.
    */
-  checkWorkspace(cwd: string, level: IsolationLevel, isDefault = false): void {
+  checkWorkspace(cwd: string, level: IsolationLevel, given?: string): void {
     if (level !== 'sandbox' && level !== 'container') return;
-    const covers = [
-      '/',
-      this.home,
-      realOrResolved(this.home),
-      '/root',
-      ...SANDBOX_HIDDEN_DIRS,
-      ...this.forbidden,
-    ];
+    const homes = [this.home, realOrResolved(this.home)];
+    const covers = ['/', ...homes, '/root', ...SANDBOX_HIDDEN_DIRS, ...this.forbidden.map((p) => p.real)];
     const covered = covers.find((p) => within(p, cwd));
     if (covered !== undefined) {
+      const named = homes.includes(covered)
+        ? '~'
+        : (this.forbidden.find((p) => p.real === covered)?.configured ?? covered);
       throw denied(
         'spawn-cwd:too-wide',
-        isDefault
+        given === undefined
           ? `${DEFAULT_CWD} would be bound writable into the ${level} and contains the root, a home directory, a hidden or a forbidden path; pass a cwd: a project directory`
-          : `Working directory '${cwd}' would be bound writable into the ${level} and contains '${covered}' (the root, a home directory, a hidden or a forbidden path); use a project directory instead`,
+          : `Working directory '${given}' would be bound writable into the ${level} and contains '${named}' (the root, a home directory, a hidden or a forbidden path); use a project directory instead`,
       );
     }
     const system = SYSTEM_DIRS.find((d) => within(cwd, d));
     if (system !== undefined) {
       throw denied(
         'spawn-cwd:system-dir',
-        isDefault
+        given === undefined
           ? `${DEFAULT_CWD} is inside a system directory, which the ${level} must not bind writable; pass a cwd: a project directory`
-          : `Working directory '${cwd}' is inside the system directory '${system}', which the ${level} must not bind writable; use a project directory instead`,
+          : `Working directory '${given}' is inside the system directory '${system}', which the ${level} must not bind writable; use a project directory instead`,
       );
     }
   }

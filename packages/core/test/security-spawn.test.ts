@@ -1,7 +1,7 @@
 // Spawn configs under a security policy: env, shell, args and cwd are refused when they would let
 // an agent run code the command policy never sees or widen the sandbox; a trusted-like policy
 // (no allowlist, no isolation) leaves them alone.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@orchflow/protocol';
@@ -137,6 +137,62 @@ describe('spawn config under a security policy', () => {
     mkdirSync(join(secret, 'inner'));
     const o = build({ forbiddenPaths: [secret] });
     await denial(o.spawnTerminal('agent', { cwd: join(secret, 'inner') }), /^spawn-cwd:forbidden-path:/);
+  });
+
+  it("names a forbidden cwd as the caller gave it and the forbidden path as '~/…', never the server's home", async () => {
+    // The server's user has a real home (HOME, as os.homedir() reads it) with a forbidden `~/x`.
+    const root = dir();
+    const home = join(root, 'home', 'agent');
+    mkdirSync(join(home, 'x', 'sub'), { recursive: true });
+    const ws = dir();
+    symlinkSync(join(home, 'x'), join(ws, 'link'));
+    const before = { home: process.env.HOME, cwd: process.cwd() };
+    process.env.HOME = home;
+    try {
+      const policies = [{ forbiddenPaths: ['~/x'] }, { forbiddenPaths: ['~/x'], allowedCommands: ['ls'] }];
+      for (const policy of policies) {
+        const o = build(policy);
+        // A relative cwd resolves against the server's own directory, here the home; a symlink
+        // leads into it.
+        process.chdir(home);
+        let denials: unknown[];
+        try {
+          denials = [
+            await rejection(o.spawnTerminal('agent', { cwd: 'x/sub' })),
+            await rejection(o.spawnTerminal('agent', { cwd: join(ws, 'link', 'sub') })),
+          ];
+        } finally {
+          process.chdir(before.cwd);
+        }
+        const [relative, linked] = denials.map((d) => expectCode(d, ErrorCode.PolicyDenied));
+        expect(relative?.message).toBe(
+          "Working directory 'x/sub' lies inside the forbidden path '~/x'; spawn the terminal elsewhere",
+        );
+        expect(linked?.message).toBe(
+          `Working directory '${join(ws, 'link', 'sub')}' lies inside the forbidden path '~/x'; spawn the terminal elsewhere`,
+        );
+        for (const e of [relative, linked]) {
+          expect(e?.data).toMatchObject({ rule: 'spawn-cwd:forbidden-path:~/x' });
+          expect(JSON.stringify({ message: e?.message, data: e?.data })).not.toContain(home);
+        }
+        await o.shutdown();
+      }
+      // A sandbox workspace that holds the home: named '~', not by its path.
+      const o = build({ isolationLevel: 'sandbox' });
+      const e = expectCode(
+        await rejection(o.spawnTerminal('agent', { cwd: join(root, 'home') })),
+        ErrorCode.PolicyDenied,
+      );
+      expect(e.message).toBe(
+        `Working directory '${join(root, 'home')}' would be bound writable into the sandbox and contains '~' (the root, a home directory, a hidden or a forbidden path); use a project directory instead`,
+      );
+      expect(JSON.stringify({ message: e.message, data: e.data })).not.toContain(home);
+    } finally {
+      if (before.home === undefined) delete process.env.HOME;
+      else process.env.HOME = before.home;
+      rmSync(root, { recursive: true, force: true });
+      rmSync(ws, { recursive: true, force: true });
+    }
   });
 
   it('leaves env, args and shell alone under a trusted-like policy (no allowlist, no isolation)', async () => {

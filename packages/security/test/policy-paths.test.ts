@@ -1,7 +1,8 @@
 // Forbidden paths in every form bash can reach them (issue 11 §2 "Paths"): after a `cd` to an
 // unknown directory, through a program's default walk (`grep -r key` searches `.`), find's
 // traversal, glob forms (POSIX classes, negation, extglob, globstar), symlinks and `..`; and the
-// over-blocking of §3: search terms, patterns and option values are not paths.
+// over-blocking of §3: search terms, patterns and option values are not paths. A denial names a
+// path as the caller wrote it (`~/x`), never the server's home directory that `~` expands to.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -317,4 +318,38 @@ describe('symlinks and globs against a real workspace', () => {
   );
 
   it('judges with the home used by the fixture', () => expect(HOME).toBe('/home/agent'));
+});
+
+describe("a denial names a path with '~' as written, not the home directory it expands to", () => {
+  // A real home with a real forbidden directory in it, as the server's user would have.
+  const home = mkdtempSync(join(tmpdir(), 'orchflow-home-'));
+  const policy = new CommandPolicy({ forbiddenPaths: ['~/x'] });
+  const ws = join(home, 'ws');
+
+  beforeAll(() => {
+    mkdirSync(join(home, 'x'));
+    writeFileSync(join(home, 'x', 'key'), 'k');
+    mkdirSync(ws);
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it.each([
+    ['cat ~/x/key', "'cat ~/x/key' uses '~/x/key', which is under the forbidden path ~/x"],
+    ['cd ~/x', "'cd ~/x' uses '~/x', which is under the forbidden path ~/x"],
+    ['cat $HOME/x/key', "'cat $HOME/x/key' uses '~/x/key', which is under the forbidden path ~/x"],
+    ['grep -r k ~', "'grep -r k ~' uses '~', which is under the forbidden path ~/x"],
+    ['cat < ~/x/key', "'< ~/x/key' uses '~/x/key', which is under the forbidden path ~/x"],
+    [
+      'cat ~/ws/$Y',
+      "'~/ws/$Y' in 'cat ~/ws/$Y' is only known at run time (or matches too many files), so whether it reaches a forbidden path cannot be checked; use a literal path",
+    ],
+    [
+      'cd ~/nope && cat key',
+      "'cd ~/nope' names a directory that does not exist now, so where it goes (cdspell, cdable_vars, CDPATH) and what 'key' in 'cat key' resolves to is unknown; use an absolute path",
+    ],
+  ])('%s', async (command, reason) => {
+    const decision = await policy.check(command, { cwd: ws, home });
+    expect({ allowed: decision.allowed, reason: decision.reason }).toEqual({ allowed: false, reason });
+    expect(decision.reason).not.toContain(home);
+  });
 });

@@ -2,8 +2,11 @@
 // architecture or kernel, no pids cgroup for a task cap, a cgroup that cannot be made or joined.
 // A terminal under an isolating policy (strict) refuses to start; otherwise it starts with a
 // warning. The launcher itself, in both its forms, is tested in launcher.test.ts.
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ErrorCode, isOrchflowError, type OrchflowError } from '@orchflow/protocol';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { CgroupPlan } from '../src/containment/cgroup';
 import {
   type CgroupHierarchy,
@@ -16,7 +19,15 @@ import {
   persistentCgroupName,
 } from '../src/containment/cgroup-fs';
 import { Containment } from '../src/containment/containment';
-import { candidatePlans, type HostSupport, hostSupport } from '../src/containment/host';
+import {
+  candidatePlans,
+  chooseLauncher,
+  type HostSupport,
+  hostSupport,
+  launcherSupport,
+} from '../src/containment/host';
+import { findPerl, lookUpNativeLauncher } from '../src/containment/launcher';
+import { filterArch } from '../src/containment/seccomp-filter';
 
 const real = hostSupport();
 
@@ -39,8 +50,10 @@ describe('Containment.create where the host lacks something', () => {
   const noPerl: HostSupport = {
     launcher: undefined,
     launcherMissing: missing,
+    launcherMissingForCaller: missing,
     injectionGuard: false,
     injectionGuardMissing: missing,
+    injectionGuardMissingForCaller: missing,
     cgroups: undefined,
     cgroupsMissing: 'the launcher that joins them is missing',
   };
@@ -48,6 +61,7 @@ describe('Containment.create where the host lacks something', () => {
     ...real,
     injectionGuard: false,
     injectionGuardMissing: 'no seccomp filter is built for architecture riscv64',
+    injectionGuardMissingForCaller: 'no seccomp filter is built for architecture riscv64',
     cgroups: undefined,
   };
 
@@ -164,6 +178,96 @@ describe('Containment.create where the host lacks something', () => {
     const containment = Containment.create({}, broken);
     expect(containment.kind).toBe('process-tree');
     expect(String(warn.mock.calls[0]?.[0])).toContain('falls back to process-tree containment');
+  });
+});
+
+describe('a strict terminal whose native launcher cannot be used names no install path', () => {
+  const installed = lookUpNativeLauncher();
+  const roots: string[] = [];
+  afterAll(() => {
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A package root in a temp dir whose `native/orchflow-launch` `write` makes. */
+  function packageWith(write: (launcher: string) => void): string {
+    const root = mkdtempSync(join(tmpdir(), 'orchflow-install-'));
+    roots.push(root);
+    mkdirSync(join(root, 'native'), { mode: 0o755 });
+    write(join(root, 'native', 'orchflow-launch'));
+    return root;
+  }
+
+  /** A package root whose launcher is the shell script `body`. */
+  function packageWithScript(body: string): string {
+    return packageWith((launcher) => writeFileSync(launcher, `#!/bin/sh\n${body}\n`, { mode: 0o755 }));
+  }
+
+  /** Containment.create's SpawnFailed for a strict terminal where ORCHFLOW_LAUNCHER=native finds `root`'s launcher. */
+  function strictFailure(root: string): OrchflowError {
+    const arch = filterArch();
+    const chosen = chooseLauncher('native', arch, { native: lookUpNativeLauncher([root]), perl: findPerl() });
+    const host: HostSupport = { ...launcherSupport(chosen, arch), cgroups: undefined };
+    try {
+      Containment.create({ strict: true }, host);
+    } catch (error) {
+      expect(isOrchflowError(error) && error.code === ErrorCode.SpawnFailed, String(error)).toBe(true);
+      return error as OrchflowError;
+    }
+    throw new Error('expected SpawnFailed');
+  }
+
+  /** Neither the message nor the data names `root`; the cause, for an in-process caller, does. */
+  function expectInstallPathInCauseOnly(error: OrchflowError, root: string): void {
+    expect(JSON.stringify(error.toJson())).not.toContain(root);
+    expect(String((error.cause as Error | undefined)?.message)).toContain(
+      join(root, 'native', 'orchflow-launch'),
+    );
+  }
+
+  it('a launcher others may rewrite: says it is not safe to run and what the operator does', (ctx) => {
+    if (!('path' in installed)) return ctx.skip();
+    const root = packageWith((launcher) => {
+      copyFileSync(installed.path, launcher);
+      chmodSync(launcher, 0o775);
+    });
+    const error = strictFailure(root);
+    expect(error.message).toBe(
+      "The security policy needs orchflow's launcher (it closes the orchestrator's file descriptors and blocks TIOCSTI) but orchflow's native launcher on the server is not safe to run (it or its directory may be written by others than root and the server's user, or it is not an executable file); the server's operator reinstalls @orchflow/terminal, or takes the write permission of group and others from both (chmod go-w), or unsets ORCHFLOW_LAUNCHER=native so that perl's launcher is used; or run the terminal without an isolating security policy (isolationLevel 'none')",
+    );
+    expect(error.data).toEqual({
+      reason: expect.stringMatching(/^orchflow's native launcher on the server is not safe/),
+    });
+    expectInstallPathInCauseOnly(error, root);
+  });
+
+  it('a launcher that does not run here (its libraries missing): says how it ended, not what was printed', () => {
+    // As the dynamic loader fails a binary built against libraries this host lacks: it prints
+    // the binary's path and exits 127 before the launcher's own code runs.
+    const root = packageWithScript(
+      'echo "$0: error while loading shared libraries: libseccomp.so.2: cannot open shared object file: No such file or directory" >&2; exit 127',
+    );
+    const error = strictFailure(root);
+    expect(error.message).toBe(
+      "The security policy needs orchflow's launcher (it closes the orchestrator's file descriptors and blocks TIOCSTI) but orchflow's native launcher does not run on the server's host (it exited with 127); the server's operator compiles it there (a C compiler, then `npm rebuild @orchflow/terminal`), or unsets ORCHFLOW_LAUNCHER=native so that perl's launcher is used; or run the terminal without an isolating security policy (isolationLevel 'none')",
+    );
+    expectInstallPathInCauseOnly(error, root);
+    // What was printed stays with the cause.
+    expect(JSON.stringify(error.toJson())).not.toContain('shared libraries');
+    expect(String((error.cause as Error).message)).toContain('error while loading shared libraries');
+  });
+
+  it('a launcher that fails to install the seccomp filter, printing its own path: says how it ended', () => {
+    // Runs its target as orchflow-launch would (FILTER N [CGROUP-FILE...] PROGRAM…, no cgroup
+    // files in a probe), but fails when given a filter, as a crash or a loader would: naming itself.
+    const root = packageWithScript(
+      'if [ -n "$1" ]; then echo "$0: cannot load the filter" >&2; exit 126; fi; shift 2; exec "$@"',
+    );
+    const error = strictFailure(root);
+    expect(error.message).toBe(
+      "The security policy needs TIOCSTI/TIOCLINUX blocked, but the seccomp filter cannot be installed here: it exited with 126; or run the terminal without an isolating security policy (isolationLevel 'none'), or set the sysctl dev.tty.legacy_tiocsti=0 and use a kernel with seccomp",
+    );
+    expect(error.data).toEqual({ reason: 'it exited with 126' });
+    expectInstallPathInCauseOnly(error, root);
   });
 });
 

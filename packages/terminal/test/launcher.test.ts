@@ -72,6 +72,8 @@ describe('the launcher', () => {
     );
     expect(choose('native', notCompiled)).toEqual({
       missing: expect.stringMatching(/^the native launcher is not compiled \(ORCHFLOW_LAUNCHER=native; /),
+      missingForCaller:
+        "orchflow's native launcher is not compiled on the server; the server's operator compiles it there (a C compiler, then `npm rebuild @orchflow/terminal`), or unsets ORCHFLOW_LAUNCHER=native so that perl's launcher is used",
     });
     expect(choose(undefined, notCompiled, false).missing).toMatch(/^neither the native launcher nor perl/);
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
@@ -98,9 +100,10 @@ describe('the launcher', () => {
 
   it('reports a missing perl interpreter', () => {
     const launcher = createPerlLauncher('/nonexistent/perl', filterArch());
-    expect(probeLauncher(launcher, { cgroupFiles: [], injectionGuard: false })).toContain(
-      'cannot run /nonexistent/perl',
-    );
+    expect(probeLauncher(launcher, { cgroupFiles: [], injectionGuard: false })).toEqual({
+      detail: expect.stringContaining('cannot run /nonexistent/perl'),
+      forCaller: 'it cannot be started (ENOENT)',
+    });
   });
 
   it('refuses a native launcher that someone else could rewrite', () => {
@@ -235,7 +238,11 @@ except OSError as e:
   it('fails with its own message, before the target runs, when it cannot join a cgroup', () => {
     expect(
       probeLauncher(make(), { cgroupFiles: ['/nonexistent/cgroup.procs'], injectionGuard: false }),
-    ).toMatch(/^cannot join cgroup \/nonexistent\/cgroup\.procs: No such file or directory$/);
+    ).toEqual({
+      detail: 'cannot join cgroup /nonexistent/cgroup.procs: No such file or directory',
+      // For a caller: its own words without the path, the OS error by its code.
+      forCaller: 'cannot join cgroup (ENOENT)',
+    });
   });
 
   it('fails with its own message when the target cannot run', () => {

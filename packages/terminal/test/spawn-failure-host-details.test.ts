@@ -2,12 +2,20 @@
 // what to do without the server's host details: no temp-dir path when the shell integration
 // cannot be written (the process out of file descriptors, a TMPDIR that is not a directory), and
 // not the server's PATH when a shell is not found. The program name the caller asked for stays.
+// In scripted mode, a `shell -c` that cannot be run says why by its code, not by Node's words
+// (they name orchflow's launcher, in the server's install directory).
 import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOrchflowError, type OrchflowError } from '@orchflow/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Containment } from '../src/containment/containment';
+import type { HostSupport } from '../src/containment/host';
+import { lookUpNativeLauncher } from '../src/containment/launcher';
+import { PipeRunner, startPipeHost } from '../src/exec/pipe-runner';
+import { OutputPipeline } from '../src/output/pipeline';
 import { SHELL_DIR_PREFIX, SHM_DIR } from '../src/shell-integration/base-dir';
+import { resolveSpawnOptions } from '../src/spawn-options';
 import { Spawner } from '../src/spawner/spawner';
 import { Terminal } from '../src/terminal';
 
@@ -20,6 +28,9 @@ beforeAll(() => {
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 async function rejection(promise: Promise<unknown>): Promise<OrchflowError> {
@@ -34,6 +45,20 @@ async function rejection(promise: Promise<unknown>): Promise<OrchflowError> {
   return error as OrchflowError;
 }
 
+/** Opens /dev/null until the process is out of file descriptors; undefined past MAX_FDS_TO_OPEN. */
+function exhaustFds(): number[] | undefined {
+  const held: number[] = [];
+  try {
+    while (held.length < MAX_FDS_TO_OPEN) held.push(openSync('/dev/null', 'r'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EMFILE') return held;
+    for (const fd of held) closeSync(fd);
+    throw error;
+  }
+  for (const fd of held) closeSync(fd);
+  return undefined;
+}
+
 /** The wire form of `error` holds no path of the server's temp dirs and no errno text with a path. */
 function expectNoHostPaths(error: OrchflowError, ...paths: string[]): void {
   const wire = JSON.stringify(error.toJson());
@@ -43,18 +68,10 @@ function expectNoHostPaths(error: OrchflowError, ...paths: string[]): void {
 
 describe('a SpawnFailed names no host path', () => {
   it('the process out of file descriptors (EMFILE): too many open files, what to do, no temp path', async (ctx) => {
-    const held: number[] = [];
+    const held = exhaustFds();
+    if (!held) return ctx.skip();
     let spawning: Promise<unknown>;
     try {
-      for (;;) {
-        if (held.length >= MAX_FDS_TO_OPEN) ctx.skip();
-        try {
-          held.push(openSync('/dev/null', 'r'));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EMFILE') break;
-          throw error;
-        }
-      }
       // Writing the shell integration is the spawn's first file to open, before its first await:
       // the descriptors are back before anything else in this process needs one.
       spawning = Terminal.spawn({ cwd: dir, shell: 'bash' });
@@ -160,5 +177,107 @@ describe('a SpawnFailed names no host path', () => {
     );
     expect(error.data).toEqual({ cwd: 'no-such-project-dir' });
     expectNoHostPaths(error, process.cwd());
+  });
+});
+
+describe("scripted mode: a 'shell -c' that cannot be run names no host path", () => {
+  const launcher = lookUpNativeLauncher();
+  const launcherPath = 'path' in launcher ? launcher.path : undefined;
+
+  /** The wire form of `error` names neither the launcher nor the package it is installed in. */
+  function expectNoInstallPath(error: OrchflowError): void {
+    const wire = JSON.stringify(error.toJson());
+    if (launcherPath) expect(wire).not.toContain(join(launcherPath, '../..'));
+    expect(wire).not.toMatch(/orchflow-launch|\bspawn \//);
+  }
+
+  it("the terminal's cwd removed: says so by its code, not the launcher's install path", async () => {
+    const cwd = mkdtempSync(join(dir, 'scripted-cwd-'));
+    const terminal = await Terminal.spawn({ cwd, mode: 'scripted', shell: 'bash' });
+    try {
+      expect((await terminal.execute('echo ok')).stdout).toBe('ok\n');
+      rmdirSync(cwd);
+      const error = await terminal.execute('echo ok').then(
+        () => {
+          throw new Error('the command ran');
+        },
+        (e: unknown) => e as OrchflowError,
+      );
+      expect(isOrchflowError(error)).toBe(true);
+      expect(error.codeName).toBe('SpawnFailed');
+      expect(error.message).toMatch(
+        /^Could not run '\/\S*bash -c': the terminal's working directory no longer exists \(ENOENT\); recreate it, or spawn a new terminal with another cwd$/,
+      );
+      expectNoInstallPath(error);
+      // The cwd is the caller's own: it stays in data.
+      expect(error.data).toEqual({ shell: expect.stringMatching(/bash$/), cwd });
+      // Node's error, naming the program spawned, stays with an in-process caller as the cause.
+      expect((error.cause as NodeJS.ErrnoException | undefined)?.code).toBe('ENOENT');
+      if (launcherPath) expect(String((error.cause as Error).message)).toContain(launcherPath);
+    } finally {
+      await terminal.kill();
+    }
+  });
+
+  it("a shell the server may not execute (EACCES): says so and what to do, without Node's words", async () => {
+    // A host without the launcher, so the shell itself is what is spawned (through the
+    // launcher, the launcher's exec would fail and the command exit 126 instead).
+    const bare: HostSupport = {
+      launcher: undefined,
+      launcherMissing: 'no launcher (test)',
+      injectionGuard: false,
+      injectionGuardMissing: 'no launcher (test)',
+      cgroups: undefined,
+    };
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const shell = join(dir, 'not-executable-sh');
+    writeFileSync(shell, '#!/bin/sh\n', { mode: 0o644 });
+    const pipeline = new OutputPipeline();
+    const runner = new PipeRunner({
+      shellPath: shell,
+      shellKind: 'sh',
+      cwd: dir,
+      env: {},
+      pipeline,
+      containment: Containment.create({}, bare),
+    });
+    try {
+      const error = (await runner.execute('true', {}).catch((e: unknown) => e)) as OrchflowError;
+      expect(isOrchflowError(error)).toBe(true);
+      expect(error.codeName).toBe('SpawnFailed');
+      expect(error.message).toBe(
+        `Could not run '${shell} -c': the shell may not be executed by the server's user (EACCES); the server's operator makes it executable, or spawn a new terminal with another shell`,
+      );
+      expect(error.data).toEqual({ shell, cwd: dir });
+      expect((error.cause as NodeJS.ErrnoException | undefined)?.code).toBe('EACCES');
+    } finally {
+      await runner.kill();
+    }
+  });
+
+  it("the process out of file descriptors (EMFILE): says what to raise, not the launcher's path", async (ctx) => {
+    const cwd = mkdtempSync(join(dir, 'scripted-emfile-'));
+    const { runner } = startPipeHost(resolveSpawnOptions({ cwd, mode: 'scripted', shell: 'bash' }));
+    try {
+      let running: Promise<unknown> | undefined;
+      const held = exhaustFds();
+      if (!held) return ctx.skip();
+      try {
+        // The command's process is spawned before execute() returns.
+        running = runner.execute('true', {});
+      } finally {
+        for (const fd of held) closeSync(fd);
+      }
+      const error = (await running.catch((e: unknown) => e)) as OrchflowError;
+      expect(isOrchflowError(error)).toBe(true);
+      expect(error.codeName).toBe('SpawnFailed');
+      expect(error.message).toMatch(
+        /^Could not run '\/\S*bash -c': too many open files in the server's process \(EMFILE\); end terminals that are no longer needed, or raise the server's open-file limit/,
+      );
+      expectNoInstallPath(error);
+      expect((error.cause as NodeJS.ErrnoException | undefined)?.code).toBe('EMFILE');
+    } finally {
+      await runner.kill();
+    }
   });
 });

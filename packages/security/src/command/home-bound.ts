@@ -35,3 +35,16 @@ export function bindHome(policy: SecurityPolicy, home: string): HomeBound {
     })),
   };
 }
+
+/**
+ * `path` as a denial names it: starting with `~` where it starts with the home directory `home`
+ * (`~/x/key`, as the caller wrote it or could have), else unchanged. The words of a command are
+ * judged with `~` and `$HOME` expanded, but a denial reaches remote callers, to whom the server's
+ * home directory is a host detail they did not give.
+ */
+export function tildeHome(path: string, home: string): string {
+  const dir = home.replace(/\/+$/, '');
+  if (!dir.startsWith('/')) return path;
+  if (path === dir) return '~';
+  return path.startsWith(`${dir}/`) ? `~${path.slice(dir.length)}` : path;
+}

@@ -56,8 +56,8 @@ function track(name: string, cgroup: TerminalCgroup, persistent: boolean): void 
   });
 }
 
-function spawnFailed(message: string, data?: Record<string, unknown>): OrchflowError {
-  return new OrchflowError(ErrorCode.SpawnFailed, message, data);
+function spawnFailed(message: string, data: Record<string, unknown>, cause: Error): OrchflowError {
+  return new OrchflowError(ErrorCode.SpawnFailed, message, data, { cause });
 }
 
 /** A terminal's containment: its launcher steps and, where there is one, its cgroup. */
@@ -79,9 +79,13 @@ export class Containment {
     const policyHint = "or run the terminal without an isolating security policy (isolationLevel 'none')";
     if (!host.launcher) {
       if (options.strict) {
+        // What the host said (the launcher's install path, what it printed) is for an
+        // in-process caller only: a SpawnFailed reaches remote clients unchanged.
+        const reason = host.launcherMissingForCaller ?? "it cannot be used on the server's host";
         throw spawnFailed(
-          `The security policy needs orchflow's launcher (it closes the orchestrator's file descriptors and blocks TIOCSTI) but ${host.launcherMissing}; ${policyHint}`,
-          { reason: host.launcherMissing },
+          `The security policy needs orchflow's launcher (it closes the orchestrator's file descriptors and blocks TIOCSTI) but ${reason}; ${policyHint}`,
+          { reason },
+          new Error(host.launcherMissing),
         );
       }
       warnOnce(`terminals start without fd hygiene or the TIOCSTI guard: ${host.launcherMissing}`);
@@ -92,9 +96,11 @@ export class Containment {
     }
     if (host.launcher && !host.injectionGuard) {
       if (options.strict) {
+        const reason = host.injectionGuardMissingForCaller ?? 'the launcher failed to install it';
         throw spawnFailed(
-          `The security policy needs TIOCSTI/TIOCLINUX blocked, but the seccomp filter cannot be installed here: ${host.injectionGuardMissing}; ${policyHint}, or set the sysctl dev.tty.legacy_tiocsti=0 and use a kernel with seccomp`,
-          { reason: host.injectionGuardMissing },
+          `The security policy needs TIOCSTI/TIOCLINUX blocked, but the seccomp filter cannot be installed here: ${reason}; ${policyHint}, or set the sysctl dev.tty.legacy_tiocsti=0 and use a kernel with seccomp`,
+          { reason },
+          new Error(host.injectionGuardMissing),
         );
       }
       warnOnce(`terminals start without the TIOCSTI guard: ${host.injectionGuardMissing}`);

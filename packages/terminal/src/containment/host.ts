@@ -38,6 +38,11 @@ export interface HostSupport {
   launcher: Launcher | undefined;
   /** Why there is no launcher (fd hygiene and the seccomp filter then do not apply). */
   launcherMissing?: string;
+  /**
+   * {@link launcherMissing} for a caller, without the launcher's install path, and what the
+   * server's operator does about it (a strict terminal's SpawnFailed says it).
+   */
+  launcherMissingForCaller?: string;
   /** Why perl's launcher runs although a compiled one is there (see {@link chooseLauncher}). */
   launcherFallback?: string;
   /** Settings in the environment that are not understood and count as `auto` (see {@link ignoredSettings}). */
@@ -46,6 +51,8 @@ export interface HostSupport {
   injectionGuard: boolean;
   /** Why the filter cannot be installed. */
   injectionGuardMissing?: string;
+  /** {@link injectionGuardMissing} for a caller, without host paths. */
+  injectionGuardMissingForCaller?: string;
   /** Where terminal cgroups are made; undefined: process-tree containment only. */
   cgroups: CgroupPlan | undefined;
   /** Why there are no cgroups. */
@@ -148,7 +155,7 @@ function probeCgroups(
       if (preference !== 'cgroup-v2') return `no cgroup.kill in ${plan.primary.parent} (Linux < 5.14)`;
       works = { ...plan, method: 'signal' };
     }
-    return probeLauncher(launcher, { cgroupFiles: cgroup.joinFiles, injectionGuard: false }) ?? works;
+    return probeLauncher(launcher, { cgroupFiles: cgroup.joinFiles, injectionGuard: false })?.detail ?? works;
   } finally {
     for (const dir of cgroup.dirs) rmdirQuietly(dir);
   }
@@ -159,6 +166,8 @@ export interface LauncherChoice {
   launcher?: Launcher;
   /** Why there is no launcher at all. */
   missing?: string;
+  /** {@link missing} for a caller: without the launcher's path, with what the operator does. */
+  missingForCaller?: string;
   /** Why `auto` runs perl's although a compiled launcher is there (worth a warning). */
   fallback?: string;
 }
@@ -177,19 +186,67 @@ export function chooseLauncher(
 ): LauncherChoice {
   const { native, perl } = found;
   const rebuild = 'a C compiler (gcc) and `npm rebuild @orchflow/terminal` compile it';
+  const compile =
+    "the server's operator compiles it there (a C compiler, then `npm rebuild @orchflow/terminal`)";
   let problem: string | undefined;
+  let forCaller: string | undefined;
   if (want !== 'perl') {
     if ('path' in native) {
       const launcher = createNativeLauncher(native.path, arch);
-      problem = probeLauncher(launcher, { cgroupFiles: [], injectionGuard: false });
-      if (problem === undefined) return { launcher };
-      problem = `the native launcher ${native.path} does not run: ${problem}`;
-    } else problem = native.missing;
-    if (want === 'native') return { missing: `${problem} (${LAUNCHER_ENV}=native; ${rebuild})` };
+      const failed = probeLauncher(launcher, { cgroupFiles: [], injectionGuard: false });
+      if (failed === undefined) return { launcher };
+      problem = `the native launcher ${native.path} does not run: ${failed.detail}`;
+      forCaller = `orchflow's native launcher does not run on the server's host (${failed.forCaller}); ${compile}`;
+    } else {
+      problem = native.missing;
+      forCaller = native.untrusted
+        ? "orchflow's native launcher on the server is not safe to run (it or its directory may be written by others than root and the server's user, or it is not an executable file); the server's operator reinstalls @orchflow/terminal, or takes the write permission of group and others from both (chmod go-w)"
+        : `orchflow's native launcher is not compiled on the server; ${compile}`;
+    }
+    if (want === 'native') {
+      return {
+        missing: `${problem} (${LAUNCHER_ENV}=native; ${rebuild})`,
+        missingForCaller: `${forCaller}, or unsets ${LAUNCHER_ENV}=native so that perl's launcher is used`,
+      };
+    }
   }
   const fallback = want !== 'perl' && ('path' in native || native.untrusted) ? problem : undefined;
   if (perl) return { launcher: createPerlLauncher(perl, arch), fallback };
-  return { missing: `neither the native launcher nor perl is here (install perl-base, or ${rebuild})` };
+  return {
+    missing: `neither the native launcher nor perl is here (install perl-base, or ${rebuild})`,
+    missingForCaller:
+      "neither orchflow's native launcher nor perl is installed on the server; the server's operator installs perl (perl-base), or compiles the launcher (a C compiler, then `npm rebuild @orchflow/terminal`)",
+  };
+}
+
+/**
+ * The launcher part of {@link HostSupport} for `chosen` on `arch`: the launcher, or why there is
+ * none, and whether it installs the seccomp filter here (probed for real).
+ */
+export function launcherSupport(
+  chosen: LauncherChoice,
+  arch: ReturnType<typeof filterArch>,
+): Omit<HostSupport, 'cgroups' | 'cgroupsMissing' | 'ignoredSettings'> {
+  const support: ReturnType<typeof launcherSupport> = {
+    launcher: chosen.launcher,
+    launcherMissing: chosen.missing,
+    launcherMissingForCaller: chosen.missingForCaller,
+    launcherFallback: chosen.fallback,
+    injectionGuard: false,
+  };
+  if (!support.launcher) {
+    support.injectionGuardMissing = support.launcherMissing;
+    support.injectionGuardMissingForCaller = support.launcherMissingForCaller;
+  } else if (!arch) {
+    support.injectionGuardMissing = `no seccomp filter is built for architecture ${process.arch}`;
+    support.injectionGuardMissingForCaller = support.injectionGuardMissing;
+  } else {
+    const why = probeLauncher(support.launcher, { cgroupFiles: [], injectionGuard: true });
+    support.injectionGuard = why === undefined;
+    support.injectionGuardMissing = why?.detail;
+    support.injectionGuardMissingForCaller = why?.forCaller;
+  }
+  return support;
 }
 
 /** Probes this host once per preference (synchronously, some tens of ms the first time). */
@@ -198,22 +255,10 @@ export function hostSupport(preference: ContainmentPreference = containmentPrefe
   const key = `${preference} ${want}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  const support: HostSupport = { launcher: undefined, injectionGuard: false, cgroups: undefined };
+  const arch = filterArch();
+  const support: HostSupport = { ...launcherSupport(chooseLauncher(want, arch), arch), cgroups: undefined };
   const ignored = ignoredSettings();
   if (ignored.length > 0) support.ignoredSettings = ignored;
-  const arch = filterArch();
-  const chosen = chooseLauncher(want, arch);
-  support.launcher = chosen.launcher;
-  support.launcherMissing = chosen.missing;
-  support.launcherFallback = chosen.fallback;
-  if (!support.launcher) support.injectionGuardMissing = support.launcherMissing;
-  else if (!arch)
-    support.injectionGuardMissing = `no seccomp filter is built for architecture ${process.arch}`;
-  else {
-    const why = probeLauncher(support.launcher, { cgroupFiles: [], injectionGuard: true });
-    support.injectionGuard = why === undefined;
-    support.injectionGuardMissing = why;
-  }
   let plans: CgroupPlan[] = [];
   try {
     plans = candidatePlans(discoverHierarchies(), preference);

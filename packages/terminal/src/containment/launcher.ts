@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { type Stats, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errnoCode, errnoOfDescription, resourceShortage } from '../host-failure';
 import { isExecutableFile } from '../spawn-options';
 import { encodeProgram, FILTER_ARCHES, type FilterArch, injectionGuardProgram } from './seccomp-filter';
 
@@ -212,17 +213,60 @@ export function createPerlLauncher(perl: string, arch: FilterArch | undefined): 
   }));
 }
 
+/** Why a launcher did not run its probe, for the server's operator and for a caller. */
+export interface LaunchProblem {
+  /** Everything known (what the launcher printed, its path): for warnings and the server's log. */
+  detail: string;
+  /**
+   * The same without host paths, for a SpawnFailed (it reaches remote clients unchanged): the
+   * launcher's own message with its paths left out and its OS error named by code, else only
+   * how it ended (what else it printed may be anything: a dynamic loader's or a shell's words
+   * quoting the launcher's install path).
+   */
+  forCaller: string;
+}
+
 /**
  * Runs `/bin/true` through `launcher` doing `steps`, synchronously;
- * resolves to undefined when it worked, else to why not (the launcher's own message).
+ * resolves to undefined when it worked, else to why not.
  */
-export function probeLauncher(launcher: Launcher, steps: LaunchSteps): string | undefined {
+export function probeLauncher(launcher: Launcher, steps: LaunchSteps): LaunchProblem | undefined {
   const truePath = ['/bin/true', '/usr/bin/true', join('/usr/local/bin', 'true')].find(isExecutableFile);
-  if (!truePath) return 'no /bin/true to probe the launcher with';
+  if (!truePath) {
+    const missing = 'no /bin/true to probe the launcher with';
+    return { detail: missing, forCaller: missing };
+  }
   const run = launcher.wrap({ file: truePath, args: [], env: {} }, steps);
   const result = spawnSync(run.file, run.args, { env: run.env, encoding: 'utf8', timeout: 10_000 });
-  if (result.error) return `cannot run ${launcher.program}: ${result.error.message}`;
+  if (result.error) {
+    const code = errnoCode(result.error);
+    return {
+      detail: `cannot run ${launcher.program}: ${result.error.message}`,
+      forCaller:
+        code === 'ETIMEDOUT'
+          ? 'it did not finish within 10 s'
+          : (resourceShortage(code) ?? `it cannot be started (${code ?? 'an unexpected error'})`),
+    };
+  }
   if (result.status === 0) return undefined;
-  const said = result.stderr.trim().replace(/^orchflow-launch: /, '');
-  return said || `the launcher exited with ${result.status ?? result.signal}`;
+  const ended =
+    result.status === null ? `it was killed by ${result.signal}` : `it exited with ${result.status}`;
+  const said = result.stderr.trim();
+  const own = /^orchflow-launch: ([^\n]+)$/.exec(said)?.[1];
+  return {
+    detail:
+      said.replace(/^orchflow-launch: /, '') || `the launcher exited with ${result.status ?? result.signal}`,
+    forCaller: own === undefined ? ended : withoutPaths(own),
+  };
+}
+
+/**
+ * One of the launcher's own messages (`cannot join cgroup <file>: Permission denied`) without the
+ * paths it names, its OS error by code: `cannot join cgroup (EACCES)`.
+ */
+function withoutPaths(message: string): string {
+  const parts = /^(.*): ([^:]+)$/.exec(message);
+  const code = parts ? errnoOfDescription(parts[2] as string) : undefined;
+  const what = (code && parts ? (parts[1] as string) : message).replace(/\s\/[^\s:]*/g, '');
+  return code ? `${what} (${code})` : what;
 }

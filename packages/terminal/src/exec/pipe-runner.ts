@@ -4,12 +4,14 @@
 // so streaming and read() work as in interactive mode. Its stdin is a pipe that write() feeds; a
 // command stopped while it waited on it says so (`awaitingInput`).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { ErrorCode, type ExecResult, type ExitInfo, OrchflowError } from '@orchflow/protocol';
 import { readingOwnStdin } from '../activity/probe';
 import { Containment } from '../containment/containment';
 import type { LaunchArgv } from '../containment/launcher';
 import { FlowGate } from '../flow-gate';
+import { errnoCode, resourceShortage } from '../host-failure';
 import { OutputPipeline } from '../output/pipeline';
 import { RedactingSink, type TerminalRedaction } from '../output/redaction';
 import { killProcessTree } from '../process/tree';
@@ -47,6 +49,50 @@ export function shellCommandArgs(kind: ShellKind, command: string): string[] {
   if (kind === 'bash') return ['--norc', '-c', command];
   if (kind === 'zsh') return ['-f', '-c', command];
   return ['-c', command];
+}
+
+/**
+ * Why a command's `shell -c` could not be started, for the caller: what failed and what to do,
+ * by the OS error's code. Never Node's own words (`spawn <file> ENOENT`): the file spawned is
+ * orchflow's launcher or an isolation wrapper, whose path is the server's (the launcher's is in
+ * its install directory), and a SpawnFailed reaches remote clients unchanged (see
+ * host-failure.ts). `through`: the shell is started through such a program, not directly.
+ */
+function shellRunFailure(error: unknown, cwd: string, through: boolean): string {
+  const code = errnoCode(error);
+  const shortage = resourceShortage(code);
+  if (shortage) return shortage;
+  const program = through ? 'the shell (or a program orchflow starts it through)' : 'the shell';
+  switch (code) {
+    // A missing cwd fails the spawn as the missing program would: the directory says which.
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return cwdProblem(cwd) === 'missing'
+        ? `the terminal's working directory no longer exists (${code}); recreate it, or spawn a new terminal with another cwd`
+        : `${program} no longer exists on the server (${code}); the server's operator reinstalls it, or spawn a new terminal with another shell`;
+    case 'EACCES':
+    case 'EPERM':
+      return cwdProblem(cwd) === 'denied'
+        ? `the server's user may no longer enter the terminal's working directory (${code}); restore its permissions, or spawn a new terminal with another cwd`
+        : `${program} may not be executed by the server's user (${code}); the server's operator makes it executable, or spawn a new terminal with another shell`;
+    default:
+      return `an unexpected error (${code ?? (error instanceof Error ? error.name : typeof error)}); retry, and if it keeps failing, give the server's operator the shell and cwd, to run it on the server with the same config`;
+  }
+}
+
+/** What is wrong with `cwd` as a working directory now, if anything. */
+function cwdProblem(cwd: string): 'missing' | 'denied' | undefined {
+  try {
+    if (!statSync(cwd).isDirectory()) return 'missing';
+  } catch {
+    return 'missing';
+  }
+  try {
+    accessSync(cwd, fsConstants.X_OK);
+  } catch {
+    return 'denied';
+  }
+  return undefined;
 }
 
 /** EOT (^D): in scripted mode it closes the running command's stdin, as it means EOF on a PTY. */
@@ -225,10 +271,13 @@ export class PipeRunner {
       child.on('error', (error) => {
         finish();
         reject(
-          new OrchflowError(ErrorCode.SpawnFailed, `Could not run '${shellPath} -c': ${error.message}`, {
-            shell: shellPath,
-            cwd,
-          }),
+          new OrchflowError(
+            ErrorCode.SpawnFailed,
+            `Could not run '${shellPath} -c': ${shellRunFailure(error, cwd, launched.file !== shellPath)}`,
+            { shell: shellPath, cwd },
+            // Node's own words name the program spawned: for an in-process caller only.
+            { cause: error },
+          ),
         );
       });
       child.on('close', (code, signal) => {
