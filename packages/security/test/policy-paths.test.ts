@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandPolicy } from '../src/command/command-policy';
+import { tildeHomeIn } from '../src/command/home-bound';
 import {
   developer,
   developerPolicyInput,
@@ -352,4 +353,35 @@ describe("a denial names a path with '~' as written, not the home directory it e
     expect({ allowed: decision.allowed, reason: decision.reason }).toEqual({ allowed: false, reason });
     expect(decision.reason).not.toContain(home);
   });
+});
+
+describe("a denial by a command rule names the home directory '~' too", () => {
+  const home = mkdtempSync(join(tmpdir(), 'orchflow-home-'));
+  const ws = join(home, 'ws');
+  beforeAll(() => mkdirSync(ws));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it.each([
+    [{ deniedCommands: ['rm -rf ~'] }, 'rm -rf ~', "'rm -rf ~' in 'rm -rf ~' matches a denied command"],
+    [
+      { deniedCommands: ['rm -rf ~/keep'] },
+      'rm -rf $HOME/keep',
+      "'rm -rf ~/keep' in 'rm -rf $HOME/keep' matches a denied command",
+    ],
+    [{ allowedCommands: ['ls'] }, 'cat ~/notes', "'cat ~/notes' in 'cat ~/notes' is not in allowedCommands"],
+    [
+      { allowedCommands: ['ls'] },
+      '~/bin/ls',
+      "'~/bin/ls' in '~/bin/ls' is not in the system's program directories, so it is not the 'ls' that allowedCommands[0]: ls allows; run programs by name",
+    ],
+  ])('%j: %s', async (rules, command, reason) => {
+    const decision = await new CommandPolicy(rules).check(command, { cwd: ws, home });
+    expect({ allowed: decision.allowed, reason: decision.reason }).toEqual({ allowed: false, reason });
+    expect(decision.reason).not.toContain(home);
+  });
+
+  it('leaves a path that only starts like the home alone', () =>
+    expect(tildeHomeIn(`'${home}x/y' and '${home}/y' and ${home}`, home)).toBe(
+      `'${home}x/y' and '~/y' and ~`,
+    ));
 });

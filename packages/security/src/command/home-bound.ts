@@ -48,3 +48,17 @@ export function tildeHome(path: string, home: string): string {
   if (path === dir) return '~';
   return path.startsWith(`${dir}/`) ? `~${path.slice(dir.length)}` : path;
 }
+
+/**
+ * `text` (a denial's reason) with every path under the home directory `home` written with `~`, as
+ * {@link tildeHome} writes one path: the words of a command are judged with `~` and `$HOME`
+ * expanded, so reasons that quote them (a denied or unlisted command, an option an allowlist entry
+ * refuses, a program's path) would otherwise name the server's home directory to remote callers.
+ */
+export function tildeHomeIn(text: string, home: string): string {
+  const dir = home.replace(/\/+$/, '');
+  if (!dir.startsWith('/')) return text;
+  const escaped = dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // A path starts a word (after a space, quote, `=`, `:` or `(`) and ends at `/` or a word's end.
+  return text.replace(new RegExp(`(^|[\\s'"=:(])${escaped}(?=$|[/\\s'"),;:])`, 'g'), '$1~');
+}

@@ -10,7 +10,7 @@ import type { SecurityPolicy } from '../policy/schema';
 import { nameGlob, SHELL_CONTROL_VARIABLES } from './assignments';
 import { WorkBudget, withBudget } from './budget';
 import { CD_VARIABLES } from './builtins';
-import { bindHome, type HomeBound } from './home-bound';
+import { bindHome, type HomeBound, tildeHomeIn } from './home-bound';
 import { judge } from './judge';
 import { sizeDenial, TooComplexError, tooComplexDecision } from './limits';
 import { loadedBashParser } from './parser';
@@ -79,7 +79,9 @@ export class PolicyJudge {
         cwd: options.cwd ?? process.cwd(),
         home,
       }) ?? extglobDenial(scan, bound.paths, command);
-    if (denial) return { allowed: false, reason: denial.reason, rule: denial.rule, commands };
+    // Named as the caller could have written it: `~`, not the server's home (see tildeHomeIn).
+    if (denial)
+      return { allowed: false, reason: tildeHomeIn(denial.reason, home), rule: denial.rule, commands };
     // The reason says why it was allowed: no rule refused it, and under an allowlist every
     // command matched an entry.
     return this.policy.allowedCommands === undefined
