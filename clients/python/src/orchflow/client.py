@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
 from . import _validate as check
+from .batch_stop import batch_items, request_batch
 from .errors import (
     ChannelClosed,
     Forbidden,
@@ -441,9 +442,24 @@ class Orchestrator:
         mode: Literal["sequential", "parallel"] | None = None,
         stop_on_error: bool | None = None,
         wait_for_floor: bool | None = None,
+        stop: asyncio.Event | None = None,
     ) -> list[BatchItem]:
-        """Runs several commands; results line up with ``commands`` (``(terminal, "cmd")`` pairs or :class:`Command`)."""
+        """Runs several commands; results line up with ``commands`` (``(terminal, "cmd")`` pairs or :class:`Command`).
+
+        ``stop``: setting this event aborts the batch. The server interrupts the running
+        command(s) and starts none of the rest; this call waits up to :data:`EXECUTE_STOP_WAIT`
+        seconds for its answer and raises :class:`~orchflow.Cancelled` whose ``data["results"]``
+        is one :class:`BatchItem` per command: finished ones as they ended, an interrupted one
+        failed with ``Cancelled`` (its partial result in ``error.data["result"]``), the rest
+        ``Cancelled`` ("Not run: the batch was aborted"). A batch that finished first raises
+        ``Cancelled`` too, with all its results. No answer in time or a lost connection: a plain
+        ``Cancelled`` (``data`` is ``None``). Set before the call: nothing is sent. Needs the
+        ``cancellation`` feature.
+        """
         self._require("batchExecute", "batch_execute()")
+        if stop is not None:
+            check.event(stop, "stop", asyncio.Event, "asyncio.Event")
+            self._require("cancellation", "batch_execute() with stop")
         if not commands:
             raise InvalidParams("batch_execute() needs at least one command", local=True)
         params: dict[str, Any] = {"commands": commands_to_wire(commands)}
@@ -453,9 +469,7 @@ class Orchestrator:
             params["stopOnError"] = stop_on_error
         if wait_for_floor is not None:
             params["waitForFloor"] = wait_for_floor
-        # No timeout: the commands may legitimately run for hours (as in the TypeScript client).
-        result = await self._peer.request("terminal.batchExecute", params, timeout=0)
-        return [BatchItem.from_wire(item) for item in result["results"]]
+        return batch_items(await request_batch(self._peer, "terminal.batchExecute", params, stop))
 
     async def transaction(self) -> Transaction:
         """Opens a transaction: its commands are admitted together at commit, or none runs."""

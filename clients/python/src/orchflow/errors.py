@@ -164,7 +164,9 @@ class Cancelled(OrchflowError):
     """The request was cancelled (``$/cancelRequest``).
 
     From ``Terminal.execute(..., stop=…)``: ``data["result"]`` is the stopped command's partial
-    :class:`~orchflow.ExecResult` once the server answered, else ``data`` is ``None``.
+    :class:`~orchflow.ExecResult` once the server answered, else ``data`` is ``None``. From
+    ``batch_execute(..., stop=…)`` and ``Transaction.commit(stop=…)``: ``data["results"]``, one
+    :class:`~orchflow.BatchItem` per command.
     """
 
     default_code = ErrorCode.CANCELLED

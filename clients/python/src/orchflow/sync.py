@@ -406,8 +406,10 @@ class Orchestrator:
         mode: Literal["sequential", "parallel"] | None = None,
         stop_on_error: bool | None = None,
         wait_for_floor: bool | None = None,
+        stop: threading.Event | None = None,
     ) -> list[BatchItem]:
-        """Runs several commands (arguments as in the async API)."""
+        """Runs several commands (arguments as in the async API; ``stop`` a ``threading.Event``
+        that aborts the batch as the async API's ``stop`` does, looked at every 50 ms)."""
         converted: list[Command | tuple[_AsyncTerminal | str, str]] = []
         for entry in commands:
             if isinstance(entry, Command):
@@ -415,9 +417,16 @@ class Orchestrator:
             else:
                 target, command = entry
                 converted.append((target.id if isinstance(target, Terminal) else target, command))
-        return _run(
-            self._inner.batch_execute(converted, mode=mode, stop_on_error=stop_on_error, wait_for_floor=wait_for_floor)
-        )
+
+        def start(event: asyncio.Event | None) -> Coroutine[Any, Any, list[BatchItem]]:
+            return self._inner.batch_execute(
+                converted, mode=mode, stop_on_error=stop_on_error, wait_for_floor=wait_for_floor, stop=event
+            )
+
+        if stop is None:
+            return _run(start(None))
+        check.event(stop, "stop", threading.Event, "threading.Event")
+        return _LoopThread.get().run_stoppable(start, stop)
 
     def transaction(self) -> Transaction:
         """Opens a transaction."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from . import _validate as check
+from .batch_stop import batch_items, request_batch
 from .errors import OrchflowError
 from .types import BatchItem, Command
 
@@ -44,17 +47,28 @@ class Transaction:
         return self
 
     async def commit(
-        self, *, mode: Literal["sequential", "parallel"] | None = None, stop_on_error: bool | None = None
+        self,
+        *,
+        mode: Literal["sequential", "parallel"] | None = None,
+        stop_on_error: bool | None = None,
+        stop: asyncio.Event | None = None,
     ) -> list[BatchItem]:
-        """Admits every queued command, then runs them; a denial fails the whole commit (PolicyDenied)."""
+        """Admits every queued command, then runs them; a denial fails the whole commit (PolicyDenied).
+
+        ``stop`` aborts the commit as :meth:`Orchestrator.batch_execute`'s aborts a batch
+        (:class:`~orchflow.Cancelled`, ``data["results"]``). A commit ends the transaction
+        whatever its outcome: commands that ran are not undone.
+        """
+        if stop is not None:
+            check.event(stop, "stop", asyncio.Event, "asyncio.Event")
+            self._orch._require("cancellation", "commit() with stop")
         params: dict[str, Any] = {"txId": self.id, "commands": [c.to_wire() for c in self._queued]}
         if mode is not None:
             params["mode"] = mode
         if stop_on_error is not None:
             params["stopOnError"] = stop_on_error
         try:
-            # No timeout: the commands may run for hours (as in the TypeScript client).
-            raw = await self._orch._peer.request("tx.commit", params, timeout=0)
+            raw = await request_batch(self._orch._peer, "tx.commit", params, stop)
         except OrchflowError as error:
             # The server answered (a denial…): it dropped the transaction. A local failure (the
             # connection was not back, the message too large…) may leave it open: __aexit__ rolls back.
@@ -62,7 +76,7 @@ class Transaction:
                 self._finished = True
             raise
         self._finished = True
-        self.results = [BatchItem.from_wire(item) for item in raw["results"]]
+        self.results = batch_items(raw)
         return self.results
 
     async def rollback(self) -> None:
