@@ -37,23 +37,11 @@ export function bindHome(policy: SecurityPolicy, home: string): HomeBound {
 }
 
 /**
- * `path` as a denial names it: starting with `~` where it starts with the home directory `home`
- * (`~/x/key`, as the caller wrote it or could have), else unchanged. The words of a command are
- * judged with `~` and `$HOME` expanded, but a denial reaches remote callers, to whom the server's
- * home directory is a host detail they did not give.
- */
-export function tildeHome(path: string, home: string): string {
-  const dir = home.replace(/\/+$/, '');
-  if (!dir.startsWith('/')) return path;
-  if (path === dir) return '~';
-  return path.startsWith(`${dir}/`) ? `~${path.slice(dir.length)}` : path;
-}
-
-/**
- * `text` (a denial's reason) with every path under the home directory `home` written with `~`, as
- * {@link tildeHome} writes one path: the words of a command are judged with `~` and `$HOME`
- * expanded, so reasons that quote them (a denied or unlisted command, an option an allowlist entry
- * refuses, a program's path) would otherwise name the server's home directory to remote callers.
+ * `text` (a denial's reason) with every path under the home directory `home` written with `~`
+ * (`~/x/key`, as the caller wrote it or could have): the words of a command are judged with `~`
+ * and `$HOME` expanded, so reasons that quote them (a forbidden or unknown path, a denied or
+ * unlisted command, an option an allowlist entry refuses, a program's path) would otherwise name
+ * the server's home directory to remote callers.
  */
 export function tildeHomeIn(text: string, home: string): string {
   const dir = home.replace(/\/+$/, '');

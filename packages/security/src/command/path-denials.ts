@@ -2,7 +2,7 @@
 // directory the line may be in, run-time words judged by their literal prefix, code that runs later
 // (function bodies, aliases, traps) judged from anywhere, and lines the parser cannot read in a way
 // that could hide a path (extended globs) refused.
-import { type HomeBound, tildeHome } from './home-bound';
+import type { HomeBound } from './home-bound';
 import { deferredPathDenial } from './identity';
 import type { PathGuard } from './path-guard';
 import { pathRefs } from './path-refs';
@@ -29,13 +29,11 @@ export function judgePaths(scan: Scan, guard: PathGuard, cwd: string, home: stri
   const cwds = candidateCwds(cwd, scan.cds, home);
   let uncertain: Construct | undefined;
   for (const ref of refs) {
-    // Named as written: `~/x`, not the home directory it expands to (see tildeHome).
-    const word = tildeHome(ref.word.value, home);
     const relative = !(ref.word.expanded ? ref.word.prefix : ref.word.value).startsWith('/');
     if (!cwds && relative && ref.word.value !== '') {
       return {
         rule: 'forbidden-path:unknown-cwd',
-        reason: `a 'cd' to a directory that is not a literal makes '${word}' in '${ref.text}' impossible to resolve; use a literal path`,
+        reason: `a 'cd' to a directory that is not a literal makes '${ref.word.value}' in '${ref.text}' impossible to resolve; use a literal path`,
       };
     }
     // After a `cd` to an unknown directory, absolute paths are judged all the same.
@@ -51,19 +49,19 @@ export function judgePaths(scan: Scan, guard: PathGuard, cwd: string, home: stri
     )
       uncertain ??= {
         rule: 'forbidden-path:unknown-cwd',
-        reason: `'cd ${tildeHome(cwds.uncertain, home)}' names a directory that does not exist now, so where it goes (cdspell, cdable_vars, CDPATH) and what '${word}' in '${ref.text}' resolves to is unknown; use an absolute path`,
+        reason: `'cd ${cwds.uncertain}' names a directory that does not exist now, so where it goes (cdspell, cdable_vars, CDPATH) and what '${ref.word.value}' in '${ref.text}' resolves to is unknown; use an absolute path`,
       };
     if (hit === 'unknown' || (hit === undefined && ref.word.expanded))
       return {
         rule: 'non-literal-path',
-        reason: `'${word}' in '${ref.text}' is only known at run time (or matches too many files), so whether it reaches a forbidden path cannot be checked; use a literal path`,
+        reason: `'${ref.word.value}' in '${ref.text}' is only known at run time (or matches too many files), so whether it reaches a forbidden path cannot be checked; use a literal path`,
       };
     if (hit) {
       // "uses", not "reads": an operand not known to be written may be read, removed, moved…
       const verb = ref.access === 'write' ? 'writes' : 'uses';
       return {
         rule: `forbidden-path:${hit}`,
-        reason: `'${ref.text}' ${verb} '${word}', which is under the forbidden path ${hit}`,
+        reason: `'${ref.text}' ${verb} '${ref.word.value}', which is under the forbidden path ${hit}`,
       };
     }
   }
