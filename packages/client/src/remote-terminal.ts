@@ -18,6 +18,7 @@ import {
   type Snapshot,
   type TerminalActivity,
   type TerminalInfo,
+  type TerminalLike,
 } from '@orchflow/protocol/runtime';
 import { unknownOption } from './option-keys';
 import type { OutputEvent } from './output-events';
@@ -42,7 +43,7 @@ export interface RemoteTerminalContext {
 }
 
 /** A terminal on the server, driven over RPC. */
-export class RemoteTerminal {
+export class RemoteTerminal implements TerminalLike {
   private current: TerminalInfo;
   private readonly listeners = new Set<(chunk: OutputChunk) => void>();
   private readonly exitListeners = new Set<(exit: ExitInfo) => void>();

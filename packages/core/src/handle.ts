@@ -12,6 +12,7 @@ import type {
   Snapshot,
   TerminalActivity,
   TerminalInfo,
+  TerminalLike,
 } from '@orchflow/protocol';
 import type { StreamEvent } from '@orchflow/terminal';
 import type { OrchestratorExecOptions } from './events';
@@ -19,7 +20,7 @@ import type { Orchestrator } from './orchestrator';
 import type { StreamOutputOptions } from './output-stream';
 
 /** One terminal of an orchestrator, owned by an agent. */
-export class TerminalHandle {
+export class TerminalHandle implements TerminalLike {
   /** @internal Created by the orchestrator. */
   constructor(
     private readonly orch: Orchestrator,

@@ -72,4 +72,5 @@ export type * from './schemas/rpc';
 export type * from './schemas/terminal-methods';
 export * from './schemas/version';
 export { suggestKey } from './suggest-key';
+export type * from './terminal-like';
 export { type UnknownKeysData, unknownKeysError } from './unknown-keys';
