@@ -87,9 +87,6 @@ export interface RunScriptOptions extends Omit<RemoteExecuteOptions, 'signal'> {
   signal?: AbortSignal;
 }
 
-// Defined beside the checks of its value; exported here, with the methods that take it.
-export type { BulkControlTarget } from './bulk-controls';
-
 /** Options of {@link OrchflowClient.runInteractive}. */
 export interface RunInteractiveOptions {
   /** Agent that owns the session's terminal. Default `interactive`. */

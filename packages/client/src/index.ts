@@ -2,7 +2,6 @@
 // it imports nothing from Node; Node-only transports (stdio sidecar, Unix socket, WebSocket via `ws`)
 // live behind `@orchflow/client/node`.
 
-/** The header that names an HTTP session (the protocol's; re-exported where it was first published). */
 // Errors: the protocol's error surface, the same from `@orchflow/client/node` (which re-exports
 // this whole entry), so one import covers the checks README and docs name.
 export {
@@ -40,9 +39,9 @@ export {
   type TerminalConfig,
   type TerminalInfo,
 } from '@orchflow/protocol/runtime';
+export type { BulkControlTarget } from './bulk-controls';
 export {
   type BatchOptions,
-  type BulkControlTarget,
   CLOSE_TIMEOUT_MS,
   DEFAULT_CLIENT_INFO,
   type DirectClientOptions,
@@ -74,8 +73,8 @@ export {
   EXECUTE_CANCEL_WAIT_MS,
   EXECUTE_RESPONSE_MARGIN_MS,
   type RemoteExecuteOptions,
-  RemoteTerminal,
-} from './remote-terminal';
+} from './remote-execute';
+export { RemoteTerminal } from './remote-terminal';
 export { ClientTransaction, type CommitOptions } from './transaction';
 export type { HttpClientOptions } from './transports/http';
 export { HTTP_CLOSE_TIMEOUT_MS, HttpChannel, type HttpChannelOptions } from './transports/http-channel';

@@ -27,13 +27,6 @@ import { type RemoteExecuteOptions, requestExecute } from './remote-execute';
 import type { OpenSubscription, SubscriptionRouter } from './subscription-router';
 import { writeData } from './write-data';
 
-// Defined beside the request they shape; exported here, where they were first published.
-export {
-  EXECUTE_CANCEL_WAIT_MS,
-  EXECUTE_RESPONSE_MARGIN_MS,
-  type RemoteExecuteOptions,
-} from './remote-execute';
-
 /** What a remote terminal needs from its client. */
 export interface RemoteTerminalContext {
   readonly peer: RpcPeer<typeof Methods>;
