@@ -25,7 +25,6 @@ import {
   type IpcChannel,
   type JsonRpcMessage,
   MessageQueue,
-  type RequestId,
 } from '@orchflow/protocol/runtime';
 import { decodeBinaryOutput } from '../transports/websocket-binary';
 import {
@@ -38,6 +37,7 @@ import {
 } from './chunking';
 import type { NatsModule } from './connect';
 import { AckCounter, MAX_WAITING_BYTES, MAX_WAITING_SENDS, SendWindow } from './flow-window';
+import { HeldMessages } from './held-messages';
 import { ACK_HEADER, CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
 
 /** Options of {@link NatsSessionChannel}. */
@@ -113,10 +113,8 @@ export class NatsSessionChannel implements IpcChannel {
   private readonly window: SendWindow | undefined;
   private readonly acks: AckCounter | undefined;
   private stamped: ReturnType<NatsModule['headers']> | undefined;
-  /** Received messages the budget still counts, by the id of each request in them not yet answered. */
-  private readonly held = new Map<RequestId, { bytes: number; unanswered: number }>();
-  /** Bytes the budget counts of each queued message until the reader takes it (0: none), in queue order. */
-  private readonly heldUntilRead: number[] = [];
+  /** What the reassembly budget counts of received messages (none without a budget). */
+  private readonly held: HeldMessages | undefined;
   /** Bytes of the messages waiting for room in the send window (encoded while they wait). */
   private waitingBytes = 0;
   // An ES private field, not `private`: the options hold the NATS connection, whose own options
@@ -127,6 +125,7 @@ export class NatsSessionChannel implements IpcChannel {
   constructor(options: NatsSessionChannelOptions) {
     this.#options = options;
     this.assembler = new ChunkAssembler(options.maxMessageBytes, options.reassemblyBudget);
+    if (options.reassemblyBudget) this.held = new HeldMessages(options.reassemblyBudget);
     if (options.sendWindowBytes !== undefined) this.window = new SendWindow(options.sendWindowBytes);
     if (options.ackEveryBytes !== undefined) {
       this.acks = new AckCounter(options.ackEveryBytes, (total) =>
@@ -234,7 +233,7 @@ export class NatsSessionChannel implements IpcChannel {
     encoded?: Uint8Array,
   ): { bytes: number; parts: number } {
     if (seen) this.#options.onSend?.(message);
-    if (settles && this.held.size > 0) this.settle(message);
+    if (settles) this.held?.answered(message);
     const bytes = encoded ?? this.encode(message);
     const parts = splitMessage(bytes, ++this.seq, this.#options.maxPayload);
     try {
@@ -254,10 +253,7 @@ export class NatsSessionChannel implements IpcChannel {
   /** The next message from the peer. */
   async receive(): Promise<JsonRpcMessage> {
     const message = await this.queue.receive();
-    if (this.#options.reassemblyBudget) {
-      const bytes = this.heldUntilRead.shift() ?? 0;
-      if (bytes > 0) this.#options.reassemblyBudget.release(bytes);
-    }
+    this.held?.read();
     this.acks?.taken(message);
     return message;
   }
@@ -276,7 +272,7 @@ export class NatsSessionChannel implements IpcChannel {
     // A half-received message is nobody's now: its bytes go back to a shared budget at once, and so
     // do those of messages whose requests will never be answered on this session.
     this.assembler.discard();
-    this.releaseHeld();
+    this.held?.releaseAll();
     if (announce !== undefined && !this.#options.nc.isClosed()) {
       try {
         this.#options.nc.publish(this.#options.peerSubject, undefined, {
@@ -353,45 +349,8 @@ export class NatsSessionChannel implements IpcChannel {
       if (typeof message === 'object' && message !== null) this.acks.queued(message, size);
       else this.acks.consumed(size);
     }
-    if (this.#options.reassemblyBudget) this.heldUntilRead.push(this.holdUntilAnswered(message, held));
+    this.held?.queued(message, held);
     this.queue.push(message as JsonRpcMessage);
-  }
-
-  /**
-   * Keeps `bytes` of a received message counted until every request in it was answered; returns
-   * what is to be counted until the reader takes it instead (a message without requests).
-   */
-  private holdUntilAnswered(message: unknown, bytes: number): number {
-    if (bytes === 0) return 0;
-    const ids = new Set(requestIdsOf(message));
-    // A request id already counted (a receiver without an in-flight limit let a duplicate through):
-    // held until read, so that one answer cannot free two messages.
-    if (ids.size === 0 || [...ids].some((id) => this.held.has(id))) return bytes;
-    const entry = { bytes, unanswered: ids.size };
-    for (const id of ids) this.held.set(id, entry);
-    return 0;
-  }
-
-  /** Gives back what the budget counts for the requests `message` answers. */
-  private settle(message: JsonRpcMessage): void {
-    for (const item of Array.isArray(message) ? message : [message]) {
-      if (typeof item !== 'object' || item === null || 'method' in item || !('id' in item)) continue;
-      const id = (item as { id: unknown }).id as RequestId;
-      const entry = this.held.get(id);
-      if (!entry) continue;
-      this.held.delete(id);
-      if (--entry.unanswered === 0) this.#options.reassemblyBudget?.release(entry.bytes);
-    }
-  }
-
-  /** The session ended: nothing received is counted any more. */
-  private releaseHeld(): void {
-    const budget = this.#options.reassemblyBudget;
-    if (!budget) return;
-    const entries = new Set(this.held.values());
-    this.held.clear();
-    for (const entry of entries) budget.release(entry.bytes);
-    for (const bytes of this.heldUntilRead.splice(0)) if (bytes > 0) budget.release(bytes);
   }
 
   /** A message the budget had no room for: its requests get the budget's error; the session goes on. */
@@ -482,15 +441,4 @@ export class NatsSessionChannel implements IpcChannel {
     this.stamped ??= this.headers(SESSION_HEADER, id);
     return this.stamped;
   }
-}
-
-/** Ids of the requests (items with a `method` and a string or safe-integer id) of a parsed message. */
-function requestIdsOf(message: unknown): RequestId[] {
-  const ids: RequestId[] = [];
-  for (const item of Array.isArray(message) ? message : [message]) {
-    if (typeof item !== 'object' || item === null || !('method' in item)) continue;
-    const id = (item as { id?: unknown }).id;
-    if (typeof id === 'string' || Number.isSafeInteger(id)) ids.push(id as RequestId);
-  }
-  return ids;
 }
