@@ -94,6 +94,14 @@ export class TerminalHandle implements TerminalLike {
     return this.session.onData(listener);
   }
 
+  /**
+   * Calls `listener` once the terminal has exited and its output is complete (also when it had
+   * already exited); `exited` is the same as a promise.
+   */
+  onExit(listener: (exit: ExitInfo) => void): Disposer {
+    return this.session.onExit(listener);
+  }
+
   /** The output as a flow-controlled async iterable (see `orch.streamOutput`). */
   stream(options?: StreamOutputOptions): AsyncIterable<StreamEvent> {
     return this.orch.streamOutput(this.id, options);

@@ -2,7 +2,7 @@
 // client's `RemoteTerminal` (real shells; the remote one over the in-memory channel) and sees the
 // same results: the shared type is a promise that code moves between embedded and remote.
 import { OrchflowClient } from '@orchflow/client';
-import type { TerminalLike } from '@orchflow/protocol';
+import type { ExitInfo, TerminalLike } from '@orchflow/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/connect';
 import { Orchestrator } from '../src/orchestrator';
@@ -40,7 +40,13 @@ async function exercise(t: TerminalLike) {
   const activity = await t.activity();
   const history = await t.history(5);
   const screen = await t.snapshot();
+  let heard: (exit: ExitInfo) => void = () => undefined;
+  const exitHeard = new Promise<ExitInfo>((resolve) => {
+    heard = resolve;
+  });
+  await t.onExit((e) => heard(e));
   const exit = await t.kill();
+  const heardExit = await exitHeard;
   return {
     result,
     seen: seen.join(''),
@@ -50,6 +56,7 @@ async function exercise(t: TerminalLike) {
     history,
     screen,
     exit,
+    heardExit,
   };
 }
 
@@ -70,6 +77,7 @@ describe('TerminalLike', () => {
       expect(r.activity.activity).toBe('idle');
       expect(r.history.map((h) => h.command)).toEqual(['echo built; (exit 3)', 'echo second']);
       expect(r.screen.cols).toBe(100);
+      expect(r.heardExit).toEqual(r.exit);
       expect(r.exit.reason).toBeUndefined();
       expect(r.exit.exitCode !== null || r.exit.signal !== null).toBe(true);
     }

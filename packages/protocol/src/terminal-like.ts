@@ -79,6 +79,8 @@ export interface TerminalLike {
   read(options?: { fromOffset?: number; maxBytes?: number }): MaybePromise<ReadResult>;
   /** Calls `listener` with output chunks as they arrive. */
   onOutput(listener: (chunk: OutputChunk) => void): MaybePromise<Disposer>;
+  /** Calls `listener` once the terminal has exited. */
+  onExit(listener: (exit: ExitInfo) => void): MaybePromise<Disposer>;
   /** The output as an async iterable, replayed from `fromOffset` if given. */
   stream(options?: TerminalLikeStreamOptions): AsyncIterable<TerminalLikeStreamEvent>;
 }
