@@ -5,6 +5,7 @@
 // Errors: the protocol's error surface, the same from `@orchflow/client/node` (which re-exports
 // this whole entry), so one import covers the checks README and docs name.
 export {
+  type BatchAbortedData,
   type BatchItemResult,
   ChannelClosedError,
   type Disposer,
@@ -68,7 +69,7 @@ export {
   type ReconnectingEvent,
   type ReconnectOptions,
 } from './reconnect-channel';
-export type { BatchAbortedData, BatchAbortOptions } from './remote-batch';
+export type { BatchAbortOptions } from './remote-batch';
 export {
   EXECUTE_CANCEL_WAIT_MS,
   EXECUTE_RESPONSE_MARGIN_MS,

@@ -4,6 +4,7 @@
 // whose `data.results` holds every command's outcome; without that answer in time, the plain
 // local Cancelled. A signal already aborted sends nothing.
 import {
+  type BatchAbortedData,
   type BatchItemResult,
   ErrorCode,
   isOrchflowError,
@@ -32,12 +33,6 @@ export interface BatchAbortOptions {
    * Default {@link EXECUTE_CANCEL_WAIT_MS}; `0` rejects at once.
    */
   cancelWaitMs?: number;
-}
-
-/** The `data` of the Cancelled an aborted batch or commit rejects with, once the server answered. */
-export interface BatchAbortedData {
-  /** One result per command, in order: what ran, what was interrupted, what never started. */
-  results: BatchItemResult[];
 }
 
 /**

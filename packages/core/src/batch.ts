@@ -6,6 +6,7 @@
 // interrupts the command(s) running (as an execute's signal does), starts nothing more, and
 // rejects with Cancelled whose `data.results` holds every command's outcome so far.
 import {
+  type BatchAbortedData,
   type BatchItemResult,
   type BatchMode,
   ErrorCode,
@@ -29,12 +30,6 @@ export interface BatchOptions {
    * ("Not run: the batch was aborted"). Aborted before the call, nothing runs.
    */
   signal?: AbortSignal;
-}
-
-/** The `data` of the Cancelled an aborted batch or transaction commit rejects with. */
-export interface BatchAbortedData {
-  /** One result per command, in order: what ran, what was interrupted, what never started. */
-  results: BatchItemResult[];
 }
 
 /** Options of `Orchestrator.batchExecute`: a batch's, plus waiting for floors. */

@@ -19,6 +19,8 @@ export {
   type TmuxBackendOptions,
 } from '@orchflow/mux';
 export {
+  /** The `data` of the `Cancelled` an aborted batch or commit rejects with: `{ results }`, one per command. */
+  type BatchAbortedData,
   /** The outcome of one command of a batch or transaction: `{ ok: true, result }` or `{ ok: false, error }`. */
   type BatchItemResult,
   /** The filter of `pauseAll` / `resumeAll` / `killAll` in object form: `{ agentId? }`. */
@@ -104,7 +106,7 @@ export type {
   /** What `streamOutput()` and `handle.stream()` yield: data, gap and end events. */
   StreamEvent,
 } from '@orchflow/terminal';
-export type { BatchAbortedData, BatchExecuteOptions, BatchOptions } from './batch';
+export type { BatchExecuteOptions, BatchOptions } from './batch';
 export { OrchestratorBuilder } from './builder';
 export type { CallContext } from './commands';
 export { connect } from './connect';

@@ -1,11 +1,10 @@
 // `Orchestrator`: terminals per agent on a MuxBackend, with quotas, admitted command execution
 // (single, batched, transactional), typed events, flow-controlled output streams, emergency
 // controls, metrics and a shutdown that leaves no process behind. Behaviour lives in the modules
-// it composes; this file wires them and guards the public surface.
-import { randomUUID } from 'node:crypto';
-import { DirectBackend, type MuxBackend } from '@orchflow/mux';
+// it composes (built and started by orchestrator-parts.ts); this file holds them, guards the
+// public surface and stops them.
+import type { MuxBackend } from '@orchflow/mux';
 import {
-  BatchExecuteParamsSchema,
   type BatchItemResult,
   type BulkControlParams,
   type CommandRecord,
@@ -30,47 +29,38 @@ import {
   type TxRollbackResult,
 } from '@orchflow/protocol';
 import type { AuditRecord, SecurityPolicy } from '@orchflow/security';
-import {
-  initContainment,
-  type OutputStreamStats,
-  type StreamEvent,
-  type SubscribeOptions,
-  type Subscription,
-} from '@orchflow/terminal';
-import { type BatchExecuteOptions, type BatchOptions, runBatch } from './batch';
+import type { OutputStreamStats, StreamEvent, SubscribeOptions, Subscription } from '@orchflow/terminal';
+import type { BatchExecuteOptions, BatchOptions } from './batch';
+import { checkedBatch, runBatchCommands } from './batch-calls';
 import { OrchestratorBuilder } from './builder';
+import { killEach, killTerminals, pauseTerminals, resumeTerminals } from './bulk-controls';
 import {
-  bulkFilter,
-  checkBatchKeys,
   checkExecuteOptions,
   checkListFilter,
   checkOptionKeys,
   checkTerminalConfigKeys,
 } from './call-checks';
-import { type CallContext, CommandRunner } from './commands';
+import type { CallContext, CommandRunner } from './commands';
 import { connect } from './connect';
 import { ConnectionPolicy } from './connection-policy';
 import { invalidParams, orchestratorShutDown, terminalExited } from './errors';
 import { registerEventBus } from './event-access';
-import { EventBus, type EventListener } from './event-bus';
+import type { EventBus, EventListener } from './event-bus';
 import type { EventStream, SubscribeEventsOptions } from './event-stream';
 import type { OrchestratorEventName, OrchestratorExecOptions } from './events';
-import { checkedClaim, type FloorClaim, FloorControl } from './floor';
+import { checkedClaim, type FloorClaim, type FloorControl } from './floor';
 import { TerminalHandle } from './handle';
-import { TerminalLifecycle } from './lifecycle';
+import type { TerminalLifecycle } from './lifecycle';
 import { collectMetrics } from './metrics';
-import { metricsPlugins } from './metrics/option';
-import { type OrchestratorOptions, resolveOptions } from './options';
+import type { OrchestratorOptions } from './options';
+import { buildParts, startParts } from './orchestrator-parts';
 import { outputIterable, type StreamOutputOptions } from './output-stream';
-import { PluginHost } from './plugins';
-import { RawInputJudge } from './raw-input';
-import { inputForwarder } from './recording/input-events';
-import { recordingPlugins } from './recording/shortcut';
 import { type TerminalFilter, type TerminalRecord, TerminalRegistry } from './registry';
-import { principalLabel, SecurityGate } from './security';
+import type { SecurityGate } from './security';
 import { type ChannelServing, serveChannels } from './serve';
+import type { TerminalInput } from './terminal-input';
 import { Transaction } from './transaction';
-import { TransactionManager } from './transactions';
+import type { TransactionManager } from './transactions';
 
 /** Runs terminals for agents and the commands they send. */
 export class Orchestrator {
@@ -82,13 +72,12 @@ export class Orchestrator {
   readonly securityPolicy: SecurityPolicy | undefined;
   private readonly registry: TerminalRegistry;
   private readonly events: EventBus;
-  private readonly plugins: PluginHost;
   private readonly security: SecurityGate;
+  private readonly floors: FloorControl;
   private readonly commands: CommandRunner;
+  private readonly input: TerminalInput;
   private readonly transactions: TransactionManager;
   private readonly lifecycle: TerminalLifecycle;
-  private readonly rawInput: RawInputJudge;
-  private readonly floors: FloorControl;
   private readonly startedAt = performance.now();
   private readonly initialized: Promise<void>;
   private readonly serving: ChannelServing;
@@ -101,74 +90,21 @@ export class Orchestrator {
 
   /** An orchestrator with `options`; plugins' `onInit` starts now (commands wait for it). */
   constructor(options: OrchestratorOptions = {}) {
-    const resolved = resolveOptions(options);
-    this.backend = options.backend ?? new DirectBackend();
-    this.executionMode = resolved.executionMode;
-    this.securityPolicy = resolved.securityPolicy;
-    // Two clock reads per append; the event goes out only while someone (metrics) listens.
-    this.security = new SecurityGate(resolved.securityPolicy, options.auditLog, (durationMs, ok) => {
-      if (this.events.wants('audit.write')) this.events.emit('audit.write', { durationMs, ok });
-    });
-    this.registry = new TerminalRegistry(resolved);
-    this.events = new EventBus(resolved.eventQueueSize);
+    const parts = buildParts(options, { ready: () => this.initialized, stopping: () => this.isShutDown });
+    this.backend = parts.backend;
+    this.executionMode = parts.executionMode;
+    this.securityPolicy = parts.securityPolicy;
+    this.registry = parts.registry;
+    this.events = parts.events;
+    this.security = parts.security;
+    this.floors = parts.floors;
+    this.commands = parts.commands;
+    this.input = parts.input;
+    this.transactions = parts.transactions;
+    this.lifecycle = parts.lifecycle;
     registerEventBus(this, this.events);
-    const plugins = [
-      ...(options.plugins ?? []),
-      ...metricsPlugins(options.metrics),
-      ...recordingPlugins(options.recording),
-    ];
-    this.plugins = new PluginHost(plugins, resolved.pluginTimeoutMs, (plugin, hook, error) =>
-      this.events.emit('plugin.error', {
-        plugin,
-        hook,
-        message: error instanceof Error ? error.message : String(error),
-      }),
-    );
-    this.floors = new FloorControl((change) => this.events.emit('terminal.floor', change));
-    // A terminal that exits (killed, or its shell ended) takes its floor with it.
-    this.events.on('terminal.exit', ({ terminalId }) => this.floors.drop(terminalId));
-    this.commands = new CommandRunner({
-      registry: this.registry,
-      plugins: this.plugins,
-      events: this.events,
-      security: this.security,
-      defaultTimeoutMs: resolved.defaultTimeoutMs,
-      floor: this.floors,
-    });
-    this.rawInput = new RawInputJudge({
-      admit: async (terminalId, line, admitOptions) => {
-        await this.initialized;
-        return this.commands.admit(terminalId, line, admitOptions);
-      },
-      onInput: inputForwarder(this.events),
-    });
-    this.transactions = new TransactionManager(this.commands, {
-      maxOpen: resolved.maxOpenTransactions,
-      ttlMs: resolved.transactionTtlMs,
-    });
-    this.lifecycle = new TerminalLifecycle({
-      backend: this.backend,
-      registry: this.registry,
-      events: this.events,
-      plugins: this.plugins,
-      security: this.security,
-      executionMode: this.executionMode,
-      terminalIdPrefix: resolved.terminalIdPrefix,
-      stopping: () => this.stopping !== undefined,
-    });
-    // A persistent backend (TmuxBackend with `adopt`) lists sessions an earlier process left;
-    // they are registered before any command runs. What an orchflow process that died left
-    // (cgroups, shell-integration dirs) is reaped and logged first, once per process.
-    const containment = Promise.resolve().then(initContainment);
-    this.initialized = Promise.all([
-      this.security.init(),
-      this.plugins.init({ orchestrator: this }),
-      containment,
-    ])
-      .then(() => this.lifecycle.adoptExisting())
-      .then(() => undefined);
-    // Callers see an adoption failure through ready() and every command; it must not crash the process.
-    this.initialized.catch(() => undefined);
+    // Plugins' onInit may call this orchestrator at once: every part is in place by now.
+    this.initialized = startParts(this, parts);
     this.serving = serveChannels(this, options.channels ?? []);
   }
 
@@ -261,20 +197,7 @@ export class Orchestrator {
    */
   write(terminalId: string, data: string | Uint8Array, context: CallContext = {}): Promise<void> {
     this.assertOpen();
-    const record = this.registry.get(terminalId);
-    // Before the policy's word: that the terminal is gone is what the caller needs to know.
-    if (record.session.exitInfo) throw terminalExited(record.id, record.session.exitInfo);
-    this.floors.assertClear(record.id, context.floorKey);
-    const holder = this.floors.claimOf(record.id, context.floorKey);
-    const admin = holder?.kind === 'admin';
-    const mode = this.security.rawInputMode(terminalId, ConnectionPolicy.of(context.principal), admin);
-    if (!holder) return this.rawInput.write(record, data, mode === 'judged', context);
-    const principal = holder.principal ?? context.principal;
-    const subject = { commandId: randomUUID(), agentId: record.agentId, terminalId: record.id, command: '' };
-    const typist = principal ? { ...subject, principal: principalLabel(principal) } : subject;
-    return this.security
-      .recordInput(typist, holder.name, data)
-      .then(() => this.rawInput.write(record, data, mode === 'judged', context));
+    return this.input.write(terminalId, data, context);
   }
 
   /**
@@ -430,15 +353,9 @@ export class Orchestrator {
     context?: CallContext,
   ): Promise<BatchItemResult[]> {
     this.assertOpen();
-    checkBatchKeys('batch', commands, options);
-    const { signal: _signal, ...params } = options;
-    const checked = BatchExecuteParamsSchema.safeParse({ commands, ...params });
-    if (!checked.success) throw invalidParams(`Invalid batch: ${checked.error.message}`);
+    const batch = checkedBatch('batch', commands, options);
     await this.initialized;
-    const { waitForFloor } = checked.data;
-    return runBatch(checked.data.commands, options, ({ terminalId, command, ...limits }, _index, signal) =>
-      this.commands.execute(terminalId, command, { ...limits, waitForFloor, signal }, context),
-    );
+    return runBatchCommands(this.commands, batch, options, context);
   }
 
   /** Opens a transaction and returns its id. */
@@ -462,12 +379,9 @@ export class Orchestrator {
     context?: CallContext,
   ): Promise<TxCommitResult> {
     this.assertOpen();
-    checkBatchKeys('transaction', commands, options);
-    const { signal: _signal, ...params } = options;
-    const checked = BatchExecuteParamsSchema.safeParse({ commands, ...params });
-    if (!checked.success) throw invalidParams(`Invalid transaction: ${checked.error.message}`);
+    const checked = checkedBatch('transaction', commands, options);
     await this.initialized;
-    return this.transactions.commit(txId, checked.data.commands, options, context);
+    return this.transactions.commit(txId, checked.commands, options, context);
   }
 
   /** Discards an open transaction; throws InvalidState for an unknown one. */
@@ -489,13 +403,7 @@ export class Orchestrator {
    */
   pauseAll(filter?: string | BulkControlParams): number {
     this.assertOpen();
-    const { agentId } = bulkFilter('pauseAll', filter);
-    const targets = this.registry
-      .list({ agentId, state: 'running' })
-      // A session type from before `canPause` existed can be paused.
-      .filter((r) => r.session.canPause !== false);
-    for (const r of targets) r.session.pause();
-    return targets.length;
+    return pauseTerminals(this.registry, filter);
   }
 
   /**
@@ -504,10 +412,7 @@ export class Orchestrator {
    */
   resumeAll(filter?: string | BulkControlParams): number {
     this.assertOpen();
-    const { agentId } = bulkFilter('resumeAll', filter);
-    const targets = this.registry.list({ agentId, state: 'paused' });
-    for (const r of targets) r.session.resume();
-    return targets.length;
+    return resumeTerminals(this.registry, filter);
   }
 
   /**
@@ -517,11 +422,7 @@ export class Orchestrator {
    */
   async killAll(filter?: string | BulkControlParams): Promise<number> {
     this.assertOpen();
-    const { agentId } = bulkFilter('killAll', filter);
-    const targets = this.registry.list({ agentId });
-    const live = targets.filter((r) => r.session.exitInfo === undefined).length;
-    await Promise.all(targets.map((r) => this.lifecycle.kill(r).catch(() => undefined)));
-    return live;
+    return killTerminals(this.registry, this.lifecycle, filter);
   }
 
   /** Terminal counts, commands run, uptime and, with `includeProcesses`, per-terminal process use. */
@@ -581,8 +482,7 @@ export class Orchestrator {
 
   private async stop(): Promise<void> {
     this.transactions.clear();
-    const records = this.registry.list();
-    await Promise.all(records.map((r) => this.lifecycle.kill(r).catch(() => undefined)));
+    await killEach(this.lifecycle, this.registry.list());
     await this.backend.dispose().catch(() => undefined);
     await this.serving.stop();
     await this.security.close().catch(() => undefined);

@@ -18,6 +18,7 @@ export {
   TerminalActivitySchema,
 } from './schemas/activity';
 export {
+  type BatchAbortedData,
   type BatchExecuteParams,
   BatchExecuteParamsSchema,
   type BatchItemResult,

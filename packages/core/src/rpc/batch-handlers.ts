@@ -5,6 +5,7 @@
 // Transactions are private to the connection that began them.
 import { randomUUID } from 'node:crypto';
 import {
+  type BatchAbortedData,
   type BatchItemResult,
   ErrorCode,
   type ExecuteCommand,
@@ -12,7 +13,6 @@ import {
   OrchflowError,
   type TxCommitResult,
 } from '@orchflow/protocol';
-import type { BatchAbortedData } from '../batch';
 import { terminalNotFound } from '../errors';
 import type { Connection } from './connection';
 import type { HandlerContext } from './handler-context';

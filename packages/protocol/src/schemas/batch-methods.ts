@@ -38,6 +38,15 @@ export const BatchResultSchema = z.object({ results: z.array(BatchItemResultSche
 /** Results of a batch or a committed transaction. */
 export type BatchResult = z.infer<typeof BatchResultSchema>;
 
+/**
+ * The `data` of the `Cancelled` an aborted batch or transaction commit (`terminal.batchExecute`,
+ * `tx.commit`) rejects with: every command's outcome when the abort stopped it.
+ */
+export interface BatchAbortedData {
+  /** One result per command, in order: what ran, what was interrupted, what never started. */
+  results: BatchItemResult[];
+}
+
 /** Params of `terminal.batchExecute`. */
 export const BatchExecuteParamsSchema = strictParams({
   commands: CommandListSchema,
