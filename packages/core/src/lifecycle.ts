@@ -86,7 +86,16 @@ export class TerminalLifecycle {
         resolve(terminalConfig.cwd ?? process.cwd()),
         caller,
       );
-      session = await backend.createSession({ id, agentId, config: terminalConfig, launch, redaction });
+      // Errors name the cwd as the caller gave it, not the guard's real path (the server's directory
+      // a relative cwd resolves against, where a symlink leads).
+      session = await backend.createSession({
+        id,
+        agentId,
+        config: terminalConfig,
+        givenCwd: checked.data.cwd,
+        launch,
+        redaction,
+      });
     } catch (error) {
       redactions.forget(id);
       throw error;

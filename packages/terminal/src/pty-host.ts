@@ -167,7 +167,12 @@ export async function startPtyHost(
   try {
     const direct = { file: opts.shellPath, args: integration.args, env: { ...opts.env, ...integration.env } };
     run = opts.launch
-      ? opts.launch.wrap({ ...direct, cwd: opts.cwd, privateDirs: [integration.dir] })
+      ? opts.launch.wrap({
+          ...direct,
+          cwd: opts.cwd,
+          givenCwd: opts.givenCwd,
+          privateDirs: [integration.dir],
+        })
       : direct;
     containment = Containment.create({
       mode: opts.containment,

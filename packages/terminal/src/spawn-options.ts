@@ -19,6 +19,12 @@ export interface LaunchTarget {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /**
+   * `cwd` as the terminal's caller gave it (relative, or through a symlink), how errors name it:
+   * `cwd` is resolved against the server's own directory and may be a real path; undefined when
+   * the caller gave none.
+   */
+  givenCwd?: string;
   /** Private directories the shell must be able to read (its shell-integration rc dir). */
   privateDirs: readonly string[];
 }
@@ -62,6 +68,8 @@ export interface ResolvedSpawnOptions {
   kind: ShellKind;
   args: string[];
   cwd: string;
+  /** The cwd as the caller gave it, how errors name it (see LaunchTarget.givenCwd); undefined: none given. */
+  givenCwd: string | undefined;
   env: Record<string, string>;
   cols: number;
   rows: number;
@@ -164,11 +172,16 @@ function checkCwd(cwd: string, given: string | undefined): void {
   }
 }
 
-/** Applies defaults and checks that the shell and cwd exist; throws OrchflowError(SpawnFailed). */
-export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOptions {
+/**
+ * Applies defaults and checks that the shell and cwd exist; throws OrchflowError(SpawnFailed).
+ * `givenCwd`: how errors name `config.cwd`, when that is a resolved form of the caller's (an
+ * orchestrator's spawn guard passes the real path); default `config.cwd`.
+ */
+export function resolveSpawnOptions(config: TerminalConfig, givenCwd = config.cwd): ResolvedSpawnOptions {
   const given = config.cwd;
   const cwd = given !== undefined && isAbsolute(given) ? resolve(given) : resolve(serverCwd(), given ?? '.');
-  checkCwd(cwd, config.cwd);
+  const named = given === undefined ? undefined : givenCwd;
+  checkCwd(cwd, named);
   // secretEnv values are variables like any other for the shell; only the output treats them apart.
   const env = buildTerminalEnv(config.secretEnv ? { ...config.env, ...config.secretEnv } : config.env);
   const mode = config.mode ?? 'interactive';
@@ -185,6 +198,7 @@ export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOption
     kind: kind ?? 'sh',
     args: config.args ?? [],
     cwd,
+    givenCwd: named,
     env,
     cols: config.cols ?? 80,
     rows: config.rows ?? 24,
@@ -209,6 +223,7 @@ export function resumedSpawnOptions(
     kind,
     args: config.args ?? [],
     cwd: resolve(config.cwd ?? process.cwd()),
+    givenCwd: config.cwd,
     env: buildTerminalEnv(config.secretEnv ? { ...config.env, ...config.secretEnv } : config.env),
     cols: config.cols ?? 80,
     rows: config.rows ?? 24,

@@ -21,6 +21,13 @@ export interface TerminalSpawnOptions extends TerminalConfig {
   id?: string;
   /** Time the shell gets to show its first prompt. Default {@link DEFAULT_SPAWN_TIMEOUT_MS}. */
   spawnTimeoutMs?: number;
+  /**
+   * How errors name `cwd` when it is a resolved form of what the terminal's caller gave (the
+   * Orchestrator passes its spawn guard's real path): the cwd as that caller gave it, so errors a
+   * remote caller sees do not name the server's directory a relative cwd was resolved against,
+   * nor where a symlink leads. Default: `cwd`.
+   */
+  givenCwd?: string;
   /** Starts the shell under a wrapper (resource limits, network namespace, sandbox). */
   launch?: LaunchWrapper;
   /** Starts the PTY the shell runs in (interactive modes). Default: a PTY of this process, its shell forked by the spawner (or node-pty). */
@@ -74,6 +81,7 @@ export function checkSpawnOptions(options: TerminalSpawnOptions): CheckedSpawn {
   const {
     id = flatUuid(),
     spawnTimeoutMs = DEFAULT_SPAWN_TIMEOUT_MS,
+    givenCwd,
     launch,
     spawnPty,
     containment,
@@ -89,7 +97,7 @@ export function checkSpawnOptions(options: TerminalSpawnOptions): CheckedSpawn {
   }
   checkRedaction(parsed.data, redaction, redactionHoldMs);
   const opts: ResolvedSpawnOptions = {
-    ...resolveSpawnOptions(parsed.data),
+    ...resolveSpawnOptions(parsed.data, givenCwd ?? parsed.data.cwd),
     launch,
     containment,
     redaction,

@@ -170,6 +170,14 @@ describe('a SpawnFailed names no host path', () => {
     expectNoHostPaths(error, gone, dir);
   });
 
+  it('a cwd resolved by the caller (givenCwd): named as the caller was given it, not by its resolved path', async () => {
+    const resolved = join(dir, 'resolved-away', 'out');
+    const error = await rejection(Terminal.spawn({ shell: 'bash', cwd: resolved, givenCwd: 'build/out' }));
+    expect(error.message).toBe("Working directory 'build/out' does not exist; create it or pass another cwd");
+    expect(error.data).toEqual({ cwd: 'build/out' });
+    expectNoHostPaths(error, resolved);
+  });
+
   it('a relative cwd that does not exist: named as given, not resolved against the server directory', async () => {
     const error = await rejection(Terminal.spawn({ shell: 'bash', cwd: 'no-such-project-dir' }));
     expect(error.message).toBe(
@@ -237,6 +245,8 @@ describe("scripted mode: a 'shell -c' that cannot be run names no host path", ()
       shellPath: shell,
       shellKind: 'sh',
       cwd: dir,
+      // The cwd as the terminal's caller gave it: data names it so.
+      givenCwd: 'project',
       env: {},
       pipeline,
       containment: Containment.create({}, bare),
@@ -248,7 +258,7 @@ describe("scripted mode: a 'shell -c' that cannot be run names no host path", ()
       expect(error.message).toBe(
         `Could not run '${shell} -c': the shell may not be executed by the server's user (EACCES); the server's operator makes it executable, or spawn a new terminal with another shell`,
       );
-      expect(error.data).toEqual({ shell, cwd: dir });
+      expect(error.data).toEqual({ shell, cwd: 'project' });
       expect((error.cause as NodeJS.ErrnoException | undefined)?.code).toBe('EACCES');
     } finally {
       await runner.kill();

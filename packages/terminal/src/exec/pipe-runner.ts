@@ -27,6 +27,11 @@ export interface PipeRunnerOptions {
   /** Which shell `shellPath` is: it decides the flags that keep the user's startup files out. */
   shellKind: ShellKind;
   cwd: string;
+  /**
+   * The cwd as the terminal's caller gave it, how errors name it (`cwd` is resolved, against the
+   * server's own directory for a relative one); undefined: errors do not name it.
+   */
+  givenCwd?: string;
   env: Record<string, string>;
   pipeline: OutputPipeline;
   /** Wraps every `shell -c` (isolation); each command gets its own wrapper. */
@@ -176,7 +181,7 @@ export class PipeRunner {
   /** Runs `command`; the caller guarantees no other command is in flight. */
   execute(command: string, options: ExecOptions): Promise<ExecResult> {
     if (options.signal?.aborted) return Promise.reject(execCancelled(undefined));
-    const { shellPath, shellKind, cwd, env, pipeline, launch } = this.options;
+    const { shellPath, shellKind, cwd, givenCwd, env, pipeline, launch } = this.options;
     return new Promise<ExecResult>((resolve, reject) => {
       const startedAt = performance.now();
       const outputOffset = pipeline.endOffset;
@@ -185,7 +190,7 @@ export class PipeRunner {
       // The command's own variables (a TRACEPARENT) go to its process only.
       const own = options.env ? { ...env, ...options.env } : env;
       const direct: LaunchCommand = { file: shellPath, args: shellCommandArgs(shellKind, command), env: own };
-      const run = launch ? launch.wrap({ ...direct, cwd, privateDirs: [] }) : direct;
+      const run = launch ? launch.wrap({ ...direct, cwd, givenCwd, privateDirs: [] }) : direct;
       let launched: LaunchArgv;
       try {
         launched = this.options.containment.wrap(run);
@@ -274,7 +279,7 @@ export class PipeRunner {
           new OrchflowError(
             ErrorCode.SpawnFailed,
             `Could not run '${shellPath} -c': ${shellRunFailure(error, cwd, launched.file !== shellPath)}`,
-            { shell: shellPath, cwd },
+            givenCwd === undefined ? { shell: shellPath } : { shell: shellPath, cwd: givenCwd },
             // Node's own words name the program spawned: for an in-process caller only.
             { cause: error },
           ),
@@ -332,6 +337,7 @@ export function startPipeHost(opts: ResolvedSpawnOptions): {
     shellPath: opts.shellPath,
     shellKind: opts.kind,
     cwd: opts.cwd,
+    givenCwd: opts.givenCwd,
     env: opts.env,
     pipeline,
     launch: opts.launch,
