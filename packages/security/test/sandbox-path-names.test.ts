@@ -5,7 +5,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOrchflowError, type OrchflowError } from '@orchflow/protocol';
+import { Terminal } from '@orchflow/terminal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLaunchWrapper } from '../src/isolation/launch';
+import { isRoot } from '../src/isolation/limits';
 import { bwrapArgs } from '../src/isolation/sandbox';
 import { sandboxDropArgs } from '../src/isolation/sandbox-user';
 import type { IsolationSpec } from '../src/isolation/types';
@@ -97,6 +100,41 @@ describe("a root orchestrator's sandbox user", () => {
       rmSync(closed, { recursive: true, force: true });
     }
   });
+
+  it.runIf(isRoot())(
+    'a terminal whose workspace it cannot reach: named as given, interactive and scripted',
+    async () => {
+      const closed = unhiddenDir('orchflow-closed-names-');
+      try {
+        chmodSync(closed, 0o700);
+        const ws = join(closed, 'ws');
+        mkdirSync(ws);
+        for (const scripted of [false, true]) {
+          const spawning = Terminal.spawn({
+            cwd: ws,
+            givenCwd: 'ws',
+            mode: scripted ? 'scripted' : 'interactive',
+            launch: createLaunchWrapper(spec(ws), { pty: !scripted }),
+          });
+          // Scripted mode starts a sandbox per command, so the first command fails.
+          const e = await spawning
+            .then(async (t) => {
+              try {
+                return await t.execute('true').then(() => undefined);
+              } finally {
+                await t.kill();
+              }
+            })
+            .catch((error: unknown) => error as OrchflowError);
+          expect(isOrchflowError(e), String(e)).toBe(true);
+          expect(e?.message).toMatch(/ cannot reach 'ws': /);
+          expect(e?.data).toMatchObject({ path: 'ws' });
+        }
+      } finally {
+        rmSync(closed, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('whose workspace is gone: a SpawnFailed naming it as given, not Node’s error with its path', (ctx) => {
     const gone = join(root, 'gone');
