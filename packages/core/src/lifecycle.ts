@@ -86,13 +86,13 @@ export class TerminalLifecycle {
         resolve(terminalConfig.cwd ?? process.cwd()),
         caller,
       );
-      // Errors name the cwd as the caller gave it, not the guard's real path (the server's directory
-      // a relative cwd resolves against, where a symlink leads).
+      // Errors name cwd and shell as the caller gave them, not the guard's real paths (the server's
+      // directory a relative cwd resolves against, where a symlink leads, the shell's PATH entry).
       session = await backend.createSession({
         id,
         agentId,
         config: terminalConfig,
-        givenCwd: checked.data.cwd,
+        asGiven: { cwd: checked.data.cwd, shell: checked.data.shell },
         launch,
         redaction,
       });

@@ -2,7 +2,7 @@
 // an error about that cwd after the guard (it does not exist, is not a directory, the scripted
 // shell cannot start there) still names it as the caller gave it: the real path is the server's
 // own directory a relative cwd resolves against, or where a symlink leads — here under the home.
-import { mkdirSync, mkdtempSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, type TerminalConfig } from '@orchflow/protocol';
@@ -127,4 +127,27 @@ describe("a spawn's cwd after the guard is named as the caller gave it", () => {
       await orch.shutdown();
     }
   });
+
+  // A root orchestrator's sandbox runs as an unprivileged user, who may not enter a mode-000
+  // workspace (root passes the spawn's own check): bwrap says so with the path it was given.
+  it.runIf(process.getuid?.() === 0)(
+    "a sandbox's workspace its user may not enter (mode 000): what bwrap printed names it as given",
+    async () => {
+      const locked = join(server, 'locked');
+      mkdirSync(locked, { mode: 0o000 });
+      chmodSync(locked, 0o000);
+      try {
+        const e = await spawnFailure({ isolationLevel: 'sandbox' }, { cwd: 'locked' });
+        // bwrap 0.8: "bwrap: Can't chdir to locked: Permission denied".
+        expect(e.message).toMatch(
+          /^Shell 'bash' exited during startup \(exit code 1\); it printed: .* locked\b/,
+        );
+        expect(e.data).toMatchObject({ shell: 'bash' });
+        expect(e.wire).not.toContain(server);
+        expect(e.wire).not.toContain(home);
+      } finally {
+        rmSync(locked, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -54,7 +54,7 @@ export class DirectBackend implements MuxBackend {
     id,
     agentId,
     config = {},
-    givenCwd,
+    asGiven,
     launch,
     redaction,
   }: CreateSessionOptions): Promise<MuxSession> {
@@ -72,7 +72,7 @@ export class DirectBackend implements MuxBackend {
       terminal = await Terminal.spawn({
         ...config,
         id,
-        givenCwd,
+        asGiven,
         launch,
         redaction,
         spawnTimeoutMs: this.options.spawnTimeoutMs,

@@ -112,7 +112,7 @@ describe("a root orchestrator's sandbox user", () => {
         for (const scripted of [false, true]) {
           const spawning = Terminal.spawn({
             cwd: ws,
-            givenCwd: 'ws',
+            asGiven: { cwd: 'ws' },
             mode: scripted ? 'scripted' : 'interactive',
             launch: createLaunchWrapper(spec(ws), { pty: !scripted }),
           });

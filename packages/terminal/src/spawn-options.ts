@@ -65,6 +65,11 @@ export interface LaunchWrapper {
 export interface ResolvedSpawnOptions {
   /** Absolute path of the shell executable. */
   shellPath: string;
+  /**
+   * The shell as the caller gave it (`bash` when none), how errors name it: `shellPath` is where
+   * the server found it (its PATH, which may lead into its home; a path relative to the cwd).
+   */
+  shellName: string;
   kind: ShellKind;
   args: string[];
   cwd: string;
@@ -172,13 +177,26 @@ function checkCwd(cwd: string, given: string | undefined): void {
   }
 }
 
+/** How errors name a config's cwd and shell when they are resolved forms of the caller's. */
+export interface GivenConfig {
+  /** The cwd as the caller gave it (relative, or through a symlink). */
+  cwd?: string;
+  /** The shell as the caller gave it; undefined: none (`bash`). */
+  shell?: string;
+}
+
 /**
  * Applies defaults and checks that the shell and cwd exist; throws OrchflowError(SpawnFailed).
- * `givenCwd`: how errors name `config.cwd`, when that is a resolved form of the caller's (an
- * orchestrator's spawn guard passes the real path); default `config.cwd`.
+ * `asGiven`: how errors name `config.cwd` and `config.shell`, when those are resolved forms of
+ * the caller's (an orchestrator's spawn guard passes real paths); default: as in `config`.
  */
-export function resolveSpawnOptions(config: TerminalConfig, givenCwd = config.cwd): ResolvedSpawnOptions {
+export function resolveSpawnOptions(
+  config: TerminalConfig,
+  asGiven: GivenConfig = { cwd: config.cwd, shell: config.shell },
+): ResolvedSpawnOptions {
   const given = config.cwd;
+  const givenCwd = asGiven.cwd ?? given;
+  const shellName = asGiven.shell ?? 'bash';
   const cwd = given !== undefined && isAbsolute(given) ? resolve(given) : resolve(serverCwd(), given ?? '.');
   const named = given === undefined ? undefined : givenCwd;
   checkCwd(cwd, named);
@@ -189,12 +207,13 @@ export function resolveSpawnOptions(config: TerminalConfig, givenCwd = config.cw
   const kind = shellKindOf(shellPath);
   if (kind === undefined && mode !== 'scripted') {
     throw spawnFailed(
-      `Shell '${shellPath}' has no shell integration; use bash, zsh or a POSIX sh, or mode 'scripted'`,
-      { shell: shellPath },
+      `Shell '${shellName}' has no shell integration; use bash, zsh or a POSIX sh, or mode 'scripted'`,
+      { shell: shellName },
     );
   }
   return {
     shellPath,
+    shellName,
     kind: kind ?? 'sh',
     args: config.args ?? [],
     cwd,
@@ -220,6 +239,7 @@ export function resumedSpawnOptions(
 ): ResolvedSpawnOptions {
   return {
     shellPath,
+    shellName: config.shell ?? 'bash',
     kind,
     args: config.args ?? [],
     cwd: resolve(config.cwd ?? process.cwd()),

@@ -94,7 +94,7 @@ export class TmuxBackend implements MuxBackend {
     id,
     agentId,
     config = {},
-    givenCwd,
+    asGiven,
     launch,
     redaction,
   }: CreateSessionOptions): Promise<MuxSession> {
@@ -123,7 +123,7 @@ export class TmuxBackend implements MuxBackend {
       terminal = await Terminal.spawn({
         ...config,
         id,
-        givenCwd,
+        asGiven,
         launch,
         redaction,
         spawnPty,

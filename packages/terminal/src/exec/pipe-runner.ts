@@ -24,6 +24,8 @@ import { Watchdog } from './watchdog';
 /** Where and how commands run in scripted mode. */
 export interface PipeRunnerOptions {
   shellPath: string;
+  /** How errors name the shell: as the terminal's caller gave it. Default `shellPath`. */
+  shellName?: string;
   /** Which shell `shellPath` is: it decides the flags that keep the user's startup files out. */
   shellKind: ShellKind;
   cwd: string;
@@ -181,7 +183,16 @@ export class PipeRunner {
   /** Runs `command`; the caller guarantees no other command is in flight. */
   execute(command: string, options: ExecOptions): Promise<ExecResult> {
     if (options.signal?.aborted) return Promise.reject(execCancelled(undefined));
-    const { shellPath, shellKind, cwd, givenCwd, env, pipeline, launch } = this.options;
+    const {
+      shellPath,
+      shellName = shellPath,
+      shellKind,
+      cwd,
+      givenCwd,
+      env,
+      pipeline,
+      launch,
+    } = this.options;
     return new Promise<ExecResult>((resolve, reject) => {
       const startedAt = performance.now();
       const outputOffset = pipeline.endOffset;
@@ -278,8 +289,8 @@ export class PipeRunner {
         reject(
           new OrchflowError(
             ErrorCode.SpawnFailed,
-            `Could not run '${shellPath} -c': ${shellRunFailure(error, cwd, launched.file !== shellPath)}`,
-            givenCwd === undefined ? { shell: shellPath } : { shell: shellPath, cwd: givenCwd },
+            `Could not run '${shellName} -c': ${shellRunFailure(error, cwd, launched.file !== shellPath)}`,
+            givenCwd === undefined ? { shell: shellName } : { shell: shellName, cwd: givenCwd },
             // Node's own words name the program spawned: for an in-process caller only.
             { cause: error },
           ),
@@ -335,6 +346,7 @@ export function startPipeHost(opts: ResolvedSpawnOptions): {
   });
   const runner = new PipeRunner({
     shellPath: opts.shellPath,
+    shellName: opts.shellName,
     shellKind: opts.kind,
     cwd: opts.cwd,
     givenCwd: opts.givenCwd,
