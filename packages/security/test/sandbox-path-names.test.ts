@@ -147,4 +147,18 @@ describe("a root orchestrator's sandbox user", () => {
     expect(e.data).toEqual({ cwd: 'gone' });
     expect(JSON.stringify(e.toJson())).not.toContain(root);
   });
+
+  it("for which an idmapped mount fails: the drop's reason names the workspace as given too", (ctx) => {
+    // procfs has no idmapped mounts: the drop's probe fails there, naming the directory.
+    let e: OrchflowError;
+    try {
+      e = thrown(() => sandboxDropArgs(user, '/proc/sys', [], 'test', (p) => (p === '/proc/sys' ? 'ws' : p)));
+    } catch (error) {
+      return ctx.skip(String(error));
+    }
+    if (!/idmapped mount/.test(e.message)) return ctx.skip(e.message);
+    expect(e.message).toMatch(/needs 'ws' mapped to it through an idmapped mount, and that failed here: /);
+    expect(e.data).toMatchObject({ dirs: ['ws'] });
+    expect(JSON.stringify(e.toJson())).not.toContain('/proc/sys');
+  });
 });

@@ -161,8 +161,10 @@ export function sandboxDropArgs(
     const st = statOrFail(dir, dir === resolve(workspace), named);
     return { dir, uid: st.uid, gid: st.gid, idmap: st.uid !== user.uid };
   });
-  const why = probeDrop(perl, user, maps);
-  if (why) {
+  const probed = probeDrop(perl, user, maps);
+  if (probed) {
+    // The drop's own words name the directories it maps by their host paths.
+    const why = maps.reduce((text, m) => text.split(m.dir).join(named(m.dir)), probed);
     const mapped = maps.filter((m) => m.idmap).map((m) => `'${named(m.dir)}'`);
     throw spawnFailed(
       `${who(user)} needs ${mapped.join(' and ') || 'its directories'} mapped to it through an idmapped mount, and that failed here: ${why}. Use a file system and kernel with idmapped mounts (Linux >= 5.12; ext4, xfs, btrfs; tmpfs from Linux 6.3) for the workspace and TMPDIR, make the workspace owned by uid ${user.uid} ('chown -R ${user.uid}:${user.gid} <workspace>'), ${HINT}`,
