@@ -86,7 +86,16 @@ export class TerminalLifecycle {
         resolve(terminalConfig.cwd ?? process.cwd()),
         caller,
       );
-      session = await backend.createSession({ id, agentId, config: terminalConfig, launch, redaction });
+      // Errors name cwd and shell as the caller gave them, not the guard's real paths (the server's
+      // directory a relative cwd resolves against, where a symlink leads, the shell's PATH entry).
+      session = await backend.createSession({
+        id,
+        agentId,
+        config: terminalConfig,
+        asGiven: { cwd: checked.data.cwd, shell: checked.data.shell },
+        launch,
+        redaction,
+      });
     } catch (error) {
       redactions.forget(id);
       throw error;

@@ -54,6 +54,7 @@ export class DirectBackend implements MuxBackend {
     id,
     agentId,
     config = {},
+    asGiven,
     launch,
     redaction,
   }: CreateSessionOptions): Promise<MuxSession> {
@@ -71,6 +72,7 @@ export class DirectBackend implements MuxBackend {
       terminal = await Terminal.spawn({
         ...config,
         id,
+        asGiven,
         launch,
         redaction,
         spawnTimeoutMs: this.options.spawnTimeoutMs,

@@ -101,6 +101,8 @@ export interface CreateSessionOptions {
   agentId: string;
   /** Terminal configuration; every field has a default. */
   config?: TerminalConfig;
+  /** How errors name `config.cwd` and `config.shell`: see {@link TerminalSpawnOptions.asGiven}. */
+  asGiven?: TerminalSpawnOptions['asGiven'];
   /** Starts the shell under a wrapper (isolation); a backend that cannot must reject with SpawnFailed. */
   launch?: TerminalSpawnOptions['launch'];
   /** Secrets to redact from the session's output at the source (required with `config.secretEnv`). */

@@ -51,6 +51,7 @@ export type { ShellResume } from './pty-host';
 export type { PtyFactory, PtyProcess, PtySpawnRequest } from './pty-process';
 export {
   DEFAULT_SPAWN_TIMEOUT_MS,
+  type GivenConfig,
   type LaunchCommand,
   type LaunchTarget,
   type LaunchWrapper,

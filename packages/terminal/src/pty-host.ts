@@ -135,6 +135,16 @@ function ptyStartFailure(error: unknown): string {
   return `an unexpected error (${code ?? (error instanceof Error ? error.name : typeof error)}); retry, and if it keeps failing, give the server's operator the shell and cwd, to start it on the server with the same config`;
 }
 
+/**
+ * `text` (what a shell or its wrapper printed, e.g. bwrap's `Can't chdir to <cwd>: Permission
+ * denied`) with the terminal's resolved cwd named as the caller gave it: it is the server's
+ * directory a relative cwd resolved against, or where a symlink leads.
+ */
+function cwdAsGivenIn(text: string, opts: ResolvedSpawnOptions): string {
+  const named = opts.givenCwd ?? "<the server's working directory>";
+  return opts.cwd === named || opts.cwd === '/' ? text : text.split(opts.cwd).join(named);
+}
+
 /** The environment a running PTY terminal's options keep: none (the shell has its own). */
 export const NO_ENV: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -167,7 +177,12 @@ export async function startPtyHost(
   try {
     const direct = { file: opts.shellPath, args: integration.args, env: { ...opts.env, ...integration.env } };
     run = opts.launch
-      ? opts.launch.wrap({ ...direct, cwd: opts.cwd, privateDirs: [integration.dir] })
+      ? opts.launch.wrap({
+          ...direct,
+          cwd: opts.cwd,
+          givenCwd: opts.givenCwd,
+          privateDirs: [integration.dir],
+        })
       : direct;
     containment = Containment.create({
       mode: opts.containment,
@@ -188,7 +203,7 @@ export async function startPtyHost(
     void containment?.destroy().catch(() => undefined);
     if (error instanceof OrchflowError) throw error;
     throw spawnFailed(
-      `Could not start '${opts.shellPath}' in a PTY: ${ptyStartFailure(error)}`,
+      `Could not start '${opts.shellName}' in a PTY: ${ptyStartFailure(error)}`,
       undefined,
       error,
     );
@@ -218,8 +233,9 @@ export async function startPtyHost(
     outcome === 'timeout'
       ? `did not show its first prompt within ${spawnTimeoutMs} ms (its startup hung or replaced the prompt hooks)`
       : `exited during startup (${info.signal ? `signal ${info.signal}` : `exit code ${info.exitCode}`})`;
-  throw spawnFailed(`Shell '${opts.shellPath}' ${what}${tail ? `; it printed: ${tail}` : ''}`, {
-    shell: opts.shellPath,
+  const printed = cwdAsGivenIn(tail, opts);
+  throw spawnFailed(`Shell '${opts.shellName}' ${what}${printed ? `; it printed: ${printed}` : ''}`, {
+    shell: opts.shellName,
     exit: info,
   });
 }

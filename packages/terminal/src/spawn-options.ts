@@ -19,6 +19,12 @@ export interface LaunchTarget {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /**
+   * `cwd` as the terminal's caller gave it (relative, or through a symlink), how errors name it:
+   * `cwd` is resolved against the server's own directory and may be a real path; undefined when
+   * the caller gave none.
+   */
+  givenCwd?: string;
   /** Private directories the shell must be able to read (its shell-integration rc dir). */
   privateDirs: readonly string[];
 }
@@ -59,9 +65,16 @@ export interface LaunchWrapper {
 export interface ResolvedSpawnOptions {
   /** Absolute path of the shell executable. */
   shellPath: string;
+  /**
+   * The shell as the caller gave it (`bash` when none), how errors name it: `shellPath` is where
+   * the server found it (its PATH, which may lead into its home; a path relative to the cwd).
+   */
+  shellName: string;
   kind: ShellKind;
   args: string[];
   cwd: string;
+  /** The cwd as the caller gave it, how errors name it (see LaunchTarget.givenCwd); undefined: none given. */
+  givenCwd: string | undefined;
   env: Record<string, string>;
   cols: number;
   rows: number;
@@ -164,11 +177,29 @@ function checkCwd(cwd: string, given: string | undefined): void {
   }
 }
 
-/** Applies defaults and checks that the shell and cwd exist; throws OrchflowError(SpawnFailed). */
-export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOptions {
+/** How errors name a config's cwd and shell when they are resolved forms of the caller's. */
+export interface GivenConfig {
+  /** The cwd as the caller gave it (relative, or through a symlink). */
+  cwd?: string;
+  /** The shell as the caller gave it; undefined: none (`bash`). */
+  shell?: string;
+}
+
+/**
+ * Applies defaults and checks that the shell and cwd exist; throws OrchflowError(SpawnFailed).
+ * `asGiven`: how errors name `config.cwd` and `config.shell`, when those are resolved forms of
+ * the caller's (an orchestrator's spawn guard passes real paths); default: as in `config`.
+ */
+export function resolveSpawnOptions(
+  config: TerminalConfig,
+  asGiven: GivenConfig = { cwd: config.cwd, shell: config.shell },
+): ResolvedSpawnOptions {
   const given = config.cwd;
+  const givenCwd = asGiven.cwd ?? given;
+  const shellName = asGiven.shell ?? 'bash';
   const cwd = given !== undefined && isAbsolute(given) ? resolve(given) : resolve(serverCwd(), given ?? '.');
-  checkCwd(cwd, config.cwd);
+  const named = given === undefined ? undefined : givenCwd;
+  checkCwd(cwd, named);
   // secretEnv values are variables like any other for the shell; only the output treats them apart.
   const env = buildTerminalEnv(config.secretEnv ? { ...config.env, ...config.secretEnv } : config.env);
   const mode = config.mode ?? 'interactive';
@@ -176,15 +207,17 @@ export function resolveSpawnOptions(config: TerminalConfig): ResolvedSpawnOption
   const kind = shellKindOf(shellPath);
   if (kind === undefined && mode !== 'scripted') {
     throw spawnFailed(
-      `Shell '${shellPath}' has no shell integration; use bash, zsh or a POSIX sh, or mode 'scripted'`,
-      { shell: shellPath },
+      `Shell '${shellName}' has no shell integration; use bash, zsh or a POSIX sh, or mode 'scripted'`,
+      { shell: shellName },
     );
   }
   return {
     shellPath,
+    shellName,
     kind: kind ?? 'sh',
     args: config.args ?? [],
     cwd,
+    givenCwd: named,
     env,
     cols: config.cols ?? 80,
     rows: config.rows ?? 24,
@@ -206,9 +239,11 @@ export function resumedSpawnOptions(
 ): ResolvedSpawnOptions {
   return {
     shellPath,
+    shellName: config.shell ?? 'bash',
     kind,
     args: config.args ?? [],
     cwd: resolve(config.cwd ?? process.cwd()),
+    givenCwd: config.cwd,
     env: buildTerminalEnv(config.secretEnv ? { ...config.env, ...config.secretEnv } : config.env),
     cols: config.cols ?? 80,
     rows: config.rows ?? 24,

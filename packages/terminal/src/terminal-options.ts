@@ -8,6 +8,7 @@ import type { ShellResume } from './pty-host';
 import type { PtyFactory, PtyProcess } from './pty-process';
 import {
   DEFAULT_SPAWN_TIMEOUT_MS,
+  type GivenConfig,
   type LaunchWrapper,
   type ResolvedSpawnOptions,
   resolveSpawnOptions,
@@ -21,6 +22,13 @@ export interface TerminalSpawnOptions extends TerminalConfig {
   id?: string;
   /** Time the shell gets to show its first prompt. Default {@link DEFAULT_SPAWN_TIMEOUT_MS}. */
   spawnTimeoutMs?: number;
+  /**
+   * How errors name `cwd` and `shell` when they are resolved forms of what the terminal's caller
+   * gave (the Orchestrator passes its spawn guard's real paths): as that caller gave them, so
+   * errors a remote caller sees do not name the server's directory a relative cwd was resolved
+   * against, where a symlink leads, or where the server found the shell. Default: `cwd`, `shell`.
+   */
+  asGiven?: GivenConfig;
   /** Starts the shell under a wrapper (resource limits, network namespace, sandbox). */
   launch?: LaunchWrapper;
   /** Starts the PTY the shell runs in (interactive modes). Default: a PTY of this process, its shell forked by the spawner (or node-pty). */
@@ -74,6 +82,7 @@ export function checkSpawnOptions(options: TerminalSpawnOptions): CheckedSpawn {
   const {
     id = flatUuid(),
     spawnTimeoutMs = DEFAULT_SPAWN_TIMEOUT_MS,
+    asGiven,
     launch,
     spawnPty,
     containment,
@@ -89,7 +98,7 @@ export function checkSpawnOptions(options: TerminalSpawnOptions): CheckedSpawn {
   }
   checkRedaction(parsed.data, redaction, redactionHoldMs);
   const opts: ResolvedSpawnOptions = {
-    ...resolveSpawnOptions(parsed.data),
+    ...resolveSpawnOptions(parsed.data, asGiven ?? { cwd: parsed.data.cwd, shell: parsed.data.shell }),
     launch,
     containment,
     redaction,

@@ -4,9 +4,9 @@
 // not the server's PATH when a shell is not found. The program name the caller asked for stays.
 // In scripted mode, a `shell -c` that cannot be run says why by its code, not by Node's words
 // (they name orchflow's launcher, in the server's install directory).
-import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isOrchflowError, type OrchflowError } from '@orchflow/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Containment } from '../src/containment/containment';
@@ -122,6 +122,41 @@ describe('a SpawnFailed names no host path', () => {
     }
   });
 
+  it('a shell without integration: named as asked for, not where it was found (relative to the cwd, in PATH)', async () => {
+    // `fish-like` stands for any shell orchflow has no integration for, in a project and in a
+    // PATH directory under a home.
+    const project = mkdtempSync(join(dir, 'shell-names-'));
+    mkdirSync(join(project, 'bin'));
+    writeFileSync(join(project, 'bin', 'fish-like'), '#!/bin/sh\n', { mode: 0o755 });
+    const before = process.cwd();
+    process.chdir(dir);
+    let errors: OrchflowError[];
+    try {
+      errors = [
+        await rejection(Terminal.spawn({ cwd: basename(project), shell: 'bin/fish-like' })),
+        await rejection(
+          Terminal.spawn({
+            cwd: project,
+            shell: 'fish-like',
+            env: { PATH: `${join(project, 'bin')}:/usr/bin:/bin` },
+          }),
+        ),
+      ];
+    } finally {
+      process.chdir(before);
+    }
+    const [relative, found] = errors;
+    expect(relative?.message).toBe(
+      "Shell 'bin/fish-like' has no shell integration; use bash, zsh or a POSIX sh, or mode 'scripted'",
+    );
+    expect(relative?.data).toEqual({ shell: 'bin/fish-like' });
+    expect(found?.message).toBe(
+      "Shell 'fish-like' has no shell integration; use bash, zsh or a POSIX sh, or mode 'scripted'",
+    );
+    expect(found?.data).toEqual({ shell: 'fish-like' });
+    for (const error of errors) expectNoHostPaths(error, project);
+  });
+
   it("the spawner killed while it starts the shell: says so and to retry, not the spawner's path", async (ctx) => {
     // A first terminal makes the process's spawner run and answer (else a spawner that dies is
     // taken as unusable and node-pty forks the shell instead).
@@ -138,7 +173,7 @@ describe('a SpawnFailed names no host path', () => {
     const error = await rejection(spawning);
     expect(error.codeName).toBe('SpawnFailed');
     expect(error.message).toMatch(
-      /^Could not start '\/\S*bash' in a PTY: orchflow's process spawner on the server ended before it started the shell \(killed by SIGKILL\); retry: the next terminal starts a new spawner$/,
+      /^Could not start 'bash' in a PTY: orchflow's process spawner on the server ended before it started the shell \(killed by SIGKILL\); retry: the next terminal starts a new spawner$/,
     );
     expectNoHostPaths(error, path);
     // The spawner's own report, with its path, stays with an in-process caller as the cause.
@@ -168,6 +203,16 @@ describe('a SpawnFailed names no host path', () => {
     );
     expect(error.data).toBeUndefined();
     expectNoHostPaths(error, gone, dir);
+  });
+
+  it('a cwd resolved by the caller (asGiven): named as the caller was given it, not by its resolved path', async () => {
+    const resolved = join(dir, 'resolved-away', 'out');
+    const error = await rejection(
+      Terminal.spawn({ shell: 'bash', cwd: resolved, asGiven: { cwd: 'build/out' } }),
+    );
+    expect(error.message).toBe("Working directory 'build/out' does not exist; create it or pass another cwd");
+    expect(error.data).toEqual({ cwd: 'build/out' });
+    expectNoHostPaths(error, resolved);
   });
 
   it('a relative cwd that does not exist: named as given, not resolved against the server directory', async () => {
@@ -206,11 +251,11 @@ describe("scripted mode: a 'shell -c' that cannot be run names no host path", ()
       expect(isOrchflowError(error)).toBe(true);
       expect(error.codeName).toBe('SpawnFailed');
       expect(error.message).toMatch(
-        /^Could not run '\/\S*bash -c': the terminal's working directory no longer exists \(ENOENT\); recreate it, or spawn a new terminal with another cwd$/,
+        /^Could not run 'bash -c': the terminal's working directory no longer exists \(ENOENT\); recreate it, or spawn a new terminal with another cwd$/,
       );
       expectNoInstallPath(error);
       // The cwd is the caller's own: it stays in data.
-      expect(error.data).toEqual({ shell: expect.stringMatching(/bash$/), cwd });
+      expect(error.data).toEqual({ shell: 'bash', cwd });
       // Node's error, naming the program spawned, stays with an in-process caller as the cause.
       expect((error.cause as NodeJS.ErrnoException | undefined)?.code).toBe('ENOENT');
       if (launcherPath) expect(String((error.cause as Error).message)).toContain(launcherPath);
@@ -237,6 +282,8 @@ describe("scripted mode: a 'shell -c' that cannot be run names no host path", ()
       shellPath: shell,
       shellKind: 'sh',
       cwd: dir,
+      // The cwd as the terminal's caller gave it: data names it so.
+      givenCwd: 'project',
       env: {},
       pipeline,
       containment: Containment.create({}, bare),
@@ -248,7 +295,7 @@ describe("scripted mode: a 'shell -c' that cannot be run names no host path", ()
       expect(error.message).toBe(
         `Could not run '${shell} -c': the shell may not be executed by the server's user (EACCES); the server's operator makes it executable, or spawn a new terminal with another shell`,
       );
-      expect(error.data).toEqual({ shell, cwd: dir });
+      expect(error.data).toEqual({ shell, cwd: 'project' });
       expect((error.cause as NodeJS.ErrnoException | undefined)?.code).toBe('EACCES');
     } finally {
       await runner.kill();
@@ -272,7 +319,7 @@ describe("scripted mode: a 'shell -c' that cannot be run names no host path", ()
       expect(isOrchflowError(error)).toBe(true);
       expect(error.codeName).toBe('SpawnFailed');
       expect(error.message).toMatch(
-        /^Could not run '\/\S*bash -c': too many open files in the server's process \(EMFILE\); end terminals that are no longer needed, or raise the server's open-file limit/,
+        /^Could not run 'bash -c': too many open files in the server's process \(EMFILE\); end terminals that are no longer needed, or raise the server's open-file limit/,
       );
       expectNoInstallPath(error);
       expect((error.cause as NodeJS.ErrnoException | undefined)?.code).toBe('EMFILE');

@@ -94,6 +94,7 @@ export class TmuxBackend implements MuxBackend {
     id,
     agentId,
     config = {},
+    asGiven,
     launch,
     redaction,
   }: CreateSessionOptions): Promise<MuxSession> {
@@ -122,6 +123,7 @@ export class TmuxBackend implements MuxBackend {
       terminal = await Terminal.spawn({
         ...config,
         id,
+        asGiven,
         launch,
         redaction,
         spawnPty,

@@ -9,7 +9,7 @@ import { containerRunArgs, removeContainer, requireContainerEngine } from './con
 import { scrubEnv } from './environment';
 import { isRoot, prlimitArgs } from './limits';
 import { netnsArgs } from './network';
-import { bwrapArgs } from './sandbox';
+import { bwrapArgs, sandboxPathNames } from './sandbox';
 import { resolveSandboxUser, sandboxDropArgs, stagedSources } from './sandbox-user';
 import { requireTool } from './tools';
 import type { IsolationSpec, LaunchCommand, LaunchTarget, LaunchWrapper } from './types';
@@ -69,6 +69,7 @@ function sandboxLevel(
   const setpriv = requireTool('setpriv', purpose);
   // As root, the sandbox runs as an unprivileged user (never uid 0): see sandbox-drop.ts.
   const user = isRoot() ? resolveSandboxUser(spec.sandboxUser) : undefined;
+  const named = sandboxPathNames({ ...spec, workspace: target.cwd }, target.givenCwd);
   const sandbox = bwrapArgs(
     { ...spec, workspace: target.cwd },
     {
@@ -76,9 +77,10 @@ function sandboxLevel(
       newSession: !pty,
       user,
       sources: user && stagedSources(target.cwd, target.privateDirs),
+      givenWorkspace: target.givenCwd,
     },
   );
-  const drop = user ? sandboxDropArgs(user, target.cwd, target.privateDirs, purpose) : [];
+  const drop = user ? sandboxDropArgs(user, target.cwd, target.privateDirs, purpose, named) : [];
   const { argv, caps } = limitedPrefix(spec, purpose);
   const full = [
     ...argv,

@@ -4,7 +4,7 @@
 // directory, the host must support idmapped mounts there (probed once per file system, see
 // sandbox-drop.ts).
 // Every failure is a SpawnFailed saying what to change: a sandbox never falls back to uid 0.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
 import { dropArgs, dropUnsupported, type IdMappedDir, probeDrop, stagedPath } from './sandbox-drop';
@@ -106,12 +106,21 @@ export function blockingAncestor(
   return undefined;
 }
 
-/** The SpawnFailed for a directory `user` must reach inside the sandbox but `blocked` keeps it from. */
-export function unreachableError(user: SandboxUser, dir: string, blocked: string): OrchflowError {
+/**
+ * The SpawnFailed for a directory `user` must reach inside the sandbox but `blocked` keeps it
+ * from; `named` says how the message names a path (the caller's workspace as given, `~` for the home).
+ */
+export function unreachableError(
+  user: SandboxUser,
+  dir: string,
+  blocked: string,
+  named: (path: string) => string = (path) => path,
+): OrchflowError {
   const mode = (statSync(blocked).mode & 0o7777).toString(8).padStart(4, '0');
+  const [where, by] = [named(dir), named(blocked)];
   return spawnFailed(
-    `${who(user)} cannot reach '${dir}': '${blocked}' (mode ${mode}) does not let it through. Put the workspace below directories every user may enter (e.g. 'chmod o+x ${blocked}', or a workspace under /home, /tmp or another directory the sandbox replaces), ${HINT}`,
-    { path: dir, blockedBy: blocked, uid: user.uid },
+    `${who(user)} cannot reach '${where}': '${by}' (mode ${mode}) does not let it through. Put the workspace below directories every user may enter (e.g. 'chmod o+x ${by}', or a workspace under /home, /tmp or another directory the sandbox replaces), ${HINT}`,
+    { path: where, blockedBy: by, uid: user.uid },
   );
 }
 
@@ -139,6 +148,7 @@ export function sandboxDropArgs(
   workspace: string,
   privateDirs: readonly string[],
   purpose: string,
+  named: (path: string) => string = (path) => path,
 ): string[] {
   const perl = requireTool('perl', `${purpose} as root (it drops the sandbox to uid ${user.uid})`);
   const unsupported = dropUnsupported();
@@ -148,16 +158,39 @@ export function sandboxDropArgs(
     );
   }
   const maps: IdMappedDir[] = [...stagedSources(workspace, privateDirs).keys()].map((dir) => {
-    const st = statSync(dir);
+    const st = statOrFail(dir, dir === resolve(workspace), named);
     return { dir, uid: st.uid, gid: st.gid, idmap: st.uid !== user.uid };
   });
-  const why = probeDrop(perl, user, maps);
-  if (why) {
-    const mapped = maps.filter((m) => m.idmap).map((m) => `'${m.dir}'`);
+  const probed = probeDrop(perl, user, maps);
+  if (probed) {
+    // The drop's own words name the directories it maps by their host paths.
+    const why = maps.reduce((text, m) => text.split(m.dir).join(named(m.dir)), probed);
+    const mapped = maps.filter((m) => m.idmap).map((m) => `'${named(m.dir)}'`);
     throw spawnFailed(
       `${who(user)} needs ${mapped.join(' and ') || 'its directories'} mapped to it through an idmapped mount, and that failed here: ${why}. Use a file system and kernel with idmapped mounts (Linux >= 5.12; ext4, xfs, btrfs; tmpfs from Linux 6.3) for the workspace and TMPDIR, make the workspace owned by uid ${user.uid} ('chown -R ${user.uid}:${user.gid} <workspace>'), ${HINT}`,
-      { uid: user.uid, dirs: maps.map((m) => m.dir), reason: why },
+      { uid: user.uid, dirs: maps.map((m) => named(m.dir)), reason: why },
     );
   }
   return dropArgs(perl, user, maps);
+}
+
+/**
+ * `dir`'s stat, or a SpawnFailed saying what failed (the workspace removed since the spawn, in
+ * scripted mode where each command starts a sandbox) without Node's words, which name the path
+ * resolved (`named` says how the workspace is named; a private dir is not: it is the server's).
+ */
+function statOrFail(dir: string, isWorkspace: boolean, named: (path: string) => string): Stats {
+  try {
+    return statSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an unexpected error';
+    throw new OrchflowError(
+      ErrorCode.SpawnFailed,
+      isWorkspace
+        ? `The terminal's working directory '${named(dir)}' ${code === 'ENOENT' ? 'no longer exists' : 'cannot be bound into the sandbox'} (${code}); recreate it, or spawn a new terminal with another cwd`
+        : `The terminal's shell-integration directory cannot be used for the sandbox (${code}); spawn a new terminal`,
+      isWorkspace ? { cwd: named(dir) } : undefined,
+      { cause: error },
+    );
+  }
 }

@@ -7,8 +7,10 @@
 // root orchestrator bwrap runs as an unprivileged sandbox user in a user namespace. See
 // docs/security.md for why an interactive PTY shell does not get `--new-session`.
 import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { tildeHomeIn } from '../command/home-bound';
 import { kernelFsArgs, kernelFsReadOnlyArgs, sizedTmpfs, tmpfsSizes } from './sandbox-kernel';
 import { blockingAncestor, type SandboxUser, unreachableError } from './sandbox-user';
 import type { IsolationSpec } from './types';
@@ -37,6 +39,11 @@ export interface SandboxOptions {
   user?: SandboxUser;
   /** Host paths to bind the workspace and private dirs from, by their path (the drop's staged clones). */
   sources?: ReadonlyMap<string, string>;
+  /**
+   * The workspace as the terminal's caller gave it (relative, or through a symlink), how errors
+   * name it; default: its path with `~` for the home directory.
+   */
+  givenWorkspace?: string;
 }
 
 function within(path: string, dir: string): boolean {
@@ -67,9 +74,25 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/**
+ * How a sandbox's errors name a host path: a SpawnFailed reaches remote callers, so the workspace
+ * is named as the caller gave it (`givenWorkspace`, when known) and any other path (a forbidden
+ * one, as configured) with `~` for the server's home directory.
+ */
+export function sandboxPathNames(
+  spec: IsolationSpec,
+  givenWorkspace: string | undefined,
+): (path: string) => string {
+  const workspace = resolve(spec.workspace);
+  const home = spec.home ?? homedir();
+  return (path) =>
+    path === workspace && givenWorkspace !== undefined ? givenWorkspace : tildeHomeIn(path, home);
+}
+
 /** `bwrap` arguments (without the program to run) for `spec`. Throws SpawnFailed for a workspace inside a forbidden path. */
 export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[] {
   const workspace = resolve(spec.workspace);
+  const named = sandboxPathNames(spec, options.givenWorkspace);
   const size = tmpfsSizes(spec.limits);
   const args = ['--ro-bind', '/', '/', ...kernelFsArgs(size.small)];
   const hidden = hiddenDirs(spec, workspace);
@@ -84,8 +107,8 @@ export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[
     if (within(workspace, path)) {
       throw new OrchflowError(
         ErrorCode.SpawnFailed,
-        `The sandbox workspace '${workspace}' lies inside the forbidden path '${path}'; pick a cwd outside it or remove it from forbiddenPaths`,
-        { workspace, forbiddenPath: path },
+        `The sandbox workspace '${named(workspace)}' lies inside the forbidden path '${named(path)}'; pick a cwd outside it or remove it from forbiddenPaths`,
+        { workspace: named(workspace), forbiddenPath: named(path) },
       );
     }
     if (!existsSync(path)) continue;
@@ -100,7 +123,7 @@ export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[
     const inHidden = (dir: string) => hidden.some((h) => within(dir, h));
     for (const dir of [workspace, ...options.privateDirs]) {
       const blocked = blockingAncestor(dir, options.user, inHidden);
-      if (blocked) throw unreachableError(options.user, resolve(dir), blocked);
+      if (blocked) throw unreachableError(options.user, resolve(dir), blocked, named);
     }
   }
   args.push(...kernelFsReadOnlyArgs());

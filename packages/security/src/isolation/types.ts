@@ -36,6 +36,8 @@ export interface LaunchTarget {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /** `cwd` as the terminal's caller gave it, how errors name it; undefined when none was given. */
+  givenCwd?: string;
   /** Private directories the shell must read (shell integration). */
   privateDirs: readonly string[];
 }

@@ -24,9 +24,16 @@ import { Watchdog } from './watchdog';
 /** Where and how commands run in scripted mode. */
 export interface PipeRunnerOptions {
   shellPath: string;
+  /** How errors name the shell: as the terminal's caller gave it. Default `shellPath`. */
+  shellName?: string;
   /** Which shell `shellPath` is: it decides the flags that keep the user's startup files out. */
   shellKind: ShellKind;
   cwd: string;
+  /**
+   * The cwd as the terminal's caller gave it, how errors name it (`cwd` is resolved, against the
+   * server's own directory for a relative one); undefined: errors do not name it.
+   */
+  givenCwd?: string;
   env: Record<string, string>;
   pipeline: OutputPipeline;
   /** Wraps every `shell -c` (isolation); each command gets its own wrapper. */
@@ -176,7 +183,16 @@ export class PipeRunner {
   /** Runs `command`; the caller guarantees no other command is in flight. */
   execute(command: string, options: ExecOptions): Promise<ExecResult> {
     if (options.signal?.aborted) return Promise.reject(execCancelled(undefined));
-    const { shellPath, shellKind, cwd, env, pipeline, launch } = this.options;
+    const {
+      shellPath,
+      shellName = shellPath,
+      shellKind,
+      cwd,
+      givenCwd,
+      env,
+      pipeline,
+      launch,
+    } = this.options;
     return new Promise<ExecResult>((resolve, reject) => {
       const startedAt = performance.now();
       const outputOffset = pipeline.endOffset;
@@ -185,7 +201,7 @@ export class PipeRunner {
       // The command's own variables (a TRACEPARENT) go to its process only.
       const own = options.env ? { ...env, ...options.env } : env;
       const direct: LaunchCommand = { file: shellPath, args: shellCommandArgs(shellKind, command), env: own };
-      const run = launch ? launch.wrap({ ...direct, cwd, privateDirs: [] }) : direct;
+      const run = launch ? launch.wrap({ ...direct, cwd, givenCwd, privateDirs: [] }) : direct;
       let launched: LaunchArgv;
       try {
         launched = this.options.containment.wrap(run);
@@ -273,8 +289,8 @@ export class PipeRunner {
         reject(
           new OrchflowError(
             ErrorCode.SpawnFailed,
-            `Could not run '${shellPath} -c': ${shellRunFailure(error, cwd, launched.file !== shellPath)}`,
-            { shell: shellPath, cwd },
+            `Could not run '${shellName} -c': ${shellRunFailure(error, cwd, launched.file !== shellPath)}`,
+            givenCwd === undefined ? { shell: shellName } : { shell: shellName, cwd: givenCwd },
             // Node's own words name the program spawned: for an in-process caller only.
             { cause: error },
           ),
@@ -330,8 +346,10 @@ export function startPipeHost(opts: ResolvedSpawnOptions): {
   });
   const runner = new PipeRunner({
     shellPath: opts.shellPath,
+    shellName: opts.shellName,
     shellKind: opts.kind,
     cwd: opts.cwd,
+    givenCwd: opts.givenCwd,
     env: opts.env,
     pipeline,
     launch: opts.launch,
