@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SessionApi, SessionError, websocketUrl } from '../src/app/lib/session-api';
+import {
+  PAGE_KEY_STORAGE_ITEM,
+  pageKeyProtocol,
+  pageKeyStore,
+  SessionApi,
+  SessionError,
+  websocketUrl,
+} from '../src/app/lib/session-api';
 
 /** A stand-in for the server's /ui endpoints on a real socket, recording what the page sent. */
 async function fakeUi(
@@ -103,10 +110,74 @@ describe('SessionApi', () => {
     expect(error).toMatchObject({ status: 403, message: 'Logging out failed: 403 Origin not allowed' });
   });
 
+  it('keeps the page key the login answers and sends it beside the cookie until logout', async () => {
+    const seen: (string | undefined)[] = [];
+    const ui = await fakeUi((req, _body, res) => {
+      seen.push(`${req.url} ${req.headers['orchflow-page-key'] ?? '-'}`);
+      if (req.url === '/ui/login') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ pageKey: 'k3y' }));
+      } else if (req.url === '/ui/session') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ principal: { kind: 'admin' } }));
+      } else {
+        res.writeHead(204);
+        res.end();
+      }
+    });
+    server = ui.server;
+    const api = new SessionApi(ui.base, fetch);
+    await api.session();
+    await api.login({ token: 'good' });
+    expect(api.pageKeys.get()).toBe('k3y');
+    await api.session();
+    await api.logout();
+    expect(api.pageKeys.get()).toBeUndefined();
+    await api.session();
+    expect(seen).toEqual([
+      '/ui/session -',
+      '/ui/login -',
+      '/ui/session k3y',
+      '/ui/logout k3y',
+      '/ui/session -',
+    ]);
+  });
+
   it('reports an unreachable server as status 0', async () => {
     const ui = await fakeUi(() => undefined);
     await new Promise((resolve) => ui.server.close(resolve));
     await expect(new SessionApi(ui.base, fetch).session()).rejects.toMatchObject({ status: 0 });
+  });
+});
+
+describe('pageKeyStore', () => {
+  it("keeps the key in the origin's storage, and in memory where storage refuses", () => {
+    const items = new Map<string, string>();
+    const storage = {
+      getItem: (name: string) => items.get(name) ?? null,
+      setItem: (name: string, value: string) => void items.set(name, value),
+      removeItem: (name: string) => void items.delete(name),
+    };
+    const store = pageKeyStore(storage);
+    store.set('abc');
+    expect(items.get(PAGE_KEY_STORAGE_ITEM)).toBe('abc');
+    // Another tab's store over the same storage sees it.
+    expect(pageKeyStore(storage).get()).toBe('abc');
+    store.set(undefined);
+    expect(items.has(PAGE_KEY_STORAGE_ITEM)).toBe(false);
+    const refusing = {
+      getItem: () => {
+        throw new Error('SecurityError');
+      },
+      setItem: () => {
+        throw new Error('SecurityError');
+      },
+      removeItem: () => undefined,
+    };
+    const fallback = pageKeyStore(refusing);
+    fallback.set('mem');
+    expect(fallback.get()).toBe('mem');
+    expect(pageKeyProtocol('mem')).toBe('orchflow.page-key.mem');
   });
 });
 

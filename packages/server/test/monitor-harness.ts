@@ -1,7 +1,7 @@
 // Shared setup of the web monitor tests: a built-looking monitor in a temp dir (index.html, a
 // hashed asset, a secret file beside the dir and a symlink pointing at it), an HttpServer serving
 // it under /ui with the test tokens plus a viewer token, and helpers that speak to it as the page
-// would (same Origin, JSON bodies, the session cookie).
+// would (same Origin, JSON bodies, the session cookie and beside it the session's page key).
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,8 @@ import WebSocket from 'ws';
 import { TokenAuthenticator } from '../src/auth';
 import { HttpServer } from '../src/http/http-server';
 import type { HttpServerOptions, HttpUiOptions } from '../src/http/http-server-options';
+import { PAGE_KEY_HEADER, PAGE_KEY_PROTOCOL_PREFIX } from '../src/ui/ui-request';
+import { WS_JSON_PROTOCOL } from '../src/ws/binary-output';
 import { TOKENS, testOrchestrator } from './transport-harness';
 
 /** A viewer's token (read-only principal). */
@@ -78,7 +80,32 @@ export interface Answer {
   body: Record<string, unknown> | undefined;
 }
 
-/** A request as the monitor page sends it: its own Origin, JSON bodies; `headers` override. */
+/**
+ * The page key of each session cookie `login` returned: the page keeps it in its origin's storage
+ * and sends it beside the cookie, so the helpers here do too (a `Cookie` header they are given
+ * brings its page key along unless the test sets the key header itself).
+ */
+const pageKeys = new Map<string, string>();
+
+/** The page key `login` got with `cookie` (the first known one of a header holding several). */
+export function pageKeyFor(cookie: string): string | undefined {
+  for (const pair of cookie.split(';')) {
+    const key = pageKeys.get(pair.trim());
+    if (key !== undefined) return key;
+  }
+  return undefined;
+}
+
+/** The subprotocols the page offers on `/ui/ws` for `cookie`: the JSON one and its page key. */
+export function pageProtocols(cookie: string): string[] {
+  const key = pageKeyFor(cookie);
+  return key === undefined ? [] : [WS_JSON_PROTOCOL, `${PAGE_KEY_PROTOCOL_PREFIX}${key}`];
+}
+
+/**
+ * A request as the monitor page sends it: its own Origin, JSON bodies, the page key of a `Cookie`
+ * given; `headers` override.
+ */
 export async function page(
   url: string,
   method: string,
@@ -86,11 +113,13 @@ export async function page(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Answer> {
+  const key = headers.Cookie === undefined ? undefined : pageKeyFor(headers.Cookie);
   const response = await fetch(`${url}${path}`, {
     method,
     headers: {
       Origin: url,
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(key === undefined ? {} : { [PAGE_KEY_HEADER]: key }),
       ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -101,12 +130,18 @@ export async function page(
   return { status: response.status, headers: response.headers, body: json };
 }
 
-/** Logs in with `{ token }` or `{ code }`; returns the `Cookie` header value for later requests. */
+/**
+ * Logs in with `{ token }` or `{ code }`; returns the `Cookie` header value for later requests
+ * (its page key is remembered for the helpers above).
+ */
 export async function login(url: string, credentials: { token: string } | { code: string }): Promise<string> {
   const answer = await page(url, 'POST', '/ui/login', credentials);
-  if (answer.status !== 204) throw new Error(`login failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-  const cookie = answer.headers.get('set-cookie') ?? '';
-  return cookie.split(';')[0] ?? '';
+  if (answer.status !== 200) throw new Error(`login failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  const cookie = (answer.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const key = answer.body?.pageKey;
+  if (typeof key !== 'string') throw new Error(`login answered no pageKey: ${JSON.stringify(answer.body)}`);
+  pageKeys.set(cookie, key);
+  return cookie;
 }
 
 /** The `error.code` of a JSON error body. */
@@ -119,10 +154,17 @@ export function monitorSocketUrl(url: string): string {
   return `${url.replace(/^http/, 'ws')}/ui/ws`;
 }
 
-/** The HTTP status an upgrade to `/ui/ws` with `headers` gets (101 when it became a WebSocket). */
-export function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+/**
+ * The HTTP status an upgrade to `/ui/ws` with `headers` gets (101 when it became a WebSocket); a
+ * `Cookie` brings its page key along as the page's subprotocol unless `protocols` are given.
+ */
+export function upgradeStatus(
+  url: string,
+  headers: Record<string, string>,
+  protocols: string[] = headers.Cookie === undefined ? [] : pageProtocols(headers.Cookie),
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(monitorSocketUrl(url), { headers });
+    const socket = new WebSocket(monitorSocketUrl(url), protocols, { headers });
     socket.once('unexpected-response', (_request, response) => {
       resolve(response.statusCode ?? 0);
       response.resume();
@@ -136,11 +178,17 @@ export function upgradeStatus(url: string, headers: Record<string, string>): Pro
   });
 }
 
-/** An OrchflowClient over `/ui/ws` as the page opens it: the session cookie and the page's Origin, no token. */
+/**
+ * An OrchflowClient over `/ui/ws` as the page opens it: the session cookie, its page key as a
+ * subprotocol and the page's Origin, no token.
+ */
 export async function pageClient(url: string, cookie: string): Promise<OrchflowClient> {
+  const socket = createNodeWebSocket({ headers: { Cookie: cookie, Origin: url } });
+  const key = pageKeyFor(cookie);
+  const withKey = key === undefined ? [] : [`${PAGE_KEY_PROTOCOL_PREFIX}${key}`];
   const client = await OrchflowClient.websocket(monitorSocketUrl(url), {
     reconnect: false,
-    createSocket: createNodeWebSocket({ headers: { Cookie: cookie, Origin: url } }),
+    createSocket: (target, protocols) => socket(target, [...(protocols ?? [WS_JSON_PROTOCOL]), ...withKey]),
   });
   onTestFinished(() => client.close());
   return client;

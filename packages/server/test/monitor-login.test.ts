@@ -14,13 +14,19 @@ describe('monitor login', () => {
   it('exchanges a token for a session cookie that names its principal', async () => {
     const { url } = await startMonitor();
     const answer = await page(url, 'POST', '/ui/login', { token: TOKENS.admin });
-    expect(answer.status).toBe(204);
+    expect(answer.status).toBe(200);
+    // The page key comes in the body (never in a cookie): 256 random bits, base64url.
+    const pageKey = answer.body?.pageKey as string;
+    expect(pageKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const setCookie = answer.headers.get('set-cookie') ?? '';
     // 256 random bits, base64url; HttpOnly and SameSite=Strict on /ui; not Secure over plain HTTP.
     expect(setCookie).toMatch(/^orchflow_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/ui$/);
     expect(answer.headers.get('cache-control')).toBe('no-store');
     const cookie = setCookie.split(';')[0] ?? '';
-    const session = await page(url, 'GET', '/ui/session', undefined, { Cookie: cookie });
+    const session = await page(url, 'GET', '/ui/session', undefined, {
+      Cookie: cookie,
+      'orchflow-page-key': pageKey,
+    });
     expect(session).toMatchObject({ status: 200, body: { principal: { kind: 'admin', name: 'ops' } } });
     // Two logins are two sessions.
     expect(await login(url, { token: TOKENS.admin })).not.toBe(cookie);
@@ -111,7 +117,7 @@ describe('monitor login', () => {
       },
       body: JSON.stringify({ token: TOKENS.admin }),
     });
-    expect(own.status).toBe(204);
+    expect(own.status).toBe(200);
   });
 
   it('accepts an origin the server lists (allowedOrigins) besides its own', async () => {
@@ -123,7 +129,7 @@ describe('monitor login', () => {
       { token: TOKENS.admin },
       { Origin: 'https://ops.example' },
     );
-    expect(answer.status).toBe(204);
+    expect(answer.status).toBe(200);
   });
 
   it('logs out: the session ends and the cookie is cleared', async () => {

@@ -10,15 +10,20 @@ import {
   monitorSocketUrl,
   page,
   pageClient,
+  pageProtocols,
   startMonitor,
   upgradeStatus,
   VIEWER_TOKEN,
 } from './monitor-harness';
 import { TOKENS } from './transport-harness';
 
-/** A raw socket on /ui/ws with `headers`; resolves once open, with its first message and close. */
+/**
+ * A raw socket on /ui/ws with `headers` (a `Cookie` brings its page key as the page's subprotocol);
+ * resolves once open, with its first message and close.
+ */
 async function openRaw(url: string, headers: Record<string, string>) {
-  const socket = new WebSocket(monitorSocketUrl(url), { headers });
+  const protocols = headers.Cookie === undefined ? [] : pageProtocols(headers.Cookie);
+  const socket = new WebSocket(monitorSocketUrl(url), protocols, { headers });
   const messages: Record<string, unknown>[] = [];
   const waiters: ((m: Record<string, unknown>) => void)[] = [];
   socket.on('message', (data) => {

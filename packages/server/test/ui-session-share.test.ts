@@ -9,12 +9,22 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TokenAuthenticator } from '../src/auth';
 import { UiSessions } from '../src/ui/ui-sessions';
-import { codeOf, login, monitorSocketUrl, page, startMonitor, VIEWER_TOKEN } from './monitor-harness';
+import {
+  codeOf,
+  login,
+  monitorSocketUrl,
+  page,
+  pageProtocols,
+  startMonitor,
+  VIEWER_TOKEN,
+} from './monitor-harness';
 import { TOKENS } from './transport-harness';
 
 /** The page's WebSocket for `cookie`, open; `closed` resolves with its close code and reason. */
 async function openPage(url: string, cookie: string) {
-  const socket = new WebSocket(monitorSocketUrl(url), { headers: { Origin: url, Cookie: cookie } });
+  const socket = new WebSocket(monitorSocketUrl(url), pageProtocols(cookie), {
+    headers: { Origin: url, Cookie: cookie },
+  });
   let isClosed = false;
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.once('close', (code, reason) => {
@@ -117,15 +127,15 @@ describe('UiSessions maxSessionsPerPrincipal', () => {
   it('counts principals by identity and ends only their own sessions', () => {
     const sessions = new UiSessions({ maxSessions: 10, maxSessionsPerPrincipal: 2, idleMs: 60_000 });
     const first = sessions.create(alice);
-    const aborted = sessions.get(first)?.signal;
+    const aborted = sessions.get(first.id, first.pageKey)?.signal;
     const second = sessions.create(alice);
     const other = sessions.create(aliceAgain);
     const third = sessions.create(alice);
     expect(aborted?.aborted).toBe(true);
-    expect(sessions.get(first)).toBeUndefined();
-    expect(sessions.get(second)?.principal).toBe(alice);
-    expect(sessions.get(third)?.principal).toBe(alice);
-    expect(sessions.get(other)?.principal).toBe(aliceAgain);
+    expect(sessions.get(first.id, first.pageKey)).toBeUndefined();
+    expect(sessions.get(second.id, second.pageKey)?.principal).toBe(alice);
+    expect(sessions.get(third.id, third.pageKey)?.principal).toBe(alice);
+    expect(sessions.get(other.id, other.pageKey)?.principal).toBe(aliceAgain);
     expect(sessions.size).toBe(3);
   });
 
@@ -139,7 +149,7 @@ describe('UiSessions maxSessionsPerPrincipal', () => {
 
   it('defaults to maxSessions', () => {
     const sessions = new UiSessions({ maxSessions: 3, idleMs: 60_000 });
-    const ids = [sessions.create(alice), sessions.create(alice), sessions.create(alice)];
-    expect(ids.every((id) => sessions.get(id) !== undefined)).toBe(true);
+    const made = [sessions.create(alice), sessions.create(alice), sessions.create(alice)];
+    expect(made.every(({ id, pageKey }) => sessions.get(id, pageKey) !== undefined)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 // The page's security: a read-only viewer sees the grid and no controls, and the server refuses
 // the control calls whatever the page shows; requests from another site's pages are refused.
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ErrorCode, PROTOCOL_VERSION } from '@orchflow/protocol';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { login, newContext, TOKENS, tile, useMonitor, waitForText } from './harn
 
 const m = useMonitor();
 
-/** Sends one JSON-RPC request over the page's own cookie-authenticated WebSocket, from inside the page. */
+/** Sends one JSON-RPC request over the page's own session's WebSocket, from inside the page. */
 function callFromPage(
   p: Page,
   method: string,
@@ -18,7 +19,9 @@ function callFromPage(
     async ([rpcMethod, rpcParams, version]) => {
       const url = new URL('ws', location.href);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-      const socket = new WebSocket(url);
+      // As the page connects: the session cookie plus the page key the login left in localStorage.
+      const key = localStorage.getItem('orchflow-monitor-page-key');
+      const socket = new WebSocket(url, ['orchflow.v1', `orchflow.page-key.${key}`]);
       const replies = new Map<number, (reply: unknown) => void>();
       socket.onmessage = (event) => {
         const message = JSON.parse(String(event.data)) as { id?: number };
@@ -40,6 +43,31 @@ function callFromPage(
     },
     [method, params, PROTOCOL_VERSION] as const,
   );
+}
+
+/** The status a WebSocket upgrade of `/ui/ws` with `headers` gets (101: it became a WebSocket). */
+function upgradeStatus(base: string, headers: Record<string, string>): Promise<number> {
+  return new Promise<number>((resolveStatus, reject) => {
+    const req = request(`${base}/ui/ws`, {
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': Buffer.from('0123456789abcdef').toString('base64'),
+        ...headers,
+      },
+    });
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      resolveStatus(101);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolveStatus(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 describe('a read-only viewer', () => {
@@ -121,28 +149,12 @@ describe('another site', () => {
     const cookies = await m.context.cookies(`${m.served.url}/ui/`);
     const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
     expect(cookie).toContain('orchflow_session=');
+    const key = await m.page.evaluate(() => localStorage.getItem('orchflow-monitor-page-key'));
     const upgrade = (origin: string) =>
-      new Promise<number>((resolveStatus, reject) => {
-        const req = request(`${m.served.url}/ui/ws`, {
-          headers: {
-            Connection: 'Upgrade',
-            Upgrade: 'websocket',
-            'Sec-WebSocket-Version': '13',
-            'Sec-WebSocket-Key': Buffer.from('0123456789abcdef').toString('base64'),
-            Origin: origin,
-            Cookie: cookie,
-          },
-        });
-        req.on('upgrade', (_res, socket) => {
-          socket.destroy();
-          resolveStatus(101);
-        });
-        req.on('response', (res) => {
-          res.resume();
-          resolveStatus(res.statusCode ?? 0);
-        });
-        req.on('error', reject);
-        req.end();
+      upgradeStatus(m.served.url, {
+        'Sec-WebSocket-Protocol': `orchflow.v1, orchflow.page-key.${key}`,
+        Origin: origin,
+        Cookie: cookie,
       });
     expect(await upgrade('http://evil.example')).toBe(403);
     // The same cookie from the page's own origin is let in: the refusal above is the Origin's.
@@ -157,6 +169,59 @@ describe('another site', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     const html = await response.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+});
+
+describe('a server on another port of this host', () => {
+  it('is sent the session cookie, but the cookie alone opens neither the session nor the WebSocket', async () => {
+    await login(m.page, m.served, TOKENS.admin);
+    // A dev server an agent started on loopback, which the person opens (or follows a link to):
+    // cookies ignore ports, so the browser sends it the monitor's cookie for any /ui/… path.
+    const received: string[] = [];
+    const devServer = createServer((req, res) => {
+      if (req.headers.cookie) received.push(req.headers.cookie);
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(req.url === '/' ? '<h1>dev server</h1><img src="/ui/pixel.png">' : '');
+    });
+    await new Promise<void>((listening) => devServer.listen(0, '127.0.0.1', listening));
+    try {
+      const devUrl = `http://127.0.0.1:${(devServer.address() as AddressInfo).port}/`;
+      const tab = await m.context.newPage();
+      await tab.goto(devUrl);
+      await expect.poll(() => received.join('; '), { timeout: 10_000 }).toContain('orchflow_session=');
+      const stolen =
+        received
+          .join('; ')
+          .split(';')
+          .map((pair) => pair.trim())
+          .find((pair) => pair.startsWith('orchflow_session=')) ?? '';
+      // The page key is in the monitor origin's storage, which a page on another port cannot read.
+      expect(await tab.evaluate(() => localStorage.getItem('orchflow-monitor-page-key'))).toBeNull();
+      // Replayed with the monitor's Origin, as any program can send it: refused.
+      const session = await fetch(`${m.served.url}/ui/session`, {
+        headers: { Origin: m.served.url, Cookie: stolen },
+      });
+      expect(session.status).toBe(401);
+      expect(await upgradeStatus(m.served.url, { Origin: m.served.url, Cookie: stolen })).toBe(401);
+      expect(
+        await upgradeStatus(m.served.url, {
+          Origin: m.served.url,
+          Cookie: stolen,
+          'Sec-WebSocket-Protocol': 'orchflow.v1',
+        }),
+      ).toBe(401);
+      // The person's own page still has its session (cookie and key).
+      const own = await m.page.evaluate(async () => {
+        const key = localStorage.getItem('orchflow-monitor-page-key') ?? '';
+        return (await fetch('session', { headers: { 'orchflow-page-key': key } })).status;
+      });
+      expect(own).toBe(200);
+      const reply = await callFromPage(m.page, 'orchestrator.resumeAll', {});
+      expect(reply.error, JSON.stringify(reply)).toBeUndefined();
+    } finally {
+      devServer.closeAllConnections();
+      await new Promise((closed) => devServer.close(closed));
+    }
   });
 });
 

@@ -4,7 +4,9 @@
 // WebSocket upgrades must come from the monitor's own origin (ui-request.ts), POSTs must be JSON.
 // The WebSocket is handed to a `WebSocketServer` that does not listen itself, so connections from
 // the page get the same limits, heartbeats, flow control and terminal leases as any WebSocket
-// client; its principal is the session's, and logging out closes it.
+// client; its principal is the session's, and logging out closes it. A session is opened by its
+// cookie together with its page key (ui-sessions.ts): the key comes back from the login and the page
+// sends it as a header, or as a subprotocol on the WebSocket.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, OrchflowError, type Principal, PrincipalSchema } from '@orchflow/protocol';
@@ -21,8 +23,11 @@ import {
   checkUiOrigin,
   clearedSessionCookie,
   overTls,
+  PAGE_KEY_HEADER,
+  pageKeyOf,
   sessionCookie,
   sessionCookies,
+  takeSocketPageKey,
   UI_PATH,
   type UiOriginPolicy,
 } from './ui-request';
@@ -197,7 +202,7 @@ export class MonitorUi {
       refusal(403, refused);
       return;
     }
-    const found = this.currentSession(request);
+    const found = this.currentSession(request, takeSocketPageKey(request));
     if (!found || 'refused' in found) {
       refusal(401, found?.refused ?? notLoggedIn());
       return;
@@ -229,21 +234,21 @@ export class MonitorUi {
       sendError(response, error, 429, { 'Retry-After': String(seconds) });
       return;
     }
-    const id = this.sessions.create(who.principal, who.shown);
-    response
-      .writeHead(204, { 'Set-Cookie': sessionCookie(id, overTls(request)), 'Cache-Control': 'no-store' })
-      .end();
+    const { id, pageKey } = this.sessions.create(who.principal, who.shown);
+    // The page key goes in the body, never in a cookie: the page keeps it in its origin's storage.
+    sendJson(response, 200, { pageKey }, { 'Set-Cookie': sessionCookie(id, overTls(request)) });
   }
 
   private async logout(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    for (const id of sessionCookies(request)) this.sessions.revoke(id);
+    // Only the page that holds the key ends the session; the cookie is cleared either way.
+    for (const id of sessionCookies(request)) this.sessions.revoke(id, pageKeyOf(request));
     response
       .writeHead(204, { 'Set-Cookie': clearedSessionCookie(overTls(request)), 'Cache-Control': 'no-store' })
       .end();
   }
 
   private async session(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const found = this.currentSession(request);
+    const found = this.currentSession(request, pageKeyOf(request));
     if (!found || 'refused' in found) {
       sendError(response, found?.refused ?? notLoggedIn());
       return;
@@ -254,19 +259,23 @@ export class MonitorUi {
   /**
    * The session the request's cookie names. Two cookies naming two live sessions are refused:
    * this server sets one cookie, so the other was set by another page of this host (cookies do not
-   * tell ports apart), and taking either could put the person in someone else's session.
+   * tell ports apart), and taking either could put the person in someone else's session. The
+   * one live session opens only with its page key (`pageKey`): without it the request is refused
+   * like one without a session, and the session is not marked used.
    */
   private currentSession(
     request: IncomingMessage,
+    pageKey: string | undefined,
   ): { id: string; session: UiSession } | { refused: OrchflowError } | undefined {
-    let found: { id: string; session: UiSession } | undefined;
+    let live: string | undefined;
     for (const id of sessionCookies(request)) {
-      const session = this.sessions.get(id);
-      if (!session || found?.id === id) continue;
-      if (found) return { refused: twoSessions() };
-      found = { id, session };
+      if (!this.sessions.has(id) || live === id) continue;
+      if (live !== undefined) return { refused: twoSessions() };
+      live = id;
     }
-    return found;
+    if (live === undefined) return undefined;
+    const session = this.sessions.get(live, pageKey);
+    return session ? { id: live, session } : { refused: noPageKey() };
   }
 }
 
@@ -283,6 +292,14 @@ function twoSessions(): OrchflowError {
     ErrorCode.Unauthorized,
     'The request carries two monitor session cookies: another page on this host (another port) set one, ' +
       "and neither is accepted. Clear this site's cookies in the browser, then log in again",
+  );
+}
+
+function noPageKey(): OrchflowError {
+  return new OrchflowError(
+    ErrorCode.Unauthorized,
+    `The session cookie came without the page key its login returned (the ${PAGE_KEY_HEADER} header, ` +
+      'or a WebSocket subprotocol): a cookie alone opens no session. Log in again from the monitor page',
   );
 }
 

@@ -34,6 +34,46 @@ export function sessionCookies(request: IncomingMessage): string[] {
   return values;
 }
 
+/**
+ * The header that carries the session's page key on `/ui/session` and `/ui/logout`. The cookie
+ * alone is not enough: cookies ignore ports, so a server on another port of this host receives it
+ * whenever the browser requests a `/ui/…` path there; the page key lives in the monitor origin's
+ * localStorage and is only ever sent to the monitor.
+ */
+export const PAGE_KEY_HEADER = 'orchflow-page-key';
+/**
+ * A WebSocket cannot send headers from a browser: the page key travels as one of the upgrade's
+ * offered subprotocols, `orchflow.page-key.<key>`, which is removed before the WebSocket server
+ * picks its protocol (so it is never selected or echoed back).
+ */
+export const PAGE_KEY_PROTOCOL_PREFIX = 'orchflow.page-key.';
+
+/** The page key of an HTTP request (its {@link PAGE_KEY_HEADER}), or undefined. */
+export function pageKeyOf(request: IncomingMessage): string | undefined {
+  const value = request.headers[PAGE_KEY_HEADER];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * The page key a WebSocket upgrade offers as a subprotocol, removed from the request's
+ * `Sec-WebSocket-Protocol` (the header goes when nothing else was offered); undefined without one.
+ */
+export function takeSocketPageKey(request: IncomingMessage): string | undefined {
+  const header = request.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return undefined;
+  let key: string | undefined;
+  const rest: string[] = [];
+  for (const raw of header.split(',')) {
+    const protocol = raw.trim();
+    if (protocol.startsWith(PAGE_KEY_PROTOCOL_PREFIX))
+      key ??= protocol.slice(PAGE_KEY_PROTOCOL_PREFIX.length);
+    else if (protocol !== '') rest.push(protocol);
+  }
+  if (rest.length > 0) request.headers['sec-websocket-protocol'] = rest.join(', ');
+  else delete request.headers['sec-websocket-protocol'];
+  return key === '' ? undefined : key;
+}
+
 /** The `Set-Cookie` value that stores session `id`. */
 export function sessionCookie(id: string, secure: boolean): string {
   return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=${UI_PATH}${secure ? '; Secure' : ''}`;

@@ -10,7 +10,13 @@
 // `maxSessionsPerPrincipal`: its login past that ends its own least recently used session (one
 // without an open page first), never someone else's. Ending a session aborts its signal, which
 // closes its WebSockets.
-import { createHash, randomBytes } from 'node:crypto';
+//
+// A session has two secrets: its id, which travels in the cookie, and its page key, which the page
+// keeps in its origin's localStorage and sends beside the cookie (a header, or a WebSocket
+// subprotocol). Cookies ignore ports, so a server on any other port of this host receives the
+// cookie whenever the browser requests a `/ui/…` path there; the page key stays with the monitor's
+// own origin, and the cookie alone opens nothing.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 
@@ -39,6 +45,8 @@ export interface UiSession {
 interface SessionEntry {
   principal: Principal;
   shown: Principal;
+  /** SHA-256 of the page key. */
+  pageKey: Buffer;
   controller: AbortController;
   lastSeen: number;
   sockets: number;
@@ -46,6 +54,18 @@ interface SessionEntry {
 
 function digest(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+function keyDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+/** The two secrets of a new session: the cookie's value and the page's key. */
+export interface NewSession {
+  /** The session id (the cookie value). */
+  id: string;
+  /** The page key the page sends beside the cookie; never in a cookie. */
+  pageKey: string;
 }
 
 /** A new 256-bit secret, URL-safe base64 (43 characters). */
@@ -84,11 +104,12 @@ export class UiSessions {
   }
 
   /**
-   * Starts a session for `principal` (reported as `shown`); returns its id (the cookie value).
+   * Starts a session for `principal` (reported as `shown`); returns its id (the cookie value) and
+   * its page key.
    * Ends `principal`'s own least recently used session when it holds its share. Throws Overloaded
    * when the bound is reached and no session may be ended for it.
    */
-  create(principal: Principal, shown: Principal = principal): string {
+  create(principal: Principal, shown: Principal = principal): NewSession {
     this.expireIdle();
     const share = this.options.maxSessionsPerPrincipal ?? this.options.maxSessions;
     const own = this.sessionsOf(principal);
@@ -108,26 +129,32 @@ export class UiSessions {
       this.end(victim);
     }
     const id = secret();
+    const pageKey = secret();
     this.entries.set(digest(id), {
       principal,
       shown,
+      pageKey: keyDigest(pageKey),
       controller: new AbortController(),
       lastSeen: Date.now(),
       sockets: 0,
     });
-    return id;
+    return { id, pageKey };
   }
 
-  /** The live session `id` names (and marks it used now), or undefined. */
-  get(id: string | undefined): UiSession | undefined {
+  /** True when `id` names a live session (whatever key comes with it); does not mark it used. */
+  has(id: string | undefined): boolean {
+    return id !== undefined && this.live(digest(id)) !== undefined;
+  }
+
+  /**
+   * The live session `id` names when `pageKey` is its page key (and marks it used now), or
+   * undefined: a cookie without its page's key opens nothing and keeps nothing alive.
+   */
+  get(id: string | undefined, pageKey: string | undefined): UiSession | undefined {
     if (id === undefined) return undefined;
     const key = digest(id);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (this.idle(entry)) {
-      this.end(key);
-      return undefined;
-    }
+    const entry = this.live(key);
+    if (!entry || !keyMatches(entry, pageKey)) return undefined;
     entry.lastSeen = Date.now();
     this.entries.delete(key);
     this.entries.set(key, entry);
@@ -145,13 +172,25 @@ export class UiSessions {
     });
   }
 
-  /** Ends session `id`; false when there was none. */
-  revoke(id: string | undefined): boolean {
+  /** Ends session `id` when `pageKey` is its page key; false when there was no such session. */
+  revoke(id: string | undefined, pageKey: string | undefined): boolean {
     if (id === undefined) return false;
     const key = digest(id);
-    if (!this.entries.has(key)) return false;
+    const entry = this.entries.get(key);
+    if (!entry || !keyMatches(entry, pageKey)) return false;
     this.end(key);
     return true;
+  }
+
+  /** The entry under `key` unless it is missing or idle (an idle one is ended). */
+  private live(key: string): SessionEntry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (this.idle(entry)) {
+      this.end(key);
+      return undefined;
+    }
+    return entry;
   }
 
   /** Ends every session (server stop). */
@@ -189,6 +228,11 @@ export class UiSessions {
     this.entries.delete(key);
     entry?.controller.abort();
   }
+}
+
+/** True when `pageKey` is the page key of `entry` (compared as digests, in constant time). */
+function keyMatches(entry: SessionEntry, pageKey: string | undefined): boolean {
+  return pageKey !== undefined && timingSafeEqual(entry.pageKey, keyDigest(pageKey));
 }
 
 /** One-time login codes: each names a principal, works once, and expires. */

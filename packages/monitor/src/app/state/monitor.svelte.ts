@@ -7,7 +7,7 @@ import { AlertList, type ListedAlert, parseAlert } from '../lib/alerts';
 import { CommandRate } from '../lib/command-rate';
 import { holdsFloor, parseFloorState, parseHolder } from '../lib/floor';
 import { parseLoginCode } from '../lib/login-hash';
-import { SessionApi, websocketUrl } from '../lib/session-api';
+import { pageKeyStore, SessionApi, websocketUrl } from '../lib/session-api';
 import { onlyShown, TerminalRoster } from '../lib/terminal-roster';
 import type { FloorHolder, MonitorTerminal, SessionPrincipal, TerminalActivity } from '../lib/types';
 import { describeError } from './errors';
@@ -69,7 +69,11 @@ export class Monitor {
   private retryMs = RECONNECT_MS;
 
   constructor(private readonly page: Location) {
-    this.api = new SessionApi(page.href, (input, init) => fetch(input, init));
+    this.api = new SessionApi(
+      page.href,
+      (input, init) => fetch(input, init),
+      pageKeyStore(localStorageOrNone()),
+    );
   }
 
   /** Admins see the controls (the server checks every call anyway). */
@@ -235,6 +239,7 @@ export class Monitor {
           this.reconnecting = false;
           void this.resync();
         },
+        pageKey: () => this.api.pageKeys.get(),
       });
     } catch (error) {
       this.toast('error', `Connecting: ${describeError(error)}`);
@@ -369,5 +374,14 @@ export class Monitor {
   private tick(): void {
     this.now = this.serverNow();
     this.commandsPerMinute = this.rate.perMinute(this.now);
+  }
+}
+
+/** The origin's localStorage, or undefined where the browser refuses it (then the key stays in memory). */
+function localStorageOrNone(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,76 @@
+// What an agent controls reaches the page as text, never as markup or behaviour: its agent id, its
+// terminal's name, its commands (tile, history, alert) and its output, including the escape
+// sequences a browser terminal could act on — window titles (OSC 0/2), the clipboard (OSC 52) and
+// hyperlinks (OSC 8, where a `javascript:` link must do nothing).
+import { describe, expect, it } from 'vitest';
+import { login, TOKENS, tile, useMonitor, waitForText } from './harness';
+
+const m = useMonitor();
+
+/** Markup that would show up in the DOM (a `.pwn` element) if any text were taken as HTML. */
+const MARKUP = '<b class="pwn">b</b><img class="pwn" src=x onerror="window.__pwned=1">';
+
+describe('hostile text from an agent', () => {
+  it('stays text: no markup, no script, no title, no clipboard, no javascript: link', async () => {
+    await m.context.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { __violations: string[] }).__violations = seen;
+      document.addEventListener('securitypolicyviolation', (event) => seen.push(event.violatedDirective));
+    });
+    await m.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: m.served.url });
+    const dialogs: string[] = [];
+    m.page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const terminal = await m.agent.spawnTerminal(`agent-${MARKUP}`, { name: `name-${MARKUP}` });
+    const id = terminal.info().id;
+    await login(m.page, m.served, TOKENS.admin);
+    await m.page.evaluate(() => navigator.clipboard.writeText('before'));
+    await terminal.execute(`printf '%s\\n' '${MARKUP}'`);
+    await terminal.execute(
+      String.raw`printf '\033]0;osc-title-0\007\033]2;osc-title-2\007\033]52;c;cHduZWQ=\007'`,
+    );
+    await terminal.execute(
+      String.raw`printf '\033]8;;javascript:window.__pwned=2\033\\JSLINK\033]8;;\033\\\n'`,
+    );
+    await terminal.execute(`sudo echo '${MARKUP}'`).catch(() => undefined);
+    await waitForText(m.page, '[data-testid="alert"]', 'pwn');
+    await waitForText(m.page, `${tile(id)} [data-testid="tile-output"]`, 'JSLINK');
+    await m.page.locator(`${tile(id)} .head`).click();
+    await m.page.getByTestId('focus-view').waitFor();
+    await waitForText(m.page, '[data-testid="history"]', 'pwn');
+    // Hover and click the javascript: link in the focus view.
+    const link = await m.page.evaluate(() => {
+      const rows = Array.from(document.querySelectorAll('[data-testid="focus-view"] .xterm-rows > div'));
+      const row = rows.find((candidate) => (candidate.textContent ?? '').startsWith('JSLINK'));
+      const box = row?.getBoundingClientRect();
+      return box && { x: box.x + 20, y: box.y + box.height / 2 };
+    });
+    expect(link).toBeDefined();
+    if (link) {
+      await m.page.mouse.move(link.x - 4, link.y);
+      await m.page.mouse.move(link.x, link.y);
+      await m.page.mouse.click(link.x, link.y);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const seen = await m.page.evaluate(async () => ({
+      markup: document.querySelectorAll('.pwn').length,
+      pwned: (window as unknown as { __pwned?: number }).__pwned,
+      violations: (window as unknown as { __violations: string[] }).__violations,
+      title: document.title,
+      clipboard: await navigator.clipboard.readText(),
+    }));
+    expect(seen).toEqual({
+      markup: 0,
+      pwned: undefined,
+      violations: [],
+      title: 'orchflow monitor',
+      clipboard: 'before',
+    });
+    expect(dialogs).toEqual([]);
+    expect(m.context.pages()).toHaveLength(1);
+    // The text itself is shown, as text.
+    expect(await m.page.locator('[data-testid="focus-view"] strong').textContent()).toBe(`name-${MARKUP}`);
+  });
+});
