@@ -97,6 +97,7 @@ export function checkSpawnOptions(options: TerminalSpawnOptions): CheckedSpawn {
     });
   }
   checkRedaction(parsed.data, redaction, redactionHoldMs);
+  checkAsGiven(asGiven);
   const opts: ResolvedSpawnOptions = {
     ...resolveSpawnOptions(parsed.data, asGiven ?? { cwd: parsed.data.cwd, shell: parsed.data.shell }),
     launch,
@@ -139,6 +140,24 @@ function checkRedaction(
     throw new OrchflowError(
       ErrorCode.InvalidParams,
       `redactionHoldMs must be an integer 1..10000, got ${holdMs}`,
+    );
+  }
+}
+
+/** `asGiven` only names paths in messages, but a wrong shape there is a caller's bug: say so. */
+function checkAsGiven(asGiven: unknown): void {
+  if (asGiven === undefined) return;
+  const ok =
+    typeof asGiven === 'object' &&
+    asGiven !== null &&
+    Object.entries(asGiven).every(
+      ([key, value]) =>
+        (key === 'cwd' || key === 'shell') && (value === undefined || typeof value === 'string'),
+    );
+  if (!ok) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      "Invalid asGiven: it takes { cwd?: string, shell?: string }, the terminal's cwd and shell as its caller gave them",
     );
   }
 }

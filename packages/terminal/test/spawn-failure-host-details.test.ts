@@ -215,6 +215,16 @@ describe('a SpawnFailed names no host path', () => {
     expectNoHostPaths(error, resolved);
   });
 
+  it('asGiven of the wrong shape is refused with InvalidParams before anything starts', async () => {
+    for (const asGiven of [{ cwd: 5 }, { dir: 'x' }, 'build/out', null]) {
+      const error = await rejection(
+        Terminal.spawn({ shell: 'bash', asGiven: asGiven as unknown as { cwd?: string } }),
+      );
+      expect(error.codeName, JSON.stringify(asGiven)).toBe('InvalidParams');
+      expect(error.message).toContain('Invalid asGiven');
+    }
+  });
+
   it('a relative cwd that does not exist: named as given, not resolved against the server directory', async () => {
     const error = await rejection(Terminal.spawn({ shell: 'bash', cwd: 'no-such-project-dir' }));
     expect(error.message).toBe(
