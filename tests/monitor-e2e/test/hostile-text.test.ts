@@ -35,10 +35,15 @@ function pointNow(scope: string, prefix: string): Promise<{ x: number; y: number
   );
 }
 
-/** Moves onto `point` (so xterm sees a hover) and clicks it. */
-async function hoverAndClick(point: { x: number; y: number }): Promise<void> {
+/**
+ * Moves onto `point` (so xterm sees a hover) and clicks it. With `linkIn`, first waits until the
+ * xterm inside that scope shows the link cursor: xterm finds the link under the mouse on hover, and
+ * a click before that would open nothing whatever the page does with links.
+ */
+async function hoverAndClick(point: { x: number; y: number }, linkIn?: string): Promise<void> {
   await m.page.mouse.move(point.x - 4, point.y);
   await m.page.mouse.move(point.x, point.y);
+  if (linkIn) await m.page.locator(`${linkIn} .xterm-cursor-pointer`).waitFor({ timeout: 5_000 });
   await m.page.mouse.click(point.x, point.y);
 }
 
@@ -115,13 +120,13 @@ describe('hostile text from an agent', () => {
     await waitForText(m.page, `${tile(id)} [data-testid="tile-output"]`, 'HTTPLINK');
     const inTile = await rowPoint(`${tile(id)} [data-testid="tile-output"]`, 'HTTPLINK');
     expect(inTile).toBeDefined();
-    if (inTile) await hoverAndClick(inTile);
+    if (inTile) await hoverAndClick(inTile, tile(id));
     await m.page.getByTestId('focus-view').waitFor();
     expect(dialogs).toEqual([]);
     await waitForText(m.page, '[data-testid="focus-view"] .xterm-rows', 'HTTPLINK');
     const inFocus = await rowPoint('[data-testid="focus-view"]', 'HTTPLINK');
     expect(inFocus).toBeDefined();
-    if (inFocus) await hoverAndClick(inFocus);
+    if (inFocus) await hoverAndClick(inFocus, '[data-testid="focus-view"]');
     const deadline = Date.now() + 5_000;
     while (dialogs.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(dialogs).toHaveLength(1);
