@@ -19,6 +19,15 @@ import type { OrchestratorExecOptions } from './events';
 import type { Orchestrator } from './orchestrator';
 import type { StreamOutputOptions } from './output-stream';
 
+// The info of terminals the registry removed (killed, or their retention ended), kept for their
+// handles: `info()` then answers what it was last, as a remote handle does.
+const removedInfo = new WeakMap<TerminalHandle, TerminalInfo>();
+
+/** Gives a handle its terminal's last info as the registry removes the terminal. */
+export function retireHandle(handle: TerminalHandle, info: TerminalInfo): void {
+  removedInfo.set(handle, info);
+}
+
 /** One terminal of an orchestrator, owned by an agent. */
 export class TerminalHandle implements TerminalLike {
   /** @internal Created by the orchestrator. */
@@ -31,9 +40,13 @@ export class TerminalHandle implements TerminalLike {
     private readonly session: MuxSession,
   ) {}
 
-  /** The terminal's current info; throws TerminalNotFound once it was removed. */
+  /**
+   * The terminal's current info. Once the terminal was removed (killed, or its retention after
+   * exiting ended), the info it had last: `state: 'exited'` and its `exitCode`.
+   */
   info(): TerminalInfo {
-    return this.orch.terminalInfo(this.id);
+    const removed = removedInfo.get(this);
+    return removed ? { ...removed } : this.orch.terminalInfo(this.id);
   }
 
   /** Resolves once the terminal has exited and its output is complete. */

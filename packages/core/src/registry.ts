@@ -8,7 +8,7 @@ import type { Disposer, TerminalInfo, TerminalState } from '@orchflow/protocol';
 import type { IsolationLevel } from '@orchflow/security';
 import type { OutputStreamStats } from '@orchflow/terminal';
 import { type QuotaName, quotaExceeded, terminalNotFound } from './errors';
-import type { TerminalHandle } from './handle';
+import { retireHandle, type TerminalHandle } from './handle';
 
 /** One registered terminal. */
 export interface TerminalRecord {
@@ -135,6 +135,7 @@ export class TerminalRegistry {
     const record = this.records.get(id);
     if (!record) return;
     this.records.delete(id);
+    if (record.handle) retireHandle(record.handle, TerminalRegistry.info(record));
     const stats = record.session.streamStats?.();
     if (stats) {
       this.retired.bytes += stats.bytes;

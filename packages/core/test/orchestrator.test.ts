@@ -126,7 +126,9 @@ describe('Orchestrator terminals', () => {
     const info = await orch.kill(term.id);
     expect(info.exitCode === null || info.signal !== null || info.exitCode !== 0).toBe(true);
     expect(alive(pid)).toBe(false);
-    expect(() => term.info()).toThrow(/No terminal/);
+    expect(() => orch.terminalInfo(term.id)).toThrow(/No terminal/);
+    // The handle answers what the terminal was last, as a remote handle does.
+    expect(term.info()).toMatchObject({ id: term.id, state: 'exited', pid });
   });
 
   it('rejects invalid limits', () => {

@@ -6,7 +6,6 @@ import type { ExitInfo, TerminalLike } from '@orchflow/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../src/connect';
 import { Orchestrator } from '../src/orchestrator';
-import { waitFor } from './helpers';
 
 let orch: Orchestrator | undefined;
 let client: OrchflowClient | undefined;
@@ -28,8 +27,8 @@ async function exercise(t: TerminalLike) {
   const live: string[] = [];
   const listening = await t.onOutput((chunk) => live.push(chunk.data));
   await t.execute('echo second');
-  // Listeners get output in batches, which may land just after the result.
-  await waitFor(() => live.join('').includes('second'), 'the listener to hear "second"');
+  // A command's output reaches the terminal's listeners before its result.
+  const heardBeforeResult = live.join('');
   listening.dispose();
   let streamed = '';
   for await (const event of t.stream({ fromOffset: from })) {
@@ -47,7 +46,10 @@ async function exercise(t: TerminalLike) {
   await t.onExit((e) => heard(e));
   const exit = await t.kill();
   const heardExit = await exitHeard;
+  const afterKill = t.info();
   return {
+    heardBeforeResult,
+    afterKill,
     result,
     seen: seen.join(''),
     streamed,
@@ -80,6 +82,13 @@ describe('TerminalLike', () => {
       expect(r.heardExit).toEqual(r.exit);
       expect(r.exit.reason).toBeUndefined();
       expect(r.exit.exitCode !== null || r.exit.signal !== null).toBe(true);
+      expect(r.heardBeforeResult).toContain('second');
+      expect(r.afterKill).toMatchObject({
+        id: t.id,
+        agentId: 'agent',
+        state: 'exited',
+        exitCode: r.exit.exitCode,
+      });
     }
   });
 });

@@ -77,7 +77,7 @@ export interface TerminalLike {
   history(limit?: number): MaybePromise<CommandRecord[]>;
   /** Reads retained output by offset. */
   read(options?: { fromOffset?: number; maxBytes?: number }): MaybePromise<ReadResult>;
-  /** Calls `listener` with output chunks as they arrive. */
+  /** Calls `listener` with output chunks as they arrive: all of a command's before its `execute` resolves. */
   onOutput(listener: (chunk: OutputChunk) => void): MaybePromise<Disposer>;
   /** Calls `listener` once the terminal has exited. */
   onExit(listener: (exit: ExitInfo) => void): MaybePromise<Disposer>;

@@ -50,6 +50,14 @@ test('output flows into the pipeline for read()', async () => {
   expect(text).toContain('also-err\n');
 });
 
+test("a listener hears all of a command's output before its result", async () => {
+  const heard: string[] = [];
+  const listening = t.onData((chunk) => heard.push(chunk.data));
+  await t.execute('printf before-result');
+  listening.dispose();
+  expect(heard.join('')).toContain('before-result');
+});
+
 test('a timeout interrupts the process group; the next command runs', async () => {
   const r = await t.execute('sleep 30 | cat', { timeoutMs: 300 });
   expect(r).toMatchObject({ timedOut: true, signal: 'SIGINT', exitCode: 130 });

@@ -155,6 +155,25 @@ describe('OutputPipeline', () => {
     expect(() => p.push(enc.encode('x'))).toThrow(expect.objectContaining({ code: ErrorCode.InvalidState }));
   });
 
+  it('flush() hands out what waits for batching now, keeping an incomplete last character', () => {
+    const p = pipeline();
+    const chunks: OutputChunk[] = [];
+    p.onData((chunk) => chunks.push(chunk));
+    const smile = enc.encode('😀');
+    p.push(enc.encode('ready '));
+    p.push(smile.subarray(0, 2));
+    p.flush();
+    expect(chunks).toEqual([{ data: 'ready ', offset: 0 }]);
+    p.push(smile.subarray(2));
+    p.end();
+    expect(chunks).toEqual([
+      { data: 'ready ', offset: 0 },
+      { data: '😀', offset: 6 },
+    ]);
+    p.flush();
+    expect(chunks).toHaveLength(2);
+  });
+
   it('gives a subscriber that arrives after the end its backlog and an end notice', async () => {
     const p = pipeline();
     p.push(enc.encode('done\n'));

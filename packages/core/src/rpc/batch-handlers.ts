@@ -41,6 +41,7 @@ export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): vo
       });
     }
     countExecuted(conn, results);
+    await outputHandedOut(conn, commands);
     return { results };
   });
 
@@ -69,6 +70,7 @@ export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): vo
       });
     }
     countExecuted(conn, result.results);
+    await outputHandedOut(conn, commands);
     return result;
   });
 
@@ -123,4 +125,9 @@ function abortedResults(error: unknown, seen: (results: BatchItemResult[]) => Ba
 
 function countExecuted(conn: Connection, results: readonly BatchItemResult[]): void {
   conn.commandsExecuted += results.filter((r) => r.ok).length;
+}
+
+/** This connection's listeners on the commands' terminals hear their output before the results. */
+async function outputHandedOut(conn: Connection, commands: readonly { terminalId: string }[]): Promise<void> {
+  await conn.subscriptions.handedOut(...commands.map((c) => c.terminalId));
 }

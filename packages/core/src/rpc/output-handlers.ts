@@ -44,6 +44,9 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
       );
       conn.commandsExecuted++;
       await pump?.flush();
+      // This connection's listeners on the terminal hear the command's output before its result.
+      const heard = conn.subscriptions.handedOut(terminalId);
+      if (heard) await heard;
       return result;
     } finally {
       pump?.stop();

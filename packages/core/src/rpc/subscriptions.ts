@@ -19,7 +19,7 @@ export type Notify = (
 
 /** One connection's subscriptions. */
 export class SubscriptionRegistry {
-  private readonly active = new Map<string, ChannelFeed>();
+  private readonly active = new Map<string, { feed: ChannelFeed; terminalId: string }>();
   /** Per terminal: its activity listener and how many of this connection's subscriptions hold it. */
   private readonly activity = new Map<string, { stop: Disposer; holders: number }>();
   private counter = 0;
@@ -67,7 +67,7 @@ export class SubscriptionRegistry {
         feed.push,
       ),
     );
-    this.active.set(subscriptionId, feed);
+    this.active.set(subscriptionId, { feed, terminalId });
     this.holdActivity(terminalId);
     return { subscriptionId, offset, start: () => feed.start() };
   }
@@ -97,16 +97,30 @@ export class SubscriptionRegistry {
     return this.activity.has(terminalId);
   }
 
+  /**
+   * Resolves once this connection's subscriptions on these terminals have sent everything the
+   * terminals flushed so far (see `ChannelFeed.handedOut`), so a reply sent next follows that
+   * output; undefined when none has anything left to send.
+   */
+  handedOut(...terminalIds: string[]): Promise<void> | undefined {
+    const pending: Promise<void>[] = [];
+    for (const entry of this.active.values()) {
+      const waiting = terminalIds.includes(entry.terminalId) ? entry.feed.handedOut() : undefined;
+      if (waiting) pending.push(waiting);
+    }
+    return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
+  }
+
   /** Ends a subscription; false when this connection holds none with that id. */
   close(subscriptionId: string): boolean {
     const subscription = this.active.get(subscriptionId);
-    subscription?.close();
+    subscription?.feed.close();
     return subscription !== undefined;
   }
 
   /** Ends every subscription (the connection closed). */
   closeAll(): void {
-    for (const subscription of [...this.active.values()]) subscription.close();
+    for (const { feed } of [...this.active.values()]) feed.close();
   }
 
   /** Number of open subscriptions. */

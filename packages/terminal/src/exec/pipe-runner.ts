@@ -303,6 +303,8 @@ export class PipeRunner {
       });
       const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
         finish();
+        // Listeners to the terminal's output hear all of the command's before its result.
+        pipeline.flush();
         const out = stdout.result();
         const err = stderr.result();
         const reason = watchdog.stopReason;

@@ -403,6 +403,8 @@ export class ShellSession {
 
   private settle(run: PtyCommand, end: CommandEnd): void {
     this.finish(run);
+    // Whoever listens to the terminal's output has heard all of the command's before its result.
+    this.host.pipeline.flush();
     const result = run.result(end, this.cwd);
     if (run.phase === 'typed') this.history.executeEnded(result.exitCode);
     if (run.watchdog?.stopReason !== 'cancelled') run.resolve(result);

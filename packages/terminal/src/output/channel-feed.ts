@@ -87,6 +87,8 @@ export class ChannelFeed {
   /** Offset up to which events were handed to `notify`: where a reopened subscription resumes. */
   private position: number | undefined;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Callers of {@link handedOut} waiting for the feed to catch up. */
+  private waiters: Array<() => void> = [];
 
   /** A feed that is not yet attached to a subscription. */
   constructor(private readonly options: ChannelFeedOptions) {
@@ -121,6 +123,17 @@ export class ChannelFeed {
     return this.lossy;
   }
 
+  /**
+   * Resolves once everything the terminal has flushed so far was handed to `notify` (sent, not
+   * necessarily accepted): a reply sent after it reaches the reader after that output. Undefined
+   * when that is already so. A closed or demoted (lossy) feed is promised nothing and never waits;
+   * a feed that holds its terminal waits at most until the slow-consumer rule demotes it.
+   */
+  handedOut(): Promise<void> | undefined {
+    if (this.caughtUp()) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
   /** Stops delivery and disposes the subscription; idempotent. */
   close(): void {
     if (this.closed) return;
@@ -128,7 +141,24 @@ export class ChannelFeed {
     clearTimeout(this.stallTimer);
     this.queue.length = 0;
     this.subscription?.dispose();
+    this.wakeWaiters();
     this.options.onClose?.();
+  }
+
+  // Nothing is queued, and the subscription holds nothing back for want of credit (it may while
+  // a send is in flight with the credit used up: the ack that follows releases more).
+  private caughtUp(): boolean {
+    if (this.closed || this.lossy) return true;
+    if (!this.started || this.queue.length > 0) return false;
+    const credit = this.options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    return !(this.inFlight && this.unacked + CREDIT_SLACK_BYTES >= credit);
+  }
+
+  private wakeWaiters(): void {
+    if (this.waiters.length === 0 || !this.caughtUp()) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private accept(event: StreamEvent): void {
@@ -151,6 +181,7 @@ export class ChannelFeed {
       this.options.onError?.(error);
     } finally {
       this.sending = false;
+      this.wakeWaiters();
     }
   }
 
@@ -161,7 +192,9 @@ export class ChannelFeed {
       const { offset, nextOffset } = event;
       const holding = !this.lossy;
       this.position = nextOffset;
-      await this.progress(notify({ method: 'terminal.output', params: outputParams(base, event) }));
+      const sent = this.progress(notify({ method: 'terminal.output', params: outputParams(base, event) }));
+      this.wakeWaiters();
+      await sent;
       if (holding && !this.lossy) this.unacked -= nextOffset - offset;
       // Ack only now: this is what holds a terminal paused behind a slow transport.
       if (!this.closed) this.subscription?.ack(nextOffset);
@@ -224,6 +257,7 @@ export class ChannelFeed {
     this.subscription?.dispose();
     this.subscription = undefined;
     this.options.onDemote?.();
+    this.wakeWaiters();
     try {
       this.subscription = subscribe(
         { fromOffset: from, manualAck: true, highWaterMark: LOSSY_HIGH_WATER_MARK, holdsProducer: false },

@@ -106,6 +106,15 @@ export class OutputPipeline {
     this.subscribers.evaluate();
   }
 
+  /**
+   * Hands listeners and subscribers what waits for batching now (up to the last complete
+   * character) instead of at the batch timer: a command's result is settled only after its
+   * output has reached them.
+   */
+  flush(): void {
+    if (!this.isEnded) this.batcher.flush();
+  }
+
   /** Flushes all output synchronously (an incomplete last character too) and ends subscriptions. */
   end(): void {
     if (this.isEnded) return;

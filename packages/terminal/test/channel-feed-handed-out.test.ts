@@ -1,0 +1,90 @@
+// ChannelFeed.handedOut: what lets a server send a command's result only after the output a
+// subscriber has not been sent yet (queued behind a send the transport has not accepted).
+import { describe, expect, it } from 'vitest';
+import { ChannelFeed, type FeedNotification } from '../src/output/channel-feed';
+import { OutputPipeline } from '../src/output/pipeline';
+
+const enc = new TextEncoder();
+
+/** A feed over a real pipeline whose sends resolve only when the test accepts them. */
+function gatedFeed(options: { maxStallMs?: number } = {}) {
+  const pipeline = new OutputPipeline({ batchIntervalMs: 60_000 });
+  const sent: string[] = [];
+  const accept: Array<() => void> = [];
+  const feed = new ChannelFeed({
+    terminalId: 't',
+    exited: new Promise(() => undefined),
+    notify: (note: FeedNotification) => {
+      if (note.method === 'terminal.output') sent.push(note.params.data);
+      return new Promise<void>((resolve) => accept.push(resolve));
+    },
+    subscribe: (o, listener) => pipeline.subscribe(o, listener),
+    highWaterMark: 1024,
+    maxStallMs: options.maxStallMs ?? 60_000,
+  });
+  feed.attach(pipeline.subscribe({ fromOffset: 0, manualAck: true, highWaterMark: 1024 }, feed.push));
+  const say = (text: string): void => {
+    pipeline.push(enc.encode(text));
+    pipeline.flush();
+  };
+  return { pipeline, feed, sent, accept, say };
+}
+
+describe('ChannelFeed.handedOut', () => {
+  it('is undefined when everything flushed was sent', () => {
+    const { feed, say } = gatedFeed();
+    expect(feed.handedOut()).toBeUndefined();
+    say('one');
+    // Sent (not yet accepted): a reply sent now follows it.
+    expect(feed.handedOut()).toBeUndefined();
+  });
+
+  it('waits for output queued behind a send in flight, and resolves once it was sent', async () => {
+    const { feed, sent, accept, say } = gatedFeed();
+    say('first');
+    say('second');
+    expect(sent).toEqual(['first']);
+    let done = false;
+    const waiting = feed.handedOut()?.then(() => {
+      done = true;
+    });
+    expect(waiting).toBeDefined();
+    await Promise.resolve();
+    expect(done).toBe(false);
+    accept.shift()?.();
+    await waiting;
+    expect(sent).toEqual(['first', 'second']);
+  });
+
+  it('waits while the credit holds output back, until the ack releases it', async () => {
+    const { feed, sent, accept, say } = gatedFeed();
+    say('a'.repeat(1024));
+    say('held');
+    expect(sent).toHaveLength(1);
+    const waiting = feed.handedOut();
+    expect(waiting).toBeDefined();
+    accept.shift()?.();
+    await waiting;
+    expect(sent.at(-1)).toBe('held');
+  });
+
+  it('does not wait on a closed feed, and releases a waiter when the feed closes', async () => {
+    const { feed, say } = gatedFeed();
+    say('first');
+    say('second');
+    const waiting = feed.handedOut();
+    feed.close();
+    await waiting;
+    expect(feed.handedOut()).toBeUndefined();
+  });
+
+  it('releases a waiter when the slow-consumer rule demotes the feed', async () => {
+    const { feed, say } = gatedFeed({ maxStallMs: 50 });
+    say('a'.repeat(1024));
+    say('held back');
+    const waiting = feed.handedOut();
+    expect(waiting).toBeDefined();
+    await waiting;
+    expect(feed.isLossy).toBe(true);
+  });
+});
