@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { OrchflowClient } from '@orchflow/client';
 import { createNodeWebSocket } from '@orchflow/client/node';
 import type { Orchestrator } from '@orchflow/core';
+import { PAGE_KEY_HEADER, PAGE_KEY_PROTOCOL_PREFIX } from '@orchflow/protocol';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { TokenAuthenticator } from '../src/auth';
 import { HttpServer } from '../src/http/http-server';
 import type { HttpServerOptions, HttpUiOptions } from '../src/http/http-server-options';
-import { PAGE_KEY_HEADER, PAGE_KEY_PROTOCOL_PREFIX } from '../src/ui/ui-request';
 import { WS_JSON_PROTOCOL } from '../src/ws/binary-output';
 import { TOKENS, testOrchestrator } from './transport-harness';
 

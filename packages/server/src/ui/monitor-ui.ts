@@ -9,7 +9,13 @@
 // sends it as a header, or as a subprotocol on the WebSocket.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ErrorCode, OrchflowError, type Principal, PrincipalSchema } from '@orchflow/protocol';
+import {
+  ErrorCode,
+  OrchflowError,
+  PAGE_KEY_HEADER,
+  type Principal,
+  PrincipalSchema,
+} from '@orchflow/protocol';
 import type { TokenAuthenticator } from '../auth';
 import { sendError, sendJson } from '../http/http-errors';
 import { checkContentType } from '../http/http-gate';
@@ -23,7 +29,6 @@ import {
   checkUiOrigin,
   clearedSessionCookie,
   overTls,
-  PAGE_KEY_HEADER,
   pageKeyOf,
   sessionCookie,
   sessionCookies,
