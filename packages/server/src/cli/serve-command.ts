@@ -60,6 +60,10 @@ export function registerServe(program: Command, done: (code: number) => void): v
     )
     .option('--ui-assets <dir>', "with --ui: serve this monitor build instead of @orchflow/monitor's")
     .option(
+      '--ui-secure-cookie',
+      'with --ui: mark the session cookie Secure, for a monitor people reach over HTTPS through a TLS-terminating proxy (see docs/monitor.md)',
+    )
+    .option(
       '--metrics',
       'also serve Prometheus metrics at /metrics on the --http listener, for an admin token or --metrics-token (and loopback peers without one, see --metrics-auth; docs/observability.md)',
     )

@@ -137,6 +137,14 @@ export interface HttpUiOptions {
   /** Failed logins per remote address per minute before 429. Default 10. */
   maxLoginFailures?: number;
   /**
+   * Marks the session cookie `Secure` on every answer: set it when people reach the monitor over
+   * HTTPS through a TLS-terminating proxy (`HttpServer` itself speaks plain HTTP). An explicit
+   * option rather than trusting `X-Forwarded-Proto`, which any client can send. Browsers then keep
+   * the cookie only from `https://` pages (and `http://localhost`). Default false: `Secure` only
+   * for a request that arrived over TLS.
+   */
+  secureCookie?: boolean;
+  /**
    * Judges login tokens that `auth` only stands in for, resolving with the principal `/ui/session`
    * shows; rejecting with Unauthorized fails the login. A cluster gateway asks its nodes
    * (`gatewayLoginVerifier`). Default: `auth` decides alone.

@@ -55,6 +55,8 @@ export interface MonitorUiOptions extends UiOriginPolicy {
   maxSessionsPerPrincipal?: number;
   sessionIdleMs: number;
   maxLoginFailures: number;
+  /** `Secure` on the session cookie whatever the request came over (the page is behind a TLS proxy). */
+  secureCookie?: boolean;
   /**
    * Judges login tokens that `auth` only stands in for (a cluster gateway asks its nodes; see
    * {@link LoginVerifier}); `/ui/session` then shows the principal it resolves with.
@@ -241,14 +243,17 @@ export class MonitorUi {
     }
     const { id, pageKey } = this.sessions.create(who.principal, who.shown);
     // The page key goes in the body, never in a cookie: the page keeps it in its origin's storage.
-    sendJson(response, 200, { pageKey }, { 'Set-Cookie': sessionCookie(id, overTls(request)) });
+    sendJson(response, 200, { pageKey }, { 'Set-Cookie': sessionCookie(id, this.secure(request)) });
   }
 
   private async logout(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // Only the page that holds the key ends the session; the cookie is cleared either way.
     for (const id of sessionCookies(request)) this.sessions.revoke(id, pageKeyOf(request));
     response
-      .writeHead(204, { 'Set-Cookie': clearedSessionCookie(overTls(request)), 'Cache-Control': 'no-store' })
+      .writeHead(204, {
+        'Set-Cookie': clearedSessionCookie(this.secure(request)),
+        'Cache-Control': 'no-store',
+      })
       .end();
   }
 
@@ -259,6 +264,11 @@ export class MonitorUi {
       return;
     }
     sendJson(response, 200, { principal: found.session.shown });
+  }
+
+  /** Whether the cookie set on this answer is `Secure`: configured so, or the request came over TLS. */
+  private secure(request: IncomingMessage): boolean {
+    return this.options.secureCookie === true || overTls(request);
   }
 
   /**

@@ -31,6 +31,12 @@ export function mountMonitor(options: HttpServerOptions, host: string): MountedM
       throw new OrchflowError(ErrorCode.InvalidParams, `ui.${key} must be a positive integer (got ${value})`);
     }
   }
+  if (ui.secureCookie !== undefined && typeof ui.secureCookie !== 'boolean') {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `ui.secureCookie must be true or false (got ${JSON.stringify(ui.secureCookie)})`,
+    );
+  }
   const sockets = new WebSocketServer({
     orchestrator: options.orchestrator,
     channels: options.channels,
@@ -59,6 +65,7 @@ export function mountMonitor(options: HttpServerOptions, host: string): MountedM
     maxSessionsPerPrincipal: ui.maxSessionsPerPrincipal ?? defaultShare(maxSessions, options.auth),
     sessionIdleMs: ui.sessionIdleMs ?? DEFAULT_UI_SESSION_IDLE_MS,
     maxLoginFailures: ui.maxLoginFailures ?? DEFAULT_LOGIN_MAX_FAILURES,
+    secureCookie: ui.secureCookie ?? false,
     verifyLogin: ui.verifyLogin,
   });
   return { ui: monitor, sockets };
