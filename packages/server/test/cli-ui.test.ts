@@ -42,6 +42,10 @@ describe('serve --ui', { timeout: 90_000 }, () => {
     const secure = await runCli(['serve', '--http', '0', '--ui-secure-cookie']);
     expect(secure.code).toBe(2);
     expect(secure.stderr).toContain('--ui-secure-cookie marks the cookie of the monitor --ui serves');
+    const lifetime = await runCli(['serve', '--http', '0', '--ui-session-lifetime', '8h']);
+    expect([lifetime.code, lifetime.stderr]).toEqual([2, expect.stringContaining('pass --ui too')]);
+    const zero = await runCli(['serve', '--http', '0', '--ui', '--ui-session-lifetime', '0']);
+    expect([zero.code, zero.stderr]).toEqual([2, expect.stringContaining("'0' is not a session lifetime")]);
   });
 
   it('with --ui-secure-cookie, marks the session cookie Secure', async () => {

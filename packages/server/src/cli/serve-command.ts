@@ -5,6 +5,7 @@ import { DEFAULT_HOST } from '../auth/bind';
 import { addLogFlags } from './log-flags';
 import { parseOrigin, parsePort, parsePositiveInt, type ServeFlags } from './serve-flags';
 import { parseSessionIdle } from './session-idle';
+import { parseUiSessionLifetime } from './ui-session-lifetime';
 
 /** Registers `serve` on `program`. */
 export function registerServe(program: Command, done: (code: number) => void): void {
@@ -62,6 +63,11 @@ export function registerServe(program: Command, done: (code: number) => void): v
     .option(
       '--ui-secure-cookie',
       'with --ui: mark the session cookie Secure, for a monitor people reach over HTTPS through a TLS-terminating proxy (see docs/monitor.md)',
+    )
+    .option(
+      '--ui-session-lifetime <duration>',
+      'with --ui: end a monitor session this long after its login, however active (90s, 30m, 8h, 2d, ms; default 12h)',
+      parseUiSessionLifetime,
     )
     .option(
       '--metrics',

@@ -32,6 +32,8 @@ export interface ServeFlags extends ServeClusterFlags, ServeUsageFlags {
   uiAssets?: string;
   /** `--ui-secure-cookie`: mark the monitor's session cookie `Secure` (the page is reached over HTTPS via a proxy). */
   uiSecureCookie?: boolean;
+  /** `--ui-session-lifetime`: how long a monitor session lasts from its login, in ms. */
+  uiSessionLifetime?: number;
   logLevel?: string;
   /** `human`, `json` or `auto` (human when stderr is a terminal). */
   logFormat?: string;
@@ -62,6 +64,9 @@ export function checkServeFlags(flags: ServeFlags): void {
   }
   if (flags.uiSecureCookie && !flags.ui) {
     throw usageError('--ui-secure-cookie marks the cookie of the monitor --ui serves: pass --ui too');
+  }
+  if (flags.uiSessionLifetime !== undefined && !flags.ui) {
+    throw usageError('--ui-session-lifetime limits the sessions of the monitor --ui serves: pass --ui too');
   }
   if (flags.ws !== undefined && flags.ws !== 0 && flags.ws === flags.http) {
     throw usageError(

@@ -134,6 +134,12 @@ export interface HttpUiOptions {
   maxSessionsPerPrincipal?: number;
   /** Idle time (no request, no open WebSocket) after which a monitor session ends. Default 30 min. */
   sessionIdleMs?: number;
+  /**
+   * Longest life of a monitor session, from its login, however active it is: then its requests get
+   * 401 and its open WebSockets close (1008, `session lifetime over: log in again`), and the page
+   * asks for a login again. At most 2^31 − 1 ms (about 24.8 days). Default 12 h.
+   */
+  sessionLifetimeMs?: number;
   /** Failed logins per remote address per minute before 429. Default 10. */
   maxLoginFailures?: number;
   /**

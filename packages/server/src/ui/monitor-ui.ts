@@ -54,6 +54,8 @@ export interface MonitorUiOptions extends UiOriginPolicy {
    */
   maxSessionsPerPrincipal?: number;
   sessionIdleMs: number;
+  /** How long a session lasts from its login, however active. */
+  sessionLifetimeMs: number;
   maxLoginFailures: number;
   /** `Secure` on the session cookie whatever the request came over (the page is behind a TLS proxy). */
   secureCookie?: boolean;
@@ -76,6 +78,7 @@ export class MonitorUi {
       maxSessions: options.maxSessions,
       maxSessionsPerPrincipal: options.maxSessionsPerPrincipal,
       idleMs: options.sessionIdleMs,
+      lifetimeMs: options.sessionLifetimeMs,
     });
     this.limiter = new LoginLimiter({
       maxFailures: options.maxLoginFailures,
