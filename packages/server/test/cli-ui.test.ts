@@ -39,6 +39,27 @@ describe('serve --ui', { timeout: 90_000 }, () => {
     const assets = await runCli(['serve', '--http', '0', '--ui-assets', '/tmp']);
     expect(assets.code).toBe(2);
     expect(assets.stderr).toContain('pass --ui too');
+    const secure = await runCli(['serve', '--http', '0', '--ui-secure-cookie']);
+    expect(secure.code).toBe(2);
+    expect(secure.stderr).toContain('--ui-secure-cookie marks the cookie of the monitor --ui serves');
+    const lifetime = await runCli(['serve', '--http', '0', '--ui-session-lifetime', '8h']);
+    expect([lifetime.code, lifetime.stderr]).toEqual([2, expect.stringContaining('pass --ui too')]);
+    const zero = await runCli(['serve', '--http', '0', '--ui', '--ui-session-lifetime', '0']);
+    expect([zero.code, zero.stderr]).toEqual([2, expect.stringContaining("'0' is not a session lifetime")]);
+  });
+
+  it('with --ui-secure-cookie, marks the session cookie Secure', async () => {
+    const { assetsDir } = await fakeMonitorBuild();
+    const banner = await startServer(
+      [
+        ...['--http', '0', '--ui', '--ui-assets', assetsDir, '--token', TOKENS.admin],
+        ...['--log-format', 'human', '--ui-secure-cookie'],
+      ],
+      'login link',
+    );
+    const base = (/login link\s+(http:\/\/\S+)/.exec(banner)?.[1] ?? '').replace(/\/ui\/#code=.*$/, '');
+    const answer = await page(base, 'POST', '/ui/login', { token: TOKENS.admin });
+    expect(answer.headers.get('set-cookie')).toMatch(/; Secure$/);
   });
 
   it('prints a one-time login link for the generated token; the code logs in once, the token too', async () => {

@@ -182,7 +182,12 @@ describe('monitor login codes', () => {
   });
 
   it('refuses bad ui options at construction', () => {
-    for (const ui of [{ maxSessions: 0 }, { sessionIdleMs: -1 }, { maxLoginFailures: 1.5 }]) {
+    for (const ui of [
+      { maxSessions: 0 },
+      { sessionIdleMs: -1 },
+      { maxLoginFailures: 1.5 },
+      { secureCookie: 'yes' as never },
+    ]) {
       expect(
         () => new HttpServer({ orchestrator: testOrchestrator(), principal: { kind: 'admin' }, ui }),
       ).toThrow(expect.objectContaining({ code: ErrorCode.InvalidParams }));

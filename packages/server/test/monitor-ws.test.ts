@@ -7,44 +7,14 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   login,
-  monitorSocketUrl,
+  openRaw,
   page,
   pageClient,
-  pageProtocols,
   startMonitor,
   upgradeStatus,
   VIEWER_TOKEN,
 } from './monitor-harness';
 import { TOKENS } from './transport-harness';
-
-/**
- * A raw socket on /ui/ws with `headers` (a `Cookie` brings its page key as the page's subprotocol);
- * resolves once open, with its first message and close.
- */
-async function openRaw(url: string, headers: Record<string, string>) {
-  const protocols = headers.Cookie === undefined ? [] : pageProtocols(headers.Cookie);
-  const socket = new WebSocket(monitorSocketUrl(url), protocols, { headers });
-  const messages: Record<string, unknown>[] = [];
-  const waiters: ((m: Record<string, unknown>) => void)[] = [];
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as Record<string, unknown>;
-    const waiter = waiters.shift();
-    if (waiter) waiter(message);
-    else messages.push(message);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
-  );
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const next = () =>
-    messages.length > 0
-      ? Promise.resolve(messages.shift() as Record<string, unknown>)
-      : new Promise<Record<string, unknown>>((resolve) => waiters.push(resolve));
-  return { socket, closed, next };
-}
 
 describe('monitor WebSocket /ui/ws', () => {
   it('refuses an upgrade without a session, from another origin, without an Origin, or elsewhere', async () => {

@@ -5,6 +5,7 @@ import { DEFAULT_HOST } from '../auth/bind';
 import { addLogFlags } from './log-flags';
 import { parseOrigin, parsePort, parsePositiveInt, type ServeFlags } from './serve-flags';
 import { parseSessionIdle } from './session-idle';
+import { parseUiSessionLifetime } from './ui-session-lifetime';
 
 /** Registers `serve` on `program`. */
 export function registerServe(program: Command, done: (code: number) => void): void {
@@ -59,6 +60,15 @@ export function registerServe(program: Command, done: (code: number) => void): v
       'also serve the web monitor at /ui/ on the --http listener; prints a one-time login link (see docs/monitor.md)',
     )
     .option('--ui-assets <dir>', "with --ui: serve this monitor build instead of @orchflow/monitor's")
+    .option(
+      '--ui-secure-cookie',
+      'with --ui: mark the session cookie Secure, for a monitor people reach over HTTPS through a TLS-terminating proxy (see docs/monitor.md)',
+    )
+    .option(
+      '--ui-session-lifetime <duration>',
+      'with --ui: end a monitor session this long after its login, however active (90s, 30m, 8h, 2d, ms; default 12h)',
+      parseUiSessionLifetime,
+    )
     .option(
       '--metrics',
       'also serve Prometheus metrics at /metrics on the --http listener, for an admin token or --metrics-token (and loopback peers without one, see --metrics-auth; docs/observability.md)',

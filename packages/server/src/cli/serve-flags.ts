@@ -30,6 +30,10 @@ export interface ServeFlags extends ServeClusterFlags, ServeUsageFlags {
   ui?: boolean;
   /** A monitor build to serve instead of @orchflow/monitor's. */
   uiAssets?: string;
+  /** `--ui-secure-cookie`: mark the monitor's session cookie `Secure` (the page is reached over HTTPS via a proxy). */
+  uiSecureCookie?: boolean;
+  /** `--ui-session-lifetime`: how long a monitor session lasts from its login, in ms. */
+  uiSessionLifetime?: number;
   logLevel?: string;
   /** `human`, `json` or `auto` (human when stderr is a terminal). */
   logFormat?: string;
@@ -57,6 +61,12 @@ export function checkServeFlags(flags: ServeFlags): void {
   }
   if (flags.uiAssets !== undefined && !flags.ui) {
     throw usageError('--ui-assets DIR picks the monitor build --ui serves: pass --ui too');
+  }
+  if (flags.uiSecureCookie && !flags.ui) {
+    throw usageError('--ui-secure-cookie marks the cookie of the monitor --ui serves: pass --ui too');
+  }
+  if (flags.uiSessionLifetime !== undefined && !flags.ui) {
+    throw usageError('--ui-session-lifetime limits the sessions of the monitor --ui serves: pass --ui too');
   }
   if (flags.ws !== undefined && flags.ws !== 0 && flags.ws === flags.http) {
     throw usageError(

@@ -148,6 +148,8 @@ async function serve(
         allowedOrigins: flags.allowOrigin,
         ui: flags.ui && {
           ...(flags.uiAssets === undefined ? {} : { assetsDir: flags.uiAssets }),
+          secureCookie: flags.uiSecureCookie === true,
+          ...(flags.uiSessionLifetime === undefined ? {} : { sessionLifetimeMs: flags.uiSessionLifetime }),
           // Through a gateway the nodes judge a login's token (cluster/gateway-login.ts).
           ...(gateway ? { verifyLogin: gatewayLoginVerifier(gateway) } : {}),
         },

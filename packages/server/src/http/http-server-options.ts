@@ -134,8 +134,22 @@ export interface HttpUiOptions {
   maxSessionsPerPrincipal?: number;
   /** Idle time (no request, no open WebSocket) after which a monitor session ends. Default 30 min. */
   sessionIdleMs?: number;
+  /**
+   * Longest life of a monitor session, from its login, however active it is: then its requests get
+   * 401 and its open WebSockets close (1008, `session lifetime over: log in again`), and the page
+   * asks for a login again. At most 2^31 − 1 ms (about 24.8 days). Default 12 h.
+   */
+  sessionLifetimeMs?: number;
   /** Failed logins per remote address per minute before 429. Default 10. */
   maxLoginFailures?: number;
+  /**
+   * Marks the session cookie `Secure` on every answer: set it when people reach the monitor over
+   * HTTPS through a TLS-terminating proxy (`HttpServer` itself speaks plain HTTP). An explicit
+   * option rather than trusting `X-Forwarded-Proto`, which any client can send. Browsers then keep
+   * the cookie only from `https://` pages (and `http://localhost`). Default false: `Secure` only
+   * for a request that arrived over TLS.
+   */
+  secureCookie?: boolean;
   /**
    * Judges login tokens that `auth` only stands in for, resolving with the principal `/ui/session`
    * shows; rejecting with Unauthorized fails the login. A cluster gateway asks its nodes

@@ -1,7 +1,11 @@
 // Failed monitor logins per remote address, so a page or script cannot hammer `/ui/login` with
-// guesses. A fixed window per address; the table holds at most `maxAddresses` entries, and when
-// every one is in use, addresses not in it share one overflow entry — so memory stays bounded and
-// a flood from many addresses limits itself rather than resetting others' counts.
+// guesses. IPv6 addresses count by their /64 network and IPv4-mapped ones as IPv4
+// (address-key.ts): a /64 is one party, not 2^64 of them. A fixed window per address; the table
+// holds at most `maxAddresses` entries, and when every one is in use, addresses not in it share
+// one overflow entry — so memory stays bounded and a flood from many addresses limits itself
+// rather than resetting others' counts.
+import { loginAddressKey } from './address-key';
+
 /** Default failed logins per address per window. */
 export const DEFAULT_LOGIN_MAX_FAILURES = 10;
 /** Default window of the login limit: 1 minute. */
@@ -66,12 +70,16 @@ export class LoginLimiter {
     if (window && window === counted && window.count > 0) window.count--;
   }
 
-  /** The table key of `address`: its own, or the shared overflow entry when the table is full. */
+  /**
+   * The table key of `address`: its own (its /64 for IPv6), or the shared overflow entry when the
+   * table is full.
+   */
   private key(address: string, adding: boolean): string {
-    if (this.windows.has(address)) return address;
-    if (this.windows.size < this.options.maxAddresses) return address;
+    const own = loginAddressKey(address);
+    if (this.windows.has(own)) return own;
+    if (this.windows.size < this.options.maxAddresses) return own;
     if (adding) this.prune();
-    return this.windows.size < this.options.maxAddresses ? address : OVERFLOW;
+    return this.windows.size < this.options.maxAddresses ? own : OVERFLOW;
   }
 
   private prune(): void {

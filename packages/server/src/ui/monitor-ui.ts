@@ -9,7 +9,13 @@
 // sends it as a header, or as a subprotocol on the WebSocket.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ErrorCode, OrchflowError, type Principal, PrincipalSchema } from '@orchflow/protocol';
+import {
+  ErrorCode,
+  OrchflowError,
+  PAGE_KEY_HEADER,
+  type Principal,
+  PrincipalSchema,
+} from '@orchflow/protocol';
 import type { TokenAuthenticator } from '../auth';
 import { sendError, sendJson } from '../http/http-errors';
 import { checkContentType } from '../http/http-gate';
@@ -23,7 +29,6 @@ import {
   checkUiOrigin,
   clearedSessionCookie,
   overTls,
-  PAGE_KEY_HEADER,
   pageKeyOf,
   sessionCookie,
   sessionCookies,
@@ -49,7 +54,11 @@ export interface MonitorUiOptions extends UiOriginPolicy {
    */
   maxSessionsPerPrincipal?: number;
   sessionIdleMs: number;
+  /** How long a session lasts from its login, however active. */
+  sessionLifetimeMs: number;
   maxLoginFailures: number;
+  /** `Secure` on the session cookie whatever the request came over (the page is behind a TLS proxy). */
+  secureCookie?: boolean;
   /**
    * Judges login tokens that `auth` only stands in for (a cluster gateway asks its nodes; see
    * {@link LoginVerifier}); `/ui/session` then shows the principal it resolves with.
@@ -69,6 +78,7 @@ export class MonitorUi {
       maxSessions: options.maxSessions,
       maxSessionsPerPrincipal: options.maxSessionsPerPrincipal,
       idleMs: options.sessionIdleMs,
+      lifetimeMs: options.sessionLifetimeMs,
     });
     this.limiter = new LoginLimiter({
       maxFailures: options.maxLoginFailures,
@@ -236,14 +246,17 @@ export class MonitorUi {
     }
     const { id, pageKey } = this.sessions.create(who.principal, who.shown);
     // The page key goes in the body, never in a cookie: the page keeps it in its origin's storage.
-    sendJson(response, 200, { pageKey }, { 'Set-Cookie': sessionCookie(id, overTls(request)) });
+    sendJson(response, 200, { pageKey }, { 'Set-Cookie': sessionCookie(id, this.secure(request)) });
   }
 
   private async logout(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // Only the page that holds the key ends the session; the cookie is cleared either way.
     for (const id of sessionCookies(request)) this.sessions.revoke(id, pageKeyOf(request));
     response
-      .writeHead(204, { 'Set-Cookie': clearedSessionCookie(overTls(request)), 'Cache-Control': 'no-store' })
+      .writeHead(204, {
+        'Set-Cookie': clearedSessionCookie(this.secure(request)),
+        'Cache-Control': 'no-store',
+      })
       .end();
   }
 
@@ -254,6 +267,11 @@ export class MonitorUi {
       return;
     }
     sendJson(response, 200, { principal: found.session.shown });
+  }
+
+  /** Whether the cookie set on this answer is `Secure`: configured so, or the request came over TLS. */
+  private secure(request: IncomingMessage): boolean {
+    return this.options.secureCookie === true || overTls(request);
   }
 
   /**

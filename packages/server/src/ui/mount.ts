@@ -8,7 +8,12 @@ import { defaultShare } from '../limits/principal-slots';
 import { WebSocketServer } from '../ws/ws-server';
 import { DEFAULT_LOGIN_MAX_FAILURES } from './login-limiter';
 import { MonitorUi } from './monitor-ui';
-import { DEFAULT_UI_MAX_SESSIONS, DEFAULT_UI_SESSION_IDLE_MS } from './ui-sessions';
+import {
+  DEFAULT_UI_MAX_SESSIONS,
+  DEFAULT_UI_SESSION_IDLE_MS,
+  DEFAULT_UI_SESSION_LIFETIME_MS,
+  MAX_UI_SESSION_LIFETIME_MS,
+} from './ui-sessions';
 
 /** The monitor's routes and the WebSocket server behind `/ui/ws`. */
 export interface MountedMonitor {
@@ -24,12 +29,25 @@ export function mountMonitor(options: HttpServerOptions, host: string): MountedM
     'maxSessions',
     'maxSessionsPerPrincipal',
     'sessionIdleMs',
+    'sessionLifetimeMs',
     'maxLoginFailures',
   ] as const) {
     const value = ui[key];
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
       throw new OrchflowError(ErrorCode.InvalidParams, `ui.${key} must be a positive integer (got ${value})`);
     }
+  }
+  if ((ui.sessionLifetimeMs ?? 0) > MAX_UI_SESSION_LIFETIME_MS) {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `ui.sessionLifetimeMs must be at most ${MAX_UI_SESSION_LIFETIME_MS} ms, about 24.8 days (got ${ui.sessionLifetimeMs})`,
+    );
+  }
+  if (ui.secureCookie !== undefined && typeof ui.secureCookie !== 'boolean') {
+    throw new OrchflowError(
+      ErrorCode.InvalidParams,
+      `ui.secureCookie must be true or false (got ${JSON.stringify(ui.secureCookie)})`,
+    );
   }
   const sockets = new WebSocketServer({
     orchestrator: options.orchestrator,
@@ -58,7 +76,9 @@ export function mountMonitor(options: HttpServerOptions, host: string): MountedM
     // logging in again and again cannot take every session.
     maxSessionsPerPrincipal: ui.maxSessionsPerPrincipal ?? defaultShare(maxSessions, options.auth),
     sessionIdleMs: ui.sessionIdleMs ?? DEFAULT_UI_SESSION_IDLE_MS,
+    sessionLifetimeMs: ui.sessionLifetimeMs ?? DEFAULT_UI_SESSION_LIFETIME_MS,
     maxLoginFailures: ui.maxLoginFailures ?? DEFAULT_LOGIN_MAX_FAILURES,
+    secureCookie: ui.secureCookie ?? false,
     verifyLogin: ui.verifyLogin,
   });
   return { ui: monitor, sockets };

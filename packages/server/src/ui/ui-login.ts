@@ -75,7 +75,7 @@ function refuseIfLimited(limiter: LoginLimiter, address: string): void {
     const seconds = Math.ceil(waitMs / 1000);
     throw new OrchflowError(
       ErrorCode.QuotaExceeded,
-      `Too many failed logins from this address; retry in ${seconds} s`,
+      `Too many failed logins from this address (for IPv6, its /64 network); retry in ${seconds} s`,
       { retryAfterSeconds: seconds },
     );
   }

@@ -6,7 +6,7 @@
 // bind the Host header must name loopback too, so a DNS-rebinding name cannot pose as the origin.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { ErrorCode, OrchflowError, PAGE_KEY_HEADER, PAGE_KEY_PROTOCOL_PREFIX } from '@orchflow/protocol';
 import { isLoopbackHost } from '../auth';
 
 /** The monitor's session cookie. */
@@ -33,20 +33,6 @@ export function sessionCookies(request: IncomingMessage): string[] {
   }
   return values;
 }
-
-/**
- * The header that carries the session's page key on `/ui/session` and `/ui/logout`. The cookie
- * alone is not enough: cookies ignore ports, so a server on another port of this host receives it
- * whenever the browser requests a `/ui/…` path there; the page key lives in the monitor origin's
- * localStorage and is only ever sent to the monitor.
- */
-export const PAGE_KEY_HEADER = 'orchflow-page-key';
-/**
- * A WebSocket cannot send headers from a browser: the page key travels as one of the upgrade's
- * offered subprotocols, `orchflow.page-key.<key>`, which is removed before the WebSocket server
- * picks its protocol (so it is never selected or echoed back).
- */
-export const PAGE_KEY_PROTOCOL_PREFIX = 'orchflow.page-key.';
 
 /** The page key of an HTTP request (its {@link PAGE_KEY_HEADER}), or undefined. */
 export function pageKeyOf(request: IncomingMessage): string | undefined {

@@ -1,7 +1,8 @@
 // The monitor's cookie sessions and one-time login codes, both in memory and both bounded. A
 // session id and a code are 256 random bits; only their SHA-256 digests are stored, so a lookup's
 // timing says nothing about the ids the server holds. A session ends on logout, on idle expiry (no
-// request and no open WebSocket for `idleMs`) or, when `maxSessions` are open and someone logs in,
+// request and no open WebSocket for `idleMs`), at the end of its lifetime (`lifetimeMs` after its
+// login, however busy, so a stolen or forgotten session cannot be kept alive for ever) or, when `maxSessions` are open and someone logs in,
 // as the least recently used one without an open WebSocket: an open page makes no requests, so
 // recency alone would end the page a person is watching. When every session has an open page, an
 // admin's login ends the least recently used non-admin one (a person who needs Emergency Stop can
@@ -24,6 +25,15 @@ import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
 export const DEFAULT_UI_MAX_SESSIONS = 64;
 /** Default idle time (no request, no open WebSocket) after which a session ends: 30 minutes. */
 export const DEFAULT_UI_SESSION_IDLE_MS = 30 * 60_000;
+/**
+ * Default absolute lifetime of a session: 12 hours from its login, a working day with room to
+ * spare, after which even a busy session must log in again.
+ */
+export const DEFAULT_UI_SESSION_LIFETIME_MS = 12 * 3_600_000;
+/** Longest session lifetime: what one `setTimeout` can wait (about 24.8 days). */
+export const MAX_UI_SESSION_LIFETIME_MS = 2 ** 31 - 1;
+/** The close reason of a session's WebSockets when its lifetime is over (the page logs in again). */
+export const SESSION_LIFETIME_CLOSE_REASON = 'session lifetime over: log in again';
 /** Default lifetime of a one-time login code: 10 minutes. */
 export const DEFAULT_LOGIN_CODE_TTL_MS = 10 * 60_000;
 /** Most unused login codes kept; minting past it forgets the oldest. */
@@ -50,6 +60,10 @@ interface SessionEntry {
   controller: AbortController;
   lastSeen: number;
   sockets: number;
+  /** When the session's lifetime is over (ms since the epoch). */
+  endsAt: number;
+  /** Ends the session at `endsAt`, open WebSockets or not. */
+  timer: NodeJS.Timeout;
 }
 
 function digest(secret: string): string {
@@ -73,7 +87,7 @@ function secret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Cookie sessions of the monitor, bounded in count and idle time. */
+/** Cookie sessions of the monitor, bounded in count, idle time and lifetime. */
 export class UiSessions {
   // Insertion order is recency order: a touched session is moved to the end.
   private readonly entries = new Map<string, SessionEntry>();
@@ -87,8 +101,20 @@ export class UiSessions {
        */
       maxSessionsPerPrincipal?: number;
       idleMs: number;
+      /** How long a session lasts from its login, however busy. Default {@link DEFAULT_UI_SESSION_LIFETIME_MS}. */
+      lifetimeMs?: number;
     },
   ) {
+    const lifetime = options.lifetimeMs;
+    if (
+      lifetime !== undefined &&
+      !(Number.isInteger(lifetime) && lifetime > 0 && lifetime <= MAX_UI_SESSION_LIFETIME_MS)
+    ) {
+      throw new OrchflowError(
+        ErrorCode.InvalidParams,
+        `lifetimeMs must be a positive integer of milliseconds, at most ${MAX_UI_SESSION_LIFETIME_MS} (about 24.8 days) (got ${lifetime})`,
+      );
+    }
     const share = options.maxSessionsPerPrincipal;
     if (share !== undefined && !(Number.isInteger(share) && share > 0)) {
       throw new OrchflowError(
@@ -130,13 +156,21 @@ export class UiSessions {
     }
     const id = secret();
     const pageKey = secret();
-    this.entries.set(digest(id), {
+    const key = digest(id);
+    const lifetimeMs = this.options.lifetimeMs ?? DEFAULT_UI_SESSION_LIFETIME_MS;
+    // Ends the session (closing its open WebSockets) on time even if no request comes to notice.
+    const timer = setTimeout(() => this.end(key, SESSION_LIFETIME_CLOSE_REASON), lifetimeMs);
+    timer.unref();
+    const now = Date.now();
+    this.entries.set(key, {
       principal,
       shown,
       pageKey: keyDigest(pageKey),
       controller: new AbortController(),
-      lastSeen: Date.now(),
+      lastSeen: now,
       sockets: 0,
+      endsAt: now + lifetimeMs,
+      timer,
     });
     return { id, pageKey };
   }
@@ -182,12 +216,17 @@ export class UiSessions {
     return true;
   }
 
-  /** The entry under `key` unless it is missing or idle (an idle one is ended). */
+  /** The entry under `key` unless it is missing, idle or past its lifetime (then it is ended). */
   private live(key: string): SessionEntry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (this.idle(entry)) {
       this.end(key);
+      return undefined;
+    }
+    // The timer may not have run yet (a busy event loop): the clock decides.
+    if (Date.now() >= entry.endsAt) {
+      this.end(key, SESSION_LIFETIME_CLOSE_REASON);
       return undefined;
     }
     return entry;
@@ -223,10 +262,13 @@ export class UiSessions {
     for (const [key, entry] of this.entries) if (this.idle(entry)) this.end(key);
   }
 
-  private end(key: string): void {
+  /** Ends the session under `key`; `reason` becomes its WebSockets' close reason. */
+  private end(key: string, reason?: string): void {
     const entry = this.entries.get(key);
+    if (!entry) return;
     this.entries.delete(key);
-    entry?.controller.abort();
+    clearTimeout(entry.timer);
+    entry.controller.abort(reason);
   }
 }
 

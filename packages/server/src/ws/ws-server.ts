@@ -184,7 +184,9 @@ export class WebSocketServer {
    * Accepts an upgrade that another listener received and already vetted — `HttpServer`'s
    * `/ui/ws`, whose session cookie and Origin it checked. The connection is `principal`'s (its
    * `initialize` needs no token); the connection limit, heartbeats, flow control and terminal
-   * leases apply as to this server's own upgrades. Aborting `signal` closes the connection.
+   * leases apply as to this server's own upgrades. Aborting `signal` closes the connection (code
+   * 1008, the abort's reason as the close reason when it is a string of at most 123 bytes, else
+   * `session ended`).
    * Works whether or not this server listens itself.
    */
   handleUpgrade(
@@ -351,8 +353,9 @@ export class WebSocketServer {
       client.alive = true;
     });
     this.clients.add(client);
-    // The session behind the connection ended (logout): so does the connection.
-    const end = (): void => channel.closeWith(WS_CLOSE_POLICY, 'session ended');
+    // The session behind the connection ended (logout, its lifetime over): so does the connection,
+    // with the reason the session gave when it is a string a close frame can carry.
+    const end = (): void => channel.closeWith(WS_CLOSE_POLICY, closeReason(signal?.reason));
     if (signal?.aborted) end();
     signal?.addEventListener('abort', end, { once: true });
     void served.closed.then(() => {
@@ -375,4 +378,10 @@ export class WebSocketServer {
       client.socket.ping();
     }
   }
+}
+
+/** A close frame's reason for a session that ended with `reason`: a short string as it is. */
+function closeReason(reason: unknown): string {
+  // 123 bytes: what a close frame leaves for the reason after its 2-byte code.
+  return typeof reason === 'string' && Buffer.byteLength(reason) <= 123 ? reason : 'session ended';
 }

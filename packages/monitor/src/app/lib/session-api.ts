@@ -7,16 +7,14 @@
 // The login also answers a page key, which the page keeps in its own origin's localStorage (which
 // other ports cannot read) and sends beside the cookie: the `orchflow-page-key` header here, a
 // subprotocol on the WebSocket (pageKeyProtocol).
+// The wire names come from protocol's runtime entry, which holds no method schemas (no classic zod).
+import { PAGE_KEY_HEADER, PAGE_KEY_PROTOCOL_PREFIX } from '@orchflow/protocol/runtime';
 import { clockOffsetMs } from './server-clock';
 import type { SessionPrincipal } from './types';
 
 /** The `fetch` the page uses (the global one; tests pass their own). */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
-/** The header that carries the page key on the session endpoints. */
-export const PAGE_KEY_HEADER = 'orchflow-page-key';
-/** The WebSocket subprotocol prefix that carries the page key (browsers cannot set headers there). */
-export const PAGE_KEY_PROTOCOL_PREFIX = 'orchflow.page-key.';
 /** Where the page key is kept in localStorage. */
 export const PAGE_KEY_STORAGE_ITEM = 'orchflow-monitor-page-key';
 

@@ -1,0 +1,46 @@
+// Which remote addresses share one failed-login budget. An IPv4 address is one party. An IPv6
+// address is not: a single host or customer routinely gets a whole /64 (SLAAC, privacy addresses,
+// ISPs hand out /64s or larger) and can pick a fresh source address for every attempt, so counting
+// IPv6 per address would give an attacker 2^64 budgets. IPv6 is counted by its /64 prefix, and an
+// IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, what a dual-stack socket reports for an IPv4 peer)
+// as the IPv4 address it carries, so one peer cannot double its budget by changing socket family.
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * The key `address` is counted under by the monitor's login limit: an IPv4 address as it is; an
+ * IPv6 address as its /64 network (`2001:db8:0:1::/64`), or as its IPv4 address when it is
+ * IPv4-mapped; anything that is not an IP address (no peer address known) as it is.
+ */
+export function loginAddressKey(address: string): string {
+  if (isIPv4(address)) return address;
+  // A zone (`fe80::1%eth0`) names the local interface, not the peer.
+  const bare = address.split('%')[0] ?? address;
+  if (!isIPv6(bare)) return address;
+  const groups = ipv6Groups(bare);
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    const [high, low] = [groups[6] ?? 0, groups[7] ?? 0];
+    return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail included). */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase();
+  const tailAt = text.lastIndexOf(':') + 1;
+  const tail = text.slice(tailAt);
+  if (tail.includes('.')) {
+    const [a, b, c, d] = tail.split('.').map(Number) as [number, number, number, number];
+    text = `${text.slice(0, tailAt)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const parse = (part: string): number[] =>
+    part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16));
+  const left = parse(head);
+  if (rest === undefined) return left;
+  const right = parse(rest);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
