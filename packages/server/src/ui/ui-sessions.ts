@@ -2,15 +2,15 @@
 // session id and a code are 256 random bits; only their SHA-256 digests are stored, so a lookup's
 // timing says nothing about the ids the server holds. A session ends on logout, on idle expiry (no
 // request and no open WebSocket for `idleMs`), at the end of its lifetime (`lifetimeMs` after its
-// login, however busy, so a stolen or forgotten session cannot be kept alive for ever) or, when `maxSessions` are open and someone logs in,
-// as the least recently used one without an open WebSocket: an open page makes no requests, so
-// recency alone would end the page a person is watching. When every session has an open page, an
-// admin's login ends the least recently used non-admin one (a person who needs Emergency Stop can
-// log in unless every open page is an admin's); any other login is refused. So that one token
-// cannot hold every session and lock the others out, a principal holds at most
-// `maxSessionsPerPrincipal`: its login past that ends its own least recently used session (one
-// without an open page first), never someone else's. Ending a session aborts its signal, which
-// closes its WebSockets.
+// login, however busy, so a stolen or forgotten session cannot be kept alive for ever) or, when
+// `maxSessions` are open and someone logs in, as the least recently used one without an open
+// WebSocket: an open page makes no requests, so recency alone would end the page a person is
+// watching. When every session has an open page, an admin's login ends the least recently used
+// non-admin one (a person who needs Emergency Stop can log in unless every open page is an
+// admin's); any other login is refused. So that one token cannot hold every session and lock the
+// others out, a principal holds at most `maxSessionsPerPrincipal`: its login past that ends its own
+// least recently used session (one without an open page first), never someone else's. Ending a
+// session aborts its signal, which closes its WebSockets.
 //
 // A session has two secrets: its id, which travels in the cookie, and its page key, which the page
 // keeps in its origin's localStorage and sends beside the cookie (a header, or a WebSocket
