@@ -26,6 +26,7 @@ export {
 export * from './http-wire';
 export * from './jsonrpc';
 export { MessageQueue } from './message-queue';
+export { renamePath } from './path-text';
 export {
   type InternalErrorDetail,
   type InternalErrorReport,

@@ -9,7 +9,7 @@ import { Terminal } from '@orchflow/terminal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLaunchWrapper } from '../src/isolation/launch';
 import { isRoot } from '../src/isolation/limits';
-import { bwrapArgs } from '../src/isolation/sandbox';
+import { bwrapArgs, sandboxPathNames } from '../src/isolation/sandbox';
 import { sandboxDropArgs } from '../src/isolation/sandbox-user';
 import type { IsolationSpec } from '../src/isolation/types';
 import { unhiddenDir } from './isolation-helpers';
@@ -59,7 +59,7 @@ describe('bwrapArgs: a workspace inside a forbidden path', () => {
       bwrapArgs(spec(join(home, 'x', 'sub'), [join(home, 'x')]), {
         privateDirs: [],
         newSession: false,
-        givenWorkspace: 'sub',
+        named: sandboxPathNames(spec(join(home, 'x', 'sub'), [join(home, 'x')]), 'sub'),
       }),
     );
     expect(e.message).toBe(
@@ -90,7 +90,7 @@ describe("a root orchestrator's sandbox user", () => {
           privateDirs: [],
           newSession: false,
           user,
-          givenWorkspace: 'ws',
+          named: sandboxPathNames(spec(join(closed, 'ws')), 'ws'),
         }),
       );
       expect(e.message).toMatch(/^the sandbox user \(uid 65534, gid 65534; .*\) cannot reach 'ws': /);

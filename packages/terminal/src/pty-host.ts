@@ -7,7 +7,7 @@
 // with its stored key.
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { ErrorCode, type ExitInfo, OrchflowError } from '@orchflow/protocol';
+import { ErrorCode, type ExitInfo, OrchflowError, renamePath } from '@orchflow/protocol';
 import { Containment } from './containment/containment';
 import { markOwned } from './containment/reaper';
 import { cleanTerminalOutput } from './exec/clean';
@@ -142,7 +142,7 @@ function ptyStartFailure(error: unknown): string {
  */
 function cwdAsGivenIn(text: string, opts: ResolvedSpawnOptions): string {
   const named = opts.givenCwd ?? "<the server's working directory>";
-  return opts.cwd === named || opts.cwd === '/' ? text : text.split(opts.cwd).join(named);
+  return opts.cwd === named ? text : renamePath(text, opts.cwd, named);
 }
 
 /** The environment a running PTY terminal's options keep: none (the shell has its own). */

@@ -77,7 +77,7 @@ function sandboxLevel(
       newSession: !pty,
       user,
       sources: user && stagedSources(target.cwd, target.privateDirs),
-      givenWorkspace: target.givenCwd,
+      named,
     },
   );
   const drop = user ? sandboxDropArgs(user, target.cwd, target.privateDirs, purpose, named) : [];

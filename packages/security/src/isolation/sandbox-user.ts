@@ -6,7 +6,7 @@
 // Every failure is a SpawnFailed saying what to change: a sandbox never falls back to uid 0.
 import { readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { ErrorCode, OrchflowError, renamePath } from '@orchflow/protocol';
 import { dropArgs, dropUnsupported, type IdMappedDir, probeDrop, stagedPath } from './sandbox-drop';
 import { requireTool } from './tools';
 
@@ -164,7 +164,7 @@ export function sandboxDropArgs(
   const probed = probeDrop(perl, user, maps);
   if (probed) {
     // The drop's own words name the directories it maps by their host paths.
-    const why = maps.reduce((text, m) => text.split(m.dir).join(named(m.dir)), probed);
+    const why = maps.reduce((text, m) => renamePath(text, m.dir, named(m.dir)), probed);
     const mapped = maps.filter((m) => m.idmap).map((m) => `'${named(m.dir)}'`);
     throw spawnFailed(
       `${who(user)} needs ${mapped.join(' and ') || 'its directories'} mapped to it through an idmapped mount, and that failed here: ${why}. Use a file system and kernel with idmapped mounts (Linux >= 5.12; ext4, xfs, btrfs; tmpfs from Linux 6.3) for the workspace and TMPDIR, make the workspace owned by uid ${user.uid} ('chown -R ${user.uid}:${user.gid} <workspace>'), ${HINT}`,

@@ -40,10 +40,10 @@ export interface SandboxOptions {
   /** Host paths to bind the workspace and private dirs from, by their path (the drop's staged clones). */
   sources?: ReadonlyMap<string, string>;
   /**
-   * The workspace as the terminal's caller gave it (relative, or through a symlink), how errors
-   * name it; default: its path with `~` for the home directory.
+   * How errors name a host path ({@link sandboxPathNames}, with the workspace as the terminal's
+   * caller gave it); default: every path with `~` for the home directory.
    */
-  givenWorkspace?: string;
+  named?: (path: string) => string;
 }
 
 function within(path: string, dir: string): boolean {
@@ -92,7 +92,7 @@ export function sandboxPathNames(
 /** `bwrap` arguments (without the program to run) for `spec`. Throws SpawnFailed for a workspace inside a forbidden path. */
 export function bwrapArgs(spec: IsolationSpec, options: SandboxOptions): string[] {
   const workspace = resolve(spec.workspace);
-  const named = sandboxPathNames(spec, options.givenWorkspace);
+  const named = options.named ?? sandboxPathNames(spec, undefined);
   const size = tmpfsSizes(spec.limits);
   const args = ['--ro-bind', '/', '/', ...kernelFsArgs(size.small)];
   const hidden = hiddenDirs(spec, workspace);
