@@ -32,20 +32,20 @@ function gatedFeed(options: { maxStallMs?: number } = {}) {
 
 describe('ChannelFeed.handedOut', () => {
   it('is undefined when everything flushed was sent', () => {
-    const { feed, say } = gatedFeed();
-    expect(feed.handedOut()).toBeUndefined();
+    const { pipeline, feed, say } = gatedFeed();
+    expect(feed.handedOut(pipeline.endOffset)).toBeUndefined();
     say('one');
     // Sent (not yet accepted): a reply sent now follows it.
-    expect(feed.handedOut()).toBeUndefined();
+    expect(feed.handedOut(pipeline.endOffset)).toBeUndefined();
   });
 
   it('waits for output queued behind a send in flight, and resolves once it was sent', async () => {
-    const { feed, sent, accept, say } = gatedFeed();
+    const { pipeline, feed, sent, accept, say } = gatedFeed();
     say('first');
     say('second');
     expect(sent).toEqual(['first']);
     let done = false;
-    const waiting = feed.handedOut()?.then(() => {
+    const waiting = feed.handedOut(pipeline.endOffset)?.then(() => {
       done = true;
     });
     expect(waiting).toBeDefined();
@@ -57,32 +57,45 @@ describe('ChannelFeed.handedOut', () => {
   });
 
   it('waits while the credit holds output back, until the ack releases it', async () => {
-    const { feed, sent, accept, say } = gatedFeed();
+    const { pipeline, feed, sent, accept, say } = gatedFeed();
     say('a'.repeat(1024));
     say('held');
     expect(sent).toHaveLength(1);
-    const waiting = feed.handedOut();
+    const waiting = feed.handedOut(pipeline.endOffset);
     expect(waiting).toBeDefined();
     accept.shift()?.();
     await waiting;
     expect(sent.at(-1)).toBe('held');
   });
 
-  it('does not wait on a closed feed, and releases a waiter when the feed closes', async () => {
-    const { feed, say } = gatedFeed();
+  it('waits only for the output flushed before the call, however much follows it', async () => {
+    const { pipeline, feed, sent, accept, say } = gatedFeed();
     say('first');
     say('second');
-    const waiting = feed.handedOut();
+    const waiting = feed.handedOut(pipeline.endOffset);
+    say('later');
+    say('and later');
+    accept.shift()?.();
+    await waiting;
+    // 'second' was sent; the feed is still busy with what followed the call.
+    expect(sent).toEqual(['first', 'second']);
+  });
+
+  it('does not wait on a closed feed, and releases a waiter when the feed closes', async () => {
+    const { pipeline, feed, say } = gatedFeed();
+    say('first');
+    say('second');
+    const waiting = feed.handedOut(pipeline.endOffset);
     feed.close();
     await waiting;
-    expect(feed.handedOut()).toBeUndefined();
+    expect(feed.handedOut(pipeline.endOffset)).toBeUndefined();
   });
 
   it('releases a waiter when the slow-consumer rule demotes the feed', async () => {
-    const { feed, say } = gatedFeed({ maxStallMs: 50 });
+    const { pipeline, feed, say } = gatedFeed({ maxStallMs: 50 });
     say('a'.repeat(1024));
     say('held back');
-    const waiting = feed.handedOut();
+    const waiting = feed.handedOut(pipeline.endOffset);
     expect(waiting).toBeDefined();
     await waiting;
     expect(feed.isLossy).toBe(true);

@@ -105,10 +105,20 @@ export class SubscriptionRegistry {
   handedOut(...terminalIds: string[]): Promise<void> | undefined {
     const pending: Promise<void>[] = [];
     for (const entry of this.active.values()) {
-      const waiting = terminalIds.includes(entry.terminalId) ? entry.feed.handedOut() : undefined;
+      if (!terminalIds.includes(entry.terminalId)) continue;
+      const waiting = entry.feed.handedOut(this.outputEnd(entry.terminalId));
       if (waiting) pending.push(waiting);
     }
     return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
+  }
+
+  // The end of the terminal's output now; a removed terminal's feed has closed (it waits for nothing).
+  private outputEnd(terminalId: string): number {
+    try {
+      return this.orch.read(terminalId, { maxBytes: 1 }).endOffset;
+    } catch {
+      return 0;
+    }
   }
 
   /** Ends a subscription; false when this connection holds none with that id. */

@@ -87,8 +87,8 @@ export class ChannelFeed {
   /** Offset up to which events were handed to `notify`: where a reopened subscription resumes. */
   private position: number | undefined;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Callers of {@link handedOut} waiting for the feed to catch up. */
-  private waiters: Array<() => void> = [];
+  /** Callers of {@link handedOut} waiting for the feed to catch up or to pass their offset. */
+  private waiters: Array<{ upTo: number; resolve: () => void }> = [];
 
   /** A feed that is not yet attached to a subscription. */
   constructor(private readonly options: ChannelFeedOptions) {
@@ -125,13 +125,15 @@ export class ChannelFeed {
 
   /**
    * Resolves once everything the terminal has flushed so far was handed to `notify` (sent, not
-   * necessarily accepted): a reply sent after it reaches the reader after that output. Undefined
-   * when that is already so. A closed or demoted (lossy) feed is promised nothing and never waits;
-   * a feed that holds its terminal waits at most until the slow-consumer rule demotes it.
+   * necessarily accepted): a reply sent after it reaches the reader after that output. `upTo` is
+   * the terminal's output end now: output that follows does not extend the wait (the feed may
+   * never be idle while a program keeps printing). Undefined when nothing is left to hand out. A
+   * closed or demoted (lossy) feed is promised nothing and never waits; one that holds its
+   * terminal waits at most until the slow-consumer rule demotes it.
    */
-  handedOut(): Promise<void> | undefined {
-    if (this.caughtUp()) return undefined;
-    return new Promise((resolve) => this.waiters.push(resolve));
+  handedOut(upTo: number): Promise<void> | undefined {
+    if (this.caughtUp() || this.passed(upTo)) return undefined;
+    return new Promise((resolve) => this.waiters.push({ upTo, resolve }));
   }
 
   /** Stops delivery and disposes the subscription; idempotent. */
@@ -154,11 +156,17 @@ export class ChannelFeed {
     return !(this.inFlight && this.unacked + CREDIT_SLACK_BYTES >= credit);
   }
 
+  private passed(upTo: number): boolean {
+    return this.position !== undefined && this.position >= upTo;
+  }
+
   private wakeWaiters(): void {
-    if (this.waiters.length === 0 || !this.caughtUp()) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const resolve of waiters) resolve();
+    if (this.waiters.length === 0) return;
+    const all = this.caughtUp();
+    const woken = this.waiters.filter((w) => all || this.passed(w.upTo));
+    if (woken.length === 0) return;
+    this.waiters = this.waiters.filter((w) => !woken.includes(w));
+    for (const { resolve } of woken) resolve();
   }
 
   private accept(event: StreamEvent): void {
