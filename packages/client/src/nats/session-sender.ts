@@ -26,8 +26,12 @@ export class SessionSender {
   private lastSent = Date.now();
   private stamped: ReturnType<NatsModule['headers']> | undefined;
   private stopped = false;
-  private readonly ended: Promise<void>;
-  private markEnded!: () => void;
+  /**
+   * Lets go the sends waiting for a flush; the session's end calls them all. A set and not a race
+   * with one promise of the end: each race would stay attached to that promise, a few hundred
+   * bytes per split message, for as long as the session lives.
+   */
+  private readonly flushing = new Set<() => void>();
   // An ES private field, not `private`: the options hold the NATS connection, whose own options
   // hold its credentials (token, user and password), and loggers print what they are handed.
   readonly #options: NatsSessionChannelOptions;
@@ -43,9 +47,6 @@ export class SessionSender {
   ) {
     this.#options = options;
     if (options.sendWindowBytes !== undefined) this.window = new SendWindow(options.sendWindowBytes);
-    this.ended = new Promise((resolve) => {
-      this.markEnded = resolve;
-    });
   }
 
   /** Bytes sent and not yet acknowledged by the peer (0 without a window). */
@@ -98,9 +99,7 @@ export class SessionSender {
     }
     // A split message is large: wait until NATS took it, so a big stream cannot pile up in memory
     // (but not past the session's end: while NATS reconnects a flush waits for its return).
-    if (published.parts > 1) {
-      await Promise.race([this.#options.nc.flush().catch(() => undefined), this.ended]);
-    }
+    if (published.parts > 1) await this.flushed();
   }
 
   /** An empty message carrying one control header (best effort: the connection may be going). */
@@ -131,7 +130,7 @@ export class SessionSender {
         ? reason
         : new ChannelClosedError(reason.message, { cause: reason }),
     );
-    this.markEnded();
+    for (const done of this.flushing) done();
   }
 
   /** Ends the session over a peer that stopped acknowledging (`what` waits); returns the error to throw. */
@@ -141,6 +140,18 @@ export class SessionSender {
     );
     this.endSession(error, 'peer stopped acknowledging');
     return error;
+  }
+
+  /** Resolves once NATS took what was published, or once the session ends; never rejects. */
+  private flushed(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.flushing.delete(done);
+        resolve();
+      };
+      this.flushing.add(done);
+      this.#options.nc.flush().then(done, done);
+    });
   }
 
   /** The bytes `message` goes as: its binary frame or JSON, or the answer that replaces it when too large. */
