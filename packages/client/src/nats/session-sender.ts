@@ -98,7 +98,8 @@ export class SessionSender {
       window?.done(published.bytes);
     }
     // A split message is large: wait until NATS took it, so a big stream cannot pile up in memory
-    // (but not past the session's end: while NATS reconnects a flush waits for its return).
+    // (but not past the session's end: while NATS is away a flush waits for it to come back, or
+    // for nats.js's next try to reconnect, which fails the flushes pending).
     if (published.parts > 1) await this.flushed();
   }
 
