@@ -66,7 +66,7 @@ export {
   openNodeSession,
   watchConnection,
 } from './nats/session-channel';
-export { NatsSessionChannel, type NatsSessionChannelOptions, SESSION_HEADER } from './nats/session-wire';
+export { NatsSessionChannel, type NatsSessionChannelOptions } from './nats/session-wire';
 export {
   ACK_HEADER,
   CHUNK_HEADER,
@@ -81,4 +81,5 @@ export {
   NODE_ID_PATTERN,
   nodeIdFromHostname,
   nodeOfTerminal,
+  SESSION_HEADER,
 } from './nats/subjects';

@@ -1,8 +1,10 @@
 // The NATS session wire on a real nats-server: messages larger than max_payload cross in both
 // directions in Orchflow-Chunk parts and arrive intact; Orchflow-Close and a silent peer end the
 // channel with a clear reason; a receiver's reassembly budget counts a large message until its
-// requests are answered and refuses one it has no room for alone; NATS credentials are passed
-// through (user/password) and refused ones give Unauthorized.
+// requests are answered and refuses one it has no room for alone; a long session keeps nothing
+// per split message it sent, and such a send, waiting for NATS, lets go when the session ends;
+// NATS credentials are passed through (user/password) and refused ones give Unauthorized.
+import { queryObjects } from 'node:v8';
 import { connectNats, loadNats, NatsSessionChannel, type ReassemblyBudget } from '@orchflow/client/internal';
 import { ErrorCode, isOrchflowError, type JsonRpcMessage, OrchflowError } from '@orchflow/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -60,6 +62,60 @@ describe('NatsSessionChannel', () => {
     // a stops ticking (as a SIGKILLed peer would); b keeps its own keepalives going.
     a.end(new Error('simulated death'), undefined);
     await expect(b.receive()).rejects.toThrow(/sent nothing for 600 ms/);
+  });
+
+  it('keeps nothing alive per split message sent while the session lives on', async () => {
+    // 64 KiB max_payload: a 100 KiB message goes in two parts, and its send waits for the flush.
+    const server = await natsForTest({ config: 'max_payload: 65536\n' });
+    const [a, b] = await linkedPair(server.url);
+    const message = bigNotification(100 * 1024);
+    // queryObjects collects garbage first; the tick lets the last sends' jobs end.
+    const live = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return queryObjects(Promise, { format: 'count' }) as number;
+    };
+    const exchange = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        await a.send(message);
+        await b.receive();
+      }
+    };
+    await exchange(5);
+    const before = await live();
+    await exchange(200);
+    // Before the fix: each send's wait for the flush stayed attached to the session's end (two
+    // promises per split message, 400 here, ~300 bytes each) until the session closed.
+    expect((await live()) - before).toBeLessThan(50);
+  });
+
+  it('lets the send of a split message go when the session ends while NATS is away', async () => {
+    const server = await natsForTest({ config: 'max_payload: 65536\n' });
+    const nats = await loadNats();
+    // Each try to reconnect fails the flushes pending; a minute between tries keeps one pending.
+    const nc = await nats.connect({
+      servers: server.url,
+      reconnectTimeWait: 60_000,
+      maxReconnectAttempts: -1,
+    });
+    onTestFinished(() => nc.close());
+    const a = new NatsSessionChannel({
+      nc,
+      nats,
+      peerSubject: 'wire.away',
+      maxPayload: 65_536,
+      ttlMs: 60_000,
+      peerName: 'peer',
+    });
+    await server.kill();
+    const settled = (promise: Promise<void>, ms: number) =>
+      Promise.race([
+        promise.then(() => 'sent'),
+        new Promise((resolve) => setTimeout(() => resolve('waiting'), ms)),
+      ]);
+    const sent = a.send(bigNotification(100 * 1024));
+    expect(await settled(sent, 300)).toBe('waiting');
+    a.end(new Error('gone'), undefined);
+    expect(await settled(sent, 2_000)).toBe('sent');
   });
 });
 

@@ -17,8 +17,8 @@ import { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './chunking';
 import { loadNats } from './connect';
 import { DEFAULT_FLOW_WINDOW_BYTES, MAX_FLOW_WINDOW_BYTES, MIN_FLOW_WINDOW_BYTES } from './flow-window';
-import { NatsSessionChannel, SESSION_HEADER } from './session-wire';
-import { checkNodeId, clusterSubjects, DEFAULT_CLUSTER_NAME } from './subjects';
+import { NatsSessionChannel } from './session-wire';
+import { checkNodeId, clusterSubjects, DEFAULT_CLUSTER_NAME, SESSION_HEADER } from './subjects';
 
 /** Default session TTL: a session silent this long is closed (keepalives go every third). */
 export const DEFAULT_SESSION_TTL_MS = 60_000;

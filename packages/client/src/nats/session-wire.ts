@@ -8,7 +8,8 @@
 // the client. No header marks it (NATS headers cost per message): that frame starts with its
 // header's 4-byte big-endian length, so its first byte is 0, which no JSON text starts with.
 // With `sendWindow` / `ackEveryBytes` the session is flow-controlled (flow-window.ts): the reader's
-// side acknowledges what was taken with an empty `Orchflow-Ack: <total bytes>` message.
+// side acknowledges what was taken with an empty `Orchflow-Ack: <total bytes>` message. This file
+// holds the channel, its receive path and its timer; what goes out goes through session-sender.ts.
 // Whoever owns the NATS subscription passes each of its messages to `handle()`. A receiver serving
 // many peers (a node) bounds what their large messages hold together with `reassemblyBudget`: a
 // split message's parts while it arrives, then the whole message (and a whole one larger than
@@ -27,17 +28,11 @@ import {
   MessageQueue,
 } from '@orchflow/protocol/runtime';
 import { decodeBinaryOutput } from '../transports/websocket-binary';
-import {
-  ChunkAssembler,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  oversizeReplacement,
-  type ReassemblyBudget,
-  type RefusedMessage,
-  splitMessage,
-} from './chunking';
+import { ChunkAssembler, type ReassemblyBudget, type RefusedMessage } from './chunking';
 import type { NatsModule } from './connect';
-import { AckCounter, MAX_WAITING_BYTES, MAX_WAITING_SENDS, SendWindow } from './flow-window';
+import { AckCounter } from './flow-window';
 import { HeldMessages } from './held-messages';
+import { SessionSender } from './session-sender';
 import { ACK_HEADER, CHUNK_HEADER, CLOSE_HEADER, KEEPALIVE_HEADER } from './subjects';
 
 /** Options of {@link NatsSessionChannel}. */
@@ -58,7 +53,7 @@ export interface NatsSessionChannelOptions {
   onReceive?: (message: unknown) => boolean;
   /** Sees each outgoing message before it is published. */
   onSend?: (message: JsonRpcMessage) => void;
-  /** Sent in {@link SESSION_HEADER} on every message this side publishes (the node's side). */
+  /** Sent in the `Orchflow-Session` header on every message this side publishes (the node's side). */
   sessionId?: string;
   /**
    * The binary output frame of a message, or undefined to send it as JSON (the node's
@@ -88,15 +83,6 @@ export interface NatsSessionChannelOptions {
   partTimeoutMs?: number;
 }
 
-/**
- * NATS header naming the session of every message a node publishes to a client's inbox (nodes of
- * earlier versions send none). An inbox is a plain subject that anyone opening a session may name,
- * so this is how a client tells its own session's messages from another session's sent to the
- * same inbox (see session-channel.ts).
- */
-export const SESSION_HEADER = 'Orchflow-Session';
-
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** An {@link IpcChannel} over one orchflow NATS session (either end). */
@@ -105,18 +91,11 @@ export class NatsSessionChannel implements IpcChannel {
   private readonly assembler: ChunkAssembler;
   private readonly timer: ReturnType<typeof setInterval>;
   private lastHeard = Date.now();
-  private lastSent = Date.now();
-  private seq = 0;
   private reason: Error | undefined;
-  private readonly ended: Promise<void>;
-  private markEnded!: () => void;
-  private readonly window: SendWindow | undefined;
+  private readonly sender: SessionSender;
   private readonly acks: AckCounter | undefined;
-  private stamped: ReturnType<NatsModule['headers']> | undefined;
   /** What the reassembly budget counts of received messages (none without a budget). */
   private readonly held: HeldMessages | undefined;
-  /** Bytes of the messages waiting for room in the send window (encoded while they wait). */
-  private waitingBytes = 0;
   // An ES private field, not `private`: the options hold the NATS connection, whose own options
   // hold its credentials (token, user and password), and loggers print what they are handed
   // (`util.inspect`, `JSON.stringify`).
@@ -126,15 +105,12 @@ export class NatsSessionChannel implements IpcChannel {
     this.#options = options;
     this.assembler = new ChunkAssembler(options.maxMessageBytes, options.reassemblyBudget);
     if (options.reassemblyBudget) this.held = new HeldMessages(options.reassemblyBudget);
-    if (options.sendWindowBytes !== undefined) this.window = new SendWindow(options.sendWindowBytes);
+    this.sender = new SessionSender(options, this.held, (reason, announce) => this.end(reason, announce));
     if (options.ackEveryBytes !== undefined) {
       this.acks = new AckCounter(options.ackEveryBytes, (total) =>
-        this.sendControl(ACK_HEADER, String(total)),
+        this.sender.control(ACK_HEADER, String(total)),
       );
     }
-    this.ended = new Promise((resolve) => {
-      this.markEnded = resolve;
-    });
     // Ticks at a sixth of the TTL so a keepalive leaves within a third of it when idle.
     this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(options.ttlMs / 6)));
     this.timer.unref?.();
@@ -152,7 +128,7 @@ export class NatsSessionChannel implements IpcChannel {
 
   /** Bytes sent and not yet acknowledged by the peer (0 without a window). */
   get unacknowledgedBytes(): number {
-    return this.window?.inFlight ?? 0;
+    return this.sender.unacknowledgedBytes;
   }
 
   /**
@@ -160,7 +136,7 @@ export class NatsSessionChannel implements IpcChannel {
    * first waits, in order, for the peer to acknowledge enough of what was sent.
    */
   send(message: JsonRpcMessage): Promise<void> {
-    return this.deliver(message, true, true);
+    return this.sender.send(message, true, true);
   }
 
   /**
@@ -169,85 +145,7 @@ export class NatsSessionChannel implements IpcChannel {
    * still running (its ids may be theirs: a request that reused one).
    */
   sendRefusal(message: JsonRpcMessage): Promise<void> {
-    return this.deliver(message, false, true);
-  }
-
-  /** `settles`: the message answers requests received (their held bytes go back); `seen`: `onSend` sees it. */
-  private async deliver(message: JsonRpcMessage, settles: boolean, seen: boolean): Promise<void> {
-    if (this.closed || this.#options.nc.isClosed()) throw new ChannelClosedError();
-    const window = this.window;
-    let encoded: Uint8Array | undefined;
-    if (window && !window.open) {
-      if (window.waitingCount >= MAX_WAITING_SENDS) {
-        const error = new ChannelClosedError(
-          `The ${this.#options.peerName} stopped acknowledging what it was sent (${MAX_WAITING_SENDS} messages wait); the session is closed`,
-        );
-        this.end(error, 'peer stopped acknowledging');
-        throw error;
-      }
-      // Encoded now, so that what waits is counted (and held once, as bytes).
-      encoded = this.encode(message);
-      const size = encoded.byteLength;
-      if (window.waitingCount > 0 && this.waitingBytes + size > MAX_WAITING_BYTES) {
-        const error = new ChannelClosedError(
-          `The ${this.#options.peerName} stopped acknowledging what it was sent (more than ${MAX_WAITING_BYTES} bytes wait); the session is closed`,
-        );
-        this.end(error, 'peer stopped acknowledging');
-        throw error;
-      }
-      this.waitingBytes += size;
-      try {
-        await window.wait();
-      } finally {
-        this.waitingBytes -= size;
-      }
-    }
-    let published = { bytes: 0, parts: 0 };
-    try {
-      if (this.closed || this.#options.nc.isClosed()) throw new ChannelClosedError();
-      published = this.publish(message, settles, seen, encoded);
-    } finally {
-      window?.done(published.bytes);
-    }
-    // A split message is large: wait until NATS took it, so a big stream cannot pile up in memory
-    // (but not past the session's end: while NATS reconnects a flush waits for its return).
-    if (published.parts > 1) {
-      await Promise.race([this.#options.nc.flush().catch(() => undefined), this.ended]);
-    }
-  }
-
-  /** The bytes `message` goes as: its binary frame or JSON, or the answer that replaces it when too large. */
-  private encode(message: JsonRpcMessage): Uint8Array {
-    const binary = this.#options.encodeOutput?.(message);
-    const bytes = binary ?? encoder.encode(JSON.stringify(message));
-    const limit = this.#options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    if (bytes.byteLength <= limit) return bytes;
-    return encoder.encode(JSON.stringify(oversizeReplacement(message, bytes.byteLength, limit)));
-  }
-
-  /** Publishes `message` (as `encoded`, if it was) now; returns its size and how many NATS messages it took. */
-  private publish(
-    message: JsonRpcMessage,
-    settles: boolean,
-    seen: boolean,
-    encoded?: Uint8Array,
-  ): { bytes: number; parts: number } {
-    if (seen) this.#options.onSend?.(message);
-    if (settles) this.held?.answered(message);
-    const bytes = encoded ?? this.encode(message);
-    const parts = splitMessage(bytes, ++this.seq, this.#options.maxPayload);
-    try {
-      for (const part of parts) {
-        const headers = part.chunk === undefined ? this.stamp() : this.headers(CHUNK_HEADER, part.chunk);
-        this.#options.nc.publish(this.#options.peerSubject, part.data, headers ? { headers } : undefined);
-      }
-    } catch (error) {
-      throw new ChannelClosedError(`Publishing to NATS failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    this.lastSent = Date.now();
-    return { bytes: bytes.length, parts: parts.length };
+    return this.sender.send(message, false, true);
   }
 
   /** The next message from the peer. */
@@ -273,23 +171,10 @@ export class NatsSessionChannel implements IpcChannel {
     // do those of messages whose requests will never be answered on this session.
     this.assembler.discard();
     this.held?.releaseAll();
-    if (announce !== undefined && !this.#options.nc.isClosed()) {
-      try {
-        this.#options.nc.publish(this.#options.peerSubject, undefined, {
-          headers: this.headers(CLOSE_HEADER, announce),
-        });
-      } catch {
-        // Best effort: the peer's TTL ends the session anyway.
-      }
-    }
+    // Told if NATS still takes it; otherwise the peer's TTL ends the session.
+    if (announce !== undefined) this.sender.control(CLOSE_HEADER, announce);
     this.queue.close(reason);
-    // Senders waiting for room learn the session is gone as any sender would: ChannelClosed.
-    this.window?.fail(
-      reason instanceof ChannelClosedError
-        ? reason
-        : new ChannelClosedError(reason.message, { cause: reason }),
-    );
-    this.markEnded();
+    this.sender.stop(reason);
     this.#options.onClosed?.(reason);
   }
 
@@ -309,7 +194,7 @@ export class NatsSessionChannel implements IpcChannel {
     if (headers?.get(KEEPALIVE_HEADER)) return;
     const ack = headers?.get(ACK_HEADER);
     if (ack) {
-      this.window?.ack(Number(ack));
+      this.sender.acknowledged(Number(ack));
       return;
     }
     let received: ReturnType<ChunkAssembler['receive']>;
@@ -357,7 +242,7 @@ export class NatsSessionChannel implements IpcChannel {
   private refuse(refused: RefusedMessage): void {
     const answer = refused.answer();
     // Not seen by `onSend`: these requests were never admitted, so nothing may count them answered.
-    if (answer) this.deliver(answer, false, false).catch(() => undefined);
+    if (answer) this.sender.send(answer, false, false).catch(() => undefined);
   }
 
   /** Iterates received messages until the session ends. */
@@ -372,9 +257,13 @@ export class NatsSessionChannel implements IpcChannel {
     }
   }
 
+  /**
+   * Ends a session whose peer went silent, stopped acknowledging or left a split message half
+   * sent; keeps an idle one alive.
+   */
   private tick(): void {
     const now = Date.now();
-    if (this.window && this.window.stalledMs(now) > this.#options.ttlMs) {
+    if (this.sender.stalledMs(now) > this.#options.ttlMs) {
       this.end(
         new ChannelClosedError(
           `The ${this.#options.peerName} acknowledged nothing for ${this.#options.ttlMs} ms while messages waited; the session is closed`,
@@ -403,42 +292,6 @@ export class NatsSessionChannel implements IpcChannel {
       );
       return;
     }
-    if (now - this.lastSent >= this.#options.ttlMs / 3 && !this.#options.nc.isClosed()) {
-      this.lastSent = now;
-      try {
-        this.#options.nc.publish(this.#options.peerSubject, undefined, {
-          headers: this.headers(KEEPALIVE_HEADER, '1'),
-        });
-      } catch {
-        // The connection is going away; its own close ends the session.
-      }
-    }
-  }
-
-  /** An empty message carrying one control header (best effort: the connection may be going). */
-  private sendControl(name: string, value: string): void {
-    if (this.closed || this.#options.nc.isClosed()) return;
-    try {
-      this.#options.nc.publish(this.#options.peerSubject, undefined, { headers: this.headers(name, value) });
-      this.lastSent = Date.now();
-    } catch {
-      // The connection is going away; its own close ends the session.
-    }
-  }
-
-  private headers(name: string, value: string) {
-    const headers = this.#options.nats.headers();
-    headers.set(name, value);
-    if (this.#options.sessionId !== undefined) headers.set(SESSION_HEADER, this.#options.sessionId);
-    return headers;
-  }
-
-  /** Headers of a whole message: the session's stamp, or none. */
-  private stamp() {
-    const id = this.#options.sessionId;
-    if (id === undefined) return undefined;
-    // One object for them all: nats.js encodes the headers when publishing and keeps nothing.
-    this.stamped ??= this.headers(SESSION_HEADER, id);
-    return this.stamped;
+    this.sender.keepalive(now, this.#options.ttlMs / 3);
   }
 }

@@ -93,3 +93,10 @@ export const KEEPALIVE_HEADER = 'Orchflow-Keepalive';
 export const ACK_HEADER = 'Orchflow-Ack';
 /** NATS header of an empty message that ends a session; the value is the reason. */
 export const CLOSE_HEADER = 'Orchflow-Close';
+/**
+ * NATS header naming the session of every message a node publishes to a client's inbox (nodes of
+ * earlier versions send none). An inbox is a plain subject that anyone opening a session may name,
+ * so this is how a client tells its own session's messages from another session's sent to the
+ * same inbox (see session-channel.ts).
+ */
+export const SESSION_HEADER = 'Orchflow-Session';
