@@ -16,7 +16,7 @@ import { TokenAuthenticator } from '../src/auth';
 import { HttpServer } from '../src/http/http-server';
 import type { HttpServerOptions, HttpUiOptions } from '../src/http/http-server-options';
 import { WS_JSON_PROTOCOL } from '../src/ws/binary-output';
-import { TOKENS, testOrchestrator } from './transport-harness';
+import { type RawSocket, rawSocket, TOKENS, testOrchestrator } from './transport-harness';
 
 /** A viewer's token (read-only principal). */
 export const VIEWER_TOKEN = 'viewer-token-0123456789abcdef';
@@ -182,29 +182,9 @@ export function upgradeStatus(
  * A raw socket on /ui/ws with `headers` (a `Cookie` brings its page key as the page's subprotocol);
  * resolves once open, with its first message and close.
  */
-export async function openRaw(url: string, headers: Record<string, string>) {
+export function openRaw(url: string, headers: Record<string, string>): Promise<RawSocket> {
   const protocols = headers.Cookie === undefined ? [] : pageProtocols(headers.Cookie);
-  const socket = new WebSocket(monitorSocketUrl(url), protocols, { headers });
-  const messages: Record<string, unknown>[] = [];
-  const waiters: ((m: Record<string, unknown>) => void)[] = [];
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as Record<string, unknown>;
-    const waiter = waiters.shift();
-    if (waiter) waiter(message);
-    else messages.push(message);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
-  );
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const next = () =>
-    messages.length > 0
-      ? Promise.resolve(messages.shift() as Record<string, unknown>)
-      : new Promise<Record<string, unknown>>((resolve) => waiters.push(resolve));
-  return { socket, closed, next };
+  return rawSocket(monitorSocketUrl(url), headers, protocols);
 }
 
 /**

@@ -2,7 +2,7 @@
 // going idle but not past its lifetime. Then its HTTP calls get 401 and its open `/ui/ws` socket
 // closes with a reason the page can show, and a new login works. Real server, real WebSocket,
 // real clock: the lifetime is short, and the waits are bounded generously for a loaded machine.
-import { ErrorCode, PROTOCOL_VERSION } from '@orchflow/protocol';
+import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { HttpServer } from '../src/http/http-server';
 import { SESSION_LIFETIME_CLOSE_REASON, UiSessions } from '../src/ui/ui-sessions';
@@ -18,15 +18,7 @@ describe('monitor session lifetime', () => {
     const loggedInAt = Date.now();
     const cookie = await login(url, { token: TOKENS.admin });
     const raw = await openRaw(url, { Origin: url, Cookie: cookie });
-    raw.socket.send(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: { protocolVersion: PROTOCOL_VERSION, clientInfo: { name: 'lifetime' } },
-      }),
-    );
-    expect(await raw.next()).toMatchObject({ id: 1, result: { principal: { kind: 'admin' } } });
+    expect(await raw.initialize()).toMatchObject({ id: 'init', result: { principal: { kind: 'admin' } } });
     let closedAt: number | undefined;
     const closed = raw.closed.then((close) => {
       closedAt = Date.now();

@@ -63,9 +63,13 @@ export interface RawSocket {
   socket: WebSocket;
 }
 
-/** Opens a raw socket to `url`; resolves once open. */
-export async function rawSocket(url: string, headers: Record<string, string> = {}): Promise<RawSocket> {
-  const socket = new WebSocket(url, { headers });
+/** Opens a raw socket to `url`, offering `protocols`; resolves once open. */
+export async function rawSocket(
+  url: string,
+  headers: Record<string, string> = {},
+  protocols: string[] = [],
+): Promise<RawSocket> {
+  const socket = new WebSocket(url, protocols, { headers });
   const inbox: Record<string, unknown>[] = [];
   const waiting: ((message: Record<string, unknown>) => void)[] = [];
   socket.on('message', (data) => {
