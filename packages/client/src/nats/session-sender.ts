@@ -145,6 +145,8 @@ export class SessionSender {
 
   /** Resolves once NATS took what was published, or once the session ends; never rejects. */
   private flushed(): Promise<void> {
+    // Ended while publishing (the session's end already let every wait go): nothing to wait for.
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.flushing.delete(done);

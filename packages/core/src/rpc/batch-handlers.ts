@@ -39,9 +39,10 @@ export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): vo
         countExecuted(conn, shown);
         return shown;
       });
+    } finally {
+      await outputHandedOut(conn, commands);
     }
     countExecuted(conn, results);
-    await outputHandedOut(conn, commands);
     return { results };
   });
 
@@ -68,9 +69,10 @@ export function registerBatchHandlers({ orch, conn, serve }: HandlerContext): vo
         countExecuted(conn, partial);
         return partial;
       });
+    } finally {
+      await outputHandedOut(conn, commands);
     }
     countExecuted(conn, result.results);
-    await outputHandedOut(conn, commands);
     return result;
   });
 
@@ -127,7 +129,7 @@ function countExecuted(conn: Connection, results: readonly BatchItemResult[]): v
   conn.commandsExecuted += results.filter((r) => r.ok).length;
 }
 
-/** This connection's listeners on the commands' terminals hear their output before the results. */
+/** This connection's listeners on the commands' terminals hear their output before the results (or error). */
 async function outputHandedOut(conn: Connection, commands: readonly { terminalId: string }[]): Promise<void> {
   await conn.subscriptions.handedOut(...commands.map((c) => c.terminalId));
 }

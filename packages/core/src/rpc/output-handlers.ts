@@ -44,12 +44,12 @@ export function registerOutputHandlers({ orch, conn, peer, serve }: HandlerConte
       );
       conn.commandsExecuted++;
       await pump?.flush();
-      // This connection's listeners on the terminal hear the command's output before its result.
-      const heard = conn.subscriptions.handedOut(terminalId);
-      if (heard) await heard;
       return result;
     } finally {
       pump?.stop();
+      // This connection's listeners on the terminal hear the command's output before its result,
+      // or its error (a cancelled command's carries its partial result).
+      await conn.subscriptions.handedOut(terminalId);
     }
   });
 

@@ -6,6 +6,7 @@
 // terminal paused for `maxStallMs` without progress is demoted to lossy delivery (see ChannelFeed).
 // A connection subscribed to a terminal (once or more) also gets its `terminal.activity` changes.
 import type { Disposer, TerminalActivity } from '@orchflow/protocol';
+import { DEFAULT_MAX_STALL_MS } from '@orchflow/terminal';
 import { ChannelFeed, type FeedNotification } from '@orchflow/terminal/internal';
 import type { Orchestrator } from '../orchestrator';
 
@@ -100,7 +101,8 @@ export class SubscriptionRegistry {
   /**
    * Resolves once this connection's subscriptions on these terminals have sent everything the
    * terminals flushed so far (see `ChannelFeed.handedOut`), so a reply sent next follows that
-   * output; undefined when none has anything left to send.
+   * output; undefined when none has anything left to send. A reader that stopped reading holds a
+   * reply back at most `maxStallMs` (as long as it may hold a terminal paused).
    */
   handedOut(...terminalIds: string[]): Promise<void> | undefined {
     const pending: Promise<void>[] = [];
@@ -109,7 +111,18 @@ export class SubscriptionRegistry {
       const waiting = entry.feed.handedOut(this.outputEnd(entry.terminalId));
       if (waiting) pending.push(waiting);
     }
-    return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
+    if (pending.length === 0) return undefined;
+    const all = Promise.all(pending);
+    const boundMs = this.maxStallMs ?? DEFAULT_MAX_STALL_MS;
+    if (!Number.isFinite(boundMs)) return all.then(() => undefined);
+    return new Promise((resolve) => {
+      const bound = setTimeout(resolve, boundMs);
+      bound.unref?.();
+      void all.then(() => {
+        clearTimeout(bound);
+        resolve();
+      });
+    });
   }
 
   // The end of the terminal's output now; a removed terminal's feed has closed (it waits for nothing).

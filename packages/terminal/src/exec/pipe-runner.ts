@@ -303,8 +303,6 @@ export class PipeRunner {
       });
       const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
         finish();
-        // Listeners to the terminal's output hear all of the command's before its result.
-        pipeline.flush();
         const out = stdout.result();
         const err = stderr.result();
         const reason = watchdog.stopReason;
@@ -321,8 +319,14 @@ export class PipeRunner {
           outputOffset,
           ...(awaitingInput ? { awaitingInput: true } : {}),
         };
-        if (reason === 'cancelled') reject(execCancelled(result));
-        else resolve(result);
+        try {
+          // Listeners to the terminal's output hear all of the command's before its result; they
+          // are the caller's code, and one that throws cannot leave the command unsettled.
+          pipeline.flush();
+        } finally {
+          if (reason === 'cancelled') reject(execCancelled(result));
+          else resolve(result);
+        }
       };
     });
   }

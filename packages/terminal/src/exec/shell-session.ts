@@ -387,8 +387,9 @@ export class ShellSession {
     }
     const cwd = this.host.verify ? shellCwd(this.host.shellPid) : undefined;
     this.cwd = cwd ?? run.done.cwd ?? this.cwd;
-    this.settle(run, { exitCode: run.done.status, signal: null });
+    // Ready first: the output listeners settle() runs may type (a ^C the gate must know about).
     this.prompt.commandDone();
+    this.settle(run, { exitCode: run.done.status, signal: null });
   }
 
   private finish(run: PtyCommand): void {
@@ -403,12 +404,17 @@ export class ShellSession {
 
   private settle(run: PtyCommand, end: CommandEnd): void {
     this.finish(run);
-    // Whoever listens to the terminal's output has heard all of the command's before its result.
-    this.host.pipeline.flush();
     const result = run.result(end, this.cwd);
     if (run.phase === 'typed') this.history.executeEnded(result.exitCode);
-    if (run.watchdog?.stopReason !== 'cancelled') run.resolve(result);
-    else run.reject(execCancelled(run.phase === 'typed' ? result : undefined));
+    try {
+      // Whoever listens to the terminal's output hears all of the command's before its result.
+      // Listeners are the caller's code: they run once the session's state is settled, and one
+      // that throws cannot leave the command unsettled.
+      this.host.pipeline.flush();
+    } finally {
+      if (run.watchdog?.stopReason !== 'cancelled') run.resolve(result);
+      else run.reject(execCancelled(run.phase === 'typed' ? result : undefined));
+    }
   }
 
   private writeCommandFile(text: string): string {

@@ -68,11 +68,19 @@ export class OutputBatcher {
     if (cut > 0) this.emit(all.subarray(0, cut));
   }
 
+  /**
+   * Emits everything, including an incomplete trailing character: where nothing continues it (a
+   * command ended; the next bytes are the shell's, or another process's).
+   */
+  flushAll(): void {
+    this.clearTimer();
+    if (this.pendingBytes > 0) this.emit(this.takePending());
+  }
+
   /** Emits everything, including an incomplete trailing character; later pushes are errors. */
   end(): void {
-    this.clearTimer();
     this.ended = true;
-    if (this.pendingBytes > 0) this.emit(this.takePending());
+    this.flushAll();
   }
 
   private onTimer(): void {

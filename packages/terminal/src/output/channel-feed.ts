@@ -128,8 +128,8 @@ export class ChannelFeed {
    * necessarily accepted): a reply sent after it reaches the reader after that output. `upTo` is
    * the terminal's output end now: output that follows does not extend the wait (the feed may
    * never be idle while a program keeps printing). Undefined when nothing is left to hand out. A
-   * closed or demoted (lossy) feed is promised nothing and never waits; one that holds its
-   * terminal waits at most until the slow-consumer rule demotes it.
+   * closed or demoted (lossy) feed is promised nothing and never waits. A reader that stopped
+   * reading makes it wait until its transport fails or the feed closes: a caller bounds its wait.
    */
   handedOut(upTo: number): Promise<void> | undefined {
     if (this.caughtUp() || this.passed(upTo)) return undefined;

@@ -107,12 +107,12 @@ export class OutputPipeline {
   }
 
   /**
-   * Hands listeners and subscribers what waits for batching now (up to the last complete
-   * character) instead of at the batch timer: a command's result is settled only after its
-   * output has reached them.
+   * Hands listeners and subscribers everything that waits for batching now, an incomplete last
+   * character too, instead of at the batch timer: a command's result is settled only after its
+   * output has reached them (and no character continues past a command's end).
    */
   flush(): void {
-    if (!this.isEnded) this.batcher.flush();
+    if (!this.isEnded) this.batcher.flushAll();
   }
 
   /** Flushes all output synchronously (an incomplete last character too) and ends subscriptions. */

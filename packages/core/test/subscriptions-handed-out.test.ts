@@ -1,0 +1,54 @@
+// SubscriptionRegistry.handedOut: a server sends a command's result after the output a connection
+// subscribed to — and a reader that stopped reading holds the result back only `maxStallMs`.
+// Real orchestrator and bash; the transport is a notify whose sends the test accepts (or never).
+import { afterEach, describe, expect, it } from 'vitest';
+import { Orchestrator } from '../src/orchestrator';
+import { type Notify, SubscriptionRegistry } from '../src/rpc/subscriptions';
+
+let orch: Orchestrator | undefined;
+afterEach(async () => {
+  await orch?.shutdown();
+  orch = undefined;
+});
+
+describe('SubscriptionRegistry.handedOut', () => {
+  it('waits for output queued behind a send the transport has not accepted, at most maxStallMs', async () => {
+    orch = Orchestrator.builder().build();
+    const t = await orch.spawnTerminal('agent', { shell: 'bash' });
+    const sent: string[] = [];
+    // The first send is never accepted: a reader that stopped reading.
+    const notify: Notify = (note) => {
+      if (note.method === 'terminal.output') sent.push(note.params.data);
+      return new Promise(() => undefined);
+    };
+    const registry = new SubscriptionRegistry(orch, notify, 300);
+    registry.open(t.id, undefined).start();
+    await t.execute('echo one');
+    await t.execute('echo two');
+    expect(sent.join('')).not.toContain('two');
+    const started = performance.now();
+    const waiting = registry.handedOut(t.id);
+    expect(waiting).toBeDefined();
+    await waiting;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(registry.handedOut('another-terminal')).toBeUndefined();
+    registry.closeAll();
+  });
+
+  it('resolves at once when everything was sent, and once the queued output goes', async () => {
+    orch = Orchestrator.builder().build();
+    const t = await orch.spawnTerminal('agent', { shell: 'bash' });
+    const accept: Array<() => void> = [];
+    const notify: Notify = () => new Promise<void>((resolve) => accept.push(resolve));
+    const registry = new SubscriptionRegistry(orch, notify, 60_000);
+    registry.open(t.id, undefined).start();
+    expect(registry.handedOut(t.id)).toBeUndefined();
+    await t.execute('echo one');
+    await t.execute('echo two');
+    const waiting = registry.handedOut(t.id);
+    expect(waiting).toBeDefined();
+    while (accept.length > 0) accept.shift()?.();
+    await waiting;
+    registry.closeAll();
+  });
+});
