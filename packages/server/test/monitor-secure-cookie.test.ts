@@ -25,6 +25,23 @@ describe('monitor cookie behind TLS (ui.secureCookie)', () => {
     expect(cleared).toBe('orchflow_session=; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=0; Secure');
   });
 
+  it("accepts the page's https:// origin for the request's Host with the option, and only then", async () => {
+    const secure = await startMonitor({}, { secureCookie: true });
+    const host = new URL(secure.url).host;
+    const login = { token: TOKENS.admin };
+    expect((await page(secure.url, 'POST', '/ui/login', login, { Origin: `https://${host}` })).status).toBe(
+      200,
+    );
+    expect(
+      (await page(secure.url, 'POST', '/ui/login', login, { Origin: 'https://evil.example' })).status,
+    ).toBe(403);
+    const plain = await startMonitor();
+    const plainHost = new URL(plain.url).host;
+    expect(
+      (await page(plain.url, 'POST', '/ui/login', login, { Origin: `https://${plainHost}` })).status,
+    ).toBe(403);
+  });
+
   it('leaves Secure out without it, whatever X-Forwarded-Proto a client sends', async () => {
     for (const ui of [{}, { secureCookie: false }]) {
       const { url } = await startMonitor({}, ui);

@@ -83,6 +83,11 @@ export interface UiOriginPolicy {
   bindHost: string;
   /** Origins besides the page's own that may drive the monitor (`*` is ignored). */
   allowedOrigins: readonly string[];
+  /**
+   * The page is reached over HTTPS through a TLS-terminating proxy (`ui.secureCookie`): the
+   * `https://` origin of the request's Host is the page's own too.
+   */
+  secureCookie?: boolean;
 }
 
 /**
@@ -109,7 +114,10 @@ export function checkUiOrigin(
       "This request changes the monitor's state and must carry the monitor page's Origin header",
     );
   }
-  if (origin.toLowerCase() === ownOrigin(request) || policy.allowedOrigins.includes(origin)) return undefined;
+  const lower = origin.toLowerCase();
+  if (lower === ownOrigin(request) || policy.allowedOrigins.includes(origin)) return undefined;
+  if (policy.secureCookie && host !== undefined && lower === `https://${host.toLowerCase()}`)
+    return undefined;
   return new OrchflowError(
     ErrorCode.Forbidden,
     `Origin '${origin}' is not the monitor's own origin; open the monitor from this server, or add the origin to allowedOrigins (CLI --allow-origin)`,
