@@ -2,6 +2,7 @@
 // anything starts: a bad size, duration or mode — or a flag without the one it qualifies — is a
 // usage error (one line saying what is wrong, exit status 2), as for `orchflow replay`/`record`.
 import { MIN_RECORDING_BYTES, MIN_RETENTION_MS, type RecordingOptions } from '@orchflow/core';
+import { durationMs } from './duration';
 import { usageError } from './recording-args';
 
 /** The flags this module reads (a part of `ServeFlags`, which extends it). */
@@ -61,14 +62,6 @@ const SIZE_UNITS: Record<string, number> = {
   tib: 2 ** 40,
 };
 
-const DURATION_UNITS_MS: Record<string, number> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-};
-
 /**
  * A size flag's value in bytes: a number of bytes, or with a unit (`10MB` = 10,000,000 bytes,
  * `1GiB` = 2^30; B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, any case), at least `min`.
@@ -87,8 +80,7 @@ export function parseByteSize(flag: string, value: string, min = MIN_RECORDING_B
 
 /** `--record-retention`'s value in ms: a whole number with a unit (`90s`, `30m`, `12h`, `7d`, `2w`), at least 1 s. */
 export function parseRetention(value: string): number {
-  const match = /^(\d+)\s*([smhdw])$/.exec(value.trim());
-  const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] as string] as number) : Number.NaN;
+  const ms = durationMs(value, false);
   if (!Number.isSafeInteger(ms) || ms < MIN_RETENTION_MS) {
     throw usageError(
       `--record-retention must be a period such as 7d, 12h, 30m, 2w or 90s (at least 1s), not '${value}'`,

@@ -1,8 +1,8 @@
 // `--session-idle` of `orchflow mcp` and `orchflow serve --mcp`: how long an MCP client's session
 // may go unused before it is closed (its terminals with it).
 import { InvalidArgumentError } from 'commander';
+import { durationMs } from './duration';
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** Longest `--session-idle`: a week (setTimeout cannot wait past ~24.8 days anyway). */
 const MAX_SESSION_IDLE_MS = 7 * 24 * 3_600_000;
 
@@ -11,8 +11,7 @@ const MAX_SESSION_IDLE_MS = 7 * 24 * 3_600_000;
  * milliseconds; `0` never expires sessions.
  */
 export function parseSessionIdle(value: string): number {
-  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
-  const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 'ms'] as number) : Number.NaN;
+  const ms = durationMs(value, true);
   if (!Number.isSafeInteger(ms) || ms > MAX_SESSION_IDLE_MS) {
     throw new InvalidArgumentError(
       `'${value}' is not a session idle period; use e.g. 90s, 30m, 2h, 500ms or 0 (never expire), at most 168h`,
