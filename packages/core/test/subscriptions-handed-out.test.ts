@@ -5,6 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Orchestrator } from '../src/orchestrator';
 import { type Notify, SubscriptionRegistry } from '../src/rpc/subscriptions';
 
+// The waits each feed holds are private; a leak of them shows nowhere else until memory runs out.
+function feedWaiters(registry: SubscriptionRegistry): number {
+  const { active } = registry as unknown as { active: Map<string, { feed: object }> };
+  let total = 0;
+  for (const { feed } of active.values())
+    total += Array.from((feed as { waiters: Iterable<unknown> }).waiters).length;
+  return total;
+}
+
 let orch: Orchestrator | undefined;
 afterEach(async () => {
   await orch?.shutdown();
@@ -49,6 +58,24 @@ describe('SubscriptionRegistry.handedOut', () => {
     expect(waiting).toBeDefined();
     while (accept.length > 0) accept.shift()?.();
     await waiting;
+    registry.closeAll();
+  });
+
+  it('leaves no wait behind on a stalled feed when the bound wins, however often it is asked', async () => {
+    orch = Orchestrator.builder().build();
+    const t = await orch.spawnTerminal('agent', { shell: 'bash' });
+    // The first send is never accepted; the output stays far below the credit, so the feed is not
+    // demoted and would hold every wait until it closes.
+    const registry = new SubscriptionRegistry(orch, () => new Promise(() => undefined), 30);
+    registry.open(t.id, undefined).start();
+    await t.execute('echo one');
+    await t.execute('echo two');
+    for (let i = 0; i < 5; i++) {
+      const waiting = registry.handedOut(t.id);
+      expect(waiting).toBeDefined();
+      await waiting;
+      expect(feedWaiters(registry)).toBe(0);
+    }
     registry.closeAll();
   });
 });

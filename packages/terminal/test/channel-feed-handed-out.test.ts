@@ -30,6 +30,11 @@ function gatedFeed(options: { maxStallMs?: number } = {}) {
   return { pipeline, feed, sent, accept, say };
 }
 
+// The waits a feed holds are private; a leak of them shows nowhere else until memory runs out.
+function waitersOf(feed: ChannelFeed): number {
+  return Array.from((feed as unknown as { waiters: Iterable<unknown> }).waiters).length;
+}
+
 describe('ChannelFeed.handedOut', () => {
   it('is undefined when everything flushed was sent', () => {
     const { pipeline, feed, say } = gatedFeed();
@@ -99,5 +104,31 @@ describe('ChannelFeed.handedOut', () => {
     expect(waiting).toBeDefined();
     await waiting;
     expect(feed.isLossy).toBe(true);
+  });
+
+  it('drops a wait whose signal aborts, so bounded waits on a stalled feed do not pile up', async () => {
+    const { pipeline, feed, sent, accept, say } = gatedFeed();
+    say('first');
+    say('second');
+    for (let i = 0; i < 5; i++) {
+      const giveUp = new AbortController();
+      const waiting = feed.handedOut(pipeline.endOffset, giveUp.signal);
+      expect(waiting).toBeDefined();
+      giveUp.abort(new Error('bound'));
+      expect(waitersOf(feed)).toBe(0);
+      await expect(waiting).rejects.toThrow('bound');
+    }
+    const giveUp = new AbortController();
+    giveUp.abort();
+    await expect(feed.handedOut(pipeline.endOffset, giveUp.signal)).rejects.toBeDefined();
+    expect(waitersOf(feed)).toBe(0);
+    // A wait that is not aborted still resolves once the feed catches up; a later abort is a no-op.
+    const later = new AbortController();
+    const waiting = feed.handedOut(pipeline.endOffset, later.signal);
+    accept.shift()?.();
+    await waiting;
+    later.abort();
+    expect(sent).toEqual(['first', 'second']);
+    expect(waitersOf(feed)).toBe(0);
   });
 });

@@ -105,23 +105,33 @@ export class SubscriptionRegistry {
    * reply back at most `maxStallMs` (as long as it may hold a terminal paused).
    */
   handedOut(...terminalIds: string[]): Promise<void> | undefined {
+    const boundMs = this.maxStallMs ?? DEFAULT_MAX_STALL_MS;
+    // When the bound wins, the feeds drop their waits: a stalled reader would otherwise collect
+    // one per request until it catches up or its feed closes.
+    const giveUp = Number.isFinite(boundMs) ? new AbortController() : undefined;
     const pending: Promise<void>[] = [];
     for (const entry of this.active.values()) {
       if (!terminalIds.includes(entry.terminalId)) continue;
-      const waiting = entry.feed.handedOut(this.outputEnd(entry.terminalId));
+      const waiting = entry.feed.handedOut(this.outputEnd(entry.terminalId), giveUp?.signal);
       if (waiting) pending.push(waiting);
     }
     if (pending.length === 0) return undefined;
     const all = Promise.all(pending);
-    const boundMs = this.maxStallMs ?? DEFAULT_MAX_STALL_MS;
-    if (!Number.isFinite(boundMs)) return all.then(() => undefined);
+    if (!giveUp) return all.then(() => undefined);
     return new Promise((resolve) => {
-      const bound = setTimeout(resolve, boundMs);
-      bound.unref?.();
-      void all.then(() => {
-        clearTimeout(bound);
+      const bound = setTimeout(() => {
+        giveUp.abort();
         resolve();
-      });
+      }, boundMs);
+      bound.unref?.();
+      // Rejected only by the abort above, which has resolved already.
+      all.then(
+        () => {
+          clearTimeout(bound);
+          resolve();
+        },
+        () => undefined,
+      );
     });
   }
 

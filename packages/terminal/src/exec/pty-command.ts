@@ -40,7 +40,7 @@ export class PtyCommand {
   outputOffset: number;
   watchdog: Watchdog | undefined;
   interrupt: ForegroundInterrupt | undefined;
-  /** The interrupt has typed ^C to the shell (see ShellSession.handleMarker). */
+  /** The interrupt has typed ^C to the shell (see ShellSession.markerOwner). */
   ctrlCTyped = false;
   /** The command as the caller wrote it: viewers see it in place of the typed line (typed-echo.ts). */
   command = '';

@@ -42,6 +42,8 @@ import { Watchdog } from './watchdog';
 // newer marker comes. Never believed while busy: a shell made to print the marker could otherwise
 // spin in a loop until the marker is accepted.
 
+type DoneMarker = Extract<MarkerEvent, { kind: 'done' }>;
+
 /** What a shell session needs from the terminal that hosts it. */
 export interface ShellSessionHost {
   kind: ShellKind;
@@ -288,29 +290,16 @@ export class ShellSession {
   private handleMarker(marker: MarkerEvent): void {
     // No secret spans a marker: what is held goes out before the marker takes effect.
     this.redacting?.flush();
+    // Only during startup, once: later requests are printed output like any other.
+    this.parser.acceptKeyRequest = false;
     if (marker.kind === 'keyRequest') {
-      // Only during startup, once: later requests are printed output like any other.
-      this.parser.acceptKeyRequest = false;
-      const { kind, shellPid, nonce } = this.host;
-      typeKeyWhenReading({
-        kind,
-        shellPid,
-        nonce,
-        write: (d) => this.host.write(d),
-        exited: () => !!this.exitInfo,
-      });
+      this.answerKeyRequest();
       return;
     }
-    this.parser.acceptKeyRequest = false;
     // A keyed marker that arrived damaged tells nothing reliable; it is only kept out of the output.
     if (marker.kind === 'garbled') return;
     const typed = this.running?.phase === 'typed' && !this.closing ? this.running : undefined;
-    // Markers of another command (an earlier one, or one typed by hand) never settle this one —
-    // except a done marker after the interrupt typed ^C before the shell took the line: the ^C
-    // flushed the line from the terminal's input unread (or the shell dropped it before running
-    // its arm), and the prompt it redrew carries the previous token. Still checked with the kernel.
-    const dropped = marker.kind === 'done' && typed?.ctrlCTyped === true && !typed.sawStart;
-    const run = typed?.token === marker.token || dropped ? typed : undefined;
+    const run = this.markerOwner(marker, typed);
     // zsh's preexec prints a start marker with the previous token before the arm runs.
     if (marker.kind === 'start') {
       if (run) this.echo.show();
@@ -321,49 +310,84 @@ export class ShellSession {
       clearTimeout(run.recheck);
       run.recheck = undefined;
     }
-    switch (marker.kind) {
-      case 'start':
-        this.prompt.commandStarted();
-        if (run) {
-          // The arm read the command's env file before printing its marker (zsh's preexec prints
-          // one with the previous token before the arm runs: that one is not run's).
-          this.envFile.clear();
-          run.sawStart = true;
-          run.done = undefined;
-          run.restartCapture(this.host.pipeline.endOffset);
-          // An interrupt waiting for the shell to take the line goes on now.
-          run.interrupt?.commandStarted();
-          run.started();
-        }
-        return;
-      case 'done':
-        this.lost = false;
-        // A newer marker: whatever it says replaces the prompt that was waited on.
-        this.prompt.markerSeen();
-        if (run) {
-          // Read by now, or never to be (a line ^C dropped before its arm ran).
-          this.envFile.clear();
-          // A newer done marker: the earlier one was not the end, and what followed it is output.
-          run.releaseHeld();
-          run.done = { status: marker.status, cwd: marker.cwd };
-          this.verifyDone(run, 0);
-        } else if (
-          !typed &&
-          (!this.started || !this.host.verify || shellState(this.host.shellPid) !== 'job')
-        ) {
-          // Before the first prompt no command has run that could print a marker; and a shell
-          // started by a wrapper is not known by its pid until then (see pty-host).
-          const first = !this.started;
-          if (first) {
-            this.started = true;
-            this.host.onFirstPrompt?.();
-          }
-          this.history.promptReturned(marker.status);
-          this.cwd = (this.host.verify ? shellCwd(this.host.shellPid) : undefined) ?? marker.cwd ?? this.cwd;
-          this.prompt.promptShown(first);
-        }
-        return;
+    if (marker.kind === 'start') this.startMarker(run);
+    else this.doneMarker(marker, run, typed);
+  }
+
+  private answerKeyRequest(): void {
+    const { kind, shellPid, nonce } = this.host;
+    typeKeyWhenReading({
+      kind,
+      shellPid,
+      nonce,
+      write: (d) => this.host.write(d),
+      exited: () => !!this.exitInfo,
+    });
+  }
+
+  /**
+   * The typed command a start or done marker belongs to, if any. Markers of another command (an
+   * earlier one, or one typed by hand) never settle this one — except a done marker after the
+   * interrupt typed ^C before the shell took the line: the ^C flushed the line from the terminal's
+   * input unread (or the shell dropped it before running its arm), and the prompt it redrew
+   * carries the previous token. Still checked with the kernel.
+   */
+  private markerOwner(
+    marker: Extract<MarkerEvent, { kind: 'start' | 'done' }>,
+    typed: PtyCommand | undefined,
+  ): PtyCommand | undefined {
+    const dropped = marker.kind === 'done' && typed?.ctrlCTyped === true && !typed.sawStart;
+    return typed?.token === marker.token || dropped ? typed : undefined;
+  }
+
+  /** A start marker: the shell runs a line; `run` when it is the command in flight's. */
+  private startMarker(run: PtyCommand | undefined): void {
+    this.prompt.commandStarted();
+    if (!run) return;
+    // The arm read the command's env file before printing its marker (zsh's preexec prints
+    // one with the previous token before the arm runs: that one is not run's).
+    this.envFile.clear();
+    run.sawStart = true;
+    run.done = undefined;
+    run.restartCapture(this.host.pipeline.endOffset);
+    // An interrupt waiting for the shell to take the line goes on now.
+    run.interrupt?.commandStarted();
+    run.started();
+  }
+
+  /**
+   * A done marker: `run` (the command it ends) settles once the kernel agrees. With no command
+   * typed, the shell's prompt is back (its first, or after a line typed by hand) — unless a job
+   * holds the terminal: then the shell is not at its prompt, whoever printed the marker.
+   */
+  private doneMarker(marker: DoneMarker, run: PtyCommand | undefined, typed: PtyCommand | undefined): void {
+    this.lost = false;
+    // A newer marker: whatever it says replaces the prompt that was waited on.
+    this.prompt.markerSeen();
+    if (run) {
+      // Read by now, or never to be (a line ^C dropped before its arm ran).
+      this.envFile.clear();
+      // A newer done marker: the earlier one was not the end, and what followed it is output.
+      run.releaseHeld();
+      run.done = { status: marker.status, cwd: marker.cwd };
+      this.verifyDone(run, 0);
+    } else if (!typed && (!this.started || !this.host.verify || shellState(this.host.shellPid) !== 'job')) {
+      this.promptShown(marker);
     }
+  }
+
+  /** The shell is at its prompt with no execute() in flight. */
+  private promptShown(marker: DoneMarker): void {
+    // Before the first prompt no command has run that could print a marker; and a shell
+    // started by a wrapper is not known by its pid until then (see pty-host).
+    const first = !this.started;
+    if (first) {
+      this.started = true;
+      this.host.onFirstPrompt?.();
+    }
+    this.history.promptReturned(marker.status);
+    this.cwd = (this.host.verify ? shellCwd(this.host.shellPid) : undefined) ?? marker.cwd ?? this.cwd;
+    this.prompt.promptShown(first);
   }
 
   /**

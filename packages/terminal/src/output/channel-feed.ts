@@ -88,7 +88,7 @@ export class ChannelFeed {
   private position: number | undefined;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
   /** Callers of {@link handedOut} waiting for the feed to catch up or to pass their offset. */
-  private waiters: Array<{ upTo: number; resolve: () => void }> = [];
+  private readonly waiters = new Set<{ upTo: number; resolve: () => void }>();
 
   /** A feed that is not yet attached to a subscription. */
   constructor(private readonly options: ChannelFeedOptions) {
@@ -129,11 +129,29 @@ export class ChannelFeed {
    * the terminal's output end now: output that follows does not extend the wait (the feed may
    * never be idle while a program keeps printing). Undefined when nothing is left to hand out. A
    * closed or demoted (lossy) feed is promised nothing and never waits. A reader that stopped
-   * reading makes it wait until its transport fails or the feed closes: a caller bounds its wait.
+   * reading makes it wait until its transport fails or the feed closes: a caller bounds its wait
+   * with `signal`, whose abort drops the wait (so a stalled feed does not collect one per caller)
+   * and rejects with the signal's reason.
    */
-  handedOut(upTo: number): Promise<void> | undefined {
+  handedOut(upTo: number, signal?: AbortSignal): Promise<void> | undefined {
     if (this.caughtUp() || this.passed(upTo)) return undefined;
-    return new Promise((resolve) => this.waiters.push({ upTo, resolve }));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        this.waiters.delete(waiter);
+        reject(signal?.reason);
+      };
+      const waiter = {
+        upTo,
+        resolve: () => {
+          // A long-lived signal must not keep this settled wait reachable.
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** Stops delivery and disposes the subscription; idempotent. */
@@ -161,12 +179,13 @@ export class ChannelFeed {
   }
 
   private wakeWaiters(): void {
-    if (this.waiters.length === 0) return;
+    if (this.waiters.size === 0) return;
     const all = this.caughtUp();
-    const woken = this.waiters.filter((w) => all || this.passed(w.upTo));
-    if (woken.length === 0) return;
-    this.waiters = this.waiters.filter((w) => !woken.includes(w));
-    for (const { resolve } of woken) resolve();
+    for (const waiter of this.waiters) {
+      if (!all && !this.passed(waiter.upTo)) continue;
+      this.waiters.delete(waiter);
+      waiter.resolve();
+    }
   }
 
   private accept(event: StreamEvent): void {
