@@ -1,6 +1,6 @@
 // The failed-login limit counts an IPv6 peer by its /64 network (one host or customer gets a whole
-// /64 and can take a fresh address for every guess) and an IPv4-mapped peer as its IPv4 address;
-// through a real server on ::1 (loopback IPv6, present on this machine) the limit holds too.
+// /64 and can take a fresh address for every guess) and an IPv4-mapped or NAT64 peer as its IPv4
+// address; through a real server on ::1 (loopback IPv6, present on this machine) the limit holds too.
 import { ErrorCode } from '@orchflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { loginAddressKey } from '../src/ui/address-key';
@@ -31,7 +31,17 @@ describe('loginAddressKey', () => {
     expect(loginAddressKey('0:0:0:0:0:ffff:127.0.0.1')).toBe('127.0.0.1');
     // Only ::ffff:0:0/96 is mapped; a neighbour is ordinary IPv6.
     expect(loginAddressKey('::fffe:10.0.0.7')).toBe('0:0:0:0::/64');
-    expect(loginAddressKey('64:ff9b::10.0.0.7')).toBe('64:ff9b:0:0::/64');
+  });
+
+  it("keys an address of NAT64's well-known prefix as the IPv4 client it translates", () => {
+    // Behind a NAT64 gateway every IPv4 client arrives from 64:ff9b::/96: one /64 budget for all
+    // of them would let one client lock the others out.
+    expect(loginAddressKey('64:ff9b::10.0.0.7')).toBe('10.0.0.7');
+    expect(loginAddressKey('64:FF9B::a00:8')).toBe('10.0.0.8');
+    expect(loginAddressKey('64:ff9b:0:0:0:0:c000:201')).toBe('192.0.2.1');
+    // Only the /96: the local-use 64:ff9b:1::/48 and other neighbours are ordinary IPv6.
+    expect(loginAddressKey('64:ff9b:1::10.0.0.7')).toBe('64:ff9b:1:0::/64');
+    expect(loginAddressKey('64:ff9b::1:0:a00:7')).toBe('64:ff9b:0:0::/64');
   });
 
   it('keeps IPv4 and non-addresses as they are', () => {

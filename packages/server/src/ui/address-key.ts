@@ -4,12 +4,15 @@
 // IPv6 per address would give an attacker 2^64 budgets. IPv6 is counted by its /64 prefix, and an
 // IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, what a dual-stack socket reports for an IPv4 peer)
 // as the IPv4 address it carries, so one peer cannot double its budget by changing socket family.
+// So is an address of NAT64's well-known prefix (`64:ff9b::a.b.c.d`, RFC 6052): behind a NAT64
+// gateway every IPv4 client arrives from that one /64, and counting it as a /64 would let one
+// client lock all of them out.
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
  * The key `address` is counted under by the monitor's login limit: an IPv4 address as it is; an
  * IPv6 address as its /64 network (`2001:db8:0:1::/64`), or as its IPv4 address when it is
- * IPv4-mapped; anything that is not an IP address (no peer address known) as it is.
+ * IPv4-mapped or NAT64-translated (`64:ff9b::/96`); anything that is not an IP address (no peer address known) as it is.
  */
 export function loginAddressKey(address: string): string {
   if (isIPv4(address)) return address;
@@ -17,7 +20,9 @@ export function loginAddressKey(address: string): string {
   const bare = address.split('%')[0] ?? address;
   if (!isIPv6(bare)) return address;
   const groups = ipv6Groups(bare);
-  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+  const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
+  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((group) => group === 0);
+  if (mapped || nat64) {
     const [high, low] = [groups[6] ?? 0, groups[7] ?? 0];
     return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
   }
