@@ -33,15 +33,29 @@ describe('loginAddressKey', () => {
     expect(loginAddressKey('::fffe:10.0.0.7')).toBe('0:0:0:0::/64');
   });
 
-  it("keys an address of NAT64's well-known prefix as the IPv4 client it translates", () => {
+  it("keys an address of NAT64's well-known prefix as the global IPv4 client it translates", () => {
     // Behind a NAT64 gateway every IPv4 client arrives from 64:ff9b::/96: one /64 budget for all
     // of them would let one client lock the others out.
-    expect(loginAddressKey('64:ff9b::10.0.0.7')).toBe('10.0.0.7');
-    expect(loginAddressKey('64:FF9B::a00:8')).toBe('10.0.0.8');
-    expect(loginAddressKey('64:ff9b:0:0:0:0:c000:201')).toBe('192.0.2.1');
+    expect(loginAddressKey('64:ff9b::8.8.4.4')).toBe('8.8.4.4');
+    expect(loginAddressKey('64:FF9B::5db8:d822')).toBe('93.184.216.34');
+    expect(loginAddressKey('0064:ff9b:0:0:0:0:0101:0101')).toBe('1.1.1.1');
+    // The prefix never carries a non-global address (RFC 6052 §3.1): such a peer is not a
+    // translated client and stays in the prefix's /64, never another client's budget.
+    for (const address of [
+      '127.0.0.1',
+      '10.0.0.7',
+      '192.168.1.2',
+      '172.31.0.1',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+    ]) {
+      expect(loginAddressKey(`64:ff9b::${address}`)).toBe('64:ff9b:0:0::/64');
+    }
+    expect(loginAddressKey('64:ff9b::')).toBe('64:ff9b:0:0::/64');
     // Only the /96: the local-use 64:ff9b:1::/48 and other neighbours are ordinary IPv6.
-    expect(loginAddressKey('64:ff9b:1::10.0.0.7')).toBe('64:ff9b:1:0::/64');
-    expect(loginAddressKey('64:ff9b::1:0:a00:7')).toBe('64:ff9b:0:0::/64');
+    expect(loginAddressKey('64:ff9b:1::8.8.4.4')).toBe('64:ff9b:1:0::/64');
+    expect(loginAddressKey('64:ff9b::1:0:808:404')).toBe('64:ff9b:0:0::/64');
   });
 
   it('keeps IPv4 and non-addresses as they are', () => {

@@ -20,16 +20,43 @@ export function loginAddressKey(address: string): string {
   const bare = address.split('%')[0] ?? address;
   if (!isIPv6(bare)) return address;
   const groups = ipv6Groups(bare);
+  const [high, low] = [groups[6] ?? 0, groups[7] ?? 0];
   const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
-  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((group) => group === 0);
-  if (mapped || nat64) {
-    const [high, low] = [groups[6] ?? 0, groups[7] ?? 0];
-    return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
-  }
+  // The well-known prefix never carries a non-global IPv4 address (RFC 6052 §3.1): a peer that
+  // claims one is not a translated client, and must not pick another client's budget (127.0.0.1).
+  const nat64 =
+    groups[0] === 0x64 &&
+    groups[1] === 0xff9b &&
+    groups.slice(2, 6).every((group) => group === 0) &&
+    isGlobalIPv4(high * 0x10000 + low);
+  if (mapped || nat64) return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
   return `${groups
     .slice(0, 4)
     .map((group) => group.toString(16))
     .join(':')}::/64`;
+}
+
+// IPv4 blocks that are not global (RFC 5735 §3, RFC 6598): [network, prefix length].
+const NON_GLOBAL_IPV4: ReadonlyArray<readonly [number, number]> = [
+  [0x00000000, 8], // this network
+  [0x0a000000, 8], // private
+  [0x64400000, 10], // shared address space (carrier-grade NAT)
+  [0x7f000000, 8], // loopback
+  [0xa9fe0000, 16], // link local
+  [0xac100000, 12], // private
+  [0xc0000000, 24], // IETF protocol assignments
+  [0xc0000200, 24], // TEST-NET-1
+  [0xc0a80000, 16], // private
+  [0xc6120000, 15], // benchmarking
+  [0xc6336400, 24], // TEST-NET-2
+  [0xcb007100, 24], // TEST-NET-3
+  [0xe0000000, 3], // multicast, reserved and broadcast (224.0.0.0 and up)
+];
+
+function isGlobalIPv4(address: number): boolean {
+  return !NON_GLOBAL_IPV4.some(
+    ([network, bits]) => Math.floor(address / 2 ** (32 - bits)) === network / 2 ** (32 - bits),
+  );
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail included). */
