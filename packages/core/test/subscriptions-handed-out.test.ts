@@ -44,6 +44,25 @@ describe('SubscriptionRegistry.handedOut', () => {
     registry.closeAll();
   });
 
+  it("holds a reply for as long as the reader stalls when maxStallMs is beyond a timer's range", async () => {
+    orch = Orchestrator.builder().build();
+    const t = await orch.spawnTerminal('agent', { shell: 'bash' });
+    const registry = new SubscriptionRegistry(orch, () => new Promise(() => undefined), 2 ** 32);
+    registry.open(t.id, undefined).start();
+    await t.execute('echo one');
+    await t.execute('echo two');
+    let answered = false;
+    const waiting = registry.handedOut(t.id)?.then(() => {
+      answered = true;
+    });
+    expect(waiting).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A timer of 2^32 ms fires after 1 ms: the reply would have gone ahead of the output.
+    expect(answered).toBe(false);
+    registry.closeAll();
+    await waiting;
+  });
+
   it('resolves at once when everything was sent, and once the queued output goes', async () => {
     orch = Orchestrator.builder().build();
     const t = await orch.spawnTerminal('agent', { shell: 'bash' });

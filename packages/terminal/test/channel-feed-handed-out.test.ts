@@ -96,6 +96,18 @@ describe('ChannelFeed.handedOut', () => {
     expect(feed.handedOut(pipeline.endOffset)).toBeUndefined();
   });
 
+  it("takes a maxStallMs beyond a timer's range as forever, not as 1 ms", async () => {
+    const { pipeline, feed, say } = gatedFeed({ maxStallMs: 2 ** 32 });
+    say('a'.repeat(1024));
+    say('held back');
+    const waiting = feed.handedOut(pipeline.endOffset);
+    expect(waiting).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(feed.isLossy).toBe(false);
+    feed.close();
+    await waiting;
+  });
+
   it('releases a waiter when the slow-consumer rule demotes the feed', async () => {
     const { pipeline, feed, say } = gatedFeed({ maxStallMs: 50 });
     say('a'.repeat(1024));

@@ -10,6 +10,9 @@ import { DEFAULT_MAX_STALL_MS } from '@orchflow/terminal';
 import { ChannelFeed, type FeedNotification } from '@orchflow/terminal/internal';
 import type { Orchestrator } from '../orchestrator';
 
+// The longest delay setTimeout keeps (a longer one fires after 1 ms).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Unacknowledged bytes per subscription before the terminal pauses: 1 MiB. */
 export const SUBSCRIPTION_HIGH_WATER_MARK = 1024 * 1024;
 
@@ -108,7 +111,8 @@ export class SubscriptionRegistry {
     const boundMs = this.maxStallMs ?? DEFAULT_MAX_STALL_MS;
     // When the bound wins, the feeds drop their waits: a stalled reader would otherwise collect
     // one per request until it catches up or its feed closes.
-    const giveUp = Number.isFinite(boundMs) ? new AbortController() : undefined;
+    // A bound beyond a timer's range is forever, as it is for the feed's own stall clock.
+    const giveUp = boundMs <= MAX_TIMER_MS ? new AbortController() : undefined;
     const pending: Promise<void>[] = [];
     for (const entry of this.active.values()) {
       if (!terminalIds.includes(entry.terminalId)) continue;

@@ -23,6 +23,8 @@ import {
 export const DEFAULT_MAX_STALL_MS = 2_000;
 // 64 KiB, one replay page: a demoted feed keeps about one send's worth besides the one in flight.
 const LOSSY_HIGH_WATER_MARK = 64 * 1024;
+// The longest delay setTimeout keeps (a longer one fires after 1 ms).
+const MAX_TIMER_MS = 2 ** 31 - 1;
 // A subscription may stop up to one UTF-8 character short of its credit.
 const CREDIT_SLACK_BYTES = 4;
 
@@ -67,7 +69,10 @@ export interface ChannelFeedOptions {
   subscribe?: (options: SubscribeOptions, listener: (event: StreamEvent) => void) => Subscription;
   /** Credit of the attached subscription (its `highWaterMark`). Default 1 MiB. */
   highWaterMark?: number;
-  /** How long a feed may hold the terminal paused without progress. Default 2 s; Infinity: forever. */
+  /**
+   * How long a feed may hold the terminal paused without progress. Default 2 s; Infinity (or
+   * anything beyond a timer's 2^31 − 1 ms): forever.
+   */
   maxStallMs?: number;
   /** Called once when the feed is demoted to lossy delivery. */
   onDemote?: () => void;
@@ -256,7 +261,8 @@ export class ChannelFeed {
   /** Starts the stall clock while this feed has used up its credit behind a send in flight. */
   private watchStall(): void {
     const maxStallMs = this.options.maxStallMs ?? DEFAULT_MAX_STALL_MS;
-    if (this.lossy || this.closed || !this.options.subscribe || !Number.isFinite(maxStallMs)) return;
+    // Beyond a timer's range (~24.8 days) is forever: setTimeout would fire at once instead.
+    if (this.lossy || this.closed || !this.options.subscribe || !(maxStallMs <= MAX_TIMER_MS)) return;
     const credit = this.options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     const holding = this.inFlight && this.unacked + CREDIT_SLACK_BYTES >= credit;
     if (!holding) {
