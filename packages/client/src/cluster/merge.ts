@@ -1,6 +1,6 @@
 // How the router combines the answers of several nodes into one: `initialize` capabilities (what
 // every node supports), `orchestrator.metrics` (sums), and the bulk controls (sums). Listings are
-// concatenated where they are gathered (cluster-channel.ts).
+// concatenated where they are gathered (fan-out.ts).
 import type { MetricsResult, ServerCapabilities } from '@orchflow/protocol';
 
 /** The feature a cluster router adds to `capabilities.features`. */
