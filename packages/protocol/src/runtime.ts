@@ -74,4 +74,5 @@ export type * from './schemas/terminal-methods';
 export * from './schemas/version';
 export { suggestKey } from './suggest-key';
 export type * from './terminal-like';
+export { MAX_TIMER_MS } from './timer-limit';
 export { type UnknownKeysData, unknownKeysError } from './unknown-keys';

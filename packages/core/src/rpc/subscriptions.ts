@@ -5,13 +5,10 @@
 // subscription's last chunk. The slow-consumer rule applies: a subscription that holds its
 // terminal paused for `maxStallMs` without progress is demoted to lossy delivery (see ChannelFeed).
 // A connection subscribed to a terminal (once or more) also gets its `terminal.activity` changes.
-import type { Disposer, TerminalActivity } from '@orchflow/protocol';
+import { type Disposer, MAX_TIMER_MS, type TerminalActivity } from '@orchflow/protocol';
 import { DEFAULT_MAX_STALL_MS } from '@orchflow/terminal';
 import { ChannelFeed, type FeedNotification } from '@orchflow/terminal/internal';
 import type { Orchestrator } from '../orchestrator';
-
-// The longest delay setTimeout keeps (a longer one fires after 1 ms).
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Unacknowledged bytes per subscription before the terminal pauses: 1 MiB. */
 export const SUBSCRIPTION_HIGH_WATER_MARK = 1024 * 1024;
@@ -110,8 +107,8 @@ export class SubscriptionRegistry {
   handedOut(...terminalIds: string[]): Promise<void> | undefined {
     const boundMs = this.maxStallMs ?? DEFAULT_MAX_STALL_MS;
     // When the bound wins, the feeds drop their waits: a stalled reader would otherwise collect
-    // one per request until it catches up or its feed closes.
-    // A bound beyond a timer's range is forever, as it is for the feed's own stall clock.
+    // one per request until it catches up or its feed closes. A bound beyond a timer's range is
+    // forever, as it is for the feed's own stall clock.
     const giveUp = boundMs <= MAX_TIMER_MS ? new AbortController() : undefined;
     const pending: Promise<void>[] = [];
     for (const entry of this.active.values()) {

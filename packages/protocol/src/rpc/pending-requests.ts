@@ -7,10 +7,9 @@
 import type { z } from 'zod';
 import { ErrorCode, OrchflowError, RequestTimeoutError } from '../errors';
 import type { JsonRpcResponse, RequestId } from '../jsonrpc';
+import { MAX_TIMER_MS } from '../timer-limit';
 import { schemaError } from './wire';
 
-// setTimeout fires at once for delays above 2^31-1 ms, so longer timeouts are clamped (~24.8 days).
-const MAX_TIMER_MS = 2 ** 31 - 1;
 // Ids whose response we gave up on (timeout, abort); their late responses are expected, not news.
 const MAX_ABANDONED_IDS = 4096;
 

@@ -4,13 +4,11 @@
 // minutes: the server turns Node's off and applies this deadline to every request instead, until
 // a session accepts one as its message stream. Node's `headersTimeout` still covers the head.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, OrchflowError } from '@orchflow/protocol';
+import { ErrorCode, MAX_TIMER_MS, OrchflowError } from '@orchflow/protocol';
 import { sendError } from './http-errors';
 
 /** Default time a request's body has to arrive: 300 s, Node's `requestTimeout`. */
 export const DEFAULT_HTTP_REQUEST_BODY_TIMEOUT_MS = 300_000;
-/** Longest timer Node runs as asked (a longer one fires at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const deadlines = new WeakMap<IncomingMessage, () => void>();
 const lifted = new WeakSet<IncomingMessage>();

@@ -19,7 +19,7 @@
 // own origin, and the cookie alone opens nothing.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { ErrorCode, OrchflowError, type Principal } from '@orchflow/protocol';
+import { ErrorCode, MAX_TIMER_MS, OrchflowError, type Principal } from '@orchflow/protocol';
 
 /** Default most open monitor sessions. */
 export const DEFAULT_UI_MAX_SESSIONS = 64;
@@ -31,7 +31,7 @@ export const DEFAULT_UI_SESSION_IDLE_MS = 30 * 60_000;
  */
 export const DEFAULT_UI_SESSION_LIFETIME_MS = 12 * 3_600_000;
 /** Longest session lifetime: what one `setTimeout` can wait (about 24.8 days). */
-export const MAX_UI_SESSION_LIFETIME_MS = 2 ** 31 - 1;
+export const MAX_UI_SESSION_LIFETIME_MS = MAX_TIMER_MS;
 /** The close reason of a session's WebSockets when its lifetime is over (the page logs in again). */
 export const SESSION_LIFETIME_CLOSE_REASON = 'session lifetime over: log in again';
 /** Default lifetime of a one-time login code: 10 minutes. */

@@ -9,7 +9,7 @@
 // reopened lossy (it no longer pauses the terminal, it keeps only one small credit of pending
 // output beside the send in flight) and, if the ring rotates past it, it gets `terminal.gap` and
 // continues from the ring's start.
-import type { ExitInfo } from '@orchflow/protocol';
+import { type ExitInfo, MAX_TIMER_MS } from '@orchflow/protocol';
 import { attachRawOutput, defineLazyData } from './raw-output';
 import {
   type DataEvent,
@@ -23,8 +23,6 @@ import {
 export const DEFAULT_MAX_STALL_MS = 2_000;
 // 64 KiB, one replay page: a demoted feed keeps about one send's worth besides the one in flight.
 const LOSSY_HIGH_WATER_MARK = 64 * 1024;
-// The longest delay setTimeout keeps (a longer one fires after 1 ms).
-const MAX_TIMER_MS = 2 ** 31 - 1;
 // A subscription may stop up to one UTF-8 character short of its credit.
 const CREDIT_SLACK_BYTES = 4;
 
